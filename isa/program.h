@@ -1,0 +1,74 @@
+/* program.h — the generic container for a lowered program (prefix npu_prog_).
+ *
+ * A model's lower() turns a graph into one npu_program: an array of instructions in the model's
+ * own command format (NVDLA hw-layer descriptors, RKNPU regcmd tasks, DaVinci per-pipe
+ * instructions, systolic folds), each tagged with the layer it belongs to. The container knows
+ * nothing of the formats: an instruction is (op, unit, layer, payload bytes); the model defines
+ * the payload structs (plain fixed-width integers, little-endian on disk) in isa/<model>.h.
+ *
+ * The program also carries the layer table (name, op, dtype, MACs, bytes) so that results can
+ * be reported from a saved program without its graph, and the parameters it was lowered with.
+ * Saved programs (.npuc) are zlib-compressed; load() checks magic, version, every length and
+ * offset, and refuses a program lowered by another model.
+ */
+#ifndef NPU_PROGRAM_H
+#define NPU_PROGRAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../sim/core/ctx.h"
+
+typedef struct npu_instr {
+    uint16_t op;       /* model-defined opcode                            */
+    uint16_t unit;     /* model-defined unit/queue/pipe number            */
+    int32_t layer;     /* index into the program's layer table, -1 none   */
+    uint32_t len;      /* payload bytes                                    */
+    uint32_t off;      /* payload offset in npu_program.data               */
+} npu_instr;
+
+/* What a program records of each graph layer. */
+typedef struct npu_prog_layer {
+    const char *name;      /* arena-owned                                      */
+    const char *op;        /* op name as in .npg (or the host op's name)       */
+    int dtype;             /* npu_dtype                                        */
+    int64_t macs;
+    int64_t in_bytes;      /* activation bytes read (all inputs)               */
+    int64_t out_bytes;     /* activation bytes written                         */
+    int64_t weight_bytes;  /* parameter bytes                                  */
+    const char *engine;    /* where it runs: "CMAC", "DPU", "cpu" … (model)    */
+} npu_prog_layer;
+
+typedef struct npu_program {
+    const char *model;       /* name of the model that lowered it              */
+    const char *arch;        /* preset or model name                           */
+    const char *graph;       /* graph name                                     */
+    npu_instr *ins;
+    size_t n, cap;
+    uint8_t *data;           /* payload bytes                                  */
+    size_t dlen, dcap;
+    npu_prog_layer *layers;
+    int nlayers, clayers;
+    char *params_text;       /* "key=value\n" lines of every non-default parameter */
+    npu_arena arena;
+} npu_program;
+
+npu_program *npu_prog_new(const char *model, const char *arch, const char *graph);
+void npu_prog_free(npu_program *p);
+
+/* Appends a layer record; returns its index or -1 (oom). */
+int npu_prog_add_layer(npu_program *p, const npu_prog_layer *l);
+/* Appends an instruction with a copy of `payload` (len bytes); returns its index or -1. */
+long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer,
+                   const void *payload, uint32_t len);
+/* Payload of instruction i (aligned to 8 bytes). */
+static inline const void *npu_prog_payload(const npu_program *p, size_t i)
+{
+    return p->data + p->ins[i].off;
+}
+
+/* Save (zlib) and load. load() validates everything; errors name the file. */
+int npu_prog_save(const npu_program *p, const char *path, int force, npu_err *err);
+npu_program *npu_prog_load(const char *path, npu_err *err);
+
+#endif

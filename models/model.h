@@ -1,0 +1,106 @@
+/* model.h — the model plugin contract (prefix npu_model_). Read this first.
+ *
+ * A model is a `const npu_model_ops` led by metadata and registered in models/registry.c (an
+ * explicit NULL-terminated table; no constructor tricks). The core calls models only through
+ * the wrappers in models/registry.c, which check `abi`, apply the documented defaults of NULL
+ * members and keep statistics. Models never call each other, never read files and never print:
+ * everything comes in as a graph or program plus parameters and goes out as a program, engine
+ * jobs or text in a strbuf. New members are appended, never reordered.
+ */
+#ifndef NPU_MODEL_H
+#define NPU_MODEL_H
+
+#include <stddef.h>
+
+#include "../isa/program.h"
+#include "../sim/core/ctx.h"
+#include "../sim/core/graph.h"
+#include "../sim/core/params.h"
+#include "../sim/engine/engine.h"
+
+#define NPU_MODEL_ABI 1u
+
+typedef struct npu_model_ops npu_model_ops;
+
+/* An instance: the ops, the parameter values (model table + common + engine groups) and the
+ * model's private state (state_size bytes, zeroed, owned by the core). */
+typedef struct npu_model {
+    const npu_model_ops *ops;
+    const npu_params *params;
+    void *state;
+} npu_model;
+
+struct npu_model_ops {
+    unsigned abi;                /* NPU_MODEL_ABI; the core checks it before any call          */
+    const char *name;            /* "rknpu": lookup is case-insensitive by name                */
+    const char *summary;         /* one line for `npusim list models`                          */
+    const npu_param_def *params; /* the model's own parameters, name == NULL terminated        */
+    size_t state_size;           /* private state the core allocates (zeroed)                  */
+
+    /* Validates parameter combinations and fills `state` (derived constants). Required. */
+    int (*init)(npu_model *m, npu_err *err);
+
+    /* Lowers a prepared graph (shapes inferred, BN folded, activations fused, dtype policy
+     * applied) into a program in the model's command format: placement (NPU unit or host),
+     * tiling to the model's buffers. Must add one program layer per live graph layer, in graph
+     * order, with name/op/dtype/macs/bytes filled. Required. */
+    int (*lower)(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err);
+
+    /* Executes a program on the engine: creates clocks/units/ports, submits jobs, calls
+     * npu_engine_set_peak. The core then runs the engine and builds the result. Required. */
+    int (*execute)(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err);
+
+    /* One line of text for instruction `i` of `p`. NULL: the core prints op/unit/layer and a
+     * hex dump of the payload. */
+    int (*disasm)(const npu_model *m, const npu_program *p, size_t i, npu_strbuf *out);
+
+    /* Explains how layer `layer` was lowered (tiling, buffers, split) — for `npusim explain`.
+     * NULL: the core prints the layer's instructions only. */
+    int (*explain)(const npu_model *m, const npu_program *p, int layer, npu_strbuf *out);
+
+    /* Frees anything init() allocated inside state. NULL: nothing to free. */
+    void (*fini)(npu_model *m);
+
+    /* Dtype policy: the dtype layer `li` runs in when `want` is asked for (the core inserts
+     * quantize/dequantize where producer and consumer differ). NULL: `want` for every op. */
+    npu_dtype (*dtype_for)(const npu_model *m, const npu_graph *g, int li, npu_dtype want);
+
+    /* The dtype the model runs in when the user gives none (dtype=auto). NULL: int8. */
+    npu_dtype (*default_dtype)(const npu_model *m);
+};
+
+/* Typed parameter access for models (keys must exist; see params.h). */
+static inline int64_t npu_model_int(const npu_model *m, const char *k)
+{
+    return npu_params_int(m->params, k);
+}
+static inline double npu_model_float(const npu_model *m, const char *k)
+{
+    return npu_params_float(m->params, k);
+}
+static inline bool npu_model_bool(const npu_model *m, const char *k)
+{
+    return npu_params_bool(m->params, k);
+}
+static inline const char *npu_model_str(const npu_model *m, const char *k)
+{
+    return npu_params_str(m->params, k);
+}
+
+/* ---- registry (models/registry.c) ----------------------------------------------------------- */
+/* The built-in models, NULL-terminated. */
+extern const npu_model_ops *const npu_builtin_models[];
+/* Case-insensitive lookup; on failure err lists the known models. */
+const npu_model_ops *npu_model_find(const char *name, npu_err *err);
+
+/* Wrappers the core uses (ABI check, NULL defaults). */
+int npu_model_open(npu_model *m, const npu_model_ops *ops, const npu_params *p, npu_err *err);
+void npu_model_close(npu_model *m);
+int npu_model_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err);
+int npu_model_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err);
+int npu_model_disasm(const npu_model *m, const npu_program *p, size_t i, npu_strbuf *out);
+int npu_model_explain(const npu_model *m, const npu_program *p, int layer, npu_strbuf *out);
+npu_dtype npu_model_dtype_for(const npu_model *m, const npu_graph *g, int li, npu_dtype want);
+npu_dtype npu_model_default_dtype(const npu_model *m);
+
+#endif

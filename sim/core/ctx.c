@@ -1,0 +1,403 @@
+/* ctx.c — context, errors, string buffers, arenas, files. */
+#include "ctx.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- errors ------------------------------------------------------------------------------- */
+int npu_err_setv(npu_err *err, int code, const char *fmt, va_list ap)
+{
+    if (err) {
+        err->code = code;
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    }
+    return code;
+}
+
+int npu_err_set(npu_err *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    npu_err_setv(err, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void npu_err_prefix(npu_err *err, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    char pre[NPU_ERR_MSG], old[NPU_ERR_MSG];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(pre, sizeof pre, fmt, ap);
+    va_end(ap);
+    memcpy(old, err->msg, sizeof old);
+    size_t pl = strlen(pre);
+    if (pl > sizeof err->msg - 3)
+        pl = sizeof err->msg - 3;
+    memcpy(err->msg, pre, pl);
+    memcpy(err->msg + pl, ": ", 2);
+    size_t room = sizeof err->msg - pl - 3, ol = strlen(old);
+    if (ol > room)
+        ol = room;
+    memcpy(err->msg + pl + 2, old, ol);
+    err->msg[pl + 2 + ol] = 0;
+}
+
+void npu_err_clear(npu_err *err)
+{
+    if (err) {
+        err->code = 0;
+        err->msg[0] = 0;
+    }
+}
+
+const char *npu_status_name(int code)
+{
+    static const char *const names[] = {"ok",        "invalid argument", "out of memory",
+                                        "i/o error", "bad format",       "unsupported",
+                                        "simulation failed", "file exists", "interrupted"};
+    if (code < 0 || code >= (int)(sizeof names / sizeof names[0]))
+        return "unknown error";
+    return names[code];
+}
+
+/* ---- memory ------------------------------------------------------------------------------- */
+void *npu_malloc(size_t n) { return malloc(n ? n : 1); }
+
+void *npu_calloc(size_t count, size_t size)
+{
+    if (size && count > SIZE_MAX / size)
+        return NULL;
+    return calloc(count ? count : 1, size ? size : 1);
+}
+
+void *npu_realloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
+
+int npu_grow(void **pv, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return NPU_OK;
+    size_t nc = *cap ? *cap : 8;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2 / elem)
+            return NPU_ENOMEM;
+        nc *= 2;
+    }
+    void *p = realloc(*pv, nc * elem);
+    if (!p)
+        return NPU_ENOMEM;
+    memset((char *)p + *cap * elem, 0, (nc - *cap) * elem);
+    *pv = p;
+    *cap = nc;
+    return NPU_OK;
+}
+
+char *npu_strndup(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = 0;
+    return d;
+}
+
+char *npu_strdup(const char *s) { return s ? npu_strndup(s, strlen(s)) : NULL; }
+
+/* ---- strbuf ------------------------------------------------------------------------------- */
+void npu_sb_init(npu_strbuf *sb)
+{
+    sb->s = NULL;
+    sb->len = sb->cap = 0;
+    sb->oom = 0;
+}
+
+void npu_sb_free(npu_strbuf *sb)
+{
+    free(sb->s);
+    npu_sb_init(sb);
+}
+
+static int sb_reserve(npu_strbuf *sb, size_t extra)
+{
+    if (sb->oom)
+        return -1;
+    if (sb->len + extra + 1 <= sb->cap)
+        return 0;
+    size_t nc = sb->cap ? sb->cap : 256;
+    while (nc < sb->len + extra + 1)
+        nc *= 2;
+    char *p = realloc(sb->s, nc);
+    if (!p) {
+        sb->oom = 1;
+        return -1;
+    }
+    sb->s = p;
+    sb->cap = nc;
+    return 0;
+}
+
+void npu_sb_putn(npu_strbuf *sb, const char *s, size_t n)
+{
+    if (sb_reserve(sb, n))
+        return;
+    memcpy(sb->s + sb->len, s, n);
+    sb->len += n;
+    sb->s[sb->len] = 0;
+}
+
+void npu_sb_puts(npu_strbuf *sb, const char *s) { npu_sb_putn(sb, s, strlen(s)); }
+void npu_sb_putc(npu_strbuf *sb, char c) { npu_sb_putn(sb, &c, 1); }
+
+void npu_sb_printf(npu_strbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || sb_reserve(sb, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(sb->s + sb->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sb->len += (size_t)n;
+}
+
+char *npu_sb_take(npu_strbuf *sb)
+{
+    if (sb->oom) {
+        npu_sb_free(sb);
+        return NULL;
+    }
+    char *s = sb->s ? sb->s : npu_strdup("");
+    npu_sb_init(sb);
+    return s;
+}
+
+/* ---- arena -------------------------------------------------------------------------------- */
+struct npu_arena_blk {
+    npu_arena_blk *next;
+    size_t used, cap;
+    _Alignas(16) unsigned char mem[];
+};
+
+void npu_arena_init(npu_arena *a) { a->head = NULL; }
+
+void *npu_arena_alloc(npu_arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (!n)
+        n = 16;
+    npu_arena_blk *b = a->head;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > 8192 ? n : 8192;
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->used = 0;
+        b->cap = cap;
+        b->next = a->head;
+        a->head = b;
+    }
+    void *p = b->mem + b->used;
+    b->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *npu_arena_strdup(npu_arena *a, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = npu_arena_alloc(a, n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+void npu_arena_free(npu_arena *a)
+{
+    npu_arena_blk *b = a->head;
+    while (b) {
+        npu_arena_blk *n = b->next;
+        free(b);
+        b = n;
+    }
+    a->head = NULL;
+}
+
+/* ---- strings ------------------------------------------------------------------------------ */
+int npu_streq_nocase(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return 0;
+    return *a == *b;
+}
+
+int npu_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 99;
+    int row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int prev = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int cur = row[j];
+            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            int best = prev + cost;
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+const char *npu_did_you_mean(const char *word, const char *const *cands)
+{
+    const char *best = NULL;
+    int bd = 3;
+    size_t wl = strlen(word);
+    for (; cands && *cands; cands++) {
+        int d = npu_edit_distance(word, *cands);
+        if (wl >= 3 && strncmp(*cands, word, wl) == 0 && d > 1)
+            d = 2; /* a prefix counts as close */
+        if (d < bd) {
+            bd = d;
+            best = *cands;
+        }
+    }
+    return best;
+}
+
+/* ---- files -------------------------------------------------------------------------------- */
+int npu_read_file(const char *path, char **data, size_t *len, npu_err *err)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return npu_err_set(err, NPU_EIO, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+        if (cap - n - 1 == 0) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    int bad = f != stdin ? ferror(f) : 0;
+    if (f != stdin)
+        fclose(f);
+    if (!buf)
+        return npu_err_set(err, NPU_ENOMEM, "%s: out of memory reading file", path);
+    if (bad) {
+        free(buf);
+        return npu_err_set(err, NPU_EIO, "%s: read error", path);
+    }
+    buf[n] = 0;
+    *data = buf;
+    if (len)
+        *len = n;
+    return NPU_OK;
+}
+
+int npu_write_file(const char *path, const void *data, size_t len, int force, npu_err *err)
+{
+    if (strcmp(path, "-") == 0) {
+        if (fwrite(data, 1, len, stdout) != len)
+            return npu_err_set(err, NPU_EIO, "<stdout>: write error");
+        fflush(stdout);
+        return NPU_OK;
+    }
+    struct stat st;
+    if (!force && stat(path, &st) == 0)
+        return npu_err_set(err, NPU_EEXIST, "%s: file exists (use --force to overwrite)", path);
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 32);
+    if (!tmp)
+        return npu_err_set(err, NPU_ENOMEM, "%s: out of memory", path);
+    snprintf(tmp, pl + 32, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        int rc = npu_err_set(err, NPU_EIO, "%s: cannot write: %s", path, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    int bad = fwrite(data, 1, len, f) != len;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        int rc = npu_err_set(err, NPU_EIO, "%s: cannot write: %s", path, strerror(errno));
+        remove(tmp);
+        free(tmp);
+        return rc;
+    }
+    free(tmp);
+    return NPU_OK;
+}
+
+/* ---- context ------------------------------------------------------------------------------ */
+struct npu_ctx {
+    npu_err err;
+    char **preset_paths; /* NULL-terminated */
+    size_t npaths, cpaths;
+    volatile int *cancel;
+};
+
+npu_ctx *npu_ctx_new(void) { return npu_calloc(1, sizeof(npu_ctx)); }
+
+void npu_ctx_free(npu_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    for (size_t i = 0; i < ctx->npaths; i++)
+        free(ctx->preset_paths[i]);
+    free(ctx->preset_paths);
+    free(ctx);
+}
+
+npu_err *npu_ctx_err(npu_ctx *ctx) { return &ctx->err; }
+
+int npu_ctx_add_preset_path(npu_ctx *ctx, const char *dir)
+{
+    if (npu_grow((void **)&ctx->preset_paths, &ctx->cpaths, ctx->npaths + 2, sizeof(char *)))
+        return NPU_ENOMEM;
+    if (!(ctx->preset_paths[ctx->npaths] = npu_strdup(dir)))
+        return NPU_ENOMEM;
+    ctx->npaths++;
+    ctx->preset_paths[ctx->npaths] = NULL;
+    return NPU_OK;
+}
+
+const char *const *npu_ctx_preset_paths(const npu_ctx *ctx)
+{
+    static const char *const none[] = {NULL};
+    return ctx->preset_paths ? (const char *const *)ctx->preset_paths : none;
+}
+
+void npu_ctx_set_cancel(npu_ctx *ctx, volatile int *flag) { ctx->cancel = flag; }
+int npu_ctx_cancelled(const npu_ctx *ctx) { return ctx->cancel && *ctx->cancel; }

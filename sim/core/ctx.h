@@ -1,0 +1,127 @@
+/* ctx.h — the simulation context, error reporting and small utilities shared by every
+ * subsystem (prefix npu_).
+ *
+ * Contract: no global mutable state anywhere in npusim. Everything that a run needs hangs off
+ * an npu_ctx (or is passed explicitly), so that a sweep can run many simulations on several
+ * threads in one process. Errors are a status code plus a message in an npu_err; library code
+ * never prints and never calls exit().
+ */
+#ifndef NPU_CTX_H
+#define NPU_CTX_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Status codes. 0 is success; every failing function returns one of these and fills its
+ * npu_err argument (when not NULL). */
+typedef enum npu_status {
+    NPU_OK = 0,
+    NPU_EINVAL,       /* bad argument or parameter value                       */
+    NPU_ENOMEM,       /* allocation failed                                     */
+    NPU_EIO,          /* file could not be opened, read or written             */
+    NPU_EFORMAT,      /* malformed input file (message names file:line:col)    */
+    NPU_EUNSUPPORTED, /* valid input that this model/front end cannot handle   */
+    NPU_ESIM,         /* the simulation failed (deadlock, invariant)           */
+    NPU_EEXIST,       /* output file exists and --force was not given          */
+    NPU_EINTR         /* interrupted (Ctrl-C during a sweep)                   */
+} npu_status;
+
+#define NPU_ERR_MSG 1024
+
+/* An error: code plus a human message "file:line:col: what". */
+typedef struct npu_err {
+    int code;
+    char msg[NPU_ERR_MSG];
+} npu_err;
+
+/* Sets *err (if err is not NULL) and returns code, so callers can write
+ *   return npu_err_set(err, NPU_EINVAL, "%s: unknown key '%s'", file, key); */
+int npu_err_set(npu_err *err, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+int npu_err_setv(npu_err *err, int code, const char *fmt, va_list ap);
+/* Prefixes the message already in err with "prefix: " (used to add file names on the way up). */
+void npu_err_prefix(npu_err *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void npu_err_clear(npu_err *err);
+const char *npu_status_name(int code);
+
+/* ---- growable string buffer ---------------------------------------------------------- */
+typedef struct npu_strbuf {
+    char *s;     /* always NUL-terminated once anything was appended (or after init) */
+    size_t len;
+    size_t cap;
+    int oom;     /* set when an allocation failed; further appends are ignored */
+} npu_strbuf;
+
+void npu_sb_init(npu_strbuf *sb);
+void npu_sb_free(npu_strbuf *sb);
+void npu_sb_putc(npu_strbuf *sb, char c);
+void npu_sb_puts(npu_strbuf *sb, const char *s);
+void npu_sb_putn(npu_strbuf *sb, const char *s, size_t n);
+void npu_sb_printf(npu_strbuf *sb, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Returns the string and gives up ownership (caller frees); "" never NULL unless oom. */
+char *npu_sb_take(npu_strbuf *sb);
+
+/* ---- memory ------------------------------------------------------------------------------ */
+/* Thin wrappers that never return NULL silently: on failure they return NULL and callers
+ * report NPU_ENOMEM. calloc-style overflow checks are done here. */
+void *npu_malloc(size_t n);
+void *npu_calloc(size_t count, size_t size);
+void *npu_realloc(void *p, size_t n);
+/* Grows *pv (array of elem-size items, *cap capacity) so that index `need-1` is valid.
+ * Returns 0 or NPU_ENOMEM. */
+int npu_grow(void **pv, size_t *cap, size_t need, size_t elem);
+char *npu_strdup(const char *s);
+char *npu_strndup(const char *s, size_t n);
+
+/* Arena: many small allocations freed at once (graph names, program payloads). */
+typedef struct npu_arena_blk npu_arena_blk;
+typedef struct npu_arena {
+    npu_arena_blk *head;
+} npu_arena;
+void npu_arena_init(npu_arena *a);
+void *npu_arena_alloc(npu_arena *a, size_t n); /* 16-byte aligned, zeroed; NULL on oom */
+char *npu_arena_strdup(npu_arena *a, const char *s);
+void npu_arena_free(npu_arena *a);
+
+/* ---- string helpers ----------------------------------------------------------------------- */
+int npu_streq_nocase(const char *a, const char *b);
+/* Levenshtein distance, capped; for "did you mean" suggestions. */
+int npu_edit_distance(const char *a, const char *b);
+/* Picks the candidate closest to `word` (distance <= 2 or a prefix); NULL if none is close.
+ * `cands` is a NULL-terminated array. */
+const char *npu_did_you_mean(const char *word, const char *const *cands);
+
+/* ---- files ------------------------------------------------------------------------------- */
+/* Reads a whole file (or stdin for "-") into a NUL-terminated malloc'd buffer. */
+int npu_read_file(const char *path, char **data, size_t *len, npu_err *err);
+/* Writes data to path through a temporary file and rename(); refuses to replace an existing
+ * file unless force (NPU_EEXIST). path "-" writes to stdout. */
+int npu_write_file(const char *path, const void *data, size_t len, int force, npu_err *err);
+
+/* ---- the context ------------------------------------------------------------------------- */
+typedef struct npu_ctx npu_ctx;
+
+npu_ctx *npu_ctx_new(void);
+void npu_ctx_free(npu_ctx *ctx);
+/* Last error of operations that take a ctx (the public API). */
+npu_err *npu_ctx_err(npu_ctx *ctx);
+/* Extra directories searched for presets (--preset-path). */
+int npu_ctx_add_preset_path(npu_ctx *ctx, const char *dir);
+const char *const *npu_ctx_preset_paths(const npu_ctx *ctx); /* NULL-terminated */
+/* Cooperative cancellation (Ctrl-C in sweeps): a pointer to a flag owned by the caller. */
+void npu_ctx_set_cancel(npu_ctx *ctx, volatile int *flag);
+int npu_ctx_cancelled(const npu_ctx *ctx);
+
+#endif

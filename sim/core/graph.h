@@ -1,0 +1,340 @@
+/* graph.h — the operator-graph IR every front end produces and every model lowers
+ * (prefix npu_graph_ / npu_layer_ / npu_tensor_).
+ *
+ * A graph is a list of tensors and a list of layers in topological order. Each layer reads
+ * tensors (activations, graph inputs, constants) and writes one or more tensors; a layer's
+ * first output tensor carries the layer's name ("name:1" for a second output). Weights of
+ * conv/gemm layers are implicit: they are described by attributes (out=, k=) and counted in
+ * `params`, never stored. Tensor data is never held by the IR.
+ *
+ * Layout convention: activations are NCHW (rank 4) or any rank for the generic ops; dims are
+ * int64. Shapes are inferred by npu_graph_infer(); front ends only give input shapes.
+ */
+#ifndef NPU_GRAPH_H
+#define NPU_GRAPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctx.h"
+
+#define NPU_MAX_DIMS 8
+#define NPU_ATTR_MAXN 16
+
+/* ---- data types ----------------------------------------------------------------------------
+ * X(enum, npg/CLI spelling, bits, is_float) */
+#define NPU_DTYPE_LIST(X)            \
+    X(NPU_DT_INT8, "int8", 8, 0)     \
+    X(NPU_DT_UINT8, "uint8", 8, 0)   \
+    X(NPU_DT_INT16, "int16", 16, 0)  \
+    X(NPU_DT_INT4, "int4", 4, 0)     \
+    X(NPU_DT_FP16, "fp16", 16, 1)    \
+    X(NPU_DT_BF16, "bf16", 16, 1)    \
+    X(NPU_DT_FP32, "fp32", 32, 1)    \
+    X(NPU_DT_INT32, "int32", 32, 0)  \
+    X(NPU_DT_INT64, "int64", 64, 0)  \
+    X(NPU_DT_BOOL, "bool", 8, 0)
+
+typedef enum npu_dtype {
+#define NPU_X(e, s, b, f) e,
+    NPU_DTYPE_LIST(NPU_X)
+#undef NPU_X
+    NPU_DT_COUNT
+} npu_dtype;
+
+const char *npu_dtype_name(npu_dtype t);
+int npu_dtype_bits(npu_dtype t);
+bool npu_dtype_is_float(npu_dtype t);
+/* Returns 0 and sets *out, or -1 for an unknown name. */
+int npu_dtype_parse(const char *s, npu_dtype *out);
+/* Bytes for `elems` elements (int4 rounds up to whole bytes). */
+int64_t npu_dtype_bytes(npu_dtype t, int64_t elems);
+
+/* ---- fused activations ------------------------------------------------------------------- */
+#define NPU_ACT_LIST(X)                  \
+    X(NPU_ACT_NONE, "none")              \
+    X(NPU_ACT_RELU, "relu")              \
+    X(NPU_ACT_RELU6, "relu6")            \
+    X(NPU_ACT_LEAKY, "leaky")            \
+    X(NPU_ACT_PRELU, "prelu")            \
+    X(NPU_ACT_SIGMOID, "sigmoid")        \
+    X(NPU_ACT_TANH, "tanh")              \
+    X(NPU_ACT_HARDSWISH, "hardswish")    \
+    X(NPU_ACT_HARDSIGMOID, "hardsigmoid")\
+    X(NPU_ACT_SILU, "silu")              \
+    X(NPU_ACT_GELU, "gelu")              \
+    X(NPU_ACT_CLIP, "clip")
+
+typedef enum npu_act {
+#define NPU_X(e, s) e,
+    NPU_ACT_LIST(NPU_X)
+#undef NPU_X
+    NPU_ACT_COUNT
+} npu_act;
+const char *npu_act_name(npu_act a);
+int npu_act_parse(const char *s, npu_act *out);
+
+/* ---- operators ------------------------------------------------------------------------------
+ * X(enum, npg spelling, class). The class groups ops for models and host cost tables.
+ * Attributes (key=value in .npg; see docs/formats.md for the full table):
+ *   conv/convt : out=K k=kh[,kw] s=sh[,sw] p=all | t,l,b,r  d=dh[,dw] g=groups bias=0|1
+ *                convt: op=oh,ow (output padding)
+ *   gemm       : out=N (weights K×N implicit; input flattened to M×K) bias=0|1
+ *   matmul     : two activation inputs A[...,M,K] · B[...,K,N] (transb=1: B is [...,N,K])
+ *   maxpool/avgpool : k= s= p= (as conv) ceil=0|1; gavgpool/gmaxpool: no attributes
+ *   elementwise binary (add sub mul div max min pow): numpy broadcasting of two inputs
+ *   activations (relu … clip): alpha= (leaky/elu slope), min=,max= (clip)
+ *   batchnorm  : eps= (folded into the producing conv by npu_pass_fold_bn)
+ *   concat     : axis=   split: axis= sizes=a,b,c (or n=parts)   slice: starts= ends= axes= steps=
+ *   reshape    : shape=d0,d1,... (0 copies the input dim, -1 infers)   flatten: axis=
+ *   transpose  : perm=   squeeze/unsqueeze: axes=
+ *   resize     : scale=sh,sw | size=oh,ow  mode=nearest|linear
+ *   pad        : p=t,l,b,r (spatial) or pads= (ONNX order, all axes)
+ *   softmax/layernorm/rmsnorm : axis=  (layernorm/rmsnorm normalise the last dims from axis)
+ *   quantize/dequantize : to=dtype
+ *   reduce     : kind=mean|sum|max|min axes= keep=0|1
+ *   gather     : axis= (input 0 data, input 1 indices); embedding lookups use gather with a
+ *                const table
+ *   cast       : to=dtype        identity: none
+ */
+#define NPU_OP_LIST(X)                                  \
+    X(NPU_OP_CONV, "conv", NPU_OPC_CONV)                \
+    X(NPU_OP_CONVT, "convt", NPU_OPC_CONV)              \
+    X(NPU_OP_GEMM, "gemm", NPU_OPC_GEMM)                \
+    X(NPU_OP_MATMUL, "matmul", NPU_OPC_GEMM)            \
+    X(NPU_OP_MAXPOOL, "maxpool", NPU_OPC_POOL)          \
+    X(NPU_OP_AVGPOOL, "avgpool", NPU_OPC_POOL)          \
+    X(NPU_OP_GAVGPOOL, "gavgpool", NPU_OPC_POOL)        \
+    X(NPU_OP_GMAXPOOL, "gmaxpool", NPU_OPC_POOL)        \
+    X(NPU_OP_ADD, "add", NPU_OPC_ELTWISE)               \
+    X(NPU_OP_SUB, "sub", NPU_OPC_ELTWISE)               \
+    X(NPU_OP_MUL, "mul", NPU_OPC_ELTWISE)               \
+    X(NPU_OP_DIV, "div", NPU_OPC_ELTWISE)               \
+    X(NPU_OP_MAX, "max", NPU_OPC_ELTWISE)               \
+    X(NPU_OP_MIN, "min", NPU_OPC_ELTWISE)               \
+    X(NPU_OP_POW, "pow", NPU_OPC_ELTWISE)               \
+    X(NPU_OP_RELU, "relu", NPU_OPC_ACT)                 \
+    X(NPU_OP_RELU6, "relu6", NPU_OPC_ACT)               \
+    X(NPU_OP_LEAKY, "leaky", NPU_OPC_ACT)               \
+    X(NPU_OP_PRELU, "prelu", NPU_OPC_ACT)               \
+    X(NPU_OP_SIGMOID, "sigmoid", NPU_OPC_ACT)           \
+    X(NPU_OP_TANH, "tanh", NPU_OPC_ACT)                 \
+    X(NPU_OP_HARDSWISH, "hardswish", NPU_OPC_ACT)       \
+    X(NPU_OP_HARDSIGMOID, "hardsigmoid", NPU_OPC_ACT)   \
+    X(NPU_OP_SILU, "silu", NPU_OPC_ACT)                 \
+    X(NPU_OP_GELU, "gelu", NPU_OPC_ACT)                 \
+    X(NPU_OP_CLIP, "clip", NPU_OPC_ACT)                 \
+    X(NPU_OP_EXP, "exp", NPU_OPC_UNARY)                 \
+    X(NPU_OP_SQRT, "sqrt", NPU_OPC_UNARY)               \
+    X(NPU_OP_ABS, "abs", NPU_OPC_UNARY)                 \
+    X(NPU_OP_NEG, "neg", NPU_OPC_UNARY)                 \
+    X(NPU_OP_BATCHNORM, "batchnorm", NPU_OPC_NORM)      \
+    X(NPU_OP_SOFTMAX, "softmax", NPU_OPC_NORM)          \
+    X(NPU_OP_LAYERNORM, "layernorm", NPU_OPC_NORM)      \
+    X(NPU_OP_RMSNORM, "rmsnorm", NPU_OPC_NORM)          \
+    X(NPU_OP_CONCAT, "concat", NPU_OPC_DATA)            \
+    X(NPU_OP_SPLIT, "split", NPU_OPC_DATA)              \
+    X(NPU_OP_SLICE, "slice", NPU_OPC_DATA)              \
+    X(NPU_OP_RESHAPE, "reshape", NPU_OPC_VIEW)          \
+    X(NPU_OP_FLATTEN, "flatten", NPU_OPC_VIEW)          \
+    X(NPU_OP_SQUEEZE, "squeeze", NPU_OPC_VIEW)          \
+    X(NPU_OP_UNSQUEEZE, "unsqueeze", NPU_OPC_VIEW)      \
+    X(NPU_OP_IDENTITY, "identity", NPU_OPC_VIEW)        \
+    X(NPU_OP_TRANSPOSE, "transpose", NPU_OPC_DATA)      \
+    X(NPU_OP_RESIZE, "resize", NPU_OPC_DATA)            \
+    X(NPU_OP_PAD, "pad", NPU_OPC_DATA)                  \
+    X(NPU_OP_GATHER, "gather", NPU_OPC_DATA)            \
+    X(NPU_OP_CAST, "cast", NPU_OPC_QUANT)               \
+    X(NPU_OP_QUANTIZE, "quantize", NPU_OPC_QUANT)       \
+    X(NPU_OP_DEQUANTIZE, "dequantize", NPU_OPC_QUANT)   \
+    X(NPU_OP_REDUCE, "reduce", NPU_OPC_REDUCE)
+
+typedef enum npu_op {
+#define NPU_X(e, s, c) e,
+    NPU_OP_LIST(NPU_X)
+#undef NPU_X
+    NPU_OP_COUNT
+} npu_op;
+
+typedef enum npu_opclass {
+    NPU_OPC_CONV,    /* convolutions (MAC array)                       */
+    NPU_OPC_GEMM,    /* fully connected / matmul (MAC array)           */
+    NPU_OPC_POOL,    /* pooling                                        */
+    NPU_OPC_ELTWISE, /* binary element-wise                            */
+    NPU_OPC_ACT,     /* activation functions                           */
+    NPU_OPC_UNARY,   /* other unary math                               */
+    NPU_OPC_NORM,    /* batchnorm, softmax, layernorm, rmsnorm         */
+    NPU_OPC_DATA,    /* data movement: concat/split/slice/transpose... */
+    NPU_OPC_VIEW,    /* no data movement (reshape/flatten/squeeze)     */
+    NPU_OPC_QUANT,   /* quantize/dequantize/cast                       */
+    NPU_OPC_REDUCE,  /* reductions                                     */
+    NPU_OPC_COUNT
+} npu_opclass;
+
+const char *npu_op_name(npu_op op);
+npu_opclass npu_op_class(npu_op op);
+const char *npu_opclass_name(npu_opclass c);
+int npu_op_parse(const char *s, npu_op *out); /* 0 ok, -1 unknown */
+/* For activation ops, the npu_act they fuse as (NPU_ACT_NONE for other ops). */
+npu_act npu_op_act(npu_op op);
+
+/* ---- attributes --------------------------------------------------------------------------- */
+typedef enum npu_attr_type { NPU_ATTR_INTS, NPU_ATTR_FLOAT, NPU_ATTR_STR } npu_attr_type;
+
+typedef struct npu_attr {
+    const char *key;        /* arena-owned */
+    npu_attr_type type;
+    int n;                  /* INTS: number of values (1..NPU_ATTR_MAXN) */
+    int64_t i[NPU_ATTR_MAXN];
+    double f;               /* FLOAT */
+    const char *s;          /* STR (arena-owned) */
+} npu_attr;
+
+/* ---- tensors -------------------------------------------------------------------------------- */
+typedef enum npu_tensor_kind {
+    NPU_T_ACT = 0,  /* produced by a layer          */
+    NPU_T_INPUT,    /* graph input                  */
+    NPU_T_CONST     /* constant (weights, tables)   */
+} npu_tensor_kind;
+
+typedef struct npu_tensor {
+    const char *name;  /* arena-owned */
+    npu_tensor_kind kind;
+    npu_dtype dtype;
+    int ndim;          /* 0 = not inferred yet (or a scalar after inference: ndim 0, shape_known) */
+    int64_t dim[NPU_MAX_DIMS];
+    bool shape_known;
+    int producer;      /* layer index, -1 for inputs and constants */
+    int view_of;       /* tensor this one aliases (reshape/flatten views), -1 otherwise */
+} npu_tensor;
+
+int64_t npu_tensor_elems(const npu_tensor *t);
+int64_t npu_tensor_bytes(const npu_tensor *t);
+
+/* ---- layers ---------------------------------------------------------------------------------- */
+enum {
+    NPU_LF_VIEW = 1u << 0,      /* no data movement: output aliases input (set by passes)     */
+    NPU_LF_BIAS = 1u << 1,      /* conv/gemm has a bias (also after BN folding)               */
+    NPU_LF_BN_FOLDED = 1u << 2, /* a batchnorm was folded into this layer                     */
+    NPU_LF_DEAD = 1u << 3,      /* removed by a pass; skipped by everyone (kept for indices)  */
+    NPU_LF_HOST = 1u << 4,      /* must run on the host (set by a model's placement or
+                                   --allow-unsupported for unknown ops)                     */
+    NPU_LF_INSERTED = 1u << 5   /* inserted by a pass (quantize/dequantize)                  */
+};
+
+typedef struct npu_layer {
+    const char *name;   /* arena-owned, unique in the graph */
+    npu_op op;
+    int nin, nout;
+    int *in;            /* tensor indices (arena) */
+    int *out;           /* tensor indices (arena) */
+    int nattr;
+    npu_attr *attr;     /* arena */
+    npu_act act;        /* fused activation (npu_pass_fuse_act or act= in .npg) */
+    double act_alpha;   /* slope for leaky, etc. */
+    npu_dtype dtype;    /* compute dtype (set by npu_pass_dtype; defaults to output dtype) */
+    uint32_t flags;     /* NPU_LF_* */
+    int64_t macs;       /* multiply-accumulates (npu_graph_infer) */
+    int64_t params;     /* parameter count incl. bias (npu_graph_infer) */
+    int line;           /* source line in the file it came from, 0 if none */
+    const char *src_op; /* original operator name for host/unsupported ops (e.g. ONNX "TopK") */
+} npu_layer;
+
+typedef struct npu_graph {
+    const char *name;
+    const char *file;   /* the file it was read from ("" if built in memory) */
+    npu_arena arena;
+    npu_tensor *t;      /* tensors */
+    int nt, ct;
+    npu_layer *l;       /* layers, topological order */
+    int nl, cl;
+    int *inputs;        /* tensor indices of graph inputs */
+    int ninputs, cinputs;
+    int *outputs;       /* tensor indices of graph outputs */
+    int noutputs, coutputs;
+    npu_dtype dtype;    /* default dtype for layers (from the first input unless set) */
+} npu_graph;
+
+/* ---- building ------------------------------------------------------------------------------ */
+npu_graph *npu_graph_new(const char *name);
+void npu_graph_free(npu_graph *g);
+/* Deep copy (passes mutate graphs; runs copy the loaded graph first). */
+npu_graph *npu_graph_clone(const npu_graph *g);
+
+/* Add a graph input / constant tensor with a known shape. Returns tensor index or -1 (err set:
+ * duplicate name, bad shape). */
+int npu_graph_add_input(npu_graph *g, const char *name, int ndim, const int64_t *dim,
+                        npu_dtype dt, npu_err *err);
+int npu_graph_add_const(npu_graph *g, const char *name, int ndim, const int64_t *dim,
+                        npu_dtype dt, npu_err *err);
+/* Add a layer reading the named tensors; creates `nout` output tensors named name, name:1, ...
+ * Returns the layer index or -1 (err: unknown input tensor, duplicate name). */
+int npu_graph_add_layer(npu_graph *g, npu_op op, const char *name, int nin,
+                        const char *const *inputs, int nout, npu_err *err);
+int npu_graph_find_tensor(const npu_graph *g, const char *name); /* -1 if absent */
+int npu_graph_find_layer(const npu_graph *g, const char *name);  /* -1 if absent */
+int npu_graph_mark_output(npu_graph *g, const char *tensor, npu_err *err);
+
+/* Attribute setters/getters on layer li. Setters replace an existing key. */
+int npu_layer_set_ints(npu_graph *g, int li, const char *key, int n, const int64_t *v);
+int npu_layer_set_int(npu_graph *g, int li, const char *key, int64_t v);
+int npu_layer_set_float(npu_graph *g, int li, const char *key, double v);
+int npu_layer_set_str(npu_graph *g, int li, const char *key, const char *v);
+const npu_attr *npu_layer_attr(const npu_layer *l, const char *key);
+/* Integer attribute value `idx`; when the attribute has fewer values the last one repeats
+ * (k=3 means 3,3); `def` when absent. */
+int64_t npu_layer_int(const npu_layer *l, const char *key, int idx, int64_t def);
+double npu_layer_float(const npu_layer *l, const char *key, double def);
+const char *npu_layer_str(const npu_layer *l, const char *key, const char *def);
+
+/* ---- shape inference and counting --------------------------------------------------------------
+ * Infers every tensor's shape and dtype, every layer's macs/params, checks attributes.
+ * Errors name the graph file, the layer's line and what is wrong ("net.npg:7: conv 'c2': kernel
+ * 7 larger than padded input 5"). Absurd sizes (overflow of int64 products, dims <= 0) are
+ * errors, never wrapped numbers. */
+int npu_graph_infer(npu_graph *g, npu_err *err);
+
+/* Geometry of conv / convt / pooling layers after inference (input NCHW). */
+typedef struct npu_conv_geom {
+    int64_t n, c, h, w;      /* input */
+    int64_t k, ho, wo;       /* output channels and size */
+    int kh, kw, sh, sw, dh, dw;
+    int pt, pl, pb, pr;      /* padding top, left, bottom, right */
+    int groups;
+    bool depthwise;          /* groups == c && (k == c) */
+} npu_conv_geom;
+int npu_layer_conv_geom(const npu_graph *g, int li, npu_conv_geom *out);
+
+/* Geometry of gemm / matmul layers: batch × (M×K · K×N). */
+typedef struct npu_gemm_geom {
+    int64_t batch, m, n, k;
+    bool weights_const;      /* gemm (implicit weights) or matmul with a const B */
+} npu_gemm_geom;
+int npu_layer_gemm_geom(const npu_graph *g, int li, npu_gemm_geom *out);
+
+/* Totals over live layers. */
+int64_t npu_graph_macs(const npu_graph *g);
+int64_t npu_graph_params(const npu_graph *g);
+
+/* ---- passes (sim/core/passes.c) -------------------------------------------------------------
+ * Each keeps layer indices stable by marking removed layers NPU_LF_DEAD (consumers are rewired).
+ * npu_graph_compact() drops dead layers and renumbers; call it once at the end. */
+int npu_pass_fold_bn(npu_graph *g, npu_err *err);   /* conv/gemm + batchnorm → conv w/ bias */
+int npu_pass_fuse_act(npu_graph *g, npu_err *err);  /* activation into its single producer */
+int npu_pass_views(npu_graph *g, npu_err *err);     /* reshape/flatten/squeeze/identity as views */
+
+/* The dtype policy: `choose` says in which dtype layer li runs when `want` is asked for
+ * (a model's capability; NULL = always `want` for compute ops). Where a producer's output dtype
+ * differs from what a consumer runs in, a quantize (float→int) or dequantize (int→float) layer
+ * is inserted. */
+typedef npu_dtype (*npu_dtype_choose_fn)(void *ud, const npu_graph *g, int li, npu_dtype want);
+int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, void *ud,
+                   npu_err *err);
+int npu_graph_compact(npu_graph *g, npu_err *err);
+/* The standard pipeline: infer, fold_bn, fuse_act, views, compact, infer. */
+int npu_graph_prepare(npu_graph *g, npu_err *err);
+
+/* Consumers of tensor ti (live layers only); returns count, fills up to max indices. */
+int npu_graph_consumers(const npu_graph *g, int ti, int *out, int max);
+
+#endif

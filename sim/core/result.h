@@ -1,0 +1,118 @@
+/* result.h — the result of a simulation (prefix npu_result_).
+ *
+ * One spelling everywhere: the X-macro lists below generate the struct members, the names used
+ * in CSV headers, JSON keys and Lua tables, and their units. Append fields, never reorder.
+ * Cycles are NPU-core cycles (the model's core clock).
+ */
+#ifndef NPU_RESULT_H
+#define NPU_RESULT_H
+
+#include <stdint.h>
+
+#include "ctx.h"
+#include "params.h"
+
+typedef int64_t npu_f_INT;
+typedef double npu_f_FLOAT;
+typedef const char *npu_f_STR;
+
+/* X(name, type INT|FLOAT|STR, unit, doc) */
+#define NPU_LAYER_FIELDS(X)                                                                   \
+    X(index, INT, "", "layer position in the program (0-based)")                              \
+    X(name, STR, "", "layer name from the graph")                                             \
+    X(op, STR, "", "operator")                                                                \
+    X(engine, STR, "", "unit or processor that ran it (e.g. CMAC, DPU, Cube, cpu)")           \
+    X(dtype, STR, "", "compute data type")                                                    \
+    X(macs, INT, "MAC", "multiply-accumulates")                                               \
+    X(cycles, INT, "cycles", "end - start of the layer")                                      \
+    X(start, INT, "cycles", "first activity of the layer")                                    \
+    X(end, INT, "cycles", "last activity of the layer")                                       \
+    X(share_cycles, INT, "cycles", "share of the total run; sums to the total over layers")   \
+    X(ideal_cycles, INT, "cycles", "roofline bound: max(MACs/peak, min DRAM bytes/peak BW)") \
+    X(util, FLOAT, "", "MACs / (cycles x peak MACs per cycle)")                               \
+    X(compute_cycles, INT, "cycles", "busy time of the layer's main unit")                    \
+    X(mem_stall_cycles, INT, "cycles", "main unit idle waiting for data (memory, pipeline)")  \
+    X(ctrl_stall_cycles, INT, "cycles", "main unit idle waiting for control (host, MCU, PC)") \
+    X(dram_rd_bytes, INT, "B", "bytes read from DRAM")                                        \
+    X(dram_wr_bytes, INT, "B", "bytes written to DRAM")                                       \
+    X(sram_rd_bytes, INT, "B", "bytes read from on-chip system SRAM / L2")                    \
+    X(sram_wr_bytes, INT, "B", "bytes written to on-chip system SRAM / L2")                   \
+    X(onchip_bytes, INT, "B", "traffic through the NPU's internal buffers")                   \
+    X(irq_count, INT, "", "interrupts taken by the host or MCU for the layer")                \
+    X(irq_cycles, INT, "cycles", "time handling those interrupts (NPU-core cycles)")          \
+    X(host_cycles, INT, "cycles", "host/MCU busy time for the layer (NPU-core cycles)")       \
+    X(bound, STR, "", "compute | memory | control | host")
+
+#define NPU_TOTAL_FIELDS(X)                                                                 \
+    X(cycles, INT, "cycles", "end of the last layer")                                       \
+    X(time_us, FLOAT, "us", "cycles at the core clock")                                     \
+    X(fps, FLOAT, "1/s", "1e6 / time_us")                                                   \
+    X(macs, INT, "MAC", "sum over layers")                                                  \
+    X(tops, FLOAT, "TOPS", "2 x MACs / time (effective)")                                   \
+    X(util, FLOAT, "", "MACs / (cycles x peak)")                                            \
+    X(compute_cycles, INT, "cycles", "sum over layers")                                     \
+    X(mem_stall_cycles, INT, "cycles", "sum over layers")                                   \
+    X(ctrl_stall_cycles, INT, "cycles", "sum over layers")                                  \
+    X(dram_rd_bytes, INT, "B", "sum over layers")                                           \
+    X(dram_wr_bytes, INT, "B", "sum over layers")                                           \
+    X(dram_gbps, FLOAT, "GB/s", "DRAM bytes / time")                                        \
+    X(irq_count, INT, "", "sum over layers")                                                \
+    X(irq_us, FLOAT, "us", "time handling interrupts")                                      \
+    X(host_us, FLOAT, "us", "host/MCU busy time")
+
+typedef struct npu_layer_row {
+#define NPU_X(n, t, u, d) npu_f_##t n;
+    NPU_LAYER_FIELDS(NPU_X)
+#undef NPU_X
+} npu_layer_row;
+
+typedef struct npu_total_row {
+#define NPU_X(n, t, u, d) npu_f_##t n;
+    NPU_TOTAL_FIELDS(NPU_X)
+#undef NPU_X
+} npu_total_row;
+
+/* Field descriptors for generic marshalling (CSV, JSON, Lua, tables). */
+typedef enum npu_ftype { NPU_FT_INT, NPU_FT_FLOAT, NPU_FT_STR } npu_ftype;
+typedef struct npu_field {
+    const char *name;
+    npu_ftype type;
+    size_t offset;
+    const char *unit;
+    const char *doc;
+} npu_field;
+extern const npu_field npu_layer_fields[];  /* terminated by name == NULL */
+extern const npu_field npu_total_fields[];
+extern const int npu_layer_nfields, npu_total_nfields;
+
+typedef struct npu_result {
+    const char *arch;        /* preset or model name        */
+    const char *model;       /* model name                  */
+    const char *graph;       /* graph name                  */
+    double freq_mhz;         /* the core clock of cycles    */
+    double peak_macs;        /* peak MACs/cycle for the run's dtype */
+    double dram_bytes_per_cycle;
+    npu_params *params;      /* owned copy of the parameters used (may be NULL) */
+    npu_total_row total;
+    int nlayers;
+    npu_layer_row *layers;
+    /* Model-specific extra per-layer columns (e.g. DaVinci pipe ratios): nextra names, and
+     * layers × nextra values (row-major). Reported after the common fields. */
+    int nextra;
+    const char **extra_names;
+    double *extra;
+    npu_arena arena;         /* strings */
+} npu_result;
+
+npu_result *npu_result_new(void);
+void npu_result_free(npu_result *r);
+/* Fills derived fields: per-layer share_cycles, util, bound; every total. Requires per-layer
+ * raw fields, freq_mhz, peak_macs, dram_bytes_per_cycle. */
+void npu_result_finish(npu_result *r);
+
+/* Generic accessors for marshalling. */
+int64_t npu_field_int(const void *row, const npu_field *f);
+double npu_field_float(const void *row, const npu_field *f);
+const char *npu_field_str(const void *row, const npu_field *f);
+
+#endif

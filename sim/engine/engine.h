@@ -1,0 +1,215 @@
+/* engine.h — the discrete-event engine every model runs on (prefix npu_engine_ / npu_host_).
+ *
+ * What "cycle-approximate" means here (DESIGN §3): work is simulated at the granularity of
+ * hardware commands and tiles — a DMA group, a stripe of MAC work, a vector instruction, a
+ * regcmd task — never per MAC. A model describes its hardware as
+ *   - clocks (NPU core, CPU, MCU, DRAM), each converting its cycles to picoseconds exactly;
+ *   - units: named in-order servers (CMAC, SDP, CNA, Cube, MTE2, cpu0, …) with a number of
+ *     slots (1 = one job at a time; 0 = unlimited, e.g. an interrupt line);
+ *   - memory ports: DRAM, system SRAM, L2 … with peak bandwidth, latency and a transfer-size
+ *     dependent efficiency; concurrent transfers share a port fairly (water-filling, each
+ *     capped by its requester's own DMA width); rates are recomputed and completions re-timed
+ *     whenever a transfer starts or ends;
+ *   - syncs: counting semaphores; one mechanism for NVDLA dependency counts, DaVinci
+ *     set_flag/wait_flag, RKNPU task chains and buffer credits (a double buffer is a semaphore
+ *     that starts at 2);
+ * and submits jobs to units. A job, in its unit's FIFO order: waits until every wait[] sync has
+ * at least its count (and takes it), then — mode SEQ — issues its reads, is busy for `cycles`
+ * (+ `extra_ps`), issues its writes; or — mode STREAM — does reads, compute and writes at once
+ * and ends when the last finishes. Then it signals sig[] and calls done().
+ *
+ * Time is uint64 picoseconds; events live in one binary heap ordered by (time, sequence), so a
+ * run is deterministic to the bit. Stats are kept per layer (every job, transfer and host action
+ * carries its layer): start/end, busy time per unit, bytes per port and direction, interrupts,
+ * host time, and for each unit the time it waited on syncs split by what released it (a DMA
+ * unit → memory stall, a control/host unit → control stall).
+ */
+#ifndef NPU_ENGINE_H
+#define NPU_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/ctx.h"
+#include "../core/graph.h"
+#include "../core/params.h"
+#include "../core/result.h"
+
+typedef uint64_t npu_time; /* picoseconds */
+typedef struct npu_engine npu_engine;
+
+/* The shared parameter groups dram.*, sram.*, host.*, mcu.* (every model gets them). */
+extern const npu_param_def npu_engine_param_defs[];
+
+typedef enum npu_unit_kind {
+    NPU_UK_COMPUTE = 0, /* MAC arrays, vector units, post-processors                   */
+    NPU_UK_DMA,         /* DMA engines, MTE queues: waiting on them is memory stall    */
+    NPU_UK_CTRL,        /* command processors, schedulers: waiting is control stall    */
+    NPU_UK_HOST         /* CPU cores and MCUs (created by npu_host_init)               */
+} npu_unit_kind;
+
+/* ---- construction ------------------------------------------------------------------------- */
+/* Creates an engine from the parameters (dram.*, sram.*, host.*, mcu.*). It creates the port
+ * "dram" (id NPU_PORT_DRAM) and, when sram.kb > 0, the port "sram" (id NPU_PORT_SRAM, else
+ * that id is invalid), and the host units (see npu_host_*). `nlayers` sizes the stats. */
+npu_engine *npu_engine_new(const npu_params *p, int nlayers, npu_err *err);
+void npu_engine_free(npu_engine *e);
+
+enum { NPU_PORT_DRAM = 0, NPU_PORT_SRAM = 1 };
+bool npu_engine_has_sram(const npu_engine *e);
+
+/* Clocks: returns an id. The first clock added is the core clock that reports use, unless
+ * npu_engine_set_core_clock() picks another. The host clocks are added by npu_engine_new. */
+int npu_engine_clock(npu_engine *e, const char *name, double mhz);
+void npu_engine_set_core_clock(npu_engine *e, int clk);
+double npu_engine_clock_mhz(const npu_engine *e, int clk);
+npu_time npu_engine_cycles_ps(const npu_engine *e, int clk, double cycles);
+
+/* Extra memory ports (on-chip L2 …). bytes_per_ns = GB/s. */
+typedef struct npu_port_cfg {
+    const char *name;
+    double gbps;            /* peak GB/s (1e9 bytes/s)                                      */
+    double latency_ns;      /* from request to first data                                   */
+    double efficiency;      /* sustained fraction of peak for long transfers (0..1]         */
+    uint32_t burst_bytes;   /* transfers are rounded up to whole bursts of this size        */
+    uint32_t half_bytes;    /* contiguous run length reaching half of the sustained rate:   */
+                            /* rate(run) = peak·eff·run/(run+half_bytes); 0 = no such loss   */
+    bool is_sram;           /* counted as sram_* bytes in results (else dram_* if DRAM)     */
+} npu_port_cfg;
+int npu_engine_port(npu_engine *e, const npu_port_cfg *cfg, npu_err *err);
+const npu_port_cfg *npu_engine_port_cfg(const npu_engine *e, int port);
+int npu_engine_nports(const npu_engine *e);
+
+/* Units. slots: 1 = in-order server, N = up to N jobs at once (still started in FIFO order),
+ * 0 = unlimited. dma_bytes_per_cycle (in the unit's clock) caps each of the unit's transfers;
+ * 0 = no cap of its own. */
+int npu_engine_unit(npu_engine *e, const char *name, npu_unit_kind kind, int clk, int slots,
+                    double dma_bytes_per_cycle);
+const char *npu_engine_unit_name(const npu_engine *e, int unit);
+int npu_engine_nunits(const npu_engine *e);
+int npu_engine_find_unit(const npu_engine *e, const char *name); /* -1 if absent */
+
+/* Counting semaphores. */
+int npu_engine_sync(npu_engine *e, const char *name, int64_t initial);
+int64_t npu_engine_sync_value(const npu_engine *e, int sync);
+
+/* ---- jobs --------------------------------------------------------------------------------- */
+#define NPU_JOB_MAX_SYNC 4
+#define NPU_JOB_MAX_XFER 4
+
+typedef enum npu_job_mode {
+    NPU_JOB_SEQ = 0,   /* reads, then compute, then writes          */
+    NPU_JOB_STREAM     /* reads, compute and writes overlap         */
+} npu_job_mode;
+
+typedef struct npu_xfer {
+    int port;          /* NPU_PORT_DRAM, NPU_PORT_SRAM or a port id */
+    bool write;
+    uint64_t bytes;
+    uint32_t run;      /* contiguous bytes per access run (0 = one run of `bytes`) */
+} npu_xfer;
+
+typedef struct npu_syncop {
+    int sync;
+    int64_t n;
+} npu_syncop;
+
+typedef struct npu_job npu_job;
+typedef void (*npu_job_done_fn)(npu_engine *e, void *ud, const npu_job *j);
+
+struct npu_job {
+    int unit;
+    int layer;                 /* program layer index, -1 = none            */
+    const char *label;         /* static string shown in traces (optional)   */
+    npu_job_mode mode;
+    double cycles;             /* busy time in the unit's clock              */
+    npu_time extra_ps;         /* added busy time (fixed ns costs)           */
+    int nwait, nsig, nxfer;
+    npu_syncop wait[NPU_JOB_MAX_SYNC];
+    npu_syncop sig[NPU_JOB_MAX_SYNC];
+    npu_xfer xfer[NPU_JOB_MAX_XFER];
+    int64_t onchip_bytes;      /* internal-buffer traffic, counted, not timed */
+    int irq;                   /* interrupts this (host) job handles          */
+    npu_job_done_fn done;      /* optional; may submit more jobs              */
+    void *ud;
+};
+
+/* Appends a copy of *j to its unit's FIFO. Jobs may be submitted before run() or from done()
+ * callbacks. Errors: bad unit/sync/port ids, too many syncs. */
+int npu_engine_submit(npu_engine *e, const npu_job *j, npu_err *err);
+/* Runs until no event is left. If jobs remain blocked, returns NPU_ESIM with a message naming
+ * each blocked unit and the sync it waits on (a deadlock in the model's program). */
+int npu_engine_run(npu_engine *e, npu_err *err);
+npu_time npu_engine_now(const npu_engine *e);
+
+/* ---- results ------------------------------------------------------------------------------ */
+/* Peak MACs per core cycle for a dtype (for ideal_cycles and util), set by the model. */
+void npu_engine_set_peak(npu_engine *e, npu_dtype dt, double macs_per_cycle);
+/* The layer's main unit (whose idle time is split into stalls); default: the compute unit
+ * busiest in that layer, else any unit. */
+void npu_engine_set_main_unit(npu_engine *e, int layer, int unit);
+/* Model-specific per-layer columns (added to, not replaced). */
+int npu_engine_extra_col(npu_engine *e, const char *name);
+void npu_engine_add_extra(npu_engine *e, int layer, int col, double v);
+/* Builds the result: per-layer rows for the program's layer table, totals. */
+npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog,
+                              const npu_params *p, npu_err *err);
+
+/* Busy intervals for traces (recorded only when enabled before run()). */
+typedef struct npu_interval {
+    int unit;          /* unit id, or -(port+1) for memory-port transfers */
+    int layer;
+    npu_time start, end;
+    const char *label;
+    uint64_t bytes;    /* transfers */
+} npu_interval;
+void npu_engine_record(npu_engine *e, bool on);
+const npu_interval *npu_engine_intervals(const npu_engine *e, size_t *n);
+
+/* ---- the host model (sim/engine/host.c) ----------------------------------------------------
+ * CPU cores (host.cores units "cpu0"…, kind HOST, at host.freq_mhz), an interrupt line unit
+ * ("irq", unlimited slots) and, when mcu.present, an MCU ("mcu") with its own clock and costs.
+ * host.cpu names a profile (cortex-a9-linux, cortex-a53-linux, cortex-a55-linux,
+ * cortex-a76-linux, riscv-baremetal, …) whose values fill every host.* key not set explicitly. */
+typedef struct npu_host_req {
+    int layer;
+    bool on_mcu;          /* run on the MCU instead of CPU core `cpu`                       */
+    int cpu;              /* CPU core index (0 … host.cores-1)                              */
+    int irq;              /* interrupts taken: adds line latency + ISR per interrupt         */
+    npu_syncop wait;      /* start condition (sync -1 = none), e.g. the NPU op's "done"      */
+    npu_syncop sig;       /* signalled at the end (sync -1 = none), e.g. "next may start"    */
+    int reg_reads;        /* MMIO/CSB register reads (reg_read_ns each)                      */
+    int reg_writes;       /* MMIO/CSB register writes (reg_write_ns each)                    */
+    uint64_t desc_bytes;  /* descriptor bytes read from DRAM through the memory system       */
+    double cycles;        /* other work in host cycles                                        */
+    double ns;            /* other fixed work in ns (syscalls, submit path)                   */
+    bool wake;            /* a sleeping thread is woken afterwards (wakeup_ns)               */
+    const char *label;
+} npu_host_req;
+/* Fills a request with no wait/signal (sync -1) and zero costs. */
+void npu_host_req_init(npu_host_req *r, int layer);
+int npu_host_submit(npu_engine *e, const npu_host_req *r, npu_err *err);
+
+/* A fallback operator on the CPU: time from the host's throughput for the op class
+ * (host.gmacs for conv/gemm MACs, host.gelems for element-wise work scaled per class,
+ * host.gbps for data movement) and its bytes through the DRAM port. */
+typedef struct npu_host_op {
+    int layer;
+    int cpu;
+    npu_opclass cls;
+    npu_op op;
+    int64_t macs, elems;
+    uint64_t rd_bytes, wr_bytes;
+    npu_syncop wait, sig;
+} npu_host_op;
+int npu_host_run_op(npu_engine *e, const npu_host_op *o, npu_err *err);
+/* The time (ns) that op would take on the CPU, without memory contention (for explain). */
+double npu_host_op_ns(const npu_engine *e, const npu_host_op *o);
+int npu_host_cpu_unit(const npu_engine *e, int cpu); /* unit id of CPU core cpu */
+int npu_host_mcu_unit(const npu_engine *e);          /* -1 when there is no MCU   */
+
+/* Resolves the host profile: fills unset host.* keys from the host.cpu profile. Called by the
+ * core after presets and --set were applied (so `npusim params` shows the effective values). */
+int npu_host_apply_profile(npu_params *p, npu_err *err);
+
+#endif

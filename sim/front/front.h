@@ -1,0 +1,33 @@
+/* front.h — graph readers and writers (prefix npu_front_ / npu_npg_ / npu_onnx_ /
+ * npu_scalesim_). Front ends know nothing of models: they produce an npu_graph with input
+ * shapes, layers and attributes; shapes of the rest are inferred by npu_graph_infer().
+ * Every error names the file, line (and column where it helps) and what is wrong.
+ */
+#ifndef NPU_FRONT_H
+#define NPU_FRONT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../core/ctx.h"
+#include "../core/graph.h"
+
+/* .npg text (DESIGN §8). `file` is used in messages. The graph is returned un-inferred. */
+npu_graph *npu_npg_read(const char *file, const char *text, size_t len, npu_err *err);
+/* Writes .npg text that npu_npg_read reads back to an identical graph (round trip). */
+int npu_npg_write(const npu_graph *g, npu_strbuf *out);
+
+/* ONNX protobuf (memory-mapped; tensor data is never read). allow_unsupported: unknown ops
+ * become host layers (NPU_LF_HOST, src_op = ONNX op type) instead of one error that lists them
+ * all. */
+npu_graph *npu_onnx_read(const char *path, bool allow_unsupported, npu_err *err);
+
+/* SCALE-Sim v2/v3 topology CSV: conv (gemm=false) or GEMM "Layer Name, M, N, K," (gemm=true).
+ * npu_scalesim_is_gemm() tells from the header line. Quirks follow peers.md §2.1 (header
+ * skipped, trailing comma, optional stride-w / N:M column, "DP" names are depthwise, no
+ * padding). Layers are independent: each gets its own graph input, as SCALE-Sim runs them. */
+bool npu_scalesim_is_gemm(const char *text, size_t len);
+npu_graph *npu_scalesim_read(const char *file, const char *text, size_t len, bool gemm,
+                             npu_err *err);
+
+#endif

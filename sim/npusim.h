@@ -1,0 +1,94 @@
+/* npusim.h — the public C API of npusim: the only header a user of the library includes.
+ *
+ * Typical use:
+ *   npu_ctx *ctx = npu_ctx_new();
+ *   npu_err err = {0};
+ *   npu_graph *g = npu_load_graph(ctx, "resnet50", NULL, &err);      // path or zoo name
+ *   npu_arch *a = npu_arch_open(ctx, "rk3588", &err);                  // preset or model
+ *   npu_arch_set(a, "cores", "1", &err);
+ *   npu_result *r = npu_run(ctx, a, g, NULL, &err);
+ *   printf("%lld cycles\n", (long long)r->total.cycles);
+ *   npu_result_free(r); npu_arch_free(a); npu_graph_free(g); npu_ctx_free(ctx);
+ * Every function that can fail returns NULL or a non-zero npu_status and fills `err` with a
+ * message naming the file, line and key at fault. Nothing here prints or exits.
+ */
+#ifndef NPUSIM_H
+#define NPUSIM_H
+
+#include "core/ctx.h"
+#include "core/graph.h"
+#include "core/params.h"
+#include "core/result.h"
+
+#define NPUSIM_VERSION "0.1.0"
+
+/* ---- graphs ------------------------------------------------------------------------------- */
+typedef struct npu_load_opts {
+    const char *format;     /* NULL = by extension: .npg, .onnx, .csv (SCALE-Sim conv or GEMM),
+                               "-" = npg on stdin, otherwise a zoo name. Or force one of
+                               "npg", "onnx", "scalesim", "scalesim-gemm", "zoo".          */
+    bool allow_unsupported; /* unknown ONNX ops become host layers instead of an error     */
+    const char *zoo_args;   /* "tokens=128,kv=512" style arguments for parameterised zoo
+                               networks (transformer presets); NULL = defaults              */
+} npu_load_opts;
+
+/* Loads and prepares a graph (shape inference and the standard passes). */
+npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *opts,
+                          npu_err *err);
+/* Writes a graph as .npg text (exact round trip). */
+int npu_graph_write_npg(const npu_graph *g, npu_strbuf *out);
+
+/* Names of the built-in networks (zoo), NULL-terminated, static. */
+const char *const *npu_zoo_names(void);
+
+/* ---- architectures -------------------------------------------------------------------------- */
+typedef struct npu_arch npu_arch;
+
+/* A preset name (built-in or in a --preset-path directory or a path to a .lua preset) or a bare
+ * model name (the model's defaults). */
+npu_arch *npu_arch_open(npu_ctx *ctx, const char *name, npu_err *err);
+npu_arch *npu_arch_clone(const npu_arch *a);
+void npu_arch_free(npu_arch *a);
+int npu_arch_set(npu_arch *a, const char *key, const char *value, npu_err *err);
+int npu_arch_set_kv(npu_arch *a, const char *kv, npu_err *err); /* "key=value" */
+const npu_params *npu_arch_params(const npu_arch *a);
+const char *npu_arch_name(const npu_arch *a);
+const char *npu_arch_model(const npu_arch *a);
+
+/* Built-in preset names (NULL-terminated, static) and model names. */
+const char *const *npu_preset_names(void);
+const char *const *npu_model_names(void);
+const char *npu_model_summary(const char *model);
+/* `npusim params`: every parameter with value, default, range, unit, doc, source. */
+int npu_arch_describe(const npu_arch *a, npu_strbuf *out);
+
+/* ---- running ------------------------------------------------------------------------------- */
+typedef struct npu_run_opts {
+    const char *trace_path; /* write a Perfetto/Chrome trace (.json or .json.gz) */
+    bool force;             /* overwrite an existing trace file                   */
+} npu_run_opts;
+
+npu_result *npu_run(npu_ctx *ctx, const npu_arch *a, const npu_graph *g,
+                    const npu_run_opts *opts, npu_err *err);
+
+/* Compile / disassemble / execute / explain (the program container is opaque here). */
+typedef struct npu_program npu_program;
+npu_program *npu_compile(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, npu_err *err);
+int npu_program_save(const npu_program *p, const char *path, bool force, npu_err *err);
+npu_program *npu_program_load(npu_ctx *ctx, const char *path, npu_err *err);
+void npu_program_free(npu_program *p);
+int npu_disasm(npu_ctx *ctx, const npu_program *p, npu_strbuf *out, npu_err *err);
+npu_result *npu_exec(npu_ctx *ctx, const npu_program *p, const npu_run_opts *opts, npu_err *err);
+int npu_explain(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const char *layer,
+                npu_strbuf *out, npu_err *err);
+
+/* ---- reports (sim/report) --------------------------------------------------------------------- */
+typedef enum npu_format { NPU_FMT_TABLE = 0, NPU_FMT_CSV, NPU_FMT_JSON } npu_format;
+int npu_format_parse(const char *s, npu_format *out);
+int npu_report_write(const npu_result *r, npu_format f, npu_strbuf *out);
+/* Side by side: one row per layer (matched by name), cycles per arch and a "best" column. */
+int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_strbuf *out);
+/* `npusim info`: shapes, MACs, parameters, op histogram. */
+int npu_report_graph(const npu_graph *g, npu_format f, npu_strbuf *out);
+
+#endif
