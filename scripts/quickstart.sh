@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# quickstart.sh — everything a fresh Debian machine needs, in one command.
+#   bash scripts/quickstart.sh        install what is missing, build, run the main job:
+#                                     the shipped presets side by side on a shipped network
+#   bash scripts/quickstart.sh test   install what is missing, build (normal and ASan+UBSan),
+#                                     run the whole test suite on both builds
+# Builds go to build/ and build-asan/ beside this repository's sources.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-demo}
+
+# Debian packages: compiler and build tools, the two libraries of the core, python3 (JSON
+# checks in tests) and ONNX's own test models (the ONNX importer is tested against them).
+pkgs=(gcc libc6-dev make cmake liblua5.4-dev zlib1g-dev pkg-config)
+[ "$mode" = test ] && pkgs+=(python3 libonnx-testdata)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "quickstart: installing ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+build() { # dir, extra cmake args
+    local dir=$1; shift
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPU_WERROR=ON "$@" >/dev/null
+    cmake --build "$dir" -j"$jobs"
+}
+
+case "$mode" in
+demo)
+    build build
+    archs=$(./build/npusim list archs | paste -sd, -)
+    echo "== npusim compare -a $archs resnet18"
+    ./build/npusim compare -a "$archs" resnet18
+    ;;
+test)
+    build build
+    build build-asan -DNPU_SANITIZE=ON
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    ctest --test-dir build --output-on-failure -j"$jobs"
+    ctest --test-dir build-asan --output-on-failure -j"$jobs"
+    ;;
+*)
+    echo "usage: bash scripts/quickstart.sh [test]" >&2
+    exit 2
+    ;;
+esac
