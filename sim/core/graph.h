@@ -219,7 +219,9 @@ enum {
     NPU_LF_DEAD = 1u << 3,      /* removed by a pass; skipped by everyone (kept for indices)  */
     NPU_LF_HOST = 1u << 4,      /* must run on the host (set by a model's placement or
                                    --allow-unsupported for unknown ops)                     */
-    NPU_LF_INSERTED = 1u << 5   /* inserted by a pass (quantize/dequantize)                  */
+    NPU_LF_INSERTED = 1u << 5,  /* inserted by a pass (quantize/dequantize)                  */
+    NPU_LF_DTYPE = 1u << 6      /* `dtype` was chosen explicitly (.npg dtype=, npu_pass_dtype);
+                                   without it npu_graph_infer sets dtype = the output dtype   */
 };
 
 typedef struct npu_layer {
