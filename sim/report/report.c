@@ -1,0 +1,1200 @@
+/* report.c — results, comparisons and graph summaries as table, CSV or JSON (prefix npu_rep_,
+ * public entry points npu_report_* declared in sim/npusim.h).
+ *
+ * Choices where DESIGN §5 is silent (also written down in docs/cli.md):
+ *   - Field names are never listed here: CSV headers and JSON keys come from npu_layer_fields /
+ *     npu_total_fields (sim/core/result.h), so a field appended there shows up everywhere.
+ *   - CSV: one header line (the per-layer fields in order, then the model's extra columns),
+ *     one row per layer, no totals row (a totals row would break "every row is a layer" for
+ *     spreadsheet users); the totals are in JSON and in the table.
+ *   - JSON: {"schema":"npusim.result/1","arch","model","graph","freq_mhz","peak_macs",
+ *     "dram_bytes_per_cycle","params":{...},"total":{...},"layers":[{...}]}; the three clock
+ *     and peak figures are extra keys after "graph" (additive to the documented schema).
+ *     Model extra columns appear inside each layer after the common fields.
+ *   - Numbers: integers exactly, reals "%.9g" (parameters "%.15g", enough to give back the
+ *     decimal a user typed); same result → same bytes.
+ *   - Table: the columns a newcomer needs, human units (k/M/G counts, kB/MB/GB bytes with
+ *     1 kB = 1000 B, percentages, µs), a totals line, a one-line summary and a legend.
+ *     Everything else is in CSV/JSON.
+ *   - Compare: rows are the layers of the first result in order, then layers only found in
+ *     later results; "best" is the architecture with the shortest time for that layer
+ *     (cycles ÷ its own clock, because presets run at different clocks), ties → the first.
+ */
+#include "report.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../npusim.h"
+
+/* ---- primitives ------------------------------------------------------------------------------ */
+
+/* Length of a valid UTF-8 sequence at s (1..4), or 0 if the bytes there are not valid UTF-8. */
+static int utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    int n;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    unsigned cp = c & (0x3Fu >> (n - 1));
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+void npu_rep_json_str(npu_strbuf *sb, const char *s)
+{
+    if (!s) {
+        npu_sb_puts(sb, "null");
+        return;
+    }
+    npu_sb_putc(sb, '"');
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        if (c == '"' || c == '\\') {
+            npu_sb_putc(sb, '\\');
+            npu_sb_putc(sb, (char)c);
+            p++;
+        } else if (c == '\n') {
+            npu_sb_puts(sb, "\\n");
+            p++;
+        } else if (c == '\t') {
+            npu_sb_puts(sb, "\\t");
+            p++;
+        } else if (c == '\r') {
+            npu_sb_puts(sb, "\\r");
+            p++;
+        } else if (c < 0x20 || c == 0x7F) {
+            npu_sb_printf(sb, "\\u%04x", c);
+            p++;
+        } else if (c < 0x80) {
+            npu_sb_putc(sb, (char)c);
+            p++;
+        } else {
+            int n = utf8_len(p);
+            if (n == 0) {
+                npu_sb_puts(sb, "\\ufffd");
+                p++;
+            } else {
+                npu_sb_putn(sb, (const char *)p, (size_t)n);
+                p += n;
+            }
+        }
+    }
+    npu_sb_putc(sb, '"');
+}
+
+static void json_num_prec(npu_strbuf *sb, double v, int prec)
+{
+    if (!isfinite(v)) {
+        npu_sb_puts(sb, "null");
+        return;
+    }
+    if (v == 0) /* no "-0" */
+        v = 0;
+    npu_sb_printf(sb, "%.*g", prec, v);
+}
+
+void npu_rep_json_num(npu_strbuf *sb, double v) { json_num_prec(sb, v, 9); }
+
+void npu_rep_csv_str(npu_strbuf *sb, const char *s)
+{
+    if (!s)
+        return;
+    size_t n = strlen(s);
+    int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+    for (const char *p = s; *p && !quote; p++)
+        if (*p == ',' || *p == '"' || *p == '\n' || *p == '\r')
+            quote = 1;
+    if (!quote) {
+        npu_sb_puts(sb, s);
+        return;
+    }
+    npu_sb_putc(sb, '"');
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            npu_sb_putc(sb, '"');
+        npu_sb_putc(sb, *p);
+    }
+    npu_sb_putc(sb, '"');
+}
+
+void npu_rep_csv_num(npu_strbuf *sb, double v)
+{
+    if (!isfinite(v))
+        return;
+    if (v == 0)
+        v = 0;
+    npu_sb_printf(sb, "%.9g", v);
+}
+
+int npu_rep_width(const char *s)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+/* ---- human units for tables -------------------------------------------------------------- */
+
+/* 3 significant digits with a suffix: 950, 45.6k, 118M, 1.23G. */
+static void h_scaled(char *buf, size_t n, double v, const char *const *suf, double step,
+                     const char *sep)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    double a = fabs(v);
+    int i = 0;
+    while (a >= 999.5 && suf[i + 1]) {
+        a /= step;
+        v /= step;
+        i++;
+    }
+    if (i == 0)
+        snprintf(buf, n, "%.0f%s%s", v, suf[0][0] ? sep : "", suf[0]);
+    else if (a < 9.995)
+        snprintf(buf, n, "%.2f%s%s", v, sep, suf[i]);
+    else if (a < 99.95)
+        snprintf(buf, n, "%.1f%s%s", v, sep, suf[i]);
+    else
+        snprintf(buf, n, "%.0f%s%s", v, sep, suf[i]);
+}
+
+static void h_count(char *buf, size_t n, double v)
+{
+    static const char *const suf[] = {"", "k", "M", "G", "T", "P", NULL};
+    h_scaled(buf, n, v, suf, 1000.0, "");
+}
+
+static void h_bytes(char *buf, size_t n, double v)
+{
+    static const char *const suf[] = {"B", "kB", "MB", "GB", "TB", "PB", NULL};
+    if (v == 0) {
+        snprintf(buf, n, "0");
+        return;
+    }
+    h_scaled(buf, n, v, suf, 1000.0, " ");
+}
+
+static void h_pct(char *buf, size_t n, double part, double whole, int decimals)
+{
+    if (!(whole > 0) || !isfinite(part))
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%.*f", decimals, 100.0 * part / whole);
+}
+
+/* ---- a small aligned-column table ------------------------------------------------------------ */
+
+typedef struct tab {
+    int ncols;
+    const char *const *head;
+    const char *align; /* 'l' or 'r' per column */
+    char **cell;       /* nrows × ncols, NULL cells in rule rows */
+    char *rule;        /* per row: 1 = a horizontal rule */
+    size_t nrows, crows, ccell, crule;
+    int cur;           /* next column of the current row */
+    int oom;
+} tab;
+
+static void tab_init(tab *t, int ncols, const char *const *head, const char *align)
+{
+    memset(t, 0, sizeof *t);
+    t->ncols = ncols;
+    t->head = head;
+    t->align = align;
+}
+
+static void tab_free(tab *t)
+{
+    for (size_t i = 0; i < t->nrows * (size_t)t->ncols; i++)
+        free(t->cell[i]);
+    free(t->cell);
+    free(t->rule);
+}
+
+static int tab_newrow(tab *t, int rule)
+{
+    size_t need = (t->nrows + 1) * (size_t)t->ncols;
+    if (t->oom || npu_grow((void **)&t->cell, &t->ccell, need, sizeof(char *)) ||
+        npu_grow((void **)&t->rule, &t->crule, t->nrows + 1, 1)) {
+        t->oom = 1;
+        return -1;
+    }
+    for (int c = 0; c < t->ncols; c++)
+        t->cell[t->nrows * (size_t)t->ncols + (size_t)c] = NULL;
+    t->rule[t->nrows] = (char)rule;
+    t->nrows++;
+    t->cur = 0;
+    return 0;
+}
+
+static void tab_row(tab *t) { tab_newrow(t, 0); }
+static void tab_hrule(tab *t) { tab_newrow(t, 1); }
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void tab_cell(tab *t, const char *fmt, ...)
+{
+    if (t->oom || t->nrows == 0 || t->cur >= t->ncols)
+        return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char *s = npu_strdup(buf);
+    if (!s) {
+        t->oom = 1;
+        return;
+    }
+    t->cell[(t->nrows - 1) * (size_t)t->ncols + (size_t)t->cur++] = s;
+}
+
+/* A string cell shortened to at most `max` columns ("long_layer_n~me" keeps both ends). */
+static void tab_cell_str(tab *t, const char *s, int max)
+{
+    if (!s || !*s) {
+        tab_cell(t, "-");
+        return;
+    }
+    int w = npu_rep_width(s);
+    if (w <= max || max < 5) {
+        tab_cell(t, "%s", s);
+        return;
+    }
+    /* keep the first max-1-tail code points, a '~', and the last `tail` code points */
+    int tail = (max - 1) / 3, head = max - 1 - tail;
+    const char *p = s;
+    for (int i = 0; i < head && *p; p++)
+        if (((unsigned char)p[1] & 0xC0) != 0x80)
+            i++;
+    const char *q = s + strlen(s);
+    for (int i = 0; i < tail && q > s;) {
+        q--;
+        if (((unsigned char)*q & 0xC0) != 0x80)
+            i++;
+    }
+    tab_cell(t, "%.*s~%s", (int)(p - s), s, q);
+}
+
+static void pad(npu_strbuf *sb, int n)
+{
+    for (int i = 0; i < n; i++)
+        npu_sb_putc(sb, ' ');
+}
+
+static int tab_render(tab *t, npu_strbuf *sb)
+{
+    if (t->oom)
+        return NPU_ENOMEM;
+    int *w = npu_calloc((size_t)t->ncols, sizeof(int));
+    if (!w)
+        return NPU_ENOMEM;
+    int total = 0;
+    for (int c = 0; c < t->ncols; c++) {
+        w[c] = npu_rep_width(t->head[c]);
+        for (size_t r = 0; r < t->nrows; r++) {
+            const char *s = t->cell[r * (size_t)t->ncols + (size_t)c];
+            if (s && npu_rep_width(s) > w[c])
+                w[c] = npu_rep_width(s);
+        }
+        total += w[c] + (c ? 2 : 0);
+    }
+    for (size_t r = 0; r <= t->nrows; r++) {
+        if (r > 0 && t->rule[r - 1]) {
+            for (int i = 0; i < total; i++)
+                npu_sb_putc(sb, '-');
+            npu_sb_putc(sb, '\n');
+            continue;
+        }
+        /* trailing spaces are trimmed: the line ends at the last non-empty cell */
+        int last = t->ncols - 1;
+        if (r > 0)
+            while (last > 0 && !t->cell[(r - 1) * (size_t)t->ncols + (size_t)last])
+                last--;
+        for (int c = 0; c <= last; c++) {
+            const char *s = r == 0 ? t->head[c] : t->cell[(r - 1) * (size_t)t->ncols + (size_t)c];
+            if (!s)
+                s = "";
+            int fill = w[c] - npu_rep_width(s);
+            if (c)
+                pad(sb, 2);
+            if (t->align[c] == 'r')
+                pad(sb, fill);
+            npu_sb_puts(sb, s);
+            if (t->align[c] != 'r' && c < last)
+                pad(sb, fill);
+        }
+        npu_sb_putc(sb, '\n');
+        if (r == 0) {
+            for (int i = 0; i < total; i++)
+                npu_sb_putc(sb, '-');
+            npu_sb_putc(sb, '\n');
+        }
+    }
+    free(w);
+    return NPU_OK;
+}
+
+/* ---- results ------------------------------------------------------------------------------- */
+
+static const char *nz(const char *s) { return s ? s : ""; }
+
+static double cyc_us(const npu_result *r, double cycles)
+{
+    return r->freq_mhz > 0 ? cycles / r->freq_mhz : NAN;
+}
+
+static int report_table(const npu_result *r, npu_strbuf *out)
+{
+    static const char *const head[] = {"#",      "name",   "op",    "engine", "dtype",
+                                       "MACs",   "cycles", "ideal", "util%",  "mem%",
+                                       "ctrl%",  "DRAM rd", "DRAM wr", "irq",  "host µs",
+                                       "bound"};
+    static const char align[] = "rllllrrrrrrrrrrl";
+    enum { NC = sizeof head / sizeof head[0] };
+    tab t;
+    tab_init(&t, NC, head, align);
+    char b[64];
+    double ideal_sum = 0, mem_sum = 0, ctrl_sum = 0, host_sum = 0;
+    for (int i = 0; i < r->nlayers; i++) {
+        const npu_layer_row *l = &r->layers[i];
+        tab_row(&t);
+        tab_cell(&t, "%lld", (long long)l->index);
+        tab_cell_str(&t, l->name, 28);
+        tab_cell_str(&t, l->op, 12);
+        tab_cell_str(&t, l->engine, 10);
+        tab_cell_str(&t, l->dtype, 6);
+        h_count(b, sizeof b, (double)l->macs);
+        tab_cell(&t, "%s", b);
+        tab_cell(&t, "%lld", (long long)l->cycles);
+        tab_cell(&t, "%lld", (long long)l->ideal_cycles);
+        if (isfinite(l->util) && l->macs > 0)
+            tab_cell(&t, "%.1f", 100.0 * l->util);
+        else
+            tab_cell(&t, "-");
+        h_pct(b, sizeof b, (double)l->mem_stall_cycles, (double)l->cycles, 0);
+        tab_cell(&t, "%s", b);
+        h_pct(b, sizeof b, (double)l->ctrl_stall_cycles, (double)l->cycles, 0);
+        tab_cell(&t, "%s", b);
+        h_bytes(b, sizeof b, (double)l->dram_rd_bytes);
+        tab_cell(&t, "%s", b);
+        h_bytes(b, sizeof b, (double)l->dram_wr_bytes);
+        tab_cell(&t, "%s", b);
+        tab_cell(&t, "%lld", (long long)l->irq_count);
+        double hus = cyc_us(r, (double)l->host_cycles);
+        if (isfinite(hus))
+            tab_cell(&t, "%.1f", hus);
+        else
+            tab_cell(&t, "%lld c", (long long)l->host_cycles);
+        tab_cell_str(&t, l->bound, 8);
+        ideal_sum += (double)l->ideal_cycles;
+        mem_sum += (double)l->mem_stall_cycles;
+        ctrl_sum += (double)l->ctrl_stall_cycles;
+        host_sum += (double)l->host_cycles;
+    }
+    /* Totals: cycles is the end of the run (layers may overlap, so it is not the column sum);
+     * ideal and stalls are sums over layers, stall percentages relative to the summed layer
+     * cycles they came from. */
+    const npu_total_row *T = &r->total;
+    double layer_cycles = 0;
+    for (int i = 0; i < r->nlayers; i++)
+        layer_cycles += (double)r->layers[i].cycles;
+    tab_hrule(&t);
+    tab_row(&t);
+    tab_cell(&t, "%s", "");
+    tab_cell(&t, "total (%d layers)", r->nlayers);
+    tab_cell(&t, "%s", "");
+    tab_cell(&t, "%s", "");
+    tab_cell(&t, "%s", "");
+    h_count(b, sizeof b, (double)T->macs);
+    tab_cell(&t, "%s", b);
+    tab_cell(&t, "%lld", (long long)T->cycles);
+    tab_cell(&t, "%.0f", ideal_sum);
+    if (isfinite(T->util))
+        tab_cell(&t, "%.1f", 100.0 * T->util);
+    else
+        tab_cell(&t, "-");
+    h_pct(b, sizeof b, mem_sum, layer_cycles, 0);
+    tab_cell(&t, "%s", b);
+    h_pct(b, sizeof b, ctrl_sum, layer_cycles, 0);
+    tab_cell(&t, "%s", b);
+    h_bytes(b, sizeof b, (double)T->dram_rd_bytes);
+    tab_cell(&t, "%s", b);
+    h_bytes(b, sizeof b, (double)T->dram_wr_bytes);
+    tab_cell(&t, "%s", b);
+    tab_cell(&t, "%lld", (long long)T->irq_count);
+    if (isfinite(T->host_us))
+        tab_cell(&t, "%.1f", T->host_us);
+    else
+        tab_cell(&t, "%.0f c", host_sum);
+
+    npu_sb_printf(out, "graph %s on %s (model %s", nz(r->graph), nz(r->arch), nz(r->model));
+    if (r->freq_mhz > 0)
+        npu_sb_printf(out, ", %g MHz", r->freq_mhz);
+    if (r->peak_macs > 0)
+        npu_sb_printf(out, ", peak %g MAC/cycle", r->peak_macs);
+    npu_sb_puts(out, ")\n\n");
+    int rc = tab_render(&t, out);
+    tab_free(&t);
+    if (rc)
+        return rc;
+    npu_sb_printf(out, "\n%lld cycles", (long long)T->cycles);
+    if (isfinite(T->time_us) && T->time_us > 0)
+        npu_sb_printf(out, " = %.1f µs, %.1f inferences/s", T->time_us, T->fps);
+    if (isfinite(T->tops))
+        npu_sb_printf(out, ", %.3g TOPS effective", T->tops);
+    if (isfinite(T->util))
+        npu_sb_printf(out, ", MAC utilisation %.1f%%", 100.0 * T->util);
+    if (isfinite(T->dram_gbps))
+        npu_sb_printf(out, ", DRAM %.2f GB/s", T->dram_gbps);
+    npu_sb_puts(out, "\n");
+    npu_sb_puts(out,
+                "cycles: layer start→end (layers may overlap); ideal: roofline bound; "
+                "util%: MACs/(cycles×peak);\nmem%/ctrl%: share of the layer's cycles its main "
+                "unit waited for data/for control; 1 kB = 1000 B.\n");
+    return out->oom ? NPU_ENOMEM : NPU_OK;
+}
+
+static void csv_field(npu_strbuf *sb, const void *row, const npu_field *f)
+{
+    switch (f->type) {
+    case NPU_FT_INT:
+        npu_sb_printf(sb, "%lld", (long long)npu_field_int(row, f));
+        break;
+    case NPU_FT_FLOAT:
+        npu_rep_csv_num(sb, npu_field_float(row, f));
+        break;
+    case NPU_FT_STR:
+        npu_rep_csv_str(sb, npu_field_str(row, f));
+        break;
+    }
+}
+
+static void json_field(npu_strbuf *sb, const void *row, const npu_field *f)
+{
+    npu_rep_json_str(sb, f->name);
+    npu_sb_putc(sb, ':');
+    switch (f->type) {
+    case NPU_FT_INT:
+        npu_sb_printf(sb, "%lld", (long long)npu_field_int(row, f));
+        break;
+    case NPU_FT_FLOAT:
+        npu_rep_json_num(sb, npu_field_float(row, f));
+        break;
+    case NPU_FT_STR:
+        npu_rep_json_str(sb, npu_field_str(row, f));
+        break;
+    }
+}
+
+static int report_csv(const npu_result *r, npu_strbuf *out)
+{
+    for (int k = 0; k < npu_layer_nfields; k++) {
+        if (k)
+            npu_sb_putc(out, ',');
+        npu_rep_csv_str(out, npu_layer_fields[k].name);
+    }
+    for (int j = 0; j < r->nextra; j++) {
+        npu_sb_putc(out, ',');
+        npu_rep_csv_str(out, r->extra_names ? r->extra_names[j] : NULL);
+    }
+    npu_sb_putc(out, '\n');
+    for (int i = 0; i < r->nlayers; i++) {
+        for (int k = 0; k < npu_layer_nfields; k++) {
+            if (k)
+                npu_sb_putc(out, ',');
+            csv_field(out, &r->layers[i], &npu_layer_fields[k]);
+        }
+        for (int j = 0; j < r->nextra; j++) {
+            npu_sb_putc(out, ',');
+            if (r->extra)
+                npu_rep_csv_num(out, r->extra[(size_t)i * (size_t)r->nextra + (size_t)j]);
+        }
+        npu_sb_putc(out, '\n');
+    }
+    return out->oom ? NPU_ENOMEM : NPU_OK;
+}
+
+static void json_params(const npu_params *p, npu_strbuf *out)
+{
+    npu_sb_putc(out, '{');
+    for (int i = 0; p && i < p->n; i++) {
+        const npu_param_def *d = p->def[i];
+        const npu_pvalue *v = &p->v[i];
+        npu_sb_puts(out, i ? ",\n    " : "\n    ");
+        npu_rep_json_str(out, d->name);
+        npu_sb_puts(out, ": ");
+        switch (d->type) {
+        case NPU_P_INT:
+            if (isfinite(v->num) && fabs(v->num) < 9.2e18)
+                npu_sb_printf(out, "%lld", (long long)v->num);
+            else
+                json_num_prec(out, v->num, 17);
+            break;
+        case NPU_P_FLOAT:
+            json_num_prec(out, v->num, 15);
+            break;
+        case NPU_P_BOOL:
+            npu_sb_puts(out, v->num != 0 ? "true" : "false");
+            break;
+        case NPU_P_ENUM:
+        case NPU_P_STR:
+        default:
+            npu_rep_json_str(out, v->str ? v->str : d->def_s);
+            break;
+        }
+    }
+    if (p && p->n)
+        npu_sb_puts(out, "\n  ");
+    npu_sb_putc(out, '}');
+}
+
+static int report_json(const npu_result *r, npu_strbuf *out)
+{
+    npu_sb_puts(out, "{\n  \"schema\": \"npusim.result/1\",\n  \"arch\": ");
+    npu_rep_json_str(out, r->arch);
+    npu_sb_puts(out, ",\n  \"model\": ");
+    npu_rep_json_str(out, r->model);
+    npu_sb_puts(out, ",\n  \"graph\": ");
+    npu_rep_json_str(out, r->graph);
+    npu_sb_puts(out, ",\n  \"freq_mhz\": ");
+    json_num_prec(out, r->freq_mhz, 15);
+    npu_sb_puts(out, ",\n  \"peak_macs\": ");
+    json_num_prec(out, r->peak_macs, 15);
+    npu_sb_puts(out, ",\n  \"dram_bytes_per_cycle\": ");
+    json_num_prec(out, r->dram_bytes_per_cycle, 15);
+    npu_sb_puts(out, ",\n  \"params\": ");
+    json_params(r->params, out);
+    npu_sb_puts(out, ",\n  \"total\": {");
+    for (int k = 0; k < npu_total_nfields; k++) {
+        if (k)
+            npu_sb_puts(out, ", ");
+        json_field(out, &r->total, &npu_total_fields[k]);
+    }
+    npu_sb_puts(out, "},\n  \"layers\": [");
+    for (int i = 0; i < r->nlayers; i++) {
+        npu_sb_puts(out, i ? ",\n    {" : "\n    {");
+        for (int k = 0; k < npu_layer_nfields; k++) {
+            if (k)
+                npu_sb_puts(out, ", ");
+            json_field(out, &r->layers[i], &npu_layer_fields[k]);
+        }
+        for (int j = 0; j < r->nextra; j++) {
+            npu_sb_puts(out, ", ");
+            npu_rep_json_str(out, r->extra_names ? r->extra_names[j] : NULL);
+            npu_sb_puts(out, ": ");
+            npu_rep_json_num(out, r->extra ? r->extra[(size_t)i * (size_t)r->nextra + (size_t)j]
+                                           : NAN);
+        }
+        npu_sb_putc(out, '}');
+    }
+    npu_sb_puts(out, r->nlayers ? "\n  ]\n}\n" : "]\n}\n");
+    return out->oom ? NPU_ENOMEM : NPU_OK;
+}
+
+int npu_report_write(const npu_result *r, npu_format f, npu_strbuf *out)
+{
+    if (!r || !out || (r->nlayers > 0 && !r->layers) || r->nlayers < 0)
+        return NPU_EINVAL;
+    switch (f) {
+    case NPU_FMT_TABLE:
+        return report_table(r, out);
+    case NPU_FMT_CSV:
+        return report_csv(r, out);
+    case NPU_FMT_JSON:
+        return report_json(r, out);
+    }
+    return NPU_EINVAL;
+}
+
+/* ---- compare ------------------------------------------------------------------------------- */
+
+typedef struct cmp_row {
+    const char *name, *op;
+    int *idx; /* per result: layer index or -1 */
+} cmp_row;
+
+/* Index of layer `name` in r, trying `hint` first (layers usually line up). */
+static int find_layer(const npu_result *r, const char *name, int hint)
+{
+    if (!name)
+        return -1;
+    if (hint >= 0 && hint < r->nlayers && r->layers[hint].name &&
+        strcmp(r->layers[hint].name, name) == 0)
+        return hint;
+    for (int i = 0; i < r->nlayers; i++)
+        if (r->layers[i].name && strcmp(r->layers[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* Time of layer row i of result k in µs (or cycles when the clock is unknown). */
+static double layer_time(const npu_result *r, int i)
+{
+    double c = (double)r->layers[i].cycles;
+    return r->freq_mhz > 0 ? c / r->freq_mhz : c;
+}
+
+/* Labels: the arch names, "name#2" … when one appears twice (same preset, other --set). */
+static char **cmp_labels(const npu_result *const *rs, int n)
+{
+    char **lab = npu_calloc((size_t)n, sizeof(char *));
+    if (!lab)
+        return NULL;
+    for (int k = 0; k < n; k++) {
+        const char *a = rs[k]->arch ? rs[k]->arch : "?";
+        int dup = 1;
+        for (int j = 0; j < k; j++)
+            if (strcmp(rs[j]->arch ? rs[j]->arch : "?", a) == 0)
+                dup++;
+        char buf[256];
+        if (dup > 1)
+            snprintf(buf, sizeof buf, "%s#%d", a, dup);
+        else
+            snprintf(buf, sizeof buf, "%s", a);
+        lab[k] = npu_strdup(buf);
+        if (!lab[k]) {
+            for (int j = 0; j < k; j++)
+                free(lab[j]);
+            free(lab);
+            return NULL;
+        }
+    }
+    return lab;
+}
+
+int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_strbuf *out)
+{
+    if (!rs || n <= 0 || !out)
+        return NPU_EINVAL;
+    for (int k = 0; k < n; k++)
+        if (!rs[k] || rs[k]->nlayers < 0 || (rs[k]->nlayers > 0 && !rs[k]->layers))
+            return NPU_EINVAL;
+
+    /* Rows: union of layer names, first-seen order. */
+    size_t cap = 0, nrows = 0;
+    for (int k = 0; k < n; k++)
+        cap += (size_t)rs[k]->nlayers;
+    cmp_row *rows = npu_calloc(cap ? cap : 1, sizeof *rows);
+    int *idx = npu_calloc((cap ? cap : 1) * (size_t)n, sizeof(int));
+    char **lab = cmp_labels(rs, n);
+    int rc = NPU_OK;
+    if (!rows || !idx || !lab) {
+        rc = NPU_ENOMEM;
+        goto done;
+    }
+    for (int k = 0; k < n; k++) {
+        for (int i = 0; i < rs[k]->nlayers; i++) {
+            const char *name = rs[k]->layers[i].name;
+            int seen = 0;
+            if (k > 0)
+                for (int j = 0; j < k && !seen; j++)
+                    seen = find_layer(rs[j], name, i) >= 0;
+            if (seen)
+                continue;
+            cmp_row *row = &rows[nrows];
+            row->name = name;
+            row->op = rs[k]->layers[i].op;
+            row->idx = idx + nrows * (size_t)n;
+            for (int j = 0; j < n; j++)
+                row->idx[j] = j < k ? -1 : (j == k ? i : find_layer(rs[j], name, i));
+            nrows++;
+        }
+    }
+
+    /* best per row and for the totals */
+    int *best = npu_calloc(nrows + 1, sizeof(int));
+    if (!best) {
+        rc = NPU_ENOMEM;
+        goto done;
+    }
+    for (size_t r = 0; r < nrows; r++) {
+        best[r] = -1;
+        double bt = 0;
+        for (int k = 0; k < n; k++) {
+            int i = rows[r].idx[k];
+            if (i < 0)
+                continue;
+            double t = layer_time(rs[k], i);
+            if (best[r] < 0 || t < bt) {
+                best[r] = k;
+                bt = t;
+            }
+        }
+    }
+    int tbest = 0;
+    for (int k = 1; k < n; k++) {
+        double tk = rs[k]->freq_mhz > 0 ? (double)rs[k]->total.cycles / rs[k]->freq_mhz
+                                        : (double)rs[k]->total.cycles;
+        double tb = rs[tbest]->freq_mhz > 0
+                        ? (double)rs[tbest]->total.cycles / rs[tbest]->freq_mhz
+                        : (double)rs[tbest]->total.cycles;
+        if (tk < tb)
+            tbest = k;
+    }
+
+    if (f == NPU_FMT_TABLE) {
+        int nc = n + 3;
+        const char **head = npu_calloc((size_t)nc, sizeof(char *));
+        char *align = npu_calloc((size_t)nc + 1, 1);
+        if (!head || !align) {
+            free(head);
+            free(align);
+            free(best);
+            rc = NPU_ENOMEM;
+            goto done;
+        }
+        head[0] = "name";
+        head[1] = "op";
+        align[0] = align[1] = 'l';
+        for (int k = 0; k < n; k++) {
+            head[2 + k] = lab[k];
+            align[2 + k] = 'r';
+        }
+        head[nc - 1] = "best";
+        align[nc - 1] = 'l';
+        tab t;
+        tab_init(&t, nc, head, align);
+        for (size_t r = 0; r < nrows; r++) {
+            tab_row(&t);
+            tab_cell_str(&t, rows[r].name, 28);
+            tab_cell_str(&t, rows[r].op, 12);
+            for (int k = 0; k < n; k++) {
+                if (rows[r].idx[k] >= 0)
+                    tab_cell(&t, "%lld", (long long)rs[k]->layers[rows[r].idx[k]].cycles);
+                else
+                    tab_cell(&t, "-");
+            }
+            tab_cell(&t, "%s", best[r] >= 0 ? lab[best[r]] : "-");
+        }
+        tab_hrule(&t);
+        static const char *const tname[] = {"total cycles", "time µs", "inferences/s"};
+        for (int w = 0; w < 3; w++) {
+            tab_row(&t);
+            tab_cell(&t, "%s", tname[w]);
+            tab_cell(&t, "%s", "");
+            for (int k = 0; k < n; k++) {
+                const npu_total_row *T = &rs[k]->total;
+                if (w == 0)
+                    tab_cell(&t, "%lld", (long long)T->cycles);
+                else if (!isfinite(w == 1 ? T->time_us : T->fps))
+                    tab_cell(&t, "-");
+                else
+                    tab_cell(&t, "%.1f", w == 1 ? T->time_us : T->fps);
+            }
+            tab_cell(&t, "%s", lab[tbest]);
+        }
+        npu_sb_printf(out, "graph %s:", nz(rs[0]->graph));
+        for (int k = 0; k < n; k++) {
+            npu_sb_printf(out, "%s %s (model %s", k ? "," : "", lab[k], nz(rs[k]->model));
+            if (rs[k]->freq_mhz > 0)
+                npu_sb_printf(out, ", %g MHz", rs[k]->freq_mhz);
+            npu_sb_putc(out, ')');
+        }
+        npu_sb_puts(out, "\n\n");
+        rc = tab_render(&t, out);
+        tab_free(&t);
+        free(head);
+        free(align);
+        if (!rc)
+            npu_sb_puts(out, "\nper-layer cycles in each architecture's own core clock; best = "
+                             "shortest time (cycles / clock).\n");
+    } else if (f == NPU_FMT_CSV) {
+        npu_sb_puts(out, "kind,name,op");
+        for (int k = 0; k < n; k++) {
+            npu_sb_putc(out, ',');
+            npu_rep_csv_str(out, lab[k]);
+        }
+        npu_sb_puts(out, ",best\n");
+        for (size_t r = 0; r < nrows; r++) {
+            npu_sb_puts(out, "layer,");
+            npu_rep_csv_str(out, rows[r].name);
+            npu_sb_putc(out, ',');
+            npu_rep_csv_str(out, rows[r].op);
+            for (int k = 0; k < n; k++) {
+                npu_sb_putc(out, ',');
+                if (rows[r].idx[k] >= 0)
+                    npu_sb_printf(out, "%lld", (long long)rs[k]->layers[rows[r].idx[k]].cycles);
+            }
+            npu_sb_putc(out, ',');
+            if (best[r] >= 0)
+                npu_rep_csv_str(out, lab[best[r]]);
+            npu_sb_putc(out, '\n');
+        }
+        static const char *const tname[] = {"cycles", "time_us", "fps"};
+        for (int w = 0; w < 3; w++) {
+            npu_sb_printf(out, "total,%s,", tname[w]);
+            for (int k = 0; k < n; k++) {
+                npu_sb_putc(out, ',');
+                if (w == 0)
+                    npu_sb_printf(out, "%lld", (long long)rs[k]->total.cycles);
+                else
+                    npu_rep_csv_num(out, w == 1 ? rs[k]->total.time_us : rs[k]->total.fps);
+            }
+            npu_sb_putc(out, ',');
+            npu_rep_csv_str(out, lab[tbest]);
+            npu_sb_putc(out, '\n');
+        }
+    } else if (f == NPU_FMT_JSON) {
+        npu_sb_puts(out, "{\n  \"schema\": \"npusim.compare/1\",\n  \"graph\": ");
+        npu_rep_json_str(out, rs[0]->graph);
+        npu_sb_puts(out, ",\n  \"archs\": [");
+        for (int k = 0; k < n; k++) {
+            if (k)
+                npu_sb_puts(out, ", ");
+            npu_sb_puts(out, "{\"label\": ");
+            npu_rep_json_str(out, lab[k]);
+            npu_sb_puts(out, ", \"arch\": ");
+            npu_rep_json_str(out, rs[k]->arch);
+            npu_sb_puts(out, ", \"model\": ");
+            npu_rep_json_str(out, rs[k]->model);
+            npu_sb_puts(out, ", \"freq_mhz\": ");
+            json_num_prec(out, rs[k]->freq_mhz, 15);
+            npu_sb_putc(out, '}');
+        }
+        npu_sb_puts(out, "],\n  \"total\": {");
+        static const char *const tname[] = {"cycles", "time_us", "fps"};
+        for (int w = 0; w < 3; w++) {
+            npu_sb_printf(out, "\"%s\": {", tname[w]);
+            for (int k = 0; k < n; k++) {
+                if (k)
+                    npu_sb_puts(out, ", ");
+                npu_rep_json_str(out, lab[k]);
+                npu_sb_puts(out, ": ");
+                if (w == 0)
+                    npu_sb_printf(out, "%lld", (long long)rs[k]->total.cycles);
+                else
+                    npu_rep_json_num(out, w == 1 ? rs[k]->total.time_us : rs[k]->total.fps);
+            }
+            npu_sb_puts(out, "}, ");
+        }
+        npu_sb_puts(out, "\"best\": ");
+        npu_rep_json_str(out, lab[tbest]);
+        npu_sb_puts(out, "},\n  \"layers\": [");
+        for (size_t r = 0; r < nrows; r++) {
+            npu_sb_puts(out, r ? ",\n    {\"name\": " : "\n    {\"name\": ");
+            npu_rep_json_str(out, rows[r].name);
+            npu_sb_puts(out, ", \"op\": ");
+            npu_rep_json_str(out, rows[r].op);
+            npu_sb_puts(out, ", \"cycles\": {");
+            for (int k = 0; k < n; k++) {
+                if (k)
+                    npu_sb_puts(out, ", ");
+                npu_rep_json_str(out, lab[k]);
+                npu_sb_puts(out, ": ");
+                if (rows[r].idx[k] >= 0)
+                    npu_sb_printf(out, "%lld", (long long)rs[k]->layers[rows[r].idx[k]].cycles);
+                else
+                    npu_sb_puts(out, "null");
+            }
+            npu_sb_puts(out, "}, \"best\": ");
+            npu_rep_json_str(out, best[r] >= 0 ? lab[best[r]] : NULL);
+            npu_sb_putc(out, '}');
+        }
+        npu_sb_puts(out, nrows ? "\n  ]\n}\n" : "]\n}\n");
+    } else {
+        rc = NPU_EINVAL;
+    }
+    free(best);
+done:
+    free(rows);
+    free(idx);
+    if (lab) {
+        for (int k = 0; k < n; k++)
+            free(lab[k]);
+        free(lab);
+    }
+    if (!rc && out->oom)
+        rc = NPU_ENOMEM;
+    return rc;
+}
+
+/* ---- graph summary (npusim info) ------------------------------------------------------------ */
+
+static void shape_str(const npu_graph *g, int ti, char *buf, size_t n)
+{
+    if (ti < 0 || ti >= g->nt) {
+        snprintf(buf, n, "?");
+        return;
+    }
+    const npu_tensor *t = &g->t[ti];
+    if (!t->shape_known) {
+        snprintf(buf, n, "?");
+        return;
+    }
+    if (t->ndim == 0) {
+        snprintf(buf, n, "scalar");
+        return;
+    }
+    size_t len = 0;
+    buf[0] = 0;
+    for (int d = 0; d < t->ndim && d < NPU_MAX_DIMS && len < n; d++) {
+        int w = snprintf(buf + len, n - len, "%s%lld", d ? "x" : "", (long long)t->dim[d]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+}
+
+static const char *layer_op(const npu_layer *l)
+{
+    if ((l->flags & NPU_LF_HOST) && l->src_op && *l->src_op)
+        return l->src_op;
+    return npu_op_name(l->op);
+}
+
+/* Notes a newcomer wants to see: fused activation, views, host fallback, BN folding. */
+static void layer_notes(const npu_layer *l, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = 0;
+#define NOTE(...)                                                                              \
+    do {                                                                                       \
+        if (len < n) {                                                                         \
+            int w_ = snprintf(buf + len, n - len, "%s", len ? " " : "");                       \
+            if (w_ > 0)                                                                        \
+                len += (size_t)w_;                                                             \
+        }                                                                                      \
+        if (len < n) {                                                                         \
+            int w_ = snprintf(buf + len, n - len, __VA_ARGS__);                                \
+            if (w_ > 0)                                                                        \
+                len += (size_t)w_;                                                             \
+        }                                                                                      \
+    } while (0)
+    if (l->act != NPU_ACT_NONE)
+        NOTE("+%s", npu_act_name(l->act));
+    if (l->flags & NPU_LF_BN_FOLDED)
+        NOTE("bn-folded");
+    if (l->flags & NPU_LF_VIEW)
+        NOTE("view");
+    if (l->flags & NPU_LF_HOST)
+        NOTE("host");
+    if (l->flags & NPU_LF_INSERTED)
+        NOTE("inserted");
+#undef NOTE
+}
+
+typedef struct op_count {
+    const char *op;
+    long n;
+} op_count;
+
+static int op_count_cmp(const void *a, const void *b)
+{
+    const op_count *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n > y->n ? -1 : 1;
+    return strcmp(x->op, y->op);
+}
+
+static void io_list_json(const npu_graph *g, const int *ts, int nts, npu_strbuf *out)
+{
+    char shape[256];
+    npu_sb_putc(out, '[');
+    for (int i = 0; i < nts; i++) {
+        int ti = ts[i];
+        if (i)
+            npu_sb_puts(out, ", ");
+        npu_sb_puts(out, "{\"name\": ");
+        npu_rep_json_str(out, ti >= 0 && ti < g->nt ? g->t[ti].name : NULL);
+        shape_str(g, ti, shape, sizeof shape);
+        npu_sb_puts(out, ", \"shape\": ");
+        npu_rep_json_str(out, shape);
+        npu_sb_puts(out, ", \"dtype\": ");
+        npu_rep_json_str(out, ti >= 0 && ti < g->nt ? npu_dtype_name(g->t[ti].dtype) : NULL);
+        npu_sb_putc(out, '}');
+    }
+    npu_sb_putc(out, ']');
+}
+
+int npu_report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
+{
+    if (!g || !out || g->nl < 0 || (g->nl > 0 && !g->l))
+        return NPU_EINVAL;
+    op_count *ops = npu_calloc((size_t)g->nl + 1, sizeof *ops);
+    if (!ops)
+        return NPU_ENOMEM;
+    int nops = 0, live = 0;
+    int64_t macs = 0, params = 0;
+    for (int i = 0; i < g->nl; i++) {
+        const npu_layer *l = &g->l[i];
+        if (l->flags & NPU_LF_DEAD)
+            continue;
+        live++;
+        macs += l->macs;
+        params += l->params;
+        const char *op = layer_op(l);
+        if (!op)
+            op = "?";
+        int j = 0;
+        while (j < nops && strcmp(ops[j].op, op) != 0)
+            j++;
+        if (j == nops) {
+            ops[nops].op = op;
+            ops[nops++].n = 0;
+        }
+        ops[j].n++;
+    }
+    qsort(ops, (size_t)nops, sizeof *ops, op_count_cmp);
+
+    char shape[256], notes[128], b1[32], b2[32];
+    int rc = NPU_OK;
+    if (f == NPU_FMT_TABLE) {
+        static const char *const head[] = {"#",   "name", "op",     "output",
+                                           "dtype", "MACs", "params", "notes"};
+        tab t;
+        tab_init(&t, 8, head, "rlllrrrl");
+        int k = 0;
+        for (int i = 0; i < g->nl; i++) {
+            const npu_layer *l = &g->l[i];
+            if (l->flags & NPU_LF_DEAD)
+                continue;
+            tab_row(&t);
+            tab_cell(&t, "%d", k++);
+            tab_cell_str(&t, l->name, 32);
+            tab_cell_str(&t, layer_op(l), 14);
+            shape_str(g, l->nout > 0 ? l->out[0] : -1, shape, sizeof shape);
+            tab_cell(&t, "%s", shape);
+            tab_cell(&t, "%s", npu_dtype_name(l->dtype));
+            h_count(b1, sizeof b1, (double)l->macs);
+            tab_cell(&t, "%s", b1);
+            h_count(b2, sizeof b2, (double)l->params);
+            tab_cell(&t, "%s", b2);
+            layer_notes(l, notes, sizeof notes);
+            tab_cell(&t, "%s", notes);
+        }
+        tab_hrule(&t);
+        tab_row(&t);
+        tab_cell(&t, "%s", "");
+        tab_cell(&t, "total (%d layers)", live);
+        tab_cell(&t, "%s", "");
+        tab_cell(&t, "%s", "");
+        tab_cell(&t, "%s", "");
+        h_count(b1, sizeof b1, (double)macs);
+        tab_cell(&t, "%s", b1);
+        h_count(b2, sizeof b2, (double)params);
+        tab_cell(&t, "%s", b2);
+        npu_sb_printf(out, "graph %s", nz(g->name));
+        if (g->file && *g->file)
+            npu_sb_printf(out, " (%s)", g->file);
+        npu_sb_puts(out, "\ninputs: ");
+        for (int i = 0; i < g->ninputs; i++) {
+            int ti = g->inputs[i];
+            shape_str(g, ti, shape, sizeof shape);
+            npu_sb_printf(out, "%s%s %s %s", i ? ", " : "",
+                          ti >= 0 && ti < g->nt ? nz(g->t[ti].name) : "?", shape,
+                          ti >= 0 && ti < g->nt ? npu_dtype_name(g->t[ti].dtype) : "?");
+        }
+        npu_sb_puts(out, "\noutputs: ");
+        for (int i = 0; i < g->noutputs; i++) {
+            int ti = g->outputs[i];
+            shape_str(g, ti, shape, sizeof shape);
+            npu_sb_printf(out, "%s%s %s", i ? ", " : "",
+                          ti >= 0 && ti < g->nt ? nz(g->t[ti].name) : "?", shape);
+        }
+        npu_sb_puts(out, "\n\n");
+        rc = tab_render(&t, out);
+        tab_free(&t);
+        npu_sb_printf(out, "\n%lld MACs, %lld parameters\nops:", (long long)macs,
+                      (long long)params);
+        for (int j = 0; j < nops; j++)
+            npu_sb_printf(out, "%s %s %ld", j ? "," : "", ops[j].op, ops[j].n);
+        npu_sb_putc(out, '\n');
+    } else if (f == NPU_FMT_CSV) {
+        npu_sb_puts(out, "index,name,op,act,output,dtype,macs,params,notes\n");
+        int k = 0;
+        for (int i = 0; i < g->nl; i++) {
+            const npu_layer *l = &g->l[i];
+            if (l->flags & NPU_LF_DEAD)
+                continue;
+            npu_sb_printf(out, "%d,", k++);
+            npu_rep_csv_str(out, l->name);
+            npu_sb_putc(out, ',');
+            npu_rep_csv_str(out, layer_op(l));
+            npu_sb_putc(out, ',');
+            npu_rep_csv_str(out, npu_act_name(l->act));
+            shape_str(g, l->nout > 0 ? l->out[0] : -1, shape, sizeof shape);
+            npu_sb_printf(out, ",%s,%s,%lld,%lld,", shape, npu_dtype_name(l->dtype),
+                          (long long)l->macs, (long long)l->params);
+            layer_notes(l, notes, sizeof notes);
+            npu_rep_csv_str(out, notes);
+            npu_sb_putc(out, '\n');
+        }
+    } else if (f == NPU_FMT_JSON) {
+        npu_sb_puts(out, "{\n  \"schema\": \"npusim.graph/1\",\n  \"graph\": ");
+        npu_rep_json_str(out, g->name);
+        npu_sb_puts(out, ",\n  \"inputs\": ");
+        io_list_json(g, g->inputs, g->ninputs, out);
+        npu_sb_puts(out, ",\n  \"outputs\": ");
+        io_list_json(g, g->outputs, g->noutputs, out);
+        npu_sb_printf(out, ",\n  \"total\": {\"layers\": %d, \"macs\": %lld, \"params\": %lld}",
+                      live, (long long)macs, (long long)params);
+        npu_sb_puts(out, ",\n  \"ops\": {");
+        for (int j = 0; j < nops; j++) {
+            if (j)
+                npu_sb_puts(out, ", ");
+            npu_rep_json_str(out, ops[j].op);
+            npu_sb_printf(out, ": %ld", ops[j].n);
+        }
+        npu_sb_puts(out, "},\n  \"layers\": [");
+        int k = 0;
+        for (int i = 0; i < g->nl; i++) {
+            const npu_layer *l = &g->l[i];
+            if (l->flags & NPU_LF_DEAD)
+                continue;
+            npu_sb_printf(out, "%s{\"index\": %d, \"name\": ", k ? ",\n    " : "\n    ", k);
+            k++;
+            npu_rep_json_str(out, l->name);
+            npu_sb_puts(out, ", \"op\": ");
+            npu_rep_json_str(out, layer_op(l));
+            npu_sb_puts(out, ", \"act\": ");
+            npu_rep_json_str(out, npu_act_name(l->act));
+            shape_str(g, l->nout > 0 ? l->out[0] : -1, shape, sizeof shape);
+            npu_sb_puts(out, ", \"output\": ");
+            npu_rep_json_str(out, shape);
+            npu_sb_puts(out, ", \"dtype\": ");
+            npu_rep_json_str(out, npu_dtype_name(l->dtype));
+            npu_sb_printf(out, ", \"macs\": %lld, \"params\": %lld, \"notes\": ",
+                          (long long)l->macs, (long long)l->params);
+            layer_notes(l, notes, sizeof notes);
+            npu_rep_json_str(out, notes);
+            npu_sb_putc(out, '}');
+        }
+        npu_sb_puts(out, k ? "\n  ]\n}\n" : "]\n}\n");
+    } else {
+        rc = NPU_EINVAL;
+    }
+    free(ops);
+    if (!rc && out->oom)
+        rc = NPU_ENOMEM;
+    return rc;
+}

@@ -1,0 +1,396 @@
+/* trace.c — Chrome / Perfetto trace-event JSON of a run (prefix npu_trace_).
+ *
+ * Format (the "JSON Array/Object Format" of the Chrome trace-event spec, which ui.perfetto.dev
+ * and chrome://tracing both open):
+ *   {"traceEvents":[ ...metadata "M" events..., ..."X" complete events... ],
+ *    "displayTimeUnit":"ns", "otherData":{...}}
+ * - process 1 "NPU units": one thread per engine unit (CMAC, DMA, cpu0, irq …);
+ *   process 2 "memory ports": one thread per port (dram, sram, …) carrying the transfers.
+ * - A unit with several slots, or a port with several transfers in flight, has overlapping
+ *   intervals; trace viewers want the events of one thread to nest, so overlapping intervals
+ *   are spread over "lanes" (extra threads "dram #2" …; first free lane, deterministic). At most
+ *   NPU_TRACE_LANES lanes per unit/port; beyond that the last lane takes the overflow.
+ * - ts/dur are µs written as decimals with 6 fractional digits: the engine's picoseconds, exact
+ *   (no floating point is involved).
+ * - Event name: the job's label if it has one, else the layer name; args: layer name, layer
+ *   index and, for transfers, bytes.
+ * The text is streamed in 64 KiB chunks to a temporary file beside the target (plain, or
+ * through zlib deflate with a gzip header when the path ends in ".gz"), then renamed into
+ * place; without `force` an existing file is never replaced (link() refuses atomically).
+ * Path "-" writes plain JSON to stdout.
+ */
+#include "trace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "../sim/report/report.h"
+
+#define NPU_TRACE_LANES 64
+#define NPU_TRACE_CHUNK (64 * 1024)
+
+/* ---- output sink: plain file or gzip stream ------------------------------------------------ */
+typedef struct sink {
+    FILE *f;
+    int gz;
+    z_stream zs;
+    unsigned char zbuf[16384];
+    int failed;
+} sink;
+
+static void sink_write(sink *k, const char *data, size_t len)
+{
+    if (k->failed || len == 0)
+        return;
+    if (!k->gz) {
+        if (fwrite(data, 1, len, k->f) != len)
+            k->failed = 1;
+        return;
+    }
+    k->zs.next_in = (Bytef *)(uintptr_t)data;
+    k->zs.avail_in = (uInt)len;
+    while (k->zs.avail_in > 0 && !k->failed) {
+        k->zs.next_out = k->zbuf;
+        k->zs.avail_out = sizeof k->zbuf;
+        if (deflate(&k->zs, Z_NO_FLUSH) == Z_STREAM_ERROR)
+            k->failed = 1;
+        size_t have = sizeof k->zbuf - k->zs.avail_out;
+        if (have && fwrite(k->zbuf, 1, have, k->f) != have)
+            k->failed = 1;
+    }
+}
+
+static void sink_finish(sink *k)
+{
+    if (!k->gz)
+        return;
+    int zr = Z_OK;
+    while (!k->failed && zr != Z_STREAM_END) {
+        k->zs.next_in = NULL;
+        k->zs.avail_in = 0;
+        k->zs.next_out = k->zbuf;
+        k->zs.avail_out = sizeof k->zbuf;
+        zr = deflate(&k->zs, Z_FINISH);
+        if (zr == Z_STREAM_ERROR) {
+            k->failed = 1;
+            break;
+        }
+        size_t have = sizeof k->zbuf - k->zs.avail_out;
+        if (have && fwrite(k->zbuf, 1, have, k->f) != have)
+            k->failed = 1;
+    }
+}
+
+/* Flushes the text buffer to the sink once it holds a chunk (or always when `all`). */
+static void flush_sb(sink *k, npu_strbuf *sb, int all)
+{
+    if (sb->len == 0 || (!all && sb->len < NPU_TRACE_CHUNK))
+        return;
+    sink_write(k, sb->s, sb->len);
+    sb->len = 0;
+    sb->s[0] = 0;
+}
+
+/* ---- lanes ---------------------------------------------------------------------------------- */
+typedef struct track {
+    npu_time lane_end[NPU_TRACE_LANES];
+    int nlanes;
+} track;
+
+/* ps as µs with 6 decimals, exactly. */
+static void put_us(npu_strbuf *sb, npu_time ps)
+{
+    npu_sb_printf(sb, "%llu.%06llu", (unsigned long long)(ps / 1000000u),
+                  (unsigned long long)(ps % 1000000u));
+}
+
+typedef struct ev {
+    const npu_interval *iv;
+    size_t order; /* position in the engine's list: stable tie-break */
+} ev;
+
+static int ev_cmp(const void *a, const void *b)
+{
+    const ev *x = a, *y = b;
+    if (x->iv->start != y->iv->start)
+        return x->iv->start < y->iv->start ? -1 : 1;
+    if (x->iv->end != y->iv->end) /* longer first, so shorter ones nest inside */
+        return x->iv->end > y->iv->end ? -1 : 1;
+    return x->order < y->order ? -1 : (x->order > y->order ? 1 : 0);
+}
+
+static int is_gz(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 3 && strcmp(path + n - 3, ".gz") == 0;
+}
+
+static void meta(npu_strbuf *sb, int *first, const char *what, int pid, int tid,
+                 const char *key, const char *sval, long ival)
+{
+    npu_sb_puts(sb, *first ? "\n" : ",\n");
+    *first = 0;
+    npu_sb_printf(sb, "{\"ph\":\"M\",\"name\":\"%s\",\"pid\":%d,\"tid\":%d,\"args\":{\"%s\":", what,
+                  pid, tid, key);
+    if (sval)
+        npu_rep_json_str(sb, sval);
+    else
+        npu_sb_printf(sb, "%ld", ival);
+    npu_sb_puts(sb, "}}");
+}
+
+/* Builds the whole event list into sink k. Returns 0 or NPU_ENOMEM. */
+static int emit(sink *k, const npu_engine *e, const npu_program *prog)
+{
+    size_t n = 0;
+    const npu_interval *iv = npu_engine_intervals(e, &n);
+    int nunits = npu_engine_nunits(e), nports = npu_engine_nports(e);
+    if (nunits < 0)
+        nunits = 0;
+    if (nports < 0)
+        nports = 0;
+    ev *evs = npu_calloc(n ? n : 1, sizeof *evs);
+    track *tr = npu_calloc((size_t)(nunits + nports) + 1, sizeof *tr);
+    int *lane = npu_calloc(n ? n : 1, sizeof *lane);
+    if (!evs || !tr || !lane) {
+        free(evs);
+        free(tr);
+        free(lane);
+        return NPU_ENOMEM;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        int u = iv[i].unit;
+        if (u >= 0 ? u >= nunits : (-(long)u - 1) >= nports)
+            continue; /* an id the engine does not know: skip rather than mislabel */
+        if (iv[i].end < iv[i].start)
+            continue;
+        evs[m].iv = &iv[i];
+        evs[m].order = i;
+        m++;
+    }
+    qsort(evs, m, sizeof *evs, ev_cmp);
+    /* Lanes: per track, the first lane whose previous interval ended by our start. An
+     * interval inside the previous one of the same lane (same start, shorter) would also
+     * nest, but keeping them apart is clearer. */
+    for (size_t i = 0; i < m; i++) {
+        int u = evs[i].iv->unit;
+        track *t = &tr[u >= 0 ? u : nunits + (-u - 1)];
+        int l = 0;
+        while (l < t->nlanes && t->lane_end[l] > evs[i].iv->start)
+            l++;
+        if (l == t->nlanes) {
+            if (t->nlanes < NPU_TRACE_LANES)
+                t->nlanes++;
+            else
+                l = NPU_TRACE_LANES - 1;
+        }
+        if (evs[i].iv->end > t->lane_end[l])
+            t->lane_end[l] = evs[i].iv->end;
+        lane[i] = l;
+    }
+
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    npu_sb_puts(&sb, "{\"traceEvents\":[");
+    int first = 1;
+    const char *arch = prog && prog->arch ? prog->arch : "npu";
+    char pname[300];
+    snprintf(pname, sizeof pname, "NPU units (%s)", arch);
+    meta(&sb, &first, "process_name", 1, 0, "name", pname, 0);
+    meta(&sb, &first, "process_sort_index", 1, 0, "sort_index", NULL, 1);
+    meta(&sb, &first, "process_name", 2, 0, "name", "memory ports", 0);
+    meta(&sb, &first, "process_sort_index", 2, 0, "sort_index", NULL, 2);
+    for (int t = 0; t < nunits + nports; t++) {
+        int pid = t < nunits ? 1 : 2;
+        const char *base = NULL;
+        if (t < nunits) {
+            base = npu_engine_unit_name(e, t);
+        } else {
+            const npu_port_cfg *pc = npu_engine_port_cfg(e, t - nunits);
+            base = pc ? pc->name : NULL;
+        }
+        char def[32];
+        if (!base) {
+            snprintf(def, sizeof def, "%s%d", t < nunits ? "unit" : "port",
+                     t < nunits ? t : t - nunits);
+            base = def;
+        }
+        int local = t < nunits ? t : t - nunits;
+        int lanes = tr[t].nlanes ? tr[t].nlanes : 1;
+        for (int l = 0; l < lanes; l++) {
+            int tid = local * NPU_TRACE_LANES + l + 1;
+            char tname[300];
+            if (l == 0)
+                snprintf(tname, sizeof tname, "%s", base);
+            else
+                snprintf(tname, sizeof tname, "%s #%d", base, l + 1);
+            meta(&sb, &first, "thread_name", pid, tid, "name", tname, 0);
+            meta(&sb, &first, "thread_sort_index", pid, tid, "sort_index", NULL, tid);
+        }
+        flush_sb(k, &sb, 0);
+    }
+    for (size_t i = 0; i < m; i++) {
+        const npu_interval *v = evs[i].iv;
+        int is_port = v->unit < 0;
+        int local = is_port ? -v->unit - 1 : v->unit;
+        int pid = is_port ? 2 : 1;
+        int tid = local * NPU_TRACE_LANES + lane[i] + 1;
+        const char *lname = NULL;
+        if (prog && v->layer >= 0 && v->layer < prog->nlayers)
+            lname = prog->layers[v->layer].name;
+        char lbuf[32];
+        if (!lname && v->layer >= 0) {
+            snprintf(lbuf, sizeof lbuf, "layer %d", v->layer);
+            lname = lbuf;
+        }
+        const char *name = v->label && *v->label ? v->label : lname;
+        if (!name)
+            name = is_port ? "transfer" : "busy";
+        npu_sb_puts(&sb, ",\n{\"ph\":\"X\",\"cat\":");
+        npu_sb_puts(&sb, is_port ? "\"mem\"" : "\"unit\"");
+        npu_sb_puts(&sb, ",\"name\":");
+        npu_rep_json_str(&sb, name);
+        npu_sb_printf(&sb, ",\"pid\":%d,\"tid\":%d,\"ts\":", pid, tid);
+        put_us(&sb, v->start);
+        npu_sb_puts(&sb, ",\"dur\":");
+        put_us(&sb, v->end - v->start);
+        npu_sb_puts(&sb, ",\"args\":{\"layer\":");
+        npu_rep_json_str(&sb, lname);
+        npu_sb_printf(&sb, ",\"layer_index\":%d", v->layer);
+        if (is_port || v->bytes)
+            npu_sb_printf(&sb, ",\"bytes\":%llu", (unsigned long long)v->bytes);
+        npu_sb_puts(&sb, "}}");
+        flush_sb(k, &sb, 0);
+    }
+    npu_sb_puts(&sb, "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"schema\":"
+                     "\"npusim.trace/1\",\"arch\":");
+    npu_rep_json_str(&sb, prog ? prog->arch : NULL);
+    npu_sb_puts(&sb, ",\"model\":");
+    npu_rep_json_str(&sb, prog ? prog->model : NULL);
+    npu_sb_puts(&sb, ",\"graph\":");
+    npu_rep_json_str(&sb, prog ? prog->graph : NULL);
+    npu_sb_puts(&sb, "}}\n");
+    int rc = sb.oom ? NPU_ENOMEM : NPU_OK;
+    flush_sb(k, &sb, 1);
+    npu_sb_free(&sb);
+    free(evs);
+    free(tr);
+    free(lane);
+    return rc;
+}
+
+int npu_trace_write(const char *path, const npu_engine *e, const npu_program *prog, bool force,
+                    npu_err *err)
+{
+    if (!path || !*path)
+        return npu_err_set(err, NPU_EINVAL, "trace: empty output path");
+    if (!e)
+        return npu_err_set(err, NPU_EINVAL, "%s: no engine to trace", path);
+    sink k;
+    memset(&k, 0, sizeof k);
+    int to_stdout = strcmp(path, "-") == 0;
+    struct stat st;
+    if (!to_stdout && !force && stat(path, &st) == 0)
+        return npu_err_set(err, NPU_EEXIST, "%s: file exists (use --force to overwrite)", path);
+
+    char *tmp = NULL;
+    if (to_stdout) {
+        k.f = stdout;
+    } else {
+        /* a fresh temporary beside the target, created with O_EXCL (never clobbers anything,
+         * and the usual 0666 & ~umask permissions) */
+        size_t pl = strlen(path);
+        tmp = malloc(pl + 48);
+        if (!tmp)
+            return npu_err_set(err, NPU_ENOMEM, "%s: out of memory", path);
+        int fd = -1;
+        for (int i = 0; i < 100 && fd < 0; i++) {
+            snprintf(tmp, pl + 48, "%s.tmp%ld.%d", path, (long)getpid(), i);
+            fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+            if (fd < 0 && errno != EEXIST)
+                break;
+        }
+        if (fd < 0) {
+            int rc = npu_err_set(err, NPU_EIO, "%s: cannot write: %s", path, strerror(errno));
+            free(tmp);
+            return rc;
+        }
+        k.f = fdopen(fd, "wb");
+        if (!k.f) {
+            int rc = npu_err_set(err, NPU_EIO, "%s: cannot write: %s", path, strerror(errno));
+            close(fd);
+            remove(tmp);
+            free(tmp);
+            return rc;
+        }
+        if (is_gz(path)) {
+            k.gz = 1;
+            /* windowBits 15 + 16: a gzip header and trailer instead of zlib's */
+            if (deflateInit2(&k.zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+                fclose(k.f);
+                remove(tmp);
+                free(tmp);
+                return npu_err_set(err, NPU_ENOMEM, "%s: zlib initialisation failed", path);
+            }
+        }
+    }
+    int rc = emit(&k, e, prog);
+    if (!rc)
+        sink_finish(&k);
+    if (k.gz)
+        deflateEnd(&k.zs);
+    if (to_stdout) {
+        if (fflush(stdout) != 0)
+            k.failed = 1;
+        if (rc)
+            return npu_err_set(err, rc, "%s: out of memory writing the trace", path);
+        return k.failed ? npu_err_set(err, NPU_EIO, "<stdout>: write error") : NPU_OK;
+    }
+    int bad = k.failed;
+    int saved = errno;
+    if (fclose(k.f) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    if (rc || bad) {
+        remove(tmp);
+        free(tmp);
+        if (rc)
+            return npu_err_set(err, rc, "%s: out of memory writing the trace", path);
+        return npu_err_set(err, NPU_EIO, "%s: cannot write: %s", path, strerror(saved));
+    }
+    if (force) {
+        if (rename(tmp, path) != 0) {
+            saved = errno;
+            remove(tmp);
+            free(tmp);
+            return npu_err_set(err, NPU_EIO, "%s: cannot write: %s", path, strerror(saved));
+        }
+    } else {
+        /* link() fails if the target appeared meanwhile: never replace without force. On file
+         * systems without hard links fall back to check-then-rename. */
+        if (link(tmp, path) == 0) {
+            remove(tmp);
+        } else if (errno == EEXIST || stat(path, &st) == 0) {
+            remove(tmp);
+            free(tmp);
+            return npu_err_set(err, NPU_EEXIST, "%s: file exists (use --force to overwrite)",
+                               path);
+        } else if (rename(tmp, path) != 0) {
+            saved = errno;
+            remove(tmp);
+            free(tmp);
+            return npu_err_set(err, NPU_EIO, "%s: cannot write: %s", path, strerror(saved));
+        }
+    }
+    free(tmp);
+    return NPU_OK;
+}
