@@ -1,0 +1,48 @@
+-- squeezenet1_0.lua — SqueezeNet 1.0 (Iandola et al., "SqueezeNet: AlexNet-level accuracy with
+-- 50x fewer parameters and <0.5MB model size", 2016, Table 1 / Figure 2 left: the version of the
+-- paper) as in torchvision.models.squeezenet1_0. `squeezenet` is this network.
+--
+-- Fire module: 1x1 "squeeze" conv + ReLU, then parallel 1x1 and 3x3 (pad 1) "expand" convs +
+-- ReLU, concatenated on channels. All convs have biases; no batchnorm. Max pools are 3x3/2 in
+-- ceil mode (torchvision), giving 224 -> 109 (conv1, 7x7/2, no pad) -> 54 -> 27 -> 13.
+-- The classifier is a 1x1 conv to 1000 classes + ReLU and a global average pool (dropout is a
+-- no-op at inference).
+--
+-- Published figures (torchvision model docs, SqueezeNet1_0_Weights.IMAGENET1K_V1):
+--   params 1,248,424 (exact; the paper's Table 1 lists 1,248,424 too); 0.82 GFLOPS, which
+--   torchvision counts as multiply-accumulates (2 significant digits, ±0.6%).
+-- Arguments: dtype= (default int8), batch= (default 1; MACs scale with it, parameters do not).
+local npusim, args = ...
+args = args or {}
+local batch = math.tointeger(args.batch or 1)
+local b = npusim.builder("squeezenet1_0", { input = { batch, 3, 224, 224 }, dtype = args.dtype or "int8" })
+
+local function fire(x, name, sq, e1, e3)
+  local s = b:conv(x, { out = sq, k = 1, bias = 1, act = "relu", name = name .. ".squeeze" })
+  local a = b:conv(s, { out = e1, k = 1, bias = 1, act = "relu", name = name .. ".expand1x1" })
+  local c = b:conv(s, { out = e3, k = 3, p = 1, bias = 1, act = "relu", name = name .. ".expand3x3" })
+  return b:concat(a, c, { axis = 1, name = name .. ".concat" })
+end
+
+local x = b:conv(b.input, { out = 96, k = 7, s = 2, bias = 1, act = "relu", name = "conv1" })
+-- "pool" or {squeeze, expand1x1, expand3x3} (Table 1: fire2 .. fire9)
+local layers = { "pool", { 16, 64, 64 }, { 16, 64, 64 }, { 32, 128, 128 }, "pool",
+                 { 32, 128, 128 }, { 48, 192, 192 }, { 48, 192, 192 }, { 64, 256, 256 }, "pool",
+                 { 64, 256, 256 } }
+local nfire, npool = 2, 1
+for _, l in ipairs(layers) do
+  if l == "pool" then
+    x = b:maxpool(x, { k = 3, s = 2, ceil = 1, name = "maxpool" .. npool })
+    npool = npool + 1
+  else
+    x = fire(x, "fire" .. nfire, l[1], l[2], l[3])
+    nfire = nfire + 1
+  end
+end
+x = b:conv(x, { out = 1000, k = 1, bias = 1, act = "relu", name = "conv10" })
+x = b:gavgpool(x, { name = "avgpool" })
+x = b:flatten(x, { axis = 1, name = "flatten" })
+b:output(x)
+return b, { macs = 0.82e9 * batch, params = 1248424,
+            source = "Iandola et al. 2016 Table 1; torchvision squeezenet1_0 docs (0.82 GFLOPS=GMAC, 1,248,424 params)",
+            tol = 0.01 }
