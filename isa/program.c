@@ -1,0 +1,412 @@
+/* program.c — the generic program container: layers, instructions, payloads; save/load.
+ *
+ * On disk (.npuc), all integers little-endian:
+ *   outer header, 24 bytes, not compressed:
+ *     "NPUC"  u32 version (1)  u64 body bytes (uncompressed)  u64 zlib bytes
+ *   then `zlib bytes` of a zlib stream (compress2, level 9) that inflates to the body:
+ *     str model, str arch, str graph, str params_text
+ *     u32 nlayers, then per layer: str name, str op, str engine, i32 dtype,
+ *                                  i64 macs, i64 in_bytes, i64 out_bytes, i64 weight_bytes
+ *     u64 ninstr, then per instruction: u16 op, u16 unit, i32 layer, u32 len, u32 off
+ *     u64 dlen, then dlen payload bytes
+ *   str = u32 length n, then n bytes, then a NUL (n + 1 bytes; no NUL inside).
+ *
+ * The magic stays outside the compressed stream so that a wrong file is recognised before any
+ * inflating. Bit flips inside the stream are caught by zlib's Adler-32; everything read from
+ * the body is still range-checked (counts against the bytes left, payload ranges against dlen,
+ * layer tags against nlayers, offsets 8-byte aligned, the body consumed exactly), so a crafted
+ * file gets an NPU_EFORMAT error naming the file, never a crash.
+ *
+ * Ownership: model/arch/graph, layer strings and params_text live in the program's arena
+ * (params_text: set it with npu_arena_strdup(&p->arena, ...)).
+ */
+#include "program.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "../sim/core/graph.h"
+
+#define PROG_MAGIC "NPUC"
+#define PROG_VERSION 1u
+#define PROG_MAX_BODY ((uint64_t)1 << 31) /* 2 GiB: far beyond any real program */
+
+npu_program *npu_prog_new(const char *model, const char *arch, const char *graph)
+{
+    npu_program *p = npu_calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    npu_arena_init(&p->arena);
+    p->model = npu_arena_strdup(&p->arena, model ? model : "");
+    p->arch = npu_arena_strdup(&p->arena, arch ? arch : "");
+    p->graph = npu_arena_strdup(&p->arena, graph ? graph : "");
+    p->params_text = npu_arena_strdup(&p->arena, "");
+    if (!p->model || !p->arch || !p->graph || !p->params_text) {
+        npu_prog_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void npu_prog_free(npu_program *p)
+{
+    if (!p)
+        return;
+    free(p->ins);
+    free(p->data);
+    free(p->layers);
+    npu_arena_free(&p->arena);
+    free(p);
+}
+
+int npu_prog_add_layer(npu_program *p, const npu_prog_layer *l)
+{
+    size_t cap = (size_t)p->clayers;
+    if (npu_grow((void **)&p->layers, &cap, (size_t)p->nlayers + 1, sizeof *p->layers))
+        return -1;
+    p->clayers = (int)cap;
+    npu_prog_layer *d = &p->layers[p->nlayers];
+    *d = *l;
+    d->name = npu_arena_strdup(&p->arena, l->name ? l->name : "");
+    d->op = npu_arena_strdup(&p->arena, l->op ? l->op : "");
+    d->engine = npu_arena_strdup(&p->arena, l->engine ? l->engine : "");
+    if (!d->name || !d->op || !d->engine)
+        return -1;
+    return p->nlayers++;
+}
+
+long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer,
+                   const void *payload, uint32_t len)
+{
+    size_t off = (p->dlen + 7) & ~(size_t)7;
+    if (off + len > UINT32_MAX)
+        return -1; /* offsets are 32-bit in the container */
+    if (npu_grow((void **)&p->ins, &p->cap, p->n + 1, sizeof *p->ins))
+        return -1;
+    if (off + len > 0 && npu_grow((void **)&p->data, &p->dcap, off + len, 1))
+        return -1;
+    if (off > p->dlen)
+        memset(p->data + p->dlen, 0, off - p->dlen);
+    if (len)
+        memcpy(p->data + off, payload, len);
+    p->dlen = off + len;
+    p->ins[p->n] = (npu_instr){.op = op, .unit = unit, .layer = layer, .len = len,
+                               .off = (uint32_t)off};
+    return (long)p->n++;
+}
+
+/* ---- serialisation ------------------------------------------------------------------------ */
+static void put_u16(npu_strbuf *b, uint16_t v)
+{
+    char c[2] = {(char)(v & 0xff), (char)(v >> 8)};
+    npu_sb_putn(b, c, 2);
+}
+static void put_u32(npu_strbuf *b, uint32_t v)
+{
+    char c[4];
+    for (int i = 0; i < 4; i++)
+        c[i] = (char)((v >> (8 * i)) & 0xff);
+    npu_sb_putn(b, c, 4);
+}
+static void put_u64(npu_strbuf *b, uint64_t v)
+{
+    char c[8];
+    for (int i = 0; i < 8; i++)
+        c[i] = (char)((v >> (8 * i)) & 0xff);
+    npu_sb_putn(b, c, 8);
+}
+static void put_str(npu_strbuf *b, const char *s)
+{
+    if (!s)
+        s = "";
+    size_t n = strlen(s);
+    put_u32(b, (uint32_t)n);
+    npu_sb_putn(b, s, n);
+    npu_sb_putc(b, 0);
+}
+
+int npu_prog_save(const npu_program *p, const char *path, int force, npu_err *err)
+{
+    npu_strbuf b;
+    npu_sb_init(&b);
+    put_str(&b, p->model);
+    put_str(&b, p->arch);
+    put_str(&b, p->graph);
+    put_str(&b, p->params_text);
+    put_u32(&b, (uint32_t)p->nlayers);
+    for (int i = 0; i < p->nlayers; i++) {
+        const npu_prog_layer *l = &p->layers[i];
+        put_str(&b, l->name);
+        put_str(&b, l->op);
+        put_str(&b, l->engine);
+        put_u32(&b, (uint32_t)l->dtype);
+        put_u64(&b, (uint64_t)l->macs);
+        put_u64(&b, (uint64_t)l->in_bytes);
+        put_u64(&b, (uint64_t)l->out_bytes);
+        put_u64(&b, (uint64_t)l->weight_bytes);
+    }
+    put_u64(&b, (uint64_t)p->n);
+    for (size_t i = 0; i < p->n; i++) {
+        const npu_instr *in = &p->ins[i];
+        put_u16(&b, in->op);
+        put_u16(&b, in->unit);
+        put_u32(&b, (uint32_t)in->layer);
+        put_u32(&b, in->len);
+        put_u32(&b, in->off);
+    }
+    put_u64(&b, (uint64_t)p->dlen);
+    if (p->dlen)
+        npu_sb_putn(&b, (const char *)p->data, p->dlen);
+    if (b.oom) {
+        npu_sb_free(&b);
+        return npu_err_set(err, NPU_ENOMEM, "%s: out of memory", path);
+    }
+    uLongf zlen = compressBound((uLong)b.len);
+    unsigned char *out = npu_malloc(24 + (size_t)zlen);
+    if (!out) {
+        npu_sb_free(&b);
+        return npu_err_set(err, NPU_ENOMEM, "%s: out of memory", path);
+    }
+    int zr = compress2(out + 24, &zlen, (const Bytef *)b.s, (uLong)b.len, 9);
+    if (zr != Z_OK) {
+        npu_sb_free(&b);
+        free(out);
+        return npu_err_set(err, NPU_ENOMEM, "%s: zlib compress failed (%d)", path, zr);
+    }
+    npu_strbuf h;
+    npu_sb_init(&h);
+    npu_sb_putn(&h, PROG_MAGIC, 4);
+    put_u32(&h, PROG_VERSION);
+    put_u64(&h, (uint64_t)b.len);
+    put_u64(&h, (uint64_t)zlen);
+    int rc;
+    if (h.oom) {
+        rc = npu_err_set(err, NPU_ENOMEM, "%s: out of memory", path);
+    } else {
+        memcpy(out, h.s, 24);
+        rc = npu_write_file(path, out, 24 + (size_t)zlen, force, err);
+    }
+    npu_sb_free(&h);
+    npu_sb_free(&b);
+    free(out);
+    return rc;
+}
+
+/* A bounds-checked reader over the inflated body. */
+typedef struct rd {
+    const unsigned char *p;
+    size_t n, at;
+    int bad;
+    const char *what; /* first thing that did not fit */
+} rd;
+
+static int need(rd *r, size_t k, const char *what)
+{
+    if (r->bad)
+        return 0;
+    if (k > r->n - r->at) {
+        r->bad = 1;
+        r->what = what;
+        return 0;
+    }
+    return 1;
+}
+static uint64_t get_le(rd *r, int bytes, const char *what)
+{
+    if (!need(r, (size_t)bytes, what))
+        return 0;
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v |= (uint64_t)r->p[r->at + (size_t)i] << (8 * i);
+    r->at += (size_t)bytes;
+    return v;
+}
+/* Returns an arena copy of a length-prefixed, NUL-terminated string, or NULL (r->bad set). */
+static const char *get_str(rd *r, npu_arena *a, const char *what)
+{
+    uint64_t n = get_le(r, 4, what);
+    if (r->bad || !need(r, (size_t)n + 1, what))
+        return NULL;
+    const unsigned char *s = r->p + r->at;
+    if (s[n] != 0 || memchr(s, 0, (size_t)n)) {
+        r->bad = 1;
+        r->what = what;
+        return NULL;
+    }
+    r->at += (size_t)n + 1;
+    char *c = npu_arena_alloc(a, (size_t)n + 1);
+    if (!c) {
+        r->bad = 2;
+        r->what = what;
+        return NULL;
+    }
+    memcpy(c, s, (size_t)n + 1);
+    return c;
+}
+
+static npu_program *load_fail(npu_program *p, unsigned char *body, char *file)
+{
+    npu_prog_free(p);
+    free(body);
+    free(file);
+    return NULL;
+}
+
+npu_program *npu_prog_load(const char *path, npu_err *err)
+{
+    char *file = NULL;
+    size_t flen = 0;
+    if (npu_read_file(path, &file, &flen, err))
+        return NULL;
+    if (flen < 4 || memcmp(file, PROG_MAGIC, 4) != 0) {
+        npu_err_set(err, NPU_EFORMAT, "%s: not an npusim program (no NPUC magic)", path);
+        return load_fail(NULL, NULL, file);
+    }
+    if (flen < 24) {
+        npu_err_set(err, NPU_EFORMAT, "%s: truncated header (%zu bytes)", path, flen);
+        return load_fail(NULL, NULL, file);
+    }
+    rd h = {(const unsigned char *)file, 24, 4, 0, NULL};
+    uint32_t ver = (uint32_t)get_le(&h, 4, "version");
+    uint64_t blen = get_le(&h, 8, "size"), zlen = get_le(&h, 8, "size");
+    if (ver != PROG_VERSION) {
+        npu_err_set(err, NPU_EFORMAT, "%s: program format version %u, this npusim reads %u",
+                    path, ver, PROG_VERSION);
+        return load_fail(NULL, NULL, file);
+    }
+    if (zlen != flen - 24) {
+        npu_err_set(err, NPU_EFORMAT,
+                    "%s: truncated or corrupted: header says %llu compressed bytes, file has %zu",
+                    path, (unsigned long long)zlen, flen - 24);
+        return load_fail(NULL, NULL, file);
+    }
+    /* zlib cannot expand by more than ~1032x; a claimed size beyond that is a lie */
+    if (blen > PROG_MAX_BODY || blen > zlen * 1040 + 64 || blen < 4 * 5) {
+        npu_err_set(err, NPU_EFORMAT, "%s: corrupted header (body size %llu)", path,
+                    (unsigned long long)blen);
+        return load_fail(NULL, NULL, file);
+    }
+    unsigned char *body = npu_malloc((size_t)blen);
+    if (!body) {
+        npu_err_set(err, NPU_ENOMEM, "%s: out of memory", path);
+        return load_fail(NULL, NULL, file);
+    }
+    uLongf got = (uLongf)blen;
+    int zr = uncompress(body, &got, (const Bytef *)file + 24, (uLong)zlen);
+    if (zr != Z_OK || got != blen) {
+        npu_err_set(err, NPU_EFORMAT, "%s: corrupted program data (%s)", path,
+                    zr == Z_OK ? "size mismatch"
+                    : zr == Z_BUF_ERROR ? "truncated or size mismatch"
+                    : zr == Z_MEM_ERROR ? "out of memory"
+                                        : "zlib stream damaged");
+        return load_fail(NULL, body, file);
+    }
+    free(file);
+    file = NULL;
+
+    npu_program *p = npu_calloc(1, sizeof *p);
+    if (!p) {
+        npu_err_set(err, NPU_ENOMEM, "%s: out of memory", path);
+        return load_fail(NULL, body, NULL);
+    }
+    npu_arena_init(&p->arena);
+    rd r = {body, (size_t)blen, 0, 0, NULL};
+    p->model = get_str(&r, &p->arena, "model name");
+    p->arch = get_str(&r, &p->arena, "arch name");
+    p->graph = get_str(&r, &p->arena, "graph name");
+    p->params_text = (char *)get_str(&r, &p->arena, "parameters");
+    uint64_t nl = get_le(&r, 4, "layer count");
+    /* every layer takes at least 3 * 5 + 4 + 32 bytes */
+    if (!r.bad && nl > (r.n - r.at) / 51) {
+        r.bad = 1;
+        r.what = "layer count";
+    }
+    if (!r.bad && nl) {
+        p->layers = npu_calloc((size_t)nl, sizeof *p->layers);
+        if (!p->layers) {
+            r.bad = 2;
+            r.what = "layers";
+        }
+        p->clayers = (int)nl;
+    }
+    for (uint64_t i = 0; i < nl && !r.bad; i++) {
+        npu_prog_layer *l = &p->layers[i];
+        l->name = get_str(&r, &p->arena, "layer name");
+        l->op = get_str(&r, &p->arena, "layer op");
+        l->engine = get_str(&r, &p->arena, "layer engine");
+        uint32_t dt = (uint32_t)get_le(&r, 4, "layer dtype");
+        l->macs = (int64_t)get_le(&r, 8, "layer");
+        l->in_bytes = (int64_t)get_le(&r, 8, "layer");
+        l->out_bytes = (int64_t)get_le(&r, 8, "layer");
+        l->weight_bytes = (int64_t)get_le(&r, 8, "layer");
+        if (!r.bad && (dt >= NPU_DT_COUNT || l->macs < 0 || l->in_bytes < 0 ||
+                       l->out_bytes < 0 || l->weight_bytes < 0)) {
+            r.bad = 1;
+            r.what = "layer record";
+        }
+        l->dtype = (int)dt;
+        if (!r.bad)
+            p->nlayers++;
+    }
+    uint64_t ni = get_le(&r, 8, "instruction count");
+    if (!r.bad && ni > (r.n - r.at) / 16) {
+        r.bad = 1;
+        r.what = "instruction count";
+    }
+    if (!r.bad && ni) {
+        p->ins = npu_calloc((size_t)ni, sizeof *p->ins);
+        if (!p->ins) {
+            r.bad = 2;
+            r.what = "instructions";
+        }
+        p->cap = (size_t)ni;
+    }
+    for (uint64_t i = 0; i < ni && !r.bad; i++) {
+        npu_instr *in = &p->ins[i];
+        in->op = (uint16_t)get_le(&r, 2, "instruction");
+        in->unit = (uint16_t)get_le(&r, 2, "instruction");
+        in->layer = (int32_t)(uint32_t)get_le(&r, 4, "instruction");
+        in->len = (uint32_t)get_le(&r, 4, "instruction");
+        in->off = (uint32_t)get_le(&r, 4, "instruction");
+        p->n = (size_t)i + 1;
+    }
+    uint64_t dl = get_le(&r, 8, "payload size");
+    if (!r.bad && dl != r.n - r.at) {
+        r.bad = 1;
+        r.what = "payload size";
+    }
+    if (!r.bad && dl) {
+        p->data = npu_malloc((size_t)dl);
+        if (!p->data) {
+            r.bad = 2;
+            r.what = "payload";
+        } else {
+            memcpy(p->data, r.p + r.at, (size_t)dl);
+            p->dlen = p->dcap = (size_t)dl;
+            r.at += (size_t)dl;
+        }
+    }
+    for (size_t i = 0; i < p->n && !r.bad; i++) {
+        const npu_instr *in = &p->ins[i];
+        if (in->layer < -1 || in->layer >= p->nlayers || in->off % 8 != 0 ||
+            (uint64_t)in->off + in->len > p->dlen) {
+            npu_err_set(err, NPU_EFORMAT,
+                        "%s: instruction %zu is corrupted (layer %d of %d, payload %u+%u of "
+                        "%zu bytes)",
+                        path, i, (int)in->layer, p->nlayers, in->off, in->len, p->dlen);
+            return load_fail(p, body, NULL);
+        }
+    }
+    if (r.bad) {
+        if (r.bad == 2)
+            npu_err_set(err, NPU_ENOMEM, "%s: out of memory reading %s", path, r.what);
+        else
+            npu_err_set(err, NPU_EFORMAT, "%s: corrupted program (bad %s at byte %zu of %zu)",
+                        path, r.what ? r.what : "data", r.at, r.n);
+        return load_fail(p, body, NULL);
+    }
+    free(body);
+    return p;
+}
