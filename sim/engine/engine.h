@@ -36,6 +36,7 @@
 #include "../core/result.h"
 
 typedef uint64_t npu_time; /* picoseconds */
+struct npu_program; /* isa/program.h; declared here so npu_engine_result's prototype is valid */
 typedef struct npu_engine npu_engine;
 
 /* The shared parameter groups dram.*, sram.*, host.*, mcu.* (every model gets them). */
