@@ -30,4 +30,9 @@ bool npu_scalesim_is_gemm(const char *text, size_t len);
 npu_graph *npu_scalesim_read(const char *file, const char *text, size_t len, bool gemm,
                              npu_err *err);
 
+/* The same from a buffer already in memory (`name` is used in messages). The buffer must stay
+ * valid during the call only; used by the fuzzer and by callers that hold the bytes. */
+npu_graph *npu_onnx_read_mem(const char *name, const void *data, size_t len,
+                             bool allow_unsupported, npu_err *err);
+
 #endif
