@@ -24,6 +24,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,24 +376,35 @@ static double cyc_us(const npu_result *r, double cycles)
 
 static int report_table(const npu_result *r, npu_strbuf *out)
 {
-    static const char *const head[] = {"#",      "name",   "op",    "engine", "dtype",
-                                       "MACs",   "cycles", "ideal", "util%",  "mem%",
-                                       "ctrl%",  "DRAM rd", "DRAM wr", "irq",  "host µs",
-                                       "bound"};
-    static const char align[] = "rllllrrrrrrrrrrl";
-    enum { NC = sizeof head / sizeof head[0] };
+    /* The dtype column is shown only when layers differ (mixed precision); otherwise the one
+     * dtype is in the title line. That keeps a typical network within 120 columns. */
+    bool mixed = false;
+    for (int i = 1; i < r->nlayers && !mixed; i++)
+        mixed = strcmp(nz(r->layers[i].dtype), nz(r->layers[0].dtype)) != 0;
+    static const char *const head_all[] = {"name",   "op",      "engine",  "dtype",
+                                           "MACs",   "cycles",  "ideal",   "util%",
+                                           "mem%",   "ctrl%",   "DRAM rd", "DRAM wr",
+                                           "irq",    "host µs", "bound"};
+    static const char *const head_nodt[] = {"name",    "op",      "engine",  "MACs",
+                                            "cycles",  "ideal",   "util%",   "mem%",
+                                            "ctrl%",   "DRAM rd", "DRAM wr", "irq",
+                                            "host µs", "bound"};
+    enum { NC = sizeof head_all / sizeof head_all[0] };
     tab t;
-    tab_init(&t, NC, head, align);
+    if (mixed)
+        tab_init(&t, NC, head_all, "llllrrrrrrrrrrl");
+    else
+        tab_init(&t, NC - 1, head_nodt, "lllrrrrrrrrrrl");
     char b[64];
     double ideal_sum = 0, mem_sum = 0, ctrl_sum = 0, host_sum = 0;
     for (int i = 0; i < r->nlayers; i++) {
         const npu_layer_row *l = &r->layers[i];
         tab_row(&t);
-        tab_cell(&t, "%lld", (long long)l->index);
-        tab_cell_str(&t, l->name, 28);
+        tab_cell_str(&t, l->name, 20);
         tab_cell_str(&t, l->op, 12);
         tab_cell_str(&t, l->engine, 10);
-        tab_cell_str(&t, l->dtype, 6);
+        if (mixed)
+            tab_cell_str(&t, l->dtype, 6);
         h_count(b, sizeof b, (double)l->macs);
         tab_cell(&t, "%s", b);
         tab_cell(&t, "%lld", (long long)l->cycles);
@@ -430,11 +442,11 @@ static int report_table(const npu_result *r, npu_strbuf *out)
         layer_cycles += (double)r->layers[i].cycles;
     tab_hrule(&t);
     tab_row(&t);
-    tab_cell(&t, "%s", "");
-    tab_cell(&t, "total (%d layers)", r->nlayers);
-    tab_cell(&t, "%s", "");
+    tab_cell(&t, "total");
     tab_cell(&t, "%s", "");
     tab_cell(&t, "%s", "");
+    if (mixed)
+        tab_cell(&t, "%s", "");
     h_count(b, sizeof b, (double)T->macs);
     tab_cell(&t, "%s", b);
     tab_cell(&t, "%lld", (long long)T->cycles);
@@ -462,7 +474,9 @@ static int report_table(const npu_result *r, npu_strbuf *out)
         npu_sb_printf(out, ", %g MHz", r->freq_mhz);
     if (r->peak_macs > 0)
         npu_sb_printf(out, ", peak %g MAC/cycle", r->peak_macs);
-    npu_sb_puts(out, ")\n\n");
+    if (!mixed && r->nlayers > 0 && r->layers[0].dtype && *r->layers[0].dtype)
+        npu_sb_printf(out, ", %s", r->layers[0].dtype);
+    npu_sb_printf(out, "), %d layers\n\n", r->nlayers);
     int rc = tab_render(&t, out);
     tab_free(&t);
     if (rc)
@@ -502,7 +516,7 @@ static void csv_field(npu_strbuf *sb, const void *row, const npu_field *f)
 static void json_field(npu_strbuf *sb, const void *row, const npu_field *f)
 {
     npu_rep_json_str(sb, f->name);
-    npu_sb_putc(sb, ':');
+    npu_sb_puts(sb, ": ");
     switch (f->type) {
     case NPU_FT_INT:
         npu_sb_printf(sb, "%lld", (long long)npu_field_int(row, f));

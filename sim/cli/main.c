@@ -1,0 +1,1042 @@
+/* main.c — the `npusim` command (DESIGN §6).
+ *
+ *   npusim run     [-a ARCH] [--set K=V]... [--dtype X] [-f FMT] [-o FILE] [--trace FILE] GRAPH
+ *   npusim compare -a A,B,... [--set K=V]... GRAPH
+ *   npusim info    GRAPH
+ *   npusim list    [models|archs|networks]
+ *   npusim params  MODEL|ARCH
+ *   npusim compile -a ARCH GRAPH -o P.npuc ; npusim disasm P.npuc ; npusim exec P.npuc
+ *   npusim explain -a ARCH GRAPH LAYER
+ *   npusim script  FILE.lua [ARGS]      (also: npusim FILE.lua [ARGS])
+ *
+ * Everything goes through the public API (sim/npusim.h) and npu_lua_run_file (sim/lua/lua.h);
+ * this file only parses arguments, prints and maps errors to exit codes:
+ *   0 ok; 1 bad input or failed simulation ("npusim: file:line: what" on stderr);
+ *   2 usage (unknown command/option, missing argument) with a hint to --help.
+ * Choices where DESIGN is silent (documented in docs/cli.md):
+ *   - without -a the architecture is "systolic" (the systolic model's defaults);
+ *   - -o and --trace are checked before a simulation starts, so a refused overwrite costs
+ *     nothing; --force applies to both;
+ *   - --set is applied in the order given, after the preset; --dtype X is --set dtype=X;
+ *   - options may come before or after the positional arguments; "--" ends the options;
+ *     for `script` everything after FILE.lua goes to the script untouched.
+ */
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../lua/lua.h"
+#include "../npusim.h"
+
+#define DEFAULT_ARCH "systolic"
+
+enum {
+    EXIT_OK = 0,
+    EXIT_FAIL = 1,
+    EXIT_USAGE = 2
+};
+
+/* Which options a command accepts. */
+enum {
+    O_ARCH = 1 << 0,
+    O_SET = 1 << 1,  /* --set and --dtype */
+    O_FMT = 1 << 2,
+    O_OUT = 1 << 3,
+    O_TRACE = 1 << 4,
+    O_ALLOW = 1 << 5,
+    O_FORCE = 1 << 6,
+    O_ZOO = 1 << 7,  /* --zoo-args */
+    O_PP = 1 << 8    /* --preset-path (every command) */
+};
+
+typedef struct cli {
+    const char *arch;
+    const char **sets;
+    int nsets;
+    npu_format fmt;
+    bool fmt_given;
+    const char *out;
+    const char *trace;
+    bool allow_unsupported, force;
+    const char *zoo_args;
+    const char **pp;
+    int npp;
+    char **pos;
+    int npos;
+    /* script: arguments after FILE.lua, untouched */
+    int sargc;
+    char **sargv;
+    /* strings this file allocated (the "dtype=X" of --dtype), freed at exit */
+    char **alloc;
+    int nalloc;
+} cli;
+
+typedef struct command command;
+typedef int (*cmd_fn)(const command *c, cli *o, npu_ctx *ctx);
+
+struct command {
+    const char *name;
+    cmd_fn run;
+    unsigned opts;
+    int minpos, maxpos; /* maxpos -1 = any */
+    const char *usage;
+    const char *help;
+};
+
+/* ---- messages --------------------------------------------------------------------------------- */
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg, const char *hint)
+{
+    fprintf(stderr, "npusim: ");
+    fprintf(stderr, fmt, arg);
+    if (hint)
+        fprintf(stderr, " (did you mean '%s'?)", hint);
+    if (cmd)
+        fprintf(stderr, "\nTry 'npusim %s --help'.\n", cmd);
+    else
+        fprintf(stderr, "\nTry 'npusim --help'.\n");
+    return EXIT_USAGE;
+}
+
+static int fail(const npu_err *err)
+{
+    const char *m = err && err->msg[0] ? err->msg : "failed";
+    fprintf(stderr, "npusim: %s\n", m);
+    return EXIT_FAIL;
+}
+
+static int failf(const char *fmt, const char *a)
+{
+    fprintf(stderr, "npusim: ");
+    fprintf(stderr, fmt, a);
+    fputc('\n', stderr);
+    return EXIT_FAIL;
+}
+
+/* Writes the text to -o FILE (temp + rename, no overwrite without --force) or stdout. */
+static int emit_text(const cli *o, npu_strbuf *sb)
+{
+    if (sb->oom) {
+        fprintf(stderr, "npusim: out of memory\n");
+        return EXIT_FAIL;
+    }
+    const char *s = sb->s ? sb->s : "";
+    npu_err err = {0};
+    if (o->out) {
+        if (npu_write_file(o->out, s, sb->len, o->force, &err))
+            return fail(&err);
+        return EXIT_OK;
+    }
+    if (fwrite(s, 1, sb->len, stdout) != sb->len || fflush(stdout) != 0) {
+        fprintf(stderr, "npusim: <stdout>: write error\n");
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
+/* Refuses early when an output file exists and --force was not given. */
+static int check_new_file(const cli *o, const char *path)
+{
+    struct stat st;
+    if (!path || o->force || strcmp(path, "-") == 0)
+        return EXIT_OK;
+    if (stat(path, &st) == 0)
+        return failf("%s: file exists (use --force to overwrite)", path);
+    return EXIT_OK;
+}
+
+/* JSON string / CSV field for the small listings made here (results go through sim/report). */
+static void put_json_str(npu_strbuf *sb, const char *s)
+{
+    npu_sb_putc(sb, '"');
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\')
+            npu_sb_printf(sb, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            npu_sb_printf(sb, "\\u%04x", (unsigned char)*s);
+        else
+            npu_sb_putc(sb, *s);
+    }
+    npu_sb_putc(sb, '"');
+}
+
+static void put_csv(npu_strbuf *sb, const char *s)
+{
+    if (!s)
+        return;
+    if (!strpbrk(s, ",\"\n\r")) {
+        npu_sb_puts(sb, s);
+        return;
+    }
+    npu_sb_putc(sb, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            npu_sb_putc(sb, '"');
+        npu_sb_putc(sb, *s);
+    }
+    npu_sb_putc(sb, '"');
+}
+
+/* ---- shared steps ---------------------------------------------------------------------------- */
+
+static npu_graph *load_graph(const cli *o, npu_ctx *ctx, const char *what, npu_err *err)
+{
+    npu_load_opts lo = {0};
+    lo.allow_unsupported = o->allow_unsupported;
+    lo.zoo_args = o->zoo_args;
+    return npu_load_graph(ctx, what, &lo, err);
+}
+
+static npu_arch *open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err *err)
+{
+    npu_arch *a = npu_arch_open(ctx, name, err);
+    if (!a)
+        return NULL;
+    for (int i = 0; i < o->nsets; i++) {
+        if (npu_arch_set_kv(a, o->sets[i], err)) {
+            npu_arch_free(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+/* ---- commands ---------------------------------------------------------------------------------- */
+
+static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
+{
+    (void)c;
+    npu_err err = {0};
+    if (check_new_file(o, o->out) || check_new_file(o, o->trace))
+        return EXIT_FAIL;
+    npu_graph *g = load_graph(o, ctx, o->pos[0], &err);
+    if (!g)
+        return fail(&err);
+    npu_arch *a = open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, &err);
+    if (!a) {
+        npu_graph_free(g);
+        return fail(&err);
+    }
+    npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
+    npu_result *r = npu_run(ctx, a, g, &ro, &err);
+    int rc = EXIT_OK;
+    if (!r) {
+        rc = fail(&err);
+    } else {
+        npu_strbuf sb;
+        npu_sb_init(&sb);
+        if (npu_report_write(r, o->fmt, &sb))
+            rc = failf("%s: cannot format the result", o->pos[0]);
+        else
+            rc = emit_text(o, &sb);
+        npu_sb_free(&sb);
+        npu_result_free(r);
+    }
+    npu_arch_free(a);
+    npu_graph_free(g);
+    return rc;
+}
+
+static int cmd_compare(const command *c, cli *o, npu_ctx *ctx)
+{
+    if (!o->arch || !*o->arch)
+        return usage_error(c->name, "%s: -a A,B,... is required", c->name, NULL);
+    if (check_new_file(o, o->out))
+        return EXIT_FAIL;
+    /* split the comma list */
+    char *list = npu_strdup(o->arch);
+    if (!list)
+        return failf("%s", "out of memory");
+    int n = 1;
+    for (char *p = list; *p; p++)
+        n += *p == ',';
+    char **names = calloc((size_t)n, sizeof *names);
+    npu_result **rs = calloc((size_t)n, sizeof *rs);
+    int rc = EXIT_OK;
+    npu_graph *g = NULL;
+    if (!names || !rs) {
+        rc = failf("%s", "out of memory");
+        goto done;
+    }
+    n = 0;
+    for (char *p = list, *q; p; p = q) {
+        q = strchr(p, ',');
+        if (q)
+            *q++ = 0;
+        if (!*p) {
+            rc = usage_error(c->name, "%s: empty architecture name in -a", c->name, NULL);
+            goto done;
+        }
+        names[n++] = p;
+    }
+    npu_err err = {0};
+    g = load_graph(o, ctx, o->pos[0], &err);
+    if (!g) {
+        rc = fail(&err);
+        goto done;
+    }
+    for (int k = 0; k < n; k++) {
+        npu_arch *a = open_arch(o, ctx, names[k], &err);
+        if (!a) {
+            rc = fail(&err);
+            goto done;
+        }
+        rs[k] = npu_run(ctx, a, g, NULL, &err);
+        npu_arch_free(a);
+        if (!rs[k]) {
+            npu_err_prefix(&err, "%s", names[k]);
+            rc = fail(&err);
+            goto done;
+        }
+    }
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    if (npu_report_compare((const npu_result *const *)rs, n, o->fmt, &sb))
+        rc = failf("%s: cannot format the comparison", o->pos[0]);
+    else
+        rc = emit_text(o, &sb);
+    npu_sb_free(&sb);
+done:
+    if (rs)
+        for (int k = 0; k < n; k++)
+            npu_result_free(rs[k]);
+    free(rs);
+    free(names);
+    free(list);
+    npu_graph_free(g);
+    return rc;
+}
+
+static int cmd_info(const command *c, cli *o, npu_ctx *ctx)
+{
+    (void)c;
+    npu_err err = {0};
+    if (check_new_file(o, o->out))
+        return EXIT_FAIL;
+    npu_graph *g = load_graph(o, ctx, o->pos[0], &err);
+    if (!g)
+        return fail(&err);
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    int rc;
+    if (npu_report_graph(g, o->fmt, &sb))
+        rc = failf("%s: cannot format the graph", o->pos[0]);
+    else
+        rc = emit_text(o, &sb);
+    npu_sb_free(&sb);
+    npu_graph_free(g);
+    return rc;
+}
+
+static int count_names(const char *const *v)
+{
+    int n = 0;
+    while (v && v[n])
+        n++;
+    return n;
+}
+
+static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
+{
+    static const char *const what[] = {"models", "archs", "networks", "presets", NULL};
+    const char *sel = o->npos ? o->pos[0] : NULL;
+    if (sel) {
+        int ok = 0;
+        for (int i = 0; what[i]; i++)
+            ok |= strcmp(sel, what[i]) == 0;
+        if (!ok)
+            return usage_error(c->name, "list: unknown list '%s' (models, archs, networks)", sel,
+                               npu_did_you_mean(sel, what));
+        if (strcmp(sel, "presets") == 0)
+            sel = "archs";
+    }
+    bool json = o->fmt == NPU_FMT_JSON, csv = o->fmt == NPU_FMT_CSV;
+    if (check_new_file(o, o->out))
+        return EXIT_FAIL;
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    if (json)
+        npu_sb_puts(&sb, "{");
+    if (csv)
+        npu_sb_puts(&sb, "kind,name,model,doc\n");
+    int sections = 0;
+    if (!sel || strcmp(sel, "models") == 0) {
+        const char *const *m = npu_model_names();
+        if (json)
+            npu_sb_printf(&sb, "%s\"models\": [", sections ? ", " : "");
+        else if (!csv)
+            npu_sb_printf(&sb, "%smodels (%d):\n", sections ? "\n" : "", count_names(m));
+        for (int i = 0; m && m[i]; i++) {
+            const char *s = npu_model_summary(m[i]);
+            if (json) {
+                npu_sb_puts(&sb, i ? ", {\"name\": " : "{\"name\": ");
+                put_json_str(&sb, m[i]);
+                npu_sb_puts(&sb, ", \"summary\": ");
+                put_json_str(&sb, s);
+                npu_sb_putc(&sb, '}');
+            } else if (csv) {
+                npu_sb_puts(&sb, "model,");
+                put_csv(&sb, m[i]);
+                npu_sb_putc(&sb, ',');
+                put_csv(&sb, m[i]);
+                npu_sb_putc(&sb, ',');
+                put_csv(&sb, s);
+                npu_sb_putc(&sb, '\n');
+            } else
+                npu_sb_printf(&sb, "  %-12s %s\n", m[i], s ? s : "");
+        }
+        if (json)
+            npu_sb_puts(&sb, "]");
+        sections++;
+    }
+    if (!sel || strcmp(sel, "archs") == 0) {
+        const char *const *p = npu_preset_names();
+        if (json)
+            npu_sb_printf(&sb, "%s\"archs\": [", sections ? ", " : "");
+        else if (!csv)
+            npu_sb_printf(&sb, "%sarchs (%d presets; a bare model name also works):\n",
+                          sections ? "\n" : "", count_names(p));
+        for (int i = 0; p && p[i]; i++) {
+            npu_err err = {0};
+            npu_arch *a = npu_arch_open(ctx, p[i], &err);
+            const char *model = a ? npu_arch_model(a) : "?";
+            const npu_params *pp = a ? npu_arch_params(a) : NULL;
+            const char *doc = pp && pp->doc ? pp->doc : (a ? "" : err.msg);
+            if (json) {
+                npu_sb_puts(&sb, i ? ", {\"name\": " : "{\"name\": ");
+                put_json_str(&sb, p[i]);
+                npu_sb_puts(&sb, ", \"model\": ");
+                put_json_str(&sb, model ? model : "?");
+                npu_sb_puts(&sb, ", \"doc\": ");
+                put_json_str(&sb, doc);
+                npu_sb_putc(&sb, '}');
+            } else if (csv) {
+                npu_sb_puts(&sb, "arch,");
+                put_csv(&sb, p[i]);
+                npu_sb_putc(&sb, ',');
+                put_csv(&sb, model ? model : "?");
+                npu_sb_putc(&sb, ',');
+                put_csv(&sb, doc);
+                npu_sb_putc(&sb, '\n');
+            } else
+                npu_sb_printf(&sb, "  %-14s %-10s %s\n", p[i], model ? model : "?", doc);
+            npu_arch_free(a);
+        }
+        if (json)
+            npu_sb_puts(&sb, "]");
+        sections++;
+    }
+    if (!sel || strcmp(sel, "networks") == 0) {
+        const char *const *z = npu_zoo_names();
+        if (json)
+            npu_sb_printf(&sb, "%s\"networks\": [", sections ? ", " : "");
+        else if (!csv)
+            npu_sb_printf(&sb, "%snetworks (%d; use the name as GRAPH):\n", sections ? "\n" : "",
+                          count_names(z));
+        for (int i = 0; z && z[i]; i++) {
+            if (json) {
+                if (i)
+                    npu_sb_puts(&sb, ", ");
+                put_json_str(&sb, z[i]);
+            } else if (csv) {
+                npu_sb_puts(&sb, "network,");
+                put_csv(&sb, z[i]);
+                npu_sb_puts(&sb, ",,\n");
+            } else
+                npu_sb_printf(&sb, "  %s\n", z[i]);
+        }
+        if (json)
+            npu_sb_puts(&sb, "]");
+        sections++;
+    }
+    if (json)
+        npu_sb_puts(&sb, "}\n");
+    int rc = emit_text(o, &sb);
+    npu_sb_free(&sb);
+    return rc;
+}
+
+static const char *origin_name(npu_porigin o)
+{
+    return o == NPU_PO_PRESET ? "preset" : o == NPU_PO_SET ? "set" : "default";
+}
+
+/* params in CSV / JSON: one record per parameter (the table form is npu_arch_describe). */
+static void params_marshal(const npu_params *p, bool json, npu_strbuf *sb)
+{
+    npu_strbuf v;
+    npu_sb_init(&v);
+    if (json)
+    {
+        npu_sb_puts(sb, "{\"arch\": ");
+        put_json_str(sb, p->arch);
+        npu_sb_puts(sb, ", \"model\": ");
+        put_json_str(sb, p->model);
+        npu_sb_puts(sb, ", \"params\": [");
+    }
+    else
+        npu_sb_puts(sb, "name,type,value,default,min,max,choices,unit,origin,source,doc\n");
+    static const char *const tname[] = {"int", "float", "bool", "enum", "str"};
+    for (int i = 0; i < p->n; i++) {
+        const npu_param_def *d = p->def[i];
+        v.len = 0;
+        if (v.s)
+            v.s[0] = 0;
+        npu_params_format(p, i, &v);
+        char def[64] = "", mn[32] = "", mx[32] = "";
+        if (d->type == NPU_P_INT || d->type == NPU_P_FLOAT || d->type == NPU_P_BOOL)
+            snprintf(def, sizeof def, "%.15g", d->def);
+        if (d->type == NPU_P_BOOL)
+            snprintf(def, sizeof def, "%s", d->def != 0 ? "true" : "false");
+        if (d->type == NPU_P_INT || d->type == NPU_P_FLOAT) {
+            snprintf(mn, sizeof mn, "%.15g", d->min);
+            snprintf(mx, sizeof mx, "%.15g", d->max);
+        }
+        const char *defs = (d->type == NPU_P_ENUM || d->type == NPU_P_STR) ? d->def_s : def;
+        const char *fields[] = {d->name,
+                                (unsigned)d->type < 5 ? tname[d->type] : "?",
+                                v.s ? v.s : "",
+                                defs ? defs : "",
+                                mn,
+                                mx,
+                                d->choices ? d->choices : "",
+                                d->unit ? d->unit : "",
+                                origin_name(p->v[i].origin),
+                                p->v[i].source ? p->v[i].source : "",
+                                d->doc ? d->doc : ""};
+        static const char *const keys[] = {"name",    "type", "value", "default",
+                                           "min",     "max",  "choices", "unit",
+                                           "origin",  "source", "doc"};
+        if (json) {
+            npu_sb_puts(sb, i ? ",\n  {" : "\n  {");
+            for (int k = 0; k < 11; k++) {
+                npu_sb_printf(sb, "%s\"%s\": ", k ? ", " : "", keys[k]);
+                put_json_str(sb, fields[k]);
+            }
+            npu_sb_putc(sb, '}');
+        } else {
+            for (int k = 0; k < 11; k++) {
+                if (k)
+                    npu_sb_putc(sb, ',');
+                put_csv(sb, fields[k]);
+            }
+            npu_sb_putc(sb, '\n');
+        }
+    }
+    if (json)
+        npu_sb_puts(sb, "\n]}\n");
+    npu_sb_free(&v);
+}
+
+static int cmd_params(const command *c, cli *o, npu_ctx *ctx)
+{
+    (void)c;
+    npu_err err = {0};
+    if (check_new_file(o, o->out))
+        return EXIT_FAIL;
+    npu_arch *a = open_arch(o, ctx, o->pos[0], &err);
+    if (!a)
+        return fail(&err);
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    int rc = EXIT_OK;
+    if (o->fmt == NPU_FMT_TABLE) {
+        if (npu_arch_describe(a, &sb)) {
+            npu_err e2 = {0};
+            npu_err_set(&e2, NPU_EINVAL, "%s: cannot describe the parameters", o->pos[0]);
+            rc = fail(&e2);
+        }
+    } else {
+        const npu_params *p = npu_arch_params(a);
+        if (p)
+            params_marshal(p, o->fmt == NPU_FMT_JSON, &sb);
+    }
+    if (rc == EXIT_OK)
+        rc = emit_text(o, &sb);
+    npu_sb_free(&sb);
+    npu_arch_free(a);
+    return rc;
+}
+
+static int cmd_compile(const command *c, cli *o, npu_ctx *ctx)
+{
+    if (!o->out)
+        return usage_error(c->name, "%s: -o P.npuc is required", c->name, NULL);
+    if (check_new_file(o, o->out))
+        return EXIT_FAIL;
+    npu_err err = {0};
+    npu_graph *g = load_graph(o, ctx, o->pos[0], &err);
+    if (!g)
+        return fail(&err);
+    npu_arch *a = open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, &err);
+    if (!a) {
+        npu_graph_free(g);
+        return fail(&err);
+    }
+    int rc = EXIT_OK;
+    npu_program *p = npu_compile(ctx, a, g, &err);
+    if (!p || npu_program_save(p, o->out, o->force, &err))
+        rc = fail(&err);
+    npu_program_free(p);
+    npu_arch_free(a);
+    npu_graph_free(g);
+    return rc;
+}
+
+static int cmd_disasm(const command *c, cli *o, npu_ctx *ctx)
+{
+    (void)c;
+    npu_err err = {0};
+    if (check_new_file(o, o->out))
+        return EXIT_FAIL;
+    npu_program *p = npu_program_load(ctx, o->pos[0], &err);
+    if (!p)
+        return fail(&err);
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    int rc = npu_disasm(ctx, p, &sb, &err) ? fail(&err) : emit_text(o, &sb);
+    npu_sb_free(&sb);
+    npu_program_free(p);
+    return rc;
+}
+
+static int cmd_exec(const command *c, cli *o, npu_ctx *ctx)
+{
+    (void)c;
+    npu_err err = {0};
+    if (check_new_file(o, o->out) || check_new_file(o, o->trace))
+        return EXIT_FAIL;
+    npu_program *p = npu_program_load(ctx, o->pos[0], &err);
+    if (!p)
+        return fail(&err);
+    npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
+    npu_result *r = npu_exec(ctx, p, &ro, &err);
+    int rc = EXIT_OK;
+    if (!r) {
+        rc = fail(&err);
+    } else {
+        npu_strbuf sb;
+        npu_sb_init(&sb);
+        if (npu_report_write(r, o->fmt, &sb))
+            rc = failf("%s: cannot format the result", o->pos[0]);
+        else
+            rc = emit_text(o, &sb);
+        npu_sb_free(&sb);
+        npu_result_free(r);
+    }
+    npu_program_free(p);
+    return rc;
+}
+
+static int cmd_explain(const command *c, cli *o, npu_ctx *ctx)
+{
+    (void)c;
+    npu_err err = {0};
+    if (check_new_file(o, o->out))
+        return EXIT_FAIL;
+    npu_graph *g = load_graph(o, ctx, o->pos[0], &err);
+    if (!g)
+        return fail(&err);
+    npu_arch *a = open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, &err);
+    if (!a) {
+        npu_graph_free(g);
+        return fail(&err);
+    }
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    int rc = npu_explain(ctx, a, g, o->pos[1], &sb, &err) ? fail(&err) : emit_text(o, &sb);
+    npu_sb_free(&sb);
+    npu_arch_free(a);
+    npu_graph_free(g);
+    return rc;
+}
+
+/* Ctrl-C during a script (sweeps): the one flag the library polls through the context. The
+ * first SIGINT asks for a clean stop; a second one kills the process as usual. */
+static volatile int g_cancel;
+
+static void on_sigint(int sig)
+{
+    g_cancel = 1;
+    signal(sig, SIG_DFL);
+}
+
+static int cmd_script(const command *c, cli *o, npu_ctx *ctx)
+{
+    (void)c;
+    npu_err err = {0};
+    npu_ctx_set_cancel(ctx, &g_cancel);
+    void (*old)(int) = signal(SIGINT, on_sigint);
+    int st = npu_lua_run_file(ctx, o->pos[0], o->sargc, o->sargv, &err);
+    signal(SIGINT, old == SIG_ERR ? SIG_DFL : old);
+    fflush(stdout);
+    if (st)
+        return fail(&err);
+    return g_cancel ? EXIT_FAIL : EXIT_OK;
+}
+
+static int cmd_help(const command *c, cli *o, npu_ctx *ctx);
+
+/* ---- the command table ------------------------------------------------------------------------ */
+
+#define GRAPH_HELP                                                                               \
+    "GRAPH is a file (.npg text, .onnx, SCALE-Sim .csv), a built-in network name (see\n"        \
+    "'npusim list networks') or '-' for .npg text on stdin.\n"
+#define ARCH_HELP                                                                                \
+    "ARCH is a preset name (see 'npusim list archs'), a path to a preset .lua file, or a bare\n" \
+    "model name for the model's defaults. Without -a: " DEFAULT_ARCH ".\n"
+
+static const command commands[] = {
+    {"run", cmd_run, O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
+     "npusim run [-a ARCH] [--set K=V]... [--dtype X] [-f table|csv|json] [-o FILE]\n"
+     "           [--trace FILE[.gz]] [--force] GRAPH",
+     "Simulates GRAPH on ARCH and prints one row per layer and the totals.\n" GRAPH_HELP ARCH_HELP
+     "--set K=V changes a parameter (see 'npusim params ARCH'); --dtype X is --set dtype=X.\n"
+     "--trace writes a Chrome/Perfetto trace-event file (gzip-compressed when it ends in .gz);\n"
+     "open it in https://ui.perfetto.dev. -o and --trace never overwrite without --force.\n"
+     "Example: npusim run -a systolic --set rows=64 -f csv resnet50\n"},
+    {"compare", cmd_compare, O_ARCH | O_SET | O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
+     "npusim compare -a ARCH1,ARCH2,... [--set K=V]... [-f table|csv|json] [-o FILE] GRAPH",
+     "Runs GRAPH on each architecture and prints, per layer (matched by name), the cycles of\n"
+     "each and the fastest ('best', by time: cycles / clock), then total cycles, µs and\n"
+     "inferences per second. --set applies to every architecture.\n" GRAPH_HELP},
+    {"info", cmd_info, O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
+     "npusim info [-f table|csv|json] GRAPH",
+     "Prints every layer of GRAPH after the standard passes (shape inference, BN folding,\n"
+     "activation fusion, views): output shape, dtype, MACs, parameters, and the totals and an\n"
+     "op histogram.\n" GRAPH_HELP},
+    {"list", cmd_list, O_FMT | O_OUT | O_FORCE, 0, 1, "npusim list [models|archs|networks]",
+     "Lists the built-in models, architectures (presets) and networks (all three without an\n"
+     "argument).\n"},
+    {"params", cmd_params, O_SET | O_FMT | O_OUT | O_FORCE, 1, 1,
+     "npusim params [--set K=V]... [-f table|csv|json] MODEL|ARCH",
+     "Prints every parameter of an architecture: value, default, range or choices, unit, where\n"
+     "the value came from (default, preset, --set), its source and what it means.\n" ARCH_HELP},
+    {"compile", cmd_compile, O_ARCH | O_SET | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
+     "npusim compile [-a ARCH] [--set K=V]... GRAPH -o PROGRAM.npuc [--force]",
+     "Lowers GRAPH for ARCH into the model's own command format and saves the program\n"
+     "(zlib-compressed). See 'npusim disasm' and 'npusim exec'.\n" GRAPH_HELP ARCH_HELP},
+    {"disasm", cmd_disasm, O_OUT | O_FORCE, 1, 1, "npusim disasm [-o FILE] PROGRAM.npuc",
+     "Prints a saved program, one instruction (descriptor, task, fold) per line.\n"},
+    {"exec", cmd_exec, O_FMT | O_OUT | O_TRACE | O_FORCE, 1, 1,
+     "npusim exec [-f table|csv|json] [-o FILE] [--trace FILE] PROGRAM.npuc",
+     "Simulates a saved program with the parameters it was compiled with.\n"},
+    {"explain", cmd_explain, O_ARCH | O_SET | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 2, 2,
+     "npusim explain [-a ARCH] [--set K=V]... GRAPH LAYER",
+     "Shows how ARCH runs one layer (by name or index): tiling chosen, instructions, and where\n"
+     "the cycles went.\n" GRAPH_HELP ARCH_HELP},
+    {"script", cmd_script, 0, 1, -1, "npusim script FILE.lua [ARGS...]   (or: npusim FILE.lua)",
+     "Runs a Lua script with the npusim module (see docs/lua.md); ARGS are in the global\n"
+     "table 'arg'. Ctrl-C stops a sweep after the points in flight.\n"},
+    {"help", cmd_help, 0, 0, 1, "npusim help [COMMAND]", "Prints help on a command.\n"},
+};
+#define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
+
+static const command *find_command(const char *name)
+{
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static const char *const command_names[] = {"run",    "compare", "info",    "list",
+                                            "params", "compile", "disasm",  "exec",
+                                            "explain", "script", "help",    NULL};
+
+static void print_main_help(FILE *f)
+{
+    fprintf(f,
+            "npusim %s — cycle-approximate NPU architecture simulator\n\n"
+            "usage: npusim COMMAND [OPTIONS] ARGS    (npusim COMMAND --help for details)\n\n"
+            "commands:\n"
+            "  run      simulate a network on an architecture; per-layer table, CSV or JSON\n"
+            "  compare  the same network on several architectures side by side\n"
+            "  info     layers, shapes, MACs and parameters of a network\n"
+            "  list     built-in models, architectures (presets) and networks\n"
+            "  params   every parameter of a model or preset\n"
+            "  compile  lower a network to a saved program (.npuc)\n"
+            "  disasm   print a saved program\n"
+            "  exec     simulate a saved program\n"
+            "  explain  how one layer is tiled and where its cycles go\n"
+            "  script   run a Lua script (also: npusim FILE.lua)\n\n"
+            "options:\n"
+            "  -a, --arch ARCH       preset or model name (default " DEFAULT_ARCH
+            "); compare: A,B,...\n"
+            "  --set K=V             set a parameter (repeatable)\n"
+            "  --dtype X             same as --set dtype=X (int8, int16, fp16, bf16, int4, fp32)\n"
+            "  -f, --format FMT      table (default), csv or json\n"
+            "  -o, --output FILE     write to FILE instead of stdout\n"
+            "  --trace FILE          write a Perfetto trace (.json or .json.gz)\n"
+            "  --force               overwrite existing output files\n"
+            "  --preset-path DIR     also look for presets (NAME.lua) in DIR (repeatable)\n"
+            "  --allow-unsupported   run unknown ONNX operators on the host CPU\n"
+            "  --zoo-args K=V,...    arguments of a parameterised built-in network\n"
+            "  -h, --help            help;  --version  version\n\n"
+            "exit status: 0 ok, 1 bad input or failed simulation, 2 usage error.\n"
+            "example: npusim run -a systolic resnet50\n",
+            NPUSIM_VERSION);
+}
+
+static void print_command_help(const command *c, FILE *f)
+{
+    fprintf(f, "usage: %s\n\n%s", c->usage, c->help);
+    if (c->opts & (O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO)) {
+        fprintf(f, "\noptions:\n");
+        if (c->opts & O_ARCH)
+            fprintf(f, "  -a, --arch ARCH       preset or model name%s\n",
+                    strcmp(c->name, "compare") == 0 ? "s, comma-separated" : "");
+        if (c->opts & O_SET)
+            fprintf(f, "  --set K=V             set a parameter (repeatable)\n"
+                       "  --dtype X             same as --set dtype=X\n");
+        if (c->opts & O_FMT)
+            fprintf(f, "  -f, --format FMT      table (default), csv or json\n");
+        if (c->opts & O_OUT)
+            fprintf(f, "  -o, --output FILE     write to FILE ('-' = stdout)\n");
+        if (c->opts & O_TRACE)
+            fprintf(f, "  --trace FILE          Perfetto/Chrome trace (.json or .json.gz)\n");
+        if (c->opts & O_FORCE)
+            fprintf(f, "  --force               overwrite existing output files\n");
+        if (c->opts & O_ALLOW)
+            fprintf(f, "  --allow-unsupported   unknown ONNX ops run on the host CPU\n");
+        if (c->opts & O_ZOO)
+            fprintf(f, "  --zoo-args K=V,...    arguments of a parameterised built-in network\n");
+        fprintf(f, "  --preset-path DIR     also look for presets in DIR\n");
+    }
+}
+
+static int cmd_help(const command *c, cli *o, npu_ctx *ctx)
+{
+    (void)ctx;
+    if (o->npos == 0) {
+        print_main_help(stdout);
+        return EXIT_OK;
+    }
+    const command *t = find_command(o->pos[0]);
+    if (!t)
+        return usage_error(NULL, "help: unknown command '%s'", o->pos[0],
+                           npu_did_you_mean(o->pos[0], command_names));
+    (void)c;
+    print_command_help(t, stdout);
+    return EXIT_OK;
+}
+
+/* ---- argument parsing -------------------------------------------------------------------------- */
+
+typedef struct optdef {
+    const char *lng; /* "--arch" */
+    char shrt;       /* 'a' or 0 */
+    unsigned mask;
+    bool arg;
+} optdef;
+
+static const optdef optdefs[] = {
+    {"--arch", 'a', O_ARCH, true},         {"--set", 0, O_SET, true},
+    {"--dtype", 0, O_SET, true},           {"--format", 'f', O_FMT, true},
+    {"--output", 'o', O_OUT, true},        {"--trace", 0, O_TRACE, true},
+    {"--force", 0, O_FORCE, false},        {"--allow-unsupported", 0, O_ALLOW, false},
+    {"--zoo-args", 0, O_ZOO, true},        {"--preset-path", 0, O_PP, true},
+};
+#define NOPTS ((int)(sizeof optdefs / sizeof optdefs[0]))
+
+static const char *const opt_names[] = {"--arch",  "--set",   "--dtype",
+                                        "--format", "--output", "--trace",
+                                        "--force", "--allow-unsupported", "--zoo-args",
+                                        "--preset-path", "--help", NULL};
+
+/* Parses argv[i0..argc) for command c into o. Returns -1 on success, else an exit code. */
+static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, bool *help)
+{
+    bool opts_done = false;
+    for (int i = i0; i < argc; i++) {
+        char *a = argv[i];
+        if (opts_done || a[0] != '-' || strcmp(a, "-") == 0) {
+            o->pos[o->npos++] = a;
+            /* script: the rest belongs to the script */
+            if (c->run == cmd_script && o->npos == 1) {
+                o->sargc = argc - i - 1;
+                o->sargv = argv + i + 1;
+                return -1;
+            }
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            opts_done = true;
+            continue;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            *help = true;
+            continue;
+        }
+        if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+            printf("npusim %s\n", NPUSIM_VERSION);
+            return EXIT_OK;
+        }
+        /* find the option: --long, --long=value, -x value, -xvalue */
+        const optdef *d = NULL;
+        const char *val = NULL;
+        for (int k = 0; k < NOPTS && !d; k++) {
+            size_t n = strlen(optdefs[k].lng);
+            if (strncmp(a, optdefs[k].lng, n) == 0 && (a[n] == 0 || (a[n] == '=' && optdefs[k].arg))) {
+                d = &optdefs[k];
+                if (a[n] == '=')
+                    val = a + n + 1;
+            } else if (optdefs[k].shrt && a[1] == optdefs[k].shrt && a[0] == '-' && a[1] != '-') {
+                d = &optdefs[k];
+                if (a[2])
+                    val = a + 2;
+            }
+        }
+        if (!d) {
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)strcspn(a, "="), a);
+            return usage_error(c->name, "unknown option '%s'", a, npu_did_you_mean(key, opt_names));
+        }
+        if (!(c->opts & d->mask) && d->mask != O_PP) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "option '%%s' does not apply to '%s'", c->name);
+            return usage_error(c->name, msg, d->lng, NULL);
+        }
+        if (d->arg && !val) {
+            if (i + 1 >= argc)
+                return usage_error(c->name, "option '%s' needs an argument", a, NULL);
+            val = argv[++i];
+        }
+        switch (d->mask) {
+        case O_ARCH:
+            o->arch = val;
+            break;
+        case O_SET:
+            if (strcmp(d->lng, "--dtype") == 0) {
+                size_t n = strlen(val) + 7;
+                char *kv = malloc(n);
+                if (!kv)
+                    return failf("%s", "out of memory");
+                snprintf(kv, n, "dtype=%s", val);
+                o->sets[o->nsets++] = kv;
+                o->alloc[o->nalloc++] = kv;
+            } else {
+                if (!strchr(val, '='))
+                    return usage_error(c->name, "--set '%s': expected KEY=VALUE", val, NULL);
+                o->sets[o->nsets++] = val;
+            }
+            break;
+        case O_FMT:
+            if (npu_format_parse(val, &o->fmt)) {
+                static const char *const fmts[] = {"table", "csv", "json", NULL};
+                return usage_error(c->name, "unknown format '%s' (table, csv, json)", val,
+                                   npu_did_you_mean(val, fmts));
+            }
+            o->fmt_given = true;
+            break;
+        case O_OUT:
+            o->out = val;
+            break;
+        case O_TRACE:
+            o->trace = val;
+            break;
+        case O_FORCE:
+            o->force = true;
+            break;
+        case O_ALLOW:
+            o->allow_unsupported = true;
+            break;
+        case O_ZOO:
+            o->zoo_args = val;
+            break;
+        case O_PP:
+            o->pp[o->npp++] = val;
+            break;
+        }
+    }
+    if (*help)
+        return -1;
+    if (o->npos < c->minpos) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "%%s: missing argument (usage: %.120s)", c->usage);
+        return usage_error(c->name, msg, c->name, NULL);
+    }
+    if (c->maxpos >= 0 && o->npos > c->maxpos)
+        return usage_error(c->name, "unexpected argument '%s'", o->pos[c->maxpos], NULL);
+    return -1;
+}
+
+static bool ends_with(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_main_help(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmdname = argv[1];
+    if (strcmp(cmdname, "--help") == 0 || strcmp(cmdname, "-h") == 0) {
+        print_main_help(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmdname, "--version") == 0 || strcmp(cmdname, "-V") == 0) {
+        printf("npusim %s\n", NPUSIM_VERSION);
+        return EXIT_OK;
+    }
+    const command *c = find_command(cmdname);
+    int i0 = 2;
+    if (!c && ends_with(cmdname, ".lua")) { /* npusim FILE.lua ARGS */
+        c = find_command("script");
+        i0 = 1;
+    }
+    if (!c) {
+        if (cmdname[0] == '-')
+            return usage_error(NULL, "expected a command before '%s'", cmdname, NULL);
+        return usage_error(NULL, "unknown command '%s'", cmdname,
+                           npu_did_you_mean(cmdname, command_names));
+    }
+
+    cli o;
+    memset(&o, 0, sizeof o);
+    o.fmt = NPU_FMT_TABLE;
+    o.sets = calloc((size_t)argc + 1, sizeof *o.sets);
+    o.pp = calloc((size_t)argc + 1, sizeof *o.pp);
+    o.pos = calloc((size_t)argc + 1, sizeof *o.pos);
+    o.alloc = calloc((size_t)argc + 1, sizeof *o.alloc);
+    if (!o.sets || !o.pp || !o.pos || !o.alloc) {
+        fprintf(stderr, "npusim: out of memory\n");
+        return EXIT_FAIL;
+    }
+    bool help = false;
+    int rc = parse_args(c, argc, argv, i0, &o, &help);
+    npu_ctx *ctx = NULL;
+    if (rc < 0) {
+        if (help) {
+            print_command_help(c, stdout);
+            rc = EXIT_OK;
+        } else {
+            ctx = npu_ctx_new();
+            if (!ctx) {
+                fprintf(stderr, "npusim: out of memory\n");
+                rc = EXIT_FAIL;
+            }
+            for (int i = 0; ctx && i < o.npp; i++)
+                if (npu_ctx_add_preset_path(ctx, o.pp[i])) {
+                    fprintf(stderr, "npusim: out of memory\n");
+                    rc = EXIT_FAIL;
+                }
+            if (rc < 0)
+                rc = c->run(c, &o, ctx);
+        }
+    }
+    for (int i = 0; i < o.nalloc; i++)
+        free(o.alloc[i]);
+    free(o.alloc);
+    npu_ctx_free(ctx);
+    free(o.sets);
+    free(o.pp);
+    free(o.pos);
+    return rc;
+}
