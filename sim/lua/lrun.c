@@ -1,0 +1,1387 @@
+/* lrun.c — running simulations from Lua: npusim.arch / params / run / compare / sweep and the
+ * file writers write_csv / write_json / read_csv (prefix npu_lr_).
+ *
+ * Results are plain tables whose field names are exactly those of sim/core/result.h (marshalled
+ * from npu_layer_fields / npu_total_fields: INT fields as Lua integers, FLOAT as floats).
+ *
+ * Sweeps run on POSIX threads inside one process. Lua itself is single-threaded, so the main
+ * thread does all Lua work: it expands the points, clones and configures one npu_arch per
+ * point, then the workers (the main thread is one of them) only call npu_run on a shared,
+ * read-only graph (npu_run clones it) with their own npu_ctx. Rows are built afterwards in
+ * point order, so the output does not depend on the thread count.
+ *
+ * Ctrl-C: during a sweep a SIGINT handler sets the one global flag npusim has (a
+ * sig_atomic_t: the only thing a signal handler may portably write). Workers stop taking new
+ * points when it is set (or when the script's context was cancelled by its owner); points in
+ * flight finish; sweep returns the finished rows and "interrupted".
+ */
+#include <lua.h>
+#include <lauxlib.h>
+
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lint.h"
+
+/* ---- npusim.Arch ------------------------------------------------------------------------------- */
+typedef struct lr_arch {
+    npu_arch *a;
+} lr_arch;
+
+static lr_arch *lr_new_arch(lua_State *L)
+{
+    lr_arch *box = lua_newuserdatauv(L, sizeof *box, 0);
+    box->a = NULL;
+    luaL_setmetatable(L, NPU_LUA_ARCH);
+    return box;
+}
+
+static npu_arch *lr_check_arch(lua_State *L, int idx)
+{
+    lr_arch *box = luaL_checkudata(L, idx, NPU_LUA_ARCH);
+    if (!box->a)
+        luaL_argerror(L, idx, "closed arch");
+    return box->a;
+}
+
+static int arch_gc(lua_State *L)
+{
+    lr_arch *box = luaL_checkudata(L, 1, NPU_LUA_ARCH);
+    npu_arch_free(box->a);
+    box->a = NULL;
+    return 0;
+}
+
+static int arch_tostring(lua_State *L)
+{
+    lr_arch *box = luaL_checkudata(L, 1, NPU_LUA_ARCH);
+    if (!box->a)
+        lua_pushliteral(L, "arch (closed)");
+    else
+        lua_pushfstring(L, "arch %s (model %s)", npu_arch_name(box->a), npu_arch_model(box->a));
+    return 1;
+}
+
+/* Applies the table at idx {key = value} to a, keys in sorted order (so that the first error
+ * reported does not depend on table iteration order). Returns 0 or fills err. */
+static MAY_RAISE int lr_apply_set(lua_State *L, int idx, npu_arch *a, npu_err *err)
+{
+    idx = lua_absindex(L, idx);
+    lua_newtable(L);
+    int keys = lua_gettop(L), nk = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "set: parameter names must be strings, got %s", luaL_typename(L, -1));
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, keys, ++nk);
+    }
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, keys);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+    int st = 0;
+    for (int i = 1; i <= nk && st == 0; i++) {
+        lua_rawgeti(L, keys, i);
+        const char *k = lua_tostring(L, -1);
+        lua_getfield(L, idx, k);
+        char v[256];
+        if (npu_lua_scalar_text(L, -1, v, sizeof v) != 0)
+            luaL_error(L, "set: value of '%s' must be a number, string or boolean, got %s", k,
+                       luaL_typename(L, -1));
+        st = npu_arch_set(a, k, v, err);
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
+    return st;
+}
+
+/* npusim.arch(name [, set]) → Arch | nil, message */
+static int l_arch(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    if (!lua_isnoneornil(L, 2))
+        luaL_checktype(L, 2, LUA_TTABLE);
+    lr_arch *box = lr_new_arch(L);
+    npu_err err = {0};
+    box->a = npu_arch_open(npu_lua_ctx(L), name, &err);
+    if (box->a && !lua_isnoneornil(L, 2))
+        lr_apply_set(L, 2, box->a, &err);
+    if (!box->a || err.code) {
+        lua_pushnil(L);
+        lua_pushstring(L, err.msg);
+        return 2;
+    }
+    return 1;
+}
+
+/* a:set(key, value) → a | nil, message */
+static int arch_set(lua_State *L)
+{
+    npu_arch *a = lr_check_arch(L, 1);
+    const char *k = luaL_checkstring(L, 2);
+    char v[256];
+    if (npu_lua_scalar_text(L, 3, v, sizeof v) != 0)
+        return luaL_typeerror(L, 3, "number, string or boolean");
+    npu_err err = {0};
+    if (npu_arch_set(a, k, v, &err) != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err.msg);
+        return 2;
+    }
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int arch_name(lua_State *L)
+{
+    lua_pushstring(L, npu_arch_name(lr_check_arch(L, 1)));
+    return 1;
+}
+
+static int arch_model(lua_State *L)
+{
+    lua_pushstring(L, npu_arch_model(lr_check_arch(L, 1)));
+    return 1;
+}
+
+static int arch_clone(lua_State *L)
+{
+    npu_arch *a = lr_check_arch(L, 1);
+    lr_arch *box = lr_new_arch(L);
+    box->a = npu_arch_clone(a);
+    if (!box->a)
+        return luaL_error(L, "out of memory");
+    return 1;
+}
+
+/* ---- parameters as Lua values ----------------------------------------------------------------- */
+static void push_num(lua_State *L, npu_ptype t, double v)
+{
+    if (t == NPU_P_INT && v >= -9007199254740992.0 && v <= 9007199254740992.0)
+        lua_pushinteger(L, (lua_Integer)v);
+    else
+        lua_pushnumber(L, v);
+}
+
+static void push_pvalue(lua_State *L, const npu_param_def *d, double num, const char *str)
+{
+    switch (d->type) {
+    case NPU_P_INT:
+    case NPU_P_FLOAT:
+        push_num(L, d->type, num);
+        break;
+    case NPU_P_BOOL:
+        lua_pushboolean(L, num != 0);
+        break;
+    default:
+        if (str)
+            lua_pushstring(L, str);
+        else
+            lua_pushnil(L);
+        break;
+    }
+}
+
+/* {name = value, ...} */
+static void push_param_values(lua_State *L, const npu_params *p)
+{
+    lua_createtable(L, 0, p ? p->n : 0);
+    for (int i = 0; p && i < p->n; i++) {
+        push_pvalue(L, p->def[i], p->v[i].num, p->v[i].str);
+        lua_setfield(L, -2, p->def[i]->name);
+    }
+}
+
+/* list of {name, value, default, min, max, choices, unit, doc, source, origin} */
+static void push_param_list(lua_State *L, const npu_params *p)
+{
+    lua_createtable(L, p ? p->n : 0, 0);
+    for (int i = 0; p && i < p->n; i++) {
+        const npu_param_def *d = p->def[i];
+        const npu_pvalue *v = &p->v[i];
+        lua_createtable(L, 0, 10);
+        lua_pushstring(L, d->name);
+        lua_setfield(L, -2, "name");
+        push_pvalue(L, d, v->num, v->str);
+        lua_setfield(L, -2, "value");
+        push_pvalue(L, d, d->def, d->def_s);
+        lua_setfield(L, -2, "default");
+        if (d->type == NPU_P_INT || d->type == NPU_P_FLOAT) {
+            push_num(L, d->type, d->min);
+            lua_setfield(L, -2, "min");
+            push_num(L, d->type, d->max);
+            lua_setfield(L, -2, "max");
+        }
+        if (d->type == NPU_P_ENUM && d->choices) {
+            lua_newtable(L);
+            const char *c = d->choices;
+            int k = 0;
+            while (*c) {
+                const char *bar = strchr(c, '|');
+                size_t len = bar ? (size_t)(bar - c) : strlen(c);
+                lua_pushlstring(L, c, len);
+                lua_rawseti(L, -2, ++k);
+                c += len;
+                if (*c == '|')
+                    c++;
+            }
+            lua_setfield(L, -2, "choices");
+        }
+        lua_pushstring(L, d->unit ? d->unit : "");
+        lua_setfield(L, -2, "unit");
+        lua_pushstring(L, d->doc ? d->doc : "");
+        lua_setfield(L, -2, "doc");
+        if (v->source) {
+            lua_pushstring(L, v->source);
+            lua_setfield(L, -2, "source");
+        }
+        lua_pushstring(L, v->origin == NPU_PO_PRESET ? "preset"
+                          : v->origin == NPU_PO_SET  ? "set"
+                                                     : "default");
+        lua_setfield(L, -2, "origin");
+        lua_rawseti(L, -2, i + 1);
+    }
+}
+
+/* npusim.params(name | Arch) → list | nil, message */
+static int l_params(lua_State *L)
+{
+    if (luaL_testudata(L, 1, NPU_LUA_ARCH)) {
+        push_param_list(L, npu_arch_params(lr_check_arch(L, 1)));
+        return 1;
+    }
+    const char *name = luaL_checkstring(L, 1);
+    lr_arch *box = lr_new_arch(L); /* owns the arch: safe if a push raises */
+    npu_err err = {0};
+    box->a = npu_arch_open(npu_lua_ctx(L), name, &err);
+    if (!box->a) {
+        lua_pushnil(L);
+        lua_pushstring(L, err.msg);
+        return 2;
+    }
+    push_param_list(L, npu_arch_params(box->a));
+    return 1;
+}
+
+static int arch_params(lua_State *L)
+{
+    push_param_list(L, npu_arch_params(lr_check_arch(L, 1)));
+    return 1;
+}
+
+/* ---- results as tables ------------------------------------------------------------------------- */
+static void push_field(lua_State *L, const void *row, const npu_field *f)
+{
+    switch (f->type) {
+    case NPU_FT_INT:
+        lua_pushinteger(L, (lua_Integer)npu_field_int(row, f));
+        break;
+    case NPU_FT_FLOAT:
+        lua_pushnumber(L, npu_field_float(row, f));
+        break;
+    default: {
+        const char *s = npu_field_str(row, f);
+        if (s)
+            lua_pushstring(L, s);
+        else
+            lua_pushnil(L);
+    }
+    }
+}
+
+static void set_total_fields(lua_State *L, const npu_total_row *t)
+{
+    for (const npu_field *f = npu_total_fields; f->name; f++) {
+        push_field(L, t, f);
+        lua_setfield(L, -2, f->name);
+    }
+}
+
+static void push_layers(lua_State *L, const npu_result *r)
+{
+    lua_createtable(L, r->nlayers, 0);
+    for (int i = 0; i < r->nlayers; i++) {
+        lua_createtable(L, 0, npu_layer_nfields + r->nextra);
+        for (const npu_field *f = npu_layer_fields; f->name; f++) {
+            push_field(L, &r->layers[i], f);
+            lua_setfield(L, -2, f->name);
+        }
+        for (int e = 0; e < r->nextra && r->extra; e++) {
+            lua_pushnumber(L, r->extra[(size_t)i * (size_t)r->nextra + (size_t)e]);
+            lua_setfield(L, -2, r->extra_names[e]);
+        }
+        lua_rawseti(L, -2, i + 1);
+    }
+}
+
+/* {arch=, model=, graph=, params={...}, total={...}, layers={...}} */
+static void push_result(lua_State *L, const npu_result *r)
+{
+    lua_createtable(L, 0, 6);
+    lua_pushstring(L, r->arch ? r->arch : "");
+    lua_setfield(L, -2, "arch");
+    lua_pushstring(L, r->model ? r->model : "");
+    lua_setfield(L, -2, "model");
+    lua_pushstring(L, r->graph ? r->graph : "");
+    lua_setfield(L, -2, "graph");
+    push_param_values(L, r->params);
+    lua_setfield(L, -2, "params");
+    lua_createtable(L, 0, npu_total_nfields);
+    set_total_fields(L, &r->total);
+    lua_setfield(L, -2, "total");
+    push_layers(L, r);
+    lua_setfield(L, -2, "layers");
+}
+
+/* A result owned by a userdata while it is being marshalled (pushes may raise). */
+typedef struct lr_res {
+    npu_result *r;
+} lr_res;
+
+static int res_gc(lua_State *L)
+{
+    lr_res *box = lua_touserdata(L, 1);
+    if (box) {
+        npu_result_free(box->r);
+        box->r = NULL;
+    }
+    return 0;
+}
+
+static lr_res *lr_new_res(lua_State *L)
+{
+    lr_res *box = lua_newuserdatauv(L, sizeof *box, 0);
+    box->r = NULL;
+    luaL_setmetatable(L, "npusim.Result*");
+    return box;
+}
+
+/* ---- resolving run{} arguments ------------------------------------------------------------------ */
+/* The arch field at t[key]: a name or an Arch. Pushes an owned clone (Arch userdata) with `set`
+ * applied. Returns 0, or pushes nothing and fills err (recoverable). */
+static MAY_RAISE int lr_resolve_arch(lua_State *L, int argn, int val, int set, npu_err *err)
+{
+    lr_arch *box;
+    if (lua_type(L, val) == LUA_TSTRING) {
+        box = lr_new_arch(L);
+        box->a = npu_arch_open(npu_lua_ctx(L), lua_tostring(L, val), err);
+    } else if (luaL_testudata(L, val, NPU_LUA_ARCH)) {
+        npu_arch *src = lr_check_arch(L, val);
+        box = lr_new_arch(L);
+        box->a = npu_arch_clone(src);
+        if (!box->a)
+            npu_err_set(err, NPU_ENOMEM, "out of memory");
+    } else {
+        return luaL_argerror(L, argn, lua_pushfstring(L, "field 'arch' must be a preset name "
+                                                         "or an npusim.Arch, got %s",
+                                                      luaL_typename(L, val)));
+    }
+    if (!box->a) {
+        lua_pop(L, 1);
+        return err->code ? err->code : NPU_EINVAL;
+    }
+    if (set && lr_apply_set(L, set, box->a, err) != 0) {
+        lua_pop(L, 1);
+        return err->code;
+    }
+    return 0;
+}
+
+/* The graph field: a Graph, or a string (path or zoo name) loaded now. Pushes the Graph. */
+static MAY_RAISE const npu_graph *lr_resolve_graph(lua_State *L, int argn, int val, npu_err *err)
+{
+    if (lua_type(L, val) == LUA_TSTRING) {
+        npu_lua_graph *box = npu_lua_new_graph(L);
+        box->g = npu_load_graph(npu_lua_ctx(L), lua_tostring(L, val), NULL, err);
+        if (!box->g) {
+            lua_pop(L, 1);
+            return NULL;
+        }
+        return box->g;
+    }
+    if (npu_lua_test_graph(L, val)) {
+        const npu_graph *g = npu_lua_check_graph(L, val);
+        lua_pushvalue(L, val);
+        return g;
+    }
+    luaL_argerror(L, argn, lua_pushfstring(L, "field 'graph' must be an npusim.Graph or a "
+                                              "path/network name, got %s",
+                                           luaL_typename(L, val)));
+    return NULL;
+}
+
+static MAY_RAISE int lr_opt_table(lua_State *L, int t, const char *key)
+{
+    int ty = lua_getfield(L, t, key);
+    if (ty == LUA_TNIL) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    if (ty != LUA_TTABLE)
+        luaL_error(L, "field '%s' must be a table, got %s", key, luaL_typename(L, -1));
+    return lua_gettop(L);
+}
+
+static int fail(lua_State *L, const npu_err *err)
+{
+    lua_pushnil(L);
+    lua_pushstring(L, err->msg[0] ? err->msg : "failed");
+    return 2;
+}
+
+/* npusim.run{arch=, graph=, set={}, trace=, force=} → result table | nil, message */
+static int l_run(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = {"arch", "graph", "set", "trace", "force", NULL};
+    npu_lua_check_keys(L, 1, 1, keys);
+    lua_settop(L, 1);
+    lua_getfield(L, 1, "arch");  /* 2 */
+    lua_getfield(L, 1, "graph"); /* 3 */
+    if (lua_isnil(L, 2))
+        return luaL_argerror(L, 1, "field 'arch' missing");
+    if (lua_isnil(L, 3))
+        return luaL_argerror(L, 1, "field 'graph' missing");
+    int set = lr_opt_table(L, 1, "set");
+    npu_run_opts ro = {0};
+    ro.trace_path = npu_lua_opt_string(L, 1, "trace", NULL);
+    ro.force = npu_lua_opt_bool(L, 1, "force", 0);
+    npu_err err = {0};
+    if (lr_resolve_arch(L, 1, 2, set, &err) != 0)
+        return fail(L, &err);
+    npu_arch *a = lr_check_arch(L, -1);
+    const npu_graph *g = lr_resolve_graph(L, 1, 3, &err);
+    if (!g)
+        return fail(L, &err);
+    lr_res *res = lr_new_res(L);
+    res->r = npu_run(npu_lua_ctx(L), a, g, ro.trace_path ? &ro : NULL, &err);
+    if (!res->r)
+        return fail(L, &err);
+    push_result(L, res->r);
+    return 1;
+}
+
+/* npusim.compare{archs={...}, graph=, set={}} →
+ *   {results = {r1, r2, ...}, layers = {{name=, cycles={[arch]=n, ...}, best=arch}, ...}}
+ * Layers are matched by name, in the order first seen (first arch's order, then any layer
+ * only another arch has); best = the arch with the fewest cycles (first listed on ties). */
+static int l_compare(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = {"archs", "graph", "set", NULL};
+    npu_lua_check_keys(L, 1, 1, keys);
+    lua_settop(L, 1);
+    int archs = lr_opt_table(L, 1, "archs");
+    if (!archs)
+        return luaL_argerror(L, 1, "field 'archs' missing");
+    lua_getfield(L, 1, "graph");
+    int gval = lua_gettop(L);
+    if (lua_isnil(L, gval))
+        return luaL_argerror(L, 1, "field 'graph' missing");
+    int set = lr_opt_table(L, 1, "set");
+    int n = (int)luaL_len(L, archs);
+    if (n < 1)
+        return luaL_argerror(L, 1, "field 'archs' is empty");
+    npu_err err = {0};
+    const npu_graph *g = lr_resolve_graph(L, 1, gval, &err);
+    if (!g)
+        return fail(L, &err);
+    lua_createtable(L, n, 0);
+    int results = lua_gettop(L);
+    lua_newtable(L); /* name → row */
+    int byname = lua_gettop(L);
+    lua_newtable(L); /* rows */
+    int rows = lua_gettop(L), nrows = 0;
+    lua_newtable(L); /* arch names seen */
+    int seen = lua_gettop(L);
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, archs, i);
+        int av = lua_gettop(L);
+        if (lr_resolve_arch(L, 1, av, set, &err) != 0)
+            return fail(L, &err);
+        npu_arch *a = lr_check_arch(L, -1);
+        const char *aname = npu_arch_name(a);
+        if (lua_getfield(L, seen, aname) != LUA_TNIL)
+            return luaL_argerror(L, 1, lua_pushfstring(L, "arch '%s' listed twice", aname));
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+        lua_setfield(L, seen, aname);
+        lr_res *res = lr_new_res(L);
+        res->r = npu_run(npu_lua_ctx(L), a, g, NULL, &err);
+        if (!res->r)
+            return fail(L, &err);
+        const npu_result *r = res->r;
+        push_result(L, r);
+        lua_rawseti(L, results, i);
+        for (int k = 0; k < r->nlayers; k++) {
+            const char *lname = r->layers[k].name ? r->layers[k].name : "";
+            if (lua_getfield(L, byname, lname) == LUA_TNIL) {
+                lua_pop(L, 1);
+                lua_createtable(L, 0, 3);
+                lua_pushstring(L, lname);
+                lua_setfield(L, -2, "name");
+                lua_newtable(L);
+                lua_setfield(L, -2, "cycles");
+                lua_pushvalue(L, -1);
+                lua_setfield(L, byname, lname);
+                lua_pushvalue(L, -1);
+                lua_rawseti(L, rows, ++nrows);
+            }
+            lua_getfield(L, -1, "cycles");
+            lua_pushinteger(L, (lua_Integer)r->layers[k].cycles);
+            lua_setfield(L, -2, aname);
+            /* best: strictly fewer cycles than the current best */
+            lua_getfield(L, -2, "best");
+            int better = 1;
+            if (!lua_isnil(L, -1)) {
+                lua_getfield(L, -2, lua_tostring(L, -1));
+                better = lua_tointeger(L, -1) > (lua_Integer)r->layers[k].cycles;
+                lua_pop(L, 1);
+            }
+            lua_pop(L, 2);
+            if (better) {
+                lua_pushstring(L, aname);
+                lua_setfield(L, -2, "best");
+            }
+            lua_pop(L, 1);
+        }
+        lua_settop(L, seen);
+    }
+    lua_createtable(L, 0, 2);
+    lua_pushvalue(L, results);
+    lua_setfield(L, -2, "results");
+    lua_pushvalue(L, rows);
+    lua_setfield(L, -2, "layers");
+    return 1;
+}
+
+/* ---- sweep ---------------------------------------------------------------------------------------- */
+static volatile sig_atomic_t lr_sigint; /* the one global flag (Ctrl-C during a sweep) */
+static void lr_on_sigint(int sig)
+{
+    (void)sig;
+    lr_sigint = 1;
+}
+
+typedef struct lr_sweep {
+    const npu_graph *g;
+    npu_arch **arch; /* per point */
+    int n;
+    int keep_layers;
+    npu_result **res;    /* per point when keep_layers */
+    npu_total_row *tot;  /* per point */
+    unsigned char *done;
+    int next, ndone, failed, fail_point;
+    npu_err err;
+    npu_ctx *main_ctx; /* only its cancel flag is read */
+    int progress;
+    double t0;
+    pthread_mutex_t mu;
+} lr_sweep;
+
+static double lr_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void *lr_worker(void *arg)
+{
+    lr_sweep *s = arg;
+    npu_ctx *ctx = npu_ctx_new(); /* per thread: npu_run records its errors in it */
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        int stop = !ctx || s->failed || lr_sigint || npu_ctx_cancelled(s->main_ctx) ||
+                   s->next >= s->n;
+        int i = stop ? -1 : s->next++;
+        if (!ctx && !s->failed) {
+            s->failed = 1;
+            s->fail_point = 0;
+            npu_err_set(&s->err, NPU_ENOMEM, "out of memory");
+        }
+        pthread_mutex_unlock(&s->mu);
+        if (stop)
+            break;
+        npu_err err = {0};
+        npu_result *r = npu_run(ctx, s->arch[i], s->g, NULL, &err);
+        pthread_mutex_lock(&s->mu);
+        if (!r) {
+            if (!s->failed || i < s->fail_point) {
+                s->fail_point = i;
+                s->err = err;
+            }
+            s->failed = 1;
+        } else {
+            s->tot[i] = r->total;
+            if (s->keep_layers)
+                s->res[i] = r;
+            else
+                npu_result_free(r);
+            s->done[i] = 1;
+            s->ndone++;
+            if (s->progress)
+                fprintf(stderr, "\rsweep: %d/%d points, %.1f s", s->ndone, s->n,
+                        lr_now() - s->t0);
+        }
+        pthread_mutex_unlock(&s->mu);
+    }
+    npu_ctx_free(ctx);
+    return NULL;
+}
+
+/* The sweep's C state lives in a userdata so that an error raised while building rows frees
+ * it (__gc). */
+static int sweep_gc(lua_State *L)
+{
+    lr_sweep *s = lua_touserdata(L, 1);
+    if (!s)
+        return 0;
+    for (int i = 0; i < s->n; i++) {
+        if (s->arch)
+            npu_arch_free(s->arch[i]);
+        if (s->res)
+            npu_result_free(s->res[i]);
+    }
+    free(s->arch);
+    free(s->res);
+    free(s->tot);
+    free(s->done);
+    s->arch = NULL;
+    s->res = NULL;
+    s->tot = NULL;
+    s->done = NULL;
+    s->n = 0;
+    return 0;
+}
+
+/* Pushes point p's parameters as a table {key = value} (Lua values from vary/points).
+ * vary mode: keys = sorted names (table at keys, nk entries), vary table at vary. */
+static void lr_push_point(lua_State *L, int p, int vary, int keys, int nk, int points)
+{
+    if (points) {
+        lua_rawgeti(L, points, p + 1);
+        return; /* the user's own table */
+    }
+    lua_createtable(L, 0, nk);
+    int rest = p;
+    /* last key fastest: decompose from the last key */
+    for (int k = nk; k >= 1; k--) {
+        lua_rawgeti(L, keys, k);
+        lua_pushvalue(L, -1);
+        lua_gettable(L, vary); /* values list */
+        int nv = (int)luaL_len(L, -1);
+        lua_rawgeti(L, -1, rest % nv + 1);
+        rest /= nv;
+        lua_remove(L, -2);          /* values list */
+        lua_settable(L, -3);        /* point[key] = value */
+    }
+}
+
+/* Applies point table on the stack top to a (keys sorted). */
+static MAY_RAISE int lr_apply_point(lua_State *L, npu_arch *a, npu_err *err)
+{
+    return lr_apply_set(L, -1, a, err);
+}
+
+/* npusim.sweep{arch=, graph=, vary={k={...}} | points={{...}}, set={}, threads=, progress=,
+ *              keep_layers=} → rows [, "interrupted"] | nil, message */
+static int l_sweep(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    static const char *const keys[] = {"arch",    "graph",    "vary",        "points", "set",
+                                       "threads", "progress", "keep_layers", NULL};
+    npu_lua_check_keys(L, 1, 1, keys);
+    lua_settop(L, 1);
+    lua_getfield(L, 1, "arch");  /* 2 */
+    lua_getfield(L, 1, "graph"); /* 3 */
+    if (lua_isnil(L, 2))
+        return luaL_argerror(L, 1, "field 'arch' missing");
+    if (lua_isnil(L, 3))
+        return luaL_argerror(L, 1, "field 'graph' missing");
+    int vary = lr_opt_table(L, 1, "vary");
+    int points = lr_opt_table(L, 1, "points");
+    int set = lr_opt_table(L, 1, "set");
+    if (!vary == !points)
+        return luaL_argerror(L, 1, "give exactly one of 'vary' and 'points'");
+    int keep_layers = npu_lua_opt_bool(L, 1, "keep_layers", 0);
+    int progress = npu_lua_opt_bool(L, 1, "progress", 1) && isatty(2);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = ncpu > 0 ? (int)(ncpu > 64 ? 64 : ncpu) : 1;
+    if (lua_getfield(L, 1, "threads") != LUA_TNIL) {
+        int isnum = 0;
+        lua_Integer t = lua_tointegerx(L, -1, &isnum);
+        if (!isnum || t < 1 || t > 256)
+            return luaL_argerror(L, 1, "field 'threads' must be an integer in [1, 256]");
+        threads = (int)t;
+    }
+    lua_pop(L, 1);
+
+    /* the points */
+    lua_newtable(L);
+    int vkeys = lua_gettop(L), nk = 0;
+    long long npoints = 1;
+    if (vary) {
+        lua_pushnil(L);
+        while (lua_next(L, vary)) {
+            if (lua_type(L, -2) != LUA_TSTRING)
+                return luaL_argerror(L, 1, "vary: parameter names must be strings");
+            if (!lua_istable(L, -1) || luaL_len(L, -1) < 1)
+                return luaL_argerror(L, 1, lua_pushfstring(L, "vary.%s must be a non-empty "
+                                                              "list of values",
+                                                           lua_tostring(L, -2)));
+            npoints *= (long long)luaL_len(L, -1);
+            if (npoints > 10000000)
+                return luaL_argerror(L, 1, "vary: more than 10 million points");
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, vkeys, ++nk);
+        }
+        lua_getglobal(L, "table");
+        lua_getfield(L, -1, "sort");
+        lua_pushvalue(L, vkeys);
+        lua_call(L, 1, 0);
+        lua_pop(L, 1);
+    } else {
+        npoints = (long long)luaL_len(L, points);
+        for (int i = 1; i <= npoints; i++)
+            if (lua_rawgeti(L, points, i) != LUA_TTABLE)
+                return luaL_argerror(L, 1, lua_pushfstring(L, "points[%d] is not a table", i));
+            else
+                lua_pop(L, 1);
+    }
+
+    npu_err err = {0};
+    if (lr_resolve_arch(L, 1, 2, set, &err) != 0)
+        return fail(L, &err);
+    npu_arch *base = lr_check_arch(L, -1);
+    const npu_graph *g = lr_resolve_graph(L, 1, 3, &err);
+    if (!g)
+        return fail(L, &err);
+
+    lr_sweep *s = lua_newuserdatauv(L, sizeof *s, 0);
+    memset(s, 0, sizeof *s);
+    int sidx = lua_gettop(L);
+    lua_newtable(L);
+    lua_pushcfunction(L, sweep_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, sidx);
+    int n = (int)npoints;
+    size_t un = n > 0 ? (size_t)n : 1;
+    s->arch = calloc(un, sizeof *s->arch);
+    s->tot = calloc(un, sizeof *s->tot);
+    s->done = calloc(un, 1);
+    s->res = keep_layers ? calloc(un, sizeof *s->res) : NULL;
+    if (!s->arch || !s->tot || !s->done || (keep_layers && !s->res))
+        return luaL_error(L, "sweep: out of memory");
+    s->n = n;
+    s->g = g;
+    s->keep_layers = keep_layers;
+    s->main_ctx = npu_lua_ctx(L);
+    /* one configured arch per point, checked before anything runs */
+    for (int p = 0; p < n; p++) {
+        s->arch[p] = npu_arch_clone(base);
+        if (!s->arch[p])
+            return luaL_error(L, "sweep: out of memory");
+        lr_push_point(L, p, vary, vkeys, nk, points);
+        if (lr_apply_point(L, s->arch[p], &err) != 0) {
+            lua_pushnil(L);
+            lua_pushfstring(L, "sweep point %d: %s", p + 1, err.msg);
+            return 2;
+        }
+        lua_pop(L, 1);
+    }
+
+    /* run */
+    if (threads > n)
+        threads = n > 0 ? n : 1;
+    pthread_mutex_init(&s->mu, NULL);
+    s->progress = progress;
+    s->t0 = lr_now();
+    lr_sigint = 0;
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = lr_on_sigint;
+    sigemptyset(&sa.sa_mask);
+    int have_old = sigaction(SIGINT, &sa, &old) == 0;
+    pthread_t tid[256];
+    int started = 0;
+    for (int t = 1; t < threads; t++) {
+        if (pthread_create(&tid[started], NULL, lr_worker, s) != 0)
+            break; /* fewer threads; the result does not depend on it */
+        started++;
+    }
+    lr_worker(s);
+    for (int t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    if (have_old)
+        sigaction(SIGINT, &old, NULL);
+    int interrupted = lr_sigint || npu_ctx_cancelled(s->main_ctx);
+    lr_sigint = 0;
+    pthread_mutex_destroy(&s->mu);
+    if (s->progress)
+        fprintf(stderr, "\n");
+    if (s->failed) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "sweep point %d: %s", s->fail_point + 1, s->err.msg);
+        return 2;
+    }
+
+    /* rows, in point order */
+    lua_createtable(L, s->ndone, 0);
+    int rows = lua_gettop(L), nrow = 0;
+    for (int p = 0; p < n; p++) {
+        if (!s->done[p])
+            continue;
+        lr_push_point(L, p, vary, vkeys, nk, points);
+        int pt = lua_gettop(L);
+        lua_createtable(L, 0, npu_total_nfields + nk + 1);
+        lua_pushnil(L);
+        while (lua_next(L, pt)) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_settable(L, -4);
+        }
+        set_total_fields(L, &s->tot[p]);
+        if (keep_layers) {
+            push_layers(L, s->res[p]);
+            lua_setfield(L, -2, "layers");
+        }
+        lua_rawseti(L, rows, ++nrow);
+        lua_pop(L, 1); /* the point */
+    }
+    if (interrupted) {
+        lua_pushliteral(L, "interrupted");
+        return 2;
+    }
+    return 1;
+}
+
+/* ---- CSV ------------------------------------------------------------------------------------------ */
+static int field_pos(const npu_field *fs, const char *k)
+{
+    for (int i = 0; fs[i].name; i++)
+        if (strcmp(fs[i].name, k) == 0)
+            return i;
+    return -1;
+}
+
+/* Column order (deterministic, docs/lua.md): opts.columns if given; otherwise every string key
+ * with a scalar value in any row: first the keys that are not result field names, sorted by
+ * name (a sweep's varied parameters: they come first, in the same order as the sweep varies
+ * them), then the result fields in result.h order — layer-field order if any row has an "op"
+ * key (per-layer rows), total-field order otherwise — followed by the fields of the other
+ * list. Table values (a sweep row's `layers`) are not columns. */
+static MAY_RAISE void lr_columns(lua_State *L, int rows, int nrows, int opts)
+{
+    if (opts && lua_getfield(L, opts, "columns") != LUA_TNIL) {
+        if (!lua_istable(L, -1))
+            luaL_error(L, "write_csv: option 'columns' must be a list of names");
+        return;
+    }
+    if (opts)
+        lua_pop(L, 1);
+    lua_newtable(L); /* set of keys */
+    int set = lua_gettop(L);
+    int layer_rows = 0;
+    for (int r = 1; r <= nrows; r++) {
+        lua_rawgeti(L, rows, r);
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            int vt = lua_type(L, -1);
+            lua_pop(L, 1);
+            if (lua_type(L, -1) != LUA_TSTRING)
+                luaL_error(L, "write_csv: row %d has a %s key (rows must be flat tables with "
+                              "string keys)", r, luaL_typename(L, -1));
+            if (vt == LUA_TTABLE || vt == LUA_TFUNCTION || vt == LUA_TUSERDATA ||
+                vt == LUA_TTHREAD || vt == LUA_TLIGHTUSERDATA)
+                continue;
+            if (strcmp(lua_tostring(L, -1), "op") == 0)
+                layer_rows = 1;
+            lua_pushvalue(L, -1);
+            lua_pushboolean(L, 1);
+            lua_settable(L, set);
+        }
+        lua_pop(L, 1);
+    }
+    const npu_field *first = layer_rows ? npu_layer_fields : npu_total_fields;
+    const npu_field *second = layer_rows ? npu_total_fields : npu_layer_fields;
+    lua_newtable(L); /* columns */
+    int cols = lua_gettop(L), nc = 0;
+    lua_newtable(L); /* other keys */
+    int other = lua_gettop(L), no = 0;
+    lua_pushnil(L);
+    while (lua_next(L, set)) {
+        lua_pop(L, 1);
+        const char *k = lua_tostring(L, -1);
+        if (field_pos(npu_layer_fields, k) < 0 && field_pos(npu_total_fields, k) < 0) {
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, other, ++no);
+        }
+    }
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, other);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+    for (int i = 1; i <= no; i++) {
+        lua_rawgeti(L, other, i);
+        lua_rawseti(L, cols, ++nc);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        const npu_field *fs = pass ? second : first;
+        for (int i = 0; fs[i].name; i++) {
+            if (pass && field_pos(first, fs[i].name) >= 0)
+                continue;
+            if (lua_getfield(L, set, fs[i].name) != LUA_TNIL) {
+                lua_pushstring(L, fs[i].name);
+                lua_rawseti(L, cols, ++nc);
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1); /* other */
+    lua_remove(L, set);
+}
+
+static void csv_cell(npu_strbuf *sb, const char *s)
+{
+    int quote = strpbrk(s, ",\"\r\n") != NULL || (s[0] == ' ') ||
+                (s[0] && s[strlen(s) - 1] == ' ');
+    if (!quote) {
+        npu_sb_puts(sb, s);
+        return;
+    }
+    npu_sb_putc(sb, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            npu_sb_putc(sb, '"');
+        npu_sb_putc(sb, *s);
+    }
+    npu_sb_putc(sb, '"');
+}
+
+/* Owns a strbuf while Lua code may raise. */
+typedef struct lr_sbox {
+    npu_strbuf sb;
+} lr_sbox;
+
+static int sbox_gc(lua_State *L)
+{
+    lr_sbox *b = lua_touserdata(L, 1);
+    if (b)
+        npu_sb_free(&b->sb);
+    return 0;
+}
+
+static npu_strbuf *lr_new_sb(lua_State *L)
+{
+    lr_sbox *b = lua_newuserdatauv(L, sizeof *b, 0);
+    npu_sb_init(&b->sb);
+    luaL_setmetatable(L, "npusim.Buffer*");
+    return &b->sb;
+}
+
+static int lr_write(lua_State *L, const char *path, npu_strbuf *sb, int force)
+{
+    npu_err err = {0};
+    if (sb->oom)
+        return luaL_error(L, "out of memory");
+    if (npu_write_file(path, sb->s ? sb->s : "", sb->len, force, &err) != 0)
+        return fail(L, &err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* npusim.write_csv(path, rows [, {force=, columns=}]) → true | nil, message */
+static int l_write_csv(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    int opts = 0;
+    if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        static const char *const keys[] = {"force", "columns", NULL};
+        npu_lua_check_keys(L, 3, 3, keys);
+        opts = 3;
+    }
+    lua_settop(L, 3);
+    int force = npu_lua_opt_bool(L, opts, "force", 0);
+    int nrows = (int)luaL_len(L, 2);
+    for (int r = 1; r <= nrows; r++) {
+        if (lua_rawgeti(L, 2, r) != LUA_TTABLE)
+            return luaL_argerror(L, 2, lua_pushfstring(L, "row %d is a %s, not a table", r,
+                                                       luaL_typename(L, -1)));
+        lua_pop(L, 1);
+    }
+    lr_columns(L, 2, nrows, opts);
+    int cols = lua_gettop(L);
+    int nc = (int)luaL_len(L, cols);
+    npu_strbuf *sb = lr_new_sb(L);
+    for (int c = 1; c <= nc; c++) {
+        if (lua_rawgeti(L, cols, c) != LUA_TSTRING)
+            return luaL_error(L, "write_csv: column names must be strings");
+        if (c > 1)
+            npu_sb_putc(sb, ',');
+        csv_cell(sb, lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    npu_sb_putc(sb, '\n');
+    for (int r = 1; r <= nrows; r++) {
+        lua_rawgeti(L, 2, r);
+        for (int c = 1; c <= nc; c++) {
+            lua_rawgeti(L, cols, c);
+            lua_gettable(L, -2);
+            if (c > 1)
+                npu_sb_putc(sb, ',');
+            char buf[256];
+            if (!lua_isnil(L, -1)) {
+                if (npu_lua_scalar_text(L, -1, buf, sizeof buf) == 0) {
+                    if (lua_type(L, -1) == LUA_TSTRING)
+                        csv_cell(sb, lua_tostring(L, -1)); /* not truncated */
+                    else
+                        csv_cell(sb, buf);
+                } else {
+                    lua_rawgeti(L, cols, c);
+                    return luaL_error(L, "write_csv: row %d, column '%s': a %s is not a "
+                                         "number, string or boolean",
+                                      r, lua_tostring(L, -1), luaL_typename(L, -2));
+                }
+            }
+            lua_pop(L, 1);
+        }
+        npu_sb_putc(sb, '\n');
+        lua_pop(L, 1);
+    }
+    return lr_write(L, path, sb, force);
+}
+
+/* npusim.read_csv(path) → rows, header | nil, message. Numbers are converted (integers stay
+ * integers); empty cells are absent from the row. */
+static int l_read_csv(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    char *data = NULL;
+    size_t len = 0;
+    npu_err err = {0};
+    if (npu_read_file(path, &data, &len, &err) != 0)
+        return fail(L, &err);
+    /* copy into Lua so that a raise cannot leak `data` */
+    lua_pushlstring(L, data, len);
+    free(data);
+    const char *s = lua_tostring(L, -1);
+    size_t pos = 0;
+    lua_newtable(L);
+    int header = lua_gettop(L), nh = 0;
+    lua_newtable(L);
+    int rows = lua_gettop(L), nrow = 0;
+    int line = 1, row_is_header = 1;
+    while (pos < len) {
+        int col = 0;
+        int row = 0;
+        if (!row_is_header) {
+            lua_newtable(L);
+            row = lua_gettop(L);
+        }
+        for (;;) { /* one cell */
+            luaL_Buffer b;
+            luaL_buffinit(L, &b);
+            int quoted = 0;
+            if (s[pos] == '"') {
+                quoted = 1;
+                pos++;
+                for (;;) {
+                    if (pos >= len) {
+                        lua_pushnil(L);
+                        lua_pushfstring(L, "%s:%d: unterminated quoted cell", path, line);
+                        return 2;
+                    }
+                    if (s[pos] == '"') {
+                        if (pos + 1 < len && s[pos + 1] == '"') {
+                            luaL_addchar(&b, '"');
+                            pos += 2;
+                            continue;
+                        }
+                        pos++;
+                        break;
+                    }
+                    if (s[pos] == '\n')
+                        line++;
+                    luaL_addchar(&b, s[pos++]);
+                }
+            } else {
+                while (pos < len && s[pos] != ',' && s[pos] != '\n' && s[pos] != '\r')
+                    luaL_addchar(&b, s[pos++]);
+            }
+            luaL_pushresult(&b);
+            col++;
+            if (row_is_header) {
+                lua_rawseti(L, header, ++nh);
+            } else {
+                size_t cl = 0;
+                const char *cell = lua_tolstring(L, -1, &cl);
+                if (cl == 0 && !quoted) {
+                    lua_pop(L, 1);
+                } else {
+                    if (!quoted && lua_stringtonumber(L, cell) != 0)
+                        lua_remove(L, -2);
+                    if (col > nh) {
+                        lua_pushnil(L);
+                        lua_pushfstring(L, "%s:%d: more cells than header columns", path, line);
+                        return 2;
+                    }
+                    lua_rawgeti(L, header, col);
+                    lua_insert(L, -2);
+                    lua_settable(L, row);
+                }
+            }
+            if (pos < len && s[pos] == ',') {
+                pos++;
+                continue;
+            }
+            break;
+        }
+        if (pos < len && s[pos] == '\r')
+            pos++;
+        if (pos < len && s[pos] == '\n')
+            pos++;
+        else if (pos < len) {
+            lua_pushnil(L);
+            lua_pushfstring(L, "%s:%d: garbage after a quoted cell", path, line);
+            return 2;
+        }
+        line++;
+        if (row_is_header)
+            row_is_header = 0;
+        else
+            lua_rawseti(L, rows, ++nrow);
+    }
+    lua_pushvalue(L, rows);
+    lua_pushvalue(L, header);
+    return 2;
+}
+
+/* ---- JSON ----------------------------------------------------------------------------------------- */
+static void json_str(npu_strbuf *sb, const char *s, size_t n)
+{
+    npu_sb_putc(sb, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"': npu_sb_puts(sb, "\\\""); break;
+        case '\\': npu_sb_puts(sb, "\\\\"); break;
+        case '\n': npu_sb_puts(sb, "\\n"); break;
+        case '\r': npu_sb_puts(sb, "\\r"); break;
+        case '\t': npu_sb_puts(sb, "\\t"); break;
+        case '\b': npu_sb_puts(sb, "\\b"); break;
+        case '\f': npu_sb_puts(sb, "\\f"); break;
+        default:
+            if (c < 0x20)
+                npu_sb_printf(sb, "\\u%04x", c);
+            else
+                npu_sb_putc(sb, (char)c);
+        }
+    }
+    npu_sb_putc(sb, '"');
+}
+
+static void json_indent(npu_strbuf *sb, int indent, int depth)
+{
+    if (!indent)
+        return;
+    npu_sb_putc(sb, '\n');
+    for (int i = 0; i < depth * indent; i++)
+        npu_sb_putc(sb, ' ');
+}
+
+/* Writes the value at idx. Tables: an array when their keys are exactly 1..#t (an empty table
+ * is []), otherwise an object with keys sorted (numbers written as strings). */
+static MAY_RAISE void json_value(lua_State *L, int idx, npu_strbuf *sb, int indent, int depth)
+{
+    idx = lua_absindex(L, idx);
+    char buf[64];
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+        npu_sb_puts(sb, "null");
+        return;
+    case LUA_TBOOLEAN:
+        npu_sb_puts(sb, lua_toboolean(L, idx) ? "true" : "false");
+        return;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) {
+            npu_sb_printf(sb, "%lld", (long long)lua_tointeger(L, idx));
+        } else {
+            double v = lua_tonumber(L, idx);
+            if (!isfinite(v)) {
+                npu_sb_puts(sb, "null");
+            } else {
+                npu_lua_fmt_double(v, buf, sizeof buf);
+                npu_sb_puts(sb, buf);
+                if (!strpbrk(buf, ".eE"))
+                    npu_sb_puts(sb, ".0"); /* keep it a float when read back */
+            }
+        }
+        return;
+    case LUA_TSTRING: {
+        size_t n = 0;
+        const char *s = lua_tolstring(L, idx, &n);
+        json_str(sb, s, n);
+        return;
+    }
+    case LUA_TTABLE:
+        break;
+    default:
+        luaL_error(L, "write_json: cannot write a %s value", luaL_typename(L, idx));
+        return;
+    }
+    if (depth > 100)
+        luaL_error(L, "write_json: tables nested more than 100 deep (a cycle?)");
+    luaL_checkstack(L, 8, "write_json: too deep");
+    lua_Integer len = (lua_Integer)lua_rawlen(L, idx);
+    lua_Integer count = 0;
+    int only_ints = 1;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        count++;
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > len)
+            only_ints = 0;
+    }
+    if (only_ints && count == len) {
+        npu_sb_putc(sb, '[');
+        for (lua_Integer i = 1; i <= len; i++) {
+            if (i > 1)
+                npu_sb_putc(sb, ',');
+            json_indent(sb, indent, depth + 1);
+            lua_rawgeti(L, idx, i);
+            json_value(L, -1, sb, indent, depth + 1);
+            lua_pop(L, 1);
+        }
+        if (len)
+            json_indent(sb, indent, depth);
+        npu_sb_putc(sb, ']');
+        return;
+    }
+    /* object: collect keys as strings, sort */
+    lua_newtable(L);
+    int keys = lua_gettop(L), nk = 0;
+    lua_newtable(L); /* string key → original key */
+    int orig = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        int kt = lua_type(L, -1);
+        if (kt == LUA_TSTRING) {
+            lua_pushvalue(L, -1);
+        } else if (kt == LUA_TNUMBER) {
+            lua_pushvalue(L, -1);
+            npu_lua_scalar_text(L, -1, buf, sizeof buf);
+            lua_pop(L, 1);
+            lua_pushstring(L, buf);
+        } else {
+            luaL_error(L, "write_json: a %s key cannot be written", luaL_typename(L, -1));
+        }
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, keys, ++nk);
+        lua_pushvalue(L, -2);
+        lua_settable(L, orig);
+    }
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, keys);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+    npu_sb_putc(sb, '{');
+    for (int i = 1; i <= nk; i++) {
+        if (i > 1)
+            npu_sb_putc(sb, ',');
+        json_indent(sb, indent, depth + 1);
+        lua_rawgeti(L, keys, i);
+        size_t n = 0;
+        const char *k = lua_tolstring(L, -1, &n);
+        json_str(sb, k, n);
+        npu_sb_puts(sb, indent ? ": " : ":");
+        lua_gettable(L, orig);
+        lua_gettable(L, idx);
+        json_value(L, -1, sb, indent, depth + 1);
+        lua_pop(L, 1);
+    }
+    json_indent(sb, indent, depth);
+    npu_sb_putc(sb, '}');
+    lua_pop(L, 2);
+}
+
+/* npusim.write_json(path, value [, {force=, indent=}]) → true | nil, message */
+static int l_write_json(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    luaL_checkany(L, 2);
+    int indent = 2, force = 0;
+    if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        static const char *const keys[] = {"force", "indent", NULL};
+        npu_lua_check_keys(L, 3, 3, keys);
+        force = npu_lua_opt_bool(L, 3, "force", 0);
+        int t = lua_getfield(L, 3, "indent");
+        if (t == LUA_TBOOLEAN)
+            indent = lua_toboolean(L, -1) ? 2 : 0;
+        else if (t == LUA_TNUMBER) {
+            lua_Integer v = lua_tointeger(L, -1);
+            if (v < 0 || v > 16)
+                return luaL_argerror(L, 3, "indent must be 0..16");
+            indent = (int)v;
+        } else if (t != LUA_TNIL)
+            return luaL_argerror(L, 3, "indent must be a boolean or a number");
+        lua_pop(L, 1);
+    }
+    lua_settop(L, 3);
+    npu_strbuf *sb = lr_new_sb(L);
+    json_value(L, 2, sb, indent, 0);
+    npu_sb_putc(sb, '\n');
+    return lr_write(L, path, sb, force);
+}
+
+static const luaL_Reg arch_methods[] = {{"set", arch_set},     {"name", arch_name},
+                                        {"model", arch_model}, {"params", arch_params},
+                                        {"clone", arch_clone}, {NULL, NULL}};
+
+static const luaL_Reg lr_funcs[] = {{"arch", l_arch},
+                                    {"params", l_params},
+                                    {"run", l_run},
+                                    {"compare", l_compare},
+                                    {"sweep", l_sweep},
+                                    {"write_csv", l_write_csv},
+                                    {"write_json", l_write_json},
+                                    {"read_csv", l_read_csv},
+                                    {NULL, NULL}};
+
+void npu_lr_open(lua_State *L)
+{
+    luaL_newmetatable(L, NPU_LUA_ARCH);
+    lua_pushcfunction(L, arch_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, arch_tostring);
+    lua_setfield(L, -2, "__tostring");
+    luaL_newlib(L, arch_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+    /* private boxes that own C memory while Lua code runs */
+    luaL_newmetatable(L, "npusim.Result*");
+    lua_pushcfunction(L, res_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
+    luaL_newmetatable(L, "npusim.Buffer*");
+    lua_pushcfunction(L, sbox_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
+    luaL_setfuncs(L, lr_funcs, 0);
+}
