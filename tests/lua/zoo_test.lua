@@ -1,0 +1,186 @@
+-- zoo_test.lua — every zoo network builds, and its MACs and parameters agree with the figures it
+-- publishes (within the tolerance it states) and with exact counts worked out independently
+-- (tests/lua/zoo.cmake runs it as `npusim script tests/lua/zoo_test.lua`).
+--
+-- The exact counts below were computed outside the simulator from each architecture's
+-- definition (layer shapes by hand / a separate counter), and agree with the reference
+-- implementations where those publish exact numbers (torchvision and Ultralytics parameter
+-- counts, the LeNet-5 paper's per-layer counts, Qwen2-0.5B's 494,032,768). A change in the
+-- graph's counting rules or in a script shows up here as an exact mismatch.
+local passed, failed = 0, 0
+local cur
+
+local function fail(fmt, ...)
+  cur = cur + 1
+  print("  " .. string.format(fmt, ...))
+end
+local function check(cond, fmt, ...)
+  if not cond then fail(fmt, ...) end
+end
+local function run(name, fn)
+  cur = 0
+  local ok, e = xpcall(fn, debug and debug.traceback or tostring)
+  if not ok then fail("error: %s", tostring(e)) end
+  if cur == 0 then passed = passed + 1 else failed = failed + 1 end
+  print(string.format("%-4s %s", cur == 0 and "ok" or "FAIL", name))
+end
+
+-- graph or nil, message (zoo script errors may come back either way: both are accepted)
+local function load(name, args)
+  local ok, g, msg = pcall(npusim.graph, name, args and { args = args } or nil)
+  if not ok then return nil, tostring(g) end
+  return g, msg
+end
+
+local exact = { -- name = { MACs, params }
+  lenet5 = { 328096, 60840 },
+  alexnet = { 714188480, 61100840 },
+  vgg16 = { 15470264320, 138357544 },
+  resnet18 = { 1814073344, 11689512 },
+  resnet34 = { 3663761408, 21797672 },
+  resnet50 = { 4089184256, 25557032 },
+  resnet101 = { 7801405440, 44549160 },
+  mobilenet_v1 = { 568740352, 4231976 },
+  mobilenet_v2 = { 300774272, 3504872 },
+  googlenet = { 1498376192, 6624904 },
+  squeezenet = { 818924576, 1248424 },
+  squeezenet1_0 = { 818924576, 1248424 },
+  squeezenet1_1 = { 349151936, 1235496 },
+  yolov5s = { 8216780800, 7235389 },
+  yolov8n = { 4371993600, 3157200 },
+  transformer = { 46642577408, 494032768 },
+  qwen2_0_5b_prefill = { 46642577408, 494032768 },
+  qwen2_0_5b_decode = { 538044416, 494032768 },
+}
+
+local function output_shape(g, i)
+  local o = g:outputs()[i or 1]
+  return o and table.concat(o.shape, "x") or "(none)"
+end
+
+run("networks_listed", function()
+  local have = {}
+  for _, n in ipairs(npusim.networks()) do have[n] = true end
+  for n in pairs(exact) do check(have[n], "network '%s' missing from npusim.networks()", n) end
+  for n in pairs(have) do check(exact[n], "network '%s' has no exact counts in this test", n) end
+end)
+
+run("every_network_matches_published_figures", function()
+  for _, n in ipairs(npusim.networks()) do
+    local g, msg = load(n)
+    if not g then
+      fail("%s: does not build: %s", n, tostring(msg))
+    else
+      local info = npusim.zoo_info(n)
+      if type(info) ~= "table" then
+        fail("%s: no published figures", n)
+      else
+        check(type(info.source) == "string" and #info.source > 10, "%s: no source", n)
+        local tol = info.tol or 0.01
+        check(tol > 0 and tol <= 0.035, "%s: tolerance %s out of range", n, tostring(tol))
+        local m, p = g:macs(), g:params()
+        check(math.abs(m - info.macs) <= tol * info.macs,
+              "%s: MACs %d vs published %.0f (%+.3f%%, tol %.2f%%)", n, m, info.macs,
+              100 * (m - info.macs) / info.macs, 100 * tol)
+        check(math.abs(p - info.params) <= tol * info.params,
+              "%s: params %d vs published %.0f (%+.3f%%, tol %.2f%%)", n, p, info.params,
+              100 * (p - info.params) / info.params, 100 * tol)
+      end
+      local e = exact[n]
+      if e then
+        check(g:macs() == e[1], "%s: MACs %d, expected exactly %d", n, g:macs(), e[1])
+        check(g:params() == e[2], "%s: params %d, expected exactly %d", n, g:params(), e[2])
+      end
+    end
+  end
+end)
+
+run("output_shapes", function()
+  local want = {
+    lenet5 = "1x10", alexnet = "1x1000", vgg16 = "1x1000", resnet50 = "1x1000",
+    mobilenet_v1 = "1x1000", mobilenet_v2 = "1x1000", googlenet = "1x1000",
+    squeezenet1_0 = "1x1000", squeezenet1_1 = "1x1000",
+    yolov5s = "1x25200x85", yolov8n = "1x84x8400", qwen2_0_5b_prefill = "1x1x151936",
+  }
+  for n, s in pairs(want) do
+    local g, msg = load(n)
+    check(g and output_shape(g) == s, "%s: output %s, expected %s (%s)", n,
+          g and output_shape(g) or "-", s, tostring(msg))
+  end
+  -- logits + new keys and values of 24 layers
+  local g = load("qwen2_0_5b_decode")
+  check(g and #g:outputs() == 49, "decode: %d outputs, expected 49", g and #g:outputs() or -1)
+  check(g and output_shape(g, 2) == "1x2x1x64", "decode: new key shape %s", g and output_shape(g, 2) or "-")
+end)
+
+run("batch_scales_macs_not_params", function()
+  local g1, g2 = load("resnet18"), load("resnet18", "batch=2")
+  check(g2 and g2:macs() == 2 * 1814073344, "batch=2 MACs %s", g2 and g2:macs() or "-")
+  check(g2 and g2:params() == 11689512, "batch=2 params %s", g2 and g2:params() or "-")
+  check(g1 and g2 and output_shape(g2) == "2x1000", "batch=2 output %s", g2 and output_shape(g2) or "-")
+  local info = npusim.zoo_info("resnet18", "batch=2")
+  check(info and math.abs(info.macs - 2 * 1.81e9) < 1, "batch=2 published MACs not scaled")
+end)
+
+run("lenet5_c3_full", function()
+  local g, msg = load("lenet5", "c3=full")
+  check(g and g:macs() == 418096 and g:params() == 61740, "c3=full: %s %s %s",
+        g and g:macs() or "-", g and g:params() or "-", tostring(msg))
+end)
+
+run("qwen_prefill_tokens", function()
+  for _, n in ipairs({ 1, 7, 128, 512 }) do
+    local g, msg = load("qwen2_0_5b_prefill", "tokens=" .. n)
+    -- 24 layers x (q 896x896 + k,v 896x128 + o 896x896 + MLP 3x896x4864) per token,
+    -- QK^T and PV: 2 x n x n x 14 heads x 64 per layer, LM head 151936x896 for the last token
+    local want = n * 357826560 + 24 * 2 * n * n * 14 * 64 + 136134656
+    check(g and g:macs() == want, "tokens=%d: MACs %s, expected %d (%s)", n,
+          g and g:macs() or "-", want, tostring(msg))
+    check(g and g:params() == 494032768, "tokens=%d: params %s", n, g and g:params() or "-")
+  end
+  local g = load("qwen2_0_5b_prefill", "tokens=16,logits=all")
+  check(g and g:macs() == 16 * 357826560 + 24 * 2 * 16 * 16 * 896 + 16 * 136134656
+        and output_shape(g) == "1x16x151936", "logits=all: %s", g and g:macs() or "-")
+end)
+
+run("qwen_decode_kv", function()
+  for _, kv in ipairs({ 0, 1, 1024, 4095 }) do
+    local g, msg = load("qwen2_0_5b_decode", "kv=" .. kv)
+    local want = 357826560 + 24 * 2 * (kv + 1) * 14 * 64 + 136134656
+    check(g and g:macs() == want, "kv=%d: MACs %s, expected %d (%s)", kv, g and g:macs() or "-",
+          want, tostring(msg))
+  end
+end)
+
+run("transformer_custom_dims", function()
+  -- hidden 64, 2 layers, 4 heads of 16 sharing 2 KV heads, MLP 128, vocab 100, untied head,
+  -- no QKV bias, 5 new tokens after 3 cached, logits for every position. By hand:
+  --   weights per layer 64*(64+2*32) + 64*64 + 3*64*128 = 36,864
+  --   params  = 100*64 (embedding) + 100*64 (head) + 64 (norm) + 2*(36,864 + 2*64) = 86,848
+  --   MACs    = 5*2*36,864 + 2*2*5*8*4*16 (attention over 3+5 positions) + 5*100*64 = 410,880
+  local g, msg = load("transformer", "hidden=64,layers=2,heads=4,kv_heads=2,ffn=128,vocab=100,"
+                      .. "tied=0,qkv_bias=0,tokens=5,kv=3,logits=all")
+  check(g and g:macs() == 410880, "MACs %s (%s)", g and g:macs() or "-", tostring(msg))
+  check(g and g:params() == 86848, "params %s", g and g:params() or "-")
+  check(g and output_shape(g) == "1x5x100", "output %s", g and output_shape(g) or "-")
+end)
+
+run("bad_arguments_are_errors", function()
+  local cases = {
+    { "qwen2_0_5b_prefill", "tokenz=5", "tokenz" },
+    { "qwen2_0_5b_prefill", "tokens=0", "tokens" },
+    { "qwen2_0_5b_decode", "kv=-1", "kv" },
+    { "transformer", "heads=3,kv_heads=2", "multiple" },
+    { "transformer", "hidden=63,heads=9,kv_heads=1", "even" },
+    { "transformer", "logits=some", "logits" },
+    { "transformer", "layers=0", "layers" },
+  }
+  for _, c in ipairs(cases) do
+    local g, msg = load(c[1], c[2])
+    check(g == nil and type(msg) == "string" and msg:find(c[3], 1, true),
+          "%s %s: expected an error naming '%s', got %s", c[1], c[2], c[3], tostring(msg or g))
+  end
+end)
+
+print(string.format("%d passed, %d failed", passed, failed))
+if failed > 0 then error(string.format("zoo_test: %d failed", failed), 0) end
