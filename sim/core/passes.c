@@ -1,0 +1,490 @@
+/* passes.c — graph rewrites run before lowering (prefix npu_pass_ / npu_graph_compact /
+ * npu_graph_prepare).
+ *
+ * Every pass keeps layer indices stable: a removed layer is marked NPU_LF_DEAD and its
+ * consumers (and graph outputs) are rewired to the tensor that replaces its output.
+ * npu_graph_compact() drops dead layers and unused tensors at the end. npu_pass_dtype is the
+ * exception: it inserts conversion layers in the middle and renumbers (it runs after compact).
+ *
+ * Choices (docs/formats.md has them for users):
+ *  - fold_bn folds a batchnorm into a conv/convt/gemm producer whose output feeds only that
+ *    batchnorm and is not a graph output, and only once per producer (a second batchnorm in a
+ *    row stays). The folded layer gets NPU_LF_BIAS | NPU_LF_BN_FOLDED and keeps the 2·K
+ *    batchnorm parameters in its count (graph.c), so totals do not change.
+ *  - fuse_act fuses any activation op except prelu (its slopes are per channel data the fused
+ *    form has no place for) into a conv/gemm/matmul/eltwise/pool/norm producer with act==none
+ *    whose output feeds only that activation and is not a graph output. Leaky's alpha (default
+ *    0.01) and hardsigmoid's alpha (default 0.2) go to act_alpha; clip's min=/max= are copied
+ *    to the producer as attributes.
+ *  - dtype: MAC and element-wise ops run in `want` when no choose function is given; other ops
+ *    follow the dtype of their first input. Constants (weights, tables) take the dtype of the
+ *    layer reading them (weights are converted offline, not at run time). A converted tensor
+ *    is shared by every later consumer that needs the same dtype.
+ */
+#include "graph.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *gname(const npu_graph *g)
+{
+    return g->file && g->file[0] ? g->file : g->name;
+}
+
+/* Number of live layers reading each tensor (a layer reading it twice counts once), and
+ * whether each tensor is a graph output. */
+static int use_counts(const npu_graph *g, int **ncons, bool **is_out, npu_err *err)
+{
+    *ncons = npu_calloc((size_t)g->nt + 1, sizeof **ncons);
+    *is_out = npu_calloc((size_t)g->nt + 1, sizeof **is_out);
+    if (!*ncons || !*is_out) {
+        free(*ncons);
+        free(*is_out);
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    }
+    for (int li = 0; li < g->nl; li++) {
+        const npu_layer *l = &g->l[li];
+        if (l->flags & NPU_LF_DEAD)
+            continue;
+        for (int k = 0; k < l->nin; k++) {
+            bool dup = false;
+            for (int j = 0; j < k; j++)
+                dup = dup || l->in[j] == l->in[k];
+            if (!dup)
+                (*ncons)[l->in[k]]++;
+        }
+    }
+    for (int i = 0; i < g->noutputs; i++)
+        (*is_out)[g->outputs[i]] = true;
+    return 0;
+}
+
+/* Replaces every use of tensor `from` (live layer inputs, graph outputs) by `to`. */
+static void rewire(npu_graph *g, int from, int to, int *ncons, bool *is_out)
+{
+    for (int li = 0; li < g->nl; li++) {
+        npu_layer *l = &g->l[li];
+        if (l->flags & NPU_LF_DEAD)
+            continue;
+        for (int k = 0; k < l->nin; k++)
+            if (l->in[k] == from)
+                l->in[k] = to;
+    }
+    for (int i = 0; i < g->noutputs; i++)
+        if (g->outputs[i] == from)
+            g->outputs[i] = to;
+    /* drop duplicate outputs the rewiring may have created */
+    int n = 0;
+    for (int i = 0; i < g->noutputs; i++) {
+        bool dup = false;
+        for (int j = 0; j < n; j++)
+            dup = dup || g->outputs[j] == g->outputs[i];
+        if (!dup)
+            g->outputs[n++] = g->outputs[i];
+    }
+    g->noutputs = n;
+    ncons[to] += ncons[from];
+    ncons[from] = 0;
+    if (is_out[from]) {
+        is_out[to] = true;
+        is_out[from] = false;
+    }
+}
+
+int npu_pass_fold_bn(npu_graph *g, npu_err *err)
+{
+    if (!g)
+        return npu_err_set(err, NPU_EINVAL, "no graph");
+    int *ncons;
+    bool *is_out;
+    int rc = use_counts(g, &ncons, &is_out, err);
+    if (rc)
+        return rc;
+    for (int bi = 0; bi < g->nl; bi++) {
+        npu_layer *b = &g->l[bi];
+        if (b->op != NPU_OP_BATCHNORM || (b->flags & NPU_LF_DEAD) || b->nin < 1 || b->nout != 1)
+            continue;
+        int x = b->in[0];
+        int pi = g->t[x].producer;
+        if (pi < 0 || pi >= g->nl)
+            continue;
+        npu_layer *p = &g->l[pi];
+        if ((p->flags & (NPU_LF_DEAD | NPU_LF_BN_FOLDED)) || p->act != NPU_ACT_NONE)
+            continue;
+        if (p->op != NPU_OP_CONV && p->op != NPU_OP_CONVT && p->op != NPU_OP_GEMM)
+            continue;
+        if (ncons[x] != 1 || is_out[x] || b->act != NPU_ACT_NONE)
+            continue;
+        p->flags |= NPU_LF_BN_FOLDED | NPU_LF_BIAS;
+        b->flags |= NPU_LF_DEAD;
+        rewire(g, b->out[0], x, ncons, is_out);
+    }
+    free(ncons);
+    free(is_out);
+    return 0;
+}
+
+static bool fusable_producer(npu_op op)
+{
+    switch (npu_op_class(op)) {
+    case NPU_OPC_CONV:
+    case NPU_OPC_GEMM:
+    case NPU_OPC_ELTWISE:
+    case NPU_OPC_POOL:
+    case NPU_OPC_NORM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+int npu_pass_fuse_act(npu_graph *g, npu_err *err)
+{
+    if (!g)
+        return npu_err_set(err, NPU_EINVAL, "no graph");
+    int *ncons;
+    bool *is_out;
+    int rc = use_counts(g, &ncons, &is_out, err);
+    if (rc)
+        return rc;
+    for (int ai = 0; ai < g->nl && !rc; ai++) {
+        npu_layer *a = &g->l[ai];
+        npu_act act = npu_op_act(a->op);
+        if (act == NPU_ACT_NONE || act == NPU_ACT_PRELU || (a->flags & NPU_LF_DEAD) ||
+            a->nin != 1 || a->nout != 1 || a->act != NPU_ACT_NONE)
+            continue;
+        int x = a->in[0];
+        int pi = g->t[x].producer;
+        if (pi < 0 || pi >= g->nl)
+            continue;
+        npu_layer *p = &g->l[pi];
+        if ((p->flags & NPU_LF_DEAD) || p->act != NPU_ACT_NONE || p->nout != 1 ||
+            !fusable_producer(p->op))
+            continue;
+        if (ncons[x] != 1 || is_out[x])
+            continue;
+        double alpha = 0;
+        if (act == NPU_ACT_LEAKY)
+            alpha = npu_layer_float(a, "alpha", 0.01);
+        else if (act == NPU_ACT_HARDSIGMOID)
+            alpha = npu_layer_float(a, "alpha", 0.2);
+        if (act == NPU_ACT_CLIP) {
+            const npu_attr *mn = npu_layer_attr(a, "min"), *mx = npu_layer_attr(a, "max");
+            if ((mn && npu_layer_attr(p, "min")) || (mx && npu_layer_attr(p, "max")))
+                continue; /* the producer already uses these keys */
+            if (mn && npu_layer_set_float(g, pi, "min", npu_layer_float(a, "min", 0)))
+                rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
+            if (mx && npu_layer_set_float(g, pi, "max", npu_layer_float(a, "max", 0)))
+                rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
+            a = &g->l[ai];
+            p = &g->l[pi];
+        }
+        p->act = act;
+        p->act_alpha = alpha;
+        a->flags |= NPU_LF_DEAD;
+        rewire(g, a->out[0], x, ncons, is_out);
+    }
+    free(ncons);
+    free(is_out);
+    return rc;
+}
+
+int npu_pass_views(npu_graph *g, npu_err *err)
+{
+    if (!g)
+        return npu_err_set(err, NPU_EINVAL, "no graph");
+    for (int li = 0; li < g->nl; li++) {
+        npu_layer *l = &g->l[li];
+        if ((l->flags & NPU_LF_DEAD) || npu_op_class(l->op) != NPU_OPC_VIEW || l->nin < 1)
+            continue;
+        l->flags |= NPU_LF_VIEW;
+        int src = l->in[0];
+        int root = g->t[src].view_of >= 0 ? g->t[src].view_of : src;
+        for (int k = 0; k < l->nout; k++)
+            g->t[l->out[k]].view_of = root;
+    }
+    return 0;
+}
+
+int npu_graph_compact(npu_graph *g, npu_err *err)
+{
+    if (!g)
+        return npu_err_set(err, NPU_EINVAL, "no graph");
+    int *tmap = malloc(sizeof(int) * ((size_t)g->nt + 1));
+    int *lmap = malloc(sizeof(int) * ((size_t)g->nl + 1));
+    if (!tmap || !lmap) {
+        free(tmap);
+        free(lmap);
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    }
+    /* which tensors survive */
+    for (int i = 0; i < g->nt; i++) {
+        const npu_tensor *t = &g->t[i];
+        tmap[i] = t->kind == NPU_T_INPUT ? 0
+                  : t->kind == NPU_T_ACT
+                      ? (t->producer >= 0 && t->producer < g->nl &&
+                         !(g->l[t->producer].flags & NPU_LF_DEAD) ? 0 : -1)
+                      : -1; /* consts: kept when used */
+    }
+    for (int li = 0; li < g->nl; li++) {
+        const npu_layer *l = &g->l[li];
+        if (l->flags & NPU_LF_DEAD)
+            continue;
+        for (int k = 0; k < l->nin; k++) {
+            const npu_tensor *t = &g->t[l->in[k]];
+            if (t->kind == NPU_T_CONST)
+                tmap[l->in[k]] = 0;
+            else if (tmap[l->in[k]] < 0) {
+                free(tmap);
+                free(lmap);
+                return npu_err_set(err, NPU_ESIM, "%s: %s '%s' reads '%s' whose producer was "
+                                   "removed", gname(g), npu_op_name(l->op), l->name, t->name);
+            }
+        }
+    }
+    for (int i = 0; i < g->noutputs; i++) {
+        int ti = g->outputs[i];
+        if (g->t[ti].kind == NPU_T_CONST)
+            tmap[ti] = 0;
+        if (tmap[ti] < 0) {
+            free(tmap);
+            free(lmap);
+            return npu_err_set(err, NPU_ESIM, "%s: output '%s' is produced by a removed layer",
+                               gname(g), g->t[ti].name);
+        }
+    }
+    int nt = 0, nl = 0;
+    for (int i = 0; i < g->nt; i++)
+        tmap[i] = tmap[i] < 0 ? -1 : nt++;
+    for (int li = 0; li < g->nl; li++)
+        lmap[li] = (g->l[li].flags & NPU_LF_DEAD) ? -1 : nl++;
+    for (int i = 0; i < g->nt; i++) {
+        if (tmap[i] < 0)
+            continue;
+        npu_tensor t = g->t[i];
+        t.producer = t.producer >= 0 ? lmap[t.producer] : -1;
+        t.view_of = t.view_of >= 0 ? tmap[t.view_of] : -1;
+        g->t[tmap[i]] = t;
+    }
+    for (int li = 0; li < g->nl; li++) {
+        if (lmap[li] < 0)
+            continue;
+        npu_layer l = g->l[li];
+        for (int k = 0; k < l.nin; k++)
+            l.in[k] = tmap[l.in[k]];
+        for (int k = 0; k < l.nout; k++)
+            l.out[k] = tmap[l.out[k]];
+        g->l[lmap[li]] = l;
+    }
+    for (int i = 0; i < g->ninputs; i++)
+        g->inputs[i] = tmap[g->inputs[i]];
+    for (int i = 0; i < g->noutputs; i++)
+        g->outputs[i] = tmap[g->outputs[i]];
+    g->nt = nt;
+    g->nl = nl;
+    free(tmap);
+    free(lmap);
+    return 0;
+}
+
+/* Name for an inserted conversion: "<consumer>/q<k>", made unique with "_<n>". */
+static int conv_name(const npu_graph *g, const char *consumer, int k, char *buf, size_t n)
+{
+    for (int u = 0; u < 1000; u++) {
+        if (u == 0)
+            snprintf(buf, n, "%s/q%d", consumer, k);
+        else
+            snprintf(buf, n, "%s/q%d_%d", consumer, k, u);
+        if (npu_graph_find_layer(g, buf) < 0 && npu_graph_find_tensor(g, buf) < 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* Appends v to a growable int array. */
+static int push(int **a, int *n, size_t *cap, int v)
+{
+    if ((size_t)*n >= *cap) {
+        size_t nc = *cap * 2 + 16;
+        int *na = realloc(*a, sizeof(int) * nc);
+        if (!na)
+            return NPU_ENOMEM;
+        *a = na;
+        *cap = nc;
+    }
+    (*a)[(*n)++] = v;
+    return 0;
+}
+
+int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, void *ud,
+                   npu_err *err)
+{
+    if (!g)
+        return npu_err_set(err, NPU_EINVAL, "no graph");
+    if ((unsigned)want >= NPU_DT_COUNT)
+        return npu_err_set(err, NPU_EINVAL, "%s: dtype policy: bad dtype %d", gname(g),
+                           (int)want);
+    int rc = npu_graph_infer(g, err);
+    if (rc)
+        return rc;
+    int n0 = g->nl, nt0 = g->nt;
+    size_t csz = (size_t)nt0 * NPU_DT_COUNT;
+    int *cache = malloc(sizeof(int) * (csz + 1));
+    size_t cap_order = (size_t)n0 * 2 + 16;
+    int *order = malloc(sizeof(int) * cap_order);
+    int norder = 0;
+    if (!cache || !order) {
+        free(cache);
+        free(order);
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < csz; i++)
+        cache[i] = -1;
+    for (int li = 0; li < n0 && !rc; li++) {
+        npu_layer *l = &g->l[li];
+        npu_opclass cls = npu_op_class(l->op);
+        if ((l->flags & NPU_LF_DEAD) || cls == NPU_OPC_QUANT || cls == NPU_OPC_VIEW ||
+            l->nin < 1) {
+            if (!(l->flags & NPU_LF_DEAD) && cls == NPU_OPC_VIEW)
+                for (int k = 0; k < l->nout; k++)
+                    g->t[l->out[k]].dtype = g->t[l->in[0]].dtype;
+            if (push(&order, &norder, &cap_order, li)) {
+                rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
+                break;
+            }
+            continue;
+        }
+        bool explicit_dt = (l->flags & NPU_LF_DTYPE) != 0;
+        npu_dtype base = explicit_dt ? l->dtype : want, d;
+        bool decided = true;
+        if (choose)
+            d = choose(ud, g, li, base);
+        else if (explicit_dt || cls == NPU_OPC_CONV || cls == NPU_OPC_GEMM ||
+                 cls == NPU_OPC_ELTWISE)
+            d = base;
+        else {
+            d = g->t[l->in[0]].dtype;
+            decided = false;
+        }
+        if ((unsigned)d >= NPU_DT_COUNT) {
+            rc = npu_err_set(err, NPU_EINVAL, "%s: %s '%s': the dtype policy chose an invalid "
+                             "dtype %d", gname(g), npu_op_name(l->op), l->name, (int)d);
+            break;
+        }
+        for (int k = 0; k < l->nin && !rc; k++) {
+            l = &g->l[li];
+            if (l->op == NPU_OP_GATHER && k == 1)
+                continue; /* indices keep their integer type */
+            int ti = l->in[k];
+            npu_tensor *t = &g->t[ti];
+            if (t->kind == NPU_T_CONST) {
+                t->dtype = d;
+                continue;
+            }
+            if (t->dtype == d)
+                continue;
+            int *slot = ti < nt0 ? &cache[(size_t)ti * NPU_DT_COUNT + d] : NULL;
+            if (slot && *slot >= 0) {
+                l->in[k] = *slot;
+                continue;
+            }
+            npu_op op = npu_dtype_is_float(t->dtype) && !npu_dtype_is_float(d)   ? NPU_OP_QUANTIZE
+                        : !npu_dtype_is_float(t->dtype) && npu_dtype_is_float(d) ? NPU_OP_DEQUANTIZE
+                                                                                  : NPU_OP_CAST;
+            char name[512];
+            if (conv_name(g, l->name, k, name, sizeof name)) {
+                rc = npu_err_set(err, NPU_EINVAL, "%s: cannot name a conversion for '%s'",
+                                 gname(g), l->name);
+                break;
+            }
+            const char *src = t->name;
+            int line = l->line;
+            int ci = npu_graph_add_layer(g, op, name, 1, &src, 1, err);
+            if (ci < 0 || npu_layer_set_str(g, ci, "to", npu_dtype_name(d))) {
+                rc = ci < 0 ? err ? err->code : NPU_ENOMEM
+                            : npu_err_set(err, NPU_ENOMEM, "out of memory");
+                break;
+            }
+            npu_layer *c = &g->l[ci];
+            c->flags |= NPU_LF_INSERTED | NPU_LF_DTYPE;
+            c->dtype = d;
+            c->line = line;
+            npu_tensor *ct = &g->t[c->out[0]], *st = &g->t[ti];
+            ct->dtype = d;
+            ct->ndim = st->ndim;
+            memcpy(ct->dim, st->dim, sizeof ct->dim);
+            ct->shape_known = st->shape_known;
+            if (push(&order, &norder, &cap_order, ci)) {
+                rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
+                break;
+            }
+            if (slot)
+                *slot = c->out[0];
+            g->l[li].in[k] = c->out[0];
+        }
+        if (rc)
+            break;
+        l = &g->l[li];
+        l->dtype = d;
+        if (decided)
+            l->flags |= NPU_LF_DTYPE;
+        for (int k = 0; k < l->nout; k++)
+            g->t[l->out[k]].dtype = d;
+        if (push(&order, &norder, &cap_order, li))
+            rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
+    }
+    if (!rc && norder != g->nl)
+        rc = npu_err_set(err, NPU_ESIM, "%s: dtype pass lost track of layers", gname(g));
+    if (!rc) {
+        npu_layer *nl = malloc(sizeof *nl * ((size_t)g->nl + 1));
+        int *map = malloc(sizeof(int) * ((size_t)g->nl + 1));
+        if (!nl || !map) {
+            free(nl);
+            free(map);
+            rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
+        } else {
+            for (int i = 0; i < norder; i++) {
+                nl[i] = g->l[order[i]];
+                map[order[i]] = i;
+            }
+            memcpy(g->l, nl, sizeof *nl * (size_t)g->nl);
+            for (int i = 0; i < g->nt; i++)
+                if (g->t[i].producer >= 0)
+                    g->t[i].producer = map[g->t[i].producer];
+            free(nl);
+            free(map);
+        }
+    }
+    free(cache);
+    free(order);
+    if (rc)
+        return rc;
+    return npu_graph_infer(g, err);
+}
+
+int npu_graph_prepare(npu_graph *g, npu_err *err)
+{
+    if (!g)
+        return npu_err_set(err, NPU_EINVAL, "no graph");
+    if (g->noutputs == 0) {
+        /* no output line: every live layer output nobody reads is an output */
+        for (int li = 0; li < g->nl; li++) {
+            const npu_layer *l = &g->l[li];
+            if (l->flags & NPU_LF_DEAD)
+                continue;
+            for (int k = 0; k < l->nout; k++) {
+                int ti = l->out[k];
+                if (npu_graph_consumers(g, ti, NULL, 0) == 0 &&
+                    npu_graph_mark_output(g, g->t[ti].name, err))
+                    return err ? err->code : NPU_ENOMEM;
+            }
+        }
+    }
+    int rc;
+    if ((rc = npu_graph_infer(g, err)) || (rc = npu_pass_fold_bn(g, err)) ||
+        (rc = npu_pass_fuse_act(g, err)) || (rc = npu_pass_views(g, err)) ||
+        (rc = npu_graph_compact(g, err)) || (rc = npu_graph_infer(g, err)))
+        return rc;
+    return 0;
+}
