@@ -1088,7 +1088,9 @@ static int check_attrs(ictx *c)
     const char *keys = op_keys(l->op);
     for (int i = 0; i < l->nattr; i++) {
         const npu_attr *a = &l->attr[i];
-        if (!l->src_op && !key_allowed(keys, a->key)) {
+        bool clip_key = l->act == NPU_ACT_CLIP && (!strcmp(a->key, "min") ||
+                                                   !strcmp(a->key, "max"));
+        if (!l->src_op && !clip_key && !key_allowed(keys, a->key)) {
             /* build candidates for the suggestion */
             const char *cands[16];
             char buf[128];
