@@ -1,0 +1,221 @@
+#!/bin/sh
+# cli_test.sh — the `npusim` command end to end (run by ctest with $NPUSIM = the binary).
+#
+# Covers: usage errors exit 2 with a hint; bad input exits 1 with "npusim: <file>..." on
+# stderr; -o never overwrites without --force (and leaves the file untouched); --trace writes
+# JSON that python3's json module accepts, and .gz that gunzips to the same; list, params,
+# info, run in table/csv/json, compare, compile/disasm/exec, script.
+# Each check prints "ok"/"FAIL" and the script ends with "N passed, N failed" like the C tests.
+set -u
+
+: "${NPUSIM:?NPUSIM must point at the npusim binary}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/npusim_cli.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT INT TERM
+
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && printf '  %s\n' "$2"; return 0; }
+
+# run CMD...: runs npusim, keeps stdout in $T/out, stderr in $T/err, status in $rc
+run() {
+    "$NPUSIM" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+
+# expect NAME STATUS CMD... : exit status must be STATUS
+expect() {
+    name=$1
+    want=$2
+    shift 2
+    run "$@"
+    if [ "$rc" -eq "$want" ]; then
+        ok "$name"
+    else
+        bad "$name" "exit $rc, expected $want; stderr: $(head -c 400 "$T/err")"
+    fi
+}
+
+# has NAME FILE TEXT : FILE contains TEXT (fixed string)
+has() {
+    if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "'$3' not in: $(head -c 400 "$2")"; fi
+}
+
+PY=$(command -v python3 || true)
+json_ok() { # NAME FILE
+    if [ -z "$PY" ]; then
+        echo "skip $1 (no python3)"
+        return 0
+    fi
+    if "$PY" -c 'import json,sys; json.load(open(sys.argv[1], encoding="utf-8"))' "$2" \
+        2>"$T/pyerr"; then
+        ok "$1"
+    else
+        bad "$1" "$(cat "$T/pyerr")"
+    fi
+}
+
+cat >"$T/tiny.npg" <<'EOF'
+npg 1
+graph tiny
+# a conv stack with a residual add
+input  data  1x8x16x16 int8
+conv   c1    data  out=16 k=3 s=1 p=1 act=relu
+conv   c2    c1    out=16 k=3 s=1 p=1
+add    sum   c2 c1 act=relu
+output sum
+EOF
+
+cat >"$T/sys8.lua" <<'EOF'
+return { model = "systolic", name = "sys8", doc = "8x8 array for the CLI test",
+         rows = 8, cols = 8 }
+EOF
+
+# ---- usage errors: exit 2 with a hint to --help ------------------------------------------------
+expect "no arguments -> 2" 2
+expect "unknown command -> 2" 2 frobnicate x
+has "unknown command names itself" "$T/err" "unknown command 'frobnicate'"
+has "usage error hints at --help" "$T/err" "--help"
+expect "did you mean" 2 rnu x
+has "did-you-mean suggestion" "$T/err" "did you mean 'run'"
+expect "unknown option -> 2" 2 run --bogus "$T/tiny.npg"
+has "unknown option named" "$T/err" "unknown option '--bogus'"
+expect "missing GRAPH -> 2" 2 run
+expect "missing option argument -> 2" 2 run "$T/tiny.npg" -a
+expect "bad format -> 2" 2 run -f xml "$T/tiny.npg"
+expect "option not for command -> 2" 2 list --trace x.json
+expect "extra argument -> 2" 2 info "$T/tiny.npg" extra
+expect "--set without = -> 2" 2 run --set rows "$T/tiny.npg"
+expect "--help -> 0" 0 --help
+has "--help lists commands" "$T/out" "compare"
+expect "run --help -> 0" 0 run --help
+has "run --help shows usage" "$T/out" "usage: npusim run"
+has "run --help names the default arch" "$T/out" "Without -a: systolic"
+expect "help run -> 0" 0 help run
+expect "--version -> 0" 0 --version
+has "--version prints version" "$T/out" "npusim 0."
+
+# ---- bad input: exit 1, "npusim: " + the file name ------------------------------------------
+expect "missing file -> 1" 1 info "$T/nosuch.npg"
+has "missing file named" "$T/err" "nosuch.npg"
+has "message prefixed" "$T/err" "npusim: "
+printf 'npg 1\ngraph broken\ninput data 1x3x8x8 int8\nconv c1 nothere out=4 k=3\n' >"$T/broken.npg"
+expect "broken graph -> 1" 1 info "$T/broken.npg"
+has "broken graph names file:line" "$T/err" "broken.npg:4"
+expect "unknown arch -> 1" 1 run -a no_such_arch "$T/tiny.npg"
+has "unknown arch named" "$T/err" "no_such_arch"
+expect "bad --set value -> 1" 1 run --set rows=-5 "$T/tiny.npg"
+has "bad --set names the key" "$T/err" "rows"
+
+# ---- list / params / info ----------------------------------------------------------------------
+expect "list -> 0" 0 list
+has "list shows models" "$T/out" "systolic"
+has "list shows networks" "$T/out" "resnet50"
+expect "list models -> 0" 0 list models
+expect "list archs -> 0" 0 list archs
+expect "list networks -> 0" 0 list networks
+has "list networks has resnet50" "$T/out" "resnet50"
+expect "list bogus -> 2" 2 list bogus
+expect "list -f json -> 0" 0 list -f json
+json_ok "list json parses" "$T/out"
+expect "params systolic -> 0" 0 params systolic
+has "params shows rows" "$T/out" "rows"
+has "params shows dram" "$T/out" "dram."
+expect "params -f json -> 0" 0 params -f json systolic
+json_ok "params json parses" "$T/out"
+expect "params -f csv -> 0" 0 params -f csv --set rows=16 systolic
+has "params csv header" "$T/out" "name,type,value,default,min,max,choices,unit,origin,source,doc"
+has "params csv shows the --set" "$T/out" "rows,int,16,32,"
+expect "info tiny -> 0" 0 info "$T/tiny.npg"
+has "info shows layer" "$T/out" "c2"
+has "info shows output shape" "$T/out" "1x16x16x16"
+has "info op histogram" "$T/out" "ops: conv 2, add 1"
+# c1: 16·8·9·256 = 294912, c2: 16·16·9·256 = 589824
+has "info MACs" "$T/out" "884736 MACs"
+expect "info -f json -> 0" 0 info -f json "$T/tiny.npg"
+json_ok "info json parses" "$T/out"
+expect "info from stdin -> 0" 0 info - <"$T/tiny.npg"
+has "stdin graph read" "$T/out" "884736 MACs"
+
+# ---- run in three formats ----------------------------------------------------------------------
+expect "run table -> 0" 0 run "$T/tiny.npg"
+has "table has totals" "$T/out" "total"
+has "table has layer" "$T/out" "c1"
+expect "run csv -> 0" 0 run -f csv "$T/tiny.npg"
+HDR="index,name,op,engine,dtype,macs,cycles,start,end,share_cycles,ideal_cycles,util,compute_cycles,mem_stall_cycles,ctrl_stall_cycles,dram_rd_bytes,dram_wr_bytes,sram_rd_bytes,sram_wr_bytes,onchip_bytes,irq_count,irq_cycles,host_cycles,bound"
+if head -n 1 "$T/out" | grep -q "^$HDR"; then ok "csv header is the field list"; else bad "csv header is the field list" "$(head -n 1 "$T/out")"; fi
+cp "$T/out" "$T/run.csv"
+expect "run json -> 0" 0 run -f json "$T/tiny.npg"
+json_ok "run json parses" "$T/out"
+has "json schema" "$T/out" '"schema": "npusim.result/1"'
+cp "$T/out" "$T/run1.json"
+expect "run json again -> 0" 0 run -f json "$T/tiny.npg"
+if cmp -s "$T/out" "$T/run1.json"; then ok "json deterministic"; else bad "json deterministic"; fi
+expect "run --dtype int8 -> 0" 0 run --dtype int8 -f csv "$T/tiny.npg"
+expect "run --set rows=8 -> 0" 0 run -a systolic --set rows=8 --set cols=8 -f json "$T/tiny.npg"
+has "--set reaches the params" "$T/out" '"rows": 8'
+
+# ---- -o never overwrites without --force ------------------------------------------------------
+echo "keep me" >"$T/exists.csv"
+expect "-o existing -> 1" 1 run -f csv -o "$T/exists.csv" "$T/tiny.npg"
+has "-o refusal says --force" "$T/err" "--force"
+if [ "$(cat "$T/exists.csv")" = "keep me" ]; then ok "existing file unchanged"; else bad "existing file unchanged"; fi
+expect "-o --force -> 0" 0 run -f csv -o "$T/exists.csv" --force "$T/tiny.npg"
+if cmp -s "$T/exists.csv" "$T/run.csv"; then ok "--force wrote the result"; else bad "--force wrote the result"; fi
+expect "-o new file -> 0" 0 run -f csv -o "$T/new.csv" "$T/tiny.npg"
+if cmp -s "$T/new.csv" "$T/run.csv"; then ok "-o wrote the result"; else bad "-o wrote the result"; fi
+if [ ! -s "$T/out" ]; then ok "-o leaves stdout empty"; else bad "-o leaves stdout empty"; fi
+
+# ---- traces --------------------------------------------------------------------------------------
+expect "--trace json -> 0" 0 run --trace "$T/t.json" "$T/tiny.npg"
+json_ok "trace json parses" "$T/t.json"
+has "trace has events" "$T/t.json" '"traceEvents"'
+has "trace has complete events" "$T/t.json" '"ph":"X"'
+expect "--trace existing -> 1" 1 run --trace "$T/t.json" "$T/tiny.npg"
+expect "--trace .gz -> 0" 0 run --trace "$T/t.json.gz" "$T/tiny.npg"
+if gzip -dc "$T/t.json.gz" >"$T/t2.json" 2>"$T/gzerr"; then ok "trace .gz gunzips"; else bad "trace .gz gunzips" "$(cat "$T/gzerr")"; fi
+json_ok "gunzipped trace parses" "$T/t2.json"
+if cmp -s "$T/t.json" "$T/t2.json"; then ok "gz trace = plain trace"; else bad "gz trace = plain trace"; fi
+
+# ---- compare -----------------------------------------------------------------------------------
+expect "compare -> 0" 0 compare --preset-path "$T" -a systolic,sys8 "$T/tiny.npg"
+has "compare has best column" "$T/out" "best"
+has "compare names both" "$T/out" "sys8"
+has "compare totals" "$T/out" "total cycles"
+expect "compare csv -> 0" 0 compare --preset-path "$T" -a systolic,sys8 -f csv "$T/tiny.npg"
+has "compare csv header" "$T/out" "kind,name,op,systolic,sys8,best"
+expect "compare json -> 0" 0 compare --preset-path "$T" -a systolic,sys8 -f json "$T/tiny.npg"
+json_ok "compare json parses" "$T/out"
+expect "compare without -a -> 2" 2 compare "$T/tiny.npg"
+expect "compare unknown arch -> 1" 1 compare -a systolic,nope "$T/tiny.npg"
+
+# ---- compile / disasm / exec / explain ---------------------------------------------------------
+expect "compile -> 0" 0 compile -a systolic "$T/tiny.npg" -o "$T/p.npuc"
+expect "compile without -o -> 2" 2 compile "$T/tiny.npg"
+expect "compile existing -> 1" 1 compile "$T/tiny.npg" -o "$T/p.npuc"
+expect "disasm -> 0" 0 disasm "$T/p.npuc"
+has "disasm names a layer" "$T/out" "c1"
+expect "exec -> 0" 0 exec -f json "$T/p.npuc"
+json_ok "exec json parses" "$T/out"
+if cmp -s "$T/out" "$T/run1.json"; then ok "exec = run"; else bad "exec = run" "$(diff "$T/out" "$T/run1.json" | head -5)"; fi
+printf 'garbage' >"$T/bad.npuc"
+expect "disasm garbage -> 1" 1 disasm "$T/bad.npuc"
+has "garbage program named" "$T/err" "bad.npuc"
+expect "explain -> 0" 0 explain "$T/tiny.npg" c2
+expect "explain unknown layer -> 1" 1 explain "$T/tiny.npg" nolayer
+has "explain names the layer" "$T/err" "nolayer"
+
+# ---- scripts -------------------------------------------------------------------------------------
+cat >"$T/hello.lua" <<'EOF'
+print("hello " .. tostring(arg and arg[1]))
+EOF
+expect "script -> 0" 0 script "$T/hello.lua" world
+has "script ran with args" "$T/out" "hello world"
+expect "npusim FILE.lua -> 0" 0 "$T/hello.lua" there
+has "FILE.lua shortcut" "$T/out" "hello there"
+printf 'local x = nil\nx.y = 1\n' >"$T/oops.lua"
+expect "failing script -> 1" 1 script "$T/oops.lua"
+has "script error names file:line" "$T/err" "oops.lua:2"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
