@@ -23,8 +23,17 @@
 -- Arguments: dtype= (default int8), batch= (default 1), c3=table|full (default table).
 local npusim, args = ...
 args = args or {}
-local batch = math.tointeger(args.batch or 1)
+for k in pairs(args) do
+  if k ~= "batch" and k ~= "dtype" and k ~= "c3" then
+    error("lenet5: unknown argument '" .. tostring(k) .. "' (known: batch, dtype, c3)")
+  end
+end
+local batch = math.tointeger(tonumber(args.batch or 1))
+if not batch or batch < 1 then error("lenet5: batch must be a positive integer") end
 local c3full = args.c3 == "full"
+if args.c3 ~= nil and args.c3 ~= "full" and args.c3 ~= "table" then
+  error("lenet5: c3 must be 'table' or 'full', got '" .. tostring(args.c3) .. "'")
+end
 local b = npusim.builder("lenet5", { input = { batch, 1, 32, 32 }, dtype = args.dtype or "int8" })
 
 -- trainable subsampling: mean of 2x2 (x4 = sum), per-map coefficient and bias, squashing

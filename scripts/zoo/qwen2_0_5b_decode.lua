@@ -14,11 +14,11 @@ local npusim, args = ...
 args = args or {}
 for k in pairs(args) do
   if k ~= "kv" and k ~= "dtype" then
-    error("qwen2_0_5b_decode: unknown argument '" .. tostring(k) .. "' (known: kv, dtype)", 0)
+    error("qwen2_0_5b_decode: unknown argument '" .. tostring(k) .. "' (known: kv, dtype)")
   end
 end
 local kv = math.tointeger(tonumber(args.kv or 1024))
-if not kv or kv < 0 then error("qwen2_0_5b_decode: kv must be a non-negative integer", 0) end
+if not kv or kv < 0 then error("qwen2_0_5b_decode: kv must be a non-negative integer") end
 local b = npusim.zoo("transformer", {
   name = "qwen2_0_5b_decode", hidden = 896, layers = 24, heads = 14, kv_heads = 2, head_dim = 64,
   ffn = 4864, vocab = 151936, qkv_bias = 1, tied = 1, tokens = 1, kv = kv,

@@ -19,11 +19,11 @@ local npusim, args = ...
 args = args or {}
 for k in pairs(args) do
   if k ~= "tokens" and k ~= "dtype" and k ~= "logits" then
-    error("qwen2_0_5b_prefill: unknown argument '" .. tostring(k) .. "' (known: tokens, dtype, logits)", 0)
+    error("qwen2_0_5b_prefill: unknown argument '" .. tostring(k) .. "' (known: tokens, dtype, logits)")
   end
 end
 local n = math.tointeger(tonumber(args.tokens or 128))
-if not n or n < 1 then error("qwen2_0_5b_prefill: tokens must be a positive integer", 0) end
+if not n or n < 1 then error("qwen2_0_5b_prefill: tokens must be a positive integer") end
 local b = npusim.zoo("transformer", {
   name = "qwen2_0_5b_prefill", hidden = 896, layers = 24, heads = 14, kv_heads = 2, head_dim = 64,
   ffn = 4864, vocab = 151936, qkv_bias = 1, tied = 1, tokens = n, kv = 0,

@@ -13,7 +13,13 @@
 -- Arguments: dtype= (default int8), batch= (default 1; MACs scale with it, parameters do not).
 local npusim, args = ...
 args = args or {}
-local batch = math.tointeger(args.batch or 1)
+for k in pairs(args) do
+  if k ~= "batch" and k ~= "dtype" then
+    error("resnet101: unknown argument '" .. tostring(k) .. "' (known: batch, dtype)")
+  end
+end
+local batch = math.tointeger(tonumber(args.batch or 1))
+if not batch or batch < 1 then error("resnet101: batch must be a positive integer") end
 local b = npusim.builder("resnet101", { input = { batch, 3, 224, 224 }, dtype = args.dtype or "int8" })
 
 -- conv (no bias) + batchnorm (+ relu unless relu == false)

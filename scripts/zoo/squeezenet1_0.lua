@@ -14,7 +14,13 @@
 -- Arguments: dtype= (default int8), batch= (default 1; MACs scale with it, parameters do not).
 local npusim, args = ...
 args = args or {}
-local batch = math.tointeger(args.batch or 1)
+for k in pairs(args) do
+  if k ~= "batch" and k ~= "dtype" then
+    error("squeezenet1_0: unknown argument '" .. tostring(k) .. "' (known: batch, dtype)")
+  end
+end
+local batch = math.tointeger(tonumber(args.batch or 1))
+if not batch or batch < 1 then error("squeezenet1_0: batch must be a positive integer") end
 local b = npusim.builder("squeezenet1_0", { input = { batch, 3, 224, 224 }, dtype = args.dtype or "int8" })
 
 local function fire(x, name, sq, e1, e3)

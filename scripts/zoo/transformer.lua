@@ -43,7 +43,7 @@ args = args or {}
 local known = { hidden = 1, layers = 1, heads = 1, kv_heads = 1, head_dim = 1, ffn = 1, vocab = 1,
                 qkv_bias = 1, tied = 1, tokens = 1, kv = 1, logits = 1, dtype = 1, name = 1 }
 for k in pairs(args) do
-  if not known[k] then error("transformer: unknown argument '" .. tostring(k) .. "'", 0) end
+  if not known[k] then error("transformer: unknown argument '" .. tostring(k) .. "'") end
 end
 local function int(key, def)
   local v = args[key]
@@ -67,11 +67,11 @@ local logits = args.logits or "last"
 local dt = args.dtype or "fp16"
 for _, c in ipairs({ { "hidden", H }, { "layers", L }, { "heads", nh }, { "kv_heads", kvh },
                      { "head_dim", d }, { "ffn", F }, { "vocab", V }, { "tokens", T } }) do
-  if c[2] < 1 then error("transformer: " .. c[1] .. " must be at least 1", 0) end
+  if c[2] < 1 then error("transformer: " .. c[1] .. " must be at least 1") end
 end
-if nh % kvh ~= 0 then error(string.format("transformer: heads=%d is not a multiple of kv_heads=%d", nh, kvh), 0) end
-if d % 2 ~= 0 then error(string.format("transformer: head_dim=%d must be even (RoPE rotates pairs)", d), 0) end
-if logits ~= "last" and logits ~= "all" then error("transformer: logits must be 'last' or 'all', got '" .. tostring(logits) .. "'", 0) end
+if nh % kvh ~= 0 then error(string.format("transformer: heads=%d is not a multiple of kv_heads=%d", nh, kvh)) end
+if d % 2 ~= 0 then error(string.format("transformer: head_dim=%d must be even (RoPE rotates pairs)", d)) end
+if logits ~= "last" and logits ~= "all" then error("transformer: logits must be 'last' or 'all', got '" .. tostring(logits) .. "'") end
 local grp, ctx, qd, kd = nh // kvh, P + T, nh * d, kvh * d
 
 local b = npusim.builder(args.name or "transformer", { dtype = dt })

@@ -31,7 +31,13 @@
 -- Arguments: dtype= (default int8), batch= (default 1; MACs scale with it, parameters do not).
 local npusim, args = ...
 args = args or {}
-local batch = math.tointeger(args.batch or 1)
+for k in pairs(args) do
+  if k ~= "batch" and k ~= "dtype" then
+    error("yolov5s: unknown argument '" .. tostring(k) .. "' (known: batch, dtype)")
+  end
+end
+local batch = math.tointeger(tonumber(args.batch or 1))
+if not batch or batch < 1 then error("yolov5s: batch must be a positive integer") end
 local nc, na = 80, 3
 local b = npusim.builder("yolov5s", { input = { batch, 3, 640, 640 }, dtype = args.dtype or "int8" })
 

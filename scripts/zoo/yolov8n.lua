@@ -28,7 +28,13 @@
 -- Arguments: dtype= (default int8), batch= (default 1; MACs scale with it, parameters do not).
 local npusim, args = ...
 args = args or {}
-local batch = math.tointeger(args.batch or 1)
+for k in pairs(args) do
+  if k ~= "batch" and k ~= "dtype" then
+    error("yolov8n: unknown argument '" .. tostring(k) .. "' (known: batch, dtype)")
+  end
+end
+local batch = math.tointeger(tonumber(args.batch or 1))
+if not batch or batch < 1 then error("yolov8n: batch must be a positive integer") end
 local nc, reg_max = 80, 16
 local b = npusim.builder("yolov8n", { input = { batch, 3, 640, 640 }, dtype = args.dtype or "int8" })
 

@@ -122,6 +122,23 @@ run("batch_scales_macs_not_params", function()
   check(info and math.abs(info.macs - 2 * 1.81e9) < 1, "batch=2 published MACs not scaled")
 end)
 
+run("dtype_argument", function()
+  for _, n in ipairs({ "resnet18", "yolov5s" }) do
+    local g, msg = load(n, "dtype=fp16")
+    local ok = g ~= nil
+    for _, l in ipairs(g and g:info() or {}) do
+      if l.op == "conv" and l.dtype ~= "fp16" then ok = false end
+    end
+    check(ok, "%s dtype=fp16: convs not fp16 (%s)", n, tostring(msg))
+  end
+  local g = load("qwen2_0_5b_decode")
+  local ok = g ~= nil
+  for _, l in ipairs(g and g:info() or {}) do
+    if l.op == "matmul" and l.dtype ~= "fp16" then ok = false end
+  end
+  check(ok, "qwen2_0_5b_decode: matmuls should default to fp16")
+end)
+
 run("lenet5_c3_full", function()
   local g, msg = load("lenet5", "c3=full")
   check(g and g:macs() == 418096 and g:params() == 61740, "c3=full: %s %s %s",
@@ -174,6 +191,12 @@ run("bad_arguments_are_errors", function()
     { "transformer", "hidden=63,heads=9,kv_heads=1", "even" },
     { "transformer", "logits=some", "logits" },
     { "transformer", "layers=0", "layers" },
+    { "resnet50", "batch=0", "batch" },
+    { "mobilenet_v2", "batch=abc", "batch" },
+    { "alexnet", "batchh=2", "batchh" },
+    { "lenet5", "c3=half", "c3" },
+    { "yolov8n", "dtype=float", "float" },
+    { "squeezenet", "tokens=3", "tokens" },
   }
   for _, c in ipairs(cases) do
     local g, msg = load(c[1], c[2])
