@@ -1,0 +1,466 @@
+/* host.c — the host model: CPU cores, the interrupt line, an optional MCU, host profiles,
+ * CPU fallback operators, and the engine's shared parameter table (prefix npu_host_).
+ *
+ * What is modelled (DESIGN §3, engine.h):
+ *   interrupt line (unit "irq", unlimited slots, irq_latency per interrupt)
+ *     → ISR on a CPU core or the MCU (isr_cycles per interrupt + the register reads)
+ *     → the work (register writes, descriptor reads through the DRAM port, cycles, ns)
+ *     → thread wake-up (wakeup_ns; Linux only, never on the MCU)
+ *     → signal.
+ * The ISR, the work and the wake-up are one job on the core (they are serial on it); the ISR
+ * share is remembered and reported as irq_cycles. The line latency is not host work: it
+ * shows up as control stall of the NPU unit that waits.
+ *
+ * Sources of the profile figures (see docs/engine.md for the reasoning):
+ *   - cortex-a9-linux at 666 MHz: the nv_small FPGA system (XC7Z045, ARM A9 666 MHz, Ubuntu),
+ *     research/nvdla.md §5.
+ *   - cortex-a76-linux at 2352 MHz: RK3588 big cores as pinned for vendor benchmarks
+ *     (fix_freq_rk3588.sh), research/rknpu.md §3; memcpy 10.14 GB/s single thread
+ *     (whisper.cpp#89, research/rknpu.md §5).
+ *   - ISR work of the NVDLA KMD: 4 CSB reads + 1 write per IRQ, and one thread wake-up and
+ *     context switch per interrupt on Linux (research/nvdla.md §3.4): models pass the reads
+ *     and writes; wakeup_ns prices the wake-up.
+ *   - research has no figure for interrupt latency, ISR cycles, MMIO access times, wake-up
+ *     or submit cost, nor CPU throughput: those values are ASSUMPTIONS from first principles
+ *     (core type, clock, Linux vs bare metal), each marked "assumption" in its doc line.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+/* ---- the shared parameter table --------------------------------------------------------------- */
+
+#define HOST_CPUS "none|cortex-a9-linux|cortex-a53-linux|cortex-a55-linux|cortex-a76-linux|riscv-baremetal"
+
+const npu_param_def npu_engine_param_defs[] = {
+    {"dram.gbps", NPU_P_FLOAT, 12.8, NULL, 0.01, 10000, NULL, "GB/s",
+     "DRAM peak bandwidth (default: LPDDR4-3200 x32 = 12.8 GB/s; assumption, presets set theirs)"},
+    {"dram.latency_ns", NPU_P_FLOAT, 100, NULL, 0, 100000, NULL, "ns",
+     "DRAM request-to-first-data latency seen by an accelerator port (assumption: ~100 ns loaded)"},
+    {"dram.efficiency", NPU_P_FLOAT, 0.8, NULL, 0.01, 1, NULL, "",
+     "sustained fraction of peak for long streams (assumption: 0.8, refresh + bank conflicts)"},
+    {"dram.burst_bytes", NPU_P_INT, 64, NULL, 0, 65536, NULL, "B",
+     "transfers are rounded up to whole bursts of this size per run (64 B: BL16 x32 LPDDR4 / AXI "
+     "line; 0 = no rounding)"},
+    {"dram.half_bytes", NPU_P_INT, 0, NULL, 0, 16777216, NULL, "B",
+     "contiguous run length reaching half the sustained rate: rate(run) = peak*eff*run/(run+half) "
+     "(0 = no run-length loss; assumption)"},
+    {"sram.kb", NPU_P_INT, 0, NULL, 0, 1048576, NULL, "KiB",
+     "on-chip system SRAM usable by the NPU; 0 = none (RK3588: 956 KiB, research/rknpu.md §1.5)"},
+    {"sram.gbps", NPU_P_FLOAT, 64, NULL, 0.01, 100000, NULL, "GB/s",
+     "system SRAM bandwidth (assumption; NVDLA hwarch: SRAM gives 2-4x DRAM bandwidth)"},
+    {"sram.latency_ns", NPU_P_FLOAT, 20, NULL, 0, 100000, NULL, "ns",
+     "system SRAM latency (assumption; NVDLA hwarch: 1/10-1/4 of DRAM latency)"},
+    {"host.cpu", NPU_P_ENUM, 0, "none", 0, 0, HOST_CPUS, "",
+     "host CPU profile: fills every host.* key not set explicitly (none = no control overhead)"},
+    {"host.cores", NPU_P_INT, 1, NULL, 1, 64, NULL, "",
+     "CPU cores modelled as units cpu0..cpuN-1 (fallback ops and driver work)"},
+    {"host.freq_mhz", NPU_P_FLOAT, 1000, NULL, 1, 10000, NULL, "MHz",
+     "CPU clock (profile: A9 666 from the ZYNQ-NVDLA system, A76 2352 as pinned on RK3588)"},
+    {"host.irq_latency_ns", NPU_P_FLOAT, 0, NULL, 0, 1e7, NULL, "ns",
+     "interrupt line to ISR entry (GIC + exception + kernel dispatch; assumption per profile)"},
+    {"host.isr_cycles", NPU_P_FLOAT, 0, NULL, 0, 1e9, NULL, "cycles",
+     "ISR body per interrupt, excluding register reads (assumption per profile)"},
+    {"host.reg_read_ns", NPU_P_FLOAT, 0, NULL, 0, 1e7, NULL, "ns",
+     "one uncached MMIO/CSB register read (round trip; assumption per profile)"},
+    {"host.reg_write_ns", NPU_P_FLOAT, 0, NULL, 0, 1e7, NULL, "ns",
+     "one MMIO/CSB register write incl. the barrier of writel() (assumption per profile)"},
+    {"host.wakeup_ns", NPU_P_FLOAT, 0, NULL, 0, 1e9, NULL, "ns",
+     "waking the driver thread after an interrupt (wake-up + context switch; NVDLA KMD does one "
+     "per IRQ, research/nvdla.md §3.4; value an assumption per profile)"},
+    {"host.submit_ns", NPU_P_FLOAT, 0, NULL, 0, 1e10, NULL, "ns",
+     "user-space runtime + ioctl cost of one submit (for models to charge; assumption)"},
+    {"host.gmacs", NPU_P_FLOAT, 15, NULL, 1e-4, 1e6, NULL, "GMAC/s",
+     "achieved MACs per second of one core on fallback conv/gemm (assumption per profile)"},
+    {"host.gelems", NPU_P_FLOAT, 3, NULL, 1e-4, 1e6, NULL, "Gelem/s",
+     "achieved simple element operations per second of one core (add/relu = 1; assumption)"},
+    {"host.gbps", NPU_P_FLOAT, 10.14, NULL, 1e-3, 1e5, NULL, "GB/s",
+     "one core's copy bandwidth, caps each CPU transfer (A76 memcpy 10.14 GB/s, whisper.cpp#89)"},
+    {"mcu.present", NPU_P_BOOL, 0, NULL, 0, 1, NULL, "",
+     "a companion microcontroller takes per-operation interrupts (headed NVDLA, Falcon)"},
+    {"mcu.freq_mhz", NPU_P_FLOAT, 200, NULL, 1, 10000, NULL, "MHz",
+     "MCU clock (assumption: PicoRV32/Cortex-M class)"},
+    {"mcu.irq_latency_ns", NPU_P_FLOAT, 100, NULL, 0, 1e7, NULL, "ns",
+     "MCU interrupt entry, bare metal (assumption: ~20 cycles)"},
+    {"mcu.isr_cycles", NPU_P_FLOAT, 150, NULL, 0, 1e9, NULL, "cycles",
+     "MCU ISR body per interrupt, no OS (assumption)"},
+    {"mcu.reg_read_ns", NPU_P_FLOAT, 20, NULL, 0, 1e7, NULL, "ns",
+     "MCU register read over the local CSB (assumption: a few cycles)"},
+    {"mcu.reg_write_ns", NPU_P_FLOAT, 10, NULL, 0, 1e7, NULL, "ns",
+     "MCU register write over the local CSB (assumption)"},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL},
+};
+
+/* ---- host profiles ------------------------------------------------------------------------------
+ * Every figure not quoted from research/ is an assumption reasoned in docs/engine.md. */
+typedef struct host_profile {
+    const char *name;
+    double freq_mhz, irq_latency_ns, isr_cycles, reg_read_ns, reg_write_ns, wakeup_ns,
+        submit_ns, gmacs, gelems, gbps;
+} host_profile;
+
+static const host_profile profiles[] = {
+    /* name               MHz    irq ns  isr cyc  rd ns  wr ns  wake ns  submit   GMAC/s Gel/s GB/s */
+    {"none", 1000, 0, 0, 0, 0, 0, 0, 15, 3, 10.14},
+    {"cortex-a9-linux", 666, 5000, 1500, 250, 150, 25000, 40000, 0.3, 0.15, 0.6},
+    {"cortex-a53-linux", 1200, 2500, 1500, 200, 80, 10000, 20000, 1.5, 0.6, 2.5},
+    {"cortex-a55-linux", 1800, 1500, 1500, 200, 60, 8000, 15000, 3, 1.0, 4},
+    {"cortex-a76-linux", 2352, 800, 1000, 250, 50, 4000, 8000, 15, 3, 10.14},
+    {"riscv-baremetal", 100, 400, 200, 50, 30, 0, 0, 0.02, 0.01, 0.1},
+};
+#define NPROFILES ((int)(sizeof profiles / sizeof profiles[0]))
+
+static const npu_param_def *def_of(const char *key)
+{
+    for (const npu_param_def *d = npu_engine_param_defs; d->name; d++)
+        if (strcmp(d->name, key) == 0)
+            return d;
+    return NULL;
+}
+
+double npu_engine_pnum(const npu_params *p, const char *key)
+{
+    int i = p ? npu_params_find(p, key) : -1;
+    if (i >= 0)
+        return p->v[i].num;
+    const npu_param_def *d = def_of(key);
+    return d ? d->def : 0.0;
+}
+
+const char *npu_engine_pstr(const npu_params *p, const char *key)
+{
+    int i = p ? npu_params_find(p, key) : -1;
+    if (i >= 0 && p->v[i].str)
+        return p->v[i].str;
+    const npu_param_def *d = def_of(key);
+    return d && d->def_s ? d->def_s : "";
+}
+
+/* host.* keys filled from the profile: key and offset into host_profile. */
+typedef struct pkey {
+    const char *key;
+    size_t off;
+} pkey;
+static const pkey profile_keys[] = {
+    {"host.freq_mhz", offsetof(host_profile, freq_mhz)},
+    {"host.irq_latency_ns", offsetof(host_profile, irq_latency_ns)},
+    {"host.isr_cycles", offsetof(host_profile, isr_cycles)},
+    {"host.reg_read_ns", offsetof(host_profile, reg_read_ns)},
+    {"host.reg_write_ns", offsetof(host_profile, reg_write_ns)},
+    {"host.wakeup_ns", offsetof(host_profile, wakeup_ns)},
+    {"host.submit_ns", offsetof(host_profile, submit_ns)},
+    {"host.gmacs", offsetof(host_profile, gmacs)},
+    {"host.gelems", offsetof(host_profile, gelems)},
+    {"host.gbps", offsetof(host_profile, gbps)},
+};
+#define NPKEYS ((int)(sizeof profile_keys / sizeof profile_keys[0]))
+
+static double prof_val(const host_profile *hp, int k)
+{
+    return *(const double *)((const char *)hp + profile_keys[k].off);
+}
+
+static int find_profile(const char *name, npu_err *err)
+{
+    for (int i = 0; i < NPROFILES; i++)
+        if (strcmp(profiles[i].name, name) == 0)
+            return i;
+    return npu_err_set(err, NPU_EINVAL, "host.cpu: unknown profile '%s' (known: " HOST_CPUS ")",
+                       name),
+           -1;
+}
+
+/* Value of a profile key: the explicit setting, else the profile's. */
+static double host_value(const npu_params *p, const host_profile *hp, int k)
+{
+    const char *key = profile_keys[k].key;
+    int i = p ? npu_params_find(p, key) : -1;
+    if (i >= 0 && npu_params_is_set(p, key))
+        return p->v[i].num;
+    return prof_val(hp, k);
+}
+
+int npu_host_resolve(const npu_params *p, npu_host_cfg *c, npu_err *err)
+{
+    int pi = find_profile(npu_engine_pstr(p, "host.cpu"), err);
+    if (pi < 0)
+        return NPU_EINVAL;
+    const host_profile *hp = &profiles[pi];
+    memset(c, 0, sizeof *c);
+    c->profile = pi;
+    double v[NPKEYS];
+    for (int k = 0; k < NPKEYS; k++)
+        v[k] = host_value(p, hp, k);
+    c->freq_mhz = v[0];
+    c->irq_latency_ns = v[1];
+    c->isr_cycles = v[2];
+    c->reg_read_ns = v[3];
+    c->reg_write_ns = v[4];
+    c->wakeup_ns = v[5];
+    c->submit_ns = v[6];
+    c->gmacs = v[7];
+    c->gelems = v[8];
+    c->gbps = v[9];
+    c->cores = (int)npu_engine_pnum(p, "host.cores");
+    c->mcu = npu_engine_pnum(p, "mcu.present") != 0;
+    c->mcu_freq_mhz = npu_engine_pnum(p, "mcu.freq_mhz");
+    c->mcu_irq_latency_ns = npu_engine_pnum(p, "mcu.irq_latency_ns");
+    c->mcu_isr_cycles = npu_engine_pnum(p, "mcu.isr_cycles");
+    c->mcu_reg_read_ns = npu_engine_pnum(p, "mcu.reg_read_ns");
+    c->mcu_reg_write_ns = npu_engine_pnum(p, "mcu.reg_write_ns");
+    /* The engine may be given hand-built params: check what the table would have checked. */
+    if (!(c->freq_mhz >= 1 && c->freq_mhz <= 10000) || c->cores < 1 || c->cores > 64 ||
+        !(c->gmacs > 0) || !(c->gelems > 0) || !(c->gbps > 0) ||
+        !(c->mcu_freq_mhz >= 1 && c->mcu_freq_mhz <= 10000))
+        return npu_err_set(err, NPU_EINVAL,
+                           "host: bad host/mcu parameters (freq %g MHz, %d cores, mcu %g MHz)",
+                           c->freq_mhz, c->cores, c->mcu_freq_mhz);
+    const double t[] = {c->irq_latency_ns, c->isr_cycles, c->reg_read_ns, c->reg_write_ns,
+                        c->wakeup_ns, c->submit_ns, c->mcu_irq_latency_ns, c->mcu_isr_cycles,
+                        c->mcu_reg_read_ns, c->mcu_reg_write_ns};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (!(t[i] >= 0 && t[i] < 1e10))
+            return npu_err_set(err, NPU_EINVAL, "host: a host/mcu latency or cost is negative or absurd (%g)",
+                               t[i]);
+    return 0;
+}
+
+int npu_host_apply_profile(npu_params *p, npu_err *err)
+{
+    if (!p)
+        return 0;
+    int pi = find_profile(npu_engine_pstr(p, "host.cpu"), err);
+    if (pi < 0)
+        return NPU_EINVAL;
+    for (int k = 0; k < NPKEYS; k++) {
+        const char *key = profile_keys[k].key;
+        if (npu_params_find(p, key) < 0 || npu_params_is_set(p, key))
+            continue;
+        int rc = npu_params_set_num(p, key, prof_val(&profiles[pi], k), NPU_PO_DEFAULT,
+                                    "host.cpu", err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- units -------------------------------------------------------------------------------------- */
+
+int npu_host_init(npu_engine *e, npu_host_state *h, npu_err *err)
+{
+    h->clk_cpu = npu_engine_clock(e, "cpu", h->c.freq_mhz);
+    h->clk_mcu = -1;
+    h->mcu_unit = -1;
+    if (h->clk_cpu < 0)
+        return npu_err_set(err, NPU_ENOMEM, "host: cannot create the CPU clock");
+    /* Each CPU transfer is capped at the core's copy bandwidth (bytes per CPU cycle). */
+    double bpc = h->c.gbps * 1e3 / h->c.freq_mhz;
+    for (int k = 0; k < h->c.cores; k++) {
+        char nm[16];
+        snprintf(nm, sizeof nm, "cpu%d", k);
+        int u = npu_engine_unit(e, nm, NPU_UK_HOST, h->clk_cpu, 1, bpc);
+        if (u < 0)
+            return npu_err_set(err, NPU_ENOMEM, "host: cannot create unit %s", nm);
+        if (k == 0)
+            h->cpu_unit0 = u;
+    }
+    h->irq_unit = npu_engine_unit(e, "irq", NPU_UK_HOST, h->clk_cpu, 0, 0);
+    if (h->irq_unit < 0)
+        return npu_err_set(err, NPU_ENOMEM, "host: cannot create the interrupt line");
+    npu_engine_mark_irq_line(e, h->irq_unit);
+    if (h->c.mcu) {
+        h->clk_mcu = npu_engine_clock(e, "mcu", h->c.mcu_freq_mhz);
+        h->mcu_unit = h->clk_mcu >= 0 ? npu_engine_unit(e, "mcu", NPU_UK_HOST, h->clk_mcu, 1, 0) : -1;
+        if (h->mcu_unit < 0)
+            return npu_err_set(err, NPU_ENOMEM, "host: cannot create the MCU");
+    }
+    return 0;
+}
+
+int npu_host_cpu_unit(const npu_engine *e, int cpu)
+{
+    const npu_host_state *h = npu_engine_host_cstate(e);
+    return (cpu >= 0 && cpu < h->c.cores) ? h->cpu_unit0 + cpu : -1;
+}
+
+int npu_host_mcu_unit(const npu_engine *e) { return npu_engine_host_cstate(e)->mcu_unit; }
+
+void npu_host_req_init(npu_host_req *r, int layer)
+{
+    memset(r, 0, sizeof *r);
+    r->layer = layer;
+    r->wait.sync = -1;
+    r->sig.sync = -1;
+}
+
+static npu_time ns_ps(double ns) { return ns > 0 ? (npu_time)llround(ns * 1e3) : 0; }
+
+int npu_host_submit(npu_engine *e, const npu_host_req *r, npu_err *err)
+{
+    if (!r)
+        return npu_err_set(err, NPU_EINVAL, "host: NULL request");
+    const npu_host_state *h = npu_engine_host_cstate(e);
+    const char *lb = r->label ? r->label : "host";
+    if (r->on_mcu && h->mcu_unit < 0)
+        return npu_err_set(err, NPU_EINVAL, "host: request '%s' asks for the MCU but mcu.present is false",
+                           lb);
+    if (!r->on_mcu && (r->cpu < 0 || r->cpu >= h->c.cores))
+        return npu_err_set(err, NPU_EINVAL, "host: request '%s': CPU core %d out of range [0, %d)", lb,
+                           r->cpu, h->c.cores);
+    if (r->irq < 0 || r->irq > 1000000 || r->reg_reads < 0 || r->reg_writes < 0 ||
+        !(r->cycles >= 0 && r->cycles < 1e15) || !(r->ns >= 0 && r->ns < 1e15))
+        return npu_err_set(err, NPU_EINVAL,
+                           "host: request '%s': negative or absurd count/cost (irq %d, reads %d, "
+                           "writes %d, cycles %g, ns %g)",
+                           lb, r->irq, r->reg_reads, r->reg_writes, r->cycles, r->ns);
+    bool mcu = r->on_mcu;
+    int unit = mcu ? h->mcu_unit : h->cpu_unit0 + r->cpu;
+    int clk = mcu ? h->clk_mcu : h->clk_cpu;
+    double irq_lat = mcu ? h->c.mcu_irq_latency_ns : h->c.irq_latency_ns;
+    double isr_cyc = mcu ? h->c.mcu_isr_cycles : h->c.isr_cycles;
+    double rd_ns = mcu ? h->c.mcu_reg_read_ns : h->c.reg_read_ns;
+    double wr_ns = mcu ? h->c.mcu_reg_write_ns : h->c.reg_write_ns;
+    double wake_ns = (!mcu && r->wake) ? h->c.wakeup_ns : 0; /* bare-metal MCU: no threads */
+
+    npu_syncop start = r->wait;
+    if (r->irq > 0) {
+        /* The interrupt line: latency only, many interrupts may be in flight. */
+        int link = npu_engine_sync_anon(e, 0);
+        if (link < 0)
+            return npu_err_set(err, NPU_ENOMEM, "host: out of memory");
+        npu_job line = {.unit = h->irq_unit, .layer = r->layer, .label = lb,
+                        .mode = NPU_JOB_SEQ, .extra_ps = ns_ps(irq_lat * r->irq)};
+        if (r->wait.sync >= 0)
+            line.wait[line.nwait++] = r->wait;
+        line.sig[line.nsig++] = (npu_syncop){.sync = link, .n = 1};
+        int rc = npu_engine_submit(e, &line, err);
+        if (rc)
+            return rc;
+        start = (npu_syncop){.sync = link, .n = 1};
+    }
+    npu_job j = {.unit = unit, .layer = r->layer, .label = lb, .mode = NPU_JOB_SEQ,
+                 .irq = r->irq};
+    j.cycles = isr_cyc * r->irq + r->cycles;
+    j.extra_ps = ns_ps(rd_ns * r->reg_reads) + ns_ps(wr_ns * r->reg_writes) + ns_ps(r->ns) +
+                 ns_ps(wake_ns);
+    if (start.sync >= 0)
+        j.wait[j.nwait++] = start;
+    if (r->sig.sync >= 0)
+        j.sig[j.nsig++] = r->sig;
+    if (r->desc_bytes > 0)
+        j.xfer[j.nxfer++] = (npu_xfer){.port = NPU_PORT_DRAM, .write = false,
+                                       .bytes = r->desc_bytes, .run = 0};
+    npu_time isr_ps = npu_engine_cycles_ps(e, clk, isr_cyc * r->irq) + ns_ps(rd_ns * r->reg_reads);
+    return npu_engine_submit_isr(e, &j, isr_ps, err);
+}
+
+/* ---- fallback operators --------------------------------------------------------------------------
+ * Element-wise cost per element relative to a simple add or relu (= 1). ASSUMPTIONS from the
+ * instruction mix of typical NEON kernels: a transcendental (exp, tanh, sigmoid) takes a range
+ * reduction and a polynomial, ~8 simple ops; softmax = max pass + exp + sum + scale (~12);
+ * layernorm = mean + variance + scale (~6). Data movement (concat, transpose …) costs bytes
+ * only, at host.gbps. */
+static double elem_factor(npu_op op, npu_opclass cls)
+{
+    switch (op) {
+    case NPU_OP_DIV: return 4;
+    case NPU_OP_POW: return 20;
+    case NPU_OP_HARDSWISH: return 2;
+    case NPU_OP_SIGMOID:
+    case NPU_OP_TANH:
+    case NPU_OP_EXP: return 8;
+    case NPU_OP_SILU: return 9;
+    case NPU_OP_GELU: return 10;
+    case NPU_OP_SQRT: return 4;
+    case NPU_OP_BATCHNORM: return 2;
+    case NPU_OP_SOFTMAX: return 12;
+    case NPU_OP_LAYERNORM: return 6;
+    case NPU_OP_RMSNORM: return 5;
+    case NPU_OP_RESIZE: return 2;
+    case NPU_OP_GATHER: return 1;
+    case NPU_OP_QUANTIZE:
+    case NPU_OP_DEQUANTIZE:
+    case NPU_OP_CAST: return 2;
+    default: break;
+    }
+    switch (cls) {
+    case NPU_OPC_DATA:
+    case NPU_OPC_VIEW: return 0;
+    default: return 1;
+    }
+}
+
+static const char *const op_names[] = {
+#define NPU_X(e, s, c) s,
+    NPU_OP_LIST(NPU_X)
+#undef NPU_X
+};
+
+static double op_compute_ns(const npu_host_cfg *c, const npu_host_op *o)
+{
+    double ns = 0;
+    if (o->macs > 0)
+        ns += (double)o->macs / c->gmacs;
+    if (o->elems > 0)
+        ns += (double)o->elems * elem_factor(o->op, o->cls) / c->gelems;
+    return ns;
+}
+
+static int check_op(const npu_engine *e, const npu_host_op *o, npu_err *err)
+{
+    const npu_host_state *h = npu_engine_host_cstate(e);
+    if (!o)
+        return npu_err_set(err, NPU_EINVAL, "host: NULL operator");
+    if (o->cpu < 0 || o->cpu >= h->c.cores)
+        return npu_err_set(err, NPU_EINVAL, "host: fallback op on CPU core %d out of range [0, %d)",
+                           o->cpu, h->c.cores);
+    if ((int)o->op < 0 || o->op >= NPU_OP_COUNT || (int)o->cls < 0 || o->cls >= NPU_OPC_COUNT)
+        return npu_err_set(err, NPU_EINVAL, "host: fallback op with unknown op %d / class %d",
+                           (int)o->op, (int)o->cls);
+    if (o->macs < 0 || o->elems < 0 || o->macs > ((int64_t)1 << 52) || o->elems > ((int64_t)1 << 52))
+        return npu_err_set(err, NPU_EINVAL, "host: fallback op '%s': negative or absurd MACs/elements",
+                           op_names[o->op]);
+    return 0;
+}
+
+double npu_host_op_ns(const npu_engine *e, const npu_host_op *o)
+{
+    if (check_op(e, o, NULL) != 0)
+        return 0;
+    const npu_host_cfg *c = &npu_engine_host_cstate(e)->c;
+    double comp = op_compute_ns(c, o);
+    const npu_port_cfg *d = npu_engine_port_cfg(e, NPU_PORT_DRAM);
+    double dram = d->gbps * d->efficiency;
+    double mx = (double)(o->rd_bytes > o->wr_bytes ? o->rd_bytes : o->wr_bytes);
+    double mem = mx / c->gbps;
+    double both = (double)(o->rd_bytes + o->wr_bytes) / dram;
+    if (both > mem)
+        mem = both;
+    if (o->rd_bytes + o->wr_bytes > 0)
+        mem += d->latency_ns;
+    return comp > mem ? comp : mem;
+}
+
+int npu_host_run_op(npu_engine *e, const npu_host_op *o, npu_err *err)
+{
+    int rc = check_op(e, o, err);
+    if (rc)
+        return rc;
+    const npu_host_state *h = npu_engine_host_cstate(e);
+    /* STREAM: the CPU computes while its loads and stores are in flight; the op ends when the
+     * slower of the two does. Its bytes share the DRAM port with the NPU. */
+    npu_job j = {.unit = h->cpu_unit0 + o->cpu, .layer = o->layer, .label = op_names[o->op],
+                 .mode = NPU_JOB_STREAM};
+    j.extra_ps = ns_ps(op_compute_ns(&h->c, o));
+    if (o->wait.sync >= 0)
+        j.wait[j.nwait++] = o->wait;
+    if (o->sig.sync >= 0)
+        j.sig[j.nsig++] = o->sig;
+    if (o->rd_bytes > 0)
+        j.xfer[j.nxfer++] = (npu_xfer){.port = NPU_PORT_DRAM, .write = false, .bytes = o->rd_bytes};
+    if (o->wr_bytes > 0)
+        j.xfer[j.nxfer++] = (npu_xfer){.port = NPU_PORT_DRAM, .write = true, .bytes = o->wr_bytes};
+    return npu_engine_submit(e, &j, err);
+}
