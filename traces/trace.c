@@ -4,7 +4,8 @@
  * and chrome://tracing both open):
  *   {"traceEvents":[ ...metadata "M" events..., ..."X" complete events... ],
  *    "displayTimeUnit":"ns", "otherData":{...}}
- * - process 1 "NPU units": one thread per engine unit (CMAC, DMA, cpu0, irq …);
+ * - process 3 "layers" (shown first): one span per layer, first start → last end;
+ *   process 1 "NPU units": one thread per engine unit (CMAC, DMA, cpu0, irq …);
  *   process 2 "memory ports": one thread per port (dram, sram, …) carrying the transfers.
  * - A unit with several slots, or a port with several transfers in flight, has overlapping
  *   intervals; trace viewers want the events of one thread to nest, so overlapping intervals
@@ -197,6 +198,65 @@ static int emit(sink *k, const npu_engine *e, const npu_program *prog)
         lane[i] = l;
     }
 
+    /* Layer spans (first start → last end of anything tagged with the layer) for process 3,
+     * laid out in lanes too: layers overlap when a model pipelines them. */
+    int nl = prog && prog->nlayers > 0 ? prog->nlayers : 0;
+    for (size_t i = 0; i < m; i++)
+        if (evs[i].iv->layer >= nl)
+            nl = evs[i].iv->layer + 1;
+    npu_time *lspan = npu_calloc(2 * (size_t)nl + 1, sizeof *lspan);
+    int *llane = npu_calloc((size_t)nl + 1, sizeof *llane);
+    int *lorder = npu_calloc((size_t)nl + 1, sizeof *lorder);
+    track ltr;
+    memset(&ltr, 0, sizeof ltr);
+    if (!lspan || !llane || !lorder) {
+        free(lspan);
+        free(llane);
+        free(lorder);
+        free(evs);
+        free(tr);
+        free(lane);
+        return NPU_ENOMEM;
+    }
+    for (int l = 0; l < nl; l++)
+        lspan[2 * l] = UINT64_MAX;
+    for (size_t i = 0; i < m; i++) {
+        int l = evs[i].iv->layer;
+        if (l < 0)
+            continue;
+        if (evs[i].iv->start < lspan[2 * l])
+            lspan[2 * l] = evs[i].iv->start;
+        if (evs[i].iv->end > lspan[2 * l + 1])
+            lspan[2 * l + 1] = evs[i].iv->end;
+    }
+    int nact = 0;
+    for (int l = 0; l < nl; l++)
+        if (lspan[2 * l] != UINT64_MAX)
+            lorder[nact++] = l;
+    /* by start time (insertion sort on indices: stable, and layers mostly come in order) */
+    for (int a = 1; a < nact; a++) {
+        int v = lorder[a], b = a;
+        while (b > 0 && lspan[2 * lorder[b - 1]] > lspan[2 * v]) {
+            lorder[b] = lorder[b - 1];
+            b--;
+        }
+        lorder[b] = v;
+    }
+    for (int a = 0; a < nact; a++) {
+        int l = lorder[a], ln = 0;
+        while (ln < ltr.nlanes && ltr.lane_end[ln] > lspan[2 * l])
+            ln++;
+        if (ln == ltr.nlanes) {
+            if (ltr.nlanes < NPU_TRACE_LANES)
+                ltr.nlanes++;
+            else
+                ln = NPU_TRACE_LANES - 1;
+        }
+        if (lspan[2 * l + 1] > ltr.lane_end[ln])
+            ltr.lane_end[ln] = lspan[2 * l + 1];
+        llane[l] = ln;
+    }
+
     npu_strbuf sb;
     npu_sb_init(&sb);
     npu_sb_puts(&sb, "{\"traceEvents\":[");
@@ -208,6 +268,38 @@ static int emit(sink *k, const npu_engine *e, const npu_program *prog)
     meta(&sb, &first, "process_sort_index", 1, 0, "sort_index", NULL, 1);
     meta(&sb, &first, "process_name", 2, 0, "name", "memory ports", 0);
     meta(&sb, &first, "process_sort_index", 2, 0, "sort_index", NULL, 2);
+    meta(&sb, &first, "process_name", 3, 0, "name", "layers", 0);
+    meta(&sb, &first, "process_sort_index", 3, 0, "sort_index", NULL, 0);
+    for (int ln = 0; ln < (ltr.nlanes ? ltr.nlanes : 1); ln++) {
+        char tname[32];
+        if (ln)
+            snprintf(tname, sizeof tname, "layers #%d", ln + 1);
+        else
+            snprintf(tname, sizeof tname, "layers");
+        meta(&sb, &first, "thread_name", 3, ln + 1, "name", tname, 0);
+    }
+    for (int a = 0; a < nact; a++) {
+        int l = lorder[a];
+        const char *lname = prog && l < prog->nlayers ? prog->layers[l].name : NULL;
+        char lbuf[32];
+        if (!lname) {
+            snprintf(lbuf, sizeof lbuf, "layer %d", l);
+            lname = lbuf;
+        }
+        npu_sb_puts(&sb, ",\n{\"ph\":\"X\",\"cat\":\"layer\",\"name\":");
+        npu_rep_json_str(&sb, lname);
+        npu_sb_printf(&sb, ",\"pid\":3,\"tid\":%d,\"ts\":", llane[l] + 1);
+        put_us(&sb, lspan[2 * l]);
+        npu_sb_puts(&sb, ",\"dur\":");
+        put_us(&sb, lspan[2 * l + 1] - lspan[2 * l]);
+        npu_sb_printf(&sb, ",\"args\":{\"layer_index\":%d", l);
+        if (prog && l < prog->nlayers && prog->layers[l].op) {
+            npu_sb_puts(&sb, ",\"op\":");
+            npu_rep_json_str(&sb, prog->layers[l].op);
+        }
+        npu_sb_puts(&sb, "}}");
+        flush_sb(k, &sb, 0);
+    }
     for (int t = 0; t < nunits + nports; t++) {
         int pid = t < nunits ? 1 : 2;
         const char *base = NULL;
@@ -281,6 +373,9 @@ static int emit(sink *k, const npu_engine *e, const npu_program *prog)
     int rc = sb.oom ? NPU_ENOMEM : NPU_OK;
     flush_sb(k, &sb, 1);
     npu_sb_free(&sb);
+    free(lspan);
+    free(llane);
+    free(lorder);
     free(evs);
     free(tr);
     free(lane);

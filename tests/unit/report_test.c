@@ -640,6 +640,9 @@ TEST(trace_json_and_gz)
         /* 1000.5 cycles at 1000 MHz = 1.0005 µs = 1000500 ps exactly */
         CHECK_CONTAINS(txt, "\"dur\":1.000500");
         CHECK_CONTAINS(txt, "\"bytes\":4096");
+        /* the layer track: one span per layer */
+        CHECK_CONTAINS(txt, "\"cat\":\"layer\",\"name\":\"first\",\"pid\":3,\"tid\":1,\"ts\":0.000000");
+        CHECK_CONTAINS(txt, "\"process_name\",\"pid\":3");
     }
     /* no overwrite without force; file unchanged */
     err.code = 0;
