@@ -354,6 +354,10 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
             sel = "archs";
     }
     bool json = o->fmt == NPU_FMT_JSON, csv = o->fmt == NPU_FMT_CSV;
+    /* `list KIND` as a table prints bare names, one per line, for scripts
+     * (`npusim compare -a $(npusim list archs | paste -sd, -) …`); `list` alone is the
+     * overview with one line of description each. */
+    bool bare = sel && !json && !csv;
     if (check_new_file(o, o->out))
         return EXIT_FAIL;
     npu_strbuf sb;
@@ -367,7 +371,7 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
         const char *const *m = npu_model_names();
         if (json)
             npu_sb_printf(&sb, "%s\"models\": [", sections ? ", " : "");
-        else if (!csv)
+        else if (!csv && !bare)
             npu_sb_printf(&sb, "%smodels (%d):\n", sections ? "\n" : "", count_names(m));
         for (int i = 0; m && m[i]; i++) {
             const char *s = npu_model_summary(m[i]);
@@ -385,7 +389,9 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
                 npu_sb_putc(&sb, ',');
                 put_csv(&sb, s);
                 npu_sb_putc(&sb, '\n');
-            } else
+            } else if (bare)
+                npu_sb_printf(&sb, "%s\n", m[i]);
+            else
                 npu_sb_printf(&sb, "  %-12s %s\n", m[i], s ? s : "");
         }
         if (json)
@@ -396,10 +402,14 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
         const char *const *p = npu_preset_names();
         if (json)
             npu_sb_printf(&sb, "%s\"archs\": [", sections ? ", " : "");
-        else if (!csv)
+        else if (!csv && !bare)
             npu_sb_printf(&sb, "%sarchs (%d presets; a bare model name also works):\n",
                           sections ? "\n" : "", count_names(p));
         for (int i = 0; p && p[i]; i++) {
+            if (bare) {
+                npu_sb_printf(&sb, "%s\n", p[i]);
+                continue;
+            }
             npu_err err = {0};
             npu_arch *a = npu_arch_open(ctx, p[i], &err);
             const char *model = a ? npu_arch_model(a) : "?";
@@ -433,7 +443,7 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
         const char *const *z = npu_zoo_names();
         if (json)
             npu_sb_printf(&sb, "%s\"networks\": [", sections ? ", " : "");
-        else if (!csv)
+        else if (!csv && !bare)
             npu_sb_printf(&sb, "%snetworks (%d; use the name as GRAPH):\n", sections ? "\n" : "",
                           count_names(z));
         for (int i = 0; z && z[i]; i++) {
@@ -445,7 +455,9 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
                 npu_sb_puts(&sb, "network,");
                 put_csv(&sb, z[i]);
                 npu_sb_puts(&sb, ",,\n");
-            } else
+            } else if (bare)
+                npu_sb_printf(&sb, "%s\n", z[i]);
+            else
                 npu_sb_printf(&sb, "  %s\n", z[i]);
         }
         if (json)
@@ -708,9 +720,11 @@ static const command commands[] = {
      "Prints every layer of GRAPH after the standard passes (shape inference, BN folding,\n"
      "activation fusion, views): output shape, dtype, MACs, parameters, and the totals and an\n"
      "op histogram.\n" GRAPH_HELP},
-    {"list", cmd_list, O_FMT | O_OUT | O_FORCE, 0, 1, "npusim list [models|archs|networks]",
-     "Lists the built-in models, architectures (presets) and networks (all three without an\n"
-     "argument).\n"},
+    {"list", cmd_list, O_FMT | O_OUT | O_FORCE, 0, 1,
+     "npusim list [-f table|csv|json] [models|archs|networks]",
+     "Without an argument: the built-in models, architectures (presets) and networks, one line\n"
+     "of description each. With one: just those names, one per line (for scripts). -f csv and\n"
+     "-f json give the details in either case.\n"},
     {"params", cmd_params, O_SET | O_FMT | O_OUT | O_FORCE, 1, 1,
      "npusim params [--set K=V]... [-f table|csv|json] MODEL|ARCH",
      "Prints every parameter of an architecture: value, default, range or choices, unit, where\n"
