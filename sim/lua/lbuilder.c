@@ -8,7 +8,8 @@
  * then an optional attribute table. Attribute keys are checked against a per-op schema (the
  * keys graph.h documents for the op, with their type), so a typo ("kk = 3") or a wrong type
  * ("k = 'three'") is an error at the line of the call, never silently ignored. Special keys
- * for every op: name, act, alpha, dtype, outs, host, src (as in .npg).
+ * for every op: name, act, alpha (slope of act=; for leaky/hardsigmoid an attribute), dtype,
+ * outs, host, src (as in .npg). The schema mirrors the key table of sim/core/graph.c.
  *
  * Every layer records the Lua line of the call (layer.line) and the graph records the script
  * (graph.file), so shape errors found when b:build() runs npu_graph_prepare read
@@ -52,14 +53,16 @@ static const lb_schema lb_schemas[] = {
     {NPU_OP_CONVT, CONV_KEYS " op:i"},
     {NPU_OP_GEMM, "out:i bias:b"},
     {NPU_OP_MATMUL, "transb:b"},
-    {NPU_OP_MAXPOOL, POOL_KEYS},
+    {NPU_OP_MAXPOOL, "k:i s:i p:i d:i ceil:b"},
     {NPU_OP_AVGPOOL, POOL_KEYS},
     {NPU_OP_LEAKY, "alpha:f"},
+    {NPU_OP_PRELU, "slopes:i"},
+    {NPU_OP_HARDSIGMOID, "alpha:f beta:f"},
     {NPU_OP_CLIP, "min:f max:f"},
     {NPU_OP_BATCHNORM, "eps:f"},
     {NPU_OP_SOFTMAX, "axis:i"},
-    {NPU_OP_LAYERNORM, "axis:i eps:f"},
-    {NPU_OP_RMSNORM, "axis:i eps:f"},
+    {NPU_OP_LAYERNORM, "axis:i eps:f affine:b"},
+    {NPU_OP_RMSNORM, "axis:i eps:f affine:b"},
     {NPU_OP_CONCAT, "axis:i"},
     {NPU_OP_SPLIT, "axis:i sizes:i n:i"},
     {NPU_OP_SLICE, "starts:i ends:i axes:i steps:i"},
@@ -69,11 +72,11 @@ static const lb_schema lb_schemas[] = {
     {NPU_OP_UNSQUEEZE, "axes:i"},
     {NPU_OP_TRANSPOSE, "perm:i"},
     {NPU_OP_RESIZE, "scale:n size:i mode:s"},
-    {NPU_OP_PAD, "p:i pads:i"},
+    {NPU_OP_PAD, "p:i pads:i mode:s value:f"},
     {NPU_OP_GATHER, "axis:i"},
-    {NPU_OP_CAST, "to:t"},
-    {NPU_OP_QUANTIZE, "to:t"},
-    {NPU_OP_DEQUANTIZE, "to:t"},
+    {NPU_OP_CAST, "to:t axis:i"},
+    {NPU_OP_QUANTIZE, "to:t axis:i"},
+    {NPU_OP_DEQUANTIZE, "to:t axis:i"},
     {NPU_OP_REDUCE, "kind:s axes:i keep:b"},
 };
 
@@ -155,11 +158,13 @@ static MAY_RAISE int64_t lb_int(lua_State *L, int idx, const char *what, const c
 {
     int isnum = 0;
     lua_Integer v = lua_tointegerx(L, idx, &isnum);
-    if (!isnum || lua_type(L, idx) != LUA_TNUMBER)
-        luaL_error(L, "%s: attribute '%s' must be an integer or a list of integers, got %s%s",
-                   what, key, lua_type(L, idx) == LUA_TNUMBER ? "the non-integer " : "",
-                   lua_type(L, idx) == LUA_TNUMBER ? lua_tostring(L, idx)
-                                                   : luaL_typename(L, idx));
+    if (!isnum || lua_type(L, idx) != LUA_TNUMBER) {
+        if (lua_type(L, idx) == LUA_TNUMBER)
+            luaL_error(L, "%s: attribute '%s' must be an integer or a list of integers, got the "
+                          "non-integer %f", what, key, lua_tonumber(L, idx));
+        luaL_error(L, "%s: attribute '%s' must be an integer or a list of integers, got %s",
+                   what, key, luaL_typename(L, idx));
+    }
     return (int64_t)v;
 }
 
@@ -343,7 +348,7 @@ static int lb_op(lua_State *L)
                                       lua_tostring(L, -1));
                 }
                 has_act = 1;
-            } else if (strcmp(key, "alpha") == 0) {
+            } else if (strcmp(key, "alpha") == 0 && !lb_key_type(op, "alpha")) {
                 if (vt != LUA_TNUMBER)
                     return luaL_error(L, "%s: attribute 'alpha' must be a number, got %s", what,
                                       luaL_typename(L, -1));
@@ -379,11 +384,8 @@ static int lb_op(lua_State *L)
             lua_pop(L, 1); /* value; strings stay alive in the attribute table */
         }
     }
-    /* leaky's slope is an attribute of the op; alpha= elsewhere goes with act= */
-    if (has_alpha && npu_op_class(op) == NPU_OPC_ACT && nat < LB_MAX_ATTR) {
-        at[nat] = (lb_attr){.key = "alpha", .type = NPU_ATTR_FLOAT, .f = alpha};
-        nat++;
-    } else if (has_alpha && !has_act) {
+    /* leaky's slope is an attribute of the op (schema); alpha= elsewhere goes with act= */
+    if (has_alpha && !has_act) {
         return luaL_error(L, "%s: alpha= needs act= (the slope of the fused activation)", what);
     }
     int nout = outs;

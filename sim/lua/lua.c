@@ -454,8 +454,10 @@ static void push_zoo_args(lua_State *L, const char *args)
         size_t len = end ? (size_t)(end - p) : strlen(p);
         if (len > 0) {
             const char *eq = memchr(p, '=', len);
-            if (!eq || eq == p)
-                luaL_error(L, "zoo arguments: '%.*s' is not key=value", (int)len, p);
+            if (!eq || eq == p) {
+                lua_pushlstring(L, p, len);
+                luaL_error(L, "zoo arguments: '%s' is not key=value", lua_tostring(L, -1));
+            }
             lua_pushlstring(L, p, (size_t)(eq - p));
             lua_pushlstring(L, eq + 1, len - (size_t)(eq - p) - 1);
             if (lua_stringtonumber(L, lua_tostring(L, -1)) != 0)

@@ -1,0 +1,113 @@
+-- builder_test.lua — npusim.builder and npusim.Graph: exact MACs/params of a small net built by
+-- hand, output names, script lines, every error path of the builder, .npg round trip,
+-- nil + message for recoverable problems.
+local T = dofile("tests/lua/check.lua")
+
+-- ---- a small net, MACs and parameters computed by hand -------------------------------------
+-- conv1: 3->16, 3x3, pad 1 on 32x32, bias:  MACs 16*32*32*3*9 = 442368, params 16*3*9+16 = 448
+-- conv2: 16->16, 3x3, pad 1, no bias:       MACs 16*32*32*16*9 = 2359296, params 2304
+-- add (residual), maxpool 2x2/2 -> 16x16x16, flatten -> 4096
+-- fc: gemm 4096->10 with bias:              MACs 40960, params 40970
+local b = npusim.builder("tiny", { input = { 1, 3, 32, 32 }, dtype = "int8" })
+T.eq(b.input, "input", "b.input is the input tensor's name")
+T.eq(b.name, "tiny", "b.name")
+local x = b:conv(b.input, { out = 16, k = 3, s = 1, p = 1, act = "relu", bias = 1, name = "conv1" })
+T.eq(x, "conv1", "a layer's output tensor carries its name")
+local y = b:conv(x, { out = 16, k = 3, p = 1, bias = false })
+T.eq(y, "conv2", "default name <op><n>, counted per op")
+local s = b:add(x, y)
+T.eq(s, "add1", "default name of the first add")
+local p = b:maxpool(s, { k = 2, s = 2 })
+local f = b:flatten(p, { axis = 1 })
+local o = b:gemm(f, { out = 10, bias = true, name = "fc" })
+T.eq(o, "fc", "gemm name")
+local g = b:build()
+T.eq(g:macs(), 442368 + 2359296 + 40960, "total MACs")
+T.eq(g:params(), 448 + 2304 + 40970, "total params")
+T.eq(g:name(), "tiny", "graph name")
+T.ok(tostring(g):find("^graph tiny: %d+ layers, 2%.84 MMAC$"), "tostring: " .. tostring(g))
+local info = g:info()
+T.eq(info[1].name, "conv1", "info[1].name")
+T.eq(info[1].op, "conv", "info[1].op")
+T.eq(info[1].act, "relu", "act= fused")
+T.eq(info[1].macs, 442368, "conv1 MACs")
+T.eq(info[1].line, 14, "the script line of the call is recorded")
+T.eq(table.concat(info[1].shape, "x"), "1x16x32x32", "conv1 shape")
+T.eq(info[#info].name, "fc", "last layer")
+T.eq(table.concat(info[#info].shape, "x"), "1x10", "fc shape")
+local outs = g:outputs()
+T.eq(#outs, 1, "default output: the last layer's")
+T.eq(outs[1].name, "fc", "output name")
+T.eq(g:inputs()[1].dtype, "int8", "input dtype")
+
+-- build() leaves the builder usable, several outputs, split returns several names
+local parts = { b:split(b.input, { axis = 1, sizes = { 1, 2 } }) }
+T.eq(#parts, 2, "split returns one name per part")
+T.eq(parts[2], "split1:1", "second output named name:1")
+local e = b:input("extra", { 1, 2, 8, 8 }, "fp16")
+T.eq(e, "extra", "b:input adds an input")
+T.eq(b:const("table", { 10, 4 }), "table", "b:const")
+b:output(o, parts[1])
+local g2 = b:build()
+T.eq(#g2:outputs(), 2, "marked outputs")
+T.eq(g2:macs(), g:macs(), "split/inputs add no MACs")
+
+-- ---- errors: misuse raises, naming the argument or the attribute and the line ----------------
+T.raises("unknown attribute 'kk' for conv (did you mean 'k'?)", function() b:conv(x, { kk = 3 }) end)
+T.raises("builder_test.lua:", function() b:conv(x, { kk = 3 }) end)
+T.raises("attribute 'out' must be an integer", function() b:conv(x, { out = "a" }) end)
+T.raises("attribute 'k' must be an integer or a list of integers, got the non-integer 2.5",
+  function() b:conv(x, { out = 4, k = 2.5 }) end)
+T.raises("string (a tensor name) expected, got number", function() b:conv(42) end)
+T.raises("unknown input tensor 'nope'", function() b:conv("nope", { out = 3 }) end)
+T.raises("act = 'relux' is not an activation", function() b:conv(x, { out = 3, act = "relux" }) end)
+T.raises("dtype = 'int7' is not a data type", function() b:conv(x, { out = 3, dtype = "int7" }) end)
+T.raises("alpha= needs act=", function() b:conv(x, { out = 3, alpha = 0.1 }) end)
+T.raises("attribute 'to': unknown dtype 'fp8x'", function() b:cast(x, { to = "fp8x" }) end)
+T.raises("must have 1 to 16 values", function() b:reshape(x, { shape = {} }) end)
+T.raises("unknown attribute 'out' for relu", function() b:relu(x, { out = 3 }) end)
+T.raises("name", function() b:relu(x, { name = "conv1" }) end) -- duplicate layer name
+T.raises("unknown key 'inptu' (did you mean 'input'?)",
+  function() npusim.builder("x", { inptu = { 1 } }) end)
+T.raises("unknown dtype 'int9'", function() npusim.builder("x", { dtype = "int9" }) end)
+T.raises("dimension 2 is not an integer", function() npusim.builder("x", { input = { 1, "a" } }) end)
+T.raises("npusim.Builder expected", function() b.conv({}, "input") end)
+-- shape errors come from b:build(), naming the script and the layer's line
+local bad = npusim.builder("bad", { input = { 1, 3, 4, 4 } })
+bad:conv(bad.input, { out = 8, k = 7, name = "big" })
+T.raises("builder_test.lua:77: conv 'big'", function() bad:build() end)
+T.raises("has no layers", function() npusim.builder("empty", { input = { 1, 2 } }):build() end)
+
+-- ---- attribute types accepted --------------------------------------------------------------
+local b3 = npusim.builder("types", { input = { 1, 8, 16, 16 }, dtype = "fp16" })
+local r = b3:resize(b3.input, { scale = { 2, 2 }, mode = "nearest" })
+r = b3:leaky(r, { alpha = 0.2 })
+r = b3:conv(r, { out = 8, k = { 3, 1 }, p = { 1, 0 }, g = 8.0, act = "leaky", alpha = 0.1 })
+r = b3:softmax(r, { axis = -1 })
+local g3 = b3:build()
+local l3 = g3:info()
+T.eq(table.concat(l3[#l3].shape, "x"), "1x8x32x32", "resize x2 then conv 3x1 pad 1,0")
+T.eq(l3[1].dtype, "fp16", "builder dtype reaches the layers")
+
+-- ---- npg round trip, recoverable errors ----------------------------------------------------
+local path = os.getenv("TMPDIR") or "/tmp"
+path = path .. "/npusim_builder_test_" .. tostring(os.time()) .. "_" .. tostring(math.random(1 << 30)) .. ".npg"
+T.eq(g:write_npg(path), true, "write_npg")
+T.fails("exists", g:write_npg(path))
+T.eq(g:write_npg(path, { force = true }), true, "write_npg force")
+local back = npusim.graph(path)
+T.ok(back ~= nil, "read back")
+if back then
+  T.eq(back:macs(), g:macs(), "round trip MACs")
+  T.eq(back:params(), g:params(), "round trip params")
+  T.eq(#back:info(), #g:info(), "round trip layers")
+end
+T.fails("missing.npg", npusim.graph("tests/lua/missing.npg"))
+T.fails("unknown network", npusim.zoo_info("no_such_net"))
+T.raises("unknown key 'format_'", function() npusim.graph("x.npg", { format_ = "npg" }) end)
+T.raises("bad argument #1 to 'graph' (string expected, got table)", function() npusim.graph({}) end)
+
+-- zoo plumbing: args tables and strings reach the script
+local nets = npusim.networks()
+T.ok(#nets >= 1, "networks() lists the zoo")
+T.report()

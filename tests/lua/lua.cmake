@@ -1,0 +1,18 @@
+# The npusim Lua module (sim/lua): a C test of lua.h and Lua test scripts run through
+# npu_lua_run_file by a small driver (the same code path as `npusim script`, without the CLI).
+npu_test(lua_api_test ${CMAKE_SOURCE_DIR}/tests/lua/lua_api_test.c LIBS npu_api)
+
+add_executable(npu_lua_run ${CMAKE_SOURCE_DIR}/tests/lua/lua_run.c)
+target_link_libraries(npu_lua_run PRIVATE npu_api)
+
+function(npu_lua_test name script)
+  add_test(NAME ${name} COMMAND npu_lua_run ${script} ${ARGN}
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(${name} PROPERTIES LABELS fast
+    ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPU_SHARED_DIR=${CMAKE_SOURCE_DIR}/../shared;NPUSIM=$<TARGET_FILE:npusim>")
+endfunction()
+
+npu_lua_test(lua_builder tests/lua/builder_test.lua)
+npu_lua_test(lua_sandbox tests/lua/sandbox_test.lua first second)
+
+# Speed, not pass/fail: build/<dir>/npu_lua_run tests/bench/sweep_bench.lua
