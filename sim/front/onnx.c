@@ -847,9 +847,11 @@ static int val_value(ox *x, oval *v)
         have += got;
     }
     if (raw) {
-        if (rawlen != (size_t)n * (size_t)w)
-            return fmt_err(x, NPU_EFORMAT, "tensor '%s': raw_data has %zu bytes, expected %lld",
-                           t->name, rawlen, (long long)(n * w));
+        if (rawlen != (size_t)n * (size_t)w) {
+            fmt_err(x, NPU_EFORMAT, "tensor '%s': raw_data has %zu bytes, expected %lld",
+                    t->name, rawlen, (long long)(n * w));
+            return -1;
+        }
         for (int64_t i = 0; i < n; i++) {
             const uint8_t *p = raw + i * w;
             double d;
@@ -877,8 +879,9 @@ static int val_value(ox *x, oval *v)
     v->has_val = true;
     return 1;
 count:
-    return fmt_err(x, NPU_EFORMAT, "tensor '%s': holds a different number of values than its "
-                   "dims (%lld elements)", t->name, (long long)n);
+    fmt_err(x, NPU_EFORMAT, "tensor '%s': holds a different number of values than its dims "
+            "(%lld elements)", t->name, (long long)n);
+    return -1;
 }
 
 /* ---- node helpers ------------------------------------------------------------------------- */
@@ -1114,8 +1117,10 @@ static int emit(ox *x, const onode *n, npu_op op, const char *suffix, int nin, o
                 int nout)
 {
     const char *names[64];
-    if (nin > 64)
-        return fmt_err(x, NPU_EUNSUPPORTED, "%d inputs (at most 64 are supported)", nin);
+    if (nin > 64) {
+        fmt_err(x, NPU_EUNSUPPORTED, "%d inputs (at most 64 are supported)", nin);
+        return -1;
+    }
     for (int i = 0; i < nin; i++) {
         int ti = materialize(x, ins[i]);
         if (ti < 0)
@@ -1132,8 +1137,10 @@ static int emit(ox *x, const onode *n, npu_op op, const char *suffix, int nin, o
     if (!nm)
         return -1;
     int li = npu_graph_add_layer(x->g, op, nm, nin, names, nout, x->err);
-    if (li < 0)
-        return graph_err(x);
+    if (li < 0) {
+        graph_err(x);
+        return -1;
+    }
     return li;
 }
 
@@ -1569,8 +1576,71 @@ static npu_dtype npu_dt_or_fp32(int ot)
     return d < 0 ? NPU_DT_FP32 : (npu_dtype)d;
 }
 
+/* Window geometry of Conv/ConvTranspose/pooling. `sp` spatial dims (1 or 2); a 1-D window is
+ * held as a 2-D one of height 1 (k = 1,kw; s = 1,sw; pads 0,l,0,r), which is how it is modelled:
+ * the input gets an unsqueezed H axis of size 1 (see wrap_1d). */
+static int window_attrs(ox *x, const onode *n, int sp, int64_t *k, int64_t *s, int64_t *d,
+                        int64_t *p)
+{
+    int64_t tmp[8];
+    long c;
+    int o = 2 - sp; /* first 2-D slot filled from the ONNX lists */
+    s[0] = s[1] = d[0] = d[1] = 1;
+    memset(p, 0, 4 * sizeof *p);
+    if (sp == 1)
+        k[0] = 1;
+    if (int_list(x, n, "kernel_shape", -1, tmp, 8, &c, "kernel_shape"))
+        return -1;
+    if (c >= 0) {
+        if (c != sp)
+            return fmt_err(x, NPU_EINVAL, "kernel_shape has %ld values, expected %d", c, sp);
+        for (int i = 0; i < sp; i++)
+            k[o + i] = tmp[i];
+    }
+    static const char *const names[] = {"strides", "dilations"};
+    for (int j = 0; j < 2; j++) {
+        int64_t *dst = j ? d : s;
+        if (int_list(x, n, names[j], -1, tmp, 8, &c, names[j]))
+            return -1;
+        if (c >= 0 && c != sp)
+            return fmt_err(x, NPU_EINVAL, "%s has %ld values, expected %d", names[j], c, sp);
+        for (int i = 0; i < c; i++)
+            dst[o + i] = tmp[i];
+    }
+    if (int_list(x, n, "pads", -1, tmp, 8, &c, "pads"))
+        return -1;
+    if (c >= 0 && c != 2 * sp)
+        return fmt_err(x, NPU_EINVAL, "pads has %ld values, expected %d", c, 2 * sp);
+    for (int i = 0; i < c / 2; i++) {
+        p[o + i] = tmp[i];
+        p[2 + o + i] = tmp[sp + i];
+    }
+    for (int i = 0; i < 2; i++)
+        if (s[i] < 1 || d[i] < 1 || k[i] < 1)
+            return fmt_err(x, NPU_EINVAL, "kernel %lld, stride %lld and dilation %lld must be "
+                           "positive", (long long)k[i], (long long)s[i], (long long)d[i]);
+    for (int i = 0; i < 4; i++)
+        if (p[i] < 0)
+            return fmt_err(x, NPU_EINVAL, "negative padding %lld", (long long)p[i]);
+    return 0;
+}
+
+/* Spatial size of the input as 2 values (h = 1 for 1-D). */
+static int spatial_of(ox *x, oval *in, int sp, int64_t *hw)
+{
+    int nd;
+    int64_t dim[NPU_MAX_DIMS];
+    if (need_shape(x, in, &nd, dim, "input"))
+        return -1;
+    if (nd != 2 + sp)
+        return fmt_err(x, NPU_EINVAL, "input '%s' has rank %d, expected %d", in->name, nd, 2 + sp);
+    hw[0] = sp == 1 ? 1 : dim[2];
+    hw[1] = dim[nd - 1];
+    return 0;
+}
+
 /* SAME_UPPER / SAME_LOWER padding of a window op from the input size (ONNX auto_pad). */
-static int auto_pads(ox *x, const onode *n, oval *in, const int64_t *k, const int64_t *s,
+static int auto_pads(ox *x, const onode *n, oval *in, int sp, const int64_t *k, const int64_t *s,
                      const int64_t *d, int64_t *pads)
 {
     const char *ap = astr(n, "auto_pad", "NOTSET");
@@ -1584,14 +1654,11 @@ static int auto_pads(ox *x, const onode *n, oval *in, const int64_t *k, const in
     if (!upper && strcmp(ap, "SAME_LOWER"))
         return fmt_err(x, NPU_EFORMAT, "auto_pad '%s' is not NOTSET, VALID, SAME_UPPER or "
                        "SAME_LOWER", ap);
-    int nd;
-    int64_t dim[NPU_MAX_DIMS];
-    if (need_shape(x, in, &nd, dim, "input"))
+    int64_t hw[2];
+    if (spatial_of(x, in, sp, hw))
         return -1;
-    if (nd != 4)
-        return fmt_err(x, NPU_EUNSUPPORTED, "input '%s' has rank %d, expected 4", in->name, nd);
     for (int i = 0; i < 2; i++) {
-        int64_t h = dim[2 + i], o = (h + s[i] - 1) / s[i];
+        int64_t h = hw[i], o = (h + s[i] - 1) / s[i];
         int64_t tot = (o - 1) * s[i] + (k[i] - 1) * d[i] + 1 - h;
         if (tot < 0)
             tot = 0;
@@ -1601,44 +1668,43 @@ static int auto_pads(ox *x, const onode *n, oval *in, const int64_t *k, const in
     return 0;
 }
 
-/* Reads kernel/stride/dilation/pads of a 2-D window op. */
-static int window_attrs(ox *x, const onode *n, int64_t *k, int64_t *s, int64_t *d, int64_t *p)
+/* 1-D windows: X [N,C,L] → unsqueeze to [N,C,1,L] before the 2-D layer (*tmp wraps it). */
+static int wrap_1d(ox *x, const onode *n, oval **X, oval *tmp)
 {
-    int64_t tmp[8];
-    long c;
-    s[0] = s[1] = d[0] = d[1] = 1;
-    memset(p, 0, 4 * sizeof *p);
-    if (int_list(x, n, "kernel_shape", -1, tmp, 8, &c, "kernel_shape"))
+    int64_t ax = 2;
+    int li = emit(x, n, NPU_OP_UNSQUEEZE, "to2d", 1, X, 1);
+    if (li < 0 || set_ints(x, li, "axes", 1, &ax))
         return -1;
-    if (c >= 0) {
-        if (c != 2)
-            return fmt_err(x, NPU_EUNSUPPORTED, "%ld-D windows are not modelled (only 2-D)", c);
-        k[0] = tmp[0];
-        k[1] = tmp[1];
-    }
-    if (int_list(x, n, "strides", -1, tmp, 8, &c, "strides"))
-        return -1;
-    if (c >= 0 && c != 2)
-        return fmt_err(x, NPU_EUNSUPPORTED, "strides has %ld values, expected 2", c);
-    if (c == 2)
-        s[0] = tmp[0], s[1] = tmp[1];
-    if (int_list(x, n, "dilations", -1, tmp, 8, &c, "dilations"))
-        return -1;
-    if (c >= 0 && c != 2)
-        return fmt_err(x, NPU_EUNSUPPORTED, "dilations has %ld values, expected 2", c);
-    if (c == 2)
-        d[0] = tmp[0], d[1] = tmp[1];
-    if (int_list(x, n, "pads", -1, tmp, 8, &c, "pads"))
-        return -1;
-    if (c >= 0 && c != 4)
-        return fmt_err(x, NPU_EUNSUPPORTED, "pads has %ld values, expected 4", c);
-    if (c == 4)
-        memcpy(p, tmp, 4 * sizeof *p);
-    for (int i = 0; i < 2; i++)
-        if (s[i] < 1 || d[i] < 1)
-            return fmt_err(x, NPU_EINVAL, "stride %lld / dilation %lld must be positive",
-                           (long long)s[i], (long long)d[i]);
+    memset(tmp, 0, sizeof *tmp);
+    tmp->name = "to2d";
+    tmp->kind = VK_ACT;
+    tmp->ti = x->g->l[li].out[0];
+    *X = tmp;
     return 0;
+}
+
+/* Emits the window layer and, for 1-D, the squeeze back to [N,K,L]; binds output 0. */
+static int emit_window(ox *x, const onode *n, npu_op op, int sp, oval *X)
+{
+    oval tmp;
+    if (sp == 1 && wrap_1d(x, n, &X, &tmp))
+        return -1;
+    int li = emit(x, n, op, NULL, 1, &X, 1);
+    if (li < 0)
+        return -1;
+    if (sp == 2)
+        return bind(x, n, 0, li, 0) ? -1 : li;
+    oval y;
+    memset(&y, 0, sizeof y);
+    y.name = "to1d";
+    y.kind = VK_ACT;
+    y.ti = x->g->l[li].out[0];
+    oval *py = &y;
+    int64_t ax = 2;
+    int ls = emit(x, n, NPU_OP_SQUEEZE, "to1d", 1, &py, 1);
+    if (ls < 0 || set_ints(x, ls, "axes", 1, &ax) || bind(x, n, 0, ls, 0))
+        return -1;
+    return li;
 }
 
 static int set_window(ox *x, int li, const int64_t *k, const int64_t *s, const int64_t *d,
@@ -1651,17 +1717,19 @@ static int set_window(ox *x, int li, const int64_t *k, const int64_t *s, const i
     return 0;
 }
 
-/* Rank-4 weight shape of a Conv/ConvTranspose (initializer, graph input or value_info). */
+/* Weight shape of a Conv/ConvTranspose (initializer, graph input or value_info); returns the
+ * number of spatial dims (1 or 2) or -1. */
 static int weight_shape(ox *x, oval *w, int64_t *dim)
 {
     int nd;
     if (need_shape(x, w, &nd, dim, "weight"))
         return -1;
-    if (nd != 4)
-        return fmt_err(x, NPU_EUNSUPPORTED,
-                       "weight '%s' has %d dims, expected 4 (only 2-D convolutions are modelled)",
-                       w->name, nd);
-    return 0;
+    if (nd != 3 && nd != 4) {
+        fmt_err(x, NPU_EUNSUPPORTED, "weight '%s' has %d dims, expected 3 or 4 (only 1-D and "
+                "2-D convolutions are modelled)", w->name, nd);
+        return -1;
+    }
+    return nd - 2;
 }
 
 static bool is_const_like(const oval *v)
@@ -1675,11 +1743,14 @@ static int h_conv(ox *x, const onode *n, bool transposed)
     oval *X, *W, *B;
     int64_t wd[NPU_MAX_DIMS], k[2], s[2], d[2], p[4];
     if (need_in(x, n, 0, &X, "X") || need_in(x, n, 1, &W, "W") || node_in(x, n, 2, &B) ||
-        only_outputs(x, n, 1, "extra output") || weight_shape(x, W, wd))
+        only_outputs(x, n, 1, "extra output"))
         return -1;
-    k[0] = wd[2];
-    k[1] = wd[3];
-    if (window_attrs(x, n, k, s, d, p))
+    int sp = weight_shape(x, W, wd);
+    if (sp < 0)
+        return -1;
+    k[0] = sp == 2 ? wd[2] : 1;
+    k[1] = wd[1 + sp];
+    if (window_attrs(x, n, sp, k, s, d, p))
         return -1;
     int64_t g = aint(n, "group", 1);
     if (g < 1)
@@ -1689,12 +1760,13 @@ static int h_conv(ox *x, const onode *n, bool transposed)
     if (transposed) {
         int64_t tmp[8];
         long c;
+        int o = 2 - sp;
         if (int_list(x, n, "output_padding", -1, tmp, 8, &c, "output_padding"))
             return -1;
-        if (c == 2)
-            op[0] = tmp[0], op[1] = tmp[1];
-        else if (c >= 0)
-            return fmt_err(x, NPU_EUNSUPPORTED, "output_padding has %ld values, expected 2", c);
+        if (c >= 0 && c != sp)
+            return fmt_err(x, NPU_EINVAL, "output_padding has %ld values, expected %d", c, sp);
+        for (int i = 0; i < c; i++)
+            op[o + i] = tmp[i];
         long oc;
         int64_t os[8];
         const char *ap = astr(n, "auto_pad", "NOTSET");
@@ -1702,15 +1774,17 @@ static int h_conv(ox *x, const onode *n, bool transposed)
             return -1;
         bool same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER");
         if (oc >= 0 || same) {
-            int nd;
-            int64_t dim[NPU_MAX_DIMS];
-            if (need_shape(x, X, &nd, dim, "input"))
+            int64_t hw[2];
+            if (spatial_of(x, X, sp, hw))
                 return -1;
-            if (nd != 4)
-                return fmt_err(x, NPU_EUNSUPPORTED, "input has rank %d, expected 4", nd);
+            if (oc >= 0 && oc < sp)
+                return fmt_err(x, NPU_EINVAL, "output_shape has %ld values", oc);
             for (int i = 0; i < 2; i++) {
-                int64_t want = oc >= 2 ? os[oc - 2 + i] : dim[2 + i] * s[i];
-                int64_t tot = s[i] * (dim[2 + i] - 1) + op[i] + (k[i] - 1) * d[i] + 1 - want;
+                /* output_shape lists the spatial sizes (its last sp values are used) */
+                int64_t want = (sp == 1 && i == 0) ? 1
+                               : oc >= 0            ? os[oc - 2 + i]
+                                                    : hw[i] * s[i];
+                int64_t tot = s[i] * (hw[i] - 1) + op[i] + (k[i] - 1) * d[i] + 1 - want;
                 if (tot < 0) { /* more output than the kernel covers: extra output padding */
                     op[i] -= tot;
                     tot = 0;
@@ -1724,10 +1798,10 @@ static int h_conv(ox *x, const onode *n, bool transposed)
         } else if (!strcmp(ap, "VALID")) {
             memset(p, 0, sizeof p);
         }
-    } else if (auto_pads(x, n, X, k, s, d, p)) {
+    } else if (auto_pads(x, n, X, sp, k, s, d, p)) {
         return -1;
     }
-    int li = emit1(x, n, transposed ? NPU_OP_CONVT : NPU_OP_CONV, 1, &X);
+    int li = emit_window(x, n, transposed ? NPU_OP_CONVT : NPU_OP_CONV, sp, X);
     if (li < 0 || set_int(x, li, "out", out) || set_window(x, li, k, s, d, p, true) ||
         set_int(x, li, "g", g) || set_int(x, li, "bias", B != NULL))
         return -1;
@@ -1744,7 +1818,7 @@ static int h_gemm(ox *x, const onode *n)
         return -1;
     int64_t ta = aint(n, "transA", 0), tb = aint(n, "transB", 0);
     oval *in = A;
-    int li;
+    int li = -1;
     if (ta) { /* an explicit transpose layer: the IR gemm has no transA */
         int64_t perm[2] = {1, 0};
         li = emit(x, n, NPU_OP_TRANSPOSE, "transA", 1, &A, 1);
@@ -1795,16 +1869,21 @@ static int h_gemm(ox *x, const onode *n)
 static int h_pool(ox *x, const onode *n, npu_op op)
 {
     oval *X;
-    int64_t k[2] = {0, 0}, s[2], d[2], p[4];
+    int64_t k[2] = {1, 1}, s[2], d[2], p[4];
     if (need_in(x, n, 0, &X, "X") || only_outputs(x, n, 1, "pooling indices"))
         return -1;
-    if (!attr(n, "kernel_shape"))
+    const oattr *ks = attr(n, "kernel_shape");
+    if (!ks)
         return fmt_err(x, NPU_EFORMAT, "missing attribute kernel_shape");
-    if (window_attrs(x, n, k, s, d, p) || auto_pads(x, n, X, k, s, d, p))
+    int sp = (int)ks->nints;
+    if (sp != 1 && sp != 2)
+        return fmt_err(x, NPU_EUNSUPPORTED, "%d-D pooling is not modelled (only 1-D and 2-D)",
+                       sp);
+    if (window_attrs(x, n, sp, k, s, d, p) || auto_pads(x, n, X, sp, k, s, d, p))
         return -1;
     if (op == NPU_OP_AVGPOOL && (d[0] != 1 || d[1] != 1))
         return fmt_err(x, NPU_EUNSUPPORTED, "dilated average pooling is not modelled");
-    int li = emit1(x, n, op, 1, &X);
+    int li = emit_window(x, n, op, sp, X);
     if (li < 0 || set_window(x, li, k, s, d, p, op == NPU_OP_MAXPOOL && (d[0] > 1 || d[1] > 1)))
         return -1;
     if (aint(n, "ceil_mode", 0) && set_int(x, li, "ceil", 1))
