@@ -1,0 +1,2 @@
+# Graph IR, passes and the .npg format (owner: graph).
+npu_test(graph_test ${CMAKE_SOURCE_DIR}/tests/unit/graph_test.c LIBS npu_front)
