@@ -472,8 +472,19 @@ int npu_engine_unit(npu_engine *e, const char *name, npu_unit_kind kind, int c, 
         return -1;
     if (grow(&e->u, &e->cu, e->nu + 1, sizeof(unit)) != 0)
         return -1;
-    if (grow(&e->kick, &e->kick_cap, e->nu + 1, sizeof(int)) != 0)
-        return -1;
+    if (e->kick_cap < e->nu + 1) {
+        /* The kick ring must keep its order when it grows: copy it out linearly. */
+        int nc = e->kick_cap ? e->kick_cap * 2 : 16;
+        int *nk = npu_malloc((size_t)nc * sizeof(int));
+        if (!nk)
+            return -1;
+        for (int i = 0; i < e->kick_n; i++)
+            nk[i] = e->kick[(e->kick_head + i) % e->kick_cap];
+        free(e->kick);
+        e->kick = nk;
+        e->kick_cap = nc;
+        e->kick_head = 0;
+    }
     unit *U = &e->u[e->nu];
     memset(U, 0, sizeof *U);
     U->name = npu_strdup(name);
