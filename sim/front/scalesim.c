@@ -11,13 +11,18 @@
  *     else is an error naming file:line:column (SCALE-Sim crashes with a ValueError there);
  *   - values are trimmed and must be positive integers (SCALE-Sim int()s them);
  *   - a 9th conv value is the stride width when it is a number (v2) or an N:M sparsity ratio
- *     when it contains ':' (v3); sparsity is recorded as the layer attribute sparsity="N:M"
- *     and timed dense (no model here skips zero blocks);
+ *     when it contains ':' (v3); the ratio is checked (1 <= N <= M) and the layer is timed
+ *     dense. It is not stored: the IR's attribute schema (sim/core/graph.c) has no sparsity
+ *     key, and shape inference rejects unknown keys;
  *   - a layer whose name contains "DP" is depthwise: groups = channels, out = channels
  *     (SCALE-Sim runs it as `Channels` separate one-channel layers; the systolic model does the
  *     same from the groups attribute);
- *   - no padding: IFMAP dims are already padded; Ho = ceil((H - Fh + s)/s) = floor((H-Fh)/s)+1,
- *     which is what shape inference computes with p=0; Fh <= H and Fw <= W are checked here;
+ *   - no padding: IFMAP dims are already padded. SCALE-Sim's output size is
+ *     Ho = ceil((H - Fh + s)/s) = ceil((H - Fh)/s) + 1, one more than the usual
+ *     floor((H - Fh)/s) + 1 when s does not divide H - Fh (AlexNet conv1: 55, not 54; the
+ *     golden 112,283 cycles needs 55). We express that as bottom/right padding
+ *     (s - (H - Fh) mod s) mod s, so shape inference, MACs and the output tensor agree with
+ *     SCALE-Sim; the ifmap tensor itself stays H x W. Fh <= H and Fw <= W are checked here;
  *   - batch 1, int8 (SCALE-Sim's word is one byte);
  *   - layers are independent (SCALE-Sim never feeds one layer's output into the next): each
  *     layer reads its own graph input "<name>.ifmap" and its output is a graph output.
@@ -257,14 +262,14 @@ static int ss_add_conv(npu_graph *g, ss_ctx *c, const ss_field *f, int n)
     if (li < 0)
         goto fail;
     int64_t k[2] = {fh, fw}, s2[2] = {sh, sw};
+    /* p = top, left, bottom, right: SCALE-Sim's ceil output size (see the header) */
+    int64_t pad[4] = {0, 0, (sh - (h - fh) % sh) % sh, (sw - (w - fw) % sw) % sw};
     int rc = npu_layer_set_int(g, li, "out", dw ? ch : nf);
     rc = rc ? rc : npu_layer_set_ints(g, li, "k", 2, k);
     rc = rc ? rc : npu_layer_set_ints(g, li, "s", 2, s2);
-    rc = rc ? rc : npu_layer_set_int(g, li, "p", 0);
+    rc = rc ? rc : npu_layer_set_ints(g, li, "p", 4, pad);
     if (!rc && dw)
         rc = npu_layer_set_int(g, li, "g", ch);
-    if (!rc && sparsity[0])
-        rc = npu_layer_set_str(g, li, "sparsity", sparsity);
     if (rc)
         return npu_err_set(c->err, NPU_ENOMEM, "%s:%d: out of memory", c->file, c->line);
     g->l[li].line = c->line;
@@ -312,8 +317,6 @@ static int ss_add_gemm(npu_graph *g, ss_ctx *c, const ss_field *f, int n)
     if (li < 0)
         goto fail;
     int rc = npu_layer_set_int(g, li, "out", nn);
-    if (!rc && sparsity[0])
-        rc = npu_layer_set_str(g, li, "sparsity", sparsity);
     if (rc)
         return npu_err_set(c->err, NPU_ENOMEM, "%s:%d: out of memory", c->file, c->line);
     g->l[li].line = c->line;

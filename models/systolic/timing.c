@@ -1,0 +1,531 @@
+/* timing.c — executing a systolic program on the engine (prefix npu_systolic_).
+ *
+ * Hardware (all units in the array clock):
+ *   array       the R×C PE array (COMPUTE, one fold at a time)
+ *   wload       shifts the next stationary tile (WS: weights, IS: ifmap) into the PEs: R
+ *               cycles per fold (DMA-like: the array waiting on it is a data stall)
+ *   ifmap_dma   operand loaders filling the double-buffered SRAM halves from DRAM
+ *   filter_dma  (DMA, each capped at dma_bytes per cycle)
+ *   ofmap_dma   drains finished ofmap halves to DRAM (ofmap_dma_bytes per cycle)
+ *   vector      non-MAC layers, vector_lanes elements per cycle, streaming through DRAM
+ * Syncs: for each SRAM a "free" semaphore of 2 (its halves) and a "full" semaphore counting
+ * loaded halves; wreg_free (weight_buffers register sets) / wreg_full between wload and the
+ * array; one "done" semaphore per layer, signalled once per consumer layer.
+ *
+ * fidelity=detailed, per fold (research/peers.md §2.4 for the array terms):
+ *   loaders:  wait a free half (or nothing: a reused or resident operand), read the tile's
+ *             bytes from DRAM, mark the half full;
+ *   wload:    (WS/IS) wait the stationary tile and a free register set, R cycles, free the
+ *             SRAM half; with two register sets this runs while the previous fold computes
+ *             (TPU v1), with one it cannot start before the previous fold ended — exactly
+ *             SCALE-Sim's 2R + C + T - 2 per fold;
+ *   array:    wait its operands (and a free ofmap half when it opens one); busy T + R + C - 2
+ *             cycles (input skew, T streamed rows, drain); tiles that do not fit a half are
+ *             streamed from DRAM during the fold (STREAM job: compute and transfer overlap);
+ *   ofmap:    a finished ofmap half is drained to DRAM by the ofmap DMA, which frees it.
+ *   Memory stalls appear wherever a loader or the DRAM port cannot keep up.
+ * fidelity=scalesim: one array job per layer of exactly SCALE-Sim v2's stall-free cycles,
+ *   nsub × (Σ folds · per-fold − 1) (a depthwise layer is nsub SCALE-Sim layers). SCALE-Sim's
+ *   CALC mode does not time memory. The engine has no untimed DRAM transfer (a transfer on
+ *   the DRAM port takes time; bytes on another port are reported as on-chip), so the DRAM
+ *   bytes the plan would move are reported in the extra columns calc_dram_rd/calc_dram_wr
+ *   and the array-side SRAM traffic in onchip_bytes.
+ * Layers wait for their producers' "done" (zero-cycle gate jobs on the unit that first reads
+ * the input), so independent layers (SCALE-Sim topologies) overlap where the units allow.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "systolic.h"
+
+typedef struct sys_exec {
+    npu_engine *e;
+    npu_err *err;
+    const npu_systolic_state *s;
+    const npu_program *p;
+    int clk;
+    int u_array, u_wload, u_ifl, u_fll, u_ofd, u_vec, u_sched;
+    int if_free, if_full, fl_free, fl_full, of_free, of_full, wr_free, wr_full;
+    int go_arr, go_fl, host_go;
+    int *done;            /* per program layer */
+    int32_t *pend;        /* producers from WAIT records, for the next layer record */
+    size_t npend, cpend;
+    int col_folds, col_rif, col_rfl, col_crd, col_cwr;
+} sys_exec;
+
+static void job_init(npu_job *j, int unit, int layer, const char *label)
+{
+    memset(j, 0, sizeof *j);
+    j->unit = unit;
+    j->layer = layer;
+    j->label = label;
+    j->mode = NPU_JOB_SEQ;
+}
+
+/* Adding more than NPU_JOB_MAX_SYNC waits/signals or xfers is a bug in this file (the plan
+ * guarantees at most 4); the checks keep a corrupt program from writing out of bounds. */
+static int job_wait(sys_exec *x, npu_job *j, int sync, int64_t n)
+{
+    if (j->nwait >= NPU_JOB_MAX_SYNC)
+        return npu_err_set(x->err, NPU_ESIM, "systolic: too many waits on one job");
+    j->wait[j->nwait].sync = sync;
+    j->wait[j->nwait].n = n;
+    j->nwait++;
+    return 0;
+}
+
+static int job_sig(sys_exec *x, npu_job *j, int sync, int64_t n)
+{
+    if (n <= 0)
+        return 0;
+    if (j->nsig >= NPU_JOB_MAX_SYNC)
+        return npu_err_set(x->err, NPU_ESIM, "systolic: too many signals on one job");
+    j->sig[j->nsig].sync = sync;
+    j->sig[j->nsig].n = n;
+    j->nsig++;
+    return 0;
+}
+
+static int job_xfer(sys_exec *x, npu_job *j, int port, bool write, int64_t bytes)
+{
+    if (bytes <= 0)
+        return 0;
+    if (j->nxfer >= NPU_JOB_MAX_XFER)
+        return npu_err_set(x->err, NPU_ESIM, "systolic: too many transfers on one job");
+    j->xfer[j->nxfer].port = port;
+    j->xfer[j->nxfer].write = write;
+    j->xfer[j->nxfer].bytes = (uint64_t)bytes;
+    j->xfer[j->nxfer].run = 0;
+    j->nxfer++;
+    return 0;
+}
+
+static int submit(sys_exec *x, const npu_job *j)
+{
+    return npu_engine_submit(x->e, j, x->err);
+}
+
+/* Producers of the next layer record: the pending WAIT list plus the record's own deps. */
+static int collect_deps(sys_exec *x, int n, const int32_t *deps, int layer)
+{
+    for (int k = 0; k < n && k < NPU_SYS_MAX_DEPS; k++) {
+        if (npu_grow((void **)&x->pend, &x->cpend, x->npend + 1, sizeof *x->pend))
+            return npu_err_set(x->err, NPU_ENOMEM, "systolic: out of memory");
+        x->pend[x->npend++] = deps[k];
+    }
+    for (size_t k = 0; k < x->npend; k++)
+        if (x->pend[k] < 0 || x->pend[k] >= layer)
+            return npu_err_set(x->err, NPU_EFORMAT, "systolic program: layer %d waits for "
+                               "layer %" PRId32 ", which does not come before it", layer,
+                               x->pend[k]);
+    return 0;
+}
+
+/* Zero-cycle jobs on `unit` that wait for every pending producer (4 per job); the last one
+ * signals `sig` (when >= 0). With no producer and no signal nothing is submitted. */
+static int gate(sys_exec *x, int unit, int layer, int sig1, int sig2)
+{
+    size_t k = 0;
+    do {
+        npu_job j;
+        job_init(&j, unit, layer, "gate");
+        for (; k < x->npend && j.nwait < NPU_JOB_MAX_SYNC; k++)
+            if (job_wait(x, &j, x->done[x->pend[k]], 1))
+                return x->err ? x->err->code : NPU_ESIM;
+        if (k >= x->npend) {
+            if (sig1 >= 0)
+                job_sig(x, &j, sig1, 1);
+            if (sig2 >= 0)
+                job_sig(x, &j, sig2, 1);
+        }
+        if ((j.nwait || j.nsig) && submit(x, &j))
+            return x->err ? x->err->code : NPU_ESIM;
+    } while (k < x->npend);
+    x->npend = 0;
+    return 0;
+}
+
+static int64_t fold_cycles_layer(const npu_sys_layer *L, const npu_program *p, size_t a,
+                                 size_t b)
+{
+    int64_t sum = 0;
+    for (size_t i = a; i < b; i++) {
+        const npu_sys_fold *f = npu_prog_payload(p, i);
+        sum += f->count * npu_systolic_fold_cycles(L->dataflow, L->rows, L->cols, f->t);
+    }
+    return sum;
+}
+
+static bool is_load(int ld) { return ld == NPU_SYS_LD_PREFETCH || ld == NPU_SYS_LD_RESIDENT; }
+
+/* A loader job for one operand of one fold. */
+static int load(sys_exec *x, int unit, int free_s, int full_s, int ld, int64_t bytes, bool first,
+                int layer, const char *label)
+{
+    npu_job j;
+    job_init(&j, unit, layer, label);
+    /* A resident operand takes one half for the whole sub-problem: only its first chunk waits
+     * for the half; the later chunks fill the same half. */
+    if (ld == NPU_SYS_LD_PREFETCH || first)
+        job_wait(x, &j, free_s, 1);
+    job_xfer(x, &j, NPU_PORT_DRAM, false, bytes);
+    job_sig(x, &j, full_s, 1);
+    return submit(x, &j);
+}
+
+static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, size_t a, size_t b)
+{
+    const npu_program *p = x->p;
+    const int df = L->dataflow;
+    const bool stat = df != NPU_SYS_DF_OS;
+    const bool st_if = df == NPU_SYS_DF_IS; /* the stationary operand is the ifmap */
+    bool arr_in = false, fl_ld = false;
+    for (size_t i = a; i < b; i++) {
+        const npu_sys_fold *f = npu_prog_payload(p, i);
+        arr_in |= f->ifmap_ld == NPU_SYS_LD_STREAM;
+        if (!(L->flags & NPU_SYS_LF_CONST_B)) {
+            arr_in |= f->filter_ld == NPU_SYS_LD_STREAM;
+            fl_ld |= is_load(f->filter_ld);
+        }
+    }
+    bool gated = x->npend > 0;
+    if (gated) {
+        if (gate(x, x->u_ifl, layer, arr_in ? x->go_arr : -1, fl_ld ? x->go_fl : -1))
+            return x->err->code;
+        if (fl_ld) {
+            npu_job j;
+            job_init(&j, x->u_fll, layer, "gate");
+            job_wait(x, &j, x->go_fl, 1);
+            if (submit(x, &j))
+                return x->err->code;
+        }
+    }
+    const double R = (double)L->rows, C = (double)L->cols;
+    bool first_fold = true;
+    for (int64_t sub = 0; sub < L->nsub; sub++) {
+        for (size_t i = a; i < b; i++) {
+            const npu_sys_fold *f = npu_prog_payload(p, i);
+            for (int64_t c = 0; c < f->count; c++) {
+                int64_t fi = f->row_fold + c, fj = f->col_fold;
+                bool last = sub == L->nsub - 1 && i == b - 1 && c == f->count - 1;
+                bool first_chunk = fi == 0 && fj == 0;
+                if (is_load(f->ifmap_ld) &&
+                    load(x, x->u_ifl, x->if_free, x->if_full, f->ifmap_ld, f->ifmap_bytes,
+                         first_chunk, layer, "ifmap"))
+                    return x->err->code;
+                if (is_load(f->filter_ld) &&
+                    load(x, x->u_fll, x->fl_free, x->fl_full, f->filter_ld, f->filter_bytes,
+                         first_chunk, layer, "filter"))
+                    return x->err->code;
+                if (stat) {
+                    /* shift the stationary tile into a free register set */
+                    npu_job w;
+                    job_init(&w, x->u_wload, layer, "preload");
+                    job_wait(x, &w, st_if ? x->if_full : x->fl_full, 1);
+                    job_wait(x, &w, x->wr_free, 1);
+                    w.cycles = R;
+                    job_sig(x, &w, st_if ? x->if_free : x->fl_free, 1);
+                    job_sig(x, &w, x->wr_full, 1);
+                    if (submit(x, &w))
+                        return x->err->code;
+                }
+                npu_job j;
+                job_init(&j, x->u_array, layer, "fold");
+                j.cycles = (double)f->t + R + C - 2;
+                j.onchip_bytes = f->onchip_bytes;
+                if (stat)
+                    job_wait(x, &j, x->wr_full, 1);
+                if (!st_if && is_load(f->ifmap_ld))
+                    job_wait(x, &j, x->if_full, 1);
+                if (!(stat && !st_if) && is_load(f->filter_ld))
+                    job_wait(x, &j, x->fl_full, 1);
+                if (f->flags & NPU_SYS_FF_OFMAP_OPEN)
+                    job_wait(x, &j, x->of_free, 1);
+                if (gated && arr_in && first_fold)
+                    job_wait(x, &j, x->go_arr, 1);
+                first_fold = false;
+                if (f->ifmap_ld == NPU_SYS_LD_STREAM)
+                    job_xfer(x, &j, NPU_PORT_DRAM, false, f->ifmap_bytes);
+                if (f->filter_ld == NPU_SYS_LD_STREAM)
+                    job_xfer(x, &j, NPU_PORT_DRAM, false, f->filter_bytes);
+                if (f->flags & NPU_SYS_FF_OFMAP_STREAM) {
+                    job_xfer(x, &j, NPU_PORT_DRAM, false, f->ofmap_rd_bytes);
+                    job_xfer(x, &j, NPU_PORT_DRAM, true, f->ofmap_wr_bytes);
+                }
+                if (j.nxfer)
+                    j.mode = NPU_JOB_STREAM;
+                if (stat)
+                    job_sig(x, &j, x->wr_free, 1);
+                if (!st_if && (f->flags & NPU_SYS_FF_IFMAP_RELEASE))
+                    job_sig(x, &j, x->if_free, 1);
+                if (!(stat && !st_if) && (f->flags & NPU_SYS_FF_FILTER_RELEASE))
+                    job_sig(x, &j, x->fl_free, 1);
+                bool drain = (f->flags & NPU_SYS_FF_OFMAP_DRAIN) != 0;
+                if (drain)
+                    job_sig(x, &j, x->of_full, 1);
+                if (last && !drain)
+                    job_sig(x, &j, x->done[layer], L->consumers);
+                if (submit(x, &j))
+                    return x->err->code;
+                if (drain) {
+                    npu_job d;
+                    job_init(&d, x->u_ofd, layer, "drain");
+                    job_wait(x, &d, x->of_full, 1);
+                    job_xfer(x, &d, NPU_PORT_DRAM, true, f->ofmap_wr_bytes);
+                    job_sig(x, &d, x->of_free, 1);
+                    if (last)
+                        job_sig(x, &d, x->done[layer], L->consumers);
+                    if (submit(x, &d))
+                        return x->err->code;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+static int exec_mac_scalesim(sys_exec *x, int layer, const npu_sys_layer *L, size_t a, size_t b)
+{
+    /* Producers beyond what fits on the job itself wait on zero-cycle jobs before it. */
+    npu_job j;
+    job_init(&j, x->u_array, layer, "layer");
+    /* Many producers: zero-cycle gate jobs on the (in-order) array before the layer job. */
+    if (x->npend > NPU_JOB_MAX_SYNC && gate(x, x->u_array, layer, -1, -1))
+        return x->err->code;
+    for (size_t k = 0; k < x->npend; k++)
+        job_wait(x, &j, x->done[x->pend[k]], 1);
+    x->npend = 0;
+    int64_t per_sub = fold_cycles_layer(L, x->p, a, b) - 1;
+    j.cycles = (double)(L->nsub * per_sub);
+    int64_t onchip = L->sram_ifmap_rd + L->sram_filter_rd + L->sram_ofmap_wr;
+    j.onchip_bytes = onchip;
+    /* Not timed (SCALE-Sim CALC); the engine has no untimed DRAM transfer, so the planned
+     * DRAM bytes are reported in the extra columns calc_dram_rd / calc_dram_wr. */
+    if (x->col_crd >= 0)
+        npu_engine_add_extra(x->e, layer, x->col_crd,
+                             (double)(L->dram_ifmap_rd + L->dram_filter_rd + L->dram_ofmap_rd));
+    if (x->col_cwr >= 0)
+        npu_engine_add_extra(x->e, layer, x->col_cwr, (double)L->dram_ofmap_wr);
+    job_sig(x, &j, x->done[layer], L->consumers);
+    return submit(x, &j);
+}
+
+static int exec_layer(sys_exec *x, size_t *ip)
+{
+    const npu_program *p = x->p;
+    size_t i0 = *ip;
+    int layer = p->ins[i0].layer;
+    const npu_sys_layer *L = npu_sys_payload(p, i0, NPU_SYS_OP_LAYER, sizeof *L);
+    if (!L)
+        return npu_err_set(x->err, NPU_EFORMAT, "systolic program: instruction %zu: bad LAYER "
+                           "record", i0);
+    if ((int64_t)L->rows != x->s->rows || (int64_t)L->cols != x->s->cols ||
+        L->dataflow != x->s->dataflow)
+        return npu_err_set(x->err, NPU_EINVAL, "systolic program: layer %d was lowered for a "
+                           "%" PRIu32 "x%" PRIu32 " %s array, the model is %" PRId64 "x%" PRId64
+                           " %s", layer, L->rows, L->cols, npu_sys_dataflow_name(L->dataflow),
+                           x->s->rows, x->s->cols, npu_sys_dataflow_name(x->s->dataflow));
+    if (L->nsub < 1 || L->rows < 1 || L->cols < 1 || L->ndeps > NPU_SYS_MAX_DEPS)
+        return npu_err_set(x->err, NPU_EFORMAT, "systolic program: instruction %zu: bad LAYER "
+                           "record", i0);
+    size_t b = i0 + 1;
+    int64_t folds = 0;
+    while (b < p->n && p->ins[b].op == NPU_SYS_OP_FOLD && p->ins[b].layer == layer) {
+        const npu_sys_fold *f = npu_sys_payload(p, b, NPU_SYS_OP_FOLD, sizeof *f);
+        if (!f || f->count < 1 || f->t < 1 || f->row_fold < 0 || f->col_fold < 0 ||
+            f->ifmap_ld > NPU_SYS_LD_STREAM || f->filter_ld > NPU_SYS_LD_STREAM ||
+            f->ifmap_bytes < 0 || f->filter_bytes < 0 || f->ofmap_wr_bytes < 0 ||
+            f->ofmap_rd_bytes < 0 || f->t > ((int64_t)1 << 50) || f->count > ((int64_t)1 << 40))
+            return npu_err_set(x->err, NPU_EFORMAT, "systolic program: instruction %zu: bad "
+                               "FOLD record", b);
+        folds += f->count;
+        b++;
+    }
+    if (b == i0 + 1)
+        return npu_err_set(x->err, NPU_EFORMAT, "systolic program: layer %d has no folds",
+                           layer);
+    if (collect_deps(x, L->ndeps, L->deps, layer))
+        return x->err->code;
+    npu_engine_set_main_unit(x->e, layer, x->u_array);
+    if (x->col_folds >= 0)
+        npu_engine_add_extra(x->e, layer, x->col_folds, (double)(folds * L->nsub));
+    if (x->col_rif >= 0 && L->ifmap_bytes > 0)
+        npu_engine_add_extra(x->e, layer, x->col_rif,
+                             (double)L->dram_ifmap_rd / (double)(L->ifmap_bytes * L->nsub));
+    if (x->col_rfl >= 0 && L->filter_bytes > 0)
+        npu_engine_add_extra(x->e, layer, x->col_rfl,
+                             (double)L->dram_filter_rd / (double)(L->filter_bytes * L->nsub));
+    *ip = b;
+    if (x->s->fidelity == NPU_SYSTOLIC_FID_SCALESIM)
+        return exec_mac_scalesim(x, layer, L, i0 + 1, b);
+    return exec_mac_detailed(x, layer, L, i0 + 1, b);
+}
+
+static int exec_vector(sys_exec *x, size_t i)
+{
+    int layer = x->p->ins[i].layer;
+    const npu_sys_vector *v = npu_sys_payload(x->p, i, NPU_SYS_OP_VECTOR, sizeof *v);
+    if (!v || v->ndeps > NPU_SYS_MAX_DEPS || v->elems < 0 || v->rd_bytes < 0 || v->wr_bytes < 0)
+        return npu_err_set(x->err, NPU_EFORMAT, "systolic program: instruction %zu: bad VECTOR "
+                           "record", i);
+    if (collect_deps(x, v->ndeps, v->deps, layer))
+        return x->err->code;
+    if (x->npend > NPU_JOB_MAX_SYNC && gate(x, x->u_vec, layer, -1, -1))
+        return x->err->code;
+    npu_job j;
+    job_init(&j, x->u_vec, layer, v->kind == 1 ? "view" : "vector");
+    for (size_t k = 0; k < x->npend; k++)
+        job_wait(x, &j, x->done[x->pend[k]], 1);
+    x->npend = 0;
+    if (v->kind != 1) {
+        j.cycles = ceil((double)v->elems / (double)x->s->vector_lanes);
+        job_xfer(x, &j, NPU_PORT_DRAM, false, v->rd_bytes);
+        job_xfer(x, &j, NPU_PORT_DRAM, true, v->wr_bytes);
+        if (j.nxfer)
+            j.mode = NPU_JOB_STREAM;
+    }
+    job_sig(x, &j, x->done[layer], v->consumers);
+    npu_engine_set_main_unit(x->e, layer, x->u_vec);
+    return submit(x, &j);
+}
+
+static int exec_host(sys_exec *x, size_t i)
+{
+    int layer = x->p->ins[i].layer;
+    const npu_sys_host *h = npu_sys_payload(x->p, i, NPU_SYS_OP_HOST, sizeof *h);
+    if (!h || h->ndeps > NPU_SYS_MAX_DEPS || h->opclass >= NPU_OPC_COUNT ||
+        h->op >= NPU_OP_COUNT || h->macs < 0 || h->elems < 0 || h->rd_bytes < 0 ||
+        h->wr_bytes < 0)
+        return npu_err_set(x->err, NPU_EFORMAT, "systolic program: instruction %zu: bad HOST "
+                           "record", i);
+    if (collect_deps(x, h->ndeps, h->deps, layer))
+        return x->err->code;
+    npu_host_op o;
+    memset(&o, 0, sizeof o);
+    o.layer = layer;
+    o.cpu = 0;
+    o.cls = (npu_opclass)h->opclass;
+    o.op = (npu_op)h->op;
+    o.macs = h->macs;
+    o.elems = h->elems;
+    o.rd_bytes = (uint64_t)h->rd_bytes;
+    o.wr_bytes = (uint64_t)h->wr_bytes;
+    o.wait.sync = -1;
+    o.sig.sync = -1;
+    if (x->npend == 1) {
+        o.wait.sync = x->done[x->pend[0]];
+        o.wait.n = 1;
+        x->npend = 0;
+    } else if (x->npend > 1) {
+        if (gate(x, x->u_sched, layer, x->host_go, -1))
+            return x->err->code;
+        o.wait.sync = x->host_go;
+        o.wait.n = 1;
+    }
+    if (h->consumers) {
+        o.sig.sync = x->done[layer];
+        o.sig.n = h->consumers;
+    }
+    return npu_host_run_op(x->e, &o, x->err);
+}
+
+int npu_systolic_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err)
+{
+    const npu_systolic_state *s = m->state;
+    sys_exec x;
+    memset(&x, 0, sizeof x);
+    x.e = e;
+    x.err = err;
+    x.s = s;
+    x.p = p;
+    int rc = 0;
+    x.clk = npu_engine_clock(e, "core", s->freq_mhz);
+    if (x.clk < 0)
+        return npu_err_set(err, NPU_ESIM, "systolic: cannot create the core clock");
+    npu_engine_set_core_clock(e, x.clk);
+    x.u_array = npu_engine_unit(e, "array", NPU_UK_COMPUTE, x.clk, 1, s->dma_bytes);
+    x.u_wload = npu_engine_unit(e, "wload", NPU_UK_DMA, x.clk, 1, 0);
+    x.u_ifl = npu_engine_unit(e, "ifmap_dma", NPU_UK_DMA, x.clk, 1, s->dma_bytes);
+    x.u_fll = npu_engine_unit(e, "filter_dma", NPU_UK_DMA, x.clk, 1, s->dma_bytes);
+    x.u_ofd = npu_engine_unit(e, "ofmap_dma", NPU_UK_DMA, x.clk, 1, s->ofmap_dma_bytes);
+    x.u_vec = npu_engine_unit(e, "vector", NPU_UK_COMPUTE, x.clk, 1,
+                              (double)(s->vector_lanes * s->word));
+    x.u_sched = npu_engine_unit(e, "sched", NPU_UK_CTRL, x.clk, 0, 0);
+    if (x.u_array < 0 || x.u_wload < 0 || x.u_ifl < 0 || x.u_fll < 0 || x.u_ofd < 0 ||
+        x.u_vec < 0 || x.u_sched < 0)
+        return npu_err_set(err, NPU_ESIM, "systolic: cannot create the units");
+    x.if_free = npu_engine_sync(e, "ifmap_free", 2);
+    x.if_full = npu_engine_sync(e, "ifmap_full", 0);
+    x.fl_free = npu_engine_sync(e, "filter_free", 2);
+    x.fl_full = npu_engine_sync(e, "filter_full", 0);
+    x.of_free = npu_engine_sync(e, "ofmap_free", 2);
+    x.of_full = npu_engine_sync(e, "ofmap_full", 0);
+    x.wr_free = npu_engine_sync(e, "wreg_free", s->weight_buffers);
+    x.wr_full = npu_engine_sync(e, "wreg_full", 0);
+    x.go_arr = npu_engine_sync(e, "array_go", 0);
+    x.go_fl = npu_engine_sync(e, "filter_go", 0);
+    x.host_go = npu_engine_sync(e, "host_go", 0);
+    x.col_crd = x.col_cwr = -1;
+    if (s->fidelity == NPU_SYSTOLIC_FID_SCALESIM) {
+        x.col_crd = npu_engine_extra_col(e, "calc_dram_rd");
+        x.col_cwr = npu_engine_extra_col(e, "calc_dram_wr");
+    }
+    for (int dt = 0; dt < NPU_DT_COUNT; dt++)
+        npu_engine_set_peak(e, (npu_dtype)dt, (double)(s->rows * s->cols));
+    x.col_folds = npu_engine_extra_col(e, "folds");
+    x.col_rif = npu_engine_extra_col(e, "ifmap_refetch");
+    x.col_rfl = npu_engine_extra_col(e, "filter_refetch");
+    x.done = npu_calloc((size_t)(p->nlayers > 0 ? p->nlayers : 1), sizeof *x.done);
+    if (!x.done)
+        return npu_err_set(err, NPU_ENOMEM, "systolic: out of memory");
+    for (int l = 0; l < p->nlayers; l++) {
+        x.done[l] = npu_engine_sync(e, "layer_done", 0);
+        if (x.done[l] < 0) {
+            rc = npu_err_set(err, NPU_ESIM, "systolic: cannot create syncs");
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < p->n && !rc;) {
+        const npu_instr *in = &p->ins[i];
+        if (in->layer < 0 || in->layer >= p->nlayers) {
+            rc = npu_err_set(err, NPU_EFORMAT, "systolic program: instruction %zu names layer "
+                             "%" PRId32 " of %d", i, in->layer, p->nlayers);
+            break;
+        }
+        switch (in->op) {
+        case NPU_SYS_OP_LAYER:
+            rc = exec_layer(&x, &i);
+            continue;
+        case NPU_SYS_OP_VECTOR:
+            rc = exec_vector(&x, i);
+            break;
+        case NPU_SYS_OP_HOST:
+            rc = exec_host(&x, i);
+            break;
+        case NPU_SYS_OP_WAIT: {
+            const npu_sys_wait *w = npu_sys_payload(p, i, NPU_SYS_OP_WAIT, sizeof *w);
+            if (!w || w->ndeps > NPU_SYS_MAX_DEPS)
+                rc = npu_err_set(err, NPU_EFORMAT, "systolic program: instruction %zu: bad "
+                                 "WAIT record", i);
+            else
+                rc = collect_deps(&x, (int)w->ndeps, w->deps, in->layer);
+            break;
+        }
+        case NPU_SYS_OP_FOLD:
+            rc = npu_err_set(err, NPU_EFORMAT, "systolic program: instruction %zu: FOLD "
+                             "without its LAYER record", i);
+            break;
+        default:
+            rc = npu_err_set(err, NPU_EFORMAT, "systolic program: instruction %zu: unknown "
+                             "opcode %u", i, (unsigned)in->op);
+            break;
+        }
+        i++;
+    }
+out:
+    free(x.done);
+    free(x.pend);
+    return rc;
+}
