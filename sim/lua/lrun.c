@@ -473,7 +473,9 @@ static int l_run(lua_State *L)
 /* npusim.compare{archs={...}, graph=, set={}} →
  *   {results = {r1, r2, ...}, layers = {{name=, cycles={[arch]=n, ...}, best=arch}, ...}}
  * Layers are matched by name, in the order first seen (first arch's order, then any layer
- * only another arch has); best = the arch with the fewest cycles (first listed on ties). */
+ * only another arch has); best = the arch with the fewest cycles (first listed on ties). An
+ * arch name that appears twice (the same preset with different settings) is keyed
+ * "name#<position in archs>". */
 static int l_compare(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -510,9 +512,10 @@ static int l_compare(lua_State *L)
             return fail(L, &err);
         npu_arch *a = lr_check_arch(L, -1);
         const char *aname = npu_arch_name(a);
-        if (lua_getfield(L, seen, aname) != LUA_TNIL)
-            return luaL_argerror(L, 1, lua_pushfstring(L, "arch '%s' listed twice", aname));
+        int dup = lua_getfield(L, seen, aname) != LUA_TNIL;
         lua_pop(L, 1);
+        if (dup) /* the same preset twice: "name#<position>" (kept on the stack) */
+            aname = lua_pushfstring(L, "%s#%d", aname, i);
         lua_pushboolean(L, 1);
         lua_setfield(L, seen, aname);
         lr_res *res = lr_new_res(L);

@@ -1,0 +1,40 @@
+-- sweep_bench.lua — design points per second of npusim.sweep with 1 and 2 threads.
+-- Not a pass/fail test: it prints figures.
+--   build/<dir>/npu_lua_run tests/bench/sweep_bench.lua [NETWORK] [POINTS]
+--   npusim script tests/bench/sweep_bench.lua [NETWORK] [POINTS]
+-- NETWORK defaults to resnet50 (the zoo); without the zoo a conv stack of similar size
+-- (~4 GMAC) is built here.
+local network = arg[1] or "resnet50"
+local npoints = tonumber(arg[2]) or 16
+
+local g = npusim.graph(network)
+if not g then
+  -- fallback: 16 3x3 convs at 56x56 and 28x28, ResNet-50-like work (~3.5 GMAC)
+  local b = npusim.builder("convstack", { input = { 1, 64, 56, 56 } })
+  local x = b.input
+  for i = 1, 8 do x = b:conv(x, { out = 64, k = 3, p = 1, act = "relu" }) end
+  x = b:conv(x, { out = 128, k = 3, s = 2, p = 1 })
+  for i = 1, 8 do x = b:conv(x, { out = 128, k = 3, p = 1, act = "relu" }) end
+  g = b:build()
+end
+print(tostring(g))
+
+-- npoints distinct points: array sizes and dataflows
+local points = {}
+local sizes = { 8, 16, 32, 64, 128, 256 }
+local flows = { "os", "ws", "is" }
+for i = 0, npoints - 1 do
+  points[#points + 1] = { rows = sizes[i % #sizes + 1], cols = sizes[(i // #sizes) % #sizes + 1],
+    dataflow = flows[i % #flows + 1] }
+end
+
+local base
+for _, threads in ipairs({ 1, 2 }) do
+  local t0 = npusim.clock()
+  local rows = assert(npusim.sweep { arch = "systolic", graph = g, points = points,
+    threads = threads, progress = false })
+  local dt = npusim.clock() - t0
+  base = base or dt
+  print(string.format("threads=%d: %d points in %.3f s = %.1f points/s (%.2f ms/point, x%.2f)",
+    threads, #rows, dt, #rows / dt, 1000 * dt / #rows, base / dt))
+end
