@@ -482,6 +482,56 @@ TEST(corrupt_program_is_an_error)
     npu_graph_free(g);
 }
 
+/* Every built-in systolic preset parses and applies; scalesim_default + fidelity=scalesim is
+ * SCALE-Sim's scale.cfg run (OS: the GEMM golden 10,175). */
+TEST(presets)
+{
+    int seen = 0;
+    npu_graph *g = gemm_graph(256, 128, 256);
+    CHECK(g != NULL);
+    for (const npu_builtin_text *b = npu_builtin_presets; b->name; b++) {
+        npu_err err = {0};
+        npu_preset *pr = npu_preset_parse(b->name, b->text, strlen(b->text), &err);
+        if (!pr) {
+            if (strstr(b->text, "\"systolic\""))
+                FAILF("%s: %s", b->name, err.msg);
+            continue;
+        }
+        if (!pr->model || strcmp(pr->model, "systolic")) {
+            npu_preset_free(pr);
+            continue;
+        }
+        seen++;
+        run x;
+        memset(&x, 0, sizeof x);
+        const npu_model_ops *ops = &npu_model_systolic;
+        const npu_param_def *tables[3] = {ops->params, npu_common_param_defs,
+                                          npu_engine_param_defs};
+        x.params = npu_params_new(tables, 3, &err);
+        CHECK(x.params != NULL);
+        if (x.params) {
+            if (npu_preset_apply(pr, x.params, &err))
+                FAILF("%s: %s", b->name, err.msg);
+            if (!strcmp(b->name, "scalesim_default") && g) {
+                CHECK_EQ_INT(npu_params_int(x.params, "rows"), 32);
+                CHECK_STR(npu_params_str(x.params, "dataflow"), "os");
+                /* re-run through run_graph with the same settings spelled out */
+                const char *sets[] = {"fidelity=scalesim", NULL};
+                run y;
+                if (run_graph(g, sets, &y, &err) == 0)
+                    CHECK_EQ_INT(y.r->total.cycles, 10175);
+                else
+                    FAILF("%s", err.msg);
+                run_free(&y);
+            }
+        }
+        run_free(&x);
+        npu_preset_free(pr);
+    }
+    CHECK(seen >= 2);
+    npu_graph_free(g);
+}
+
 int main(void)
 {
     RUN(formula);
@@ -496,5 +546,6 @@ int main(void)
     RUN(deterministic);
     RUN(network_with_vector_layers);
     RUN(corrupt_program_is_an_error);
+    RUN(presets);
     return TEST_REPORT();
 }
