@@ -19,7 +19,10 @@
  *  - dtype: MAC and element-wise ops run in `want` when no choose function is given; other ops
  *    follow the dtype of their first input. Constants (weights, tables) take the dtype of the
  *    layer reading them (weights are converted offline, not at run time). A converted tensor
- *    is shared by every later consumer that needs the same dtype.
+ *    is shared by every later consumer that needs the same dtype. A quantize whose input is
+ *    no longer float after the conversion (or a dequantize whose input is no longer an
+ *    integer) becomes a cast, so that the graph stays valid; a model may treat a cast to the
+ *    same dtype as a copy.
  */
 #include "graph.h"
 
@@ -344,6 +347,13 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
     for (int li = 0; li < n0 && !rc; li++) {
         npu_layer *l = &g->l[li];
         npu_opclass cls = npu_op_class(l->op);
+        if (!(l->flags & NPU_LF_DEAD) && cls == NPU_OPC_QUANT && l->nin >= 1) {
+            /* a quantize whose input is no longer float (or a dequantize whose input is no
+             * longer an integer) after the conversion: it becomes a plain cast */
+            bool fin = npu_dtype_is_float(g->t[l->in[0]].dtype);
+            if ((l->op == NPU_OP_QUANTIZE && !fin) || (l->op == NPU_OP_DEQUANTIZE && fin))
+                l->op = NPU_OP_CAST;
+        }
         if ((l->flags & NPU_LF_DEAD) || cls == NPU_OPC_QUANT || cls == NPU_OPC_VIEW ||
             l->nin < 1) {
             if (!(l->flags & NPU_LF_DEAD) && cls == NPU_OPC_VIEW)
@@ -372,8 +382,8 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
                              "dtype %d", gname(g), npu_op_name(l->op), l->name, (int)d);
             break;
         }
-        for (int k = 0; k < l->nin && !rc; k++) {
-            l = &g->l[li];
+        for (int k = 0; k < g->l[li].nin && !rc; k++) {
+            l = &g->l[li]; /* add_layer below may move the layer array */
             if (l->op == NPU_OP_GATHER && k == 1)
                 continue; /* indices keep their integer type */
             int ti = l->in[k];

@@ -183,8 +183,14 @@ static int tokenize(rd *r, const char *p, size_t n)
                             p[i]);
         }
         if (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '#' &&
-            p[i] != '\f' && p[i] != '\v')
+            p[i] != '\f' && p[i] != '\v') {
+            unsigned char b = (unsigned char)p[i];
+            if (b == 0)
+                return rerr(r, (int)i + 1, "NUL byte in text");
+            if (b < 0x20 || b == 0x7f)
+                return rerr(r, (int)i + 1, "control character 0x%02x outside quotes", b);
             return rerr(r, (int)i + 1, "missing blank after token");
+        }
     }
     return 0;
 }
