@@ -1049,10 +1049,15 @@ static int l_write_csv(lua_State *L)
             char buf[256];
             if (!lua_isnil(L, -1)) {
                 if (npu_lua_scalar_text(L, -1, buf, sizeof buf) == 0) {
-                    if (lua_type(L, -1) == LUA_TSTRING)
+                    if (lua_type(L, -1) == LUA_TSTRING) {
                         csv_cell(sb, lua_tostring(L, -1)); /* not truncated */
-                    else
+                    } else {
+                        /* a float keeps a '.' so that it reads back as a float */
+                        if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1) &&
+                            !strpbrk(buf, ".eEna"))
+                            strcat(buf, ".0");
                         csv_cell(sb, buf);
+                    }
                 } else {
                     lua_rawgeti(L, cols, c);
                     return luaL_error(L, "write_csv: row %d, column '%s': a %s is not a "
