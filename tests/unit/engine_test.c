@@ -353,8 +353,29 @@ TEST(callback_submits_to_idle_unit)
     /* a runs 2000 cycles, then b runs 4 jobs of 1000 cycles submitted one by one. */
     npu_job j = {.unit = a, .layer = 0, .cycles = 2000, .done = chain_next, .ud = &c};
     npu_engine_submit(e, &j, NULL);
+    /* Units created after jobs were queued (the kick list grows) must not disturb them. */
+    for (int i = 0; i < 40; i++) {
+        char nm[16];
+        snprintf(nm, sizeof nm, "spare%d", i);
+        CHECK(npu_engine_unit(e, nm, NPU_UK_COMPUTE, 0, 1, 0) >= 0);
+    }
     CHECK_EQ_INT(npu_engine_run(e, NULL), 0);
     CHECK_EQ_INT(c.end, 5000000);
+    /* b sat idle for 2 us until the control unit's callback gave it work: control stall. */
+    npu_program *prog = npu_prog_new("t", "t", "g");
+    npu_prog_layer pl = {.name = "l", .op = "conv", .dtype = NPU_DT_INT8};
+    npu_prog_add_layer(prog, &pl);
+    npu_result *r = npu_engine_result(e, prog, NULL, NULL);
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_EQ_INT(r->layers[0].cycles, 5000);
+        CHECK_EQ_INT(r->layers[0].compute_cycles, 3000);
+        CHECK_EQ_INT(r->layers[0].ctrl_stall_cycles, 2000);
+        CHECK_EQ_INT(r->layers[0].mem_stall_cycles, 0);
+        CHECK_STR(r->layers[0].engine, "b");
+        npu_result_free(r);
+    }
+    npu_prog_free(prog);
     npu_engine_free(e);
 }
 
