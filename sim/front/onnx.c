@@ -1408,13 +1408,8 @@ static int reshape_dims(ox *x, int nd, const int64_t *in, long nt, const int64_t
 static int fold_view(ox *x, const onode *n, oval *v, int nd, const int64_t *dim)
 {
     bool hv = has_value(x, v);
-    if (set_const(x, n, 0, v->dt, nd, dim, hv ? v->nval : 0, hv ? v->iv : NULL,
-                  hv ? v->fv : NULL))
-        return -1;
-    oval *o = val_find(x, n->out[0]);
-    if (o && !hv)
-        o->tp = NULL;
-    return 0;
+    return set_const(x, n, 0, v->dt, nd, dim, hv ? v->nval : 0, hv ? v->iv : NULL,
+                     hv ? v->fv : NULL);
 }
 
 /* ---- operators -------------------------------------------------------------------------------- */
@@ -2882,6 +2877,8 @@ static int build(ox *x)
         const onode *n = &x->nodes[i];
         const opdef *od = op_lookup(n);
         x->cur = i;
+        if (n->nout < 1)
+            return fmt_err(x, NPU_EFORMAT, "node has no outputs");
         int rc = od ? handle_node(x, n, od) : host_layer(x, n);
         if (rc)
             return -1;

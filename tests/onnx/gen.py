@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""gen.py - writes the small ONNX models used by tests/unit/onnx_test.c and the fuzz corpus.
+
+Only the Python standard library: the protobuf wire format is encoded by hand below, following
+onnx/onnx.proto (field numbers noted at each use). Run from anywhere:
+    python3 tests/onnx/gen.py            # writes tests/onnx/*.onnx and tests/fuzz/corpus/*
+The files are committed; rerun only when changing a model (and update the pinned numbers in
+onnx_test.c).
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "..", "fuzz", "corpus")
+
+FLOAT, UINT8, INT8, INT32, INT64 = 1, 2, 3, 6, 7
+
+
+def varint(v):
+    if v < 0:
+        v += 1 << 64
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if v:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def key(num, wt):
+    return varint((num << 3) | wt)
+
+
+def f_int(num, v):
+    return key(num, 0) + varint(v)
+
+
+def f_bytes(num, b):
+    if isinstance(b, str):
+        b = b.encode()
+    return key(num, 2) + varint(len(b)) + b
+
+
+def f_float(num, v):
+    return key(num, 5) + struct.pack("<f", v)
+
+
+def packed_ints(num, vals):
+    return f_bytes(num, b"".join(varint(v) for v in vals))
+
+
+# ---- messages ------------------------------------------------------------------------------
+def tensor(name, dt, dims, vals=None, raw=True):
+    """TensorProto: dims=1, data_type=2, float_data=4, int64_data=7, name=8, raw_data=9."""
+    m = packed_ints(1, dims) + f_int(2, dt) + f_bytes(8, name)
+    n = 1
+    for d in dims:
+        n *= d
+    if vals is None:
+        vals = [0] * n
+    fmt = {FLOAT: "<f", UINT8: "<B", INT8: "<b", INT32: "<i", INT64: "<q"}[dt]
+    if raw:
+        m += f_bytes(9, b"".join(struct.pack(fmt, v) for v in vals))
+    elif dt == INT64:
+        m += packed_ints(7, vals)
+    elif dt == FLOAT:
+        m += f_bytes(4, b"".join(struct.pack("<f", v) for v in vals))
+    else:
+        m += packed_ints(5, vals)
+    return m
+
+
+def attr_i(name, v):  # AttributeProto: name=1, i=3, type=20 (INT=2)
+    return f_bytes(1, name) + f_int(3, v) + f_int(20, 2)
+
+
+def attr_f(name, v):  # f=2, FLOAT=1
+    return f_bytes(1, name) + f_float(2, v) + f_int(20, 1)
+
+
+def attr_ints(name, vals):  # ints=8, INTS=7
+    return f_bytes(1, name) + packed_ints(8, vals) + f_int(20, 7)
+
+
+def attr_s(name, s):  # s=4, STRING=3
+    return f_bytes(1, name) + f_bytes(4, s) + f_int(20, 3)
+
+
+def attr_t(name, t):  # t=5, TENSOR=4
+    return f_bytes(1, name) + f_bytes(5, t) + f_int(20, 4)
+
+
+def node(op, ins, outs, name="", attrs=()):
+    """NodeProto: input=1, output=2, name=3, op_type=4, attribute=5."""
+    m = b"".join(f_bytes(1, i) for i in ins) + b"".join(f_bytes(2, o) for o in outs)
+    if name:
+        m += f_bytes(3, name)
+    m += f_bytes(4, op)
+    m += b"".join(f_bytes(5, a) for a in attrs)
+    return m
+
+
+def value_info(name, dt, dims):
+    """ValueInfoProto{name=1, type=2{tensor_type=1{elem_type=1, shape=2{dim=1{dim_value=1 |
+    dim_param=2}}}}}"""
+    shape = b""
+    for d in dims:
+        shape += f_bytes(1, f_bytes(2, d) if isinstance(d, str) else f_int(1, d))
+    tt = f_int(1, dt) + f_bytes(2, shape)
+    return f_bytes(1, name) + f_bytes(2, f_bytes(1, tt))
+
+
+def model(name, nodes, inputs, outputs, inits=(), vinfo=(), opset=13):
+    """GraphProto: node=1, name=2, initializer=5, input=11, output=12, value_info=13.
+    ModelProto: ir_version=1, producer_name=2, graph=7, opset_import=8{domain=1, version=2}."""
+    g = b"".join(f_bytes(1, n) for n in nodes) + f_bytes(2, name)
+    g += b"".join(f_bytes(5, t) for t in inits)
+    g += b"".join(f_bytes(11, v) for v in inputs)
+    g += b"".join(f_bytes(12, v) for v in outputs)
+    g += b"".join(f_bytes(13, v) for v in vinfo)
+    return f_int(1, 8) + f_bytes(2, "npusim-gen") + f_bytes(7, g) + f_bytes(8, f_bytes(1, "") + f_int(2, opset))
+
+
+# ---- the models ----------------------------------------------------------------------------
+def tiny_cnn():
+    """Conv+BN+Relu, MaxPool, strided Conv+Relu, GAP, Flatten, Gemm, Softmax (opset 13)."""
+    c16 = [16]
+    inits = [tensor("conv1.w", FLOAT, [16, 3, 3, 3]), tensor("conv1.b", FLOAT, c16),
+             tensor("bn1.scale", FLOAT, c16, [1.0] * 16), tensor("bn1.bias", FLOAT, c16),
+             tensor("bn1.mean", FLOAT, c16), tensor("bn1.var", FLOAT, c16, [1.0] * 16),
+             tensor("conv2.w", FLOAT, [32, 16, 3, 3]),
+             tensor("fc.w", FLOAT, [10, 32]), tensor("fc.b", FLOAT, [10])]
+    nodes = [
+        node("Conv", ["input", "conv1.w", "conv1.b"], ["c1"], "conv1",
+             [attr_ints("kernel_shape", [3, 3]), attr_ints("pads", [1, 1, 1, 1])]),
+        node("BatchNormalization", ["c1", "bn1.scale", "bn1.bias", "bn1.mean", "bn1.var"],
+             ["b1"], "bn1", [attr_f("epsilon", 1e-5)]),
+        node("Relu", ["b1"], ["r1"], "relu1"),
+        node("MaxPool", ["r1"], ["p1"], "pool1",
+             [attr_ints("kernel_shape", [2, 2]), attr_ints("strides", [2, 2])]),
+        node("Conv", ["p1", "conv2.w"], ["c2"], "conv2",
+             [attr_ints("strides", [2, 2]), attr_ints("pads", [1, 1, 1, 1])]),
+        node("Relu", ["c2"], ["r2"], "relu2"),
+        node("GlobalAveragePool", ["r2"], ["gap"], "gap"),
+        node("Flatten", ["gap"], ["flat"], "flatten", [attr_i("axis", 1)]),
+        node("Gemm", ["flat", "fc.w", "fc.b"], ["logits"], "fc", [attr_i("transB", 1)]),
+        node("Softmax", ["logits"], ["prob"], "softmax", [attr_i("axis", 1)]),
+    ]
+    return model("tiny_cnn", nodes, [value_info("input", FLOAT, [1, 3, 32, 32])],
+                 [value_info("prob", FLOAT, [1, 10])], inits)
+
+
+def reshape_chain():
+    """PyTorch's x.view(x.size(0), -1): Shape -> Gather -> Unsqueeze -> Concat -> Reshape,
+    with a Constant node, on a symbolic batch (taken as 1), opset 11 (attribute axes)."""
+    nodes = [
+        node("Relu", ["x"], ["r"], "relu"),
+        node("Shape", ["r"], ["s"], "Shape_1"),
+        node("Constant", [], ["zero"], "Constant_2", [attr_t("value", tensor("", INT64, [], [0]))]),
+        node("Gather", ["s", "zero"], ["n"], "Gather_3", [attr_i("axis", 0)]),
+        node("Unsqueeze", ["n"], ["n1"], "Unsqueeze_4", [attr_ints("axes", [0])]),
+        node("Constant", [], ["minus1"], "Constant_5",
+             [attr_t("value", tensor("", INT64, [1], [-1], raw=False))]),
+        node("Concat", ["n1", "minus1"], ["shape"], "Concat_6", [attr_i("axis", 0)]),
+        node("Reshape", ["r", "shape"], ["y"], "Reshape_7"),
+    ]
+    return model("reshape_chain", nodes, [value_info("x", FLOAT, ["batch", 3, 4, 4])],
+                 [value_info("y", FLOAT, ["batch", 48])], opset=11)
+
+
+def noparams():
+    """export_params=False: weights are graph inputs without initializers (opset 9)."""
+    nodes = [
+        node("Conv", ["x", "w"], ["c"], "conv", [attr_ints("pads", [1, 1, 1, 1])]),
+        node("Flatten", ["c"], ["f"], "flatten"),
+        node("Gemm", ["f", "fc.w"], ["y"], "fc", [attr_i("transB", 1)]),
+    ]
+    ins = [value_info("x", FLOAT, [1, 3, 8, 8]), value_info("w", FLOAT, [8, 3, 3, 3]),
+           value_info("fc.w", FLOAT, [4, 512])]
+    return model("noparams", nodes, ins, [value_info("y", FLOAT, [1, 4])], opset=9)
+
+
+def unsupported():
+    """Two TopK and one NonZero: one error listing both op types with counts and names."""
+    k = tensor("k", INT64, [1], [2])
+    nodes = [
+        node("TopK", ["x", "k"], ["v1", "i1"], "topk_a"),
+        node("TopK", ["v1", "k"], ["v2", "i2"], "topk_b"),
+        node("NonZero", ["v2"], ["nz"], "nz"),
+    ]
+    return model("unsupported", nodes, [value_info("x", FLOAT, [1, 8])],
+                 [value_info("nz", INT64, [2, 2])], [k], opset=13)
+
+
+def host():
+    """TopK with value_info for its outputs: runs on the host with allow_unsupported."""
+    k = tensor("k", INT64, [1], [3])
+    nodes = [
+        node("Relu", ["x"], ["r"], "relu"),
+        node("TopK", ["r", "k"], ["vals", "idx"], "topk", [attr_i("axis", 1)]),
+        node("Sigmoid", ["vals"], ["y"], "sig"),
+    ]
+    vi = [value_info("vals", FLOAT, [1, 3]), value_info("idx", INT64, [1, 3])]
+    return model("host", nodes, [value_info("x", FLOAT, [1, 8])],
+                 [value_info("y", FLOAT, [1, 3])], [k], vi, opset=13)
+
+
+def qdq():
+    """QDQ int8 conv: activations quantize/dequantize, weights DequantizeLinear(int8 const)."""
+    inits = [tensor("s", FLOAT, [], [0.1]), tensor("zp", UINT8, [], [128]),
+             tensor("wq", INT8, [4, 2, 3, 3]), tensor("ws", FLOAT, [], [0.05]),
+             tensor("wzp", INT8, [], [0])]
+    nodes = [
+        node("QuantizeLinear", ["x", "s", "zp"], ["xq"], "q"),
+        node("DequantizeLinear", ["xq", "s", "zp"], ["xd"], "dq"),
+        node("DequantizeLinear", ["wq", "ws", "wzp"], ["w"], "wdq"),
+        node("Conv", ["xd", "w"], ["y"], "conv"),
+    ]
+    return model("qdq", nodes, [value_info("x", FLOAT, [1, 2, 6, 6])],
+                 [value_info("y", FLOAT, [1, 4, 4, 4])], inits, opset=13)
+
+
+def misc_ops():
+    """Resize (scales), Slice, Split, Concat, Clip(0,6) -> relu6, Pad, Transpose, ReduceMean,
+    MatMul with a constant, Add with broadcasting (opset 13)."""
+    inits = [tensor("scales", FLOAT, [4], [1, 1, 2, 2]),
+             tensor("st", INT64, [1], [2]), tensor("en", INT64, [1], [-2]),
+             tensor("ax", INT64, [1], [2]), tensor("split", INT64, [2], [3, 5]),
+             tensor("lo", FLOAT, [], [0.0]), tensor("hi", FLOAT, [], [6.0]),
+             tensor("pads", INT64, [8], [0, 0, 1, 1, 0, 0, 1, 1]),
+             tensor("mw", FLOAT, [14, 5]),
+             tensor("bias", FLOAT, [5])]
+    nodes = [
+        node("Resize", ["x", "", "scales"], ["up"], "resize", [attr_s("mode", "nearest")]),
+        node("Slice", ["up", "st", "en", "ax"], ["sl"], "slice"),
+        node("Split", ["sl", "split"], ["a", "b"], "split", [attr_i("axis", 1)]),
+        node("Concat", ["b", "a"], ["cat"], "concat", [attr_i("axis", 1)]),
+        node("Clip", ["cat", "lo", "hi"], ["c6"], "clip"),
+        node("Pad", ["c6", "pads"], ["pd"], "pad"),
+        node("Transpose", ["pd"], ["tp"], "transpose", [attr_ints("perm", [0, 2, 3, 1])]),
+        node("ReduceMean", ["tp"], ["rm"], "rmean", [attr_ints("axes", [3]), attr_i("keepdims", 0)]),
+        node("MatMul", ["rm", "mw"], ["mm"], "matmul"),
+        node("Add", ["mm", "bias"], ["y"], "add"),
+    ]
+    return model("misc_ops", nodes, [value_info("x", FLOAT, [1, 8, 5, 6])],
+                 [value_info("y", FLOAT, [1, 8, 5])], inits, opset=13)
+
+
+MODELS = {
+    "tiny_cnn": tiny_cnn, "reshape_chain": reshape_chain, "noparams": noparams,
+    "unsupported": unsupported, "host": host, "qdq": qdq, "misc_ops": misc_ops,
+}
+
+
+def main():
+    os.makedirs(CORPUS, exist_ok=True)
+    for name, fn in MODELS.items():
+        data = fn()
+        for d in (HERE, CORPUS):
+            with open(os.path.join(d, name + ".onnx"), "wb") as f:
+                f.write(data)
+    print("wrote %d models" % len(MODELS))
+
+
+if __name__ == "__main__":
+    main()
