@@ -17,7 +17,8 @@
  *    0.01) and hardsigmoid's alpha (default 0.2) go to act_alpha; clip's min=/max= are copied
  *    to the producer as attributes.
  *  - dtype: MAC and element-wise ops run in `want` when no choose function is given; other ops
- *    follow the dtype of their first input. Constants (weights, tables) take the dtype of the
+ *    follow the dtype of their first activation input (`want` when they read only constants,
+ *    like an embedding gather). Constants (weights, tables) take the dtype of the
  *    layer reading them (weights are converted offline, not at run time). A converted tensor
  *    is shared by every later consumer that needs the same dtype. A quantize whose input is
  *    no longer float after the conversion (or a dequantize whose input is no longer an
@@ -374,7 +375,16 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
                  cls == NPU_OPC_ELTWISE)
             d = base;
         else {
-            d = g->t[l->in[0]].dtype;
+            /* follow the first activation input (not a constant, not gather indices); a
+             * layer reading only constants (an embedding lookup) runs in `want` */
+            d = want;
+            for (int k = 0; k < l->nin; k++) {
+                const npu_tensor *t = &g->t[l->in[k]];
+                if (t->kind != NPU_T_CONST && !(l->op == NPU_OP_GATHER && k == 1)) {
+                    d = t->dtype;
+                    break;
+                }
+            }
             decided = false;
         }
         if ((unsigned)d >= NPU_DT_COUNT) {

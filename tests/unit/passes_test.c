@@ -1,0 +1,377 @@
+/* passes_test.c — BN folding, activation fusion, views, the dtype policy with conversion
+ * insertion, compaction and the standard pipeline. */
+#include "front/front.h"
+#include "test.h"
+
+#include <stdlib.h>
+
+static npu_graph *rd(const char *body)
+{
+    char text[8192];
+    npu_err err = {0};
+    snprintf(text, sizeof text, "npg 1\n%s", body);
+    npu_graph *g = npu_npg_read("p.npg", text, strlen(text), &err);
+    if (!g)
+        printf("  read: %s\n", err.msg);
+    return g;
+}
+
+static npu_graph *prepared(const char *body)
+{
+    npu_err err = {0};
+    npu_graph *g = rd(body);
+    if (g && npu_graph_prepare(g, &err)) {
+        printf("  prepare: %s\n", err.msg);
+        npu_graph_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+static const npu_layer *L(const npu_graph *g, const char *name)
+{
+    int li = npu_graph_find_layer(g, name);
+    return li >= 0 ? &g->l[li] : NULL;
+}
+
+/* Index invariants every pass must keep: producers match, topological order, outputs valid. */
+static int consistent(const npu_graph *g)
+{
+    for (int li = 0; li < g->nl; li++) {
+        const npu_layer *l = &g->l[li];
+        for (int k = 0; k < l->nout; k++)
+            if (l->out[k] < 0 || l->out[k] >= g->nt || g->t[l->out[k]].producer != li)
+                return 0;
+        if (l->flags & NPU_LF_DEAD)
+            continue;
+        for (int k = 0; k < l->nin; k++) {
+            if (l->in[k] < 0 || l->in[k] >= g->nt)
+                return 0;
+            int p = g->t[l->in[k]].producer;
+            if (p >= li || (p >= 0 && (g->l[p].flags & NPU_LF_DEAD)))
+                return 0;
+        }
+    }
+    for (int i = 0; i < g->nt; i++) {
+        const npu_tensor *t = &g->t[i];
+        if ((t->kind == NPU_T_ACT) != (t->producer >= 0) || t->view_of >= g->nt)
+            return 0;
+    }
+    for (int i = 0; i < g->noutputs; i++)
+        if (g->outputs[i] < 0 || g->outputs[i] >= g->nt)
+            return 0;
+    for (int i = 0; i < g->ninputs; i++)
+        if (g->inputs[i] < 0 || g->t[g->inputs[i]].kind != NPU_T_INPUT)
+            return 0;
+    return 1;
+}
+
+TEST(fold_bn_resnet_block)
+{
+    npu_err err = {0};
+    char *txt;
+    size_t n;
+    CHECK_EQ_INT(npu_read_file("tests/golden/resnet_block.npg", &txt, &n, &err), 0);
+    npu_graph *g = npu_npg_read("resnet_block.npg", txt, n, &err);
+    free(txt);
+    CHECK(g && npu_graph_infer(g, &err) == 0);
+    if (!g)
+        return;
+    int64_t macs = npu_graph_macs(g), params = npu_graph_params(g);
+    CHECK_EQ_INT(npu_pass_fold_bn(g, &err), 0);
+    CHECK_EQ_INT(g->nl, 12); /* indices stable until compact */
+    CHECK(L(g, "bn1")->flags & NPU_LF_DEAD);
+    CHECK_EQ_INT(L(g, "r1")->in[0], npu_graph_find_tensor(g, "c1")); /* rewired */
+    CHECK_EQ_INT(L(g, "c1")->flags & (NPU_LF_BN_FOLDED | NPU_LF_BIAS),
+                 NPU_LF_BN_FOLDED | NPU_LF_BIAS);
+    CHECK(consistent(g));
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    CHECK_EQ_INT(npu_graph_params(g), params); /* BN parameters move into the conv */
+    CHECK_EQ_INT(L(g, "c3")->params, 16384 + 512);
+    CHECK_EQ_INT(npu_pass_fuse_act(g, &err), 0);
+    CHECK(L(g, "r1")->flags & NPU_LF_DEAD);
+    CHECK(L(g, "out")->flags & NPU_LF_DEAD);
+    CHECK_EQ_INT(L(g, "sum")->act, NPU_ACT_RELU);
+    CHECK_EQ_INT(L(g, "c1")->act, NPU_ACT_RELU);
+    CHECK_EQ_INT(L(g, "c3")->act, NPU_ACT_NONE);
+    CHECK_STR(g->t[g->outputs[0]].name, "sum"); /* the graph output follows the fusion */
+    CHECK_EQ_INT(npu_graph_compact(g, &err), 0);
+    CHECK_EQ_INT(g->nl, 5);
+    static const char *const names[] = {"c1", "c2", "c3", "proj", "sum"};
+    for (int i = 0; i < 5; i++)
+        CHECK_STR(g->l[i].name, names[i]);
+    CHECK(consistent(g));
+    CHECK_EQ_INT(g->nt, 6); /* data + 5 layer outputs */
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    CHECK_EQ_INT(npu_graph_params(g), params);
+    CHECK_EQ_INT(npu_graph_macs(g), macs);
+    CHECK_EQ_INT(L(g, "sum")->in[0], npu_graph_find_tensor(g, "c3"));
+    CHECK_EQ_INT(g->t[L(g, "sum")->in[1]].producer, 3);
+    npu_graph_free(g);
+}
+
+TEST(fold_bn_conditions)
+{
+    npu_graph *g = prepared("input x 1x8x8x8 fp32\n"
+                            "const s 8 fp32\n"
+                            "conv c x out=8 k=1\n"
+                            "batchnorm b c s\n"     /* ONNX-style const input */
+                            "conv c2 b out=8 k=1\n"
+                            "batchnorm b2 c2\n"     /* c2 is also read by r2: stays */
+                            "relu r2 c2\n"
+                            "input y 4x8 fp32\n"
+                            "input z 8x8 fp32\n"
+                            "matmul m y z\n"
+                            "batchnorm b3 m\n"      /* not foldable into a matmul */
+                            "gemm f y out=8\n"
+                            "batchnorm b4 f\n"
+                            "batchnorm b5 b4\n"     /* second BN in a row stays */
+                            "conv c6 x out=8 k=1 act=relu\n"
+                            "batchnorm b6 c6\n"     /* BN after an activation stays */
+                            "output b2 r2 b3 b5 b6\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    CHECK(L(g, "b") == NULL);
+    CHECK(L(g, "c")->flags & NPU_LF_BN_FOLDED);
+    CHECK(npu_graph_find_tensor(g, "s") < 0); /* unused const dropped by compact */
+    CHECK(L(g, "b2") != NULL);
+    CHECK(!(L(g, "c2")->flags & NPU_LF_BN_FOLDED));
+    CHECK(L(g, "b3") != NULL);
+    CHECK(L(g, "b4") == NULL);
+    CHECK(L(g, "f")->flags & NPU_LF_BN_FOLDED);
+    CHECK(L(g, "b5") != NULL);
+    CHECK(L(g, "b6") != NULL);
+    CHECK_EQ_INT(L(g, "f")->params, 8 * 8 + 16); /* K·N + 2·N from the BN */
+    CHECK(consistent(g));
+    npu_graph_free(g);
+}
+
+TEST(fuse_act_conditions)
+{
+    npu_graph *g = prepared("input x 1x8x8x8 fp32\n"
+                            "conv a x out=8 k=1\n"
+                            "leaky la a alpha=0.2\n"
+                            "conv b la out=8 k=1\n"
+                            "leaky lb b\n"
+                            "conv c lb out=8 k=1\n"
+                            "clip cc c min=0 max=6\n"
+                            "conv d cc out=8 k=1\n"        /* d is a graph output */
+                            "relu rd d\n"
+                            "conv e rd out=8 k=1\n"        /* e has two readers */
+                            "sigmoid se e\n"
+                            "concat cat e se axis=1\n"
+                            "relu rc cat\n"                /* concat does not fuse */
+                            "prelu pr rc\n"                /* prelu does not fuse */
+                            "add s pr pr\n"
+                            "hardswish hs s\n"             /* eltwise fuses */
+                            "maxpool mp hs k=2 s=2\n"
+                            "relu6 r6 mp\n"                /* pool fuses */
+                            "output d r6\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    CHECK_EQ_INT(L(g, "a")->act, NPU_ACT_LEAKY);
+    CHECK_NEAR(L(g, "a")->act_alpha, 0.2, 1e-12);
+    CHECK_NEAR(L(g, "b")->act_alpha, 0.01, 1e-12); /* ONNX default slope */
+    CHECK_EQ_INT(L(g, "c")->act, NPU_ACT_CLIP);
+    CHECK_NEAR(npu_layer_float(L(g, "c"), "max", 0), 6, 0);
+    CHECK_EQ_INT(L(g, "d")->act, NPU_ACT_NONE);
+    CHECK(L(g, "rd") != NULL);
+    CHECK_EQ_INT(L(g, "e")->act, NPU_ACT_NONE);
+    CHECK(L(g, "se") != NULL);
+    CHECK(L(g, "rc") != NULL);
+    CHECK(L(g, "pr") != NULL);
+    CHECK_EQ_INT(L(g, "s")->act, NPU_ACT_HARDSWISH);
+    CHECK_EQ_INT(L(g, "mp")->act, NPU_ACT_RELU6);
+    CHECK_STR(g->t[g->outputs[1]].name, "mp");
+    CHECK_EQ_INT(g->nl, 12);
+    CHECK(consistent(g));
+    /* the fused graph writes and reads back as itself */
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    CHECK_EQ_INT(npu_npg_write(g, &sb), 0);
+    CHECK_CONTAINS(sb.s, "conv      c b out=8 k=1 min=0.0 max=6.0 act=clip\n");
+    npu_err err = {0};
+    npu_graph *g2 = npu_npg_read("w.npg", sb.s, sb.len, &err);
+    CHECK(g2 && npu_graph_infer(g2, &err) == 0);
+    npu_graph_free(g2);
+    npu_sb_free(&sb);
+    npu_graph_free(g);
+}
+
+TEST(views)
+{
+    npu_graph *g = prepared("input x 1x64x7x7 int8\n"
+                            "flatten f x\n"
+                            "reshape r f shape=1,64,49\n"
+                            "transpose t r perm=0,2,1\n"
+                            "squeeze s t\n"
+                            "identity i s\n"
+                            "output i\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    int x = npu_graph_find_tensor(g, "x"), t = npu_graph_find_tensor(g, "t");
+    CHECK(L(g, "f")->flags & NPU_LF_VIEW);
+    CHECK(L(g, "r")->flags & NPU_LF_VIEW);
+    CHECK(!(L(g, "t")->flags & NPU_LF_VIEW)); /* a transpose moves data */
+    CHECK_EQ_INT(g->t[npu_graph_find_tensor(g, "f")].view_of, x);
+    CHECK_EQ_INT(g->t[npu_graph_find_tensor(g, "r")].view_of, x); /* chains to the root */
+    CHECK_EQ_INT(g->t[npu_graph_find_tensor(g, "t")].view_of, -1);
+    CHECK_EQ_INT(g->t[npu_graph_find_tensor(g, "s")].view_of, t);
+    CHECK_EQ_INT(g->t[npu_graph_find_tensor(g, "i")].view_of, t); /* i = s = t */
+    CHECK(consistent(g));
+    npu_graph_free(g);
+}
+
+TEST(dtype_insertion)
+{
+    npu_err err = {0};
+    char *txt;
+    size_t n;
+    CHECK_EQ_INT(npu_read_file("tests/golden/resnet_block.npg", &txt, &n, &err), 0);
+    npu_graph *g = npu_npg_read("resnet_block.npg", txt, n, &err);
+    free(txt);
+    CHECK(g && npu_graph_prepare(g, &err) == 0);
+    if (!g)
+        return;
+    CHECK_EQ_INT(npu_pass_dtype(g, NPU_DT_INT8, NULL, NULL, &err), 0);
+    CHECK_EQ_INT(g->nl, 6);
+    CHECK_STR(g->l[0].name, "c1/q0");
+    CHECK_EQ_INT(g->l[0].op, NPU_OP_QUANTIZE);
+    CHECK(g->l[0].flags & NPU_LF_INSERTED);
+    CHECK_STR(npu_layer_str(&g->l[0], "to", NULL), "int8");
+    CHECK_EQ_INT(L(g, "proj")->in[0], g->l[0].out[0]); /* shared by both readers */
+    for (int i = 1; i < 6; i++) {
+        CHECK_EQ_INT(g->l[i].dtype, NPU_DT_INT8);
+        CHECK_EQ_INT(g->t[g->l[i].out[0]].dtype, NPU_DT_INT8);
+    }
+    CHECK_EQ_INT(g->t[g->inputs[0]].dtype, NPU_DT_FP32); /* the input itself stays */
+    CHECK(consistent(g));
+    CHECK_EQ_INT(npu_graph_macs(g), 231211008LL);
+    /* running the policy again changes nothing */
+    CHECK_EQ_INT(npu_pass_dtype(g, NPU_DT_INT8, NULL, NULL, &err), 0);
+    CHECK_EQ_INT(g->nl, 6);
+    npu_graph_free(g);
+}
+
+/* A model that runs softmax and layernorm in fp32 and everything else in int8. */
+static npu_dtype fp32_norms(void *ud, const npu_graph *g, int li, npu_dtype want)
+{
+    int *calls = ud;
+    (*calls)++;
+    npu_op op = g->l[li].op;
+    if (op == NPU_OP_SOFTMAX || op == NPU_OP_LAYERNORM)
+        return NPU_DT_FP32;
+    if (strcmp(g->l[li].name, "y") == 0)
+        return NPU_DT_INT16;
+    return want;
+}
+
+TEST(dtype_choose)
+{
+    npu_err err = {0};
+    char *txt;
+    size_t n;
+    CHECK_EQ_INT(npu_read_file("tests/golden/attention.npg", &txt, &n, &err), 0);
+    npu_graph *g = npu_npg_read("attention.npg", txt, n, &err);
+    free(txt);
+    CHECK(g && npu_graph_prepare(g, &err) == 0);
+    if (!g)
+        return;
+    int calls = 0, nl0 = g->nl;
+    CHECK_EQ_INT(npu_pass_dtype(g, NPU_DT_INT8, fp32_norms, &calls, &err), 0);
+    CHECK(calls > 0);
+    CHECK(consistent(g));
+    /* ln1 reads the fp32 input directly; its fp32 output is quantized once for q, k, v */
+    CHECK_EQ_INT(L(g, "ln1")->dtype, NPU_DT_FP32);
+    const npu_layer *q0 = L(g, "q/q0");
+    CHECK(q0 && q0->op == NPU_OP_QUANTIZE && (q0->flags & NPU_LF_INSERTED));
+    CHECK(L(g, "k/q0") == NULL);
+    CHECK_EQ_INT(L(g, "k")->in[0], q0 ? q0->out[0] : -2);
+    /* int8 scores are dequantized for the fp32 softmax, whose output is quantized again */
+    const npu_layer *dq = L(g, "p/q0");
+    CHECK(dq && dq->op == NPU_OP_DEQUANTIZE);
+    CHECK(L(g, "o/q0") && L(g, "o/q0")->op == NPU_OP_QUANTIZE);
+    /* int8 → int16 for the last add is a cast; the fp32 input x is quantized for 'res' */
+    CHECK(L(g, "y/q0") && L(g, "y/q0")->op == NPU_OP_CAST);
+    CHECK(L(g, "y/q1") && L(g, "y/q1")->op == NPU_OP_CAST);
+    CHECK_EQ_INT(L(g, "ff1")->act, NPU_ACT_GELU); /* fused before the policy ran */
+    CHECK(L(g, "res/q1") && L(g, "res/q1")->op == NPU_OP_QUANTIZE);
+    CHECK_EQ_INT(g->t[L(g, "y")->out[0]].dtype, NPU_DT_INT16);
+    /* every layer reads tensors of its own dtype now */
+    for (int li = 0; li < g->nl; li++) {
+        const npu_layer *l = &g->l[li];
+        if (npu_op_class(l->op) == NPU_OPC_QUANT)
+            continue;
+        for (int k = 0; k < l->nin; k++)
+            if (g->t[l->in[k]].dtype != l->dtype)
+                FAILF("%s reads %s in %s, runs in %s", l->name, g->t[l->in[k]].name,
+                      npu_dtype_name(g->t[l->in[k]].dtype), npu_dtype_name(l->dtype));
+    }
+    CHECK(g->nl > nl0);
+    /* inserted layers sit right before their first reader */
+    int iq = npu_graph_find_layer(g, "q/q0"), iqq = npu_graph_find_layer(g, "q");
+    CHECK_EQ_INT(iq + 1, iqq);
+    npu_graph_free(g);
+}
+
+TEST(dtype_errors_and_gather)
+{
+    npu_err err = {0};
+    npu_graph *g = prepared("const emb 100x16 fp32\n"
+                            "input ids 1x8 int64\n"
+                            "gather e emb ids\n"
+                            "gemm f e out=4\n"
+                            "output f\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    CHECK_EQ_INT(npu_pass_dtype(g, NPU_DT_FP16, NULL, NULL, &err), 0);
+    CHECK_EQ_INT(g->nl, 2); /* const table takes the dtype, indices stay int64 */
+    CHECK_EQ_INT(g->t[npu_graph_find_tensor(g, "emb")].dtype, NPU_DT_FP16);
+    CHECK_EQ_INT(g->t[npu_graph_find_tensor(g, "ids")].dtype, NPU_DT_INT64);
+    CHECK(npu_pass_dtype(g, NPU_DT_COUNT, NULL, NULL, &err) != 0);
+    npu_graph_free(g);
+}
+
+TEST(prepare_idempotent)
+{
+    npu_err err = {0};
+    char *txt;
+    size_t n;
+    CHECK_EQ_INT(npu_read_file("tests/golden/ops.npg", &txt, &n, &err), 0);
+    npu_graph *g = npu_npg_read("ops.npg", txt, n, &err);
+    free(txt);
+    CHECK(g && npu_graph_prepare(g, &err) == 0);
+    if (!g)
+        return;
+    CHECK(consistent(g));
+    npu_strbuf a, b;
+    npu_sb_init(&a);
+    npu_sb_init(&b);
+    npu_npg_write(g, &a);
+    npu_graph *c = npu_graph_clone(g);
+    CHECK(c && npu_graph_prepare(c, &err) == 0);
+    npu_npg_write(c, &b);
+    CHECK_STR(a.s, b.s);
+    CHECK_EQ_INT(npu_graph_params(c), npu_graph_params(g));
+    npu_sb_free(&a);
+    npu_sb_free(&b);
+    npu_graph_free(c);
+    npu_graph_free(g);
+}
+
+int main(void)
+{
+    RUN(fold_bn_resnet_block);
+    RUN(fold_bn_conditions);
+    RUN(fuse_act_conditions);
+    RUN(views);
+    RUN(dtype_insertion);
+    RUN(dtype_choose);
+    RUN(dtype_errors_and_gather);
+    RUN(prepare_idempotent);
+    return TEST_REPORT();
+}
