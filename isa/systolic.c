@@ -76,6 +76,8 @@ int npu_sys_disasm(const npu_program *p, size_t i, npu_strbuf *out)
         put_flag(out, l->flags, NPU_SYS_LF_FILTER_RESIDENT, "filter-resident");
         put_flag(out, l->flags, NPU_SYS_LF_OFMAP_ACCUM, "ofmap-accum");
         put_flag(out, l->flags, NPU_SYS_LF_OFMAP_SPILL, "ofmap-spill");
+        put_flag(out, l->flags, NPU_SYS_LF_IFMAP_STREAM, "ifmap-stream");
+        put_flag(out, l->flags, NPU_SYS_LF_FILTER_STREAM, "filter-stream");
         put_flag(out, l->flags, NPU_SYS_LF_DEPTHWISE, "grouped");
         put_deps(out, l->ndeps, l->deps);
         return 0;

@@ -59,7 +59,9 @@ enum {
     NPU_SYS_LF_OFMAP_ACCUM = 1u << 2,     /* partial sums accumulate in the ofmap SRAM      */
     NPU_SYS_LF_OFMAP_SPILL = 1u << 3,     /* partial sums do not fit: written and read back */
     NPU_SYS_LF_DEPTHWISE = 1u << 4,       /* grouped conv run as one sub-problem per group  */
-    NPU_SYS_LF_CONST_B = 1u << 5          /* the "filter" operand is a weight (not an act.) */
+    NPU_SYS_LF_CONST_B = 1u << 5,         /* the "filter" operand is a weight (not an act.) */
+    NPU_SYS_LF_IFMAP_STREAM = 1u << 6,    /* ifmap tiles larger than a half: streamed        */
+    NPU_SYS_LF_FILTER_STREAM = 1u << 7    /* filter tiles larger than a half: streamed       */
 };
 
 /* FOLD flags. */

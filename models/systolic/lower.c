@@ -388,6 +388,8 @@ static int lower_mac(lower_ctx *c, int li, int32_t pl)
     if (p.spill) lf |= NPU_SYS_LF_OFMAP_SPILL;
     if (grouped) lf |= NPU_SYS_LF_DEPTHWISE;
     if (const_b) lf |= NPU_SYS_LF_CONST_B;
+    if (p.if_stream) lf |= NPU_SYS_LF_IFMAP_STREAM;
+    if (p.fl_stream) lf |= NPU_SYS_LF_FILTER_STREAM;
     L.flags = (uint16_t)lf;
     if (emit_deps(c, li, pl, L.deps, &L.ndeps))
         return c->err ? c->err->code : NPU_EINVAL;
@@ -589,13 +591,18 @@ static void explain_mac(const npu_program *p, int layer, size_t i0, const npu_sy
                   " B (re-fetch x%.2f)\n", L->ifmap_bytes,
                   (L->flags & NPU_SYS_LF_IFMAP_RESIDENT) ? "fits a half: loaded once"
                   : L->dataflow == NPU_SYS_DF_IS ? "stationary tiles, one per fold"
+                  : (L->flags & NPU_SYS_LF_IFMAP_STREAM)
+                      ? "a row tile does not fit a half: streamed for every fold"
                                                   : "does not fit a half: fetched per column fold",
                   L->dram_ifmap_rd, rif);
     npu_sb_printf(out, "  filter: %" PRId64 " B per sub-problem, %s, DRAM reads %" PRId64
                   " B (re-fetch x%.2f)\n", L->filter_bytes,
                   (L->flags & NPU_SYS_LF_FILTER_RESIDENT) ? "fits a half: loaded once"
                   : L->dataflow == NPU_SYS_DF_WS ? "stationary tiles, one per fold"
-                  : L->dataflow == NPU_SYS_DF_OS ? "one column block per column fold"
+                  : (L->flags & NPU_SYS_LF_FILTER_STREAM)
+                      ? "a tile does not fit a half: streamed for every fold"
+                  : L->dataflow == NPU_SYS_DF_OS ? "a column block fits a half: loaded once per "
+                                                   "column fold"
                                                   : "does not fit a half: fetched per column fold",
                   L->dram_filter_rd, rfl);
     npu_sb_printf(out, "  ofmap: %" PRId64 " B per sub-problem, %s, DRAM writes %" PRId64

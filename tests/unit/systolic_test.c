@@ -202,6 +202,74 @@ TEST(alexnet_all_layers_all_dataflows)
     npu_graph_free(g);
 }
 
+/* Reads tests/golden/scalesim/<name>: '#' comments, a header, then rows of integers (the first
+ * field of the AlexNet file is a name). Returns rows read; vals[r][c] for numeric columns. */
+static int read_golden(const char *name, int64_t vals[][8], int maxrows)
+{
+    const char *src = getenv("NPU_SOURCE_DIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/golden/scalesim/%s", src ? src : ".", name);
+    char *text = NULL;
+    size_t len = 0;
+    npu_err err = {0};
+    if (npu_read_file(path, &text, &len, &err)) {
+        FAILF("%s", err.msg);
+        return 0;
+    }
+    int rows = 0;
+    bool header = true;
+    for (char *line = strtok(text, "\n"); line && rows < maxrows; line = strtok(NULL, "\n")) {
+        if (line[0] == '#')
+            continue;
+        if (header) {
+            header = false;
+            continue;
+        }
+        int c = 0;
+        for (char *f = line; f && c < 8; c++) {
+            char *comma = strchr(f, ',');
+            vals[rows][c] = strtoll(f, NULL, 10);
+            f = comma ? comma + 1 : NULL;
+        }
+        rows++;
+    }
+    free(text);
+    return rows;
+}
+
+TEST(golden_files)
+{
+    /* alexnet_32x32.csv: layer,M,N,K,os,ws,is (the name column parses as 0) */
+    int64_t v[8][8];
+    int n = read_golden("alexnet_32x32.csv", v, 8);
+    CHECK_EQ_INT(n, 5);
+    npu_graph *g = load_shared("alexnet.csv");
+    static const char *const dfs[3] = {"os", "ws", "is"};
+    if (g && n == 5) {
+        for (int d = 0; d < 3; d++) {
+            int64_t c[5] = {0};
+            scalesim_cycles(g, dfs[d], c, 5);
+            for (int i = 0; i < 5; i++)
+                CHECK_EQ_INT(c[i], v[i][4 + d]);
+        }
+    }
+    npu_graph_free(g);
+    n = read_golden("gemm_32x32.csv", v, 8);
+    CHECK_EQ_INT(n, 2);
+    for (int r = 0; r < n; r++) {
+        g = gemm_graph(v[r][0], v[r][1], v[r][2]);
+        CHECK(g != NULL);
+        if (!g)
+            continue;
+        for (int d = 0; d < 3; d++) {
+            int64_t c = 0;
+            scalesim_cycles(g, dfs[d], &c, 1);
+            CHECK_EQ_INT(c, v[r][3 + d]);
+        }
+        npu_graph_free(g);
+    }
+}
+
 TEST(gemm_goldens)
 {
     npu_graph *g = gemm_graph(256, 128, 256);
@@ -538,6 +606,7 @@ int main(void)
     RUN(alexnet_conv1_ws_golden);
     RUN(alexnet_all_layers_all_dataflows);
     RUN(gemm_goldens);
+    RUN(golden_files);
     RUN(depthwise_is_channels_separate_layers);
     RUN(detailed_not_faster_than_scalesim_when_compute_bound);
     RUN(detailed_slower_with_less_dram_bandwidth);
