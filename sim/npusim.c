@@ -913,7 +913,17 @@ int npu_disasm(npu_ctx *ctx, const npu_program *prog, npu_strbuf *out, npu_err *
                   "payload bytes\n",
                   prog->model, prog->arch, prog->graph, prog->nlayers, prog->n, prog->dlen);
     int rc = 0;
+    int32_t cur = -2;
     for (size_t i = 0; i < prog->n && !rc; i++) {
+        int32_t li = prog->ins[i].layer;
+        if (li != cur) { /* a heading whenever the layer changes */
+            cur = li;
+            if (li >= 0 && li < prog->nlayers)
+                npu_sb_printf(out, "# layer %d %s (%s on %s)\n", (int)li, prog->layers[li].name,
+                              prog->layers[li].op, prog->layers[li].engine);
+            else
+                npu_sb_puts(out, "# no layer\n");
+        }
         npu_sb_printf(out, "%6zu  ", i);
         rc = npu_model_disasm(&m, prog, i, out);
         npu_sb_putc(out, '\n');
