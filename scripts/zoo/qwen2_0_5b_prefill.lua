@@ -10,7 +10,7 @@
 -- Published / expected figures:
 --   params 494,032,768 = embedding 151936*896 = 136,134,656 + final norm 896 + 24 layers *
 --     14,912,384 (q 896*896+896, k and v 896*128+128 each, o 896*896, MLP 3*896*4864, two norms
---     2*896). Qwen's model card rounds this to 0.49 B (0.36 B without the embedding).
+--     2*896). Qwen's model card rounds this to 0.49 B.
 --   MACs(N) = N * 357,826,560 (the 24 layers' matrix weights: 2*params*tokens FLOP rule)
 --           + 24 * 2 * N * N * 14 * 64 (Q K^T and P V over N positions)
 --           + 136,134,656 (LM head, last token) — 46,642,577,408 for N = 128.
