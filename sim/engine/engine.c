@@ -31,6 +31,7 @@
  *    stall; everything else is memory/pipeline stall.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,7 @@ typedef struct unit {
     int head, tail, queued, running;
     int blocked_on;      /* sync it is registered on, -1 */
     bool in_kick, irq_line;
+    bool ooo;            /* out-of-order start (the interrupt line)  */
     npu_time idle_since;
     npu_time busy_ps, comp_ps, wait_ps[4];
     npu_time *lbusy;     /* per layer (+1 for "none") occupancy */
@@ -111,6 +113,12 @@ typedef struct xrec {
     uint64_t bytes;      /* bus bytes */
     int next;
 } xrec;
+
+typedef struct djob {
+    npu_job j;
+    npu_time isr_ps;
+    int next;            /* free list */
+} djob;
 
 typedef struct lstat {
     npu_time start, end;
@@ -158,6 +166,8 @@ struct npu_engine {
     char **xnames;
     int nextra, cextra;
     double *extra;       /* nl × cextra */
+    struct djob *dj;     /* jobs to submit when another job ends (host chains) */
+    int ndj, cdj, djfree;
     bool record;
     npu_interval *iv;
     size_t niv, civ;
@@ -282,6 +292,7 @@ npu_engine *npu_engine_new(const npu_params *p, int nlayers, npu_err *err)
     e->jfree = -1;
     e->xfree = -1;
     e->cur_kind = -1;
+    e->djfree = -1;
     e->ls = npu_calloc((size_t)nlayers + 1, sizeof *e->ls);
     e->main_unit = npu_malloc(((size_t)nlayers + 1) * sizeof *e->main_unit);
     if (!e->ls || !e->main_unit) {
@@ -372,6 +383,7 @@ void npu_engine_free(npu_engine *e)
     free(e->xnames);
     free(e->extra);
     free(e->iv);
+    free(e->dj);
     free(e);
 }
 
@@ -554,8 +566,11 @@ const npu_host_state *npu_engine_host_cstate(const npu_engine *e) { return &e->h
 
 void npu_engine_mark_irq_line(npu_engine *e, int u)
 {
-    if (u >= 0 && u < e->nu)
+    if (u >= 0 && u < e->nu) {
         e->u[u].irq_line = true;
+        e->u[u].ooo = true;
+        e->u[u].slots = 0;
+    }
 }
 
 /* ---- the kick list ------------------------------------------------------------------------- */
@@ -699,6 +714,38 @@ int npu_engine_submit_isr(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_
 int npu_engine_submit(npu_engine *e, const npu_job *j, npu_err *err)
 {
     return npu_engine_submit_isr(e, j, 0, err);
+}
+
+int npu_engine_defer(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *err)
+{
+    int rc = check_job(e, j, err);
+    if (rc)
+        return -1;
+    int id = e->djfree;
+    if (id >= 0) {
+        e->djfree = e->dj[id].next;
+    } else {
+        if (grow(&e->dj, &e->cdj, e->ndj + 1, sizeof(djob)) != 0)
+            return npu_err_set(err, NPU_ENOMEM, "engine: out of memory"), -1;
+        id = e->ndj++;
+    }
+    e->dj[id] = (djob){.j = *j, .isr_ps = isr_ps, .next = -1};
+    return id;
+}
+
+void npu_engine_submit_deferred(npu_engine *e, void *ud, const npu_job *done_job)
+{
+    (void)done_job;
+    int id = (int)(intptr_t)ud;
+    if (id < 0 || id >= e->ndj)
+        return;
+    npu_job j = e->dj[id].j;
+    npu_time isr = e->dj[id].isr_ps;
+    e->dj[id].next = e->djfree;
+    e->djfree = id;
+    /* Validated when deferred; only memory can fail now. */
+    if (npu_engine_submit_isr(e, &j, isr, NULL) != 0)
+        e->oom = true;
 }
 
 /* ---- memory ports ----------------------------------------------------------------------------- */
@@ -896,17 +943,27 @@ static void begin_compute(npu_engine *e, int jid)
         heap_push(e, e->now + d, EV_COMPUTE, jid, 0);
 }
 
+/* Removes job jid (whose predecessor in the FIFO is prev, -1 for the head) from unit u. */
+static void unlink_job(npu_engine *e, int u, int prev, int jid)
+{
+    unit *U = &e->u[u];
+    int next = e->jobs[jid].next;
+    if (prev < 0)
+        U->head = next;
+    else
+        e->jobs[prev].next = next;
+    if (U->tail == jid)
+        U->tail = prev;
+    U->queued--;
+    e->jobs[jid].next = -1;
+}
+
+/* The job was unlinked and its sync counts taken: it starts now. */
 static void start_job(npu_engine *e, int u, int jid)
 {
     unit *U = &e->u[u];
     jrec *J = &e->jobs[jid];
-    /* Pop from the FIFO. */
-    U->head = J->next;
-    if (U->head < 0)
-        U->tail = -1;
-    U->queued--;
     U->running++;
-    J->next = -1;
     J->start = e->now;
     if (J->waiting && e->now > J->wait_start) {
         int kind = J->blk >= 0 ? e->s[J->blk].last_kind : J->rel_kind;
@@ -940,38 +997,68 @@ static void start_job(npu_engine *e, int u, int jid)
     }
 }
 
+/* Can job jid start now? If not, marks it waiting and registers unit u on the sync. */
+static bool can_start(npu_engine *e, int u, int jid)
+{
+    jrec *J = &e->jobs[jid];
+    for (int i = 0; i < J->j.nwait; i++) {
+        const npu_syncop *w = &J->j.wait[i];
+        sync *S = &e->s[w->sync];
+        if (S->v >= w->n)
+            continue;
+        if (!J->waiting) {
+            J->waiting = true;
+            J->wait_start = e->now;
+        }
+        J->blk = w->sync;
+        unit *U = &e->u[u];
+        bool listed = U->blocked_on == w->sync;
+        for (int k = 0; U->ooo && !listed && k < S->nw; k++)
+            listed = S->w[k] == u;
+        if (!listed) {
+            if (grow(&S->w, &S->cw, S->nw + 1, sizeof(int)) != 0) {
+                e->oom = true;
+                return false;
+            }
+            S->w[S->nw++] = u;
+            if (!U->ooo)
+                U->blocked_on = w->sync;
+        }
+        return false;
+    }
+    for (int i = 0; i < J->j.nwait; i++)
+        e->s[J->j.wait[i].sync].v -= J->j.wait[i].n;
+    return true;
+}
+
 static void try_start(npu_engine *e, int u)
 {
+    if (e->u[u].ooo) {
+        /* Out of order (the interrupt line): every job whose syncs allow starts; a blocked
+         * job does not hold back the ones behind it. Slots are unlimited. */
+        int prev = -1;
+        for (int jid = e->u[u].head; jid >= 0 && !e->oom;) {
+            int next = e->jobs[jid].next;
+            if (can_start(e, u, jid)) {
+                unlink_job(e, u, prev, jid);
+                start_job(e, u, jid);
+            } else {
+                prev = jid;
+            }
+            jid = next;
+        }
+        return;
+    }
     for (;;) {
         unit *U = &e->u[u];
-        if (U->head < 0)
+        if (U->head < 0 || e->oom)
             return;
         if (U->slots > 0 && U->running >= U->slots)
             return;
         int jid = U->head;
-        jrec *J = &e->jobs[jid];
-        for (int i = 0; i < J->j.nwait; i++) {
-            const npu_syncop *w = &J->j.wait[i];
-            sync *S = &e->s[w->sync];
-            if (S->v < w->n) {
-                if (!J->waiting) {
-                    J->waiting = true;
-                    J->wait_start = e->now;
-                }
-                J->blk = w->sync;
-                if (U->blocked_on != w->sync) {
-                    if (grow(&S->w, &S->cw, S->nw + 1, sizeof(int)) != 0) {
-                        e->oom = true;
-                        return;
-                    }
-                    S->w[S->nw++] = u;
-                    U->blocked_on = w->sync;
-                }
-                return;
-            }
-        }
-        for (int i = 0; i < J->j.nwait; i++)
-            e->s[J->j.wait[i].sync].v -= J->j.wait[i].n;
+        if (!can_start(e, u, jid))
+            return;
+        unlink_job(e, u, -1, jid);
         start_job(e, u, jid);
     }
 }

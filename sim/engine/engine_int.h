@@ -45,7 +45,12 @@ const npu_host_state *npu_engine_host_cstate(const npu_engine *e);
 int npu_engine_sync_anon(npu_engine *e, int64_t initial);
 /* Submit with the ISR share (ps) of a host job: counted as irq time of its layer. */
 int npu_engine_submit_isr(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *err);
+/* Deferred submission: npu_engine_defer validates and stores a job and returns a handle
+ * (-1 on error); a job with done = npu_engine_submit_deferred and ud = (void *)(intptr_t)
+ * handle submits it when it ends (an ISR joins the CPU's queue when its interrupt arrives). */
+int npu_engine_defer(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *err);
+void npu_engine_submit_deferred(npu_engine *e, void *ud, const npu_job *done_job);
 /* The interrupt line is a HOST unit whose time is latency, not host work. */
-void npu_engine_mark_irq_line(npu_engine *e, int unit);
+void npu_engine_mark_irq_line(npu_engine *e, int unit); /* also: out-of-order start */
 
 #endif

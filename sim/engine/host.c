@@ -25,6 +25,7 @@
  *     (core type, clock, Linux vs bare metal), each marked "assumption" in its doc line.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -301,14 +302,14 @@ int npu_host_submit(npu_engine *e, const npu_host_req *r, npu_err *err)
 {
     if (!r)
         return npu_err_set(err, NPU_EINVAL, "host: NULL request");
-    const npu_host_state *h = npu_engine_host_cstate(e);
+    const npu_host_state *hs = npu_engine_host_cstate(e);
     const char *lb = r->label ? r->label : "host";
-    if (r->on_mcu && h->mcu_unit < 0)
+    if (r->on_mcu && hs->mcu_unit < 0)
         return npu_err_set(err, NPU_EINVAL, "host: request '%s' asks for the MCU but mcu.present is false",
                            lb);
-    if (!r->on_mcu && (r->cpu < 0 || r->cpu >= h->c.cores))
+    if (!r->on_mcu && (r->cpu < 0 || r->cpu >= hs->c.cores))
         return npu_err_set(err, NPU_EINVAL, "host: request '%s': CPU core %d out of range [0, %d)", lb,
-                           r->cpu, h->c.cores);
+                           r->cpu, hs->c.cores);
     if (r->irq < 0 || r->irq > 1000000 || r->reg_reads < 0 || r->reg_writes < 0 ||
         !(r->cycles >= 0 && r->cycles < 1e15) || !(r->ns >= 0 && r->ns < 1e15))
         return npu_err_set(err, NPU_EINVAL,
@@ -316,44 +317,43 @@ int npu_host_submit(npu_engine *e, const npu_host_req *r, npu_err *err)
                            "writes %d, cycles %g, ns %g)",
                            lb, r->irq, r->reg_reads, r->reg_writes, r->cycles, r->ns);
     bool mcu = r->on_mcu;
-    int unit = mcu ? h->mcu_unit : h->cpu_unit0 + r->cpu;
-    int clk = mcu ? h->clk_mcu : h->clk_cpu;
-    double irq_lat = mcu ? h->c.mcu_irq_latency_ns : h->c.irq_latency_ns;
-    double isr_cyc = mcu ? h->c.mcu_isr_cycles : h->c.isr_cycles;
-    double rd_ns = mcu ? h->c.mcu_reg_read_ns : h->c.reg_read_ns;
-    double wr_ns = mcu ? h->c.mcu_reg_write_ns : h->c.reg_write_ns;
-    double wake_ns = (!mcu && r->wake) ? h->c.wakeup_ns : 0; /* bare-metal MCU: no threads */
+    int unit = mcu ? hs->mcu_unit : hs->cpu_unit0 + r->cpu;
+    int clk = mcu ? hs->clk_mcu : hs->clk_cpu;
+    double irq_lat = mcu ? hs->c.mcu_irq_latency_ns : hs->c.irq_latency_ns;
+    double isr_cyc = mcu ? hs->c.mcu_isr_cycles : hs->c.isr_cycles;
+    double rd_ns = mcu ? hs->c.mcu_reg_read_ns : hs->c.reg_read_ns;
+    double wr_ns = mcu ? hs->c.mcu_reg_write_ns : hs->c.reg_write_ns;
+    double wake_ns = (!mcu && r->wake) ? hs->c.wakeup_ns : 0; /* bare-metal MCU: no threads */
 
-    npu_syncop start = r->wait;
-    if (r->irq > 0) {
-        /* The interrupt line: latency only, many interrupts may be in flight. */
-        int link = npu_engine_sync_anon(e, 0);
-        if (link < 0)
-            return npu_err_set(err, NPU_ENOMEM, "host: out of memory");
-        npu_job line = {.unit = h->irq_unit, .layer = r->layer, .label = lb,
-                        .mode = NPU_JOB_SEQ, .extra_ps = ns_ps(irq_lat * r->irq)};
-        if (r->wait.sync >= 0)
-            line.wait[line.nwait++] = r->wait;
-        line.sig[line.nsig++] = (npu_syncop){.sync = link, .n = 1};
-        int rc = npu_engine_submit(e, &line, err);
-        if (rc)
-            return rc;
-        start = (npu_syncop){.sync = link, .n = 1};
-    }
     npu_job j = {.unit = unit, .layer = r->layer, .label = lb, .mode = NPU_JOB_SEQ,
                  .irq = r->irq};
     j.cycles = isr_cyc * r->irq + r->cycles;
     j.extra_ps = ns_ps(rd_ns * r->reg_reads) + ns_ps(wr_ns * r->reg_writes) + ns_ps(r->ns) +
                  ns_ps(wake_ns);
-    if (start.sync >= 0)
-        j.wait[j.nwait++] = start;
     if (r->sig.sync >= 0)
         j.sig[j.nsig++] = r->sig;
     if (r->desc_bytes > 0)
         j.xfer[j.nxfer++] = (npu_xfer){.port = NPU_PORT_DRAM, .write = false,
                                        .bytes = r->desc_bytes, .run = 0};
     npu_time isr_ps = npu_engine_cycles_ps(e, clk, isr_cyc * r->irq) + ns_ps(rd_ns * r->reg_reads);
-    return npu_engine_submit_isr(e, &j, isr_ps, err);
+    if (r->irq == 0) {
+        /* No interrupt: driver work in program order on its core (e.g. a submit). */
+        if (r->wait.sync >= 0)
+            j.wait[j.nwait++] = r->wait;
+        return npu_engine_submit_isr(e, &j, isr_ps, err);
+    }
+    /* With interrupts: the line job starts when the request's condition holds (the line is
+     * out of order: interrupts arrive in whatever order the hardware raises them); when its
+     * latency has passed, the ISR job joins the core's queue — in arrival order. */
+    int h = npu_engine_defer(e, &j, isr_ps, err);
+    if (h < 0)
+        return err ? err->code : NPU_EINVAL;
+    npu_job line = {.unit = hs->irq_unit, .layer = r->layer, .label = lb, .mode = NPU_JOB_SEQ,
+                    .extra_ps = ns_ps(irq_lat * r->irq), .done = npu_engine_submit_deferred,
+                    .ud = (void *)(intptr_t)h};
+    if (r->wait.sync >= 0)
+        line.wait[line.nwait++] = r->wait;
+    return npu_engine_submit(e, &line, err);
 }
 
 /* ---- fallback operators --------------------------------------------------------------------------

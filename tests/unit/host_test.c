@@ -106,6 +106,60 @@ TEST(interrupt_blocks_next_op)
     npu_params_free(p);
 }
 
+/* Two engines finish at different times; their interrupt requests were submitted in the
+ * "wrong" order. Interrupts are taken as they arrive; ISRs serialize on the one core. */
+static npu_time two_engines(double a_cycles, double b_cycles)
+{
+    npu_params *p = mkparams();
+    setp(p, "host.freq_mhz", "1000");
+    setp(p, "host.irq_latency_ns", "1000");
+    setp(p, "host.isr_cycles", "500");
+    npu_engine *e = npu_engine_new(p, 2, NULL);
+    int clk = npu_engine_clock(e, "core", 1000);
+    int ua = npu_engine_unit(e, "A", NPU_UK_COMPUTE, clk, 1, 0);
+    int ub = npu_engine_unit(e, "B", NPU_UK_COMPUTE, clk, 1, 0);
+    int da = npu_engine_sync(e, "a_done", 0), db = npu_engine_sync(e, "b_done", 0);
+    int ga = npu_engine_sync(e, "a_go", 0), gb = npu_engine_sync(e, "b_go", 0);
+    npu_job a1 = {.unit = ua, .layer = 0, .cycles = a_cycles, .nsig = 1};
+    a1.sig[0] = (npu_syncop){da, 1};
+    npu_job b1 = {.unit = ub, .layer = 1, .cycles = b_cycles, .nsig = 1};
+    b1.sig[0] = (npu_syncop){db, 1};
+    npu_job a2 = {.unit = ua, .layer = 0, .cycles = 1000, .nwait = 1};
+    a2.wait[0] = (npu_syncop){ga, 1};
+    npu_time tb = 0;
+    npu_job b2 = {.unit = ub, .layer = 1, .cycles = 1000, .nwait = 1, .done = rec_end, .ud = &tb};
+    b2.wait[0] = (npu_syncop){gb, 1};
+    npu_engine_submit(e, &a1, NULL);
+    npu_engine_submit(e, &b1, NULL);
+    npu_engine_submit(e, &a2, NULL);
+    npu_engine_submit(e, &b2, NULL);
+    npu_host_req r;
+    npu_host_req_init(&r, 0);
+    r.irq = 1;
+    r.wait = (npu_syncop){da, 1};
+    r.sig = (npu_syncop){ga, 1};
+    CHECK_EQ_INT(npu_host_submit(e, &r, NULL), 0);
+    npu_host_req_init(&r, 1);
+    r.irq = 1;
+    r.wait = (npu_syncop){db, 1};
+    r.sig = (npu_syncop){gb, 1};
+    CHECK_EQ_INT(npu_host_submit(e, &r, NULL), 0);
+    CHECK_EQ_INT(npu_engine_run(e, NULL), 0);
+    npu_engine_free(e);
+    npu_params_free(p);
+    return tb;
+}
+
+TEST(interrupts_in_arrival_order)
+{
+    /* B done at 3 us: line 1 us, ISR 0.5 us, B2 1 us → 5.5 us, although A's request (done at
+     * 10 us) was submitted first. */
+    CHECK_EQ_INT(two_engines(10000, 3000), 5500000);
+    /* Both done at 3 us: the lines overlap, the ISRs do not: A's 4.0-4.5, B's 4.5-5.0 → B2
+     * ends at 6 us. */
+    CHECK_EQ_INT(two_engines(3000, 3000), 6000000);
+}
+
 TEST(profiles)
 {
     npu_params *p = mkparams();
@@ -378,6 +432,7 @@ TEST(fallback_contends_for_dram)
 int main(void)
 {
     RUN(interrupt_blocks_next_op);
+    RUN(interrupts_in_arrival_order);
     RUN(profiles);
     RUN(mcu_takes_interrupts);
     RUN(descriptor_reads_use_dram);
