@@ -3,7 +3,8 @@
  * 100 layers × 100 tiles; per tile five jobs on five units linked by double-buffer semaphores:
  *   load (DMA, one DRAM read) → mac → acc → post → store (DMA, one DRAM write)
  * plus one control job per layer: 50,100 jobs, 20,000 transfers sharing the DRAM port.
- * Prints the simulated time and the engine's speed in jobs per second (best of N runs).
+ * Prints the simulated time and the engine's speed in jobs per second of process CPU time
+ * (best of N runs).
  * Usage: engine_bench [runs]
  */
 #include <stdio.h>
@@ -16,10 +17,11 @@
 #define LAYERS 100
 #define TILES 100
 
+/* Process CPU time: the figure stays meaningful on a loaded machine (CI, parallel builds). */
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -124,7 +126,7 @@ int main(int argc, char **argv)
     }
     printf("engine_bench: %d layers, %ld jobs, %d transfers\n", LAYERS, njobs, LAYERS * TILES * 2);
     printf("simulated time: %.3f us\n", (double)end * 1e-6);
-    printf("wall time (best of %d, incl. building): %.3f ms\n", runs, best * 1e3);
+    printf("CPU time (best of %d, incl. building): %.3f ms\n", runs, best * 1e3);
     printf("speed: %.2f M jobs/s\n", (double)njobs / best * 1e-6);
     return 0;
 }
