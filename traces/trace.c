@@ -309,6 +309,8 @@ static int emit(sink *k, const npu_engine *e, const npu_program *prog)
             const npu_port_cfg *pc = npu_engine_port_cfg(e, t - nunits);
             base = pc ? pc->name : NULL;
         }
+        if (t >= nunits && !base && tr[t].nlanes == 0)
+            continue; /* a port id that does not exist in this engine (no SRAM) */
         char def[32];
         if (!base) {
             snprintf(def, sizeof def, "%s%d", t < nunits ? "unit" : "port",

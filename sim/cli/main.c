@@ -369,6 +369,10 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
     int sections = 0;
     if (!sel || strcmp(sel, "models") == 0) {
         const char *const *m = npu_model_names();
+        int wname = 4;
+        for (int i = 0; m && m[i]; i++)
+            if ((int)strlen(m[i]) > wname)
+                wname = (int)strlen(m[i]);
         if (json)
             npu_sb_printf(&sb, "%s\"models\": [", sections ? ", " : "");
         else if (!csv && !bare)
@@ -392,7 +396,7 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
             } else if (bare)
                 npu_sb_printf(&sb, "%s\n", m[i]);
             else
-                npu_sb_printf(&sb, "  %-12s %s\n", m[i], s ? s : "");
+                npu_sb_printf(&sb, "  %-*s  %s\n", wname, m[i], s ? s : "");
         }
         if (json)
             npu_sb_puts(&sb, "]");
@@ -405,6 +409,10 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
         else if (!csv && !bare)
             npu_sb_printf(&sb, "%sarchs (%d presets; a bare model name also works):\n",
                           sections ? "\n" : "", count_names(p));
+        int wname = 4;
+        for (int i = 0; p && p[i]; i++)
+            if ((int)strlen(p[i]) > wname)
+                wname = (int)strlen(p[i]);
         for (int i = 0; p && p[i]; i++) {
             if (bare) {
                 npu_sb_printf(&sb, "%s\n", p[i]);
@@ -432,7 +440,7 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
                 put_csv(&sb, doc);
                 npu_sb_putc(&sb, '\n');
             } else
-                npu_sb_printf(&sb, "  %-14s %-10s %s\n", p[i], model ? model : "?", doc);
+                npu_sb_printf(&sb, "  %-*s  %-9s %s\n", wname, p[i], model ? model : "?", doc);
             npu_arch_free(a);
         }
         if (json)

@@ -751,9 +751,12 @@ int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_str
         rc = NPU_ENOMEM;
         goto done;
     }
+    /* No winner ("-") when every architecture that has the layer took the same time (views
+     * that take no time at all, or a comparison of identical designs). */
     for (size_t r = 0; r < nrows; r++) {
         best[r] = -1;
-        double bt = 0;
+        double bt = 0, worst = 0;
+        int present = 0;
         for (int k = 0; k < n; k++) {
             int i = rows[r].idx[k];
             if (i < 0)
@@ -763,18 +766,28 @@ int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_str
                 best[r] = k;
                 bt = t;
             }
+            if (present++ == 0 || t > worst)
+                worst = t;
         }
+        if (present > 1 && worst == bt)
+            best[r] = -1;
     }
     int tbest = 0;
+    bool tall_equal = true;
     for (int k = 1; k < n; k++) {
         double tk = rs[k]->freq_mhz > 0 ? (double)rs[k]->total.cycles / rs[k]->freq_mhz
                                         : (double)rs[k]->total.cycles;
         double tb = rs[tbest]->freq_mhz > 0
                         ? (double)rs[tbest]->total.cycles / rs[tbest]->freq_mhz
                         : (double)rs[tbest]->total.cycles;
+        if (tk != tb)
+            tall_equal = false;
         if (tk < tb)
             tbest = k;
     }
+    if (n > 1 && tall_equal)
+        tbest = -1;
+    const char *tlab = tbest >= 0 ? lab[tbest] : NULL;
 
     if (f == NPU_FMT_TABLE) {
         int nc = n + 3;
@@ -825,7 +838,7 @@ int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_str
                 else
                     tab_cell(&t, "%.1f", w == 1 ? T->time_us : T->fps);
             }
-            tab_cell(&t, "%s", lab[tbest]);
+            tab_cell(&t, "%s", tlab ? tlab : "-");
         }
         npu_sb_printf(out, "graph %s:", nz(rs[0]->graph));
         for (int k = 0; k < n; k++) {
@@ -841,7 +854,7 @@ int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_str
         free(align);
         if (!rc)
             npu_sb_puts(out, "\nper-layer cycles in each architecture's own core clock; best = "
-                             "shortest time (cycles / clock).\n");
+                             "shortest time (cycles / clock), - = a tie.\n");
     } else if (f == NPU_FMT_CSV) {
         npu_sb_puts(out, "kind,name,op");
         for (int k = 0; k < n; k++) {
@@ -875,7 +888,7 @@ int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_str
                     npu_rep_csv_num(out, w == 1 ? rs[k]->total.time_us : rs[k]->total.fps);
             }
             npu_sb_putc(out, ',');
-            npu_rep_csv_str(out, lab[tbest]);
+            npu_rep_csv_str(out, tlab);
             npu_sb_putc(out, '\n');
         }
     } else if (f == NPU_FMT_JSON) {
@@ -912,7 +925,7 @@ int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_str
             npu_sb_puts(out, "}, ");
         }
         npu_sb_puts(out, "\"best\": ");
-        npu_rep_json_str(out, lab[tbest]);
+        npu_rep_json_str(out, tlab);
         npu_sb_puts(out, "},\n  \"layers\": [");
         for (size_t r = 0; r < nrows; r++) {
             npu_sb_puts(out, r ? ",\n    {\"name\": " : "\n    {\"name\": ");

@@ -194,7 +194,7 @@ expect "compile -> 0" 0 compile -a systolic "$T/tiny.npg" -o "$T/p.npuc"
 expect "compile without -o -> 2" 2 compile "$T/tiny.npg"
 expect "compile existing -> 1" 1 compile "$T/tiny.npg" -o "$T/p.npuc"
 expect "disasm -> 0" 0 disasm "$T/p.npuc"
-has "disasm names a layer" "$T/out" "c1"
+has "disasm prints the program" "$T/out" "model systolic"
 expect "exec -> 0" 0 exec -f json "$T/p.npuc"
 json_ok "exec json parses" "$T/out"
 if cmp -s "$T/out" "$T/run1.json"; then ok "exec = run"; else bad "exec = run" "$(diff "$T/out" "$T/run1.json" | head -5)"; fi

@@ -453,6 +453,9 @@ TEST(compare_matches_by_name)
     npu_sb_init(&sb);
     CHECK_EQ_INT(npu_report_compare(twice, 2, NPU_FMT_CSV, &sb), 0);
     CHECK_CONTAINS(sb.s, "kind,name,op,fast,fast#2,best\n");
+    /* identical designs: no winner anywhere */
+    CHECK_CONTAINS(sb.s, "layer,conv1,conv,5000,5000,\n");
+    CHECK_CONTAINS(sb.s, "total,cycles,,8000,8000,\n");
     npu_sb_free(&sb);
 
     npu_sb_init(&sb);
