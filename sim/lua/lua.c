@@ -872,6 +872,17 @@ static int l_run_args(lua_State *L)
     return 0;
 }
 
+/* A script stops when its context is cancelled (the CLI's Ctrl-C handler sets the flag): the
+ * count hook checks every 100000 instructions, as lua.c's laction does. The hook stays on, so
+ * a pcall that catches "interrupted" is interrupted again. Sweeps catch Ctrl-C themselves and
+ * return their finished rows (lrun.c). */
+static void l_cancel_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    if (npu_ctx_cancelled(npu_lua_ctx(L)))
+        luaL_error(L, "interrupted");
+}
+
 int npu_lua_run_file(npu_ctx *ctx, const char *path, int argc, char **argv, npu_err *err)
 {
     if (!path)
@@ -879,6 +890,7 @@ int npu_lua_run_file(npu_ctx *ctx, const char *path, int argc, char **argv, npu_
     lua_State *L = npu_lua_open(ctx, NPU_LUA_SCRIPT_MEM, err);
     if (!L)
         return err ? err->code : NPU_ENOMEM;
+    lua_sethook(L, l_cancel_hook, LUA_MASKCOUNT, 100000);
     run_job job = {path, argc < 0 ? 0 : argc, argv};
     lua_pushcfunction(L, l_run_args);
     lua_pushlightuserdata(L, &job);
@@ -895,8 +907,11 @@ int npu_lua_run_file(npu_ctx *ctx, const char *path, int argc, char **argv, npu_
         st = npu_lua_pcall(L, job.argc, 0);
     }
     int code = NPU_OK;
-    if (st != LUA_OK)
+    if (st != LUA_OK) {
         code = npu_lua_error_to(L, st, err);
+        if (npu_ctx_cancelled(ctx) && err)
+            code = err->code = NPU_EINTR;
+    }
     npu_lua_close(L);
     return code;
 }

@@ -92,6 +92,19 @@ TEST(script_args_and_success)
         printf("  %s\n", err.msg);
 }
 
+TEST(cancelled_context_stops_a_loop)
+{
+    char p[512];
+    script("loop.lua", "local n = 0\nwhile true do n = n + 1 end\n", p, sizeof p);
+    npu_ctx *ctx = npu_ctx_new();
+    volatile int flag = 1; /* as if Ctrl-C had been pressed */
+    npu_ctx_set_cancel(ctx, &flag);
+    npu_err err = {0};
+    CHECK_EQ_INT(npu_lua_run_file(ctx, p, 0, NULL, &err), NPU_EINTR);
+    CHECK_CONTAINS(err.msg, "interrupted");
+    npu_ctx_free(ctx);
+}
+
 TEST(zoo_unknown_lists_networks)
 {
     npu_ctx *ctx = npu_ctx_new();
@@ -156,11 +169,12 @@ int main(void)
     RUN(syntax_error_and_missing_file);
     RUN(binary_chunk_refused);
     RUN(script_args_and_success);
+    RUN(cancelled_context_stops_a_loop);
     RUN(zoo_unknown_lists_networks);
     RUN(zoo_builds_every_network_unprepared);
     RUN(zoo_args);
     static const char *const files[] = {"err.lua", "obj.lua", "obj2.lua", "syn.lua",
-                                        "bin.lua", "ok.lua", NULL};
+                                        "bin.lua", "ok.lua", "loop.lua", NULL};
     for (int i = 0; files[i]; i++) {
         char p[512];
         snprintf(p, sizeof p, "%s/%s", tmpdir, files[i]);
