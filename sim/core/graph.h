@@ -255,6 +255,10 @@ typedef struct npu_graph {
     int *outputs;       /* tensor indices of graph outputs */
     int noutputs, coutputs;
     npu_dtype dtype;    /* default dtype for layers (from the first input unless set) */
+    /* Name index (private to graph.c): open-addressing table of tensor indices kept in step by
+     * the mutating functions; lookups on a graph whose index is stale scan linearly. */
+    int *name_index;
+    int name_index_cap, name_index_n;
 } npu_graph;
 
 /* ---- building ------------------------------------------------------------------------------ */
