@@ -189,6 +189,7 @@ void npu_graph_free(npu_graph *g)
     free(g->l);
     free(g->inputs);
     free(g->outputs);
+    free(g->name_index);
     npu_arena_free(&g->arena);
     free(g);
 }
@@ -204,10 +205,73 @@ static int grow_int(void **p, int *cap, int need, size_t elem)
     return 0;
 }
 
+/* ---- name index ------------------------------------------------------------------------------
+ * An open-addressing hash table of tensor indices (FNV-1a, linear probing, load <= 1/2). The
+ * mutating functions keep it in step with the tensor array (tensors are only ever appended, and
+ * compact drops the index); a lookup on a graph whose index is stale, or that could not get
+ * memory for it, scans linearly, so const lookups never write (graphs are shared by threads). */
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static void index_drop(npu_graph *g)
+{
+    free(g->name_index);
+    g->name_index = NULL;
+    g->name_index_cap = g->name_index_n = 0;
+}
+
+static void index_put(npu_graph *g, int ti)
+{
+    uint32_t m = (uint32_t)g->name_index_cap - 1, h = name_hash(g->t[ti].name) & m;
+    while (g->name_index[h] >= 0)
+        h = (h + 1) & m;
+    g->name_index[h] = ti;
+}
+
+/* Brings the index up to date; on allocation failure the graph simply has no index. */
+static void index_sync(npu_graph *g)
+{
+    if (g->name_index && g->name_index_n > g->nt)
+        index_drop(g);
+    if (g->name_index && g->name_index_n == g->nt)
+        return;
+    if (!g->name_index || (int64_t)g->nt * 2 + 2 > g->name_index_cap) {
+        int64_t cap = 64;
+        while (cap < (int64_t)g->nt * 4 + 4)
+            cap *= 2;
+        if (cap > INT_MAX / 2) {
+            index_drop(g);
+            return;
+        }
+        index_drop(g);
+        g->name_index = malloc(sizeof(int) * (size_t)cap);
+        if (!g->name_index)
+            return;
+        g->name_index_cap = (int)cap;
+        for (int64_t i = 0; i < cap; i++)
+            g->name_index[i] = -1;
+    }
+    for (int i = g->name_index_n; i < g->nt; i++)
+        index_put(g, i);
+    g->name_index_n = g->nt;
+}
+
 int npu_graph_find_tensor(const npu_graph *g, const char *name)
 {
     if (!g || !name)
         return -1;
+    if (g->name_index && g->name_index_n == g->nt) {
+        uint32_t m = (uint32_t)g->name_index_cap - 1, h = name_hash(name) & m;
+        for (int ti; (ti = g->name_index[h]) >= 0; h = (h + 1) & m)
+            if (strcmp(g->t[ti].name, name) == 0)
+                return ti;
+        return -1;
+    }
     for (int i = 0; i < g->nt; i++)
         if (strcmp(g->t[i].name, name) == 0)
             return i;
@@ -218,6 +282,12 @@ int npu_graph_find_layer(const npu_graph *g, const char *name)
 {
     if (!g || !name)
         return -1;
+    if (g->name_index && g->name_index_n == g->nt) {
+        /* a layer's first output tensor carries its name */
+        int ti = npu_graph_find_tensor(g, name);
+        int li = ti >= 0 ? g->t[ti].producer : -1;
+        return li >= 0 && li < g->nl && strcmp(g->l[li].name, name) == 0 ? li : -1;
+    }
     for (int i = 0; i < g->nl; i++)
         if (strcmp(g->l[i].name, name) == 0)
             return i;
@@ -267,6 +337,7 @@ static int add_leaf(npu_graph *g, const char *name, int ndim, const int64_t *dim
                                "%s: %s '%s': more than 2^48 elements", gname(g), what, name), -1;
         elems *= dim[i];
     }
+    index_sync(g);
     if (npu_graph_find_tensor(g, name) >= 0)
         return npu_err_set(err, NPU_EINVAL, "%s: duplicate tensor name '%s'", gname(g), name), -1;
     const char *nm = npu_arena_strdup(&g->arena, name);
@@ -287,6 +358,7 @@ static int add_leaf(npu_graph *g, const char *name, int ndim, const int64_t *dim
         if (g->dtype == NPU_DT_COUNT)
             g->dtype = dt;
     }
+    index_sync(g);
     return ti;
 }
 
@@ -327,6 +399,7 @@ int npu_graph_add_layer(npu_graph *g, npu_op op, const char *name, int nin,
     if (nout < 1 || nout > NOUT_MAX)
         return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': output count %d out of range 1..%d",
                            gname(g), npu_op_name(op), name, nout, NOUT_MAX), -1;
+    index_sync(g);
     if (npu_graph_find_layer(g, name) >= 0)
         return npu_err_set(err, NPU_EINVAL, "%s: duplicate layer name '%s'", gname(g), name), -1;
     const char *nm = npu_arena_strdup(&g->arena, name);
@@ -376,6 +449,7 @@ int npu_graph_add_layer(npu_graph *g, npu_op op, const char *name, int nin,
     l->act = NPU_ACT_NONE;
     l->dtype = nin ? g->t[in[0]].dtype : NPU_DT_FP32;
     g->nl++;
+    index_sync(g);
     return li;
 }
 
@@ -1059,7 +1133,7 @@ static int axes_list(ictx *c, const char *key, int rank, int extra, int *axes, i
     for (int i = 0; i < rank + extra && i < NPU_MAX_DIMS; i++)
         seen[i] = false;
     for (int i = 0; i < a->n; i++) {
-        int ax;
+        int ax = 0;
         int rc = norm_axis(c, key, a->i[i], rank, extra, &ax);
         if (rc)
             return rc;

@@ -364,6 +364,56 @@ TEST(defaults)
     npu_graph_free(g);
 }
 
+/* Bad input is normal input: every truncation and many byte mutations of the golden files
+ * give a graph or one error, never a crash (the sanitizer build checks memory). */
+TEST(mutations)
+{
+    static const char *const files[] = {"tests/golden/ops.npg", "tests/golden/quoted.npg"};
+    static const char subst[] = {' ', '"', '\\', '=', '#', ',', '-', '0', '9', 'x', '\n', 0};
+    int graphs = 0, errors = 0;
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        npu_err err = {0};
+        char *txt;
+        size_t n;
+        if (npu_read_file(files[f], &txt, &n, &err)) {
+            FAILF("%s", err.msg);
+            continue;
+        }
+        char *buf = malloc(n + 1);
+        for (size_t cut = 0; cut <= n; cut++) {
+            for (int m = -1; m < (int)sizeof subst; m++) {
+                memcpy(buf, txt, n);
+                size_t len = cut;
+                if (m >= 0) { /* mutate one byte, keep the full length */
+                    if (cut >= n || (f == 0 && cut % 9))
+                        continue;
+                    buf[cut] = subst[m];
+                    len = n;
+                }
+                npu_graph *g = npu_npg_read("m.npg", buf, len, &err);
+                if (!g) {
+                    errors++;
+                    if (err.code != NPU_EFORMAT || !strstr(err.msg, "m.npg:"))
+                        FAILF("cut %zu m %d: %s", cut, m, err.msg);
+                    continue;
+                }
+                graphs++;
+                if (npu_graph_prepare(g, &err) == 0) {
+                    char *t = wr(g);
+                    CHECK(t != NULL);
+                    free(t);
+                } else if (!strstr(err.msg, "m.npg"))
+                    FAILF("cut %zu m %d: %s", cut, m, err.msg);
+                npu_graph_free(g);
+            }
+        }
+        free(buf);
+        free(txt);
+    }
+    CHECK(graphs > 100);
+    CHECK(errors > 100);
+}
+
 int main(void)
 {
     RUN(golden_round_trips);
@@ -371,5 +421,6 @@ int main(void)
     RUN(writer_quoting);
     RUN(reader_errors);
     RUN(defaults);
+    RUN(mutations);
     return TEST_REPORT();
 }
