@@ -182,6 +182,8 @@ typedef struct ox {
     size_t hcap;
     npu_graph *g;
     int inferred_nl; /* g->nl at the last on-demand inference; -1 never */
+    const char **names; /* every IR tensor and layer name given out (hash set) */
+    size_t nnames, cnames;
     int cur;         /* node being imported, -1 outside nodes */
 } ox;
 
@@ -1031,6 +1033,58 @@ static bool has_value(ox *x, oval *v)
     return v && v->kind == VK_CONST && val_value(x, v) > 0;
 }
 
+/* The set of IR names in use (tensors and layers), so that making names unique costs O(1)
+ * instead of a scan of the graph per name. */
+static bool name_used(const ox *x, const char *s)
+{
+    if (!x->cnames)
+        return false;
+    for (size_t i = hash_str(s) & (x->cnames - 1);; i = (i + 1) & (x->cnames - 1)) {
+        if (!x->names[i])
+            return false;
+        if (!strcmp(x->names[i], s))
+            return true;
+    }
+}
+
+static int name_add(ox *x, const char *s)
+{
+    if (2 * (x->nnames + 1) > x->cnames) {
+        size_t nc = x->cnames ? 2 * x->cnames : 1024;
+        const char **nn = xalloc(x, nc, sizeof *nn);
+        if (!nn)
+            return -1;
+        for (size_t i = 0; i < x->cnames; i++) {
+            if (!x->names[i])
+                continue;
+            size_t j = hash_str(x->names[i]) & (nc - 1);
+            while (nn[j])
+                j = (j + 1) & (nc - 1);
+            nn[j] = x->names[i];
+        }
+        x->names = nn;
+        x->cnames = nc;
+    }
+    size_t i = hash_str(s) & (x->cnames - 1);
+    while (x->names[i])
+        i = (i + 1) & (x->cnames - 1);
+    x->names[i] = s;
+    x->nnames++;
+    return 0;
+}
+
+/* Registers the names a new layer (li) or tensor (ti) brought into the graph. */
+static int names_of_layer(ox *x, int li)
+{
+    const npu_layer *l = &x->g->l[li];
+    if (name_add(x, l->name))
+        return -1;
+    for (int k = 0; k < l->nout; k++)
+        if (strcmp(x->g->t[l->out[k]].name, l->name) && name_add(x, x->g->t[l->out[k]].name))
+            return -1;
+    return 0;
+}
+
 /* Unique IR name derived from `base` for a layer with nout outputs or a tensor (nout 0). */
 static const char *uniq(ox *x, const char *base, int nout)
 {
@@ -1045,7 +1099,7 @@ static const char *uniq(ox *x, const char *base, int nout)
             memcpy(s, base, bl + 1);
         else
             snprintf(s, bl + 48, "%s_%d", base, k);
-        bool clash = npu_graph_find_tensor(x->g, s) >= 0 || npu_graph_find_layer(x->g, s) >= 0;
+        bool clash = name_used(x, s);
         for (int j = 1; j < nout && !clash; j++) {
             char t[64];
             snprintf(t, sizeof t, ":%d", j);
@@ -1055,7 +1109,7 @@ static const char *uniq(ox *x, const char *base, int nout)
                 break;
             memcpy(u, s, sl);
             memcpy(u + sl, t, strlen(t) + 1);
-            clash = npu_graph_find_tensor(x->g, u) >= 0;
+            clash = name_used(x, u);
         }
         if (!clash)
             return s;
@@ -1098,6 +1152,8 @@ static int materialize(ox *x, oval *v)
         graph_err(x);
         return -1;
     }
+    if (name_add(x, x->g->t[ti].name))
+        return -1;
     v->ti = ti;
     return ti;
 }
@@ -1141,6 +1197,8 @@ static int emit(ox *x, const onode *n, npu_op op, const char *suffix, int nin, o
         graph_err(x);
         return -1;
     }
+    if (names_of_layer(x, li))
+        return -1;
     return li;
 }
 
