@@ -2,7 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "core/params.h"
+#include "models/model.h"
+#include "npusim.h"
 #include "test.h"
 
 static const npu_param_def model_defs[] = {
@@ -316,6 +320,181 @@ TEST(preset_binary_text)
     npu_preset_free(pr);
 }
 
+
+/* ---- architectures: preset lookup and base chains (sim/npusim.c) ------------------------------ */
+static char pdir[256];
+
+static void put(const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", pdir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fputs(text, f);
+    fclose(f);
+}
+
+static const char *const pfiles[] = {"loop_a.lua", "loop_b.lua", "fast_tpu.lua", "plain.lua",
+                                     "clash.lua", "nobase.lua", "self.lua", "spin.lua",
+                                     "tpu_v1.lua", "badval.lua", NULL};
+
+TEST(arch_base_chains)
+{
+    snprintf(pdir, sizeof pdir, "/tmp/npu_params_test_%ld", (long)getpid());
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s", pdir);
+    if (system(cmd) != 0) {
+        CHECK(0);
+        return;
+    }
+    put("loop_a.lua", "return { base = 'loop_b', rows = 8 }");
+    put("loop_b.lua", "return { base = 'loop_a', cols = 8 }");
+    put("self.lua", "return { base = 'self' }");
+    put("fast_tpu.lua", "return { base = 'tpu_v1', name = 'fast_tpu', freq_mhz = 1400,"
+                        " sources = { freq_mhz = 'what if' } }");
+    put("plain.lua", "return { base = 'systolic', rows = 64 }");
+    put("clash.lua", "return { model = 'nosuchmodel', base = 'systolic' }");
+    put("nobase.lua", "return { base = 'nosuchpreset' }");
+    put("spin.lua", "while true do end");
+    put("badval.lua", "return { base = 'plain', rows = 'many' }");
+    /* a user preset named like a built-in one wins (--preset-path comes first) */
+    put("tpu_v1.lua", "return { model = 'systolic', rows = 7, doc = 'user copy' }");
+
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    /* without the path, tpu_v1 is the built-in one */
+    npu_arch *a = npu_arch_open(ctx, "tpu_v1", &err);
+    CHECK(a != NULL);
+    if (a) {
+        CHECK_EQ_INT(npu_params_int(npu_arch_params(a), "rows"), 256);
+        npu_arch_free(a);
+    }
+    CHECK_EQ_INT(npu_ctx_add_preset_path(ctx, pdir), 0);
+    a = npu_arch_open(ctx, "tpu_v1", &err);
+    if (a) {
+        CHECK_EQ_INT(npu_params_int(npu_arch_params(a), "rows"), 7);
+        npu_arch_free(a);
+    }
+
+    a = npu_arch_open(ctx, "fast_tpu", &err);
+    CHECK(a != NULL);
+    if (!a)
+        printf("  %s\n", err.msg);
+    if (a) {
+        const npu_params *p = npu_arch_params(a);
+        CHECK_STR(npu_arch_name(a), "fast_tpu");
+        CHECK_STR(npu_arch_model(a), "systolic");
+        /* base tpu_v1 is found beside fast_tpu.lua first: the user copy (rows 7) */
+        CHECK_EQ_INT(npu_params_int(p, "rows"), 7);
+        CHECK_NEAR(npu_params_float(p, "freq_mhz"), 1400, 0);
+        CHECK_STR(p->v[npu_params_find(p, "freq_mhz")].source, "what if");
+        CHECK_STR(p->doc, "user copy");
+        npu_strbuf sb;
+        npu_sb_init(&sb);
+        CHECK_EQ_INT(npu_arch_describe(a, &sb), 0);
+        CHECK_CONTAINS(sb.s, "# fast_tpu (model systolic)");
+        CHECK_CONTAINS(sb.s, "[what if]");
+        CHECK_CONTAINS(sb.s, "os|ws|is");
+        npu_sb_free(&sb);
+        /* clone + set: independent; host profile re-resolved after --set host.cpu */
+        npu_arch *c = npu_arch_clone(a);
+        CHECK(c != NULL);
+        if (c) {
+            CHECK_EQ_INT(npu_arch_set_kv(c, "rows=9", &err), 0);
+            CHECK_EQ_INT(npu_params_int(npu_arch_params(c), "rows"), 9);
+            CHECK_EQ_INT(npu_params_int(npu_arch_params(a), "rows"), 7);
+            double f0 = npu_params_float(npu_arch_params(c), "host.freq_mhz");
+            CHECK_EQ_INT(npu_arch_set(c, "host.cpu", "cortex-a76-linux", &err), 0);
+            CHECK_NEAR(npu_params_float(npu_arch_params(c), "host.freq_mhz"), 2352, 0);
+            CHECK(!npu_params_is_set(npu_arch_params(c), "host.freq_mhz"));
+            CHECK_EQ_INT(npu_arch_set(c, "host.cpu", "none", &err), 0);
+            CHECK_NEAR(npu_params_float(npu_arch_params(c), "host.freq_mhz"), f0, 0);
+            CHECK(npu_arch_set(c, "rows", "-3", &err) != 0);
+            CHECK_CONTAINS(err.msg, "'rows' = -3 out of range");
+            npu_arch_free(c);
+        }
+        npu_arch_free(a);
+    }
+    a = npu_arch_open(ctx, "plain", &err);
+    if (a) {
+        CHECK_EQ_INT(npu_params_int(npu_arch_params(a), "rows"), 64);
+        CHECK_STR(npu_arch_name(a), "plain");
+        npu_arch_free(a);
+    } else
+        FAILF("plain: %s", err.msg);
+    /* a path ending in .lua */
+    char path[512];
+    snprintf(path, sizeof path, "%s/plain.lua", pdir);
+    a = npu_arch_open(NULL, path, &err);
+    CHECK(a != NULL);
+    npu_arch_free(a);
+    /* a bare model */
+    a = npu_arch_open(ctx, "SYSTOLIC", &err);
+    CHECK(a != NULL);
+    if (a) {
+        CHECK_STR(npu_arch_model(a), "systolic");
+        npu_arch_free(a);
+    }
+
+    struct {
+        const char *name, *needle;
+    } bad[] = {
+        {"loop_a", "cycle"},
+        {"self", "cycle"},
+        {"clash", "differs"},
+        {"nobase", "base 'nosuchpreset' is neither a preset nor a model"},
+        {"spin", "runs too long"},
+        {"badval", "badval.lua: 'rows' = 'many' is not a number"},
+        {"nosuch", "unknown architecture 'nosuch'"},
+        {"tpu_v", "did you mean 'tpu_v1'"},
+        {"/no/such/file.lua", "cannot open"},
+        {"", "no architecture"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        npu_err_clear(&err);
+        a = npu_arch_open(ctx, bad[i].name, &err);
+        if (a) {
+            FAILF("'%s' opened", bad[i].name);
+            npu_arch_free(a);
+            continue;
+        }
+        CHECK(err.code != 0);
+        CHECK_CONTAINS(err.msg, bad[i].needle);
+        CHECK_STR(npu_ctx_err(ctx)->msg, err.msg);
+    }
+    npu_ctx_free(ctx);
+    for (int i = 0; pfiles[i]; i++) {
+        snprintf(path, sizeof path, "%s/%s", pdir, pfiles[i]);
+        unlink(path);
+    }
+    rmdir(pdir);
+}
+
+TEST(name_lists)
+{
+    const char *const *m = npu_model_names();
+    CHECK(m[0] != NULL);
+    int sys = 0;
+    for (; *m; m++)
+        sys += strcmp(*m, "systolic") == 0;
+    CHECK_EQ_INT(sys, 1);
+    CHECK(npu_model_summary("systolic") != NULL);
+    CHECK(npu_model_summary("nope") == NULL);
+    /* every built-in preset opens */
+    for (const char *const *p = npu_preset_names(); *p; p++) {
+        npu_err err = {0};
+        npu_arch *a = npu_arch_open(NULL, *p, &err);
+        if (!a)
+            FAILF("built-in preset %s: %s", *p, err.msg);
+        npu_arch_free(a);
+    }
+    CHECK(npu_zoo_names()[0] != NULL);
+    npu_err err = {0};
+    CHECK(npu_model_find("systolik", &err) == NULL);
+    CHECK_CONTAINS(err.msg, "unknown model 'systolik' (did you mean 'systolic'?); known: systolic");
+}
+
 int main(void)
 {
     RUN(defaults);
@@ -326,5 +505,7 @@ int main(void)
     RUN(preset_apply_errors);
     RUN(preset_errors);
     RUN(preset_binary_text);
+    RUN(arch_base_chains);
+    RUN(name_lists);
     return TEST_REPORT();
 }
