@@ -40,6 +40,10 @@
 #include "engine_int.h"
 
 enum { EV_COMPUTE = 0, EV_XFER_START, EV_XFER_DONE };
+
+/* Simulated time is capped at 2^62 ps (53 days): anything later is an error, never a
+ * wrapped number. */
+#define TIME_LIMIT ((npu_time)1 << 62)
 enum { PH_QUEUED = 0, PH_READS, PH_COMPUTE, PH_WRITES, PH_STREAM };
 
 typedef struct ev {
@@ -157,6 +161,7 @@ struct npu_engine {
     bool host_ready;     /* the host's units exist: later clocks are the model's */
     int cur_kind;        /* kind of the unit whose done() runs, -1 */
     bool oom;
+    bool toverflow;      /* something would end after TIME_LIMIT */
     uint64_t jobs_done;
     lstat *ls;
     cwait *cw;
@@ -425,7 +430,8 @@ npu_time npu_engine_cycles_ps(const npu_engine *e, int c, double cycles)
 {
     if (c < 0 || c >= e->nc || !(cycles > 0))
         return 0;
-    return (npu_time)llround(cycles * e->c[c].ps_per_cycle);
+    double ps = cycles * e->c[c].ps_per_cycle;
+    return ps >= (double)TIME_LIMIT ? TIME_LIMIT : (npu_time)llround(ps);
 }
 
 static int add_port(npu_engine *e, const npu_port_cfg *cfg, npu_err *err)
@@ -780,9 +786,11 @@ static void port_recompute(npu_engine *e, port *P)
         if (r != X->rate) {
             X->rate = r;
             X->ver++;
-            double d = r > 0 ? X->rem / r : 1e18;
-            if (d > 1e18)
-                d = 1e18;
+            double d = r > 0 ? X->rem / r : (double)TIME_LIMIT;
+            if (d >= (double)(TIME_LIMIT - e->now)) {
+                e->toverflow = true;
+                d = (double)(TIME_LIMIT - e->now);
+            }
             heap_push(e, e->now + (npu_time)llround(d), EV_XFER_DONE, P->act[i], X->ver);
         }
     }
@@ -903,6 +911,8 @@ static int issue(npu_engine *e, int jid, int which /* 0 reads, 1 writes, 2 all *
             port_join(e, xi);
         else
             heap_push(e, e->now + e->p[xport].lat_ps, EV_XFER_START, xi, e->x[xi].ver);
+        if (e->now >= TIME_LIMIT - e->p[xport].lat_ps)
+            e->toverflow = true;
     }
     return n;
 }
@@ -934,6 +944,10 @@ static void begin_compute(npu_engine *e, int jid)
     jrec *J = &e->jobs[jid];
     const unit *U = &e->u[J->j.unit];
     npu_time d = npu_engine_cycles_ps(e, U->clk, J->j.cycles) + J->j.extra_ps;
+    if (d >= TIME_LIMIT - e->now) {
+        e->toverflow = true;
+        d = TIME_LIMIT - e->now;
+    }
     if (J->phase != PH_STREAM)
         J->phase = PH_COMPUTE;
     J->comp_start = e->now;
@@ -1173,7 +1187,7 @@ int npu_engine_run(npu_engine *e, npu_err *err)
     for (;;) {
         while (e->kick_n > 0)
             try_start(e, kick_pop(e));
-        if (e->oom)
+        if (e->oom || e->toverflow)
             break;
         if (e->nh == 0)
             break;
@@ -1197,6 +1211,11 @@ int npu_engine_run(npu_engine *e, npu_err *err)
     e->in_run = false;
     if (e->oom)
         return npu_err_set(err, NPU_ENOMEM, "engine: out of memory during the simulation");
+    if (e->toverflow)
+        return npu_err_set(err, NPU_ESIM,
+                           "engine: simulated time would exceed 2^62 ps (53 days) at %.3f us: a "
+                           "job's cycles or a transfer's bytes are absurd for its clock or port",
+                           (double)e->now * 1e-6);
     for (int u = 0; u < e->nu; u++)
         if (e->u[u].head >= 0)
             return deadlock(e, err);

@@ -322,6 +322,21 @@ TEST(bad_jobs_are_errors)
     pc.efficiency = 1;
     CHECK_EQ_INT(npu_engine_port(e, &pc, &err), 2);
     npu_engine_free(e);
+    /* Absurd but representable durations end the run with an error, not wrapped time. */
+    for (int k = 0; k < 2; k++) {
+        npu_engine *e2 = mkengine("0.01", "0", "1", "0", "0", 1, NULL);
+        int sl = npu_engine_clock(e2, "slow", 1); /* 1 MHz: 1e15 cycles = 1e21 ps */
+        int v = npu_engine_unit(e2, "v", NPU_UK_COMPUTE, sl, 1, 0);
+        npu_job big = {.unit = v, .layer = 0, .cycles = k ? 0 : 9e14};
+        if (k) {
+            big.nxfer = 1;
+            big.xfer[0] = (npu_xfer){.port = NPU_PORT_DRAM, .bytes = (uint64_t)1 << 50};
+        }
+        CHECK_EQ_INT(npu_engine_submit(e2, &big, NULL), 0);
+        CHECK_EQ_INT(npu_engine_run(e2, &err), NPU_ESIM);
+        CHECK_CONTAINS(err.msg, "2^62");
+        npu_engine_free(e2);
+    }
     /* Nothing submitted: a valid, empty run. */
     e = mkengine("10", "0", "1", "0", "0", 0, NULL);
     CHECK_EQ_INT(npu_engine_run(e, NULL), 0);
