@@ -339,7 +339,8 @@ static int tab_render(tab *t, npu_strbuf *sb)
         /* trailing spaces are trimmed: the line ends at the last non-empty cell */
         int last = t->ncols - 1;
         if (r > 0)
-            while (last > 0 && !t->cell[(r - 1) * (size_t)t->ncols + (size_t)last])
+            while (last > 0 && (!t->cell[(r - 1) * (size_t)t->ncols + (size_t)last] ||
+                                !t->cell[(r - 1) * (size_t)t->ncols + (size_t)last][0]))
                 last--;
         for (int c = 0; c <= last; c++) {
             const char *s = r == 0 ? t->head[c] : t->cell[(r - 1) * (size_t)t->ncols + (size_t)c];
@@ -992,6 +993,20 @@ static void shape_str(const npu_graph *g, int ti, char *buf, size_t n)
     }
 }
 
+/* The shape as a JSON array of dims ([] for a scalar, null when not inferred). */
+static void shape_json(const npu_graph *g, int ti, npu_strbuf *out)
+{
+    if (ti < 0 || ti >= g->nt || !g->t[ti].shape_known) {
+        npu_sb_puts(out, "null");
+        return;
+    }
+    const npu_tensor *t = &g->t[ti];
+    npu_sb_putc(out, '[');
+    for (int d = 0; d < t->ndim && d < NPU_MAX_DIMS; d++)
+        npu_sb_printf(out, "%s%lld", d ? ", " : "", (long long)t->dim[d]);
+    npu_sb_putc(out, ']');
+}
+
 static const char *layer_op(const npu_layer *l)
 {
     if ((l->flags & NPU_LF_HOST) && l->src_op && *l->src_op)
@@ -1045,7 +1060,6 @@ static int op_count_cmp(const void *a, const void *b)
 
 static void io_list_json(const npu_graph *g, const int *ts, int nts, npu_strbuf *out)
 {
-    char shape[256];
     npu_sb_putc(out, '[');
     for (int i = 0; i < nts; i++) {
         int ti = ts[i];
@@ -1053,9 +1067,8 @@ static void io_list_json(const npu_graph *g, const int *ts, int nts, npu_strbuf 
             npu_sb_puts(out, ", ");
         npu_sb_puts(out, "{\"name\": ");
         npu_rep_json_str(out, ti >= 0 && ti < g->nt ? g->t[ti].name : NULL);
-        shape_str(g, ti, shape, sizeof shape);
         npu_sb_puts(out, ", \"shape\": ");
-        npu_rep_json_str(out, shape);
+        shape_json(g, ti, out);
         npu_sb_puts(out, ", \"dtype\": ");
         npu_rep_json_str(out, ti >= 0 && ti < g->nt ? npu_dtype_name(g->t[ti].dtype) : NULL);
         npu_sb_putc(out, '}');
@@ -1099,7 +1112,7 @@ int npu_report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
         static const char *const head[] = {"#",   "name", "op",     "output",
                                            "dtype", "MACs", "params", "notes"};
         tab t;
-        tab_init(&t, 8, head, "rlllrrrl");
+        tab_init(&t, 8, head, "rllllrrl");
         int k = 0;
         for (int i = 0; i < g->nl; i++) {
             const npu_layer *l = &g->l[i];
@@ -1205,9 +1218,8 @@ int npu_report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
             npu_rep_json_str(out, layer_op(l));
             npu_sb_puts(out, ", \"act\": ");
             npu_rep_json_str(out, npu_act_name(l->act));
-            shape_str(g, l->nout > 0 ? l->out[0] : -1, shape, sizeof shape);
             npu_sb_puts(out, ", \"output\": ");
-            npu_rep_json_str(out, shape);
+            shape_json(g, l->nout > 0 ? l->out[0] : -1, out);
             npu_sb_puts(out, ", \"dtype\": ");
             npu_rep_json_str(out, npu_dtype_name(l->dtype));
             npu_sb_printf(out, ", \"macs\": %lld, \"params\": %lld, \"notes\": ",

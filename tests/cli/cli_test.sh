@@ -195,6 +195,7 @@ expect "compile without -o -> 2" 2 compile "$T/tiny.npg"
 expect "compile existing -> 1" 1 compile "$T/tiny.npg" -o "$T/p.npuc"
 expect "disasm -> 0" 0 disasm "$T/p.npuc"
 has "disasm prints the program" "$T/out" "model systolic"
+has "disasm names the layers" "$T/out" "c1"
 expect "exec -> 0" 0 exec -f json "$T/p.npuc"
 json_ok "exec json parses" "$T/out"
 if cmp -s "$T/out" "$T/run1.json"; then ok "exec = run"; else bad "exec = run" "$(diff "$T/out" "$T/run1.json" | head -5)"; fi
