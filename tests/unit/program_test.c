@@ -6,6 +6,7 @@
 
 #include "core/graph.h"
 #include "isa/program.h"
+#include "npusim.h"
 #include "test.h"
 
 static char dir[256];
@@ -269,6 +270,137 @@ TEST(inconsistent_contents)
     npu_prog_free(p);
 }
 
+
+/* ---- through the public API: compile, save, load, exec, disasm, explain ---------------------- */
+static const char tiny_npg[] = "npg 1\ngraph tiny\ninput data 1x16x32x32 int8\n"
+                               "conv c1 data out=32 k=3 s=1 p=1 act=relu\n"
+                               "conv c2 c1 out=32 k=3 s=1 p=1\n"
+                               "add sum c2 c1 act=relu\noutput sum\n";
+
+TEST(api_compile_exec)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    const char *gpath = tmp("tiny.npg");
+    write_bytes(gpath, tiny_npg, strlen(tiny_npg));
+    npu_graph *g = npu_load_graph(ctx, gpath, NULL, &err);
+    npu_arch *a = npu_arch_open(ctx, "tpu_v1", &err);
+    CHECK(g && a);
+    if (!g || !a) {
+        printf("  %s\n", err.msg);
+        goto out;
+    }
+    CHECK_EQ_INT(npu_arch_set(a, "dram.gbps", "20", &err), 0);
+    npu_result *r = npu_run(ctx, a, g, NULL, &err);
+    npu_program *p = npu_compile(ctx, a, g, &err);
+    CHECK(r && p);
+    if (!r || !p) {
+        npu_result_free(r);
+        npu_program_free(p);
+        goto out;
+    }
+    CHECK_EQ_INT(p->nlayers, 3);
+    CHECK_CONTAINS(p->params_text, "dram.gbps=20\n");
+    CHECK_CONTAINS(p->params_text, "rows=256\n");
+    const char *f = tmp("tiny.npuc");
+    unlink(f);
+    CHECK_EQ_INT(npu_program_save(p, f, false, &err), 0);
+    CHECK_EQ_INT(npu_program_save(p, f, false, &err), NPU_EEXIST);
+    npu_program *q = npu_program_load(ctx, f, &err);
+    CHECK(q != NULL);
+    if (q) {
+        check_equal(p, q);
+        /* exec of the loaded program = run of the graph, to the byte */
+        npu_result *r2 = npu_exec(ctx, q, NULL, &err);
+        CHECK(r2 != NULL);
+        if (r2) {
+            npu_strbuf j1, j2;
+            npu_sb_init(&j1);
+            npu_sb_init(&j2);
+            npu_report_write(r, NPU_FMT_JSON, &j1);
+            npu_report_write(r2, NPU_FMT_JSON, &j2);
+            CHECK(j1.s && j2.s && strcmp(j1.s, j2.s) == 0);
+            CHECK_EQ_INT(r2->total.cycles, r->total.cycles);
+            npu_sb_free(&j1);
+            npu_sb_free(&j2);
+            npu_result_free(r2);
+        }
+        npu_strbuf sb;
+        npu_sb_init(&sb);
+        CHECK_EQ_INT(npu_disasm(ctx, q, &sb, &err), 0);
+        CHECK_CONTAINS(sb.s, "# program: model systolic, arch tpu_v1, graph tiny: 3 layers");
+        CHECK_CONTAINS(sb.s, "# layer 1 c2 (conv on");
+        int lines = 0;
+        for (const char *c = sb.s; c && *c; c++)
+            lines += *c == '\n';
+        CHECK(lines >= 1 + 3 + (int)q->n); /* header, layer headings, one per instruction */
+        npu_sb_free(&sb);
+        npu_program_free(q);
+    }
+    /* a program of a model that is not built in is refused on load */
+    npu_program *alien = npu_prog_new("quantum", "x", "g");
+    const char *f2 = tmp("alien.npuc");
+    unlink(f2);
+    npu_prog_save(alien, f2, 0, &err);
+    npu_prog_free(alien);
+    CHECK(npu_program_load(ctx, f2, &err) == NULL);
+    CHECK_CONTAINS(err.msg, "lowered by model 'quantum'");
+    unlink(f2);
+
+    npu_strbuf ex;
+    npu_sb_init(&ex);
+    CHECK_EQ_INT(npu_explain(ctx, a, g, "c2", &ex, &err), 0);
+    CHECK(ex.s && ex.len > 0);
+    ex.len = 0;
+    CHECK_EQ_INT(npu_explain(ctx, a, g, "2", &ex, &err), 0);
+    CHECK(npu_explain(ctx, a, g, "c3", &ex, &err) != 0);
+    CHECK_CONTAINS(err.msg, "no layer 'c3' (did you mean 'c1'?)");
+    CHECK(npu_explain(ctx, a, g, "3", &ex, &err) != 0);
+    npu_sb_free(&ex);
+    npu_result_free(r);
+    npu_program_free(p);
+    unlink(f);
+out:
+    npu_graph_free(g);
+    npu_arch_free(a);
+    unlink(gpath);
+    npu_ctx_free(ctx);
+}
+
+TEST(api_load_graph_errors)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    CHECK(npu_load_graph(ctx, "resnet5", NULL, &err) == NULL);
+    CHECK_CONTAINS(err.msg, "no such file or network 'resnet5' (did you mean");
+    CHECK_CONTAINS(err.msg, "resnet50");
+    CHECK(npu_load_graph(ctx, tmp("missing.npg"), NULL, &err) == NULL);
+    CHECK_EQ_INT(err.code, NPU_EIO);
+    const char *odd = tmp("net.txt");
+    write_bytes(odd, "hello", 5);
+    CHECK(npu_load_graph(ctx, odd, NULL, &err) == NULL);
+    CHECK_CONTAINS(err.msg, "unknown graph format");
+    write_bytes(odd, tiny_npg, strlen(tiny_npg)); /* sniffed as npg */
+    npu_graph *g = npu_load_graph(ctx, odd, NULL, &err);
+    CHECK(g != NULL);
+    npu_graph_free(g);
+    npu_load_opts o = {.format = "klingon"};
+    CHECK(npu_load_graph(ctx, odd, &o, &err) == NULL);
+    CHECK_CONTAINS(err.msg, "unknown graph format 'klingon'");
+    o.format = "npg";
+    g = npu_load_graph(ctx, odd, &o, &err);
+    CHECK(g != NULL);
+    npu_graph_free(g);
+    unlink(odd);
+    g = npu_load_graph(ctx, "lenet5", NULL, &err);
+    CHECK(g != NULL);
+    if (g) {
+        CHECK(npu_graph_macs(g) > 0);
+        npu_graph_free(g);
+    }
+    npu_ctx_free(ctx);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/npu_program_test_%ld", (long)getpid());
@@ -280,6 +412,8 @@ int main(void)
     RUN(round_trip);
     RUN(truncated_and_flipped);
     RUN(inconsistent_contents);
+    RUN(api_compile_exec);
+    RUN(api_load_graph_errors);
     rmdir(dir);
     return TEST_REPORT();
 }
