@@ -879,11 +879,12 @@ static int field_pos(const npu_field *fs, const char *k)
 }
 
 /* Column order (deterministic, docs/lua.md): opts.columns if given; otherwise every string key
- * with a scalar value in any row: first the keys that are not result field names, sorted by
- * name (a sweep's varied parameters: they come first, in the same order as the sweep varies
- * them), then the result fields in result.h order — layer-field order if any row has an "op"
- * key (per-layer rows), total-field order otherwise — followed by the fields of the other
- * list. Table values (a sweep row's `layers`) are not columns. */
+ * with a scalar value in any row. Rows without an "op" key (sweep rows, totals): first the
+ * keys that are not result field names, sorted by name (a sweep's varied parameters, in the
+ * order the sweep varies them), then the total fields in result.h order, then any layer
+ * fields. Rows with an "op" key (r.layers): the layer fields in result.h order, then any total
+ * fields, then the other keys sorted (model-specific extra columns). Table values (a sweep
+ * row's `layers`) are not columns. */
 static MAY_RAISE void lr_columns(lua_State *L, int rows, int nrows, int opts)
 {
     if (opts && lua_getfield(L, opts, "columns") != LUA_TNIL) {
@@ -936,11 +937,17 @@ static MAY_RAISE void lr_columns(lua_State *L, int rows, int nrows, int opts)
     lua_pushvalue(L, other);
     lua_call(L, 1, 0);
     lua_pop(L, 1);
-    for (int i = 1; i <= no; i++) {
-        lua_rawgeti(L, other, i);
-        lua_rawseti(L, cols, ++nc);
-    }
-    for (int pass = 0; pass < 2; pass++) {
+    /* sweep/total rows: the other keys (varied parameters) first; layer rows: after the
+     * result fields (model-specific extra columns) */
+    for (int part = 0; part < 3; part++) {
+        if (part == (layer_rows ? 2 : 0)) {
+            for (int i = 1; i <= no; i++) {
+                lua_rawgeti(L, other, i);
+                lua_rawseti(L, cols, ++nc);
+            }
+            continue;
+        }
+        int pass = part - (layer_rows ? 0 : 1);
         const npu_field *fs = pass ? second : first;
         for (int i = 0; fs[i].name; i++) {
             if (pass && field_pos(first, fs[i].name) >= 0)

@@ -180,6 +180,19 @@ T.eq(q[1].b, 'say "hi"', "quotes doubled")
 T.eq(q[1].c, "true", "booleans as true/false")
 T.eq(q[2].b, nil, "missing value = empty cell")
 T.eq(q[2].c, 1.5, "float")
+-- per-layer rows: layer fields first in result.h order, other keys after
+local lrows = {}
+for i, l in ipairs(r.layers) do
+  local c = {}
+  for k, v in pairs(l) do c[k] = v end
+  c.zz_extra, c.aa_extra = i, -i
+  lrows[i] = c
+end
+T.eq(npusim.write_csv(csv, lrows, { force = true }), true, "write_csv layers")
+local _, lh = npusim.read_csv(csv)
+T.eq(table.concat(lh, ",", 1, #LAYER_FIELDS), table.concat(LAYER_FIELDS, ","), "layer columns")
+T.eq(lh[#LAYER_FIELDS + 1], "aa_extra", "other columns after, sorted")
+T.eq(lh[#lh], "zz_extra", "other columns after, sorted (the model's own columns between)")
 T.raises("row 2 is a number", function() npusim.write_csv(csv, { {}, 3 }, { force = true }) end)
 T.fails("cannot open", npusim.read_csv(tmp .. "_missing.csv"))
 T.fails("", npusim.write_csv("/nonexistent_dir/x.csv", s1))
