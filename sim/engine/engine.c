@@ -1321,6 +1321,8 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
         npu_err_set(err, NPU_ENOMEM, "engine: out of memory");
         return NULL;
     }
+    int *mus = NULL;
+    npu_time *cps = NULL;
     int cc = e->core_clk >= 0 ? e->core_clk : (e->host.clk_cpu >= 0 ? e->host.clk_cpu : -1);
     double mhz = cc >= 0 ? e->c[cc].mhz : 1000.0;
     double pspc = 1e6 / mhz;
@@ -1353,13 +1355,31 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
     for (int d = 0; r->peak_macs <= 0 && d < NPU_DT_COUNT; d++)
         r->peak_macs = e->peak[d];
 
+    /* Main units, and their control-released waits clipped to each layer's window (one
+     * pass over the wait records). */
+    mus = npu_malloc(((size_t)e->nl + 1) * sizeof *mus);
+    cps = npu_calloc((size_t)e->nl + 1, sizeof *cps);
+    if (!mus || !cps)
+        goto oom;
+    for (int l = 0; l < e->nl; l++)
+        mus[l] = main_unit_of(e, l);
+    for (size_t k = 0; k < e->ncw; k++) {
+        const cwait *w = &e->cw[k];
+        if (w->layer < 0 || w->unit != mus[w->layer] || !e->ls[w->layer].active)
+            continue;
+        const lstat *L = &e->ls[w->layer];
+        npu_time a = w->start > L->start ? w->start : L->start;
+        npu_time b = w->end < L->end ? w->end : L->end;
+        if (b > a)
+            cps[w->layer] += b - a;
+    }
     for (int l = 0; l < e->nl; l++) {
         npu_layer_row *row = &r->layers[l];
         const npu_prog_layer *pl = prog ? &prog->layers[l] : NULL;
         const lstat *L = &e->ls[l];
         char nb[32];
         snprintf(nb, sizeof nb, "layer%d", l);
-        int mu = main_unit_of(e, l);
+        int mu = mus[l];
         row->index = l;
         row->name = npu_arena_strdup(&r->arena, pl && pl->name ? pl->name : nb);
         row->op = npu_arena_strdup(&r->arena, pl && pl->op ? pl->op : "");
@@ -1383,17 +1403,7 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
             comp = ps_to_cycles((double)e->u[mu].lcomp[l], pspc);
             if (e->u[mu].kind == NPU_UK_DMA || e->u[mu].kind == NPU_UK_HOST)
                 comp = ps_to_cycles((double)e->u[mu].lbusy[l], pspc);
-            npu_time cps = 0;
-            for (size_t k = 0; k < e->ncw; k++) {
-                const cwait *w = &e->cw[k];
-                if (w->layer != l || w->unit != mu || !L->active)
-                    continue;
-                npu_time a = w->start > L->start ? w->start : L->start;
-                npu_time b = w->end < L->end ? w->end : L->end;
-                if (b > a)
-                    cps += b - a;
-            }
-            ctrl = ps_to_cycles((double)cps, pspc);
+            ctrl = ps_to_cycles((double)cps[l], pspc);
         }
         if (comp > row->cycles)
             comp = row->cycles;
@@ -1448,8 +1458,12 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
                 r->extra[(size_t)l * e->nextra + c] = e->extra[(size_t)l * e->cextra + c];
     }
     npu_result_finish(r);
+    free(mus);
+    free(cps);
     return r;
 oom:
+    free(mus);
+    free(cps);
     npu_result_free(r);
     npu_err_set(err, NPU_ENOMEM, "engine: out of memory building the result");
     return NULL;
