@@ -255,6 +255,15 @@ int npu_lb_is_builder(lua_State *L, int idx)
     return b && b->g;
 }
 
+/* The graph's messages start with "file: " (the script); the Lua position says it already. */
+static const char *lb_msg(const npu_graph *g, const char *m)
+{
+    size_t fl = g->file ? strlen(g->file) : 0;
+    if (fl && strncmp(m, g->file, fl) == 0 && m[fl] == ':' && m[fl + 1] == ' ')
+        return m + fl + 2;
+    return m;
+}
+
 /* Line of the Lua code that called the current C function (0 if unknown). */
 static int lb_caller_line(lua_State *L)
 {
@@ -405,10 +414,7 @@ static int lb_op(lua_State *L)
     int li = npu_graph_add_layer(b->g, op, name, nin, inputs, nout, &err);
     if (li < 0) {
         /* the graph's message may start with "file: " and name the layer itself */
-        const char *m = err.msg;
-        size_t fl = b->g->file ? strlen(b->g->file) : 0;
-        if (fl && strncmp(m, b->g->file, fl) == 0 && m[fl] == ':' && m[fl + 1] == ' ')
-            m += fl + 2;
+        const char *m = lb_msg(b->g, err.msg);
         if (strncmp(m, what, strlen(what)) == 0)
             return luaL_error(L, "%s", m);
         return luaL_error(L, "%s: %s", what, m);
@@ -453,23 +459,33 @@ static int lb_op(lua_State *L)
     return n;
 }
 
-/* dims table at idx → dim[]; raises naming the argument */
-static MAY_RAISE int lb_dims(lua_State *L, int idx, int64_t *dim)
+/* dims table at idx → dim[]; raises naming argument argn (or `what` when argn is 0) */
+static MAY_RAISE int lb_dims(lua_State *L, int idx, int argn, const char *what, int64_t *dim)
 {
-    luaL_checktype(L, idx, LUA_TTABLE);
-    lua_Integer n = luaL_len(L, idx);
-    if (n < 1 || n > NPU_MAX_DIMS)
-        luaL_argerror(L, idx, lua_pushfstring(L, "a shape has 1 to %d dimensions, got %d",
-                                              NPU_MAX_DIMS, (int)n));
-    for (int i = 1; i <= n; i++) {
+    const char *msg = NULL;
+    lua_Integer n = 0;
+    if (lua_type(L, idx) != LUA_TTABLE) {
+        msg = lua_pushfstring(L, "a shape must be a list of integers, got %s",
+                              luaL_typename(L, idx));
+    } else {
+        n = luaL_len(L, idx);
+        if (n < 1 || n > NPU_MAX_DIMS)
+            msg = lua_pushfstring(L, "a shape has 1 to %d dimensions, got %d", NPU_MAX_DIMS,
+                                  (int)n);
+    }
+    for (int i = 1; !msg && i <= n; i++) {
         lua_rawgeti(L, idx, i);
         int isnum = 0;
         lua_Integer v = lua_tointegerx(L, -1, &isnum);
         if (!isnum || lua_type(L, -1) != LUA_TNUMBER)
-            luaL_argerror(L, idx, lua_pushfstring(L, "dimension %d is not an integer", i));
+            msg = lua_pushfstring(L, "dimension %d is not an integer", i);
         dim[i - 1] = (int64_t)v;
         lua_pop(L, 1);
     }
+    if (msg && argn)
+        luaL_argerror(L, argn, msg);
+    if (msg)
+        luaL_error(L, "%s: %s", what, msg);
     return (int)n;
 }
 
@@ -490,13 +506,13 @@ static int lb_tensor(lua_State *L, int is_const)
     npu_lb *b = lb_check(L, 1);
     const char *name = luaL_checkstring(L, 2);
     int64_t dim[NPU_MAX_DIMS];
-    int nd = lb_dims(L, 3, dim);
+    int nd = lb_dims(L, 3, 3, NULL, dim);
     npu_dtype dt = lb_opt_dtype(L, 4, b->g->dtype);
     npu_err err = {0};
     int ti = is_const ? npu_graph_add_const(b->g, name, nd, dim, dt, &err)
                       : npu_graph_add_input(b->g, name, nd, dim, dt, &err);
     if (ti < 0)
-        return luaL_error(L, "%s '%s': %s", is_const ? "const" : "input", name, err.msg);
+        return luaL_error(L, "%s", lb_msg(b->g, err.msg));
     lua_pushstring(L, b->g->t[ti].name);
     return 1;
 }
@@ -516,7 +532,7 @@ static int lb_output(lua_State *L)
             return luaL_typeerror(L, i, "string (a tensor name)");
         npu_err err = {0};
         if (npu_graph_mark_output(b->g, lua_tostring(L, i), &err) != 0)
-            return luaL_error(L, "output '%s': %s", lua_tostring(L, i), err.msg);
+            return luaL_error(L, "output '%s': %s", lua_tostring(L, i), lb_msg(b->g, err.msg));
         b->nmarked++;
     }
     lua_settop(L, 1);
@@ -633,7 +649,8 @@ static int lb_string_call(lua_State *L)
 static int l_builder(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
-    if (!lua_isnoneornil(L, 2)) {
+    lua_settop(L, 2); /* the userdata goes to 3, whether the options were given or not */
+    if (!lua_isnil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
         static const char *const keys[] = {"input", "dtype", NULL};
         npu_lua_check_keys(L, 2, 2, keys);
@@ -657,12 +674,12 @@ static int l_builder(lua_State *L)
         const char *src = ar.source[0] == '@' ? ar.source + 1 : ar.short_src;
         b->g->file = npu_arena_strdup(&b->g->arena, src);
     }
-    if (!lua_isnoneornil(L, 2) && lua_getfield(L, 2, "input") != LUA_TNIL) {
+    if (!lua_isnil(L, 2) && lua_getfield(L, 2, "input") != LUA_TNIL) {
         int64_t dim[NPU_MAX_DIMS];
-        int nd = lb_dims(L, lua_gettop(L), dim);
+        int nd = lb_dims(L, lua_gettop(L), 0, "builder: input", dim);
         npu_err err = {0};
         if (npu_graph_add_input(b->g, "input", nd, dim, dt, &err) < 0)
-            return luaL_error(L, "builder '%s': input: %s", name, err.msg);
+            return luaL_error(L, "builder '%s': %s", name, lb_msg(b->g, err.msg));
         lua_pop(L, 1);
     }
     lua_pushvalue(L, ud);

@@ -70,7 +70,8 @@ static int arch_tostring(lua_State *L)
 
 /* Applies the table at idx {key = value} to a, keys in sorted order (so that the first error
  * reported does not depend on table iteration order). Returns 0 or fills err. */
-static MAY_RAISE int lr_apply_set(lua_State *L, int idx, npu_arch *a, npu_err *err)
+static MAY_RAISE int lr_apply_set(lua_State *L, int idx, npu_arch *a, const char *what,
+                                  npu_err *err)
 {
     idx = lua_absindex(L, idx);
     lua_newtable(L);
@@ -79,7 +80,8 @@ static MAY_RAISE int lr_apply_set(lua_State *L, int idx, npu_arch *a, npu_err *e
     while (lua_next(L, idx)) {
         lua_pop(L, 1);
         if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "set: parameter names must be strings, got %s", luaL_typename(L, -1));
+            luaL_error(L, "%s: parameter names must be strings, got %s", what,
+                       luaL_typename(L, -1));
         lua_pushvalue(L, -1);
         lua_rawseti(L, keys, ++nk);
     }
@@ -95,8 +97,8 @@ static MAY_RAISE int lr_apply_set(lua_State *L, int idx, npu_arch *a, npu_err *e
         lua_getfield(L, idx, k);
         char v[256];
         if (npu_lua_scalar_text(L, -1, v, sizeof v) != 0)
-            luaL_error(L, "set: value of '%s' must be a number, string or boolean, got %s", k,
-                       luaL_typename(L, -1));
+            luaL_error(L, "%s: value of '%s' must be a number, string or boolean, got %s", what,
+                       k, luaL_typename(L, -1));
         st = npu_arch_set(a, k, v, err);
         lua_pop(L, 2);
     }
@@ -114,7 +116,7 @@ static int l_arch(lua_State *L)
     npu_err err = {0};
     box->a = npu_arch_open(npu_lua_ctx(L), name, &err);
     if (box->a && !lua_isnoneornil(L, 2))
-        lr_apply_set(L, 2, box->a, &err);
+        lr_apply_set(L, 2, box->a, "arch", &err);
     if (!box->a || err.code) {
         lua_pushnil(L);
         lua_pushstring(L, err.msg);
@@ -389,7 +391,7 @@ static MAY_RAISE int lr_resolve_arch(lua_State *L, int argn, int val, int set, n
         lua_pop(L, 1);
         return err->code ? err->code : NPU_EINVAL;
     }
-    if (set && lr_apply_set(L, set, box->a, err) != 0) {
+    if (set && lr_apply_set(L, set, box->a, "set", err) != 0) {
         lua_pop(L, 1);
         return err->code;
     }
@@ -690,12 +692,6 @@ static void lr_push_point(lua_State *L, int p, int vary, int keys, int nk, int p
     }
 }
 
-/* Applies point table on the stack top to a (keys sorted). */
-static MAY_RAISE int lr_apply_point(lua_State *L, npu_arch *a, npu_err *err)
-{
-    return lr_apply_set(L, -1, a, err);
-}
-
 /* npusim.sweep{arch=, graph=, vary={k={...}} | points={{...}}, set={}, threads=, progress=,
  *              keep_layers=} → rows [, "interrupted"] | nil, message */
 static int l_sweep(lua_State *L)
@@ -796,7 +792,9 @@ static int l_sweep(lua_State *L)
         if (!s->arch[p])
             return luaL_error(L, "sweep: out of memory");
         lr_push_point(L, p, vary, vkeys, nk, points);
-        if (lr_apply_point(L, s->arch[p], &err) != 0) {
+        char what[48];
+        snprintf(what, sizeof what, "sweep point %d", p + 1);
+        if (lr_apply_set(L, -1, s->arch[p], what, &err) != 0) {
             lua_pushnil(L);
             lua_pushfstring(L, "sweep point %d: %s", p + 1, err.msg);
             return 2;

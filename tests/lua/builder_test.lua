@@ -31,7 +31,7 @@ T.eq(info[1].name, "conv1", "info[1].name")
 T.eq(info[1].op, "conv", "info[1].op")
 T.eq(info[1].act, "relu", "act= fused")
 T.eq(info[1].macs, 442368, "conv1 MACs")
-T.eq(info[1].line, 14, "the script line of the call is recorded")
+T.eq(info[1].line, 14, "the script line of the call is recorded") -- keep conv1 on line 14
 T.eq(table.concat(info[1].shape, "x"), "1x16x32x32", "conv1 shape")
 T.eq(info[#info].name, "fc", "last layer")
 T.eq(table.concat(info[#info].shape, "x"), "1x10", "fc shape")
@@ -72,10 +72,34 @@ T.raises("unknown key 'inptu' (did you mean 'input'?)",
 T.raises("unknown dtype 'int9'", function() npusim.builder("x", { dtype = "int9" }) end)
 T.raises("dimension 2 is not an integer", function() npusim.builder("x", { input = { 1, "a" } }) end)
 T.raises("npusim.Builder expected", function() b.conv({}, "input") end)
+-- absurd shapes and values: one clear error each, never a crash
+T.raises("dim 1 is -3", function() npusim.builder("x", { input = { 1, -3, 4, 4 } }) end)
+T.raises("dim 0 is 1099511627776", function() npusim.builder("x", { input = { 1 << 40, 3 } }) end)
+T.raises("a shape has 1 to 8 dimensions, got 9",
+  function() npusim.builder("x", { input = { 1, 1, 1, 1, 1, 1, 1, 1, 1 } }) end)
+T.raises("a shape must be a list of integers, got string", function() b:input("z", "1x3") end)
+T.raises("out of range", function()
+  local bb = npusim.builder("x", { input = { 1, 3, 8, 8 } })
+  bb:conv(bb.input, { out = math.mininteger, k = 1 })
+  bb:build()
+end)
+T.raises("must have 1 to 16 values", function() b:conv(x, { out = 3, k = { 1, 1, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1, 1, 1, 1, 1, 1 } }) end)
+T.raises("got the non-integer inf", function() b:conv(x, { out = 1 / 0 }) end)
+T.raises("too many inputs (65, at most 64)", function()
+  local t = {}
+  for i = 1, 65 do t[i] = x end
+  b:concat(table.unpack(t))
+end)
+T.raises("attribute keys must be strings", function() b:conv(x, { 3, out = 3 }) end)
+T.raises("attempt to call a string value", function() return ("abc")(1) end)
+local nb = npusim.builder("noopts") -- no options: no input yet; b:input adds one
+T.eq(nb:input("data", { 1, 4 }), "data", "b:input on a builder without input")
+T.eq(nb.input, "data", "b.input then names it")
 -- shape errors come from b:build(), naming the script and the layer's line
 local bad = npusim.builder("bad", { input = { 1, 3, 4, 4 } })
-bad:conv(bad.input, { out = 8, k = 7, name = "big" })
-T.raises("builder_test.lua:77: conv 'big'", function() bad:build() end)
+local _, pos = pcall(error, "", 2); bad:conv(bad.input, { out = 8, k = 7, name = "big" })
+T.raises(pos .. "conv 'big'", function() bad:build() end) -- pos = "...builder_test.lua:N: "
 T.raises("has no layers", function() npusim.builder("empty", { input = { 1, 2 } }):build() end)
 
 -- ---- attribute types accepted --------------------------------------------------------------
