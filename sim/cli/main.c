@@ -977,9 +977,9 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
     if (*help)
         return -1;
     if (o->npos < c->minpos) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "%%s: missing argument (usage: %.120s)", c->usage);
-        return usage_error(c->name, msg, c->name, NULL);
+        fprintf(stderr, "npusim: %s: missing argument\nusage: %s\nTry 'npusim %s --help'.\n",
+                c->name, c->usage, c->name);
+        return EXIT_USAGE;
     }
     if (c->maxpos >= 0 && o->npos > c->maxpos)
         return usage_error(c->name, "unexpected argument '%s'", o->pos[c->maxpos], NULL);
