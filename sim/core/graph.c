@@ -940,6 +940,12 @@ static int infer_window(ictx *c, shape *o, int64_t *macs, int64_t *params)
             if (opad[i] >= s[i] && opad[i] >= d[i])
                 return lerr(c->g, l, c->err, "output padding op=%lld must be smaller than the "
                             "stride or the dilation", (long long)opad[i]);
+        /* each term below 2^62, but their sum could overflow: bound them first */
+        if ((h - 1) * s[0] > 8 * DIM_MAX || (w - 1) * s[1] > 8 * DIM_MAX ||
+            ekh > 8 * DIM_MAX || ekw > 8 * DIM_MAX)
+            return lerr(c->g, l, c->err, "output would be larger than 2^31-1 (stride %lldx%lld, "
+                        "kernel %lldx%lld)", (long long)s[0], (long long)s[1], (long long)ekh,
+                        (long long)ekw);
         ho = (h - 1) * s[0] - pad[0] - pad[2] + ekh - 1 + opad[0] + 1;
         wo = (w - 1) * s[1] - pad[1] - pad[3] + ekw - 1 + opad[1] + 1;
         if (ho < 1 || wo < 1)
@@ -983,6 +989,8 @@ static int infer_window(ictx *c, shape *o, int64_t *macs, int64_t *params)
         int64_t p = cmul(cmul(kout, ch / g), cmul(k[0], k[1]));
         if (m < 0 || p < 0)
             return lerr(c->g, l, c->err, "MAC or parameter count overflows 64 bits");
+        if (p > INT64_MAX / 2 - 3 * kout)
+            return lerr(c->g, l, c->err, "parameter count overflows 64 bits");
         if (npu_layer_int(l, "bias", 0, 0))
             p += kout;
         if (l->flags & NPU_LF_BN_FOLDED)
@@ -1080,8 +1088,12 @@ static int infer_matmul(ictx *c, shape *o, int64_t *macs)
     if (rc)
         return rc;
     int64_t batch = 1;
-    for (int i = 0; i < o->ndim; i++)
-        batch *= o->d[i]; /* bounded by input element counts (2^48) */
+    for (int i = 0; i < o->ndim; i++) {
+        batch = cmul(batch, o->d[i]); /* broadcasting can exceed either input's size */
+        if (batch < 0 || batch > ELEM_MAX)
+            return lerr(c->g, c->l, c->err, "broadcast batch of the output has more than 2^48 "
+                        "elements");
+    }
     if (a->ndim >= 2)
         o->d[o->ndim++] = m;
     if (b->ndim >= 2)
@@ -1364,8 +1376,8 @@ static int infer_layer(npu_graph *g, int li, bool *counted, npu_err *err)
         }
         macs = cmul(cmul(m, n), k);
         params = cmul(k, n);
-        if (macs < 0 || params < 0)
-            return lerr(g, l, err, "MAC count overflows 64 bits");
+        if (macs < 0 || params < 0 || params > INT64_MAX / 2 - 3 * n)
+            return lerr(g, l, err, "MAC or parameter count overflows 64 bits");
         if (b)
             params += n;
         if (l->flags & NPU_LF_BN_FOLDED)

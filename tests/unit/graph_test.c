@@ -541,6 +541,11 @@ TEST(infer_errors)
         {"input a 1x65536x65536x2 int8\nconv c a out=2147483647 k=1,2\n", "overflows 64 bits"},
         {"input a 1x1x2147483647x2 int8\nresize z a scale=2\n", "out of range 1..2^31-1"},
         {"input a 1x1x2x2 int8\nconvt z a out=1 k=1 s=2147483647\n", "more than 2^31-1"},
+        {"input a 1x1x2147483647x1 int8\nconvt z a out=1 k=2147483647 s=2147483647 "
+         "d=2147483647\n", "output would be larger than 2^31-1"},
+        {"input a 2147483647x1x65536x1x1 int8\ninput b 1x2147483647x1x1x1 int8\n"
+         "matmul m a b\n", "more than 2^48 elements"},
+        {"input a 1x65536x65536x1 int8\ngemm f a out=2147483647\n", "overflows 64 bits"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         npu_err err = {0};
