@@ -465,6 +465,35 @@ TEST(compare_matches_by_name)
     npu_result_free(rb);
 }
 
+TEST(empty_result_and_bad_arguments)
+{
+    npu_result *r = make_result("sys", 1000, L3, 0, 0);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    char *j = report(r, NPU_FMT_JSON), *c = report(r, NPU_FMT_CSV), *t = report(r, NPU_FMT_TABLE);
+    CHECK(j && json_valid(j));
+    CHECK(c && strchr(c, '\n') == c + strlen(c) - 1); /* the header only */
+    CHECK(t && strstr(t, "0 layers"));
+    free(j);
+    free(c);
+    free(t);
+    const npu_result *one[] = {r};
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    CHECK_EQ_INT(npu_report_compare(one, 1, NPU_FMT_JSON, &sb), 0);
+    CHECK(json_valid(sb.s));
+    npu_sb_free(&sb);
+    npu_sb_init(&sb);
+    CHECK(npu_report_write(NULL, NPU_FMT_CSV, &sb) != 0);
+    CHECK(npu_report_write(r, (npu_format)42, &sb) != 0);
+    const npu_result *none[] = {NULL};
+    CHECK(npu_report_compare(none, 1, NPU_FMT_CSV, &sb) != 0);
+    CHECK(npu_report_graph(NULL, NPU_FMT_CSV, &sb) != 0);
+    npu_sb_free(&sb);
+    npu_result_free(r);
+}
+
 TEST(format_parse)
 {
     npu_format f = NPU_FMT_TABLE;
@@ -692,6 +721,7 @@ int main(void)
     RUN(json_escapes_hostile_names);
     RUN(table_has_totals);
     RUN(compare_matches_by_name);
+    RUN(empty_result_and_bad_arguments);
     RUN(format_parse);
     RUN(graph_info);
     RUN(trace_json_and_gz);
