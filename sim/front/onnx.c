@@ -1359,6 +1359,75 @@ static int fold_binary(ox *x, const onode *n, const char *op, oval *a, oval *b)
     return set_const(x, n, 0, a->dt, nr, dr, (long)cnt, ri, rf);
 }
 
+/* Comparisons, Not, Where, Floor, Ceil and Expand on known values: they appear in exported
+ * shape computations (e.g. PyTorch's handling of -1 in view()) and exist only there. */
+static int fold_misc(ox *x, const onode *n, int m, oval **in)
+{
+    const char *op = n->op;
+    int nr = 0, dt;
+    int64_t dr[NPU_MAX_DIMS];
+    bool where = !strcmp(op, "Where"), expand = !strcmp(op, "Expand");
+    if (expand) { /* Expand(input, shape): broadcast input to shape */
+        if (m != 2 || in[1]->nval > NPU_MAX_DIMS)
+            return fmt_err(x, NPU_EINVAL, "bad Expand arguments");
+        if (bcast_shape(in[0]->ndim, in[0]->dim, (int)in[1]->nval, in[1]->iv, &nr, dr))
+            return fmt_err(x, NPU_EINVAL, "shapes cannot be broadcast");
+        m = 1;
+    } else {
+        for (int i = 0; i < m; i++) {
+            int64_t t[NPU_MAX_DIMS];
+            int tn;
+            if (bcast_shape(nr, dr, in[i]->ndim, in[i]->dim, &tn, t))
+                return fmt_err(x, NPU_EINVAL, "shapes cannot be broadcast");
+            nr = tn;
+            memcpy(dr, t, sizeof t);
+        }
+    }
+    for (int i = 0; i < nr; i++)
+        if (dr[i] < 0)
+            return fmt_err(x, NPU_EINVAL, "negative dimension");
+    int64_t cnt = prod(nr, dr);
+    dt = where ? in[1]->dt : (!strcmp(op, "Floor") || !strcmp(op, "Ceil") || expand) ? in[0]->dt
+                                                                                     : OT_BOOL;
+    if (cnt < 0 || cnt > ONNX_VALUE_CAP)
+        return set_const(x, n, 0, dt, nr, dr, 0, NULL, NULL);
+    int64_t *ri = xalloc(x, (size_t)cnt, sizeof *ri);
+    double *rf = xalloc(x, (size_t)cnt, sizeof *rf);
+    if (!ri || !rf)
+        return -1;
+    for (long i = 0; i < cnt; i++) {
+        long k[3];
+        for (int j = 0; j < m; j++)
+            k[j] = bcast_index(nr, dr, i, in[j]->ndim, in[j]->dim);
+        double a = in[0]->fv[k[0]], b = m > 1 ? in[1]->fv[k[1]] : 0, r;
+        int64_t qa = in[0]->iv[k[0]], qb = m > 1 ? in[1]->iv[k[1]] : 0, q;
+        bool fl = ot_is_float(in[0]->dt);
+        switch (op[0]) {
+        case 'E':
+            if (expand) {
+                r = a;
+                q = qa;
+            } else {
+                q = fl ? a == b : qa == qb;
+                r = (double)q;
+            }
+            break;
+        case 'L': q = fl ? (op[4] ? a <= b : a < b) : (op[4] ? qa <= qb : qa < qb); r = (double)q; break;
+        case 'G': q = fl ? (op[7] ? a >= b : a > b) : (op[7] ? qa >= qb : qa > qb); r = (double)q; break;
+        case 'N': q = !qa; r = (double)q; break;
+        case 'F': r = floor(a); q = fl ? d2i(r) : qa; break;
+        case 'C': r = ceil(a); q = fl ? d2i(r) : qa; break;
+        default: /* Where(cond, a, b) */
+            q = qa ? qb : in[2]->iv[k[2]];
+            r = qa ? in[1]->fv[k[1]] : in[2]->fv[k[2]];
+            break;
+        }
+        ri[i] = q;
+        rf[i] = r;
+    }
+    return set_const(x, n, 0, dt, nr, dr, (long)cnt, ri, rf);
+}
+
 static int fold_gather(ox *x, const onode *n, oval *d, oval *ix, int64_t axis)
 {
     int nd = d->ndim + ix->ndim - 1;
@@ -1475,7 +1544,8 @@ typedef enum {
     K_CONV, K_CONVT, K_GEMM, K_MATMUL, K_POOL, K_GPOOL, K_BIN, K_VARIADIC, K_UNARY, K_LEAKY,
     K_HSIG, K_PRELU, K_GELU, K_CLIP, K_BN, K_SOFTMAX, K_LN, K_CONCAT, K_SPLIT, K_SLICE,
     K_RESHAPE, K_FLATTEN, K_SQUEEZE, K_UNSQUEEZE, K_IDENTITY, K_TRANSPOSE, K_RESIZE, K_PAD,
-    K_GATHER, K_CAST, K_QUANT, K_DEQUANT, K_REDUCE, K_CONSTANT, K_SHAPE, K_SIZE, K_COS, K_RANGE
+    K_GATHER, K_CAST, K_QUANT, K_DEQUANT, K_REDUCE, K_CONSTANT, K_SHAPE, K_SIZE, K_COS, K_RANGE,
+    K_FOLD /* only on constants known at import time (shape computations) */
 } okind;
 
 typedef struct opdef {
@@ -1544,6 +1614,16 @@ static const opdef optab[] = {
     {"Size", K_SIZE, NPU_OP_IDENTITY},
     {"ConstantOfShape", K_COS, NPU_OP_IDENTITY},
     {"Range", K_RANGE, NPU_OP_IDENTITY},
+    {"Equal", K_FOLD, NPU_OP_IDENTITY},
+    {"Less", K_FOLD, NPU_OP_IDENTITY},
+    {"LessOrEqual", K_FOLD, NPU_OP_IDENTITY},
+    {"Greater", K_FOLD, NPU_OP_IDENTITY},
+    {"GreaterOrEqual", K_FOLD, NPU_OP_IDENTITY},
+    {"Not", K_FOLD, NPU_OP_IDENTITY},
+    {"Where", K_FOLD, NPU_OP_IDENTITY},
+    {"Floor", K_FOLD, NPU_OP_IDENTITY},
+    {"Ceil", K_FOLD, NPU_OP_IDENTITY},
+    {"Expand", K_FOLD, NPU_OP_IDENTITY},
 };
 
 static const opdef *op_lookup(const onode *n)
@@ -2747,6 +2827,33 @@ static int h_simple(ox *x, const onode *n, const opdef *od)
     }
 }
 
+static int host_layer(ox *x, const onode *n);
+
+static int h_fold(ox *x, const onode *n)
+{
+    oval *in[3];
+    int m = 0;
+    bool all = n->nout == 1;
+    for (int i = 0; i < n->nin && i < 3; i++) {
+        if (node_in(x, n, i, &in[m]))
+            return -1;
+        if (in[m]) {
+            all = all && has_value(x, in[m]);
+            m++;
+        }
+    }
+    int want = !strcmp(n->op, "Where") ? 3 : (!strcmp(n->op, "Not") || !strcmp(n->op, "Floor") ||
+                                              !strcmp(n->op, "Ceil")) ? 1 : 2;
+    if (m != want || n->nin != want)
+        return fmt_err(x, NPU_EFORMAT, "expects %d inputs, has %d", want, m);
+    if (all)
+        return fold_misc(x, n, m, in);
+    if (x->allow)
+        return host_layer(x, n);
+    return fmt_err(x, NPU_EUNSUPPORTED, "%s is only supported on constants known at import time "
+                   "(shape computations); here it works on run-time data", n->op);
+}
+
 static int handle_node(ox *x, const onode *n, const opdef *od)
 {
     switch (od->kind) {
@@ -2778,6 +2885,7 @@ static int handle_node(ox *x, const onode *n, const opdef *od)
     case K_SIZE: return h_shape(x, n, true);
     case K_COS: return h_const_of_shape(x, n);
     case K_RANGE: return h_range(x, n);
+    case K_FOLD: return h_fold(x, n);
     default: return h_simple(x, n, od);
     }
 }

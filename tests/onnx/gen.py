@@ -249,7 +249,25 @@ def misc_ops():
                  [value_info("y", FLOAT, [1, 8, 5])], inits, opset=13)
 
 
+def fold_ops():
+    """Equal/Where/Slice on shapes (PyTorch's handling of 0 in view()): evaluated at import."""
+    nodes = [
+        node("Relu", ["x"], ["r"], "relu"),
+        node("Shape", ["r"], ["s"], "shape"),
+        node("Constant", [], ["t"], "target", [attr_t("value", tensor("", INT64, [2], [0, 12]))]),
+        node("Constant", [], ["z"], "zero", [attr_t("value", tensor("", INT64, [], [0]))]),
+        node("Equal", ["t", "z"], ["e"], "is_zero"),
+        node("Slice", ["s", "st", "en"], ["s2"], "head"),
+        node("Where", ["e", "s2", "t"], ["w"], "pick"),
+        node("Reshape", ["r", "w"], ["y"], "view"),
+    ]
+    inits = [tensor("st", INT64, [1], [0]), tensor("en", INT64, [1], [2])]
+    return model("fold_ops", nodes, [value_info("x", FLOAT, [2, 3, 4])],
+                 [value_info("y", FLOAT, [2, 12])], inits, opset=13)
+
+
 MODELS = {
+    "fold_ops": fold_ops,
     "tiny_cnn": tiny_cnn, "reshape_chain": reshape_chain, "noparams": noparams,
     "unsupported": unsupported, "host": host, "qdq": qdq, "misc_ops": misc_ops,
 }

@@ -257,6 +257,25 @@ TEST(pytorch_reshape_chain)
     npu_graph_free(g);
 }
 
+TEST(fold_equal_where)
+{
+    npu_err err;
+    npu_graph *g = load("fold_ops.onnx", false, &err);
+    CHECK(g != NULL);
+    if (!g) {
+        printf("  %s\n", err.msg);
+        return;
+    }
+    /* Where(Equal([0,12], 0), Shape(r)[0:2], [0,12]) = [2,12]: relu + reshape remain */
+    CHECK_EQ_INT(g->nl, 2);
+    CHECK_EQ_INT(npu_layer_int(layer(g, "view"), "shape", 0, 0), 2);
+    CHECK_EQ_INT(npu_layer_int(layer(g, "view"), "shape", 1, 0), 12);
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    const int64_t y[] = {2, 12};
+    CHECK(shape_is(&g->t[g->outputs[0]], 2, y));
+    npu_graph_free(g);
+}
+
 TEST(export_params_false)
 {
     npu_err err;
@@ -469,6 +488,7 @@ TEST(malformed_never_crash)
     mangle("reshape_chain.onnx");
     mangle("misc_ops.onnx");
     mangle("host.onnx");
+    mangle("fold_ops.onnx");
 }
 
 static long max_rss_kb(void)
@@ -549,6 +569,7 @@ int main(void)
     RUN(pb_reader);
     RUN(tiny_cnn);
     RUN(pytorch_reshape_chain);
+    RUN(fold_equal_where);
     RUN(export_params_false);
     RUN(unsupported_listed_once);
     RUN(host_layers);
