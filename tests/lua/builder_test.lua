@@ -131,7 +131,12 @@ T.fails("unknown network", npusim.zoo_info("no_such_net"))
 T.raises("unknown key 'format_'", function() npusim.graph("x.npg", { format_ = "npg" }) end)
 T.raises("bad argument #1 to 'graph' (string expected, got table)", function() npusim.graph({}) end)
 
--- zoo plumbing: args tables and strings reach the script
+-- zoo plumbing: args reach the script, and its errors name the zoo file and line
+T.fails("scripts/zoo/resnet50.lua:", npusim.graph("resnet50", { args = "batch=0" }))
+T.fails("scripts/zoo/resnet50.lua:", npusim.graph("resnet50", { args = { batch = 0 } }))
+local r2 = npusim.graph("resnet50", { args = { batch = 2 } })
+local r1 = npusim.graph("resnet50")
+T.eq(r2 and r2:macs(), r1 and 2 * r1:macs(), "args = { batch = 2 } doubles the MACs")
 local nets = npusim.networks()
 T.ok(#nets >= 1, "networks() lists the zoo")
 T.report()
