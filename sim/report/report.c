@@ -352,7 +352,7 @@ static int tab_render(tab *t, npu_strbuf *sb)
             if (t->align[c] == 'r')
                 pad(sb, fill);
             npu_sb_puts(sb, s);
-            if (t->align[c] != 'r' && c < last)
+            if (c < last && t->align[c] != 'r')
                 pad(sb, fill);
         }
         npu_sb_putc(sb, '\n');
