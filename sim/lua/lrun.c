@@ -469,6 +469,8 @@ static int l_run(lua_State *L)
     if (!res->r)
         return fail(L, &err);
     push_result(L, res->r);
+    npu_result_free(res->r); /* now, not at the next collection */
+    res->r = NULL;
     return 1;
 }
 
@@ -559,6 +561,8 @@ static int l_compare(lua_State *L)
             }
             lua_pop(L, 1);
         }
+        npu_result_free(res->r);
+        res->r = NULL;
         lua_settop(L, seen);
     }
     lua_createtable(L, 0, 2);
