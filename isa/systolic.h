@@ -96,7 +96,8 @@ typedef struct npu_sys_layer {
 } npu_sys_layer;
 
 typedef struct npu_sys_fold {
-    int64_t count;           /* identical consecutive folds described by this record        */
+    int64_t count;           /* identical consecutive folds described by this record, in the
+                                visiting order: column fold outer, row fold inner            */
     int64_t row_fold, col_fold; /* index of the first of them (i: row fold, j: col fold)     */
     uint32_t rows_used, cols_used;
     int64_t t;               /* rows streamed through the array                             */

@@ -211,10 +211,11 @@ static void fill_fold(const sys_plan *p, int64_t i, int64_t j, npu_sys_fold *f)
     f->onchip_bytes = a + b + c;
 }
 
-/* Two folds that differ only in their position (and count) are merged into one record. */
-static bool fold_same(const npu_sys_fold *a, const npu_sys_fold *b)
+/* Two folds that differ only in their position (and count) are merged into one record when
+ * b follows a's run in the visiting order (column fold outer, row fold inner). */
+static bool fold_same(const npu_sys_fold *a, const npu_sys_fold *b, int64_t nr)
 {
-    return a->col_fold == b->col_fold && a->row_fold + a->count == b->row_fold &&
+    return a->col_fold * nr + a->row_fold + a->count == b->col_fold * nr + b->row_fold &&
            a->rows_used == b->rows_used && a->cols_used == b->cols_used && a->t == b->t &&
            a->ifmap_ld == b->ifmap_ld && a->filter_ld == b->filter_ld &&
            a->flags == b->flags && a->ifmap_bytes == b->ifmap_bytes &&
@@ -416,7 +417,7 @@ static int lower_mac(lower_ctx *c, int li, int32_t pl)
                     L.sram_ofmap_wr += cc * p.nsub;
                     continue;
                 }
-                if (have && fold_same(&cur, &f)) {
+                if (have && fold_same(&cur, &f, p.nr)) {
                     cur.count++;
                     continue;
                 }

@@ -24,6 +24,10 @@
  *             streamed from DRAM during the fold (STREAM job: compute and transfer overlap);
  *   ofmap:    a finished ofmap half is drained to DRAM by the ofmap DMA, which frees it.
  *   Memory stalls appear wherever a loader or the DRAM port cannot keep up.
+ *   Consecutive identical folds are handled in groups that fill one SRAM half (as many tiles
+ *   as fit, at least one): one load, one array job, one drain per group. A DMA fills a half
+ *   with one long transfer rather than one per tiny tile, and it keeps the number of jobs of
+ *   layers with thousands of small folds (M = 1 matmuls, depthwise convs) low.
  * fidelity=scalesim: one array job per layer of exactly SCALE-Sim v2's stall-free cycles,
  *   nsub × (Σ folds · per-fold − 1) (a depthwise layer is nsub SCALE-Sim layers). SCALE-Sim's
  *   CALC mode does not time memory. The engine has no untimed DRAM transfer (a transfer on
@@ -175,6 +179,22 @@ static int load(sys_exec *x, int unit, int free_s, int full_s, int ld, int64_t b
     return submit(x, &j);
 }
 
+/* How many consecutive identical folds share one SRAM half: a loader fills a half with as many
+ * fold tiles as fit (one DMA transfer, one credit), so small tiles do not pay the DRAM latency
+ * once each and the double buffer holds what it physically can. At least 1. */
+static int64_t group_size(const npu_sys_layer *L, const npu_sys_fold *f, int64_t left)
+{
+    int64_t g = left;
+    if (is_load(f->ifmap_ld) && f->ifmap_bytes > 0 && L->ifmap_half / f->ifmap_bytes < g)
+        g = L->ifmap_half / f->ifmap_bytes;
+    if (is_load(f->filter_ld) && f->filter_bytes > 0 && L->filter_half / f->filter_bytes < g)
+        g = L->filter_half / f->filter_bytes;
+    if ((f->flags & NPU_SYS_FF_OFMAP_DRAIN) && f->ofmap_wr_bytes > 0 &&
+        L->ofmap_half / f->ofmap_wr_bytes < g)
+        g = L->ofmap_half / f->ofmap_wr_bytes;
+    return g < 1 ? 1 : g;
+}
+
 static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, size_t a, size_t b)
 {
     const npu_program *p = x->p;
@@ -204,23 +224,29 @@ static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, siz
     }
     const double R = (double)L->rows, C = (double)L->cols;
     bool first_fold = true;
+    const int64_t nr = L->row_folds;
     for (int64_t sub = 0; sub < L->nsub; sub++) {
         for (size_t i = a; i < b; i++) {
             const npu_sys_fold *f = npu_prog_payload(p, i);
-            for (int64_t c = 0; c < f->count; c++) {
-                int64_t fi = f->row_fold + c, fj = f->col_fold;
-                bool last = sub == L->nsub - 1 && i == b - 1 && c == f->count - 1;
-                bool first_chunk = fi == 0 && fj == 0;
+            const int64_t lin0 = f->col_fold * nr + f->row_fold;
+            for (int64_t c = 0; c < f->count;) {
+                /* a group of g identical folds: one tile load per operand, one preload, one
+                 * array job, one drain */
+                int64_t g = group_size(L, f, f->count - c);
+                double gd = (double)g;
+                bool last = sub == L->nsub - 1 && i == b - 1 && c + g == f->count;
+                bool first_chunk = lin0 + c == 0; /* fold (0,0): takes the resident half */
                 if (is_load(f->ifmap_ld) &&
-                    load(x, x->u_ifl, x->if_free, x->if_full, f->ifmap_ld, f->ifmap_bytes,
+                    load(x, x->u_ifl, x->if_free, x->if_full, f->ifmap_ld, f->ifmap_bytes * g,
                          first_chunk, layer, "ifmap"))
                     return x->err->code;
                 if (is_load(f->filter_ld) &&
-                    load(x, x->u_fll, x->fl_free, x->fl_full, f->filter_ld, f->filter_bytes,
+                    load(x, x->u_fll, x->fl_free, x->fl_full, f->filter_ld, f->filter_bytes * g,
                          first_chunk, layer, "filter"))
                     return x->err->code;
                 if (stat) {
-                    /* shift the stationary tile into a free register set */
+                    /* shift the stationary tile into a free register set; with two sets the
+                     * preloads of the group's later folds hide behind its earlier folds */
                     npu_job w;
                     job_init(&w, x->u_wload, layer, "preload");
                     job_wait(x, &w, st_if ? x->if_full : x->fl_full, 1);
@@ -233,8 +259,10 @@ static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, siz
                 }
                 npu_job j;
                 job_init(&j, x->u_array, layer, "fold");
-                j.cycles = (double)f->t + R + C - 2;
-                j.onchip_bytes = f->onchip_bytes;
+                j.cycles = gd * ((double)f->t + R + C - 2);
+                if (stat && x->s->weight_buffers < 2)
+                    j.cycles += (gd - 1) * R; /* later preloads of the group not hidden */
+                j.onchip_bytes = f->onchip_bytes * g;
                 if (stat)
                     job_wait(x, &j, x->wr_full, 1);
                 if (!st_if && is_load(f->ifmap_ld))
@@ -247,12 +275,12 @@ static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, siz
                     job_wait(x, &j, x->go_arr, 1);
                 first_fold = false;
                 if (f->ifmap_ld == NPU_SYS_LD_STREAM)
-                    job_xfer(x, &j, NPU_PORT_DRAM, false, f->ifmap_bytes);
+                    job_xfer(x, &j, NPU_PORT_DRAM, false, f->ifmap_bytes * g);
                 if (f->filter_ld == NPU_SYS_LD_STREAM)
-                    job_xfer(x, &j, NPU_PORT_DRAM, false, f->filter_bytes);
+                    job_xfer(x, &j, NPU_PORT_DRAM, false, f->filter_bytes * g);
                 if (f->flags & NPU_SYS_FF_OFMAP_STREAM) {
-                    job_xfer(x, &j, NPU_PORT_DRAM, false, f->ofmap_rd_bytes);
-                    job_xfer(x, &j, NPU_PORT_DRAM, true, f->ofmap_wr_bytes);
+                    job_xfer(x, &j, NPU_PORT_DRAM, false, f->ofmap_rd_bytes * g);
+                    job_xfer(x, &j, NPU_PORT_DRAM, true, f->ofmap_wr_bytes * g);
                 }
                 if (j.nxfer)
                     j.mode = NPU_JOB_STREAM;
@@ -273,13 +301,14 @@ static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, siz
                     npu_job d;
                     job_init(&d, x->u_ofd, layer, "drain");
                     job_wait(x, &d, x->of_full, 1);
-                    job_xfer(x, &d, NPU_PORT_DRAM, true, f->ofmap_wr_bytes);
+                    job_xfer(x, &d, NPU_PORT_DRAM, true, f->ofmap_wr_bytes * g);
                     job_sig(x, &d, x->of_free, 1);
                     if (last)
                         job_sig(x, &d, x->done[layer], L->consumers);
                     if (submit(x, &d))
                         return x->err->code;
                 }
+                c += g;
             }
         }
     }
