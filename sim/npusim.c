@@ -136,12 +136,13 @@ static npu_graph *read_text_graph(const char *path, int kind, npu_err *err)
     return g;
 }
 
-static int zoo_has(const char *name)
+/* The zoo's own spelling of `name` (matched ignoring case), or NULL. */
+static const char *zoo_name(const char *name)
 {
     for (const npu_builtin_text *t = npu_builtin_zoo; t->name; t++)
         if (npu_streq_nocase(t->name, name))
-            return 1;
-    return 0;
+            return t->name;
+    return NULL;
 }
 
 npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *opts,
@@ -198,7 +199,8 @@ npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *o
     else if (strcmp(fmt, "scalesim-auto") == 0)
         g = read_text_graph(what, 3, err);
     else if (strcmp(fmt, "zoo") == 0) {
-        if (!zoo_has(what)) {
+        const char *canon = zoo_name(what);
+        if (!canon) {
             npu_strbuf sb;
             npu_sb_init(&sb);
             join_names(&sb, npu_zoo_names());
@@ -214,7 +216,7 @@ npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *o
             ctx_fail(ctx, err);
             return NULL;
         }
-        g = npu_lua_zoo(ctx, what, o.zoo_args, err);
+        g = npu_lua_zoo(ctx, canon, o.zoo_args, err);
     } else {
         npu_err_set(err, NPU_EINVAL,
                     "unknown graph format '%s' (npg, onnx, scalesim, scalesim-gemm, zoo)", fmt);
