@@ -513,6 +513,15 @@ int npu_layer_set_ints(npu_graph *g, int li, const char *key, int n, const int64
     a->n = n;
     for (int i = 0; i < n; i++)
         a->i[i] = v[i];
+    /* keep NPU_LF_BIAS in step with bias= on the layers that have weights */
+    npu_layer *l = &g->l[li];
+    if (strcmp(key, "bias") == 0 &&
+        (l->op == NPU_OP_CONV || l->op == NPU_OP_CONVT || l->op == NPU_OP_GEMM)) {
+        if (v[0] || (l->flags & NPU_LF_BN_FOLDED))
+            l->flags |= NPU_LF_BIAS;
+        else
+            l->flags &= ~(uint32_t)NPU_LF_BIAS;
+    }
     return 0;
 }
 int npu_layer_set_int(npu_graph *g, int li, const char *key, int64_t v)
@@ -1294,6 +1303,12 @@ static int infer_layer(npu_graph *g, int li, bool *counted, npu_err *err)
         (unsigned)l->dtype >= NPU_DT_COUNT)
         return lerr(g, l, err, "corrupt layer (op, act or dtype out of range)");
     arity(l->op, &lo, &hi, &nact);
+    if (l->src_op && l->nin >= 1) {
+        /* an operator npusim has no model for (ONNX TopK ...), kept as a host layer: its extra
+         * inputs are whatever the original op took */
+        lo = 1;
+        hi = nact = l->nin;
+    }
     if (l->nin < lo || l->nin > hi) {
         if (lo == hi)
             return lerr(g, l, err, "takes %d input%s, got %d", lo, lo == 1 ? "" : "s", l->nin);

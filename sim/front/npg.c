@@ -520,8 +520,6 @@ static int layer_line(rd *r, npu_graph *g, npu_op op)
                                             : npu_layer_set_str(g, li, key, v->s);
         if (e)
             rc = npu_err_set(r->err, NPU_ENOMEM, "out of memory");
-        if (!strcmp(key, "bias") && v->type == NPU_ATTR_INTS && v->i[0] != 0)
-            l->flags |= NPU_LF_BIAS;
     }
     if (!rc && (l->flags & NPU_LF_VIEW))
         for (int k = 0; k < l->nout; k++) {

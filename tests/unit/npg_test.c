@@ -1,6 +1,8 @@
 /* npg_test.c — the .npg reader and writer: round trips (text and graph identical), quoting,
  * special keys, and every reader error with file:line:column. */
 #include "front/front.h"
+#include "lua/lua.h"
+#include "npusim.h"
 #include "test.h"
 
 #include <stdlib.h>
@@ -414,6 +416,60 @@ TEST(mutations)
     CHECK(errors > 100);
 }
 
+/* Every zoo network (Lua builder graphs) and every ONNX test model round-trips, before and
+ * after preparation, and the re-read graph infers to the same MACs and parameters. */
+static void round_trip_deep(npu_graph *g, const char *what)
+{
+    npu_err err = {0};
+    round_trip(g, what);
+    if (npu_graph_prepare(g, &err)) {
+        FAILF("%s: prepare: %s", what, err.msg);
+        return;
+    }
+    round_trip(g, what);
+    char *t = wr(g);
+    npu_graph *g2 = t ? rd("rt.npg", t, &err) : NULL;
+    if (!g2 || npu_graph_infer(g2, &err))
+        FAILF("%s: re-read: %s", what, err.msg);
+    else {
+        CHECK_EQ_INT(npu_graph_macs(g2), npu_graph_macs(g));
+        CHECK_EQ_INT(npu_graph_params(g2), npu_graph_params(g));
+    }
+    npu_graph_free(g2);
+    free(t);
+}
+
+TEST(zoo_and_onnx_round_trips)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    int n = 0;
+    for (const char *const *z = npu_zoo_names(); z && *z; z++, n++) {
+        npu_err err = {0};
+        npu_graph *g = npu_lua_zoo(ctx, *z, NULL, &err);
+        if (!g) {
+            FAILF("zoo %s: %s", *z, err.msg);
+            continue;
+        }
+        round_trip_deep(g, *z);
+        npu_graph_free(g);
+    }
+    CHECK(n >= 5);
+    static const char *const onnx[] = {"tests/onnx/tiny_cnn.onnx", "tests/onnx/misc_ops.onnx",
+                                       "tests/onnx/fold_ops.onnx", "tests/onnx/reshape_chain.onnx",
+                                       "tests/onnx/qdq.onnx", "tests/onnx/host.onnx"};
+    for (size_t i = 0; i < sizeof onnx / sizeof onnx[0]; i++) {
+        npu_err err = {0};
+        npu_graph *g = npu_onnx_read(onnx[i], true, &err);
+        if (!g) {
+            FAILF("%s: %s", onnx[i], err.msg);
+            continue;
+        }
+        round_trip_deep(g, onnx[i]);
+        npu_graph_free(g);
+    }
+    npu_ctx_free(ctx);
+}
+
 int main(void)
 {
     RUN(golden_round_trips);
@@ -422,5 +478,6 @@ int main(void)
     RUN(reader_errors);
     RUN(defaults);
     RUN(mutations);
+    RUN(zoo_and_onnx_round_trips);
     return TEST_REPORT();
 }
