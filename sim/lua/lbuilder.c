@@ -264,13 +264,22 @@ static const char *lb_msg(const npu_graph *g, const char *m)
     return m;
 }
 
+/* The nearest Lua function up the stack from the current C function (skipping C frames
+ * such as pcall): its line is what a layer records and its script what a graph names. */
+static int lb_lua_caller(lua_State *L, lua_Debug *ar)
+{
+    for (int level = 1; lua_getstack(L, level, ar); level++) {
+        if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0 && strcmp(ar->what, "C") != 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Line of the Lua code that called the current C function (0 if unknown). */
 static int lb_caller_line(lua_State *L)
 {
     lua_Debug ar;
-    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar) && ar.currentline > 0)
-        return ar.currentline;
-    return 0;
+    return lb_lua_caller(L, &ar) ? ar.currentline : 0;
 }
 
 /* Generates "<op><n>" not yet used by a layer or tensor; pushes it. */
@@ -670,7 +679,7 @@ static int l_builder(lua_State *L)
     b->g->dtype = dt;
     /* the script file, so that shape errors name it: "net.lua:12: ..." */
     lua_Debug ar;
-    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "S", &ar)) {
+    if (lb_lua_caller(L, &ar)) {
         const char *src = ar.source[0] == '@' ? ar.source + 1 : ar.short_src;
         b->g->file = npu_arena_strdup(&b->g->arena, src);
     }
