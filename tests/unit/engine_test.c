@@ -337,6 +337,15 @@ TEST(bad_jobs_are_errors)
         CHECK_CONTAINS(err.msg, "2^62");
         npu_engine_free(e2);
     }
+    /* No parameters at all: the table defaults (dram 12.8 GB/s x 0.8, host "none"). */
+    e = npu_engine_new(NULL, 3, &err);
+    CHECK(e != NULL);
+    if (e) {
+        CHECK_NEAR(npu_engine_port_cfg(e, NPU_PORT_DRAM)->gbps, 12.8, 1e-12);
+        CHECK(npu_host_cpu_unit(e, 0) >= 0);
+        npu_engine_free(e);
+    }
+    CHECK(npu_engine_new(NULL, -1, &err) == NULL);
     /* Nothing submitted: a valid, empty run. */
     e = mkengine("10", "0", "1", "0", "0", 0, NULL);
     CHECK_EQ_INT(npu_engine_run(e, NULL), 0);
