@@ -437,6 +437,15 @@ static void round_trip_deep(npu_graph *g, const char *what)
     }
     npu_graph_free(g2);
     free(t);
+    /* the dtype policy keeps the graph valid and writable */
+    npu_graph *c = npu_graph_clone(g);
+    if (!c || npu_pass_dtype(c, NPU_DT_INT8, NULL, NULL, &err))
+        FAILF("%s: dtype: %s", what, err.msg);
+    else {
+        CHECK_EQ_INT(npu_graph_macs(c), npu_graph_macs(g));
+        round_trip(c, what);
+    }
+    npu_graph_free(c);
 }
 
 TEST(zoo_and_onnx_round_trips)
