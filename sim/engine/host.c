@@ -433,9 +433,12 @@ double npu_host_op_ns(const npu_engine *e, const npu_host_op *o)
     double comp = op_compute_ns(c, o);
     const npu_port_cfg *d = npu_engine_port_cfg(e, NPU_PORT_DRAM);
     double dram = d->gbps * d->efficiency;
-    double mx = (double)(o->rd_bytes > o->wr_bytes ? o->rd_bytes : o->wr_bytes);
-    double mem = mx / c->gbps;
-    double both = (double)(o->rd_bytes + o->wr_bytes) / dram;
+    /* Bytes on the bus: each stream rounded up to whole bursts, as the engine does. */
+    uint64_t bu = d->burst_bytes > 1 ? d->burst_bytes : 1;
+    double rd = (double)((o->rd_bytes + bu - 1) / bu * bu);
+    double wr = (double)((o->wr_bytes + bu - 1) / bu * bu);
+    double mem = (rd > wr ? rd : wr) / c->gbps;
+    double both = (rd + wr) / dram;
     if (both > mem)
         mem = both;
     if (o->rd_bytes + o->wr_bytes > 0)
