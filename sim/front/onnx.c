@@ -159,6 +159,10 @@ typedef struct oval {
     long nval;
     int64_t *iv;
     double *fv;
+    /* uses from the node list (graph outputs count as a use) */
+    int producer; /* node index, -1 none */
+    int nuses;
+    int consumer; /* the last consuming node */
 } oval;
 
 typedef struct ox {
@@ -185,6 +189,8 @@ typedef struct ox {
     const char **names; /* every IR tensor and layer name given out (hash set) */
     size_t nnames, cnames;
     int cur;         /* node being imported, -1 outside nodes */
+    unsigned char *skip; /* per node: 0 import, 1 absorbed by a pattern, 2 emit the pattern */
+    const char **pat_in; /* per node with skip 2: the pattern's input value */
 } ox;
 
 /* ---- errors -------------------------------------------------------------------------------- */
@@ -684,6 +690,7 @@ static oval *val_get(ox *x, const char *name)
     memset(v, 0, sizeof *v);
     v->name = name;
     v->ti = -1;
+    v->producer = v->consumer = -1;
     return v;
 }
 
@@ -726,8 +733,127 @@ static int values_init(ox *x)
             memcpy(v->dim, t->dim, sizeof v->dim);
         }
     }
+    for (int i = 0; i < x->nn; i++) {
+        const onode *nd = &x->nodes[i];
+        for (int k = 0; k < nd->nin; k++) {
+            oval *v = nd->in[k][0] ? val_find(x, nd->in[k]) : NULL;
+            if (v) {
+                v->nuses++;
+                v->consumer = i;
+            }
+        }
+        for (int k = 0; k < nd->nout; k++)
+            if (nd->out[k][0] && val_get(x, nd->out[k])->producer < 0)
+                val_get(x, nd->out[k])->producer = i;
+    }
+    for (int i = 0; i < x->noutput; i++)
+        val_get(x, x->outputs[i].name)->nuses++;
     return 0;
 }
+
+/* ---- patterns ------------------------------------------------------------------------------ */
+static int val_value(ox *x, oval *v);
+
+static bool const_near(ox *x, const char *name, double want)
+{
+    oval *v = val_find(x, name);
+    return v && v->kind == VK_CONST && val_value(x, v) > 0 && v->nval == 1 &&
+           fabs(v->fv[0] - want) <= 1e-3 * fabs(want);
+}
+
+static bool is_op(const onode *n, const char *op)
+{
+    return !strcmp(n->op, op) && (!n->domain[0] || !strcmp(n->domain, "ai.onnx")) &&
+           n->nout == 1;
+}
+
+/* The single node consuming node i's only output, or NULL. */
+static const onode *sole_consumer(ox *x, const onode *n)
+{
+    oval *v = val_find(x, n->out[0]);
+    return v && v->nuses == 1 && v->consumer >= 0 ? &x->nodes[v->consumer] : NULL;
+}
+
+/* The other input of a two-input node, given one of them. */
+static const char *other_in(const onode *n, const char *one)
+{
+    if (n->nin != 2)
+        return NULL;
+    return !strcmp(n->in[0], one) ? n->in[1] : !strcmp(n->in[1], one) ? n->in[0] : NULL;
+}
+
+/* Exact GELU spelled out with Erf, as PyTorch exports it (BERT, ViT):
+ *   y = Mul(Mul(x, Add(Erf(Div(x, 1.41421)), 1)), 0.5)   or with Mul(x, 0.5) taken first,
+ * the division possibly written as Mul(x, 0.70711). The chain becomes one gelu layer; the IR
+ * has no erf op. Only single-use intermediate values are absorbed. */
+static int find_patterns(ox *x)
+{
+    for (int i = 0; i < x->nn; i++) {
+        const onode *e = &x->nodes[i];
+        if (!is_op(e, "Erf") || e->nin != 1)
+            continue;
+        oval *din = val_find(x, e->in[0]);
+        if (!din || din->nuses != 1 || din->producer < 0)
+            continue;
+        const onode *d = &x->nodes[din->producer];
+        const char *xin;
+        if (is_op(d, "Div") && d->nin == 2 && const_near(x, d->in[1], 1.41421356))
+            xin = d->in[0];
+        else if (is_op(d, "Mul") && d->nin == 2 && const_near(x, d->in[1], 0.70710678))
+            xin = d->in[0];
+        else
+            continue;
+        const onode *a = sole_consumer(x, e);
+        if (!a || !is_op(a, "Add"))
+            continue;
+        const char *one = other_in(a, e->out[0]);
+        if (!one || !const_near(x, one, 1.0))
+            continue;
+        const onode *m1 = sole_consumer(x, a);
+        if (!m1 || !is_op(m1, "Mul"))
+            continue;
+        const char *o = other_in(m1, a->out[0]);
+        if (!o)
+            continue;
+        const onode *last = NULL, *half = NULL;
+        if (!strcmp(o, xin)) { /* x·(1+erf) then ·0.5 */
+            const onode *m2 = sole_consumer(x, m1);
+            const char *h = m2 && is_op(m2, "Mul") ? other_in(m2, m1->out[0]) : NULL;
+            if (!h || !const_near(x, h, 0.5))
+                continue;
+            last = m2;
+        } else { /* (x·0.5)·(1+erf) */
+            oval *hv = val_find(x, o);
+            if (!hv || hv->nuses != 1 || hv->producer < 0)
+                continue;
+            half = &x->nodes[hv->producer];
+            const char *h = is_op(half, "Mul") ? other_in(half, xin) : NULL;
+            if (!h || !const_near(x, h, 0.5))
+                continue;
+            last = m1;
+        }
+        if (!x->skip) {
+            if (!(x->skip = xalloc(x, (size_t)x->nn, 1)) ||
+                !(x->pat_in = xalloc(x, (size_t)x->nn, sizeof *x->pat_in)))
+                return -1;
+        }
+        const onode *parts[] = {d, e, a, m1, half};
+        bool taken = false;
+        for (size_t k = 0; k < 5; k++)
+            if (parts[k] && x->skip[parts[k] - x->nodes])
+                taken = true;
+        if (taken || x->skip[last - x->nodes])
+            continue;
+        for (size_t k = 0; k < 5; k++)
+            if (parts[k])
+                x->skip[parts[k] - x->nodes] = 1;
+        x->skip[last - x->nodes] = 2;
+        x->pat_in[last - x->nodes] = xin;
+    }
+    return 0;
+}
+
+static bool node_known(const ox *x, int i);
 
 /* ---- small constant values ---------------------------------------------------------------- */
 static double half_to_double(uint16_t h)
@@ -2945,11 +3071,16 @@ static int host_layer(ox *x, const onode *n)
 }
 
 /* One error that lists every unsupported operator with counts and node names. */
+static bool node_known(const ox *x, int i)
+{
+    return (x->skip && x->skip[i]) || op_lookup(&x->nodes[i]) != NULL;
+}
+
 static int check_supported(ox *x)
 {
     int bad = 0;
     for (int i = 0; i < x->nn; i++)
-        if (!op_lookup(&x->nodes[i]))
+        if (!node_known(x, i))
             bad++;
     if (!bad || x->allow)
         return 0;
@@ -2958,24 +3089,24 @@ static int check_supported(ox *x)
     int kinds = 0;
     for (int i = 0; i < x->nn; i++) {
         const onode *n = &x->nodes[i];
-        if (op_lookup(n))
+        if (node_known(x, i))
             continue;
         bool seen = false;
         for (int j = 0; j < i && !seen; j++)
-            seen = !op_lookup(&x->nodes[j]) && !strcmp(x->nodes[j].op, n->op) &&
+            seen = !node_known(x, j) && !strcmp(x->nodes[j].op, n->op) &&
                    !strcmp(x->nodes[j].domain, n->domain);
         if (seen)
             continue;
         int cnt = 0;
         for (int j = i; j < x->nn; j++)
-            cnt += !op_lookup(&x->nodes[j]) && !strcmp(x->nodes[j].op, n->op) &&
+            cnt += !node_known(x, j) && !strcmp(x->nodes[j].op, n->op) &&
                    !strcmp(x->nodes[j].domain, n->domain);
         npu_sb_printf(&sb, "%s%s%s%s x%d (node%s", kinds ? "; " : "", n->domain,
                       n->domain[0] ? ":" : "", n->op, cnt, cnt > 1 ? "s" : "");
         int shown = 0;
         for (int j = i; j < x->nn; j++) {
             const onode *m = &x->nodes[j];
-            if (op_lookup(m) || strcmp(m->op, n->op) || strcmp(m->domain, n->domain))
+            if (node_known(x, j) || strcmp(m->op, n->op) || strcmp(m->domain, n->domain))
                 continue;
             if (shown == 3) {
                 npu_sb_puts(&sb, ", ...");
@@ -2997,7 +3128,7 @@ static int check_supported(ox *x)
 
 static int build(ox *x)
 {
-    if (check_supported(x))
+    if (values_init(x) || find_patterns(x) || check_supported(x))
         return -1;
     if (x->opset < 0)
         for (int i = 0; i < x->nn; i++)
@@ -3014,8 +3145,6 @@ static int build(ox *x)
     if (!x->g)
         return npu_err_set(x->err, NPU_ENOMEM, "%s: out of memory", x->file);
     x->g->file = npu_arena_strdup(&x->g->arena, x->file);
-    if (values_init(x))
-        return -1;
     /* graph inputs that feed the network as data are created on first use, in input order
      * first so that the IR lists them like the model does */
     for (int i = 0; i < x->ninput; i++) {
@@ -3045,6 +3174,16 @@ static int build(ox *x)
         x->cur = i;
         if (n->nout < 1)
             return fmt_err(x, NPU_EFORMAT, "node has no outputs");
+        if (x->skip && x->skip[i] == 1)
+            continue;
+        if (x->skip && x->skip[i] == 2) { /* the last node of a GELU pattern */
+            oval *in = val_find(x, x->pat_in[i]);
+            if (!in || in->kind == VK_NONE)
+                return fmt_err(x, NPU_EFORMAT, "input '%s' is not produced before", x->pat_in[i]);
+            if (emit1(x, n, NPU_OP_GELU, 1, &in) < 0)
+                return -1;
+            continue;
+        }
         int rc = od ? handle_node(x, n, od) : host_layer(x, n);
         if (rc)
             return -1;
@@ -3091,6 +3230,7 @@ npu_graph *npu_onnx_read_mem(const char *name, const void *data, size_t len,
         npu_graph_free(x.g);
         return NULL;
     }
+    npu_err_clear(err); /* no stale message from a probe that failed harmlessly */
     return x.g;
 }
 

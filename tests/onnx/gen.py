@@ -266,7 +266,29 @@ def fold_ops():
                  [value_info("y", FLOAT, [2, 12])], inits, opset=13)
 
 
+def gelu_erf():
+    """BERT's exact GELU written with Erf (both operand orders PyTorch emits): two gelu layers."""
+    inits = [tensor("sqrt2", FLOAT, [], [1.4142135381698608]), tensor("one", FLOAT, [], [1.0]),
+             tensor("half", FLOAT, [], [0.5]), tensor("w", FLOAT, [16, 16])]
+    nodes = [
+        node("MatMul", ["x", "w"], ["h"], "fc1"),
+        node("Div", ["h", "sqrt2"], ["d"], "/act/Div"),
+        node("Erf", ["d"], ["e"], "/act/Erf"),
+        node("Add", ["e", "one"], ["a"], "/act/Add"),
+        node("Mul", ["h", "a"], ["m"], "/act/Mul"),
+        node("Mul", ["m", "half"], ["g"], "/act/Mul_1"),
+        node("Mul", ["g", "half"], ["g5"], "/act2/Mul_half"),
+        node("Div", ["g", "sqrt2"], ["d2"], "/act2/Div"),
+        node("Erf", ["d2"], ["e2"], "/act2/Erf"),
+        node("Add", ["one", "e2"], ["a2"], "/act2/Add"),
+        node("Mul", ["g5", "a2"], ["y"], "/act2/Mul"),
+    ]
+    return model("gelu_erf", nodes, [value_info("x", FLOAT, [1, 4, 16])],
+                 [value_info("y", FLOAT, [1, 4, 16])], inits, opset=13)
+
+
 MODELS = {
+    "gelu_erf": gelu_erf,
     "fold_ops": fold_ops,
     "tiny_cnn": tiny_cnn, "reshape_chain": reshape_chain, "noparams": noparams,
     "unsupported": unsupported, "host": host, "qdq": qdq, "misc_ops": misc_ops,

@@ -276,6 +276,25 @@ TEST(fold_equal_where)
     npu_graph_free(g);
 }
 
+TEST(gelu_from_erf)
+{
+    npu_err err;
+    npu_graph *g = load("gelu_erf.onnx", false, &err);
+    CHECK(g != NULL);
+    if (!g) {
+        printf("  %s\n", err.msg);
+        return;
+    }
+    /* matmul + two Div/Erf/Add/Mul/Mul chains, each one gelu layer named after its last node */
+    CHECK_EQ_INT(g->nl, 3);
+    CHECK(layer(g, "/act/Mul_1") && layer(g, "/act/Mul_1")->op == NPU_OP_GELU);
+    CHECK(layer(g, "/act2/Mul") && layer(g, "/act2/Mul")->op == NPU_OP_GELU);
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    const int64_t y[] = {1, 4, 16};
+    CHECK(shape_is(&g->t[g->outputs[0]], 3, y));
+    npu_graph_free(g);
+}
+
 TEST(export_params_false)
 {
     npu_err err;
@@ -489,6 +508,7 @@ TEST(malformed_never_crash)
     mangle("misc_ops.onnx");
     mangle("host.onnx");
     mangle("fold_ops.onnx");
+    mangle("gelu_erf.onnx");
 }
 
 static long max_rss_kb(void)
@@ -570,6 +590,7 @@ int main(void)
     RUN(tiny_cnn);
     RUN(pytorch_reshape_chain);
     RUN(fold_equal_where);
+    RUN(gelu_from_erf);
     RUN(export_params_false);
     RUN(unsupported_listed_once);
     RUN(host_layers);
