@@ -183,6 +183,23 @@ struct npu_engine {
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
+/* Views (reshape, flatten, …) alias their input: their minimum DRAM traffic is zero. */
+static bool op_is_view(const char *op)
+{
+    static const struct {
+        const char *name;
+        int cls;
+    } ops[] = {
+#define NPU_X(e, s, c) {s, c},
+        NPU_OP_LIST(NPU_X)
+#undef NPU_X
+    };
+    for (size_t i = 0; op && i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(ops[i].name, op) == 0)
+            return ops[i].cls == NPU_OPC_VIEW;
+    return false;
+}
+
 static const char *const dtype_names[] = {
 #define NPU_X(e, s, b, f) s,
     NPU_DTYPE_LIST(NPU_X)
@@ -1435,7 +1452,7 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
         double ic = 0;
         if (pk > 0 && row->macs > 0)
             ic = (double)row->macs / pk;
-        if (pl && r->dram_bytes_per_cycle > 0) {
+        if (pl && r->dram_bytes_per_cycle > 0 && !op_is_view(pl->op)) {
             double b = (double)(pl->in_bytes + pl->out_bytes + pl->weight_bytes);
             if (b / r->dram_bytes_per_cycle > ic)
                 ic = b / r->dram_bytes_per_cycle;

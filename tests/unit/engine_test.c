@@ -627,12 +627,16 @@ TEST(extra_columns_and_sram)
     CHECK_EQ_INT(npu_engine_run(e, NULL), 0);
     CHECK_EQ_INT(t, 1000000); /* 1e5 B at 100 GB/s = 1 us */
     npu_program *prog = npu_prog_new("t", "t", "g");
-    npu_prog_layer pl = {.name = "a", .op = "add"};
+    npu_prog_layer pl = {.name = "a", .op = "flatten", .in_bytes = 1000000, .out_bytes = 1000000};
     npu_prog_add_layer(prog, &pl);
+    pl.op = "add";
     npu_prog_add_layer(prog, &pl);
     npu_result *r = npu_engine_result(e, prog, p, NULL);
     CHECK(r != NULL);
     if (r) {
+        CHECK_EQ_INT(r->layers[0].ideal_cycles, 0); /* a view moves nothing */
+        /* 2e6 B at 12.8 GB/s x 0.8 = 10.24 B/cycle at 1 GHz: 195313 cycles (rounded up) */
+        CHECK_EQ_INT(r->layers[1].ideal_cycles, 195313);
         CHECK_EQ_INT(r->layers[1].sram_rd_bytes, 100000);
         CHECK_EQ_INT(r->layers[1].dram_rd_bytes, 0);
         CHECK_EQ_INT(r->nextra, 2);
