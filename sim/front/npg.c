@@ -482,7 +482,11 @@ static int layer_line(rd *r, npu_graph *g, npu_op op)
     npu_err e2;
     int li = npu_graph_add_layer(g, op, name, nin, ins, outs, &e2);
     if (li < 0) {
-        rc = rerr(r, t[1].col, "%s", e2.msg);
+        size_t fl = strlen(r->file); /* the message starts with "file: " */
+        const char *m = strncmp(e2.msg, r->file, fl) == 0 && e2.msg[fl] == ':' &&
+                                e2.msg[fl + 1] == ' ' ? e2.msg + fl + 2 : e2.msg;
+        rc = e2.code == NPU_ENOMEM ? npu_err_set(r->err, NPU_ENOMEM, "out of memory")
+                                   : rerr(r, t[1].col, "%s", m);
         goto out;
     }
     npu_layer *l = &g->l[li];
@@ -644,8 +648,13 @@ npu_graph *npu_npg_read(const char *file, const char *text, size_t len, npu_err 
                 npu_err e2;
                 int ti = inp ? npu_graph_add_input(g, t[1].s, ndim, dim, dt, &e2)
                              : npu_graph_add_const(g, t[1].s, ndim, dim, dt, &e2);
-                if (ti < 0)
-                    rc = rerr(&r, t[1].col, "%s", e2.msg);
+                if (ti < 0) {
+                    size_t fl = strlen(file);
+                    const char *m = strncmp(e2.msg, file, fl) == 0 && e2.msg[fl] == ':' &&
+                                            e2.msg[fl + 1] == ' ' ? e2.msg + fl + 2 : e2.msg;
+                    rc = e2.code == NPU_ENOMEM ? npu_err_set(err, NPU_ENOMEM, "out of memory")
+                                               : rerr(&r, t[1].col, "%s", m);
+                }
             }
         } else if (strcmp(kw, "output") == 0) {
             if (r.nt < 2)
