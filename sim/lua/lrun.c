@@ -583,7 +583,11 @@ static void lr_on_sigint(int sig)
 
 typedef struct lr_sweep {
     const npu_graph *g;
-    npu_arch **arch; /* per point */
+    const npu_arch *base; /* the configured arch (read-only; each point clones it) */
+    /* point p's settings: kvcount[p] pairs "key\0value\0" starting at kvbuf.s + kvoff[p] */
+    npu_strbuf kvbuf;
+    size_t *kvoff;
+    int *kvcount;
     int n;
     int keep_layers;
     npu_result **res;    /* per point when keep_layers */
@@ -604,6 +608,26 @@ static double lr_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* A fresh copy of the base arch with point p's settings (thread-safe: base is only read). */
+static npu_arch *lr_point_arch(const lr_sweep *s, int p, npu_err *err)
+{
+    npu_arch *a = npu_arch_clone(s->base);
+    if (!a) {
+        npu_err_set(err, NPU_ENOMEM, "out of memory");
+        return NULL;
+    }
+    const char *kv = s->kvcount[p] ? s->kvbuf.s + s->kvoff[p] : "";
+    for (int k = 0; k < s->kvcount[p]; k++) {
+        const char *key = kv, *val = kv + strlen(kv) + 1;
+        if (npu_arch_set(a, key, val, err) != 0) {
+            npu_arch_free(a);
+            return NULL;
+        }
+        kv = val + strlen(val) + 1;
+    }
+    return a;
+}
+
 static void *lr_worker(void *arg)
 {
     lr_sweep *s = arg;
@@ -622,7 +646,11 @@ static void *lr_worker(void *arg)
         if (stop)
             break;
         npu_err err = {0};
-        npu_result *r = npu_run(ctx, s->arch[i], s->g, NULL, &err);
+        npu_result *r = NULL;
+        npu_arch *a = lr_point_arch(s, i, &err);
+        if (a)
+            r = npu_run(ctx, a, s->g, NULL, &err);
+        npu_arch_free(a);
         pthread_mutex_lock(&s->mu);
         if (!r) {
             if (!s->failed || i < s->fail_point) {
@@ -655,17 +683,17 @@ static int sweep_gc(lua_State *L)
     lr_sweep *s = lua_touserdata(L, 1);
     if (!s)
         return 0;
-    for (int i = 0; i < s->n; i++) {
-        if (s->arch)
-            npu_arch_free(s->arch[i]);
+    for (int i = 0; i < s->n; i++)
         if (s->res)
             npu_result_free(s->res[i]);
-    }
-    free(s->arch);
+    npu_sb_free(&s->kvbuf);
+    free(s->kvoff);
+    free(s->kvcount);
     free(s->res);
     free(s->tot);
     free(s->done);
-    s->arch = NULL;
+    s->kvoff = NULL;
+    s->kvcount = NULL;
     s->res = NULL;
     s->tot = NULL;
     s->done = NULL;
@@ -694,6 +722,42 @@ static void lr_push_point(lua_State *L, int p, int vary, int keys, int nk, int p
         lua_remove(L, -2);          /* values list */
         lua_settable(L, -3);        /* point[key] = value */
     }
+}
+
+/* Appends the point table at idx as "key\0value\0" pairs (keys sorted) to sb; returns the
+ * number of pairs. Raises on a non-string key or a non-scalar value. */
+static MAY_RAISE int lr_point_text(lua_State *L, int idx, npu_strbuf *sb, const char *what)
+{
+    lua_newtable(L);
+    int keys = lua_gettop(L), nk = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "%s: parameter names must be strings, got %s", what,
+                       luaL_typename(L, -1));
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, keys, ++nk);
+    }
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_pushvalue(L, keys);
+    lua_call(L, 1, 0);
+    lua_pop(L, 1);
+    for (int i = 1; i <= nk; i++) {
+        lua_rawgeti(L, keys, i);
+        const char *k = lua_tostring(L, -1);
+        lua_getfield(L, idx, k);
+        char v[256];
+        if (npu_lua_scalar_text(L, -1, v, sizeof v) != 0)
+            luaL_error(L, "%s: value of '%s' must be a number, string or boolean, got %s", what,
+                       k, luaL_typename(L, -1));
+        npu_sb_putn(sb, k, strlen(k) + 1);
+        npu_sb_putn(sb, v, strlen(v) + 1);
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
+    return nk;
 }
 
 /* npusim.sweep{arch=, graph=, vary={k={...}} | points={{...}}, set={}, threads=, progress=,
@@ -743,8 +807,8 @@ static int l_sweep(lua_State *L)
                                                               "list of values",
                                                            lua_tostring(L, -2)));
             npoints *= (long long)luaL_len(L, -1);
-            if (npoints > 10000000)
-                return luaL_argerror(L, 1, "vary: more than 10 million points");
+            if (npoints > 1000000)
+                return luaL_argerror(L, 1, "vary: more than a million points");
             lua_pop(L, 1);
             lua_pushvalue(L, -1);
             lua_rawseti(L, vkeys, ++nk);
@@ -780,30 +844,37 @@ static int l_sweep(lua_State *L)
     lua_setmetatable(L, sidx);
     int n = (int)npoints;
     size_t un = n > 0 ? (size_t)n : 1;
-    s->arch = calloc(un, sizeof *s->arch);
+    npu_sb_init(&s->kvbuf);
+    s->kvoff = calloc(un, sizeof *s->kvoff);
+    s->kvcount = calloc(un, sizeof *s->kvcount);
     s->tot = calloc(un, sizeof *s->tot);
     s->done = calloc(un, 1);
     s->res = keep_layers ? calloc(un, sizeof *s->res) : NULL;
-    if (!s->arch || !s->tot || !s->done || (keep_layers && !s->res))
+    if (!s->kvoff || !s->kvcount || !s->tot || !s->done || (keep_layers && !s->res))
         return luaL_error(L, "sweep: out of memory");
     s->n = n;
     s->g = g;
+    s->base = base;
     s->keep_layers = keep_layers;
     s->main_ctx = npu_lua_ctx(L);
-    /* one configured arch per point, checked before anything runs */
+    /* every point as text, and checked on a scratch copy before anything runs, so that a bad
+     * value is reported at once (points stay small: text, not one arch each) */
     for (int p = 0; p < n; p++) {
-        s->arch[p] = npu_arch_clone(base);
-        if (!s->arch[p])
-            return luaL_error(L, "sweep: out of memory");
-        lr_push_point(L, p, vary, vkeys, nk, points);
         char what[48];
         snprintf(what, sizeof what, "sweep point %d", p + 1);
-        if (lr_apply_set(L, -1, s->arch[p], what, &err) != 0) {
+        lr_push_point(L, p, vary, vkeys, nk, points);
+        s->kvoff[p] = s->kvbuf.len;
+        s->kvcount[p] = lr_point_text(L, lua_gettop(L), &s->kvbuf, what);
+        lua_pop(L, 1);
+        if (s->kvbuf.oom)
+            return luaL_error(L, "sweep: out of memory");
+        npu_arch *a = lr_point_arch(s, p, &err);
+        if (!a) {
             lua_pushnil(L);
-            lua_pushfstring(L, "sweep point %d: %s", p + 1, err.msg);
+            lua_pushfstring(L, "%s: %s", what, err.msg);
             return 2;
         }
-        lua_pop(L, 1);
+        npu_arch_free(a);
     }
 
     /* run */

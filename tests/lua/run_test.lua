@@ -140,6 +140,10 @@ local sp = npusim.sweep { arch = "systolic", graph = g, threads = 2, progress = 
 T.eq(#sp, 2, "points")
 T.eq(sp[2].cycles, r16.total.cycles, "points row")
 T.eq(#sp[1].layers, #r.layers, "keep_layers")
+local one = npusim.sweep { arch = "systolic", graph = g, vary = {}, progress = false }
+T.eq(#one, 1, "vary = {} is one point: the arch as configured")
+T.eq(one[1].cycles, r.total.cycles, "that point is a plain run")
+T.eq(#npusim.sweep { arch = "systolic", graph = g, points = {}, progress = false }, 0, "no points")
 T.fails("sweep point 2", npusim.sweep { arch = "systolic", graph = g, progress = false,
   vary = { rows = { 8, 0 } } })
 T.raises("unknown key 'vari' (did you mean 'vary'?)",
