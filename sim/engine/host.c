@@ -330,7 +330,7 @@ int npu_host_submit(npu_engine *e, const npu_host_req *r, npu_err *err)
     j.cycles = isr_cyc * r->irq + r->cycles;
     j.extra_ps = ns_ps(rd_ns * r->reg_reads) + ns_ps(wr_ns * r->reg_writes) + ns_ps(r->ns) +
                  ns_ps(wake_ns);
-    if (r->sig.sync >= 0)
+    if (r->sig.sync >= 0 && r->sig.n > 0)
         j.sig[j.nsig++] = r->sig;
     if (r->desc_bytes > 0)
         j.xfer[j.nxfer++] = (npu_xfer){.port = NPU_PORT_DRAM, .write = false,
@@ -338,7 +338,7 @@ int npu_host_submit(npu_engine *e, const npu_host_req *r, npu_err *err)
     npu_time isr_ps = npu_engine_cycles_ps(e, clk, isr_cyc * r->irq) + ns_ps(rd_ns * r->reg_reads);
     if (r->irq == 0) {
         /* No interrupt: driver work in program order on its core (e.g. a submit). */
-        if (r->wait.sync >= 0)
+        if (r->wait.sync >= 0 && r->wait.n > 0)
             j.wait[j.nwait++] = r->wait;
         return npu_engine_submit_isr(e, &j, isr_ps, err);
     }
@@ -351,7 +351,7 @@ int npu_host_submit(npu_engine *e, const npu_host_req *r, npu_err *err)
     npu_job line = {.unit = hs->irq_unit, .layer = r->layer, .label = lb, .mode = NPU_JOB_SEQ,
                     .extra_ps = ns_ps(irq_lat * r->irq), .done = npu_engine_submit_deferred,
                     .ud = (void *)(intptr_t)h};
-    if (r->wait.sync >= 0)
+    if (r->wait.sync >= 0 && r->wait.n > 0)
         line.wait[line.nwait++] = r->wait;
     return npu_engine_submit(e, &line, err);
 }
@@ -446,6 +446,7 @@ double npu_host_op_ns(const npu_engine *e, const npu_host_op *o)
     return comp > mem ? comp : mem;
 }
 
+/* A wait/sig with sync < 0 or n == 0 means "none", so a zero-initialised npu_host_op works. */
 int npu_host_run_op(npu_engine *e, const npu_host_op *o, npu_err *err)
 {
     int rc = check_op(e, o, err);
@@ -457,9 +458,9 @@ int npu_host_run_op(npu_engine *e, const npu_host_op *o, npu_err *err)
     npu_job j = {.unit = h->cpu_unit0 + o->cpu, .layer = o->layer, .label = op_names[o->op],
                  .mode = NPU_JOB_STREAM};
     j.extra_ps = ns_ps(op_compute_ns(&h->c, o));
-    if (o->wait.sync >= 0)
+    if (o->wait.sync >= 0 && o->wait.n > 0)
         j.wait[j.nwait++] = o->wait;
-    if (o->sig.sync >= 0)
+    if (o->sig.sync >= 0 && o->sig.n > 0)
         j.sig[j.nsig++] = o->sig;
     if (o->rd_bytes > 0)
         j.xfer[j.nxfer++] = (npu_xfer){.port = NPU_PORT_DRAM, .write = false, .bytes = o->rd_bytes};

@@ -307,6 +307,9 @@ TEST(bad_requests)
     o.cpu = 0;
     o.op = (npu_op)999;
     CHECK_EQ_INT(npu_host_run_op(e, &o, &err), NPU_EINVAL);
+    /* Zero-initialised syncops mean "none" even when no sync exists. */
+    npu_host_op z = {.layer = 0, .cls = NPU_OPC_ELTWISE, .op = NPU_OP_ADD, .elems = 100};
+    CHECK_EQ_INT(npu_host_run_op(e, &z, &err), 0);
     npu_engine_free(e);
     /* Hand-built nonsense that bypasses the table's range checks. */
     p->v[npu_params_find(p, "host.cores")].num = 0;
