@@ -366,6 +366,14 @@ static int lower_mac(lower_ctx *c, int li, int32_t pl)
     npu_systolic_map(p.df, p.m, p.n, p.k, &p.sr, &p.sc, &p.t);
     p.nr = ceil_div(p.sr, p.R);
     p.nc = ceil_div(p.sc, p.C);
+    /* The plan walks every fold once (records merge runs): refuse absurd sizes instead of
+     * looping for hours. 2^26 folds of one sub-problem is far beyond any real layer on any
+     * array (an LLM's 151936 x 896 output projection on 32x32 needs 1.3e5). */
+    if (p.nr * p.nc > ((int64_t)1 << 26) || p.nsub > ((int64_t)1 << 26))
+        return npu_err_set(c->err, NPU_EUNSUPPORTED, "%s:%d: %s '%s': %lld x %lld folds x %lld "
+                           "sub-problems on a %lldx%lld array is too large to simulate",
+                           g->file, l->line, npu_op_name(l->op), l->name, (long long)p.nr,
+                           (long long)p.nc, (long long)p.nsub, (long long)p.R, (long long)p.C);
     plan_memory(&p);
 
     npu_sys_layer L;

@@ -16,6 +16,7 @@
 #include "core/graph.h"
 #include "engine/engine.h"
 #include "front/front.h"
+#include "npusim.h"
 #include "test.h"
 
 extern const npu_model_ops npu_model_systolic;
@@ -600,6 +601,97 @@ TEST(presets)
     npu_graph_free(g);
 }
 
+/* Through the public API, exactly as `npusim run -a systolic --set fidelity=scalesim
+ * --set dataflow=ws --set rows=32 --set cols=32 alexnet.csv` does it. */
+TEST(public_api_reproduces_scalesim)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    const char *dir = getenv("NPU_SHARED_DIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/scalesim/alexnet.csv", dir ? dir : "../shared");
+    npu_graph *g = npu_load_graph(ctx, path, NULL, &err);
+    npu_arch *a = npu_arch_open(ctx, "systolic", &err);
+    CHECK(g && a);
+    if (g && a) {
+        CHECK_EQ_INT(npu_arch_set(a, "fidelity", "scalesim", &err), 0);
+        CHECK_EQ_INT(npu_arch_set(a, "dataflow", "ws", &err), 0);
+        npu_result *r = npu_run(ctx, a, g, NULL, &err);
+        CHECK(r != NULL);
+        if (r) {
+            CHECK_EQ_INT(r->layers[0].cycles, 112283);
+            CHECK_EQ_INT(r->total.cycles, 112283 + 373799 + 185759 + 278639 + 185759);
+            /* SCALE-Sim "Overall Util %" for conv1: 91.68309650614964 */
+            CHECK_NEAR(r->layers[0].util * 100, 91.68309650614964, 1e-9);
+            npu_result_free(r);
+        }
+        /* a bad value is one clear error */
+        CHECK(npu_arch_set(a, "dataflow", "rs", &err) != 0);
+        CHECK_CONTAINS(err.msg, "os|ws|is");
+    }
+    npu_arch_free(a);
+    npu_graph_free(g);
+    npu_ctx_free(ctx);
+}
+
+/* Invariants on real networks (the conformance rules of DESIGN §9): cycles >= MACs/peak,
+ * MACs conserved, DRAM bytes >= weights read once, more DRAM bandwidth never slower,
+ * deterministic. */
+TEST(zoo_invariants)
+{
+    static const char *const nets[] = {"resnet18", "mobilenet_v1", "squeezenet1_1"};
+    static const char *const dfs[] = {"os", "ws", "is"};
+    npu_ctx *ctx = npu_ctx_new();
+    for (int n = 0; n < 3; n++) {
+        npu_err err = {0};
+        npu_graph *g = npu_load_graph(ctx, nets[n], NULL, &err);
+        if (!g) {
+            FAILF("%s: %s", nets[n], err.msg);
+            continue;
+        }
+        for (int d = 0; d < 3; d++) {
+            int64_t prev = -1;
+            static const char *const bw[] = {"4", "50"};
+            for (int b = 0; b < 2; b++) {
+                npu_arch *a = npu_arch_open(ctx, "systolic", &err);
+                npu_arch_set(a, "dataflow", dfs[d], &err);
+                npu_arch_set(a, "dram.gbps", bw[b], &err);
+                npu_result *r = npu_run(ctx, a, g, NULL, &err);
+                if (!r) {
+                    FAILF("%s %s: %s", nets[n], dfs[d], err.msg);
+                    npu_arch_free(a);
+                    continue;
+                }
+                CHECK_EQ_INT(r->total.macs, npu_graph_macs(g));
+                int64_t wbytes = 0;
+                for (int l = 0; l < r->nlayers; l++) {
+                    const npu_layer_row *row = &r->layers[l];
+                    if (row->cycles * 1024 < row->macs)
+                        FAILF("%s %s %s: %lld cycles < MACs/peak", nets[n], dfs[d], row->name,
+                              (long long)row->cycles);
+                    CHECK(row->end >= row->start);
+                }
+                wbytes = npu_graph_params(g); /* int8: one byte per parameter */
+                CHECK(r->total.dram_rd_bytes >= wbytes * 9 / 10); /* biases are not read */
+                if (prev >= 0 && r->total.cycles > prev)
+                    FAILF("%s %s: dram.gbps=%s slower than the lower bandwidth (%lld > %lld)",
+                          nets[n], dfs[d], bw[b], (long long)r->total.cycles, (long long)prev);
+                if (b == 0 && d == 0) {
+                    npu_result *r2 = npu_run(ctx, a, g, NULL, &err);
+                    CHECK(r2 && r2->total.cycles == r->total.cycles &&
+                          r2->total.dram_rd_bytes == r->total.dram_rd_bytes);
+                    npu_result_free(r2);
+                }
+                prev = r->total.cycles;
+                npu_result_free(r);
+                npu_arch_free(a);
+            }
+        }
+        npu_graph_free(g);
+    }
+    npu_ctx_free(ctx);
+}
+
 int main(void)
 {
     RUN(formula);
@@ -616,5 +708,7 @@ int main(void)
     RUN(network_with_vector_layers);
     RUN(corrupt_program_is_an_error);
     RUN(presets);
+    RUN(public_api_reproduces_scalesim);
+    RUN(zoo_invariants);
     return TEST_REPORT();
 }
