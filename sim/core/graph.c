@@ -131,18 +131,30 @@ int npu_op_parse(const char *s, npu_op *out)
 npu_act npu_op_act(npu_op op)
 {
     switch (op) {
-    case NPU_OP_RELU: return NPU_ACT_RELU;
-    case NPU_OP_RELU6: return NPU_ACT_RELU6;
-    case NPU_OP_LEAKY: return NPU_ACT_LEAKY;
-    case NPU_OP_PRELU: return NPU_ACT_PRELU;
-    case NPU_OP_SIGMOID: return NPU_ACT_SIGMOID;
-    case NPU_OP_TANH: return NPU_ACT_TANH;
-    case NPU_OP_HARDSWISH: return NPU_ACT_HARDSWISH;
-    case NPU_OP_HARDSIGMOID: return NPU_ACT_HARDSIGMOID;
-    case NPU_OP_SILU: return NPU_ACT_SILU;
-    case NPU_OP_GELU: return NPU_ACT_GELU;
-    case NPU_OP_CLIP: return NPU_ACT_CLIP;
-    default: return NPU_ACT_NONE;
+    case NPU_OP_RELU:
+        return NPU_ACT_RELU;
+    case NPU_OP_RELU6:
+        return NPU_ACT_RELU6;
+    case NPU_OP_LEAKY:
+        return NPU_ACT_LEAKY;
+    case NPU_OP_PRELU:
+        return NPU_ACT_PRELU;
+    case NPU_OP_SIGMOID:
+        return NPU_ACT_SIGMOID;
+    case NPU_OP_TANH:
+        return NPU_ACT_TANH;
+    case NPU_OP_HARDSWISH:
+        return NPU_ACT_HARDSWISH;
+    case NPU_OP_HARDSIGMOID:
+        return NPU_ACT_HARDSIGMOID;
+    case NPU_OP_SILU:
+        return NPU_ACT_SILU;
+    case NPU_OP_GELU:
+        return NPU_ACT_GELU;
+    case NPU_OP_CLIP:
+        return NPU_ACT_CLIP;
+    default:
+        return NPU_ACT_NONE;
     }
 }
 
@@ -319,22 +331,24 @@ static int add_leaf(npu_graph *g, const char *name, int ndim, const int64_t *dim
 {
     const char *what = kind == NPU_T_INPUT ? "input" : "const";
     if (!g || !name || !name[0])
-        return npu_err_set(err, NPU_EINVAL, "%s: %s without a name", g ? gname(g) : "graph",
-                           what), -1;
+        return npu_err_set(err, NPU_EINVAL, "%s: %s without a name", g ? gname(g) : "graph", what),
+               -1;
     if ((unsigned)dt >= NPU_DT_COUNT)
         return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': bad dtype", gname(g), what, name), -1;
     if (ndim < 0 || ndim > NPU_MAX_DIMS || (ndim > 0 && !dim))
         return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': rank %d out of range 0..%d", gname(g),
-                           what, name, ndim, NPU_MAX_DIMS), -1;
+                           what, name, ndim, NPU_MAX_DIMS),
+               -1;
     int64_t elems = 1;
     for (int i = 0; i < ndim; i++) {
         if (dim[i] < 1 || dim[i] > DIM_MAX)
             return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': dim %d is %lld (must be 1..%lld)",
-                               gname(g), what, name, i, (long long)dim[i],
-                               (long long)DIM_MAX), -1;
+                               gname(g), what, name, i, (long long)dim[i], (long long)DIM_MAX),
+                   -1;
         if (elems > ELEM_MAX / dim[i])
-            return npu_err_set(err, NPU_EINVAL,
-                               "%s: %s '%s': more than 2^48 elements", gname(g), what, name), -1;
+            return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': more than 2^48 elements", gname(g),
+                               what, name),
+                   -1;
         elems *= dim[i];
     }
     index_sync(g);
@@ -362,13 +376,13 @@ static int add_leaf(npu_graph *g, const char *name, int ndim, const int64_t *dim
     return ti;
 }
 
-int npu_graph_add_input(npu_graph *g, const char *name, int ndim, const int64_t *dim,
-                        npu_dtype dt, npu_err *err)
+int npu_graph_add_input(npu_graph *g, const char *name, int ndim, const int64_t *dim, npu_dtype dt,
+                        npu_err *err)
 {
     return add_leaf(g, name, ndim, dim, dt, NPU_T_INPUT, err);
 }
-int npu_graph_add_const(npu_graph *g, const char *name, int ndim, const int64_t *dim,
-                        npu_dtype dt, npu_err *err)
+int npu_graph_add_const(npu_graph *g, const char *name, int ndim, const int64_t *dim, npu_dtype dt,
+                        npu_err *err)
 {
     return add_leaf(g, name, ndim, dim, dt, NPU_T_CONST, err);
 }
@@ -388,17 +402,18 @@ int npu_graph_add_layer(npu_graph *g, npu_op op, const char *name, int nin,
                         const char *const *inputs, int nout, npu_err *err)
 {
     if (!g || !name || !name[0])
-        return npu_err_set(err, NPU_EINVAL, "%s: layer without a name", g ? gname(g) : "graph"),
-               -1;
+        return npu_err_set(err, NPU_EINVAL, "%s: layer without a name", g ? gname(g) : "graph"), -1;
     if ((unsigned)op >= NPU_OP_COUNT)
         return npu_err_set(err, NPU_EINVAL, "%s: layer '%s': bad op %d", gname(g), name, (int)op),
                -1;
     if (nin < 0 || (nin > 0 && !inputs) || nin > 4096)
         return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': bad input count %d", gname(g),
-                           npu_op_name(op), name, nin), -1;
+                           npu_op_name(op), name, nin),
+               -1;
     if (nout < 1 || nout > NOUT_MAX)
         return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': output count %d out of range 1..%d",
-                           gname(g), npu_op_name(op), name, nout, NOUT_MAX), -1;
+                           gname(g), npu_op_name(op), name, nout, NOUT_MAX),
+               -1;
     index_sync(g);
     if (npu_graph_find_layer(g, name) >= 0)
         return npu_err_set(err, NPU_EINVAL, "%s: duplicate layer name '%s'", gname(g), name), -1;
@@ -411,8 +426,9 @@ int npu_graph_add_layer(npu_graph *g, npu_op op, const char *name, int nin,
         if (!onames[k])
             return npu_err_set(err, NPU_ENOMEM, "out of memory"), -1;
         if (npu_graph_find_tensor(g, onames[k]) >= 0)
-            return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': tensor '%s' already exists",
-                               gname(g), npu_op_name(op), name, onames[k]), -1;
+            return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': tensor '%s' already exists", gname(g),
+                               npu_op_name(op), name, onames[k]),
+                   -1;
     }
     int *in = nin ? npu_arena_alloc(&g->arena, sizeof(int) * (size_t)nin) : NULL;
     int *out = npu_arena_alloc(&g->arena, sizeof(int) * (size_t)nout);
@@ -421,8 +437,8 @@ int npu_graph_add_layer(npu_graph *g, npu_op op, const char *name, int nin,
     for (int i = 0; i < nin; i++) {
         in[i] = npu_graph_find_tensor(g, inputs[i]);
         if (in[i] < 0)
-            return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': unknown input tensor '%s'",
-                               gname(g), npu_op_name(op), name, inputs[i] ? inputs[i] : "(null)"),
+            return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': unknown input tensor '%s'", gname(g),
+                               npu_op_name(op), name, inputs[i] ? inputs[i] : "(null)"),
                    -1;
     }
     if (grow_int((void **)&g->l, &g->cl, g->nl + 1, sizeof *g->l))
@@ -626,8 +642,8 @@ npu_graph *npu_graph_clone(const npu_graph *g)
         d->in = s->nin ? npu_arena_alloc(a, sizeof(int) * (size_t)s->nin) : NULL;
         d->out = s->nout ? npu_arena_alloc(a, sizeof(int) * (size_t)s->nout) : NULL;
         d->attr = s->nattr ? npu_arena_alloc(a, sizeof(npu_attr) * (size_t)s->nattr) : NULL;
-        if (!d->name || (s->src_op && !d->src_op) || (s->nin && !d->in) ||
-            (s->nout && !d->out) || (s->nattr && !d->attr))
+        if (!d->name || (s->src_op && !d->src_op) || (s->nin && !d->in) || (s->nout && !d->out) ||
+            (s->nattr && !d->attr))
             goto oom;
         if (s->nin)
             memcpy(d->in, s->in, sizeof(int) * (size_t)s->nin);
@@ -701,51 +717,77 @@ static const struct {
     const char *key;
     int kind;
 } attr_kinds[] = {
-    {"out", AK_INTS},    {"k", AK_INTS},      {"s", AK_INTS},     {"p", AK_INTS},
-    {"d", AK_INTS},      {"g", AK_INTS},      {"bias", AK_INTS},  {"op", AK_INTS},
-    {"ceil", AK_INTS},   {"transb", AK_INTS}, {"axis", AK_INTS},  {"sizes", AK_INTS},
-    {"n", AK_INTS},      {"starts", AK_INTS}, {"ends", AK_INTS},  {"axes", AK_INTS},
-    {"steps", AK_INTS},  {"shape", AK_INTS},  {"perm", AK_INTS},  {"size", AK_INTS},
-    {"keep", AK_INTS},   {"pads", AK_INTS},   {"affine", AK_INTS}, {"slopes", AK_INTS},
-    {"eps", AK_NUM},     {"alpha", AK_NUM},   {"beta", AK_NUM},   {"min", AK_NUM},
-    {"max", AK_NUM},     {"value", AK_NUM},   {"mode", AK_STR},   {"kind", AK_STR},
-    {"to", AK_STR},      {"scale", AK_SCALE},
+    {"out", AK_INTS},   {"k", AK_INTS},      {"s", AK_INTS},      {"p", AK_INTS},
+    {"d", AK_INTS},     {"g", AK_INTS},      {"bias", AK_INTS},   {"op", AK_INTS},
+    {"ceil", AK_INTS},  {"transb", AK_INTS}, {"axis", AK_INTS},   {"sizes", AK_INTS},
+    {"n", AK_INTS},     {"starts", AK_INTS}, {"ends", AK_INTS},   {"axes", AK_INTS},
+    {"steps", AK_INTS}, {"shape", AK_INTS},  {"perm", AK_INTS},   {"size", AK_INTS},
+    {"keep", AK_INTS},  {"pads", AK_INTS},   {"affine", AK_INTS}, {"slopes", AK_INTS},
+    {"eps", AK_NUM},    {"alpha", AK_NUM},   {"beta", AK_NUM},    {"min", AK_NUM},
+    {"max", AK_NUM},    {"value", AK_NUM},   {"mode", AK_STR},    {"kind", AK_STR},
+    {"to", AK_STR},     {"scale", AK_SCALE},
 };
 
 /* Allowed keys per op ("" separated by spaces). */
 static const char *op_keys(npu_op op)
 {
     switch (op) {
-    case NPU_OP_CONV: return "out k s p d g bias";
-    case NPU_OP_CONVT: return "out k s p d g bias op";
-    case NPU_OP_GEMM: return "out bias";
-    case NPU_OP_MATMUL: return "transb";
-    case NPU_OP_MAXPOOL: return "k s p d ceil";
-    case NPU_OP_AVGPOOL: return "k s p ceil";
-    case NPU_OP_LEAKY: return "alpha";
-    case NPU_OP_PRELU: return "slopes";
-    case NPU_OP_HARDSIGMOID: return "alpha beta";
-    case NPU_OP_CLIP: return "min max";
-    case NPU_OP_BATCHNORM: return "eps";
-    case NPU_OP_SOFTMAX: return "axis";
+    case NPU_OP_CONV:
+        return "out k s p d g bias";
+    case NPU_OP_CONVT:
+        return "out k s p d g bias op";
+    case NPU_OP_GEMM:
+        return "out bias";
+    case NPU_OP_MATMUL:
+        return "transb";
+    case NPU_OP_MAXPOOL:
+        return "k s p d ceil";
+    case NPU_OP_AVGPOOL:
+        return "k s p ceil";
+    case NPU_OP_LEAKY:
+        return "alpha";
+    case NPU_OP_PRELU:
+        return "slopes";
+    case NPU_OP_HARDSIGMOID:
+        return "alpha beta";
+    case NPU_OP_CLIP:
+        return "min max";
+    case NPU_OP_BATCHNORM:
+        return "eps";
+    case NPU_OP_SOFTMAX:
+        return "axis";
     case NPU_OP_LAYERNORM:
-    case NPU_OP_RMSNORM: return "axis eps affine";
-    case NPU_OP_CONCAT: return "axis";
-    case NPU_OP_SPLIT: return "axis sizes n";
-    case NPU_OP_SLICE: return "starts ends axes steps";
-    case NPU_OP_RESHAPE: return "shape";
-    case NPU_OP_FLATTEN: return "axis";
+    case NPU_OP_RMSNORM:
+        return "axis eps affine";
+    case NPU_OP_CONCAT:
+        return "axis";
+    case NPU_OP_SPLIT:
+        return "axis sizes n";
+    case NPU_OP_SLICE:
+        return "starts ends axes steps";
+    case NPU_OP_RESHAPE:
+        return "shape";
+    case NPU_OP_FLATTEN:
+        return "axis";
     case NPU_OP_SQUEEZE:
-    case NPU_OP_UNSQUEEZE: return "axes";
-    case NPU_OP_TRANSPOSE: return "perm";
-    case NPU_OP_RESIZE: return "scale size mode";
-    case NPU_OP_PAD: return "p pads mode value";
-    case NPU_OP_GATHER: return "axis";
+    case NPU_OP_UNSQUEEZE:
+        return "axes";
+    case NPU_OP_TRANSPOSE:
+        return "perm";
+    case NPU_OP_RESIZE:
+        return "scale size mode";
+    case NPU_OP_PAD:
+        return "p pads mode value";
+    case NPU_OP_GATHER:
+        return "axis";
     case NPU_OP_CAST:
     case NPU_OP_QUANTIZE:
-    case NPU_OP_DEQUANTIZE: return "to axis";
-    case NPU_OP_REDUCE: return "kind axes keep";
-    default: return "";
+    case NPU_OP_DEQUANTIZE:
+        return "to axis";
+    case NPU_OP_REDUCE:
+        return "kind axes keep";
+    default:
+        return "";
     }
 }
 
@@ -776,7 +818,8 @@ static void lprefix(const npu_graph *g, const npu_layer *l, char *buf, size_t n)
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int lerr(const npu_graph *g, const npu_layer *l, npu_err *err, const char *fmt, ...)
+static int
+lerr(const npu_graph *g, const npu_layer *l, npu_err *err, const char *fmt, ...)
 {
     char pre[512], msg[NPU_ERR_MSG];
     lprefix(g, l, pre, sizeof pre);
@@ -829,8 +872,8 @@ static int norm_axis(ictx *c, const char *key, int64_t axis, int rank, int extra
     /* valid range [-rank-extra, rank+extra-1] */
     int r = rank + extra;
     if (axis < -r || axis >= r)
-        return lerr(c->g, c->l, c->err, "%s=%lld out of range for rank %d", key,
-                    (long long)axis, rank);
+        return lerr(c->g, c->l, c->err, "%s=%lld out of range for rank %d", key, (long long)axis,
+                    rank);
     *out = (int)(axis < 0 ? axis + r : axis);
     return 0;
 }
@@ -850,8 +893,8 @@ static int pair_attr(ictx *c, const char *key, int64_t def, int64_t lo, int64_t 
     for (int i = 0; i < 2; i++) {
         v[i] = a->i[i < a->n ? i : a->n - 1];
         if (v[i] < lo || v[i] > DIM_MAX)
-            return lerr(c->g, c->l, c->err, "%s=%lld out of range %lld..%lld", key,
-                        (long long)v[i], (long long)lo, (long long)DIM_MAX);
+            return lerr(c->g, c->l, c->err, "%s=%lld out of range %lld..%lld", key, (long long)v[i],
+                        (long long)lo, (long long)DIM_MAX);
     }
     return 0;
 }
@@ -872,12 +915,11 @@ static int pads_attr(ictx *c, int64_t pad[4])
         for (int i = 0; i < 4; i++)
             pad[i] = a->i[i];
     else
-        return lerr(c->g, c->l, c->err, "p= takes 1, 2 (h,w) or 4 (t,l,b,r) values, got %d",
-                    a->n);
+        return lerr(c->g, c->l, c->err, "p= takes 1, 2 (h,w) or 4 (t,l,b,r) values, got %d", a->n);
     for (int i = 0; i < 4; i++)
         if (pad[i] < 0 || pad[i] > DIM_MAX)
-            return lerr(c->g, c->l, c->err, "padding %lld out of range 0..%lld",
-                        (long long)pad[i], (long long)DIM_MAX);
+            return lerr(c->g, c->l, c->err, "padding %lld out of range 0..%lld", (long long)pad[i],
+                        (long long)DIM_MAX);
     return 0;
 }
 
@@ -894,8 +936,7 @@ static int need_rank(ictx *c, const npu_tensor *t, int lo, int hi)
     return 0;
 }
 
-static int get_int_attr(ictx *c, const char *key, int64_t def, int64_t lo, int64_t hi,
-                        int64_t *out)
+static int get_int_attr(ictx *c, const char *key, int64_t def, int64_t lo, int64_t hi, int64_t *out)
 {
     const npu_attr *a = npu_layer_attr(c->l, key);
     if (!a) {
@@ -905,8 +946,8 @@ static int get_int_attr(ictx *c, const char *key, int64_t def, int64_t lo, int64
     if (a->n != 1)
         return lerr(c->g, c->l, c->err, "%s= takes one value, got %d", key, a->n);
     if (a->i[0] < lo || a->i[0] > hi)
-        return lerr(c->g, c->l, c->err, "%s=%lld out of range %lld..%lld", key,
-                    (long long)a->i[0], (long long)lo, (long long)hi);
+        return lerr(c->g, c->l, c->err, "%s=%lld out of range %lld..%lld", key, (long long)a->i[0],
+                    (long long)lo, (long long)hi);
     *out = a->i[0];
     return 0;
 }
@@ -933,8 +974,10 @@ static int infer_window(ictx *c, shape *o, int64_t *macs, int64_t *params)
         if ((rc = get_int_attr(c, "bias", 0, 0, 1, &b)))
             return rc;
         if (ch % g || kout % g)
-            return lerr(c->g, l, c->err, "groups g=%lld do not divide %lld input and %lld output "
-                        "channels", (long long)g, (long long)ch, (long long)kout);
+            return lerr(c->g, l, c->err,
+                        "groups g=%lld do not divide %lld input and %lld output "
+                        "channels",
+                        (long long)g, (long long)ch, (long long)kout);
     } else if ((rc = get_int_attr(c, "ceil", 0, 0, 1, &ceilm)))
         return rc;
     if ((rc = pair_attr(c, "k", 1, 1, k, true)) || (rc = pair_attr(c, "s", 1, 1, s, false)) ||
@@ -947,27 +990,33 @@ static int infer_window(ictx *c, shape *o, int64_t *macs, int64_t *params)
             return rc;
         for (int i = 0; i < 2; i++)
             if (opad[i] >= s[i] && opad[i] >= d[i])
-                return lerr(c->g, l, c->err, "output padding op=%lld must be smaller than the "
-                            "stride or the dilation", (long long)opad[i]);
+                return lerr(c->g, l, c->err,
+                            "output padding op=%lld must be smaller than the "
+                            "stride or the dilation",
+                            (long long)opad[i]);
         /* each term below 2^62, but their sum could overflow: bound them first */
-        if ((h - 1) * s[0] > 8 * DIM_MAX || (w - 1) * s[1] > 8 * DIM_MAX ||
-            ekh > 8 * DIM_MAX || ekw > 8 * DIM_MAX)
-            return lerr(c->g, l, c->err, "output would be larger than 2^31-1 (stride %lldx%lld, "
-                        "kernel %lldx%lld)", (long long)s[0], (long long)s[1], (long long)ekh,
-                        (long long)ekw);
+        if ((h - 1) * s[0] > 8 * DIM_MAX || (w - 1) * s[1] > 8 * DIM_MAX || ekh > 8 * DIM_MAX ||
+            ekw > 8 * DIM_MAX)
+            return lerr(c->g, l, c->err,
+                        "output would be larger than 2^31-1 (stride %lldx%lld, "
+                        "kernel %lldx%lld)",
+                        (long long)s[0], (long long)s[1], (long long)ekh, (long long)ekw);
         ho = (h - 1) * s[0] - pad[0] - pad[2] + ekh - 1 + opad[0] + 1;
         wo = (w - 1) * s[1] - pad[1] - pad[3] + ekw - 1 + opad[1] + 1;
         if (ho < 1 || wo < 1)
-            return lerr(c->g, l, c->err, "padding %lld,%lld,%lld,%lld leaves no output of input "
-                        "%lldx%lld", (long long)pad[0], (long long)pad[1], (long long)pad[2],
-                        (long long)pad[3], (long long)h, (long long)w);
+            return lerr(c->g, l, c->err,
+                        "padding %lld,%lld,%lld,%lld leaves no output of input "
+                        "%lldx%lld",
+                        (long long)pad[0], (long long)pad[1], (long long)pad[2], (long long)pad[3],
+                        (long long)h, (long long)w);
     } else {
         int64_t ph = h + pad[0] + pad[2], pw = w + pad[1] + pad[3];
         if (ekh > ph || ekw > pw) {
             if (d[0] > 1 || d[1] > 1)
-                return lerr(c->g, l, c->err, "dilated kernel %lldx%lld larger than padded input "
-                            "%lldx%lld", (long long)ekh, (long long)ekw, (long long)ph,
-                            (long long)pw);
+                return lerr(c->g, l, c->err,
+                            "dilated kernel %lldx%lld larger than padded input "
+                            "%lldx%lld",
+                            (long long)ekh, (long long)ekw, (long long)ph, (long long)pw);
             return lerr(c->g, l, c->err, "kernel %lldx%lld larger than padded input %lldx%lld",
                         (long long)k[0], (long long)k[1], (long long)ph, (long long)pw);
         }
@@ -1083,8 +1132,10 @@ static int infer_matmul(ictx *c, shape *o, int64_t *macs)
         n = tb ? b->dim[b->ndim - 2] : b->dim[b->ndim - 1];
     }
     if (ka != kb)
-        return lerr(c->g, c->l, c->err, "inner dimensions differ: '%s' has K=%lld, '%s' has "
-                    "K=%lld", a->name, (long long)ka, b->name, (long long)kb);
+        return lerr(c->g, c->l, c->err,
+                    "inner dimensions differ: '%s' has K=%lld, '%s' has "
+                    "K=%lld",
+                    a->name, (long long)ka, b->name, (long long)kb);
     shape ba = {0, {0}}, bb = {0, {0}};
     ba.ndim = a->ndim > 2 ? a->ndim - 2 : 0;
     bb.ndim = b->ndim > 2 ? b->ndim - 2 : 0;
@@ -1100,7 +1151,8 @@ static int infer_matmul(ictx *c, shape *o, int64_t *macs)
     for (int i = 0; i < o->ndim; i++) {
         batch = cmul(batch, o->d[i]); /* broadcasting can exceed either input's size */
         if (batch < 0 || batch > ELEM_MAX)
-            return lerr(c->g, c->l, c->err, "broadcast batch of the output has more than 2^48 "
+            return lerr(c->g, c->l, c->err,
+                        "broadcast batch of the output has more than 2^48 "
                         "elements");
     }
     if (a->ndim >= 2)
@@ -1144,8 +1196,7 @@ static int64_t slice_len(int64_t dim, int64_t st, int64_t en, int64_t step)
     return (st - en - 1) / ns + 1;
 }
 
-static int axes_list(ictx *c, const char *key, int rank, int extra, int *axes, int *na,
-                     bool *seen)
+static int axes_list(ictx *c, const char *key, int rank, int extra, int *axes, int *na, bool *seen)
 {
     const npu_attr *a = npu_layer_attr(c->l, key);
     *na = 0;
@@ -1183,8 +1234,8 @@ static int check_attrs(ictx *c)
     const char *keys = op_keys(l->op);
     for (int i = 0; i < l->nattr; i++) {
         const npu_attr *a = &l->attr[i];
-        bool clip_key = l->act == NPU_ACT_CLIP && (!strcmp(a->key, "min") ||
-                                                   !strcmp(a->key, "max"));
+        bool clip_key =
+            l->act == NPU_ACT_CLIP && (!strcmp(a->key, "min") || !strcmp(a->key, "max"));
         if (!l->src_op && !clip_key && !key_allowed(keys, a->key)) {
             /* build candidates for the suggestion */
             const char *cands[16];
@@ -1202,11 +1253,10 @@ static int check_attrs(ictx *c)
             cands[nc] = NULL;
             const char *dy = npu_did_you_mean(a->key, cands);
             if (dy)
-                return lerr(c->g, l, c->err, "unknown attribute '%s' (did you mean '%s'?)",
-                            a->key, dy);
+                return lerr(c->g, l, c->err, "unknown attribute '%s' (did you mean '%s'?)", a->key,
+                            dy);
             return lerr(c->g, l, c->err, "unknown attribute '%s'%s%s%s", a->key,
-                        keys[0] ? " (known: " : " (this op takes none)", keys,
-                        keys[0] ? ")" : "");
+                        keys[0] ? " (known: " : " (this op takes none)", keys, keys[0] ? ")" : "");
         }
         int kind = -1;
         for (size_t k = 0; k < sizeof attr_kinds / sizeof attr_kinds[0]; k++)
@@ -1216,9 +1266,9 @@ static int check_attrs(ictx *c)
             continue; /* host/unsupported op attribute: free form */
         bool ok = kind == AK_INTS  ? a->type == NPU_ATTR_INTS
                   : kind == AK_STR ? a->type == NPU_ATTR_STR
-                  : kind == AK_NUM ? (a->type == NPU_ATTR_FLOAT ||
-                                      (a->type == NPU_ATTR_INTS && a->n == 1))
-                                   : a->type != NPU_ATTR_STR;
+                  : kind == AK_NUM
+                      ? (a->type == NPU_ATTR_FLOAT || (a->type == NPU_ATTR_INTS && a->n == 1))
+                      : a->type != NPU_ATTR_STR;
         if (!ok)
             return lerr(c->g, l, c->err, "attribute %s= has the wrong type (expects %s)", a->key,
                         kind == AK_INTS  ? "integers"
@@ -1250,21 +1300,41 @@ static void arity(npu_op op, int *lo, int *hi, int *act)
         break;
     }
     switch (op) {
-    case NPU_OP_GEMM: *hi = 3; break;
-    case NPU_OP_MATMUL: *lo = *hi = *act = 2; break;
+    case NPU_OP_GEMM:
+        *hi = 3;
+        break;
+    case NPU_OP_MATMUL:
+        *lo = *hi = *act = 2;
+        break;
     case NPU_OP_ADD:
     case NPU_OP_MUL:
     case NPU_OP_MAX:
-    case NPU_OP_MIN: *lo = 2; *hi = *act = 16; break;
+    case NPU_OP_MIN:
+        *lo = 2;
+        *hi = *act = 16;
+        break;
     case NPU_OP_SUB:
     case NPU_OP_DIV:
-    case NPU_OP_POW: *lo = *hi = *act = 2; break;
-    case NPU_OP_PRELU: *hi = 2; break;
-    case NPU_OP_CLIP: *hi = 3; break;
-    case NPU_OP_CONCAT: *hi = *act = 4096; break;
-    case NPU_OP_GATHER: *lo = *hi = *act = 2; break;
-    case NPU_OP_SOFTMAX: *hi = 1; break;
-    default: break;
+    case NPU_OP_POW:
+        *lo = *hi = *act = 2;
+        break;
+    case NPU_OP_PRELU:
+        *hi = 2;
+        break;
+    case NPU_OP_CLIP:
+        *hi = 3;
+        break;
+    case NPU_OP_CONCAT:
+        *hi = *act = 4096;
+        break;
+    case NPU_OP_GATHER:
+        *lo = *hi = *act = 2;
+        break;
+    case NPU_OP_SOFTMAX:
+        *hi = 1;
+        break;
+    default:
+        break;
     }
 }
 
@@ -1321,7 +1391,8 @@ static int infer_layer(npu_graph *g, int li, bool *counted, npu_err *err)
         if (!t->shape_known)
             return lerr(g, l, err, "input '%s' is used before it is produced%s", t->name,
                         t->producer >= 0 && (g->l[t->producer].flags & NPU_LF_DEAD)
-                            ? " (its producer was removed)" : "");
+                            ? " (its producer was removed)"
+                            : "");
         if (i >= nact && t->kind != NPU_T_CONST)
             return lerr(g, l, err, "input %d ('%s') must be a constant", i, t->name);
         if (i < 4)
@@ -1336,13 +1407,15 @@ static int infer_layer(npu_graph *g, int li, bool *counted, npu_err *err)
         if ((rc = parse_to(c, &dt)))
             return rc;
         if (l->op == NPU_OP_QUANTIZE && (!npu_dtype_is_float(x->dtype) || npu_dtype_is_float(dt)))
-            return lerr(g, l, err, "quantize converts a float tensor to an integer type "
-                        "('%s' is %s, to=%s)", x->name, npu_dtype_name(x->dtype),
-                        npu_dtype_name(dt));
+            return lerr(g, l, err,
+                        "quantize converts a float tensor to an integer type "
+                        "('%s' is %s, to=%s)",
+                        x->name, npu_dtype_name(x->dtype), npu_dtype_name(dt));
         if (l->op == NPU_OP_DEQUANTIZE && (npu_dtype_is_float(x->dtype) || !npu_dtype_is_float(dt)))
-            return lerr(g, l, err, "dequantize converts an integer tensor to a float type "
-                        "('%s' is %s, to=%s)", x->name, npu_dtype_name(x->dtype),
-                        npu_dtype_name(dt));
+            return lerr(g, l, err,
+                        "dequantize converts an integer tensor to a float type "
+                        "('%s' is %s, to=%s)",
+                        x->name, npu_dtype_name(x->dtype), npu_dtype_name(dt));
     } else if (l->flags & NPU_LF_DTYPE)
         dt = l->dtype;
     if (!(l->flags & NPU_LF_DTYPE))
@@ -1471,8 +1544,8 @@ static int infer_layer(npu_graph *g, int li, bool *counted, npu_err *err)
                 char a[160];
                 fmt_dims(a, sizeof a, x->ndim, x->dim);
                 fmt_dims(dbuf, sizeof dbuf, t->ndim, t->dim);
-                return lerr(g, l, err, "cannot concatenate %s ('%s') and %s ('%s') on axis %d",
-                            a, x->name, dbuf, t->name, ax);
+                return lerr(g, l, err, "cannot concatenate %s ('%s') and %s ('%s') on axis %d", a,
+                            x->name, dbuf, t->name, ax);
             }
             sum += t->dim[ax];
         }
@@ -1501,14 +1574,13 @@ static int infer_layer(npu_graph *g, int li, bool *counted, npu_err *err)
                 sum += sz->i[i];
             }
             if (sum != dim)
-                return lerr(g, l, err, "sizes= add up to %lld, axis %d has %lld",
-                            (long long)sum, ax, (long long)dim);
+                return lerr(g, l, err, "sizes= add up to %lld, axis %d has %lld", (long long)sum,
+                            ax, (long long)dim);
         } else {
             if ((rc = get_int_attr(c, "n", l->nout, 1, NOUT_MAX, &nparts)))
                 return rc;
             if (nparts != l->nout)
-                return lerr(g, l, err, "n=%lld parts but %d outputs", (long long)nparts,
-                            l->nout);
+                return lerr(g, l, err, "n=%lld parts but %d outputs", (long long)nparts, l->nout);
             int64_t each = (dim + nparts - 1) / nparts;
             for (int i = 0; i < nparts; i++) {
                 part[i] = dim - each * i < each ? dim - each * i : each;
@@ -1570,8 +1642,7 @@ static int infer_layer(npu_graph *g, int li, bool *counted, npu_err *err)
             int64_t v = sh->i[i];
             if (v == 0) {
                 if (i >= x->ndim)
-                    return lerr(g, l, err, "shape= copies dim %d (0) the input does not have",
-                                i);
+                    return lerr(g, l, err, "shape= copies dim %d (0) the input does not have", i);
                 v = x->dim[i];
             } else if (v == -1) {
                 if (neg >= 0)
@@ -1588,13 +1659,15 @@ static int infer_layer(npu_graph *g, int li, bool *counted, npu_err *err)
         }
         if (neg >= 0) {
             if (total % known)
-                return lerr(g, l, err, "cannot infer -1: %lld elements are not a multiple of "
-                            "%lld", (long long)total, (long long)known);
+                return lerr(g, l, err,
+                            "cannot infer -1: %lld elements are not a multiple of "
+                            "%lld",
+                            (long long)total, (long long)known);
             o.d[neg] = total / known;
         } else if (known != total) {
             fmt_dims(dbuf, sizeof dbuf, x->ndim, x->dim);
-            return lerr(g, l, err, "shape= has %lld elements, input %s has %lld",
-                        (long long)known, dbuf, (long long)total);
+            return lerr(g, l, err, "shape= has %lld elements, input %s has %lld", (long long)known,
+                        dbuf, (long long)total);
         }
         break;
     }
@@ -1602,8 +1675,7 @@ static int infer_layer(npu_graph *g, int li, bool *counted, npu_err *err)
         /* ONNX: axis in [-rank, rank]; axis 0 gives [1, all] */
         int64_t av = npu_layer_int(l, "axis", 0, 1);
         if (av < -x->ndim || av > x->ndim)
-            return lerr(g, l, err, "axis=%lld out of range for rank %d", (long long)av,
-                        x->ndim);
+            return lerr(g, l, err, "axis=%lld out of range for rank %d", (long long)av, x->ndim);
         int ax = (int)(av < 0 ? av + x->ndim : av);
         int64_t a = 1, b = 1;
         for (int i = 0; i < x->ndim; i++) {
@@ -1743,8 +1815,7 @@ static int infer_layer(npu_graph *g, int li, bool *counted, npu_err *err)
     }
     case NPU_OP_REDUCE: {
         const char *kind = npu_layer_str(l, "kind", NULL);
-        static const char *const kinds[] = {"mean", "sum", "max", "min", "prod", "l1", "l2",
-                                            NULL};
+        static const char *const kinds[] = {"mean", "sum", "max", "min", "prod", "l1", "l2", NULL};
         bool ok = false;
         for (int i = 0; kind && kinds[i]; i++)
             ok = ok || strcmp(kind, kinds[i]) == 0;

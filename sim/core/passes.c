@@ -266,10 +266,11 @@ int npu_graph_compact(npu_graph *g, npu_err *err)
     for (int i = 0; i < g->nt; i++) {
         const npu_tensor *t = &g->t[i];
         tmap[i] = t->kind == NPU_T_INPUT ? 0
-                  : t->kind == NPU_T_ACT
-                      ? (t->producer >= 0 && t->producer < g->nl &&
-                         !(g->l[t->producer].flags & NPU_LF_DEAD) ? 0 : -1)
-                      : -1; /* consts: kept when used */
+                  : t->kind == NPU_T_ACT ? (t->producer >= 0 && t->producer < g->nl &&
+                                                    !(g->l[t->producer].flags & NPU_LF_DEAD)
+                                                ? 0
+                                                : -1)
+                                         : -1; /* consts: kept when used */
     }
     for (int li = 0; li < g->nl; li++) {
         const npu_layer *l = &g->l[li];
@@ -282,8 +283,10 @@ int npu_graph_compact(npu_graph *g, npu_err *err)
             else if (tmap[l->in[k]] < 0) {
                 free(tmap);
                 free(lmap);
-                return npu_err_set(err, NPU_ESIM, "%s: %s '%s' reads '%s' whose producer was "
-                                   "removed", gname(g), npu_op_name(l->op), l->name, t->name);
+                return npu_err_set(err, NPU_ESIM,
+                                   "%s: %s '%s' reads '%s' whose producer was "
+                                   "removed",
+                                   gname(g), npu_op_name(l->op), l->name, t->name);
             }
         }
     }
@@ -365,14 +368,12 @@ static int push(int **a, int *n, size_t *cap, int v)
     return 0;
 }
 
-int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, void *ud,
-                   npu_err *err)
+int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, void *ud, npu_err *err)
 {
     if (!g)
         return npu_err_set(err, NPU_EINVAL, "no graph");
     if ((unsigned)want >= NPU_DT_COUNT)
-        return npu_err_set(err, NPU_EINVAL, "%s: dtype policy: bad dtype %d", gname(g),
-                           (int)want);
+        return npu_err_set(err, NPU_EINVAL, "%s: dtype policy: bad dtype %d", gname(g), (int)want);
     int rc = npu_graph_infer(g, err);
     if (rc)
         return rc;
@@ -399,8 +400,7 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
             if ((l->op == NPU_OP_QUANTIZE && !fin) || (l->op == NPU_OP_DEQUANTIZE && fin))
                 l->op = NPU_OP_CAST;
         }
-        if ((l->flags & NPU_LF_DEAD) || cls == NPU_OPC_QUANT || cls == NPU_OPC_VIEW ||
-            l->nin < 1) {
+        if ((l->flags & NPU_LF_DEAD) || cls == NPU_OPC_QUANT || cls == NPU_OPC_VIEW || l->nin < 1) {
             if (!(l->flags & NPU_LF_DEAD) && cls == NPU_OPC_VIEW)
                 for (int k = 0; k < l->nout; k++)
                     g->t[l->out[k]].dtype = g->t[l->in[0]].dtype;
@@ -432,8 +432,10 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
             decided = false;
         }
         if ((unsigned)d >= NPU_DT_COUNT) {
-            rc = npu_err_set(err, NPU_EINVAL, "%s: %s '%s': the dtype policy chose an invalid "
-                             "dtype %d", gname(g), npu_op_name(l->op), l->name, (int)d);
+            rc = npu_err_set(err, NPU_EINVAL,
+                             "%s: %s '%s': the dtype policy chose an invalid "
+                             "dtype %d",
+                             gname(g), npu_op_name(l->op), l->name, (int)d);
             break;
         }
         for (int k = 0; k < g->l[li].nin && !rc; k++) {
@@ -455,11 +457,11 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
             }
             npu_op op = npu_dtype_is_float(t->dtype) && !npu_dtype_is_float(d)   ? NPU_OP_QUANTIZE
                         : !npu_dtype_is_float(t->dtype) && npu_dtype_is_float(d) ? NPU_OP_DEQUANTIZE
-                                                                                  : NPU_OP_CAST;
+                                                                                 : NPU_OP_CAST;
             char name[512];
             if (conv_name(g, l->name, k, name, sizeof name)) {
-                rc = npu_err_set(err, NPU_EINVAL, "%s: cannot name a conversion for '%s'",
-                                 gname(g), l->name);
+                rc = npu_err_set(err, NPU_EINVAL, "%s: cannot name a conversion for '%s'", gname(g),
+                                 l->name);
                 break;
             }
             const char *src = t->name;

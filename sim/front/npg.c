@@ -52,7 +52,8 @@ typedef struct rd {
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static int rerr(rd *r, int col, const char *fmt, ...)
+static int
+rerr(rd *r, int col, const char *fmt, ...)
 {
     char msg[NPU_ERR_MSG];
     va_list ap;
@@ -90,11 +91,26 @@ static int read_quoted(rd *r, const char *p, size_t n, size_t *i, char **o)
                 return rerr(r, (int)k + 1, "unterminated escape in quoted string");
             char e = p[k + 1];
             switch (e) {
-            case '"': *(*o)++ = '"'; k += 2; continue;
-            case '\\': *(*o)++ = '\\'; k += 2; continue;
-            case 'n': *(*o)++ = '\n'; k += 2; continue;
-            case 't': *(*o)++ = '\t'; k += 2; continue;
-            case 'r': *(*o)++ = '\r'; k += 2; continue;
+            case '"':
+                *(*o)++ = '"';
+                k += 2;
+                continue;
+            case '\\':
+                *(*o)++ = '\\';
+                k += 2;
+                continue;
+            case 'n':
+                *(*o)++ = '\n';
+                k += 2;
+                continue;
+            case 't':
+                *(*o)++ = '\t';
+                k += 2;
+                continue;
+            case 'r':
+                *(*o)++ = '\r';
+                k += 2;
+                continue;
             case 'x': {
                 int h1 = k + 2 < n ? hexv((unsigned char)p[k + 2]) : -1;
                 int h2 = k + 3 < n ? hexv((unsigned char)p[k + 3]) : -1;
@@ -179,11 +195,10 @@ static int tokenize(rd *r, const char *p, size_t n)
                 t->s = start;
             }
             if (i < n && (p[i] == '"' || p[i] == '\\' || p[i] == '='))
-                return rerr(r, (int)i + 1, "unexpected '%c' (quote the whole name: \"...\")",
-                            p[i]);
+                return rerr(r, (int)i + 1, "unexpected '%c' (quote the whole name: \"...\")", p[i]);
         }
-        if (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '#' &&
-            p[i] != '\f' && p[i] != '\v') {
+        if (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '#' && p[i] != '\f' &&
+            p[i] != '\v') {
             unsigned char b = (unsigned char)p[i];
             if (b == 0)
                 return rerr(r, (int)i + 1, "NUL byte in text");
@@ -266,8 +281,10 @@ static int parse_value(rd *r, const tok *t, val *v)
         return 0;
     }
     if (!(isalpha((unsigned char)s[0]) || s[0] == '_') || strchr(s, ','))
-        return rerr(r, vcol, "%s=%s is not an integer list, a number or a name (quote "
-                    "strings: \"...\")", t->key, s);
+        return rerr(r, vcol,
+                    "%s=%s is not an integer list, a number or a name (quote "
+                    "strings: \"...\")",
+                    t->key, s);
     v->type = NPU_ATTR_STR;
     v->s = s;
     return 0;
@@ -378,8 +395,8 @@ static int layer_line(rd *r, npu_graph *g, npu_op op)
     tok *t = r->t;
     size_t nt = r->nt;
     if (nt < 2 || t[1].key)
-        return rerr(r, nt < 2 ? t[0].col + (int)strlen(t[0].s) : t[1].col,
-                    "%s: missing layer name", npu_op_name(op));
+        return rerr(r, nt < 2 ? t[0].col + (int)strlen(t[0].s) : t[1].col, "%s: missing layer name",
+                    npu_op_name(op));
     const char *name = t[1].s;
     if (!name[0])
         return rerr(r, t[1].col, "empty layer name");
@@ -388,8 +405,7 @@ static int layer_line(rd *r, npu_graph *g, npu_op op)
         first_kv++;
     for (size_t i = first_kv; i < nt; i++)
         if (!t[i].key)
-            return rerr(r, t[i].col, "input '%s' after the attributes (inputs come first)",
-                        t[i].s);
+            return rerr(r, t[i].col, "input '%s' after the attributes (inputs come first)", t[i].s);
     int nin = (int)(first_kv - 2);
     if (nin == 0)
         return rerr(r, t[0].col, "%s '%s': missing inputs", npu_op_name(op), name);
@@ -434,9 +450,9 @@ static int layer_line(rd *r, npu_graph *g, npu_op op)
                     cands[a] = npu_act_name((npu_act)a);
                 cands[NPU_ACT_COUNT] = NULL;
                 const char *dy = v->type == NPU_ATTR_STR ? npu_did_you_mean(v->s, cands) : NULL;
-                rc = dy ? rerr(r, k->col, "unknown activation act=%s (did you mean '%s'?)",
-                               k->s, dy)
-                        : rerr(r, k->col, "unknown activation act=%s", k->s);
+                rc =
+                    dy ? rerr(r, k->col, "unknown activation act=%s (did you mean '%s'?)", k->s, dy)
+                       : rerr(r, k->col, "unknown activation act=%s", k->s);
             }
         } else if ((strcmp(key, "alpha") == 0 && !is_act_op) || strcmp(key, "act_alpha") == 0) {
             rc = number(r, k, v, &alpha);
@@ -444,8 +460,10 @@ static int layer_line(rd *r, npu_graph *g, npu_op op)
                 rc = rerr(r, k->col, "%s= is not a number", key);
         } else if (strcmp(key, "dtype") == 0) {
             if (v->type != NPU_ATTR_STR || npu_dtype_parse(v->s, &dt))
-                rc = rerr(r, k->col, "unknown dtype '%s' (int8 uint8 int16 int4 fp16 bf16 fp32 "
-                          "int32 int64 bool)", k->s);
+                rc = rerr(r, k->col,
+                          "unknown dtype '%s' (int8 uint8 int16 int4 fp16 bf16 fp32 "
+                          "int32 int64 bool)",
+                          k->s);
             has_dt = true;
         } else if (strcmp(key, "outs") == 0) {
             if (v->type != NPU_ATTR_INTS || v->n != 1 || v->i[0] < 1 || v->i[0] > 256)
@@ -483,8 +501,10 @@ static int layer_line(rd *r, npu_graph *g, npu_op op)
     int li = npu_graph_add_layer(g, op, name, nin, ins, outs, &e2);
     if (li < 0) {
         size_t fl = strlen(r->file); /* the message starts with "file: " */
-        const char *m = strncmp(e2.msg, r->file, fl) == 0 && e2.msg[fl] == ':' &&
-                                e2.msg[fl + 1] == ' ' ? e2.msg + fl + 2 : e2.msg;
+        const char *m =
+            strncmp(e2.msg, r->file, fl) == 0 && e2.msg[fl] == ':' && e2.msg[fl + 1] == ' '
+                ? e2.msg + fl + 2
+                : e2.msg;
         rc = e2.code == NPU_ENOMEM ? npu_err_set(r->err, NPU_ENOMEM, "out of memory")
                                    : rerr(r, t[1].col, "%s", m);
         goto out;
@@ -624,14 +644,11 @@ npu_graph *npu_npg_read(const char *file, const char *text, size_t len, npu_err 
             int64_t dim[NPU_MAX_DIMS];
             npu_dtype dt;
             if (r.nt < 2 || t[1].key)
-                rc = rerr(&r, t[0].col, "%s: missing name (expected '%s NAME DIMS DTYPE')", kw,
-                          kw);
+                rc = rerr(&r, t[0].col, "%s: missing name (expected '%s NAME DIMS DTYPE')", kw, kw);
             else if (r.nt < 3)
-                rc = rerr(&r, t[1].col + (int)strlen(t[1].s), "%s '%s': missing dims", kw,
-                          t[1].s);
+                rc = rerr(&r, t[1].col + (int)strlen(t[1].s), "%s '%s': missing dims", kw, t[1].s);
             else if (r.nt < 4)
-                rc = rerr(&r, t[2].col + (int)strlen(t[2].s), "%s '%s': missing dtype", kw,
-                          t[1].s);
+                rc = rerr(&r, t[2].col + (int)strlen(t[2].s), "%s '%s': missing dtype", kw, t[1].s);
             else if (r.nt > 4)
                 rc = rerr(&r, t[4].col, "%s '%s': unexpected '%s' after the dtype", kw, t[1].s,
                           t[4].s);
@@ -642,16 +659,20 @@ npu_graph *npu_npg_read(const char *file, const char *text, size_t len, npu_err 
             else if ((rc = parse_dims(&r, &t[2], &ndim, dim)))
                 ;
             else if (t[3].key || npu_dtype_parse(t[3].s, &dt))
-                rc = rerr(&r, t[3].col, "unknown dtype '%s' (int8 uint8 int16 int4 fp16 bf16 "
-                          "fp32 int32 int64 bool)", t[3].s);
+                rc = rerr(&r, t[3].col,
+                          "unknown dtype '%s' (int8 uint8 int16 int4 fp16 bf16 "
+                          "fp32 int32 int64 bool)",
+                          t[3].s);
             else {
                 npu_err e2;
                 int ti = inp ? npu_graph_add_input(g, t[1].s, ndim, dim, dt, &e2)
                              : npu_graph_add_const(g, t[1].s, ndim, dim, dt, &e2);
                 if (ti < 0) {
                     size_t fl = strlen(file);
-                    const char *m = strncmp(e2.msg, file, fl) == 0 && e2.msg[fl] == ':' &&
-                                            e2.msg[fl + 1] == ' ' ? e2.msg + fl + 2 : e2.msg;
+                    const char *m =
+                        strncmp(e2.msg, file, fl) == 0 && e2.msg[fl] == ':' && e2.msg[fl + 1] == ' '
+                            ? e2.msg + fl + 2
+                            : e2.msg;
                     rc = e2.code == NPU_ENOMEM ? npu_err_set(err, NPU_ENOMEM, "out of memory")
                                                : rerr(&r, t[1].col, "%s", m);
                 }
@@ -713,11 +734,21 @@ static void put_quoted(npu_strbuf *sb, const char *s)
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         switch (c) {
-        case '"': npu_sb_puts(sb, "\\\""); break;
-        case '\\': npu_sb_puts(sb, "\\\\"); break;
-        case '\n': npu_sb_puts(sb, "\\n"); break;
-        case '\t': npu_sb_puts(sb, "\\t"); break;
-        case '\r': npu_sb_puts(sb, "\\r"); break;
+        case '"':
+            npu_sb_puts(sb, "\\\"");
+            break;
+        case '\\':
+            npu_sb_puts(sb, "\\\\");
+            break;
+        case '\n':
+            npu_sb_puts(sb, "\\n");
+            break;
+        case '\t':
+            npu_sb_puts(sb, "\\t");
+            break;
+        case '\r':
+            npu_sb_puts(sb, "\\r");
+            break;
         default:
             if (c < 0x20 || c == 0x7f)
                 npu_sb_printf(sb, "\\x%02x", c);
@@ -785,8 +816,8 @@ static void put_dims(npu_strbuf *sb, const npu_tensor *t)
         npu_sb_printf(sb, i ? "x%lld" : "%lld", (long long)t->dim[i]);
 }
 
-static const char *const special_keys[] = {"act", "act_alpha", "dtype", "outs", "host",
-                                           "folded", "view", "inserted", "dead", "src", NULL};
+static const char *const special_keys[] = {"act",  "act_alpha", "dtype", "outs", "host", "folded",
+                                           "view", "inserted",  "dead",  "src",  NULL};
 
 static bool writable_key(const char *key, bool is_act_op)
 {

@@ -160,9 +160,9 @@ TEST(conv_counts)
                          "conv stem x out=64 k=7 s=2 p=3\n"
                          "maxpool mp stem k=3 s=2 p=1\n"
                          "input a 1x3x227x227 fp32\n"
-                         "conv a1 a out=96 k=11 s=4 bias=1\n"          /* AlexNet conv1 */
+                         "conv a1 a out=96 k=11 s=4 bias=1\n" /* AlexNet conv1 */
                          "maxpool ap a1 k=3 s=2\n"
-                         "conv a2 ap out=256 k=5 p=2 g=2 bias=1\n"     /* grouped, 27x27 */
+                         "conv a2 ap out=256 k=5 p=2 g=2 bias=1\n" /* grouped, 27x27 */
                          "conv a3 a2 out=384 k=3 p=1 bias=1\n",
                          &err);
     CHECK(g != NULL);
@@ -172,7 +172,7 @@ TEST(conv_counts)
     }
     CHECK_STR(dims(g, "stem"), "1x64x112x112");
     CHECK_EQ_INT(L(g, "stem")->macs, 118013952LL); /* 112·112·64·3·7·7 */
-    CHECK_EQ_INT(L(g, "stem")->params, 9408);     /* 64·3·7·7, no bias */
+    CHECK_EQ_INT(L(g, "stem")->params, 9408);      /* 64·3·7·7, no bias */
     CHECK_STR(dims(g, "mp"), "1x64x56x56");
     CHECK_EQ_INT(L(g, "mp")->macs, 0);
     CHECK_STR(dims(g, "a1"), "1x96x55x55");
@@ -185,8 +185,8 @@ TEST(conv_counts)
     CHECK_EQ_INT(L(g, "a2")->params, 307456);    /* 256·48·25 + 256 */
     CHECK_STR(dims(g, "a3"), "1x384x27x27");
     CHECK_EQ_INT(L(g, "a3")->macs, 27LL * 27 * 384 * 256 * 9);
-    CHECK_EQ_INT(npu_graph_macs(g), 118013952LL + 105415200LL + 223948800LL +
-                                        27LL * 27 * 384 * 256 * 9);
+    CHECK_EQ_INT(npu_graph_macs(g),
+                 118013952LL + 105415200LL + 223948800LL + 27LL * 27 * 384 * 256 * 9);
     npu_conv_geom cg;
     CHECK_EQ_INT(npu_layer_conv_geom(g, npu_graph_find_layer(g, "a2"), &cg), 0);
     CHECK_EQ_INT(cg.groups, 2);
@@ -204,7 +204,8 @@ TEST(conv_counts)
     npu_graph_free(g);
 }
 
-/* A ResNet-50 bottleneck (layer1[0]) by hand: weights 4096+36864+16384+16384, BN 2·(64+64+256+256). */
+/* A ResNet-50 bottleneck (layer1[0]) by hand: weights 4096+36864+16384+16384, BN 2·(64+64+256+256).
+ */
 TEST(resnet_block_counts)
 {
     npu_err err = {0};
@@ -482,7 +483,8 @@ TEST(infer_errors)
     } cases[] = {
         {"input x 1x3x5x5 fp32\nconv c2 x out=8 k=7\n",
          "net.npg:3: conv 'c2': kernel 7x7 larger than padded input 5x5"},
-        {"input x 1x3x5x5 fp32\nconv c x out=8 k=3 d=3\n", "net.npg:3: conv 'c': dilated kernel 7x7"},
+        {"input x 1x3x5x5 fp32\nconv c x out=8 k=3 d=3\n",
+         "net.npg:3: conv 'c': dilated kernel 7x7"},
         {"input x 1x3x5x5 fp32\nconv c x k=3\n", "net.npg:3: conv 'c': missing attribute out="},
         {"input x 1x3x5x5 fp32\nconv c x out=8\n", "net.npg:3: conv 'c': missing attribute k="},
         {"input x 1x3x5x5 fp32\nconv c x out=8 k=0\n", "net.npg:3: conv 'c': k=0 out of range"},
@@ -542,9 +544,11 @@ TEST(infer_errors)
         {"input a 1x1x2147483647x2 int8\nresize z a scale=2\n", "out of range 1..2^31-1"},
         {"input a 1x1x2x2 int8\nconvt z a out=1 k=1 s=2147483647\n", "more than 2^31-1"},
         {"input a 1x1x2147483647x1 int8\nconvt z a out=1 k=2147483647 s=2147483647 "
-         "d=2147483647\n", "output would be larger than 2^31-1"},
+         "d=2147483647\n",
+         "output would be larger than 2^31-1"},
         {"input a 2147483647x1x65536x1x1 int8\ninput b 1x2147483647x1x1x1 int8\n"
-         "matmul m a b\n", "more than 2^48 elements"},
+         "matmul m a b\n",
+         "more than 2^48 elements"},
         {"input a 1x65536x65536x1 int8\ngemm f a out=2147483647\n", "overflows 64 bits"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -52,9 +52,9 @@ static const char *graph_diff(const npu_graph *a, const npu_graph *b)
     for (int li = 0; li < a->nl; li++) {
         const npu_layer *x = &a->l[li], *y = &b->l[li];
         snprintf(why, sizeof why, "layer %d '%s'", li, x->name);
-        if (strcmp(x->name, y->name) || x->op != y->op || x->nin != y->nin ||
-            x->nout != y->nout || x->act != y->act || x->act_alpha != y->act_alpha ||
-            x->flags != y->flags || ((x->flags & NPU_LF_DTYPE) && x->dtype != y->dtype) ||
+        if (strcmp(x->name, y->name) || x->op != y->op || x->nin != y->nin || x->nout != y->nout ||
+            x->act != y->act || x->act_alpha != y->act_alpha || x->flags != y->flags ||
+            ((x->flags & NPU_LF_DTYPE) && x->dtype != y->dtype) ||
             (x->src_op == NULL) != (y->src_op == NULL) ||
             (x->src_op && strcmp(x->src_op, y->src_op)) || x->nattr != y->nattr)
             return why;
@@ -125,8 +125,7 @@ static npu_graph *load(const char *path)
 TEST(golden_round_trips)
 {
     static const char *const files[] = {"tests/golden/resnet_block.npg", "tests/golden/ops.npg",
-                                        "tests/golden/quoted.npg",
-                                        "tests/golden/attention.npg"};
+                                        "tests/golden/quoted.npg", "tests/golden/attention.npg"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         npu_graph *g = load(files[i]);
         if (!g)
@@ -218,7 +217,7 @@ TEST(writer_quoting)
     const char *in2[1] = {"=x\\\"\n"};
     int l2 = npu_graph_add_layer(g, NPU_OP_CAST, "3", 1, in2, 1, &err);
     npu_layer_set_str(g, l2, "to", "fp16");
-    npu_layer_set_str(g, l2, "note", "42");       /* a string that looks like a number */
+    npu_layer_set_str(g, l2, "note", "42"); /* a string that looks like a number */
     npu_layer_set_str(g, l2, "empty", "");
     npu_layer_set_str(g, l2, "list", "a,b");
     npu_layer_set_float(g, l2, "big", 1e300);
@@ -323,7 +322,8 @@ TEST(reader_errors)
         {"npg 1\ninput x 1x3\x01 int8\n", "e.npg:2:12: control character 0x01"},
         {"npg 1\nk=3\n", "e.npg:2:1: expected an op or keyword, got 'k=3'"},
         {"npg 1\n\"conv\" c x\n", "expected an op or keyword"},
-        {"npg 1\ninput x 1x3 int8\nconv c x mode=3x\n", "is not an integer list, a number or a name"},
+        {"npg 1\ninput x 1x3 int8\nconv c x mode=3x\n",
+         "is not an integer list, a number or a name"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         npu_err err = {0};
@@ -468,7 +468,7 @@ TEST(zoo_and_onnx_round_trips)
     CHECK(n >= 5);
     static const char *const onnx[] = {"tests/onnx/tiny_cnn.onnx", "tests/onnx/misc_ops.onnx",
                                        "tests/onnx/fold_ops.onnx", "tests/onnx/reshape_chain.onnx",
-                                       "tests/onnx/qdq.onnx", "tests/onnx/host.onnx"};
+                                       "tests/onnx/qdq.onnx",      "tests/onnx/host.onnx"};
     for (size_t i = 0; i < sizeof onnx / sizeof onnx[0]; i++) {
         npu_err err = {0};
         npu_graph *g = npu_onnx_read(onnx[i], true, &err);

@@ -115,19 +115,19 @@ TEST(fold_bn_conditions)
     npu_graph *g = prepared("input x 1x8x8x8 fp32\n"
                             "const s 8 fp32\n"
                             "conv c x out=8 k=1\n"
-                            "batchnorm b c s\n"     /* ONNX-style const input */
+                            "batchnorm b c s\n" /* ONNX-style const input */
                             "conv c2 b out=8 k=1\n"
-                            "batchnorm b2 c2\n"     /* c2 is also read by r2: stays */
+                            "batchnorm b2 c2\n" /* c2 is also read by r2: stays */
                             "relu r2 c2\n"
                             "input y 4x8 fp32\n"
                             "input z 8x8 fp32\n"
                             "matmul m y z\n"
-                            "batchnorm b3 m\n"      /* not foldable into a matmul */
+                            "batchnorm b3 m\n" /* not foldable into a matmul */
                             "gemm f y out=8\n"
                             "batchnorm b4 f\n"
-                            "batchnorm b5 b4\n"     /* second BN in a row stays */
+                            "batchnorm b5 b4\n" /* second BN in a row stays */
                             "conv c6 x out=8 k=1 act=relu\n"
-                            "batchnorm b6 c6\n"     /* BN after an activation stays */
+                            "batchnorm b6 c6\n" /* BN after an activation stays */
                             "output b2 r2 b3 b5 b6\n");
     CHECK(g != NULL);
     if (!g)
@@ -156,17 +156,17 @@ TEST(fuse_act_conditions)
                             "leaky lb b\n"
                             "conv c lb out=8 k=1\n"
                             "clip cc c min=0 max=6\n"
-                            "conv d cc out=8 k=1\n"        /* d is a graph output */
+                            "conv d cc out=8 k=1\n" /* d is a graph output */
                             "relu rd d\n"
-                            "conv e rd out=8 k=1\n"        /* e has two readers */
+                            "conv e rd out=8 k=1\n" /* e has two readers */
                             "sigmoid se e\n"
                             "concat cat e se axis=1\n"
-                            "relu rc cat\n"                /* concat does not fuse */
-                            "prelu pr rc\n"                /* prelu does not fuse */
+                            "relu rc cat\n" /* concat does not fuse */
+                            "prelu pr rc\n" /* prelu does not fuse */
                             "add s pr pr\n"
-                            "hardswish hs s\n"             /* eltwise fuses */
+                            "hardswish hs s\n" /* eltwise fuses */
                             "maxpool mp hs k=2 s=2\n"
-                            "relu6 r6 mp\n"                /* pool fuses */
+                            "relu6 r6 mp\n" /* pool fuses */
                             "output d r6\n");
     CHECK(g != NULL);
     if (!g)
