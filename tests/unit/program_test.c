@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "core/graph.h"
@@ -173,11 +174,16 @@ TEST(truncated_and_flipped)
             FAILF("truncated to %zu: code %d msg %s", cut, err.code, err.msg);
         }
     }
-    /* every single-bit flip of every byte either fails with EFORMAT or (never, given zlib's
-     * checksum) loads a valid program — it must never crash */
+    /* single-bit flips — every bit of the header and the first bytes of the stream, one bit
+     * per byte after that — either fail with EFORMAT or (never, given zlib's checksum) load a
+     * valid program; they must never crash */
     char *buf = malloc(n);
+    int tries = 0;
     for (size_t i = 0; i < n; i++) {
         for (int bit = 0; bit < 8; bit++) {
+            if (i >= 48 && bit != (int)(i % 8))
+                continue;
+            tries++;
             memcpy(buf, orig, n);
             buf[i] ^= (char)(1 << bit);
             write_bytes(g, buf, n);
@@ -190,7 +196,7 @@ TEST(truncated_and_flipped)
                 FAILF("flip %zu.%d: code %d msg %s", i, bit, err.code, err.msg);
         }
     }
-    CHECK(bad_ok > (int)(n * 8) * 9 / 10);
+    CHECK(bad_ok > tries * 9 / 10);
     /* trailing garbage */
     memcpy(buf, orig, n);
     FILE *fp = fopen(g, "wb");
@@ -401,6 +407,64 @@ TEST(api_load_graph_errors)
     npu_ctx_free(ctx);
 }
 
+
+/* Two threads run the same (read-only) graph and arch with their own ctx: same JSON as a
+ * serial run, and no sanitizer complaint. */
+typedef struct job {
+    const npu_arch *a;
+    const npu_graph *g;
+    char *json;
+} job;
+
+static void *run_job(void *ud)
+{
+    job *j = ud;
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    for (int k = 0; k < 3; k++) {
+        npu_result *r = npu_run(ctx, j->a, j->g, NULL, &err);
+        if (r) {
+            npu_strbuf sb;
+            npu_sb_init(&sb);
+            npu_report_write(r, NPU_FMT_JSON, &sb);
+            free(j->json);
+            j->json = npu_sb_take(&sb);
+            npu_result_free(r);
+        }
+        (void)npu_preset_names(); /* the lazily built name lists, from several threads */
+        (void)npu_zoo_names();
+    }
+    npu_ctx_free(ctx);
+    return NULL;
+}
+
+TEST(api_threads)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    npu_graph *g = npu_load_graph(ctx, "resnet18", NULL, &err);
+    npu_arch *a = npu_arch_open(ctx, "scalesim_default", &err);
+    CHECK(g && a);
+    if (g && a) {
+        job serial = {a, g, NULL}, t[2] = {{a, g, NULL}, {a, g, NULL}};
+        run_job(&serial);
+        pthread_t th[2];
+        for (int i = 0; i < 2; i++)
+            CHECK_EQ_INT(pthread_create(&th[i], NULL, run_job, &t[i]), 0);
+        for (int i = 0; i < 2; i++)
+            pthread_join(th[i], NULL);
+        CHECK(serial.json != NULL);
+        for (int i = 0; i < 2; i++) {
+            CHECK(t[i].json && serial.json && strcmp(t[i].json, serial.json) == 0);
+            free(t[i].json);
+        }
+        free(serial.json);
+    }
+    npu_graph_free(g);
+    npu_arch_free(a);
+    npu_ctx_free(ctx);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/npu_program_test_%ld", (long)getpid());
@@ -414,6 +478,7 @@ int main(void)
     RUN(inconsistent_contents);
     RUN(api_compile_exec);
     RUN(api_load_graph_errors);
+    RUN(api_threads);
     rmdir(dir);
     return TEST_REPORT();
 }
