@@ -1298,11 +1298,9 @@ static const char *node_base(const ox *x, const onode *n)
 static int emit(ox *x, const onode *n, npu_op op, const char *suffix, int nin, oval *const *ins,
                 int nout)
 {
-    const char *names[64];
-    if (nin > 64) {
-        fmt_err(x, NPU_EUNSUPPORTED, "%d inputs (at most 64 are supported)", nin);
+    const char **names = nin ? xalloc(x, (size_t)nin, sizeof *names) : NULL;
+    if (nin && !names)
         return -1;
-    }
     for (int i = 0; i < nin; i++) {
         int ti = materialize(x, ins[i]);
         if (ti < 0)
@@ -1824,6 +1822,11 @@ static int int_list(ox *x, const onode *n, const char *aname, int input, int64_t
             if (a->nints)
                 memcpy(out, a->ints, sizeof(int64_t) * (size_t)a->nints);
             *cnt = a->nints;
+        } else if (a && a->has_i && max >= 1) { /* a single int where a list is expected */
+            out[0] = a->i;
+            *cnt = 1;
+        } else if (a) {
+            return fmt_err(x, NPU_EFORMAT, "attribute %s is not a list of integers", aname);
         }
     }
     return 0;
@@ -2152,11 +2155,13 @@ static int h_pool(ox *x, const onode *n, npu_op op)
 
 static int h_binary(ox *x, const onode *n, const opdef *od)
 {
-    oval *ins[64];
+    oval *ins[16];
     int m = 0;
     if (only_outputs(x, n, 1, "extra output"))
         return -1;
-    for (int i = 0; i < n->nin && m < 64; i++) {
+    if (n->nin > 16)
+        return fmt_err(x, NPU_EUNSUPPORTED, "%d inputs (at most 16 are modelled)", n->nin);
+    for (int i = 0; i < n->nin; i++) {
         oval *v;
         if (node_in(x, n, i, &v))
             return -1;
@@ -2394,6 +2399,8 @@ static int h_concat(ox *x, const onode *n)
     if (!attr(n, "axis") && x->opset >= 4)
         return fmt_err(x, NPU_EFORMAT, "missing attribute axis");
     int64_t axis = aint(n, "axis", 1); /* optional (default 1) before opset 4 */
+    if (n->nin > 4096)
+        return fmt_err(x, NPU_EUNSUPPORTED, "%d inputs (at most 4096 are modelled)", n->nin);
     bool all = true;
     for (int i = 0; i < n->nin && m < 4096; i++) {
         oval *v;
@@ -3022,11 +3029,13 @@ static int host_layer(ox *x, const onode *n)
 {
     oval *ins[64];
     int m = 0;
+    if (n->nin > 64)
+        return fmt_err(x, NPU_EUNSUPPORTED, "%d inputs (at most 64 are supported)", n->nin);
     for (int i = 0; i < n->nin; i++) {
         oval *v;
         if (node_in(x, n, i, &v))
             return -1;
-        if (v && m < 64)
+        if (v)
             ins[m++] = v;
     }
     int nout = n->nout;
