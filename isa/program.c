@@ -77,8 +77,8 @@ int npu_prog_add_layer(npu_program *p, const npu_prog_layer *l)
     return p->nlayers++;
 }
 
-long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer,
-                   const void *payload, uint32_t len)
+long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer, const void *payload,
+                   uint32_t len)
 {
     size_t off = (p->dlen + 7) & ~(size_t)7;
     if (off + len > UINT32_MAX)
@@ -92,8 +92,8 @@ long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer,
     if (len)
         memcpy(p->data + off, payload, len);
     p->dlen = off + len;
-    p->ins[p->n] = (npu_instr){.op = op, .unit = unit, .layer = layer, .len = len,
-                               .off = (uint32_t)off};
+    p->ins[p->n] =
+        (npu_instr){.op = op, .unit = unit, .layer = layer, .len = len, .off = (uint32_t)off};
     return (long)p->n++;
 }
 
@@ -272,8 +272,8 @@ npu_program *npu_prog_load(const char *path, npu_err *err)
     uint32_t ver = (uint32_t)get_le(&h, 4, "version");
     uint64_t blen = get_le(&h, 8, "size"), zlen = get_le(&h, 8, "size");
     if (ver != PROG_VERSION) {
-        npu_err_set(err, NPU_EFORMAT, "%s: program format version %u, this npusim reads %u",
-                    path, ver, PROG_VERSION);
+        npu_err_set(err, NPU_EFORMAT, "%s: program format version %u, this npusim reads %u", path,
+                    ver, PROG_VERSION);
         return load_fail(NULL, NULL, file);
     }
     if (zlen != flen - 24) {
@@ -297,7 +297,7 @@ npu_program *npu_prog_load(const char *path, npu_err *err)
     int zr = uncompress(body, &got, (const Bytef *)file + 24, (uLong)zlen);
     if (zr != Z_OK || got != blen) {
         npu_err_set(err, NPU_EFORMAT, "%s: corrupted program data (%s)", path,
-                    zr == Z_OK ? "size mismatch"
+                    zr == Z_OK          ? "size mismatch"
                     : zr == Z_BUF_ERROR ? "truncated or size mismatch"
                     : zr == Z_MEM_ERROR ? "out of memory"
                                         : "zlib stream damaged");
@@ -341,8 +341,8 @@ npu_program *npu_prog_load(const char *path, npu_err *err)
         l->in_bytes = (int64_t)get_le(&r, 8, "layer");
         l->out_bytes = (int64_t)get_le(&r, 8, "layer");
         l->weight_bytes = (int64_t)get_le(&r, 8, "layer");
-        if (!r.bad && (dt >= NPU_DT_COUNT || l->macs < 0 || l->in_bytes < 0 ||
-                       l->out_bytes < 0 || l->weight_bytes < 0)) {
+        if (!r.bad && (dt >= NPU_DT_COUNT || l->macs < 0 || l->in_bytes < 0 || l->out_bytes < 0 ||
+                       l->weight_bytes < 0)) {
             r.bad = 1;
             r.what = "layer record";
         }
@@ -403,8 +403,8 @@ npu_program *npu_prog_load(const char *path, npu_err *err)
         if (r.bad == 2)
             npu_err_set(err, NPU_ENOMEM, "%s: out of memory reading %s", path, r.what);
         else
-            npu_err_set(err, NPU_EFORMAT, "%s: corrupted program (bad %s at byte %zu of %zu)",
-                        path, r.what ? r.what : "data", r.at, r.n);
+            npu_err_set(err, NPU_EFORMAT, "%s: corrupted program (bad %s at byte %zu of %zu)", path,
+                        r.what ? r.what : "data", r.at, r.n);
         return load_fail(p, body, NULL);
     }
     free(body);

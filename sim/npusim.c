@@ -129,8 +129,9 @@ static npu_graph *read_text_graph(const char *path, int kind, npu_err *err)
         g = npu_npg_read(file, text, len, err);
     else
         g = npu_scalesim_read(file, text, len,
-                              kind == 2 ? true : kind == 1 ? false
-                                                           : npu_scalesim_is_gemm(text, len),
+                              kind == 2   ? true
+                              : kind == 1 ? false
+                                          : npu_scalesim_is_gemm(text, len),
                               err);
     free(text);
     return g;
@@ -145,8 +146,7 @@ static const char *zoo_name(const char *name)
     return NULL;
 }
 
-npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *opts,
-                          npu_err *err)
+npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *opts, npu_err *err)
 {
     npu_err local = {0};
     if (!err)
@@ -237,7 +237,10 @@ npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *o
     return g;
 }
 
-int npu_graph_write_npg(const npu_graph *g, npu_strbuf *out) { return npu_npg_write(g, out); }
+int npu_graph_write_npg(const npu_graph *g, npu_strbuf *out)
+{
+    return npu_npg_write(g, out);
+}
 
 /* ---- architectures --------------------------------------------------------------------------- */
 #define MAX_CHAIN 16
@@ -309,13 +312,11 @@ static void dir_of(const char *file, char *out, size_t n)
 
 static npu_params *params_for(const npu_model_ops *ops, npu_err *err)
 {
-    const npu_param_def *const t[] = {ops->params, npu_common_param_defs,
-                                      npu_engine_param_defs};
+    const npu_param_def *const t[] = {ops->params, npu_common_param_defs, npu_engine_param_defs};
     return npu_params_new(t, 3, err);
 }
 
-static npu_arch *arch_new(const npu_model_ops *ops, const char *name, const char *doc,
-                          npu_err *err)
+static npu_arch *arch_new(const npu_model_ops *ops, const char *name, const char *doc, npu_err *err)
 {
     npu_arch *a = npu_calloc(1, sizeof *a);
     if (!a) {
@@ -374,7 +375,8 @@ static npu_arch *arch_open(npu_ctx *ctx, const char *name, npu_err *err)
                 if (dym)
                     snprintf(hint, sizeof hint, "did you mean '%s'? ", dym);
                 if (n)
-                    npu_err_set(err, NPU_EINVAL, "%s: base '%s' is neither a preset nor a model (%s%s)",
+                    npu_err_set(err, NPU_EINVAL,
+                                "%s: base '%s' is neither a preset nor a model (%s%s)",
                                 chain[n - 1]->file, want, hint, sb.s ? sb.s : "");
                 else
                     npu_err_set(err, NPU_EINVAL,
@@ -417,8 +419,8 @@ static npu_arch *arch_open(npu_ctx *ctx, const char *name, npu_err *err)
         model_file = chain[i]->file;
     }
     if (ops && model && !npu_streq_nocase(model, ops->name)) {
-        npu_err_set(err, NPU_EINVAL, "%s: model '%s' differs from its base model '%s'",
-                    model_file, model, ops->name);
+        npu_err_set(err, NPU_EINVAL, "%s: model '%s' differs from its base model '%s'", model_file,
+                    model, ops->name);
         goto fail;
     }
     if (!ops) {
@@ -512,9 +514,18 @@ int npu_arch_set_kv(npu_arch *a, const char *kv, npu_err *err)
     return rc;
 }
 
-const npu_params *npu_arch_params(const npu_arch *a) { return a ? a->p : NULL; }
-const char *npu_arch_name(const npu_arch *a) { return a ? a->p->arch : NULL; }
-const char *npu_arch_model(const npu_arch *a) { return a ? a->ops->name : NULL; }
+const npu_params *npu_arch_params(const npu_arch *a)
+{
+    return a ? a->p : NULL;
+}
+const char *npu_arch_name(const npu_arch *a)
+{
+    return a ? a->p->arch : NULL;
+}
+const char *npu_arch_model(const npu_arch *a)
+{
+    return a ? a->ops->name : NULL;
+}
 
 static void format_default(const npu_param_def *d, npu_strbuf *out)
 {
@@ -627,7 +638,8 @@ int npu_arch_describe(const npu_arch *a, npu_strbuf *out)
     return out->oom ? NPU_ENOMEM : 0;
 }
 
-/* ---- compiling and running --------------------------------------------------------------------- */
+/* ---- compiling and running ---------------------------------------------------------------------
+ */
 static npu_dtype choose_dtype(void *ud, const npu_graph *g, int li, npu_dtype want)
 {
     return npu_model_dtype_for(ud, g, li, want);
@@ -741,8 +753,8 @@ out:
     return r;
 }
 
-npu_result *npu_run(npu_ctx *ctx, const npu_arch *a, const npu_graph *g,
-                    const npu_run_opts *opts, npu_err *err)
+npu_result *npu_run(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const npu_run_opts *opts,
+                    npu_err *err)
 {
     npu_err local = {0};
     if (!err)
@@ -820,11 +832,13 @@ npu_program *npu_program_load(npu_ctx *ctx, const char *path, npu_err *err)
     return p;
 }
 
-void npu_program_free(npu_program *p) { npu_prog_free(p); }
+void npu_program_free(npu_program *p)
+{
+    npu_prog_free(p);
+}
 
 /* Parameters of a loaded program: its model's defaults plus its params_text. */
-static npu_params *program_params(const npu_program *prog, const npu_model_ops **ops,
-                                  npu_err *err)
+static npu_params *program_params(const npu_program *prog, const npu_model_ops **ops, npu_err *err)
 {
     *ops = npu_model_find(prog->model, err);
     if (!*ops)
@@ -846,8 +860,7 @@ static npu_params *program_params(const npu_program *prog, const npu_model_ops *
         if (!line)
             rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
         else if (!eq)
-            rc = len ? npu_err_set(err, NPU_EFORMAT, "%s: '%s' is not key=value", where, line)
-                     : 0;
+            rc = len ? npu_err_set(err, NPU_EFORMAT, "%s: '%s' is not key=value", where, line) : 0;
         else {
             *eq = 0;
             rc = npu_params_set(p, line, eq + 1, NPU_PO_SET, where, err);
@@ -870,8 +883,7 @@ static npu_params *program_params(const npu_program *prog, const npu_model_ops *
     return p;
 }
 
-npu_result *npu_exec(npu_ctx *ctx, const npu_program *prog, const npu_run_opts *opts,
-                     npu_err *err)
+npu_result *npu_exec(npu_ctx *ctx, const npu_program *prog, const npu_run_opts *opts, npu_err *err)
 {
     npu_err local = {0};
     if (!err)
@@ -978,8 +990,8 @@ int npu_explain(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const char 
             if (dym)
                 snprintf(hint, sizeof hint, " (did you mean '%s'?)", dym);
             rc = npu_err_set(err, NPU_EINVAL,
-                             "%s: no layer '%s'%s; give a layer name or an index 0..%d",
-                             g->name, layer, hint, prog->nlayers - 1);
+                             "%s: no layer '%s'%s; give a layer name or an index 0..%d", g->name,
+                             layer, hint, prog->nlayers - 1);
             free(names);
         } else {
             rc = npu_model_explain(&m, prog, li, out);

@@ -38,7 +38,10 @@ const npu_param_def npu_common_param_defs[] = {
 #define MAX_EXACT_INT 9007199254740992.0 /* 2^53 */
 
 /* ---- helpers ------------------------------------------------------------------------------ */
-static int has_range(const npu_param_def *d) { return !(d->min == 0 && d->max == 0); }
+static int has_range(const npu_param_def *d)
+{
+    return !(d->min == 0 && d->max == 0);
+}
 
 /* Shortest "%.*g" that reads back to the same double. */
 static void fmt_double(char *buf, size_t n, double v)
@@ -116,7 +119,10 @@ static void range_text(const npu_param_def *d, char *buf, size_t n)
     snprintf(buf, n, "[%s, %s]", a, b);
 }
 
-static const char *pfx(const char *where) { return where ? where : "params"; }
+static const char *pfx(const char *where)
+{
+    return where ? where : "params";
+}
 
 /* Checks `text` against def d; on success fills *num / *str (*str points into d->choices for
  * ENUM — the caller copies it). */
@@ -134,8 +140,8 @@ static int check_value(const npu_param_def *d, const char *text, const char *whe
             return npu_err_set(err, NPU_EINVAL, "%s: '%s' = '%s' is not a number", pfx(where),
                                d->name, text);
         if (d->type == NPU_P_INT && (v != floor(v) || fabs(v) > MAX_EXACT_INT))
-            return npu_err_set(err, NPU_EINVAL, "%s: '%s' = '%s' is not an integer",
-                               pfx(where), d->name, text);
+            return npu_err_set(err, NPU_EINVAL, "%s: '%s' = '%s' is not an integer", pfx(where),
+                               d->name, text);
         if (has_range(d) && (v < d->min || v > d->max)) {
             char r[100], vb[40];
             range_text(d, r, sizeof r);
@@ -178,8 +184,8 @@ static int check_value(const npu_param_def *d, const char *text, const char *whe
             char hint[200] = "";
             if (dym)
                 snprintf(hint, sizeof hint, " (did you mean '%s'?)", dym);
-            return npu_err_set(err, NPU_EINVAL, "%s: '%s' = '%s' is not one of %s%s",
-                               pfx(where), d->name, text, d->choices ? d->choices : "", hint);
+            return npu_err_set(err, NPU_EINVAL, "%s: '%s' = '%s' is not one of %s%s", pfx(where),
+                               d->name, text, d->choices ? d->choices : "", hint);
         }
         *str = d->choices + at;
         *slen = len;
@@ -284,8 +290,7 @@ npu_params *npu_params_clone(const npu_params *src)
         p->v[i] = src->v[i];
         if (src->v[i].str && !(p->v[i].str = npu_arena_strdup(&p->arena, src->v[i].str)))
             goto oom;
-        if (src->v[i].source &&
-            !(p->v[i].source = npu_arena_strdup(&p->arena, src->v[i].source)))
+        if (src->v[i].source && !(p->v[i].source = npu_arena_strdup(&p->arena, src->v[i].source)))
             goto oom;
     }
     if ((src->arch && !(p->arch = npu_arena_strdup(&p->arena, src->arch))) ||
@@ -318,8 +323,8 @@ static int unknown_key(const npu_params *p, const char *key, const char *where, 
         dym = npu_did_you_mean(key, cands);
     }
     if (dym)
-        npu_err_set(err, NPU_EINVAL, "%s: key '%s' unknown (did you mean '%s'?)", pfx(where),
-                    key, dym);
+        npu_err_set(err, NPU_EINVAL, "%s: key '%s' unknown (did you mean '%s'?)", pfx(where), key,
+                    dym);
     else
         npu_err_set(err, NPU_EINVAL, "%s: key '%s' unknown (see `npusim params %s`)", pfx(where),
                     key, p->arch ? p->arch : (p->model ? p->model : "MODEL"));
@@ -500,7 +505,10 @@ static int kv_cmp(const void *a, const void *b)
     return strcmp(((const npu_preset_kv *)a)->key, ((const npu_preset_kv *)b)->key);
 }
 
-static const char *lua_type_of(lua_State *L, int idx) { return lua_typename(L, lua_type(L, idx)); }
+static const char *lua_type_of(lua_State *L, int idx)
+{
+    return lua_typename(L, lua_type(L, idx));
+}
 
 /* Reads the table at the top of L into pr. Returns 0 or sets err. */
 static int preset_read_table(lua_State *L, npu_preset *pr, const char *file, npu_err *err)
@@ -541,8 +549,8 @@ static int preset_read_table(lua_State *L, npu_preset *pr, const char *file, npu
             meta = &pr->base;
         if (meta) {
             if (vt != LUA_TSTRING) {
-                npu_err_set(err, NPU_EFORMAT, "%s: key '%s' must be a string, not a %s", file,
-                            key, lua_type_of(L, -1));
+                npu_err_set(err, NPU_EFORMAT, "%s: key '%s' must be a string, not a %s", file, key,
+                            lua_type_of(L, -1));
                 lua_pop(L, 2);
                 return NPU_EFORMAT;
             }
@@ -601,9 +609,8 @@ static int preset_read_table(lua_State *L, npu_preset *pr, const char *file, npu
             }
             const char *key = lua_tostring(L, -2);
             npu_preset_kv probe = {.key = key};
-            npu_preset_kv *kv = pr->n ? bsearch(&probe, pr->kv, (size_t)pr->n, sizeof *pr->kv,
-                                                kv_cmp)
-                                      : NULL;
+            npu_preset_kv *kv =
+                pr->n ? bsearch(&probe, pr->kv, (size_t)pr->n, sizeof *pr->kv, kv_cmp) : NULL;
             if (!kv) {
                 lua_pop(L, 2);
                 return npu_err_set(err, NPU_EFORMAT,

@@ -47,25 +47,37 @@ static const struct {
     const char *name, *text;
     int throughput; /* many folds of MAC work on any array size here: throughput dominates */
 } graphs[] = {
-    {"conv_stack", "npg 1\ngraph conv_stack\ninput data 1x3x32x32 int8\n"
-                   "conv c1 data out=16 k=3 s=1 p=1 act=relu\n"
-                   "conv c2 c1 out=32 k=3 s=2 p=1 act=relu\n"
-                   "conv c3 c2 out=32 k=1\noutput c3\n", 0},
-    {"residual", "npg 1\ngraph residual\ninput data 1x32x16x16 int8\n"
-                 "conv c1 data out=32 k=3 s=1 p=1 act=relu\n"
-                 "conv c2 c1 out=32 k=3 s=1 p=1\n"
-                 "add sum c2 data act=relu\noutput sum\n", 0},
-    {"gemm", "npg 1\ngraph gemm\ninput x 1x256 int8\n"
-             "gemm fc1 x out=128 act=relu\ngemm fc2 fc1 out=10\noutput fc2\n", 0},
-    {"depthwise", "npg 1\ngraph depthwise\ninput data 1x32x28x28 int8\n"
-                  "conv dw data out=32 k=3 s=1 p=1 g=32 act=relu\n"
-                  "conv pw dw out=64 k=1\noutput pw\n", 0},
-    {"pooling", "npg 1\ngraph pooling\ninput data 1x16x32x32 int8\n"
-                "conv c1 data out=16 k=3 s=1 p=1\n"
-                "maxpool p1 c1 k=2 s=2\navgpool p2 p1 k=2 s=2\noutput p2\n", 0},
-    {"big_conv", "npg 1\ngraph big_conv\ninput data 1x64x56x56 int8\n"
-                 "conv c1 data out=128 k=3 s=1 p=1 act=relu\n"
-                 "conv c2 c1 out=128 k=3 s=1 p=1\noutput c2\n", 1},
+    {"conv_stack",
+     "npg 1\ngraph conv_stack\ninput data 1x3x32x32 int8\n"
+     "conv c1 data out=16 k=3 s=1 p=1 act=relu\n"
+     "conv c2 c1 out=32 k=3 s=2 p=1 act=relu\n"
+     "conv c3 c2 out=32 k=1\noutput c3\n",
+     0},
+    {"residual",
+     "npg 1\ngraph residual\ninput data 1x32x16x16 int8\n"
+     "conv c1 data out=32 k=3 s=1 p=1 act=relu\n"
+     "conv c2 c1 out=32 k=3 s=1 p=1\n"
+     "add sum c2 data act=relu\noutput sum\n",
+     0},
+    {"gemm",
+     "npg 1\ngraph gemm\ninput x 1x256 int8\n"
+     "gemm fc1 x out=128 act=relu\ngemm fc2 fc1 out=10\noutput fc2\n",
+     0},
+    {"depthwise",
+     "npg 1\ngraph depthwise\ninput data 1x32x28x28 int8\n"
+     "conv dw data out=32 k=3 s=1 p=1 g=32 act=relu\n"
+     "conv pw dw out=64 k=1\noutput pw\n",
+     0},
+    {"pooling",
+     "npg 1\ngraph pooling\ninput data 1x16x32x32 int8\n"
+     "conv c1 data out=16 k=3 s=1 p=1\n"
+     "maxpool p1 c1 k=2 s=2\navgpool p2 p1 k=2 s=2\noutput p2\n",
+     0},
+    {"big_conv",
+     "npg 1\ngraph big_conv\ninput data 1x64x56x56 int8\n"
+     "conv c1 data out=128 k=3 s=1 p=1 act=relu\n"
+     "conv c2 c1 out=128 k=3 s=1 p=1\noutput c2\n",
+     1},
 };
 #define NGRAPHS ((int)(sizeof graphs / sizeof graphs[0]))
 
@@ -227,8 +239,8 @@ static void check_arch(npu_ctx *ctx, const char *archname, const npu_graph *cons
             akeys && (!fill_grows || graphs[gi].throughput) ? doubled(a, akeys, 4) : NULL;
         npu_result *rb = big ? run(ctx, big, g, "2x array") : NULL;
         if (r1 && rb && rb->total.cycles > r1->total.cycles)
-            FAILF("%s/%s: 2x MAC array (%s...) is slower: %lld > %lld cycles", archname,
-                  g->name, akeys[0], (long long)rb->total.cycles, (long long)r1->total.cycles);
+            FAILF("%s/%s: 2x MAC array (%s...) is slower: %lld > %lld cycles", archname, g->name,
+                  akeys[0], (long long)rb->total.cycles, (long long)r1->total.cycles);
         scaled += rb != NULL;
         ran += r1 != NULL;
         npu_result_free(r1);

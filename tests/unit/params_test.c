@@ -11,15 +11,33 @@
 
 static const npu_param_def model_defs[] = {
     {.name = "cores", .type = NPU_P_INT, .def = 1, .min = 1, .max = 3, .unit = "", .doc = "cores"},
-    {.name = "cbuf_kb", .type = NPU_P_INT, .def = 384, .min = 16, .max = 4096, .unit = "KiB",
+    {.name = "cbuf_kb",
+     .type = NPU_P_INT,
+     .def = 384,
+     .min = 16,
+     .max = 4096,
+     .unit = "KiB",
      .doc = "conv buffer"},
-    {.name = "freq_mhz", .type = NPU_P_FLOAT, .def = 1000, .min = 1, .max = 5000, .unit = "MHz",
+    {.name = "freq_mhz",
+     .type = NPU_P_FLOAT,
+     .def = 1000,
+     .min = 1,
+     .max = 5000,
+     .unit = "MHz",
      .doc = "clock"},
     {.name = "winograd", .type = NPU_P_BOOL, .def = 0, .doc = "winograd"},
-    {.name = "dataflow", .type = NPU_P_ENUM, .def_s = "ws", .choices = "os|ws|is",
+    {.name = "dataflow",
+     .type = NPU_P_ENUM,
+     .def_s = "ws",
+     .choices = "os|ws|is",
      .doc = "dataflow"},
     {.name = "host.cpu", .type = NPU_P_STR, .def_s = "none", .doc = "cpu profile"},
-    {.name = "dram.gbps", .type = NPU_P_FLOAT, .def = 10, .min = 0.1, .max = 1000, .unit = "GB/s",
+    {.name = "dram.gbps",
+     .type = NPU_P_FLOAT,
+     .def = 10,
+     .min = 0.1,
+     .max = 1000,
+     .unit = "GB/s",
      .doc = "dram"},
     {.name = "free", .type = NPU_P_FLOAT, .def = -5, .doc = "no range (min = max = 0)"},
     {.name = NULL},
@@ -81,8 +99,7 @@ TEST(set_errors)
     if (!p)
         return;
     npu_err err = {0};
-    CHECK_EQ_INT(npu_params_set(p, "cbuf_kbb", "1", NPU_PO_PRESET, "rk3588.lua", &err),
-                 NPU_EINVAL);
+    CHECK_EQ_INT(npu_params_set(p, "cbuf_kbb", "1", NPU_PO_PRESET, "rk3588.lua", &err), NPU_EINVAL);
     CHECK_STR(err.msg, "rk3588.lua: key 'cbuf_kbb' unknown (did you mean 'cbuf_kb'?)");
     CHECK(npu_params_set(p, "zzzzzzzz", "1", NPU_PO_SET, "--set", &err) != 0);
     CHECK_CONTAINS(err.msg, "--set: key 'zzzzzzzz' unknown");
@@ -155,8 +172,8 @@ TEST(set_values)
 
     npu_strbuf sb;
     npu_sb_init(&sb);
-    const char *want[] = {"3", "64", "1234.5", "false", "os", "cortex-a76 linux", "33.8",
-                          "-1e+30", "auto"};
+    const char *want[] = {"3",    "64",     "1234.5", "false", "os", "cortex-a76 linux",
+                          "33.8", "-1e+30", "auto"};
     for (int i = 0; i < p->n; i++) {
         sb.len = 0;
         npu_sb_puts(&sb, "");
@@ -294,7 +311,7 @@ TEST(preset_errors)
     expect_fail("return 42", "must return a table, not a number");
     expect_fail("return", "must return a table, not a nil");
     expect_fail("return { cores = 1 }", "neither 'model' nor 'base'");
-    expect_fail("return { model = 'x'", "bad.lua:1:");          /* syntax error */
+    expect_fail("return { model = 'x'", "bad.lua:1:");           /* syntax error */
     expect_fail("error('boom')", "attempt to call a nil value"); /* no libraries */
     expect_fail("return { model = string.upper('x') }", "string");
     expect_fail("return { model = require('os') }", "require");
@@ -302,8 +319,8 @@ TEST(preset_errors)
     expect_fail("local t = {} local i = 0 while true do i = i + 1 t[i] = i .. 'xxxxxxxxxxxx' end",
                 "memory");
     expect_fail("local s = 'x' while true do s = s .. s end", "memory");
-    expect_fail("\x1bLua", "");                     /* bytecode refused */
-    expect_fail("", "must return a table");          /* empty */
+    expect_fail("\x1bLua", "");             /* bytecode refused */
+    expect_fail("", "must return a table"); /* empty */
     expect_fail("local function f() return f() + 1 end return f()", "bad.lua");
 }
 
@@ -320,8 +337,8 @@ TEST(preset_binary_text)
     npu_preset_free(pr);
 }
 
-
-/* ---- architectures: preset lookup and base chains (sim/npusim.c) ------------------------------ */
+/* ---- architectures: preset lookup and base chains (sim/npusim.c) ------------------------------
+ */
 static char pdir[256];
 
 static void put(const char *name, const char *text)
@@ -335,9 +352,9 @@ static void put(const char *name, const char *text)
     fclose(f);
 }
 
-static const char *const pfiles[] = {"loop_a.lua", "loop_b.lua", "fast_tpu.lua", "plain.lua",
-                                     "clash.lua", "nobase.lua", "self.lua", "spin.lua",
-                                     "tpu_v1.lua", "badval.lua", NULL};
+static const char *const pfiles[] = {
+    "loop_a.lua", "loop_b.lua", "fast_tpu.lua", "plain.lua",  "clash.lua", "nobase.lua",
+    "self.lua",   "spin.lua",   "tpu_v1.lua",   "badval.lua", NULL};
 
 TEST(arch_base_chains)
 {

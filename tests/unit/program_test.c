@@ -26,11 +26,21 @@ static npu_program *sample(void)
     npu_program *p = npu_prog_new("systolic", "sys_32", "tiny");
     if (!p)
         return NULL;
-    npu_prog_layer l0 = {.name = "conv1", .op = "conv", .dtype = NPU_DT_INT8, .macs = 1000,
-                         .in_bytes = 3072, .out_bytes = 16384, .weight_bytes = 432,
+    npu_prog_layer l0 = {.name = "conv1",
+                         .op = "conv",
+                         .dtype = NPU_DT_INT8,
+                         .macs = 1000,
+                         .in_bytes = 3072,
+                         .out_bytes = 16384,
+                         .weight_bytes = 432,
                          .engine = "array"};
-    npu_prog_layer l1 = {.name = "pool", .op = "maxpool", .dtype = NPU_DT_INT8, .macs = 0,
-                         .in_bytes = 16384, .out_bytes = 4096, .weight_bytes = 0,
+    npu_prog_layer l1 = {.name = "pool",
+                         .op = "maxpool",
+                         .dtype = NPU_DT_INT8,
+                         .macs = 0,
+                         .in_bytes = 16384,
+                         .out_bytes = 4096,
+                         .weight_bytes = 0,
                          .engine = "cpu"};
     CHECK_EQ_INT(npu_prog_add_layer(p, &l0), 0);
     CHECK_EQ_INT(npu_prog_add_layer(p, &l1), 1);
@@ -276,7 +286,6 @@ TEST(inconsistent_contents)
     npu_prog_free(p);
 }
 
-
 /* ---- through the public API: compile, save, load, exec, disasm, explain ---------------------- */
 static const char tiny_npg[] = "npg 1\ngraph tiny\ninput data 1x16x32x32 int8\n"
                                "conv c1 data out=32 k=3 s=1 p=1 act=relu\n"
@@ -406,7 +415,6 @@ TEST(api_load_graph_errors)
     }
     npu_ctx_free(ctx);
 }
-
 
 /* Two threads run the same (read-only) graph and arch with their own ctx: same JSON as a
  * serial run, and no sanitizer complaint. */
