@@ -953,11 +953,11 @@ static int field_pos(const npu_field *fs, const char *k)
 
 /* Column order (deterministic, docs/lua.md): opts.columns if given; otherwise every string key
  * with a scalar value in any row. Rows without an "op" key (sweep rows, totals): first the
- * keys that are not result field names, sorted by name (a sweep's varied parameters, in the
- * order the sweep varies them), then the total fields in result.h order, then any layer
- * fields. Rows with an "op" key (r.layers): the layer fields in result.h order, then any total
- * fields, then the other keys sorted (model-specific extra columns). Table values (a sweep
- * row's `layers`) are not columns. */
+ * keys that are not total-field names, sorted by name (a sweep's varied parameters, in the
+ * order the sweep varies them — also a parameter that shares a layer field's name, such as
+ * dtype), then the total fields in result.h order. Rows with an "op" key (r.layers): the layer
+ * fields in result.h order, then the other keys sorted (model-specific extra columns). Table
+ * values (a sweep row's `layers`) are not columns. */
 static MAY_RAISE void lr_columns(lua_State *L, int rows, int nrows, int opts)
 {
     if (opts && lua_getfield(L, opts, "columns") != LUA_TNIL) {
@@ -991,7 +991,6 @@ static MAY_RAISE void lr_columns(lua_State *L, int rows, int nrows, int opts)
         lua_pop(L, 1);
     }
     const npu_field *first = layer_rows ? npu_layer_fields : npu_total_fields;
-    const npu_field *second = layer_rows ? npu_total_fields : npu_layer_fields;
     lua_newtable(L); /* columns */
     int cols = lua_gettop(L), nc = 0;
     lua_newtable(L); /* other keys */
@@ -999,8 +998,7 @@ static MAY_RAISE void lr_columns(lua_State *L, int rows, int nrows, int opts)
     lua_pushnil(L);
     while (lua_next(L, set)) {
         lua_pop(L, 1);
-        const char *k = lua_tostring(L, -1);
-        if (field_pos(npu_layer_fields, k) < 0 && field_pos(npu_total_fields, k) < 0) {
+        if (field_pos(first, lua_tostring(L, -1)) < 0) {
             lua_pushvalue(L, -1);
             lua_rawseti(L, other, ++no);
         }
@@ -1012,21 +1010,17 @@ static MAY_RAISE void lr_columns(lua_State *L, int rows, int nrows, int opts)
     lua_pop(L, 1);
     /* sweep/total rows: the other keys (varied parameters) first; layer rows: after the
      * result fields (model-specific extra columns) */
-    for (int part = 0; part < 3; part++) {
-        if (part == (layer_rows ? 2 : 0)) {
+    for (int part = 0; part < 2; part++) {
+        if (part == (layer_rows ? 1 : 0)) {
             for (int i = 1; i <= no; i++) {
                 lua_rawgeti(L, other, i);
                 lua_rawseti(L, cols, ++nc);
             }
             continue;
         }
-        int pass = part - (layer_rows ? 0 : 1);
-        const npu_field *fs = pass ? second : first;
-        for (int i = 0; fs[i].name; i++) {
-            if (pass && field_pos(first, fs[i].name) >= 0)
-                continue;
-            if (lua_getfield(L, set, fs[i].name) != LUA_TNIL) {
-                lua_pushstring(L, fs[i].name);
+        for (int i = 0; first[i].name; i++) {
+            if (lua_getfield(L, set, first[i].name) != LUA_TNIL) {
+                lua_pushstring(L, first[i].name);
                 lua_rawseti(L, cols, ++nc);
             }
             lua_pop(L, 1);

@@ -197,6 +197,11 @@ local _, lh = npusim.read_csv(csv)
 T.eq(table.concat(lh, ",", 1, #LAYER_FIELDS), table.concat(LAYER_FIELDS, ","), "layer columns")
 T.eq(lh[#LAYER_FIELDS + 1], "aa_extra", "other columns after, sorted")
 T.eq(lh[#lh], "zz_extra", "other columns after, sorted (the model's own columns between)")
+-- a varied parameter named like a layer field (dtype) is still a leading column
+T.eq(npusim.write_csv(csv, { { dtype = "int8", cycles = 1, fps = 2.5 } }, { force = true }), true,
+  "write_csv dtype")
+local _, dh = npusim.read_csv(csv)
+T.eq(table.concat(dh, ","), "dtype,cycles,fps", "parameters first, then totals in result.h order")
 T.raises("row 2 is a number", function() npusim.write_csv(csv, { {}, 3 }, { force = true }) end)
 T.fails("cannot open", npusim.read_csv(tmp .. "_missing.csv"))
 T.fails("", npusim.write_csv("/nonexistent_dir/x.csv", s1))
