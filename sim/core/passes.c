@@ -24,7 +24,12 @@
  *    is shared by every later consumer that needs the same dtype. A quantize whose input is
  *    no longer float after the conversion (or a dequantize whose input is no longer an
  *    integer) becomes a cast, so that the graph stays valid; a model may treat a cast to the
- *    same dtype as a copy.
+ *    same dtype as a copy. A tensor that is itself the output of a conversion (an ONNX
+ *    QuantizeLinear/DequantizeLinear pair) is not converted back: the reader takes the
+ *    conversion's source directly when it has the right dtype, or is converted from the
+ *    source when both are integers (uint8 → int8 is a cast) or both floats; a conversion left
+ *    without readers is marked dead (npu_graph_compact removes it), and so is a conversion to
+ *    the dtype its input already has (unless it is a graph output).
  */
 #include "graph.h"
 
@@ -353,6 +358,14 @@ static int conv_name(const npu_graph *g, const char *consumer, int k, char *buf,
     return -1;
 }
 
+static bool is_output(const npu_graph *g, int ti)
+{
+    for (int i = 0; i < g->noutputs; i++)
+        if (g->outputs[i] == ti)
+            return true;
+    return false;
+}
+
 /* Appends v to a growable int array. */
 static int push(int **a, int *n, size_t *cap, int v)
 {
@@ -380,6 +393,8 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
     int n0 = g->nl, nt0 = g->nt;
     size_t csz = (size_t)nt0 * NPU_DT_COUNT;
     int *cache = malloc(sizeof(int) * (csz + 1));
+    int *bypassed = NULL, nbypassed = 0;
+    size_t cap_bypassed = 0;
     size_t cap_order = (size_t)n0 * 2 + 16;
     int *order = malloc(sizeof(int) * cap_order);
     int norder = 0;
@@ -390,9 +405,25 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
     }
     for (size_t i = 0; i < csz; i++)
         cache[i] = -1;
+    int *repl = new_repl(g);
+    if (!repl) {
+        free(cache);
+        free(order);
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    }
     for (int li = 0; li < n0 && !rc; li++) {
         npu_layer *l = &g->l[li];
         npu_opclass cls = npu_op_class(l->op);
+        if (!(l->flags & NPU_LF_DEAD))
+            resolve_inputs(g, l, repl);
+        npu_dtype to;
+        if (!(l->flags & NPU_LF_DEAD) && cls == NPU_OPC_QUANT && l->nin >= 1 && l->nout == 1 &&
+            npu_dtype_parse(npu_layer_str(l, "to", ""), &to) == 0 &&
+            to == g->t[l->in[0]].dtype && !is_output(g, l->out[0])) {
+            /* a conversion to the dtype its input already has: readers take the input */
+            l->flags |= NPU_LF_DEAD;
+            repl[l->out[0]] = l->in[0];
+        }
         if (!(l->flags & NPU_LF_DEAD) && cls == NPU_OPC_QUANT && l->nin >= 1) {
             /* a quantize whose input is no longer float (or a dequantize whose input is no
              * longer an integer) after the conversion: it becomes a plain cast */
@@ -450,6 +481,25 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
             }
             if (t->dtype == d)
                 continue;
+            /* t is itself a conversion (a QDQ pair from ONNX, an earlier policy): convert from
+             * its source instead, or read the source directly when it already has dtype d */
+            int pi = t->producer;
+            if (pi >= 0 && pi < n0 && npu_op_class(g->l[pi].op) == NPU_OPC_QUANT &&
+                g->l[pi].nin >= 1 && !(g->l[pi].flags & NPU_LF_DEAD)) {
+                int src = g->l[pi].in[0];
+                npu_dtype sd = g->t[src].dtype;
+                if (sd == d || npu_dtype_is_float(sd) == npu_dtype_is_float(d)) {
+                    if (push(&bypassed, &nbypassed, &cap_bypassed, pi)) {
+                        rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
+                        break;
+                    }
+                    ti = src;
+                    t = &g->t[ti];
+                    l->in[k] = ti;
+                    if (sd == d)
+                        continue;
+                }
+            }
             int *slot = ti < nt0 ? &cache[(size_t)ti * NPU_DT_COUNT + d] : NULL;
             if (slot && *slot >= 0) {
                 l->in[k] = *slot;
@@ -500,6 +550,21 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
         if (push(&order, &norder, &cap_order, li))
             rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
     }
+    /* conversions bypassed above that nobody reads any more are dead */
+    if (!rc && nbypassed) {
+        int *ncons;
+        bool *is_out;
+        rc = use_counts(g, &ncons, &is_out, err);
+        for (int i = 0; !rc && i < nbypassed; i++) {
+            npu_layer *p = &g->l[bypassed[i]];
+            if (p->nout == 1 && ncons[p->out[0]] == 0 && !is_out[p->out[0]])
+                p->flags |= NPU_LF_DEAD;
+        }
+        if (!rc) {
+            free(ncons);
+            free(is_out);
+        }
+    }
     if (!rc && norder != g->nl)
         rc = npu_err_set(err, NPU_ESIM, "%s: dtype pass lost track of layers", gname(g));
     if (!rc) {
@@ -524,6 +589,8 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
     }
     free(cache);
     free(order);
+    free(bypassed);
+    free(repl);
     if (rc)
         return rc;
     return npu_graph_infer(g, err);

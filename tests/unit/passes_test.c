@@ -317,6 +317,50 @@ TEST(dtype_choose)
     npu_graph_free(g);
 }
 
+/* QDQ graphs (ONNX QuantizeLinear/DequantizeLinear around each op) run int8 without
+ * converting back and forth. */
+TEST(dtype_qdq)
+{
+    npu_err err = {0};
+    npu_graph *g = prepared("input x 1x8x8x8 fp32\n"
+                            "quantize q x to=int8\n"
+                            "dequantize dq q to=fp32\n"
+                            "conv c dq out=8 k=1\n"
+                            "quantize q2 c to=int8\n"
+                            "dequantize dq2 q2 to=fp32\n"
+                            "conv c2 dq2 out=8 k=1\n"
+                            "quantize q3 c2 to=uint8\n"
+                            "dequantize dq3 q3 to=fp32\n"
+                            "conv c3 dq3 out=8 k=1\n"
+                            "quantize qo c3 to=int8\n"
+                            "dequantize out qo to=fp32\n"
+                            "output out\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    CHECK_EQ_INT(npu_pass_dtype(g, NPU_DT_INT8, NULL, NULL, &err), 0);
+    CHECK_EQ_INT(npu_graph_compact(g, &err), 0);
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    CHECK(consistent(g));
+    /* q stays (fp32 input), dq and q2/dq2 disappear, q3 (int8 → uint8) is a cast and c3
+     * reads it through a cast back to int8 */
+    CHECK(L(g, "q") && L(g, "q")->op == NPU_OP_QUANTIZE);
+    CHECK(L(g, "dq") == NULL);
+    CHECK(L(g, "q2") == NULL);
+    CHECK(L(g, "dq2") == NULL);
+    CHECK_EQ_INT(L(g, "c")->in[0], npu_graph_find_tensor(g, "q"));
+    CHECK_EQ_INT(L(g, "c2")->in[0], npu_graph_find_tensor(g, "c"));
+    CHECK(L(g, "q3") && L(g, "q3")->op == NPU_OP_CAST);
+    CHECK(L(g, "dq3") == NULL);
+    CHECK(L(g, "c3/q0") && L(g, "c3/q0")->op == NPU_OP_CAST);
+    CHECK_EQ_INT(L(g, "c3/q0")->in[0], npu_graph_find_tensor(g, "q3"));
+    CHECK(L(g, "qo") == NULL); /* c3 already is int8 */
+    CHECK(L(g, "out") && L(g, "out")->op == NPU_OP_DEQUANTIZE);
+    CHECK_EQ_INT(L(g, "out")->in[0], npu_graph_find_tensor(g, "c3"));
+    CHECK_EQ_INT(g->nl, 7);
+    npu_graph_free(g);
+}
+
 TEST(dtype_errors_and_gather)
 {
     npu_err err = {0};
@@ -371,6 +415,7 @@ int main(void)
     RUN(views);
     RUN(dtype_insertion);
     RUN(dtype_choose);
+    RUN(dtype_qdq);
     RUN(dtype_errors_and_gather);
     RUN(prepare_idempotent);
     return TEST_REPORT();
