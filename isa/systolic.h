@@ -6,7 +6,8 @@
  *          (M, N, K), the array mapping (Sr, Sc, T, row/col folds), the SRAM plan (which
  *          operands are resident, streamed or re-fetched) and the layer's dependencies.
  *   FOLD   one or more identical consecutive folds of that layer (`count`): rows/cols of the
- *          array in use, T (rows streamed through the array), the DRAM bytes each operand
+ *          array in use, T (rows streamed through the array; a segment of the layer's T when
+ *          the partial sums would not fit the ofmap SRAM), the DRAM bytes each operand
  *          loader fetches before the fold, and what the fold releases or drains afterwards.
  *          The fold list of a layer describes one sub-problem; the LAYER's `nsub` says how many
  *          identical sub-problems (groups of a grouped/depthwise conv × images × matmul batch)
@@ -93,6 +94,8 @@ typedef struct npu_sys_layer {
     /* Totals over the whole layer (all sub-problems), as the program will move them: */
     int64_t dram_ifmap_rd, dram_filter_rd, dram_ofmap_wr, dram_ofmap_rd;
     int64_t sram_ifmap_rd, sram_filter_rd, sram_ofmap_wr; /* array-side SRAM traffic (B)   */
+    int64_t nseg, tseg;      /* T cut into nseg segments of tseg rows (1, T: not cut); fold
+                                order: column fold, then segment, then row fold             */
 } npu_sys_layer;
 
 typedef struct npu_sys_fold {
@@ -103,7 +106,7 @@ typedef struct npu_sys_fold {
     int64_t t;               /* rows streamed through the array                             */
     uint8_t ifmap_ld, filter_ld; /* NPU_SYS_LD_* for this fold                               */
     uint16_t flags;          /* NPU_SYS_FF_*                                                */
-    uint32_t pad;
+    uint32_t seg;            /* segment of T (WS/IS, when T is cut so partial sums fit)      */
     int64_t ifmap_bytes;     /* DRAM bytes fetched for this fold (each of the count folds)   */
     int64_t filter_bytes;
     int64_t ofmap_wr_bytes;  /* results (or partials) written to DRAM after/while computing  */

@@ -44,11 +44,13 @@ typedef struct sys_plan {
     int64_t R, C, word;
     int64_t m, n, k, nsub;
     int64_t sr, sc, t, nr, nc;
+    int64_t nseg, tseg;         /* WS/IS: T cut into segments so partial sums fit (1 = none) */
     int64_t uif;                /* unique ifmap bytes per sub-problem                       */
     sys_dep dep_if, dep_fl;
     bool if_res, fl_res;        /* resident (dep I, whole operand fits a half)              */
     bool if_stream, fl_stream;  /* tiles larger than a half: streamed by the array          */
     bool accum, spill;          /* WS/IS partial sums                                      */
+    bool may_cut;               /* detailed fidelity: T may be cut (SCALE-Sim never does)   */
     bool out_stream;            /* OS: a result tile larger than an ofmap half             */
     int64_t if_half, fl_half, of_half;
 } sys_plan;
@@ -70,45 +72,46 @@ static int64_t share(int64_t u, int64_t part, int64_t whole)
 static int64_t rows_used(const sys_plan *p, int64_t i) { return min64(p->R, p->sr - i * p->R); }
 static int64_t cols_used(const sys_plan *p, int64_t j) { return min64(p->C, p->sc - j * p->C); }
 
-static int64_t ifmap_tile(const sys_plan *p, int64_t ri, int64_t cj)
+static int64_t ifmap_tile(const sys_plan *p, int64_t ri, int64_t cj, int64_t ts)
 {
     switch (p->df) {
-    case NPU_SYS_DF_WS: return share(p->uif, ri, p->k);
+    case NPU_SYS_DF_WS: return ts == p->m ? share(p->uif, ri, p->k)
+                                          : share(p->uif, ri * ts, p->k * p->m);
     case NPU_SYS_DF_IS: return share(p->uif, ri * cj, p->k * p->m);
     default: return share(p->uif, ri, p->m);
     }
 }
 
-static int64_t filter_tile(const sys_plan *p, int64_t ri, int64_t cj)
+static int64_t filter_tile(const sys_plan *p, int64_t ri, int64_t cj, int64_t ts)
 {
     switch (p->df) {
     case NPU_SYS_DF_WS: return ri * cj * p->word;
-    case NPU_SYS_DF_IS: return ri * p->n * p->word;
+    case NPU_SYS_DF_IS: return ri * ts * p->word;
     default: return p->k * cj * p->word;
     }
 }
 
 /* OS: the result tile of a fold; WS/IS: the partial-sum block of column fold j. */
-static int64_t out_tile(const sys_plan *p, int64_t ri, int64_t cj)
+static int64_t out_tile(const sys_plan *p, int64_t ri, int64_t cj, int64_t ts)
 {
     switch (p->df) {
-    case NPU_SYS_DF_WS: return p->m * cj * p->word;
-    case NPU_SYS_DF_IS: return cj * p->n * p->word;
+    case NPU_SYS_DF_WS: return ts * cj * p->word;
+    case NPU_SYS_DF_IS: return cj * ts * p->word;
     default: return ri * cj * p->word;
     }
 }
 
 /* Operand-matrix elements the array reads from / writes to the SRAMs in one fold (SCALE-Sim's
  * SRAM read/write counts: e.g. WS ifmap M·K·⌈N/C⌉ over the layer). */
-static void sram_traffic(const sys_plan *p, int64_t ri, int64_t cj, int64_t *ifr, int64_t *flr,
-                         int64_t *ofw)
+static void sram_traffic(const sys_plan *p, int64_t ri, int64_t cj, int64_t ts, int64_t *ifr,
+                         int64_t *flr, int64_t *ofw)
 {
     switch (p->df) {
     case NPU_SYS_DF_WS:
-        *flr = ri * cj; *ifr = p->m * ri; *ofw = p->m * cj;
+        *flr = ri * cj; *ifr = ts * ri; *ofw = ts * cj;
         break;
     case NPU_SYS_DF_IS:
-        *ifr = ri * cj; *flr = ri * p->n; *ofw = cj * p->n;
+        *ifr = ri * cj; *flr = ri * ts; *ofw = cj * ts;
         break;
     default:
         *ifr = ri * p->k; *flr = p->k * cj; *ofw = ri * cj;
@@ -122,18 +125,37 @@ static void sram_traffic(const sys_plan *p, int64_t ri, int64_t cj, int64_t *ifr
 static void plan_memory(sys_plan *p)
 {
     int64_t r0 = min64(p->R, p->sr), c0 = min64(p->C, p->sc);
-    int64_t if_tile = ifmap_tile(p, r0, c0), fl_tile = filter_tile(p, r0, c0);
     int64_t fl_total = p->k * p->n * p->word;
     switch (p->df) {
     case NPU_SYS_DF_WS: p->dep_if = DEP_I; p->dep_fl = DEP_IJ; break;
     case NPU_SYS_DF_IS: p->dep_if = DEP_IJ; p->dep_fl = DEP_I; break;
     default: p->dep_if = DEP_I; p->dep_fl = DEP_J; break;
     }
+    p->nseg = 1;
+    p->tseg = p->t;
+    if (p->may_cut && p->df != NPU_SYS_DF_OS && out_tile(p, r0, c0, p->t) > p->of_half) {
+        /* Partial sums of a column fold do not fit an ofmap half. Two ways out: spill them
+         * (every row fold but the first reads and writes them: 2(nr-1) x ofmap bytes), or cut
+         * T into segments whose partial block fits, re-loading the stationary operand once per
+         * segment ((nseg-1) x its bytes). Take the one that moves fewer DRAM bytes. */
+        int64_t per_row = c0 * p->word; /* partial bytes per streamed row */
+        int64_t tfit = p->of_half / per_row;
+        if (tfit >= 1) {
+            int64_t nseg = ceil_div(p->t, tfit);
+            int64_t stat = p->df == NPU_SYS_DF_WS ? fl_total : p->uif;
+            int64_t ofm = p->m * p->n * p->word;
+            if ((nseg - 1) * stat < 2 * (p->nr - 1) * ofm) {
+                p->nseg = nseg;
+                p->tseg = ceil_div(p->t, nseg);
+            }
+        }
+    }
+    int64_t if_tile = ifmap_tile(p, r0, c0, p->tseg), fl_tile = filter_tile(p, r0, c0, p->tseg);
     p->if_res = p->dep_if == DEP_I && p->uif <= p->if_half;
     p->fl_res = p->dep_fl == DEP_I && fl_total <= p->fl_half;
     p->if_stream = p->dep_if != DEP_IJ && !p->if_res && if_tile > p->if_half;
     p->fl_stream = p->dep_fl != DEP_IJ && !p->fl_res && fl_tile > p->fl_half;
-    int64_t o = out_tile(p, r0, c0);
+    int64_t o = out_tile(p, r0, c0, p->tseg);
     if (p->df == NPU_SYS_DF_OS) {
         p->out_stream = o > p->of_half;
     } else {
@@ -142,20 +164,23 @@ static void plan_memory(sys_plan *p)
     }
 }
 
-static void fill_fold(const sys_plan *p, int64_t i, int64_t j, npu_sys_fold *f)
+static void fill_fold(const sys_plan *p, int64_t i, int64_t j, int64_t sg, npu_sys_fold *f)
 {
     memset(f, 0, sizeof *f);
     int64_t ri = rows_used(p, i), cj = cols_used(p, j);
-    bool first_i = i == 0, last_i = i == p->nr - 1, last = last_i && j == p->nc - 1;
+    int64_t ts = min64(p->tseg, p->t - sg * p->tseg);
+    bool first_i = i == 0, last_i = i == p->nr - 1;
+    bool last = last_i && j == p->nc - 1 && sg == p->nseg - 1;
     f->count = 1;
     f->row_fold = i;
     f->col_fold = j;
     f->rows_used = (uint32_t)ri;
     f->cols_used = (uint32_t)cj;
-    f->t = p->t;
+    f->t = ts;
+    f->seg = (uint32_t)sg;
     unsigned fl = 0;
     /* ifmap */
-    int64_t it = ifmap_tile(p, ri, cj);
+    int64_t it = ifmap_tile(p, ri, cj, ts);
     if (p->dep_if == DEP_IJ) {
         f->ifmap_ld = NPU_SYS_LD_PREFETCH, f->ifmap_bytes = it, fl |= NPU_SYS_FF_IFMAP_RELEASE;
     } else if (p->if_res) {
@@ -169,7 +194,7 @@ static void fill_fold(const sys_plan *p, int64_t i, int64_t j, npu_sys_fold *f)
         f->ifmap_ld = NPU_SYS_LD_PREFETCH, f->ifmap_bytes = it, fl |= NPU_SYS_FF_IFMAP_RELEASE;
     }
     /* filter */
-    int64_t ft = filter_tile(p, ri, cj);
+    int64_t ft = filter_tile(p, ri, cj, ts);
     if (p->dep_fl == DEP_IJ) {
         f->filter_ld = NPU_SYS_LD_PREFETCH, f->filter_bytes = ft;
         fl |= NPU_SYS_FF_FILTER_RELEASE;
@@ -190,7 +215,7 @@ static void fill_fold(const sys_plan *p, int64_t i, int64_t j, npu_sys_fold *f)
         fl |= NPU_SYS_FF_FILTER_RELEASE;
     }
     /* outputs */
-    int64_t ot = out_tile(p, ri, cj);
+    int64_t ot = out_tile(p, ri, cj, ts);
     if (p->df == NPU_SYS_DF_OS) {
         f->ofmap_wr_bytes = ot;
         fl |= p->out_stream ? NPU_SYS_FF_OFMAP_STREAM
@@ -207,15 +232,20 @@ static void fill_fold(const sys_plan *p, int64_t i, int64_t j, npu_sys_fold *f)
     }
     f->flags = (uint16_t)fl;
     int64_t a, b, c;
-    sram_traffic(p, ri, cj, &a, &b, &c);
+    sram_traffic(p, ri, cj, ts, &a, &b, &c);
     f->onchip_bytes = a + b + c;
 }
 
 /* Two folds that differ only in their position (and count) are merged into one record when
  * b follows a's run in the visiting order (column fold outer, row fold inner). */
-static bool fold_same(const npu_sys_fold *a, const npu_sys_fold *b, int64_t nr)
+static int64_t fold_lin(const npu_sys_fold *f, int64_t nr, int64_t nseg)
 {
-    return a->col_fold * nr + a->row_fold + a->count == b->col_fold * nr + b->row_fold &&
+    return (f->col_fold * nseg + f->seg) * nr + f->row_fold;
+}
+
+static bool fold_same(const npu_sys_fold *a, const npu_sys_fold *b, int64_t nr, int64_t nseg)
+{
+    return fold_lin(a, nr, nseg) + a->count == fold_lin(b, nr, nseg) &&
            a->rows_used == b->rows_used && a->cols_used == b->cols_used && a->t == b->t &&
            a->ifmap_ld == b->ifmap_ld && a->filter_ld == b->filter_ld &&
            a->flags == b->flags && a->ifmap_bytes == b->ifmap_bytes &&
@@ -326,6 +356,7 @@ static int lower_mac(lower_ctx *c, int li, int32_t pl)
     p.if_half = s->ifmap_half;
     p.fl_half = s->filter_half;
     p.of_half = s->ofmap_half;
+    p.may_cut = s->fidelity == NPU_SYSTOLIC_FID_DETAILED;
     bool grouped = false, const_b = true;
     if (l->op == NPU_OP_CONV || l->op == NPU_OP_CONVT) {
         npu_conv_geom cg;
@@ -390,6 +421,8 @@ static int lower_mac(lower_ctx *c, int li, int32_t pl)
     L.filter_bytes = p.k * p.n * p.word;
     L.ofmap_bytes = p.m * p.n * p.word;
     L.ifmap_half = p.if_half, L.filter_half = p.fl_half, L.ofmap_half = p.of_half;
+    L.nseg = p.nseg;
+    L.tseg = p.tseg;
     unsigned lf = 0;
     if (p.if_res) lf |= NPU_SYS_LF_IFMAP_RESIDENT;
     if (p.fl_res) lf |= NPU_SYS_LF_FILTER_RESIDENT;
@@ -410,12 +443,13 @@ static int lower_mac(lower_ctx *c, int li, int32_t pl)
         if (pass == 1 &&
             npu_prog_emit(c->out, NPU_SYS_OP_LAYER, NPU_SYS_UNIT_ARRAY, pl, &L, sizeof L) < 0)
             return npu_err_set(c->err, NPU_ENOMEM, "systolic: out of memory");
-        for (int64_t j = 0; j < p.nc; j++) {
-            for (int64_t i = 0; i < p.nr; i++) {
-                fill_fold(&p, i, j, &f);
+        for (int64_t fl = 0; fl < p.nc * p.nseg * p.nr; fl++) {
+            {
+                int64_t i = fl % p.nr, sg = (fl / p.nr) % p.nseg, j = fl / (p.nr * p.nseg);
+                fill_fold(&p, i, j, sg, &f);
                 if (pass == 0) {
                     int64_t a, b, cc;
-                    sram_traffic(&p, f.rows_used, f.cols_used, &a, &b, &cc);
+                    sram_traffic(&p, f.rows_used, f.cols_used, f.t, &a, &b, &cc);
                     L.dram_ifmap_rd += f.ifmap_bytes * p.nsub;
                     L.dram_filter_rd += f.filter_bytes * p.nsub;
                     L.dram_ofmap_wr += f.ofmap_wr_bytes * p.nsub;
@@ -425,7 +459,7 @@ static int lower_mac(lower_ctx *c, int li, int32_t pl)
                     L.sram_ofmap_wr += cc * p.nsub;
                     continue;
                 }
-                if (have && fold_same(&cur, &f, p.nr)) {
+                if (have && fold_same(&cur, &f, p.nr, p.nseg)) {
                     cur.count++;
                     continue;
                 }
@@ -562,15 +596,16 @@ done:
 static void explain_mac(const npu_program *p, int layer, size_t i0, const npu_sys_layer *L,
                         npu_strbuf *out)
 {
-    int64_t pf = 0, folds = 0, recs = 0;
+    int64_t folds = 0, recs = 0;
     for (size_t i = i0 + 1; i < p->n && p->ins[i].layer == layer; i++) {
         const npu_sys_fold *f = npu_sys_payload(p, i, NPU_SYS_OP_FOLD, sizeof *f);
         if (!f)
             continue;
         recs++;
         folds += f->count;
-        pf += f->count * npu_systolic_fold_cycles(L->dataflow, L->rows, L->cols, f->t);
     }
+    int64_t pf = L->row_folds * L->col_folds *
+                 npu_systolic_fold_cycles(L->dataflow, L->rows, L->cols, L->t);
     const char *df = npu_sys_dataflow_name(L->dataflow);
     npu_sb_printf(out, "  array %" PRIu32 "x%" PRIu32 ", dataflow %s\n", L->rows, L->cols, df);
     npu_sb_printf(out, "  operand matrices per sub-problem: ifmap M x K = %" PRId64 " x %" PRId64
@@ -583,8 +618,14 @@ static void explain_mac(const npu_program *p, int layer, size_t i0, const npu_sy
     npu_sb_printf(out, "  mapping (%s): Sr = %" PRId64 " on rows, Sc = %" PRId64
                   " on columns, T = %" PRId64 " streamed\n", df, L->sr, L->sc, L->t);
     npu_sb_printf(out, "  folds: %" PRId64 " row x %" PRId64 " col = %" PRId64
-                  " per sub-problem (%" PRId64 " fold records)\n", L->row_folds, L->col_folds,
-                  folds, recs);
+                  " per sub-problem (SCALE-Sim)\n", L->row_folds, L->col_folds,
+                  L->row_folds * L->col_folds);
+    if (L->nseg > 1)
+        npu_sb_printf(out, "  detailed: T cut into %" PRId64 " segments of %" PRId64
+                      " rows so the partial sums of a column fold fit an ofmap half (the "
+                      "stationary operand is loaded once per segment): %" PRId64 " folds\n",
+                      L->nseg, L->tseg, folds);
+    npu_sb_printf(out, "  program: %" PRId64 " fold records\n", recs);
     int64_t full = npu_systolic_fold_cycles(L->dataflow, L->rows, L->cols, L->t);
     npu_sb_printf(out, "  cycles per fold (SCALE-Sim): %s = %" PRId64 "\n",
                   L->dataflow == NPU_SYS_DF_OS ? "T + R + C - 2" : "2R + C + T - 2", full);
