@@ -301,7 +301,7 @@ static void push_dims(lua_State *L, const npu_tensor *t)
 }
 
 /* g:info() → list of live layers: {index, name, op, inputs, outputs, shape, dtype, act, macs,
- * params, line, host} (index is the 0-based position in the graph, as in results). */
+ * params, line, host, attrs} (index is the 0-based position in the graph, as in results). */
 static int graph_info(lua_State *L)
 {
     const npu_graph *g = npu_lua_check_graph(L, 1);
@@ -311,7 +311,7 @@ static int graph_info(lua_State *L)
         const npu_layer *l = &g->l[i];
         if (l->flags & NPU_LF_DEAD)
             continue;
-        lua_createtable(L, 0, 12);
+        lua_createtable(L, 0, 14);
         lua_pushinteger(L, i);
         lua_setfield(L, -2, "index");
         lua_pushstring(L, l->name);
@@ -338,6 +338,26 @@ static int graph_info(lua_State *L)
         lua_setfield(L, -2, "line");
         lua_pushboolean(L, (l->flags & NPU_LF_HOST) != 0);
         lua_setfield(L, -2, "host");
+        /* attributes as given: one integer, a list of integers, a number or a string */
+        lua_createtable(L, 0, l->nattr);
+        for (int a = 0; a < l->nattr; a++) {
+            const npu_attr *at = &l->attr[a];
+            if (at->type == NPU_ATTR_FLOAT) {
+                lua_pushnumber(L, at->f);
+            } else if (at->type == NPU_ATTR_STR) {
+                lua_pushstring(L, at->s ? at->s : "");
+            } else if (at->n == 1) {
+                lua_pushinteger(L, (lua_Integer)at->i[0]);
+            } else {
+                lua_createtable(L, at->n, 0);
+                for (int v = 0; v < at->n; v++) {
+                    lua_pushinteger(L, (lua_Integer)at->i[v]);
+                    lua_rawseti(L, -2, v + 1);
+                }
+            }
+            lua_setfield(L, -2, at->key);
+        }
+        lua_setfield(L, -2, "attrs");
         lua_rawseti(L, -2, ++k);
     }
     return 1;

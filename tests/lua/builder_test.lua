@@ -33,6 +33,8 @@ T.eq(info[1].act, "relu", "act= fused")
 T.eq(info[1].macs, 442368, "conv1 MACs")
 T.eq(info[1].line, 14, "the script line of the call is recorded") -- keep conv1 on line 14
 T.eq(table.concat(info[1].shape, "x"), "1x16x32x32", "conv1 shape")
+T.eq(info[1].attrs.out, 16, "attrs: one integer")
+T.eq(info[1].attrs.k, 3, "attrs: k")
 T.eq(info[#info].name, "fc", "last layer")
 T.eq(table.concat(info[#info].shape, "x"), "1x10", "fc shape")
 local outs = g:outputs()
@@ -112,6 +114,8 @@ local g3 = b3:build()
 local l3 = g3:info()
 T.eq(table.concat(l3[#l3].shape, "x"), "1x8x32x32", "resize x2 then conv 3x1 pad 1,0")
 T.eq(l3[1].dtype, "fp16", "builder dtype reaches the layers")
+T.eq(l3[1].attrs.mode, "nearest", "attrs: string")
+T.eq(table.concat(l3[1].attrs.scale, ","), "2,2", "attrs: list")
 
 -- ---- npg round trip, recoverable errors ----------------------------------------------------
 local path = os.getenv("TMPDIR") or "/tmp"
