@@ -270,7 +270,7 @@ static npu_preset *find_preset(npu_ctx *ctx, const char *name, const char *near,
         const char *const *d = dirs;
         const char *one[2] = {near, NULL};
         if (pass == 0) {
-            if (!near)
+            if (!near || !*near)
                 continue;
             d = one;
         }
@@ -299,8 +299,16 @@ static npu_preset *find_preset(npu_ctx *ctx, const char *name, const char *near,
 static void dir_of(const char *file, char *out, size_t n)
 {
     const char *s = strrchr(file, '/');
-    if (!s || strncmp(file, "<builtin>", 9) == 0) {
-        out[0] = 0;
+    if (strncmp(file, "<builtin>", 9) == 0) {
+        out[0] = 0; /* a built-in preset has no directory: its base is looked up as usual */
+        return;
+    }
+    if (!s) {
+        snprintf(out, n, "."); /* "my.lua" in the current directory */
+        return;
+    }
+    if (s == file) {
+        snprintf(out, n, "/"); /* "/my.lua" */
         return;
     }
     size_t l = (size_t)(s - file);
