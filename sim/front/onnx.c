@@ -502,6 +502,9 @@ static int parse_node(ox *x, const npu_pb_field *mf, onode *n)
             no++;
         else if (f.num == 5)
             na++;
+        if (ni > (1 << 24) || no > (1 << 24) || na > (1 << 24))
+            return fmt_err(x, NPU_EUNSUPPORTED, "node with more than 2^24 inputs, outputs or "
+                           "attributes");
     }
     if (rc < 0)
         return bad_pb(x, off, "NodeProto");
@@ -565,6 +568,10 @@ static int parse_graph(ox *x, const npu_pb_field *gf)
                                "%s: sparse initializers are not supported", x->file);
         default: break;
         }
+        if (nn > (1 << 26) || ni > (1 << 26) || nin > (1 << 26) || nout > (1 << 26) ||
+            nvi > (1 << 26))
+            return npu_err_set(x->err, NPU_EUNSUPPORTED, "%s: more than 2^26 nodes or values",
+                               x->file);
     }
     if (rc < 0)
         return bad_pb(x, off, "GraphProto");
