@@ -13,8 +13,8 @@
  * integer list (3 or 3,5,-1), a number with a point or exponent (0.1, 1e-5), a bare word
  * starting with a letter or '_' (nearest), or a quoted string (always a string).
  * Special keys set layer fields instead of attributes: act= alpha= (act_alpha= on activation
- * ops, where alpha= is the op's own attribute) dtype= outs= host= folded= view= inserted=
- * dead= src=.
+ * ops and src= host layers, where alpha= is the op's own attribute) dtype= outs= host=
+ * folded= view= inserted= dead= src=.
  *
  * The reader builds the graph in memory without inference; every error names
  * file:line:column and what is wrong. The writer emits text that reads back to the same
@@ -431,7 +431,12 @@ static int layer_line(rd *r, npu_graph *g, npu_op op)
     const char *src = NULL;
     int nsizes = 0;
     int64_t nparts = 0;
+    /* alpha= is the op's own attribute on activation ops and on host layers kept from another
+     * format (src=); elsewhere it is the slope of the fused activation */
     bool is_act_op = npu_op_class(op) == NPU_OPC_ACT;
+    for (size_t i = first_kv; i < nt; i++)
+        if (strcmp(t[i].key, "src") == 0)
+            is_act_op = true;
     for (size_t i = first_kv; i < nt && !rc; i++) {
         const tok *k = &t[i];
         for (size_t j = first_kv; j < i; j++)
@@ -866,7 +871,7 @@ int npu_npg_write(const npu_graph *g, npu_strbuf *out)
             npu_sb_putc(out, ' ');
             put_name(out, g->t[l->in[k]].name);
         }
-        bool is_act_op = npu_op_class(l->op) == NPU_OPC_ACT;
+        bool is_act_op = npu_op_class(l->op) == NPU_OPC_ACT || l->src_op; /* see layer_line */
         for (int k = 0; k < l->nattr; k++) {
             const npu_attr *a = &l->attr[k];
             if (!writable_key(a->key, is_act_op))

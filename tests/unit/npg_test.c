@@ -228,6 +228,9 @@ TEST(writer_quoting)
     int64_t v[3] = {INT64_MAX, INT64_MIN, 0};
     npu_layer_set_ints(g, l2, "ints", 3, v);
     g->l[l2].src_op = "Op";
+    npu_layer_set_float(g, l2, "alpha", 0.25); /* a host layer's own alpha */
+    g->l[l2].act = NPU_ACT_LEAKY;
+    g->l[l2].act_alpha = 0.5;
     npu_graph_mark_output(g, "3", &err);
     round_trip(g, "writer_quoting");
     char *t = wr(g);
