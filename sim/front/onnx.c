@@ -904,7 +904,9 @@ static int val_value(ox *x, oval *v)
         return 0;
     int64_t n = 1;
     for (int i = 0; i < t->ndim; i++) {
-        n *= t->dim[i];
+        if (t->dim[i] > ONNX_VALUE_CAP)
+            return 0;
+        n *= t->dim[i]; /* both factors <= ONNX_VALUE_CAP: no overflow */
         if (n > ONNX_VALUE_CAP)
             return 0;
     }
@@ -921,8 +923,6 @@ static int val_value(ox *x, oval *v)
         return -1;
     while (npu_pb_next(&r, &f, &off) > 0) {
         long got = -1;
-        double tmp[1];
-        (void)tmp;
         if (f.num == 9 && f.wt == NPU_PB_LEN) {
             raw = f.data;
             rawlen = f.len;
@@ -958,10 +958,13 @@ static int val_value(ox *x, oval *v)
                     v->fv[have + i] = half_to_double((uint16_t)q);
                 else if (t->dt == OT_BFLOAT16)
                     v->fv[have + i] = npu_pb_f32((uint32_t)(uint16_t)q << 16);
-                else if (f.num == 5)
-                    v->iv[have + i] = q = (int32_t)q, v->fv[have + i] = (double)q;
-                else
+                else if (f.num == 5) {
+                    q = (int32_t)q; /* int32_data holds the value sign-extended to 64 bits */
+                    v->iv[have + i] = q;
                     v->fv[have + i] = (double)q;
+                } else {
+                    v->fv[have + i] = (double)q;
+                }
                 if (ot_is_float(t->dt))
                     v->iv[have + i] = d2i(v->fv[have + i]);
             }
@@ -1446,8 +1449,6 @@ static int fold_binary(ox *x, const onode *n, const char *op, oval *a, oval *b)
     int64_t cnt = prod(nr, dr);
     if (cnt < 0 || cnt > ONNX_VALUE_CAP)
         return set_const(x, n, 0, a->dt, nr, dr, 0, NULL, NULL);
-    int64_t iv[ONNX_VALUE_CAP > 0 ? 1 : 1];
-    (void)iv;
     int64_t *ri = xalloc(x, (size_t)cnt, sizeof *ri);
     double *rf = xalloc(x, (size_t)cnt, sizeof *rf);
     if (!ri || !rf)
@@ -2802,6 +2803,8 @@ static int h_shape(ox *x, const onode *n, bool size)
         return -1;
     if (size) {
         int64_t e = prod(nd, dim), one = 1;
+        if (e < 0)
+            return fmt_err(x, NPU_EINVAL, "element count overflows");
         double f = (double)e;
         return set_const(x, n, 0, OT_INT64, 0, &one, 1, &e, &f);
     }
