@@ -1,5 +1,6 @@
 /* scalesim_test.c — the SCALE-Sim topology reader (sim/front/scalesim.c): every quirk of
  * research/peers.md §2.1 and malformed files (clear errors naming file:line[:column]). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -282,6 +283,48 @@ TEST(malformed_files)
     npu_graph_free(g);
 }
 
+/* Mutated files never crash the reader (CI runs this under ASan/UBSan): each either reads or
+ * fails with a message naming the file. Deterministic LCG. */
+TEST(mutations_never_crash)
+{
+    size_t n = strlen(alexnet);
+    char *buf = malloc(n + 1);
+    uint32_t st = 12345;
+    static const char alphabet[] = ",\n\r -0123456789:DPx\t";
+    int ok = 0, bad = 0;
+    for (int it = 0; it < 3000 && buf; it++) {
+        memcpy(buf, alexnet, n + 1);
+        size_t len = n;
+        int edits = 1 + it % 6;
+        for (int e = 0; e < edits; e++) {
+            st = st * 1664525u + 1013904223u;
+            size_t pos = (st >> 8) % len;
+            st = st * 1664525u + 1013904223u;
+            switch ((st >> 4) % 3) {
+            case 0: buf[pos] = alphabet[(st >> 12) % (sizeof alphabet - 1)]; break;
+            case 1: len = pos; break; /* truncate */
+            default: buf[pos] = (char)(st >> 16); break;
+            }
+            if (len == 0)
+                break;
+        }
+        npu_err err = {0};
+        bool gemm = npu_scalesim_is_gemm(buf, len);
+        npu_graph *g = npu_scalesim_read("m.csv", buf, len, gemm, &err);
+        if (g) {
+            ok++;
+            if (npu_graph_infer(g, &err))
+                CHECK(err.msg[0] != 0);
+            npu_graph_free(g);
+        } else {
+            bad++;
+            CHECK_CONTAINS(err.msg, "m.csv");
+        }
+    }
+    CHECK(ok > 0 && bad > 0);
+    free(buf);
+}
+
 int main(void)
 {
     RUN(detects_gemm_header);
@@ -293,5 +336,6 @@ int main(void)
     RUN(shared_files_parse);
     RUN(duplicate_names_get_suffixes);
     RUN(malformed_files);
+    RUN(mutations_never_crash);
     return TEST_REPORT();
 }

@@ -534,6 +534,60 @@ TEST(network_with_vector_layers)
     npu_graph_free(g);
 }
 
+/* A transposed conv and a matmul of two activations (batch 2) go through the array with their
+ * MACs conserved; the matmul's B operand comes through the filter loader after its producer. */
+TEST(convt_and_matmul)
+{
+    npu_err err = {0};
+    npu_graph *g = npu_graph_new("mix");
+    int64_t dim[4] = {1, 8, 8, 8};
+    int64_t ad[3] = {2, 16, 64}, bd[3] = {2, 64, 32};
+    CHECK(npu_graph_add_input(g, "x", 4, dim, NPU_DT_INT8, &err) >= 0);
+    CHECK(npu_graph_add_input(g, "a", 3, ad, NPU_DT_INT8, &err) >= 0);
+    CHECK(npu_graph_add_input(g, "b0", 3, bd, NPU_DT_INT8, &err) >= 0);
+    const char *in0[] = {"x"}, *inb[] = {"b0"}, *inm[] = {"a", "b"};
+    int t = npu_graph_add_layer(g, NPU_OP_CONVT, "up", 1, in0, 1, &err);
+    npu_layer_set_int(g, t, "out", 4);
+    npu_layer_set_int(g, t, "k", 2);
+    npu_layer_set_int(g, t, "s", 2);
+    int r = npu_graph_add_layer(g, NPU_OP_RELU, "b", 1, inb, 1, &err);
+    (void)r;
+    int mm = npu_graph_add_layer(g, NPU_OP_MATMUL, "mm", 2, inm, 1, &err);
+    (void)mm;
+    npu_graph_mark_output(g, "up", &err);
+    npu_graph_mark_output(g, "mm", &err);
+    if (npu_graph_prepare(g, &err)) {
+        FAILF("%s", err.msg);
+        npu_graph_free(g);
+        return;
+    }
+    static const char *const dfs[] = {"dataflow=os", "dataflow=ws", "dataflow=is"};
+    for (int d = 0; d < 3; d++) {
+        const char *sets[] = {dfs[d], NULL};
+        run x;
+        if (run_graph(g, sets, &x, &err)) {
+            FAILF("%s: %s", dfs[d], err.msg);
+        } else {
+            CHECK_EQ_INT(x.r->total.macs, 8LL * 8 * 8 * 4 * 4 + 2LL * 16 * 64 * 32);
+            int li = -1;
+            for (int l = 0; l < x.r->nlayers; l++)
+                if (!strcmp(x.r->layers[l].name, "mm"))
+                    li = l;
+            CHECK(li >= 0);
+            if (li >= 0) {
+                CHECK_STR(x.r->layers[li].engine, "array");
+                CHECK(x.r->layers[li].cycles > 0);
+                /* B is produced by the relu: the matmul cannot read it earlier */
+                for (int l = 0; l < x.r->nlayers; l++)
+                    if (!strcmp(x.r->layers[l].name, "b"))
+                        CHECK(x.r->layers[li].end >= x.r->layers[l].end);
+            }
+        }
+        run_free(&x);
+    }
+    npu_graph_free(g);
+}
+
 TEST(corrupt_program_is_an_error)
 {
     npu_graph *g = gemm_graph(64, 64, 64);
@@ -719,6 +773,7 @@ int main(void)
     RUN(program_text);
     RUN(deterministic);
     RUN(network_with_vector_layers);
+    RUN(convt_and_matmul);
     RUN(corrupt_program_is_an_error);
     RUN(presets);
     RUN(public_api_reproduces_scalesim);
