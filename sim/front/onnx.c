@@ -44,6 +44,8 @@
 #define ONNX_VALUE_CAP 4096 /* largest constant (elements) decoded for folding */
 #define ONNX_OPSET_MIN 1
 #define ONNX_OPSET_MAX 21
+#define WIN_MAX ((int64_t)1 << 24) /* largest kernel, stride, dilation or padding accepted */
+#define DIM_LIMIT ((int64_t)INT32_MAX) /* largest dimension (as the IR) */
 
 /* TensorProto.DataType */
 enum {
@@ -1612,11 +1614,12 @@ static void slice_range(int64_t d, int64_t st, int64_t en, int64_t step, int64_t
     if (step > 0) {
         st = st < 0 ? 0 : st > d ? d : st;
         en = en < 0 ? 0 : en > d ? d : en;
-        *count = en > st ? (en - st + step - 1) / step : 0;
+        *count = en > st ? (en - st - 1) / step + 1 : 0;
     } else {
+        uint64_t ustep = (uint64_t)(-(step + 1)) + 1; /* |step| without overflow */
         st = st < 0 ? 0 : st > d - 1 ? d - 1 : st;
         en = en < -1 ? -1 : en > d - 1 ? d - 1 : en;
-        *count = st > en ? (st - en + (-step) - 1) / (-step) : 0;
+        *count = st > en ? (int64_t)((uint64_t)(st - en - 1) / ustep) + 1 : 0;
     }
     *first = st;
 }
@@ -1885,13 +1888,17 @@ static int window_attrs(ox *x, const onode *n, int sp, int64_t *k, int64_t *s, i
         p[o + i] = tmp[i];
         p[2 + o + i] = tmp[sp + i];
     }
+    /* bounded so that the window arithmetic below and in the IR cannot overflow */
     for (int i = 0; i < 2; i++)
-        if (s[i] < 1 || d[i] < 1 || k[i] < 1)
-            return fmt_err(x, NPU_EINVAL, "kernel %lld, stride %lld and dilation %lld must be "
-                           "positive", (long long)k[i], (long long)s[i], (long long)d[i]);
+        if (s[i] < 1 || d[i] < 1 || k[i] < 1 || s[i] > WIN_MAX || d[i] > WIN_MAX ||
+            k[i] > WIN_MAX)
+            return fmt_err(x, NPU_EINVAL, "kernel %lld, stride %lld and dilation %lld must be in "
+                           "1..%lld", (long long)k[i], (long long)s[i], (long long)d[i],
+                           (long long)WIN_MAX);
     for (int i = 0; i < 4; i++)
-        if (p[i] < 0)
-            return fmt_err(x, NPU_EINVAL, "negative padding %lld", (long long)p[i]);
+        if (p[i] < 0 || p[i] > WIN_MAX)
+            return fmt_err(x, NPU_EINVAL, "padding %lld out of range 0..%lld", (long long)p[i],
+                           (long long)WIN_MAX);
     return 0;
 }
 
@@ -1906,6 +1913,10 @@ static int spatial_of(ox *x, oval *in, int sp, int64_t *hw)
         return fmt_err(x, NPU_EINVAL, "input '%s' has rank %d, expected %d", in->name, nd, 2 + sp);
     hw[0] = sp == 1 ? 1 : dim[2];
     hw[1] = dim[nd - 1];
+    for (int i = 0; i < 2; i++)
+        if (hw[i] < 1 || hw[i] > DIM_LIMIT)
+            return fmt_err(x, NPU_EINVAL, "input '%s' has spatial size %lld", in->name,
+                           (long long)hw[i]);
     return 0;
 }
 
@@ -2023,8 +2034,12 @@ static int h_conv(ox *x, const onode *n, bool transposed)
     if (window_attrs(x, n, sp, k, s, d, p))
         return -1;
     int64_t g = aint(n, "group", 1);
-    if (g < 1)
-        return fmt_err(x, NPU_EINVAL, "group %lld must be positive", (long long)g);
+    if (g < 1 || g > DIM_LIMIT)
+        return fmt_err(x, NPU_EINVAL, "group %lld out of range", (long long)g);
+    for (int i = 0; i < 2; i++)
+        if (wd[i] < 1 || wd[i] > DIM_LIMIT)
+            return fmt_err(x, NPU_EINVAL, "weight '%s' dimension %d is %lld", W->name, i,
+                           (long long)wd[i]);
     int64_t out = transposed ? wd[1] * g : wd[0];
     int64_t op[2] = {0, 0};
     if (transposed) {
@@ -2035,8 +2050,11 @@ static int h_conv(ox *x, const onode *n, bool transposed)
             return -1;
         if (c >= 0 && c != sp)
             return fmt_err(x, NPU_EINVAL, "output_padding has %ld values, expected %d", c, sp);
-        for (int i = 0; i < c; i++)
+        for (int i = 0; i < c; i++) {
+            if (tmp[i] < 0 || tmp[i] > WIN_MAX)
+                return fmt_err(x, NPU_EINVAL, "output_padding %lld out of range", (long long)tmp[i]);
             op[o + i] = tmp[i];
+        }
         long oc;
         int64_t os[8];
         const char *ap = astr(n, "auto_pad", "NOTSET");
@@ -2054,6 +2072,9 @@ static int h_conv(ox *x, const onode *n, bool transposed)
                 int64_t want = (sp == 1 && i == 0) ? 1
                                : oc >= 0            ? os[oc - 2 + i]
                                                     : hw[i] * s[i];
+                if (want < 1 || want > DIM_LIMIT)
+                    return fmt_err(x, NPU_EINVAL, "output size %lld out of range",
+                                   (long long)want);
                 int64_t tot = s[i] * (hw[i] - 1) + op[i] + (k[i] - 1) * d[i] + 1 - want;
                 if (tot < 0) { /* more output than the kernel covers: extra output padding */
                     op[i] -= tot;
@@ -2187,8 +2208,8 @@ static int h_binary(ox *x, const onode *n, const opdef *od)
             return -1;
         if (axis < 0)
             axis += na;
-        int64_t trail = na - axis - nb;
-        if (axis < 0 || trail < 0)
+        int64_t trail = axis >= 0 && axis <= na ? na - axis - nb : -1;
+        if (trail < 0)
             return fmt_err(x, NPU_EINVAL, "broadcast axis %lld does not fit ranks %d and %d",
                            (long long)aint(n, "axis", 0), na, nb);
         if (trail > 0) {
@@ -2872,7 +2893,8 @@ static int h_range(ox *x, const onode *n)
         return -1;
     for (int64_t i = 0; i < cnt; i++) {
         rf[i] = a->fv[0] + (double)i * c->fv[0];
-        ri[i] = ot_is_float(a->dt) ? d2i(rf[i]) : a->iv[0] + i * c->iv[0];
+        ri[i] = ot_is_float(a->dt) ? d2i(rf[i])
+                                   : (int64_t)((uint64_t)a->iv[0] + (uint64_t)i * (uint64_t)c->iv[0]);
     }
     return set_const(x, n, 0, a->dt, 1, &cnt, (long)cnt, ri, rf);
 }
