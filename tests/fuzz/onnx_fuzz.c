@@ -7,8 +7,8 @@
  *
  *   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DNPU_SANITIZE=ON
  *   cmake --build build-fuzz --target onnx_fuzz
- *   mkdir -p /tmp/onnx_corpus && build-fuzz/tests/onnx_fuzz -max_total_time=300 \
- *       /tmp/onnx_corpus tests/fuzz/corpus
+ *   mkdir -p /tmp/onnx_corpus && build-fuzz/tests/onnx_fuzz -dict=tests/fuzz/onnx.dict \
+ *       -max_total_time=300 /tmp/onnx_corpus tests/fuzz/corpus
  */
 #include <stddef.h>
 #include <stdint.h>
