@@ -380,6 +380,34 @@ TEST(dtype_errors_and_gather)
     npu_graph_free(g);
 }
 
+/* The whole pipeline on the ResNet block gives exactly the golden text (reviewed by hand:
+ * BNs folded, ReLUs fused, one shared quantize for the fp32 input). */
+TEST(pipeline_golden)
+{
+    npu_err err = {0};
+    char *txt, *want;
+    size_t n, nw;
+    CHECK_EQ_INT(npu_read_file("tests/golden/resnet_block.npg", &txt, &n, &err), 0);
+    CHECK_EQ_INT(npu_read_file("tests/golden/resnet_block.int8.npg", &want, &nw, &err), 0);
+    npu_graph *g = npu_npg_read("resnet_block.npg", txt, n, &err);
+    CHECK(g && npu_graph_prepare(g, &err) == 0 &&
+          npu_pass_dtype(g, NPU_DT_INT8, NULL, NULL, &err) == 0 &&
+          npu_graph_compact(g, &err) == 0);
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    CHECK_EQ_INT(npu_npg_write(g, &sb), 0);
+    CHECK_STR(sb.s, want);
+    npu_graph *g2 = npu_npg_read("resnet_block.int8.npg", want, nw, &err);
+    CHECK(g2 && npu_graph_infer(g2, &err) == 0);
+    CHECK_EQ_INT(npu_graph_params(g2), 75008);
+    CHECK_EQ_INT(npu_graph_macs(g2), 231211008LL);
+    npu_sb_free(&sb);
+    npu_graph_free(g);
+    npu_graph_free(g2);
+    free(txt);
+    free(want);
+}
+
 TEST(prepare_idempotent)
 {
     npu_err err = {0};
@@ -417,6 +445,7 @@ int main(void)
     RUN(dtype_choose);
     RUN(dtype_qdq);
     RUN(dtype_errors_and_gather);
+    RUN(pipeline_golden);
     RUN(prepare_idempotent);
     return TEST_REPORT();
 }
