@@ -466,6 +466,19 @@ TEST(zoo_and_onnx_round_trips)
             continue;
         }
         round_trip_deep(g, *z);
+        /* parameter counts as torchvision reports them (sum of p.numel()) */
+        static const struct {
+            const char *name;
+            int64_t params;
+        } ref[] = {{"resnet50", 25557032},
+                   {"resnet18", 11689512},
+                   {"mobilenet_v2", 3504872},
+                   {"alexnet", 61100840}};
+        for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++)
+            if (strcmp(*z, ref[i].name) == 0)
+                CHECK_EQ_INT(npu_graph_params(g), ref[i].params);
+        if (strcmp(*z, "resnet50") == 0)
+            CHECK_EQ_INT(npu_graph_macs(g), 4089184256LL);
         npu_graph_free(g);
     }
     CHECK(n >= 5);
