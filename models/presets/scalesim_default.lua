@@ -11,7 +11,6 @@ return {
     ifmap_kb = 64,
     filter_kb = 64,
     ofmap_kb = 64,
-    word_bytes = 1,
     dma_bytes = 10,
     sources = {
         rows = "SCALE-Sim v2 configs/scale.cfg ArrayHeight",
@@ -20,7 +19,6 @@ return {
         ifmap_kb = "SCALE-Sim v2 configs/scale.cfg IfmapSramSzkB",
         filter_kb = "SCALE-Sim v2 configs/scale.cfg FilterSramSzkB",
         ofmap_kb = "SCALE-Sim v2 configs/scale.cfg OfmapSramSzkB",
-        word_bytes = "SCALE-Sim v2 single_layer_sim.py (word size hard-coded to 1 byte)",
         dma_bytes = "SCALE-Sim v2 configs/scale.cfg Bandwidth (10 words/cycle; CALC-mode backing BW)",
     },
 }

@@ -353,6 +353,10 @@ static int lower_mac(lower_ctx *c, int li, int32_t pl)
     p.R = s->rows;
     p.C = s->cols;
     p.word = s->word;
+    if (p.word <= 0) { /* from the layer's dtype; int4 and bool still take a byte */
+        int bits = npu_dtype_bits(l->dtype);
+        p.word = bits >= 8 ? bits / 8 : 1;
+    }
     p.if_half = s->ifmap_half;
     p.fl_half = s->filter_half;
     p.of_half = s->ofmap_half;

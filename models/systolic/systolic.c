@@ -5,7 +5,8 @@
  *   - Array, SRAM sizes, dataflow: SCALE-Sim v2 configs/scale.cfg (copy in
  *     shared/data/scalesim/scale.cfg): ArrayHeight 32, ArrayWidth 32, Ifmap/Filter/OfmapSramSzkB
  *     64, Dataflow os. SCALE-Sim splits each SRAM 50/50 for double buffering (peers.md §2.2).
- *   - Word size 1 byte: hard-coded in SCALE-Sim (peers.md §2.2).
+ *   - Word size: the layer's dtype (int8 = 1 byte, SCALE-Sim's hard-coded word, peers.md §2.2)
+ *     unless word_bytes overrides it; the array does one MAC per PE per cycle in any dtype.
  *   - Loader width 10 bytes/cycle: SCALE-Sim CALC mode backs IFMAP/FILTER with 10 words/cycle
  *     and OFMAP with ArrayWidth words/cycle (peers.md §2.2); we use those as DMA widths.
  *   - Clock 1000 MHz: assumption (SCALE-Sim has no clock; cycles are what it reports).
@@ -39,8 +40,9 @@ static const npu_param_def systolic_params[] = {
      .doc = "filter SRAM, two halves (SCALE-Sim FilterSramSzkB, scale.cfg)"},
     {.name = "ofmap_kb", .type = NPU_P_INT, .def = 64, .min = 1, .max = 1048576, .unit = "KiB",
      .doc = "OFMAP SRAM, two halves (SCALE-Sim OfmapSramSzkB, scale.cfg)"},
-    {.name = "word_bytes", .type = NPU_P_INT, .def = 1, .min = 1, .max = 8, .unit = "B",
-     .doc = "bytes per operand word (SCALE-Sim hard-codes 1)"},
+    {.name = "word_bytes", .type = NPU_P_INT, .def = 0, .min = 0, .max = 8, .unit = "B",
+     .doc = "bytes per operand word; 0 = the layer's dtype (int8: 1, as SCALE-Sim's hard-coded "
+            "word; fp16: 2)"},
     {.name = "freq_mhz", .type = NPU_P_FLOAT, .def = 1000, .min = 1, .max = 10000,
      .unit = "MHz", .doc = "array clock (assumption: SCALE-Sim has no clock)"},
     {.name = "dma_bytes", .type = NPU_P_FLOAT, .def = 10, .min = 0.01, .max = 65536,
@@ -96,10 +98,10 @@ static int systolic_init(npu_model *m, npu_err *err)
     s->dma_bytes = npu_model_float(m, "dma_bytes");
     s->ofmap_dma_bytes = npu_model_float(m, "ofmap_dma_bytes");
     if (s->ofmap_dma_bytes <= 0)
-        s->ofmap_dma_bytes = (double)(s->cols * s->word);
+        s->ofmap_dma_bytes = (double)(s->cols * (s->word > 0 ? s->word : 1));
     s->vector_lanes = npu_model_int(m, "vector_lanes");
     s->weight_buffers = (int)npu_model_int(m, "weight_buffers");
-    if (s->rows < 1 || s->cols < 1 || s->word < 1 || s->vector_lanes < 1 || s->dma_bytes <= 0)
+    if (s->rows < 1 || s->cols < 1 || s->word < 0 || s->vector_lanes < 1 || s->dma_bytes <= 0)
         return npu_err_set(err, NPU_EINVAL, "systolic: invalid parameters (rows %lld, cols "
                            "%lld, word_bytes %lld)", (long long)s->rows, (long long)s->cols,
                            (long long)s->word);

@@ -482,7 +482,7 @@ int npu_systolic_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_
     x.u_fll = npu_engine_unit(e, "filter_dma", NPU_UK_DMA, x.clk, 1, s->dma_bytes);
     x.u_ofd = npu_engine_unit(e, "ofmap_dma", NPU_UK_DMA, x.clk, 1, s->ofmap_dma_bytes);
     x.u_vec = npu_engine_unit(e, "vector", NPU_UK_COMPUTE, x.clk, 1,
-                              (double)(s->vector_lanes * s->word));
+                              (double)(s->vector_lanes * (s->word > 0 ? s->word : 2)));
     x.u_sched = npu_engine_unit(e, "sched", NPU_UK_CTRL, x.clk, 0, 0);
     if (x.u_array < 0 || x.u_wload < 0 || x.u_ifl < 0 || x.u_fll < 0 || x.u_ofd < 0 ||
         x.u_vec < 0 || x.u_sched < 0)
