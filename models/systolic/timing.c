@@ -20,7 +20,8 @@
  *             (TPU v1), with one it cannot start before the previous fold ended — exactly
  *             SCALE-Sim's 2R + C + T - 2 per fold;
  *   array:    wait its operands (and a free ofmap half when it opens one); busy T + R + C - 2
- *             cycles (input skew, T streamed rows, drain); tiles that do not fit a half are
+ *             cycles (input skew, T streamed rows, drain; T is a segment of the layer's T
+ *             when lower.c cut it so partial sums fit); tiles that do not fit a half are
  *             streamed from DRAM during the fold (STREAM job: compute and transfer overlap);
  *   ofmap:    a finished ofmap half is drained to DRAM by the ofmap DMA, which frees it.
  *   Memory stalls appear wherever a loader or the DRAM port cannot keep up.
@@ -29,7 +30,7 @@
  *   with one long transfer rather than one per tiny tile, and it keeps the number of jobs of
  *   layers with thousands of small folds (M = 1 matmuls, depthwise convs) low.
  * fidelity=scalesim: one array job per layer of exactly SCALE-Sim v2's stall-free cycles,
- *   nsub × (Σ folds · per-fold − 1) (a depthwise layer is nsub SCALE-Sim layers). SCALE-Sim's
+ *   nsub × (F · per-fold(T) − 1) (a depthwise layer is nsub SCALE-Sim layers). SCALE-Sim's
  *   CALC mode does not time memory. The engine has no untimed DRAM transfer (a transfer on
  *   the DRAM port takes time; bytes on another port are reported as on-chip), so the DRAM
  *   bytes the plan would move are reported in the extra columns calc_dram_rd/calc_dram_wr
