@@ -4,7 +4,113 @@
 #include "systolic.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
+
+#define F(T, m, sg) {#m, (uint16_t)offsetof(T, m), (uint8_t)sizeof(((T *)0)->m), sg, 1}
+#define FA(T, m, sg, n)                                                                        \
+    {#m, (uint16_t)offsetof(T, m), (uint8_t)sizeof(((T *)0)->m[0]), sg, n}
+
+static const npu_sys_field layer_fields[] = {
+    F(npu_sys_layer, dataflow, 0), F(npu_sys_layer, ndeps, 0), F(npu_sys_layer, flags, 0),
+    F(npu_sys_layer, rows, 0), F(npu_sys_layer, cols, 0), F(npu_sys_layer, consumers, 0),
+    FA(npu_sys_layer, deps, 1, NPU_SYS_MAX_DEPS), F(npu_sys_layer, nsub, 1),
+    F(npu_sys_layer, m, 1), F(npu_sys_layer, n, 1), F(npu_sys_layer, k, 1),
+    F(npu_sys_layer, sr, 1), F(npu_sys_layer, sc, 1), F(npu_sys_layer, t, 1),
+    F(npu_sys_layer, row_folds, 1), F(npu_sys_layer, col_folds, 1),
+    F(npu_sys_layer, ifmap_bytes, 1), F(npu_sys_layer, filter_bytes, 1),
+    F(npu_sys_layer, ofmap_bytes, 1), F(npu_sys_layer, ifmap_half, 1),
+    F(npu_sys_layer, filter_half, 1), F(npu_sys_layer, ofmap_half, 1),
+    F(npu_sys_layer, dram_ifmap_rd, 1), F(npu_sys_layer, dram_filter_rd, 1),
+    F(npu_sys_layer, dram_ofmap_wr, 1), F(npu_sys_layer, dram_ofmap_rd, 1),
+    F(npu_sys_layer, sram_ifmap_rd, 1), F(npu_sys_layer, sram_filter_rd, 1),
+    F(npu_sys_layer, sram_ofmap_wr, 1), F(npu_sys_layer, nseg, 1), F(npu_sys_layer, tseg, 1),
+    {NULL, 0, 0, 0, 0},
+};
+
+static const npu_sys_field fold_fields[] = {
+    F(npu_sys_fold, count, 1), F(npu_sys_fold, row_fold, 1), F(npu_sys_fold, col_fold, 1),
+    F(npu_sys_fold, rows_used, 0), F(npu_sys_fold, cols_used, 0), F(npu_sys_fold, t, 1),
+    F(npu_sys_fold, ifmap_ld, 0), F(npu_sys_fold, filter_ld, 0), F(npu_sys_fold, flags, 0),
+    F(npu_sys_fold, seg, 0), F(npu_sys_fold, ifmap_bytes, 1), F(npu_sys_fold, filter_bytes, 1),
+    F(npu_sys_fold, ofmap_wr_bytes, 1), F(npu_sys_fold, ofmap_rd_bytes, 1),
+    F(npu_sys_fold, onchip_bytes, 1),
+    {NULL, 0, 0, 0, 0},
+};
+
+static const npu_sys_field vector_fields[] = {
+    F(npu_sys_vector, ndeps, 0), F(npu_sys_vector, kind, 0), F(npu_sys_vector, opclass, 0),
+    F(npu_sys_vector, consumers, 0), FA(npu_sys_vector, deps, 1, NPU_SYS_MAX_DEPS),
+    F(npu_sys_vector, elems, 1), F(npu_sys_vector, rd_bytes, 1), F(npu_sys_vector, wr_bytes, 1),
+    {NULL, 0, 0, 0, 0},
+};
+
+static const npu_sys_field host_fields[] = {
+    F(npu_sys_host, ndeps, 0), F(npu_sys_host, pad8, 0), F(npu_sys_host, opclass, 0),
+    F(npu_sys_host, op, 0), F(npu_sys_host, pad16, 0), F(npu_sys_host, consumers, 0),
+    F(npu_sys_host, pad32, 0), FA(npu_sys_host, deps, 1, NPU_SYS_MAX_DEPS),
+    F(npu_sys_host, macs, 1), F(npu_sys_host, elems, 1), F(npu_sys_host, rd_bytes, 1),
+    F(npu_sys_host, wr_bytes, 1),
+    {NULL, 0, 0, 0, 0},
+};
+
+static const npu_sys_field wait_fields[] = {
+    F(npu_sys_wait, ndeps, 0), FA(npu_sys_wait, deps, 1, NPU_SYS_MAX_DEPS),
+    {NULL, 0, 0, 0, 0},
+};
+
+#undef F
+#undef FA
+
+const npu_sys_field *npu_sys_fields(unsigned op, size_t *record_size)
+{
+    size_t sz = 0;
+    const npu_sys_field *f = NULL;
+    switch (op) {
+    case NPU_SYS_OP_LAYER: f = layer_fields, sz = sizeof(npu_sys_layer); break;
+    case NPU_SYS_OP_FOLD: f = fold_fields, sz = sizeof(npu_sys_fold); break;
+    case NPU_SYS_OP_VECTOR: f = vector_fields, sz = sizeof(npu_sys_vector); break;
+    case NPU_SYS_OP_HOST: f = host_fields, sz = sizeof(npu_sys_host); break;
+    case NPU_SYS_OP_WAIT: f = wait_fields, sz = sizeof(npu_sys_wait); break;
+    default: break;
+    }
+    if (record_size)
+        *record_size = sz;
+    return f;
+}
+
+/* Reads one little-endian-in-memory integer field (the host's own layout: payloads are
+ * written and read by the same struct definitions). */
+static int64_t field_value(const uint8_t *base, const npu_sys_field *f, int idx)
+{
+    const uint8_t *q = base + f->off + (size_t)idx * f->size;
+    switch (f->size) {
+    case 1: { uint8_t v; memcpy(&v, q, 1); return f->is_signed ? (int8_t)v : v; }
+    case 2: { uint16_t v; memcpy(&v, q, 2); return f->is_signed ? (int16_t)v : v; }
+    case 4: { uint32_t v; memcpy(&v, q, 4); return f->is_signed ? (int32_t)v : (int64_t)v; }
+    default: { int64_t v; memcpy(&v, q, 8); return v; }
+    }
+}
+
+int npu_sys_dump(const npu_program *p, size_t i, npu_strbuf *out)
+{
+    if (!p || i >= p->n)
+        return NPU_EINVAL;
+    size_t sz;
+    const npu_sys_field *f = npu_sys_fields(p->ins[i].op, &sz);
+    const void *base = f ? npu_sys_payload(p, i, p->ins[i].op, sz) : NULL;
+    if (!base) {
+        npu_sb_printf(out, "<bad systolic instruction: op %u, %" PRIu32 " payload bytes>",
+                      (unsigned)p->ins[i].op, p->ins[i].len);
+        return NPU_EFORMAT;
+    }
+    for (int k = 0; f[k].name; k++) {
+        npu_sb_printf(out, "%s%s=", k ? " " : "", f[k].name);
+        for (int e = 0; e < f[k].count; e++)
+            npu_sb_printf(out, "%s%" PRId64, e ? "," : "", field_value(base, &f[k], e));
+    }
+    return 0;
+}
 
 const char *npu_sys_dataflow_name(int df)
 {

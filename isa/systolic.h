@@ -142,6 +142,21 @@ typedef struct npu_sys_wait {
     int32_t deps[NPU_SYS_MAX_DEPS];
 } npu_sys_wait;
 
+/* Field tables: every member of every record, for generic dumps and checks (a new member
+ * must be added to its table; tests/unit/systolic_test.c checks the tables cover the structs). */
+typedef struct npu_sys_field {
+    const char *name;
+    uint16_t off;    /* offsetof in the record   */
+    uint8_t size;    /* 1, 2, 4 or 8 bytes       */
+    uint8_t is_signed;
+    uint8_t count;   /* array length (deps[4]: 4), 1 for scalars */
+} npu_sys_field;
+/* Fields of opcode `op` (terminated by name == NULL) and the record size; NULL for an unknown
+ * opcode. */
+const npu_sys_field *npu_sys_fields(unsigned op, size_t *record_size);
+/* "name=value name=value ..." for every field of instruction i (no newline). */
+int npu_sys_dump(const npu_program *p, size_t i, npu_strbuf *out);
+
 const char *npu_sys_dataflow_name(int df);
 const char *npu_sys_ld_name(int ld);
 

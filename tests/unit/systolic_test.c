@@ -462,6 +462,12 @@ TEST(program_text)
         CHECK_EQ_INT(x.m.ops->disasm(&x.m, x.prog, 0, &sb), 0);
         CHECK_CONTAINS(sb.s, "LAYER  ws 32x32 M=3025 N=96 K=363");
         npu_sb_free(&sb);
+        npu_sb_init(&sb);
+        CHECK_EQ_INT(npu_sys_dump(x.prog, 0, &sb), 0);
+        CHECK_CONTAINS(sb.s, "dataflow=1 ndeps=0");
+        CHECK_CONTAINS(sb.s, " m=3025 n=96 k=363 ");
+        CHECK_CONTAINS(sb.s, "deps=0,0,0,0");
+        npu_sb_free(&sb);
         for (size_t i = 0; i < x.prog->n; i++) {
             npu_sb_init(&sb);
             CHECK_EQ_INT(x.m.ops->disasm(&x.m, x.prog, i, &sb), 0);
@@ -471,6 +477,29 @@ TEST(program_text)
     }
     run_free(&x);
     npu_graph_free(g);
+}
+
+/* The field tables cover every byte of every record (no hidden padding that would make saved
+ * programs differ between runs), in order, without overlap. */
+TEST(field_tables)
+{
+    static const unsigned ops[] = {NPU_SYS_OP_LAYER, NPU_SYS_OP_FOLD, NPU_SYS_OP_VECTOR,
+                                   NPU_SYS_OP_HOST, NPU_SYS_OP_WAIT};
+    for (int o = 0; o < 5; o++) {
+        size_t sz = 0;
+        const npu_sys_field *f = npu_sys_fields(ops[o], &sz);
+        CHECK(f != NULL && sz > 0);
+        if (!f)
+            continue;
+        size_t at = 0;
+        for (int k = 0; f[k].name; k++) {
+            if (f[k].off != at)
+                FAILF("op %u field %s at %u, expected %zu", ops[o], f[k].name, f[k].off, at);
+            at = f[k].off + (size_t)f[k].size * f[k].count;
+        }
+        CHECK_EQ_INT(at, sz);
+    }
+    CHECK(npu_sys_fields(99, NULL) == NULL);
 }
 
 TEST(deterministic)
@@ -771,6 +800,7 @@ int main(void)
     RUN(detailed_slower_with_less_dram_bandwidth);
     RUN(refetch_when_sram_shrinks);
     RUN(program_text);
+    RUN(field_tables);
     RUN(deterministic);
     RUN(network_with_vector_layers);
     RUN(convt_and_matmul);
