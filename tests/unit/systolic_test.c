@@ -354,6 +354,38 @@ TEST(detailed_not_faster_than_scalesim_when_compute_bound)
     npu_graph_free(g);
 }
 
+/* Every dataflow: with SCALE-Sim's array (one weight register set) and ample memory the detailed
+ * fidelity is never faster than SCALE-Sim's stall-free count; wider loaders and a larger ifmap
+ * SRAM never make it slower. */
+TEST(detailed_monotonic)
+{
+    npu_graph *g = load_shared("alexnet.csv");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    static const char *const dfs[] = {"dataflow=os", "dataflow=ws", "dataflow=is"};
+    static const int64_t ss[3] = {121124 + 334831 + 113567 + 168863 + 112575,
+                                  112283 + 373799 + 185759 + 278639 + 185759,
+                                  216599 + 446249 + 137663 + 206495 + 151199};
+    for (int d = 0; d < 3; d++) {
+        const char *fast[] = {dfs[d], "weight_buffers=1", "dma_bytes=4096", "dram.gbps=4000",
+                              "dram.latency_ns=0", NULL};
+        int64_t c = detailed_cycles(g, fast, NULL);
+        if (c < ss[d])
+            FAILF("%s: detailed %lld < scalesim %lld", dfs[d], (long long)c, (long long)ss[d]);
+        const char *narrow[] = {dfs[d], "dma_bytes=4", NULL};
+        const char *wide[] = {dfs[d], "dma_bytes=64", NULL};
+        const char *big[] = {dfs[d], "dma_bytes=64", "ifmap_kb=1024", "filter_kb=1024",
+                             "ofmap_kb=1024", NULL};
+        int64_t cn = detailed_cycles(g, narrow, NULL), cw = detailed_cycles(g, wide, NULL);
+        int64_t cb = detailed_cycles(g, big, NULL);
+        if (!(cn >= cw && cw >= cb))
+            FAILF("%s: dma 4 → %lld, dma 64 → %lld, + 1 MiB SRAMs → %lld", dfs[d],
+                  (long long)cn, (long long)cw, (long long)cb);
+    }
+    npu_graph_free(g);
+}
+
 TEST(detailed_slower_with_less_dram_bandwidth)
 {
     npu_graph *g = load_shared("alexnet.csv");
@@ -797,6 +829,7 @@ int main(void)
     RUN(golden_files);
     RUN(depthwise_is_channels_separate_layers);
     RUN(detailed_not_faster_than_scalesim_when_compute_bound);
+    RUN(detailed_monotonic);
     RUN(detailed_slower_with_less_dram_bandwidth);
     RUN(refetch_when_sram_shrinks);
     RUN(program_text);
