@@ -230,7 +230,9 @@ static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, siz
             for (int64_t c = 0; c < f->count;) {
                 /* a group of g identical folds: one tile load per operand, one preload, one
                  * array job, one drain */
-                int64_t g = group_size(L, f, f->count - c);
+                /* the first fold of a sub-problem goes alone, so the pipeline starts after
+                 * one tile, not after a whole half */
+                int64_t g = (i == a && c == 0) ? 1 : group_size(L, f, f->count - c);
                 double gd = (double)g;
                 bool last = sub == L->nsub - 1 && i == b - 1 && c + g == f->count;
                 bool first_chunk = lin0 + c == 0; /* fold (0,0): takes the resident half */
