@@ -6,7 +6,8 @@
  *    "displayTimeUnit":"ns", "otherData":{...}}
  * - process 3 "layers" (shown first): one span per layer, first start → last end;
  *   process 1 "NPU units": one thread per engine unit (CMAC, DMA, cpu0, irq …);
- *   process 2 "memory ports": one thread per port (dram, sram, …) carrying the transfers.
+ *   process 2 "memory ports": one thread per port (dram, sram, …) carrying the transfers,
+ *   and a counter per port of the transfers in flight (see emit_inflight).
  * - A unit with several slots, or a port with several transfers in flight, has overlapping
  *   intervals; trace viewers want the events of one thread to nest, so overlapping intervals
  *   are spread over "lanes" (extra threads "dram #2" …; first free lane, deterministic). At most
@@ -145,6 +146,68 @@ static void meta(npu_strbuf *sb, int *first, const char *what, int pid, int tid,
     else
         npu_sb_printf(sb, "%ld", ival);
     npu_sb_puts(sb, "}}");
+}
+
+/* ---- in-flight counters ---------------------------------------------------------------------
+ * One counter track per memory port ("dram in flight"): how many transfers are under way at
+ * each instant — exact, and where contention shows (the engine shares a port's bandwidth
+ * among them). A bandwidth curve is not drawn: the intervals give each transfer's start and
+ * end but not its changing share, and an average rate per transfer would overshoot the peak
+ * where transfers overlap. */
+typedef struct cnt_ev {
+    npu_time t;
+    int delta; /* +1 at a start, -1 at an end */
+} cnt_ev;
+
+static int cnt_cmp(const void *a, const void *b)
+{
+    const cnt_ev *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->delta < y->delta ? -1 : (x->delta > y->delta ? 1 : 0); /* ends first */
+}
+
+/* Appends the counter events of port `port` (transfers among evs[0..m)). */
+static int emit_inflight(sink *k, npu_strbuf *sb, const ev *evs, size_t m, int port,
+                         const char *pname)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m; i++)
+        if (evs[i].iv->unit == -(port + 1) && evs[i].iv->end > evs[i].iv->start)
+            n++;
+    if (n == 0)
+        return NPU_OK;
+    cnt_ev *ce = npu_calloc(2 * n, sizeof *ce);
+    if (!ce)
+        return NPU_ENOMEM;
+    size_t j = 0;
+    for (size_t i = 0; i < m; i++) {
+        const npu_interval *v = evs[i].iv;
+        if (v->unit != -(port + 1) || v->end <= v->start)
+            continue;
+        ce[j++] = (cnt_ev){v->start, 1};
+        ce[j++] = (cnt_ev){v->end, -1};
+    }
+    qsort(ce, j, sizeof *ce, cnt_cmp);
+    char cname[300];
+    snprintf(cname, sizeof cname, "%s in flight", pname);
+    long active = 0, last = -1;
+    for (size_t i = 0; i < j; i++) {
+        active += ce[i].delta;
+        if (i + 1 < j && ce[i + 1].t == ce[i].t)
+            continue; /* one sample per instant */
+        if (active == last)
+            continue;
+        last = active;
+        npu_sb_puts(sb, ",\n{\"ph\":\"C\",\"name\":");
+        npu_rep_json_str(sb, cname);
+        npu_sb_puts(sb, ",\"pid\":2,\"ts\":");
+        put_us(sb, ce[i].t);
+        npu_sb_printf(sb, ",\"args\":{\"transfers\":%ld}}", active);
+        flush_sb(k, sb, 0);
+    }
+    free(ce);
+    return NPU_OK;
 }
 
 /* Builds the whole event list into sink k. Returns 0 or NPU_ENOMEM. */
@@ -364,6 +427,13 @@ static int emit(sink *k, const npu_engine *e, const npu_program *prog)
         npu_sb_puts(&sb, "}}");
         flush_sb(k, &sb, 0);
     }
+    int rrc = NPU_OK;
+    for (int q = 0; q < nports && !rrc; q++) {
+        const npu_port_cfg *pc = npu_engine_port_cfg(e, q);
+        char def[32];
+        snprintf(def, sizeof def, "port%d", q);
+        rrc = emit_inflight(k, &sb, evs, m, q, pc && pc->name ? pc->name : def);
+    }
     npu_sb_puts(&sb, "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"schema\":"
                      "\"npusim.trace/1\",\"arch\":");
     npu_rep_json_str(&sb, prog ? prog->arch : NULL);
@@ -372,7 +442,7 @@ static int emit(sink *k, const npu_engine *e, const npu_program *prog)
     npu_sb_puts(&sb, ",\"graph\":");
     npu_rep_json_str(&sb, prog ? prog->graph : NULL);
     npu_sb_puts(&sb, "}}\n");
-    int rc = sb.oom ? NPU_ENOMEM : NPU_OK;
+    int rc = sb.oom || rrc ? NPU_ENOMEM : NPU_OK;
     flush_sb(k, &sb, 1);
     npu_sb_free(&sb);
     free(lspan);

@@ -675,6 +675,10 @@ TEST(trace_json_and_gz)
         /* the layer track: one span per layer */
         CHECK_CONTAINS(txt, "\"cat\":\"layer\",\"name\":\"first\",\"pid\":3,\"tid\":1,\"ts\":0.000000");
         CHECK_CONTAINS(txt, "\"process_name\",\"pid\":3");
+        /* the in-flight counter of the DRAM port: starts at 2 (two DMA slots), ends at 0 */
+        CHECK_CONTAINS(txt, "{\"ph\":\"C\",\"name\":\"dram in flight\",\"pid\":2,\"ts\":0.000000,"
+                            "\"args\":{\"transfers\":2}}");
+        CHECK_CONTAINS(txt, "\"args\":{\"transfers\":0}}\n]");
     }
     /* no overwrite without force; file unchanged */
     err.code = 0;
