@@ -539,7 +539,6 @@ int npu_systolic_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_e
         goto done;
     }
     /* Program layers: one per live graph layer, in graph order. */
-    int np = 0;
     for (int li = 0; li < g->nl; li++) {
         const npu_layer *l = &g->l[li];
         if (l->flags & NPU_LF_DEAD) {
@@ -567,7 +566,6 @@ int npu_systolic_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_e
             goto done;
         }
         c.map[li] = pl;
-        np++;
     }
     /* Consumer counts (each consumer waits once on its producer's "done"). */
     for (int li = 0; li < g->nl; li++) {
@@ -588,7 +586,6 @@ int npu_systolic_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_e
         else
             rc = lower_other(&c, li, c.map[li], host);
     }
-    (void)np;
 done:
     free(c.map);
     free(c.cons);

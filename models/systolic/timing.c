@@ -315,7 +315,7 @@ static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, siz
     return 0;
 }
 
-static int exec_mac_scalesim(sys_exec *x, int layer, const npu_sys_layer *L, size_t a, size_t b)
+static int exec_mac_scalesim(sys_exec *x, int layer, const npu_sys_layer *L)
 {
     /* Producers beyond what fits on the job itself wait on zero-cycle jobs before it. */
     npu_job j;
@@ -326,8 +326,6 @@ static int exec_mac_scalesim(sys_exec *x, int layer, const npu_sys_layer *L, siz
     for (size_t k = 0; k < x->npend; k++)
         job_wait(x, &j, x->done[x->pend[k]], 1);
     x->npend = 0;
-    (void)a;
-    (void)b;
     int64_t per_sub = scalesim_sub_cycles(L);
     j.cycles = (double)(L->nsub * per_sub);
     int64_t onchip = L->sram_ifmap_rd + L->sram_filter_rd + L->sram_ofmap_wr;
@@ -393,7 +391,7 @@ static int exec_layer(sys_exec *x, size_t *ip)
                              (double)L->dram_filter_rd / (double)(L->filter_bytes * L->nsub));
     *ip = b;
     if (x->s->fidelity == NPU_SYSTOLIC_FID_SCALESIM)
-        return exec_mac_scalesim(x, layer, L, i0 + 1, b);
+        return exec_mac_scalesim(x, layer, L);
     return exec_mac_detailed(x, layer, L, i0 + 1, b);
 }
 
