@@ -313,15 +313,16 @@ static void plan_cbuf(const npu_nvdla_state *s, const conv_in *ci, npu_nv_hwl *h
 {
     const int64_t B = s->banks, bank = s->bank_bytes;
     int64_t G = ci->groups, Cg = ci->c / G;
-    int64_t cpad = h->conv_mode == NPU_NV_CONV_IMAGE ? ci->c : rup(Cg, s->ac) * G;
-    int64_t line = ci->w * cpad * ci->bytes;
+    /* occupancy from the real channel counts: the atomic padding of a surface is not counted,
+     * so that a wider atomic never makes the plan worse (a simplification, docs) */
+    int64_t line = ci->w * ci->c * ci->bytes;
     int64_t hin = ci->h * ci->n;
     int64_t in = line * hin;
     double wexp = h->conv_mode == NPU_NV_CONV_WINOGRAD ? 16.0 / 9.0 : 1.0;
     int64_t ak = ci->bytes == 2 ? max64(1, s->ak / 2) : s->ak;
-    int64_t wt = (int64_t)ceil((double)(ci->r * ci->s * rup(Cg, s->ac) * ci->k * ci->bytes) * wexp);
-    int64_t kg = (int64_t)ceil((double)(ci->r * ci->s * rup(Cg, s->ac) * min64(ak, ci->k) *
-                                        ci->bytes) * wexp);
+    int64_t wt = (int64_t)ceil((double)(ci->r * ci->s * Cg * ci->k * ci->bytes) * wexp);
+    int64_t kg = (int64_t)ceil((double)(ci->r * ci->s * Cg * min64(ak, ci->k) * ci->bytes) *
+                               wexp);
     int64_t wt_dram = wt;
     if (s->compress) {
         wt_dram = (int64_t)ceil((double)wt * s->compress_ratio);
@@ -570,7 +571,7 @@ static int lower_mac(lower_ctx *c, int li)
         cv->has_sheet = true;
     }
     /* the fused SDP: bias/BN/activation (+ element-wise) on the fly */
-    pend *sd = new_op(c, c->map[li], NPU_NV_OP_HWL);
+    pend *sd = new_op(c, c->map[ew_layer >= 0 ? ew_layer : li], NPU_NV_OP_HWL);
     if (!sd)
         return NPU_ENOMEM;
     cv = &c->ops[cvi];
@@ -601,7 +602,6 @@ static int lower_mac(lower_ctx *c, int li)
         q->ew_bytes = tbytes(g, other);
         q->rd_ew = q->ew_bytes;
         q->addrs++;
-        q->thr = (int32_t)min64(q->thr, s->sdp_ew_thr);
         add_deps(c, sd, other);
         out_t = el->out[0];
         q->elems = telems(g, out_t);
@@ -628,6 +628,8 @@ static int lower_mac(lower_ctx *c, int li)
             return NPU_ENOMEM;
     } else if (act_needs_lut(act)) {
         c->ops[sdi].h.flags |= NPU_NV_HF_LUT;
+        if (s->sdp_ew_thr > 0) /* the Y unit runs the LUT */
+            c->ops[sdi].h.thr = (int32_t)min64(c->ops[sdi].h.thr, s->sdp_ew_thr);
     }
     /* convt: Rubik contracts the R·S·K outputs into the upsampled map */
     if (l->op == NPU_OP_CONVT) {
@@ -674,7 +676,7 @@ static int lower_other(lower_ctx *c, int li)
         if (cls == NPU_OPC_POOL) {
             proc = NPU_NV_PDP;
         } else if (is_ew(l->op) && l->nin == 2) {
-            proc = s->sdp_ew_thr > 0 ? NPU_NV_SDP : -1;
+            proc = NPU_NV_SDP;
         } else if (cls == NPU_OPC_ACT) {
             lut = act_needs_lut(npu_op_act(l->op));
             proc = lut && !s->sdp_lut ? -1 : NPU_NV_SDP;
@@ -718,7 +720,9 @@ static int lower_other(lower_ctx *c, int li)
     }
     case NPU_NV_SDP:
         h->elems = oe > ie / (l->nin > 0 ? l->nin : 1) ? oe : ie;
-        h->thr = (int32_t)(is_ew(l->op) ? min64(s->sdp_thr, s->sdp_ew_thr) : s->sdp_thr);
+        h->thr = (int32_t)s->sdp_thr;
+        if ((lut || act_needs_lut(l->act)) && s->sdp_ew_thr > 0)
+            h->thr = (int32_t)min64(h->thr, s->sdp_ew_thr); /* the Y unit runs the LUT */
         if (is_ew(l->op))
             h->flags |= NPU_NV_HF_EW;
         break;
@@ -774,8 +778,7 @@ static void plan_fusion(lower_ctx *c)
     for (int li = 0; li < g->nl; li++) {
         c->fused_into[li] = -1;
         const npu_layer *l = &g->l[li];
-        if ((l->flags & (NPU_LF_DEAD | NPU_LF_HOST)) || !is_ew(l->op) || l->nin != 2 ||
-            c->s->sdp_ew_thr <= 0)
+        if ((l->flags & (NPU_LF_DEAD | NPU_LF_HOST)) || !is_ew(l->op) || l->nin != 2)
             continue;
         if (act_needs_lut(l->act) && !c->s->sdp_lut)
             continue;
@@ -819,7 +822,7 @@ static const char *engine_name(const lower_ctx *c, int li)
     if (cls == NPU_OPC_POOL)
         return "PDP";
     if (is_ew(l->op) && l->nin == 2)
-        return s->sdp_ew_thr > 0 && !(act_needs_lut(l->act) && !s->sdp_lut) ? "SDP" : "cpu";
+        return !(act_needs_lut(l->act) && !s->sdp_lut) ? "SDP" : "cpu";
     if (cls == NPU_OPC_ACT)
         return act_needs_lut(npu_op_act(l->op)) && !s->sdp_lut ? "cpu" : "SDP";
     if (cls == NPU_OPC_QUANT)
@@ -847,6 +850,27 @@ static int emit_all(lower_ctx *c)
             }
         }
     }
+    /* op indices count hardware ops only (EMU records are not dla operations) */
+    int *hw = npu_calloc(c->n ? c->n : 1, sizeof *hw);
+    if (!hw)
+        return oom(c);
+    int nhw = 0;
+    for (size_t i = 0; i < c->n; i++)
+        hw[i] = c->ops[i].op == NPU_NV_OP_HWL ? nhw++ : -1;
+    for (size_t i = 0; i < c->n; i++) {
+        pend *p = &c->ops[i];
+        if (p->op != NPU_NV_OP_HWL)
+            continue;
+        p->h.common.index = (int16_t)hw[i];
+        if (p->h.common.fused_parent.index >= 0)
+            p->h.common.fused_parent.index = (int16_t)hw[p->h.common.fused_parent.index];
+        for (int k = 0; k < NPU_NV_NPROC; k++)
+            if (p->h.common.consumers[k].index >= 0)
+                p->h.common.consumers[k].index = (int16_t)hw[p->h.common.consumers[k].index];
+        for (int k = 0; k < p->h.ndeps; k++)
+            p->h.deps[k] = (int16_t)hw[p->h.deps[k]];
+    }
+    free(hw);
     size_t i = 0;
     while (i < c->n) {
         bool emu = c->ops[i].op == NPU_NV_OP_EMU;
@@ -912,13 +936,22 @@ int npu_nvdla_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
             int ti = l->in[k];
             if (ti < 0 || ti >= g->nt)
                 continue;
+            /* a fused element-wise layer reads the conv's result on the fly */
+            if (c.fused_into[li] >= 0 && g->t[ti].producer == c.fused_into[li])
+                continue;
             if (g->t[ti].kind == NPU_T_CONST)
                 pr.weight_bytes += tbytes(g, ti);
             else
                 pr.in_bytes += tbytes(g, ti);
         }
         pr.weight_bytes += npu_dtype_bytes(l->dtype, l->params);
-        for (int k = 0; k < l->nout; k++)
+        bool out_fused = false;
+        {
+            int cons[2];
+            out_fused = l->nout > 0 && npu_graph_consumers(g, l->out[0], cons, 2) == 1 &&
+                        c.fused_into[cons[0]] == li;
+        }
+        for (int k = 0; k < l->nout && !out_fused; k++)
             pr.out_bytes += tbytes(g, l->out[k]);
         int pl = npu_prog_add_layer(out, &pr);
         if (pl < 0) {

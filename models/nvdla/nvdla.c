@@ -99,10 +99,10 @@ static const npu_param_def nvdla_params[] = {
      .doc = "CSB writes for a BDMA group (KMD call sites, derived)"},
     {.name = "regs_rubik", .type = NPU_P_INT, .def = 22, .min = 0, .max = 100000, .unit = "writes",
      .doc = "CSB writes for a Rubik op (KMD call sites, derived)"},
-    {.name = "kmd_read_cycles", .type = NPU_P_FLOAT, .def = 60000, .min = 0, .max = 1e9,
+    {.name = "kmd_read_cycles", .type = NPU_P_FLOAT, .def = 100000, .min = 0, .max = 1e9,
      .unit = "host cycles", .doc = "Linux KMD dla_data_read (dma-buf get/begin_cpu_access/vmap/"
                                    "copy/put) per descriptor read (assumption, calibrated: §5)"},
-    {.name = "kmd_addr_cycles", .type = NPU_P_FLOAT, .def = 60000, .min = 0, .max = 1e9,
+    {.name = "kmd_addr_cycles", .type = NPU_P_FLOAT, .def = 100000, .min = 0, .max = 1e9,
      .unit = "host cycles", .doc = "Linux KMD dla_get_dma_address per surface (GEM/dma-buf "
                                    "lookup; assumption, calibrated: §5)"},
     {.name = "event_cycles", .type = NPU_P_FLOAT, .def = 2000, .min = 0, .max = 1e9,

@@ -47,6 +47,7 @@
 #define DESC_COMMON 36u  /* dla_common_op_desc */
 #define DESC_NET 40u     /* dla_network_desc */
 #define MAX_CHUNKS 64
+#define NSUB 4 /* CMAC/SDP parts per CBUF chunk */
 
 typedef struct xtask {
     size_t first, end;   /* instruction range (records after the TASK header) */
@@ -62,11 +63,11 @@ struct npu_nvdla_exec {
     const npu_nvdla_state *s;
     int clk;
     int u_cdma, u_cmac, u_sdp, u_pdp, u_cdp, u_rubik, u_bdma, u_rt;
-    int cbuf_free, cbuf_full;
+    int cbuf_free, cbuf_full, cacc_free, cacc_full;
     double dbb;          /* effective bytes per cycle of one DMA */
     int nops;
     size_t *op_ins;      /* op → instruction */
-    int *done, *cdma, *hd, *waiters, *progsrc; /* progsrc: op whose hd programs it, -1 start */
+    int *done, *cdma, *hd, *waiters, *progsrc, *prognext, *nenable; /* progsrc: op whose hd programs it, -1 start */
     xtask *tasks;
     int ntasks;
     int *t_start, *t_mbox, *t_end, *t_end2;
@@ -89,6 +90,8 @@ void npu_nvdla_exec_free(npu_nvdla_state *s)
     free(x->hd);
     free(x->waiters);
     free(x->progsrc);
+    free(x->prognext);
+    free(x->nenable);
     free(x->tasks);
     free(x->t_start);
     free(x->t_mbox);
@@ -181,10 +184,13 @@ static int exec_conv(struct npu_nvdla_exec *x, int o, int task)
     const npu_nv_hwl *h = hwl(x, o);
     const npu_nv_hwl *q = hwl(x, o + 1); /* its fused SDP (checked by the caller) */
     int layer = x->p->ins[x->op_ins[o]].layer;
+    int qlayer = x->p->ins[x->op_ins[o + 1]].layer; /* the add's layer when one is fused */
     int conds[2 * (NPU_NV_MAX_DEPS + 1)];
     int n = enable_conds(x, o, task, conds, NPU_NV_MAX_DEPS + 1);
     n += enable_conds(x, o + 1, task, conds + n, NPU_NV_MAX_DEPS + 1);
-    if (gate_enable(x, x->u_cdma, layer, conds, n))
+    /* CMAC waits for the enable as well, so that its idle time before the op is charged to
+     * control (plan_control counts both waiters) */
+    if (gate_enable(x, x->u_cdma, layer, conds, n) || gate_enable(x, x->u_cmac, layer, conds, n))
         return NPU_ESIM;
     npu_engine_set_main_unit(x->e, layer, x->u_cmac);
     /* chunks of the CBUF plan */
@@ -227,24 +233,40 @@ static int exec_conv(struct npu_nvdla_exec *x, int o, int task)
             jsig(&j, x->cdma[o], 1);
         if (submit(x, &j))
             return NPU_ESIM;
-        npu_job c;
-        job_init(&c, x->u_cmac, layer, "cmac+sdp");
-        jwait(&c, x->cbuf_full, 1);
-        double mac = (double)h->mac_cycles * f + (double)s->pipe_cycles * (double)(c1 - c0);
-        double sdp = ceil((double)q->elems * f / thr);
-        c.cycles = mac > sdp ? mac : sdp;
-        jxfer(&c, NPU_PORT_DRAM, true, (int64_t)llround((double)q->wr_out * f));
-        jxfer(&c, NPU_PORT_DRAM, false, (int64_t)llround((double)q->rd_ew * f));
-        c.onchip_bytes = (int64_t)llround((double)(h->rd_data + h->rd_wt) * f);
-        if (c.nxfer)
-            c.mode = NPU_JOB_STREAM;
-        jsig(&c, x->cbuf_free, 1);
-        if (last) {
-            jsig(&c, x->done[o], 1);
-            jsig(&c, x->done[o + 1], 1);
+        /* CMAC works on the chunk in NSUB parts; each part's results go through CACC to the
+         * SDP, which writes them (and reads the element-wise operand) while CMAC goes on:
+         * cacc_free (2) is the CACC delivery buffer between them */
+        double mac = (double)h->mac_cycles * f;
+        double elems = (double)q->elems * f;
+        for (int k = 0; k < NSUB; k++) {
+            npu_job c;
+            job_init(&c, x->u_cmac, layer, "cmac");
+            if (k == 0)
+                jwait(&c, x->cbuf_full, 1);
+            jwait(&c, x->cacc_free, 1);
+            c.cycles = mac / NSUB + (k == 0 ? (double)s->pipe_cycles * (double)(c1 - c0) : 0.0);
+            c.onchip_bytes = k == 0 ? (int64_t)llround((double)(h->rd_data + h->rd_wt) * f) : 0;
+            if (k == NSUB - 1)
+                jsig(&c, x->cbuf_free, 1);
+            jsig(&c, x->cacc_full, 1);
+            if (submit(x, &c))
+                return NPU_ESIM;
+            npu_job sj;
+            job_init(&sj, x->u_sdp, qlayer, "sdp");
+            jwait(&sj, x->cacc_full, 1);
+            sj.cycles = ceil(elems / NSUB / thr);
+            jxfer(&sj, NPU_PORT_DRAM, true, (int64_t)llround((double)q->wr_out * f / NSUB));
+            jxfer(&sj, NPU_PORT_DRAM, false, (int64_t)llround((double)q->rd_ew * f / NSUB));
+            if (sj.nxfer)
+                sj.mode = NPU_JOB_STREAM;
+            jsig(&sj, x->cacc_free, 1);
+            if (last && k == NSUB - 1) {
+                jsig(&sj, x->done[o], 1);
+                jsig(&sj, x->done[o + 1], 1);
+            }
+            if (submit(x, &sj))
+                return NPU_ESIM;
         }
-        if (submit(x, &c))
-            return NPU_ESIM;
     }
     if (x->col_split >= 0)
         npu_engine_add_extra(x->e, layer, x->col_split, (double)nchunks);
@@ -374,8 +396,12 @@ static int submit_dla(struct npu_nvdla_exec *x, int task)
         r0.cycles += s->kmd_read_cycles;
     for (int o = t->op0; o < t->op0 + t->nops; o++)
         if (x->progsrc[o] < 0) {
+            const npu_nv_hwl *h = hwl(x, o);
             add_program(x, &r0, o);
-            ninit++;
+            ninit += h->common.op_type == NPU_NV_CONV ||
+                             (h->common.op_type == NPU_NV_SDP && (h->flags & NPU_NV_HF_FUSED))
+                         ? 2
+                         : 1;
         }
     r0.sig = (npu_syncop){x->t_start[task], ninit};
     if (!drv) {
@@ -398,6 +424,7 @@ static int submit_dla(struct npu_nvdla_exec *x, int task)
     /* hardware ops and their completion handlers */
     int *sinks = NULL;
     int nsinks = 0;
+
     for (int o = t->op0; o < t->op0 + t->nops; o++) {
         const npu_nv_hwl *h = hwl(x, o);
         int layer = x->p->ins[x->op_ins[o]].layer;
@@ -432,20 +459,13 @@ static int submit_dla(struct npu_nvdla_exec *x, int task)
             r.wake = !s->headed;
             r.cycles = s->event_cycles;
             /* enable the consumers (their common descriptors are read first) */
-            for (int c = o + 1; c < t->op0 + t->nops; c++) {
-                const npu_nv_hwl *ch = hwl(x, c);
-                for (int k = 0; k < ch->ndeps; k++)
-                    if (ch->deps[k] == o) {
-                        r.reg_writes += 1;
-                        r.desc_bytes += DESC_COMMON;
-                        if (linux_kmd(x))
-                            r.cycles += s->kmd_read_cycles;
-                    }
-            }
+            r.reg_writes += x->nenable[o];
+            r.desc_bytes += DESC_COMMON * (uint64_t)x->nenable[o];
+            if (linux_kmd(x))
+                r.cycles += s->kmd_read_cycles * x->nenable[o];
             /* program the op that takes the freed register group */
-            for (int c = o + 1; c < t->op0 + t->nops; c++)
-                if (x->progsrc[c] == o)
-                    add_program(x, &r, c);
+            if (x->prognext[o] >= 0)
+                add_program(x, &r, x->prognext[o]);
         } else {
             npu_host_req_init(&r, layer);
             r.label = "op done";
@@ -462,16 +482,8 @@ static int submit_dla(struct npu_nvdla_exec *x, int task)
     if (!sinks)
         return npu_err_set(xerr(x), NPU_ENOMEM, "nvdla: out of memory");
     for (int o = t->op0; o < t->op0 + t->nops; o++)
-        if (x->waiters[o] > 0 && x->hd[o] >= 0) {
-            bool consumed = false;
-            for (int c = o + 1; c < t->op0 + t->nops && !consumed; c++) {
-                const npu_nv_hwl *ch = hwl(x, c);
-                for (int k = 0; k < ch->ndeps; k++)
-                    consumed |= ch->deps[k] == o;
-            }
-            if (!consumed)
-                sinks[nsinks++] = x->hd[o];
-        }
+        if (x->nenable[o] == 0)
+            sinks[nsinks++] = x->hd[o];
     int rc = submit_end_gates(x, task, sinks, nsinks);
     free(sinks);
     return rc;
@@ -545,12 +557,14 @@ static int scan(struct npu_nvdla_exec *x, npu_err *err)
     x->hd = npu_calloc(no, sizeof *x->hd);
     x->waiters = npu_calloc(no, sizeof *x->waiters);
     x->progsrc = npu_calloc(no, sizeof *x->progsrc);
+    x->prognext = npu_calloc(no, sizeof *x->prognext);
+    x->nenable = npu_calloc(no, sizeof *x->nenable);
     x->tasks = npu_calloc(nt, sizeof *x->tasks);
     x->t_start = npu_calloc(nt, sizeof *x->t_start);
     x->t_mbox = npu_calloc(nt, sizeof *x->t_mbox);
     x->t_end = npu_calloc(nt, sizeof *x->t_end);
     x->t_end2 = npu_calloc(nt, sizeof *x->t_end2);
-    if (!x->op_ins || !x->done || !x->cdma || !x->hd || !x->waiters || !x->progsrc ||
+    if (!x->op_ins || !x->done || !x->cdma || !x->hd || !x->waiters || !x->progsrc || !x->prognext || !x->nenable ||
         !x->tasks || !x->t_start || !x->t_mbox || !x->t_end || !x->t_end2)
         return npu_err_set(err, NPU_ENOMEM, "nvdla: out of memory");
     int op = 0;
@@ -623,6 +637,8 @@ static int scan(struct npu_nvdla_exec *x, npu_err *err)
 /* Register groups, consumers, waiters. */
 static void plan_control(struct npu_nvdla_exec *x)
 {
+    for (int o = 0; o < x->nops; o++)
+        x->prognext[o] = -1;
     for (int t = 0; t < x->ntasks; t++) {
         const xtask *xt = &x->tasks[t];
         if (xt->kind != NPU_NV_TASK_DLA)
@@ -636,23 +652,24 @@ static void plan_control(struct npu_nvdla_exec *x)
             x->progsrc[o] = cnt[pr] >= 2 ? prev[pr][cnt[pr] % 2] : -1;
             prev[pr][cnt[pr] % 2] = o;
             cnt[pr]++;
-            if (x->progsrc[o] >= 0)
-                x->waiters[x->progsrc[o]]++;
             const npu_nv_hwl *h = hwl(x, o);
-            for (int k = 0; k < h->ndeps; k++)
-                x->waiters[h->deps[k]]++;
-        }
-        /* every op no other op waits for counts as a sink: the task-end gate waits for it */
-        for (int o = xt->op0; o < xt->op0 + xt->nops; o++) {
-            bool consumed = false;
-            for (int c = o + 1; c < xt->op0 + xt->nops && !consumed; c++) {
-                const npu_nv_hwl *ch = hwl(x, c);
-                for (int k = 0; k < ch->ndeps; k++)
-                    consumed |= ch->deps[k] == o;
+            /* a conv and its fused SDP are enabled by gates on both CDMA and CMAC */
+            int mult = pr == NPU_NV_CONV || (pr == NPU_NV_SDP && (h->flags & NPU_NV_HF_FUSED))
+                           ? 2
+                           : 1;
+            if (x->progsrc[o] >= 0) {
+                x->waiters[x->progsrc[o]] += mult;
+                x->prognext[x->progsrc[o]] = o;
             }
-            if (!consumed || x->waiters[o] == 0)
-                x->waiters[o]++;
+            for (int k = 0; k < h->ndeps; k++) {
+                x->waiters[h->deps[k]] += mult;
+                x->nenable[h->deps[k]]++;
+            }
         }
+        /* every op no other op depends on is a sink: the task-end gate waits for it */
+        for (int o = xt->op0; o < xt->op0 + xt->nops; o++)
+            if (x->nenable[o] == 0)
+                x->waiters[o]++;
     }
 }
 
@@ -728,6 +745,8 @@ int npu_nvdla_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
     plan_control(x);
     x->cbuf_free = npu_engine_sync(e, "cbuf_free", 2);
     x->cbuf_full = npu_engine_sync(e, "cbuf_full", 0);
+    x->cacc_free = npu_engine_sync(e, "cacc_free", 2);
+    x->cacc_full = npu_engine_sync(e, "cacc_full", 0);
     for (int o = 0; o < x->nops; o++) {
         x->done[o] = npu_engine_sync(e, "op_done", 0);
         x->cdma[o] = npu_engine_sync(e, "cdma_done", 0);
