@@ -616,9 +616,17 @@ int npu_arch_describe(const npu_arch *a, npu_strbuf *out)
             case 4:
                 npu_sb_puts(&cell, d->unit ? d->unit : "");
                 break;
-            case 5:
-                npu_sb_puts(&cell, origin_name(p->v[i].origin));
+            case 5: {
+                /* a default-origin value that differs from the table's default was filled in by
+                 * the host profile (host.cpu) */
+                const npu_pvalue *v = &p->v[i];
+                int differs = (d->type == NPU_P_ENUM || d->type == NPU_P_STR)
+                                  ? strcmp(v->str ? v->str : "", d->def_s ? d->def_s : "") != 0
+                                  : v->num != d->def;
+                npu_sb_puts(&cell, v->origin == NPU_PO_DEFAULT && differs ? "profile"
+                                                                          : origin_name(v->origin));
                 break;
+            }
             }
             cells[(size_t)i * NC + (size_t)c] = npu_sb_take(&cell);
             const char *s = cells[(size_t)i * NC + (size_t)c];
