@@ -1,0 +1,174 @@
+/* davinci.c — names, checked payload access and the disassembler of the DaVinci command format
+ * (isa/davinci.h). One stable line per instruction (tests compare it).
+ */
+#include "davinci.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+static const char *const pipe_names[] = {"S", "V", "M", "MTE1", "MTE2", "MTE3", "ALL", "?",
+                                         "TS", "AICPU"};
+
+const char *npu_dv_pipe_name(int pipe)
+{
+    if (pipe == NPU_DV_PIPE_TS)
+        return "TS";
+    if (pipe == NPU_DV_PIPE_AICPU)
+        return "AICPU";
+    if (pipe < 0 || pipe > NPU_DV_PIPE_ALL)
+        return "?";
+    return pipe_names[pipe];
+}
+
+static const char *const op_names[NPU_DV_OP_COUNT] = {
+    [NPU_DV_OP_KERNEL] = "kernel",
+    [NPU_DV_OP_BEGIN] = "begin",
+    [NPU_DV_OP_SCALAR] = "scalar",
+    [NPU_DV_OP_COPY_GM_L1] = "copy_gm_to_cbuf",
+    [NPU_DV_OP_COPY_GM_UB] = "copy_gm_to_ubuf",
+    [NPU_DV_OP_LOAD_IMAGE] = "load_image_to_cbuf",
+    [NPU_DV_OP_LOAD3D] = "img2col_cbuf_to_ca",
+    [NPU_DV_OP_LOAD2D] = "load_cbuf_to_cb",
+    [NPU_DV_OP_MMAD] = "mad",
+    [NPU_DV_OP_MOV_L0C_UB] = "copy_matrix_cc_to_ubuf",
+    [NPU_DV_OP_VEC] = "vec",
+    [NPU_DV_OP_COPY_UB_GM] = "copy_ubuf_to_gm",
+    [NPU_DV_OP_SET_FLAG] = "set_flag",
+    [NPU_DV_OP_WAIT_FLAG] = "wait_flag",
+    [NPU_DV_OP_BARRIER] = "pipe_barrier",
+    [NPU_DV_OP_END] = "end",
+    [NPU_DV_OP_AICPU] = "aicpu_kernel",
+};
+
+const char *npu_dv_op_name(int op)
+{
+    if (op <= 0 || op >= NPU_DV_OP_COUNT || !op_names[op])
+        return "?";
+    return op_names[op];
+}
+
+static const char *const vec_names[NPU_DV_V_COUNT] = {
+    "vadd", "vsub", "vmul", "vdiv", "vmax", "vmin", "vrelu", "vexp", "vln", "vrec",
+    "vsqrt", "vabs", "vmuls", "vadds", "vconv", "vcadd", "vector_dup", "vcopy"};
+
+const char *npu_dv_vec_name(int kind)
+{
+    if (kind < 0 || kind >= NPU_DV_V_COUNT)
+        return "v?";
+    return vec_names[kind];
+}
+
+static const void *payload(const npu_program *p, size_t i, size_t size)
+{
+    if (!p || i >= p->n)
+        return NULL;
+    const npu_instr *in = &p->ins[i];
+    if (in->len != size)
+        return NULL;
+    if ((size_t)in->off > p->dlen || size > p->dlen - in->off)
+        return NULL;
+    return npu_prog_payload(p, i);
+}
+
+const npu_dv_ins *npu_dv_ins_at(const npu_program *p, size_t i)
+{
+    if (!p || i >= p->n || p->ins[i].op == NPU_DV_OP_KERNEL || p->ins[i].op == 0 ||
+        p->ins[i].op >= NPU_DV_OP_COUNT)
+        return NULL;
+    return payload(p, i, sizeof(npu_dv_ins));
+}
+
+const npu_dv_kernel *npu_dv_kernel_at(const npu_program *p, size_t i)
+{
+    if (!p || i >= p->n || p->ins[i].op != NPU_DV_OP_KERNEL)
+        return NULL;
+    return payload(p, i, sizeof(npu_dv_kernel));
+}
+
+int npu_dv_disasm(const npu_program *p, size_t i, npu_strbuf *out)
+{
+    if (!p || i >= p->n) {
+        npu_sb_puts(out, "<no such instruction>");
+        return NPU_EFORMAT;
+    }
+    const npu_instr *in = &p->ins[i];
+    if (in->op == NPU_DV_OP_KERNEL) {
+        const npu_dv_kernel *k = npu_dv_kernel_at(p, i);
+        if (!k) {
+            npu_sb_puts(out, "kernel <malformed payload>");
+            return NPU_EFORMAT;
+        }
+        if (k->flags & NPU_DV_KF_AICPU) {
+            npu_sb_printf(out, "TS     kernel layer=%" PRId32 " on AI CPU", in->layer);
+            return 0;
+        }
+        npu_sb_printf(out, "TS     kernel layer=%" PRId32 " block_dim=%" PRIu32, in->layer,
+                      k->block_dim);
+        if (k->flags & NPU_DV_KF_CUBE)
+            npu_sb_printf(out, " cube M=%" PRId64 " K=%" PRId64 " N=%" PRId64
+                               " L0=%" PRId64 "x%" PRId64 "x%" PRId64,
+                          k->M, k->K, k->N, k->m_l0, k->k_l0, k->n_l0);
+        else if (k->ub_tile_bytes)
+            npu_sb_printf(out, " vector ub_tile=%" PRId64, k->ub_tile_bytes);
+        if (k->flags & NPU_DV_KF_AIPP)
+            npu_sb_puts(out, " aipp");
+        return 0;
+    }
+    const npu_dv_ins *d = npu_dv_ins_at(p, i);
+    if (!d) {
+        npu_sb_printf(out, "op %u <malformed payload>", (unsigned)in->op);
+        return NPU_EFORMAT;
+    }
+    npu_sb_printf(out, "c%-2u %-5s %s", (unsigned)d->core, npu_dv_pipe_name(in->unit),
+                  in->op == NPU_DV_OP_VEC ? npu_dv_vec_name(d->kind) : npu_dv_op_name(in->op));
+    switch (in->op) {
+    case NPU_DV_OP_SET_FLAG:
+        npu_sb_printf(out, "(PIPE_%s, PIPE_%s, EVENT_ID%u)", npu_dv_pipe_name(in->unit),
+                      npu_dv_pipe_name(d->pipe2), (unsigned)d->event);
+        break;
+    case NPU_DV_OP_WAIT_FLAG:
+        npu_sb_printf(out, "(PIPE_%s, PIPE_%s, EVENT_ID%u)", npu_dv_pipe_name(d->pipe2),
+                      npu_dv_pipe_name(in->unit), (unsigned)d->event);
+        break;
+    case NPU_DV_OP_BARRIER:
+        npu_sb_printf(out, "(PIPE_%s)", npu_dv_pipe_name(d->pipe2));
+        break;
+    case NPU_DV_OP_SCALAR:
+        npu_sb_printf(out, " issue=%" PRIu32, d->repeat);
+        break;
+    case NPU_DV_OP_COPY_GM_L1:
+    case NPU_DV_OP_COPY_GM_UB:
+    case NPU_DV_OP_COPY_UB_GM:
+    case NPU_DV_OP_LOAD_IMAGE:
+        npu_sb_printf(out, " bytes=%" PRIu64 " run=%" PRIu32 " %s buf=%" PRIu32, d->bytes,
+                      d->run, d->mem == NPU_DV_MEM_L2 ? "l2" : "ddr", d->buf);
+        if (in->op == NPU_DV_OP_LOAD_IMAGE)
+            npu_sb_printf(out, " src=%" PRIu64, d->aux);
+        break;
+    case NPU_DV_OP_LOAD3D:
+    case NPU_DV_OP_LOAD2D:
+        npu_sb_printf(out, " %" PRIu32 "x%" PRIu32 " bytes=%" PRIu64 " buf=%" PRIu32,
+                      in->op == NPU_DV_OP_LOAD3D ? d->m : d->k,
+                      in->op == NPU_DV_OP_LOAD3D ? d->k : d->n, d->bytes, d->buf);
+        break;
+    case NPU_DV_OP_MMAD:
+        npu_sb_printf(out, " m=%" PRIu32 " k=%" PRIu32 " n=%" PRIu32 " buf=%" PRIu32 "%s", d->m,
+                      d->k, d->n, d->buf, (d->flags & NPU_DV_F_ACC) ? " acc" : "");
+        break;
+    case NPU_DV_OP_MOV_L0C_UB:
+        npu_sb_printf(out, " bytes=%" PRIu64 "%s%s buf=%" PRIu32, d->bytes,
+                      (d->flags & NPU_DV_F_BIAS) ? " bias" : "",
+                      (d->flags & NPU_DV_F_RELU) ? " relu" : "", d->buf);
+        break;
+    case NPU_DV_OP_VEC:
+        npu_sb_printf(out, " repeat=%" PRIu32 " bytes=%" PRIu64 " buf=%" PRIu32, d->repeat,
+                      d->bytes, d->buf);
+        break;
+    case NPU_DV_OP_AICPU:
+        npu_sb_printf(out, " op=%u macs=%" PRId64 " elems=%" PRIu64 " bytes=%" PRIu64,
+                      (unsigned)d->kind, d->macs, d->aux, d->bytes);
+        break;
+    default: break;
+    }
+    return 0;
+}

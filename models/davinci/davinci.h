@@ -1,0 +1,46 @@
+/* davinci.h — internals of the `davinci` model shared by davinci.c, lower.c and timing.c
+ * (prefix npu_davinci_). Not a contract: only models/davinci/ includes it.
+ */
+#ifndef NPU_MODELS_DAVINCI_H
+#define NPU_MODELS_DAVINCI_H
+
+#include <stdint.h>
+
+#include "../../isa/davinci.h"
+#include "../model.h"
+
+typedef struct dv_exec dv_exec; /* timing.c: execution state kept until the engine has run */
+
+/* Derived constants, filled by init() from the parameters. Sizes in bytes, rates in bytes per
+ * AI-core cycle. */
+typedef struct npu_davinci_state {
+    int cores;
+    double freq_mhz;
+    int cube_m, cube_k, cube_n;     /* fp16 fractal shape M×K×N                          */
+    int int8_k_mult;                /* INT8 K multiplier (16×32×16 on 310: 2)             */
+    bool fp16_acc;                  /* L0C accumulates in fp16 (HiSilicon Lite)          */
+    bool fp32_vector;               /* vector unit has fp32 ops                           */
+    int vector_bytes;               /* vector bytes per cycle                              */
+    int64_t l1, l0a, l0b, l0c, ub;  /* usable bytes                                       */
+    int64_t l2;                     /* shared L2, 0 = none                                */
+    double l2_rd, l2_wr, ddr_rd, ddr_wr; /* per-core path rates                           */
+    double l1_l0a, l1_l0b, l0c_ub;
+    double mmad_overhead, vec_overhead, mte1_overhead, mte_gm_setup;
+    double scalar_cycles, begin_cycles;
+    int event_ids;
+    bool double_buffer;
+    double ts_launch_ns, aicpu_launch_ns;
+    int aipp;                       /* 0 none, 1 on the AI Core, 2 on the host CPU        */
+    double aipp_src_bpp;            /* source bytes per pixel (YUV420SP 1.5)              */
+    double aipp_cpu_ops;            /* CPU element ops per output element for CSC+norm    */
+    dv_exec *exec;                  /* timing.c; freed by fini / next execute             */
+} npu_davinci_state;
+
+enum { NPU_DV_AIPP_NONE = 0, NPU_DV_AIPP_CORE = 1, NPU_DV_AIPP_CPU = 2 };
+
+int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err);
+int npu_davinci_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err);
+int npu_davinci_explain(const npu_model *m, const npu_program *p, int layer, npu_strbuf *out);
+void npu_davinci_exec_free(dv_exec *x);
+
+#endif

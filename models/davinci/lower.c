@@ -1,0 +1,1027 @@
+/* lower.c — lowering a graph to DaVinci instruction streams (prefix npu_davinci_).
+ *
+ * Placement (research §2.4): a layer runs on the AI Cores unless it is marked for the host,
+ * reads or writes int64 (AI Core ops have no int64), or is an op the AI Core lacks; those run as
+ * AI CPU kernels. Views (reshape, flatten...) emit nothing.
+ *
+ * Every AI Core kernel is one KERNEL header (what the Task Scheduler launches: block dim,
+ * tiling) followed by the instruction stream of each block, in the order the Scalar unit
+ * issues it. Buffers are handed between pipes with set_flag/wait_flag exactly as TBE and
+ * Ascend C kernels do (research §2.2, §2.3): a producer pipe waits the buffer's "free" flag
+ * (consumer → producer), fills it and sets its "ready" flag (producer → consumer); the consumer
+ * waits "ready", uses the buffer and sets "free". The free flags are set once in the prologue
+ * and consumed in the epilogue, so every flag is 0 between kernels (binary semaphores).
+ * Event ids: operand A (L1) 0/1, operand B (L1) 2/3, L0 ping-pong 0/1, L0C 0/1, UB 0/1.
+ *
+ * Cube kernels (conv, convt, gemm, matmul): a GEMM view per group, M = output pixels, K = input
+ * channels (padded to C0 = one fractal's K, the NC1HWC0 layout) × kernel taps, N = output
+ * channels (padded to the fractal N). Depthwise convs run on the Cube as TBE does, one
+ * C0-channel block per group with a diagonal weight fractal (K = taps × C0, N = C0): the Cube
+ * does C0 times the useful work — why depthwise layers are slow on DaVinci.
+ *   block split: output rows (M) over the AI Cores first, then N;
+ *   L0 tile: m×n maximal with the L0C half (fp32, or fp16 with fp16_acc), then the largest k
+ *     with m×k in an L0A half and k×n in an L0B half;
+ *   L1 tile: A = the input rows an m tile needs (img2col happens in MTE1 from L1, so K is not
+ *     expanded in L1), B = K × n weights; both double-buffered; if they do not fit, K is cut
+ *     into chunks (both operands re-loaded per output tile);
+ *   loop order: M outer (weights re-fetched per m tile unless all fit in L1 — "resident") or N
+ *     outer (input re-fetched per n tile unless resident), whichever moves fewer GM bytes.
+ *   Per output tile: MTE2 loads, MTE1 Load3D/Load2D per k step into L0 ping-pong, M mad per k
+ *   step, then V moves L0C → UB (fp32→fp16, bias, ReLU on the way), fused activations on V,
+ *   MTE3 writes UB → GM.
+ * Vector kernels: the output is cut into UB tiles (inputs and output double-buffered in UB),
+ * tiles spread over the cores; per tile MTE2 brings the inputs, V runs the op's instruction
+ * sequence in repeats of 256 B (≤ 255 per instruction), MTE3 writes back.
+ * L2 (research §1.6): an activation written by an AI Core kernel that fits in half of L2 is
+ * read back by its consumers from L2 (hit); inputs, weights and larger tensors come from DDR.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "davinci.h"
+
+typedef struct lw {
+    const npu_davinci_state *s;
+    const npu_graph *g;
+    npu_program *out;
+    npu_err *err;
+    int32_t layer;
+    int core;
+    int64_t ninstr;
+    uint8_t *in_l2;   /* per tensor: lives in L2 */
+    int first_mac;    /* graph layer index of the AIPP layer, -1 */
+    /* per-core flag slot counters */
+    unsigned slot_op[2], slot_l0, slot_c, slot_ub;
+    int issued;       /* instructions since the last SCALAR */
+} lw;
+
+static int oom(lw *c) { return npu_err_set(c->err, NPU_ENOMEM, "davinci: out of memory"); }
+
+static int em(lw *c, int op, int pipe, npu_dv_ins *d)
+{
+    d->core = (uint16_t)c->core;
+    if (npu_prog_emit(c->out, (uint16_t)op, (uint16_t)pipe, c->layer, d, sizeof *d) < 0)
+        return oom(c);
+    c->ninstr++;
+    c->issued++;
+    return 0;
+}
+
+static int setf(lw *c, int src, int dst, int id)
+{
+    npu_dv_ins d = {0};
+    d.pipe2 = (uint8_t)dst;
+    d.event = (uint8_t)id;
+    return em(c, NPU_DV_OP_SET_FLAG, src, &d);
+}
+
+static int waitf(lw *c, int src, int dst, int id)
+{
+    npu_dv_ins d = {0};
+    d.pipe2 = (uint8_t)src;
+    d.event = (uint8_t)id;
+    return em(c, NPU_DV_OP_WAIT_FLAG, dst, &d);
+}
+
+static int simple(lw *c, int op, int pipe)
+{
+    npu_dv_ins d = {0};
+    return em(c, op, pipe, &d);
+}
+
+/* A tile iteration starts with the Scalar unit's address/loop arithmetic for the instructions
+ * it then issues: emitted first, its count patched by scalar_end() when the tile is complete. */
+static long scalar_begin(lw *c)
+{
+    npu_dv_ins d = {0};
+    d.repeat = 1;
+    long idx = (long)c->out->n;
+    if (em(c, NPU_DV_OP_SCALAR, NPU_DV_PIPE_S, &d))
+        return -1;
+    c->issued = 0;
+    return idx;
+}
+
+static void scalar_end(lw *c, long idx)
+{
+    npu_dv_ins *d = (npu_dv_ins *)(void *)(c->out->data + c->out->ins[idx].off);
+    d->repeat = (uint32_t)(c->issued > 0 ? c->issued : 1);
+}
+
+static int copy(lw *c, int op, int pipe, int64_t bytes, int64_t run, bool l2, unsigned buf,
+                uint64_t aux)
+{
+    npu_dv_ins d = {0};
+    d.bytes = (uint64_t)(bytes > 0 ? bytes : 0);
+    d.run = (uint32_t)(run > 0 && run < bytes ? (run > UINT32_MAX ? UINT32_MAX : run) : 0);
+    d.mem = l2 ? NPU_DV_MEM_L2 : NPU_DV_MEM_DDR;
+    d.buf = buf;
+    d.aux = aux;
+    return em(c, op, pipe, &d);
+}
+
+static int vec(lw *c, int kind, int64_t bytes, unsigned buf)
+{
+    /* one instruction per <= 255 repeats of 256 B (research §1.3) */
+    int64_t reps = (bytes + 255) / 256;
+    if (reps < 1)
+        reps = 1;
+    while (reps > 0) {
+        int64_t r = reps > 255 ? 255 : reps;
+        npu_dv_ins d = {0};
+        d.kind = (uint16_t)kind;
+        d.repeat = (uint32_t)r;
+        d.bytes = (uint64_t)(r * 256 < bytes ? r * 256 : bytes);
+        d.buf = buf;
+        if (em(c, NPU_DV_OP_VEC, NPU_DV_PIPE_V, &d))
+            return c->err->code;
+        bytes -= r * 256;
+        reps -= r;
+    }
+    return 0;
+}
+
+static int64_t cdiv(int64_t a, int64_t b) { return b > 0 ? (a + b - 1) / b : 0; }
+static int64_t rup(int64_t a, int64_t b) { return cdiv(a, b) * b; }
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+static int root_tensor(const npu_graph *g, int t)
+{
+    for (int guard = 0; t >= 0 && t < g->nt && g->t[t].view_of >= 0 && guard < 1000; guard++)
+        t = g->t[t].view_of;
+    return t;
+}
+
+static bool tensor_l2(const lw *c, int t)
+{
+    t = root_tensor(c->g, t);
+    return t >= 0 && t < c->g->nt && c->in_l2[t];
+}
+
+static int64_t tbytes(const npu_graph *g, int t)
+{
+    if (t < 0 || t >= g->nt)
+        return 0;
+    int64_t b = npu_tensor_bytes(&g->t[t]);
+    return b > 0 ? b : 0;
+}
+
+/* Vector instructions of an op (research §1.3: one pass over the data per instruction). */
+static int vec_seq(npu_op op, npu_act act, int *seq, int max)
+{
+    int n = 0;
+#define P(k) do { if (n < max) seq[n++] = (k); } while (0)
+    switch (op) {
+    case NPU_OP_ADD: P(NPU_DV_V_ADD); break;
+    case NPU_OP_SUB: P(NPU_DV_V_SUB); break;
+    case NPU_OP_MUL: P(NPU_DV_V_MUL); break;
+    case NPU_OP_DIV: P(NPU_DV_V_DIV); break;
+    case NPU_OP_MAX: P(NPU_DV_V_MAX); break;
+    case NPU_OP_MIN: P(NPU_DV_V_MIN); break;
+    case NPU_OP_POW: P(NPU_DV_V_LN); P(NPU_DV_V_MUL); P(NPU_DV_V_EXP); break;
+    case NPU_OP_EXP: P(NPU_DV_V_EXP); break;
+    case NPU_OP_SQRT: P(NPU_DV_V_SQRT); break;
+    case NPU_OP_ABS: P(NPU_DV_V_ABS); break;
+    case NPU_OP_NEG: P(NPU_DV_V_MULS); break;
+    case NPU_OP_CAST: P(NPU_DV_V_CONV); break;
+    case NPU_OP_QUANTIZE:
+    case NPU_OP_DEQUANTIZE: P(NPU_DV_V_MULS); P(NPU_DV_V_CONV); break;
+    case NPU_OP_BATCHNORM: P(NPU_DV_V_MUL); P(NPU_DV_V_ADD); break;
+    case NPU_OP_SOFTMAX:
+        P(NPU_DV_V_REDUCE); P(NPU_DV_V_SUB); P(NPU_DV_V_EXP); P(NPU_DV_V_REDUCE);
+        P(NPU_DV_V_DIV); break;
+    case NPU_OP_LAYERNORM:
+        P(NPU_DV_V_REDUCE); P(NPU_DV_V_SUB); P(NPU_DV_V_MUL); P(NPU_DV_V_REDUCE);
+        P(NPU_DV_V_SQRT); P(NPU_DV_V_DIV); P(NPU_DV_V_MUL); P(NPU_DV_V_ADD); break;
+    case NPU_OP_RMSNORM:
+        P(NPU_DV_V_MUL); P(NPU_DV_V_REDUCE); P(NPU_DV_V_SQRT); P(NPU_DV_V_DIV);
+        P(NPU_DV_V_MUL); break;
+    case NPU_OP_REDUCE: P(NPU_DV_V_REDUCE); break;
+    case NPU_OP_TRANSPOSE: P(NPU_DV_V_COPY); break;
+    case NPU_OP_RESIZE: P(NPU_DV_V_MUL); P(NPU_DV_V_ADD); P(NPU_DV_V_MUL); P(NPU_DV_V_ADD); break;
+    default: break; /* pure data movement through the UB */
+    }
+    npu_act a = npu_op_act(op);
+    if (a == NPU_ACT_NONE)
+        a = act;
+    switch (a) {
+    case NPU_ACT_RELU: P(NPU_DV_V_RELU); break;
+    case NPU_ACT_RELU6:
+    case NPU_ACT_CLIP: P(NPU_DV_V_MAX); P(NPU_DV_V_MIN); break;
+    case NPU_ACT_LEAKY:
+    case NPU_ACT_PRELU: P(NPU_DV_V_MULS); P(NPU_DV_V_MAX); break;
+    case NPU_ACT_SIGMOID: P(NPU_DV_V_MULS); P(NPU_DV_V_EXP); P(NPU_DV_V_ADDS); P(NPU_DV_V_REC); break;
+    case NPU_ACT_TANH:
+        P(NPU_DV_V_MULS); P(NPU_DV_V_EXP); P(NPU_DV_V_ADDS); P(NPU_DV_V_REC); P(NPU_DV_V_MULS);
+        break;
+    case NPU_ACT_HARDSWISH: P(NPU_DV_V_ADDS); P(NPU_DV_V_MAX); P(NPU_DV_V_MIN); P(NPU_DV_V_MUL); break;
+    case NPU_ACT_HARDSIGMOID: P(NPU_DV_V_MULS); P(NPU_DV_V_MAX); P(NPU_DV_V_MIN); break;
+    case NPU_ACT_SILU:
+        P(NPU_DV_V_MULS); P(NPU_DV_V_EXP); P(NPU_DV_V_ADDS); P(NPU_DV_V_REC); P(NPU_DV_V_MUL);
+        break;
+    case NPU_ACT_GELU:
+        P(NPU_DV_V_MUL); P(NPU_DV_V_MULS); P(NPU_DV_V_EXP); P(NPU_DV_V_ADDS); P(NPU_DV_V_REC);
+        P(NPU_DV_V_MUL); P(NPU_DV_V_MUL); break;
+    default: break;
+    }
+#undef P
+    return n;
+}
+
+static size_t kernel_header(lw *c, const npu_dv_kernel *k)
+{
+    size_t idx = c->out->n;
+    if (npu_prog_emit(c->out, NPU_DV_OP_KERNEL, NPU_DV_PIPE_TS, c->layer, k, sizeof *k) < 0)
+        return (size_t)-1;
+    return idx;
+}
+
+static npu_dv_kernel *kernel_at(lw *c, size_t idx)
+{
+    return (npu_dv_kernel *)(void *)(c->out->data + c->out->ins[idx].off);
+}
+
+/* Prologue of a block: BEGIN on S and the initial "free" flags of every buffer ring used. */
+static int block_begin(lw *c, int core, bool cube)
+{
+    c->core = core;
+    memset(c->slot_op, 0, sizeof c->slot_op);
+    c->slot_l0 = c->slot_c = c->slot_ub = 0;
+    if (simple(c, NPU_DV_OP_BEGIN, NPU_DV_PIPE_S))
+        return c->err->code;
+    int nb = c->s->double_buffer ? 2 : 1;
+    for (int b = 0; b < nb; b++) {
+        if (cube) {
+            if (setf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_MTE2, b) ||
+                setf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_MTE2, 2 + b) ||
+                setf(c, NPU_DV_PIPE_M, NPU_DV_PIPE_MTE1, b) ||
+                setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_M, b))
+                return c->err->code;
+        } else if (setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE2, b)) {
+            return c->err->code;
+        }
+        if (setf(c, NPU_DV_PIPE_MTE3, NPU_DV_PIPE_V, b))
+            return c->err->code;
+    }
+    return 0;
+}
+
+/* Epilogue: consume the free flags (all buffers drained), END on every pipe. */
+static int block_end(lw *c, bool cube)
+{
+    int nb = c->s->double_buffer ? 2 : 1;
+    for (int b = 0; b < nb; b++) {
+        if (cube) {
+            if (waitf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_MTE2, b) ||
+                waitf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_MTE2, 2 + b) ||
+                waitf(c, NPU_DV_PIPE_M, NPU_DV_PIPE_MTE1, b) ||
+                waitf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_M, b))
+                return c->err->code;
+        } else if (waitf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE2, b)) {
+            return c->err->code;
+        }
+        if (waitf(c, NPU_DV_PIPE_MTE3, NPU_DV_PIPE_V, b))
+            return c->err->code;
+    }
+    for (int p = 0; p < NPU_DV_NPIPES; p++)
+        if (simple(c, NPU_DV_OP_END, p))
+            return c->err->code;
+    return 0;
+}
+
+/* ---- cube kernels ---------------------------------------------------------------------------- */
+
+typedef struct gemm_plan {
+    bool conv, depthwise, aipp;
+    int64_t groups, M, K, N;        /* padded, per group                                    */
+    int64_t cin_g;                  /* conv: input channels per group (padded to C0)        */
+    int64_t taps;                   /* conv: kh·kw                                          */
+    int64_t W, Wo, sh, kh, dh, H;   /* conv geometry for A rows                             */
+    int64_t bpe, accb, obpe;        /* input, L0C, output bytes per element                 */
+    int64_t m0, k0, n0;
+    int64_t split_m, split_n, Mc, Nc;
+    int64_t m_l0, k_l0, n_l0, k_l1;
+    bool n_outer, a_res, b_res;
+    int64_t gm_rd, gm_wr, l2_rd;
+    int nvec;                       /* fused activation vector instructions                 */
+    int vseq[16];
+    bool relu, bias, in_l2, out_l2;
+    double src_frac;                /* AIPP: source image bytes per L1 input byte           */
+} gemm_plan;
+
+/* Input bytes in L1 for `rows` output pixels and a K chunk of `kc` (conv: raw input rows,
+ * img2col happens in MTE1; gemm: rows × kc). */
+static int64_t a_bytes(const gemm_plan *P, int64_t rows, int64_t kc)
+{
+    if (!P->conv)
+        return rows * kc * P->bpe;
+    int64_t orow = cdiv(rows, P->Wo) + 1;
+    if (orow > cdiv(P->M, P->Wo))
+        orow = cdiv(P->M, P->Wo);
+    int64_t irow = (orow - 1) * P->sh + (P->kh - 1) * P->dh + 1;
+    if (irow > P->H)
+        irow = P->H;
+    if (irow < 1)
+        irow = 1;
+    int64_t ch = P->depthwise ? P->k0 : kc / (P->taps > 0 ? P->taps : 1);
+    return irow * P->W * ch * P->bpe;
+}
+
+static int64_t b_bytes(const gemm_plan *P, int64_t kc, int64_t n) { return kc * n * P->bpe; }
+
+static int plan_gemm(lw *c, gemm_plan *P)
+{
+    const npu_davinci_state *s = c->s;
+    int db = s->double_buffer ? 2 : 1;
+    int64_t l0a = s->l0a / db, l0b = s->l0b / db, l0c = s->l0c / db, l1 = s->l1;
+    /* block split */
+    int64_t mt16 = cdiv(P->M, P->m0), nt16 = cdiv(P->N, P->n0);
+    P->split_m = min64(s->cores, mt16);
+    P->split_n = min64(s->cores / max64(P->split_m, 1), nt16);
+    if (P->split_m < 1) P->split_m = 1;
+    if (P->split_n < 1) P->split_n = 1;
+    P->Mc = rup(cdiv(P->M, P->split_m), P->m0);
+    P->Nc = rup(cdiv(P->N, P->split_n), P->n0);
+    /* L0 tile */
+    int64_t best = -1;
+    int64_t kmin = P->k0;
+    for (int64_t n = P->n0; n <= P->Nc; n += P->n0) {
+        if (kmin * n * P->bpe > l0b)
+            break;
+        int64_t m = min64(P->Mc, l0c / (n * P->accb));
+        m = min64(m, l0a / (kmin * P->bpe));
+        m = m / P->m0 * P->m0;
+        if (m < P->m0)
+            break;
+        if (m * n > best || (m * n == best && m > P->m_l0)) {
+            best = m * n;
+            P->m_l0 = m;
+            P->n_l0 = n;
+        }
+    }
+    if (best < 0)
+        return npu_err_set(c->err, NPU_EINVAL, "davinci: layer '%s': L0 buffers too small",
+                           c->out->layers[c->layer].name);
+    int64_t k = min64(l0a / (P->m_l0 * P->bpe), l0b / (P->n_l0 * P->bpe));
+    k = min64(k / P->k0 * P->k0, P->K);
+    P->k_l0 = max64(k, P->k0);
+    /* L1: K chunk (conv: whole channel blocks of all taps) */
+    int64_t kunit = P->conv && !P->depthwise ? P->k0 * P->taps : P->k0;
+    if (kunit > P->K) kunit = P->K;
+    int64_t kc = P->K;
+    while (kc > kunit && db * (a_bytes(P, P->m_l0, kc) + b_bytes(P, kc, P->n_l0)) > l1)
+        kc = max64(rup(kc / 2, kunit), kunit);
+    while (db * (a_bytes(P, P->m_l0, kc) + b_bytes(P, kc, P->n_l0)) > l1 &&
+           (P->m_l0 > P->m0 || P->n_l0 > P->n0)) {
+        if (P->m_l0 > P->m0)
+            P->m_l0 = max64(P->m_l0 / 2 / P->m0 * P->m0, P->m0);
+        else
+            P->n_l0 = max64(P->n_l0 / 2 / P->n0 * P->n0, P->n0);
+    }
+    if (db * (a_bytes(P, P->m_l0, kc) + b_bytes(P, kc, P->n_l0)) > l1)
+        return npu_err_set(c->err, NPU_EINVAL, "davinci: layer '%s': L1 (%lld KiB) too small "
+                           "for one tile", c->out->layers[c->layer].name,
+                           (long long)(s->l1 / 1024));
+    P->k_l1 = kc;
+    if (P->k_l0 > kc)
+        P->k_l0 = kc;
+    /* loop order and residency (only without a K split) */
+    int64_t nmt = cdiv(P->Mc, P->m_l0), nnt = cdiv(P->Nc, P->n_l0);
+    int64_t a_tot = 0;
+    for (int64_t i = 0; i < nmt; i++)
+        a_tot += a_bytes(P, min64(P->m_l0, P->Mc - i * P->m_l0), P->K);
+    int64_t b_tot = b_bytes(P, P->K, P->Nc);
+    int64_t a1 = a_bytes(P, P->m_l0, kc), b1 = b_bytes(P, kc, P->n_l0);
+    if (kc < P->K) {
+        P->n_outer = false;
+    } else {
+        P->b_res = nnt > 1 && b_tot + db * a1 <= l1;
+        P->a_res = nmt > 1 && a_tot + db * b1 <= l1;
+        int64_t cost_m = a_tot + (P->b_res ? b_tot : b_tot * nmt);
+        int64_t cost_n = b_tot + (P->a_res ? a_tot : a_tot * nnt);
+        P->n_outer = cost_n < cost_m;
+        if (P->n_outer)
+            P->b_res = false;
+        else
+            P->a_res = false;
+    }
+    return 0;
+}
+
+typedef struct opnd {
+    int id;        /* 0 = A, 1 = B */
+    int base;      /* event id base */
+} opnd;
+
+/* MTE2 fills the next L1 buffer of operand `o` and sets its ready flag. */
+static int l1_produce(lw *c, gemm_plan *P, int o, int64_t bytes, int64_t run, unsigned *slot)
+{
+    int nb = c->s->double_buffer ? 2 : 1;
+    unsigned sl = c->slot_op[o]++ % (unsigned)nb;
+    int id = 2 * o + (int)sl;
+    *slot = sl;
+    if (waitf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_MTE2, id))
+        return c->err->code;
+    bool l2 = o == 0 ? P->in_l2 : false;
+    int op = NPU_DV_OP_COPY_GM_L1;
+    uint64_t aux = 0;
+    int64_t gm = bytes;
+    if (o == 0 && P->aipp) {
+        op = NPU_DV_OP_LOAD_IMAGE;
+        aux = (uint64_t)llround((double)bytes * P->src_frac);
+        gm = (int64_t)aux;
+    }
+    P->gm_rd += gm;
+    if (l2)
+        P->l2_rd += gm;
+    npu_dv_ins d = {0};
+    d.bytes = (uint64_t)bytes;
+    d.aux = aux;
+    d.run = (uint32_t)(run > 0 && run < bytes ? min64(run, UINT32_MAX) : 0);
+    d.mem = l2 ? NPU_DV_MEM_L2 : NPU_DV_MEM_DDR;
+    d.buf = sl;
+    if (em(c, op, NPU_DV_PIPE_MTE2, &d))
+        return c->err->code;
+    return setf(c, NPU_DV_PIPE_MTE2, NPU_DV_PIPE_MTE1, id);
+}
+
+static int l1_ready(lw *c, int o, unsigned sl)
+{
+    return waitf(c, NPU_DV_PIPE_MTE2, NPU_DV_PIPE_MTE1, 2 * o + (int)sl);
+}
+
+static int l1_release(lw *c, int o, unsigned sl)
+{
+    return setf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_MTE2, 2 * o + (int)sl);
+}
+
+/* One output tile (mt rows × nt cols) of one group on the current core. Loads: which operand
+ * buffers to (re)load and with what K chunking is decided by the caller's flags. */
+static int cube_tile(lw *c, gemm_plan *P, int64_t mt, int64_t nt, bool load_a, bool load_b,
+                     bool keep_a, bool keep_b, unsigned *sa, unsigned *sb)
+{
+    const npu_davinci_state *s = c->s;
+    int nb = s->double_buffer ? 2 : 1;
+    long sidx = scalar_begin(c);
+    if (sidx < 0)
+        return c->err->code;
+    int64_t nchunks = cdiv(P->K, P->k_l1);
+    bool split = nchunks > 1;
+    /* L0C buffer */
+    unsigned cb = c->slot_c++ % (unsigned)nb;
+    if (waitf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_M, (int)cb))
+        return c->err->code;
+    for (int64_t ch = 0; ch < nchunks; ch++) {
+        int64_t kc = min64(P->k_l1, P->K - ch * P->k_l1);
+        bool la = load_a || split, lb = load_b || split;
+        if (la) {
+            int64_t ab = a_bytes(P, mt, kc);
+            int64_t run = P->conv ? ab / max64(cdiv(kc, P->k0 * (P->depthwise ? 1 : P->taps)), 1)
+                                  : mt * P->k0 * P->bpe;
+            if (l1_produce(c, P, 0, ab, run, sa))
+                return c->err->code;
+        }
+        if (lb && l1_produce(c, P, 1, b_bytes(P, kc, nt), 0, sb))
+            return c->err->code;
+        if (la && (l1_ready(c, 0, *sa) || (keep_a && !split && l1_release(c, 0, *sa))))
+            return c->err->code;
+        if (lb && (l1_ready(c, 1, *sb) || (keep_b && !split && l1_release(c, 1, *sb))))
+            return c->err->code;
+        for (int64_t k0 = 0; k0 < kc; k0 += P->k_l0) {
+            int64_t kk = min64(P->k_l0, kc - k0);
+            unsigned l = c->slot_l0++ % (unsigned)nb;
+            if (waitf(c, NPU_DV_PIPE_M, NPU_DV_PIPE_MTE1, (int)l))
+                return c->err->code;
+            npu_dv_ins d = {0};
+            d.m = (uint32_t)mt;
+            d.k = (uint32_t)kk;
+            d.n = (uint32_t)nt;
+            d.buf = l;
+            d.bytes = (uint64_t)(mt * kk * P->bpe);
+            if (em(c, NPU_DV_OP_LOAD3D, NPU_DV_PIPE_MTE1, &d))
+                return c->err->code;
+            d.bytes = (uint64_t)(kk * nt * P->bpe);
+            if (em(c, NPU_DV_OP_LOAD2D, NPU_DV_PIPE_MTE1, &d) ||
+                setf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_M, (int)l) ||
+                waitf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_M, (int)l))
+                return c->err->code;
+            d.bytes = 0;
+            d.flags = (ch > 0 || k0 > 0) ? NPU_DV_F_ACC : 0;
+            if (em(c, NPU_DV_OP_MMAD, NPU_DV_PIPE_M, &d) ||
+                setf(c, NPU_DV_PIPE_M, NPU_DV_PIPE_MTE1, (int)l))
+                return c->err->code;
+        }
+        if (split && (l1_release(c, 0, *sa) || l1_release(c, 1, *sb)))
+            return c->err->code;
+    }
+    /* L0C → UB (V), fused activation (V), UB → GM (MTE3) */
+    unsigned u = c->slot_ub++ % (unsigned)nb;
+    if (setf(c, NPU_DV_PIPE_M, NPU_DV_PIPE_V, (int)cb) ||
+        waitf(c, NPU_DV_PIPE_M, NPU_DV_PIPE_V, (int)cb) ||
+        waitf(c, NPU_DV_PIPE_MTE3, NPU_DV_PIPE_V, (int)u))
+        return c->err->code;
+    npu_dv_ins d = {0};
+    d.bytes = (uint64_t)(mt * nt * P->accb);
+    d.m = (uint32_t)mt;
+    d.n = (uint32_t)nt;
+    d.kind = (uint16_t)P->accb;
+    d.buf = cb;
+    d.flags = (uint8_t)((P->relu ? NPU_DV_F_RELU : 0) | (P->bias ? NPU_DV_F_BIAS : 0));
+    if (em(c, NPU_DV_OP_MOV_L0C_UB, NPU_DV_PIPE_V, &d) ||
+        setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_M, (int)cb))
+        return c->err->code;
+    int64_t ob = mt * nt * P->obpe;
+    for (int v = 0; v < P->nvec; v++)
+        if (vec(c, P->vseq[v], ob, u))
+            return c->err->code;
+    if (setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE3, (int)u) ||
+        waitf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE3, (int)u))
+        return c->err->code;
+    P->gm_wr += ob;
+    if (copy(c, NPU_DV_OP_COPY_UB_GM, NPU_DV_PIPE_MTE3, ob, mt * P->n0 * P->obpe, P->out_l2, u,
+             0) ||
+        setf(c, NPU_DV_PIPE_MTE3, NPU_DV_PIPE_V, (int)u))
+        return c->err->code;
+    scalar_end(c, sidx);
+    return 0;
+}
+
+static int lower_cube(lw *c, int li)
+{
+    const npu_davinci_state *s = c->s;
+    const npu_graph *g = c->g;
+    const npu_layer *l = &g->l[li];
+    gemm_plan P;
+    memset(&P, 0, sizeof P);
+    bool int8 = l->dtype == NPU_DT_INT8 || l->dtype == NPU_DT_UINT8;
+    P.bpe = int8 ? 1 : 2;
+    P.m0 = s->cube_m;
+    P.n0 = s->cube_n;
+    P.k0 = (int64_t)s->cube_k * (int8 ? s->int8_k_mult : 1);
+    P.accb = int8 ? 4 : (s->fp16_acc ? 2 : 4);
+    int ot = l->nout > 0 ? l->out[0] : -1;
+    P.obpe = (ot >= 0 && ot < g->nt) ? max64(npu_dtype_bits(g->t[ot].dtype) / 8, 1) : 2;
+    P.out_l2 = ot >= 0 && tensor_l2(c, ot);
+    P.in_l2 = l->nin > 0 && tensor_l2(c, l->in[0]);
+    P.bias = (l->flags & NPU_LF_BIAS) != 0;
+    P.relu = l->act == NPU_ACT_RELU;
+    if (!P.relu && l->act != NPU_ACT_NONE)
+        P.nvec = vec_seq(NPU_OP_IDENTITY, l->act, P.vseq, 16);
+    int64_t batch = 1;
+    if (npu_op_class(l->op) == NPU_OPC_CONV) {
+        npu_conv_geom cg;
+        if (npu_layer_conv_geom(g, li, &cg))
+            return npu_err_set(c->err, NPU_EINVAL, "davinci: layer '%s': no conv geometry",
+                               l->name);
+        P.conv = true;
+        int64_t gr = cg.groups > 0 ? cg.groups : 1;
+        P.taps = (int64_t)cg.kh * cg.kw;
+        P.W = cg.w;
+        P.H = cg.h;
+        P.Wo = cg.wo;
+        P.sh = cg.sh;
+        P.kh = cg.kh;
+        P.dh = cg.dh;
+        P.M = rup(cg.n * cg.ho * cg.wo, P.m0);
+        if (gr > 1 && gr == cg.c && cg.k == cg.c) {
+            P.depthwise = true;
+            P.groups = cdiv(cg.c, P.k0);
+            P.K = P.taps * P.k0;
+            P.N = rup(P.k0, P.n0);
+        } else {
+            P.groups = gr;
+            P.cin_g = rup(cdiv(cg.c, gr), P.k0);
+            P.K = P.cin_g * P.taps;
+            P.N = rup(cdiv(cg.k, gr), P.n0);
+        }
+        P.aipp = li == c->first_mac && s->aipp == NPU_DV_AIPP_CORE;
+        if (P.aipp) {
+            /* the L1 image is fp16 NC1HWC0 (C0 channels); the GM image is the source frame */
+            P.src_frac = s->aipp_src_bpp / (double)(P.k0 * P.bpe);
+        }
+    } else {
+        npu_gemm_geom gg;
+        if (npu_layer_gemm_geom(g, li, &gg))
+            return npu_err_set(c->err, NPU_EINVAL, "davinci: layer '%s': no gemm geometry",
+                               l->name);
+        batch = gg.batch > 0 ? gg.batch : 1;
+        P.groups = batch;
+        P.M = rup(gg.m, P.m0);
+        P.K = rup(gg.k, P.k0);
+        P.N = rup(gg.n, P.n0);
+    }
+    if (P.M <= 0 || P.K <= 0 || P.N <= 0 || P.groups <= 0)
+        return npu_err_set(c->err, NPU_EINVAL, "davinci: layer '%s': empty GEMM", l->name);
+    if (plan_gemm(c, &P))
+        return c->err->code;
+    npu_dv_kernel k;
+    memset(&k, 0, sizeof k);
+    k.flags = NPU_DV_KF_CUBE | (P.depthwise ? NPU_DV_KF_DEPTHWISE : 0) |
+              (P.aipp ? NPU_DV_KF_AIPP : 0) | (P.b_res ? NPU_DV_KF_L1_B_RESIDENT : 0) |
+              (P.a_res ? NPU_DV_KF_L1_A_RESIDENT : 0) | (P.n_outer ? NPU_DV_KF_N_OUTER : 0);
+    k.split_m = (uint32_t)P.split_m;
+    k.split_n = (uint32_t)P.split_n;
+    k.block_dim = (uint32_t)(P.split_m * P.split_n);
+    k.m0 = (uint32_t)P.m0;
+    k.k0 = (uint32_t)P.k0;
+    k.n0 = (uint32_t)P.n0;
+    k.bpe_in = (uint32_t)P.bpe;
+    k.M = P.M;
+    k.K = P.K;
+    k.N = P.N;
+    k.groups = P.groups;
+    k.m_l0 = P.m_l0;
+    k.k_l0 = P.k_l0;
+    k.n_l0 = P.n_l0;
+    k.m_l1 = P.m_l0;
+    k.k_l1 = P.k_l1;
+    k.l1_a_bytes = a_bytes(&P, P.m_l0, P.k_l1);
+    k.l1_b_bytes = b_bytes(&P, P.k_l1, P.n_l0);
+    k.ub_tile_bytes = P.m_l0 * P.n_l0 * P.accb;
+    int nb = s->double_buffer ? 2 : 1;
+    k.l1_db = k.l0_db = k.ub_db = nb;
+    size_t kidx = kernel_header(c, &k);
+    if (kidx == (size_t)-1)
+        return oom(c);
+    c->ninstr = 0;
+    for (int64_t bm = 0; bm < P.split_m; bm++)
+        for (int64_t bn = 0; bn < P.split_n; bn++) {
+            int core = (int)(bm * P.split_n + bn);
+            int64_t m_lo = bm * P.Mc, m_hi = min64(P.M, m_lo + P.Mc);
+            int64_t n_lo = bn * P.Nc, n_hi = min64(P.N, n_lo + P.Nc);
+            if (block_begin(c, core, true))
+                return c->err->code;
+            for (int64_t gi = 0; gi < P.groups && m_hi > m_lo && n_hi > n_lo; gi++) {
+                int64_t nmt = cdiv(m_hi - m_lo, P.m_l0), nnt = cdiv(n_hi - n_lo, P.n_l0);
+                int64_t no = P.n_outer ? nnt : nmt, ni = P.n_outer ? nmt : nnt;
+                unsigned sa = 0, sb = 0;
+                for (int64_t o = 0; o < no; o++)
+                    for (int64_t i = 0; i < ni; i++) {
+                        int64_t im = P.n_outer ? i : o, in = P.n_outer ? o : i;
+                        int64_t mt = min64(P.m_l0, m_hi - m_lo - im * P.m_l0);
+                        int64_t nt = min64(P.n_l0, n_hi - n_lo - in * P.n_l0);
+                        /* outer operand: loaded at i == 0, released after the last i;
+                         * inner: loaded every tile (resident: only in the first outer pass,
+                         * released right away since its L1 space is never reused) */
+                        bool a_outer = !P.n_outer;
+                        bool load_a = a_outer ? i == 0 : (P.a_res ? o == 0 : true);
+                        bool load_b = a_outer ? (P.b_res ? o == 0 : true) : i == 0;
+                        bool keep_a = !a_outer && P.a_res;
+                        bool keep_b = a_outer && P.b_res;
+                        if (P.a_res && !a_outer && o > 0)
+                            load_a = false;
+                        if (cube_tile(c, &P, mt, nt, load_a, load_b, keep_a, keep_b, &sa, &sb))
+                            return c->err->code;
+                        if (P.k_l1 >= P.K) {
+                            /* release per-tile inner operands; outer after its last tile */
+                            if (a_outer) {
+                                if (!P.b_res && l1_release(c, 1, sb))
+                                    return c->err->code;
+                                if (i == ni - 1 && l1_release(c, 0, sa))
+                                    return c->err->code;
+                            } else {
+                                if (!P.a_res && l1_release(c, 0, sa))
+                                    return c->err->code;
+                                if (i == ni - 1 && l1_release(c, 1, sb))
+                                    return c->err->code;
+                            }
+                        }
+                    }
+            }
+            if (block_end(c, true))
+                return c->err->code;
+        }
+    npu_dv_kernel *kp = kernel_at(c, kidx);
+    kp->ninstr = c->ninstr;
+    kp->gm_rd_bytes = P.gm_rd;
+    kp->gm_wr_bytes = P.gm_wr;
+    kp->l2_rd_bytes = P.l2_rd;
+    return 0;
+}
+
+/* ---- vector kernels --------------------------------------------------------------------------- */
+
+static int lower_vector(lw *c, int li)
+{
+    const npu_davinci_state *s = c->s;
+    const npu_graph *g = c->g;
+    const npu_layer *l = &g->l[li];
+    int seq[24];
+    int nseq = vec_seq(l->op, l->act, seq, 24);
+    int64_t out_b = 0, in_b[8] = {0};
+    int nin = 0;
+    bool in_l2[8] = {0};
+    for (int i = 0; i < l->nin && nin < 8; i++) {
+        int t = l->in[i];
+        if (t < 0 || t >= g->nt || g->t[t].kind == NPU_T_CONST)
+            continue;
+        in_l2[nin] = tensor_l2(c, t);
+        in_b[nin++] = tbytes(g, t);
+    }
+    bool out_l2 = false;
+    for (int i = 0; i < l->nout; i++) {
+        out_b += tbytes(g, l->out[i]);
+        out_l2 |= tensor_l2(c, l->out[i]);
+    }
+    int64_t in_tot = 0;
+    for (int i = 0; i < nin; i++)
+        in_tot += in_b[i];
+    /* the side that drives the vector work: pooling/reductions read more than they write */
+    int64_t work = max64(out_b, in_tot / max64(nin, 1));
+    if (work <= 0)
+        work = 32;
+    int nb = s->double_buffer ? 2 : 1;
+    int nbuf = (nin > 0 ? nin : 1) + 1;
+    /* UB tile of the output side: inputs scale with their share; 32-byte aligned */
+    double ratio = (double)(in_tot + out_b) / (double)work;
+    int64_t tile = (int64_t)((double)s->ub / (double)nb / (ratio > 1 ? ratio : (double)nbuf));
+    tile = tile / 256 * 256;
+    if (tile < 256)
+        tile = 256;
+    int64_t ntiles = cdiv(work, tile);
+    int64_t bd = min64(s->cores, ntiles);
+    npu_dv_kernel k;
+    memset(&k, 0, sizeof k);
+    k.block_dim = (uint32_t)bd;
+    k.split_m = (uint32_t)bd;
+    k.split_n = 1;
+    k.ub_tile_bytes = tile;
+    k.ub_db = nb;
+    k.groups = ntiles;
+    size_t kidx = kernel_header(c, &k);
+    if (kidx == (size_t)-1)
+        return oom(c);
+    c->ninstr = 0;
+    int64_t rd = 0, wr = 0, l2rd = 0;
+    for (int64_t core = 0; core < bd; core++) {
+        if (block_begin(c, (int)core, false))
+            return c->err->code;
+        for (int64_t t = core; t < ntiles; t += bd) {
+            long sidx = scalar_begin(c);
+            if (sidx < 0)
+                return c->err->code;
+            int64_t wt = min64(tile, work - t * tile);
+            double f = (double)wt / (double)work;
+            unsigned u = c->slot_ub++ % (unsigned)nb;
+            if (waitf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE2, (int)u))
+                return c->err->code;
+            for (int i = 0; i < nin; i++) {
+                int64_t b = (int64_t)llround((double)in_b[i] * f);
+                if (b <= 0)
+                    continue;
+                rd += b;
+                if (in_l2[i])
+                    l2rd += b;
+                if (copy(c, NPU_DV_OP_COPY_GM_UB, NPU_DV_PIPE_MTE2, b, 0, in_l2[i], u, 0))
+                    return c->err->code;
+            }
+            if (setf(c, NPU_DV_PIPE_MTE2, NPU_DV_PIPE_V, (int)u) ||
+                waitf(c, NPU_DV_PIPE_MTE2, NPU_DV_PIPE_V, (int)u) ||
+                waitf(c, NPU_DV_PIPE_MTE3, NPU_DV_PIPE_V, (int)u))
+                return c->err->code;
+            int64_t ob = (int64_t)llround((double)out_b * f);
+            for (int v = 0; v < nseq; v++)
+                if (vec(c, seq[v], wt, u))
+                    return c->err->code;
+            if (nseq == 0 && vec(c, NPU_DV_V_COPY, ob > 0 ? ob : wt, u))
+                return c->err->code; /* data movement: UB-to-UB rearrangement */
+            if (setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE2, (int)u) ||
+                setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE3, (int)u) ||
+                waitf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE3, (int)u))
+                return c->err->code;
+            wr += ob;
+            if (copy(c, NPU_DV_OP_COPY_UB_GM, NPU_DV_PIPE_MTE3, ob, 0, out_l2, u, 0) ||
+                setf(c, NPU_DV_PIPE_MTE3, NPU_DV_PIPE_V, (int)u))
+                return c->err->code;
+            scalar_end(c, sidx);
+        }
+        if (block_end(c, false))
+            return c->err->code;
+    }
+    npu_dv_kernel *kp = kernel_at(c, kidx);
+    kp->ninstr = c->ninstr;
+    kp->gm_rd_bytes = rd;
+    kp->gm_wr_bytes = wr;
+    kp->l2_rd_bytes = l2rd;
+    return 0;
+}
+
+/* ---- AI CPU kernels -------------------------------------------------------------------------- */
+
+static int lower_aicpu(lw *c, int li, bool hostpre)
+{
+    const npu_graph *g = c->g;
+    const npu_layer *l = &g->l[li];
+    npu_dv_kernel k;
+    memset(&k, 0, sizeof k);
+    k.flags = NPU_DV_KF_AICPU;
+    if (!hostpre && kernel_header(c, &k) == (size_t)-1)
+        return oom(c);
+    npu_dv_ins d = {0};
+    int64_t rd = 0, wr = 0, oe = 0;
+    for (int i = 0; i < l->nin; i++)
+        rd += tbytes(g, l->in[i]);
+    for (int i = 0; i < l->nout; i++) {
+        wr += tbytes(g, l->out[i]);
+        if (l->out[i] >= 0 && l->out[i] < g->nt)
+            oe += max64(npu_tensor_elems(&g->t[l->out[i]]), 0);
+    }
+    d.kind = (uint16_t)l->op;
+    d.macs = l->macs;
+    d.aux = (uint64_t)oe;
+    d.bytes = (uint64_t)(rd + wr);
+    d.m = (uint32_t)min64(rd, UINT32_MAX);
+    if (hostpre) {
+        /* static AIPP done on the host: read the source frame, CSC + normalise, write fp16 */
+        int t = l->in[0];
+        int64_t px = g->t[t].ndim == 4 ? g->t[t].dim[0] * g->t[t].dim[2] * g->t[t].dim[3] : 0;
+        int64_t src = (int64_t)llround((double)px * c->s->aipp_src_bpp);
+        d.flags = 1u << 4;
+        d.aux = (uint64_t)llround((double)tbytes(g, t) / 2.0 * c->s->aipp_cpu_ops);
+        d.m = (uint32_t)min64(src, UINT32_MAX);
+        d.bytes = (uint64_t)(src + tbytes(g, t));
+        d.kind = (uint16_t)NPU_OP_ADD;
+        d.macs = 0;
+    }
+    c->core = 0;
+    return em(c, NPU_DV_OP_AICPU, NPU_DV_PIPE_AICPU, &d);
+}
+
+static bool is_cube(const npu_layer *l)
+{
+    return l->op == NPU_OP_CONV || l->op == NPU_OP_CONVT || l->op == NPU_OP_GEMM ||
+           l->op == NPU_OP_MATMUL;
+}
+
+static bool needs_aicpu(const npu_graph *g, const npu_layer *l)
+{
+    if (l->flags & NPU_LF_HOST)
+        return true;
+    if (l->dtype == NPU_DT_INT64)
+        return true;
+    for (int i = 0; i < l->nin; i++)
+        if (l->in[i] >= 0 && l->in[i] < g->nt && g->t[l->in[i]].dtype == NPU_DT_INT64)
+            return true;
+    for (int i = 0; i < l->nout; i++)
+        if (l->out[i] >= 0 && l->out[i] < g->nt && g->t[l->out[i]].dtype == NPU_DT_INT64)
+            return true;
+    return false;
+}
+
+static int64_t sum_bytes(const npu_graph *g, const int *t, int n, int kind)
+{
+    int64_t b = 0;
+    for (int i = 0; i < n; i++)
+        if (t[i] >= 0 && t[i] < g->nt && (kind < 0 || (int)g->t[t[i]].kind == kind))
+            b += tbytes(g, t[i]);
+    return b;
+}
+
+int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err)
+{
+    lw c;
+    memset(&c, 0, sizeof c);
+    c.s = m->state;
+    c.g = g;
+    c.out = out;
+    c.err = err;
+    c.first_mac = -1;
+    c.in_l2 = npu_calloc((size_t)(g->nt > 0 ? g->nt : 1), 1);
+    int *map = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), sizeof *map);
+    int rc = 0;
+    if (!c.in_l2 || !map) {
+        rc = oom(&c);
+        goto done;
+    }
+    /* placement, program layers, L2 residency of activations */
+    for (int li = 0; li < g->nl; li++) {
+        const npu_layer *l = &g->l[li];
+        if (l->flags & NPU_LF_DEAD) {
+            map[li] = -1;
+            continue;
+        }
+        bool view = (l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW;
+        bool cpu = !view && needs_aicpu(g, l);
+        bool cube = !view && !cpu && is_cube(l);
+        if (cube && c.first_mac < 0 && l->op == NPU_OP_CONV && l->nin > 0 && l->in[0] >= 0 &&
+            l->in[0] < g->nt && g->t[l->in[0]].kind == NPU_T_INPUT)
+            c.first_mac = li;
+        npu_prog_layer pr = {
+            .name = l->name,
+            .op = l->src_op && cpu ? l->src_op : npu_op_name(l->op),
+            .dtype = (int)l->dtype,
+            .macs = l->macs,
+            .in_bytes = sum_bytes(g, l->in, l->nin, NPU_T_ACT) +
+                        sum_bytes(g, l->in, l->nin, NPU_T_INPUT),
+            .out_bytes = sum_bytes(g, l->out, l->nout, -1),
+            .weight_bytes = npu_dtype_bytes(l->dtype, l->params) +
+                            sum_bytes(g, l->in, l->nin, NPU_T_CONST),
+            .engine = view ? "none" : cpu ? "aicpu" : cube ? "cube" : "vector",
+        };
+        int pl = npu_prog_add_layer(out, &pr);
+        if (pl < 0) {
+            rc = oom(&c);
+            goto done;
+        }
+        map[li] = pl;
+        if (!view && !cpu)
+            for (int i = 0; i < l->nout; i++) {
+                int t = l->out[i];
+                if (t >= 0 && t < g->nt && c.s->l2 > 0 && tbytes(g, t) <= c.s->l2 / 2)
+                    c.in_l2[t] = 1;
+            }
+    }
+    for (int li = 0; li < g->nl && !rc; li++) {
+        if (map[li] < 0)
+            continue;
+        const npu_layer *l = &g->l[li];
+        c.layer = map[li];
+        bool view = (l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW;
+        if (view)
+            continue;
+        if (needs_aicpu(g, l))
+            rc = lower_aicpu(&c, li, false);
+        else if (is_cube(l)) {
+            if (li == c.first_mac && c.s->aipp == NPU_DV_AIPP_CPU)
+                rc = lower_aicpu(&c, li, true);
+            if (!rc)
+                rc = lower_cube(&c, li);
+        } else
+            rc = lower_vector(&c, li);
+    }
+done:
+    free(c.in_l2);
+    free(map);
+    return rc;
+}
+
+/* ---- explain ----------------------------------------------------------------------------------- */
+
+int npu_davinci_explain(const npu_model *m, const npu_program *p, int layer, npu_strbuf *out)
+{
+    (void)m;
+    if (!p || layer < 0 || layer >= p->nlayers)
+        return NPU_EINVAL;
+    const npu_prog_layer *L = &p->layers[layer];
+    npu_sb_printf(out, "layer %d '%s' (%s, %s) on %s\n", layer, L->name, L->op,
+                  npu_dtype_name((npu_dtype)L->dtype), L->engine ? L->engine : "?");
+    size_t counts[NPU_DV_OP_COUNT] = {0};
+    bool found = false;
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->ins[i].layer != layer)
+            continue;
+        if (p->ins[i].op < NPU_DV_OP_COUNT)
+            counts[p->ins[i].op]++;
+        const npu_dv_kernel *k = npu_dv_kernel_at(p, i);
+        if (!k)
+            continue;
+        found = true;
+        if (k->flags & NPU_DV_KF_AICPU) {
+            npu_sb_puts(out, "  AI CPU kernel (the AI Core has no implementation for it)\n");
+            continue;
+        }
+        npu_sb_printf(out, "  block_dim %u (split M %u x N %u)\n", k->block_dim, k->split_m,
+                      k->split_n);
+        if (k->flags & NPU_DV_KF_CUBE) {
+            npu_sb_printf(out,
+                          "  GEMM per group: M %" PRId64 " K %" PRId64 " N %" PRId64
+                          " (fractal %ux%ux%u), groups %" PRId64 "%s\n",
+                          k->M, k->K, k->N, k->m0, k->k0, k->n0, k->groups,
+                          (k->flags & NPU_DV_KF_DEPTHWISE) ? " (depthwise: diagonal fractals)"
+                                                          : "");
+            npu_sb_printf(out,
+                          "  L0 tile: L0A %" PRId64 "x%" PRId64 ", L0B %" PRId64 "x%" PRId64
+                          ", L0C %" PRId64 "x%" PRId64 " (x%d buffers)\n",
+                          k->m_l0, k->k_l0, k->k_l0, k->n_l0, k->m_l0, k->n_l0, k->l0_db);
+            npu_sb_printf(out,
+                          "  L1 tile: A %" PRId64 " B (K chunk %" PRId64 "): A %" PRId64
+                          " B, B %" PRId64 " B (x%d buffers)%s%s\n",
+                          k->m_l1, k->k_l1, k->l1_a_bytes, k->l1_b_bytes, k->l1_db,
+                          (k->flags & NPU_DV_KF_L1_B_RESIDENT) ? ", weights resident" : "",
+                          (k->flags & NPU_DV_KF_L1_A_RESIDENT) ? ", input resident" : "");
+            npu_sb_printf(out, "  loop order: %s outer%s\n",
+                          (k->flags & NPU_DV_KF_N_OUTER) ? "N" : "M",
+                          (k->flags & NPU_DV_KF_AIPP) ? "; AIPP fused into the input load" : "");
+        } else {
+            npu_sb_printf(out, "  vector: %" PRId64 " UB tiles of %" PRId64 " B (x%d buffers)\n",
+                          k->groups, k->ub_tile_bytes, k->ub_db);
+        }
+        npu_sb_printf(out,
+                      "  GM traffic planned: read %" PRId64 " B (%" PRId64 " from L2), write %" PRId64
+                      " B; %" PRId64 " instructions\n",
+                      k->gm_rd_bytes, k->l2_rd_bytes, k->gm_wr_bytes, k->ninstr);
+    }
+    if (!found)
+        npu_sb_puts(out, "  no kernel (a view: no data movement)\n");
+    else {
+        npu_sb_puts(out, "  instructions:");
+        for (int o = 1; o < NPU_DV_OP_COUNT; o++)
+            if (counts[o])
+                npu_sb_printf(out, " %s %zu", npu_dv_op_name(o), counts[o]);
+        npu_sb_puts(out, "\n");
+    }
+    return 0;
+}

@@ -1,0 +1,616 @@
+/* timing.c — executing a DaVinci program on the engine (prefix npu_davinci_).
+ *
+ * Hardware per AI Core c (units, AI-core clock): aic<c>.S (scalar, CTRL), aic<c>.MTE2,
+ * aic<c>.MTE1, aic<c>.MTE3 (DMA), aic<c>.M (Cube) and aic<c>.V (vector) (COMPUTE). Each is an
+ * in-order queue that runs one instruction at a time (research §2.1). Shared: the Task
+ * Scheduler "ts" (CTRL), the DRAM port, the L2 port "l2" (when l2_kb > 0) and the host CPUs
+ * (the AI CPU cores; host.* parameters).
+ *
+ * Mechanisms:
+ *   - set_flag(src, dst, id) / wait_flag: one engine semaphore per (core, src, dst, id). A
+ *     SET_FLAG becomes a signal of the src pipe's last job (it takes effect after all earlier
+ *     work of that pipe, research §2.2 — a pipe runs one job at a time here, so its last job
+ *     ends after all earlier ones); a WAIT_FLAG becomes a wait of the dst pipe's next job.
+ *     Where there is no such job a zero-cycle job carries the flag. pipe_barrier is implied by
+ *     one-at-a-time pipes (documented simplification: no intra-pipe overlap).
+ *   - Scalar issue: a pipe cannot run what the Scalar unit has not issued. Each BEGIN/SCALAR
+ *     instruction is a job on aic<c>.S (begin_cycles, or scalar_cycles per instruction of its
+ *     tile iteration) that then releases an "issue" semaphore of every pipe with instructions
+ *     in that iteration; the first job of each such pipe waits for it. So the scalar rate is a
+ *     bottleneck exactly when tiles are small. (The S queue runs ahead without the 32-entry
+ *     queue limit; assumption.)
+ *   - Kernels run in stream order: the TS waits for every END of the previous kernel, spends
+ *     ts_launch_us, then releases BEGIN on each block's core. AI CPU kernels: TS launch, the AI
+ *     CPU task switch (aicpu_launch_us, a host job) and npu_host_run_op on a host core.
+ *     The run ends with one interrupt to the host (aclmdlExecute returns).
+ *   - Costs (AI-core cycles): mad = mmad_overhead + ⌈m/m0⌉⌈k/k0⌉⌈n/n0⌉ (one fractal per cycle);
+ *     Load3D/Load2D = mte1_overhead + bytes / L1→L0A (B) rate; L0C→UB = vec_overhead + bytes /
+ *     l0c_ub; vector = vec_overhead + repeats · 256 / vector_bytes; GM copies = mte_gm_setup +
+ *     the transfer on the DRAM or L2 port (latency, bursts, sharing with the other cores and
+ *     capped by the path rate) — small transfers are far below peak (research §1.6).
+ * Per-layer extra columns like msprof's op_summary (research §4.4): block_dim and
+ * cube/vec/scalar/mte1/mte2/mte3 ratios = the pipe's busy cycles per core / the kernel's
+ * cycles (GM copies counted at their nominal path rate).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "davinci.h"
+
+enum { COL_BD = 0, COL_CUBE, COL_VEC, COL_SCALAR, COL_MTE1, COL_MTE2, COL_MTE3, NCOL };
+static const char *const col_names[NCOL] = {"block_dim", "cube_ratio", "vec_ratio",
+                                            "scalar_ratio", "mte1_ratio", "mte2_ratio",
+                                            "mte3_ratio"};
+/* pipe → column */
+static const int pipe_col[NPU_DV_NPIPES] = {COL_SCALAR, COL_VEC, COL_CUBE, COL_MTE1, COL_MTE2,
+                                            COL_MTE3};
+
+typedef struct kstat {
+    dv_exec *x;
+    int layer;
+    int block_dim;
+    int ends_left;
+    npu_time start;
+    double busy[NPU_DV_NPIPES];
+} kstat;
+
+typedef struct pend {
+    npu_job job;
+    bool has;
+    npu_syncop w[NPU_JOB_MAX_SYNC];
+    int nw;
+    int need_issue;
+} pend;
+
+struct dv_exec {
+    npu_engine *e;
+    npu_err *err;
+    const npu_davinci_state *s;
+    int clk, ncores, nids;
+    int *unit;    /* ncores × 6 */
+    int *flag;    /* ncores × 6 × 6 × nids, -1 = not created yet */
+    int *issue;   /* ncores × 6 */
+    int *go;      /* ncores */
+    pend *pj;     /* ncores × 6 */
+    int u_ts, kdone, mdone, aicpu_go, aicpu_go2, l2port;
+    kstat *ks;
+    int nks;
+    int col[NCOL];
+    int m0, k0, n0; /* fractal of the current kernel */
+};
+
+void npu_davinci_exec_free(dv_exec *x)
+{
+    if (!x)
+        return;
+    free(x->unit);
+    free(x->flag);
+    free(x->issue);
+    free(x->go);
+    free(x->pj);
+    free(x->ks);
+    free(x);
+}
+
+static int fail(dv_exec *x) { return x->err && x->err->code ? x->err->code : NPU_ESIM; }
+
+static void jinit(npu_job *j, int unit, int layer, const char *label)
+{
+    memset(j, 0, sizeof *j);
+    j->unit = unit;
+    j->layer = layer;
+    j->label = label;
+    j->mode = NPU_JOB_SEQ;
+}
+
+static int flag_sync(dv_exec *x, int core, int src, int dst, int id)
+{
+    if (src < 0 || src >= NPU_DV_NPIPES || dst < 0 || dst >= NPU_DV_NPIPES || id < 0 ||
+        id >= x->nids)
+        return -1;
+    size_t i = (((size_t)core * NPU_DV_NPIPES + (size_t)src) * NPU_DV_NPIPES + (size_t)dst) *
+                   (size_t)x->nids + (size_t)id;
+    if (x->flag[i] < 0) {
+        char nm[64];
+        snprintf(nm, sizeof nm, "aic%d.flag.%s>%s.%d", core, npu_dv_pipe_name(src),
+                 npu_dv_pipe_name(dst), id);
+        x->flag[i] = npu_engine_sync(x->e, nm, 0);
+    }
+    return x->flag[i];
+}
+
+static int submit(dv_exec *x, const npu_job *j)
+{
+    return npu_engine_submit(x->e, j, x->err) ? fail(x) : 0;
+}
+
+static int flush(dv_exec *x, pend *P)
+{
+    if (!P->has)
+        return 0;
+    P->has = false;
+    return submit(x, &P->job);
+}
+
+/* Opens a new job on pipe p of core c carrying the pending waits and issue credit. */
+static int open_job(dv_exec *x, int c, int p, int layer, const char *label)
+{
+    pend *P = &x->pj[c * NPU_DV_NPIPES + p];
+    if (flush(x, P))
+        return fail(x);
+    jinit(&P->job, x->unit[c * NPU_DV_NPIPES + p], layer, label);
+    if (P->need_issue) {
+        P->job.wait[P->job.nwait].sync = x->issue[c * NPU_DV_NPIPES + p];
+        P->job.wait[P->job.nwait].n = P->need_issue;
+        P->job.nwait++;
+        P->need_issue = 0;
+    }
+    /* at most 3 flag waits fit beside the issue credit; more go on a zero-cycle job first */
+    while (P->nw > 0) {
+        int room = NPU_JOB_MAX_SYNC - P->job.nwait;
+        if (room <= 0 || (P->nw > room)) {
+            /* submit what we have as a zero-cycle carrier and continue with a fresh job */
+            int k = room < P->nw ? room : P->nw;
+            for (int i = 0; i < k; i++)
+                P->job.wait[P->job.nwait++] = P->w[i];
+            memmove(P->w, P->w + k, (size_t)(P->nw - k) * sizeof P->w[0]);
+            P->nw -= k;
+            npu_job hold = P->job;
+            hold.cycles = 0;
+            hold.label = "wait_flag";
+            if (submit(x, &hold))
+                return fail(x);
+            jinit(&P->job, x->unit[c * NPU_DV_NPIPES + p], layer, label);
+            continue;
+        }
+        for (int i = 0; i < P->nw; i++)
+            P->job.wait[P->job.nwait++] = P->w[i];
+        P->nw = 0;
+    }
+    P->has = true;
+    return 0;
+}
+
+static int do_set(dv_exec *x, int c, int p, int sync, int layer)
+{
+    pend *P = &x->pj[c * NPU_DV_NPIPES + p];
+    if (!P->has || P->nw > 0 || P->need_issue || P->job.nsig >= NPU_JOB_MAX_SYNC) {
+        if (open_job(x, c, p, layer, "set_flag"))
+            return fail(x);
+    }
+    P->job.sig[P->job.nsig].sync = sync;
+    P->job.sig[P->job.nsig].n = 1;
+    P->job.nsig++;
+    return 0;
+}
+
+static int do_wait(dv_exec *x, int c, int p, int sync)
+{
+    pend *P = &x->pj[c * NPU_DV_NPIPES + p];
+    if (P->nw >= NPU_JOB_MAX_SYNC) {
+        if (open_job(x, c, p, P->job.layer, "wait_flag") || flush(x, P))
+            return fail(x);
+    }
+    P->w[P->nw].sync = sync;
+    P->w[P->nw].n = 1;
+    P->nw++;
+    return 0;
+}
+
+static void ts_start_done(npu_engine *e, void *ud, const npu_job *j)
+{
+    (void)j;
+    kstat *k = ud;
+    k->start = npu_engine_now(e);
+}
+
+static void end_done(npu_engine *e, void *ud, const npu_job *j)
+{
+    (void)j;
+    kstat *k = ud;
+    if (--k->ends_left > 0 || k->layer < 0)
+        return;
+    dv_exec *x = k->x;
+    npu_time now = npu_engine_now(e);
+    double ps_per_cycle = 1e6 / x->s->freq_mhz;
+    double cyc = (double)(now - k->start) / ps_per_cycle;
+    npu_engine_add_extra(e, k->layer, x->col[COL_BD], k->block_dim);
+    if (cyc <= 0)
+        return;
+    double bd = k->block_dim > 0 ? k->block_dim : 1;
+    for (int p = 0; p < NPU_DV_NPIPES; p++) {
+        double r = k->busy[p] / bd / cyc;
+        npu_engine_add_extra(e, k->layer, x->col[pipe_col[p]], r > 1 ? 1 : r);
+    }
+}
+
+/* Pipes with instructions between S instruction i and the next S instruction of that core. */
+static unsigned epoch_pipes(const npu_program *p, size_t i, int core)
+{
+    unsigned mask = 0;
+    for (size_t j = i + 1; j < p->n; j++) {
+        const npu_instr *in = &p->ins[j];
+        if (in->op == NPU_DV_OP_KERNEL)
+            break;
+        const npu_dv_ins *d = npu_dv_ins_at(p, j);
+        if (!d || d->core != core)
+            break;
+        if (in->unit == NPU_DV_PIPE_S)
+            break;
+        if (in->unit < NPU_DV_NPIPES)
+            mask |= 1u << in->unit;
+    }
+    return mask;
+}
+
+static int s_job(dv_exec *x, const npu_program *p, size_t i, int c, int layer, double cycles,
+                 int wait_go, kstat *ks)
+{
+    pend *P = &x->pj[c * NPU_DV_NPIPES + NPU_DV_PIPE_S];
+    if (open_job(x, c, NPU_DV_PIPE_S, layer, wait_go ? "begin" : "scalar"))
+        return fail(x);
+    npu_job *j = &P->job;
+    j->cycles = cycles;
+    if (ks)
+        ks->busy[NPU_DV_PIPE_S] += cycles;
+    if (wait_go) {
+        if (j->nwait >= NPU_JOB_MAX_SYNC && (flush(x, P) || open_job(x, c, NPU_DV_PIPE_S, layer, "begin")))
+            return fail(x);
+        j = &P->job;
+        j->wait[j->nwait].sync = x->go[c];
+        j->wait[j->nwait].n = 1;
+        j->nwait++;
+    }
+    unsigned mask = epoch_pipes(p, i, c);
+    for (int q = 0; q < NPU_DV_NPIPES; q++) {
+        if (!(mask & (1u << q)) || q == NPU_DV_PIPE_S)
+            continue;
+        if (P->job.nsig >= NPU_JOB_MAX_SYNC) {
+            if (flush(x, P) || open_job(x, c, NPU_DV_PIPE_S, layer, "issue"))
+                return fail(x);
+        }
+        P->job.sig[P->job.nsig].sync = x->issue[c * NPU_DV_NPIPES + q];
+        P->job.sig[P->job.nsig].n = 1;
+        P->job.nsig++;
+        x->pj[c * NPU_DV_NPIPES + q].need_issue++;
+    }
+    return 0;
+}
+
+static int setup(dv_exec *x, const npu_program *p)
+{
+    const npu_davinci_state *s = x->s;
+    npu_engine *e = x->e;
+    x->clk = npu_engine_clock(e, "aicore", s->freq_mhz);
+    npu_engine_set_core_clock(e, x->clk);
+    int nc = s->cores;
+    /* a program lowered for more cores than configured names a core we do not have */
+    for (size_t i = 0; i < p->n; i++) {
+        const npu_dv_ins *d = p->ins[i].op == NPU_DV_OP_KERNEL ? NULL : npu_dv_ins_at(p, i);
+        if (d && d->core >= nc)
+            nc = d->core + 1;
+    }
+    if (nc > 256)
+        return npu_err_set(x->err, NPU_EFORMAT, "davinci program: core index %d out of range",
+                           nc - 1);
+    x->ncores = nc;
+    x->nids = 8;
+    x->unit = npu_calloc((size_t)nc * NPU_DV_NPIPES, sizeof *x->unit);
+    x->issue = npu_calloc((size_t)nc * NPU_DV_NPIPES, sizeof *x->issue);
+    x->go = npu_calloc((size_t)nc, sizeof *x->go);
+    x->pj = npu_calloc((size_t)nc * NPU_DV_NPIPES, sizeof *x->pj);
+    size_t nf = (size_t)nc * NPU_DV_NPIPES * NPU_DV_NPIPES * (size_t)x->nids;
+    x->flag = malloc(nf * sizeof *x->flag);
+    if (!x->unit || !x->issue || !x->go || !x->pj || !x->flag)
+        return npu_err_set(x->err, NPU_ENOMEM, "davinci: out of memory");
+    for (size_t i = 0; i < nf; i++)
+        x->flag[i] = -1;
+    static const npu_unit_kind kind[NPU_DV_NPIPES] = {NPU_UK_CTRL, NPU_UK_COMPUTE,
+                                                      NPU_UK_COMPUTE, NPU_UK_DMA, NPU_UK_DMA,
+                                                      NPU_UK_DMA};
+    double rd = s->ddr_rd > s->l2_rd || s->l2 <= 0 ? s->ddr_rd : s->l2_rd;
+    double wr = s->ddr_wr > s->l2_wr || s->l2 <= 0 ? s->ddr_wr : s->l2_wr;
+    for (int c = 0; c < nc; c++) {
+        char nm[48];
+        for (int q = 0; q < NPU_DV_NPIPES; q++) {
+            snprintf(nm, sizeof nm, "aic%d.%s", c, npu_dv_pipe_name(q));
+            double cap = q == NPU_DV_PIPE_MTE2 ? rd : q == NPU_DV_PIPE_MTE3 ? wr : 0;
+            int u = npu_engine_unit(e, nm, kind[q], x->clk, 1, cap);
+            if (u < 0)
+                return npu_err_set(x->err, NPU_ENOMEM, "davinci: cannot create unit %s", nm);
+            x->unit[c * NPU_DV_NPIPES + q] = u;
+            snprintf(nm, sizeof nm, "aic%d.issue.%s", c, npu_dv_pipe_name(q));
+            x->issue[c * NPU_DV_NPIPES + q] = npu_engine_sync(e, nm, 0);
+        }
+        snprintf(nm, sizeof nm, "aic%d.go", c);
+        x->go[c] = npu_engine_sync(e, nm, 0);
+    }
+    x->u_ts = npu_engine_unit(e, "ts", NPU_UK_CTRL, x->clk, 1, 0);
+    x->kdone = npu_engine_sync(e, "kernel_end", 0);
+    x->mdone = npu_engine_sync(e, "model_end", 0);
+    x->aicpu_go = npu_engine_sync(e, "aicpu_go", 0);
+    x->aicpu_go2 = npu_engine_sync(e, "aicpu_ready", 0);
+    x->l2port = NPU_PORT_DRAM;
+    if (s->l2 > 0) {
+        npu_port_cfg pc = {
+            .name = "l2",
+            .gbps = s->l2_rd * s->freq_mhz * 1e-3 * s->cores,
+            .latency_ns = 20,   /* assumption: on-chip, a few tens of cycles */
+            .efficiency = 1.0,
+            .burst_bytes = 32,  /* UB block (research §1.3) */
+            .half_bytes = 0,
+            .is_sram = true,
+        };
+        x->l2port = npu_engine_port(e, &pc, x->err);
+        if (x->l2port < 0)
+            return fail(x);
+    }
+    for (int k = 0; k < NCOL; k++) {
+        x->col[k] = npu_engine_extra_col(e, col_names[k]);
+        if (x->col[k] < 0)
+            return npu_err_set(x->err, NPU_ENOMEM, "davinci: out of memory");
+    }
+    double fp16 = (double)s->cores * s->cube_m * s->cube_k * s->cube_n;
+    for (int dt = 0; dt < NPU_DT_COUNT; dt++)
+        npu_engine_set_peak(e, (npu_dtype)dt, fp16);
+    npu_engine_set_peak(e, NPU_DT_INT8, fp16 * s->int8_k_mult);
+    npu_engine_set_peak(e, NPU_DT_UINT8, fp16 * s->int8_k_mult);
+    npu_engine_set_peak(e, NPU_DT_INT4, fp16 * s->int8_k_mult);
+    return 0;
+}
+
+static double cdivd(double a, double b) { return b > 0 ? ceil(a / b) : 0; }
+
+int npu_davinci_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err)
+{
+    npu_davinci_state *s = m->state;
+    if (s->exec) {
+        npu_davinci_exec_free(s->exec);
+        s->exec = NULL;
+    }
+    dv_exec *x = npu_calloc(1, sizeof *x);
+    if (!x)
+        return npu_err_set(err, NPU_ENOMEM, "davinci: out of memory");
+    s->exec = x;
+    x->e = e;
+    x->err = err;
+    x->s = s;
+    if (setup(x, p))
+        return fail(x);
+    int nk = 0;
+    for (size_t i = 0; i < p->n; i++)
+        nk += p->ins[i].op == NPU_DV_OP_KERNEL;
+    x->ks = npu_calloc((size_t)(nk > 0 ? nk : 1), sizeof *x->ks);
+    if (!x->ks)
+        return npu_err_set(err, NPU_ENOMEM, "davinci: out of memory");
+    int prev_ends = 0, last_layer = -1;
+    kstat *K = NULL;
+    bool aicpu = false;
+    /* the ends of the last kernel go to their own semaphore: the host waiting for the end of
+     * the model must not take the ends the TS waits for */
+    int end_sync = x->kdone;
+    double ps_ns = 1000.0;
+    for (size_t i = 0; i < p->n; i++) {
+        const npu_instr *in = &p->ins[i];
+        int layer = in->layer;
+        if (layer < -1 || layer >= p->nlayers)
+            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu names "
+                               "layer %d of %d", i, layer, p->nlayers);
+        if (in->op == NPU_DV_OP_KERNEL) {
+            const npu_dv_kernel *k = npu_dv_kernel_at(p, i);
+            if (!k)
+                return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: "
+                                   "malformed kernel header", i);
+            /* flush every pending job of the previous kernel */
+            for (int q = 0; q < x->ncores * NPU_DV_NPIPES; q++)
+                if (flush(x, &x->pj[q]))
+                    return fail(x);
+            K = &x->ks[x->nks++];
+            end_sync = x->nks == nk ? x->mdone : x->kdone;
+            K->x = x;
+            K->layer = layer;
+            K->block_dim = (int)k->block_dim;
+            aicpu = (k->flags & NPU_DV_KF_AICPU) != 0;
+            if (!aicpu && (k->block_dim < 1 || (int)k->block_dim > x->ncores))
+                return npu_err_set(err, NPU_EFORMAT, "davinci program: kernel of layer %d "
+                                   "has block_dim %u for %d cores", layer, k->block_dim,
+                                   x->ncores);
+            x->m0 = k->m0 ? (int)k->m0 : s->cube_m;
+            x->k0 = k->k0 ? (int)k->k0 : s->cube_k;
+            x->n0 = k->n0 ? (int)k->n0 : s->cube_n;
+            npu_job j;
+            jinit(&j, x->u_ts, layer, "launch");
+            if (prev_ends > 0) {
+                j.wait[0].sync = x->kdone;
+                j.wait[0].n = prev_ends;
+                j.nwait = 1;
+            }
+            j.extra_ps = (npu_time)llround(s->ts_launch_ns * ps_ns);
+            j.done = ts_start_done;
+            j.ud = K;
+            if (aicpu) {
+                j.sig[j.nsig].sync = x->aicpu_go;
+                j.sig[j.nsig++].n = 1;
+                prev_ends = 1;
+                if (submit(x, &j))
+                    return fail(x);
+            } else {
+                int nb = (int)k->block_dim;
+                for (int c = 0; c < nb;) {
+                    for (; c < nb && j.nsig < NPU_JOB_MAX_SYNC; c++) {
+                        j.sig[j.nsig].sync = x->go[c];
+                        j.sig[j.nsig++].n = 1;
+                    }
+                    if (submit(x, &j))
+                        return fail(x);
+                    jinit(&j, x->u_ts, layer, "launch");
+                }
+                prev_ends = 0;
+                if (layer >= 0 && layer < p->nlayers)
+                    npu_engine_set_main_unit(e, layer,
+                                             x->unit[((k->flags & NPU_DV_KF_CUBE) ? NPU_DV_PIPE_M
+                                                                                  : NPU_DV_PIPE_V)]);
+            }
+            last_layer = layer;
+            continue;
+        }
+        const npu_dv_ins *d = npu_dv_ins_at(p, i);
+        if (!d)
+            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: malformed "
+                               "payload (op %u)", i, (unsigned)in->op);
+        if (in->op == NPU_DV_OP_AICPU) {
+            npu_host_op o;
+            memset(&o, 0, sizeof o);
+            o.layer = layer;
+            o.cpu = 0;
+            o.op = d->kind < NPU_OP_COUNT ? (npu_op)d->kind : NPU_OP_ADD;
+            o.cls = npu_op_class(o.op);
+            o.macs = d->macs;
+            o.elems = (int64_t)d->aux;
+            o.rd_bytes = d->m;
+            o.wr_bytes = d->bytes > d->m ? d->bytes - d->m : 0;
+            if (d->flags & (1u << 4)) { /* host AIPP before the first kernel */
+                o.wait.sync = -1;
+                o.sig.sync = x->kdone;
+                o.sig.n = 1;
+                if (npu_host_run_op(e, &o, err))
+                    return fail(x);
+                prev_ends++;
+                continue;
+            }
+            if (!K || !aicpu)
+                return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: AI "
+                                   "CPU op outside an AI CPU kernel", i);
+            npu_host_req r;
+            npu_host_req_init(&r, layer);
+            r.wait.sync = x->aicpu_go;
+            r.wait.n = 1;
+            r.sig.sync = x->aicpu_go2;
+            r.sig.n = 1;
+            r.ns = s->aicpu_launch_ns;
+            r.label = "aicpu_switch";
+            if (npu_host_submit(e, &r, err))
+                return fail(x);
+            o.wait.sync = x->aicpu_go2;
+            o.wait.n = 1;
+            o.sig.sync = end_sync;
+            o.sig.n = 1;
+            if (npu_host_run_op(e, &o, err))
+                return fail(x);
+            continue;
+        }
+        if (!K || aicpu)
+            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu outside "
+                               "an AI Core kernel", i);
+        int c = d->core, q = in->unit;
+        if (c >= K->block_dim || q >= NPU_DV_NPIPES)
+            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: core %d "
+                               "pipe %d outside its kernel", i, c, q);
+        pend *P = &x->pj[c * NPU_DV_NPIPES + q];
+        double cyc = 0;
+        int port = -1;
+        bool wr = false;
+        uint64_t bytes = 0;
+        switch (in->op) {
+        case NPU_DV_OP_BEGIN:
+            if (s_job(x, p, i, c, layer, s->begin_cycles, 1, K))
+                return fail(x);
+            continue;
+        case NPU_DV_OP_SCALAR:
+            if (s_job(x, p, i, c, layer, (double)d->repeat * s->scalar_cycles, 0, K))
+                return fail(x);
+            continue;
+        case NPU_DV_OP_SET_FLAG:
+        case NPU_DV_OP_WAIT_FLAG: {
+            int src = in->op == NPU_DV_OP_SET_FLAG ? q : d->pipe2;
+            int dst = in->op == NPU_DV_OP_SET_FLAG ? d->pipe2 : q;
+            int f = flag_sync(x, c, src, dst, d->event);
+            if (f < 0)
+                return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: bad "
+                                   "flag (%d, %d, %d)", i, src, dst, (int)d->event);
+            if (in->op == NPU_DV_OP_SET_FLAG ? do_set(x, c, q, f, layer) : do_wait(x, c, q, f))
+                return fail(x);
+            continue;
+        }
+        case NPU_DV_OP_BARRIER: continue; /* implied: one instruction at a time per pipe */
+        case NPU_DV_OP_END:
+            if (open_job(x, c, q, layer, "end"))
+                return fail(x);
+            P->job.sig[P->job.nsig].sync = end_sync;
+            P->job.sig[P->job.nsig++].n = 1;
+            P->job.done = end_done;
+            P->job.ud = K;
+            K->ends_left++;
+            prev_ends++;
+            if (flush(x, P))
+                return fail(x);
+            continue;
+        case NPU_DV_OP_COPY_GM_L1:
+        case NPU_DV_OP_COPY_GM_UB:
+        case NPU_DV_OP_LOAD_IMAGE:
+        case NPU_DV_OP_COPY_UB_GM:
+            wr = in->op == NPU_DV_OP_COPY_UB_GM;
+            port = d->mem == NPU_DV_MEM_L2 ? x->l2port : NPU_PORT_DRAM;
+            bytes = in->op == NPU_DV_OP_LOAD_IMAGE ? d->aux : d->bytes;
+            cyc = s->mte_gm_setup;
+            {
+                double rate = wr ? (d->mem == NPU_DV_MEM_L2 ? s->l2_wr : s->ddr_wr)
+                                 : (d->mem == NPU_DV_MEM_L2 ? s->l2_rd : s->ddr_rd);
+                K->busy[q] += cyc + (double)bytes / rate;
+            }
+            break;
+        case NPU_DV_OP_LOAD3D:
+            cyc = s->mte1_overhead + (double)d->bytes / s->l1_l0a;
+            break;
+        case NPU_DV_OP_LOAD2D:
+            cyc = s->mte1_overhead + (double)d->bytes / s->l1_l0b;
+            break;
+        case NPU_DV_OP_MMAD:
+            cyc = s->mmad_overhead + cdivd(d->m, x->m0) * cdivd(d->k, x->k0) * cdivd(d->n, x->n0);
+            break;
+        case NPU_DV_OP_MOV_L0C_UB:
+            cyc = s->vec_overhead + (double)d->bytes / s->l0c_ub;
+            break;
+        case NPU_DV_OP_VEC:
+            cyc = s->vec_overhead + (double)d->repeat * 256.0 / (double)s->vector_bytes;
+            break;
+        default:
+            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: unknown "
+                               "opcode %u", i, (unsigned)in->op);
+        }
+        if (open_job(x, c, q, layer, npu_dv_op_name(in->op)))
+            return fail(x);
+        P->job.cycles = cyc;
+        if (port < 0)
+            K->busy[q] += cyc;
+        if (port >= 0 && bytes > 0) {
+            P->job.xfer[0].port = port;
+            P->job.xfer[0].write = wr;
+            P->job.xfer[0].bytes = bytes;
+            P->job.xfer[0].run = d->run;
+            P->job.nxfer = 1;
+        }
+        if (in->op != NPU_DV_OP_MMAD && port < 0)
+            P->job.onchip_bytes = (int64_t)d->bytes;
+        else if (in->op == NPU_DV_OP_LOAD_IMAGE)
+            P->job.onchip_bytes = (int64_t)d->bytes;
+    }
+    for (int q = 0; q < x->ncores * NPU_DV_NPIPES; q++)
+        if (flush(x, &x->pj[q]))
+            return fail(x);
+    if (last_layer >= 0 && prev_ends > 0) {
+        /* end of the model: one interrupt, aclmdlExecute returns */
+        npu_host_req r;
+        npu_host_req_init(&r, last_layer);
+        r.irq = 1;
+        r.wait.sync = x->mdone;
+        r.wait.n = prev_ends;
+        r.wake = true;
+        r.label = "model_end";
+        if (npu_host_submit(e, &r, err))
+            return fail(x);
+    }
+    return 0;
+}
