@@ -287,7 +287,65 @@ def gelu_erf():
                  [value_info("y", FLOAT, [1, 4, 16])], inits, opset=13)
 
 
+def resnet18():
+    """torchvision's ResNet-18 as PyTorch 2.x exports it with export_params=False (weights are
+    graph inputs without data, so the file stays small); names follow the exporter's
+    /layer1/layer1.0/conv1/Conv style. Known figures: 11,689,512 parameters."""
+    nodes, ins = [], [value_info("input", FLOAT, [1, 3, 224, 224])]
+
+    def conv_bn(x, prefix, pyname, cin, cout, k, s, p, relu):
+        w = pyname + ".weight"
+        ins.append(value_info(w, FLOAT, [cout, cin, k, k]))
+        bn = pyname.replace("conv", "bn").replace("downsample.0", "downsample.1")
+        bnp = prefix.replace("conv", "bn").replace("downsample/downsample.0", "downsample/downsample.1")
+        for nm in ("weight", "bias", "running_mean", "running_var"):
+            ins.append(value_info(bn + "." + nm, FLOAT, [cout]))
+        c = prefix + "/Conv_output_0"
+        nodes.append(node("Conv", [x, w], [c], prefix + "/Conv",
+                          [attr_ints("kernel_shape", [k, k]), attr_ints("strides", [s, s]),
+                           attr_ints("pads", [p, p, p, p])]))
+        b = bnp + "/BatchNormalization_output_0"
+        nodes.append(node("BatchNormalization", [c] + [bn + "." + nm for nm in
+                          ("weight", "bias", "running_mean", "running_var")], [b],
+                          bnp + "/BatchNormalization"))
+        if not relu:
+            return b
+        r = bnp.replace("bn", "relu") + "/Relu_output_0"
+        nodes.append(node("Relu", [b], [r], bnp.replace("bn", "relu") + "/Relu"))
+        return r
+
+    x = conv_bn("input", "/conv1", "conv1", 3, 64, 7, 2, 3, True)
+    nodes.append(node("MaxPool", [x], ["/maxpool/MaxPool_output_0"], "/maxpool/MaxPool",
+                      [attr_ints("kernel_shape", [3, 3]), attr_ints("strides", [2, 2]),
+                       attr_ints("pads", [1, 1, 1, 1])]))
+    x, cin = "/maxpool/MaxPool_output_0", 64
+    for li, cout in enumerate([64, 128, 256, 512], start=1):
+        for bi in range(2):
+            s = 2 if (li > 1 and bi == 0) else 1
+            pre, py = "/layer%d/layer%d.%d" % (li, li, bi), "layer%d.%d" % (li, bi)
+            h = conv_bn(x, pre + "/conv1", py + ".conv1", cin, cout, 3, s, 1, True)
+            h = conv_bn(h, pre + "/conv2", py + ".conv2", cout, cout, 3, 1, 1, False)
+            sc = x
+            if s != 1 or cin != cout:
+                sc = conv_bn(x, pre + "/downsample/downsample.0", py + ".downsample.0", cin, cout,
+                             1, s, 0, False)
+            a = pre + "/Add_output_0"
+            nodes.append(node("Add", [h, sc], [a], pre + "/Add"))
+            r = pre + "/relu_1/Relu_output_0"
+            nodes.append(node("Relu", [a], [r], pre + "/relu_1/Relu"))
+            x, cin = r, cout
+    nodes.append(node("GlobalAveragePool", [x], ["/avgpool/GlobalAveragePool_output_0"],
+                      "/avgpool/GlobalAveragePool"))
+    nodes.append(node("Flatten", ["/avgpool/GlobalAveragePool_output_0"], ["/Flatten_output_0"],
+                      "/Flatten", [attr_i("axis", 1)]))
+    ins += [value_info("fc.weight", FLOAT, [1000, 512]), value_info("fc.bias", FLOAT, [1000])]
+    nodes.append(node("Gemm", ["/Flatten_output_0", "fc.weight", "fc.bias"], ["output"], "/fc/Gemm",
+                      [attr_f("alpha", 1.0), attr_f("beta", 1.0), attr_i("transB", 1)]))
+    return model("main_graph", nodes, ins, [value_info("output", FLOAT, [1, 1000])], opset=17)
+
+
 MODELS = {
+    "resnet18": resnet18,
     "gelu_erf": gelu_erf,
     "fold_ops": fold_ops,
     "tiny_cnn": tiny_cnn, "reshape_chain": reshape_chain, "noparams": noparams,

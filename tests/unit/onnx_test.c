@@ -295,6 +295,34 @@ TEST(gelu_from_erf)
     npu_graph_free(g);
 }
 
+/* ResNet-18 as the PyTorch exporter writes it (export_params=False): torchvision's model has
+ * 11,689,512 parameters; its MAC count 1.814 G is the figure fvcore and others publish. */
+TEST(resnet18_export)
+{
+    npu_err err;
+    npu_graph *g = load("resnet18.onnx", false, &err);
+    CHECK(g != NULL);
+    if (!g) {
+        printf("  %s\n", err.msg);
+        return;
+    }
+    CHECK_EQ_INT(g->ninputs, 1); /* the 102 weight inputs are weights, not activations */
+    CHECK_EQ_INT(g->nl, 69);     /* 20 conv + 20 bn + 17 relu + 8 add + pool, gap, flatten, fc */
+    const npu_layer *c = layer(g, "/layer2/layer2.0/downsample/downsample.0/Conv");
+    CHECK(c && c->op == NPU_OP_CONV);
+    if (c) {
+        CHECK_EQ_INT(npu_layer_int(c, "out", 0, -1), 128);
+        CHECK_EQ_INT(npu_layer_int(c, "k", 0, -1), 1);
+        CHECK_EQ_INT(npu_layer_int(c, "s", 0, -1), 2);
+    }
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    CHECK_EQ_INT(npu_graph_params(g), 11689512);
+    CHECK_EQ_INT(npu_graph_macs(g), 1814073344);
+    const int64_t y[] = {1, 1000};
+    CHECK(shape_is(&g->t[g->outputs[0]], 2, y));
+    npu_graph_free(g);
+}
+
 TEST(export_params_false)
 {
     npu_err err;
@@ -591,6 +619,7 @@ int main(void)
     RUN(pytorch_reshape_chain);
     RUN(fold_equal_where);
     RUN(gelu_from_erf);
+    RUN(resnet18_export);
     RUN(export_params_false);
     RUN(unsupported_listed_once);
     RUN(host_layers);
