@@ -24,7 +24,19 @@
  *  - DOUBLE, UINT16/32/64, STRING, COMPLEX and FLOAT8 tensors are refused (no such IR dtype);
  *  - weights of Conv/ConvTranspose/Gemm/BatchNormalization are implicit in the IR (attributes
  *    out=, k=); weight-like inputs are never made graph inputs, even when an export_params=False
- *    file lists them as graph inputs without initializers.
+ *    file lists them as graph inputs without initializers;
+ *  - 1-D convolutions and pooling are 2-D ones of height 1 between an unsqueeze and a squeeze;
+ *    legacy broadcasting (opset < 7, broadcast=1 axis=) is rewritten to numpy broadcasting;
+ *  - comparisons, Where, Floor, Ceil and Expand exist only on import-time constants;
+ *  - the exact GELU spelled with Erf (Div, Erf, Add, Mul, Mul) becomes one gelu layer.
+ *
+ * Flow: parse_model() turns the bytes into onode/otensor/ovi arrays (pointers into the map plus
+ * arena copies of the strings); build() checks that every op is known (one error listing all
+ * unknown ones), then walks the nodes in order. Each ONNX value name has an `oval` that says
+ * whether it is a constant (maybe with a decoded value), a graph input or a layer's output; IR
+ * tensors for constants and inputs are created on their first use as data (materialize()).
+ * Shapes needed at import time (Shape nodes, auto_pad, Resize scales) come from running
+ * npu_graph_infer over the layers emitted so far.
  */
 #include <assert.h>
 #include <errno.h>
