@@ -46,8 +46,8 @@
 #define DESC_SURF 644u   /* dla_surface_container */
 #define DESC_COMMON 36u  /* dla_common_op_desc */
 #define DESC_NET 40u     /* dla_network_desc */
-#define MAX_CHUNKS 64
-#define NSUB 4 /* CMAC/SDP parts per CBUF chunk */
+#define MAX_CHUNKS 16
+#define NSUB 3 /* CMAC/SDP parts per CBUF chunk */
 
 typedef struct xtask {
     size_t first, end;   /* instruction range (records after the TASK header) */
