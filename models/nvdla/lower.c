@@ -5,9 +5,12 @@
  *   conv, convt, gemm, matmul with constant B → a CONV op (CDMA → CBUF → CSC → CMAC → CACC)
  *       followed by its fused SDP op (bias, activation; on the fly, surface type HW). An
  *       element-wise add/sub/mul/max/min whose operand is the conv's only consumer and of which
- *       the conv is the later producer is fused into that SDP (X2 element-wise with ERDMA), as
- *       the spreadsheet's "conv + elwise" layers — only where the SDP has element-wise.
- *   element-wise, activations, quantize/cast → an offline SDP op (from memory);
+ *       the conv is the later producer is fused into that SDP (an X1/X2 ALU with a per-point
+ *       operand read from memory, dla_sdp_op mode per-point), as the spreadsheet's
+ *       "conv + elwise" layers. This works on every configuration: nv_small lacks the Y
+ *       (element-wise/LUT) unit, not the X units' ALUs (our reading of research §1.4/§3.1).
+ *   element-wise, activations, quantize/cast → an offline SDP op (from memory); functions that
+ *       need the LUT run on the Y unit at sdp_ew_throughput;
  *   pooling → PDP (offline; the open compiler emits pooling as its own operation — LeNet on
  *       nv_small is 4 conv + 4 SDP + 2 PDP operations, research §4);
  *   transpose → Rubik where present; views, concat/split/slice → no operation (the compiler
@@ -300,12 +303,18 @@ static void plan_mac(const npu_nvdla_state *s, const conv_in *ci, npu_nv_hwl *h)
         per_block_atoms = cdiv(Cg, ac);
         blocks = ci->r * ci->s;
     }
+    /* FC batches beyond what the pipeline takes at once run one after the other */
+    int64_t nb = 1;
+    if (ci->fc && pos > s->max_batch) {
+        nb = cdiv(pos, s->max_batch);
+        pos = s->max_batch;
+    }
     int64_t stripes = cdiv(pos, stripe_max);
-    int64_t per_pass = max64(pos, stripes * s->wt_load_cycles);
+    int64_t per_pass = max64(pos, stripes * s->wt_load_cycles) * nb;
     h->conv_mode = (uint8_t)mode;
     h->stripes = (int32_t)min64(stripes, INT32_MAX);
     h->stripe_len = (int32_t)min64(stripes ? cdiv(pos, stripes) : 0, INT32_MAX);
-    h->atomics = G * kgroups * per_block_atoms * blocks * pos;
+    h->atomics = G * kgroups * per_block_atoms * blocks * pos * nb;
     h->mac_cycles = G * kgroups * per_block_atoms * blocks * per_pass;
 }
 
