@@ -1,0 +1,1140 @@
+/* lower.c — lowering a graph to RKNPU jobs and regcmd tasks (prefix npu_rknpu_).
+ *
+ * Placement (research/rknpu.md §1.7, OPLIST §3.2 for RK3588): conv within kernel 1–31,
+ * stride 1–7, pad 0–15, dilation 1–31 (depthwise kernel 1–8) runs on CNA+CORE+DPU; gemm runs
+ * as a 1x1 conv; matmul (exMatMul) with k ≤ 8192; pooling within kernel ≤ 7, stride ≤ 8,
+ * C/H/W ≤ 8192, no ceil mode on the PPU; element-wise, activations, norms, softmax, pad,
+ * splits, data conversion on the DPU; transpose on the DPU when its moved plane is ≤ 8192
+ * elements (toolkit2#490); resize: nearest on the NPU, linear to the CPU (TS152 §9.14:
+ * "weak on NPU", assumption for the split); gather, reduce, pow and anything unknown on the CPU.
+ * With runtime=rkllm only matmuls with constant weights use the NPU (RKLLM, research §3).
+ *
+ * Fusion as RKNN does it (the DEVTEST profile lists ConvAdd and ConvRelu layers, §2.4): an add
+ * whose one operand is a conv's only consumer runs in that conv's DPU EW stage (DPU_RDMA reads
+ * the other operand); a max/avg pool that is a conv's only consumer runs in its PPU (flying
+ * mode); fused activations are DPU stages (a LUT for sigmoid/tanh/silu/…).
+ *
+ * Layout: feature maps are NC1HWC2 in DRAM: channels padded to C2 = atom_bytes / element
+ * bytes (16 int8 on RK3588); the MAC array also sees input channels padded to C2 and output
+ * channels to the kernel group (32 int8 / 16 for 16-bit types).
+ *
+ * CBUF plan per conv and core (Mesa rkt_task.c, "mostly taken from NVDLA", research §1.3):
+ * the weights take ceil(bytes/bank)+1 banks; if that leaves at least one bank, they stay
+ * resident and every later task sets weight_reuse; otherwise data gets split_data_banks banks
+ * and the weights are cut into chunks of whole kernel groups that fit the rest. The input is
+ * cut into slices of rows that fit the data banks, consecutive slices overlapping by
+ * kernel_h − stride rows. With several weight chunks the order (slices outer: weights re-read
+ * per slice; chunks outer: input re-read per chunk) is the one moving fewer bytes.
+ *
+ * Jobs: consecutive NPU layers with the same core set form one submit (≤ max_tasks tasks per
+ * core); a CPU operator ends it. Multi-core (core_mask with several cores): only conv,
+ * depthwise, add and mul families split (OPLIST "多核联合"; convs with LUT activations do not),
+ * everything else runs on the first core of the mask. A split layer is cut by kernels (each
+ * core its share of the weights, all the input) or by output rows (all the weights, its share
+ * of the input), whichever moves fewer bytes; cores meet at a barrier between layers of a
+ * multi-core job (assumption: the hardware needs it for correctness; how RKNN realises it is
+ * not documented).
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rknpu.h"
+
+enum {
+    PL_NOTE = 0, /* view / fused / alias: no work of its own */
+    PL_CONV,
+    PL_DW,
+    PL_DECONV,
+    PL_GEMM,
+    PL_DPU,
+    PL_PPU,
+    PL_CPU
+};
+
+/* Full register counts per block for a task that programs a block from scratch, and the
+ * registers a later tile of the same layer changes. ASSUMPTION sized to the captured totals:
+ * a full conv task 110–130 entries, later tiles 12–17 (research §1.3, §4.1). */
+static const uint16_t full_regs[NPU_RKN_NBLK] = {4, 46, 8, 46, 16, 14, 8};
+static const uint16_t tile_regs[NPU_RKN_NBLK] = {4, 5, 1, 3, 1, 2, 1};
+
+typedef struct tvec {
+    npu_rkn_task *t;
+    size_t n, cap;
+} tvec;
+
+typedef struct lw {
+    const npu_graph *g;
+    npu_program *out;
+    npu_err *err;
+    const npu_rknpu_state *s;
+    int *map;      /* graph layer → program layer (-1 dead) */
+    int *place;    /* PL_* per graph layer */
+    int *note;     /* NPU_RKN_NOTE_* for PL_NOTE layers */
+    int *into;     /* graph layer that does the work of a fused layer, -1 */
+    int *ew;       /* conv graph layer → fused add graph layer, -1 */
+    int *ppu;      /* conv graph layer → fused pool graph layer, -1 */
+    tvec tv;
+    /* the open submit */
+    long sub_ins;  /* instruction index of its SUBMIT, -1 none */
+    unsigned sub_mask;
+    int sub_first_layer, sub_last_layer;
+    uint16_t ntask[NPU_RKN_MAX_CORES];
+    long last_task[NPU_RKN_MAX_CORES]; /* instruction of the previous layer's last task */
+    unsigned prev_cores;               /* cores the previous layer of the submit used  */
+    long last_submit;
+} lw;
+
+static int64_t pad(int64_t a, int64_t b) { return b > 0 ? (a + b - 1) / b * b : a; }
+static int64_t cdiv(int64_t a, int64_t b) { return b > 0 ? (a + b - 1) / b : a; }
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+static int oom(lw *c) { return npu_err_set(c->err, NPU_ENOMEM, "rknpu: out of memory"); }
+
+static int bits_of(npu_dtype dt)
+{
+    int b = npu_dtype_bits(dt);
+    return b > 0 ? b : 8;
+}
+
+/* C2 in elements and the kernel group for a dtype. */
+static int64_t c2_of(const npu_rknpu_state *s, npu_dtype dt)
+{
+    int64_t c2 = s->atom_bytes * 8 / bits_of(dt);
+    return c2 > 0 ? c2 : 1;
+}
+static int64_t kg_of(const npu_rknpu_state *s, npu_dtype dt)
+{
+    int64_t k = s->kgroup * 8 / bits_of(dt);
+    return k > 0 ? k : 1;
+}
+
+static int precision_of(npu_dtype dt)
+{
+    switch (dt) {
+    case NPU_DT_INT16: return 1;
+    case NPU_DT_FP16: return 2;
+    case NPU_DT_BF16: return 3;
+    case NPU_DT_INT4: return 6;
+    case NPU_DT_FP32: return 7;
+    default: return 0;
+    }
+}
+
+static double ebytes(npu_dtype dt) { return bits_of(dt) / 8.0; }
+
+/* Bytes of a tensor in the native layout (4-D: NC1HWC2, channels padded to C2). */
+static int64_t native_bytes(const npu_rknpu_state *s, const npu_tensor *t)
+{
+    if (!t->shape_known)
+        return 0;
+    if (t->ndim == 4) {
+        int64_t cp = pad(t->dim[1], c2_of(s, t->dtype));
+        double b = (double)t->dim[0] * (double)cp * (double)t->dim[2] * (double)t->dim[3] *
+                   ebytes(t->dtype);
+        return b > 9e18 ? INT64_MAX / 4 : (int64_t)ceil(b);
+    }
+    return npu_tensor_bytes(t);
+}
+
+static int64_t tensors_bytes(const npu_graph *g, const int *ts, int n, int kind)
+{
+    int64_t b = 0;
+    for (int k = 0; k < n; k++) {
+        if (ts[k] < 0 || ts[k] >= g->nt)
+            continue;
+        if (kind >= 0 && (int)g->t[ts[k]].kind != kind)
+            continue;
+        b += npu_tensor_bytes(&g->t[ts[k]]);
+    }
+    return b;
+}
+
+static int64_t native_in(const lw *c, const npu_layer *l, bool consts)
+{
+    int64_t b = 0;
+    for (int k = 0; k < l->nin; k++) {
+        int ti = l->in[k];
+        if (ti < 0 || ti >= c->g->nt)
+            continue;
+        if (!consts && c->g->t[ti].kind == NPU_T_CONST)
+            continue;
+        b += native_bytes(c->s, &c->g->t[ti]);
+    }
+    return b;
+}
+
+static int64_t native_out(const lw *c, const npu_layer *l)
+{
+    int64_t b = 0;
+    for (int k = 0; k < l->nout; k++)
+        if (l->out[k] >= 0 && l->out[k] < c->g->nt)
+            b += native_bytes(c->s, &c->g->t[l->out[k]]);
+    return b;
+}
+
+static int64_t out_elems(const npu_graph *g, const npu_layer *l)
+{
+    int64_t e = 0;
+    for (int k = 0; k < l->nout; k++)
+        if (l->out[k] >= 0 && l->out[k] < g->nt)
+            e += npu_tensor_elems(&g->t[l->out[k]]);
+    return e;
+}
+
+static int64_t in_elems(const npu_graph *g, const npu_layer *l)
+{
+    int64_t e = 0;
+    for (int k = 0; k < l->nin; k++)
+        if (l->in[k] >= 0 && l->in[k] < g->nt && g->t[l->in[k]].kind != NPU_T_CONST)
+            e += npu_tensor_elems(&g->t[l->in[k]]);
+    return e;
+}
+
+static bool is_view(const npu_layer *l)
+{
+    return (l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW;
+}
+
+static bool lut_act(npu_act a)
+{
+    return a == NPU_ACT_SIGMOID || a == NPU_ACT_TANH || a == NPU_ACT_HARDSWISH ||
+           a == NPU_ACT_HARDSIGMOID || a == NPU_ACT_SILU || a == NPU_ACT_GELU;
+}
+
+static int consumers(const npu_graph *g, const npu_layer *l)
+{
+    if (l->nout < 1 || l->out[0] < 0)
+        return 0;
+    int n = npu_graph_consumers(g, l->out[0], NULL, 0);
+    for (int k = 0; k < g->noutputs; k++)
+        n += g->outputs[k] == l->out[0];
+    return n;
+}
+
+/* ---- placement ------------------------------------------------------------------------------ */
+
+static int place_layer(const lw *c, int li, int *note)
+{
+    const npu_graph *g = c->g;
+    const npu_layer *l = &g->l[li];
+    const npu_rknpu_state *s = c->s;
+    *note = 0;
+    if (is_view(l)) {
+        *note = NPU_RKN_NOTE_VIEW;
+        return PL_NOTE;
+    }
+    if (l->flags & NPU_LF_HOST)
+        return PL_CPU;
+    bool mac_ok = npu_rknpu_mac_rate(s, l->dtype) > 0;
+    if (s->runtime == NPU_RKNPU_RT_RKLLM) {
+        npu_gemm_geom gg;
+        if ((l->op == NPU_OP_GEMM || l->op == NPU_OP_MATMUL) && mac_ok &&
+            npu_layer_gemm_geom(g, li, &gg) == 0 && gg.weights_const)
+            return PL_GEMM;
+        return PL_CPU;
+    }
+    switch (l->op) {
+    case NPU_OP_CONV:
+    case NPU_OP_CONVT: {
+        npu_conv_geom cg;
+        if (!mac_ok || npu_layer_conv_geom(g, li, &cg) != 0)
+            return PL_CPU;
+        int km = cg.depthwise ? s->dw_kmax : s->conv_kmax;
+        int pm = cg.pt > cg.pb ? cg.pt : cg.pb;
+        pm = pm > cg.pl ? pm : cg.pl;
+        pm = pm > cg.pr ? pm : cg.pr;
+        if (cg.kh > km || cg.kw > km || cg.sh > s->conv_smax || cg.sw > s->conv_smax ||
+            pm > s->conv_pmax || cg.dh > s->conv_dmax || cg.dw > s->conv_dmax)
+            return PL_CPU;
+        if (l->op == NPU_OP_CONVT)
+            return PL_DECONV;
+        return cg.depthwise ? PL_DW : PL_CONV;
+    }
+    case NPU_OP_GEMM: return mac_ok ? PL_GEMM : PL_CPU;
+    case NPU_OP_MATMUL: {
+        npu_gemm_geom gg;
+        if (!mac_ok || npu_layer_gemm_geom(g, li, &gg) != 0 || gg.k > s->matmul_kmax)
+            return PL_CPU;
+        return PL_GEMM;
+    }
+    case NPU_OP_MAXPOOL:
+    case NPU_OP_AVGPOOL: {
+        npu_conv_geom cg;
+        if (npu_layer_conv_geom(g, li, &cg) != 0 || npu_layer_int(l, "ceil", 0, 0) != 0)
+            return PL_CPU;
+        if (cg.kh > s->pool_kmax || cg.kw > s->pool_kmax || cg.sh > s->pool_smax ||
+            cg.sw > s->pool_smax || cg.c > s->pool_dimmax || cg.h > s->pool_dimmax ||
+            cg.w > s->pool_dimmax)
+            return PL_CPU;
+        return PL_PPU;
+    }
+    case NPU_OP_GAVGPOOL:
+    case NPU_OP_GMAXPOOL: {
+        npu_conv_geom cg;
+        if (npu_layer_conv_geom(g, li, &cg) != 0 || cg.c > s->pool_dimmax ||
+            cg.h > s->pool_dimmax || cg.w > s->pool_dimmax)
+            return PL_CPU;
+        return PL_PPU;
+    }
+    case NPU_OP_POW:
+    case NPU_OP_GATHER:
+    case NPU_OP_REDUCE: return PL_CPU;
+    case NPU_OP_CONCAT: {
+        /* channel concat of C2-aligned inputs: producers write into place (TS152 §10) */
+        int64_t axis = npu_layer_int(l, "axis", 0, 1);
+        const npu_tensor *o = l->nout > 0 && l->out[0] >= 0 ? &g->t[l->out[0]] : NULL;
+        if (o && o->ndim == 4 && (axis == 1 || axis == -3)) {
+            bool al = true;
+            for (int k = 0; k < l->nin; k++) {
+                const npu_tensor *t = &g->t[l->in[k]];
+                al &= t->kind == NPU_T_ACT && t->ndim == 4 &&
+                      t->dim[1] % c2_of(s, t->dtype) == 0;
+            }
+            if (al) {
+                *note = NPU_RKN_NOTE_ALIAS;
+                return PL_NOTE;
+            }
+        }
+        return PL_DPU;
+    }
+    case NPU_OP_TRANSPOSE: {
+        const npu_tensor *t = l->nin > 0 ? &g->t[l->in[0]] : NULL;
+        if (!t || !t->shape_known || t->ndim < 2)
+            return PL_CPU;
+        int64_t plane = 1;
+        if (t->ndim == 4)
+            plane = t->dim[2] * t->dim[3];
+        else
+            for (int k = 1; k < t->ndim - 1; k++)
+                plane *= t->dim[k];
+        return plane <= s->transpose_max ? PL_DPU : PL_CPU;
+    }
+    case NPU_OP_RESIZE: {
+        const char *mode = npu_layer_str(l, "mode", "nearest");
+        return strcmp(mode, "nearest") == 0 ? PL_DPU : PL_CPU;
+    }
+    default: break;
+    }
+    switch (npu_op_class(l->op)) {
+    case NPU_OPC_ELTWISE:
+    case NPU_OPC_ACT:
+    case NPU_OPC_UNARY:
+    case NPU_OPC_NORM:
+    case NPU_OPC_DATA:
+    case NPU_OPC_QUANT: return PL_DPU;
+    default: return PL_CPU;
+    }
+}
+
+
+/* The fusions RKNN makes: ConvAdd (DPU EW) and conv + pool (PPU). */
+static void fuse(lw *c)
+{
+    const npu_graph *g = c->g;
+    for (int li = 0; li < g->nl; li++) {
+        const npu_layer *l = &g->l[li];
+        if (c->map[li] < 0)
+            continue;
+        if (l->op == NPU_OP_ADD && c->place[li] == PL_DPU && l->nin == 2) {
+            const npu_tensor *a = &g->t[l->in[0]], *b = &g->t[l->in[1]];
+            if (a->ndim != b->ndim || npu_tensor_elems(a) != npu_tensor_elems(b))
+                continue;
+            for (int k = 0; k < 2; k++) {
+                int p = g->t[l->in[k]].producer, o = g->t[l->in[1 - k]].producer;
+                if (p < 0 || c->map[p] < 0 || !(c->place[p] == PL_CONV || c->place[p] == PL_DW))
+                    continue;
+                if (c->ew[p] >= 0 || c->ppu[p] >= 0 || consumers(g, &g->l[p]) != 1 || o >= p)
+                    continue;
+                c->ew[p] = li;
+                c->place[li] = PL_NOTE;
+                c->note[li] = NPU_RKN_NOTE_FUSED_EW;
+                c->into[li] = p;
+                break;
+            }
+        } else if ((l->op == NPU_OP_MAXPOOL || l->op == NPU_OP_AVGPOOL) &&
+                   c->place[li] == PL_PPU && l->nin >= 1) {
+            int p = g->t[l->in[0]].producer;
+            if (p < 0 || c->map[p] < 0 || c->place[p] != PL_CONV || c->ew[p] >= 0 ||
+                c->ppu[p] >= 0 || consumers(g, &g->l[p]) != 1)
+                continue;
+            c->ppu[p] = li;
+            c->place[li] = PL_NOTE;
+            c->note[li] = NPU_RKN_NOTE_FUSED_PPU;
+            c->into[li] = p;
+        }
+    }
+}
+
+/* Does the layer split across the cores of a multi-core mask? */
+static bool splittable(const lw *c, int li)
+{
+    const npu_layer *l = &c->g->l[li];
+    if (c->s->ncores < 2 || c->s->irq_mode == NPU_RKNPU_IRQ_TASK)
+        return false;
+    switch (c->place[li]) {
+    case PL_CONV:
+    case PL_DW:
+        return !lut_act(l->act) && c->ppu[li] < 0;
+    case PL_GEMM:
+        return l->op == NPU_OP_GEMM || c->s->runtime == NPU_RKNPU_RT_RKLLM;
+    case PL_DPU:
+        return (l->op == NPU_OP_ADD || l->op == NPU_OP_MUL) && !lut_act(l->act);
+    default: return false;
+    }
+}
+
+/* ---- job records ------------------------------------------------------------------------------ */
+
+static npu_rkn_submit *sub_at(lw *c, long ins)
+{
+    return (npu_rkn_submit *)(void *)(c->out->data + c->out->ins[ins].off);
+}
+static npu_rkn_task *task_at(lw *c, long ins)
+{
+    return (npu_rkn_task *)(void *)(c->out->data + c->out->ins[ins].off);
+}
+
+static void close_submit(lw *c)
+{
+    if (c->sub_ins < 0)
+        return;
+    npu_rkn_submit *s = sub_at(c, c->sub_ins);
+    for (int k = 0; k < NPU_RKN_MAX_CORES; k++) {
+        s->ntask[k] = c->ntask[k];
+        if (c->ntask[k] && c->last_task[k] >= 0)
+            task_at(c, c->last_task[k])->flags |= NPU_RKN_TF_SUBMIT_LAST;
+    }
+    s->first_layer = (uint32_t)c->sub_first_layer;
+    s->nlayers = (uint32_t)(c->sub_last_layer - c->sub_first_layer + 1);
+    c->last_submit = c->sub_ins;
+    c->sub_ins = -1;
+}
+
+static int open_submit(lw *c, unsigned mask, int pl, bool chained)
+{
+    npu_rkn_submit s;
+    memset(&s, 0, sizeof s);
+    s.core_mask = (uint8_t)mask;
+    for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
+        s.ncores += (mask >> k) & 1u;
+    s.flags = (uint16_t)((c->s->pingpong ? NPU_RKN_SF_PINGPONG : 0) |
+                         (chained ? NPU_RKN_SF_IRQ_CHAIN : NPU_RKN_SF_WAKE));
+    s.kick_writes = (uint16_t)c->s->kick_writes;
+    long i = npu_prog_emit(c->out, NPU_RKN_OP_SUBMIT, NPU_RKN_UNIT_NONE, pl, &s, sizeof s);
+    if (i < 0)
+        return oom(c);
+    c->sub_ins = i;
+    c->sub_mask = mask;
+    c->sub_first_layer = c->sub_last_layer = pl;
+    memset(c->ntask, 0, sizeof c->ntask);
+    for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
+        c->last_task[k] = -1;
+    c->prev_cores = 0;
+    return 0;
+}
+
+static int tv_push(lw *c, const npu_rkn_task *t)
+{
+    if (npu_grow((void **)&c->tv.t, &c->tv.cap, c->tv.n + 1, sizeof *c->tv.t))
+        return oom(c);
+    c->tv.t[c->tv.n++] = *t;
+    return 0;
+}
+
+/* Register counts: full blocks for the first task of a layer on a core, changed registers for
+ * later tiles. */
+static void set_regs(npu_rkn_task *t, bool first)
+{
+    uint16_t tot = 0;
+    const uint16_t *tab = first ? full_regs : tile_regs;
+    for (int b = 0; b < NPU_RKN_NBLK; b++) {
+        bool on = b == NPU_RKN_BLK_PC;
+        switch (b) {
+        case NPU_RKN_BLK_CNA: on = (t->enable_mask & NPU_RKN_EN_CNA) != 0; break;
+        case NPU_RKN_BLK_CORE: on = (t->enable_mask & NPU_RKN_EN_CORE) != 0; break;
+        case NPU_RKN_BLK_DPU: on = (t->enable_mask & NPU_RKN_EN_DPU) != 0; break;
+        case NPU_RKN_BLK_DPU_RDMA: on = (t->enable_mask & NPU_RKN_EN_DPU_RDMA) != 0; break;
+        case NPU_RKN_BLK_PPU: on = (t->enable_mask & NPU_RKN_EN_PPU) != 0; break;
+        case NPU_RKN_BLK_PPU_RDMA: on = (t->enable_mask & NPU_RKN_EN_PPU_RDMA) != 0; break;
+        default: break;
+        }
+        uint16_t n = on ? tab[b] : 0;
+        if (on && !first && b == NPU_RKN_BLK_DPU_RDMA && (t->flags & NPU_RKN_TF_EW))
+            n += 2;
+        t->nregs[b] = n;
+        tot += n;
+    }
+    t->regcfg_amount = tot;
+}
+
+/* Emits the tasks in c->tv for program layer pl (graph layer li) into the open submit, adding
+ * the barrier of a multi-core job, and splitting the submit at max_tasks. */
+static int emit_tasks(lw *c, int pl)
+{
+    unsigned used = 0;
+    for (size_t i = 0; i < c->tv.n; i++)
+        used |= 1u << c->tv.t[i].core;
+    bool multi = c->s->ncores > 1 && c->sub_mask != (1u << c->s->first_core);
+    int nprev = 0;
+    for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
+        nprev += (c->prev_cores >> k) & 1u;
+    if (multi && c->prev_cores) {
+        for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
+            if ((c->prev_cores >> k) & 1u)
+                task_at(c, c->last_task[k])->bar_sig_mask |= (uint8_t)used;
+    }
+    bool first_on[NPU_RKN_MAX_CORES] = {true, true, true};
+    size_t nt = c->tv.n;
+    for (size_t i = 0; i < nt; i++) {
+        npu_rkn_task t = c->tv.t[i];
+        int k = t.core;
+        if (c->ntask[k] >= c->s->max_tasks) {
+            /* the task counter is full: the job ends here, the rest is another submit */
+            unsigned mask = c->sub_mask;
+            close_submit(c);
+            if (open_submit(c, mask, pl, false))
+                return c->err->code;
+            nprev = 0;
+            memset(first_on, 0, sizeof first_on);
+        }
+        if (first_on[k]) {
+            t.flags |= NPU_RKN_TF_LAYER_FIRST;
+            if (multi && nprev)
+                t.bar_wait = (uint8_t)nprev;
+            first_on[k] = false;
+        }
+        bool last = true;
+        for (size_t j = i + 1; j < nt; j++)
+            if (c->tv.t[j].core == k)
+                last = false;
+        if (last)
+            t.flags |= NPU_RKN_TF_LAYER_LAST;
+        set_regs(&t, (t.flags & NPU_RKN_TF_LAYER_FIRST) && t.slice == 0 && t.kchunk == 0);
+        long ins = npu_prog_emit(c->out, NPU_RKN_OP_TASK, (uint16_t)k, pl, &t, sizeof t);
+        if (ins < 0)
+            return oom(c);
+        c->ntask[k]++;
+        c->last_task[k] = ins;
+    }
+    c->prev_cores = used;
+    c->sub_last_layer = pl;
+    c->tv.n = 0;
+    return 0;
+}
+
+/* ---- conv tiling --------------------------------------------------------------------------- */
+
+typedef struct cgeo {
+    int kind;                 /* NPU_RKN_K_* */
+    npu_dtype dt;
+    int64_t c, h, w;          /* input channels (all groups), rows, width */
+    int64_t k, ho, wo;        /* output channels, rows, width */
+    int kh, kw, sh, sw, khe;  /* kernel, stride, dilated kernel height */
+    int64_t groups;
+    int64_t cp, kp;           /* padded input channels (MAC view), padded kernels */
+    int64_t c2, kg;
+    double eb;
+    int64_t wbytes;           /* all weights, padded */
+    int64_t macs;
+    bool ew, ppu, lut;
+    int ppu_kh, ppu_kw;
+    double ppu_ratio;         /* pool output elems / conv output elems */
+} cgeo;
+
+static int geo_of(lw *c, int li, cgeo *G)
+{
+    const npu_graph *g = c->g;
+    const npu_layer *l = &g->l[li];
+    const npu_rknpu_state *s = c->s;
+    memset(G, 0, sizeof *G);
+    G->dt = l->dtype;
+    G->eb = ebytes(l->dtype);
+    G->c2 = c2_of(s, l->dtype);
+    G->kg = kg_of(s, l->dtype);
+    G->macs = l->macs;
+    G->lut = lut_act(l->act);
+    if (c->place[li] == PL_GEMM) {
+        npu_gemm_geom gg;
+        if (npu_layer_gemm_geom(g, li, &gg))
+            return npu_err_set(c->err, NPU_EINVAL, "%s: layer '%s': no gemm geometry", g->file,
+                               l->name);
+        G->kind = NPU_RKN_K_CONV;
+        G->c = gg.k;
+        G->h = G->ho = gg.batch * gg.m;
+        G->w = G->wo = 1;
+        G->k = gg.n;
+        G->kh = G->kw = G->sh = G->sw = G->khe = 1;
+        G->groups = 1;
+    } else {
+        npu_conv_geom cg;
+        if (npu_layer_conv_geom(g, li, &cg))
+            return npu_err_set(c->err, NPU_EINVAL, "%s: layer '%s': no conv geometry", g->file,
+                               l->name);
+        G->kind = c->place[li] == PL_DW ? NPU_RKN_K_DW
+                  : c->place[li] == PL_DECONV ? NPU_RKN_K_DECONV
+                                              : NPU_RKN_K_CONV;
+        G->c = cg.c * cg.n;
+        G->h = cg.h;
+        G->w = cg.w;
+        G->k = cg.k;
+        G->ho = cg.ho * cg.n;
+        G->wo = cg.wo;
+        G->kh = cg.kh;
+        G->kw = cg.kw;
+        G->sh = cg.sh;
+        G->sw = cg.sw;
+        G->khe = (cg.kh - 1) * cg.dh + 1;
+        G->groups = cg.groups > 0 ? cg.groups : 1;
+        if (cg.n > 1) { /* batch: images one after the other (rows of all images) */
+            G->c = cg.c;
+            G->h = cg.h * cg.n;
+        }
+        if (G->kind == NPU_RKN_K_DECONV) {
+            /* deconvolution: every output pixel takes about kh·kw/(sh·sw) taps */
+            int64_t taps = max64(1, (int64_t)cg.kh * cg.kw / max64(1, (int64_t)cg.sh * cg.sw));
+            G->kh = (int)min64(taps, 255);
+            G->kw = 1;
+            G->sh = G->sw = 1;
+            G->khe = 1;
+            G->h = G->ho;
+            G->w = G->wo;
+        }
+    }
+    if (G->kind == NPU_RKN_K_DW) {
+        G->cp = pad(G->c, G->c2);
+        G->kp = G->cp;
+        G->wbytes = (int64_t)ceil((double)G->cp * G->kh * G->kw * G->eb);
+    } else {
+        int64_t cg_ = G->c / G->groups, kgp = G->k / G->groups;
+        G->cp = pad(max64(cg_, 1), G->c2) * G->groups;
+        G->kp = pad(max64(kgp, 1), G->kg) * G->groups;
+        G->wbytes = (int64_t)ceil((double)G->kp * (double)(G->cp / G->groups) * G->kh * G->kw *
+                                  G->eb);
+    }
+    G->ew = c->ew[li] >= 0;
+    G->ppu = c->ppu[li] >= 0;
+    G->ppu_ratio = 1;
+    if (G->ppu) {
+        const npu_layer *pl = &g->l[c->ppu[li]];
+        npu_conv_geom pg;
+        if (npu_layer_conv_geom(g, c->ppu[li], &pg) == 0) {
+            G->ppu_kh = pg.kh;
+            G->ppu_kw = pg.kw;
+        }
+        int64_t ce = out_elems(g, l), pe = out_elems(g, pl);
+        G->ppu_ratio = ce > 0 ? (double)pe / (double)ce : 1;
+    }
+    if (G->h < 1 || G->w < 1 || G->ho < 1 || G->wo < 1 || G->c < 1 || G->k < 1)
+        return npu_err_set(c->err, NPU_EINVAL, "%s: layer '%s': empty conv geometry", g->file,
+                           l->name);
+    return 0;
+}
+
+/* Tiles one part of a conv (output rows [y0,y1), kernels [k0,k1) of the padded kernel range)
+ * for core `core`; appends its tasks. `in_share` is the fraction of the input channels this part
+ * reads (depthwise parts split channels). */
+static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int64_t k0,
+                     int64_t k1, bool by_k)
+{
+    const npu_rknpu_state *s = c->s;
+    int64_t kn = k1 - k0;
+    if (kn <= 0 || y1 <= y0)
+        return 0;
+    bool dw = G->kind == NPU_RKN_K_DW;
+    int64_t cpart = dw ? kn : G->cp;
+    int64_t wpart = dw ? (int64_t)ceil((double)kn * G->kh * G->kw * G->eb)
+                       : (int64_t)ceil((double)G->wbytes * (double)kn / (double)G->kp);
+    int64_t row_bytes = (int64_t)ceil((double)G->w * (double)cpart * G->eb);
+    int64_t per_kernel = dw ? (int64_t)ceil(G->kh * G->kw * G->eb * (double)G->c2)
+                            : (int64_t)ceil((double)G->wbytes / (double)G->kp);
+    int64_t wb = cdiv(wpart, s->bank_bytes) + 1;
+    int64_t dbanks, kc;
+    if (wb <= s->banks - 1) {
+        dbanks = s->banks - wb;
+        kc = kn;
+    } else {
+        dbanks = s->split_data_banks;
+        int64_t cap = (s->banks - dbanks) * s->bank_bytes;
+        int64_t unit = dw ? G->c2 : G->kg;
+        kc = cap / max64(per_kernel, 1) / unit * unit;
+        if (kc < unit)
+            kc = unit; /* one kernel group larger than the weight banks: streamed (doc) */
+    }
+    int64_t nk = cdiv(kn, kc);
+    int64_t rows_in = dbanks * s->bank_bytes / max64(row_bytes, 1);
+    int64_t ro = rows_in >= G->khe ? (rows_in - G->khe) / G->sh + 1 : 1;
+    int64_t ny = y1 - y0;
+    if (ro > ny)
+        ro = ny;
+    int64_t ns = cdiv(ny, ro);
+    if (ns > 1000000 || nk > 1000000)
+        return npu_err_set(c->err, NPU_EUNSUPPORTED, "%s: a conv needs %" PRId64 " x %" PRId64
+                           " tasks; absurd", c->g->file, ns, nk);
+    /* input bytes of a slice of `orows` output rows */
+    int64_t feat_total = 0;
+    for (int64_t si = 0; si < ns; si++) {
+        int64_t orows = min64(ro, ny - si * ro);
+        int64_t rows = min64(G->h, (orows - 1) * G->sh + G->khe);
+        feat_total += rows * row_bytes;
+    }
+    int64_t wchunk_total = wpart;
+    /* order: slices outer re-reads the weights per slice; chunks outer re-reads the input */
+    bool chunks_outer = false;
+    if (nk > 1 && ns > 1)
+        chunks_outer = (nk - 1) * feat_total < (ns - 1) * wchunk_total;
+    int64_t outk_c2 = pad(kc, G->c2);
+    int64_t macs_tot = 0;
+    double pm_part = (double)ny * G->wo * kn * (dw ? 1.0 : (double)G->cp) * G->kh * G->kw;
+    double pm_all = (double)G->ho * G->wo * G->kp * (dw ? 1.0 : (double)G->cp) * G->kh * G->kw;
+    int64_t part_macs = (int64_t)floor((double)G->macs * (pm_all > 0 ? pm_part / pm_all : 0));
+    int64_t ntask = ns * nk, idx = 0;
+    for (int64_t a = 0; a < (chunks_outer ? nk : ns); a++) {
+        for (int64_t b = 0; b < (chunks_outer ? ns : nk); b++, idx++) {
+            int64_t si = chunks_outer ? b : a, ki = chunks_outer ? a : b;
+            int64_t orows = min64(ro, ny - si * ro);
+            int64_t rows = min64(G->h, (orows - 1) * G->sh + G->khe);
+            int64_t kk = min64(kc, kn - ki * kc);
+            npu_rkn_task t;
+            memset(&t, 0, sizeof t);
+            t.core = (uint8_t)core;
+            t.kind = (uint8_t)G->kind;
+            t.precision = (uint8_t)precision_of(G->dt);
+            t.kh = (uint8_t)min64(G->kh, 255);
+            t.kw = (uint8_t)min64(G->kw, 255);
+            t.sh = (uint8_t)G->sh;
+            t.sw = (uint8_t)G->sw;
+            t.data_bank = (uint8_t)dbanks;
+            t.weight_bank = (uint8_t)(s->banks - dbanks);
+            t.enable_mask = NPU_RKN_EN_CNA | NPU_RKN_EN_CORE | NPU_RKN_EN_DPU | NPU_RKN_EN_DPU_RDMA;
+            t.slice = (uint16_t)min64(si, 65535);
+            t.nslices = (uint16_t)min64(ns, 65535);
+            t.kchunk = (uint16_t)min64(ki, 65535);
+            t.nkchunks = (uint16_t)min64(nk, 65535);
+            t.in_h = (int32_t)rows;
+            t.in_w = (int32_t)min64(G->w, INT32_MAX);
+            t.in_c = (int32_t)min64(dw ? pad(kk, G->c2) : G->cp, INT32_MAX);
+            t.out_h = (int32_t)orows;
+            t.out_w = (int32_t)min64(G->wo, INT32_MAX);
+            t.out_k = (int32_t)min64(dw ? pad(kk, G->c2) : pad(kk, G->kg), INT32_MAX);
+            int64_t slice_feat = rows * (dw ? (int64_t)ceil((double)G->w * pad(kk, G->c2) * G->eb)
+                                            : row_bytes);
+            int64_t wk = dw ? (int64_t)ceil((double)pad(kk, G->c2) * G->kh * G->kw * G->eb)
+                            : (int64_t)ceil((double)per_kernel * (double)kk);
+            bool wreuse, dreuse;
+            if (nk == 1) {
+                wreuse = idx > 0;
+                dreuse = false;
+            } else if (chunks_outer) {
+                wreuse = b > 0;
+                dreuse = false;
+            } else {
+                wreuse = false;
+                dreuse = b > 0 && !dw;
+            }
+            if (dw) /* depthwise: each chunk has its own channels of input */
+                dreuse = false;
+            if (wreuse)
+                t.flags |= NPU_RKN_TF_WEIGHT_REUSE;
+            if (dreuse)
+                t.flags |= NPU_RKN_TF_DATA_REUSE;
+            t.feat_rd = dreuse ? 0 : slice_feat;
+            t.wt_rd = wreuse ? 0 : wk;
+            int64_t oe = (int64_t)orows * G->wo * min64(outk_c2, pad(kk, G->c2));
+            t.out_elems = oe;
+            int64_t ob = (int64_t)ceil((double)oe * G->eb);
+            if (G->ew) {
+                t.flags |= NPU_RKN_TF_EW;
+                t.ew_rd = ob;
+            }
+            if (G->lut)
+                t.flags |= NPU_RKN_TF_LUT;
+            if (G->ppu) {
+                t.flags |= NPU_RKN_TF_PPU;
+                t.enable_mask |= NPU_RKN_EN_PPU;
+                t.ppu_kh = G->ppu_kh;
+                t.ppu_kw = G->ppu_kw;
+                ob = (int64_t)ceil((double)ob * G->ppu_ratio);
+                t.out_elems = (int64_t)ceil((double)oe * G->ppu_ratio);
+            }
+            t.out_wr = ob;
+            t.elems = oe;
+            t.cbuf_bytes = slice_feat + wk;
+            /* useful MACs: this part's share, spread over its tasks (the last takes the rest) */
+            int64_t tm = idx + 1 == ntask ? part_macs - macs_tot : part_macs / max64(ntask, 1);
+            t.macs = tm;
+            macs_tot += tm;
+            if (tv_push(c, &t))
+                return c->err->code;
+        }
+    }
+    return 0;
+}
+
+static int lower_conv(lw *c, int li, unsigned mask)
+{
+    cgeo G;
+    if (geo_of(c, li, &G))
+        return c->err->code;
+    int cores[NPU_RKN_MAX_CORES], n = 0;
+    for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
+        if ((mask >> k) & 1u)
+            cores[n++] = k;
+    if (n <= 1)
+        return tile_part(c, &G, cores[0], 0, G.ho, 0, G.kp, false);
+    /* split by kernels (all input to every core, weights shared out) or by rows (all weights
+     * to every core, input shared out): fewer bytes wins; depthwise splits its channels */
+    int64_t unit = G.kind == NPU_RKN_K_DW ? G.c2 : G.kg;
+    int64_t kunits = G.kp / unit;
+    int64_t feat = G.h * (int64_t)ceil((double)G.w * G.cp * G.eb);
+    bool by_k = G.kind == NPU_RKN_K_DW ||
+                (kunits >= n && (n - 1) * feat + G.wbytes <= feat + (n - 1) * G.wbytes);
+    if (!by_k && G.ho < n)
+        by_k = kunits >= n;
+    if (by_k) {
+        int64_t k0 = 0;
+        for (int q = 0; q < n; q++) {
+            int64_t ku = kunits / n + (q < kunits % n);
+            if (tile_part(c, &G, cores[q], 0, G.ho, k0, k0 + ku * unit, true))
+                return c->err->code;
+            k0 += ku * unit;
+        }
+    } else {
+        int64_t y0 = 0;
+        for (int q = 0; q < n; q++) {
+            int64_t ny = G.ho / n + (q < G.ho % n);
+            if (tile_part(c, &G, cores[q], y0, y0 + ny, 0, G.kp, false))
+                return c->err->code;
+            y0 += ny;
+        }
+    }
+    return 0;
+}
+
+/* DPU-alone and PPU-alone layers: one task per core (the DPU/PPU stream from DRAM through their
+ * RDMA; no CBUF tiling). `passes`: >1 for multi-pass ops, -1 transpose, -2 slow softmax. */
+static int lower_unit(lw *c, int li, unsigned mask, int kind)
+{
+    const npu_graph *g = c->g;
+    const npu_layer *l = &g->l[li];
+    int cores[NPU_RKN_MAX_CORES], n = 0;
+    for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
+        if ((mask >> k) & 1u)
+            cores[n++] = k;
+    int64_t ie = in_elems(g, l), oe = out_elems(g, l);
+    int64_t rd = native_in(c, l, true), wr = native_out(c, l);
+    int passes = 1;
+    if (kind == NPU_RKN_K_DPU) {
+        switch (l->op) {
+        case NPU_OP_TRANSPOSE: passes = -1; break;
+        case NPU_OP_SOFTMAX: {
+            const npu_tensor *t = &g->t[l->in[0]];
+            int64_t ax = npu_layer_int(l, "axis", 0, -1);
+            if (ax < 0)
+                ax += t->ndim;
+            passes = (t->ndim == 4 && ax == 1) ? 3 : -2; /* over channels: 3 atom passes */
+            break;
+        }
+        case NPU_OP_LAYERNORM:
+        case NPU_OP_RMSNORM: passes = 3; break; /* mean, variance, scale (assumption) */
+        default: break;
+        }
+    }
+    int64_t pe = max64(ie, oe);
+    const npu_tensor *t0 = l->nin > 0 && l->in[0] >= 0 ? &g->t[l->in[0]] : NULL;
+    if (t0 && t0->ndim == 4 && t0->shape_known && kind == NPU_RKN_K_PPU)
+        pe = t0->dim[0] * pad(t0->dim[1], c2_of(c->s, t0->dtype)) * t0->dim[2] * t0->dim[3];
+    npu_conv_geom pg;
+    bool have_pg = kind == NPU_RKN_K_PPU && npu_layer_conv_geom(g, li, &pg) == 0;
+    for (int q = 0; q < n; q++) {
+        npu_rkn_task t;
+        memset(&t, 0, sizeof t);
+        t.core = (uint8_t)cores[q];
+        t.kind = (uint8_t)kind;
+        t.precision = (uint8_t)precision_of(l->dtype);
+        t.enable_mask = kind == NPU_RKN_K_PPU ? (NPU_RKN_EN_PPU | NPU_RKN_EN_PPU_RDMA)
+                                              : (NPU_RKN_EN_DPU | NPU_RKN_EN_DPU_RDMA);
+        t.nslices = 1;
+        t.nkchunks = 1;
+        t.slice = (uint16_t)q;
+        t.elems = pe / n + (q < pe % n);
+        t.out_elems = oe / n + (q < oe % n);
+        t.feat_rd = rd / n + (q < rd % n);
+        t.out_wr = wr / n + (q < wr % n);
+        t.ppu_kh = kind == NPU_RKN_K_DPU ? passes : have_pg ? pg.kh : 1;
+        t.ppu_kw = kind == NPU_RKN_K_DPU ? 0 : have_pg ? pg.kw : 1;
+        if (lut_act(l->act) || npu_op_class(l->op) == NPU_OPC_ACT)
+            t.flags |= NPU_RKN_TF_LUT;
+        if (tv_push(c, &t))
+            return c->err->code;
+    }
+    return 0;
+}
+
+static int emit_cpu(lw *c, int pl, int what, npu_opclass cls, npu_op op, int64_t macs,
+                    int64_t elems, int64_t rd, int64_t wr)
+{
+    npu_rkn_cpu r;
+    memset(&r, 0, sizeof r);
+    r.what = (uint16_t)what;
+    r.opclass = (uint16_t)cls;
+    r.op = (uint16_t)op;
+    r.macs = macs;
+    r.elems = elems;
+    r.rd_bytes = rd;
+    r.wr_bytes = wr;
+    if (npu_prog_emit(c->out, NPU_RKN_OP_CPU, NPU_RKN_UNIT_CPU, pl, &r, sizeof r) < 0)
+        return oom(c);
+    return 0;
+}
+
+static const char *engine_name(int place, int note)
+{
+    switch (place) {
+    case PL_CONV:
+    case PL_GEMM:
+    case PL_DECONV: return "CNA";
+    case PL_DW: return "CNA-dw";
+    case PL_DPU: return "DPU";
+    case PL_PPU: return "PPU";
+    case PL_CPU: return "cpu";
+    default:
+        return note == NPU_RKN_NOTE_FUSED_EW    ? "DPU-fused"
+               : note == NPU_RKN_NOTE_FUSED_PPU ? "PPU-fused"
+                                                : "none";
+    }
+}
+
+/* The CPU's input conversion (NHWC → NC1HWC2, quantize) of every graph input, attached to
+ * the first program layer reading it; output conversion after the last job. */
+static int io_convert(lw *c, bool input)
+{
+    const npu_graph *g = c->g;
+    int n = input ? g->ninputs : g->noutputs;
+    for (int k = 0; k < n; k++) {
+        int ti = input ? g->inputs[k] : g->outputs[k];
+        if (ti < 0 || ti >= g->nt)
+            continue;
+        const npu_tensor *t = &g->t[ti];
+        int pl = -1;
+        if (input) {
+            for (int li = 0; li < g->nl && pl < 0; li++) {
+                if (c->map[li] < 0)
+                    continue;
+                for (int q = 0; q < g->l[li].nin; q++)
+                    if (g->l[li].in[q] == ti)
+                        pl = c->map[li];
+            }
+        } else if (t->producer >= 0 && t->producer < g->nl) {
+            pl = c->map[t->producer];
+        }
+        if (pl < 0)
+            continue;
+        int64_t e = npu_tensor_elems(t), nb = native_bytes(c->s, t), b = npu_tensor_bytes(t);
+        if (input) {
+            if (emit_cpu(c, pl, NPU_RKN_CPU_INPUT, NPU_OPC_QUANT, NPU_OP_QUANTIZE, 0, e, b, nb))
+                return c->err->code;
+        } else if (emit_cpu(c, pl, NPU_RKN_CPU_OUTPUT, NPU_OPC_QUANT, NPU_OP_DEQUANTIZE, 0, e, nb,
+                            e * 4)) {
+            return c->err->code;
+        }
+    }
+    return 0;
+}
+
+int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err)
+{
+    const npu_rknpu_state *s = m->state;
+    lw c;
+    memset(&c, 0, sizeof c);
+    c.g = g;
+    c.out = out;
+    c.err = err;
+    c.s = s;
+    c.sub_ins = -1;
+    c.last_submit = -1;
+    int rc = 0;
+    size_t nl = (size_t)(g->nl > 0 ? g->nl : 1);
+    c.map = npu_calloc(nl, sizeof *c.map);
+    c.place = npu_calloc(nl, sizeof *c.place);
+    c.note = npu_calloc(nl, sizeof *c.note);
+    c.into = npu_calloc(nl, sizeof *c.into);
+    c.ew = npu_calloc(nl, sizeof *c.ew);
+    c.ppu = npu_calloc(nl, sizeof *c.ppu);
+    if (!c.map || !c.place || !c.note || !c.into || !c.ew || !c.ppu) {
+        rc = oom(&c);
+        goto done;
+    }
+    int np = 0;
+    for (int li = 0; li < g->nl; li++) {
+        c.into[li] = c.ew[li] = c.ppu[li] = -1;
+        c.map[li] = (g->l[li].flags & NPU_LF_DEAD) ? -1 : np++;
+        if (c.map[li] >= 0)
+            c.place[li] = place_layer(&c, li, &c.note[li]);
+    }
+    if (s->runtime == NPU_RKNPU_RT_RKNN)
+        fuse(&c);
+    /* the program's layer table */
+    for (int li = 0; li < g->nl; li++) {
+        if (c.map[li] < 0)
+            continue;
+        const npu_layer *l = &g->l[li];
+        bool none = c.place[li] == PL_NOTE;
+        int64_t ob = tensors_bytes(g, l->out, l->nout, -1);
+        if (c.ppu[li] >= 0)
+            ob = tensors_bytes(g, g->l[c.ppu[li]].out, g->l[c.ppu[li]].nout, -1);
+        npu_prog_layer pr = {
+            .name = l->name,
+            .op = l->src_op && c.place[li] == PL_CPU ? l->src_op : npu_op_name(l->op),
+            .dtype = (int)l->dtype,
+            .macs = l->macs,
+            .in_bytes = none ? 0
+                             : tensors_bytes(g, l->in, l->nin, NPU_T_ACT) +
+                                   tensors_bytes(g, l->in, l->nin, NPU_T_INPUT),
+            .out_bytes = none ? 0 : ob,
+            .weight_bytes = none ? 0
+                                 : npu_dtype_bytes(l->dtype, l->params) +
+                                       tensors_bytes(g, l->in, l->nin, NPU_T_CONST),
+            .engine = engine_name(c.place[li], c.note[li]),
+        };
+        if (npu_prog_add_layer(out, &pr) < 0) {
+            rc = oom(&c);
+            goto done;
+        }
+    }
+    if (!s->zerocopy && (rc = io_convert(&c, true)) != 0)
+        goto done;
+    unsigned one = 1u << s->first_core;
+    for (int li = 0; li < g->nl && !rc; li++) {
+        if (c.map[li] < 0)
+            continue;
+        int pl = c.map[li];
+        const npu_layer *l = &g->l[li];
+        int p = c.place[li];
+        if (p == PL_NOTE) {
+            npu_rkn_note n = {.what = (uint16_t)c.note[li],
+                              .into = c.into[li] >= 0 ? c.map[c.into[li]] : -1};
+            if (npu_prog_emit(out, NPU_RKN_OP_NOTE, NPU_RKN_UNIT_NONE, pl, &n, sizeof n) < 0)
+                rc = oom(&c);
+            continue;
+        }
+        if (p == PL_CPU) {
+            close_submit(&c);
+            const npu_layer *L = l;
+            rc = emit_cpu(&c, pl, NPU_RKN_CPU_OP, npu_op_class(L->op), L->op, L->macs,
+                          max64(in_elems(g, L), out_elems(g, L)),
+                          tensors_bytes(g, L->in, L->nin, -1), tensors_bytes(g, L->out, L->nout, -1));
+            continue;
+        }
+        unsigned mask = splittable(&c, li) ? s->core_mask : one;
+        if (s->irq_mode == NPU_RKNPU_IRQ_TASK)
+            mask = one;
+        if (c.sub_ins >= 0 && c.sub_mask != mask)
+            close_submit(&c);
+        if (c.sub_ins < 0 && (rc = open_submit(&c, mask, pl, false)) != 0)
+            break;
+        switch (p) {
+        case PL_CONV:
+        case PL_DW:
+        case PL_DECONV:
+        case PL_GEMM: rc = lower_conv(&c, li, mask); break;
+        case PL_PPU: rc = lower_unit(&c, li, mask, NPU_RKN_K_PPU); break;
+        default: rc = lower_unit(&c, li, mask, NPU_RKN_K_DPU); break;
+        }
+        if (rc)
+            break;
+        if (s->irq_mode == NPU_RKNPU_IRQ_TASK) {
+            /* rocket: every task is kicked on its own and interrupts on its own; the job's
+             * first task comes from the ioctl, the others from the IRQ handler */
+            npu_rkn_task *all = c.tv.t;
+            size_t nt = c.tv.n;
+            c.tv.t = NULL;
+            c.tv.n = c.tv.cap = 0;
+            for (size_t i = 0; i < nt && !rc; i++) {
+                if (c.ntask[all[i].core] > 0) {
+                    close_submit(&c);
+                    sub_at(&c, c.last_submit)->flags &= (uint16_t)~NPU_RKN_SF_WAKE;
+                    rc = open_submit(&c, mask, pl, true);
+                }
+                if (!rc)
+                    rc = tv_push(&c, &all[i]);
+                if (!rc)
+                    rc = emit_tasks(&c, pl);
+            }
+            free(all);
+        } else {
+            rc = emit_tasks(&c, pl);
+        }
+    }
+    if (rc)
+        goto done;
+    close_submit(&c);
+    /* the last submit of a model runs without ping-pong (flags 0x1, research §4.1) */
+    if (c.last_submit >= 0)
+        sub_at(&c, c.last_submit)->flags &= (uint16_t)~NPU_RKN_SF_PINGPONG;
+    if (!s->zerocopy)
+        rc = io_convert(&c, false);
+done:
+    free(c.tv.t);
+    free(c.map);
+    free(c.place);
+    free(c.note);
+    free(c.into);
+    free(c.ew);
+    free(c.ppu);
+    return rc;
+}
+
+/* ---- explain ----------------------------------------------------------------------------------- */
+
+int npu_rknpu_explain(const npu_model *m, const npu_program *p, int layer, npu_strbuf *out)
+{
+    const npu_rknpu_state *s = m->state;
+    if (!p || layer < 0 || layer >= p->nlayers)
+        return NPU_EINVAL;
+    const npu_prog_layer *L = &p->layers[layer];
+    npu_sb_printf(out, "layer %d '%s' (%s, %s) on %s\n", layer, L->name ? L->name : "",
+                  L->op ? L->op : "", npu_dtype_name((npu_dtype)L->dtype),
+                  L->engine ? L->engine : "");
+    int64_t ntask[NPU_RKN_MAX_CORES] = {0}, rd[NPU_RKN_MAX_CORES] = {0}, wt[NPU_RKN_MAX_CORES] = {0};
+    double cyc[NPU_RKN_MAX_CORES] = {0};
+    int64_t regs = 0;
+    const npu_rkn_task *first = NULL;
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->ins[i].layer != layer)
+            continue;
+        const npu_rkn_task *t = npu_rkn_payload(p, i, NPU_RKN_OP_TASK, sizeof *t);
+        if (t && t->core < NPU_RKN_MAX_CORES) {
+            if (!first)
+                first = t;
+            ntask[t->core]++;
+            rd[t->core] += t->feat_rd + t->ew_rd;
+            wt[t->core] += t->wt_rd;
+            cyc[t->core] += npu_rknpu_task_compute(s, t) + s->task_cycles;
+            regs += t->regcfg_amount;
+        }
+        npu_sb_puts(out, "  ");
+        npu_rkn_disasm(p, i, out);
+        npu_sb_putc(out, '\n');
+    }
+    if (first && (first->kind == NPU_RKN_K_CONV || first->kind == NPU_RKN_K_DW ||
+                  first->kind == NPU_RKN_K_DECONV)) {
+        npu_sb_printf(out, "CBUF: %u data banks + %u weight banks of %lld KiB; %u row slice(s) "
+                           "overlapping by kernel_h - stride = %d row(s); %u weight chunk(s)%s\n",
+                      first->data_bank, first->weight_bank, (long long)(s->bank_bytes / 1024),
+                      first->nslices, first->kh > first->sh ? first->kh - first->sh : 0,
+                      first->nkchunks,
+                      first->nkchunks == 1 ? " (weights resident, reused by later slices)" : "");
+    }
+    for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
+        if (ntask[k])
+            npu_sb_printf(out, "core %d: %lld task(s), feature+ew %lld B, weights %lld B, "
+                               "compute+overhead %.0f cycles\n",
+                          k, (long long)ntask[k], (long long)rd[k], (long long)wt[k], cyc[k]);
+    if (regs)
+        npu_sb_printf(out, "regcmds: %lld entries (%lld bytes fetched by the PC)\n",
+                      (long long)regs, (long long)regs * 8);
+    return out->oom ? NPU_ENOMEM : 0;
+}

@@ -1,0 +1,336 @@
+/* rknpu.c — the `rknpu` model: Rockchip RKNPU2 (RK3588 and siblings), its parameters, and the
+ * compute-rate mechanisms shared by lower.c and timing.c.
+ *
+ * What is modelled (research/rknpu.md is the source of every figure; "derived" = computed by us
+ * from the cited numbers; "assumption" = no source, reasoned in docs/models/rknpu.md):
+ *   - per core: CNA (feature/weight DMA into the 12 × 32 KiB CBUF banks), CORE (MAC array at the
+ *     dtype's rate: int8 1024, fp16/bf16/int16 512, int4 2048, tf32 256 MACs/cycle, TRM §36.1),
+ *     DPU (bias/BN/EW/LUT, output write DMA), PPU (pooling), PC (fetches regcmd task lists
+ *     through the memory system, two ping-pong register groups, TRM §36.5.1);
+ *   - the MAC array's losses: input channels padded to the feature atom C2 (16 B: research
+ *     §1.3/§1.4), output channels padded to the kernel group (32 int8, 16 for 16-bit, TRM
+ *     CNA_CONV_CON2); depthwise at 1/16 of the dense rate (Rockchip's profiler counts 3×3
+ *     depthwise at MACs/64, §1.6, derived); the CORE→DPU result path drains 8 results per cycle,
+ *     which makes a 64→64 1×1 conv take 2× its ideal (profiler row 117, §2.4: derived);
+ *   - DPU element-wise work at one 16-byte atom per cycle (assumption), transpose and softmax
+ *     over a non-channel axis at the per-element costs of profiler rows 103/104 (derived,
+ *     low confidence: perf_debug inflation ~6× from §2.4);
+ *   - per-core DMA of 16 B/cycle (Rockchip's profiler models ≈15–16 B per NPU cycle, §1.5,
+ *     derived), sharing the LPDDR4X bus with the other cores and the CPU (engine dram.*);
+ *   - a fixed cost per task (assumption; the profiler's wall times show it exists, §2.4 lesson 1)
+ *     and the PC's regcmd fetch (regcfg_amount × 8 bytes through DRAM);
+ *   - jobs (submits) with one interrupt per core (downstream driver) or one per task (mainline
+ *     rocket), the kick's 8 MMIO writes, the ioctl, IRQ handling and thread wake-up on the host.
+ */
+#include "rknpu.h"
+
+#include <string.h>
+
+static const npu_param_def rknpu_params[] = {
+    {.name = "freq_mhz", .type = NPU_P_FLOAT, .def = 1000, .min = 1, .max = 10000, .unit = "MHz",
+     .doc = "NPU clock (RK3588 max 1 GHz as pinned by the vendor benchmarks, research §1.1)"},
+    {.name = "cores", .type = NPU_P_INT, .def = 1, .min = 1, .max = 3, .unit = "",
+     .doc = "NPU cores on the chip (RK3588 3, RK3576 2, others 1; research §1.1)"},
+    {.name = "core_mask", .type = NPU_P_ENUM, .def_s = "auto",
+     .choices = "auto|0|1|2|0_1|0_1_2|all", .unit = "",
+     .doc = "rknn_set_core_mask: auto = core 0 when the NPU is idle (research §4.2), 0_1 / 0_1_2 / "
+            "all split conv/depthwise/add/mul across cores"},
+    {.name = "mac_int8", .type = NPU_P_FLOAT, .def = 1024, .min = 1, .max = 1e6,
+     .unit = "MAC/cycle", .doc = "INT8 MACs per cycle per core (RK3588 TRM §36.1: 1024)"},
+    {.name = "mac_fp16", .type = NPU_P_FLOAT, .def = 512, .min = 0, .max = 1e6,
+     .unit = "MAC/cycle",
+     .doc = "FP16/BF16/INT16 MACs per cycle per core (TRM §36.1: 512; 0 = not supported)"},
+    {.name = "mac_int4", .type = NPU_P_FLOAT, .def = 2048, .min = 0, .max = 1e6,
+     .unit = "MAC/cycle", .doc = "INT4 MACs per cycle per core (TRM §36.1: 2048; 0 = none)"},
+    {.name = "mac_tf32", .type = NPU_P_FLOAT, .def = 256, .min = 0, .max = 1e6,
+     .unit = "MAC/cycle", .doc = "TF32 MACs per cycle per core (TRM §36.1: 256; 0 = none)"},
+    {.name = "dw_div", .type = NPU_P_FLOAT, .def = 16, .min = 1, .max = 1024, .unit = "",
+     .doc = "depthwise rate = dense rate / dw_div (profiler: 3x3 depthwise = MACs/64 on a "
+            "1024-MAC core, research §1.6, derived)"},
+    {.name = "out_per_cycle", .type = NPU_P_FLOAT, .def = 8, .min = 0.01, .max = 1e6,
+     .unit = "results/cycle",
+     .doc = "conv results CORE hands to the DPU per cycle at int8 (profiler: 64->64 1x1 conv "
+            "at 2x ideal, research §1.6/§2.4 row 117, derived)"},
+    {.name = "dpu_bytes", .type = NPU_P_FLOAT, .def = 16, .min = 0.01, .max = 1e6,
+     .unit = "B/cycle",
+     .doc = "DPU element-wise throughput in flying mode: one 16-byte feature atom per cycle "
+            "(assumption)"},
+    {.name = "ppu_bytes", .type = NPU_P_FLOAT, .def = 16, .min = 0.01, .max = 1e6,
+     .unit = "B/cycle", .doc = "PPU pooling input bytes per cycle (assumption: one atom)"},
+    {.name = "transpose_cpe", .type = NPU_P_FLOAT, .def = 1.7, .min = 0, .max = 1e6,
+     .unit = "cycles/elem",
+     .doc = "DPU cycles per element of a transpose (profiler row 103, perf_debug /6, 800 MHz: "
+            "derived, low confidence)"},
+    {.name = "softmax_cpe", .type = NPU_P_FLOAT, .def = 4.4, .min = 0, .max = 1e6,
+     .unit = "cycles/elem",
+     .doc = "DPU cycles per element of a softmax over a non-channel axis (profiler row 104, "
+            "derived, low confidence)"},
+    {.name = "atom_bytes", .type = NPU_P_INT, .def = 16, .min = 1, .max = 1024, .unit = "B",
+     .doc = "feature atom C2 x element bytes (RK3588 C2(int8)=16, RK3566 8; API152 Table 4-6)"},
+    {.name = "kgroup", .type = NPU_P_INT, .def = 32, .min = 1, .max = 1024, .unit = "kernels",
+     .doc = "int8 kernels per kernel group; 16-bit dtypes use half (TRM CNA_CONV_CON2: 32/16)"},
+    {.name = "cbuf_banks", .type = NPU_P_INT, .def = 12, .min = 2, .max = 1024, .unit = "",
+     .doc = "CBUF banks (Mesa rkt_ml.h CBUF_BANKS=12, research §1.1)"},
+    {.name = "cbuf_bank_kb", .type = NPU_P_INT, .def = 32, .min = 1, .max = 65536, .unit = "KiB",
+     .doc = "CBUF bank size (32 KiB = 256 entries x 128 B, Mesa rkt_ml.h)"},
+    {.name = "split_data_banks", .type = NPU_P_INT, .def = 7, .min = 1, .max = 1023, .unit = "",
+     .doc = "data banks when the weights do not fit (Mesa rkt_task.c: 7 input + 5 weights)"},
+    {.name = "dma_bytes", .type = NPU_P_FLOAT, .def = 16, .min = 0.01, .max = 1e6,
+     .unit = "B/cycle",
+     .doc = "per-core DMA width each direction (profiler DDR cycles = RW/15-16 B, research "
+            "§1.5, derived)"},
+    {.name = "task_cycles", .type = NPU_P_FLOAT, .def = 1500, .min = 0, .max = 1e9,
+     .unit = "cycles",
+     .doc = "fixed cost of one task: block setup, CBUF fill latency, pipeline fill and drain "
+            "(assumption, see docs/models/rknpu.md)"},
+    {.name = "pc_cycles", .type = NPU_P_FLOAT, .def = 32, .min = 0, .max = 1e9, .unit = "cycles",
+     .doc = "PC decode of one fetched task list besides its DRAM read (assumption)"},
+    {.name = "max_tasks", .type = NPU_P_INT, .def = 4095, .min = 1, .max = 65535, .unit = "",
+     .doc = "tasks per submit and core (RK3588 12-bit task counter: 4095; research §4.2)"},
+    {.name = "kick_writes", .type = NPU_P_INT, .def = 8, .min = 0, .max = 1000, .unit = "",
+     .doc = "MMIO writes of one core's kick (rknpu_job_subcore_commit_pc: 8; research §4.2)"},
+    {.name = "irq_mode", .type = NPU_P_ENUM, .def_s = "job", .choices = "job|task", .unit = "",
+     .doc = "job: one interrupt per submit per core (downstream rknpu driver, RKNN); task: one "
+            "per task, next task kicked from the IRQ handler (mainline rocket)"},
+    {.name = "runtime", .type = NPU_P_ENUM, .def_s = "rknn", .choices = "rknn|rkllm", .unit = "",
+     .doc = "placement: rknn = RKNN toolkit operator support; rkllm = matmuls with weights on "
+            "the NPU, everything else on the CPU (RKLLM, research §3)"},
+    {.name = "io", .type = NPU_P_ENUM, .def_s = "normal", .choices = "normal|zerocopy",
+     .unit = "",
+     .doc = "normal: the CPU converts inputs/outputs (layout NHWC<->NC1HWC2, (de)quantize); "
+            "zerocopy: native layout, no conversion (RT-API)"},
+    {.name = "pingpong", .type = NPU_P_BOOL, .def = 1, .min = 0, .max = 1, .unit = "",
+     .doc = "PC fetches the next task's registers while the current runs (RKNN submit flags "
+            "0x5, the last submit 0x1; research §4.1)"},
+    {.name = "use_sram", .type = NPU_P_BOOL, .def = 0, .min = 0, .max = 1, .unit = "",
+     .doc = "RKNN_INTERNAL_MEM_TYPE=sram: internal tensors that fit sram.kb live in the system "
+            "SRAM (research §1.5)"},
+    {.name = "conv_kmax", .type = NPU_P_INT, .def = 31, .min = 1, .max = 1024, .unit = "",
+     .doc = "largest conv kernel on the NPU (OPLIST 3.2.5: 1-31)"},
+    {.name = "conv_smax", .type = NPU_P_INT, .def = 7, .min = 1, .max = 1024, .unit = "",
+     .doc = "largest conv stride on the NPU (OPLIST: 1-7)"},
+    {.name = "conv_pmax", .type = NPU_P_INT, .def = 15, .min = 0, .max = 1024, .unit = "",
+     .doc = "largest conv padding on the NPU (OPLIST: 0-15)"},
+    {.name = "conv_dmax", .type = NPU_P_INT, .def = 31, .min = 1, .max = 1024, .unit = "",
+     .doc = "largest conv dilation on the NPU (OPLIST: 1-31)"},
+    {.name = "dw_kmax", .type = NPU_P_INT, .def = 8, .min = 1, .max = 1024, .unit = "",
+     .doc = "largest depthwise kernel on the NPU (OPLIST 3.2.6: 1-8)"},
+    {.name = "pool_kmax", .type = NPU_P_INT, .def = 7, .min = 1, .max = 1024, .unit = "",
+     .doc = "largest pooling kernel on the NPU (OPLIST 3.2.44: <=7)"},
+    {.name = "pool_smax", .type = NPU_P_INT, .def = 8, .min = 1, .max = 1024, .unit = "",
+     .doc = "largest pooling stride on the NPU (OPLIST: <=8)"},
+    {.name = "pool_dimmax", .type = NPU_P_INT, .def = 8192, .min = 1, .max = 1 << 30, .unit = "",
+     .doc = "largest pooling C/H/W on the NPU (OPLIST: <=8192)"},
+    {.name = "transpose_max", .type = NPU_P_INT, .def = 8192, .min = 1, .max = 1 << 30,
+     .unit = "", .doc = "largest moved-dims product of an NPU transpose (OPLIST 3.2.62, "
+                        "toolkit2#490: 8192)"},
+    {.name = "matmul_kmax", .type = NPU_P_INT, .def = 8192, .min = 1, .max = 1 << 30,
+     .unit = "", .doc = "largest K of an NPU matmul (OPLIST 3.2.76: exMatMul k <= 8192)"},
+    {.name = NULL},
+};
+
+double npu_rknpu_mac_rate(const npu_rknpu_state *s, npu_dtype dt)
+{
+    switch (dt) {
+    case NPU_DT_INT8:
+    case NPU_DT_UINT8:
+    case NPU_DT_BOOL: return s->mac_int8;
+    case NPU_DT_INT4: return s->mac_int4;
+    case NPU_DT_INT16:
+    case NPU_DT_FP16:
+    case NPU_DT_BF16: return s->mac_16;
+    case NPU_DT_FP32: return s->mac_tf32;
+    default: return 0;
+    }
+}
+
+static int prec_bytes(int precision)
+{
+    switch (precision) {
+    case 1:
+    case 2:
+    case 3: return 2;
+    case 7: return 4;
+    default: return 1;
+    }
+}
+
+static double prec_rate(const npu_rknpu_state *s, int precision)
+{
+    switch (precision) {
+    case 1:
+    case 2:
+    case 3: return s->mac_16;
+    case 6: return s->mac_int4;
+    case 7: return s->mac_tf32;
+    default: return s->mac_int8;
+    }
+}
+
+/* The compute side of one task, in core cycles (memory is the engine's business):
+ *   conv/deconv: padded MACs at the dtype's rate, or the CORE→DPU drain of out_per_cycle
+ *                results (scaled like the MAC rate for other dtypes), whichever is longer;
+ *   depthwise:   padded MACs at rate/dw_div, or the drain;
+ *   + a fused PPU never limits (it consumes the DPU's output at its own atom rate, which is
+ *     faster than the drain) — its cost is the larger of the two;
+ *   DPU alone:   elements at dpu_bytes per cycle (transpose/softmax at their own cost);
+ *   PPU alone:   input bytes at ppu_bytes per cycle. */
+double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t)
+{
+    double eb = prec_bytes(t->precision);
+    double rate = prec_rate(s, t->precision);
+    double scale = s->mac_int8 > 0 ? rate / s->mac_int8 : 1;
+    double outs = (double)t->out_h * t->out_w * t->out_k;
+    switch (t->kind) {
+    case NPU_RKN_K_CONV:
+    case NPU_RKN_K_DECONV:
+    case NPU_RKN_K_DW: {
+        double pm = outs * (double)t->in_c * t->kh * t->kw;
+        if (t->kind == NPU_RKN_K_DW)
+            pm = outs * t->kh * t->kw;
+        double r = t->kind == NPU_RKN_K_DW ? rate / s->dw_div : rate;
+        double c = r > 0 ? pm / r : 0;
+        double drain = outs / (s->out_per_cycle * (scale > 0 ? scale : 1));
+        if (drain > c)
+            c = drain;
+        if (t->flags & NPU_RKN_TF_PPU) {
+            double pp = outs * eb / s->ppu_bytes;
+            if (pp > c)
+                c = pp;
+        }
+        return c;
+    }
+    case NPU_RKN_K_DPU: {
+        double c = (double)t->elems * eb / s->dpu_bytes;
+        if (t->ppu_kh == -1)
+            c = (double)t->elems * s->transpose_cpe;
+        else if (t->ppu_kh == -2)
+            c = (double)t->elems * s->softmax_cpe;
+        else if (t->ppu_kh > 1)
+            c *= t->ppu_kh; /* passes over the data (softmax/norm on channels) */
+        return c;
+    }
+    case NPU_RKN_K_PPU: return (double)t->elems * eb / s->ppu_bytes;
+    default: return 0;
+    }
+}
+
+static int rknpu_init(npu_model *m, npu_err *err)
+{
+    npu_rknpu_state *s = m->state;
+    memset(s, 0, sizeof *s);
+    s->freq_mhz = npu_model_float(m, "freq_mhz");
+    s->cores = (int)npu_model_int(m, "cores");
+    const char *cm = npu_model_str(m, "core_mask");
+    unsigned all = (1u << s->cores) - 1u;
+    if (!strcmp(cm, "auto") || !strcmp(cm, "0"))
+        s->core_mask = 1u;
+    else if (!strcmp(cm, "1"))
+        s->core_mask = 2u;
+    else if (!strcmp(cm, "2"))
+        s->core_mask = 4u;
+    else if (!strcmp(cm, "0_1"))
+        s->core_mask = 3u;
+    else if (!strcmp(cm, "0_1_2"))
+        s->core_mask = 7u;
+    else
+        s->core_mask = all;
+    if (s->core_mask & ~all)
+        return npu_err_set(err, NPU_EINVAL, "rknpu: core_mask=%s needs more cores than the "
+                           "chip has (cores=%d)", cm, s->cores);
+    s->ncores = 0;
+    s->first_core = -1;
+    for (int c = 0; c < NPU_RKN_MAX_CORES; c++)
+        if (s->core_mask & (1u << c)) {
+            s->ncores++;
+            if (s->first_core < 0)
+                s->first_core = c;
+        }
+    s->mac_int8 = npu_model_float(m, "mac_int8");
+    s->mac_16 = npu_model_float(m, "mac_fp16");
+    s->mac_int4 = npu_model_float(m, "mac_int4");
+    s->mac_tf32 = npu_model_float(m, "mac_tf32");
+    s->dw_div = npu_model_float(m, "dw_div");
+    s->out_per_cycle = npu_model_float(m, "out_per_cycle");
+    s->dpu_bytes = npu_model_float(m, "dpu_bytes");
+    s->ppu_bytes = npu_model_float(m, "ppu_bytes");
+    s->transpose_cpe = npu_model_float(m, "transpose_cpe");
+    s->softmax_cpe = npu_model_float(m, "softmax_cpe");
+    s->atom_bytes = npu_model_int(m, "atom_bytes");
+    s->kgroup = npu_model_int(m, "kgroup");
+    s->banks = npu_model_int(m, "cbuf_banks");
+    s->bank_bytes = npu_model_int(m, "cbuf_bank_kb") * 1024;
+    s->split_data_banks = npu_model_int(m, "split_data_banks");
+    s->dma_bytes = npu_model_float(m, "dma_bytes");
+    s->task_cycles = npu_model_float(m, "task_cycles");
+    s->pc_cycles = npu_model_float(m, "pc_cycles");
+    s->max_tasks = (int)npu_model_int(m, "max_tasks");
+    s->kick_writes = (int)npu_model_int(m, "kick_writes");
+    s->irq_mode = !strcmp(npu_model_str(m, "irq_mode"), "task") ? NPU_RKNPU_IRQ_TASK
+                                                                 : NPU_RKNPU_IRQ_JOB;
+    s->runtime = !strcmp(npu_model_str(m, "runtime"), "rkllm") ? NPU_RKNPU_RT_RKLLM
+                                                               : NPU_RKNPU_RT_RKNN;
+    s->zerocopy = !strcmp(npu_model_str(m, "io"), "zerocopy");
+    s->pingpong = npu_model_bool(m, "pingpong");
+    s->use_sram = npu_model_bool(m, "use_sram");
+    s->conv_kmax = (int)npu_model_int(m, "conv_kmax");
+    s->conv_smax = (int)npu_model_int(m, "conv_smax");
+    s->conv_pmax = (int)npu_model_int(m, "conv_pmax");
+    s->conv_dmax = (int)npu_model_int(m, "conv_dmax");
+    s->dw_kmax = (int)npu_model_int(m, "dw_kmax");
+    s->pool_kmax = (int)npu_model_int(m, "pool_kmax");
+    s->pool_smax = (int)npu_model_int(m, "pool_smax");
+    s->pool_dimmax = (int)npu_model_int(m, "pool_dimmax");
+    s->transpose_max = (int)npu_model_int(m, "transpose_max");
+    s->matmul_kmax = (int)npu_model_int(m, "matmul_kmax");
+    if (s->split_data_banks >= s->banks)
+        return npu_err_set(err, NPU_EINVAL, "rknpu: split_data_banks=%lld must be below "
+                           "cbuf_banks=%lld (the weights need at least one bank)",
+                           (long long)s->split_data_banks, (long long)s->banks);
+    if (s->atom_bytes < 2)
+        return npu_err_set(err, NPU_EINVAL, "rknpu: atom_bytes must be at least 2");
+    return 0;
+}
+
+static int rknpu_disasm(const npu_model *m, const npu_program *p, size_t i, npu_strbuf *out)
+{
+    (void)m;
+    return npu_rkn_disasm(p, i, out);
+}
+
+/* Dtype policy: the MAC array runs int8/int16/fp16/bf16/int4 (and tf32 for fp32). A dtype the
+ * array cannot run (its rate set to 0) falls back to int8 for integers and fp16 for floats. */
+static npu_dtype rknpu_dtype_for(const npu_model *m, const npu_graph *g, int li, npu_dtype want)
+{
+    (void)g;
+    (void)li;
+    const npu_rknpu_state *s = m->state;
+    if (want == NPU_DT_FP32)
+        return s->mac_16 > 0 ? NPU_DT_FP16 : NPU_DT_INT8; /* RKNN converts fp32 models to fp16 */
+    if (npu_rknpu_mac_rate(s, want) > 0)
+        return want;
+    return npu_dtype_is_float(want) && s->mac_16 > 0 ? NPU_DT_FP16 : NPU_DT_INT8;
+}
+
+static npu_dtype rknpu_default_dtype(const npu_model *m)
+{
+    (void)m;
+    return NPU_DT_INT8;
+}
+
+const npu_model_ops npu_model_rknpu = {
+    .abi = NPU_MODEL_ABI,
+    .name = "rknpu",
+    .summary = "Rockchip RKNPU2 (RK3588 & siblings): CNA/CORE/DPU/PPU, regcmd tasks, multi-core, "
+               "CPU fallback",
+    .params = rknpu_params,
+    .state_size = sizeof(npu_rknpu_state),
+    .init = rknpu_init,
+    .lower = npu_rknpu_lower,
+    .execute = npu_rknpu_execute,
+    .disasm = rknpu_disasm,
+    .explain = npu_rknpu_explain,
+    .fini = NULL,
+    .dtype_for = rknpu_dtype_for,
+    .default_dtype = rknpu_default_dtype,
+};

@@ -1,0 +1,59 @@
+/* rknpu.h — internals of the `rknpu` model shared by rknpu.c, lower.c and timing.c
+ * (prefix npu_rknpu_). Not a contract: only models/rknpu/ includes it.
+ */
+#ifndef NPU_MODELS_RKNPU_H
+#define NPU_MODELS_RKNPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../../isa/rknpu.h"
+#include "../model.h"
+
+enum { NPU_RKNPU_IRQ_JOB = 0, NPU_RKNPU_IRQ_TASK = 1 };   /* downstream rknpu | mainline rocket */
+enum { NPU_RKNPU_RT_RKNN = 0, NPU_RKNPU_RT_RKLLM = 1 };  /* placement policy                  */
+
+/* Derived constants, filled by init() from the parameters. */
+typedef struct npu_rknpu_state {
+    double freq_mhz;
+    int cores;                 /* physical cores                                           */
+    unsigned core_mask;        /* cores a job may use (bit i = core i)                     */
+    int ncores;                /* popcount of core_mask                                    */
+    int first_core;            /* lowest core of the mask: non-splittable work runs there  */
+    double mac_int8, mac_16, mac_int4, mac_tf32;  /* MACs per cycle per core               */
+    double dw_div;             /* depthwise rate = dense rate / dw_div                      */
+    double out_per_cycle;      /* conv results the CORE hands the DPU per cycle (int8)     */
+    double dpu_bytes;          /* DPU element-wise bytes per cycle (flying mode)           */
+    double ppu_bytes;          /* PPU input bytes per cycle                                */
+    double transpose_cpe;      /* DPU cycles per element of a transpose                    */
+    double softmax_cpe;        /* DPU cycles per element of a softmax not over channels    */
+    int64_t atom_bytes;        /* feature atom = C2 × element bytes (16 B on RK3588)       */
+    int64_t kgroup;            /* int8 kernels per kernel group (32 on RK3588)             */
+    int64_t banks, bank_bytes; /* CBUF geometry                                            */
+    int64_t split_data_banks;  /* data banks when the weights do not fit (7 of 12)         */
+    double dma_bytes;          /* per-core DMA bytes per cycle, each direction             */
+    double task_cycles;        /* fixed cost of one task (setup, pipeline fill/drain)      */
+    double pc_cycles;          /* PC: cycles to decode one fetched task list               */
+    int max_tasks;             /* tasks per submit (4095: 12-bit counter)                  */
+    int kick_writes;           /* MMIO writes of one core's kick                          */
+    int irq_mode;              /* NPU_RKNPU_IRQ_*                                          */
+    int runtime;               /* NPU_RKNPU_RT_*                                           */
+    bool zerocopy;             /* io=zerocopy                                              */
+    bool pingpong;             /* PC ping-pong register groups                             */
+    bool use_sram;             /* RKNN_INTERNAL_MEM_TYPE=sram                              */
+    bool split_nonconv;        /* unused: reserved                                          */
+    /* operator limits (OPLIST §3.2) */
+    int conv_kmax, conv_smax, conv_pmax, conv_dmax, dw_kmax;
+    int pool_kmax, pool_smax, pool_dimmax, transpose_max, matmul_kmax;
+} npu_rknpu_state;
+
+int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err);
+int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err);
+int npu_rknpu_explain(const npu_model *m, const npu_program *p, int layer, npu_strbuf *out);
+
+/* MACs per cycle of one core for a dtype (0: the MAC array cannot run it). */
+double npu_rknpu_mac_rate(const npu_rknpu_state *s, npu_dtype dt);
+/* Compute cycles of one task on its core (no memory): MAC array, CORE→DPU drain, DPU, PPU. */
+double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t);
+
+#endif

@@ -1,0 +1,332 @@
+/* timing.c — replaying an RKNPU program on the engine (prefix npu_rknpu_).
+ *
+ * Hardware per core c (all in the NPU clock):
+ *   pc<c>    the PC: fetches a task's regcmd list (regcfg_amount × 8 bytes) through DRAM into
+ *            one of two register groups (CTRL unit: the MAC array waiting on it is control
+ *            stall). With ping-pong (submit flags 0x5) the next task's list is fetched while the
+ *            current task runs; without (0x1) only after it has finished (TRM reg 0x0030).
+ *   core<c>  CNA + CORE + DPU + PPU of the core as one pipeline (COMPUTE unit): a task streams
+ *            its feature/weight/EW reads and its output writes while it computes (STREAM job),
+ *            each direction capped at dma_bytes per cycle, all cores and the CPU sharing DRAM;
+ *            busy for max(compute, transfers) + task_cycles.
+ * Syncs per core: grp (free register groups, 2), rdy (fetched lists), bar (layer barrier of a
+ * multi-core job). Shared: host_ready (the runtime thread may continue), kick, npu_done (a
+ * core's last task finished).
+ *
+ * A job (SUBMIT): the runtime thread (cpu0) waits host_ready, pays the ioctl (host.submit_ns,
+ * unless kicked from an IRQ handler) and kick_writes MMIO writes per core, then signals kick.
+ * Each core's last task signals npu_done; the host takes one interrupt per core (IRQ line
+ * latency + ISR + status read + clear write) and, once every core used has interrupted (the
+ * driver's interrupt_count barrier, research §4.2), wakes the runtime thread (host.wakeup_ns),
+ * which signals host_ready (see close_submit for how the interrupts are grouped). CPU operators wait host_ready and run on cpu0 (npu_host_run_op).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rknpu.h"
+
+typedef struct rx {
+    npu_engine *e;
+    npu_err *err;
+    const npu_rknpu_state *s;
+    const npu_program *p;
+    int clk;
+    int u_pc[NPU_RKN_MAX_CORES], u_core[NPU_RKN_MAX_CORES];
+    int grp[NPU_RKN_MAX_CORES], rdy[NPU_RKN_MAX_CORES], bar[NPU_RKN_MAX_CORES];
+    int host_ready, kick, npu_done;
+    double submit_ns, reg_write_ns, wakeup_ns;
+    int u_rt;
+    /* the open submit */
+    bool open;
+    npu_rkn_submit sub;
+    int sub_layer;
+    uint16_t seen[NPU_RKN_MAX_CORES];
+    int ncores_done;
+    int col_tasks, col_regs, col_cores;
+} rx;
+
+static void job_init(npu_job *j, int unit, int layer, const char *label)
+{
+    memset(j, 0, sizeof *j);
+    j->unit = unit;
+    j->layer = layer;
+    j->label = label;
+}
+
+static int add_wait(rx *x, npu_job *j, int sync, int64_t n)
+{
+    if (n <= 0)
+        return 0;
+    if (j->nwait >= NPU_JOB_MAX_SYNC)
+        return npu_err_set(x->err, NPU_ESIM, "rknpu: too many waits on one job (program bug)");
+    j->wait[j->nwait].sync = sync;
+    j->wait[j->nwait++].n = n;
+    return 0;
+}
+
+static int add_sig(rx *x, npu_job *j, int sync, int64_t n)
+{
+    if (n <= 0)
+        return 0;
+    if (j->nsig >= NPU_JOB_MAX_SYNC)
+        return npu_err_set(x->err, NPU_ESIM, "rknpu: too many signals on one job (program bug)");
+    j->sig[j->nsig].sync = sync;
+    j->sig[j->nsig++].n = n;
+    return 0;
+}
+
+static int add_xfer(rx *x, npu_job *j, bool write, int64_t bytes)
+{
+    if (bytes <= 0)
+        return 0;
+    if (j->nxfer >= NPU_JOB_MAX_XFER)
+        return npu_err_set(x->err, NPU_ESIM, "rknpu: too many transfers on one job");
+    j->xfer[j->nxfer].port = NPU_PORT_DRAM;
+    j->xfer[j->nxfer].write = write;
+    j->xfer[j->nxfer].bytes = (uint64_t)bytes;
+    j->xfer[j->nxfer].run = 0;
+    j->nxfer++;
+    return 0;
+}
+
+/* A job on the runtime thread's core (FIFO: program order is its only dependency). */
+static int rt_job(rx *x, int layer, const char *label, double ns, int wait, int64_t wn, int sig,
+                  int64_t sn, int64_t rd, int64_t wr)
+{
+    npu_job j;
+    job_init(&j, x->u_rt, layer, label);
+    j.mode = NPU_JOB_STREAM;
+    j.extra_ps = ns > 0 ? (npu_time)(ns * 1e3 + 0.5) : 0;
+    if (add_wait(x, &j, wait, wn) || add_sig(x, &j, sig, sn) || add_xfer(x, &j, false, rd) ||
+        add_xfer(x, &j, true, wr))
+        return x->err->code;
+    if (j.extra_ps == 0 && j.nxfer == 0)
+        j.cycles = 0;
+    return npu_engine_submit(x->e, &j, x->err);
+}
+
+/* The end of a job: one interrupt per core used (DPU group int_mask 0x300), each with an
+ * INT_STATUS read and an INT_CLEAR write, handled on cpu0; the handler of the last one completes
+ * the job. They are taken as one request once the last core is done (the ISRs of cores that
+ * finish earlier would overlap with the others' work, so this overstates a multi-core job by up
+ * to ncores-1 ISRs). Then either the handler kicks the next task itself (`next` is a task
+ * chained from the IRQ, mainline rocket) or the runtime thread is woken (host.wakeup_ns). */
+static int close_submit(rx *x, const npu_rkn_submit *next)
+{
+    if (!x->open)
+        return 0;
+    x->open = false;
+    for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
+        if (x->seen[k] != x->sub.ntask[k])
+            return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: submit announces %u task(s) "
+                               "on core %d but %u follow", x->sub.ntask[k], k, x->seen[k]);
+    bool chain = next && (next->flags & NPU_RKN_SF_IRQ_CHAIN);
+    npu_host_req r;
+    npu_host_req_init(&r, x->sub_layer);
+    r.irq = x->sub.ncores;
+    r.reg_reads = x->sub.ncores;
+    r.reg_writes = x->sub.ncores + (chain ? next->kick_writes * next->ncores : 0);
+    r.wait.sync = x->npu_done;
+    r.wait.n = x->sub.ncores;
+    r.sig.sync = chain ? x->kick : x->host_ready;
+    r.sig.n = chain ? next->ncores : 1;
+    r.label = chain ? "npu irq + kick" : "npu irq";
+    if (npu_host_submit(x->e, &r, x->err))
+        return x->err->code;
+    if (chain)
+        return 0;
+    return rt_job(x, x->sub_layer, "wake", (x->sub.flags & NPU_RKN_SF_WAKE) ? x->wakeup_ns : 0,
+                  x->host_ready, 1, -1, 0, 0, 0);
+}
+
+static int do_submit(rx *x, size_t i)
+{
+    const npu_rkn_submit *s = npu_rkn_payload(x->p, i, NPU_RKN_OP_SUBMIT, sizeof *s);
+    if (!s)
+        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: bad SUBMIT", i);
+    int n = 0;
+    for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
+        n += (s->core_mask >> k) & 1u;
+    if (!s->core_mask || n != s->ncores || (s->core_mask >> x->s->cores))
+        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: core mask 0x%x "
+                           "does not fit %d core(s)", i, s->core_mask, x->s->cores);
+    bool chained = (s->flags & NPU_RKN_SF_IRQ_CHAIN) != 0;
+    if (chained && !x->open)
+        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: a task chained "
+                           "from an IRQ handler with no job before it", i);
+    if (close_submit(x, s))
+        return x->err->code;
+    x->open = true;
+    x->sub = *s;
+    x->sub_layer = x->p->ins[i].layer;
+    memset(x->seen, 0, sizeof x->seen);
+    if (chained)
+        return 0; /* kicked by the previous task's IRQ handler */
+    /* the ioctl and the kick's MMIO writes, on the runtime thread */
+    return rt_job(x, x->sub_layer, "submit",
+                  x->submit_ns + x->reg_write_ns * s->kick_writes * s->ncores, -1, 0, x->kick,
+                  s->ncores, 0, 0);
+}
+
+static int do_task(rx *x, size_t i)
+{
+    const npu_rkn_task *t = npu_rkn_payload(x->p, i, NPU_RKN_OP_TASK, sizeof *t);
+    if (!t)
+        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: bad TASK", i);
+    int c = t->core;
+    if (!x->open || c >= NPU_RKN_MAX_CORES || !((x->sub.core_mask >> c) & 1u))
+        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: task on core %d "
+                           "outside a submit for it", i, c);
+    if (t->feat_rd < 0 || t->wt_rd < 0 || t->ew_rd < 0 || t->out_wr < 0 || t->elems < 0 ||
+        t->in_c < 0 || t->out_h < 0 || t->out_w < 0 || t->out_k < 0)
+        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: negative size",
+                           i);
+    int layer = x->p->ins[i].layer;
+    bool first = x->seen[c] == 0;
+    x->seen[c]++;
+    if (x->seen[c] > x->sub.ntask[c])
+        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: more tasks on "
+                           "core %d than the submit announces", i, c);
+    bool pp = (x->sub.flags & NPU_RKN_SF_PINGPONG) != 0;
+    /* the PC fetches the task's register list */
+    npu_job f;
+    job_init(&f, x->u_pc[c], layer, "regcmd fetch");
+    f.mode = NPU_JOB_SEQ;
+    f.cycles = x->s->pc_cycles;
+    if (add_wait(x, &f, x->grp[c], pp ? 1 : 2) || (first && add_wait(x, &f, x->kick, 1)) ||
+        add_xfer(x, &f, false, (int64_t)t->regcfg_amount * 8) || add_sig(x, &f, x->rdy[c], 1) ||
+        (!pp && add_sig(x, &f, x->grp[c], 1)))
+        return x->err->code;
+    if (npu_engine_submit(x->e, &f, x->err))
+        return x->err->code;
+    /* the blocks run it */
+    npu_job j;
+    job_init(&j, x->u_core[c], layer, npu_rkn_kind_name(t->kind));
+    j.mode = NPU_JOB_STREAM;
+    j.cycles = npu_rknpu_task_compute(x->s, t) + x->s->task_cycles;
+    j.onchip_bytes = t->cbuf_bytes;
+    if (add_wait(x, &j, x->rdy[c], 1) || add_wait(x, &j, x->bar[c], t->bar_wait) ||
+        add_xfer(x, &j, false, t->feat_rd + t->wt_rd + t->ew_rd) ||
+        add_xfer(x, &j, true, t->out_wr) || add_sig(x, &j, x->grp[c], 1))
+        return x->err->code;
+    for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
+        if ((t->bar_sig_mask >> k) & 1u)
+            if (add_sig(x, &j, x->bar[k], 1))
+                return x->err->code;
+    bool last = (t->flags & NPU_RKN_TF_SUBMIT_LAST) != 0;
+    if (last && add_sig(x, &j, x->npu_done, 1))
+        return x->err->code;
+    if (npu_engine_submit(x->e, &j, x->err))
+        return x->err->code;
+    if (layer >= 0) {
+        npu_engine_add_extra(x->e, layer, x->col_tasks, 1);
+        npu_engine_add_extra(x->e, layer, x->col_regs, t->regcfg_amount);
+        if (t->flags & NPU_RKN_TF_LAYER_FIRST)
+            npu_engine_add_extra(x->e, layer, x->col_cores, 1);
+    }
+    return 0;
+}
+
+static int do_cpu(rx *x, size_t i)
+{
+    const npu_rkn_cpu *c = npu_rkn_payload(x->p, i, NPU_RKN_OP_CPU, sizeof *c);
+    if (!c)
+        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: bad CPU record",
+                           i);
+    if (c->op >= NPU_OP_COUNT || c->opclass >= NPU_OPC_COUNT || c->macs < 0 || c->elems < 0 ||
+        c->rd_bytes < 0 || c->wr_bytes < 0)
+        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: bad CPU operator",
+                           i);
+    if (close_submit(x, NULL))
+        return x->err->code;
+    npu_host_op o;
+    memset(&o, 0, sizeof o);
+    o.layer = x->p->ins[i].layer;
+    o.cpu = 0;
+    o.cls = (npu_opclass)c->opclass;
+    o.op = (npu_op)c->op;
+    o.macs = c->macs;
+    o.elems = c->elems;
+    /* compute time from the host model's throughput per op class; bytes through DRAM */
+    double ns = npu_host_op_ns(x->e, &o);
+    return rt_job(x, o.layer, c->what == NPU_RKN_CPU_OP ? "cpu op" : "io convert", ns, -1, 0, -1,
+                  0, c->rd_bytes, c->wr_bytes);
+}
+
+int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err)
+{
+    const npu_rknpu_state *s = m->state;
+    rx x;
+    memset(&x, 0, sizeof x);
+    x.e = e;
+    x.err = err;
+    x.s = s;
+    x.p = p;
+    x.submit_ns = npu_model_float(m, "host.submit_ns");
+    x.reg_write_ns = npu_model_float(m, "host.reg_write_ns");
+    x.wakeup_ns = npu_model_float(m, "host.wakeup_ns");
+    /* the RKNN runtime thread: its own (big) CPU core, interrupts go to cpu0 (Linux default) */
+    double hmhz = npu_model_float(m, "host.freq_mhz");
+    int hclk = npu_engine_clock(e, "rknn_rt", hmhz);
+    x.u_rt = hclk < 0 ? -1
+                      : npu_engine_unit(e, "rknn_rt", NPU_UK_HOST, hclk, 1,
+                                        npu_model_float(m, "host.gbps") * 1e3 / hmhz);
+    if (x.u_rt < 0)
+        return npu_err_set(err, NPU_ENOMEM, "rknpu: cannot create the runtime thread's unit");
+    x.clk = npu_engine_clock(e, "npu", s->freq_mhz);
+    if (x.clk < 0)
+        return npu_err_set(err, NPU_ESIM, "rknpu: cannot create the NPU clock");
+    npu_engine_set_core_clock(e, x.clk);
+    for (int c = 0; c < s->cores && c < NPU_RKN_MAX_CORES; c++) {
+        char n[32];
+        snprintf(n, sizeof n, "pc%d", c);
+        x.u_pc[c] = npu_engine_unit(e, n, NPU_UK_CTRL, x.clk, 1, 0);
+        snprintf(n, sizeof n, "core%d", c);
+        x.u_core[c] = npu_engine_unit(e, n, NPU_UK_COMPUTE, x.clk, 1, s->dma_bytes);
+        snprintf(n, sizeof n, "grp%d", c);
+        x.grp[c] = npu_engine_sync(e, n, 2);
+        snprintf(n, sizeof n, "rdy%d", c);
+        x.rdy[c] = npu_engine_sync(e, n, 0);
+        snprintf(n, sizeof n, "bar%d", c);
+        x.bar[c] = npu_engine_sync(e, n, 0);
+        if (x.u_pc[c] < 0 || x.u_core[c] < 0 || x.grp[c] < 0 || x.rdy[c] < 0 || x.bar[c] < 0)
+            return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory creating core %d", c);
+    }
+    x.host_ready = npu_engine_sync(e, "host_ready", 1);
+    x.kick = npu_engine_sync(e, "kick", 0);
+    x.npu_done = npu_engine_sync(e, "npu_done", 0);
+    x.col_tasks = npu_engine_extra_col(e, "tasks");
+    x.col_regs = npu_engine_extra_col(e, "regcmds");
+    x.col_cores = npu_engine_extra_col(e, "cores");
+    if (x.host_ready < 0 || x.kick < 0 || x.npu_done < 0 || x.col_tasks < 0 ||
+        x.col_regs < 0 || x.col_cores < 0)
+        return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory");
+    for (int dt = 0; dt < NPU_DT_COUNT; dt++) {
+        double r = npu_rknpu_mac_rate(s, (npu_dtype)dt);
+        if (r > 0)
+            npu_engine_set_peak(e, (npu_dtype)dt, r * s->ncores);
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        const npu_instr *in = &p->ins[i];
+        if (in->layer < -1 || in->layer >= p->nlayers)
+            return npu_err_set(err, NPU_EFORMAT, "rknpu program: instruction %zu: layer %" PRId32
+                               " out of range", i, in->layer);
+        int rc = 0;
+        switch (in->op) {
+        case NPU_RKN_OP_SUBMIT: rc = do_submit(&x, i); break;
+        case NPU_RKN_OP_TASK: rc = do_task(&x, i); break;
+        case NPU_RKN_OP_CPU: rc = do_cpu(&x, i); break;
+        case NPU_RKN_OP_NOTE:
+            if (!npu_rkn_payload(p, i, in->op, sizeof(npu_rkn_note)))
+                rc = npu_err_set(err, NPU_EFORMAT, "rknpu program: instruction %zu: bad NOTE", i);
+            break;
+        default:
+            rc = npu_err_set(err, NPU_EFORMAT, "rknpu program: instruction %zu: unknown opcode %u",
+                             i, in->op);
+        }
+        if (rc)
+            return rc;
+    }
+    return close_submit(&x, NULL);
+}
