@@ -15,11 +15,13 @@
 /* One line per model, in the order `npusim list models` shows them. A new model: declare its
  * ops table here and add it below; the conformance test picks it up by itself. */
 extern const npu_model_ops npu_model_systolic; /* models/systolic/systolic.c */
+extern const npu_model_ops npu_model_rknpu;    /* models/rknpu/rknpu.c */
 extern const npu_model_ops npu_model_davinci;  /* models/davinci/davinci.c */
 extern const npu_model_ops npu_model_nvdla;    /* models/nvdla/nvdla.c */
 
 const npu_model_ops *const npu_builtin_models[] = {
     &npu_model_systolic,
+    &npu_model_rknpu,
     &npu_model_davinci,
     &npu_model_nvdla,
     NULL,
