@@ -1,0 +1,970 @@
+/* svg.c — self-contained SVG charts (prefix npu_svg_). See svg.h for the contract.
+ *
+ * Choices (the design is silent on them; docs/plots.md repeats them for users):
+ * - Text width is estimated, not measured (no font metrics without a font file): 0.6 em per
+ *   character for the generic sans-serif at the sizes used, which over-estimates common fonts
+ *   (DejaVu Sans averages ~0.55 em), so labels never overlap, they only leave some space.
+ *   Long layer names are cut to 40 characters with an ellipsis; the hover title has all of it.
+ * - The per-layer chart is horizontal (one 16-pixel row per layer): 200 layers are 3,200 pixels
+ *   tall, which scrolls naturally, and names are read horizontally.
+ * - Colours: the Okabe–Ito palette (readable with the common colour-vision deficiencies).
+ * - Coordinates are printed with one decimal ("%.1f"): deterministic and small files.
+ * - The heatmap colour scale runs from pale yellow (worst) to dark blue (best) through five
+ *   fixed stops (viridis-like); value text is black or white by the cell's luminance.
+ */
+#include "svg.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Okabe–Ito */
+static const char *const pal[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
+                                  "#CC79A7", "#56B4E9", "#F0E442", "#000000"};
+#define NPAL 8
+#define C_COMPUTE "#0072B2"
+#define C_MEMORY "#E69F00"
+#define C_CONTROL "#D55E00"
+#define C_HOST "#999999"
+
+#define CHAR_W 0.6 /* em per character (estimate, see above) */
+#define NAME_MAX_CHARS 40
+
+/* ---- text -------------------------------------------------------------------------------- */
+/* Length of a valid UTF-8 sequence starting at s (1..4), or 0 if invalid. */
+static int utf8_len(const unsigned char *s)
+{
+    if (s[0] < 0x80)
+        return 1;
+    int n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
+    if (!n)
+        return 0;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if (n == 3 && s[0] == 0xE0 && s[1] < 0xA0)
+        return 0; /* overlong */
+    if (n == 3 && s[0] == 0xED && s[1] >= 0xA0)
+        return 0; /* surrogates */
+    if (n == 4 && s[0] == 0xF0 && s[1] < 0x90)
+        return 0;
+    if (n == 4 && s[0] == 0xF4 && s[1] >= 0x90)
+        return 0;
+    if (n == 3 && s[0] == 0xEF && s[1] == 0xBF && (s[2] == 0xBE || s[2] == 0xBF))
+        return 0; /* U+FFFE/FFFF are not XML characters */
+    return n;
+}
+
+/* Appends at most maxch characters of s, escaped for XML text and attribute values; a cut string
+ * ends with an ellipsis. maxch <= 0: no limit. */
+static void esc_n(npu_strbuf *sb, const char *str, int maxch)
+{
+    const unsigned char *s = (const unsigned char *)(str ? str : "");
+    int nch = 0;
+    while (*s) {
+        if (maxch > 0 && nch == maxch - 1) {
+            /* one more character fits: the last one, or the ellipsis if more follow */
+            int l = utf8_len(s);
+            if (l && !s[l]) {
+                /* fall through: exactly one left */
+            } else {
+                npu_sb_puts(sb, "\xE2\x80\xA6");
+                return;
+            }
+        }
+        int l = utf8_len(s);
+        if (l == 0 || (l == 1 && *s < 0x20)) {
+            npu_sb_putc(sb, '?');
+            s++;
+        } else if (l > 1) {
+            npu_sb_putn(sb, (const char *)s, (size_t)l);
+            s += l;
+        } else {
+            switch (*s) {
+            case '&': npu_sb_puts(sb, "&amp;"); break;
+            case '<': npu_sb_puts(sb, "&lt;"); break;
+            case '>': npu_sb_puts(sb, "&gt;"); break;
+            case '"': npu_sb_puts(sb, "&quot;"); break;
+            case '\'': npu_sb_puts(sb, "&#39;"); break;
+            default: npu_sb_putc(sb, (char)*s);
+            }
+            s++;
+        }
+        nch++;
+    }
+}
+
+static void esc(npu_strbuf *sb, const char *s) { esc_n(sb, s, 0); }
+
+/* Characters of s (code points), capped at cap. */
+static int nchars(const char *str, int cap)
+{
+    const unsigned char *s = (const unsigned char *)(str ? str : "");
+    int n = 0;
+    while (*s && n < cap) {
+        int l = utf8_len(s);
+        s += l ? l : 1;
+        n++;
+    }
+    return n;
+}
+
+static double text_w(const char *s, double font) { return nchars(s, 1 << 20) * font * CHAR_W; }
+
+/* A number for people: 3 significant digits with k/M/G/T suffixes ("1.25M", "512", "0.031"). */
+static void fmt_si(char *buf, size_t n, double v)
+{
+    static const char *const suf[] = {"", "k", "M", "G", "T", "P"};
+    double a = fabs(v);
+    if (!isfinite(v)) {
+        snprintf(buf, n, "%s", isnan(v) ? "n/a" : v > 0 ? "inf" : "-inf");
+        return;
+    }
+    if (a < 1000) {
+        if (a == 0 || a >= 100 || a == floor(a))
+            snprintf(buf, n, "%.0f", v);
+        else if (a >= 10)
+            snprintf(buf, n, "%.1f", v);
+        else if (a >= 1)
+            snprintf(buf, n, "%.2f", v);
+        else
+            snprintf(buf, n, "%.2g", v);
+        return;
+    }
+    int k = 0;
+    while (a >= 1000 && k < 5) {
+        a /= 1000;
+        v /= 1000;
+        k++;
+    }
+    if (a >= 100)
+        snprintf(buf, n, "%.0f%s", v, suf[k]);
+    else if (a >= 10)
+        snprintf(buf, n, "%.1f%s", v, suf[k]);
+    else
+        snprintf(buf, n, "%.2f%s", v, suf[k]);
+    /* trim "1.50k" → "1.5k", "2.00M" → "2M" */
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *e = dot;
+        while (*e && (*e == '.' || (*e >= '0' && *e <= '9')))
+            e++;
+        char *t = e;
+        while (t > dot + 1 && t[-1] == '0')
+            t--;
+        if (t == dot + 1)
+            t = dot;
+        memmove(t, e, strlen(e) + 1);
+    }
+}
+
+/* ---- document --------------------------------------------------------------------------- */
+static void doc_begin(npu_strbuf *sb, double w, double h, const char *title)
+{
+    npu_sb_printf(sb,
+                  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                  "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%.0f\" "
+                  "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" "
+                  "font-size=\"12\">\n<title>",
+                  w, h, w, h);
+    esc(sb, title);
+    npu_sb_printf(sb, "</title>\n<rect width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n", w,
+                  h);
+}
+
+static void doc_end(npu_strbuf *sb) { npu_sb_puts(sb, "</svg>\n"); }
+
+/* <text> with escaped content. anchor: "start" | "middle" | "end". */
+static void text(npu_strbuf *sb, double x, double y, const char *anchor, const char *extra,
+                 const char *s, int maxch)
+{
+    npu_sb_printf(sb, "<text x=\"%.1f\" y=\"%.1f\"", x, y);
+    if (anchor && strcmp(anchor, "start"))
+        npu_sb_printf(sb, " text-anchor=\"%s\"", anchor);
+    if (extra && *extra)
+        npu_sb_printf(sb, " %s", extra);
+    npu_sb_putc(sb, '>');
+    esc_n(sb, s, maxch);
+    npu_sb_puts(sb, "</text>\n");
+}
+
+static void line(npu_strbuf *sb, double x1, double y1, double x2, double y2, const char *style)
+{
+    npu_sb_printf(sb, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" %s/>\n", x1, y1, x2,
+                  y2, style);
+}
+
+static void title_block(npu_strbuf *sb, double x, double y, const char *title, const char *sub)
+{
+    text(sb, x, y, "start", "font-size=\"16\" font-weight=\"bold\"", title, 120);
+    if (sub && *sub)
+        text(sb, x, y + 18, "start", "fill=\"#444444\"", sub, 160);
+}
+
+/* A legend entry (swatch + text) at x,y (baseline); returns the x after it. */
+static double legend_item(npu_strbuf *sb, double x, double y, const char *color, const char *lab,
+                          int marker)
+{
+    if (marker)
+        npu_sb_printf(sb, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n", x + 6,
+                      y - 4, color);
+    else
+        npu_sb_printf(sb, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"10\" fill=\"%s\"/>\n",
+                      x, y - 9, color);
+    text(sb, x + 16, y, "start", NULL, lab, 60);
+    return x + 16 + text_w(lab, 12) + 18;
+}
+
+/* ---- scales ---------------------------------------------------------------------------- */
+typedef struct scale {
+    double d0, d1; /* domain (log10 of it when log) */
+    double r0, r1; /* range in pixels */
+    int log;
+} scale;
+
+static double sc(const scale *s, double v)
+{
+    double t = s->log ? log10(v) : v;
+    double den = s->d1 - s->d0;
+    if (den == 0)
+        return (s->r0 + s->r1) / 2;
+    return s->r0 + (t - s->d0) / den * (s->r1 - s->r0);
+}
+
+/* A "nice" step (1, 2, 2.5, 5 × 10^k) for about `want` intervals over span. */
+static double nice_step(double span, int want)
+{
+    if (!(span > 0))
+        return 1;
+    double raw = span / want, p = pow(10, floor(log10(raw))), f = raw / p;
+    double m = f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10;
+    return m * p;
+}
+
+/* Linear domain [lo, hi] widened to whole steps; lo=hi gets a unit around it. */
+static void lin_domain(scale *s, double lo, double hi, int want, int zero)
+{
+    if (zero && lo > 0)
+        lo = 0;
+    if (zero && hi < 0)
+        hi = 0;
+    if (!(hi > lo)) {
+        double d = lo == 0 ? 1 : fabs(lo) * 0.1;
+        lo -= d;
+        hi += d;
+        if (zero && lo < 0 && lo + d >= 0)
+            lo = 0;
+    }
+    double st = nice_step(hi - lo, want);
+    s->d0 = floor(lo / st + 1e-9) * st;
+    s->d1 = ceil(hi / st - 1e-9) * st;
+    if (s->d1 <= s->d0)
+        s->d1 = s->d0 + st;
+    s->log = 0;
+}
+
+/* Log domain: whole decades around [lo, hi] (lo > 0). */
+static void log_domain(scale *s, double lo, double hi)
+{
+    s->d0 = floor(log10(lo) + 1e-9);
+    s->d1 = ceil(log10(hi) - 1e-9);
+    if (s->d1 <= s->d0)
+        s->d1 = s->d0 + 1;
+    s->log = 1;
+}
+
+/* Tick values of a scale into t[] (at most max); returns the count. Log scales tick each decade
+ * (every 2nd/3rd when there are many) and, over at most two decades, also at 2 and 5. */
+static int ticks(const scale *s, double *t, int max, int want)
+{
+    int n = 0;
+    if (s->log) {
+        int dec = (int)(s->d1 - s->d0);
+        int every = dec > 12 ? 3 : dec > 8 ? 2 : 1;
+        for (int e = (int)s->d0; e <= (int)s->d1 && n < max; e++) {
+            if ((e - (int)s->d0) % every == 0)
+                t[n++] = pow(10, e);
+            if (dec <= 2 && e < (int)s->d1) {
+                if (n < max)
+                    t[n++] = 2 * pow(10, e);
+                if (n < max)
+                    t[n++] = 5 * pow(10, e);
+            }
+        }
+        return n;
+    }
+    double st = nice_step(s->d1 - s->d0, want);
+    for (double v = s->d0; v <= s->d1 + st * 1e-6 && n < max; v += st)
+        t[n++] = fabs(v) < st * 1e-9 ? 0 : v;
+    return n;
+}
+
+/* Plot frame with grid, ticks and axis labels. Box: x0..x1, y0 (top)..y1 (bottom). */
+static void axes(npu_strbuf *sb, const scale *xs, const scale *ys, double x0, double y0, double x1,
+                 double y1, const char *xlabel, const char *ylabel)
+{
+    double t[64];
+    char buf[48];
+    npu_sb_puts(sb, "<g>\n");
+    int n = ticks(xs, t, 64, 8);
+    for (int i = 0; i < n; i++) {
+        double x = sc(xs, t[i]);
+        if (x < x0 - 0.5 || x > x1 + 0.5)
+            continue;
+        line(sb, x, y0, x, y1, "stroke=\"#e4e4e4\"");
+        line(sb, x, y1, x, y1 + 5, "stroke=\"#333333\"");
+        fmt_si(buf, sizeof buf, t[i]);
+        text(sb, x, y1 + 18, "middle", NULL, buf, 0);
+    }
+    n = ticks(ys, t, 64, 6);
+    for (int i = 0; i < n; i++) {
+        double y = sc(ys, t[i]);
+        if (y < y0 - 0.5 || y > y1 + 0.5)
+            continue;
+        line(sb, x0, y, x1, y, "stroke=\"#e4e4e4\"");
+        line(sb, x0 - 5, y, x0, y, "stroke=\"#333333\"");
+        fmt_si(buf, sizeof buf, t[i]);
+        text(sb, x0 - 8, y + 4, "end", NULL, buf, 0);
+    }
+    npu_sb_printf(sb,
+                  "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+                  "stroke=\"#333333\"/>\n",
+                  x0, y0, x1 - x0, y1 - y0);
+    if (xlabel && *xlabel)
+        text(sb, (x0 + x1) / 2, y1 + 38, "middle", NULL, xlabel, 100);
+    if (ylabel && *ylabel) {
+        npu_sb_printf(sb, "<text transform=\"translate(%.1f,%.1f) rotate(-90)\" "
+                          "text-anchor=\"middle\">",
+                      x0 - 58, (y0 + y1) / 2);
+        esc_n(sb, ylabel, 80);
+        npu_sb_puts(sb, "</text>\n");
+    }
+    npu_sb_puts(sb, "</g>\n");
+}
+
+static int finish(npu_strbuf *out, npu_err *err)
+{
+    if (out->oom)
+        return npu_err_set(err, NPU_ENOMEM, "svg: out of memory");
+    return 0;
+}
+
+/* ---- kinds -------------------------------------------------------------------------------- */
+static const char *const kind_names[] = {"layers", "roofline", "sweep", "heatmap"};
+
+int npu_svg_kind_parse(const char *s, npu_svg_kind *k)
+{
+    for (int i = 0; i < 4; i++)
+        if (s && !strcmp(s, kind_names[i])) {
+            *k = (npu_svg_kind)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *npu_svg_kind_name(npu_svg_kind k)
+{
+    return (unsigned)k < 4 ? kind_names[k] : "?";
+}
+
+int npu_svg_plot_arg(const char *arg, npu_svg_kind *kind, const char **path, npu_err *err)
+{
+    *kind = NPU_SVG_LAYERS;
+    *path = arg;
+    const char *colon = arg ? strchr(arg, ':') : NULL;
+    if (colon) {
+        char pre[16];
+        size_t n = (size_t)(colon - arg);
+        if (n < sizeof pre) {
+            memcpy(pre, arg, n);
+            pre[n] = 0;
+            npu_svg_kind k;
+            if (npu_svg_kind_parse(pre, &k) == 0) {
+                if (k != NPU_SVG_LAYERS && k != NPU_SVG_ROOFLINE)
+                    return npu_err_set(err, NPU_EINVAL,
+                                       "--plot %s: a '%s' chart needs sweep data (use "
+                                       "npusim.plot from a Lua script); from run: layers or "
+                                       "roofline",
+                                       arg, pre);
+                *kind = k;
+                *path = colon + 1;
+            }
+        }
+    }
+    if (!*path || !**path)
+        return npu_err_set(err, NPU_EINVAL, "--plot: missing file name (--plot [layers:|roofline:]FILE.svg)");
+    return 0;
+}
+
+/* ---- per-layer stacked bars ------------------------------------------------------------- */
+static int is_host_engine(const char *e)
+{
+    static const char *const hosts[] = {"cpu", "host", "mcu", "aicpu", "ai-cpu", "ai_cpu", NULL};
+    if (!e)
+        return 0;
+    for (int i = 0; hosts[i]; i++) {
+        size_t n = strlen(hosts[i]);
+        int ok = 1;
+        for (size_t j = 0; j < n && ok; j++) {
+            char c = e[j];
+            if (c >= 'A' && c <= 'Z')
+                c = (char)(c - 'A' + 'a');
+            ok = c == hosts[i][j];
+        }
+        if (ok && (e[n] == 0 || e[n] == '-' || e[n] == '_' || (e[n] >= '0' && e[n] <= '9')))
+            return 1;
+    }
+    return 0;
+}
+
+static void default_title(char *buf, size_t n, const npu_result *r, const char *what)
+{
+    snprintf(buf, n, "%s%s on %s", what, r->graph ? r->graph : "graph", r->arch ? r->arch : "?");
+}
+
+int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_err *err)
+{
+    if (!r || r->nlayers <= 0 || !r->layers)
+        return npu_err_set(err, NPU_EINVAL, "svg layers: the result has no layers");
+    char tb[256], sub[256], buf[64], b2[160];
+    if (!title) {
+        default_title(tb, sizeof tb, r, "Per-layer cycles: ");
+        title = tb;
+    }
+    fmt_si(buf, sizeof buf, (double)r->total.cycles);
+    snprintf(sub, sizeof sub, "%d layers, %s cycles, %.1f us at %.0f MHz (%.1f fps); bar = end - start of the layer",
+             r->nlayers, buf, r->total.time_us, r->freq_mhz, r->total.fps);
+
+    int maxch = 4;
+    double maxc = 0;
+    for (int i = 0; i < r->nlayers; i++) {
+        int c = nchars(r->layers[i].name, NAME_MAX_CHARS);
+        maxch = c > maxch ? c : maxch;
+        if ((double)r->layers[i].cycles > maxc)
+            maxc = (double)r->layers[i].cycles;
+    }
+    const double row = 16, font = 11;
+    double lab = maxch * font * CHAR_W + 8 * font * CHAR_W + 16; /* name + " (op)" room */
+    double x0 = lab + 10, pw = 640, x1 = x0 + pw;
+    double top = 110, y0 = top, y1 = y0 + row * r->nlayers;
+    double W = x1 + 90, H = y1 + 60;
+    if (W < 760)
+        W = 760;
+
+    doc_begin(out, W, H, title);
+    title_block(out, 12, 24, title, sub);
+    /* legend */
+    double lx = 12, ly = 66;
+    lx = legend_item(out, lx, ly, C_COMPUTE, "compute", 0);
+    lx = legend_item(out, lx, ly, C_MEMORY, "memory stall", 0);
+    lx = legend_item(out, lx, ly, C_CONTROL, "control stall", 0);
+    lx = legend_item(out, lx, ly, C_HOST, "host (CPU/MCU)", 0);
+
+    scale xs = {0};
+    lin_domain(&xs, 0, maxc > 0 ? maxc : 1, 8, 1);
+    xs.r0 = x0;
+    xs.r1 = x1;
+    /* ticks on top and bottom (long charts scroll) */
+    double t[64];
+    int nt = ticks(&xs, t, 64, 8);
+    npu_sb_puts(out, "<g font-size=\"11\">\n");
+    for (int i = 0; i < nt; i++) {
+        double x = sc(&xs, t[i]);
+        line(out, x, y0, x, y1, "stroke=\"#e4e4e4\"");
+        fmt_si(buf, sizeof buf, t[i]);
+        text(out, x, y0 - 6, "middle", NULL, buf, 0);
+        text(out, x, y1 + 16, "middle", NULL, buf, 0);
+    }
+    text(out, x1, y0 - 20, "end", "fill=\"#444444\"", "cycles", 0);
+    text(out, (x0 + x1) / 2, y1 + 34, "middle", NULL, "cycles (NPU core clock)", 0);
+    npu_sb_puts(out, "</g>\n<g font-size=\"11\">\n");
+    for (int i = 0; i < r->nlayers; i++) {
+        const npu_layer_row *L = &r->layers[i];
+        double y = y0 + row * i;
+        if (i % 2)
+            npu_sb_printf(out,
+                          "<rect x=\"0\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\" "
+                          "fill=\"#f4f4f4\"/>\n",
+                          y, W, row);
+        /* label: name (op), cut; full text in the hover title */
+        npu_sb_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"><title>", lab,
+                      y + row - 4);
+        esc(out, L->name);
+        npu_sb_printf(out, " — #%lld %s on %s</title>", (long long)L->index, L->op ? L->op : "",
+                      L->engine ? L->engine : "");
+        esc_n(out, L->name, NAME_MAX_CHARS);
+        npu_sb_puts(out, "<tspan fill=\"#777777\"> ");
+        esc_n(out, L->op, 8);
+        npu_sb_puts(out, "</tspan></text>\n");
+
+        double cyc = (double)L->cycles;
+        double comp = (double)L->compute_cycles, mem = (double)L->mem_stall_cycles;
+        double ctrl = (double)L->ctrl_stall_cycles, host = (double)L->host_cycles;
+        if (comp < 0) comp = 0;
+        if (mem < 0) mem = 0;
+        if (ctrl < 0) ctrl = 0;
+        double hpart = host < ctrl ? (host > 0 ? host : 0) : ctrl;
+        int host_layer = is_host_engine(L->engine);
+        struct {
+            double v;
+            const char *c, *what;
+        } seg[4] = {{comp, host_layer ? C_HOST : C_COMPUTE, host_layer ? "host compute" : "compute"},
+                    {mem, C_MEMORY, "memory stall"},
+                    {hpart, C_HOST, "host"},
+                    {ctrl - hpart, C_CONTROL, "control stall"}};
+        double x = x0;
+        for (int s = 0; s < 4; s++) {
+            if (!(seg[s].v > 0))
+                continue;
+            double w = sc(&xs, seg[s].v) - x0;
+            fmt_si(buf, sizeof buf, seg[s].v);
+            npu_sb_printf(out,
+                          "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
+                          "fill=\"%s\"><title>",
+                          x, y + 2.5, w, row - 5, seg[s].c);
+            esc(out, L->name);
+            npu_sb_printf(out, ": %s %lld cycles (%.1f%%)</title></rect>\n", seg[s].what,
+                          (long long)seg[s].v, cyc > 0 ? 100 * seg[s].v / cyc : 0.0);
+            x += w;
+        }
+        fmt_si(buf, sizeof buf, cyc);
+        snprintf(b2, sizeof b2, "%s %s", buf, L->bound ? L->bound : "");
+        text(out, x + 4, y + row - 4, "start", "fill=\"#333333\"", b2, 0);
+    }
+    npu_sb_puts(out, "</g>\n");
+    line(out, x0, y0, x0, y1, "stroke=\"#333333\"");
+    doc_end(out);
+    return finish(out, err);
+}
+
+/* ---- roofline ------------------------------------------------------------------------------ */
+static const char *bound_color(const char *b)
+{
+    if (b && !strcmp(b, "memory"))
+        return C_MEMORY;
+    if (b && !strcmp(b, "control"))
+        return C_CONTROL;
+    if (b && !strcmp(b, "host"))
+        return C_HOST;
+    return C_COMPUTE;
+}
+
+int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, npu_err *err)
+{
+    if (!r || r->nlayers <= 0 || !r->layers)
+        return npu_err_set(err, NPU_EINVAL, "svg roofline: the result has no layers");
+    char tb[256], sub[256], buf[64], b2[160];
+    if (!title) {
+        default_title(tb, sizeof tb, r, "Roofline: ");
+        title = tb;
+    }
+    double peak = r->peak_macs, bw = r->dram_bytes_per_cycle;
+    int have_roof = peak > 0 && bw > 0 && isfinite(peak) && isfinite(bw);
+    double ridge = have_roof ? peak / bw : 0;
+    double xlo = INFINITY, xhi = 0, ylo = INFINITY, yhi = 0;
+    int npts = 0, skipped = 0;
+    for (int i = 0; i < r->nlayers; i++) {
+        const npu_layer_row *L = &r->layers[i];
+        double bytes = (double)L->dram_rd_bytes + (double)L->dram_wr_bytes;
+        if (L->macs <= 0 || L->cycles <= 0 || !(bytes > 0)) {
+            skipped++;
+            continue;
+        }
+        double ai = (double)L->macs / bytes, perf = (double)L->macs / (double)L->cycles;
+        xlo = fmin(xlo, ai);
+        xhi = fmax(xhi, ai);
+        ylo = fmin(ylo, perf);
+        yhi = fmax(yhi, perf);
+        npts++;
+    }
+    if (have_roof) {
+        xlo = fmin(xlo, ridge);
+        xhi = fmax(xhi, ridge);
+        yhi = fmax(yhi, peak);
+        ylo = fmin(ylo, peak);
+    }
+    if (!(xhi > 0) || !isfinite(xlo))
+        return npu_err_set(err, NPU_EINVAL,
+                           "svg roofline: no layer has MACs, cycles and DRAM traffic, and the "
+                           "result has no peak MACs/DRAM bandwidth to draw");
+    scale xs, ys;
+    log_domain(&xs, xlo / 1.5, xhi * 1.5);
+    log_domain(&ys, ylo / 1.5, yhi * 1.5);
+    double x0 = 90, y0 = 96, x1 = x0 + 620, y1 = y0 + 440, W = x1 + 210, H = y1 + 64;
+    xs.r0 = x0;
+    xs.r1 = x1;
+    ys.r0 = y1;
+    ys.r1 = y0;
+
+    if (have_roof)
+        snprintf(sub, sizeof sub,
+                 "peak %.6g MAC/cycle, DRAM %.4g B/cycle (%.4g GB/s at %.0f MHz), ridge %.3g MAC/B",
+                 peak, bw, bw * r->freq_mhz / 1000, r->freq_mhz, ridge);
+    else
+        snprintf(sub, sizeof sub, "no peak or DRAM bandwidth in the result: roofs not drawn");
+    doc_begin(out, W, H, title);
+    title_block(out, 12, 24, title, sub);
+    snprintf(b2, sizeof b2, "achieved MAC/cycle (x %.4g = GOPS)", 2 * r->freq_mhz / 1000);
+    axes(out, &xs, &ys, x0, y0, x1, y1, "arithmetic intensity (MAC per DRAM byte)", b2);
+
+    npu_sb_printf(out, "<clipPath id=\"plot\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                       "height=\"%.1f\"/></clipPath>\n<g clip-path=\"url(#plot)\">\n",
+                  x0, y0, x1 - x0, y1 - y0);
+    if (have_roof) {
+        double xa = pow(10, xs.d0), xb = pow(10, xs.d1);
+        /* DRAM slope y = bw * x, from the left edge (or where it enters the plot) to the ridge */
+        double xs0 = fmax(xa, pow(10, ys.d0) / bw);
+        npu_sb_printf(out,
+                      "<polyline points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\" fill=\"none\" "
+                      "stroke=\"#222222\" stroke-width=\"2\"/>\n",
+                      sc(&xs, xs0), sc(&ys, bw * xs0), sc(&xs, ridge), sc(&ys, peak),
+                      sc(&xs, xb), sc(&ys, peak));
+        /* the slope continued past the ridge and the roof before it, dotted */
+        npu_sb_printf(out,
+                      "<polyline points=\"%.1f,%.1f %.1f,%.1f\" fill=\"none\" stroke=\"#999999\" "
+                      "stroke-dasharray=\"3,3\"/>\n",
+                      sc(&xs, ridge), sc(&ys, peak), sc(&xs, xb), sc(&ys, bw * xb));
+        line(out, sc(&xs, ridge), sc(&ys, peak), sc(&xs, ridge), y1,
+             "stroke=\"#777777\" stroke-dasharray=\"5,4\"");
+    }
+    npu_sb_puts(out, "</g>\n");
+    if (have_roof) {
+        double rx = sc(&xs, ridge), ry = sc(&ys, peak);
+        npu_sb_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"none\" "
+                           "stroke=\"#222222\" stroke-width=\"2\"/>\n",
+                      rx, ry);
+        snprintf(b2, sizeof b2, "ridge %.3g MAC/B", ridge);
+        int right = rx < (x0 + x1) / 2;
+        text(out, rx + (right ? 8 : -8), ry + 16, right ? "start" : "end",
+             "font-size=\"11\" fill=\"#222222\"", b2, 0);
+        snprintf(b2, sizeof b2, "compute roof %.6g MAC/cycle", peak);
+        text(out, x1 - 4, ry - 6, "end", "font-size=\"11\" fill=\"#222222\"", b2, 0);
+        /* label the slope near its lower-left end, rotated along it */
+        double xl = fmax(pow(10, xs.d0), pow(10, ys.d0) / bw) * 1.6;
+        if (xl < ridge / 1.5) {
+            double ax = sc(&xs, xl), ay = sc(&ys, bw * xl);
+            double ang = atan2(sc(&ys, bw * xl * 10) - ay, sc(&xs, xl * 10) - ax) * 180 / 3.14159265358979323846;
+            snprintf(b2, sizeof b2, "DRAM %.4g B/cycle", bw);
+            npu_sb_printf(out, "<text transform=\"translate(%.1f,%.1f) rotate(%.1f)\" "
+                               "font-size=\"11\" fill=\"#222222\">",
+                          ax, ay - 6, ang);
+            esc(out, b2);
+            npu_sb_puts(out, "</text>\n");
+        }
+    }
+    /* points, drawn in layer order; hover for the numbers */
+    npu_sb_puts(out, "<g stroke=\"#ffffff\" stroke-width=\"0.8\" fill-opacity=\"0.85\">\n");
+    for (int i = 0; i < r->nlayers; i++) {
+        const npu_layer_row *L = &r->layers[i];
+        double bytes = (double)L->dram_rd_bytes + (double)L->dram_wr_bytes;
+        if (L->macs <= 0 || L->cycles <= 0 || !(bytes > 0))
+            continue;
+        double ai = (double)L->macs / bytes, perf = (double)L->macs / (double)L->cycles;
+        npu_sb_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\"><title>",
+                      sc(&xs, ai), sc(&ys, perf), bound_color(L->bound));
+        esc(out, L->name);
+        fmt_si(buf, sizeof buf, (double)L->macs);
+        npu_sb_printf(out, " (%s): %.3g MAC/B, %.4g MAC/cycle, util %.1f%%, %s MAC, ",
+                      L->op ? L->op : "", ai, perf, 100 * L->util, buf);
+        fmt_si(buf, sizeof buf, bytes);
+        npu_sb_printf(out, "%s B DRAM, %lld cycles, %s-bound</title></circle>\n", buf,
+                      (long long)L->cycles, L->bound ? L->bound : "?");
+    }
+    npu_sb_puts(out, "</g>\n");
+    /* legend at the right */
+    double lx = x1 + 20, ly = y0 + 14;
+    text(out, lx, ly, "start", "font-weight=\"bold\"", "layer bound", 0);
+    static const char *const bn[] = {"compute", "memory", "control", "host"};
+    for (int b = 0; b < 4; b++)
+        legend_item(out, lx, ly + 20 * (b + 1), bound_color(bn[b]), bn[b], 1);
+    ly += 110;
+    line(out, lx, ly - 4, lx + 12, ly - 4, "stroke=\"#222222\" stroke-width=\"2\"");
+    text(out, lx + 16, ly, "start", NULL, "roofline", 0);
+    line(out, lx, ly + 16, lx + 12, ly + 16, "stroke=\"#777777\" stroke-dasharray=\"5,4\"");
+    text(out, lx + 16, ly + 20, "start", NULL, "ridge point", 0);
+    snprintf(b2, sizeof b2, "%d of %d layers drawn", npts, r->nlayers);
+    text(out, lx, ly + 50, "start", "font-size=\"11\" fill=\"#444444\"", b2, 0);
+    if (skipped) {
+        text(out, lx, ly + 66, "start", "font-size=\"11\" fill=\"#444444\"",
+             "(others: no MACs or", 0);
+        text(out, lx, ly + 80, "start", "font-size=\"11\" fill=\"#444444\"",
+             "no DRAM traffic)", 0);
+    }
+    doc_end(out);
+    return finish(out, err);
+}
+
+int npu_svg_result(const npu_result *r, npu_svg_kind kind, const char *title, npu_strbuf *out,
+                   npu_err *err)
+{
+    if (kind == NPU_SVG_LAYERS)
+        return npu_svg_layers(r, title, out, err);
+    if (kind == NPU_SVG_ROOFLINE)
+        return npu_svg_roofline(r, title, out, err);
+    return npu_err_set(err, NPU_EINVAL, "svg: a %s chart is not drawn from one result",
+                       npu_svg_kind_name(kind));
+}
+
+/* ---- sweep curves ------------------------------------------------------------------------- */
+int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_strbuf *out,
+                  npu_err *err)
+{
+    static const npu_svg_axes none = {0};
+    if (!ax)
+        ax = &none;
+    if (ns <= 0 || !s)
+        return npu_err_set(err, NPU_EINVAL, "svg sweep: no series");
+    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    int any = 0;
+    for (int k = 0; k < ns; k++) {
+        if (s[k].n < 0 || (s[k].n > 0 && (!s[k].x || !s[k].y)))
+            return npu_err_set(err, NPU_EINVAL, "svg sweep: series %d has no data", k + 1);
+        for (int i = 0; i < s[k].n; i++) {
+            double x = s[k].x[i], y = s[k].y[i];
+            if (!isfinite(x) || !isfinite(y))
+                continue;
+            if ((ax->logx && x <= 0) || (ax->logy && y <= 0))
+                return npu_err_set(err, NPU_EINVAL,
+                                   "svg sweep: a logarithmic axis needs values > 0 (series %d, "
+                                   "point %d: %g, %g)",
+                                   k + 1, i + 1, x, y);
+            xlo = fmin(xlo, x);
+            xhi = fmax(xhi, x);
+            ylo = fmin(ylo, y);
+            yhi = fmax(yhi, y);
+            any = 1;
+        }
+    }
+    if (!any)
+        return npu_err_set(err, NPU_EINVAL, "svg sweep: no finite point to draw");
+    scale xs, ys;
+    if (ax->logx)
+        log_domain(&xs, xlo, xhi);
+    else
+        lin_domain(&xs, xlo, xhi, 8, 0);
+    if (ax->logy)
+        log_domain(&ys, ylo, yhi);
+    else
+        lin_domain(&ys, ylo, yhi, 6, 1);
+    int legend = ns > 1 || (s[0].name && *s[0].name);
+    double lw = 0;
+    if (legend)
+        for (int k = 0; k < ns; k++)
+            lw = fmax(lw, text_w(s[k].name ? s[k].name : "", 12));
+    lw = legend ? fmin(lw, 40 * 12 * CHAR_W) + 50 : 20;
+    double x0 = 90, y0 = 70, x1 = x0 + 600, y1 = y0 + 400, W = x1 + lw, H = y1 + 60;
+    xs.r0 = x0;
+    xs.r1 = x1;
+    ys.r0 = y1;
+    ys.r1 = y0;
+    const char *title = ax->title && *ax->title ? ax->title : "Sweep";
+    doc_begin(out, W, H, title);
+    title_block(out, 12, 24, title, NULL);
+    axes(out, &xs, &ys, x0, y0, x1, y1, ax->xlabel, ax->ylabel);
+    char bx[48], by[48];
+    for (int k = 0; k < ns; k++) {
+        const char *col = pal[k % NPAL];
+        const char *dash = (k / NPAL) % 2 ? " stroke-dasharray=\"6,3\"" : "";
+        /* a NaN y (or x) breaks the line into pieces */
+        int open = 0;
+        for (int i = 0; i < s[k].n; i++) {
+            double x = s[k].x[i], y = s[k].y[i];
+            if (!isfinite(x) || !isfinite(y)) {
+                if (open)
+                    npu_sb_puts(out, "\"/>\n");
+                open = 0;
+                continue;
+            }
+            if (!open)
+                npu_sb_printf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s "
+                                   "points=\"",
+                              col, dash);
+            npu_sb_printf(out, "%s%.1f,%.1f", open ? " " : "", sc(&xs, x), sc(&ys, y));
+            open = 1;
+        }
+        if (open)
+            npu_sb_puts(out, "\"/>\n");
+        for (int i = 0; i < s[k].n; i++) {
+            double x = s[k].x[i], y = s[k].y[i];
+            if (!isfinite(x) || !isfinite(y))
+                continue;
+            npu_sb_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>",
+                          sc(&xs, x), sc(&ys, y), col);
+            if (s[k].name && *s[k].name) {
+                esc(out, s[k].name);
+                npu_sb_puts(out, ": ");
+            }
+            snprintf(bx, sizeof bx, "%.6g", x);
+            snprintf(by, sizeof by, "%.6g", y);
+            esc(out, ax->xlabel && *ax->xlabel ? ax->xlabel : "x");
+            npu_sb_printf(out, " = %s, ", bx);
+            esc(out, ax->ylabel && *ax->ylabel ? ax->ylabel : "y");
+            npu_sb_printf(out, " = %s</title></circle>\n", by);
+        }
+    }
+    if (legend) {
+        double lx = x1 + 16, ly = y0 + 10;
+        for (int k = 0; k < ns; k++) {
+            double y = ly + 18 * k;
+            if (y > H - 10)
+                break;
+            const char *dash = (k / NPAL) % 2 ? " stroke-dasharray=\"6,3\"" : "";
+            npu_sb_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                               "stroke=\"%s\" stroke-width=\"2\"%s/>\n",
+                          lx, y - 4, lx + 20, y - 4, pal[k % NPAL], dash);
+            text(out, lx + 26, y, "start", NULL, s[k].name ? s[k].name : "", 40);
+        }
+    }
+    doc_end(out);
+    return finish(out, err);
+}
+
+/* ---- heatmap ------------------------------------------------------------------------------- */
+/* Colour of t in [0, 1] (0 = worst, pale yellow; 1 = best, dark blue). */
+static void ramp(double t, int rgb[3])
+{
+    static const int stop[5][3] = {
+        {253, 231, 37}, {94, 201, 98}, {33, 145, 140}, {59, 82, 139}, {68, 1, 84}};
+    if (!(t >= 0))
+        t = 0;
+    if (t > 1)
+        t = 1;
+    double p = t * 4;
+    int i = (int)p;
+    if (i > 3)
+        i = 3;
+    double f = p - i;
+    for (int c = 0; c < 3; c++)
+        rgb[c] = (int)lround(stop[i][c] + f * (stop[i + 1][c] - stop[i][c]));
+}
+
+int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, int higher_better, int nx,
+                    const char *const *xlabels, int ny, const char *const *ylabels,
+                    const double *z, npu_strbuf *out, npu_err *err)
+{
+    static const npu_svg_axes none = {0};
+    if (!ax)
+        ax = &none;
+    if (nx <= 0 || ny <= 0 || !z || !xlabels || !ylabels)
+        return npu_err_set(err, NPU_EINVAL, "svg heatmap: empty grid (%d x %d)", nx, ny);
+    if (nx > 400 || ny > 400)
+        return npu_err_set(err, NPU_EINVAL, "svg heatmap: %d x %d cells is too many to read "
+                                            "(at most 400 per axis)", nx, ny);
+    double lo = INFINITY, hi = -INFINITY;
+    int best = -1;
+    for (int i = 0; i < nx * ny; i++) {
+        if (!isfinite(z[i]))
+            continue;
+        lo = fmin(lo, z[i]);
+        hi = fmax(hi, z[i]);
+        if (best < 0 || (higher_better ? z[i] > z[best] : z[i] < z[best]))
+            best = i;
+    }
+    double ylw = 0, xlw = 0;
+    for (int j = 0; j < ny; j++)
+        ylw = fmax(ylw, text_w(ylabels[j], 12));
+    for (int i = 0; i < nx; i++)
+        xlw = fmax(xlw, text_w(xlabels[i], 12));
+    ylw = fmin(ylw, 30 * 12 * CHAR_W);
+    double cw = fmax(56, fmin(110, 640.0 / nx)), ch = 30;
+    if (xlw + 8 > cw && cw < 110)
+        cw = fmin(110, xlw + 8);
+    int rot = xlw + 6 > cw; /* rotate column labels that do not fit */
+    double x0 = ylw + 80, y0 = 70, x1 = x0 + cw * nx, y1 = y0 + ch * ny;
+    double below = rot ? fmin(xlw, 30 * 12 * CHAR_W) + 30 : 24;
+    double W = x1 + 140, H = y1 + below + 40;
+    if (W < 520)
+        W = 520;
+    const char *title = ax->title && *ax->title ? ax->title : "Heatmap";
+    doc_begin(out, W, H, title);
+    title_block(out, 12, 24, title, higher_better ? "darker is better; the best cell is outlined"
+                                                  : "darker is better (lower); the best cell is outlined");
+    char buf[48];
+    for (int j = 0; j < ny; j++) {
+        for (int i = 0; i < nx; i++) {
+            double v = z[j * nx + i];
+            double x = x0 + cw * i, y = y0 + ch * j;
+            if (!isfinite(v)) {
+                npu_sb_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                                   "fill=\"#dddddd\" stroke=\"#ffffff\"/>\n",
+                              x, y, cw, ch);
+                text(out, x + cw / 2, y + ch / 2 + 4, "middle", "fill=\"#666666\"", "-", 0);
+                continue;
+            }
+            double t = hi > lo ? (v - lo) / (hi - lo) : 1;
+            if (!higher_better)
+                t = 1 - t;
+            int c[3];
+            ramp(t, c);
+            npu_sb_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                               "fill=\"#%02x%02x%02x\" stroke=\"#ffffff\"><title>",
+                          x, y, cw, ch, c[0], c[1], c[2]);
+            esc(out, ax->xlabel && *ax->xlabel ? ax->xlabel : "x");
+            npu_sb_puts(out, " = ");
+            esc(out, xlabels[i]);
+            npu_sb_puts(out, ", ");
+            esc(out, ax->ylabel && *ax->ylabel ? ax->ylabel : "y");
+            npu_sb_puts(out, " = ");
+            esc(out, ylabels[j]);
+            npu_sb_puts(out, ": ");
+            esc(out, zlabel && *zlabel ? zlabel : "value");
+            npu_sb_printf(out, " = %.6g</title></rect>\n", v);
+            double lum = 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+            fmt_si(buf, sizeof buf, v);
+            text(out, x + cw / 2, y + ch / 2 + 4, "middle",
+                 lum < 128 ? "fill=\"#ffffff\"" : "fill=\"#000000\"", buf, 0);
+        }
+    }
+    if (best >= 0)
+        npu_sb_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                           "fill=\"none\" stroke=\"#D55E00\" stroke-width=\"3\"/>\n",
+                      x0 + cw * (best % nx) + 1.5, y0 + ch * (best / nx) + 1.5, cw - 3, ch - 3);
+    /* axis labels */
+    for (int j = 0; j < ny; j++)
+        text(out, x0 - 8, y0 + ch * j + ch / 2 + 4, "end", NULL, ylabels[j], 30);
+    for (int i = 0; i < nx; i++) {
+        double x = x0 + cw * i + cw / 2;
+        if (rot) {
+            npu_sb_printf(out, "<text transform=\"translate(%.1f,%.1f) rotate(-45)\" "
+                               "text-anchor=\"end\">",
+                          x + 4, y1 + 12);
+            esc_n(out, xlabels[i], 30);
+            npu_sb_puts(out, "</text>\n");
+        } else {
+            text(out, x, y1 + 16, "middle", NULL, xlabels[i], 30);
+        }
+    }
+    if (ax->xlabel && *ax->xlabel)
+        text(out, (x0 + x1) / 2, y1 + below + 14, "middle", "font-weight=\"bold\"", ax->xlabel,
+             80);
+    if (ax->ylabel && *ax->ylabel) {
+        npu_sb_printf(out, "<text transform=\"translate(%.1f,%.1f) rotate(-90)\" "
+                           "text-anchor=\"middle\" font-weight=\"bold\">",
+                      x0 - ylw - 24, (y0 + y1) / 2);
+        esc_n(out, ax->ylabel, 60);
+        npu_sb_puts(out, "</text>\n");
+    }
+    /* colour bar: best at the top */
+    double bx = x1 + 30, bh = fmin(200, fmax(ch * ny, 100)), bw2 = 16;
+    for (int k = 0; k < 20; k++) {
+        int c[3];
+        ramp(1 - k / 19.0, c);
+        npu_sb_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.2f\" "
+                           "fill=\"#%02x%02x%02x\"/>\n",
+                      bx, y0 + bh * k / 20, bw2, bh / 20 + 0.3, c[0], c[1], c[2]);
+    }
+    npu_sb_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+                       "stroke=\"#333333\"/>\n",
+                  bx, y0, bw2, bh);
+    if (best >= 0) {
+        fmt_si(buf, sizeof buf, higher_better ? hi : lo);
+        text(out, bx + bw2 + 4, y0 + 10, "start", "font-size=\"11\"", buf, 0);
+        fmt_si(buf, sizeof buf, higher_better ? lo : hi);
+        text(out, bx + bw2 + 4, y0 + bh, "start", "font-size=\"11\"", buf, 0);
+    }
+    text(out, bx, y0 - 8, "start", "font-size=\"11\" font-weight=\"bold\"",
+         zlabel && *zlabel ? zlabel : "value", 18);
+    doc_end(out);
+    return finish(out, err);
+}

@@ -1,0 +1,90 @@
+/* svg.h — self-contained SVG charts of results and sweeps (prefix npu_svg_).
+ *
+ * Every chart is one standalone SVG 1.1 document: no scripts, no external fonts, stylesheets or
+ * images, so a browser, an image viewer or rsvg-convert shows it as is. Text uses the generic
+ * "sans-serif" family. Hover titles (<title> children) give exact values. Output is deterministic
+ * byte for byte (coordinates printed with fixed precision, no time stamps). All text coming from
+ * data (layer names, series names, titles) is XML-escaped; bytes that are not valid UTF-8 or are
+ * control characters become '?'.
+ *
+ * Four kinds (docs/plots.md shows each):
+ *   layers    per-layer horizontal stacked bars of a result: compute, memory stall, control
+ *             stall, host (the four partition the layer's cycles; see npu_svg_layers)
+ *   roofline  one point per layer (x = MACs per DRAM byte, y = MACs per cycle, log-log) under
+ *             the preset's compute roof and DRAM slope, ridge point marked
+ *   sweep     curves y(x), one per series (generic: any numbers)
+ *   heatmap   a grid of values over two categorical axes with a colour scale
+ *
+ * Functions append to `out` and return 0, or an npu_status with err filled (empty data,
+ * mismatched sizes, out of memory). They never print and never touch files.
+ */
+#ifndef NPU_SVG_H
+#define NPU_SVG_H
+
+#include "../core/ctx.h"
+#include "../core/result.h"
+
+typedef enum npu_svg_kind {
+    NPU_SVG_LAYERS,
+    NPU_SVG_ROOFLINE,
+    NPU_SVG_SWEEP,
+    NPU_SVG_HEATMAP
+} npu_svg_kind;
+
+/* "layers" | "roofline" | "sweep" | "heatmap" → 0 and *k; -1 if unknown. */
+int npu_svg_kind_parse(const char *s, npu_svg_kind *k);
+const char *npu_svg_kind_name(npu_svg_kind k);
+
+/* Parses a CLI plot argument "[KIND:]FILE": KIND is "layers" or "roofline" (default layers).
+ * The prefix is taken as a kind only when it is exactly one of those words, so any other path
+ * (including one with a ':') is a file name. *path points into arg. Returns 0, or NPU_EINVAL
+ * (empty file name; "sweep:"/"heatmap:" which need sweep data). */
+int npu_svg_plot_arg(const char *arg, npu_svg_kind *kind, const char **path, npu_err *err);
+
+/* Per-layer stacked bars. Each bar partitions the layer's cycles (end - start):
+ *   compute     compute_cycles (the main unit busy) — drawn as host when the layer's engine is
+ *               the host CPU/MCU/AI-CPU (a fallback layer), since the host did the work
+ *   memory      mem_stall_cycles
+ *   host        the part of ctrl_stall_cycles the host was busy for the layer
+ *               (min(host_cycles, ctrl_stall_cycles))
+ *   control     the rest of ctrl_stall_cycles (interrupt latency, MCU, command fetch …)
+ * title NULL → "<graph> on <arch>". */
+int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_err *err);
+
+/* Roofline: layers with MACs > 0, cycles > 0 and DRAM bytes > 0 are points (coloured by
+ * `bound`); the others are counted in a note. Needs r->peak_macs and r->dram_bytes_per_cycle
+ * for the roofs (drawn when > 0). */
+int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, npu_err *err);
+
+/* One of the two result charts by kind (NPU_SVG_LAYERS or NPU_SVG_ROOFLINE). */
+int npu_svg_result(const npu_result *r, npu_svg_kind kind, const char *title, npu_strbuf *out,
+                   npu_err *err);
+
+/* Axes of the generic charts. Labels may be NULL. log: 1 = logarithmic (every value must be
+ * > 0), 0 = linear. */
+typedef struct npu_svg_axes {
+    const char *title;
+    const char *xlabel;
+    const char *ylabel;
+    int logx, logy;
+} npu_svg_axes;
+
+/* One curve: n points (x[i], y[i]) drawn in the given order; a NaN y breaks the line. */
+typedef struct npu_svg_series {
+    const char *name; /* legend text (NULL or "" with one series: no legend) */
+    int n;
+    const double *x;
+    const double *y;
+} npu_svg_series;
+
+int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_strbuf *out,
+                  npu_err *err);
+
+/* Heatmap: z[j * nx + i] is the value at column i (xlabels[i]) and row j (ylabels[j]); NaN is a
+ * missing cell. zlabel names the value (colour bar). higher_better selects the colour direction
+ * only (the best cell is outlined either way: largest when higher_better, else smallest). */
+int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, int higher_better, int nx,
+                    const char *const *xlabels, int ny, const char *const *ylabels,
+                    const double *z, npu_strbuf *out, npu_err *err);
+
+#endif

@@ -1,0 +1,272 @@
+/* svg_test.c — sim/report/svg.c: every chart kind on hand-made data. Checks that documents are
+ * complete and well formed at the level we can check without an XML parser (balanced
+ * elements we open, no raw '<' '&' from data), that hostile names are escaped, that output is
+ * deterministic, that the geometry is where the numbers say (bar widths, roofline ridge), and
+ * that bad input is one clear error.
+ * With SVG_TEST_OUT=dir set, the charts are also written there to be looked at. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+#include "report/svg.h"
+
+static npu_result *make_result(int n)
+{
+    npu_result *r = npu_result_new();
+    r->arch = "test_arch";
+    r->model = "systolic";
+    r->graph = "net<&\">";
+    r->freq_mhz = 1000;
+    r->peak_macs = 256;
+    r->dram_bytes_per_cycle = 16; /* ridge at 16 MAC/B */
+    r->nlayers = n;
+    r->layers = npu_arena_alloc(&r->arena, sizeof *r->layers * (size_t)n);
+    int64_t t = 0;
+    for (int i = 0; i < n; i++) {
+        npu_layer_row *L = &r->layers[i];
+        char nm[64];
+        if (i == 0)
+            snprintf(nm, sizeof nm, "a<b&c\"d'e");
+        else if (i == 1)
+            snprintf(nm, sizeof nm, "a_very_long_layer_name_that_goes_on_and_on_and_on_%d", i);
+        else
+            snprintf(nm, sizeof nm, "layer%d", i);
+        L->index = i;
+        L->name = npu_arena_strdup(&r->arena, nm);
+        L->op = i % 5 == 4 ? "softmax" : "conv";
+        L->engine = i % 5 == 4 ? "cpu" : "CMAC";
+        L->dtype = "int8";
+        L->macs = i % 5 == 4 ? 0 : (int64_t)(1000 + 997 * (i % 13)) * 16;
+        L->compute_cycles = 1000 + 37 * (i % 11);
+        L->mem_stall_cycles = (i % 3) * 400;
+        L->ctrl_stall_cycles = (i % 4) * 150;
+        L->host_cycles = (i % 4) * 100;
+        L->cycles = L->compute_cycles + L->mem_stall_cycles + L->ctrl_stall_cycles;
+        L->start = t;
+        L->end = t + L->cycles;
+        t = L->end;
+        L->dram_rd_bytes = 4000 + 3000 * (i % 7);
+        L->dram_wr_bytes = 1000;
+        L->util = (double)L->macs / ((double)L->cycles * r->peak_macs);
+        L->bound = i % 3 == 2 ? "memory" : i % 5 == 4 ? "host" : "compute";
+    }
+    r->total.cycles = t;
+    r->total.time_us = (double)t / 1000;
+    r->total.fps = 1e6 / r->total.time_us;
+    return r;
+}
+
+static int count(const char *h, const char *n)
+{
+    int c = 0;
+    for (const char *p = strstr(h, n); p; p = strstr(p + 1, n))
+        c++;
+    return c;
+}
+
+/* Well-formedness checks that need no parser: one root, our elements balanced, every '<' starts
+ * a tag we know and every '&' an entity. */
+static void check_doc(const char *s)
+{
+    CHECK(!strncmp(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg ", 44));
+    size_t n = strlen(s);
+    CHECK(n > 7 && !strcmp(s + n - 7, "</svg>\n"));
+    CHECK_EQ_INT(count(s, "<svg"), 1);
+    CHECK_EQ_INT(count(s, "<text"), count(s, "</text>"));
+    CHECK_EQ_INT(count(s, "<title>"), count(s, "</title>"));
+    CHECK_EQ_INT(count(s, "<g"), count(s, "</g>"));
+    CHECK(!strstr(s, "<script"));
+    CHECK(!strstr(s, "href"));
+    CHECK(!strstr(s, "nan") && !strstr(s, "inf"));
+    for (const char *p = strchr(s, '&'); p; p = strchr(p + 1, '&'))
+        CHECK(!strncmp(p, "&amp;", 5) || !strncmp(p, "&lt;", 4) || !strncmp(p, "&gt;", 4) ||
+              !strncmp(p, "&quot;", 6) || !strncmp(p, "&#39;", 5));
+    for (const char *p = strchr(s, '<'); p; p = strchr(p + 1, '<')) {
+        static const char *const ok[] = {"<?xml", "<svg", "</svg", "<title", "</title", "<rect",
+                                         "</rect", "<text", "</text", "<tspan", "</tspan",
+                                         "<line", "<polyline", "<circle", "</circle", "<g",
+                                         "</g", "<clipPath", "</clipPath", NULL};
+        int good = 0;
+        for (int i = 0; ok[i] && !good; i++)
+            good = !strncmp(p, ok[i], strlen(ok[i]));
+        if (!good)
+            FAILF("unexpected tag at: %.30s", p);
+    }
+}
+
+static void save(const char *name, const npu_strbuf *sb)
+{
+    const char *dir = getenv("SVG_TEST_OUT");
+    if (!dir)
+        return;
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    npu_err err = {0};
+    if (npu_write_file(path, sb->s, sb->len, 1, &err))
+        printf("  (could not write %s: %s)\n", path, err.msg);
+}
+
+TEST(layers_chart)
+{
+    npu_result *r = make_result(120);
+    npu_strbuf a, b;
+    npu_sb_init(&a);
+    npu_sb_init(&b);
+    npu_err err = {0};
+    CHECK_EQ_INT(npu_svg_layers(r, NULL, &a, &err), 0);
+    CHECK_EQ_INT(npu_svg_layers(r, NULL, &b, &err), 0);
+    CHECK(a.len == b.len && !memcmp(a.s, b.s, a.len)); /* deterministic */
+    check_doc(a.s);
+    /* the hostile name and graph name escaped; the long one cut with an ellipsis */
+    CHECK_CONTAINS(a.s, "a&lt;b&amp;c&quot;d&#39;e");
+    CHECK(!strstr(a.s, "a<b"));
+    CHECK_CONTAINS(a.s, "net&lt;&amp;&quot;&gt;");
+    CHECK_CONTAINS(a.s, "a_very_long_layer_name_that_goes_on_and\xE2\x80\xA6<");
+    /* one label per layer, legend of the four parts */
+    CHECK_EQ_INT(count(a.s, "text-anchor=\"end\"><title>"), 120);
+    CHECK_CONTAINS(a.s, ">compute<");
+    CHECK_CONTAINS(a.s, ">memory stall<");
+    CHECK_CONTAINS(a.s, ">control stall<");
+    CHECK_CONTAINS(a.s, ">host (CPU/MCU)<");
+    /* layer 3: compute 1111, mem 0, ctrl 450 of which host 300 → host 300 + control 150 */
+    CHECK_CONTAINS(a.s, "layer3: compute 1111 cycles (71.2%)");
+    CHECK_CONTAINS(a.s, "layer3: host 300 cycles (19.2%)");
+    CHECK_CONTAINS(a.s, "layer3: control stall 150 cycles (9.6%)");
+    /* a CPU fallback layer's busy time is drawn as host compute */
+    CHECK_CONTAINS(a.s, "layer4: host compute 1148 cycles");
+    /* widths: longest bar 2620 cycles → x scale 0..3000 over 640 px; layer3's compute bar
+     * 1111 cycles = 237.01 px */
+    CHECK_CONTAINS(a.s, "width=\"237.01\" height=\"11.0\" fill=\"#0072B2\"><title>layer3: compute");
+    save("layers.svg", &a);
+    npu_sb_free(&a);
+    npu_sb_free(&b);
+    npu_result_free(r);
+}
+
+TEST(roofline_chart)
+{
+    npu_result *r = make_result(30);
+    npu_strbuf a;
+    npu_sb_init(&a);
+    npu_err err = {0};
+    CHECK_EQ_INT(npu_svg_roofline(r, "Roofline <test>", &a, &err), 0);
+    check_doc(a.s);
+    CHECK_CONTAINS(a.s, "Roofline &lt;test&gt;");
+    CHECK_CONTAINS(a.s, "ridge 16 MAC/B");
+    CHECK_CONTAINS(a.s, "compute roof 256 MAC/cycle");
+    /* 24 layers have MACs (every 5th has none) */
+    CHECK_EQ_INT(count(a.s, "<circle cx") - 1 /* ridge marker */ - 4 /* legend */, 24);
+    CHECK_CONTAINS(a.s, "24 of 30 layers drawn");
+    /* layer2: 2994*16 MACs, 11000 B, 1074+800+300 cycles */
+    CHECK_CONTAINS(a.s, "layer2 (conv): 4.35 MAC/B, 22.03 MAC/cycle, util 8.6%");
+    save("roofline.svg", &a);
+    /* without peak or bandwidth: points only, and said so */
+    r->peak_macs = 0;
+    npu_sb_free(&a);
+    npu_sb_init(&a);
+    CHECK_EQ_INT(npu_svg_roofline(r, NULL, &a, &err), 0);
+    check_doc(a.s);
+    CHECK_CONTAINS(a.s, "roofs not drawn");
+    npu_sb_free(&a);
+    npu_result_free(r);
+}
+
+TEST(sweep_chart)
+{
+    double x[] = {32, 64, 128, 256, 512};
+    double y1[] = {100, 190, 350, 600, 700}, y2[] = {90, 170, NAN, 500, 520};
+    npu_svg_series s[] = {{"cbuf_kb = 128", 5, x, y1}, {"cbuf_kb = <256>", 5, x, y2}};
+    npu_svg_axes ax = {"fps vs MACs", "MACs", "fps", 1, 0};
+    npu_strbuf a;
+    npu_sb_init(&a);
+    npu_err err = {0};
+    CHECK_EQ_INT(npu_svg_sweep(&ax, s, 2, &a, &err), 0);
+    check_doc(a.s);
+    CHECK_CONTAINS(a.s, "cbuf_kb = &lt;256&gt;");
+    CHECK_EQ_INT(count(a.s, "<polyline"), 3); /* the NaN splits series 2 */
+    CHECK_EQ_INT(count(a.s, "<circle"), 9);
+    CHECK_CONTAINS(a.s, "cbuf_kb = 128: MACs = 256, fps = 600</title>");
+    save("sweep.svg", &a);
+    npu_sb_free(&a);
+    /* errors */
+    npu_sb_init(&a);
+    double bad[] = {0, 1};
+    npu_svg_series sb1 = {"x", 2, bad, bad};
+    CHECK_EQ_INT(npu_svg_sweep(&ax, &sb1, 1, &a, &err), NPU_EINVAL);
+    CHECK_CONTAINS(err.msg, "logarithmic axis needs values > 0");
+    CHECK_EQ_INT(npu_svg_sweep(&ax, s, 0, &a, &err), NPU_EINVAL);
+    double nn[] = {NAN};
+    npu_svg_series sb2 = {"x", 1, nn, nn};
+    CHECK_EQ_INT(npu_svg_sweep(NULL, &sb2, 1, &a, &err), NPU_EINVAL);
+    CHECK_CONTAINS(err.msg, "no finite point");
+    npu_sb_free(&a);
+}
+
+TEST(heatmap_chart)
+{
+    const char *xl[] = {"64", "256", "1024"}, *yl[] = {"128 KiB", "256 KiB"};
+    double z[] = {10, 30, 50, 12, 35, NAN};
+    npu_svg_axes ax = {"fps", "MACs", "CBUF", 0, 0};
+    npu_strbuf a;
+    npu_sb_init(&a);
+    npu_err err = {0};
+    CHECK_EQ_INT(npu_svg_heatmap(&ax, "fps", 1, 3, xl, 2, yl, z, &a, &err), 0);
+    check_doc(a.s);
+    CHECK_CONTAINS(a.s, "MACs = 1024, CBUF = 128 KiB: fps = 50</title>");
+    CHECK_CONTAINS(a.s, "fill=\"#440154\""); /* the best (50) is the darkest */
+    CHECK_CONTAINS(a.s, "fill=\"#fde725\""); /* the worst (10) the palest */
+    CHECK_CONTAINS(a.s, "stroke=\"#D55E00\" stroke-width=\"3\""); /* best outlined */
+    save("heatmap.svg", &a);
+    npu_sb_free(&a);
+    npu_sb_init(&a);
+    CHECK_EQ_INT(npu_svg_heatmap(&ax, "cycles", 0, 3, xl, 2, yl, z, &a, &err), 0);
+    CHECK_CONTAINS(a.s, "fill=\"#fde725\""); /* now 50 is the worst */
+    npu_sb_free(&a);
+    npu_sb_init(&a);
+    CHECK_EQ_INT(npu_svg_heatmap(&ax, "fps", 1, 0, xl, 2, yl, z, &a, &err), NPU_EINVAL);
+    npu_sb_free(&a);
+}
+
+TEST(plot_arg_and_bad_input)
+{
+    npu_svg_kind k;
+    const char *p;
+    npu_err err = {0};
+    CHECK_EQ_INT(npu_svg_plot_arg("out.svg", &k, &p, &err), 0);
+    CHECK(k == NPU_SVG_LAYERS && !strcmp(p, "out.svg"));
+    CHECK_EQ_INT(npu_svg_plot_arg("roofline:r.svg", &k, &p, &err), 0);
+    CHECK(k == NPU_SVG_ROOFLINE && !strcmp(p, "r.svg"));
+    CHECK_EQ_INT(npu_svg_plot_arg("layers:dir/x:y.svg", &k, &p, &err), 0);
+    CHECK(k == NPU_SVG_LAYERS && !strcmp(p, "dir/x:y.svg"));
+    CHECK_EQ_INT(npu_svg_plot_arg("c:/x.svg", &k, &p, &err), 0); /* not a kind: a path */
+    CHECK(k == NPU_SVG_LAYERS && !strcmp(p, "c:/x.svg"));
+    CHECK_EQ_INT(npu_svg_plot_arg("roofline:", &k, &p, &err), NPU_EINVAL);
+    CHECK_EQ_INT(npu_svg_plot_arg("heatmap:h.svg", &k, &p, &err), NPU_EINVAL);
+    CHECK_CONTAINS(err.msg, "needs sweep data");
+    npu_strbuf a;
+    npu_sb_init(&a);
+    npu_result *r = npu_result_new();
+    CHECK_EQ_INT(npu_svg_layers(r, NULL, &a, &err), NPU_EINVAL);
+    CHECK_EQ_INT(npu_svg_roofline(r, NULL, &a, &err), NPU_EINVAL);
+    CHECK_EQ_INT(npu_svg_result(r, NPU_SVG_SWEEP, NULL, &a, &err), NPU_EINVAL);
+    /* invalid UTF-8 and control bytes become '?' */
+    npu_result_free(r);
+    r = make_result(3);
+    r->layers[2].name = "bad\xff\x01name\xc3\xa9";
+    CHECK_EQ_INT(npu_svg_layers(r, NULL, &a, &err), 0);
+    CHECK_CONTAINS(a.s, "bad??name\xc3\xa9");
+    npu_sb_free(&a);
+    npu_result_free(r);
+}
+
+int main(void)
+{
+    RUN(layers_chart);
+    RUN(roofline_chart);
+    RUN(sweep_chart);
+    RUN(heatmap_chart);
+    RUN(plot_arg_and_bad_input);
+    return TEST_REPORT();
+}
