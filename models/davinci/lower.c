@@ -310,6 +310,9 @@ typedef struct gemm_plan {
     int vseq[16];
     bool relu, bias, in_l2, out_l2;
     double src_frac;                /* AIPP: source image bytes per L1 input byte           */
+    double real;                    /* real rows × C0-padded channels / padded M × N: results
+                                       leave L0C as fractals, but only real rows and C0 blocks
+                                       of channels are moved on and written to GM          */
 } gemm_plan;
 
 /* Input bytes in L1 for `rows` output pixels and a K chunk of `kc` (conv: raw input rows,
@@ -338,9 +341,30 @@ static int plan_gemm(lw *c, gemm_plan *P)
     int db = s->double_buffer ? 2 : 1;
     int64_t l0a = s->l0a / db, l0b = s->l0b / db, l0c = s->l0c / db, l1 = s->l1;
     /* block split */
+    /* block split: every block of an M split reads all the weights of its N share and every
+     * block of an N split reads all the input of its M share, so pick the split (using as
+     * many cores as there are tiles) that moves the fewest GM bytes; ties go to M */
     int64_t mt16 = cdiv(P->M, P->m0), nt16 = cdiv(P->N, P->n0);
-    P->split_m = min64(s->cores, mt16);
-    P->split_n = min64(s->cores / max64(P->split_m, 1), nt16);
+    double a_all = P->conv ? (double)P->H * (double)P->W *
+                                 (double)(P->depthwise ? P->k0 : P->K / max64(P->taps, 1)) *
+                                 (double)P->bpe
+                           : (double)P->M * (double)P->K * (double)P->bpe;
+    double b_all = (double)P->K * (double)P->N * (double)P->bpe;
+    double bestc = -1;
+    int64_t bestu = 0;
+    for (int64_t sm = 1; sm <= s->cores; sm++) {
+        int64_t sn = s->cores / sm;
+        int64_t um = min64(sm, mt16), un = min64(sn, nt16);
+        int64_t used = um * un;
+        double cost = a_all * (double)un + b_all * (double)um;
+        /* fewer blocks than cores is only worth it when it saves traffic */
+        if (bestc < 0 || used > bestu || (used == bestu && cost < bestc)) {
+            bestc = cost;
+            bestu = used;
+            P->split_m = um;
+            P->split_n = un;
+        }
+    }
     if (P->split_m < 1) P->split_m = 1;
     if (P->split_n < 1) P->split_n = 1;
     P->Mc = rup(cdiv(P->M, P->split_m), P->m0);
@@ -524,7 +548,7 @@ static int cube_tile(lw *c, gemm_plan *P, int64_t mt, int64_t nt, bool load_a, b
         waitf(c, NPU_DV_PIPE_MTE3, NPU_DV_PIPE_V, (int)u))
         return c->err->code;
     npu_dv_ins d = {0};
-    d.bytes = (uint64_t)(mt * nt * P->accb);
+    d.bytes = (uint64_t)ceil((double)(mt * nt * P->accb) * P->real);
     d.m = (uint32_t)mt;
     d.n = (uint32_t)nt;
     d.kind = (uint16_t)P->accb;
@@ -533,7 +557,7 @@ static int cube_tile(lw *c, gemm_plan *P, int64_t mt, int64_t nt, bool load_a, b
     if (em(c, NPU_DV_OP_MOV_L0C_UB, NPU_DV_PIPE_V, &d) ||
         setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_M, (int)cb))
         return c->err->code;
-    int64_t ob = mt * nt * P->obpe;
+    int64_t ob = (int64_t)ceil((double)(mt * nt * P->obpe) * P->real);
     for (int v = 0; v < P->nvec; v++)
         if (vec(c, P->vseq[v], ob, u))
             return c->err->code;
@@ -570,7 +594,7 @@ static int lower_cube(lw *c, int li)
     P.relu = l->act == NPU_ACT_RELU;
     if (!P.relu && l->act != NPU_ACT_NONE)
         P.nvec = vec_seq(NPU_OP_IDENTITY, l->act, P.vseq, 16);
-    int64_t batch = 1;
+    int64_t batch = 1, real_m = 0, real_n = 0;
     if (npu_op_class(l->op) == NPU_OPC_CONV) {
         npu_conv_geom cg;
         if (npu_layer_conv_geom(g, li, &cg))
@@ -586,6 +610,8 @@ static int lower_cube(lw *c, int li)
         P.kh = cg.kh;
         P.dh = cg.dh;
         P.M = rup(cg.n * cg.ho * cg.wo, P.m0);
+        real_m = cg.n * cg.ho * cg.wo;
+        real_n = gr > 1 && gr == cg.c && cg.k == cg.c ? P.k0 : cdiv(cg.k, gr);
         if (gr > 1 && gr == cg.c && cg.k == cg.c) {
             P.depthwise = true;
             P.groups = cdiv(cg.c, P.k0);
@@ -610,8 +636,16 @@ static int lower_cube(lw *c, int li)
         batch = gg.batch > 0 ? gg.batch : 1;
         P.groups = batch;
         P.M = rup(gg.m, P.m0);
+        real_m = gg.m;
+        real_n = gg.n;
         P.K = rup(gg.k, P.k0);
         P.N = rup(gg.n, P.n0);
+    }
+    P.real = 1.0;
+    if (P.M > 0 && P.N > 0) {
+        double mr = (double)real_m / (double)P.M;
+        double nr = (double)rup(real_n, 16) / (double)P.N;
+        P.real = (mr > 1 ? 1 : mr) * (nr > 1 ? 1 : nr);
     }
     if (P.M <= 0 || P.K <= 0 || P.N <= 0 || P.groups <= 0)
         return npu_err_set(c->err, NPU_EINVAL, "davinci: layer '%s': empty GEMM", l->name);
@@ -880,6 +914,35 @@ static int64_t sum_bytes(const npu_graph *g, const int *t, int n, int kind)
     return b;
 }
 
+static bool is_input(const npu_graph *g, int t)
+{
+    return t >= 0 && t < g->nt && g->t[t].kind == NPU_T_INPUT;
+}
+
+/* Activation bytes of tensors `t` that live in DRAM (inputs, AI CPU outputs, tensors larger
+ * than half of L2). Constants are weights, counted apart. */
+static int64_t dram_bytes(const lw *c, const int *t, int n)
+{
+    int64_t b = 0;
+    for (int i = 0; i < n; i++)
+        if (t[i] >= 0 && t[i] < c->g->nt && c->g->t[t[i]].kind != NPU_T_CONST &&
+            !tensor_l2(c, t[i]))
+            b += tbytes(c->g, t[i]);
+    return b;
+}
+
+static int64_t dram_out_bytes(const lw *c, const npu_layer *l)
+{
+    int64_t b = 0;
+    for (int i = 0; i < l->nout; i++) {
+        int t = l->out[i];
+        if (t >= 0 && t < c->g->nt && !(c->s->l2 > 0 && tbytes(c->g, t) <= c->s->l2 / 2 &&
+                                         !(l->flags & NPU_LF_HOST)))
+            b += tbytes(c->g, t);
+    }
+    return b;
+}
+
 int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err)
 {
     lw c;
@@ -891,8 +954,9 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
     c.first_mac = -1;
     c.in_l2 = npu_calloc((size_t)(g->nt > 0 ? g->nt : 1), 1);
     int *map = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), sizeof *map);
+    uint8_t *aipp_t = npu_calloc((size_t)(g->nt > 0 ? g->nt : 1), 1);
     int rc = 0;
-    if (!c.in_l2 || !map) {
+    if (!c.in_l2 || !map || !aipp_t) {
         rc = oom(&c);
         goto done;
     }
@@ -906,17 +970,28 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
         bool view = (l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW;
         bool cpu = !view && needs_aicpu(g, l);
         bool cube = !view && !cpu && is_cube(l);
-        if (cube && c.first_mac < 0 && l->op == NPU_OP_CONV && l->nin > 0 && l->in[0] >= 0 &&
-            l->in[0] < g->nt && g->t[l->in[0]].kind == NPU_T_INPUT)
+        /* AIPP converts the u8 frame to fp16 itself: a cast/dequantize of a graph input is
+         * absorbed into it (no kernel) */
+        bool absorbed = !view && !cpu && c.s->aipp != NPU_DV_AIPP_NONE &&
+                        npu_op_class(l->op) == NPU_OPC_QUANT && l->nin > 0 &&
+                        is_input(g, l->in[0]);
+        if (absorbed) {
+            view = true;
+            if (l->nout > 0 && l->out[0] >= 0 && l->out[0] < g->nt)
+                aipp_t[l->out[0]] = 1;
+        }
+        if (cube && c.first_mac < 0 && l->op == NPU_OP_CONV && l->nin > 0 &&
+            (is_input(g, l->in[0]) || (l->in[0] >= 0 && l->in[0] < g->nt && aipp_t[l->in[0]])))
             c.first_mac = li;
         npu_prog_layer pr = {
             .name = l->name,
             .op = l->src_op && cpu ? l->src_op : npu_op_name(l->op),
             .dtype = (int)l->dtype,
             .macs = l->macs,
-            .in_bytes = sum_bytes(g, l->in, l->nin, NPU_T_ACT) +
-                        sum_bytes(g, l->in, l->nin, NPU_T_INPUT),
-            .out_bytes = sum_bytes(g, l->out, l->nout, -1),
+            /* activation bytes that must cross DRAM: tensors kept in L2 are left out (the
+             * engine's roofline is against DRAM) */
+            .in_bytes = view ? 0 : dram_bytes(&c, l->in, l->nin),
+            .out_bytes = view ? 0 : cpu ? sum_bytes(g, l->out, l->nout, -1) : dram_out_bytes(&c, l),
             .weight_bytes = npu_dtype_bytes(l->dtype, l->params) +
                             sum_bytes(g, l->in, l->nin, NPU_T_CONST),
             .engine = view ? "none" : cpu ? "aicpu" : cube ? "cube" : "vector",
@@ -927,6 +1002,8 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
             goto done;
         }
         map[li] = pl;
+        if (absorbed)
+            map[li] = -2 - pl;
         if (!view && !cpu)
             for (int i = 0; i < l->nout; i++) {
                 int t = l->out[i];
@@ -936,7 +1013,7 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
     }
     for (int li = 0; li < g->nl && !rc; li++) {
         if (map[li] < 0)
-            continue;
+            continue; /* dead, or absorbed into AIPP */
         const npu_layer *l = &g->l[li];
         c.layer = map[li];
         bool view = (l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW;
@@ -955,6 +1032,7 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
 done:
     free(c.in_l2);
     free(map);
+    free(aipp_t);
     return rc;
 }
 

@@ -1,0 +1,298 @@
+/* davinci_test.c — the DaVinci model: published figures (issue #7), mechanisms computed by hand,
+ * the command format (flags pair up, disasm/explain text), placement (AI CPU, AIPP).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../isa/davinci.h"
+#include "../../isa/program.h"
+#include "front/front.h"
+#include "npusim.h"
+#include "test.h"
+
+static npu_ctx *ctx;
+
+static npu_graph *npg(const char *text)
+{
+    npu_err err = {0};
+    npu_graph *g = npu_npg_read("t.npg", text, strlen(text), &err);
+    if (g && npu_graph_prepare(g, &err)) {
+        npu_graph_free(g);
+        g = NULL;
+    }
+    if (!g)
+        fprintf(stderr, "graph: %s\n", err.msg);
+    return g;
+}
+
+/* Runs graph g on preset `arch` with "k=v" settings (NULL-terminated). */
+static npu_result *run(const char *arch, const npu_graph *g, const char *const *set)
+{
+    npu_err err = {0};
+    npu_arch *a = npu_arch_open(ctx, arch, &err);
+    if (!a) {
+        fprintf(stderr, "arch: %s\n", err.msg);
+        return NULL;
+    }
+    for (int i = 0; set && set[i]; i++)
+        if (npu_arch_set_kv(a, set[i], &err)) {
+            fprintf(stderr, "set %s: %s\n", set[i], err.msg);
+            npu_arch_free(a);
+            return NULL;
+        }
+    npu_result *r = npu_run(ctx, a, g, NULL, &err);
+    if (!r)
+        fprintf(stderr, "run: %s\n", err.msg);
+    npu_arch_free(a);
+    return r;
+}
+
+static double zoo_fps(const char *arch, const char *net, double *util)
+{
+    npu_err err = {0};
+    npu_graph *g = npu_load_graph(ctx, net, NULL, &err);
+    if (!g)
+        return -1;
+    npu_result *r = run(arch, g, NULL);
+    double fps = r ? r->total.fps : -1;
+    if (util && r)
+        *util = r->total.util;
+    npu_result_free(r);
+    npu_graph_free(g);
+    return fps;
+}
+
+/* ModelZoo r0.2, Ascend 310, fp16, batch 1 (research §4.1): within 15 %. ResNet-50's MAC
+ * utilisation must come out low (research §4.1: 23 % of the 680 MHz peak on the chip). */
+TEST(published_figures)
+{
+    double util = 1;
+    double r50 = zoo_fps("ascend310", "resnet50", &util);
+    double mb2 = zoo_fps("ascend310", "mobilenet_v2", NULL);
+    printf("  ascend310: resnet50 %.1f img/s (318), mobilenet_v2 %.1f img/s (505), util %.3f\n",
+           r50, mb2, util);
+    CHECK(fabs(r50 / 318.0 - 1) <= 0.15);
+    CHECK(fabs(mb2 / 505.0 - 1) <= 0.15);
+    CHECK(util < 0.35 && util > 0.05);
+}
+
+/* A 1x1 conv, 512 -> 512 channels on 14x14, fp16, one core, no L2, no AIPP. By hand
+ * (lower.c): L0 tile m 128 × n 256 (L0C half 32768 fp32 elements), 2 m tiles (128 + 80 of the
+ * padded M 208), 2 n tiles. The A tile of 128 output pixels needs 11 input rows: 11·14·512·2 =
+ * 157696 B; the second (80 pixels) 7 rows: 100352 B. Weights 512·512·2 = 524288 B.
+ * L1 1 MB: the weights stay resident (524288 + 2·157696 <= 1 MiB) → reads 258048 + 524288 =
+ * 782336 B. L1 512 KB: A and B no longer fit double-buffered, K is cut in two chunks and both
+ * operands are re-fetched per output tile: 2·258048 + 2·524288 = 1564672 B. */
+TEST(l1_halving_forces_refetch)
+{
+    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x512x14x14 fp16\n"
+                       "conv c data out=512 k=1\noutput c\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    const char *big[] = {"cores=1", "l2_kb=0", "aipp=none", "l1_kb=1024", NULL};
+    const char *half[] = {"cores=1", "l2_kb=0", "aipp=none", "l1_kb=512", NULL};
+    npu_result *a = run("ascend310", g, big), *b = run("ascend310", g, half);
+    CHECK(a && b);
+    if (a && b) {
+        CHECK_EQ_INT(a->layers[0].dram_rd_bytes, 782336);
+        CHECK_EQ_INT(b->layers[0].dram_rd_bytes, 1564672);
+        /* results: the 196 real rows x 512 channels, fp16 (per-tile rounding up to 128 B) */
+        CHECK(a->layers[0].dram_wr_bytes >= 196 * 512 * 2 &&
+              a->layers[0].dram_wr_bytes <= 196 * 512 * 2 + 256);
+        CHECK(b->layers[0].cycles > a->layers[0].cycles);
+    }
+    npu_result_free(a);
+    npu_result_free(b);
+    npu_graph_free(g);
+}
+
+/* Ping-pong buffers overlap MTE2, MTE1, Cube and V: turning them off is slower. */
+TEST(double_buffering_helps)
+{
+    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x64x56x56 fp16\n"
+                       "conv c1 data out=128 k=3 p=1 act=relu\nconv c2 c1 out=128 k=3 p=1\n"
+                       "output c2\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    const char *on[] = {"double_buffer=true", NULL}, *off[] = {"double_buffer=false", NULL};
+    npu_result *a = run("ascend310", g, on), *b = run("ascend310", g, off);
+    CHECK(a && b);
+    if (a && b) {
+        printf("  double buffer: %lld cycles, single: %lld\n", (long long)a->total.cycles,
+               (long long)b->total.cycles);
+        CHECK(a->total.cycles < b->total.cycles);
+    }
+    npu_result_free(a);
+    npu_result_free(b);
+    npu_graph_free(g);
+}
+
+/* Every flag set in a kernel is waited for in that kernel, per (core, src, dst, id); every
+ * pipe of every block ends; MACs issued by mad cover the layer's MACs. */
+TEST(flags_pair_up)
+{
+    npu_err err = {0};
+    npu_graph *g = npu_load_graph(ctx, "mobilenet_v2", NULL, &err);
+    npu_arch *a = npu_arch_open(ctx, "ascend310", &err);
+    CHECK(g && a);
+    if (!g || !a)
+        return;
+    npu_program *p = npu_compile(ctx, a, g, &err);
+    CHECK(p != NULL);
+    if (p) {
+        static int bal[64][6][6][8];
+        memset(bal, 0, sizeof bal);
+        int bad = 0, kernels = 0;
+        for (size_t i = 0; i <= p->n; i++) {
+            if (i == p->n || p->ins[i].op == NPU_DV_OP_KERNEL) {
+                for (int c = 0; c < 64; c++)
+                    for (int s = 0; s < 6; s++)
+                        for (int d = 0; d < 6; d++)
+                            for (int e = 0; e < 8; e++)
+                                bad += bal[c][s][d][e] != 0;
+                memset(bal, 0, sizeof bal);
+                kernels++;
+                continue;
+            }
+            const npu_dv_ins *d = npu_dv_ins_at(p, i);
+            CHECK(d != NULL);
+            if (!d || d->core >= 64 || d->event >= 8)
+                continue;
+            if (p->ins[i].op == NPU_DV_OP_SET_FLAG) {
+                int v = ++bal[d->core][p->ins[i].unit][d->pipe2][d->event];
+                bad += v > 1; /* binary: set twice without a wait in between */
+            } else if (p->ins[i].op == NPU_DV_OP_WAIT_FLAG) {
+                bal[d->core][d->pipe2][p->ins[i].unit][d->event]--;
+            }
+        }
+        CHECK_EQ_INT(bad, 0);
+        CHECK(kernels > 50);
+        npu_program_free(p);
+    }
+    npu_arch_free(a);
+    npu_graph_free(g);
+}
+
+TEST(disasm_and_explain)
+{
+    npu_err err = {0};
+    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x64x28x28 fp16\n"
+                       "conv c1 data out=64 k=3 p=1 act=relu\nadd s c1 data\noutput s\n");
+    npu_arch *a = npu_arch_open(ctx, "ascend310", &err);
+    CHECK(g && a);
+    if (!g || !a)
+        return;
+    npu_program *p = npu_compile(ctx, a, g, &err);
+    CHECK(p != NULL);
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    if (p && npu_disasm(ctx, p, &sb, &err) == 0) {
+        CHECK_CONTAINS(sb.s, "set_flag(PIPE_MTE2, PIPE_MTE1, EVENT_ID0)");
+        CHECK_CONTAINS(sb.s, "wait_flag(PIPE_MTE1, PIPE_M, EVENT_ID0)");
+        CHECK_CONTAINS(sb.s, "img2col_cbuf_to_ca");
+        CHECK_CONTAINS(sb.s, "mad m=");
+        CHECK_CONTAINS(sb.s, "copy_matrix_cc_to_ubuf");
+        CHECK_CONTAINS(sb.s, "vadd repeat=");
+        CHECK_CONTAINS(sb.s, "copy_ubuf_to_gm");
+    } else {
+        FAILF("disasm: %s", err.msg);
+    }
+    npu_sb_free(&sb);
+    npu_sb_init(&sb);
+    if (npu_explain(ctx, a, g, "c1", &sb, &err) == 0) {
+        CHECK_CONTAINS(sb.s, "block_dim 2");
+        CHECK_CONTAINS(sb.s, "L0 tile");
+        CHECK_CONTAINS(sb.s, "x2 buffers");
+    } else {
+        FAILF("explain: %s", err.msg);
+    }
+    npu_sb_free(&sb);
+    npu_program_free(p);
+    npu_arch_free(a);
+    npu_graph_free(g);
+}
+
+/* int64 work goes to the AI CPU (research §2.4) and costs its task switch. */
+TEST(aicpu_fallback)
+{
+    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x16x8x8 fp16\n"
+                       "conv c1 data out=16 k=1\ncast c2 c1 to=int64\noutput c2\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    npu_result *r = run("ascend310", g, NULL);
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_EQ_INT(r->nlayers, 2);
+        CHECK_STR(r->layers[0].engine, "cube");
+        CHECK_STR(r->layers[1].engine, "aicpu");
+        /* at least the 60 us task switch at 680 MHz */
+        CHECK(r->layers[1].cycles >= 60 * 680);
+    }
+    npu_result_free(r);
+    npu_graph_free(g);
+}
+
+/* AIPP fused into the first conv's MTE2 load reads the YUV420SP frame (1.5 B/pixel) instead of
+ * the C0-padded fp16 image; on the CPU it costs host time instead. */
+TEST(aipp)
+{
+    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x3x224x224 fp16\n"
+                       "conv c1 data out=32 k=3 s=2 p=1 act=relu\noutput c1\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    const char *core[] = {"aipp=core", NULL}, *none[] = {"aipp=none", NULL},
+               *cpu[] = {"aipp=cpu", NULL};
+    npu_result *a = run("ascend310", g, core), *b = run("ascend310", g, none),
+               *c = run("ascend310", g, cpu);
+    CHECK(a && b && c);
+    if (a && b && c) {
+        CHECK(a->layers[0].dram_rd_bytes < b->layers[0].dram_rd_bytes);
+        CHECK(c->total.host_us > a->total.host_us);
+        CHECK(c->total.cycles > a->total.cycles);
+    }
+    npu_result_free(a);
+    npu_result_free(b);
+    npu_result_free(c);
+    npu_graph_free(g);
+}
+
+/* Bad parameter combinations are one clear error. */
+TEST(bad_params)
+{
+    npu_err err = {0};
+    npu_arch *a = npu_arch_open(ctx, "ascend310", &err);
+    CHECK(a != NULL);
+    if (!a)
+        return;
+    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x16x8x8 fp16\nconv c data out=16 k=1\n"
+                       "output c\n");
+    CHECK(npu_arch_set(a, "l0a_kb", "2", &err) == 0);
+    CHECK(npu_arch_set(a, "cube_m", "32", &err) == 0);
+    npu_result *r = g ? npu_run(ctx, a, g, NULL, &err) : NULL;
+    CHECK(r == NULL);
+    CHECK_CONTAINS(err.msg, "too small");
+    npu_result_free(r);
+    npu_graph_free(g);
+    npu_arch_free(a);
+}
+
+int main(void)
+{
+    ctx = npu_ctx_new();
+    RUN(published_figures);
+    RUN(l1_halving_forces_refetch);
+    RUN(double_buffering_helps);
+    RUN(flags_pair_up);
+    RUN(disasm_and_explain);
+    RUN(aicpu_fallback);
+    RUN(aipp);
+    RUN(bad_params);
+    npu_ctx_free(ctx);
+    return TEST_REPORT();
+}
