@@ -969,6 +969,23 @@ int npu_nvdla_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
         }
         c.map[li] = pl;
     }
+    /* the runtime writes the input tensors in NVDLA's layout (CPU) before the first task */
+    int first = -1, last = -1;
+    for (int li = 0; li < g->nl; li++)
+        if (c.map[li] >= 0) {
+            if (first < 0)
+                first = li;
+            last = li;
+        }
+    if (s->runtime_convert && first >= 0 && g->ninputs > 0) {
+        int64_t e = 0, b = 0;
+        for (int k = 0; k < g->ninputs; k++) {
+            e += telems(g, g->inputs[k]);
+            b += tbytes(g, g->inputs[k]);
+        }
+        if (e > 0 && (rc = emit_emu(&c, first, NPU_OP_CAST, 0, e, b, b)) != 0)
+            goto done;
+    }
     for (int li = 0; li < g->nl && !rc; li++) {
         if (c.map[li] < 0)
             continue;
@@ -985,6 +1002,16 @@ int npu_nvdla_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
         if (c.n > 30000 && !rc)
             rc = npu_err_set(err, NPU_EUNSUPPORTED, "%s: more than 30000 NVDLA operations (the "
                              "descriptor index is 16 bits)", g->file);
+    }
+    /* ... and reads the outputs back */
+    if (!rc && s->runtime_convert && last >= 0 && g->noutputs > 0) {
+        int64_t e = 0, b = 0;
+        for (int k = 0; k < g->noutputs; k++) {
+            e += telems(g, g->outputs[k]);
+            b += tbytes(g, g->outputs[k]);
+        }
+        if (e > 0)
+            rc = emit_emu(&c, last, NPU_OP_CAST, 0, e, b, b);
     }
     if (!rc)
         rc = emit_all(&c);

@@ -108,6 +108,9 @@ static const npu_param_def nvdla_params[] = {
     {.name = "event_cycles", .type = NPU_P_FLOAT, .def = 2000, .min = 0, .max = 1e9,
      .unit = "host cycles", .doc = "dla_process_events walk of 6 processors x 2 groups per wake-up "
                                    "(assumption)"},
+    {.name = "runtime_convert", .type = NPU_P_BOOL, .def = 1, .unit = "",
+     .doc = "the runtime converts graph inputs to NVDLA's feature layout and outputs back on the "
+            "CPU (nvdla_runtime image/tensor copies)"},
     {.name = "fc_batch", .type = NPU_P_INT, .def = 16, .min = 1, .max = 32, .unit = "",
      .doc = "spreadsheet: FC batch b (stored configuration: 16)"},
     {.name = "ss_winograd", .type = NPU_P_BOOL, .def = 1, .unit = "",
@@ -162,6 +165,7 @@ static int nvdla_init(npu_model *m, npu_err *err)
     s->kmd_addr_cycles = npu_model_float(m, "kmd_addr_cycles");
     s->event_cycles = npu_model_float(m, "event_cycles");
     s->fc_batch = npu_model_int(m, "fc_batch");
+    s->runtime_convert = npu_model_bool(m, "runtime_convert");
     s->ss_winograd = npu_model_bool(m, "ss_winograd");
     s->dram_gbps = npu_model_float(m, "dram.gbps");
     s->sram_kb = (double)npu_model_int(m, "sram.kb");
