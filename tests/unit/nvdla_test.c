@@ -178,7 +178,7 @@ TEST(cbuf_halving_refetch)
 {
     npu_ctx *ctx = npu_ctx_new();
     /* input 32x32x32 = 32768 B, weights 3x3x32x32 = 9216 B: both fit 32 banks x 4 KB */
-    const char *full[] = {"cbuf_banks=32", NULL};
+    const char *full[] = {"cbuf_banks=32", "runtime_convert=false", NULL};
     npu_result *r = run_text(ctx, "nvdla", conv_graph, full);
     CHECK(r != NULL);
     if (r) {
@@ -188,7 +188,7 @@ TEST(cbuf_halving_refetch)
     /* 8 banks (32 KB): best split is 5 data + 3 weight banks: 20 lines of 1024 B per split,
      * 18 output lines per split -> 2 splits, max(3-1,0) = 2 lines fetched twice:
      * 32768 + 2048 data + 9216 weights (weights kept) */
-    const char *cut[] = {"cbuf_banks=8", NULL};
+    const char *cut[] = {"cbuf_banks=8", "runtime_convert=false", NULL};
     r = run_text(ctx, "nvdla", conv_graph, cut);
     CHECK(r != NULL);
     if (r) {
@@ -235,7 +235,8 @@ TEST(fc_batch1_one_sixteenth)
         CHECK_CONTAINS(sb.s, "dep_count=");
         CHECK_CONTAINS(sb.s, "fused_parent=");
         CHECK_CONTAINS(sb.s, "OP_ENABLED");
-        CHECK_CONTAINS(sb.s, "TASK 0 DLA");
+        CHECK_CONTAINS(sb.s, "DLA ops=");
+        CHECK_CONTAINS(sb.s, "EMU cpu cast"); /* the runtime's input conversion */
         npu_sb_free(&sb);
         /* a corrupt dependency is an error, not a crash */
         for (size_t i = 0; i < p->n; i++)
