@@ -282,7 +282,7 @@ static int ticks(const scale *s, double *t, int max, int want)
     if (s->log) {
         int dec = (int)(s->d1 - s->d0);
         int every = dec > 12 ? 3 : dec > 8 ? 2 : 1;
-        for (int e = (int)s->d0; e <= (int)s->d1 && n < max; e++) {
+        for (int e = (int)floor(s->d0); e <= (int)ceil(s->d1) && n < max; e++) {
             if ((e - (int)s->d0) % every == 0)
                 t[n++] = pow(10, e);
             if (dec <= 2 && e < (int)s->d1) {
@@ -341,6 +341,55 @@ static void axes(npu_strbuf *sb, const scale *xs, const scale *ys, double x0, do
         npu_sb_puts(sb, "</text>\n");
     }
     npu_sb_puts(sb, "</g>\n");
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sweep axes: on a logarithmic x axis with at most 12 distinct x values (powers of two, say),
+ * the x ticks are the values themselves; otherwise as axes(). */
+static void axes_x(npu_strbuf *sb, const scale *xs, const scale *ys, double x0, double y0,
+                   double x1, double y1, const char *xlabel, const char *ylabel,
+                   const npu_svg_series *s, int ns)
+{
+    double v[13];
+    int nv = 0, many = 0;
+    for (int k = 0; k < ns && !many; k++)
+        for (int i = 0; i < s[k].n && !many; i++) {
+            double x = s[k].x[i];
+            if (!isfinite(x) || !isfinite(s[k].y[i]))
+                continue;
+            int seen = 0;
+            for (int j = 0; j < nv && !seen; j++)
+                seen = v[j] == x;
+            if (!seen) {
+                if (nv == 12)
+                    many = 1;
+                else
+                    v[nv++] = x;
+            }
+        }
+    if (!xs->log || many) {
+        axes(sb, xs, ys, x0, y0, x1, y1, xlabel, ylabel);
+        return;
+    }
+    qsort(v, (size_t)nv, sizeof v[0], cmp_dbl);
+    scale none = *xs;
+    none.d0 = none.d1 = 0; /* no automatic x ticks: sc() maps everything to the middle */
+    none.log = 0;
+    none.r0 = none.r1 = -1e9; /* off the plot, skipped */
+    axes(sb, &none, ys, x0, y0, x1, y1, xlabel, ylabel);
+    char buf[48];
+    for (int i = 0; i < nv; i++) {
+        double x = sc(xs, v[i]);
+        line(sb, x, y0, x, y1, "stroke=\"#e4e4e4\"");
+        line(sb, x, y1, x, y1 + 5, "stroke=\"#333333\"");
+        fmt_si(buf, sizeof buf, v[i]);
+        text(sb, x, y1 + 18, "middle", NULL, buf, 0);
+    }
 }
 
 static int finish(npu_strbuf *out, npu_err *err)
@@ -445,7 +494,8 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
             maxc = (double)r->layers[i].cycles;
     }
     const double row = 16, font = 11;
-    double lab = maxch * font * CHAR_W + 8 * font * CHAR_W + 16; /* name + " (op)" room */
+    const double opw = 8 * font * CHAR_W + 6; /* the op column, right of the names */
+    double lab = maxch * font * CHAR_W + opw + 12;
     double x0 = lab + 10, pw = 640, x1 = x0 + pw;
     double top = 110, y0 = top, y1 = y0 + row * r->nlayers;
     double W = x1 + 90, H = y1 + 60;
@@ -476,7 +526,6 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
         text(out, x, y0 - 6, "middle", NULL, buf, 0);
         text(out, x, y1 + 16, "middle", NULL, buf, 0);
     }
-    text(out, x1, y0 - 20, "end", "fill=\"#444444\"", "cycles", 0);
     text(out, (x0 + x1) / 2, y1 + 34, "middle", NULL, "cycles (NPU core clock)", 0);
     npu_sb_puts(out, "</g>\n<g font-size=\"11\">\n");
     for (int i = 0; i < r->nlayers; i++) {
@@ -488,15 +537,17 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
                           "fill=\"#f4f4f4\"/>\n",
                           y, W, row);
         /* label: name (op), cut; full text in the hover title */
-        npu_sb_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"><title>", lab,
-                      y + row - 4);
+        npu_sb_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"><title>",
+                      lab - opw, y + row - 4);
         esc(out, L->name);
-        npu_sb_printf(out, " — #%lld %s on %s</title>", (long long)L->index, L->op ? L->op : "",
-                      L->engine ? L->engine : "");
+        npu_sb_printf(out, " \xE2\x80\x94 #%lld ", (long long)L->index);
+        esc(out, L->op);
+        npu_sb_puts(out, " on ");
+        esc(out, L->engine);
+        npu_sb_puts(out, "</title>");
         esc_n(out, L->name, NAME_MAX_CHARS);
-        npu_sb_puts(out, "<tspan fill=\"#777777\"> ");
-        esc_n(out, L->op, 8);
-        npu_sb_puts(out, "</tspan></text>\n");
+        npu_sb_puts(out, "</text>\n");
+        text(out, lab - opw + 5, y + row - 4, "start", "fill=\"#777777\"", L->op, 8);
 
         double cyc = (double)L->cycles;
         double comp = (double)L->compute_cycles, mem = (double)L->mem_stall_cycles;
@@ -739,8 +790,18 @@ int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_s
     if (!any)
         return npu_err_set(err, NPU_EINVAL, "svg sweep: no finite point to draw");
     scale xs, ys;
-    if (ax->logx)
-        log_domain(&xs, xlo, xhi);
+    if (ax->logx) {
+        /* a little room around the data rather than whole decades (sweeps of 32..512 would
+         * otherwise use a third of the width) */
+        xs.log = 1;
+        xs.d0 = log10(xlo) - 0.06;
+        xs.d1 = log10(xhi) + 0.06;
+        if (xs.d1 - xs.d0 < 0.5) {
+            double m = (xs.d0 + xs.d1) / 2;
+            xs.d0 = m - 0.25;
+            xs.d1 = m + 0.25;
+        }
+    }
     else
         lin_domain(&xs, xlo, xhi, 8, 0);
     if (ax->logy)
@@ -761,7 +822,7 @@ int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_s
     const char *title = ax->title && *ax->title ? ax->title : "Sweep";
     doc_begin(out, W, H, title);
     title_block(out, 12, 24, title, NULL);
-    axes(out, &xs, &ys, x0, y0, x1, y1, ax->xlabel, ax->ylabel);
+    axes_x(out, &xs, &ys, x0, y0, x1, y1, ax->xlabel, ax->ylabel, s, ns);
     char bx[48], by[48];
     for (int k = 0; k < ns; k++) {
         const char *col = pal[k % NPAL];
