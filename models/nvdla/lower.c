@@ -541,11 +541,15 @@ static int lower_mac(lower_ctx *c, int li)
                            "NVDLA's registers can express", g->file, l->line,
                            npu_op_name(l->op), l->name);
     /* the fused element-wise layer, if any */
-    int ew_layer = -1;
+    int ew_layer = -1, pool_layer = -1;
     {
         int cons[2];
-        if (npu_graph_consumers(g, l->out[0], cons, 2) == 1 && c->fused_into[cons[0]] == li)
-            ew_layer = cons[0];
+        if (npu_graph_consumers(g, l->out[0], cons, 2) == 1 && c->fused_into[cons[0]] == li) {
+            if (npu_op_class(g->l[cons[0]].op) == NPU_OPC_POOL)
+                pool_layer = cons[0];
+            else
+                ew_layer = cons[0];
+        }
     }
     pend *cv = new_op(c, c->map[li], NPU_NV_OP_HWL);
     if (!cv)
@@ -624,6 +628,37 @@ static int lower_mac(lower_ctx *c, int li)
     set_prod(c, l->out[0], sdi);
     if (ew_layer >= 0)
         set_prod(c, g->l[ew_layer].out[0], sdi);
+    /* conv + SDP + PDP: the PDP takes the SDP's output on the fly and writes the pooled map */
+    if (pool_layer >= 0) {
+        const npu_layer *pl = &g->l[pool_layer];
+        pend *pd = new_op(c, c->map[pool_layer], NPU_NV_OP_HWL);
+        if (!pd)
+            return NPU_ENOMEM;
+        npu_nv_hwl *z = &pd->h;
+        int pdi = (int)(pd - c->ops);
+        hwl_proc(s, z, NPU_NV_PDP);
+        z->flags |= NPU_NV_HF_FUSED;
+        z->bpe = (uint8_t)ci.bytes;
+        z->addrs = 1;
+        z->elems = telems(g, out_t);
+        z->thr = (int32_t)s->pdp_thr;
+        z->out_bytes = z->wr_out = tbytes(g, pl->out[0]);
+        npu_conv_geom pg;
+        if (!npu_layer_conv_geom(g, pool_layer, &pg)) {
+            z->c = (int32_t)pg.c, z->h = (int32_t)pg.h, z->w = (int32_t)pg.w;
+            z->r = pg.kh, z->s = pg.kw, z->sh = pg.sh, z->sw = pg.sw;
+            z->p = (int32_t)pg.ho, z->q = (int32_t)pg.wo;
+        }
+        z->common.fused_parent.index = (int16_t)sdi;
+        z->common.fused_parent.event = NPU_NV_EV_OP_ENABLED;
+        npu_nv_hwl *sq = &c->ops[sdi].h;
+        sq->common.dependency_count = 1;
+        sq->common.consumers[NPU_NV_PDP].index = (int16_t)pdi;
+        sq->common.consumers[NPU_NV_PDP].event = NPU_NV_EV_OP_ENABLED;
+        sq->wr_out = 0; /* nothing of the conv's own output reaches memory */
+        c->ops[cvi].h.wr_out = 0;
+        set_prod(c, pl->out[0], pdi);
+    }
     /* an activation the SDP cannot do without a LUT runs on the CPU afterwards */
     npu_act act = ew_layer >= 0 ? g->l[ew_layer].act : l->act;
     if (act_needs_lut(act) && !s->sdp_lut) {
@@ -812,6 +847,34 @@ static void plan_fusion(lower_ctx *c)
         if (best >= 0 && (other < best || other < 0) && l->in[0] != l->in[1])
             c->fused_into[li] = best;
     }
+    if (!c->s->fuse_pdp)
+        return;
+    /* conv + SDP + PDP on the fly where legal (IAS pipeline modes; PDP line buffer 7 KB) */
+    for (int li = 0; li < g->nl; li++) {
+        const npu_layer *l = &g->l[li];
+        if ((l->flags & (NPU_LF_DEAD | NPU_LF_HOST)) || npu_op_class(l->op) != NPU_OPC_POOL ||
+            l->nin != 1)
+            continue;
+        int pl = producer_layer(g, l->in[0]);
+        if (pl < 0 || pl >= g->nl)
+            continue;
+        const npu_layer *pr = &g->l[pl];
+        int cons[2];
+        if ((pr->flags & (NPU_LF_DEAD | NPU_LF_HOST)) || !is_mac_op(g, pr) ||
+            pr->op == NPU_OP_CONVT || npu_graph_consumers(g, pr->out[0], cons, 2) != 1 ||
+            (act_needs_lut(pr->act) && !c->s->sdp_lut))
+            continue;
+        npu_conv_geom cg;
+        if (npu_layer_conv_geom(g, li, &cg) || cg.n != 1 || cg.kh > 8 || cg.kw > 8 ||
+            cg.sh > 16 || cg.sw > 16)
+            continue;
+        int64_t lines = 1;
+        while (lines < cdiv(cg.kh, cg.sh) && lines < 8)
+            lines *= 2;
+        if (cg.w * lines * min64(cg.c, 32) * bpe_of(l->dtype) > 7 * 1024)
+            continue; /* would need split-width: not fused here */
+        c->fused_into[li] = pl;
+    }
 }
 
 static const char *engine_name(const lower_ctx *c, int li)
@@ -822,7 +885,7 @@ static const char *engine_name(const lower_ctx *c, int li)
     if (l->flags & NPU_LF_HOST)
         return "cpu";
     if (c->fused_into[li] >= 0)
-        return "SDP";
+        return npu_op_class(l->op) == NPU_OPC_POOL ? "PDP" : "SDP";
     if (is_mac_op(g, l))
         return "CONV";
     if (is_view_like(l))

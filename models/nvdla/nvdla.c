@@ -108,6 +108,9 @@ static const npu_param_def nvdla_params[] = {
     {.name = "event_cycles", .type = NPU_P_FLOAT, .def = 2000, .min = 0, .max = 1e9,
      .unit = "host cycles", .doc = "dla_process_events walk of 6 processors x 2 groups per wake-up "
                                    "(assumption)"},
+    {.name = "fuse_pdp", .type = NPU_P_BOOL, .def = 0, .unit = "",
+     .doc = "conv + SDP + PDP on the fly where legal (kernel <= 8, stride <= 16, no batch, the "
+            "pooling lines fit PDP's 7 KB line buffer); the open compiler does not (research §4)"},
     {.name = "runtime_convert", .type = NPU_P_BOOL, .def = 1, .unit = "",
      .doc = "the runtime converts graph inputs to NVDLA's feature layout and outputs back on the "
             "CPU (nvdla_runtime image/tensor copies)"},
@@ -166,6 +169,7 @@ static int nvdla_init(npu_model *m, npu_err *err)
     s->event_cycles = npu_model_float(m, "event_cycles");
     s->fc_batch = npu_model_int(m, "fc_batch");
     s->runtime_convert = npu_model_bool(m, "runtime_convert");
+    s->fuse_pdp = npu_model_bool(m, "fuse_pdp");
     s->ss_winograd = npu_model_bool(m, "ss_winograd");
     s->dram_gbps = npu_model_float(m, "dram.gbps");
     s->sram_kb = (double)npu_model_int(m, "sram.kb");

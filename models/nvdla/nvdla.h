@@ -29,7 +29,7 @@ typedef struct npu_nvdla_state {
     double kmd_read_cycles, kmd_addr_cycles, event_cycles, mcu_event_cycles;
     /* spreadsheet */
     int64_t fc_batch;
-    bool ss_winograd, runtime_convert;
+    bool ss_winograd, runtime_convert, fuse_pdp;
     double dram_gbps, sram_kb;
     struct npu_nvdla_exec *x;  /* execution context (freed by fini / the next execute) */
 } npu_nvdla_state;

@@ -185,9 +185,21 @@ static int exec_conv(struct npu_nvdla_exec *x, int o, int task)
     const npu_nv_hwl *q = hwl(x, o + 1); /* its fused SDP (checked by the caller) */
     int layer = x->p->ins[x->op_ins[o]].layer;
     int qlayer = x->p->ins[x->op_ins[o + 1]].layer; /* the add's layer when one is fused */
-    int conds[2 * (NPU_NV_MAX_DEPS + 1)];
+    /* a PDP fed on the fly by this SDP (conv + SDP + PDP) */
+    const npu_nv_hwl *pd = NULL;
+    if (o + 2 < x->nops) {
+        const npu_nv_hwl *z = hwl(x, o + 2);
+        if (z->common.op_type == NPU_NV_PDP && (z->flags & NPU_NV_HF_FUSED) &&
+            z->common.fused_parent.index == o + 1)
+            pd = z;
+    }
+    if (pd)
+        qlayer = x->p->ins[x->op_ins[o + 2]].layer; /* the writes are the pooled output */
+    int conds[3 * (NPU_NV_MAX_DEPS + 1)];
     int n = enable_conds(x, o, task, conds, NPU_NV_MAX_DEPS + 1);
     n += enable_conds(x, o + 1, task, conds + n, NPU_NV_MAX_DEPS + 1);
+    if (pd)
+        n += enable_conds(x, o + 2, task, conds + n, NPU_NV_MAX_DEPS + 1);
     /* CMAC waits for the enable as well, so that its idle time before the op is charged to
      * control (plan_control counts both waiters) */
     if (gate_enable(x, x->u_cdma, layer, conds, n) || gate_enable(x, x->u_cmac, layer, conds, n))
@@ -255,7 +267,12 @@ static int exec_conv(struct npu_nvdla_exec *x, int o, int task)
             job_init(&sj, x->u_sdp, qlayer, "sdp");
             jwait(&sj, x->cacc_full, 1);
             sj.cycles = ceil(elems / NSUB / thr);
-            jxfer(&sj, NPU_PORT_DRAM, true, (int64_t)llround((double)q->wr_out * f / NSUB));
+            if (pd && pd->thr > 0) {
+                double pc = ceil((double)pd->elems * f / NSUB / (double)pd->thr);
+                sj.cycles = sj.cycles > pc ? sj.cycles : pc;
+            }
+            jxfer(&sj, NPU_PORT_DRAM, true,
+                  (int64_t)llround((double)(pd ? pd->wr_out : q->wr_out) * f / NSUB));
             jxfer(&sj, NPU_PORT_DRAM, false, (int64_t)llround((double)q->rd_ew * f / NSUB));
             if (sj.nxfer)
                 sj.mode = NPU_JOB_STREAM;
@@ -263,6 +280,8 @@ static int exec_conv(struct npu_nvdla_exec *x, int o, int task)
             if (last && k == NSUB - 1) {
                 jsig(&sj, x->done[o], 1);
                 jsig(&sj, x->done[o + 1], 1);
+                if (pd)
+                    jsig(&sj, x->done[o + 2], 1);
             }
             if (submit(x, &sj))
                 return NPU_ESIM;
@@ -399,7 +418,7 @@ static int submit_dla(struct npu_nvdla_exec *x, int task)
             const npu_nv_hwl *h = hwl(x, o);
             add_program(x, &r0, o);
             ninit += h->common.op_type == NPU_NV_CONV ||
-                             (h->common.op_type == NPU_NV_SDP && (h->flags & NPU_NV_HF_FUSED))
+                             (h->flags & NPU_NV_HF_FUSED)
                          ? 2
                          : 1;
         }
@@ -428,7 +447,7 @@ static int submit_dla(struct npu_nvdla_exec *x, int task)
     for (int o = t->op0; o < t->op0 + t->nops; o++) {
         const npu_nv_hwl *h = hwl(x, o);
         int layer = x->p->ins[x->op_ins[o]].layer;
-        bool fused_sdp = h->common.op_type == NPU_NV_SDP && (h->flags & NPU_NV_HF_FUSED);
+        bool fused_sdp = (h->flags & NPU_NV_HF_FUSED) != 0; /* SDP or PDP on the fly */
         int rc = 0;
         if (h->common.op_type == NPU_NV_CONV)
             rc = exec_conv(x, o, task);
@@ -654,7 +673,7 @@ static void plan_control(struct npu_nvdla_exec *x)
             cnt[pr]++;
             const npu_nv_hwl *h = hwl(x, o);
             /* a conv and its fused SDP are enabled by gates on both CDMA and CMAC */
-            int mult = pr == NPU_NV_CONV || (pr == NPU_NV_SDP && (h->flags & NPU_NV_HF_FUSED))
+            int mult = pr == NPU_NV_CONV || (h->flags & NPU_NV_HF_FUSED)
                            ? 2
                            : 1;
             if (x->progsrc[o] >= 0) {
