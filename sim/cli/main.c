@@ -30,6 +30,7 @@
 
 #include "../lua/lua.h"
 #include "../npusim.h"
+#include "../report/svg.h"
 
 #define DEFAULT_ARCH "systolic"
 
@@ -49,7 +50,8 @@ enum {
     O_ALLOW = 1 << 5,
     O_FORCE = 1 << 6,
     O_ZOO = 1 << 7,  /* --zoo-args */
-    O_PP = 1 << 8    /* --preset-path (every command) */
+    O_PP = 1 << 8,   /* --preset-path (every command) */
+    O_PLOT = 1 << 9  /* --plot [layers:|roofline:]FILE.svg (repeatable) */
 };
 
 typedef struct cli {
@@ -69,6 +71,9 @@ typedef struct cli {
     /* script: arguments after FILE.lua, untouched */
     int sargc;
     char **sargv;
+    /* --plot arguments (repeatable; checked before the simulation, written after it) */
+    const char **plots;
+    int nplots;
     /* strings this file allocated (the "dtype=X" of --dtype), freed at exit */
     char **alloc;
     int nalloc;
@@ -204,13 +209,51 @@ static npu_arch *open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err
     return a;
 }
 
+/* ---- --plot ---------------------------------------------------------------------------------- */
+
+/* Checks every --plot argument (syntax, existing file) before a simulation starts. */
+static int check_plots(const cli *o)
+{
+    for (int i = 0; i < o->nplots; i++) {
+        npu_svg_kind k;
+        const char *path;
+        npu_err err = {0};
+        if (npu_svg_plot_arg(o->plots[i], &k, &path, &err))
+            return fail(&err);
+        if (check_new_file(o, path))
+            return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
+/* Writes the --plot charts of a result (svg.h: per-layer stacked bars or roofline). */
+static int write_plots(const cli *o, const npu_result *r)
+{
+    for (int i = 0; i < o->nplots; i++) {
+        npu_svg_kind k;
+        const char *path;
+        npu_err err = {0};
+        npu_strbuf sb;
+        npu_sb_init(&sb);
+        int st = npu_svg_plot_arg(o->plots[i], &k, &path, &err);
+        if (!st)
+            st = npu_svg_result(r, k, NULL, &sb, &err);
+        if (!st)
+            st = npu_write_file(path, sb.s ? sb.s : "", sb.len, o->force, &err);
+        npu_sb_free(&sb);
+        if (st)
+            return fail(&err);
+    }
+    return EXIT_OK;
+}
+
 /* ---- commands ---------------------------------------------------------------------------------- */
 
 static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
 {
     (void)c;
     npu_err err = {0};
-    if (check_new_file(o, o->out) || check_new_file(o, o->trace))
+    if (check_new_file(o, o->out) || check_new_file(o, o->trace) || check_plots(o))
         return EXIT_FAIL;
     npu_graph *g = load_graph(o, ctx, o->pos[0], &err);
     if (!g)
@@ -232,6 +275,8 @@ static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
             rc = failf("%s: cannot format the result", o->pos[0]);
         else
             rc = emit_text(o, &sb);
+        if (rc == EXIT_OK)
+            rc = write_plots(o, r);
         npu_sb_free(&sb);
         npu_result_free(r);
     }
@@ -629,6 +674,8 @@ static int cmd_exec(const command *c, cli *o, npu_ctx *ctx)
     npu_err err = {0};
     if (check_new_file(o, o->out) || check_new_file(o, o->trace))
         return EXIT_FAIL;
+    if (check_plots(o))
+        return EXIT_FAIL;
     npu_program *p = npu_program_load(ctx, o->pos[0], &err);
     if (!p)
         return fail(&err);
@@ -644,6 +691,8 @@ static int cmd_exec(const command *c, cli *o, npu_ctx *ctx)
             rc = failf("%s: cannot format the result", o->pos[0]);
         else
             rc = emit_text(o, &sb);
+        if (rc == EXIT_OK)
+            rc = write_plots(o, r);
         npu_sb_free(&sb);
         npu_result_free(r);
     }
@@ -710,13 +759,15 @@ static int cmd_help(const command *c, cli *o, npu_ctx *ctx);
     "model name for the model's defaults. Without -a: " DEFAULT_ARCH ".\n"
 
 static const command commands[] = {
-    {"run", cmd_run, O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
+    {"run", cmd_run, O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT, 1, 1,
      "npusim run [-a ARCH] [--set K=V]... [--dtype X] [-f table|csv|json] [-o FILE]\n"
-     "           [--trace FILE[.gz]] [--force] GRAPH",
+     "           [--trace FILE[.gz]] [--plot [layers:|roofline:]FILE.svg]... [--force] GRAPH",
      "Simulates GRAPH on ARCH and prints one row per layer and the totals.\n" GRAPH_HELP ARCH_HELP
      "--set K=V changes a parameter (see 'npusim params ARCH'); --dtype X is --set dtype=X.\n"
      "--trace writes a Chrome/Perfetto trace-event file (gzip-compressed when it ends in .gz);\n"
      "open it in https://ui.perfetto.dev. -o and --trace never overwrite without --force.\n"
+     "--plot FILE.svg draws per-layer stacked bars (compute, memory stall, control stall,\n"
+     "host); --plot roofline:FILE.svg the roofline of the layers (repeatable; docs/plots.md).\n"
      "Example: npusim run -a systolic --set rows=64 -f csv resnet50\n"},
     {"compare", cmd_compare, O_ARCH | O_SET | O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
      "npusim compare -a ARCH1,ARCH2,... [--set K=V]... [-f table|csv|json] [-o FILE] GRAPH",
@@ -743,7 +794,7 @@ static const command commands[] = {
      "(zlib-compressed). See 'npusim disasm' and 'npusim exec'.\n" GRAPH_HELP ARCH_HELP},
     {"disasm", cmd_disasm, O_OUT | O_FORCE, 1, 1, "npusim disasm [-o FILE] PROGRAM.npuc",
      "Prints a saved program, one instruction (descriptor, task, fold) per line.\n"},
-    {"exec", cmd_exec, O_FMT | O_OUT | O_TRACE | O_FORCE, 1, 1,
+    {"exec", cmd_exec, O_FMT | O_OUT | O_TRACE | O_FORCE | O_PLOT, 1, 1,
      "npusim exec [-f table|csv|json] [-o FILE] [--trace FILE] PROGRAM.npuc",
      "Simulates a saved program with the parameters it was compiled with.\n"},
     {"explain", cmd_explain, O_ARCH | O_SET | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 2, 2,
@@ -806,7 +857,7 @@ static void print_main_help(FILE *f)
 static void print_command_help(const command *c, FILE *f)
 {
     fprintf(f, "usage: %s\n\n%s", c->usage, c->help);
-    if (c->opts & (O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO)) {
+    if (c->opts & (O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT)) {
         fprintf(f, "\noptions:\n");
         if (c->opts & O_ARCH)
             fprintf(f, "  -a, --arch ARCH       preset or model name%s\n",
@@ -820,6 +871,8 @@ static void print_command_help(const command *c, FILE *f)
             fprintf(f, "  -o, --output FILE     write to FILE ('-' = stdout)\n");
         if (c->opts & O_TRACE)
             fprintf(f, "  --trace FILE          Perfetto/Chrome trace (.json or .json.gz)\n");
+        if (c->opts & O_PLOT)
+            fprintf(f, "  --plot [KIND:]FILE    SVG chart: layers (default) or roofline\n");
         if (c->opts & O_FORCE)
             fprintf(f, "  --force               overwrite existing output files\n");
         if (c->opts & O_ALLOW)
@@ -861,13 +914,14 @@ static const optdef optdefs[] = {
     {"--output", 'o', O_OUT, true},        {"--trace", 0, O_TRACE, true},
     {"--force", 0, O_FORCE, false},        {"--allow-unsupported", 0, O_ALLOW, false},
     {"--zoo-args", 0, O_ZOO, true},        {"--preset-path", 0, O_PP, true},
+    {"--plot", 0, O_PLOT, true},
 };
 #define NOPTS ((int)(sizeof optdefs / sizeof optdefs[0]))
 
 static const char *const opt_names[] = {"--arch",  "--set",   "--dtype",
                                         "--format", "--output", "--trace",
                                         "--force", "--allow-unsupported", "--zoo-args",
-                                        "--preset-path", "--help", NULL};
+                                        "--preset-path", "--help", "--plot", NULL};
 
 /* Parses argv[i0..argc) for command c into o. Returns -1 on success, else an exit code. */
 static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, bool *help)
@@ -972,6 +1026,9 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
         case O_PP:
             o->pp[o->npp++] = val;
             break;
+        case O_PLOT:
+            o->plots[o->nplots++] = val;
+            break;
         }
     }
     if (*help)
@@ -1025,9 +1082,10 @@ int main(int argc, char **argv)
     o.fmt = NPU_FMT_TABLE;
     o.sets = calloc((size_t)argc + 1, sizeof *o.sets);
     o.pp = calloc((size_t)argc + 1, sizeof *o.pp);
+    o.plots = calloc((size_t)argc + 1, sizeof *o.plots);
     o.pos = calloc((size_t)argc + 1, sizeof *o.pos);
     o.alloc = calloc((size_t)argc + 1, sizeof *o.alloc);
-    if (!o.sets || !o.pp || !o.pos || !o.alloc) {
+    if (!o.sets || !o.pp || !o.pos || !o.alloc || !o.plots) {
         fprintf(stderr, "npusim: out of memory\n");
         return EXIT_FAIL;
     }
@@ -1059,6 +1117,7 @@ int main(int argc, char **argv)
     npu_ctx_free(ctx);
     free(o.sets);
     free(o.pp);
+    free(o.plots);
     free(o.pos);
     return rc;
 }
