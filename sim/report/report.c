@@ -485,8 +485,12 @@ static int report_table(const npu_result *r, npu_strbuf *out)
     npu_sb_printf(out, "\n%lld cycles", (long long)T->cycles);
     if (isfinite(T->time_us) && T->time_us > 0)
         npu_sb_printf(out, " = %.1f µs, %.1f inferences/s", T->time_us, T->fps);
-    if (isfinite(T->tops))
-        npu_sb_printf(out, ", %.3g TOPS effective", T->tops);
+    if (isfinite(T->tops) && T->tops > 0) {
+        static const char *const suf[] = {"OPS", "kOPS", "MOPS", "GOPS", "TOPS", "POPS", NULL};
+        char ops[32];
+        h_scaled(ops, sizeof ops, T->tops * 1e12, suf, 1000.0, " "); /* 359 GOPS, 2.61 TOPS */
+        npu_sb_printf(out, ", %s effective", ops);
+    }
     if (isfinite(T->util))
         npu_sb_printf(out, ", MAC utilisation %.1f%%", 100.0 * T->util);
     if (isfinite(T->dram_gbps))
