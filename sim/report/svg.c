@@ -580,7 +580,7 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
             x += w;
         }
         fmt_si(buf, sizeof buf, cyc);
-        snprintf(b2, sizeof b2, "%s %s", buf, L->bound ? L->bound : "");
+        snprintf(b2, sizeof b2, "%s %s", buf, L->bound && L->cycles > 0 ? L->bound : "");
         text(out, x + 4, y + row - 4, "start", "fill=\"#333333\"", b2, 0);
     }
     npu_sb_puts(out, "</g>\n");
@@ -690,7 +690,9 @@ int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, np
         text(out, rx + (right ? 8 : -8), ry + 16, right ? "start" : "end",
              "font-size=\"11\" fill=\"#222222\"", b2, 0);
         snprintf(b2, sizeof b2, "compute roof %.6g MAC/cycle", peak);
-        text(out, x1 - 4, ry - 6, "end", "font-size=\"11\" fill=\"#222222\"", b2, 0);
+        /* above the roof when there is room under the frame, else below it */
+        text(out, x1 - 4, ry - 6 < y0 + 12 ? ry + 16 : ry - 6, "end",
+             "font-size=\"11\" fill=\"#222222\"", b2, 0);
         /* label the slope near its lower-left end, rotated along it */
         double xl = fmax(pow(10, xs.d0), pow(10, ys.d0) / bw) * 1.6;
         if (xl < ridge / 1.5) {
