@@ -71,7 +71,8 @@ enum {
     NPU_NV_HF_IN_SRAM = 1u << 2,  /* input surface in the SRAMIF memory                       */
     NPU_NV_HF_OUT_SRAM = 1u << 3, /* output surface in the SRAMIF memory                      */
     NPU_NV_HF_LUT = 1u << 4,      /* SDP/CDP uses its LUT                                      */
-    NPU_NV_HF_COMPRESSED = 1u << 5 /* weights compressed                                      */
+    NPU_NV_HF_COMPRESSED = 1u << 5, /* weights compressed                                     */
+    NPU_NV_HF_EW_SRAM = 1u << 6     /* element-wise operand in the SRAMIF memory              */
 };
 
 #define NPU_NV_MAX_DEPS 8

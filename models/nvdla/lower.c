@@ -136,6 +136,29 @@ static int64_t telems(const npu_graph *g, int ti)
     return ti >= 0 && ti < g->nt ? npu_tensor_elems(&g->t[ti]) : 0;
 }
 
+/* SRAMIF placement: an intermediate activation lives in the on-chip SRAM when the
+ * configuration has the SRAMIF and it fits half of the SRAM (the input and the output of a
+ * layer are live at the same time); graph inputs/outputs and weights stay in DRAM. */
+static bool in_sram(const lower_ctx *c, int ti)
+{
+    const npu_graph *g = c->g;
+    if (!c->s->sramif || c->s->sram_kb <= 0 || ti < 0 || ti >= g->nt)
+        return false;
+    const npu_tensor *t = &g->t[ti];
+    if (t->kind != NPU_T_ACT)
+        return false;
+    for (int k = 0; k < g->noutputs; k++)
+        if (g->outputs[k] == ti)
+            return false;
+    while (t->view_of >= 0 && t->view_of < g->nt && t->view_of != ti) {
+        ti = t->view_of;
+        t = &g->t[ti];
+        if (t->kind != NPU_T_ACT)
+            return false;
+    }
+    return (double)npu_tensor_bytes(t) <= c->s->sram_kb * 1024.0 / 2.0;
+}
+
 static int producer_layer(const npu_graph *g, int ti)
 {
     return ti >= 0 && ti < g->nt ? g->t[ti].producer : -1;
@@ -565,6 +588,8 @@ static int lower_mac(lower_ctx *c, int li)
     h->addrs = 3; /* input, weight, CBUF flush status */
     plan_mac(s, &ci, h);
     plan_cbuf(s, &ci, h);
+    if (in_sram(c, in_t))
+        h->flags |= NPU_NV_HF_IN_SRAM;
     add_deps(c, cv, in_t);
     /* spreadsheet row */
     {
@@ -612,6 +637,8 @@ static int lower_mac(lower_ctx *c, int li)
         const npu_layer *el = &g->l[ew_layer];
         int other = el->in[0] == out_t ? el->in[1] : el->in[0];
         q->flags |= NPU_NV_HF_EW;
+        if (in_sram(c, other))
+            q->flags |= NPU_NV_HF_EW_SRAM;
         q->ew_bytes = tbytes(g, other);
         q->rd_ew = q->ew_bytes;
         q->addrs++;
@@ -621,6 +648,8 @@ static int lower_mac(lower_ctx *c, int li)
         q->out_bytes = tbytes(g, out_t);
         q->wr_out = q->out_bytes;
     }
+    if (in_sram(c, out_t))
+        q->flags |= NPU_NV_HF_OUT_SRAM;
     h->flags |= q->flags & (NPU_NV_HF_EW);
     h->ew_bytes = q->ew_bytes;
     h->rd_ew = q->rd_ew;
@@ -643,6 +672,8 @@ static int lower_mac(lower_ctx *c, int li)
         z->elems = telems(g, out_t);
         z->thr = (int32_t)s->pdp_thr;
         z->out_bytes = z->wr_out = tbytes(g, pl->out[0]);
+        if (in_sram(c, pl->out[0]))
+            z->flags |= NPU_NV_HF_OUT_SRAM;
         npu_conv_geom pg;
         if (!npu_layer_conv_geom(g, pool_layer, &pg)) {
             z->c = (int32_t)pg.c, z->h = (int32_t)pg.h, z->w = (int32_t)pg.w;
@@ -775,6 +806,16 @@ static int lower_other(lower_ctx *c, int li)
         h->thr = (int32_t)s->rubik_bytes;
         break;
     }
+    /* memory placement: the op's reads come from SRAM only if all its inputs live there */
+    bool all_in = l->nin > 0, out_s = l->nout > 0;
+    for (int k = 0; k < l->nin; k++)
+        all_in &= in_sram(c, l->in[k]);
+    for (int k = 0; k < l->nout; k++)
+        out_s &= in_sram(c, l->out[k]);
+    if (all_in)
+        h->flags |= NPU_NV_HF_IN_SRAM;
+    if (out_s)
+        h->flags |= NPU_NV_HF_OUT_SRAM;
     for (int k = 0; k < l->nin; k++)
         add_deps(c, p, l->in[k]);
     for (int k = 0; k < l->nout; k++)

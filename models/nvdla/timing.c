@@ -127,6 +127,14 @@ static void jxfer(npu_job *j, int port, bool write, int64_t bytes)
         j->xfer[j->nxfer++] = (npu_xfer){.port = port, .write = write, .bytes = (uint64_t)bytes};
 }
 
+/* The memory a surface lives in: the SRAMIF memory when lowering placed it there and the engine
+ * has one, else DRAM. */
+static int port(const struct npu_nvdla_exec *x, unsigned flags, unsigned bit)
+{
+    return (flags & bit) && x->s->sramif && npu_engine_has_sram(x->e) ? NPU_PORT_SRAM
+                                                                       : NPU_PORT_DRAM;
+}
+
 static int submit(struct npu_nvdla_exec *x, const npu_job *j)
 {
     int rc = npu_engine_submit(x->e, j, xerr(x));
@@ -237,7 +245,7 @@ static int exec_conv(struct npu_nvdla_exec *x, int o, int task)
         npu_job j;
         job_init(&j, x->u_cdma, layer, "cdma");
         jwait(&j, x->cbuf_free, 1);
-        jxfer(&j, NPU_PORT_DRAM, false, d);
+        jxfer(&j, port(x, h->flags, NPU_NV_HF_IN_SRAM), false, d);
         jxfer(&j, NPU_PORT_DRAM, false, w);
         j.onchip_bytes = d + w;
         jsig(&j, x->cbuf_full, 1);
@@ -271,9 +279,10 @@ static int exec_conv(struct npu_nvdla_exec *x, int o, int task)
                 double pc = ceil((double)pd->elems * f / NSUB / (double)pd->thr);
                 sj.cycles = sj.cycles > pc ? sj.cycles : pc;
             }
-            jxfer(&sj, NPU_PORT_DRAM, true,
+            jxfer(&sj, port(x, (pd ? pd : q)->flags, NPU_NV_HF_OUT_SRAM), true,
                   (int64_t)llround((double)(pd ? pd->wr_out : q->wr_out) * f / NSUB));
-            jxfer(&sj, NPU_PORT_DRAM, false, (int64_t)llround((double)q->rd_ew * f / NSUB));
+            jxfer(&sj, port(x, q->flags, NPU_NV_HF_EW_SRAM), false,
+                  (int64_t)llround((double)q->rd_ew * f / NSUB));
             if (sj.nxfer)
                 sj.mode = NPU_JOB_STREAM;
             jsig(&sj, x->cacc_free, 1);
@@ -310,9 +319,9 @@ static int exec_offline(struct npu_nvdla_exec *x, int o, int task)
                       ? (double)h->rd_data
                       : (double)h->elems;
     j.cycles = ceil(work / thr);
-    jxfer(&j, NPU_PORT_DRAM, false, h->rd_data);
-    jxfer(&j, NPU_PORT_DRAM, false, h->rd_ew);
-    jxfer(&j, NPU_PORT_DRAM, true, h->wr_out);
+    jxfer(&j, port(x, h->flags, NPU_NV_HF_IN_SRAM), false, h->rd_data);
+    jxfer(&j, port(x, h->flags, NPU_NV_HF_EW_SRAM), false, h->rd_ew);
+    jxfer(&j, port(x, h->flags, NPU_NV_HF_OUT_SRAM), true, h->wr_out);
     if (j.nxfer)
         j.mode = NPU_JOB_STREAM;
     jsig(&j, x->done[o], 1);

@@ -295,6 +295,38 @@ TEST(explain_shows_cbuf_plan)
     npu_ctx_free(ctx);
 }
 
+TEST(fused_pdp_and_sram)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    const char *lenet = src_path("models/nvdla/graphs/lenet_caffe.npg");
+    /* conv + SDP + PDP: the conv's own output never reaches memory; still 4 + 1 interrupts per
+     * conv/pool pair (the fifth is PDP_DONE) */
+    const char *fuse[] = {"fuse_pdp=true", NULL};
+    npu_result *r = run(ctx, "nv_small_zynq", lenet, fuse);
+    CHECK(r != NULL);
+    if (r) {
+        const npu_layer_row *c1 = row(r, "conv1"), *p1 = row(r, "pool1");
+        CHECK(c1 && c1->dram_wr_bytes == 0);
+        CHECK(p1 && p1->dram_wr_bytes == 12 * 12 * 20);
+        CHECK(c1 && p1 && c1->irq_count + p1->irq_count == 5);
+        CHECK_EQ_INT(r->total.irq_count, 18);
+        npu_result_free(r);
+    }
+    /* nv_large keeps intermediate activations in its SRAMIF memory: fewer DRAM bytes and no
+     * slower than without the SRAMIF */
+    const char *off[] = {"sramif=false", NULL};
+    npu_result *a = run(ctx, "nv_large", "resnet50", NULL), *b = run(ctx, "nv_large", "resnet50", off);
+    CHECK(a && b);
+    if (a && b) {
+        CHECK(a->total.dram_rd_bytes + a->total.dram_wr_bytes <
+              b->total.dram_rd_bytes + b->total.dram_wr_bytes);
+        CHECK(a->total.cycles <= b->total.cycles);
+    }
+    npu_result_free(a);
+    npu_result_free(b);
+    npu_ctx_free(ctx);
+}
+
 TEST(bad_parameters)
 {
     npu_ctx *ctx = npu_ctx_new();
@@ -321,6 +353,7 @@ int main(void)
     RUN(cbuf_halving_refetch);
     RUN(fc_batch1_one_sixteenth);
     RUN(explain_shows_cbuf_plan);
+    RUN(fused_pdp_and_sram);
     RUN(bad_parameters);
     return TEST_REPORT();
 }
