@@ -76,7 +76,12 @@ struct dv_exec {
     pend *pj;     /* ncores × 6 */
     int u_ts, kdone, mdone, aicpu_go, aicpu_go2, l2port;
     kstat *ks;
-    int nks;
+    int nks, nk;
+    const npu_program *p;
+    size_t pos;            /* next instruction to submit                                   */
+    int prev_ends, last_layer, end_sync, final_ends, final_layer;
+    kstat *K;              /* kernel being submitted                                       */
+    bool aicpu;
     int col[NCOL];
     int m0, k0, n0; /* fractal of the current kernel */
 };
@@ -199,11 +204,18 @@ static int do_wait(dv_exec *x, int c, int p, int sync)
     return 0;
 }
 
+static int emit_segment(dv_exec *x);
+
 static void ts_start_done(npu_engine *e, void *ud, const npu_job *j)
 {
     (void)j;
     kstat *k = ud;
     k->start = npu_engine_now(e);
+    dv_exec *x = k->x;
+    if (x->pos < x->p->n && emit_segment(x) && x->err) {
+        /* only out of memory can fail here (validate() checked the program); the missing
+         * jobs leave the model_end wait unmet, so the run ends in an engine error */
+    }
 }
 
 static void end_done(npu_engine *e, void *ud, const npu_job *j)
@@ -363,6 +375,301 @@ static int setup(dv_exec *x, const npu_program *p)
 
 static double cdivd(double a, double b) { return b > 0 ? ceil(a / b) : 0; }
 
+/* Checks the whole program before any job is submitted (a loaded .npuc may be corrupt): every
+ * payload, layer, core, pipe and flag in range, instructions inside their kernel; counts the
+ * ends of the last kernel. */
+static int validate(dv_exec *x)
+{
+    const npu_program *p = x->p;
+    npu_err *err = x->err;
+    int bd = -1; /* -1: no kernel yet; 0: AI CPU kernel */
+    int ends = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const npu_instr *in = &p->ins[i];
+        if (in->layer < -1 || in->layer >= p->nlayers)
+            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu names "
+                               "layer %d of %d", i, (int)in->layer, p->nlayers);
+        if (in->op == NPU_DV_OP_KERNEL) {
+            const npu_dv_kernel *k = npu_dv_kernel_at(p, i);
+            if (!k)
+                return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: "
+                                   "malformed kernel header", i);
+            bool cpu = (k->flags & NPU_DV_KF_AICPU) != 0;
+            if (!cpu && (k->block_dim < 1 || (int)k->block_dim > x->ncores))
+                return npu_err_set(err, NPU_EFORMAT, "davinci program: kernel of layer %d "
+                                   "has block_dim %u for %d cores", (int)in->layer,
+                                   k->block_dim, x->ncores);
+            bd = cpu ? 0 : (int)k->block_dim;
+            ends = cpu ? 1 : 0;
+            x->final_layer = in->layer;
+            continue;
+        }
+        const npu_dv_ins *d = npu_dv_ins_at(p, i);
+        if (!d)
+            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: malformed "
+                               "payload (op %u)", i, (unsigned)in->op);
+        if (in->op == NPU_DV_OP_AICPU) {
+            if (!(d->flags & (1u << 4)) && bd != 0)
+                return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: AI "
+                                   "CPU op outside an AI CPU kernel", i);
+            continue;
+        }
+        if (bd <= 0)
+            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu outside "
+                               "an AI Core kernel", i);
+        if ((int)d->core >= bd || in->unit >= NPU_DV_NPIPES)
+            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: core %d "
+                               "pipe %d outside its kernel", i, (int)d->core, (int)in->unit);
+        if ((in->op == NPU_DV_OP_SET_FLAG || in->op == NPU_DV_OP_WAIT_FLAG) &&
+            (d->pipe2 >= NPU_DV_NPIPES || d->event >= x->nids))
+            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: bad flag "
+                               "(pipe %d, event %d)", i, (int)d->pipe2, (int)d->event);
+        if (in->op == NPU_DV_OP_END)
+            ends++;
+    }
+    x->final_ends = ends;
+    return 0;
+}
+
+/* Submits the jobs of instruction i (the program was checked by validate()). */
+static int emit_one(dv_exec *x, size_t i)
+{
+    const npu_program *p = x->p;
+    npu_engine *e = x->e;
+    npu_err *err = x->err;
+    const npu_davinci_state *s = x->s;
+    const double ps_ns = 1000.0;
+    const npu_instr *in = &p->ins[i];
+    int layer = in->layer;
+    if (layer < -1 || layer >= p->nlayers)
+        return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu names "
+                           "layer %d of %d", i, layer, p->nlayers);
+    if (in->op == NPU_DV_OP_KERNEL) {
+        const npu_dv_kernel *k = npu_dv_kernel_at(p, i);
+        if (!k)
+            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: "
+                               "malformed kernel header", i);
+        /* flush every pending job of the previous kernel */
+        for (int q = 0; q < x->ncores * NPU_DV_NPIPES; q++)
+            if (flush(x, &x->pj[q]))
+                return fail(x);
+        x->K = &x->ks[x->nks++];
+        x->end_sync = x->nks == x->nk ? x->mdone : x->kdone;
+        x->K->x = x;
+        x->K->layer = layer;
+        x->K->block_dim = (int)k->block_dim;
+        x->aicpu = (k->flags & NPU_DV_KF_AICPU) != 0;
+        if (!x->aicpu && (k->block_dim < 1 || (int)k->block_dim > x->ncores))
+            return npu_err_set(err, NPU_EFORMAT, "davinci program: kernel of layer %d "
+                               "has block_dim %u for %d cores", layer, k->block_dim,
+                               x->ncores);
+        x->m0 = k->m0 ? (int)k->m0 : s->cube_m;
+        x->k0 = k->k0 ? (int)k->k0 : s->cube_k;
+        x->n0 = k->n0 ? (int)k->n0 : s->cube_n;
+        npu_job j;
+        jinit(&j, x->u_ts, layer, "launch");
+        if (x->prev_ends > 0) {
+            j.wait[0].sync = x->kdone;
+            j.wait[0].n = x->prev_ends;
+            j.nwait = 1;
+        }
+        j.extra_ps = (npu_time)llround(s->ts_launch_ns * ps_ns);
+        j.done = ts_start_done;
+        j.ud = x->K;
+        if (x->aicpu) {
+            j.sig[j.nsig].sync = x->aicpu_go;
+            j.sig[j.nsig++].n = 1;
+            x->prev_ends = 1;
+            if (submit(x, &j))
+                return fail(x);
+        } else {
+            int nb = (int)k->block_dim;
+            for (int c = 0; c < nb;) {
+                for (; c < nb && j.nsig < NPU_JOB_MAX_SYNC; c++) {
+                    j.sig[j.nsig].sync = x->go[c];
+                    j.sig[j.nsig++].n = 1;
+                }
+                if (submit(x, &j))
+                    return fail(x);
+                jinit(&j, x->u_ts, layer, "launch");
+            }
+            x->prev_ends = 0;
+            if (layer >= 0 && layer < p->nlayers)
+                npu_engine_set_main_unit(e, layer,
+                                         x->unit[((k->flags & NPU_DV_KF_CUBE) ? NPU_DV_PIPE_M
+                                                                              : NPU_DV_PIPE_V)]);
+        }
+        x->last_layer = layer;
+        return 0;
+    }
+    const npu_dv_ins *d = npu_dv_ins_at(p, i);
+    if (!d)
+        return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: malformed "
+                           "payload (op %u)", i, (unsigned)in->op);
+    if (in->op == NPU_DV_OP_AICPU) {
+        npu_host_op o;
+        memset(&o, 0, sizeof o);
+        o.layer = layer;
+        o.cpu = 0;
+        o.op = d->kind < NPU_OP_COUNT ? (npu_op)d->kind : NPU_OP_ADD;
+        o.cls = npu_op_class(o.op);
+        o.macs = d->macs;
+        o.elems = (int64_t)d->aux;
+        o.rd_bytes = d->m;
+        o.wr_bytes = d->bytes > d->m ? d->bytes - d->m : 0;
+        if (d->flags & (1u << 4)) { /* host AIPP before the first kernel */
+            o.wait.sync = -1;
+            o.sig.sync = x->kdone;
+            o.sig.n = 1;
+            if (npu_host_run_op(e, &o, err))
+                return fail(x);
+            x->prev_ends++;
+            return 0;
+        }
+        if (!x->K || !x->aicpu)
+            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: AI "
+                               "CPU op outside an AI CPU kernel", i);
+        npu_host_req r;
+        npu_host_req_init(&r, layer);
+        r.wait.sync = x->aicpu_go;
+        r.wait.n = 1;
+        r.sig.sync = x->aicpu_go2;
+        r.sig.n = 1;
+        r.ns = s->aicpu_launch_ns;
+        r.label = "aicpu_switch";
+        if (npu_host_submit(e, &r, err))
+            return fail(x);
+        o.wait.sync = x->aicpu_go2;
+        o.wait.n = 1;
+        o.sig.sync = x->end_sync;
+        o.sig.n = 1;
+        if (npu_host_run_op(e, &o, err))
+            return fail(x);
+        return 0;
+    }
+    if (!x->K || x->aicpu)
+        return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu outside "
+                           "an AI Core kernel", i);
+    int c = d->core, q = in->unit;
+    if (c >= x->K->block_dim || q >= NPU_DV_NPIPES)
+        return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: core %d "
+                           "pipe %d outside its kernel", i, c, q);
+    pend *P = &x->pj[c * NPU_DV_NPIPES + q];
+    double cyc = 0;
+    int port = -1;
+    bool wr = false;
+    uint64_t bytes = 0;
+    switch (in->op) {
+    case NPU_DV_OP_BEGIN:
+        if (s_job(x, p, i, c, layer, s->begin_cycles, 1, x->K))
+            return fail(x);
+        return 0;
+    case NPU_DV_OP_SCALAR:
+        if (s_job(x, p, i, c, layer, (double)d->repeat * s->scalar_cycles, 0, x->K))
+            return fail(x);
+        return 0;
+    case NPU_DV_OP_SET_FLAG:
+    case NPU_DV_OP_WAIT_FLAG: {
+        int src = in->op == NPU_DV_OP_SET_FLAG ? q : d->pipe2;
+        int dst = in->op == NPU_DV_OP_SET_FLAG ? d->pipe2 : q;
+        int f = flag_sync(x, c, src, dst, d->event);
+        if (f < 0)
+            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: bad "
+                               "flag (%d, %d, %d)", i, src, dst, (int)d->event);
+        if (in->op == NPU_DV_OP_SET_FLAG ? do_set(x, c, q, f, layer) : do_wait(x, c, q, f))
+            return fail(x);
+        return 0;
+    }
+    case NPU_DV_OP_BARRIER: return 0; /* implied: one instruction at a time per pipe */
+    case NPU_DV_OP_END:
+        if (open_job(x, c, q, layer, "end"))
+            return fail(x);
+        P->job.sig[P->job.nsig].sync = x->end_sync;
+        P->job.sig[P->job.nsig++].n = 1;
+        P->job.done = end_done;
+        P->job.ud = x->K;
+        x->K->ends_left++;
+        x->prev_ends++;
+        if (flush(x, P))
+            return fail(x);
+        return 0;
+    case NPU_DV_OP_COPY_GM_L1:
+    case NPU_DV_OP_COPY_GM_UB:
+    case NPU_DV_OP_LOAD_IMAGE:
+    case NPU_DV_OP_COPY_UB_GM:
+        wr = in->op == NPU_DV_OP_COPY_UB_GM;
+        port = d->mem == NPU_DV_MEM_L2 ? x->l2port : NPU_PORT_DRAM;
+        bytes = in->op == NPU_DV_OP_LOAD_IMAGE ? d->aux : d->bytes;
+        cyc = s->mte_gm_setup;
+        {
+            double rate = wr ? (d->mem == NPU_DV_MEM_L2 ? s->l2_wr : s->ddr_wr)
+                             : (d->mem == NPU_DV_MEM_L2 ? s->l2_rd : s->ddr_rd);
+            x->K->busy[q] += cyc + (double)bytes / rate;
+        }
+        break;
+    case NPU_DV_OP_LOAD3D:
+        cyc = s->mte1_overhead + (double)d->bytes / s->l1_l0a;
+        break;
+    case NPU_DV_OP_LOAD2D:
+        cyc = s->mte1_overhead + (double)d->bytes / s->l1_l0b;
+        break;
+    case NPU_DV_OP_MMAD:
+        cyc = s->mmad_overhead + cdivd(d->m, x->m0) * cdivd(d->k, x->k0) * cdivd(d->n, x->n0);
+        break;
+    case NPU_DV_OP_MOV_L0C_UB:
+        cyc = s->vec_overhead + (double)d->bytes / s->l0c_ub;
+        break;
+    case NPU_DV_OP_VEC:
+        cyc = s->vec_overhead + (double)d->repeat * 256.0 / (double)s->vector_bytes;
+        break;
+    default:
+        return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: unknown "
+                           "opcode %u", i, (unsigned)in->op);
+    }
+    if (open_job(x, c, q, layer, npu_dv_op_name(in->op)))
+        return fail(x);
+    P->job.cycles = cyc;
+    if (port < 0)
+        x->K->busy[q] += cyc;
+    if (port >= 0 && bytes > 0) {
+        P->job.xfer[0].port = port;
+        P->job.xfer[0].write = wr;
+        P->job.xfer[0].bytes = bytes;
+        P->job.xfer[0].run = d->run;
+        P->job.nxfer = 1;
+    }
+    if (in->op != NPU_DV_OP_MMAD && port < 0)
+        P->job.onchip_bytes = (int64_t)d->bytes;
+    else if (in->op == NPU_DV_OP_LOAD_IMAGE)
+        P->job.onchip_bytes = (int64_t)d->bytes;
+    return 0;
+}
+
+/* Submits one segment: from the current position up to (not including) the next kernel
+ * header after the first kernel header. Called for the first segment by execute() and for each
+ * next one when the TS starts a kernel (ts_start_done), so the engine holds the jobs of at
+ * most two kernels at a time (finished jobs are recycled: memory stays small). */
+static int emit_segment(dv_exec *x)
+{
+    const npu_program *p = x->p;
+    size_t i = x->pos;
+    bool seen = false;
+    for (; i < p->n; i++) {
+        if (p->ins[i].op == NPU_DV_OP_KERNEL) {
+            if (seen)
+                break;
+            seen = true;
+        }
+        if (emit_one(x, i))
+            return fail(x);
+    }
+    x->pos = i;
+    for (int q = 0; q < x->ncores * NPU_DV_NPIPES; q++)
+        if (flush(x, &x->pj[q]))
+            return fail(x);
+    return 0;
+}
+
 int npu_davinci_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err)
 {
     npu_davinci_state *s = m->state;
@@ -385,232 +692,24 @@ int npu_davinci_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_e
     x->ks = npu_calloc((size_t)(nk > 0 ? nk : 1), sizeof *x->ks);
     if (!x->ks)
         return npu_err_set(err, NPU_ENOMEM, "davinci: out of memory");
-    int prev_ends = 0, last_layer = -1;
-    kstat *K = NULL;
-    bool aicpu = false;
-    /* the ends of the last kernel go to their own semaphore: the host waiting for the end of
-     * the model must not take the ends the TS waits for */
-    int end_sync = x->kdone;
-    double ps_ns = 1000.0;
-    for (size_t i = 0; i < p->n; i++) {
-        const npu_instr *in = &p->ins[i];
-        int layer = in->layer;
-        if (layer < -1 || layer >= p->nlayers)
-            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu names "
-                               "layer %d of %d", i, layer, p->nlayers);
-        if (in->op == NPU_DV_OP_KERNEL) {
-            const npu_dv_kernel *k = npu_dv_kernel_at(p, i);
-            if (!k)
-                return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: "
-                                   "malformed kernel header", i);
-            /* flush every pending job of the previous kernel */
-            for (int q = 0; q < x->ncores * NPU_DV_NPIPES; q++)
-                if (flush(x, &x->pj[q]))
-                    return fail(x);
-            K = &x->ks[x->nks++];
-            end_sync = x->nks == nk ? x->mdone : x->kdone;
-            K->x = x;
-            K->layer = layer;
-            K->block_dim = (int)k->block_dim;
-            aicpu = (k->flags & NPU_DV_KF_AICPU) != 0;
-            if (!aicpu && (k->block_dim < 1 || (int)k->block_dim > x->ncores))
-                return npu_err_set(err, NPU_EFORMAT, "davinci program: kernel of layer %d "
-                                   "has block_dim %u for %d cores", layer, k->block_dim,
-                                   x->ncores);
-            x->m0 = k->m0 ? (int)k->m0 : s->cube_m;
-            x->k0 = k->k0 ? (int)k->k0 : s->cube_k;
-            x->n0 = k->n0 ? (int)k->n0 : s->cube_n;
-            npu_job j;
-            jinit(&j, x->u_ts, layer, "launch");
-            if (prev_ends > 0) {
-                j.wait[0].sync = x->kdone;
-                j.wait[0].n = prev_ends;
-                j.nwait = 1;
-            }
-            j.extra_ps = (npu_time)llround(s->ts_launch_ns * ps_ns);
-            j.done = ts_start_done;
-            j.ud = K;
-            if (aicpu) {
-                j.sig[j.nsig].sync = x->aicpu_go;
-                j.sig[j.nsig++].n = 1;
-                prev_ends = 1;
-                if (submit(x, &j))
-                    return fail(x);
-            } else {
-                int nb = (int)k->block_dim;
-                for (int c = 0; c < nb;) {
-                    for (; c < nb && j.nsig < NPU_JOB_MAX_SYNC; c++) {
-                        j.sig[j.nsig].sync = x->go[c];
-                        j.sig[j.nsig++].n = 1;
-                    }
-                    if (submit(x, &j))
-                        return fail(x);
-                    jinit(&j, x->u_ts, layer, "launch");
-                }
-                prev_ends = 0;
-                if (layer >= 0 && layer < p->nlayers)
-                    npu_engine_set_main_unit(e, layer,
-                                             x->unit[((k->flags & NPU_DV_KF_CUBE) ? NPU_DV_PIPE_M
-                                                                                  : NPU_DV_PIPE_V)]);
-            }
-            last_layer = layer;
-            continue;
-        }
-        const npu_dv_ins *d = npu_dv_ins_at(p, i);
-        if (!d)
-            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: malformed "
-                               "payload (op %u)", i, (unsigned)in->op);
-        if (in->op == NPU_DV_OP_AICPU) {
-            npu_host_op o;
-            memset(&o, 0, sizeof o);
-            o.layer = layer;
-            o.cpu = 0;
-            o.op = d->kind < NPU_OP_COUNT ? (npu_op)d->kind : NPU_OP_ADD;
-            o.cls = npu_op_class(o.op);
-            o.macs = d->macs;
-            o.elems = (int64_t)d->aux;
-            o.rd_bytes = d->m;
-            o.wr_bytes = d->bytes > d->m ? d->bytes - d->m : 0;
-            if (d->flags & (1u << 4)) { /* host AIPP before the first kernel */
-                o.wait.sync = -1;
-                o.sig.sync = x->kdone;
-                o.sig.n = 1;
-                if (npu_host_run_op(e, &o, err))
-                    return fail(x);
-                prev_ends++;
-                continue;
-            }
-            if (!K || !aicpu)
-                return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: AI "
-                                   "CPU op outside an AI CPU kernel", i);
-            npu_host_req r;
-            npu_host_req_init(&r, layer);
-            r.wait.sync = x->aicpu_go;
-            r.wait.n = 1;
-            r.sig.sync = x->aicpu_go2;
-            r.sig.n = 1;
-            r.ns = s->aicpu_launch_ns;
-            r.label = "aicpu_switch";
-            if (npu_host_submit(e, &r, err))
-                return fail(x);
-            o.wait.sync = x->aicpu_go2;
-            o.wait.n = 1;
-            o.sig.sync = end_sync;
-            o.sig.n = 1;
-            if (npu_host_run_op(e, &o, err))
-                return fail(x);
-            continue;
-        }
-        if (!K || aicpu)
-            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu outside "
-                               "an AI Core kernel", i);
-        int c = d->core, q = in->unit;
-        if (c >= K->block_dim || q >= NPU_DV_NPIPES)
-            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: core %d "
-                               "pipe %d outside its kernel", i, c, q);
-        pend *P = &x->pj[c * NPU_DV_NPIPES + q];
-        double cyc = 0;
-        int port = -1;
-        bool wr = false;
-        uint64_t bytes = 0;
-        switch (in->op) {
-        case NPU_DV_OP_BEGIN:
-            if (s_job(x, p, i, c, layer, s->begin_cycles, 1, K))
-                return fail(x);
-            continue;
-        case NPU_DV_OP_SCALAR:
-            if (s_job(x, p, i, c, layer, (double)d->repeat * s->scalar_cycles, 0, K))
-                return fail(x);
-            continue;
-        case NPU_DV_OP_SET_FLAG:
-        case NPU_DV_OP_WAIT_FLAG: {
-            int src = in->op == NPU_DV_OP_SET_FLAG ? q : d->pipe2;
-            int dst = in->op == NPU_DV_OP_SET_FLAG ? d->pipe2 : q;
-            int f = flag_sync(x, c, src, dst, d->event);
-            if (f < 0)
-                return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: bad "
-                                   "flag (%d, %d, %d)", i, src, dst, (int)d->event);
-            if (in->op == NPU_DV_OP_SET_FLAG ? do_set(x, c, q, f, layer) : do_wait(x, c, q, f))
-                return fail(x);
-            continue;
-        }
-        case NPU_DV_OP_BARRIER: continue; /* implied: one instruction at a time per pipe */
-        case NPU_DV_OP_END:
-            if (open_job(x, c, q, layer, "end"))
-                return fail(x);
-            P->job.sig[P->job.nsig].sync = end_sync;
-            P->job.sig[P->job.nsig++].n = 1;
-            P->job.done = end_done;
-            P->job.ud = K;
-            K->ends_left++;
-            prev_ends++;
-            if (flush(x, P))
-                return fail(x);
-            continue;
-        case NPU_DV_OP_COPY_GM_L1:
-        case NPU_DV_OP_COPY_GM_UB:
-        case NPU_DV_OP_LOAD_IMAGE:
-        case NPU_DV_OP_COPY_UB_GM:
-            wr = in->op == NPU_DV_OP_COPY_UB_GM;
-            port = d->mem == NPU_DV_MEM_L2 ? x->l2port : NPU_PORT_DRAM;
-            bytes = in->op == NPU_DV_OP_LOAD_IMAGE ? d->aux : d->bytes;
-            cyc = s->mte_gm_setup;
-            {
-                double rate = wr ? (d->mem == NPU_DV_MEM_L2 ? s->l2_wr : s->ddr_wr)
-                                 : (d->mem == NPU_DV_MEM_L2 ? s->l2_rd : s->ddr_rd);
-                K->busy[q] += cyc + (double)bytes / rate;
-            }
-            break;
-        case NPU_DV_OP_LOAD3D:
-            cyc = s->mte1_overhead + (double)d->bytes / s->l1_l0a;
-            break;
-        case NPU_DV_OP_LOAD2D:
-            cyc = s->mte1_overhead + (double)d->bytes / s->l1_l0b;
-            break;
-        case NPU_DV_OP_MMAD:
-            cyc = s->mmad_overhead + cdivd(d->m, x->m0) * cdivd(d->k, x->k0) * cdivd(d->n, x->n0);
-            break;
-        case NPU_DV_OP_MOV_L0C_UB:
-            cyc = s->vec_overhead + (double)d->bytes / s->l0c_ub;
-            break;
-        case NPU_DV_OP_VEC:
-            cyc = s->vec_overhead + (double)d->repeat * 256.0 / (double)s->vector_bytes;
-            break;
-        default:
-            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: unknown "
-                               "opcode %u", i, (unsigned)in->op);
-        }
-        if (open_job(x, c, q, layer, npu_dv_op_name(in->op)))
-            return fail(x);
-        P->job.cycles = cyc;
-        if (port < 0)
-            K->busy[q] += cyc;
-        if (port >= 0 && bytes > 0) {
-            P->job.xfer[0].port = port;
-            P->job.xfer[0].write = wr;
-            P->job.xfer[0].bytes = bytes;
-            P->job.xfer[0].run = d->run;
-            P->job.nxfer = 1;
-        }
-        if (in->op != NPU_DV_OP_MMAD && port < 0)
-            P->job.onchip_bytes = (int64_t)d->bytes;
-        else if (in->op == NPU_DV_OP_LOAD_IMAGE)
-            P->job.onchip_bytes = (int64_t)d->bytes;
-    }
-    for (int q = 0; q < x->ncores * NPU_DV_NPIPES; q++)
-        if (flush(x, &x->pj[q]))
-            return fail(x);
-    if (last_layer >= 0 && prev_ends > 0) {
-        /* end of the model: one interrupt, aclmdlExecute returns */
+    x->p = p;
+    x->nk = nk;
+    x->end_sync = x->kdone;
+    x->last_layer = -1;
+    if (validate(x))
+        return fail(x);
+    /* the end of the model: one interrupt, aclmdlExecute returns; waits for the ends of the
+     * last kernel (counted by validate) on their own semaphore */
+    if (x->final_ends > 0) {
         npu_host_req r;
-        npu_host_req_init(&r, last_layer);
+        npu_host_req_init(&r, x->final_layer);
         r.irq = 1;
         r.wait.sync = x->mdone;
-        r.wait.n = prev_ends;
+        r.wait.n = x->final_ends;
         r.wake = true;
         r.label = "model_end";
         if (npu_host_submit(e, &r, err))
             return fail(x);
     }
-    return 0;
+    return emit_segment(x);
 }
