@@ -344,7 +344,25 @@ def resnet18():
     return model("main_graph", nodes, ins, [value_info("output", FLOAT, [1, 1000])], opset=17)
 
 
+def legacy6():
+    """Opset 6: legacy broadcasting (broadcast=1, axis=1 aligns B with A's channel axis), a
+    second Add broadcasting an activation B by axis, and Reshape's shape attribute (< 5 style is
+    still read from the input at opset 6: here an initializer)."""
+    inits = [tensor("bias", FLOAT, [3]), tensor("scale", FLOAT, [5]),
+             tensor("shape", INT64, [2], [2, 60])]
+    nodes = [
+        node("Add", ["x", "bias"], ["a"], "add", [attr_i("broadcast", 1), attr_i("axis", 1)]),
+        node("Mul", ["a", "scale"], ["m"], "mul", [attr_i("broadcast", 1)]),
+        node("ReduceMean", ["m"], ["r"], "rmean", [attr_ints("axes", [2, 3]), attr_i("keepdims", 0)]),
+        node("Add", ["m", "r"], ["b"], "add2", [attr_i("broadcast", 1), attr_i("axis", 0)]),
+        node("Reshape", ["b", "shape"], ["y"], "reshape"),
+    ]
+    return model("legacy6", nodes, [value_info("x", FLOAT, [2, 3, 4, 5])],
+                 [value_info("y", FLOAT, [2, 60])], inits, opset=6)
+
+
 MODELS = {
+    "legacy6": legacy6,
     "resnet18": resnet18,
     "gelu_erf": gelu_erf,
     "fold_ops": fold_ops,

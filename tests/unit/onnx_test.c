@@ -323,6 +323,28 @@ TEST(resnet18_export)
     npu_graph_free(g);
 }
 
+TEST(legacy_broadcast)
+{
+    npu_err err;
+    npu_graph *g = load("legacy6.onnx", false, &err);
+    CHECK(g != NULL);
+    if (!g) {
+        printf("  %s\n", err.msg);
+        return;
+    }
+    /* bias [3] at axis 1 of [2,3,4,5] becomes a [3,1,1] constant; r [2,3] at axis 0 gets a
+     * reshape layer to [2,3,1,1] */
+    CHECK_EQ_INT(g->nl, 6);
+    const npu_tensor *b = tensor(g, "bias");
+    const int64_t bd[] = {3, 1, 1};
+    CHECK(b && shape_is(b, 3, bd));
+    CHECK(layer(g, "add2/broadcast") && layer(g, "add2/broadcast")->op == NPU_OP_RESHAPE);
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    const int64_t y[] = {2, 60};
+    CHECK(shape_is(&g->t[g->outputs[0]], 2, y));
+    npu_graph_free(g);
+}
+
 TEST(export_params_false)
 {
     npu_err err;
@@ -537,6 +559,7 @@ TEST(malformed_never_crash)
     mangle("host.onnx");
     mangle("fold_ops.onnx");
     mangle("gelu_erf.onnx");
+    mangle("legacy6.onnx");
 }
 
 static long max_rss_kb(void)
@@ -620,6 +643,7 @@ int main(void)
     RUN(fold_equal_where);
     RUN(gelu_from_erf);
     RUN(resnet18_export);
+    RUN(legacy_broadcast);
     RUN(export_params_false);
     RUN(unsupported_listed_once);
     RUN(host_layers);
