@@ -301,7 +301,7 @@ TEST(fused_pdp_and_sram)
     const char *lenet = src_path("models/nvdla/graphs/lenet_caffe.npg");
     /* conv + SDP + PDP: the conv's own output never reaches memory; still 4 + 1 interrupts per
      * conv/pool pair (the fifth is PDP_DONE) */
-    const char *fuse[] = {"fuse_pdp=true", NULL};
+    const char *fuse[] = {"fuse_pdp=true", "runtime_convert=false", NULL};
     npu_result *r = run(ctx, "nv_small_zynq", lenet, fuse);
     CHECK(r != NULL);
     if (r) {
