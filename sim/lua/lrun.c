@@ -1448,8 +1448,9 @@ static int l_write_json(lua_State *L)
  *                     dram_bytes_per_cycle
  *   sweep:   data = rows (sweep rows or any flat tables); x = the varied parameter (numbers),
  *            y = the field plotted (default "fps"), series = a parameter with one curve per
- *            value (optional; values sorted)
- *   heatmap: data = rows; x, y = two parameters (their values become columns and rows, sorted),
+ *            value (optional; numbers sorted, strings in order of first appearance)
+ *   heatmap: data = rows; x, y = two parameters (their values become columns and rows: numbers
+ *            sorted, strings in order of first appearance),
  *            z = the field shown (default "fps"); better = "higher" | "lower" (default: higher
  *            for fps, tops, util, dram_gbps; lower otherwise)
  * All C memory is owned by userdata while Lua calls may raise. */
@@ -1552,8 +1553,9 @@ static MAY_RAISE npu_result *lp_result(lua_State *L, int data)
     return r;
 }
 
-/* Sorted distinct values of rows[i][key] into a new table (numbers ascending, then strings in
- * byte order); pushes it. Raises if a row lacks the key or it is not a number or string. */
+/* Distinct values of rows[i][key] into a new table, pushed: ascending when they are all numbers,
+ * else in order of first appearance (layer names stay in network order). Raises if a row lacks
+ * the key or it is not a number, string or boolean. */
 static int lp_cmp(lua_State *L)
 {
     int ta = lua_type(L, 1), tb = lua_type(L, 2);
@@ -1594,6 +1596,13 @@ static MAY_RAISE void lp_distinct(lua_State *L, int rows, int nrows, const char 
         lua_pop(L, 2);
     }
     lua_remove(L, set);
+    int allnum = 1;
+    for (int i = 1; i <= n && allnum; i++) {
+        allnum = lua_rawgeti(L, -1, i) == LUA_TNUMBER;
+        lua_pop(L, 1);
+    }
+    if (!allnum)
+        return;
     /* table.sort(list, lp_cmp) */
     lua_getglobal(L, "table");
     if (lua_getfield(L, -1, "sort") != LUA_TFUNCTION)
