@@ -13,6 +13,7 @@
  *   - interrupts: 4 per conv+SDP, 1 per PDP; headed: the CPU takes one per task;
  *   - disassembly shows descriptors and the dependency graph; corrupt programs are errors.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +328,50 @@ TEST(fused_pdp_and_sram)
     npu_ctx_free(ctx);
 }
 
+/* Random corruption of the payload bytes of a compiled program: exec either works or reports an
+ * error, never crashes (run under ASan/UBSan in CI). */
+TEST(corrupt_payloads_never_crash)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    npu_graph *g = npu_load_graph(ctx, src_path("models/nvdla/graphs/lenet_caffe.npg"), NULL, &err);
+    npu_arch *a = npu_arch_open(ctx, "nv_small_zynq", &err);
+    npu_program *p = g && a ? npu_compile(ctx, a, g, &err) : NULL;
+    CHECK(p != NULL);
+    if (p) {
+        uint8_t *orig = malloc(p->dlen);
+        CHECK(orig != NULL);
+        if (orig) {
+            memcpy(orig, p->data, p->dlen);
+            unsigned seed = 12345;
+            int ok = 0, failed = 0;
+            for (int it = 0; it < 300; it++) {
+                int nflip = 1 + it % 4;
+                for (int k = 0; k < nflip; k++) {
+                    seed = seed * 1103515245u + 12345u;
+                    size_t at = (seed >> 8) % p->dlen;
+                    seed = seed * 1103515245u + 12345u;
+                    p->data[at] = (uint8_t)(seed >> 16);
+                }
+                npu_err e2 = {0};
+                npu_result *r = npu_exec(ctx, p, NULL, &e2);
+                if (r)
+                    ok++;
+                else
+                    failed++;
+                npu_result_free(r);
+                memcpy(p->data, orig, p->dlen);
+            }
+            CHECK_EQ_INT(ok + failed, 300);
+            free(orig);
+        }
+        npu_program_free(p);
+    }
+    npu_arch_free(a);
+    npu_graph_free(g);
+    npu_ctx_free(ctx);
+}
+
 TEST(bad_parameters)
 {
     npu_ctx *ctx = npu_ctx_new();
@@ -354,6 +399,7 @@ int main(void)
     RUN(fc_batch1_one_sixteenth);
     RUN(explain_shows_cbuf_plan);
     RUN(fused_pdp_and_sram);
+    RUN(corrupt_payloads_never_crash);
     RUN(bad_parameters);
     return TEST_REPORT();
 }
