@@ -310,6 +310,10 @@ typedef struct gemm_plan {
     int vseq[16];
     bool relu, bias, in_l2, out_l2;
     double src_frac;                /* AIPP: source image bytes per L1 input byte           */
+    int64_t real_m, real_n;         /* real output rows and channels per group             */
+    int64_t Mr16, Nr16, Mc_r, Nc_r; /* 16-granular (C0 / GM layout) totals and block shares */
+    double mr, nr;                  /* real rows / padded M, real C0-padded channels / N: the
+                                       MTEs move only real rows and C0 channel blocks        */
     double real;                    /* real rows × C0-padded channels / padded M × N: results
                                        leave L0C as fractals, but only real rows and C0 blocks
                                        of channels are moved on and written to GM          */
@@ -344,7 +348,11 @@ static int plan_gemm(lw *c, gemm_plan *P)
     /* block split: every block of an M split reads all the weights of its N share and every
      * block of an N split reads all the input of its M share, so pick the split (using as
      * many cores as there are tiles) that moves the fewest GM bytes; ties go to M */
-    int64_t mt16 = cdiv(P->M, P->m0), nt16 = cdiv(P->N, P->n0);
+    /* blocks split the output at the GM layout's 16-row / C0-channel granularity, whatever
+     * the fractal: each block pads its own share to the fractal */
+    P->Mr16 = rup(P->real_m, 16);
+    P->Nr16 = rup(P->real_n, 16);
+    int64_t mt16 = cdiv(P->Mr16, 16), nt16 = cdiv(P->Nr16, 16);
     double a_all = P->conv ? (double)P->H * (double)P->W *
                                  (double)(P->depthwise ? P->k0 : P->K / max64(P->taps, 1)) *
                                  (double)P->bpe
@@ -367,8 +375,10 @@ static int plan_gemm(lw *c, gemm_plan *P)
     }
     if (P->split_m < 1) P->split_m = 1;
     if (P->split_n < 1) P->split_n = 1;
-    P->Mc = rup(cdiv(P->M, P->split_m), P->m0);
-    P->Nc = rup(cdiv(P->N, P->split_n), P->n0);
+    P->Mc_r = rup(cdiv(P->Mr16, P->split_m), 16);
+    P->Nc_r = rup(cdiv(P->Nr16, P->split_n), 16);
+    P->Mc = rup(P->Mc_r, P->m0);
+    P->Nc = rup(P->Nc_r, P->n0);
     /* L0 tile */
     int64_t best = -1;
     int64_t kmin = P->k0;
@@ -458,12 +468,14 @@ static int l1_produce(lw *c, gemm_plan *P, int o, int64_t bytes, int64_t run, un
         aux = (uint64_t)llround((double)bytes * P->src_frac);
         gm = (int64_t)aux;
     }
+    int64_t l1b = bytes;
+    gm = (int64_t)ceil((double)gm * (o == 0 ? P->mr : P->nr));
     P->gm_rd += gm;
     if (l2)
         P->l2_rd += gm;
     npu_dv_ins d = {0};
-    d.bytes = (uint64_t)bytes;
-    d.aux = aux;
+    d.bytes = (uint64_t)(op == NPU_DV_OP_LOAD_IMAGE ? l1b : gm);
+    d.aux = op == NPU_DV_OP_LOAD_IMAGE ? (uint64_t)gm : aux;
     d.run = (uint32_t)(run > 0 && run < bytes ? min64(run, UINT32_MAX) : 0);
     d.mem = l2 ? NPU_DV_MEM_L2 : NPU_DV_MEM_DDR;
     d.buf = sl;
@@ -524,10 +536,10 @@ static int cube_tile(lw *c, gemm_plan *P, int64_t mt, int64_t nt, bool load_a, b
             d.k = (uint32_t)kk;
             d.n = (uint32_t)nt;
             d.buf = l;
-            d.bytes = (uint64_t)(mt * kk * P->bpe);
+            d.bytes = (uint64_t)ceil((double)(mt * kk * P->bpe) * P->mr);
             if (em(c, NPU_DV_OP_LOAD3D, NPU_DV_PIPE_MTE1, &d))
                 return c->err->code;
-            d.bytes = (uint64_t)(kk * nt * P->bpe);
+            d.bytes = (uint64_t)ceil((double)(kk * nt * P->bpe) * P->nr);
             if (em(c, NPU_DV_OP_LOAD2D, NPU_DV_PIPE_MTE1, &d) ||
                 setf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_M, (int)l) ||
                 waitf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_M, (int)l))
@@ -641,12 +653,9 @@ static int lower_cube(lw *c, int li)
         P.K = rup(gg.k, P.k0);
         P.N = rup(gg.n, P.n0);
     }
-    P.real = 1.0;
-    if (P.M > 0 && P.N > 0) {
-        double mr = (double)real_m / (double)P.M;
-        double nr = (double)rup(real_n, 16) / (double)P.N;
-        P.real = (mr > 1 ? 1 : mr) * (nr > 1 ? 1 : nr);
-    }
+    P.real = P.mr = P.nr = 1.0;
+    P.real_m = real_m > 0 ? real_m : P.M;
+    P.real_n = real_n > 0 ? real_n : P.N;
     if (P.M <= 0 || P.K <= 0 || P.N <= 0 || P.groups <= 0)
         return npu_err_set(c->err, NPU_EINVAL, "davinci: layer '%s': empty GEMM", l->name);
     if (plan_gemm(c, &P))
@@ -684,8 +693,19 @@ static int lower_cube(lw *c, int li)
     for (int64_t bm = 0; bm < P.split_m; bm++)
         for (int64_t bn = 0; bn < P.split_n; bn++) {
             int core = (int)(bm * P.split_n + bn);
-            int64_t m_lo = bm * P.Mc, m_hi = min64(P.M, m_lo + P.Mc);
-            int64_t n_lo = bn * P.Nc, n_hi = min64(P.N, n_lo + P.Nc);
+            /* this block's share: rows/cols at 16 granularity, padded to the fractal; the
+             * MTEs move only the 16-granular part, results only real rows */
+            int64_t rows = max64(min64(P.Mc_r, P.Mr16 - bm * P.Mc_r), 0);
+            int64_t cols = max64(min64(P.Nc_r, P.Nr16 - bn * P.Nc_r), 0);
+            int64_t m_lo = 0, m_hi = rup(rows, P.m0);
+            int64_t n_lo = 0, n_hi = rup(cols, P.n0);
+            int64_t rr = max64(min64(rows, P.real_m - bm * P.Mc_r), 0);
+            int64_t rc = max64(min64(cols, P.real_n - bn * P.Nc_r), 0);
+            P.mr = m_hi > 0 ? (double)rows / (double)m_hi : 1;
+            P.nr = n_hi > 0 ? (double)cols / (double)n_hi : 1;
+            P.real = m_hi > 0 && n_hi > 0
+                         ? (double)rr / (double)m_hi * (double)rup(rc, 16) / (double)n_hi
+                         : 1;
             if (block_begin(c, core, true))
                 return c->err->code;
             for (int64_t gi = 0; gi < P.groups && m_hi > m_lo && n_hi > n_lo; gi++) {
