@@ -535,6 +535,7 @@ typedef struct cgeo {
     int kh, kw, sh, sw, khe;  /* kernel, stride, dilated kernel height */
     int64_t groups;
     int64_t cp, kp;           /* padded input channels (MAC view), padded kernels */
+    int64_t cfeat;            /* input channels as stored in DRAM (padded to C2) */
     int64_t c2, kg;
     double eb;
     int64_t wbytes;           /* all weights, padded */
@@ -606,10 +607,17 @@ static int geo_of(lw *c, int li, cgeo *G)
     if (G->kind == NPU_RKN_K_DW) {
         G->cp = pad(G->c, G->c2);
         G->kp = G->cp;
+        G->cfeat = G->cp;
         G->wbytes = (int64_t)ceil((double)G->cp * G->kh * G->kw * G->eb);
     } else {
         int64_t cg_ = G->c / G->groups, kgp = G->k / G->groups;
         G->cp = pad(max64(cg_, 1), G->c2) * G->groups;
+        G->cfeat = G->cp;
+        /* fewer input channels than one atom (an image input): Rockchip's profiler counts such
+         * a conv at its real MACs (3->32 3x3 at MACs/1024, research §2.4 row 2), so the MAC
+         * array is not charged the padding; the feature DMA still moves whole atoms */
+        if (G->groups == 1 && cg_ < G->c2)
+            G->cp = cg_;
         G->kp = pad(max64(kgp, 1), G->kg) * G->groups;
         G->wbytes = (int64_t)ceil((double)G->kp * (double)(G->cp / G->groups) * G->kh * G->kw *
                                   G->eb);
@@ -634,20 +642,18 @@ static int geo_of(lw *c, int li, cgeo *G)
 }
 
 /* Tiles one part of a conv (output rows [y0,y1), kernels [k0,k1) of the padded kernel range)
- * for core `core`; appends its tasks. `in_share` is the fraction of the input channels this part
- * reads (depthwise parts split channels). */
+ * for core `core`; appends its tasks (a depthwise part of kernels reads only its channels). */
 static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int64_t k0,
-                     int64_t k1, bool by_k)
+                     int64_t k1)
 {
     const npu_rknpu_state *s = c->s;
     int64_t kn = k1 - k0;
     if (kn <= 0 || y1 <= y0)
         return 0;
     bool dw = G->kind == NPU_RKN_K_DW;
-    int64_t cpart = dw ? kn : G->cp;
     int64_t wpart = dw ? (int64_t)ceil((double)kn * G->kh * G->kw * G->eb)
                        : (int64_t)ceil((double)G->wbytes * (double)kn / (double)G->kp);
-    int64_t row_bytes = (int64_t)ceil((double)G->w * (double)cpart * G->eb);
+    int64_t row_bytes = (int64_t)ceil((double)G->w * (double)(dw ? kn : G->cfeat) * G->eb);
     int64_t per_kernel = dw ? (int64_t)ceil(G->kh * G->kw * G->eb * (double)G->c2)
                             : (int64_t)ceil((double)G->wbytes / (double)G->kp);
     int64_t wb = cdiv(wpart, s->bank_bytes) + 1;
@@ -783,21 +789,19 @@ static int lower_conv(lw *c, int li, unsigned mask)
         if ((mask >> k) & 1u)
             cores[n++] = k;
     if (n <= 1)
-        return tile_part(c, &G, cores[0], 0, G.ho, 0, G.kp, false);
-    /* split by kernels (all input to every core, weights shared out) or by rows (all weights
-     * to every core, input shared out): fewer bytes wins; depthwise splits its channels */
+        return tile_part(c, &G, cores[0], 0, G.ho, 0, G.kp);
+    /* split by output rows (each core a band of rows with its halo, all the weights: RKNN
+     * cuts MobileNetV1 by height and gives every core the same number of tasks, research §1.3,
+     * §2.2); by kernels (each core its share of the weights) only when there are fewer rows
+     * than cores (FC / matmul with M = 1, where the weights are the whole cost) */
     int64_t unit = G.kind == NPU_RKN_K_DW ? G.c2 : G.kg;
     int64_t kunits = G.kp / unit;
-    int64_t feat = G.h * (int64_t)ceil((double)G.w * G.cp * G.eb);
-    bool by_k = G.kind == NPU_RKN_K_DW ||
-                (kunits >= n && (n - 1) * feat + G.wbytes <= feat + (n - 1) * G.wbytes);
-    if (!by_k && G.ho < n)
-        by_k = kunits >= n;
+    bool by_k = G.ho < n && kunits >= n;
     if (by_k) {
         int64_t k0 = 0;
         for (int q = 0; q < n; q++) {
             int64_t ku = kunits / n + (q < kunits % n);
-            if (tile_part(c, &G, cores[q], 0, G.ho, k0, k0 + ku * unit, true))
+            if (tile_part(c, &G, cores[q], 0, G.ho, k0, k0 + ku * unit))
                 return c->err->code;
             k0 += ku * unit;
         }
@@ -805,7 +809,7 @@ static int lower_conv(lw *c, int li, unsigned mask)
         int64_t y0 = 0;
         for (int q = 0; q < n; q++) {
             int64_t ny = G.ho / n + (q < G.ho % n);
-            if (tile_part(c, &G, cores[q], y0, y0 + ny, 0, G.kp, false))
+            if (tile_part(c, &G, cores[q], y0, y0 + ny, 0, G.kp))
                 return c->err->code;
             y0 += ny;
         }
@@ -1004,9 +1008,17 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
             goto done;
         }
     }
-    if (!s->zerocopy && (rc = io_convert(&c, true)) != 0)
+    /* RKLLM keeps its tensors (KV cache, embeddings) in its own buffers: no conversion */
+    bool convert = !s->zerocopy && s->runtime == NPU_RKNPU_RT_RKNN;
+    if (convert && (rc = io_convert(&c, true)) != 0)
         goto done;
     unsigned one = 1u << s->first_core;
+    /* RKNN runs the model's last NPU layer as a submit of its own (flags 0x1): one inference of
+     * MobileNetV1 on one core is 2 submits (research §4.1/§4.2, NOTES ch06) */
+    int last_npu = -1;
+    for (int li = 0; li < g->nl; li++)
+        if (c.map[li] >= 0 && c.place[li] != PL_NOTE && c.place[li] != PL_CPU)
+            last_npu = li;
     for (int li = 0; li < g->nl && !rc; li++) {
         if (c.map[li] < 0)
             continue;
@@ -1023,15 +1035,21 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
         if (p == PL_CPU) {
             close_submit(&c);
             const npu_layer *L = l;
-            rc = emit_cpu(&c, pl, NPU_RKN_CPU_OP, npu_op_class(L->op), L->op, L->macs,
-                          max64(in_elems(g, L), out_elems(g, L)),
-                          tensors_bytes(g, L->in, L->nin, -1), tensors_bytes(g, L->out, L->nout, -1));
+            int64_t rd = tensors_bytes(g, L->in, L->nin, -1);
+            int64_t wr = tensors_bytes(g, L->out, L->nout, -1);
+            int64_t el = max64(in_elems(g, L), out_elems(g, L));
+            if (L->op == NPU_OP_GATHER) { /* reads the gathered rows and the indices only */
+                int64_t idx = L->nin > 1 ? tensors_bytes(g, &L->in[1], 1, -1) : 0;
+                rd = wr + idx;
+                el = out_elems(g, L);
+            }
+            rc = emit_cpu(&c, pl, NPU_RKN_CPU_OP, npu_op_class(L->op), L->op, L->macs, el, rd, wr);
             continue;
         }
         unsigned mask = splittable(&c, li) ? s->core_mask : one;
         if (s->irq_mode == NPU_RKNPU_IRQ_TASK)
             mask = one;
-        if (c.sub_ins >= 0 && c.sub_mask != mask)
+        if (c.sub_ins >= 0 && (c.sub_mask != mask || li == last_npu))
             close_submit(&c);
         if (c.sub_ins < 0 && (rc = open_submit(&c, mask, pl, false)) != 0)
             break;
@@ -1074,7 +1092,7 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
     /* the last submit of a model runs without ping-pong (flags 0x1, research §4.1) */
     if (c.last_submit >= 0)
         sub_at(&c, c.last_submit)->flags &= (uint16_t)~NPU_RKN_SF_PINGPONG;
-    if (!s->zerocopy)
+    if (convert)
         rc = io_convert(&c, false);
 done:
     free(c.tv.t);
@@ -1112,7 +1130,8 @@ int npu_rknpu_explain(const npu_model *m, const npu_program *p, int layer, npu_s
             ntask[t->core]++;
             rd[t->core] += t->feat_rd + t->ew_rd;
             wt[t->core] += t->wt_rd;
-            cyc[t->core] += npu_rknpu_task_compute(s, t) + s->task_cycles;
+            cyc[t->core] += npu_rknpu_task_compute(s, t) + s->task_cycles +
+                            s->reg_cycles * t->regcfg_amount;
             regs += t->regcfg_amount;
         }
         npu_sb_puts(out, "  ");

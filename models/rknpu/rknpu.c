@@ -75,14 +75,18 @@ static const npu_param_def rknpu_params[] = {
      .doc = "CBUF bank size (32 KiB = 256 entries x 128 B, Mesa rkt_ml.h)"},
     {.name = "split_data_banks", .type = NPU_P_INT, .def = 7, .min = 1, .max = 1023, .unit = "",
      .doc = "data banks when the weights do not fit (Mesa rkt_task.c: 7 input + 5 weights)"},
-    {.name = "dma_bytes", .type = NPU_P_FLOAT, .def = 16, .min = 0.01, .max = 1e6,
+    {.name = "dma_bytes", .type = NPU_P_FLOAT, .def = 8, .min = 0.01, .max = 1e6,
      .unit = "B/cycle",
      .doc = "per-core DMA width each direction (profiler DDR cycles = RW/15-16 B, research "
             "§1.5, derived)"},
-    {.name = "task_cycles", .type = NPU_P_FLOAT, .def = 1500, .min = 0, .max = 1e9,
+    {.name = "task_cycles", .type = NPU_P_FLOAT, .def = 1000, .min = 0, .max = 1e9,
      .unit = "cycles",
-     .doc = "fixed cost of one task: block setup, CBUF fill latency, pipeline fill and drain "
-            "(assumption, see docs/models/rknpu.md)"},
+     .doc = "fixed cost of one task: CBUF fill latency, pipeline fill and drain (assumption, "
+            "calibrated with reg_cycles on rknn_model_zoo; see docs/models/rknpu.md)"},
+    {.name = "reg_cycles", .type = NPU_P_FLOAT, .def = 25, .min = 0, .max = 1e6,
+     .unit = "cycles/entry",
+     .doc = "cost per regcmd entry a task applies (blocks reconfigured and drained between "
+            "layers; a full conv task ~120 entries, a later tile ~14; assumption, calibrated)"},
     {.name = "pc_cycles", .type = NPU_P_FLOAT, .def = 32, .min = 0, .max = 1e9, .unit = "cycles",
      .doc = "PC decode of one fetched task list besides its DRAM read (assumption)"},
     {.name = "max_tasks", .type = NPU_P_INT, .def = 4095, .min = 1, .max = 65535, .unit = "",
@@ -102,6 +106,9 @@ static const npu_param_def rknpu_params[] = {
     {.name = "pingpong", .type = NPU_P_BOOL, .def = 1, .min = 0, .max = 1, .unit = "",
      .doc = "PC fetches the next task's registers while the current runs (RKNN submit flags "
             "0x5, the last submit 0x1; research §4.1)"},
+    {.name = "weight_preload", .type = NPU_P_BOOL, .def = 1, .min = 0, .max = 1, .unit = "",
+     .doc = "a task's fresh weights are in the CBUF before the MAC array starts (assumption: "
+            "Mesa/NVDLA full-weight mode; feature rows stream while computing)"},
     {.name = "use_sram", .type = NPU_P_BOOL, .def = 0, .min = 0, .max = 1, .unit = "",
      .doc = "RKNN_INTERNAL_MEM_TYPE=sram: internal tensors that fit sram.kb live in the system "
             "SRAM (research §1.5)"},
@@ -264,6 +271,7 @@ static int rknpu_init(npu_model *m, npu_err *err)
     s->dma_bytes = npu_model_float(m, "dma_bytes");
     s->task_cycles = npu_model_float(m, "task_cycles");
     s->pc_cycles = npu_model_float(m, "pc_cycles");
+    s->reg_cycles = npu_model_float(m, "reg_cycles");
     s->max_tasks = (int)npu_model_int(m, "max_tasks");
     s->kick_writes = (int)npu_model_int(m, "kick_writes");
     s->irq_mode = !strcmp(npu_model_str(m, "irq_mode"), "task") ? NPU_RKNPU_IRQ_TASK
@@ -273,6 +281,7 @@ static int rknpu_init(npu_model *m, npu_err *err)
     s->zerocopy = !strcmp(npu_model_str(m, "io"), "zerocopy");
     s->pingpong = npu_model_bool(m, "pingpong");
     s->use_sram = npu_model_bool(m, "use_sram");
+    s->weight_preload = npu_model_bool(m, "weight_preload");
     s->conv_kmax = (int)npu_model_int(m, "conv_kmax");
     s->conv_smax = (int)npu_model_int(m, "conv_smax");
     s->conv_pmax = (int)npu_model_int(m, "conv_pmax");

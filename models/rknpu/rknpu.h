@@ -33,6 +33,7 @@ typedef struct npu_rknpu_state {
     int64_t split_data_banks;  /* data banks when the weights do not fit (7 of 12)         */
     double dma_bytes;          /* per-core DMA bytes per cycle, each direction             */
     double task_cycles;        /* fixed cost of one task (setup, pipeline fill/drain)      */
+    double reg_cycles;         /* per regcmd entry applied by a task                       */
     double pc_cycles;          /* PC: cycles to decode one fetched task list               */
     int max_tasks;             /* tasks per submit (4095: 12-bit counter)                  */
     int kick_writes;           /* MMIO writes of one core's kick                          */
@@ -41,7 +42,7 @@ typedef struct npu_rknpu_state {
     bool zerocopy;             /* io=zerocopy                                              */
     bool pingpong;             /* PC ping-pong register groups                             */
     bool use_sram;             /* RKNN_INTERNAL_MEM_TYPE=sram                              */
-    bool split_nonconv;        /* unused: reserved                                          */
+    bool weight_preload;       /* a task's fresh weights are loaded before it computes     */
     /* operator limits (OPLIST §3.2) */
     int conv_kmax, conv_smax, conv_pmax, conv_dmax, dw_kmax;
     int pool_kmax, pool_smax, pool_dimmax, transpose_max, matmul_kmax;

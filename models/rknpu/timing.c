@@ -40,7 +40,7 @@ typedef struct rx {
     /* the open submit */
     bool open;
     npu_rkn_submit sub;
-    int sub_layer;
+    int sub_layer, last_layer;
     uint16_t seen[NPU_RKN_MAX_CORES];
     int ncores_done;
     int col_tasks, col_regs, col_cores;
@@ -123,7 +123,7 @@ static int close_submit(rx *x, const npu_rkn_submit *next)
                                "on core %d but %u follow", x->sub.ntask[k], k, x->seen[k]);
     bool chain = next && (next->flags & NPU_RKN_SF_IRQ_CHAIN);
     npu_host_req r;
-    npu_host_req_init(&r, x->sub_layer);
+    npu_host_req_init(&r, x->last_layer);
     r.irq = x->sub.ncores;
     r.reg_reads = x->sub.ncores;
     r.reg_writes = x->sub.ncores + (chain ? next->kick_writes * next->ncores : 0);
@@ -136,7 +136,7 @@ static int close_submit(rx *x, const npu_rkn_submit *next)
         return x->err->code;
     if (chain)
         return 0;
-    return rt_job(x, x->sub_layer, "wake", (x->sub.flags & NPU_RKN_SF_WAKE) ? x->wakeup_ns : 0,
+    return rt_job(x, x->last_layer, "wake", (x->sub.flags & NPU_RKN_SF_WAKE) ? x->wakeup_ns : 0,
                   x->host_ready, 1, -1, 0, 0, 0);
 }
 
@@ -159,7 +159,7 @@ static int do_submit(rx *x, size_t i)
         return x->err->code;
     x->open = true;
     x->sub = *s;
-    x->sub_layer = x->p->ins[i].layer;
+    x->sub_layer = x->last_layer = x->p->ins[i].layer;
     memset(x->seen, 0, sizeof x->seen);
     if (chained)
         return 0; /* kicked by the previous task's IRQ handler */
@@ -183,6 +183,7 @@ static int do_task(rx *x, size_t i)
         return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: negative size",
                            i);
     int layer = x->p->ins[i].layer;
+    x->last_layer = layer;
     bool first = x->seen[c] == 0;
     x->seen[c]++;
     if (x->seen[c] > x->sub.ntask[c])
@@ -200,14 +201,30 @@ static int do_task(rx *x, size_t i)
         return x->err->code;
     if (npu_engine_submit(x->e, &f, x->err))
         return x->err->code;
+    /* fresh weights are in the CBUF before the CSC starts (weight_preload) */
+    int64_t wpre = x->s->weight_preload ? t->wt_rd : 0;
+    if (wpre > 0) {
+        npu_job w;
+        job_init(&w, x->u_core[c], layer, "weight load");
+        w.mode = NPU_JOB_SEQ;
+        if (add_wait(x, &w, x->rdy[c], 1) || add_xfer(x, &w, false, wpre) ||
+            add_sig(x, &w, x->rdy[c], 1))
+            return x->err->code;
+        if (npu_engine_submit(x->e, &w, x->err))
+            return x->err->code;
+    }
     /* the blocks run it */
     npu_job j;
     job_init(&j, x->u_core[c], layer, npu_rkn_kind_name(t->kind));
     j.mode = NPU_JOB_STREAM;
-    j.cycles = npu_rknpu_task_compute(x->s, t) + x->s->task_cycles;
+    /* the core's AXI port carries reads and writes together at dma_bytes per cycle (the
+     * profiler's DDR model, research §1.5); DRAM contention comes on top through the port */
+    double rdb = (double)(t->feat_rd + t->wt_rd - wpre + t->ew_rd), wrb = (double)t->out_wr; double axi = (rdb > wrb ? rdb : wrb) / x->s->dma_bytes;
+    double comp = npu_rknpu_task_compute(x->s, t);
+    j.cycles = (comp > axi ? comp : axi) + x->s->task_cycles + x->s->reg_cycles * t->regcfg_amount;
     j.onchip_bytes = t->cbuf_bytes;
     if (add_wait(x, &j, x->rdy[c], 1) || add_wait(x, &j, x->bar[c], t->bar_wait) ||
-        add_xfer(x, &j, false, t->feat_rd + t->wt_rd + t->ew_rd) ||
+        add_xfer(x, &j, false, t->feat_rd + t->wt_rd - wpre + t->ew_rd) ||
         add_xfer(x, &j, true, t->out_wr) || add_sig(x, &j, x->grp[c], 1))
         return x->err->code;
     for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
@@ -293,7 +310,7 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
         if (x.u_pc[c] < 0 || x.u_core[c] < 0 || x.grp[c] < 0 || x.rdy[c] < 0 || x.bar[c] < 0)
             return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory creating core %d", c);
     }
-    x.host_ready = npu_engine_sync(e, "host_ready", 1);
+    x.host_ready = npu_engine_sync(e, "host_ready", 0);
     x.kick = npu_engine_sync(e, "kick", 0);
     x.npu_done = npu_engine_sync(e, "npu_done", 0);
     x.col_tasks = npu_engine_extra_col(e, "tasks");
