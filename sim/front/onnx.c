@@ -203,8 +203,9 @@ typedef struct ox {
     const char **names; /* every IR tensor and layer name given out (hash set) */
     size_t nnames, cnames;
     int cur;         /* node being imported, -1 outside nodes */
-    unsigned char *skip; /* per node: 0 import, 1 absorbed by a pattern, 2 emit the pattern */
-    const char **pat_in; /* per node with skip 2: the pattern's input value */
+    unsigned char *skip; /* per node: PAT_NONE, PAT_ABSORBED or the pattern its node emits */
+    const char **pat_in; /* per emitting node: the pattern's input value */
+    double *pat_eps;     /* per emitting node: layernorm epsilon */
 } ox;
 
 /* ---- errors -------------------------------------------------------------------------------- */
@@ -773,7 +774,11 @@ static int values_init(ox *x)
 }
 
 /* ---- patterns ------------------------------------------------------------------------------ */
+enum { PAT_NONE, PAT_ABSORBED, PAT_GELU, PAT_LN_AFFINE, PAT_LN };
 static int val_value(ox *x, oval *v);
+
+static int64_t aint(const onode *n, const char *name, int64_t def);
+static const oattr *attr(const onode *n, const char *name);
 
 static bool const_near(ox *x, const char *name, double want)
 {
@@ -801,6 +806,117 @@ static const char *other_in(const onode *n, const char *one)
     if (n->nin != 2)
         return NULL;
     return !strcmp(n->in[0], one) ? n->in[1] : !strcmp(n->in[1], one) ? n->in[0] : NULL;
+}
+
+/* Marks a matched pattern: `parts` are absorbed, `last` emits it. Returns 0 (also when one of
+ * the nodes already belongs to another pattern: then nothing is marked) or -1 on OOM. */
+static int claim(ox *x, const onode *const *parts, int np, const onode *last, int kind,
+                 const char *in, double eps)
+{
+    if (!x->skip) {
+        if (!(x->skip = xalloc(x, (size_t)x->nn, 1)) ||
+            !(x->pat_in = xalloc(x, (size_t)x->nn, sizeof *x->pat_in)) ||
+            !(x->pat_eps = xalloc(x, (size_t)x->nn, sizeof *x->pat_eps)))
+            return -1;
+    }
+    for (int k = 0; k < np; k++)
+        if (parts[k] && x->skip[parts[k] - x->nodes])
+            return 0;
+    if (x->skip[last - x->nodes])
+        return 0;
+    for (int k = 0; k < np; k++)
+        if (parts[k])
+            x->skip[parts[k] - x->nodes] = PAT_ABSORBED;
+    x->skip[last - x->nodes] = (unsigned char)kind;
+    x->pat_in[last - x->nodes] = in;
+    x->pat_eps[last - x->nodes] = eps;
+    return 0;
+}
+
+/* ReduceMean over the last axis only, keepdims=1 (the form LayerNorm exports use). */
+static bool mean_last(ox *x, const onode *n)
+{
+    if (!is_op(n, "ReduceMean") || aint(n, "keepdims", 1) != 1)
+        return false;
+    if (x->opset < 18) {
+        const oattr *a = attr(n, "axes");
+        return a && a->nints == 1 && a->ints[0] == -1 && n->nin == 1;
+    }
+    oval *v = n->nin == 2 ? val_find(x, n->in[1]) : NULL;
+    return v && v->kind == VK_CONST && val_value(x, v) > 0 && v->nval == 1 && v->iv[0] == -1;
+}
+
+/* LayerNormalization as exported before opset 17 (PyTorch, BERT):
+ *   m = ReduceMean(x, -1); d = Sub(x, m); v = ReduceMean(Pow(d, 2), -1);
+ *   y = Div(d, Sqrt(Add(v, eps)))  [then Mul(·, gamma), Add(·, beta)]
+ * becomes one layernorm layer over the last axis; only single-use intermediates are absorbed
+ * (d is used by Pow and Div). */
+static int find_layernorm(ox *x)
+{
+    for (int i = 0; i < x->nn; i++) {
+        const onode *m = &x->nodes[i];
+        if (!mean_last(x, m))
+            continue;
+        const char *xin = m->in[0];
+        const onode *sub = sole_consumer(x, m);
+        if (!sub || !is_op(sub, "Sub") || sub->nin != 2 || strcmp(sub->in[0], xin) ||
+            strcmp(sub->in[1], m->out[0]))
+            continue;
+        oval *dv = val_find(x, sub->out[0]);
+        if (!dv || dv->nuses != 2)
+            continue;
+        const onode *pw = NULL, *dv_div = NULL;
+        for (int j = (int)(sub - x->nodes) + 1; j < x->nn; j++) {
+            const onode *c = &x->nodes[j];
+            for (int k = 0; k < c->nin; k++)
+                if (!strcmp(c->in[k], sub->out[0])) {
+                    if (is_op(c, "Pow") && k == 0 && c->nin == 2 && const_near(x, c->in[1], 2.0))
+                        pw = c;
+                    else if (is_op(c, "Div") && k == 0 && c->nin == 2)
+                        dv_div = c;
+                }
+        }
+        if (!pw || !dv_div)
+            continue;
+        const onode *m2 = sole_consumer(x, pw);
+        if (!m2 || !mean_last(x, m2))
+            continue;
+        const onode *add = sole_consumer(x, m2);
+        const char *epsn = add && is_op(add, "Add") ? other_in(add, m2->out[0]) : NULL;
+        oval *ev = epsn ? val_find(x, epsn) : NULL;
+        if (!ev || ev->kind != VK_CONST || val_value(x, ev) <= 0 || ev->nval != 1)
+            continue;
+        const onode *sq = sole_consumer(x, add);
+        if (!sq || !is_op(sq, "Sqrt") || sole_consumer(x, sq) != dv_div ||
+            strcmp(dv_div->in[1], sq->out[0]))
+            continue;
+        /* optional affine tail: Mul by a constant gamma, Add a constant beta */
+        const onode *last = dv_div, *mul = sole_consumer(x, dv_div), *badd = NULL;
+        int kind = PAT_LN;
+        if (mul && is_op(mul, "Mul")) {
+            const char *gm = other_in(mul, dv_div->out[0]);
+            oval *gv = gm ? val_find(x, gm) : NULL;
+            if (gv && gv->kind == VK_CONST) {
+                last = mul;
+                kind = PAT_LN_AFFINE;
+                badd = sole_consumer(x, mul);
+                const char *bt = badd && is_op(badd, "Add") ? other_in(badd, mul->out[0]) : NULL;
+                oval *bv = bt ? val_find(x, bt) : NULL;
+                if (bv && bv->kind == VK_CONST)
+                    last = badd;
+                else
+                    badd = NULL;
+            }
+        }
+        const onode *parts[] = {m, sub, pw, m2, add, sq, dv_div, last != mul ? mul : NULL};
+        int np = last == dv_div ? 7 : 8;
+        for (int k = 0; k < np; k++)
+            if (parts[k] == last)
+                parts[k] = NULL;
+        if (claim(x, parts, np, last, kind, xin, ev->fv[0]))
+            return -1;
+    }
+    return 0;
 }
 
 /* Exact GELU spelled out with Erf, as PyTorch exports it (BERT, ViT):
@@ -853,25 +969,11 @@ static int find_patterns(ox *x)
                 continue;
             last = m1;
         }
-        if (!x->skip) {
-            if (!(x->skip = xalloc(x, (size_t)x->nn, 1)) ||
-                !(x->pat_in = xalloc(x, (size_t)x->nn, sizeof *x->pat_in)))
-                return -1;
-        }
         const onode *parts[] = {d, e, a, m1, half};
-        bool taken = false;
-        for (size_t k = 0; k < 5; k++)
-            if (parts[k] && x->skip[parts[k] - x->nodes])
-                taken = true;
-        if (taken || x->skip[last - x->nodes])
-            continue;
-        for (size_t k = 0; k < 5; k++)
-            if (parts[k])
-                x->skip[parts[k] - x->nodes] = 1;
-        x->skip[last - x->nodes] = 2;
-        x->pat_in[last - x->nodes] = xin;
+        if (claim(x, parts, 5, last, PAT_GELU, xin, 0))
+            return -1;
     }
-    return 0;
+    return find_layernorm(x);
 }
 
 static bool node_known(const ox *x, int i);
@@ -3227,13 +3329,18 @@ static int build(ox *x)
         x->cur = i;
         if (n->nout < 1)
             return fmt_err(x, NPU_EFORMAT, "node has no outputs");
-        if (x->skip && x->skip[i] == 1)
+        if (x->skip && x->skip[i] == PAT_ABSORBED)
             continue;
-        if (x->skip && x->skip[i] == 2) { /* the last node of a GELU pattern */
+        if (x->skip && x->skip[i] != PAT_NONE) { /* the last node of a fused pattern */
             oval *in = val_find(x, x->pat_in[i]);
             if (!in || in->kind == VK_NONE)
                 return fmt_err(x, NPU_EFORMAT, "input '%s' is not produced before", x->pat_in[i]);
-            if (emit1(x, n, NPU_OP_GELU, 1, &in) < 0)
+            bool gelu = x->skip[i] == PAT_GELU;
+            int li = emit1(x, n, gelu ? NPU_OP_GELU : NPU_OP_LAYERNORM, 1, &in);
+            if (li < 0)
+                return -1;
+            if (!gelu && (set_int(x, li, "axis", -1) || set_float(x, li, "eps", x->pat_eps[i]) ||
+                          (x->skip[i] == PAT_LN && set_int(x, li, "affine", 0))))
                 return -1;
             continue;
         }

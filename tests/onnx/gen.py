@@ -361,7 +361,42 @@ def legacy6():
                  [value_info("y", FLOAT, [2, 60])], inits, opset=6)
 
 
+def layernorm_decomposed():
+    """LayerNorm as exported before opset 17 (BERT): ReduceMean, Sub, Pow, ReduceMean, Add(eps),
+    Sqrt, Div, Mul(gamma), Add(beta); then a second one without the affine tail."""
+    inits = [tensor("two", FLOAT, [], [2.0]), tensor("eps", FLOAT, [], [1e-12]),
+             tensor("gamma", FLOAT, [16]), tensor("beta", FLOAT, [16]),
+             tensor("w", FLOAT, [16, 16])]
+    nodes = []
+
+    def ln(x, p, affine):
+        nodes.extend([
+            node("ReduceMean", [x], [p + "m"], p + "ReduceMean", [attr_ints("axes", [-1])]),
+            node("Sub", [x, p + "m"], [p + "d"], p + "Sub"),
+            node("Pow", [p + "d", "two"], [p + "p"], p + "Pow"),
+            node("ReduceMean", [p + "p"], [p + "v"], p + "ReduceMean_1", [attr_ints("axes", [-1])]),
+            node("Add", [p + "v", "eps"], [p + "e"], p + "Add"),
+            node("Sqrt", [p + "e"], [p + "s"], p + "Sqrt"),
+            node("Div", [p + "d", p + "s"], [p + "n"], p + "Div"),
+        ])
+        if not affine:
+            return p + "n"
+        nodes.extend([
+            node("Mul", [p + "n", "gamma"], [p + "g"], p + "Mul"),
+            node("Add", [p + "g", "beta"], [p + "y"], p + "Add_1"),
+        ])
+        return p + "y"
+
+    h = ln("x", "/ln1/", True)
+    nodes.append(node("MatMul", [h, "w"], ["h2"], "/fc/MatMul"))
+    y = ln("h2", "/ln2/", False)
+    nodes.append(node("Identity", [y], ["y"], "out"))
+    return model("layernorm_decomposed", nodes, [value_info("x", FLOAT, [1, 4, 16])],
+                 [value_info("y", FLOAT, [1, 4, 16])], inits, opset=13)
+
+
 MODELS = {
+    "layernorm_decomposed": layernorm_decomposed,
     "legacy6": legacy6,
     "resnet18": resnet18,
     "gelu_erf": gelu_erf,

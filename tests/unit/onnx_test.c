@@ -345,6 +345,33 @@ TEST(legacy_broadcast)
     npu_graph_free(g);
 }
 
+TEST(layernorm_from_parts)
+{
+    npu_err err;
+    npu_graph *g = load("layernorm_decomposed.onnx", false, &err);
+    CHECK(g != NULL);
+    if (!g) {
+        printf("  %s\n", err.msg);
+        return;
+    }
+    /* two 9- and 7-node chains become layernorm layers named after their last node */
+    CHECK_EQ_INT(g->nl, 4);
+    const npu_layer *a = layer(g, "/ln1/Add_1"), *b = layer(g, "/ln2/Div");
+    CHECK(a && a->op == NPU_OP_LAYERNORM);
+    CHECK(b && b->op == NPU_OP_LAYERNORM);
+    if (a && b) {
+        CHECK_NEAR(npu_layer_float(a, "eps", 0), 1e-12, 1e-18);
+        CHECK_EQ_INT(npu_layer_int(a, "affine", 0, 1), 1);
+        CHECK_EQ_INT(npu_layer_int(b, "affine", 0, 1), 0);
+    }
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    /* 2·16 affine parameters, 16·16 matmul weights */
+    CHECK_EQ_INT(npu_graph_params(g), 32 + 256);
+    const int64_t y[] = {1, 4, 16};
+    CHECK(shape_is(&g->t[g->outputs[0]], 3, y));
+    npu_graph_free(g);
+}
+
 TEST(export_params_false)
 {
     npu_err err;
@@ -560,6 +587,7 @@ TEST(malformed_never_crash)
     mangle("fold_ops.onnx");
     mangle("gelu_erf.onnx");
     mangle("legacy6.onnx");
+    mangle("layernorm_decomposed.onnx");
 }
 
 static long max_rss_kb(void)
@@ -644,6 +672,7 @@ int main(void)
     RUN(gelu_from_erf);
     RUN(resnet18_export);
     RUN(legacy_broadcast);
+    RUN(layernorm_from_parts);
     RUN(export_params_false);
     RUN(unsupported_listed_once);
     RUN(host_layers);
