@@ -28,7 +28,9 @@
  *  - 1-D convolutions and pooling are 2-D ones of height 1 between an unsqueeze and a squeeze;
  *    legacy broadcasting (opset < 7, broadcast=1 axis=) is rewritten to numpy broadcasting;
  *  - comparisons, Where, Floor, Ceil and Expand exist only on import-time constants;
- *  - the exact GELU spelled with Erf (Div, Erf, Add, Mul, Mul) becomes one gelu layer.
+ *  - the exact GELU spelled with Erf (Div, Erf, Add, Mul, Mul) becomes one gelu layer, and
+ *    LayerNorm spelled out before opset 17 (ReduceMean … Sqrt, Div [, Mul, Add]) one layernorm;
+ *    only intermediate values with a single use are absorbed, so no result is lost.
  *
  * Flow: parse_model() turns the bytes into onode/otensor/ovi arrays (pointers into the map plus
  * arena copies of the strings); build() checks that every op is known (one error listing all
