@@ -1452,7 +1452,8 @@ static int l_write_json(lua_State *L)
  *   heatmap: data = rows; x, y = two parameters (their values become columns and rows: numbers
  *            sorted, strings in order of first appearance),
  *            z = the field shown (default "fps"); better = "higher" | "lower" (default: higher
- *            for fps, tops, util, dram_gbps; lower otherwise)
+ *            for fps, tops, util, dram_gbps; lower otherwise); per_row = true outlines the
+ *            best cell of each row (e.g. the best design for each layer)
  * All C memory is owned by userdata while Lua calls may raise. */
 
 /* Field value of the table at idx as a double; NAN if absent or not a number. */
@@ -1651,7 +1652,7 @@ static int l_plot(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = {"kind", "data", "path", "title", "force", "x", "y",
                                        "series", "z", "better", "logx", "logy", "xlabel",
-                                       "ylabel", NULL};
+                                       "ylabel", "per_row", NULL};
     npu_lua_check_keys(L, 1, 1, keys);
     lua_settop(L, 1);
     const char *kname = npu_lua_opt_string(L, 1, "kind", NULL);
@@ -1867,7 +1868,9 @@ static int l_plot(lua_State *L)
         ax.title = title ? title : tb;
         ax.xlabel = xlabel ? xlabel : xk;
         ax.ylabel = ylabel ? ylabel : yk;
-        rc = npu_svg_heatmap(&ax, yb, hb, nx, xl, ny, yl, z, sb, &err);
+        unsigned flags = (hb ? NPU_SVG_HIGHER_BETTER : 0u) |
+                         (npu_lua_opt_bool(L, 1, "per_row", 0) ? NPU_SVG_BEST_PER_ROW : 0u);
+        rc = npu_svg_heatmap(&ax, yb, flags, nx, xl, ny, yl, z, sb, &err);
     }
     if (rc)
         return fail(L, &err);

@@ -902,7 +902,7 @@ static void ramp(double t, int rgb[3])
         rgb[c] = (int)lround(stop[i][c] + f * (stop[i + 1][c] - stop[i][c]));
 }
 
-int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, int higher_better, int nx,
+int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, unsigned flags, int nx,
                     const char *const *xlabels, int ny, const char *const *ylabels,
                     const double *z, npu_strbuf *out, npu_err *err)
 {
@@ -914,6 +914,8 @@ int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, int higher_bette
     if (nx > 400 || ny > 400)
         return npu_err_set(err, NPU_EINVAL, "svg heatmap: %d x %d cells is too many to read "
                                             "(at most 400 per axis)", nx, ny);
+    int higher_better = (flags & NPU_SVG_HIGHER_BETTER) != 0;
+    int per_row = (flags & NPU_SVG_BEST_PER_ROW) != 0;
     double lo = INFINITY, hi = -INFINITY;
     int best = -1;
     for (int i = 0; i < nx * ny; i++) {
@@ -924,6 +926,7 @@ int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, int higher_bette
         if (best < 0 || (higher_better ? z[i] > z[best] : z[i] < z[best]))
             best = i;
     }
+    int logc = best >= 0 && lo > 0 && hi > 100 * lo;
     double ylw = 0, xlw = 0;
     for (int j = 0; j < ny; j++)
         ylw = fmax(ylw, text_w(ylabels[j], 12));
@@ -941,8 +944,11 @@ int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, int higher_bette
         W = 520;
     const char *title = ax->title && *ax->title ? ax->title : "Heatmap";
     doc_begin(out, W, H, title);
-    title_block(out, 12, 24, title, higher_better ? "darker is better; the best cell is outlined"
-                                                  : "darker is better (lower); the best cell is outlined");
+    char sub[160];
+    snprintf(sub, sizeof sub, "darker is better (%s)%s; the best cell %sis outlined",
+             higher_better ? "higher" : "lower", logc ? ", logarithmic colour scale" : "",
+             per_row ? "of each row " : "");
+    title_block(out, 12, 24, title, sub);
     char buf[48];
     for (int j = 0; j < ny; j++) {
         for (int i = 0; i < nx; i++) {
@@ -956,6 +962,8 @@ int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, int higher_bette
                 continue;
             }
             double t = hi > lo ? (v - lo) / (hi - lo) : 1;
+            if (logc)
+                t = (log(v) - log(lo)) / (log(hi) - log(lo));
             if (!higher_better)
                 t = 1 - t;
             int c[3];
@@ -979,10 +987,22 @@ int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, int higher_bette
                  lum < 128 ? "fill=\"#ffffff\"" : "fill=\"#000000\"", buf, 0);
         }
     }
-    if (best >= 0)
-        npu_sb_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                           "fill=\"none\" stroke=\"#D55E00\" stroke-width=\"3\"/>\n",
-                      x0 + cw * (best % nx) + 1.5, y0 + ch * (best / nx) + 1.5, cw - 3, ch - 3);
+    for (int j = 0; j < ny; j++) {
+        int b = -1;
+        if (per_row) {
+            for (int i = 0; i < nx; i++) {
+                double v = z[j * nx + i];
+                if (isfinite(v) && (b < 0 || (higher_better ? v > z[b] : v < z[b])))
+                    b = j * nx + i;
+            }
+        } else if (best >= 0 && best / nx == j) {
+            b = best;
+        }
+        if (b >= 0)
+            npu_sb_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                               "fill=\"none\" stroke=\"#D55E00\" stroke-width=\"3\"/>\n",
+                          x0 + cw * (b % nx) + 1.5, y0 + ch * (b / nx) + 1.5, cw - 3, ch - 3);
+    }
     /* axis labels */
     for (int j = 0; j < ny; j++)
         text(out, x0 - 8, y0 + ch * j + ch / 2 + 4, "end", NULL, ylabels[j], 30);
@@ -1012,7 +1032,7 @@ int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, int higher_bette
     double bx = x1 + 30, bh = fmin(200, fmax(ch * ny, 100)), bw2 = 16;
     for (int k = 0; k < 20; k++) {
         int c[3];
-        ramp(1 - k / 19.0, c);
+        ramp(1 - k / 19.0, c); /* the bar shows t from 1 (top) to 0 (bottom) */
         npu_sb_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.2f\" "
                            "fill=\"#%02x%02x%02x\"/>\n",
                       bx, y0 + bh * k / 20, bw2, bh / 20 + 0.3, c[0], c[1], c[2]);
@@ -1025,6 +1045,12 @@ int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, int higher_bette
         text(out, bx + bw2 + 4, y0 + 10, "start", "font-size=\"11\"", buf, 0);
         fmt_si(buf, sizeof buf, higher_better ? lo : hi);
         text(out, bx + bw2 + 4, y0 + bh, "start", "font-size=\"11\"", buf, 0);
+        if (logc) {
+            fmt_si(buf, sizeof buf, sqrt(lo * hi)); /* the middle of a log scale */
+            text(out, bx + bw2 + 4, y0 + bh / 2 + 4, "start", "font-size=\"11\"", buf, 0);
+            text(out, bx, y0 + bh + 16, "start", "font-size=\"11\" fill=\"#444444\"",
+                 "(log scale)", 0);
+        }
     }
     text(out, bx, y0 - 8, "start", "font-size=\"11\" font-weight=\"bold\"",
          zlabel && *zlabel ? zlabel : "value", 18);

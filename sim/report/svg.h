@@ -80,10 +80,17 @@ typedef struct npu_svg_series {
 int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_strbuf *out,
                   npu_err *err);
 
+/* Heatmap flags. */
+enum {
+    NPU_SVG_HIGHER_BETTER = 1, /* the largest value is best (else the smallest)            */
+    NPU_SVG_BEST_PER_ROW = 2   /* outline the best cell of each row (else the best overall) */
+};
+
 /* Heatmap: z[j * nx + i] is the value at column i (xlabels[i]) and row j (ylabels[j]); NaN is a
- * missing cell. zlabel names the value (colour bar). higher_better selects the colour direction
- * only (the best cell is outlined either way: largest when higher_better, else smallest). */
-int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, int higher_better, int nx,
+ * missing cell. zlabel names the value (colour bar). flags: NPU_SVG_*. Best is dark, worst pale;
+ * when all values are > 0 and span more than 100x the colour scale is logarithmic (said on the
+ * colour bar). */
+int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, unsigned flags, int nx,
                     const char *const *xlabels, int ny, const char *const *ylabels,
                     const double *z, npu_strbuf *out, npu_err *err);
 

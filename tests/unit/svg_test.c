@@ -212,7 +212,7 @@ TEST(heatmap_chart)
     npu_strbuf a;
     npu_sb_init(&a);
     npu_err err = {0};
-    CHECK_EQ_INT(npu_svg_heatmap(&ax, "fps", 1, 3, xl, 2, yl, z, &a, &err), 0);
+    CHECK_EQ_INT(npu_svg_heatmap(&ax, "fps", NPU_SVG_HIGHER_BETTER, 3, xl, 2, yl, z, &a, &err), 0);
     check_doc(a.s);
     CHECK_CONTAINS(a.s, "MACs = 1024, CBUF = 128 KiB: fps = 50</title>");
     CHECK_CONTAINS(a.s, "fill=\"#440154\""); /* the best (50) is the darkest */
@@ -224,8 +224,18 @@ TEST(heatmap_chart)
     CHECK_EQ_INT(npu_svg_heatmap(&ax, "cycles", 0, 3, xl, 2, yl, z, &a, &err), 0);
     CHECK_CONTAINS(a.s, "fill=\"#fde725\""); /* now 50 is the worst */
     npu_sb_free(&a);
+    /* best per row: 10 and 12 outlined; values over 100x: log colours (10, 1000, 100000 → the
+     * middle value 1000 at t = 0.5 of a log scale; pale-to-dark stop 2 is #21918c) */
+    double z2[] = {10, 1000, 100000, 12, 35, NAN};
     npu_sb_init(&a);
-    CHECK_EQ_INT(npu_svg_heatmap(&ax, "fps", 1, 0, xl, 2, yl, z, &a, &err), NPU_EINVAL);
+    CHECK_EQ_INT(npu_svg_heatmap(&ax, "cycles", NPU_SVG_BEST_PER_ROW, 3, xl, 2, yl, z2, &a, &err), 0);
+    CHECK_EQ_INT(count(a.s, "stroke=\"#D55E00\" stroke-width=\"3\""), 2);
+    CHECK_CONTAINS(a.s, "logarithmic colour scale");
+    CHECK_CONTAINS(a.s, "fill=\"#21918c\" stroke=\"#ffffff\"><title>MACs = 256, CBUF = 128 KiB");
+    check_doc(a.s);
+    npu_sb_free(&a);
+    npu_sb_init(&a);
+    CHECK_EQ_INT(npu_svg_heatmap(&ax, "fps", NPU_SVG_HIGHER_BETTER, 0, xl, 2, yl, z, &a, &err), NPU_EINVAL);
     npu_sb_free(&a);
 }
 
