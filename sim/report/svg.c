@@ -555,15 +555,23 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
         if (comp < 0) comp = 0;
         if (mem < 0) mem = 0;
         if (ctrl < 0) ctrl = 0;
-        double hpart = host < ctrl ? (host > 0 ? host : 0) : ctrl;
+        /* the host's busy time for the layer is carved out of the stalls, control first, then
+         * memory: the main unit is idle while the host works for it (models differ in which
+         * stall they book that wait under) */
         int host_layer = is_host_engine(L->engine);
+        double hpart = host_layer || !(host > 0) ? 0 : host;
+        double hc = hpart < ctrl ? hpart : ctrl;
+        double hm = hpart - hc < mem ? hpart - hc : mem;
+        hpart = hc + hm;
+        ctrl -= hc;
+        mem -= hm;
         struct {
             double v;
             const char *c, *what;
         } seg[4] = {{comp, host_layer ? C_HOST : C_COMPUTE, host_layer ? "host compute" : "compute"},
                     {mem, C_MEMORY, "memory stall"},
                     {hpart, C_HOST, "host"},
-                    {ctrl - hpart, C_CONTROL, "control stall"}};
+                    {ctrl, C_CONTROL, "control stall"}};
         double x = x0;
         for (int s = 0; s < 4; s++) {
             if (!(seg[s].v > 0))

@@ -44,9 +44,10 @@ int npu_svg_plot_arg(const char *arg, npu_svg_kind *kind, const char **path, npu
 /* Per-layer stacked bars. Each bar partitions the layer's cycles (end - start):
  *   compute     compute_cycles (the main unit busy) — drawn as host when the layer's engine is
  *               the host CPU/MCU/AI-CPU (a fallback layer), since the host did the work
- *   memory      mem_stall_cycles
- *   host        the part of ctrl_stall_cycles the host was busy for the layer
- *               (min(host_cycles, ctrl_stall_cycles))
+ *   host        host_cycles (the host CPU/MCU busy for the layer), taken out of the stalls:
+ *               first out of ctrl_stall_cycles, then out of mem_stall_cycles (the main unit
+ *               is idle while the host works for it), at most both stalls together
+ *   memory      the rest of mem_stall_cycles
  *   control     the rest of ctrl_stall_cycles (interrupt latency, MCU, command fetch …)
  * title NULL → "<graph> on <arch>". */
 int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_err *err);
