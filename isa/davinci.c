@@ -73,9 +73,30 @@ static const void *payload(const npu_program *p, size_t i, size_t size)
 const npu_dv_ins *npu_dv_ins_at(const npu_program *p, size_t i)
 {
     if (!p || i >= p->n || p->ins[i].op == NPU_DV_OP_KERNEL || p->ins[i].op == 0 ||
-        p->ins[i].op >= NPU_DV_OP_COUNT)
+        p->ins[i].op >= NPU_DV_OP_COUNT || npu_dv_is_short(p->ins[i].op))
         return NULL;
     return payload(p, i, sizeof(npu_dv_ins));
+}
+
+int npu_dv_decode(const npu_program *p, size_t i, npu_dv_ins *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!p || i >= p->n)
+        return -1;
+    if (npu_dv_is_short(p->ins[i].op)) {
+        const npu_dv_sync *s = payload(p, i, sizeof(npu_dv_sync));
+        if (!s)
+            return -1;
+        out->core = s->core;
+        out->pipe2 = s->pipe2;
+        out->event = s->event;
+        return 0;
+    }
+    const npu_dv_ins *d = npu_dv_ins_at(p, i);
+    if (!d)
+        return -1;
+    *out = *d;
+    return 0;
 }
 
 const npu_dv_kernel *npu_dv_kernel_at(const npu_program *p, size_t i)
@@ -114,11 +135,12 @@ int npu_dv_disasm(const npu_program *p, size_t i, npu_strbuf *out)
             npu_sb_puts(out, " aipp");
         return 0;
     }
-    const npu_dv_ins *d = npu_dv_ins_at(p, i);
-    if (!d) {
+    npu_dv_ins dd;
+    if (npu_dv_decode(p, i, &dd)) {
         npu_sb_printf(out, "op %u <malformed payload>", (unsigned)in->op);
         return NPU_EFORMAT;
     }
+    const npu_dv_ins *d = &dd;
     npu_sb_printf(out, "c%-2u %-5s %s", (unsigned)d->core, npu_dv_pipe_name(in->unit),
                   in->op == NPU_DV_OP_VEC ? npu_dv_vec_name(d->kind) : npu_dv_op_name(in->op));
     switch (in->op) {

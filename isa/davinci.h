@@ -102,6 +102,22 @@ typedef struct npu_dv_ins {
     int64_t macs;      /* AICPU: MACs                                                         */
 } npu_dv_ins;
 
+/* The short form of the synchronisation and bracket instructions (SET_FLAG, WAIT_FLAG,
+ * PIPE_BARRIER, BEGIN, END): most of a program is flags, so they take 8 bytes, not 56. */
+typedef struct npu_dv_sync {
+    uint16_t core;
+    uint8_t pipe2;     /* SET/WAIT_FLAG: the other pipe; BARRIER: the pipe                    */
+    uint8_t event;
+    uint32_t pad;
+} npu_dv_sync;
+
+/* True for the opcodes that use npu_dv_sync. */
+static inline int npu_dv_is_short(unsigned op)
+{
+    return op == NPU_DV_OP_SET_FLAG || op == NPU_DV_OP_WAIT_FLAG || op == NPU_DV_OP_BARRIER ||
+           op == NPU_DV_OP_BEGIN || op == NPU_DV_OP_END;
+}
+
 /* Kernel header: the TS launches it on `block_dim` AI Cores (or on the AI CPU). */
 #define NPU_DV_KF_AICPU 1u          /* runs on the AI CPU                                  */
 #define NPU_DV_KF_AIPP 2u           /* first conv with static AIPP fused in its load        */
@@ -135,9 +151,12 @@ const char *npu_dv_pipe_name(int pipe);
 const char *npu_dv_op_name(int op);
 const char *npu_dv_vec_name(int kind);
 
-/* Checked payload access: the payload of instruction i when its opcode is `op` and its length
- * matches; NULL otherwise. */
+/* Checked payload access: the long payload of instruction i (NULL for a kernel header, a short
+ * instruction or a malformed payload). */
 const npu_dv_ins *npu_dv_ins_at(const npu_program *p, size_t i);
+/* Any instruction but a kernel header, short or long, as a full npu_dv_ins (unused fields 0).
+ * Returns 0, or -1 for a kernel header or a malformed payload. */
+int npu_dv_decode(const npu_program *p, size_t i, npu_dv_ins *out);
 const npu_dv_kernel *npu_dv_kernel_at(const npu_program *p, size_t i);
 
 /* One line for instruction i (no newline); NPU_EFORMAT for a malformed payload. */

@@ -62,7 +62,14 @@ static int oom(lw *c) { return npu_err_set(c->err, NPU_ENOMEM, "davinci: out of 
 static int em(lw *c, int op, int pipe, npu_dv_ins *d)
 {
     d->core = (uint16_t)c->core;
-    if (npu_prog_emit(c->out, (uint16_t)op, (uint16_t)pipe, c->layer, d, sizeof *d) < 0)
+    long r;
+    if (npu_dv_is_short((unsigned)op)) {
+        npu_dv_sync sy = {.core = d->core, .pipe2 = d->pipe2, .event = d->event, .pad = 0};
+        r = npu_prog_emit(c->out, (uint16_t)op, (uint16_t)pipe, c->layer, &sy, sizeof sy);
+    } else {
+        r = npu_prog_emit(c->out, (uint16_t)op, (uint16_t)pipe, c->layer, d, sizeof *d);
+    }
+    if (r < 0)
         return oom(c);
     c->ninstr++;
     c->issued++;

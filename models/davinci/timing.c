@@ -246,8 +246,8 @@ static unsigned epoch_pipes(const npu_program *p, size_t i, int core)
         const npu_instr *in = &p->ins[j];
         if (in->op == NPU_DV_OP_KERNEL)
             break;
-        const npu_dv_ins *d = npu_dv_ins_at(p, j);
-        if (!d || d->core != core)
+        npu_dv_ins d;
+        if (npu_dv_decode(p, j, &d) || d.core != core)
             break;
         if (in->unit == NPU_DV_PIPE_S)
             break;
@@ -300,9 +300,9 @@ static int setup(dv_exec *x, const npu_program *p)
     int nc = s->cores;
     /* a program lowered for more cores than configured names a core we do not have */
     for (size_t i = 0; i < p->n; i++) {
-        const npu_dv_ins *d = p->ins[i].op == NPU_DV_OP_KERNEL ? NULL : npu_dv_ins_at(p, i);
-        if (d && d->core >= nc)
-            nc = d->core + 1;
+        npu_dv_ins d;
+        if (p->ins[i].op != NPU_DV_OP_KERNEL && !npu_dv_decode(p, i, &d) && d.core >= nc)
+            nc = d.core + 1;
     }
     if (nc > 256)
         return npu_err_set(x->err, NPU_EFORMAT, "davinci program: core index %d out of range",
@@ -404,8 +404,9 @@ static int validate(dv_exec *x)
             x->final_layer = in->layer;
             continue;
         }
-        const npu_dv_ins *d = npu_dv_ins_at(p, i);
-        if (!d)
+        npu_dv_ins dd;
+        const npu_dv_ins *d = &dd;
+        if (npu_dv_decode(p, i, &dd))
             return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: malformed "
                                "payload (op %u)", i, (unsigned)in->op);
         if (in->op == NPU_DV_OP_AICPU) {
@@ -502,8 +503,9 @@ static int emit_one(dv_exec *x, size_t i)
         x->last_layer = layer;
         return 0;
     }
-    const npu_dv_ins *d = npu_dv_ins_at(p, i);
-    if (!d)
+    npu_dv_ins dd;
+    const npu_dv_ins *d = &dd;
+    if (npu_dv_decode(p, i, &dd))
         return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: malformed "
                            "payload (op %u)", i, (unsigned)in->op);
     if (in->op == NPU_DV_OP_AICPU) {
@@ -625,6 +627,17 @@ static int emit_one(dv_exec *x, size_t i)
     default:
         return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: unknown "
                            "opcode %u", i, (unsigned)in->op);
+    }
+    /* Back-to-back compute instructions of a pipe with no flag, issue credit or transfer
+     * between them run exactly like one job of their summed time (a pipe runs one at a time,
+     * in order): merge them, fewer engine jobs. */
+    if (port < 0 && P->has && P->nw == 0 && !P->need_issue && P->job.nsig == 0 &&
+        P->job.nxfer == 0 && P->job.layer == layer && P->job.done == NULL) {
+        P->job.cycles += cyc;
+        x->K->busy[q] += cyc;
+        if (in->op != NPU_DV_OP_MMAD)
+            P->job.onchip_bytes += (int64_t)d->bytes;
+        return 0;
     }
     if (open_job(x, c, q, layer, npu_dv_op_name(in->op)))
         return fail(x);

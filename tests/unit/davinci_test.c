@@ -158,9 +158,11 @@ TEST(flags_pair_up)
                 kernels++;
                 continue;
             }
-            const npu_dv_ins *d = npu_dv_ins_at(p, i);
-            CHECK(d != NULL);
-            if (!d || d->core >= 64 || d->event >= 8)
+            npu_dv_ins dd;
+            const npu_dv_ins *d = &dd;
+            int rc = npu_dv_decode(p, i, &dd);
+            CHECK(rc == 0);
+            if (rc || d->core >= 64 || d->event >= 8)
                 continue;
             if (p->ins[i].op == NPU_DV_OP_SET_FLAG) {
                 int v = ++bal[d->core][p->ins[i].unit][d->pipe2][d->event];
