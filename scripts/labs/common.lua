@@ -41,6 +41,21 @@ function C.arch(name, set)
   return a
 end
 
+-- npusim.run, or nil and a note when this design fails on this network (the lab goes on with
+-- the other designs; the note says why).
+function C.run(label, a, g)
+  local r, msg = npusim.run { arch = a, graph = g }
+  if not r then io.stderr:write(string.format("note: %s failed: %s\n", label, msg)) end
+  return r
+end
+
+-- npusim.sweep, or nil and a note (as C.run)
+function C.sweep(label, opts)
+  local rows, msg = npusim.sweep(opts)
+  if not rows then io.stderr:write(string.format("note: %s failed: %s\n", label, msg)) end
+  return rows
+end
+
 -- Layer time in microseconds: cycles at the result's clock (results of different designs may
 -- run at different clocks; compare times, not cycles).
 function C.us(r, cycles) return cycles / (r.freq_mhz or 1000) end

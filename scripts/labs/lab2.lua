@@ -19,8 +19,8 @@ local designs = {
 local results, totals = {}, {}
 for _, d in ipairs(designs) do
   local a = C.arch(d.arch, d.set)
-  if a then
-    local r = assert(npusim.run { arch = a, graph = g })
+  local r = a and C.run(d.label, a, g)
+  if r then
     d.result = r
     results[#results + 1] = d
     totals[#totals + 1] = { design = d.label, arch = d.arch, cycles = r.total.cycles,
