@@ -365,8 +365,8 @@ static void plan_cbuf(const npu_nvdla_state *s, const conv_in *ci, npu_nv_hwl *h
     for (int64_t wb = 1; wb < B; wb++) {
         int64_t db = B - wb, dbytes = db * bank, wbytes = wb * bank;
         int64_t mode, nsplit = 1, nk = 1, rd_d, rd_w;
-        if (kg > wbytes)
-            continue; /* not even one kernel group fits */
+        /* A kernel group larger than the weight banks is streamed through them in parts (the
+         * plan does not refuse it: a wider Atomic-K must never make a layer infeasible). */
         if (in <= dbytes) {
             rd_d = in;
             rd_w = wt_dram;

@@ -47,7 +47,9 @@
 #define DESC_COMMON 36u  /* dla_common_op_desc */
 #define DESC_NET 40u     /* dla_network_desc */
 #define MAX_CHUNKS 16
-#define NSUB 3 /* CMAC/SDP parts per CBUF chunk */
+#define NSUB 3 /* CMAC/SDP parts per CBUF chunk (at most) */
+#define MIN_PART 4096  /* bytes of output per part, at least */
+#define MIN_PIECE 8192 /* bytes of input per piece when everything fits, at least */
 
 typedef struct xtask {
     size_t first, end;   /* instruction range (records after the TASK header) */
@@ -216,13 +218,21 @@ static int exec_conv(struct npu_nvdla_exec *x, int o, int task)
     /* chunks of the CBUF plan */
     int64_t nsplit = h->nsplit > 0 ? h->nsplit : 1, nk = h->nkpass > 0 ? h->nkpass : 1;
     int64_t nchunks;
-    bool data_each = false, wt_first = false;
+    bool data_each = false, wt_first = false, pieces = false;
     switch (h->cbuf_mode) {
     case NPU_NV_CBUF_PARTIAL_WT: nchunks = nk; break;
     case NPU_NV_CBUF_SPLIT_H: nchunks = nsplit; data_each = true; wt_first = true; break;
     case NPU_NV_CBUF_SPLIT_H_WT: nchunks = nsplit * nk; data_each = true; break;
     case NPU_NV_CBUF_SPLIT_WT_D: nchunks = nsplit; data_each = true; break;
-    default: nchunks = 1; wt_first = true; break;
+    default:
+        /* everything fits: CSC starts on the first lines CDMA delivers (fetch grain), so the
+         * load is cut in pieces by output lines that CMAC consumes as they arrive */
+        nchunks = h->p >= 4 ? h->rd_data / MIN_PIECE : 1;
+        nchunks = nchunks > 4 ? 4 : nchunks < 1 ? 1 : nchunks;
+        data_each = true;
+        wt_first = true;
+        pieces = true;
+        break;
     }
     if (nchunks < 1)
         nchunks = 1;
@@ -258,15 +268,20 @@ static int exec_conv(struct npu_nvdla_exec *x, int o, int task)
          * cacc_free (2) is the CACC delivery buffer between them */
         double mac = (double)h->mac_cycles * f;
         double elems = (double)q->elems * f;
-        for (int k = 0; k < NSUB; k++) {
+        /* parts of at least MIN_PART output bytes (small ones would only add burst rounding) */
+        int nsub = (int)((double)q->wr_out * f / MIN_PART);
+        nsub = nsub > NSUB ? NSUB : nsub < 1 ? 1 : nsub;
+        for (int k = 0; k < nsub; k++) {
             npu_job c;
             job_init(&c, x->u_cmac, layer, "cmac");
             if (k == 0)
                 jwait(&c, x->cbuf_full, 1);
             jwait(&c, x->cacc_free, 1);
-            c.cycles = mac / NSUB + (k == 0 ? (double)s->pipe_cycles * (double)(c1 - c0) : 0.0);
+            /* pipeline fill per hardware layer (each split is one), once for the pieces */
+            double fill = pieces ? (jn == 0 ? 1.0 : 0.0) : (double)(c1 - c0);
+            c.cycles = mac / nsub + (k == 0 ? (double)s->pipe_cycles * fill : 0.0);
             c.onchip_bytes = k == 0 ? (int64_t)llround((double)(h->rd_data + h->rd_wt) * f) : 0;
-            if (k == NSUB - 1)
+            if (k == nsub - 1)
                 jsig(&c, x->cbuf_free, 1);
             jsig(&c, x->cacc_full, 1);
             if (submit(x, &c))
@@ -274,19 +289,19 @@ static int exec_conv(struct npu_nvdla_exec *x, int o, int task)
             npu_job sj;
             job_init(&sj, x->u_sdp, qlayer, "sdp");
             jwait(&sj, x->cacc_full, 1);
-            sj.cycles = ceil(elems / NSUB / thr);
+            sj.cycles = ceil(elems / nsub / thr);
             if (pd && pd->thr > 0) {
-                double pc = ceil((double)pd->elems * f / NSUB / (double)pd->thr);
+                double pc = ceil((double)pd->elems * f / nsub / (double)pd->thr);
                 sj.cycles = sj.cycles > pc ? sj.cycles : pc;
             }
             jxfer(&sj, port(x, (pd ? pd : q)->flags, NPU_NV_HF_OUT_SRAM), true,
-                  (int64_t)llround((double)(pd ? pd->wr_out : q->wr_out) * f / NSUB));
+                  (int64_t)llround((double)(pd ? pd->wr_out : q->wr_out) * f / nsub));
             jxfer(&sj, port(x, q->flags, NPU_NV_HF_EW_SRAM), false,
-                  (int64_t)llround((double)q->rd_ew * f / NSUB));
+                  (int64_t)llround((double)q->rd_ew * f / nsub));
             if (sj.nxfer)
                 sj.mode = NPU_JOB_STREAM;
             jsig(&sj, x->cacc_free, 1);
-            if (last && k == NSUB - 1) {
+            if (last && k == nsub - 1) {
                 jsig(&sj, x->done[o], 1);
                 jsig(&sj, x->done[o + 1], 1);
                 if (pd)
