@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../../isa/davinci.h"
 #include "../../isa/program.h"
@@ -284,6 +285,55 @@ TEST(bad_params)
     npu_arch_free(a);
 }
 
+/* A compiled program saved, loaded and executed gives the result of a direct run; a program
+ * whose instruction names a core outside its kernel is one clear error. */
+TEST(program_round_trip_and_corruption)
+{
+    npu_err err = {0};
+    npu_graph *g = npu_load_graph(ctx, "resnet18", NULL, &err);
+    npu_arch *a = npu_arch_open(ctx, "ascend310", &err);
+    CHECK(g && a);
+    if (!g || !a)
+        return;
+    npu_result *direct = npu_run(ctx, a, g, NULL, &err);
+    npu_program *p = npu_compile(ctx, a, g, &err);
+    CHECK(direct && p);
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/davinci_test_%ld.npuc", (long)clock());
+    if (p && direct && npu_program_save(p, path, true, &err) == 0) {
+        npu_program *q = npu_program_load(ctx, path, &err);
+        CHECK(q != NULL);
+        npu_result *r = q ? npu_exec(ctx, q, NULL, &err) : NULL;
+        CHECK(r != NULL);
+        if (r) {
+            CHECK_EQ_INT(r->total.cycles, direct->total.cycles);
+            CHECK_EQ_INT(r->total.dram_rd_bytes, direct->total.dram_rd_bytes);
+        }
+        npu_result_free(r);
+        /* corrupt: the first long AI Core instruction names core 60 */
+        for (size_t i = 0; q && i < q->n; i++) {
+            if (q->ins[i].op == NPU_DV_OP_MMAD) {
+                npu_dv_ins *d = (npu_dv_ins *)(void *)(q->data + q->ins[i].off);
+                d->core = 60;
+                break;
+            }
+        }
+        npu_err e2 = {0};
+        npu_result *bad = q ? npu_exec(ctx, q, NULL, &e2) : NULL;
+        CHECK(bad == NULL);
+        CHECK_CONTAINS(e2.msg, "core");
+        npu_result_free(bad);
+        npu_program_free(q);
+        remove(path);
+    } else {
+        FAILF("save: %s", err.msg);
+    }
+    npu_result_free(direct);
+    npu_program_free(p);
+    npu_arch_free(a);
+    npu_graph_free(g);
+}
+
 int main(void)
 {
     ctx = npu_ctx_new();
@@ -295,6 +345,7 @@ int main(void)
     RUN(aicpu_fallback);
     RUN(aipp);
     RUN(bad_params);
+    RUN(program_round_trip_and_corruption);
     npu_ctx_free(ctx);
     return TEST_REPORT();
 }
