@@ -26,7 +26,7 @@ typedef struct npu_nvdla_state {
     double dbb_bytes, dbb_latency, sramif_bytes;
     int driver;
     int64_t regs_conv, regs_sdp, regs_pdp, regs_cdp, regs_bdma, regs_rubik;
-    double kmd_read_cycles, kmd_addr_cycles, event_cycles, mcu_event_cycles;
+    double kmd_read_cycles, kmd_addr_cycles, event_cycles;
     /* spreadsheet */
     int64_t fc_batch;
     bool ss_winograd, runtime_convert, fuse_pdp;
