@@ -555,13 +555,16 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
         if (comp < 0) comp = 0;
         if (mem < 0) mem = 0;
         if (ctrl < 0) ctrl = 0;
-        /* the host's busy time for the layer is carved out of the stalls, control first, then
-         * memory: the main unit is idle while the host works for it (models differ in which
-         * stall they book that wait under) */
+        /* the host's busy time for the layer is carved out of the control stall, and out of
+         * the memory stall too when the layer is host-bound: the main unit is idle while the
+         * host works for it (models differ in which stall they book that wait under). A
+         * memory-bound layer keeps its memory stall: there the host worked while data moved. */
         int host_layer = is_host_engine(L->engine);
         double hpart = host_layer || !(host > 0) ? 0 : host;
         double hc = hpart < ctrl ? hpart : ctrl;
         double hm = hpart - hc < mem ? hpart - hc : mem;
+        if (!L->bound || strcmp(L->bound, "host"))
+            hm = 0;
         hpart = hc + hm;
         ctrl -= hc;
         mem -= hm;

@@ -45,8 +45,8 @@ int npu_svg_plot_arg(const char *arg, npu_svg_kind *kind, const char **path, npu
  *   compute     compute_cycles (the main unit busy) — drawn as host when the layer's engine is
  *               the host CPU/MCU/AI-CPU (a fallback layer), since the host did the work
  *   host        host_cycles (the host CPU/MCU busy for the layer), taken out of the stalls:
- *               first out of ctrl_stall_cycles, then out of mem_stall_cycles (the main unit
- *               is idle while the host works for it), at most both stalls together
+ *               out of ctrl_stall_cycles, and, for a host-bound layer (bound == "host"), then
+ *               out of mem_stall_cycles (the main unit is idle while the host works for it)
  *   memory      the rest of mem_stall_cycles
  *   control     the rest of ctrl_stall_cycles (interrupt latency, MCU, command fetch …)
  * title NULL → "<graph> on <arch>". */

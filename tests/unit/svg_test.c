@@ -261,17 +261,25 @@ TEST(plot_arg_and_bad_input)
     CHECK_EQ_INT(npu_svg_layers(r, NULL, &a, &err), NPU_EINVAL);
     CHECK_EQ_INT(npu_svg_roofline(r, NULL, &a, &err), NPU_EINVAL);
     CHECK_EQ_INT(npu_svg_result(r, NPU_SVG_SWEEP, NULL, &a, &err), NPU_EINVAL);
-    /* host time beyond the control stall comes out of the memory stall: layer 1 of a fresh
-     * result has compute 1037, memory 400, control 150; with 300 host cycles: host 300 (150 +
-     * 150), memory 250, control 0 */
+    /* host time beyond the control stall comes out of the memory stall of a host-bound layer:
+     * layer 1 of a fresh result has compute 1037, memory 400, control 150; with 300 host
+     * cycles: host 300 (150 + 150), memory 250, control 0 */
     npu_result_free(r);
     r = make_result(3);
     r->layers[1].name = "h";
     r->layers[1].host_cycles = 300;
+    r->layers[1].bound = "host";
     CHECK_EQ_INT(npu_svg_layers(r, NULL, &a, &err), 0);
     CHECK_CONTAINS(a.s, "h: host 300 cycles");
     CHECK_CONTAINS(a.s, "h: memory stall 250 cycles");
     CHECK(!strstr(a.s, "h: control stall"));
+    npu_sb_free(&a);
+    npu_sb_init(&a);
+    /* a memory-bound layer keeps its memory stall: host 150 (the control stall) only */
+    r->layers[1].bound = "memory";
+    CHECK_EQ_INT(npu_svg_layers(r, NULL, &a, &err), 0);
+    CHECK_CONTAINS(a.s, "h: host 150 cycles");
+    CHECK_CONTAINS(a.s, "h: memory stall 400 cycles");
     npu_sb_free(&a);
     npu_sb_init(&a);
     /* invalid UTF-8 and control bytes become '?' */
