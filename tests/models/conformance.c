@@ -123,41 +123,13 @@ static int64_t compulsory_writes(const npu_graph *g)
     return n;
 }
 
-/* Known model issues, reported instead of failing (remove the entry when fixed):
- * systolic moves word_bytes (default 1) per element whatever the dtype, while its program
- * layers (and so ideal_cycles) count the dtype's bytes: with dtype=fp16 a layer can finish
- * below its memory roofline. Found by this harness; see the systolic model. */
-static const struct {
-    const char *model, *dtype;
-} known_ideal_issue[] = {
-    {"systolic", "fp16"},
-};
-
-static int ideal_is_known_issue(const npu_result *r)
-{
-    const char *dt = r->params && npu_params_find(r->params, "dtype") >= 0
-                         ? npu_params_str(r->params, "dtype")
-                         : "";
-    for (size_t k = 0; k < sizeof known_ideal_issue / sizeof known_ideal_issue[0]; k++)
-        if (r->model && strcmp(r->model, known_ideal_issue[k].model) == 0 &&
-            strcmp(dt, known_ideal_issue[k].dtype) == 0)
-            return 1;
-    return 0;
-}
-
-static int known_issues;
-
 static void check_result(const npu_result *r, const npu_graph *g, const char *arch)
 {
     const char *gn = g->name;
     int64_t share = 0, macs = 0, rd = 0, wr = 0;
     for (int i = 0; i < r->nlayers; i++) {
         const npu_layer_row *l = &r->layers[i];
-        if (l->cycles < l->ideal_cycles && ideal_is_known_issue(r)) {
-            printf("  KNOWN ISSUE %s/%s layer %s: cycles %lld < ideal %lld\n", arch, gn, l->name,
-                   (long long)l->cycles, (long long)l->ideal_cycles);
-            known_issues++;
-        } else if (l->cycles < l->ideal_cycles)
+        if (l->cycles < l->ideal_cycles)
             FAILF("%s/%s layer %s: cycles %lld < ideal %lld", arch, gn, l->name,
                   (long long)l->cycles, (long long)l->ideal_cycles);
         if (l->compute_cycles + l->mem_stall_cycles + l->ctrl_stall_cycles != l->cycles)
@@ -340,7 +312,5 @@ TEST(every_model)
 int main(void)
 {
     RUN(every_model);
-    if (known_issues)
-        printf("%d known-issue findings (see known_ideal_issue[])\n", known_issues);
     return TEST_REPORT();
 }
