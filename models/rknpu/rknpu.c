@@ -198,6 +198,10 @@ double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t)
         double r = t->kind == NPU_RKN_K_DW ? rate / s->dw_div : rate;
         double c = r > 0 ? pm / r : 0;
         double drain = outs / (s->out_per_cycle * (scale > 0 ? scale : 1));
+        /* an image-input conv (fewer channels than one atom) has the profiler's plain
+         * MACs/rate (row 2: 3->32 3x3 s2 at 10584 cycles), no drain limit */
+        if (t->kind != NPU_RKN_K_DW && (double)t->in_c * eb < (double)s->atom_bytes)
+            drain = 0;
         if (drain > c)
             c = drain;
         if (t->flags & NPU_RKN_TF_PPU) {

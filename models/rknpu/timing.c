@@ -43,7 +43,7 @@ typedef struct rx {
     int sub_layer, last_layer;
     uint16_t seen[NPU_RKN_MAX_CORES];
     int ncores_done;
-    int col_tasks, col_regs, col_cores;
+    int col_tasks, col_regs, col_cores, col_npu;
 } rx;
 
 static void job_init(npu_job *j, int unit, int layer, const char *label)
@@ -239,6 +239,7 @@ static int do_task(rx *x, size_t i)
     if (layer >= 0) {
         npu_engine_add_extra(x->e, layer, x->col_tasks, 1);
         npu_engine_add_extra(x->e, layer, x->col_regs, t->regcfg_amount);
+        npu_engine_add_extra(x->e, layer, x->col_npu, comp);
         if (t->flags & NPU_RKN_TF_LAYER_FIRST)
             npu_engine_add_extra(x->e, layer, x->col_cores, 1);
     }
@@ -316,8 +317,9 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
     x.col_tasks = npu_engine_extra_col(e, "tasks");
     x.col_regs = npu_engine_extra_col(e, "regcmds");
     x.col_cores = npu_engine_extra_col(e, "cores");
+    x.col_npu = npu_engine_extra_col(e, "npu_cycles"); /* the profiler's "NPU Cycles" */
     if (x.host_ready < 0 || x.kick < 0 || x.npu_done < 0 || x.col_tasks < 0 ||
-        x.col_regs < 0 || x.col_cores < 0)
+        x.col_regs < 0 || x.col_cores < 0 || x.col_npu < 0)
         return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory");
     for (int dt = 0; dt < NPU_DT_COUNT; dt++) {
         double r = npu_rknpu_mac_rate(s, (npu_dtype)dt);

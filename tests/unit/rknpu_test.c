@@ -367,6 +367,39 @@ TEST(cpu_fallback_placement)
     npu_program_free(p);
 }
 
+TEST(profiler_npu_cycles)
+{
+    /* the profiler's "NPU Cycles" column (research §2.4): yolov10 rows 117-121 and DEVTEST
+     * row 2, reproduced exactly by the compute model (extra column npu_cycles) */
+    npu_err err = {0};
+    npu_load_opts o = {.format = "npg"};
+    npu_graph *g = npu_load_graph(ctx, "scripts/validation/rknpu_profiler.npg", &o, &err);
+    const char *zc[] = {"io=zerocopy", NULL};
+    npu_arch *a = g ? arch("rk3588", zc) : NULL;
+    npu_result *r = a ? npu_run(ctx, a, g, NULL, &err) : NULL;
+    CHECK(r != NULL);
+    if (!r) {
+        FAILF("%s", err.msg);
+    } else {
+        int col = -1;
+        for (int c = 0; c < r->nextra; c++)
+            if (strcmp(r->extra_names[c], "npu_cycles") == 0)
+                col = c;
+        CHECK(col >= 0);
+        static const struct { const char *name; double npu; } rows[] = {
+            {"r117", 12800}, {"r118", 51200}, {"r119", 14400},
+            {"r120", 28800}, {"r121", 51200}, {"r2", 10584}};
+        for (int k = 0; k < 6 && col >= 0; k++)
+            for (int l = 0; l < r->nlayers; l++)
+                if (strcmp(r->layers[l].name, rows[k].name) == 0)
+                    CHECK_NEAR(r->extra[(size_t)l * (size_t)r->nextra + (size_t)col], rows[k].npu,
+                               0.5);
+    }
+    npu_result_free(r);
+    npu_arch_free(a);
+    npu_graph_free(g);
+}
+
 int main(void)
 {
     ctx = npu_ctx_new();
@@ -378,6 +411,7 @@ int main(void)
     RUN(disasm_and_explain);
     RUN(corrupt_program_is_an_error);
     RUN(cpu_fallback_placement);
+    RUN(profiler_npu_cycles);
     RUN(rk3588_zoo_single_core);
     RUN(rk3566_zoo);
     RUN(qwen2_decode_rkllm);
