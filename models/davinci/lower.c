@@ -1102,7 +1102,7 @@ int npu_davinci_explain(const npu_model *m, const npu_program *p, int layer, npu
                           ", L0C %" PRId64 "x%" PRId64 " (x%d buffers)\n",
                           k->m_l0, k->k_l0, k->k_l0, k->n_l0, k->m_l0, k->n_l0, k->l0_db);
             npu_sb_printf(out,
-                          "  L1 tile: A %" PRId64 " B (K chunk %" PRId64 "): A %" PRId64
+                          "  L1 tile: %" PRId64 " output rows, K chunk %" PRId64 ": A %" PRId64
                           " B, B %" PRId64 " B (x%d buffers)%s%s\n",
                           k->m_l1, k->k_l1, k->l1_a_bytes, k->l1_b_bytes, k->l1_db,
                           (k->flags & NPU_DV_KF_L1_B_RESIDENT) ? ", weights resident" : "",
