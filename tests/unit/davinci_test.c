@@ -334,6 +334,38 @@ TEST(program_round_trip_and_corruption)
     npu_graph_free(g);
 }
 
+/* The Scalar unit issues every instruction: a slow scalar unit is the bottleneck of small
+ * tiles. The msprof-like columns are there (research §4.4). */
+TEST(scalar_issue_and_columns)
+{
+    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x64x28x28 fp16\n"
+                       "conv c1 data out=64 k=3 p=1 act=relu\noutput c1\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    const char *fast[] = {"scalar_cycles=1", NULL}, *slow[] = {"scalar_cycles=200", NULL};
+    npu_result *a = run("ascend310", g, fast), *b = run("ascend310", g, slow);
+    CHECK(a && b);
+    if (a && b) {
+        CHECK(b->total.cycles > a->total.cycles);
+        int bd = -1, cube = -1;
+        for (int k = 0; k < a->nextra; k++) {
+            if (!strcmp(a->extra_names[k], "block_dim"))
+                bd = k;
+            if (!strcmp(a->extra_names[k], "cube_ratio"))
+                cube = k;
+        }
+        CHECK(bd >= 0 && cube >= 0);
+        if (bd >= 0 && cube >= 0) {
+            CHECK_NEAR(a->extra[bd], 2, 0);
+            CHECK(a->extra[cube] > 0 && a->extra[cube] <= 1);
+        }
+    }
+    npu_result_free(a);
+    npu_result_free(b);
+    npu_graph_free(g);
+}
+
 int main(void)
 {
     ctx = npu_ctx_new();
@@ -346,6 +378,7 @@ int main(void)
     RUN(aipp);
     RUN(bad_params);
     RUN(program_round_trip_and_corruption);
+    RUN(scalar_issue_and_columns);
     npu_ctx_free(ctx);
     return TEST_REPORT();
 }
