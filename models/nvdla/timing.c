@@ -375,13 +375,27 @@ static void add_program(const struct npu_nvdla_exec *x, npu_host_req *r, int o)
 
 static void task_done_cb(npu_engine *e, void *ud, const npu_job *j);
 
+/* A sink: no op of the task depends on it and it is not the parent of a fused op (a conv's
+ * completion is its fused SDP's: the same job ends both). */
+static bool is_sink(const struct npu_nvdla_exec *x, int o)
+{
+    if (x->nenable[o] != 0)
+        return false;
+    if (o + 1 < x->nops) {
+        const npu_nv_hwl *n = hwl(x, o + 1);
+        if ((n->flags & NPU_NV_HF_FUSED) && n->common.fused_parent.index == o)
+            return false;
+    }
+    return true;
+}
+
 static int submit_end_gates(struct npu_nvdla_exec *x, int task, const int *conds, int n)
 {
     const xtask *t = &x->tasks[task];
     const bool headed = x->s->headed && has_driver(x);
     for (int k = 0; k < n || k == 0;) {
         npu_job j;
-        job_init(&j, x->u_rt, t->last_layer, "task end");
+        job_init(&j, x->u_rt, -1, "task end");
         for (; k < n && j.nwait < NPU_JOB_MAX_SYNC; k++)
             jwait(&j, conds[k], 1);
         bool last = k >= n;
@@ -414,7 +428,7 @@ static int submit_end_gates(struct npu_nvdla_exec *x, int task, const int *conds
             return NPU_ESIM;
         }
         npu_job j;
-        job_init(&j, x->u_rt, t->last_layer, "task done");
+        job_init(&j, x->u_rt, -1, "task done");
         jwait(&j, x->t_end2[task], 1);
         j.done = task_done_cb;
         j.ud = x;
@@ -525,7 +539,7 @@ static int submit_dla(struct npu_nvdla_exec *x, int task)
     if (!sinks)
         return npu_err_set(xerr(x), NPU_ENOMEM, "nvdla: out of memory");
     for (int o = t->op0; o < t->op0 + t->nops; o++)
-        if (x->nenable[o] == 0)
+        if (is_sink(x, o))
             sinks[nsinks++] = x->hd[o];
     int rc = submit_end_gates(x, task, sinks, nsinks);
     free(sinks);
@@ -557,7 +571,7 @@ static int submit_task(struct npu_nvdla_exec *x, int task)
     if (npu_host_run_op(x->e, &o, xerr(x)))
         return x->failed = true, NPU_ESIM;
     npu_job j;
-    job_init(&j, x->u_rt, t->last_layer, "emu done");
+    job_init(&j, x->u_rt, -1, "emu done");
     jwait(&j, x->t_end[task], 1);
     j.done = task_done_cb;
     j.ud = x;
@@ -711,7 +725,7 @@ static void plan_control(struct npu_nvdla_exec *x)
         }
         /* every op no other op depends on is a sink: the task-end gate waits for it */
         for (int o = xt->op0; o < xt->op0 + xt->nops; o++)
-            if (x->nenable[o] == 0)
+            if (is_sink(x, o) || x->waiters[o] == 0)
                 x->waiters[o]++;
     }
 }
