@@ -103,6 +103,10 @@ int npu_rkn_disasm(const npu_program *p, size_t i, npu_strbuf *out)
             npu_sb_printf(out, " ppu%" PRId32 "x%" PRId32, t->ppu_kh, t->ppu_kw);
         if (t->flags & NPU_RKN_TF_LUT)
             npu_sb_puts(out, " lut");
+        if (t->flags & NPU_RKN_TF_FEAT_SRAM)
+            npu_sb_puts(out, " in@sram");
+        if (t->flags & NPU_RKN_TF_OUT_SRAM)
+            npu_sb_puts(out, " out@sram");
         if (t->bar_wait)
             npu_sb_printf(out, " barrier=%u", t->bar_wait);
         if (t->flags & NPU_RKN_TF_SUBMIT_LAST)

@@ -78,7 +78,9 @@ enum {
     NPU_RKN_TF_EW = 1u << 4,          /* DPU EW stage reads a second operand (fused add)  */
     NPU_RKN_TF_PPU = 1u << 5,         /* the conv output flies into the PPU (fused pool)   */
     NPU_RKN_TF_LUT = 1u << 6,         /* DPU LUT activation (sigmoid, silu …)             */
-    NPU_RKN_TF_SUBMIT_LAST = 1u << 7  /* last task of the job on this core: raises the IRQ */
+    NPU_RKN_TF_SUBMIT_LAST = 1u << 7, /* last task of the job on this core: raises the IRQ */
+    NPU_RKN_TF_FEAT_SRAM = 1u << 8,   /* the feature input lives in system SRAM          */
+    NPU_RKN_TF_OUT_SRAM = 1u << 9     /* the output is written to system SRAM            */
 };
 
 /* SUBMIT flags. */

@@ -541,9 +541,34 @@ typedef struct cgeo {
     int64_t wbytes;           /* all weights, padded */
     int64_t macs;
     bool ew, ppu, lut;
+    bool in_sram, out_sram;   /* feature input / output in system SRAM (use_sram) */
     int ppu_kh, ppu_kw;
     double ppu_ratio;         /* pool output elems / conv output elems */
 } cgeo;
+
+/* use_sram: an internal feature map (produced by a layer, not a graph output) lives in the
+ * system SRAM when it takes at most half of it (the other half holds the next one). */
+static bool sram_tensor(const lw *c, int ti)
+{
+    const npu_graph *g = c->g;
+    if (!c->s->use_sram || c->s->sram_bytes <= 0 || ti < 0 || ti >= g->nt)
+        return false;
+    const npu_tensor *t = &g->t[ti];
+    if (t->kind != NPU_T_ACT)
+        return false;
+    for (int k = 0; k < g->noutputs; k++)
+        if (g->outputs[k] == ti)
+            return false;
+    return native_bytes(c->s, t) * 2 <= c->s->sram_bytes;
+}
+static bool in_sram(const lw *c, const npu_layer *l)
+{
+    return l->nin > 0 && sram_tensor(c, l->in[0]);
+}
+static bool out_sram(const lw *c, const npu_layer *l)
+{
+    return l->nout > 0 && sram_tensor(c, l->out[0]);
+}
 
 static int geo_of(lw *c, int li, cgeo *G)
 {
@@ -622,6 +647,8 @@ static int geo_of(lw *c, int li, cgeo *G)
         G->wbytes = (int64_t)ceil((double)G->kp * (double)(G->cp / G->groups) * G->kh * G->kw *
                                   G->eb);
     }
+    G->in_sram = in_sram(c, l);
+    G->out_sram = out_sram(c, l);
     G->ew = c->ew[li] >= 0;
     G->ppu = c->ppu[li] >= 0;
     G->ppu_ratio = 1;
@@ -767,6 +794,10 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
             }
             t.out_wr = ob;
             t.elems = oe;
+            if (G->in_sram)
+                t.flags |= NPU_RKN_TF_FEAT_SRAM;
+            if (G->out_sram)
+                t.flags |= NPU_RKN_TF_OUT_SRAM;
             t.cbuf_bytes = slice_feat + wk;
             /* useful MACs: this part's share, spread over its tasks (the last takes the rest) */
             int64_t tm = idx + 1 == ntask ? part_macs - macs_tot : part_macs / max64(ntask, 1);
@@ -871,6 +902,10 @@ static int lower_unit(lw *c, int li, unsigned mask, int kind)
         t.ppu_kw = kind == NPU_RKN_K_DPU ? 0 : have_pg ? pg.kw : 1;
         if (lut_act(l->act) || npu_op_class(l->op) == NPU_OPC_ACT)
             t.flags |= NPU_RKN_TF_LUT;
+        if (l->nin == 1 && in_sram(c, l))
+            t.flags |= NPU_RKN_TF_FEAT_SRAM;
+        if (out_sram(c, l))
+            t.flags |= NPU_RKN_TF_OUT_SRAM;
         if (tv_push(c, &t))
             return c->err->code;
     }

@@ -110,8 +110,8 @@ static const npu_param_def rknpu_params[] = {
      .doc = "a task's fresh weights are in the CBUF before the MAC array starts (assumption: "
             "Mesa/NVDLA full-weight mode; feature rows stream while computing)"},
     {.name = "use_sram", .type = NPU_P_BOOL, .def = 0, .min = 0, .max = 1, .unit = "",
-     .doc = "RKNN_INTERNAL_MEM_TYPE=sram: internal tensors that fit sram.kb live in the system "
-            "SRAM (research §1.5)"},
+     .doc = "RKNN_INTERNAL_MEM_TYPE=sram: internal feature maps up to half of sram.kb live in "
+            "the system SRAM (research §1.5; the half is an assumption: producer and consumer)"},
     {.name = "conv_kmax", .type = NPU_P_INT, .def = 31, .min = 1, .max = 1024, .unit = "",
      .doc = "largest conv kernel on the NPU (OPLIST 3.2.5: 1-31)"},
     {.name = "conv_smax", .type = NPU_P_INT, .def = 7, .min = 1, .max = 1024, .unit = "",
@@ -286,6 +286,7 @@ static int rknpu_init(npu_model *m, npu_err *err)
     s->pingpong = npu_model_bool(m, "pingpong");
     s->use_sram = npu_model_bool(m, "use_sram");
     s->weight_preload = npu_model_bool(m, "weight_preload");
+    s->sram_bytes = npu_model_int(m, "sram.kb") * 1024;
     s->conv_kmax = (int)npu_model_int(m, "conv_kmax");
     s->conv_smax = (int)npu_model_int(m, "conv_smax");
     s->conv_pmax = (int)npu_model_int(m, "conv_pmax");

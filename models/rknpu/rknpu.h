@@ -42,6 +42,7 @@ typedef struct npu_rknpu_state {
     bool zerocopy;             /* io=zerocopy                                              */
     bool pingpong;             /* PC ping-pong register groups                             */
     bool use_sram;             /* RKNN_INTERNAL_MEM_TYPE=sram                              */
+    int64_t sram_bytes;        /* sram.kb × 1024                                           */
     bool weight_preload;       /* a task's fresh weights are loaded before it computes     */
     /* operator limits (OPLIST §3.2) */
     int conv_kmax, conv_smax, conv_pmax, conv_dmax, dw_kmax;

@@ -13,12 +13,19 @@
  * multi-core job). Shared: host_ready (the runtime thread may continue), kick, npu_done (a
  * core's last task finished).
  *
- * A job (SUBMIT): the runtime thread (cpu0) waits host_ready, pays the ioctl (host.submit_ns,
- * unless kicked from an IRQ handler) and kick_writes MMIO writes per core, then signals kick.
- * Each core's last task signals npu_done; the host takes one interrupt per core (IRQ line
- * latency + ISR + status read + clear write) and, once every core used has interrupted (the
- * driver's interrupt_count barrier, research §4.2), wakes the runtime thread (host.wakeup_ns),
- * which signals host_ready (see close_submit for how the interrupts are grouped). CPU operators wait host_ready and run on cpu0 (npu_host_run_op).
+ * A job (SUBMIT): the RKNN runtime thread (unit "rknn_rt", a big core of its own; Linux routes
+ * the NPU interrupts to cpu0) pays the ioctl (host.submit_ns) and kick_writes MMIO writes per
+ * core, then signals kick. Each core's last task signals npu_done; the host takes one interrupt
+ * per core on cpu0 (IRQ line latency + ISR + status read + clear write) and, once every core
+ * used has interrupted (the driver's interrupt_count barrier, research §4.2), the runtime thread
+ * is woken (host.wakeup_ns) and goes on: CPU operators (their compute time from the host
+ * model's throughput per op class, their bytes through DRAM at host.gbps), the next submit.
+ * With irq_mode=task (mainline rocket) the IRQ handler kicks the next task itself.
+ * The runtime thread and the ISRs are on different host units on purpose: an ISR is queued on
+ * its core when the interrupt arrives, so work queued earlier on the same core that waits for
+ * the job's end would block it.
+ * Feature maps placed in the system SRAM (use_sram) go through the "sram" port instead of DRAM;
+ * they still cross the core's AXI port (dma_bytes).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -73,6 +80,20 @@ static int add_sig(rx *x, npu_job *j, int sync, int64_t n)
         return npu_err_set(x->err, NPU_ESIM, "rknpu: too many signals on one job (program bug)");
     j->sig[j->nsig].sync = sync;
     j->sig[j->nsig++].n = n;
+    return 0;
+}
+
+static int add_xfer_port(rx *x, npu_job *j, int port, bool write, int64_t bytes)
+{
+    if (bytes <= 0)
+        return 0;
+    if (j->nxfer >= NPU_JOB_MAX_XFER)
+        return npu_err_set(x->err, NPU_ESIM, "rknpu: too many transfers on one job");
+    j->xfer[j->nxfer].port = port;
+    j->xfer[j->nxfer].write = write;
+    j->xfer[j->nxfer].bytes = (uint64_t)bytes;
+    j->xfer[j->nxfer].run = 0;
+    j->nxfer++;
     return 0;
 }
 
@@ -213,6 +234,9 @@ static int do_task(rx *x, size_t i)
         if (npu_engine_submit(x->e, &w, x->err))
             return x->err->code;
     }
+    /* feature maps in the system SRAM (use_sram) go through its port */
+    bool sram = npu_engine_has_sram(x->e);
+    bool fs = sram && (t->flags & NPU_RKN_TF_FEAT_SRAM), os = sram && (t->flags & NPU_RKN_TF_OUT_SRAM);
     /* the blocks run it */
     npu_job j;
     job_init(&j, x->u_core[c], layer, npu_rkn_kind_name(t->kind));
@@ -224,8 +248,11 @@ static int do_task(rx *x, size_t i)
     j.cycles = (comp > axi ? comp : axi) + x->s->task_cycles + x->s->reg_cycles * t->regcfg_amount;
     j.onchip_bytes = t->cbuf_bytes;
     if (add_wait(x, &j, x->rdy[c], 1) || add_wait(x, &j, x->bar[c], t->bar_wait) ||
-        add_xfer(x, &j, false, t->feat_rd + t->wt_rd - wpre + t->ew_rd) ||
-        add_xfer(x, &j, true, t->out_wr) || add_sig(x, &j, x->grp[c], 1))
+        add_xfer(x, &j, false, t->wt_rd - wpre + t->ew_rd + (fs ? 0 : t->feat_rd)) ||
+        add_xfer(x, &j, true, os ? 0 : t->out_wr) ||
+        (fs && add_xfer_port(x, &j, NPU_PORT_SRAM, false, t->feat_rd)) ||
+        (os && add_xfer_port(x, &j, NPU_PORT_SRAM, true, t->out_wr)) ||
+        add_sig(x, &j, x->grp[c], 1))
         return x->err->code;
     for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
         if ((t->bar_sig_mask >> k) & 1u)
