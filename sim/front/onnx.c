@@ -1260,6 +1260,10 @@ static int need_shape(ox *x, oval *v, int *nd, int64_t *dim, const char *what)
     int r = shape_of(x, v, nd, dim);
     if (r < 0)
         return -1;
+    for (int i = 0; r > 0 && i < *nd; i++)
+        if (dim[i] < 0 || dim[i] > DIM_LIMIT)
+            return fmt_err(x, NPU_EINVAL, "%s '%s': dimension %d is %lld (allowed 0..%lld)", what,
+                           v->name, i, (long long)dim[i], (long long)DIM_LIMIT);
     if (r == 0)
         return fmt_err(x, NPU_EUNSUPPORTED, "the shape of %s '%s' is not known at import time",
                        what, v->name);
@@ -1796,6 +1800,7 @@ typedef enum {
     K_HSIG, K_PRELU, K_GELU, K_CLIP, K_BN, K_SOFTMAX, K_LN, K_CONCAT, K_SPLIT, K_SLICE,
     K_RESHAPE, K_FLATTEN, K_SQUEEZE, K_UNSQUEEZE, K_IDENTITY, K_TRANSPOSE, K_RESIZE, K_PAD,
     K_GATHER, K_CAST, K_QUANT, K_DEQUANT, K_REDUCE, K_CONSTANT, K_SHAPE, K_SIZE, K_COS, K_RANGE,
+    K_D2S, /* DepthToSpace / SpaceToDepth: reshape, transpose, reshape */
     K_FOLD /* only on constants known at import time (shape computations) */
 } okind;
 
@@ -1860,6 +1865,11 @@ static const opdef optab[] = {
     {"ReduceSum", K_REDUCE, NPU_OP_REDUCE},
     {"ReduceMax", K_REDUCE, NPU_OP_REDUCE},
     {"ReduceMin", K_REDUCE, NPU_OP_REDUCE},
+    {"ReduceProd", K_REDUCE, NPU_OP_REDUCE},
+    {"ReduceL1", K_REDUCE, NPU_OP_REDUCE},
+    {"ReduceL2", K_REDUCE, NPU_OP_REDUCE},
+    {"DepthToSpace", K_D2S, NPU_OP_TRANSPOSE},
+    {"SpaceToDepth", K_D2S, NPU_OP_TRANSPOSE},
     {"Constant", K_CONSTANT, NPU_OP_IDENTITY},
     {"Shape", K_SHAPE, NPU_OP_IDENTITY},
     {"Size", K_SIZE, NPU_OP_IDENTITY},
@@ -2871,8 +2881,14 @@ static int h_reduce(ox *x, const onode *n)
         return -1;
     if (cnt <= 0 && aint(n, "noop_with_empty_axes", 0))
         return emit1(x, n, NPU_OP_IDENTITY, 1, &X) < 0 ? -1 : 0;
-    const char *kind = !strcmp(n->op, "ReduceMean") ? "mean" : !strcmp(n->op, "ReduceSum") ? "sum"
-                       : !strcmp(n->op, "ReduceMax") ? "max" : "min";
+    static const char *const kinds[][2] = {{"ReduceMean", "mean"}, {"ReduceSum", "sum"},
+                                           {"ReduceMax", "max"},   {"ReduceMin", "min"},
+                                           {"ReduceProd", "prod"}, {"ReduceL1", "l1"},
+                                           {"ReduceL2", "l2"}};
+    const char *kind = "mean";
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(n->op, kinds[i][0]))
+            kind = kinds[i][1];
     int li = emit1(x, n, NPU_OP_REDUCE, 1, &X);
     if (li < 0 || set_str(x, li, "kind", kind) || set_int(x, li, "keep", aint(n, "keepdims", 1) != 0))
         return -1;
@@ -3110,6 +3126,64 @@ static int h_simple(ox *x, const onode *n, const opdef *od)
 
 static int host_layer(ox *x, const onode *n);
 
+/* DepthToSpace (DCR or CRD) and SpaceToDepth are exactly a reshape to rank 6, a transpose and a
+ * reshape back (ONNX operator documentation); the transpose is the data movement. */
+static int h_depth_to_space(ox *x, const onode *n)
+{
+    oval *X;
+    int nd;
+    int64_t d[NPU_MAX_DIMS];
+    if (need_in(x, n, 0, &X, "input") || only_outputs(x, n, 1, "extra output") ||
+        need_shape(x, X, &nd, d, "input"))
+        return -1;
+    int64_t b = aint(n, "blocksize", 0);
+    if (nd != 4)
+        return fmt_err(x, NPU_EINVAL, "input has rank %d, expected 4", nd);
+    if (b < 1 || b > 4096)
+        return fmt_err(x, NPU_EINVAL, "blocksize %lld out of range", (long long)b);
+    bool d2s = !strcmp(n->op, "DepthToSpace");
+    bool crd = d2s && !strcmp(astr(n, "mode", "DCR"), "CRD");
+    int64_t N = d[0], C = d[1], H = d[2], W = d[3], s1[6], s2[4], perm[6];
+    if (d2s) {
+        if (C % (b * b))
+            return fmt_err(x, NPU_EINVAL, "%lld channels are not divisible by blocksize^2 %lld",
+                           (long long)C, (long long)(b * b));
+        int64_t c = C / (b * b);
+        int64_t dcr[6] = {N, b, b, c, H, W}, crd_[6] = {N, c, b, b, H, W};
+        int64_t pd[6] = {0, 3, 4, 1, 5, 2}, pc[6] = {0, 1, 4, 2, 5, 3};
+        memcpy(s1, crd ? crd_ : dcr, sizeof s1);
+        memcpy(perm, crd ? pc : pd, sizeof perm);
+        s2[0] = N, s2[1] = c, s2[2] = H * b, s2[3] = W * b;
+    } else {
+        if (H % b || W % b)
+            return fmt_err(x, NPU_EINVAL, "%lldx%lld is not divisible by blocksize %lld",
+                           (long long)H, (long long)W, (long long)b);
+        int64_t sd[6] = {N, C, H / b, b, W / b, b}, ps[6] = {0, 3, 5, 1, 2, 4};
+        memcpy(s1, sd, sizeof s1);
+        memcpy(perm, ps, sizeof perm);
+        s2[0] = N, s2[1] = C * b * b, s2[2] = H / b, s2[3] = W / b;
+    }
+    int l1 = emit(x, n, NPU_OP_RESHAPE, "split", 1, &X, 1);
+    if (l1 < 0 || set_ints(x, l1, "shape", 6, s1))
+        return -1;
+    oval t1 = {0}, t2 = {0};
+    t1.name = "split";
+    t1.kind = VK_ACT;
+    t1.ti = x->g->l[l1].out[0];
+    oval *p1 = &t1;
+    int l2 = emit(x, n, NPU_OP_TRANSPOSE, NULL, 1, &p1, 1);
+    if (l2 < 0 || set_ints(x, l2, "perm", 6, perm))
+        return -1;
+    t2.name = "moved";
+    t2.kind = VK_ACT;
+    t2.ti = x->g->l[l2].out[0];
+    oval *p2 = &t2;
+    int l3 = emit(x, n, NPU_OP_RESHAPE, "merge", 1, &p2, 1);
+    if (l3 < 0 || set_ints(x, l3, "shape", 4, s2))
+        return -1;
+    return bind(x, n, 0, l3, 0);
+}
+
 static int h_fold(ox *x, const onode *n)
 {
     oval *in[3];
@@ -3167,6 +3241,7 @@ static int handle_node(ox *x, const onode *n, const opdef *od)
     case K_COS: return h_const_of_shape(x, n);
     case K_RANGE: return h_range(x, n);
     case K_FOLD: return h_fold(x, n);
+    case K_D2S: return h_depth_to_space(x, n);
     default: return h_simple(x, n, od);
     }
 }
