@@ -15,10 +15,14 @@
  *   - DPU element-wise work at one 16-byte atom per cycle (assumption), transpose and softmax
  *     over a non-channel axis at the per-element costs of profiler rows 103/104 (derived,
  *     low confidence: perf_debug inflation ~6× from §2.4);
- *   - per-core DMA of 16 B/cycle (Rockchip's profiler models ≈15–16 B per NPU cycle, §1.5,
- *     derived), sharing the LPDDR4X bus with the other cores and the CPU (engine dram.*);
- *   - a fixed cost per task (assumption; the profiler's wall times show it exists, §2.4 lesson 1)
- *     and the PC's regcmd fetch (regcfg_amount × 8 bytes through DRAM);
+ *   - per-core DMA of 8 B/cycle each way (derived: RKLLM's Qwen2-0.5B decode streams ~494 MB
+ *     of weights 41.6 times a second on three cores, ≈ 6.9 GB/s per core, §3; Rockchip's
+ *     profiler models ≈ 16 B/cycle reads + writes together, §1.5), sharing the LPDDR4X bus with
+ *     the other cores and the CPU (engine dram.*); a task's fresh weights are in the CBUF
+ *     before it computes (assumption);
+ *   - a fixed cost per task plus one per regcmd entry it applies (assumption, calibrated on the
+ *     rknn_model_zoo RK3588 figures; the profiler's wall times show such a cost exists, §2.4
+ *     lesson 1) and the PC's regcmd fetch (regcfg_amount × 8 bytes through DRAM);
  *   - jobs (submits) with one interrupt per core (downstream driver) or one per task (mainline
  *     rocket), the kick's 8 MMIO writes, the ioctl, IRQ handling and thread wake-up on the host.
  */
@@ -77,8 +81,8 @@ static const npu_param_def rknpu_params[] = {
      .doc = "data banks when the weights do not fit (Mesa rkt_task.c: 7 input + 5 weights)"},
     {.name = "dma_bytes", .type = NPU_P_FLOAT, .def = 8, .min = 0.01, .max = 1e6,
      .unit = "B/cycle",
-     .doc = "per-core DMA width each direction (profiler DDR cycles = RW/15-16 B, research "
-            "§1.5, derived)"},
+     .doc = "per-core AXI bytes per cycle each way (derived: RKLLM Qwen2-0.5B decode = ~6.9 "
+            "GB/s of weights per core, research §3; the profiler's ~16 B/cycle is reads+writes)"},
     {.name = "task_cycles", .type = NPU_P_FLOAT, .def = 1000, .min = 0, .max = 1e9,
      .unit = "cycles",
      .doc = "fixed cost of one task: CBUF fill latency, pipeline fill and drain (assumption, "

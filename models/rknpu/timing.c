@@ -5,10 +5,11 @@
  *            one of two register groups (CTRL unit: the MAC array waiting on it is control
  *            stall). With ping-pong (submit flags 0x5) the next task's list is fetched while the
  *            current task runs; without (0x1) only after it has finished (TRM reg 0x0030).
- *   core<c>  CNA + CORE + DPU + PPU of the core as one pipeline (COMPUTE unit): a task streams
- *            its feature/weight/EW reads and its output writes while it computes (STREAM job),
- *            each direction capped at dma_bytes per cycle, all cores and the CPU sharing DRAM;
- *            busy for max(compute, transfers) + task_cycles.
+ *   core<c>  CNA + CORE + DPU + PPU of the core as one pipeline (COMPUTE unit). A task first
+ *            loads its fresh weights into the CBUF (weight_preload), then streams its feature
+ *            and EW reads and its output writes while it computes (STREAM job); the core's AXI
+ *            port moves at most dma_bytes per cycle each way, all cores and the CPU share DRAM;
+ *            busy for max(compute, AXI time) + task_cycles + reg_cycles × regcmd entries.
  * Syncs per core: grp (free register groups, 2), rdy (fetched lists), bar (layer barrier of a
  * multi-core job). Shared: host_ready (the runtime thread may continue), kick, npu_done (a
  * core's last task finished).
