@@ -101,6 +101,31 @@ TEST(spreadsheet_primer_rows)
         CHECK_NEAR(fps, want, tol);
         npu_result_free(r);
     }
+    /* per-layer rows of research §1.3 at 64 MACs / 128 KB / 1 GB/s: the input of res3a_branch1
+     * re-fetched 6 times (5608 KB), the weights of res4a_branch1 7 times (14924 KB) */
+    {
+        const char *sets[] = {"fidelity=spreadsheet", "mac_atomic_c=8", "mac_atomic_k=8",
+                              "cbuf_banks=32", "cbuf_bank_kb=4", "dram.gbps=1", NULL};
+        npu_result *q = run(ctx, "nvdla", g, sets);
+        CHECK(q != NULL);
+        int col = -1;
+        for (int k = 0; q && k < q->nextra; k++)
+            if (strcmp(q->extra_names[k], "sheet_dram_bytes") == 0)
+                col = k;
+        CHECK(col >= 0);
+        for (int i = 0; q && col >= 0 && i < q->nlayers; i++) {
+            double kb = q->extra[(size_t)i * (size_t)q->nextra + (size_t)col] / 1024.0;
+            if (strcmp(q->layers[i].name, "res3a_branch1") == 0) {
+                CHECK_NEAR(kb, 5608.0, 1e-6);
+                CHECK_EQ_INT(q->layers[i].cycles, 5608000);
+            }
+            if (strcmp(q->layers[i].name, "res4a_branch1") == 0)
+                CHECK_NEAR(kb, 14924.0, 1e-6);
+            if (strcmp(q->layers[i].name, "res5c_branch2c") == 0)
+                CHECK_NEAR(kb, 1052.5, 1e-6); /* pooled output, + element-wise */
+        }
+        npu_result_free(q);
+    }
     /* the workbook's stored configuration */
     const char *stored[] = {"fidelity=spreadsheet", "mac_atomic_c=64", "mac_atomic_k=32",
                             "cbuf_banks=16",        "cbuf_bank_kb=32", "dram.gbps=10",
