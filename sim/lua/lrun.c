@@ -343,13 +343,19 @@ static void push_result(lua_State *L, const npu_result *r)
     lua_setfield(L, -2, "total");
     push_layers(L, r);
     lua_setfield(L, -2, "layers");
-    /* the roofline of the run (npusim.plot{kind = "roofline"} draws it) */
+    /* The roofline of the run (npusim.plot{kind = "roofline"} draws it): r.freq_mhz,
+     * r.peak_macs and r.dram_bytes_per_cycle are readable through a metatable's __index, so
+     * the table's own keys (pairs, write_json) stay exactly those documented in docs/lua.md. */
+    lua_createtable(L, 0, 1);
+    lua_createtable(L, 0, 3);
     lua_pushnumber(L, r->freq_mhz);
     lua_setfield(L, -2, "freq_mhz");
     lua_pushnumber(L, r->peak_macs);
     lua_setfield(L, -2, "peak_macs");
     lua_pushnumber(L, r->dram_bytes_per_cycle);
     lua_setfield(L, -2, "dram_bytes_per_cycle");
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
 }
 
 /* A result owned by a userdata while it is being marshalled (pushes may raise). */
