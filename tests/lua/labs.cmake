@@ -12,3 +12,10 @@ foreach(n 1 2 3 4 5)
   set_tests_properties(lab${n} PROPERTIES LABELS fast
     ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPU_SHARED_DIR=${CMAKE_SOURCE_DIR}/../shared;NPUSIM=$<TARGET_FILE:npusim>")
 endforeach()
+
+# npusim.plot from Lua: every kind, no silent overwrite, errors.
+add_test(NAME lua_plot
+  COMMAND sh -c "mkdir -p \"$1\" && \"$0\" script tests/lua/lab_plot_test.lua \"$1\""
+          $<TARGET_FILE:npusim> ${CMAKE_BINARY_DIR}/labs/plot
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(lua_plot PROPERTIES LABELS fast)
