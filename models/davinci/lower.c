@@ -307,6 +307,7 @@ typedef struct gemm_plan {
     int64_t cin_g;                  /* conv: input channels per group (padded to C0)        */
     int64_t taps;                   /* conv: kh·kw                                          */
     int64_t W, Wo, sh, kh, dh, H;   /* conv geometry for A rows                             */
+    int64_t sw, kw, dw;
     int64_t bpe, accb, obpe;        /* input, L0C, output bytes per element                 */
     int64_t m0, k0, n0;
     int64_t split_m, split_n, Mc, Nc;
@@ -332,6 +333,17 @@ static int64_t a_bytes(const gemm_plan *P, int64_t rows, int64_t kc)
 {
     if (!P->conv)
         return rows * kc * P->bpe;
+    int64_t ch = P->depthwise ? P->k0 : kc / (P->taps > 0 ? P->taps : 1);
+    if (rows < P->Wo) {
+        /* less than one output row: the kernel-height rows of the input columns it spans */
+        int64_t cols = (rows - 1) * P->sw + (P->kw - 1) * P->dw + 1;
+        int64_t kr = (P->kh - 1) * P->dh + 1;
+        if (cols > P->W)
+            cols = P->W;
+        if (kr > P->H)
+            kr = P->H;
+        return max64(kr, 1) * max64(cols, 1) * ch * P->bpe;
+    }
     int64_t orow = cdiv(rows, P->Wo) + 1;
     if (orow > cdiv(P->M, P->Wo))
         orow = cdiv(P->M, P->Wo);
@@ -340,7 +352,6 @@ static int64_t a_bytes(const gemm_plan *P, int64_t rows, int64_t kc)
         irow = P->H;
     if (irow < 1)
         irow = 1;
-    int64_t ch = P->depthwise ? P->k0 : kc / (P->taps > 0 ? P->taps : 1);
     return irow * P->W * ch * P->bpe;
 }
 
@@ -628,6 +639,9 @@ static int lower_cube(lw *c, int li)
         P.sh = cg.sh;
         P.kh = cg.kh;
         P.dh = cg.dh;
+        P.sw = cg.sw;
+        P.kw = cg.kw;
+        P.dw = cg.dw;
         P.M = rup(cg.n * cg.ho * cg.wo, P.m0);
         real_m = cg.n * cg.ho * cg.wo;
         real_n = gr > 1 && gr == cg.c && cg.k == cg.c ? P.k0 : cdiv(cg.k, gr);
@@ -994,8 +1008,9 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
             map[li] = -1;
             continue;
         }
-        bool view = (l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW;
-        bool cpu = !view && needs_aicpu(g, l);
+        /* host layers (ONNX TopK ... kept as identity with src_op) go to the AI CPU first */
+        bool cpu = needs_aicpu(g, l);
+        bool view = !cpu && ((l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW);
         bool cube = !view && !cpu && is_cube(l);
         /* AIPP converts the u8 frame to fp16 itself: a cast/dequantize of a graph input is
          * absorbed into it (no kernel) */
@@ -1043,10 +1058,11 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
             continue; /* dead, or absorbed into AIPP */
         const npu_layer *l = &g->l[li];
         c.layer = map[li];
-        bool view = (l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW;
+        bool cpu = needs_aicpu(g, l);
+        bool view = !cpu && ((l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW);
         if (view)
             continue;
-        if (needs_aicpu(g, l))
+        if (cpu)
             rc = lower_aicpu(&c, li, false);
         else if (is_cube(l)) {
             if (li == c.first_mac && c.s->aipp == NPU_DV_AIPP_CPU)

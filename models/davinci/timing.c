@@ -584,8 +584,17 @@ static int emit_one(dv_exec *x, size_t i)
     }
     case NPU_DV_OP_BARRIER: return 0; /* implied: one instruction at a time per pipe */
     case NPU_DV_OP_END:
-        if (open_job(x, c, q, layer, "end"))
+        /* The scalar unit's END issues the ENDs of the other pipes (they follow it): a pipe
+         * with no work in this kernel must not end before the kernel has begun. */
+        if (q == NPU_DV_PIPE_S) {
+            if (s_job(x, p, i, c, layer, 0, 0, NULL))
+                return fail(x);
+            if (P->job.nsig >= NPU_JOB_MAX_SYNC &&
+                (flush(x, P) || open_job(x, c, q, layer, "end")))
+                return fail(x);
+        } else if (open_job(x, c, q, layer, "end")) {
             return fail(x);
+        }
         P->job.sig[P->job.nsig].sync = x->end_sync;
         P->job.sig[P->job.nsig++].n = 1;
         P->job.done = end_done;
