@@ -364,6 +364,20 @@ TEST(api_compile_exec)
 
     npu_strbuf ex;
     npu_sb_init(&ex);
+    /* parameters recorded in a program are checked again when it is executed */
+    if (p) {
+        const char *keep = p->params_text;
+        p->params_text = npu_arena_strdup(&p->arena, "rows=256\nrowz=3\n");
+        CHECK(npu_exec(ctx, p, NULL, &err) == NULL);
+        CHECK_EQ_INT(err.code, NPU_EFORMAT);
+        CHECK_CONTAINS(err.msg, "key 'rowz' unknown (did you mean 'rows'?)");
+        p->params_text = npu_arena_strdup(&p->arena, "rows\n");
+        CHECK(npu_exec(ctx, p, NULL, &err) == NULL);
+        CHECK_CONTAINS(err.msg, "'rows' is not key=value");
+        CHECK(npu_disasm(ctx, p, &ex, &err) != 0);
+        p->params_text = (char *)keep;
+        ex.len = 0;
+    }
     CHECK_EQ_INT(npu_explain(ctx, a, g, "c2", &ex, &err), 0);
     CHECK(ex.s && ex.len > 0);
     ex.len = 0;
