@@ -47,6 +47,7 @@
 #define DESC_COMMON 36u  /* dla_common_op_desc */
 #define DESC_NET 40u     /* dla_network_desc */
 #define MAX_CHUNKS 16
+#define WIN_STEP 128 /* ops per submission batch */
 #define NSUB 3 /* CMAC/SDP parts per CBUF chunk (at most) */
 #define MIN_PART 4096  /* bytes of output per part, at least */
 #define MIN_PIECE 8192 /* bytes of input per piece when everything fits, at least */
@@ -73,7 +74,7 @@ struct npu_nvdla_exec {
     xtask *tasks;
     int ntasks;
     int *t_start, *t_mbox, *t_end, *t_end2;
-    int cur;
+    int cur, next_batch;
     double submit_ns;
     bool failed;
     npu_err *err;        /* valid during execute() only */
@@ -437,6 +438,123 @@ static int submit_end_gates(struct npu_nvdla_exec *x, int task, const int *conds
     return 0;
 }
 
+/* One hardware op: its engine jobs and its completion handler(s). */
+static int submit_op(struct npu_nvdla_exec *x, int task, int o)
+{
+    const npu_nvdla_state *s = x->s;
+    const bool drv = has_driver(x);
+    const npu_nv_hwl *h = hwl(x, o);
+    int layer = x->p->ins[x->op_ins[o]].layer;
+    bool fused_sdp = (h->flags & NPU_NV_HF_FUSED) != 0; /* SDP or PDP on the fly */
+    int rc = 0;
+    if (h->common.op_type == NPU_NV_CONV)
+        rc = exec_conv(x, o, task);
+    else if (!fused_sdp)
+        rc = exec_offline(x, o, task);
+    if (rc)
+        return rc;
+    if (h->common.op_type == NPU_NV_CONV && drv) {
+        npu_host_req c;
+        req_init(x, &c, layer, "cdma irq");
+        c.irq = 2;
+        c.reg_reads = 8;
+        c.reg_writes = 2;
+        c.wake = !s->headed;
+        c.cycles = s->event_cycles;
+        c.wait = (npu_syncop){x->cdma[o], 1};
+        if (npu_host_submit(x->e, &c, xerr(x)))
+            return x->failed = true, NPU_ESIM;
+    }
+    npu_host_req r;
+    req_init(x, &r, layer, "op done");
+    r.wait = (npu_syncop){x->done[o], 1};
+    r.sig = (npu_syncop){x->hd[o], x->waiters[o]};
+    if (drv) {
+        r.irq = 1;
+        r.reg_reads = 4;
+        r.reg_writes = 1;
+        r.wake = !s->headed;
+        r.cycles = s->event_cycles;
+        /* enable the consumers (their common descriptors are read first) */
+        r.reg_writes += x->nenable[o];
+        r.desc_bytes += DESC_COMMON * (uint64_t)x->nenable[o];
+        if (linux_kmd(x))
+            r.cycles += s->kmd_read_cycles * x->nenable[o];
+        /* program the op that takes the freed register group */
+        if (x->prognext[o] >= 0)
+            add_program(x, &r, x->prognext[o]);
+    } else {
+        npu_host_req_init(&r, layer);
+        r.label = "op done";
+        r.wait = (npu_syncop){x->done[o], 1};
+        r.sig = (npu_syncop){x->hd[o], x->waiters[o]};
+    }
+    if (npu_host_submit(x->e, &r, xerr(x)))
+        return x->failed = true, NPU_ESIM;
+    if (x->col_ops >= 0)
+        npu_engine_add_extra(x->e, layer, x->col_ops, 1);
+    return 0;
+}
+
+static void window_cb(npu_engine *e, void *ud, const npu_job *j);
+
+/* Ops are submitted in batches of WIN_STEP: the batch after next is submitted when the last op
+ * of the previous batch has been handled. Only the ops the driver could program next need to be
+ * queued, and the interrupt line then scans a short queue instead of the whole network. */
+static int submit_batch(struct npu_nvdla_exec *x, int task, int b)
+{
+    const xtask *t = &x->tasks[task];
+    int o0 = t->op0 + b * WIN_STEP, o1 = o0 + WIN_STEP;
+    if (o1 > t->op0 + t->nops)
+        o1 = t->op0 + t->nops;
+    for (int o = o0; o < o1; o++)
+        if (submit_op(x, task, o))
+            return NPU_ESIM;
+    return 0;
+}
+
+static int nbatches(const xtask *t) { return (t->nops + WIN_STEP - 1) / WIN_STEP; }
+
+/* After batch b was submitted: the gate for batch b + 1, or the task end. */
+static int after_batch(struct npu_nvdla_exec *x, int task, int b)
+{
+    const xtask *t = &x->tasks[task];
+    if (b + 1 < nbatches(t) && b + 1 >= 2) {
+        npu_job j;
+        job_init(&j, x->u_rt, -1, "window");
+        jwait(&j, x->hd[t->op0 + b * WIN_STEP - 1], 1);
+        j.done = window_cb;
+        j.ud = x;
+        x->next_batch = b + 1;
+        return submit(x, &j);
+    }
+    if (b + 1 < nbatches(t))
+        return 0;
+    int *sinks = npu_calloc((size_t)(t->nops > 0 ? t->nops : 1), sizeof *sinks);
+    int nsinks = 0;
+    if (!sinks)
+        return npu_err_set(xerr(x), NPU_ENOMEM, "nvdla: out of memory");
+    for (int o = t->op0; o < t->op0 + t->nops; o++)
+        if (is_sink(x, o))
+            sinks[nsinks++] = x->hd[o];
+    int rc = submit_end_gates(x, task, sinks, nsinks);
+    free(sinks);
+    return rc;
+}
+
+static void window_cb(npu_engine *e, void *ud, const npu_job *j)
+{
+    (void)e;
+    (void)j;
+    struct npu_nvdla_exec *x = ud;
+    if (x->failed)
+        return;
+    x->err = NULL;
+    int b = x->next_batch;
+    if (submit_batch(x, x->cur, b) || after_batch(x, x->cur, b))
+        x->failed = true;
+}
+
 static int submit_dla(struct npu_nvdla_exec *x, int task)
 {
     const npu_nvdla_state *s = x->s;
@@ -478,72 +596,12 @@ static int submit_dla(struct npu_nvdla_exec *x, int task)
     }
     if (npu_host_submit(x->e, &r0, xerr(x)))
         return x->failed = true, NPU_ESIM;
-    /* hardware ops and their completion handlers */
-    int *sinks = NULL;
-    int nsinks = 0;
-
-    for (int o = t->op0; o < t->op0 + t->nops; o++) {
-        const npu_nv_hwl *h = hwl(x, o);
-        int layer = x->p->ins[x->op_ins[o]].layer;
-        bool fused_sdp = (h->flags & NPU_NV_HF_FUSED) != 0; /* SDP or PDP on the fly */
-        int rc = 0;
-        if (h->common.op_type == NPU_NV_CONV)
-            rc = exec_conv(x, o, task);
-        else if (!fused_sdp)
-            rc = exec_offline(x, o, task);
-        if (rc)
-            return rc;
-        if (h->common.op_type == NPU_NV_CONV && drv) {
-            npu_host_req c;
-            req_init(x, &c, layer, "cdma irq");
-            c.irq = 2;
-            c.reg_reads = 8;
-            c.reg_writes = 2;
-            c.wake = !s->headed;
-            c.cycles = s->event_cycles;
-            c.wait = (npu_syncop){x->cdma[o], 1};
-            if (npu_host_submit(x->e, &c, xerr(x)))
-                return x->failed = true, NPU_ESIM;
-        }
-        npu_host_req r;
-        req_init(x, &r, layer, "op done");
-        r.wait = (npu_syncop){x->done[o], 1};
-        r.sig = (npu_syncop){x->hd[o], x->waiters[o]};
-        if (drv) {
-            r.irq = 1;
-            r.reg_reads = 4;
-            r.reg_writes = 1;
-            r.wake = !s->headed;
-            r.cycles = s->event_cycles;
-            /* enable the consumers (their common descriptors are read first) */
-            r.reg_writes += x->nenable[o];
-            r.desc_bytes += DESC_COMMON * (uint64_t)x->nenable[o];
-            if (linux_kmd(x))
-                r.cycles += s->kmd_read_cycles * x->nenable[o];
-            /* program the op that takes the freed register group */
-            if (x->prognext[o] >= 0)
-                add_program(x, &r, x->prognext[o]);
-        } else {
-            npu_host_req_init(&r, layer);
-            r.label = "op done";
-            r.wait = (npu_syncop){x->done[o], 1};
-            r.sig = (npu_syncop){x->hd[o], x->waiters[o]};
-        }
-        if (npu_host_submit(x->e, &r, xerr(x)))
-            return x->failed = true, NPU_ESIM;
-        if (x->col_ops >= 0)
-            npu_engine_add_extra(x->e, layer, x->col_ops, 1);
-    }
-    /* sinks: ops no other op of the task depends on */
-    sinks = npu_calloc((size_t)(t->nops > 0 ? t->nops : 1), sizeof *sinks);
-    if (!sinks)
-        return npu_err_set(xerr(x), NPU_ENOMEM, "nvdla: out of memory");
-    for (int o = t->op0; o < t->op0 + t->nops; o++)
-        if (is_sink(x, o))
-            sinks[nsinks++] = x->hd[o];
-    int rc = submit_end_gates(x, task, sinks, nsinks);
-    free(sinks);
-    return rc;
+    /* hardware ops and their completion handlers, in batches */
+    int nb = nbatches(t);
+    for (int b = 0; b < nb && b < 2; b++)
+        if (submit_batch(x, task, b) || after_batch(x, task, b))
+            return NPU_ESIM;
+    return 0;
 }
 
 static int submit_task(struct npu_nvdla_exec *x, int task)
@@ -723,6 +781,9 @@ static void plan_control(struct npu_nvdla_exec *x)
                 x->nenable[h->deps[k]]++;
             }
         }
+        /* the gates that submit batch b >= 2 wait for the last op of batch b - 2 */
+        for (int b = 2; b < nbatches(xt); b++)
+            x->waiters[xt->op0 + (b - 1) * WIN_STEP - 1]++;
         /* every op no other op depends on is a sink: the task-end gate waits for it */
         for (int o = xt->op0; o < xt->op0 + xt->nops; o++)
             if (is_sink(x, o) || x->waiters[o] == 0)
