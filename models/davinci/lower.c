@@ -150,6 +150,15 @@ static int vec(lw *c, int kind, int64_t bytes, unsigned buf)
     return 0;
 }
 
+/* pipe_barrier(PIPE_V) between dependent vector instructions (research §2.2: the pipe issues
+ * back to back and only a barrier resolves a read-after-write; TBE/Ascend C insert it). */
+static int vbarrier(lw *c)
+{
+    npu_dv_ins d = {0};
+    d.pipe2 = NPU_DV_PIPE_V;
+    return em(c, NPU_DV_OP_BARRIER, NPU_DV_PIPE_V, &d);
+}
+
 static int64_t cdiv(int64_t a, int64_t b) { return b > 0 ? (a + b - 1) / b : 0; }
 static int64_t rup(int64_t a, int64_t b) { return cdiv(a, b) * b; }
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
@@ -589,7 +598,7 @@ static int cube_tile(lw *c, gemm_plan *P, int64_t mt, int64_t nt, bool load_a, b
         return c->err->code;
     int64_t ob = (int64_t)ceil((double)(mt * nt * P->obpe) * P->real);
     for (int v = 0; v < P->nvec; v++)
-        if (vec(c, P->vseq[v], ob, u))
+        if ((v > 0 && vbarrier(c)) || vec(c, P->vseq[v], ob, u))
             return c->err->code;
     if (setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE3, (int)u) ||
         waitf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE3, (int)u))
@@ -859,7 +868,7 @@ static int lower_vector(lw *c, int li)
                 return c->err->code;
             int64_t ob = (int64_t)llround((double)out_b * f);
             for (int v = 0; v < nseq; v++)
-                if (vec(c, seq[v], wt, u))
+                if ((v > 0 && vbarrier(c)) || vec(c, seq[v], wt, u))
                     return c->err->code;
             if (nseq == 0 && vec(c, NPU_DV_V_COPY, ob > 0 ? ob : wt, u))
                 return c->err->code; /* data movement: UB-to-UB rearrangement */

@@ -73,6 +73,7 @@ struct dv_exec {
     int *flag;    /* ncores × 6 × 6 × nids, -1 = not created yet */
     int *issue;   /* ncores × 6 */
     int *go;      /* ncores */
+    bool *vfresh; /* ncores: the next vector instruction pays its issue+drain overhead */
     pend *pj;     /* ncores × 6 */
     int u_ts, kdone, mdone, aicpu_go, aicpu_go2, l2port;
     kstat *ks;
@@ -94,6 +95,7 @@ void npu_davinci_exec_free(dv_exec *x)
     free(x->flag);
     free(x->issue);
     free(x->go);
+    free(x->vfresh);
     free(x->pj);
     free(x->ks);
     free(x);
@@ -312,10 +314,11 @@ static int setup(dv_exec *x, const npu_program *p)
     x->unit = npu_calloc((size_t)nc * NPU_DV_NPIPES, sizeof *x->unit);
     x->issue = npu_calloc((size_t)nc * NPU_DV_NPIPES, sizeof *x->issue);
     x->go = npu_calloc((size_t)nc, sizeof *x->go);
+    x->vfresh = npu_calloc((size_t)nc, sizeof *x->vfresh);
     x->pj = npu_calloc((size_t)nc * NPU_DV_NPIPES, sizeof *x->pj);
     size_t nf = (size_t)nc * NPU_DV_NPIPES * NPU_DV_NPIPES * (size_t)x->nids;
     x->flag = malloc(nf * sizeof *x->flag);
-    if (!x->unit || !x->issue || !x->go || !x->pj || !x->flag)
+    if (!x->unit || !x->issue || !x->go || !x->pj || !x->flag || !x->vfresh)
         return npu_err_set(x->err, NPU_ENOMEM, "davinci: out of memory");
     for (size_t i = 0; i < nf; i++)
         x->flag[i] = -1;
@@ -563,6 +566,7 @@ static int emit_one(dv_exec *x, size_t i)
     uint64_t bytes = 0;
     switch (in->op) {
     case NPU_DV_OP_BEGIN:
+        x->vfresh[c] = true;
         if (s_job(x, p, i, c, layer, s->begin_cycles, 1, x->K))
             return fail(x);
         return 0;
@@ -582,7 +586,13 @@ static int emit_one(dv_exec *x, size_t i)
             return fail(x);
         return 0;
     }
-    case NPU_DV_OP_BARRIER: return 0; /* implied: one instruction at a time per pipe */
+    case NPU_DV_OP_BARRIER:
+        /* a pipe runs one instruction at a time here, so ordering is implied; what the
+         * barrier costs is the pipeline drain: the next vector instruction pays its
+         * issue+drain overhead again */
+        if (d->pipe2 == NPU_DV_PIPE_V || d->pipe2 == NPU_DV_PIPE_ALL)
+            x->vfresh[c] = true;
+        return 0;
     case NPU_DV_OP_END:
         /* The scalar unit's END issues the ENDs of the other pipes (they follow it): a pipe
          * with no work in this kernel must not end before the kernel has begun. */
@@ -628,10 +638,15 @@ static int emit_one(dv_exec *x, size_t i)
         cyc = s->mmad_overhead + cdivd(d->m, x->m0) * cdivd(d->k, x->k0) * cdivd(d->n, x->n0);
         break;
     case NPU_DV_OP_MOV_L0C_UB:
+        x->vfresh[c] = true;
         cyc = s->vec_overhead + (double)d->bytes / s->l0c_ub;
         break;
     case NPU_DV_OP_VEC:
-        cyc = s->vec_overhead + (double)d->repeat * 256.0 / (double)s->vector_bytes;
+        /* independent vector instructions issued back to back overlap their issue and drain:
+         * only the first after a barrier, a flag wait or another kind of work pays it */
+        cyc = (x->vfresh[c] || P->nw > 0 ? s->vec_overhead : 0) +
+              (double)d->repeat * 256.0 / (double)s->vector_bytes;
+        x->vfresh[c] = false;
         break;
     default:
         return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: unknown "

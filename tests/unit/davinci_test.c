@@ -184,7 +184,8 @@ TEST(disasm_and_explain)
 {
     npu_err err = {0};
     npu_graph *g = npg("npg 1\ngraph t\ninput data 1x64x28x28 fp16\n"
-                       "conv c1 data out=64 k=3 p=1 act=relu\nadd s c1 data\noutput s\n");
+                       "conv c1 data out=64 k=3 p=1 act=relu\nadd s c1 data\n"
+                       "sigmoid sg s\noutput sg\n");
     npu_arch *a = npu_arch_open(ctx, "ascend310", &err);
     CHECK(g && a);
     if (!g || !a)
@@ -201,6 +202,8 @@ TEST(disasm_and_explain)
         CHECK_CONTAINS(sb.s, "copy_matrix_cc_to_ubuf");
         CHECK_CONTAINS(sb.s, "vadd repeat=");
         CHECK_CONTAINS(sb.s, "copy_ubuf_to_gm");
+        CHECK_CONTAINS(sb.s, "vexp repeat=");
+        CHECK_CONTAINS(sb.s, "pipe_barrier(PIPE_V)"); /* between sigmoid's dependent steps */
     } else {
         FAILF("disasm: %s", err.msg);
     }
