@@ -1782,20 +1782,31 @@ static int l_plot(lua_State *L)
             ser[k].name = "";
             if (sk) {
                 lua_rawgeti(L, slist, k + 1);
-                lua_pushfstring(L, "%s = %s", sk, luaL_tolstring(L, -1, NULL));
-                ser[k].name = lua_tostring(L, -1);
+                ser[k].name = luaL_tolstring(L, -1, NULL); /* the value; sk titles the legend */
                 lua_rawseti(L, names, k + 1);
-                lua_pop(L, 2);
+                lua_pop(L, 1);
             }
             off += m;
         }
+        /* automatic log x: positive values spanning 100x, or 8x in geometric steps (each
+         * distinct value at least 1.5x the previous: 16, 32, 64 or 0.5 ... 64 GB/s) */
         double lo = INFINITY, hi = 0;
         for (int i = 0; i < nrows; i++) {
             lo = fmin(lo, xs[i]);
             hi = fmax(hi, xs[i]);
         }
+        int geometric = autolog;
+        for (int i = 0; i < nrows && geometric; i++) {
+            double next = INFINITY; /* the next distinct value above xs[i] */
+            for (int j = 0; j < nrows; j++)
+                if (xs[j] > xs[i] && xs[j] < next)
+                    next = xs[j];
+            if (isfinite(next) && next < 1.5 * xs[i])
+                geometric = 0;
+        }
         lua_getfield(L, 1, "logx");
-        ax.logx = lua_isnil(L, -1) ? (autolog && hi >= 8 * lo) : lua_toboolean(L, -1);
+        ax.logx = lua_isnil(L, -1) ? (autolog && (hi >= 100 * lo || (geometric && hi >= 8 * lo)))
+                                   : lua_toboolean(L, -1);
         lua_pop(L, 1);
         ax.logy = npu_lua_opt_bool(L, 1, "logy", 0);
         lp_label(yb, sizeof yb, yk);
@@ -1803,6 +1814,7 @@ static int l_plot(lua_State *L)
         ax.title = title ? title : tb;
         ax.xlabel = xlabel ? xlabel : xk;
         ax.ylabel = ylabel ? ylabel : yb;
+        ax.legend = sk;
         rc = npu_svg_sweep(&ax, ser, ns, sb, &err);
     } else {
         const char *yk = npu_lua_opt_string(L, 1, "y", NULL);

@@ -823,9 +823,12 @@ int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_s
         lin_domain(&ys, ylo, yhi, 6, 1);
     int legend = ns > 1 || (s[0].name && *s[0].name);
     double lw = 0;
-    if (legend)
+    if (legend) {
         for (int k = 0; k < ns; k++)
             lw = fmax(lw, text_w(s[k].name ? s[k].name : "", 12));
+        if (ax->legend && *ax->legend)
+            lw = fmax(lw, text_w(ax->legend, 12) - 26);
+    }
     lw = legend ? fmin(lw, 40 * 12 * CHAR_W) + 50 : 20;
     double x0 = 90, y0 = 70, x1 = x0 + 600, y1 = y0 + 400, W = x1 + lw, H = y1 + 60;
     xs.r0 = x0;
@@ -866,6 +869,10 @@ int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_s
             npu_sb_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>",
                           sc(&xs, x), sc(&ys, y), col);
             if (s[k].name && *s[k].name) {
+                if (ax->legend && *ax->legend) {
+                    esc(out, ax->legend);
+                    npu_sb_puts(out, " = ");
+                }
                 esc(out, s[k].name);
                 npu_sb_puts(out, ": ");
             }
@@ -879,6 +886,10 @@ int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_s
     }
     if (legend) {
         double lx = x1 + 16, ly = y0 + 10;
+        if (ax->legend && *ax->legend) {
+            text(out, lx, ly, "start", "font-weight=\"bold\"", ax->legend, 40);
+            ly += 20;
+        }
         for (int k = 0; k < ns; k++) {
             double y = ly + 18 * k;
             if (y > H - 10)
@@ -945,11 +956,14 @@ int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, unsigned flags, 
         xlw = fmax(xlw, text_w(xlabels[i], 12));
     ylw = fmin(ylw, 30 * 12 * CHAR_W);
     double cw = fmax(56, fmin(110, 640.0 / nx)), ch = 30;
-    if (xlw + 8 > cw && cw < 110)
-        cw = fmin(110, xlw + 8);
+    if (xlw + 8 > cw && xlw + 8 <= 110)
+        cw = xlw + 8; /* widen the cells a little rather than rotate */
     int rot = xlw + 6 > cw; /* rotate column labels that do not fit */
-    double x0 = ylw + 80, y0 = 70, x1 = x0 + cw * nx, y1 = y0 + ch * ny;
-    double below = rot ? fmin(xlw, 30 * 12 * CHAR_W) + 30 : 24;
+    /* a label rotated by 45 degrees reaches 0.71 of its length down and to the left */
+    double rlen = 0.72 * fmin(xlw, 30 * 12 * CHAR_W);
+    double x0 = fmax(ylw + 80, rot ? rlen + 10 : 0), y0 = 70, x1 = x0 + cw * nx,
+           y1 = y0 + ch * ny;
+    double below = rot ? rlen + 30 : 24;
     double W = x1 + 140, H = y1 + below + 40;
     if (W < 520)
         W = 520;

@@ -68,6 +68,7 @@ typedef struct npu_svg_axes {
     const char *xlabel;
     const char *ylabel;
     int logx, logy;
+    const char *legend; /* sweep: title of the legend (e.g. the series parameter); NULL: none */
 } npu_svg_axes;
 
 /* One curve: n points (x[i], y[i]) drawn in the given order; a NaN y breaks the line. */

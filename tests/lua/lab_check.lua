@@ -63,7 +63,7 @@ if n == 1 then
   end
   svg("lab1_fps_heatmap.svg", "MACs per cycle", "CBUF (KiB)", ">2048<", ">1024<")
   svg("lab1_efficiency_heatmap.svg", "per 1000 MACs")
-  svg("lab1_fps_vs_macs.svg", "cbuf_kib = 128", "cbuf_kib = 1024")
+  svg("lab1_fps_vs_macs.svg", ">cbuf_kib<", ">128<", ">1024<")
   svg("lab1_best_layers.svg", "compute", "memory stall")
 elseif n == 2 then
   local t = csv("lab2_totals.csv", { "design", "arch", "cycles", "time_us", "fps", "util",
@@ -102,7 +102,7 @@ elseif n == 3 then
   check(s[#s].idle_pct > s[1].idle_pct, "smaller layers should leave the core idler")
   csv("lab3_network.csv", { "layer", "op", "macs", "headed_cycles", "headless_cycles",
     "headed_ctrl", "headless_ctrl", "headed_irq", "headless_irq", "slowdown" }, 5)
-  svg("lab3_time_per_layer.svg", "mode = headed (MCU)", "mode = headless (CPU)")
+  svg("lab3_time_per_layer.svg", ">mode<", ">headed (MCU)<", ">headless (CPU)<")
   svg("lab3_idle_share.svg", "idle")
   svg("lab3_layers_headed.svg", "headed")
   svg("lab3_layers_headless.svg", "headless")
@@ -136,7 +136,7 @@ elseif n == 5 then
   local k = csv("lab5_knees.csv", { "design", "knee_gbps", "not_memory_bound_from_gbps",
     "memory_pct_at_64", "fps_at_0_5", "fps_at_64" }, 2)
   for _, r in ipairs(k) do check(r.fps_at_64 >= r.fps_at_0_5, r.design .. ": knee row") end
-  svg("lab5_fps.svg", "design = nv_small", "design = nv_large")
+  svg("lab5_fps.svg", ">design<", ">nv_small<", ">nv_large<")
   svg("lab5_fps_relative.svg", "speed / speed at 64 GB/s")
   svg("lab5_memory_share.svg", "memory-bound layers")
   svg("lab5_memory_heatmap.svg", "nv_small")

@@ -178,7 +178,7 @@ TEST(sweep_chart)
     double x[] = {32, 64, 128, 256, 512};
     double y1[] = {100, 190, 350, 600, 700}, y2[] = {90, 170, NAN, 500, 520};
     npu_svg_series s[] = {{"cbuf_kb = 128", 5, x, y1}, {"cbuf_kb = <256>", 5, x, y2}};
-    npu_svg_axes ax = {"fps vs MACs", "MACs", "fps", 1, 0};
+    npu_svg_axes ax = {"fps vs MACs", "MACs", "fps", 1, 0, NULL};
     npu_strbuf a;
     npu_sb_init(&a);
     npu_err err = {0};
@@ -189,6 +189,15 @@ TEST(sweep_chart)
     CHECK_EQ_INT(count(a.s, "<circle"), 9);
     CHECK_CONTAINS(a.s, "cbuf_kb = 128: MACs = 256, fps = 600</title>");
     save("sweep.svg", &a);
+    npu_sb_free(&a);
+    /* a legend title: bold above the entries, and in each tooltip */
+    npu_svg_series s2[] = {{"128", 5, x, y1}, {"256", 5, x, y2}};
+    ax.legend = "cbuf_kib";
+    npu_sb_init(&a);
+    CHECK_EQ_INT(npu_svg_sweep(&ax, s2, 2, &a, &err), 0);
+    CHECK_CONTAINS(a.s, "font-weight=\"bold\">cbuf_kib</text>");
+    CHECK_CONTAINS(a.s, "cbuf_kib = 256: MACs = 512, fps = 520</title>");
+    check_doc(a.s);
     npu_sb_free(&a);
     /* errors */
     npu_sb_init(&a);
@@ -208,7 +217,7 @@ TEST(heatmap_chart)
 {
     const char *xl[] = {"64", "256", "1024"}, *yl[] = {"128 KiB", "256 KiB"};
     double z[] = {10, 30, 50, 12, 35, NAN};
-    npu_svg_axes ax = {"fps", "MACs", "CBUF", 0, 0};
+    npu_svg_axes ax = {"fps", "MACs", "CBUF", 0, 0, NULL};
     npu_strbuf a;
     npu_sb_init(&a);
     npu_err err = {0};
