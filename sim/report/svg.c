@@ -112,13 +112,18 @@ static int nchars(const char *str, int cap)
 
 static double text_w(const char *s, double font) { return nchars(s, 1 << 20) * font * CHAR_W; }
 
-/* A number for people: 3 significant digits with k/M/G/T suffixes ("1.25M", "512", "0.031"). */
+/* A number for people: 3 significant digits with k/M/G/T suffixes ("1.25M", "512", "0.031");
+ * integers below 10000 exactly ("2048"). */
 static void fmt_si(char *buf, size_t n, double v)
 {
     static const char *const suf[] = {"", "k", "M", "G", "T", "P"};
     double a = fabs(v);
     if (!isfinite(v)) {
         snprintf(buf, n, "%s", isnan(v) ? "n/a" : v > 0 ? "inf" : "-inf");
+        return;
+    }
+    if (a < 10000 && a >= 1000 && a == floor(a)) { /* 1024, 2048: exact, not "1.02k" */
+        snprintf(buf, n, "%.0f", v);
         return;
     }
     if (a < 1000) {
