@@ -42,6 +42,10 @@
 
 #include "davinci.h"
 
+/* Largest number of k steps (cube) or tile operations (vector) of one layer: ~8 instructions
+ * each; ResNet-50 has ~7000 in all. */
+#define NPU_DV_MAX_STEPS 2e6
+
 typedef struct lw {
     const npu_davinci_state *s;
     const npu_graph *g;
@@ -690,6 +694,17 @@ static int lower_cube(lw *c, int li)
         return npu_err_set(c->err, NPU_EINVAL, "davinci: layer '%s': empty GEMM", l->name);
     if (plan_gemm(c, &P))
         return c->err->code;
+    /* A program is simulated instruction by instruction: refuse absurd layers (a hang or
+     * gigabytes of program otherwise) with a clear error. */
+    double steps = (double)P.groups * (double)P.split_m * (double)P.split_n *
+                   (double)cdiv(P.Mc, P.m_l0) * (double)cdiv(P.Nc, P.n_l0) *
+                   (double)cdiv(P.K, P.k_l0);
+    if (steps > NPU_DV_MAX_STEPS)
+        return npu_err_set(c->err, NPU_EINVAL,
+                           "davinci: layer '%s': %.3g cube steps (M %lld, K %lld, N %lld, "
+                           "groups %lld) exceed the simulator's limit of %.0f",
+                           l->name, steps, (long long)P.M, (long long)P.K, (long long)P.N,
+                           (long long)P.groups, (double)NPU_DV_MAX_STEPS);
     npu_dv_kernel k;
     memset(&k, 0, sizeof k);
     k.flags = NPU_DV_KF_CUBE | (P.depthwise ? NPU_DV_KF_DEPTHWISE : 0) |
@@ -826,6 +841,9 @@ static int lower_vector(lw *c, int li)
     if (tile < 256)
         tile = 256;
     int64_t ntiles = cdiv(work, tile);
+    if ((double)ntiles * (double)(nseq + 1) > NPU_DV_MAX_STEPS)
+        return npu_err_set(c->err, NPU_EINVAL, "davinci: layer '%s': %lld UB tiles exceed the "
+                           "simulator's limit", l->name, (long long)ntiles);
     int64_t bd = min64(s->cores, ntiles);
     npu_dv_kernel k;
     memset(&k, 0, sizeof k);

@@ -285,6 +285,14 @@ TEST(bad_params)
     CHECK_CONTAINS(err.msg, "too small");
     npu_result_free(r);
     npu_graph_free(g);
+    /* an absurd layer is refused, not simulated for hours */
+    g = npg("npg 1\ngraph t\ninput x 1x1000000 fp16\ngemm fc x out=1000000\noutput fc\n");
+    npu_err e2 = {0};
+    r = g ? npu_run(ctx, a, g, NULL, &e2) : NULL;
+    CHECK(r == NULL);
+    CHECK_CONTAINS(e2.msg, "exceed");
+    npu_result_free(r);
+    npu_graph_free(g);
     npu_arch_free(a);
 }
 
