@@ -701,9 +701,10 @@ int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, np
         npu_sb_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"none\" "
                            "stroke=\"#222222\" stroke-width=\"2\"/>\n",
                       rx, ry);
+        /* at the foot of the dashed ridge line, clear of the roofline */
         snprintf(b2, sizeof b2, "ridge %.3g MAC/B", ridge);
-        int right = rx < (x0 + x1) / 2;
-        text(out, rx + (right ? 8 : -8), ry + 16, right ? "start" : "end",
+        int right = rx < x1 - 110;
+        text(out, rx + (right ? 5 : -5), y1 - 6, right ? "start" : "end",
              "font-size=\"11\" fill=\"#222222\"", b2, 0);
         snprintf(b2, sizeof b2, "compute roof %.6g MAC/cycle", peak);
         /* above the roof when there is room under the frame, else below it */
