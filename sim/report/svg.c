@@ -487,8 +487,12 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
         title = tb;
     }
     fmt_si(buf, sizeof buf, (double)r->total.cycles);
-    snprintf(sub, sizeof sub, "%d layers, %s cycles, %.1f us at %.0f MHz (%.1f fps); bar = end - start of the layer",
-             r->nlayers, buf, r->total.time_us, r->freq_mhz, r->total.fps);
+    double tus = isfinite(r->total.time_us) ? r->total.time_us : 0;
+    double fps = isfinite(r->total.fps) ? r->total.fps : 0;
+    double mhz = isfinite(r->freq_mhz) ? r->freq_mhz : 0;
+    snprintf(sub, sizeof sub,
+             "%d layers, %s cycles, %.1f us at %.0f MHz (%.1f fps); bar = end - start of the layer",
+             r->nlayers, buf, tus, mhz, fps);
 
     int maxch = 4;
     double maxc = 0;
@@ -664,15 +668,21 @@ int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, np
     ys.r0 = y1;
     ys.r1 = y0;
 
-    if (have_roof)
+    if (have_roof && r->freq_mhz > 0 && isfinite(r->freq_mhz))
         snprintf(sub, sizeof sub,
                  "peak %.6g MAC/cycle, DRAM %.4g B/cycle (%.4g GB/s at %.0f MHz), ridge %.3g MAC/B",
                  peak, bw, bw * r->freq_mhz / 1000, r->freq_mhz, ridge);
+    else if (have_roof)
+        snprintf(sub, sizeof sub, "peak %.6g MAC/cycle, DRAM %.4g B/cycle, ridge %.3g MAC/B", peak,
+                 bw, ridge);
     else
         snprintf(sub, sizeof sub, "no peak or DRAM bandwidth in the result: roofs not drawn");
     doc_begin(out, W, H, title);
     title_block(out, 12, 24, title, sub);
-    snprintf(b2, sizeof b2, "achieved MAC/cycle (x %.4g = GOPS)", 2 * r->freq_mhz / 1000);
+    if (r->freq_mhz > 0 && isfinite(r->freq_mhz))
+        snprintf(b2, sizeof b2, "achieved MAC/cycle (x %.4g = GOPS)", 2 * r->freq_mhz / 1000);
+    else
+        snprintf(b2, sizeof b2, "achieved MAC/cycle");
     axes(out, &xs, &ys, x0, y0, x1, y1, "arithmetic intensity (MAC per DRAM byte)", b2);
 
     npu_sb_printf(out, "<clipPath id=\"plot\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
@@ -736,7 +746,7 @@ int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, np
         esc(out, L->name);
         fmt_si(buf, sizeof buf, (double)L->macs);
         npu_sb_printf(out, " (%s): %.3g MAC/B, %.4g MAC/cycle, util %.1f%%, %s MAC, ",
-                      L->op ? L->op : "", ai, perf, 100 * L->util, buf);
+                      L->op ? L->op : "", ai, perf, isfinite(L->util) ? 100 * L->util : 0.0, buf);
         fmt_si(buf, sizeof buf, bytes);
         npu_sb_printf(out, "%s B DRAM, %lld cycles, %s-bound</title></circle>\n", buf,
                       (long long)L->cycles, L->bound ? L->bound : "?");

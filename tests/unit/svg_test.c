@@ -162,6 +162,19 @@ TEST(roofline_chart)
     /* layer2: 2994*16 MACs, 11000 B, 1074+800+300 cycles */
     CHECK_CONTAINS(a.s, "layer2 (conv): 4.35 MAC/B, 22.03 MAC/cycle, util 8.6%");
     save("roofline.svg", &a);
+    /* no clock (a hand-made result): no GOPS factor, no NaN anywhere */
+    r->freq_mhz = 0;
+    r->total.time_us = NAN;
+    r->layers[3].util = NAN;
+    npu_sb_free(&a);
+    npu_sb_init(&a);
+    CHECK_EQ_INT(npu_svg_roofline(r, NULL, &a, &err), 0);
+    check_doc(a.s);
+    CHECK_CONTAINS(a.s, ">achieved MAC/cycle<");
+    npu_sb_free(&a);
+    npu_sb_init(&a);
+    CHECK_EQ_INT(npu_svg_layers(r, NULL, &a, &err), 0);
+    check_doc(a.s);
     /* without peak or bandwidth: points only, and said so */
     r->peak_macs = 0;
     npu_sb_free(&a);
