@@ -559,7 +559,9 @@ static int lower_mac(lower_ctx *c, int li)
         return npu_err_set(c->err, NPU_EINVAL, "%s:%d: %s '%s': empty or invalid conv geometry",
                            g->file, l->line, npu_op_name(l->op), l->name);
     if (ci.c > ((int64_t)1 << 24) || ci.k > ((int64_t)1 << 24) || ci.h > ((int64_t)1 << 24) ||
-        ci.w > ((int64_t)1 << 24) || ci.n > ((int64_t)1 << 20) || ci.r > 4096 || ci.s > 4096)
+        ci.w > ((int64_t)1 << 24) || ci.n > ((int64_t)1 << 20) || ci.r > 4096 || ci.s > 4096 ||
+        l->macs > ((int64_t)1 << 50) || l->params > ((int64_t)1 << 50) ||
+        (double)ci.n * (double)ci.c * (double)ci.h * (double)ci.w > 1e15)
         return npu_err_set(c->err, NPU_EUNSUPPORTED, "%s:%d: %s '%s': dimensions beyond what "
                            "NVDLA's registers can express", g->file, l->line,
                            npu_op_name(l->op), l->name);
