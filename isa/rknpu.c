@@ -109,6 +109,8 @@ int npu_rkn_disasm(const npu_program *p, size_t i, npu_strbuf *out)
             npu_sb_puts(out, " out@sram");
         if (t->bar_wait)
             npu_sb_printf(out, " barrier=%u", t->bar_wait);
+        if (t->bar_sig_mask)
+            npu_sb_printf(out, " signal=0x%x", t->bar_sig_mask);
         if (t->flags & NPU_RKN_TF_SUBMIT_LAST)
             npu_sb_puts(out, " irq");
         return 0;

@@ -402,6 +402,19 @@ static void close_submit(lw *c)
     if (c->sub_ins < 0)
         return;
     npu_rkn_submit *s = sub_at(c, c->sub_ins);
+    /* the job names the cores that got tasks (a layer too small to split leaves some idle;
+     * the driver waits for one interrupt per core named) */
+    s->core_mask = 0;
+    s->ncores = 0;
+    for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
+        if (c->ntask[k]) {
+            s->core_mask |= (uint8_t)(1u << k);
+            s->ncores++;
+        }
+    if (!s->core_mask) { /* cannot happen: a submit is opened for a layer with tasks */
+        s->core_mask = (uint8_t)(1u << c->s->first_core);
+        s->ncores = 1;
+    }
     for (int k = 0; k < NPU_RKN_MAX_CORES; k++) {
         s->ntask[k] = c->ntask[k];
         if (c->ntask[k] && c->last_task[k] >= 0)

@@ -42,7 +42,7 @@ typedef struct rx {
     int clk;
     int u_pc[NPU_RKN_MAX_CORES], u_core[NPU_RKN_MAX_CORES];
     int grp[NPU_RKN_MAX_CORES], rdy[NPU_RKN_MAX_CORES], bar[NPU_RKN_MAX_CORES];
-    int host_ready, kick, npu_done;
+    int host_ready, kick[NPU_RKN_MAX_CORES], npu_done;
     double submit_ns, reg_write_ns, wakeup_ns;
     int u_rt;
     /* the open submit */
@@ -151,8 +151,11 @@ static int close_submit(rx *x, const npu_rkn_submit *next)
     r.reg_writes = x->sub.ncores + (chain ? next->kick_writes * next->ncores : 0);
     r.wait.sync = x->npu_done;
     r.wait.n = x->sub.ncores;
-    r.sig.sync = chain ? x->kick : x->host_ready;
-    r.sig.n = chain ? next->ncores : 1;
+    int nc = 0; /* a chained task runs on one core (rocket: one task per kick) */
+    while (chain && nc < NPU_RKN_MAX_CORES - 1 && !((next->core_mask >> nc) & 1u))
+        nc++;
+    r.sig.sync = chain ? x->kick[nc] : x->host_ready;
+    r.sig.n = 1;
     r.label = chain ? "npu irq + kick" : "npu irq";
     if (npu_host_submit(x->e, &r, x->err))
         return x->err->code;
@@ -174,6 +177,9 @@ static int do_submit(rx *x, size_t i)
         return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: core mask 0x%x "
                            "does not fit %d core(s)", i, s->core_mask, x->s->cores);
     bool chained = (s->flags & NPU_RKN_SF_IRQ_CHAIN) != 0;
+    if (chained && s->ncores != 1)
+        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: a task chained "
+                           "from an IRQ handler must run on one core", i);
     if (chained && !x->open)
         return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: a task chained "
                            "from an IRQ handler with no job before it", i);
@@ -186,9 +192,15 @@ static int do_submit(rx *x, size_t i)
     if (chained)
         return 0; /* kicked by the previous task's IRQ handler */
     /* the ioctl and the kick's MMIO writes, on the runtime thread */
-    return rt_job(x, x->sub_layer, "submit",
-                  x->submit_ns + x->reg_write_ns * s->kick_writes * s->ncores, -1, 0, x->kick,
-                  s->ncores, 0, 0);
+    npu_job j;
+    job_init(&j, x->u_rt, x->sub_layer, "submit");
+    j.mode = NPU_JOB_SEQ;
+    double ns = x->submit_ns + x->reg_write_ns * s->kick_writes * s->ncores;
+    j.extra_ps = ns > 0 ? (npu_time)(ns * 1e3 + 0.5) : 0;
+    for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
+        if (((s->core_mask >> k) & 1u) && add_sig(x, &j, x->kick[k], 1))
+            return x->err->code;
+    return npu_engine_submit(x->e, &j, x->err);
 }
 
 static int do_task(rx *x, size_t i)
@@ -217,7 +229,7 @@ static int do_task(rx *x, size_t i)
     job_init(&f, x->u_pc[c], layer, "regcmd fetch");
     f.mode = NPU_JOB_SEQ;
     f.cycles = x->s->pc_cycles;
-    if (add_wait(x, &f, x->grp[c], pp ? 1 : 2) || (first && add_wait(x, &f, x->kick, 1)) ||
+    if (add_wait(x, &f, x->grp[c], pp ? 1 : 2) || (first && add_wait(x, &f, x->kick[c], 1)) ||
         add_xfer(x, &f, false, (int64_t)t->regcfg_amount * 8) || add_sig(x, &f, x->rdy[c], 1) ||
         (!pp && add_sig(x, &f, x->grp[c], 1)))
         return x->err->code;
@@ -336,17 +348,19 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
         x.rdy[c] = npu_engine_sync(e, n, 0);
         snprintf(n, sizeof n, "bar%d", c);
         x.bar[c] = npu_engine_sync(e, n, 0);
-        if (x.u_pc[c] < 0 || x.u_core[c] < 0 || x.grp[c] < 0 || x.rdy[c] < 0 || x.bar[c] < 0)
+        snprintf(n, sizeof n, "kick%d", c);
+        x.kick[c] = npu_engine_sync(e, n, 0); /* per core: a kick is for one core's PC */
+        if (x.u_pc[c] < 0 || x.u_core[c] < 0 || x.grp[c] < 0 || x.rdy[c] < 0 || x.bar[c] < 0 ||
+            x.kick[c] < 0)
             return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory creating core %d", c);
     }
     x.host_ready = npu_engine_sync(e, "host_ready", 0);
-    x.kick = npu_engine_sync(e, "kick", 0);
     x.npu_done = npu_engine_sync(e, "npu_done", 0);
     x.col_tasks = npu_engine_extra_col(e, "tasks");
     x.col_regs = npu_engine_extra_col(e, "regcmds");
     x.col_cores = npu_engine_extra_col(e, "cores");
     x.col_npu = npu_engine_extra_col(e, "npu_cycles"); /* the profiler's "NPU Cycles" */
-    if (x.host_ready < 0 || x.kick < 0 || x.npu_done < 0 || x.col_tasks < 0 ||
+    if (x.host_ready < 0 || x.npu_done < 0 || x.col_tasks < 0 ||
         x.col_regs < 0 || x.col_cores < 0 || x.col_npu < 0)
         return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory");
     for (int dt = 0; dt < NPU_DT_COUNT; dt++) {
