@@ -34,6 +34,7 @@ end
 
 local exact = { -- name = { MACs, params }
   lenet5 = { 328096, 60840 },
+  lenet_caffe = { 2293000, 431080 },
   alexnet = { 714188480, 61100840 },
   vgg16 = { 15470264320, 138357544 },
   resnet18 = { 1814073344, 11689512 },
@@ -97,7 +98,7 @@ end)
 
 run("output_shapes", function()
   local want = {
-    lenet5 = "1x10", alexnet = "1x1000", vgg16 = "1x1000", resnet50 = "1x1000",
+    lenet5 = "1x10", lenet_caffe = "1x10", alexnet = "1x1000", vgg16 = "1x1000", resnet50 = "1x1000",
     mobilenet_v1 = "1x1000", mobilenet_v2 = "1x1000", googlenet = "1x1000",
     squeezenet1_0 = "1x1000", squeezenet1_1 = "1x1000",
     yolov5s = "1x25200x85", yolov8n = "1x84x8400", qwen2_0_5b_prefill = "1x1x151936",
