@@ -93,7 +93,7 @@ static const npu_param_def davinci_params[] = {
      .doc = "event ids per (src, dst) pipe pair (910/V100: 4; 310 undocumented; §2.2)"},
     {.name = "double_buffer", .type = NPU_P_BOOL, .def = 1, .min = 0, .max = 1, .unit = "",
      .doc = "ping-pong L1/L0/UB buffers as TBE/Ascend C kernels do (research §2.3)"},
-    {.name = "ts_launch_us", .type = NPU_P_FLOAT, .def = 18, .min = 0, .max = 1e6, .unit = "us",
+    {.name = "ts_launch_us", .type = NPU_P_FLOAT, .def = 19, .min = 0, .max = 1e6, .unit = "us",
      .doc = "Task Scheduler cost to launch one kernel and collect its end (assumption, "
             "calibrated on ModelZoo r0.2 ResNet-50/MobileNetV2; research §4.1)"},
     {.name = "aicpu_launch_us", .type = NPU_P_FLOAT, .def = 60, .min = 0, .max = 1e7,

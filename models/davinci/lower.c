@@ -330,6 +330,8 @@ typedef struct gemm_plan {
     int nvec;                       /* fused activation vector instructions                 */
     int vseq[16];
     bool relu, bias, in_l2, out_l2;
+    bool in_fit, w_fit;             /* input / all weights fit in half of L2               */
+    bool hit_a, hit_b;              /* the current tile's loads are L2 hits                 */
     double src_frac;                /* AIPP: source image bytes per L1 input byte           */
     int64_t real_m, real_n;         /* real output rows and channels per group             */
     int64_t Mr16, Nr16, Mc_r, Nc_r; /* 16-granular (C0 / GM layout) totals and block shares */
@@ -370,12 +372,78 @@ static int64_t a_bytes(const gemm_plan *P, int64_t rows, int64_t kc)
 
 static int64_t b_bytes(const gemm_plan *P, int64_t kc, int64_t n) { return kc * n * P->bpe; }
 
-static int plan_gemm(lw *c, gemm_plan *P)
+/* Fills the L0/L1 plan of P for an m × n L0 tile and returns the estimated cycles of the
+ * block's tile loop, or -1 when the tile does not fit. */
+static double eval_tile(lw *c, gemm_plan *P, int64_t m, int64_t n)
 {
     const npu_davinci_state *s = c->s;
     int db = s->double_buffer ? 2 : 1;
     int64_t l0a = s->l0a / db, l0b = s->l0b / db, l0c = s->l0c / db, l1 = s->l1;
-    /* block split */
+    if (m * n * P->accb > l0c || m * P->k0 * P->bpe > l0a || P->k0 * n * P->bpe > l0b)
+        return -1;
+    P->m_l0 = m;
+    P->n_l0 = n;
+    int64_t k = min64(l0a / (m * P->bpe), l0b / (n * P->bpe));
+    k = min64(k / P->k0 * P->k0, P->K);
+    P->k_l0 = max64(k, P->k0);
+    /* L1: K chunk (conv: whole channel blocks of all taps) */
+    int64_t kunit = P->conv && !P->depthwise ? P->k0 * P->taps : P->k0;
+    if (kunit > P->K)
+        kunit = P->K;
+    int64_t kc = P->K;
+    while (kc > kunit && db * (a_bytes(P, m, kc) + b_bytes(P, kc, n)) > l1)
+        kc = max64(rup(kc / 2, kunit), kunit);
+    if (db * (a_bytes(P, m, kc) + b_bytes(P, kc, n)) > l1)
+        return -1;
+    P->k_l1 = kc;
+    if (P->k_l0 > kc)
+        P->k_l0 = kc;
+    /* loop order and residency (only without a K split) */
+    int64_t nmt = cdiv(P->Mc, m), nnt = cdiv(P->Nc, n);
+    int64_t a_tot = 0;
+    for (int64_t i = 0; i < nmt; i++)
+        a_tot += a_bytes(P, min64(m, P->Mc - i * m), P->K);
+    int64_t b_tot = b_bytes(P, P->K, P->Nc);
+    int64_t a1 = a_bytes(P, m, kc), b1 = b_bytes(P, kc, n);
+    double gm;
+    double loads;
+    P->a_res = P->b_res = P->n_outer = false;
+    if (kc < P->K) {
+        gm = (double)a_tot * (double)nnt + (double)b_tot * (double)nmt;
+        loads = 2.0 * (double)nmt * (double)nnt * (double)cdiv(P->K, kc);
+    } else {
+        P->b_res = nnt > 1 && b_tot + db * a1 <= l1;
+        P->a_res = nmt > 1 && a_tot + db * b1 <= l1;
+        int64_t cost_m = a_tot + (P->b_res ? b_tot : b_tot * nmt);
+        int64_t cost_n = b_tot + (P->a_res ? a_tot : a_tot * nnt);
+        P->n_outer = cost_n < cost_m;
+        if (P->n_outer)
+            P->b_res = false;
+        else
+            P->a_res = false;
+        gm = (double)(P->n_outer ? cost_n : cost_m);
+        loads = (double)nmt * (double)nnt + (double)(P->n_outer ? nnt : nmt);
+    }
+    double ksteps = (double)nmt * (double)nnt * (double)cdiv(P->K, P->k_l0);
+    double frac = (double)(m / P->m0) * (double)(P->k_l0 / P->k0) * (double)(n / P->n0);
+    double cube = ksteps * (s->mmad_overhead + frac);
+    double mte1 = ksteps * (2 * s->mte1_overhead +
+                            (double)(m * P->k_l0 * P->bpe) / s->l1_l0a +
+                            (double)(P->k_l0 * n * P->bpe) / s->l1_l0b);
+    double rate = s->ddr_rd < s->l2_rd || s->l2 <= 0 ? s->ddr_rd : s->l2_rd;
+    double mte2 = gm / rate + loads * s->mte_gm_setup;
+    double tiles = (double)nmt * (double)nnt;
+    double drain = tiles * (2 * s->vec_overhead + s->mte_gm_setup) +
+                   (double)(P->Mc * P->Nc * P->accb) / s->l0c_ub;
+    double est = cube > mte1 ? cube : mte1;
+    if (mte2 > est)
+        est = mte2;
+    return est + drain / 4 + tiles * 20 * s->scalar_cycles;
+}
+
+static int plan_gemm(lw *c, gemm_plan *P)
+{
+    const npu_davinci_state *s = c->s;
     /* block split: every block of an M split reads all the weights of its N share and every
      * block of an N split reads all the input of its M share, so pick the split (using as
      * many cores as there are tiles) that moves the fewest GM bytes; ties go to M */
@@ -410,69 +478,31 @@ static int plan_gemm(lw *c, gemm_plan *P)
     P->Nc_r = rup(cdiv(P->Nr16, P->split_n), 16);
     P->Mc = rup(P->Mc_r, P->m0);
     P->Nc = rup(P->Nc_r, P->n0);
-    /* L0 tile */
-    int64_t best = -1;
-    int64_t kmin = P->k0;
-    for (int64_t n = P->n0; n <= P->Nc; n += P->n0) {
-        if (kmin * n * P->bpe > l0b)
-            break;
-        int64_t m = min64(P->Mc, l0c / (n * P->accb));
-        m = min64(m, l0a / (kmin * P->bpe));
-        m = m / P->m0 * P->m0;
-        if (m < P->m0)
-            break;
-        if (m * n > best || (m * n == best && m > P->m_l0)) {
-            best = m * n;
-            P->m_l0 = m;
-            P->n_l0 = n;
+    /* L0/L1 tile: like TBE's tiling, a small search — every (m, n) of the fractal multiples
+     * 1, 2, 4, … (and the whole share) that fits L0C, with the largest k for L0A/L0B, the L1
+     * K chunk and loop order that follow — scored by an estimate of the tile loop's time:
+     * max(Cube, MTE2, MTE1) busy cycles plus the per-instruction costs. */
+    double best = -1;
+    gemm_plan bestp = *P;
+    for (int64_t m = P->m0; m <= P->Mc; m = (m * 2 > P->Mc && m < P->Mc) ? P->Mc : m * 2) {
+        for (int64_t n = P->n0; n <= P->Nc; n = (n * 2 > P->Nc && n < P->Nc) ? P->Nc : n * 2) {
+            gemm_plan T = *P;
+            double est = eval_tile(c, &T, m, n);
+            if (est >= 0 && (best < 0 || est < best * 0.999 ||
+                             (est <= best * 1.001 && m * n > bestp.m_l0 * bestp.n_l0))) {
+                best = est;
+                bestp = T;
+            }
+            if (n == P->Nc)
+                break;
         }
+        if (m == P->Mc)
+            break;
     }
     if (best < 0)
-        return npu_err_set(c->err, NPU_EINVAL, "davinci: layer '%s': L0 buffers too small",
-                           c->out->layers[c->layer].name);
-    int64_t k = min64(l0a / (P->m_l0 * P->bpe), l0b / (P->n_l0 * P->bpe));
-    k = min64(k / P->k0 * P->k0, P->K);
-    P->k_l0 = max64(k, P->k0);
-    /* L1: K chunk (conv: whole channel blocks of all taps) */
-    int64_t kunit = P->conv && !P->depthwise ? P->k0 * P->taps : P->k0;
-    if (kunit > P->K) kunit = P->K;
-    int64_t kc = P->K;
-    while (kc > kunit && db * (a_bytes(P, P->m_l0, kc) + b_bytes(P, kc, P->n_l0)) > l1)
-        kc = max64(rup(kc / 2, kunit), kunit);
-    while (db * (a_bytes(P, P->m_l0, kc) + b_bytes(P, kc, P->n_l0)) > l1 &&
-           (P->m_l0 > P->m0 || P->n_l0 > P->n0)) {
-        if (P->m_l0 > P->m0)
-            P->m_l0 = max64(P->m_l0 / 2 / P->m0 * P->m0, P->m0);
-        else
-            P->n_l0 = max64(P->n_l0 / 2 / P->n0 * P->n0, P->n0);
-    }
-    if (db * (a_bytes(P, P->m_l0, kc) + b_bytes(P, kc, P->n_l0)) > l1)
-        return npu_err_set(c->err, NPU_EINVAL, "davinci: layer '%s': L1 (%lld KiB) too small "
-                           "for one tile", c->out->layers[c->layer].name,
-                           (long long)(s->l1 / 1024));
-    P->k_l1 = kc;
-    if (P->k_l0 > kc)
-        P->k_l0 = kc;
-    /* loop order and residency (only without a K split) */
-    int64_t nmt = cdiv(P->Mc, P->m_l0), nnt = cdiv(P->Nc, P->n_l0);
-    int64_t a_tot = 0;
-    for (int64_t i = 0; i < nmt; i++)
-        a_tot += a_bytes(P, min64(P->m_l0, P->Mc - i * P->m_l0), P->K);
-    int64_t b_tot = b_bytes(P, P->K, P->Nc);
-    int64_t a1 = a_bytes(P, P->m_l0, kc), b1 = b_bytes(P, kc, P->n_l0);
-    if (kc < P->K) {
-        P->n_outer = false;
-    } else {
-        P->b_res = nnt > 1 && b_tot + db * a1 <= l1;
-        P->a_res = nmt > 1 && a_tot + db * b1 <= l1;
-        int64_t cost_m = a_tot + (P->b_res ? b_tot : b_tot * nmt);
-        int64_t cost_n = b_tot + (P->a_res ? a_tot : a_tot * nnt);
-        P->n_outer = cost_n < cost_m;
-        if (P->n_outer)
-            P->b_res = false;
-        else
-            P->a_res = false;
-    }
+        return npu_err_set(c->err, NPU_EINVAL, "davinci: layer '%s': L0/L1 buffers too small "
+                           "for one tile", c->out->layers[c->layer].name);
+    *P = bestp;
     return 0;
 }
 
@@ -490,7 +520,7 @@ static int l1_produce(lw *c, gemm_plan *P, int o, int64_t bytes, int64_t run, un
     *slot = sl;
     if (waitf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_MTE2, id))
         return c->err->code;
-    bool l2 = o == 0 ? P->in_l2 : false;
+    bool l2 = o == 0 ? P->hit_a : P->hit_b;
     int op = NPU_DV_OP_COPY_GM_L1;
     uint64_t aux = 0;
     int64_t gm = bytes;
@@ -694,6 +724,14 @@ static int lower_cube(lw *c, int li)
         return npu_err_set(c->err, NPU_EINVAL, "davinci: layer '%s': empty GEMM", l->name);
     if (plan_gemm(c, &P))
         return c->err->code;
+    if (s->l2 > 0) {
+        int64_t in_b = l->nin > 0 ? tbytes(g, l->in[0]) : 0;
+        P.in_fit = in_b > 0 && in_b <= s->l2 / 2;
+        P.w_fit = (double)P.K * (double)P.N * (double)P.bpe * (double)P.groups <=
+                  (double)(s->l2 / 2);
+        if (l->nin > 1 && l->op == NPU_OP_MATMUL)
+            P.w_fit = P.w_fit && tbytes(g, l->in[1]) <= s->l2 / 2;
+    }
     /* A program is simulated instruction by instruction: refuse absurd layers (a hang or
      * gigabytes of program otherwise) with a clear error. */
     double steps = (double)P.groups * (double)P.split_m * (double)P.split_n *
@@ -772,6 +810,17 @@ static int lower_cube(lw *c, int li)
                         bool keep_b = a_outer && P.b_res;
                         if (P.a_res && !a_outer && o > 0)
                             load_a = false;
+                        /* L2 (research §1.6): the first fetch of a tile's data misses,
+                         * re-fetches (another block, another outer pass) hit while the
+                         * operand fits in half of L2; the block with index 0 of the other
+                         * dimension is taken as the one that misses */
+                        if (a_outer) {
+                            P.hit_a = P.in_l2 || (P.in_fit && !(bn == 0 && i == 0));
+                            P.hit_b = P.w_fit && !(bm == 0 && o == 0);
+                        } else {
+                            P.hit_a = P.in_l2 || (P.in_fit && !(bn == 0 && o == 0));
+                            P.hit_b = P.w_fit && !(bm == 0 && i == 0);
+                        }
                         if (cube_tile(c, &P, mt, nt, load_a, load_b, keep_a, keep_b, &sa, &sb))
                             return c->err->code;
                         if (P.k_l1 >= P.K) {
