@@ -44,7 +44,7 @@
 
 /* Largest number of k steps (cube) or tile operations (vector) of one layer: ~8 instructions
  * each; ResNet-50 has ~7000 in all. */
-#define NPU_DV_MAX_STEPS 2e6
+#define NPU_DV_MAX_STEPS 5e5
 
 typedef struct lw {
     const npu_davinci_state *s;
@@ -400,9 +400,8 @@ static double eval_tile(lw *c, gemm_plan *P, int64_t m, int64_t n)
         P->k_l0 = kc;
     /* loop order and residency (only without a K split) */
     int64_t nmt = cdiv(P->Mc, m), nnt = cdiv(P->Nc, n);
-    int64_t a_tot = 0;
-    for (int64_t i = 0; i < nmt; i++)
-        a_tot += a_bytes(P, min64(m, P->Mc - i * m), P->K);
+    /* all m tiles but the last are full (closed form: M may be huge) */
+    int64_t a_tot = (nmt - 1) * a_bytes(P, m, P->K) + a_bytes(P, P->Mc - (nmt - 1) * m, P->K);
     int64_t b_tot = b_bytes(P, P->K, P->Nc);
     int64_t a1 = a_bytes(P, m, kc), b1 = b_bytes(P, kc, n);
     double gm;
@@ -890,7 +889,7 @@ static int lower_vector(lw *c, int li)
     if (tile < 256)
         tile = 256;
     int64_t ntiles = cdiv(work, tile);
-    if ((double)ntiles * (double)(nseq + 1) > NPU_DV_MAX_STEPS)
+    if ((double)ntiles * (double)(nseq + 10) > 8 * NPU_DV_MAX_STEPS)
         return npu_err_set(c->err, NPU_EINVAL, "davinci: layer '%s': %lld UB tiles exceed the "
                            "simulator's limit", l->name, (long long)ntiles);
     int64_t bd = min64(s->cores, ntiles);
