@@ -858,6 +858,15 @@ static int lower_vector(lw *c, int li)
     const npu_layer *l = &g->l[li];
     int seq[24];
     int nseq = vec_seq(l->op, l->act, seq, 24);
+    bool pool = npu_op_class(l->op) == NPU_OPC_POOL;
+    int64_t pool_taps = 0;
+    if (l->op == NPU_OP_MAXPOOL || l->op == NPU_OP_AVGPOOL) {
+        npu_conv_geom cg;
+        if (npu_layer_conv_geom(g, li, &cg) == 0)
+            pool_taps = max64((int64_t)cg.kh * cg.kw, 1);
+        else
+            pool_taps = 1;
+    }
     int64_t out_b = 0, in_b[8] = {0};
     int nin = 0;
     bool in_l2[8] = {0};
@@ -933,10 +942,28 @@ static int lower_vector(lw *c, int li)
                 waitf(c, NPU_DV_PIPE_MTE3, NPU_DV_PIPE_V, (int)u))
                 return c->err->code;
             int64_t ob = (int64_t)llround((double)out_b * f);
-            for (int v = 0; v < nseq; v++)
-                if ((v > 0 && vbarrier(c)) || vec(c, seq[v], wt, u))
+            if (pool_taps > 0) {
+                /* window pooling: one vmax (vadd) pass over the output tile per window tap,
+                 * accumulating in place (dependent: barriers), avgpool scales at the end */
+                for (int64_t tap = 0; tap < pool_taps; tap++)
+                    if ((tap > 0 && vbarrier(c)) ||
+                        vec(c, l->op == NPU_OP_MAXPOOL ? NPU_DV_V_MAX : NPU_DV_V_ADD,
+                            ob > 0 ? ob : 32, u))
+                        return c->err->code;
+                if (l->op == NPU_OP_AVGPOOL &&
+                    (vbarrier(c) || vec(c, NPU_DV_V_MULS, ob > 0 ? ob : 32, u)))
                     return c->err->code;
-            if (nseq == 0 && vec(c, NPU_DV_V_COPY, ob > 0 ? ob : wt, u))
+            } else if (l->op == NPU_OP_GAVGPOOL || l->op == NPU_OP_GMAXPOOL) {
+                /* global pooling: a reduction over the input tile, then the scale */
+                if (vec(c, NPU_DV_V_REDUCE, wt, u) ||
+                    (l->op == NPU_OP_GAVGPOOL &&
+                     (vbarrier(c) || vec(c, NPU_DV_V_MULS, ob > 0 ? ob : 32, u))))
+                    return c->err->code;
+            }
+            for (int v = 0; v < nseq; v++)
+                if (((v > 0 || pool_taps > 0) && vbarrier(c)) || vec(c, seq[v], wt, u))
+                    return c->err->code;
+            if (nseq == 0 && !pool && vec(c, NPU_DV_V_COPY, ob > 0 ? ob : wt, u))
                 return c->err->code; /* data movement: UB-to-UB rearrangement */
             if (setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE2, (int)u) ||
                 setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE3, (int)u) ||
