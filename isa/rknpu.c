@@ -18,12 +18,18 @@ const char *npu_rkn_blk_name(int blk)
 const char *npu_rkn_kind_name(int k)
 {
     switch (k) {
-    case NPU_RKN_K_CONV: return "conv";
-    case NPU_RKN_K_DW: return "dwconv";
-    case NPU_RKN_K_DPU: return "dpu";
-    case NPU_RKN_K_PPU: return "ppu";
-    case NPU_RKN_K_DECONV: return "deconv";
-    default: return "?";
+    case NPU_RKN_K_CONV:
+        return "conv";
+    case NPU_RKN_K_DW:
+        return "dwconv";
+    case NPU_RKN_K_DPU:
+        return "dpu";
+    case NPU_RKN_K_PPU:
+        return "ppu";
+    case NPU_RKN_K_DECONV:
+        return "deconv";
+    default:
+        return "?";
     }
 }
 
@@ -42,12 +48,18 @@ const void *npu_rkn_payload(const npu_program *p, size_t i, unsigned op, size_t 
 static const char *note_name(int w)
 {
     switch (w) {
-    case NPU_RKN_NOTE_FUSED_EW: return "fused into DPU EW of";
-    case NPU_RKN_NOTE_FUSED_PPU: return "fused into PPU of";
-    case NPU_RKN_NOTE_VIEW: return "view (no data moves)";
-    case NPU_RKN_NOTE_ALIAS: return "aligned, written in place by";
-    case NPU_RKN_NOTE_FUSED_ACT: return "fused into DPU of";
-    default: return "?";
+    case NPU_RKN_NOTE_FUSED_EW:
+        return "fused into DPU EW of";
+    case NPU_RKN_NOTE_FUSED_PPU:
+        return "fused into PPU of";
+    case NPU_RKN_NOTE_VIEW:
+        return "view (no data moves)";
+    case NPU_RKN_NOTE_ALIAS:
+        return "aligned, written in place by";
+    case NPU_RKN_NOTE_FUSED_ACT:
+        return "fused into DPU of";
+    default:
+        return "?";
     }
 }
 
@@ -63,29 +75,30 @@ int npu_rkn_disasm(const npu_program *p, size_t i, npu_strbuf *out)
         const npu_rkn_submit *s = npu_rkn_payload(p, i, in->op, sizeof *s);
         if (!s)
             break;
-        npu_sb_printf(out, "SUBMIT core_mask=0x%x flags=0x%x tasks=%u/%u/%u layers=%" PRIu32
-                           "..%" PRIu32 "%s%s",
-                      s->core_mask, (s->flags & NPU_RKN_SF_PINGPONG) ? 0x5u : 0x1u, s->ntask[0],
-                      s->ntask[1], s->ntask[2], s->first_layer,
-                      s->first_layer + (s->nlayers ? s->nlayers - 1 : 0),
-                      (s->flags & NPU_RKN_SF_IRQ_CHAIN) ? " irq-chained" : "",
-                      (s->flags & NPU_RKN_SF_WAKE) ? " wake" : "");
+        npu_sb_printf(
+            out,
+            "SUBMIT core_mask=0x%x flags=0x%x tasks=%u/%u/%u layers=%" PRIu32 "..%" PRIu32 "%s%s",
+            s->core_mask, (s->flags & NPU_RKN_SF_PINGPONG) ? 0x5u : 0x1u, s->ntask[0], s->ntask[1],
+            s->ntask[2], s->first_layer, s->first_layer + (s->nlayers ? s->nlayers - 1 : 0),
+            (s->flags & NPU_RKN_SF_IRQ_CHAIN) ? " irq-chained" : "",
+            (s->flags & NPU_RKN_SF_WAKE) ? " wake" : "");
         return 0;
     }
     case NPU_RKN_OP_TASK: {
         const npu_rkn_task *t = npu_rkn_payload(p, i, in->op, sizeof *t);
         if (!t)
             break;
-        npu_sb_printf(out, "TASK core%u %s en=0x%02x regs=%u [", t->core, npu_rkn_kind_name(t->kind),
-                      t->enable_mask, t->regcfg_amount);
+        npu_sb_printf(out, "TASK core%u %s en=0x%02x regs=%u [", t->core,
+                      npu_rkn_kind_name(t->kind), t->enable_mask, t->regcfg_amount);
         int first = 1;
         for (int b = 0; b < NPU_RKN_NBLK; b++)
             if (t->nregs[b]) {
                 npu_sb_printf(out, "%s%s:%u", first ? "" : " ", npu_rkn_blk_name(b), t->nregs[b]);
                 first = 0;
             }
-        npu_sb_printf(out, "] slice=%u/%u k=%u/%u in=%" PRId32 "x%" PRId32 "x%" PRId32
-                           " out=%" PRId32 "x%" PRId32 "x%" PRId32,
+        npu_sb_printf(out,
+                      "] slice=%u/%u k=%u/%u in=%" PRId32 "x%" PRId32 "x%" PRId32 " out=%" PRId32
+                      "x%" PRId32 "x%" PRId32,
                       t->slice + 1u, t->nslices, t->kchunk + 1u, t->nkchunks, t->in_c, t->in_h,
                       t->in_w, t->out_k, t->out_h, t->out_w);
         if (t->kind == NPU_RKN_K_CONV || t->kind == NPU_RKN_K_DW || t->kind == NPU_RKN_K_DECONV)

@@ -71,16 +71,16 @@ const char *npu_rkn_kind_name(int k);
 
 /* TASK flags. */
 enum {
-    NPU_RKN_TF_LAYER_FIRST = 1u << 0, /* first task of its layer on this core            */
-    NPU_RKN_TF_LAYER_LAST = 1u << 1,  /* last task of its layer on this core             */
+    NPU_RKN_TF_LAYER_FIRST = 1u << 0,  /* first task of its layer on this core            */
+    NPU_RKN_TF_LAYER_LAST = 1u << 1,   /* last task of its layer on this core             */
     NPU_RKN_TF_WEIGHT_REUSE = 1u << 2, /* CBUF_CON0.weight_reuse: weights already in CBUF */
-    NPU_RKN_TF_DATA_REUSE = 1u << 3,  /* CBUF_CON0.data_reuse: input rows already in CBUF */
-    NPU_RKN_TF_EW = 1u << 4,          /* DPU EW stage reads a second operand (fused add)  */
-    NPU_RKN_TF_PPU = 1u << 5,         /* the conv output flies into the PPU (fused pool)   */
-    NPU_RKN_TF_LUT = 1u << 6,         /* DPU LUT activation (sigmoid, silu …)             */
-    NPU_RKN_TF_SUBMIT_LAST = 1u << 7, /* last task of the job on this core: raises the IRQ */
-    NPU_RKN_TF_FEAT_SRAM = 1u << 8,   /* the feature input lives in system SRAM          */
-    NPU_RKN_TF_OUT_SRAM = 1u << 9     /* the output is written to system SRAM            */
+    NPU_RKN_TF_DATA_REUSE = 1u << 3,   /* CBUF_CON0.data_reuse: input rows already in CBUF */
+    NPU_RKN_TF_EW = 1u << 4,           /* DPU EW stage reads a second operand (fused add)  */
+    NPU_RKN_TF_PPU = 1u << 5,          /* the conv output flies into the PPU (fused pool)   */
+    NPU_RKN_TF_LUT = 1u << 6,          /* DPU LUT activation (sigmoid, silu …)             */
+    NPU_RKN_TF_SUBMIT_LAST = 1u << 7,  /* last task of the job on this core: raises the IRQ */
+    NPU_RKN_TF_FEAT_SRAM = 1u << 8,    /* the feature input lives in system SRAM          */
+    NPU_RKN_TF_OUT_SRAM = 1u << 9      /* the output is written to system SRAM            */
 };
 
 /* SUBMIT flags. */
@@ -92,46 +92,46 @@ enum {
 };
 
 typedef struct npu_rkn_submit {
-    uint8_t core_mask;             /* bit i = core i                                       */
-    uint8_t ncores;                /* cores used                                           */
-    uint16_t flags;                /* NPU_RKN_SF_*                                         */
+    uint8_t core_mask;                 /* bit i = core i                                       */
+    uint8_t ncores;                    /* cores used                                           */
+    uint16_t flags;                    /* NPU_RKN_SF_*                                         */
     uint16_t ntask[NPU_RKN_MAX_CORES]; /* tasks per core (each ≤ max_tasks)                */
-    uint16_t kick_writes;          /* MMIO writes of the kick per core (8 downstream)      */
-    uint32_t first_layer, nlayers; /* program layers covered                               */
+    uint16_t kick_writes;              /* MMIO writes of the kick per core (8 downstream)      */
+    uint32_t first_layer, nlayers;     /* program layers covered                               */
 } npu_rkn_submit;
 
 typedef struct npu_rkn_task {
-    uint8_t core;                  /* NPU core running it                                  */
-    uint8_t kind;                  /* NPU_RKN_K_*                                          */
-    uint8_t precision;             /* CNA precision code: int8 0, int16 1, fp16 2, bf16 3,
-                                      int4 6, tf32 7 (TRM reg 0x100C)                       */
+    uint8_t core;                   /* NPU core running it                                  */
+    uint8_t kind;                   /* NPU_RKN_K_*                                          */
+    uint8_t precision;              /* CNA precision code: int8 0, int16 1, fp16 2, bf16 3,
+                                       int4 6, tf32 7 (TRM reg 0x100C)                       */
     uint8_t data_bank, weight_bank; /* CBUF_CON0 split of the 12 banks                    */
     uint8_t kh, kw, sh, sw;
-    uint8_t bar_wait;              /* layer barrier: signals to wait for before starting   */
-    uint8_t bar_sig_mask;          /* layer barrier: cores signalled when done             */
+    uint8_t bar_wait;     /* layer barrier: signals to wait for before starting   */
+    uint8_t bar_sig_mask; /* layer barrier: cores signalled when done             */
     uint8_t pad0;
-    uint16_t flags;                /* NPU_RKN_TF_*                                         */
-    uint16_t enable_mask;          /* NPU_RKN_EN_*                                         */
-    uint16_t regcfg_amount;        /* regcmd entries (64-bit each)                         */
-    uint16_t nregs[NPU_RKN_NBLK];  /* entries per register block                           */
-    uint16_t slice, nslices;       /* row slice index / count of the layer                 */
-    uint16_t kchunk, nkchunks;     /* weight (kernel-group) chunk index / count            */
-    int32_t in_h, in_w, in_c;      /* input slice rows, width, channels padded to C2      */
-    int32_t out_h, out_w, out_k;   /* output rows, width, kernels padded to the group      */
-    int32_t ppu_kh, ppu_kw;        /* pooling window (PPU tasks, fused pools)              */
-    int64_t macs;                  /* useful MACs of this task                             */
-    int64_t elems;                 /* DPU/PPU elements processed (input side)              */
-    int64_t out_elems;             /* elements the task writes (after PPU)                 */
-    int64_t feat_rd;               /* feature bytes the CNA / RDMA reads from DRAM         */
-    int64_t wt_rd;                 /* weight bytes the CNA reads from DRAM                 */
-    int64_t ew_rd;                 /* second-operand bytes DPU_RDMA reads                  */
-    int64_t out_wr;                /* bytes the DPU/PPU write-DMA writes                   */
-    int64_t cbuf_bytes;            /* bytes placed in the CBUF (counted as on-chip)        */
+    uint16_t flags;               /* NPU_RKN_TF_*                                         */
+    uint16_t enable_mask;         /* NPU_RKN_EN_*                                         */
+    uint16_t regcfg_amount;       /* regcmd entries (64-bit each)                         */
+    uint16_t nregs[NPU_RKN_NBLK]; /* entries per register block                           */
+    uint16_t slice, nslices;      /* row slice index / count of the layer                 */
+    uint16_t kchunk, nkchunks;    /* weight (kernel-group) chunk index / count            */
+    int32_t in_h, in_w, in_c;     /* input slice rows, width, channels padded to C2      */
+    int32_t out_h, out_w, out_k;  /* output rows, width, kernels padded to the group      */
+    int32_t ppu_kh, ppu_kw;       /* pooling window (PPU tasks, fused pools)              */
+    int64_t macs;                 /* useful MACs of this task                             */
+    int64_t elems;                /* DPU/PPU elements processed (input side)              */
+    int64_t out_elems;            /* elements the task writes (after PPU)                 */
+    int64_t feat_rd;              /* feature bytes the CNA / RDMA reads from DRAM         */
+    int64_t wt_rd;                /* weight bytes the CNA reads from DRAM                 */
+    int64_t ew_rd;                /* second-operand bytes DPU_RDMA reads                  */
+    int64_t out_wr;               /* bytes the DPU/PPU write-DMA writes                   */
+    int64_t cbuf_bytes;           /* bytes placed in the CBUF (counted as on-chip)        */
 } npu_rkn_task;
 
 typedef struct npu_rkn_cpu {
-    uint16_t opclass, op;          /* npu_opclass, npu_op                                  */
-    uint16_t what;                 /* 0 fallback op, 1 input conversion, 2 output conv.   */
+    uint16_t opclass, op; /* npu_opclass, npu_op                                  */
+    uint16_t what;        /* 0 fallback op, 1 input conversion, 2 output conv.   */
     uint16_t pad0;
     int64_t macs, elems, rd_bytes, wr_bytes;
 } npu_rkn_cpu;
@@ -139,17 +139,17 @@ typedef struct npu_rkn_cpu {
 enum { NPU_RKN_CPU_OP = 0, NPU_RKN_CPU_INPUT = 1, NPU_RKN_CPU_OUTPUT = 2 };
 
 enum {
-    NPU_RKN_NOTE_FUSED_EW = 1,   /* add/mul fused into the producing conv's DPU EW stage */
-    NPU_RKN_NOTE_FUSED_PPU = 2,  /* pooling fused into the producing conv's PPU          */
-    NPU_RKN_NOTE_VIEW = 3,       /* reshape/flatten/squeeze: no data moves               */
-    NPU_RKN_NOTE_ALIAS = 4,      /* channel-aligned concat/split: written in place       */
-    NPU_RKN_NOTE_FUSED_ACT = 5   /* activation in the producer's DPU                     */
+    NPU_RKN_NOTE_FUSED_EW = 1,  /* add/mul fused into the producing conv's DPU EW stage */
+    NPU_RKN_NOTE_FUSED_PPU = 2, /* pooling fused into the producing conv's PPU          */
+    NPU_RKN_NOTE_VIEW = 3,      /* reshape/flatten/squeeze: no data moves               */
+    NPU_RKN_NOTE_ALIAS = 4,     /* channel-aligned concat/split: written in place       */
+    NPU_RKN_NOTE_FUSED_ACT = 5  /* activation in the producer's DPU                     */
 };
 
 typedef struct npu_rkn_note {
-    uint16_t what;                 /* NPU_RKN_NOTE_*                                       */
+    uint16_t what; /* NPU_RKN_NOTE_*                                       */
     uint16_t pad0;
-    int32_t into;                  /* program layer that does the work, -1 none           */
+    int32_t into; /* program layer that does the work, -1 none           */
 } npu_rkn_note;
 
 /* Checked payload access: NULL unless instruction i exists, has opcode `op` and exactly

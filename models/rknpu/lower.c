@@ -69,15 +69,15 @@ typedef struct lw {
     npu_program *out;
     npu_err *err;
     const npu_rknpu_state *s;
-    int *map;      /* graph layer → program layer (-1 dead) */
-    int *place;    /* PL_* per graph layer */
-    int *note;     /* NPU_RKN_NOTE_* for PL_NOTE layers */
-    int *into;     /* graph layer that does the work of a fused layer, -1 */
-    int *ew;       /* conv graph layer → fused add graph layer, -1 */
-    int *ppu;      /* conv graph layer → fused pool graph layer, -1 */
+    int *map;   /* graph layer → program layer (-1 dead) */
+    int *place; /* PL_* per graph layer */
+    int *note;  /* NPU_RKN_NOTE_* for PL_NOTE layers */
+    int *into;  /* graph layer that does the work of a fused layer, -1 */
+    int *ew;    /* conv graph layer → fused add graph layer, -1 */
+    int *ppu;   /* conv graph layer → fused pool graph layer, -1 */
     tvec tv;
     /* the open submit */
-    long sub_ins;  /* instruction index of its SUBMIT, -1 none */
+    long sub_ins; /* instruction index of its SUBMIT, -1 none */
     unsigned sub_mask;
     int sub_first_layer, sub_last_layer;
     uint16_t ntask[NPU_RKN_MAX_CORES];
@@ -86,12 +86,27 @@ typedef struct lw {
     long last_submit;
 } lw;
 
-static int64_t pad(int64_t a, int64_t b) { return b > 0 ? (a + b - 1) / b * b : a; }
-static int64_t cdiv(int64_t a, int64_t b) { return b > 0 ? (a + b - 1) / b : a; }
-static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
-static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t pad(int64_t a, int64_t b)
+{
+    return b > 0 ? (a + b - 1) / b * b : a;
+}
+static int64_t cdiv(int64_t a, int64_t b)
+{
+    return b > 0 ? (a + b - 1) / b : a;
+}
+static int64_t max64(int64_t a, int64_t b)
+{
+    return a > b ? a : b;
+}
+static int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
 
-static int oom(lw *c) { return npu_err_set(c->err, NPU_ENOMEM, "rknpu: out of memory"); }
+static int oom(lw *c)
+{
+    return npu_err_set(c->err, NPU_ENOMEM, "rknpu: out of memory");
+}
 
 static int bits_of(npu_dtype dt)
 {
@@ -114,16 +129,25 @@ static int64_t kg_of(const npu_rknpu_state *s, npu_dtype dt)
 static int precision_of(npu_dtype dt)
 {
     switch (dt) {
-    case NPU_DT_INT16: return 1;
-    case NPU_DT_FP16: return 2;
-    case NPU_DT_BF16: return 3;
-    case NPU_DT_INT4: return 6;
-    case NPU_DT_FP32: return 7;
-    default: return 0;
+    case NPU_DT_INT16:
+        return 1;
+    case NPU_DT_FP16:
+        return 2;
+    case NPU_DT_BF16:
+        return 3;
+    case NPU_DT_INT4:
+        return 6;
+    case NPU_DT_FP32:
+        return 7;
+    default:
+        return 0;
     }
 }
 
-static double ebytes(npu_dtype dt) { return bits_of(dt) / 8.0; }
+static double ebytes(npu_dtype dt)
+{
+    return bits_of(dt) / 8.0;
+}
 
 /* Bytes of a tensor in the native layout (4-D: NC1HWC2, channels padded to C2). */
 static int64_t native_bytes(const npu_rknpu_state *s, const npu_tensor *t)
@@ -253,7 +277,8 @@ static int place_layer(const lw *c, int li, int *note)
             return PL_DECONV;
         return cg.depthwise ? PL_DW : PL_CONV;
     }
-    case NPU_OP_GEMM: return mac_ok ? PL_GEMM : PL_CPU;
+    case NPU_OP_GEMM:
+        return mac_ok ? PL_GEMM : PL_CPU;
     case NPU_OP_MATMUL: {
         npu_gemm_geom gg;
         if (!mac_ok || npu_layer_gemm_geom(g, li, &gg) != 0 || gg.k > s->matmul_kmax)
@@ -281,7 +306,8 @@ static int place_layer(const lw *c, int li, int *note)
     }
     case NPU_OP_POW:
     case NPU_OP_GATHER:
-    case NPU_OP_REDUCE: return PL_CPU;
+    case NPU_OP_REDUCE:
+        return PL_CPU;
     case NPU_OP_CONCAT: {
         /* channel concat of C2-aligned inputs: producers write into place (TS152 §10) */
         int64_t axis = npu_layer_int(l, "axis", 0, 1);
@@ -290,8 +316,7 @@ static int place_layer(const lw *c, int li, int *note)
             bool al = true;
             for (int k = 0; k < l->nin; k++) {
                 const npu_tensor *t = &g->t[l->in[k]];
-                al &= t->kind == NPU_T_ACT && t->ndim == 4 &&
-                      t->dim[1] % c2_of(s, t->dtype) == 0;
+                al &= t->kind == NPU_T_ACT && t->ndim == 4 && t->dim[1] % c2_of(s, t->dtype) == 0;
             }
             if (al) {
                 *note = NPU_RKN_NOTE_ALIAS;
@@ -316,7 +341,8 @@ static int place_layer(const lw *c, int li, int *note)
         const char *mode = npu_layer_str(l, "mode", "nearest");
         return strcmp(mode, "nearest") == 0 ? PL_DPU : PL_CPU;
     }
-    default: break;
+    default:
+        break;
     }
     switch (npu_op_class(l->op)) {
     case NPU_OPC_ELTWISE:
@@ -324,11 +350,12 @@ static int place_layer(const lw *c, int li, int *note)
     case NPU_OPC_UNARY:
     case NPU_OPC_NORM:
     case NPU_OPC_DATA:
-    case NPU_OPC_QUANT: return PL_DPU;
-    default: return PL_CPU;
+    case NPU_OPC_QUANT:
+        return PL_DPU;
+    default:
+        return PL_CPU;
     }
 }
-
 
 /* The fusions RKNN makes: ConvAdd (DPU EW) and conv + pool (PPU). */
 static void fuse(lw *c)
@@ -354,8 +381,8 @@ static void fuse(lw *c)
                 c->into[li] = p;
                 break;
             }
-        } else if ((l->op == NPU_OP_MAXPOOL || l->op == NPU_OP_AVGPOOL) &&
-                   c->place[li] == PL_PPU && l->nin >= 1) {
+        } else if ((l->op == NPU_OP_MAXPOOL || l->op == NPU_OP_AVGPOOL) && c->place[li] == PL_PPU &&
+                   l->nin >= 1) {
             int p = g->t[l->in[0]].producer;
             if (p < 0 || c->map[p] < 0 || c->place[p] != PL_CONV || c->ew[p] >= 0 ||
                 c->ppu[p] >= 0 || consumers(g, &g->l[p]) != 1)
@@ -382,11 +409,13 @@ static bool splittable(const lw *c, int li)
         return l->op == NPU_OP_GEMM || c->s->runtime == NPU_RKNPU_RT_RKLLM;
     case PL_DPU:
         return (l->op == NPU_OP_ADD || l->op == NPU_OP_MUL) && !lut_act(l->act);
-    default: return false;
+    default:
+        return false;
     }
 }
 
-/* ---- job records ------------------------------------------------------------------------------ */
+/* ---- job records ------------------------------------------------------------------------------
+ */
 
 static npu_rkn_submit *sub_at(lw *c, long ins)
 {
@@ -466,13 +495,26 @@ static void set_regs(npu_rkn_task *t, bool first)
     for (int b = 0; b < NPU_RKN_NBLK; b++) {
         bool on = b == NPU_RKN_BLK_PC;
         switch (b) {
-        case NPU_RKN_BLK_CNA: on = (t->enable_mask & NPU_RKN_EN_CNA) != 0; break;
-        case NPU_RKN_BLK_CORE: on = (t->enable_mask & NPU_RKN_EN_CORE) != 0; break;
-        case NPU_RKN_BLK_DPU: on = (t->enable_mask & NPU_RKN_EN_DPU) != 0; break;
-        case NPU_RKN_BLK_DPU_RDMA: on = (t->enable_mask & NPU_RKN_EN_DPU_RDMA) != 0; break;
-        case NPU_RKN_BLK_PPU: on = (t->enable_mask & NPU_RKN_EN_PPU) != 0; break;
-        case NPU_RKN_BLK_PPU_RDMA: on = (t->enable_mask & NPU_RKN_EN_PPU_RDMA) != 0; break;
-        default: break;
+        case NPU_RKN_BLK_CNA:
+            on = (t->enable_mask & NPU_RKN_EN_CNA) != 0;
+            break;
+        case NPU_RKN_BLK_CORE:
+            on = (t->enable_mask & NPU_RKN_EN_CORE) != 0;
+            break;
+        case NPU_RKN_BLK_DPU:
+            on = (t->enable_mask & NPU_RKN_EN_DPU) != 0;
+            break;
+        case NPU_RKN_BLK_DPU_RDMA:
+            on = (t->enable_mask & NPU_RKN_EN_DPU_RDMA) != 0;
+            break;
+        case NPU_RKN_BLK_PPU:
+            on = (t->enable_mask & NPU_RKN_EN_PPU) != 0;
+            break;
+        case NPU_RKN_BLK_PPU_RDMA:
+            on = (t->enable_mask & NPU_RKN_EN_PPU_RDMA) != 0;
+            break;
+        default:
+            break;
         }
         uint16_t n = on ? tab[b] : 0;
         if (on && !first && b == NPU_RKN_BLK_DPU_RDMA && (t->flags & NPU_RKN_TF_EW))
@@ -541,22 +583,22 @@ static int emit_tasks(lw *c, int pl)
 /* ---- conv tiling --------------------------------------------------------------------------- */
 
 typedef struct cgeo {
-    int kind;                 /* NPU_RKN_K_* */
+    int kind; /* NPU_RKN_K_* */
     npu_dtype dt;
-    int64_t c, h, w;          /* input channels (all groups), rows, width */
-    int64_t k, ho, wo;        /* output channels, rows, width */
-    int kh, kw, sh, sw, khe;  /* kernel, stride, dilated kernel height */
+    int64_t c, h, w;         /* input channels (all groups), rows, width */
+    int64_t k, ho, wo;       /* output channels, rows, width */
+    int kh, kw, sh, sw, khe; /* kernel, stride, dilated kernel height */
     int64_t groups;
-    int64_t cp, kp;           /* padded input channels (MAC view), padded kernels */
-    int64_t cfeat;            /* input channels as stored in DRAM (padded to C2) */
+    int64_t cp, kp; /* padded input channels (MAC view), padded kernels */
+    int64_t cfeat;  /* input channels as stored in DRAM (padded to C2) */
     int64_t c2, kg;
     double eb;
-    int64_t wbytes;           /* all weights, padded */
+    int64_t wbytes; /* all weights, padded */
     int64_t macs;
     bool ew, ppu, lut;
-    bool in_sram, out_sram;   /* feature input / output in system SRAM (use_sram) */
+    bool in_sram, out_sram; /* feature input / output in system SRAM (use_sram) */
     int ppu_kh, ppu_kw;
-    double ppu_ratio;         /* pool output elems / conv output elems */
+    double ppu_ratio; /* pool output elems / conv output elems */
 } cgeo;
 
 /* use_sram: an internal feature map (produced by a layer, not a graph output) lives in the
@@ -612,7 +654,7 @@ static int geo_of(lw *c, int li, cgeo *G)
         if (npu_layer_conv_geom(g, li, &cg))
             return npu_err_set(c->err, NPU_EINVAL, "%s: layer '%s': no conv geometry", g->file,
                                l->name);
-        G->kind = c->place[li] == PL_DW ? NPU_RKN_K_DW
+        G->kind = c->place[li] == PL_DW       ? NPU_RKN_K_DW
                   : c->place[li] == PL_DECONV ? NPU_RKN_K_DECONV
                                               : NPU_RKN_K_CONV;
         G->c = cg.c * cg.n;
@@ -657,8 +699,8 @@ static int geo_of(lw *c, int li, cgeo *G)
         if (G->groups == 1 && cg_ < G->c2)
             G->cp = cg_;
         G->kp = pad(max64(kgp, 1), G->kg) * G->groups;
-        G->wbytes = (int64_t)ceil((double)G->kp * (double)(G->cp / G->groups) * G->kh * G->kw *
-                                  G->eb);
+        G->wbytes =
+            (int64_t)ceil((double)G->kp * (double)(G->cp / G->groups) * G->kh * G->kw * G->eb);
     }
     G->in_sram = in_sram(c, l);
     G->out_sram = out_sram(c, l);
@@ -683,8 +725,7 @@ static int geo_of(lw *c, int li, cgeo *G)
 
 /* Tiles one part of a conv (output rows [y0,y1), kernels [k0,k1) of the padded kernel range)
  * for core `core`; appends its tasks (a depthwise part of kernels reads only its channels). */
-static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int64_t k0,
-                     int64_t k1)
+static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int64_t k0, int64_t k1)
 {
     const npu_rknpu_state *s = c->s;
     int64_t kn = k1 - k0;
@@ -717,8 +758,9 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
         ro = ny;
     int64_t ns = cdiv(ny, ro);
     if (ns > 1000000 || nk > 1000000)
-        return npu_err_set(c->err, NPU_EUNSUPPORTED, "%s: a conv needs %" PRId64 " x %" PRId64
-                           " tasks; absurd", c->g->file, ns, nk);
+        return npu_err_set(c->err, NPU_EUNSUPPORTED,
+                           "%s: a conv needs %" PRId64 " x %" PRId64 " tasks; absurd", c->g->file,
+                           ns, nk);
     /* input bytes of a slice of `orows` output rows */
     int64_t feat_total = 0;
     for (int64_t si = 0; si < ns; si++) {
@@ -765,8 +807,8 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
             t.out_h = (int32_t)orows;
             t.out_w = (int32_t)min64(G->wo, INT32_MAX);
             t.out_k = (int32_t)min64(dw ? pad(kk, G->c2) : pad(kk, G->kg), INT32_MAX);
-            int64_t slice_feat = rows * (dw ? (int64_t)ceil((double)G->w * pad(kk, G->c2) * G->eb)
-                                            : row_bytes);
+            int64_t slice_feat =
+                rows * (dw ? (int64_t)ceil((double)G->w * pad(kk, G->c2) * G->eb) : row_bytes);
             int64_t wk = dw ? (int64_t)ceil((double)pad(kk, G->c2) * G->kh * G->kw * G->eb)
                             : (int64_t)ceil((double)per_kernel * (double)kk);
             bool wreuse, dreuse;
@@ -876,7 +918,9 @@ static int lower_unit(lw *c, int li, unsigned mask, int kind)
     int passes = 1;
     if (kind == NPU_RKN_K_DPU) {
         switch (l->op) {
-        case NPU_OP_TRANSPOSE: passes = -1; break;
+        case NPU_OP_TRANSPOSE:
+            passes = -1;
+            break;
         case NPU_OP_SOFTMAX: {
             const npu_tensor *t = &g->t[l->in[0]];
             int64_t ax = npu_layer_int(l, "axis", 0, -1);
@@ -886,8 +930,11 @@ static int lower_unit(lw *c, int li, unsigned mask, int kind)
             break;
         }
         case NPU_OP_LAYERNORM:
-        case NPU_OP_RMSNORM: passes = 3; break; /* mean, variance, scale (assumption) */
-        default: break;
+        case NPU_OP_RMSNORM:
+            passes = 3;
+            break; /* mean, variance, scale (assumption) */
+        default:
+            break;
         }
     }
     int64_t pe = max64(ie, oe);
@@ -947,11 +994,16 @@ static const char *engine_name(int place, int note)
     switch (place) {
     case PL_CONV:
     case PL_GEMM:
-    case PL_DECONV: return "CNA";
-    case PL_DW: return "CNA-dw";
-    case PL_DPU: return "DPU";
-    case PL_PPU: return "PPU";
-    case PL_CPU: return "cpu";
+    case PL_DECONV:
+        return "CNA";
+    case PL_DW:
+        return "CNA-dw";
+    case PL_DPU:
+        return "DPU";
+    case PL_PPU:
+        return "PPU";
+    case PL_CPU:
+        return "cpu";
     default:
         return note == NPU_RKN_NOTE_FUSED_EW    ? "DPU-fused"
                : note == NPU_RKN_NOTE_FUSED_PPU ? "PPU-fused"
@@ -1105,9 +1157,15 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
         case PL_CONV:
         case PL_DW:
         case PL_DECONV:
-        case PL_GEMM: rc = lower_conv(&c, li, mask); break;
-        case PL_PPU: rc = lower_unit(&c, li, mask, NPU_RKN_K_PPU); break;
-        default: rc = lower_unit(&c, li, mask, NPU_RKN_K_DPU); break;
+        case PL_GEMM:
+            rc = lower_conv(&c, li, mask);
+            break;
+        case PL_PPU:
+            rc = lower_unit(&c, li, mask, NPU_RKN_K_PPU);
+            break;
+        default:
+            rc = lower_unit(&c, li, mask, NPU_RKN_K_DPU);
+            break;
         }
         if (rc)
             break;
@@ -1153,7 +1211,8 @@ done:
     return rc;
 }
 
-/* ---- explain ----------------------------------------------------------------------------------- */
+/* ---- explain -----------------------------------------------------------------------------------
+ */
 
 int npu_rknpu_explain(const npu_model *m, const npu_program *p, int layer, npu_strbuf *out)
 {
@@ -1164,7 +1223,8 @@ int npu_rknpu_explain(const npu_model *m, const npu_program *p, int layer, npu_s
     npu_sb_printf(out, "layer %d '%s' (%s, %s) on %s\n", layer, L->name ? L->name : "",
                   L->op ? L->op : "", npu_dtype_name((npu_dtype)L->dtype),
                   L->engine ? L->engine : "");
-    int64_t ntask[NPU_RKN_MAX_CORES] = {0}, rd[NPU_RKN_MAX_CORES] = {0}, wt[NPU_RKN_MAX_CORES] = {0};
+    int64_t ntask[NPU_RKN_MAX_CORES] = {0}, rd[NPU_RKN_MAX_CORES] = {0},
+            wt[NPU_RKN_MAX_CORES] = {0};
     double cyc[NPU_RKN_MAX_CORES] = {0};
     int64_t regs = 0;
     const npu_rkn_task *first = NULL;
@@ -1178,8 +1238,8 @@ int npu_rknpu_explain(const npu_model *m, const npu_program *p, int layer, npu_s
             ntask[t->core]++;
             rd[t->core] += t->feat_rd + t->ew_rd;
             wt[t->core] += t->wt_rd;
-            cyc[t->core] += npu_rknpu_task_compute(s, t) + s->task_cycles +
-                            s->reg_cycles * t->regcfg_amount;
+            cyc[t->core] +=
+                npu_rknpu_task_compute(s, t) + s->task_cycles + s->reg_cycles * t->regcfg_amount;
             regs += t->regcfg_amount;
         }
         npu_sb_puts(out, "  ");
@@ -1188,8 +1248,9 @@ int npu_rknpu_explain(const npu_model *m, const npu_program *p, int layer, npu_s
     }
     if (first && (first->kind == NPU_RKN_K_CONV || first->kind == NPU_RKN_K_DW ||
                   first->kind == NPU_RKN_K_DECONV)) {
-        npu_sb_printf(out, "CBUF: %u data banks + %u weight banks of %lld KiB; %u row slice(s) "
-                           "overlapping by kernel_h - stride = %d row(s); %u weight chunk(s)%s\n",
+        npu_sb_printf(out,
+                      "CBUF: %u data banks + %u weight banks of %lld KiB; %u row slice(s) "
+                      "overlapping by kernel_h - stride = %d row(s); %u weight chunk(s)%s\n",
                       first->data_bank, first->weight_bank, (long long)(s->bank_bytes / 1024),
                       first->nslices, first->kh > first->sh ? first->kh - first->sh : 0,
                       first->nkchunks,
@@ -1197,8 +1258,9 @@ int npu_rknpu_explain(const npu_model *m, const npu_program *p, int layer, npu_s
     }
     for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
         if (ntask[k])
-            npu_sb_printf(out, "core %d: %lld task(s), feature+ew %lld B, weights %lld B, "
-                               "compute+overhead %.0f cycles\n",
+            npu_sb_printf(out,
+                          "core %d: %lld task(s), feature+ew %lld B, weights %lld B, "
+                          "compute+overhead %.0f cycles\n",
                           k, (long long)ntask[k], (long long)rd[k], (long long)wt[k], cyc[k]);
     if (regs)
         npu_sb_printf(out, "regcmds: %lld entries (%lld bytes fetched by the PC)\n",

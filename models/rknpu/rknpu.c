@@ -31,112 +31,298 @@
 #include <string.h>
 
 static const npu_param_def rknpu_params[] = {
-    {.name = "freq_mhz", .type = NPU_P_FLOAT, .def = 1000, .min = 1, .max = 10000, .unit = "MHz",
+    {.name = "freq_mhz",
+     .type = NPU_P_FLOAT,
+     .def = 1000,
+     .min = 1,
+     .max = 10000,
+     .unit = "MHz",
      .doc = "NPU clock (RK3588 max 1 GHz as pinned by the vendor benchmarks, research §1.1)"},
-    {.name = "cores", .type = NPU_P_INT, .def = 1, .min = 1, .max = 3, .unit = "",
+    {.name = "cores",
+     .type = NPU_P_INT,
+     .def = 1,
+     .min = 1,
+     .max = 3,
+     .unit = "",
      .doc = "NPU cores on the chip (RK3588 3, RK3576 2, others 1; research §1.1)"},
-    {.name = "core_mask", .type = NPU_P_ENUM, .def_s = "auto",
-     .choices = "auto|0|1|2|0_1|0_1_2|all", .unit = "",
+    {.name = "core_mask",
+     .type = NPU_P_ENUM,
+     .def_s = "auto",
+     .choices = "auto|0|1|2|0_1|0_1_2|all",
+     .unit = "",
      .doc = "rknn_set_core_mask: auto = core 0 when the NPU is idle (research §4.2), 0_1 / 0_1_2 / "
             "all split conv/depthwise/add/mul across cores"},
-    {.name = "mac_int8", .type = NPU_P_FLOAT, .def = 1024, .min = 1, .max = 1e6,
-     .unit = "MAC/cycle", .doc = "INT8 MACs per cycle per core (RK3588 TRM §36.1: 1024)"},
-    {.name = "mac_fp16", .type = NPU_P_FLOAT, .def = 512, .min = 0, .max = 1e6,
+    {.name = "mac_int8",
+     .type = NPU_P_FLOAT,
+     .def = 1024,
+     .min = 1,
+     .max = 1e6,
+     .unit = "MAC/cycle",
+     .doc = "INT8 MACs per cycle per core (RK3588 TRM §36.1: 1024)"},
+    {.name = "mac_fp16",
+     .type = NPU_P_FLOAT,
+     .def = 512,
+     .min = 0,
+     .max = 1e6,
      .unit = "MAC/cycle",
      .doc = "FP16/BF16/INT16 MACs per cycle per core (TRM §36.1: 512; 0 = not supported)"},
-    {.name = "mac_int4", .type = NPU_P_FLOAT, .def = 2048, .min = 0, .max = 1e6,
-     .unit = "MAC/cycle", .doc = "INT4 MACs per cycle per core (TRM §36.1: 2048; 0 = none)"},
-    {.name = "mac_tf32", .type = NPU_P_FLOAT, .def = 256, .min = 0, .max = 1e6,
-     .unit = "MAC/cycle", .doc = "TF32 MACs per cycle per core (TRM §36.1: 256; 0 = none)"},
-    {.name = "dw_div", .type = NPU_P_FLOAT, .def = 16, .min = 1, .max = 1024, .unit = "",
+    {.name = "mac_int4",
+     .type = NPU_P_FLOAT,
+     .def = 2048,
+     .min = 0,
+     .max = 1e6,
+     .unit = "MAC/cycle",
+     .doc = "INT4 MACs per cycle per core (TRM §36.1: 2048; 0 = none)"},
+    {.name = "mac_tf32",
+     .type = NPU_P_FLOAT,
+     .def = 256,
+     .min = 0,
+     .max = 1e6,
+     .unit = "MAC/cycle",
+     .doc = "TF32 MACs per cycle per core (TRM §36.1: 256; 0 = none)"},
+    {.name = "dw_div",
+     .type = NPU_P_FLOAT,
+     .def = 16,
+     .min = 1,
+     .max = 1024,
+     .unit = "",
      .doc = "depthwise rate = dense rate / dw_div (profiler: 3x3 depthwise = MACs/64 on a "
             "1024-MAC core, research §1.6, derived)"},
-    {.name = "out_per_cycle", .type = NPU_P_FLOAT, .def = 8, .min = 0.01, .max = 1e6,
+    {.name = "out_per_cycle",
+     .type = NPU_P_FLOAT,
+     .def = 8,
+     .min = 0.01,
+     .max = 1e6,
      .unit = "results/cycle",
      .doc = "conv results CORE hands to the DPU per cycle at int8 (profiler: 64->64 1x1 conv "
             "at 2x ideal, research §1.6/§2.4 row 117, derived)"},
-    {.name = "dpu_bytes", .type = NPU_P_FLOAT, .def = 16, .min = 0.01, .max = 1e6,
+    {.name = "dpu_bytes",
+     .type = NPU_P_FLOAT,
+     .def = 16,
+     .min = 0.01,
+     .max = 1e6,
      .unit = "B/cycle",
      .doc = "DPU element-wise throughput in flying mode: one 16-byte feature atom per cycle "
             "(assumption)"},
-    {.name = "ppu_bytes", .type = NPU_P_FLOAT, .def = 16, .min = 0.01, .max = 1e6,
-     .unit = "B/cycle", .doc = "PPU pooling input bytes per cycle (assumption: one atom)"},
-    {.name = "transpose_cpe", .type = NPU_P_FLOAT, .def = 1.7, .min = 0, .max = 1e6,
+    {.name = "ppu_bytes",
+     .type = NPU_P_FLOAT,
+     .def = 16,
+     .min = 0.01,
+     .max = 1e6,
+     .unit = "B/cycle",
+     .doc = "PPU pooling input bytes per cycle (assumption: one atom)"},
+    {.name = "transpose_cpe",
+     .type = NPU_P_FLOAT,
+     .def = 1.7,
+     .min = 0,
+     .max = 1e6,
      .unit = "cycles/elem",
      .doc = "DPU cycles per element of a transpose (profiler row 103, perf_debug /6, 800 MHz: "
             "derived, low confidence)"},
-    {.name = "softmax_cpe", .type = NPU_P_FLOAT, .def = 4.4, .min = 0, .max = 1e6,
+    {.name = "softmax_cpe",
+     .type = NPU_P_FLOAT,
+     .def = 4.4,
+     .min = 0,
+     .max = 1e6,
      .unit = "cycles/elem",
      .doc = "DPU cycles per element of a softmax over a non-channel axis (profiler row 104, "
             "derived, low confidence)"},
-    {.name = "atom_bytes", .type = NPU_P_INT, .def = 16, .min = 1, .max = 1024, .unit = "B",
+    {.name = "atom_bytes",
+     .type = NPU_P_INT,
+     .def = 16,
+     .min = 1,
+     .max = 1024,
+     .unit = "B",
      .doc = "feature atom C2 x element bytes (RK3588 C2(int8)=16, RK3566 8; API152 Table 4-6)"},
-    {.name = "kgroup", .type = NPU_P_INT, .def = 32, .min = 1, .max = 1024, .unit = "kernels",
+    {.name = "kgroup",
+     .type = NPU_P_INT,
+     .def = 32,
+     .min = 1,
+     .max = 1024,
+     .unit = "kernels",
      .doc = "int8 kernels per kernel group; 16-bit dtypes use half (TRM CNA_CONV_CON2: 32/16)"},
-    {.name = "cbuf_banks", .type = NPU_P_INT, .def = 12, .min = 2, .max = 1024, .unit = "",
+    {.name = "cbuf_banks",
+     .type = NPU_P_INT,
+     .def = 12,
+     .min = 2,
+     .max = 1024,
+     .unit = "",
      .doc = "CBUF banks (Mesa rkt_ml.h CBUF_BANKS=12, research §1.1)"},
-    {.name = "cbuf_bank_kb", .type = NPU_P_INT, .def = 32, .min = 1, .max = 65536, .unit = "KiB",
+    {.name = "cbuf_bank_kb",
+     .type = NPU_P_INT,
+     .def = 32,
+     .min = 1,
+     .max = 65536,
+     .unit = "KiB",
      .doc = "CBUF bank size (32 KiB = 256 entries x 128 B, Mesa rkt_ml.h)"},
-    {.name = "split_data_banks", .type = NPU_P_INT, .def = 7, .min = 1, .max = 1023, .unit = "",
+    {.name = "split_data_banks",
+     .type = NPU_P_INT,
+     .def = 7,
+     .min = 1,
+     .max = 1023,
+     .unit = "",
      .doc = "data banks when the weights do not fit (Mesa rkt_task.c: 7 input + 5 weights)"},
-    {.name = "dma_bytes", .type = NPU_P_FLOAT, .def = 8, .min = 0.01, .max = 1e6,
+    {.name = "dma_bytes",
+     .type = NPU_P_FLOAT,
+     .def = 8,
+     .min = 0.01,
+     .max = 1e6,
      .unit = "B/cycle",
      .doc = "per-core AXI bytes per cycle each way (derived: RKLLM Qwen2-0.5B decode = ~6.9 "
             "GB/s of weights per core, research §3; the profiler's ~16 B/cycle is reads+writes)"},
-    {.name = "task_cycles", .type = NPU_P_FLOAT, .def = 1000, .min = 0, .max = 1e9,
+    {.name = "task_cycles",
+     .type = NPU_P_FLOAT,
+     .def = 1000,
+     .min = 0,
+     .max = 1e9,
      .unit = "cycles",
      .doc = "fixed cost of one task: CBUF fill latency, pipeline fill and drain (assumption, "
             "calibrated with reg_cycles on rknn_model_zoo; see docs/models/rknpu.md)"},
-    {.name = "reg_cycles", .type = NPU_P_FLOAT, .def = 25, .min = 0, .max = 1e6,
+    {.name = "reg_cycles",
+     .type = NPU_P_FLOAT,
+     .def = 25,
+     .min = 0,
+     .max = 1e6,
      .unit = "cycles/entry",
      .doc = "cost per regcmd entry a task applies (blocks reconfigured and drained between "
             "layers; a full conv task ~120 entries, a later tile ~14; assumption, calibrated)"},
-    {.name = "pc_cycles", .type = NPU_P_FLOAT, .def = 32, .min = 0, .max = 1e9, .unit = "cycles",
+    {.name = "pc_cycles",
+     .type = NPU_P_FLOAT,
+     .def = 32,
+     .min = 0,
+     .max = 1e9,
+     .unit = "cycles",
      .doc = "PC decode of one fetched task list besides its DRAM read (assumption)"},
-    {.name = "max_tasks", .type = NPU_P_INT, .def = 4095, .min = 1, .max = 65535, .unit = "",
+    {.name = "max_tasks",
+     .type = NPU_P_INT,
+     .def = 4095,
+     .min = 1,
+     .max = 65535,
+     .unit = "",
      .doc = "tasks per submit and core (RK3588 12-bit task counter: 4095; research §4.2)"},
-    {.name = "kick_writes", .type = NPU_P_INT, .def = 8, .min = 0, .max = 1000, .unit = "",
+    {.name = "kick_writes",
+     .type = NPU_P_INT,
+     .def = 8,
+     .min = 0,
+     .max = 1000,
+     .unit = "",
      .doc = "MMIO writes of one core's kick (rknpu_job_subcore_commit_pc: 8; research §4.2)"},
-    {.name = "irq_mode", .type = NPU_P_ENUM, .def_s = "job", .choices = "job|task", .unit = "",
+    {.name = "irq_mode",
+     .type = NPU_P_ENUM,
+     .def_s = "job",
+     .choices = "job|task",
+     .unit = "",
      .doc = "job: one interrupt per submit per core (downstream rknpu driver, RKNN); task: one "
             "per task, next task kicked from the IRQ handler (mainline rocket)"},
-    {.name = "runtime", .type = NPU_P_ENUM, .def_s = "rknn", .choices = "rknn|rkllm", .unit = "",
+    {.name = "runtime",
+     .type = NPU_P_ENUM,
+     .def_s = "rknn",
+     .choices = "rknn|rkllm",
+     .unit = "",
      .doc = "placement: rknn = RKNN toolkit operator support; rkllm = matmuls with weights on "
             "the NPU, everything else on the CPU (RKLLM, research §3)"},
-    {.name = "io", .type = NPU_P_ENUM, .def_s = "normal", .choices = "normal|zerocopy",
+    {.name = "io",
+     .type = NPU_P_ENUM,
+     .def_s = "normal",
+     .choices = "normal|zerocopy",
      .unit = "",
      .doc = "normal: the CPU converts inputs/outputs (layout NHWC<->NC1HWC2, (de)quantize); "
             "zerocopy: native layout, no conversion (RT-API)"},
-    {.name = "pingpong", .type = NPU_P_BOOL, .def = 1, .min = 0, .max = 1, .unit = "",
+    {.name = "pingpong",
+     .type = NPU_P_BOOL,
+     .def = 1,
+     .min = 0,
+     .max = 1,
+     .unit = "",
      .doc = "PC fetches the next task's registers while the current runs (RKNN submit flags "
             "0x5, the last submit 0x1; research §4.1)"},
-    {.name = "weight_preload", .type = NPU_P_BOOL, .def = 1, .min = 0, .max = 1, .unit = "",
+    {.name = "weight_preload",
+     .type = NPU_P_BOOL,
+     .def = 1,
+     .min = 0,
+     .max = 1,
+     .unit = "",
      .doc = "a task's fresh weights are in the CBUF before the MAC array starts (assumption: "
             "Mesa/NVDLA full-weight mode; feature rows stream while computing)"},
-    {.name = "use_sram", .type = NPU_P_BOOL, .def = 0, .min = 0, .max = 1, .unit = "",
+    {.name = "use_sram",
+     .type = NPU_P_BOOL,
+     .def = 0,
+     .min = 0,
+     .max = 1,
+     .unit = "",
      .doc = "RKNN_INTERNAL_MEM_TYPE=sram: internal feature maps up to half of sram.kb live in "
             "the system SRAM (research §1.5; the half is an assumption: producer and consumer)"},
-    {.name = "conv_kmax", .type = NPU_P_INT, .def = 31, .min = 1, .max = 1024, .unit = "",
+    {.name = "conv_kmax",
+     .type = NPU_P_INT,
+     .def = 31,
+     .min = 1,
+     .max = 1024,
+     .unit = "",
      .doc = "largest conv kernel on the NPU (OPLIST 3.2.5: 1-31)"},
-    {.name = "conv_smax", .type = NPU_P_INT, .def = 7, .min = 1, .max = 1024, .unit = "",
+    {.name = "conv_smax",
+     .type = NPU_P_INT,
+     .def = 7,
+     .min = 1,
+     .max = 1024,
+     .unit = "",
      .doc = "largest conv stride on the NPU (OPLIST: 1-7)"},
-    {.name = "conv_pmax", .type = NPU_P_INT, .def = 15, .min = 0, .max = 1024, .unit = "",
+    {.name = "conv_pmax",
+     .type = NPU_P_INT,
+     .def = 15,
+     .min = 0,
+     .max = 1024,
+     .unit = "",
      .doc = "largest conv padding on the NPU (OPLIST: 0-15)"},
-    {.name = "conv_dmax", .type = NPU_P_INT, .def = 31, .min = 1, .max = 1024, .unit = "",
+    {.name = "conv_dmax",
+     .type = NPU_P_INT,
+     .def = 31,
+     .min = 1,
+     .max = 1024,
+     .unit = "",
      .doc = "largest conv dilation on the NPU (OPLIST: 1-31)"},
-    {.name = "dw_kmax", .type = NPU_P_INT, .def = 8, .min = 1, .max = 1024, .unit = "",
+    {.name = "dw_kmax",
+     .type = NPU_P_INT,
+     .def = 8,
+     .min = 1,
+     .max = 1024,
+     .unit = "",
      .doc = "largest depthwise kernel on the NPU (OPLIST 3.2.6: 1-8)"},
-    {.name = "pool_kmax", .type = NPU_P_INT, .def = 7, .min = 1, .max = 1024, .unit = "",
+    {.name = "pool_kmax",
+     .type = NPU_P_INT,
+     .def = 7,
+     .min = 1,
+     .max = 1024,
+     .unit = "",
      .doc = "largest pooling kernel on the NPU (OPLIST 3.2.44: <=7)"},
-    {.name = "pool_smax", .type = NPU_P_INT, .def = 8, .min = 1, .max = 1024, .unit = "",
+    {.name = "pool_smax",
+     .type = NPU_P_INT,
+     .def = 8,
+     .min = 1,
+     .max = 1024,
+     .unit = "",
      .doc = "largest pooling stride on the NPU (OPLIST: <=8)"},
-    {.name = "pool_dimmax", .type = NPU_P_INT, .def = 8192, .min = 1, .max = 1 << 30, .unit = "",
+    {.name = "pool_dimmax",
+     .type = NPU_P_INT,
+     .def = 8192,
+     .min = 1,
+     .max = 1 << 30,
+     .unit = "",
      .doc = "largest pooling C/H/W on the NPU (OPLIST: <=8192)"},
-    {.name = "transpose_max", .type = NPU_P_INT, .def = 8192, .min = 1, .max = 1 << 30,
-     .unit = "", .doc = "largest moved-dims product of an NPU transpose (OPLIST 3.2.62, "
-                        "toolkit2#490: 8192)"},
-    {.name = "matmul_kmax", .type = NPU_P_INT, .def = 8192, .min = 1, .max = 1 << 30,
-     .unit = "", .doc = "largest K of an NPU matmul (OPLIST 3.2.76: exMatMul k <= 8192)"},
+    {.name = "transpose_max",
+     .type = NPU_P_INT,
+     .def = 8192,
+     .min = 1,
+     .max = 1 << 30,
+     .unit = "",
+     .doc = "largest moved-dims product of an NPU transpose (OPLIST 3.2.62, "
+            "toolkit2#490: 8192)"},
+    {.name = "matmul_kmax",
+     .type = NPU_P_INT,
+     .def = 8192,
+     .min = 1,
+     .max = 1 << 30,
+     .unit = "",
+     .doc = "largest K of an NPU matmul (OPLIST 3.2.76: exMatMul k <= 8192)"},
     {.name = NULL},
 };
 
@@ -145,13 +331,18 @@ double npu_rknpu_mac_rate(const npu_rknpu_state *s, npu_dtype dt)
     switch (dt) {
     case NPU_DT_INT8:
     case NPU_DT_UINT8:
-    case NPU_DT_BOOL: return s->mac_int8;
-    case NPU_DT_INT4: return s->mac_int4;
+    case NPU_DT_BOOL:
+        return s->mac_int8;
+    case NPU_DT_INT4:
+        return s->mac_int4;
     case NPU_DT_INT16:
     case NPU_DT_FP16:
-    case NPU_DT_BF16: return s->mac_16;
-    case NPU_DT_FP32: return s->mac_tf32;
-    default: return 0;
+    case NPU_DT_BF16:
+        return s->mac_16;
+    case NPU_DT_FP32:
+        return s->mac_tf32;
+    default:
+        return 0;
     }
 }
 
@@ -160,9 +351,12 @@ static int prec_bytes(int precision)
     switch (precision) {
     case 1:
     case 2:
-    case 3: return 2;
-    case 7: return 4;
-    default: return 1;
+    case 3:
+        return 2;
+    case 7:
+        return 4;
+    default:
+        return 1;
     }
 }
 
@@ -171,10 +365,14 @@ static double prec_rate(const npu_rknpu_state *s, int precision)
     switch (precision) {
     case 1:
     case 2:
-    case 3: return s->mac_16;
-    case 6: return s->mac_int4;
-    case 7: return s->mac_tf32;
-    default: return s->mac_int8;
+    case 3:
+        return s->mac_16;
+    case 6:
+        return s->mac_int4;
+    case 7:
+        return s->mac_tf32;
+    default:
+        return s->mac_int8;
     }
 }
 
@@ -225,8 +423,10 @@ double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t)
             c *= t->ppu_kh; /* passes over the data (softmax/norm on channels) */
         return c;
     }
-    case NPU_RKN_K_PPU: return (double)t->elems * eb / s->ppu_bytes;
-    default: return 0;
+    case NPU_RKN_K_PPU:
+        return (double)t->elems * eb / s->ppu_bytes;
+    default:
+        return 0;
     }
 }
 
@@ -251,8 +451,10 @@ static int rknpu_init(npu_model *m, npu_err *err)
     else
         s->core_mask = all;
     if (s->core_mask & ~all)
-        return npu_err_set(err, NPU_EINVAL, "rknpu: core_mask=%s needs more cores than the "
-                           "chip has (cores=%d)", cm, s->cores);
+        return npu_err_set(err, NPU_EINVAL,
+                           "rknpu: core_mask=%s needs more cores than the "
+                           "chip has (cores=%d)",
+                           cm, s->cores);
     s->ncores = 0;
     s->first_core = -1;
     for (int c = 0; c < NPU_RKN_MAX_CORES; c++)
@@ -282,10 +484,10 @@ static int rknpu_init(npu_model *m, npu_err *err)
     s->reg_cycles = npu_model_float(m, "reg_cycles");
     s->max_tasks = (int)npu_model_int(m, "max_tasks");
     s->kick_writes = (int)npu_model_int(m, "kick_writes");
-    s->irq_mode = !strcmp(npu_model_str(m, "irq_mode"), "task") ? NPU_RKNPU_IRQ_TASK
-                                                                 : NPU_RKNPU_IRQ_JOB;
-    s->runtime = !strcmp(npu_model_str(m, "runtime"), "rkllm") ? NPU_RKNPU_RT_RKLLM
-                                                               : NPU_RKNPU_RT_RKNN;
+    s->irq_mode =
+        !strcmp(npu_model_str(m, "irq_mode"), "task") ? NPU_RKNPU_IRQ_TASK : NPU_RKNPU_IRQ_JOB;
+    s->runtime =
+        !strcmp(npu_model_str(m, "runtime"), "rkllm") ? NPU_RKNPU_RT_RKLLM : NPU_RKNPU_RT_RKNN;
     s->zerocopy = !strcmp(npu_model_str(m, "io"), "zerocopy");
     s->pingpong = npu_model_bool(m, "pingpong");
     s->use_sram = npu_model_bool(m, "use_sram");
@@ -302,7 +504,8 @@ static int rknpu_init(npu_model *m, npu_err *err)
     s->transpose_max = (int)npu_model_int(m, "transpose_max");
     s->matmul_kmax = (int)npu_model_int(m, "matmul_kmax");
     if (s->split_data_banks >= s->banks)
-        return npu_err_set(err, NPU_EINVAL, "rknpu: split_data_banks=%lld must be below "
+        return npu_err_set(err, NPU_EINVAL,
+                           "rknpu: split_data_banks=%lld must be below "
                            "cbuf_banks=%lld (the weights need at least one bank)",
                            (long long)s->split_data_banks, (long long)s->banks);
     if (s->atom_bytes < 2)

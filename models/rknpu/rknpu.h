@@ -10,17 +10,17 @@
 #include "../../isa/rknpu.h"
 #include "../model.h"
 
-enum { NPU_RKNPU_IRQ_JOB = 0, NPU_RKNPU_IRQ_TASK = 1 };   /* downstream rknpu | mainline rocket */
-enum { NPU_RKNPU_RT_RKNN = 0, NPU_RKNPU_RT_RKLLM = 1 };  /* placement policy                  */
+enum { NPU_RKNPU_IRQ_JOB = 0, NPU_RKNPU_IRQ_TASK = 1 }; /* downstream rknpu | mainline rocket */
+enum { NPU_RKNPU_RT_RKNN = 0, NPU_RKNPU_RT_RKLLM = 1 }; /* placement policy                  */
 
 /* Derived constants, filled by init() from the parameters. */
 typedef struct npu_rknpu_state {
     double freq_mhz;
-    int cores;                 /* physical cores                                           */
-    unsigned core_mask;        /* cores a job may use (bit i = core i)                     */
-    int ncores;                /* popcount of core_mask                                    */
-    int first_core;            /* lowest core of the mask: non-splittable work runs there  */
-    double mac_int8, mac_16, mac_int4, mac_tf32;  /* MACs per cycle per core               */
+    int cores;          /* physical cores                                           */
+    unsigned core_mask; /* cores a job may use (bit i = core i)                     */
+    int ncores;         /* popcount of core_mask                                    */
+    int first_core;     /* lowest core of the mask: non-splittable work runs there  */
+    double mac_int8, mac_16, mac_int4, mac_tf32; /* MACs per cycle per core               */
     double dw_div;             /* depthwise rate = dense rate / dw_div                      */
     double out_per_cycle;      /* conv results the CORE hands the DPU per cycle (int8)     */
     double dpu_bytes;          /* DPU element-wise bytes per cycle (flying mode)           */

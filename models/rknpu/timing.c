@@ -141,8 +141,10 @@ static int close_submit(rx *x, const npu_rkn_submit *next)
     x->open = false;
     for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
         if (x->seen[k] != x->sub.ntask[k])
-            return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: submit announces %u task(s) "
-                               "on core %d but %u follow", x->sub.ntask[k], k, x->seen[k]);
+            return npu_err_set(x->err, NPU_EFORMAT,
+                               "rknpu program: submit announces %u task(s) "
+                               "on core %d but %u follow",
+                               x->sub.ntask[k], k, x->seen[k]);
     bool chain = next && (next->flags & NPU_RKN_SF_IRQ_CHAIN);
     npu_host_req r;
     npu_host_req_init(&r, x->last_layer);
@@ -174,15 +176,21 @@ static int do_submit(rx *x, size_t i)
     for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
         n += (s->core_mask >> k) & 1u;
     if (!s->core_mask || n != s->ncores || (s->core_mask >> x->s->cores))
-        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: core mask 0x%x "
-                           "does not fit %d core(s)", i, s->core_mask, x->s->cores);
+        return npu_err_set(x->err, NPU_EFORMAT,
+                           "rknpu program: instruction %zu: core mask 0x%x "
+                           "does not fit %d core(s)",
+                           i, s->core_mask, x->s->cores);
     bool chained = (s->flags & NPU_RKN_SF_IRQ_CHAIN) != 0;
     if (chained && s->ncores != 1)
-        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: a task chained "
-                           "from an IRQ handler must run on one core", i);
+        return npu_err_set(x->err, NPU_EFORMAT,
+                           "rknpu program: instruction %zu: a task chained "
+                           "from an IRQ handler must run on one core",
+                           i);
     if (chained && !x->open)
-        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: a task chained "
-                           "from an IRQ handler with no job before it", i);
+        return npu_err_set(x->err, NPU_EFORMAT,
+                           "rknpu program: instruction %zu: a task chained "
+                           "from an IRQ handler with no job before it",
+                           i);
     if (close_submit(x, s))
         return x->err->code;
     x->open = true;
@@ -210,19 +218,22 @@ static int do_task(rx *x, size_t i)
         return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: bad TASK", i);
     int c = t->core;
     if (!x->open || c >= NPU_RKN_MAX_CORES || !((x->sub.core_mask >> c) & 1u))
-        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: task on core %d "
-                           "outside a submit for it", i, c);
+        return npu_err_set(x->err, NPU_EFORMAT,
+                           "rknpu program: instruction %zu: task on core %d "
+                           "outside a submit for it",
+                           i, c);
     if (t->feat_rd < 0 || t->wt_rd < 0 || t->ew_rd < 0 || t->out_wr < 0 || t->elems < 0 ||
         t->in_c < 0 || t->out_h < 0 || t->out_w < 0 || t->out_k < 0)
-        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: negative size",
-                           i);
+        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: negative size", i);
     int layer = x->p->ins[i].layer;
     x->last_layer = layer;
     bool first = x->seen[c] == 0;
     x->seen[c]++;
     if (x->seen[c] > x->sub.ntask[c])
-        return npu_err_set(x->err, NPU_EFORMAT, "rknpu program: instruction %zu: more tasks on "
-                           "core %d than the submit announces", i, c);
+        return npu_err_set(x->err, NPU_EFORMAT,
+                           "rknpu program: instruction %zu: more tasks on "
+                           "core %d than the submit announces",
+                           i, c);
     bool pp = (x->sub.flags & NPU_RKN_SF_PINGPONG) != 0;
     /* the PC fetches the task's register list */
     npu_job f;
@@ -249,14 +260,16 @@ static int do_task(rx *x, size_t i)
     }
     /* feature maps in the system SRAM (use_sram) go through its port */
     bool sram = npu_engine_has_sram(x->e);
-    bool fs = sram && (t->flags & NPU_RKN_TF_FEAT_SRAM), os = sram && (t->flags & NPU_RKN_TF_OUT_SRAM);
+    bool fs = sram && (t->flags & NPU_RKN_TF_FEAT_SRAM),
+         os = sram && (t->flags & NPU_RKN_TF_OUT_SRAM);
     /* the blocks run it */
     npu_job j;
     job_init(&j, x->u_core[c], layer, npu_rkn_kind_name(t->kind));
     j.mode = NPU_JOB_STREAM;
     /* the core's AXI port carries reads and writes together at dma_bytes per cycle (the
      * profiler's DDR model, research §1.5); DRAM contention comes on top through the port */
-    double rdb = (double)(t->feat_rd + t->wt_rd - wpre + t->ew_rd), wrb = (double)t->out_wr; double axi = (rdb > wrb ? rdb : wrb) / x->s->dma_bytes;
+    double rdb = (double)(t->feat_rd + t->wt_rd - wpre + t->ew_rd), wrb = (double)t->out_wr;
+    double axi = (rdb > wrb ? rdb : wrb) / x->s->dma_bytes;
     double comp = npu_rknpu_task_compute(x->s, t);
     j.cycles = (comp > axi ? comp : axi) + x->s->task_cycles + x->s->reg_cycles * t->regcfg_amount;
     j.onchip_bytes = t->cbuf_bytes;
@@ -308,8 +321,8 @@ static int do_cpu(rx *x, size_t i)
     o.elems = c->elems;
     /* compute time from the host model's throughput per op class; bytes through DRAM */
     double ns = npu_host_op_ns(x->e, &o);
-    return rt_job(x, o.layer, c->what == NPU_RKN_CPU_OP ? "cpu op" : "io convert", ns, -1, 0, -1,
-                  0, c->rd_bytes, c->wr_bytes);
+    return rt_job(x, o.layer, c->what == NPU_RKN_CPU_OP ? "cpu op" : "io convert", ns, -1, 0, -1, 0,
+                  c->rd_bytes, c->wr_bytes);
 }
 
 int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err)
@@ -360,8 +373,8 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
     x.col_regs = npu_engine_extra_col(e, "regcmds");
     x.col_cores = npu_engine_extra_col(e, "cores");
     x.col_npu = npu_engine_extra_col(e, "npu_cycles"); /* the profiler's "NPU Cycles" */
-    if (x.host_ready < 0 || x.npu_done < 0 || x.col_tasks < 0 ||
-        x.col_regs < 0 || x.col_cores < 0 || x.col_npu < 0)
+    if (x.host_ready < 0 || x.npu_done < 0 || x.col_tasks < 0 || x.col_regs < 0 ||
+        x.col_cores < 0 || x.col_npu < 0)
         return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory");
     for (int dt = 0; dt < NPU_DT_COUNT; dt++) {
         double r = npu_rknpu_mac_rate(s, (npu_dtype)dt);
@@ -371,13 +384,20 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
     for (size_t i = 0; i < p->n; i++) {
         const npu_instr *in = &p->ins[i];
         if (in->layer < -1 || in->layer >= p->nlayers)
-            return npu_err_set(err, NPU_EFORMAT, "rknpu program: instruction %zu: layer %" PRId32
-                               " out of range", i, in->layer);
+            return npu_err_set(err, NPU_EFORMAT,
+                               "rknpu program: instruction %zu: layer %" PRId32 " out of range", i,
+                               in->layer);
         int rc = 0;
         switch (in->op) {
-        case NPU_RKN_OP_SUBMIT: rc = do_submit(&x, i); break;
-        case NPU_RKN_OP_TASK: rc = do_task(&x, i); break;
-        case NPU_RKN_OP_CPU: rc = do_cpu(&x, i); break;
+        case NPU_RKN_OP_SUBMIT:
+            rc = do_submit(&x, i);
+            break;
+        case NPU_RKN_OP_TASK:
+            rc = do_task(&x, i);
+            break;
+        case NPU_RKN_OP_CPU:
+            rc = do_cpu(&x, i);
+            break;
         case NPU_RKN_OP_NOTE:
             if (!npu_rkn_payload(p, i, in->op, sizeof(npu_rkn_note)))
                 rc = npu_err_set(err, NPU_EFORMAT, "rknpu program: instruction %zu: bad NOTE", i);
