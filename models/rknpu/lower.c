@@ -1038,7 +1038,16 @@ static int io_convert(lw *c, bool input)
             continue;
         int64_t e = npu_tensor_elems(t), nb = native_bytes(c->s, t), b = npu_tensor_bytes(t);
         if (input) {
-            if (emit_cpu(c, pl, NPU_RKN_CPU_INPUT, NPU_OPC_QUANT, NPU_OP_QUANTIZE, 0, e, b, nb))
+            /* an integer input only changes layout (NHWC -> NC1HWC2: bytes at the CPU's copy
+             * rate; an image with fewer channels than one atom stays unpadded, as the
+             * profiler's RW of the first layer shows, research §2.4 row 2); a float input is
+             * also quantized (per-element work) */
+            bool fl = npu_dtype_is_float(t->dtype);
+            int64_t wb = (t->ndim == 4 && t->dim[1] * bits_of(t->dtype) / 8 < c->s->atom_bytes)
+                             ? b
+                             : nb;
+            if (emit_cpu(c, pl, NPU_RKN_CPU_INPUT, fl ? NPU_OPC_QUANT : NPU_OPC_DATA,
+                         fl ? NPU_OP_QUANTIZE : NPU_OP_TRANSPOSE, 0, e, b, wb))
                 return c->err->code;
         } else if (emit_cpu(c, pl, NPU_RKN_CPU_OUTPUT, NPU_OPC_QUANT, NPU_OP_DEQUANTIZE, 0, e, nb,
                             e * 4)) {

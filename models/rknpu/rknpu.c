@@ -180,7 +180,7 @@ static const npu_param_def rknpu_params[] = {
             "calibrated with reg_cycles on rknn_model_zoo; see docs/models/rknpu.md)"},
     {.name = "reg_cycles",
      .type = NPU_P_FLOAT,
-     .def = 25,
+     .def = 40,
      .min = 0,
      .max = 1e6,
      .unit = "cycles/entry",
