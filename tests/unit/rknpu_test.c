@@ -271,6 +271,11 @@ TEST(jobs_and_interrupts)
     CHECK_EQ_INT(sum_layer(p, 0).tasks, 3);
     CHECK_EQ_INT(sum_layer(p, -1).submits, 2);
     npu_program_free(p);
+    /* the task counter: at most max_tasks tasks per submit, the rest is another job */
+    const char *two[] = {"max_tasks=2", NULL};
+    p = compile("rk3588", two, with_cpu);
+    CHECK_EQ_INT(sum_layer(p, -1).submits, 3);
+    npu_program_free(p);
 }
 
 TEST(multicore_split)
