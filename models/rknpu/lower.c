@@ -463,7 +463,7 @@ static int open_submit(lw *c, unsigned mask, int pl, bool chained)
     for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
         s.ncores += (mask >> k) & 1u;
     s.flags = (uint16_t)((c->s->pingpong ? NPU_RKN_SF_PINGPONG : 0) |
-                         (chained ? NPU_RKN_SF_IRQ_CHAIN : NPU_RKN_SF_WAKE));
+                         (chained ? NPU_RKN_SF_IRQ_CHAIN : 0) | NPU_RKN_SF_WAKE);
     s.kick_writes = (uint16_t)c->s->kick_writes;
     long i = npu_prog_emit(c->out, NPU_RKN_OP_SUBMIT, NPU_RKN_UNIT_NONE, pl, &s, sizeof s);
     if (i < 0)
@@ -1043,9 +1043,8 @@ static int io_convert(lw *c, bool input)
              * profiler's RW of the first layer shows, research §2.4 row 2); a float input is
              * also quantized (per-element work) */
             bool fl = npu_dtype_is_float(t->dtype);
-            int64_t wb = (t->ndim == 4 && t->dim[1] * bits_of(t->dtype) / 8 < c->s->atom_bytes)
-                             ? b
-                             : nb;
+            int64_t wb =
+                (t->ndim == 4 && t->dim[1] * bits_of(t->dtype) / 8 < c->s->atom_bytes) ? b : nb;
             if (emit_cpu(c, pl, NPU_RKN_CPU_INPUT, fl ? NPU_OPC_QUANT : NPU_OPC_DATA,
                          fl ? NPU_OP_QUANTIZE : NPU_OP_TRANSPOSE, 0, e, b, wb))
                 return c->err->code;
