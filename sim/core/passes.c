@@ -579,7 +579,8 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
                 nl[i] = g->l[order[i]];
                 map[order[i]] = i;
             }
-            memcpy(g->l, nl, sizeof *nl * (size_t)g->nl);
+            if (g->nl)
+                memcpy(g->l, nl, sizeof *nl * (size_t)g->nl);
             for (int i = 0; i < g->nt; i++)
                 if (g->t[i].producer >= 0)
                     g->t[i].producer = map[g->t[i].producer];

@@ -1650,7 +1650,7 @@ static int fold_misc(ox *x, const onode *n, int m, oval **in)
     if (!ri || !rf)
         return -1;
     for (long i = 0; i < cnt; i++) {
-        long k[3];
+        long k[3] = {0, 0, 0};
         for (int j = 0; j < m; j++)
             k[j] = bcast_index(nr, dr, i, in[j]->ndim, in[j]->dim);
         double a = in[0]->fv[k[0]], b = m > 1 ? in[1]->fv[k[1]] : 0, r;
