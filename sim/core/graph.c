@@ -786,6 +786,8 @@ static const char *op_keys(npu_op op)
         return "to axis";
     case NPU_OP_REDUCE:
         return "kind axes keep";
+    case NPU_OP_LRN:
+        return "size alpha beta bias";
     default:
         return "";
     }
@@ -1331,6 +1333,7 @@ static void arity(npu_op op, int *lo, int *hi, int *act)
         *lo = *hi = *act = 2;
         break;
     case NPU_OP_SOFTMAX:
+    case NPU_OP_LRN:
         *hi = 1;
         break;
     default:
@@ -1845,6 +1848,24 @@ static int infer_layer(npu_graph *g, int li, bool *counted, npu_err *err)
         double mn = npu_layer_float(l, "min", -INFINITY), mx = npu_layer_float(l, "max", INFINITY);
         if (mn > mx)
             return lerr(g, l, err, "min=%g is larger than max=%g", mn, mx);
+        break;
+    }
+    case NPU_OP_LRN: {
+        /* ONNX LRN: across channels of an N x C x D1 ... tensor, over `size` neighbours (the
+         * output has the input's shape). size must be odd and >= 1 as in ONNX. */
+        int64_t size;
+        if ((rc = need_rank(c, x, 3, NPU_MAX_DIMS)))
+            return rc;
+        if ((rc = get_int_attr(c, "size", -1, 1, 4096, &size)))
+            return rc;
+        if (size < 0)
+            return lerr(g, l, err, "missing attribute size= (channels summed over)");
+        if (size % 2 == 0)
+            return lerr(g, l, err, "size=%lld must be odd", (long long)size);
+        double beta = npu_layer_float(l, "beta", 0.75), alpha = npu_layer_float(l, "alpha", 1e-4);
+        double bias = npu_layer_float(l, "bias", 1.0);
+        if (!isfinite(alpha) || !isfinite(beta) || !isfinite(bias))
+            return lerr(g, l, err, "alpha, beta and bias must be finite");
         break;
     }
     default: /* element-wise unary, activations, identity, cast/quant: same shape */

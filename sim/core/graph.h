@@ -147,7 +147,8 @@ int npu_act_parse(const char *s, npu_act *out);
     X(NPU_OP_CAST, "cast", NPU_OPC_QUANT)               \
     X(NPU_OP_QUANTIZE, "quantize", NPU_OPC_QUANT)       \
     X(NPU_OP_DEQUANTIZE, "dequantize", NPU_OPC_QUANT)   \
-    X(NPU_OP_REDUCE, "reduce", NPU_OPC_REDUCE)
+    X(NPU_OP_REDUCE, "reduce", NPU_OPC_REDUCE)          \
+    X(NPU_OP_LRN, "lrn", NPU_OPC_NORM)
 
 typedef enum npu_op {
 #define NPU_X(e, s, c) e,
@@ -163,7 +164,7 @@ typedef enum npu_opclass {
     NPU_OPC_ELTWISE, /* binary element-wise                            */
     NPU_OPC_ACT,     /* activation functions                           */
     NPU_OPC_UNARY,   /* other unary math                               */
-    NPU_OPC_NORM,    /* batchnorm, softmax, layernorm, rmsnorm         */
+    NPU_OPC_NORM,    /* batchnorm, softmax, layernorm, rmsnorm, lrn    */
     NPU_OPC_DATA,    /* data movement: concat/split/slice/transpose... */
     NPU_OPC_VIEW,    /* no data movement (reshape/flatten/squeeze)     */
     NPU_OPC_QUANT,   /* quantize/dequantize/cast                       */
