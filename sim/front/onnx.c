@@ -1801,7 +1801,8 @@ typedef enum {
     K_RESHAPE, K_FLATTEN, K_SQUEEZE, K_UNSQUEEZE, K_IDENTITY, K_TRANSPOSE, K_RESIZE, K_PAD,
     K_GATHER, K_CAST, K_QUANT, K_DEQUANT, K_REDUCE, K_CONSTANT, K_SHAPE, K_SIZE, K_COS, K_RANGE,
     K_D2S, /* DepthToSpace / SpaceToDepth: reshape, transpose, reshape */
-    K_FOLD /* only on constants known at import time (shape computations) */
+    K_FOLD, /* only on constants known at import time (shape computations) */
+    K_LRN
 } okind;
 
 typedef struct opdef {
@@ -1844,6 +1845,7 @@ static const opdef optab[] = {
     {"BatchNormalization", K_BN, NPU_OP_BATCHNORM},
     {"Softmax", K_SOFTMAX, NPU_OP_SOFTMAX},
     {"LayerNormalization", K_LN, NPU_OP_LAYERNORM},
+    {"LRN", K_LRN, NPU_OP_LRN},
     {"Concat", K_CONCAT, NPU_OP_CONCAT},
     {"Split", K_SPLIT, NPU_OP_SPLIT},
     {"Slice", K_SLICE, NPU_OP_SLICE},
@@ -3112,6 +3114,13 @@ static int h_simple(ox *x, const onode *n, const opdef *od)
         int li = emit1(x, n, NPU_OP_HARDSIGMOID, 1, &X);
         return li < 0 || set_float(x, li, "alpha", afloat(n, "alpha", 0.2)) ||
                        set_float(x, li, "beta", afloat(n, "beta", 0.5)) ? -1 : 0;
+    }
+    case K_LRN: { /* size is required in ONNX; -1 lets the graph report it missing */
+        int li = emit1(x, n, NPU_OP_LRN, 1, &X);
+        return li < 0 || set_int(x, li, "size", aint(n, "size", -1)) ||
+                       set_float(x, li, "alpha", afloat(n, "alpha", 1e-4)) ||
+                       set_float(x, li, "beta", afloat(n, "beta", 0.75)) ||
+                       set_float(x, li, "bias", afloat(n, "bias", 1.0)) ? -1 : 0;
     }
     case K_GELU:
     case K_GPOOL:
