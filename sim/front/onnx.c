@@ -3116,11 +3116,17 @@ static int h_simple(ox *x, const onode *n, const opdef *od)
                        set_float(x, li, "beta", afloat(n, "beta", 0.5)) ? -1 : 0;
     }
     case K_LRN: { /* size is required in ONNX; -1 lets the graph report it missing */
+        /* the IR's key table types bias= as integers (conv bias=0|1), so an integral LRN bias
+         * (ONNX default 1.0) is passed as an integer; npu_layer_float reads it back exactly */
+        double bias = afloat(n, "bias", 1.0);
+        if (!(bias == floor(bias)) || fabs(bias) > 1e15)
+            return fmt_err(x, NPU_EUNSUPPORTED, "LRN bias %g: only integral biases can be "
+                           "represented (the IR's bias= attribute holds integers)", bias);
         int li = emit1(x, n, NPU_OP_LRN, 1, &X);
         return li < 0 || set_int(x, li, "size", aint(n, "size", -1)) ||
                        set_float(x, li, "alpha", afloat(n, "alpha", 1e-4)) ||
                        set_float(x, li, "beta", afloat(n, "beta", 0.75)) ||
-                       set_float(x, li, "bias", afloat(n, "bias", 1.0)) ? -1 : 0;
+                       set_int(x, li, "bias", (int64_t)bias) ? -1 : 0;
     }
     case K_GELU:
     case K_GPOOL:
