@@ -35,6 +35,12 @@ const char *npu_nv_conv_mode_name(int mode)
     return mode >= 0 && mode <= NPU_NV_CONV_FC ? n[mode] : "?";
 }
 
+const char *npu_nv_rubik_mode_name(int mode)
+{
+    static const char *const n[] = {"contract", "split", "merge"};
+    return mode >= 0 && mode <= NPU_NV_RUBIK_MERGE ? n[mode] : "?";
+}
+
 const void *npu_nv_payload(const npu_program *p, size_t i, unsigned op, size_t size)
 {
     if (!p || i >= p->n)
@@ -95,6 +101,12 @@ static void put_hwl(npu_strbuf *out, const npu_nv_hwl *h)
             npu_sb_printf(out, " ew=%" PRId64, h->rd_ew);
         if (h->common.op_type == NPU_NV_PDP)
             npu_sb_printf(out, " kernel=%dx%d s=%d,%d", h->r, h->s, h->sh, h->sw);
+        else if (h->common.op_type == NPU_NV_CDP)
+            npu_sb_printf(out, " lrn local_size=%d cube=%dx%dx%d", h->r, h->c, h->h, h->w);
+        else if (h->common.op_type == NPU_NV_BDMA)
+            npu_sb_printf(out, " transfers=%d", h->nsplit);
+        else if (h->common.op_type == NPU_NV_RUBIK)
+            npu_sb_printf(out, " mode=%s", npu_nv_rubik_mode_name(h->conv_mode));
         break;
     }
     if (h->common.op_type == NPU_NV_SDP && (h->flags & NPU_NV_HF_FUSED))

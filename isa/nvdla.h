@@ -64,6 +64,9 @@ enum {
     NPU_NV_CBUF_SPLIT_WT_D = 4  /* weights split in chunks, the input re-fetched for every one  */
 };
 
+/* Rubik modes (research §2.2), carried in npu_nv_hwl.conv_mode of a RUBIK op. */
+enum { NPU_NV_RUBIK_CONTRACT = 0, NPU_NV_RUBIK_SPLIT = 1, NPU_NV_RUBIK_MERGE = 2 };
+
 /* HWL flags. */
 enum {
     NPU_NV_HF_EW = 1u << 0,       /* SDP reads an element-wise operand (ERDMA)                */
@@ -98,7 +101,7 @@ typedef struct npu_nv_hwl {
     npu_nv_common common;
     uint8_t ndeps;            /* producer ops in deps[] (the dependency graph edges)  */
     uint8_t nirq;             /* interrupts the op raises (conv 3, others 1)          */
-    uint8_t conv_mode;        /* NPU_NV_CONV_*                                        */
+    uint8_t conv_mode;        /* NPU_NV_CONV_* (RUBIK: NPU_NV_RUBIK_* mode)           */
     uint8_t cbuf_mode;        /* NPU_NV_CBUF_*                                        */
     uint16_t flags;           /* NPU_NV_HF_*                                          */
     uint16_t reg_writes;      /* CSB writes to program the op                         */
@@ -108,7 +111,8 @@ typedef struct npu_nv_hwl {
     uint8_t data_banks, weight_banks, bpe, pad8;
     /* geometry (conv: input C×H×W, K kernels R×S, stride, output P×Q; others: C×H×W) */
     int32_t c, h, w, k, r, s, sh, sw, p, q, groups, batch;
-    int32_t nsplit;           /* H splits (split-H) or weight chunks (SPLIT_WT_D)      */
+    int32_t nsplit;           /* H splits (split-H) or weight chunks (SPLIT_WT_D);
+                                 BDMA: transfers in the group (<= 20); CDP: r = local size */
     int32_t nkpass;           /* weight chunks per split                              */
     int32_t overlap;          /* overlapping input lines per split                    */
     int32_t stripes;          /* stripe operations per kernel group and block         */
@@ -153,6 +157,7 @@ const char *npu_nv_proc_name(int proc);
 const char *npu_nv_event_name(int ev);
 const char *npu_nv_cbuf_mode_name(int mode);
 const char *npu_nv_conv_mode_name(int mode);
+const char *npu_nv_rubik_mode_name(int mode);
 
 /* Payload of instruction i when its opcode is `op` and its length is `size`; NULL otherwise. */
 const void *npu_nv_payload(const npu_program *p, size_t i, unsigned op, size_t size);

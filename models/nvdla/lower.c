@@ -716,6 +716,7 @@ static int lower_mac(lower_ctx *c, int li)
             if (!rk)
                 return NPU_ENOMEM;
             hwl_proc(s, &rk->h, NPU_NV_RUBIK);
+            rk->h.conv_mode = NPU_NV_RUBIK_CONTRACT;
             rk->h.addrs = 2;
             rk->h.elems = telems(g, l->out[0]);
             rk->h.rd_data = b;
@@ -728,6 +729,33 @@ static int lower_mac(lower_ctx *c, int li)
         }
     }
     return 0;
+}
+
+/* CDP runs LRN across channels with a local size of 3, 5, 7 or 9, memory to memory
+ * (research §2.2), on an N×C×H×W cube; anything else goes to the CPU. */
+static bool cdp_legal(const npu_graph *g, const npu_layer *l)
+{
+    if (l->nin != 1 || l->in[0] < 0 || l->in[0] >= g->nt)
+        return false;
+    const npu_tensor *x = &g->t[l->in[0]];
+    int64_t size = npu_layer_int(l, "size", 0, -1);
+    return x->ndim >= 3 && x->ndim <= 4 && (size == 3 || size == 5 || size == 7 || size == 9);
+}
+
+/* Rubik moves whole data cubes: dimensions ≤ 8192 each (research §2.2) and at most 4 of them
+ * (a cube plus batch). Our reading: a transpose within those limits is a Rubik split/merge pass
+ * (the cube rewritten with its axes permuted); larger or higher-rank ones go to the CPU. */
+static bool rubik_legal(const npu_graph *g, const npu_layer *l)
+{
+    if (l->nin < 1 || l->in[0] < 0 || l->in[0] >= g->nt)
+        return false;
+    const npu_tensor *x = &g->t[l->in[0]];
+    if (x->ndim > 4)
+        return false;
+    for (int i = 0; i < x->ndim; i++)
+        if (x->dim[i] > 8192)
+            return false;
+    return true;
 }
 
 static int lower_other(lower_ctx *c, int li)
@@ -759,7 +787,9 @@ static int lower_other(lower_ctx *c, int li)
             proc = lut && !s->sdp_lut ? -1 : NPU_NV_SDP;
         } else if (cls == NPU_OPC_QUANT) {
             proc = NPU_NV_SDP; /* SDP convert */
-        } else if (l->op == NPU_OP_TRANSPOSE && s->rubik) {
+        } else if (l->op == NPU_OP_LRN && cdp_legal(g, l)) {
+            proc = NPU_NV_CDP;
+        } else if (l->op == NPU_OP_TRANSPOSE && s->rubik && rubik_legal(g, l)) {
             proc = NPU_NV_RUBIK;
         }
         if (proc == NPU_NV_SDP && act_needs_lut(l->act) && !s->sdp_lut)
@@ -803,9 +833,24 @@ static int lower_other(lower_ctx *c, int li)
         if (is_ew(l->op))
             h->flags |= NPU_NV_HF_EW;
         break;
+    case NPU_NV_CDP: {
+        /* channel LRN over local_size neighbours (r), squares through the LUT; memory to
+         * memory at cdp_throughput elements/cycle (research §2.2) */
+        const npu_tensor *x = &g->t[l->in[0]];
+        h->c = (int32_t)x->dim[1];
+        h->h = (int32_t)(x->ndim > 2 ? x->dim[2] : 1);
+        h->w = (int32_t)(x->ndim > 3 ? x->dim[3] : 1);
+        h->batch = (int32_t)x->dim[0];
+        h->r = (int32_t)npu_layer_int(l, "size", 0, 5);
+        h->elems = ie;
+        h->thr = (int32_t)s->cdp_thr;
+        h->flags |= NPU_NV_HF_LUT;
+        break;
+    }
     default:
         h->elems = oe;
         h->thr = (int32_t)s->rubik_bytes;
+        h->conv_mode = NPU_NV_RUBIK_MERGE; /* a permutation of the cube (see rubik_legal) */
         break;
     }
     /* memory placement: the op's reads come from SRAM only if all its inputs live there */
@@ -856,6 +901,133 @@ static void lower_view(lower_ctx *c, int li)
     for (int k = 0; k < l->nout; k++)
         if (l->out[k] >= 0 && l->out[k] < c->g->nt)
             c->tp[l->out[k]] = u;
+}
+
+/* Concat: the compiler aliases it (each producer writes into its slice of the output surface)
+ * unless an input cannot be placed there. Our reading of where it cannot (the sources say only
+ * that BDMA copies between surfaces, research §2.2):
+ *   - the input is a graph input or a constant (its buffer belongs to the runtime/loadable);
+ *   - the tensor also feeds another layer that is a concat/split/slice, or this concat twice
+ *     (one surface cannot sit at two places);
+ *   - a channel concat whose slice starts off a surface atom (min(32, atomic-C) bytes of
+ *     channels, assumption: 32 B atoms on nv_large/nv_full, 8 B on nv_small).
+ * Those inputs are copied: on configurations with BDMA by BDMA operations of up to 20
+ * transfers each (one transfer per input cube; one interrupt per group, research §3.4); without
+ * BDMA by the CPU (the runtime copies in software: an EMU op). */
+static bool concat_copies(const lower_ctx *c, const npu_layer *l, int k, int64_t coff)
+{
+    const npu_graph *g = c->g;
+    int ti = l->in[k];
+    if (ti < 0 || ti >= g->nt)
+        return false;
+    const npu_tensor *t = &g->t[ti];
+    if (t->kind != NPU_T_ACT)
+        return true;
+    for (int q = 0; q < l->nin; q++)
+        if (q != k && l->in[q] == ti)
+            return true;
+    int cons[8];
+    int nc = npu_graph_consumers(g, ti, cons, 8);
+    for (int q = 0; q < nc && q < 8; q++) {
+        const npu_layer *o = &g->l[cons[q]];
+        if (o != l && !(o->flags & NPU_LF_DEAD) &&
+            (o->op == NPU_OP_CONCAT || o->op == NPU_OP_SPLIT || o->op == NPU_OP_SLICE))
+            return true;
+    }
+    int64_t ax = npu_layer_int(l, "axis", 0, 1);
+    if (ax < 0)
+        ax += t->ndim;
+    int64_t atom = min64(32, c->s->ac);
+    return t->ndim == 4 && ax == 1 && atom > 0 && (coff * bpe_of(t->dtype)) % atom != 0;
+}
+
+/* Inputs of concat l that must be copied (see concat_copies). */
+static int concat_ncopy(const lower_ctx *c, const npu_layer *l)
+{
+    int ax = (int)npu_layer_int(l, "axis", 0, 1), n = 0;
+    int64_t coff = 0;
+    for (int k = 0; k < l->nin; k++) {
+        int ti = l->in[k];
+        if (ti < 0 || ti >= c->g->nt)
+            continue;
+        const npu_tensor *t = &c->g->t[ti];
+        int a = ax < 0 ? ax + t->ndim : ax;
+        n += concat_copies(c, l, k, coff);
+        if (a >= 0 && a < t->ndim)
+            coff += t->dim[a];
+    }
+    return n;
+}
+
+#define NV_BDMA_SLOTS 20 /* transfers per BDMA group (research §2.2) */
+
+static int lower_concat(lower_ctx *c, int li)
+{
+    const npu_graph *g = c->g;
+    const npu_layer *l = &g->l[li];
+    lower_view(c, li); /* aliased inputs: their producers produce the output */
+    if (l->nout < 1 || l->out[0] < 0 || l->out[0] >= g->nt)
+        return 0;
+    int ax = (int)npu_layer_int(l, "axis", 0, 1);
+    int64_t coff = 0, bytes = 0, elems = 0;
+    int ncopy = 0;
+    pend *p = NULL;
+    for (int k = 0; k < l->nin; k++) {
+        int ti = l->in[k];
+        if (ti < 0 || ti >= g->nt)
+            continue;
+        const npu_tensor *t = &g->t[ti];
+        int a = ax < 0 ? ax + t->ndim : ax;
+        bool cp = concat_copies(c, l, k, coff);
+        if (a >= 0 && a < t->ndim)
+            coff += t->dim[a];
+        if (!cp)
+            continue;
+        ncopy++;
+        bytes += tbytes(g, ti);
+        elems += telems(g, ti);
+        if (!c->s->bdma)
+            continue;
+        if (!p || p->h.nsplit >= NV_BDMA_SLOTS) { /* a new BDMA group */
+            p = new_op(c, c->map[li], NPU_NV_OP_HWL);
+            if (!p)
+                return NPU_ENOMEM;
+            hwl_proc(c->s, &p->h, NPU_NV_BDMA);
+            p->h.bpe = (uint8_t)bpe_of(t->dtype);
+            p->h.thr = (int32_t)max64(1, (int64_t)c->s->dbb_bytes);
+            /* DRAM<->SRAM or within one memory (research §2.2): where the surfaces live */
+            p->h.flags = NPU_NV_HF_IN_SRAM;
+            if (in_sram(c, l->out[0]))
+                p->h.flags |= NPU_NV_HF_OUT_SRAM;
+        }
+        if (!in_sram(c, ti))
+            p->h.flags &= (uint16_t)~NPU_NV_HF_IN_SRAM;
+        p->h.nsplit++;                            /* transfers in this group          */
+        p->h.addrs = (uint16_t)(2 * p->h.nsplit); /* source and destination per transfer */
+        p->h.elems += telems(g, ti);
+        p->h.rd_data += tbytes(g, ti);
+        p->h.wr_out += tbytes(g, ti);
+        p->h.in_bytes += tbytes(g, ti);
+        p->h.out_bytes += tbytes(g, ti);
+        add_deps(c, p, ti);
+        /* the output now also waits for this group */
+        tprod *u = &c->tp[l->out[0]];
+        int o = (int)(p - c->ops);
+        bool dup = false;
+        for (int z = 0; z < u->n; z++)
+            dup |= u->ops[z] == o;
+        if (!dup && u->n < MAXP)
+            u->ops[u->n++] = o;
+        else if (!dup)
+            u->ops[0] = o; /* keep the newest producer (see lower_view) */
+    }
+    if (ncopy && !c->s->bdma) {
+        tprod keep = c->tp[l->out[0]];
+        if (emit_emu(c, li, NPU_OP_CONCAT, 0, elems, bytes, bytes))
+            return NPU_ENOMEM;
+        c->tp[l->out[0]] = keep; /* the CPU copy ends its own task: later ops see it done */
+    }
+    return 0;
 }
 
 /* Marks element-wise layers the SDP of a producing conv runs (see the file comment). */
@@ -931,6 +1103,8 @@ static const char *engine_name(const lower_ctx *c, int li)
         return npu_op_class(l->op) == NPU_OPC_POOL ? "PDP" : "SDP";
     if (is_mac_op(g, l))
         return "CONV";
+    if (l->op == NPU_OP_CONCAT && concat_ncopy(c, l) > 0)
+        return s->bdma ? "BDMA" : "cpu";
     if (is_view_like(l))
         return "none";
     npu_opclass cls = npu_op_class(l->op);
@@ -942,7 +1116,9 @@ static const char *engine_name(const lower_ctx *c, int li)
         return act_needs_lut(npu_op_act(l->op)) && !s->sdp_lut ? "cpu" : "SDP";
     if (cls == NPU_OPC_QUANT)
         return "SDP";
-    if (l->op == NPU_OP_TRANSPOSE && s->rubik)
+    if (l->op == NPU_OP_LRN && cdp_legal(g, l))
+        return "CDP";
+    if (l->op == NPU_OP_TRANSPOSE && s->rubik && rubik_legal(g, l))
         return "RUBIK";
     return "cpu";
 }
@@ -1101,6 +1277,8 @@ int npu_nvdla_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
             continue; /* run by the conv's SDP (lower_mac) */
         if (!host && is_mac_op(g, l))
             rc = lower_mac(&c, li);
+        else if (!host && l->op == NPU_OP_CONCAT)
+            rc = lower_concat(&c, li);
         else if (!host && is_view_like(l))
             lower_view(&c, li);
         else
@@ -1177,6 +1355,14 @@ int npu_nvdla_explain(const npu_model *m, const npu_program *p, int layer, npu_s
                               (long long)h->elems, h->thr, (long long)(h->rd_data + h->rd_ew),
                               (long long)h->wr_out,
                               (h->flags & NPU_NV_HF_EW) ? " (element-wise operand read)" : "");
+                if (h->common.op_type == NPU_NV_CDP)
+                    npu_sb_printf(out, "  LRN across channels: local size %d, cube %dx%dx%d "
+                                  "(CxHxW), squares through the LUT\n", h->r, h->c, h->h, h->w);
+                else if (h->common.op_type == NPU_NV_BDMA)
+                    npu_sb_printf(out, "  BDMA group: %d transfer(s) (of 20 slots), one "
+                                  "interrupt for the group\n", h->nsplit);
+                else if (h->common.op_type == NPU_NV_RUBIK)
+                    npu_sb_printf(out, "  Rubik mode %s\n", npu_nv_rubik_mode_name(h->conv_mode));
             }
         } else if (p->ins[i].op == NPU_NV_OP_EMU) {
             const npu_nv_emu *e = npu_nv_payload(p, i, NPU_NV_OP_EMU, sizeof *e);
