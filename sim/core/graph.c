@@ -1367,6 +1367,29 @@ static int set_out(ictx *c, int k, const shape *s, npu_dtype dt)
     return 0;
 }
 
+/* A host layer (an operator npusim has no model for, e.g. ONNX TopK, kept with its original
+ * name in src_op) cannot have its shapes inferred: the front end records output k's shape and
+ * dtype as attributes out_shape / out_dtype (k = 0) or out_shape<k> / out_dtype<k>, and those are
+ * used as given. Without them the output takes the first input's shape. */
+static int host_out_shape(ictx *c, int k, shape *s, npu_dtype *dt)
+{
+    char key[32];
+    snprintf(key, sizeof key, k ? "out_shape%d" : "out_shape", k);
+    const npu_attr *a = npu_layer_attr(c->l, key);
+    if (a) {
+        if (a->type != NPU_ATTR_INTS || a->n < 1 || a->n > NPU_MAX_DIMS)
+            return lerr(c->g, c->l, c->err, "%s= must be 1 to %d integers", key, NPU_MAX_DIMS);
+        s->ndim = a->n;
+        for (int i = 0; i < a->n; i++)
+            s->d[i] = a->i[i];
+    }
+    snprintf(key, sizeof key, k ? "out_dtype%d" : "out_dtype", k);
+    const char *d = npu_layer_str(c->l, key, NULL);
+    if (d && npu_dtype_parse(d, dt))
+        return lerr(c->g, c->l, c->err, "%s='%s' is not a data type", key, d);
+    return 0;
+}
+
 static int infer_layer(npu_graph *g, int li, bool *counted, npu_err *err)
 {
     npu_layer *l = &g->l[li];
@@ -1879,9 +1902,14 @@ static int infer_layer(npu_graph *g, int li, bool *counted, npu_err *err)
                 params += npu_tensor_elems(t);
             }
         }
-    for (int k = 0; k < l->nout; k++)
-        if ((rc = set_out(c, k, &o, dt)))
+    for (int k = 0; k < l->nout; k++) {
+        shape ok = o;
+        npu_dtype odt = dt;
+        if (l->src_op && (rc = host_out_shape(c, k, &ok, &odt)))
             return rc;
+        if ((rc = set_out(c, k, &ok, odt)))
+            return rc;
+    }
 done:
     l->macs = macs;
     l->params = params;

@@ -245,7 +245,9 @@ int npu_pass_views(npu_graph *g, npu_err *err)
         return npu_err_set(err, NPU_EINVAL, "no graph");
     for (int li = 0; li < g->nl; li++) {
         npu_layer *l = &g->l[li];
-        if ((l->flags & NPU_LF_DEAD) || npu_op_class(l->op) != NPU_OPC_VIEW || l->nin < 1)
+        /* host layers (src_op) are real work on the CPU, never views */
+        if ((l->flags & NPU_LF_DEAD) || npu_op_class(l->op) != NPU_OPC_VIEW || l->nin < 1 ||
+            l->src_op)
             continue;
         l->flags |= NPU_LF_VIEW;
         int src = l->in[0];

@@ -3311,6 +3311,16 @@ static int host_layer(ox *x, const onode *n)
             t->dim[i] = i < vi->ndim ? vi->dim[i] : 0;
         t->dtype = (npu_dtype)ot_to_npu(vi->dt);
         t->shape_known = true;
+        /* recorded on the layer too, so that inference and the .npg round trip keep them (a
+         * scalar output is recorded as [1]) */
+        char key[32];
+        int64_t one = 1;
+        snprintf(key, sizeof key, k ? "out_shape%d" : "out_shape", k);
+        int rc = vi->ndim ? npu_layer_set_ints(x->g, li, key, vi->ndim, t->dim)
+                          : npu_layer_set_ints(x->g, li, key, 1, &one);
+        snprintf(key, sizeof key, k ? "out_dtype%d" : "out_dtype", k);
+        if (rc || npu_layer_set_str(x->g, li, key, npu_dtype_name(t->dtype)))
+            return npu_err_set(x->err, NPU_ENOMEM, "%s: out of memory", x->file);
         if (bind(x, n, k, li, k))
             return -1;
     }
