@@ -742,20 +742,36 @@ static bool cdp_legal(const npu_graph *g, const npu_layer *l)
     return x->ndim >= 3 && x->ndim <= 4 && (size == 3 || size == 5 || size == 7 || size == 9);
 }
 
-/* Rubik moves whole data cubes: dimensions ≤ 8192 each (research §2.2) and at most 4 of them
- * (a cube plus batch). Our reading: a transpose within those limits is a Rubik split/merge pass
- * (the cube rewritten with its axes permuted); larger or higher-rank ones go to the CPU. */
-static bool rubik_legal(const npu_graph *g, const npu_layer *l)
+/* The Rubik mode that performs transpose l, or -1 (the CPU does it). Rubik rewrites whole data
+ * cubes, each dimension ≤ 8192 (research §2.2), in three modes:
+ *   contract  the second pass of a deconvolution: channels (R·S·K) spread over the spatial
+ *             grid, i.e. depth-to-space. The ONNX importer writes DepthToSpace as a rank-6
+ *             transpose with perm 0,3,4,1,5,2 (DCR) or 0,1,4,2,5,3 (CRD): those are contracts;
+ *   split     a packed feature cube (channels innermost) into per-channel planes: NHWC → NCHW,
+ *             perm 0,3,1,2 on a rank-4 tensor;
+ *   merge     planes back into a packed cube: NCHW → NHWC, perm 0,2,3,1.
+ * Our reading of the modes; other permutations (H↔W swaps, the head transposes of attention,
+ * space-to-depth) are not one of them and run on the CPU. */
+static int rubik_mode(const npu_graph *g, const npu_layer *l)
 {
-    if (l->nin < 1 || l->in[0] < 0 || l->in[0] >= g->nt)
-        return false;
+    if (l->op != NPU_OP_TRANSPOSE || l->nin < 1 || l->in[0] < 0 || l->in[0] >= g->nt)
+        return -1;
     const npu_tensor *x = &g->t[l->in[0]];
-    if (x->ndim > 4)
-        return false;
     for (int i = 0; i < x->ndim; i++)
         if (x->dim[i] > 8192)
-            return false;
-    return true;
+            return -1;
+    const npu_attr *a = npu_layer_attr(l, "perm");
+    if (!a || a->type != NPU_ATTR_INTS || a->n != x->ndim)
+        return -1;
+    static const int64_t dcr[6] = {0, 3, 4, 1, 5, 2}, crd[6] = {0, 1, 4, 2, 5, 3};
+    static const int64_t spl[4] = {0, 3, 1, 2}, mrg[4] = {0, 2, 3, 1};
+    if (a->n == 6 && (!memcmp(a->i, dcr, sizeof dcr) || !memcmp(a->i, crd, sizeof crd)))
+        return NPU_NV_RUBIK_CONTRACT;
+    if (a->n == 4 && !memcmp(a->i, spl, sizeof spl))
+        return NPU_NV_RUBIK_SPLIT;
+    if (a->n == 4 && !memcmp(a->i, mrg, sizeof mrg))
+        return NPU_NV_RUBIK_MERGE;
+    return -1;
 }
 
 static int lower_other(lower_ctx *c, int li)
@@ -789,7 +805,7 @@ static int lower_other(lower_ctx *c, int li)
             proc = NPU_NV_SDP; /* SDP convert */
         } else if (l->op == NPU_OP_LRN && cdp_legal(g, l)) {
             proc = NPU_NV_CDP;
-        } else if (l->op == NPU_OP_TRANSPOSE && s->rubik && rubik_legal(g, l)) {
+        } else if (s->rubik && rubik_mode(g, l) >= 0) {
             proc = NPU_NV_RUBIK;
         }
         if (proc == NPU_NV_SDP && act_needs_lut(l->act) && !s->sdp_lut)
@@ -850,7 +866,7 @@ static int lower_other(lower_ctx *c, int li)
     default:
         h->elems = oe;
         h->thr = (int32_t)s->rubik_bytes;
-        h->conv_mode = NPU_NV_RUBIK_MERGE; /* a permutation of the cube (see rubik_legal) */
+        h->conv_mode = (uint8_t)rubik_mode(g, l);
         break;
     }
     /* memory placement: the op's reads come from SRAM only if all its inputs live there */
@@ -1118,7 +1134,7 @@ static const char *engine_name(const lower_ctx *c, int li)
         return "SDP";
     if (l->op == NPU_OP_LRN && cdp_legal(g, l))
         return "CDP";
-    if (l->op == NPU_OP_TRANSPOSE && s->rubik && rubik_legal(g, l))
+    if (s->rubik && rubik_mode(g, l) >= 0)
         return "RUBIK";
     return "cpu";
 }

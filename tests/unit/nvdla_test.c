@@ -11,7 +11,10 @@
  *     reads are computed by hand below;
  *   - batch-1 FC runs at 1/16 (16-cycle weight load per stripe);
  *   - interrupts: 4 per conv+SDP, 1 per PDP; headed: the CPU takes one per task;
- *   - disassembly shows descriptors and the dependency graph; corrupt programs are errors.
+ *   - disassembly shows descriptors and the dependency graph; corrupt programs are errors;
+ *   - LRN is one CDP op (1 interrupt headless); concat copies go to BDMA groups of <= 20
+ *     transfers (1 interrupt each) on nv_full and to the CPU on nv_small; NCHW<->NHWC and
+ *     depth-to-space transposes go to Rubik on nv_full, to the CPU on nv_small.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -415,6 +418,272 @@ TEST(bad_parameters)
     npu_ctx_free(ctx);
 }
 
+/* ---- CDP, BDMA, Rubik ------------------------------------------------------------------- */
+
+/* Compiles graph text on `arch` with settings; the program, or NULL (message printed). */
+static npu_program *compile_text(npu_ctx *ctx, const char *arch, const char *text,
+                                 const char *const *sets)
+{
+    npu_err err = {0};
+    FILE *f = fopen("nvdla_test_ct.npg", "w");
+    if (!f)
+        return NULL;
+    fputs(text, f);
+    fclose(f);
+    npu_graph *g = npu_load_graph(ctx, "nvdla_test_ct.npg", NULL, &err);
+    remove("nvdla_test_ct.npg");
+    npu_arch *a = g ? npu_arch_open(ctx, arch, &err) : NULL;
+    for (int i = 0; a && sets && sets[i]; i++)
+        if (npu_arch_set_kv(a, sets[i], &err))
+            printf("  set %s: %s\n", sets[i], err.msg);
+    npu_program *p = a ? npu_compile(ctx, a, g, &err) : NULL;
+    if (!p)
+        printf("  compile on %s: %s\n", arch, err.msg);
+    npu_arch_free(a);
+    npu_graph_free(g);
+    return p;
+}
+
+/* Hardware ops of processor `proc` in p (the last one in *last), and EMU ops of graph op `emu`. */
+static int count_proc(const npu_program *p, int proc, const npu_nv_hwl **last)
+{
+    int n = 0;
+    for (size_t i = 0; p && i < p->n; i++) {
+        const npu_nv_hwl *h = npu_nv_payload(p, i, NPU_NV_OP_HWL, sizeof *h);
+        if (h && h->common.op_type == proc) {
+            n++;
+            if (last)
+                *last = h;
+        }
+    }
+    return n;
+}
+
+static int count_emu(const npu_program *p, int op)
+{
+    int n = 0;
+    for (size_t i = 0; p && i < p->n; i++) {
+        const npu_nv_emu *e = npu_nv_payload(p, i, NPU_NV_OP_EMU, sizeof *e);
+        n += e && e->op == op;
+    }
+    return n;
+}
+
+static const char *const no_conv[] = {"runtime_convert=false", NULL};
+
+TEST(lrn_on_cdp)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    const char *text = "npg 1\ngraph lrn\ninput x 1x64x16x16 int8\n"
+                       "lrn n1 x size=5 alpha=0.0001 beta=0.75 bias=1\noutput n1\n";
+    /* one CDP op: local size 5, 1 element/cycle on nv_small (research §1.4), one interrupt */
+    npu_program *p = compile_text(ctx, "nv_small", text, no_conv);
+    const npu_nv_hwl *h = NULL;
+    CHECK_EQ_INT(count_proc(p, NPU_NV_CDP, &h), 1);
+    CHECK_EQ_INT(count_proc(p, NPU_NV_SDP, NULL), 0);
+    if (h) {
+        CHECK_EQ_INT(h->nirq, 1);
+        CHECK_EQ_INT(h->r, 5);
+        CHECK_EQ_INT(h->thr, 1);
+        CHECK_EQ_INT(h->elems, 64 * 16 * 16);
+        CHECK_EQ_INT(h->c, 64);
+        CHECK(h->flags & NPU_NV_HF_LUT);
+    }
+    if (p) {
+        npu_strbuf sb;
+        npu_sb_init(&sb);
+        CHECK(npu_disasm(ctx, p, &sb, &err) == 0);
+        CHECK_CONTAINS(sb.s, "CDP");
+        CHECK_CONTAINS(sb.s, "lrn local_size=5 cube=64x16x16");
+        npu_sb_free(&sb);
+    }
+    npu_program_free(p);
+    /* headless: the CPU takes exactly that one interrupt; the CDP streams 16384 elements */
+    npu_result *r = run_text(ctx, "nv_small", text, no_conv);
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_EQ_INT(r->total.irq_count, 1);
+        const npu_layer_row *lr = row(r, "n1");
+        CHECK(lr && strcmp(lr->engine, "CDP") == 0);
+        CHECK(lr && lr->cycles >= 64 * 16 * 16);
+        npu_result_free(r);
+    }
+    /* nv_full: 8 elements/cycle */
+    p = compile_text(ctx, "nv_full", text, no_conv);
+    h = NULL;
+    CHECK_EQ_INT(count_proc(p, NPU_NV_CDP, &h), 1);
+    CHECK(h && h->thr == 8);
+    npu_program_free(p);
+    /* a local size CDP cannot do (3, 5, 7, 9 only) runs on the CPU */
+    const char *big = "npg 1\ngraph lrn\ninput x 1x64x16x16 int8\nlrn n1 x size=11\noutput n1\n";
+    p = compile_text(ctx, "nv_full", big, no_conv);
+    CHECK_EQ_INT(count_proc(p, NPU_NV_CDP, NULL), 0);
+    CHECK_EQ_INT(count_emu(p, NPU_OP_LRN), 1);
+    npu_program_free(p);
+    /* an even size is a graph error */
+    const char *even = "npg 1\ngraph lrn\ninput x 1x64x16x16 int8\nlrn n1 x size=4\noutput n1\n";
+    p = compile_text(ctx, "nv_small", even, NULL);
+    CHECK(p == NULL);
+    /* explain */
+    {
+        FILE *f = fopen("nvdla_test_lx.npg", "w");
+        CHECK(f != NULL);
+        if (f) {
+            fputs(text, f);
+            fclose(f);
+        }
+        npu_graph *g = npu_load_graph(ctx, "nvdla_test_lx.npg", NULL, &err);
+        remove("nvdla_test_lx.npg");
+        npu_arch *a = npu_arch_open(ctx, "nv_small", &err);
+        npu_strbuf sb;
+        npu_sb_init(&sb);
+        CHECK(g && a && npu_explain(ctx, a, g, "n1", &sb, &err) == 0);
+        if (sb.s)
+            CHECK_CONTAINS(sb.s, "local size 5");
+        npu_sb_free(&sb);
+        npu_arch_free(a);
+        npu_graph_free(g);
+    }
+    npu_ctx_free(ctx);
+}
+
+TEST(concat_copies_on_bdma)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    /* two graph inputs: their buffers belong to the runtime, so the concat is a copy */
+    const char *two = "npg 1\ngraph cat\ninput a 1x32x8x8 int8\ninput b 1x32x8x8 int8\n"
+                      "concat c a b axis=1\nrelu r c\noutput r\n";
+    npu_program *p = compile_text(ctx, "nv_full", two, no_conv);
+    const npu_nv_hwl *h = NULL;
+    CHECK_EQ_INT(count_proc(p, NPU_NV_BDMA, &h), 1);
+    if (h) {
+        CHECK_EQ_INT(h->nsplit, 2); /* one transfer per input, one group */
+        CHECK_EQ_INT(h->nirq, 1);
+        CHECK_EQ_INT(h->rd_data, 2 * 32 * 8 * 8);
+        CHECK_EQ_INT(h->wr_out, 2 * 32 * 8 * 8);
+    }
+    if (p) {
+        npu_strbuf sb;
+        npu_sb_init(&sb);
+        CHECK(npu_disasm(ctx, p, &sb, &err) == 0);
+        CHECK_CONTAINS(sb.s, "BDMA");
+        CHECK_CONTAINS(sb.s, "transfers=2");
+        CHECK_CONTAINS(sb.s, "consumers=SDP:1/OP_COMPLETED"); /* the relu waits for the copy */
+        npu_sb_free(&sb);
+    }
+    npu_program_free(p);
+    npu_result *r = run_text(ctx, "nv_full", two, no_conv);
+    CHECK(r != NULL);
+    if (r) {
+        const npu_layer_row *lr = row(r, "c");
+        CHECK(lr && strcmp(lr->engine, "BDMA") == 0);
+        npu_result_free(r);
+    }
+    /* nv_small has no BDMA: the runtime copies on the CPU */
+    p = compile_text(ctx, "nv_small", two, no_conv);
+    CHECK_EQ_INT(count_proc(p, NPU_NV_BDMA, NULL), 0);
+    CHECK_EQ_INT(count_emu(p, NPU_OP_CONCAT), 1);
+    npu_program_free(p);
+    /* conv outputs of 32 channels land on 32-byte atoms: aliased, no copy at all */
+    const char *convs = "npg 1\ngraph cat2\ninput x 1x16x8x8 int8\n"
+                        "conv c1 x out=32 k=1\nconv c2 x out=32 k=1\n"
+                        "concat c c1 c2 axis=1\nrelu r c\noutput r\n";
+    p = compile_text(ctx, "nv_full", convs, no_conv);
+    CHECK_EQ_INT(count_proc(p, NPU_NV_BDMA, NULL), 0);
+    CHECK_EQ_INT(count_emu(p, NPU_OP_CONCAT), 0);
+    npu_program_free(p);
+    /* 8 + 8 channels: the second slice starts mid-atom and is copied (one transfer) */
+    const char *odd = "npg 1\ngraph cat3\ninput x 1x16x8x8 int8\n"
+                      "conv c1 x out=8 k=1\nconv c2 x out=8 k=1\n"
+                      "concat c c1 c2 axis=1\nrelu r c\noutput r\n";
+    p = compile_text(ctx, "nv_full", odd, no_conv);
+    h = NULL;
+    CHECK_EQ_INT(count_proc(p, NPU_NV_BDMA, &h), 1);
+    CHECK(h && h->nsplit == 1 && h->rd_data == 8 * 8 * 8);
+    npu_program_free(p);
+    /* 21 graph inputs: 20 transfer slots per group, so two groups and two interrupts */
+    npu_strbuf t;
+    npu_sb_init(&t);
+    npu_sb_puts(&t, "npg 1\ngraph cat21\n");
+    for (int i = 0; i < 21; i++)
+        npu_sb_printf(&t, "input i%d 1x32x2x2 int8\n", i);
+    npu_sb_puts(&t, "concat c");
+    for (int i = 0; i < 21; i++)
+        npu_sb_printf(&t, " i%d", i);
+    npu_sb_puts(&t, " axis=1\noutput c\n");
+    p = compile_text(ctx, "nv_full", t.s, no_conv);
+    CHECK_EQ_INT(count_proc(p, NPU_NV_BDMA, &h), 2);
+    CHECK(h && h->nsplit == 1);
+    npu_program_free(p);
+    r = run_text(ctx, "nv_full", t.s, no_conv);
+    CHECK(r != NULL);
+    if (r) {
+        /* nv_full is headed: 2 group interrupts on the MCU + 1 on the CPU for the task */
+        CHECK_EQ_INT(r->total.irq_count, 3);
+        npu_result_free(r);
+    }
+    npu_sb_free(&t);
+    npu_ctx_free(ctx);
+}
+
+TEST(transpose_on_rubik)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    const char *nhwc = "npg 1\ngraph tr\ninput a 1x32x8x8 int8\nrelu r a\n"
+                       "transpose t r perm=0,2,3,1\noutput t\n";
+    npu_program *p = compile_text(ctx, "nv_full", nhwc, no_conv);
+    const npu_nv_hwl *h = NULL;
+    CHECK_EQ_INT(count_proc(p, NPU_NV_RUBIK, &h), 1);
+    CHECK_EQ_INT(count_emu(p, NPU_OP_TRANSPOSE), 0);
+    if (h) {
+        CHECK_EQ_INT(h->conv_mode, NPU_NV_RUBIK_MERGE);
+        CHECK_EQ_INT(h->nirq, 1);
+        CHECK_EQ_INT(h->rd_data, 32 * 8 * 8);
+    }
+    if (p) {
+        npu_strbuf sb;
+        npu_sb_init(&sb);
+        CHECK(npu_disasm(ctx, p, &sb, &err) == 0);
+        CHECK_CONTAINS(sb.s, "RUBIK");
+        CHECK_CONTAINS(sb.s, "mode=merge");
+        npu_sb_free(&sb);
+    }
+    npu_program_free(p);
+    /* nv_small has no Rubik: the CPU transposes */
+    p = compile_text(ctx, "nv_small", nhwc, no_conv);
+    CHECK_EQ_INT(count_proc(p, NPU_NV_RUBIK, NULL), 0);
+    CHECK_EQ_INT(count_emu(p, NPU_OP_TRANSPOSE), 1);
+    npu_program_free(p);
+    /* NHWC -> NCHW is a split */
+    const char *nchw = "npg 1\ngraph tr\ninput a 1x8x8x32 int8\nrelu r a\n"
+                       "transpose t r perm=0,3,1,2\noutput t\n";
+    p = compile_text(ctx, "nv_full", nchw, no_conv);
+    h = NULL;
+    CHECK_EQ_INT(count_proc(p, NPU_NV_RUBIK, &h), 1);
+    CHECK(h && h->conv_mode == NPU_NV_RUBIK_SPLIT);
+    npu_program_free(p);
+    /* an H/W swap is none of Rubik's modes: CPU even on nv_full */
+    const char *hw = "npg 1\ngraph tr\ninput a 1x32x8x8 int8\nrelu r a\n"
+                     "transpose t r perm=0,1,3,2\noutput t\n";
+    p = compile_text(ctx, "nv_full", hw, no_conv);
+    CHECK_EQ_INT(count_proc(p, NPU_NV_RUBIK, NULL), 0);
+    CHECK_EQ_INT(count_emu(p, NPU_OP_TRANSPOSE), 1);
+    npu_program_free(p);
+    /* depth-to-space (the importer's rank-6 DCR transpose) is a contract */
+    const char *d2s = "npg 1\ngraph d2s\ninput a 1x16x4x4 int8\n"
+                      "reshape s a shape=1,2,2,4,4,4\ntranspose t s perm=0,3,4,1,5,2\n"
+                      "reshape o t shape=1,4,8,8\noutput o\n";
+    p = compile_text(ctx, "nv_full", d2s, no_conv);
+    h = NULL;
+    CHECK_EQ_INT(count_proc(p, NPU_NV_RUBIK, &h), 1);
+    CHECK(h && h->conv_mode == NPU_NV_RUBIK_CONTRACT);
+    npu_program_free(p);
+    npu_ctx_free(ctx);
+}
+
 int main(void)
 {
     RUN(spreadsheet_primer_rows);
@@ -426,5 +695,8 @@ int main(void)
     RUN(fused_pdp_and_sram);
     RUN(corrupt_payloads_never_crash);
     RUN(bad_parameters);
+    RUN(lrn_on_cdp);
+    RUN(concat_copies_on_bdma);
+    RUN(transpose_on_rubik);
     return TEST_REPORT();
 }
