@@ -246,12 +246,12 @@ static int place_layer(const lw *c, int li, int *note)
     const npu_layer *l = &g->l[li];
     const npu_rknpu_state *s = c->s;
     *note = 0;
+    if (l->flags & NPU_LF_HOST) /* before views: a host op (ONNX TopK …) is an identity in the IR */
+        return PL_CPU;
     if (is_view(l)) {
         *note = NPU_RKN_NOTE_VIEW;
         return PL_NOTE;
     }
-    if (l->flags & NPU_LF_HOST)
-        return PL_CPU;
     bool mac_ok = npu_rknpu_mac_rate(s, l->dtype) > 0;
     if (s->runtime == NPU_RKNPU_RT_RKLLM) {
         npu_gemm_geom gg;
@@ -402,7 +402,18 @@ static bool splittable(const lw *c, int li)
     if (c->s->ncores < 2 || c->s->irq_mode == NPU_RKNPU_IRQ_TASK)
         return false;
     switch (c->place[li]) {
-    case PL_CONV:
+    case PL_CONV: {
+        /* an image-input conv (fewer input channels than one atom, stored unpadded) stays on
+         * the first core: in 3-core mode RKNN turns MobileNetV1 into 5 submits, two 0x7 and
+         * three core0-only, with 5/2/2 interrupts on cores 0/1/2 (NOTES ch06, research §2.2,
+         * §4.2); its only non-splittable layers are the pool and the softmax, so the third
+         * core0-only submit must be the first conv, which is the image-input one */
+        npu_conv_geom cg;
+        if (l->op == NPU_OP_CONV && !npu_layer_conv_geom(c->g, li, &cg) && cg.groups <= 1 &&
+            cg.c < c2_of(c->s, l->dtype))
+            return false;
+        return !lut_act(l->act) && c->ppu[li] < 0;
+    }
     case PL_DW:
         return !lut_act(l->act) && c->ppu[li] < 0;
     case PL_GEMM:

@@ -290,6 +290,18 @@ TEST(multicore_split)
     CHECK_EQ_INT(s1.mask, 1);
     CHECK_EQ_INT(s0.wt, 3 * 36864); /* every band needs all the weights */
     npu_program_free(p);
+    /* an image-input conv (3 channels < one atom) stays on core 0 and gets a core0-only submit
+     * of its own, as in RKNN's 3-core MobileNetV1 (5 submits: core0, 0x7, core0, 0x7, core0;
+     * research §2.2) */
+    const char *img = "npg 1\ngraph m\ninput data 1x3x56x56 int8\n"
+                      "conv c0 data out=32 k=3 s=2 p=1\nconv c1 c0 out=64 k=1\n"
+                      "softmax s c1 axis=1\noutput s\n";
+    p = compile("rk3588", m3, img);
+    CHECK_EQ_INT(sum_layer(p, 0).mask, 1);
+    CHECK_EQ_INT(sum_layer(p, 1).mask, 7);
+    CHECK_EQ_INT(sum_layer(p, 2).mask, 1);
+    CHECK_EQ_INT(sum_layer(p, -1).submits, 3);
+    npu_program_free(p);
     /* layers too small for three cores leave some idle: the job names only the busy cores
      * (AlexNet's FC and 13x13 layers deadlocked before per-core kicks) */
     CHECK(run_us("rk3588", "alexnet", NULL, m3, NULL) > 0);
