@@ -528,6 +528,54 @@ TEST(error_messages)
     free(m.b);
 }
 
+/* LRN (AlexNet, GoogLeNet): size 5, alpha 1e-4 (float attribute), beta and bias at defaults. */
+TEST(lrn_import)
+{
+    pbw m = {0}, g = {0}, nd = {0}, at = {0}, af = {0}, op = {0};
+    pw_str(&nd, 1, "x");
+    pw_str(&nd, 2, "y");
+    pw_str(&nd, 3, "norm1");
+    pw_str(&nd, 4, "LRN");
+    pw_str(&at, 1, "size");
+    pw_int(&at, 3, 5);
+    pw_int(&at, 20, 2); /* INT */
+    pw_msg(&nd, 5, &at);
+    float alpha = 1e-4f;
+    uint8_t fb[4];
+    memcpy(fb, &alpha, 4); /* fixed32, little-endian host assumed as in the reader */
+    pw_str(&af, 1, "alpha");
+    pw_varint(&af, (2 << 3) | 5);
+    pw_raw(&af, fb, 4);
+    pw_int(&af, 20, 1); /* FLOAT */
+    pw_msg(&nd, 5, &af);
+    pw_msg(&g, 1, &nd);
+    pw_str(&g, 2, "lrn");
+    const int64_t xd[] = {1, 96, 55, 55};
+    pw_vi(&g, 11, "x", 4, xd);
+    pw_vi(&g, 12, "y", 0, NULL);
+    pw_int(&m, 1, 8);
+    pw_msg(&m, 7, &g);
+    pw_int(&op, 2, 13);
+    pw_msg(&m, 8, &op);
+    npu_err err = {0};
+    npu_graph *gr = npu_onnx_read_mem("lrn.onnx", m.b, m.n, false, &err);
+    CHECK(gr != NULL);
+    if (!gr)
+        printf("  %s\n", err.msg);
+    const npu_layer *l = gr ? layer(gr, "norm1") : NULL;
+    CHECK(l && l->op == NPU_OP_LRN);
+    if (l) {
+        CHECK_EQ_INT(npu_layer_int(l, "size", 0, -1), 5);
+        CHECK(npu_layer_float(l, "alpha", 0) > 0.99e-4 && npu_layer_float(l, "alpha", 0) < 1.01e-4);
+        CHECK(npu_layer_float(l, "beta", 0) == 0.75);
+        CHECK(npu_layer_float(l, "bias", 0) == 1.0);
+    }
+    CHECK(gr && npu_graph_infer(gr, &err) == 0);
+    CHECK(gr && shape_is(&gr->t[gr->outputs[0]], 4, xd));
+    npu_graph_free(gr);
+    free(m.b);
+}
+
 /* Every truncation and many random byte changes of the test models: an error or a graph, never
  * a crash (ASan/UBSan watch the reads), and an error always has a message. */
 static void mangle(const char *name)
@@ -679,6 +727,7 @@ int main(void)
     RUN(qdq_weights_stay_const);
     RUN(misc_ops);
     RUN(error_messages);
+    RUN(lrn_import);
     RUN(malformed_never_crash);
     return TEST_REPORT();
 }
