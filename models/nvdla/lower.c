@@ -13,8 +13,13 @@
  *       need the LUT run on the Y unit at sdp_ew_throughput;
  *   pooling → PDP (offline; the open compiler emits pooling as its own operation — LeNet on
  *       nv_small is 4 conv + 4 SDP + 2 PDP operations, research §4);
- *   transpose → Rubik where present; views, concat/split/slice → no operation (the compiler
- *       places surfaces so that producers write into, and consumers read from, the right offsets);
+ *   LRN → CDP (local size 3/5/7/9, memory to memory, LUT; research §2.2), else the CPU;
+ *   transpose → Rubik where present and one of its modes (NCHW↔NHWC split/merge, depth-to-space
+ *       contract; see rubik_mode), else the CPU; convt's rearrangement → Rubik contract;
+ *   views, split/slice → no operation (the compiler places surfaces so that producers write
+ *       into, and consumers read from, the right offsets); concat too, except inputs that
+ *       cannot be placed inside the output (see concat_copies): BDMA groups of ≤ 20 transfers
+ *       where the configuration has BDMA, else a CPU copy;
  *   sigmoid/tanh-like activations need the LUT (not on nv_small): then an EMU op on the CPU;
  *   softmax, norms, reductions, data ops NVDLA cannot do, act×act matmul → EMU op (CPU), as the
  *       NVDLA runtime does (softmax is the runtime's emulator task).
@@ -859,7 +864,8 @@ static int lower_other(lower_ctx *c, int li)
         h->batch = (int32_t)x->dim[0];
         h->r = (int32_t)npu_layer_int(l, "size", 0, 5);
         h->elems = ie;
-        h->thr = (int32_t)s->cdp_thr;
+        /* its read DMA peaks at 8 B/cycle: 8 INT8 or 4 INT16/FP16 elements (research §2.2) */
+        h->thr = (int32_t)min64(s->cdp_thr, 8 / h->bpe);
         h->flags |= NPU_NV_HF_LUT;
         break;
     }
