@@ -78,6 +78,7 @@ static const lb_schema lb_schemas[] = {
     {NPU_OP_QUANTIZE, "to:t axis:i"},
     {NPU_OP_DEQUANTIZE, "to:t axis:i"},
     {NPU_OP_REDUCE, "kind:s axes:i keep:b"},
+    {NPU_OP_LRN, "size:i alpha:f beta:f bias:f"},
 };
 
 static const char *lb_keys_of(npu_op op)
