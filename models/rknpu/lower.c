@@ -28,7 +28,8 @@
  *
  * Jobs: consecutive NPU layers with the same core set form one submit (≤ max_tasks tasks per
  * core); a CPU operator ends it. Multi-core (core_mask with several cores): only conv,
- * depthwise, add and mul families split (OPLIST "多核联合"; convs with LUT activations do not),
+ * depthwise, add and mul families split (OPLIST "多核联合"; convs with LUT activations and
+ * image-input convs with fewer channels than one atom do not: research §2.2 5-submit structure),
  * everything else runs on the first core of the mask. A split layer is cut by kernels (each
  * core its share of the weights, all the input) or by output rows (all the weights, its share
  * of the input), whichever moves fewer bytes; cores meet at a barrier between layers of a
