@@ -16,10 +16,10 @@
  *   LRN → CDP (local size 3/5/7/9, memory to memory, LUT; research §2.2), else the CPU;
  *   transpose → Rubik where present and one of its modes (NCHW↔NHWC split/merge, depth-to-space
  *       contract; see rubik_mode), else the CPU; convt's rearrangement → Rubik contract;
- *   views, split/slice → no operation (the compiler places surfaces so that producers write
- *       into, and consumers read from, the right offsets); concat too, except inputs that
- *       cannot be placed inside the output (see concat_copies): BDMA groups of ≤ 20 transfers
- *       where the configuration has BDMA, else a CPU copy;
+ *   views, concat, split/slice → no operation (the compiler places surfaces so that producers
+ *       write into, and consumers read from, the right offsets), except the parts that cannot
+ *       be placed so (see concat_copies, part_copies): BDMA groups of ≤ 20 transfers where the
+ *       configuration has BDMA, else a CPU copy;
  *   sigmoid/tanh-like activations need the LUT (not on nv_small): then an EMU op on the CPU;
  *   softmax, norms, reductions, data ops NVDLA cannot do, act×act matmul → EMU op (CPU), as the
  *       NVDLA runtime does (softmax is the runtime's emulator task).
@@ -983,6 +983,41 @@ static int concat_ncopy(const lower_ctx *c, const npu_layer *l)
 
 #define NV_BDMA_SLOTS 20 /* transfers per BDMA group (research §2.2) */
 
+/* Adds one transfer (tensor src_ti → dst_ti, `bytes`/`elems` moved) to BDMA group *grp of layer
+ * li, opening a new group when there is none or it has used its 20 slots. */
+static int bdma_add(lower_ctx *c, int li, pend **grp, int src_ti, int dst_ti, int64_t bytes,
+                    int64_t elems)
+{
+    const npu_graph *g = c->g;
+    pend *p = *grp;
+    if (!p || p->h.nsplit >= NV_BDMA_SLOTS) {
+        p = new_op(c, c->map[li], NPU_NV_OP_HWL);
+        if (!p)
+            return NPU_ENOMEM;
+        hwl_proc(c->s, &p->h, NPU_NV_BDMA);
+        p->h.bpe = (uint8_t)bpe_of(g->t[src_ti].dtype);
+        p->h.thr = (int32_t)max64(1, (int64_t)c->s->dbb_bytes);
+        /* DRAM<->SRAM or within one memory (research §2.2): where the surfaces live */
+        p->h.flags = NPU_NV_HF_IN_SRAM;
+        if (in_sram(c, dst_ti))
+            p->h.flags |= NPU_NV_HF_OUT_SRAM;
+        *grp = p;
+    }
+    if (!in_sram(c, src_ti))
+        p->h.flags &= (uint16_t)~NPU_NV_HF_IN_SRAM;
+    if (!in_sram(c, dst_ti))
+        p->h.flags &= (uint16_t)~NPU_NV_HF_OUT_SRAM;
+    p->h.nsplit++;                            /* transfers in this group             */
+    p->h.addrs = (uint16_t)(2 * p->h.nsplit); /* source and destination per transfer */
+    p->h.elems += elems;
+    p->h.rd_data += bytes;
+    p->h.wr_out += bytes;
+    p->h.in_bytes += bytes;
+    p->h.out_bytes += bytes;
+    add_deps(c, p, src_ti);
+    return 0;
+}
+
 static int lower_concat(lower_ctx *c, int li)
 {
     const npu_graph *g = c->g;
@@ -1010,28 +1045,8 @@ static int lower_concat(lower_ctx *c, int li)
         elems += telems(g, ti);
         if (!c->s->bdma)
             continue;
-        if (!p || p->h.nsplit >= NV_BDMA_SLOTS) { /* a new BDMA group */
-            p = new_op(c, c->map[li], NPU_NV_OP_HWL);
-            if (!p)
-                return NPU_ENOMEM;
-            hwl_proc(c->s, &p->h, NPU_NV_BDMA);
-            p->h.bpe = (uint8_t)bpe_of(t->dtype);
-            p->h.thr = (int32_t)max64(1, (int64_t)c->s->dbb_bytes);
-            /* DRAM<->SRAM or within one memory (research §2.2): where the surfaces live */
-            p->h.flags = NPU_NV_HF_IN_SRAM;
-            if (in_sram(c, l->out[0]))
-                p->h.flags |= NPU_NV_HF_OUT_SRAM;
-        }
-        if (!in_sram(c, ti))
-            p->h.flags &= (uint16_t)~NPU_NV_HF_IN_SRAM;
-        p->h.nsplit++;                            /* transfers in this group          */
-        p->h.addrs = (uint16_t)(2 * p->h.nsplit); /* source and destination per transfer */
-        p->h.elems += telems(g, ti);
-        p->h.rd_data += tbytes(g, ti);
-        p->h.wr_out += tbytes(g, ti);
-        p->h.in_bytes += tbytes(g, ti);
-        p->h.out_bytes += tbytes(g, ti);
-        add_deps(c, p, ti);
+        if (bdma_add(c, li, &p, ti, l->out[0], tbytes(g, ti), telems(g, ti)))
+            return NPU_ENOMEM;
         /* the output now also waits for this group */
         tprod *u = &c->tp[l->out[0]];
         int o = (int)(p - c->ops);
@@ -1049,6 +1064,90 @@ static int lower_concat(lower_ctx *c, int li)
             return NPU_ENOMEM;
         c->tp[l->out[0]] = keep; /* the CPU copy ends its own task: later ops see it done */
     }
+    return 0;
+}
+
+/* Split/slice: a consumer reads its part in place (address offset, line/surface strides),
+ * unless (our reading, as for concat) the part starts in the middle of a surface atom of a
+ * channel split/slice (min(32, atomic-C) bytes), or a slice has a step other than 1 (strides
+ * cannot skip elements). Such a part is copied: BDMA where present, else the CPU. Returns the
+ * per-output verdict in cp[] (size l->nout) and their number. */
+static int part_copies(const lower_ctx *c, const npu_layer *l, bool *cp)
+{
+    const npu_graph *g = c->g;
+    int n = 0;
+    for (int k = 0; k < l->nout; k++)
+        cp[k] = false;
+    if (l->nin < 1 || l->in[0] < 0 || l->in[0] >= g->nt)
+        return 0;
+    const npu_tensor *x = &g->t[l->in[0]];
+    int64_t atom = min64(32, c->s->ac), bpe = bpe_of(x->dtype);
+    if (l->op == NPU_OP_SPLIT) {
+        int ax = (int)npu_layer_int(l, "axis", 0, 0);
+        if (ax < 0)
+            ax += x->ndim;
+        int64_t off = 0;
+        for (int k = 0; k < l->nout; k++) {
+            int ti = l->out[k];
+            if (ti < 0 || ti >= g->nt || ax < 0 || ax >= g->t[ti].ndim)
+                continue;
+            cp[k] = x->ndim == 4 && ax == 1 && atom > 0 && (off * bpe) % atom != 0;
+            n += cp[k];
+            off += g->t[ti].dim[ax];
+        }
+        return n;
+    }
+    /* slice: one output */
+    const npu_attr *st = npu_layer_attr(l, "starts"), *axs = npu_layer_attr(l, "axes");
+    const npu_attr *sp = npu_layer_attr(l, "steps");
+    bool copy = false;
+    for (int i = 0; sp && sp->type == NPU_ATTR_INTS && i < sp->n; i++)
+        copy |= sp->i[i] != 1;
+    for (int i = 0; st && st->type == NPU_ATTR_INTS && i < st->n && x->ndim == 4; i++) {
+        int64_t a = axs && axs->type == NPU_ATTR_INTS && i < axs->n ? axs->i[i] : i;
+        if (a < 0)
+            a += x->ndim;
+        if (a != 1)
+            continue;
+        int64_t b = st->i[i];
+        if (b < 0)
+            b += x->dim[1];
+        b = b < 0 ? 0 : b > x->dim[1] ? x->dim[1] : b;
+        copy |= atom > 0 && (b * bpe) % atom != 0;
+    }
+    if (l->nout > 0 && copy) {
+        cp[0] = true;
+        n = 1;
+    }
+    return n;
+}
+
+#define NV_MAX_PARTS 64 /* splits into more parts are left in place (not copied) */
+
+static int lower_part(lower_ctx *c, int li)
+{
+    const npu_graph *g = c->g;
+    const npu_layer *l = &g->l[li];
+    lower_view(c, li); /* parts read in place: produced by the input's producers */
+    bool cp[NV_MAX_PARTS];
+    if (l->nout > NV_MAX_PARTS || !part_copies(c, l, cp))
+        return 0;
+    pend *p = NULL;
+    int64_t bytes = 0, elems = 0;
+    for (int k = 0; k < l->nout; k++) {
+        int ti = l->out[k];
+        if (!cp[k] || ti < 0 || ti >= g->nt)
+            continue;
+        bytes += tbytes(g, ti);
+        elems += telems(g, ti);
+        if (!c->s->bdma)
+            continue;
+        if (bdma_add(c, li, &p, l->in[0], ti, tbytes(g, ti), telems(g, ti)))
+            return NPU_ENOMEM;
+        set_prod(c, ti, (int)(p - c->ops));
+    }
+    if (!c->s->bdma && bytes > 0 && emit_emu(c, li, l->op, 0, elems, bytes, bytes))
+        return NPU_ENOMEM;
     return 0;
 }
 
@@ -1127,6 +1226,11 @@ static const char *engine_name(const lower_ctx *c, int li)
         return "CONV";
     if (l->op == NPU_OP_CONCAT && concat_ncopy(c, l) > 0)
         return s->bdma ? "BDMA" : "cpu";
+    if ((l->op == NPU_OP_SPLIT || l->op == NPU_OP_SLICE) && l->nout <= NV_MAX_PARTS) {
+        bool cp[NV_MAX_PARTS];
+        if (part_copies(c, l, cp))
+            return s->bdma ? "BDMA" : "cpu";
+    }
     if (is_view_like(l))
         return "none";
     npu_opclass cls = npu_op_class(l->op);
@@ -1301,6 +1405,8 @@ int npu_nvdla_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
             rc = lower_mac(&c, li);
         else if (!host && l->op == NPU_OP_CONCAT)
             rc = lower_concat(&c, li);
+        else if (!host && (l->op == NPU_OP_SPLIT || l->op == NPU_OP_SLICE))
+            rc = lower_part(&c, li);
         else if (!host && is_view_like(l))
             lower_view(&c, li);
         else

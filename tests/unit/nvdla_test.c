@@ -12,7 +12,7 @@
  *   - batch-1 FC runs at 1/16 (16-cycle weight load per stripe);
  *   - interrupts: 4 per conv+SDP, 1 per PDP; headed: the CPU takes one per task;
  *   - disassembly shows descriptors and the dependency graph; corrupt programs are errors;
- *   - LRN is one CDP op (1 interrupt headless); concat copies go to BDMA groups of <= 20
+ *   - LRN is one CDP op (1 interrupt headless); concat/slice copies go to BDMA groups of <= 20
  *     transfers (1 interrupt each) on nv_full and to the CPU on nv_small; NCHW<->NHWC and
  *     depth-to-space transposes go to Rubik on nv_full, to the CPU on nv_small.
  */
@@ -625,6 +625,26 @@ TEST(concat_copies_on_bdma)
         npu_result_free(r);
     }
     npu_sb_free(&t);
+    /* split/slice parts are read in place unless a channel part starts mid-atom: a slice from
+     * channel 8 of 48 (INT8, 32-byte atoms on nv_full) is copied, a 32+16 split is not */
+    const char *parts = "npg 1\ngraph sl\ninput x 1x16x8x8 int8\nconv c1 x out=48 k=1\n"
+                        "slice s c1 starts=8 ends=48 axes=1\nsplit p c1 axis=1 sizes=32,16\n"
+                        "relu r s\nrelu r2 p\nrelu r3 p:1\noutput r r2 r3\n";
+    p = compile_text(ctx, "nv_full", parts, no_conv);
+    h = NULL;
+    CHECK_EQ_INT(count_proc(p, NPU_NV_BDMA, &h), 1);
+    CHECK(h && h->nsplit == 1 && h->rd_data == 40 * 8 * 8 && h->ndeps == 1);
+    npu_program_free(p);
+    /* on nv_small (8-byte atoms) channel 8 is aligned: nothing to copy */
+    p = compile_text(ctx, "nv_small", parts, no_conv);
+    CHECK_EQ_INT(count_emu(p, NPU_OP_SLICE), 0);
+    npu_program_free(p);
+    /* a strided slice cannot be read in place: the CPU copies it on nv_small */
+    const char *step = "npg 1\ngraph st\ninput x 1x16x8x8 int8\nrelu r0 x\n"
+                       "slice s r0 starts=0 ends=8 axes=3 steps=2\nrelu r s\noutput r\n";
+    p = compile_text(ctx, "nv_small", step, no_conv);
+    CHECK_EQ_INT(count_emu(p, NPU_OP_SLICE), 1);
+    npu_program_free(p);
     npu_ctx_free(ctx);
 }
 
