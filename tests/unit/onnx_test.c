@@ -433,6 +433,16 @@ TEST(host_layers)
         CHECK(shape_is(&g->t[t->out[1]], 2, s));
         CHECK_EQ_INT(g->t[t->out[1]].dtype, NPU_DT_INT64);
     }
+    /* the shapes survive inference and the passes, and the host op never becomes a view */
+    CHECK_EQ_INT(npu_graph_prepare(g, &err), 0);
+    t = layer(g, "topk");
+    CHECK(t != NULL);
+    if (t) {
+        const int64_t s[] = {1, 3};
+        CHECK(shape_is(&g->t[t->out[0]], 2, s));
+        CHECK(!(t->flags & NPU_LF_VIEW));
+        CHECK_EQ_INT(g->t[t->out[1]].dtype, NPU_DT_INT64);
+    }
     npu_graph_free(g);
 }
 
