@@ -1488,9 +1488,11 @@ int npu_nvdla_explain(const npu_model *m, const npu_program *p, int layer, npu_s
                                   "(CxHxW), squares through the LUT\n", h->r, h->c, h->h, h->w);
                 else if (h->common.op_type == NPU_NV_BDMA)
                     npu_sb_printf(out, "  BDMA group: %d transfer(s) (of 20 slots), one "
-                                  "interrupt for the group\n", h->nsplit);
+                                  "interrupt for the group; moves %d B per cycle\n", h->nsplit,
+                                  h->thr);
                 else if (h->common.op_type == NPU_NV_RUBIK)
-                    npu_sb_printf(out, "  Rubik mode %s\n", npu_nv_rubik_mode_name(h->conv_mode));
+                    npu_sb_printf(out, "  Rubik mode %s; moves %d B per cycle\n",
+                                  npu_nv_rubik_mode_name(h->conv_mode), h->thr);
             }
         } else if (p->ins[i].op == NPU_NV_OP_EMU) {
             const npu_nv_emu *e = npu_nv_payload(p, i, NPU_NV_OP_EMU, sizeof *e);
