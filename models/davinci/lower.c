@@ -1086,8 +1086,36 @@ static int64_t dram_out_bytes(const lw *c, const npu_layer *l)
     return b;
 }
 
+/* Speed (not semantics): a DaVinci program is large (ResNet-50 on ascend310: ~60 k
+ * instructions, ~1.5 MB of payload) and grows by doubling through npu_grow, which zeroes each
+ * new half and, on the brk heap, copies the old one. Each of those copies lands on fresh pages,
+ * and on this kind of VM a page fault costs ~15-20 us: doubling made ~1200 faults per design
+ * point, two thirds of the run time. So the arrays are reserved once, generously, with plain
+ * realloc: untouched pages of a large allocation are never faulted in, so only the pages the
+ * program really uses cost anything, and nothing is copied. npu_prog_emit still grows them if
+ * a program outgrows the reservation; a failed reservation is not an error (emit then grows as
+ * before). Every byte below n / dlen is written by npu_prog_emit, so the tail needs no zeroes. */
+static void reserve_program(npu_program *p, size_t nins, size_t dbytes)
+{
+    if (p->cap < nins) {
+        npu_instr *ni = npu_realloc(p->ins, nins * sizeof *ni);
+        if (ni) {
+            p->ins = ni;
+            p->cap = nins;
+        }
+    }
+    if (p->dcap < dbytes) {
+        uint8_t *nd = npu_realloc(p->data, dbytes);
+        if (nd) {
+            p->data = nd;
+            p->dcap = dbytes;
+        }
+    }
+}
+
 int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err)
 {
+    reserve_program(out, (size_t)1 << 20, (size_t)1 << 26);
     lw c;
     memset(&c, 0, sizeof c);
     c.s = m->state;
