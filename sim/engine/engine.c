@@ -151,9 +151,9 @@ struct npu_engine {
     port *p;
     int np, cp;
     jrec *jobs;
-    int njcap, jfree;
+    int njcap, jfree, njused; /* njused: high-water mark, slots above it never used */
     xrec *x;
-    int nxcap, xfree;
+    int nxcap, xfree, nxused;
     ev *heap;
     size_t nh, ch;
     uint64_t seq;
@@ -625,22 +625,24 @@ static int kick_pop(npu_engine *e)
 
 static int job_alloc(npu_engine *e)
 {
-    if (e->jfree < 0) {
-        int old = e->njcap;
-        int want = old ? old * 2 : 256;
+    /* Freed slots first, then fresh ones from the high-water mark, in ascending order (the
+     * same ids a free list threaded through every new slot would give). The fresh part of a
+     * grown pool is not touched until used: threading it cost a page fault per 4 KiB of a
+     * pool that is often twice what a run needs, and a fault is dear on a VM. */
+    if (e->jfree >= 0) {
+        int id = e->jfree;
+        e->jfree = e->jobs[id].next;
+        return id;
+    }
+    if (e->njused == e->njcap) {
+        int want = e->njcap ? e->njcap * 2 : 256;
         jrec *nj = npu_realloc(e->jobs, (size_t)want * sizeof(jrec));
         if (!nj)
             return -1;
         e->jobs = nj;
         e->njcap = want;
-        for (int i = want - 1; i >= old; i--) {
-            e->jobs[i].next = e->jfree;
-            e->jfree = i;
-        }
     }
-    int id = e->jfree;
-    e->jfree = e->jobs[id].next;
-    return id;
+    return e->njused++;
 }
 
 static void job_release(npu_engine *e, int id)
@@ -896,8 +898,8 @@ static int issue(npu_engine *e, int jid, int which /* 0 reads, 1 writes, 2 all *
         int layer = j->layer;
         bool wr = xf->write;
         int xport = xf->port;
-        if (e->xfree < 0) {
-            int old = e->nxcap, want = old ? old * 2 : 256;
+        if (e->xfree < 0 && e->nxused == e->nxcap) {
+            int want = e->nxcap ? e->nxcap * 2 : 256;
             xrec *nx2 = npu_realloc(e->x, (size_t)want * sizeof(xrec));
             if (!nx2) {
                 e->oom = true;
@@ -905,14 +907,16 @@ static int issue(npu_engine *e, int jid, int which /* 0 reads, 1 writes, 2 all *
             }
             e->x = nx2;
             e->nxcap = want;
-            for (int k = want - 1; k >= old; k--) {
-                e->x[k].next = e->xfree;
-                e->xfree = k;
-            }
         }
-        int xi = e->xfree;
+        /* as job_alloc: freed records first, then fresh ones from the high-water mark */
+        int xi;
+        if (e->xfree >= 0) {
+            xi = e->xfree;
+            e->xfree = e->x[xi].next;
+        } else {
+            xi = e->nxused++;
+        }
         xrec *X = &e->x[xi];
-        e->xfree = X->next;
         X->job = jid;
         X->port = xport;
         X->layer = layer;
