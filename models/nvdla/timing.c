@@ -114,21 +114,6 @@ static void job_init(npu_job *j, int unit, int layer, const char *label)
     j->label = label;
     j->mode = NPU_JOB_SEQ;
 }
-static void jwait(npu_job *j, int sync, int64_t n)
-{
-    if (j->nwait < NPU_JOB_MAX_SYNC && n > 0)
-        j->wait[j->nwait++] = (npu_syncop){sync, n};
-}
-static void jsig(npu_job *j, int sync, int64_t n)
-{
-    if (j->nsig < NPU_JOB_MAX_SYNC && n > 0)
-        j->sig[j->nsig++] = (npu_syncop){sync, n};
-}
-static void jxfer(npu_job *j, int port, bool write, int64_t bytes)
-{
-    if (j->nxfer < NPU_JOB_MAX_XFER && bytes > 0)
-        j->xfer[j->nxfer++] = (npu_xfer){.port = port, .write = write, .bytes = (uint64_t)bytes};
-}
 
 /* The memory a surface lives in: the SRAMIF memory when lowering placed it there and the engine
  * has one, else DRAM. */
@@ -170,7 +155,7 @@ static int gate_enable(struct npu_nvdla_exec *x, int unit, int layer, const int 
         npu_job j;
         job_init(&j, unit, layer, "enable");
         for (; k < n && j.nwait < NPU_JOB_MAX_SYNC; k++)
-            jwait(&j, conds[k], 1);
+            npu_job_wait(&j, conds[k], 1, NULL);
         if (submit(x, &j))
             return NPU_ESIM;
     }
@@ -255,13 +240,13 @@ static int exec_conv(struct npu_nvdla_exec *x, int o, int task)
         bool last = jn == njobs - 1;
         npu_job j;
         job_init(&j, x->u_cdma, layer, "cdma");
-        jwait(&j, x->cbuf_free, 1);
-        jxfer(&j, port(x, h->flags, NPU_NV_HF_IN_SRAM), false, d);
-        jxfer(&j, NPU_PORT_DRAM, false, w);
+        npu_job_wait(&j, x->cbuf_free, 1, NULL);
+        npu_job_xfer(&j, port(x, h->flags, NPU_NV_HF_IN_SRAM), false, d, 0, NULL);
+        npu_job_xfer(&j, NPU_PORT_DRAM, false, w, 0, NULL);
         j.onchip_bytes = d + w;
-        jsig(&j, x->cbuf_full, 1);
+        npu_job_signal(&j, x->cbuf_full, 1, NULL);
         if (last)
-            jsig(&j, x->cdma[o], 1);
+            npu_job_signal(&j, x->cdma[o], 1, NULL);
         if (submit(x, &j))
             return NPU_ESIM;
         /* CMAC works on the chunk in NSUB parts; each part's results go through CACC to the
@@ -276,37 +261,35 @@ static int exec_conv(struct npu_nvdla_exec *x, int o, int task)
             npu_job c;
             job_init(&c, x->u_cmac, layer, "cmac");
             if (k == 0)
-                jwait(&c, x->cbuf_full, 1);
-            jwait(&c, x->cacc_free, 1);
+                npu_job_wait(&c, x->cbuf_full, 1, NULL);
+            npu_job_wait(&c, x->cacc_free, 1, NULL);
             /* pipeline fill per hardware layer (each split is one), once for the pieces */
             double fill = pieces ? (jn == 0 ? 1.0 : 0.0) : (double)(c1 - c0);
             c.cycles = mac / nsub + (k == 0 ? (double)s->pipe_cycles * fill : 0.0);
             c.onchip_bytes = k == 0 ? (int64_t)llround((double)(h->rd_data + h->rd_wt) * f) : 0;
             if (k == nsub - 1)
-                jsig(&c, x->cbuf_free, 1);
-            jsig(&c, x->cacc_full, 1);
+                npu_job_signal(&c, x->cbuf_free, 1, NULL);
+            npu_job_signal(&c, x->cacc_full, 1, NULL);
             if (submit(x, &c))
                 return NPU_ESIM;
             npu_job sj;
             job_init(&sj, x->u_sdp, qlayer, "sdp");
-            jwait(&sj, x->cacc_full, 1);
+            npu_job_wait(&sj, x->cacc_full, 1, NULL);
             sj.cycles = ceil(elems / nsub / thr);
             if (pd && pd->thr > 0) {
                 double pc = ceil((double)pd->elems * f / nsub / (double)pd->thr);
                 sj.cycles = sj.cycles > pc ? sj.cycles : pc;
             }
-            jxfer(&sj, port(x, (pd ? pd : q)->flags, NPU_NV_HF_OUT_SRAM), true,
-                  (int64_t)llround((double)(pd ? pd->wr_out : q->wr_out) * f / nsub));
-            jxfer(&sj, port(x, q->flags, NPU_NV_HF_EW_SRAM), false,
-                  (int64_t)llround((double)q->rd_ew * f / nsub));
+            npu_job_xfer(&sj, port(x, (pd ? pd : q)->flags, NPU_NV_HF_OUT_SRAM), true, (int64_t)llround((double)(pd ? pd->wr_out : q->wr_out) * f / nsub), 0, NULL);
+            npu_job_xfer(&sj, port(x, q->flags, NPU_NV_HF_EW_SRAM), false, (int64_t)llround((double)q->rd_ew * f / nsub), 0, NULL);
             if (sj.nxfer)
                 sj.mode = NPU_JOB_STREAM;
-            jsig(&sj, x->cacc_free, 1);
+            npu_job_signal(&sj, x->cacc_free, 1, NULL);
             if (last && k == nsub - 1) {
-                jsig(&sj, x->done[o], 1);
-                jsig(&sj, x->done[o + 1], 1);
+                npu_job_signal(&sj, x->done[o], 1, NULL);
+                npu_job_signal(&sj, x->done[o + 1], 1, NULL);
                 if (pd)
-                    jsig(&sj, x->done[o + 2], 1);
+                    npu_job_signal(&sj, x->done[o + 2], 1, NULL);
             }
             if (submit(x, &sj))
                 return NPU_ESIM;
@@ -335,12 +318,12 @@ static int exec_offline(struct npu_nvdla_exec *x, int o, int task)
                       ? (double)h->rd_data
                       : (double)h->elems;
     j.cycles = ceil(work / thr);
-    jxfer(&j, port(x, h->flags, NPU_NV_HF_IN_SRAM), false, h->rd_data);
-    jxfer(&j, port(x, h->flags, NPU_NV_HF_EW_SRAM), false, h->rd_ew);
-    jxfer(&j, port(x, h->flags, NPU_NV_HF_OUT_SRAM), true, h->wr_out);
+    npu_job_xfer(&j, port(x, h->flags, NPU_NV_HF_IN_SRAM), false, h->rd_data, 0, NULL);
+    npu_job_xfer(&j, port(x, h->flags, NPU_NV_HF_EW_SRAM), false, h->rd_ew, 0, NULL);
+    npu_job_xfer(&j, port(x, h->flags, NPU_NV_HF_OUT_SRAM), true, h->wr_out, 0, NULL);
     if (j.nxfer)
         j.mode = NPU_JOB_STREAM;
-    jsig(&j, x->done[o], 1);
+    npu_job_signal(&j, x->done[o], 1, NULL);
     npu_engine_set_main_unit(x->e, layer, unit);
     return submit(x, &j);
 }
@@ -398,11 +381,11 @@ static int submit_end_gates(struct npu_nvdla_exec *x, int task, const int *conds
         npu_job j;
         job_init(&j, x->u_rt, -1, "task end");
         for (; k < n && j.nwait < NPU_JOB_MAX_SYNC; k++)
-            jwait(&j, conds[k], 1);
+            npu_job_wait(&j, conds[k], 1, NULL);
         bool last = k >= n;
         if (last) {
             if (headed) {
-                jsig(&j, x->t_end[task], 1);
+                npu_job_signal(&j, x->t_end[task], 1, NULL);
             } else {
                 j.done = task_done_cb;
                 j.ud = x;
@@ -430,7 +413,7 @@ static int submit_end_gates(struct npu_nvdla_exec *x, int task, const int *conds
         }
         npu_job j;
         job_init(&j, x->u_rt, -1, "task done");
-        jwait(&j, x->t_end2[task], 1);
+        npu_job_wait(&j, x->t_end2[task], 1, NULL);
         j.done = task_done_cb;
         j.ud = x;
         return submit(x, &j);
@@ -522,7 +505,7 @@ static int after_batch(struct npu_nvdla_exec *x, int task, int b)
     if (b + 1 < nbatches(t) && b + 1 >= 2) {
         npu_job j;
         job_init(&j, x->u_rt, -1, "window");
-        jwait(&j, x->hd[t->op0 + b * WIN_STEP - 1], 1);
+        npu_job_wait(&j, x->hd[t->op0 + b * WIN_STEP - 1], 1, NULL);
         j.done = window_cb;
         j.ud = x;
         x->next_batch = b + 1;
@@ -630,7 +613,7 @@ static int submit_task(struct npu_nvdla_exec *x, int task)
         return x->failed = true, NPU_ESIM;
     npu_job j;
     job_init(&j, x->u_rt, -1, "emu done");
-    jwait(&j, x->t_end[task], 1);
+    npu_job_wait(&j, x->t_end[task], 1, NULL);
     j.done = task_done_cb;
     j.ud = x;
     return submit(x, &j);

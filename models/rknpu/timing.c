@@ -62,56 +62,6 @@ static void job_init(npu_job *j, int unit, int layer, const char *label)
     j->label = label;
 }
 
-static int add_wait(rx *x, npu_job *j, int sync, int64_t n)
-{
-    if (n <= 0)
-        return 0;
-    if (j->nwait >= NPU_JOB_MAX_SYNC)
-        return npu_err_set(x->err, NPU_ESIM, "rknpu: too many waits on one job (program bug)");
-    j->wait[j->nwait].sync = sync;
-    j->wait[j->nwait++].n = n;
-    return 0;
-}
-
-static int add_sig(rx *x, npu_job *j, int sync, int64_t n)
-{
-    if (n <= 0)
-        return 0;
-    if (j->nsig >= NPU_JOB_MAX_SYNC)
-        return npu_err_set(x->err, NPU_ESIM, "rknpu: too many signals on one job (program bug)");
-    j->sig[j->nsig].sync = sync;
-    j->sig[j->nsig++].n = n;
-    return 0;
-}
-
-static int add_xfer_port(rx *x, npu_job *j, int port, bool write, int64_t bytes)
-{
-    if (bytes <= 0)
-        return 0;
-    if (j->nxfer >= NPU_JOB_MAX_XFER)
-        return npu_err_set(x->err, NPU_ESIM, "rknpu: too many transfers on one job");
-    j->xfer[j->nxfer].port = port;
-    j->xfer[j->nxfer].write = write;
-    j->xfer[j->nxfer].bytes = (uint64_t)bytes;
-    j->xfer[j->nxfer].run = 0;
-    j->nxfer++;
-    return 0;
-}
-
-static int add_xfer(rx *x, npu_job *j, bool write, int64_t bytes)
-{
-    if (bytes <= 0)
-        return 0;
-    if (j->nxfer >= NPU_JOB_MAX_XFER)
-        return npu_err_set(x->err, NPU_ESIM, "rknpu: too many transfers on one job");
-    j->xfer[j->nxfer].port = NPU_PORT_DRAM;
-    j->xfer[j->nxfer].write = write;
-    j->xfer[j->nxfer].bytes = (uint64_t)bytes;
-    j->xfer[j->nxfer].run = 0;
-    j->nxfer++;
-    return 0;
-}
-
 /* A job on the runtime thread's core (FIFO: program order is its only dependency). */
 static int rt_job(rx *x, int layer, const char *label, double ns, int wait, int64_t wn, int sig,
                   int64_t sn, int64_t rd, int64_t wr)
@@ -120,8 +70,8 @@ static int rt_job(rx *x, int layer, const char *label, double ns, int wait, int6
     job_init(&j, x->u_rt, layer, label);
     j.mode = NPU_JOB_STREAM;
     j.extra_ps = ns > 0 ? (npu_time)(ns * 1e3 + 0.5) : 0;
-    if (add_wait(x, &j, wait, wn) || add_sig(x, &j, sig, sn) || add_xfer(x, &j, false, rd) ||
-        add_xfer(x, &j, true, wr))
+    if (npu_job_wait(&j, wait, wn, x->err) || npu_job_signal(&j, sig, sn, x->err) || npu_job_xfer(&j, NPU_PORT_DRAM, false, rd, 0, x->err) ||
+        npu_job_xfer(&j, NPU_PORT_DRAM, true, wr, 0, x->err))
         return x->err->code;
     if (j.extra_ps == 0 && j.nxfer == 0)
         j.cycles = 0;
@@ -206,7 +156,7 @@ static int do_submit(rx *x, size_t i)
     double ns = x->submit_ns + x->reg_write_ns * s->kick_writes * s->ncores;
     j.extra_ps = ns > 0 ? (npu_time)(ns * 1e3 + 0.5) : 0;
     for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
-        if (((s->core_mask >> k) & 1u) && add_sig(x, &j, x->kick[k], 1))
+        if (((s->core_mask >> k) & 1u) && npu_job_signal(&j, x->kick[k], 1, x->err))
             return x->err->code;
     return npu_engine_submit(x->e, &j, x->err);
 }
@@ -240,9 +190,9 @@ static int do_task(rx *x, size_t i)
     job_init(&f, x->u_pc[c], layer, "regcmd fetch");
     f.mode = NPU_JOB_SEQ;
     f.cycles = x->s->pc_cycles;
-    if (add_wait(x, &f, x->grp[c], pp ? 1 : 2) || (first && add_wait(x, &f, x->kick[c], 1)) ||
-        add_xfer(x, &f, false, (int64_t)t->regcfg_amount * 8) || add_sig(x, &f, x->rdy[c], 1) ||
-        (!pp && add_sig(x, &f, x->grp[c], 1)))
+    if (npu_job_wait(&f, x->grp[c], pp ? 1 : 2, x->err) || (first && npu_job_wait(&f, x->kick[c], 1, x->err)) ||
+        npu_job_xfer(&f, NPU_PORT_DRAM, false, (int64_t)t->regcfg_amount * 8, 0, x->err) || npu_job_signal(&f, x->rdy[c], 1, x->err) ||
+        (!pp && npu_job_signal(&f, x->grp[c], 1, x->err)))
         return x->err->code;
     if (npu_engine_submit(x->e, &f, x->err))
         return x->err->code;
@@ -252,8 +202,8 @@ static int do_task(rx *x, size_t i)
         npu_job w;
         job_init(&w, x->u_core[c], layer, "weight load");
         w.mode = NPU_JOB_SEQ;
-        if (add_wait(x, &w, x->rdy[c], 1) || add_xfer(x, &w, false, wpre) ||
-            add_sig(x, &w, x->rdy[c], 1))
+        if (npu_job_wait(&w, x->rdy[c], 1, x->err) || npu_job_xfer(&w, NPU_PORT_DRAM, false, wpre, 0, x->err) ||
+            npu_job_signal(&w, x->rdy[c], 1, x->err))
             return x->err->code;
         if (npu_engine_submit(x->e, &w, x->err))
             return x->err->code;
@@ -273,19 +223,19 @@ static int do_task(rx *x, size_t i)
     double comp = npu_rknpu_task_compute(x->s, t);
     j.cycles = (comp > axi ? comp : axi) + x->s->task_cycles + x->s->reg_cycles * t->regcfg_amount;
     j.onchip_bytes = t->cbuf_bytes;
-    if (add_wait(x, &j, x->rdy[c], 1) || add_wait(x, &j, x->bar[c], t->bar_wait) ||
-        add_xfer(x, &j, false, t->wt_rd - wpre + t->ew_rd + (fs ? 0 : t->feat_rd)) ||
-        add_xfer(x, &j, true, os ? 0 : t->out_wr) ||
-        (fs && add_xfer_port(x, &j, NPU_PORT_SRAM, false, t->feat_rd)) ||
-        (os && add_xfer_port(x, &j, NPU_PORT_SRAM, true, t->out_wr)) ||
-        add_sig(x, &j, x->grp[c], 1))
+    if (npu_job_wait(&j, x->rdy[c], 1, x->err) || npu_job_wait(&j, x->bar[c], t->bar_wait, x->err) ||
+        npu_job_xfer(&j, NPU_PORT_DRAM, false, t->wt_rd - wpre + t->ew_rd + (fs ? 0 : t->feat_rd), 0, x->err) ||
+        npu_job_xfer(&j, NPU_PORT_DRAM, true, os ? 0 : t->out_wr, 0, x->err) ||
+        (fs && npu_job_xfer(&j, NPU_PORT_SRAM, false, t->feat_rd, 0, x->err)) ||
+        (os && npu_job_xfer(&j, NPU_PORT_SRAM, true, t->out_wr, 0, x->err)) ||
+        npu_job_signal(&j, x->grp[c], 1, x->err))
         return x->err->code;
     for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
         if ((t->bar_sig_mask >> k) & 1u)
-            if (add_sig(x, &j, x->bar[k], 1))
+            if (npu_job_signal(&j, x->bar[k], 1, x->err))
                 return x->err->code;
     bool last = (t->flags & NPU_RKN_TF_SUBMIT_LAST) != 0;
-    if (last && add_sig(x, &j, x->npu_done, 1))
+    if (last && npu_job_signal(&j, x->npu_done, 1, x->err))
         return x->err->code;
     if (npu_engine_submit(x->e, &j, x->err))
         return x->err->code;

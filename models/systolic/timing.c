@@ -69,44 +69,6 @@ static void job_init(npu_job *j, int unit, int layer, const char *label)
     j->mode = NPU_JOB_SEQ;
 }
 
-/* Adding more than NPU_JOB_MAX_SYNC waits/signals or xfers is a bug in this file (the plan
- * guarantees at most 4); the checks keep a corrupt program from writing out of bounds. */
-static int job_wait(sys_exec *x, npu_job *j, int sync, int64_t n)
-{
-    if (j->nwait >= NPU_JOB_MAX_SYNC)
-        return npu_err_set(x->err, NPU_ESIM, "systolic: too many waits on one job");
-    j->wait[j->nwait].sync = sync;
-    j->wait[j->nwait].n = n;
-    j->nwait++;
-    return 0;
-}
-
-static int job_sig(sys_exec *x, npu_job *j, int sync, int64_t n)
-{
-    if (n <= 0)
-        return 0;
-    if (j->nsig >= NPU_JOB_MAX_SYNC)
-        return npu_err_set(x->err, NPU_ESIM, "systolic: too many signals on one job");
-    j->sig[j->nsig].sync = sync;
-    j->sig[j->nsig].n = n;
-    j->nsig++;
-    return 0;
-}
-
-static int job_xfer(sys_exec *x, npu_job *j, int port, bool write, int64_t bytes)
-{
-    if (bytes <= 0)
-        return 0;
-    if (j->nxfer >= NPU_JOB_MAX_XFER)
-        return npu_err_set(x->err, NPU_ESIM, "systolic: too many transfers on one job");
-    j->xfer[j->nxfer].port = port;
-    j->xfer[j->nxfer].write = write;
-    j->xfer[j->nxfer].bytes = (uint64_t)bytes;
-    j->xfer[j->nxfer].run = 0;
-    j->nxfer++;
-    return 0;
-}
-
 static int submit(sys_exec *x, const npu_job *j)
 {
     return npu_engine_submit(x->e, j, x->err);
@@ -137,13 +99,13 @@ static int gate(sys_exec *x, int unit, int layer, int sig1, int sig2)
         npu_job j;
         job_init(&j, unit, layer, "gate");
         for (; k < x->npend && j.nwait < NPU_JOB_MAX_SYNC; k++)
-            if (job_wait(x, &j, x->done[x->pend[k]], 1))
+            if (npu_job_wait(&j, x->done[x->pend[k]], 1, x->err))
                 return x->err ? x->err->code : NPU_ESIM;
         if (k >= x->npend) {
             if (sig1 >= 0)
-                job_sig(x, &j, sig1, 1);
+                npu_job_signal(&j, sig1, 1, x->err);
             if (sig2 >= 0)
-                job_sig(x, &j, sig2, 1);
+                npu_job_signal(&j, sig2, 1, x->err);
         }
         if ((j.nwait || j.nsig) && submit(x, &j))
             return x->err ? x->err->code : NPU_ESIM;
@@ -171,9 +133,9 @@ static int load(sys_exec *x, int unit, int free_s, int full_s, int ld, int64_t b
     /* A resident operand takes one half for the whole sub-problem: only its first chunk waits
      * for the half; the later chunks fill the same half. */
     if (ld == NPU_SYS_LD_PREFETCH || first)
-        job_wait(x, &j, free_s, 1);
-    job_xfer(x, &j, NPU_PORT_DRAM, false, bytes);
-    job_sig(x, &j, full_s, 1);
+        npu_job_wait(&j, free_s, 1, x->err);
+    npu_job_xfer(&j, NPU_PORT_DRAM, false, bytes, 0, x->err);
+    npu_job_signal(&j, full_s, 1, x->err);
     return submit(x, &j);
 }
 
@@ -215,7 +177,7 @@ static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, siz
         if (fl_ld) {
             npu_job j;
             job_init(&j, x->u_fll, layer, "gate");
-            job_wait(x, &j, x->go_fl, 1);
+            npu_job_wait(&j, x->go_fl, 1, x->err);
             if (submit(x, &j))
                 return x->err->code;
         }
@@ -249,11 +211,11 @@ static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, siz
                      * preloads of the group's later folds hide behind its earlier folds */
                     npu_job w;
                     job_init(&w, x->u_wload, layer, "preload");
-                    job_wait(x, &w, st_if ? x->if_full : x->fl_full, 1);
-                    job_wait(x, &w, x->wr_free, 1);
+                    npu_job_wait(&w, st_if ? x->if_full : x->fl_full, 1, x->err);
+                    npu_job_wait(&w, x->wr_free, 1, x->err);
                     w.cycles = R;
-                    job_sig(x, &w, st_if ? x->if_free : x->fl_free, 1);
-                    job_sig(x, &w, x->wr_full, 1);
+                    npu_job_signal(&w, st_if ? x->if_free : x->fl_free, 1, x->err);
+                    npu_job_signal(&w, x->wr_full, 1, x->err);
                     if (submit(x, &w))
                         return x->err->code;
                 }
@@ -264,47 +226,47 @@ static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, siz
                     j.cycles += (gd - 1) * R; /* later preloads of the group not hidden */
                 j.onchip_bytes = f->onchip_bytes * g;
                 if (stat)
-                    job_wait(x, &j, x->wr_full, 1);
+                    npu_job_wait(&j, x->wr_full, 1, x->err);
                 if (!st_if && is_load(f->ifmap_ld))
-                    job_wait(x, &j, x->if_full, 1);
+                    npu_job_wait(&j, x->if_full, 1, x->err);
                 if (!(stat && !st_if) && is_load(f->filter_ld))
-                    job_wait(x, &j, x->fl_full, 1);
+                    npu_job_wait(&j, x->fl_full, 1, x->err);
                 if (f->flags & NPU_SYS_FF_OFMAP_OPEN)
-                    job_wait(x, &j, x->of_free, 1);
+                    npu_job_wait(&j, x->of_free, 1, x->err);
                 if (gated && arr_in && first_fold)
-                    job_wait(x, &j, x->go_arr, 1);
+                    npu_job_wait(&j, x->go_arr, 1, x->err);
                 first_fold = false;
                 if (f->ifmap_ld == NPU_SYS_LD_STREAM)
-                    job_xfer(x, &j, NPU_PORT_DRAM, false, f->ifmap_bytes * g);
+                    npu_job_xfer(&j, NPU_PORT_DRAM, false, f->ifmap_bytes * g, 0, x->err);
                 if (f->filter_ld == NPU_SYS_LD_STREAM)
-                    job_xfer(x, &j, NPU_PORT_DRAM, false, f->filter_bytes * g);
+                    npu_job_xfer(&j, NPU_PORT_DRAM, false, f->filter_bytes * g, 0, x->err);
                 if (f->flags & NPU_SYS_FF_OFMAP_STREAM) {
-                    job_xfer(x, &j, NPU_PORT_DRAM, false, f->ofmap_rd_bytes * g);
-                    job_xfer(x, &j, NPU_PORT_DRAM, true, f->ofmap_wr_bytes * g);
+                    npu_job_xfer(&j, NPU_PORT_DRAM, false, f->ofmap_rd_bytes * g, 0, x->err);
+                    npu_job_xfer(&j, NPU_PORT_DRAM, true, f->ofmap_wr_bytes * g, 0, x->err);
                 }
                 if (j.nxfer)
                     j.mode = NPU_JOB_STREAM;
                 if (stat)
-                    job_sig(x, &j, x->wr_free, 1);
+                    npu_job_signal(&j, x->wr_free, 1, x->err);
                 if (!st_if && (f->flags & NPU_SYS_FF_IFMAP_RELEASE))
-                    job_sig(x, &j, x->if_free, 1);
+                    npu_job_signal(&j, x->if_free, 1, x->err);
                 if (!(stat && !st_if) && (f->flags & NPU_SYS_FF_FILTER_RELEASE))
-                    job_sig(x, &j, x->fl_free, 1);
+                    npu_job_signal(&j, x->fl_free, 1, x->err);
                 bool drain = (f->flags & NPU_SYS_FF_OFMAP_DRAIN) != 0;
                 if (drain)
-                    job_sig(x, &j, x->of_full, 1);
+                    npu_job_signal(&j, x->of_full, 1, x->err);
                 if (last && !drain)
-                    job_sig(x, &j, x->done[layer], L->consumers);
+                    npu_job_signal(&j, x->done[layer], L->consumers, x->err);
                 if (submit(x, &j))
                     return x->err->code;
                 if (drain) {
                     npu_job d;
                     job_init(&d, x->u_ofd, layer, "drain");
-                    job_wait(x, &d, x->of_full, 1);
-                    job_xfer(x, &d, NPU_PORT_DRAM, true, f->ofmap_wr_bytes * g);
-                    job_sig(x, &d, x->of_free, 1);
+                    npu_job_wait(&d, x->of_full, 1, x->err);
+                    npu_job_xfer(&d, NPU_PORT_DRAM, true, f->ofmap_wr_bytes * g, 0, x->err);
+                    npu_job_signal(&d, x->of_free, 1, x->err);
                     if (last)
-                        job_sig(x, &d, x->done[layer], L->consumers);
+                        npu_job_signal(&d, x->done[layer], L->consumers, x->err);
                     if (submit(x, &d))
                         return x->err->code;
                 }
@@ -324,7 +286,7 @@ static int exec_mac_scalesim(sys_exec *x, int layer, const npu_sys_layer *L)
     if (x->npend > NPU_JOB_MAX_SYNC && gate(x, x->u_array, layer, -1, -1))
         return x->err->code;
     for (size_t k = 0; k < x->npend; k++)
-        job_wait(x, &j, x->done[x->pend[k]], 1);
+        npu_job_wait(&j, x->done[x->pend[k]], 1, x->err);
     x->npend = 0;
     int64_t per_sub = scalesim_sub_cycles(L);
     j.cycles = (double)(L->nsub * per_sub);
@@ -337,7 +299,7 @@ static int exec_mac_scalesim(sys_exec *x, int layer, const npu_sys_layer *L)
                              (double)(L->dram_ifmap_rd + L->dram_filter_rd + L->dram_ofmap_rd));
     if (x->col_cwr >= 0)
         npu_engine_add_extra(x->e, layer, x->col_cwr, (double)L->dram_ofmap_wr);
-    job_sig(x, &j, x->done[layer], L->consumers);
+    npu_job_signal(&j, x->done[layer], L->consumers, x->err);
     return submit(x, &j);
 }
 
@@ -409,16 +371,16 @@ static int exec_vector(sys_exec *x, size_t i)
     npu_job j;
     job_init(&j, x->u_vec, layer, v->kind == 1 ? "view" : "vector");
     for (size_t k = 0; k < x->npend; k++)
-        job_wait(x, &j, x->done[x->pend[k]], 1);
+        npu_job_wait(&j, x->done[x->pend[k]], 1, x->err);
     x->npend = 0;
     if (v->kind != 1) {
         j.cycles = ceil((double)v->elems / (double)x->s->vector_lanes);
-        job_xfer(x, &j, NPU_PORT_DRAM, false, v->rd_bytes);
-        job_xfer(x, &j, NPU_PORT_DRAM, true, v->wr_bytes);
+        npu_job_xfer(&j, NPU_PORT_DRAM, false, v->rd_bytes, 0, x->err);
+        npu_job_xfer(&j, NPU_PORT_DRAM, true, v->wr_bytes, 0, x->err);
         if (j.nxfer)
             j.mode = NPU_JOB_STREAM;
     }
-    job_sig(x, &j, x->done[layer], v->consumers);
+    npu_job_signal(&j, x->done[layer], v->consumers, x->err);
     npu_engine_set_main_unit(x->e, layer, x->u_vec);
     return submit(x, &j);
 }

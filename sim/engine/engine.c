@@ -651,6 +651,45 @@ static void job_release(npu_engine *e, int id)
     e->jfree = id;
 }
 
+/* ---- job building ------------------------------------------------------------------------ */
+static int job_full(npu_job *j, const char *what, npu_err *err)
+{
+    j->overflow = true;
+    return npu_err_set(err, NPU_ESIM, "engine: job '%s' (layer %d): no room for another %s",
+                       j->label ? j->label : "?", j->layer, what);
+}
+
+int npu_job_wait(npu_job *j, int sy, int64_t n, npu_err *err)
+{
+    if (n <= 0)
+        return 0;
+    if (j->nwait >= NPU_JOB_MAX_SYNC)
+        return job_full(j, "wait", err);
+    j->wait[j->nwait++] = (npu_syncop){sy, n};
+    return 0;
+}
+
+int npu_job_signal(npu_job *j, int sy, int64_t n, npu_err *err)
+{
+    if (n <= 0)
+        return 0;
+    if (j->nsig >= NPU_JOB_MAX_SYNC)
+        return job_full(j, "signal", err);
+    j->sig[j->nsig++] = (npu_syncop){sy, n};
+    return 0;
+}
+
+int npu_job_xfer(npu_job *j, int p, bool write, int64_t bytes, uint32_t run, npu_err *err)
+{
+    if (bytes <= 0)
+        return 0;
+    if (j->nxfer >= NPU_JOB_MAX_XFER)
+        return job_full(j, "transfer", err);
+    j->xfer[j->nxfer++] = (npu_xfer){.port = p, .write = write, .bytes = (uint64_t)bytes,
+                                      .run = run};
+    return 0;
+}
+
 static int check_job(const npu_engine *e, const npu_job *j, npu_err *err)
 {
     if (!j)
@@ -660,6 +699,11 @@ static int check_job(const npu_engine *e, const npu_job *j, npu_err *err)
         return npu_err_set(err, NPU_EINVAL, "engine: job '%s': no unit with id %d (%d units)", lb,
                            j->unit, e->nu);
     const char *un = e->u[j->unit].name;
+    if (j->overflow)
+        return npu_err_set(err, NPU_ESIM,
+                           "engine: job '%s' on '%s' (layer %d): more than %d waits/signals or %d "
+                           "transfers were added (a bug in the model)",
+                           lb, un, j->layer, NPU_JOB_MAX_SYNC, NPU_JOB_MAX_XFER);
     if (j->layer < -1 || j->layer >= e->nl)
         return npu_err_set(err, NPU_EINVAL, "engine: job '%s' on '%s': layer %d out of range [-1, %d)",
                            lb, un, j->layer, e->nl);

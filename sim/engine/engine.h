@@ -133,7 +133,17 @@ struct npu_job {
     int irq;                   /* interrupts this (host) job handles          */
     npu_job_done_fn done;      /* optional; may submit more jobs              */
     void *ud;
+    bool overflow;             /* set by npu_job_wait/signal/xfer when the job had no room;
+                                  npu_engine_submit then refuses it (a bug in the model) */
 };
+
+/* Building a job: append a wait, a signal or a transfer. Nothing is added for n <= 0 or
+ * bytes <= 0. When the job is full (NPU_JOB_MAX_SYNC / NPU_JOB_MAX_XFER) nothing is written,
+ * the job is marked `overflow` and NPU_ESIM is returned (and set in err when not NULL), so a
+ * model can either test each call or let npu_engine_submit refuse the job. */
+int npu_job_wait(npu_job *j, int sync, int64_t n, npu_err *err);
+int npu_job_signal(npu_job *j, int sync, int64_t n, npu_err *err);
+int npu_job_xfer(npu_job *j, int port, bool write, int64_t bytes, uint32_t run, npu_err *err);
 
 /* Appends a copy of *j to its unit's FIFO. Jobs may be submitted before run() or from done()
  * callbacks. Errors: bad unit/sync/port ids, too many syncs. */

@@ -763,9 +763,34 @@ TEST(random_programs)
     CHECK(dead > 20);
 }
 
+/* Job building: zero counts add nothing; a full job reports it and is refused at submit. */
+TEST(job_builders_refuse_overflow)
+{
+    npu_engine *e = mkengine("10", "0", "1", "1", "0", 1, NULL);
+    if (!e)
+        return;
+    int u = npu_engine_unit(e, "u", NPU_UK_COMPUTE, 0, 1, 0);
+    int s = npu_engine_sync(e, "s", 100);
+    npu_err err = {0};
+    npu_job j = {.unit = u, .layer = 0, .label = "j", .cycles = 10};
+    CHECK_EQ_INT(npu_job_wait(&j, s, 0, &err), 0);
+    CHECK_EQ_INT(npu_job_xfer(&j, NPU_PORT_DRAM, false, 0, 0, &err), 0);
+    CHECK_EQ_INT(j.nwait + j.nxfer, 0);
+    for (int i = 0; i < NPU_JOB_MAX_SYNC; i++)
+        CHECK_EQ_INT(npu_job_wait(&j, s, 1, &err), 0);
+    CHECK(!j.overflow);
+    CHECK_EQ_INT(npu_job_wait(&j, s, 1, &err), NPU_ESIM);
+    CHECK(j.overflow);
+    CHECK_EQ_INT(j.nwait, NPU_JOB_MAX_SYNC);
+    CHECK_EQ_INT(npu_engine_submit(e, &j, &err), NPU_ESIM);
+    CHECK_CONTAINS(err.msg, "bug in the model");
+    npu_engine_free(e);
+}
+
 int main(void)
 {
     RUN(lone_transfer_and_sharing);
+    RUN(job_builders_refuse_overflow);
     RUN(small_read_pays_latency);
     RUN(burst_rounding_and_run_length);
     RUN(requester_cap_water_filling);
