@@ -249,6 +249,26 @@ static int write_plots(const cli *o, const npu_result *r)
 
 /* ---- commands ---------------------------------------------------------------------------------- */
 
+/* The end of run and exec: the result in the chosen format, then its plots; frees r. A NULL r
+ * is the simulation's failure, reported from err. */
+static int report_result(const cli *o, npu_result *r, const npu_err *err)
+{
+    if (!r)
+        return fail(err);
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    int rc;
+    if (npu_report_write(r, o->fmt, &sb))
+        rc = failf("%s: cannot format the result", o->pos[0]);
+    else
+        rc = emit_text(o, &sb);
+    if (rc == EXIT_OK)
+        rc = write_plots(o, r);
+    npu_sb_free(&sb);
+    npu_result_free(r);
+    return rc;
+}
+
 static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
 {
     (void)c;
@@ -265,21 +285,7 @@ static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
     }
     npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
     npu_result *r = npu_run(ctx, a, g, &ro, &err);
-    int rc = EXIT_OK;
-    if (!r) {
-        rc = fail(&err);
-    } else {
-        npu_strbuf sb;
-        npu_sb_init(&sb);
-        if (npu_report_write(r, o->fmt, &sb))
-            rc = failf("%s: cannot format the result", o->pos[0]);
-        else
-            rc = emit_text(o, &sb);
-        if (rc == EXIT_OK)
-            rc = write_plots(o, r);
-        npu_sb_free(&sb);
-        npu_result_free(r);
-    }
+    int rc = report_result(o, r, &err);
     npu_arch_free(a);
     npu_graph_free(g);
     return rc;
@@ -681,21 +687,7 @@ static int cmd_exec(const command *c, cli *o, npu_ctx *ctx)
         return fail(&err);
     npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
     npu_result *r = npu_exec(ctx, p, &ro, &err);
-    int rc = EXIT_OK;
-    if (!r) {
-        rc = fail(&err);
-    } else {
-        npu_strbuf sb;
-        npu_sb_init(&sb);
-        if (npu_report_write(r, o->fmt, &sb))
-            rc = failf("%s: cannot format the result", o->pos[0]);
-        else
-            rc = emit_text(o, &sb);
-        if (rc == EXIT_OK)
-            rc = write_plots(o, r);
-        npu_sb_free(&sb);
-        npu_result_free(r);
-    }
+    int rc = report_result(o, r, &err);
     npu_program_free(p);
     return rc;
 }
