@@ -69,12 +69,11 @@ static int arch_tostring(lua_State *L)
     return 1;
 }
 
-/* Applies the table at idx {key = value} to a, keys in sorted order (so that the first error
- * reported does not depend on table iteration order). Returns 0 or fills err. */
-static MAY_RAISE int lr_apply_set(lua_State *L, int idx, npu_arch *a, const char *what,
-                                  npu_err *err)
+/* Pushes a new array of the string keys of the {name = scalar} table at idx, sorted (so that
+ * the first error reported does not depend on table iteration order); returns their number.
+ * Raises on a non-string key. */
+static MAY_RAISE int lr_sorted_keys(lua_State *L, int idx, const char *what)
 {
-    idx = lua_absindex(L, idx);
     lua_newtable(L);
     int keys = lua_gettop(L), nk = 0;
     lua_pushnil(L);
@@ -91,15 +90,33 @@ static MAY_RAISE int lr_apply_set(lua_State *L, int idx, npu_arch *a, const char
     lua_pushvalue(L, keys);
     lua_call(L, 1, 0);
     lua_pop(L, 1);
+    return nk;
+}
+
+/* Pushes key i of the sorted keys table and the value of that key in the table at idx, and
+ * writes the value's text to v; returns the key. Raises on a non-scalar value. */
+static MAY_RAISE const char *lr_key_value(lua_State *L, int idx, int keys, int i, char *v,
+                                         size_t vn, const char *what)
+{
+    lua_rawgeti(L, keys, i);
+    const char *k = lua_tostring(L, -1);
+    lua_getfield(L, idx, k);
+    if (npu_lua_scalar_text(L, -1, v, vn) != 0)
+        luaL_error(L, "%s: value of '%s' must be a number, string or boolean, got %s", what,
+                   k, luaL_typename(L, -1));
+    return k;
+}
+
+/* Applies the table at idx {key = value} to a, keys in sorted order. Returns 0 or fills err. */
+static MAY_RAISE int lr_apply_set(lua_State *L, int idx, npu_arch *a, const char *what,
+                                  npu_err *err)
+{
+    idx = lua_absindex(L, idx);
+    int nk = lr_sorted_keys(L, idx, what), keys = lua_gettop(L);
     int st = 0;
     for (int i = 1; i <= nk && st == 0; i++) {
-        lua_rawgeti(L, keys, i);
-        const char *k = lua_tostring(L, -1);
-        lua_getfield(L, idx, k);
         char v[256];
-        if (npu_lua_scalar_text(L, -1, v, sizeof v) != 0)
-            luaL_error(L, "%s: value of '%s' must be a number, string or boolean, got %s", what,
-                       k, luaL_typename(L, -1));
+        const char *k = lr_key_value(L, idx, keys, i, v, sizeof v, what);
         st = npu_arch_set(a, k, v, err);
         lua_pop(L, 2);
     }
@@ -742,30 +759,10 @@ static void lr_push_point(lua_State *L, int p, int vary, int keys, int nk, int p
  * number of pairs. Raises on a non-string key or a non-scalar value. */
 static MAY_RAISE int lr_point_text(lua_State *L, int idx, npu_strbuf *sb, const char *what)
 {
-    lua_newtable(L);
-    int keys = lua_gettop(L), nk = 0;
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "%s: parameter names must be strings, got %s", what,
-                       luaL_typename(L, -1));
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, keys, ++nk);
-    }
-    lua_getglobal(L, "table");
-    lua_getfield(L, -1, "sort");
-    lua_pushvalue(L, keys);
-    lua_call(L, 1, 0);
-    lua_pop(L, 1);
+    int nk = lr_sorted_keys(L, idx, what), keys = lua_gettop(L);
     for (int i = 1; i <= nk; i++) {
-        lua_rawgeti(L, keys, i);
-        const char *k = lua_tostring(L, -1);
-        lua_getfield(L, idx, k);
         char v[256];
-        if (npu_lua_scalar_text(L, -1, v, sizeof v) != 0)
-            luaL_error(L, "%s: value of '%s' must be a number, string or boolean, got %s", what,
-                       k, luaL_typename(L, -1));
+        const char *k = lr_key_value(L, idx, keys, i, v, sizeof v, what);
         npu_sb_putn(sb, k, strlen(k) + 1);
         npu_sb_putn(sb, v, strlen(v) + 1);
         lua_pop(L, 2);
