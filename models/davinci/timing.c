@@ -148,12 +148,8 @@ static int open_job(dv_exec *x, int c, int p, int layer, const char *label)
     if (flush(x, P))
         return fail(x);
     jinit(&P->job, x->unit[c * NPU_DV_NPIPES + p], layer, label);
-    if (P->need_issue) {
-        P->job.wait[P->job.nwait].sync = x->issue[c * NPU_DV_NPIPES + p];
-        P->job.wait[P->job.nwait].n = P->need_issue;
-        P->job.nwait++;
-        P->need_issue = 0;
-    }
+    npu_job_wait(&P->job, x->issue[c * NPU_DV_NPIPES + p], P->need_issue, NULL);
+    P->need_issue = 0;
     /* at most 3 flag waits fit beside the issue credit; more go on a zero-cycle job first */
     while (P->nw > 0) {
         int room = NPU_JOB_MAX_SYNC - P->job.nwait;
@@ -187,9 +183,7 @@ static int do_set(dv_exec *x, int c, int p, int sync, int layer)
         if (open_job(x, c, p, layer, "set_flag"))
             return fail(x);
     }
-    P->job.sig[P->job.nsig].sync = sync;
-    P->job.sig[P->job.nsig].n = 1;
-    P->job.nsig++;
+    npu_job_signal(&P->job, sync, 1, NULL);
     return 0;
 }
 
@@ -272,10 +266,7 @@ static int s_job(dv_exec *x, const npu_program *p, size_t i, int c, int layer, d
     if (wait_go) {
         if (j->nwait >= NPU_JOB_MAX_SYNC && (flush(x, P) || open_job(x, c, NPU_DV_PIPE_S, layer, "begin")))
             return fail(x);
-        j = &P->job;
-        j->wait[j->nwait].sync = x->go[c];
-        j->wait[j->nwait].n = 1;
-        j->nwait++;
+        npu_job_wait(&P->job, x->go[c], 1, NULL);
     }
     unsigned mask = epoch_pipes(p, i, c);
     for (int q = 0; q < NPU_DV_NPIPES; q++) {
@@ -285,9 +276,7 @@ static int s_job(dv_exec *x, const npu_program *p, size_t i, int c, int layer, d
             if (flush(x, P) || open_job(x, c, NPU_DV_PIPE_S, layer, "issue"))
                 return fail(x);
         }
-        P->job.sig[P->job.nsig].sync = x->issue[c * NPU_DV_NPIPES + q];
-        P->job.sig[P->job.nsig].n = 1;
-        P->job.nsig++;
+        npu_job_signal(&P->job, x->issue[c * NPU_DV_NPIPES + q], 1, NULL);
         x->pj[c * NPU_DV_NPIPES + q].need_issue++;
     }
     return 0;
@@ -472,17 +461,12 @@ static int emit_one(dv_exec *x, size_t i)
         x->n0 = k->n0 ? (int)k->n0 : s->cube_n;
         npu_job j;
         jinit(&j, x->u_ts, layer, "launch");
-        if (x->prev_ends > 0) {
-            j.wait[0].sync = x->kdone;
-            j.wait[0].n = x->prev_ends;
-            j.nwait = 1;
-        }
+        npu_job_wait(&j, x->kdone, x->prev_ends, NULL);
         j.extra_ps = (npu_time)llround(s->ts_launch_ns * ps_ns);
         j.done = ts_start_done;
         j.ud = x->K;
         if (x->aicpu) {
-            j.sig[j.nsig].sync = x->aicpu_go;
-            j.sig[j.nsig++].n = 1;
+            npu_job_signal(&j, x->aicpu_go, 1, NULL);
             x->prev_ends = 1;
             if (submit(x, &j))
                 return fail(x);
@@ -605,8 +589,7 @@ static int emit_one(dv_exec *x, size_t i)
         } else if (open_job(x, c, q, layer, "end")) {
             return fail(x);
         }
-        P->job.sig[P->job.nsig].sync = x->end_sync;
-        P->job.sig[P->job.nsig++].n = 1;
+        npu_job_signal(&P->job, x->end_sync, 1, NULL);
         P->job.done = end_done;
         P->job.ud = x->K;
         x->K->ends_left++;
