@@ -371,14 +371,8 @@ static bool is_output(const npu_graph *g, int ti)
 /* Appends v to a growable int array. */
 static int push(int **a, int *n, size_t *cap, int v)
 {
-    if ((size_t)*n >= *cap) {
-        size_t nc = *cap * 2 + 16;
-        int *na = realloc(*a, sizeof(int) * nc);
-        if (!na)
-            return NPU_ENOMEM;
-        *a = na;
-        *cap = nc;
-    }
+    if (npu_grow((void **)a, cap, (size_t)*n + 1, sizeof **a))
+        return NPU_ENOMEM;
     (*a)[(*n)++] = v;
     return 0;
 }
