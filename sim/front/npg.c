@@ -137,13 +137,8 @@ static int read_quoted(rd *r, const char *p, size_t n, size_t *i, char **o)
 static int tokenize(rd *r, const char *p, size_t n)
 {
     r->nt = 0;
-    if (n + 1 > r->cbuf) {
-        char *nb = realloc(r->buf, n + 1);
-        if (!nb)
-            return npu_err_set(r->err, NPU_ENOMEM, "out of memory");
-        r->buf = nb;
-        r->cbuf = n + 1;
-    }
+    if (npu_grow((void **)&r->buf, &r->cbuf, n + 1, 1))
+        return npu_err_set(r->err, NPU_ENOMEM, "out of memory");
     char *o = r->buf;
     size_t i = 0;
     int rc;
