@@ -504,30 +504,16 @@ static void set_regs(npu_rkn_task *t, bool first)
 {
     uint16_t tot = 0;
     const uint16_t *tab = first ? full_regs : tile_regs;
+    /* enable bit of each register block; the PC block is always programmed */
+    static const uint16_t en_bit[NPU_RKN_NBLK] = {
+        [NPU_RKN_BLK_CNA] = NPU_RKN_EN_CNA,
+        [NPU_RKN_BLK_CORE] = NPU_RKN_EN_CORE,
+        [NPU_RKN_BLK_DPU] = NPU_RKN_EN_DPU,
+        [NPU_RKN_BLK_DPU_RDMA] = NPU_RKN_EN_DPU_RDMA,
+        [NPU_RKN_BLK_PPU] = NPU_RKN_EN_PPU,
+        [NPU_RKN_BLK_PPU_RDMA] = NPU_RKN_EN_PPU_RDMA};
     for (int b = 0; b < NPU_RKN_NBLK; b++) {
-        bool on = b == NPU_RKN_BLK_PC;
-        switch (b) {
-        case NPU_RKN_BLK_CNA:
-            on = (t->enable_mask & NPU_RKN_EN_CNA) != 0;
-            break;
-        case NPU_RKN_BLK_CORE:
-            on = (t->enable_mask & NPU_RKN_EN_CORE) != 0;
-            break;
-        case NPU_RKN_BLK_DPU:
-            on = (t->enable_mask & NPU_RKN_EN_DPU) != 0;
-            break;
-        case NPU_RKN_BLK_DPU_RDMA:
-            on = (t->enable_mask & NPU_RKN_EN_DPU_RDMA) != 0;
-            break;
-        case NPU_RKN_BLK_PPU:
-            on = (t->enable_mask & NPU_RKN_EN_PPU) != 0;
-            break;
-        case NPU_RKN_BLK_PPU_RDMA:
-            on = (t->enable_mask & NPU_RKN_EN_PPU_RDMA) != 0;
-            break;
-        default:
-            break;
-        }
+        bool on = b == NPU_RKN_BLK_PC || (t->enable_mask & en_bit[b]) != 0;
         uint16_t n = on ? tab[b] : 0;
         if (on && !first && b == NPU_RKN_BLK_DPU_RDMA && (t->flags & NPU_RKN_TF_EW))
             n += 2;
