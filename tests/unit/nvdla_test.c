@@ -70,6 +70,18 @@ static const npu_layer_row *row(const npu_result *r, const char *name)
     return NULL;
 }
 
+/* Disassembles p and checks that the listing holds every string of the NULL-terminated `want`. */
+static void check_disasm(npu_ctx *ctx, const npu_program *p, const char *const *want)
+{
+    npu_err err = {0};
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    CHECK(npu_disasm(ctx, p, &sb, &err) == 0);
+    for (int i = 0; want[i]; i++)
+        CHECK_CONTAINS(sb.s, want[i]);
+    npu_sb_free(&sb);
+}
+
 TEST(spreadsheet_primer_rows)
 {
     /* MACs = atomic-C x atomic-K, CBUF = banks x bank KB, GB/s: the Primer's rows */
@@ -258,15 +270,13 @@ TEST(fc_batch1_one_sixteenth)
         }
         CHECK_EQ_INT(found, 1);
         /* disassembly: descriptors and the dependency graph */
-        npu_strbuf sb;
-        npu_sb_init(&sb);
-        CHECK(npu_disasm(ctx, p, &sb, &err) == 0);
-        CHECK_CONTAINS(sb.s, "dep_count=");
-        CHECK_CONTAINS(sb.s, "fused_parent=");
-        CHECK_CONTAINS(sb.s, "OP_ENABLED");
-        CHECK_CONTAINS(sb.s, "DLA ops=");
-        CHECK_CONTAINS(sb.s, "EMU cpu cast"); /* the runtime's input conversion */
-        npu_sb_free(&sb);
+        check_disasm(ctx, p, (const char *const[]){
+            "dep_count=",
+            "fused_parent=",
+            "OP_ENABLED",
+            "DLA ops=",
+            "EMU cpu cast", /* the runtime's input conversion */
+            NULL});
         /* a corrupt dependency is an error, not a crash */
         for (size_t i = 0; i < p->n; i++)
             if (p->ins[i].op == NPU_NV_OP_HWL) {
@@ -491,12 +501,10 @@ TEST(lrn_on_cdp)
         CHECK(h->flags & NPU_NV_HF_LUT);
     }
     if (p) {
-        npu_strbuf sb;
-        npu_sb_init(&sb);
-        CHECK(npu_disasm(ctx, p, &sb, &err) == 0);
-        CHECK_CONTAINS(sb.s, "CDP");
-        CHECK_CONTAINS(sb.s, "lrn local_size=5 cube=64x16x16");
-        npu_sb_free(&sb);
+        check_disasm(ctx, p, (const char *const[]){
+            "CDP",
+            "lrn local_size=5 cube=64x16x16",
+            NULL});
     }
     npu_program_free(p);
     /* headless: the CPU takes exactly that one interrupt; the CDP streams 16384 elements */
@@ -551,7 +559,6 @@ TEST(lrn_on_cdp)
 TEST(concat_copies_on_bdma)
 {
     npu_ctx *ctx = npu_ctx_new();
-    npu_err err = {0};
     /* two graph inputs: their buffers belong to the runtime, so the concat is a copy */
     const char *two = "npg 1\ngraph cat\ninput a 1x32x8x8 int8\ninput b 1x32x8x8 int8\n"
                       "concat c a b axis=1\nrelu r c\noutput r\n";
@@ -565,13 +572,11 @@ TEST(concat_copies_on_bdma)
         CHECK_EQ_INT(h->wr_out, 2 * 32 * 8 * 8);
     }
     if (p) {
-        npu_strbuf sb;
-        npu_sb_init(&sb);
-        CHECK(npu_disasm(ctx, p, &sb, &err) == 0);
-        CHECK_CONTAINS(sb.s, "BDMA");
-        CHECK_CONTAINS(sb.s, "transfers=2");
-        CHECK_CONTAINS(sb.s, "consumers=SDP:1/OP_COMPLETED"); /* the relu waits for the copy */
-        npu_sb_free(&sb);
+        check_disasm(ctx, p, (const char *const[]){
+            "BDMA",
+            "transfers=2",
+            "consumers=SDP:1/OP_COMPLETED", /* the relu waits for the copy */
+            NULL});
     }
     npu_program_free(p);
     npu_result *r = run_text(ctx, "nv_full", two, no_conv);
@@ -651,7 +656,6 @@ TEST(concat_copies_on_bdma)
 TEST(transpose_on_rubik)
 {
     npu_ctx *ctx = npu_ctx_new();
-    npu_err err = {0};
     const char *nhwc = "npg 1\ngraph tr\ninput a 1x32x8x8 int8\nrelu r a\n"
                        "transpose t r perm=0,2,3,1\noutput t\n";
     npu_program *p = compile_text(ctx, "nv_full", nhwc, no_conv);
@@ -664,12 +668,10 @@ TEST(transpose_on_rubik)
         CHECK_EQ_INT(h->rd_data, 32 * 8 * 8);
     }
     if (p) {
-        npu_strbuf sb;
-        npu_sb_init(&sb);
-        CHECK(npu_disasm(ctx, p, &sb, &err) == 0);
-        CHECK_CONTAINS(sb.s, "RUBIK");
-        CHECK_CONTAINS(sb.s, "mode=merge");
-        npu_sb_free(&sb);
+        check_disasm(ctx, p, (const char *const[]){
+            "RUBIK",
+            "mode=merge",
+            NULL});
     }
     npu_program_free(p);
     /* nv_small has no Rubik: the CPU transposes */
