@@ -98,31 +98,20 @@ long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer, co
 }
 
 /* ---- serialisation ------------------------------------------------------------------------ */
-static void put_u16(npu_strbuf *b, uint16_t v)
-{
-    char c[2] = {(char)(v & 0xff), (char)(v >> 8)};
-    npu_sb_putn(b, c, 2);
-}
-static void put_u32(npu_strbuf *b, uint32_t v)
-{
-    char c[4];
-    for (int i = 0; i < 4; i++)
-        c[i] = (char)((v >> (8 * i)) & 0xff);
-    npu_sb_putn(b, c, 4);
-}
-static void put_u64(npu_strbuf *b, uint64_t v)
+/* Little-endian, `bytes` low bytes of v: the mirror of get_le below. */
+static void put_le(npu_strbuf *b, uint64_t v, int bytes)
 {
     char c[8];
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < bytes; i++)
         c[i] = (char)((v >> (8 * i)) & 0xff);
-    npu_sb_putn(b, c, 8);
+    npu_sb_putn(b, c, (size_t)bytes);
 }
 static void put_str(npu_strbuf *b, const char *s)
 {
     if (!s)
         s = "";
     size_t n = strlen(s);
-    put_u32(b, (uint32_t)n);
+    put_le(b, (uint32_t)n, 4);
     npu_sb_putn(b, s, n);
     npu_sb_putc(b, 0);
 }
@@ -135,28 +124,28 @@ int npu_prog_save(const npu_program *p, const char *path, int force, npu_err *er
     put_str(&b, p->arch);
     put_str(&b, p->graph);
     put_str(&b, p->params_text);
-    put_u32(&b, (uint32_t)p->nlayers);
+    put_le(&b, (uint32_t)p->nlayers, 4);
     for (int i = 0; i < p->nlayers; i++) {
         const npu_prog_layer *l = &p->layers[i];
         put_str(&b, l->name);
         put_str(&b, l->op);
         put_str(&b, l->engine);
-        put_u32(&b, (uint32_t)l->dtype);
-        put_u64(&b, (uint64_t)l->macs);
-        put_u64(&b, (uint64_t)l->in_bytes);
-        put_u64(&b, (uint64_t)l->out_bytes);
-        put_u64(&b, (uint64_t)l->weight_bytes);
+        put_le(&b, (uint32_t)l->dtype, 4);
+        put_le(&b, (uint64_t)l->macs, 8);
+        put_le(&b, (uint64_t)l->in_bytes, 8);
+        put_le(&b, (uint64_t)l->out_bytes, 8);
+        put_le(&b, (uint64_t)l->weight_bytes, 8);
     }
-    put_u64(&b, (uint64_t)p->n);
+    put_le(&b, (uint64_t)p->n, 8);
     for (size_t i = 0; i < p->n; i++) {
         const npu_instr *in = &p->ins[i];
-        put_u16(&b, in->op);
-        put_u16(&b, in->unit);
-        put_u32(&b, (uint32_t)in->layer);
-        put_u32(&b, in->len);
-        put_u32(&b, in->off);
+        put_le(&b, in->op, 2);
+        put_le(&b, in->unit, 2);
+        put_le(&b, (uint32_t)in->layer, 4);
+        put_le(&b, in->len, 4);
+        put_le(&b, in->off, 4);
     }
-    put_u64(&b, (uint64_t)p->dlen);
+    put_le(&b, (uint64_t)p->dlen, 8);
     if (p->dlen)
         npu_sb_putn(&b, (const char *)p->data, p->dlen);
     if (b.oom) {
@@ -178,9 +167,9 @@ int npu_prog_save(const npu_program *p, const char *path, int force, npu_err *er
     npu_strbuf h;
     npu_sb_init(&h);
     npu_sb_putn(&h, PROG_MAGIC, 4);
-    put_u32(&h, PROG_VERSION);
-    put_u64(&h, (uint64_t)b.len);
-    put_u64(&h, (uint64_t)zlen);
+    put_le(&h, PROG_VERSION, 4);
+    put_le(&h, (uint64_t)b.len, 8);
+    put_le(&h, (uint64_t)zlen, 8);
     int rc;
     if (h.oom) {
         rc = npu_err_set(err, NPU_ENOMEM, "%s: out of memory", path);
