@@ -272,15 +272,9 @@ static int emit(sink *k, const npu_engine *e, const npu_program *prog)
     int *lorder = npu_calloc((size_t)nl + 1, sizeof *lorder);
     track ltr;
     memset(&ltr, 0, sizeof ltr);
-    if (!lspan || !llane || !lorder) {
-        free(lspan);
-        free(llane);
-        free(lorder);
-        free(evs);
-        free(tr);
-        free(lane);
-        return NPU_ENOMEM;
-    }
+    int rc = NPU_ENOMEM;
+    if (!lspan || !llane || !lorder)
+        goto out;
     for (int l = 0; l < nl; l++)
         lspan[2 * l] = UINT64_MAX;
     for (size_t i = 0; i < m; i++) {
@@ -442,9 +436,10 @@ static int emit(sink *k, const npu_engine *e, const npu_program *prog)
     npu_sb_puts(&sb, ",\"graph\":");
     npu_rep_json_str(&sb, prog ? prog->graph : NULL);
     npu_sb_puts(&sb, "}}\n");
-    int rc = sb.oom || rrc ? NPU_ENOMEM : NPU_OK;
+    rc = sb.oom || rrc ? NPU_ENOMEM : NPU_OK;
     flush_sb(k, &sb, 1);
     npu_sb_free(&sb);
+out:
     free(lspan);
     free(llane);
     free(lorder);
