@@ -303,7 +303,7 @@ static int add_dims(ox *x, const npu_pb_field *f, int *ndim, int64_t *dim, const
 
 static int parse_tensor(ox *x, const npu_pb_field *mf, otensor *t)
 {
-    npu_pb r = {mf->data, mf->data + mf->len, x->base};
+    npu_pb r = npu_pb_sub(x->base, mf);
     npu_pb_field f;
     size_t off = 0;
     int rc;
@@ -349,7 +349,7 @@ static int parse_tensor(ox *x, const npu_pb_field *mf, otensor *t)
 
 static int parse_shape(ox *x, const npu_pb_field *mf, ovi *v)
 {
-    npu_pb r = {mf->data, mf->data + mf->len, x->base};
+    npu_pb r = npu_pb_sub(x->base, mf);
     npu_pb_field f;
     size_t off = 0;
     int rc;
@@ -359,7 +359,7 @@ static int parse_shape(ox *x, const npu_pb_field *mf, ovi *v)
         if (f.num != 1 || f.wt != NPU_PB_LEN)
             continue;
         int64_t d = -1;
-        npu_pb dr = {f.data, f.data + f.len, x->base};
+        npu_pb dr = npu_pb_sub(x->base, &f);
         npu_pb_field df;
         int rc2;
         while ((rc2 = npu_pb_next(&dr, &df, &off)) > 0)
@@ -382,7 +382,7 @@ static int parse_shape(ox *x, const npu_pb_field *mf, ovi *v)
 
 static int parse_vi(ox *x, const npu_pb_field *mf, ovi *v)
 {
-    npu_pb r = {mf->data, mf->data + mf->len, x->base};
+    npu_pb r = npu_pb_sub(x->base, mf);
     npu_pb_field f;
     size_t off = 0;
     int rc;
@@ -393,14 +393,14 @@ static int parse_vi(ox *x, const npu_pb_field *mf, ovi *v)
             if (!(v->name = pstr(x, &f, "value name")))
                 return -1;
         } else if (f.num == 2 && f.wt == NPU_PB_LEN) { /* TypeProto */
-            npu_pb tr = {f.data, f.data + f.len, x->base};
+            npu_pb tr = npu_pb_sub(x->base, &f);
             npu_pb_field tf;
             int rc2;
             while ((rc2 = npu_pb_next(&tr, &tf, &off)) > 0) {
                 if (tf.num != 1 || tf.wt != NPU_PB_LEN)
                     continue;
                 v->is_tensor = true;
-                npu_pb er = {tf.data, tf.data + tf.len, x->base};
+                npu_pb er = npu_pb_sub(x->base, &tf);
                 npu_pb_field ef;
                 int rc3;
                 while ((rc3 = npu_pb_next(&er, &ef, &off)) > 0) {
@@ -423,7 +423,7 @@ static int parse_vi(ox *x, const npu_pb_field *mf, ovi *v)
 
 static int parse_attr(ox *x, const npu_pb_field *mf, oattr *a)
 {
-    npu_pb r = {mf->data, mf->data + mf->len, x->base};
+    npu_pb r = npu_pb_sub(x->base, mf);
     npu_pb_field f;
     size_t off = 0;
     int rc;
@@ -506,7 +506,7 @@ static int parse_attr(ox *x, const npu_pb_field *mf, oattr *a)
 
 static int parse_node(ox *x, const npu_pb_field *mf, onode *n)
 {
-    npu_pb r = {mf->data, mf->data + mf->len, x->base};
+    npu_pb r = npu_pb_sub(x->base, mf);
     npu_pb_field f;
     size_t off = 0;
     int rc, ni = 0, no = 0, na = 0;
@@ -567,7 +567,7 @@ static int parse_node(ox *x, const npu_pb_field *mf, onode *n)
 
 static int parse_graph(ox *x, const npu_pb_field *gf)
 {
-    npu_pb r = {gf->data, gf->data + gf->len, x->base};
+    npu_pb r = npu_pb_sub(x->base, gf);
     npu_pb_field f;
     size_t off = 0;
     int rc, nn = 0, ni = 0, nin = 0, nout = 0, nvi = 0;
@@ -638,7 +638,7 @@ static int parse_model(ox *x)
             graph = f;
             have_graph = true;
         } else if (f.num == 8 && f.wt == NPU_PB_LEN) { /* OperatorSetIdProto */
-            npu_pb o = {f.data, f.data + f.len, x->base};
+            npu_pb o = npu_pb_sub(x->base, &f);
             npu_pb_field of;
             const uint8_t *dom = NULL;
             size_t domlen = 0;

@@ -16,10 +16,10 @@ void npu_pb_init(npu_pb *r, const void *data, size_t len)
     r->end = r->base + len;
 }
 
-npu_pb npu_pb_sub(const npu_pb *outer, const npu_pb_field *f)
+npu_pb npu_pb_sub(const uint8_t *base, const npu_pb_field *f)
 {
     npu_pb r;
-    r.base = outer->base;
+    r.base = base;
     r.p = f->data;
     r.end = f->data + f->len;
     return r;

@@ -36,8 +36,9 @@ typedef struct npu_pb_field {
 
 /* A cursor over a whole buffer. */
 void npu_pb_init(npu_pb *r, const void *data, size_t len);
-/* A cursor over a LEN field's payload (a nested message), sharing the outer `base`. */
-npu_pb npu_pb_sub(const npu_pb *outer, const npu_pb_field *f);
+/* A cursor over a LEN field's payload (a nested message); `base` is the start of the whole
+ * buffer the field was read from (for error offsets). */
+npu_pb npu_pb_sub(const uint8_t *base, const npu_pb_field *f);
 
 /* Reads the next field. Returns 1 and fills *f, 0 at the end of the message, -1 when the bytes
  * are malformed (then *off is the offset from `base` where the problem is). */
