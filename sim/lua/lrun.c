@@ -471,19 +471,26 @@ static int fail(lua_State *L, const npu_err *err)
     return 2;
 }
 
+/* Leaves the options table at 1, its 'arch' at 2 and its 'graph' at 3; raises if either is
+ * missing. Shared by run and sweep. */
+static MAY_RAISE void lr_arch_graph_fields(lua_State *L)
+{
+    lua_settop(L, 1);
+    lua_getfield(L, 1, "arch");  /* 2 */
+    lua_getfield(L, 1, "graph"); /* 3 */
+    if (lua_isnil(L, 2))
+        luaL_argerror(L, 1, "field 'arch' missing");
+    if (lua_isnil(L, 3))
+        luaL_argerror(L, 1, "field 'graph' missing");
+}
+
 /* npusim.run{arch=, graph=, set={}, trace=, force=} → result table | nil, message */
 static int l_run(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = {"arch", "graph", "set", "trace", "force", NULL};
     npu_lua_check_keys(L, 1, 1, keys);
-    lua_settop(L, 1);
-    lua_getfield(L, 1, "arch");  /* 2 */
-    lua_getfield(L, 1, "graph"); /* 3 */
-    if (lua_isnil(L, 2))
-        return luaL_argerror(L, 1, "field 'arch' missing");
-    if (lua_isnil(L, 3))
-        return luaL_argerror(L, 1, "field 'graph' missing");
+    lr_arch_graph_fields(L);
     int set = lr_opt_table(L, 1, "set");
     npu_run_opts ro = {0};
     ro.trace_path = npu_lua_opt_string(L, 1, "trace", NULL);
@@ -779,13 +786,7 @@ static int l_sweep(lua_State *L)
     static const char *const keys[] = {"arch",    "graph",    "vary",        "points", "set",
                                        "threads", "progress", "keep_layers", NULL};
     npu_lua_check_keys(L, 1, 1, keys);
-    lua_settop(L, 1);
-    lua_getfield(L, 1, "arch");  /* 2 */
-    lua_getfield(L, 1, "graph"); /* 3 */
-    if (lua_isnil(L, 2))
-        return luaL_argerror(L, 1, "field 'arch' missing");
-    if (lua_isnil(L, 3))
-        return luaL_argerror(L, 1, "field 'graph' missing");
+    lr_arch_graph_fields(L);
     int vary = lr_opt_table(L, 1, "vary");
     int points = lr_opt_table(L, 1, "points");
     int set = lr_opt_table(L, 1, "set");
