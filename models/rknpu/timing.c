@@ -48,9 +48,8 @@ typedef struct rx {
     /* the open submit */
     bool open;
     npu_rkn_submit sub;
-    int sub_layer, last_layer;
+    int last_layer;
     uint16_t seen[NPU_RKN_MAX_CORES];
-    int ncores_done;
     int col_tasks, col_regs, col_cores, col_npu;
 } rx;
 
@@ -145,13 +144,13 @@ static int do_submit(rx *x, size_t i)
         return x->err->code;
     x->open = true;
     x->sub = *s;
-    x->sub_layer = x->last_layer = x->p->ins[i].layer;
+    x->last_layer = x->p->ins[i].layer;
     memset(x->seen, 0, sizeof x->seen);
     if (chained)
         return 0; /* kicked by the previous task's IRQ handler */
     /* the ioctl and the kick's MMIO writes, on the runtime thread */
     npu_job j;
-    job_init(&j, x->u_rt, x->sub_layer, "submit");
+    job_init(&j, x->u_rt, x->last_layer, "submit");
     j.mode = NPU_JOB_SEQ;
     double ns = x->submit_ns + x->reg_write_ns * s->kick_writes * s->ncores;
     j.extra_ps = ns > 0 ? (npu_time)(ns * 1e3 + 0.5) : 0;
