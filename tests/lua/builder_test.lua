@@ -119,7 +119,11 @@ T.eq(table.concat(l3[1].attrs.scale, ","), "2,2", "attrs: list")
 
 -- ---- npg round trip, recoverable errors ----------------------------------------------------
 local path = os.getenv("TMPDIR") or "/tmp"
-path = path .. "/npusim_builder_test_" .. tostring(os.time()) .. "_" .. tostring(math.random(1 << 30)) .. ".npg"
+-- unique per process: the sandbox seeds math.random the same way every run, so the name also
+-- carries a heap address (different in each process under ASLR) to keep concurrent or
+-- same-second runs of this test from finding each other's file
+local uniq = tostring({}):match("0x(%x+)") or tostring(math.random(1 << 30))
+path = path .. "/npusim_builder_test_" .. tostring(os.time()) .. "_" .. uniq .. ".npg"
 T.eq(g:write_npg(path), true, "write_npg")
 T.fails("exists", g:write_npg(path))
 T.eq(g:write_npg(path, { force = true }), true, "write_npg force")
