@@ -205,6 +205,28 @@ static bool ss_contains(const ss_field *f, const char *needle)
     return false;
 }
 
+/* The part every row shares: a unique layer name from field f0 (into name[cap]), an INT8
+ * graph input "<name>.ifmap" of the given shape, and the layer reading it. Returns the layer
+ * index, or -1 with c->err set (prefixed with file:line). */
+static int ss_add_layer(npu_graph *g, ss_ctx *c, const ss_field *f0, npu_op op, int ndim,
+                        const int64_t *dim, char *name, size_t cap)
+{
+    if (ss_unique_name(g, f0, name, cap)) {
+        npu_err_set(c->err, NPU_EFORMAT, "%s:%d: too many layers named '%.*s'", c->file,
+                    c->line, (int)(f0->n > 40 ? 40 : f0->n), f0->s);
+        return -1;
+    }
+    char in[270];
+    snprintf(in, sizeof in, "%s.ifmap", name);
+    const char *ins[1] = {in};
+    int li = -1;
+    if (npu_graph_add_input(g, in, ndim, dim, NPU_DT_INT8, c->err) >= 0)
+        li = npu_graph_add_layer(g, op, name, 1, ins, 1, c->err);
+    if (li < 0)
+        npu_err_prefix(c->err, "%s:%d", c->file, c->line);
+    return li;
+}
+
 static int ss_add_conv(npu_graph *g, ss_ctx *c, const ss_field *f, int n)
 {
     static const char *const what[] = {"IFMAP height", "IFMAP width", "filter height",
@@ -249,18 +271,10 @@ static int ss_add_conv(npu_graph *g, ss_ctx *c, const ss_field *f, int n)
                            c->file, c->line, (long long)h, (long long)w, (long long)ch);
     bool dw = ss_contains(&f[0], "DP");
     char name[260];
-    if (ss_unique_name(g, &f[0], name, sizeof name))
-        return npu_err_set(c->err, NPU_EFORMAT, "%s:%d: too many layers named '%.*s'",
-                           c->file, c->line, (int)(f[0].n > 40 ? 40 : f[0].n), f[0].s);
-    char in[270];
-    snprintf(in, sizeof in, "%s.ifmap", name);
     int64_t dim[4] = {1, ch, h, w};
-    if (npu_graph_add_input(g, in, 4, dim, NPU_DT_INT8, c->err) < 0)
-        goto fail;
-    const char *ins[1] = {in};
-    int li = npu_graph_add_layer(g, NPU_OP_CONV, name, 1, ins, 1, c->err);
+    int li = ss_add_layer(g, c, &f[0], NPU_OP_CONV, 4, dim, name, sizeof name);
     if (li < 0)
-        goto fail;
+        return c->err ? c->err->code : NPU_EFORMAT;
     int64_t k[2] = {fh, fw}, s2[2] = {sh, sw};
     /* p = top, left, bottom, right: SCALE-Sim's ceil output size (see the header) */
     int64_t pad[4] = {0, 0, (sh - (h - fh) % sh) % sh, (sw - (w - fw) % sw) % sw};
@@ -304,18 +318,10 @@ static int ss_add_gemm(npu_graph *g, ss_ctx *c, const ss_field *f, int n)
         return NPU_EFORMAT;
     int64_t m = v[0], nn = v[1], kk = v[2];
     char name[260];
-    if (ss_unique_name(g, &f[0], name, sizeof name))
-        return npu_err_set(c->err, NPU_EFORMAT, "%s:%d: too many layers named '%.*s'",
-                           c->file, c->line, (int)(f[0].n > 40 ? 40 : f[0].n), f[0].s);
-    char in[270];
-    snprintf(in, sizeof in, "%s.ifmap", name);
     int64_t dim[2] = {m, kk};
-    if (npu_graph_add_input(g, in, 2, dim, NPU_DT_INT8, c->err) < 0)
-        goto fail;
-    const char *ins[1] = {in};
-    int li = npu_graph_add_layer(g, NPU_OP_GEMM, name, 1, ins, 1, c->err);
+    int li = ss_add_layer(g, c, &f[0], NPU_OP_GEMM, 2, dim, name, sizeof name);
     if (li < 0)
-        goto fail;
+        return c->err ? c->err->code : NPU_EFORMAT;
     int rc = npu_layer_set_int(g, li, "out", nn);
     if (rc)
         return npu_err_set(c->err, NPU_ENOMEM, "%s:%d: out of memory", c->file, c->line);
