@@ -874,13 +874,18 @@ static int lower_conv(lw *c, int li, unsigned mask)
             cores[n++] = k;
     if (n <= 1)
         return tile_part(c, &G, cores[0], 0, G.ho, 0, G.kp);
-    /* split by output rows (each core a band of rows with its halo, all the weights: RKNN
-     * cuts MobileNetV1 by height and gives every core the same number of tasks, research §1.3,
-     * §2.2); by kernels (each core its share of the weights) only when there are fewer rows
-     * than cores (FC / matmul with M = 1, where the weights are the whole cost) */
-    int64_t unit = G.kind == NPU_RKN_K_DW ? G.c2 : G.kg;
+    /* RKNN's planner cuts a layer by output rows (BY_Y) or by kernels (BY_K; research §1.3,
+     * AB). By rows every core reads all the weights and its band of the input; by kernels its
+     * share of the weights and all the input (a depthwise core only its own channels). The
+     * cut moving fewer bytes per core wins, rows on a tie; kernels when there are fewer rows
+     * than cores (FC / matmul with M = 1). First order: halo rows and re-reads left out. */
+    bool dw = G.kind == NPU_RKN_K_DW;
+    int64_t unit = dw ? G.c2 : G.kg;
     int64_t kunits = G.kp / unit;
-    bool by_k = G.ho < n && kunits >= n;
+    double in_b = (double)G.h * (double)G.w * (double)G.cfeat * G.eb;
+    double by_y_b = (double)G.wbytes + in_b / n;
+    double by_k_b = (double)G.wbytes / n + (dw ? in_b / n : in_b);
+    bool by_k = kunits >= n && (G.ho < n || by_k_b < by_y_b);
     if (by_k) {
         int64_t k0 = 0;
         for (int q = 0; q < n; q++) {

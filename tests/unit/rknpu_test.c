@@ -101,6 +101,16 @@ TEST(qwen2_decode_rkllm)
     within("rk3588 qwen2-0.5b w8a8 decode tok/s", 1e6 / us, 41.58, 0.20);
 }
 
+TEST(qwen2_prefill_rkllm)
+{
+    /* time to first token: rknn-llm v1.3.0 (128-token prompt) and v1.2.0 (64 tokens) */
+    const char *sets[] = {"runtime=rkllm", "dtype=int8", "core_mask=0_1_2", NULL};
+    within("rk3588 qwen2-0.5b w8a8 TTFT 128 tokens, ms",
+           run_us("rk3588", "qwen2_0_5b_prefill", "tokens=128", sets, NULL) / 1e3, 145.9, 0.20);
+    within("rk3588 qwen2-0.5b w8a8 TTFT 64 tokens, ms",
+           run_us("rk3588", "qwen2_0_5b_prefill", "tokens=64", sets, NULL) / 1e3, 79, 0.20);
+}
+
 TEST(mobilenet_v1_core_masks)
 {
     const char *s1[] = {"core_mask=0", NULL}, *s2[] = {"core_mask=0_1", NULL},
@@ -280,7 +290,8 @@ TEST(jobs_and_interrupts)
 
 TEST(multicore_split)
 {
-    /* conv splits into row bands on cores 0,1,2; the softmax (not multi-core) runs on core 0 */
+    /* a conv with a large input and small weights splits into row bands on cores 0,1,2; the
+     * softmax (not multi-core) runs on core 0 */
     const char *text = "npg 1\ngraph m\ninput data 1x64x56x56 int8\n"
                        "conv c data out=64 k=3 s=1 p=1\nsoftmax s c axis=1\noutput s\n";
     const char *m3[] = {"core_mask=0_1_2", NULL};
@@ -289,6 +300,15 @@ TEST(multicore_split)
     CHECK_EQ_INT(s0.mask, 7);
     CHECK_EQ_INT(s1.mask, 1);
     CHECK_EQ_INT(s0.wt, 3 * 36864); /* every band needs all the weights */
+    npu_program_free(p);
+    /* a prefill-shaped matmul (128 tokens x 896 -> 896) moves fewer bytes cut by kernels: each
+     * core reads a third of the 802,816 weight bytes and all the 128 rows of input */
+    const char *mm = "npg 1\ngraph q\ninput x 128x896 int8\ngemm q x out=896\noutput q\n";
+    p = compile("rk3588", m3, mm);
+    s0 = sum_layer(p, 0);
+    CHECK_EQ_INT(s0.mask, 7);
+    CHECK_EQ_INT(s0.wt, 896 * 896);
+    CHECK_EQ_INT(s0.feat, 3 * 128 * 896);
     npu_program_free(p);
     /* an image-input conv (3 channels < one atom) stays on core 0 and gets a core0-only submit
      * of its own, as in RKNN's 3-core MobileNetV1 (5 submits: core0, 0x7, core0, 0x7, core0;
@@ -438,6 +458,7 @@ int main(void)
     RUN(rk3588_zoo_single_core);
     RUN(rk3566_zoo);
     RUN(qwen2_decode_rkllm);
+    RUN(qwen2_prefill_rkllm);
     RUN(mobilenet_v1_core_masks);
     npu_ctx_free(ctx);
     return TEST_REPORT();
