@@ -60,14 +60,7 @@ const char *npu_dv_vec_name(int kind)
 
 static const void *payload(const npu_program *p, size_t i, size_t size)
 {
-    if (!p || i >= p->n)
-        return NULL;
-    const npu_instr *in = &p->ins[i];
-    if (in->len != size)
-        return NULL;
-    if ((size_t)in->off > p->dlen || size > p->dlen - in->off)
-        return NULL;
-    return npu_prog_payload(p, i);
+    return npu_prog_get(p, i, NPU_PROG_ANY_OP, size);
 }
 
 const npu_dv_ins *npu_dv_ins_at(const npu_program *p, size_t i)

@@ -43,14 +43,7 @@ const char *npu_nv_rubik_mode_name(int mode)
 
 const void *npu_nv_payload(const npu_program *p, size_t i, unsigned op, size_t size)
 {
-    if (!p || i >= p->n)
-        return NULL;
-    const npu_instr *in = &p->ins[i];
-    if (in->op != op || in->len != size)
-        return NULL;
-    if ((size_t)in->off > p->dlen || size > p->dlen - in->off)
-        return NULL;
-    return npu_prog_payload(p, i);
+    return npu_prog_get(p, i, op, size);
 }
 
 static void put_common(npu_strbuf *out, const npu_nv_common *c)

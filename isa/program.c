@@ -77,6 +77,18 @@ int npu_prog_add_layer(npu_program *p, const npu_prog_layer *l)
     return p->nlayers++;
 }
 
+const void *npu_prog_get(const npu_program *p, size_t i, unsigned op, size_t size)
+{
+    if (!p || i >= p->n)
+        return NULL;
+    const npu_instr *in = &p->ins[i];
+    if ((op != NPU_PROG_ANY_OP && in->op != op) || in->len != size)
+        return NULL;
+    if ((size_t)in->off > p->dlen || size > p->dlen - in->off)
+        return NULL;
+    return npu_prog_payload(p, i);
+}
+
 long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer, const void *payload,
                    uint32_t len)
 {

@@ -66,6 +66,11 @@ static inline const void *npu_prog_payload(const npu_program *p, size_t i)
 {
     return p->data + p->ins[i].off;
 }
+/* Checked payload access for the models' readers: NULL unless instruction i exists, has opcode
+ * `op` (any opcode with NPU_PROG_ANY_OP) and exactly `size` payload bytes inside the data
+ * area. A truncated or foreign payload is then an error, never an out-of-bounds read. */
+#define NPU_PROG_ANY_OP 0xFFFFFFFFu
+const void *npu_prog_get(const npu_program *p, size_t i, unsigned op, size_t size);
 
 /* Save (zlib) and load. load() validates everything; errors name the file. */
 int npu_prog_save(const npu_program *p, const char *path, int force, npu_err *err);

@@ -35,14 +35,7 @@ const char *npu_rkn_kind_name(int k)
 
 const void *npu_rkn_payload(const npu_program *p, size_t i, unsigned op, size_t size)
 {
-    if (!p || i >= p->n)
-        return NULL;
-    const npu_instr *in = &p->ins[i];
-    if (in->op != op || in->len != size)
-        return NULL;
-    if ((size_t)in->off > p->dlen || size > p->dlen - in->off)
-        return NULL;
-    return npu_prog_payload(p, i);
+    return npu_prog_get(p, i, op, size);
 }
 
 static const char *note_name(int w)
