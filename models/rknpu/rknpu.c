@@ -448,7 +448,7 @@ static int rknpu_init(npu_model *m, npu_err *err)
         s->core_mask = 3u;
     else if (!strcmp(cm, "0_1_2"))
         s->core_mask = 7u;
-    else
+    else /* "all": the enum admits nothing else (params.c refuses other values) */
         s->core_mask = all;
     if (s->core_mask & ~all)
         return npu_err_set(err, NPU_EINVAL,

@@ -69,7 +69,8 @@ static int rt_job(rx *x, int layer, const char *label, double ns, int wait, int6
     job_init(&j, x->u_rt, layer, label);
     j.mode = NPU_JOB_STREAM;
     j.extra_ps = ns > 0 ? (npu_time)(ns * 1e3 + 0.5) : 0;
-    if (npu_job_wait(&j, wait, wn, x->err) || npu_job_signal(&j, sig, sn, x->err) || npu_job_xfer(&j, NPU_PORT_DRAM, false, rd, 0, x->err) ||
+    if (npu_job_wait(&j, wait, wn, x->err) || npu_job_signal(&j, sig, sn, x->err) ||
+        npu_job_xfer(&j, NPU_PORT_DRAM, false, rd, 0, x->err) ||
         npu_job_xfer(&j, NPU_PORT_DRAM, true, wr, 0, x->err))
         return x->err->code;
     if (j.extra_ps == 0 && j.nxfer == 0)
@@ -189,8 +190,10 @@ static int do_task(rx *x, size_t i)
     job_init(&f, x->u_pc[c], layer, "regcmd fetch");
     f.mode = NPU_JOB_SEQ;
     f.cycles = x->s->pc_cycles;
-    if (npu_job_wait(&f, x->grp[c], pp ? 1 : 2, x->err) || (first && npu_job_wait(&f, x->kick[c], 1, x->err)) ||
-        npu_job_xfer(&f, NPU_PORT_DRAM, false, (int64_t)t->regcfg_amount * 8, 0, x->err) || npu_job_signal(&f, x->rdy[c], 1, x->err) ||
+    if (npu_job_wait(&f, x->grp[c], pp ? 1 : 2, x->err) ||
+        (first && npu_job_wait(&f, x->kick[c], 1, x->err)) ||
+        npu_job_xfer(&f, NPU_PORT_DRAM, false, (int64_t)t->regcfg_amount * 8, 0, x->err) ||
+        npu_job_signal(&f, x->rdy[c], 1, x->err) ||
         (!pp && npu_job_signal(&f, x->grp[c], 1, x->err)))
         return x->err->code;
     if (npu_engine_submit(x->e, &f, x->err))
@@ -201,7 +204,8 @@ static int do_task(rx *x, size_t i)
         npu_job w;
         job_init(&w, x->u_core[c], layer, "weight load");
         w.mode = NPU_JOB_SEQ;
-        if (npu_job_wait(&w, x->rdy[c], 1, x->err) || npu_job_xfer(&w, NPU_PORT_DRAM, false, wpre, 0, x->err) ||
+        if (npu_job_wait(&w, x->rdy[c], 1, x->err) ||
+            npu_job_xfer(&w, NPU_PORT_DRAM, false, wpre, 0, x->err) ||
             npu_job_signal(&w, x->rdy[c], 1, x->err))
             return x->err->code;
         if (npu_engine_submit(x->e, &w, x->err))
@@ -222,8 +226,10 @@ static int do_task(rx *x, size_t i)
     double comp = npu_rknpu_task_compute(x->s, t);
     j.cycles = (comp > axi ? comp : axi) + x->s->task_cycles + x->s->reg_cycles * t->regcfg_amount;
     j.onchip_bytes = t->cbuf_bytes;
-    if (npu_job_wait(&j, x->rdy[c], 1, x->err) || npu_job_wait(&j, x->bar[c], t->bar_wait, x->err) ||
-        npu_job_xfer(&j, NPU_PORT_DRAM, false, t->wt_rd - wpre + t->ew_rd + (fs ? 0 : t->feat_rd), 0, x->err) ||
+    if (npu_job_wait(&j, x->rdy[c], 1, x->err) ||
+        npu_job_wait(&j, x->bar[c], t->bar_wait, x->err) ||
+        npu_job_xfer(&j, NPU_PORT_DRAM, false, t->wt_rd - wpre + t->ew_rd + (fs ? 0 : t->feat_rd),
+                     0, x->err) ||
         npu_job_xfer(&j, NPU_PORT_DRAM, true, os ? 0 : t->out_wr, 0, x->err) ||
         (fs && npu_job_xfer(&j, NPU_PORT_SRAM, false, t->feat_rd, 0, x->err)) ||
         (os && npu_job_xfer(&j, NPU_PORT_SRAM, true, t->out_wr, 0, x->err)) ||
