@@ -830,7 +830,13 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
             t.wt_rd = wreuse ? 0 : wk;
             int64_t oe = (int64_t)orows * G->wo * min64(outk_c2, pad(kk, G->c2));
             t.out_elems = oe;
-            int64_t ob = (int64_t)ceil((double)oe * G->eb);
+            /* the tensor in DRAM holds the real channels padded to C2 (NC1HWC2): kernels that
+             * only pad the last group to the kernel group are computed, not stored */
+            int64_t kbeg = k0 + ki * kc, kreal = dw ? G->c : G->k;
+            int64_t kout = G->groups > 1 && !dw
+                               ? (int64_t)ceil((double)kk * (double)kreal / (double)G->kp)
+                               : min64(kk, max64(0, kreal - kbeg));
+            int64_t ob = (int64_t)ceil((double)orows * G->wo * pad(kout, G->c2) * G->eb);
             if (G->ew) {
                 t.flags |= NPU_RKN_TF_EW;
                 t.ew_rd = ob;

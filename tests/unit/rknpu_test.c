@@ -243,6 +243,12 @@ TEST(fusion_and_padding)
     CHECK_EQ_INT(s.wr, 8 * 8 * 32);
     CHECK_EQ_INT(sum_layer(p, 1).tasks, 0); /* the add itself has no task */
     npu_program_free(p);
+    /* 16 output channels: the MAC array computes a whole kernel group of 32, but the tensor
+     * stored is one 16-channel atom per pixel, as the next layer reads it */
+    p = compile("rk3588", NULL,
+                "npg 1\ngraph f\ninput data 1x64x8x8 int8\nconv c data out=16 k=1\noutput c\n");
+    CHECK_EQ_INT(sum_layer(p, 0).wr, 8 * 8 * 16);
+    npu_program_free(p);
 }
 
 static const char *with_cpu = "npg 1\ngraph j\ninput data 1x64x112x112 int8\n"
