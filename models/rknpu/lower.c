@@ -693,7 +693,7 @@ static int geo_of(lw *c, int li, cgeo *G)
         G->cfeat = G->cp;
         /* fewer input channels than one atom (an image input): Rockchip's profiler counts such
          * a conv at its real MACs (3->32 3x3 at MACs/1024, research §2.4 row 2), so the MAC
-         * array is not charged the padding; the feature DMA still moves whole atoms */
+         * array is not charged the padding; the CBUF holds whole atoms, DRAM the raw image */
         if (G->groups == 1 && cg_ < G->c2)
             G->cp = cg_;
         G->kp = pad(max64(kgp, 1), G->kg) * G->groups;
@@ -730,6 +730,7 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
     if (kn <= 0 || y1 <= y0)
         return 0;
     bool dw = G->kind == NPU_RKN_K_DW;
+    bool image = !dw && G->groups == 1 && G->cp < G->c2;
     int64_t wpart = dw ? (int64_t)ceil((double)kn * G->kh * G->kw * G->eb)
                        : (int64_t)ceil((double)G->wbytes * (double)kn / (double)G->kp);
     int64_t row_bytes = (int64_t)ceil((double)G->w * (double)(dw ? kn : G->cfeat) * G->eb);
@@ -826,7 +827,12 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
                 t.flags |= NPU_RKN_TF_WEIGHT_REUSE;
             if (dreuse)
                 t.flags |= NPU_RKN_TF_DATA_REUSE;
-            t.feat_rd = dreuse ? 0 : slice_feat;
+            /* an image input (fewer channels than one atom) is read unpadded from DRAM and
+             * widened to atoms in the CBUF: the profiler's RW for such a layer is the raw
+             * image plus the output (research §2.4 row 2); timing.c charges its DMA per atom */
+            int64_t dram_feat = image ? rows * (int64_t)ceil((double)G->w * G->cp * G->eb)
+                                      : slice_feat;
+            t.feat_rd = dreuse ? 0 : dram_feat;
             t.wt_rd = wreuse ? 0 : wk;
             int64_t oe = (int64_t)orows * G->wo * min64(outk_c2, pad(kk, G->c2));
             t.out_elems = oe;

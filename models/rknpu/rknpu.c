@@ -384,6 +384,12 @@ static double prec_rate(const npu_rknpu_state *s, int precision)
  *     faster than the drain) — its cost is the larger of the two;
  *   DPU alone:   elements at dpu_bytes per cycle (transpose/softmax at their own cost);
  *   PPU alone:   input bytes at ppu_bytes per cycle. */
+bool npu_rknpu_task_image(const npu_rknpu_state *s, const npu_rkn_task *t)
+{
+    return (t->kind == NPU_RKN_K_CONV || t->kind == NPU_RKN_K_DECONV) &&
+           (double)t->in_c * prec_bytes(t->precision) < (double)s->atom_bytes;
+}
+
 double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t)
 {
     double eb = prec_bytes(t->precision);
@@ -402,7 +408,7 @@ double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t)
         double drain = outs / (s->out_per_cycle * (scale > 0 ? scale : 1));
         /* an image-input conv (fewer channels than one atom) has the profiler's plain
          * MACs/rate (row 2: 3->32 3x3 s2 at 10584 cycles), no drain limit */
-        if (t->kind != NPU_RKN_K_DW && (double)t->in_c * eb < (double)s->atom_bytes)
+        if (npu_rknpu_task_image(s, t))
             drain = 0;
         if (drain > c)
             c = drain;

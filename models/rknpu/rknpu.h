@@ -57,5 +57,7 @@ int npu_rknpu_explain(const npu_model *m, const npu_program *p, int layer, npu_s
 double npu_rknpu_mac_rate(const npu_rknpu_state *s, npu_dtype dt);
 /* Compute cycles of one task on its core (no memory): MAC array, CORE→DPU drain, DPU, PPU. */
 double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t);
+/* Is the task a conv on an image input (fewer input channels than one feature atom)? */
+bool npu_rknpu_task_image(const npu_rknpu_state *s, const npu_rkn_task *t);
 
 #endif

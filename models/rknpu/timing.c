@@ -221,7 +221,13 @@ static int do_task(rx *x, size_t i)
     j.mode = NPU_JOB_STREAM;
     /* the core's AXI port carries reads and writes together at dma_bytes per cycle (the
      * profiler's DDR model, research §1.5); DRAM contention comes on top through the port */
-    double rdb = (double)(t->feat_rd + t->wt_rd - wpre + t->ew_rd), wrb = (double)t->out_wr;
+    double feat = (double)t->feat_rd;
+    /* an image input (fewer channels than one atom) is fetched a pixel at a time and widened
+     * to an atom: its DMA costs an atom per pixel although DRAM sees only the raw bytes (the
+     * profiler models that layer at ~6 B/cycle against ~16 for the others, research §1.5) */
+    if (feat > 0 && npu_rknpu_task_image(x->s, t))
+        feat = (double)t->in_h * t->in_w * x->s->atom_bytes;
+    double rdb = feat + (double)(t->wt_rd - wpre + t->ew_rd), wrb = (double)t->out_wr;
     double axi = (rdb > wrb ? rdb : wrb) / x->s->dma_bytes;
     double comp = npu_rknpu_task_compute(x->s, t);
     j.cycles = (comp > axi ? comp : axi) + x->s->task_cycles + x->s->reg_cycles * t->regcfg_amount;
