@@ -30,11 +30,11 @@
  * core); a CPU operator ends it. Multi-core (core_mask with several cores): only conv,
  * depthwise, add and mul families split (OPLIST "多核联合"; convs with LUT activations and
  * image-input convs with fewer channels than one atom do not: research §2.2 5-submit structure),
- * everything else runs on the first core of the mask. A split layer is cut by kernels (each
- * core its share of the weights, all the input) or by output rows (all the weights, its share
- * of the input), whichever moves fewer bytes; cores meet at a barrier between layers of a
- * multi-core job (assumption: the hardware needs it for correctness; how RKNN realises it is
- * not documented).
+ * everything else runs on the first core of the mask. A conv is cut by output rows (all the
+ * weights, its share of the input); a gemm by kernels (its share of the weights, all the
+ * input) when that moves fewer bytes, as always with M = 1 (see lower_conv). Cores meet at a
+ * barrier between layers of a multi-core job (assumption: the hardware needs it for
+ * correctness; how RKNN realises it is not documented).
  */
 #include <inttypes.h>
 #include <math.h>
@@ -886,18 +886,18 @@ static int lower_conv(lw *c, int li, unsigned mask)
             cores[n++] = k;
     if (n <= 1)
         return tile_part(c, &G, cores[0], 0, G.ho, 0, G.kp);
-    /* RKNN's planner cuts a layer by output rows (BY_Y) or by kernels (BY_K; research §1.3,
-     * AB). By rows every core reads all the weights and its band of the input; by kernels its
-     * share of the weights and all the input (a depthwise core only its own channels). The
-     * cut moving fewer bytes per core wins, rows on a tie; kernels when there are fewer rows
-     * than cores (FC / matmul with M = 1). First order: halo rows and re-reads left out. */
-    bool dw = G.kind == NPU_RKN_K_DW;
-    int64_t unit = dw ? G.c2 : G.kg;
+    /* A conv is cut by output rows: every core reads all the weights and its band of the
+     * input. Cut so, RKNN's MobileNetV1 scales 1.41x / 1.58x on 2 / 3 cores against 1.23x /
+     * 1.78x measured; cut by whichever moves fewer bytes, 1.66x / 1.98x (research §2.2), so
+     * RKNN does not seem to trade weights for rows on convs. A matmul (gemm: FC, RKLLM's
+     * projections) is cut by kernels when that moves fewer bytes per core (its share of the
+     * weights, all the input rows): the weights are its whole cost, and with M = 1 (decode)
+     * rows cannot be cut at all. First order: halo rows and re-reads left out. */
+    int64_t unit = G.kind == NPU_RKN_K_DW ? G.c2 : G.kg;
     int64_t kunits = G.kp / unit;
     double in_b = (double)G.h * (double)G.w * (double)G.cfeat * G.eb;
-    double by_y_b = (double)G.wbytes + in_b / n;
-    double by_k_b = (double)G.wbytes / n + (dw ? in_b / n : in_b);
-    bool by_k = kunits >= n && (G.ho < n || by_k_b < by_y_b);
+    bool fewer = (double)G.wbytes / n + in_b < (double)G.wbytes + in_b / n;
+    bool by_k = kunits >= n && (G.ho < n || (c->place[li] == PL_GEMM && fewer));
     if (by_k) {
         int64_t k0 = 0;
         for (int q = 0; q < n; q++) {

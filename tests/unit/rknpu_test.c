@@ -315,6 +315,14 @@ TEST(multicore_split)
     CHECK_EQ_INT(s1.mask, 1);
     CHECK_EQ_INT(s0.wt, 3 * 36864); /* every band needs all the weights */
     npu_program_free(p);
+    /* a conv stays cut by rows even where kernels would move fewer bytes (RKNN's measured
+     * MobileNetV1 scaling, docs/models/rknpu.md §6): 7 rows of 512 channels, 2.36 MB weights */
+    p = compile("rk3588", m3,
+                "npg 1\ngraph w\ninput x 1x512x7x7 int8\nconv c x out=512 k=3 p=1\noutput c\n");
+    s0 = sum_layer(p, 0);
+    CHECK_EQ_INT(s0.mask, 7);
+    CHECK_EQ_INT(s0.wt, 3 * 512 * 512 * 9);
+    npu_program_free(p);
     /* a prefill-shaped matmul (128 tokens x 896 -> 896) moves fewer bytes cut by kernels: each
      * core reads a third of the 802,816 weight bytes and all the 128 rows of input */
     const char *mm = "npg 1\ngraph q\ninput x 128x896 int8\ngemm q x out=896\noutput q\n";
