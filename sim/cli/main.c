@@ -30,6 +30,7 @@
 
 #include "../lua/lua.h"
 #include "../npusim.h"
+#include "../report/report.h"
 #include "../report/svg.h"
 
 #define DEFAULT_ARCH "systolic"
@@ -154,20 +155,6 @@ static int check_new_file(const cli *o, const char *path)
 }
 
 /* JSON string / CSV field for the small listings made here (results go through sim/report). */
-static void put_json_str(npu_strbuf *sb, const char *s)
-{
-    npu_sb_putc(sb, '"');
-    for (; s && *s; s++) {
-        if (*s == '"' || *s == '\\')
-            npu_sb_printf(sb, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            npu_sb_printf(sb, "\\u%04x", (unsigned char)*s);
-        else
-            npu_sb_putc(sb, *s);
-    }
-    npu_sb_putc(sb, '"');
-}
-
 static void put_csv(npu_strbuf *sb, const char *s)
 {
     if (!s)
@@ -432,9 +419,9 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
             const char *s = npu_model_summary(m[i]);
             if (json) {
                 npu_sb_puts(&sb, i ? ", {\"name\": " : "{\"name\": ");
-                put_json_str(&sb, m[i]);
+                npu_rep_json_str(&sb, m[i]);
                 npu_sb_puts(&sb, ", \"summary\": ");
-                put_json_str(&sb, s);
+                npu_rep_json_str(&sb, s);
                 npu_sb_putc(&sb, '}');
             } else if (csv) {
                 npu_sb_puts(&sb, "model,");
@@ -476,11 +463,11 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
             const char *doc = pp && pp->doc ? pp->doc : (a ? "" : err.msg);
             if (json) {
                 npu_sb_puts(&sb, i ? ", {\"name\": " : "{\"name\": ");
-                put_json_str(&sb, p[i]);
+                npu_rep_json_str(&sb, p[i]);
                 npu_sb_puts(&sb, ", \"model\": ");
-                put_json_str(&sb, model ? model : "?");
+                npu_rep_json_str(&sb, model ? model : "?");
                 npu_sb_puts(&sb, ", \"doc\": ");
-                put_json_str(&sb, doc);
+                npu_rep_json_str(&sb, doc);
                 npu_sb_putc(&sb, '}');
             } else if (csv) {
                 npu_sb_puts(&sb, "arch,");
@@ -509,7 +496,7 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
             if (json) {
                 if (i)
                     npu_sb_puts(&sb, ", ");
-                put_json_str(&sb, z[i]);
+                npu_rep_json_str(&sb, z[i]);
             } else if (csv) {
                 npu_sb_puts(&sb, "network,");
                 put_csv(&sb, z[i]);
@@ -543,9 +530,9 @@ static void params_marshal(const npu_params *p, bool json, npu_strbuf *sb)
     if (json)
     {
         npu_sb_puts(sb, "{\"arch\": ");
-        put_json_str(sb, p->arch);
+        npu_rep_json_str(sb, p->arch);
         npu_sb_puts(sb, ", \"model\": ");
-        put_json_str(sb, p->model);
+        npu_rep_json_str(sb, p->model);
         npu_sb_puts(sb, ", \"params\": [");
     }
     else
@@ -585,7 +572,7 @@ static void params_marshal(const npu_params *p, bool json, npu_strbuf *sb)
             npu_sb_puts(sb, i ? ",\n  {" : "\n  {");
             for (int k = 0; k < 11; k++) {
                 npu_sb_printf(sb, "%s\"%s\": ", k ? ", " : "", keys[k]);
-                put_json_str(sb, fields[k]);
+                npu_rep_json_str(sb, fields[k]);
             }
             npu_sb_putc(sb, '}');
         } else {
