@@ -10,17 +10,28 @@
 --   params 25,557,032 (exact count from the reference implementation)
 --   4.09 GFLOPS — torchvision's "GFLOPS" column counts multiply-accumulates, so 4.09 GMAC;
 --   rounded to 3 significant digits (±0.12%), well inside the 1% tolerance.
--- Arguments: dtype= (default int8), batch= (default 1; MACs scale with it, parameters do not).
+-- Arguments: dtype= (default int8), batch= (default 1; MACs scale with it, parameters do not),
+-- depth=50|101|152 (default 50): the deeper bottleneck ResNets of Table 1, which differ only in
+-- the number of blocks per stage; the graph is then named resnet<depth>. resnet101.lua is
+-- depth=101 with its own published figures; with depth other than 50 this script returns none
+-- (torchvision's ResNet-152: 60,192,808 params, 11.51 GMAC; tests/lua/zoo_test.lua checks it).
 local npusim, args = ...
 args = args or {}
 for k in pairs(args) do
-  if k ~= "batch" and k ~= "dtype" then
-    error("resnet50: unknown argument '" .. tostring(k) .. "' (known: batch, dtype)")
+  if k ~= "batch" and k ~= "dtype" and k ~= "depth" then
+    error("resnet50: unknown argument '" .. tostring(k) .. "' (known: batch, depth, dtype)")
   end
 end
 local batch = math.tointeger(tonumber(args.batch or 1))
 if not batch or batch < 1 then error("resnet50: batch must be a positive integer") end
-local b = npusim.builder("resnet50", { input = { batch, 3, 224, 224 }, dtype = args.dtype or "int8" })
+local depth = math.tointeger(tonumber(args.depth or 50))
+-- bottlenecks in stages conv2_x .. conv5_x (He et al. Table 1)
+local blocks = ({ [50] = { 3, 4, 6, 3 }, [101] = { 3, 4, 23, 3 }, [152] = { 3, 8, 36, 3 } })[depth]
+if not blocks then
+  error("resnet50: depth must be 50, 101 or 152 (resnet18 takes 18 and 34), got '"
+        .. tostring(args.depth) .. "'")
+end
+local b = npusim.builder("resnet" .. depth, { input = { batch, 3, 224, 224 }, dtype = args.dtype or "int8" })
 
 -- conv (no bias) + batchnorm (+ relu unless relu == false)
 local function cbr(x, name, out, k, s, relu)
@@ -42,16 +53,17 @@ end
 
 local x = cbr(b.input, "conv1", 64, 7, 2)
 x = b:maxpool(x, { k = 3, s = 2, p = 1, name = "maxpool" })
-local stages = { { 64, 3, 1 }, { 128, 4, 2 }, { 256, 6, 2 }, { 512, 3, 2 } } -- width, blocks, stride
+local stages = { { 64, 1 }, { 128, 2 }, { 256, 2 }, { 512, 2 } } -- width, stride
 for i, st in ipairs(stages) do
-  for j = 1, st[2] do
-    x = bottleneck(x, string.format("layer%d.%d", i, j - 1), st[1], j == 1 and st[3] or 1, j == 1)
+  for j = 1, blocks[i] do
+    x = bottleneck(x, string.format("layer%d.%d", i, j - 1), st[1], j == 1 and st[2] or 1, j == 1)
   end
 end
 x = b:gavgpool(x, { name = "avgpool" })
 x = b:flatten(x, { axis = 1, name = "flatten" })
 x = b:gemm(x, { out = 1000, bias = 1, name = "fc" })
 b:output(x)
+if depth ~= 50 then return b end
 return b, { macs = 4.09e9 * batch, params = 25557032,
             source = "He et al. 2016 Table 1; torchvision resnet50 docs (4.09 GFLOPS=GMAC, 25,557,032 params)",
             tol = 0.01 }

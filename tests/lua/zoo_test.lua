@@ -146,6 +146,26 @@ run("lenet5_c3_full", function()
         g and g:macs() or "-", g and g:params() or "-", tostring(msg))
 end)
 
+run("variant_arguments", function()
+  -- resnet18 depth=, resnet50 depth= and squeezenet1_0 version= build the networks that
+  -- resnet34, resnet101 and squeezenet1_1 are thin calls to, under the same graph name
+  for _, c in ipairs({ { "resnet18", "depth=34", "resnet34" }, { "resnet50", "depth=101", "resnet101" },
+                       { "squeezenet1_0", "version=1.1", "squeezenet1_1" } }) do
+    local g, msg = load(c[1], c[2])
+    local e = exact[c[3]]
+    check(g and g:name() == c[3] and g:macs() == e[1] and g:params() == e[2],
+          "%s %s: %s %s %s (%s)", c[1], c[2], g and g:name() or "-", g and g:macs() or "-",
+          g and g:params() or "-", tostring(msg))
+    -- the published figures stay with the script named after the network
+    check(npusim.zoo_info(c[1], c[2]) == nil, "%s %s: returns figures of another network", c[1], c[2])
+  end
+  -- ResNet-152 (Table 1: 3, 8, 36, 3 bottlenecks): torchvision publishes 60,192,808 parameters
+  -- and 11.51 GFLOPS (= GMAC); 11,513,626,624 MACs counted layer by layer as for the others
+  local g, msg = load("resnet50", "depth=152")
+  check(g and g:name() == "resnet152" and g:macs() == 11513626624 and g:params() == 60192808,
+        "depth=152: %s %s (%s)", g and g:macs() or "-", g and g:params() or "-", tostring(msg))
+end)
+
 run("qwen_prefill_tokens", function()
   for _, n in ipairs({ 1, 7, 128, 512 }) do
     local g, msg = load("qwen2_0_5b_prefill", "tokens=" .. n)
@@ -198,6 +218,14 @@ run("bad_arguments_are_errors", function()
     { "lenet5", "c3=half", "c3" },
     { "yolov8n", "dtype=float", "float" },
     { "squeezenet", "tokens=3", "tokens" },
+    { "resnet50", "depth=34", "depth" },
+    { "resnet18", "depth=50", "depth" },
+    { "squeezenet1_0", "version=1.2", "version" },
+    -- a thin variant script names itself and takes no variant argument
+    { "resnet101", "x=1", "resnet101: unknown argument 'x'" },
+    { "resnet34", "depth=18", "resnet34: unknown argument 'depth'" },
+    { "squeezenet1_1", "version=1.0", "squeezenet1_1: unknown argument 'version'" },
+    { "resnet101", "batch=0", "resnet101: batch" },
   }
   for _, c in ipairs(cases) do
     local g, msg = load(c[1], c[2])
