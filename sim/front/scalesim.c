@@ -205,13 +205,14 @@ static bool ss_contains(const ss_field *f, const char *needle)
     return false;
 }
 
-/* The part every row shares: a unique layer name from field f0 (into name[cap]), an INT8
- * graph input "<name>.ifmap" of the given shape, and the layer reading it. Returns the layer
- * index, or -1 with c->err set (prefixed with file:line). */
+/* The part every row shares: a unique layer name from field f0, an INT8 graph input
+ * "<name>.ifmap" of the given shape, and the INT8 layer reading it (its line set), whose output
+ * is a graph output. Returns the layer index, or -1 with c->err set (prefixed with file:line). */
 static int ss_add_layer(npu_graph *g, ss_ctx *c, const ss_field *f0, npu_op op, int ndim,
-                        const int64_t *dim, char *name, size_t cap)
+                        const int64_t *dim)
 {
-    if (ss_unique_name(g, f0, name, cap)) {
+    char name[260];
+    if (ss_unique_name(g, f0, name, sizeof name)) {
         npu_err_set(c->err, NPU_EFORMAT, "%s:%d: too many layers named '%.*s'", c->file,
                     c->line, (int)(f0->n > 40 ? 40 : f0->n), f0->s);
         return -1;
@@ -222,6 +223,12 @@ static int ss_add_layer(npu_graph *g, ss_ctx *c, const ss_field *f0, npu_op op, 
     int li = -1;
     if (npu_graph_add_input(g, in, ndim, dim, NPU_DT_INT8, c->err) >= 0)
         li = npu_graph_add_layer(g, op, name, 1, ins, 1, c->err);
+    if (li >= 0) {
+        g->l[li].line = c->line;
+        g->l[li].dtype = NPU_DT_INT8;
+        if (npu_graph_mark_output(g, name, c->err))
+            li = -1;
+    }
     if (li < 0)
         npu_err_prefix(c->err, "%s:%d", c->file, c->line);
     return li;
@@ -270,9 +277,8 @@ static int ss_add_conv(npu_graph *g, ss_ctx *c, const ss_field *f, int n)
         return npu_err_set(c->err, NPU_EFORMAT, "%s:%d: IFMAP %lldx%lldx%lld is absurdly large",
                            c->file, c->line, (long long)h, (long long)w, (long long)ch);
     bool dw = ss_contains(&f[0], "DP");
-    char name[260];
     int64_t dim[4] = {1, ch, h, w};
-    int li = ss_add_layer(g, c, &f[0], NPU_OP_CONV, 4, dim, name, sizeof name);
+    int li = ss_add_layer(g, c, &f[0], NPU_OP_CONV, 4, dim);
     if (li < 0)
         return c->err ? c->err->code : NPU_EFORMAT;
     int64_t k[2] = {fh, fw}, s2[2] = {sh, sw};
@@ -286,14 +292,7 @@ static int ss_add_conv(npu_graph *g, ss_ctx *c, const ss_field *f, int n)
         rc = npu_layer_set_int(g, li, "g", ch);
     if (rc)
         return npu_err_set(c->err, NPU_ENOMEM, "%s:%d: out of memory", c->file, c->line);
-    g->l[li].line = c->line;
-    g->l[li].dtype = NPU_DT_INT8;
-    if (npu_graph_mark_output(g, name, c->err))
-        goto fail;
     return 0;
-fail:
-    npu_err_prefix(c->err, "%s:%d", c->file, c->line);
-    return c->err ? c->err->code : NPU_EFORMAT;
 }
 
 static int ss_add_gemm(npu_graph *g, ss_ctx *c, const ss_field *f, int n)
@@ -317,22 +316,14 @@ static int ss_add_gemm(npu_graph *g, ss_ctx *c, const ss_field *f, int n)
     if (n == 5 && ss_sparsity(c, &f[4], sparsity, sizeof sparsity))
         return NPU_EFORMAT;
     int64_t m = v[0], nn = v[1], kk = v[2];
-    char name[260];
     int64_t dim[2] = {m, kk};
-    int li = ss_add_layer(g, c, &f[0], NPU_OP_GEMM, 2, dim, name, sizeof name);
+    int li = ss_add_layer(g, c, &f[0], NPU_OP_GEMM, 2, dim);
     if (li < 0)
         return c->err ? c->err->code : NPU_EFORMAT;
     int rc = npu_layer_set_int(g, li, "out", nn);
     if (rc)
         return npu_err_set(c->err, NPU_ENOMEM, "%s:%d: out of memory", c->file, c->line);
-    g->l[li].line = c->line;
-    g->l[li].dtype = NPU_DT_INT8;
-    if (npu_graph_mark_output(g, name, c->err))
-        goto fail;
     return 0;
-fail:
-    npu_err_prefix(c->err, "%s:%d", c->file, c->line);
-    return c->err ? c->err->code : NPU_EFORMAT;
 }
 
 /* Graph name: the file's base name without directory and extension. */
