@@ -196,6 +196,21 @@ static npu_arch *open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err
     return a;
 }
 
+/* GRAPH (o->pos[0]) and the -a architecture (default DEFAULT_ARCH) with the --set values, for
+ * the commands that need both. NULL (nothing left open) on failure, reported from err. */
+static npu_graph *load_graph_arch(const cli *o, npu_ctx *ctx, npu_arch **a, npu_err *err)
+{
+    npu_graph *g = load_graph(o, ctx, o->pos[0], err);
+    if (!g)
+        return NULL;
+    *a = open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, err);
+    if (!*a) {
+        npu_graph_free(g);
+        return NULL;
+    }
+    return g;
+}
+
 /* ---- --plot ---------------------------------------------------------------------------------- */
 
 /* Checks every --plot argument (syntax, existing file) before a simulation starts. */
@@ -262,14 +277,10 @@ static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
     npu_err err = {0};
     if (check_new_file(o, o->out) || check_new_file(o, o->trace) || check_plots(o))
         return EXIT_FAIL;
-    npu_graph *g = load_graph(o, ctx, o->pos[0], &err);
+    npu_arch *a;
+    npu_graph *g = load_graph_arch(o, ctx, &a, &err);
     if (!g)
         return fail(&err);
-    npu_arch *a = open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, &err);
-    if (!a) {
-        npu_graph_free(g);
-        return fail(&err);
-    }
     npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
     npu_result *r = npu_run(ctx, a, g, &ro, &err);
     int rc = report_result(o, r, &err);
@@ -626,14 +637,10 @@ static int cmd_compile(const command *c, cli *o, npu_ctx *ctx)
     if (check_new_file(o, o->out))
         return EXIT_FAIL;
     npu_err err = {0};
-    npu_graph *g = load_graph(o, ctx, o->pos[0], &err);
+    npu_arch *a;
+    npu_graph *g = load_graph_arch(o, ctx, &a, &err);
     if (!g)
         return fail(&err);
-    npu_arch *a = open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, &err);
-    if (!a) {
-        npu_graph_free(g);
-        return fail(&err);
-    }
     int rc = EXIT_OK;
     npu_program *p = npu_compile(ctx, a, g, &err);
     if (!p || npu_program_save(p, o->out, o->force, &err))
@@ -685,14 +692,10 @@ static int cmd_explain(const command *c, cli *o, npu_ctx *ctx)
     npu_err err = {0};
     if (check_new_file(o, o->out))
         return EXIT_FAIL;
-    npu_graph *g = load_graph(o, ctx, o->pos[0], &err);
+    npu_arch *a;
+    npu_graph *g = load_graph_arch(o, ctx, &a, &err);
     if (!g)
         return fail(&err);
-    npu_arch *a = open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, &err);
-    if (!a) {
-        npu_graph_free(g);
-        return fail(&err);
-    }
     npu_strbuf sb;
     npu_sb_init(&sb);
     int rc = npu_explain(ctx, a, g, o->pos[1], &sb, &err) ? fail(&err) : emit_text(o, &sb);
