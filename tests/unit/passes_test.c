@@ -34,6 +34,21 @@ static const npu_layer *L(const npu_graph *g, const char *name)
     return li >= 0 ? &g->l[li] : NULL;
 }
 
+/* tests/golden/<name> read (that the file reads is a check) and parsed, not inferred. */
+static npu_graph *golden(const char *name)
+{
+    npu_err err = {0};
+    char path[256], *txt = NULL;
+    size_t n = 0;
+    snprintf(path, sizeof path, "tests/golden/%s", name);
+    CHECK_EQ_INT(npu_read_file(path, &txt, &n, &err), 0);
+    if (!txt)
+        return NULL;
+    npu_graph *g = npu_npg_read(name, txt, n, &err);
+    free(txt);
+    return g;
+}
+
 /* Index invariants every pass must keep: producers match, topological order, outputs valid. */
 static int consistent(const npu_graph *g)
 {
@@ -69,11 +84,7 @@ static int consistent(const npu_graph *g)
 TEST(fold_bn_resnet_block)
 {
     npu_err err = {0};
-    char *txt;
-    size_t n;
-    CHECK_EQ_INT(npu_read_file("tests/golden/resnet_block.npg", &txt, &n, &err), 0);
-    npu_graph *g = npu_npg_read("resnet_block.npg", txt, n, &err);
-    free(txt);
+    npu_graph *g = golden("resnet_block.npg");
     CHECK(g && npu_graph_infer(g, &err) == 0);
     if (!g)
         return;
@@ -228,11 +239,7 @@ TEST(views)
 TEST(dtype_insertion)
 {
     npu_err err = {0};
-    char *txt;
-    size_t n;
-    CHECK_EQ_INT(npu_read_file("tests/golden/resnet_block.npg", &txt, &n, &err), 0);
-    npu_graph *g = npu_npg_read("resnet_block.npg", txt, n, &err);
-    free(txt);
+    npu_graph *g = golden("resnet_block.npg");
     CHECK(g && npu_graph_prepare(g, &err) == 0);
     if (!g)
         return;
@@ -272,11 +279,7 @@ static npu_dtype fp32_norms(void *ud, const npu_graph *g, int li, npu_dtype want
 TEST(dtype_choose)
 {
     npu_err err = {0};
-    char *txt;
-    size_t n;
-    CHECK_EQ_INT(npu_read_file("tests/golden/attention.npg", &txt, &n, &err), 0);
-    npu_graph *g = npu_npg_read("attention.npg", txt, n, &err);
-    free(txt);
+    npu_graph *g = golden("attention.npg");
     CHECK(g && npu_graph_prepare(g, &err) == 0);
     if (!g)
         return;
@@ -385,11 +388,10 @@ TEST(dtype_errors_and_gather)
 TEST(pipeline_golden)
 {
     npu_err err = {0};
-    char *txt, *want;
-    size_t n, nw;
-    CHECK_EQ_INT(npu_read_file("tests/golden/resnet_block.npg", &txt, &n, &err), 0);
+    char *want;
+    size_t nw;
+    npu_graph *g = golden("resnet_block.npg");
     CHECK_EQ_INT(npu_read_file("tests/golden/resnet_block.int8.npg", &want, &nw, &err), 0);
-    npu_graph *g = npu_npg_read("resnet_block.npg", txt, n, &err);
     CHECK(g && npu_graph_prepare(g, &err) == 0 &&
           npu_pass_dtype(g, NPU_DT_INT8, NULL, NULL, &err) == 0 &&
           npu_graph_compact(g, &err) == 0);
@@ -404,18 +406,13 @@ TEST(pipeline_golden)
     npu_sb_free(&sb);
     npu_graph_free(g);
     npu_graph_free(g2);
-    free(txt);
     free(want);
 }
 
 TEST(prepare_idempotent)
 {
     npu_err err = {0};
-    char *txt;
-    size_t n;
-    CHECK_EQ_INT(npu_read_file("tests/golden/ops.npg", &txt, &n, &err), 0);
-    npu_graph *g = npu_npg_read("ops.npg", txt, n, &err);
-    free(txt);
+    npu_graph *g = golden("ops.npg");
     CHECK(g && npu_graph_prepare(g, &err) == 0);
     if (!g)
         return;
