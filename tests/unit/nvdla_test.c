@@ -16,6 +16,7 @@
  *     transfers (1 interrupt each) on nv_full and to the CPU on nv_small; NCHW<->NHWC and
  *     depth-to-space transposes go to Rubik on nv_full, to the CPU on nv_small.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,17 @@ static char *src_path(const char *rel)
     char *b = buf[k++ % 4];
     snprintf(b, sizeof buf[0], "%s/%s", dir ? dir : ".", rel);
     return b;
+}
+
+/* Writes `text` to `path`; false when the file cannot be created. */
+static bool put_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    fputs(text, f);
+    fclose(f);
+    return true;
 }
 
 /* Runs graph `what` on `arch` with "k=v" settings (NULL-terminated). */
@@ -205,11 +217,8 @@ static npu_result *run_text(npu_ctx *ctx, const char *arch, const char *text,
 {
     char path[256];
     snprintf(path, sizeof path, "nvdla_test_%d.npg", (int)strlen(text));
-    FILE *f = fopen(path, "w");
-    if (!f)
+    if (!put_file(path, text))
         return NULL;
-    fputs(text, f);
-    fclose(f);
     npu_result *r = run(ctx, arch, path, sets);
     remove(path);
     return r;
@@ -244,12 +253,7 @@ TEST(fc_batch1_one_sixteenth)
     npu_ctx *ctx = npu_ctx_new();
     npu_err err = {0};
     const char *text = "npg 1\ngraph fc\ninput x 1x512 int8\ngemm fc x out=256\noutput fc\n";
-    FILE *f = fopen("nvdla_test_fc.npg", "w");
-    CHECK(f != NULL);
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
+    CHECK(put_file("nvdla_test_fc.npg", text));
     npu_graph *g = npu_load_graph(ctx, "nvdla_test_fc.npg", NULL, &err);
     remove("nvdla_test_fc.npg");
     npu_arch *a = npu_arch_open(ctx, "nv_small", &err);
@@ -309,12 +313,7 @@ TEST(explain_shows_cbuf_plan)
 {
     npu_ctx *ctx = npu_ctx_new();
     npu_err err = {0};
-    FILE *f = fopen("nvdla_test_ex.npg", "w");
-    CHECK(f != NULL);
-    if (f) {
-        fputs(conv_graph, f);
-        fclose(f);
-    }
+    CHECK(put_file("nvdla_test_ex.npg", conv_graph));
     npu_graph *g = npu_load_graph(ctx, "nvdla_test_ex.npg", NULL, &err);
     remove("nvdla_test_ex.npg");
     npu_arch *a = npu_arch_open(ctx, "nvdla", &err);
@@ -435,11 +434,8 @@ static npu_program *compile_text(npu_ctx *ctx, const char *arch, const char *tex
                                  const char *const *sets)
 {
     npu_err err = {0};
-    FILE *f = fopen("nvdla_test_ct.npg", "w");
-    if (!f)
+    if (!put_file("nvdla_test_ct.npg", text))
         return NULL;
-    fputs(text, f);
-    fclose(f);
     npu_graph *g = npu_load_graph(ctx, "nvdla_test_ct.npg", NULL, &err);
     remove("nvdla_test_ct.npg");
     npu_arch *a = g ? npu_arch_open(ctx, arch, &err) : NULL;
@@ -535,12 +531,7 @@ TEST(lrn_on_cdp)
     CHECK(p == NULL);
     /* explain */
     {
-        FILE *f = fopen("nvdla_test_lx.npg", "w");
-        CHECK(f != NULL);
-        if (f) {
-            fputs(text, f);
-            fclose(f);
-        }
+        CHECK(put_file("nvdla_test_lx.npg", text));
         npu_graph *g = npu_load_graph(ctx, "nvdla_test_lx.npg", NULL, &err);
         remove("nvdla_test_lx.npg");
         npu_arch *a = npu_arch_open(ctx, "nv_small", &err);
