@@ -86,17 +86,6 @@ static void resolve_inputs(npu_graph *g, npu_layer *l, const int *repl)
         l->in[k] = resolve(repl, l->in[k]);
 }
 
-static void replace(int *repl, int from, int to, int *ncons, bool *is_out)
-{
-    repl[from] = to;
-    ncons[to] += ncons[from];
-    ncons[from] = 0;
-    if (is_out[from]) {
-        is_out[to] = true;
-        is_out[from] = false;
-    }
-}
-
 static void resolve_outputs(npu_graph *g, const int *repl)
 {
     int n = 0;
@@ -119,26 +108,61 @@ static int *new_repl(const npu_graph *g)
     return r;
 }
 
+/* The state of a pass that removes layers (fold_bn, fuse_act): use counts, graph outputs and
+ * the lazy replacements. rw_end resolves the graph outputs and frees it all. */
+typedef struct rewrite {
+    int *ncons;
+    bool *is_out;
+    int *repl;
+} rewrite;
+
+static int rw_begin(const npu_graph *g, rewrite *w, npu_err *err)
+{
+    int rc = use_counts(g, &w->ncons, &w->is_out, err);
+    if (rc)
+        return rc;
+    w->repl = new_repl(g);
+    if (!w->repl) {
+        free(w->ncons);
+        free(w->is_out);
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* Layer output `from` is replaced by `to`: its readers and its graph-output role move over. */
+static void rw_replace(rewrite *w, int from, int to)
+{
+    w->repl[from] = to;
+    w->ncons[to] += w->ncons[from];
+    w->ncons[from] = 0;
+    if (w->is_out[from]) {
+        w->is_out[to] = true;
+        w->is_out[from] = false;
+    }
+}
+
+static void rw_end(npu_graph *g, rewrite *w)
+{
+    resolve_outputs(g, w->repl);
+    free(w->repl);
+    free(w->ncons);
+    free(w->is_out);
+}
+
 int npu_pass_fold_bn(npu_graph *g, npu_err *err)
 {
     if (!g)
         return npu_err_set(err, NPU_EINVAL, "no graph");
-    int *ncons;
-    bool *is_out;
-    int rc = use_counts(g, &ncons, &is_out, err);
+    rewrite w;
+    int rc = rw_begin(g, &w, err);
     if (rc)
         return rc;
-    int *repl = new_repl(g);
-    if (!repl) {
-        free(ncons);
-        free(is_out);
-        return npu_err_set(err, NPU_ENOMEM, "out of memory");
-    }
     for (int bi = 0; bi < g->nl; bi++) {
         npu_layer *b = &g->l[bi];
         if (b->flags & NPU_LF_DEAD)
             continue;
-        resolve_inputs(g, b, repl);
+        resolve_inputs(g, b, w.repl);
         if (b->op != NPU_OP_BATCHNORM || b->nin < 1 || b->nout != 1)
             continue;
         int x = b->in[0];
@@ -150,16 +174,13 @@ int npu_pass_fold_bn(npu_graph *g, npu_err *err)
             continue;
         if (p->op != NPU_OP_CONV && p->op != NPU_OP_CONVT && p->op != NPU_OP_GEMM)
             continue;
-        if (ncons[x] != 1 || is_out[x] || b->act != NPU_ACT_NONE)
+        if (w.ncons[x] != 1 || w.is_out[x] || b->act != NPU_ACT_NONE)
             continue;
         p->flags |= NPU_LF_BN_FOLDED | NPU_LF_BIAS;
         b->flags |= NPU_LF_DEAD;
-        replace(repl, b->out[0], x, ncons, is_out);
+        rw_replace(&w, b->out[0], x);
     }
-    resolve_outputs(g, repl);
-    free(repl);
-    free(ncons);
-    free(is_out);
+    rw_end(g, &w);
     return 0;
 }
 
@@ -181,22 +202,15 @@ int npu_pass_fuse_act(npu_graph *g, npu_err *err)
 {
     if (!g)
         return npu_err_set(err, NPU_EINVAL, "no graph");
-    int *ncons;
-    bool *is_out;
-    int rc = use_counts(g, &ncons, &is_out, err);
+    rewrite w;
+    int rc = rw_begin(g, &w, err);
     if (rc)
         return rc;
-    int *repl = new_repl(g);
-    if (!repl) {
-        free(ncons);
-        free(is_out);
-        return npu_err_set(err, NPU_ENOMEM, "out of memory");
-    }
     for (int ai = 0; ai < g->nl && !rc; ai++) {
         npu_layer *a = &g->l[ai];
         if (a->flags & NPU_LF_DEAD)
             continue;
-        resolve_inputs(g, a, repl);
+        resolve_inputs(g, a, w.repl);
         npu_act act = npu_op_act(a->op);
         if (act == NPU_ACT_NONE || act == NPU_ACT_PRELU || a->nin != 1 || a->nout != 1 ||
             a->act != NPU_ACT_NONE)
@@ -209,7 +223,7 @@ int npu_pass_fuse_act(npu_graph *g, npu_err *err)
         if ((p->flags & NPU_LF_DEAD) || p->act != NPU_ACT_NONE || p->nout != 1 ||
             !fusable_producer(p->op))
             continue;
-        if (ncons[x] != 1 || is_out[x])
+        if (w.ncons[x] != 1 || w.is_out[x])
             continue;
         double alpha = 0;
         if (act == NPU_ACT_LEAKY)
@@ -230,12 +244,9 @@ int npu_pass_fuse_act(npu_graph *g, npu_err *err)
         p->act = act;
         p->act_alpha = alpha;
         a->flags |= NPU_LF_DEAD;
-        replace(repl, a->out[0], x, ncons, is_out);
+        rw_replace(&w, a->out[0], x);
     }
-    resolve_outputs(g, repl);
-    free(repl);
-    free(ncons);
-    free(is_out);
+    rw_end(g, &w);
     return rc;
 }
 
