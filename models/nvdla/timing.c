@@ -106,15 +106,6 @@ void npu_nvdla_exec_free(npu_nvdla_state *s)
 
 static npu_err *xerr(struct npu_nvdla_exec *x) { return x->err ? x->err : &x->cb_err; }
 
-static void job_init(npu_job *j, int unit, int layer, const char *label)
-{
-    memset(j, 0, sizeof *j);
-    j->unit = unit;
-    j->layer = layer;
-    j->label = label;
-    j->mode = NPU_JOB_SEQ;
-}
-
 /* The memory a surface lives in: the SRAMIF memory when lowering placed it there and the engine
  * has one, else DRAM. */
 static int port(const struct npu_nvdla_exec *x, unsigned flags, unsigned bit)
@@ -153,7 +144,7 @@ static int gate_enable(struct npu_nvdla_exec *x, int unit, int layer, const int 
 {
     for (int k = 0; k < n;) {
         npu_job j;
-        job_init(&j, unit, layer, "enable");
+        npu_job_init(&j, unit, layer, "enable");
         for (; k < n && j.nwait < NPU_JOB_MAX_SYNC; k++)
             npu_job_wait(&j, conds[k], 1, NULL);
         if (submit(x, &j))
@@ -239,7 +230,7 @@ static int exec_conv(struct npu_nvdla_exec *x, int o, int task)
             w = (int64_t)llround((double)h->rd_wt * f);
         bool last = jn == njobs - 1;
         npu_job j;
-        job_init(&j, x->u_cdma, layer, "cdma");
+        npu_job_init(&j, x->u_cdma, layer, "cdma");
         npu_job_wait(&j, x->cbuf_free, 1, NULL);
         npu_job_xfer(&j, port(x, h->flags, NPU_NV_HF_IN_SRAM), false, d, 0, NULL);
         npu_job_xfer(&j, NPU_PORT_DRAM, false, w, 0, NULL);
@@ -259,7 +250,7 @@ static int exec_conv(struct npu_nvdla_exec *x, int o, int task)
         nsub = nsub > NSUB ? NSUB : nsub < 1 ? 1 : nsub;
         for (int k = 0; k < nsub; k++) {
             npu_job c;
-            job_init(&c, x->u_cmac, layer, "cmac");
+            npu_job_init(&c, x->u_cmac, layer, "cmac");
             if (k == 0)
                 npu_job_wait(&c, x->cbuf_full, 1, NULL);
             npu_job_wait(&c, x->cacc_free, 1, NULL);
@@ -273,7 +264,7 @@ static int exec_conv(struct npu_nvdla_exec *x, int o, int task)
             if (submit(x, &c))
                 return NPU_ESIM;
             npu_job sj;
-            job_init(&sj, x->u_sdp, qlayer, "sdp");
+            npu_job_init(&sj, x->u_sdp, qlayer, "sdp");
             npu_job_wait(&sj, x->cacc_full, 1, NULL);
             sj.cycles = ceil(elems / nsub / thr);
             if (pd && pd->thr > 0) {
@@ -312,7 +303,7 @@ static int exec_offline(struct npu_nvdla_exec *x, int o, int task)
     if (gate_enable(x, unit, layer, conds, n))
         return NPU_ESIM;
     npu_job j;
-    job_init(&j, unit, layer, npu_nv_proc_name(h->common.op_type));
+    npu_job_init(&j, unit, layer, npu_nv_proc_name(h->common.op_type));
     double thr = h->thr > 0 ? (double)h->thr : 1.0;
     double work = h->common.op_type == NPU_NV_RUBIK || h->common.op_type == NPU_NV_BDMA
                       ? (double)h->rd_data
@@ -379,7 +370,7 @@ static int submit_end_gates(struct npu_nvdla_exec *x, int task, const int *conds
     const bool headed = x->s->headed && has_driver(x);
     for (int k = 0; k < n || k == 0;) {
         npu_job j;
-        job_init(&j, x->u_rt, -1, "task end");
+        npu_job_init(&j, x->u_rt, -1, "task end");
         for (; k < n && j.nwait < NPU_JOB_MAX_SYNC; k++)
             npu_job_wait(&j, conds[k], 1, NULL);
         bool last = k >= n;
@@ -412,7 +403,7 @@ static int submit_end_gates(struct npu_nvdla_exec *x, int task, const int *conds
             return NPU_ESIM;
         }
         npu_job j;
-        job_init(&j, x->u_rt, -1, "task done");
+        npu_job_init(&j, x->u_rt, -1, "task done");
         npu_job_wait(&j, x->t_end2[task], 1, NULL);
         j.done = task_done_cb;
         j.ud = x;
@@ -504,7 +495,7 @@ static int after_batch(struct npu_nvdla_exec *x, int task, int b)
     const xtask *t = &x->tasks[task];
     if (b + 1 < nbatches(t) && b + 1 >= 2) {
         npu_job j;
-        job_init(&j, x->u_rt, -1, "window");
+        npu_job_init(&j, x->u_rt, -1, "window");
         npu_job_wait(&j, x->hd[t->op0 + b * WIN_STEP - 1], 1, NULL);
         j.done = window_cb;
         j.ud = x;
@@ -612,7 +603,7 @@ static int submit_task(struct npu_nvdla_exec *x, int task)
     if (npu_host_run_op(x->e, &o, xerr(x)))
         return x->failed = true, NPU_ESIM;
     npu_job j;
-    job_init(&j, x->u_rt, -1, "emu done");
+    npu_job_init(&j, x->u_rt, -1, "emu done");
     npu_job_wait(&j, x->t_end[task], 1, NULL);
     j.done = task_done_cb;
     j.ud = x;
@@ -783,7 +774,7 @@ static int exec_sheet(struct npu_nvdla_exec *x)
         const npu_nv_sheet *sh = npu_prog_payload(p, i);
         int layer = p->ins[i].layer;
         npu_job j;
-        job_init(&j, x->u_cmac, layer, "sheet");
+        npu_job_init(&j, x->u_cmac, layer, "sheet");
         double mac = (double)sh->mac_num / (double)sh->mac_den;
         j.cycles = mac > (double)sh->dram_cycles ? mac : (double)sh->dram_cycles;
         npu_engine_set_main_unit(x->e, layer, x->u_cmac);

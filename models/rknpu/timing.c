@@ -53,20 +53,12 @@ typedef struct rx {
     int col_tasks, col_regs, col_cores, col_npu;
 } rx;
 
-static void job_init(npu_job *j, int unit, int layer, const char *label)
-{
-    memset(j, 0, sizeof *j);
-    j->unit = unit;
-    j->layer = layer;
-    j->label = label;
-}
-
 /* A job on the runtime thread's core (FIFO: program order is its only dependency). */
 static int rt_job(rx *x, int layer, const char *label, double ns, int wait, int64_t wn, int sig,
                   int64_t sn, int64_t rd, int64_t wr)
 {
     npu_job j;
-    job_init(&j, x->u_rt, layer, label);
+    npu_job_init(&j, x->u_rt, layer, label);
     j.mode = NPU_JOB_STREAM;
     j.extra_ps = ns > 0 ? (npu_time)(ns * 1e3 + 0.5) : 0;
     if (npu_job_wait(&j, wait, wn, x->err) || npu_job_signal(&j, sig, sn, x->err) ||
@@ -151,7 +143,7 @@ static int do_submit(rx *x, size_t i)
         return 0; /* kicked by the previous task's IRQ handler */
     /* the ioctl and the kick's MMIO writes, on the runtime thread */
     npu_job j;
-    job_init(&j, x->u_rt, x->last_layer, "submit");
+    npu_job_init(&j, x->u_rt, x->last_layer, "submit");
     j.mode = NPU_JOB_SEQ;
     double ns = x->submit_ns + x->reg_write_ns * s->kick_writes * s->ncores;
     j.extra_ps = ns > 0 ? (npu_time)(ns * 1e3 + 0.5) : 0;
@@ -187,7 +179,7 @@ static int do_task(rx *x, size_t i)
     bool pp = (x->sub.flags & NPU_RKN_SF_PINGPONG) != 0;
     /* the PC fetches the task's register list */
     npu_job f;
-    job_init(&f, x->u_pc[c], layer, "regcmd fetch");
+    npu_job_init(&f, x->u_pc[c], layer, "regcmd fetch");
     f.mode = NPU_JOB_SEQ;
     f.cycles = x->s->pc_cycles;
     if (npu_job_wait(&f, x->grp[c], pp ? 1 : 2, x->err) ||
@@ -202,7 +194,7 @@ static int do_task(rx *x, size_t i)
     int64_t wpre = x->s->weight_preload ? t->wt_rd : 0;
     if (wpre > 0) {
         npu_job w;
-        job_init(&w, x->u_core[c], layer, "weight load");
+        npu_job_init(&w, x->u_core[c], layer, "weight load");
         w.mode = NPU_JOB_SEQ;
         if (npu_job_wait(&w, x->rdy[c], 1, x->err) ||
             npu_job_xfer(&w, NPU_PORT_DRAM, false, wpre, 0, x->err) ||
@@ -217,7 +209,7 @@ static int do_task(rx *x, size_t i)
          os = sram && (t->flags & NPU_RKN_TF_OUT_SRAM);
     /* the blocks run it */
     npu_job j;
-    job_init(&j, x->u_core[c], layer, npu_rkn_kind_name(t->kind));
+    npu_job_init(&j, x->u_core[c], layer, npu_rkn_kind_name(t->kind));
     j.mode = NPU_JOB_STREAM;
     /* the core's AXI port carries reads and writes together at dma_bytes per cycle (the
      * profiler's DDR model, research §1.5); DRAM contention comes on top through the port */

@@ -60,15 +60,6 @@ typedef struct sys_exec {
     int col_folds, col_rif, col_rfl, col_crd, col_cwr;
 } sys_exec;
 
-static void job_init(npu_job *j, int unit, int layer, const char *label)
-{
-    memset(j, 0, sizeof *j);
-    j->unit = unit;
-    j->layer = layer;
-    j->label = label;
-    j->mode = NPU_JOB_SEQ;
-}
-
 static int submit(sys_exec *x, const npu_job *j)
 {
     return npu_engine_submit(x->e, j, x->err);
@@ -97,7 +88,7 @@ static int gate(sys_exec *x, int unit, int layer, int sig1, int sig2)
     size_t k = 0;
     do {
         npu_job j;
-        job_init(&j, unit, layer, "gate");
+        npu_job_init(&j, unit, layer, "gate");
         for (; k < x->npend && j.nwait < NPU_JOB_MAX_SYNC; k++)
             if (npu_job_wait(&j, x->done[x->pend[k]], 1, x->err))
                 return x->err ? x->err->code : NPU_ESIM;
@@ -129,7 +120,7 @@ static int load(sys_exec *x, int unit, int free_s, int full_s, int ld, int64_t b
                 int layer, const char *label)
 {
     npu_job j;
-    job_init(&j, unit, layer, label);
+    npu_job_init(&j, unit, layer, label);
     /* A resident operand takes one half for the whole sub-problem: only its first chunk waits
      * for the half; the later chunks fill the same half. */
     if (ld == NPU_SYS_LD_PREFETCH || first)
@@ -176,7 +167,7 @@ static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, siz
             return x->err->code;
         if (fl_ld) {
             npu_job j;
-            job_init(&j, x->u_fll, layer, "gate");
+            npu_job_init(&j, x->u_fll, layer, "gate");
             npu_job_wait(&j, x->go_fl, 1, x->err);
             if (submit(x, &j))
                 return x->err->code;
@@ -210,7 +201,7 @@ static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, siz
                     /* shift the stationary tile into a free register set; with two sets the
                      * preloads of the group's later folds hide behind its earlier folds */
                     npu_job w;
-                    job_init(&w, x->u_wload, layer, "preload");
+                    npu_job_init(&w, x->u_wload, layer, "preload");
                     npu_job_wait(&w, st_if ? x->if_full : x->fl_full, 1, x->err);
                     npu_job_wait(&w, x->wr_free, 1, x->err);
                     w.cycles = R;
@@ -220,7 +211,7 @@ static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, siz
                         return x->err->code;
                 }
                 npu_job j;
-                job_init(&j, x->u_array, layer, "fold");
+                npu_job_init(&j, x->u_array, layer, "fold");
                 j.cycles = gd * ((double)f->t + R + C - 2);
                 if (stat && x->s->weight_buffers < 2)
                     j.cycles += (gd - 1) * R; /* later preloads of the group not hidden */
@@ -261,7 +252,7 @@ static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, siz
                     return x->err->code;
                 if (drain) {
                     npu_job d;
-                    job_init(&d, x->u_ofd, layer, "drain");
+                    npu_job_init(&d, x->u_ofd, layer, "drain");
                     npu_job_wait(&d, x->of_full, 1, x->err);
                     npu_job_xfer(&d, NPU_PORT_DRAM, true, f->ofmap_wr_bytes * g, 0, x->err);
                     npu_job_signal(&d, x->of_free, 1, x->err);
@@ -281,7 +272,7 @@ static int exec_mac_scalesim(sys_exec *x, int layer, const npu_sys_layer *L)
 {
     /* Producers beyond what fits on the job itself wait on zero-cycle jobs before it. */
     npu_job j;
-    job_init(&j, x->u_array, layer, "layer");
+    npu_job_init(&j, x->u_array, layer, "layer");
     /* Many producers: zero-cycle gate jobs on the (in-order) array before the layer job. */
     if (x->npend > NPU_JOB_MAX_SYNC && gate(x, x->u_array, layer, -1, -1))
         return x->err->code;
@@ -369,7 +360,7 @@ static int exec_vector(sys_exec *x, size_t i)
     if (x->npend > NPU_JOB_MAX_SYNC && gate(x, x->u_vec, layer, -1, -1))
         return x->err->code;
     npu_job j;
-    job_init(&j, x->u_vec, layer, v->kind == 1 ? "view" : "vector");
+    npu_job_init(&j, x->u_vec, layer, v->kind == 1 ? "view" : "vector");
     for (size_t k = 0; k < x->npend; k++)
         npu_job_wait(&j, x->done[x->pend[k]], 1, x->err);
     x->npend = 0;

@@ -659,6 +659,14 @@ static int job_full(npu_job *j, const char *what, npu_err *err)
                        j->label ? j->label : "?", j->layer, what);
 }
 
+void npu_job_init(npu_job *j, int u, int layer, const char *label)
+{
+    memset(j, 0, sizeof *j);
+    j->unit = u;
+    j->layer = layer;
+    j->label = label;
+}
+
 int npu_job_wait(npu_job *j, int sy, int64_t n, npu_err *err)
 {
     if (n <= 0)

@@ -141,6 +141,9 @@ struct npu_job {
  * bytes <= 0. When the job is full (NPU_JOB_MAX_SYNC / NPU_JOB_MAX_XFER) nothing is written,
  * the job is marked `overflow` and NPU_ESIM is returned (and set in err when not NULL), so a
  * model can either test each call or let npu_engine_submit refuse the job. */
+/* Starts a job: on `unit`, for program layer `layer` (-1 = none), shown as `label`; every
+ * other member zero (NPU_JOB_SEQ, no time, no waits, signals or transfers). */
+void npu_job_init(npu_job *j, int unit, int layer, const char *label);
 int npu_job_wait(npu_job *j, int sync, int64_t n, npu_err *err);
 int npu_job_signal(npu_job *j, int sync, int64_t n, npu_err *err);
 int npu_job_xfer(npu_job *j, int port, bool write, int64_t bytes, uint32_t run, npu_err *err);
