@@ -150,11 +150,8 @@ static bool in_sram(const lower_ctx *c, int ti)
     if (!c->s->sramif || c->s->sram_kb <= 0 || ti < 0 || ti >= g->nt)
         return false;
     const npu_tensor *t = &g->t[ti];
-    if (t->kind != NPU_T_ACT)
+    if (t->kind != NPU_T_ACT || npu_graph_is_output(g, ti))
         return false;
-    for (int k = 0; k < g->noutputs; k++)
-        if (g->outputs[k] == ti)
-            return false;
     while (t->view_of >= 0 && t->view_of < g->nt && t->view_of != ti) {
         ti = t->view_of;
         t = &g->t[ti];

@@ -607,11 +607,8 @@ static bool sram_tensor(const lw *c, int ti)
     if (!c->s->use_sram || c->s->sram_bytes <= 0 || ti < 0 || ti >= g->nt)
         return false;
     const npu_tensor *t = &g->t[ti];
-    if (t->kind != NPU_T_ACT)
+    if (t->kind != NPU_T_ACT || npu_graph_is_output(g, ti))
         return false;
-    for (int k = 0; k < g->noutputs; k++)
-        if (g->outputs[k] == ti)
-            return false;
     return native_bytes(c->s, t) * 2 <= c->s->sram_bytes;
 }
 static bool in_sram(const lw *c, const npu_layer *l)

@@ -469,15 +469,22 @@ int npu_graph_add_layer(npu_graph *g, npu_op op, const char *name, int nin,
     return li;
 }
 
+bool npu_graph_is_output(const npu_graph *g, int ti)
+{
+    for (int i = 0; i < g->noutputs; i++)
+        if (g->outputs[i] == ti)
+            return true;
+    return false;
+}
+
 int npu_graph_mark_output(npu_graph *g, const char *tensor, npu_err *err)
 {
     int ti = npu_graph_find_tensor(g, tensor);
     if (ti < 0)
         return npu_err_set(err, NPU_EINVAL, "%s: output '%s' is not a tensor of the graph",
                            g ? gname(g) : "graph", tensor ? tensor : "(null)");
-    for (int i = 0; i < g->noutputs; i++)
-        if (g->outputs[i] == ti)
-            return 0;
+    if (npu_graph_is_output(g, ti))
+        return 0;
     if (grow_int((void **)&g->outputs, &g->coutputs, g->noutputs + 1, sizeof(int)))
         return npu_err_set(err, NPU_ENOMEM, "out of memory");
     g->outputs[g->noutputs++] = ti;

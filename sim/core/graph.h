@@ -343,5 +343,7 @@ int npu_graph_prepare(npu_graph *g, npu_err *err);
 
 /* Consumers of tensor ti (live layers only); returns count, fills up to max indices. */
 int npu_graph_consumers(const npu_graph *g, int ti, int *out, int max);
+/* Whether tensor ti is one of the graph outputs. */
+bool npu_graph_is_output(const npu_graph *g, int ti);
 
 #endif

@@ -371,14 +371,6 @@ static int conv_name(const npu_graph *g, const char *consumer, int k, char *buf,
     return -1;
 }
 
-static bool is_output(const npu_graph *g, int ti)
-{
-    for (int i = 0; i < g->noutputs; i++)
-        if (g->outputs[i] == ti)
-            return true;
-    return false;
-}
-
 /* Appends v to a growable int array. */
 static int push(int **a, int *n, size_t *cap, int v)
 {
@@ -426,7 +418,7 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
         npu_dtype to;
         if (!(l->flags & NPU_LF_DEAD) && cls == NPU_OPC_QUANT && l->nin >= 1 && l->nout == 1 &&
             npu_dtype_parse(npu_layer_str(l, "to", ""), &to) == 0 &&
-            to == g->t[l->in[0]].dtype && !is_output(g, l->out[0])) {
+            to == g->t[l->in[0]].dtype && !npu_graph_is_output(g, l->out[0])) {
             /* a conversion to the dtype its input already has: readers take the input */
             l->flags |= NPU_LF_DEAD;
             repl[l->out[0]] = l->in[0];
