@@ -264,7 +264,29 @@ static npu_dv_kernel *kernel_at(lw *c, size_t idx)
     return (npu_dv_kernel *)(void *)(c->out->data + c->out->ins[idx].off);
 }
 
-/* Prologue of a block: BEGIN on S and the initial "free" flags of every buffer ring used. */
+/* The initial "free" flags of every buffer ring a block uses: `flag` is setf in the prologue
+ * (the buffers start free) and waitf in the epilogue (all buffers drained), so both walk one
+ * list. */
+static int free_flags(lw *c, bool cube, int (*flag)(lw *, int, int, int))
+{
+    int nb = c->s->double_buffer ? 2 : 1;
+    for (int b = 0; b < nb; b++) {
+        if (cube) {
+            if (flag(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_MTE2, b) ||
+                flag(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_MTE2, 2 + b) ||
+                flag(c, NPU_DV_PIPE_M, NPU_DV_PIPE_MTE1, b) ||
+                flag(c, NPU_DV_PIPE_V, NPU_DV_PIPE_M, b))
+                return c->err->code;
+        } else if (flag(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE2, b)) {
+            return c->err->code;
+        }
+        if (flag(c, NPU_DV_PIPE_MTE3, NPU_DV_PIPE_V, b))
+            return c->err->code;
+    }
+    return 0;
+}
+
+/* Prologue of a block: BEGIN on S and the initial "free" flags. */
 static int block_begin(lw *c, int core, bool cube)
 {
     c->core = core;
@@ -272,40 +294,14 @@ static int block_begin(lw *c, int core, bool cube)
     c->slot_l0 = c->slot_c = c->slot_ub = 0;
     if (simple(c, NPU_DV_OP_BEGIN, NPU_DV_PIPE_S))
         return c->err->code;
-    int nb = c->s->double_buffer ? 2 : 1;
-    for (int b = 0; b < nb; b++) {
-        if (cube) {
-            if (setf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_MTE2, b) ||
-                setf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_MTE2, 2 + b) ||
-                setf(c, NPU_DV_PIPE_M, NPU_DV_PIPE_MTE1, b) ||
-                setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_M, b))
-                return c->err->code;
-        } else if (setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE2, b)) {
-            return c->err->code;
-        }
-        if (setf(c, NPU_DV_PIPE_MTE3, NPU_DV_PIPE_V, b))
-            return c->err->code;
-    }
-    return 0;
+    return free_flags(c, cube, setf);
 }
 
-/* Epilogue: consume the free flags (all buffers drained), END on every pipe. */
+/* Epilogue: consume the free flags, END on every pipe. */
 static int block_end(lw *c, bool cube)
 {
-    int nb = c->s->double_buffer ? 2 : 1;
-    for (int b = 0; b < nb; b++) {
-        if (cube) {
-            if (waitf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_MTE2, b) ||
-                waitf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_MTE2, 2 + b) ||
-                waitf(c, NPU_DV_PIPE_M, NPU_DV_PIPE_MTE1, b) ||
-                waitf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_M, b))
-                return c->err->code;
-        } else if (waitf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE2, b)) {
-            return c->err->code;
-        }
-        if (waitf(c, NPU_DV_PIPE_MTE3, NPU_DV_PIPE_V, b))
-            return c->err->code;
-    }
+    if (free_flags(c, cube, waitf))
+        return c->err->code;
     for (int p = 0; p < NPU_DV_NPIPES; p++)
         if (simple(c, NPU_DV_OP_END, p))
             return c->err->code;
