@@ -82,7 +82,8 @@ enum {
     NPU_DV_F_ACC = 1u << 0,    /* MMAD accumulates into L0C (not the first K step)          */
     NPU_DV_F_RELU = 1u << 1,   /* MOV_L0C_UB applies ReLU on the way                        */
     NPU_DV_F_BIAS = 1u << 2,   /* MOV_L0C_UB adds the bias                                  */
-    NPU_DV_F_TRANS = 1u << 3   /* LOAD2D transposes                                          */
+    NPU_DV_F_TRANS = 1u << 3,  /* LOAD2D transposes                                          */
+    NPU_DV_F_HOST_AIPP = 1u << 4 /* AICPU: static AIPP on the host, before the first kernel   */
 };
 
 /* One instruction. Fields not used by an opcode are 0. */

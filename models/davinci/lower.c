@@ -1012,7 +1012,7 @@ static int lower_aicpu(lw *c, int li, bool hostpre)
         int t = l->in[0];
         int64_t px = g->t[t].ndim == 4 ? g->t[t].dim[0] * g->t[t].dim[2] * g->t[t].dim[3] : 0;
         int64_t src = (int64_t)llround((double)px * c->s->aipp_src_bpp);
-        d.flags = 1u << 4;
+        d.flags = NPU_DV_F_HOST_AIPP;
         d.aux = (uint64_t)llround((double)tbytes(g, t) / 2.0 * c->s->aipp_cpu_ops);
         d.m = (uint32_t)min64(src, UINT32_MAX);
         d.bytes = (uint64_t)(src + tbytes(g, t));

@@ -402,7 +402,7 @@ static int validate(dv_exec *x)
             return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: malformed "
                                "payload (op %u)", i, (unsigned)in->op);
         if (in->op == NPU_DV_OP_AICPU) {
-            if (!(d->flags & (1u << 4)) && bd != 0)
+            if (!(d->flags & NPU_DV_F_HOST_AIPP) && bd != 0)
                 return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: AI "
                                    "CPU op outside an AI CPU kernel", i);
             continue;
@@ -506,7 +506,7 @@ static int emit_one(dv_exec *x, size_t i)
         o.elems = (int64_t)d->aux;
         o.rd_bytes = d->m;
         o.wr_bytes = d->bytes > d->m ? d->bytes - d->m : 0;
-        if (d->flags & (1u << 4)) { /* host AIPP before the first kernel */
+        if (d->flags & NPU_DV_F_HOST_AIPP) {
             o.wait.sync = -1;
             o.sig.sync = x->kdone;
             o.sig.n = 1;
