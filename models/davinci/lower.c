@@ -516,26 +516,20 @@ static int l1_produce(lw *c, gemm_plan *P, int o, int64_t bytes, int64_t run, un
     if (waitf(c, NPU_DV_PIPE_MTE1, NPU_DV_PIPE_MTE2, id))
         return c->err->code;
     bool l2 = o == 0 ? P->hit_a : P->hit_b;
-    int op = NPU_DV_OP_COPY_GM_L1;
-    uint64_t aux = 0;
-    int64_t gm = bytes;
-    if (o == 0 && P->aipp) {
-        op = NPU_DV_OP_LOAD_IMAGE;
-        aux = (uint64_t)llround((double)bytes * P->src_frac);
-        gm = (int64_t)aux;
-    }
-    int64_t l1b = bytes;
+    /* AIPP: the input load reads the source frame from GM and writes the fp16 image to L1 */
+    bool image = o == 0 && P->aipp;
+    int64_t gm = image ? (int64_t)llround((double)bytes * P->src_frac) : bytes;
     gm = (int64_t)ceil((double)gm * (o == 0 ? P->mr : P->nr));
     P->gm_rd += gm;
     if (l2)
         P->l2_rd += gm;
     npu_dv_ins d = {0};
-    d.bytes = (uint64_t)(op == NPU_DV_OP_LOAD_IMAGE ? l1b : gm);
-    d.aux = op == NPU_DV_OP_LOAD_IMAGE ? (uint64_t)gm : aux;
+    d.bytes = (uint64_t)(image ? bytes : gm);
+    d.aux = image ? (uint64_t)gm : 0;
     d.run = (uint32_t)(run > 0 && run < bytes ? min64(run, UINT32_MAX) : 0);
     d.mem = l2 ? NPU_DV_MEM_L2 : NPU_DV_MEM_DDR;
     d.buf = sl;
-    if (em(c, op, NPU_DV_PIPE_MTE2, &d))
+    if (em(c, image ? NPU_DV_OP_LOAD_IMAGE : NPU_DV_OP_COPY_GM_L1, NPU_DV_PIPE_MTE2, &d))
         return c->err->code;
     return setf(c, NPU_DV_PIPE_MTE2, NPU_DV_PIPE_MTE1, id);
 }
@@ -682,14 +676,15 @@ static int lower_cube(lw *c, int li)
         P.dw = cg.dw;
         P.M = rup(cg.n * cg.ho * cg.wo, P.m0);
         real_m = cg.n * cg.ho * cg.wo;
-        real_n = gr > 1 && gr == cg.c && cg.k == cg.c ? P.k0 : cdiv(cg.k, gr);
         if (gr > 1 && gr == cg.c && cg.k == cg.c) {
             P.depthwise = true;
+            real_n = P.k0;
             P.groups = cdiv(cg.c, P.k0);
             P.K = P.taps * P.k0;
             P.N = rup(P.k0, P.n0);
         } else {
             P.groups = gr;
+            real_n = cdiv(cg.k, gr);
             P.cin_g = rup(cdiv(cg.c, gr), P.k0);
             P.K = P.cin_g * P.taps;
             P.N = rup(cdiv(cg.k, gr), P.n0);
@@ -803,8 +798,6 @@ static int lower_cube(lw *c, int li)
                         bool load_b = a_outer ? (P.b_res ? o == 0 : true) : i == 0;
                         bool keep_a = !a_outer && P.a_res;
                         bool keep_b = a_outer && P.b_res;
-                        if (P.a_res && !a_outer && o > 0)
-                            load_a = false;
                         /* L2 (research §1.6): the first fetch of a tile's data misses,
                          * re-fetches (another block, another outer pass) hit while the
                          * operand fits in half of L2; the block with index 0 of the other
