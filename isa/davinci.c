@@ -6,16 +6,15 @@
 #include <inttypes.h>
 #include <string.h>
 
-static const char *const pipe_names[] = {"S", "V", "M", "MTE1", "MTE2", "MTE3", "ALL", "?",
-                                         "TS", "AICPU"};
+static const char *const pipe_names[] = {
+    [NPU_DV_PIPE_S] = "S",       [NPU_DV_PIPE_V] = "V",       [NPU_DV_PIPE_M] = "M",
+    [NPU_DV_PIPE_MTE1] = "MTE1", [NPU_DV_PIPE_MTE2] = "MTE2", [NPU_DV_PIPE_MTE3] = "MTE3",
+    [NPU_DV_PIPE_ALL] = "ALL",   [NPU_DV_PIPE_TS] = "TS",     [NPU_DV_PIPE_AICPU] = "AICPU",
+};
 
 const char *npu_dv_pipe_name(int pipe)
 {
-    if (pipe == NPU_DV_PIPE_TS)
-        return "TS";
-    if (pipe == NPU_DV_PIPE_AICPU)
-        return "AICPU";
-    if (pipe < 0 || pipe > NPU_DV_PIPE_ALL)
+    if (pipe < 0 || pipe > NPU_DV_PIPE_AICPU || !pipe_names[pipe])
         return "?";
     return pipe_names[pipe];
 }
