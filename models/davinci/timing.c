@@ -103,15 +103,6 @@ void npu_davinci_exec_free(dv_exec *x)
 
 static int fail(dv_exec *x) { return x->err && x->err->code ? x->err->code : NPU_ESIM; }
 
-static void jinit(npu_job *j, int unit, int layer, const char *label)
-{
-    memset(j, 0, sizeof *j);
-    j->unit = unit;
-    j->layer = layer;
-    j->label = label;
-    j->mode = NPU_JOB_SEQ;
-}
-
 static int flag_sync(dv_exec *x, int core, int src, int dst, int id)
 {
     if (src < 0 || src >= NPU_DV_NPIPES || dst < 0 || dst >= NPU_DV_NPIPES || id < 0 ||
@@ -147,7 +138,7 @@ static int open_job(dv_exec *x, int c, int p, int layer, const char *label)
     pend *P = &x->pj[c * NPU_DV_NPIPES + p];
     if (flush(x, P))
         return fail(x);
-    jinit(&P->job, x->unit[c * NPU_DV_NPIPES + p], layer, label);
+    npu_job_init(&P->job, x->unit[c * NPU_DV_NPIPES + p], layer, label);
     npu_job_wait(&P->job, x->issue[c * NPU_DV_NPIPES + p], P->need_issue, NULL);
     P->need_issue = 0;
     /* at most 3 flag waits fit beside the issue credit; more go on a zero-cycle job first */
@@ -165,7 +156,7 @@ static int open_job(dv_exec *x, int c, int p, int layer, const char *label)
             hold.label = "wait_flag";
             if (submit(x, &hold))
                 return fail(x);
-            jinit(&P->job, x->unit[c * NPU_DV_NPIPES + p], layer, label);
+            npu_job_init(&P->job, x->unit[c * NPU_DV_NPIPES + p], layer, label);
             continue;
         }
         for (int i = 0; i < P->nw; i++)
@@ -460,7 +451,7 @@ static int emit_one(dv_exec *x, size_t i)
         x->k0 = k->k0 ? (int)k->k0 : s->cube_k;
         x->n0 = k->n0 ? (int)k->n0 : s->cube_n;
         npu_job j;
-        jinit(&j, x->u_ts, layer, "launch");
+        npu_job_init(&j, x->u_ts, layer, "launch");
         npu_job_wait(&j, x->kdone, x->prev_ends, NULL);
         j.extra_ps = (npu_time)llround(s->ts_launch_ns * ps_ns);
         j.done = ts_start_done;
@@ -479,7 +470,7 @@ static int emit_one(dv_exec *x, size_t i)
                 }
                 if (submit(x, &j))
                     return fail(x);
-                jinit(&j, x->u_ts, layer, "launch");
+                npu_job_init(&j, x->u_ts, layer, "launch");
             }
             x->prev_ends = 0;
             if (layer >= 0 && layer < p->nlayers)
