@@ -594,6 +594,7 @@ typedef struct cgeo {
     int64_t wbytes; /* all weights, padded */
     int64_t macs;
     bool ew, ppu, lut;
+    bool image; /* fewer input channels than one atom: read raw, charged its real MACs */
     bool in_sram, out_sram; /* feature input / output in system SRAM (use_sram) */
     int ppu_kh, ppu_kw;
     double ppu_ratio; /* pool output elems / conv output elems */
@@ -691,7 +692,8 @@ static int geo_of(lw *c, int li, cgeo *G)
         /* fewer input channels than one atom (an image input): Rockchip's profiler counts such
          * a conv at its real MACs (3->32 3x3 at MACs/1024, research §2.4 row 2), so the MAC
          * array is not charged the padding; the CBUF holds whole atoms, DRAM the raw image */
-        if (G->groups == 1 && cg_ < G->c2)
+        G->image = G->groups == 1 && cg_ < G->c2;
+        if (G->image)
             G->cp = cg_;
         G->kp = pad(max64(kgp, 1), G->kg) * G->groups;
         G->wbytes =
@@ -727,7 +729,6 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
     if (kn <= 0 || y1 <= y0)
         return 0;
     bool dw = G->kind == NPU_RKN_K_DW;
-    bool image = !dw && G->groups == 1 && G->cp < G->c2;
     int64_t wpart = dw ? (int64_t)ceil((double)kn * G->kh * G->kw * G->eb)
                        : (int64_t)ceil((double)G->wbytes * (double)kn / (double)G->kp);
     int64_t row_bytes = (int64_t)ceil((double)G->w * (double)(dw ? kn : G->cfeat) * G->eb);
@@ -827,7 +828,7 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
             /* an image input (fewer channels than one atom) is read unpadded from DRAM and
              * widened to atoms in the CBUF: the profiler's RW for such a layer is the raw
              * image plus the output (research §2.4 row 2); timing.c charges its DMA per atom */
-            int64_t dram_feat = image ? rows * (int64_t)ceil((double)G->w * G->cp * G->eb)
+            int64_t dram_feat = G->image ? rows * (int64_t)ceil((double)G->w * G->cp * G->eb)
                                       : slice_feat;
             t.feat_rd = dreuse ? 0 : dram_feat;
             t.wt_rd = wreuse ? 0 : wk;

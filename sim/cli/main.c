@@ -154,7 +154,7 @@ static int check_new_file(const cli *o, const char *path)
     return EXIT_OK;
 }
 
-/* JSON string / CSV field for the small listings made here (results go through sim/report). */
+/* CSV field for the small listings made here (JSON strings and results go through sim/report). */
 static void put_csv(npu_strbuf *sb, const char *s)
 {
     if (!s)
