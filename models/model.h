@@ -67,7 +67,27 @@ struct npu_model_ops {
 
     /* The dtype the model runs in when the user gives none (dtype=auto). NULL: int8. */
     npu_dtype (*default_dtype)(const npu_model *m);
+
+    /* ---- facts about the model that code outside its folder needs (appended; NULL/0 = the
+     * default named). A new model states them here instead of in the tests or the report. */
+
+    /* The parameters that size the MAC array, NULL-terminated (at most 4). The conformance
+     * harness doubles them together and checks the run is never slower. NULL: not checked. */
+    const char *const *array_keys;
+    /* True when the array's fill/drain latency grows with its size (a systolic array: data
+     * crosses all R rows and C columns), so a small latency-bound layer may rightly be slower
+     * on a bigger array; the harness then checks the doubled array on throughput-bound
+     * graphs only. */
+    bool array_fill_grows;
+    /* The npu_prog_layer.engine names this model gives layers that run on a host processor
+     * (CPU, MCU, AI CPU), NULL-terminated; the per-layer chart draws their time as host work.
+     * A name matches case-insensitively, also with a suffix after '-', '_' or a digit ("cpu"
+     * matches "cpu1"). NULL: {"cpu"}. */
+    const char *const *host_engines;
 };
+
+/* The host engine names of a model (its host_engines, or the default {"cpu"}). */
+const char *const *npu_model_host_engines(const npu_model_ops *ops);
 
 /* Typed parameter access for models (keys must exist; see params.h). */
 static inline int64_t npu_model_int(const npu_model *m, const char *k)

@@ -187,6 +187,12 @@ npu_dtype npu_model_dtype_for(const npu_model *m, const npu_graph *g, int li, np
     return want;
 }
 
+const char *const *npu_model_host_engines(const npu_model_ops *ops)
+{
+    static const char *const cpu_only[] = {"cpu", NULL};
+    return ops && ops->host_engines ? ops->host_engines : cpu_only;
+}
+
 npu_dtype npu_model_default_dtype(const npu_model *m)
 {
     if (m && m->ops && m->ops->default_dtype)

@@ -751,6 +751,7 @@ static npu_result *execute(npu_model *m, const npu_params *p, const npu_program 
     r = npu_engine_result(e, prog, p, err);
     if (!r)
         goto out;
+    r->host_engines = npu_model_host_engines(m->ops);
     if (!r->params && p) {
         r->params = npu_params_clone(p);
         if (!r->params) {

@@ -203,6 +203,11 @@ static npu_dtype davinci_dtype_for(const npu_model *m, const npu_graph *g, int l
     }
 }
 
+/* The MAC-array size parameters (conformance doubles them together). */
+static const char *const davinci_array_keys[] = {"cube_m", "cube_n", NULL};
+/* The engine name of layers run on the AI CPU (the per-layer chart draws it as host). */
+static const char *const davinci_host_engines[] = {"aicpu", NULL};
+
 const npu_model_ops npu_model_davinci = {
     .abi = NPU_MODEL_ABI,
     .name = "davinci",
@@ -218,4 +223,6 @@ const npu_model_ops npu_model_davinci = {
     .fini = davinci_fini,
     .dtype_for = davinci_dtype_for,
     .default_dtype = davinci_default_dtype,
+    .array_keys = davinci_array_keys,
+    .host_engines = davinci_host_engines,
 };

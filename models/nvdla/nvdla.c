@@ -236,6 +236,9 @@ static npu_dtype nvdla_default_dtype(const npu_model *m)
     return NPU_DT_INT8;
 }
 
+/* The MAC-array size parameters (conformance doubles them together). */
+static const char *const nvdla_array_keys[] = {"mac_atomic_c", "mac_atomic_k", NULL};
+
 const npu_model_ops npu_model_nvdla = {
     .abi = NPU_MODEL_ABI,
     .name = "nvdla",
@@ -251,4 +254,5 @@ const npu_model_ops npu_model_nvdla = {
     .fini = nvdla_fini,
     .dtype_for = nvdla_dtype_for,
     .default_dtype = nvdla_default_dtype,
+    .array_keys = nvdla_array_keys,
 };

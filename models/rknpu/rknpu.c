@@ -545,6 +545,9 @@ static npu_dtype rknpu_default_dtype(const npu_model *m)
     return NPU_DT_INT8;
 }
 
+/* The MAC-array size parameters (conformance doubles them together). */
+static const char *const rknpu_array_keys[] = {"mac_int8", "mac_fp16", "mac_int4", "mac_tf32", NULL};
+
 const npu_model_ops npu_model_rknpu = {
     .abi = NPU_MODEL_ABI,
     .name = "rknpu",
@@ -560,4 +563,5 @@ const npu_model_ops npu_model_rknpu = {
     .fini = NULL,
     .dtype_for = rknpu_dtype_for,
     .default_dtype = rknpu_default_dtype,
+    .array_keys = rknpu_array_keys,
 };

@@ -120,6 +120,9 @@ static npu_dtype systolic_default_dtype(const npu_model *m)
     return NPU_DT_INT8;
 }
 
+/* The MAC-array size parameters (conformance doubles them together). */
+static const char *const systolic_array_keys[] = {"rows", "cols", NULL};
+
 const npu_model_ops npu_model_systolic = {
     .abi = NPU_MODEL_ABI,
     .name = "systolic",
@@ -135,4 +138,6 @@ const npu_model_ops npu_model_systolic = {
     .fini = NULL,
     .dtype_for = NULL,
     .default_dtype = systolic_default_dtype,
+    .array_keys = systolic_array_keys,
+    .array_fill_grows = true,
 };

@@ -54,6 +54,30 @@ void npu_result_free(npu_result *r)
     free(r);
 }
 
+bool npu_result_on_host(const npu_result *r, const npu_layer_row *l)
+{
+    /* a result without its model's list (built from Lua tables for a plot): the host names
+     * the built-in models use */
+    static const char *const usual[] = {"cpu", "host", "mcu", "aicpu", "ai-cpu", "ai_cpu", NULL};
+    const char *const *hosts = r && r->host_engines ? r->host_engines : usual;
+    const char *e = l ? l->engine : NULL;
+    if (!e)
+        return false;
+    for (int i = 0; hosts[i]; i++) {
+        size_t n = strlen(hosts[i]);
+        bool ok = true;
+        for (size_t j = 0; j < n && ok; j++) {
+            char c = e[j];
+            if (c >= 'A' && c <= 'Z')
+                c = (char)(c - 'A' + 'a');
+            ok = c == hosts[i][j];
+        }
+        if (ok && (e[n] == 0 || e[n] == '-' || e[n] == '_' || (e[n] >= '0' && e[n] <= '9')))
+            return true;
+    }
+    return false;
+}
+
 int64_t npu_field_int(const void *row, const npu_field *f)
 {
     const char *p = (const char *)row + f->offset;

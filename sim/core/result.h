@@ -101,6 +101,10 @@ typedef struct npu_result {
     int nextra;
     const char **extra_names;
     double *extra;
+    /* The engine names the model gives host-processor layers (npu_model_ops.host_engines,
+     * static strings, not owned); NULL for a result not made by a model run (built from Lua
+     * tables): npu_result_on_host then knows the usual host names. */
+    const char *const *host_engines;
     npu_arena arena;         /* strings */
 } npu_result;
 
@@ -109,6 +113,10 @@ void npu_result_free(npu_result *r);
 /* Fills derived fields: per-layer share_cycles, util, bound; every total. Requires per-layer
  * raw fields, freq_mhz, peak_macs, dram_bytes_per_cycle. */
 void npu_result_finish(npu_result *r);
+
+/* True when layer row `l` of r ran on a host processor (CPU, MCU, AI CPU): its engine name is
+ * one of r->host_engines, case-insensitively, alone or followed by '-', '_' or a digit. */
+bool npu_result_on_host(const npu_result *r, const npu_layer_row *l);
 
 /* Generic accessors for marshalling. */
 int64_t npu_field_int(const void *row, const npu_field *f);

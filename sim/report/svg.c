@@ -452,26 +452,6 @@ int npu_svg_plot_arg(const char *arg, npu_svg_kind *kind, const char **path, npu
 }
 
 /* ---- per-layer stacked bars ------------------------------------------------------------- */
-static int is_host_engine(const char *e)
-{
-    static const char *const hosts[] = {"cpu", "host", "mcu", "aicpu", "ai-cpu", "ai_cpu", NULL};
-    if (!e)
-        return 0;
-    for (int i = 0; hosts[i]; i++) {
-        size_t n = strlen(hosts[i]);
-        int ok = 1;
-        for (size_t j = 0; j < n && ok; j++) {
-            char c = e[j];
-            if (c >= 'A' && c <= 'Z')
-                c = (char)(c - 'A' + 'a');
-            ok = c == hosts[i][j];
-        }
-        if (ok && (e[n] == 0 || e[n] == '-' || e[n] == '_' || (e[n] >= '0' && e[n] <= '9')))
-            return 1;
-    }
-    return 0;
-}
-
 static void default_title(char *buf, size_t n, const npu_result *r, const char *what)
 {
     snprintf(buf, n, "%s%s on %s", what, r->graph ? r->graph : "graph", r->arch ? r->arch : "?");
@@ -568,7 +548,7 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
          * the memory stall too when the layer is host-bound: the main unit is idle while the
          * host works for it (models differ in which stall they book that wait under). A
          * memory-bound layer keeps its memory stall: there the host worked while data moved. */
-        int host_layer = is_host_engine(L->engine);
+        int host_layer = npu_result_on_host(r, L);
         double hpart = host_layer || !(host > 0) ? 0 : host;
         double hc = hpart < ctrl ? hpart : ctrl;
         double hm = hpart - hc < mem ? hpart - hc : mem;

@@ -14,15 +14,18 @@
  *   5. deterministic: two runs give byte-identical JSON (npu_report_write);
  *   6. doubling dram.gbps never gives more total cycles;
  *   (1-4 are also checked with dtype=fp16, where the dtype pass inserts (de)quantize layers)
- *   7. doubling the model's MAC-array size parameters (table below; skipped for a model not
- *      listed or when the doubled value is out of range) never gives more total cycles.
+ *   7. doubling the model's MAC-array size parameters (its ops struct's array_keys; skipped for
+ *      a model without them or when the doubled value is out of range) never gives more total
+ *      cycles.
  *      For a systolic array this only holds where throughput dominates: data and partial sums
  *      cross the whole array, so the fill/drain latency of a fold grows with its size (SCALE-Sim
  *      charges 2·R + C + T − 2 per fold with R, C the array's dimensions), and a latency-bound
  *      small layer is legitimately slower on a bigger array (tpu_v1 256x256 → 512x512: the
- *      small gemm goes 2416 → 3696 cycles). Models flagged `fill_grows` are therefore checked on
- *      the graphs flagged `throughput` (many folds) only.
- * A model added to the registry is picked up automatically; add its array-size keys below.
+ *      small gemm goes 2416 → 3696 cycles). Models with `array_fill_grows` are therefore checked
+ *      on the graphs flagged `throughput` (many folds) only.
+ * A model added to the registry is picked up automatically, with what its ops struct says.
+ * `conformance NAME...` checks only the models named (the tested walk-through of
+ * docs/models/adding-a-model.md runs it on the model it added).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,18 +34,6 @@
 #include "models/model.h"
 #include "npusim.h"
 #include "test.h"
-
-/* Which parameters scale a model's MAC array (all doubled together). */
-static const struct {
-    const char *model;
-    const char *keys[4];
-    int fill_grows; /* pipeline fill/drain grows with the array: check throughput graphs only */
-} array_keys[] = {
-    {"systolic", {"rows", "cols"}, 1},
-    {"nvdla", {"mac_atomic_c", "mac_atomic_k"}, 0},
-    {"rknpu", {"mac_int8", "mac_fp16", "mac_int4", "mac_tf32"}, 0},
-    {"davinci", {"cube_m", "cube_n"}, 0},
-};
 
 static const struct {
     const char *name, *text;
@@ -205,13 +196,9 @@ static void check_arch(npu_ctx *ctx, const char *archname, const npu_graph *cons
         return;
     }
     const char *model = npu_arch_model(a);
-    const char *const *akeys = NULL;
-    int fill_grows = 0;
-    for (size_t k = 0; k < sizeof array_keys / sizeof array_keys[0]; k++)
-        if (strcmp(array_keys[k].model, model) == 0) {
-            akeys = array_keys[k].keys;
-            fill_grows = array_keys[k].fill_grows;
-        }
+    const npu_model_ops *ops = npu_model_find(model, &err);
+    const char *const *akeys = ops ? ops->array_keys : NULL;
+    int fill_grows = ops && ops->array_fill_grows;
     int ran = 0, scaled = 0;
     for (int gi = 0; gi < NGRAPHS; gi++) {
         const npu_graph *g = gs[gi];
@@ -279,6 +266,17 @@ static void check_arch(npu_ctx *ctx, const char *archname, const npu_graph *cons
     npu_arch_free(a);
 }
 
+static int nonly;
+static char **only; /* model names from the command line; none: every model */
+
+static int wanted(const char *model)
+{
+    for (int i = 0; i < nonly; i++)
+        if (npu_streq_nocase(only[i], model))
+            return 1;
+    return nonly == 0;
+}
+
 TEST(every_model)
 {
     npu_ctx *ctx = npu_ctx_new();
@@ -287,6 +285,8 @@ TEST(every_model)
         gs[gi] = load(gi);
     int nmodels = 0;
     for (const npu_model_ops *const *m = npu_builtin_models; *m; m++) {
+        if (!wanted((*m)->name))
+            continue;
         nmodels++;
         check_arch(ctx, (*m)->name, gs);
         /* every built-in preset of this model */
@@ -309,8 +309,17 @@ TEST(every_model)
     npu_ctx_free(ctx);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    nonly = argc - 1;
+    only = argv + 1;
+    for (int i = 0; i < nonly; i++) {
+        npu_err err = {0};
+        if (!npu_model_find(only[i], &err)) {
+            fprintf(stderr, "conformance: %s\n", err.msg);
+            return 1;
+        }
+    }
     RUN(every_model);
     return TEST_REPORT();
 }

@@ -169,8 +169,33 @@ TEST(bound_and_totals)
     npu_result_free(NULL);
 }
 
+/* Which layers ran on a host processor: the model's own names, else the usual ones. */
+TEST(on_host)
+{
+    npu_result r;
+    memset(&r, 0, sizeof r);
+    npu_layer_row l;
+    memset(&l, 0, sizeof l);
+    static const char *const mine[] = {"m55", NULL};
+    const char *const cases[][2] = {{"cpu", "1"}, {"CPU1", "1"}, {"cpu-big", "1"},
+                                    {"aicpu", "1"}, {"mcu", "1"}, {"cpus", "0"},
+                                    {"CNA", "0"}, {"M55", "0"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        l.engine = cases[i][0];
+        CHECK_EQ_INT(npu_result_on_host(&r, &l), cases[i][1][0] == '1');
+    }
+    r.host_engines = mine;
+    l.engine = "M55_0";
+    CHECK(npu_result_on_host(&r, &l));
+    l.engine = "cpu"; /* not this model's host name */
+    CHECK(!npu_result_on_host(&r, &l));
+    l.engine = NULL;
+    CHECK(!npu_result_on_host(&r, &l));
+}
+
 int main(void)
 {
+    RUN(on_host);
     RUN(field_tables);
     RUN(share_cycles_partition);
     RUN(bound_and_totals);
