@@ -77,6 +77,34 @@ int npu_prog_add_layer(npu_program *p, const npu_prog_layer *l)
     return p->nlayers++;
 }
 
+static int64_t tensors_bytes(const npu_graph *g, const int *ts, int n, int kind)
+{
+    int64_t b = 0;
+    for (int k = 0; k < n; k++)
+        if (ts[k] >= 0 && ts[k] < g->nt && (kind < 0 || (int)g->t[ts[k]].kind == kind))
+            b += npu_tensor_bytes(&g->t[ts[k]]);
+    return b;
+}
+
+npu_prog_layer npu_prog_graph_layer(const npu_graph *g, int li, const char *engine)
+{
+    const npu_layer *l = &g->l[li];
+    bool host = (l->flags & NPU_LF_HOST) != 0;
+    npu_prog_layer pr = {
+        .name = l->name,
+        .op = l->src_op && host ? l->src_op : npu_op_name(l->op),
+        .dtype = (int)l->dtype,
+        .macs = l->macs,
+        .in_bytes = tensors_bytes(g, l->in, l->nin, NPU_T_ACT) +
+                    tensors_bytes(g, l->in, l->nin, NPU_T_INPUT),
+        .out_bytes = tensors_bytes(g, l->out, l->nout, -1),
+        .weight_bytes = npu_dtype_bytes(l->dtype, l->params) +
+                        tensors_bytes(g, l->in, l->nin, NPU_T_CONST),
+        .engine = engine,
+    };
+    return pr;
+}
+
 const void *npu_prog_get(const npu_program *p, size_t i, unsigned op, size_t size)
 {
     if (!p || i >= p->n)

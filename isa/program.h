@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "../sim/core/ctx.h"
+#include "../sim/core/graph.h"
 
 typedef struct npu_instr {
     uint16_t op;       /* model-defined opcode                            */
@@ -58,6 +59,14 @@ void npu_prog_free(npu_program *p);
 
 /* Appends a layer record; returns its index or -1 (oom). */
 int npu_prog_add_layer(npu_program *p, const npu_prog_layer *l);
+/* The layer record of live graph layer `li` by the default rule for the bytes that set the
+ * result's ideal_cycles (max(MACs/peak, bytes/DRAM bandwidth)): in_bytes = the activation and
+ * graph-input tensors it reads, out_bytes = every tensor it writes, weight_bytes = its
+ * parameters in its dtype plus the constant tensors it reads — the traffic no schedule can
+ * avoid when activations live in DRAM between layers. The op name is the host op's own
+ * (src_op) for a host layer. A model whose activations can stay on chip (and so may move
+ * fewer bytes) fills the record itself. `engine` names where the layer runs. */
+npu_prog_layer npu_prog_graph_layer(const npu_graph *g, int li, const char *engine);
 /* Appends an instruction with a copy of `payload` (len bytes); returns its index or -1. */
 long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer,
                    const void *payload, uint32_t len);

@@ -548,18 +548,10 @@ int npu_systolic_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_e
         bool host = (l->flags & NPU_LF_HOST) != 0;
         bool mac = !host && is_mac(l);
         bool view = (l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW;
-        npu_prog_layer pr = {
-            .name = l->name,
-            .op = l->src_op && host ? l->src_op : npu_op_name(l->op),
-            .dtype = (int)l->dtype,
-            .macs = l->macs,
-            .in_bytes = tensors_bytes(g, l->in, l->nin, NPU_T_ACT) +
-                        tensors_bytes(g, l->in, l->nin, NPU_T_INPUT),
-            .out_bytes = tensors_bytes(g, l->out, l->nout, -1),
-            .weight_bytes = npu_dtype_bytes(l->dtype, l->params) +
-                            tensors_bytes(g, l->in, l->nin, NPU_T_CONST),
-            .engine = host ? "cpu" : mac ? "array" : view ? "none" : "vector",
-        };
+        npu_prog_layer pr = npu_prog_graph_layer(g, li, host  ? "cpu"
+                                                        : mac ? "array"
+                                                        : view ? "none"
+                                                               : "vector");
         int pl = npu_prog_add_layer(out, &pr);
         if (pl < 0) {
             rc = npu_err_set(err, NPU_ENOMEM, "systolic: out of memory");
