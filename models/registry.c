@@ -18,12 +18,14 @@ extern const npu_model_ops npu_model_systolic; /* models/systolic/systolic.c */
 extern const npu_model_ops npu_model_rknpu;    /* models/rknpu/rknpu.c */
 extern const npu_model_ops npu_model_davinci;  /* models/davinci/davinci.c */
 extern const npu_model_ops npu_model_nvdla;    /* models/nvdla/nvdla.c */
+extern const npu_model_ops npu_model_example;  /* models/example/example.c */
 
 const npu_model_ops *const npu_builtin_models[] = {
     &npu_model_systolic,
     &npu_model_rknpu,
     &npu_model_davinci,
     &npu_model_nvdla,
+    &npu_model_example,
     NULL,
 };
 
