@@ -117,38 +117,46 @@ static int lower_array(const npu_example_state *s, const npu_graph *g, int li, i
     npu_prog_layer bytes = npu_prog_graph_layer(g, li, "");
     int64_t b_act = bytes.in_bytes - sub * in_sub;
     int64_t w_all = bytes.weight_bytes + (b_act > 0 ? b_act : 0);
+    int64_t out_sub = cdiv(bytes.out_bytes, sub); /* a convt writes more rows than it reads */
     bool resident = w_all <= s->wbuf;
-    int64_t row = cdiv(in_sub, m) + n * word; /* buffer bytes per output row */
+    /* an output row too wide for a buffer half (an LLM's vocabulary projection): split the N
+     * output channels into blocks, each a sub-problem that reads the input again */
+    int64_t split = 1;
+    while (split < n && cdiv(in_sub, m) + cdiv(out_sub, m * split) > s->ahalf)
+        split *= 2;
+    split = split < n ? split : n;
+    sub *= split, n = cdiv(n, split), out_sub = cdiv(out_sub, split);
+    int64_t row = cdiv(in_sub, m) + cdiv(out_sub, m); /* buffer bytes per output row */
     if (row > s->ahalf)
         return npu_err_set(err, NPU_EINVAL, "%s:%d: '%s': one output row needs %" PRId64 " B of "
                            "activation buffer, a half of abuf_kb has %" PRId64, g->file,
                            l->line, l->name, row, s->ahalf);
     int64_t t = m * row <= s->ahalf ? m : s->ahalf / row;
-    int64_t gt = t == m ? s->ahalf / (in_sub + m * n * word) : 1;
+    int64_t gt = t == m ? s->ahalf / (in_sub + out_sub) : 1;
     gt = gt < 1 ? 1 : gt > sub ? sub : gt;
-    npu_ex_tile cur = {0};
+    npu_example_tile cur = {0};
     for (int64_t g0 = 0; g0 < sub; g0 += gt) {
         int64_t gn = sub - g0 < gt ? sub - g0 : gt;
         for (int64_t r0 = 0; r0 < m; r0 += t) {
             int64_t tn = m - r0 < t ? m - r0 : t;
-            npu_ex_tile x = {
+            npu_example_tile x = {
                 .count = 1, .g = gn, .t = tn,
                 .folds = cdiv(k, s->rows) * cdiv(n, s->cols),
                 .rd_in = gn * (in_sub * (r0 + tn) / m - in_sub * r0 / m),
                 .rd_w = resident ? (g0 == 0 && r0 == 0 ? w_all : 0) : cdiv(w_all * gn, sub),
-                .wr = gn * tn * n * word,
+                .wr = gn * (out_sub * (r0 + tn) / m - out_sub * r0 / m),
             };
             if (cur.count && !memcmp(&x.g, &cur.g, sizeof x - sizeof x.count)) {
                 cur.count++;
                 continue;
             }
-            if (cur.count && npu_prog_emit(out, NPU_EX_OP_TILE, NPU_EX_UNIT_ARRAY, pl, &cur,
-                                           sizeof cur) < 0)
+            if (cur.count && npu_prog_emit(out, NPU_EXAMPLE_OP_TILE, NPU_EXAMPLE_UNIT_ARRAY,
+                                           pl, &cur, sizeof cur) < 0)
                 return npu_err_set(err, NPU_ENOMEM, "example: out of memory");
             cur = x;
         }
     }
-    if (npu_prog_emit(out, NPU_EX_OP_TILE, NPU_EX_UNIT_ARRAY, pl, &cur, sizeof cur) < 0)
+    if (npu_prog_emit(out, NPU_EXAMPLE_OP_TILE, NPU_EXAMPLE_UNIT_ARRAY, pl, &cur, sizeof cur) < 0)
         return npu_err_set(err, NPU_ENOMEM, "example: out of memory");
     return 0;
 }
@@ -170,12 +178,13 @@ static int example_lower(npu_model *m, const npu_graph *g, npu_program *out, npu
             if (rc)
                 return rc;
         } else if (!is_view(l)) {
-            npu_ex_host h = {.opclass = (int32_t)npu_op_class(l->op), .op = (int32_t)l->op,
+            npu_example_host h = {.opclass = (int32_t)npu_op_class(l->op), .op = (int32_t)l->op,
                              .macs = l->macs, .rd = rec.in_bytes + rec.weight_bytes,
                              .wr = rec.out_bytes};
             for (int q = 0; q < l->nout; q++)
                 h.elems += npu_tensor_elems(&g->t[l->out[q]]);
-            if (npu_prog_emit(out, NPU_EX_OP_HOST, NPU_EX_UNIT_HOST, pl, &h, sizeof h) < 0)
+            if (npu_prog_emit(out, NPU_EXAMPLE_OP_HOST, NPU_EXAMPLE_UNIT_HOST, pl, &h,
+                              sizeof h) < 0)
                 return npu_err_set(err, NPU_ENOMEM, "example: out of memory");
         }
     }
@@ -183,16 +192,16 @@ static int example_lower(npu_model *m, const npu_graph *g, npu_program *out, npu
 }
 
 /* ---- execution on the engine ---------------------------------------------------------------- */
-typedef struct ex_run {
+typedef struct example_run {
     npu_engine *e;
     npu_err *err;
     const npu_example_state *s;
     int array, dma, free_half, in_full, out_full, wr_done, irq;
     int go;             /* the next layer starts on it: 2 tokens, for the array and the DMA */
     int64_t pending_wr; /* bytes of the tile whose write is still to be submitted, -1 none */
-} ex_run;
+} example_run;
 
-static int dma_write(ex_run *x, int layer, int64_t bytes, bool last)
+static int dma_write(example_run *x, int layer, int64_t bytes, bool last)
 {
     npu_job j;
     npu_job_init(&j, x->dma, layer, "write");
@@ -204,7 +213,7 @@ static int dma_write(ex_run *x, int layer, int64_t bytes, bool last)
 }
 
 /* One tile: DMA read, array compute, and the previous tile's write (the DMA reads ahead). */
-static int run_tile(ex_run *x, int layer, const npu_ex_tile *tl, bool first, bool last)
+static int run_tile(example_run *x, int layer, const npu_example_tile *tl, bool first, bool last)
 {
     const npu_example_state *s = x->s;
     npu_job rd, mac, gate;
@@ -263,7 +272,7 @@ static void host_go(npu_engine *e, void *ud, const npu_job *j)
 static int example_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err)
 {
     npu_example_state *s = m->state;
-    ex_run x = {.e = e, .err = err, .s = s, .pending_wr = -1};
+    example_run x = {.e = e, .err = err, .s = s, .pending_wr = -1};
     free(s->hops);
     s->nhops = 0;
     s->hops = npu_calloc(p->n + 1, sizeof *s->hops);
@@ -285,8 +294,8 @@ static int example_execute(npu_model *m, const npu_program *p, npu_engine *e, np
         npu_engine_set_peak(e, (npu_dtype)dt, (double)(s->rows * s->cols));
     for (size_t i = 0; i < p->n; i++) {
         int layer = p->ins[i].layer;
-        if (p->ins[i].op == NPU_EX_OP_TILE) {
-            const npu_ex_tile *tl = npu_prog_get(p, i, NPU_EX_OP_TILE, sizeof *tl);
+        if (p->ins[i].op == NPU_EXAMPLE_OP_TILE) {
+            const npu_example_tile *tl = npu_prog_get(p, i, NPU_EXAMPLE_OP_TILE, sizeof *tl);
             if (!tl || tl->count < 1 || tl->g < 1 || tl->t < 1 || tl->folds < 1 ||
                 tl->rd_in < 0 || tl->rd_w < 0 || tl->wr < 0)
                 return npu_err_set(err, NPU_EFORMAT, "example program: instruction %zu: bad "
@@ -297,8 +306,8 @@ static int example_execute(npu_model *m, const npu_program *p, npu_engine *e, np
             for (int64_t c = 0; c < tl->count; c++)
                 if (run_tile(&x, layer, tl, first && c == 0, last_rec && c + 1 == tl->count))
                     return err->code;
-        } else if (p->ins[i].op == NPU_EX_OP_HOST) {
-            const npu_ex_host *h = npu_prog_get(p, i, NPU_EX_OP_HOST, sizeof *h);
+        } else if (p->ins[i].op == NPU_EXAMPLE_OP_HOST) {
+            const npu_example_host *h = npu_prog_get(p, i, NPU_EXAMPLE_OP_HOST, sizeof *h);
             if (!h || h->opclass < 0 || h->opclass >= NPU_OPC_COUNT || h->op < 0 ||
                 h->op >= NPU_OP_COUNT || h->macs < 0 || h->elems < 0 || h->rd < 0 || h->wr < 0)
                 return npu_err_set(err, NPU_EFORMAT, "example program: instruction %zu: bad "
@@ -330,8 +339,8 @@ static int example_execute(npu_model *m, const npu_program *p, npu_engine *e, np
 /* One line per instruction for `npusim disasm` (explain uses it too). */
 static int example_disasm(const npu_model *m, const npu_program *p, size_t i, npu_strbuf *out)
 {
-    const npu_ex_tile *t = npu_prog_get(p, i, NPU_EX_OP_TILE, sizeof *t);
-    const npu_ex_host *h = npu_prog_get(p, i, NPU_EX_OP_HOST, sizeof *h);
+    const npu_example_tile *t = npu_prog_get(p, i, NPU_EXAMPLE_OP_TILE, sizeof *t);
+    const npu_example_host *h = npu_prog_get(p, i, NPU_EXAMPLE_OP_HOST, sizeof *h);
     if (t)
         npu_sb_printf(out, "TILE x%" PRId64 " g=%" PRId64 " t=%" PRId64 " folds=%" PRId64
                       " rd=%" PRId64 "+%" PRId64 " wr=%" PRId64, t->count, t->g, t->t, t->folds,

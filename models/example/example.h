@@ -1,4 +1,4 @@
-/* example.h — the command format and state of the `example` teaching model (prefix npu_ex_).
+/* example.h — the command format and state of the `example` teaching model (prefix npu_example_).
  *
  * A program of this model is, per layer, in graph order:
  *   TILE  for a layer on the MAC array: `count` identical consecutive tiles. A tile is one
@@ -18,10 +18,10 @@
 
 #include "../model.h"
 
-enum { NPU_EX_OP_TILE = 1, NPU_EX_OP_HOST = 2 };   /* npu_instr.op   */
-enum { NPU_EX_UNIT_ARRAY = 0, NPU_EX_UNIT_HOST = 1 }; /* npu_instr.unit */
+enum { NPU_EXAMPLE_OP_TILE = 1, NPU_EXAMPLE_OP_HOST = 2 };   /* npu_instr.op   */
+enum { NPU_EXAMPLE_UNIT_ARRAY = 0, NPU_EXAMPLE_UNIT_HOST = 1 }; /* npu_instr.unit */
 
-typedef struct npu_ex_tile {
+typedef struct npu_example_tile {
     int64_t count;  /* identical tiles in a row                                   */
     int64_t g;      /* sub-problems (conv groups x images) in the tile            */
     int64_t t;      /* output rows of each sub-problem streamed through the array */
@@ -30,13 +30,13 @@ typedef struct npu_ex_tile {
     int64_t rd_w;   /* DRAM bytes the DMA reads: weights (first tile, or all when
                        the layer's weights do not fit the weight buffer)          */
     int64_t wr;     /* DRAM bytes the DMA writes: output rows                     */
-} npu_ex_tile;
+} npu_example_tile;
 
-typedef struct npu_ex_host {
+typedef struct npu_example_host {
     int32_t opclass, op; /* npu_opclass, npu_op                                   */
     int64_t macs, elems; /* work: MACs, output elements                          */
     int64_t rd, wr;      /* DRAM bytes read and written                          */
-} npu_ex_host;
+} npu_example_host;
 
 /* Derived constants (init fills them from the parameters). */
 typedef struct npu_example_state {
