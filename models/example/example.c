@@ -196,7 +196,7 @@ typedef struct example_run {
     npu_engine *e;
     npu_err *err;
     const npu_example_state *s;
-    int array, dma, free_half, in_full, out_full, wr_done, irq;
+    int array, dma, free_half, in_full, out_full, wr_done, irq, isr_done;
     int go;             /* the next layer starts on it: 2 tokens, for the array and the DMA */
     int64_t pending_wr; /* bytes of the tile whose write is still to be submitted, -1 none */
 } example_run;
@@ -237,22 +237,26 @@ static int run_tile(example_run *x, int layer, const npu_example_tile *tl, bool 
     x->pending_wr = tl->wr;
     if (!last)
         return 0;
-    /* the layer is done: last write, the interrupt, the ISR programs the next layer */
-    npu_job fence;
+    /* the layer is done: last write, the interrupt, the ISR programs the next layer; the
+     * array waits for the ISR inside this layer (control stall) and then hands on the go */
+    npu_job fence, resume;
     npu_job_init(&fence, x->array, layer, "irq");
     npu_job_wait(&fence, x->wr_done, 1, NULL);
     npu_job_signal(&fence, x->irq, 1, NULL);
     int next = npu_engine_sync(x->e, "go", 0);
+    npu_job_init(&resume, x->array, layer, "resume");
+    npu_job_wait(&resume, x->isr_done, 1, NULL);
+    npu_job_signal(&resume, next, 2, NULL);
     npu_host_req r;
     npu_host_req_init(&r, layer);
     r.irq = 1;
     r.reg_reads = 1; /* the interrupt status register */
     r.reg_writes = (int)s->irq_regs;
     r.wait = (npu_syncop){x->irq, 1};
-    r.sig = (npu_syncop){next, 2};
+    r.sig = (npu_syncop){x->isr_done, 1};
     r.label = "isr";
     if (dma_write(x, layer, x->pending_wr, true) || npu_engine_submit(x->e, &fence, x->err) ||
-        npu_host_submit(x->e, &r, x->err))
+        npu_host_submit(x->e, &r, x->err) || npu_engine_submit(x->e, &resume, x->err))
         return x->err->code;
     x->pending_wr = -1;
     x->go = next;
@@ -287,6 +291,7 @@ static int example_execute(npu_model *m, const npu_program *p, npu_engine *e, np
     x.out_full = npu_engine_sync(e, "out_full", 0);
     x.wr_done = npu_engine_sync(e, "wr_done", 0);
     x.irq = npu_engine_sync(e, "irq", 0);
+    x.isr_done = npu_engine_sync(e, "isr_done", 0);
     x.go = npu_engine_sync(e, "go", 2);
     if (clk < 0 || sched < 0 || x.array < 0 || x.dma < 0 || x.go < 0)
         return npu_err_set(err, NPU_ESIM, "example: cannot build the hardware");
