@@ -26,9 +26,16 @@ case "${1:-}" in
 "") ;;
 *) echo "usage: scripts/update_golden.sh [--check | --out DIR]" >&2; exit 2 ;;
 esac
+case $NPUSIM in /*) ;; *) NPUSIM=$(pwd)/$NPUSIM ;; esac # the runs happen in /
 [ -x "$NPUSIM" ] || { echo "update_golden.sh: no npusim at $NPUSIM (build first or set NPUSIM)" >&2; exit 2; }
 NETWORKS="resnet50 mobilenet_v2 yolov8n"
 presets=$("$NPUSIM" list presets) || { echo "update_golden.sh: npusim list presets failed" >&2; exit 2; }
+
+# Is BASENAME (without .json) a run of the matrix?
+expected() {
+    for p in $presets; do for net in $NETWORKS; do [ "$1" = "$p.$net" ] && return 0; done; done
+    return 1
+}
 
 if [ "$mode" = check ]; then
     out=$(mktemp -d) || exit 2
@@ -42,6 +49,7 @@ for p in $presets; do
         # cd to a neutral directory: nothing in the output may depend on where it ran
         if ! (cd / && "$NPUSIM" run -a "$p" -f json "$n") >"$out/$f" 2>"$out/$f.err"; then
             echo "FAIL $f: npusim run -a $p -f json $n failed: $(cat "$out/$f.err")" >&2
+            rm -f "$out/$f"
             fail=1
         fi
         rm -f "$out/$f.err"
@@ -52,29 +60,30 @@ if [ "$mode" = update ]; then
     for f in "$out"/*.json; do
         [ -e "$f" ] || continue
         b=$(basename "$f" .json)
-        keep=0
-        for p in $presets; do for n in $NETWORKS; do [ "$b" = "$p.$n" ] && keep=1; done; done
-        [ $keep = 1 ] || { rm -f "$f"; echo "removed stale $b.json"; }
+        expected "$b" || { rm -f "$f"; echo "removed stale $b.json"; }
     done
     [ $fail = 0 ] && echo "wrote $(ls "$out" | wc -l) golden runs to $out"
     exit $fail
 fi
 n=0
-for f in "$out"/*.json; do
-    b=$(basename "$f")
-    n=$((n + 1))
-    if [ ! -f "$gold/$b" ]; then
-        echo "MISSING tests/golden/runs/$b (new preset? run scripts/update_golden.sh)" >&2
-        fail=1
-    elif ! cmp -s "$f" "$gold/$b"; then
-        echo "DIFFERS tests/golden/runs/$b:" >&2
-        diff "$gold/$b" "$f" | head -8 >&2
-        fail=1
-    fi
+for p in $presets; do
+    for net in $NETWORKS; do
+        b=$p.$net.json
+        [ -f "$out/$b" ] || continue # the run failed: said above
+        n=$((n + 1))
+        if [ ! -f "$gold/$b" ]; then
+            echo "MISSING tests/golden/runs/$b (new preset? run scripts/update_golden.sh)" >&2
+            fail=1
+        elif ! cmp -s "$out/$b" "$gold/$b"; then
+            echo "DIFFERS tests/golden/runs/$b:" >&2
+            diff "$gold/$b" "$out/$b" | head -8 >&2
+            fail=1
+        fi
+    done
 done
 for f in "$gold"/*.json; do
     [ -e "$f" ] || continue
-    [ -f "$out/$(basename "$f")" ] || { echo "STALE tests/golden/runs/$(basename "$f") (no such preset/network now; run scripts/update_golden.sh)" >&2; fail=1; }
+    expected "$(basename "$f" .json)" || { echo "STALE tests/golden/runs/$(basename "$f") (no such preset/network now; run scripts/update_golden.sh)" >&2; fail=1; }
 done
 if [ $fail = 0 ]; then
     echo "golden runs: $n identical"
