@@ -546,7 +546,8 @@ static npu_dtype rknpu_default_dtype(const npu_model *m)
 }
 
 /* The MAC-array size parameters (conformance doubles them together). */
-static const char *const rknpu_array_keys[] = {"mac_int8", "mac_fp16", "mac_int4", "mac_tf32", NULL};
+static const char *const rknpu_array_keys[] = {"mac_int8", "mac_fp16", "mac_int4", "mac_tf32",
+                                               NULL};
 
 const npu_model_ops npu_model_rknpu = {
     .abi = NPU_MODEL_ABI,

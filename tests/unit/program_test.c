@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/graph.h"
+#include "front/front.h"
 #include "isa/program.h"
 #include "npusim.h"
 #include "test.h"
@@ -487,6 +488,33 @@ TEST(api_threads)
     npu_ctx_free(ctx);
 }
 
+/* The default byte rule of a layer record (what sets ideal_cycles). */
+TEST(graph_layer_bytes)
+{
+    static const char txt[] = "npg 1\ngraph t\ninput data 1x8x4x4 int8\n"
+                              "conv c1 data out=4 k=3 s=1 p=1\nadd a c1 c1\noutput a\n";
+    npu_err err = {0};
+    npu_graph *g = npu_npg_read("t", txt, strlen(txt), &err);
+    CHECK(g && npu_graph_prepare(g, &err) == 0);
+    if (!g)
+        return;
+    int c1 = npu_graph_find_layer(g, "c1"), a = npu_graph_find_layer(g, "a");
+    CHECK(c1 >= 0 && a >= 0);
+    npu_prog_layer pr = npu_prog_graph_layer(g, c1, "array");
+    CHECK_STR(pr.name, "c1");
+    CHECK_STR(pr.op, "conv");
+    CHECK_STR(pr.engine, "array");
+    CHECK_EQ_INT(pr.macs, g->l[c1].macs);
+    CHECK_EQ_INT(pr.in_bytes, 8 * 4 * 4);                  /* the graph input, int8 */
+    CHECK_EQ_INT(pr.out_bytes, 4 * 4 * 4);
+    CHECK_EQ_INT(pr.weight_bytes, g->l[c1].params);        /* int8: a byte per parameter */
+    CHECK(g->l[c1].params >= 4 * 8 * 3 * 3);
+    pr = npu_prog_graph_layer(g, a, "cpu");
+    CHECK_EQ_INT(pr.in_bytes, 2 * 4 * 4 * 4);              /* both inputs are counted */
+    CHECK_EQ_INT(pr.weight_bytes, 0);
+    npu_graph_free(g);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/npu_program_test_%ld", (long)getpid());
@@ -495,6 +523,7 @@ int main(void)
     if (system(cmd) != 0)
         return 1;
     RUN(emit_alignment);
+    RUN(graph_layer_bytes);
     RUN(round_trip);
     RUN(truncated_and_flipped);
     RUN(inconsistent_contents);
