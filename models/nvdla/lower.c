@@ -1338,14 +1338,10 @@ int npu_nvdla_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
             c.map[li] = -1;
             continue;
         }
-        bool host = (l->flags & NPU_LF_HOST) != 0;
-        npu_prog_layer pr = {
-            .name = l->name,
-            .op = l->src_op && host ? l->src_op : npu_op_name(l->op),
-            .dtype = (int)l->dtype,
-            .macs = l->macs,
-            .engine = engine_name(&c, li),
-        };
+        /* the record's header by the common rule; the bytes by NVDLA's own: traffic between
+         * a conv and the layers fused into it stays on chip */
+        npu_prog_layer pr = npu_prog_graph_layer(g, li, engine_name(&c, li));
+        pr.in_bytes = pr.out_bytes = pr.weight_bytes = 0;
         for (int k = 0; k < l->nin; k++) {
             int ti = l->in[k];
             if (ti < 0 || ti >= g->nt)
