@@ -178,9 +178,9 @@ static int example_lower(npu_model *m, const npu_graph *g, npu_program *out, npu
             if (rc)
                 return rc;
         } else if (!is_view(l)) {
-            npu_example_host h = {.opclass = (int32_t)npu_op_class(l->op), .op = (int32_t)l->op,
-                             .macs = l->macs, .rd = rec.in_bytes + rec.weight_bytes,
-                             .wr = rec.out_bytes};
+            npu_example_host h = {.opclass = (int32_t)npu_op_class(l->op),
+                                  .op = (int32_t)l->op, .macs = l->macs,
+                                  .rd = rec.in_bytes + rec.weight_bytes, .wr = rec.out_bytes};
             for (int q = 0; q < l->nout; q++)
                 h.elems += npu_tensor_elems(&g->t[l->out[q]]);
             if (npu_prog_emit(out, NPU_EXAMPLE_OP_HOST, NPU_EXAMPLE_UNIT_HOST, pl, &h,
@@ -229,7 +229,7 @@ static int run_tile(example_run *x, int layer, const npu_example_tile *tl, bool 
     npu_job_signal(&rd, x->in_full, 1, NULL);
     npu_job_init(&mac, x->array, layer, "tile");
     npu_job_wait(&mac, x->in_full, 1, NULL);
-    mac.cycles = (double)(tl->g * tl->folds * (2 * s->rows + s->cols + tl->t - 2));
+    mac.cycles = (double)tl->g * (double)tl->folds * (double)(2 * s->rows + s->cols + tl->t - 2);
     npu_job_signal(&mac, x->out_full, 1, NULL);
     if (npu_engine_submit(x->e, &rd, x->err) || npu_engine_submit(x->e, &mac, x->err) ||
         (x->pending_wr >= 0 && dma_write(x, layer, x->pending_wr, false)))
@@ -297,14 +297,22 @@ static int example_execute(npu_model *m, const npu_program *p, npu_engine *e, np
         return npu_err_set(err, NPU_ESIM, "example: cannot build the hardware");
     for (int dt = 0; dt < NPU_DT_COUNT; dt++)
         npu_engine_set_peak(e, (npu_dtype)dt, (double)(s->rows * s->cols));
+    int64_t tiles = 0;
     for (size_t i = 0; i < p->n; i++) {
         int layer = p->ins[i].layer;
         if (p->ins[i].op == NPU_EXAMPLE_OP_TILE) {
             const npu_example_tile *tl = npu_prog_get(p, i, NPU_EXAMPLE_OP_TILE, sizeof *tl);
-            if (!tl || tl->count < 1 || tl->g < 1 || tl->t < 1 || tl->folds < 1 ||
-                tl->rd_in < 0 || tl->rd_w < 0 || tl->wr < 0)
+            const int64_t big = (int64_t)1 << 40; /* a loaded program may be hostile */
+            if (!tl || tl->count < 1 || tl->count > big || tl->g < 1 || tl->g > big ||
+                tl->t < 1 || tl->t > big || tl->folds < 1 || tl->folds > big ||
+                tl->rd_in < 0 || tl->rd_in > big || tl->rd_w < 0 || tl->rd_w > big ||
+                tl->wr < 0 || tl->wr > big)
                 return npu_err_set(err, NPU_EFORMAT, "example program: instruction %zu: bad "
                                    "TILE record", i);
+            /* every tile is three jobs: refuse a count no lowering makes (2^24 tiles) */
+            if ((tiles += tl->count) > ((int64_t)1 << 24))
+                return npu_err_set(err, NPU_EFORMAT, "example program: more than 2^24 tiles "
+                                   "(instruction %zu): a damaged program?", i);
             bool first = i == 0 || p->ins[i - 1].layer != layer;
             bool last_rec = i + 1 == p->n || p->ins[i + 1].layer != layer;
             npu_engine_set_main_unit(e, layer, x.array);
