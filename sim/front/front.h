@@ -17,6 +17,10 @@ npu_graph *npu_npg_read(const char *file, const char *text, size_t len, npu_err 
 /* Writes .npg text that npu_npg_read reads back to an identical graph (round trip). */
 int npu_npg_write(const npu_graph *g, npu_strbuf *out);
 
+/* The file's base name without directory and extension ("nets/resnet18.onnx" → "resnet18"),
+ * in arena a; "graph" for stdin or an empty name. Names graphs whose file gives none. */
+const char *npu_front_base_name(npu_arena *a, const char *file);
+
 /* ONNX protobuf (memory-mapped; tensor data is never read). allow_unsupported: unknown ops
  * become host layers (NPU_LF_HOST, src_op = ONNX op type) instead of one error that lists them
  * all. */

@@ -3383,6 +3383,22 @@ static int check_supported(ox *x)
     return rc;
 }
 
+/* A graph name that says only which exporter wrote the file (torch.onnx: "torch_jit",
+ * "torch-jit-export", "main_graph"; tf2onnx: "tf2onnx"; many tools: "graph", "model") or none:
+ * the file's base name then names the graph (issue 11), so tables and JSON say "resnet18". */
+static bool generic_name(const char *name)
+{
+    static const char *const generic[] = {"torch_jit", "torch-jit-export", "torch_jit_export",
+                                          "main_graph", "tf2onnx", "graph", "model",
+                                          "onnx_graph", NULL};
+    if (!name || !name[0])
+        return true;
+    for (int i = 0; generic[i]; i++)
+        if (npu_streq_nocase(name, generic[i]))
+            return true;
+    return false;
+}
+
 static int build(ox *x)
 {
     if (values_init(x) || find_patterns(x) || check_supported(x))
@@ -3393,15 +3409,12 @@ static int build(ox *x)
                 return npu_err_set(x->err, NPU_EFORMAT, "%s: node %d (%s) is in the default "
                                    "domain but the model imports no opset for it", x->file, i,
                                    x->nodes[i].op);
-    const char *gname = x->gname && x->gname[0] ? x->gname : NULL;
-    if (!gname) {
-        const char *b = strrchr(x->file, '/');
-        gname = b ? b + 1 : x->file;
-    }
-    x->g = npu_graph_new(gname);
+    x->g = npu_graph_new(generic_name(x->gname) ? NULL : x->gname);
     if (!x->g)
         return npu_err_set(x->err, NPU_ENOMEM, "%s: out of memory", x->file);
     x->g->file = npu_arena_strdup(&x->g->arena, x->file);
+    if (generic_name(x->gname))
+        x->g->name = npu_front_base_name(&x->g->arena, x->file);
     /* graph inputs that feed the network as data are created on first use, in input order
      * first so that the IR lists them like the model does */
     for (int i = 0; i < x->ninput; i++) {

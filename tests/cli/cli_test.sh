@@ -147,7 +147,7 @@ if head -n 1 "$T/out" | grep -q "^$HDR"; then ok "csv header is the field list";
 cp "$T/out" "$T/run.csv"
 expect "run json -> 0" 0 run -f json "$T/tiny.npg"
 json_ok "run json parses" "$T/out"
-has "json schema" "$T/out" '"schema": "npusim.result/1"'
+has "json schema" "$T/out" '"schema": "npusim.result/2"'
 cp "$T/out" "$T/run1.json"
 expect "run json again -> 0" 0 run -f json "$T/tiny.npg"
 if cmp -s "$T/out" "$T/run1.json"; then ok "json deterministic"; else bad "json deterministic"; fi

@@ -9,9 +9,10 @@ local LAYER_FIELDS = { "index", "name", "op", "engine", "dtype", "macs", "cycles
   "onchip_bytes", "irq_count", "irq_cycles", "host_cycles", "bound" }
 local TOTAL_FIELDS = { "cycles", "time_us", "fps", "macs", "tops", "util", "compute_cycles",
   "mem_stall_cycles", "ctrl_stall_cycles", "dram_rd_bytes", "dram_wr_bytes", "dram_gbps",
-  "irq_count", "irq_us", "host_us" }
+  "irq_count", "irq_us", "host_us", "batch", "items", "unit", "items_per_s", "first_token_ms" }
 local FLOAT = { util = true, time_us = true, fps = true, tops = true, dram_gbps = true,
-  irq_us = true, host_us = true }
+  irq_us = true, host_us = true, items_per_s = true, first_token_ms = true }
+local STRING = { unit = true }
 
 local function keys_of(t)
   local ks = {}
@@ -39,12 +40,14 @@ local g = b:build()
 local r, err = npusim.run { arch = "systolic", graph = g }
 T.ok(r, "run: " .. tostring(err))
 if not r then T.report() return end
-T.eq(keys_of(r), "arch,graph,layers,model,params,total", "top-level keys")
+T.eq(keys_of(r), "arch,graph,layers,model,params,schema,total", "top-level keys")
+T.eq(r.schema, "npusim.result/2", "schema as in the CLI's JSON")
 T.eq(r.model, "systolic", "model")
 T.eq(r.graph, "small", "graph name")
 T.eq(keys_of(r.total), sorted(TOTAL_FIELDS), "total field names = result.h")
 for _, f in ipairs(TOTAL_FIELDS) do
-  T.eq(math.type(r.total[f]), FLOAT[f] and "float" or "integer", "type of total." .. f)
+  if STRING[f] then T.eq(type(r.total[f]), "string", "type of total." .. f)
+  else T.eq(math.type(r.total[f]), FLOAT[f] and "float" or "integer", "type of total." .. f) end
 end
 T.ok(#r.layers >= 4, "one row per layer")
 local macs = 0
