@@ -222,4 +222,31 @@ T.raises("cannot write a function", function() npusim.write_json(js, { f = print
 local cyc = {}
 cyc.self = cyc
 T.raises("nested more than", function() npusim.write_json(js, cyc, { force = true }) end)
+
+-- ---- batch and throughput units (issue 11) ----------------------------------------------------
+local g1, g4 = npusim.graph("lenet_caffe"), npusim.graph("lenet_caffe", { batch = 4 })
+local r1 = npusim.run { arch = "systolic", graph = g1 }
+local r4 = npusim.run { arch = "systolic", graph = g4 }
+T.eq(r1.total.batch, 1, "batch 1 by default")
+T.eq(r1.total.unit, "image", "an image network counts images")
+T.eq(r4.total.batch, 4, "graph{batch = 4}")
+T.eq(r4.total.items, 4, "4 images per run")
+T.eq(r4.total.macs, 4 * r1.total.macs, "4x the MACs")
+T.ok(math.abs(r4.total.items_per_s - 4 * r4.total.fps) <= 1e-9 * r4.total.items_per_s,
+  "items_per_s = 4 x fps")
+T.eq(r4.total.first_token_ms, 0.0, "no first token for images")
+T.raises("batch must be a positive integer", function() npusim.graph("lenet_caffe", { batch = 0 }) end)
+local nf = tmp .. ".npg"
+local fh2 = assert(io.open(nf, "w"))
+fh2:write("npg 1\ninput x 1x4 fp16\ngemm y x out=4\n")
+fh2:close()
+T.fails("apply to built-in networks only", npusim.graph(nf, { args = { batch = 2 } }))
+local lm = npusim.builder("lm", { input = { 1, 8, 16 }, dtype = "fp16", items = 8, unit = "token",
+                                 prefill = true })
+lm:gemm(lm.input, { out = 16 })
+local rl = npusim.run { arch = "systolic", graph = lm:build(), set = { dtype = "fp16" } }
+T.eq(rl.total.unit, "token", "builder unit")
+T.eq(rl.total.items, 8, "builder items")
+T.ok(math.abs(rl.total.first_token_ms - rl.total.time_us / 1000) < 1e-12, "prefill: first token")
+T.raises("unit must be one word", function() npusim.builder("x", { unit = "two words" }) end)
 T.report()
