@@ -104,6 +104,7 @@ for i, src in ipairs({ x15, x18, x21 }) do
   cl = conv(cl, string.format("%s.cv3.%d.1", name, i - 1), c3, 3)
   cl = b:conv(cl, { out = nc, k = 1, bias = 1, name = string.format("%s.cv3.%d.2", name, i - 1) })
   local y = b:concat(bx, cl, { axis = 1, name = string.format("%s.cat%d", name, i - 1) })
+  -- leading 0 in the reshapes = "the input's batch" (as ONNX Reshape): they follow --batch
   flat[i] = b:reshape(y, { shape = { 0, 4 * reg_max + nc, ny * nx }, name = string.format("%s.view%d", name, i - 1) })
   anchors = anchors + ny * nx
 end
