@@ -2038,6 +2038,16 @@ int npu_graph_set_batch(npu_graph *g, int64_t n, npu_err *err)
     int64_t b = x0->dim[0];
     if (b == n)
         return 0;
+    if (x0->ndim == 2 && b != 1) {
+        /* [M, K] with M > 1: rows of a matrix (tokens, a SCALE-Sim GEMM's M) as often as a
+         * batch; replacing M by n would be a guess */
+        fmt_dims(dbuf, sizeof dbuf, x0->ndim, x0->dim);
+        return npu_err_set(err, NPU_EINVAL,
+                           "%s: input '%s' (%s) has no batch dimension: the leading dim of a 2-D "
+                           "input is a batch only when it is 1 (here it may be the rows of a "
+                           "matrix)",
+                           gname(g), x0->name, dbuf);
+    }
     for (int i = 1; i < g->ninputs; i++) {
         const npu_tensor *x = &g->t[g->inputs[i]];
         if (x->ndim < 2 || x->dim[0] != b) {

@@ -336,7 +336,8 @@ void npu_graph_work_of(const npu_graph *g, npu_graph_work *out);
 
 /* Sets the batch (leading dim of every graph input) to n and re-infers shapes. The batch of
  * the graph is the leading dim of its first input; every input must have it (an input without
- * that leading dim has no batch dimension: error naming it), and a reshape whose shape= writes
+ * that leading dim has no batch dimension: error naming it; so has a rank < 2 input and a 2-D
+ * input whose leading dim is not 1, which may be a matrix's rows), and a reshape whose shape= writes
  * a literal leading dim other than n while its input carries the batch is an error naming the
  * layer (it hard-codes the batch; 0 or -1 there follow it). n == current batch: no-op. */
 int npu_graph_set_batch(npu_graph *g, int64_t n, npu_err *err);

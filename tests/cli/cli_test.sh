@@ -224,6 +224,12 @@ expect "--batch on a hard-coded reshape -> 1" 1 run --batch 4 "$ONNX/reshape_cha
 has "hard-coded reshape named" "$T/err" "reshape 'Reshape_7': shape=1,-1 hard-codes batch 1"
 expect "--batch on the zoo -> 0" 0 info --batch 2 yolov5s
 has "zoo batch 2" "$T/out" "16433561600 MACs"
+printf 'Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nConv1, 10, 10, 3, 3, 4, 8, 1,\n' >"$T/ss.csv"
+expect "--batch on SCALE-Sim -> 0" 0 info --batch 3 "$T/ss.csv"
+has "SCALE-Sim batch 3: 3 x 8x8x8x36 MACs" "$T/out" "55296 MACs"
+printf 'Layer Name, M, N, K,\nG1, 128, 64, 256,\n' >"$T/gemm.csv"
+expect "--batch on a GEMM's rows -> 1" 1 info --batch 3 "$T/gemm.csv"
+has "GEMM rows are no batch" "$T/err" "has no batch dimension"
 expect "--zoo-args on a file -> 1" 1 info --zoo-args batch=2 "$T/tiny.npg"
 has "zoo args on a file named" "$T/err" "zoo arguments 'batch=2' apply to built-in networks only"
 has "zoo args on a file: --batch hint" "$T/err" "(use --batch)"

@@ -414,6 +414,10 @@ TEST(items_and_batch)
     CHECK(g && npu_graph_set_batch(g, 4, &err) != 0);
     CHECK_CONTAINS(err.msg, "input 't' (7x16) has no batch dimension");
     npu_graph_free(g);
+    g = rd("rows.npg", "npg 1\ninput x 128x16 fp16\ngemm y x out=4\n", &err);
+    CHECK(g && npu_graph_set_batch(g, 4, &err) != 0);
+    CHECK_CONTAINS(err.msg, "input 'x' (128x16) has no batch dimension");
+    npu_graph_free(g);
     g = rd("one.npg", "npg 1\ninput x 16 fp16\nrelu r x\n", &err);
     CHECK(g && npu_graph_set_batch(g, 4, &err) != 0);
     CHECK_CONTAINS(err.msg, "input 'x' (16) has no batch dimension");
