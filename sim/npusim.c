@@ -199,7 +199,7 @@ npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *o
     if (strcmp(fmt, "npg") == 0)
         g = read_text_graph(what, 0, err);
     else if (strcmp(fmt, "onnx") == 0)
-        g = npu_onnx_read(what, o.allow_unsupported, err);
+        g = npu_onnx_read_batch(what, o.allow_unsupported, o.batch, err);
     else if (strcmp(fmt, "scalesim") == 0)
         g = read_text_graph(what, 1, err);
     else if (strcmp(fmt, "scalesim-gemm") == 0)

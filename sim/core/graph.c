@@ -2036,9 +2036,8 @@ int npu_graph_set_batch(npu_graph *g, int64_t n, npu_err *err)
                            gname(g), x0->name, dbuf, x0->ndim);
     }
     int64_t b = x0->dim[0];
-    if (b == n)
-        return 0;
-    if (x0->ndim == 2 && b != 1) {
+    /* b == n (already read at batch n: an ONNX symbolic batch) still checks the inputs */
+    if (x0->ndim == 2 && b != 1 && b != n) {
         /* [M, K] with M > 1: rows of a matrix (tokens, a SCALE-Sim GEMM's M) as often as a
          * batch; replacing M by n would be a guess */
         fmt_dims(dbuf, sizeof dbuf, x0->ndim, x0->dim);
@@ -2058,6 +2057,8 @@ int npu_graph_set_batch(npu_graph *g, int64_t n, npu_err *err)
                                gname(g), x->name, dbuf, (long long)b, x0->name, (long long)n);
         }
     }
+    if (b == n)
+        return 0;
     for (int i = 0; i < g->ninputs; i++)
         g->t[g->inputs[i]].dim[0] = n;
     if (g->items > 0) /* a builder's count per run scales with the batch */

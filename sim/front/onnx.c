@@ -20,7 +20,8 @@
  *    9), Softmax default axis (1 before 13, -1 from 13).
  *
  * Choices where ONNX leaves freedom (also in docs/onnx.md):
- *  - a symbolic or missing dimension of a graph input (dim_param "batch") is taken as 1;
+ *  - a symbolic or missing dimension of a graph input (dim_param "batch") is taken as 1, a
+ *    symbolic leading dim of a rank >= 2 input as the batch asked for (npu_onnx_read_batch);
  *  - DOUBLE, UINT16/32/64, STRING, COMPLEX and FLOAT8 tensors are refused (no such IR dtype);
  *  - weights of Conv/ConvTranspose/Gemm/BatchNormalization are implicit in the IR (attributes
  *    out=, k=); weight-like inputs are never made graph inputs, even when an export_params=False
@@ -188,6 +189,7 @@ typedef struct ox {
     const uint8_t *base;
     size_t size;
     bool allow;
+    int64_t batch; /* > 0: a symbolic leading dim of a graph input (--batch) */
     int opset;
     const char *gname;
     onode *nodes;
@@ -1248,8 +1250,12 @@ static int shape_of(ox *x, oval *v, int *nd, int64_t *dim)
                 if (vi->dim[i] < 0)
                     return 0;
         *nd = vi->ndim;
+        /* symbolic input dims are taken as 1, a symbolic batch (the leading dim of a data
+         * input) as --batch: before the Shape chains fold, so their reshapes follow it */
         for (int i = 0; i < vi->ndim; i++)
-            dim[i] = vi->dim[i] < 0 ? 1 : vi->dim[i]; /* symbolic input dims are taken as 1 */
+            dim[i] = vi->dim[i] >= 0                                 ? vi->dim[i]
+                     : i == 0 && vi->ndim >= 2 && x->batch > 0 ? x->batch
+                                                                     : 1;
         return 1;
     }
     return 0;
@@ -3482,12 +3488,13 @@ static int build(ox *x)
     return 0;
 }
 
-npu_graph *npu_onnx_read_mem(const char *name, const void *data, size_t len,
-                             bool allow_unsupported, npu_err *err)
+static npu_graph *read_mem(const char *name, const void *data, size_t len,
+                           bool allow_unsupported, int64_t batch, npu_err *err)
 {
     ox x;
     memset(&x, 0, sizeof x);
     x.file = name ? name : "(memory)";
+    x.batch = batch;
     x.err = err;
     x.base = data;
     x.size = len;
@@ -3509,7 +3516,19 @@ npu_graph *npu_onnx_read_mem(const char *name, const void *data, size_t len,
     return x.g;
 }
 
+npu_graph *npu_onnx_read_mem(const char *name, const void *data, size_t len,
+                             bool allow_unsupported, npu_err *err)
+{
+    return read_mem(name, data, len, allow_unsupported, 0, err);
+}
+
 npu_graph *npu_onnx_read(const char *path, bool allow_unsupported, npu_err *err)
+{
+    return npu_onnx_read_batch(path, allow_unsupported, 0, err);
+}
+
+npu_graph *npu_onnx_read_batch(const char *path, bool allow_unsupported, int64_t batch,
+                               npu_err *err)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
@@ -3534,7 +3553,7 @@ npu_graph *npu_onnx_read(const char *path, bool allow_unsupported, npu_err *err)
         npu_err_set(err, NPU_EIO, "%s: cannot map: %s", path, strerror(errno));
         return NULL;
     }
-    npu_graph *g = npu_onnx_read_mem(path, m, len, allow_unsupported, err);
+    npu_graph *g = read_mem(path, m, len, allow_unsupported, batch, err);
     munmap(m, len);
     return g;
 }

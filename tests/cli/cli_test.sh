@@ -220,8 +220,11 @@ has "exporter's main_graph replaced" "$T/out" '"graph": "resnet18"'
 json_ok "json with the new fields parses" "$T/out"
 expect "--batch 0 -> 2" 2 run --batch 0 "$T/tiny.npg"
 expect "--batch x -> 2" 2 run --batch 3x "$T/tiny.npg"
-expect "--batch on a hard-coded reshape -> 1" 1 run --batch 4 "$ONNX/reshape_chain.onnx"
-has "hard-coded reshape named" "$T/err" "reshape 'Reshape_7': shape=1,-1 hard-codes batch 1"
+expect "--batch on a dynamic-batch export -> 0" 0 info --batch 4 "$ONNX/reshape_chain.onnx"
+has "the folded Shape chain follows the batch" "$T/out" "Reshape_7         reshape  4x48"
+printf 'npg 1\ninput x 1x4x2x2 int8\nrelu r x\nreshape v r shape=1,-1\n' >"$T/rs.npg"
+expect "--batch on a hard-coded reshape -> 1" 1 run --batch 4 "$T/rs.npg"
+has "hard-coded reshape named" "$T/err" "rs.npg:4: reshape 'v': shape=1,-1 hard-codes batch 1"
 expect "--batch on the zoo -> 0" 0 info --batch 2 yolov5s
 has "zoo batch 2" "$T/out" "16433561600 MACs"
 printf 'Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nConv1, 10, 10, 3, 3, 4, 8, 1,\n' >"$T/ss.csv"

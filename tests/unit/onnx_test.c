@@ -260,6 +260,18 @@ TEST(pytorch_reshape_chain)
     CHECK_CONTAINS(err.msg, "Reshape_7");
     CHECK_CONTAINS(err.msg, "hard-codes batch 1");
     npu_graph_free(g);
+    /* read with the batch, the symbolic batch is 4 before the chain folds: shape=4,-1 */
+    g = npu_onnx_read_batch(path_of("reshape_chain.onnx"), false, 4, &err);
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    r = layer(g, "Reshape_7");
+    CHECK(r && npu_layer_int(r, "shape", 0, 0) == 4);
+    CHECK_EQ_INT(npu_graph_set_batch(g, 4, &err), 0); /* already 4: nothing to change */
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    const int64_t y4[] = {4, 48};
+    CHECK(shape_is(&g->t[g->outputs[0]], 2, y4));
+    npu_graph_free(g);
 }
 
 TEST(fold_equal_where)
