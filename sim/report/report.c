@@ -324,42 +324,44 @@ static void tab_cell_str(tab *t, const char *s, int max)
     free(c);
 }
 
-static int cmp_str_at(const void *a, const void *b, void *v)
-{
-    char **sv = v;
-    return strcmp(sv[*(const int *)a], sv[*(const int *)b]);
-}
+/* A shortened name and its row, sorted by name to find the ones that shorten alike. */
+typedef struct sname {
+    const char *s;
+    int row;
+} sname;
 
-/* Insertion sort of idx[0..n) by sv[idx[i]] (qsort has no context argument in C11; the rows
- * are mostly in order already, since layers named alike sit together). */
-static void sort_by_str(int *idx, int n, char **sv)
+static int sname_cmp(const void *a, const void *b)
 {
-    for (int i = 1; i < n; i++) {
-        int x = idx[i], j = i;
-        while (j > 0 && cmp_str_at(&idx[j - 1], &x, sv) > 0) {
-            idx[j] = idx[j - 1];
-            j--;
-        }
-        idx[j] = x;
-    }
+    const sname *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
+    return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
 /* The name column of a table: names[i] shortened to `max` columns such that distinct names
  * stay distinct (issue 11). Names that shorten alike keep a longer tail (the part that tells
  * "blocks.3.attn.q_proj" from "blocks.4...") until they differ; if no split of head and tail
  * separates them, the shortened name ends in "#i", its row. Returns n new strings or NULL. */
+static const char *name_or_dash(const char *s)
+{
+    return s && *s ? s : "-";
+}
+
 static char **short_names(const char *const *names, int n, int max)
 {
     char **sv = npu_calloc((size_t)n + 1, sizeof *sv);
+    sname *sn = npu_malloc(((size_t)n + 1) * sizeof *sn);
     int *idx = npu_malloc(((size_t)n + 1) * sizeof *idx);
-    int ok = sv && idx;
+    int ok = sv && sn && idx;
     for (int i = 0; ok && i < n; i++) {
-        const char *nm = names[i] && *names[i] ? names[i] : "-";
-        ok = (sv[i] = shorten(nm, max, (max - 1) / 3)) != NULL;
-        idx[i] = i;
+        ok = (sv[i] = shorten(name_or_dash(names[i]), max, (max - 1) / 3)) != NULL;
+        sn[i] = (sname){sv[i], i};
     }
-    if (ok)
-        sort_by_str(idx, n, sv);
+    if (ok && n > 1)
+        qsort(sn, (size_t)n, sizeof *sn, sname_cmp);
+    for (int i = 0; ok && i < n; i++)
+        idx[i] = sn[i].row;
+    free(sn);
+    sn = NULL;
     for (int a = 0; ok && a < n;) {
         int b = a + 1;
         while (b < n && strcmp(sv[idx[a]], sv[idx[b]]) == 0)
@@ -369,19 +371,20 @@ static char **short_names(const char *const *names, int n, int max)
         for (int tail = (max - 1) / 3 + 1; ok && !distinct && tail <= max - 2; tail++) {
             for (int i = a; ok && i < b; i++) {
                 free(sv[idx[i]]);
-                ok = (sv[idx[i]] = shorten(names[idx[i]], max, tail)) != NULL;
+                ok = (sv[idx[i]] = shorten(name_or_dash(names[idx[i]]), max, tail)) != NULL;
             }
             distinct = true;
             for (int i = a; ok && i < b && distinct; i++)
                 for (int j = i + 1; j < b && distinct; j++)
                     distinct = strcmp(sv[idx[i]], sv[idx[j]]) != 0 ||
-                               strcmp(names[idx[i]], names[idx[j]]) == 0;
+                               strcmp(name_or_dash(names[idx[i]]),
+                                      name_or_dash(names[idx[j]])) == 0;
         }
         /* no split of head and tail separates them: "head~#ROW" does */
         for (int i = a; ok && !distinct && i < b; i++) {
             char num[24];
             int k = snprintf(num, sizeof num, "#%d", idx[i]);
-            char *h = shorten(names[idx[i]], max - k, 0);
+            char *h = shorten(name_or_dash(names[idx[i]]), max - k, 0);
             char *r = h ? npu_malloc(strlen(h) + (size_t)k + 1) : NULL;
             if (r)
                 snprintf(r, strlen(h) + (size_t)k + 1, "%s%s", h, num);
@@ -391,6 +394,7 @@ static char **short_names(const char *const *names, int n, int max)
         }
         a = b;
     }
+    free(sn);
     free(idx);
     if (!ok) {
         for (int i = 0; sv && i < n; i++)
