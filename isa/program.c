@@ -2,9 +2,11 @@
  *
  * On disk (.npuc), all integers little-endian:
  *   outer header, 24 bytes, not compressed:
- *     "NPUC"  u32 version (1)  u64 body bytes (uncompressed)  u64 zlib bytes
+ *     "NPUC"  u32 version (2)  u64 body bytes (uncompressed)  u64 zlib bytes
  *   then `zlib bytes` of a zlib stream (compress2, level 9) that inflates to the body:
  *     str model, str arch, str graph, str params_text
+ *     i64 batch, i64 items, str unit, u32 prefill      (version 2; version 1 files have none
+ *                                                        and read as batch 1, 1 inference)
  *     u32 nlayers, then per layer: str name, str op, str engine, i32 dtype,
  *                                  i64 macs, i64 in_bytes, i64 out_bytes, i64 weight_bytes
  *     u64 ninstr, then per instruction: u16 op, u16 unit, i32 layer, u32 len, u32 off
@@ -30,7 +32,7 @@
 #include "../sim/core/graph.h"
 
 #define PROG_MAGIC "NPUC"
-#define PROG_VERSION 1u
+#define PROG_VERSION 2u
 #define PROG_MAX_BODY ((uint64_t)1 << 31) /* 2 GiB: far beyond any real program */
 
 npu_program *npu_prog_new(const char *model, const char *arch, const char *graph)
@@ -43,7 +45,9 @@ npu_program *npu_prog_new(const char *model, const char *arch, const char *graph
     p->arch = npu_arena_strdup(&p->arena, arch ? arch : "");
     p->graph = npu_arena_strdup(&p->arena, graph ? graph : "");
     p->params_text = npu_arena_strdup(&p->arena, "");
-    if (!p->model || !p->arch || !p->graph || !p->params_text) {
+    p->batch = p->items = 1;
+    p->unit = npu_arena_strdup(&p->arena, "inference");
+    if (!p->model || !p->arch || !p->graph || !p->params_text || !p->unit) {
         npu_prog_free(p);
         return NULL;
     }
@@ -164,6 +168,10 @@ int npu_prog_save(const npu_program *p, const char *path, int force, npu_err *er
     put_str(&b, p->arch);
     put_str(&b, p->graph);
     put_str(&b, p->params_text);
+    put_le(&b, (uint64_t)p->batch, 8);
+    put_le(&b, (uint64_t)p->items, 8);
+    put_str(&b, p->unit);
+    put_le(&b, (uint32_t)(p->prefill != 0), 4);
     put_le(&b, (uint32_t)p->nlayers, 4);
     for (int i = 0; i < p->nlayers; i++) {
         const npu_prog_layer *l = &p->layers[i];
@@ -300,7 +308,7 @@ npu_program *npu_prog_load(const char *path, npu_err *err)
     rd h = {(const unsigned char *)file, 24, 4, 0, NULL};
     uint32_t ver = (uint32_t)get_le(&h, 4, "version");
     uint64_t blen = get_le(&h, 8, "size"), zlen = get_le(&h, 8, "size");
-    if (ver != PROG_VERSION) {
+    if (ver != PROG_VERSION && ver != 1) {
         npu_err_set(err, NPU_EFORMAT, "%s: program format version %u, this npusim reads %u", path,
                     ver, PROG_VERSION);
         return load_fail(NULL, NULL, file);
@@ -346,6 +354,18 @@ npu_program *npu_prog_load(const char *path, npu_err *err)
     p->arch = get_str(&r, &p->arena, "arch name");
     p->graph = get_str(&r, &p->arena, "graph name");
     p->params_text = (char *)get_str(&r, &p->arena, "parameters");
+    p->batch = p->items = 1;
+    p->unit = "inference";
+    if (ver >= 2) {
+        p->batch = (int64_t)get_le(&r, 8, "batch");
+        p->items = (int64_t)get_le(&r, 8, "items");
+        p->unit = get_str(&r, &p->arena, "unit");
+        p->prefill = get_le(&r, 4, "prefill") != 0;
+        if (!r.bad && (p->batch < 1 || p->items < 1)) {
+            r.bad = 1;
+            r.what = "batch or items";
+        }
+    }
     uint64_t nl = get_le(&r, 4, "layer count");
     /* every layer takes at least 3 * 5 + 4 + 32 bytes */
     if (!r.bad && nl > (r.n - r.at) / 51) {

@@ -51,6 +51,12 @@ typedef struct npu_program {
     npu_prog_layer *layers;
     int nlayers, clayers;
     char *params_text;       /* "key=value\n" lines of every non-default parameter */
+    /* What one run produces (npu_graph_work_of of the lowered graph), so that a saved program
+     * reports throughput in the same units: batch, items per run, unit ("image", "token",
+     * "inference"), prefill (report the time to the first token). */
+    int64_t batch, items;
+    const char *unit;        /* arena */
+    int prefill;
     npu_arena arena;
 } npu_program;
 

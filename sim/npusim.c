@@ -188,10 +188,18 @@ npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *o
         } else
             fmt = "zoo";
     }
+    if (o.zoo_args && *o.zoo_args && strcmp(fmt, "zoo") != 0) {
+        /* a file has no arguments: ignoring them would run something else than asked */
+        npu_err_set(err, NPU_EINVAL,
+                    "%s: zoo arguments '%s' apply to built-in networks only, not to a file%s",
+                    what, o.zoo_args, strstr(o.zoo_args, "batch") ? " (use --batch)" : "");
+        ctx_fail(ctx, err);
+        return NULL;
+    }
     if (strcmp(fmt, "npg") == 0)
         g = read_text_graph(what, 0, err);
     else if (strcmp(fmt, "onnx") == 0)
-        g = npu_onnx_read(what, o.allow_unsupported, err);
+        g = npu_onnx_read_batch(what, o.allow_unsupported, o.batch, err);
     else if (strcmp(fmt, "scalesim") == 0)
         g = read_text_graph(what, 1, err);
     else if (strcmp(fmt, "scalesim-gemm") == 0)
@@ -229,7 +237,7 @@ npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *o
         ctx_fail(ctx, err);
         return NULL;
     }
-    if (npu_graph_prepare(g, err)) {
+    if ((o.batch > 0 && npu_graph_set_batch(g, o.batch, err)) || npu_graph_prepare(g, err)) {
         npu_graph_free(g);
         ctx_fail(ctx, err);
         return NULL;
@@ -688,6 +696,40 @@ static int params_text(const npu_params *p, npu_arena *arena, char **out, npu_er
     return *out ? 0 : npu_err_set(err, NPU_ENOMEM, "out of memory");
 }
 
+/* An explicit dtype the model cannot run its MAC layers in (dtype_for answers another one) is
+ * an error that names what it would run and what it can run: never a silent fallback (issue
+ * 11). The MAC layers decide, since element-wise work in another dtype is the ordinary mixed
+ * precision of every NPU. A graph without conv/gemm layers has nothing to check. */
+static int check_dtype(npu_model *m, const npu_arch *a, const npu_graph *g, npu_dtype want,
+                       npu_err *err)
+{
+    int li = -1;
+    for (int i = 0; i < g->nl && li < 0; i++) {
+        npu_opclass c = npu_op_class(g->l[i].op);
+        if (!(g->l[i].flags & (NPU_LF_DEAD | NPU_LF_HOST)) &&
+            (c == NPU_OPC_CONV || c == NPU_OPC_GEMM))
+            li = i;
+    }
+    npu_dtype got = li >= 0 ? npu_model_dtype_for(m, g, li, want) : want;
+    if (got == want)
+        return 0;
+    static const npu_dtype cands[] = {NPU_DT_INT4, NPU_DT_INT8,  NPU_DT_UINT8, NPU_DT_INT16,
+                                      NPU_DT_FP16, NPU_DT_BF16, NPU_DT_FP32};
+    char list[128] = "";
+    size_t o = 0;
+    for (size_t k = 0; k < sizeof cands / sizeof cands[0] && o < sizeof list; k++)
+        if (npu_model_dtype_for(m, g, li, cands[k]) == cands[k]) {
+            int w = snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "",
+                             npu_dtype_name(cands[k]));
+            o += w > 0 ? (size_t)w : 0;
+        }
+    return npu_err_set(err, NPU_EUNSUPPORTED,
+                       "%s (model %s) cannot run dtype=%s (it would run %s instead); it runs %s "
+                       "(or dtype=auto: the model's default)",
+                       a->p->arch, a->ops->name, npu_dtype_name(want), npu_dtype_name(got),
+                       o ? list : "none of the requested types");
+}
+
 /* Lowers g for arch a with the open model m. */
 static npu_program *lower(npu_model *m, const npu_arch *a, const npu_graph *g, npu_err *err)
 {
@@ -705,12 +747,25 @@ static npu_program *lower(npu_model *m, const npu_arch *a, const npu_graph *g, n
         npu_err_set(err, NPU_EINVAL, "dtype '%s' unknown", dts);
         goto out;
     }
-    if (npu_pass_dtype(gc, want, choose_dtype, m, err) || npu_graph_compact(gc, err) ||
+    if ((strcmp(dts, "auto") != 0 && check_dtype(m, a, gc, want, err)) ||
+        npu_pass_dtype(gc, want, choose_dtype, m, err) || npu_graph_compact(gc, err) ||
         npu_graph_infer(gc, err))
         goto out;
     prog = npu_prog_new(a->ops->name, a->p->arch, gc->name);
     if (!prog) {
         npu_err_set(err, NPU_ENOMEM, "out of memory");
+        goto out;
+    }
+    npu_graph_work w;
+    npu_graph_work_of(gc, &w);
+    prog->batch = w.batch;
+    prog->items = w.items;
+    prog->prefill = w.prefill;
+    prog->unit = npu_arena_strdup(&prog->arena, w.unit);
+    if (!prog->unit) {
+        npu_err_set(err, NPU_ENOMEM, "out of memory");
+        npu_prog_free(prog);
+        prog = NULL;
         goto out;
     }
     if (params_text(a->p, &prog->arena, &prog->params_text, err) ||

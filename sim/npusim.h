@@ -29,7 +29,10 @@ typedef struct npu_load_opts {
                                "npg", "onnx", "scalesim", "scalesim-gemm", "zoo".          */
     bool allow_unsupported; /* unknown ONNX ops become host layers instead of an error     */
     const char *zoo_args;   /* "tokens=128,kv=512" style arguments for parameterised zoo
-                               networks (transformer presets); NULL = defaults              */
+                               networks (transformer presets); NULL = defaults. Given for
+                               a file, an error (the file has no such arguments).          */
+    int64_t batch;          /* > 0: the leading dim of every graph input, shapes re-inferred
+                               (npu_graph_set_batch; the same for every source). 0 = as read */
 } npu_load_opts;
 
 /* Loads and prepares a graph (shape inference and the standard passes). */

@@ -74,7 +74,11 @@ if d % 2 ~= 0 then error(string.format("transformer: head_dim=%d must be even (R
 if logits ~= "last" and logits ~= "all" then error("transformer: logits must be 'last' or 'all', got '" .. tostring(logits) .. "'") end
 local grp, ctx, qd, kd = nh // kvh, P + T, nh * d, kvh * d
 
-local b = npusim.builder(args.name or "transformer", { dtype = dt })
+-- What one run produces, for throughput in tokens (npusim.builder items/unit/prefill): a run
+-- processes T tokens; with an empty cache (kv=0) it is a prefill, whose time is the time to the
+-- first generated token; a decode step (T=1, kv=L) makes one token.
+local b = npusim.builder(args.name or "transformer",
+                         { dtype = dt, items = T, unit = "token", prefill = P == 0 })
 local ids = b:add_input("ids", { 1, T }, "int64")
 local cos = b:add_input("rope.cos", { T, d })
 local sin = b:add_input("rope.sin", { T, d })

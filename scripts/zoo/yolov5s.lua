@@ -98,10 +98,11 @@ for i, src in ipairs({ x17, x20, x23 }) do
   local ny, nx = 640 // stride, 640 // stride
   local name = "model.24.m." .. (i - 1)
   local y = b:conv(src, { out = na * (nc + 5), k = 1, bias = 1, name = name })
-  y = b:reshape(y, { shape = { batch, na, nc + 5, ny, nx }, name = name .. ".view" })
+  -- leading 0 = "the input's batch" (as ONNX Reshape): the graph follows --batch
+  y = b:reshape(y, { shape = { 0, na, nc + 5, ny, nx }, name = name .. ".view" })
   y = b:transpose(y, { perm = { 0, 1, 3, 4, 2 }, name = name .. ".permute" })
   y = b:sigmoid(y, { name = name .. ".sigmoid" })
-  outs[i] = b:reshape(y, { shape = { batch, na * ny * nx, nc + 5 }, name = name .. ".flat" })
+  outs[i] = b:reshape(y, { shape = { 0, na * ny * nx, nc + 5 }, name = name .. ".flat" })
 end
 local det = b:concat(outs[1], outs[2], outs[3], { axis = 1, name = "model.24.cat" })
 b:output(det)

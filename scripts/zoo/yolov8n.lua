@@ -104,17 +104,18 @@ for i, src in ipairs({ x15, x18, x21 }) do
   cl = conv(cl, string.format("%s.cv3.%d.1", name, i - 1), c3, 3)
   cl = b:conv(cl, { out = nc, k = 1, bias = 1, name = string.format("%s.cv3.%d.2", name, i - 1) })
   local y = b:concat(bx, cl, { axis = 1, name = string.format("%s.cat%d", name, i - 1) })
-  flat[i] = b:reshape(y, { shape = { batch, 4 * reg_max + nc, ny * nx }, name = string.format("%s.view%d", name, i - 1) })
+  -- leading 0 in the reshapes = "the input's batch" (as ONNX Reshape): they follow --batch
+  flat[i] = b:reshape(y, { shape = { 0, 4 * reg_max + nc, ny * nx }, name = string.format("%s.view%d", name, i - 1) })
   anchors = anchors + ny * nx
 end
 local all = b:concat(flat[1], flat[2], flat[3], { axis = 2, name = "model.22.cat" })
 local box, cls = b:split(all, { axis = 1, sizes = { 4 * reg_max, nc }, name = "model.22.split" })
 -- DFL: expected value of the 16-bin distribution of each box side
-box = b:reshape(box, { shape = { batch, 4, reg_max, anchors }, name = "model.22.dfl.view" })
+box = b:reshape(box, { shape = { 0, 4, reg_max, anchors }, name = "model.22.dfl.view" })
 box = b:transpose(box, { perm = { 0, 2, 1, 3 }, name = "model.22.dfl.transpose" })
 box = b:softmax(box, { axis = 1, name = "model.22.dfl.softmax" })
 box = b:conv(box, { out = 1, k = 1, bias = 0, name = "model.22.dfl.conv" })
-box = b:reshape(box, { shape = { batch, 4, anchors }, name = "model.22.dfl.out" })
+box = b:reshape(box, { shape = { 0, 4, anchors }, name = "model.22.dfl.out" })
 cls = b:sigmoid(cls, { name = "model.22.sigmoid" })
 local out = b:concat(box, cls, { axis = 1, name = "model.22.out" })
 b:output(out)

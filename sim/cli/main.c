@@ -50,7 +50,7 @@ enum {
     O_TRACE = 1 << 4,
     O_ALLOW = 1 << 5,
     O_FORCE = 1 << 6,
-    O_ZOO = 1 << 7,  /* --zoo-args */
+    O_ZOO = 1 << 7,  /* --zoo-args and --batch: how GRAPH is loaded */
     O_PP = 1 << 8,   /* --preset-path (every command) */
     O_PLOT = 1 << 9  /* --plot [layers:|roofline:]FILE.svg (repeatable) */
 };
@@ -65,6 +65,7 @@ typedef struct cli {
     const char *trace;
     bool allow_unsupported, force;
     const char *zoo_args;
+    long long batch; /* --batch N, 0 = as the graph says */
     const char **pp;
     int npp;
     char **pos;
@@ -179,6 +180,7 @@ static npu_graph *load_graph(const cli *o, npu_ctx *ctx, const char *what, npu_e
     npu_load_opts lo = {0};
     lo.allow_unsupported = o->allow_unsupported;
     lo.zoo_args = o->zoo_args;
+    lo.batch = o->batch;
     return npu_load_graph(ctx, what, &lo, err);
 }
 
@@ -830,6 +832,7 @@ static void print_main_help(FILE *f)
             "  --preset-path DIR     also look for presets (NAME.lua) in DIR (repeatable)\n"
             "  --allow-unsupported   run unknown ONNX operators on the host CPU\n"
             "  --zoo-args K=V,...    arguments of a parameterised built-in network\n"
+            "  --batch N             run N inputs at once (leading dim of every graph input)\n"
             "  -h, --help            help;  --version  version\n\n"
             "exit status: 0 ok, 1 bad input or failed simulation, 2 usage error.\n"
             "example: npusim run -a systolic resnet50\n",
@@ -860,7 +863,8 @@ static void print_command_help(const command *c, FILE *f)
         if (c->opts & O_ALLOW)
             fprintf(f, "  --allow-unsupported   unknown ONNX ops run on the host CPU\n");
         if (c->opts & O_ZOO)
-            fprintf(f, "  --zoo-args K=V,...    arguments of a parameterised built-in network\n");
+            fprintf(f, "  --zoo-args K=V,...    arguments of a parameterised built-in network\n"
+                       "  --batch N             N inputs per run (leading dim of the inputs)\n");
         fprintf(f, "  --preset-path DIR     also look for presets in DIR\n");
     }
 }
@@ -896,14 +900,14 @@ static const optdef optdefs[] = {
     {"--output", 'o', O_OUT, true},        {"--trace", 0, O_TRACE, true},
     {"--force", 0, O_FORCE, false},        {"--allow-unsupported", 0, O_ALLOW, false},
     {"--zoo-args", 0, O_ZOO, true},        {"--preset-path", 0, O_PP, true},
-    {"--plot", 0, O_PLOT, true},
+    {"--plot", 0, O_PLOT, true},           {"--batch", 0, O_ZOO, true},
 };
 #define NOPTS ((int)(sizeof optdefs / sizeof optdefs[0]))
 
 static const char *const opt_names[] = {"--arch",  "--set",   "--dtype",
                                         "--format", "--output", "--trace",
                                         "--force", "--allow-unsupported", "--zoo-args",
-                                        "--preset-path", "--help", "--plot", NULL};
+                                        "--preset-path", "--help", "--plot", "--batch", NULL};
 
 /* Parses argv[i0..argc) for command c into o. Returns -1 on success, else an exit code. */
 static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, bool *help)
@@ -1003,7 +1007,14 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
             o->allow_unsupported = true;
             break;
         case O_ZOO:
-            o->zoo_args = val;
+            if (strcmp(d->lng, "--batch") == 0) {
+                char *end;
+                o->batch = strtoll(val, &end, 10);
+                if (*val < '0' || *val > '9' || *end || o->batch < 1 || o->batch > INT32_MAX)
+                    return usage_error(c->name, "--batch '%s': expected a positive integer", val,
+                                       NULL);
+            } else
+                o->zoo_args = val;
             break;
         case O_PP:
             o->pp[o->npp++] = val;

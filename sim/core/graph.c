@@ -612,7 +612,10 @@ npu_graph *npu_graph_clone(const npu_graph *g)
     npu_arena *a = &c->arena;
     c->file = npu_arena_strdup(a, g->file ? g->file : "");
     c->dtype = g->dtype;
-    if (!c->file)
+    c->items = g->items;
+    c->prefill = g->prefill;
+    c->unit = g->unit ? npu_arena_strdup(a, g->unit) : NULL;
+    if (!c->file || (g->unit && !c->unit))
         goto oom;
     if (g->nt) {
         c->t = npu_malloc(sizeof *c->t * (size_t)g->nt);
@@ -1934,7 +1937,32 @@ done:
     return 0;
 }
 
-int npu_graph_infer(npu_graph *g, npu_err *err)
+/* A reshape that writes a literal leading dim while its input carries the batch `batch`
+ * (npu_graph_set_batch): the shape was fixed for another batch. */
+static int check_batch_reshape(const npu_graph *g, const npu_layer *l, int64_t batch,
+                               npu_err *err)
+{
+    if (l->op != NPU_OP_RESHAPE || l->nin < 1)
+        return 0;
+    const npu_attr *sh = npu_layer_attr(l, "shape");
+    const npu_tensor *x = &g->t[l->in[0]];
+    if (!sh || sh->type != NPU_ATTR_INTS || sh->n < 1 || !x->shape_known || x->ndim < 1 ||
+        x->dim[0] != batch || sh->i[0] == 0 || sh->i[0] == -1 || sh->i[0] == batch)
+        return 0;
+    char dbuf[160];
+    size_t o = 0;
+    for (int i = 0; i < sh->n && o < sizeof dbuf; i++) {
+        int w = snprintf(dbuf + o, sizeof dbuf - o, i ? ",%lld" : "%lld", (long long)sh->i[i]);
+        o += w > 0 ? (size_t)w : 0;
+    }
+    return lerr(g, l, err,
+                "shape=%s hard-codes batch %lld, the graph now runs batch %lld (write 0 or -1 "
+                "as the leading dim to follow the input's batch)",
+                dbuf, (long long)sh->i[0], (long long)batch);
+}
+
+/* npu_graph_infer; with batch > 0 it also refuses reshapes that hard-code another batch. */
+static int infer_all(npu_graph *g, int64_t batch, npu_err *err)
 {
     if (!g)
         return npu_err_set(err, NPU_EINVAL, "no graph");
@@ -1955,7 +1983,10 @@ int npu_graph_infer(npu_graph *g, npu_err *err)
             l->macs = l->params = 0;
             continue;
         }
-        rc = infer_layer(g, li, counted, err);
+        if (batch > 0)
+            rc = check_batch_reshape(g, l, batch, err);
+        if (!rc)
+            rc = infer_layer(g, li, counted, err);
     }
     free(counted);
     if (rc)
@@ -1967,6 +1998,72 @@ int npu_graph_infer(npu_graph *g, npu_err *err)
                                gname(g), t->name);
     }
     return 0;
+}
+
+int npu_graph_infer(npu_graph *g, npu_err *err)
+{
+    return infer_all(g, 0, err);
+}
+
+void npu_graph_work_of(const npu_graph *g, npu_graph_work *out)
+{
+    const npu_tensor *x = g && g->ninputs ? &g->t[g->inputs[0]] : NULL;
+    out->batch = x && x->ndim >= 2 && x->dim[0] > 0 ? x->dim[0] : 1;
+    out->items = g && g->items > 0 ? g->items : out->batch;
+    out->unit = g && g->unit && g->unit[0] ? g->unit
+                : x && x->ndim == 4               ? "image"
+                                                  : "inference";
+    out->prefill = g && g->prefill;
+}
+
+int npu_graph_set_batch(npu_graph *g, int64_t n, npu_err *err)
+{
+    if (!g)
+        return npu_err_set(err, NPU_EINVAL, "no graph");
+    if (n < 1 || n > DIM_MAX)
+        return npu_err_set(err, NPU_EINVAL, "%s: batch %lld is not a positive dimension",
+                           gname(g), (long long)n);
+    if (g->ninputs == 0)
+        return npu_err_set(err, NPU_EINVAL, "%s: the graph has no inputs to give batch %lld",
+                           gname(g), (long long)n);
+    const npu_tensor *x0 = &g->t[g->inputs[0]];
+    char dbuf[160];
+    if (x0->ndim < 2) {
+        fmt_dims(dbuf, sizeof dbuf, x0->ndim, x0->dim);
+        return npu_err_set(err, NPU_EINVAL,
+                           "%s: input '%s' (%s) has no batch dimension (rank %d; a batched "
+                           "input has the batch as its leading dim)",
+                           gname(g), x0->name, dbuf, x0->ndim);
+    }
+    int64_t b = x0->dim[0];
+    /* b == n (already read at batch n: an ONNX symbolic batch) still checks the inputs */
+    if (x0->ndim == 2 && b != 1 && b != n) {
+        /* [M, K] with M > 1: rows of a matrix (tokens, a SCALE-Sim GEMM's M) as often as a
+         * batch; replacing M by n would be a guess */
+        fmt_dims(dbuf, sizeof dbuf, x0->ndim, x0->dim);
+        return npu_err_set(err, NPU_EINVAL,
+                           "%s: input '%s' (%s) has no batch dimension: the leading dim of a 2-D "
+                           "input is a batch only when it is 1 (here it may be the rows of a "
+                           "matrix)",
+                           gname(g), x0->name, dbuf);
+    }
+    for (int i = 1; i < g->ninputs; i++) {
+        const npu_tensor *x = &g->t[g->inputs[i]];
+        if (x->ndim < 2 || x->dim[0] != b) {
+            fmt_dims(dbuf, sizeof dbuf, x->ndim, x->dim);
+            return npu_err_set(err, NPU_EINVAL,
+                               "%s: input '%s' (%s) has no batch dimension: its leading dim is "
+                               "not the batch %lld of input '%s', so batch %lld cannot be set",
+                               gname(g), x->name, dbuf, (long long)b, x0->name, (long long)n);
+        }
+    }
+    if (b == n)
+        return 0;
+    for (int i = 0; i < g->ninputs; i++)
+        g->t[g->inputs[i]].dim[0] = n;
+    if (g->items > 0) /* a builder's count per run scales with the batch */
+        g->items = g->items / b * n;
+    return infer_all(g, n, err);
 }
 
 int npu_layer_conv_geom(const npu_graph *g, int li, npu_conv_geom *out)

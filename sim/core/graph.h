@@ -256,6 +256,12 @@ typedef struct npu_graph {
     int *outputs;       /* tensor indices of graph outputs */
     int noutputs, coutputs;
     npu_dtype dtype;    /* default dtype for layers (from the first input unless set) */
+    /* What one run produces, for throughput in named units (npu_graph_work). Unset (0/NULL)
+     * for ordinary networks: one run then produces `batch` images or inferences. Set by
+     * builders that know better (the zoo's transformer: T tokens; .npg `items N UNIT`). */
+    int64_t items;      /* items one run produces, 0 = the batch                       */
+    const char *unit;   /* singular: "token"; NULL = "image" (rank-4 input) or "inference" */
+    bool prefill;       /* a run ends with the first generated token: report time to it  */
     /* Name index (private to graph.c): open-addressing table of tensor indices kept in step by
      * the mutating functions; lookups on a graph whose index is stale scan linearly. */
     int *name_index;
@@ -318,6 +324,23 @@ typedef struct npu_gemm_geom {
     bool weights_const;      /* gemm (implicit weights) or matmul with a const B */
 } npu_gemm_geom;
 int npu_layer_gemm_geom(const npu_graph *g, int li, npu_gemm_geom *out);
+
+/* What one run of g produces: batch = leading dim of the first graph input (1 without
+ * inputs or for a rank-0/1 input), items (g->items scaled, or the batch) and the unit. */
+typedef struct npu_graph_work {
+    int64_t batch, items;
+    const char *unit; /* static or g's arena */
+    bool prefill;
+} npu_graph_work;
+void npu_graph_work_of(const npu_graph *g, npu_graph_work *out);
+
+/* Sets the batch (leading dim of every graph input) to n and re-infers shapes. The batch of
+ * the graph is the leading dim of its first input; every input must have it (an input without
+ * that leading dim has no batch dimension: error naming it; so has a rank < 2 input and a 2-D
+ * input whose leading dim is not 1, which may be a matrix's rows), and a reshape whose shape= writes
+ * a literal leading dim other than n while its input carries the batch is an error naming the
+ * layer (it hard-codes the batch; 0 or -1 there follow it). n == current batch: no-op. */
+int npu_graph_set_batch(npu_graph *g, int64_t n, npu_err *err);
 
 /* Totals over live layers. */
 int64_t npu_graph_macs(const npu_graph *g);

@@ -40,8 +40,11 @@ const int npu_total_nfields = 0 NPU_TOTAL_FIELDS(NPU_X);
 npu_result *npu_result_new(void)
 {
     npu_result *r = npu_calloc(1, sizeof *r);
-    if (r)
+    if (r) {
         npu_arena_init(&r->arena);
+        r->total.batch = r->total.items = 1;
+        r->total.unit = "inference";
+    }
     return r;
 }
 
@@ -263,7 +266,13 @@ void npu_result_finish(npu_result *r)
     if (!r)
         return;
     npu_total_row *T = &r->total;
+    /* what a run produces is an input of the totals, not a sum: kept */
+    int64_t batch = T->batch > 0 ? T->batch : 1, items = T->items > 0 ? T->items : batch;
+    const char *unit = T->unit && T->unit[0] ? T->unit : "inference";
     memset(T, 0, sizeof *T);
+    T->batch = batch;
+    T->items = items;
+    T->unit = unit;
     int64_t total = 0, irq_cyc = 0, host_cyc = 0;
     for (int i = 0; i < r->nlayers; i++) {
         npu_layer_row *L = &r->layers[i];
@@ -293,6 +302,8 @@ void npu_result_finish(npu_result *r)
     double mhz = r->freq_mhz > 0 ? r->freq_mhz : 1.0;
     T->time_us = (double)total / mhz;
     T->fps = T->time_us > 0 ? 1e6 / T->time_us : 0.0;
+    T->items_per_s = (double)items * T->fps;
+    T->first_token_ms = r->prefill ? T->time_us / 1e3 : 0.0;
     T->tops = T->time_us > 0 ? 2.0 * (double)T->macs / (T->time_us * 1e-6) / 1e12 : 0.0;
     double denom = (double)total * r->peak_macs;
     T->util = denom > 0 ? (double)T->macs / denom : 0.0;

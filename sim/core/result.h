@@ -16,6 +16,10 @@ typedef int64_t npu_f_INT;
 typedef double npu_f_FLOAT;
 typedef const char *npu_f_STR;
 
+/* The version of a result as JSON (CLI -f json, Lua results): /2 added the throughput fields
+ * batch, items, unit, items_per_s and first_token_ms to the totals. */
+#define NPU_RESULT_SCHEMA "npusim.result/2"
+
 /* X(name, type INT|FLOAT|STR, unit, doc) */
 #define NPU_LAYER_FIELDS(X)                                                                   \
     X(index, INT, "", "layer position in the program (0-based)")                              \
@@ -58,7 +62,12 @@ typedef const char *npu_f_STR;
     X(dram_gbps, FLOAT, "GB/s", "DRAM bytes / time")                                        \
     X(irq_count, INT, "", "sum over layers")                                                \
     X(irq_us, FLOAT, "us", "time handling interrupts")                                      \
-    X(host_us, FLOAT, "us", "host/MCU busy time")
+    X(host_us, FLOAT, "us", "host/MCU busy time")                                          \
+    X(batch, INT, "", "inputs per run: leading dim of the graph's first input")              \
+    X(items, INT, "", "items one run produces (images = batch; tokens of a prefill/decode)") \
+    X(unit, STR, "", "what an item is: image, token or inference")                          \
+    X(items_per_s, FLOAT, "1/s", "items x fps: images/s, tokens/s")                         \
+    X(first_token_ms, FLOAT, "ms", "LLM prefill: time to the first token (= time); else 0")
 
 typedef struct npu_layer_row {
 #define NPU_X(n, t, u, d) npu_f_##t n;
@@ -92,6 +101,7 @@ typedef struct npu_result {
     double freq_mhz;         /* the core clock of cycles    */
     double peak_macs;        /* peak MACs/cycle for the run's dtype */
     double dram_bytes_per_cycle;
+    int prefill;             /* the run is an LLM prefill: first_token_ms = its time */
     npu_params *params;      /* owned copy of the parameters used (may be NULL) */
     npu_total_row total;
     int nlayers;
@@ -111,7 +121,8 @@ typedef struct npu_result {
 npu_result *npu_result_new(void);
 void npu_result_free(npu_result *r);
 /* Fills derived fields: per-layer share_cycles, util, bound; every total. Requires per-layer
- * raw fields, freq_mhz, peak_macs, dram_bytes_per_cycle. */
+ * raw fields, freq_mhz, peak_macs, dram_bytes_per_cycle and, for the throughput in items,
+ * total.batch/items/unit and prefill (npu_result_new: 1 inference per run). */
 void npu_result_finish(npu_result *r);
 
 /* True when layer row `l` of r ran on a host processor (CPU, MCU, AI CPU): its engine name is

@@ -1407,11 +1407,17 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
     r->arch = npu_arena_strdup(&r->arena, arch);
     r->model = npu_arena_strdup(&r->arena, model);
     r->graph = npu_arena_strdup(&r->arena, (prog && prog->graph) ? prog->graph : "");
+    if (prog && prog->batch > 0 && prog->items > 0 && prog->unit && prog->unit[0]) {
+        r->total.batch = prog->batch;
+        r->total.items = prog->items;
+        r->total.unit = npu_arena_strdup(&r->arena, prog->unit);
+        r->prefill = prog->prefill;
+    }
     r->nlayers = e->nl;
     r->layers = npu_arena_alloc(&r->arena, ((size_t)e->nl + 1) * sizeof(npu_layer_row));
     if (p)
         r->params = npu_params_clone(p);
-    if (!r->arch || !r->model || !r->graph || !r->layers || (p && !r->params))
+    if (!r->arch || !r->model || !r->graph || !r->layers || (p && !r->params) || !r->total.unit)
         goto oom;
 
     /* The run's dtype: the one carrying the most MACs. */

@@ -17,10 +17,20 @@ npu_graph *npu_npg_read(const char *file, const char *text, size_t len, npu_err 
 /* Writes .npg text that npu_npg_read reads back to an identical graph (round trip). */
 int npu_npg_write(const npu_graph *g, npu_strbuf *out);
 
+/* The file's base name without directory and extension ("nets/resnet18.onnx" → "resnet18"),
+ * in arena a; "graph" for stdin or an empty name. Names graphs whose file gives none. */
+const char *npu_front_base_name(npu_arena *a, const char *file);
+
 /* ONNX protobuf (memory-mapped; tensor data is never read). allow_unsupported: unknown ops
  * become host layers (NPU_LF_HOST, src_op = ONNX op type) instead of one error that lists them
  * all. */
 npu_graph *npu_onnx_read(const char *path, bool allow_unsupported, npu_err *err);
+/* The same with a batch (> 0; 0 = 1): a symbolic leading dim of a graph input of rank >= 2
+ * (dim_param "batch_size", a dynamic-batch export) is taken as `batch`, before the Shape →
+ * Gather → Concat chains are folded, so their reshapes follow it. Fixed dims stay as written
+ * (npu_graph_set_batch then rebatches them, or names the reshape that fixed the batch). */
+npu_graph *npu_onnx_read_batch(const char *path, bool allow_unsupported, int64_t batch,
+                               npu_err *err);
 
 /* SCALE-Sim v2/v3 topology CSV: conv (gemm=false) or GEMM "Layer Name, M, N, K," (gemm=true).
  * npu_scalesim_is_gemm() tells from the header line. Quirks follow peers.md §2.1 (header

@@ -321,11 +321,11 @@ static int parse_dims(rd *r, const tok *t, int *ndim, int64_t *dim)
     }
 }
 
-static const char *const keywords[] = {"npg", "graph", "input", "const", "output"};
+static const char *const keywords[] = {"npg", "graph", "input", "const", "output", "items"};
 
 static int unknown_op(rd *r, const tok *t)
 {
-    const char *cands[NPU_OP_COUNT + 6];
+    const char *cands[NPU_OP_COUNT + sizeof keywords / sizeof keywords[0] + 1];
     int n = 0;
     for (int i = 0; i < NPU_OP_COUNT; i++)
         cands[n++] = npu_op_name((npu_op)i);
@@ -561,7 +561,7 @@ typedef struct pend_out {
     int line, col;
 } pend_out;
 
-static const char *base_name(npu_arena *a, const char *file)
+const char *npu_front_base_name(npu_arena *a, const char *file)
 {
     if (!file || !*file || strcmp(file, "-") == 0)
         return "graph";
@@ -590,7 +590,7 @@ npu_graph *npu_npg_read(const char *file, const char *text, size_t len, npu_err 
         return NULL;
     }
     g->file = npu_arena_strdup(&g->arena, file);
-    g->name = base_name(&g->arena, file);
+    g->name = npu_front_base_name(&g->arena, file);
     rd r = {.file = file, .err = err};
     pend_out *po = NULL;
     size_t npo = 0, cpo = 0;
@@ -676,6 +676,22 @@ npu_graph *npu_npg_read(const char *file, const char *text, size_t len, npu_err 
                     rc = e2.code == NPU_ENOMEM ? npu_err_set(err, NPU_ENOMEM, "out of memory")
                                                : rerr(&r, t[1].col, "%s", m);
                 }
+            }
+        } else if (strcmp(kw, "items") == 0) {
+            /* items N UNIT [prefill]: what one run produces (graph.h npu_graph.items) */
+            char *end = NULL;
+            long long n = r.nt >= 2 && !t[1].key ? strtoll(t[1].s, &end, 10) : 0;
+            if (r.nt < 3 || r.nt > 4 || t[1].key || t[2].key || n < 1 || !end || *end ||
+                !t[2].s[0] || (r.nt == 4 && (t[3].key || strcmp(t[3].s, "prefill") != 0)))
+                rc = rerr(&r, t[0].col, "expected 'items N UNIT [prefill]' (e.g. 'items 128 "
+                                        "token prefill')");
+            else if (g->unit)
+                rc = rerr(&r, t[0].col, "items given twice");
+            else if (!(g->unit = npu_arena_strdup(&g->arena, t[2].s)))
+                rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
+            else {
+                g->items = n;
+                g->prefill = r.nt == 4;
             }
         } else if (strcmp(kw, "output") == 0) {
             if (r.nt < 2)
@@ -840,6 +856,13 @@ int npu_npg_write(const npu_graph *g, npu_strbuf *out)
     npu_sb_puts(out, "npg 1\ngraph ");
     put_name(out, g->name && g->name[0] ? g->name : "graph");
     npu_sb_putc(out, '\n');
+    if ((g->unit && g->unit[0]) || g->items > 0 || g->prefill) {
+        npu_graph_work w;
+        npu_graph_work_of(g, &w);
+        npu_sb_printf(out, "items %lld ", (long long)w.items);
+        put_name(out, w.unit);
+        npu_sb_puts(out, w.prefill ? " prefill\n" : "\n");
+    }
     for (int i = 0; i < g->ninputs; i++) {
         const npu_tensor *t = &g->t[g->inputs[i]];
         npu_sb_puts(out, "input ");

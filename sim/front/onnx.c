@@ -20,7 +20,8 @@
  *    9), Softmax default axis (1 before 13, -1 from 13).
  *
  * Choices where ONNX leaves freedom (also in docs/onnx.md):
- *  - a symbolic or missing dimension of a graph input (dim_param "batch") is taken as 1;
+ *  - a symbolic or missing dimension of a graph input (dim_param "batch") is taken as 1, a
+ *    symbolic leading dim of a rank >= 2 input as the batch asked for (npu_onnx_read_batch);
  *  - DOUBLE, UINT16/32/64, STRING, COMPLEX and FLOAT8 tensors are refused (no such IR dtype);
  *  - weights of Conv/ConvTranspose/Gemm/BatchNormalization are implicit in the IR (attributes
  *    out=, k=); weight-like inputs are never made graph inputs, even when an export_params=False
@@ -188,6 +189,7 @@ typedef struct ox {
     const uint8_t *base;
     size_t size;
     bool allow;
+    int64_t batch; /* > 0: a symbolic leading dim of a graph input (--batch) */
     int opset;
     const char *gname;
     onode *nodes;
@@ -1248,8 +1250,12 @@ static int shape_of(ox *x, oval *v, int *nd, int64_t *dim)
                 if (vi->dim[i] < 0)
                     return 0;
         *nd = vi->ndim;
+        /* symbolic input dims are taken as 1, a symbolic batch (the leading dim of a data
+         * input) as --batch: before the Shape chains fold, so their reshapes follow it */
         for (int i = 0; i < vi->ndim; i++)
-            dim[i] = vi->dim[i] < 0 ? 1 : vi->dim[i]; /* symbolic input dims are taken as 1 */
+            dim[i] = vi->dim[i] >= 0                                 ? vi->dim[i]
+                     : i == 0 && vi->ndim >= 2 && x->batch > 0 ? x->batch
+                                                                     : 1;
         return 1;
     }
     return 0;
@@ -3383,6 +3389,22 @@ static int check_supported(ox *x)
     return rc;
 }
 
+/* A graph name that says only which exporter wrote the file (torch.onnx: "torch_jit",
+ * "torch-jit-export", "main_graph"; tf2onnx: "tf2onnx"; many tools: "graph", "model") or none:
+ * the file's base name then names the graph (issue 11), so tables and JSON say "resnet18". */
+static bool generic_name(const char *name)
+{
+    static const char *const generic[] = {"torch_jit", "torch-jit-export", "torch_jit_export",
+                                          "main_graph", "tf2onnx", "graph", "model",
+                                          "onnx_graph", NULL};
+    if (!name || !name[0])
+        return true;
+    for (int i = 0; generic[i]; i++)
+        if (npu_streq_nocase(name, generic[i]))
+            return true;
+    return false;
+}
+
 static int build(ox *x)
 {
     if (values_init(x) || find_patterns(x) || check_supported(x))
@@ -3393,15 +3415,12 @@ static int build(ox *x)
                 return npu_err_set(x->err, NPU_EFORMAT, "%s: node %d (%s) is in the default "
                                    "domain but the model imports no opset for it", x->file, i,
                                    x->nodes[i].op);
-    const char *gname = x->gname && x->gname[0] ? x->gname : NULL;
-    if (!gname) {
-        const char *b = strrchr(x->file, '/');
-        gname = b ? b + 1 : x->file;
-    }
-    x->g = npu_graph_new(gname);
+    x->g = npu_graph_new(generic_name(x->gname) ? NULL : x->gname);
     if (!x->g)
         return npu_err_set(x->err, NPU_ENOMEM, "%s: out of memory", x->file);
     x->g->file = npu_arena_strdup(&x->g->arena, x->file);
+    if (generic_name(x->gname))
+        x->g->name = npu_front_base_name(&x->g->arena, x->file);
     /* graph inputs that feed the network as data are created on first use, in input order
      * first so that the IR lists them like the model does */
     for (int i = 0; i < x->ninput; i++) {
@@ -3469,12 +3488,13 @@ static int build(ox *x)
     return 0;
 }
 
-npu_graph *npu_onnx_read_mem(const char *name, const void *data, size_t len,
-                             bool allow_unsupported, npu_err *err)
+static npu_graph *read_mem(const char *name, const void *data, size_t len,
+                           bool allow_unsupported, int64_t batch, npu_err *err)
 {
     ox x;
     memset(&x, 0, sizeof x);
     x.file = name ? name : "(memory)";
+    x.batch = batch;
     x.err = err;
     x.base = data;
     x.size = len;
@@ -3496,7 +3516,19 @@ npu_graph *npu_onnx_read_mem(const char *name, const void *data, size_t len,
     return x.g;
 }
 
+npu_graph *npu_onnx_read_mem(const char *name, const void *data, size_t len,
+                             bool allow_unsupported, npu_err *err)
+{
+    return read_mem(name, data, len, allow_unsupported, 0, err);
+}
+
 npu_graph *npu_onnx_read(const char *path, bool allow_unsupported, npu_err *err)
+{
+    return npu_onnx_read_batch(path, allow_unsupported, 0, err);
+}
+
+npu_graph *npu_onnx_read_batch(const char *path, bool allow_unsupported, int64_t batch,
+                               npu_err *err)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
@@ -3521,7 +3553,7 @@ npu_graph *npu_onnx_read(const char *path, bool allow_unsupported, npu_err *err)
         npu_err_set(err, NPU_EIO, "%s: cannot map: %s", path, strerror(errno));
         return NULL;
     }
-    npu_graph *g = npu_onnx_read_mem(path, m, len, allow_unsupported, err);
+    npu_graph *g = read_mem(path, m, len, allow_unsupported, batch, err);
     munmap(m, len);
     return g;
 }

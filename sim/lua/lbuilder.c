@@ -655,14 +655,17 @@ static int lb_string_call(lua_State *L)
     return lb_input(L);
 }
 
-/* npusim.builder(name [, {input = dims, dtype = "int8"}]) → Builder */
+/* npusim.builder(name [, {input = dims, dtype = "int8", items = N, unit = "token",
+ * prefill = true}]) → Builder. items/unit/prefill say what one run produces when it is not
+ * the batch of images (graph.h npu_graph.items): an LLM prefill of T tokens is items = T,
+ * unit = "token", prefill = true. */
 static int l_builder(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
     lua_settop(L, 2); /* the userdata goes to 3, whether the options were given or not */
     if (!lua_isnil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
-        static const char *const keys[] = {"input", "dtype", NULL};
+        static const char *const keys[] = {"input", "dtype", "items", "unit", "prefill", NULL};
         npu_lua_check_keys(L, 2, 2, keys);
     }
     npu_dtype dt = NPU_DT_INT8;
@@ -678,6 +681,22 @@ static int l_builder(lua_State *L)
     if (!b->g)
         return luaL_error(L, "out of memory");
     b->g->dtype = dt;
+    if (!lua_isnil(L, 2)) {
+        if (lua_getfield(L, 2, "items") != LUA_TNIL) {
+            int isint = 0;
+            lua_Integer n = lua_tointegerx(L, -1, &isint);
+            if (!isint || n < 1)
+                return luaL_argerror(L, 2, "items must be a positive integer");
+            b->g->items = (int64_t)n;
+        }
+        lua_pop(L, 1);
+        const char *unit = npu_lua_opt_string(L, 2, "unit", NULL);
+        if (unit && (!unit[0] || strpbrk(unit, " \t\n\r#=\"")))
+            return luaL_argerror(L, 2, "unit must be one word (e.g. \"token\")");
+        if (unit && !(b->g->unit = npu_arena_strdup(&b->g->arena, unit)))
+            return luaL_error(L, "out of memory");
+        b->g->prefill = npu_lua_opt_bool(L, 2, "prefill", 0) != 0;
+    }
     /* the script file, so that shape errors name it: "net.lua:12: ..." */
     lua_Debug ar;
     if (lb_lua_caller(L, &ar)) {

@@ -343,10 +343,13 @@ static void push_layers(lua_State *L, const npu_result *r)
     }
 }
 
-/* {arch=, model=, graph=, params={...}, total={...}, layers={...}} */
+/* {schema=, arch=, model=, graph=, params={...}, total={...}, layers={...}}; schema is the
+ * CLI's JSON version, so write_json of a result carries it too. */
 static void push_result(lua_State *L, const npu_result *r)
 {
-    lua_createtable(L, 0, 6);
+    lua_createtable(L, 0, 7);
+    lua_pushstring(L, NPU_RESULT_SCHEMA);
+    lua_setfield(L, -2, "schema");
     lua_pushstring(L, r->arch ? r->arch : "");
     lua_setfield(L, -2, "arch");
     lua_pushstring(L, r->model ? r->model : "");
@@ -698,6 +701,10 @@ static void *lr_worker(void *arg)
             s->failed = 1;
         } else {
             s->tot[i] = r->total;
+            /* total.unit lives in r's arena: the row outlives r, the graph outlives the sweep */
+            npu_graph_work w;
+            npu_graph_work_of(s->g, &w);
+            s->tot[i].unit = w.unit;
             if (s->keep_layers)
                 s->res[i] = r;
             else

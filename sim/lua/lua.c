@@ -590,15 +590,24 @@ static int l_networks(lua_State *L)
     return 1;
 }
 
-/* npusim.graph(path_or_zoo [, {allow_unsupported=, format=, args=}]) → Graph | nil, msg */
+/* npusim.graph(path_or_zoo [, {allow_unsupported=, format=, args=, batch=}]) → Graph | nil, msg
+ * batch=N is --batch N (npu_load_opts.batch): the same for every source. */
 static int l_graph(lua_State *L)
 {
     const char *what = luaL_checkstring(L, 1);
     npu_load_opts o = {0};
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
-        static const char *const keys[] = {"allow_unsupported", "format", "args", NULL};
+        static const char *const keys[] = {"allow_unsupported", "format", "args", "batch", NULL};
         npu_lua_check_keys(L, 2, 2, keys);
+        if (lua_getfield(L, 2, "batch") != LUA_TNIL) {
+            int isint = 0;
+            lua_Integer b = lua_tointegerx(L, -1, &isint);
+            if (!isint || b < 1 || b > INT32_MAX)
+                return luaL_argerror(L, 2, "batch must be a positive integer");
+            o.batch = (int64_t)b;
+        }
+        lua_pop(L, 1);
         o.allow_unsupported = npu_lua_opt_bool(L, 2, "allow_unsupported", 0);
         o.format = npu_lua_opt_string(L, 2, "format", NULL);
         int t = lua_getfield(L, 2, "args");

@@ -7,7 +7,7 @@
  *   - CSV: one header line (the per-layer fields in order, then the model's extra columns),
  *     one row per layer, no totals row (a totals row would break "every row is a layer" for
  *     spreadsheet users); the totals are in JSON and in the table.
- *   - JSON: {"schema":"npusim.result/1","arch","model","graph","freq_mhz","peak_macs",
+ *   - JSON: {"schema":"npusim.result/2","arch","model","graph","freq_mhz","peak_macs",
  *     "dram_bytes_per_cycle","params":{...},"total":{...},"layers":[{...}]}; the three clock
  *     and peak figures are extra keys after "graph" (additive to the documented schema).
  *     Model extra columns appear inside each layer after the common fields.
@@ -25,6 +25,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,20 +280,14 @@ static void tab_cell(tab *t, const char *fmt, ...)
     t->cell[(t->nrows - 1) * (size_t)t->ncols + (size_t)t->cur++] = s;
 }
 
-/* A string cell shortened to at most `max` columns ("long_layer_n~me" keeps both ends). */
-static void tab_cell_str(tab *t, const char *s, int max)
+/* s shortened to at most `max` columns into a new string: the first max-1-tail code points,
+ * a '~' and the last `tail` ("long_layer_n~me" keeps both ends); s itself when it fits. NULL
+ * when out of memory. */
+static char *shorten(const char *s, int max, int tail)
 {
-    if (!s || !*s) {
-        tab_cell(t, "-");
-        return;
-    }
-    int w = npu_rep_width(s);
-    if (w <= max || max < 5) {
-        tab_cell(t, "%s", s);
-        return;
-    }
-    /* keep the first max-1-tail code points, a '~', and the last `tail` code points */
-    int tail = (max - 1) / 3, head = max - 1 - tail;
+    if (npu_rep_width(s) <= max || max < 5)
+        return npu_strdup(s);
+    int head = max - 1 - tail;
     const char *p = s;
     for (int i = 0; i < head && *p; p++)
         if (((unsigned char)p[1] & 0xC0) != 0x80)
@@ -303,7 +298,131 @@ static void tab_cell_str(tab *t, const char *s, int max)
         if (((unsigned char)*q & 0xC0) != 0x80)
             i++;
     }
-    tab_cell(t, "%.*s~%s", (int)(p - s), s, q);
+    size_t hn = (size_t)(p - s), tn = strlen(q);
+    char *r = npu_malloc(hn + tn + 2);
+    if (r) {
+        memcpy(r, s, hn);
+        r[hn] = '~';
+        memcpy(r + hn + 1, q, tn + 1);
+    }
+    return r;
+}
+
+/* A string cell shortened to at most `max` columns (shorten, a third of it for the tail). */
+static void tab_cell_str(tab *t, const char *s, int max)
+{
+    if (!s || !*s) {
+        tab_cell(t, "-");
+        return;
+    }
+    char *c = shorten(s, max, (max - 1) / 3);
+    if (!c) {
+        t->oom = 1;
+        return;
+    }
+    tab_cell(t, "%s", c);
+    free(c);
+}
+
+/* A shortened name and its row, sorted by name to find the ones that shorten alike. */
+typedef struct sname {
+    const char *s;
+    int row;
+} sname;
+
+static int sname_cmp(const void *a, const void *b)
+{
+    const sname *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
+    return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+/* The name column of a table: names[i] shortened to `max` columns such that distinct names
+ * stay distinct (issue 11). Names that shorten alike keep a longer tail (the part that tells
+ * "blocks.3.attn.q_proj" from "blocks.4...") until they differ; if no split of head and tail
+ * separates them, the shortened name ends in "#i", its row. Returns n new strings or NULL. */
+static const char *name_or_dash(const char *s)
+{
+    return s && *s ? s : "-";
+}
+
+static char **short_names(const char *const *names, int n, int max)
+{
+    char **sv = npu_calloc((size_t)n + 1, sizeof *sv);
+    sname *sn = npu_malloc(((size_t)n + 1) * sizeof *sn);
+    int *idx = npu_malloc(((size_t)n + 1) * sizeof *idx);
+    int ok = sv && sn && idx;
+    for (int i = 0; ok && i < n; i++) {
+        ok = (sv[i] = shorten(name_or_dash(names[i]), max, (max - 1) / 3)) != NULL;
+        sn[i] = (sname){sv[i], i};
+    }
+    if (ok && n > 1)
+        qsort(sn, (size_t)n, sizeof *sn, sname_cmp);
+    for (int i = 0; ok && i < n; i++)
+        idx[i] = sn[i].row;
+    free(sn);
+    sn = NULL;
+    for (int a = 0; ok && a < n;) {
+        int b = a + 1;
+        while (b < n && strcmp(sv[idx[a]], sv[idx[b]]) == 0)
+            b++;
+        /* idx[a..b) shorten alike (identical full names may stay identical) */
+        bool distinct = b - a < 2;
+        for (int tail = (max - 1) / 3 + 1; ok && !distinct && tail <= max - 2; tail++) {
+            for (int i = a; ok && i < b; i++) {
+                free(sv[idx[i]]);
+                ok = (sv[idx[i]] = shorten(name_or_dash(names[idx[i]]), max, tail)) != NULL;
+            }
+            distinct = true;
+            for (int i = a; ok && i < b && distinct; i++)
+                for (int j = i + 1; j < b && distinct; j++)
+                    distinct = strcmp(sv[idx[i]], sv[idx[j]]) != 0 ||
+                               strcmp(name_or_dash(names[idx[i]]),
+                                      name_or_dash(names[idx[j]])) == 0;
+        }
+        /* no split of head and tail separates them: "head~#ROW" does */
+        for (int i = a; ok && !distinct && i < b; i++) {
+            char num[24];
+            int k = snprintf(num, sizeof num, "#%d", idx[i]);
+            char *h = shorten(name_or_dash(names[idx[i]]), max - k, 0);
+            char *r = h ? npu_malloc(strlen(h) + (size_t)k + 1) : NULL;
+            if (r)
+                snprintf(r, strlen(h) + (size_t)k + 1, "%s%s", h, num);
+            free(h);
+            free(sv[idx[i]]);
+            ok = (sv[idx[i]] = r) != NULL;
+        }
+        a = b;
+    }
+    free(sn);
+    free(idx);
+    if (!ok) {
+        for (int i = 0; sv && i < n; i++)
+            free(sv[i]);
+        free(sv);
+        return NULL;
+    }
+    return sv;
+}
+
+static void free_names(char **sv, int n)
+{
+    for (int i = 0; sv && i < n; i++)
+        free(sv[i]);
+    free(sv);
+}
+
+/* short_names of the `const char *` member at offset `off` of n records of `stride` bytes. */
+static char **short_col(const void *base, size_t stride, size_t off, int n, int max)
+{
+    const char **nm = npu_malloc(((size_t)n + 1) * sizeof *nm);
+    if (!nm)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        memcpy(&nm[i], (const char *)base + (size_t)i * stride + off, sizeof nm[i]);
+    char **sv = short_names(nm, n, max);
+    free(nm);
+    return sv;
 }
 
 static void pad(npu_strbuf *sb, int n)
@@ -398,10 +517,13 @@ static int report_table(const npu_result *r, npu_strbuf *out)
         tab_init(&t, NC - 1, head_nodt, "lllrrrrrrrrrrl");
     char b[64];
     double ideal_sum = 0, mem_sum = 0, ctrl_sum = 0, host_sum = 0;
-    for (int i = 0; i < r->nlayers; i++) {
+    char **names = short_col(r->layers, sizeof *r->layers, offsetof(npu_layer_row, name),
+                             r->nlayers, 20);
+    t.oom |= !names;
+    for (int i = 0; i < r->nlayers && names; i++) {
         const npu_layer_row *l = &r->layers[i];
         tab_row(&t);
-        tab_cell_str(&t, l->name, 20);
+        tab_cell(&t, "%s", names[i]);
         tab_cell_str(&t, l->op, 12);
         tab_cell_str(&t, l->engine, 10);
         if (mixed)
@@ -480,11 +602,20 @@ static int report_table(const npu_result *r, npu_strbuf *out)
     npu_sb_printf(out, "), %d layers\n\n", r->nlayers);
     int rc = tab_render(&t, out);
     tab_free(&t);
+    free_names(names, r->nlayers);
     if (rc)
         return rc;
     npu_sb_printf(out, "\n%lld cycles", (long long)T->cycles);
-    if (isfinite(T->time_us) && T->time_us > 0)
-        npu_sb_printf(out, " = %.1f µs, %.1f inferences/s", T->time_us, T->fps);
+    if (isfinite(T->time_us) && T->time_us > 0) {
+        /* throughput in what a run produces: images/s (N per run with a batch), tokens/s of
+         * an LLM prefill (and its time to the first token) or decode step, else inferences/s */
+        npu_sb_printf(out, " = %.1f µs, %.1f %ss/s", T->time_us, T->items_per_s,
+                      T->unit && *T->unit ? T->unit : "inference");
+        if (T->items > 1)
+            npu_sb_printf(out, " (%lld per run)", (long long)T->items);
+        if (r->prefill)
+            npu_sb_printf(out, ", %.4g ms to first token", T->first_token_ms);
+    }
     if (isfinite(T->tops) && T->tops > 0) {
         static const char *const suf[] = {"OPS", "kOPS", "MOPS", "GOPS", "TOPS", "POPS", NULL};
         char ops[32];
@@ -599,7 +730,7 @@ static void json_params(const npu_params *p, npu_strbuf *out)
 
 static int report_json(const npu_result *r, npu_strbuf *out)
 {
-    npu_sb_puts(out, "{\n  \"schema\": \"npusim.result/1\",\n  \"arch\": ");
+    npu_sb_puts(out, "{\n  \"schema\": \"" NPU_RESULT_SCHEMA "\",\n  \"arch\": ");
     npu_rep_json_str(out, r->arch);
     npu_sb_puts(out, ",\n  \"model\": ");
     npu_rep_json_str(out, r->model);
@@ -816,9 +947,11 @@ int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_str
         align[nc - 1] = 'l';
         tab t;
         tab_init(&t, nc, head, align);
-        for (size_t r = 0; r < nrows; r++) {
+        char **names = short_col(rows, sizeof *rows, offsetof(cmp_row, name), (int)nrows, 28);
+        t.oom |= !names;
+        for (size_t r = 0; r < nrows && names; r++) {
             tab_row(&t);
-            tab_cell_str(&t, rows[r].name, 28);
+            tab_cell(&t, "%s", names[r]);
             tab_cell_str(&t, rows[r].op, 12);
             for (int k = 0; k < n; k++) {
                 if (rows[r].idx[k] >= 0)
@@ -829,7 +962,11 @@ int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_str
             tab_cell(&t, "%s", best[r] >= 0 ? lab[best[r]] : "-");
         }
         tab_hrule(&t);
-        static const char *const tname[] = {"total cycles", "time µs", "inferences/s"};
+        /* the rate row in the graph's unit (the same graph on every architecture) */
+        char rate[48];
+        snprintf(rate, sizeof rate, "%ss/s",
+                 rs[0]->total.unit && *rs[0]->total.unit ? rs[0]->total.unit : "inference");
+        const char *const tname[] = {"total cycles", "time µs", rate};
         for (int w = 0; w < 3; w++) {
             tab_row(&t);
             tab_cell(&t, "%s", tname[w]);
@@ -838,10 +975,10 @@ int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_str
                 const npu_total_row *T = &rs[k]->total;
                 if (w == 0)
                     tab_cell(&t, "%lld", (long long)T->cycles);
-                else if (!isfinite(w == 1 ? T->time_us : T->fps))
+                else if (!isfinite(w == 1 ? T->time_us : T->items_per_s))
                     tab_cell(&t, "-");
                 else
-                    tab_cell(&t, "%.1f", w == 1 ? T->time_us : T->fps);
+                    tab_cell(&t, "%.1f", w == 1 ? T->time_us : T->items_per_s);
             }
             tab_cell(&t, "%s", tlab ? tlab : "-");
         }
@@ -855,6 +992,7 @@ int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_str
         npu_sb_puts(out, "\n\n");
         rc = tab_render(&t, out);
         tab_free(&t);
+        free_names(names, (int)nrows);
         free(head);
         free(align);
         if (!rc)
@@ -1118,13 +1256,15 @@ int npu_report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
         tab t;
         tab_init(&t, 8, head, "rllllrrl");
         int k = 0;
-        for (int i = 0; i < g->nl; i++) {
+        char **names = short_col(g->l, sizeof *g->l, offsetof(npu_layer, name), g->nl, 32);
+        t.oom |= !names;
+        for (int i = 0; i < g->nl && names; i++) {
             const npu_layer *l = &g->l[i];
             if (l->flags & NPU_LF_DEAD)
                 continue;
             tab_row(&t);
             tab_cell(&t, "%d", k++);
-            tab_cell_str(&t, l->name, 32);
+            tab_cell(&t, "%s", names[i]);
             tab_cell_str(&t, layer_op(l), 14);
             shape_str(g, l->nout > 0 ? l->out[0] : -1, shape, sizeof shape);
             tab_cell(&t, "%s", shape);
@@ -1168,6 +1308,7 @@ int npu_report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
         npu_sb_puts(out, "\n\n");
         rc = tab_render(&t, out);
         tab_free(&t);
+        free_names(names, g->nl);
         npu_sb_printf(out, "\n%lld MACs, %lld parameters\nops:", (long long)macs,
                       (long long)params);
         for (int j = 0; j < nops; j++)

@@ -147,7 +147,7 @@ if head -n 1 "$T/out" | grep -q "^$HDR"; then ok "csv header is the field list";
 cp "$T/out" "$T/run.csv"
 expect "run json -> 0" 0 run -f json "$T/tiny.npg"
 json_ok "run json parses" "$T/out"
-has "json schema" "$T/out" '"schema": "npusim.result/1"'
+has "json schema" "$T/out" '"schema": "npusim.result/2"'
 cp "$T/out" "$T/run1.json"
 expect "run json again -> 0" 0 run -f json "$T/tiny.npg"
 if cmp -s "$T/out" "$T/run1.json"; then ok "json deterministic"; else bad "json deterministic"; fi
@@ -205,6 +205,67 @@ has "garbage program named" "$T/err" "bad.npuc"
 expect "explain -> 0" 0 explain "$T/tiny.npg" c2
 expect "explain unknown layer -> 1" 1 explain "$T/tiny.npg" nolayer
 has "explain names the layer" "$T/err" "nolayer"
+
+# ---- issue 11: --batch, zoo args on files, dtype honesty, names, throughput units -----------------
+ONNX=${NPU_SOURCE_DIR:-.}/tests/onnx
+expect "info --batch 16 onnx -> 0" 0 info --batch 16 "$ONNX/resnet18.onnx"
+has "--batch 16: 16x the MACs (1814073344 x 16)" "$T/out" "29025173504 MACs, 11689512 parameters"
+expect "run --batch 16 onnx -> 0" 0 run --batch 16 "$ONNX/tiny_cnn.onnx"
+has "summary per image, 16 per run" "$T/out" "images/s (16 per run)"
+has "generic ONNX name gives way to the file's" "$T/out" "graph tiny_cnn on"
+expect "run --batch json -> 0" 0 run --batch=4 -f json "$ONNX/resnet18.onnx" -a rk3588
+has "json batch" "$T/out" '"batch": 4, "items": 4, "unit": "image", "items_per_s": '
+has "json fps beside" "$T/out" '"fps": '
+has "exporter's main_graph replaced" "$T/out" '"graph": "resnet18"'
+json_ok "json with the new fields parses" "$T/out"
+expect "--batch 0 -> 2" 2 run --batch 0 "$T/tiny.npg"
+expect "--batch x -> 2" 2 run --batch 3x "$T/tiny.npg"
+expect "--batch on a dynamic-batch export -> 0" 0 info --batch 4 "$ONNX/reshape_chain.onnx"
+has "the folded Shape chain follows the batch" "$T/out" "Reshape_7         reshape  4x48"
+printf 'npg 1\ninput x 1x4x2x2 int8\nrelu r x\nreshape v r shape=1,-1\n' >"$T/rs.npg"
+expect "--batch on a hard-coded reshape -> 1" 1 run --batch 4 "$T/rs.npg"
+has "hard-coded reshape named" "$T/err" "rs.npg:4: reshape 'v': shape=1,-1 hard-codes batch 1"
+expect "--batch on the zoo -> 0" 0 info --batch 2 yolov5s
+has "zoo batch 2" "$T/out" "16433561600 MACs"
+printf 'Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nConv1, 10, 10, 3, 3, 4, 8, 1,\n' >"$T/ss.csv"
+expect "--batch on SCALE-Sim -> 0" 0 info --batch 3 "$T/ss.csv"
+has "SCALE-Sim batch 3: 3 x 8x8x8x36 MACs" "$T/out" "55296 MACs"
+printf 'Layer Name, M, N, K,\nG1, 128, 64, 256,\n' >"$T/gemm.csv"
+expect "--batch on a GEMM's rows -> 1" 1 info --batch 3 "$T/gemm.csv"
+has "GEMM rows are no batch" "$T/err" "has no batch dimension"
+expect "--zoo-args on a file -> 1" 1 info --zoo-args batch=2 "$T/tiny.npg"
+has "zoo args on a file named" "$T/err" "zoo arguments 'batch=2' apply to built-in networks only"
+has "zoo args on a file: --batch hint" "$T/err" "(use --batch)"
+expect "nv_small fp16 -> 1" 1 run -a nv_small --dtype fp16 "$T/tiny.npg"
+has "unsupported dtype names what runs" "$T/err" "nv_small (model nvdla) cannot run dtype=fp16 (it would run int8 instead); it runs int8"
+expect "rk3588 fp32 -> 1" 1 compile -a rk3588 --dtype fp32 "$T/tiny.npg" -o "$T/f32.npuc"
+has "rk3588 fp32 lists its dtypes" "$T/err" "it runs int4, int8, uint8, int16, fp16, bf16"
+expect "rk3588 fp16 -> 0" 0 run -a rk3588 --dtype fp16 "$T/tiny.npg"
+LM="layers=1,hidden=64,heads=2,kv_heads=1,ffn=128,vocab=256"
+expect "prefill -> 0" 0 run transformer --zoo-args "tokens=8,$LM"
+has "prefill in tokens/s" "$T/out" "tokens/s (8 per run), 0.01"
+has "prefill time to first token" "$T/out" "ms to first token"
+expect "decode -> 0" 0 run -f json transformer --zoo-args "tokens=1,kv=8,$LM"
+has "decode: one token per run" "$T/out" '"batch": 1, "items": 1, "unit": "token"'
+has "decode: no first token" "$T/out" '"first_token_ms": 0}'
+expect "compile --batch -> 0" 0 compile --batch 4 -a rk3588 "$ONNX/tiny_cnn.onnx" -o "$T/b4.npuc"
+expect "exec batch program -> 0" 0 exec "$T/b4.npuc"
+has "a saved program keeps its unit" "$T/out" "images/s (4 per run)"
+X=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+cat >"$T/long.npg" <<EOF
+npg 1
+graph long
+input x 1x8x8x8 int8
+conv backbone.stage1.block1.unit.conv x out=8 k=3 p=1
+conv backbone.stage1.block2.unit.conv backbone.stage1.block1.unit.conv out=8 k=3 p=1
+conv backbone.stage1.${X}1.${X}conv backbone.stage1.block2.unit.conv out=8 k=3 p=1
+conv backbone.stage1.${X}2.${X}conv backbone.stage1.${X}1.${X}conv out=8 k=3 p=1
+EOF
+expect "long names -> 0" 0 run "$T/long.npg"
+has "shortened names stay distinct (1)" "$T/out" "backbone~1.unit.conv"
+has "shortened names stay distinct (2)" "$T/out" "backbone~2.unit.conv"
+has "no split separates: the row number" "$T/out" "~#2 "
+has "no split separates: the row number (2)" "$T/out" "~#3 "
 
 # ---- scripts -------------------------------------------------------------------------------------
 cat >"$T/hello.lua" <<'EOF'

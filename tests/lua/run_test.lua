@@ -9,9 +9,10 @@ local LAYER_FIELDS = { "index", "name", "op", "engine", "dtype", "macs", "cycles
   "onchip_bytes", "irq_count", "irq_cycles", "host_cycles", "bound" }
 local TOTAL_FIELDS = { "cycles", "time_us", "fps", "macs", "tops", "util", "compute_cycles",
   "mem_stall_cycles", "ctrl_stall_cycles", "dram_rd_bytes", "dram_wr_bytes", "dram_gbps",
-  "irq_count", "irq_us", "host_us" }
+  "irq_count", "irq_us", "host_us", "batch", "items", "unit", "items_per_s", "first_token_ms" }
 local FLOAT = { util = true, time_us = true, fps = true, tops = true, dram_gbps = true,
-  irq_us = true, host_us = true }
+  irq_us = true, host_us = true, items_per_s = true, first_token_ms = true }
+local STRING = { unit = true }
 
 local function keys_of(t)
   local ks = {}
@@ -39,12 +40,14 @@ local g = b:build()
 local r, err = npusim.run { arch = "systolic", graph = g }
 T.ok(r, "run: " .. tostring(err))
 if not r then T.report() return end
-T.eq(keys_of(r), "arch,graph,layers,model,params,total", "top-level keys")
+T.eq(keys_of(r), "arch,graph,layers,model,params,schema,total", "top-level keys")
+T.eq(r.schema, "npusim.result/2", "schema as in the CLI's JSON")
 T.eq(r.model, "systolic", "model")
 T.eq(r.graph, "small", "graph name")
 T.eq(keys_of(r.total), sorted(TOTAL_FIELDS), "total field names = result.h")
 for _, f in ipairs(TOTAL_FIELDS) do
-  T.eq(math.type(r.total[f]), FLOAT[f] and "float" or "integer", "type of total." .. f)
+  if STRING[f] then T.eq(type(r.total[f]), "string", "type of total." .. f)
+  else T.eq(math.type(r.total[f]), FLOAT[f] and "float" or "integer", "type of total." .. f) end
 end
 T.ok(#r.layers >= 4, "one row per layer")
 local macs = 0
@@ -219,4 +222,31 @@ T.raises("cannot write a function", function() npusim.write_json(js, { f = print
 local cyc = {}
 cyc.self = cyc
 T.raises("nested more than", function() npusim.write_json(js, cyc, { force = true }) end)
+
+-- ---- batch and throughput units (issue 11) ----------------------------------------------------
+local g1, g4 = npusim.graph("lenet_caffe"), npusim.graph("lenet_caffe", { batch = 4 })
+local r1 = npusim.run { arch = "systolic", graph = g1 }
+local r4 = npusim.run { arch = "systolic", graph = g4 }
+T.eq(r1.total.batch, 1, "batch 1 by default")
+T.eq(r1.total.unit, "image", "an image network counts images")
+T.eq(r4.total.batch, 4, "graph{batch = 4}")
+T.eq(r4.total.items, 4, "4 images per run")
+T.eq(r4.total.macs, 4 * r1.total.macs, "4x the MACs")
+T.ok(math.abs(r4.total.items_per_s - 4 * r4.total.fps) <= 1e-9 * r4.total.items_per_s,
+  "items_per_s = 4 x fps")
+T.eq(r4.total.first_token_ms, 0.0, "no first token for images")
+T.raises("batch must be a positive integer", function() npusim.graph("lenet_caffe", { batch = 0 }) end)
+local nf = tmp .. ".npg"
+local fh2 = assert(io.open(nf, "w"))
+fh2:write("npg 1\ninput x 1x4 fp16\ngemm y x out=4\n")
+fh2:close()
+T.fails("apply to built-in networks only", npusim.graph(nf, { args = { batch = 2 } }))
+local lm = npusim.builder("lm", { input = { 1, 8, 16 }, dtype = "fp16", items = 8, unit = "token",
+                                 prefill = true })
+lm:gemm(lm.input, { out = 16 })
+local rl = npusim.run { arch = "systolic", graph = lm:build(), set = { dtype = "fp16" } }
+T.eq(rl.total.unit, "token", "builder unit")
+T.eq(rl.total.items, 8, "builder items")
+T.ok(math.abs(rl.total.first_token_ms - rl.total.time_us / 1000) < 1e-12, "prefill: first token")
+T.raises("unit must be one word", function() npusim.builder("x", { unit = "two words" }) end)
 T.report()

@@ -243,7 +243,10 @@ static void check_arch(npu_ctx *ctx, const char *archname, const npu_graph *cons
         npu_arch *f16 = npu_arch_clone(a);
         npu_err e16 = {0};
         if (f16 && npu_arch_set(f16, "dtype", "fp16", &e16) == 0) {
-            npu_result *rh = run(ctx, f16, g, "dtype=fp16");
+            /* an arch without fp16 says so (issue 11: no silent fallback to int8) */
+            npu_result *rh = npu_run(ctx, f16, g, NULL, &e16);
+            if (!rh && !(e16.code == NPU_EUNSUPPORTED && strstr(e16.msg, "cannot run dtype=fp16")))
+                FAILF("%s on %s (dtype=fp16): %s", g->name, archname, e16.msg);
             if (rh) {
                 char what[200];
                 snprintf(what, sizeof what, "%s+fp16", archname);

@@ -372,6 +372,74 @@ TEST(defaults)
     npu_graph_free(g);
 }
 
+/* `items N UNIT [prefill]`: what one run produces, read, written back and scaled by a batch;
+ * npu_graph_set_batch refuses inputs without the batch and reshapes that hard-code it. */
+TEST(items_and_batch)
+{
+    npu_err err = {0};
+    const char *txt = "npg 1\ngraph lm\nitems 32 token prefill\ninput x 1x32x64 fp16\n"
+                      "gemm      y x out=64\noutput y\n";
+    npu_graph *g = rd("lm.npg", txt, &err);
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    npu_graph_work w;
+    npu_graph_work_of(g, &w);
+    CHECK_EQ_INT(w.batch, 1);
+    CHECK_EQ_INT(w.items, 32);
+    CHECK_STR(w.unit, "token");
+    CHECK(w.prefill);
+    char *back = wr(g);
+    CHECK(back && strcmp(back, txt) == 0);
+    free(back);
+    CHECK_EQ_INT(npu_graph_set_batch(g, 2, &err), 0);
+    npu_graph_work_of(g, &w);
+    CHECK_EQ_INT(w.batch, 2);
+    CHECK_EQ_INT(w.items, 64);
+    npu_graph_free(g);
+
+    /* an image network without items: the batch, in images */
+    g = rd("img.npg", "npg 1\ninput x 1x3x8x8 int8\nconv c x out=4 k=3\n", &err);
+    CHECK(g && npu_graph_set_batch(g, 8, &err) == 0);
+    if (g) {
+        npu_graph_work_of(g, &w);
+        CHECK_EQ_INT(w.items, 8);
+        CHECK_STR(w.unit, "image");
+        CHECK_EQ_INT(npu_graph_macs(g), 8 * 36 * 4 * 27);
+    }
+    npu_graph_free(g);
+
+    /* an input whose leading dim is not the batch */
+    g = rd("two.npg", "npg 1\ninput x 1x16 fp16\ninput t 7x16 fp16\nadd a x t\n", &err);
+    CHECK(g && npu_graph_set_batch(g, 4, &err) != 0);
+    CHECK_CONTAINS(err.msg, "input 't' (7x16) has no batch dimension");
+    npu_graph_free(g);
+    g = rd("rows.npg", "npg 1\ninput x 128x16 fp16\ngemm y x out=4\n", &err);
+    CHECK(g && npu_graph_set_batch(g, 4, &err) != 0);
+    CHECK_CONTAINS(err.msg, "input 'x' (128x16) has no batch dimension");
+    npu_graph_free(g);
+    g = rd("one.npg", "npg 1\ninput x 16 fp16\nrelu r x\n", &err);
+    CHECK(g && npu_graph_set_batch(g, 4, &err) != 0);
+    CHECK_CONTAINS(err.msg, "input 'x' (16) has no batch dimension");
+    npu_graph_free(g);
+
+    /* reshape: a literal batch is an error naming the layer and its line; 0 and -1 follow */
+    g = rd("rs.npg", "npg 1\ninput x 1x4x2x2 int8\nreshape v x shape=1,16\n", &err);
+    CHECK(g && npu_graph_set_batch(g, 3, &err) != 0);
+    CHECK_CONTAINS(err.msg, "rs.npg:3: reshape 'v': shape=1,16 hard-codes batch 1");
+    npu_graph_free(g);
+    g = rd("rs0.npg", "npg 1\ninput x 1x4x2x2 int8\nreshape v x shape=0,16\n", &err);
+    CHECK(g && npu_graph_set_batch(g, 3, &err) == 0);
+    npu_graph_free(g);
+
+    /* bad items lines */
+    CHECK(rd("b.npg", "npg 1\nitems 0 token\n", &err) == NULL);
+    CHECK_CONTAINS(err.msg, "b.npg:2:1: expected 'items N UNIT [prefill]'");
+    CHECK(rd("b.npg", "npg 1\nitems 4 token later\n", &err) == NULL);
+    CHECK(rd("b.npg", "npg 1\nitems 4 token\nitems 4 token\n", &err) == NULL);
+    CHECK_CONTAINS(err.msg, "items given twice");
+}
+
 /* Bad input is normal input: every truncation and many byte mutations of the golden files
  * give a graph or one error, never a crash (the sanitizer build checks memory). */
 TEST(mutations)
@@ -505,6 +573,7 @@ int main(void)
     RUN(writer_quoting);
     RUN(reader_errors);
     RUN(defaults);
+    RUN(items_and_batch);
     RUN(mutations);
     RUN(zoo_and_onnx_round_trips);
     return TEST_REPORT();

@@ -254,6 +254,23 @@ TEST(pytorch_reshape_chain)
     CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
     const int64_t y[] = {1, 48};
     CHECK(shape_is(&g->t[g->outputs[0]], 2, y));
+    /* the folded shape says batch 1: another batch is an error naming the reshape, never a
+     * [1, 4*48] tensor */
+    CHECK(npu_graph_set_batch(g, 4, &err) != 0);
+    CHECK_CONTAINS(err.msg, "Reshape_7");
+    CHECK_CONTAINS(err.msg, "hard-codes batch 1");
+    npu_graph_free(g);
+    /* read with the batch, the symbolic batch is 4 before the chain folds: shape=4,-1 */
+    g = npu_onnx_read_batch(path_of("reshape_chain.onnx"), false, 4, &err);
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    r = layer(g, "Reshape_7");
+    CHECK(r && npu_layer_int(r, "shape", 0, 0) == 4);
+    CHECK_EQ_INT(npu_graph_set_batch(g, 4, &err), 0); /* already 4: nothing to change */
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    const int64_t y4[] = {4, 48};
+    CHECK(shape_is(&g->t[g->outputs[0]], 2, y4));
     npu_graph_free(g);
 }
 
@@ -318,7 +335,18 @@ TEST(resnet18_export)
     CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
     CHECK_EQ_INT(npu_graph_params(g), 11689512);
     CHECK_EQ_INT(npu_graph_macs(g), 1814073344);
-    const int64_t y[] = {1, 1000};
+    /* the exporter's generic name "main_graph" gives way to the file's (issue 11) */
+    CHECK_STR(g->name, "resnet18");
+    /* --batch 16: every MAC 16 times, the parameters once */
+    CHECK_EQ_INT(npu_graph_set_batch(g, 16, &err), 0);
+    CHECK_EQ_INT(npu_graph_macs(g), 16 * (int64_t)1814073344);
+    CHECK_EQ_INT(npu_graph_params(g), 11689512);
+    npu_graph_work w;
+    npu_graph_work_of(g, &w);
+    CHECK_EQ_INT(w.batch, 16);
+    CHECK_EQ_INT(w.items, 16);
+    CHECK_STR(w.unit, "image");
+    const int64_t y[] = {16, 1000};
     CHECK(shape_is(&g->t[g->outputs[0]], 2, y));
     npu_graph_free(g);
 }

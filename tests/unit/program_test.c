@@ -221,10 +221,10 @@ TEST(truncated_and_flipped)
     CHECK(npu_prog_load(g, &err) == NULL);
     CHECK_CONTAINS(err.msg, "not an npusim program");
     memcpy(buf, orig, n);
-    buf[4] = 2;
+    buf[4] = 3;
     write_bytes(g, buf, n);
     CHECK(npu_prog_load(g, &err) == NULL);
-    CHECK_CONTAINS(err.msg, "version 2");
+    CHECK_CONTAINS(err.msg, "version 3");
     /* missing file */
     CHECK(npu_prog_load(tmp("nope.npuc"), &err) == NULL);
     CHECK_EQ_INT(err.code, NPU_EIO);
