@@ -240,7 +240,7 @@ static bool cval(const npu_graph *g, int t, double want)
 static bool same_shape(const npu_graph *g, int a, int b)
 {
     const npu_tensor *x = &g->t[a], *y = &g->t[b];
-    if (x->ndim != y->ndim)
+    if (!x->shape_known || !y->shape_known || x->ndim != y->ndim)
         return false;
     for (int i = 0; i < x->ndim; i++)
         if (x->dim[i] != y->dim[i])
@@ -328,12 +328,19 @@ static int clip3(const pat *p, int t, int parts[2])
     const npu_graph *g = p->g;
     int ci = prod(p, t, NPU_OP_RELU6);
     if (ci < 0 && (ci = prod(p, t, NPU_OP_CLIP)) >= 0) {
+        /* bounds as attributes, or as constant inputs with values (.npg "clip r a lo hi") */
         const npu_layer *c = &g->l[ci];
         const npu_attr *mn = npu_layer_attr(c, "min"), *mx = npu_layer_attr(c, "max");
-        if (!mn || !mx || npu_layer_float(c, "min", -1) != 0 || npu_layer_float(c, "max", 0) != 6)
+        bool attrs = c->nin == 1 && mn && mx && npu_layer_float(c, "min", -1) == 0 &&
+                     npu_layer_float(c, "max", 0) == 6;
+        bool ins = c->nin == 3 && !mn && !mx && g->t[c->in[1]].kind == NPU_T_CONST &&
+                   g->t[c->in[1]].has_value && g->t[c->in[1]].value == 0 &&
+                   cval(g, c->in[2], 6.0);
+        if (!attrs && !ins)
             ci = -1;
-    }
-    if (ci < 0 || g->l[ci].nin != 1)
+    } else if (ci >= 0 && g->l[ci].nin != 1)
+        ci = -1;
+    if (ci < 0)
         return -1;
     int a = g->l[ci].in[0];
     int ai = prod(p, a, NPU_OP_ADD);

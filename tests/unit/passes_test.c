@@ -455,6 +455,9 @@ TEST(pattern_hardswish)
         "add a three c\nrelu6 r a\nmul q c r\nmul y q sixth\n",
         /* x·Relu6(x+3)/6 */
         "add a c three\nrelu6 r a\nmul q r c\ndiv y q six\n",
+        /* clip with constant bounds as inputs */
+        "const zero scalar fp16 value=0\nadd a c three\nclip r a zero six\nmul q c r\n"
+        "div y q six\n",
         /* x·HardSigmoid(x) alpha=1/6 */
         "hardsigmoid h c alpha=0.16667\nmul y c h\n",
     };
