@@ -315,6 +315,28 @@ static int mul_self(pat *p, int li, const npu_op *chain, int n, bool (*ok)(const
     return 0;
 }
 
+/* A clip whose bounds are constant inputs with known values (.npg "clip r x lo hi", what an
+ * ONNX Clip of opset 11 is) takes them as attributes, and one with bounds 0 and 6 becomes
+ * relu6, as the ONNX importer does; activation fusion only fuses one-input activations. */
+static int m_clip(pat *p, int li)
+{
+    npu_graph *g = p->g;
+    const npu_layer *l = &g->l[li];
+    if (l->op != NPU_OP_CLIP || l->nin != 3 || npu_layer_attr(l, "min") ||
+        npu_layer_attr(l, "max"))
+        return 0;
+    const npu_tensor *lo = &g->t[l->in[1]], *hi = &g->t[l->in[2]];
+    if (lo->kind != NPU_T_CONST || hi->kind != NPU_T_CONST || !lo->has_value || !hi->has_value ||
+        npu_tensor_elems(lo) != 1 || npu_tensor_elems(hi) != 1 || lo->value > hi->value)
+        return 0;
+    double mn = lo->value, mx = hi->value;
+    bool r6 = mn == 0 && mx == 6;
+    become(p, li, r6 ? NPU_OP_RELU6 : NPU_OP_CLIP, l->in[0]);
+    if (!r6 && (npu_layer_set_float(g, li, "min", mn) || npu_layer_set_float(g, li, "max", mx)))
+        return -1;
+    return 1;
+}
+
 static int m_silu(pat *p, int li)
 {
     static const npu_op chain[] = {NPU_OP_SIGMOID};
@@ -328,19 +350,12 @@ static int clip3(const pat *p, int t, int parts[2])
     const npu_graph *g = p->g;
     int ci = prod(p, t, NPU_OP_RELU6);
     if (ci < 0 && (ci = prod(p, t, NPU_OP_CLIP)) >= 0) {
-        /* bounds as attributes, or as constant inputs with values (.npg "clip r a lo hi") */
+        /* (a clip with constant bounds as inputs became relu6 in m_clip already) */
         const npu_layer *c = &g->l[ci];
-        const npu_attr *mn = npu_layer_attr(c, "min"), *mx = npu_layer_attr(c, "max");
-        bool attrs = c->nin == 1 && mn && mx && npu_layer_float(c, "min", -1) == 0 &&
-                     npu_layer_float(c, "max", 0) == 6;
-        bool ins = c->nin == 3 && !mn && !mx && g->t[c->in[1]].kind == NPU_T_CONST &&
-                   g->t[c->in[1]].has_value && g->t[c->in[1]].value == 0 &&
-                   cval(g, c->in[2], 6.0);
-        if (!attrs && !ins)
+        if (npu_layer_float(c, "min", -1) != 0 || npu_layer_float(c, "max", 0) != 6)
             ci = -1;
-    } else if (ci >= 0 && g->l[ci].nin != 1)
-        ci = -1;
-    if (ci < 0)
+    }
+    if (ci < 0 || g->l[ci].nin != 1)
         return -1;
     int a = g->l[ci].in[0];
     int ai = prod(p, a, NPU_OP_ADD);
@@ -756,7 +771,7 @@ int npu_pass_fuse_patterns(npu_graph *g, npu_err *err)
                 continue;
             if (sweep == 1)
                 rc = m_chan(&p, li);
-            else if (!(rc = m_silu(&p, li)) && !(rc = m_hsig(&p, li)) &&
+            else if (!(rc = m_clip(&p, li)) && !(rc = m_silu(&p, li)) && !(rc = m_hsig(&p, li)) &&
                      !(rc = m_hswish(&p, li)) && !(rc = m_mish(&p, li)) &&
                      !(rc = m_gelu(&p, li)))
                 rc = m_norm(&p, li);
