@@ -8,6 +8,10 @@
  * exception: it inserts conversion layers in the middle and renumbers (it runs after compact).
  *
  * Choices (docs/formats.md has them for users):
+ *  - fuse_patterns (before fold_bn) turns the chains exporters write for activations and norms
+ *    (x·Sigmoid(x), Clip(x+3,0,6)/6, the Erf GELU, ReduceMean…Div LayerNorm …) into one op and
+ *    folds a mul/add by a per-channel constant into the conv before it; see the comment above
+ *    npu_pass_fuse_patterns for what blocks a pattern.
  *  - fold_bn folds a batchnorm into a conv/convt/gemm producer whose output feeds only that
  *    batchnorm and is not a graph output, and only once per producer (a second batchnorm in a
  *    row stays). The folded layer gets NPU_LF_BIAS | NPU_LF_BN_FOLDED and keeps the 2·K
