@@ -3,6 +3,7 @@
 #include "front/front.h"
 #include "test.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 static npu_graph *rd(const char *body)
@@ -409,6 +410,285 @@ TEST(pipeline_golden)
     free(want);
 }
 
+/* Number of live layers with op `op`. */
+static int count_op(const npu_graph *g, npu_op op)
+{
+    int n = 0;
+    for (int li = 0; li < g->nl; li++)
+        n += !(g->l[li].flags & NPU_LF_DEAD) && g->l[li].op == op;
+    return n;
+}
+
+TEST(pattern_silu)
+{
+    /* conv → sigmoid → mul(conv, sigmoid) becomes one conv act=silu (either operand order) */
+    npu_graph *g = prepared("input x 1x3x8x8 int8\n"
+                            "conv c1 x out=4 k=3 p=1\nsigmoid s1 c1\nmul m1 s1 c1\n"
+                            "conv c2 m1 out=4 k=1\noutput c2\n");
+    CHECK(g && g->nl == 2 && L(g, "c1") && L(g, "c1")->act == NPU_ACT_SILU && consistent(g));
+    npu_graph_free(g);
+    /* blocked: the sigmoid is read elsewhere, is a graph output, or reads another tensor */
+    g = prepared("input x 1x3x8x8 int8\nconv c1 x out=4 k=3 p=1\nsigmoid s1 c1\nmul m1 c1 s1\n"
+                 "add a1 m1 s1\noutput a1\n");
+    CHECK(g && count_op(g, NPU_OP_SILU) == 0 && L(g, "m1") && L(g, "m1")->op == NPU_OP_MUL);
+    npu_graph_free(g);
+    g = prepared("input x 1x3x8x8 int8\nconv c1 x out=4 k=3 p=1\nsigmoid s1 c1\nmul m1 c1 s1\n"
+                 "output m1 s1\n");
+    CHECK(g && count_op(g, NPU_OP_SILU) == 0 && L(g, "m1") && L(g, "m1")->op == NPU_OP_MUL);
+    npu_graph_free(g);
+    g = prepared("input x 1x3x8x8 int8\nconv c1 x out=4 k=3 p=1\nconv c2 x out=4 k=3 p=1\n"
+                 "sigmoid s1 c2\nmul m1 c1 s1\noutput m1\n");
+    CHECK(g && count_op(g, NPU_OP_SILU) == 0 && L(g, "m1") && L(g, "m1")->op == NPU_OP_MUL);
+    npu_graph_free(g);
+    /* unfused (the producer is a concat, not fusable): a silu layer of its own */
+    g = prepared("input x 1x4x8x8 int8\nconcat k x x\nsigmoid s k\nmul m k s\noutput m\n");
+    CHECK(g && g->nl == 2 && L(g, "m") && L(g, "m")->op == NPU_OP_SILU && g->l[1].nin == 1);
+    npu_graph_free(g);
+}
+
+TEST(pattern_hardswish)
+{
+    static const char *const hs[] = {
+        /* Clip(x+3,0,6)/6 → hardsigmoid, then x·hardsigmoid → hardswish */
+        "add a c three\nclip r a min=0.0 max=6.0\ndiv h r six\nmul y c h\n",
+        /* x·Relu6(x+3)·0.16667 */
+        "add a three c\nrelu6 r a\nmul q c r\nmul y q sixth\n",
+        /* x·Relu6(x+3)/6 */
+        "add a c three\nrelu6 r a\nmul q r c\ndiv y q six\n",
+        /* clip with constant bounds as inputs */
+        "const zero scalar fp16 value=0\nadd a c three\nclip r a zero six\nmul q c r\n"
+        "div y q six\n",
+        /* x·HardSigmoid(x) alpha=1/6 */
+        "hardsigmoid h c alpha=0.16667\nmul y c h\n",
+    };
+    const char *head = "input x 1x3x8x8 fp16\nconst three scalar fp16 value=3\n"
+                       "const six 1 fp16 value=6\nconst sixth 1x1x1x1 fp16 value=0.16667\n"
+                       "const s2 1 fp16 value=2.9\nconst nov scalar fp16\ninput v 1 fp16\n"
+                       "conv c x out=4 k=3 p=1\n";
+    char buf[1024];
+    for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++) {
+        snprintf(buf, sizeof buf, "%s%sconv o y out=4 k=1\noutput o\n", head, hs[i]);
+        npu_graph *g = prepared(buf);
+        CHECK(g && g->nl == 2 && L(g, "c") && L(g, "c")->act == NPU_ACT_HARDSWISH);
+        if (!g || g->nl != 2)
+            printf("  form %zu\n", i);
+        npu_graph_free(g);
+    }
+    /* a clip with constant bounds as inputs takes them as attributes (relu6 for 0..6) and
+     * fuses */
+    npu_graph *g = prepared("input x 1x3x8x8 fp16\nconst lo scalar fp16 value=-1\n"
+                            "const hi scalar fp16 value=1\nconv c x out=4 k=3 p=1\n"
+                            "clip r c lo hi\noutput r\n");
+    CHECK(g && g->nl == 1 && L(g, "c") && L(g, "c")->act == NPU_ACT_CLIP &&
+          npu_layer_float(L(g, "c"), "min", 0) == -1 && npu_layer_float(L(g, "c"), "max", 0) == 1);
+    npu_graph_free(g);
+    /* HardSigmoid alone: Clip(x+3,0,6)/6 */
+    snprintf(buf, sizeof buf, "%sadd a c three\nrelu6 r a\ndiv y r six\noutput y\n", head);
+    g = prepared(buf);
+    CHECK(g && g->nl == 1 && L(g, "c") && L(g, "c")->act == NPU_ACT_HARDSIGMOID);
+    CHECK(g && fabs(L(g, "c")->act_alpha - 1.0 / 6.0) < 1e-12);
+    npu_graph_free(g);
+    /* blocked: wrong value (2.9), a constant with no known value, a non-constant operand, the
+     * default HardSigmoid (alpha 0.2), clip bounds that are not 0..6, an intermediate output */
+    static const char *const bad[] = {
+        "add a c s2\nrelu6 r a\nmul q c r\ndiv y q six\n",
+        "add a c nov\nrelu6 r a\nmul q c r\ndiv y q six\n",
+        "add a c v\nrelu6 r a\nmul q c r\ndiv y q six\n",
+        "hardsigmoid h c\nmul y c h\n",
+        "add a c three\nclip r a min=0.0 max=5.0\nmul q c r\ndiv y q six\n",
+        "add a c three\nrelu6 r a\nmul q c r\ndiv y q six\noutput r\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(buf, sizeof buf, "%s%sconv o y out=4 k=1\noutput o\n", head, bad[i]);
+        g = prepared(buf);
+        CHECK(g && count_op(g, NPU_OP_HARDSWISH) == 0 && L(g, "c") &&
+              L(g, "c")->act != NPU_ACT_HARDSWISH);
+        if (!g || count_op(g, NPU_OP_HARDSWISH))
+            printf("  blocked form %zu fused\n", i);
+        npu_graph_free(g);
+    }
+}
+
+/* head + body, prepared. */
+static npu_graph *prep2(const char *head, const char *body)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s%s", head, body);
+    return prepared(buf);
+}
+
+TEST(pattern_gelu)
+{
+    const char *head = "input x 1x4x16 fp16\nconst w 16x16 fp16\nconst half scalar fp16 value=0.5\n"
+                       "const one scalar fp16 value=1\nconst r2 scalar fp16 value=1.4142\n"
+                       "const ir2 1 fp16 value=0.70711\nconst k 1 fp16 value=0.7978846\n"
+                       "const c 1 fp16 value=0.044715\nconst three 1 fp16 value=3\n"
+                       "const two 1 fp16 value=2\nmatmul h x w\n";
+    static const char *const ok[] = {
+        /* erf: x·(1+erf(x/√2))·0.5 */
+        "div d h r2\nerf e d\nadd a e one\nmul m h a\nmul y m half\n",
+        /* erf: (0.5·x)·(1+erf(x·0.70711)) */
+        "mul d ir2 h\nerf e d\nadd a one e\nmul hh half h\nmul y hh a\n",
+        /* tanh: 0.5·x·(1+tanh(0.79788·(x+0.044715·x³))) with Pow(x,3) */
+        "pow p h three\nmul v p c\nadd u h v\nmul s u k\ntanh e s\nadd a e one\nmul hh h half\n"
+        "mul y hh a\n",
+        /* tanh with x·x·x and the 0.5 last */
+        "mul q h h\nmul p h q\nmul v c p\nadd u v h\nmul s k u\ntanh e s\nadd a e one\n"
+        "mul m a h\nmul y m half\n",
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char body[1024];
+        snprintf(body, sizeof body, "%soutput y\n", ok[i]);
+        npu_graph *g = prep2(head, body);
+        CHECK(g && g->nl == 1 && L(g, "h") && L(g, "h")->act == NPU_ACT_GELU);
+        if (!g || g->nl != 1)
+            printf("  form %zu\n", i);
+        npu_graph_free(g);
+    }
+    /* blocked: 0.4 for 0.5, Sqrt(2) unknown (no value), the inner 1+erf is an output, erf of
+     * another tensor */
+    static const char *const bad[] = {
+        "const h4 scalar fp16 value=0.4\ndiv d h r2\nerf e d\nadd a e one\nmul m h a\nmul y m h4\n"
+        "output y\n",
+        "const nv scalar fp16\ndiv d h nv\nerf e d\nadd a e one\nmul m h a\nmul y m half\noutput y\n",
+        "div d h r2\nerf e d\nadd a e one\nmul m h a\nmul y m half\noutput y a\n",
+        "div d x r2\nerf e d\nadd a e one\nmul m h a\nmul y m half\noutput y\n",
+        "pow p h two\nmul v p c\nadd u h v\nmul s u k\ntanh e s\nadd a e one\nmul hh h half\n"
+        "mul y hh a\noutput y\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        npu_graph *g = prep2(head, bad[i]);
+        CHECK(g && count_op(g, NPU_OP_GELU) == 0 && L(g, "h") && L(g, "h")->act == NPU_ACT_NONE);
+        if (!g || L(g, "h")->act != NPU_ACT_NONE)
+            printf("  blocked form %zu fused\n", i);
+        npu_graph_free(g);
+    }
+}
+
+TEST(pattern_norms)
+{
+    const char *head = "input x 1x4x16 fp16\nconst w 16x16 fp16\nconst eps scalar fp16 value=1e-5\n"
+                       "const two 1 fp16 value=2\nconst one 1 fp16 value=1\nconst gamma 16 fp16\n"
+                       "const beta 16 fp16\nmatmul h x w\n";
+    const char *ln = "reduce m h kind=mean axes=-1\nsub d h m\npow p d two\n"
+                     "reduce v p kind=mean axes=2\nadd e v eps\nsqrt s e\ndiv n d s\n";
+    char body[2048];
+    /* LayerNorm with the affine tail: one layer named after the tail's last op */
+    snprintf(body, sizeof body, "%smul gm n gamma\nadd y gm beta\nmatmul o y w\noutput o\n", ln);
+    npu_graph *g = prep2(head, body);
+    CHECK(g && g->nl == 3 && L(g, "y") && L(g, "y")->op == NPU_OP_LAYERNORM);
+    if (g && L(g, "y")) {
+        CHECK_EQ_INT(npu_layer_int(L(g, "y"), "axis", 0, 0), -1);
+        CHECK_EQ_INT(npu_layer_int(L(g, "y"), "affine", 0, 0), 1);
+        CHECK(fabs(npu_layer_float(L(g, "y"), "eps", 0) - 1e-5) < 1e-12);
+    }
+    npu_graph_free(g);
+    /* without the tail: affine=0; mul(d, d) for the square */
+    g = prep2(head, "reduce m h kind=mean axes=-1\nsub d h m\nmul p d d\n"
+                    "reduce v p kind=mean axes=-1\nadd e eps v\nsqrt s e\ndiv n d s\noutput n\n");
+    CHECK(g && g->nl == 2 && L(g, "n") && L(g, "n")->op == NPU_OP_LAYERNORM &&
+          npu_layer_int(L(g, "n"), "affine", 0, 1) == 0);
+    npu_graph_free(g);
+    /* blocked: the mean read elsewhere, a different axis for the variance, eps not constant */
+    snprintf(body, sizeof body, "%soutput n m\n", ln);
+    g = prep2(head, body);
+    CHECK(g && count_op(g, NPU_OP_LAYERNORM) == 0);
+    npu_graph_free(g);
+    g = prep2(head, "reduce m h kind=mean axes=-1\nsub d h m\npow p d two\n"
+                    "reduce v p kind=mean axes=1\nadd e v eps\nsqrt s e\ndiv n d s\noutput n\n");
+    CHECK(g && count_op(g, NPU_OP_LAYERNORM) == 0 && count_op(g, NPU_OP_RMSNORM) == 0);
+    npu_graph_free(g);
+    g = prep2(head, "reduce m h kind=mean axes=-1\nsub d h m\npow p d two\n"
+                    "reduce v p kind=mean axes=-1\nadd e v m\nsqrt s e\ndiv n d s\noutput n\n");
+    CHECK(g && count_op(g, NPU_OP_LAYERNORM) == 0 && count_op(g, NPU_OP_RMSNORM) == 0);
+    npu_graph_free(g);
+    /* RMSNorm: x·Reciprocal(Sqrt(mean(x²)+eps))·weight, x/Sqrt(…), x·Div(1, Sqrt(…)) */
+    static const char *const rms[] = {
+        "pow p h two\nreduce v p kind=mean axes=-1\nadd e v eps\nsqrt s e\nreciprocal r s\n"
+        "mul n h r\nmul y gamma n\n",
+        "mul p h h\nreduce v p kind=mean axes=-1\nadd e v eps\nsqrt s e\ndiv y h s\n",
+        "pow p h two\nreduce v p kind=mean axes=-1\nadd e v eps\nsqrt s e\ndiv r one s\n"
+        "mul y r h\n",
+    };
+    for (size_t i = 0; i < sizeof rms / sizeof rms[0]; i++) {
+        snprintf(body, sizeof body, "%smatmul o y w\noutput o\n", rms[i]);
+        g = prep2(head, body);
+        CHECK(g && g->nl == 3 && L(g, "y") && L(g, "y")->op == NPU_OP_RMSNORM &&
+              npu_layer_int(L(g, "y"), "affine", 0, 0) == (i == 0));
+        if (!g || !L(g, "y") || L(g, "y")->op != NPU_OP_RMSNORM)
+            printf("  rms form %zu\n", i);
+        npu_graph_free(g);
+    }
+    /* blocked: the square is a graph output; 1/Sqrt with a 2 in place of the 1 */
+    g = prep2(head, "pow p h two\nreduce v p kind=mean axes=-1\nadd e v eps\nsqrt s e\n"
+                    "div y h s\noutput y p\n");
+    CHECK(g && count_op(g, NPU_OP_RMSNORM) == 0);
+    npu_graph_free(g);
+    g = prep2(head, "pow p h two\nreduce v p kind=mean axes=-1\nadd e v eps\nsqrt s e\n"
+                    "div r two s\nmul y r h\noutput y\n");
+    CHECK(g && count_op(g, NPU_OP_RMSNORM) == 0);
+    npu_graph_free(g);
+}
+
+TEST(pattern_mish)
+{
+    npu_graph *g = prepared("input x 1x3x8x8 fp16\nconv c x out=4 k=3 p=1\nsoftplus sp c\n"
+                            "tanh t sp\nmul y t c\noutput y\n");
+    CHECK(g && g->nl == 1 && L(g, "c") && L(g, "c")->act == NPU_ACT_MISH);
+    npu_graph_free(g);
+    /* blocked: softplus of another tensor; tanh read elsewhere */
+    g = prepared("input x 1x3x8x8 fp16\nconv c x out=4 k=3 p=1\nconv c2 x out=4 k=3 p=1\n"
+                 "softplus sp c2\ntanh t sp\nmul y t c\noutput y\n");
+    CHECK(g && count_op(g, NPU_OP_MISH) == 0 && L(g, "c")->act == NPU_ACT_NONE);
+    npu_graph_free(g);
+    g = prepared("input x 1x3x8x8 fp16\nconv c x out=4 k=3 p=1\nsoftplus sp c\n"
+                 "tanh t sp\nmul y t c\nadd z y t\noutput z\n");
+    CHECK(g && count_op(g, NPU_OP_MISH) == 0 && L(g, "c")->act == NPU_ACT_NONE);
+    npu_graph_free(g);
+}
+
+TEST(pattern_channel_fold)
+{
+    /* conv → Mul(scale [C,1,1]) → Add(shift [1,C,1,1]) is a batchnorm spelled out: both fold;
+     * the add gives the conv a bias (+4 parameters), the mul's scales go into the weights */
+    npu_graph *g = prepared("input x 1x3x8x8 int8\nconst sc 4x1x1 fp32\nconst sh 1x4x1x1 fp32\n"
+                            "conv c x out=4 k=3 p=1\nmul m c sc\nadd a sh m\nrelu r a\n"
+                            "output r\n");
+    CHECK(g && g->nl == 1 && L(g, "c") && L(g, "c")->act == NPU_ACT_RELU &&
+          (L(g, "c")->flags & NPU_LF_BIAS) && npu_graph_params(g) == 4 * 3 * 9 + 4);
+    npu_graph_free(g);
+    /* gemm: the last axis; a scalar counts as per channel */
+    g = prepared("input x 1x16 int8\nconst b 10 fp32\nconst s scalar fp32 value=2\n"
+                 "gemm f x out=10\nadd a f b\nmul m s a\noutput m\n");
+    CHECK(g && g->nl == 1 && L(g, "f") && (L(g, "f")->flags & NPU_LF_BIAS));
+    npu_graph_free(g);
+    /* blocked: per-pixel constant, an activation input, a second reader, a fused activation,
+     * a graph output in between */
+    static const char *const bad[] = {
+        "const k 1x4x8x8 fp32\nconv c x out=4 k=3 p=1\nmul y c k\n",
+        "input v 1x4x1x1 int8\nconv c x out=4 k=3 p=1\nmul y c v\n",
+        "const k 4x1x1 fp32\nconv c x out=4 k=3 p=1\nmul y c k\nadd z y c\n",
+        "const k 4x1x1 fp32\nconv c x out=4 k=3 p=1 act=relu\nmul y c k\n",
+        "const k 4x1x1 fp32\nconv c x out=4 k=3 p=1\nmul y c k\noutput c\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char buf[1024];
+        snprintf(buf, sizeof buf, "input x 1x3x8x8 int8\n%sconv o y out=4 k=1\noutput o\n", bad[i]);
+        g = prepared(buf);
+        CHECK(g && count_op(g, NPU_OP_MUL) == 1);
+        if (!g || count_op(g, NPU_OP_MUL) != 1)
+            printf("  blocked form %zu folded\n", i);
+        npu_graph_free(g);
+    }
+    /* the +3 of a HardSigmoid stays in the pattern (patterns go first) */
+    g = prepared("input x 1x3x8x8 int8\nconst three scalar fp32 value=3\nconst six scalar fp32 "
+                 "value=6\nconv c x out=4 k=3 p=1\nadd a c three\nrelu6 r a\ndiv y r six\n"
+                 "output y\n");
+    CHECK(g && g->nl == 1 && L(g, "c") && L(g, "c")->act == NPU_ACT_HARDSIGMOID &&
+          !(L(g, "c")->flags & NPU_LF_BIAS));
+    npu_graph_free(g);
+}
+
 TEST(prepare_idempotent)
 {
     npu_err err = {0};
@@ -444,5 +724,11 @@ int main(void)
     RUN(dtype_errors_and_gather);
     RUN(pipeline_golden);
     RUN(prepare_idempotent);
+    RUN(pattern_silu);
+    RUN(pattern_hardswish);
+    RUN(pattern_gelu);
+    RUN(pattern_norms);
+    RUN(pattern_mish);
+    RUN(pattern_channel_fold);
     return TEST_REPORT();
 }
