@@ -1,43 +1,115 @@
--- RKNPU published figures (../shared/research/rknpu.md). The issue (#5) checks: RK3588 single
--- core INT8 mobilenetv2/resnet50 within 15 %, RK3566/68 within 20 %, the MobileNetV1 core-mask
--- sweep within 15 %, Qwen2-0.5B w8a8 decode within 20 % (and, with the same tolerance, the
--- two prefill times to first token research §3 gives). Rockchip's per-layer profiler rows
--- (§2.4) are reproduced exactly by the model's npu_cycles column on
--- scripts/validation/rknpu_profiler.npg (tests/unit/rknpu_test.c, profiler_npu_cycles); they are
--- not rows here because the report compares whole-layer cycles, which include the per-task and
--- submit costs the profiler's columns leave out. Further figures are kept aside for blind
--- validation.
+-- RKNPU published figures (../shared/research/rknpu.md and issue #13). Issue #5 checked the
+-- first ten rows: RK3588 single-core INT8 mobilenetv2/resnet50 within 15 %, RK3566/68 within
+-- 20 %, the MobileNetV1 core-mask sweep within 15 % (a documented miss: an older runtime, see
+-- docs/models/rknpu.md §5), Qwen2-0.5B w8a8 decode and prefill within 20 %. Issue #13 adds the
+-- zoo's YOLO rows, two eval_perf layer rows and larger LLMs, each within 10 % (layer rows 15 %).
+-- Rockchip's per-layer profiler "NPU Cycles" of research §2.4 are reproduced exactly by the
+-- model's npu_cycles column (tests/unit/rknpu_test.c, profiler_npu_cycles); they are not rows here
+-- because the report compares whole-layer cycles. Further figures are kept aside for blind
+-- validation. `calibration` names every parameter fitted on these rows (format:
+-- scripts/validate.lua); nothing is fitted per network.
 local zoo = "rknn_model_zoo v2.3.2 README @bad6c73 (research §2.1)"
+local zoo13 = "rknn_model_zoo README v2.3.2 @bad6c7334531becaf90a561988519b7bec34d0ab (issue #13)"
 local notes = "NOTES ch06, ROCK 5B kernel 6.1, rknn_api_demo (research §2.2)"
+local llm13 = "rknn-llm benchmark.md v1.3.0 @878f9361fd3afa7e167b7079918918f78d2c1c2a (issue #13)"
+local perf = "rknn-toolkit2 1.6.0 eval_perf, RK3588 core 0 (perf_debug), yolov8n at 1920x1920, "
+  .. "channyHuang/channyHuang.github.io _posts/linuxAndWin/"
+  .. "2024-04-08-Push_Yolov8n_Pre-train_Model_To_rk3588_(2).md @8195d325"
+local rk3588llm = { runtime = "rkllm", dtype = "int8", core_mask = "0_1_2" }
+local rk3576w8 = { runtime = "rkllm", dtype = "int8", core_mask = "0_1" }
+local rk3576w4 = { runtime = "rkllm", dtype = "w4a16", core_mask = "0_1" }
 local rows = {
-  { arch = "rk3588", graph = "mobilenet_v2", set = { core_mask = "0" }, metric = "fps",
+  { id = "rk3588.mobilenet_v2", family = "rknn_model_zoo v2.3.2",
+    arch = "rk3588", graph = "mobilenet_v2", set = { core_mask = "0" }, metric = "fps",
     published = 450.7, tol = 0.15, source = zoo .. ", RK3588 single core INT8" },
-  { arch = "rk3588", graph = "resnet50", set = { core_mask = "0" }, metric = "fps",
+  { id = "rk3588.resnet50", family = "rknn_model_zoo v2.3.2",
+    arch = "rk3588", graph = "resnet50", set = { core_mask = "0" }, metric = "fps",
     published = 110.1, tol = 0.15, source = zoo .. ", RK3588 single core INT8" },
-  { arch = "rk3566", graph = "mobilenet_v2", metric = "fps",
+  { id = "rk3566.mobilenet_v2", family = "rknn_model_zoo v2.3.2",
+    arch = "rk3566", graph = "mobilenet_v2", metric = "fps",
     published = 180.7, tol = 0.20, source = zoo .. ", RK3566/RK3568 INT8" },
-  { arch = "rk3566", graph = "resnet50", metric = "fps",
+  { id = "rk3566.resnet50", family = "rknn_model_zoo v2.3.2",
+    arch = "rk3566", graph = "resnet50", metric = "fps",
     published = 37.9, tol = 0.20, source = zoo .. ", RK3566/RK3568 INT8" },
-  { arch = "rk3588", graph = "mobilenet_v1", set = { core_mask = "0" }, metric = "ms",
+  { id = "rk3588.yolov5s", family = "rknn_model_zoo v2.3.2",
+    arch = "rk3588", graph = "yolov5s", set = { core_mask = "0" }, metric = "fps",
+    published = 48.4, tol = 0.10, source = zoo13 .. ", RK3588 single core INT8, 640x640",
+    note = "SiLU activations; the zoo's exported heads" },
+  { id = "rk3588.yolov5s_relu", family = "rknn_model_zoo v2.3.2",
+    arch = "rk3588", graph = "yolov5s", args = "act=relu", set = { core_mask = "0" },
+    metric = "fps", published = 66.1, tol = 0.10,
+    source = zoo13 .. ", RK3588 single core INT8, 640x640",
+    note = "the same network with ReLU activations" },
+  { id = "rk3588.yolov8n", family = "rknn_model_zoo v2.3.2",
+    arch = "rk3588", graph = "yolov8n", set = { core_mask = "0" }, metric = "fps",
+    published = 73.5, tol = 0.10, source = zoo13 .. ", RK3588 single core INT8, 640x640" },
+  { id = "rk3588.yolov8n_1920.l22", family = "eval_perf rknn-toolkit2 1.6.0",
+    arch = "rk3588", graph = "yolov8n", args = "size=1920", set = { core_mask = "0" },
+    layer = "model.5", metric = "cycles", published = 1640000, tol = 0.15,
+    source = perf .. " line 323: layer 22, Conv 64->128 3x3 s2 240x240 -> 120x120, 1640 us, "
+      .. "MAC use 63.22 % (1,036,800 ideal cycles)",
+    note = "1640 us at 1 GHz; our model.5" },
+  { id = "rk3588.yolov8n_1920.l25", family = "eval_perf rknn-toolkit2 1.6.0",
+    arch = "rk3588", graph = "yolov8n", args = "size=1920", set = { core_mask = "0" },
+    layer = "model.6.m.0.cv1", metric = "cycles", published = 841000, tol = 0.15,
+    source = perf .. " line 326: layer 25, Conv 64->64 3x3 at 120x120, 841 us",
+    note = "841 us at 1 GHz; our model.6.m.0.cv1 (the first 64->64 3x3 after layer 22)" },
+  { id = "rk3588.mobilenet_v1.core0", family = "rknn_api_demo (old runtime)",
+    arch = "rk3588", graph = "mobilenet_v1", set = { core_mask = "0" }, metric = "ms",
     published = 2.72, tol = 0.15, source = notes .. ", core0" },
-  { arch = "rk3588", graph = "mobilenet_v1", set = { core_mask = "0_1" }, metric = "ms",
+  { id = "rk3588.mobilenet_v1.core01", family = "rknn_api_demo (old runtime)",
+    arch = "rk3588", graph = "mobilenet_v1", set = { core_mask = "0_1" }, metric = "ms",
     published = 2.21, tol = 0.15, source = notes .. ", cores 0+1" },
-  { arch = "rk3588", graph = "mobilenet_v1", set = { core_mask = "0_1_2" }, metric = "ms",
+  { id = "rk3588.mobilenet_v1.core012", family = "rknn_api_demo (old runtime)",
+    arch = "rk3588", graph = "mobilenet_v1", set = { core_mask = "0_1_2" }, metric = "ms",
     published = 1.53, tol = 0.15, source = notes .. ", cores 0+1+2" },
-  { arch = "rk3588", graph = "qwen2_0_5b_decode", args = "kv=160",
-    set = { runtime = "rkllm", dtype = "int8", core_mask = "0_1_2" }, metric = "fps",
-    published = 41.58, tol = 0.20,
+  { id = "rk3588.qwen2_0_5b.decode", family = "rknn-llm v1.3.0",
+    arch = "rk3588", graph = "qwen2_0_5b_decode", args = "kv=160", set = rk3588llm,
+    metric = "fps", published = 41.58, tol = 0.20,
     source = "rknn-llm benchmark.md v1.3.0 @878f936, Qwen2 0.5B w8a8 tokens/s (research §3)",
     note = "one decode step with 160 cached tokens (seqlen 128 + 64 new)" },
-  { arch = "rk3588", graph = "qwen2_0_5b_prefill", args = "tokens=128",
-    set = { runtime = "rkllm", dtype = "int8", core_mask = "0_1_2" }, metric = "ms",
-    published = 145.90, tol = 0.20,
+  { id = "rk3588.qwen2_0_5b.ttft128", family = "rknn-llm v1.3.0",
+    arch = "rk3588", graph = "qwen2_0_5b_prefill", args = "tokens=128", set = rk3588llm,
+    metric = "ms", published = 145.90, tol = 0.20,
     source = "rknn-llm benchmark.md v1.3.0 @878f936, Qwen2 0.5B w8a8 TTFT (research §3)",
     note = "prefill of the 128-token prompt" },
-  { arch = "rk3588", graph = "qwen2_0_5b_prefill", args = "tokens=64",
-    set = { runtime = "rkllm", dtype = "int8", core_mask = "0_1_2" }, metric = "ms",
-    published = 79, tol = 0.20,
+  { id = "rk3588.qwen2_0_5b.ttft64", family = "rknn-llm v1.2.0",
+    arch = "rk3588", graph = "qwen2_0_5b_prefill", args = "tokens=64", set = rk3588llm,
+    metric = "ms", published = 79, tol = 0.20,
     source = "rknn-llm README v1.2.0 @cb5b341, Qwen2-0.5B w8a8 TTFT (research §3)",
     note = "prefill of the 64-token prompt" },
+  { id = "rk3588.tinyllama_1_1b.decode", family = "rknn-llm v1.3.0",
+    arch = "rk3588", graph = "tinyllama_1_1b_decode", args = "kv=160", set = rk3588llm,
+    metric = "fps", published = 24.43, tol = 0.10,
+    source = llm13 .. ", RK3588 TinyLlama-1.1B w8a8 tokens/s", note = "decode with 160 cached tokens" },
+  { id = "rk3588.tinyllama_1_1b.ttft128", family = "rknn-llm v1.3.0",
+    arch = "rk3588", graph = "tinyllama_1_1b_prefill", args = "tokens=128", set = rk3588llm,
+    metric = "ms", published = 243.93, tol = 0.10,
+    source = llm13 .. ", RK3588 TinyLlama-1.1B w8a8 TTFT", note = "prefill of the 128-token prompt" },
+  { id = "rk3588.qwen2_5_1_5b.decode", family = "rknn-llm v1.3.0",
+    arch = "rk3588", graph = "qwen2_5_1_5b_decode", args = "kv=160", set = rk3588llm,
+    metric = "fps", published = 16.69, tol = 0.10,
+    source = llm13 .. ", RK3588 Qwen2.5-1.5B w8a8 tokens/s", note = "decode with 160 cached tokens" },
+  { id = "rk3588.qwen2_5_1_5b.ttft128", family = "rknn-llm v1.3.0",
+    arch = "rk3588", graph = "qwen2_5_1_5b_prefill", args = "tokens=128", set = rk3588llm,
+    metric = "ms", published = 378.31, tol = 0.10,
+    source = llm13 .. ", RK3588 Qwen2.5-1.5B w8a8 TTFT", note = "prefill of the 128-token prompt" },
+  { id = "rk3576.qwen2_0_5b_w4a16.decode", family = "rknn-llm v1.3.0",
+    arch = "rk3576", graph = "qwen2_0_5b_decode", args = "kv=160", set = rk3576w4,
+    metric = "fps", published = 32.56, tol = 0.10,
+    source = llm13 .. ", RK3576 Qwen2-0.5B w4a16 tokens/s", note = "decode with 160 cached tokens" },
+  { id = "rk3576.qwen2_0_5b_w4a16.ttft128", family = "rknn-llm v1.3.0",
+    arch = "rk3576", graph = "qwen2_0_5b_prefill", args = "tokens=128", set = rk3576w4,
+    metric = "ms", published = 342.37, tol = 0.10,
+    source = llm13 .. ", RK3576 Qwen2-0.5B w4a16 TTFT", note = "prefill of the 128-token prompt" },
+  { id = "rk3576.qwen2_0_5b_w8a8.decode", family = "rknn-llm v1.3.0",
+    arch = "rk3576", graph = "qwen2_0_5b_decode", args = "kv=160", set = rk3576w8,
+    metric = "fps", published = 21.73, tol = 0.10,
+    source = llm13 .. ", RK3576 Qwen2-0.5B w8a8 tokens/s", note = "decode with 160 cached tokens" },
+  { id = "rk3576.qwen2_0_5b_w8a8.ttft128", family = "rknn-llm v1.3.0",
+    arch = "rk3576", graph = "qwen2_0_5b_prefill", args = "tokens=128", set = rk3576w8,
+    metric = "ms", published = 344.27, tol = 0.10,
+    source = llm13 .. ", RK3576 Qwen2-0.5B w8a8 TTFT", note = "prefill of the 128-token prompt" },
 }
-return rows
+local calibration = {}
+return { rows = rows, calibration = calibration }
