@@ -223,10 +223,29 @@ static bool is_view(const npu_layer *l)
     return (l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW;
 }
 
+/* DPU LUT passes an activation needs over each output element (docs/models/rknpu.md §3):
+ * a function of x alone is one pass through the LUT stage; x·g(x) (SiLU = x·σ(x), GELU =
+ * x·Φ(x), HardSwish = x·relu6(x+3)/6) is a table and an element-wise multiply, and the DPU's
+ * stage order BS → BN → EW → LUT (research §1.2) puts the multiply before the table, so the
+ * product takes a second pass. ReLU/ReLU6/leaky/PReLU/clip are BS/BN-stage ALU work: none. */
+static int lut_passes(npu_act a)
+{
+    switch (a) {
+    case NPU_ACT_SIGMOID:
+    case NPU_ACT_TANH:
+    case NPU_ACT_HARDSIGMOID:
+        return 1;
+    case NPU_ACT_SILU:
+    case NPU_ACT_GELU:
+    case NPU_ACT_HARDSWISH:
+        return 2;
+    default:
+        return 0;
+    }
+}
 static bool lut_act(npu_act a)
 {
-    return a == NPU_ACT_SIGMOID || a == NPU_ACT_TANH || a == NPU_ACT_HARDSWISH ||
-           a == NPU_ACT_HARDSIGMOID || a == NPU_ACT_SILU || a == NPU_ACT_GELU;
+    return lut_passes(a) > 0;
 }
 
 static int consumers(const npu_graph *g, const npu_layer *l)
@@ -594,6 +613,7 @@ typedef struct cgeo {
     int64_t wbytes; /* all weights, padded */
     int64_t macs;
     bool ew, ppu, lut;
+    int lut_passes; /* DPU LUT passes of the fused activation (lut_passes()) */
     bool image; /* fewer input channels than one atom: read raw, charged its real MACs */
     bool in_sram, out_sram; /* feature input / output in system SRAM (use_sram) */
     int ppu_kh, ppu_kw;
@@ -633,6 +653,7 @@ static int geo_of(lw *c, int li, cgeo *G)
     G->kg = kg_of(s, l->dtype);
     G->macs = l->macs;
     G->lut = lut_act(l->act);
+    G->lut_passes = lut_passes(l->act);
     if (c->place[li] == PL_GEMM) {
         npu_gemm_geom gg;
         if (npu_layer_gemm_geom(g, li, &gg))
@@ -845,8 +866,10 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
                 t.flags |= NPU_RKN_TF_EW;
                 t.ew_rd = ob;
             }
-            if (G->lut)
+            if (G->lut) {
                 t.flags |= NPU_RKN_TF_LUT;
+                t.lut_passes = (uint8_t)G->lut_passes;
+            }
             if (G->ppu) {
                 t.flags |= NPU_RKN_TF_PPU;
                 t.enable_mask |= NPU_RKN_EN_PPU;
@@ -975,6 +998,9 @@ static int lower_unit(lw *c, int li, unsigned mask, int kind)
         t.ppu_kw = kind == NPU_RKN_K_DPU ? 0 : have_pg ? pg.kw : 1;
         if (lut_act(l->act) || npu_op_class(l->op) == NPU_OPC_ACT)
             t.flags |= NPU_RKN_TF_LUT;
+        t.lut_passes = (uint8_t)(lut_passes(l->act) > lut_passes(npu_op_act(l->op))
+                                     ? lut_passes(l->act)
+                                     : lut_passes(npu_op_act(l->op)));
         if (l->nin == 1 && in_sram(c, l))
             t.flags |= NPU_RKN_TF_FEAT_SRAM;
         if (out_sram(c, l))

@@ -104,6 +104,15 @@ static const npu_param_def rknpu_params[] = {
      .unit = "B/cycle",
      .doc = "DPU element-wise throughput in flying mode: one 16-byte feature atom per cycle "
             "(assumption)"},
+    {.name = "lut_rate",
+     .type = NPU_P_FLOAT,
+     .def = 4,
+     .min = 0.01,
+     .max = 1e6,
+     .unit = "elem/cycle",
+     .doc = "DPU LUT stage elements per cycle per pass (NVDLA nv_full SDP: Y stage with the LUT "
+            "4/cycle against 16 for BS/BN, research nvdla §2.2; RKNPU's DPU keeps NVDLA's "
+            "BS/BN/EW/LUT structure: assumption; fitted on the yolov5s SiLU/ReLU pair)"},
     {.name = "ppu_bytes",
      .type = NPU_P_FLOAT,
      .def = 16,
@@ -382,7 +391,11 @@ static double prec_rate(const npu_rknpu_state *s, int precision)
  *   depthwise:   padded MACs at rate/dw_div, or the drain;
  *   + a fused PPU never limits (it consumes the DPU's output at its own atom rate, which is
  *     faster than the drain) — its cost is the larger of the two;
- *   DPU alone:   elements at dpu_bytes per cycle (transpose/softmax at their own cost);
+ *   + a LUT activation: its first pass runs in the DPU pipeline behind the MAC array at
+ *     lut_rate outputs per cycle (a drain limit); a second pass (the multiply of x·g(x),
+ *     t->lut_passes = 2) cannot overlap the first and adds outputs / lut_rate;
+ *   DPU alone:   elements at dpu_bytes per cycle (transpose/softmax at their own cost), or the
+ *     LUT passes at lut_rate, whichever is slower;
  *   PPU alone:   input bytes at ppu_bytes per cycle. */
 bool npu_rknpu_task_image(const npu_rknpu_state *s, const npu_rkn_task *t)
 {
@@ -390,7 +403,7 @@ bool npu_rknpu_task_image(const npu_rknpu_state *s, const npu_rkn_task *t)
            (double)t->in_c * prec_bytes(t->precision) < (double)s->atom_bytes;
 }
 
-double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t)
+static double task_cycles(const npu_rknpu_state *s, const npu_rkn_task *t, bool lut_stage)
 {
     double eb = prec_bytes(t->precision);
     double rate = prec_rate(s, t->precision);
@@ -412,6 +425,12 @@ double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t)
             drain = 0;
         if (drain > c)
             c = drain;
+        if (lut_stage && t->lut_passes > 0) {
+            double lut = outs / s->lut_rate;
+            if (lut > c)
+                c = lut;
+            c += (t->lut_passes - 1) * lut;
+        }
         if (t->flags & NPU_RKN_TF_PPU) {
             double pp = outs * eb / s->ppu_bytes;
             if (pp > c)
@@ -427,13 +446,24 @@ double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t)
             c = (double)t->elems * s->softmax_cpe;
         else if (t->ppu_kh > 1)
             c *= t->ppu_kh; /* passes over the data (softmax/norm on channels) */
-        return c;
+        double lut = lut_stage ? (double)t->elems * t->lut_passes / s->lut_rate : 0;
+        return lut > c ? lut : c;
     }
     case NPU_RKN_K_PPU:
         return (double)t->elems * eb / s->ppu_bytes;
     default:
         return 0;
     }
+}
+
+double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t)
+{
+    return task_cycles(s, t, true);
+}
+
+double npu_rknpu_task_npu_cycles(const npu_rknpu_state *s, const npu_rkn_task *t)
+{
+    return task_cycles(s, t, false);
 }
 
 static int rknpu_init(npu_model *m, npu_err *err)
@@ -476,6 +506,7 @@ static int rknpu_init(npu_model *m, npu_err *err)
     s->dw_div = npu_model_float(m, "dw_div");
     s->out_per_cycle = npu_model_float(m, "out_per_cycle");
     s->dpu_bytes = npu_model_float(m, "dpu_bytes");
+    s->lut_rate = npu_model_float(m, "lut_rate");
     s->ppu_bytes = npu_model_float(m, "ppu_bytes");
     s->transpose_cpe = npu_model_float(m, "transpose_cpe");
     s->softmax_cpe = npu_model_float(m, "softmax_cpe");
