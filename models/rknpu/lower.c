@@ -150,6 +150,22 @@ static double ebytes(npu_dtype dt)
     return bits_of(dt) / 8.0;
 }
 
+/* The dtype of a MAC layer's weights: the wdtype attribute of mixed precision
+ * (npu_pass_weight_dtype), else its first constant matrix (a matmul's constant operand such as
+ * a tied LM head), else the layer's own dtype. */
+static npu_dtype weight_dtype(const npu_graph *g, const npu_layer *l)
+{
+    npu_dtype w;
+    if (npu_dtype_parse(npu_layer_str(l, "wdtype", ""), &w) == 0)
+        return w;
+    for (int k = 1; k < l->nin; k++) {
+        const npu_tensor *t = &g->t[l->in[k]];
+        if (t->kind == NPU_T_CONST && t->ndim >= 2)
+            return t->dtype;
+    }
+    return l->dtype;
+}
+
 /* Bytes of a tensor in the native layout (4-D: NC1HWC2, channels padded to C2). */
 static int64_t native_bytes(const npu_rknpu_state *s, const npu_tensor *t)
 {
@@ -610,6 +626,8 @@ typedef struct cgeo {
     int64_t cfeat;  /* input channels as stored in DRAM (padded to C2) */
     int64_t c2, kg;
     double eb;
+    double web;     /* weight element bytes: the weight tensor's own dtype (mixed precision) */
+    npu_dtype wdt;  /* weight dtype (= dt unless wdtype=/dtype=wNaM set it apart) */
     int64_t wbytes; /* all weights, padded */
     int64_t macs;
     bool ew, ppu, lut;
@@ -649,6 +667,8 @@ static int geo_of(lw *c, int li, cgeo *G)
     memset(G, 0, sizeof *G);
     G->dt = l->dtype;
     G->eb = ebytes(l->dtype);
+    G->wdt = weight_dtype(g, l);
+    G->web = ebytes(G->wdt);
     G->c2 = c2_of(s, l->dtype);
     G->kg = kg_of(s, l->dtype);
     G->macs = l->macs;
@@ -705,7 +725,7 @@ static int geo_of(lw *c, int li, cgeo *G)
         G->cp = pad(G->c, G->c2);
         G->kp = G->cp;
         G->cfeat = G->cp;
-        G->wbytes = (int64_t)ceil((double)G->cp * G->kh * G->kw * G->eb);
+        G->wbytes = (int64_t)ceil((double)G->cp * G->kh * G->kw * G->web);
     } else {
         int64_t cg_ = G->c / G->groups, kgp = G->k / G->groups;
         G->cp = pad(max64(cg_, 1), G->c2) * G->groups;
@@ -718,7 +738,7 @@ static int geo_of(lw *c, int li, cgeo *G)
             G->cp = cg_;
         G->kp = pad(max64(kgp, 1), G->kg) * G->groups;
         G->wbytes =
-            (int64_t)ceil((double)G->kp * (double)(G->cp / G->groups) * G->kh * G->kw * G->eb);
+            (int64_t)ceil((double)G->kp * (double)(G->cp / G->groups) * G->kh * G->kw * G->web);
     }
     G->in_sram = in_sram(c, l);
     G->out_sram = out_sram(c, l);
@@ -750,10 +770,10 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
     if (kn <= 0 || y1 <= y0)
         return 0;
     bool dw = G->kind == NPU_RKN_K_DW;
-    int64_t wpart = dw ? (int64_t)ceil((double)kn * G->kh * G->kw * G->eb)
+    int64_t wpart = dw ? (int64_t)ceil((double)kn * G->kh * G->kw * G->web)
                        : (int64_t)ceil((double)G->wbytes * (double)kn / (double)G->kp);
     int64_t row_bytes = (int64_t)ceil((double)G->w * (double)(dw ? kn : G->cfeat) * G->eb);
-    int64_t per_kernel = dw ? (int64_t)ceil(G->kh * G->kw * G->eb * (double)G->c2)
+    int64_t per_kernel = dw ? (int64_t)ceil(G->kh * G->kw * G->web * (double)G->c2)
                             : (int64_t)ceil((double)G->wbytes / (double)G->kp);
     int64_t wb = cdiv(wpart, s->bank_bytes) + 1;
     int64_t dbanks, kc;
@@ -808,6 +828,7 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
             t.core = (uint8_t)core;
             t.kind = (uint8_t)G->kind;
             t.precision = (uint8_t)precision_of(G->dt);
+            t.wprecision = (uint8_t)precision_of(G->wdt);
             t.kh = (uint8_t)min64(G->kh, 255);
             t.kw = (uint8_t)min64(G->kw, 255);
             t.sh = (uint8_t)G->sh;
@@ -827,7 +848,7 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
             t.out_k = (int32_t)min64(dw ? pad(kk, G->c2) : pad(kk, G->kg), INT32_MAX);
             int64_t slice_feat =
                 rows * (dw ? (int64_t)ceil((double)G->w * pad(kk, G->c2) * G->eb) : row_bytes);
-            int64_t wk = dw ? (int64_t)ceil((double)pad(kk, G->c2) * G->kh * G->kw * G->eb)
+            int64_t wk = dw ? (int64_t)ceil((double)pad(kk, G->c2) * G->kh * G->kw * G->web)
                             : (int64_t)ceil((double)per_kernel * (double)kk);
             bool wreuse, dreuse;
             if (nk == 1) {
@@ -985,6 +1006,7 @@ static int lower_unit(lw *c, int li, unsigned mask, int kind)
         t.core = (uint8_t)cores[q];
         t.kind = (uint8_t)kind;
         t.precision = (uint8_t)precision_of(l->dtype);
+        t.wprecision = t.precision;
         t.enable_mask = kind == NPU_RKN_K_PPU ? (NPU_RKN_EN_PPU | NPU_RKN_EN_PPU_RDMA)
                                               : (NPU_RKN_EN_DPU | NPU_RKN_EN_DPU_RDMA);
         t.nslices = 1;

@@ -28,6 +28,7 @@
  */
 #include "rknpu.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const npu_param_def rknpu_params[] = {
@@ -80,6 +81,13 @@ static const npu_param_def rknpu_params[] = {
      .max = 1e6,
      .unit = "MAC/cycle",
      .doc = "TF32 MACs per cycle per core (TRM §36.1: 256; 0 = none)"},
+    {.name = "mac_pairs",
+     .type = NPU_P_STR,
+     .def_s = "",
+     .unit = "",
+     .doc = "MAC rates of mixed (weight, activation) pairs, e.g. 'w4a16=512,w4a8=1024' (MACs per "
+            "cycle per core); a pair not listed runs at the rate of its wider type, the narrower "
+            "weights widened as the CNA loads them (assumption, docs/models/rknpu.md)"},
     {.name = "dw_div",
      .type = NPU_P_FLOAT,
      .def = 16,
@@ -385,6 +393,54 @@ static double prec_rate(const npu_rknpu_state *s, int precision)
     }
 }
 
+/* Precision code (TRM reg 0x100C) of the mixed-pair names' parts: w4 = int4, w8 = int8,
+ * a16 = fp16, a8 = int8; -1 for another name. */
+static int pair_code(char kind, int bits)
+{
+    if (kind == 'w')
+        return bits == 4 ? 6 : bits == 8 ? 0 : bits == 16 ? 2 : -1;
+    return bits == 8 ? 0 : bits == 16 ? 2 : -1;
+}
+
+/* Parses mac_pairs ("w4a16=512,w4a8=1024") into s->pair_rate[w][a]. */
+static int parse_pairs(npu_rknpu_state *s, const char *txt, npu_err *err)
+{
+    for (int w = 0; w < 8; w++)
+        for (int a = 0; a < 8; a++)
+            s->pair_rate[w][a] = -1;
+    const char *p = txt ? txt : "";
+    while (*p) {
+        int wb = 0, ab = 0, n = 0;
+        double rate = 0;
+        if (sscanf(p, "w%da%d=%lf%n", &wb, &ab, &rate, &n) != 3 || n <= 0 || rate < 0 ||
+            pair_code('w', wb) < 0 || pair_code('a', ab) < 0)
+            return npu_err_set(err, NPU_EINVAL,
+                               "rknpu: mac_pairs '%s': expected entries like w4a16=512 "
+                               "(weights w4/w8/w16, activations a8/a16) separated by commas",
+                               txt);
+        s->pair_rate[pair_code('w', wb)][pair_code('a', ab)] = rate;
+        p += n;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return npu_err_set(err, NPU_EINVAL, "rknpu: mac_pairs '%s': ',' expected at '%s'",
+                               txt, p);
+    }
+    return 0;
+}
+
+/* MACs per cycle of a task whose activations have precision code `a` and weights `w`: the
+ * preset's mac_pairs entry, else the rate of the wider of the two (the CNA widens narrower
+ * weights as it loads them — dequantization where the MAC array needs it). */
+static double pair_rate(const npu_rknpu_state *s, int a, int w)
+{
+    if (w == a || a < 0 || a > 7 || w < 0 || w > 7)
+        return prec_rate(s, a);
+    if (s->pair_rate[w][a] >= 0)
+        return s->pair_rate[w][a];
+    return prec_bytes(w) > prec_bytes(a) ? prec_rate(s, w) : prec_rate(s, a);
+}
+
 /* The compute side of one task, in core cycles (memory is the engine's business):
  *   conv/deconv: padded MACs at the dtype's rate, or the CORE→DPU drain of out_per_cycle
  *                results (scaled like the MAC rate for other dtypes), whichever is longer;
@@ -406,7 +462,7 @@ bool npu_rknpu_task_image(const npu_rknpu_state *s, const npu_rkn_task *t)
 static double task_cycles(const npu_rknpu_state *s, const npu_rkn_task *t, bool lut_stage)
 {
     double eb = prec_bytes(t->precision);
-    double rate = prec_rate(s, t->precision);
+    double rate = pair_rate(s, t->precision, t->wprecision);
     double scale = s->mac_int8 > 0 ? rate / s->mac_int8 : 1;
     double outs = (double)t->out_h * t->out_w * t->out_k;
     switch (t->kind) {
@@ -504,6 +560,8 @@ static int rknpu_init(npu_model *m, npu_err *err)
     s->mac_int4 = npu_model_float(m, "mac_int4");
     s->mac_tf32 = npu_model_float(m, "mac_tf32");
     s->dw_div = npu_model_float(m, "dw_div");
+    if (parse_pairs(s, npu_model_str(m, "mac_pairs"), err))
+        return err->code;
     s->out_per_cycle = npu_model_float(m, "out_per_cycle");
     s->dpu_bytes = npu_model_float(m, "dpu_bytes");
     s->lut_rate = npu_model_float(m, "lut_rate");

@@ -21,6 +21,7 @@ typedef struct npu_rknpu_state {
     int ncores;         /* popcount of core_mask                                    */
     int first_core;     /* lowest core of the mask: non-splittable work runs there  */
     double mac_int8, mac_16, mac_int4, mac_tf32; /* MACs per cycle per core               */
+    double pair_rate[8][8];    /* mac_pairs: [weight code][activation code], -1 = not set  */
     double dw_div;             /* depthwise rate = dense rate / dw_div                      */
     double out_per_cycle;      /* conv results the CORE hands the DPU per cycle (int8)     */
     double dpu_bytes;          /* DPU element-wise bytes per cycle (flying mode)           */

@@ -297,6 +297,53 @@ TEST(lut_stage)
     CHECK_NEAR(sig - rl, 50176 - 25088, 1);
 }
 
+TEST(mixed_precision)
+{
+    /* a 1024 -> 1024 gemm over 64 rows: w8a8 reads 1 MiB of weights, w4a16 half of that (int4
+     * weights moved at their width) and runs at the fp16 rate (512 MACs/cycle: the CNA widens
+     * the weights); mac_pairs sets the pair's rate; wdtype=/adtype= say the same as w4a16 */
+    const char *text = "npg 1\ngraph g\ninput x 64x1024 fp16\ngemm y x out=1024\noutput y\n";
+    const char *w8[] = {"dtype=w8a8", NULL}, *w4[] = {"dtype=w4a16", NULL},
+               *kv[] = {"wdtype=int4", "adtype=fp16", NULL},
+               *pr[] = {"dtype=w4a16", "mac_pairs=w4a16=2048", NULL};
+    npu_program *p = compile("rk3588", w8, text);
+    CHECK_EQ_INT(sum_layer(p, -1).wt, 1024 * 1024); /* (-1: the input's quantize comes first) */
+    npu_program_free(p);
+    p = compile("rk3588", w4, text);
+    CHECK_EQ_INT(sum_layer(p, -1).wt, 512 * 1024);
+    npu_program_free(p);
+    p = compile("rk3588", kv, text);
+    CHECK_EQ_INT(sum_layer(p, -1).wt, 512 * 1024);
+    npu_program_free(p);
+    /* compute: 64 x 1024 x 1024 MACs at 512/cycle = 131072; at the mac_pairs rate 2048:
+     * 32768 (the CORE->DPU drain scales with the rate and stays below) */
+    const char *npuc = "npu_cycles";
+    double c4 = -1, cp = -1;
+    for (int k = 0; k < 2; k++) {
+        npu_err err = {0};
+        npu_program *q = compile("rk3588", k ? pr : w4, text);
+        npu_result *r = q ? npu_exec(ctx, q, NULL, &err) : NULL;
+        for (int c = 0; r && c < r->nextra; c++)
+            if (strcmp(r->extra_names[c], npuc) == 0)
+                *(k ? &cp : &c4) = r->extra[c];
+        npu_result_free(r);
+        npu_program_free(q);
+    }
+    CHECK_NEAR(c4, 131072, 1);
+    CHECK_NEAR(cp, 32768, 1);
+    /* a malformed mac_pairs is one clear error */
+    npu_err err = {0};
+    npu_arch *a = npu_arch_open(ctx, "rk3588", &err);
+    CHECK(a && npu_arch_set_kv(a, "mac_pairs=w4a16:512", &err) == 0); /* checked at init */
+    npu_graph *g = npg(text);
+    npu_program *bad = a && g ? npu_compile(ctx, a, g, &err) : NULL;
+    CHECK(bad == NULL);
+    CHECK_CONTAINS(err.msg, "mac_pairs");
+    npu_program_free(bad);
+    npu_graph_free(g);
+    npu_arch_free(a);
+}
+
 static const char *with_cpu = "npg 1\ngraph j\ninput data 1x64x112x112 int8\n"
                               "conv c1 data out=64 k=3 s=1 p=1\n"
                               "reduce r c1 kind=mean axes=2,3 keep=1\n"
@@ -516,6 +563,7 @@ int main(void)
     RUN(cpu_fallback_placement);
     RUN(profiler_npu_cycles);
     RUN(lut_stage);
+    RUN(mixed_precision);
     RUN(rk3588_zoo_single_core);
     RUN(rk3566_zoo);
     RUN(qwen2_decode_rkllm);
