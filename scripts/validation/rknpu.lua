@@ -8,36 +8,67 @@
 -- submit costs the profiler's columns leave out. Further figures are kept aside for blind
 -- validation.
 local zoo = "rknn_model_zoo v2.3.2 README @bad6c73 (research §2.1)"
+local zoo_f = "rknn_model_zoo v2.3.2"
+local notes_f = "NOTES ch06 rknn_api_demo"
 local notes = "NOTES ch06, ROCK 5B kernel 6.1, rknn_api_demo (research §2.2)"
 local rows = {
-  { arch = "rk3588", graph = "mobilenet_v2", set = { core_mask = "0" }, metric = "fps",
+  { id = "rk3588.mobilenet_v2", family = zoo_f,
+    arch = "rk3588", graph = "mobilenet_v2", set = { core_mask = "0" }, metric = "fps",
     published = 450.7, tol = 0.15, source = zoo .. ", RK3588 single core INT8" },
-  { arch = "rk3588", graph = "resnet50", set = { core_mask = "0" }, metric = "fps",
+  { id = "rk3588.resnet50", family = zoo_f,
+    arch = "rk3588", graph = "resnet50", set = { core_mask = "0" }, metric = "fps",
     published = 110.1, tol = 0.15, source = zoo .. ", RK3588 single core INT8" },
-  { arch = "rk3566", graph = "mobilenet_v2", metric = "fps",
+  { id = "rk3566.mobilenet_v2", family = zoo_f,
+    arch = "rk3566", graph = "mobilenet_v2", metric = "fps",
     published = 180.7, tol = 0.20, source = zoo .. ", RK3566/RK3568 INT8" },
-  { arch = "rk3566", graph = "resnet50", metric = "fps",
+  { id = "rk3566.resnet50", family = zoo_f,
+    arch = "rk3566", graph = "resnet50", metric = "fps",
     published = 37.9, tol = 0.20, source = zoo .. ", RK3566/RK3568 INT8" },
-  { arch = "rk3588", graph = "mobilenet_v1", set = { core_mask = "0" }, metric = "ms",
+  { id = "rk3588.mobilenet_v1.core0", family = notes_f,
+    arch = "rk3588", graph = "mobilenet_v1", set = { core_mask = "0" }, metric = "ms",
     published = 2.72, tol = 0.15, source = notes .. ", core0" },
-  { arch = "rk3588", graph = "mobilenet_v1", set = { core_mask = "0_1" }, metric = "ms",
+  { id = "rk3588.mobilenet_v1.core0_1", family = notes_f,
+    arch = "rk3588", graph = "mobilenet_v1", set = { core_mask = "0_1" }, metric = "ms",
     published = 2.21, tol = 0.15, source = notes .. ", cores 0+1" },
-  { arch = "rk3588", graph = "mobilenet_v1", set = { core_mask = "0_1_2" }, metric = "ms",
+  { id = "rk3588.mobilenet_v1.core0_1_2", family = notes_f,
+    arch = "rk3588", graph = "mobilenet_v1", set = { core_mask = "0_1_2" }, metric = "ms",
     published = 1.53, tol = 0.15, source = notes .. ", cores 0+1+2" },
-  { arch = "rk3588", graph = "qwen2_0_5b_decode", args = "kv=160",
+  { id = "rk3588.qwen2_0_5b.decode", family = "rknn-llm v1.3.0 benchmark",
+    arch = "rk3588", graph = "qwen2_0_5b_decode", args = "kv=160",
     set = { runtime = "rkllm", dtype = "int8", core_mask = "0_1_2" }, metric = "fps",
     published = 41.58, tol = 0.20,
     source = "rknn-llm benchmark.md v1.3.0 @878f936, Qwen2 0.5B w8a8 tokens/s (research §3)",
     note = "one decode step with 160 cached tokens (seqlen 128 + 64 new)" },
-  { arch = "rk3588", graph = "qwen2_0_5b_prefill", args = "tokens=128",
+  { id = "rk3588.qwen2_0_5b.prefill128", family = "rknn-llm v1.3.0 benchmark",
+    arch = "rk3588", graph = "qwen2_0_5b_prefill", args = "tokens=128",
     set = { runtime = "rkllm", dtype = "int8", core_mask = "0_1_2" }, metric = "ms",
     published = 145.90, tol = 0.20,
     source = "rknn-llm benchmark.md v1.3.0 @878f936, Qwen2 0.5B w8a8 TTFT (research §3)",
     note = "prefill of the 128-token prompt" },
-  { arch = "rk3588", graph = "qwen2_0_5b_prefill", args = "tokens=64",
+  { id = "rk3588.qwen2_0_5b.prefill64", family = "rknn-llm v1.2.0 README",
+    arch = "rk3588", graph = "qwen2_0_5b_prefill", args = "tokens=64",
     set = { runtime = "rkllm", dtype = "int8", core_mask = "0_1_2" }, metric = "ms",
     published = 79, tol = 0.20,
     source = "rknn-llm README v1.2.0 @cb5b341, Qwen2-0.5B w8a8 TTFT (research §3)",
     note = "prefill of the 64-token prompt" },
 }
-return rows
+local calibration = {
+  { name = "RKNPU per-task and per-register-command costs",
+    params = { task_cycles = { lo = 10, hi = 100000 }, reg_cycles = { lo = 1, hi = 1000 } },
+    archs = { "rk3588" },
+    rows = { "rk3588.mobilenet_v2", "rk3588.resnet50" },
+    source = "docs/models/rknpu.md: no figure exists for either cost (model defaults, assumption). " ..
+             "task_cycles: 10 cycles (a few pipeline stages) to 1e5 (100 us at 1 GHz, more than a " ..
+             "whole layer of these networks takes on silicon, research §2.4); reg_cycles: 1 cycle " ..
+             "(one 8-byte entry per AXI beat) to 1000 per entry. Bounds are sanity limits, wide " ..
+             "on purpose, so that the data decide." },
+  { name = "RK3566 per-core DMA rate",
+    params = { dma_bytes = { lo = 0.5, hi = 8.448 } },
+    archs = { "rk3566" },
+    rows = { "rk3566.mobilenet_v2", "rk3566.resnet50" },
+    source = "models/presets/rk3566.lua: no published figure for this NPU's DMA. 8.448 B/cycle " ..
+             "is the whole DRAM peak at the 1 GHz NPU clock (32-bit LPDDR4 at 2112 MT/s), which " ..
+             "one port cannot exceed; 0.5 B/cycle is far below what any AXI port of the family " ..
+             "sustains (RK3588: 8)." },
+}
+return { rows = rows, calibration = calibration }
