@@ -109,6 +109,10 @@ for number, c in ipairs(calib) do
       for _, p in ipairs(assert(npusim.params(r.arch))) do known[p.name] = p end
       for _, k in ipairs(c.keys) do
         if not known[k] then bad(c.file, what, "'" .. k .. "' is not a parameter of " .. r.arch) end
+        if math.type(known[k].value) ~= "float" then
+          bad(c.file, what, "'" .. k .. "' is not a real-valued parameter of " .. r.arch ..
+            " (only those can be fitted; an integer, enum or flag is a design choice)")
+        end
         local b = c.params[k]
         if (known[k].min ~= 0 or known[k].max ~= 0) and (b.lo < known[k].min or b.hi > known[k].max) then
           bad(c.file, what, string.format("'%s' range [%g, %g] leaves the parameter's [%g, %g]",
@@ -627,6 +631,14 @@ for _, l in ipairs({
   "The table runs every preset as it is. The value in each preset should be its entry's full fit",
   "(rounded); a warning below an entry says when they differ by more than 2 %. Rows in no entry",
   "are plain checks: nothing was fitted on them.",
+  "",
+  "To add a figure, add a row to the data file of its model: a unique `id`, the measurement",
+  "`family`, `arch`, `graph` (and `args`, `set`), `metric` (`fps`, `ms`, `us`, `cycles`, or `layer`",
+  "for one layer's cycles), `published`, `tol` and `source`. A calibration entry is `{ name,",
+  "params = { key = { lo =, hi = } }, archs (optional), rows = { ids }, source }` in the same",
+  "file's `calibration` list; only real-valued parameters can be fitted. The fit (documented in",
+  "scripts/validate.lua) searches each range on a log scale when hi/lo > 10, then polishes with",
+  "Levenberg-Marquardt. Then run `scripts/validate.sh` and commit this page with the change.",
   "",
   "## All figures",
   "",

@@ -11,3 +11,11 @@ if(NOT NPU_SANITIZE)
   set_tests_properties(validation_current PROPERTIES LABELS fast
     ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPU_SHARED_DIR=${CMAKE_SOURCE_DIR}/../shared")
 endif()
+
+# validate.lua itself on fixtures: the fit and leave-one-out against closed-form answers, both
+# file forms, the errors for bad data (tests/lua/validate_test.sh). Cheap, so in every build.
+add_test(NAME validate_fit
+  COMMAND sh tests/lua/validate_test.sh $<TARGET_FILE:npusim> ${CMAKE_BINARY_DIR}/validate_test
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(validate_fit PROPERTIES LABELS fast
+  ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPU_SHARED_DIR=${CMAKE_SOURCE_DIR}/../shared")
