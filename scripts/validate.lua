@@ -442,7 +442,7 @@ local table_lines = {
   "| id | family | arch | settings | network | metric | simulated | published | error | tol | within | fitted in | source |",
   "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
 }
-local n_ok, n_all, plain_errs = 0, 0, {}
+local n_ok, n_all, plain_errs, plain_fam, plain_fams = 0, 0, {}, {}, {}
 for _, r in ipairs(rows) do
   local sim, msg = simulate(r)
   local metric = r.layer and ("cycles of " .. r.layer) or r.metric
@@ -452,7 +452,11 @@ for _, r in ipairs(rows) do
     simtxt = fmt(sim)
     errtxt = string.format("%+.1f%%", 100 * e)
     within = math.abs(e) <= (r.tol or 0) + 1e-12 and "yes" or "no"
-    if not calibrated[r.id] then plain_errs[#plain_errs + 1] = math.abs(e) end
+    if not calibrated[r.id] then
+      plain_errs[#plain_errs + 1] = math.abs(e)
+      if not plain_fam[r.family] then plain_fam[r.family] = {}; plain_fams[#plain_fams + 1] = r.family end
+      table.insert(plain_fam[r.family], math.abs(e))
+    end
   end
   n_all = n_all + 1
   if within == "yes" then n_ok = n_ok + 1 end
@@ -592,6 +596,13 @@ local lines = {
   string.format("- %d of %d figures within their tolerance.", n_ok, n_all),
   string.format("- Median |error| of the %d rows no parameter was fitted on: %s.", #plain_errs,
     #plain_errs > 0 and string.format("%.1f %%", 100 * median(plain_errs)) or "—"),
+  "  By family (rows, median |error|): " .. (function()
+    local t = {}
+    for _, fam in ipairs(plain_fams) do
+      t[#t + 1] = string.format("%s %d, %.1f %%", fam, #plain_fam[fam], 100 * median(plain_fam[fam]))
+    end
+    return table.concat(t, "; ") .. "."
+  end)(),
   string.format("- Median |leave-one-out error| of the calibrated rows: %s (%d row%s; %d more in " ..
     "entries with no more rows than parameters, where it is undetermined).",
     #loo_errs > 0 and string.format("%.1f %%", 100 * median(loo_errs)) or "—", #loo_errs,
