@@ -124,15 +124,32 @@ local rows = {
     source = llm13 .. ", RK3576 Qwen2-0.5B w8a8 TTFT", note = "prefill of the 128-token prompt" },
 }
 local calibration = {
-  { name = "RKNPU per-task and per-register-command costs",
-    params = { task_cycles = { lo = 10, hi = 100000 }, reg_cycles = { lo = 1, hi = 1000 } },
+  { name = "RK3588 per-task costs, per-core DMA and sustained DRAM rate",
+    params = { task_cycles = { lo = 10, hi = 100000 }, reg_cycles = { lo = 1, hi = 1000 },
+               dma_bytes = { lo = 4, hi = 16 }, ["dram.efficiency"] = { lo = 0.5, hi = 0.95 } },
     archs = { "rk3588" },
-    rows = { "rk3588.mobilenet_v2", "rk3588.resnet50" },
-    source = "docs/models/rknpu.md: no figure exists for either cost (model defaults, assumption). " ..
-             "task_cycles: 10 cycles (a few pipeline stages) to 1e5 (100 us at 1 GHz, more than a " ..
-             "whole layer of these networks takes on silicon, research §2.4); reg_cycles: 1 cycle " ..
-             "(one 8-byte entry per AXI beat) to 1000 per entry. Bounds are sanity limits, wide " ..
-             "on purpose, so that the data decide." },
+    rows = { "rk3588.mobilenet_v2", "rk3588.resnet50", "rk3588.yolov5s_relu",
+             "rk3588.qwen2_0_5b.decode", "rk3588.tinyllama_1_1b.decode",
+             "rk3588.qwen2_5_1_5b.decode" },
+    source = "docs/models/rknpu.md §4. No figure exists for the task and register costs " ..
+             "(assumption; 10 cycles to 100 us, 1 to 1000 cycles an entry: sanity limits). The " ..
+             "decode rows stream 0.49-1.54 GB of int8 weights a token, so tokens/s x weight " ..
+             "bytes (20.5-25.8 GB/s) is the rate RKLLM reaches from DRAM: they pin the per-core " ..
+             "AXI rate (4 B/cycle: below any figure; 16: the profiler's read+write model, " ..
+             "research §1.5) and the sustained fraction of the 33.8 GB/s LPDDR4X peak (0.5 to " ..
+             "0.95: refresh and bank turnarounds never leave 100 %); the CNN rows, which do not " ..
+             "stream, pin the per-task costs against them (yolov5s with ReLU: no LUT stage)." },
+  { name = "RKNPU DPU LUT throughput",
+    params = { lut_rate = { lo = 1, hi = 16 } },
+    archs = { "rk3588" },
+    rows = { "rk3588.yolov5s", "rk3588.yolov8n", "rk3588.yolov8n_1920.l22",
+             "rk3588.yolov8n_1920.l25" },
+    source = "docs/models/rknpu.md §3: outputs per cycle of the DPU's LUT stage (one pass for " ..
+             "a sigmoid, two for SiLU = x*sigmoid(x)). NVDLA nv_full's SDP runs its LUT stage at " ..
+             "4 elements/cycle (research nvdla §2.2, the preset value before the fit); 1 to 16 " ..
+             "(the BS/BN rate) are the physical limits. The SiLU networks and the two eval_perf " ..
+             "layers (SiLU convs at 1920x1920) constrain it; the yolov5s ReLU row, in the entry " ..
+             "above, holds the rest of the network fixed." },
   { name = "RK3566 per-core DMA rate",
     params = { dma_bytes = { lo = 0.5, hi = 8.448 } },
     archs = { "rk3566" },
@@ -141,5 +158,20 @@ local calibration = {
              "is the whole DRAM peak at the 1 GHz NPU clock (32-bit LPDDR4 at 2112 MT/s), which " ..
              "one port cannot exceed; 0.5 B/cycle is far below what any AXI port of the family " ..
              "sustains (RK3588: 8)." },
+  { name = "RK3562 per-core DMA rate",
+    params = { dma_bytes = { lo = 0.5, hi = 12.48 } },
+    archs = { "rk3562" },
+    rows = { "rk3562.mobilenet_v2", "rk3562.resnet50" },
+    source = "models/presets/rk3562.lua: no published figure for this NPU's DMA (the preset " ..
+             "scaled RK3566's by the DDR clock before this fit). 12.48 B/cycle is the whole DRAM " ..
+             "peak at 1 GHz (32-bit at 3120 MT/s), 0.5 far below any port of the family." },
+  { name = "RK3576 per-core DMA rate",
+    params = { dma_bytes = { lo = 1, hi = 16.9 } },
+    archs = { "rk3576" },
+    rows = { "rk3576.mobilenet_v2", "rk3576.resnet50", "rk3576.qwen2_0_5b_w8a8.decode",
+             "rk3576.qwen2_0_5b_w4a16.decode" },
+    source = "models/presets/rk3576.lua: no published DMA figure. The decode rows stream the " ..
+             "weights (int8: 10.7 GB/s reached, int4: 8.0) from a 32-bit 16.9 GB/s DRAM; 16.9 " ..
+             "B/cycle is that whole peak at 1 GHz, 1 far below any port of the family." },
 }
 return { rows = rows, calibration = calibration }
