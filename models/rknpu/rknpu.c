@@ -12,12 +12,18 @@
  *     CNA_CONV_CON2); depthwise at 1/16 of the dense rate (Rockchip's profiler counts 3×3
  *     depthwise at MACs/64, §1.6, derived); the CORE→DPU result path drains 8 results per cycle,
  *     which makes a 64→64 1×1 conv take 2× its ideal (profiler row 117, §2.4: derived);
+ *   - the DPU's LUT stage at lut_rate outputs/cycle per pass, two passes for x·g(x) (SiLU,
+ *     GELU, HardSwish: the multiply sits before the table) (NVDLA's SDP rate as the assumption,
+ *     calibrated on the yolov5s SiLU/ReLU pair, yolov8n and eval_perf layers);
+ *   - mixed precision: weights moved at their own dtype, each (weight, activation) pair at the
+ *     preset's mac_pairs rate or the wider type's (the CNA widens the weights: assumption);
  *   - DPU element-wise work at one 16-byte atom per cycle (assumption), transpose and softmax
  *     over a non-channel axis at the per-element costs of profiler rows 103/104 (derived,
  *     low confidence: perf_debug inflation ~6× from §2.4);
- *   - per-core DMA of 8 B/cycle each way (derived: RKLLM's Qwen2-0.5B decode streams ~494 MB
- *     of weights 41.6 times a second on three cores, ≈ 6.9 GB/s per core, §3; Rockchip's
- *     profiler models ≈ 16 B/cycle reads + writes together, §1.5), sharing the LPDDR4X bus with
+ *   - per-core DMA each way (calibrated: RKLLM decode streams 0.49-1.54 GB of weights a token
+ *     on three cores, tokens/s x bytes = 20.5-25.8 GB/s, fitted with the per-task costs on the
+ *     zoo CNNs: 10.7 B/cycle; Rockchip's profiler models ≈ 16 B/cycle reads + writes together,
+ *     §1.5), sharing the LPDDR4X bus with
  *     the other cores and the CPU (engine dram.*); a task's fresh weights are in the CBUF
  *     before it computes (assumption);
  *   - a fixed cost per task plus one per regcmd entry it applies (assumption, calibrated on the
