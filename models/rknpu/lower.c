@@ -1168,7 +1168,7 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
                                    tensors_bytes(g, l->in, l->nin, NPU_T_INPUT),
             .out_bytes = none ? 0 : ob,
             .weight_bytes = none ? 0
-                                 : npu_dtype_bytes(l->dtype, l->params) +
+                                 : npu_dtype_bytes(weight_dtype(g, l), l->params) +
                                        tensors_bytes(g, l->in, l->nin, NPU_T_CONST),
             .engine = engine_name(c.place[li], c.note[li]),
         };
