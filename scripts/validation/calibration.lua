@@ -1,5 +1,5 @@
--- Calibration entries for the DaVinci presets' parameters (the RKNPU entries live in rknpu.lua) as calibrated before the
--- data files carried their own entries (format: the header of scripts/validate.lua). They name
+-- Calibration entries for the DaVinci presets' parameters (the RKNPU ones live in rknpu.lua),
+-- as calibrated before the data files carried their own entries (format: the header of scripts/validate.lua). They name
 -- rows of rknpu.lua and davinci.lua by id. When those files declare an entry for one of these
 -- parameters, delete it here: validate.lua refuses a parameter fitted twice on one arch and
 -- names both entries.
