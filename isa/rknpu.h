@@ -109,7 +109,12 @@ typedef struct npu_rkn_task {
     uint8_t kh, kw, sh, sw;
     uint8_t bar_wait;     /* layer barrier: signals to wait for before starting   */
     uint8_t bar_sig_mask; /* layer barrier: cores signalled when done             */
-    uint8_t pad0;
+    uint8_t lut_passes;   /* DPU LUT passes over each output: 0 none, 1 a table
+                             (sigmoid, tanh), 2 a table and a multiply (x·g(x):
+                             SiLU, GELU, HardSwish)                               */
+    uint8_t wprecision;   /* precision code of the weights (mixed precision: int4
+                             weights with fp16 activations = 6 here, 2 above)     */
+    uint8_t pad1;
     uint16_t flags;               /* NPU_RKN_TF_*                                         */
     uint16_t enable_mask;         /* NPU_RKN_EN_*                                         */
     uint16_t regcfg_amount;       /* regcmd entries (64-bit each)                         */

@@ -739,16 +739,34 @@ static npu_program *lower(npu_model *m, const npu_arch *a, const npu_graph *g, n
         return NULL;
     }
     npu_program *prog = NULL;
+    /* activation and weight dtypes: dtype= (plain or mixed, e.g. w4a16), then adtype=/wdtype=
+     * override each part; a weight type left open follows the activations */
     const char *dts = npu_params_str(a->p, "dtype");
-    npu_dtype want;
+    const char *ads = npu_params_str(a->p, "adtype"), *wds = npu_params_str(a->p, "wdtype");
+    npu_dtype want, wdt = NPU_DT_COUNT;
+    bool mixed = false;
     if (strcmp(dts, "auto") == 0)
         want = npu_model_default_dtype(m);
-    else if (npu_dtype_parse(dts, &want) != 0) {
+    else if (npu_dtype_parse_mixed(dts, &want, &wdt) != 0) {
         npu_err_set(err, NPU_EINVAL, "dtype '%s' unknown", dts);
         goto out;
+    } else
+        mixed = wdt != want;
+    if (ads && strcmp(ads, "auto") != 0 && npu_dtype_parse(ads, &want) != 0) {
+        npu_err_set(err, NPU_EINVAL, "adtype '%s' unknown", ads);
+        goto out;
     }
-    if ((strcmp(dts, "auto") != 0 && check_dtype(m, a, gc, want, err)) ||
-        npu_pass_dtype(gc, want, choose_dtype, m, err) || npu_graph_compact(gc, err) ||
+    if (wds && strcmp(wds, "auto") != 0) {
+        if (npu_dtype_parse(wds, &wdt) != 0) {
+            npu_err_set(err, NPU_EINVAL, "wdtype '%s' unknown", wds);
+            goto out;
+        }
+        mixed = true;
+    }
+    bool asked = strcmp(dts, "auto") != 0 || (ads && strcmp(ads, "auto") != 0);
+    if ((asked && check_dtype(m, a, gc, want, err)) ||
+        npu_pass_dtype(gc, want, choose_dtype, m, err) ||
+        (mixed && npu_pass_weight_dtype(gc, wdt, err)) || npu_graph_compact(gc, err) ||
         npu_graph_infer(gc, err))
         goto out;
     prog = npu_prog_new(a->ops->name, a->p->arch, gc->name);

@@ -150,6 +150,22 @@ static double ebytes(npu_dtype dt)
     return bits_of(dt) / 8.0;
 }
 
+/* The dtype of a MAC layer's weights: the wdtype attribute of mixed precision
+ * (npu_pass_weight_dtype), else its first constant matrix (a matmul's constant operand such as
+ * a tied LM head), else the layer's own dtype. */
+static npu_dtype weight_dtype(const npu_graph *g, const npu_layer *l)
+{
+    npu_dtype w;
+    if (npu_dtype_parse(npu_layer_str(l, "wdtype", ""), &w) == 0)
+        return w;
+    for (int k = 1; k < l->nin; k++) {
+        const npu_tensor *t = &g->t[l->in[k]];
+        if (t->kind == NPU_T_CONST && t->ndim >= 2)
+            return t->dtype;
+    }
+    return l->dtype;
+}
+
 /* Bytes of a tensor in the native layout (4-D: NC1HWC2, channels padded to C2). */
 static int64_t native_bytes(const npu_rknpu_state *s, const npu_tensor *t)
 {
@@ -223,11 +239,30 @@ static bool is_view(const npu_layer *l)
     return (l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW;
 }
 
+/* DPU LUT passes an activation needs over each output element (docs/models/rknpu.md §3):
+ * a function of x alone is one pass through the LUT stage; x·g(x) (SiLU = x·σ(x), GELU =
+ * x·Φ(x), HardSwish = x·relu6(x+3)/6, Mish = x·tanh(softplus(x))) is a table and an element-wise multiply, and the DPU's
+ * stage order BS → BN → EW → LUT (research §1.2) puts the multiply before the table, so the
+ * product takes a second pass. ReLU/ReLU6/leaky/PReLU/clip are BS/BN-stage ALU work: none. */
+static int lut_passes(npu_act a)
+{
+    switch (a) {
+    case NPU_ACT_SIGMOID:
+    case NPU_ACT_TANH:
+    case NPU_ACT_HARDSIGMOID:
+        return 1;
+    case NPU_ACT_SILU:
+    case NPU_ACT_GELU:
+    case NPU_ACT_HARDSWISH:
+    case NPU_ACT_MISH: /* x·tanh(softplus(x)): a table for g, then the multiply */
+        return 2;
+    default:
+        return 0;
+    }
+}
 static bool lut_act(npu_act a)
 {
-    return a == NPU_ACT_SIGMOID || a == NPU_ACT_TANH || a == NPU_ACT_HARDSWISH ||
-           a == NPU_ACT_HARDSIGMOID || a == NPU_ACT_SILU || a == NPU_ACT_GELU ||
-           a == NPU_ACT_MISH;
+    return lut_passes(a) > 0;
 }
 
 static int consumers(const npu_graph *g, const npu_layer *l)
@@ -592,9 +627,12 @@ typedef struct cgeo {
     int64_t cfeat;  /* input channels as stored in DRAM (padded to C2) */
     int64_t c2, kg;
     double eb;
+    double web;     /* weight element bytes: the weight tensor's own dtype (mixed precision) */
+    npu_dtype wdt;  /* weight dtype (= dt unless wdtype=/dtype=wNaM set it apart) */
     int64_t wbytes; /* all weights, padded */
     int64_t macs;
     bool ew, ppu, lut;
+    int lut_passes; /* DPU LUT passes of the fused activation (lut_passes()) */
     bool image; /* fewer input channels than one atom: read raw, charged its real MACs */
     bool in_sram, out_sram; /* feature input / output in system SRAM (use_sram) */
     int ppu_kh, ppu_kw;
@@ -630,10 +668,13 @@ static int geo_of(lw *c, int li, cgeo *G)
     memset(G, 0, sizeof *G);
     G->dt = l->dtype;
     G->eb = ebytes(l->dtype);
+    G->wdt = weight_dtype(g, l);
+    G->web = ebytes(G->wdt);
     G->c2 = c2_of(s, l->dtype);
     G->kg = kg_of(s, l->dtype);
     G->macs = l->macs;
     G->lut = lut_act(l->act);
+    G->lut_passes = lut_passes(l->act);
     if (c->place[li] == PL_GEMM) {
         npu_gemm_geom gg;
         if (npu_layer_gemm_geom(g, li, &gg))
@@ -685,7 +726,7 @@ static int geo_of(lw *c, int li, cgeo *G)
         G->cp = pad(G->c, G->c2);
         G->kp = G->cp;
         G->cfeat = G->cp;
-        G->wbytes = (int64_t)ceil((double)G->cp * G->kh * G->kw * G->eb);
+        G->wbytes = (int64_t)ceil((double)G->cp * G->kh * G->kw * G->web);
     } else {
         int64_t cg_ = G->c / G->groups, kgp = G->k / G->groups;
         G->cp = pad(max64(cg_, 1), G->c2) * G->groups;
@@ -698,7 +739,7 @@ static int geo_of(lw *c, int li, cgeo *G)
             G->cp = cg_;
         G->kp = pad(max64(kgp, 1), G->kg) * G->groups;
         G->wbytes =
-            (int64_t)ceil((double)G->kp * (double)(G->cp / G->groups) * G->kh * G->kw * G->eb);
+            (int64_t)ceil((double)G->kp * (double)(G->cp / G->groups) * G->kh * G->kw * G->web);
     }
     G->in_sram = in_sram(c, l);
     G->out_sram = out_sram(c, l);
@@ -730,10 +771,10 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
     if (kn <= 0 || y1 <= y0)
         return 0;
     bool dw = G->kind == NPU_RKN_K_DW;
-    int64_t wpart = dw ? (int64_t)ceil((double)kn * G->kh * G->kw * G->eb)
+    int64_t wpart = dw ? (int64_t)ceil((double)kn * G->kh * G->kw * G->web)
                        : (int64_t)ceil((double)G->wbytes * (double)kn / (double)G->kp);
     int64_t row_bytes = (int64_t)ceil((double)G->w * (double)(dw ? kn : G->cfeat) * G->eb);
-    int64_t per_kernel = dw ? (int64_t)ceil(G->kh * G->kw * G->eb * (double)G->c2)
+    int64_t per_kernel = dw ? (int64_t)ceil(G->kh * G->kw * G->web * (double)G->c2)
                             : (int64_t)ceil((double)G->wbytes / (double)G->kp);
     int64_t wb = cdiv(wpart, s->bank_bytes) + 1;
     int64_t dbanks, kc;
@@ -788,6 +829,7 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
             t.core = (uint8_t)core;
             t.kind = (uint8_t)G->kind;
             t.precision = (uint8_t)precision_of(G->dt);
+            t.wprecision = (uint8_t)precision_of(G->wdt);
             t.kh = (uint8_t)min64(G->kh, 255);
             t.kw = (uint8_t)min64(G->kw, 255);
             t.sh = (uint8_t)G->sh;
@@ -807,7 +849,7 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
             t.out_k = (int32_t)min64(dw ? pad(kk, G->c2) : pad(kk, G->kg), INT32_MAX);
             int64_t slice_feat =
                 rows * (dw ? (int64_t)ceil((double)G->w * pad(kk, G->c2) * G->eb) : row_bytes);
-            int64_t wk = dw ? (int64_t)ceil((double)pad(kk, G->c2) * G->kh * G->kw * G->eb)
+            int64_t wk = dw ? (int64_t)ceil((double)pad(kk, G->c2) * G->kh * G->kw * G->web)
                             : (int64_t)ceil((double)per_kernel * (double)kk);
             bool wreuse, dreuse;
             if (nk == 1) {
@@ -846,8 +888,10 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
                 t.flags |= NPU_RKN_TF_EW;
                 t.ew_rd = ob;
             }
-            if (G->lut)
+            if (G->lut) {
                 t.flags |= NPU_RKN_TF_LUT;
+                t.lut_passes = (uint8_t)G->lut_passes;
+            }
             if (G->ppu) {
                 t.flags |= NPU_RKN_TF_PPU;
                 t.enable_mask |= NPU_RKN_EN_PPU;
@@ -963,6 +1007,7 @@ static int lower_unit(lw *c, int li, unsigned mask, int kind)
         t.core = (uint8_t)cores[q];
         t.kind = (uint8_t)kind;
         t.precision = (uint8_t)precision_of(l->dtype);
+        t.wprecision = t.precision;
         t.enable_mask = kind == NPU_RKN_K_PPU ? (NPU_RKN_EN_PPU | NPU_RKN_EN_PPU_RDMA)
                                               : (NPU_RKN_EN_DPU | NPU_RKN_EN_DPU_RDMA);
         t.nslices = 1;
@@ -976,6 +1021,9 @@ static int lower_unit(lw *c, int li, unsigned mask, int kind)
         t.ppu_kw = kind == NPU_RKN_K_DPU ? 0 : have_pg ? pg.kw : 1;
         if (lut_act(l->act) || npu_op_class(l->op) == NPU_OPC_ACT)
             t.flags |= NPU_RKN_TF_LUT;
+        t.lut_passes = (uint8_t)(lut_passes(l->act) > lut_passes(npu_op_act(l->op))
+                                     ? lut_passes(l->act)
+                                     : lut_passes(npu_op_act(l->op)));
         if (l->nin == 1 && in_sram(c, l))
             t.flags |= NPU_RKN_TF_FEAT_SRAM;
         if (out_sram(c, l))
@@ -1121,7 +1169,7 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
                                    tensors_bytes(g, l->in, l->nin, NPU_T_INPUT),
             .out_bytes = none ? 0 : ob,
             .weight_bytes = none ? 0
-                                 : npu_dtype_bytes(l->dtype, l->params) +
+                                 : npu_dtype_bytes(weight_dtype(g, l), l->params) +
                                        tensors_bytes(g, l->in, l->nin, NPU_T_CONST),
             .engine = engine_name(c.place[li], c.note[li]),
         };

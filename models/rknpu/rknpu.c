@@ -12,12 +12,18 @@
  *     CNA_CONV_CON2); depthwise at 1/16 of the dense rate (Rockchip's profiler counts 3×3
  *     depthwise at MACs/64, §1.6, derived); the CORE→DPU result path drains 8 results per cycle,
  *     which makes a 64→64 1×1 conv take 2× its ideal (profiler row 117, §2.4: derived);
+ *   - the DPU's LUT stage at lut_rate outputs/cycle per pass, two passes for x·g(x) (SiLU,
+ *     GELU, HardSwish: the multiply sits before the table) (NVDLA's SDP rate as the assumption,
+ *     calibrated on the yolov5s SiLU/ReLU pair, yolov8n and eval_perf layers);
+ *   - mixed precision: weights moved at their own dtype, each (weight, activation) pair at the
+ *     preset's mac_pairs rate or the wider type's (the CNA widens the weights: assumption);
  *   - DPU element-wise work at one 16-byte atom per cycle (assumption), transpose and softmax
  *     over a non-channel axis at the per-element costs of profiler rows 103/104 (derived,
  *     low confidence: perf_debug inflation ~6× from §2.4);
- *   - per-core DMA of 8 B/cycle each way (derived: RKLLM's Qwen2-0.5B decode streams ~494 MB
- *     of weights 41.6 times a second on three cores, ≈ 6.9 GB/s per core, §3; Rockchip's
- *     profiler models ≈ 16 B/cycle reads + writes together, §1.5), sharing the LPDDR4X bus with
+ *   - per-core DMA each way (calibrated: RKLLM decode streams 0.49-1.54 GB of weights a token
+ *     on three cores, tokens/s x bytes = 20.5-25.8 GB/s, fitted with the per-task costs on the
+ *     zoo CNNs: 10.7 B/cycle; Rockchip's profiler models ≈ 16 B/cycle reads + writes together,
+ *     §1.5), sharing the LPDDR4X bus with
  *     the other cores and the CPU (engine dram.*); a task's fresh weights are in the CBUF
  *     before it computes (assumption);
  *   - a fixed cost per task plus one per regcmd entry it applies (assumption, calibrated on the
@@ -28,6 +34,7 @@
  */
 #include "rknpu.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const npu_param_def rknpu_params[] = {
@@ -80,6 +87,13 @@ static const npu_param_def rknpu_params[] = {
      .max = 1e6,
      .unit = "MAC/cycle",
      .doc = "TF32 MACs per cycle per core (TRM §36.1: 256; 0 = none)"},
+    {.name = "mac_pairs",
+     .type = NPU_P_STR,
+     .def_s = "",
+     .unit = "",
+     .doc = "MAC rates of mixed (weight, activation) pairs, e.g. 'w4a16=512,w4a8=1024' (MACs per "
+            "cycle per core); a pair not listed runs at the rate of its wider type, the narrower "
+            "weights widened as the CNA loads them (assumption, docs/models/rknpu.md)"},
     {.name = "dw_div",
      .type = NPU_P_FLOAT,
      .def = 16,
@@ -104,6 +118,15 @@ static const npu_param_def rknpu_params[] = {
      .unit = "B/cycle",
      .doc = "DPU element-wise throughput in flying mode: one 16-byte feature atom per cycle "
             "(assumption)"},
+    {.name = "lut_rate",
+     .type = NPU_P_FLOAT,
+     .def = 4.2,
+     .min = 0.01,
+     .max = 1e6,
+     .unit = "elem/cycle",
+     .doc = "DPU LUT stage elements per cycle per pass (NVDLA nv_full SDP: Y stage with the LUT "
+            "4/cycle against 16 for BS/BN, research nvdla §2.2; RKNPU's DPU keeps NVDLA's "
+            "BS/BN/EW/LUT structure: assumption; fitted on the yolov5s SiLU/ReLU pair)"},
     {.name = "ppu_bytes",
      .type = NPU_P_FLOAT,
      .def = 16,
@@ -164,15 +187,16 @@ static const npu_param_def rknpu_params[] = {
      .doc = "data banks when the weights do not fit (Mesa rkt_task.c: 7 input + 5 weights)"},
     {.name = "dma_bytes",
      .type = NPU_P_FLOAT,
-     .def = 8,
+     .def = 10.7,
      .min = 0.01,
      .max = 1e6,
      .unit = "B/cycle",
-     .doc = "per-core AXI bytes per cycle each way (derived: RKLLM Qwen2-0.5B decode = ~6.9 "
-            "GB/s of weights per core, research §3; the profiler's ~16 B/cycle is reads+writes)"},
+     .doc = "per-core AXI bytes per cycle each way (calibrated on RK3588's zoo CNNs and the RKLLM "
+            "decode rows, which stream 20.5-25.8 GB/s of weights on 3 cores: scripts/validation/"
+            "rknpu.lua; the profiler's ~16 B/cycle is reads+writes, research §1.5)"},
     {.name = "task_cycles",
      .type = NPU_P_FLOAT,
-     .def = 1000,
+     .def = 10,
      .min = 0,
      .max = 1e9,
      .unit = "cycles",
@@ -180,7 +204,7 @@ static const npu_param_def rknpu_params[] = {
             "calibrated with reg_cycles on rknn_model_zoo; see docs/models/rknpu.md)"},
     {.name = "reg_cycles",
      .type = NPU_P_FLOAT,
-     .def = 40,
+     .def = 105,
      .min = 0,
      .max = 1e6,
      .unit = "cycles/entry",
@@ -376,13 +400,65 @@ static double prec_rate(const npu_rknpu_state *s, int precision)
     }
 }
 
+/* Precision code (TRM reg 0x100C) of the mixed-pair names' parts: w4 = int4, w8 = int8,
+ * a16 = fp16, a8 = int8; -1 for another name. */
+static int pair_code(char kind, int bits)
+{
+    if (kind == 'w')
+        return bits == 4 ? 6 : bits == 8 ? 0 : bits == 16 ? 2 : -1;
+    return bits == 8 ? 0 : bits == 16 ? 2 : -1;
+}
+
+/* Parses mac_pairs ("w4a16=512,w4a8=1024") into s->pair_rate[w][a]. */
+static int parse_pairs(npu_rknpu_state *s, const char *txt, npu_err *err)
+{
+    for (int w = 0; w < 8; w++)
+        for (int a = 0; a < 8; a++)
+            s->pair_rate[w][a] = -1;
+    const char *p = txt ? txt : "";
+    while (*p) {
+        int wb = 0, ab = 0, n = 0;
+        double rate = 0;
+        if (sscanf(p, "w%da%d=%lf%n", &wb, &ab, &rate, &n) != 3 || n <= 0 || rate < 0 ||
+            pair_code('w', wb) < 0 || pair_code('a', ab) < 0)
+            return npu_err_set(err, NPU_EINVAL,
+                               "rknpu: mac_pairs '%s': expected entries like w4a16=512 "
+                               "(weights w4/w8/w16, activations a8/a16) separated by commas",
+                               txt);
+        s->pair_rate[pair_code('w', wb)][pair_code('a', ab)] = rate;
+        p += n;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return npu_err_set(err, NPU_EINVAL, "rknpu: mac_pairs '%s': ',' expected at '%s'",
+                               txt, p);
+    }
+    return 0;
+}
+
+/* MACs per cycle of a task whose activations have precision code `a` and weights `w`: the
+ * preset's mac_pairs entry, else the rate of the wider of the two (the CNA widens narrower
+ * weights as it loads them — dequantization where the MAC array needs it). */
+static double pair_rate(const npu_rknpu_state *s, int a, int w)
+{
+    if (w == a || a < 0 || a > 7 || w < 0 || w > 7)
+        return prec_rate(s, a);
+    if (s->pair_rate[w][a] >= 0)
+        return s->pair_rate[w][a];
+    return prec_bytes(w) > prec_bytes(a) ? prec_rate(s, w) : prec_rate(s, a);
+}
+
 /* The compute side of one task, in core cycles (memory is the engine's business):
  *   conv/deconv: padded MACs at the dtype's rate, or the CORE→DPU drain of out_per_cycle
  *                results (scaled like the MAC rate for other dtypes), whichever is longer;
  *   depthwise:   padded MACs at rate/dw_div, or the drain;
  *   + a fused PPU never limits (it consumes the DPU's output at its own atom rate, which is
  *     faster than the drain) — its cost is the larger of the two;
- *   DPU alone:   elements at dpu_bytes per cycle (transpose/softmax at their own cost);
+ *   + a LUT activation: its first pass runs in the DPU pipeline behind the MAC array at
+ *     lut_rate outputs per cycle (a drain limit); a second pass (the multiply of x·g(x),
+ *     t->lut_passes = 2) cannot overlap the first and adds outputs / lut_rate;
+ *   DPU alone:   elements at dpu_bytes per cycle (transpose/softmax at their own cost), or the
+ *     LUT passes at lut_rate, whichever is slower;
  *   PPU alone:   input bytes at ppu_bytes per cycle. */
 bool npu_rknpu_task_image(const npu_rknpu_state *s, const npu_rkn_task *t)
 {
@@ -390,10 +466,10 @@ bool npu_rknpu_task_image(const npu_rknpu_state *s, const npu_rkn_task *t)
            (double)t->in_c * prec_bytes(t->precision) < (double)s->atom_bytes;
 }
 
-double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t)
+static double task_cycles(const npu_rknpu_state *s, const npu_rkn_task *t, bool lut_stage)
 {
     double eb = prec_bytes(t->precision);
-    double rate = prec_rate(s, t->precision);
+    double rate = pair_rate(s, t->precision, t->wprecision);
     double scale = s->mac_int8 > 0 ? rate / s->mac_int8 : 1;
     double outs = (double)t->out_h * t->out_w * t->out_k;
     switch (t->kind) {
@@ -412,6 +488,12 @@ double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t)
             drain = 0;
         if (drain > c)
             c = drain;
+        if (lut_stage && t->lut_passes > 0) {
+            double lut = outs / s->lut_rate;
+            if (lut > c)
+                c = lut;
+            c += (t->lut_passes - 1) * lut;
+        }
         if (t->flags & NPU_RKN_TF_PPU) {
             double pp = outs * eb / s->ppu_bytes;
             if (pp > c)
@@ -427,13 +509,24 @@ double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t)
             c = (double)t->elems * s->softmax_cpe;
         else if (t->ppu_kh > 1)
             c *= t->ppu_kh; /* passes over the data (softmax/norm on channels) */
-        return c;
+        double lut = lut_stage ? (double)t->elems * t->lut_passes / s->lut_rate : 0;
+        return lut > c ? lut : c;
     }
     case NPU_RKN_K_PPU:
         return (double)t->elems * eb / s->ppu_bytes;
     default:
         return 0;
     }
+}
+
+double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t)
+{
+    return task_cycles(s, t, true);
+}
+
+double npu_rknpu_task_npu_cycles(const npu_rknpu_state *s, const npu_rkn_task *t)
+{
+    return task_cycles(s, t, false);
 }
 
 static int rknpu_init(npu_model *m, npu_err *err)
@@ -474,8 +567,11 @@ static int rknpu_init(npu_model *m, npu_err *err)
     s->mac_int4 = npu_model_float(m, "mac_int4");
     s->mac_tf32 = npu_model_float(m, "mac_tf32");
     s->dw_div = npu_model_float(m, "dw_div");
+    if (parse_pairs(s, npu_model_str(m, "mac_pairs"), err))
+        return err->code;
     s->out_per_cycle = npu_model_float(m, "out_per_cycle");
     s->dpu_bytes = npu_model_float(m, "dpu_bytes");
+    s->lut_rate = npu_model_float(m, "lut_rate");
     s->ppu_bytes = npu_model_float(m, "ppu_bytes");
     s->transpose_cpe = npu_model_float(m, "transpose_cpe");
     s->softmax_cpe = npu_model_float(m, "softmax_cpe");

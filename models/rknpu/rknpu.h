@@ -21,9 +21,11 @@ typedef struct npu_rknpu_state {
     int ncores;         /* popcount of core_mask                                    */
     int first_core;     /* lowest core of the mask: non-splittable work runs there  */
     double mac_int8, mac_16, mac_int4, mac_tf32; /* MACs per cycle per core               */
+    double pair_rate[8][8];    /* mac_pairs: [weight code][activation code], -1 = not set  */
     double dw_div;             /* depthwise rate = dense rate / dw_div                      */
     double out_per_cycle;      /* conv results the CORE hands the DPU per cycle (int8)     */
     double dpu_bytes;          /* DPU element-wise bytes per cycle (flying mode)           */
+    double lut_rate;           /* DPU LUT stage elements per cycle per pass                */
     double ppu_bytes;          /* PPU input bytes per cycle                                */
     double transpose_cpe;      /* DPU cycles per element of a transpose                    */
     double softmax_cpe;        /* DPU cycles per element of a softmax not over channels    */
@@ -57,6 +59,9 @@ int npu_rknpu_explain(const npu_model *m, const npu_program *p, int layer, npu_s
 double npu_rknpu_mac_rate(const npu_rknpu_state *s, npu_dtype dt);
 /* Compute cycles of one task on its core (no memory): MAC array, CORE→DPU drain, DPU, PPU. */
 double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t);
+/* The same without the LUT stage: what Rockchip's profiler prints as "NPU Cycles" (its
+ * ConvExSwish rows count the MAC array only, research §2.4 rows 118-121). */
+double npu_rknpu_task_npu_cycles(const npu_rknpu_state *s, const npu_rkn_task *t);
 /* Is the task a conv on an image input (fewer input channels than one feature atom)? */
 bool npu_rknpu_task_image(const npu_rknpu_state *s, const npu_rkn_task *t);
 

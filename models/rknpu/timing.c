@@ -245,7 +245,7 @@ static int do_task(rx *x, size_t i)
     if (layer >= 0) {
         npu_engine_add_extra(x->e, layer, x->col_tasks, 1);
         npu_engine_add_extra(x->e, layer, x->col_regs, t->regcfg_amount);
-        npu_engine_add_extra(x->e, layer, x->col_npu, comp);
+        npu_engine_add_extra(x->e, layer, x->col_npu, npu_rknpu_task_npu_cycles(x->s, t));
         if (t->flags & NPU_RKN_TF_LAYER_FIRST)
             npu_engine_add_extra(x->e, layer, x->col_cores, 1);
     }

@@ -28,13 +28,20 @@
 -- cannot reproduce here; tolerance 1%. The unrounded parameter count of
 -- the unfused model (the printed model summary: conv weights + BN gamma/beta + Detect biases)
 -- is 7,235,389, which is what our counting rule (BN keeps 2C) measures.
--- Arguments: dtype= (default int8), batch= (default 1; MACs scale with it, parameters do not).
+-- Arguments: dtype= (default int8), batch= (default 1; MACs scale with it, parameters do not),
+-- act=silu|relu (default silu): the activation of every Conv block. rknn_model_zoo publishes
+-- yolov5s both ways (its "relu" model replaces SiLU by ReLU, nothing else); the pair isolates
+-- what the SiLU costs on an NPU.
 local npusim, args = ...
 args = args or {}
 for k in pairs(args) do
-  if k ~= "batch" and k ~= "dtype" then
-    error("yolov5s: unknown argument '" .. tostring(k) .. "' (known: batch, dtype)")
+  if k ~= "batch" and k ~= "dtype" and k ~= "act" then
+    error("yolov5s: unknown argument '" .. tostring(k) .. "' (known: batch, dtype, act)")
   end
+end
+local act = args.act or "silu"
+if act ~= "silu" and act ~= "relu" then
+  error("yolov5s: act must be silu or relu, not '" .. tostring(act) .. "'")
 end
 local batch = math.tointeger(tonumber(args.batch or 1))
 if not batch or batch < 1 then error("yolov5s: batch must be a positive integer") end
@@ -44,6 +51,7 @@ local b = npusim.builder("yolov5s", { input = { batch, 3, 640, 640 }, dtype = ar
 local function conv(x, name, out, k, s, p)
   x = b:conv(x, { out = out, k = k, s = s or 1, p = p or k // 2, bias = 0, name = name })
   x = b:batchnorm(x, { name = name .. ".bn" })
+  if act == "relu" then return b:relu(x, { name = name .. ".act" }) end
   return b:silu(x, { name = name .. ".act" })
 end
 

@@ -25,18 +25,24 @@
 -- (FLOPs = 2 x multiply-accumulates, BN-fused model), i.e. 4.35 GMAC (2 digits, ±0.6%). The
 -- unrounded parameter count of the unfused model (Ultralytics' model summary: conv weights, BN
 -- gamma/beta, head biases and the 16 DFL weights) is 3,157,200.
--- Arguments: dtype= (default int8), batch= (default 1; MACs scale with it, parameters do not).
+-- Arguments: dtype= (default int8), batch= (default 1; MACs scale with it, parameters do not),
+-- size= (default 640; a multiple of 32: the square input side — MACs scale with size^2, the
+-- published MAC figure is kept for 640 and scaled).
 local npusim, args = ...
 args = args or {}
 for k in pairs(args) do
-  if k ~= "batch" and k ~= "dtype" then
-    error("yolov8n: unknown argument '" .. tostring(k) .. "' (known: batch, dtype)")
+  if k ~= "batch" and k ~= "dtype" and k ~= "size" then
+    error("yolov8n: unknown argument '" .. tostring(k) .. "' (known: batch, dtype, size)")
   end
 end
 local batch = math.tointeger(tonumber(args.batch or 1))
 if not batch or batch < 1 then error("yolov8n: batch must be a positive integer") end
+local size = math.tointeger(tonumber(args.size or 640))
+if not size or size < 32 or size % 32 ~= 0 then
+  error("yolov8n: size must be a positive multiple of 32")
+end
 local nc, reg_max = 80, 16
-local b = npusim.builder("yolov8n", { input = { batch, 3, 640, 640 }, dtype = args.dtype or "int8" })
+local b = npusim.builder("yolov8n", { input = { batch, 3, size, size }, dtype = args.dtype or "int8" })
 
 local function conv(x, name, out, k, s)
   x = b:conv(x, { out = out, k = k, s = s or 1, p = k // 2, bias = 0, name = name })
@@ -95,7 +101,7 @@ local flat = {}
 local anchors = 0
 for i, src in ipairs({ x15, x18, x21 }) do
   local stride = 4 << i -- 8, 16, 32
-  local ny, nx = 640 // stride, 640 // stride
+  local ny, nx = size // stride, size // stride
   local name = "model.22"
   local bx = conv(src, string.format("%s.cv2.%d.0", name, i - 1), c2, 3)
   bx = conv(bx, string.format("%s.cv2.%d.1", name, i - 1), c2, 3)
@@ -119,6 +125,6 @@ box = b:reshape(box, { shape = { 0, 4, anchors }, name = "model.22.dfl.out" })
 cls = b:sigmoid(cls, { name = "model.22.sigmoid" })
 local out = b:concat(box, cls, { axis = 1, name = "model.22.out" })
 b:output(out)
-return b, { macs = 4.35e9 * batch, params = 3157200,
+return b, { macs = 4.35e9 * batch * (size / 640) ^ 2, params = 3157200,
             source = "Ultralytics YOLOv8 README (YOLOv8n 3.2 M params, 8.7 GFLOPs = 2x MACs) and model summary (3,157,200 params)",
             tol = 0.01 }

@@ -1250,6 +1250,15 @@ static int check_attrs(ictx *c)
         const npu_attr *a = &l->attr[i];
         bool clip_key =
             l->act == NPU_ACT_CLIP && (!strcmp(a->key, "min") || !strcmp(a->key, "max"));
+        /* wdtype= (mixed precision, npu_pass_weight_dtype): the dtype of a MAC layer's weights */
+        npu_opclass cls = npu_op_class(l->op);
+        if (!strcmp(a->key, "wdtype") && (cls == NPU_OPC_CONV || cls == NPU_OPC_GEMM)) {
+            npu_dtype wd;
+            if (a->type != NPU_ATTR_STR || npu_dtype_parse(a->s, &wd) != 0)
+                return lerr(c->g, l, c->err, "wdtype=%s is not a dtype",
+                            a->type == NPU_ATTR_STR ? a->s : "(not a name)");
+            continue;
+        }
         if (!l->src_op && !clip_key && !key_allowed(keys, a->key)) {
             /* build candidates for the suggestion */
             const char *cands[16];

@@ -377,6 +377,16 @@ int npu_pass_views(npu_graph *g, npu_err *err);     /* reshape/flatten/squeeze/i
 typedef npu_dtype (*npu_dtype_choose_fn)(void *ud, const npu_graph *g, int li, npu_dtype want);
 int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, void *ud,
                    npu_err *err);
+/* Mixed precision: the weights of conv/gemm layers and of matmuls with a constant operand take
+ * dtype `w` (stored and moved at its width): constant matrices (ndim >= 2) they read get it as
+ * their dtype, and the layer gets the attribute wdtype=<name> (for weights implied by out=);
+ * biases, tables and activations keep theirs. A model reads the attribute (absent: weights in
+ * the layer's dtype). Run after npu_pass_dtype. */
+int npu_pass_weight_dtype(npu_graph *g, npu_dtype w, npu_err *err);
+/* Splits a dtype setting into activation and weight types: a plain type is both; the mixed
+ * names w8a8, w4a16, w8a16, w4a8 (N-bit integer weights, a16 = fp16 activations as RKLLM
+ * names them) and a16w8, a8w8 (SVP's names, integer activations). 0 ok, -1 unknown. */
+int npu_dtype_parse_mixed(const char *s, npu_dtype *act, npu_dtype *weight);
 int npu_graph_compact(npu_graph *g, npu_err *err);
 /* The standard pipeline: infer, fuse_patterns, fold_bn, fuse_act, views, compact, infer. */
 int npu_graph_prepare(npu_graph *g, npu_err *err);

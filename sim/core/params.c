@@ -28,10 +28,25 @@ const npu_param_def npu_common_param_defs[] = {
     {.name = "dtype",
      .type = NPU_P_ENUM,
      .def_s = "auto",
-     .choices = "auto|int8|uint8|int16|int4|fp16|bf16|fp32",
+     .choices = "auto|int8|uint8|int16|int4|fp16|bf16|fp32|w8a8|w4a16|w8a16|w4a8|a16w8|a8w8",
      .unit = "",
      .doc = "data type of activations and weights; auto = the model's native type (assumption: "
-            "int8 for integer NPUs, fp16 for float-first designs)"},
+            "int8 for integer NPUs, fp16 for float-first designs). Mixed precision: wNaM = N-bit "
+            "integer weights with M-bit activations (a16 = fp16, as RKLLM's w4a16), a16w8 = "
+            "SVP's 16-bit integer activations with int8 weights (docs/params.md)"},
+    {.name = "wdtype",
+     .type = NPU_P_ENUM,
+     .def_s = "auto",
+     .choices = "auto|int8|uint8|int16|int4|fp16|bf16|fp32",
+     .unit = "",
+     .doc = "weight data type (the constant matrices of conv/gemm/matmul), overriding dtype's; "
+            "auto = dtype's weight part, or the activation type"},
+    {.name = "adtype",
+     .type = NPU_P_ENUM,
+     .def_s = "auto",
+     .choices = "auto|int8|uint8|int16|int4|fp16|bf16|fp32",
+     .unit = "",
+     .doc = "activation (compute) data type, overriding dtype's; auto = dtype's"},
     {.name = NULL},
 };
 

@@ -1225,3 +1225,49 @@ int npu_graph_prepare(npu_graph *g, npu_err *err)
         return rc;
     return 0;
 }
+
+int npu_dtype_parse_mixed(const char *s, npu_dtype *act, npu_dtype *weight)
+{
+    static const struct {
+        const char *name;
+        npu_dtype w, a;
+    } mixed[] = {{"w8a8", NPU_DT_INT8, NPU_DT_INT8},   {"w4a16", NPU_DT_INT4, NPU_DT_FP16},
+                 {"w8a16", NPU_DT_INT8, NPU_DT_FP16},  {"w4a8", NPU_DT_INT4, NPU_DT_INT8},
+                 {"a16w8", NPU_DT_INT8, NPU_DT_INT16}, {"a8w8", NPU_DT_INT8, NPU_DT_INT8}};
+    for (size_t i = 0; s && i < sizeof mixed / sizeof mixed[0]; i++)
+        if (strcmp(s, mixed[i].name) == 0) {
+            *act = mixed[i].a;
+            *weight = mixed[i].w;
+            return 0;
+        }
+    if (!s || npu_dtype_parse(s, act) != 0)
+        return -1;
+    *weight = *act;
+    return 0;
+}
+
+int npu_pass_weight_dtype(npu_graph *g, npu_dtype w, npu_err *err)
+{
+    if (!g)
+        return npu_err_set(err, NPU_EINVAL, "no graph");
+    if ((unsigned)w >= NPU_DT_COUNT)
+        return npu_err_set(err, NPU_EINVAL, "%s: weight dtype: bad dtype %d", gname(g), (int)w);
+    for (int li = 0; li < g->nl; li++) {
+        const npu_layer *l = &g->l[li];
+        npu_opclass cls = npu_op_class(l->op);
+        if ((l->flags & NPU_LF_DEAD) || (cls != NPU_OPC_CONV && cls != NPU_OPC_GEMM))
+            continue;
+        bool act_b = l->op == NPU_OP_MATMUL; /* a matmul's weights, if any, are an input */
+        for (int k = 0; k < l->nin; k++) {
+            npu_tensor *t = &g->t[l->in[k]];
+            if (t->kind == NPU_T_CONST && t->ndim >= 2) {
+                t->dtype = w;
+                act_b = false;
+            }
+        }
+        /* weights implied by the layer (conv/gemm out=): the layer carries their dtype */
+        if (!act_b && npu_layer_set_str(g, li, "wdtype", npu_dtype_name(w)))
+            return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    }
+    return 0;
+}

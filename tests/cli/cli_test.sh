@@ -152,6 +152,10 @@ cp "$T/out" "$T/run1.json"
 expect "run json again -> 0" 0 run -f json "$T/tiny.npg"
 if cmp -s "$T/out" "$T/run1.json"; then ok "json deterministic"; else bad "json deterministic"; fi
 expect "run --dtype int8 -> 0" 0 run --dtype int8 -f csv "$T/tiny.npg"
+expect "run --dtype w4a16 -> 0" 0 run -a rk3576 --dtype w4a16 -f csv "$T/tiny.npg"
+expect "run --set wdtype=int4 --set adtype=fp16 -> 0" 0 run -a rk3576 --set wdtype=int4 --set adtype=fp16 -f csv "$T/tiny.npg"
+expect "run --dtype w5a3 -> 1" 1 run --dtype w5a3 "$T/tiny.npg"
+has "--dtype w5a3 names the mixed choices" "$T/err" "w4a16"
 expect "run --set rows=8 -> 0" 0 run -a systolic --set rows=8 --set cols=8 -f json "$T/tiny.npg"
 has "--set reaches the params" "$T/out" '"rows": 8'
 

@@ -52,6 +52,14 @@ local exact = { -- name = { MACs, params }
   transformer = { 46642577408, 494032768 },
   qwen2_0_5b_prefill = { 46642577408, 494032768 },
   qwen2_0_5b_decode = { 538044416, 494032768 },
+  -- TinyLlama-1.1B (config.json: H 2048, 22 layers, 32/4 heads, FFN 5632, vocab 32000, untied):
+  -- 1,100,048,384 parameters, as Hugging Face counts them; prefill of 128 tokens, decode at kv=1024
+  tinyllama_1_1b_prefill = { 128 * 968884224 + 22 * 2 * 128 * 128 * 32 * 64 + 65536000, 1100048384 },
+  tinyllama_1_1b_decode = { 968884224 + 22 * 2 * 1025 * 32 * 64 + 65536000, 1100048384 },
+  -- Qwen2.5-1.5B (H 1536, 28 layers, 12/2 heads of 128, FFN 8960, vocab 151936, tied, QKV bias):
+  -- 1,543,714,304 parameters (Hugging Face's count for the tied model)
+  qwen2_5_1_5b_prefill = { 128 * 1310195712 + 28 * 2 * 128 * 128 * 12 * 128 + 233373696, 1543714304 },
+  qwen2_5_1_5b_decode = { 1310195712 + 28 * 2 * 1025 * 12 * 128 + 233373696, 1543714304 },
 }
 
 local function output_shape(g, i)
@@ -201,6 +209,19 @@ run("transformer_custom_dims", function()
   check(g and g:macs() == 410880, "MACs %s (%s)", g and g:macs() or "-", tostring(msg))
   check(g and g:params() == 86848, "params %s", g and g:params() or "-")
   check(g and output_shape(g) == "1x5x100", "output %s", g and output_shape(g) or "-")
+end)
+
+run("yolov5s_act", function()
+  -- act=relu swaps every Conv block's SiLU for a ReLU (rknn_model_zoo's relu model): same MACs
+  -- and parameters, 57 convs with a (fused) relu and none with a silu
+  local g, msg = load("yolov5s", "act=relu")
+  local n = { relu = 0, silu = 0 }
+  for _, l in ipairs(g and g:info() or {}) do
+    if n[l.act] then n[l.act] = n[l.act] + 1 end
+  end
+  check(g and g:macs() == 8216780800 and g:params() == 7235389, "act=relu: counts (%s)", tostring(msg))
+  check(n.relu == 57 and n.silu == 0, "act=relu: %d relu, %d silu layers", n.relu, n.silu)
+  check(load("yolov5s", "act=gelu") == nil, "act=gelu should be refused")
 end)
 
 run("bad_arguments_are_errors", function()

@@ -59,7 +59,7 @@ TEST(defaults)
     CHECK(p != NULL);
     if (!p)
         return;
-    CHECK_EQ_INT(p->n, 9);
+    CHECK_EQ_INT(p->n, 11);
     CHECK_EQ_INT(npu_params_int(p, "cores"), 1);
     CHECK_EQ_INT(npu_params_int(p, "cbuf_kb"), 384);
     CHECK_NEAR(npu_params_float(p, "freq_mhz"), 1000, 0);
@@ -173,7 +173,7 @@ TEST(set_values)
     npu_strbuf sb;
     npu_sb_init(&sb);
     const char *want[] = {"3",    "64",     "1234.5", "false", "os", "cortex-a76 linux",
-                          "33.8", "-1e+30", "auto"};
+                          "33.8", "-1e+30", "auto", "auto", "auto"}; /* dtype wdtype adtype */
     for (int i = 0; i < p->n; i++) {
         sb.len = 0;
         npu_sb_puts(&sb, "");

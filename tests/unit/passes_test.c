@@ -237,6 +237,43 @@ TEST(views)
     npu_graph_free(g);
 }
 
+TEST(weight_dtype)
+{
+    /* the mixed-precision names split into (activation, weight) */
+    npu_dtype a, w;
+    CHECK(npu_dtype_parse_mixed("w4a16", &a, &w) == 0 && a == NPU_DT_FP16 && w == NPU_DT_INT4);
+    CHECK(npu_dtype_parse_mixed("w8a8", &a, &w) == 0 && a == NPU_DT_INT8 && w == NPU_DT_INT8);
+    CHECK(npu_dtype_parse_mixed("a16w8", &a, &w) == 0 && a == NPU_DT_INT16 && w == NPU_DT_INT8);
+    CHECK(npu_dtype_parse_mixed("fp16", &a, &w) == 0 && a == NPU_DT_FP16 && w == NPU_DT_FP16);
+    CHECK(npu_dtype_parse_mixed("w3a16", &a, &w) == -1);
+    /* int4 weights on an fp16 gemm and on a matmul with a constant operand: the gemm gets the
+     * wdtype attribute (its weights are implied by out=), the constant takes int4 (half a byte a
+     * weight); the activations, the bias-free second matmul on two activations and the
+     * parameter count do not change */
+    npu_err err = {0};
+    npu_graph *g = prepared("graph m\ninput x 1x4x64 fp16\nconst e 100x64 fp16\n"
+                            "gemm y x out=32\nmatmul z x e transb=1\nmatmul s y y transb=1\n"
+                            "output z\noutput s\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    int64_t params = npu_graph_params(g);
+    CHECK_EQ_INT(npu_pass_dtype(g, NPU_DT_FP16, NULL, NULL, &err), 0);
+    CHECK_EQ_INT(npu_pass_weight_dtype(g, NPU_DT_INT4, &err), 0);
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    CHECK_STR(npu_layer_str(L(g, "y"), "wdtype", ""), "int4");
+    CHECK_STR(npu_layer_str(L(g, "s"), "wdtype", "none"), "none");
+    CHECK_EQ_INT(g->t[L(g, "z")->in[1]].dtype, NPU_DT_INT4);
+    CHECK_EQ_INT(npu_tensor_bytes(&g->t[L(g, "z")->in[1]]), 3200);
+    CHECK_EQ_INT(g->t[L(g, "y")->out[0]].dtype, NPU_DT_FP16);
+    CHECK_EQ_INT(npu_graph_params(g), params);
+    npu_graph_free(g);
+    /* wdtype= on a layer of a .npg must name a dtype */
+    g = rd("graph m\ninput x 1x64 fp16\ngemm y x out=8 wdtype=int3\noutput y\n");
+    CHECK(g == NULL || npu_graph_infer(g, &err) != 0);
+    npu_graph_free(g);
+}
+
 TEST(dtype_insertion)
 {
     npu_err err = {0};
@@ -723,6 +760,7 @@ int main(void)
     RUN(dtype_qdq);
     RUN(dtype_errors_and_gather);
     RUN(pipeline_golden);
+    RUN(weight_dtype);
     RUN(prepare_idempotent);
     RUN(pattern_silu);
     RUN(pattern_hardswish);
