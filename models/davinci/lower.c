@@ -204,6 +204,10 @@ static int vec_seq(npu_op op, npu_act act, int *seq, int max)
     case NPU_OP_POW: P(NPU_DV_V_LN); P(NPU_DV_V_MUL); P(NPU_DV_V_EXP); break;
     case NPU_OP_EXP: P(NPU_DV_V_EXP); break;
     case NPU_OP_SQRT: P(NPU_DV_V_SQRT); break;
+    case NPU_OP_RECIPROCAL: P(NPU_DV_V_REC); break;
+    /* erf has no vector instruction; ASSUMPTION: a sigmoid-like sequence (exp, add, reciprocal) */
+    case NPU_OP_ERF: P(NPU_DV_V_MULS); P(NPU_DV_V_EXP); P(NPU_DV_V_ADDS); P(NPU_DV_V_REC); break;
+    case NPU_OP_SOFTPLUS: P(NPU_DV_V_EXP); P(NPU_DV_V_ADDS); P(NPU_DV_V_LN); break;
     case NPU_OP_ABS: P(NPU_DV_V_ABS); break;
     case NPU_OP_NEG: P(NPU_DV_V_MULS); break;
     case NPU_OP_CAST: P(NPU_DV_V_CONV); break;

@@ -96,6 +96,8 @@ int npu_act_parse(const char *s, npu_act *out);
  *   gather     : axis= (input 0 data, input 1 indices); embedding lookups use gather with a
  *                const table
  *   cast       : to=dtype        identity: none
+ *   erf softplus reciprocal : none (what exporters decompose GELU, Mish and RMSNorm into;
+ *                npu_pass_fuse_patterns fuses them, an unfused one runs as a unary op)
  */
 #define NPU_OP_LIST(X)                                  \
     X(NPU_OP_CONV, "conv", NPU_OPC_CONV)                \
@@ -148,7 +150,10 @@ int npu_act_parse(const char *s, npu_act *out);
     X(NPU_OP_QUANTIZE, "quantize", NPU_OPC_QUANT)       \
     X(NPU_OP_DEQUANTIZE, "dequantize", NPU_OPC_QUANT)   \
     X(NPU_OP_REDUCE, "reduce", NPU_OPC_REDUCE)          \
-    X(NPU_OP_LRN, "lrn", NPU_OPC_NORM)
+    X(NPU_OP_LRN, "lrn", NPU_OPC_NORM)                  \
+    X(NPU_OP_ERF, "erf", NPU_OPC_UNARY)                 \
+    X(NPU_OP_SOFTPLUS, "softplus", NPU_OPC_UNARY)       \
+    X(NPU_OP_RECIPROCAL, "reciprocal", NPU_OPC_UNARY)
 
 typedef enum npu_op {
 #define NPU_X(e, s, c) e,
@@ -207,6 +212,12 @@ typedef struct npu_tensor {
     bool shape_known;
     int producer;      /* layer index, -1 for inputs and constants */
     int view_of;       /* tensor this one aliases (reshape/flatten views), -1 otherwise */
+    /* A constant every element of which is `value` (a scalar the front end knew: an ONNX
+     * initializer, .npg `value=`, Lua b:const(..., value)). The one piece of tensor data the IR
+     * keeps: npu_pass_fuse_patterns needs it where a value decides the function (the 3 and 6
+     * of HardSwish, the 0.5 of GELU). False for weights and unknown constants. */
+    bool has_value;
+    double value;
 } npu_tensor;
 
 int64_t npu_tensor_elems(const npu_tensor *t);
@@ -326,6 +337,9 @@ int64_t npu_graph_params(const npu_graph *g);
 /* ---- passes (sim/core/passes.c) -------------------------------------------------------------
  * Each keeps layer indices stable by marking removed layers NPU_LF_DEAD (consumers are rewired).
  * npu_graph_compact() drops dead layers and renumbers; call it once at the end. */
+/* Decomposed activations and norms (x·sigmoid(x), the Erf GELU chain, ReduceMean…Div ...)
+ * become one op; a mul/add by a per-channel constant after a conv folds into it. */
+int npu_pass_fuse_patterns(npu_graph *g, npu_err *err);
 int npu_pass_fold_bn(npu_graph *g, npu_err *err);   /* conv/gemm + batchnorm → conv w/ bias */
 int npu_pass_fuse_act(npu_graph *g, npu_err *err);  /* activation into its single producer */
 int npu_pass_views(npu_graph *g, npu_err *err);     /* reshape/flatten/squeeze/identity as views */
@@ -338,7 +352,7 @@ typedef npu_dtype (*npu_dtype_choose_fn)(void *ud, const npu_graph *g, int li, n
 int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, void *ud,
                    npu_err *err);
 int npu_graph_compact(npu_graph *g, npu_err *err);
-/* The standard pipeline: infer, fold_bn, fuse_act, views, compact, infer. */
+/* The standard pipeline: infer, fuse_patterns, fold_bn, fuse_act, views, compact, infer. */
 int npu_graph_prepare(npu_graph *g, npu_err *err);
 
 /* Consumers of tensor ti (live layers only); returns count, fills up to max indices. */

@@ -33,6 +33,7 @@
  */
 #include "graph.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,235 @@ int npu_pass_fold_bn(npu_graph *g, npu_err *err)
         rw_replace(&w, b->out[0], x);
     }
     rw_end(g, &w);
+    return 0;
+}
+
+/* ---- pattern fusion --------------------------------------------------------------------------
+ * Exporters write activations and norms as chains of primitive ops (SiLU as x·Sigmoid(x), GELU
+ * with Erf, LayerNorm as ReduceMean…Div); every vendor compiler recognises the chains and runs
+ * one fused operator, so this pass does the same for every front end (docs/formats.md lists the
+ * patterns). A pattern is matched at its last layer (the anchor), walking back through
+ * producers; the anchor becomes the fused op in place (it keeps its name, output and line) and
+ * the other layers of the chain die. A pattern is blocked when
+ *  - an intermediate value is read by a layer outside the pattern or is a graph output (it
+ *    would be lost),
+ *  - an operand that must be constant is not, or a constant's value is not the one that makes
+ *    the function (x·Sigmoid(x) fuses; x·Sigmoid(y) or (x+2)·… do not),
+ *  - a layer of the chain has a fused activation, runs on the host (host=1, an ONNX op without
+ *    a model), or has more than one output,
+ *  - the chain would change the shape (a constant that broadcasts x to a bigger shape).
+ * Layers are visited in topological order, so a pattern built from an earlier fused one
+ * (HardSwish = x·HardSigmoid(x) after Clip(x+3,0,6)/6 became a hardsigmoid) is found. */
+typedef struct pat {
+    npu_graph *g;
+    rewrite w;
+} pat;
+
+/* The live producer of tensor t when it is an `op` layer with one output, no fused activation
+ * and nothing the host runs; -1 otherwise. */
+static int prod(const pat *p, int t, npu_op op)
+{
+    const npu_graph *g = p->g;
+    int li = t >= 0 && t < g->nt ? g->t[t].producer : -1;
+    if (li < 0 || li >= g->nl)
+        return -1;
+    const npu_layer *l = &g->l[li];
+    if (l->op != op || (l->flags & (NPU_LF_DEAD | NPU_LF_HOST)) || l->src_op ||
+        l->act != NPU_ACT_NONE || l->nout != 1)
+        return -1;
+    return li;
+}
+
+/* Tensor t is an intermediate value: read by exactly `uses` layers (those of the pattern) and
+ * not a graph output. */
+static bool inner(const pat *p, int t, int uses)
+{
+    return p->w.ncons[t] == uses && !p->w.is_out[t];
+}
+
+/* Tensor t is a constant every element of which is `want`; the relative tolerance 1e-3 admits
+ * the rounded values exporters write (0.16667 for 1/6, 1.4142 for √2). */
+static bool cval(const npu_graph *g, int t, double want)
+{
+    const npu_tensor *c = &g->t[t];
+    return c->kind == NPU_T_CONST && c->has_value && fabs(c->value - want) <= 1e-3 * fabs(want);
+}
+
+static bool same_shape(const npu_graph *g, int a, int b)
+{
+    const npu_tensor *x = &g->t[a], *y = &g->t[b];
+    if (x->ndim != y->ndim)
+        return false;
+    for (int i = 0; i < x->ndim; i++)
+        if (x->dim[i] != y->dim[i])
+            return false;
+    return true;
+}
+
+/* Layer li reads a constant of value v as one input of two; returns the other input or -1. */
+static int by_const(const pat *p, int li, double v)
+{
+    const npu_layer *l = &p->g->l[li];
+    if (l->nin != 2)
+        return -1;
+    return cval(p->g, l->in[1], v) ? l->in[0] : cval(p->g, l->in[0], v) ? l->in[1] : -1;
+}
+
+static void unuse(pat *p, const npu_layer *l)
+{
+    for (int k = 0; k < l->nin; k++) {
+        bool dup = false;
+        for (int j = 0; j < k; j++)
+            dup = dup || l->in[j] == l->in[k];
+        if (!dup)
+            p->w.ncons[l->in[k]]--;
+    }
+}
+
+static void kill(pat *p, int li)
+{
+    npu_layer *l = &p->g->l[li];
+    unuse(p, l);
+    l->flags |= NPU_LF_DEAD;
+}
+
+/* The anchor li becomes `op` reading x alone; its old attributes go (the caller sets new ones). */
+static void become(pat *p, int li, npu_op op, int x)
+{
+    npu_layer *l = &p->g->l[li];
+    unuse(p, l);
+    l->op = op;
+    l->nin = 1;
+    l->in[0] = x;
+    l->nattr = 0;
+    p->w.ncons[x]++;
+}
+
+/* SiLU: Mul(x, Sigmoid(x)) in either operand order → silu(x). */
+static int m_silu(pat *p, int li)
+{
+    npu_graph *g = p->g;
+    const npu_layer *l = &g->l[li];
+    if (l->op != NPU_OP_MUL || l->nin != 2)
+        return 0;
+    for (int k = 0; k < 2; k++) {
+        int s = l->in[k], x = l->in[1 - k];
+        int si = prod(p, s, NPU_OP_SIGMOID);
+        if (si < 0 || g->l[si].nin != 1 || g->l[si].in[0] != x || !inner(p, s, 1))
+            continue;
+        kill(p, si);
+        become(p, li, NPU_OP_SILU, x);
+        return 1;
+    }
+    return 0;
+}
+
+/* Clip(x + 3, 0, 6) spelled relu6(add(x, 3)) or clip(add(x, 3)) min=0 max=6: returns x and
+ * the two layers (clip, add), or -1. The clip's output is checked by the caller. */
+static int clip3(const pat *p, int t, int parts[2])
+{
+    const npu_graph *g = p->g;
+    int ci = prod(p, t, NPU_OP_RELU6);
+    if (ci < 0 && (ci = prod(p, t, NPU_OP_CLIP)) >= 0) {
+        const npu_layer *c = &g->l[ci];
+        const npu_attr *mn = npu_layer_attr(c, "min"), *mx = npu_layer_attr(c, "max");
+        if (!mn || !mx || npu_layer_float(c, "min", -1) != 0 || npu_layer_float(c, "max", 0) != 6)
+            ci = -1;
+    }
+    if (ci < 0 || g->l[ci].nin != 1)
+        return -1;
+    int a = g->l[ci].in[0];
+    int ai = prod(p, a, NPU_OP_ADD);
+    int x = ai >= 0 ? by_const(p, ai, 3.0) : -1;
+    if (x < 0 || !inner(p, a, 1) || !same_shape(g, a, x))
+        return -1;
+    parts[0] = ci;
+    parts[1] = ai;
+    return x;
+}
+
+/* y / 6 or y · (1/6): returns y or -1. */
+static int sixth(const pat *p, int li)
+{
+    const npu_layer *l = &p->g->l[li];
+    if (l->op == NPU_OP_DIV && l->nin == 2 && cval(p->g, l->in[1], 6.0))
+        return l->in[0];
+    return l->op == NPU_OP_MUL ? by_const(p, li, 1.0 / 6.0) : -1;
+}
+
+/* HardSigmoid as PyTorch's hardswish/hardsigmoid exports spell it: Clip(x+3, 0, 6) / 6 (or
+ * ·0.16667, Relu6 for the Clip) → hardsigmoid(x) alpha=1/6 beta=0.5. */
+static int m_hsig(pat *p, int li)
+{
+    npu_graph *g = p->g;
+    int c = sixth(p, li), parts[2];
+    int x = c >= 0 && inner(p, c, 1) ? clip3(p, c, parts) : -1;
+    if (x < 0 || !same_shape(g, g->l[li].out[0], x))
+        return 0;
+    kill(p, parts[0]);
+    kill(p, parts[1]);
+    become(p, li, NPU_OP_HARDSIGMOID, x);
+    if (npu_layer_set_float(g, li, "alpha", 1.0 / 6.0) || npu_layer_set_float(g, li, "beta", 0.5))
+        return -1;
+    return 1;
+}
+
+/* HardSwish: Mul(x, HardSigmoid(x)) with alpha 1/6 and beta 0.5 (ONNX HardSigmoid's defaults
+ * are 0.2 and 0.5: that one is not HardSwish), or x·Clip(x+3,0,6) then /6 (·0.16667). */
+static int m_hswish(pat *p, int li)
+{
+    npu_graph *g = p->g;
+    const npu_layer *l = &g->l[li];
+    if (l->op == NPU_OP_MUL && l->nin == 2)
+        for (int k = 0; k < 2; k++) {
+            int h = l->in[k], x = l->in[1 - k];
+            int hi = prod(p, h, NPU_OP_HARDSIGMOID);
+            if (hi < 0 || g->l[hi].nin != 1 || g->l[hi].in[0] != x || !inner(p, h, 1) ||
+                fabs(npu_layer_float(&g->l[hi], "alpha", 0.2) - 1.0 / 6.0) > 1e-3 / 6.0 ||
+                fabs(npu_layer_float(&g->l[hi], "beta", 0.5) - 0.5) > 0.5e-3)
+                continue;
+            kill(p, hi);
+            become(p, li, NPU_OP_HARDSWISH, x);
+            return 1;
+        }
+    int m = sixth(p, li);
+    int mi = m >= 0 && inner(p, m, 1) ? prod(p, m, NPU_OP_MUL) : -1;
+    if (mi < 0)
+        return 0;
+    for (int k = 0; k < 2; k++) {
+        int c = g->l[mi].in[k], x = g->l[mi].in[1 - k], parts[2];
+        if (!inner(p, c, 1) || clip3(p, c, parts) != x || !same_shape(g, g->l[li].out[0], x))
+            continue;
+        kill(p, parts[0]);
+        kill(p, parts[1]);
+        kill(p, mi);
+        become(p, li, NPU_OP_HARDSWISH, x);
+        return 1;
+    }
+    return 0;
+}
+
+int npu_pass_fuse_patterns(npu_graph *g, npu_err *err)
+{
+    if (!g)
+        return npu_err_set(err, NPU_EINVAL, "no graph");
+    pat p = {.g = g};
+    int rc = rw_begin(g, &p.w, err);
+    if (rc)
+        return rc;
+    for (int li = 0; li < g->nl && rc >= 0; li++) {
+        npu_layer *l = &g->l[li];
+        if (l->flags & NPU_LF_DEAD)
+            continue;
+        resolve_inputs(g, l, p.w.repl);
+        if (l->act != NPU_ACT_NONE || (l->flags & NPU_LF_HOST) || l->src_op || l->nout != 1)
+            continue;
+        if (!(rc = m_silu(&p, li)) && !(rc = m_hsig(&p, li)))
+            rc = m_hswish(&p, li);
+    }
+    rw_end(g, &p.w);
+    if (rc < 0)
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
     return 0;
 }
 
@@ -615,7 +845,8 @@ int npu_graph_prepare(npu_graph *g, npu_err *err)
         }
     }
     int rc;
-    if ((rc = npu_graph_infer(g, err)) || (rc = npu_pass_fold_bn(g, err)) ||
+    if ((rc = npu_graph_infer(g, err)) || (rc = npu_pass_fuse_patterns(g, err)) ||
+        (rc = npu_pass_fold_bn(g, err)) ||
         (rc = npu_pass_fuse_act(g, err)) || (rc = npu_pass_views(g, err)) ||
         (rc = npu_graph_compact(g, err)) || (rc = npu_graph_infer(g, err)))
         return rc;

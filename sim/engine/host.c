@@ -374,6 +374,9 @@ static double elem_factor(npu_op op, npu_opclass cls)
     case NPU_OP_SILU: return 9;
     case NPU_OP_GELU: return 10;
     case NPU_OP_SQRT: return 4;
+    case NPU_OP_RECIPROCAL: return 4; /* a division */
+    case NPU_OP_ERF: return 8;        /* a rational approximation, like exp */
+    case NPU_OP_SOFTPLUS: return 16;  /* log(1 + exp(x)): two transcendentals */
     case NPU_OP_BATCHNORM: return 2;
     case NPU_OP_SOFTMAX: return 12;
     case NPU_OP_LAYERNORM: return 6;

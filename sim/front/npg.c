@@ -5,7 +5,7 @@
  *   npg 1                     header, first statement, required
  *   graph NAME                optional, once
  *   input NAME DIMS DTYPE     DIMS = 1x3x224x224 | scalar
- *   const NAME DIMS DTYPE
+ *   const NAME DIMS DTYPE [value=NUMBER]   (value=: every element is NUMBER)
  *   output NAME...            may appear anywhere; resolved at the end of the file
  *   OP NAME INPUT... KEY=VALUE...
  * Tokens are separated by blanks. A NAME is a bare word (any bytes except blanks, '"', '#',
@@ -649,9 +649,10 @@ npu_graph *npu_npg_read(const char *file, const char *text, size_t len, npu_err 
                 rc = rerr(&r, t[1].col + (int)strlen(t[1].s), "%s '%s': missing dims", kw, t[1].s);
             else if (r.nt < 4)
                 rc = rerr(&r, t[2].col + (int)strlen(t[2].s), "%s '%s': missing dtype", kw, t[1].s);
-            else if (r.nt > 4)
-                rc = rerr(&r, t[4].col, "%s '%s': unexpected '%s' after the dtype", kw, t[1].s,
-                          t[4].s);
+            else if (r.nt > 5 || (r.nt == 5 && (inp || !t[4].key || strcmp(t[4].key, "value"))))
+                rc = rerr(&r, t[4].col, "%s '%s': unexpected '%s%s%s' after the dtype%s", kw,
+                          t[1].s, t[4].key ? t[4].key : "", t[4].key ? "=" : "", t[4].s,
+                          inp ? "" : " (a const takes only value=)");
             else if (!t[1].s[0])
                 rc = rerr(&r, t[1].col, "empty name");
             else if (npu_graph_find_tensor(g, t[1].s) >= 0)
@@ -665,8 +666,17 @@ npu_graph *npu_npg_read(const char *file, const char *text, size_t len, npu_err 
                           t[3].s);
             else {
                 npu_err e2;
+                val cv = {0};
+                double cvalue = 0;
+                if (r.nt == 5 && ((rc = parse_value(&r, &t[4], &cv)) ||
+                                  (rc = number(&r, &t[4], &cv, &cvalue))))
+                    break;
                 int ti = inp ? npu_graph_add_input(g, t[1].s, ndim, dim, dt, &e2)
                              : npu_graph_add_const(g, t[1].s, ndim, dim, dt, &e2);
+                if (ti >= 0 && r.nt == 5) {
+                    g->t[ti].has_value = true;
+                    g->t[ti].value = cvalue;
+                }
                 if (ti < 0) {
                     size_t fl = strlen(file);
                     const char *m =
@@ -856,7 +866,12 @@ int npu_npg_write(const npu_graph *g, npu_strbuf *out)
         put_name(out, t->name);
         npu_sb_putc(out, ' ');
         put_dims(out, t);
-        npu_sb_printf(out, " %s\n", npu_dtype_name(t->dtype));
+        npu_sb_printf(out, " %s", npu_dtype_name(t->dtype));
+        if (t->has_value) {
+            npu_sb_puts(out, " value=");
+            rc = put_float(out, t->value) ? NPU_EINVAL : rc;
+        }
+        npu_sb_putc(out, '\n');
     }
     for (int li = 0; li < g->nl; li++) {
         const npu_layer *l = &g->l[li];

@@ -1412,6 +1412,16 @@ static int materialize(ox *x, oval *v)
     }
     if (name_add(x, x->g->t[ti].name))
         return -1;
+    /* a constant whose decoded elements are all equal keeps that value (the pattern pass
+     * needs the 3 and 6 of HardSwish, the 0.5 of GELU ...); val_value fails softly (0) on large
+     * or external constants, which then stay value-less */
+    if (v->kind == VK_CONST && has_value(x, v) && v->nval >= 1) {
+        bool splat = true;
+        for (long i = 1; splat && i < v->nval; i++)
+            splat = v->fv[i] == v->fv[0];
+        x->g->t[ti].has_value = splat;
+        x->g->t[ti].value = splat ? v->fv[0] : 0;
+    }
     v->ti = ti;
     return ti;
 }
@@ -1837,6 +1847,9 @@ static const opdef optab[] = {
     {"Sqrt", K_UNARY, NPU_OP_SQRT},
     {"Abs", K_UNARY, NPU_OP_ABS},
     {"Neg", K_UNARY, NPU_OP_NEG},
+    {"Erf", K_UNARY, NPU_OP_ERF},
+    {"Softplus", K_UNARY, NPU_OP_SOFTPLUS},
+    {"Reciprocal", K_UNARY, NPU_OP_RECIPROCAL},
     {"LeakyRelu", K_LEAKY, NPU_OP_LEAKY},
     {"HardSigmoid", K_HSIG, NPU_OP_HARDSIGMOID},
     {"PRelu", K_PRELU, NPU_OP_PRELU},

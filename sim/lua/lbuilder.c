@@ -79,6 +79,7 @@ static const lb_schema lb_schemas[] = {
     {NPU_OP_DEQUANTIZE, "to:t axis:i"},
     {NPU_OP_REDUCE, "kind:s axes:i keep:b"},
     {NPU_OP_LRN, "size:i alpha:f beta:f bias:f"},
+    /* erf, softplus, reciprocal (and the other unary ops) take no attributes */
 };
 
 static const char *lb_keys_of(npu_op op)
@@ -510,19 +511,27 @@ static MAY_RAISE npu_dtype lb_opt_dtype(lua_State *L, int idx, npu_dtype def)
     return dt;
 }
 
-/* b:input(name, dims [, dtype]) / b:const(name, dims [, dtype]) → name */
+/* b:input(name, dims [, dtype]) / b:const(name, dims [, dtype] [, value]) → name; value (a
+ * number: every element of the constant) lets the passes match patterns such as x·(1/6). */
 static int lb_tensor(lua_State *L, int is_const)
 {
     npu_lb *b = lb_check(L, 1);
     const char *name = luaL_checkstring(L, 2);
     int64_t dim[NPU_MAX_DIMS];
     int nd = lb_dims(L, 3, 3, NULL, dim);
-    npu_dtype dt = lb_opt_dtype(L, 4, b->g->dtype);
+    int vi = is_const && lua_type(L, 4) == LUA_TNUMBER ? 4 : 5;
+    npu_dtype dt = vi == 4 ? b->g->dtype : lb_opt_dtype(L, 4, b->g->dtype);
+    bool has_value = is_const && !lua_isnoneornil(L, vi);
+    double value = has_value ? luaL_checknumber(L, vi) : 0;
+    if (!is_const && !lua_isnoneornil(L, 5))
+        return luaL_argerror(L, 5, "an input has no value");
     npu_err err = {0};
     int ti = is_const ? npu_graph_add_const(b->g, name, nd, dim, dt, &err)
                       : npu_graph_add_input(b->g, name, nd, dim, dt, &err);
     if (ti < 0)
         return luaL_error(L, "%s", lb_msg(b->g, err.msg));
+    b->g->t[ti].has_value = has_value;
+    b->g->t[ti].value = value;
     lua_pushstring(L, b->g->t[ti].name);
     return 1;
 }

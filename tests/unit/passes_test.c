@@ -3,6 +3,7 @@
 #include "front/front.h"
 #include "test.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 static npu_graph *rd(const char *body)
@@ -409,6 +410,94 @@ TEST(pipeline_golden)
     free(want);
 }
 
+/* Number of live layers with op `op`. */
+static int count_op(const npu_graph *g, npu_op op)
+{
+    int n = 0;
+    for (int li = 0; li < g->nl; li++)
+        n += !(g->l[li].flags & NPU_LF_DEAD) && g->l[li].op == op;
+    return n;
+}
+
+TEST(pattern_silu)
+{
+    /* conv → sigmoid → mul(conv, sigmoid) becomes one conv act=silu (either operand order) */
+    npu_graph *g = prepared("input x 1x3x8x8 int8\n"
+                            "conv c1 x out=4 k=3 p=1\nsigmoid s1 c1\nmul m1 s1 c1\n"
+                            "conv c2 m1 out=4 k=1\noutput c2\n");
+    CHECK(g && g->nl == 2 && L(g, "c1") && L(g, "c1")->act == NPU_ACT_SILU && consistent(g));
+    npu_graph_free(g);
+    /* blocked: the sigmoid is read elsewhere, is a graph output, or reads another tensor */
+    g = prepared("input x 1x3x8x8 int8\nconv c1 x out=4 k=3 p=1\nsigmoid s1 c1\nmul m1 c1 s1\n"
+                 "add a1 m1 s1\noutput a1\n");
+    CHECK(g && count_op(g, NPU_OP_SILU) == 0 && L(g, "m1") && L(g, "m1")->op == NPU_OP_MUL);
+    npu_graph_free(g);
+    g = prepared("input x 1x3x8x8 int8\nconv c1 x out=4 k=3 p=1\nsigmoid s1 c1\nmul m1 c1 s1\n"
+                 "output m1 s1\n");
+    CHECK(g && count_op(g, NPU_OP_SILU) == 0 && L(g, "m1") && L(g, "m1")->op == NPU_OP_MUL);
+    npu_graph_free(g);
+    g = prepared("input x 1x3x8x8 int8\nconv c1 x out=4 k=3 p=1\nconv c2 x out=4 k=3 p=1\n"
+                 "sigmoid s1 c2\nmul m1 c1 s1\noutput m1\n");
+    CHECK(g && count_op(g, NPU_OP_SILU) == 0 && L(g, "m1") && L(g, "m1")->op == NPU_OP_MUL);
+    npu_graph_free(g);
+    /* unfused (the producer is a concat, not fusable): a silu layer of its own */
+    g = prepared("input x 1x4x8x8 int8\nconcat k x x\nsigmoid s k\nmul m k s\noutput m\n");
+    CHECK(g && g->nl == 2 && L(g, "m") && L(g, "m")->op == NPU_OP_SILU && g->l[1].nin == 1);
+    npu_graph_free(g);
+}
+
+TEST(pattern_hardswish)
+{
+    static const char *const hs[] = {
+        /* Clip(x+3,0,6)/6 → hardsigmoid, then x·hardsigmoid → hardswish */
+        "add a c three\nclip r a min=0.0 max=6.0\ndiv h r six\nmul y c h\n",
+        /* x·Relu6(x+3)·0.16667 */
+        "add a three c\nrelu6 r a\nmul q c r\nmul y q sixth\n",
+        /* x·Relu6(x+3)/6 */
+        "add a c three\nrelu6 r a\nmul q r c\ndiv y q six\n",
+        /* x·HardSigmoid(x) alpha=1/6 */
+        "hardsigmoid h c alpha=0.16667\nmul y c h\n",
+    };
+    const char *head = "input x 1x3x8x8 fp16\nconst three scalar fp16 value=3\n"
+                       "const six 1 fp16 value=6\nconst sixth 1x1x1x1 fp16 value=0.16667\n"
+                       "const s2 1 fp16 value=2.9\nconst nov scalar fp16\ninput v 1 fp16\n"
+                       "conv c x out=4 k=3 p=1\n";
+    char buf[1024];
+    for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++) {
+        snprintf(buf, sizeof buf, "%s%sconv o y out=4 k=1\noutput o\n", head, hs[i]);
+        npu_graph *g = prepared(buf);
+        CHECK(g && g->nl == 2 && L(g, "c") && L(g, "c")->act == NPU_ACT_HARDSWISH);
+        if (!g || g->nl != 2)
+            printf("  form %zu\n", i);
+        npu_graph_free(g);
+    }
+    /* HardSigmoid alone: Clip(x+3,0,6)/6 */
+    snprintf(buf, sizeof buf, "%sadd a c three\nrelu6 r a\ndiv y r six\noutput y\n", head);
+    npu_graph *g = prepared(buf);
+    CHECK(g && g->nl == 1 && L(g, "c") && L(g, "c")->act == NPU_ACT_HARDSIGMOID);
+    CHECK(g && fabs(L(g, "c")->act_alpha - 1.0 / 6.0) < 1e-12);
+    npu_graph_free(g);
+    /* blocked: wrong value (2.9), a constant with no known value, a non-constant operand, the
+     * default HardSigmoid (alpha 0.2), clip bounds that are not 0..6, an intermediate output */
+    static const char *const bad[] = {
+        "add a c s2\nrelu6 r a\nmul q c r\ndiv y q six\n",
+        "add a c nov\nrelu6 r a\nmul q c r\ndiv y q six\n",
+        "add a c v\nrelu6 r a\nmul q c r\ndiv y q six\n",
+        "hardsigmoid h c\nmul y c h\n",
+        "add a c three\nclip r a min=0.0 max=5.0\nmul q c r\ndiv y q six\n",
+        "add a c three\nrelu6 r a\nmul q c r\ndiv y q six\noutput r\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(buf, sizeof buf, "%s%sconv o y out=4 k=1\noutput o\n", head, bad[i]);
+        g = prepared(buf);
+        CHECK(g && count_op(g, NPU_OP_HARDSWISH) == 0 && L(g, "c") &&
+              L(g, "c")->act != NPU_ACT_HARDSWISH);
+        if (!g || count_op(g, NPU_OP_HARDSWISH))
+            printf("  blocked form %zu fused\n", i);
+        npu_graph_free(g);
+    }
+}
+
 TEST(prepare_idempotent)
 {
     npu_err err = {0};
@@ -444,5 +533,7 @@ int main(void)
     RUN(dtype_errors_and_gather);
     RUN(pipeline_golden);
     RUN(prepare_idempotent);
+    RUN(pattern_silu);
+    RUN(pattern_hardswish);
     return TEST_REPORT();
 }
