@@ -22,12 +22,16 @@
  *    with transB=1 and a [N,K] weight whatever the rank of its input (the IR flattens it); a
  *    matmul with transb=1 is Gemm(A, B, transB=1) when B is computed, and MatMul with a
  *    Transpose of the constant when B is a constant (the importer folds that transpose);
+ *  - a host operator (an op the importer did not know, imported with --allow-unsupported) is
+ *    written with its original op type in the domain NPU_ONNXW_HOST_DOMAIN: the checker knows
+ *    no schema there and the importer reads it back as a host layer with --allow-unsupported;
  *  - intermediate values of a decomposition are named LAYER/what, their nodes too; the last
  *    node of a layer's chain carries the layer's name and writes the layer's tensor.
  */
 #include "onnxw.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,6 +67,7 @@ typedef struct ow {
     npu_arena a;       /* generated names */
     int64_t off;       /* external data written so far */
     int li;            /* layer being written (messages) */
+    bool host;         /* a host operator was written in NPU_ONNXW_HOST_DOMAIN */
 } ow;
 
 static int fail(ow *w, const char *what)
@@ -136,10 +141,10 @@ static void attr_str(npu_strbuf *at, const char *name, const char *v)
 }
 
 /* ---- nodes ------------------------------------------------------------------------------------ */
-/* Appends a NodeProto; `at` (may be NULL) holds its attributes and is freed. An input name ""
- * omits an optional input. */
-static void node(ow *w, const char *op, const char *name, int nin, const char *const *in,
-                 int nout, const char *const *out, npu_strbuf *at)
+/* Appends a NodeProto of `domain` (NULL: ai.onnx); `at` (may be NULL) holds its attributes and
+ * is freed. An input name "" omits an optional input. */
+static void node_in(ow *w, const char *domain, const char *op, const char *name, int nin,
+                    const char *const *in, int nout, const char *const *out, npu_strbuf *at)
 {
     npu_strbuf m;
     npu_sb_init(&m);
@@ -149,6 +154,8 @@ static void node(ow *w, const char *op, const char *name, int nin, const char *c
         npu_pb_put_str(&m, 2, out[i]);
     npu_pb_put_str(&m, 3, name);
     npu_pb_put_str(&m, 4, op);
+    if (domain)
+        npu_pb_put_str(&m, 7, domain);
     if (at) {
         if (at->oom)
             m.oom = 1;
@@ -160,6 +167,12 @@ static void node(ow *w, const char *op, const char *name, int nin, const char *c
         w->graph.oom = 1;
     npu_pb_put_bytes(&w->graph, 1, m.s, m.len);
     npu_sb_free(&m);
+}
+
+static void node(ow *w, const char *op, const char *name, int nin, const char *const *in,
+                 int nout, const char *const *out, npu_strbuf *at)
+{
+    node_in(w, NULL, op, name, nin, in, nout, out, at);
 }
 
 /* One-output node. */
@@ -501,13 +514,14 @@ static int write_op(ow *w, int li, const char *y)
     npu_sb_init(&at);
     int64_t v[2 * NPU_MAX_DIMS + NPU_ATTR_MAXN];
     int n;
-    if (l->src_op) { /* a host operator the importer took on trust: written back as it was */
+    if (l->src_op) { /* a host operator the importer took on trust (--allow-unsupported) */
         const char *outs[64];
         if (l->nout > 64)
             return fail(w, "too many outputs");
         for (int k = 0; k < l->nout; k++)
             outs[k] = k ? g->t[l->out[k]].name : y;
-        node(w, l->src_op, l->name, nin, ins, l->nout, outs, NULL);
+        node_in(w, NPU_ONNXW_HOST_DOMAIN, l->src_op, l->name, nin, ins, l->nout, outs, NULL);
+        w->host = true;
         return 0;
     }
     switch (l->op) {
@@ -881,6 +895,15 @@ int npu_onnxw_write(const npu_graph *g, const char *data_location, npu_strbuf *o
         npu_pb_put_str(&op, 1, "");
         npu_pb_put_int(&op, 2, NPU_ONNXW_OPSET);
         npu_pb_put_bytes(&m, 8, op.s, op.len);
+        if (w.host) {
+            npu_strbuf hd;
+            npu_sb_init(&hd);
+            npu_pb_put_str(&hd, 1, NPU_ONNXW_HOST_DOMAIN);
+            npu_pb_put_int(&hd, 2, 1);
+            m.oom |= hd.oom;
+            npu_pb_put_bytes(&m, 8, hd.s, hd.len);
+            npu_sb_free(&hd);
+        }
         if (gr.oom || m.oom || op.oom || w.graph.oom || w.inits.oom || w.vinfo.oom || out->oom)
             rc = npu_err_set(err, NPU_ENOMEM, "out of memory writing ONNX");
         else

@@ -26,6 +26,7 @@
 
 #define NPU_ONNXW_OPSET 13 /* ai.onnx opset written (pre-17: LayerNorm is decomposed) */
 #define NPU_ONNXW_IR 7     /* ModelProto.ir_version that goes with opset 13 */
+#define NPU_ONNXW_HOST_DOMAIN "ai.npusim.host" /* operators npusim only runs on the host */
 
 /* Serialises the (inferred) graph g as an ONNX ModelProto into out. `data_location` is the
  * external-data file name written into the initializers (relative to the model's directory);

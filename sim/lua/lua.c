@@ -424,10 +424,31 @@ static int graph_write_npg(lua_State *L)
     return 1;
 }
 
+/* npusim.write_onnx(g, path [, {force=true}]) and g:write_onnx(path [, {force=true}]) →
+ * true | nil, message: the ONNX model and its sparse weight file PATH.data (docs/onnx.md). */
+static int graph_write_onnx(lua_State *L)
+{
+    const npu_graph *g = npu_lua_check_graph(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        static const char *const keys[] = {"force", NULL};
+        npu_lua_check_keys(L, 3, 3, keys);
+    }
+    npu_err err = {0};
+    if (npu_graph_write_onnx(g, path, npu_lua_opt_bool(L, 3, "force", 0) != 0, &err)) {
+        lua_pushnil(L);
+        lua_pushstring(L, err.msg);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static const luaL_Reg graph_methods[] = {
     {"info", graph_info},       {"macs", graph_macs},       {"params", graph_params},
     {"name", graph_name},       {"inputs", graph_inputs},   {"outputs", graph_outputs},
-    {"write_npg", graph_write_npg}, {NULL, NULL}};
+    {"write_npg", graph_write_npg}, {"write_onnx", graph_write_onnx}, {NULL, NULL}};
 
 static const luaL_Reg graph_meta[] = {
     {"__gc", graph_gc}, {"__close", graph_gc}, {"__tostring", graph_tostring}, {NULL, NULL}};
@@ -668,7 +689,8 @@ static int l_clock(lua_State *L)
 static const luaL_Reg module_funcs[] = {
     {"graph", l_graph},       {"archs", l_archs},       {"models", l_models},
     {"networks", l_networks}, {"zoo", l_zoo},
-    {"zoo_info", l_zoo_info}, {"clock", l_clock},       {NULL, NULL}};
+    {"zoo_info", l_zoo_info}, {"clock", l_clock},       {"write_onnx", graph_write_onnx},
+    {NULL, NULL}};
 
 static int luaopen_npusim(lua_State *L)
 {
