@@ -204,6 +204,7 @@ int npu_pass_fold_bn(npu_graph *g, npu_err *err)
 typedef struct pat {
     npu_graph *g;
     rewrite w;
+    int *cons; /* a live reader of each tensor when the pass began (checked before use) */
 } pat;
 
 /* The live producer of tensor t when it is an `op` layer with one output, no fused activation
@@ -390,6 +391,275 @@ static int m_hswish(pat *p, int li)
     return 0;
 }
 
+/* ---- GELU ---- */
+
+/* x³ as Pow(x, 3), Mul(x, Mul(x, x)) or Mul(Mul(x, x), x); adds its layers to parts. */
+static bool cube_of(const pat *p, int c, int x, int *parts, int *np)
+{
+    const npu_graph *g = p->g;
+    int ci = prod(p, c, NPU_OP_POW);
+    if (ci >= 0 && g->l[ci].nin == 2 && g->l[ci].in[0] == x && cval(g, g->l[ci].in[1], 3.0)) {
+        parts[(*np)++] = ci;
+        return true;
+    }
+    ci = prod(p, c, NPU_OP_MUL);
+    if (ci < 0 || g->l[ci].nin != 2)
+        return false;
+    for (int k = 0; k < 2; k++) {
+        int sq = g->l[ci].in[k];
+        int si = g->l[ci].in[1 - k] == x && sq != x ? prod(p, sq, NPU_OP_MUL) : -1;
+        if (si >= 0 && g->l[si].nin == 2 && g->l[si].in[0] == x && g->l[si].in[1] == x &&
+            inner(p, sq, 1)) {
+            parts[(*np)++] = ci;
+            parts[(*np)++] = si;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* 1 + Erf(x/√2) (the division possibly ·0.70711) or 1 + Tanh(0.79788·(x + 0.044715·x³)):
+ * returns x and adds the layers to parts (at most 7), or -1. */
+static int gelu_core(const pat *p, int a, int *parts, int *np)
+{
+    const npu_graph *g = p->g;
+    int ai = prod(p, a, NPU_OP_ADD);
+    int e = ai >= 0 ? by_const(p, ai, 1.0) : -1;
+    if (e < 0 || !inner(p, e, 1))
+        return -1;
+    parts[(*np)++] = ai;
+    int ei = prod(p, e, NPU_OP_ERF);
+    if (ei >= 0) {
+        int d = g->l[ei].in[0];
+        int di = inner(p, d, 1) ? prod(p, d, NPU_OP_DIV) : -1, x = -1;
+        if (di >= 0 && g->l[di].nin == 2 && cval(g, g->l[di].in[1], 1.4142135623730951))
+            x = g->l[di].in[0];
+        else if ((di = inner(p, d, 1) ? prod(p, d, NPU_OP_MUL) : -1) >= 0)
+            x = by_const(p, di, 0.7071067811865476);
+        if (x < 0)
+            return -1;
+        parts[(*np)++] = ei;
+        parts[(*np)++] = di;
+        return x;
+    }
+    if ((ei = prod(p, e, NPU_OP_TANH)) < 0)
+        return -1;
+    parts[(*np)++] = ei;
+    int sc = g->l[ei].in[0];
+    int si = inner(p, sc, 1) ? prod(p, sc, NPU_OP_MUL) : -1;
+    int u = si >= 0 ? by_const(p, si, 0.7978845608028654) : -1;
+    int ui = u >= 0 && inner(p, u, 1) ? prod(p, u, NPU_OP_ADD) : -1;
+    if (ui < 0 || g->l[ui].nin != 2)
+        return -1;
+    parts[(*np)++] = si;
+    parts[(*np)++] = ui;
+    for (int k = 0; k < 2; k++) {
+        int x = g->l[ui].in[k], v = g->l[ui].in[1 - k];
+        int vi = inner(p, v, 1) ? prod(p, v, NPU_OP_MUL) : -1;
+        int c3 = vi >= 0 ? by_const(p, vi, 0.044715) : -1;
+        int n0 = *np;
+        parts[(*np)++] = vi;
+        if (c3 >= 0 && inner(p, c3, 1) && cube_of(p, c3, x, parts, np))
+            return x;
+        *np = n0;
+    }
+    return -1;
+}
+
+/* GELU: 0.5·x·(1 + Erf(x/√2)) or its tanh approximation, in the two orders exporters use:
+ * Mul(Mul(x, core), 0.5) and Mul(Mul(x, 0.5), core) → gelu(x). */
+static int m_gelu(pat *p, int li)
+{
+    npu_graph *g = p->g;
+    const npu_layer *l = &g->l[li];
+    if (l->op != NPU_OP_MUL || l->nin != 2)
+        return 0;
+    int parts[10], np = 0, x = -1;
+    int m1 = by_const(p, li, 0.5);
+    int mi = m1 >= 0 && inner(p, m1, 1) ? prod(p, m1, NPU_OP_MUL) : -1;
+    for (int k = 0; mi >= 0 && g->l[mi].nin == 2 && k < 2 && x < 0; k++) {
+        int a = g->l[mi].in[k];
+        np = 0;
+        parts[np++] = mi;
+        x = inner(p, a, 1) ? gelu_core(p, a, parts, &np) : -1;
+        if (x != g->l[mi].in[1 - k])
+            x = -1;
+    }
+    for (int k = 0; k < 2 && x < 0; k++) { /* (x·0.5)·core */
+        int h = l->in[k], a = l->in[1 - k];
+        int hi = inner(p, h, 1) ? prod(p, h, NPU_OP_MUL) : -1;
+        int hx = hi >= 0 ? by_const(p, hi, 0.5) : -1;
+        if (hx < 0 || !inner(p, a, 1))
+            continue;
+        np = 0;
+        parts[np++] = hi;
+        x = gelu_core(p, a, parts, &np);
+        if (x != hx)
+            x = -1;
+    }
+    if (x < 0 || !same_shape(g, l->out[0], x))
+        return 0;
+    for (int k = 0; k < np; k++)
+        kill(p, parts[k]);
+    become(p, li, NPU_OP_GELU, x);
+    return 1;
+}
+
+/* ---- LayerNorm and RMSNorm ---- */
+
+/* Tensor m is ReduceMean(x) with keep=1 over the trailing axes a..rank-1: returns a, or -1. */
+static int mean_of(const pat *p, int m, int x)
+{
+    const npu_graph *g = p->g;
+    int mi = prod(p, m, NPU_OP_REDUCE);
+    if (mi < 0 || g->l[mi].nin != 1 || g->l[mi].in[0] != x)
+        return -1;
+    const npu_layer *l = &g->l[mi];
+    int r = g->t[x].ndim;
+    if (strcmp(npu_layer_str(l, "kind", ""), "mean") || npu_layer_int(l, "keep", 0, 1) != 1 ||
+        r < 1)
+        return -1;
+    const npu_attr *ax = npu_layer_attr(l, "axes");
+    bool red[NPU_MAX_DIMS] = {0};
+    for (int i = 0; i < r; i++)
+        red[i] = !ax;
+    for (int i = 0; ax && ax->type == NPU_ATTR_INTS && i < ax->n; i++) {
+        int64_t a = ax->i[i] < 0 ? ax->i[i] + r : ax->i[i];
+        if (a < 0 || a >= r)
+            return -1;
+        red[a] = true;
+    }
+    int first = r;
+    while (first > 0 && red[first - 1])
+        first--;
+    for (int i = 0; i < first; i++)
+        if (red[i])
+            return -1; /* not a trailing block */
+    return first < r ? first : -1;
+}
+
+/* sq = Sqrt(ReduceMean(x², trailing axes) + eps) with x² as Pow(x, 2) or Mul(x, x): returns
+ * the first normalised axis (eps in *eps, NAN when the constant's value is unknown) and adds
+ * the four layers to parts, or -1. */
+static int rms_core(const pat *p, int sq, int x, int *parts, int *np, double *eps)
+{
+    const npu_graph *g = p->g;
+    int sqi = inner(p, sq, 1) ? prod(p, sq, NPU_OP_SQRT) : -1;
+    int ad = sqi >= 0 ? g->l[sqi].in[0] : -1;
+    int adi = ad >= 0 && inner(p, ad, 1) ? prod(p, ad, NPU_OP_ADD) : -1;
+    if (adi < 0 || g->l[adi].nin != 2)
+        return -1;
+    for (int k = 0; k < 2; k++) {
+        int v = g->l[adi].in[k];
+        const npu_tensor *e = &g->t[g->l[adi].in[1 - k]];
+        if (e->kind != NPU_T_CONST || npu_tensor_elems(e) != 1 || !inner(p, v, 1))
+            continue;
+        const npu_layer *vl = prod(p, v, NPU_OP_REDUCE) >= 0 ? &g->l[g->t[v].producer] : NULL;
+        int q = vl && vl->nin == 1 ? vl->in[0] : -1;
+        int qi = q >= 0 && inner(p, q, 1) ? prod(p, q, NPU_OP_POW) : -1;
+        bool sqr = qi >= 0 && g->l[qi].nin == 2 && g->l[qi].in[0] == x &&
+                   cval(g, g->l[qi].in[1], 2.0);
+        if (!sqr && q >= 0 && inner(p, q, 1) && (qi = prod(p, q, NPU_OP_MUL)) >= 0)
+            sqr = g->l[qi].nin == 2 && g->l[qi].in[0] == x && g->l[qi].in[1] == x;
+        int ax = sqr ? mean_of(p, v, q) : -1;
+        if (ax < 0)
+            continue;
+        *eps = e->has_value ? e->value : NAN;
+        parts[(*np)++] = sqi;
+        parts[(*np)++] = adi;
+        parts[(*np)++] = g->t[v].producer;
+        parts[(*np)++] = qi;
+        return ax;
+    }
+    return -1;
+}
+
+/* The only live layer reading tensor t, when it is a two-input `op` by a constant of the same
+ * shape as its output (gamma, beta, the RMSNorm weight); -1 otherwise. */
+static int affine_tail(const pat *p, int t, npu_op op)
+{
+    const npu_graph *g = p->g;
+    int ci = inner(p, t, 1) ? p->cons[t] : -1;
+    if (ci < 0 || ci >= g->nl)
+        return -1;
+    const npu_layer *c = &g->l[ci];
+    if (c->op != op || c->nin != 2 || (c->flags & (NPU_LF_DEAD | NPU_LF_HOST)) || c->src_op ||
+        c->act != NPU_ACT_NONE || c->nout != 1)
+        return -1;
+    int k = c->in[0] == t ? 1 : c->in[1] == t ? 0 : -1;
+    if (k < 0 || g->t[c->in[k]].kind != NPU_T_CONST || !same_shape(g, c->out[0], t))
+        return -1;
+    return ci;
+}
+
+/* LayerNorm as exported before opset 17 (PyTorch, BERT):
+ *   m = ReduceMean(x); d = Sub(x, m); y = Div(d, Sqrt(ReduceMean(Pow(d, 2)) + eps))
+ *   [then Mul(·, gamma const), Add(·, beta const)]          → layernorm(x) axis= eps= affine=
+ * and RMSNorm (T5, LLaMA):
+ *   y = Div(x, Sqrt(ReduceMean(x²) + eps)) or Mul(x, Reciprocal(Sqrt(…))) or Mul(x, Div(1, Sqrt(…)))
+ *   [then Mul(·, weight const)]                              → rmsnorm(x) axis= eps= affine=
+ * over the same trailing axes. The fused layer is the last one of the chain (after the tail). */
+static int m_norm(pat *p, int li)
+{
+    npu_graph *g = p->g;
+    const npu_layer *l = &g->l[li];
+    int parts[12], np = 0, x = -1, ax = -1;
+    double eps = NAN;
+    npu_op op = NPU_OP_RMSNORM;
+    if (l->op == NPU_OP_DIV && l->nin == 2) {
+        int d = l->in[0];
+        ax = rms_core(p, l->in[1], d, parts, &np, &eps);
+        int si = ax >= 0 && inner(p, d, 2) ? prod(p, d, NPU_OP_SUB) : -1;
+        if (si >= 0 && g->l[si].nin == 2) {
+            int xx = g->l[si].in[0], m = g->l[si].in[1];
+            if (inner(p, m, 1) && mean_of(p, m, xx) == ax) {
+                parts[np++] = si;
+                parts[np++] = g->t[m].producer;
+                op = NPU_OP_LAYERNORM;
+                d = xx;
+            }
+        }
+        x = ax >= 0 ? d : -1;
+    } else if (l->op == NPU_OP_MUL && l->nin == 2) {
+        for (int k = 0; k < 2 && ax < 0; k++) {
+            int r = l->in[k];
+            int ri = inner(p, r, 1) ? prod(p, r, NPU_OP_RECIPROCAL) : -1, sq = -1;
+            if (ri >= 0)
+                sq = g->l[ri].in[0];
+            else if ((ri = inner(p, r, 1) ? prod(p, r, NPU_OP_DIV) : -1) >= 0 &&
+                     g->l[ri].nin == 2 && cval(g, g->l[ri].in[0], 1.0))
+                sq = g->l[ri].in[1];
+            np = 0;
+            if (sq >= 0 && (ax = rms_core(p, sq, l->in[1 - k], parts, &np, &eps)) >= 0) {
+                parts[np++] = ri;
+                x = l->in[1 - k];
+            }
+        }
+    }
+    if (x < 0 || !same_shape(g, l->out[0], x))
+        return 0;
+    /* the affine tail: the fused layer moves to its last layer */
+    int last = li, affine = 0, t1 = affine_tail(p, l->out[0], NPU_OP_MUL);
+    if (t1 >= 0) {
+        parts[np++] = last;
+        last = t1;
+        affine = 1;
+        int t2 = op == NPU_OP_LAYERNORM ? affine_tail(p, g->l[t1].out[0], NPU_OP_ADD) : -1;
+        if (t2 >= 0) {
+            parts[np++] = last;
+            last = t2;
+        }
+    }
+    for (int k = 0; k < np; k++)
+        kill(p, parts[k]);
+    become(p, last, op, x);
+    if (npu_layer_set_int(g, last, "axis", ax - g->t[x].ndim) ||
+        npu_layer_set_int(g, last, "affine", affine) ||
+        (!isnan(eps) && npu_layer_set_float(g, last, "eps", eps)))
+        return -1;
+    return 1;
+}
+
 int npu_pass_fuse_patterns(npu_graph *g, npu_err *err)
 {
     if (!g)
@@ -398,6 +668,15 @@ int npu_pass_fuse_patterns(npu_graph *g, npu_err *err)
     int rc = rw_begin(g, &p.w, err);
     if (rc)
         return rc;
+    if (!(p.cons = malloc(sizeof(int) * ((size_t)g->nt + 1)))) {
+        rw_end(g, &p.w);
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < g->nt; i++)
+        p.cons[i] = -1;
+    for (int li = 0; li < g->nl; li++)
+        for (int k = 0; !(g->l[li].flags & NPU_LF_DEAD) && k < g->l[li].nin; k++)
+            p.cons[g->l[li].in[k]] = li;
     for (int li = 0; li < g->nl && rc >= 0; li++) {
         npu_layer *l = &g->l[li];
         if (l->flags & NPU_LF_DEAD)
@@ -405,10 +684,12 @@ int npu_pass_fuse_patterns(npu_graph *g, npu_err *err)
         resolve_inputs(g, l, p.w.repl);
         if (l->act != NPU_ACT_NONE || (l->flags & NPU_LF_HOST) || l->src_op || l->nout != 1)
             continue;
-        if (!(rc = m_silu(&p, li)) && !(rc = m_hsig(&p, li)))
-            rc = m_hswish(&p, li);
+        if (!(rc = m_silu(&p, li)) && !(rc = m_hsig(&p, li)) && !(rc = m_hswish(&p, li)) &&
+            !(rc = m_gelu(&p, li)))
+            rc = m_norm(&p, li);
     }
     rw_end(g, &p.w);
+    free(p.cons);
     if (rc < 0)
         return npu_err_set(err, NPU_ENOMEM, "out of memory");
     return 0;

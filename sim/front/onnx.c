@@ -28,9 +28,10 @@
  *  - 1-D convolutions and pooling are 2-D ones of height 1 between an unsqueeze and a squeeze;
  *    legacy broadcasting (opset < 7, broadcast=1 axis=) is rewritten to numpy broadcasting;
  *  - comparisons, Where, Floor, Ceil and Expand exist only on import-time constants;
- *  - the exact GELU spelled with Erf (Div, Erf, Add, Mul, Mul) becomes one gelu layer, and
- *    LayerNorm spelled out before opset 17 (ReduceMean … Sqrt, Div [, Mul, Add]) one layernorm;
- *    only intermediate values with a single use are absorbed, so no result is lost.
+ *  - decomposed activations and norms (x·Sigmoid(x), the Erf GELU chain, LayerNorm before
+ *    opset 17 …) are imported op by op; the pattern pass of sim/core/passes.c fuses them, for
+ *    every front end alike. A constant whose elements are all equal keeps its value on the IR
+ *    tensor (has_value), since the pattern pass needs the values that decide the function.
  *
  * Flow: parse_model() turns the bytes into onode/otensor/ovi arrays (pointers into the map plus
  * arena copies of the strings); build() checks that every op is known (one error listing all
@@ -205,9 +206,6 @@ typedef struct ox {
     const char **names; /* every IR tensor and layer name given out (hash set) */
     size_t nnames, cnames;
     int cur;         /* node being imported, -1 outside nodes */
-    unsigned char *skip; /* per node: PAT_NONE, PAT_ABSORBED or the pattern its node emits */
-    const char **pat_in; /* per emitting node: the pattern's input value */
-    double *pat_eps;     /* per emitting node: layernorm epsilon */
 } ox;
 
 /* ---- errors -------------------------------------------------------------------------------- */
@@ -773,209 +771,6 @@ static int values_init(ox *x)
     for (int i = 0; i < x->noutput; i++)
         val_get(x, x->outputs[i].name)->nuses++;
     return 0;
-}
-
-/* ---- patterns ------------------------------------------------------------------------------ */
-enum { PAT_NONE, PAT_ABSORBED, PAT_GELU, PAT_LN_AFFINE, PAT_LN };
-static int val_value(ox *x, oval *v);
-
-static int64_t aint(const onode *n, const char *name, int64_t def);
-static const oattr *attr(const onode *n, const char *name);
-
-static bool const_near(ox *x, const char *name, double want)
-{
-    oval *v = val_find(x, name);
-    return v && v->kind == VK_CONST && val_value(x, v) > 0 && v->nval == 1 &&
-           fabs(v->fv[0] - want) <= 1e-3 * fabs(want);
-}
-
-static bool is_op(const onode *n, const char *op)
-{
-    return !strcmp(n->op, op) && (!n->domain[0] || !strcmp(n->domain, "ai.onnx")) &&
-           n->nout == 1;
-}
-
-/* The single node consuming node i's only output, or NULL. */
-static const onode *sole_consumer(ox *x, const onode *n)
-{
-    oval *v = val_find(x, n->out[0]);
-    return v && v->nuses == 1 && v->consumer >= 0 ? &x->nodes[v->consumer] : NULL;
-}
-
-/* The other input of a two-input node, given one of them. */
-static const char *other_in(const onode *n, const char *one)
-{
-    if (n->nin != 2)
-        return NULL;
-    return !strcmp(n->in[0], one) ? n->in[1] : !strcmp(n->in[1], one) ? n->in[0] : NULL;
-}
-
-/* Marks a matched pattern: `parts` are absorbed, `last` emits it. Returns 0 (also when one of
- * the nodes already belongs to another pattern: then nothing is marked) or -1 on OOM. */
-static int claim(ox *x, const onode *const *parts, int np, const onode *last, int kind,
-                 const char *in, double eps)
-{
-    if (!x->skip) {
-        if (!(x->skip = xalloc(x, (size_t)x->nn, 1)) ||
-            !(x->pat_in = xalloc(x, (size_t)x->nn, sizeof *x->pat_in)) ||
-            !(x->pat_eps = xalloc(x, (size_t)x->nn, sizeof *x->pat_eps)))
-            return -1;
-    }
-    for (int k = 0; k < np; k++)
-        if (parts[k] && x->skip[parts[k] - x->nodes])
-            return 0;
-    if (x->skip[last - x->nodes])
-        return 0;
-    for (int k = 0; k < np; k++)
-        if (parts[k])
-            x->skip[parts[k] - x->nodes] = PAT_ABSORBED;
-    x->skip[last - x->nodes] = (unsigned char)kind;
-    x->pat_in[last - x->nodes] = in;
-    x->pat_eps[last - x->nodes] = eps;
-    return 0;
-}
-
-/* ReduceMean over the last axis only, keepdims=1 (the form LayerNorm exports use). */
-static bool mean_last(ox *x, const onode *n)
-{
-    if (!is_op(n, "ReduceMean") || aint(n, "keepdims", 1) != 1)
-        return false;
-    if (x->opset < 18) {
-        const oattr *a = attr(n, "axes");
-        return a && a->nints == 1 && a->ints[0] == -1 && n->nin == 1;
-    }
-    oval *v = n->nin == 2 ? val_find(x, n->in[1]) : NULL;
-    return v && v->kind == VK_CONST && val_value(x, v) > 0 && v->nval == 1 && v->iv[0] == -1;
-}
-
-/* LayerNormalization as exported before opset 17 (PyTorch, BERT):
- *   m = ReduceMean(x, -1); d = Sub(x, m); v = ReduceMean(Pow(d, 2), -1);
- *   y = Div(d, Sqrt(Add(v, eps)))  [then Mul(·, gamma), Add(·, beta)]
- * becomes one layernorm layer over the last axis; only single-use intermediates are absorbed
- * (d is used by Pow and Div). */
-static int find_layernorm(ox *x)
-{
-    for (int i = 0; i < x->nn; i++) {
-        const onode *m = &x->nodes[i];
-        if (!mean_last(x, m))
-            continue;
-        const char *xin = m->in[0];
-        const onode *sub = sole_consumer(x, m);
-        if (!sub || !is_op(sub, "Sub") || sub->nin != 2 || strcmp(sub->in[0], xin) ||
-            strcmp(sub->in[1], m->out[0]))
-            continue;
-        oval *dv = val_find(x, sub->out[0]);
-        if (!dv || dv->nuses != 2)
-            continue;
-        const onode *pw = NULL, *dv_div = NULL;
-        for (int j = (int)(sub - x->nodes) + 1; j < x->nn; j++) {
-            const onode *c = &x->nodes[j];
-            for (int k = 0; k < c->nin; k++)
-                if (!strcmp(c->in[k], sub->out[0])) {
-                    if (is_op(c, "Pow") && k == 0 && c->nin == 2 && const_near(x, c->in[1], 2.0))
-                        pw = c;
-                    else if (is_op(c, "Div") && k == 0 && c->nin == 2)
-                        dv_div = c;
-                }
-        }
-        if (!pw || !dv_div)
-            continue;
-        const onode *m2 = sole_consumer(x, pw);
-        if (!m2 || !mean_last(x, m2))
-            continue;
-        const onode *add = sole_consumer(x, m2);
-        const char *epsn = add && is_op(add, "Add") ? other_in(add, m2->out[0]) : NULL;
-        oval *ev = epsn ? val_find(x, epsn) : NULL;
-        if (!ev || ev->kind != VK_CONST || val_value(x, ev) <= 0 || ev->nval != 1)
-            continue;
-        const onode *sq = sole_consumer(x, add);
-        if (!sq || !is_op(sq, "Sqrt") || sole_consumer(x, sq) != dv_div ||
-            strcmp(dv_div->in[1], sq->out[0]))
-            continue;
-        /* optional affine tail: Mul by a constant gamma, Add a constant beta */
-        const onode *last = dv_div, *mul = sole_consumer(x, dv_div), *badd = NULL;
-        int kind = PAT_LN;
-        if (mul && is_op(mul, "Mul")) {
-            const char *gm = other_in(mul, dv_div->out[0]);
-            oval *gv = gm ? val_find(x, gm) : NULL;
-            if (gv && gv->kind == VK_CONST) {
-                last = mul;
-                kind = PAT_LN_AFFINE;
-                badd = sole_consumer(x, mul);
-                const char *bt = badd && is_op(badd, "Add") ? other_in(badd, mul->out[0]) : NULL;
-                oval *bv = bt ? val_find(x, bt) : NULL;
-                if (bv && bv->kind == VK_CONST)
-                    last = badd;
-                else
-                    badd = NULL;
-            }
-        }
-        const onode *parts[] = {m, sub, pw, m2, add, sq, dv_div, last != mul ? mul : NULL};
-        int np = last == dv_div ? 7 : 8;
-        for (int k = 0; k < np; k++)
-            if (parts[k] == last)
-                parts[k] = NULL;
-        if (claim(x, parts, np, last, kind, xin, ev->fv[0]))
-            return -1;
-    }
-    return 0;
-}
-
-/* Exact GELU spelled out with Erf, as PyTorch exports it (BERT, ViT):
- *   y = Mul(Mul(x, Add(Erf(Div(x, 1.41421)), 1)), 0.5)   or with Mul(x, 0.5) taken first,
- * the division possibly written as Mul(x, 0.70711). The chain becomes one gelu layer; the IR
- * has no erf op. Only single-use intermediate values are absorbed. */
-static int find_patterns(ox *x)
-{
-    for (int i = 0; i < x->nn; i++) {
-        const onode *e = &x->nodes[i];
-        if (!is_op(e, "Erf") || e->nin != 1)
-            continue;
-        oval *din = val_find(x, e->in[0]);
-        if (!din || din->nuses != 1 || din->producer < 0)
-            continue;
-        const onode *d = &x->nodes[din->producer];
-        const char *xin;
-        if (is_op(d, "Div") && d->nin == 2 && const_near(x, d->in[1], 1.41421356))
-            xin = d->in[0];
-        else if (is_op(d, "Mul") && d->nin == 2 && const_near(x, d->in[1], 0.70710678))
-            xin = d->in[0];
-        else
-            continue;
-        const onode *a = sole_consumer(x, e);
-        if (!a || !is_op(a, "Add"))
-            continue;
-        const char *one = other_in(a, e->out[0]);
-        if (!one || !const_near(x, one, 1.0))
-            continue;
-        const onode *m1 = sole_consumer(x, a);
-        if (!m1 || !is_op(m1, "Mul"))
-            continue;
-        const char *o = other_in(m1, a->out[0]);
-        if (!o)
-            continue;
-        const onode *last = NULL, *half = NULL;
-        if (!strcmp(o, xin)) { /* x·(1+erf) then ·0.5 */
-            const onode *m2 = sole_consumer(x, m1);
-            const char *h = m2 && is_op(m2, "Mul") ? other_in(m2, m1->out[0]) : NULL;
-            if (!h || !const_near(x, h, 0.5))
-                continue;
-            last = m2;
-        } else { /* (x·0.5)·(1+erf) */
-            oval *hv = val_find(x, o);
-            if (!hv || hv->nuses != 1 || hv->producer < 0)
-                continue;
-            half = &x->nodes[hv->producer];
-            const char *h = is_op(half, "Mul") ? other_in(half, xin) : NULL;
-            if (!h || !const_near(x, h, 0.5))
-                continue;
-            last = m1;
-        }
-        const onode *parts[] = {d, e, a, m1, half};
-        if (claim(x, parts, 5, last, PAT_GELU, xin, 0))
-            return -1;
-    }
-    return find_layernorm(x);
 }
 
 static bool node_known(const ox *x, int i);
@@ -3343,7 +3138,7 @@ static int host_layer(ox *x, const onode *n)
 /* One error that lists every unsupported operator with counts and node names. */
 static bool node_known(const ox *x, int i)
 {
-    return (x->skip && x->skip[i]) || op_lookup(&x->nodes[i]) != NULL;
+    return op_lookup(&x->nodes[i]) != NULL;
 }
 
 static int check_supported(ox *x)
@@ -3398,7 +3193,7 @@ static int check_supported(ox *x)
 
 static int build(ox *x)
 {
-    if (values_init(x) || find_patterns(x) || check_supported(x))
+    if (values_init(x) || check_supported(x))
         return -1;
     if (x->opset < 0)
         for (int i = 0; i < x->nn; i++)
@@ -3444,21 +3239,6 @@ static int build(ox *x)
         x->cur = i;
         if (n->nout < 1)
             return fmt_err(x, NPU_EFORMAT, "node has no outputs");
-        if (x->skip && x->skip[i] == PAT_ABSORBED)
-            continue;
-        if (x->skip && x->skip[i] != PAT_NONE) { /* the last node of a fused pattern */
-            oval *in = val_find(x, x->pat_in[i]);
-            if (!in || in->kind == VK_NONE)
-                return fmt_err(x, NPU_EFORMAT, "input '%s' is not produced before", x->pat_in[i]);
-            bool gelu = x->skip[i] == PAT_GELU;
-            int li = emit1(x, n, gelu ? NPU_OP_GELU : NPU_OP_LAYERNORM, 1, &in);
-            if (li < 0)
-                return -1;
-            if (!gelu && (set_int(x, li, "axis", -1) || set_float(x, li, "eps", x->pat_eps[i]) ||
-                          (x->skip[i] == PAT_LN && set_int(x, li, "affine", 0))))
-                return -1;
-            continue;
-        }
         int rc = od ? handle_node(x, n, od) : host_layer(x, n);
         if (rc)
             return -1;

@@ -498,6 +498,127 @@ TEST(pattern_hardswish)
     }
 }
 
+/* head + body, prepared. */
+static npu_graph *prep2(const char *head, const char *body)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s%s", head, body);
+    return prepared(buf);
+}
+
+TEST(pattern_gelu)
+{
+    const char *head = "input x 1x4x16 fp16\nconst w 16x16 fp16\nconst half scalar fp16 value=0.5\n"
+                       "const one scalar fp16 value=1\nconst r2 scalar fp16 value=1.4142\n"
+                       "const ir2 1 fp16 value=0.70711\nconst k 1 fp16 value=0.7978846\n"
+                       "const c 1 fp16 value=0.044715\nconst three 1 fp16 value=3\n"
+                       "const two 1 fp16 value=2\nmatmul h x w\n";
+    static const char *const ok[] = {
+        /* erf: x·(1+erf(x/√2))·0.5 */
+        "div d h r2\nerf e d\nadd a e one\nmul m h a\nmul y m half\n",
+        /* erf: (0.5·x)·(1+erf(x·0.70711)) */
+        "mul d ir2 h\nerf e d\nadd a one e\nmul hh half h\nmul y hh a\n",
+        /* tanh: 0.5·x·(1+tanh(0.79788·(x+0.044715·x³))) with Pow(x,3) */
+        "pow p h three\nmul v p c\nadd u h v\nmul s u k\ntanh e s\nadd a e one\nmul hh h half\n"
+        "mul y hh a\n",
+        /* tanh with x·x·x and the 0.5 last */
+        "mul q h h\nmul p h q\nmul v c p\nadd u v h\nmul s k u\ntanh e s\nadd a e one\n"
+        "mul m a h\nmul y m half\n",
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char body[1024];
+        snprintf(body, sizeof body, "%soutput y\n", ok[i]);
+        npu_graph *g = prep2(head, body);
+        CHECK(g && g->nl == 1 && L(g, "h") && L(g, "h")->act == NPU_ACT_GELU);
+        if (!g || g->nl != 1)
+            printf("  form %zu\n", i);
+        npu_graph_free(g);
+    }
+    /* blocked: 0.4 for 0.5, Sqrt(2) unknown (no value), the inner 1+erf is an output, erf of
+     * another tensor */
+    static const char *const bad[] = {
+        "const h4 scalar fp16 value=0.4\ndiv d h r2\nerf e d\nadd a e one\nmul m h a\nmul y m h4\n"
+        "output y\n",
+        "const nv scalar fp16\ndiv d h nv\nerf e d\nadd a e one\nmul m h a\nmul y m half\noutput y\n",
+        "div d h r2\nerf e d\nadd a e one\nmul m h a\nmul y m half\noutput y a\n",
+        "div d x r2\nerf e d\nadd a e one\nmul m h a\nmul y m half\noutput y\n",
+        "pow p h two\nmul v p c\nadd u h v\nmul s u k\ntanh e s\nadd a e one\nmul hh h half\n"
+        "mul y hh a\noutput y\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        npu_graph *g = prep2(head, bad[i]);
+        CHECK(g && count_op(g, NPU_OP_GELU) == 0 && L(g, "h") && L(g, "h")->act == NPU_ACT_NONE);
+        if (!g || L(g, "h")->act != NPU_ACT_NONE)
+            printf("  blocked form %zu fused\n", i);
+        npu_graph_free(g);
+    }
+}
+
+TEST(pattern_norms)
+{
+    const char *head = "input x 1x4x16 fp16\nconst w 16x16 fp16\nconst eps scalar fp16 value=1e-5\n"
+                       "const two 1 fp16 value=2\nconst one 1 fp16 value=1\nconst gamma 16 fp16\n"
+                       "const beta 16 fp16\nmatmul h x w\n";
+    const char *ln = "reduce m h kind=mean axes=-1\nsub d h m\npow p d two\n"
+                     "reduce v p kind=mean axes=2\nadd e v eps\nsqrt s e\ndiv n d s\n";
+    char body[2048];
+    /* LayerNorm with the affine tail: one layer named after the tail's last op */
+    snprintf(body, sizeof body, "%smul gm n gamma\nadd y gm beta\nmatmul o y w\noutput o\n", ln);
+    npu_graph *g = prep2(head, body);
+    CHECK(g && g->nl == 3 && L(g, "y") && L(g, "y")->op == NPU_OP_LAYERNORM);
+    if (g && L(g, "y")) {
+        CHECK_EQ_INT(npu_layer_int(L(g, "y"), "axis", 0, 0), -1);
+        CHECK_EQ_INT(npu_layer_int(L(g, "y"), "affine", 0, 0), 1);
+        CHECK(fabs(npu_layer_float(L(g, "y"), "eps", 0) - 1e-5) < 1e-12);
+    }
+    npu_graph_free(g);
+    /* without the tail: affine=0; mul(d, d) for the square */
+    g = prep2(head, "reduce m h kind=mean axes=-1\nsub d h m\nmul p d d\n"
+                    "reduce v p kind=mean axes=-1\nadd e eps v\nsqrt s e\ndiv n d s\noutput n\n");
+    CHECK(g && g->nl == 2 && L(g, "n") && L(g, "n")->op == NPU_OP_LAYERNORM &&
+          npu_layer_int(L(g, "n"), "affine", 0, 1) == 0);
+    npu_graph_free(g);
+    /* blocked: the mean read elsewhere, a different axis for the variance, eps not constant */
+    snprintf(body, sizeof body, "%soutput n m\n", ln);
+    g = prep2(head, body);
+    CHECK(g && count_op(g, NPU_OP_LAYERNORM) == 0);
+    npu_graph_free(g);
+    g = prep2(head, "reduce m h kind=mean axes=-1\nsub d h m\npow p d two\n"
+                    "reduce v p kind=mean axes=1\nadd e v eps\nsqrt s e\ndiv n d s\noutput n\n");
+    CHECK(g && count_op(g, NPU_OP_LAYERNORM) == 0 && count_op(g, NPU_OP_RMSNORM) == 0);
+    npu_graph_free(g);
+    g = prep2(head, "reduce m h kind=mean axes=-1\nsub d h m\npow p d two\n"
+                    "reduce v p kind=mean axes=-1\nadd e v m\nsqrt s e\ndiv n d s\noutput n\n");
+    CHECK(g && count_op(g, NPU_OP_LAYERNORM) == 0 && count_op(g, NPU_OP_RMSNORM) == 0);
+    npu_graph_free(g);
+    /* RMSNorm: x·Reciprocal(Sqrt(mean(x²)+eps))·weight, x/Sqrt(…), x·Div(1, Sqrt(…)) */
+    static const char *const rms[] = {
+        "pow p h two\nreduce v p kind=mean axes=-1\nadd e v eps\nsqrt s e\nreciprocal r s\n"
+        "mul n h r\nmul y gamma n\n",
+        "mul p h h\nreduce v p kind=mean axes=-1\nadd e v eps\nsqrt s e\ndiv y h s\n",
+        "pow p h two\nreduce v p kind=mean axes=-1\nadd e v eps\nsqrt s e\ndiv r one s\n"
+        "mul y r h\n",
+    };
+    for (size_t i = 0; i < sizeof rms / sizeof rms[0]; i++) {
+        snprintf(body, sizeof body, "%smatmul o y w\noutput o\n", rms[i]);
+        g = prep2(head, body);
+        CHECK(g && g->nl == 3 && L(g, "y") && L(g, "y")->op == NPU_OP_RMSNORM &&
+              npu_layer_int(L(g, "y"), "affine", 0, 0) == (i == 0));
+        if (!g || !L(g, "y") || L(g, "y")->op != NPU_OP_RMSNORM)
+            printf("  rms form %zu\n", i);
+        npu_graph_free(g);
+    }
+    /* blocked: the square is a graph output; 1/Sqrt with a 2 in place of the 1 */
+    g = prep2(head, "pow p h two\nreduce v p kind=mean axes=-1\nadd e v eps\nsqrt s e\n"
+                    "div y h s\noutput y p\n");
+    CHECK(g && count_op(g, NPU_OP_RMSNORM) == 0);
+    npu_graph_free(g);
+    g = prep2(head, "pow p h two\nreduce v p kind=mean axes=-1\nadd e v eps\nsqrt s e\n"
+                    "div r two s\nmul y r h\noutput y\n");
+    CHECK(g && count_op(g, NPU_OP_RMSNORM) == 0);
+    npu_graph_free(g);
+}
+
 TEST(prepare_idempotent)
 {
     npu_err err = {0};
@@ -535,5 +656,7 @@ int main(void)
     RUN(prepare_idempotent);
     RUN(pattern_silu);
     RUN(pattern_hardswish);
+    RUN(pattern_gelu);
+    RUN(pattern_norms);
     return TEST_REPORT();
 }
