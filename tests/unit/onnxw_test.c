@@ -74,7 +74,8 @@ TEST(sparse_side_file)
     npu_ctx_free(ctx);
 }
 
-/* An .npg graph with the activations and norms written decomposed reads back fused. */
+/* An .npg graph with the activations and norms written decomposed reads back fused; a matmul
+ * by a transposed constant (a tied embedding) reads the same constant back (same params). */
 TEST(decomposed_forms)
 {
     static const char text[] =
@@ -87,7 +88,9 @@ TEST(decomposed_forms)
         "rmsnorm rms ln axis=-1\n"
         "quantize q rms to=int8\n"
         "dequantize dq q to=fp32\n"
-        "output dq\n";
+        "const emb 32x256 fp32\n"
+        "matmul head dq emb transb=1\n"
+        "output head\n";
     const char *src = tmp_path("forms.npg");
     FILE *f = fopen(src, "w");
     CHECK(f != NULL);
@@ -111,7 +114,10 @@ TEST(decomposed_forms)
             CHECK_STR(b->l[i].name, a->l[i].name);
             CHECK_STR(npu_op_name(b->l[i].op), npu_op_name(a->l[i].op));
             CHECK_STR(npu_act_name(b->l[i].act), npu_act_name(a->l[i].act));
+            CHECK_EQ_INT(b->l[i].params, a->l[i].params);
+            CHECK_EQ_INT(b->l[i].macs, a->l[i].macs);
         }
+        CHECK_EQ_INT(npu_graph_params(b), npu_graph_params(a));
     }
     npu_graph_free(a);
     npu_graph_free(b);
