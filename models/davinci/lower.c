@@ -246,6 +246,11 @@ static int vec_seq(npu_op op, npu_act act, int *seq, int max)
     case NPU_ACT_SILU:
         P(NPU_DV_V_MULS); P(NPU_DV_V_EXP); P(NPU_DV_V_ADDS); P(NPU_DV_V_REC); P(NPU_DV_V_MUL);
         break;
+    case NPU_ACT_MISH: /* x·tanh(softplus(x)): softplus, then tanh, then the product */
+        P(NPU_DV_V_EXP); P(NPU_DV_V_ADDS); P(NPU_DV_V_LN);
+        P(NPU_DV_V_MULS); P(NPU_DV_V_EXP); P(NPU_DV_V_ADDS); P(NPU_DV_V_REC); P(NPU_DV_V_MULS);
+        P(NPU_DV_V_MUL);
+        break;
     case NPU_ACT_GELU:
         P(NPU_DV_V_MUL); P(NPU_DV_V_MULS); P(NPU_DV_V_EXP); P(NPU_DV_V_ADDS); P(NPU_DV_V_REC);
         P(NPU_DV_V_MUL); P(NPU_DV_V_MUL); break;

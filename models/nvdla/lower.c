@@ -702,6 +702,7 @@ static int lower_mac(lower_ctx *c, int li)
                      : act == NPU_ACT_TANH  ? NPU_OP_TANH
                      : act == NPU_ACT_SILU  ? NPU_OP_SILU
                      : act == NPU_ACT_GELU  ? NPU_OP_GELU
+                     : act == NPU_ACT_MISH  ? NPU_OP_MISH
                                             : NPU_OP_HARDSWISH;
         if (emit_emu(c, li, aop, 0, e, b, b))
             return NPU_ENOMEM;

@@ -226,7 +226,8 @@ static bool is_view(const npu_layer *l)
 static bool lut_act(npu_act a)
 {
     return a == NPU_ACT_SIGMOID || a == NPU_ACT_TANH || a == NPU_ACT_HARDSWISH ||
-           a == NPU_ACT_HARDSIGMOID || a == NPU_ACT_SILU || a == NPU_ACT_GELU;
+           a == NPU_ACT_HARDSIGMOID || a == NPU_ACT_SILU || a == NPU_ACT_GELU ||
+           a == NPU_ACT_MISH;
 }
 
 static int consumers(const npu_graph *g, const npu_layer *l)

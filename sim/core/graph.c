@@ -153,6 +153,8 @@ npu_act npu_op_act(npu_op op)
         return NPU_ACT_GELU;
     case NPU_OP_CLIP:
         return NPU_ACT_CLIP;
+    case NPU_OP_MISH:
+        return NPU_ACT_MISH;
     default:
         return NPU_ACT_NONE;
     }

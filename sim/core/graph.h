@@ -63,7 +63,8 @@ int64_t npu_dtype_bytes(npu_dtype t, int64_t elems);
     X(NPU_ACT_HARDSIGMOID, "hardsigmoid")\
     X(NPU_ACT_SILU, "silu")              \
     X(NPU_ACT_GELU, "gelu")              \
-    X(NPU_ACT_CLIP, "clip")
+    X(NPU_ACT_CLIP, "clip")              \
+    X(NPU_ACT_MISH, "mish")
 
 typedef enum npu_act {
 #define NPU_X(e, s) e,
@@ -153,7 +154,8 @@ int npu_act_parse(const char *s, npu_act *out);
     X(NPU_OP_LRN, "lrn", NPU_OPC_NORM)                  \
     X(NPU_OP_ERF, "erf", NPU_OPC_UNARY)                 \
     X(NPU_OP_SOFTPLUS, "softplus", NPU_OPC_UNARY)       \
-    X(NPU_OP_RECIPROCAL, "reciprocal", NPU_OPC_UNARY)
+    X(NPU_OP_RECIPROCAL, "reciprocal", NPU_OPC_UNARY)   \
+    X(NPU_OP_MISH, "mish", NPU_OPC_ACT)
 
 typedef enum npu_op {
 #define NPU_X(e, s, c) e,

@@ -391,6 +391,69 @@ static int m_hswish(pat *p, int li)
     return 0;
 }
 
+/* Mul or Add by a per-channel constant right after a conv/convt/gemm (channel axis 1 for
+ * convolutions, the last axis for gemm; a scalar counts): folds into the producer as a
+ * batchnorm does (fold_bn's rules: the producer has no fused activation, its output is read by
+ * this layer only and is not a graph output). A mul scales the weights (no new parameters),
+ * an add becomes (or adds to) the bias. Unlike a batchnorm, any number of them fold: each is
+ * linear. The layer goes; its readers read the producer. */
+static int m_chan(pat *p, int li)
+{
+    npu_graph *g = p->g;
+    const npu_layer *l = &g->l[li];
+    if ((l->op != NPU_OP_MUL && l->op != NPU_OP_ADD) || l->nin != 2)
+        return 0;
+    for (int k = 0; k < 2; k++) {
+        int y = l->in[1 - k];
+        const npu_tensor *c = &g->t[l->in[k]], *ty = &g->t[y];
+        int pi = ty->producer;
+        if (c->kind != NPU_T_CONST || pi < 0 || pi >= g->nl || !inner(p, y, 1) ||
+            !same_shape(g, l->out[0], y) || c->ndim > ty->ndim)
+            continue;
+        const npu_layer *pl = &g->l[pi];
+        if ((pl->op != NPU_OP_CONV && pl->op != NPU_OP_CONVT && pl->op != NPU_OP_GEMM) ||
+            (pl->flags & (NPU_LF_DEAD | NPU_LF_HOST)) || pl->src_op || pl->act != NPU_ACT_NONE ||
+            pl->nout != 1 || ty->ndim < 1)
+            continue;
+        int chan = pl->op == NPU_OP_GEMM ? ty->ndim - 1 : 1;
+        bool per_channel = true;
+        for (int j = 0; j < c->ndim; j++) {
+            int a = ty->ndim - c->ndim + j;
+            per_channel = per_channel && (c->dim[j] == 1 || a == chan);
+        }
+        if (!per_channel)
+            continue;
+        if (l->op == NPU_OP_ADD && npu_layer_set_int(g, pi, "bias", 1))
+            return -1;
+        kill(p, li);
+        rw_replace(&p->w, g->l[li].out[0], y);
+        return 1;
+    }
+    return 0;
+}
+
+/* Mish: Mul(x, Tanh(Softplus(x))) → mish(x). */
+static int m_mish(pat *p, int li)
+{
+    npu_graph *g = p->g;
+    const npu_layer *l = &g->l[li];
+    if (l->op != NPU_OP_MUL || l->nin != 2)
+        return 0;
+    for (int k = 0; k < 2; k++) {
+        int t = l->in[k], x = l->in[1 - k];
+        int ti = inner(p, t, 1) ? prod(p, t, NPU_OP_TANH) : -1;
+        int s = ti >= 0 ? g->l[ti].in[0] : -1;
+        int si = s >= 0 && inner(p, s, 1) ? prod(p, s, NPU_OP_SOFTPLUS) : -1;
+        if (si < 0 || g->l[si].in[0] != x)
+            continue;
+        kill(p, ti);
+        kill(p, si);
+        become(p, li, NPU_OP_MISH, x);
+        return 1;
+    }
+    return 0;
+}
+
 /* ---- GELU ---- */
 
 /* x³ as Pow(x, 3), Mul(x, Mul(x, x)) or Mul(Mul(x, x), x); adds its layers to parts. */
@@ -677,17 +740,24 @@ int npu_pass_fuse_patterns(npu_graph *g, npu_err *err)
     for (int li = 0; li < g->nl; li++)
         for (int k = 0; !(g->l[li].flags & NPU_LF_DEAD) && k < g->l[li].nin; k++)
             p.cons[g->l[li].in[k]] = li;
-    for (int li = 0; li < g->nl && rc >= 0; li++) {
-        npu_layer *l = &g->l[li];
-        if (l->flags & NPU_LF_DEAD)
-            continue;
-        resolve_inputs(g, l, p.w.repl);
-        if (l->act != NPU_ACT_NONE || (l->flags & NPU_LF_HOST) || l->src_op || l->nout != 1)
-            continue;
-        if (!(rc = m_silu(&p, li)) && !(rc = m_hsig(&p, li)) && !(rc = m_hswish(&p, li)) &&
-            !(rc = m_gelu(&p, li)))
-            rc = m_norm(&p, li);
-    }
+    /* two sweeps: the activation and norm patterns first, then the per-channel folds, so that
+     * the +3 of conv → Add(3) → Relu6 → Div(6) stays part of a HardSigmoid instead of becoming
+     * the conv's bias */
+    for (int sweep = 0; sweep < 2 && rc >= 0; sweep++)
+        for (int li = 0; li < g->nl && rc >= 0; li++) {
+            npu_layer *l = &g->l[li];
+            if (l->flags & NPU_LF_DEAD)
+                continue;
+            resolve_inputs(g, l, p.w.repl);
+            if (l->act != NPU_ACT_NONE || (l->flags & NPU_LF_HOST) || l->src_op || l->nout != 1)
+                continue;
+            if (sweep == 1)
+                rc = m_chan(&p, li);
+            else if (!(rc = m_silu(&p, li)) && !(rc = m_hsig(&p, li)) &&
+                     !(rc = m_hswish(&p, li)) && !(rc = m_mish(&p, li)) &&
+                     !(rc = m_gelu(&p, li)))
+                rc = m_norm(&p, li);
+        }
     rw_end(g, &p.w);
     free(p.cons);
     if (rc < 0)

@@ -373,6 +373,8 @@ static double elem_factor(npu_op op, npu_opclass cls)
     case NPU_OP_EXP: return 8;
     case NPU_OP_SILU: return 9;
     case NPU_OP_GELU: return 10;
+    /* mish = x·tanh(softplus(x)) = x·n/(n+2) with n = e^x(e^x+2): one exp and a division */
+    case NPU_OP_MISH: return 15;
     case NPU_OP_SQRT: return 4;
     case NPU_OP_RECIPROCAL: return 4; /* a division */
     case NPU_OP_ERF: return 8;        /* a rational approximation, like exp */

@@ -1647,6 +1647,7 @@ static const opdef optab[] = {
     {"Erf", K_UNARY, NPU_OP_ERF},
     {"Softplus", K_UNARY, NPU_OP_SOFTPLUS},
     {"Reciprocal", K_UNARY, NPU_OP_RECIPROCAL},
+    {"Mish", K_UNARY, NPU_OP_MISH},
     {"LeakyRelu", K_LEAKY, NPU_OP_LEAKY},
     {"HardSigmoid", K_HSIG, NPU_OP_HARDSIGMOID},
     {"PRelu", K_PRELU, NPU_OP_PRELU},

@@ -148,3 +148,17 @@ T.eq(r2 and r2:macs(), r1 and 2 * r1:macs(), "args = { batch = 2 } doubles the M
 local nets = npusim.networks()
 T.ok(#nets >= 1, "networks() lists the zoo")
 T.report()
+
+-- ---- constants with a value: the pattern pass fuses x·Relu6(x+3)/6 into the conv ----------
+do
+  local hb = npusim.builder("hs", { input = { 1, 3, 8, 8 }, dtype = "fp16" })
+  local c = hb:conv(hb.input, { out = 4, k = 3, p = 1, name = "c" })
+  local three = hb:const("three", { 1 }, 3)
+  local six = hb:const("six", { 1 }, "fp16", 6)
+  local q = hb:mul(c, hb:relu6(hb:add(c, three)))
+  hb:output(hb:div(q, six))
+  local hg = hb:build()
+  T.eq(#hg:info(), 1, "x·relu6(x+3)/6 fused into the conv")
+  T.eq(hg:info()[1].act, "hardswish", "as act=hardswish")
+  T.raises("number expected", function() hb:const("bad", { 1 }, "fp16", "six") end)
+end

@@ -395,11 +395,84 @@ def layernorm_decomposed():
                  [value_info("y", FLOAT, [1, 4, 16])], inits, opset=13)
 
 
+def act_patterns():
+    """Activations as exporters decompose them, each after a conv (opset 13, Clip min/max as
+    inputs): SiLU x*Sigmoid(x) (YOLOv5), HardSwish x*Clip(x+3,0,6)/6 (torch < opset 14),
+    x*HardSigmoid(x) (alpha 1/6), Mish x*Tanh(Softplus(x)), a batchnorm spelled Mul/Add by
+    per-channel constants; then a SiLU that must stay unfused (its Sigmoid is a graph output)."""
+    c8 = [8]
+    inits = [tensor("w%d" % i, FLOAT, [8, 8 if i else 3, 3, 3]) for i in range(6)]
+    inits += [tensor("three", FLOAT, [], [3.0]), tensor("zero", FLOAT, [], [0.0]),
+              tensor("six", FLOAT, [], [6.0]), tensor("scale", FLOAT, [8, 1, 1]),
+              tensor("shift", FLOAT, [1, 8, 1, 1])]
+    pads = [attr_ints("kernel_shape", [3, 3]), attr_ints("pads", [1, 1, 1, 1])]
+    nodes = [
+        node("Conv", ["x", "w0"], ["c0"], "conv0", pads),
+        node("Sigmoid", ["c0"], ["s0"], "/m0/act/Sigmoid"),
+        node("Mul", ["c0", "s0"], ["a0"], "/m0/act/Mul"),
+        node("Conv", ["a0", "w1"], ["c1"], "conv1", pads),
+        node("Add", ["c1", "three"], ["p1"], "/m1/act/Add"),
+        node("Clip", ["p1", "zero", "six"], ["r1"], "/m1/act/Clip"),
+        node("Mul", ["c1", "r1"], ["q1"], "/m1/act/Mul"),
+        node("Div", ["q1", "six"], ["a1"], "/m1/act/Div"),
+        node("Conv", ["a1", "w2"], ["c2"], "conv2", pads),
+        node("HardSigmoid", ["c2"], ["h2"], "/m2/act/HardSigmoid",
+             [attr_f("alpha", 1.0 / 6), attr_f("beta", 0.5)]),
+        node("Mul", ["c2", "h2"], ["a2"], "/m2/act/Mul"),
+        node("Conv", ["a2", "w3"], ["c3"], "conv3", pads),
+        node("Softplus", ["c3"], ["sp3"], "/m3/act/Softplus"),
+        node("Tanh", ["sp3"], ["t3"], "/m3/act/Tanh"),
+        node("Mul", ["c3", "t3"], ["a3"], "/m3/act/Mul"),
+        node("Conv", ["a3", "w4"], ["c4"], "conv4", pads),
+        node("Mul", ["c4", "scale"], ["m4"], "/m4/Mul"),
+        node("Add", ["m4", "shift"], ["a4"], "/m4/Add"),
+        node("Conv", ["a4", "w5"], ["c5"], "conv5", pads),
+        node("Sigmoid", ["c5"], ["s5"], "/m5/act/Sigmoid"),
+        node("Mul", ["c5", "s5"], ["y"], "/m5/act/Mul"),
+    ]
+    return model("act_patterns", nodes, [value_info("x", FLOAT, [1, 3, 16, 16])],
+                 [value_info("y", FLOAT, [1, 8, 16, 16]), value_info("s5", FLOAT, [1, 8, 16, 16])],
+                 inits, opset=13)
+
+
+def norm_patterns():
+    """GELU's tanh approximation (HF NewGELU: Pow(x,3)) and RMSNorm as LLaMA exports it
+    (Pow, ReduceMean, Add eps, Sqrt, Reciprocal, Mul, Mul weight), both after a MatMul."""
+    inits = [tensor("w", FLOAT, [16, 16]), tensor("w2", FLOAT, [16, 16]),
+             tensor("half", FLOAT, [], [0.5]), tensor("one", FLOAT, [], [1.0]),
+             tensor("three", FLOAT, [], [3.0]), tensor("two", FLOAT, [], [2.0]),
+             tensor("c", FLOAT, [], [0.044715]), tensor("k", FLOAT, [], [0.7978845608]),
+             tensor("eps", FLOAT, [], [1e-6]), tensor("weight", FLOAT, [16])]
+    nodes = [
+        node("MatMul", ["x", "w"], ["h"], "fc1"),
+        node("Mul", ["h", "half"], ["hh"], "/act/Mul"),
+        node("Pow", ["h", "three"], ["p3"], "/act/Pow"),
+        node("Mul", ["p3", "c"], ["v"], "/act/Mul_1"),
+        node("Add", ["h", "v"], ["u"], "/act/Add"),
+        node("Mul", ["u", "k"], ["s"], "/act/Mul_2"),
+        node("Tanh", ["s"], ["t"], "/act/Tanh"),
+        node("Add", ["t", "one"], ["a"], "/act/Add_1"),
+        node("Mul", ["hh", "a"], ["g"], "/act/Mul_3"),
+        node("MatMul", ["g", "w2"], ["h2"], "fc2"),
+        node("Pow", ["h2", "two"], ["sq"], "/norm/Pow"),
+        node("ReduceMean", ["sq"], ["var"], "/norm/ReduceMean", [attr_ints("axes", [-1])]),
+        node("Add", ["var", "eps"], ["ve"], "/norm/Add"),
+        node("Sqrt", ["ve"], ["sd"], "/norm/Sqrt"),
+        node("Reciprocal", ["sd"], ["rs"], "/norm/Reciprocal"),
+        node("Mul", ["h2", "rs"], ["n"], "/norm/Mul"),
+        node("Mul", ["weight", "n"], ["y"], "/norm/Mul_1"),
+    ]
+    return model("norm_patterns", nodes, [value_info("x", FLOAT, [1, 4, 16])],
+                 [value_info("y", FLOAT, [1, 4, 16])], inits, opset=13)
+
+
 MODELS = {
     "layernorm_decomposed": layernorm_decomposed,
     "legacy6": legacy6,
     "resnet18": resnet18,
     "gelu_erf": gelu_erf,
+    "act_patterns": act_patterns,
+    "norm_patterns": norm_patterns,
     "fold_ops": fold_ops,
     "tiny_cnn": tiny_cnn, "reshape_chain": reshape_chain, "noparams": noparams,
     "unsupported": unsupported, "host": host, "qdq": qdq, "misc_ops": misc_ops,

@@ -309,6 +309,60 @@ TEST(gelu_from_erf)
     npu_graph_free(g);
 }
 
+/* Decomposed activations after convs fuse into them once prepared (tests/onnx/gen.py
+ * act_patterns); the last SiLU stays two layers because its Sigmoid is a graph output. */
+TEST(act_patterns)
+{
+    npu_err err;
+    npu_graph *g = load("act_patterns.onnx", false, &err);
+    CHECK(g && npu_graph_prepare(g, &err) == 0);
+    if (!g) {
+        printf("  %s\n", err.msg);
+        return;
+    }
+    static const struct {
+        const char *conv;
+        npu_act act;
+    } want[] = {{"conv0", NPU_ACT_SILU},      {"conv1", NPU_ACT_HARDSWISH},
+                {"conv2", NPU_ACT_HARDSWISH}, {"conv3", NPU_ACT_MISH},
+                {"conv4", NPU_ACT_NONE},      {"conv5", NPU_ACT_NONE}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const npu_layer *c = layer(g, want[i].conv);
+        CHECK(c && c->op == NPU_OP_CONV && c->act == want[i].act);
+        if (c && c->act != want[i].act)
+            printf("  %s: act %s\n", want[i].conv, npu_act_name(c->act));
+    }
+    /* conv4's Mul/Add by per-channel constants folded: bias, no layers left */
+    CHECK(layer(g, "conv4") && (layer(g, "conv4")->flags & NPU_LF_BIAS));
+    CHECK(!layer(g, "/m4/Mul") && !layer(g, "/m4/Add"));
+    CHECK(layer(g, "/m5/act/Sigmoid") && layer(g, "/m5/act/Mul") &&
+          layer(g, "/m5/act/Mul")->op == NPU_OP_MUL);
+    CHECK_EQ_INT(g->nl, 8);
+    npu_graph_free(g);
+}
+
+/* GELU's tanh form and LLaMA's RMSNorm (tests/onnx/gen.py norm_patterns). */
+TEST(norm_patterns)
+{
+    npu_err err;
+    npu_graph *g = load_fused("norm_patterns.onnx", &err);
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    CHECK_EQ_INT(g->nl, 4);
+    CHECK(layer(g, "/act/Mul_3") && layer(g, "/act/Mul_3")->op == NPU_OP_GELU);
+    const npu_layer *n = layer(g, "/norm/Mul_1");
+    CHECK(n && n->op == NPU_OP_RMSNORM);
+    if (n) {
+        CHECK_NEAR(npu_layer_float(n, "eps", 0), 1e-6, 1e-12);
+        CHECK_EQ_INT(npu_layer_int(n, "axis", 0, 0), -1);
+        CHECK_EQ_INT(npu_layer_int(n, "affine", 0, 0), 1);
+    }
+    /* 2·16·16 matmul weights, 16 RMSNorm weights */
+    CHECK_EQ_INT(npu_graph_params(g), 2 * 256 + 16);
+    npu_graph_free(g);
+}
+
 /* ResNet-18 as the PyTorch exporter writes it (export_params=False): torchvision's model has
  * 11,689,512 parameters; its MAC count 1.814 G is the figure fvcore and others publish. */
 TEST(resnet18_export)
@@ -660,6 +714,8 @@ TEST(malformed_never_crash)
     mangle("gelu_erf.onnx");
     mangle("legacy6.onnx");
     mangle("layernorm_decomposed.onnx");
+    mangle("act_patterns.onnx");
+    mangle("norm_patterns.onnx");
 }
 
 static long max_rss_kb(void)
@@ -739,6 +795,8 @@ int main(void)
     RUN(large_weights_not_touched); /* first: the peak RSS is not yet raised by other tests */
     RUN(pb_reader);
     RUN(tiny_cnn);
+    RUN(act_patterns);
+    RUN(norm_patterns);
     RUN(pytorch_reshape_chain);
     RUN(fold_equal_where);
     RUN(gelu_from_erf);

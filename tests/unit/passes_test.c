@@ -619,6 +619,65 @@ TEST(pattern_norms)
     npu_graph_free(g);
 }
 
+TEST(pattern_mish)
+{
+    npu_graph *g = prepared("input x 1x3x8x8 fp16\nconv c x out=4 k=3 p=1\nsoftplus sp c\n"
+                            "tanh t sp\nmul y t c\noutput y\n");
+    CHECK(g && g->nl == 1 && L(g, "c") && L(g, "c")->act == NPU_ACT_MISH);
+    npu_graph_free(g);
+    /* blocked: softplus of another tensor; tanh read elsewhere */
+    g = prepared("input x 1x3x8x8 fp16\nconv c x out=4 k=3 p=1\nconv c2 x out=4 k=3 p=1\n"
+                 "softplus sp c2\ntanh t sp\nmul y t c\noutput y\n");
+    CHECK(g && count_op(g, NPU_OP_MISH) == 0 && L(g, "c")->act == NPU_ACT_NONE);
+    npu_graph_free(g);
+    g = prepared("input x 1x3x8x8 fp16\nconv c x out=4 k=3 p=1\nsoftplus sp c\n"
+                 "tanh t sp\nmul y t c\nadd z y t\noutput z\n");
+    CHECK(g && count_op(g, NPU_OP_MISH) == 0 && L(g, "c")->act == NPU_ACT_NONE);
+    npu_graph_free(g);
+}
+
+TEST(pattern_channel_fold)
+{
+    /* conv → Mul(scale [C,1,1]) → Add(shift [1,C,1,1]) is a batchnorm spelled out: both fold;
+     * the add gives the conv a bias (+4 parameters), the mul's scales go into the weights */
+    npu_graph *g = prepared("input x 1x3x8x8 int8\nconst sc 4x1x1 fp32\nconst sh 1x4x1x1 fp32\n"
+                            "conv c x out=4 k=3 p=1\nmul m c sc\nadd a sh m\nrelu r a\n"
+                            "output r\n");
+    CHECK(g && g->nl == 1 && L(g, "c") && L(g, "c")->act == NPU_ACT_RELU &&
+          (L(g, "c")->flags & NPU_LF_BIAS) && npu_graph_params(g) == 4 * 3 * 9 + 4);
+    npu_graph_free(g);
+    /* gemm: the last axis; a scalar counts as per channel */
+    g = prepared("input x 1x16 int8\nconst b 10 fp32\nconst s scalar fp32 value=2\n"
+                 "gemm f x out=10\nadd a f b\nmul m s a\noutput m\n");
+    CHECK(g && g->nl == 1 && L(g, "f") && (L(g, "f")->flags & NPU_LF_BIAS));
+    npu_graph_free(g);
+    /* blocked: per-pixel constant, an activation input, a second reader, a fused activation,
+     * a graph output in between */
+    static const char *const bad[] = {
+        "const k 1x4x8x8 fp32\nconv c x out=4 k=3 p=1\nmul y c k\n",
+        "input v 1x4x1x1 int8\nconv c x out=4 k=3 p=1\nmul y c v\n",
+        "const k 4x1x1 fp32\nconv c x out=4 k=3 p=1\nmul y c k\nadd z y c\n",
+        "const k 4x1x1 fp32\nconv c x out=4 k=3 p=1 act=relu\nmul y c k\n",
+        "const k 4x1x1 fp32\nconv c x out=4 k=3 p=1\nmul y c k\noutput c\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char buf[1024];
+        snprintf(buf, sizeof buf, "input x 1x3x8x8 int8\n%sconv o y out=4 k=1\noutput o\n", bad[i]);
+        g = prepared(buf);
+        CHECK(g && count_op(g, NPU_OP_MUL) == 1);
+        if (!g || count_op(g, NPU_OP_MUL) != 1)
+            printf("  blocked form %zu folded\n", i);
+        npu_graph_free(g);
+    }
+    /* the +3 of a HardSigmoid stays in the pattern (patterns go first) */
+    g = prepared("input x 1x3x8x8 int8\nconst three scalar fp32 value=3\nconst six scalar fp32 "
+                 "value=6\nconv c x out=4 k=3 p=1\nadd a c three\nrelu6 r a\ndiv y r six\n"
+                 "output y\n");
+    CHECK(g && g->nl == 1 && L(g, "c") && L(g, "c")->act == NPU_ACT_HARDSIGMOID &&
+          !(L(g, "c")->flags & NPU_LF_BIAS));
+    npu_graph_free(g);
+}
+
 TEST(prepare_idempotent)
 {
     npu_err err = {0};
@@ -658,5 +717,7 @@ int main(void)
     RUN(pattern_hardswish);
     RUN(pattern_gelu);
     RUN(pattern_norms);
+    RUN(pattern_mish);
+    RUN(pattern_channel_fold);
     return TEST_REPORT();
 }
