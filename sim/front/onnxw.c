@@ -375,6 +375,14 @@ static int write_act(ow *w, const npu_layer *src, npu_act act, bool fused, const
         node1(w, "Mul", last, 2, in, y, NULL);
         return 0;
     }
+    case NPU_ACT_MISH: { /* x * Tanh(Softplus(x)) */
+        const char *sp = nm(w, base, "softplus"), *t = nm(w, base, "tanh");
+        node1(w, "Softplus", sp, 1, &x, sp, NULL);
+        node1(w, "Tanh", t, 1, &sp, t, NULL);
+        const char *in[2] = {x, t};
+        node1(w, "Mul", last, 2, in, y, NULL);
+        return 0;
+    }
     case NPU_ACT_GELU: { /* Mul(Mul(x, Add(Erf(Div(x, sqrt 2)), 1)), 0.5): torch's exact GELU */
         const char *d = nm(w, base, "div"), *e = nm(w, base, "erf"), *a = nm(w, base, "add"),
                    *m = nm(w, base, "mul");
@@ -636,11 +644,16 @@ static int write_op(ow *w, int li, const char *y)
     }
     case NPU_OP_RELU: case NPU_OP_RELU6: case NPU_OP_LEAKY: case NPU_OP_SIGMOID:
     case NPU_OP_TANH: case NPU_OP_HARDSWISH: case NPU_OP_HARDSIGMOID: case NPU_OP_SILU:
-    case NPU_OP_GELU: case NPU_OP_CLIP:
+    case NPU_OP_GELU: case NPU_OP_CLIP: case NPU_OP_MISH:
         return write_act(w, l, npu_op_act(l->op), false, l->name, l->name, x, y);
     case NPU_OP_EXP: case NPU_OP_SQRT: case NPU_OP_ABS: case NPU_OP_NEG: {
         static const char *const names[] = {"Exp", "Sqrt", "Abs", "Neg"};
         node1(w, names[l->op - NPU_OP_EXP], l->name, 1, in, y, NULL);
+        return 0;
+    }
+    case NPU_OP_ERF: case NPU_OP_SOFTPLUS: case NPU_OP_RECIPROCAL: {
+        static const char *const names[] = {"Erf", "Softplus", "Reciprocal"};
+        node1(w, names[l->op - NPU_OP_ERF], l->name, 1, in, y, NULL);
         return 0;
     }
     case NPU_OP_BATCHNORM: {
