@@ -4,7 +4,8 @@
 #
 # Writes every zoo network, the .npg goldens, a SCALE-Sim CSV and a Lua-built graph, then checks
 # them all in one python3 process with Debian's python3-onnx (check_model on the path, so the
-# external-data side file must exist and be readable). A python3 that cannot `import onnx` is
+# external-data side file must exist and be readable); float (fp32) versions of five CNNs also
+# pass full_check (type and shape inference in strict mode). A python3 that cannot `import onnx` is
 # a failure naming the package, never a silent pass.
 set -u
 : "${NPUSIM:?NPUSIM must point at the npusim binary}"
@@ -40,6 +41,15 @@ CSV
 for f in "$NPU_SOURCE_DIR"/tests/golden/*.npg "$T/topo.csv"; do
     b=$(basename "$f"); conv "${b%.*}" "$f"
 done
+# float versions: these must also pass full_check (ONNX type and shape inference, strict)
+strict=
+for n in resnet50 yolov5s yolov8n mobilenet_v2 googlenet; do
+    if "$NPUSIM" convert "$n" --zoo-args dtype=fp32 -o "$T/$n.fp32.onnx" 2>"$T/err"; then
+        strict="$strict $T/$n.fp32.onnx"
+    else
+        bad "convert $n dtype=fp32" "$(head -c 400 "$T/err")"
+    fi
+done
 cat >"$T/built.lua" <<'LUA'
 local b = npusim.builder("built", { input = {1, 3, 32, 32}, dtype = "fp16" })
 local x = b:conv(b.input, { out = 16, k = 3, p = 1, act = "silu" })
@@ -58,19 +68,22 @@ fi
 
 if [ -n "$PY" ]; then
     # shellcheck disable=SC2086
-    if "$PY" - $files >"$T/out" 2>&1 <<'PYEOF'
+    if "$PY" - $files -- $strict >"$T/out" 2>&1 <<'PYEOF'
 import sys, onnx
-bad = 0
+bad, full = 0, False
 for f in sys.argv[1:]:
+    if f == "--":
+        full = True
+        continue
     try:
-        onnx.checker.check_model(f)
+        onnx.checker.check_model(f, full_check=full)
     except Exception as e:
         bad += 1
-        print("%s: %s" % (f, str(e).splitlines()[0]))
-print("%d files checked, %d rejected" % (len(sys.argv) - 1, bad))
+        print("%s%s: %s" % (f, " (full_check)" if full else "", str(e).splitlines()[0]))
+print("%d files checked, %d rejected" % (len(sys.argv) - 2, bad))
 sys.exit(1 if bad else 0)
 PYEOF
-    then ok "onnx.checker accepts $(echo $files | wc -w) written files"
+    then ok "onnx.checker accepts $(echo $files | wc -w) written files, full_check $(echo $strict | wc -w) float ones"
     else bad "onnx.checker" "$(cat "$T/out")"
     fi
 fi
