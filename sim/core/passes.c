@@ -287,23 +287,38 @@ static void become(pat *p, int li, npu_op op, int x)
     p->w.ncons[x]++;
 }
 
-/* SiLU: Mul(x, Sigmoid(x)) in either operand order → silu(x). */
-static int m_silu(pat *p, int li)
+/* Mul(x, f1(f2(…(x)))) in either operand order, with f1, f2 … the unary ops of `chain`
+ * (outermost first) each read by the next only; `ok` (may be NULL) vets f1's layer. The Mul
+ * becomes `to` reading x. SiLU is Mul(x, Sigmoid(x)), Mish Mul(x, Tanh(Softplus(x))). */
+static int mul_self(pat *p, int li, const npu_op *chain, int n, bool (*ok)(const npu_layer *),
+                    npu_op to)
 {
     npu_graph *g = p->g;
     const npu_layer *l = &g->l[li];
     if (l->op != NPU_OP_MUL || l->nin != 2)
         return 0;
     for (int k = 0; k < 2; k++) {
-        int s = l->in[k], x = l->in[1 - k];
-        int si = prod(p, s, NPU_OP_SIGMOID);
-        if (si < 0 || g->l[si].nin != 1 || g->l[si].in[0] != x || !inner(p, s, 1))
+        int t = l->in[k], x = l->in[1 - k], parts[4], j;
+        for (j = 0; j < n && j < 4; j++) {
+            parts[j] = inner(p, t, 1) ? prod(p, t, chain[j]) : -1;
+            if (parts[j] < 0 || g->l[parts[j]].nin != 1 || (j == 0 && ok && !ok(&g->l[parts[j]])))
+                break;
+            t = g->l[parts[j]].in[0];
+        }
+        if (j < n || t != x)
             continue;
-        kill(p, si);
-        become(p, li, NPU_OP_SILU, x);
+        for (j = 0; j < n; j++)
+            kill(p, parts[j]);
+        become(p, li, to, x);
         return 1;
     }
     return 0;
+}
+
+static int m_silu(pat *p, int li)
+{
+    static const npu_op chain[] = {NPU_OP_SIGMOID};
+    return mul_self(p, li, chain, 1, NULL, NPU_OP_SILU);
 }
 
 /* Clip(x + 3, 0, 6) spelled relu6(add(x, 3)) or clip(add(x, 3)) min=0 max=6: returns x and
@@ -356,24 +371,21 @@ static int m_hsig(pat *p, int li)
     return 1;
 }
 
+static bool hsig_is_sixth(const npu_layer *h)
+{
+    return fabs(npu_layer_float(h, "alpha", 0.2) - 1.0 / 6.0) <= 1e-3 / 6.0 &&
+           fabs(npu_layer_float(h, "beta", 0.5) - 0.5) <= 0.5e-3;
+}
+
 /* HardSwish: Mul(x, HardSigmoid(x)) with alpha 1/6 and beta 0.5 (ONNX HardSigmoid's defaults
  * are 0.2 and 0.5: that one is not HardSwish), or x·Clip(x+3,0,6) then /6 (·0.16667). */
 static int m_hswish(pat *p, int li)
 {
     npu_graph *g = p->g;
-    const npu_layer *l = &g->l[li];
-    if (l->op == NPU_OP_MUL && l->nin == 2)
-        for (int k = 0; k < 2; k++) {
-            int h = l->in[k], x = l->in[1 - k];
-            int hi = prod(p, h, NPU_OP_HARDSIGMOID);
-            if (hi < 0 || g->l[hi].nin != 1 || g->l[hi].in[0] != x || !inner(p, h, 1) ||
-                fabs(npu_layer_float(&g->l[hi], "alpha", 0.2) - 1.0 / 6.0) > 1e-3 / 6.0 ||
-                fabs(npu_layer_float(&g->l[hi], "beta", 0.5) - 0.5) > 0.5e-3)
-                continue;
-            kill(p, hi);
-            become(p, li, NPU_OP_HARDSWISH, x);
-            return 1;
-        }
+    static const npu_op chain[] = {NPU_OP_HARDSIGMOID};
+    int rc = mul_self(p, li, chain, 1, hsig_is_sixth, NPU_OP_HARDSWISH);
+    if (rc)
+        return rc;
     int m = sixth(p, li);
     int mi = m >= 0 && inner(p, m, 1) ? prod(p, m, NPU_OP_MUL) : -1;
     if (mi < 0)
@@ -432,26 +444,10 @@ static int m_chan(pat *p, int li)
     return 0;
 }
 
-/* Mish: Mul(x, Tanh(Softplus(x))) → mish(x). */
 static int m_mish(pat *p, int li)
 {
-    npu_graph *g = p->g;
-    const npu_layer *l = &g->l[li];
-    if (l->op != NPU_OP_MUL || l->nin != 2)
-        return 0;
-    for (int k = 0; k < 2; k++) {
-        int t = l->in[k], x = l->in[1 - k];
-        int ti = inner(p, t, 1) ? prod(p, t, NPU_OP_TANH) : -1;
-        int s = ti >= 0 ? g->l[ti].in[0] : -1;
-        int si = s >= 0 && inner(p, s, 1) ? prod(p, s, NPU_OP_SOFTPLUS) : -1;
-        if (si < 0 || g->l[si].in[0] != x)
-            continue;
-        kill(p, ti);
-        kill(p, si);
-        become(p, li, NPU_OP_MISH, x);
-        return 1;
-    }
-    return 0;
+    static const npu_op chain[] = {NPU_OP_TANH, NPU_OP_SOFTPLUS};
+    return mul_self(p, li, chain, 2, NULL, NPU_OP_MISH);
 }
 
 /* ---- GELU ---- */

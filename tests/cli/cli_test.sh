@@ -206,6 +206,24 @@ expect "explain -> 0" 0 explain "$T/tiny.npg" c2
 expect "explain unknown layer -> 1" 1 explain "$T/tiny.npg" nolayer
 has "explain names the layer" "$T/err" "nolayer"
 
+# ---- the ops exporters decompose activations into run unfused on every preset -------------------
+cat >"$T/unfused.npg" <<'EOF'
+npg 1
+input x 1x8x16x16 fp16
+erf e x
+softplus s e
+reciprocal r s
+mish m r
+conv c m out=8 k=3 p=1 act=mish
+output c
+EOF
+npresets=0
+for a in $("$NPUSIM" list 2>/dev/null | sed -n '/^archs/,/^networks/p' | awk '/^  [a-z]/ {print $1}'); do
+    expect "erf/softplus/reciprocal/mish run on $a" 0 run -a "$a" -f csv "$T/unfused.npg"
+    npresets=$((npresets + 1))
+done
+if [ "$npresets" -ge 10 ]; then ok "unfused ops: $npresets presets"; else bad "unfused ops: only $npresets presets listed"; fi
+
 # ---- scripts -------------------------------------------------------------------------------------
 cat >"$T/hello.lua" <<'EOF'
 print("hello " .. tostring(arg and arg[1]))

@@ -249,6 +249,30 @@ TEST(writer_quoting)
 }
 
 /* Every reader error: NPU_EFORMAT, "file:line:col: what". */
+TEST(const_values)
+{
+    /* value= reads, survives clone, and writes back exactly (shortest round-trip float) */
+    const char *txt = "npg 1\ngraph v\ninput x 1x3 fp32\nconst a scalar fp32 value=0.16667\n"
+                      "const b 1x3 fp32\nconst c 1 fp16 value=-3.0\nmul       m x a\n"
+                      "add       n m b\nadd       o n c\noutput o\n";
+    npu_err err = {0};
+    npu_graph *g = npu_npg_read("v.npg", txt, strlen(txt), &err);
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    int a = npu_graph_find_tensor(g, "a"), b = npu_graph_find_tensor(g, "b");
+    CHECK(a >= 0 && g->t[a].has_value && g->t[a].value == 0.16667);
+    CHECK(b >= 0 && !g->t[b].has_value);
+    npu_graph *c = npu_graph_clone(g);
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    CHECK(c && npu_npg_write(c, &sb) == 0);
+    CHECK_STR(sb.s, txt);
+    npu_sb_free(&sb);
+    npu_graph_free(c);
+    npu_graph_free(g);
+}
+
 TEST(reader_errors)
 {
     static const struct {
@@ -273,6 +297,11 @@ TEST(reader_errors)
         {"npg 1\ninput x\n", "e.npg:2:8: input 'x': missing dims"},
         {"npg 1\ninput\n", "e.npg:2:1: input: missing name"},
         {"npg 1\ninput x 1x3 int8 junk\n", "e.npg:2:18: input 'x': unexpected 'junk'"},
+        {"npg 1\ninput x 1x3 int8 value=3\n", "e.npg:2:18: input 'x': unexpected 'value=3'"},
+        {"npg 1\nconst k 1 fp32 val=3\n", "const 'k': unexpected 'val=3' after the dtype (a const "
+                                          "takes only value=)"},
+        {"npg 1\nconst k 1 fp32 value=abc\n", "value= must be a number"},
+        {"npg 1\nconst k 1 fp32 value=1 value=2\n", "unexpected"},
         {"npg 1\ninput x 1x3 int9\n", "e.npg:2:13: unknown dtype 'int9'"},
         {"npg 1\ninput x 1x-3 int8\n", "negative dim"},
         {"npg 1\ninput x 1x0x3 int8\n", "e.npg:2:9: dim 0 in '1x0x3'"},
@@ -504,6 +533,7 @@ int main(void)
     RUN(reader_fields);
     RUN(writer_quoting);
     RUN(reader_errors);
+    RUN(const_values);
     RUN(defaults);
     RUN(mutations);
     RUN(zoo_and_onnx_round_trips);
