@@ -5,7 +5,8 @@
  * tensors (activations, graph inputs, constants) and writes one or more tensors; a layer's
  * first output tensor carries the layer's name ("name:1" for a second output). Weights of
  * conv/gemm layers are implicit: they are described by attributes (out=, k=) and counted in
- * `params`, never stored. Tensor data is never held by the IR.
+ * `params`, never stored. Tensor data is never held by the IR, except one number for a
+ * constant whose elements are all equal (npu_tensor.value: the 3 of x·relu6(x+3)/6).
  *
  * Layout convention: activations are NCHW (rank 4) or any rank for the generic ops; dims are
  * int64. Shapes are inferred by npu_graph_infer(); front ends only give input shapes.

@@ -8,6 +8,10 @@
  * exception: it inserts conversion layers in the middle and renumbers (it runs after compact).
  *
  * Choices (docs/formats.md has them for users):
+ *  - fuse_patterns (before fold_bn) turns the chains exporters write for activations and norms
+ *    (x·Sigmoid(x), Clip(x+3,0,6)/6, the Erf GELU, ReduceMean…Div LayerNorm …) into one op and
+ *    folds a mul/add by a per-channel constant into the conv before it; see the comment above
+ *    npu_pass_fuse_patterns for what blocks a pattern.
  *  - fold_bn folds a batchnorm into a conv/convt/gemm producer whose output feeds only that
  *    batchnorm and is not a graph output, and only once per producer (a second batchnorm in a
  *    row stays). The folded layer gets NPU_LF_BIAS | NPU_LF_BN_FOLDED and keeps the 2·K
@@ -240,7 +244,7 @@ static bool cval(const npu_graph *g, int t, double want)
 static bool same_shape(const npu_graph *g, int a, int b)
 {
     const npu_tensor *x = &g->t[a], *y = &g->t[b];
-    if (x->ndim != y->ndim)
+    if (!x->shape_known || !y->shape_known || x->ndim != y->ndim)
         return false;
     for (int i = 0; i < x->ndim; i++)
         if (x->dim[i] != y->dim[i])
@@ -315,6 +319,28 @@ static int mul_self(pat *p, int li, const npu_op *chain, int n, bool (*ok)(const
     return 0;
 }
 
+/* A clip whose bounds are constant inputs with known values (.npg "clip r x lo hi", what an
+ * ONNX Clip of opset 11 is) takes them as attributes, and one with bounds 0 and 6 becomes
+ * relu6, as the ONNX importer does; activation fusion only fuses one-input activations. */
+static int m_clip(pat *p, int li)
+{
+    npu_graph *g = p->g;
+    const npu_layer *l = &g->l[li];
+    if (l->op != NPU_OP_CLIP || l->nin != 3 || npu_layer_attr(l, "min") ||
+        npu_layer_attr(l, "max"))
+        return 0;
+    const npu_tensor *lo = &g->t[l->in[1]], *hi = &g->t[l->in[2]];
+    if (lo->kind != NPU_T_CONST || hi->kind != NPU_T_CONST || !lo->has_value || !hi->has_value ||
+        npu_tensor_elems(lo) != 1 || npu_tensor_elems(hi) != 1 || lo->value > hi->value)
+        return 0;
+    double mn = lo->value, mx = hi->value;
+    bool r6 = mn == 0 && mx == 6;
+    become(p, li, r6 ? NPU_OP_RELU6 : NPU_OP_CLIP, l->in[0]);
+    if (!r6 && (npu_layer_set_float(g, li, "min", mn) || npu_layer_set_float(g, li, "max", mx)))
+        return -1;
+    return 1;
+}
+
 static int m_silu(pat *p, int li)
 {
     static const npu_op chain[] = {NPU_OP_SIGMOID};
@@ -328,9 +354,9 @@ static int clip3(const pat *p, int t, int parts[2])
     const npu_graph *g = p->g;
     int ci = prod(p, t, NPU_OP_RELU6);
     if (ci < 0 && (ci = prod(p, t, NPU_OP_CLIP)) >= 0) {
+        /* (a clip with constant bounds as inputs became relu6 in m_clip already) */
         const npu_layer *c = &g->l[ci];
-        const npu_attr *mn = npu_layer_attr(c, "min"), *mx = npu_layer_attr(c, "max");
-        if (!mn || !mx || npu_layer_float(c, "min", -1) != 0 || npu_layer_float(c, "max", 0) != 6)
+        if (npu_layer_float(c, "min", -1) != 0 || npu_layer_float(c, "max", 0) != 6)
             ci = -1;
     }
     if (ci < 0 || g->l[ci].nin != 1)
@@ -749,7 +775,7 @@ int npu_pass_fuse_patterns(npu_graph *g, npu_err *err)
                 continue;
             if (sweep == 1)
                 rc = m_chan(&p, li);
-            else if (!(rc = m_silu(&p, li)) && !(rc = m_hsig(&p, li)) &&
+            else if (!(rc = m_clip(&p, li)) && !(rc = m_silu(&p, li)) && !(rc = m_hsig(&p, li)) &&
                      !(rc = m_hswish(&p, li)) && !(rc = m_mish(&p, li)) &&
                      !(rc = m_gelu(&p, li)))
                 rc = m_norm(&p, li);

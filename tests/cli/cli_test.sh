@@ -224,6 +224,49 @@ for a in $("$NPUSIM" list 2>/dev/null | sed -n '/^archs/,/^networks/p' | awk '/^
 done
 if [ "$npresets" -ge 10 ]; then ok "unfused ops: $npresets presets"; else bad "unfused ops: only $npresets presets listed"; fi
 
+# ---- decomposed activations fuse back: the same cycles as the zoo's fused layers ----------------
+# The zoo's prepared yolov5s (act=silu) and mobilenet_v2 (act=relu6, and the same net with
+# act=hardswish) written as .npg, then every fused activation spelled the way exporters write
+# it: x·sigmoid(x), clip(x, 0, 6) with constant bounds, x·clip(x+3, 0, 6)·0.16667.
+cat >"$T/wz.lua" <<EOF
+for _, n in ipairs({ "yolov5s", "mobilenet_v2" }) do
+  assert(npusim.graph(n):write_npg("$T/z_" .. n .. ".npg", { force = true }))
+end
+EOF
+expect "zoo written as .npg" 0 script "$T/wz.lua"
+sed 's/ act=relu6/ act=hardswish/' "$T/z_mobilenet_v2.npg" >"$T/z_hswish.npg"
+decompose() { # IN OUT: every act=silu|relu6|hardswish layer L becomes L/pre + the chain named L
+    awk '$1 == "input" && !c { print; print "const dz_three scalar fp32 value=3";
+                               print "const dz_six scalar fp32 value=6";
+                               print "const dz_zero scalar fp32 value=0";
+                               print "const dz_sixth 1 fp32 value=0.16667"; c = 1; next }
+         match($0, / act=(silu|relu6|hardswish)/) {
+             act = substr($0, RSTART + 5, RLENGTH - 5); n = $2; line = $0
+             sub(/ act=[a-z0-9]+/, "", line); sub(" " n " ", " " n "/pre ", line); print line
+             if (act == "silu") { print "sigmoid " n "/sig " n "/pre"; print "mul " n " " n "/pre " n "/sig" }
+             else if (act == "relu6") print "clip " n " " n "/pre dz_zero dz_six"
+             else { print "add " n "/a " n "/pre dz_three"; print "clip " n "/r " n "/a dz_zero dz_six"
+                    print "mul " n "/q " n "/pre " n "/r"; print "mul " n " " n "/q dz_sixth" }
+             next }
+         { print }' "$1" >"$2"
+}
+decompose "$T/z_yolov5s.npg" "$T/d_yolov5s.npg"
+decompose "$T/z_mobilenet_v2.npg" "$T/d_mobilenet_v2.npg"
+decompose "$T/z_hswish.npg" "$T/d_hswish.npg"
+has "silu spelled out" "$T/d_yolov5s.npg" "mul model.0 model.0/pre model.0/sig"
+has "relu6 spelled out" "$T/d_mobilenet_v2.npg" "clip features.0 features.0/pre dz_zero dz_six"
+has "hardswish spelled out" "$T/d_hswish.npg" "mul features.0 features.0/q dz_sixth"
+for n in yolov5s mobilenet_v2 hswish; do
+    for a in rk3588 ascend310 nv_small; do
+        run run -a "$a" "$T/z_$n.npg"
+        want=$(grep -oE '^[0-9]+ cycles' "$T/out")
+        run run -a "$a" "$T/d_$n.npg"
+        got=$(grep -oE '^[0-9]+ cycles' "$T/out")
+        if [ -n "$want" ] && [ "$want" = "$got" ]; then ok "decomposed $n on $a: $got"
+        else bad "decomposed $n on $a" "fused: $want, decomposed: $got $(head -c 300 "$T/err")"; fi
+    done
+done
+
 # ---- scripts -------------------------------------------------------------------------------------
 cat >"$T/hello.lua" <<'EOF'
 print("hello " .. tostring(arg and arg[1]))

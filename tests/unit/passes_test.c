@@ -455,6 +455,9 @@ TEST(pattern_hardswish)
         "add a three c\nrelu6 r a\nmul q c r\nmul y q sixth\n",
         /* x·Relu6(x+3)/6 */
         "add a c three\nrelu6 r a\nmul q r c\ndiv y q six\n",
+        /* clip with constant bounds as inputs */
+        "const zero scalar fp16 value=0\nadd a c three\nclip r a zero six\nmul q c r\n"
+        "div y q six\n",
         /* x·HardSigmoid(x) alpha=1/6 */
         "hardsigmoid h c alpha=0.16667\nmul y c h\n",
     };
@@ -471,9 +474,17 @@ TEST(pattern_hardswish)
             printf("  form %zu\n", i);
         npu_graph_free(g);
     }
+    /* a clip with constant bounds as inputs takes them as attributes (relu6 for 0..6) and
+     * fuses */
+    npu_graph *g = prepared("input x 1x3x8x8 fp16\nconst lo scalar fp16 value=-1\n"
+                            "const hi scalar fp16 value=1\nconv c x out=4 k=3 p=1\n"
+                            "clip r c lo hi\noutput r\n");
+    CHECK(g && g->nl == 1 && L(g, "c") && L(g, "c")->act == NPU_ACT_CLIP &&
+          npu_layer_float(L(g, "c"), "min", 0) == -1 && npu_layer_float(L(g, "c"), "max", 0) == 1);
+    npu_graph_free(g);
     /* HardSigmoid alone: Clip(x+3,0,6)/6 */
     snprintf(buf, sizeof buf, "%sadd a c three\nrelu6 r a\ndiv y r six\noutput y\n", head);
-    npu_graph *g = prepared(buf);
+    g = prepared(buf);
     CHECK(g && g->nl == 1 && L(g, "c") && L(g, "c")->act == NPU_ACT_HARDSIGMOID);
     CHECK(g && fabs(L(g, "c")->act_alpha - 1.0 / 6.0) < 1e-12);
     npu_graph_free(g);
