@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 mode=${1:-demo}
 
 # Debian packages: compiler and build tools, the two libraries of the core, python3 (JSON
-# checks in tests) and ONNX's own test models (the ONNX importer is tested against them).
+# checks in tests), ONNX's own test models (the ONNX importer is tested against them) and
+# python3-onnx (its checker validates every ONNX file npusim writes).
 pkgs=(gcc libc6-dev make cmake liblua5.4-dev zlib1g-dev pkg-config)
-[ "$mode" = test ] && pkgs+=(python3 libonnx-testdata)
+[ "$mode" = test ] && pkgs+=(python3 python3-onnx libonnx-testdata)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

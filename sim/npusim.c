@@ -31,6 +31,7 @@
 #include "../traces/trace.h"
 #include "engine/engine.h"
 #include "front/front.h"
+#include "front/onnxw.h"
 #include "lua/lua.h"
 
 struct npu_arch {
@@ -248,6 +249,43 @@ npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *o
 int npu_graph_write_npg(const npu_graph *g, npu_strbuf *out)
 {
     return npu_npg_write(g, out);
+}
+
+int npu_graph_write_onnx(const npu_graph *g, const char *path, bool force, npu_err *err)
+{
+    npu_err local = {0};
+    if (!err)
+        err = &local;
+    if (!g || !path)
+        return npu_err_set(err, NPU_EINVAL, "no graph or path");
+    if (strcmp(path, "-") == 0)
+        return npu_err_set(err, NPU_EINVAL, "an ONNX model and its weight file cannot go to "
+                           "stdout; give a file name");
+    size_t pl = strlen(path);
+    char *side = malloc(pl + 6);
+    if (!side)
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    snprintf(side, pl + 6, "%s.data", path);
+    const char *base = strrchr(side, '/');
+    base = base ? base + 1 : side;
+    struct stat st;
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    int64_t bytes = 0;
+    int rc = 0;
+    /* both names are checked before anything is written */
+    if (!force && (stat(path, &st) == 0 || stat(side, &st) == 0))
+        rc = npu_err_set(err, NPU_EEXIST, "%s: file exists (use --force to overwrite)",
+                         stat(path, &st) == 0 ? path : side);
+    if (!rc)
+        rc = npu_onnxw_write(g, base, &sb, &bytes, err);
+    if (!rc && bytes > 0)
+        rc = npu_write_file_sized(side, NULL, 0, bytes, force, err);
+    if (!rc)
+        rc = npu_write_file(path, sb.s, sb.len, force, err);
+    npu_sb_free(&sb);
+    free(side);
+    return rc;
 }
 
 /* ---- architectures --------------------------------------------------------------------------- */

@@ -40,6 +40,10 @@ npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *o
                           npu_err *err);
 /* Writes a graph as .npg text (exact round trip). */
 int npu_graph_write_npg(const npu_graph *g, npu_strbuf *out);
+/* Writes a graph as an ONNX model (opset 13; docs/onnx.md) to `path`, its weights as external
+ * data in the zero-filled sparse side file PATH.data (none when the graph has no weights). Both
+ * are written to temporary names and renamed; an existing file is kept unless force. */
+int npu_graph_write_onnx(const npu_graph *g, const char *path, bool force, npu_err *err);
 
 /* Names of the built-in networks (zoo), NULL-terminated, static. */
 const char *const *npu_zoo_names(void);

@@ -7,6 +7,7 @@
  *   npusim params  MODEL|ARCH
  *   npusim compile -a ARCH GRAPH -o P.npuc ; npusim disasm P.npuc ; npusim exec P.npuc
  *   npusim explain -a ARCH GRAPH LAYER
+ *   npusim convert GRAPH -o NET.onnx|NET.npg
  *   npusim script  FILE.lua [ARGS]      (also: npusim FILE.lua [ARGS])
  *
  * Everything goes through the public API (sim/npusim.h) and npu_lua_run_file (sim/lua/lua.h);
@@ -707,6 +708,42 @@ static int cmd_explain(const command *c, cli *o, npu_ctx *ctx)
     return rc;
 }
 
+static bool ends_with(const char *s, const char *suf);
+
+/* GRAPH as an ONNX model (+ its sparse weight file) or as .npg text, after the standard passes
+ * (what `info` shows). The output rules are run's: checked before loading, never overwritten
+ * without --force, written through a temporary name. */
+static int cmd_convert(const command *c, cli *o, npu_ctx *ctx)
+{
+    if (!o->out)
+        return usage_error(c->name, "%s: -o NET.onnx or -o NET.npg is required", c->name, NULL);
+    bool onnx = ends_with(o->out, ".onnx");
+    if (!onnx && !ends_with(o->out, ".npg") && strcmp(o->out, "-") != 0)
+        return usage_error(c->name, "%s: the output name must end in .onnx or .npg ('-': .npg "
+                           "text on stdout)", o->out, NULL);
+    if (check_new_file(o, o->out))
+        return EXIT_FAIL;
+    npu_err err = {0};
+    npu_graph *g = load_graph(o, ctx, o->pos[0], &err);
+    if (!g)
+        return fail(&err);
+    int rc = EXIT_OK;
+    if (onnx) {
+        if (npu_graph_write_onnx(g, o->out, o->force, &err))
+            rc = fail(&err);
+    } else {
+        npu_strbuf sb;
+        npu_sb_init(&sb);
+        if (npu_graph_write_npg(g, &sb))
+            rc = failf("%s: this graph cannot be written as .npg", o->pos[0]);
+        else
+            rc = emit_text(o, &sb);
+        npu_sb_free(&sb);
+    }
+    npu_graph_free(g);
+    return rc;
+}
+
 /* Ctrl-C during a script (sweeps): the one flag the library polls through the context. The
  * first SIGINT asks for a clean stop; a second one kills the process as usual. */
 static volatile int g_cancel;
@@ -785,6 +822,12 @@ static const command commands[] = {
      "npusim explain [-a ARCH] [--set K=V]... GRAPH LAYER",
      "Shows how ARCH runs one layer (by name or index): tiling chosen, instructions, and where\n"
      "the cycles went.\n" GRAPH_HELP ARCH_HELP},
+    {"convert", cmd_convert, O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
+     "npusim convert GRAPH -o NET.onnx|NET.npg [--force]",
+     "Writes GRAPH after the standard passes as an ONNX model (opset 13, the form exporters\n"
+     "write: folded batchnorms as BatchNormalization, SiLU as x*Sigmoid(x) ...; weights as\n"
+     "external data in NET.onnx.data, a zero-filled sparse file) or as .npg text. Open the\n"
+     "ONNX file in Netron to see a built-in network. See docs/onnx.md.\n" GRAPH_HELP},
     {"script", cmd_script, 0, 1, -1, "npusim script FILE.lua [ARGS...]   (or: npusim FILE.lua)",
      "Runs a Lua script with the npusim module (see docs/lua.md); ARGS are in the global\n"
      "table 'arg'. Ctrl-C stops a sweep after the points in flight.\n"},
@@ -802,7 +845,7 @@ static const command *find_command(const char *name)
 
 static const char *const command_names[] = {"run",    "compare", "info",    "list",
                                             "params", "compile", "disasm",  "exec",
-                                            "explain", "script", "help",    NULL};
+                                            "explain", "convert", "script", "help", NULL};
 
 static void print_main_help(FILE *f)
 {
@@ -819,6 +862,7 @@ static void print_main_help(FILE *f)
             "  disasm   print a saved program\n"
             "  exec     simulate a saved program\n"
             "  explain  how one layer is tiled and where its cycles go\n"
+            "  convert  write a network as ONNX (weights as a sparse side file) or .npg\n"
             "  script   run a Lua script (also: npusim FILE.lua)\n\n"
             "options:\n"
             "  -a, --arch ARCH       preset or model name (default " DEFAULT_ARCH

@@ -328,7 +328,15 @@ int npu_read_file(const char *path, char **data, size_t *len, npu_err *err)
 
 int npu_write_file(const char *path, const void *data, size_t len, int force, npu_err *err)
 {
+    return npu_write_file_sized(path, data, len, (int64_t)len, force, err);
+}
+
+int npu_write_file_sized(const char *path, const void *data, size_t len, int64_t size, int force,
+                         npu_err *err)
+{
     if (strcmp(path, "-") == 0) {
+        if (size != (int64_t)len)
+            return npu_err_set(err, NPU_EINVAL, "<stdout>: cannot write a sparse file");
         if (fwrite(data, 1, len, stdout) != len)
             return npu_err_set(err, NPU_EIO, "<stdout>: write error");
         fflush(stdout);
@@ -348,7 +356,10 @@ int npu_write_file(const char *path, const void *data, size_t len, int force, np
         free(tmp);
         return rc;
     }
-    int bad = fwrite(data, 1, len, f) != len;
+    int bad = len && fwrite(data, 1, len, f) != len;
+    /* the rest up to `size` is a hole: reads as zeros, takes no disk blocks */
+    if (!bad && size > (int64_t)len)
+        bad = fflush(f) != 0 || ftruncate(fileno(f), (off_t)size) != 0;
     bad |= fclose(f) != 0;
     if (bad || rename(tmp, path) != 0) {
         int rc = npu_err_set(err, NPU_EIO, "%s: cannot write: %s", path, strerror(errno));

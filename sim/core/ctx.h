@@ -109,6 +109,10 @@ int npu_read_file(const char *path, char **data, size_t *len, npu_err *err);
 /* Writes data to path through a temporary file and rename(); refuses to replace an existing
  * file unless force (NPU_EEXIST). path "-" writes to stdout. */
 int npu_write_file(const char *path, const void *data, size_t len, int force, npu_err *err);
+/* The same for a file of `size` bytes (>= len) whose bytes after `data` are zeros, written as a
+ * hole (ftruncate): a sparse file that takes disk blocks only for `data`. */
+int npu_write_file_sized(const char *path, const void *data, size_t len, int64_t size, int force,
+                         npu_err *err);
 
 /* ---- the context ------------------------------------------------------------------------- */
 typedef struct npu_ctx npu_ctx;

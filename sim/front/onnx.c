@@ -181,6 +181,8 @@ typedef struct oval {
     int producer; /* node index, -1 none */
     int nuses;
     int consumer; /* the last consuming node */
+    struct oval *swapped; /* a constant that is this one with its last two axes swapped (a folded
+                      Transpose), so that MatMul(A, Transpose(W)) reads W with transb=1 */
 } oval;
 
 typedef struct ox {
@@ -2507,7 +2509,15 @@ static int h_transpose(ox *x, const onode *n)
             seen[src] = true;
             od[i] = dim[src];
         }
-        return set_const(x, n, 0, X->dt, nd, od, 0, NULL, NULL);
+        if (set_const(x, n, 0, X->dt, nd, od, 0, NULL, NULL))
+            return -1;
+        bool swap = nd >= 2;
+        for (int i = 0; swap && i < nd; i++)
+            swap = (cnt >= 0 ? perm[i] : nd - 1 - i) == (i < nd - 2 ? i : 2 * nd - 3 - i);
+        oval *o = swap && n->out[0][0] ? val_find(x, n->out[0]) : NULL;
+        if (o)
+            o->swapped = X;
+        return 0;
     }
     int li = emit1(x, n, NPU_OP_TRANSPOSE, 1, &X);
     return li < 0 || (cnt >= 0 && set_ints(x, li, "perm", cnt, perm)) ? -1 : 0;
@@ -2859,7 +2869,13 @@ static int h_simple(ox *x, const onode *n, const opdef *od)
         ins[0] = X;
         if (need_in(x, n, 1, &ins[1], "B") || only_outputs(x, n, 1, "extra output"))
             return -1;
-        return emit1(x, n, NPU_OP_MATMUL, 2, ins) < 0 ? -1 : 0;
+        /* B = Transpose(W) of a constant W (a tied embedding as the output projection): W
+         * with transb=1, so that W stays one tensor (counted once) in the IR */
+        oval *w = ins[1]->swapped;
+        if (w && ins[1]->ti < 0)
+            ins[1] = w;
+        int li = emit1(x, n, NPU_OP_MATMUL, 2, ins);
+        return li < 0 || (w && ins[1] == w && set_int(x, li, "transb", 1)) ? -1 : 0;
     }
     case K_BN:
         if (only_outputs(x, n, 1, "training-mode statistics"))

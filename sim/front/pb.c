@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "../core/ctx.h"
+
 void npu_pb_init(npu_pb *r, const void *data, size_t len)
 {
     r->base = (const uint8_t *)data;
@@ -199,4 +201,66 @@ double npu_pb_f64(uint64_t bits)
     double d;
     memcpy(&d, &bits, sizeof d);
     return d;
+}
+
+/* ---- writing ------------------------------------------------------------------------------ */
+void npu_pb_put_varint(npu_strbuf *sb, uint64_t v)
+{
+    char b[10];
+    int n = 0;
+    do {
+        b[n] = (char)(v & 0x7f);
+        v >>= 7;
+        if (v)
+            b[n] = (char)(b[n] | 0x80);
+        n++;
+    } while (v);
+    npu_sb_putn(sb, b, (size_t)n);
+}
+
+static void put_key(npu_strbuf *sb, uint32_t num, int wt)
+{
+    npu_pb_put_varint(sb, (uint64_t)num << 3 | (uint64_t)wt);
+}
+
+void npu_pb_put_int(npu_strbuf *sb, uint32_t num, int64_t v)
+{
+    put_key(sb, num, NPU_PB_VARINT);
+    npu_pb_put_varint(sb, (uint64_t)v); /* negative values take 10 bytes (two's complement) */
+}
+
+void npu_pb_put_float(npu_strbuf *sb, uint32_t num, float v)
+{
+    uint32_t u;
+    char b[4];
+    memcpy(&u, &v, 4);
+    for (int i = 0; i < 4; i++)
+        b[i] = (char)(u >> (8 * i) & 0xff);
+    put_key(sb, num, NPU_PB_I32);
+    npu_sb_putn(sb, b, 4);
+}
+
+void npu_pb_put_bytes(npu_strbuf *sb, uint32_t num, const void *data, size_t len)
+{
+    put_key(sb, num, NPU_PB_LEN);
+    npu_pb_put_varint(sb, len);
+    if (len)
+        npu_sb_putn(sb, (const char *)data, len);
+}
+
+void npu_pb_put_str(npu_strbuf *sb, uint32_t num, const char *s)
+{
+    npu_pb_put_bytes(sb, num, s, strlen(s));
+}
+
+void npu_pb_put_packed(npu_strbuf *sb, uint32_t num, const int64_t *v, int n)
+{
+    npu_strbuf t;
+    npu_sb_init(&t);
+    for (int i = 0; i < n; i++)
+        npu_pb_put_varint(&t, (uint64_t)v[i]);
+    if (t.oom)
+        sb->oom = 1;
+    npu_pb_put_bytes(sb, num, t.s, t.len);
+    npu_sb_free(&t);
 }

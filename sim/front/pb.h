@@ -67,4 +67,17 @@ uint64_t npu_pb_le64(const uint8_t *p);
 double npu_pb_f32(uint32_t bits);
 double npu_pb_f64(uint64_t bits);
 
+/* ---- writing (the ONNX writer, onnxw.c) ----------------------------------------------------
+ * Fields are appended to a string buffer. A nested message is built in its own buffer and
+ * appended with npu_pb_put_bytes (protobuf needs the length before the payload). An
+ * out-of-memory buffer stays marked (sb->oom) and the caller checks it once at the end. */
+struct npu_strbuf;
+void npu_pb_put_varint(struct npu_strbuf *sb, uint64_t v);
+void npu_pb_put_int(struct npu_strbuf *sb, uint32_t num, int64_t v);        /* VARINT field */
+void npu_pb_put_float(struct npu_strbuf *sb, uint32_t num, float v);        /* I32 field    */
+void npu_pb_put_bytes(struct npu_strbuf *sb, uint32_t num, const void *data, size_t len);
+void npu_pb_put_str(struct npu_strbuf *sb, uint32_t num, const char *s);     /* LEN field    */
+/* A packed repeated int64 field (one LEN field holding the varints). */
+void npu_pb_put_packed(struct npu_strbuf *sb, uint32_t num, const int64_t *v, int n);
+
 #endif

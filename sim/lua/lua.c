@@ -393,17 +393,37 @@ static int graph_outputs(lua_State *L)
     return push_tensor_list(L, g, g->noutputs, g->outputs);
 }
 
-/* g:write_npg(path [, {force=true}]) → true | nil, message */
-static int graph_write_npg(lua_State *L)
+/* The arguments of the graph writers: (g, path [, {force=true}]); returns force. */
+static int write_args(lua_State *L, const npu_graph **g, const char **path)
 {
-    const npu_graph *g = npu_lua_check_graph(L, 1);
-    const char *path = luaL_checkstring(L, 2);
+    *g = npu_lua_check_graph(L, 1);
+    *path = luaL_checkstring(L, 2);
     if (!lua_isnoneornil(L, 3)) {
         luaL_checktype(L, 3, LUA_TTABLE);
         static const char *const keys[] = {"force", NULL};
         npu_lua_check_keys(L, 3, 3, keys);
     }
-    int force = npu_lua_opt_bool(L, 3, "force", 0);
+    return npu_lua_opt_bool(L, 3, "force", 0);
+}
+
+/* true, or nil + the message */
+static int write_result(lua_State *L, int st, const npu_err *err)
+{
+    if (st != 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, err->msg);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* g:write_npg(path [, {force=true}]) → true | nil, message */
+static int graph_write_npg(lua_State *L)
+{
+    const npu_graph *g;
+    const char *path;
+    int force = write_args(L, &g, &path);
     npu_strbuf sb;
     npu_sb_init(&sb);
     npu_err err = {0};
@@ -415,19 +435,24 @@ static int graph_write_npg(lua_State *L)
     if (st == 0)
         st = npu_write_file(path, sb.s, sb.len, force, &err);
     npu_sb_free(&sb);
-    if (st != 0) {
-        lua_pushnil(L);
-        lua_pushstring(L, err.msg);
-        return 2;
-    }
-    lua_pushboolean(L, 1);
-    return 1;
+    return write_result(L, st, &err);
+}
+
+/* npusim.write_onnx(g, path [, {force=true}]) and g:write_onnx(path [, {force=true}]) →
+ * true | nil, message: the ONNX model and its sparse weight file PATH.data (docs/onnx.md). */
+static int graph_write_onnx(lua_State *L)
+{
+    const npu_graph *g;
+    const char *path;
+    int force = write_args(L, &g, &path);
+    npu_err err = {0};
+    return write_result(L, npu_graph_write_onnx(g, path, force != 0, &err), &err);
 }
 
 static const luaL_Reg graph_methods[] = {
     {"info", graph_info},       {"macs", graph_macs},       {"params", graph_params},
     {"name", graph_name},       {"inputs", graph_inputs},   {"outputs", graph_outputs},
-    {"write_npg", graph_write_npg}, {NULL, NULL}};
+    {"write_npg", graph_write_npg}, {"write_onnx", graph_write_onnx}, {NULL, NULL}};
 
 static const luaL_Reg graph_meta[] = {
     {"__gc", graph_gc}, {"__close", graph_gc}, {"__tostring", graph_tostring}, {NULL, NULL}};
@@ -677,7 +702,8 @@ static int l_clock(lua_State *L)
 static const luaL_Reg module_funcs[] = {
     {"graph", l_graph},       {"archs", l_archs},       {"models", l_models},
     {"networks", l_networks}, {"zoo", l_zoo},
-    {"zoo_info", l_zoo_info}, {"clock", l_clock},       {NULL, NULL}};
+    {"zoo_info", l_zoo_info}, {"clock", l_clock},       {"write_onnx", graph_write_onnx},
+    {NULL, NULL}};
 
 static int luaopen_npusim(lua_State *L)
 {

@@ -1,0 +1,24 @@
+# The ONNX writer (owner: onnxw). `onnxw_test` alone: writer unit tests. One round-trip test per
+# zoo network: zoo → ONNX → import gives the same layers after the passes and the same total
+# cycles within 0.5 % on every shipped preset. Under the sanitizers (NPU_SANITIZE) the round
+# trip runs on a subset (three CNNs with fused SiLU/BN and the LLM decode graph, on one preset
+# of each model family) to keep CI time reasonable; the checks are the same.
+npu_test(onnxw_test ${CMAKE_SOURCE_DIR}/tests/unit/onnxw_test.c LIBS npu_api)
+file(GLOB NPU_ZOO_LUAS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/scripts/zoo/*.lua)
+set(NPU_RT_ARCHS "")
+if(NPU_SANITIZE)
+  set(NPU_ZOO_LUAS yolov5s yolov8n resnet18 qwen2_0_5b_decode)
+  set(NPU_RT_ARCHS rk3588 ascend310 nv_small scalesim_default)
+endif()
+foreach(z ${NPU_ZOO_LUAS})
+  get_filename_component(net ${z} NAME_WE)
+  add_test(NAME onnx_roundtrip_${net} COMMAND onnxw_test ${net} ${NPU_RT_ARCHS}
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(onnx_roundtrip_${net} PROPERTIES LABELS slow
+    ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endforeach()
+# Every written file passes onnx.checker (Debian python3-onnx) and `convert` follows -o's rules.
+add_test(NAME onnx_written COMMAND sh ${CMAKE_SOURCE_DIR}/tests/onnx/onnx_written.sh
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(onnx_written PROPERTIES LABELS fast
+  ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPUSIM=$<TARGET_FILE:npusim>")
