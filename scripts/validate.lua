@@ -129,10 +129,12 @@ for number, c in ipairs(calib) do
 end
 
 local graphs = {}
-local function graph(name, args)
-  local key = name .. "|" .. (args or "")
+local function graph(r)
+  local key = r.graph .. "|" .. (r.args or "")
   if not graphs[key] then
-    graphs[key] = assert(npusim.graph(name, args and { args = args } or nil))
+    local g, msg = npusim.graph(r.graph, r.args and { args = r.args } or nil)
+    if not g then bad(r.file, "row " .. r.index .. " '" .. r.id .. "'", tostring(msg)) end
+    graphs[key] = g
   end
   return graphs[key]
 end
@@ -159,7 +161,7 @@ local function simulate(r, extra)
   if hit then return hit[1], hit[2] end
   n_sims = n_sims + 1
   local v, msg
-  local res, err = npusim.run { arch = r.arch, graph = graph(r.graph, r.args), set = set }
+  local res, err = npusim.run { arch = r.arch, graph = graph(r), set = set }
   if not res then
     msg = err
   else

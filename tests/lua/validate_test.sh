@@ -119,4 +119,6 @@ bad "fitted twice" "bad.lua: calibration 1 'c': 'freq_mhz' on systolic is alread
   'return { calibration = { { name = "c", params = { freq_mhz = { lo = 100, hi = 200 } }, rows = { "t.plain" }, source = "s" } } }'
 bad "no source" "bad.lua: calibration 1 'c': needs a source" \
   'return { calibration = { { name = "c", params = { freq_mhz = { lo = 100, hi = 200 } }, rows = { "t.plain" } } } }'
+bad "graph that does not load" "bad.lua: row 1 'g.x': " \
+  'return { { id = "g.x", family = "f", arch = "systolic", graph = "no_such_net.npg", metric = "fps", published = 1 } }'
 exit $fail
