@@ -57,6 +57,17 @@ else
   echo "FAIL validate on fixtures"; cat "$dir/log"; fail=1
 fi
 
+# The refined leave-one-out path: a linear range (hi/lo <= 10), rows at 700, 700 and 1400 MHz.
+# Full fit 700 * 2^(1/3) = 881.9 MHz; without the 1400 row the fit moves 7 % of the range, past
+# the linearised LOO's 5 %, so it is refitted on simulations: exactly 700, error +100.0 %.
+sed -e 's|14207 / 770|14207 / 1400|' -e 's|lo = 100, hi = 5000|lo = 400, hi = 3000|' "$dir/fit.lua" > "$dir/refit.lua"
+if "$bin" script scripts/validate.lua "$dir/refit.md" "$dir/refit.lua" > "$dir/log" 2>&1; then
+  check "refit: full fit" "$dir/refit.md" '| `freq_mhz` | [400, 3000] | linear | 1000 (default) | 881.9 |'
+  check "refit: LOO of the outlier" "$dir/refit.md" '| t.is | fixture | systolic | 10.15 | +58.7 % | +100.0 % | freq_mhz = 700 |'
+else
+  echo "FAIL validate on refit.lua"; cat "$dir/log"; fail=1
+fi
+
 # undetermined leave-one-out: two parameters, two rows
 cat > "$dir/two.lua" <<'LUA'
 return { rows = {
@@ -108,4 +119,6 @@ bad "fitted twice" "bad.lua: calibration 1 'c': 'freq_mhz' on systolic is alread
   'return { calibration = { { name = "c", params = { freq_mhz = { lo = 100, hi = 200 } }, rows = { "t.plain" }, source = "s" } } }'
 bad "no source" "bad.lua: calibration 1 'c': needs a source" \
   'return { calibration = { { name = "c", params = { freq_mhz = { lo = 100, hi = 200 } }, rows = { "t.plain" } } } }'
+bad "graph that does not load" "bad.lua: row 1 'g.x': " \
+  'return { { id = "g.x", family = "f", arch = "systolic", graph = "no_such_net.npg", metric = "fps", published = 1 } }'
 exit $fail
