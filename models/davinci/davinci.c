@@ -20,8 +20,10 @@
  *   - Scalar issue: 1 cycle per instruction issued (assumption: the PSQ issues in order;
  *     no public figure), a kernel prologue of 200 cycles reading its tiling arguments
  *     (assumption).
- *   - Task Scheduler launch cost per kernel and AI CPU task switch: no public figure
- *     (assumptions, calibrated on the two ModelZoo r0.2 figures of §4.1; see docs).
+ *   - Task Scheduler: preparing a kernel (ts_launch_us, overlapped with the previous kernel)
+ *     and the serial end-to-start gap (ts_sync_us); DVPP tasks of a concurrent decode taking
+ *     TS time per inference (dvpp, dvpp_ts_us); AI CPU task switch: no public figure
+ *     (assumptions, calibrated on the ModelZoo rows of scripts/validation/davinci.lua).
  * The mechanisms are in lower.c (placement, tiling, instruction streams with flags and double
  * buffering) and timing.c (pipes, flags, memory paths on the engine).
  */
@@ -97,8 +99,8 @@ static const npu_param_def davinci_params[] = {
      .doc = "fuse a residual add (+ its activation) into the epilogue of the conv producing one "
             "of its inputs, as ATC's conv+eltwise UB fusion does (one kernel instead of two)"},
     {.name = "ts_launch_us", .type = NPU_P_FLOAT, .def = 19, .min = 0, .max = 1e6, .unit = "us",
-     .doc = "Task Scheduler cost to launch one kernel and collect its end (assumption, "
-            "calibrated on ModelZoo r0.2 ResNet-50/MobileNetV2; research §4.1)"},
+     .doc = "Task Scheduler time to prepare one kernel, overlapped with the previous kernel "
+            "(assumption, calibrated on the ModelZoo rows; research §4.1)"},
     {.name = "ts_sync_us", .type = NPU_P_FLOAT, .def = 0, .min = 0, .max = 1e6, .unit = "us",
      .doc = "Task Scheduler end-of-kernel to start-of-next gap (stream order; the launch itself "
             "overlaps the previous kernel; assumption, calibrated)"},

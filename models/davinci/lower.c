@@ -1283,16 +1283,8 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
         bool absorbed = !view && !cpu && c.s->aipp != NPU_DV_AIPP_NONE &&
                         npu_op_class(l->op) == NPU_OPC_QUANT && l->nin > 0 &&
                         is_input(g, l->in[0]);
-        if (fused[li]) {
-            absorbed = true; /* runs in its conv's epilogue */
-            for (int i = 0; i < l->nout; i++) {
-                int t = l->out[i];
-                if (t >= 0 && t < g->nt)
-                    c.on_core[t] = 1;
-                if (t >= 0 && t < g->nt && c.s->l2 > 0 && tbytes(g, t) <= c.s->l2 / 2)
-                    c.in_l2[t] = 1;
-            }
-        }
+        if (fused[li])
+            absorbed = true; /* runs in its conv's epilogue, which writes its output */
         if (absorbed) {
             view = true;
             if (!fused[li] && l->nout > 0 && l->out[0] >= 0 && l->out[0] < g->nt)
@@ -1322,7 +1314,7 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
         map[li] = pl;
         if (absorbed)
             map[li] = -2 - pl;
-        if (!view && !cpu)
+        if ((!view && !cpu) || fused[li])
             for (int i = 0; i < l->nout; i++) {
                 int t = l->out[i];
                 if (t >= 0 && t < g->nt)

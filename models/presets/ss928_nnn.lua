@@ -25,9 +25,9 @@ return {
     event_ids = 4,
     aipp = "core",
     dtype = "int8",
-    ts_launch_us = 30,
+    ts_launch_us = 40.25,
     ["dram.gbps"] = 29.9,
-    ["dram.efficiency"] = 0.7,
+    ["dram.efficiency"] = 0.30,
     ["host.cpu"] = "cortex-a55-linux",
     ["host.cores"] = 4,
     sources = {
