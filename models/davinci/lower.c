@@ -33,7 +33,11 @@
  * tiles spread over the cores; per tile MTE2 brings the inputs, V runs the op's instruction
  * sequence in repeats of 256 B (≤ 255 per instruction), MTE3 writes back.
  * L2 (research §1.6): an activation written by an AI Core kernel that fits in half of L2 is
- * read back by its consumers from L2 (hit); inputs, weights and larger tensors come from DDR.
+ * read back by its consumers from L2 (hit); inputs and weights come from DDR; of a larger
+ * activation the share (L2/2)/size still in L2 hits, the rest comes from DDR.
+ * Residual adds are fused into the epilogue of the conv producing one of their inputs (ATC's
+ * UB fusion, fusable_conv); without AIPP the graph's input conversion is ATC's Cast +
+ * TransData kernel reading the fp32 NCHW input (lower_vector).
  */
 #include <inttypes.h>
 #include <math.h>
