@@ -128,6 +128,7 @@ static inline int npu_dv_is_short(unsigned op)
 #define NPU_DV_KF_CUBE 32u          /* a Cube kernel (conv/matmul)                           */
 #define NPU_DV_KF_DEPTHWISE 64u     /* depthwise conv on the Cube with diagonal fractals     */
 #define NPU_DV_KF_VIEW 128u         /* no instructions (a view)                              */
+#define NPU_DV_KF_RES_ADD 256u      /* a residual add (+ activation) fused into the epilogue */
 
 typedef struct npu_dv_kernel {
     uint32_t flags;        /* NPU_DV_KF_*                                                    */

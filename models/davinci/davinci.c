@@ -20,8 +20,10 @@
  *   - Scalar issue: 1 cycle per instruction issued (assumption: the PSQ issues in order;
  *     no public figure), a kernel prologue of 200 cycles reading its tiling arguments
  *     (assumption).
- *   - Task Scheduler launch cost per kernel and AI CPU task switch: no public figure
- *     (assumptions, calibrated on the two ModelZoo r0.2 figures of §4.1; see docs).
+ *   - Task Scheduler: preparing a kernel (ts_launch_us, overlapped with the previous kernel)
+ *     and the serial end-to-start gap (ts_sync_us); DVPP tasks of a concurrent decode taking
+ *     TS time per inference (dvpp, dvpp_ts_us); AI CPU task switch: no public figure
+ *     (assumptions, calibrated on the ModelZoo rows of scripts/validation/davinci.lua).
  * The mechanisms are in lower.c (placement, tiling, instruction streams with flags and double
  * buffering) and timing.c (pipes, flags, memory paths on the engine).
  */
@@ -93,9 +95,21 @@ static const npu_param_def davinci_params[] = {
      .doc = "event ids per (src, dst) pipe pair (910/V100: 4; 310 undocumented; §2.2)"},
     {.name = "double_buffer", .type = NPU_P_BOOL, .def = 1, .min = 0, .max = 1, .unit = "",
      .doc = "ping-pong L1/L0/UB buffers as TBE/Ascend C kernels do (research §2.3)"},
+    {.name = "ub_fusion", .type = NPU_P_BOOL, .def = 1, .min = 0, .max = 1, .unit = "",
+     .doc = "fuse a residual add (+ its activation) into the epilogue of the conv producing one "
+            "of its inputs, as ATC's conv+eltwise UB fusion does (one kernel instead of two)"},
     {.name = "ts_launch_us", .type = NPU_P_FLOAT, .def = 19, .min = 0, .max = 1e6, .unit = "us",
-     .doc = "Task Scheduler cost to launch one kernel and collect its end (assumption, "
-            "calibrated on ModelZoo r0.2 ResNet-50/MobileNetV2; research §4.1)"},
+     .doc = "Task Scheduler time to prepare one kernel, overlapped with the previous kernel "
+            "(assumption, calibrated on the ModelZoo rows; research §4.1)"},
+    {.name = "ts_sync_us", .type = NPU_P_FLOAT, .def = 0, .min = 0, .max = 1e6, .unit = "us",
+     .doc = "Task Scheduler end-of-kernel to start-of-next gap (stream order; the launch itself "
+            "overlaps the previous kernel; assumption, calibrated)"},
+    {.name = "dvpp", .type = NPU_P_BOOL, .def = 0, .min = 0, .max = 1, .unit = "",
+     .doc = "a DVPP decode runs concurrently on the chip (modelzoo r0.2 --useDvpp=1): its tasks "
+            "share the Task Scheduler (dvpp_ts_us per inference); off = input prepared on the host"},
+    {.name = "dvpp_ts_us", .type = NPU_P_FLOAT, .def = 0, .min = 0, .max = 1e6, .unit = "us",
+     .doc = "Task Scheduler time per inference taken by the DVPP tasks (JPEG decode, VPC "
+            "resize) when dvpp is on (assumption, calibrated on modelzoo r0.2; research §4.1)"},
     {.name = "aicpu_launch_us", .type = NPU_P_FLOAT, .def = 60, .min = 0, .max = 1e7,
      .unit = "us", .doc = "AI CPU task switch per kernel (assumption; research §2.4)"},
     {.name = "aipp", .type = NPU_P_ENUM, .def_s = "none", .choices = "none|core|cpu", .unit = "",
@@ -146,7 +160,10 @@ static int davinci_init(npu_model *m, npu_err *err)
     s->begin_cycles = npu_model_float(m, "begin_cycles");
     s->event_ids = (int)npu_model_int(m, "event_ids");
     s->double_buffer = npu_model_bool(m, "double_buffer");
+    s->ub_fusion = npu_model_bool(m, "ub_fusion");
     s->ts_launch_ns = npu_model_float(m, "ts_launch_us") * 1000.0;
+    s->dvpp_ts_ns = npu_model_bool(m, "dvpp") ? npu_model_float(m, "dvpp_ts_us") * 1000.0 : 0;
+    s->ts_sync_ns = npu_model_float(m, "ts_sync_us") * 1000.0;
     s->aicpu_launch_ns = npu_model_float(m, "aicpu_launch_us") * 1000.0;
     const char *a = npu_model_str(m, "aipp");
     s->aipp = !strcmp(a, "core") ? NPU_DV_AIPP_CORE : !strcmp(a, "cpu") ? NPU_DV_AIPP_CPU
@@ -224,5 +241,6 @@ const npu_model_ops npu_model_davinci = {
     .dtype_for = davinci_dtype_for,
     .default_dtype = davinci_default_dtype,
     .array_keys = davinci_array_keys,
+    .array_fill_grows = true, /* launches overlap: a bigger cube's padding can show (conformance.c) */
     .host_engines = davinci_host_engines,
 };

@@ -29,7 +29,10 @@ typedef struct npu_davinci_state {
     double scalar_cycles, begin_cycles;
     int event_ids;
     bool double_buffer;
+    bool ub_fusion;                 /* residual add fused into the producing conv         */
     double ts_launch_ns, aicpu_launch_ns;
+    double dvpp_ts_ns;              /* TS time of concurrent DVPP tasks per inference      */
+    double ts_sync_ns;              /* end of a kernel -> start of the next                */
     int aipp;                       /* 0 none, 1 on the AI Core, 2 on the host CPU        */
     double aipp_src_bpp;            /* source bytes per pixel (YUV420SP 1.5)              */
     double aipp_cpu_ops;            /* CPU element ops per output element for CSC+norm    */

@@ -33,7 +33,11 @@
  * tiles spread over the cores; per tile MTE2 brings the inputs, V runs the op's instruction
  * sequence in repeats of 256 B (≤ 255 per instruction), MTE3 writes back.
  * L2 (research §1.6): an activation written by an AI Core kernel that fits in half of L2 is
- * read back by its consumers from L2 (hit); inputs, weights and larger tensors come from DDR.
+ * read back by its consumers from L2 (hit); inputs and weights come from DDR; of a larger
+ * activation the share (L2/2)/size still in L2 hits, the rest comes from DDR.
+ * Residual adds are fused into the epilogue of the conv producing one of their inputs (ATC's
+ * UB fusion, fusable_conv); without AIPP the graph's input conversion is ATC's Cast +
+ * TransData kernel reading the fp32 NCHW input (lower_vector).
  */
 #include <inttypes.h>
 #include <math.h>
@@ -55,7 +59,10 @@ typedef struct lw {
     int core;
     int64_t ninstr;
     uint8_t *in_l2;   /* per tensor: lives in L2 */
+    uint8_t *on_core; /* per tensor: written by an AI Core kernel (its lines pass through L2) */
     int first_mac;    /* graph layer index of the AIPP layer, -1 */
+    int *fuse_add;    /* per layer: the residual add fused into this conv's epilogue, -1 */
+    bool res_add;     /* the current kernel loads a residual into UB (V -> MTE2 free flags) */
     /* per-core flag slot counters */
     unsigned slot_op[2], slot_l0, slot_c, slot_ub;
     int issued;       /* instructions since the last SCALAR */
@@ -181,6 +188,42 @@ static bool tensor_l2(const lw *c, int t)
     return t >= 0 && t < c->g->nt && c->in_l2[t];
 }
 
+static int64_t tbytes(const npu_graph *g, int t);
+static bool is_input(const npu_graph *g, int t);
+
+/* L2 capacity per batch (research §1.5, §1.6): an activation an AI Core kernel wrote that is
+ * larger than half of L2 goes to DDR, but the L2 is a cache, so the part written last — the
+ * half of L2 a tensor may use — is still there when the next kernel reads it. The share of
+ * its reads that hit: (L2/2) / size; 0 for inputs, AI CPU outputs and tensors that fit (those
+ * are all-or-nothing, tensor_l2). This is what makes a large batch slower per image once its
+ * activations outgrow the L2. */
+static double tensor_l2_part(const lw *c, int t)
+{
+    t = root_tensor(c->g, t);
+    if (t < 0 || t >= c->g->nt || c->in_l2[t] || !c->on_core || !c->on_core[t] || c->s->l2 <= 0)
+        return 0;
+    int64_t b = tbytes(c->g, t);
+    return b > 0 ? min64(c->s->l2 / 2, b) / (double)b : 0;
+}
+
+/* A GM read of `bytes` of tensor data on MTE2 into L1 (op COPY_GM_L1) or UB: as one transfer
+ * from L2 or DDR, or, for a tensor partly left in L2 (`part` of it hits), as an L2 transfer
+ * and a DDR transfer. Adds the L2 bytes to *l2b. */
+static int gm_read(lw *c, int op, int64_t bytes, int64_t run, bool l2, double part, unsigned buf,
+                   int64_t *l2b)
+{
+    if (l2 || part <= 0 || bytes <= 0) {
+        if (l2)
+            *l2b += bytes;
+        return copy(c, op, NPU_DV_PIPE_MTE2, bytes, run, l2, buf, 0);
+    }
+    int64_t h = (int64_t)llround((double)bytes * part);
+    *l2b += h;
+    if (h > 0 && copy(c, op, NPU_DV_PIPE_MTE2, h, run, true, buf, 0))
+        return c->err->code;
+    return bytes - h > 0 ? copy(c, op, NPU_DV_PIPE_MTE2, bytes - h, run, false, buf, 0) : 0;
+}
+
 static int64_t tbytes(const npu_graph *g, int t)
 {
     if (t < 0 || t >= g->nt)
@@ -286,6 +329,8 @@ static int free_flags(lw *c, bool cube, int (*flag)(lw *, int, int, int))
                 flag(c, NPU_DV_PIPE_M, NPU_DV_PIPE_MTE1, b) ||
                 flag(c, NPU_DV_PIPE_V, NPU_DV_PIPE_M, b))
                 return c->err->code;
+            if (c->res_add && flag(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE2, b))
+                return c->err->code;
         } else if (flag(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE2, b)) {
             return c->err->code;
         }
@@ -334,6 +379,12 @@ typedef struct gemm_plan {
     int64_t gm_rd, gm_wr, l2_rd;
     int nvec;                       /* fused activation vector instructions                 */
     int vseq[16];
+    bool res;                       /* residual add fused: load the shortcut tile into UB,  */
+    bool res_l2;                    /* add it (and the add's activation) before MTE3        */
+    double res_part, a_part;        /* share of shortcut / input reads that hit L2 (partly
+                                       resident tensors, tensor_l2_part)                    */
+    int nres;
+    int rseq[16];
     bool relu, bias, in_l2, out_l2;
     bool in_fit, w_fit;             /* input / all weights fit in half of L2               */
     bool hit_a, hit_b;              /* the current tile's loads are L2 hits                 */
@@ -532,6 +583,11 @@ static int l1_produce(lw *c, gemm_plan *P, int o, int64_t bytes, int64_t run, un
     P->gm_rd += gm;
     if (l2)
         P->l2_rd += gm;
+    if (o == 0 && !image && !l2 && P->a_part > 0) {
+        if (gm_read(c, NPU_DV_OP_COPY_GM_L1, gm, run, false, P->a_part, sl, &P->l2_rd))
+            return c->err->code;
+        return setf(c, NPU_DV_PIPE_MTE2, NPU_DV_PIPE_MTE1, id);
+    }
     npu_dv_ins d = {0};
     d.bytes = (uint64_t)(image ? bytes : gm);
     d.aux = image ? (uint64_t)gm : 0;
@@ -629,9 +685,28 @@ static int cube_tile(lw *c, gemm_plan *P, int64_t mt, int64_t nt, bool load_a, b
         setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_M, (int)cb))
         return c->err->code;
     int64_t ob = (int64_t)ceil((double)(mt * nt * P->obpe) * P->real);
+    if (P->res) {
+        /* the shortcut tile comes GM -> UB on MTE2 while the Cube works (ATC's conv + add
+         * UB fusion): it needs the UB slot free of its previous residual */
+        P->gm_rd += ob;
+        if (waitf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE2, (int)u) ||
+            gm_read(c, NPU_DV_OP_COPY_GM_UB, ob, mt * P->n0 * P->obpe, P->res_l2, P->res_part,
+                    u, &P->l2_rd) ||
+            setf(c, NPU_DV_PIPE_MTE2, NPU_DV_PIPE_V, (int)u))
+            return c->err->code;
+    }
     for (int v = 0; v < P->nvec; v++)
         if ((v > 0 && vbarrier(c)) || vec(c, P->vseq[v], ob, u))
             return c->err->code;
+    if (P->res) {
+        if (waitf(c, NPU_DV_PIPE_MTE2, NPU_DV_PIPE_V, (int)u))
+            return c->err->code;
+        for (int v = 0; v < P->nres; v++)
+            if (((v > 0 || P->nvec > 0) && vbarrier(c)) || vec(c, P->rseq[v], ob, u))
+                return c->err->code;
+        if (setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE2, (int)u))
+            return c->err->code;
+    }
     if (setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE3, (int)u) ||
         waitf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE3, (int)u))
         return c->err->code;
@@ -658,9 +733,22 @@ static int lower_cube(lw *c, int li)
     P.k0 = (int64_t)s->cube_k * (int8 ? s->int8_k_mult : 1);
     P.accb = int8 ? 4 : (s->fp16_acc ? 2 : 4);
     int ot = l->nout > 0 ? l->out[0] : -1;
+    int fa = c->fuse_add ? c->fuse_add[li] : -1;
+    if (fa >= 0) {
+        /* the kernel writes the add's output; the add's other input is the shortcut */
+        const npu_layer *a = &g->l[fa];
+        int sc = a->in[0] == ot ? a->in[1] : a->in[0];
+        P.res = true;
+        P.res_l2 = tensor_l2(c, sc);
+        P.res_part = tensor_l2_part(c, sc);
+        P.nres = vec_seq(NPU_OP_ADD, a->act, P.rseq, 16);
+        ot = a->nout > 0 ? a->out[0] : -1;
+    }
+    c->res_add = P.res;
     P.obpe = (ot >= 0 && ot < g->nt) ? max64(npu_dtype_bits(g->t[ot].dtype) / 8, 1) : 2;
     P.out_l2 = ot >= 0 && tensor_l2(c, ot);
     P.in_l2 = l->nin > 0 && tensor_l2(c, l->in[0]);
+    P.a_part = l->nin > 0 ? tensor_l2_part(c, l->in[0]) : 0;
     P.bias = (l->flags & NPU_LF_BIAS) != 0;
     P.relu = l->act == NPU_ACT_RELU;
     if (!P.relu && l->act != NPU_ACT_NONE)
@@ -746,7 +834,8 @@ static int lower_cube(lw *c, int li)
     memset(&k, 0, sizeof k);
     k.flags = NPU_DV_KF_CUBE | (P.depthwise ? NPU_DV_KF_DEPTHWISE : 0) |
               (P.aipp ? NPU_DV_KF_AIPP : 0) | (P.b_res ? NPU_DV_KF_L1_B_RESIDENT : 0) |
-              (P.a_res ? NPU_DV_KF_L1_A_RESIDENT : 0) | (P.n_outer ? NPU_DV_KF_N_OUTER : 0);
+              (P.a_res ? NPU_DV_KF_L1_A_RESIDENT : 0) | (P.n_outer ? NPU_DV_KF_N_OUTER : 0) |
+              (P.res ? NPU_DV_KF_RES_ADD : 0);
     k.split_m = (uint32_t)P.split_m;
     k.split_n = (uint32_t)P.split_n;
     k.block_dim = (uint32_t)(P.split_m * P.split_n);
@@ -868,17 +957,31 @@ static int lower_vector(lw *c, int li)
     int64_t out_b = 0, in_b[8] = {0};
     int nin = 0;
     bool in_l2[8] = {0};
+    double in_part[8] = {0};
     for (int i = 0; i < l->nin && nin < 8; i++) {
         int t = l->in[i];
         if (t < 0 || t >= g->nt || g->t[t].kind == NPU_T_CONST)
             continue;
         in_l2[nin] = tensor_l2(c, t);
+        in_part[nin] = tensor_l2_part(c, t);
         in_b[nin++] = tbytes(g, t);
     }
     bool out_l2 = false;
     for (int i = 0; i < l->nout; i++) {
         out_b += tbytes(g, l->out[i]);
         out_l2 |= tensor_l2(c, l->out[i]);
+    }
+    /* Without AIPP the OM's input is the framework's tensor as exported — fp32 NCHW from ONNX,
+     * ATC's default without --input_fp16_nodes — and ATC puts a Cast + TransData kernel in
+     * front of the first conv: it reads 4 B per element and writes fp16 NC1HWC0, the channels
+     * padded to C0 (3 → 16 for an image). The graph's own input conversion layer stands for
+     * it; with AIPP it is absorbed (the frame goes to the first conv directly). */
+    if (s->aipp == NPU_DV_AIPP_NONE && npu_op_class(l->op) == NPU_OPC_QUANT && nin == 1 &&
+        is_input(g, l->in[0]) && l->nout == 1 && g->t[l->in[0]].ndim == 4) {
+        const npu_tensor *it = &g->t[l->in[0]];
+        int64_t el = npu_tensor_elems(it), ch = it->dim[1];
+        in_b[0] = el * 4;
+        out_b = ch > 0 ? el / ch * rup(ch, s->cube_k) * 2 : out_b;
     }
     int64_t in_tot = 0;
     for (int i = 0; i < nin; i++)
@@ -930,9 +1033,7 @@ static int lower_vector(lw *c, int li)
                 if (b <= 0)
                     continue;
                 rd += b;
-                if (in_l2[i])
-                    l2rd += b;
-                if (copy(c, NPU_DV_OP_COPY_GM_UB, NPU_DV_PIPE_MTE2, b, 0, in_l2[i], u, 0))
+                if (gm_read(c, NPU_DV_OP_COPY_GM_UB, b, 0, in_l2[i], in_part[i], u, &l2rd))
                     return c->err->code;
             }
             if (setf(c, NPU_DV_PIPE_MTE2, NPU_DV_PIPE_V, (int)u) ||
@@ -1111,6 +1212,44 @@ static void reserve_program(npu_program *p, size_t nins, size_t dbytes)
     }
 }
 
+/* ATC's UB fusion of a conv with the eltwise add that follows it (TBE "conv2d + add (+ relu)"
+ * in residual blocks): the add runs in the conv kernel's epilogue, which loads the shortcut
+ * tile into UB, so the conv's output never goes to GM and the add costs no kernel launch.
+ * Chosen for an add of two same-shaped activations when one of them is the only use of a
+ * conv's output and the other is ready when that conv runs (produced before it); of two such
+ * convs the later one (the shortcut is then the other branch). Returns the conv, -1. */
+static int fusable_conv(const lw *c, int ai)
+{
+    const npu_graph *g = c->g;
+    const npu_layer *a = &g->l[ai];
+    if (a->op != NPU_OP_ADD || a->nin != 2 || a->nout != 1 || (a->flags & NPU_LF_HOST))
+        return -1;
+    int best = -1;
+    for (int i = 0; i < 2; i++) {
+        int t = a->in[i], o = a->in[1 - i];
+        if (t < 0 || t >= g->nt || o < 0 || o >= g->nt || g->t[t].kind == NPU_T_CONST ||
+            g->t[o].kind == NPU_T_CONST || g->t[t].view_of >= 0)
+            continue;
+        if (npu_tensor_elems(&g->t[t]) != npu_tensor_elems(&g->t[a->out[0]]) ||
+            npu_tensor_elems(&g->t[o]) != npu_tensor_elems(&g->t[a->out[0]]) ||
+            g->t[t].dtype != g->t[a->out[0]].dtype)
+            continue;
+        int p = g->t[t].producer;
+        if (p < 0 || p >= ai || g->l[p].op != NPU_OP_CONV || g->l[p].nout != 1 ||
+            (g->l[p].flags & (NPU_LF_HOST | NPU_LF_DEAD)) || needs_aicpu(g, &g->l[p]) ||
+            c->fuse_add[p] >= 0 || npu_graph_is_output(g, t))
+            continue;
+        int use[2];
+        if (npu_graph_consumers(g, t, use, 2) != 1)
+            continue;
+        if (g->t[o].producer >= p)
+            continue;
+        if (p > best)
+            best = p;
+    }
+    return best;
+}
+
 int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err)
 {
     reserve_program(out, (size_t)1 << 20, (size_t)1 << 26);
@@ -1122,12 +1261,24 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
     c.err = err;
     c.first_mac = -1;
     c.in_l2 = npu_calloc((size_t)(g->nt > 0 ? g->nt : 1), 1);
+    c.on_core = npu_calloc((size_t)(g->nt > 0 ? g->nt : 1), 1);
     int *map = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), sizeof *map);
     uint8_t *aipp_t = npu_calloc((size_t)(g->nt > 0 ? g->nt : 1), 1);
+    c.fuse_add = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), sizeof *c.fuse_add);
+    uint8_t *fused = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), 1); /* adds fused into a conv */
     int rc = 0;
-    if (!c.in_l2 || !map || !aipp_t) {
+    if (!c.in_l2 || !c.on_core || !map || !aipp_t || !c.fuse_add || !fused) {
         rc = oom(&c);
         goto done;
+    }
+    for (int li = 0; li < g->nl; li++)
+        c.fuse_add[li] = -1;
+    for (int li = 0; li < g->nl && c.s->ub_fusion; li++) {
+        int p = (g->l[li].flags & NPU_LF_DEAD) ? -1 : fusable_conv(&c, li);
+        if (p >= 0) {
+            c.fuse_add[p] = li;
+            fused[li] = 1;
+        }
     }
     /* placement, program layers, L2 residency of activations */
     for (int li = 0; li < g->nl; li++) {
@@ -1145,9 +1296,11 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
         bool absorbed = !view && !cpu && c.s->aipp != NPU_DV_AIPP_NONE &&
                         npu_op_class(l->op) == NPU_OPC_QUANT && l->nin > 0 &&
                         is_input(g, l->in[0]);
+        if (fused[li])
+            absorbed = true; /* runs in its conv's epilogue, which writes its output */
         if (absorbed) {
             view = true;
-            if (l->nout > 0 && l->out[0] >= 0 && l->out[0] < g->nt)
+            if (!fused[li] && l->nout > 0 && l->out[0] >= 0 && l->out[0] < g->nt)
                 aipp_t[l->out[0]] = 1;
         }
         if (cube && c.first_mac < 0 && l->op == NPU_OP_CONV && l->nin > 0 &&
@@ -1174,9 +1327,11 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
         map[li] = pl;
         if (absorbed)
             map[li] = -2 - pl;
-        if (!view && !cpu)
+        if ((!view && !cpu) || fused[li])
             for (int i = 0; i < l->nout; i++) {
                 int t = l->out[i];
+                if (t >= 0 && t < g->nt)
+                    c.on_core[t] = 1;
                 if (t >= 0 && t < g->nt && c.s->l2 > 0 && tbytes(g, t) <= c.s->l2 / 2)
                     c.in_l2[t] = 1;
             }
@@ -1202,8 +1357,11 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
     }
 done:
     free(c.in_l2);
+    free(c.on_core);
     free(map);
     free(aipp_t);
+    free(c.fuse_add);
+    free(fused);
     return rc;
 }
 

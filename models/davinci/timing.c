@@ -19,10 +19,15 @@
  *     in that iteration; the first job of each such pipe waits for it. So the scalar rate is a
  *     bottleneck exactly when tiles are small. (The S queue runs ahead without the 32-entry
  *     queue limit; assumption.)
- *   - Kernels run in stream order: the TS waits for every END of the previous kernel, spends
- *     ts_launch_us, then releases BEGIN on each block's core. AI CPU kernels: TS launch, the AI
+ *   - Kernels run in stream order. The TS prepares a kernel (ts_launch_us) once it has
+ *     dispatched the previous one, i.e. while that one runs; the kernel is dispatched (BEGIN
+ *     released on each block's core) when the previous kernel has ended and its launch is
+ *     ready, ts_sync_us after the later of the two. So a kernel costs at least ts_launch_us
+ *     (small kernels are launch-bound) and long ones pay only ts_sync_us. AI CPU kernels: TS launch, the AI
  *     CPU task switch (aicpu_launch_us, a host job) and npu_host_run_op on a host core.
- *     The run ends with one interrupt to the host (aclmdlExecute returns).
+ *     The run ends with one interrupt to the host (aclmdlExecute returns). With DVPP decoding
+ *     concurrently (dvpp_ts_us > 0) the TS also runs the DVPP tasks of the image: that time
+ *     is spent before the first launch.
  *   - Costs (AI-core cycles): mad = mmad_overhead + ⌈m/m0⌉⌈k/k0⌉⌈n/n0⌉ (one fractal per cycle);
  *     Load3D/Load2D = mte1_overhead + bytes / L1→L0A (B) rate; L0C→UB = vec_overhead + bytes /
  *     l0c_ub; vector = vec_overhead + repeats · 256 / vector_bytes; GM copies = mte_gm_setup +
@@ -76,6 +81,7 @@ struct dv_exec {
     bool *vfresh; /* ncores: the next vector instruction pays its issue+drain overhead */
     pend *pj;     /* ncores × 6 */
     int u_ts, kdone, mdone, aicpu_go, aicpu_go2, l2port;
+    int u_tsd, launched, dispatched; /* TS dispatch unit; launch -> dispatch handshakes */
     kstat *ks;
     int nks, nk;
     const npu_program *p;
@@ -323,6 +329,9 @@ static int setup(dv_exec *x, const npu_program *p)
         x->go[c] = npu_engine_sync(e, nm, 0);
     }
     x->u_ts = npu_engine_unit(e, "ts", NPU_UK_CTRL, x->clk, 1, 0);
+    x->u_tsd = npu_engine_unit(e, "ts.dispatch", NPU_UK_CTRL, x->clk, 1, 0);
+    x->launched = npu_engine_sync(e, "ts_launched", 0);
+    x->dispatched = npu_engine_sync(e, "ts_dispatched", 1);
     x->kdone = npu_engine_sync(e, "kernel_end", 0);
     x->mdone = npu_engine_sync(e, "model_end", 0);
     x->aicpu_go = npu_engine_sync(e, "aicpu_go", 0);
@@ -450,18 +459,37 @@ static int emit_one(dv_exec *x, size_t i)
         x->m0 = k->m0 ? (int)k->m0 : s->cube_m;
         x->k0 = k->k0 ? (int)k->k0 : s->cube_k;
         x->n0 = k->n0 ? (int)k->n0 : s->cube_n;
+        /* Launch: the TS prepares the kernel (ts_launch_us) as soon as it has dispatched the
+         * previous one, i.e. while that one runs; the DVPP tasks of a concurrent decode share
+         * the TS and come before the model's first launch (once per inference). */
         npu_job j;
         npu_job_init(&j, x->u_ts, layer, "launch");
-        npu_job_wait(&j, x->kdone, x->prev_ends, NULL);
-        j.extra_ps = (npu_time)llround(s->ts_launch_ns * ps_ns);
-        j.done = ts_start_done;
-        j.ud = x->K;
+        npu_job_wait(&j, x->dispatched, 1, NULL);
+        if (x->aicpu)
+            npu_job_wait(&j, x->kdone, x->prev_ends, NULL);
+        j.extra_ps = (npu_time)llround((s->ts_launch_ns + (x->nks == 1 ? s->dvpp_ts_ns : 0)) *
+                                       ps_ns);
         if (x->aicpu) {
+            j.done = ts_start_done;
+            j.ud = x->K;
             npu_job_signal(&j, x->aicpu_go, 1, NULL);
+            npu_job_signal(&j, x->dispatched, 1, NULL);
             x->prev_ends = 1;
             if (submit(x, &j))
                 return fail(x);
         } else {
+            npu_job_signal(&j, x->launched, 1, NULL);
+            if (submit(x, &j))
+                return fail(x);
+            /* Dispatch: stream order — the kernel starts when the previous one has ended
+             * (its end reported to the TS) and its launch is prepared, ts_sync_us later */
+            npu_job_init(&j, x->u_tsd, layer, "dispatch");
+            npu_job_wait(&j, x->kdone, x->prev_ends, NULL);
+            npu_job_wait(&j, x->launched, 1, NULL);
+            j.extra_ps = (npu_time)llround(s->ts_sync_ns * ps_ns);
+            j.done = ts_start_done;
+            j.ud = x->K;
+            npu_job_signal(&j, x->dispatched, 1, NULL);
             int nb = (int)k->block_dim;
             for (int c = 0; c < nb;) {
                 for (; c < nb && j.nsig < NPU_JOB_MAX_SYNC; c++) {
@@ -470,7 +498,7 @@ static int emit_one(dv_exec *x, size_t i)
                 }
                 if (submit(x, &j))
                     return fail(x);
-                npu_job_init(&j, x->u_ts, layer, "launch");
+                npu_job_init(&j, x->u_tsd, layer, "dispatch");
             }
             x->prev_ends = 0;
             if (layer >= 0 && layer < p->nlayers)

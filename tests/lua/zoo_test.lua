@@ -43,6 +43,7 @@ local exact = { -- name = { MACs, params }
   resnet101 = { 7801405440, 44549160 },
   mobilenet_v1 = { 568740352, 4231976 },
   mobilenet_v2 = { 300774272, 3504872 },
+  mobilenet_v3_large = { 216589760, 5483032 },
   googlenet = { 1498376192, 6624904 },
   squeezenet = { 818924576, 1248424 },
   squeezenet1_0 = { 818924576, 1248424 },
@@ -108,6 +109,7 @@ run("output_shapes", function()
   local want = {
     lenet5 = "1x10", lenet_caffe = "1x10", alexnet = "1x1000", vgg16 = "1x1000", resnet50 = "1x1000",
     mobilenet_v1 = "1x1000", mobilenet_v2 = "1x1000", googlenet = "1x1000",
+    mobilenet_v3_large = "1x1000",
     squeezenet1_0 = "1x1000", squeezenet1_1 = "1x1000",
     yolov5s = "1x25200x85", yolov8n = "1x84x8400", qwen2_0_5b_prefill = "1x1x151936",
   }
