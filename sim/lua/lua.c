@@ -178,6 +178,77 @@ void npu_lua_fmt_double(double v, char *buf, size_t n)
     }
 }
 
+typedef struct lua_sort_ent {
+    const char *s; /* string element (kept alive by the list itself) or NULL */
+    size_t len;
+    lua_Number x;
+    lua_Integer i;
+    int isint, pos;
+} lua_sort_ent;
+
+static int lua_sort_cmp(const void *pa, const void *pb)
+{
+    const lua_sort_ent *a = pa, *b = pb;
+    int c;
+    if (a->s) {
+        size_t m = a->len < b->len ? a->len : b->len;
+        c = memcmp(a->s, b->s, m);
+        if (c == 0)
+            c = (a->len > b->len) - (a->len < b->len);
+    } else if (a->isint && b->isint) {
+        c = (a->i > b->i) - (a->i < b->i);
+    } else {
+        c = (a->x > b->x) - (a->x < b->x);
+    }
+    return c ? c : a->pos - b->pos; /* stable */
+}
+
+MAY_RAISE void npu_lua_sort_list(lua_State *L, int t, int n)
+{
+    t = lua_absindex(L, t);
+    if (n < 2)
+        return;
+    /* the entries live in a userdata so that a raise below frees them */
+    lua_sort_ent *e = lua_newuserdatauv(L, sizeof *e * (size_t)n, 0);
+    int strings = 0;
+    for (int k = 0; k < n; k++) {
+        int ty = lua_rawgeti(L, t, k + 1);
+        if (k == 0)
+            strings = ty == LUA_TSTRING;
+        if (ty != (strings ? LUA_TSTRING : LUA_TNUMBER))
+            luaL_error(L, "cannot sort a list that mixes %s and %s values",
+                       strings ? "string" : "number", lua_typename(L, ty));
+        e[k] = (lua_sort_ent){.pos = k};
+        if (strings) {
+            e[k].s = lua_tolstring(L, -1, &e[k].len);
+        } else {
+            e[k].isint = lua_isinteger(L, -1);
+            e[k].i = lua_tointeger(L, -1);
+            e[k].x = lua_tonumber(L, -1);
+        }
+        lua_pop(L, 1);
+    }
+    qsort(e, (size_t)n, sizeof *e, lua_sort_cmp);
+    /* reorder through a copy: the strings stay referenced by t or the copy throughout */
+    lua_createtable(L, n, 0);
+    for (int k = 0; k < n; k++) {
+        lua_rawgeti(L, t, e[k].pos + 1);
+        lua_rawseti(L, -2, k + 1);
+    }
+    for (int k = 0; k < n; k++) {
+        lua_rawgeti(L, -1, k + 1);
+        lua_rawseti(L, t, k + 1);
+    }
+    lua_pop(L, 2);
+}
+
+void npu_lua_push_module(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getfield(L, -1, "npusim");
+    lua_remove(L, -2);
+}
+
 int npu_lua_scalar_text(lua_State *L, int idx, char *buf, size_t n)
 {
     switch (lua_type(L, idx)) {
@@ -499,7 +570,7 @@ static MAY_RAISE void zoo_call(lua_State *L, const npu_builtin_text *z, int args
     snprintf(chunk, sizeof chunk, "@scripts/zoo/%s.lua", z->name);
     if (luaL_loadbufferx(L, z->text, strlen(z->text), chunk, "t") != LUA_OK)
         lua_error(L);
-    lua_getglobal(L, "npusim");
+    npu_lua_push_module(L); /* the real module, whatever the global holds */
     lua_pushvalue(L, argsidx);
     lua_call(L, 2, 2);
 }
@@ -617,11 +688,7 @@ static int l_graph(lua_State *L)
                 lua_pushvalue(L, -1);
                 lua_rawseti(L, keys_idx, ++nk);
             }
-            lua_getglobal(L, "table");
-            lua_getfield(L, -1, "sort");
-            lua_pushvalue(L, keys_idx);
-            lua_call(L, 1, 0);
-            lua_pop(L, 1);
+            npu_lua_sort_list(L, keys_idx, nk);
             luaL_Buffer b;
             luaL_buffinit(L, &b);
             for (int i = 1; i <= nk; i++) {
