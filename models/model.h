@@ -67,6 +67,13 @@ struct npu_model_ops {
 
     /* The dtype the model runs in when the user gives none (dtype=auto). NULL: int8. */
     npu_dtype (*default_dtype)(const npu_model *m);
+
+    /* Validates the payload values of a program loaded from a file (`path` for messages):
+     * ranges, counts against the sizes they index, totals against limits, so that disasm,
+     * explain and execute can do their arithmetic without overflow and their work stays
+     * bounded. Programs from lower() are trusted and not checked. NULL: the model's readers
+     * check every value themselves. */
+    int (*check)(const npu_program *p, const char *path, npu_err *err);
 };
 
 /* Typed parameter access for models (keys must exist; see params.h). */
@@ -99,6 +106,7 @@ void npu_model_close(npu_model *m);
 int npu_model_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err);
 int npu_model_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err);
 int npu_model_disasm(const npu_model *m, const npu_program *p, size_t i, npu_strbuf *out);
+int npu_model_check(const npu_model_ops *ops, const npu_program *p, const char *path, npu_err *err);
 int npu_model_explain(const npu_model *m, const npu_program *p, int layer, npu_strbuf *out);
 npu_dtype npu_model_dtype_for(const npu_model *m, const npu_graph *g, int li, npu_dtype want);
 npu_dtype npu_model_default_dtype(const npu_model *m);

@@ -837,9 +837,14 @@ npu_program *npu_program_load(npu_ctx *ctx, const char *path, npu_err *err)
         err = &local;
     npu_err_clear(err);
     npu_program *p = npu_prog_load(path, err);
-    if (p && !npu_model_find(p->model, NULL)) {
+    const npu_model_ops *ops = p ? npu_model_find(p->model, NULL) : NULL;
+    if (p && !ops) {
         npu_err_set(err, NPU_EUNSUPPORTED, "%s: program was lowered by model '%s', not built in",
                     path, p->model);
+        npu_prog_free(p);
+        p = NULL;
+    }
+    if (p && npu_model_check(ops, p, path, err)) { /* payload values, before anything reads them */
         npu_prog_free(p);
         p = NULL;
     }

@@ -251,4 +251,5 @@ const npu_model_ops npu_model_nvdla = {
     .fini = nvdla_fini,
     .dtype_for = nvdla_dtype_for,
     .default_dtype = nvdla_default_dtype,
+    .check = npu_nv_check,
 };

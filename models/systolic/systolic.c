@@ -135,4 +135,5 @@ const npu_model_ops npu_model_systolic = {
     .fini = NULL,
     .dtype_for = NULL,
     .default_dtype = systolic_default_dtype,
+    .check = npu_sys_check,
 };

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include "core/graph.h"
+#include "isa/nvdla.h"
 #include "isa/program.h"
+#include "isa/systolic.h"
 #include "npusim.h"
 #include "test.h"
 
@@ -487,6 +489,62 @@ TEST(api_threads)
     npu_ctx_free(ctx);
 }
 
+/* Compiles lenet5 for `arch`, lets `patch` damage one payload of the given opcode, saves and
+ * loads it back: the load must fail with a message containing `want` (issue 16: payload values
+ * are validated on load, before disasm or exec do arithmetic with them). */
+static void hostile_one(const char *arch, unsigned op, void (*patch)(void *), const char *want)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    npu_graph *g = npu_load_graph(ctx, "lenet5", NULL, &err);
+    npu_arch *a = g ? npu_arch_open(ctx, arch, &err) : NULL;
+    npu_program *p = a ? npu_compile(ctx, a, g, &err) : NULL;
+    CHECK(p != NULL);
+    size_t i = 0;
+    while (p && i < p->n && p->ins[i].op != op)
+        i++;
+    CHECK(p && i < p->n);
+    if (p && i < p->n) {
+        patch(p->data + p->ins[i].off);
+        const char *f = tmp("hostile.npuc");
+        CHECK_EQ_INT(npu_program_save(p, f, true, &err), 0);
+        npu_err lerr = {0};
+        npu_program *q = npu_program_load(ctx, f, &lerr);
+        CHECK(q == NULL);
+        CHECK_CONTAINS(lerr.msg, want);
+        CHECK_CONTAINS(lerr.msg, "hostile.npuc");
+        npu_program_free(q);
+        remove(f);
+    }
+    npu_program_free(p);
+    npu_arch_free(a);
+    npu_graph_free(g);
+    npu_ctx_free(ctx);
+}
+
+static void fold_count_huge(void *pl) { ((npu_sys_fold *)pl)->count = (int64_t)1 << 40; }
+static void fold_bytes_negative(void *pl) { ((npu_sys_fold *)pl)->ifmap_bytes = -5; }
+static void fold_col_far(void *pl) { ((npu_sys_fold *)pl)->col_fold = INT64_MAX / 2; }
+static void layer_nsub_huge(void *pl) { ((npu_sys_layer *)pl)->nsub = INT64_MAX; }
+static void hwl_rd_huge(void *pl)
+{
+    ((npu_nv_hwl *)pl)->rd_data = INT64_MAX - 3;
+    ((npu_nv_hwl *)pl)->rd_ew = 100;
+}
+static void hwl_dim_negative(void *pl) { ((npu_nv_hwl *)pl)->c = -7; }
+static void sheet_den_zero(void *pl) { ((npu_nv_sheet *)pl)->mac_den = 0; }
+
+static void hostile_payloads(void)
+{
+    hostile_one("systolic", NPU_SYS_OP_FOLD, fold_count_huge, "count = 1099511627776");
+    hostile_one("systolic", NPU_SYS_OP_FOLD, fold_bytes_negative, "ifmap_bytes = -5");
+    hostile_one("systolic", NPU_SYS_OP_FOLD, fold_col_far, "col_fold");
+    hostile_one("systolic", NPU_SYS_OP_LAYER, layer_nsub_huge, "nsub");
+    hostile_one("nv_small", NPU_NV_OP_HWL, hwl_rd_huge, "rd_data");
+    hostile_one("nv_small", NPU_NV_OP_HWL, hwl_dim_negative, "c = -7");
+    hostile_one("nv_small", NPU_NV_OP_SHEET, sheet_den_zero, "mac_den = 0");
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/npu_program_test_%ld", (long)getpid());
@@ -501,6 +559,7 @@ int main(void)
     RUN(api_compile_exec);
     RUN(api_load_graph_errors);
     RUN(api_threads);
+    RUN(hostile_payloads);
     rmdir(dir);
     return TEST_REPORT();
 }
