@@ -52,5 +52,56 @@ expect "gather src= with one input -> 1" 1 info "$T/g.npg"
 printf 'npg 1\ninput d 1x4 fp32\nsigmoid s d src=Custom\n' >"$T/s.npg"
 expect "src= on a unary op still reads" 0 info "$T/s.npg"
 
+# ---- writing outputs ----------------------------------------------------------------------------
+if [ -w /dev/full ]; then
+    "$NPUSIM" run -o - "$T/tiny.npg" >/dev/full 2>"$T/err"
+    rc=$?
+    if [ "$rc" -eq 1 ]; then ok "-o - to a full disk -> 1"; else bad "-o - to a full disk -> 1" "exit $rc"; fi
+    has "full disk names stdout" "$T/err" "<stdout>: write error"
+    printf 'print("hello")\n' >"$T/p.lua"
+    "$NPUSIM" script "$T/p.lua" >/dev/full 2>"$T/err"
+    rc=$?
+    if [ "$rc" -eq 1 ]; then ok "script print to a full disk -> 1"; else bad "script print to a full disk -> 1" "exit $rc"; fi
+else
+    echo "skip /dev/full checks (no /dev/full)"
+fi
+
+# a FIFO given with --force is written in place, never replaced by a regular file
+mkfifo "$T/fifo"
+expect "--force to a FIFO nobody reads -> 1 (no hang)" 1 run -o "$T/fifo" --force "$T/tiny.npg"
+has "FIFO without a reader says so" "$T/err" "nobody reads it"
+if [ -p "$T/fifo" ]; then ok "FIFO still a FIFO"; else bad "FIFO still a FIFO" "$(ls -l "$T/fifo")"; fi
+cat "$T/fifo" >"$T/fifo.got" &
+reader=$!
+sleep 1
+expect "--force to a FIFO with a reader -> 0" 0 run -f csv -o "$T/fifo" --force "$T/tiny.npg"
+sleep 1
+kill "$reader" 2>/dev/null # only if the write never came (no hang on a regression)
+wait "$reader" 2>/dev/null
+has "the reader got the CSV" "$T/fifo.got" ",c1,conv,"
+if [ -p "$T/fifo" ]; then ok "FIFO still a FIFO after writing"; else bad "FIFO still a FIFO after writing"; fi
+expect "-o a directory -> 1" 1 run -o "$T" --force "$T/tiny.npg"
+has "directory named" "$T/err" "is a directory"
+
+# the temporary is not at a predictable name: a symlink planted where the old code put it
+# (path.tmp<pid>; exec keeps the shell's pid) is left alone, and so is the file it points to
+echo "precious" >"$T/victim"
+sh -c 'ln -s "$1/victim" "$1/out.csv.tmp$$" && exec "$2" run -f csv -o "$1/out.csv" "$1/tiny.npg"' \
+    sh "$T" "$NPUSIM" >/dev/null 2>"$T/err"
+rc=$?
+if [ "$rc" -eq 0 ]; then ok "-o beside a planted symlink -> 0"; else bad "-o beside a planted symlink -> 0" "exit $rc: $(cat "$T/err")"; fi
+has "the planted link's target is untouched" "$T/victim" "precious"
+has "the output was written" "$T/out.csv" ",c1,conv,"
+left=$(find "$T" -name 'out.csv.tmp*' ! -type l | wc -l)
+if [ "$left" -eq 0 ]; then ok "no temporary left behind"; else bad "no temporary left behind" "$left"; fi
+
+# two outputs with one path: refused before the simulation runs (nothing written)
+expect "-o and --plot on one path -> 1" 1 run -o "$T/same.svg" --plot "$T/same.svg" "$T/tiny.npg"
+has "same path named" "$T/err" "given as two outputs"
+if [ ! -e "$T/same.svg" ]; then ok "nothing written"; else bad "nothing written"; fi
+ln -s same2.csv "$T/alias.csv"
+echo x >"$T/same2.csv"
+expect "--trace and -o naming one file -> 1" 1 run --force -o "$T/same2.csv" --trace "$T/alias.csv" "$T/tiny.npg"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
