@@ -200,6 +200,12 @@ npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *o
         g = read_text_graph(what, 3, err);
     else if (strcmp(fmt, "zoo") == 0) {
         const char *canon = zoo_name(what);
+        struct stat st;
+        if (!canon && stat(what, &st) == 0) { /* a FIFO, a device, a directory */
+            npu_err_set(err, NPU_EIO, "%s: not a regular file", what);
+            ctx_fail(ctx, err);
+            return NULL;
+        }
         if (!canon) {
             npu_strbuf sb;
             npu_sb_init(&sb);

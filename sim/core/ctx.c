@@ -301,17 +301,25 @@ int npu_read_file_max(const char *path, size_t max, char **data, size_t *len, np
     if (!max)
         max = NPU_READ_MAX;
     int is_stdin = strcmp(path, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f)
-        return npu_err_set(err, NPU_EIO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = stdin;
     size_t cap = 65536;
     if (!is_stdin) {
-        /* opening a FIFO for reading does not block until a writer appears for fopen "rb"
-         * only with O_NONBLOCK; the fstat below refuses it before the first read */
+        /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer; fstat then refuses
+         * anything but a regular file before the first read (/dev/zero never ends) */
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+            return npu_err_set(err, NPU_EIO, "%s: cannot open: %s", path, strerror(errno));
         struct stat st;
-        if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-            fclose(f);
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
             return npu_err_set(err, NPU_EIO, "%s: not a regular file", path);
+        }
+        int fl = fcntl(fd, F_GETFL);
+        if (fl != -1)
+            fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+        if (!(f = fdopen(fd, "rb"))) {
+            close(fd);
+            return npu_err_set(err, NPU_EIO, "%s: cannot open: %s", path, strerror(errno));
         }
         if ((uint64_t)st.st_size > max) {
             fclose(f);

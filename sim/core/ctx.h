@@ -105,9 +105,10 @@ int npu_edit_distance(const char *a, const char *b);
 const char *npu_did_you_mean(const char *word, const char *const *cands);
 
 /* ---- files ------------------------------------------------------------------------------- */
-/* Largest input file npusim reads whole (graphs, programs, CSV/cfg, presets): 1 GiB, the same
- * as a script's memory cap. */
-#define NPU_READ_MAX ((size_t)1 << 30)
+/* Largest input file npusim reads whole (graphs, programs, CSV/cfg, presets, scripts): 256 MiB.
+ * The largest zoo network is 20 kB as .npg and 23 kB as a compiled .npuc; the cap keeps a file
+ * that is (a link to) something endless from growing memory until the OOM killer. */
+#define NPU_READ_MAX ((size_t)256 << 20)
 /* Reads a whole regular file (or stdin for "-") into a NUL-terminated malloc'd buffer. Refuses
  * what is not a regular file (a FIFO blocks, a device never ends) and files above max bytes
  * (0: NPU_READ_MAX) with a message naming the file and the limit; a read error is an error,

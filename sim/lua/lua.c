@@ -774,12 +774,47 @@ static int l_load_text(lua_State *L)
     return lua_gettop(L) - n;
 }
 
+/* luaL_loadfilex(L, fname, "t") through npu_read_file: a FIFO or a device is refused instead of
+ * read forever, the size is capped, a read error is reported (fname NULL: stdin, as Lua
+ * does). Skips a UTF-8 BOM and a first line starting with '#' (kept as an empty line, so line
+ * numbers stay right), as luaL_loadfilex does. */
+static int load_file_text(lua_State *L, const char *fname)
+{
+    char *text = NULL;
+    size_t len = 0;
+    npu_err err = {0};
+    if (npu_read_file(fname ? fname : "-", &text, &len, &err) != 0) {
+        lua_pushstring(L, err.msg);
+        return LUA_ERRFILE;
+    }
+    const char *s = text;
+    if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+        s += 3;
+    if (*s == '#')
+        while (*s && *s != '\n')
+            s++;
+    /* the text lives in C memory: copy it into a Lua string first so that a raise in the
+     * parser (out of memory) does not leak it */
+    lua_pushlstring(L, s, len - (size_t)(s - text));
+    free(text);
+    size_t n;
+    const char *chunk = lua_tolstring(L, -1, &n);
+    if (fname)
+        lua_pushfstring(L, "@%s", fname);
+    else
+        lua_pushliteral(L, "=stdin");
+    int st = luaL_loadbufferx(L, chunk, n, lua_tostring(L, -1), "t");
+    lua_remove(L, -2); /* chunk name */
+    lua_remove(L, -2); /* text */
+    return st;
+}
+
 /* loadfile([filename [, mode [, env]]]) — text only. */
 static int l_loadfile_text(lua_State *L)
 {
     const char *fname = luaL_optstring(L, 1, NULL);
     int envidx = !lua_isnone(L, 3) ? 3 : 0;
-    if (luaL_loadfilex(L, fname, "t") != LUA_OK) {
+    if (load_file_text(L, fname) != LUA_OK) {
         luaL_pushfail(L);
         lua_insert(L, -2);
         return 2;
@@ -797,7 +832,7 @@ static int l_dofile_text(lua_State *L)
 {
     const char *fname = luaL_optstring(L, 1, NULL);
     lua_settop(L, 1);
-    if (luaL_loadfilex(L, fname, "t") != LUA_OK)
+    if (load_file_text(L, fname) != LUA_OK)
         return lua_error(L);
     lua_call(L, 0, LUA_MULTRET);
     return lua_gettop(L) - 1;
@@ -983,7 +1018,7 @@ int npu_lua_run_file(npu_ctx *ctx, const char *path, int argc, char **argv, npu_
     lua_pushlightuserdata(L, &job);
     int st = npu_lua_pcall(L, 1, 0);
     if (st == LUA_OK)
-        st = luaL_loadfilex(L, path, "t");
+        st = load_file_text(L, path);
     if (st == LUA_OK) {
         if (!lua_checkstack(L, job.argc + 5)) {
             npu_lua_close(L);

@@ -13,8 +13,10 @@ pass=0
 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && printf '  %s\n' "$2"; return 0; }
+# a regression here is a hang (a FIFO read or written forever): bounded where timeout exists
+TO=$(command -v timeout >/dev/null 2>&1 && echo "timeout 60" || echo "")
 run() {
-    "$NPUSIM" "$@" >"$T/out" 2>"$T/err" </dev/null
+    $TO "$NPUSIM" "$@" >"$T/out" 2>"$T/err" </dev/null
     rc=$?
 }
 expect() { # NAME STATUS CMD...
@@ -102,6 +104,20 @@ if [ ! -e "$T/same.svg" ]; then ok "nothing written"; else bad "nothing written"
 ln -s same2.csv "$T/alias.csv"
 echo x >"$T/same2.csv"
 expect "--trace and -o naming one file -> 1" 1 run --force -o "$T/same2.csv" --trace "$T/alias.csv" "$T/tiny.npg"
+
+# ---- input files --------------------------------------------------------------------------------
+mkfifo "$T/in.npg"
+expect "a FIFO as the graph -> 1 (no hang)" 1 info "$T/in.npg"
+has "FIFO input named" "$T/err" "in.npg: not a regular file"
+expect "a FIFO as a program -> 1" 1 disasm "$T/in.npg"
+expect "a FIFO as a script -> 1" 1 script "$T/in.npg"
+"$NPUSIM" info - <"$T" >"$T/out" 2>"$T/err"
+rc=$?
+if [ "$rc" -eq 1 ]; then ok "stdin read error -> 1"; else bad "stdin read error -> 1" "exit $rc"; fi
+has "read error reported as such" "$T/err" "<stdin>: read error"
+mkdir "$T/adir"
+expect "a directory as the graph -> 1" 1 info "$T/adir"
+has "directory input named" "$T/err" "adir: not a regular file"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/graph.h"
@@ -545,6 +546,34 @@ static void hostile_payloads(void)
     hostile_one("nv_small", NPU_NV_OP_SHEET, sheet_den_zero, "mac_den = 0");
 }
 
+/* npu_read_file (issue 16): size cap with a message naming file and limit, FIFOs refused
+ * without blocking, the exact bytes otherwise. */
+static void read_limits(void)
+{
+    const char *f = tmp("big.txt");
+    FILE *w = fopen(f, "wb");
+    CHECK(w != NULL);
+    if (!w)
+        return;
+    for (int i = 0; i < (1 << 20) + 1; i++)
+        fputc('x', w);
+    fclose(w);
+    char *data = NULL;
+    size_t len = 0;
+    npu_err err = {0};
+    CHECK(npu_read_file_max(f, (size_t)1 << 20, &data, &len, &err) != 0);
+    CHECK_CONTAINS(err.msg, "big.txt: larger than 1 MiB");
+    CHECK_EQ_INT(npu_read_file_max(f, (size_t)2 << 20, &data, &len, &err), 0);
+    CHECK(len == (1u << 20) + 1);
+    free(data);
+    remove(f);
+    const char *fifo = tmp("fifo");
+    CHECK_EQ_INT(mkfifo(fifo, 0600), 0);
+    CHECK(npu_read_file(fifo, &data, &len, &err) != 0); /* returns: no writer is waited for */
+    CHECK_CONTAINS(err.msg, "fifo: not a regular file");
+    remove(fifo);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/npu_program_test_%ld", (long)getpid());
@@ -560,6 +589,7 @@ int main(void)
     RUN(api_load_graph_errors);
     RUN(api_threads);
     RUN(hostile_payloads);
+    RUN(read_limits);
     rmdir(dir);
     return TEST_REPORT();
 }
