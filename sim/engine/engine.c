@@ -967,6 +967,8 @@ static int issue(npu_engine *e, int jid, int which /* 0 reads, 1 writes, 2 all *
             e->xfree = e->x[xi].next;
         } else {
             xi = e->nxused++;
+            e->x[xi].ver = 0; /* a fresh record (realloc'd, uninitialised): version 0; freed
+                               * ones keep the version their release bumped */
         }
         xrec *X = &e->x[xi];
         X->job = jid;

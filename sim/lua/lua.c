@@ -961,7 +961,10 @@ npu_graph *npu_lua_zoo(npu_ctx *ctx, const char *name, const char *args, npu_err
         return NULL;
     lua_pushcfunction(L, l_zoo_main);
     lua_pushlightuserdata(L, &job);
-    int st = npu_lua_pcall(L, 1, 0);
+    /* no traceback: a zoo error is about its arguments ("scripts/zoo/transformer.lua:56:
+     * transformer: layers=abc is not ..."), one line; the stack of the zoo script means
+     * nothing to the user */
+    int st = lua_pcall(L, 1, 0, 0);
     if (st != LUA_OK) {
         npu_lua_error_to(L, st, err);
         npu_graph_free(job.out);

@@ -8,4 +8,4 @@ set_tests_properties(cli_test PROPERTIES LABELS fast
 add_test(NAME cli_hostile COMMAND sh ${CMAKE_SOURCE_DIR}/tests/cli/hostile_test.sh
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(cli_hostile PROPERTIES LABELS fast
-  ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPUSIM=$<TARGET_FILE:npusim>")
+  ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPUSIM=$<TARGET_FILE:npusim>;NPU_SANITIZED=$<BOOL:${NPU_SANITIZE}>")

@@ -119,5 +119,32 @@ mkdir "$T/adir"
 expect "a directory as the graph -> 1" 1 info "$T/adir"
 has "directory input named" "$T/err" "adir: not a regular file"
 
+# ---- smaller ------------------------------------------------------------------------------------
+# terminal escape sequences in a name are not passed to the terminal by tables
+printf 'npg 1\ninput d 1x8x16x16 int8\nconv "c\033]0;pwned\007x\033[2J" d out=16 k=3 p=1\n' >"$T/esc.npg"
+ESC=$(printf '\033')
+for cmd in run info; do
+    expect "$cmd with an escape in a name -> 0" 0 $cmd "$T/esc.npg"
+    if grep -q "$ESC" "$T/out"; then bad "$cmd table has no ESC byte" "$(od -c "$T/out" | head -5)"; else ok "$cmd table has no ESC byte"; fi
+    has "$cmd shows the name sanitized" "$T/out" "c?]0;pwned?x?[2J"
+done
+
+# a zoo argument error is one line naming the argument, without a Lua traceback
+expect "--zoo-args with an odd head_dim -> 1" 1 info --zoo-args hidden=1024,layers=28 transformer
+lines "zoo argument error is one line" "$T/err" 1
+has "zoo argument error names the arguments" "$T/err" "head_dim = hidden/heads = 1024/14"
+expect "--zoo-args with a bad integer -> 1" 1 info --zoo-args layers=abc transformer
+lines "bad integer is one line" "$T/err" 1
+has "bad integer named" "$T/err" "transformer.lua:56: transformer: layers=abc is not"
+
+# no uninitialised read in a simulation (the engine's fresh transfer records had no version)
+if command -v valgrind >/dev/null 2>&1 && [ "${NPU_SANITIZED:-0}" != 1 ]; then
+    $TO valgrind -q --error-exitcode=9 "$NPUSIM" run "$T/tiny.npg" >/dev/null 2>"$T/err"
+    rc=$?
+    if [ "$rc" -eq 0 ]; then ok "valgrind: run is clean"; else bad "valgrind: run is clean" "exit $rc: $(head -c 400 "$T/err")"; fi
+else
+    echo "skip valgrind check (no valgrind, or a sanitizer build)"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
