@@ -3,36 +3,11 @@
 # reproducer from the audit: it must end in one clear error (or a correct result), never a
 # crash, a hang, unbounded growth or a replaced file. Uses only files in a temporary directory
 # (a FIFO and symlinks made there; never real device nodes). Same output as cli_test.sh.
-set -u
 
-: "${NPUSIM:?NPUSIM must point at the npusim binary}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/npusim_hostile.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT INT TERM
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && printf '  %s\n' "$2"; return 0; }
 # a regression here is a hang (a FIFO read or written forever): bounded where timeout exists
 TO=$(command -v timeout >/dev/null 2>&1 && echo "timeout 60" || echo "")
-run() {
-    $TO "$NPUSIM" "$@" >"$T/out" 2>"$T/err" </dev/null
-    rc=$?
-}
-expect() { # NAME STATUS CMD...
-    name=$1
-    want=$2
-    shift 2
-    run "$@"
-    if [ "$rc" -eq "$want" ]; then
-        ok "$name"
-    else
-        bad "$name" "exit $rc, expected $want; stderr: $(head -c 400 "$T/err")"
-    fi
-}
-has() { # NAME FILE TEXT
-    if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "'$3' not in: $(head -c 400 "$2")"; fi
-}
+. tests/cli/lib.sh
+
 lines() { # NAME FILE N: FILE has exactly N lines
     n=$(wc -l <"$2")
     if [ "$n" -eq "$3" ]; then ok "$1"; else bad "$1" "$n lines: $(head -c 400 "$2")"; fi
@@ -146,5 +121,4 @@ else
     echo "skip valgrind check (no valgrind, or a sanitizer build)"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
