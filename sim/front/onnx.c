@@ -3505,7 +3505,7 @@ npu_graph *npu_onnx_read_mem(const char *name, const void *data, size_t len,
 
 npu_graph *npu_onnx_read(const char *path, bool allow_unsupported, npu_err *err)
 {
-    int fd = open(path, O_RDONLY);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO: refused below, not waited on */
     if (fd < 0) {
         npu_err_set(err, NPU_EIO, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
