@@ -182,8 +182,7 @@ typedef struct lua_sort_ent {
     const char *s; /* string element (kept alive by the list itself) or NULL */
     size_t len;
     lua_Number x;
-    lua_Integer i;
-    int isint, pos;
+    int pos;
 } lua_sort_ent;
 
 static int lua_sort_cmp(const void *pa, const void *pb)
@@ -195,9 +194,11 @@ static int lua_sort_cmp(const void *pa, const void *pb)
         c = memcmp(a->s, b->s, m);
         if (c == 0)
             c = (a->len > b->len) - (a->len < b->len);
-    } else if (a->isint && b->isint) {
-        c = (a->i > b->i) - (a->i < b->i);
+    } else if (isnan(a->x) || isnan(b->x)) {
+        c = isnan(a->x) - isnan(b->x); /* NaN last: the order must stay total for qsort */
     } else {
+        /* by value as a double, then position: a total order (comparing integers exactly
+         * and mixed pairs as doubles would not be transitive beyond 2^53) */
         c = (a->x > b->x) - (a->x < b->x);
     }
     return c ? c : a->pos - b->pos; /* stable */
@@ -222,8 +223,6 @@ MAY_RAISE void npu_lua_sort_list(lua_State *L, int t, int n)
         if (strings) {
             e[k].s = lua_tolstring(L, -1, &e[k].len);
         } else {
-            e[k].isint = lua_isinteger(L, -1);
-            e[k].i = lua_tointeger(L, -1);
             e[k].x = lua_tonumber(L, -1);
         }
         lua_pop(L, 1);

@@ -56,4 +56,9 @@ local zg, zmsg = real_npusim.graph("lenet5")
 T.ok(zg, "zoo build with npusim global replaced: " .. tostring(zmsg))
 npusim = real_npusim
 
+-- sorting is the library's own: numbers with NaN and mixed integer/float keys do not upset it
+rows = npusim.sweep { arch = "systolic", graph = g, vary = { rows = { 16, 8.0, 8 } },
+  progress = false }
+T.eq(rows and #rows, 3, "sweep over mixed integer and float values")
+
 T.report()
