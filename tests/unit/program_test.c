@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/graph.h"
+#include "isa/davinci.h"
 #include "isa/nvdla.h"
 #include "isa/program.h"
 #include "isa/systolic.h"
@@ -535,6 +536,36 @@ static void hwl_rd_huge(void *pl)
 static void hwl_dim_negative(void *pl) { ((npu_nv_hwl *)pl)->c = -7; }
 static void sheet_den_zero(void *pl) { ((npu_nv_sheet *)pl)->mac_den = 0; }
 
+static void dv_bytes_huge(void *pl) { ((npu_dv_ins *)pl)->bytes = 0xFF00000000000000ull; }
+
+/* davinci checks its payloads when it executes (validate()): a fuzzed img2col move of 2^64 -
+ * 2^56 bytes overflowed the engine's time and overran the kernel table (ASan) */
+static void hostile_davinci(void)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    npu_graph *g = npu_load_graph(ctx, "lenet5", NULL, &err);
+    npu_arch *a = g ? npu_arch_open(ctx, "ascend310", &err) : NULL;
+    npu_program *p = a ? npu_compile(ctx, a, g, &err) : NULL;
+    CHECK(p != NULL);
+    size_t i = 0;
+    while (p && i < p->n && p->ins[i].op != NPU_DV_OP_LOAD3D)
+        i++;
+    CHECK(p && i < p->n);
+    if (p && i < p->n) {
+        dv_bytes_huge(p->data + p->ins[i].off);
+        npu_err xerr = {0};
+        npu_result *r = npu_exec(ctx, p, NULL, &xerr);
+        CHECK(r == NULL);
+        CHECK_CONTAINS(xerr.msg, "a size out of range (bytes 18374686479671623680");
+        npu_result_free(r);
+    }
+    npu_program_free(p);
+    npu_arch_free(a);
+    npu_graph_free(g);
+    npu_ctx_free(ctx);
+}
+
 static void hostile_payloads(void)
 {
     hostile_one("systolic", NPU_SYS_OP_FOLD, fold_count_huge, "count = 1099511627776");
@@ -590,6 +621,7 @@ int main(void)
     RUN(api_threads);
     RUN(hostile_payloads);
     RUN(read_limits);
+    RUN(hostile_davinci);
     rmdir(dir);
     return TEST_REPORT();
 }
