@@ -164,3 +164,98 @@ int npu_nv_disasm(const npu_program *p, size_t i, npu_strbuf *out)
                   (unsigned)in->len);
     return NPU_EFORMAT;
 }
+
+/* ---- load-time check ---------------------------------------------------------------------- */
+int npu_nv_check(const npu_program *p, const char *path, npu_err *err)
+{
+    const int64_t Q = NPU_PROG_MAX_QTY, D = (int64_t)1 << 24;
+    int rc = 0;
+    const char *rec = "?";
+#define R(field, v, lo, hi)                                                                   \
+    if ((rc = npu_prog_check_range(path, i, rec, field, (int64_t)(v), lo, hi, err)))          \
+    return rc
+    for (size_t i = 0; i < p->n; i++) {
+        const void *pl = NULL;
+        switch (p->ins[i].op) {
+        case NPU_NV_OP_TASK: {
+            const npu_nv_task *t = pl = npu_nv_payload(p, i, NPU_NV_OP_TASK, sizeof *t);
+            rec = "TASK";
+            if (t)
+                R("kind", t->kind, NPU_NV_TASK_DLA, NPU_NV_TASK_EMU);
+            break;
+        }
+        case NPU_NV_OP_EMU: {
+            const npu_nv_emu *e = pl = npu_nv_payload(p, i, NPU_NV_OP_EMU, sizeof *e);
+            rec = "EMU";
+            if (!e)
+                break;
+            R("opclass", e->opclass, 0, NPU_OPC_COUNT - 1);
+            R("op", e->op, 0, NPU_OP_COUNT - 1);
+            R("macs", e->macs, 0, Q);
+            R("elems", e->elems, 0, Q);
+            R("rd_bytes", e->rd_bytes, 0, Q);
+            R("wr_bytes", e->wr_bytes, 0, Q);
+            break;
+        }
+        case NPU_NV_OP_SHEET: {
+            const npu_nv_sheet *s = pl = npu_nv_payload(p, i, NPU_NV_OP_SHEET, sizeof *s);
+            rec = "SHEET";
+            if (!s)
+                break;
+            R("mac_num", s->mac_num, 0, Q);
+            R("mac_den", s->mac_den, 1, Q);
+            R("dram_bytes", s->dram_bytes, 0, Q);
+            R("dram_cycles", s->dram_cycles, 0, Q);
+            R("refetch", s->refetch, 0, D);
+            break;
+        }
+        case NPU_NV_OP_HWL: {
+            const npu_nv_hwl *h = pl = npu_nv_payload(p, i, NPU_NV_OP_HWL, sizeof *h);
+            rec = "HWL";
+            if (!h)
+                break;
+            const npu_nv_common *c = &h->common;
+            R("index", c->index, 0, INT16_MAX);
+            R("op_type", c->op_type, 0, NPU_NV_NPROC - 1);
+            for (int k = 0; k < NPU_NV_NPROC; k++) {
+                R("consumer", c->consumers[k].index, -1, INT16_MAX);
+                R("consumer event", c->consumers[k].event, 0, NPU_NV_EV_CDMA_DT_DONE);
+            }
+            R("fused_parent", c->fused_parent.index, -1, INT16_MAX);
+            R("fused_parent event", c->fused_parent.event, 0, NPU_NV_EV_CDMA_DT_DONE);
+            R("ndeps", h->ndeps, 0, NPU_NV_MAX_DEPS);
+            for (int k = 0; k < h->ndeps; k++)
+                R("deps", h->deps[k], 0, INT16_MAX);
+            R("conv_mode", h->conv_mode, 0, NPU_NV_CONV_FC);
+            R("cbuf_mode", h->cbuf_mode, 0, NPU_NV_CBUF_SPLIT_WT_D);
+            const int32_t dims[] = {h->c,      h->h,      h->w,          h->k,      h->r,
+                                    h->s,      h->sh,     h->sw,         h->p,      h->q,
+                                    h->groups, h->batch,  h->nsplit,     h->nkpass, h->overlap,
+                                    h->stripes, h->stripe_len, h->ext,   h->thr};
+            static const char *const dn[] = {"c",      "h",     "w",          "k",      "r",
+                                             "s",      "sh",    "sw",         "p",      "q",
+                                             "groups", "batch", "nsplit",     "nkpass", "overlap",
+                                             "stripes", "stripe_len", "ext", "thr"};
+            for (size_t k = 0; k < sizeof dims / sizeof *dims; k++)
+                R(dn[k], dims[k], 0, D);
+            const int64_t qs[] = {h->atomics,  h->mac_cycles, h->elems,  h->in_bytes,
+                                  h->wt_bytes, h->out_bytes,  h->ew_bytes, h->rd_data,
+                                  h->rd_wt,    h->rd_ew,      h->wr_out};
+            static const char *const qn[] = {"atomics",  "mac_cycles", "elems",    "in_bytes",
+                                             "wt_bytes", "out_bytes",  "ew_bytes", "rd_data",
+                                             "rd_wt",    "rd_ew",      "wr_out"};
+            for (size_t k = 0; k < sizeof qs / sizeof *qs; k++)
+                R(qn[k], qs[k], 0, Q);
+            break;
+        }
+        default:
+            break;
+        }
+        if (!pl)
+            return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu: opcode %u with %" PRIu32
+                               " payload bytes is not an NVDLA record", path, i,
+                               (unsigned)p->ins[i].op, p->ins[i].len);
+    }
+#undef R
+    return 0;
+}

@@ -166,4 +166,11 @@ const void *npu_nv_payload(const npu_program *p, size_t i, unsigned op, size_t s
  * 0, or NPU_EFORMAT for a payload that does not match its opcode (the line says so). */
 int npu_nv_disasm(const npu_program *p, size_t i, npu_strbuf *out);
 
+/* Load-time check of every payload value (npu_model_ops.check): each record's opcode and size,
+ * enumerations in range, every quantity in [0, NPU_PROG_MAX_QTY] and every dimension in
+ * [0, 2^24], so the disassembler and the executor can add and multiply them without overflow
+ * (a fuzzed HWL with rd_data + rd_ew past INT64_MAX was undefined behaviour). 0 or
+ * NPU_EFORMAT naming `path` and the instruction. */
+int npu_nv_check(const npu_program *p, const char *path, npu_err *err);
+
 #endif

@@ -121,6 +121,16 @@ const void *npu_prog_get(const npu_program *p, size_t i, unsigned op, size_t siz
     return npu_prog_payload(p, i);
 }
 
+int npu_prog_check_range(const char *path, size_t i, const char *rec, const char *field,
+                         int64_t v, int64_t lo, int64_t hi, npu_err *err)
+{
+    if (v >= lo && v <= hi)
+        return 0;
+    return npu_err_set(err, NPU_EFORMAT,
+                       "%s: instruction %zu (%s): %s = %lld is outside [%lld, %lld]", path, i, rec,
+                       field, (long long)v, (long long)lo, (long long)hi);
+}
+
 long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer, const void *payload,
                    uint32_t len)
 {

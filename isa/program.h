@@ -87,6 +87,15 @@ static inline const void *npu_prog_payload(const npu_program *p, size_t i)
 #define NPU_PROG_ANY_OP 0xFFFFFFFFu
 const void *npu_prog_get(const npu_program *p, size_t i, unsigned op, size_t size);
 
+/* Load-time payload checks of the models (npu_model_ops.check) share these. A quantity in one
+ * record (bytes, elements, cycles, MACs) is at most NPU_PROG_MAX_QTY (256 Ti), so that a sum
+ * or a product with a small factor of such values cannot overflow int64_t. */
+#define NPU_PROG_MAX_QTY ((int64_t)1 << 48)
+/* 0 if lo <= v <= hi; else NPU_EFORMAT with "PATH: instruction I (REC): FIELD = V is outside
+ * [LO, HI]". */
+int npu_prog_check_range(const char *path, size_t i, const char *rec, const char *field,
+                         int64_t v, int64_t lo, int64_t hi, npu_err *err);
+
 /* Save (zlib) and load. load() validates everything; errors name the file. */
 int npu_prog_save(const npu_program *p, const char *path, int force, npu_err *err);
 npu_program *npu_prog_load(const char *path, npu_err *err);

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "../sim/core/graph.h"
+
 #define F(T, m, sg) {#m, (uint16_t)offsetof(T, m), (uint8_t)sizeof(((T *)0)->m), sg, 1}
 #define FA(T, m, sg, n)                                                                        \
     {#m, (uint16_t)offsetof(T, m), (uint8_t)sizeof(((T *)0)->m[0]), sg, n}
@@ -239,4 +241,122 @@ int npu_sys_disasm(const npu_program *p, size_t i, npu_strbuf *out)
     npu_sb_printf(out, "<bad systolic instruction: op %u, %" PRIu32 " payload bytes>",
                   (unsigned)in->op, in->len);
     return NPU_EFORMAT;
+}
+
+/* ---- load-time check ---------------------------------------------------------------------- */
+static const char *rec_name(unsigned op)
+{
+    static const char *const n[] = {"?", "LAYER", "FOLD", "VECTOR", "HOST", "WAIT"};
+    return op <= NPU_SYS_OP_WAIT ? n[op] : "?";
+}
+
+/* a * b, or -1 when it exceeds lim (both >= 0) */
+static int64_t mul_lim(int64_t a, int64_t b, int64_t lim)
+{
+    return b != 0 && a > lim / b ? -1 : a * b;
+}
+
+int npu_sys_check(const npu_program *p, const char *path, npu_err *err)
+{
+    const int64_t Q = NPU_PROG_MAX_QTY;
+    const npu_sys_layer *L = NULL; /* the LAYER record the next FOLDs belong to */
+    int64_t grid = 0, used = 0, total = 0;
+    int rc = 0;
+#define R(field, v, lo, hi)                                                                   \
+    if ((rc = npu_prog_check_range(path, i, rec, field, (int64_t)(v), lo, hi, err)))          \
+    return rc
+    for (size_t i = 0; i < p->n; i++) {
+        unsigned op = p->ins[i].op;
+        const char *rec = rec_name(op);
+        size_t sz;
+        const npu_sys_field *f = npu_sys_fields(op, &sz);
+        const uint8_t *base = f ? npu_sys_payload(p, i, op, sz) : NULL;
+        if (!base)
+            return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu: opcode %u with %" PRIu32
+                               " payload bytes is not a systolic record", path, i, op,
+                               p->ins[i].len);
+        /* every signed quantity is >= 0 and bounded; dependencies name earlier layers */
+        for (int k = 0; f[k].name; k++)
+            for (int e = 0; e < f[k].count; e++) {
+                int64_t v = field_value(base, &f[k], e);
+                if (strcmp(f[k].name, "deps") == 0) {
+                    R("deps", v, -1, p->nlayers - 1);
+                } else if (f[k].is_signed) {
+                    R(f[k].name, v, 0, Q);
+                }
+            }
+        if (op != NPU_SYS_OP_FOLD)
+            L = NULL;
+        switch (op) {
+        case NPU_SYS_OP_LAYER: {
+            L = (const npu_sys_layer *)base;
+            R("dataflow", L->dataflow, 0, NPU_SYS_DF_IS);
+            R("ndeps", L->ndeps, 0, NPU_SYS_MAX_DEPS);
+            R("rows", L->rows, 1, 1 << 16);
+            R("cols", L->cols, 1, 1 << 16);
+            R("nsub", L->nsub, 1, NPU_SYS_MAX_FOLDS);
+            R("row_folds", L->row_folds, 1, NPU_SYS_MAX_FOLDS);
+            R("col_folds", L->col_folds, 1, NPU_SYS_MAX_FOLDS);
+            R("nseg", L->nseg, 1, NPU_SYS_MAX_FOLDS);
+            R("t", L->t, 1, Q);
+            grid = mul_lim(mul_lim(L->row_folds, L->col_folds, NPU_SYS_MAX_FOLDS), L->nseg,
+                           NPU_SYS_MAX_FOLDS);
+            R("row_folds x col_folds x nseg", grid < 0 ? NPU_SYS_MAX_FOLDS + 1 : grid, 1,
+              NPU_SYS_MAX_FOLDS);
+            used = 0;
+            break;
+        }
+        case NPU_SYS_OP_FOLD: {
+            const npu_sys_fold *F = (const npu_sys_fold *)base;
+            if (!L || p->ins[i].layer != p->ins[i - 1].layer)
+                return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu: FOLD outside the "
+                                   "folds of a LAYER record", path, i);
+            R("count", F->count, 1, grid - used);
+            R("row_fold", F->row_fold, 0, L->row_folds - 1);
+            R("col_fold", F->col_fold, 0, L->col_folds - 1);
+            R("seg", F->seg, 0, L->nseg - 1);
+            int64_t lin0 = (F->col_fold * L->nseg + F->seg) * L->row_folds + F->row_fold;
+            R("first fold + count", lin0 + F->count, 1, grid);
+            R("rows_used", F->rows_used, 0, L->rows);
+            R("cols_used", F->cols_used, 0, L->cols);
+            R("ifmap_ld", F->ifmap_ld, 0, NPU_SYS_LD_STREAM);
+            R("filter_ld", F->filter_ld, 0, NPU_SYS_LD_STREAM);
+            R("t", F->t, 1, Q);
+            /* a group of folds moves count x bytes in one job */
+            int64_t per = Q / F->count;
+            R("ifmap_bytes", F->ifmap_bytes, 0, per);
+            R("filter_bytes", F->filter_bytes, 0, per);
+            R("ofmap_wr_bytes", F->ofmap_wr_bytes, 0, per);
+            R("ofmap_rd_bytes", F->ofmap_rd_bytes, 0, per);
+            R("onchip_bytes", F->onchip_bytes, 0, per);
+            used += F->count;
+            int64_t folds = mul_lim(F->count, L->nsub, NPU_SYS_MAX_FOLDS);
+            total = folds < 0 ? NPU_SYS_MAX_FOLDS + 1 : total + folds;
+            R("folds of the program (count x nsub, summed)", total, 0, NPU_SYS_MAX_FOLDS);
+            break;
+        }
+        case NPU_SYS_OP_VECTOR: {
+            const npu_sys_vector *v = (const npu_sys_vector *)base;
+            R("ndeps", v->ndeps, 0, NPU_SYS_MAX_DEPS);
+            R("opclass", v->opclass, 0, NPU_OPC_COUNT - 1);
+            break;
+        }
+        case NPU_SYS_OP_HOST: {
+            const npu_sys_host *h = (const npu_sys_host *)base;
+            R("ndeps", h->ndeps, 0, NPU_SYS_MAX_DEPS);
+            R("opclass", h->opclass, 0, NPU_OPC_COUNT - 1);
+            R("op", h->op, 0, NPU_OP_COUNT - 1);
+            break;
+        }
+        case NPU_SYS_OP_WAIT: {
+            const npu_sys_wait *w = (const npu_sys_wait *)base;
+            R("ndeps", w->ndeps, 0, NPU_SYS_MAX_DEPS);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+#undef R
+    return 0;
 }

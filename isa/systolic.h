@@ -164,6 +164,15 @@ const char *npu_sys_ld_name(int ld);
  * length matches the struct; NULL otherwise (callers turn that into an NPU_EFORMAT error). */
 const void *npu_sys_payload(const npu_program *p, size_t i, unsigned op, size_t size);
 
+/* Total folds (FOLD counts x the layer's sub-problems) a loaded program may describe: each is
+ * at least one array job in the engine, and a 335-byte file claiming 2^40 folds made `exec`
+ * grow past 11 GB. The largest lowered zoo network needs far fewer (docs/models/systolic.md). */
+#define NPU_SYS_MAX_FOLDS ((int64_t)1 << 26)
+/* Load-time check of every payload value (npu_model_ops.check): opcodes and sizes, ranges,
+ * fold indices and counts against the layer's fold grid, totals against NPU_SYS_MAX_FOLDS
+ * and NPU_PROG_MAX_QTY. 0 or NPU_EFORMAT naming `path` and the instruction. */
+int npu_sys_check(const npu_program *p, const char *path, npu_err *err);
+
 /* One line of text for instruction i (no newline). Returns 0, or NPU_EFORMAT for a payload
  * that does not match its opcode (the line then says so). */
 int npu_sys_disasm(const npu_program *p, size_t i, npu_strbuf *out);

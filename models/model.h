@@ -84,6 +84,13 @@ struct npu_model_ops {
      * A name matches case-insensitively, also with a suffix after '-', '_' or a digit ("cpu"
      * matches "cpu1"). NULL: {"cpu"}. */
     const char *const *host_engines;
+
+    /* Validates the payload values of a program loaded from a file (`path` for messages):
+     * ranges, counts against the sizes they index, totals against limits, so that disasm,
+     * explain and execute can do their arithmetic without overflow and their work stays
+     * bounded. Programs from lower() are trusted and not checked. NULL: the model's readers
+     * check every value themselves. */
+    int (*check)(const npu_program *p, const char *path, npu_err *err);
 };
 
 /* The host engine names of a model (its host_engines, or the default {"cpu"}). */
@@ -119,6 +126,7 @@ void npu_model_close(npu_model *m);
 int npu_model_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err);
 int npu_model_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err);
 int npu_model_disasm(const npu_model *m, const npu_program *p, size_t i, npu_strbuf *out);
+int npu_model_check(const npu_model_ops *ops, const npu_program *p, const char *path, npu_err *err);
 int npu_model_explain(const npu_model *m, const npu_program *p, int layer, npu_strbuf *out);
 npu_dtype npu_model_dtype_for(const npu_model *m, const npu_graph *g, int li, npu_dtype want);
 npu_dtype npu_model_default_dtype(const npu_model *m);

@@ -133,6 +133,11 @@ int npu_model_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
     return rc;
 }
 
+int npu_model_check(const npu_model_ops *ops, const npu_program *p, const char *path, npu_err *err)
+{
+    return ops && ops->check ? ops->check(p, path, err) : 0;
+}
+
 /* Default disassembly: "op 7 unit 1 layer 0 (conv1): 01 02 03 ..." */
 static void default_disasm(const npu_program *p, size_t i, npu_strbuf *out)
 {

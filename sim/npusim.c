@@ -209,6 +209,12 @@ npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *o
         g = read_text_graph(what, 3, err);
     else if (strcmp(fmt, "zoo") == 0) {
         const char *canon = zoo_name(what);
+        struct stat st;
+        if (!canon && stat(what, &st) == 0) { /* a FIFO, a device, a directory */
+            npu_err_set(err, NPU_EIO, "%s: not a regular file", what);
+            ctx_fail(ctx, err);
+            return NULL;
+        }
         if (!canon) {
             npu_strbuf sb;
             npu_sb_init(&sb);
@@ -949,9 +955,14 @@ npu_program *npu_program_load(npu_ctx *ctx, const char *path, npu_err *err)
         err = &local;
     npu_err_clear(err);
     npu_program *p = npu_prog_load(path, err);
-    if (p && !npu_model_find(p->model, NULL)) {
+    const npu_model_ops *ops = p ? npu_model_find(p->model, NULL) : NULL;
+    if (p && !ops) {
         npu_err_set(err, NPU_EUNSUPPORTED, "%s: program was lowered by model '%s', not built in",
                     path, p->model);
+        npu_prog_free(p);
+        p = NULL;
+    }
+    if (p && npu_model_check(ops, p, path, err)) { /* payload values, before anything reads them */
         npu_prog_free(p);
         p = NULL;
     }

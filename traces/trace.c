@@ -458,101 +458,31 @@ int npu_trace_write(const char *path, const npu_engine *e, const npu_program *pr
         return npu_err_set(err, NPU_EINVAL, "%s: no engine to trace", path);
     sink k;
     memset(&k, 0, sizeof k);
-    int to_stdout = strcmp(path, "-") == 0;
-    struct stat st;
-    if (!to_stdout && !force && stat(path, &st) == 0)
-        return npu_err_set(err, NPU_EEXIST, "%s: file exists (use --force to overwrite)", path);
-
-    char *tmp = NULL;
-    if (to_stdout) {
-        k.f = stdout;
-    } else {
-        /* a fresh temporary beside the target, created with O_EXCL (never clobbers anything,
-         * and the usual 0666 & ~umask permissions) */
-        size_t pl = strlen(path);
-        tmp = malloc(pl + 48);
-        if (!tmp)
-            return npu_err_set(err, NPU_ENOMEM, "%s: out of memory", path);
-        int fd = -1;
-        for (int i = 0; i < 100 && fd < 0; i++) {
-            snprintf(tmp, pl + 48, "%s.tmp%ld.%d", path, (long)getpid(), i);
-            fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-            if (fd < 0 && errno != EEXIST)
-                break;
-        }
-        if (fd < 0) {
-            int rc = npu_err_set(err, NPU_EIO, "%s: cannot write: %s", path, strerror(errno));
-            free(tmp);
-            return rc;
-        }
-        k.f = fdopen(fd, "wb");
-        if (!k.f) {
-            int rc = npu_err_set(err, NPU_EIO, "%s: cannot write: %s", path, strerror(errno));
-            close(fd);
-            remove(tmp);
-            free(tmp);
-            return rc;
-        }
-        if (is_gz(path)) {
-            k.gz = 1;
-            /* windowBits 15 + 16: a gzip header and trailer instead of zlib's */
-            if (deflateInit2(&k.zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-                fclose(k.f);
-                remove(tmp);
-                free(tmp);
-                return npu_err_set(err, NPU_ENOMEM, "%s: zlib initialisation failed", path);
-            }
+    npu_out out; /* sim/core/ctx.h: the one way npusim writes a file */
+    int rc = npu_out_open(&out, path, force, err);
+    if (rc)
+        return rc;
+    k.f = out.f;
+    if (is_gz(path)) {
+        k.gz = 1;
+        /* windowBits 15 + 16: a gzip header and trailer instead of zlib's */
+        if (deflateInit2(&k.zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+            npu_out_close(&out, 0, NULL);
+            return npu_err_set(err, NPU_ENOMEM, "%s: zlib initialisation failed", path);
         }
     }
-    int rc = emit(&k, e, prog);
+    rc = emit(&k, e, prog);
     if (!rc)
         sink_finish(&k);
     if (k.gz)
         deflateEnd(&k.zs);
-    if (to_stdout) {
-        if (fflush(stdout) != 0)
-            k.failed = 1;
-        if (rc)
-            return npu_err_set(err, rc, "%s: out of memory writing the trace", path);
-        return k.failed ? npu_err_set(err, NPU_EIO, "<stdout>: write error") : NPU_OK;
+    if (k.failed && !out.failed) {
+        out.failed = 1;
+        out.err_no = errno;
     }
-    int bad = k.failed;
-    int saved = errno;
-    if (fclose(k.f) != 0 && !bad) {
-        bad = 1;
-        saved = errno;
+    if (rc) {
+        npu_out_close(&out, 0, NULL);
+        return npu_err_set(err, rc, "%s: out of memory writing the trace", path);
     }
-    if (rc || bad) {
-        remove(tmp);
-        free(tmp);
-        if (rc)
-            return npu_err_set(err, rc, "%s: out of memory writing the trace", path);
-        return npu_err_set(err, NPU_EIO, "%s: cannot write: %s", path, strerror(saved));
-    }
-    if (force) {
-        if (rename(tmp, path) != 0) {
-            saved = errno;
-            remove(tmp);
-            free(tmp);
-            return npu_err_set(err, NPU_EIO, "%s: cannot write: %s", path, strerror(saved));
-        }
-    } else {
-        /* link() fails if the target appeared meanwhile: never replace without force. On file
-         * systems without hard links fall back to check-then-rename. */
-        if (link(tmp, path) == 0) {
-            remove(tmp);
-        } else if (errno == EEXIST || stat(path, &st) == 0) {
-            remove(tmp);
-            free(tmp);
-            return npu_err_set(err, NPU_EEXIST, "%s: file exists (use --force to overwrite)",
-                               path);
-        } else if (rename(tmp, path) != 0) {
-            saved = errno;
-            remove(tmp);
-            free(tmp);
-            return npu_err_set(err, NPU_EIO, "%s: cannot write: %s", path, strerror(saved));
-        }
-    }
-    free(tmp);
-    return NPU_OK;
+    return npu_out_close(&out, 1, err);
 }

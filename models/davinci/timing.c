@@ -401,6 +401,19 @@ static int validate(dv_exec *x)
         if (npu_dv_decode(p, i, &dd))
             return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: malformed "
                                "payload (op %u)", i, (unsigned)in->op);
+        /* quantities bounded so that cycle and byte arithmetic cannot overflow (a fuzzed
+         * .npuc with bytes = 2^64 - 2^56 overflowed the engine's time and re-entered the
+         * segment emitter: a heap overflow of the kernel table) */
+        if (d->bytes > (uint64_t)NPU_PROG_MAX_QTY || d->aux > (uint64_t)NPU_PROG_MAX_QTY ||
+            d->macs < 0 || d->macs > NPU_PROG_MAX_QTY || d->repeat > (1u << 24) ||
+            (in->op == NPU_DV_OP_MMAD && /* m/k/n are tile sizes only there (an AI CPU op's m is
+                                          * its bytes read, 32 bits: an embedding reads 272 MB) */
+             (d->m > (1u << 20) || d->k > (1u << 20) || d->n > (1u << 20))))
+            return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: a size "
+                               "out of range (bytes %llu, aux %llu, macs %lld, m/k/n %u/%u/%u, "
+                               "repeat %u)", i, (unsigned long long)d->bytes,
+                               (unsigned long long)d->aux, (long long)d->macs, d->m, d->k,
+                               d->n, d->repeat);
         if (in->op == NPU_DV_OP_AICPU) {
             if (!(d->flags & NPU_DV_F_HOST_AIPP) && bd != 0)
                 return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: AI "
@@ -446,6 +459,9 @@ static int emit_one(dv_exec *x, size_t i)
         for (int q = 0; q < x->ncores * NPU_DV_NPIPES; q++)
             if (flush(x, &x->pj[q]))
                 return fail(x);
+        if (x->nks >= x->nk) /* never: validate() counted the headers; a guard, not a path */
+            return npu_err_set(err, NPU_ESIM, "davinci program: instruction %zu: kernel "
+                               "header beyond the %d counted", i, x->nk);
         x->K = &x->ks[x->nks++];
         x->end_sync = x->nks == x->nk ? x->mdone : x->kdone;
         x->K->x = x;

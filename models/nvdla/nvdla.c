@@ -255,4 +255,5 @@ const npu_model_ops npu_model_nvdla = {
     .dtype_for = nvdla_dtype_for,
     .default_dtype = nvdla_default_dtype,
     .array_keys = nvdla_array_keys,
+    .check = npu_nv_check,
 };

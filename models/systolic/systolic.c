@@ -140,4 +140,5 @@ const npu_model_ops npu_model_systolic = {
     .default_dtype = systolic_default_dtype,
     .array_keys = systolic_array_keys,
     .array_fill_grows = true,
+    .check = npu_sys_check,
 };

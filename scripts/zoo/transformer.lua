@@ -70,7 +70,13 @@ for _, c in ipairs({ { "hidden", H }, { "layers", L }, { "heads", nh }, { "kv_he
   if c[2] < 1 then error("transformer: " .. c[1] .. " must be at least 1") end
 end
 if nh % kvh ~= 0 then error(string.format("transformer: heads=%d is not a multiple of kv_heads=%d", nh, kvh)) end
-if d % 2 ~= 0 then error(string.format("transformer: head_dim=%d must be even (RoPE rotates pairs)", d)) end
+if d % 2 ~= 0 then
+  if args.head_dim ~= nil then
+    error(string.format("transformer: head_dim=%d must be even (RoPE rotates pairs)", d))
+  end
+  error(string.format("transformer: head_dim = hidden/heads = %d/%d = %d must be even (RoPE " ..
+    "rotates pairs): give heads= or head_dim=", H, nh, d))
+end
 if logits ~= "last" and logits ~= "all" then error("transformer: logits must be 'last' or 'all', got '" .. tostring(logits) .. "'") end
 local grp, ctx, qd, kd = nh // kvh, P + T, nh * d, kvh * d
 

@@ -24,6 +24,7 @@
  */
 #include <signal.h>
 #include <stdbool.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,9 +217,29 @@ static npu_graph *load_graph_arch(const cli *o, npu_ctx *ctx, npu_arch **a, npu_
 
 /* ---- --plot ---------------------------------------------------------------------------------- */
 
-/* Checks every --plot argument (syntax, existing file) before a simulation starts. */
+/* Whether two output paths name the same file: the same text, or the same existing file
+ * (a second name, a link). NULL is the result on stdout, the same as "-". */
+static bool same_output(const char *a, const char *b)
+{
+    a = a ? a : "-";
+    b = b ? b : "-";
+    if (strcmp(a, b) == 0)
+        return true;
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* Checks every --plot argument (syntax, existing file) before a simulation starts, and that
+ * no two outputs (-o, --trace, --plot) go to the same place (the later one used to fail, or
+ * overwrite the first with --force, only after the simulation ran). */
 static int check_plots(const cli *o)
 {
+    const char *paths[2 + 64];
+    int n = 0;
+    paths[n++] = o->out;
+    if (o->trace)
+        paths[n++] = o->trace;
     for (int i = 0; i < o->nplots; i++) {
         npu_svg_kind k;
         const char *path;
@@ -227,7 +248,14 @@ static int check_plots(const cli *o)
             return fail(&err);
         if (check_new_file(o, path))
             return EXIT_FAIL;
+        if (n < (int)(sizeof paths / sizeof *paths))
+            paths[n++] = path;
     }
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++)
+            if (same_output(paths[i], paths[j]))
+                return failf("%s: given as two outputs (each output needs its own file)",
+                             paths[j] ? paths[j] : "-");
     return EXIT_OK;
 }
 
@@ -1156,5 +1184,10 @@ int main(int argc, char **argv)
     free(o.pp);
     free(o.plots);
     free(o.pos);
+    /* whatever reached stdout (tables, help, a script's print) must have been written */
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == EXIT_OK) {
+        fprintf(stderr, "npusim: <stdout>: write error: %s\n", strerror(errno));
+        rc = EXIT_FAIL;
+    }
     return rc;
 }

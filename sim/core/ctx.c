@@ -3,10 +3,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- errors ------------------------------------------------------------------------------- */
@@ -287,18 +290,56 @@ const char *npu_did_you_mean(const char *word, const char *const *cands)
 }
 
 /* ---- files -------------------------------------------------------------------------------- */
-int npu_read_file(const char *path, char **data, size_t *len, npu_err *err)
+static int read_limit(npu_err *err, const char *path, size_t max)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f)
-        return npu_err_set(err, NPU_EIO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 65536, n = 0;
+    return npu_err_set(err, NPU_EINVAL, "%s: larger than %zu MiB, the most npusim reads", path,
+                       max >> 20);
+}
+
+int npu_read_file_max(const char *path, size_t max, char **data, size_t *len, npu_err *err)
+{
+    if (!max)
+        max = NPU_READ_MAX;
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = stdin;
+    size_t cap = 65536;
+    if (!is_stdin) {
+        /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer; fstat then refuses
+         * anything but a regular file before the first read (/dev/zero never ends) */
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+            return npu_err_set(err, NPU_EIO, "%s: cannot open: %s", path, strerror(errno));
+        struct stat st;
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
+            return npu_err_set(err, NPU_EIO, "%s: not a regular file", path);
+        }
+        int fl = fcntl(fd, F_GETFL);
+        if (fl != -1)
+            fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+        if (!(f = fdopen(fd, "rb"))) {
+            close(fd);
+            return npu_err_set(err, NPU_EIO, "%s: cannot open: %s", path, strerror(errno));
+        }
+        if ((uint64_t)st.st_size > max) {
+            fclose(f);
+            return read_limit(err, path, max);
+        }
+        if ((size_t)st.st_size + 1 > cap)
+            cap = (size_t)st.st_size + 1;
+    }
+    size_t n = 0;
     char *buf = malloc(cap);
+    int toobig = 0;
     while (buf) {
         size_t got = fread(buf + n, 1, cap - n - 1, f);
         n += got;
         if (got == 0)
             break;
+        if (n > max) {
+            toobig = 1;
+            break;
+        }
         if (cap - n - 1 == 0) {
             char *nb = realloc(buf, cap * 2);
             if (!nb) {
@@ -310,19 +351,158 @@ int npu_read_file(const char *path, char **data, size_t *len, npu_err *err)
             cap *= 2;
         }
     }
-    int bad = f != stdin ? ferror(f) : 0;
-    if (f != stdin)
+    int bad = ferror(f), saved = errno;
+    if (!is_stdin)
         fclose(f);
     if (!buf)
         return npu_err_set(err, NPU_ENOMEM, "%s: out of memory reading file", path);
-    if (bad) {
+    if (bad || toobig) {
         free(buf);
-        return npu_err_set(err, NPU_EIO, "%s: read error", path);
+        if (toobig)
+            return read_limit(err, is_stdin ? "<stdin>" : path, max);
+        return npu_err_set(err, NPU_EIO, "%s: read error: %s", is_stdin ? "<stdin>" : path,
+                           strerror(saved));
     }
     buf[n] = 0;
     *data = buf;
     if (len)
         *len = n;
+    return NPU_OK;
+}
+
+int npu_read_file(const char *path, char **data, size_t *len, npu_err *err)
+{
+    return npu_read_file_max(path, 0, data, len, err);
+}
+
+static int out_fail(npu_out *o, npu_err *err, int code, const char *fmt, const char *what)
+{
+    if (o->f && o->f != stdout)
+        fclose(o->f);
+    if (o->tmp)
+        remove(o->tmp);
+    int rc = npu_err_set(err, code, fmt, o->path ? o->path : "<stdout>", what);
+    free(o->tmp);
+    free(o->path);
+    memset(o, 0, sizeof *o);
+    return rc;
+}
+
+int npu_out_open(npu_out *o, const char *path, int force, npu_err *err)
+{
+    memset(o, 0, sizeof *o);
+    o->force = force;
+    if (strcmp(path, "-") == 0) {
+        o->f = stdout;
+        return NPU_OK;
+    }
+    if (!(o->path = npu_strdup(path)))
+        return out_fail(o, err, NPU_ENOMEM, "%s: %s", "out of memory");
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return out_fail(o, err, NPU_EIO, "%s: %s", "is a directory");
+        if (!force)
+            return out_fail(o, err, NPU_EEXIST, "%s: %s", "file exists (use --force to overwrite)");
+        if (!S_ISREG(st.st_mode)) {
+            /* a FIFO, a terminal, /dev/null: written in place, never replaced by a regular
+             * file. O_NONBLOCK so that a FIFO nobody reads is an error, not a hang. */
+            int fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK);
+            if (fd < 0)
+                return out_fail(o, err, NPU_EIO,
+                                "%s: cannot write (not a regular file): %s",
+                                errno == ENXIO ? "nobody reads it" : strerror(errno));
+            int fl = fcntl(fd, F_GETFL);
+            if (fl != -1)
+                fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+            if (!(o->f = fdopen(fd, "wb"))) {
+                close(fd);
+                return out_fail(o, err, NPU_EIO, "%s: cannot write: %s", strerror(errno));
+            }
+            return NPU_OK;
+        }
+    }
+    /* a fresh temporary in the target's directory (rename stays on one file system): a random
+     * name created with O_EXCL, which also refuses a symlink planted at that name */
+    size_t pl = strlen(path);
+    if (!(o->tmp = malloc(pl + 24)))
+        return out_fail(o, err, NPU_ENOMEM, "%s: %s", "out of memory");
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ull ^ (uint64_t)ts.tv_sec ^
+                 ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)o;
+    int fd = -1;
+    for (int i = 0; i < 100 && fd < 0; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+        snprintf(o->tmp, pl + 24, "%s.tmp%06llx", path, (unsigned long long)(x & 0xFFFFFF));
+        fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0) {
+        free(o->tmp);
+        o->tmp = NULL;
+        return out_fail(o, err, NPU_EIO, "%s: cannot write: %s", strerror(errno));
+    }
+    if (!(o->f = fdopen(fd, "wb"))) {
+        close(fd);
+        return out_fail(o, err, NPU_EIO, "%s: cannot write: %s", strerror(errno));
+    }
+    return NPU_OK;
+}
+
+void npu_out_write(npu_out *o, const void *data, size_t len)
+{
+    if (!o->f || o->failed || !len)
+        return;
+    if (fwrite(data, 1, len, o->f) != len) {
+        o->failed = 1;
+        o->err_no = errno;
+    }
+}
+
+int npu_out_close(npu_out *o, int commit, npu_err *err)
+{
+    if (!o->f)
+        return npu_err_set(err, NPU_EINVAL, "output not open");
+    int bad = o->failed || ferror(o->f), saved = o->failed ? o->err_no : EIO;
+    if (fflush(o->f) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    if (o->f == stdout) {
+        o->f = NULL;
+        if (bad)
+            return out_fail(o, err, NPU_EIO, "%s: write error: %s", strerror(saved));
+        return NPU_OK;
+    }
+    FILE *f = o->f;
+    o->f = NULL;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    if (bad)
+        return out_fail(o, err, NPU_EIO, "%s: cannot write: %s", strerror(saved));
+    if (!commit && o->tmp)
+        remove(o->tmp);
+    if (commit && o->tmp) {
+        struct stat st;
+        if (o->force) {
+            if (rename(o->tmp, o->path) != 0)
+                return out_fail(o, err, NPU_EIO, "%s: cannot write: %s", strerror(errno));
+        } else if (link(o->tmp, o->path) == 0) {
+            /* link() fails if the target appeared meanwhile: never replace without force */
+            remove(o->tmp);
+        } else if (errno == EEXIST || stat(o->path, &st) == 0) {
+            return out_fail(o, err, NPU_EEXIST, "%s: %s", "file exists (use --force to overwrite)");
+        } else if (rename(o->tmp, o->path) != 0) { /* file systems without hard links */
+            return out_fail(o, err, NPU_EIO, "%s: cannot write: %s", strerror(errno));
+        }
+    }
+    free(o->tmp);
+    free(o->path);
+    memset(o, 0, sizeof *o);
     return NPU_OK;
 }
 
@@ -334,41 +514,24 @@ int npu_write_file(const char *path, const void *data, size_t len, int force, np
 int npu_write_file_sized(const char *path, const void *data, size_t len, int64_t size, int force,
                          npu_err *err)
 {
-    if (strcmp(path, "-") == 0) {
-        if (size != (int64_t)len)
-            return npu_err_set(err, NPU_EINVAL, "<stdout>: cannot write a sparse file");
-        if (fwrite(data, 1, len, stdout) != len)
-            return npu_err_set(err, NPU_EIO, "<stdout>: write error");
-        fflush(stdout);
-        return NPU_OK;
-    }
-    struct stat st;
-    if (!force && stat(path, &st) == 0)
-        return npu_err_set(err, NPU_EEXIST, "%s: file exists (use --force to overwrite)", path);
-    size_t pl = strlen(path);
-    char *tmp = malloc(pl + 32);
-    if (!tmp)
-        return npu_err_set(err, NPU_ENOMEM, "%s: out of memory", path);
-    snprintf(tmp, pl + 32, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        int rc = npu_err_set(err, NPU_EIO, "%s: cannot write: %s", path, strerror(errno));
-        free(tmp);
+    npu_out o;
+    int rc = npu_out_open(&o, path, force, err);
+    if (rc)
         return rc;
+    if (size > (int64_t)len && !o.tmp) { /* stdout, a FIFO, a device: no hole to leave */
+        npu_out_close(&o, 0, err);
+        return npu_err_set(err, NPU_EINVAL, "%s: cannot write a sparse file there",
+                           strcmp(path, "-") == 0 ? "<stdout>" : path);
     }
-    int bad = len && fwrite(data, 1, len, f) != len;
+    if (len)
+        npu_out_write(&o, data, len);
     /* the rest up to `size` is a hole: reads as zeros, takes no disk blocks */
-    if (!bad && size > (int64_t)len)
-        bad = fflush(f) != 0 || ftruncate(fileno(f), (off_t)size) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        int rc = npu_err_set(err, NPU_EIO, "%s: cannot write: %s", path, strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return rc;
+    if (size > (int64_t)len && !o.failed &&
+        (fflush(o.f) != 0 || ftruncate(fileno(o.f), (off_t)size) != 0)) {
+        o.failed = 1;
+        o.err_no = errno;
     }
-    free(tmp);
-    return NPU_OK;
+    return npu_out_close(&o, 1, err);
 }
 
 /* ---- context ------------------------------------------------------------------------------ */

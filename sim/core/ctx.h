@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 /* Status codes. 0 is success; every failing function returns one of these and fills its
@@ -104,10 +105,41 @@ int npu_edit_distance(const char *a, const char *b);
 const char *npu_did_you_mean(const char *word, const char *const *cands);
 
 /* ---- files ------------------------------------------------------------------------------- */
-/* Reads a whole file (or stdin for "-") into a NUL-terminated malloc'd buffer. */
+/* Largest input file npusim reads whole (graphs, programs, CSV/cfg, presets, scripts): 256 MiB.
+ * The largest zoo network is 20 kB as .npg and 23 kB as a compiled .npuc; the cap keeps a file
+ * that is (a link to) something endless from growing memory until the OOM killer. */
+#define NPU_READ_MAX ((size_t)256 << 20)
+/* Reads a whole regular file (or stdin for "-") into a NUL-terminated malloc'd buffer. Refuses
+ * what is not a regular file (a FIFO blocks, a device never ends) and files above max bytes
+ * (0: NPU_READ_MAX) with a message naming the file and the limit; a read error is an error,
+ * not the end of the file. */
 int npu_read_file(const char *path, char **data, size_t *len, npu_err *err);
-/* Writes data to path through a temporary file and rename(); refuses to replace an existing
- * file unless force (NPU_EEXIST). path "-" writes to stdout. */
+int npu_read_file_max(const char *path, size_t max, char **data, size_t *len, npu_err *err);
+
+/* An output being written: every file npusim writes goes through here (-o, --plot, --trace,
+ * compile, the Lua writers), so that all of them
+ *   - never replace an existing file without force (NPU_EEXIST),
+ *   - write a regular file through a fresh temporary beside it (created O_EXCL with a random
+ *     name: never a planted file or symlink) renamed over the target when complete,
+ *   - write a target that exists and is not a regular file (a FIFO, a device) in place, with
+ *     force, instead of replacing it with a regular file; a directory is refused,
+ *   - check every write and the final flush and close (a full disk is an error, not a
+ *     truncated file). path "-" is stdout. */
+typedef struct npu_out {
+    FILE *f;     /* write through this (fwrite/fputs...), then npu_out_close */
+    char *path;  /* target (malloc'd), NULL for stdout */
+    char *tmp;   /* temporary beside it, NULL when written in place */
+    int force;
+    int failed;  /* a write failed (errno in err_no); npu_out_write sets it */
+    int err_no;
+} npu_out;
+int npu_out_open(npu_out *o, const char *path, int force, npu_err *err);
+/* fwrite that remembers a failure (the error is reported by npu_out_close). */
+void npu_out_write(npu_out *o, const void *data, size_t len);
+/* Flushes and closes; with commit and no error the temporary becomes the target, otherwise it
+ * is removed. Returns 0 or the error (naming the file). Always releases o. */
+int npu_out_close(npu_out *o, int commit, npu_err *err);
+/* The whole of data to path through npu_out. */
 int npu_write_file(const char *path, const void *data, size_t len, int force, npu_err *err);
 /* The same for a file of `size` bytes (>= len) whose bytes after `data` are zeros, written as a
  * hole (ftruncate): a sparse file that takes disk blocks only for `data`. */

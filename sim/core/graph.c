@@ -1422,9 +1422,14 @@ static int infer_layer(npu_graph *g, int li, bool *counted, npu_err *err)
     arity(l->op, &lo, &hi, &nact);
     if (l->src_op && l->nin >= 1) {
         /* an operator npusim has no model for (ONNX TopK ...), kept as a host layer: its extra
-         * inputs are whatever the original op took */
-        lo = 1;
-        hi = nact = l->nin;
+         * inputs are whatever the original op took. Only extra ones: the op's own inputs are
+         * still required, since its shape rule below reads them (src= on a matmul with one
+         * input used to reach infer_matmul with a NULL second operand). */
+        if (lo < 1)
+            lo = 1;
+        if (hi < l->nin)
+            hi = l->nin;
+        nact = l->nin;
     }
     if (l->nin < lo || l->nin > hi) {
         if (lo == hi)

@@ -152,6 +152,7 @@ struct npu_engine {
     int np, cp;
     jrec *jobs;
     int njcap, jfree, njused; /* njused: high-water mark, slots above it never used */
+    size_t job_budget;        /* bytes the job table may take (NPU_ENGINE_MAX_JOB_BYTES) */
     xrec *x;
     int nxcap, xfree, nxused;
     ev *heap;
@@ -312,6 +313,7 @@ npu_engine *npu_engine_new(const npu_params *p, int nlayers, npu_err *err)
         return NULL;
     }
     e->nl = nlayers;
+    e->job_budget = NPU_ENGINE_MAX_JOB_BYTES;
     e->core_clk = -1;
     e->jfree = -1;
     e->xfree = -1;
@@ -623,6 +625,8 @@ static int kick_pop(npu_engine *e)
 
 /* ---- jobs ------------------------------------------------------------------------------------ */
 
+void npu_engine_set_job_budget(npu_engine *e, size_t bytes) { e->job_budget = bytes; }
+
 static int job_alloc(npu_engine *e)
 {
     /* Freed slots first, then fresh ones from the high-water mark, in ascending order (the
@@ -636,6 +640,11 @@ static int job_alloc(npu_engine *e)
     }
     if (e->njused == e->njcap) {
         int want = e->njcap ? e->njcap * 2 : 256;
+        if ((size_t)want * sizeof(jrec) > e->job_budget) {
+            want = (int)(e->job_budget / sizeof(jrec));
+            if (want <= e->njcap)
+                return -2; /* the budget is spent */
+        }
         jrec *nj = npu_realloc(e->jobs, (size_t)want * sizeof(jrec));
         if (!nj)
             return -1;
@@ -760,6 +769,19 @@ int npu_engine_submit_isr(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_
     if (rc)
         return rc;
     int id = job_alloc(e);
+    if (id == -2) {
+        /* a figure for the user: the layers queued so far took the whole budget, so the run
+         * needs about budget x layers / layers queued */
+        int upto = j->layer >= 0 && j->layer < e->nl ? j->layer + 1 : e->nl;
+        double need = (double)e->job_budget * (e->nl > 0 ? e->nl : 1) /
+                      (upto > 0 ? upto : 1);
+        return npu_err_set(err, NPU_ENOMEM,
+                           "engine: the run needs more than the %.0f MiB allowed for queued "
+                           "jobs (%d jobs queued by layer %d of %d; about %.1f GiB for the "
+                           "whole run): make it smaller (batch, tokens) or split it",
+                           (double)e->job_budget / (1024.0 * 1024.0), e->njused, upto, e->nl,
+                           need / (1024.0 * 1024.0 * 1024.0));
+    }
     if (id < 0)
         return npu_err_set(err, NPU_ENOMEM, "engine: out of memory (jobs)");
     jrec *J = &e->jobs[id];
@@ -967,6 +989,8 @@ static int issue(npu_engine *e, int jid, int which /* 0 reads, 1 writes, 2 all *
             e->xfree = e->x[xi].next;
         } else {
             xi = e->nxused++;
+            e->x[xi].ver = 0; /* a fresh record (realloc'd, uninitialised): version 0; freed
+                               * ones keep the version their release bumped */
         }
         xrec *X = &e->x[xi];
         X->job = jid;

@@ -365,8 +365,15 @@ static int parse_shape(ox *x, const npu_pb_field *mf, ovi *v)
         npu_pb_field df;
         int rc2;
         while ((rc2 = npu_pb_next(&dr, &df, &off)) > 0)
-            if (df.num == 1 && df.wt == NPU_PB_VARINT)
+            if (df.num == 1 && df.wt == NPU_PB_VARINT) {
                 d = (int64_t)df.v;
+                /* a negative dim_value is not "unknown" (that is a dim_param or no value): it
+                 * used to be taken as 1 without a word */
+                if (d < 0)
+                    return fmt_err(x, NPU_EFORMAT, "value '%s': dimension %d is negative (%lld; "
+                                   "a dimension of unknown size is written as dim_param)",
+                                   v->name ? v->name : "", v->ndim, (long long)d);
+            }
         if (rc2 < 0)
             return bad_pb(x, off, "TensorShapeProto.Dimension");
         if (v->ndim < 0)
@@ -3340,7 +3347,7 @@ npu_graph *npu_onnx_read(const char *path, bool allow_unsupported, npu_err *err)
 npu_graph *npu_onnx_read_batch(const char *path, bool allow_unsupported, int64_t batch,
                                npu_err *err)
 {
-    int fd = open(path, O_RDONLY);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO: refused below, not waited on */
     if (fd < 0) {
         npu_err_set(err, NPU_EIO, "%s: cannot open: %s", path, strerror(errno));
         return NULL;

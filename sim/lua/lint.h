@@ -62,6 +62,13 @@ MAY_RAISE const char *npu_lua_opt_string(lua_State *L, int idx, const char *key,
 int npu_lua_scalar_text(lua_State *L, int idx, char *buf, size_t n);
 /* Formats a double so that it reads back identically (shortest of %.15g/%.16g/%.17g). */
 void npu_lua_fmt_double(double v, char *buf, size_t n);
+/* Sorts the list t[1..n] in place: all strings (byte order) or all numbers (by value); raises
+ * otherwise. In C, never through table.sort or any other function a script can replace (a
+ * script that replaced table.sort crashed the API). Stable. */
+MAY_RAISE void npu_lua_sort_list(lua_State *L, int t, int n);
+/* Pushes the npusim module table as loaded at start (not the global, which a script may have
+ * replaced). */
+void npu_lua_push_module(lua_State *L);
 
 /* ---- lbuilder.c ----------------------------------------------------------------------------- */
 /* Registers the Builder metatable and sets module.builder (module table on the stack top). */

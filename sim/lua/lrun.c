@@ -85,11 +85,7 @@ static MAY_RAISE int lr_sorted_keys(lua_State *L, int idx, const char *what)
         lua_pushvalue(L, -1);
         lua_rawseti(L, keys, ++nk);
     }
-    lua_getglobal(L, "table");
-    lua_getfield(L, -1, "sort");
-    lua_pushvalue(L, keys);
-    lua_call(L, 1, 0);
-    lua_pop(L, 1);
+    npu_lua_sort_list(L, keys, nk);
     return nk;
 }
 
@@ -128,12 +124,14 @@ static MAY_RAISE int lr_apply_set(lua_State *L, int idx, npu_arch *a, const char
 static int l_arch(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
-    if (!lua_isnoneornil(L, 2))
+    /* decided before the box is pushed: with one argument the box itself lands at index 2 */
+    int has_set = !lua_isnoneornil(L, 2);
+    if (has_set)
         luaL_checktype(L, 2, LUA_TTABLE);
     lr_arch *box = lr_new_arch(L);
     npu_err err = {0};
     box->a = npu_arch_open(npu_lua_ctx(L), name, &err);
-    if (box->a && !lua_isnoneornil(L, 2))
+    if (box->a && has_set)
         lr_apply_set(L, 2, box->a, "arch", &err);
     if (!box->a || err.code) {
         lua_pushnil(L);
@@ -760,8 +758,8 @@ static void lr_push_point(lua_State *L, int p, int vary, int keys, int nk, int p
     for (int k = nk; k >= 1; k--) {
         lua_rawgeti(L, keys, k);
         lua_pushvalue(L, -1);
-        lua_gettable(L, vary); /* values list */
-        int nv = (int)luaL_len(L, -1);
+        lua_rawget(L, vary); /* values list (the sweep's private copy, at least one entry) */
+        int nv = (int)lua_rawlen(L, -1);
         lua_rawgeti(L, -1, rest % nv + 1);
         rest /= nv;
         lua_remove(L, -2);          /* values list */
@@ -812,33 +810,44 @@ static int l_sweep(lua_State *L)
     }
     lua_pop(L, 1);
 
-    /* the points */
+    /* the points. vary is read once, raw, into a private copy (vcopy[name] = list of values):
+     * the points are decomposed against these lengths later, and a __len/__index of the
+     * script's own table that changed its mind in between divided by zero. */
     lua_newtable(L);
     int vkeys = lua_gettop(L), nk = 0;
+    lua_newtable(L);
+    int vcopy = lua_gettop(L);
     long long npoints = 1;
     if (vary) {
         lua_pushnil(L);
         while (lua_next(L, vary)) {
             if (lua_type(L, -2) != LUA_TSTRING)
                 return luaL_argerror(L, 1, "vary: parameter names must be strings");
-            if (!lua_istable(L, -1) || luaL_len(L, -1) < 1)
+            lua_Unsigned nv = lua_istable(L, -1) ? lua_rawlen(L, -1) : 0;
+            if (nv < 1)
                 return luaL_argerror(L, 1, lua_pushfstring(L, "vary.%s must be a non-empty "
                                                               "list of values",
                                                            lua_tostring(L, -2)));
-            npoints *= (long long)luaL_len(L, -1);
-            if (npoints > 1000000)
+            if (nv > 1000000 || (npoints *= (long long)nv) > 1000000)
                 return luaL_argerror(L, 1, "vary: more than a million points");
+            lua_createtable(L, (int)nv, 0);
+            for (lua_Unsigned i = 1; i <= nv; i++) {
+                lua_rawgeti(L, -2, (lua_Integer)i);
+                lua_rawseti(L, -2, (lua_Integer)i);
+            }
+            lua_pushvalue(L, -3);
+            lua_insert(L, -2);
+            lua_rawset(L, vcopy); /* vcopy[name] = copy */
             lua_pop(L, 1);
             lua_pushvalue(L, -1);
             lua_rawseti(L, vkeys, ++nk);
         }
-        lua_getglobal(L, "table");
-        lua_getfield(L, -1, "sort");
-        lua_pushvalue(L, vkeys);
-        lua_call(L, 1, 0);
-        lua_pop(L, 1);
+        npu_lua_sort_list(L, vkeys, nk);
+        vary = vcopy;
     } else {
-        npoints = (long long)luaL_len(L, points);
+        npoints = (long long)lua_rawlen(L, points);
+        if (npoints > 1000000)
+            return luaL_argerror(L, 1, "points: more than a million points");
         for (int i = 1; i <= npoints; i++)
             if (lua_rawgeti(L, points, i) != LUA_TTABLE)
                 return luaL_argerror(L, 1, lua_pushfstring(L, "points[%d] is not a table", i));
@@ -1022,11 +1031,7 @@ static MAY_RAISE void lr_columns(lua_State *L, int rows, int nrows, int opts)
             lua_rawseti(L, other, ++no);
         }
     }
-    lua_getglobal(L, "table");
-    lua_getfield(L, -1, "sort");
-    lua_pushvalue(L, other);
-    lua_call(L, 1, 0);
-    lua_pop(L, 1);
+    npu_lua_sort_list(L, other, no);
     /* sweep/total rows: the other keys (varied parameters) first; layer rows: after the
      * result fields (model-specific extra columns) */
     for (int part = 0; part < 2; part++) {
@@ -1396,11 +1401,7 @@ static MAY_RAISE void json_value(lua_State *L, int idx, npu_strbuf *sb, int inde
         lua_pushvalue(L, -2);
         lua_settable(L, orig);
     }
-    lua_getglobal(L, "table");
-    lua_getfield(L, -1, "sort");
-    lua_pushvalue(L, keys);
-    lua_call(L, 1, 0);
-    lua_pop(L, 1);
+    npu_lua_sort_list(L, keys, nk);
     npu_sb_putc(sb, '{');
     for (int i = 1; i <= nk; i++) {
         if (i > 1)
@@ -1568,16 +1569,6 @@ static MAY_RAISE npu_result *lp_result(lua_State *L, int data)
 /* Distinct values of rows[i][key] into a new table, pushed: ascending when they are all numbers,
  * else in order of first appearance (layer names stay in network order). Raises if a row lacks
  * the key or it is not a number, string or boolean. */
-static int lp_cmp(lua_State *L)
-{
-    int ta = lua_type(L, 1), tb = lua_type(L, 2);
-    if (ta != tb)
-        lua_pushboolean(L, ta == LUA_TNUMBER);
-    else
-        lua_pushboolean(L, lua_compare(L, 1, 2, LUA_OPLT));
-    return 1;
-}
-
 static MAY_RAISE void lp_distinct(lua_State *L, int rows, int nrows, const char *key,
                                   const char *what)
 {
@@ -1615,14 +1606,7 @@ static MAY_RAISE void lp_distinct(lua_State *L, int rows, int nrows, const char 
     }
     if (!allnum)
         return;
-    /* table.sort(list, lp_cmp) */
-    lua_getglobal(L, "table");
-    if (lua_getfield(L, -1, "sort") != LUA_TFUNCTION)
-        luaL_error(L, "plot: table.sort is not available");
-    lua_remove(L, -2);
-    lua_pushvalue(L, -2);
-    lua_pushcfunction(L, lp_cmp);
-    lua_call(L, 2, 0);
+    npu_lua_sort_list(L, lua_gettop(L), n);
 }
 
 /* Position (1-based) of value v (at idx) in the list at `list`; 0 if absent. */

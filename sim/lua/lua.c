@@ -178,6 +178,76 @@ void npu_lua_fmt_double(double v, char *buf, size_t n)
     }
 }
 
+typedef struct lua_sort_ent {
+    const char *s; /* string element (kept alive by the list itself) or NULL */
+    size_t len;
+    lua_Number x;
+    int pos;
+} lua_sort_ent;
+
+static int lua_sort_cmp(const void *pa, const void *pb)
+{
+    const lua_sort_ent *a = pa, *b = pb;
+    int c;
+    if (a->s) {
+        size_t m = a->len < b->len ? a->len : b->len;
+        c = memcmp(a->s, b->s, m);
+        if (c == 0)
+            c = (a->len > b->len) - (a->len < b->len);
+    } else if (isnan(a->x) || isnan(b->x)) {
+        c = isnan(a->x) - isnan(b->x); /* NaN last: the order must stay total for qsort */
+    } else {
+        /* by value as a double, then position: a total order (comparing integers exactly
+         * and mixed pairs as doubles would not be transitive beyond 2^53) */
+        c = (a->x > b->x) - (a->x < b->x);
+    }
+    return c ? c : a->pos - b->pos; /* stable */
+}
+
+MAY_RAISE void npu_lua_sort_list(lua_State *L, int t, int n)
+{
+    t = lua_absindex(L, t);
+    if (n < 2)
+        return;
+    /* the entries live in a userdata so that a raise below frees them */
+    lua_sort_ent *e = lua_newuserdatauv(L, sizeof *e * (size_t)n, 0);
+    int strings = 0;
+    for (int k = 0; k < n; k++) {
+        int ty = lua_rawgeti(L, t, k + 1);
+        if (k == 0)
+            strings = ty == LUA_TSTRING;
+        if (ty != (strings ? LUA_TSTRING : LUA_TNUMBER))
+            luaL_error(L, "cannot sort a list that mixes %s and %s values",
+                       strings ? "string" : "number", lua_typename(L, ty));
+        e[k] = (lua_sort_ent){.pos = k};
+        if (strings) {
+            e[k].s = lua_tolstring(L, -1, &e[k].len);
+        } else {
+            e[k].x = lua_tonumber(L, -1);
+        }
+        lua_pop(L, 1);
+    }
+    qsort(e, (size_t)n, sizeof *e, lua_sort_cmp);
+    /* reorder through a copy: the strings stay referenced by t or the copy throughout */
+    lua_createtable(L, n, 0);
+    for (int k = 0; k < n; k++) {
+        lua_rawgeti(L, t, e[k].pos + 1);
+        lua_rawseti(L, -2, k + 1);
+    }
+    for (int k = 0; k < n; k++) {
+        lua_rawgeti(L, -1, k + 1);
+        lua_rawseti(L, t, k + 1);
+    }
+    lua_pop(L, 2);
+}
+
+void npu_lua_push_module(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getfield(L, -1, "npusim");
+    lua_remove(L, -2);
+}
+
 int npu_lua_scalar_text(lua_State *L, int idx, char *buf, size_t n)
 {
     switch (lua_type(L, idx)) {
@@ -524,7 +594,7 @@ static MAY_RAISE void zoo_call(lua_State *L, const npu_builtin_text *z, int args
     snprintf(chunk, sizeof chunk, "@scripts/zoo/%s.lua", z->name);
     if (luaL_loadbufferx(L, z->text, strlen(z->text), chunk, "t") != LUA_OK)
         lua_error(L);
-    lua_getglobal(L, "npusim");
+    npu_lua_push_module(L); /* the real module, whatever the global holds */
     lua_pushvalue(L, argsidx);
     lua_call(L, 2, 2);
 }
@@ -651,11 +721,7 @@ static int l_graph(lua_State *L)
                 lua_pushvalue(L, -1);
                 lua_rawseti(L, keys_idx, ++nk);
             }
-            lua_getglobal(L, "table");
-            lua_getfield(L, -1, "sort");
-            lua_pushvalue(L, keys_idx);
-            lua_call(L, 1, 0);
-            lua_pop(L, 1);
+            npu_lua_sort_list(L, keys_idx, nk);
             luaL_Buffer b;
             luaL_buffinit(L, &b);
             for (int i = 1; i <= nk; i++) {
@@ -742,12 +808,47 @@ static int l_load_text(lua_State *L)
     return lua_gettop(L) - n;
 }
 
+/* luaL_loadfilex(L, fname, "t") through npu_read_file: a FIFO or a device is refused instead of
+ * read forever, the size is capped, a read error is reported (fname NULL: stdin, as Lua
+ * does). Skips a UTF-8 BOM and a first line starting with '#' (kept as an empty line, so line
+ * numbers stay right), as luaL_loadfilex does. */
+static int load_file_text(lua_State *L, const char *fname)
+{
+    char *text = NULL;
+    size_t len = 0;
+    npu_err err = {0};
+    if (npu_read_file(fname ? fname : "-", &text, &len, &err) != 0) {
+        lua_pushstring(L, err.msg);
+        return LUA_ERRFILE;
+    }
+    const char *s = text;
+    if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+        s += 3;
+    if (*s == '#')
+        while (*s && *s != '\n')
+            s++;
+    /* the text lives in C memory: copy it into a Lua string first so that a raise in the
+     * parser (out of memory) does not leak it */
+    lua_pushlstring(L, s, len - (size_t)(s - text));
+    free(text);
+    size_t n;
+    const char *chunk = lua_tolstring(L, -1, &n);
+    if (fname)
+        lua_pushfstring(L, "@%s", fname);
+    else
+        lua_pushliteral(L, "=stdin");
+    int st = luaL_loadbufferx(L, chunk, n, lua_tostring(L, -1), "t");
+    lua_remove(L, -2); /* chunk name */
+    lua_remove(L, -2); /* text */
+    return st;
+}
+
 /* loadfile([filename [, mode [, env]]]) — text only. */
 static int l_loadfile_text(lua_State *L)
 {
     const char *fname = luaL_optstring(L, 1, NULL);
     int envidx = !lua_isnone(L, 3) ? 3 : 0;
-    if (luaL_loadfilex(L, fname, "t") != LUA_OK) {
+    if (load_file_text(L, fname) != LUA_OK) {
         luaL_pushfail(L);
         lua_insert(L, -2);
         return 2;
@@ -765,7 +866,7 @@ static int l_dofile_text(lua_State *L)
 {
     const char *fname = luaL_optstring(L, 1, NULL);
     lua_settop(L, 1);
-    if (luaL_loadfilex(L, fname, "t") != LUA_OK)
+    if (load_file_text(L, fname) != LUA_OK)
         return lua_error(L);
     lua_call(L, 0, LUA_MULTRET);
     return lua_gettop(L) - 1;
@@ -894,7 +995,10 @@ npu_graph *npu_lua_zoo(npu_ctx *ctx, const char *name, const char *args, npu_err
         return NULL;
     lua_pushcfunction(L, l_zoo_main);
     lua_pushlightuserdata(L, &job);
-    int st = npu_lua_pcall(L, 1, 0);
+    /* no traceback: a zoo error is about its arguments ("scripts/zoo/transformer.lua:56:
+     * transformer: layers=abc is not ..."), one line; the stack of the zoo script means
+     * nothing to the user */
+    int st = lua_pcall(L, 1, 0, 0);
     if (st != LUA_OK) {
         npu_lua_error_to(L, st, err);
         npu_graph_free(job.out);
@@ -951,7 +1055,7 @@ int npu_lua_run_file(npu_ctx *ctx, const char *path, int argc, char **argv, npu_
     lua_pushlightuserdata(L, &job);
     int st = npu_lua_pcall(L, 1, 0);
     if (st == LUA_OK)
-        st = luaL_loadfilex(L, path, "t");
+        st = load_file_text(L, path);
     if (st == LUA_OK) {
         if (!lua_checkstack(L, job.argc + 5)) {
             npu_lua_close(L);

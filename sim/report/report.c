@@ -260,6 +260,43 @@ static int tab_newrow(tab *t, int rule)
 static void tab_row(tab *t) { tab_newrow(t, 0); }
 static void tab_hrule(tab *t) { tab_newrow(t, 1); }
 
+/* A table goes to a terminal: a layer or graph name from a file must not be able to move the
+ * cursor, retitle the window or hide text (every table-format output passes through here: its
+ * cells, and the whole text once more for the names in its headers). Control characters (C0, DEL, C1 as U+0080..U+009F)
+ * and bytes that are not valid UTF-8 (a lone 0x9B is CSI to some terminals) become '?', in
+ * place; valid UTF-8 text is kept. CSV and JSON carry names unchanged (quoted/escaped). */
+static void sanitize_text(char *s, int keep_newline)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        if (keep_newline && *p == '\n') {
+            p++;
+            continue;
+        }
+        int n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
+                : (*p & 0xF8) == 0xF0 ? 4 : 0;
+        int ok = n > 0 && !(n == 2 && *p < 0xC2);
+        for (int k = 1; ok && k < n; k++)
+            ok = (p[k] & 0xC0) == 0x80;
+        if (ok && n == 1 && (*p < 0x20 || *p == 0x7F))
+            ok = 0;
+        if (ok && n == 2 && *p == 0xC2 && p[1] < 0xA0) /* U+0080..U+009F */
+            ok = 0;
+        if (!ok) {
+            *p++ = '?';
+            continue;
+        }
+        p += n;
+    }
+}
+
+/* The table text appended to sb from offset `at`, sanitized as above (newlines kept). */
+static void sanitize_from(npu_strbuf *sb, size_t at)
+{
+    if (sb->s && !sb->oom && at < sb->len)
+        sanitize_text(sb->s + at, 1);
+}
+
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
@@ -272,6 +309,7 @@ static void tab_cell(tab *t, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    sanitize_text(buf, 0);
     char *s = npu_strdup(buf);
     if (!s) {
         t->oom = 1;
@@ -776,8 +814,12 @@ int npu_report_write(const npu_result *r, npu_format f, npu_strbuf *out)
     if (!r || !out || (r->nlayers > 0 && !r->layers) || r->nlayers < 0)
         return NPU_EINVAL;
     switch (f) {
-    case NPU_FMT_TABLE:
-        return report_table(r, out);
+    case NPU_FMT_TABLE: {
+        size_t at = out->len;
+        int rc = report_table(r, out);
+        sanitize_from(out, at);
+        return rc;
+    }
     case NPU_FMT_CSV:
         return report_csv(r, out);
     case NPU_FMT_JSON:
@@ -842,7 +884,7 @@ static char **cmp_labels(const npu_result *const *rs, int n)
     return lab;
 }
 
-int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_strbuf *out)
+static int report_compare(const npu_result *const *rs, int n, npu_format f, npu_strbuf *out)
 {
     if (!rs || n <= 0 || !out)
         return NPU_EINVAL;
@@ -1218,7 +1260,7 @@ static void io_list_json(const npu_graph *g, const int *ts, int nts, npu_strbuf 
     npu_sb_putc(out, ']');
 }
 
-int npu_report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
+static int report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
 {
     if (!g || !out || g->nl < 0 || (g->nl > 0 && !g->l))
         return NPU_EINVAL;
@@ -1380,5 +1422,23 @@ int npu_report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
     free(ops);
     if (!rc && out->oom)
         rc = NPU_ENOMEM;
+    return rc;
+}
+
+int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_strbuf *out)
+{
+    size_t at = out ? out->len : 0;
+    int rc = report_compare(rs, n, f, out);
+    if (out && f == NPU_FMT_TABLE)
+        sanitize_from(out, at);
+    return rc;
+}
+
+int npu_report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
+{
+    size_t at = out ? out->len : 0;
+    int rc = report_graph(g, f, out);
+    if (out && f == NPU_FMT_TABLE)
+        sanitize_from(out, at);
     return rc;
 }

@@ -6,40 +6,7 @@
 # JSON that python3's json module accepts, and .gz that gunzips to the same; list, params,
 # info, run in table/csv/json, compare, compile/disasm/exec, script.
 # Each check prints "ok"/"FAIL" and the script ends with "N passed, N failed" like the C tests.
-set -u
-
-: "${NPUSIM:?NPUSIM must point at the npusim binary}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/npusim_cli.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT INT TERM
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && printf '  %s\n' "$2"; return 0; }
-
-# run CMD...: runs npusim, keeps stdout in $T/out, stderr in $T/err, status in $rc
-run() {
-    "$NPUSIM" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-}
-
-# expect NAME STATUS CMD... : exit status must be STATUS
-expect() {
-    name=$1
-    want=$2
-    shift 2
-    run "$@"
-    if [ "$rc" -eq "$want" ]; then
-        ok "$name"
-    else
-        bad "$name" "exit $rc, expected $want; stderr: $(head -c 400 "$T/err")"
-    fi
-}
-
-# has NAME FILE TEXT : FILE contains TEXT (fixed string)
-has() {
-    if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1" "'$3' not in: $(head -c 400 "$2")"; fi
-}
+. tests/cli/lib.sh
 
 PY=$(command -v python3 || true)
 json_ok() { # NAME FILE

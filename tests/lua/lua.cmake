@@ -16,5 +16,6 @@ npu_lua_test(lua_builder tests/lua/builder_test.lua)
 npu_lua_test(lua_sandbox tests/lua/sandbox_test.lua first second)
 npu_lua_test(lua_run tests/lua/run_test.lua)
 npu_lua_test(lua_builder_fuzz tests/lua/builder_fuzz_test.lua)
+npu_lua_test(lua_hostile tests/lua/hostile_test.lua)
 
 # Speed, not pass/fail: build/<dir>/tests/npu_lua_run tests/bench/sweep_bench.lua

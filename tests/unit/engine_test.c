@@ -787,6 +787,27 @@ TEST(job_builders_refuse_overflow)
     npu_engine_free(e);
 }
 
+/* issue 16: the queued jobs have a memory budget; past it submit fails with a figure instead
+ * of growing until the OOM killer (resnet50 at batch 10000 reached 8.6 GB) */
+TEST(job_budget)
+{
+    npu_engine *e = mkengine("10", "0", "1", "0", "0", 4, NULL);
+    int a = npu_engine_unit(e, "dmaA", NPU_UK_DMA, 0, 1, 0);
+    npu_engine_set_job_budget(e, 64 << 10);
+    npu_err err = {0};
+    int rc = 0, n = 0;
+    npu_time t = 0;
+    for (; n < 100000 && !rc; n++) {
+        npu_job j = xjob(a, 1, false, 1000, 0, &t);
+        rc = npu_engine_submit(e, &j, &err);
+    }
+    CHECK_EQ_INT(rc, NPU_ENOMEM);
+    CHECK(n > 100 && n < 1000); /* 64 KiB of job records, a few hundred bytes each */
+    CHECK_CONTAINS(err.msg, "MiB allowed for queued jobs");
+    CHECK_CONTAINS(err.msg, "queued by layer 2 of 4");
+    npu_engine_free(e);
+}
+
 int main(void)
 {
     RUN(lone_transfer_and_sharing);
@@ -805,5 +826,6 @@ int main(void)
     RUN(core_clock_and_rounding);
     RUN(extra_columns_and_sram);
     RUN(random_programs);
+    RUN(job_budget);
     return TEST_REPORT();
 }

@@ -619,6 +619,15 @@ TEST(error_messages)
     CHECK_EQ_INT(err.code, NPU_EUNSUPPORTED);
     CHECK_CONTAINS(err.msg, "opset 99");
     free(m.b);
+    /* a negative dimension in a value_info is an error, not 1 (issue 16) */
+    const int64_t xneg[] = {1, 2, -8, 8};
+    m = conv_model(13, 4, w4, xneg);
+    memset(&err, 0, sizeof err);
+    CHECK(npu_onnx_read_mem("neg.onnx", m.b, m.n, false, &err) == NULL);
+    CHECK_EQ_INT(err.code, NPU_EFORMAT);
+    CHECK_CONTAINS(err.msg, "neg.onnx");
+    CHECK_CONTAINS(err.msg, "value 'x': dimension 2 is negative (-8");
+    free(m.b);
     /* the same model at opset 13 imports: out=4, k=3 from the initializer's dims */
     m = conv_model(13, 4, w4, x4);
     memset(&err, 0, sizeof err);

@@ -3,11 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/graph.h"
 #include "front/front.h"
+#include "isa/davinci.h"
+#include "isa/nvdla.h"
 #include "isa/program.h"
+#include "isa/systolic.h"
 #include "npusim.h"
 #include "test.h"
 
@@ -515,6 +519,120 @@ TEST(graph_layer_bytes)
     npu_graph_free(g);
 }
 
+/* Compiles lenet5 for `arch`, lets `patch` damage one payload of the given opcode, saves and
+ * loads it back: the load must fail with a message containing `want` (issue 16: payload values
+ * are validated on load, before disasm or exec do arithmetic with them). */
+static void hostile_one(const char *arch, unsigned op, void (*patch)(void *), const char *want)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    npu_graph *g = npu_load_graph(ctx, "lenet5", NULL, &err);
+    npu_arch *a = g ? npu_arch_open(ctx, arch, &err) : NULL;
+    npu_program *p = a ? npu_compile(ctx, a, g, &err) : NULL;
+    CHECK(p != NULL);
+    size_t i = 0;
+    while (p && i < p->n && p->ins[i].op != op)
+        i++;
+    CHECK(p && i < p->n);
+    if (p && i < p->n) {
+        patch(p->data + p->ins[i].off);
+        const char *f = tmp("hostile.npuc");
+        CHECK_EQ_INT(npu_program_save(p, f, true, &err), 0);
+        npu_err lerr = {0};
+        npu_program *q = npu_program_load(ctx, f, &lerr);
+        CHECK(q == NULL);
+        CHECK_CONTAINS(lerr.msg, want);
+        CHECK_CONTAINS(lerr.msg, "hostile.npuc");
+        npu_program_free(q);
+        remove(f);
+    }
+    npu_program_free(p);
+    npu_arch_free(a);
+    npu_graph_free(g);
+    npu_ctx_free(ctx);
+}
+
+static void fold_count_huge(void *pl) { ((npu_sys_fold *)pl)->count = (int64_t)1 << 40; }
+static void fold_bytes_negative(void *pl) { ((npu_sys_fold *)pl)->ifmap_bytes = -5; }
+static void fold_col_far(void *pl) { ((npu_sys_fold *)pl)->col_fold = INT64_MAX / 2; }
+static void layer_nsub_huge(void *pl) { ((npu_sys_layer *)pl)->nsub = INT64_MAX; }
+static void hwl_rd_huge(void *pl)
+{
+    ((npu_nv_hwl *)pl)->rd_data = INT64_MAX - 3;
+    ((npu_nv_hwl *)pl)->rd_ew = 100;
+}
+static void hwl_dim_negative(void *pl) { ((npu_nv_hwl *)pl)->c = -7; }
+static void sheet_den_zero(void *pl) { ((npu_nv_sheet *)pl)->mac_den = 0; }
+
+static void dv_bytes_huge(void *pl) { ((npu_dv_ins *)pl)->bytes = 0xFF00000000000000ull; }
+
+/* davinci checks its payloads when it executes (validate()): a fuzzed img2col move of 2^64 -
+ * 2^56 bytes overflowed the engine's time and overran the kernel table (ASan) */
+static void hostile_davinci(void)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    npu_graph *g = npu_load_graph(ctx, "lenet5", NULL, &err);
+    npu_arch *a = g ? npu_arch_open(ctx, "ascend310", &err) : NULL;
+    npu_program *p = a ? npu_compile(ctx, a, g, &err) : NULL;
+    CHECK(p != NULL);
+    size_t i = 0;
+    while (p && i < p->n && p->ins[i].op != NPU_DV_OP_LOAD3D)
+        i++;
+    CHECK(p && i < p->n);
+    if (p && i < p->n) {
+        dv_bytes_huge(p->data + p->ins[i].off);
+        npu_err xerr = {0};
+        npu_result *r = npu_exec(ctx, p, NULL, &xerr);
+        CHECK(r == NULL);
+        CHECK_CONTAINS(xerr.msg, "a size out of range (bytes 18374686479671623680");
+        npu_result_free(r);
+    }
+    npu_program_free(p);
+    npu_arch_free(a);
+    npu_graph_free(g);
+    npu_ctx_free(ctx);
+}
+
+static void hostile_payloads(void)
+{
+    hostile_one("systolic", NPU_SYS_OP_FOLD, fold_count_huge, "count = 1099511627776");
+    hostile_one("systolic", NPU_SYS_OP_FOLD, fold_bytes_negative, "ifmap_bytes = -5");
+    hostile_one("systolic", NPU_SYS_OP_FOLD, fold_col_far, "col_fold");
+    hostile_one("systolic", NPU_SYS_OP_LAYER, layer_nsub_huge, "nsub");
+    hostile_one("nv_small", NPU_NV_OP_HWL, hwl_rd_huge, "rd_data");
+    hostile_one("nv_small", NPU_NV_OP_HWL, hwl_dim_negative, "c = -7");
+    hostile_one("nv_small", NPU_NV_OP_SHEET, sheet_den_zero, "mac_den = 0");
+}
+
+/* npu_read_file (issue 16): size cap with a message naming file and limit, FIFOs refused
+ * without blocking, the exact bytes otherwise. */
+static void read_limits(void)
+{
+    const char *f = tmp("big.txt");
+    FILE *w = fopen(f, "wb");
+    CHECK(w != NULL);
+    if (!w)
+        return;
+    for (int i = 0; i < (1 << 20) + 1; i++)
+        fputc('x', w);
+    fclose(w);
+    char *data = NULL;
+    size_t len = 0;
+    npu_err err = {0};
+    CHECK(npu_read_file_max(f, (size_t)1 << 20, &data, &len, &err) != 0);
+    CHECK_CONTAINS(err.msg, "big.txt: larger than 1 MiB");
+    CHECK_EQ_INT(npu_read_file_max(f, (size_t)2 << 20, &data, &len, &err), 0);
+    CHECK(len == (1u << 20) + 1);
+    free(data);
+    remove(f);
+    const char *fifo = tmp("fifo");
+    CHECK_EQ_INT(mkfifo(fifo, 0600), 0);
+    CHECK(npu_read_file(fifo, &data, &len, &err) != 0); /* returns: no writer is waited for */
+    CHECK_CONTAINS(err.msg, "fifo: not a regular file");
+    remove(fifo);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/npu_program_test_%ld", (long)getpid());
@@ -530,6 +648,9 @@ int main(void)
     RUN(api_compile_exec);
     RUN(api_load_graph_errors);
     RUN(api_threads);
+    RUN(hostile_payloads);
+    RUN(read_limits);
+    RUN(hostile_davinci);
     rmdir(dir);
     return TEST_REPORT();
 }

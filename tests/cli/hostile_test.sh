@@ -1,0 +1,127 @@
+#!/bin/sh
+# hostile_test.sh — issue 16: careless and hostile input to the `npusim` command. Every case is a
+# reproducer from the audit: it must end in one clear error (or a correct result), never a
+# crash, a hang, unbounded growth or a replaced file. Uses only files in a temporary directory
+# (a FIFO and symlinks made there; never real device nodes). Same output as cli_test.sh.
+
+# a regression here is a hang (a FIFO read or written forever): bounded where timeout exists
+TO=$(command -v timeout >/dev/null 2>&1 && echo "timeout 60" || echo "")
+. tests/cli/lib.sh
+
+lines() { # NAME FILE N: FILE has exactly N lines
+    n=$(wc -l <"$2")
+    if [ "$n" -eq "$3" ]; then ok "$1"; else bad "$1" "$n lines: $(head -c 400 "$2")"; fi
+}
+
+cat >"$T/tiny.npg" <<'EOT'
+npg 1
+input  data  1x8x16x16 int8
+conv   c1    data  out=16 k=3 s=1 p=1 act=relu
+output c1
+EOT
+
+# ---- crashes ------------------------------------------------------------------------------------
+printf 'npg 1\ninput d 1x4 fp32\nmatmul m d src=X\n' >"$T/m.npg"
+expect "matmul src= with one input -> 1" 1 info "$T/m.npg"
+has "matmul src= names the input count" "$T/err" "takes 2 inputs, got 1"
+printf 'npg 1\ninput d 1x4 fp32\ngather m d src=X\n' >"$T/g.npg"
+expect "gather src= with one input -> 1" 1 info "$T/g.npg"
+printf 'npg 1\ninput d 1x4 fp32\nsigmoid s d src=Custom\n' >"$T/s.npg"
+expect "src= on a unary op still reads" 0 info "$T/s.npg"
+
+# ---- writing outputs ----------------------------------------------------------------------------
+if [ -w /dev/full ]; then
+    "$NPUSIM" run -o - "$T/tiny.npg" >/dev/full 2>"$T/err"
+    rc=$?
+    if [ "$rc" -eq 1 ]; then ok "-o - to a full disk -> 1"; else bad "-o - to a full disk -> 1" "exit $rc"; fi
+    has "full disk names stdout" "$T/err" "<stdout>: write error"
+    printf 'print("hello")\n' >"$T/p.lua"
+    "$NPUSIM" script "$T/p.lua" >/dev/full 2>"$T/err"
+    rc=$?
+    if [ "$rc" -eq 1 ]; then ok "script print to a full disk -> 1"; else bad "script print to a full disk -> 1" "exit $rc"; fi
+else
+    echo "skip /dev/full checks (no /dev/full)"
+fi
+
+# a FIFO given with --force is written in place, never replaced by a regular file
+mkfifo "$T/fifo"
+expect "--force to a FIFO nobody reads -> 1 (no hang)" 1 run -o "$T/fifo" --force "$T/tiny.npg"
+has "FIFO without a reader says so" "$T/err" "nobody reads it"
+if [ -p "$T/fifo" ]; then ok "FIFO still a FIFO"; else bad "FIFO still a FIFO" "$(ls -l "$T/fifo")"; fi
+cat "$T/fifo" >"$T/fifo.got" &
+reader=$!
+sleep 1
+expect "--force to a FIFO with a reader -> 0" 0 run -f csv -o "$T/fifo" --force "$T/tiny.npg"
+sleep 1
+kill "$reader" 2>/dev/null # only if the write never came (no hang on a regression)
+wait "$reader" 2>/dev/null
+has "the reader got the CSV" "$T/fifo.got" ",c1,conv,"
+if [ -p "$T/fifo" ]; then ok "FIFO still a FIFO after writing"; else bad "FIFO still a FIFO after writing"; fi
+expect "-o a directory -> 1" 1 run -o "$T" --force "$T/tiny.npg"
+has "directory named" "$T/err" "is a directory"
+
+# the temporary is not at a predictable name: a symlink planted where the old code put it
+# (path.tmp<pid>; exec keeps the shell's pid) is left alone, and so is the file it points to
+echo "precious" >"$T/victim"
+sh -c 'ln -s "$1/victim" "$1/out.csv.tmp$$" && exec "$2" run -f csv -o "$1/out.csv" "$1/tiny.npg"' \
+    sh "$T" "$NPUSIM" >/dev/null 2>"$T/err"
+rc=$?
+if [ "$rc" -eq 0 ]; then ok "-o beside a planted symlink -> 0"; else bad "-o beside a planted symlink -> 0" "exit $rc: $(cat "$T/err")"; fi
+has "the planted link's target is untouched" "$T/victim" "precious"
+has "the output was written" "$T/out.csv" ",c1,conv,"
+left=$(find "$T" -name 'out.csv.tmp*' ! -type l | wc -l)
+if [ "$left" -eq 0 ]; then ok "no temporary left behind"; else bad "no temporary left behind" "$left"; fi
+
+# two outputs with one path: refused before the simulation runs (nothing written)
+expect "-o and --plot on one path -> 1" 1 run -o "$T/same.svg" --plot "$T/same.svg" "$T/tiny.npg"
+has "same path named" "$T/err" "given as two outputs"
+if [ ! -e "$T/same.svg" ]; then ok "nothing written"; else bad "nothing written"; fi
+ln -s same2.csv "$T/alias.csv"
+echo x >"$T/same2.csv"
+expect "--trace and -o naming one file -> 1" 1 run --force -o "$T/same2.csv" --trace "$T/alias.csv" "$T/tiny.npg"
+
+# ---- input files --------------------------------------------------------------------------------
+mkfifo "$T/in.npg"
+expect "a FIFO as the graph -> 1 (no hang)" 1 info "$T/in.npg"
+has "FIFO input named" "$T/err" "in.npg: not a regular file"
+expect "a FIFO as a program -> 1" 1 disasm "$T/in.npg"
+mkfifo "$T/in.onnx"
+expect "a FIFO as an ONNX model -> 1 (no hang)" 1 info "$T/in.onnx"
+has "FIFO ONNX named" "$T/err" "in.onnx: not a regular file"
+expect "a FIFO as a script -> 1" 1 script "$T/in.npg"
+"$NPUSIM" info - <"$T" >"$T/out" 2>"$T/err"
+rc=$?
+if [ "$rc" -eq 1 ]; then ok "stdin read error -> 1"; else bad "stdin read error -> 1" "exit $rc"; fi
+has "read error reported as such" "$T/err" "<stdin>: read error"
+mkdir "$T/adir"
+expect "a directory as the graph -> 1" 1 info "$T/adir"
+has "directory input named" "$T/err" "adir: not a regular file"
+
+# ---- smaller ------------------------------------------------------------------------------------
+# terminal escape sequences in a name are not passed to the terminal by tables
+printf 'npg 1\ninput d 1x8x16x16 int8\nconv "c\033]0;pwned\007x\033[2J" d out=16 k=3 p=1\n' >"$T/esc.npg"
+ESC=$(printf '\033')
+for cmd in run info; do
+    expect "$cmd with an escape in a name -> 0" 0 $cmd "$T/esc.npg"
+    if grep -q "$ESC" "$T/out"; then bad "$cmd table has no ESC byte" "$(od -c "$T/out" | head -5)"; else ok "$cmd table has no ESC byte"; fi
+    has "$cmd shows the name sanitized" "$T/out" "c?]0;pwned?x?[2J"
+done
+
+# a zoo argument error is one line naming the argument, without a Lua traceback
+expect "--zoo-args with an odd head_dim -> 1" 1 info --zoo-args hidden=1024,layers=28 transformer
+lines "zoo argument error is one line" "$T/err" 1
+has "zoo argument error names the arguments" "$T/err" "head_dim = hidden/heads = 1024/14"
+expect "--zoo-args with a bad integer -> 1" 1 info --zoo-args layers=abc transformer
+lines "bad integer is one line" "$T/err" 1
+has "bad integer named" "$T/err" "transformer.lua:56: transformer: layers=abc is not"
+
+# no uninitialised read in a simulation (the engine's fresh transfer records had no version)
+if command -v valgrind >/dev/null 2>&1 && [ "${NPU_SANITIZED:-0}" != 1 ]; then
+    $TO valgrind -q --error-exitcode=9 "$NPUSIM" run "$T/tiny.npg" >/dev/null 2>"$T/err"
+    rc=$?
+    if [ "$rc" -eq 0 ]; then ok "valgrind: run is clean"; else bad "valgrind: run is clean" "exit $rc: $(head -c 400 "$T/err")"; fi
+else
+    echo "skip valgrind check (no valgrind, or a sanitizer build)"
+fi
+
+finish

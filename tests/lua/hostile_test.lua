@@ -1,0 +1,64 @@
+-- hostile_test.lua — issue 16: scripts that feed the API careless or hostile input must get an
+-- error (or a result), never a crash. Each block is a reproducer from the audit.
+local T = dofile("tests/lua/check.lua")
+local dir = (os.getenv("TMPDIR") or "/tmp") .. "/npusim_hostile_lua_" .. os.time() .. "_" ..
+  tostring(math.random(1 << 30))
+
+local function write(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+
+local b = npusim.builder("small", { input = { 1, 8, 8, 8 }, dtype = "int8" })
+b:conv(b.input, { out = 8, k = 3, p = 1 })
+local g = b:build()
+
+-- ---- src= on a two-input op with one input: an error, not a NULL operand ---------------------
+write(dir .. "_m.npg", "npg 1\ninput d 1x4 fp32\nmatmul m d src=X\n")
+local ok, gm, msg = pcall(npusim.graph, dir .. "_m.npg")
+T.ok(ok, "npusim.graph(matmul src=) returns instead of crashing")
+T.fails("takes 2 inputs, got 1", gm, msg)
+write(dir .. "_m.npg", "npg 1\ninput d 1x4 fp32\ngather m d src=X\n")
+ok, gm, msg = pcall(npusim.graph, dir .. "_m.npg")
+T.fails("takes 2 inputs, got 1", gm, msg)
+
+-- ---- npusim.arch(name): the documented one-argument form ----------------------------------
+local a, amsg = npusim.arch("systolic")
+T.ok(a, "npusim.arch('systolic') alone: " .. tostring(amsg))
+T.ok(tostring(a):find("systolic", 1, true), "the arch prints")
+T.ok(npusim.arch("systolic", { rows = 8 }), "with a set table")
+
+-- ---- the API calls no function a script can replace ---------------------------------------
+local real_sort, real_npusim = table.sort, npusim
+table.sort = function(t) for k in pairs(t) do t[k] = nil end end -- empties what it is given
+local r, rmsg = npusim.run { arch = "systolic", graph = g, set = { rows = 8, cols = 8 } }
+T.ok(r, "run with set= after table.sort was replaced: " .. tostring(rmsg))
+local rows = npusim.sweep { arch = "systolic", graph = g, vary = { rows = { 8, 16 } },
+  progress = false }
+T.eq(rows and #rows, 2, "sweep after table.sort was replaced")
+T.ok(npusim.write_json(dir .. "_j.json", { b = 1, a = 2 }, { force = true }),
+  "write_json after table.sort was replaced")
+table.sort = function() error("not me") end
+T.ok(npusim.arch("systolic", { rows = 8, cols = 8 }), "arch set= after table.sort raised")
+table.sort = real_sort
+
+-- a vary list whose length changes after it was checked (__len): read once, raw
+local calls = 0
+local shifty = setmetatable({ 8, 16 }, { __len = function() calls = calls + 1
+  return calls > 1 and 0 or 2 end })
+rows = npusim.sweep { arch = "systolic", graph = g, vary = { rows = shifty }, progress = false }
+T.eq(rows and #rows, 2, "sweep with a __len that changes its mind")
+
+-- zoo networks get the real module even when the global is replaced
+npusim = { builder = function() error("fake module") end }
+local zg, zmsg = real_npusim.graph("lenet5")
+T.ok(zg, "zoo build with npusim global replaced: " .. tostring(zmsg))
+npusim = real_npusim
+
+-- sorting is the library's own: numbers with NaN and mixed integer/float keys do not upset it
+rows = npusim.sweep { arch = "systolic", graph = g, vary = { rows = { 16, 8.0, 8 } },
+  progress = false }
+T.eq(rows and #rows, 3, "sweep over mixed integer and float values")
+
+T.report()
