@@ -35,7 +35,7 @@ return {
         atom_bytes = "API152 Table 4-6: C2(int8) = 16 on RV1106/RV1103",
         kgroup = "assumption: as RK3566",
         cbuf_banks = "assumption: as RK3566",
-        dma_bytes = "assumption: as RK3566 before its refit (2.5; RK3566 now 2.65)",
+        dma_bytes = "assumption: as RK3566 before its refit (2.5; RK3566 now 2.8)",
         max_tasks = "rknpu driver: 16-bit task counter on RV1106 (research §4.2)",
         ["dram.gbps"] = "scaling_frequency.sh: DDR 924 MHz; 16-bit in-package DDR3 an assumption -> 3.7 GB/s",
         ["host.cpu"] = "assumption: no A7 profile; the A53 profile at the A7's 1.2 GHz",

@@ -12,6 +12,9 @@
  *     CNA_CONV_CON2); depthwise at 1/16 of the dense rate (Rockchip's profiler counts 3×3
  *     depthwise at MACs/64, §1.6, derived); the CORE→DPU result path drains 8 results per cycle,
  *     which makes a 64→64 1×1 conv take 2× its ideal (profiler row 117, §2.4: derived);
+ *     in conv mode a weight set stays at least pass_cycles in the MAC cells, so a task of
+ *     fewer output pixels (ResNet-50's 7×7 and 14×14 stages) idles the array (assumption,
+ *     calibrated on the zoo CNNs; FC mode, one output pixel, is exempt);
  *   - the DPU's LUT stage at lut_rate outputs/cycle per pass, two passes for x·g(x) (SiLU,
  *     GELU, HardSwish: the multiply sits before the table) (NVDLA's SDP rate as the assumption,
  *     calibrated on the yolov5s SiLU/ReLU pair, yolov8n and eval_perf layers);
@@ -22,7 +25,7 @@
  *     low confidence: perf_debug inflation ~6× from §2.4);
  *   - per-core DMA each way (calibrated: RKLLM decode streams 0.49-1.54 GB of weights a token
  *     on three cores, tokens/s x bytes = 20.5-25.8 GB/s, fitted with the per-task costs on the
- *     zoo CNNs: 10.7 B/cycle; Rockchip's profiler models ≈ 16 B/cycle reads + writes together,
+ *     zoo CNNs: 10.5 B/cycle; Rockchip's profiler models ≈ 16 B/cycle reads + writes together,
  *     §1.5), sharing the LPDDR4X bus with
  *     the other cores and the CPU (engine dram.*); a task's fresh weights are in the CBUF
  *     before it computes (assumption);
@@ -127,6 +130,16 @@ static const npu_param_def rknpu_params[] = {
      .doc = "DPU LUT stage elements per cycle per pass (NVDLA nv_full SDP: Y stage with the LUT "
             "4/cycle against 16 for BS/BN, research nvdla §2.2; RKNPU's DPU keeps NVDLA's "
             "BS/BN/EW/LUT structure: assumption; fitted on the yolov5s SiLU/ReLU pair)"},
+    {.name = "pass_cycles",
+     .type = NPU_P_FLOAT,
+     .def = 147,
+     .min = 0,
+     .max = 1e6,
+     .unit = "cycles",
+     .doc = "least cycles one weight set spends in the MAC cells in conv mode: a task with "
+            "fewer output pixels than this leaves the array idle for the rest (assumption: "
+            "weight-stationary cells, JAS; fitted on ResNet-50/MobileNetV2/YOLO rows); FC mode "
+            "(one output pixel) streams its weights and is exempt (TRM 0x1060)"},
     {.name = "ppu_bytes",
      .type = NPU_P_FLOAT,
      .def = 16,
@@ -187,7 +200,7 @@ static const npu_param_def rknpu_params[] = {
      .doc = "data banks when the weights do not fit (Mesa rkt_task.c: 7 input + 5 weights)"},
     {.name = "dma_bytes",
      .type = NPU_P_FLOAT,
-     .def = 10.7,
+     .def = 10.5,
      .min = 0.01,
      .max = 1e6,
      .unit = "B/cycle",
@@ -196,7 +209,7 @@ static const npu_param_def rknpu_params[] = {
             "rknpu.lua; the profiler's ~16 B/cycle is reads+writes, research §1.5)"},
     {.name = "task_cycles",
      .type = NPU_P_FLOAT,
-     .def = 10,
+     .def = 66,
      .min = 0,
      .max = 1e9,
      .unit = "cycles",
@@ -204,7 +217,7 @@ static const npu_param_def rknpu_params[] = {
             "calibrated with reg_cycles on rknn_model_zoo; see docs/models/rknpu.md)"},
     {.name = "reg_cycles",
      .type = NPU_P_FLOAT,
-     .def = 105,
+     .def = 66,
      .min = 0,
      .max = 1e6,
      .unit = "cycles/entry",
@@ -481,6 +494,17 @@ static double task_cycles(const npu_rknpu_state *s, const npu_rkn_task *t, bool 
             pm = outs * t->kh * t->kw;
         double r = t->kind == NPU_RKN_K_DW ? rate / s->dw_div : rate;
         double c = r > 0 ? pm / r : 0;
+        /* weight-stationary passes (conv mode): the MAC cells hold one weight set (a kernel
+         * group × the channels of one cycle) while the task's P output pixels stream through,
+         * P cycles a set; a set cannot leave the cells sooner than pass_cycles, so a task of
+         * fewer pixels runs at P / pass_cycles of the rate. FC mode (P = 1: a gemm of one row,
+         * ResNet's classifier, LLM decode) fetches weights per feature pixel instead (TRM
+         * 0x1060) and is bounded by its weight DMA; depthwise and the image-input conv have
+         * their own rates. The profiler's static "NPU Cycles" leave it out (lut_stage). */
+        double pix = (double)t->out_h * t->out_w;
+        if (lut_stage && t->kind != NPU_RKN_K_DW && pix > 1 && pix < s->pass_cycles &&
+            !npu_rknpu_task_image(s, t))
+            c *= s->pass_cycles / pix;
         double drain = outs / (s->out_per_cycle * (scale > 0 ? scale : 1));
         /* an image-input conv (fewer channels than one atom) has the profiler's plain
          * MACs/rate (row 2: 3->32 3x3 s2 at 10584 cycles), no drain limit */
@@ -572,6 +596,7 @@ static int rknpu_init(npu_model *m, npu_err *err)
     s->out_per_cycle = npu_model_float(m, "out_per_cycle");
     s->dpu_bytes = npu_model_float(m, "dpu_bytes");
     s->lut_rate = npu_model_float(m, "lut_rate");
+    s->pass_cycles = npu_model_float(m, "pass_cycles");
     s->ppu_bytes = npu_model_float(m, "ppu_bytes");
     s->transpose_cpe = npu_model_float(m, "transpose_cpe");
     s->softmax_cpe = npu_model_float(m, "softmax_cpe");
