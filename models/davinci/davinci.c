@@ -206,13 +206,21 @@ static npu_dtype davinci_default_dtype(const npu_model *m)
 }
 
 /* What the AI Core computes in: fp16 and int8 (cube), int32 where asked; fp32 only where the
- * vector unit has it; bf16/int4 do not exist on V100/V200 cores (research §1.2) → fp16. */
+ * vector unit has it; bf16/int4 do not exist on V100/V200 cores (research §1.2) → fp16.
+ * An integer dtype is a quantized deployment as AMCT and ATC make it: the Cube ops run in it
+ * and every other op stays in fp16 — the core's dtype pass then puts an AscendQuant (fp16 →
+ * int8) in front of a Cube op fed by fp16 and an AscendDequant behind one read by fp16, and a
+ * Cube op feeding a Cube op passes its integer output on directly (AscendRequant). The
+ * lowering folds the dequant into the L0C → UB move (lower.c). */
 static npu_dtype davinci_dtype_for(const npu_model *m, const npu_graph *g, int li, npu_dtype want)
 {
     const npu_davinci_state *s = m->state;
-    (void)g;
-    (void)li;
     switch (want) {
+    case NPU_DT_INT8:
+    case NPU_DT_UINT8:
+    case NPU_DT_INT16:
+        return g && li >= 0 && li < g->nl && !npu_davinci_is_cube_op(g->l[li].op) ? NPU_DT_FP16
+                                                                                   : want;
     case NPU_DT_BF16:
     case NPU_DT_INT4: return NPU_DT_FP16;
     case NPU_DT_FP32: return s->fp32_vector ? NPU_DT_FP32 : NPU_DT_FP16;

@@ -41,6 +41,12 @@ typedef struct npu_davinci_state {
 
 enum { NPU_DV_AIPP_NONE = 0, NPU_DV_AIPP_CORE = 1, NPU_DV_AIPP_CPU = 2 };
 
+/* The ops that run on the Cube (the rest runs on the Vector unit or the AI CPU). */
+static inline bool npu_davinci_is_cube_op(npu_op op)
+{
+    return op == NPU_OP_CONV || op == NPU_OP_CONVT || op == NPU_OP_GEMM || op == NPU_OP_MATMUL;
+}
+
 int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err);
 int npu_davinci_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err);
 int npu_davinci_explain(const npu_model *m, const npu_program *p, int layer, npu_strbuf *out);

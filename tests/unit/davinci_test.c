@@ -470,6 +470,67 @@ TEST(residual_add_fused)
     npu_graph_free(g);
 }
 
+static const npu_layer_row *layer_named(const npu_result *r, const char *name)
+{
+    for (int i = 0; r && i < r->nlayers; i++)
+        if (!strcmp(r->layers[i].name, name))
+            return &r->layers[i];
+    return NULL;
+}
+
+/* dtype=int8 is AMCT's deployment: Cube ops in int8 at the int8 Cube rate (2 x 8192 MACs per
+ * cycle on the 310, Hot Chips 31), every vector op in fp16; the dequant behind a Cube op runs
+ * in its L0C -> UB move and the quant in front of one in the producing kernel's epilogue (no
+ * kernel of their own); a Cube op feeding a Cube op passes int8 on directly. */
+TEST(int8_as_amct_deploys)
+{
+    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x64x56x56 fp16\n"
+                       "conv c1 data out=64 k=3 p=1 act=relu\nconv c2 c1 out=64 k=3 p=1\n"
+                       "add s c2 data act=relu\nmaxpool mp s k=2 s=2\n"
+                       "conv c3 mp out=64 k=1\noutput c3\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    const char *i8[] = {"dtype=int8", NULL}, *f16[] = {"dtype=fp16", NULL};
+    npu_result *a = run("ascend310", g, i8), *b = run("ascend310", g, f16);
+    CHECK(a && b);
+    if (a && b) {
+        CHECK(fabs(a->peak_macs - 2 * 8192) < 1e-9);
+        const npu_layer_row *c1 = layer_named(a, "c1"), *c2 = layer_named(a, "c2"),
+                               *mp = layer_named(a, "mp"), *s = layer_named(a, "s");
+        CHECK(c1 && c2 && mp && s);
+        if (c1 && c2 && mp && s) {
+            CHECK(!strcmp(c1->dtype, "int8") && !strcmp(c2->dtype, "int8"));
+            CHECK(!strcmp(mp->dtype, "fp16") && !strcmp(s->dtype, "fp16"));
+            CHECK(!strcmp(mp->engine, "vector"));
+            CHECK(!strcmp(s->engine, "none")); /* the add still runs in c2's epilogue */
+        }
+        int nq = 0;
+        for (int i = 0; i < a->nlayers; i++)
+            if (!strcmp(a->layers[i].op, "quantize") || !strcmp(a->layers[i].op, "dequantize")) {
+                nq++;
+                CHECK(!strcmp(a->layers[i].engine, "none"));
+            }
+        CHECK(nq >= 3); /* data -> c1 (AIPP), c2 -> add, maxpool -> c3 */
+        CHECK_EQ_INT(count_engine(a, "vector"), 1);
+        /* the conv chain: half the operand bytes and twice the MACs per cycle */
+        CHECK(c1 && c1->cycles < layer_named(b, "c1")->cycles);
+        CHECK(a->total.cycles < b->total.cycles);
+    }
+    npu_result_free(a);
+    npu_result_free(b);
+    /* switched off (ub_fusion=0), the quant in front of c3 is a vector kernel of its own */
+    const char *nf[] = {"dtype=int8", "ub_fusion=0", NULL};
+    npu_result *c = run("ascend310", g, nf);
+    CHECK(c != NULL);
+    if (c) {
+        const npu_layer_row *q = layer_named(c, "c3/q0");
+        CHECK(q && !strcmp(q->engine, "vector"));
+    }
+    npu_result_free(c);
+    npu_graph_free(g);
+}
+
 /* The Task Scheduler prepares a kernel while the previous one runs: a chain of tiny vector
  * kernels is launch-bound (about ts_launch_us each), and ts_sync_us is paid per kernel on top
  * only when launches are not the bottleneck. dvpp=1 adds dvpp_ts_us once per inference. */
@@ -563,6 +624,7 @@ int main(void)
     RUN(launch_pipelining_and_dvpp);
     RUN(input_transdata);
     RUN(l2_partial_residency);
+    RUN(int8_as_amct_deploys);
     npu_ctx_free(ctx);
     return TEST_REPORT();
 }
