@@ -18,6 +18,7 @@ typedef struct npu_davinci_state {
     double freq_mhz;
     int cube_m, cube_k, cube_n;     /* fp16 fractal shape M×K×N                          */
     int int8_k_mult;                /* INT8 K multiplier (16×32×16 on 310: 2)             */
+    int a16w8_k_mult;               /* K multiplier for int16 activations (A16W8)         */
     bool fp16_acc;                  /* L0C accumulates in fp16 (HiSilicon Lite)          */
     bool fp32_vector;               /* vector unit has fp32 ops                           */
     int vector_bytes;               /* vector bytes per cycle                              */

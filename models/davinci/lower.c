@@ -73,6 +73,20 @@ typedef struct lw {
 
 static int oom(lw *c) { return npu_err_set(c->err, NPU_ENOMEM, "davinci: out of memory"); }
 
+/* The dtype of a Cube layer's weights: the wdtype attribute mixed precision gives it
+ * (npu_pass_weight_dtype, docs/params.md), else its first constant matrix, else its own. */
+static npu_dtype weight_dtype(const npu_graph *g, const npu_layer *l)
+{
+    npu_dtype w;
+    if (npu_dtype_parse(npu_layer_str(l, "wdtype", ""), &w) == 0)
+        return w;
+    for (int k = 1; k < l->nin; k++)
+        if (l->in[k] >= 0 && l->in[k] < g->nt && g->t[l->in[k]].kind == NPU_T_CONST &&
+            g->t[l->in[k]].ndim >= 2)
+            return g->t[l->in[k]].dtype;
+    return l->dtype;
+}
+
 static int em(lw *c, int op, int pipe, npu_dv_ins *d)
 {
     d->core = (uint16_t)c->core;
@@ -375,6 +389,8 @@ typedef struct gemm_plan {
     int64_t W, Wo, sh, kh, dh, H;   /* conv geometry for A rows                             */
     int64_t sw, kw, dw;
     int64_t bpe, accb, obpe;        /* input, L0C, output bytes per element                 */
+    int64_t wbpe;                   /* weight bytes per element in GM and L1 (mixed
+                                       precision: narrower than bpe; widened into L0B)      */
     int64_t m0, k0, n0;
     int64_t split_m, split_n, Mc, Nc;
     int64_t m_l0, k_l0, n_l0, k_l1;
@@ -432,7 +448,7 @@ static int64_t a_bytes(const gemm_plan *P, int64_t rows, int64_t kc)
     return irow * P->W * ch * P->bpe;
 }
 
-static int64_t b_bytes(const gemm_plan *P, int64_t kc, int64_t n) { return kc * n * P->bpe; }
+static int64_t b_bytes(const gemm_plan *P, int64_t kc, int64_t n) { return kc * n * P->wbpe; }
 
 /* Fills the L0/L1 plan of P for an m × n L0 tile and returns the estimated cycles of the
  * block's tile loop, or -1 when the tile does not fit. */
@@ -517,7 +533,7 @@ static int plan_gemm(lw *c, gemm_plan *P)
                                  (double)(P->depthwise ? P->k0 : P->K / max64(P->taps, 1)) *
                                  (double)P->bpe
                            : (double)P->M * (double)P->K * (double)P->bpe;
-    double b_all = (double)P->K * (double)P->N * (double)P->bpe;
+    double b_all = (double)P->K * (double)P->N * (double)P->wbpe;
     double bestc = -1;
     int64_t bestu = 0;
     for (int64_t sm = 1; sm <= s->cores; sm++) {
@@ -746,10 +762,15 @@ static int lower_cube(lw *c, int li)
     gemm_plan P;
     memset(&P, 0, sizeof P);
     bool int8 = l->dtype == NPU_DT_INT8 || l->dtype == NPU_DT_UINT8;
+    bool a16 = l->dtype == NPU_DT_INT16; /* A16W8: the Cube at a16w8_k_mult */
     P.bpe = int8 ? 1 : 2;
+    /* mixed precision (npu_pass_weight_dtype): weights stored and moved at their width (int4
+     * as int8: the V100/V200 Cube has no int4, research §1.2), widened to the activation
+     * width as MTE1 loads them into L0B (assumption) */
+    P.wbpe = min64(P.bpe, max64(npu_dtype_bits(weight_dtype(g, l)) / 8, 1));
     P.m0 = s->cube_m;
     P.n0 = s->cube_n;
-    P.k0 = (int64_t)s->cube_k * (int8 ? s->int8_k_mult : 1);
+    P.k0 = (int64_t)s->cube_k * (int8 ? s->int8_k_mult : a16 ? s->a16w8_k_mult : 1);
     P.accb = int8 ? 4 : (s->fp16_acc ? 2 : 4);
     int ot = l->nout > 0 ? l->out[0] : -1;
     if (c->deq && c->deq[li] >= 0)
@@ -842,7 +863,7 @@ static int lower_cube(lw *c, int li)
     if (s->l2 > 0) {
         int64_t in_b = l->nin > 0 ? tbytes(g, l->in[0]) : 0;
         P.in_fit = in_b > 0 && in_b <= s->l2 / 2;
-        P.w_fit = (double)P.K * (double)P.N * (double)P.bpe * (double)P.groups <=
+        P.w_fit = (double)P.K * (double)P.N * (double)P.wbpe * (double)P.groups <=
                   (double)(s->l2 / 2);
         if (l->nin > 1 && l->op == NPU_OP_MATMUL)
             P.w_fit = P.w_fit && tbytes(g, l->in[1]) <= s->l2 / 2;
@@ -1445,7 +1466,7 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
              * engine's roofline is against DRAM) */
             .in_bytes = view ? 0 : dram_bytes(&c, l->in, l->nin),
             .out_bytes = view ? 0 : cpu ? sum_bytes(g, l->out, l->nout, -1) : dram_out_bytes(&c, l),
-            .weight_bytes = npu_dtype_bytes(l->dtype, l->params) +
+            .weight_bytes = npu_dtype_bytes(is_cube(l) ? weight_dtype(g, l) : l->dtype, l->params) +
                             sum_bytes(g, l->in, l->nin, NPU_T_CONST),
             .engine = view ? "none" : cpu ? "aicpu" : cube ? "cube" : "vector",
         };

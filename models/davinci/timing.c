@@ -386,6 +386,7 @@ static int setup(dv_exec *x, const npu_program *p)
     npu_engine_set_peak(e, NPU_DT_INT8, fp16 * s->int8_k_mult);
     npu_engine_set_peak(e, NPU_DT_UINT8, fp16 * s->int8_k_mult);
     npu_engine_set_peak(e, NPU_DT_INT4, fp16 * s->int8_k_mult);
+    npu_engine_set_peak(e, NPU_DT_INT16, fp16 * s->a16w8_k_mult);
     return 0;
 }
 

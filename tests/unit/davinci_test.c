@@ -531,6 +531,56 @@ TEST(int8_as_amct_deploys)
     npu_graph_free(g);
 }
 
+/* A16W8 through the core's mixed precision: int16 activations on the Cube at a16w8_k_mult
+ * times the fp16 K (1: the fp16 rate, half of A8W8), int8 weights stored and moved at 1 B
+ * (widened into L0B), vector ops in fp16. A weight-bound gemm reads half the weight bytes of
+ * plain int16; a compute-bound conv runs faster with a16w8_k_mult=2. */
+TEST(a16w8_mixed_precision)
+{
+    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x4096 fp16\n"
+                       "gemm fc data out=4096\noutput fc\n");
+    npu_graph *h = npg("npg 1\ngraph t\ninput data 1x256x28x28 fp16\n"
+                       "conv c data out=256 k=3 p=1\noutput c\n");
+    CHECK(g && h);
+    if (!g || !h) {
+        npu_graph_free(g);
+        npu_graph_free(h);
+        return;
+    }
+    const char *a[] = {"dtype=a16w8", NULL}, *i16[] = {"dtype=int16", NULL},
+               *wa[] = {"wdtype=int8", "adtype=int16", NULL},
+               *a2[] = {"dtype=a16w8", "a16w8_k_mult=2", NULL};
+    npu_result *ra = run("ss928_svp", g, a), *r16 = run("ss928_svp", g, i16),
+               *rw = run("ss928_svp", g, wa);
+    CHECK(ra && r16 && rw);
+    if (ra && r16 && rw) {
+        const npu_layer_row *fa = layer_named(ra, "fc"), *f16 = layer_named(r16, "fc");
+        CHECK(fa && f16);
+        if (fa && f16) {
+            CHECK_STR(fa->dtype, "int16");
+            /* 4096 x 4096 weights: 16.8 MB at int8, twice that at int16 */
+            CHECK(fa->dram_rd_bytes + fa->sram_rd_bytes >= 4096 * 4096);
+            CHECK(fa->dram_rd_bytes + fa->sram_rd_bytes < 4096 * 4096 + 4096 * 4096 / 4);
+            CHECK(f16->dram_rd_bytes + f16->sram_rd_bytes >= 2 * 4096 * 4096);
+            CHECK(fa->cycles < f16->cycles);
+        }
+        CHECK_EQ_INT(ra->total.cycles, rw->total.cycles); /* the same, spelt part by part */
+    }
+    npu_result_free(ra);
+    npu_result_free(r16);
+    npu_result_free(rw);
+    npu_result *c1 = run("ss928_svp", h, a), *c2 = run("ss928_svp", h, a2);
+    CHECK(c1 && c2);
+    if (c1 && c2) {
+        CHECK(c2->total.cycles < c1->total.cycles);
+        CHECK(fabs(c2->peak_macs - 2 * c1->peak_macs) < 1e-9);
+    }
+    npu_result_free(c1);
+    npu_result_free(c2);
+    npu_graph_free(g);
+    npu_graph_free(h);
+}
+
 /* The Task Scheduler prepares a kernel while the previous one runs: a chain of tiny vector
  * kernels is launch-bound (about ts_launch_us each), and ts_sync_us is paid per kernel on top
  * only when launches are not the bottleneck. dvpp=1 adds dvpp_ts_us once per inference. */
@@ -625,6 +675,7 @@ int main(void)
     RUN(input_transdata);
     RUN(l2_partial_residency);
     RUN(int8_as_amct_deploys);
+    RUN(a16w8_mixed_precision);
     npu_ctx_free(ctx);
     return TEST_REPORT();
 }
