@@ -421,11 +421,14 @@ static int validate(dv_exec *x)
             x->final_layer = in->layer;
             continue;
         }
-        npu_dv_ins dd;
-        const npu_dv_ins *d = &dd;
-        if (npu_dv_decode(p, i, &dd))
+        /* the payload's size and range checked here, then read in place (ins_checked) */
+        size_t sz = npu_dv_is_short(in->op) ? sizeof(npu_dv_sync) : sizeof(npu_dv_ins);
+        if (in->op == 0 || in->op >= NPU_DV_OP_COUNT || in->len != sz || in->off > p->dlen ||
+            sz > p->dlen - in->off || (in->off & 7u))
             return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: malformed "
                                "payload (op %u)", i, (unsigned)in->op);
+        npu_dv_ins dd = {0};
+        const npu_dv_ins *d = ins_checked(p, i, &dd);
         /* quantities bounded so that cycle and byte arithmetic cannot overflow (a fuzzed
          * .npuc with bytes = 2^64 - 2^56 overflowed the engine's time and re-entered the
          * segment emitter: a heap overflow of the kernel table) */
