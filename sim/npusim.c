@@ -774,8 +774,34 @@ static int check_dtype(npu_model *m, const npu_arch *a, const npu_graph *g, npu_
                        o ? list : "none of the requested types");
 }
 
-/* Lowers g for arch a with the open model m. */
-static npu_program *lower(npu_model *m, const npu_arch *a, const npu_graph *g, npu_err *err)
+/* A new program whose instruction and payload arrays are the ones the ctx recycled from the
+ * previous run (npu_ctx_stash): a point of a sweep reuses the pages of the one before. */
+static npu_program *prog_new_recycled(npu_ctx *ctx, const char *model, const char *arch,
+                                      const char *graph)
+{
+    npu_program *p = npu_prog_new(model, arch, graph);
+    if (p && ctx) {
+        p->ins = npu_ctx_unstash(ctx, NPU_CTX_BUF_PROG_INS, &p->cap);
+        p->data = npu_ctx_unstash(ctx, NPU_CTX_BUF_PROG_DATA, &p->dcap);
+    }
+    return p;
+}
+
+/* Frees p, handing its instruction and payload arrays to the ctx for the next run. */
+static void prog_free_recycled(npu_ctx *ctx, npu_program *p)
+{
+    if (p && ctx) {
+        npu_ctx_stash(ctx, NPU_CTX_BUF_PROG_INS, p->ins, p->cap);
+        npu_ctx_stash(ctx, NPU_CTX_BUF_PROG_DATA, p->data, p->dcap);
+        p->ins = NULL;
+        p->data = NULL;
+    }
+    npu_prog_free(p);
+}
+
+/* Lowers g for arch a with the open model m (ctx, may be NULL: recycled program arrays). */
+static npu_program *lower(npu_ctx *ctx, npu_model *m, const npu_arch *a, const npu_graph *g,
+                          npu_err *err)
 {
     npu_graph *gc = npu_graph_clone(g);
     if (!gc) {
@@ -813,7 +839,7 @@ static npu_program *lower(npu_model *m, const npu_arch *a, const npu_graph *g, n
         (mixed && npu_pass_weight_dtype(gc, wdt, err)) || npu_graph_compact(gc, err) ||
         npu_graph_infer(gc, err))
         goto out;
-    prog = npu_prog_new(a->ops->name, a->p->arch, gc->name);
+    prog = prog_new_recycled(ctx, a->ops->name, a->p->arch, gc->name);
     if (!prog) {
         npu_err_set(err, NPU_ENOMEM, "out of memory");
         goto out;
@@ -910,10 +936,10 @@ npu_result *npu_run(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const n
         return NULL;
     }
     npu_result *r = NULL;
-    npu_program *prog = lower(&m, a, g, err);
+    npu_program *prog = lower(ctx, &m, a, g, err);
     if (prog)
         r = execute(&m, a->p, prog, opts, err);
-    npu_prog_free(prog);
+    prog_free_recycled(ctx, prog);
     npu_model_close(&m);
     if (!r)
         ctx_fail(ctx, err);
@@ -936,7 +962,7 @@ npu_program *npu_compile(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, np
         ctx_fail(ctx, err);
         return NULL;
     }
-    npu_program *prog = lower(&m, a, g, err);
+    npu_program *prog = lower(NULL, &m, a, g, err);
     npu_model_close(&m);
     if (!prog)
         ctx_fail(ctx, err);
@@ -1104,7 +1130,7 @@ int npu_explain(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const char 
     npu_model m;
     if (npu_model_open(&m, a->ops, a->p, err))
         return ctx_fail(ctx, err);
-    npu_program *prog = lower(&m, a, g, err);
+    npu_program *prog = lower(NULL, &m, a, g, err);
     int rc = prog ? 0 : (err->code ? err->code : NPU_ESIM);
     if (prog) {
         int li = -1;

@@ -45,6 +45,10 @@ static const npu_param_def davinci_params[] = {
      .doc = "Cube fractal N (16; research §1.2; Lite 8)"},
     {.name = "int8_k_mult", .type = NPU_P_INT, .def = 2, .min = 1, .max = 4, .unit = "",
      .doc = "K multiplier for int8 (16x32x16 on 310: 2; research §1.2)"},
+    {.name = "a16w8_k_mult", .type = NPU_P_INT, .def = 1, .min = 1, .max = 4, .unit = "",
+     .doc = "K multiplier of the Cube for 16-bit integer activations x int8 weights (A16W8): "
+            "1 = the fp16 shape, half the A8W8 rate (assumption: HiSilicon's Hi3516CV610 "
+            "figures A8W8 0.5 T / A16W8 0.25 T, soc-facts §1.2; not published for DaVinci)"},
     {.name = "fp16_acc", .type = NPU_P_BOOL, .def = 0, .min = 0, .max = 1, .unit = "",
      .doc = "fp16 operands accumulate in fp16 in L0C (HiSilicon Lite SoCs; research §1.2)"},
     {.name = "fp32_vector", .type = NPU_P_BOOL, .def = 1, .min = 0, .max = 1, .unit = "",
@@ -136,6 +140,7 @@ static int davinci_init(npu_model *m, npu_err *err)
     s->cube_k = (int)npu_model_int(m, "cube_k");
     s->cube_n = (int)npu_model_int(m, "cube_n");
     s->int8_k_mult = (int)npu_model_int(m, "int8_k_mult");
+    s->a16w8_k_mult = (int)npu_model_int(m, "a16w8_k_mult");
     s->fp16_acc = npu_model_bool(m, "fp16_acc");
     s->fp32_vector = npu_model_bool(m, "fp32_vector");
     s->vector_bytes = (int)npu_model_int(m, "vector_bytes");
@@ -172,8 +177,9 @@ static int davinci_init(npu_model *m, npu_err *err)
     s->aipp_cpu_ops = npu_model_float(m, "aipp_cpu_ops");
     /* The smallest tiles must fit: one fractal of A and B in each L0 half, one L0C fractal,
      * and the vector kernels' three UB buffers of one 32-byte block. */
-    int64_t fa = (int64_t)s->cube_m * s->cube_k * s->int8_k_mult * 2;
-    int64_t fb = (int64_t)s->cube_k * s->cube_n * s->int8_k_mult * 2;
+    int kmul = s->int8_k_mult > s->a16w8_k_mult ? s->int8_k_mult : s->a16w8_k_mult;
+    int64_t fa = (int64_t)s->cube_m * s->cube_k * kmul * 2;
+    int64_t fb = (int64_t)s->cube_k * s->cube_n * kmul * 2;
     int64_t fc = (int64_t)s->cube_m * s->cube_n * 4;
     if (fa * 2 > s->l0a || fb * 2 > s->l0b || fc * 2 > s->l0c || fa + fb > s->l1 / 4 ||
         s->ub < 6 * 1024)
@@ -206,13 +212,21 @@ static npu_dtype davinci_default_dtype(const npu_model *m)
 }
 
 /* What the AI Core computes in: fp16 and int8 (cube), int32 where asked; fp32 only where the
- * vector unit has it; bf16/int4 do not exist on V100/V200 cores (research §1.2) → fp16. */
+ * vector unit has it; bf16/int4 do not exist on V100/V200 cores (research §1.2) → fp16.
+ * An integer dtype is a quantized deployment as AMCT and ATC make it: the Cube ops run in it
+ * and every other op stays in fp16 — the core's dtype pass then puts an AscendQuant (fp16 →
+ * int8) in front of a Cube op fed by fp16 and an AscendDequant behind one read by fp16, and a
+ * Cube op feeding a Cube op passes its integer output on directly (AscendRequant). The
+ * lowering folds the dequant into the L0C → UB move (lower.c). */
 static npu_dtype davinci_dtype_for(const npu_model *m, const npu_graph *g, int li, npu_dtype want)
 {
     const npu_davinci_state *s = m->state;
-    (void)g;
-    (void)li;
     switch (want) {
+    case NPU_DT_INT8:
+    case NPU_DT_UINT8:
+    case NPU_DT_INT16:
+        return g && li >= 0 && li < g->nl && !npu_davinci_is_cube_op(g->l[li].op) ? NPU_DT_FP16
+                                                                                   : want;
     case NPU_DT_BF16:
     case NPU_DT_INT4: return NPU_DT_FP16;
     case NPU_DT_FP32: return s->fp32_vector ? NPU_DT_FP32 : NPU_DT_FP16;

@@ -18,6 +18,7 @@ typedef struct npu_davinci_state {
     double freq_mhz;
     int cube_m, cube_k, cube_n;     /* fp16 fractal shape M×K×N                          */
     int int8_k_mult;                /* INT8 K multiplier (16×32×16 on 310: 2)             */
+    int a16w8_k_mult;               /* K multiplier for int16 activations (A16W8)         */
     bool fp16_acc;                  /* L0C accumulates in fp16 (HiSilicon Lite)          */
     bool fp32_vector;               /* vector unit has fp32 ops                           */
     int vector_bytes;               /* vector bytes per cycle                              */
@@ -40,6 +41,12 @@ typedef struct npu_davinci_state {
 } npu_davinci_state;
 
 enum { NPU_DV_AIPP_NONE = 0, NPU_DV_AIPP_CORE = 1, NPU_DV_AIPP_CPU = 2 };
+
+/* The ops that run on the Cube (the rest runs on the Vector unit or the AI CPU). */
+static inline bool npu_davinci_is_cube_op(npu_op op)
+{
+    return op == NPU_OP_CONV || op == NPU_OP_CONVT || op == NPU_OP_GEMM || op == NPU_OP_MATMUL;
+}
 
 int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err);
 int npu_davinci_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err);

@@ -62,6 +62,9 @@ typedef struct lw {
     uint8_t *on_core; /* per tensor: written by an AI Core kernel (its lines pass through L2) */
     int first_mac;    /* graph layer index of the AIPP layer, -1 */
     int *fuse_add;    /* per layer: the residual add fused into this conv's epilogue, -1 */
+    int *deq;         /* per Cube layer: the dequantize folded into its L0C -> UB move, -1 */
+    int *deq_src;     /* per dequantize layer: the Cube layer it is folded into, -1 */
+    int *quant;       /* per AI Core kernel layer: the quantize fused into its epilogue, -1 */
     bool res_add;     /* the current kernel loads a residual into UB (V -> MTE2 free flags) */
     /* per-core flag slot counters */
     unsigned slot_op[2], slot_l0, slot_c, slot_ub;
@@ -69,6 +72,20 @@ typedef struct lw {
 } lw;
 
 static int oom(lw *c) { return npu_err_set(c->err, NPU_ENOMEM, "davinci: out of memory"); }
+
+/* The dtype of a Cube layer's weights: the wdtype attribute mixed precision gives it
+ * (npu_pass_weight_dtype, docs/params.md), else its first constant matrix, else its own. */
+static npu_dtype weight_dtype(const npu_graph *g, const npu_layer *l)
+{
+    npu_dtype w;
+    if (npu_dtype_parse(npu_layer_str(l, "wdtype", ""), &w) == 0)
+        return w;
+    for (int k = 1; k < l->nin; k++)
+        if (l->in[k] >= 0 && l->in[k] < g->nt && g->t[l->in[k]].kind == NPU_T_CONST &&
+            g->t[l->in[k]].ndim >= 2)
+            return g->t[l->in[k]].dtype;
+    return l->dtype;
+}
 
 static int em(lw *c, int op, int pipe, npu_dv_ins *d)
 {
@@ -372,6 +389,8 @@ typedef struct gemm_plan {
     int64_t W, Wo, sh, kh, dh, H;   /* conv geometry for A rows                             */
     int64_t sw, kw, dw;
     int64_t bpe, accb, obpe;        /* input, L0C, output bytes per element                 */
+    int64_t wbpe;                   /* weight bytes per element in GM and L1 (mixed
+                                       precision: narrower than bpe; widened into L0B)      */
     int64_t m0, k0, n0;
     int64_t split_m, split_n, Mc, Nc;
     int64_t m_l0, k_l0, n_l0, k_l1;
@@ -384,6 +403,9 @@ typedef struct gemm_plan {
     double res_part, a_part;        /* share of shortcut / input reads that hit L2 (partly
                                        resident tensors, tensor_l2_part)                    */
     int nres;
+    bool quant;                     /* a quantize fused in the epilogue (AscendQuant): the   */
+    bool qdual;                     /* tile is also written in int8 (qdual: fp16 as well)    */
+    bool q_l2;
     int rseq[16];
     bool relu, bias, in_l2, out_l2;
     bool in_fit, w_fit;             /* input / all weights fit in half of L2               */
@@ -426,7 +448,7 @@ static int64_t a_bytes(const gemm_plan *P, int64_t rows, int64_t kc)
     return irow * P->W * ch * P->bpe;
 }
 
-static int64_t b_bytes(const gemm_plan *P, int64_t kc, int64_t n) { return kc * n * P->bpe; }
+static int64_t b_bytes(const gemm_plan *P, int64_t kc, int64_t n) { return kc * n * P->wbpe; }
 
 /* Fills the L0/L1 plan of P for an m × n L0 tile and returns the estimated cycles of the
  * block's tile loop, or -1 when the tile does not fit. */
@@ -511,7 +533,7 @@ static int plan_gemm(lw *c, gemm_plan *P)
                                  (double)(P->depthwise ? P->k0 : P->K / max64(P->taps, 1)) *
                                  (double)P->bpe
                            : (double)P->M * (double)P->K * (double)P->bpe;
-    double b_all = (double)P->K * (double)P->N * (double)P->bpe;
+    double b_all = (double)P->K * (double)P->N * (double)P->wbpe;
     double bestc = -1;
     int64_t bestu = 0;
     for (int64_t sm = 1; sm <= s->cores; sm++) {
@@ -707,13 +729,26 @@ static int cube_tile(lw *c, gemm_plan *P, int64_t mt, int64_t nt, bool load_a, b
         if (setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE2, (int)u))
             return c->err->code;
     }
+    /* a fused AscendQuant: after vector work in UB one vconv to int8; on its own it happens
+     * in the L0C -> UB move (research §2: "quantization on the way") */
+    int64_t qb = P->quant ? (int64_t)ceil((double)(mt * nt) * P->real) : 0;
+    if (P->quant && (P->nvec > 0 || P->res) && (vbarrier(c) || vec(c, NPU_DV_V_CONV, ob, u)))
+        return c->err->code;
     if (setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE3, (int)u) ||
         waitf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE3, (int)u))
         return c->err->code;
-    P->gm_wr += ob;
-    if (copy(c, NPU_DV_OP_COPY_UB_GM, NPU_DV_PIPE_MTE3, ob, mt * P->n0 * P->obpe, P->out_l2, u,
-             0) ||
-        setf(c, NPU_DV_PIPE_MTE3, NPU_DV_PIPE_V, (int)u))
+    if (!P->quant || P->qdual) {
+        P->gm_wr += ob;
+        if (copy(c, NPU_DV_OP_COPY_UB_GM, NPU_DV_PIPE_MTE3, ob, mt * P->n0 * P->obpe,
+                 P->out_l2, u, 0))
+            return c->err->code;
+    }
+    if (P->quant) {
+        P->gm_wr += qb;
+        if (copy(c, NPU_DV_OP_COPY_UB_GM, NPU_DV_PIPE_MTE3, qb, mt * P->n0, P->q_l2, u, 0))
+            return c->err->code;
+    }
+    if (setf(c, NPU_DV_PIPE_MTE3, NPU_DV_PIPE_V, (int)u))
         return c->err->code;
     scalar_end(c, sidx);
     return 0;
@@ -727,12 +762,19 @@ static int lower_cube(lw *c, int li)
     gemm_plan P;
     memset(&P, 0, sizeof P);
     bool int8 = l->dtype == NPU_DT_INT8 || l->dtype == NPU_DT_UINT8;
+    bool a16 = l->dtype == NPU_DT_INT16; /* A16W8: the Cube at a16w8_k_mult */
     P.bpe = int8 ? 1 : 2;
+    /* mixed precision (npu_pass_weight_dtype): weights stored and moved at their width (int4
+     * as int8: the V100/V200 Cube has no int4, research §1.2), widened to the activation
+     * width as MTE1 loads them into L0B (assumption) */
+    P.wbpe = min64(P.bpe, max64(npu_dtype_bits(weight_dtype(g, l)) / 8, 1));
     P.m0 = s->cube_m;
     P.n0 = s->cube_n;
-    P.k0 = (int64_t)s->cube_k * (int8 ? s->int8_k_mult : 1);
+    P.k0 = (int64_t)s->cube_k * (int8 ? s->int8_k_mult : a16 ? s->a16w8_k_mult : 1);
     P.accb = int8 ? 4 : (s->fp16_acc ? 2 : 4);
     int ot = l->nout > 0 ? l->out[0] : -1;
+    if (c->deq && c->deq[li] >= 0)
+        ot = g->l[c->deq[li]].out[0]; /* the dequant in the L0C -> UB move: fp16 out */
     int fa = c->fuse_add ? c->fuse_add[li] : -1;
     if (fa >= 0) {
         /* the kernel writes the add's output; the add's other input is the shortcut */
@@ -746,6 +788,13 @@ static int lower_cube(lw *c, int li)
     }
     c->res_add = P.res;
     P.obpe = (ot >= 0 && ot < g->nt) ? max64(npu_dtype_bits(g->t[ot].dtype) / 8, 1) : 2;
+    if (c->quant && c->quant[li] >= 0) {
+        const npu_layer *q = &g->l[c->quant[li]];
+        int use[2];
+        P.quant = true;
+        P.qdual = npu_graph_consumers(g, ot, use, 2) > 1 || npu_graph_is_output(g, ot);
+        P.q_l2 = tensor_l2(c, q->out[0]);
+    }
     P.out_l2 = ot >= 0 && tensor_l2(c, ot);
     P.in_l2 = l->nin > 0 && tensor_l2(c, l->in[0]);
     P.a_part = l->nin > 0 ? tensor_l2_part(c, l->in[0]) : 0;
@@ -814,7 +863,7 @@ static int lower_cube(lw *c, int li)
     if (s->l2 > 0) {
         int64_t in_b = l->nin > 0 ? tbytes(g, l->in[0]) : 0;
         P.in_fit = in_b > 0 && in_b <= s->l2 / 2;
-        P.w_fit = (double)P.K * (double)P.N * (double)P.bpe * (double)P.groups <=
+        P.w_fit = (double)P.K * (double)P.N * (double)P.wbpe * (double)P.groups <=
                   (double)(s->l2 / 2);
         if (l->nin > 1 && l->op == NPU_OP_MATMUL)
             P.w_fit = P.w_fit && tbytes(g, l->in[1]) <= s->l2 / 2;
@@ -971,6 +1020,17 @@ static int lower_vector(lw *c, int li)
         out_b += tbytes(g, l->out[i]);
         out_l2 |= tensor_l2(c, l->out[i]);
     }
+    /* a fused AscendQuant: the kernel writes the int8 copy too (instead of its fp16 output
+     * when the quantize is that output's only reader) */
+    bool qfused = c->quant && c->quant[li] >= 0;
+    if (qfused) {
+        int qo = g->l[c->quant[li]].out[0], use[2];
+        if (!(l->nout == 1 && npu_graph_consumers(g, l->out[0], use, 2) > 1) &&
+            !(l->nout == 1 && npu_graph_is_output(g, l->out[0])))
+            out_b = 0;
+        out_b += tbytes(g, qo);
+        out_l2 |= tensor_l2(c, qo);
+    }
     /* Without AIPP the OM's input is the framework's tensor as exported — fp32 NCHW from ONNX,
      * ATC's default without --input_fp16_nodes — and ATC puts a Cast + TransData kernel in
      * front of the first conv: it reads 4 B per element and writes fp16 NC1HWC0, the channels
@@ -1062,6 +1122,10 @@ static int lower_vector(lw *c, int li)
             for (int v = 0; v < nseq; v++)
                 if (((v > 0 || pool_taps > 0) && vbarrier(c)) || vec(c, seq[v], wt, u))
                     return c->err->code;
+            if (qfused && vbarrier(c)) /* the fused AscendQuant's vconv follows */
+                return c->err->code;
+            if (qfused && vec(c, NPU_DV_V_CONV, ob > 0 ? ob : wt, u))
+                return c->err->code;
             if (nseq == 0 && !pool && vec(c, NPU_DV_V_COPY, ob > 0 ? ob : wt, u))
                 return c->err->code; /* data movement: UB-to-UB rearrangement */
             if (setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE2, (int)u) ||
@@ -1126,11 +1190,7 @@ static int lower_aicpu(lw *c, int li, bool hostpre)
     return em(c, NPU_DV_OP_AICPU, NPU_DV_PIPE_AICPU, &d);
 }
 
-static bool is_cube(const npu_layer *l)
-{
-    return l->op == NPU_OP_CONV || l->op == NPU_OP_CONVT || l->op == NPU_OP_GEMM ||
-           l->op == NPU_OP_MATMUL;
-}
+static bool is_cube(const npu_layer *l) { return npu_davinci_is_cube_op(l->op); }
 
 static bool needs_aicpu(const npu_graph *g, const npu_layer *l)
 {
@@ -1235,6 +1295,8 @@ static int fusable_conv(const lw *c, int ai)
             g->t[t].dtype != g->t[a->out[0]].dtype)
             continue;
         int p = g->t[t].producer;
+        if (p >= 0 && p < g->nl && c->deq_src[p] >= 0)
+            p = c->deq_src[p]; /* conv + AscendDequant: the conv's kernel writes the fp16 */
         if (p < 0 || p >= ai || g->l[p].op != NPU_OP_CONV || g->l[p].nout != 1 ||
             (g->l[p].flags & (NPU_LF_HOST | NPU_LF_DEAD)) || needs_aicpu(g, &g->l[p]) ||
             c->fuse_add[p] >= 0 || npu_graph_is_output(g, t))
@@ -1242,12 +1304,73 @@ static int fusable_conv(const lw *c, int ai)
         int use[2];
         if (npu_graph_consumers(g, t, use, 2) != 1)
             continue;
-        if (g->t[o].producer >= p)
+        int op = g->t[o].producer;
+        if (op >= 0 && op < g->nl && c->deq_src[op] >= 0)
+            op = c->deq_src[op]; /* the shortcut is written by that Cube kernel */
+        if (op >= p)
             continue;
         if (p > best)
             best = p;
     }
     return best;
+}
+
+/* AMCT's AscendDequant behind a quantized Cube op (int32 accumulators × scale → fp16) runs in
+ * the Cube kernel's L0C -> UB move, which converts anyway (research §2, the PIPE_V table: "with
+ * FP32->FP16 conversion, ReLU and quantization on the way"): a dequantize (or the cast the
+ * dtype pass made of it) whose integer input comes from an AI Core Cube op and is read by
+ * nothing else costs no kernel; the Cube kernel writes its fp16 output. Returns the Cube
+ * layer, -1. */
+static int dequant_src(const lw *c, int di)
+{
+    const npu_graph *g = c->g;
+    const npu_layer *d = &g->l[di];
+    if ((d->op != NPU_OP_DEQUANTIZE && d->op != NPU_OP_CAST) || d->nin < 1 || d->nout != 1 ||
+        (d->flags & (NPU_LF_HOST | NPU_LF_DEAD)))
+        return -1;
+    int t = d->in[0], o = d->out[0];
+    if (t < 0 || t >= g->nt || o < 0 || o >= g->nt || npu_dtype_is_float(g->t[t].dtype) ||
+        !npu_dtype_is_float(g->t[o].dtype) || npu_graph_is_output(g, t))
+        return -1;
+    int p = g->t[t].producer;
+    if (p < 0 || p >= di || !is_cube(&g->l[p]) || g->l[p].nout != 1 ||
+        (g->l[p].flags & (NPU_LF_HOST | NPU_LF_DEAD)) || needs_aicpu(g, &g->l[p]) ||
+        c->deq[p] >= 0)
+        return -1;
+    int use[2];
+    return npu_graph_consumers(g, t, use, 2) == 1 ? p : -1;
+}
+
+/* AMCT's AscendQuant in front of a quantized Cube op, fused into the epilogue of the AI Core
+ * kernel that produces its fp16 input (CANN's UB fusion passes of the conv + dequant (+ add +
+ * relu) + quant and eltwise/pool + quant kinds; the pass names are not in research/, so this
+ * is an assumption): the kernel converts its output tile to int8 in UB and writes it, as well
+ * as the fp16 tile when something else reads that. A quantize of a graph input is AIPP's or
+ * the input cast's; one after an AI CPU op or a view runs as its own vector kernel. `kernel`
+ * gives, per layer, the layer whose kernel writes its output (itself, or the conv a residual
+ * add is fused into). Returns that kernel's layer, -1. */
+static int quant_dst(const lw *c, int qi, const int *kernel)
+{
+    const npu_graph *g = c->g;
+    const npu_layer *q = &g->l[qi];
+    if ((q->op != NPU_OP_QUANTIZE && q->op != NPU_OP_CAST) || q->nin < 1 || q->nout != 1 ||
+        (q->flags & (NPU_LF_HOST | NPU_LF_DEAD)) || needs_aicpu(g, q))
+        return -1; /* (a cast to int64 is AI CPU work) */
+    int t = q->in[0], o = q->out[0];
+    if (t < 0 || t >= g->nt || o < 0 || o >= g->nt || !npu_dtype_is_float(g->t[t].dtype) ||
+        npu_dtype_is_float(g->t[o].dtype) || g->t[t].view_of >= 0)
+        return -1;
+    int p = g->t[t].producer;
+    if (p < 0 || p >= qi || (g->l[p].flags & (NPU_LF_HOST | NPU_LF_DEAD | NPU_LF_VIEW)) ||
+        npu_op_class(g->l[p].op) == NPU_OPC_VIEW || npu_op_class(g->l[p].op) == NPU_OPC_QUANT ||
+        needs_aicpu(g, &g->l[p]) || g->l[p].nout != 1)
+        return -1;
+    int k = kernel[p];
+    if (k < 0 || c->quant[k] >= 0)
+        return -1;
+    if (k != p && c->fuse_add[k] != p && c->deq[k] != p)
+        return -1;
+    return k;
 }
 
 int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err)
@@ -1266,17 +1389,45 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
     uint8_t *aipp_t = npu_calloc((size_t)(g->nt > 0 ? g->nt : 1), 1);
     c.fuse_add = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), sizeof *c.fuse_add);
     uint8_t *fused = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), 1); /* adds fused into a conv */
+    c.deq = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), sizeof *c.deq);
+    c.deq_src = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), sizeof *c.deq_src);
+    c.quant = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), sizeof *c.quant);
+    int *kernel = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), sizeof *kernel);
     int rc = 0;
-    if (!c.in_l2 || !c.on_core || !map || !aipp_t || !c.fuse_add || !fused) {
+    if (!c.in_l2 || !c.on_core || !map || !aipp_t || !c.fuse_add || !fused || !c.deq ||
+        !c.deq_src || !c.quant || !kernel) {
         rc = oom(&c);
         goto done;
     }
     for (int li = 0; li < g->nl; li++)
-        c.fuse_add[li] = -1;
+        c.fuse_add[li] = c.deq[li] = c.deq_src[li] = c.quant[li] = -1;
+    for (int li = 0; li < g->nl; li++) {
+        int p = dequant_src(&c, li);
+        if (p >= 0) {
+            c.deq[p] = li;
+            c.deq_src[li] = p;
+            fused[li] = 1;
+        }
+    }
     for (int li = 0; li < g->nl && c.s->ub_fusion; li++) {
         int p = (g->l[li].flags & NPU_LF_DEAD) ? -1 : fusable_conv(&c, li);
         if (p >= 0) {
             c.fuse_add[p] = li;
+            fused[li] = 1;
+        }
+    }
+    for (int li = 0; li < g->nl; li++)
+        kernel[li] = fused[li] ? -1 : li; /* fused dequants write nothing of their own */
+    for (int li = 0; li < g->nl; li++) {
+        if (c.fuse_add[li] >= 0)
+            kernel[c.fuse_add[li]] = li;
+        if (c.deq[li] >= 0 && c.fuse_add[li] < 0)
+            kernel[c.deq[li]] = li;
+    }
+    for (int li = 0; li < g->nl && c.s->ub_fusion; li++) {
+        int k = (g->l[li].flags & NPU_LF_DEAD) ? -1 : quant_dst(&c, li, kernel);
+        if (k >= 0) {
+            c.quant[k] = li;
             fused[li] = 1;
         }
     }
@@ -1297,7 +1448,7 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
                         npu_op_class(l->op) == NPU_OPC_QUANT && l->nin > 0 &&
                         is_input(g, l->in[0]);
         if (fused[li])
-            absorbed = true; /* runs in its conv's epilogue, which writes its output */
+            absorbed = true; /* runs in its Cube kernel's epilogue, which writes its output */
         if (absorbed) {
             view = true;
             if (!fused[li] && l->nout > 0 && l->out[0] >= 0 && l->out[0] < g->nt)
@@ -1315,7 +1466,7 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
              * engine's roofline is against DRAM) */
             .in_bytes = view ? 0 : dram_bytes(&c, l->in, l->nin),
             .out_bytes = view ? 0 : cpu ? sum_bytes(g, l->out, l->nout, -1) : dram_out_bytes(&c, l),
-            .weight_bytes = npu_dtype_bytes(l->dtype, l->params) +
+            .weight_bytes = npu_dtype_bytes(is_cube(l) ? weight_dtype(g, l) : l->dtype, l->params) +
                             sum_bytes(g, l->in, l->nin, NPU_T_CONST),
             .engine = view ? "none" : cpu ? "aicpu" : cube ? "cube" : "vector",
         };
@@ -1361,6 +1512,10 @@ done:
     free(map);
     free(aipp_t);
     free(c.fuse_add);
+    free(c.deq);
+    free(c.deq_src);
+    free(c.quant);
+    free(kernel);
     free(fused);
     return rc;
 }

@@ -540,6 +540,8 @@ struct npu_ctx {
     char **preset_paths; /* NULL-terminated */
     size_t npaths, cpaths;
     volatile int *cancel;
+    void *buf[NPU_CTX_NBUF]; /* npu_ctx_stash */
+    size_t bufcap[NPU_CTX_NBUF];
 };
 
 npu_ctx *npu_ctx_new(void) { return npu_calloc(1, sizeof(npu_ctx)); }
@@ -551,7 +553,32 @@ void npu_ctx_free(npu_ctx *ctx)
     for (size_t i = 0; i < ctx->npaths; i++)
         free(ctx->preset_paths[i]);
     free(ctx->preset_paths);
+    for (int i = 0; i < NPU_CTX_NBUF; i++)
+        free(ctx->buf[i]);
     free(ctx);
+}
+
+void npu_ctx_stash(npu_ctx *ctx, int slot, void *buf, size_t cap)
+{
+    if (!ctx || slot < 0 || slot >= NPU_CTX_NBUF) {
+        free(buf);
+        return;
+    }
+    free(ctx->buf[slot]);
+    ctx->buf[slot] = buf;
+    ctx->bufcap[slot] = buf ? cap : 0;
+}
+
+void *npu_ctx_unstash(npu_ctx *ctx, int slot, size_t *cap)
+{
+    *cap = 0;
+    if (!ctx || slot < 0 || slot >= NPU_CTX_NBUF || !ctx->buf[slot])
+        return NULL;
+    void *b = ctx->buf[slot];
+    *cap = ctx->bufcap[slot];
+    ctx->buf[slot] = NULL;
+    ctx->bufcap[slot] = 0;
+    return b;
 }
 
 npu_err *npu_ctx_err(npu_ctx *ctx) { return &ctx->err; }

@@ -470,6 +470,117 @@ TEST(residual_add_fused)
     npu_graph_free(g);
 }
 
+static const npu_layer_row *layer_named(const npu_result *r, const char *name)
+{
+    for (int i = 0; r && i < r->nlayers; i++)
+        if (!strcmp(r->layers[i].name, name))
+            return &r->layers[i];
+    return NULL;
+}
+
+/* dtype=int8 is AMCT's deployment: Cube ops in int8 at the int8 Cube rate (2 x 8192 MACs per
+ * cycle on the 310, Hot Chips 31), every vector op in fp16; the dequant behind a Cube op runs
+ * in its L0C -> UB move and the quant in front of one in the producing kernel's epilogue (no
+ * kernel of their own); a Cube op feeding a Cube op passes int8 on directly. */
+TEST(int8_as_amct_deploys)
+{
+    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x64x56x56 fp16\n"
+                       "conv c1 data out=64 k=3 p=1 act=relu\nconv c2 c1 out=64 k=3 p=1\n"
+                       "add s c2 data act=relu\nmaxpool mp s k=2 s=2\n"
+                       "conv c3 mp out=64 k=1\noutput c3\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    const char *i8[] = {"dtype=int8", NULL}, *f16[] = {"dtype=fp16", NULL};
+    npu_result *a = run("ascend310", g, i8), *b = run("ascend310", g, f16);
+    CHECK(a && b);
+    if (a && b) {
+        CHECK(fabs(a->peak_macs - 2 * 8192) < 1e-9);
+        const npu_layer_row *c1 = layer_named(a, "c1"), *c2 = layer_named(a, "c2"),
+                               *mp = layer_named(a, "mp"), *s = layer_named(a, "s");
+        CHECK(c1 && c2 && mp && s);
+        if (c1 && c2 && mp && s) {
+            CHECK(!strcmp(c1->dtype, "int8") && !strcmp(c2->dtype, "int8"));
+            CHECK(!strcmp(mp->dtype, "fp16") && !strcmp(s->dtype, "fp16"));
+            CHECK(!strcmp(mp->engine, "vector"));
+            CHECK(!strcmp(s->engine, "none")); /* the add still runs in c2's epilogue */
+        }
+        int nq = 0;
+        for (int i = 0; i < a->nlayers; i++)
+            if (!strcmp(a->layers[i].op, "quantize") || !strcmp(a->layers[i].op, "dequantize")) {
+                nq++;
+                CHECK(!strcmp(a->layers[i].engine, "none"));
+            }
+        CHECK(nq >= 3); /* data -> c1 (AIPP), c2 -> add, maxpool -> c3 */
+        CHECK_EQ_INT(count_engine(a, "vector"), 1);
+        /* the conv chain: half the operand bytes and twice the MACs per cycle */
+        CHECK(c1 && c1->cycles < layer_named(b, "c1")->cycles);
+        CHECK(a->total.cycles < b->total.cycles);
+    }
+    npu_result_free(a);
+    npu_result_free(b);
+    /* switched off (ub_fusion=0), the quant in front of c3 is a vector kernel of its own */
+    const char *nf[] = {"dtype=int8", "ub_fusion=0", NULL};
+    npu_result *c = run("ascend310", g, nf);
+    CHECK(c != NULL);
+    if (c) {
+        const npu_layer_row *q = layer_named(c, "c3/q0");
+        CHECK(q && !strcmp(q->engine, "vector"));
+    }
+    npu_result_free(c);
+    npu_graph_free(g);
+}
+
+/* A16W8 through the core's mixed precision: int16 activations on the Cube at a16w8_k_mult
+ * times the fp16 K (1: the fp16 rate, half of A8W8), int8 weights stored and moved at 1 B
+ * (widened into L0B), vector ops in fp16. A weight-bound gemm reads half the weight bytes of
+ * plain int16; a compute-bound conv runs faster with a16w8_k_mult=2. */
+TEST(a16w8_mixed_precision)
+{
+    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x4096 fp16\n"
+                       "gemm fc data out=4096\noutput fc\n");
+    npu_graph *h = npg("npg 1\ngraph t\ninput data 1x256x28x28 fp16\n"
+                       "conv c data out=256 k=3 p=1\noutput c\n");
+    CHECK(g && h);
+    if (!g || !h) {
+        npu_graph_free(g);
+        npu_graph_free(h);
+        return;
+    }
+    const char *a[] = {"dtype=a16w8", NULL}, *i16[] = {"dtype=int16", NULL},
+               *wa[] = {"wdtype=int8", "adtype=int16", NULL},
+               *a2[] = {"dtype=a16w8", "a16w8_k_mult=2", NULL};
+    npu_result *ra = run("ss928_svp", g, a), *r16 = run("ss928_svp", g, i16),
+               *rw = run("ss928_svp", g, wa);
+    CHECK(ra && r16 && rw);
+    if (ra && r16 && rw) {
+        const npu_layer_row *fa = layer_named(ra, "fc"), *f16 = layer_named(r16, "fc");
+        CHECK(fa && f16);
+        if (fa && f16) {
+            CHECK_STR(fa->dtype, "int16");
+            /* 4096 x 4096 weights: 16.8 MB at int8, twice that at int16 */
+            CHECK(fa->dram_rd_bytes + fa->sram_rd_bytes >= 4096 * 4096);
+            CHECK(fa->dram_rd_bytes + fa->sram_rd_bytes < 4096 * 4096 + 4096 * 4096 / 4);
+            CHECK(f16->dram_rd_bytes + f16->sram_rd_bytes >= 2 * 4096 * 4096);
+            CHECK(fa->cycles < f16->cycles);
+        }
+        CHECK_EQ_INT(ra->total.cycles, rw->total.cycles); /* the same, spelt part by part */
+    }
+    npu_result_free(ra);
+    npu_result_free(r16);
+    npu_result_free(rw);
+    npu_result *c1 = run("ss928_svp", h, a), *c2 = run("ss928_svp", h, a2);
+    CHECK(c1 && c2);
+    if (c1 && c2) {
+        CHECK(c2->total.cycles < c1->total.cycles);
+        CHECK(fabs(c2->peak_macs - 2 * c1->peak_macs) < 1e-9);
+    }
+    npu_result_free(c1);
+    npu_result_free(c2);
+    npu_graph_free(g);
+    npu_graph_free(h);
+}
+
 /* The Task Scheduler prepares a kernel while the previous one runs: a chain of tiny vector
  * kernels is launch-bound (about ts_launch_us each), and ts_sync_us is paid per kernel on top
  * only when launches are not the bottleneck. dvpp=1 adds dvpp_ts_us once per inference. */
@@ -563,6 +674,8 @@ int main(void)
     RUN(launch_pipelining_and_dvpp);
     RUN(input_transdata);
     RUN(l2_partial_residency);
+    RUN(int8_as_amct_deploys);
+    RUN(a16w8_mixed_precision);
     npu_ctx_free(ctx);
     return TEST_REPORT();
 }
