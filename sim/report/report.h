@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "../core/ctx.h"
+#include "../core/result.h"
 
 /* Appends s as a JSON string literal (with the quotes). NULL → null. */
 void npu_rep_json_str(npu_strbuf *sb, const char *s);
@@ -27,5 +28,30 @@ void npu_rep_csv_str(npu_strbuf *sb, const char *s);
 void npu_rep_csv_num(npu_strbuf *sb, double v);
 /* Display width of a UTF-8 string (code points; every one counts as one column). */
 int npu_rep_width(const char *s);
+
+/* One layer-by-layer comparison of results (`npusim compare` and Lua npusim.compare are built
+ * on it, so both name the same winners). Rows are the union of layer names, in the first
+ * result's order, then layers only later results have. best[r] is the result with the shortest
+ * *time* (cycles / clock; cycles when a clock is unknown) for row r, or -1 when there is no
+ * winner: all that have the layer took the same time, or the layer was fused away (0 cycles,
+ * its time is in the layer it was fused into) on some result, since a fused layer's 0 is not a
+ * time. tbest is the same for the totals. lab[k] is result k's label: its arch name, "name#2"
+ * … when the same name appears again. */
+typedef struct npu_rep_cmp_row {
+    const char *name, *op;
+    int *idx; /* per result: layer index or -1 */
+} npu_rep_cmp_row;
+typedef struct npu_rep_cmp {
+    int n;
+    size_t nrows;
+    npu_rep_cmp_row *rows;
+    int *best; /* per row */
+    int tbest;
+    char **lab; /* per result */
+    int *idx_;  /* storage of rows[].idx */
+} npu_rep_cmp;
+/* Fills c (free with npu_rep_cmp_free, also after a failure). NPU_EINVAL / NPU_ENOMEM. */
+int npu_rep_cmp_build(const npu_result *const *rs, int n, npu_rep_cmp *c);
+void npu_rep_cmp_free(npu_rep_cmp *c);
 
 #endif

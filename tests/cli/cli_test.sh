@@ -157,6 +157,23 @@ expect "compare csv -> 0" 0 compare --preset-path "$T" -a systolic,sys8 -f csv "
 has "compare csv header" "$T/out" "kind,name,op,systolic,sys8,best"
 expect "compare json -> 0" 0 compare --preset-path "$T" -a systolic,sys8 -f json "$T/tiny.npg"
 json_ok "compare json parses" "$T/out"
+# one best-of for the CLI and Lua (issue 15): by time, never a fused (0-cycle) layer
+cat >"$T/best.lua" <<'EOF'
+local c = npusim.compare { archs = { arg[1], arg[2] }, graph = arg[3] }
+for _, l in ipairs(c.layers) do print(l.name .. "," .. (l.best or "")) end
+EOF
+for pair in "ascend310 rk3588 lenet5" "systolic tpu_v1 resnet18" "rk3566 rk3588 resnet18"; do
+    set -- $pair
+    run compare -a "$1,$2" -f csv "$3"
+    awk -F, '$1 == "layer" { print $2 "," $NF }' "$T/out" >"$T/best_cli"
+    awk -F, '$1 == "layer" && ($4 == "0" || $5 == "0") && $NF != "" { print $2 }' "$T/out" \
+        >"$T/fused_won"
+    run script "$T/best.lua" "$1" "$2" "$3"
+    if [ -s "$T/best_cli" ] && cmp -s "$T/best_cli" "$T/out"; then ok "compare best = Lua best ($pair)"
+    else bad "compare best = Lua best ($pair)" "$(diff "$T/best_cli" "$T/out" | head -5)"; fi
+    if [ ! -s "$T/fused_won" ]; then ok "no fused layer wins ($pair)"
+    else bad "no fused layer wins ($pair)" "$(head -3 "$T/fused_won")"; fi
+done
 expect "compare without -a -> 2" 2 compare "$T/tiny.npg"
 expect "compare unknown arch -> 1" 1 compare -a systolic,nope "$T/tiny.npg"
 
