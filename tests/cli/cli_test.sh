@@ -148,6 +148,14 @@ if gzip -dc "$T/t.json.gz" >"$T/t2.json" 2>"$T/gzerr"; then ok "trace .gz gunzip
 json_ok "gunzipped trace parses" "$T/t2.json"
 if cmp -s "$T/t.json" "$T/t2.json"; then ok "gz trace = plain trace"; else bad "gz trace = plain trace"; fi
 
+# waiting for the host is control stall, never memory (issue 15): on a headless nv_large the
+# SDP add reads 896 B and then waits for the CPU's op-done handling
+run run -a nv_large --set headed=false -f csv resnet18
+awk -F, '$2 == "layer1.0.add" { print ($15 > $14 ? "ok " $24 : "bad mem " $14 " ctrl " $15 " " $24) }' \
+    "$T/out" >"$T/stall"
+if grep -qx "ok host" "$T/stall"; then ok "host wait is control stall, bound host"
+else bad "host wait is control stall, bound host" "$(cat "$T/stall")"; fi
+
 # ---- compare -----------------------------------------------------------------------------------
 expect "compare -> 0" 0 compare --preset-path "$T" -a systolic,sys8 "$T/tiny.npg"
 has "compare has best column" "$T/out" "best"
