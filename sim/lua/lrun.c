@@ -1047,23 +1047,6 @@ static MAY_RAISE void lr_columns(lua_State *L, int rows, int nrows, int opts)
     lua_remove(L, set);
 }
 
-static void csv_cell(npu_strbuf *sb, const char *s)
-{
-    int quote = strpbrk(s, ",\"\r\n") != NULL || (s[0] == ' ') ||
-                (s[0] && s[strlen(s) - 1] == ' ');
-    if (!quote) {
-        npu_sb_puts(sb, s);
-        return;
-    }
-    npu_sb_putc(sb, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            npu_sb_putc(sb, '"');
-        npu_sb_putc(sb, *s);
-    }
-    npu_sb_putc(sb, '"');
-}
-
 /* Owns a strbuf while Lua code may raise. */
 typedef struct lr_sbox {
     npu_strbuf sb;
@@ -1126,7 +1109,7 @@ static int l_write_csv(lua_State *L)
             return luaL_error(L, "write_csv: column names must be strings");
         if (c > 1)
             npu_sb_putc(sb, ',');
-        csv_cell(sb, lua_tostring(L, -1));
+        npu_rep_csv_str(sb, lua_tostring(L, -1));
         lua_pop(L, 1);
     }
     npu_sb_putc(sb, '\n');
@@ -1141,13 +1124,13 @@ static int l_write_csv(lua_State *L)
             if (!lua_isnil(L, -1)) {
                 if (npu_lua_scalar_text(L, -1, buf, sizeof buf) == 0) {
                     if (lua_type(L, -1) == LUA_TSTRING) {
-                        csv_cell(sb, lua_tostring(L, -1)); /* not truncated */
+                        npu_rep_csv_str(sb, lua_tostring(L, -1)); /* not truncated */
                     } else {
                         /* a float keeps a '.' so that it reads back as a float */
                         if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1) &&
                             !strpbrk(buf, ".eEna"))
                             strcat(buf, ".0");
-                        csv_cell(sb, buf);
+                        npu_rep_csv_str(sb, buf);
                     }
                 } else {
                     lua_rawgeti(L, cols, c);
@@ -1270,29 +1253,6 @@ static int l_read_csv(lua_State *L)
 }
 
 /* ---- JSON ----------------------------------------------------------------------------------------- */
-static void json_str(npu_strbuf *sb, const char *s, size_t n)
-{
-    npu_sb_putc(sb, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '"': npu_sb_puts(sb, "\\\""); break;
-        case '\\': npu_sb_puts(sb, "\\\\"); break;
-        case '\n': npu_sb_puts(sb, "\\n"); break;
-        case '\r': npu_sb_puts(sb, "\\r"); break;
-        case '\t': npu_sb_puts(sb, "\\t"); break;
-        case '\b': npu_sb_puts(sb, "\\b"); break;
-        case '\f': npu_sb_puts(sb, "\\f"); break;
-        default:
-            if (c < 0x20)
-                npu_sb_printf(sb, "\\u%04x", c);
-            else
-                npu_sb_putc(sb, (char)c);
-        }
-    }
-    npu_sb_putc(sb, '"');
-}
-
 static void json_indent(npu_strbuf *sb, int indent, int depth)
 {
     if (!indent)
@@ -1333,7 +1293,7 @@ static MAY_RAISE void json_value(lua_State *L, int idx, npu_strbuf *sb, int inde
     case LUA_TSTRING: {
         size_t n = 0;
         const char *s = lua_tolstring(L, idx, &n);
-        json_str(sb, s, n);
+        npu_rep_json_strn(sb, s, n);
         return;
     }
     case LUA_TTABLE:
@@ -1403,7 +1363,7 @@ static MAY_RAISE void json_value(lua_State *L, int idx, npu_strbuf *sb, int inde
         lua_rawgeti(L, keys, i);
         size_t n = 0;
         const char *k = lua_tolstring(L, -1, &n);
-        json_str(sb, k, n);
+        npu_rep_json_strn(sb, k, n);
         npu_sb_puts(sb, indent ? ": " : ":");
         lua_gettable(L, orig);
         lua_gettable(L, idx);

@@ -34,9 +34,13 @@
 
 /* ---- primitives ------------------------------------------------------------------------------ */
 
-/* Length of a valid UTF-8 sequence at s (1..4), or 0 if the bytes there are not valid UTF-8. */
-static int utf8_len(const unsigned char *s)
+/* Length of a valid UTF-8 sequence at s (1..4, never more than avail), or 0 if the bytes
+ * there are not valid UTF-8 (a bad lead byte, a missing continuation, an overlong form, a
+ * surrogate, beyond U+10FFFF, or cut short by the end of the buffer). */
+int npu_rep_utf8_len(const unsigned char *s, size_t avail)
 {
+    if (!avail)
+        return 0;
     unsigned c = s[0];
     int n;
     unsigned min;
@@ -54,6 +58,8 @@ static int utf8_len(const unsigned char *s)
     } else {
         return 0;
     }
+    if ((size_t)n > avail)
+        return 0;
     unsigned cp = c & (0x3Fu >> (n - 1));
     for (int i = 1; i < n; i++) {
         if ((s[i] & 0xC0) != 0x80)
@@ -65,15 +71,11 @@ static int utf8_len(const unsigned char *s)
     return n;
 }
 
-void npu_rep_json_str(npu_strbuf *sb, const char *s)
+void npu_rep_json_strn(npu_strbuf *sb, const char *s, size_t len)
 {
-    if (!s) {
-        npu_sb_puts(sb, "null");
-        return;
-    }
     npu_sb_putc(sb, '"');
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
         unsigned c = *p;
         if (c == '"' || c == '\\') {
             npu_sb_putc(sb, '\\');
@@ -95,7 +97,7 @@ void npu_rep_json_str(npu_strbuf *sb, const char *s)
             npu_sb_putc(sb, (char)c);
             p++;
         } else {
-            int n = utf8_len(p);
+            int n = npu_rep_utf8_len(p, (size_t)(end - p));
             if (n == 0) {
                 npu_sb_puts(sb, "\\ufffd");
                 p++;
@@ -106,6 +108,14 @@ void npu_rep_json_str(npu_strbuf *sb, const char *s)
         }
     }
     npu_sb_putc(sb, '"');
+}
+
+void npu_rep_json_str(npu_strbuf *sb, const char *s)
+{
+    if (!s)
+        npu_sb_puts(sb, "null");
+    else
+        npu_rep_json_strn(sb, s, strlen(s));
 }
 
 static void json_num_prec(npu_strbuf *sb, double v, int prec)
@@ -130,17 +140,23 @@ void npu_rep_csv_str(npu_strbuf *sb, const char *s)
     for (const char *p = s; *p && !quote; p++)
         if (*p == ',' || *p == '"' || *p == '\n' || *p == '\r')
             quote = 1;
-    if (!quote) {
-        npu_sb_puts(sb, s);
-        return;
-    }
-    npu_sb_putc(sb, '"');
-    for (const char *p = s; *p; p++) {
+    if (quote)
+        npu_sb_putc(sb, '"');
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        int l = npu_rep_utf8_len(p, (size_t)(end - p));
+        if (l == 0) { /* a byte that is not UTF-8: U+FFFD, as in JSON */
+            npu_sb_puts(sb, "\xEF\xBF\xBD");
+            p++;
+            continue;
+        }
         if (*p == '"')
             npu_sb_putc(sb, '"');
-        npu_sb_putc(sb, *p);
+        npu_sb_putn(sb, (const char *)p, (size_t)l);
+        p += l;
     }
-    npu_sb_putc(sb, '"');
+    if (quote)
+        npu_sb_putc(sb, '"');
 }
 
 void npu_rep_csv_num(npu_strbuf *sb, double v)

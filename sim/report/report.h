@@ -7,6 +7,7 @@
  *   - JSON strings: escaped per RFC 8259; invalid UTF-8 bytes become U+FFFD so the output is
  *     always valid JSON whatever a layer name contains;
  *   - CSV fields: RFC 4180 quoting when a field holds a comma, quote, CR/LF or edge spaces;
+ *     invalid UTF-8 bytes become U+FFFD as in JSON;
  *   - numbers: integers exactly; reals with "%.9g" (non-finite → JSON null / empty CSV field);
  *     the C library is never switched to another locale by npusim, so '.' is the decimal point.
  */
@@ -20,9 +21,14 @@
 
 /* Appends s as a JSON string literal (with the quotes). NULL → null. */
 void npu_rep_json_str(npu_strbuf *sb, const char *s);
+/* The same for len bytes at s (NUL bytes become \u0000): Lua strings. */
+void npu_rep_json_strn(npu_strbuf *sb, const char *s, size_t len);
+/* Length of the valid UTF-8 sequence at s (1..4, at most avail), 0 if not valid UTF-8. */
+int npu_rep_utf8_len(const unsigned char *s, size_t avail);
 /* Appends a real as JSON (%.9g; NaN/inf → null). */
 void npu_rep_json_num(npu_strbuf *sb, double v);
-/* Appends s as one CSV field (quoted only when needed). NULL → empty. */
+/* Appends s as one CSV field (quoted only when needed; bytes that are not UTF-8 become U+FFFD).
+ * NULL → empty. The one CSV escaper of the CLI, Lua and the report. */
 void npu_rep_csv_str(npu_strbuf *sb, const char *s);
 /* Appends a real for CSV (%.9g; NaN/inf → empty field). */
 void npu_rep_csv_num(npu_strbuf *sb, double v);

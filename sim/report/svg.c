@@ -12,6 +12,7 @@
  * - The heatmap colour scale runs from pale yellow (worst) to dark blue (best) through five
  *   fixed stops (viridis-like); value text is black or white by the cell's luminance.
  */
+#include "report.h"
 #include "svg.h"
 
 #include <math.h>
@@ -32,27 +33,14 @@ static const char *const pal[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
 #define NAME_MAX_CHARS 40
 
 /* ---- text -------------------------------------------------------------------------------- */
-/* Length of a valid UTF-8 sequence starting at s (1..4), or 0 if invalid. */
+/* Length of a valid UTF-8 sequence starting at s (1..4), or 0 if invalid (the report's
+ * decoder; s is NUL-terminated and a NUL is never a continuation byte, so 4 bytes are safe to
+ * look at), and 0 for U+FFFE/FFFF, which are not XML characters. */
 static int utf8_len(const unsigned char *s)
 {
-    if (s[0] < 0x80)
-        return 1;
-    int n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
-    if (!n)
-        return 0;
-    for (int i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    if (n == 3 && s[0] == 0xE0 && s[1] < 0xA0)
-        return 0; /* overlong */
-    if (n == 3 && s[0] == 0xED && s[1] >= 0xA0)
-        return 0; /* surrogates */
-    if (n == 4 && s[0] == 0xF0 && s[1] < 0x90)
-        return 0;
-    if (n == 4 && s[0] == 0xF4 && s[1] >= 0x90)
-        return 0;
+    int n = npu_rep_utf8_len(s, 4);
     if (n == 3 && s[0] == 0xEF && s[1] == 0xBF && (s[2] == 0xBE || s[2] == 0xBF))
-        return 0; /* U+FFFE/FFFF are not XML characters */
+        return 0;
     return n;
 }
 

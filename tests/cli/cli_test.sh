@@ -148,6 +148,16 @@ if gzip -dc "$T/t.json.gz" >"$T/t2.json" 2>"$T/gzerr"; then ok "trace .gz gunzip
 json_ok "gunzipped trace parses" "$T/t2.json"
 if cmp -s "$T/t.json" "$T/t2.json"; then ok "gz trace = plain trace"; else bad "gz trace = plain trace"; fi
 
+# a chart or trace on stdout next to the table is refused, saying why (issue 15)
+expect "--plot - with the table -> 1" 1 run --plot - "$T/tiny.npg"
+has "--plot - names stdout" "$T/err" "stdout already carries the result"
+expect "--trace - with the table -> 1" 1 run --trace - "$T/tiny.npg"
+has "--trace - names stdout" "$T/err" "stdout already carries the result"
+expect "--plot - and --trace - -> 1" 1 run -o "$T/tiny.csv" -f csv --plot - --trace - "$T/tiny.npg"
+has "two on stdout named" "$T/err" "stdout already carries another chart or the trace"
+expect "--plot - alone on stdout -> 0" 0 run -o "$T/tiny2.csv" -f csv --plot - "$T/tiny.npg"
+has "--plot - writes the chart" "$T/out" "<svg"
+
 # waiting for the host is control stall, never memory (issue 15): on a headless nv_large the
 # SDP add reads 896 B and then waits for the CPU's op-done handling
 run run -a nv_large --set headed=false -f csv resnet18
