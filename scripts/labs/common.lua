@@ -6,10 +6,21 @@
 -- again (force = true): the scripts regenerate their figures.
 local C = {}
 
+-- Further arguments PRESET.KEY=VALUE change one parameter of every design built on PRESET (an
+-- experiment: `lab5.lua resnet18 out nv_small.dram.gbps=1`; the tests use it to make a lab's
+-- premise false and see its check fail).
+C.override = {}
+
 function C.args(default_net)
   local net = arg[1] or default_net
   local out = arg[2] or "."
   if out:sub(-1) == "/" then out = out:sub(1, -2) end
+  for i = 3, #arg do
+    local preset, key, value = arg[i]:match("^([%w_]+)%.([^=]+)=(.*)$")
+    assert(preset, "argument " .. i .. " '" .. arg[i] .. "': expected PRESET.KEY=VALUE")
+    C.override[preset] = C.override[preset] or {}
+    C.override[preset][key] = tonumber(value) or value
+  end
   return net, out
 end
 
@@ -34,6 +45,12 @@ end
 -- Opens an architecture (preset name plus settings); nil and a note when it is not available
 -- (a model that is not built into this npusim): the lab goes on without it.
 function C.arch(name, set)
+  if C.override[name] then
+    local all = {}
+    for k, v in pairs(set or {}) do all[k] = v end
+    for k, v in pairs(C.override[name]) do all[k] = v end
+    set = all
+  end
   local a, msg = npusim.arch(name, set)
   if not a then
     io.stderr:write(string.format("note: skipping %s: %s\n", name, msg))

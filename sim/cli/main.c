@@ -157,24 +157,6 @@ static int check_new_file(const cli *o, const char *path)
     return EXIT_OK;
 }
 
-/* CSV field for the small listings made here (JSON strings and results go through sim/report). */
-static void put_csv(npu_strbuf *sb, const char *s)
-{
-    if (!s)
-        return;
-    if (!strpbrk(s, ",\"\n\r")) {
-        npu_sb_puts(sb, s);
-        return;
-    }
-    npu_sb_putc(sb, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            npu_sb_putc(sb, '"');
-        npu_sb_putc(sb, *s);
-    }
-    npu_sb_putc(sb, '"');
-}
-
 /* ---- shared steps ---------------------------------------------------------------------------- */
 
 static npu_graph *load_graph(const cli *o, npu_ctx *ctx, const char *what, npu_err *err)
@@ -253,9 +235,15 @@ static int check_plots(const cli *o)
     }
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++)
-            if (same_output(paths[i], paths[j]))
+            if (same_output(paths[i], paths[j])) {
+                if (!paths[j] || strcmp(paths[j], "-") == 0) /* a chart or trace on stdout */
+                    return failf("-: stdout already carries %s; write this chart or trace "
+                                 "to a file",
+                                 i == 0 ? "the result (give it -o FILE to free stdout)"
+                                        : "another chart or the trace");
                 return failf("%s: given as two outputs (each output needs its own file)",
-                             paths[j] ? paths[j] : "-");
+                             paths[j]);
+            }
     return EXIT_OK;
 }
 
@@ -467,11 +455,11 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
                 npu_sb_putc(&sb, '}');
             } else if (csv) {
                 npu_sb_puts(&sb, "model,");
-                put_csv(&sb, m[i]);
+                npu_rep_csv_str(&sb, m[i]);
                 npu_sb_putc(&sb, ',');
-                put_csv(&sb, m[i]);
+                npu_rep_csv_str(&sb, m[i]);
                 npu_sb_putc(&sb, ',');
-                put_csv(&sb, s);
+                npu_rep_csv_str(&sb, s);
                 npu_sb_putc(&sb, '\n');
             } else if (bare)
                 npu_sb_printf(&sb, "%s\n", m[i]);
@@ -513,11 +501,11 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
                 npu_sb_putc(&sb, '}');
             } else if (csv) {
                 npu_sb_puts(&sb, "arch,");
-                put_csv(&sb, p[i]);
+                npu_rep_csv_str(&sb, p[i]);
                 npu_sb_putc(&sb, ',');
-                put_csv(&sb, model ? model : "?");
+                npu_rep_csv_str(&sb, model ? model : "?");
                 npu_sb_putc(&sb, ',');
-                put_csv(&sb, doc);
+                npu_rep_csv_str(&sb, doc);
                 npu_sb_putc(&sb, '\n');
             } else
                 npu_sb_printf(&sb, "  %-*s  %-9s %s\n", wname, p[i], model ? model : "?", doc);
@@ -541,7 +529,7 @@ static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
                 npu_rep_json_str(&sb, z[i]);
             } else if (csv) {
                 npu_sb_puts(&sb, "network,");
-                put_csv(&sb, z[i]);
+                npu_rep_csv_str(&sb, z[i]);
                 npu_sb_puts(&sb, ",,\n");
             } else if (bare)
                 npu_sb_printf(&sb, "%s\n", z[i]);
@@ -621,7 +609,7 @@ static void params_marshal(const npu_params *p, bool json, npu_strbuf *sb)
             for (int k = 0; k < 11; k++) {
                 if (k)
                     npu_sb_putc(sb, ',');
-                put_csv(sb, fields[k]);
+                npu_rep_csv_str(sb, fields[k]);
             }
             npu_sb_putc(sb, '\n');
         }

@@ -7,10 +7,13 @@
  * accumulated exactly as fractions of the segment lengths and rounded with the largest-
  * remainder method, so the integers sum to the total exactly.
  *
- * bound: the largest of compute_cycles (compute), mem_stall_cycles (memory),
- * ctrl_stall_cycles (control) and host_cycles (host); ties go to host, then to the earlier
- * one in that list. Host time is also control stall from the NPU's point of view: a layer
- * whose main unit waits on the CPU is "host" bound when the CPU work is the largest part.
+ * bound: the largest measured share of the layer's window, compute_cycles (compute),
+ * mem_stall_cycles (memory) or ctrl_stall_cycles (control); ties go to the earlier one in that
+ * list. Control stall is refined to "host" when the host's own busy time for the layer is at
+ * least half of it (the NPU waited mostly on the CPU, not on an interrupt or a command
+ * processor), and a layer that ran on a host processor is "host" when its compute is the
+ * largest share. A layer that took no time (fused into another, a view) is "none": nothing
+ * bounded it, its time is in the layer it was fused into.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -244,8 +247,10 @@ static int compute_shares(npu_result *r, int64_t total)
     return 0;
 }
 
-static const char *bound_of(const npu_layer_row *L)
+static const char *bound_of(const npu_result *r, const npu_layer_row *L)
 {
+    if (L->cycles <= 0)
+        return "none";
     const char *b = "compute";
     int64_t v = L->compute_cycles;
     if (L->mem_stall_cycles > v) {
@@ -254,9 +259,9 @@ static const char *bound_of(const npu_layer_row *L)
     }
     if (L->ctrl_stall_cycles > v) {
         v = L->ctrl_stall_cycles;
-        b = "control";
+        b = L->host_cycles > 0 && 2 * L->host_cycles >= v ? "host" : "control";
     }
-    if (L->host_cycles > 0 && L->host_cycles >= v)
+    if (v == L->compute_cycles && npu_result_on_host(r, L))
         b = "host";
     return b;
 }
@@ -280,7 +285,7 @@ void npu_result_finish(npu_result *r)
             total = L->end;
         double denom = (double)L->cycles * r->peak_macs;
         L->util = (denom > 0 && L->macs > 0) ? (double)L->macs / denom : 0.0;
-        L->bound = bound_of(L);
+        L->bound = bound_of(r, L);
         T->macs += L->macs;
         T->compute_cycles += L->compute_cycles;
         T->mem_stall_cycles += L->mem_stall_cycles;

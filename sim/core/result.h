@@ -45,7 +45,7 @@ typedef const char *npu_f_STR;
     X(irq_count, INT, "", "interrupts taken by the host or MCU for the layer")                \
     X(irq_cycles, INT, "cycles", "time handling those interrupts (NPU-core cycles)")          \
     X(host_cycles, INT, "cycles", "host/MCU busy time for the layer (NPU-core cycles)")       \
-    X(bound, STR, "", "compute | memory | control | host")
+    X(bound, STR, "", "compute | memory | control | host | none (0 cycles)")
 
 #define NPU_TOTAL_FIELDS(X)                                                                 \
     X(cycles, INT, "cycles", "end of the last layer")                                       \

@@ -130,6 +130,10 @@ typedef struct djob {
 typedef struct lstat {
     npu_time start, end;
     bool active;
+    /* end of the layer's last data work (a compute or DMA job, a port transfer); after it the
+     * layer is held open only by control (interrupts, host jobs): control stall */
+    npu_time data_end;
+    bool data_active;
     int64_t onchip, irq;
     npu_time irq_ps, host_ps;
 } lstat;
@@ -241,6 +245,14 @@ static void layer_touch(npu_engine *e, int layer, npu_time t0, npu_time t1)
         l->start = t0;
     if (t1 > l->end)
         l->end = t1;
+}
+
+static void layer_data_touch(npu_engine *e, int layer, npu_time t1)
+{
+    lstat *l = &e->ls[layer_slot(e, layer)];
+    if (!l->data_active || t1 > l->data_end)
+        l->data_end = t1;
+    l->data_active = true;
 }
 
 /* ---- heap --------------------------------------------------------------------------------- */
@@ -1192,6 +1204,8 @@ static void finish(npu_engine *e, int jid)
     L->irq_ps += J->isr_ps;
     L->onchip += J->j.onchip_bytes;
     layer_touch(e, J->j.layer, J->start, e->now);
+    if (U->kind == NPU_UK_COMPUTE || U->kind == NPU_UK_DMA)
+        layer_data_touch(e, J->j.layer, e->now);
     record(e, u, J->j.layer, J->start, e->now, J->j.label, 0);
     for (int i = 0; i < J->j.nsig; i++) {
         sync *S = &e->s[J->j.sig[i].sync];
@@ -1224,6 +1238,9 @@ static void xfer_done(npu_engine *e, int xi)
     xrec *X = &e->x[xi];
     int jid = X->job;
     layer_touch(e, X->layer, X->start, e->now);
+    int xk = (int)e->u[e->jobs[jid].j.unit].kind; /* a host job's own transfer is control */
+    if (xk == NPU_UK_COMPUTE || xk == NPU_UK_DMA)
+        layer_data_touch(e, X->layer, e->now);
     record(e, -(X->port + 1), X->layer, X->start, e->now, e->jobs[jid].j.label, X->bytes);
     port_leave(e, xi);
     X = &e->x[xi];
@@ -1508,6 +1525,15 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
             if (e->u[mu].kind == NPU_UK_DMA || e->u[mu].kind == NPU_UK_HOST)
                 comp = ps_to_cycles((double)e->u[mu].lbusy[l], pspc);
             ctrl = ps_to_cycles((double)cps[l], pspc);
+            /* The wait reasons of the tail: once the layer's last data work is done, what
+             * keeps it open is the control path (an interrupt, the host's op-done handling, a
+             * host job of the layer); the main unit then waits on control, not on memory. A
+             * layer with no data work at all (a host op) keeps its busy time as compute. */
+            if (L->active && L->data_active && L->data_end < L->end &&
+                e->u[mu].kind != NPU_UK_HOST && e->u[mu].kind != NPU_UK_CTRL)
+                ctrl += ps_to_cycles((double)L->end, pspc) -
+                        ps_to_cycles((double)(L->data_end > L->start ? L->data_end : L->start),
+                                      pspc);
         }
         if (comp > row->cycles)
             comp = row->cycles;

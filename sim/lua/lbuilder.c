@@ -27,6 +27,7 @@
 #include <lauxlib.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lint.h"
@@ -154,6 +155,13 @@ typedef struct lb_attr {
     double f;
     const char *s;
 } lb_attr;
+
+/* Attributes in key order: a Lua table's iteration order changes from run to run (string
+ * hashes are seeded per state), and the graph — its .npg and ONNX files — must not. */
+static int lb_attr_cmp(const void *a, const void *b)
+{
+    return strcmp(((const lb_attr *)a)->key, ((const lb_attr *)b)->key);
+}
 
 /* Reads the integer at idx (an integer or an integral float); raises naming the attribute. */
 static MAY_RAISE int64_t lb_int(lua_State *L, int idx, const char *what, const char *key)
@@ -403,6 +411,7 @@ static int lb_op(lua_State *L)
             }
             lua_pop(L, 1); /* value; strings stay alive in the attribute table */
         }
+        qsort(at, (size_t)nat, sizeof at[0], lb_attr_cmp);
     }
     /* leaky's slope is an attribute of the op (schema); alpha= elsewhere goes with act= */
     if (has_alpha && !has_act) {

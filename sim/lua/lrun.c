@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "lint.h"
+#include "../report/report.h"
 #include "../report/svg.h"
 
 /* ---- npusim.Arch ------------------------------------------------------------------------------- */
@@ -514,11 +515,10 @@ static int l_run(lua_State *L)
 }
 
 /* npusim.compare{archs={...}, graph=, set={}} →
- *   {results = {r1, r2, ...}, layers = {{name=, cycles={[arch]=n, ...}, best=arch}, ...}}
- * Layers are matched by name, in the order first seen (first arch's order, then any layer
- * only another arch has); best = the arch with the fewest cycles (first listed on ties). An
- * arch name that appears twice (the same preset with different settings) is keyed
- * "name#<position in archs>". */
+ *   {results = {r1, r2, ...}, layers = {{name=, cycles={[label]=n, ...}, best=label}, ...}}
+ * Rows, labels and best come from sim/report's comparison (npu_rep_cmp_build), the one
+ * `npusim compare` prints: best by time (cycles / clock), none on a tie or where a layer was
+ * fused away; an arch name that appears twice is labelled "name#2", "name#3" … */
 static int l_compare(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -542,68 +542,61 @@ static int l_compare(lua_State *L)
         return fail(L, &err);
     lua_createtable(L, n, 0);
     int results = lua_gettop(L);
-    lua_newtable(L); /* name → row */
-    int byname = lua_gettop(L);
-    lua_newtable(L); /* rows */
-    int rows = lua_gettop(L), nrows = 0;
-    lua_newtable(L); /* arch names seen */
-    int seen = lua_gettop(L);
+    lua_createtable(L, n, 0); /* the result boxes, owned until the end */
+    int boxes = lua_gettop(L);
+    const npu_result **rs = lua_newuserdatauv(L, sizeof *rs * (size_t)n, 0);
+    int top = lua_gettop(L);
     for (int i = 1; i <= n; i++) {
         lua_rawgeti(L, archs, i);
         int av = lua_gettop(L);
         if (lr_resolve_arch(L, 1, av, set, &err) != 0)
             return fail(L, &err);
         npu_arch *a = lr_check_arch(L, -1);
-        const char *aname = npu_arch_name(a);
-        int dup = lua_getfield(L, seen, aname) != LUA_TNIL;
-        lua_pop(L, 1);
-        if (dup) /* the same preset twice: "name#<position>" (kept on the stack) */
-            aname = lua_pushfstring(L, "%s#%d", aname, i);
-        lua_pushboolean(L, 1);
-        lua_setfield(L, seen, aname);
         lr_res *res = lr_new_res(L);
         res->r = npu_run(npu_lua_ctx(L), a, g, NULL, &err);
         if (!res->r)
             return fail(L, &err);
-        const npu_result *r = res->r;
-        push_result(L, r);
+        rs[i - 1] = res->r;
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, boxes, i);
+        push_result(L, res->r);
         lua_rawseti(L, results, i);
-        for (int k = 0; k < r->nlayers; k++) {
-            const char *lname = r->layers[k].name ? r->layers[k].name : "";
-            if (lua_getfield(L, byname, lname) == LUA_TNIL) {
-                lua_pop(L, 1);
-                lua_createtable(L, 0, 3);
-                lua_pushstring(L, lname);
-                lua_setfield(L, -2, "name");
-                lua_newtable(L);
-                lua_setfield(L, -2, "cycles");
-                lua_pushvalue(L, -1);
-                lua_setfield(L, byname, lname);
-                lua_pushvalue(L, -1);
-                lua_rawseti(L, rows, ++nrows);
-            }
-            lua_getfield(L, -1, "cycles");
-            lua_pushinteger(L, (lua_Integer)r->layers[k].cycles);
-            lua_setfield(L, -2, aname);
-            /* best: strictly fewer cycles than the current best */
-            lua_getfield(L, -2, "best");
-            int better = 1;
-            if (!lua_isnil(L, -1)) {
-                lua_getfield(L, -2, lua_tostring(L, -1));
-                better = lua_tointeger(L, -1) > (lua_Integer)r->layers[k].cycles;
-                lua_pop(L, 1);
-            }
-            lua_pop(L, 2);
-            if (better) {
-                lua_pushstring(L, aname);
-                lua_setfield(L, -2, "best");
-            }
-            lua_pop(L, 1);
-        }
-        npu_result_free(res->r);
-        res->r = NULL;
-        lua_settop(L, seen);
+        lua_settop(L, top);
     }
+    npu_rep_cmp c;
+    if (npu_rep_cmp_build(rs, n, &c) != NPU_OK) {
+        npu_rep_cmp_free(&c);
+        return luaL_error(L, "npusim.compare: out of memory");
+    }
+    /* (the pushes below raise only when Lua is out of memory) */
+    lua_createtable(L, n, 0);
+    int labs = lua_gettop(L);
+    lua_createtable(L, (int)c.nrows, 0);
+    int rows = lua_gettop(L);
+    for (int k = 0; k < n; k++) {
+        lua_pushstring(L, c.lab[k]);
+        lua_rawseti(L, labs, k + 1);
+    }
+    for (size_t r = 0; r < c.nrows; r++) {
+        lua_createtable(L, 0, 3);
+        lua_pushstring(L, c.rows[r].name ? c.rows[r].name : "");
+        lua_setfield(L, -2, "name");
+        lua_createtable(L, 0, n);
+        for (int k = 0; k < n; k++) {
+            int li = c.rows[r].idx[k];
+            if (li < 0)
+                continue;
+            lua_pushinteger(L, (lua_Integer)rs[k]->layers[li].cycles);
+            lua_setfield(L, -2, c.lab[k]);
+        }
+        lua_setfield(L, -2, "cycles");
+        if (c.best[r] >= 0) {
+            lua_pushstring(L, c.lab[c.best[r]]);
+            lua_setfield(L, -2, "best");
+        }
+        lua_rawseti(L, rows, (lua_Integer)r + 1);
+    }
+    npu_rep_cmp_free(&c);
     lua_createtable(L, 0, 2);
     lua_pushvalue(L, results);
     lua_setfield(L, -2, "results");
@@ -1054,23 +1047,6 @@ static MAY_RAISE void lr_columns(lua_State *L, int rows, int nrows, int opts)
     lua_remove(L, set);
 }
 
-static void csv_cell(npu_strbuf *sb, const char *s)
-{
-    int quote = strpbrk(s, ",\"\r\n") != NULL || (s[0] == ' ') ||
-                (s[0] && s[strlen(s) - 1] == ' ');
-    if (!quote) {
-        npu_sb_puts(sb, s);
-        return;
-    }
-    npu_sb_putc(sb, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            npu_sb_putc(sb, '"');
-        npu_sb_putc(sb, *s);
-    }
-    npu_sb_putc(sb, '"');
-}
-
 /* Owns a strbuf while Lua code may raise. */
 typedef struct lr_sbox {
     npu_strbuf sb;
@@ -1133,7 +1109,7 @@ static int l_write_csv(lua_State *L)
             return luaL_error(L, "write_csv: column names must be strings");
         if (c > 1)
             npu_sb_putc(sb, ',');
-        csv_cell(sb, lua_tostring(L, -1));
+        npu_rep_csv_str(sb, lua_tostring(L, -1));
         lua_pop(L, 1);
     }
     npu_sb_putc(sb, '\n');
@@ -1148,13 +1124,13 @@ static int l_write_csv(lua_State *L)
             if (!lua_isnil(L, -1)) {
                 if (npu_lua_scalar_text(L, -1, buf, sizeof buf) == 0) {
                     if (lua_type(L, -1) == LUA_TSTRING) {
-                        csv_cell(sb, lua_tostring(L, -1)); /* not truncated */
+                        npu_rep_csv_str(sb, lua_tostring(L, -1)); /* not truncated */
                     } else {
                         /* a float keeps a '.' so that it reads back as a float */
                         if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1) &&
                             !strpbrk(buf, ".eEna"))
                             strcat(buf, ".0");
-                        csv_cell(sb, buf);
+                        npu_rep_csv_str(sb, buf);
                     }
                 } else {
                     lua_rawgeti(L, cols, c);
@@ -1277,29 +1253,6 @@ static int l_read_csv(lua_State *L)
 }
 
 /* ---- JSON ----------------------------------------------------------------------------------------- */
-static void json_str(npu_strbuf *sb, const char *s, size_t n)
-{
-    npu_sb_putc(sb, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '"': npu_sb_puts(sb, "\\\""); break;
-        case '\\': npu_sb_puts(sb, "\\\\"); break;
-        case '\n': npu_sb_puts(sb, "\\n"); break;
-        case '\r': npu_sb_puts(sb, "\\r"); break;
-        case '\t': npu_sb_puts(sb, "\\t"); break;
-        case '\b': npu_sb_puts(sb, "\\b"); break;
-        case '\f': npu_sb_puts(sb, "\\f"); break;
-        default:
-            if (c < 0x20)
-                npu_sb_printf(sb, "\\u%04x", c);
-            else
-                npu_sb_putc(sb, (char)c);
-        }
-    }
-    npu_sb_putc(sb, '"');
-}
-
 static void json_indent(npu_strbuf *sb, int indent, int depth)
 {
     if (!indent)
@@ -1340,7 +1293,7 @@ static MAY_RAISE void json_value(lua_State *L, int idx, npu_strbuf *sb, int inde
     case LUA_TSTRING: {
         size_t n = 0;
         const char *s = lua_tolstring(L, idx, &n);
-        json_str(sb, s, n);
+        npu_rep_json_strn(sb, s, n);
         return;
     }
     case LUA_TTABLE:
@@ -1410,7 +1363,7 @@ static MAY_RAISE void json_value(lua_State *L, int idx, npu_strbuf *sb, int inde
         lua_rawgeti(L, keys, i);
         size_t n = 0;
         const char *k = lua_tolstring(L, -1, &n);
-        json_str(sb, k, n);
+        npu_rep_json_strn(sb, k, n);
         npu_sb_puts(sb, indent ? ": " : ":");
         lua_gettable(L, orig);
         lua_gettable(L, idx);

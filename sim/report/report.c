@@ -34,9 +34,13 @@
 
 /* ---- primitives ------------------------------------------------------------------------------ */
 
-/* Length of a valid UTF-8 sequence at s (1..4), or 0 if the bytes there are not valid UTF-8. */
-static int utf8_len(const unsigned char *s)
+/* Length of a valid UTF-8 sequence at s (1..4, never more than avail), or 0 if the bytes
+ * there are not valid UTF-8 (a bad lead byte, a missing continuation, an overlong form, a
+ * surrogate, beyond U+10FFFF, or cut short by the end of the buffer). */
+int npu_rep_utf8_len(const unsigned char *s, size_t avail)
 {
+    if (!avail)
+        return 0;
     unsigned c = s[0];
     int n;
     unsigned min;
@@ -54,6 +58,8 @@ static int utf8_len(const unsigned char *s)
     } else {
         return 0;
     }
+    if ((size_t)n > avail)
+        return 0;
     unsigned cp = c & (0x3Fu >> (n - 1));
     for (int i = 1; i < n; i++) {
         if ((s[i] & 0xC0) != 0x80)
@@ -65,15 +71,11 @@ static int utf8_len(const unsigned char *s)
     return n;
 }
 
-void npu_rep_json_str(npu_strbuf *sb, const char *s)
+void npu_rep_json_strn(npu_strbuf *sb, const char *s, size_t len)
 {
-    if (!s) {
-        npu_sb_puts(sb, "null");
-        return;
-    }
     npu_sb_putc(sb, '"');
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
         unsigned c = *p;
         if (c == '"' || c == '\\') {
             npu_sb_putc(sb, '\\');
@@ -95,7 +97,7 @@ void npu_rep_json_str(npu_strbuf *sb, const char *s)
             npu_sb_putc(sb, (char)c);
             p++;
         } else {
-            int n = utf8_len(p);
+            int n = npu_rep_utf8_len(p, (size_t)(end - p));
             if (n == 0) {
                 npu_sb_puts(sb, "\\ufffd");
                 p++;
@@ -106,6 +108,14 @@ void npu_rep_json_str(npu_strbuf *sb, const char *s)
         }
     }
     npu_sb_putc(sb, '"');
+}
+
+void npu_rep_json_str(npu_strbuf *sb, const char *s)
+{
+    if (!s)
+        npu_sb_puts(sb, "null");
+    else
+        npu_rep_json_strn(sb, s, strlen(s));
 }
 
 static void json_num_prec(npu_strbuf *sb, double v, int prec)
@@ -130,17 +140,23 @@ void npu_rep_csv_str(npu_strbuf *sb, const char *s)
     for (const char *p = s; *p && !quote; p++)
         if (*p == ',' || *p == '"' || *p == '\n' || *p == '\r')
             quote = 1;
-    if (!quote) {
-        npu_sb_puts(sb, s);
-        return;
-    }
-    npu_sb_putc(sb, '"');
-    for (const char *p = s; *p; p++) {
+    if (quote)
+        npu_sb_putc(sb, '"');
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        int l = npu_rep_utf8_len(p, (size_t)(end - p));
+        if (l == 0) { /* a byte that is not UTF-8: U+FFFD, as in JSON */
+            npu_sb_puts(sb, "\xEF\xBF\xBD");
+            p++;
+            continue;
+        }
         if (*p == '"')
             npu_sb_putc(sb, '"');
-        npu_sb_putc(sb, *p);
+        npu_sb_putn(sb, (const char *)p, (size_t)l);
+        p += l;
     }
-    npu_sb_putc(sb, '"');
+    if (quote)
+        npu_sb_putc(sb, '"');
 }
 
 void npu_rep_csv_num(npu_strbuf *sb, double v)
@@ -830,11 +846,6 @@ int npu_report_write(const npu_result *r, npu_format f, npu_strbuf *out)
 
 /* ---- compare ------------------------------------------------------------------------------- */
 
-typedef struct cmp_row {
-    const char *name, *op;
-    int *idx; /* per result: layer index or -1 */
-} cmp_row;
-
 /* Index of layer `name` in r, trying `hint` first (layers usually line up). */
 static int find_layer(const npu_result *r, const char *name, int hint)
 {
@@ -849,11 +860,10 @@ static int find_layer(const npu_result *r, const char *name, int hint)
     return -1;
 }
 
-/* Time of layer row i of result k in µs (or cycles when the clock is unknown). */
-static double layer_time(const npu_result *r, int i)
+/* Time of a cycle count of result r in µs (or cycles when the clock is unknown). */
+static double cmp_time(const npu_result *r, int64_t cycles)
 {
-    double c = (double)r->layers[i].cycles;
-    return r->freq_mhz > 0 ? c / r->freq_mhz : c;
+    return r->freq_mhz > 0 ? (double)cycles / r->freq_mhz : (double)cycles;
 }
 
 /* Labels: the arch names, "name#2" … when one appears twice (same preset, other --set). */
@@ -884,25 +894,65 @@ static char **cmp_labels(const npu_result *const *rs, int n)
     return lab;
 }
 
-static int report_compare(const npu_result *const *rs, int n, npu_format f, npu_strbuf *out)
+/* The best of candidates t[k] (k with has[k]); -1 when none, or when more than one and all
+ * equal (a tie), or when `fused` (a 0-cycle layer on some result). First listed wins a tie
+ * between some of them. */
+static int cmp_best(const double *t, const bool *has, int n, bool fused)
 {
-    if (!rs || n <= 0 || !out)
+    int best = -1, present = 0;
+    double worst = 0;
+    for (int k = 0; k < n; k++) {
+        if (!has[k])
+            continue;
+        if (best < 0 || t[k] < t[best])
+            best = k;
+        if (present++ == 0 || t[k] > worst)
+            worst = t[k];
+    }
+    if (fused || (present > 1 && worst == t[best]))
+        return -1;
+    return best;
+}
+
+void npu_rep_cmp_free(npu_rep_cmp *c)
+{
+    if (!c)
+        return;
+    if (c->lab)
+        for (int k = 0; k < c->n; k++)
+            free(c->lab[k]);
+    free(c->lab);
+    free(c->rows);
+    free(c->idx_);
+    free(c->best);
+    memset(c, 0, sizeof *c);
+}
+
+int npu_rep_cmp_build(const npu_result *const *rs, int n, npu_rep_cmp *c)
+{
+    if (!c)
+        return NPU_EINVAL;
+    memset(c, 0, sizeof *c);
+    if (!rs || n <= 0)
         return NPU_EINVAL;
     for (int k = 0; k < n; k++)
         if (!rs[k] || rs[k]->nlayers < 0 || (rs[k]->nlayers > 0 && !rs[k]->layers))
             return NPU_EINVAL;
-
+    c->n = n;
     /* Rows: union of layer names, first-seen order. */
-    size_t cap = 0, nrows = 0;
+    size_t cap = 0;
     for (int k = 0; k < n; k++)
         cap += (size_t)rs[k]->nlayers;
-    cmp_row *rows = npu_calloc(cap ? cap : 1, sizeof *rows);
-    int *idx = npu_calloc((cap ? cap : 1) * (size_t)n, sizeof(int));
-    char **lab = cmp_labels(rs, n);
-    int rc = NPU_OK;
-    if (!rows || !idx || !lab) {
-        rc = NPU_ENOMEM;
-        goto done;
+    c->rows = npu_calloc(cap ? cap : 1, sizeof *c->rows);
+    c->idx_ = npu_calloc((cap ? cap : 1) * (size_t)n, sizeof(int));
+    c->best = npu_calloc(cap + 1, sizeof(int));
+    c->lab = cmp_labels(rs, n);
+    double *t = npu_calloc((size_t)n, sizeof(double));
+    bool *has = npu_calloc((size_t)n, sizeof(bool));
+    if (!c->rows || !c->idx_ || !c->best || !c->lab || !t || !has) {
+        free(t);
+        free(has);
+        return NPU_ENOMEM;
     }
     for (int k = 0; k < n; k++) {
         for (int i = 0; i < rs[k]->nlayers; i++) {
@@ -913,59 +963,52 @@ static int report_compare(const npu_result *const *rs, int n, npu_format f, npu_
                     seen = find_layer(rs[j], name, i) >= 0;
             if (seen)
                 continue;
-            cmp_row *row = &rows[nrows];
+            npu_rep_cmp_row *row = &c->rows[c->nrows];
             row->name = name;
             row->op = rs[k]->layers[i].op;
-            row->idx = idx + nrows * (size_t)n;
+            row->idx = c->idx_ + c->nrows * (size_t)n;
             for (int j = 0; j < n; j++)
                 row->idx[j] = j < k ? -1 : (j == k ? i : find_layer(rs[j], name, i));
-            nrows++;
+            c->nrows++;
         }
     }
-
-    /* best per row and for the totals */
-    int *best = npu_calloc(nrows + 1, sizeof(int));
-    if (!best) {
-        rc = NPU_ENOMEM;
-        goto done;
-    }
-    /* No winner ("-") when every architecture that has the layer took the same time (views
-     * that take no time at all, or a comparison of identical designs). */
-    for (size_t r = 0; r < nrows; r++) {
-        best[r] = -1;
-        double bt = 0, worst = 0;
-        int present = 0;
+    for (size_t r = 0; r < c->nrows; r++) {
+        bool fused = false;
         for (int k = 0; k < n; k++) {
-            int i = rows[r].idx[k];
-            if (i < 0)
-                continue;
-            double t = layer_time(rs[k], i);
-            if (best[r] < 0 || t < bt) {
-                best[r] = k;
-                bt = t;
+            int i = c->rows[r].idx[k];
+            has[k] = i >= 0;
+            if (has[k]) {
+                t[k] = cmp_time(rs[k], rs[k]->layers[i].cycles);
+                fused |= rs[k]->layers[i].cycles == 0;
             }
-            if (present++ == 0 || t > worst)
-                worst = t;
         }
-        if (present > 1 && worst == bt)
-            best[r] = -1;
+        c->best[r] = cmp_best(t, has, n, fused);
     }
-    int tbest = 0;
-    bool tall_equal = true;
-    for (int k = 1; k < n; k++) {
-        double tk = rs[k]->freq_mhz > 0 ? (double)rs[k]->total.cycles / rs[k]->freq_mhz
-                                        : (double)rs[k]->total.cycles;
-        double tb = rs[tbest]->freq_mhz > 0
-                        ? (double)rs[tbest]->total.cycles / rs[tbest]->freq_mhz
-                        : (double)rs[tbest]->total.cycles;
-        if (tk != tb)
-            tall_equal = false;
-        if (tk < tb)
-            tbest = k;
+    for (int k = 0; k < n; k++) {
+        has[k] = true;
+        t[k] = cmp_time(rs[k], rs[k]->total.cycles);
     }
-    if (n > 1 && tall_equal)
-        tbest = -1;
-    const char *tlab = tbest >= 0 ? lab[tbest] : NULL;
+    c->tbest = n > 1 ? cmp_best(t, has, n, false) : 0;
+    free(t);
+    free(has);
+    return NPU_OK;
+}
+
+static int report_compare(const npu_result *const *rs, int n, npu_format f, npu_strbuf *out)
+{
+    if (!out)
+        return NPU_EINVAL;
+    npu_rep_cmp c;
+    int rc = npu_rep_cmp_build(rs, n, &c);
+    if (rc) {
+        npu_rep_cmp_free(&c);
+        return rc;
+    }
+    size_t nrows = c.nrows;
+    const npu_rep_cmp_row *rows = c.rows;
+    const int *best = c.best;
+    char **lab = c.lab;
+    const char *tlab = c.tbest >= 0 ? lab[c.tbest] : NULL;
 
     if (f == NPU_FMT_TABLE) {
         int nc = n + 3;
@@ -974,7 +1017,6 @@ static int report_compare(const npu_result *const *rs, int n, npu_format f, npu_
         if (!head || !align) {
             free(head);
             free(align);
-            free(best);
             rc = NPU_ENOMEM;
             goto done;
         }
@@ -989,7 +1031,8 @@ static int report_compare(const npu_result *const *rs, int n, npu_format f, npu_
         align[nc - 1] = 'l';
         tab t;
         tab_init(&t, nc, head, align);
-        char **names = short_col(rows, sizeof *rows, offsetof(cmp_row, name), (int)nrows, 28);
+        char **names =
+            short_col(rows, sizeof *rows, offsetof(npu_rep_cmp_row, name), (int)nrows, 28);
         t.oom |= !names;
         for (size_t r = 0; r < nrows && names; r++) {
             tab_row(&t);
@@ -1038,8 +1081,11 @@ static int report_compare(const npu_result *const *rs, int n, npu_format f, npu_
         free(head);
         free(align);
         if (!rc)
-            npu_sb_puts(out, "\nper-layer cycles in each architecture's own core clock; best = "
-                             "shortest time (cycles / clock), - = a tie.\n");
+            npu_sb_puts(
+                out,
+                "\nper-layer cycles in each architecture's own core clock; best = "
+                "shortest time (cycles / clock); - = a tie, or a layer fused away (0 cycles: its "
+                "time is in the layer it was fused into) on some architecture.\n");
     } else if (f == NPU_FMT_CSV) {
         npu_sb_puts(out, "kind,name,op");
         for (int k = 0; k < n; k++) {
@@ -1136,15 +1182,8 @@ static int report_compare(const npu_result *const *rs, int n, npu_format f, npu_
     } else {
         rc = NPU_EINVAL;
     }
-    free(best);
 done:
-    free(rows);
-    free(idx);
-    if (lab) {
-        for (int k = 0; k < n; k++)
-            free(lab[k]);
-        free(lab);
-    }
+    npu_rep_cmp_free(&c);
     if (!rc && out->oom)
         rc = NPU_ENOMEM;
     return rc;

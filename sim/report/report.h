@@ -7,6 +7,7 @@
  *   - JSON strings: escaped per RFC 8259; invalid UTF-8 bytes become U+FFFD so the output is
  *     always valid JSON whatever a layer name contains;
  *   - CSV fields: RFC 4180 quoting when a field holds a comma, quote, CR/LF or edge spaces;
+ *     invalid UTF-8 bytes become U+FFFD as in JSON;
  *   - numbers: integers exactly; reals with "%.9g" (non-finite → JSON null / empty CSV field);
  *     the C library is never switched to another locale by npusim, so '.' is the decimal point.
  */
@@ -16,16 +17,47 @@
 #include <stdint.h>
 
 #include "../core/ctx.h"
+#include "../core/result.h"
 
 /* Appends s as a JSON string literal (with the quotes). NULL → null. */
 void npu_rep_json_str(npu_strbuf *sb, const char *s);
+/* The same for len bytes at s (NUL bytes become \u0000): Lua strings. */
+void npu_rep_json_strn(npu_strbuf *sb, const char *s, size_t len);
+/* Length of the valid UTF-8 sequence at s (1..4, at most avail), 0 if not valid UTF-8. */
+int npu_rep_utf8_len(const unsigned char *s, size_t avail);
 /* Appends a real as JSON (%.9g; NaN/inf → null). */
 void npu_rep_json_num(npu_strbuf *sb, double v);
-/* Appends s as one CSV field (quoted only when needed). NULL → empty. */
+/* Appends s as one CSV field (quoted only when needed; bytes that are not UTF-8 become U+FFFD).
+ * NULL → empty. The one CSV escaper of the CLI, Lua and the report. */
 void npu_rep_csv_str(npu_strbuf *sb, const char *s);
 /* Appends a real for CSV (%.9g; NaN/inf → empty field). */
 void npu_rep_csv_num(npu_strbuf *sb, double v);
 /* Display width of a UTF-8 string (code points; every one counts as one column). */
 int npu_rep_width(const char *s);
+
+/* One layer-by-layer comparison of results (`npusim compare` and Lua npusim.compare are built
+ * on it, so both name the same winners). Rows are the union of layer names, in the first
+ * result's order, then layers only later results have. best[r] is the result with the shortest
+ * *time* (cycles / clock; cycles when a clock is unknown) for row r, or -1 when there is no
+ * winner: all that have the layer took the same time, or the layer was fused away (0 cycles,
+ * its time is in the layer it was fused into) on some result, since a fused layer's 0 is not a
+ * time. tbest is the same for the totals. lab[k] is result k's label: its arch name, "name#2"
+ * … when the same name appears again. */
+typedef struct npu_rep_cmp_row {
+    const char *name, *op;
+    int *idx; /* per result: layer index or -1 */
+} npu_rep_cmp_row;
+typedef struct npu_rep_cmp {
+    int n;
+    size_t nrows;
+    npu_rep_cmp_row *rows;
+    int *best; /* per row */
+    int tbest;
+    char **lab; /* per result */
+    int *idx_;  /* storage of rows[].idx */
+} npu_rep_cmp;
+/* Fills c (free with npu_rep_cmp_free, also after a failure). NPU_EINVAL / NPU_ENOMEM. */
+int npu_rep_cmp_build(const npu_result *const *rs, int n, npu_rep_cmp *c);
+void npu_rep_cmp_free(npu_rep_cmp *c);
 
 #endif

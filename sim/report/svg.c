@@ -12,6 +12,7 @@
  * - The heatmap colour scale runs from pale yellow (worst) to dark blue (best) through five
  *   fixed stops (viridis-like); value text is black or white by the cell's luminance.
  */
+#include "report.h"
 #include "svg.h"
 
 #include <math.h>
@@ -32,27 +33,14 @@ static const char *const pal[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
 #define NAME_MAX_CHARS 40
 
 /* ---- text -------------------------------------------------------------------------------- */
-/* Length of a valid UTF-8 sequence starting at s (1..4), or 0 if invalid. */
+/* Length of a valid UTF-8 sequence starting at s (1..4), or 0 if invalid (the report's
+ * decoder; s is NUL-terminated and a NUL is never a continuation byte, so 4 bytes are safe to
+ * look at), and 0 for U+FFFE/FFFF, which are not XML characters. */
 static int utf8_len(const unsigned char *s)
 {
-    if (s[0] < 0x80)
-        return 1;
-    int n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : 0;
-    if (!n)
-        return 0;
-    for (int i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    if (n == 3 && s[0] == 0xE0 && s[1] < 0xA0)
-        return 0; /* overlong */
-    if (n == 3 && s[0] == 0xED && s[1] >= 0xA0)
-        return 0; /* surrogates */
-    if (n == 4 && s[0] == 0xF0 && s[1] < 0x90)
-        return 0;
-    if (n == 4 && s[0] == 0xF4 && s[1] >= 0x90)
-        return 0;
+    int n = npu_rep_utf8_len(s, 4);
     if (n == 3 && s[0] == 0xEF && s[1] == 0xBF && (s[2] == 0xBE || s[2] == 0xBF))
-        return 0; /* U+FFFE/FFFF are not XML characters */
+        return 0;
     return n;
 }
 
@@ -471,7 +459,8 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
     double fps = isfinite(r->total.fps) ? r->total.fps : 0;
     double mhz = isfinite(r->freq_mhz) ? r->freq_mhz : 0;
     snprintf(sub, sizeof sub,
-             "%d layers, %s cycles, %.1f us at %.0f MHz (%.1f fps); bar = end - start of the layer",
+             "%d layers, %s cycles, %.1f us at %.0f MHz (%.1f fps); bar = the layer's share "
+             "of the run",
              r->nlayers, buf, tus, mhz, fps);
 
     int maxch = 4;
@@ -479,8 +468,8 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
     for (int i = 0; i < r->nlayers; i++) {
         int c = nchars(r->layers[i].name, NAME_MAX_CHARS);
         maxch = c > maxch ? c : maxch;
-        if ((double)r->layers[i].cycles > maxc)
-            maxc = (double)r->layers[i].cycles;
+        if ((double)r->layers[i].share_cycles > maxc)
+            maxc = (double)r->layers[i].share_cycles;
     }
     const double row = 16, font = 11;
     const double opw = 8 * font * CHAR_W + 6; /* the op column, right of the names */
@@ -515,7 +504,8 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
         text(out, x, y0 - 6, "middle", NULL, buf, 0);
         text(out, x, y1 + 16, "middle", NULL, buf, 0);
     }
-    text(out, (x0 + x1) / 2, y1 + 34, "middle", NULL, "cycles (NPU core clock)", 0);
+    text(out, (x0 + x1) / 2, y1 + 34, "middle", NULL,
+         "cycles of the run charged to the layer (share_cycles, NPU core clock)", 0);
     npu_sb_puts(out, "</g>\n<g font-size=\"11\">\n");
     for (int i = 0; i < r->nlayers; i++) {
         const npu_layer_row *L = &r->layers[i];
@@ -538,25 +528,31 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
         npu_sb_puts(out, "</text>\n");
         text(out, lab - opw + 5, y + row - 4, "start", "fill=\"#777777\"", L->op, 8);
 
-        double cyc = (double)L->cycles;
+        /* A cost chart: the bar is the layer's share of the run (share_cycles, additive: the
+         * bars sum to the total), not its start→end window, which overlaps its neighbours'
+         * in a pipelined run (that belongs on a timeline). The window's parts (compute,
+         * memory stall, host, control stall) split the bar in proportion. */
+        double cyc = (double)L->cycles, share = (double)L->share_cycles;
+        double k = cyc > 0 && share > 0 ? share / cyc : 0;
         double comp = (double)L->compute_cycles, mem = (double)L->mem_stall_cycles;
         double ctrl = (double)L->ctrl_stall_cycles, host = (double)L->host_cycles;
         if (comp < 0) comp = 0;
         if (mem < 0) mem = 0;
         if (ctrl < 0) ctrl = 0;
-        /* the host's busy time for the layer is carved out of the control stall, and out of
-         * the memory stall too when the layer is host-bound: the main unit is idle while the
-         * host works for it (models differ in which stall they book that wait under). A
-         * memory-bound layer keeps its memory stall: there the host worked while data moved. */
+        /* The host's busy time for the layer is drawn in full (up to the window): carved out
+         * of the control stall first (the main unit waiting on the host), then the memory
+         * stall, then compute (host work overlapping the unit's own); the engine does not
+         * record which part of the window it overlapped. A CPU fallback layer's compute is
+         * host compute. */
         int host_layer = npu_result_on_host(r, L);
         double hpart = host_layer || !(host > 0) ? 0 : host;
         double hc = hpart < ctrl ? hpart : ctrl;
         double hm = hpart - hc < mem ? hpart - hc : mem;
-        if (!L->bound || strcmp(L->bound, "host"))
-            hm = 0;
-        hpart = hc + hm;
+        double hk = hpart - hc - hm < comp ? hpart - hc - hm : comp;
+        hpart = hc + hm + hk;
         ctrl -= hc;
         mem -= hm;
+        comp -= hk;
         struct {
             double v;
             const char *c, *what;
@@ -566,10 +562,9 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
                     {ctrl, C_CONTROL, "control stall"}};
         double x = x0;
         for (int s = 0; s < 4; s++) {
-            if (!(seg[s].v > 0))
+            if (!(seg[s].v > 0) || !(k > 0))
                 continue;
-            double w = sc(&xs, seg[s].v) - x0;
-            fmt_si(buf, sizeof buf, seg[s].v);
+            double w = sc(&xs, seg[s].v * k) - x0;
             npu_sb_printf(out,
                           "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
                           "fill=\"%s\"><title>",
@@ -579,7 +574,7 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
                           (long long)seg[s].v, cyc > 0 ? 100 * seg[s].v / cyc : 0.0);
             x += w;
         }
-        fmt_si(buf, sizeof buf, cyc);
+        fmt_si(buf, sizeof buf, share);
         snprintf(b2, sizeof b2, "%s %s", buf, L->bound && L->cycles > 0 ? L->bound : "");
         text(out, x + 4, y + row - 4, "start", "fill=\"#333333\"", b2, 0);
     }

@@ -9,7 +9,7 @@
  *
  * Four kinds (docs/plots.md shows each):
  *   layers    per-layer horizontal stacked bars of a result: compute, memory stall, control
- *             stall, host (the four partition the layer's cycles; see npu_svg_layers)
+ *             stall, host (the four split the layer's share_cycles; see npu_svg_layers)
  *   roofline  one point per layer (x = MACs per DRAM byte, y = MACs per cycle, log-log) under
  *             the preset's compute roof and DRAM slope, ridge point marked
  *   sweep     curves y(x), one per series (generic: any numbers)

@@ -148,6 +148,24 @@ if gzip -dc "$T/t.json.gz" >"$T/t2.json" 2>"$T/gzerr"; then ok "trace .gz gunzip
 json_ok "gunzipped trace parses" "$T/t2.json"
 if cmp -s "$T/t.json" "$T/t2.json"; then ok "gz trace = plain trace"; else bad "gz trace = plain trace"; fi
 
+# a chart or trace on stdout next to the table is refused, saying why (issue 15)
+expect "--plot - with the table -> 1" 1 run --plot - "$T/tiny.npg"
+has "--plot - names stdout" "$T/err" "stdout already carries the result"
+expect "--trace - with the table -> 1" 1 run --trace - "$T/tiny.npg"
+has "--trace - names stdout" "$T/err" "stdout already carries the result"
+expect "--plot - and --trace - -> 1" 1 run -o "$T/tiny.csv" -f csv --plot - --trace - "$T/tiny.npg"
+has "two on stdout named" "$T/err" "stdout already carries another chart or the trace"
+expect "--plot - alone on stdout -> 0" 0 run -o "$T/tiny2.csv" -f csv --plot - "$T/tiny.npg"
+has "--plot - writes the chart" "$T/out" "<svg"
+
+# waiting for the host is control stall, never memory (issue 15): on a headless nv_large the
+# SDP add reads 896 B and then waits for the CPU's op-done handling
+run run -a nv_large --set headed=false -f csv resnet18
+awk -F, '$2 == "layer1.0.add" { print ($15 > $14 ? "ok " $24 : "bad mem " $14 " ctrl " $15 " " $24) }' \
+    "$T/out" >"$T/stall"
+if grep -qx "ok host" "$T/stall"; then ok "host wait is control stall, bound host"
+else bad "host wait is control stall, bound host" "$(cat "$T/stall")"; fi
+
 # ---- compare -----------------------------------------------------------------------------------
 expect "compare -> 0" 0 compare --preset-path "$T" -a systolic,sys8 "$T/tiny.npg"
 has "compare has best column" "$T/out" "best"
@@ -157,6 +175,23 @@ expect "compare csv -> 0" 0 compare --preset-path "$T" -a systolic,sys8 -f csv "
 has "compare csv header" "$T/out" "kind,name,op,systolic,sys8,best"
 expect "compare json -> 0" 0 compare --preset-path "$T" -a systolic,sys8 -f json "$T/tiny.npg"
 json_ok "compare json parses" "$T/out"
+# one best-of for the CLI and Lua (issue 15): by time, never a fused (0-cycle) layer
+cat >"$T/best.lua" <<'EOF'
+local c = npusim.compare { archs = { arg[1], arg[2] }, graph = arg[3] }
+for _, l in ipairs(c.layers) do print(l.name .. "," .. (l.best or "")) end
+EOF
+for pair in "ascend310 rk3588 lenet5" "systolic tpu_v1 resnet18" "rk3566 rk3588 resnet18"; do
+    set -- $pair
+    run compare -a "$1,$2" -f csv "$3"
+    awk -F, '$1 == "layer" { print $2 "," $NF }' "$T/out" >"$T/best_cli"
+    awk -F, '$1 == "layer" && ($4 == "0" || $5 == "0") && $NF != "" { print $2 }' "$T/out" \
+        >"$T/fused_won"
+    run script "$T/best.lua" "$1" "$2" "$3"
+    if [ -s "$T/best_cli" ] && cmp -s "$T/best_cli" "$T/out"; then ok "compare best = Lua best ($pair)"
+    else bad "compare best = Lua best ($pair)" "$(diff "$T/best_cli" "$T/out" | head -5)"; fi
+    if [ ! -s "$T/fused_won" ]; then ok "no fused layer wins ($pair)"
+    else bad "no fused layer wins ($pair)" "$(head -3 "$T/fused_won")"; fi
+done
 expect "compare without -a -> 2" 2 compare "$T/tiny.npg"
 expect "compare unknown arch -> 1" 1 compare -a systolic,nope "$T/tiny.npg"
 

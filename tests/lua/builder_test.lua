@@ -127,6 +127,27 @@ path = path .. "/npusim_builder_test_" .. tostring(os.time()) .. "_" .. uniq .. 
 T.eq(g:write_npg(path), true, "write_npg")
 T.fails("exists", g:write_npg(path))
 T.eq(g:write_npg(path, { force = true }), true, "write_npg force")
+-- attributes in key order, whatever the table's iteration order (issue 15: the .npg of a
+-- builder graph changed from run to run); several layouts of the same attributes
+do
+  local want = "conv      c input d=1 g=1 k=3 out=16 p=1 s=1 act=relu"
+  for i = 1, 8 do
+    local b2 = npusim.builder("det", { input = { 1, 8, 16, 16 } })
+    local t = {}
+    local keys = { "out", "k", "s", "p", "d", "g", "act", "name" }
+    for j = 1, #keys do -- rotate the insertion order, and grow the table differently
+      local k = keys[(j + i) % #keys + 1]
+      t[k] = ({ out = 16, k = 3, s = 1, p = 1, d = 1, g = 1, act = "relu", name = "c" })[k]
+    end
+    b2:conv(b2.input, t)
+    local p2 = path .. ".order.npg"
+    T.eq(b2:build():write_npg(p2, { force = true }), true, "write_npg " .. i)
+    local f = io.open(p2)
+    local txt = f and f:read("a") or ""
+    if f then f:close() end
+    T.ok(txt:find(want, 1, true) ~= nil, "npg attribute order " .. i .. ": " .. txt)
+  end
+end
 local back = npusim.graph(path)
 T.ok(back ~= nil, "read back")
 if back then

@@ -218,6 +218,20 @@ local text = fh:read("a")
 fh:close()
 T.eq(text, '{"a":[1,2.5,"x\\n"],"b":1,"c":[]}\n', "JSON: sorted keys, arrays, escapes")
 T.eq(npusim.write_json(js, r, { force = true }), true, "a whole result")
+-- one escaper (the report's): bytes that are not UTF-8 become U+FFFD, in keys too; NUL and DEL
+-- are escaped (issue 15: write_json passed invalid UTF-8 through)
+T.eq(npusim.write_json(js, { ["k\xff"] = "a\xc3(b\0c\x7f\xe2\x82" }, { force = true, indent = false }),
+  true, "write_json bad bytes")
+fh = io.open(js)
+text = fh:read("a")
+fh:close()
+T.eq(text, '{"k\\ufffd":"a\\ufffd(b\\u0000c\\u007f\\ufffd\\ufffd"}\n', "JSON: invalid UTF-8 replaced")
+T.eq(npusim.write_csv(csv, { { a = "x\xffy", b = "\xc3\xa9" } }, { force = true }), true,
+  "write_csv bad bytes")
+fh = io.open(csv)
+text = fh:read("a")
+fh:close()
+T.eq(text, "a,b\nx\xef\xbf\xbdy,\xc3\xa9\n", "CSV: invalid UTF-8 replaced, valid kept")
 T.raises("cannot write a function", function() npusim.write_json(js, { f = print }, { force = true }) end)
 local cyc = {}
 cyc.self = cyc

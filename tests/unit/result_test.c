@@ -136,7 +136,8 @@ TEST(bound_and_totals)
     r->layers[2].ctrl_stall_cycles = 900;
     span(r, 3, 3000, 4000);
     r->layers[3].compute_cycles = 1000;
-    r->layers[3].host_cycles = 1000; /* a CPU fallback layer: host wins the tie */
+    r->layers[3].host_cycles = 1000; /* a CPU fallback layer: its compute is host */
+    r->layers[3].engine = "cpu";
     r->layers[3].irq_count = 3;
     r->layers[3].irq_cycles = 250;
     npu_result_finish(r);
@@ -145,6 +146,25 @@ TEST(bound_and_totals)
     CHECK_STR(r->layers[2].bound, "control");
     CHECK_STR(r->layers[3].bound, "host");
     CHECK_NEAR(r->layers[0].util, 0.5, 1e-12);
+    /* the bound follows the largest measured share (issue 15): host time that overlaps a
+     * memory-stalled window does not make it "host"; control stall that is mostly the host's
+     * busy time does; a layer that took no time (fused) is bounded by nothing */
+    npu_result *b = mk(3, 1000, 100);
+    span(b, 0, 0, 1000);
+    b->layers[0].compute_cycles = 100;
+    b->layers[0].mem_stall_cycles = 800;
+    b->layers[0].ctrl_stall_cycles = 100;
+    b->layers[0].host_cycles = 900;
+    span(b, 1, 1000, 2000);
+    b->layers[1].compute_cycles = 100;
+    b->layers[1].ctrl_stall_cycles = 900;
+    b->layers[1].host_cycles = 450;
+    span(b, 2, 2000, 2000);
+    npu_result_finish(b);
+    CHECK_STR(b->layers[0].bound, "memory");
+    CHECK_STR(b->layers[1].bound, "host");
+    CHECK_STR(b->layers[2].bound, "none");
+    npu_result_free(b);
     CHECK_NEAR(r->layers[1].util, 0, 0);
     const npu_total_row *T = &r->total;
     CHECK_EQ_INT(T->cycles, 4000);

@@ -1,0 +1,31 @@
+#!/bin/sh
+# install_test.sh — `cmake --install` of the build tree into a temporary prefix, then a consumer
+# C program (tests/install/consumer.c) built against it with pkg-config only, as a project
+# outside npusim would; its ResNet-50 total on rk3588 must be the CLI's.
+#   install_test.sh BUILD_DIR SOURCE_DIR SANITIZE(ON|OFF)
+set -u
+B=$1 S=$2 SAN=${3:-OFF}
+T=$(mktemp -d "${TMPDIR:-/tmp}/npusim_install.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT INT TERM
+fail() { echo "FAIL $1"; exit 1; }
+command -v pkg-config >/dev/null || fail "pkg-config not found (scripts/quickstart.sh installs it)"
+cmake --install "$B" --prefix "$T/prefix" >"$T/install.log" 2>&1 || fail "cmake --install: $(tail -3 "$T/install.log")"
+for f in bin/npusim include/npusim/npusim.h include/npusim/core/result.h lib/pkgconfig/npusim.pc; do
+    [ -f "$T/prefix/$f" ] || fail "not installed: $f"
+done
+ls "$T"/prefix/lib*/libnpusim.a >/dev/null 2>&1 || fail "not installed: libnpusim.a"
+echo "ok   installed bin, library, headers, npusim.pc"
+export PKG_CONFIG_PATH="$T/prefix/lib/pkgconfig"
+flags=$(pkg-config --cflags --libs npusim) || fail "pkg-config --cflags --libs npusim"
+san=
+[ "$SAN" = ON ] && san="-fsanitize=address,undefined"
+# shellcheck disable=SC2086 # flags are words
+${CC:-cc} -std=c11 -Wall -Werror $san -o "$T/consumer" "$S/tests/install/consumer.c" $flags \
+    2>"$T/cc.log" || fail "consumer does not build: $(head -5 "$T/cc.log")"
+echo "ok   consumer built with: pkg-config --cflags --libs npusim"
+"$T/consumer" rk3588 resnet50 >"$T/got" 2>"$T/err" || fail "consumer failed: $(cat "$T/err")"
+"$T/prefix/bin/npusim" run -a rk3588 resnet50 >"$T/cli" 2>&1 || fail "installed npusim failed"
+want=$(grep -oE '^[0-9]+ cycles = [0-9.]+ µs' "$T/cli")
+got=$(cat "$T/got")
+[ -n "$want" ] && [ "$got" = "$want" ] || fail "consumer says '$got', the CLI '$want'"
+echo "ok   consumer total = CLI total: $got"
