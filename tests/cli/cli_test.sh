@@ -185,6 +185,9 @@ has "explain names the layer" "$T/err" "nolayer"
 ONNX=${NPU_SOURCE_DIR:-.}/tests/onnx
 expect "info --batch 16 onnx -> 0" 0 info --batch 16 "$ONNX/resnet18.onnx"
 has "--batch 16: 16x the MACs (1814073344 x 16)" "$T/out" "29025173504 MACs, 11689512 parameters"
+has "info says the batch and what a run produces" "$T/out" "batch: 16 (16 images per run)"
+expect "info -f json --batch 2 -> 0" 0 info -f json --batch 2 "$ONNX/resnet18.onnx"
+has "info json batch" "$T/out" '"batch": 2, "items": 2, "unit": "image"'
 expect "run --batch 16 onnx -> 0" 0 run --batch 16 "$ONNX/tiny_cnn.onnx"
 has "summary per image, 16 per run" "$T/out" "images/s (16 per run)"
 has "generic ONNX name gives way to the file's" "$T/out" "graph tiny_cnn on"
