@@ -1123,11 +1123,15 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
                 seen[ti] = 1;
             if (t->dtype == d)
                 continue;
-            /* a float graph input whose first reader computes in an integer type arrives in
-             * that type: the runtimes quantize the frame on its way in (RKNN takes uint8/int8
-             * and folds mean/std into the first conv, NVDLA's runtime hands the input over in
-             * the compute format), so no conversion layer (docs/onnx.md, input conversions) */
-            if (t->kind == NPU_T_INPUT && first && npu_dtype_is_float(t->dtype) &&
+            /* a float graph input whose first reader is a conv computing in an integer type
+             * (an image into the first conv) arrives in that type: the runtimes quantize the
+             * frame on its way in (RKNN takes uint8/int8 and folds mean/std into the first
+             * conv, NVDLA's runtime hands the input over in the compute format), so no
+             * conversion layer (docs/onnx.md, input conversions). Other inputs (an LLM's KV
+             * cache, rope tables, mask) keep theirs: whether a runtime stores them in the
+             * compute type is not established */
+            if (t->kind == NPU_T_INPUT && first && cls == NPU_OPC_CONV &&
+                npu_dtype_is_float(t->dtype) &&
                 !npu_dtype_is_float(d) && !npu_graph_is_output(g, ti)) {
                 t->dtype = d;
                 continue;
