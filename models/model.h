@@ -91,6 +91,11 @@ struct npu_model_ops {
      * bounded. Programs from lower() are trusted and not checked. NULL: the model's readers
      * check every value themselves. */
     int (*check)(const npu_program *p, const char *path, npu_err *err);
+
+    /* True when lower() costs a MAC layer's weights in their own dtype (the layer's wdtype=,
+     * set by a mixed dtype such as w4a16 or a16w8). A model without it runs weights in the
+     * activation dtype, so the core refuses a mixed dtype for it (issue 11: never silent). */
+    bool weight_dtype;
 };
 
 /* The host engine names of a model (its host_engines, or the default {"cpu"}). */

@@ -799,6 +799,26 @@ static void prog_free_recycled(npu_ctx *ctx, npu_program *p)
     npu_prog_free(p);
 }
 
+/* A mixed weight/activation dtype on a model that runs weights in the activation dtype: an
+ * error naming what it would run and the models that do model it (never a silent run). */
+static int mixed_error(const npu_arch *a, npu_dtype act, npu_dtype w, npu_err *err)
+{
+    char list[128] = "";
+    size_t o = 0;
+    for (int i = 0; npu_builtin_models[i] && o < sizeof list; i++)
+        if (npu_builtin_models[i]->weight_dtype) {
+            int n = snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "",
+                             npu_builtin_models[i]->name);
+            o += n > 0 ? (size_t)n : 0;
+        }
+    return npu_err_set(err, NPU_EUNSUPPORTED,
+                       "%s (model %s) does not model %s weights with %s activations (it runs "
+                       "weights in the activation dtype); mixed weight/activation precision "
+                       "is modelled by: %s",
+                       a->p->arch, a->ops->name, npu_dtype_name(w), npu_dtype_name(act),
+                       o ? list : "no model");
+}
+
 /* Lowers g for arch a with the open model m (ctx, may be NULL: recycled program arrays). */
 static npu_program *lower(npu_ctx *ctx, npu_model *m, const npu_arch *a, const npu_graph *g,
                           npu_err *err)
@@ -832,6 +852,10 @@ static npu_program *lower(npu_ctx *ctx, npu_model *m, const npu_arch *a, const n
             goto out;
         }
         mixed = true;
+    }
+    if (mixed && wdt != want && !a->ops->weight_dtype) {
+        mixed_error(a, want, wdt, err);
+        goto out;
     }
     bool asked = strcmp(dts, "auto") != 0 || (ads && strcmp(ads, "auto") != 0);
     if ((asked && check_dtype(m, a, gc, want, err)) ||

@@ -255,6 +255,7 @@ const npu_model_ops npu_model_davinci = {
     .dtype_for = davinci_dtype_for,
     .default_dtype = davinci_default_dtype,
     .array_keys = davinci_array_keys,
+    .weight_dtype = true, /* A16W8: weights at their own width (lower.c) */
     .array_fill_grows = true, /* launches overlap: a bigger cube's padding can show (conformance.c) */
     .host_engines = davinci_host_engines,
 };

@@ -686,4 +686,5 @@ const npu_model_ops npu_model_rknpu = {
     .dtype_for = rknpu_dtype_for,
     .default_dtype = rknpu_default_dtype,
     .array_keys = rknpu_array_keys,
+    .weight_dtype = true,
 };

@@ -470,6 +470,37 @@ static int m_chan(pat *p, int li)
     return 0;
 }
 
+/* MatMul(A, Transpose(B)) with the transpose swapping the last two axes only (torch's
+ * `q @ k.transpose(-2, -1)` in attention): the matmul reads B with transb toggled, as every
+ * vendor compiler does (the GEMM engines read either layout). The transpose goes when the
+ * matmul is its only reader and its output is not a graph output. */
+static int m_tmatmul(pat *p, int li)
+{
+    npu_graph *g = p->g;
+    const npu_layer *l = &g->l[li];
+    if (l->op != NPU_OP_MATMUL || l->nin != 2)
+        return 0;
+    int t = l->in[1], ti = prod(p, t, NPU_OP_TRANSPOSE);
+    if (ti < 0 || !inner(p, t, 1) || g->l[ti].nin != 1)
+        return 0;
+    const npu_layer *tl = &g->l[ti];
+    const npu_attr *pa = npu_layer_attr(tl, "perm");
+    int nd = g->t[t].ndim;
+    if (!pa || pa->n != nd || nd < 2 || l->in[0] == t)
+        return 0;
+    for (int i = 0; i < nd; i++) {
+        int64_t want = i == nd - 2 ? nd - 1 : i == nd - 1 ? nd - 2 : i;
+        if (npu_layer_int(tl, "perm", i, -1) != want)
+            return 0;
+    }
+    int b = tl->in[0];
+    int64_t tb = npu_layer_int(l, "transb", 0, 0);
+    kill(p, ti);
+    g->l[li].in[1] = b;
+    p->w.ncons[b]++;
+    return npu_layer_set_int(g, li, "transb", !tb) ? -1 : 1;
+}
+
 static int m_mish(pat *p, int li)
 {
     static const npu_op chain[] = {NPU_OP_TANH, NPU_OP_SOFTPLUS};
@@ -777,7 +808,7 @@ int npu_pass_fuse_patterns(npu_graph *g, npu_err *err)
                 rc = m_chan(&p, li);
             else if (!(rc = m_clip(&p, li)) && !(rc = m_silu(&p, li)) && !(rc = m_hsig(&p, li)) &&
                      !(rc = m_hswish(&p, li)) && !(rc = m_mish(&p, li)) &&
-                     !(rc = m_gelu(&p, li)))
+                     !(rc = m_gelu(&p, li)) && !(rc = m_tmatmul(&p, li)))
                 rc = m_norm(&p, li);
         }
     rw_end(g, &p.w);
@@ -995,14 +1026,16 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
     int n0 = g->nl, nt0 = g->nt;
     size_t csz = (size_t)nt0 * NPU_DT_COUNT;
     int *cache = malloc(sizeof(int) * (csz + 1));
+    unsigned char *seen = calloc((size_t)nt0 + 1, 1); /* tensors some layer read already */
     int *bypassed = NULL, nbypassed = 0;
     size_t cap_bypassed = 0;
     size_t cap_order = (size_t)n0 * 2 + 16;
     int *order = malloc(sizeof(int) * cap_order);
     int norder = 0;
-    if (!cache || !order) {
+    if (!cache || !order || !seen) {
         free(cache);
         free(order);
+        free(seen);
         return npu_err_set(err, NPU_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < csz; i++)
@@ -1011,6 +1044,7 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
     if (!repl) {
         free(cache);
         free(order);
+        free(seen);
         return npu_err_set(err, NPU_ENOMEM, "out of memory");
     }
     for (int li = 0; li < n0 && !rc; li++) {
@@ -1034,6 +1068,9 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
                 l->op = NPU_OP_CAST;
         }
         if ((l->flags & NPU_LF_DEAD) || cls == NPU_OPC_QUANT || cls == NPU_OPC_VIEW || l->nin < 1) {
+            for (int k = 0; !(l->flags & NPU_LF_DEAD) && k < l->nin; k++)
+                if (l->in[k] >= 0 && l->in[k] < nt0)
+                    seen[l->in[k]] = 1; /* read as it is */
             if (!(l->flags & NPU_LF_DEAD) && cls == NPU_OPC_VIEW)
                 for (int k = 0; k < l->nout; k++)
                     g->t[l->out[k]].dtype = g->t[l->in[0]].dtype;
@@ -1081,8 +1118,24 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
                 t->dtype = d;
                 continue;
             }
+            bool first = ti < nt0 && !seen[ti];
+            if (ti < nt0)
+                seen[ti] = 1;
             if (t->dtype == d)
                 continue;
+            /* a float graph input whose first reader is a conv computing in an integer type
+             * (an image into the first conv) arrives in that type: the runtimes quantize the
+             * frame on its way in (RKNN takes uint8/int8 and folds mean/std into the first
+             * conv, NVDLA's runtime hands the input over in the compute format), so no
+             * conversion layer (docs/onnx.md, input conversions). Other inputs (an LLM's KV
+             * cache, rope tables, mask) keep theirs: whether a runtime stores them in the
+             * compute type is not established */
+            if (t->kind == NPU_T_INPUT && first && cls == NPU_OPC_CONV &&
+                npu_dtype_is_float(t->dtype) &&
+                !npu_dtype_is_float(d) && !npu_graph_is_output(g, ti)) {
+                t->dtype = d;
+                continue;
+            }
             /* t is itself a conversion (a QDQ pair from ONNX, an earlier policy): convert from
              * its source instead, or read the source directly when it already has dtype d */
             int pi = t->producer;
@@ -1191,6 +1244,7 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
         }
     }
     free(cache);
+    free(seen);
     free(order);
     free(bypassed);
     free(repl);

@@ -2881,6 +2881,21 @@ static int h_simple(ox *x, const onode *n, const opdef *od)
         oval *w = ins[1]->swapped;
         if (w && ins[1]->ti < 0)
             ins[1] = w;
+        /* MatMul by a constant [K, N] weight read by this node only: torch.onnx's nn.Linear on
+         * a rank-3 input (and every transformer's projections). It is the IR's gemm out=N,
+         * as Gemm is; an Add of a [N] bias after it folds into the gemm's bias (pattern pass,
+         * per-channel fold), so the export and the zoo's gemm are one layer */
+        int nd;
+        int64_t bd[NPU_MAX_DIMS];
+        if (!w && ins[1]->kind == VK_CONST && ins[1]->nuses == 1 && X->kind != VK_CONST) {
+            if (need_shape(x, ins[1], &nd, bd, "B"))
+                return -1;
+            if (nd == 2) {
+                int li = emit1(x, n, NPU_OP_GEMM, 1, ins);
+                return li < 0 || set_int(x, li, "out", bd[1]) || set_int(x, li, "bias", 0) ? -1
+                                                                                           : 0;
+            }
+        }
         int li = emit1(x, n, NPU_OP_MATMUL, 2, ins);
         return li < 0 || (w && ins[1] == w && set_int(x, li, "transb", 1)) ? -1 : 0;
     }

@@ -18,10 +18,12 @@
  *  - element types are the IR's dtypes (an int8 zoo graph gets INT8 tensors). ONNX's operator
  *    type constraints (Conv takes float tensors) are not honoured for integer graphs; the
  *    checker does not test them without full_check, and the file says what npusim simulates;
- *  - weights take the dtype of the activation they multiply; an IR gemm is written as Gemm
- *    with transB=1 and a [N,K] weight whatever the rank of its input (the IR flattens it); a
- *    matmul with transb=1 is Gemm(A, B, transB=1) when B is computed, and MatMul with a
- *    Transpose of the constant when B is a constant (the importer folds that transpose);
+ *  - weights take the dtype of the activation they multiply; an IR gemm on a rank-2 input is
+ *    written as Gemm with transB=1 and a [N,K] weight, on any other rank as torch.onnx writes
+ *    nn.Linear there: MatMul by a [K,N] weight then Add of the bias (ONNX's Gemm is rank 2
+ *    only); a matmul with transb=1 is Gemm(A, B, transB=1) when both are rank-2 activations,
+ *    else MatMul(A, Transpose(B)) (the importer folds a constant's transpose, the pattern pass
+ *    a computed one);
  *  - a host operator (an op the importer did not know, imported with --allow-unsupported) is
  *    written with its original op type in the domain NPU_ONNXW_HOST_DOMAIN: the checker knows
  *    no schema there and the importer reads it back as a host layer with --allow-unsupported;
@@ -564,10 +566,27 @@ static int write_op(ow *w, int li, const char *y)
         npu_gemm_geom gg;
         if (npu_layer_gemm_geom(g, li, &gg))
             return fail(w, "no geometry (shapes not inferred)");
+        bool bias = npu_layer_int(l, "bias", 0, 0) != 0;
+        if (xt->ndim != 2) {
+            /* ONNX's Gemm takes rank 2 only: nn.Linear on a rank-3 input, as torch.onnx
+             * writes it — MatMul by a [K, N] weight, then Add of the [N] bias (the importer
+             * reads it back as this gemm) */
+            int64_t wd[2] = {gg.k, gg.n};
+            in[1] = lweight(w, l, "weight", xt->dtype, 2, wd);
+            /* the MatMul carries the layer's name, as a Conv before its BatchNormalization:
+             * the pattern pass folds the Add into it */
+            const char *mm = bias ? nm(w, l->name, "matmul") : y;
+            node1(w, "MatMul", l->name, 2, in, mm, NULL);
+            if (bias) {
+                const char *ab[2] = {mm, lweight(w, l, "bias", xt->dtype, 1, &gg.n)};
+                node1(w, "Add", nm(w, l->name, "add_bias"), 2, ab, y, NULL);
+            }
+            return 0;
+        }
         int64_t wd[2] = {gg.n, gg.k};
         in[1] = lweight(w, l, "weight", xt->dtype, 2, wd);
         nin = 2;
-        if (npu_layer_int(l, "bias", 0, 0))
+        if (bias)
             in[nin++] = lweight(w, l, "bias", xt->dtype, 1, &gg.n);
         attr_int(&at, "transB", 1);
         node1(w, "Gemm", l->name, nin, in, y, &at);
@@ -579,12 +598,13 @@ static int write_op(ow *w, int li, const char *y)
             return 0;
         }
         const npu_tensor *b = tin(w, l, 1);
-        if (b->kind != NPU_T_CONST) {
+        if (b->kind != NPU_T_CONST && b->ndim == 2 && xt->ndim == 2) {
             attr_int(&at, "transB", 1);
             node1(w, "Gemm", l->name, 2, in, y, &at);
             return 0;
         }
-        /* constant B [..., N, K]: transpose the constant (folded on import) */
+        /* B [..., N, K]: MatMul(A, Transpose(B)), as torch writes q @ k.transpose(-2, -1);
+         * a constant's transpose is folded on import, a computed one by the pattern pass */
         int64_t perm[NPU_MAX_DIMS];
         for (int i = 0; i < b->ndim; i++)
             perm[i] = i;

@@ -1386,6 +1386,11 @@ static int report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
             npu_sb_printf(out, "%s%s %s", i ? ", " : "",
                           ti >= 0 && ti < g->nt ? nz(g->t[ti].name) : "?", shape);
         }
+        /* what one run produces, in the unit the run summary's rate counts (issue 11) */
+        npu_graph_work w;
+        npu_graph_work_of(g, &w);
+        npu_sb_printf(out, "\nbatch: %lld (%lld %s%s per run)", (long long)w.batch,
+                      (long long)w.items, w.unit, w.items == 1 ? "" : "s");
         npu_sb_puts(out, "\n\n");
         rc = tab_render(&t, out);
         tab_free(&t);
@@ -1422,8 +1427,15 @@ static int report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
         io_list_json(g, g->inputs, g->ninputs, out);
         npu_sb_puts(out, ",\n  \"outputs\": ");
         io_list_json(g, g->outputs, g->noutputs, out);
-        npu_sb_printf(out, ",\n  \"total\": {\"layers\": %d, \"macs\": %lld, \"params\": %lld}",
-                      live, (long long)macs, (long long)params);
+        npu_graph_work w;
+        npu_graph_work_of(g, &w);
+        npu_sb_printf(out,
+                      ",\n  \"total\": {\"layers\": %d, \"macs\": %lld, \"params\": %lld, "
+                      "\"batch\": %lld, \"items\": %lld, \"unit\": ",
+                      live, (long long)macs, (long long)params, (long long)w.batch,
+                      (long long)w.items);
+        npu_rep_json_str(out, w.unit);
+        npu_sb_putc(out, '}');
         npu_sb_puts(out, ",\n  \"ops\": {");
         for (int j = 0; j < nops; j++) {
             if (j)

@@ -123,6 +123,10 @@ expect "run --dtype w4a16 -> 0" 0 run -a rk3576 --dtype w4a16 -f csv "$T/tiny.np
 expect "run --set wdtype=int4 --set adtype=fp16 -> 0" 0 run -a rk3576 --set wdtype=int4 --set adtype=fp16 -f csv "$T/tiny.npg"
 expect "run --dtype w5a3 -> 1" 1 run --dtype w5a3 "$T/tiny.npg"
 has "--dtype w5a3 names the mixed choices" "$T/err" "w4a16"
+# a mixed dtype on a model that runs weights in the activation dtype is an error naming who can
+expect "run -a nv_small --dtype w4a8 -> 1" 1 run -a nv_small --dtype w4a8 "$T/tiny.npg"
+has "w4a8 on nvdla names the models with weight dtypes" "$T/err" "modelled by: rknpu, davinci"
+expect "run -a ascend310 --set wdtype=int4 -> 1" 1 run -a ascend310 --set wdtype=int4 "$T/tiny.npg"
 expect "run --set rows=8 -> 0" 0 run -a systolic --set rows=8 --set cols=8 -f json "$T/tiny.npg"
 has "--set reaches the params" "$T/out" '"rows": 8'
 
@@ -216,6 +220,9 @@ has "explain names the layer" "$T/err" "nolayer"
 ONNX=${NPU_SOURCE_DIR:-.}/tests/onnx
 expect "info --batch 16 onnx -> 0" 0 info --batch 16 "$ONNX/resnet18.onnx"
 has "--batch 16: 16x the MACs (1814073344 x 16)" "$T/out" "29025173504 MACs, 11689512 parameters"
+has "info says the batch and what a run produces" "$T/out" "batch: 16 (16 images per run)"
+expect "info -f json --batch 2 -> 0" 0 info -f json --batch 2 "$ONNX/resnet18.onnx"
+has "info json batch" "$T/out" '"batch": 2, "items": 2, "unit": "image"'
 expect "run --batch 16 onnx -> 0" 0 run --batch 16 "$ONNX/tiny_cnn.onnx"
 has "summary per image, 16 per run" "$T/out" "images/s (16 per run)"
 has "generic ONNX name gives way to the file's" "$T/out" "graph tiny_cnn on"

@@ -4,7 +4,8 @@
 #
 # Writes every zoo network, the .npg goldens, a SCALE-Sim CSV and a Lua-built graph, then checks
 # them all in one python3 process with Debian's python3-onnx (check_model on the path, so the
-# external-data side file must exist and be readable); float (fp32) versions of five CNNs also
+# external-data side file must exist and be readable); float (fp32) versions of five CNNs and of three
+# transformers (rank-3 gemms written as MatMul + Add, as torch.onnx does) also
 # pass full_check (type and shape inference in strict mode). A python3 that cannot `import onnx` is
 # a failure naming the package, never a silent pass.
 set -u
@@ -43,7 +44,7 @@ for f in "$NPU_SOURCE_DIR"/tests/golden/*.npg "$T/topo.csv"; do
 done
 # float versions: these must also pass full_check (ONNX type and shape inference, strict)
 strict=
-for n in resnet50 yolov5s yolov8n mobilenet_v2 googlenet; do
+for n in resnet50 yolov5s yolov8n mobilenet_v2 googlenet qwen2_0_5b_prefill qwen2_0_5b_decode transformer; do
     if "$NPUSIM" convert "$n" --zoo-args dtype=fp32 -o "$T/$n.fp32.onnx" 2>"$T/err"; then
         strict="$strict $T/$n.fp32.onnx"
     else

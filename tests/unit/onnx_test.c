@@ -573,7 +573,7 @@ TEST(misc_ops)
     }
     static const npu_op ops[] = {NPU_OP_RESIZE, NPU_OP_SLICE, NPU_OP_SPLIT, NPU_OP_CONCAT,
                                  NPU_OP_RELU6, NPU_OP_PAD, NPU_OP_TRANSPOSE, NPU_OP_REDUCE,
-                                 NPU_OP_MATMUL, NPU_OP_ADD};
+                                 NPU_OP_GEMM, NPU_OP_ADD}; /* MatMul by a [K, N] constant */
     CHECK_EQ_INT(g->nl, 10);
     for (int i = 0; i < g->nl && i < 10; i++)
         CHECK_EQ_INT(g->l[i].op, ops[i]);

@@ -22,3 +22,15 @@ add_test(NAME onnx_written COMMAND sh ${CMAKE_SOURCE_DIR}/tests/onnx/onnx_writte
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(onnx_written PROPERTIES LABELS fast
   ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPUSIM=$<TARGET_FILE:npusim>")
+# ONNX files written as torch.onnx / Ultralytics write them (not by npusim's writer) agree with
+# the zoo network or an .npg of the same network within 0.5 % on every preset (issue 11's blind
+# check, tests/onnx/exporter_style.sh). Under the sanitizers: one preset of each model family.
+if(NPU_SANITIZE)
+  set(NPU_EXPST_ENV "PRESETS=rk3588 ascend310 nv_small scalesim_default")
+else()
+  set(NPU_EXPST_ENV "")
+endif()
+add_test(NAME onnx_exporter_style COMMAND sh ${CMAKE_SOURCE_DIR}/tests/onnx/exporter_style.sh
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(onnx_exporter_style PROPERTIES LABELS slow
+  ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPUSIM=$<TARGET_FILE:npusim>;${NPU_EXPST_ENV}")

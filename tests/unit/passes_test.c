@@ -281,23 +281,49 @@ TEST(dtype_insertion)
     CHECK(g && npu_graph_prepare(g, &err) == 0);
     if (!g)
         return;
+    /* int8: the fp32 input arrives quantized (the runtimes quantize the frame on its way in):
+     * no conversion layer, the input itself becomes int8 (docs/onnx.md, input conversions) */
     CHECK_EQ_INT(npu_pass_dtype(g, NPU_DT_INT8, NULL, NULL, &err), 0);
-    CHECK_EQ_INT(g->nl, 6);
-    CHECK_STR(g->l[0].name, "c1/q0");
-    CHECK_EQ_INT(g->l[0].op, NPU_OP_QUANTIZE);
-    CHECK(g->l[0].flags & NPU_LF_INSERTED);
-    CHECK_STR(npu_layer_str(&g->l[0], "to", NULL), "int8");
-    CHECK_EQ_INT(L(g, "proj")->in[0], g->l[0].out[0]); /* shared by both readers */
-    for (int i = 1; i < 6; i++) {
+    CHECK_EQ_INT(g->nl, 5);
+    for (int i = 0; i < g->nl; i++) {
+        CHECK(!(g->l[i].flags & NPU_LF_INSERTED));
         CHECK_EQ_INT(g->l[i].dtype, NPU_DT_INT8);
         CHECK_EQ_INT(g->t[g->l[i].out[0]].dtype, NPU_DT_INT8);
     }
-    CHECK_EQ_INT(g->t[g->inputs[0]].dtype, NPU_DT_FP32); /* the input itself stays */
+    CHECK_EQ_INT(g->t[g->inputs[0]].dtype, NPU_DT_INT8);
     CHECK(consistent(g));
     CHECK_EQ_INT(npu_graph_macs(g), 231211008LL);
     /* running the policy again changes nothing */
     CHECK_EQ_INT(npu_pass_dtype(g, NPU_DT_INT8, NULL, NULL, &err), 0);
+    CHECK_EQ_INT(g->nl, 5);
+    npu_graph_free(g);
+
+    /* fp16: a conversion into a float type stays a layer, shared by both readers */
+    g = golden("resnet_block.npg");
+    CHECK(g && npu_graph_prepare(g, &err) == 0);
+    if (!g)
+        return;
+    CHECK_EQ_INT(npu_pass_dtype(g, NPU_DT_FP16, NULL, NULL, &err), 0);
     CHECK_EQ_INT(g->nl, 6);
+    CHECK_STR(g->l[0].name, "c1/q0");
+    CHECK_EQ_INT(g->l[0].op, NPU_OP_CAST);
+    CHECK(g->l[0].flags & NPU_LF_INSERTED);
+    CHECK_STR(npu_layer_str(&g->l[0], "to", NULL), "fp16");
+    CHECK_EQ_INT(L(g, "proj")->in[0], g->l[0].out[0]); /* shared by both readers */
+    CHECK_EQ_INT(g->t[g->inputs[0]].dtype, NPU_DT_FP32); /* the input itself stays */
+    CHECK(consistent(g));
+    npu_graph_free(g);
+
+    /* an input read first by a float layer keeps its type: a later int8 reader converts */
+    g = rd("graph m\ninput x 1x8x4x4 fp32\nsoftmax s x dtype=fp32\n"
+           "conv c x out=8 k=1\nadd y s c\noutput y\n");
+    CHECK(g && npu_graph_prepare(g, &err) == 0 &&
+          npu_pass_dtype(g, NPU_DT_INT8, NULL, NULL, &err) == 0);
+    if (!g)
+        return;
+    CHECK_EQ_INT(g->t[g->inputs[0]].dtype, NPU_DT_FP32);
+    CHECK(L(g, "c/q0") != NULL && L(g, "c/q0")->op == NPU_OP_QUANTIZE);
+    CHECK(consistent(g));
     npu_graph_free(g);
 }
 
@@ -422,7 +448,7 @@ TEST(dtype_errors_and_gather)
 }
 
 /* The whole pipeline on the ResNet block gives exactly the golden text (reviewed by hand:
- * BNs folded, ReLUs fused, one shared quantize for the fp32 input). */
+ * BNs folded, ReLUs fused, the fp32 input arriving as int8). */
 TEST(pipeline_golden)
 {
     npu_err err = {0};
@@ -726,6 +752,34 @@ TEST(pattern_channel_fold)
     npu_graph_free(g);
 }
 
+/* attention's q @ k.transpose(-2, -1): the transpose of the last two axes folds into the
+ * matmul as transb (toggled); blocked by another perm, a second reader, a graph output */
+TEST(pattern_transposed_matmul)
+{
+    npu_graph *g = prepared("input q 1x4x16x8 fp16\ninput k 1x4x16x8 fp16\n"
+                            "transpose kt k perm=0,1,3,2\nmatmul s q kt\noutput s\n");
+    CHECK(g && g->nl == 1 && L(g, "s") && npu_layer_int(L(g, "s"), "transb", 0, 0) == 1 &&
+          npu_graph_macs(g) == 4 * 16 * 16 * 8);
+    npu_graph_free(g);
+    g = prepared("input q 1x4x16x8 fp16\ninput k 1x4x8x16 fp16\n"
+                 "transpose kt k perm=0,1,3,2\nmatmul s q kt transb=1\noutput s\n");
+    CHECK(g && g->nl == 1 && npu_layer_int(L(g, "s"), "transb", 0, 0) == 0);
+    npu_graph_free(g);
+    static const char *const bad[] = {
+        "input k 1x16x4x8 fp16\ntranspose kt k perm=0,2,3,1\nmatmul s q kt\noutput s\n",
+        "input k 1x4x16x8 fp16\ntranspose kt k perm=0,1,3,2\nmatmul s q kt\nexp e kt\n"
+        "output s e\n",
+        "input k 1x4x16x8 fp16\ntranspose kt k perm=0,1,3,2\nmatmul s q kt\noutput s kt\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char buf[512];
+        snprintf(buf, sizeof buf, "input q 1x4x16x8 fp16\n%s", bad[i]);
+        g = prepared(buf);
+        CHECK(g && count_op(g, NPU_OP_TRANSPOSE) == 1);
+        npu_graph_free(g);
+    }
+}
+
 TEST(prepare_idempotent)
 {
     npu_err err = {0};
@@ -768,5 +822,6 @@ int main(void)
     RUN(pattern_norms);
     RUN(pattern_mish);
     RUN(pattern_channel_fold);
+    RUN(pattern_transposed_matmul);
     return TEST_REPORT();
 }
