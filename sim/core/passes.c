@@ -1014,6 +1014,21 @@ static int push(int **a, int *n, size_t *cap, int v)
     return 0;
 }
 
+/* True when every live layer among the first n0 that reads tensor ti is a conv (the image
+ * feeds only convs: the first conv and, in a ResNet block, a projection shortcut). */
+static bool only_conv_readers(const npu_graph *g, int n0, int ti)
+{
+    for (int i = 0; i < n0; i++) {
+        const npu_layer *l = &g->l[i];
+        if (l->flags & NPU_LF_DEAD)
+            continue;
+        for (int k = 0; k < l->nin; k++)
+            if (l->in[k] == ti && npu_op_class(l->op) != NPU_OPC_CONV)
+                return false;
+    }
+    return true;
+}
+
 int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, void *ud, npu_err *err)
 {
     if (!g)
@@ -1123,16 +1138,17 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
                 seen[ti] = 1;
             if (t->dtype == d)
                 continue;
-            /* a float graph input whose first reader is a conv computing in an integer type
+            /* a float graph input read only by convs, the first computing in an integer type
              * (an image into the first conv) arrives in that type: the runtimes quantize the
              * frame on its way in (RKNN takes uint8/int8 and folds mean/std into the first
              * conv, NVDLA's runtime hands the input over in the compute format), so no
              * conversion layer (docs/onnx.md, input conversions). Other inputs (an LLM's KV
              * cache, rope tables, mask) keep theirs: whether a runtime stores them in the
-             * compute type is not established */
+             * compute type is not established; so does an input that a float layer also reads
+             * (a residual from the image: the float reader would need it converted back) */
             if (t->kind == NPU_T_INPUT && first && cls == NPU_OPC_CONV &&
-                npu_dtype_is_float(t->dtype) &&
-                !npu_dtype_is_float(d) && !npu_graph_is_output(g, ti)) {
+                npu_dtype_is_float(t->dtype) && !npu_dtype_is_float(d) &&
+                !npu_graph_is_output(g, ti) && only_conv_readers(g, n0, ti)) {
                 t->dtype = d;
                 continue;
             }

@@ -126,7 +126,7 @@ has "--dtype w5a3 names the mixed choices" "$T/err" "w4a16"
 # a mixed dtype on a model that runs weights in the activation dtype is an error naming who can
 expect "run -a nv_small --dtype w4a8 -> 1" 1 run -a nv_small --dtype w4a8 "$T/tiny.npg"
 has "w4a8 on nvdla names the models with weight dtypes" "$T/err" "modelled by: rknpu, davinci"
-expect "run -a ascend310 --set wdtype=int4 -> 1" 1 run -a ascend310 --set wdtype=int4 "$T/tiny.npg"
+expect "run -a systolic --set wdtype=int4 -> 1" 1 run -a systolic --set wdtype=int4 "$T/tiny.npg"
 expect "run --set rows=8 -> 0" 0 run -a systolic --set rows=8 --set cols=8 -f json "$T/tiny.npg"
 has "--set reaches the params" "$T/out" '"rows": 8'
 
