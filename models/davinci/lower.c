@@ -73,20 +73,6 @@ typedef struct lw {
 
 static int oom(lw *c) { return npu_err_set(c->err, NPU_ENOMEM, "davinci: out of memory"); }
 
-/* The dtype of a Cube layer's weights: the wdtype attribute mixed precision gives it
- * (npu_pass_weight_dtype, docs/params.md), else its first constant matrix, else its own. */
-static npu_dtype weight_dtype(const npu_graph *g, const npu_layer *l)
-{
-    npu_dtype w;
-    if (npu_dtype_parse(npu_layer_str(l, "wdtype", ""), &w) == 0)
-        return w;
-    for (int k = 1; k < l->nin; k++)
-        if (l->in[k] >= 0 && l->in[k] < g->nt && g->t[l->in[k]].kind == NPU_T_CONST &&
-            g->t[l->in[k]].ndim >= 2)
-            return g->t[l->in[k]].dtype;
-    return l->dtype;
-}
-
 static int em(lw *c, int op, int pipe, npu_dv_ins *d)
 {
     d->core = (uint16_t)c->core;
@@ -767,7 +753,7 @@ static int lower_cube(lw *c, int li)
     /* mixed precision (npu_pass_weight_dtype): weights stored and moved at their width (int4
      * as int8: the V100/V200 Cube has no int4, research §1.2), widened to the activation
      * width as MTE1 loads them into L0B (assumption) */
-    P.wbpe = min64(P.bpe, max64(npu_dtype_bits(weight_dtype(g, l)) / 8, 1));
+    P.wbpe = min64(P.bpe, max64(npu_dtype_bits(npu_layer_weight_dtype(g, l)) / 8, 1));
     P.m0 = s->cube_m;
     P.n0 = s->cube_n;
     P.k0 = (int64_t)s->cube_k * (int8 ? s->int8_k_mult : a16 ? s->a16w8_k_mult : 1);
@@ -1466,8 +1452,9 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
              * engine's roofline is against DRAM) */
             .in_bytes = view ? 0 : dram_bytes(&c, l->in, l->nin),
             .out_bytes = view ? 0 : cpu ? sum_bytes(g, l->out, l->nout, -1) : dram_out_bytes(&c, l),
-            .weight_bytes = npu_dtype_bytes(is_cube(l) ? weight_dtype(g, l) : l->dtype, l->params) +
-                            sum_bytes(g, l->in, l->nin, NPU_T_CONST),
+            .weight_bytes =
+                npu_dtype_bytes(is_cube(l) ? npu_layer_weight_dtype(g, l) : l->dtype, l->params) +
+                sum_bytes(g, l->in, l->nin, NPU_T_CONST),
             .engine = view ? "none" : cpu ? "aicpu" : cube ? "cube" : "vector",
         };
         int pl = npu_prog_add_layer(out, &pr);

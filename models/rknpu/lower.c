@@ -150,22 +150,6 @@ static double ebytes(npu_dtype dt)
     return bits_of(dt) / 8.0;
 }
 
-/* The dtype of a MAC layer's weights: the wdtype attribute of mixed precision
- * (npu_pass_weight_dtype), else its first constant matrix (a matmul's constant operand such as
- * a tied LM head), else the layer's own dtype. */
-static npu_dtype weight_dtype(const npu_graph *g, const npu_layer *l)
-{
-    npu_dtype w;
-    if (npu_dtype_parse(npu_layer_str(l, "wdtype", ""), &w) == 0)
-        return w;
-    for (int k = 1; k < l->nin; k++) {
-        const npu_tensor *t = &g->t[l->in[k]];
-        if (t->kind == NPU_T_CONST && t->ndim >= 2)
-            return t->dtype;
-    }
-    return l->dtype;
-}
-
 /* Bytes of a tensor in the native layout (4-D: NC1HWC2, channels padded to C2). */
 static int64_t native_bytes(const npu_rknpu_state *s, const npu_tensor *t)
 {
@@ -668,7 +652,7 @@ static int geo_of(lw *c, int li, cgeo *G)
     memset(G, 0, sizeof *G);
     G->dt = l->dtype;
     G->eb = ebytes(l->dtype);
-    G->wdt = weight_dtype(g, l);
+    G->wdt = npu_layer_weight_dtype(g, l);
     G->web = ebytes(G->wdt);
     G->c2 = c2_of(s, l->dtype);
     G->kg = kg_of(s, l->dtype);
@@ -1169,7 +1153,7 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
                                    tensors_bytes(g, l->in, l->nin, NPU_T_INPUT),
             .out_bytes = none ? 0 : ob,
             .weight_bytes = none ? 0
-                                 : npu_dtype_bytes(weight_dtype(g, l), l->params) +
+                                 : npu_dtype_bytes(npu_layer_weight_dtype(g, l), l->params) +
                                        tensors_bytes(g, l->in, l->nin, NPU_T_CONST),
             .engine = engine_name(c.place[li], c.note[li]),
         };

@@ -383,6 +383,10 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
  * biases, tables and activations keep theirs. A model reads the attribute (absent: weights in
  * the layer's dtype). Run after npu_pass_dtype. */
 int npu_pass_weight_dtype(npu_graph *g, npu_dtype w, npu_err *err);
+/* The dtype of a MAC layer's weights as that pass left them: the layer's wdtype attribute, else
+ * its first constant matrix (a matmul's constant operand, such as a tied LM head), else the
+ * layer's own dtype. Models that cost weights at their width (ops->weight_dtype) call this. */
+npu_dtype npu_layer_weight_dtype(const npu_graph *g, const npu_layer *l);
 /* Splits a dtype setting into activation and weight types: a plain type is both; the mixed
  * names w8a8, w4a16, w8a16, w4a8 (N-bit integer weights, a16 = fp16 activations as RKLLM
  * names them) and a16w8, a8w8 (SVP's names, integer activations). 0 ok, -1 unknown. */

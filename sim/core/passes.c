@@ -1316,6 +1316,18 @@ int npu_dtype_parse_mixed(const char *s, npu_dtype *act, npu_dtype *weight)
     return 0;
 }
 
+npu_dtype npu_layer_weight_dtype(const npu_graph *g, const npu_layer *l)
+{
+    npu_dtype w;
+    if (npu_dtype_parse(npu_layer_str(l, "wdtype", ""), &w) == 0)
+        return w;
+    for (int k = 1; k < l->nin; k++)
+        if (l->in[k] >= 0 && l->in[k] < g->nt && g->t[l->in[k]].kind == NPU_T_CONST &&
+            g->t[l->in[k]].ndim >= 2)
+            return g->t[l->in[k]].dtype;
+    return l->dtype;
+}
+
 int npu_pass_weight_dtype(npu_graph *g, npu_dtype w, npu_err *err)
 {
     if (!g)
