@@ -24,11 +24,14 @@
 #include <lua.h>
 #include <lualib.h>
 
+/* The plain dtypes a setting may name (dtype adds the mixed names npu_dtype_parse_mixed knows). */
+#define DTYPE_CHOICES "auto|int8|uint8|int16|int4|fp16|bf16|fp32"
+
 const npu_param_def npu_common_param_defs[] = {
     {.name = "dtype",
      .type = NPU_P_ENUM,
      .def_s = "auto",
-     .choices = "auto|int8|uint8|int16|int4|fp16|bf16|fp32|w8a8|w4a16|w8a16|w4a8|a16w8|a8w8",
+     .choices = DTYPE_CHOICES "|w8a8|w4a16|w8a16|w4a8|a16w8|a8w8",
      .unit = "",
      .doc = "data type of activations and weights; auto = the model's native type (assumption: "
             "int8 for integer NPUs, fp16 for float-first designs). Mixed precision: wNaM = N-bit "
@@ -37,14 +40,14 @@ const npu_param_def npu_common_param_defs[] = {
     {.name = "wdtype",
      .type = NPU_P_ENUM,
      .def_s = "auto",
-     .choices = "auto|int8|uint8|int16|int4|fp16|bf16|fp32",
+     .choices = DTYPE_CHOICES,
      .unit = "",
      .doc = "weight data type (the constant matrices of conv/gemm/matmul), overriding dtype's; "
             "auto = dtype's weight part, or the activation type"},
     {.name = "adtype",
      .type = NPU_P_ENUM,
      .def_s = "auto",
-     .choices = "auto|int8|uint8|int16|int4|fp16|bf16|fp32",
+     .choices = DTYPE_CHOICES,
      .unit = "",
      .doc = "activation (compute) data type, overriding dtype's; auto = dtype's"},
     {.name = NULL},
