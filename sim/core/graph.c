@@ -844,18 +844,26 @@ lerr(const npu_graph *g, const npu_layer *l, npu_err *err, const char *fmt, ...)
     return npu_err_set(err, NPU_EINVAL, "%s%s", pre, msg);
 }
 
-static void fmt_dims(char *buf, size_t n, int ndim, const int64_t *d)
+/* The n ints d joined by sep ("1x3x224x224" for dims, "1,-1" for a shape= list). */
+static void fmt_ints(char *buf, size_t n, int count, const int64_t *d, char sep)
 {
     size_t o = 0;
     buf[0] = 0;
-    if (ndim == 0)
-        snprintf(buf, n, "scalar");
-    for (int i = 0; i < ndim && o < n; i++) {
-        int w = snprintf(buf + o, n - o, i ? "x%lld" : "%lld", (long long)d[i]);
+    for (int i = 0; i < count && o < n; i++) {
+        int w = i ? snprintf(buf + o, n - o, "%c%lld", sep, (long long)d[i])
+                  : snprintf(buf + o, n - o, "%lld", (long long)d[i]);
         if (w < 0)
             break;
         o += (size_t)w;
     }
+}
+
+static void fmt_dims(char *buf, size_t n, int ndim, const int64_t *d)
+{
+    if (ndim == 0)
+        snprintf(buf, n, "scalar");
+    else
+        fmt_ints(buf, n, ndim, d, 'x');
 }
 
 /* checked a*b for non-negative values; returns -1 on overflow of int64 */
@@ -1966,11 +1974,7 @@ static int check_batch_reshape(const npu_graph *g, const npu_layer *l, int64_t b
         x->dim[0] != batch || sh->i[0] == 0 || sh->i[0] == -1 || sh->i[0] == batch)
         return 0;
     char dbuf[160];
-    size_t o = 0;
-    for (int i = 0; i < sh->n && o < sizeof dbuf; i++) {
-        int w = snprintf(dbuf + o, sizeof dbuf - o, i ? ",%lld" : "%lld", (long long)sh->i[i]);
-        o += w > 0 ? (size_t)w : 0;
-    }
+    fmt_ints(dbuf, sizeof dbuf, sh->n, sh->i, ',');
     return lerr(g, l, err,
                 "shape=%s hard-codes batch %lld, the graph now runs batch %lld (write 0 or -1 "
                 "as the leading dim to follow the input's batch)",
