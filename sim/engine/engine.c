@@ -247,8 +247,13 @@ static void layer_touch(npu_engine *e, int layer, npu_time t0, npu_time t1)
         l->end = t1;
 }
 
-static void layer_data_touch(npu_engine *e, int layer, npu_time t1)
+/* Work of a unit of kind k for the layer ended at t1: data work (compute, DMA, and their port
+ * transfers) moves the layer's data_end; a host or control unit's work, even its own transfer,
+ * is control and does not. */
+static void layer_data_touch(npu_engine *e, int layer, npu_unit_kind k, npu_time t1)
 {
+    if (k != NPU_UK_COMPUTE && k != NPU_UK_DMA)
+        return;
     lstat *l = &e->ls[layer_slot(e, layer)];
     if (!l->data_active || t1 > l->data_end)
         l->data_end = t1;
@@ -1204,8 +1209,7 @@ static void finish(npu_engine *e, int jid)
     L->irq_ps += J->isr_ps;
     L->onchip += J->j.onchip_bytes;
     layer_touch(e, J->j.layer, J->start, e->now);
-    if (U->kind == NPU_UK_COMPUTE || U->kind == NPU_UK_DMA)
-        layer_data_touch(e, J->j.layer, e->now);
+    layer_data_touch(e, J->j.layer, U->kind, e->now);
     record(e, u, J->j.layer, J->start, e->now, J->j.label, 0);
     for (int i = 0; i < J->j.nsig; i++) {
         sync *S = &e->s[J->j.sig[i].sync];
@@ -1238,9 +1242,7 @@ static void xfer_done(npu_engine *e, int xi)
     xrec *X = &e->x[xi];
     int jid = X->job;
     layer_touch(e, X->layer, X->start, e->now);
-    int xk = (int)e->u[e->jobs[jid].j.unit].kind; /* a host job's own transfer is control */
-    if (xk == NPU_UK_COMPUTE || xk == NPU_UK_DMA)
-        layer_data_touch(e, X->layer, e->now);
+    layer_data_touch(e, X->layer, e->u[e->jobs[jid].j.unit].kind, e->now);
     record(e, -(X->port + 1), X->layer, X->start, e->now, e->jobs[jid].j.label, X->bytes);
     port_leave(e, xi);
     X = &e->x[xi];
