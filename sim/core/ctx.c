@@ -290,6 +290,14 @@ const char *npu_did_you_mean(const char *word, const char *const *cands)
 }
 
 /* ---- files -------------------------------------------------------------------------------- */
+/* Back to blocking reads/writes on fd, once O_NONBLOCK has kept open() from waiting on a FIFO. */
+static void set_blocking(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl != -1)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+}
+
 static int read_limit(npu_err *err, const char *path, size_t max)
 {
     return npu_err_set(err, NPU_EINVAL, "%s: larger than %zu MiB, the most npusim reads", path,
@@ -314,9 +322,7 @@ int npu_read_file_max(const char *path, size_t max, char **data, size_t *len, np
             close(fd);
             return npu_err_set(err, NPU_EIO, "%s: not a regular file", path);
         }
-        int fl = fcntl(fd, F_GETFL);
-        if (fl != -1)
-            fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+        set_blocking(fd);
         if (!(f = fdopen(fd, "rb"))) {
             close(fd);
             return npu_err_set(err, NPU_EIO, "%s: cannot open: %s", path, strerror(errno));
@@ -412,9 +418,7 @@ int npu_out_open(npu_out *o, const char *path, int force, npu_err *err)
                 return out_fail(o, err, NPU_EIO,
                                 "%s: cannot write (not a regular file): %s",
                                 errno == ENXIO ? "nobody reads it" : strerror(errno));
-            int fl = fcntl(fd, F_GETFL);
-            if (fl != -1)
-                fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+            set_blocking(fd);
             if (!(o->f = fdopen(fd, "wb"))) {
                 close(fd);
                 return out_fail(o, err, NPU_EIO, "%s: cannot write: %s", strerror(errno));
