@@ -211,8 +211,15 @@ typedef struct pat {
     int *cons; /* a live reader of each tensor when the pass began (checked before use) */
 } pat;
 
-/* The live producer of tensor t when it is an `op` layer with one output, no fused activation
- * and nothing the host runs; -1 otherwise. */
+/* Layer l may be part of a pattern: live, one output, no fused activation, nothing the host
+ * runs (host=1, an ONNX op without a model). */
+static bool plain(const npu_layer *l)
+{
+    return !(l->flags & (NPU_LF_DEAD | NPU_LF_HOST)) && !l->src_op && l->act == NPU_ACT_NONE &&
+           l->nout == 1;
+}
+
+/* The live producer of tensor t when it is a plain `op` layer; -1 otherwise. */
 static int prod(const pat *p, int t, npu_op op)
 {
     const npu_graph *g = p->g;
@@ -220,10 +227,7 @@ static int prod(const pat *p, int t, npu_op op)
     if (li < 0 || li >= g->nl)
         return -1;
     const npu_layer *l = &g->l[li];
-    if (l->op != op || (l->flags & (NPU_LF_DEAD | NPU_LF_HOST)) || l->src_op ||
-        l->act != NPU_ACT_NONE || l->nout != 1)
-        return -1;
-    return li;
+    return l->op == op && plain(l) ? li : -1;
 }
 
 /* Tensor t is an intermediate value: read by exactly `uses` layers (those of the pattern) and
@@ -450,8 +454,7 @@ static int m_chan(pat *p, int li)
             continue;
         const npu_layer *pl = &g->l[pi];
         if ((pl->op != NPU_OP_CONV && pl->op != NPU_OP_CONVT && pl->op != NPU_OP_GEMM) ||
-            (pl->flags & (NPU_LF_DEAD | NPU_LF_HOST)) || pl->src_op || pl->act != NPU_ACT_NONE ||
-            pl->nout != 1 || ty->ndim < 1)
+            !plain(pl) || ty->ndim < 1)
             continue;
         int chan = pl->op == NPU_OP_GEMM ? ty->ndim - 1 : 1;
         bool per_channel = true;
@@ -699,8 +702,7 @@ static int affine_tail(const pat *p, int t, npu_op op)
     if (ci < 0 || ci >= g->nl)
         return -1;
     const npu_layer *c = &g->l[ci];
-    if (c->op != op || c->nin != 2 || (c->flags & (NPU_LF_DEAD | NPU_LF_HOST)) || c->src_op ||
-        c->act != NPU_ACT_NONE || c->nout != 1)
+    if (c->op != op || c->nin != 2 || !plain(c))
         return -1;
     int k = c->in[0] == t ? 1 : c->in[1] == t ? 0 : -1;
     if (k < 0 || g->t[c->in[k]].kind != NPU_T_CONST || !same_shape(g, c->out[0], t))
@@ -802,7 +804,7 @@ int npu_pass_fuse_patterns(npu_graph *g, npu_err *err)
             if (l->flags & NPU_LF_DEAD)
                 continue;
             resolve_inputs(g, l, p.w.repl);
-            if (l->act != NPU_ACT_NONE || (l->flags & NPU_LF_HOST) || l->src_op || l->nout != 1)
+            if (!plain(l))
                 continue;
             if (sweep == 1)
                 rc = m_chan(&p, li);
