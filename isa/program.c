@@ -81,7 +81,7 @@ int npu_prog_add_layer(npu_program *p, const npu_prog_layer *l)
     return p->nlayers++;
 }
 
-static int64_t tensors_bytes(const npu_graph *g, const int *ts, int n, int kind)
+int64_t npu_prog_tensors_bytes(const npu_graph *g, const int *ts, int n, int kind)
 {
     int64_t b = 0;
     for (int k = 0; k < n; k++)
@@ -99,11 +99,11 @@ npu_prog_layer npu_prog_graph_layer(const npu_graph *g, int li, const char *engi
         .op = l->src_op && host ? l->src_op : npu_op_name(l->op),
         .dtype = (int)l->dtype,
         .macs = l->macs,
-        .in_bytes = tensors_bytes(g, l->in, l->nin, NPU_T_ACT) +
-                    tensors_bytes(g, l->in, l->nin, NPU_T_INPUT),
-        .out_bytes = tensors_bytes(g, l->out, l->nout, -1),
+        .in_bytes = npu_prog_tensors_bytes(g, l->in, l->nin, NPU_T_ACT) +
+                    npu_prog_tensors_bytes(g, l->in, l->nin, NPU_T_INPUT),
+        .out_bytes = npu_prog_tensors_bytes(g, l->out, l->nout, -1),
         .weight_bytes = npu_dtype_bytes(l->dtype, l->params) +
-                        tensors_bytes(g, l->in, l->nin, NPU_T_CONST),
+                        npu_prog_tensors_bytes(g, l->in, l->nin, NPU_T_CONST),
         .engine = engine,
     };
     return pr;

@@ -73,6 +73,9 @@ int npu_prog_add_layer(npu_program *p, const npu_prog_layer *l);
  * (src_op) for a host layer. A model whose activations can stay on chip (and so may move
  * fewer bytes) fills the record itself. `engine` names where the layer runs. */
 npu_prog_layer npu_prog_graph_layer(const npu_graph *g, int li, const char *engine);
+/* Bytes of the tensors ts[0..n) that exist in g, only those of tensor kind `kind` (an
+ * npu_tensor_kind) or all for kind < 0: the sums the layer records are made of. */
+int64_t npu_prog_tensors_bytes(const npu_graph *g, const int *ts, int n, int kind);
 /* Appends an instruction with a copy of `payload` (len bytes); returns its index or -1. */
 long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer,
                    const void *payload, uint32_t len);

@@ -227,6 +227,15 @@ static int gm_read(lw *c, int op, int64_t bytes, int64_t run, bool l2, double pa
     return bytes - h > 0 ? copy(c, op, NPU_DV_PIPE_MTE2, bytes - h, run, false, buf, 0) : 0;
 }
 
+/* Whether the float output t of a kernel with a fused AscendQuant is read by something besides
+ * that quantize (another layer, or the graph's output): the kernel then writes its float tile
+ * as well as the int8 one. */
+static bool read_besides_quant(const npu_graph *g, int t)
+{
+    int use[2];
+    return npu_graph_consumers(g, t, use, 2) > 1 || npu_graph_is_output(g, t);
+}
+
 static int64_t tbytes(const npu_graph *g, int t)
 {
     if (t < 0 || t >= g->nt)
@@ -776,9 +785,8 @@ static int lower_cube(lw *c, int li)
     P.obpe = (ot >= 0 && ot < g->nt) ? max64(npu_dtype_bits(g->t[ot].dtype) / 8, 1) : 2;
     if (c->quant && c->quant[li] >= 0) {
         const npu_layer *q = &g->l[c->quant[li]];
-        int use[2];
         P.quant = true;
-        P.qdual = npu_graph_consumers(g, ot, use, 2) > 1 || npu_graph_is_output(g, ot);
+        P.qdual = read_besides_quant(g, ot);
         P.q_l2 = tensor_l2(c, q->out[0]);
     }
     P.out_l2 = ot >= 0 && tensor_l2(c, ot);
@@ -1010,9 +1018,8 @@ static int lower_vector(lw *c, int li)
      * when the quantize is that output's only reader) */
     bool qfused = c->quant && c->quant[li] >= 0;
     if (qfused) {
-        int qo = g->l[c->quant[li]].out[0], use[2];
-        if (!(l->nout == 1 && npu_graph_consumers(g, l->out[0], use, 2) > 1) &&
-            !(l->nout == 1 && npu_graph_is_output(g, l->out[0])))
+        int qo = g->l[c->quant[li]].out[0];
+        if (!(l->nout == 1 && read_besides_quant(g, l->out[0])))
             out_b = 0;
         out_b += tbytes(g, qo);
         out_l2 |= tensor_l2(c, qo);
@@ -1369,16 +1376,17 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
     c.out = out;
     c.err = err;
     c.first_mac = -1;
-    c.in_l2 = npu_calloc((size_t)(g->nt > 0 ? g->nt : 1), 1);
-    c.on_core = npu_calloc((size_t)(g->nt > 0 ? g->nt : 1), 1);
-    int *map = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), sizeof *map);
-    uint8_t *aipp_t = npu_calloc((size_t)(g->nt > 0 ? g->nt : 1), 1);
-    c.fuse_add = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), sizeof *c.fuse_add);
-    uint8_t *fused = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), 1); /* adds fused into a conv */
-    c.deq = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), sizeof *c.deq);
-    c.deq_src = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), sizeof *c.deq_src);
-    c.quant = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), sizeof *c.quant);
-    int *kernel = npu_calloc((size_t)(g->nl > 0 ? g->nl : 1), sizeof *kernel);
+    size_t nt = (size_t)(g->nt > 0 ? g->nt : 1), nl = (size_t)(g->nl > 0 ? g->nl : 1);
+    c.in_l2 = npu_calloc(nt, 1);
+    c.on_core = npu_calloc(nt, 1);
+    int *map = npu_calloc(nl, sizeof *map);
+    uint8_t *aipp_t = npu_calloc(nt, 1);
+    c.fuse_add = npu_calloc(nl, sizeof *c.fuse_add);
+    uint8_t *fused = npu_calloc(nl, 1); /* run in another kernel: adds, dequants, quants */
+    c.deq = npu_calloc(nl, sizeof *c.deq);
+    c.deq_src = npu_calloc(nl, sizeof *c.deq_src);
+    c.quant = npu_calloc(nl, sizeof *c.quant);
+    int *kernel = npu_calloc(nl, sizeof *kernel);
     int rc = 0;
     if (!c.in_l2 || !c.on_core || !map || !aipp_t || !c.fuse_add || !fused || !c.deq ||
         !c.deq_src || !c.quant || !kernel) {

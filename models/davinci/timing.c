@@ -109,6 +109,19 @@ void npu_davinci_exec_free(dv_exec *x)
 
 static int fail(dv_exec *x) { return x->err && x->err->code ? x->err->code : NPU_ESIM; }
 
+/* Payload bytes of a (non-kernel) instruction opcode: the short sync struct or the long one. */
+static size_t payload_size(unsigned op)
+{
+    return npu_dv_is_short(op) ? sizeof(npu_dv_sync) : sizeof(npu_dv_ins);
+}
+
+/* The issuing core of an instruction whose payload is in bounds, read in place: the first
+ * field of both payload structs. */
+static int payload_core(const npu_program *p, const npu_instr *in)
+{
+    return *(const uint16_t *)(p->data + in->off);
+}
+
 /* Instruction i of a program validate() has checked, without npu_dv_decode's checks and
  * copy: the long payload in place, or the short one widened into *tmp (a point decodes each
  * of ResNet-50's 58 000 instructions twice; the checked copy was a tenth of its time). Both
@@ -256,8 +269,8 @@ static unsigned epoch_pipes(const npu_program *p, size_t i, int core)
         const npu_instr *in = &p->ins[j];
         if (in->op == NPU_DV_OP_KERNEL)
             break;
-        if (*(const uint16_t *)(p->data + in->off) != core)
-            break; /* the core: the first field of both payload structs */
+        if (payload_core(p, in) != core)
+            break;
         if (in->unit == NPU_DV_PIPE_S)
             break;
         if (in->unit < NPU_DV_NPIPES)
@@ -309,9 +322,9 @@ static int setup(dv_exec *x, const npu_program *p)
             continue;
         /* the core (first field of both payload structs) of a well-formed payload; what is
          * malformed validate() reports */
-        size_t sz = npu_dv_is_short(in->op) ? sizeof(npu_dv_sync) : sizeof(npu_dv_ins);
+        size_t sz = payload_size(in->op);
         if (in->len == sz && in->off <= p->dlen && sz <= p->dlen - in->off) {
-            int core = *(const uint16_t *)(p->data + in->off);
+            int core = payload_core(p, in);
             if (core >= nc)
                 nc = core + 1;
         }
@@ -422,7 +435,7 @@ static int validate(dv_exec *x)
             continue;
         }
         /* the payload's size and range checked here, then read in place (ins_checked) */
-        size_t sz = npu_dv_is_short(in->op) ? sizeof(npu_dv_sync) : sizeof(npu_dv_ins);
+        size_t sz = payload_size(in->op);
         if (in->op == 0 || in->op >= NPU_DV_OP_COUNT || in->len != sz || in->off > p->dlen ||
             sz > p->dlen - in->off || (in->off & 7u))
             return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: malformed "

@@ -164,19 +164,6 @@ static int64_t native_bytes(const npu_rknpu_state *s, const npu_tensor *t)
     return npu_tensor_bytes(t);
 }
 
-static int64_t tensors_bytes(const npu_graph *g, const int *ts, int n, int kind)
-{
-    int64_t b = 0;
-    for (int k = 0; k < n; k++) {
-        if (ts[k] < 0 || ts[k] >= g->nt)
-            continue;
-        if (kind >= 0 && (int)g->t[ts[k]].kind != kind)
-            continue;
-        b += npu_tensor_bytes(&g->t[ts[k]]);
-    }
-    return b;
-}
-
 static int64_t native_in(const lw *c, const npu_layer *l, bool consts)
 {
     int64_t b = 0;
@@ -1140,21 +1127,21 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
             continue;
         const npu_layer *l = &g->l[li];
         bool none = c.place[li] == PL_NOTE;
-        int64_t ob = tensors_bytes(g, l->out, l->nout, -1);
+        int64_t ob = npu_prog_tensors_bytes(g, l->out, l->nout, -1);
         if (c.ppu[li] >= 0)
-            ob = tensors_bytes(g, g->l[c.ppu[li]].out, g->l[c.ppu[li]].nout, -1);
+            ob = npu_prog_tensors_bytes(g, g->l[c.ppu[li]].out, g->l[c.ppu[li]].nout, -1);
         npu_prog_layer pr = {
             .name = l->name,
             .op = l->src_op && c.place[li] == PL_CPU ? l->src_op : npu_op_name(l->op),
             .dtype = (int)l->dtype,
             .macs = l->macs,
             .in_bytes = none ? 0
-                             : tensors_bytes(g, l->in, l->nin, NPU_T_ACT) +
-                                   tensors_bytes(g, l->in, l->nin, NPU_T_INPUT),
+                             : npu_prog_tensors_bytes(g, l->in, l->nin, NPU_T_ACT) +
+                                   npu_prog_tensors_bytes(g, l->in, l->nin, NPU_T_INPUT),
             .out_bytes = none ? 0 : ob,
             .weight_bytes = none ? 0
                                  : npu_dtype_bytes(npu_layer_weight_dtype(g, l), l->params) +
-                                       tensors_bytes(g, l->in, l->nin, NPU_T_CONST),
+                                       npu_prog_tensors_bytes(g, l->in, l->nin, NPU_T_CONST),
             .engine = engine_name(c.place[li], c.note[li]),
         };
         if (npu_prog_add_layer(out, &pr) < 0) {
@@ -1189,11 +1176,11 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
         if (p == PL_CPU) {
             close_submit(&c);
             const npu_layer *L = l;
-            int64_t rd = tensors_bytes(g, L->in, L->nin, -1);
-            int64_t wr = tensors_bytes(g, L->out, L->nout, -1);
+            int64_t rd = npu_prog_tensors_bytes(g, L->in, L->nin, -1);
+            int64_t wr = npu_prog_tensors_bytes(g, L->out, L->nout, -1);
             int64_t el = max64(in_elems(g, L), out_elems(g, L));
             if (L->op == NPU_OP_GATHER) { /* reads the gathered rows and the indices only */
-                int64_t idx = L->nin > 1 ? tensors_bytes(g, &L->in[1], 1, -1) : 0;
+                int64_t idx = L->nin > 1 ? npu_prog_tensors_bytes(g, &L->in[1], 1, -1) : 0;
                 rd = wr + idx;
                 el = out_elems(g, L);
             }

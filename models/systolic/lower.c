@@ -322,20 +322,6 @@ static int64_t in_elems(const npu_graph *g, const npu_layer *l, bool consts)
     return e;
 }
 
-static int64_t tensors_bytes(const npu_graph *g, const int *ts, int n, int kind_filter)
-{
-    int64_t b = 0;
-    for (int k = 0; k < n; k++) {
-        if (ts[k] < 0 || ts[k] >= g->nt)
-            continue;
-        const npu_tensor *t = &g->t[ts[k]];
-        if (kind_filter >= 0 && (int)t->kind != kind_filter)
-            continue;
-        b += npu_tensor_bytes(t);
-    }
-    return b;
-}
-
 static bool is_mac(const npu_layer *l)
 {
     return l->op == NPU_OP_CONV || l->op == NPU_OP_CONVT || l->op == NPU_OP_GEMM ||
@@ -485,8 +471,8 @@ static int lower_other(lower_ctx *c, int li, int32_t pl, bool host)
 {
     const npu_graph *g = c->g;
     const npu_layer *l = &g->l[li];
-    int64_t rd = tensors_bytes(g, l->in, l->nin, -1);
-    int64_t wr = tensors_bytes(g, l->out, l->nout, -1);
+    int64_t rd = npu_prog_tensors_bytes(g, l->in, l->nin, -1);
+    int64_t wr = npu_prog_tensors_bytes(g, l->out, l->nout, -1);
     int64_t oe = 0;
     for (int k = 0; k < l->nout; k++)
         if (l->out[k] >= 0 && l->out[k] < g->nt)
