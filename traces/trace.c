@@ -17,20 +17,17 @@
  * - Event name: the job's label if it has one, else the layer name; args: layer name, layer
  *   index and, for transfers, bytes.
  * The text is streamed in 64 KiB chunks to a temporary file beside the target (plain, or
- * through zlib deflate with a gzip header when the path ends in ".gz"), then renamed into
- * place; without `force` an existing file is never replaced (link() refuses atomically).
- * Path "-" writes plain JSON to stdout.
+ * through zlib deflate with a gzip header when the path ends in ".gz") by npu_out_open/close
+ * (sim/core/ctx.h), which rename it into place and never replace an existing file without
+ * `force`. Path "-" writes plain JSON to stdout.
  */
 #include "trace.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include "../sim/report/report.h"

@@ -391,72 +391,9 @@ static int sname_cmp(const void *a, const void *b)
     return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
-/* The name column of a table: names[i] shortened to `max` columns such that distinct names
- * stay distinct (issue 11). Names that shorten alike keep a longer tail (the part that tells
- * "blocks.3.attn.q_proj" from "blocks.4...") until they differ; if no split of head and tail
- * separates them, the shortened name ends in "#i", its row. Returns n new strings or NULL. */
 static const char *name_or_dash(const char *s)
 {
     return s && *s ? s : "-";
-}
-
-static char **short_names(const char *const *names, int n, int max)
-{
-    char **sv = npu_calloc((size_t)n + 1, sizeof *sv);
-    sname *sn = npu_malloc(((size_t)n + 1) * sizeof *sn);
-    int *idx = npu_malloc(((size_t)n + 1) * sizeof *idx);
-    int ok = sv && sn && idx;
-    for (int i = 0; ok && i < n; i++) {
-        ok = (sv[i] = shorten(name_or_dash(names[i]), max, (max - 1) / 3)) != NULL;
-        sn[i] = (sname){sv[i], i};
-    }
-    if (ok && n > 1)
-        qsort(sn, (size_t)n, sizeof *sn, sname_cmp);
-    for (int i = 0; ok && i < n; i++)
-        idx[i] = sn[i].row;
-    free(sn);
-    sn = NULL;
-    for (int a = 0; ok && a < n;) {
-        int b = a + 1;
-        while (b < n && strcmp(sv[idx[a]], sv[idx[b]]) == 0)
-            b++;
-        /* idx[a..b) shorten alike (identical full names may stay identical) */
-        bool distinct = b - a < 2;
-        for (int tail = (max - 1) / 3 + 1; ok && !distinct && tail <= max - 2; tail++) {
-            for (int i = a; ok && i < b; i++) {
-                free(sv[idx[i]]);
-                ok = (sv[idx[i]] = shorten(name_or_dash(names[idx[i]]), max, tail)) != NULL;
-            }
-            distinct = true;
-            for (int i = a; ok && i < b && distinct; i++)
-                for (int j = i + 1; j < b && distinct; j++)
-                    distinct = strcmp(sv[idx[i]], sv[idx[j]]) != 0 ||
-                               strcmp(name_or_dash(names[idx[i]]),
-                                      name_or_dash(names[idx[j]])) == 0;
-        }
-        /* no split of head and tail separates them: "head~#ROW" does */
-        for (int i = a; ok && !distinct && i < b; i++) {
-            char num[24];
-            int k = snprintf(num, sizeof num, "#%d", idx[i]);
-            char *h = shorten(name_or_dash(names[idx[i]]), max - k, 0);
-            char *r = h ? npu_malloc(strlen(h) + (size_t)k + 1) : NULL;
-            if (r)
-                snprintf(r, strlen(h) + (size_t)k + 1, "%s%s", h, num);
-            free(h);
-            free(sv[idx[i]]);
-            ok = (sv[idx[i]] = r) != NULL;
-        }
-        a = b;
-    }
-    free(sn);
-    free(idx);
-    if (!ok) {
-        for (int i = 0; sv && i < n; i++)
-            free(sv[i]);
-        free(sv);
-        return NULL;
-    }
-    return sv;
 }
 
 static void free_names(char **sv, int n)
@@ -464,6 +401,64 @@ static void free_names(char **sv, int n)
     for (int i = 0; sv && i < n; i++)
         free(sv[i]);
     free(sv);
+}
+
+/* The name column of a table: names[i] shortened to `max` columns such that distinct names
+ * stay distinct (issue 11). Names that shorten alike keep a longer tail (the part that tells
+ * "blocks.3.attn.q_proj" from "blocks.4...") until they differ; if no split of head and tail
+ * separates them, the shortened name ends in "#i", its row. Returns n new strings or NULL. */
+static char **short_names(const char *const *names, int n, int max)
+{
+    char **sv = npu_calloc((size_t)n + 1, sizeof *sv);
+    sname *sn = npu_malloc(((size_t)n + 1) * sizeof *sn);
+    int ok = sv && sn;
+    for (int i = 0; ok && i < n; i++) {
+        ok = (sv[i] = shorten(name_or_dash(names[i]), max, (max - 1) / 3)) != NULL;
+        sn[i] = (sname){sv[i], i};
+    }
+    if (ok && n > 1)
+        qsort(sn, (size_t)n, sizeof *sn, sname_cmp);
+    /* from here on only sn[].row is read (rows in sorted order): sv[] is rewritten below */
+    for (int a = 0; ok && a < n;) {
+        int b = a + 1;
+        while (b < n && strcmp(sv[sn[a].row], sv[sn[b].row]) == 0)
+            b++;
+        /* rows sn[a..b) shorten alike (identical full names may stay identical) */
+        bool distinct = b - a < 2;
+        for (int tail = (max - 1) / 3 + 1; ok && !distinct && tail <= max - 2; tail++) {
+            for (int i = a; ok && i < b; i++) {
+                int r = sn[i].row;
+                free(sv[r]);
+                ok = (sv[r] = shorten(name_or_dash(names[r]), max, tail)) != NULL;
+            }
+            distinct = true;
+            for (int i = a; ok && i < b && distinct; i++)
+                for (int j = i + 1; j < b && distinct; j++)
+                    distinct = strcmp(sv[sn[i].row], sv[sn[j].row]) != 0 ||
+                               strcmp(name_or_dash(names[sn[i].row]),
+                                      name_or_dash(names[sn[j].row])) == 0;
+        }
+        /* no split of head and tail separates them: "head~#ROW" does */
+        for (int i = a; ok && !distinct && i < b; i++) {
+            int row = sn[i].row;
+            char num[24];
+            int k = snprintf(num, sizeof num, "#%d", row);
+            char *h = shorten(name_or_dash(names[row]), max - k, 0);
+            char *r = h ? npu_malloc(strlen(h) + (size_t)k + 1) : NULL;
+            if (r)
+                snprintf(r, strlen(h) + (size_t)k + 1, "%s%s", h, num);
+            free(h);
+            free(sv[row]);
+            ok = (sv[row] = r) != NULL;
+        }
+        a = b;
+    }
+    free(sn);
+    if (!ok) {
+        free_names(sv, n);
+        return NULL;
+    }
+    return sv;
 }
 
 /* short_names of the `const char *` member at offset `off` of n records of `stride` bytes. */
