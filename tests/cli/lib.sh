@@ -1,6 +1,6 @@
-# lib.sh — the helpers of the shell tests of `npusim` (sourced by cli_test.sh and
-# hostile_test.sh from the repository root; $NPUSIM = the binary). Makes a temporary directory
-# $T (removed on exit) and prints "ok"/"FAIL" per check; the caller ends with `finish`.
+# lib.sh — the helpers of the shell tests of `npusim` (sourced by cli_test.sh, hostile_test.sh
+# and tests/onnx/onnx_written.sh; $NPUSIM = the binary). Makes a temporary directory $T (removed
+# on exit) and prints "ok"/"FAIL" per check; the caller ends with `finish`.
 set -u
 
 : "${NPUSIM:?NPUSIM must point at the npusim binary}"
