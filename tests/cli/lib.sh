@@ -1,6 +1,6 @@
-# lib.sh — the helpers of the shell tests of `npusim` (sourced by cli_test.sh and
-# hostile_test.sh from the repository root; $NPUSIM = the binary). Makes a temporary directory
-# $T (removed on exit) and prints "ok"/"FAIL" per check; the caller ends with `finish`.
+# lib.sh — the helpers of the shell tests of `npusim` (sourced by cli_test.sh, hostile_test.sh
+# and tests/onnx/onnx_written.sh; $NPUSIM = the binary). Makes a temporary directory $T (removed
+# on exit) and prints "ok"/"FAIL" per check; the caller ends with `finish`.
 set -u
 
 : "${NPUSIM:?NPUSIM must point at the npusim binary}"
@@ -20,17 +20,22 @@ run() {
     rc=$?
 }
 
-# expect NAME STATUS CMD... : exit status must be STATUS
+# status NAME STATUS : the last command's exit status $rc must be STATUS (stderr in $T/err)
+status() {
+    if [ "$rc" -eq "$2" ]; then
+        ok "$1"
+    else
+        bad "$1" "exit $rc, expected $2; stderr: $(head -c 400 "$T/err")"
+    fi
+}
+
+# expect NAME STATUS CMD... : runs npusim CMD..., whose exit status must be STATUS
 expect() {
     name=$1
     want=$2
     shift 2
     run "$@"
-    if [ "$rc" -eq "$want" ]; then
-        ok "$name"
-    else
-        bad "$name" "exit $rc, expected $want; stderr: $(head -c 400 "$T/err")"
-    fi
+    status "$name" "$want"
 }
 
 # has NAME FILE TEXT : FILE contains TEXT (fixed string)

@@ -8,15 +8,9 @@
 # transformers (rank-3 gemms written as MatMul + Add, as torch.onnx does) also
 # pass full_check (type and shape inference in strict mode). A python3 that cannot `import onnx` is
 # a failure naming the package, never a silent pass.
-set -u
-: "${NPUSIM:?NPUSIM must point at the npusim binary}"
 : "${NPU_SOURCE_DIR:=.}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/npusim_onnxw.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT INT TERM
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && printf '  %s\n' "$2"; return 0; }
+# $T, ok/bad/finish: the shell tests' shared helpers
+. "$NPU_SOURCE_DIR/tests/cli/lib.sh"
 
 # the interpreter with python3-onnx (a pyenv python3 first on PATH may lack it)
 PY=
@@ -111,5 +105,4 @@ if "$NPUSIM" convert "$T/r.onnx" -o "$T/r.npg" 2>"$T/err" &&
     ok "convert ONNX -> .npg keeps the layers"
 else bad "convert ONNX -> .npg keeps the layers" "$(head -c 400 "$T/err")"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

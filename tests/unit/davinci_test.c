@@ -12,21 +12,9 @@
 #include "front/front.h"
 #include "npusim.h"
 #include "test.h"
+#include "test_graph.h"
 
 static npu_ctx *ctx;
-
-static npu_graph *npg(const char *text)
-{
-    npu_err err = {0};
-    npu_graph *g = npu_npg_read("t.npg", text, strlen(text), &err);
-    if (g && npu_graph_prepare(g, &err)) {
-        npu_graph_free(g);
-        g = NULL;
-    }
-    if (!g)
-        fprintf(stderr, "graph: %s\n", err.msg);
-    return g;
-}
 
 /* Runs graph g on preset `arch` with "k=v" settings (NULL-terminated). */
 static npu_result *run(const char *arch, const npu_graph *g, const char *const *set)
@@ -92,8 +80,8 @@ TEST(published_figures)
  * 4·200704 + 524288 = 1327104 B. */
 TEST(l1_halving_forces_refetch)
 {
-    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x512x14x14 fp16\n"
-                       "conv c data out=512 k=1\noutput c\n");
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x512x14x14 fp16\n"
+                            "conv c data out=512 k=1\noutput c\n");
     CHECK(g != NULL);
     if (!g)
         return;
@@ -117,9 +105,9 @@ TEST(l1_halving_forces_refetch)
 /* Ping-pong buffers overlap MTE2, MTE1, Cube and V: turning them off is slower. */
 TEST(double_buffering_helps)
 {
-    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x64x56x56 fp16\n"
-                       "conv c1 data out=128 k=3 p=1 act=relu\nconv c2 c1 out=128 k=3 p=1\n"
-                       "output c2\n");
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x64x56x56 fp16\n"
+                            "conv c1 data out=128 k=3 p=1 act=relu\nconv c2 c1 out=128 k=3 p=1\n"
+                            "output c2\n");
     CHECK(g != NULL);
     if (!g)
         return;
@@ -187,9 +175,9 @@ TEST(flags_pair_up)
 TEST(disasm_and_explain)
 {
     npu_err err = {0};
-    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x64x28x28 fp16\n"
-                       "conv c1 data out=64 k=3 p=1 act=relu\nadd s c1 data\n"
-                       "sigmoid sg s\noutput sg\n");
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x64x28x28 fp16\n"
+                            "conv c1 data out=64 k=3 p=1 act=relu\nadd s c1 data\n"
+                            "sigmoid sg s\noutput sg\n");
     npu_arch *a = npu_arch_open(ctx, "ascend310", &err);
     CHECK(g && a);
     if (!g || !a)
@@ -229,8 +217,8 @@ TEST(disasm_and_explain)
 /* int64 work goes to the AI CPU (research §2.4) and costs its task switch. */
 TEST(aicpu_fallback)
 {
-    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x16x8x8 fp16\n"
-                       "conv c1 data out=16 k=1\ncast c2 c1 to=int64\noutput c2\n");
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x16x8x8 fp16\n"
+                            "conv c1 data out=16 k=1\ncast c2 c1 to=int64\noutput c2\n");
     CHECK(g != NULL);
     if (!g)
         return;
@@ -251,8 +239,8 @@ TEST(aicpu_fallback)
  * the C0-padded fp16 image; on the CPU it costs host time instead. */
 TEST(aipp)
 {
-    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x3x224x224 fp16\n"
-                       "conv c1 data out=32 k=3 s=2 p=1 act=relu\noutput c1\n");
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x3x224x224 fp16\n"
+                            "conv c1 data out=32 k=3 s=2 p=1 act=relu\noutput c1\n");
     CHECK(g != NULL);
     if (!g)
         return;
@@ -280,8 +268,8 @@ TEST(bad_params)
     CHECK(a != NULL);
     if (!a)
         return;
-    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x16x8x8 fp16\nconv c data out=16 k=1\n"
-                       "output c\n");
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x16x8x8 fp16\nconv c data out=16 k=1\n"
+                            "output c\n");
     CHECK(npu_arch_set(a, "l0a_kb", "2", &err) == 0);
     CHECK(npu_arch_set(a, "cube_m", "32", &err) == 0);
     npu_result *r = g ? npu_run(ctx, a, g, NULL, &err) : NULL;
@@ -290,7 +278,7 @@ TEST(bad_params)
     npu_result_free(r);
     npu_graph_free(g);
     /* an absurd layer is refused, not simulated for hours */
-    g = npg("npg 1\ngraph t\ninput x 1x1000000 fp16\ngemm fc x out=1000000\noutput fc\n");
+    g = test_npg("npg 1\ngraph t\ninput x 1x1000000 fp16\ngemm fc x out=1000000\noutput fc\n");
     npu_err e2 = {0};
     npu_arch_free(a);
     a = npu_arch_open(ctx, "ascend310", &e2);
@@ -355,8 +343,8 @@ TEST(program_round_trip_and_corruption)
  * tiles. The msprof-like columns are there (research §4.4). */
 TEST(scalar_issue_and_columns)
 {
-    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x64x28x28 fp16\n"
-                       "conv c1 data out=64 k=3 p=1 act=relu\noutput c1\n");
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x64x28x28 fp16\n"
+                            "conv c1 data out=64 k=3 p=1 act=relu\noutput c1\n");
     CHECK(g != NULL);
     if (!g)
         return;
@@ -416,9 +404,9 @@ TEST(other_networks_run)
  * without L2 the same run moves more DRAM bytes and takes longer. */
 TEST(l2_hits)
 {
-    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x64x56x56 fp16\n"
-                       "conv c1 data out=64 k=3 p=1 act=relu\nconv c2 c1 out=64 k=3 p=1\n"
-                       "add s c2 data act=relu\noutput s\n");
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x64x56x56 fp16\n"
+                            "conv c1 data out=64 k=3 p=1 act=relu\nconv c2 c1 out=64 k=3 p=1\n"
+                            "add s c2 data act=relu\noutput s\n");
     CHECK(g != NULL);
     if (!g)
         return;
@@ -448,9 +436,9 @@ static int count_engine(const npu_result *r, const char *engine)
  * add is a vector kernel that reads both tensors back. */
 TEST(residual_add_fused)
 {
-    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x64x56x56 fp16\n"
-                       "conv c1 data out=64 k=3 p=1 act=relu\nconv c2 c1 out=64 k=3 p=1\n"
-                       "add s c2 data act=relu\noutput s\n");
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x64x56x56 fp16\n"
+                            "conv c1 data out=64 k=3 p=1 act=relu\nconv c2 c1 out=64 k=3 p=1\n"
+                            "add s c2 data act=relu\noutput s\n");
     CHECK(g != NULL);
     if (!g)
         return;
@@ -484,10 +472,10 @@ static const npu_layer_row *layer_named(const npu_result *r, const char *name)
  * kernel of their own); a Cube op feeding a Cube op passes int8 on directly. */
 TEST(int8_as_amct_deploys)
 {
-    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x64x56x56 fp16\n"
-                       "conv c1 data out=64 k=3 p=1 act=relu\nconv c2 c1 out=64 k=3 p=1\n"
-                       "add s c2 data act=relu\nmaxpool mp s k=2 s=2\n"
-                       "conv c3 mp out=64 k=1\noutput c3\n");
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x64x56x56 fp16\n"
+                            "conv c1 data out=64 k=3 p=1 act=relu\nconv c2 c1 out=64 k=3 p=1\n"
+                            "add s c2 data act=relu\nmaxpool mp s k=2 s=2\n"
+                            "conv c3 mp out=64 k=1\noutput c3\n");
     CHECK(g != NULL);
     if (!g)
         return;
@@ -537,10 +525,10 @@ TEST(int8_as_amct_deploys)
  * plain int16; a compute-bound conv runs faster with a16w8_k_mult=2. */
 TEST(a16w8_mixed_precision)
 {
-    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x4096 fp16\n"
-                       "gemm fc data out=4096\noutput fc\n");
-    npu_graph *h = npg("npg 1\ngraph t\ninput data 1x256x28x28 fp16\n"
-                       "conv c data out=256 k=3 p=1\noutput c\n");
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x4096 fp16\n"
+                            "gemm fc data out=4096\noutput fc\n");
+    npu_graph *h = test_npg("npg 1\ngraph t\ninput data 1x256x28x28 fp16\n"
+                            "conv c data out=256 k=3 p=1\noutput c\n");
     CHECK(g && h);
     if (!g || !h) {
         npu_graph_free(g);
@@ -586,9 +574,9 @@ TEST(a16w8_mixed_precision)
  * only when launches are not the bottleneck. dvpp=1 adds dvpp_ts_us once per inference. */
 TEST(launch_pipelining_and_dvpp)
 {
-    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x16x8x8 fp16\n"
-                       "relu r1 data\nsigmoid r2 r1\nrelu r3 r2\nsigmoid r4 r3\n"
-                       "relu r5 r4\nsigmoid r6 r5\nrelu r7 r6\nsigmoid r8 r7\noutput r8\n");
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x16x8x8 fp16\n"
+                            "relu r1 data\nsigmoid r2 r1\nrelu r3 r2\nsigmoid r4 r3\n"
+                            "relu r5 r4\nsigmoid r6 r5\nrelu r7 r6\nsigmoid r8 r7\noutput r8\n");
     CHECK(g != NULL);
     if (!g)
         return;
@@ -639,8 +627,8 @@ TEST(input_transdata)
 TEST(l2_partial_residency)
 {
     /* 1x64x112x112 fp16 = 1.6 MB; with l2_kb=2048 half of L2 is 1 MB: 1 MB of 1.6 hits */
-    npu_graph *g = npg("npg 1\ngraph t\ninput data 1x64x112x112 fp16\n"
-                       "conv c1 data out=64 k=1\nadd r c1 c1\noutput r\n");
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x64x112x112 fp16\n"
+                            "conv c1 data out=64 k=1\nadd r c1 c1\noutput r\n");
     CHECK(g != NULL);
     if (!g)
         return;

@@ -7,19 +7,7 @@
 #include "front/front.h"
 #include "npusim.h"
 #include "test.h"
-
-static npu_graph *graph(const char *txt)
-{
-    npu_err err = {0};
-    npu_graph *g = npu_npg_read("t", txt, strlen(txt), &err);
-    if (g && npu_graph_prepare(g, &err)) {
-        npu_graph_free(g);
-        g = NULL;
-    }
-    if (!g)
-        FAILF("graph: %s", err.msg);
-    return g;
-}
+#include "test_graph.h"
 
 /* gemm 1x64 -> 64 on the default 16x16 array: K = 64 on rows, N = 64 on columns, 4 x 4 = 16
  * folds of one row each: 16 x (2*16 + 16 + 1 - 2) = 752 array cycles; one interrupt. */
@@ -28,7 +16,7 @@ TEST(gemm_folds)
     npu_ctx *ctx = npu_ctx_new();
     npu_err err = {0};
     npu_arch *a = npu_arch_open(ctx, "example", &err);
-    npu_graph *g = graph("npg 1\ngraph t\ninput x 1x64 int8\ngemm fc x out=64\noutput fc\n");
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput x 1x64 int8\ngemm fc x out=64\noutput fc\n");
     CHECK(a && g);
     npu_program *p = a && g ? npu_compile(ctx, a, g, &err) : NULL;
     CHECK(p && p->n == 1);
@@ -67,8 +55,8 @@ TEST(row_tiles_and_weight_reload)
           npu_arch_set(a, "wbuf_kb", "1", &err) == 0 && npu_arch_set(a, "rows", "8", &err) == 0 &&
           npu_arch_set(a, "cols", "8", &err) == 0);
     /* 32x32x32 in and out, int8: 64 B of buffer per output row, 4 KiB halves: 64 rows a tile */
-    npu_graph *g = graph("npg 1\ngraph t\ninput x 1x32x32x32 int8\n"
-                         "conv c x out=32 k=3 s=1 p=1\noutput c\n");
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput x 1x32x32x32 int8\n"
+                            "conv c x out=32 k=3 s=1 p=1\noutput c\n");
     npu_program *p = a && g ? npu_compile(ctx, a, g, &err) : NULL;
     CHECK(p && p->n == 1);
     const npu_example_tile *t = p ? npu_prog_get(p, 0, NPU_EXAMPLE_OP_TILE, sizeof *t) : NULL;

@@ -18,21 +18,9 @@
 #include "front/front.h"
 #include "npusim.h"
 #include "test.h"
+#include "test_graph.h"
 
 static npu_ctx *ctx;
-
-static npu_graph *npg(const char *text)
-{
-    npu_err err = {0};
-    npu_graph *g = npu_npg_read("t.npg", text, strlen(text), &err);
-    if (g && npu_graph_prepare(g, &err)) {
-        npu_graph_free(g);
-        g = NULL;
-    }
-    if (!g)
-        FAILF("graph: %s", err.msg);
-    return g;
-}
 
 static npu_arch *arch(const char *name, const char *const *sets)
 {
@@ -155,7 +143,7 @@ typedef struct sums {
 static npu_program *compile(const char *archname, const char *const *sets, const char *text)
 {
     npu_err err = {0};
-    npu_graph *g = npg(text);
+    npu_graph *g = test_npg(text);
     npu_arch *a = g ? arch(archname, sets) : NULL;
     npu_program *p = a ? npu_compile(ctx, a, g, &err) : NULL;
     if (a && !p)
@@ -381,7 +369,7 @@ TEST(mixed_precision)
     npu_err err = {0};
     npu_arch *a = npu_arch_open(ctx, "rk3588", &err);
     CHECK(a && npu_arch_set_kv(a, "mac_pairs=w4a16:512", &err) == 0); /* checked at init */
-    npu_graph *g = npg(text);
+    npu_graph *g = test_npg(text);
     npu_program *bad = a && g ? npu_compile(ctx, a, g, &err) : NULL;
     CHECK(bad == NULL);
     CHECK_CONTAINS(err.msg, "mac_pairs");
@@ -402,7 +390,7 @@ TEST(jobs_and_interrupts)
      * submit per core) with the downstream driver, one per task (4) with irq_mode=task. */
     npu_result *r = NULL;
     npu_err err = {0};
-    npu_graph *g = npg(with_cpu);
+    npu_graph *g = test_npg(with_cpu);
     npu_arch *a = arch("rk3588", NULL);
     r = npu_run(ctx, a, g, NULL, &err);
     CHECK(r != NULL);
@@ -481,7 +469,7 @@ TEST(multicore_split)
     CHECK(run_us("rk3588", "vgg16", NULL, m3, NULL) > 0);
     const char *bad[] = {"core_mask=0_1_2", "cores=2", NULL};
     npu_err err = {0};
-    npu_graph *g = npg(text);
+    npu_graph *g = test_npg(text);
     npu_arch *a = npu_arch_open(ctx, "rk3588", &err);
     CHECK(a != NULL);
     int rc = 0;
@@ -506,7 +494,7 @@ TEST(disasm_and_explain)
                    "TASK core0 conv en=0x1d regs=120 [PC:4 CNA:46 CORE:8 DPU:46 DPU_RDMA:16]");
     npu_sb_free(&sb);
     npu_sb_init(&sb);
-    npu_graph *g = npg(conv56);
+    npu_graph *g = test_npg(conv56);
     const char *half[] = {"cbuf_banks=6", "split_data_banks=3", NULL};
     npu_arch *a = arch("rk3588", half);
     CHECK(a && g && npu_explain(ctx, a, g, "c", &sb, &err) == 0);
