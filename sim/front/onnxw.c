@@ -37,26 +37,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "front.h"
 #include "pb.h"
 
-/* TensorProto.DataType codes (the ones the IR has) */
-static int onnx_type(npu_dtype t)
-{
-    switch (t) {
-    case NPU_DT_INT8: return 3;
-    case NPU_DT_UINT8: return 2;
-    case NPU_DT_INT16: return 5;
-    case NPU_DT_INT4: return 22;
-    case NPU_DT_FP16: return 10;
-    case NPU_DT_BF16: return 16;
-    case NPU_DT_FP32: return 1;
-    case NPU_DT_INT32: return 6;
-    case NPU_DT_INT64: return 7;
-    case NPU_DT_BOOL: return 9;
-    default: return 0;
-    }
-}
-enum { OT_FLOAT = 1, OT_INT64 = 7 };
 enum { AT_FLOAT = 1, AT_INT = 2, AT_STRING = 3, AT_INTS = 7 };
 
 typedef struct ow {
@@ -211,7 +194,7 @@ static void weight(ow *w, const char *name, npu_dtype dt, int nd, const int64_t 
     npu_strbuf m, e;
     char num[32];
     npu_sb_init(&m);
-    tensor_head(&m, name, onnx_type(dt), nd, dim);
+    tensor_head(&m, name, npu_onnx_elem_type(dt), nd, dim);
     static const char *const keys[] = {"location", "offset", "length"};
     for (int k = 0; k < 3; k++) {
         npu_sb_init(&e);
@@ -243,7 +226,7 @@ static const char *const_f32(ow *w, const char *name, int nd, const int64_t *dim
 {
     npu_strbuf m;
     npu_sb_init(&m);
-    tensor_head(&m, name, OT_FLOAT, nd, dim);
+    tensor_head(&m, name, npu_onnx_elem_type(NPU_DT_FP32), nd, dim);
     char raw[4 * 16];
     for (int i = 0; i < n && i < 16; i++) {
         float f = (float)v[i];
@@ -268,7 +251,7 @@ static const char *const_i64(ow *w, const char *name, const int64_t *v, int n)
     npu_strbuf m;
     npu_sb_init(&m);
     int64_t d = n;
-    tensor_head(&m, name, OT_INT64, 1, &d);
+    tensor_head(&m, name, npu_onnx_elem_type(NPU_DT_INT64), 1, &d);
     char raw[8 * (2 * NPU_MAX_DIMS + NPU_ATTR_MAXN)];
     for (int i = 0; i < n; i++)
         for (int b = 0; b < 8; b++)
@@ -283,7 +266,7 @@ static const char *zero_of(ow *w, const char *name, npu_dtype dt)
 {
     npu_strbuf m;
     npu_sb_init(&m);
-    tensor_head(&m, name, onnx_type(dt), 0, NULL);
+    tensor_head(&m, name, npu_onnx_elem_type(dt), 0, NULL);
     char raw[8] = {0};
     npu_pb_put_bytes(&m, 9, raw, (size_t)npu_dtype_bytes(dt, 1));
     add_init(w, &m);
@@ -298,7 +281,7 @@ static void value_info(npu_strbuf *dst, uint32_t field, const npu_tensor *t)
     npu_sb_init(&tp);
     npu_sb_init(&tt);
     npu_sb_init(&sh);
-    npu_pb_put_int(&tt, 1, onnx_type(t->dtype));
+    npu_pb_put_int(&tt, 1, npu_onnx_elem_type(t->dtype));
     for (int i = 0; i < t->ndim; i++) {
         npu_sb_init(&dm);
         npu_pb_put_int(&dm, 1, t->dim[i]);
@@ -474,18 +457,6 @@ static int write_norm(ow *w, const npu_layer *l, const char *x, const char *y)
     const char *i5[2] = {sc, lweight(w, l, "bias", t->dtype, na, gd)};
     node1(w, "Add", l->name, 2, i5, y, NULL);
     return 0;
-}
-
-static const char *reduce_op(const char *kind)
-{
-    static const char *const k[][2] = {{"mean", "ReduceMean"}, {"sum", "ReduceSum"},
-                                       {"max", "ReduceMax"},   {"min", "ReduceMin"},
-                                       {"prod", "ReduceProd"}, {"l1", "ReduceL1"},
-                                       {"l2", "ReduceL2"}};
-    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
-        if (!strcmp(kind, k[i][0]))
-            return k[i][1];
-    return NULL;
 }
 
 /* An integer attribute of the IR layer as an int64 list; returns its count (0 if absent). */
@@ -799,7 +770,7 @@ static int write_op(ow *w, int li, const char *y)
     case NPU_OP_DEQUANTIZE: {
         npu_dtype to = g->t[l->out[0]].dtype;
         if (l->op == NPU_OP_CAST) {
-            attr_int(&at, "to", onnx_type(to));
+            attr_int(&at, "to", npu_onnx_elem_type(to));
             node1(w, "Cast", l->name, 1, in, y, &at);
             return 0;
         }
@@ -815,7 +786,7 @@ static int write_op(ow *w, int li, const char *y)
         return 0;
     }
     case NPU_OP_REDUCE: {
-        const char *op = reduce_op(npu_layer_str(l, "kind", "mean"));
+        const char *op = npu_onnx_reduce_op(npu_layer_str(l, "kind", "mean"));
         if (!op)
             return fail(w, "unknown reduce kind");
         n = ints_of(l, "axes", v);
@@ -887,7 +858,7 @@ int npu_onnxw_write(const npu_graph *g, const char *data_location, npu_strbuf *o
         if (!t->shape_known)
             rc = npu_err_set(err, NPU_EINVAL, "%s: tensor '%s' has no inferred shape",
                              g->name, t->name);
-        else if (!onnx_type(t->dtype))
+        else if (!npu_onnx_elem_type(t->dtype))
             rc = npu_err_set(err, NPU_EUNSUPPORTED, "%s: tensor '%s' has no ONNX type",
                              g->name, t->name);
     }
