@@ -81,21 +81,13 @@ static void attr_head(npu_strbuf *m, const char *name, int type)
     npu_pb_put_int(m, 20, type);
 }
 
-static void attr_done(npu_strbuf *at, npu_strbuf *m)
-{
-    if (m->oom)
-        at->oom = 1;
-    npu_pb_put_bytes(at, 5, m->s, m->len);
-    npu_sb_free(m);
-}
-
 static void attr_int(npu_strbuf *at, const char *name, int64_t v)
 {
     npu_strbuf m;
     npu_sb_init(&m);
     attr_head(&m, name, AT_INT);
     npu_pb_put_int(&m, 3, v);
-    attr_done(at, &m);
+    npu_pb_put_msg(at, 5, &m);
 }
 
 static void attr_ints(npu_strbuf *at, const char *name, const int64_t *v, int n)
@@ -104,7 +96,7 @@ static void attr_ints(npu_strbuf *at, const char *name, const int64_t *v, int n)
     npu_sb_init(&m);
     attr_head(&m, name, AT_INTS);
     npu_pb_put_packed(&m, 8, v, n);
-    attr_done(at, &m);
+    npu_pb_put_msg(at, 5, &m);
 }
 
 static void attr_float(npu_strbuf *at, const char *name, double v)
@@ -113,7 +105,7 @@ static void attr_float(npu_strbuf *at, const char *name, double v)
     npu_sb_init(&m);
     attr_head(&m, name, AT_FLOAT);
     npu_pb_put_float(&m, 2, (float)v);
-    attr_done(at, &m);
+    npu_pb_put_msg(at, 5, &m);
 }
 
 static void attr_str(npu_strbuf *at, const char *name, const char *v)
@@ -122,7 +114,7 @@ static void attr_str(npu_strbuf *at, const char *name, const char *v)
     npu_sb_init(&m);
     attr_head(&m, name, AT_STRING);
     npu_pb_put_str(&m, 4, v);
-    attr_done(at, &m);
+    npu_pb_put_msg(at, 5, &m);
 }
 
 /* ---- nodes ------------------------------------------------------------------------------------ */
@@ -148,10 +140,7 @@ static void node_in(ow *w, const char *domain, const char *op, const char *name,
             npu_sb_putn(&m, at->s, at->len);
         npu_sb_free(at);
     }
-    if (m.oom)
-        w->graph.oom = 1;
-    npu_pb_put_bytes(&w->graph, 1, m.s, m.len);
-    npu_sb_free(&m);
+    npu_pb_put_msg(&w->graph, 1, &m);
 }
 
 static void node(ow *w, const char *op, const char *name, int nin, const char *const *in,
@@ -178,10 +167,7 @@ static void tensor_head(npu_strbuf *m, const char *name, int type, int nd, const
 
 static void add_init(ow *w, npu_strbuf *m)
 {
-    if (m->oom)
-        w->inits.oom = 1;
-    npu_pb_put_bytes(&w->inits, 5, m->s, m->len);
-    npu_sb_free(m);
+    npu_pb_put_msg(&w->inits, 5, m);
 }
 
 /* A weight: dims and type here, its bytes in the (zero) side file at the next offset. */
@@ -201,10 +187,7 @@ static void weight(ow *w, const char *name, npu_dtype dt, int nd, const int64_t 
         npu_pb_put_str(&e, 1, keys[k]);
         snprintf(num, sizeof num, "%lld", (long long)(k == 1 ? w->off : bytes));
         npu_pb_put_str(&e, 2, k ? num : w->loc);
-        if (e.oom)
-            m.oom = 1;
-        npu_pb_put_bytes(&m, 13, e.s, e.len);
-        npu_sb_free(&e);
+        npu_pb_put_msg(&m, 13, &e);
     }
     npu_pb_put_int(&m, 14, 1);
     add_init(w, &m);
@@ -277,29 +260,21 @@ static const char *zero_of(ow *w, const char *name, npu_dtype dt)
 static void value_info(npu_strbuf *dst, uint32_t field, const npu_tensor *t)
 {
     npu_strbuf vi, tp, tt, sh, dm;
-    npu_sb_init(&vi);
-    npu_sb_init(&tp);
-    npu_sb_init(&tt);
     npu_sb_init(&sh);
-    npu_pb_put_int(&tt, 1, npu_onnx_elem_type(t->dtype));
     for (int i = 0; i < t->ndim; i++) {
         npu_sb_init(&dm);
         npu_pb_put_int(&dm, 1, t->dim[i]);
-        npu_pb_put_bytes(&sh, 1, dm.s, dm.len);
-        sh.oom |= dm.oom;
-        npu_sb_free(&dm);
+        npu_pb_put_msg(&sh, 1, &dm);
     }
-    npu_pb_put_bytes(&tt, 2, sh.s, sh.len);
-    npu_pb_put_bytes(&tp, 1, tt.s, tt.len);
+    npu_sb_init(&tt);
+    npu_pb_put_int(&tt, 1, npu_onnx_elem_type(t->dtype));
+    npu_pb_put_msg(&tt, 2, &sh);
+    npu_sb_init(&tp);
+    npu_pb_put_msg(&tp, 1, &tt);
+    npu_sb_init(&vi);
     npu_pb_put_str(&vi, 1, t->name);
-    npu_pb_put_bytes(&vi, 2, tp.s, tp.len);
-    if (vi.oom || tp.oom || tt.oom || sh.oom)
-        dst->oom = 1;
-    npu_pb_put_bytes(dst, field, vi.s, vi.len);
-    npu_sb_free(&vi);
-    npu_sb_free(&tp);
-    npu_sb_free(&tt);
-    npu_sb_free(&sh);
+    npu_pb_put_msg(&vi, 2, &tp);
+    npu_pb_put_msg(dst, field, &vi);
 }
 
 /* ---- activations -------------------------------------------------------------------------------- */
@@ -894,27 +869,23 @@ int npu_onnxw_write(const npu_graph *g, const char *data_location, npu_strbuf *o
         npu_sb_init(&m);
         npu_pb_put_int(&m, 1, NPU_ONNXW_IR);
         npu_pb_put_str(&m, 2, "npusim");
-        npu_pb_put_bytes(&m, 7, gr.s, gr.len);
+        npu_pb_put_msg(&m, 7, &gr);
         npu_sb_init(&op);
         npu_pb_put_str(&op, 1, "");
         npu_pb_put_int(&op, 2, NPU_ONNXW_OPSET);
-        npu_pb_put_bytes(&m, 8, op.s, op.len);
+        npu_pb_put_msg(&m, 8, &op);
         if (w.host) {
             npu_strbuf hd;
             npu_sb_init(&hd);
             npu_pb_put_str(&hd, 1, NPU_ONNXW_HOST_DOMAIN);
             npu_pb_put_int(&hd, 2, 1);
-            m.oom |= hd.oom;
-            npu_pb_put_bytes(&m, 8, hd.s, hd.len);
-            npu_sb_free(&hd);
+            npu_pb_put_msg(&m, 8, &hd);
         }
-        if (gr.oom || m.oom || op.oom || w.graph.oom || w.inits.oom || w.vinfo.oom || out->oom)
+        if (m.oom || w.graph.oom || w.inits.oom || w.vinfo.oom || out->oom)
             rc = npu_err_set(err, NPU_ENOMEM, "out of memory writing ONNX");
         else
             npu_sb_putn(out, m.s, m.len);
-        npu_sb_free(&gr);
         npu_sb_free(&m);
-        npu_sb_free(&op);
         *data_bytes = w.off;
     }
     npu_sb_free(&w.graph);
