@@ -434,6 +434,16 @@ static int write_norm(ow *w, const npu_layer *l, const char *x, const char *y)
     return 0;
 }
 
+/* kernel_shape, strides and pads of a conv or pool window */
+static void attr_window(npu_strbuf *at, const npu_conv_geom *cg)
+{
+    int64_t k2[2] = {cg->kh, cg->kw}, s2[2] = {cg->sh, cg->sw};
+    int64_t p4[4] = {cg->pt, cg->pl, cg->pb, cg->pr};
+    attr_ints(at, "kernel_shape", k2, 2);
+    attr_ints(at, "strides", s2, 2);
+    attr_ints(at, "pads", p4, 4);
+}
+
 /* An integer attribute of the IR layer as an int64 list; returns its count (0 if absent). */
 static int ints_of(const npu_layer *l, const char *key, int64_t *v)
 {
@@ -488,17 +498,14 @@ static int write_op(ow *w, int li, const char *y)
             return fail(w, "no geometry (shapes not inferred)");
         int64_t wd[4] = {l->op == NPU_OP_CONV ? cg.k : cg.c,
                          l->op == NPU_OP_CONV ? cg.c / cg.groups : cg.k / cg.groups, cg.kh, cg.kw};
-        int64_t k2[2] = {cg.kh, cg.kw}, s2[2] = {cg.sh, cg.sw}, d2[2] = {cg.dh, cg.dw};
-        int64_t p4[4] = {cg.pt, cg.pl, cg.pb, cg.pr};
+        int64_t d2[2] = {cg.dh, cg.dw};
         in[1] = lweight(w, l, "weight", xt->dtype, 4, wd);
         nin = 2;
         if (npu_layer_int(l, "bias", 0, 0)) {
             int64_t kd = cg.k;
             in[nin++] = lweight(w, l, "bias", xt->dtype, 1, &kd);
         }
-        attr_ints(&at, "kernel_shape", k2, 2);
-        attr_ints(&at, "strides", s2, 2);
-        attr_ints(&at, "pads", p4, 4);
+        attr_window(&at, &cg);
         attr_ints(&at, "dilations", d2, 2);
         attr_int(&at, "group", cg.groups);
         if (l->op == NPU_OP_CONVT && npu_layer_attr(l, "op")) {
@@ -570,11 +577,8 @@ static int write_op(ow *w, int li, const char *y)
         npu_conv_geom cg;
         if (npu_layer_conv_geom(g, li, &cg))
             return fail(w, "no geometry (shapes not inferred)");
-        int64_t k2[2] = {cg.kh, cg.kw}, s2[2] = {cg.sh, cg.sw}, d2[2] = {cg.dh, cg.dw};
-        int64_t p4[4] = {cg.pt, cg.pl, cg.pb, cg.pr};
-        attr_ints(&at, "kernel_shape", k2, 2);
-        attr_ints(&at, "strides", s2, 2);
-        attr_ints(&at, "pads", p4, 4);
+        int64_t d2[2] = {cg.dh, cg.dw};
+        attr_window(&at, &cg);
         if (npu_layer_int(l, "ceil", 0, 0))
             attr_int(&at, "ceil_mode", 1);
         if (l->op == NPU_OP_MAXPOOL && (cg.dh != 1 || cg.dw != 1))
