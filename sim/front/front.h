@@ -32,6 +32,12 @@ npu_graph *npu_onnx_read(const char *path, bool allow_unsupported, npu_err *err)
 npu_graph *npu_onnx_read_batch(const char *path, bool allow_unsupported, int64_t batch,
                                npu_err *err);
 
+/* The importer's ONNX tables, read backwards by the writer (onnxw.c): the TensorProto
+ * elem_type of an IR dtype (0: ONNX has none the importer maps to it), and the Reduce*
+ * operator of a reduce layer's kind= ("mean" → "ReduceMean"; NULL: unknown kind). */
+int npu_onnx_elem_type(npu_dtype dt);
+const char *npu_onnx_reduce_op(const char *kind);
+
 /* SCALE-Sim v2/v3 topology CSV: conv (gemm=false) or GEMM "Layer Name, M, N, K," (gemm=true).
  * npu_scalesim_is_gemm() tells from the header line. Quirks follow peers.md §2.1 (header
  * skipped, trailing comma, optional stride-w / N:M column, "DP" names are depthwise, no

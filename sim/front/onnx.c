@@ -99,6 +99,14 @@ static int ot_to_npu(int t)
     }
 }
 
+int npu_onnx_elem_type(npu_dtype dt)
+{
+    for (int t = OT_FLOAT; t <= OT_INT4; t++) /* ot_to_npu is one-to-one on the IR's dtypes */
+        if (ot_to_npu(t) == (int)dt)
+            return t;
+    return OT_UNDEF;
+}
+
 static int ot_width(int t) /* bytes per element in raw_data; 0 = not fixed */
 {
     switch (t) {
@@ -2702,6 +2710,20 @@ static int h_cast(ox *x, const onode *n, int kind)
     return 0;
 }
 
+/* ONNX Reduce* operator ↔ the IR reduce layer's kind= (the writer maps back through it) */
+static const char *const reduce_kinds[][2] = {{"ReduceMean", "mean"}, {"ReduceSum", "sum"},
+                                              {"ReduceMax", "max"},   {"ReduceMin", "min"},
+                                              {"ReduceProd", "prod"}, {"ReduceL1", "l1"},
+                                              {"ReduceL2", "l2"}};
+
+const char *npu_onnx_reduce_op(const char *kind)
+{
+    for (size_t i = 0; i < sizeof reduce_kinds / sizeof reduce_kinds[0]; i++)
+        if (!strcmp(kind, reduce_kinds[i][1]))
+            return reduce_kinds[i][0];
+    return NULL;
+}
+
 static int h_reduce(ox *x, const onode *n)
 {
     oval *X;
@@ -2715,14 +2737,10 @@ static int h_reduce(ox *x, const onode *n)
         return -1;
     if (cnt <= 0 && aint(n, "noop_with_empty_axes", 0))
         return emit1(x, n, NPU_OP_IDENTITY, 1, &X) < 0 ? -1 : 0;
-    static const char *const kinds[][2] = {{"ReduceMean", "mean"}, {"ReduceSum", "sum"},
-                                           {"ReduceMax", "max"},   {"ReduceMin", "min"},
-                                           {"ReduceProd", "prod"}, {"ReduceL1", "l1"},
-                                           {"ReduceL2", "l2"}};
     const char *kind = "mean";
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (!strcmp(n->op, kinds[i][0]))
-            kind = kinds[i][1];
+    for (size_t i = 0; i < sizeof reduce_kinds / sizeof reduce_kinds[0]; i++)
+        if (!strcmp(n->op, reduce_kinds[i][0]))
+            kind = reduce_kinds[i][1];
     int li = emit1(x, n, NPU_OP_REDUCE, 1, &X);
     if (li < 0 || set_str(x, li, "kind", kind) || set_int(x, li, "keep", aint(n, "keepdims", 1) != 0))
         return -1;

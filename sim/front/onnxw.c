@@ -37,26 +37,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "front.h"
 #include "pb.h"
 
-/* TensorProto.DataType codes (the ones the IR has) */
-static int onnx_type(npu_dtype t)
-{
-    switch (t) {
-    case NPU_DT_INT8: return 3;
-    case NPU_DT_UINT8: return 2;
-    case NPU_DT_INT16: return 5;
-    case NPU_DT_INT4: return 22;
-    case NPU_DT_FP16: return 10;
-    case NPU_DT_BF16: return 16;
-    case NPU_DT_FP32: return 1;
-    case NPU_DT_INT32: return 6;
-    case NPU_DT_INT64: return 7;
-    case NPU_DT_BOOL: return 9;
-    default: return 0;
-    }
-}
-enum { OT_FLOAT = 1, OT_INT64 = 7 };
 enum { AT_FLOAT = 1, AT_INT = 2, AT_STRING = 3, AT_INTS = 7 };
 
 typedef struct ow {
@@ -98,21 +81,13 @@ static void attr_head(npu_strbuf *m, const char *name, int type)
     npu_pb_put_int(m, 20, type);
 }
 
-static void attr_done(npu_strbuf *at, npu_strbuf *m)
-{
-    if (m->oom)
-        at->oom = 1;
-    npu_pb_put_bytes(at, 5, m->s, m->len);
-    npu_sb_free(m);
-}
-
 static void attr_int(npu_strbuf *at, const char *name, int64_t v)
 {
     npu_strbuf m;
     npu_sb_init(&m);
     attr_head(&m, name, AT_INT);
     npu_pb_put_int(&m, 3, v);
-    attr_done(at, &m);
+    npu_pb_put_msg(at, 5, &m);
 }
 
 static void attr_ints(npu_strbuf *at, const char *name, const int64_t *v, int n)
@@ -121,7 +96,7 @@ static void attr_ints(npu_strbuf *at, const char *name, const int64_t *v, int n)
     npu_sb_init(&m);
     attr_head(&m, name, AT_INTS);
     npu_pb_put_packed(&m, 8, v, n);
-    attr_done(at, &m);
+    npu_pb_put_msg(at, 5, &m);
 }
 
 static void attr_float(npu_strbuf *at, const char *name, double v)
@@ -130,7 +105,7 @@ static void attr_float(npu_strbuf *at, const char *name, double v)
     npu_sb_init(&m);
     attr_head(&m, name, AT_FLOAT);
     npu_pb_put_float(&m, 2, (float)v);
-    attr_done(at, &m);
+    npu_pb_put_msg(at, 5, &m);
 }
 
 static void attr_str(npu_strbuf *at, const char *name, const char *v)
@@ -139,7 +114,7 @@ static void attr_str(npu_strbuf *at, const char *name, const char *v)
     npu_sb_init(&m);
     attr_head(&m, name, AT_STRING);
     npu_pb_put_str(&m, 4, v);
-    attr_done(at, &m);
+    npu_pb_put_msg(at, 5, &m);
 }
 
 /* ---- nodes ------------------------------------------------------------------------------------ */
@@ -165,10 +140,7 @@ static void node_in(ow *w, const char *domain, const char *op, const char *name,
             npu_sb_putn(&m, at->s, at->len);
         npu_sb_free(at);
     }
-    if (m.oom)
-        w->graph.oom = 1;
-    npu_pb_put_bytes(&w->graph, 1, m.s, m.len);
-    npu_sb_free(&m);
+    npu_pb_put_msg(&w->graph, 1, &m);
 }
 
 static void node(ow *w, const char *op, const char *name, int nin, const char *const *in,
@@ -195,10 +167,7 @@ static void tensor_head(npu_strbuf *m, const char *name, int type, int nd, const
 
 static void add_init(ow *w, npu_strbuf *m)
 {
-    if (m->oom)
-        w->inits.oom = 1;
-    npu_pb_put_bytes(&w->inits, 5, m->s, m->len);
-    npu_sb_free(m);
+    npu_pb_put_msg(&w->inits, 5, m);
 }
 
 /* A weight: dims and type here, its bytes in the (zero) side file at the next offset. */
@@ -211,17 +180,14 @@ static void weight(ow *w, const char *name, npu_dtype dt, int nd, const int64_t 
     npu_strbuf m, e;
     char num[32];
     npu_sb_init(&m);
-    tensor_head(&m, name, onnx_type(dt), nd, dim);
+    tensor_head(&m, name, npu_onnx_elem_type(dt), nd, dim);
     static const char *const keys[] = {"location", "offset", "length"};
     for (int k = 0; k < 3; k++) {
         npu_sb_init(&e);
         npu_pb_put_str(&e, 1, keys[k]);
         snprintf(num, sizeof num, "%lld", (long long)(k == 1 ? w->off : bytes));
         npu_pb_put_str(&e, 2, k ? num : w->loc);
-        if (e.oom)
-            m.oom = 1;
-        npu_pb_put_bytes(&m, 13, e.s, e.len);
-        npu_sb_free(&e);
+        npu_pb_put_msg(&m, 13, &e);
     }
     npu_pb_put_int(&m, 14, 1);
     add_init(w, &m);
@@ -243,7 +209,7 @@ static const char *const_f32(ow *w, const char *name, int nd, const int64_t *dim
 {
     npu_strbuf m;
     npu_sb_init(&m);
-    tensor_head(&m, name, OT_FLOAT, nd, dim);
+    tensor_head(&m, name, npu_onnx_elem_type(NPU_DT_FP32), nd, dim);
     char raw[4 * 16];
     for (int i = 0; i < n && i < 16; i++) {
         float f = (float)v[i];
@@ -268,7 +234,7 @@ static const char *const_i64(ow *w, const char *name, const int64_t *v, int n)
     npu_strbuf m;
     npu_sb_init(&m);
     int64_t d = n;
-    tensor_head(&m, name, OT_INT64, 1, &d);
+    tensor_head(&m, name, npu_onnx_elem_type(NPU_DT_INT64), 1, &d);
     char raw[8 * (2 * NPU_MAX_DIMS + NPU_ATTR_MAXN)];
     for (int i = 0; i < n; i++)
         for (int b = 0; b < 8; b++)
@@ -283,7 +249,7 @@ static const char *zero_of(ow *w, const char *name, npu_dtype dt)
 {
     npu_strbuf m;
     npu_sb_init(&m);
-    tensor_head(&m, name, onnx_type(dt), 0, NULL);
+    tensor_head(&m, name, npu_onnx_elem_type(dt), 0, NULL);
     char raw[8] = {0};
     npu_pb_put_bytes(&m, 9, raw, (size_t)npu_dtype_bytes(dt, 1));
     add_init(w, &m);
@@ -294,29 +260,21 @@ static const char *zero_of(ow *w, const char *name, npu_dtype dt)
 static void value_info(npu_strbuf *dst, uint32_t field, const npu_tensor *t)
 {
     npu_strbuf vi, tp, tt, sh, dm;
-    npu_sb_init(&vi);
-    npu_sb_init(&tp);
-    npu_sb_init(&tt);
     npu_sb_init(&sh);
-    npu_pb_put_int(&tt, 1, onnx_type(t->dtype));
     for (int i = 0; i < t->ndim; i++) {
         npu_sb_init(&dm);
         npu_pb_put_int(&dm, 1, t->dim[i]);
-        npu_pb_put_bytes(&sh, 1, dm.s, dm.len);
-        sh.oom |= dm.oom;
-        npu_sb_free(&dm);
+        npu_pb_put_msg(&sh, 1, &dm);
     }
-    npu_pb_put_bytes(&tt, 2, sh.s, sh.len);
-    npu_pb_put_bytes(&tp, 1, tt.s, tt.len);
+    npu_sb_init(&tt);
+    npu_pb_put_int(&tt, 1, npu_onnx_elem_type(t->dtype));
+    npu_pb_put_msg(&tt, 2, &sh);
+    npu_sb_init(&tp);
+    npu_pb_put_msg(&tp, 1, &tt);
+    npu_sb_init(&vi);
     npu_pb_put_str(&vi, 1, t->name);
-    npu_pb_put_bytes(&vi, 2, tp.s, tp.len);
-    if (vi.oom || tp.oom || tt.oom || sh.oom)
-        dst->oom = 1;
-    npu_pb_put_bytes(dst, field, vi.s, vi.len);
-    npu_sb_free(&vi);
-    npu_sb_free(&tp);
-    npu_sb_free(&tt);
-    npu_sb_free(&sh);
+    npu_pb_put_msg(&vi, 2, &tp);
+    npu_pb_put_msg(dst, field, &vi);
 }
 
 /* ---- activations -------------------------------------------------------------------------------- */
@@ -476,16 +434,14 @@ static int write_norm(ow *w, const npu_layer *l, const char *x, const char *y)
     return 0;
 }
 
-static const char *reduce_op(const char *kind)
+/* kernel_shape, strides and pads of a conv or pool window */
+static void attr_window(npu_strbuf *at, const npu_conv_geom *cg)
 {
-    static const char *const k[][2] = {{"mean", "ReduceMean"}, {"sum", "ReduceSum"},
-                                       {"max", "ReduceMax"},   {"min", "ReduceMin"},
-                                       {"prod", "ReduceProd"}, {"l1", "ReduceL1"},
-                                       {"l2", "ReduceL2"}};
-    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
-        if (!strcmp(kind, k[i][0]))
-            return k[i][1];
-    return NULL;
+    int64_t k2[2] = {cg->kh, cg->kw}, s2[2] = {cg->sh, cg->sw};
+    int64_t p4[4] = {cg->pt, cg->pl, cg->pb, cg->pr};
+    attr_ints(at, "kernel_shape", k2, 2);
+    attr_ints(at, "strides", s2, 2);
+    attr_ints(at, "pads", p4, 4);
 }
 
 /* An integer attribute of the IR layer as an int64 list; returns its count (0 if absent). */
@@ -542,17 +498,14 @@ static int write_op(ow *w, int li, const char *y)
             return fail(w, "no geometry (shapes not inferred)");
         int64_t wd[4] = {l->op == NPU_OP_CONV ? cg.k : cg.c,
                          l->op == NPU_OP_CONV ? cg.c / cg.groups : cg.k / cg.groups, cg.kh, cg.kw};
-        int64_t k2[2] = {cg.kh, cg.kw}, s2[2] = {cg.sh, cg.sw}, d2[2] = {cg.dh, cg.dw};
-        int64_t p4[4] = {cg.pt, cg.pl, cg.pb, cg.pr};
+        int64_t d2[2] = {cg.dh, cg.dw};
         in[1] = lweight(w, l, "weight", xt->dtype, 4, wd);
         nin = 2;
         if (npu_layer_int(l, "bias", 0, 0)) {
             int64_t kd = cg.k;
             in[nin++] = lweight(w, l, "bias", xt->dtype, 1, &kd);
         }
-        attr_ints(&at, "kernel_shape", k2, 2);
-        attr_ints(&at, "strides", s2, 2);
-        attr_ints(&at, "pads", p4, 4);
+        attr_window(&at, &cg);
         attr_ints(&at, "dilations", d2, 2);
         attr_int(&at, "group", cg.groups);
         if (l->op == NPU_OP_CONVT && npu_layer_attr(l, "op")) {
@@ -624,11 +577,8 @@ static int write_op(ow *w, int li, const char *y)
         npu_conv_geom cg;
         if (npu_layer_conv_geom(g, li, &cg))
             return fail(w, "no geometry (shapes not inferred)");
-        int64_t k2[2] = {cg.kh, cg.kw}, s2[2] = {cg.sh, cg.sw}, d2[2] = {cg.dh, cg.dw};
-        int64_t p4[4] = {cg.pt, cg.pl, cg.pb, cg.pr};
-        attr_ints(&at, "kernel_shape", k2, 2);
-        attr_ints(&at, "strides", s2, 2);
-        attr_ints(&at, "pads", p4, 4);
+        int64_t d2[2] = {cg.dh, cg.dw};
+        attr_window(&at, &cg);
         if (npu_layer_int(l, "ceil", 0, 0))
             attr_int(&at, "ceil_mode", 1);
         if (l->op == NPU_OP_MAXPOOL && (cg.dh != 1 || cg.dw != 1))
@@ -799,7 +749,7 @@ static int write_op(ow *w, int li, const char *y)
     case NPU_OP_DEQUANTIZE: {
         npu_dtype to = g->t[l->out[0]].dtype;
         if (l->op == NPU_OP_CAST) {
-            attr_int(&at, "to", onnx_type(to));
+            attr_int(&at, "to", npu_onnx_elem_type(to));
             node1(w, "Cast", l->name, 1, in, y, &at);
             return 0;
         }
@@ -815,7 +765,7 @@ static int write_op(ow *w, int li, const char *y)
         return 0;
     }
     case NPU_OP_REDUCE: {
-        const char *op = reduce_op(npu_layer_str(l, "kind", "mean"));
+        const char *op = npu_onnx_reduce_op(npu_layer_str(l, "kind", "mean"));
         if (!op)
             return fail(w, "unknown reduce kind");
         n = ints_of(l, "axes", v);
@@ -887,7 +837,7 @@ int npu_onnxw_write(const npu_graph *g, const char *data_location, npu_strbuf *o
         if (!t->shape_known)
             rc = npu_err_set(err, NPU_EINVAL, "%s: tensor '%s' has no inferred shape",
                              g->name, t->name);
-        else if (!onnx_type(t->dtype))
+        else if (!npu_onnx_elem_type(t->dtype))
             rc = npu_err_set(err, NPU_EUNSUPPORTED, "%s: tensor '%s' has no ONNX type",
                              g->name, t->name);
     }
@@ -923,27 +873,23 @@ int npu_onnxw_write(const npu_graph *g, const char *data_location, npu_strbuf *o
         npu_sb_init(&m);
         npu_pb_put_int(&m, 1, NPU_ONNXW_IR);
         npu_pb_put_str(&m, 2, "npusim");
-        npu_pb_put_bytes(&m, 7, gr.s, gr.len);
+        npu_pb_put_msg(&m, 7, &gr);
         npu_sb_init(&op);
         npu_pb_put_str(&op, 1, "");
         npu_pb_put_int(&op, 2, NPU_ONNXW_OPSET);
-        npu_pb_put_bytes(&m, 8, op.s, op.len);
+        npu_pb_put_msg(&m, 8, &op);
         if (w.host) {
             npu_strbuf hd;
             npu_sb_init(&hd);
             npu_pb_put_str(&hd, 1, NPU_ONNXW_HOST_DOMAIN);
             npu_pb_put_int(&hd, 2, 1);
-            m.oom |= hd.oom;
-            npu_pb_put_bytes(&m, 8, hd.s, hd.len);
-            npu_sb_free(&hd);
+            npu_pb_put_msg(&m, 8, &hd);
         }
-        if (gr.oom || m.oom || op.oom || w.graph.oom || w.inits.oom || w.vinfo.oom || out->oom)
+        if (m.oom || w.graph.oom || w.inits.oom || w.vinfo.oom || out->oom)
             rc = npu_err_set(err, NPU_ENOMEM, "out of memory writing ONNX");
         else
             npu_sb_putn(out, m.s, m.len);
-        npu_sb_free(&gr);
         npu_sb_free(&m);
-        npu_sb_free(&op);
         *data_bytes = w.off;
     }
     npu_sb_free(&w.graph);

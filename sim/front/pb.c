@@ -248,6 +248,14 @@ void npu_pb_put_bytes(npu_strbuf *sb, uint32_t num, const void *data, size_t len
         npu_sb_putn(sb, (const char *)data, len);
 }
 
+void npu_pb_put_msg(npu_strbuf *sb, uint32_t num, npu_strbuf *m)
+{
+    if (m->oom)
+        sb->oom = 1;
+    npu_pb_put_bytes(sb, num, m->s, m->len);
+    npu_sb_free(m);
+}
+
 void npu_pb_put_str(npu_strbuf *sb, uint32_t num, const char *s)
 {
     npu_pb_put_bytes(sb, num, s, strlen(s));
@@ -259,8 +267,5 @@ void npu_pb_put_packed(npu_strbuf *sb, uint32_t num, const int64_t *v, int n)
     npu_sb_init(&t);
     for (int i = 0; i < n; i++)
         npu_pb_put_varint(&t, (uint64_t)v[i]);
-    if (t.oom)
-        sb->oom = 1;
-    npu_pb_put_bytes(sb, num, t.s, t.len);
-    npu_sb_free(&t);
+    npu_pb_put_msg(sb, num, &t);
 }

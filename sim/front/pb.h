@@ -77,6 +77,8 @@ void npu_pb_put_int(struct npu_strbuf *sb, uint32_t num, int64_t v);        /* V
 void npu_pb_put_float(struct npu_strbuf *sb, uint32_t num, float v);        /* I32 field    */
 void npu_pb_put_bytes(struct npu_strbuf *sb, uint32_t num, const void *data, size_t len);
 void npu_pb_put_str(struct npu_strbuf *sb, uint32_t num, const char *s);     /* LEN field    */
+/* A nested message built in m appended as a LEN field; m is freed and its oom carried over. */
+void npu_pb_put_msg(struct npu_strbuf *sb, uint32_t num, struct npu_strbuf *m);
 /* A packed repeated int64 field (one LEN field holding the varints). */
 void npu_pb_put_packed(struct npu_strbuf *sb, uint32_t num, const int64_t *v, int n);
 
