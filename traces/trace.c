@@ -42,7 +42,16 @@ typedef struct sink {
     z_stream zs;
     unsigned char zbuf[16384];
     int failed;
+    int err_no; /* errno of the first failed write, taken when it happened (EIO for zlib) */
 } sink;
+
+static void sink_fail(sink *k, int e)
+{
+    if (!k->failed) {
+        k->failed = 1;
+        k->err_no = e ? e : EIO;
+    }
+}
 
 static void sink_write(sink *k, const char *data, size_t len)
 {
@@ -50,7 +59,7 @@ static void sink_write(sink *k, const char *data, size_t len)
         return;
     if (!k->gz) {
         if (fwrite(data, 1, len, k->f) != len)
-            k->failed = 1;
+            sink_fail(k, errno);
         return;
     }
     k->zs.next_in = (Bytef *)(uintptr_t)data;
@@ -59,10 +68,10 @@ static void sink_write(sink *k, const char *data, size_t len)
         k->zs.next_out = k->zbuf;
         k->zs.avail_out = sizeof k->zbuf;
         if (deflate(&k->zs, Z_NO_FLUSH) == Z_STREAM_ERROR)
-            k->failed = 1;
+            sink_fail(k, EIO);
         size_t have = sizeof k->zbuf - k->zs.avail_out;
         if (have && fwrite(k->zbuf, 1, have, k->f) != have)
-            k->failed = 1;
+            sink_fail(k, errno);
     }
 }
 
@@ -78,12 +87,12 @@ static void sink_finish(sink *k)
         k->zs.avail_out = sizeof k->zbuf;
         zr = deflate(&k->zs, Z_FINISH);
         if (zr == Z_STREAM_ERROR) {
-            k->failed = 1;
+            sink_fail(k, EIO);
             break;
         }
         size_t have = sizeof k->zbuf - k->zs.avail_out;
         if (have && fwrite(k->zbuf, 1, have, k->f) != have)
-            k->failed = 1;
+            sink_fail(k, errno);
     }
 }
 
@@ -475,7 +484,7 @@ int npu_trace_write(const char *path, const npu_engine *e, const npu_program *pr
         deflateEnd(&k.zs);
     if (k.failed && !out.failed) {
         out.failed = 1;
-        out.err_no = errno;
+        out.err_no = k.err_no;
     }
     if (rc) {
         npu_out_close(&out, 0, NULL);
