@@ -36,7 +36,7 @@
 
 #include "front/front.h"
 #include "models/model.h"
-#include "npusim.h"
+#include "npusim_int.h"
 #include "test.h"
 
 static const struct {
