@@ -854,7 +854,7 @@ static npu_program *lower(npu_ctx *ctx, npu_model *m, const npu_arch *a, const n
         }
         mixed = true;
     }
-    if (mixed && wdt != want && !a->ops->weight_dtype) {
+    if (mixed && wdt != want && !npu_model_weight_dtype(a->ops)) {
         mixed_error(a, want, wdt, err);
         goto out;
     }

@@ -15,6 +15,9 @@ endfunction()
 npu_lua_test(lua_builder tests/lua/builder_test.lua)
 npu_lua_test(lua_sandbox tests/lua/sandbox_test.lua first second)
 npu_lua_test(lua_run tests/lua/run_test.lua)
+# The sweeps of run_test.lua (threads = 1 and 2, keep_layers) are also the ThreadSanitizer
+# test: a build with -DNPU_TSAN=ON, `cmake --build --target npu_lua_run`, `ctest -L tsan`.
+set_tests_properties(lua_run PROPERTIES LABELS "fast;tsan")
 npu_lua_test(lua_builder_fuzz tests/lua/builder_fuzz_test.lua)
 npu_lua_test(lua_hostile tests/lua/hostile_test.lua)
 
