@@ -385,19 +385,11 @@ static int l_open_module(lua_State *L)
 
 static lua_State *lua_open(npu_ctx *ctx, npu_err *err)
 {
-    const npu_script_opts so = {
-        .libs = NPU_SCRIPT_LIBS_FULL, .mem_limit = NPU_SCRIPT_MEM, .hook_every = 100000};
-    lua_State *L = npu_script_open(ctx, &so, err);
-    if (!L)
-        return NULL;
-    lua_pushcfunction(L, l_open_module);
-    int st = npu_script_pcall(L, 0, 0);
-    if (st != LUA_OK) {
-        npu_script_error_to(L, st, err);
-        npu_script_close(L);
-        return NULL;
-    }
-    return L;
+    const npu_script_opts so = {.libs = NPU_SCRIPT_LIBS_FULL,
+                                .mem_limit = NPU_SCRIPT_MEM,
+                                .hook_every = 100000,
+                                .open = l_open_module};
+    return npu_script_open(ctx, &so, err);
 }
 
 /* ---- scripts ---------------------------------------------------------------------------------- */

@@ -200,16 +200,28 @@ static int sb_dofile_text(lua_State *L)
 }
 
 /* ---- library sets ---------------------------------------------------------------------------- */
+static void sb_libs(lua_State *L, npu_script_libs libs);
+
+/* In protected mode: the library set (argument 1), then the caller's open function (2). */
 static int sb_setup(lua_State *L)
 {
-    npu_script_libs libs = (npu_script_libs)lua_tointeger(L, 1);
+    sb_libs(L, (npu_script_libs)lua_tointeger(L, 1));
+    if (lua_iscfunction(L, 2)) {
+        lua_pushvalue(L, 2);
+        lua_call(L, 0, 0);
+    }
+    return 0;
+}
+
+static void sb_libs(lua_State *L, npu_script_libs libs)
+{
     static const luaL_Reg pure[] = {{LUA_GNAME, luaopen_base},       {LUA_TABLIBNAME, luaopen_table},
                                     {LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math},
                                     {LUA_UTF8LIBNAME, luaopen_utf8},  {NULL, NULL}};
     static const luaL_Reg full[] = {{LUA_IOLIBNAME, luaopen_io}, {LUA_OSLIBNAME, luaopen_os},
                                     {NULL, NULL}};
     if (libs == NPU_SCRIPT_LIBS_NONE)
-        return 0;
+        return;
     for (const luaL_Reg *l = pure; l->func; l++) {
         luaL_requiref(L, l->name, l->func, 1);
         lua_pop(L, 1);
@@ -223,7 +235,7 @@ static int sb_setup(lua_State *L)
     lua_pushcfunction(L, sb_dofile_text);
     lua_setglobal(L, "dofile");
     if (libs != NPU_SCRIPT_LIBS_FULL)
-        return 0;
+        return;
     for (const luaL_Reg *l = full; l->func; l++) {
         luaL_requiref(L, l->name, l->func, 1);
         lua_pop(L, 1);
@@ -248,7 +260,6 @@ static int sb_setup(lua_State *L)
     lua_pushvalue(L, -2);
     lua_setfield(L, -2, "os");
     lua_pop(L, 3);
-    return 0;
 }
 
 lua_State *npu_script_open(npu_ctx *ctx, const npu_script_opts *o, npu_err *err)
@@ -273,7 +284,11 @@ lua_State *npu_script_open(npu_ctx *ctx, const npu_script_opts *o, npu_err *err)
         lua_sethook(L, sb_hook, LUA_MASKCOUNT, o->hook_every);
     lua_pushcfunction(L, sb_setup);
     lua_pushinteger(L, (lua_Integer)o->libs);
-    int st = npu_script_pcall(L, 1, 0);
+    if (o->open)
+        lua_pushcfunction(L, o->open);
+    else
+        lua_pushnil(L);
+    int st = npu_script_pcall(L, 2, 0);
     if (st != LUA_OK) {
         npu_script_error_to(L, st, err);
         npu_script_close(L);

@@ -46,6 +46,8 @@ typedef struct npu_script_opts {
     int hook_every;      /* VM instructions between hook calls; 0 = no hook                */
     long max_hooks;      /* > 0: "WHAT runs too long" after that many hook calls           */
     const char *what;    /* names the state in that message ("preset")                     */
+    lua_CFunction open;  /* run in protected mode after the libraries (a module's opener);
+                            NULL: none                                                     */
 } npu_script_opts;
 
 /* Memory caps (bytes): scripts may hold sweep results; zoo builds are small; presets tiny. */

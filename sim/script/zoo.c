@@ -105,17 +105,27 @@ static void push_args_value(lua_State *L, int idx)
     }
 }
 
-/* npusim.zoo(name [, args]) → what the zoo script returns (builder or graph, info). Lets one
- * zoo script build on another (e.g. a preset of a parameterised network). */
-static int l_zoo(lua_State *L)
+/* The network named by argument 1: its text, or NULL with the "unknown network" message
+ * pushed. */
+static const npu_builtin_text *zoo_arg(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
     const npu_builtin_text *z = zoo_find(name);
     if (!z) {
         npu_err err = {0};
         zoo_unknown(name, &err);
-        return luaL_error(L, "%s", err.msg);
+        lua_pushstring(L, err.msg);
     }
+    return z;
+}
+
+/* npusim.zoo(name [, args]) → what the zoo script returns (builder or graph, info). Lets one
+ * zoo script build on another (e.g. a preset of a parameterised network). */
+static int l_zoo(lua_State *L)
+{
+    const npu_builtin_text *z = zoo_arg(L);
+    if (!z)
+        return lua_error(L);
     push_args_value(L, 2);
     zoo_call(L, z, -1);
     return 2;
@@ -126,13 +136,10 @@ static int l_zoo(lua_State *L)
  * unknown network. */
 static int l_zoo_info(lua_State *L)
 {
-    const char *name = luaL_checkstring(L, 1);
-    const npu_builtin_text *z = zoo_find(name);
+    const npu_builtin_text *z = zoo_arg(L);
     if (!z) {
-        npu_err err = {0};
-        zoo_unknown(name, &err);
         lua_pushnil(L);
-        lua_pushstring(L, err.msg);
+        lua_insert(L, -2);
         return 2;
     }
     push_args_value(L, 2);
