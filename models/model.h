@@ -2,8 +2,8 @@
  *
  * A model is a `const npu_model_ops` led by metadata and registered in models/registry.c (an
  * explicit NULL-terminated table; no constructor tricks). The core calls models only through
- * the wrappers in models/registry.c, which check `abi`, apply the documented defaults of NULL
- * members and keep statistics. Models never call each other, never read files and never print:
+ * the wrappers in models/registry.c, which check `abi` (the struct's version), apply the
+ * documented defaults of NULL members and keep statistics. Models never call each other, never read files and never print:
  * everything comes in as a graph or program plus parameters and goes out as a program, engine
  * jobs or text in a strbuf. New members are appended, never reordered.
  */
@@ -18,7 +18,16 @@
 #include "../sim/core/params.h"
 #include "../sim/engine/engine.h"
 
-#define NPU_MODEL_ABI 1u
+/* The versions of npu_model_ops, member by member, as SQLite's sqlite3_vfs.iVersion: a model
+ * sets .abi to the version it was written for (NPU_MODEL_ABI when written now), and the core
+ * reads a member only when the model's version has it, through the wrappers of registry.c. A
+ * model written for an older version keeps working: the members it lacks take their default,
+ * and a model newer than this core has members the core never reads. Appending a member means
+ * a new version number here and a version check in its wrapper; never reorder.
+ *   1  abi … default_dtype          2  array_keys, array_fill_grows, host_engines
+ *   3  check                        4  weight_dtype */
+#define NPU_MODEL_ABI 4u
+#define NPU_MODEL_HAS(ops, version) ((ops)->abi >= (version))
 
 typedef struct npu_model_ops npu_model_ops;
 
@@ -31,7 +40,7 @@ typedef struct npu_model {
 } npu_model;
 
 struct npu_model_ops {
-    unsigned abi;                /* NPU_MODEL_ABI; the core checks it before any call          */
+    unsigned abi;                /* version of this struct (NPU_MODEL_ABI); 0 is refused        */
     const char *name;            /* "rknpu": lookup is case-insensitive by name                */
     const char *summary;         /* one line for `npusim list models`                          */
     const npu_param_def *params; /* the model's own parameters, name == NULL terminated        */
@@ -97,6 +106,10 @@ struct npu_model_ops {
      * activation dtype, so the core refuses a mixed dtype for it (issue 11: never silent). */
     bool weight_dtype;
 };
+
+/* Members of later versions, read only when ops->abi has them (else their default). */
+const char *const *npu_model_array_keys(const npu_model_ops *ops, bool *fill_grows);
+bool npu_model_weight_dtype(const npu_model_ops *ops);
 
 /* The host engine names of a model (its host_engines, or the default {"cpu"}). */
 const char *const *npu_model_host_engines(const npu_model_ops *ops);

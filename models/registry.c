@@ -66,10 +66,11 @@ int npu_model_open(npu_model *m, const npu_model_ops *ops, const npu_params *p, 
     memset(m, 0, sizeof *m);
     if (!ops)
         return npu_err_set(err, NPU_EINVAL, "no model");
-    if (ops->abi != NPU_MODEL_ABI)
+    if (ops->abi == 0)
         return npu_err_set(err, NPU_EUNSUPPORTED,
-                           "model '%s' was built for plugin ABI %u, this npusim has %u",
-                           ops->name ? ops->name : "?", ops->abi, NPU_MODEL_ABI);
+                           "model '%s' does not say which version of npu_model_ops it fills "
+                           "(set .abi = NPU_MODEL_ABI, this npusim's %u)",
+                           ops->name ? ops->name : "?", NPU_MODEL_ABI);
     if (!ops->name || !ops->init || !ops->lower || !ops->execute)
         return npu_err_set(err, NPU_EUNSUPPORTED,
                            "model '%s' lacks a required member (name, init, lower, execute)",
@@ -135,7 +136,7 @@ int npu_model_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
 
 int npu_model_check(const npu_model_ops *ops, const npu_program *p, const char *path, npu_err *err)
 {
-    return ops && ops->check ? ops->check(p, path, err) : 0;
+    return ops && NPU_MODEL_HAS(ops, 3) && ops->check ? ops->check(p, path, err) : 0;
 }
 
 /* Default disassembly: "op 7 unit 1 layer 0 (conv1): 01 02 03 ..." */
@@ -197,7 +198,20 @@ npu_dtype npu_model_dtype_for(const npu_model *m, const npu_graph *g, int li, np
 const char *const *npu_model_host_engines(const npu_model_ops *ops)
 {
     static const char *const cpu_only[] = {"cpu", NULL};
-    return ops && ops->host_engines ? ops->host_engines : cpu_only;
+    return ops && NPU_MODEL_HAS(ops, 2) && ops->host_engines ? ops->host_engines : cpu_only;
+}
+
+const char *const *npu_model_array_keys(const npu_model_ops *ops, bool *fill_grows)
+{
+    int has = ops && NPU_MODEL_HAS(ops, 2);
+    if (fill_grows)
+        *fill_grows = has && ops->array_fill_grows;
+    return has ? ops->array_keys : NULL;
+}
+
+bool npu_model_weight_dtype(const npu_model_ops *ops)
+{
+    return ops && NPU_MODEL_HAS(ops, 4) && ops->weight_dtype;
 }
 
 npu_dtype npu_model_default_dtype(const npu_model *m)

@@ -3,8 +3,9 @@
 #   bash scripts/quickstart.sh        install what is missing, build, run the main job: the
 #                                     shipped presets of every family side by side on ResNet-50
 #   bash scripts/quickstart.sh test   install what is missing, build (normal and ASan+UBSan),
-#                                     run the whole test suite on both builds
-# Builds go to build/ and build-asan/ beside this repository's sources.
+#                                     run the whole test suite on both builds, and the sweep
+#                                     tests under ThreadSanitizer (build-tsan/) where available
+# Builds go to build/, build-asan/ and build-tsan/ beside this repository's sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-demo}
@@ -50,6 +51,18 @@ test)
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     ctest --test-dir build --output-on-failure -j"$jobs"
     ctest --test-dir build-asan --output-on-failure -j"$jobs"
+    # ThreadSanitizer on the sweep thread pool, where the compiler has it: only the driver the
+    # sweep tests need (npu_lua_run), unoptimised (compiles fastest), and only the tests
+    # labelled tsan.
+    if printf 'int main(void){return 0;}\n' >build/tsan_probe.c &&
+        cc -fsanitize=thread build/tsan_probe.c -o build/tsan_probe 2>/dev/null &&
+        ./build/tsan_probe; then
+        cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DNPU_WERROR=ON -DNPU_TSAN=ON >/dev/null
+        cmake --build build-tsan -j"$jobs" --target npu_lua_run
+        ctest --test-dir build-tsan --output-on-failure -L tsan
+    else
+        echo "quickstart: no ThreadSanitizer in this compiler: the tsan tests are skipped"
+    fi
     ;;
 *)
     echo "usage: bash scripts/quickstart.sh [test]" >&2

@@ -1,8 +1,9 @@
 /* npusim.c — the public API (sim/npusim.h): graphs, architectures, runs, programs.
  *
  * This file only wires the stages together (DESIGN §1); every mechanism lives in its folder:
- * readers in sim/front, the zoo in sim/lua, parameters in sim/core/params.c, models behind the
- * wrappers of models/registry.c, the engine in sim/engine, traces in traces/.
+ * readers in sim/front, the zoo and preset files in sim/script, parameters in
+ * sim/core/params.c, models behind the wrappers of models/registry.c, the engine in sim/engine,
+ * traces in traces/.
  *
  * Choices made where the header is silent (also in docs/api.md):
  *  - Architecture lookup: NAME ending in ".lua" is a file; else NAME.lua in each --preset-path
@@ -17,7 +18,7 @@
  *  - The static name lists (presets, models, zoo) are built once under pthread_once: written
  *    exactly once before any reader sees them, so they are safe from many threads.
  */
-#include "npusim.h"
+#include "npusim_int.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -32,7 +33,7 @@
 #include "engine/engine.h"
 #include "front/front.h"
 #include "front/onnxw.h"
-#include "lua/lua.h"
+#include "script/script.h"
 
 struct npu_arch {
     npu_params *p; /* p->arch, p->model, p->doc are set */
@@ -231,7 +232,7 @@ npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *o
             ctx_fail(ctx, err);
             return NULL;
         }
-        g = npu_lua_zoo(ctx, canon, o.zoo_args, err);
+        g = npu_script_zoo(ctx, canon, o.zoo_args, err);
     } else {
         npu_err_set(err, NPU_EINVAL,
                     "unknown graph format '%s' (npg, onnx, scalesim, scalesim-gemm, zoo)", fmt);
@@ -853,7 +854,7 @@ static npu_program *lower(npu_ctx *ctx, npu_model *m, const npu_arch *a, const n
         }
         mixed = true;
     }
-    if (mixed && wdt != want && !a->ops->weight_dtype) {
+    if (mixed && wdt != want && !npu_model_weight_dtype(a->ops)) {
         mixed_error(a, want, wdt, err);
         goto out;
     }

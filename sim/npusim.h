@@ -7,20 +7,49 @@
  *   npu_arch *a = npu_arch_open(ctx, "rk3588", &err);                  // preset or model
  *   npu_arch_set(a, "cores", "1", &err);
  *   npu_result *r = npu_run(ctx, a, g, NULL, &err);
- *   printf("%lld cycles\n", (long long)r->total.cycles);
+ *   printf("%lld cycles\n", (long long)npu_result_cycles(r));
  *   npu_result_free(r); npu_arch_free(a); npu_graph_free(g); npu_ctx_free(ctx);
  * Every function that can fail returns NULL or a non-zero npu_status and fills `err` with a
  * message naming the file, line and key at fault. Nothing here prints or exits.
+ *
+ * Opaque, in the spirit of lua.h and sqlite3.h: a program sees handles (npu_ctx, npu_graph,
+ * npu_arch, npu_result, npu_program) and the functions on them, never their members, so the
+ * structs can change without breaking it. The only structs it sees are the values it
+ * allocates itself: npu_err and npu_strbuf (core/base.h, installed beside this header) and
+ * the option structs below. Inside npusim, sim/npusim_int.h adds the internal headers.
  */
 #ifndef NPUSIM_H
 #define NPUSIM_H
 
-#include "core/ctx.h"
-#include "core/graph.h"
-#include "core/params.h"
-#include "core/result.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/base.h"
 
 #define NPUSIM_VERSION "0.1.0"
+
+/* ---- handles ------------------------------------------------------------------------------ */
+typedef struct npu_ctx npu_ctx;         /* errors, preset paths, cancel flag, scratch memory */
+typedef struct npu_graph npu_graph;     /* an operator graph                                 */
+typedef struct npu_arch npu_arch;       /* a model with its parameter values                 */
+typedef struct npu_result npu_result;   /* the outcome of a run                              */
+typedef struct npu_program npu_program; /* a compiled program (the model's command stream)   */
+
+/* ---- contexts ----------------------------------------------------------------------------- */
+/* One per thread that calls the library (a context is not shared between threads). */
+npu_ctx *npu_ctx_new(void);
+void npu_ctx_free(npu_ctx *ctx);
+/* The last error of a call that took this context. */
+npu_err *npu_ctx_err(npu_ctx *ctx);
+/* A directory searched for NAME.lua presets before the built-in ones (in the order added). */
+int npu_ctx_add_preset_path(npu_ctx *ctx, const char *dir);
+/* Cooperative cancellation: a flag owned by the caller (set it from a SIGINT handler); sweeps
+ * and scripts stop when it is non-zero. The library installs no signal handler. */
+void npu_ctx_set_cancel(npu_ctx *ctx, volatile int *flag);
+int npu_ctx_cancelled(const npu_ctx *ctx);
+
+/* Strings written by the library go into an npu_strbuf: npu_sb_init before, npu_sb_free (or
+ * npu_sb_take) after; sb.s is the text, sb.len its length (core/base.h). */
 
 /* ---- graphs ------------------------------------------------------------------------------- */
 typedef struct npu_load_opts {
@@ -45,12 +74,15 @@ int npu_graph_write_npg(const npu_graph *g, npu_strbuf *out);
  * are written to temporary names and renamed; an existing file is kept unless force. */
 int npu_graph_write_onnx(const npu_graph *g, const char *path, bool force, npu_err *err);
 
+void npu_graph_free(npu_graph *g);
+const char *npu_graph_name(const npu_graph *g);
+int64_t npu_graph_macs(const npu_graph *g);   /* multiply-accumulates of one run */
+int64_t npu_graph_params(const npu_graph *g); /* weights (parameter count)       */
+
 /* Names of the built-in networks (zoo), NULL-terminated, static. */
 const char *const *npu_zoo_names(void);
 
 /* ---- architectures -------------------------------------------------------------------------- */
-typedef struct npu_arch npu_arch;
-
 /* A preset name (built-in or in a --preset-path directory or a path to a .lua preset) or a bare
  * model name (the model's defaults). */
 npu_arch *npu_arch_open(npu_ctx *ctx, const char *name, npu_err *err);
@@ -58,7 +90,8 @@ npu_arch *npu_arch_clone(const npu_arch *a);
 void npu_arch_free(npu_arch *a);
 int npu_arch_set(npu_arch *a, const char *key, const char *value, npu_err *err);
 int npu_arch_set_kv(npu_arch *a, const char *kv, npu_err *err); /* "key=value" */
-const npu_params *npu_arch_params(const npu_arch *a);
+/* The value of parameter `key` as text ("64", "2.5", "true", "ws") appended to out. */
+int npu_arch_get(const npu_arch *a, const char *key, npu_strbuf *out, npu_err *err);
 const char *npu_arch_name(const npu_arch *a);
 const char *npu_arch_model(const npu_arch *a);
 
@@ -78,8 +111,27 @@ typedef struct npu_run_opts {
 npu_result *npu_run(npu_ctx *ctx, const npu_arch *a, const npu_graph *g,
                     const npu_run_opts *opts, npu_err *err);
 
-/* Compile / disassemble / execute / explain (the program container is opaque here). */
-typedef struct npu_program npu_program;
+/* Results: the totals and the per-layer rows, by field name. The names (and units) are those
+ * of the CSV columns and JSON keys (docs/cli.md "Result fields"): totals cycles, time_us, fps,
+ * macs, tops, util, dram_gbps, ...; layers name, op, engine, cycles, util, bound, ... */
+void npu_result_free(npu_result *r);
+const char *npu_result_arch(const npu_result *r);  /* preset or model name */
+const char *npu_result_model(const npu_result *r);
+const char *npu_result_graph(const npu_result *r);
+int64_t npu_result_cycles(const npu_result *r);    /* total NPU-core cycles */
+double npu_result_time_us(const npu_result *r);
+/* A numeric total by name; NaN for an unknown name or a text field. */
+double npu_result_total(const npu_result *r, const char *field);
+int npu_result_nlayers(const npu_result *r);
+/* A numeric field of layer i (0-based); NaN for an unknown name, a text field or i out of range. */
+double npu_result_layer(const npu_result *r, int i, const char *field);
+/* A text field ("name", "op", "engine", "dtype", "bound"; totals: "unit") of layer i, or of the
+ * totals when i < 0; NULL for an unknown name, a numeric field or i out of range. */
+const char *npu_result_text(const npu_result *r, int i, const char *field);
+/* The field names, NULL-terminated, static: of a layer row (layers true) or of the totals. */
+const char *const *npu_result_fields(bool layers);
+
+/* Compile / disassemble / execute / explain (the program container is opaque). */
 npu_program *npu_compile(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, npu_err *err);
 int npu_program_save(const npu_program *p, const char *path, bool force, npu_err *err);
 npu_program *npu_program_load(npu_ctx *ctx, const char *path, npu_err *err);

@@ -31,7 +31,7 @@
 #include <sys/stat.h>
 
 #include "../lua/lua.h"
-#include "../npusim.h"
+#include "../npusim_int.h"
 #include "../report/report.h"
 #include "../report/svg.h"
 

@@ -98,8 +98,8 @@ typedef struct npu_preset {
     npu_arena arena;
 } npu_preset;
 
-/* Parses preset text. Errors name the file and key. */
-npu_preset *npu_preset_parse(const char *file, const char *text, size_t len, npu_err *err);
+/* Preset text is parsed by npu_preset_parse (sim/script/script.h: it needs Lua; the core
+ * does not). */
 void npu_preset_free(npu_preset *pr);
 /* Applies the preset's values to p (origin PRESET); errors name preset file and key with the
  * allowed values. Does not follow `base` (the caller resolves the chain). */

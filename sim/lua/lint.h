@@ -1,86 +1,97 @@
-/* lint.h — internals of the `npusim` Lua module shared by the files of sim/lua/ (prefix npu_lua_).
- * Not part of the public API: only sim/lua/ includes it.
+/* lint.h — internals of the `npusim` Lua module shared by the files of sim/lua/ (prefix
+ * npu_lua_ for the module, npu_lr_ for the functions that run simulations). Not part of the
+ * public API: only sim/lua/ includes it.
  *
- * Pieces:
- *   lua.c      states (allocator with a memory cap, sandboxed libraries, the pcall wrapper),
- *              the module table, npusim.Graph, the zoo, the script runner
- *   lbuilder.c npusim.Builder (npu_lb_)
- *   lrun.c     run / compare / sweep / write_csv / write_json / read_csv, npusim.Arch (npu_lr_)
+ * The module sits above the public API (sim/npusim.h) and above sim/script (the sandbox, the
+ * builder, the zoo, option helpers: script.h). Its rooms:
+ *   lua.c     the module table, npusim.Graph methods, graph/archs/models/clock, the script
+ *             runner (npu_lua_run_file, lua.h)
+ *   larch.c   npusim.arch / params, the npusim.Arch userdata, parameters as Lua values
+ *   lrun.c    npusim.run / compare, results as tables, the registration of all npu_lr_ functions
+ *   lsweep.c  npusim.sweep (the thread pool; Ctrl-C through the context's cancel flag)
+ *   lio.c     npusim.write_csv / read_csv / write_json
+ *   lplot.c   npusim.plot (charts drawn by sim/report/svg.c)
  *
- * Functions marked MAY_RAISE can longjmp out through lua_error: callers must not hold C memory
- * that only they own when calling them (keep such memory in a userdata first).
+ * Functions marked MAY_RAISE can longjmp out through lua_error (script.h).
  */
 #ifndef NPU_LUA_INT_H
 #define NPU_LUA_INT_H
 
-#include <lua.h>
 #include <lauxlib.h>
+#include <lua.h>
 
-#include "../npusim.h"
+#include "../npusim_int.h"
+#include "../script/script.h"
 
-#define MAY_RAISE /* may call lua_error (longjmp) */
+#define NPU_LUA_ARCH "npusim.Arch" /* metatable name */
 
-/* Metatable names (also shown in "npusim.Graph expected, got table"). */
-#define NPU_LUA_GRAPH "npusim.Graph"
-#define NPU_LUA_BUILDER "npusim.Builder"
-#define NPU_LUA_ARCH "npusim.Arch"
-
-/* Memory caps (bytes) of a state: scripts may hold sweep results; zoo builds are small. */
-#define NPU_LUA_SCRIPT_MEM ((size_t)1 << 30)
-#define NPU_LUA_ZOO_MEM ((size_t)256 << 20)
-
-/* ---- lua.c ---------------------------------------------------------------------------------- */
-/* A new sandboxed state with the npusim module loaded as global `npusim`; NULL + err on
- * failure. `ctx` is borrowed (it must outlive the state). */
-lua_State *npu_lua_open(npu_ctx *ctx, size_t mem_limit, npu_err *err);
-void npu_lua_close(lua_State *L);
-npu_ctx *npu_lua_ctx(lua_State *L);
-/* lua_pcall with a message handler that appends a traceback (non-string error objects are
- * converted through __tostring). On error the message string is on the stack top. */
-int npu_lua_pcall(lua_State *L, int nargs, int nresults);
-/* Copies the error string on the stack top into err (code by Lua status) and pops it. */
-int npu_lua_error_to(lua_State *L, int status, npu_err *err);
-
-/* Graph userdata: a Lua-owned box holding an npu_graph (freed by __gc). */
-typedef struct npu_lua_graph {
-    npu_graph *g;
-} npu_lua_graph;
-MAY_RAISE npu_lua_graph *npu_lua_new_graph(lua_State *L); /* pushes an empty box */
-MAY_RAISE const npu_graph *npu_lua_check_graph(lua_State *L, int idx);
-npu_lua_graph *npu_lua_test_graph(lua_State *L, int idx); /* NULL if not a Graph */
-
-/* Raises "bad argument #argn to 'fn' (unknown key 'k' (did you mean 'x'?))" when the table at
- * idx has a key that is not in `allowed` (NULL-terminated) or a non-string key. */
-MAY_RAISE void npu_lua_check_keys(lua_State *L, int idx, int argn, const char *const *allowed);
-/* Optional typed fields of an option table at idx (absent or nil → def). Raise on a wrong
- * type naming the key. */
-MAY_RAISE int npu_lua_opt_bool(lua_State *L, int idx, const char *key, int def);
-MAY_RAISE const char *npu_lua_opt_string(lua_State *L, int idx, const char *key,
-                                         const char *def);
-/* Pushes the value of the scalar at idx as parameter text ("64", "2.5", "true", "ws") into
- * buf; returns 0, or -1 if the value is not a number, string or boolean. */
-int npu_lua_scalar_text(lua_State *L, int idx, char *buf, size_t n);
-/* Formats a double so that it reads back identically (shortest of %.15g/%.16g/%.17g). */
-void npu_lua_fmt_double(double v, char *buf, size_t n);
-/* Sorts the list t[1..n] in place: all strings (byte order) or all numbers (by value); raises
- * otherwise. In C, never through table.sort or any other function a script can replace (a
- * script that replaced table.sort crashed the API). Stable. */
-MAY_RAISE void npu_lua_sort_list(lua_State *L, int t, int n);
-/* Pushes the npusim module table as loaded at start (not the global, which a script may have
- * replaced). */
-void npu_lua_push_module(lua_State *L);
-
-/* ---- lbuilder.c ----------------------------------------------------------------------------- */
-/* Registers the Builder metatable and sets module.builder (module table on the stack top). */
-MAY_RAISE void npu_lb_open(lua_State *L);
-/* If the value at idx is a Builder: a fresh, un-prepared copy of its graph with the default
- * output marked (last layer's outputs when none were marked). Returns NULL and sets err
- * otherwise (not a builder: err->code 0; empty builder: err set). Never raises. */
-npu_graph *npu_lb_take_graph(lua_State *L, int idx, npu_err *err);
-int npu_lb_is_builder(lua_State *L, int idx);
+/* ---- larch.c -------------------------------------------------------------------------------- */
+/* Arch userdata: a Lua-owned box holding an npu_arch (freed by __gc). */
+typedef struct lr_arch {
+    npu_arch *a;
+} lr_arch;
+MAY_RAISE lr_arch *npu_lr_new_arch(lua_State *L); /* pushes an empty box */
+MAY_RAISE npu_arch *npu_lr_check_arch(lua_State *L, int idx);
+/* Pushes a new array of the string keys of the {name = scalar} table at idx, sorted; returns
+ * their number. Raises on a non-string key. */
+MAY_RAISE int npu_lr_sorted_keys(lua_State *L, int idx, const char *what);
+/* Pushes key i of the sorted keys table and its value in the table at idx, writes the value's
+ * text to v; returns the key. Raises on a non-scalar value. */
+MAY_RAISE const char *npu_lr_key_value(lua_State *L, int idx, int keys, int i, char *v,
+                                       size_t vn, const char *what);
+/* Applies the table at idx {key = value} to a, keys in sorted order. Returns 0 or fills err. */
+MAY_RAISE int npu_lr_apply_set(lua_State *L, int idx, npu_arch *a, const char *what,
+                               npu_err *err);
+/* Pushes {key = value} of every parameter of p. */
+void npu_lr_push_param_values(lua_State *L, const npu_params *p);
+int npu_lr_arch(lua_State *L);   /* npusim.arch   */
+int npu_lr_params(lua_State *L); /* npusim.params */
+/* Registers the npusim.Arch metatable. */
+MAY_RAISE void npu_lr_arch_open(lua_State *L);
 
 /* ---- lrun.c --------------------------------------------------------------------------------- */
-/* Registers npusim.Arch and sets run, compare, sweep, arch, write_csv, write_json, read_csv. */
+/* Sets the total fields (result.h order) in the table on the stack top. */
+void npu_lr_set_total_fields(lua_State *L, const npu_total_row *t);
+/* Pushes the list of layer rows of r. */
+void npu_lr_push_layers(lua_State *L, const npu_result *r);
+/* A result owned by a userdata while it is being marshalled (pushes may raise). */
+typedef struct lr_res {
+    npu_result *r;
+} lr_res;
+MAY_RAISE lr_res *npu_lr_new_res(lua_State *L);
+int npu_lr_res_gc(lua_State *L);
+/* The arch value at index val (a name or an Arch): pushes an owned clone with the table at
+ * `set` (0: none) applied. Returns 0, or pushes nothing and fills err (recoverable). */
+MAY_RAISE int npu_lr_resolve_arch(lua_State *L, int argn, int val, int set, npu_err *err);
+/* The graph value at index val: a Graph, or a string (path or zoo name) loaded now. Pushes the
+ * Graph; NULL + err when loading failed. */
+MAY_RAISE const npu_graph *npu_lr_resolve_graph(lua_State *L, int argn, int val, npu_err *err);
+/* The index of t[key] if it is a table (pushed), 0 if absent; raises on another type. */
+MAY_RAISE int npu_lr_opt_table(lua_State *L, int t, const char *key);
+/* Pushes nil, message; returns 2. */
+int npu_lr_fail(lua_State *L, const npu_err *err);
+/* Leaves the options table at 1, its 'arch' at 2 and its 'graph' at 3; raises if either is
+ * missing. Shared by run and sweep. */
+MAY_RAISE void npu_lr_arch_graph_fields(lua_State *L);
+/* Registers npusim.Arch and sets run, compare, sweep, arch, params, write_csv, write_json,
+ * read_csv, plot in the module table on the stack top. */
 MAY_RAISE void npu_lr_open(lua_State *L);
+
+/* ---- lsweep.c ------------------------------------------------------------------------------- */
+int npu_lr_sweep(lua_State *L); /* npusim.sweep */
+
+/* ---- lio.c ---------------------------------------------------------------------------------- */
+/* A strbuf owned by a userdata (pushed) while Lua code may raise. */
+MAY_RAISE npu_strbuf *npu_lr_new_sb(lua_State *L);
+int npu_lr_sbox_gc(lua_State *L);
+/* Writes sb to path (atomically; an existing file only with force): returns true, or nil and
+ * the message. */
+int npu_lr_write(lua_State *L, const char *path, npu_strbuf *sb, int force);
+int npu_lr_write_csv(lua_State *L);  /* npusim.write_csv  */
+int npu_lr_read_csv(lua_State *L);   /* npusim.read_csv   */
+int npu_lr_write_json(lua_State *L); /* npusim.write_json */
+
+/* ---- lplot.c -------------------------------------------------------------------------------- */
+int npu_lr_plot(lua_State *L); /* npusim.plot */
 
 #endif

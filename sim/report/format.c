@@ -6,7 +6,7 @@
  */
 #include <stddef.h>
 
-#include "../npusim.h"
+#include "../npusim_int.h"
 
 int npu_format_parse(const char *s, npu_format *out)
 {

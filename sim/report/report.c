@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../npusim.h"
+#include "../npusim_int.h"
 
 /* ---- primitives ------------------------------------------------------------------------------ */
 

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "npusim.h"
+#include "npusim_int.h"
 
 static double now_ms(void)
 {

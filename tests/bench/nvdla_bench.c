@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "npusim.h"
+#include "npusim_int.h"
 
 static double cpu_ms(void) { return (double)clock() * 1000.0 / CLOCKS_PER_SEC; }
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "npusim.h"
+#include "npusim_int.h"
 
 static double now_s(void)
 {

@@ -10,11 +10,15 @@ trap 'rm -rf "$T"' EXIT INT TERM
 fail() { echo "FAIL $1"; exit 1; }
 command -v pkg-config >/dev/null || fail "pkg-config not found (scripts/quickstart.sh installs it)"
 cmake --install "$B" --prefix "$T/prefix" >"$T/install.log" 2>&1 || fail "cmake --install: $(tail -3 "$T/install.log")"
-for f in bin/npusim include/npusim/npusim.h include/npusim/core/result.h lib/pkgconfig/npusim.pc; do
+for f in bin/npusim include/npusim/npusim.h include/npusim/core/base.h lib/pkgconfig/npusim.pc; do
     [ -f "$T/prefix/$f" ] || fail "not installed: $f"
 done
+# the API is opaque: exactly the two public headers (the consumer below is built against them
+# alone, so an include of an uninstalled header fails there)
+hdrs=$(cd "$T/prefix/include/npusim" && find . -type f | sort | tr '\n' ' ')
+[ "$hdrs" = "./core/base.h ./npusim.h " ] || fail "installed headers: $hdrs (want ./core/base.h ./npusim.h)"
 ls "$T"/prefix/lib*/libnpusim.a >/dev/null 2>&1 || fail "not installed: libnpusim.a"
-echo "ok   installed bin, library, headers, npusim.pc"
+echo "ok   installed bin, library, the two public headers, npusim.pc"
 export PKG_CONFIG_PATH="$T/prefix/lib/pkgconfig"
 flags=$(pkg-config --cflags --libs npusim) || fail "pkg-config --cflags --libs npusim"
 san=

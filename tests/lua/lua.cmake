@@ -15,7 +15,17 @@ endfunction()
 npu_lua_test(lua_builder tests/lua/builder_test.lua)
 npu_lua_test(lua_sandbox tests/lua/sandbox_test.lua first second)
 npu_lua_test(lua_run tests/lua/run_test.lua)
+# The sweeps of run_test.lua (threads = 1 and 2, keep_layers) are also the ThreadSanitizer
+# test: a build with -DNPU_TSAN=ON, `cmake --build --target npu_lua_run`, `ctest -L tsan`.
+set_tests_properties(lua_run PROPERTIES LABELS "fast;tsan")
 npu_lua_test(lua_builder_fuzz tests/lua/builder_fuzz_test.lua)
 npu_lua_test(lua_hostile tests/lua/hostile_test.lua)
 
 # Speed, not pass/fail: build/<dir>/tests/npu_lua_run tests/bench/sweep_bench.lua
+
+# Ctrl-C during a sweep under `npusim script`: one SIGINT stops the sweep (exit 1), a second
+# ends the process at once (issue 16).
+add_test(NAME lua_sigint COMMAND sh ${CMAKE_SOURCE_DIR}/tests/lua/sigint_test.sh
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(lua_sigint PROPERTIES LABELS fast
+  ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPUSIM=$<TARGET_FILE:npusim>")

@@ -1,6 +1,6 @@
 /* lua_api_test.c — the C side of sim/lua/lua.h: npu_lua_run_file (error messages as
  * "script.lua:N: message" with a traceback, status codes, non-string error objects, text-only
- * loading) and npu_lua_zoo (unknown names list the networks, arguments, the graph it returns). */
+ * loading) and npu_script_zoo (unknown names list the networks, arguments, the graph it returns). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lua/lua.h"
+#include "script/script.h"
 #include "test.h"
 
 static char tmpdir[256];
@@ -109,7 +110,7 @@ TEST(zoo_unknown_lists_networks)
 {
     npu_ctx *ctx = npu_ctx_new();
     npu_err err = {0};
-    CHECK(npu_lua_zoo(ctx, "resnet_fifty", NULL, &err) == NULL);
+    CHECK(npu_script_zoo(ctx, "resnet_fifty", NULL, &err) == NULL);
     CHECK_EQ_INT(err.code, NPU_EINVAL);
     CHECK_CONTAINS(err.msg, "unknown network 'resnet_fifty'");
     if (npu_builtin_zoo[0].name)
@@ -122,7 +123,7 @@ TEST(zoo_builds_every_network_unprepared)
     npu_ctx *ctx = npu_ctx_new();
     for (const npu_builtin_text *z = npu_builtin_zoo; z->name; z++) {
         npu_err err = {0};
-        npu_graph *g = npu_lua_zoo(ctx, z->name, NULL, &err);
+        npu_graph *g = npu_script_zoo(ctx, z->name, NULL, &err);
         if (!g) {
             FAILF("%s: %s", z->name, err.msg);
             continue;
@@ -143,14 +144,14 @@ TEST(zoo_args)
     for (const npu_builtin_text *z = npu_builtin_zoo; z->name; z++)
         have |= strcmp(z->name, "resnet50") == 0;
     if (have) {
-        npu_graph *g1 = npu_lua_zoo(ctx, "resnet50", NULL, &err);
-        npu_graph *g2 = npu_lua_zoo(ctx, "resnet50", "batch=2", &err);
+        npu_graph *g1 = npu_script_zoo(ctx, "resnet50", NULL, &err);
+        npu_graph *g2 = npu_script_zoo(ctx, "resnet50", "batch=2", &err);
         CHECK(g1 && g2);
         if (g1 && g2 && npu_graph_infer(g1, &err) == 0 && npu_graph_infer(g2, &err) == 0)
             CHECK_EQ_INT(npu_graph_macs(g2), 2 * npu_graph_macs(g1));
         npu_graph_free(g1);
         npu_graph_free(g2);
-        CHECK(npu_lua_zoo(ctx, "resnet50", "batch", &err) == NULL);
+        CHECK(npu_script_zoo(ctx, "resnet50", "batch", &err) == NULL);
         CHECK_CONTAINS(err.msg, "'batch' is not key=value");
     }
     npu_ctx_free(ctx);

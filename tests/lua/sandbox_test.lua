@@ -1,4 +1,4 @@
--- sandbox_test.lua — what a script may and may not do (sim/lua/lua.c): libraries opened,
+-- sandbox_test.lua — what a script may and may not do (sim/script/sandbox.c): libraries opened,
 -- text-only loading, the memory cap, `arg`.
 local T = dofile("tests/lua/check.lua")
 local args = { ... }

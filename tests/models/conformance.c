@@ -36,7 +36,7 @@
 
 #include "front/front.h"
 #include "models/model.h"
-#include "npusim.h"
+#include "npusim_int.h"
 #include "test.h"
 
 static const struct {
@@ -201,8 +201,9 @@ static void check_arch(npu_ctx *ctx, const char *archname, const npu_graph *cons
     }
     const char *model = npu_arch_model(a);
     const npu_model_ops *ops = npu_model_find(model, &err);
-    const char *const *akeys = ops ? ops->array_keys : NULL;
-    int fill_grows = ops && ops->array_fill_grows;
+    bool grows = false;
+    const char *const *akeys = npu_model_array_keys(ops, &grows);
+    int fill_grows = grows;
     int ran = 0, scaled = 0;
     for (int gi = 0; gi < NGRAPHS; gi++) {
         const npu_graph *g = gs[gi];

@@ -10,7 +10,7 @@
 #include "../../isa/davinci.h"
 #include "../../isa/program.h"
 #include "front/front.h"
-#include "npusim.h"
+#include "npusim_int.h"
 #include "test.h"
 #include "test_graph.h"
 

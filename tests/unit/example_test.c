@@ -5,7 +5,7 @@
 
 #include "../../models/example/example.h"
 #include "front/front.h"
-#include "npusim.h"
+#include "npusim_int.h"
 #include "test.h"
 #include "test_graph.h"
 

@@ -1,8 +1,8 @@
 /* npg_test.c — the .npg reader and writer: round trips (text and graph identical), quoting,
  * special keys, and every reader error with file:line:column. */
 #include "front/front.h"
-#include "lua/lua.h"
-#include "npusim.h"
+#include "script/script.h"
+#include "npusim_int.h"
 #include "test.h"
 
 #include <stdlib.h>
@@ -557,7 +557,7 @@ TEST(zoo_and_onnx_round_trips)
     int n = 0;
     for (const char *const *z = npu_zoo_names(); z && *z; z++, n++) {
         npu_err err = {0};
-        npu_graph *g = npu_lua_zoo(ctx, *z, NULL, &err);
+        npu_graph *g = npu_script_zoo(ctx, *z, NULL, &err);
         if (!g) {
             FAILF("zoo %s: %s", *z, err.msg);
             continue;

@@ -24,7 +24,7 @@
 
 #include "../../isa/nvdla.h"
 #include "../../isa/program.h"
-#include "npusim.h"
+#include "npusim_int.h"
 #include "test.h"
 
 static char *src_path(const char *rel)

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "npusim.h"
+#include "npusim_int.h"
 #include "test.h"
 
 #define TOL 0.005 /* relative, total cycles */

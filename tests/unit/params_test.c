@@ -5,8 +5,9 @@
 #include <unistd.h>
 
 #include "core/params.h"
+#include "script/script.h"
 #include "models/model.h"
-#include "npusim.h"
+#include "npusim_int.h"
 #include "test.h"
 
 static const npu_param_def model_defs[] = {

@@ -12,7 +12,7 @@
 #include "isa/nvdla.h"
 #include "isa/program.h"
 #include "isa/systolic.h"
-#include "npusim.h"
+#include "npusim_int.h"
 #include "test.h"
 
 static char dir[256];

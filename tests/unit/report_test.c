@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "npusim.h"
+#include "npusim_int.h"
 #include "test.h"
 #include "traces/trace.h" /* before engine.h: it declares struct npu_program */
 #include "engine/engine.h"

@@ -16,7 +16,7 @@
 #include "../../isa/rknpu.h"
 #include "core/graph.h"
 #include "front/front.h"
-#include "npusim.h"
+#include "npusim_int.h"
 #include "test.h"
 #include "test_graph.h"
 

@@ -16,7 +16,8 @@
 #include "core/graph.h"
 #include "engine/engine.h"
 #include "front/front.h"
-#include "npusim.h"
+#include "npusim_int.h"
+#include "script/script.h"
 #include "test.h"
 
 extern const npu_model_ops npu_model_systolic;

@@ -1,4 +1,5 @@
-/* lbuilder.c — npusim.Builder: build an operator graph from Lua (prefix npu_lb_).
+/* builder.c — npusim.Builder: build an operator graph from Lua, and the npusim.Graph box
+ * (script.h).
  *
  *   local b = npusim.builder("tiny", { input = {1, 3, 32, 32}, dtype = "int8" })
  *   local x = b:conv(b.input, { out = 16, k = 3, s = 1, p = 1, act = "relu", name = "conv1" })
@@ -30,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lint.h"
+#include "script.h"
 
 typedef struct npu_lb {
     npu_graph *g;
@@ -250,18 +251,48 @@ static MAY_RAISE void lb_value(lua_State *L, const char *what, const char *key, 
     }
 }
 
+/* ---- npusim.Graph: the box ---------------------------------------------------------------- */
+npu_script_graph *npu_script_new_graph(lua_State *L)
+{
+    npu_script_graph *box = lua_newuserdatauv(L, sizeof *box, 0);
+    box->g = NULL; /* consistent before anything is acquired */
+    luaL_setmetatable(L, NPU_SCRIPT_GRAPH);
+    return box;
+}
+
+npu_script_graph *npu_script_test_graph(lua_State *L, int idx)
+{
+    return luaL_testudata(L, idx, NPU_SCRIPT_GRAPH);
+}
+
+const npu_graph *npu_script_check_graph(lua_State *L, int idx)
+{
+    npu_script_graph *box = luaL_checkudata(L, idx, NPU_SCRIPT_GRAPH);
+    if (!box->g)
+        luaL_argerror(L, idx, "empty graph");
+    return box->g;
+}
+
+static int graph_gc(lua_State *L)
+{
+    npu_script_graph *box = luaL_checkudata(L, 1, NPU_SCRIPT_GRAPH);
+    npu_graph_free(box->g);
+    box->g = NULL;
+    return 0;
+}
+
 /* ---- the userdata ---------------------------------------------------------------------------- */
 static npu_lb *lb_check(lua_State *L, int idx)
 {
-    npu_lb *b = luaL_checkudata(L, idx, NPU_LUA_BUILDER);
+    npu_lb *b = luaL_checkudata(L, idx, NPU_SCRIPT_BUILDER);
     if (!b->g)
         luaL_argerror(L, idx, "builder is closed");
     return b;
 }
 
-int npu_lb_is_builder(lua_State *L, int idx)
+int npu_script_is_builder(lua_State *L, int idx)
 {
-    npu_lb *b = luaL_testudata(L, idx, NPU_LUA_BUILDER);
+    npu_lb *b = luaL_testudata(L, idx, NPU_SCRIPT_BUILDER);
     return b && b->g;
 }
 
@@ -567,9 +598,9 @@ static int lb_output(lua_State *L)
     return 1;
 }
 
-npu_graph *npu_lb_take_graph(lua_State *L, int idx, npu_err *err)
+npu_graph *npu_script_builder_graph(lua_State *L, int idx, npu_err *err)
 {
-    npu_lb *b = luaL_testudata(L, idx, NPU_LUA_BUILDER);
+    npu_lb *b = luaL_testudata(L, idx, NPU_SCRIPT_BUILDER);
     if (!b || !b->g) {
         npu_err_clear(err);
         return NULL;
@@ -599,9 +630,9 @@ npu_graph *npu_lb_take_graph(lua_State *L, int idx, npu_err *err)
 static int lb_build(lua_State *L)
 {
     lb_check(L, 1);
-    npu_lua_graph *box = npu_lua_new_graph(L); /* owns the graph from now on */
+    npu_script_graph *box = npu_script_new_graph(L); /* owns the graph from now on */
     npu_err err = {0};
-    box->g = npu_lb_take_graph(L, 1, &err);
+    box->g = npu_script_builder_graph(L, 1, &err);
     if (!box->g)
         return luaL_error(L, "build: %s", err.msg);
     if (npu_graph_prepare(box->g, &err) != 0) {
@@ -622,7 +653,7 @@ static int lb_build(lua_State *L)
 
 static int lb_gc(lua_State *L)
 {
-    npu_lb *b = luaL_checkudata(L, 1, NPU_LUA_BUILDER);
+    npu_lb *b = luaL_checkudata(L, 1, NPU_SCRIPT_BUILDER);
     npu_graph_free(b->g);
     b->g = NULL;
     return 0;
@@ -630,7 +661,7 @@ static int lb_gc(lua_State *L)
 
 static int lb_tostring(lua_State *L)
 {
-    npu_lb *b = luaL_checkudata(L, 1, NPU_LUA_BUILDER);
+    npu_lb *b = luaL_checkudata(L, 1, NPU_SCRIPT_BUILDER);
     if (!b->g)
         lua_pushliteral(L, "builder (closed)");
     else
@@ -641,7 +672,7 @@ static int lb_tostring(lua_State *L)
 /* b.input → first input's name; b.name → graph name; methods otherwise */
 static int lb_index(lua_State *L)
 {
-    npu_lb *b = luaL_checkudata(L, 1, NPU_LUA_BUILDER);
+    npu_lb *b = luaL_checkudata(L, 1, NPU_SCRIPT_BUILDER);
     lua_pushvalue(L, 2);
     if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
         return 1;
@@ -667,7 +698,7 @@ static int lb_index(lua_State *L)
  * as its first argument adds an input; any other call is the usual error. */
 static int lb_string_call(lua_State *L)
 {
-    if (!npu_lb_is_builder(L, 2))
+    if (!npu_script_is_builder(L, 2))
         return luaL_error(L, "attempt to call a string value");
     lua_remove(L, 1);
     return lb_input(L);
@@ -684,17 +715,17 @@ static int l_builder(lua_State *L)
     if (!lua_isnil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
         static const char *const keys[] = {"input", "dtype", "items", "unit", "prefill", NULL};
-        npu_lua_check_keys(L, 2, 2, keys);
+        npu_script_check_keys(L, 2, 2, keys);
     }
     npu_dtype dt = NPU_DT_INT8;
-    const char *dts = npu_lua_opt_string(L, 2, "dtype", NULL);
+    const char *dts = npu_script_opt_string(L, 2, "dtype", NULL);
     if (dts && npu_dtype_parse(dts, &dt) != 0)
         return luaL_argerror(L, 2, lua_pushfstring(L, "unknown dtype '%s'", dts));
     npu_lb *b = lua_newuserdatauv(L, sizeof *b, 0);
     int ud = lua_gettop(L);
     memset(b, 0, sizeof *b);
     b->last = -1;
-    luaL_setmetatable(L, NPU_LUA_BUILDER);
+    luaL_setmetatable(L, NPU_SCRIPT_BUILDER);
     b->g = npu_graph_new(name);
     if (!b->g)
         return luaL_error(L, "out of memory");
@@ -708,12 +739,12 @@ static int l_builder(lua_State *L)
             b->g->items = (int64_t)n;
         }
         lua_pop(L, 1);
-        const char *unit = npu_lua_opt_string(L, 2, "unit", NULL);
+        const char *unit = npu_script_opt_string(L, 2, "unit", NULL);
         if (unit && (!unit[0] || strpbrk(unit, " \t\n\r#=\"")))
             return luaL_argerror(L, 2, "unit must be one word (e.g. \"token\")");
         if (unit && !(b->g->unit = npu_arena_strdup(&b->g->arena, unit)))
             return luaL_error(L, "out of memory");
-        b->g->prefill = npu_lua_opt_bool(L, 2, "prefill", 0) != 0;
+        b->g->prefill = npu_script_opt_bool(L, 2, "prefill", 0) != 0;
     }
     /* the script file, so that shape errors name it: "net.lua:12: ..." */
     lua_Debug ar;
@@ -737,10 +768,16 @@ static const luaL_Reg lb_methods[] = {{"add_input", lb_input}, {"const", lb_cons
                                       {"output", lb_output},   {"build", lb_build},
                                       {NULL, NULL}};
 
-void npu_lb_open(lua_State *L)
+void npu_script_builder_open(lua_State *L)
 {
     int mod = lua_gettop(L);
-    luaL_newmetatable(L, NPU_LUA_BUILDER);
+    luaL_newmetatable(L, NPU_SCRIPT_GRAPH);
+    lua_pushcfunction(L, graph_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, graph_gc);
+    lua_setfield(L, -2, "__close");
+    lua_pop(L, 1);
+    luaL_newmetatable(L, NPU_SCRIPT_BUILDER);
     lua_pushcfunction(L, lb_gc);
     lua_setfield(L, -2, "__gc");
     lua_pushcfunction(L, lb_tostring);

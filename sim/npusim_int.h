@@ -1,0 +1,19 @@
+/* npusim_int.h — the public API (npusim.h) plus what npusim's own code may see of its handles:
+ * the core headers (graph, parameters, results) and the functions that hand out internals.
+ * For the CLI, the Lua module and the in-tree tests; never installed (a program outside npusim
+ * uses npusim.h only: tests/install/consumer.c).
+ */
+#ifndef NPUSIM_INT_H
+#define NPUSIM_INT_H
+
+#include "npusim.h"
+
+#include "core/ctx.h"
+#include "core/graph.h"
+#include "core/params.h"
+#include "core/result.h"
+
+/* The parameter table of an architecture (read-only; lives as long as a). */
+const npu_params *npu_arch_params(const npu_arch *a);
+
+#endif

@@ -1,0 +1,57 @@
+#!/bin/sh
+# sigint_test.sh — Ctrl-C during a sweep under `npusim script` (issue 16, docs/cli.md "script"):
+#   one SIGINT: the sweep stops after the point in flight, returns the finished rows and
+#               "interrupted", the script goes on (writes them out) and the command exits 1;
+#   two SIGINTs: the second ends the process at once (killed by SIGINT, status 130), without
+#               waiting for the point in flight.
+# The sweep asks for progress on stderr (progress = true), so the test knows when the first
+# point is done and the second one is being simulated; a point takes about a second (an LLM
+# prefill of 1024 tokens), far longer than the 0.2 s between the two signals.
+. tests/cli/lib.sh
+
+cat >"$T/sweep.lua" <<'LUA'
+local g = assert(npusim.graph("qwen2_0_5b_prefill", { args = { tokens = 1024 } }))
+local gbps = {}
+for i = 1, 50 do gbps[i] = 10 + i end
+local rows, status = npusim.sweep{ arch = "rk3588", graph = g, vary = { ["dram.gbps"] = gbps },
+                                   threads = 1, progress = true }
+print("after sweep", #rows, status)
+LUA
+
+# start SIGNALS...: runs the script in the background, waits for the first finished point,
+# sends the signals 0.2 s apart, and leaves the exit status in $rc.
+start() {
+    "$NPUSIM" script "$T/sweep.lua" >"$T/out" 2>"$T/err" &
+    pid=$!
+    i=0
+    while ! grep -q "sweep: 1/" "$T/err" 2>/dev/null; do
+        i=$((i + 1))
+        if [ $i -gt 3000 ] || ! kill -0 $pid 2>/dev/null; then
+            break
+        fi
+        sleep 0.1
+    done
+    for s in "$@"; do
+        kill -INT $pid 2>/dev/null
+        sleep 0.2
+    done
+    wait $pid
+    rc=$?
+}
+
+start 1
+status "one Ctrl-C: the sweep stops, the script goes on, exit 1" 1
+if grep -qE '^after sweep	[0-9]+	interrupted$' "$T/out" && ! grep -q "after sweep	50" "$T/out"; then
+    ok "one Ctrl-C: sweep returns the finished rows and \"interrupted\""
+else
+    bad "one Ctrl-C: sweep returns the finished rows and \"interrupted\"" "$(cat "$T/out" "$T/err")"
+fi
+
+start 1 2
+status "two Ctrl-C: the second ends the process at once (SIGINT)" 130
+if grep -q "after sweep" "$T/out"; then
+    bad "two Ctrl-C: the point in flight was not waited for" "$(cat "$T/out")"
+else
+    ok "two Ctrl-C: the point in flight was not waited for"
+fi
+finish
