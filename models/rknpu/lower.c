@@ -476,9 +476,20 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
         dbanks = s->banks - wb;
         kc = kn;
     } else {
-        dbanks = s->split_data_banks;
-        int64_t cap = (s->banks - dbanks) * s->bank_bytes;
         int64_t unit = dw ? G->c2 : G->kg;
+        dbanks = s->split_data_banks;
+        /* BY_K (RKNN's planner splits by Y, by K or both, research §1.3): when the part's
+         * whole input fits beside one kernel group (+1 bank, Mesa's margin), the data take
+         * exactly the banks it needs and only the kernels are chunked. Mesa's fixed 7 + 5
+         * split would cut it into row slices instead — a 128-token prefill projection with
+         * 2048 input channels (256 KiB, 8 banks) into 112 + 16 rows, whose 16-row slice
+         * passes each weight set 16 times (pass_cycles, docs/models/rknpu.md §3b) */
+        int64_t need = cdiv(min64(G->h, (y1 - y0 - 1) * G->sh + G->khe) * row_bytes,
+                            s->bank_bytes);
+        int64_t wunit = cdiv(per_kernel * unit, s->bank_bytes) + 1;
+        if (need > dbanks && need + wunit <= s->banks)
+            dbanks = need;
+        int64_t cap = (s->banks - dbanks) * s->bank_bytes;
         kc = cap / max64(per_kernel, 1) / unit * unit;
         if (kc < unit)
             kc = unit; /* one kernel group larger than the weight banks: streamed (doc) */
