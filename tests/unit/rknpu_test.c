@@ -232,6 +232,23 @@ TEST(weight_chunks_by_hand)
     npu_program_free(p);
 }
 
+TEST(by_k_bank_split)
+{
+    /* TinyLlama's q_proj over a 128-token prompt: 128 x 2048 -> 2048 on one core. 4 MiB of
+     * weights never stay resident; the input (128 rows x 2048 B = 262144 B) needs 8 banks and
+     * one kernel group (32 x 2048 B = 2 banks, +1) fits beside it: BY_K gives the data 8 banks,
+     * the weights 4 (131072 B = 64 kernels a chunk) -> 32 chunks over one slice of all 128
+     * rows, the input read once. Mesa's fixed 7 + 5 split cut it into 112 + 16 rows. */
+    npu_program *p = compile("rk3588", NULL,
+                             "npg 1\ngraph q\ninput x 128x2048 int8\ngemm y x out=2048\n"
+                             "output y\n");
+    sums s = sum_layer(p, 0);
+    CHECK_EQ_INT(s.tasks, 32);
+    CHECK_EQ_INT(s.feat, 262144);
+    CHECK_EQ_INT(s.wt, 2048 * 2048);
+    npu_program_free(p);
+}
+
 TEST(fusion_and_padding)
 {
     /* ConvAdd: the add runs in the conv's DPU EW stage (DPU_RDMA reads the other operand);
@@ -603,6 +620,7 @@ int main(void)
     RUN(qwen2_decode_rkllm);
     RUN(qwen2_prefill_rkllm);
     RUN(weight_pass_minimum);
+    RUN(by_k_bank_split);
     RUN(mobilenet_v1_core_masks);
     npu_ctx_free(ctx);
     return TEST_REPORT();
