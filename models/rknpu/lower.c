@@ -367,8 +367,11 @@ static int geo_of(lw *c, int li, cgeo *G)
     G->c2 = c2_of(s, l->dtype);
     G->kg = kg_of(s, l->dtype);
     G->macs = l->macs;
-    G->lut = npu_rknpu_lut_act(l->act);
-    G->lut_passes = npu_rknpu_lut_passes(l->act);
+    /* under runtime=rkllm the NPU runs the matmul only: its activation is CPU work
+     * (npu_rknpu_host_act) */
+    bool on_npu = !npu_rknpu_host_act(s, l);
+    G->lut = on_npu && npu_rknpu_lut_act(l->act);
+    G->lut_passes = on_npu ? npu_rknpu_lut_passes(l->act) : 0;
     if (c->place[li] == PL_GEMM) {
         npu_gemm_geom gg;
         if (npu_layer_gemm_geom(g, li, &gg))
@@ -739,6 +742,15 @@ static int lower_unit(lw *c, int li, unsigned mask, int kind)
     return 0;
 }
 
+/* The operator of a fused activation (NPU_OP_COUNT: none). */
+static npu_op act_op(npu_act a)
+{
+    for (int op = 0; op < NPU_OP_COUNT; op++)
+        if (npu_op_act((npu_op)op) == a)
+            return (npu_op)op;
+    return NPU_OP_COUNT;
+}
+
 static int emit_cpu(lw *c, int pl, int what, npu_opclass cls, npu_op op, int64_t macs,
                     int64_t elems, int64_t rd, int64_t wr)
 {
@@ -965,6 +977,11 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
             free(all);
         } else {
             rc = emit_tasks(&c, pl);
+        }
+        if (!rc && npu_rknpu_host_act(s, l)) { /* the CPU applies the activation after the job */
+            close_submit(&c);
+            int64_t el = out_elems(g, l), b = npu_prog_tensors_bytes(g, l->out, l->nout, -1);
+            rc = emit_cpu(&c, pl, NPU_RKN_CPU_OP, NPU_OPC_ACT, act_op(l->act), 0, el, b, b);
         }
     }
     if (rc)

@@ -73,4 +73,8 @@ void npu_rknpu_fuse(lw *c);
 /* Does the layer split across the cores of a multi-core mask? */
 bool npu_rknpu_splittable(const lw *c, int li);
 
+/* Under runtime=rkllm a matmul's fused activation (the FFN's SiLU) runs on the CPU after the
+ * NPU job, not in the DPU's LUT stage (docs/models/rknpu.md §6). */
+bool npu_rknpu_host_act(const npu_rknpu_state *s, const npu_layer *l);
+
 #endif

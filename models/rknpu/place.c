@@ -65,9 +65,17 @@ int npu_rknpu_place_layer(const lw *c, int li, int *note)
     }
     bool mac_ok = npu_rknpu_mac_rate(s, l->dtype) > 0;
     if (s->runtime == NPU_RKNPU_RT_RKLLM) {
+        /* RKLLM: the NPU runs the matmuls, the CPU the rest (norms, RoPE, softmax, the
+         * activations: npu_rknpu_host_act). The projections (constant weights) always; in a
+         * prefill also the attention's two matmuls Q·Kᵀ and P·V (M = the prompt's tokens per
+         * head group: compute, as exMatMul, k ≤ matmul_kmax, not multi-core, OPLIST §3.2).
+         * Decode's attention (one token against the KV cache: memory, no reuse) stays on the
+         * CPU. ASSUMPTION (docs/models/rknpu.md §6): on the CPU, TinyLlama's 32 heads cost
+         * 4.8 ms a layer and its TTFT came out +48 %; RKLLM publishes no schedule. */
         npu_gemm_geom gg;
         if ((l->op == NPU_OP_GEMM || l->op == NPU_OP_MATMUL) && mac_ok &&
-            npu_layer_gemm_geom(g, li, &gg) == 0 && gg.weights_const)
+            npu_layer_gemm_geom(g, li, &gg) == 0 &&
+            (gg.weights_const || (g->prefill && gg.k <= s->matmul_kmax)))
             return PL_GEMM;
         return PL_CPU;
     }
@@ -228,10 +236,19 @@ bool npu_rknpu_splittable(const lw *c, int li)
     case PL_DW:
         return !npu_rknpu_lut_act(l->act) && c->ppu[li] < 0;
     case PL_GEMM:
-        return l->op == NPU_OP_GEMM || c->s->runtime == NPU_RKNPU_RT_RKLLM;
+        if (c->s->runtime == NPU_RKNPU_RT_RKLLM) { /* the attention (exMatMul) on one core */
+            npu_gemm_geom gg;
+            return npu_layer_gemm_geom(c->g, li, &gg) == 0 && gg.weights_const;
+        }
+        return l->op == NPU_OP_GEMM;
     case PL_DPU:
         return (l->op == NPU_OP_ADD || l->op == NPU_OP_MUL) && !npu_rknpu_lut_act(l->act);
     default:
         return false;
     }
+}
+
+bool npu_rknpu_host_act(const npu_rknpu_state *s, const npu_layer *l)
+{
+    return s->runtime == NPU_RKNPU_RT_RKLLM && l->act != NPU_ACT_NONE;
 }

@@ -249,6 +249,50 @@ TEST(by_k_bank_split)
     npu_program_free(p);
 }
 
+/* NPU tasks and CPU records of graph layer `layer` in a compiled program. */
+static void units_of(const npu_program *p, int layer, int *tasks, int *cpus)
+{
+    *tasks = *cpus = 0;
+    for (size_t i = 0; p && i < p->n; i++) {
+        if (p->ins[i].layer != layer)
+            continue;
+        *tasks += p->ins[i].op == NPU_RKN_OP_TASK;
+        *cpus += p->ins[i].op == NPU_RKN_OP_CPU;
+    }
+}
+
+TEST(rkllm_placement)
+{
+    /* runtime=rkllm: in a prefill the attention's matmul (no constant operand) runs on the
+     * NPU, on one core; in a decode step it stays on the CPU; the softmax is CPU work in both;
+     * a projection's fused SiLU is a CPU record after the NPU job, not a LUT pass */
+    const char *body = "input q 4x64x32 int8\ninput k 4x64x32 int8\ninput x 64x256 int8\n"
+                       "matmul s q k transb=1\nsoftmax p s axis=-1\n"
+                       "gemm y x out=512 act=silu\noutput p\noutput y\n";
+    const char *sets[] = {"runtime=rkllm", "dtype=int8", "core_mask=0_1_2", NULL};
+    char text[512];
+    for (int prefill = 0; prefill < 2; prefill++) {
+        snprintf(text, sizeof text, "npg 1\ngraph a\nitems 64 token%s\n%s",
+                 prefill ? " prefill" : "", body);
+        npu_program *p = compile("rk3588", sets, text);
+        int tasks, cpus;
+        units_of(p, 0, &tasks, &cpus); /* s */
+        CHECK_EQ_INT(tasks, prefill ? 1 : 0);
+        CHECK_EQ_INT(cpus, prefill ? 0 : 1);
+        units_of(p, 1, &tasks, &cpus); /* p */
+        CHECK_EQ_INT(tasks, 0);
+        CHECK_EQ_INT(cpus, 1);
+        units_of(p, 2, &tasks, &cpus); /* y: three cores' shares, then the SiLU */
+        CHECK_EQ_INT(tasks, 3);
+        CHECK_EQ_INT(cpus, 1);
+        for (size_t i = 0; p && i < p->n; i++) {
+            const npu_rkn_task *t = npu_rkn_payload(p, i, NPU_RKN_OP_TASK, sizeof *t);
+            CHECK(!t || !(t->flags & NPU_RKN_TF_LUT));
+        }
+        npu_program_free(p);
+    }
+}
+
 TEST(fusion_and_padding)
 {
     /* ConvAdd: the add runs in the conv's DPU EW stage (DPU_RDMA reads the other operand);
@@ -621,6 +665,7 @@ int main(void)
     RUN(qwen2_prefill_rkllm);
     RUN(weight_pass_minimum);
     RUN(by_k_bank_split);
+    RUN(rkllm_placement);
     RUN(mobilenet_v1_core_masks);
     npu_ctx_free(ctx);
     return TEST_REPORT();
