@@ -7,7 +7,8 @@
  * splits, data conversion on the DPU; transpose on the DPU when its moved plane is ≤ 8192
  * elements (toolkit2#490); resize: nearest on the NPU, linear to the CPU (TS152 §9.14:
  * "weak on NPU", assumption for the split); gather, reduce, pow and anything unknown on the CPU.
- * With runtime=rkllm only matmuls with constant weights use the NPU (RKLLM, research §3).
+ * With runtime=rkllm only matmuls use the NPU (constant weights; in a prefill also the
+ * attention's) and their activations run on the CPU (place.c, RKLLM, research §3).
  *
  * Fusion as RKNN does it (the DEVTEST profile lists ConvAdd and ConvRelu layers, §2.4): an add
  * whose one operand is a conv's only consumer runs in that conv's DPU EW stage (DPU_RDMA reads
@@ -21,7 +22,9 @@
  * CBUF plan per conv and core (Mesa rkt_task.c, "mostly taken from NVDLA", research §1.3):
  * the weights take ceil(bytes/bank)+1 banks; if that leaves at least one bank, they stay
  * resident and every later task sets weight_reuse; otherwise data gets split_data_banks banks
- * and the weights are cut into chunks of whole kernel groups that fit the rest. The input is
+ * and the weights are cut into chunks of whole kernel groups that fit the rest — unless the
+ * part's whole input fits beside one kernel group: then the data take the banks they need and
+ * only the kernels are chunked (BY_K, RKNN's planner, research §1.3). The input is
  * cut into slices of rows that fit the data banks, consecutive slices overlapping by
  * kernel_h − stride rows. With several weight chunks the order (slices outer: weights re-read
  * per slice; chunks outer: input re-read per chunk) is the one moving fewer bytes.

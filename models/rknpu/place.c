@@ -1,6 +1,6 @@
 /* place.c — where each layer of a graph runs on an RKNPU (prefix npu_rknpu_): the unit
- * (research/rknpu.md §1.7, OPLIST §3.2 limits for RK3588; runtime=rkllm: only matmuls with
- * constant weights on the NPU, research §3), RKNN's fusions (ConvAdd in the DPU's EW stage,
+ * (research/rknpu.md §1.7, OPLIST §3.2 limits for RK3588; runtime=rkllm: only matmuls on the
+ * NPU, their activations on the CPU, research §3), RKNN's fusions (ConvAdd in the DPU's EW stage,
  * conv + pool in the PPU, DEVTEST profile §2.4) and the multi-core families (OPLIST
  * "多核联合"). The rules are listed in lower.c's header comment and docs/models/rknpu.md §2.
  */
