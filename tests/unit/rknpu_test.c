@@ -216,20 +216,26 @@ TEST(cbuf_slices_by_hand)
     npu_program_free(p);
 }
 
+/* Layer 0 of `text` on rk3588 has `tasks` tasks reading `wt` weight and `feat` feature bytes. */
+static void plan_is(const char *text, int tasks, int64_t wt, int64_t feat)
+{
+    npu_program *p = compile("rk3588", NULL, text);
+    sums s = sum_layer(p, 0);
+    CHECK_EQ_INT(s.tasks, tasks);
+    CHECK_EQ_INT(s.wt, wt);
+    CHECK_EQ_INT(s.feat, feat);
+    npu_program_free(p);
+}
+
 TEST(weight_chunks_by_hand)
 {
     /* 512->512 3x3 at 14x14: 2359296 B of weights need 73 banks: split 7 data + 5 weight banks;
      * a chunk holds 163840 / 4608 = 35 kernels -> 32 (whole kernel groups) -> 16 chunks. The
      * input (14 rows x 7168 B = 100352 B) fits 7 banks: one slice, read once (later chunks
      * data_reuse); the weights are read once. */
-    npu_program *p = compile("rk3588", NULL,
-                             "npg 1\ngraph big\ninput data 1x512x14x14 int8\n"
-                             "conv c data out=512 k=3 s=1 p=1\noutput c\n");
-    sums s = sum_layer(p, 0);
-    CHECK_EQ_INT(s.tasks, 16);
-    CHECK_EQ_INT(s.wt, 2359296);
-    CHECK_EQ_INT(s.feat, 100352);
-    npu_program_free(p);
+    plan_is("npg 1\ngraph big\ninput data 1x512x14x14 int8\n"
+            "conv c data out=512 k=3 s=1 p=1\noutput c\n",
+            16, 2359296, 100352);
 }
 
 TEST(by_k_bank_split)
@@ -239,14 +245,8 @@ TEST(by_k_bank_split)
      * one kernel group (32 x 2048 B = 2 banks, +1) fits beside it: BY_K gives the data 8 banks,
      * the weights 4 (131072 B = 64 kernels a chunk) -> 32 chunks over one slice of all 128
      * rows, the input read once. Mesa's fixed 7 + 5 split cut it into 112 + 16 rows. */
-    npu_program *p = compile("rk3588", NULL,
-                             "npg 1\ngraph q\ninput x 128x2048 int8\ngemm y x out=2048\n"
-                             "output y\n");
-    sums s = sum_layer(p, 0);
-    CHECK_EQ_INT(s.tasks, 32);
-    CHECK_EQ_INT(s.feat, 262144);
-    CHECK_EQ_INT(s.wt, 2048 * 2048);
-    npu_program_free(p);
+    plan_is("npg 1\ngraph q\ninput x 128x2048 int8\ngemm y x out=2048\noutput y\n", 32,
+            2048 * 2048, 262144);
 }
 
 /* NPU tasks and CPU records of graph layer `layer` in a compiled program. */
