@@ -7,7 +7,8 @@
  * splits, data conversion on the DPU; transpose on the DPU when its moved plane is ≤ 8192
  * elements (toolkit2#490); resize: nearest on the NPU, linear to the CPU (TS152 §9.14:
  * "weak on NPU", assumption for the split); gather, reduce, pow and anything unknown on the CPU.
- * With runtime=rkllm only matmuls with constant weights use the NPU (RKLLM, research §3).
+ * With runtime=rkllm only matmuls use the NPU (constant weights; in a prefill also the
+ * attention's) and their activations run on the CPU (place.c, RKLLM, research §3).
  *
  * Fusion as RKNN does it (the DEVTEST profile lists ConvAdd and ConvRelu layers, §2.4): an add
  * whose one operand is a conv's only consumer runs in that conv's DPU EW stage (DPU_RDMA reads
@@ -21,7 +22,9 @@
  * CBUF plan per conv and core (Mesa rkt_task.c, "mostly taken from NVDLA", research §1.3):
  * the weights take ceil(bytes/bank)+1 banks; if that leaves at least one bank, they stay
  * resident and every later task sets weight_reuse; otherwise data gets split_data_banks banks
- * and the weights are cut into chunks of whole kernel groups that fit the rest. The input is
+ * and the weights are cut into chunks of whole kernel groups that fit the rest — unless the
+ * part's whole input fits beside one kernel group: then the data take the banks they need and
+ * only the kernels are chunked (BY_K, RKNN's planner, research §1.3). The input is
  * cut into slices of rows that fit the data banks, consecutive slices overlapping by
  * kernel_h − stride rows. With several weight chunks the order (slices outer: weights re-read
  * per slice; chunks outer: input re-read per chunk) is the one moving fewer bytes.
@@ -41,51 +44,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rknpu.h"
-
-enum {
-    PL_NOTE = 0, /* view / fused / alias: no work of its own */
-    PL_CONV,
-    PL_DW,
-    PL_DECONV,
-    PL_GEMM,
-    PL_DPU,
-    PL_PPU,
-    PL_CPU
-};
+#include "lower.h"
 
 /* Full register counts per block for a task that programs a block from scratch, and the
  * registers a later tile of the same layer changes. ASSUMPTION sized to the captured totals:
  * a full conv task 110–130 entries, later tiles 12–17 (research §1.3, §4.1). */
 static const uint16_t full_regs[NPU_RKN_NBLK] = {4, 46, 8, 46, 16, 14, 8};
 static const uint16_t tile_regs[NPU_RKN_NBLK] = {4, 5, 1, 3, 1, 2, 1};
-
-typedef struct tvec {
-    npu_rkn_task *t;
-    size_t n, cap;
-} tvec;
-
-typedef struct lw {
-    const npu_graph *g;
-    npu_program *out;
-    npu_err *err;
-    const npu_rknpu_state *s;
-    int *map;   /* graph layer → program layer (-1 dead) */
-    int *place; /* PL_* per graph layer */
-    int *note;  /* NPU_RKN_NOTE_* for PL_NOTE layers */
-    int *into;  /* graph layer that does the work of a fused layer, -1 */
-    int *ew;    /* conv graph layer → fused add graph layer, -1 */
-    int *ppu;   /* conv graph layer → fused pool graph layer, -1 */
-    tvec tv;
-    /* the open submit */
-    long sub_ins; /* instruction index of its SUBMIT, -1 none */
-    unsigned sub_mask;
-    int sub_first_layer, sub_last_layer;
-    uint16_t ntask[NPU_RKN_MAX_CORES];
-    long last_task[NPU_RKN_MAX_CORES]; /* instruction of the previous layer's last task */
-    unsigned prev_cores;               /* cores the previous layer of the submit used  */
-    long last_submit;
-} lw;
 
 static int64_t pad(int64_t a, int64_t b)
 {
@@ -109,18 +74,7 @@ static int oom(lw *c)
     return npu_err_set(c->err, NPU_ENOMEM, "rknpu: out of memory");
 }
 
-static int bits_of(npu_dtype dt)
-{
-    int b = npu_dtype_bits(dt);
-    return b > 0 ? b : 8;
-}
 
-/* C2 in elements and the kernel group for a dtype. */
-static int64_t c2_of(const npu_rknpu_state *s, npu_dtype dt)
-{
-    int64_t c2 = s->atom_bytes * 8 / bits_of(dt);
-    return c2 > 0 ? c2 : 1;
-}
 static int64_t kg_of(const npu_rknpu_state *s, npu_dtype dt)
 {
     int64_t k = s->kgroup * 8 / bits_of(dt);
@@ -203,234 +157,6 @@ static int64_t in_elems(const npu_graph *g, const npu_layer *l)
         if (l->in[k] >= 0 && l->in[k] < g->nt && g->t[l->in[k]].kind != NPU_T_CONST)
             e += npu_tensor_elems(&g->t[l->in[k]]);
     return e;
-}
-
-static bool is_view(const npu_layer *l)
-{
-    return (l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW;
-}
-
-/* DPU LUT passes an activation needs over each output element (docs/models/rknpu.md §3):
- * a function of x alone is one pass through the LUT stage; x·g(x) (SiLU = x·σ(x), GELU =
- * x·Φ(x), HardSwish = x·relu6(x+3)/6, Mish = x·tanh(softplus(x))) is a table and an element-wise multiply, and the DPU's
- * stage order BS → BN → EW → LUT (research §1.2) puts the multiply before the table, so the
- * product takes a second pass. ReLU/ReLU6/leaky/PReLU/clip are BS/BN-stage ALU work: none. */
-static int lut_passes(npu_act a)
-{
-    switch (a) {
-    case NPU_ACT_SIGMOID:
-    case NPU_ACT_TANH:
-    case NPU_ACT_HARDSIGMOID:
-        return 1;
-    case NPU_ACT_SILU:
-    case NPU_ACT_GELU:
-    case NPU_ACT_HARDSWISH:
-    case NPU_ACT_MISH: /* x·tanh(softplus(x)): a table for g, then the multiply */
-        return 2;
-    default:
-        return 0;
-    }
-}
-static bool lut_act(npu_act a)
-{
-    return lut_passes(a) > 0;
-}
-
-static int consumers(const npu_graph *g, const npu_layer *l)
-{
-    if (l->nout < 1 || l->out[0] < 0)
-        return 0;
-    int n = npu_graph_consumers(g, l->out[0], NULL, 0);
-    for (int k = 0; k < g->noutputs; k++)
-        n += g->outputs[k] == l->out[0];
-    return n;
-}
-
-/* ---- placement ------------------------------------------------------------------------------ */
-
-static int place_layer(const lw *c, int li, int *note)
-{
-    const npu_graph *g = c->g;
-    const npu_layer *l = &g->l[li];
-    const npu_rknpu_state *s = c->s;
-    *note = 0;
-    if (l->flags & NPU_LF_HOST) /* before views: a host op (ONNX TopK …) is an identity in the IR */
-        return PL_CPU;
-    if (is_view(l)) {
-        *note = NPU_RKN_NOTE_VIEW;
-        return PL_NOTE;
-    }
-    bool mac_ok = npu_rknpu_mac_rate(s, l->dtype) > 0;
-    if (s->runtime == NPU_RKNPU_RT_RKLLM) {
-        npu_gemm_geom gg;
-        if ((l->op == NPU_OP_GEMM || l->op == NPU_OP_MATMUL) && mac_ok &&
-            npu_layer_gemm_geom(g, li, &gg) == 0 && gg.weights_const)
-            return PL_GEMM;
-        return PL_CPU;
-    }
-    switch (l->op) {
-    case NPU_OP_CONV:
-    case NPU_OP_CONVT: {
-        npu_conv_geom cg;
-        if (!mac_ok || npu_layer_conv_geom(g, li, &cg) != 0)
-            return PL_CPU;
-        int km = cg.depthwise ? s->dw_kmax : s->conv_kmax;
-        int pm = cg.pt > cg.pb ? cg.pt : cg.pb;
-        pm = pm > cg.pl ? pm : cg.pl;
-        pm = pm > cg.pr ? pm : cg.pr;
-        if (cg.kh > km || cg.kw > km || cg.sh > s->conv_smax || cg.sw > s->conv_smax ||
-            pm > s->conv_pmax || cg.dh > s->conv_dmax || cg.dw > s->conv_dmax)
-            return PL_CPU;
-        if (l->op == NPU_OP_CONVT)
-            return PL_DECONV;
-        return cg.depthwise ? PL_DW : PL_CONV;
-    }
-    case NPU_OP_GEMM:
-        return mac_ok ? PL_GEMM : PL_CPU;
-    case NPU_OP_MATMUL: {
-        npu_gemm_geom gg;
-        if (!mac_ok || npu_layer_gemm_geom(g, li, &gg) != 0 || gg.k > s->matmul_kmax)
-            return PL_CPU;
-        return PL_GEMM;
-    }
-    case NPU_OP_MAXPOOL:
-    case NPU_OP_AVGPOOL: {
-        npu_conv_geom cg;
-        if (npu_layer_conv_geom(g, li, &cg) != 0 || npu_layer_int(l, "ceil", 0, 0) != 0)
-            return PL_CPU;
-        if (cg.kh > s->pool_kmax || cg.kw > s->pool_kmax || cg.sh > s->pool_smax ||
-            cg.sw > s->pool_smax || cg.c > s->pool_dimmax || cg.h > s->pool_dimmax ||
-            cg.w > s->pool_dimmax)
-            return PL_CPU;
-        return PL_PPU;
-    }
-    case NPU_OP_GAVGPOOL:
-    case NPU_OP_GMAXPOOL: {
-        npu_conv_geom cg;
-        if (npu_layer_conv_geom(g, li, &cg) != 0 || cg.c > s->pool_dimmax ||
-            cg.h > s->pool_dimmax || cg.w > s->pool_dimmax)
-            return PL_CPU;
-        return PL_PPU;
-    }
-    case NPU_OP_POW:
-    case NPU_OP_GATHER:
-    case NPU_OP_REDUCE:
-        return PL_CPU;
-    case NPU_OP_CONCAT: {
-        /* channel concat of C2-aligned inputs: producers write into place (TS152 §10) */
-        int64_t axis = npu_layer_int(l, "axis", 0, 1);
-        const npu_tensor *o = l->nout > 0 && l->out[0] >= 0 ? &g->t[l->out[0]] : NULL;
-        if (o && o->ndim == 4 && (axis == 1 || axis == -3)) {
-            bool al = true;
-            for (int k = 0; k < l->nin; k++) {
-                const npu_tensor *t = &g->t[l->in[k]];
-                al &= t->kind == NPU_T_ACT && t->ndim == 4 && t->dim[1] % c2_of(s, t->dtype) == 0;
-            }
-            if (al) {
-                *note = NPU_RKN_NOTE_ALIAS;
-                return PL_NOTE;
-            }
-        }
-        return PL_DPU;
-    }
-    case NPU_OP_TRANSPOSE: {
-        const npu_tensor *t = l->nin > 0 ? &g->t[l->in[0]] : NULL;
-        if (!t || !t->shape_known || t->ndim < 2)
-            return PL_CPU;
-        int64_t plane = 1;
-        if (t->ndim == 4)
-            plane = t->dim[2] * t->dim[3];
-        else
-            for (int k = 1; k < t->ndim - 1; k++)
-                plane *= t->dim[k];
-        return plane <= s->transpose_max ? PL_DPU : PL_CPU;
-    }
-    case NPU_OP_RESIZE: {
-        const char *mode = npu_layer_str(l, "mode", "nearest");
-        return strcmp(mode, "nearest") == 0 ? PL_DPU : PL_CPU;
-    }
-    default:
-        break;
-    }
-    switch (npu_op_class(l->op)) {
-    case NPU_OPC_ELTWISE:
-    case NPU_OPC_ACT:
-    case NPU_OPC_UNARY:
-    case NPU_OPC_NORM:
-    case NPU_OPC_DATA:
-    case NPU_OPC_QUANT:
-        return PL_DPU;
-    default:
-        return PL_CPU;
-    }
-}
-
-/* The fusions RKNN makes: ConvAdd (DPU EW) and conv + pool (PPU). */
-static void fuse(lw *c)
-{
-    const npu_graph *g = c->g;
-    for (int li = 0; li < g->nl; li++) {
-        const npu_layer *l = &g->l[li];
-        if (c->map[li] < 0)
-            continue;
-        if (l->op == NPU_OP_ADD && c->place[li] == PL_DPU && l->nin == 2) {
-            const npu_tensor *a = &g->t[l->in[0]], *b = &g->t[l->in[1]];
-            if (a->ndim != b->ndim || npu_tensor_elems(a) != npu_tensor_elems(b))
-                continue;
-            for (int k = 0; k < 2; k++) {
-                int p = g->t[l->in[k]].producer, o = g->t[l->in[1 - k]].producer;
-                if (p < 0 || c->map[p] < 0 || !(c->place[p] == PL_CONV || c->place[p] == PL_DW))
-                    continue;
-                if (c->ew[p] >= 0 || c->ppu[p] >= 0 || consumers(g, &g->l[p]) != 1 || o >= p)
-                    continue;
-                c->ew[p] = li;
-                c->place[li] = PL_NOTE;
-                c->note[li] = NPU_RKN_NOTE_FUSED_EW;
-                c->into[li] = p;
-                break;
-            }
-        } else if ((l->op == NPU_OP_MAXPOOL || l->op == NPU_OP_AVGPOOL) && c->place[li] == PL_PPU &&
-                   l->nin >= 1) {
-            int p = g->t[l->in[0]].producer;
-            if (p < 0 || c->map[p] < 0 || c->place[p] != PL_CONV || c->ew[p] >= 0 ||
-                c->ppu[p] >= 0 || consumers(g, &g->l[p]) != 1)
-                continue;
-            c->ppu[p] = li;
-            c->place[li] = PL_NOTE;
-            c->note[li] = NPU_RKN_NOTE_FUSED_PPU;
-            c->into[li] = p;
-        }
-    }
-}
-
-/* Does the layer split across the cores of a multi-core mask? */
-static bool splittable(const lw *c, int li)
-{
-    const npu_layer *l = &c->g->l[li];
-    if (c->s->ncores < 2 || c->s->irq_mode == NPU_RKNPU_IRQ_TASK)
-        return false;
-    switch (c->place[li]) {
-    case PL_CONV: {
-        /* an image-input conv (fewer input channels than one atom, stored unpadded) stays on
-         * the first core: in 3-core mode RKNN turns MobileNetV1 into 5 submits, two 0x7 and
-         * three core0-only, with 5/2/2 interrupts on cores 0/1/2 (NOTES ch06, research §2.2,
-         * §4.2); its only non-splittable layers are the pool and the softmax, so the third
-         * core0-only submit must be the first conv, which is the image-input one */
-        npu_conv_geom cg;
-        if (l->op == NPU_OP_CONV && !npu_layer_conv_geom(c->g, li, &cg) && cg.groups <= 1 &&
-            cg.c < c2_of(c->s, l->dtype))
-            return false;
-        return !lut_act(l->act) && c->ppu[li] < 0;
-    }
-    case PL_DW:
-        return !lut_act(l->act) && c->ppu[li] < 0;
-    case PL_GEMM:
-        return l->op == NPU_OP_GEMM || c->s->runtime == NPU_RKNPU_RT_RKLLM;
-    case PL_DPU:
-        return (l->op == NPU_OP_ADD || l->op == NPU_OP_MUL) && !lut_act(l->act);
-    default:
-        return false;
-    }
 }
 
 /* ---- job records ------------------------------------------------------------------------------
@@ -603,7 +329,7 @@ typedef struct cgeo {
     int64_t wbytes; /* all weights, padded */
     int64_t macs;
     bool ew, ppu, lut;
-    int lut_passes; /* DPU LUT passes of the fused activation (lut_passes()) */
+    int lut_passes; /* DPU LUT passes of the fused activation (npu_rknpu_lut_passes()) */
     bool image; /* fewer input channels than one atom: read raw, charged its real MACs */
     bool in_sram, out_sram; /* feature input / output in system SRAM (use_sram) */
     int ppu_kh, ppu_kw;
@@ -644,8 +370,11 @@ static int geo_of(lw *c, int li, cgeo *G)
     G->c2 = c2_of(s, l->dtype);
     G->kg = kg_of(s, l->dtype);
     G->macs = l->macs;
-    G->lut = lut_act(l->act);
-    G->lut_passes = lut_passes(l->act);
+    /* under runtime=rkllm the NPU runs the matmul only: its activation is CPU work
+     * (npu_rknpu_host_act) */
+    bool on_npu = !npu_rknpu_host_act(s, l);
+    G->lut = on_npu && npu_rknpu_lut_act(l->act);
+    G->lut_passes = on_npu ? npu_rknpu_lut_passes(l->act) : 0;
     if (c->place[li] == PL_GEMM) {
         npu_gemm_geom gg;
         if (npu_layer_gemm_geom(g, li, &gg))
@@ -753,9 +482,20 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
         dbanks = s->banks - wb;
         kc = kn;
     } else {
-        dbanks = s->split_data_banks;
-        int64_t cap = (s->banks - dbanks) * s->bank_bytes;
         int64_t unit = dw ? G->c2 : G->kg;
+        dbanks = s->split_data_banks;
+        /* BY_K (RKNN's planner splits by Y, by K or both, research §1.3): when the part's
+         * whole input fits beside one kernel group (+1 bank, Mesa's margin), the data take
+         * exactly the banks it needs and only the kernels are chunked. Mesa's fixed 7 + 5
+         * split would cut it into row slices instead — a 128-token prefill projection with
+         * 2048 input channels (256 KiB, 8 banks) into 112 + 16 rows, whose 16-row slice
+         * passes each weight set 16 times (pass_cycles, docs/models/rknpu.md §3b) */
+        int64_t need = cdiv(min64(G->h, (y1 - y0 - 1) * G->sh + G->khe) * row_bytes,
+                            s->bank_bytes);
+        int64_t wunit = cdiv(per_kernel * unit, s->bank_bytes) + 1;
+        if (need > dbanks && need + wunit <= s->banks)
+            dbanks = need;
+        int64_t cap = (s->banks - dbanks) * s->bank_bytes;
         kc = cap / max64(per_kernel, 1) / unit * unit;
         if (kc < unit)
             kc = unit; /* one kernel group larger than the weight banks: streamed (doc) */
@@ -990,11 +730,11 @@ static int lower_unit(lw *c, int li, unsigned mask, int kind)
         t.out_wr = wr / n + (q < wr % n);
         t.ppu_kh = kind == NPU_RKN_K_DPU ? passes : have_pg ? pg.kh : 1;
         t.ppu_kw = kind == NPU_RKN_K_DPU ? 0 : have_pg ? pg.kw : 1;
-        if (lut_act(l->act) || npu_op_class(l->op) == NPU_OPC_ACT)
+        if (npu_rknpu_lut_act(l->act) || npu_op_class(l->op) == NPU_OPC_ACT)
             t.flags |= NPU_RKN_TF_LUT;
-        t.lut_passes = (uint8_t)(lut_passes(l->act) > lut_passes(npu_op_act(l->op))
-                                     ? lut_passes(l->act)
-                                     : lut_passes(npu_op_act(l->op)));
+        t.lut_passes = (uint8_t)(npu_rknpu_lut_passes(l->act) > npu_rknpu_lut_passes(npu_op_act(l->op))
+                                     ? npu_rknpu_lut_passes(l->act)
+                                     : npu_rknpu_lut_passes(npu_op_act(l->op)));
         if (l->nin == 1 && in_sram(c, l))
             t.flags |= NPU_RKN_TF_FEAT_SRAM;
         if (out_sram(c, l))
@@ -1003,6 +743,15 @@ static int lower_unit(lw *c, int li, unsigned mask, int kind)
             return c->err->code;
     }
     return 0;
+}
+
+/* The operator of a fused activation (NPU_OP_COUNT: none). */
+static npu_op act_op(npu_act a)
+{
+    for (int op = 0; op < NPU_OP_COUNT; op++)
+        if (npu_op_act((npu_op)op) == a)
+            return (npu_op)op;
+    return NPU_OP_COUNT;
 }
 
 static int emit_cpu(lw *c, int pl, int what, npu_opclass cls, npu_op op, int64_t macs,
@@ -1117,10 +866,10 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
         c.into[li] = c.ew[li] = c.ppu[li] = -1;
         c.map[li] = (g->l[li].flags & NPU_LF_DEAD) ? -1 : np++;
         if (c.map[li] >= 0)
-            c.place[li] = place_layer(&c, li, &c.note[li]);
+            c.place[li] = npu_rknpu_place_layer(&c, li, &c.note[li]);
     }
     if (s->runtime == NPU_RKNPU_RT_RKNN)
-        fuse(&c);
+        npu_rknpu_fuse(&c);
     /* the program's layer table */
     for (int li = 0; li < g->nl; li++) {
         if (c.map[li] < 0)
@@ -1187,7 +936,7 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
             rc = emit_cpu(&c, pl, NPU_RKN_CPU_OP, npu_op_class(L->op), L->op, L->macs, el, rd, wr);
             continue;
         }
-        unsigned mask = splittable(&c, li) ? s->core_mask : one;
+        unsigned mask = npu_rknpu_splittable(&c, li) ? s->core_mask : one;
         if (s->irq_mode == NPU_RKNPU_IRQ_TASK)
             mask = one;
         if (c.sub_ins >= 0 && (c.sub_mask != mask || li == last_npu))
@@ -1231,6 +980,11 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
             free(all);
         } else {
             rc = emit_tasks(&c, pl);
+        }
+        if (!rc && npu_rknpu_host_act(s, l)) { /* the CPU applies the activation after the job */
+            close_submit(&c);
+            int64_t el = out_elems(g, l), b = npu_prog_tensors_bytes(g, l->out, l->nout, -1);
+            rc = emit_cpu(&c, pl, NPU_RKN_CPU_OP, NPU_OPC_ACT, act_op(l->act), 0, el, b, b);
         }
     }
     if (rc)

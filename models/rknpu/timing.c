@@ -12,7 +12,8 @@
  *            busy for max(compute, AXI time) + task_cycles + reg_cycles × regcmd entries.
  * Syncs per core: grp (free register groups, 2), rdy (fetched lists), bar (layer barrier of a
  * multi-core job). Shared: host_ready (the runtime thread may continue), kick, npu_done (a
- * core's last task finished).
+ * core's last task finished), job_done (all cores of a job finished, counted in job order by
+ * the npu_join unit).
  *
  * A job (SUBMIT): the RKNN runtime thread (unit "rknn_rt", a big core of its own; Linux routes
  * the NPU interrupts to cpu0) pays the ioctl (host.submit_ns) and kick_writes MMIO writes per
@@ -43,6 +44,7 @@ typedef struct rx {
     int u_pc[NPU_RKN_MAX_CORES], u_core[NPU_RKN_MAX_CORES];
     int grp[NPU_RKN_MAX_CORES], rdy[NPU_RKN_MAX_CORES], bar[NPU_RKN_MAX_CORES];
     int host_ready, kick[NPU_RKN_MAX_CORES], npu_done;
+    int joined, u_join; /* a job's cores all done (in job order), the unit that counts them */
     double submit_ns, reg_write_ns, wakeup_ns;
     int u_rt;
     /* the open submit */
@@ -93,8 +95,17 @@ static int close_submit(rx *x, const npu_rkn_submit *next)
     r.irq = x->sub.ncores;
     r.reg_reads = x->sub.ncores;
     r.reg_writes = x->sub.ncores + (chain ? next->kick_writes * next->ncores : 0);
-    r.wait.sync = x->npu_done;
-    r.wait.n = x->sub.ncores;
+    /* the job is done when every core it used has finished its last task: the join unit
+     * takes the jobs' npu_done counts one job after the other (a FIFO), so a one-core job's
+     * interrupt cannot take the count of a three-core job still running (the interrupt line
+     * holds every pending interrupt at once) */
+    npu_job jn;
+    npu_job_init(&jn, x->u_join, x->last_layer, "job done");
+    if (npu_job_wait(&jn, x->npu_done, x->sub.ncores, x->err) ||
+        npu_job_signal(&jn, x->joined, 1, x->err) || npu_engine_submit(x->e, &jn, x->err))
+        return x->err->code;
+    r.wait.sync = x->joined;
+    r.wait.n = 1;
     int nc = 0; /* a chained task runs on one core (rocket: one task per kick) */
     while (chain && nc < NPU_RKN_MAX_CORES - 1 && !((next->core_mask >> nc) & 1u))
         nc++;
@@ -322,6 +333,10 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
     }
     x.host_ready = npu_engine_sync(e, "host_ready", 0);
     x.npu_done = npu_engine_sync(e, "npu_done", 0);
+    x.joined = npu_engine_sync(e, "job_done", 0);
+    x.u_join = npu_engine_unit(e, "npu_join", NPU_UK_CTRL, x.clk, 1, 0);
+    if (x.joined < 0 || x.u_join < 0)
+        return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory creating the job join");
     x.col_tasks = npu_engine_extra_col(e, "tasks");
     x.col_regs = npu_engine_extra_col(e, "regcmds");
     x.col_cores = npu_engine_extra_col(e, "cores");

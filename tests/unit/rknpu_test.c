@@ -216,20 +216,81 @@ TEST(cbuf_slices_by_hand)
     npu_program_free(p);
 }
 
+/* Layer 0 of `text` on rk3588 has `tasks` tasks reading `wt` weight and `feat` feature bytes. */
+static void plan_is(const char *text, int tasks, int64_t wt, int64_t feat)
+{
+    npu_program *p = compile("rk3588", NULL, text);
+    sums s = sum_layer(p, 0);
+    CHECK_EQ_INT(s.tasks, tasks);
+    CHECK_EQ_INT(s.wt, wt);
+    CHECK_EQ_INT(s.feat, feat);
+    npu_program_free(p);
+}
+
 TEST(weight_chunks_by_hand)
 {
     /* 512->512 3x3 at 14x14: 2359296 B of weights need 73 banks: split 7 data + 5 weight banks;
      * a chunk holds 163840 / 4608 = 35 kernels -> 32 (whole kernel groups) -> 16 chunks. The
      * input (14 rows x 7168 B = 100352 B) fits 7 banks: one slice, read once (later chunks
      * data_reuse); the weights are read once. */
-    npu_program *p = compile("rk3588", NULL,
-                             "npg 1\ngraph big\ninput data 1x512x14x14 int8\n"
-                             "conv c data out=512 k=3 s=1 p=1\noutput c\n");
-    sums s = sum_layer(p, 0);
-    CHECK_EQ_INT(s.tasks, 16);
-    CHECK_EQ_INT(s.wt, 2359296);
-    CHECK_EQ_INT(s.feat, 100352);
-    npu_program_free(p);
+    plan_is("npg 1\ngraph big\ninput data 1x512x14x14 int8\n"
+            "conv c data out=512 k=3 s=1 p=1\noutput c\n",
+            16, 2359296, 100352);
+}
+
+TEST(by_k_bank_split)
+{
+    /* TinyLlama's q_proj over a 128-token prompt: 128 x 2048 -> 2048 on one core. 4 MiB of
+     * weights never stay resident; the input (128 rows x 2048 B = 262144 B) needs 8 banks and
+     * one kernel group (32 x 2048 B = 2 banks, +1) fits beside it: BY_K gives the data 8 banks,
+     * the weights 4 (131072 B = 64 kernels a chunk) -> 32 chunks over one slice of all 128
+     * rows, the input read once. Mesa's fixed 7 + 5 split cut it into 112 + 16 rows. */
+    plan_is("npg 1\ngraph q\ninput x 128x2048 int8\ngemm y x out=2048\noutput y\n", 32,
+            2048 * 2048, 262144);
+}
+
+/* NPU tasks and CPU records of graph layer `layer` in a compiled program. */
+static void units_of(const npu_program *p, int layer, int *tasks, int *cpus)
+{
+    *tasks = *cpus = 0;
+    for (size_t i = 0; p && i < p->n; i++) {
+        if (p->ins[i].layer != layer)
+            continue;
+        *tasks += p->ins[i].op == NPU_RKN_OP_TASK;
+        *cpus += p->ins[i].op == NPU_RKN_OP_CPU;
+    }
+}
+
+TEST(rkllm_placement)
+{
+    /* runtime=rkllm: in a prefill the attention's matmul (no constant operand) runs on the
+     * NPU, on one core; in a decode step it stays on the CPU; the softmax is CPU work in both;
+     * a projection's fused SiLU is a CPU record after the NPU job, not a LUT pass */
+    const char *body = "input q 4x64x32 int8\ninput k 4x64x32 int8\ninput x 64x256 int8\n"
+                       "matmul s q k transb=1\nsoftmax p s axis=-1\n"
+                       "gemm y x out=512 act=silu\noutput p\noutput y\n";
+    const char *sets[] = {"runtime=rkllm", "dtype=int8", "core_mask=0_1_2", NULL};
+    char text[512];
+    for (int prefill = 0; prefill < 2; prefill++) {
+        snprintf(text, sizeof text, "npg 1\ngraph a\nitems 64 token%s\n%s",
+                 prefill ? " prefill" : "", body);
+        npu_program *p = compile("rk3588", sets, text);
+        int tasks, cpus;
+        units_of(p, 0, &tasks, &cpus); /* s */
+        CHECK_EQ_INT(tasks, prefill ? 1 : 0);
+        CHECK_EQ_INT(cpus, prefill ? 0 : 1);
+        units_of(p, 1, &tasks, &cpus); /* p */
+        CHECK_EQ_INT(tasks, 0);
+        CHECK_EQ_INT(cpus, 1);
+        units_of(p, 2, &tasks, &cpus); /* y: three cores' shares, then the SiLU */
+        CHECK_EQ_INT(tasks, 3);
+        CHECK_EQ_INT(cpus, 1);
+        for (size_t i = 0; p && i < p->n; i++) {
+            const npu_rkn_task *t = npu_rkn_payload(p, i, NPU_RKN_OP_TASK, sizeof *t);
+            CHECK(!t || !(t->flags & NPU_RKN_TF_LUT));
+        }
+        npu_program_free(p);
+    }
 }
 
 TEST(fusion_and_padding)
@@ -603,6 +664,8 @@ int main(void)
     RUN(qwen2_decode_rkllm);
     RUN(qwen2_prefill_rkllm);
     RUN(weight_pass_minimum);
+    RUN(by_k_bank_split);
+    RUN(rkllm_placement);
     RUN(mobilenet_v1_core_masks);
     npu_ctx_free(ctx);
     return TEST_REPORT();
