@@ -102,5 +102,7 @@ int npu_prog_check_range(const char *path, size_t i, const char *rec, const char
 /* Save (zlib) and load. load() validates everything; errors name the file. */
 int npu_prog_save(const npu_program *p, const char *path, int force, npu_err *err);
 npu_program *npu_prog_load(const char *path, npu_err *err);
+/* The same from bytes already in memory (`path` names them in messages); the fuzzer's entry. */
+npu_program *npu_prog_load_mem(const char *path, const void *data, size_t len, npu_err *err);
 
 #endif
