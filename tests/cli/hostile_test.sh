@@ -39,6 +39,13 @@ if [ -w /dev/full ]; then
     "$NPUSIM" script "$T/p.lua" >/dev/full 2>"$T/err"
     rc=$?
     status "script print to a full disk -> 1" 1
+    for h in --help --version "help" "run --help"; do
+        # shellcheck disable=SC2086 # "run --help" is two words on purpose
+        "$NPUSIM" $h >/dev/full 2>"$T/err"
+        rc=$?
+        status "npusim $h to a full disk -> 1" 1
+        has "npusim $h to a full disk says so" "$T/err" "<stdout>: write error"
+    done
 else
     echo "skip /dev/full checks (no /dev/full)"
 fi
