@@ -196,9 +196,7 @@ int npu_dv_check(const npu_program *p, const char *path, npu_err *err)
                             NPU_DV_KF_DEPTHWISE | NPU_DV_KF_VIEW | NPU_DV_KF_RES_ADD;
     int rc = 0;
     int64_t bd = -1; /* block_dim of the kernel being read; -1 none yet, 0 an AI CPU kernel */
-#define R(field, v, lo, hi)                                                                   \
-    if ((rc = npu_prog_check_range(path, i, rec, field, (int64_t)(v), lo, hi, err)))          \
-    return rc
+#define R NPU_PROG_RANGE
     for (size_t i = 0; i < p->n; i++) {
         const npu_instr *in = &p->ins[i];
         const char *rec = npu_dv_op_name(in->op);
@@ -235,9 +233,7 @@ int npu_dv_check(const npu_program *p, const char *path, npu_err *err)
         }
         npu_dv_ins d;
         if (in->op == 0 || in->op >= NPU_DV_OP_COUNT || npu_dv_decode(p, i, &d) != 0)
-            return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu: opcode %u with %" PRIu32
-                               " payload bytes is not a DaVinci record", path, i,
-                               (unsigned)in->op, in->len);
+            return npu_prog_not_a_record(p, i, path, "a DaVinci", err);
         if (d.bytes > (uint64_t)Q || d.aux > (uint64_t)Q) /* unsigned: no range check fits */
             return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu (%s): bytes = %" PRIu64
                                ", aux = %" PRIu64 ": above %" PRId64, path, i, rec, d.bytes,

@@ -171,9 +171,7 @@ int npu_nv_check(const npu_program *p, const char *path, npu_err *err)
     const int64_t Q = NPU_PROG_MAX_QTY, D = (int64_t)1 << 24;
     int rc = 0;
     const char *rec = "?";
-#define R(field, v, lo, hi)                                                                   \
-    if ((rc = npu_prog_check_range(path, i, rec, field, (int64_t)(v), lo, hi, err)))          \
-    return rc
+#define R NPU_PROG_RANGE
     for (size_t i = 0; i < p->n; i++) {
         const void *pl = NULL;
         switch (p->ins[i].op) {
@@ -252,9 +250,7 @@ int npu_nv_check(const npu_program *p, const char *path, npu_err *err)
             break;
         }
         if (!pl)
-            return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu: opcode %u with %" PRIu32
-                               " payload bytes is not an NVDLA record", path, i,
-                               (unsigned)p->ins[i].op, p->ins[i].len);
+            return npu_prog_not_a_record(p, i, path, "an NVDLA", err);
     }
 #undef R
     return 0;

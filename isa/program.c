@@ -131,6 +131,14 @@ int npu_prog_check_range(const char *path, size_t i, const char *rec, const char
                        field, (long long)v, (long long)lo, (long long)hi);
 }
 
+int npu_prog_not_a_record(const npu_program *p, size_t i, const char *path, const char *format,
+                          npu_err *err)
+{
+    return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu: opcode %u with %u payload bytes "
+                       "is not %s record", path, i, (unsigned)p->ins[i].op,
+                       (unsigned)p->ins[i].len, format);
+}
+
 long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer, const void *payload,
                    uint32_t len)
 {

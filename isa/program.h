@@ -98,6 +98,17 @@ const void *npu_prog_get(const npu_program *p, size_t i, unsigned op, size_t siz
  * [LO, HI]". */
 int npu_prog_check_range(const char *path, size_t i, const char *rec, const char *field,
                          int64_t v, int64_t lo, int64_t hi, npu_err *err);
+/* The range check of a check loop: returns the error from the enclosing function. Needs
+ * `path`, `i` (the instruction), `rec` (its record name), `err` and an int `rc` in scope. */
+#define NPU_PROG_RANGE(field, v, lo, hi)                                                      \
+    do {                                                                                      \
+        if ((rc = npu_prog_check_range(path, i, rec, field, (int64_t)(v), lo, hi, err)))      \
+            return rc;                                                                        \
+    } while (0)
+/* NPU_EFORMAT with "PATH: instruction I: opcode OP with LEN payload bytes is not FORMAT record"
+ * (`format`: "an NVDLA", "a systolic" …), for an opcode or size a model does not know. */
+int npu_prog_not_a_record(const npu_program *p, size_t i, const char *path, const char *format,
+                          npu_err *err);
 
 /* Save (zlib) and load. load() validates everything; errors name the file. */
 int npu_prog_save(const npu_program *p, const char *path, int force, npu_err *err);
