@@ -223,8 +223,7 @@ int npu_dv_check(const npu_program *p, const char *path, npu_err *err)
                 "M",     "K",          "N",          "groups",        "m_l0",        "k_l0",
                 "n_l0",  "m_l1",       "k_l1",       "l1_a_bytes",    "l1_b_bytes",
                 "ub_tile_bytes", "gm_rd_bytes", "gm_wr_bytes", "l2_rd_bytes", "ninstr"};
-            for (size_t q = 0; q < sizeof qs / sizeof *qs; q++)
-                R(qn[q], qs[q], 0, Q);
+            NPU_PROG_RANGES(qn, qs, 0, Q);
             R("l1_db", k->l1_db, 0, 2);
             R("l0_db", k->l0_db, 0, 2);
             R("ub_db", k->ub_db, 0, 2);

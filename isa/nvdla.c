@@ -226,7 +226,7 @@ int npu_nv_check(const npu_program *p, const char *path, npu_err *err)
                 R("deps", h->deps[k], 0, INT16_MAX);
             R("conv_mode", h->conv_mode, 0, NPU_NV_CONV_FC);
             R("cbuf_mode", h->cbuf_mode, 0, NPU_NV_CBUF_SPLIT_WT_D);
-            const int32_t dims[] = {h->c,      h->h,      h->w,          h->k,      h->r,
+            const int64_t dims[] = {h->c,      h->h,      h->w,          h->k,      h->r,
                                     h->s,      h->sh,     h->sw,         h->p,      h->q,
                                     h->groups, h->batch,  h->nsplit,     h->nkpass, h->overlap,
                                     h->stripes, h->stripe_len, h->ext,   h->thr};
@@ -234,16 +234,14 @@ int npu_nv_check(const npu_program *p, const char *path, npu_err *err)
                                              "s",      "sh",    "sw",         "p",      "q",
                                              "groups", "batch", "nsplit",     "nkpass", "overlap",
                                              "stripes", "stripe_len", "ext", "thr"};
-            for (size_t k = 0; k < sizeof dims / sizeof *dims; k++)
-                R(dn[k], dims[k], 0, D);
+            NPU_PROG_RANGES(dn, dims, 0, D);
             const int64_t qs[] = {h->atomics,  h->mac_cycles, h->elems,  h->in_bytes,
                                   h->wt_bytes, h->out_bytes,  h->ew_bytes, h->rd_data,
                                   h->rd_wt,    h->rd_ew,      h->wr_out};
             static const char *const qn[] = {"atomics",  "mac_cycles", "elems",    "in_bytes",
                                              "wt_bytes", "out_bytes",  "ew_bytes", "rd_data",
                                              "rd_wt",    "rd_ew",      "wr_out"};
-            for (size_t k = 0; k < sizeof qs / sizeof *qs; k++)
-                R(qn[k], qs[k], 0, Q);
+            NPU_PROG_RANGES(qn, qs, 0, Q);
             break;
         }
         default:

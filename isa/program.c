@@ -131,6 +131,15 @@ int npu_prog_check_range(const char *path, size_t i, const char *rec, const char
                        field, (long long)v, (long long)lo, (long long)hi);
 }
 
+int npu_prog_check_ranges(const char *path, size_t i, const char *rec, const char *const *names,
+                          const int64_t *v, size_t n, int64_t lo, int64_t hi, npu_err *err)
+{
+    int rc = 0;
+    for (size_t k = 0; k < n && !rc; k++)
+        rc = npu_prog_check_range(path, i, rec, names[k], v[k], lo, hi, err);
+    return rc;
+}
+
 int npu_prog_not_a_record(const npu_program *p, size_t i, const char *path, const char *format,
                           npu_err *err)
 {

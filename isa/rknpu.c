@@ -200,10 +200,9 @@ int npu_rkn_check(const npu_program *p, const char *path, npu_err *err)
             R("bar_sig_mask", t->bar_sig_mask, 0, (1 << NPU_RKN_MAX_CORES) - 1);
             R("bar_wait", t->bar_wait, 0, NPU_RKN_MAX_CORES);
             R("flags (unknown bits, >> 10)", t->flags >> 10, 0, 0);
-            const int32_t dims[] = {t->in_h, t->in_w, t->in_c, t->out_h, t->out_w, t->out_k};
+            const int64_t dims[] = {t->in_h, t->in_w, t->in_c, t->out_h, t->out_w, t->out_k};
             static const char *const dn[] = {"in_h", "in_w", "in_c", "out_h", "out_w", "out_k"};
-            for (size_t k = 0; k < sizeof dims / sizeof *dims; k++)
-                R(dn[k], dims[k], 0, D);
+            NPU_PROG_RANGES(dn, dims, 0, D);
             /* -1 and -2 name the transpose and softmax costs of a DPU task (models/rknpu) */
             R("ppu_kh", t->ppu_kh, -2, D);
             R("ppu_kw", t->ppu_kw, -2, D);
@@ -211,8 +210,7 @@ int npu_rkn_check(const npu_program *p, const char *path, npu_err *err)
                                   t->wt_rd, t->ew_rd,  t->out_wr,    t->cbuf_bytes};
             static const char *const qn[] = {"macs",  "elems", "out_elems", "feat_rd",
                                              "wt_rd", "ew_rd", "out_wr",    "cbuf_bytes"};
-            for (size_t k = 0; k < sizeof qs / sizeof *qs; k++)
-                R(qn[k], qs[k], 0, Q);
+            NPU_PROG_RANGES(qn, qs, 0, Q);
             break;
         }
         case NPU_RKN_OP_CPU: {
