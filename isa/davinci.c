@@ -186,3 +186,84 @@ int npu_dv_disasm(const npu_program *p, size_t i, npu_strbuf *out)
     }
     return 0;
 }
+
+/* ---- load-time check ---------------------------------------------------------------------- */
+int npu_dv_check(const npu_program *p, const char *path, npu_err *err)
+{
+    const int64_t Q = NPU_PROG_MAX_QTY, D = (int64_t)1 << 16;
+    const uint32_t kflags = NPU_DV_KF_AICPU | NPU_DV_KF_AIPP | NPU_DV_KF_L1_B_RESIDENT |
+                            NPU_DV_KF_L1_A_RESIDENT | NPU_DV_KF_N_OUTER | NPU_DV_KF_CUBE |
+                            NPU_DV_KF_DEPTHWISE | NPU_DV_KF_VIEW | NPU_DV_KF_RES_ADD;
+    int rc = 0;
+    int64_t bd = -1; /* block_dim of the kernel being read; -1 none yet, 0 an AI CPU kernel */
+#define R NPU_PROG_RANGE
+    for (size_t i = 0; i < p->n; i++) {
+        const npu_instr *in = &p->ins[i];
+        const char *rec = npu_dv_op_name(in->op);
+        if (in->op == NPU_DV_OP_KERNEL) {
+            const npu_dv_kernel *k = npu_dv_kernel_at(p, i);
+            if (!k)
+                return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu: malformed kernel "
+                                   "header (%" PRIu32 " payload bytes)", path, i, in->len);
+            R("flags (unknown bits)", k->flags & ~kflags, 0, 0);
+            bool cpu = (k->flags & NPU_DV_KF_AICPU) != 0;
+            /* against the preset's core count again at exec */
+            R("block_dim", k->block_dim, cpu ? 0 : 1, D);
+            R("split_m", k->split_m, 0, D);
+            R("split_n", k->split_n, 0, D);
+            R("m0", k->m0, 0, 1024);
+            R("k0", k->k0, 0, 1024);
+            R("n0", k->n0, 0, 1024);
+            R("bpe_in", k->bpe_in, 0, 8);
+            const int64_t qs[] = {k->M,          k->K,          k->N,           k->groups,
+                                  k->m_l0,       k->k_l0,       k->n_l0,        k->m_l1,
+                                  k->k_l1,       k->l1_a_bytes, k->l1_b_bytes,  k->ub_tile_bytes,
+                                  k->gm_rd_bytes, k->gm_wr_bytes, k->l2_rd_bytes, k->ninstr};
+            static const char *const qn[] = {
+                "M",     "K",          "N",          "groups",        "m_l0",        "k_l0",
+                "n_l0",  "m_l1",       "k_l1",       "l1_a_bytes",    "l1_b_bytes",
+                "ub_tile_bytes", "gm_rd_bytes", "gm_wr_bytes", "l2_rd_bytes", "ninstr"};
+            NPU_PROG_RANGES(qn, qs, 0, Q);
+            R("l1_db", k->l1_db, 0, 2);
+            R("l0_db", k->l0_db, 0, 2);
+            R("ub_db", k->ub_db, 0, 2);
+            bd = cpu ? 0 : (int64_t)k->block_dim;
+            continue;
+        }
+        npu_dv_ins d;
+        if (in->op == 0 || in->op >= NPU_DV_OP_COUNT || npu_dv_decode(p, i, &d) != 0)
+            return npu_prog_not_a_record(p, i, path, "a DaVinci", err);
+        if (d.bytes > (uint64_t)Q || d.aux > (uint64_t)Q) /* unsigned: no range check fits */
+            return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu (%s): bytes = %" PRIu64
+                               ", aux = %" PRIu64 ": above %" PRId64, path, i, rec, d.bytes,
+                               d.aux, Q);
+        R("macs", d.macs, 0, Q);
+        R("repeat", d.repeat, 0, 1 << 24);
+        R("mem", d.mem, NPU_DV_MEM_DDR, NPU_DV_MEM_L2);
+        if (in->op == NPU_DV_OP_AICPU) {
+            R("kind (operator)", d.kind, 0, NPU_OP_COUNT - 1);
+            if (!(d.flags & NPU_DV_F_HOST_AIPP) && bd != 0)
+                return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu: AI CPU operator "
+                                   "outside an AI CPU kernel", path, i);
+            continue;
+        }
+        if (bd <= 0)
+            return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu (%s) outside an AI Core "
+                               "kernel", path, i, rec);
+        R("core", d.core, 0, bd - 1);
+        R("pipe", in->unit, 0, NPU_DV_NPIPES - 1);
+        if (in->op == NPU_DV_OP_MMAD) {
+            R("m", d.m, 0, 1 << 20);
+            R("k", d.k, 0, 1 << 20);
+            R("n", d.n, 0, 1 << 20);
+        }
+        if (in->op == NPU_DV_OP_VEC)
+            R("kind (vector instruction)", d.kind, 0, NPU_DV_V_COUNT - 1);
+        if (in->op == NPU_DV_OP_SET_FLAG || in->op == NPU_DV_OP_WAIT_FLAG)
+            R("pipe2", d.pipe2, 0, NPU_DV_NPIPES - 1); /* event ids: against the preset at exec */
+        if (in->op == NPU_DV_OP_BARRIER)
+            R("pipe", d.pipe2, 0, NPU_DV_PIPE_ALL);
+    }
+#undef R
+    return 0;
+}

@@ -163,5 +163,11 @@ const npu_dv_kernel *npu_dv_kernel_at(const npu_program *p, size_t i);
 
 /* One line for instruction i (no newline); NPU_EFORMAT for a malformed payload. */
 int npu_dv_disasm(const npu_program *p, size_t i, npu_strbuf *out);
+/* Load-time check of every payload value (npu_model_ops.check), as npu_nv_check does: each
+ * record's opcode and size, flags and kinds known, tile dims and quantities bounded (bytes,
+ * MACs within NPU_PROG_MAX_QTY), every AI Core instruction inside a kernel and on one of its
+ * blocks. What needs the preset (block_dim against the cores, event ids) stays in the
+ * executor's validate(). */
+int npu_dv_check(const npu_program *p, const char *path, npu_err *err);
 
 #endif

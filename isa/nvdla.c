@@ -171,9 +171,7 @@ int npu_nv_check(const npu_program *p, const char *path, npu_err *err)
     const int64_t Q = NPU_PROG_MAX_QTY, D = (int64_t)1 << 24;
     int rc = 0;
     const char *rec = "?";
-#define R(field, v, lo, hi)                                                                   \
-    if ((rc = npu_prog_check_range(path, i, rec, field, (int64_t)(v), lo, hi, err)))          \
-    return rc
+#define R NPU_PROG_RANGE
     for (size_t i = 0; i < p->n; i++) {
         const void *pl = NULL;
         switch (p->ins[i].op) {
@@ -228,7 +226,7 @@ int npu_nv_check(const npu_program *p, const char *path, npu_err *err)
                 R("deps", h->deps[k], 0, INT16_MAX);
             R("conv_mode", h->conv_mode, 0, NPU_NV_CONV_FC);
             R("cbuf_mode", h->cbuf_mode, 0, NPU_NV_CBUF_SPLIT_WT_D);
-            const int32_t dims[] = {h->c,      h->h,      h->w,          h->k,      h->r,
+            const int64_t dims[] = {h->c,      h->h,      h->w,          h->k,      h->r,
                                     h->s,      h->sh,     h->sw,         h->p,      h->q,
                                     h->groups, h->batch,  h->nsplit,     h->nkpass, h->overlap,
                                     h->stripes, h->stripe_len, h->ext,   h->thr};
@@ -236,25 +234,21 @@ int npu_nv_check(const npu_program *p, const char *path, npu_err *err)
                                              "s",      "sh",    "sw",         "p",      "q",
                                              "groups", "batch", "nsplit",     "nkpass", "overlap",
                                              "stripes", "stripe_len", "ext", "thr"};
-            for (size_t k = 0; k < sizeof dims / sizeof *dims; k++)
-                R(dn[k], dims[k], 0, D);
+            NPU_PROG_RANGES(dn, dims, 0, D);
             const int64_t qs[] = {h->atomics,  h->mac_cycles, h->elems,  h->in_bytes,
                                   h->wt_bytes, h->out_bytes,  h->ew_bytes, h->rd_data,
                                   h->rd_wt,    h->rd_ew,      h->wr_out};
             static const char *const qn[] = {"atomics",  "mac_cycles", "elems",    "in_bytes",
                                              "wt_bytes", "out_bytes",  "ew_bytes", "rd_data",
                                              "rd_wt",    "rd_ew",      "wr_out"};
-            for (size_t k = 0; k < sizeof qs / sizeof *qs; k++)
-                R(qn[k], qs[k], 0, Q);
+            NPU_PROG_RANGES(qn, qs, 0, Q);
             break;
         }
         default:
             break;
         }
         if (!pl)
-            return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu: opcode %u with %" PRIu32
-                               " payload bytes is not an NVDLA record", path, i,
-                               (unsigned)p->ins[i].op, p->ins[i].len);
+            return npu_prog_not_a_record(p, i, path, "an NVDLA", err);
     }
 #undef R
     return 0;

@@ -131,6 +131,23 @@ int npu_prog_check_range(const char *path, size_t i, const char *rec, const char
                        field, (long long)v, (long long)lo, (long long)hi);
 }
 
+int npu_prog_check_ranges(const char *path, size_t i, const char *rec, const char *const *names,
+                          const int64_t *v, size_t n, int64_t lo, int64_t hi, npu_err *err)
+{
+    int rc = 0;
+    for (size_t k = 0; k < n && !rc; k++)
+        rc = npu_prog_check_range(path, i, rec, names[k], v[k], lo, hi, err);
+    return rc;
+}
+
+int npu_prog_not_a_record(const npu_program *p, size_t i, const char *path, const char *format,
+                          npu_err *err)
+{
+    return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu: opcode %u with %u payload bytes "
+                       "is not %s record", path, i, (unsigned)p->ins[i].op,
+                       (unsigned)p->ins[i].len, format);
+}
+
 long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer, const void *payload,
                    uint32_t len)
 {
@@ -293,11 +310,10 @@ static const char *get_str(rd *r, npu_arena *a, const char *what)
     return c;
 }
 
-static npu_program *load_fail(npu_program *p, unsigned char *body, char *file)
+static npu_program *load_fail(npu_program *p, unsigned char *body)
 {
     npu_prog_free(p);
     free(body);
-    free(file);
     return NULL;
 }
 
@@ -307,13 +323,21 @@ npu_program *npu_prog_load(const char *path, npu_err *err)
     size_t flen = 0;
     if (npu_read_file(path, &file, &flen, err))
         return NULL;
+    npu_program *p = npu_prog_load_mem(path, file, flen, err);
+    free(file);
+    return p;
+}
+
+npu_program *npu_prog_load_mem(const char *path, const void *data, size_t flen, npu_err *err)
+{
+    const char *file = data;
     if (flen < 4 || memcmp(file, PROG_MAGIC, 4) != 0) {
         npu_err_set(err, NPU_EFORMAT, "%s: not an npusim program (no NPUC magic)", path);
-        return load_fail(NULL, NULL, file);
+        return load_fail(NULL, NULL);
     }
     if (flen < 24) {
         npu_err_set(err, NPU_EFORMAT, "%s: truncated header (%zu bytes)", path, flen);
-        return load_fail(NULL, NULL, file);
+        return load_fail(NULL, NULL);
     }
     rd h = {(const unsigned char *)file, 24, 4, 0, NULL};
     uint32_t ver = (uint32_t)get_le(&h, 4, "version");
@@ -321,24 +345,24 @@ npu_program *npu_prog_load(const char *path, npu_err *err)
     if (ver != PROG_VERSION && ver != 1) {
         npu_err_set(err, NPU_EFORMAT, "%s: program format version %u, this npusim reads %u", path,
                     ver, PROG_VERSION);
-        return load_fail(NULL, NULL, file);
+        return load_fail(NULL, NULL);
     }
     if (zlen != flen - 24) {
         npu_err_set(err, NPU_EFORMAT,
                     "%s: truncated or corrupted: header says %llu compressed bytes, file has %zu",
                     path, (unsigned long long)zlen, flen - 24);
-        return load_fail(NULL, NULL, file);
+        return load_fail(NULL, NULL);
     }
     /* zlib cannot expand by more than ~1032x; a claimed size beyond that is a lie */
     if (blen > PROG_MAX_BODY || blen > zlen * 1040 + 64 || blen < 4 * 5) {
         npu_err_set(err, NPU_EFORMAT, "%s: corrupted header (body size %llu)", path,
                     (unsigned long long)blen);
-        return load_fail(NULL, NULL, file);
+        return load_fail(NULL, NULL);
     }
     unsigned char *body = npu_malloc((size_t)blen);
     if (!body) {
         npu_err_set(err, NPU_ENOMEM, "%s: out of memory", path);
-        return load_fail(NULL, NULL, file);
+        return load_fail(NULL, NULL);
     }
     uLongf got = (uLongf)blen;
     int zr = uncompress(body, &got, (const Bytef *)file + 24, (uLong)zlen);
@@ -348,15 +372,12 @@ npu_program *npu_prog_load(const char *path, npu_err *err)
                     : zr == Z_BUF_ERROR ? "truncated or size mismatch"
                     : zr == Z_MEM_ERROR ? "out of memory"
                                         : "zlib stream damaged");
-        return load_fail(NULL, body, file);
+        return load_fail(NULL, body);
     }
-    free(file);
-    file = NULL;
-
     npu_program *p = npu_calloc(1, sizeof *p);
     if (!p) {
         npu_err_set(err, NPU_ENOMEM, "%s: out of memory", path);
-        return load_fail(NULL, body, NULL);
+        return load_fail(NULL, body);
     }
     npu_arena_init(&p->arena);
     rd r = {body, (size_t)blen, 0, 0, NULL};
@@ -455,7 +476,7 @@ npu_program *npu_prog_load(const char *path, npu_err *err)
                         "%s: instruction %zu is corrupted (layer %d of %d, payload %u+%u of "
                         "%zu bytes)",
                         path, i, (int)in->layer, p->nlayers, in->off, in->len, p->dlen);
-            return load_fail(p, body, NULL);
+            return load_fail(p, body);
         }
     }
     if (r.bad) {
@@ -464,7 +485,7 @@ npu_program *npu_prog_load(const char *path, npu_err *err)
         else
             npu_err_set(err, NPU_EFORMAT, "%s: corrupted program (bad %s at byte %zu of %zu)", path,
                         r.what ? r.what : "data", r.at, r.n);
-        return load_fail(p, body, NULL);
+        return load_fail(p, body);
     }
     free(body);
     return p;

@@ -98,9 +98,31 @@ const void *npu_prog_get(const npu_program *p, size_t i, unsigned op, size_t siz
  * [LO, HI]". */
 int npu_prog_check_range(const char *path, size_t i, const char *rec, const char *field,
                          int64_t v, int64_t lo, int64_t hi, npu_err *err);
+/* The same for n fields of one record that share a range: values v[k] named names[k]. */
+int npu_prog_check_ranges(const char *path, size_t i, const char *rec, const char *const *names,
+                          const int64_t *v, size_t n, int64_t lo, int64_t hi, npu_err *err);
+/* The range check of a check loop: returns the error from the enclosing function. Needs
+ * `path`, `i` (the instruction), `rec` (its record name), `err` and an int `rc` in scope. */
+#define NPU_PROG_RANGE(field, v, lo, hi)                                                      \
+    do {                                                                                      \
+        if ((rc = npu_prog_check_range(path, i, rec, field, (int64_t)(v), lo, hi, err)))      \
+            return rc;                                                                        \
+    } while (0)
+#define NPU_PROG_RANGES(names, values, lo, hi)                                                \
+    do {                                                                                      \
+        if ((rc = npu_prog_check_ranges(path, i, rec, names, values,                          \
+                                        sizeof values / sizeof *values, lo, hi, err)))        \
+            return rc;                                                                        \
+    } while (0)
+/* NPU_EFORMAT with "PATH: instruction I: opcode OP with LEN payload bytes is not FORMAT record"
+ * (`format`: "an NVDLA", "a systolic" …), for an opcode or size a model does not know. */
+int npu_prog_not_a_record(const npu_program *p, size_t i, const char *path, const char *format,
+                          npu_err *err);
 
 /* Save (zlib) and load. load() validates everything; errors name the file. */
 int npu_prog_save(const npu_program *p, const char *path, int force, npu_err *err);
 npu_program *npu_prog_load(const char *path, npu_err *err);
+/* The same from bytes already in memory (`path` names them in messages); the fuzzer's entry. */
+npu_program *npu_prog_load_mem(const char *path, const void *data, size_t len, npu_err *err);
 
 #endif

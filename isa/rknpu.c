@@ -148,3 +148,100 @@ int npu_rkn_disasm(const npu_program *p, size_t i, npu_strbuf *out)
     npu_sb_printf(out, "<bad rknpu instruction op=%u len=%" PRIu32 ">", in->op, in->len);
     return NPU_EFORMAT;
 }
+
+/* ---- load-time check ---------------------------------------------------------------------- */
+/* Precision codes of the CNA (isa/rknpu.h: int8 0, int16 1, fp16 2, bf16 3, int4 6, tf32 7). */
+static int precision_known(unsigned c)
+{
+    return c <= 3 || c == 6 || c == 7;
+}
+
+int npu_rkn_check(const npu_program *p, const char *path, npu_err *err)
+{
+    const int64_t Q = NPU_PROG_MAX_QTY, D = (int64_t)1 << 24;
+    int rc = 0;
+    const char *rec = "?";
+#define R NPU_PROG_RANGE
+    for (size_t i = 0; i < p->n; i++) {
+        const void *pl = NULL;
+        switch (p->ins[i].op) {
+        case NPU_RKN_OP_SUBMIT: {
+            const npu_rkn_submit *s = pl = npu_rkn_payload(p, i, NPU_RKN_OP_SUBMIT, sizeof *s);
+            rec = "SUBMIT";
+            if (!s)
+                break;
+            R("core_mask", s->core_mask, 1, (1 << NPU_RKN_MAX_CORES) - 1);
+            int n = 0;
+            for (int k = 0; k < NPU_RKN_MAX_CORES; k++) {
+                n += (s->core_mask >> k) & 1;
+                if (!((s->core_mask >> k) & 1))
+                    R("ntask of a core outside core_mask", s->ntask[k], 0, 0);
+            }
+            R("ncores (bits of core_mask)", s->ncores, n, n);
+            const unsigned known = NPU_RKN_SF_PINGPONG | NPU_RKN_SF_IRQ_CHAIN | NPU_RKN_SF_WAKE;
+            R("flags (unknown bits)", s->flags & ~known, 0, 0);
+            R("kick_writes", s->kick_writes, 0, 1024);
+            R("first_layer", s->first_layer, 0, p->nlayers);
+            R("first_layer + nlayers", (int64_t)s->first_layer + s->nlayers, 0, p->nlayers);
+            break;
+        }
+        case NPU_RKN_OP_TASK: {
+            const npu_rkn_task *t = pl = npu_rkn_payload(p, i, NPU_RKN_OP_TASK, sizeof *t);
+            rec = "TASK";
+            if (!t)
+                break;
+            R("core", t->core, 0, NPU_RKN_MAX_CORES - 1);
+            R("kind", t->kind, NPU_RKN_K_CONV, NPU_RKN_K_DECONV);
+            if (!precision_known(t->precision) || !precision_known(t->wprecision))
+                return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu (TASK): precision "
+                                   "code %u/%u is not one of 0-3, 6, 7", path, i, t->precision,
+                                   t->wprecision);
+            R("lut_passes", t->lut_passes, 0, 2);
+            R("bar_sig_mask", t->bar_sig_mask, 0, (1 << NPU_RKN_MAX_CORES) - 1);
+            R("bar_wait", t->bar_wait, 0, NPU_RKN_MAX_CORES);
+            R("flags (unknown bits, >> 10)", t->flags >> 10, 0, 0);
+            const int64_t dims[] = {t->in_h, t->in_w, t->in_c, t->out_h, t->out_w, t->out_k};
+            static const char *const dn[] = {"in_h", "in_w", "in_c", "out_h", "out_w", "out_k"};
+            NPU_PROG_RANGES(dn, dims, 0, D);
+            /* -1 and -2 name the transpose and softmax costs of a DPU task (models/rknpu) */
+            R("ppu_kh", t->ppu_kh, -2, D);
+            R("ppu_kw", t->ppu_kw, -2, D);
+            const int64_t qs[] = {t->macs,  t->elems,  t->out_elems, t->feat_rd,
+                                  t->wt_rd, t->ew_rd,  t->out_wr,    t->cbuf_bytes};
+            static const char *const qn[] = {"macs",  "elems", "out_elems", "feat_rd",
+                                             "wt_rd", "ew_rd", "out_wr",    "cbuf_bytes"};
+            NPU_PROG_RANGES(qn, qs, 0, Q);
+            break;
+        }
+        case NPU_RKN_OP_CPU: {
+            const npu_rkn_cpu *c = pl = npu_rkn_payload(p, i, NPU_RKN_OP_CPU, sizeof *c);
+            rec = "CPU";
+            if (!c)
+                break;
+            R("opclass", c->opclass, 0, NPU_OPC_COUNT - 1);
+            R("op", c->op, 0, NPU_OP_COUNT - 1);
+            R("what", c->what, NPU_RKN_CPU_OP, NPU_RKN_CPU_OUTPUT);
+            R("macs", c->macs, 0, Q);
+            R("elems", c->elems, 0, Q);
+            R("rd_bytes", c->rd_bytes, 0, Q);
+            R("wr_bytes", c->wr_bytes, 0, Q);
+            break;
+        }
+        case NPU_RKN_OP_NOTE: {
+            const npu_rkn_note *n = pl = npu_rkn_payload(p, i, NPU_RKN_OP_NOTE, sizeof *n);
+            rec = "NOTE";
+            if (!n)
+                break;
+            R("what", n->what, NPU_RKN_NOTE_FUSED_EW, NPU_RKN_NOTE_FUSED_ACT);
+            R("into", n->into, -1, p->nlayers - 1);
+            break;
+        }
+        default:
+            break;
+        }
+        if (!pl)
+            return npu_prog_not_a_record(p, i, path, "an RKNPU", err);
+    }
+#undef R
+    return 0;
+}

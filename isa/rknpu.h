@@ -163,5 +163,10 @@ const void *npu_rkn_payload(const npu_program *p, size_t i, unsigned op, size_t 
 
 /* One line of text for instruction i (tasks list their register groups). */
 int npu_rkn_disasm(const npu_program *p, size_t i, npu_strbuf *out);
+/* Load-time check of every payload value (npu_model_ops.check), as npu_nv_check and
+ * npu_sys_check do: each record's opcode and size, codes and flags known, dimensions within
+ * 2^24, bytes/MACs/elements within NPU_PROG_MAX_QTY, layer references inside the program.
+ * Checks that need the preset (a core mask against `cores`) stay in the executor. */
+int npu_rkn_check(const npu_program *p, const char *path, npu_err *err);
 
 #endif

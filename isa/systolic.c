@@ -262,9 +262,7 @@ int npu_sys_check(const npu_program *p, const char *path, npu_err *err)
     const npu_sys_layer *L = NULL; /* the LAYER record the next FOLDs belong to */
     int64_t grid = 0, used = 0, total = 0;
     int rc = 0;
-#define R(field, v, lo, hi)                                                                   \
-    if ((rc = npu_prog_check_range(path, i, rec, field, (int64_t)(v), lo, hi, err)))          \
-    return rc
+#define R NPU_PROG_RANGE
     for (size_t i = 0; i < p->n; i++) {
         unsigned op = p->ins[i].op;
         const char *rec = rec_name(op);
@@ -272,9 +270,7 @@ int npu_sys_check(const npu_program *p, const char *path, npu_err *err)
         const npu_sys_field *f = npu_sys_fields(op, &sz);
         const uint8_t *base = f ? npu_sys_payload(p, i, op, sz) : NULL;
         if (!base)
-            return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu: opcode %u with %" PRIu32
-                               " payload bytes is not a systolic record", path, i, op,
-                               p->ins[i].len);
+            return npu_prog_not_a_record(p, i, path, "a systolic", err);
         /* every signed quantity is >= 0 and bounded; dependencies name earlier layers */
         for (int k = 0; f[k].name; k++)
             for (int e = 0; e < f[k].count; e++) {

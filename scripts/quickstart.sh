@@ -5,7 +5,11 @@
 #   bash scripts/quickstart.sh test   install what is missing, build (normal and ASan+UBSan),
 #                                     run the whole test suite on both builds, and the sweep
 #                                     tests under ThreadSanitizer (build-tsan/) where available
-# Builds go to build/, build-asan/ and build-tsan/ beside this repository's sources.
+#   FUZZ=1 bash scripts/quickstart.sh test
+#                                     the same, then (clang installed if missing) every libFuzzer
+#                                     target of tests/fuzz for FUZZ_SECONDS (default 30) each
+#                                     from its seed corpus under ASan+UBSan (docs/fuzzing.md)
+# Builds go to build/, build-asan/, build-tsan/ and build-fuzz/ beside this repository's sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-demo}
@@ -15,6 +19,17 @@ mode=${1:-demo}
 # python3-onnx (its checker validates every ONNX file npusim writes).
 pkgs=(gcc libc6-dev make cmake liblua5.4-dev zlib1g-dev pkg-config)
 [ "$mode" = test ] && pkgs+=(python3 python3-onnx libonnx-testdata)
+# Fuzzing needs clang and its runtime (libFuzzer, sanitizers): about 40 MB to download, 230 MB
+# installed, a minute or two of CI time, so only when asked for. The corpora are replayed by
+# ctest on gcc in every test run anyway (ctest -R fuzz_).
+fuzz=${FUZZ:-0}
+if [ "$mode" = test ] && [ "$fuzz" != 0 ]; then
+    pkgs+=(clang)
+    if command -v clang >/dev/null 2>&1; then
+        v=$(clang -dumpversion | cut -d. -f1)
+        pkgs+=("libclang-rt-$v-dev")
+    fi
+fi
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -33,6 +48,38 @@ build() { # dir, extra cmake args
     local dir=$1; shift
     cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPU_WERROR=ON "$@" >/dev/null
     cmake --build "$dir" -j"$jobs"
+}
+
+# libFuzzer: every target for FUZZ_SECONDS from a copy of its corpus (new inputs go to
+# build-fuzz/corpus/NAME, never into the repository), with its dictionary; a finding stops the
+# run with the crashing input in build-fuzz/ (add it to tests/fuzz/crashes/NAME/ with the fix).
+fuzz_all() {
+    if ! command -v clang >/dev/null 2>&1; then # installed just now: its runtime is versioned
+        echo "quickstart: FUZZ needs clang" >&2
+        return 1
+    fi
+    v=$(clang -dumpversion | cut -d. -f1)
+    dpkg -s "libclang-rt-$v-dev" >/dev/null 2>&1 || {
+        sudo=""
+        [ "$(id -u)" -ne 0 ] && sudo=sudo
+        $sudo apt-get install -y -qq --no-install-recommends "libclang-rt-$v-dev" >/dev/null
+    }
+    local targets=(onnx npg scalesim npuc params lua)
+    cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPU_WERROR=ON \
+        -DCMAKE_C_COMPILER=clang -DNPU_SANITIZE=ON -DNPU_FUZZ=ON >/dev/null
+    cmake --build build-fuzz -j"$jobs" --target "${targets[@]/%/_fuzz}"
+    local secs=${FUZZ_SECONDS:-30}
+    declare -A seeds=([params]=../models/presets [lua]=../scripts/zoo)
+    for t in "${targets[@]}"; do
+        mkdir -p "build-fuzz/corpus/$t"
+        echo "== fuzz $t for ${secs}s"
+        # shellcheck disable=SC2086 # no seeds: no word
+        (cd build-fuzz && "./tests/${t}_fuzz" -max_total_time="$secs" -timeout=25 \
+            -rss_limit_mb=2560 -dict="../tests/fuzz/$t.dict" -print_final_stats=1 \
+            "corpus/$t" "../tests/fuzz/corpus/$t" ${seeds[$t]:-} 2>"fuzz-$t.log") ||
+            { tail -40 "build-fuzz/fuzz-$t.log"; return 1; }
+        grep -E "stat::number_of_executed_units|cov:" "build-fuzz/fuzz-$t.log" | tail -2
+    done
 }
 
 case "$mode" in
@@ -63,6 +110,7 @@ test)
     else
         echo "quickstart: no ThreadSanitizer in this compiler: the tsan tests are skipped"
     fi
+    if [ "$fuzz" != 0 ]; then fuzz_all; fi
     ;;
 *)
     echo "usage: bash scripts/quickstart.sh [test]" >&2

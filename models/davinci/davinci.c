@@ -250,6 +250,7 @@ const npu_model_ops npu_model_davinci = {
     .lower = npu_davinci_lower,
     .execute = npu_davinci_execute,
     .disasm = davinci_disasm,
+    .check = npu_dv_check,
     .explain = npu_davinci_explain,
     .fini = davinci_fini,
     .dtype_for = davinci_dtype_for,

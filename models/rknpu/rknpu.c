@@ -681,6 +681,7 @@ const npu_model_ops npu_model_rknpu = {
     .lower = npu_rknpu_lower,
     .execute = npu_rknpu_execute,
     .disasm = rknpu_disasm,
+    .check = npu_rkn_check,
     .explain = npu_rknpu_explain,
     .fini = NULL,
     .dtype_for = rknpu_dtype_for,

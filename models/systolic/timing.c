@@ -146,6 +146,32 @@ static int64_t group_size(const npu_sys_layer *L, const npu_sys_fold *f, int64_t
     return g < 1 ? 1 : g;
 }
 
+/* Pre-run work estimate (issue 16): the fold groups exec_mac_detailed will submit, each an
+ * array job plus up to four loads, preloads and drains, summed over the program (saturating).
+ * Records that are not valid count nothing here; exec_layer reports them. */
+static int64_t planned_groups(const npu_program *p)
+{
+    const npu_sys_layer *L = NULL;
+    int64_t total = 0;
+    for (size_t i = 0; i < p->n && total < INT64_MAX / 2; i++) {
+        if (p->ins[i].op == NPU_SYS_OP_LAYER) {
+            L = npu_sys_payload(p, i, NPU_SYS_OP_LAYER, sizeof *L);
+            if (L && (L->nsub < 1 || L->nsub > ((int64_t)1 << 26)))
+                L = NULL;
+            continue;
+        }
+        const npu_sys_fold *f = p->ins[i].op == NPU_SYS_OP_FOLD && L
+                                    ? npu_sys_payload(p, i, NPU_SYS_OP_FOLD, sizeof *f)
+                                    : NULL;
+        if (!f || f->count < 1 || f->count > ((int64_t)1 << 40))
+            continue;
+        int64_t k = group_size(L, f, f->count); /* 1 .. count */
+        int64_t per_sub = 1 + (f->count - 1 + k - 1) / k; /* a sub-problem's first fold alone */
+        total += per_sub > INT64_MAX / 2 / L->nsub ? INT64_MAX / 2 : per_sub * L->nsub;
+    }
+    return total;
+}
+
 static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, size_t a, size_t b)
 {
     const npu_program *p = x->p;
@@ -469,6 +495,17 @@ int npu_systolic_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_
         x.done[l] = npu_engine_sync(e, "layer_done", 0);
         if (x.done[l] < 0) {
             rc = npu_err_set(err, NPU_ESIM, "systolic: cannot create syncs");
+            goto out;
+        }
+    }
+    if (s->fidelity != NPU_SYSTOLIC_FID_SCALESIM) {
+        int64_t groups = planned_groups(p);
+        if (groups > NPU_SYS_MAX_RUN_GROUPS) {
+            rc = npu_err_set(err, NPU_EUNSUPPORTED, "systolic: this run simulates %" PRId64
+                             " fold groups (array jobs), above the limit of %" PRId64 " (about "
+                             "2 minutes and 1.5 GB; docs/models/systolic.md): use a larger "
+                             "array, fewer channels or --set fidelity=scalesim (one job per "
+                             "layer)", groups, NPU_SYS_MAX_RUN_GROUPS);
             goto out;
         }
     }

@@ -1102,6 +1102,17 @@ static bool ends_with(const char *s, const char *suf)
     return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
+/* Whatever reached stdout (tables, help, a script's print) must have been written: a full disk
+ * or a closed pipe turns a success into exit 1 with a message. */
+static int stdout_status(int rc)
+{
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == EXIT_OK) {
+        fprintf(stderr, "npusim: <stdout>: write error: %s\n", strerror(errno));
+        rc = EXIT_FAIL;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -1111,11 +1122,11 @@ int main(int argc, char **argv)
     const char *cmdname = argv[1];
     if (strcmp(cmdname, "--help") == 0 || strcmp(cmdname, "-h") == 0) {
         print_main_help(stdout);
-        return EXIT_OK;
+        return stdout_status(EXIT_OK);
     }
     if (strcmp(cmdname, "--version") == 0 || strcmp(cmdname, "-V") == 0) {
         printf("npusim %s\n", NPUSIM_VERSION);
-        return EXIT_OK;
+        return stdout_status(EXIT_OK);
     }
     const command *c = find_command(cmdname);
     int i0 = 2;
@@ -1172,10 +1183,5 @@ int main(int argc, char **argv)
     free(o.pp);
     free(o.plots);
     free(o.pos);
-    /* whatever reached stdout (tables, help, a script's print) must have been written */
-    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == EXIT_OK) {
-        fprintf(stderr, "npusim: <stdout>: write error: %s\n", strerror(errno));
-        rc = EXIT_FAIL;
-    }
-    return rc;
+    return stdout_status(rc);
 }

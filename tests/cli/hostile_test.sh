@@ -29,6 +29,12 @@ expect "gather src= with one input -> 1" 1 info "$T/g.npg"
 printf 'npg 1\ninput d 1x4 fp32\nsigmoid s d src=Custom\n' >"$T/s.npg"
 expect "src= on a unary op still reads" 0 info "$T/s.npg"
 
+# ---- work estimate: a 60-byte SCALE-Sim row must not run for an hour -----------------------------
+printf 'Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nDP1, 3, 3, 3, 3, 2000000, 1, 1,\n' >"$T/dw.csv"
+expect "2M-channel depthwise row refused before running -> 1" 1 run "$T/dw.csv"
+has "the refusal gives the figure and the limit" "$T/err" "2000000 fold groups (array jobs), above the limit of 1048576"
+expect "the same row at fidelity=scalesim runs" 0 run --set fidelity=scalesim "$T/dw.csv"
+
 # ---- writing outputs ----------------------------------------------------------------------------
 if [ -w /dev/full ]; then
     "$NPUSIM" run -o - "$T/tiny.npg" >/dev/full 2>"$T/err"
@@ -39,6 +45,13 @@ if [ -w /dev/full ]; then
     "$NPUSIM" script "$T/p.lua" >/dev/full 2>"$T/err"
     rc=$?
     status "script print to a full disk -> 1" 1
+    for h in --help --version "help" "run --help"; do
+        # shellcheck disable=SC2086 # "run --help" is two words on purpose
+        "$NPUSIM" $h >/dev/full 2>"$T/err"
+        rc=$?
+        status "npusim $h to a full disk -> 1" 1
+        has "npusim $h to a full disk says so" "$T/err" "<stdout>: write error"
+    done
 else
     echo "skip /dev/full checks (no /dev/full)"
 fi

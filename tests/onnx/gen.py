@@ -3,7 +3,7 @@
 
 Only the Python standard library: the protobuf wire format is encoded by hand below, following
 onnx/onnx.proto (field numbers noted at each use). Run from anywhere:
-    python3 tests/onnx/gen.py            # writes tests/onnx/*.onnx and tests/fuzz/corpus/*
+    python3 tests/onnx/gen.py            # writes tests/onnx/*.onnx and tests/fuzz/corpus/onnx/*
 The files are committed; rerun only when changing a model (and update the pinned numbers in
 onnx_test.c).
 """
@@ -11,7 +11,7 @@ import os
 import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CORPUS = os.path.join(HERE, "..", "fuzz", "corpus")
+CORPUS = os.path.join(HERE, "..", "fuzz", "corpus", "onnx")
 
 FLOAT, UINT8, INT8, INT32, INT64 = 1, 2, 3, 6, 7
 

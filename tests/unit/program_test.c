@@ -11,6 +11,7 @@
 #include "isa/davinci.h"
 #include "isa/nvdla.h"
 #include "isa/program.h"
+#include "isa/rknpu.h"
 #include "isa/systolic.h"
 #include "npusim_int.h"
 #include "test.h"
@@ -565,6 +566,22 @@ static void hwl_dim_negative(void *pl) { ((npu_nv_hwl *)pl)->c = -7; }
 static void sheet_den_zero(void *pl) { ((npu_nv_sheet *)pl)->mac_den = 0; }
 
 static void dv_bytes_huge(void *pl) { ((npu_dv_ins *)pl)->bytes = 0xFF00000000000000ull; }
+static void rk_rd_huge(void *pl)
+{
+    ((npu_rkn_task *)pl)->feat_rd = INT64_MAX - 3; /* + wt_rd overflowed in the executor */
+    ((npu_rkn_task *)pl)->wt_rd = 100;
+}
+static void rk_precision_unknown(void *pl) { ((npu_rkn_task *)pl)->precision = 5; }
+static void rk_dim_negative(void *pl) { ((npu_rkn_task *)pl)->out_h = -9; }
+static void rk_mask_zero(void *pl) { ((npu_rkn_submit *)pl)->core_mask = 0; }
+static void rk_layers_far(void *pl) { ((npu_rkn_submit *)pl)->nlayers = 4000000000u; }
+static void rk_cpu_op_unknown(void *pl) { ((npu_rkn_cpu *)pl)->op = 60000; }
+static void rk_note_far(void *pl) { ((npu_rkn_note *)pl)->into = 1 << 30; }
+static void dv_block_dim_zero(void *pl) { ((npu_dv_kernel *)pl)->block_dim = 0; }
+static void dv_tile_huge(void *pl) { ((npu_dv_kernel *)pl)->M = INT64_MAX; }
+static void dv_vec_kind(void *pl) { ((npu_dv_ins *)pl)->kind = 999; }
+static void dv_core_far(void *pl) { ((npu_dv_ins *)pl)->core = 500; }
+static void dv_mmad_huge(void *pl) { ((npu_dv_ins *)pl)->m = 0xFFFFFFFFu; }
 
 /* davinci checks its payloads when it executes (validate()): a fuzzed img2col move of 2^64 -
  * 2^56 bytes overflowed the engine's time and overran the kernel table (ASan) */
@@ -603,6 +620,20 @@ static void hostile_payloads(void)
     hostile_one("nv_small", NPU_NV_OP_HWL, hwl_rd_huge, "rd_data");
     hostile_one("nv_small", NPU_NV_OP_HWL, hwl_dim_negative, "c = -7");
     hostile_one("nv_small", NPU_NV_OP_SHEET, sheet_den_zero, "mac_den = 0");
+    /* rknpu and davinci check on load too (issue 16), not only when they execute */
+    hostile_one("rk3588", NPU_RKN_OP_TASK, rk_rd_huge, "feat_rd = 9223372036854775804");
+    hostile_one("rk3588", NPU_RKN_OP_TASK, rk_precision_unknown, "precision code 5/");
+    hostile_one("rk3588", NPU_RKN_OP_TASK, rk_dim_negative, "out_h = -9");
+    hostile_one("rk3588", NPU_RKN_OP_SUBMIT, rk_mask_zero, "core_mask = 0");
+    hostile_one("rk3588", NPU_RKN_OP_SUBMIT, rk_layers_far, "first_layer + nlayers");
+    hostile_one("rk3588", NPU_RKN_OP_CPU, rk_cpu_op_unknown, "op = 60000");
+    hostile_one("rk3588", NPU_RKN_OP_NOTE, rk_note_far, "into = 1073741824");
+    hostile_one("ascend310", NPU_DV_OP_KERNEL, dv_block_dim_zero, "block_dim = 0");
+    hostile_one("ascend310", NPU_DV_OP_KERNEL, dv_tile_huge, "M = 9223372036854775807");
+    hostile_one("ascend310", NPU_DV_OP_LOAD3D, dv_bytes_huge, "bytes = 18374686479671623680");
+    hostile_one("ascend310", NPU_DV_OP_VEC, dv_vec_kind, "kind (vector instruction) = 999");
+    hostile_one("ascend310", NPU_DV_OP_MMAD, dv_core_far, "core = 500");
+    hostile_one("ascend310", NPU_DV_OP_MMAD, dv_mmad_huge, "m = 4294967295");
 }
 
 /* npu_read_file (issue 16): size cap with a message naming file and limit, FIFOs refused

@@ -1,0 +1,15 @@
+local npusim = ...
+local b = npusim.builder("tiny", { input = { 1, 3, 32, 32 }, dtype = "int8" })
+local x = b:conv(b.input, { out = 16, k = 3, s = 1, p = 1, act = "relu", name = "conv1" })
+local y = b:conv(x, { out = 16, k = 3, p = 1 })
+x = b:add(x, y, { act = "relu" })
+x = b:maxpool(x, { k = 2, s = 2 })
+local a, c = b:split(x, { axis = 1, sizes = { 8, 8 } })
+x = b:concat(a, c, { axis = 1 })
+b:const("emb", { 100, 16 }, "fp16", 0.5)
+b:input("ids", { 1, 4 }, "int64")
+local t = b:gather("emb", "ids", { axis = 0 })
+t = b:layernorm(t, { axis = -1 })
+x = b:gemm(b:flatten(x, { axis = 1 }), { out = 10 })
+b:output(x, t)
+return b

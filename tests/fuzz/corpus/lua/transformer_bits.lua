@@ -1,0 +1,11 @@
+local npusim = ...
+local b = npusim.builder("attn", { input = { 1, 8, 64 }, dtype = "fp16", items = 8, unit = "token", prefill = true })
+local q = b:gemm(b.input, { out = 64 })
+local k = b:gemm(b.input, { out = 64 })
+local s = b:matmul(q, b:transpose(k, { perm = { 0, 2, 1 } }))
+s = b:softmax(s, { axis = -1 })
+local o = b:matmul(s, b:gemm(b.input, { out = 64 }))
+o = b:rmsnorm(b:add(o, b.input))
+o = b:mul(o, b:sigmoid(o))
+o = b:reshape(o, { shape = { 1, -1 } })
+return b:build()

@@ -1,0 +1,68 @@
+/* lua_fuzz.c — libFuzzer target for the Lua builder API (sim/script/builder.c). The input is a
+ * Lua chunk called like a zoo script, with (npusim, {}), in the zoo's own builder-only state
+ * (sim/script: base, table, string, math, utf8 and npusim = {builder, zoo, zoo_info, networks};
+ * no io/os, so a fuzzer cannot write or delete files). What it returns (a builder or a graph) is
+ * taken as the zoo takes it and run through the passes. The state has a 64 MiB memory cap and an
+ * instruction budget, so a mutated `while true do end` is an error, not a timeout.
+ * Seeds: tests/fuzz/corpus/lua.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fuzz.h"
+#include "script/script.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_LUA_MEM ((size_t)64 << 20)
+#define FUZZ_LUA_HOOK_EVERY 10000
+#define FUZZ_LUA_BUDGET 200 /* x FUZZ_LUA_HOOK_EVERY instructions */
+
+/* The zoo module as the global `npusim` (what a zoo script is given). */
+static int open_zoo(lua_State *L)
+{
+    lua_newtable(L);
+    npu_script_zoo_open(L);
+    lua_setglobal(L, "npusim");
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    if (!ctx)
+        return 0;
+    npu_err err = {0};
+    npu_script_opts o = {.libs = NPU_SCRIPT_LIBS_PURE, .mem_limit = FUZZ_LUA_MEM,
+                         .hook_every = FUZZ_LUA_HOOK_EVERY, .max_hooks = FUZZ_LUA_BUDGET,
+                         .what = "fuzz.lua", .open = open_zoo};
+    lua_State *L = npu_script_open(ctx, &o, &err);
+    if (!L) {
+        npu_ctx_free(ctx);
+        return 0;
+    }
+    npu_graph *g = NULL;
+    if (luaL_loadbufferx(L, (const char *)data, size, "=fuzz.lua", "t") == LUA_OK) {
+        lua_getglobal(L, "npusim");
+        lua_newtable(L);
+        if (lua_pcall(L, 2, 1, 0) == LUA_OK) {
+            npu_script_graph *gb = npu_script_test_graph(L, -1);
+            if (gb && gb->g) {
+                g = npu_graph_clone(gb->g);
+            } else if (npu_script_is_builder(L, -1)) {
+                g = npu_script_builder_graph(L, -1, &err);
+                if (!g)
+                    fuzz_refused("lua_fuzz build", &err);
+            }
+        }
+    }
+    if (!g && getenv("FUZZ_VERBOSE"))
+        fprintf(stderr, "lua_fuzz: %s\n", lua_isstring(L, -1) ? lua_tostring(L, -1) : "no graph");
+    npu_script_close(L);
+    if (g)
+        fuzz_graph_passes("lua_fuzz", g);
+    npu_ctx_free(ctx);
+    return 0;
+}

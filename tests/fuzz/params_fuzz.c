@@ -1,0 +1,87 @@
+/* params_fuzz.c — libFuzzer target for parameter values and preset files (sim/core/params.c):
+ *   - the input as a preset file (Lua text in an empty environment with an instruction budget);
+ *     a preset that parses is applied to the defaults of the model it names;
+ *   - every line of the input as a `--set key=value`, on one of four shipped presets (one per
+ *     model family, chosen by the input's length), as `npusim run --set` applies them.
+ * Seeds: tests/fuzz/corpus/params (shipped presets and --set lines).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "npusim_int.h"
+#include "script/script.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Opening an arch evaluates its preset chain in Lua: the archs are opened once per process and
+ * cloned per input (a harness cache, never freed: reachable, so not a leak). */
+static const npu_arch *cached_arch(const char *name)
+{
+    static npu_ctx *ctx;
+    static struct {
+        char name[32];
+        npu_arch *a;
+    } cache[16];
+    if (!ctx && !(ctx = npu_ctx_new()))
+        return NULL;
+    size_t i = 0;
+    for (; i < sizeof cache / sizeof *cache && cache[i].a; i++)
+        if (strcmp(cache[i].name, name) == 0)
+            return cache[i].a;
+    npu_err err = {0};
+    npu_arch *a = strlen(name) < sizeof cache[0].name ? npu_arch_open(ctx, name, &err) : NULL;
+    if (a && i < sizeof cache / sizeof *cache) {
+        strcpy(cache[i].name, name);
+        cache[i].a = a;
+        return a;
+    }
+    npu_arch_free(a);
+    return NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const char *const presets[] = {"nv_small", "rk3588", "ascend310", "tpu_v1"};
+    npu_err err = {0};
+    npu_preset *pr = npu_preset_parse("fuzz.lua", (const char *)data, size, &err);
+    if (pr) {
+        /* a built-in model's defaults (not a file: `model` could name any path) */
+        const npu_arch *m = pr->model && npu_model_summary(pr->model) ? cached_arch(pr->model)
+                                                                       : NULL;
+        if (m) {
+            npu_params *p = npu_params_clone(npu_arch_params(m));
+            if (p && npu_preset_apply(pr, p, &err))
+                fuzz_refused("params_fuzz preset", &err);
+            npu_params_free(p);
+        }
+        npu_preset_free(pr);
+    } else {
+        fuzz_refused("params_fuzz preset", &err);
+    }
+
+    const npu_arch *base = cached_arch(presets[size % 4]);
+    npu_arch *a = base ? npu_arch_clone(base) : NULL;
+    char *text = malloc(size + 1);
+    if (a && text) {
+        memcpy(text, data, size);
+        text[size] = 0;
+        for (char *line = text, *nl; line; line = nl) {
+            nl = strchr(line, '\n');
+            if (nl)
+                *nl++ = 0;
+            npu_err e3 = {0};
+            if (npu_arch_set_kv(a, line, &e3))
+                fuzz_refused("params_fuzz --set", &e3);
+        }
+        npu_strbuf sb;
+        npu_sb_init(&sb);
+        npu_arch_describe(a, &sb);
+        npu_sb_free(&sb);
+    }
+    free(text);
+    npu_arch_free(a);
+    return 0;
+}
