@@ -403,10 +403,19 @@ int npu_dvl_cube(lw *c, int li)
     bool int8 = l->dtype == NPU_DT_INT8 || l->dtype == NPU_DT_UINT8;
     bool a16 = l->dtype == NPU_DT_INT16; /* A16W8: the Cube at a16w8_k_mult */
     P.bpe = int8 ? 1 : 2;
-    /* mixed precision (npu_pass_weight_dtype): weights stored and moved at their width (int4
-     * as int8: the V100/V200 Cube has no int4, research §1.2), widened to the activation
-     * width as MTE1 loads them into L0B (assumption) */
-    P.wbpe = npu_dvl_min(P.bpe, npu_dvl_max(npu_dtype_bits(npu_layer_weight_dtype(g, l)) / 8, 1));
+    /* mixed precision (npu_pass_weight_dtype): weights stored and moved at their width,
+     * widened to the activation width as MTE1 loads them into L0B (assumption). Sub-byte
+     * weights are refused: the V100/V200 Cube has no int4 (research §1.2: DT_INT4=16,64,16
+     * exists only in the 910B ini) and SVP_NNN's A8W4 rate is unpublished (soc-facts §1.2);
+     * moving them as int8 would run a different deployment silently. */
+    int wbits = npu_dtype_bits(npu_layer_weight_dtype(g, l));
+    if (wbits > 0 && wbits < 8)
+        return npu_err_set(c->err, NPU_EINVAL,
+                           "davinci: layer '%s': %d-bit weights (%s): the DaVinci Cube has no "
+                           "int4 (V100/V200 cores run int8/int16/fp16 operands); use "
+                           "wdtype=int8 or dtype=int8/a16w8",
+                           l->name, wbits, npu_dtype_name(npu_layer_weight_dtype(g, l)));
+    P.wbpe = npu_dvl_min(P.bpe, npu_dvl_max(wbits / 8, 1));
     P.m0 = s->cube_m;
     P.n0 = s->cube_n;
     P.k0 = (int64_t)s->cube_k * (int8 ? s->int8_k_mult : a16 ? s->a16w8_k_mult : 1);
