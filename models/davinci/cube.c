@@ -12,7 +12,8 @@
 
 typedef struct gemm_plan {
     bool conv, depthwise, aipp;
-    int64_t groups, M, K, N;      /* padded, per group                                    */
+    int64_t groups, M, K, N;      /* padded, per group (batch_split: per image)          */
+    int64_t nimg, split_b, cores; /* batch_split: images, blocks over images, cores per block */
     int64_t cin_g;                /* conv: input channels per group (padded to C0)        */
     int64_t taps;                 /* conv: kh·kw                                          */
     int64_t W, Wo, sh, kh, dh, H; /* conv geometry for A rows                             */
@@ -29,6 +30,8 @@ typedef struct gemm_plan {
     int vseq[16];
     bool res;                /* residual add fused: load the shortcut tile into UB,  */
     bool res_l2;             /* add it (and the add's activation) before MTE3        */
+    double b_part, b_now;    /* share of weight re-fetches that hit L2 (weights larger
+                                than half of L2); b_now: that of the current tile's load */
     double res_part, a_part; /* share of shortcut / input reads that hit L2 (partly
                                 resident tensors, tensor_l2_part)                    */
     int nres;
@@ -151,7 +154,6 @@ static double eval_tile(lw *c, gemm_plan *P, int64_t m, int64_t n)
 
 static int plan_gemm(lw *c, gemm_plan *P)
 {
-    const npu_davinci_state *s = c->s;
     /* block split: every block of an M split reads all the weights of its N share and every
      * block of an N split reads all the input of its M share, so pick the split (using as
      * many cores as there are tiles) that moves the fewest GM bytes; ties go to M */
@@ -167,8 +169,8 @@ static int plan_gemm(lw *c, gemm_plan *P)
     double b_all = (double)P->K * (double)P->N * (double)P->wbpe;
     double bestc = -1;
     int64_t bestu = 0;
-    for (int64_t sm = 1; sm <= s->cores; sm++) {
-        int64_t sn = s->cores / sm;
+    for (int64_t sm = 1; sm <= P->cores; sm++) {
+        int64_t sn = P->cores / sm;
         int64_t um = npu_dvl_min(sm, mt16), un = npu_dvl_min(sn, nt16);
         int64_t used = um * un;
         double cost = a_all * (double)un + b_all * (double)um;
@@ -240,8 +242,9 @@ static int l1_produce(lw *c, gemm_plan *P, int o, int64_t bytes, int64_t run, un
     P->gm_rd += gm;
     if (l2)
         P->l2_rd += gm;
-    if (o == 0 && !image && !l2 && P->a_part > 0) {
-        if (npu_dvl_gm_read(c, NPU_DV_OP_COPY_GM_L1, gm, run, false, P->a_part, sl, &P->l2_rd))
+    double part = o == 0 ? P->a_part : P->b_now;
+    if (!image && !l2 && part > 0) {
+        if (npu_dvl_gm_read(c, NPU_DV_OP_COPY_GM_L1, gm, run, false, part, sl, &P->l2_rd))
             return c->err->code;
         return npu_dvl_setf(c, NPU_DV_PIPE_MTE2, NPU_DV_PIPE_MTE1, id);
     }
@@ -446,8 +449,12 @@ int npu_dvl_cube(lw *c, int li)
     P.in_l2 = l->nin > 0 && npu_dvl_tensor_l2(c, l->in[0]);
     P.a_part = l->nin > 0 ? npu_dvl_tensor_l2_part(c, l->in[0]) : 0;
     P.bias = (l->flags & NPU_LF_BIAS) != 0;
-    P.relu = l->act == NPU_ACT_RELU;
-    if (!P.relu && l->act != NPU_ACT_NONE)
+    /* the activation: ReLU in the L0C -> UB move, others as vector instructions in the
+     * epilogue — or, when ATC does not fuse it (fused_acts), a vector kernel of its own after
+     * this one (then no add or quantize is fused here either: lower.c) */
+    bool act_own = !npu_dvl_act_fused(c, l->act);
+    P.relu = !act_own && l->act == NPU_ACT_RELU;
+    if (!act_own && !P.relu && l->act != NPU_ACT_NONE)
         P.nvec = npu_dvl_vec_seq(NPU_OP_IDENTITY, l->act, P.vseq, 16);
     int64_t batch = 1, real_m = 0, real_n = 0;
     if (npu_op_class(l->op) == NPU_OPC_CONV) {
@@ -467,8 +474,13 @@ int npu_dvl_cube(lw *c, int li)
         P.sw = cg.sw;
         P.kw = cg.kw;
         P.dw = cg.dw;
-        P.M = npu_dvl_rup(cg.n * cg.ho * cg.wo, P.m0);
-        real_m = cg.n * cg.ho * cg.wo;
+        /* batch_split (TBE's conv2d tiling: block_dim = batch x n x m x group): the images go
+         * over the cores first, M is one image's output pixels and each block loops over its
+         * images; without it the whole batch is one M, split over the cores like any other */
+        P.nimg = s->batch_split && cg.n > 1 ? cg.n : 1;
+        P.split_b = npu_dvl_min(P.nimg, s->cores);
+        P.M = npu_dvl_rup(cg.n / P.nimg * cg.ho * cg.wo, P.m0);
+        real_m = cg.n / P.nimg * cg.ho * cg.wo;
         if (gr > 1 && gr == cg.c && cg.k == cg.c) {
             P.depthwise = true;
             real_n = P.k0;
@@ -501,6 +513,9 @@ int npu_dvl_cube(lw *c, int li)
         P.N = npu_dvl_rup(gg.n, P.n0);
     }
     P.real = P.mr = P.nr = 1.0;
+    if (P.nimg < 1)
+        P.nimg = P.split_b = 1;
+    P.cores = npu_dvl_max(s->cores / P.split_b, 1);
     P.real_m = real_m > 0 ? real_m : P.M;
     P.real_n = real_n > 0 ? real_n : P.N;
     if (P.M <= 0 || P.K <= 0 || P.N <= 0 || P.groups <= 0)
@@ -514,10 +529,14 @@ int npu_dvl_cube(lw *c, int li)
             (double)P.K * (double)P.N * (double)P.wbpe * (double)P.groups <= (double)(s->l2 / 2);
         if (l->nin > 1 && l->op == NPU_OP_MATMUL)
             P.w_fit = P.w_fit && npu_dvl_tbytes(g, l->in[1]) <= s->l2 / 2;
+        /* weights larger than half of L2: a re-fetch (another block, another image) finds
+         * the part read last still in L2, as tensor_l2_part does for activations */
+        double wt = (double)P.K * (double)P.N * (double)P.wbpe * (double)P.groups;
+        P.b_part = !P.w_fit && wt > 0 ? (double)(s->l2 / 2) / wt : 0;
     }
     /* A program is simulated instruction by instruction: refuse absurd layers (a hang or
      * gigabytes of program otherwise) with a clear error. */
-    double steps = (double)P.groups * (double)P.split_m * (double)P.split_n *
+    double steps = (double)P.nimg * (double)P.groups * (double)P.split_m * (double)P.split_n *
                    (double)npu_dvl_cdiv(P.Mc, P.m_l0) * (double)npu_dvl_cdiv(P.Nc, P.n_l0) *
                    (double)npu_dvl_cdiv(P.K, P.k_l0);
     if (steps > NPU_DV_MAX_STEPS)
@@ -534,7 +553,7 @@ int npu_dvl_cube(lw *c, int li)
               (P.res ? NPU_DV_KF_RES_ADD : 0);
     k.split_m = (uint32_t)P.split_m;
     k.split_n = (uint32_t)P.split_n;
-    k.block_dim = (uint32_t)(P.split_m * P.split_n);
+    k.block_dim = (uint32_t)(P.split_b * P.split_m * P.split_n);
     k.m0 = (uint32_t)P.m0;
     k.k0 = (uint32_t)P.k0;
     k.n0 = (uint32_t)P.n0;
@@ -557,9 +576,12 @@ int npu_dvl_cube(lw *c, int li)
     if (kidx == (size_t)-1)
         return npu_dvl_oom(c);
     c->ninstr = 0;
+    int64_t ipb = npu_dvl_cdiv(P.nimg, P.split_b); /* images per block */
+    for (int64_t bb = 0; bb < P.split_b; bb++)
     for (int64_t bm = 0; bm < P.split_m; bm++)
         for (int64_t bn = 0; bn < P.split_n; bn++) {
-            int core = (int)(bm * P.split_n + bn);
+            int core = (int)((bb * P.split_m + bm) * P.split_n + bn);
+            int64_t img0 = bb * ipb, img1 = npu_dvl_min(P.nimg, img0 + ipb);
             /* this block's share: rows/cols at 16 granularity, padded to the fractal; the
              * MTEs move only the 16-granular part, results only real rows */
             int64_t rows = npu_dvl_max(npu_dvl_min(P.Mc_r, P.Mr16 - bm * P.Mc_r), 0);
@@ -575,7 +597,9 @@ int npu_dvl_cube(lw *c, int li)
                          : 1;
             if (npu_dvl_block_begin(c, core, true))
                 return c->err->code;
+            for (int64_t img = img0; img < img1; img++)
             for (int64_t gi = 0; gi < P.groups && m_hi > m_lo && n_hi > n_lo; gi++) {
+                bool first = img == img0; /* later images re-fetch what is not resident */
                 int64_t nmt = npu_dvl_cdiv(m_hi - m_lo, P.m_l0),
                         nnt = npu_dvl_cdiv(n_hi - n_lo, P.n_l0);
                 int64_t no = P.n_outer ? nnt : nmt, ni = P.n_outer ? nmt : nnt;
@@ -590,20 +614,19 @@ int npu_dvl_cube(lw *c, int li)
                          * released right away since its L1 space is never reused) */
                         bool a_outer = !P.n_outer;
                         bool load_a = a_outer ? i == 0 : (P.a_res ? o == 0 : true);
-                        bool load_b = a_outer ? (P.b_res ? o == 0 : true) : i == 0;
+                        bool load_b = a_outer ? (P.b_res ? o == 0 && first : true) : i == 0;
                         bool keep_a = !a_outer && P.a_res;
                         bool keep_b = a_outer && P.b_res;
-                        /* L2 (research §1.6): the first fetch of a tile's data misses,
-                         * re-fetches (another block, another outer pass) hit while the
-                         * operand fits in half of L2; the block with index 0 of the other
-                         * dimension is taken as the one that misses */
-                        if (a_outer) {
-                            P.hit_a = P.in_l2 || (P.in_fit && !(bn == 0 && i == 0));
-                            P.hit_b = P.w_fit && !(bm == 0 && o == 0);
-                        } else {
-                            P.hit_a = P.in_l2 || (P.in_fit && !(bn == 0 && o == 0));
-                            P.hit_b = P.w_fit && !(bm == 0 && i == 0);
-                        }
+                        /* L2 (research §1.6): each block's first fetch of an operand misses
+                         * — the blocks of a kernel run in lockstep, so a block does not find
+                         * the lines another block is fetching at the same time — and its
+                         * re-fetches (later outer passes) hit while the operand fits in half
+                         * of L2; of larger weights the part read last (b_part) hits */
+                        bool miss_a = (a_outer ? i : o) == 0;
+                        bool miss_b = first && (a_outer ? o : i) == 0;
+                        P.hit_a = P.in_l2 || (P.in_fit && !miss_a);
+                        P.hit_b = P.w_fit && !miss_b;
+                        P.b_now = miss_b ? 0 : P.b_part;
                         if (cube_tile(c, &P, mt, nt, load_a, load_b, keep_a, keep_b, &sa, &sb))
                             return c->err->code;
                         if (P.k_l1 >= P.K) {
@@ -630,7 +653,7 @@ int npu_dvl_cube(lw *c, int li)
     kp->gm_rd_bytes = P.gm_rd;
     kp->gm_wr_bytes = P.gm_wr;
     kp->l2_rd_bytes = P.l2_rd;
-    return 0;
+    return act_own && ot >= 0 ? npu_dvl_act_kernel(c, li, ot, l->act) : 0;
 }
 
 /* ---- vector kernels ---------------------------------------------------------------------------

@@ -441,6 +441,7 @@ static int fusable_conv(const lw *c, int ai)
         if (p >= 0 && p < g->nl && c->deq_src[p] >= 0)
             p = c->deq_src[p]; /* conv + AscendDequant: the conv's kernel writes the fp16 */
         if (p < 0 || p >= ai || g->l[p].op != NPU_OP_CONV || g->l[p].nout != 1 ||
+            !npu_dvl_act_fused(c, g->l[p].act) ||
             (g->l[p].flags & (NPU_LF_HOST | NPU_LF_DEAD)) || needs_aicpu(g, &g->l[p]) ||
             c->fuse_add[p] >= 0 || npu_graph_is_output(g, t))
             continue;
@@ -509,8 +510,8 @@ static int quant_dst(const lw *c, int qi, const int *kernel)
         needs_aicpu(g, &g->l[p]) || g->l[p].nout != 1)
         return -1;
     int k = kernel[p];
-    if (k < 0 || c->quant[k] >= 0)
-        return -1;
+    if (k < 0 || c->quant[k] >= 0 || !npu_dvl_act_fused(c, g->l[k].act))
+        return -1; /* (an activation kernel of its own writes the tensor last) */
     if (k != p && c->fuse_add[k] != p && c->deq[k] != p)
         return -1;
     return k;

@@ -93,6 +93,12 @@ int npu_dvl_vec_seq(npu_op op, npu_act act, int *seq, int max);
 /* kernels of one graph layer li (cube.c, vector.c) */
 int npu_dvl_cube(lw *c, int li);
 int npu_dvl_vector(lw *c, int li);
+int npu_dvl_act_kernel(lw *c, int li, int t, npu_act act);
+/* whether ATC fuses activation a into the epilogue of the Cube kernel producing its input */
+static inline bool npu_dvl_act_fused(const lw *c, npu_act a)
+{
+    return a == NPU_ACT_NONE || (c->s->fused_acts >> (unsigned)a & 1u);
+}
 int npu_dvl_aicpu(lw *c, int li, bool hostpre);
 
 #endif

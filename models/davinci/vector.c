@@ -10,6 +10,21 @@
 
 #include "lower.h"
 
+/* One vector kernel: its GM inputs and output, and the instruction sequence per UB tile. */
+typedef struct vkern {
+    const char *name;
+    npu_op op;
+    int seq[24], nseq;
+    bool pool, qfused;
+    int64_t pool_taps;
+    int64_t in_b[8], out_b;
+    bool in_l2[8], out_l2;
+    double in_part[8];
+    int nin;
+} vkern;
+
+static int vector_tiles(lw *c, const vkern *v);
+
 int npu_dvl_vector(lw *c, int li)
 {
     const npu_davinci_state *s = c->s;
@@ -65,6 +80,37 @@ int npu_dvl_vector(lw *c, int li)
         in_b[0] = el * 4;
         out_b = ch > 0 ? el / ch * npu_dvl_rup(ch, s->cube_k) * 2 : out_b;
     }
+    vkern v = {.name = l->name, .op = l->op, .nseq = nseq, .pool = pool, .qfused = qfused,
+               .pool_taps = pool_taps, .out_b = out_b, .out_l2 = out_l2, .nin = nin};
+    memcpy(v.seq, seq, sizeof seq);
+    memcpy(v.in_b, in_b, sizeof in_b);
+    memcpy(v.in_l2, in_l2, sizeof in_l2);
+    memcpy(v.in_part, in_part, sizeof in_part);
+    return vector_tiles(c, &v);
+}
+
+/* An activation ATC does not fuse into the Cube kernel that produces tensor t (the preset's
+ * fused_acts, lower.c): a vector kernel of its own that reads t back, applies `act` and writes
+ * it again — its own launch and its own UB <-> GM round trip. */
+int npu_dvl_act_kernel(lw *c, int li, int t, npu_act act)
+{
+    const npu_graph *g = c->g;
+    vkern v = {.name = g->l[li].name, .op = NPU_OP_IDENTITY, .nin = 1};
+    v.nseq = npu_dvl_vec_seq(NPU_OP_IDENTITY, act, v.seq, 24);
+    v.in_b[0] = v.out_b = npu_dvl_tbytes(g, t);
+    v.in_l2[0] = v.out_l2 = npu_dvl_tensor_l2(c, t);
+    v.in_part[0] = npu_dvl_tensor_l2_part(c, t);
+    return vector_tiles(c, &v);
+}
+
+/* The kernel of v: the output cut into UB tiles (inputs and output double-buffered), tiles
+ * spread over the cores; per tile MTE2 brings the inputs, V runs the sequence, MTE3 writes. */
+static int vector_tiles(lw *c, const vkern *v)
+{
+    const npu_davinci_state *s = c->s;
+    int nin = v->nin, nseq = v->nseq;
+    const int64_t *in_b = v->in_b, out_b = v->out_b;
+    int64_t pool_taps = v->pool_taps;
     int64_t in_tot = 0;
     for (int i = 0; i < nin; i++)
         in_tot += in_b[i];
@@ -85,7 +131,7 @@ int npu_dvl_vector(lw *c, int li)
         return npu_err_set(c->err, NPU_EINVAL,
                            "davinci: layer '%s': %lld UB tiles exceed the "
                            "simulator's limit",
-                           l->name, (long long)ntiles);
+                           v->name, (long long)ntiles);
     int64_t bd = npu_dvl_min(s->cores, ntiles);
     npu_dv_kernel k;
     memset(&k, 0, sizeof k);
@@ -117,7 +163,7 @@ int npu_dvl_vector(lw *c, int li)
                 if (b <= 0)
                     continue;
                 rd += b;
-                if (npu_dvl_gm_read(c, NPU_DV_OP_COPY_GM_UB, b, 0, in_l2[i], in_part[i], u, &l2rd))
+                if (npu_dvl_gm_read(c, NPU_DV_OP_COPY_GM_UB, b, 0, v->in_l2[i], v->in_part[i], u, &l2rd))
                     return c->err->code;
             }
             if (npu_dvl_setf(c, NPU_DV_PIPE_MTE2, NPU_DV_PIPE_V, (int)u) ||
@@ -130,35 +176,35 @@ int npu_dvl_vector(lw *c, int li)
                  * accumulating in place (dependent: barriers), avgpool scales at the end */
                 for (int64_t tap = 0; tap < pool_taps; tap++)
                     if ((tap > 0 && npu_dvl_vbarrier(c)) ||
-                        npu_dvl_vec(c, l->op == NPU_OP_MAXPOOL ? NPU_DV_V_MAX : NPU_DV_V_ADD,
+                        npu_dvl_vec(c, v->op == NPU_OP_MAXPOOL ? NPU_DV_V_MAX : NPU_DV_V_ADD,
                                     ob > 0 ? ob : 32, u))
                         return c->err->code;
-                if (l->op == NPU_OP_AVGPOOL &&
+                if (v->op == NPU_OP_AVGPOOL &&
                     (npu_dvl_vbarrier(c) || npu_dvl_vec(c, NPU_DV_V_MULS, ob > 0 ? ob : 32, u)))
                     return c->err->code;
-            } else if (l->op == NPU_OP_GAVGPOOL || l->op == NPU_OP_GMAXPOOL) {
+            } else if (v->op == NPU_OP_GAVGPOOL || v->op == NPU_OP_GMAXPOOL) {
                 /* global pooling: a reduction over the input tile, then the scale */
                 if (npu_dvl_vec(c, NPU_DV_V_REDUCE, wt, u) ||
-                    (l->op == NPU_OP_GAVGPOOL &&
+                    (v->op == NPU_OP_GAVGPOOL &&
                      (npu_dvl_vbarrier(c) || npu_dvl_vec(c, NPU_DV_V_MULS, ob > 0 ? ob : 32, u))))
                     return c->err->code;
             }
-            for (int v = 0; v < nseq; v++)
-                if (((v > 0 || pool_taps > 0) && npu_dvl_vbarrier(c)) ||
-                    npu_dvl_vec(c, seq[v], wt, u))
+            for (int q = 0; q < nseq; q++)
+                if (((q > 0 || pool_taps > 0) && npu_dvl_vbarrier(c)) ||
+                    npu_dvl_vec(c, v->seq[q], wt, u))
                     return c->err->code;
-            if (qfused && npu_dvl_vbarrier(c)) /* the fused AscendQuant's vconv follows */
+            if (v->qfused && npu_dvl_vbarrier(c)) /* the fused AscendQuant's vconv follows */
                 return c->err->code;
-            if (qfused && npu_dvl_vec(c, NPU_DV_V_CONV, ob > 0 ? ob : wt, u))
+            if (v->qfused && npu_dvl_vec(c, NPU_DV_V_CONV, ob > 0 ? ob : wt, u))
                 return c->err->code;
-            if (nseq == 0 && !pool && npu_dvl_vec(c, NPU_DV_V_COPY, ob > 0 ? ob : wt, u))
+            if (nseq == 0 && !v->pool && npu_dvl_vec(c, NPU_DV_V_COPY, ob > 0 ? ob : wt, u))
                 return c->err->code; /* data movement: UB-to-UB rearrangement */
             if (npu_dvl_setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE2, (int)u) ||
                 npu_dvl_setf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE3, (int)u) ||
                 npu_dvl_waitf(c, NPU_DV_PIPE_V, NPU_DV_PIPE_MTE3, (int)u))
                 return c->err->code;
             wr += ob;
-            if (npu_dvl_copy(c, NPU_DV_OP_COPY_UB_GM, NPU_DV_PIPE_MTE3, ob, 0, out_l2, u, 0) ||
+            if (npu_dvl_copy(c, NPU_DV_OP_COPY_UB_GM, NPU_DV_PIPE_MTE3, ob, 0, v->out_l2, u, 0) ||
                 npu_dvl_setf(c, NPU_DV_PIPE_MTE3, NPU_DV_PIPE_V, (int)u))
                 return c->err->code;
             npu_dvl_scalar_end(c, sidx);
