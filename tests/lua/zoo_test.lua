@@ -48,8 +48,18 @@ local exact = { -- name = { MACs, params }
   squeezenet = { 818924576, 1248424 },
   squeezenet1_0 = { 818924576, 1248424 },
   squeezenet1_1 = { 349151936, 1235496 },
+  -- the YOLO families (yolov5.lua, yolov8.lua: the yaml's layers scaled per model); parameters
+  -- equal Ultralytics' model summaries, MACs counted layer by layer outside the simulator
+  yolov5 = { 8216780800, 7235389 }, -- scale=s by default
+  yolov5n = { 2234060800, 1872157 },
   yolov5s = { 8216780800, 7235389 },
+  yolov5m = { 24436224000, 21190557 },
+  yolov5l = { 54496870400, 46563709 },
+  yolov8 = { 4371993600, 3157200 }, -- scale=n by default
   yolov8n = { 4371993600, 3157200 },
+  yolov8s = { 14301312000, 11166560 },
+  yolov8m = { 39468364800, 25902640 },
+  yolov8l = { 82574259200, 43691520 },
   transformer = { 46642577408, 494032768 },
   qwen2_0_5b_prefill = { 46642577408, 494032768 },
   qwen2_0_5b_decode = { 538044416, 494032768 },
@@ -111,7 +121,8 @@ run("output_shapes", function()
     mobilenet_v1 = "1x1000", mobilenet_v2 = "1x1000", googlenet = "1x1000",
     mobilenet_v3_large = "1x1000",
     squeezenet1_0 = "1x1000", squeezenet1_1 = "1x1000",
-    yolov5s = "1x25200x85", yolov8n = "1x84x8400", qwen2_0_5b_prefill = "1x1x151936",
+    yolov5s = "1x25200x85", yolov8n = "1x84x8400", yolov5n = "1x25200x85", yolov5m = "1x25200x85",
+    yolov5l = "1x25200x85", yolov8s = "1x84x8400", yolov8m = "1x84x8400", yolov8l = "1x84x8400", qwen2_0_5b_prefill = "1x1x151936",
   }
   for n, s in pairs(want) do
     local g, msg = load(n)
@@ -171,6 +182,21 @@ run("variant_arguments", function()
   end
   -- ResNet-152 (Table 1: 3, 8, 36, 3 bottlenecks): torchvision publishes 60,192,808 parameters
   -- and 11.51 GFLOPS (= GMAC); 11,513,626,624 MACs counted layer by layer as for the others
+  -- the YOLO scripts build every scale under its own name; x has no script of its own
+  -- (Ultralytics' summaries: yolov5x 86,749,405 and yolov8x 68,229,648 parameters)
+  for _, c in ipairs({ { "yolov5", "scale=n", "yolov5n" }, { "yolov5", "scale=l", "yolov5l" },
+                       { "yolov8", "scale=m", "yolov8m" }, { "yolov8", "scale=s", "yolov8s" } }) do
+    local g, msg = load(c[1], c[2])
+    local e = exact[c[3]]
+    check(g and g:name() == c[3] and g:macs() == e[1] and g:params() == e[2],
+          "%s %s: %s %s %s (%s)", c[1], c[2], g and g:name() or "-", g and g:macs() or "-",
+          g and g:params() or "-", tostring(msg))
+  end
+  for _, c in ipairs({ { "yolov5", 102724096000, 86749405 }, { "yolov8", 128902169600, 68229648 } }) do
+    local g, msg = load(c[1], "scale=x")
+    check(g and g:name() == c[1] .. "x" and g:macs() == c[2] and g:params() == c[3],
+          "%s scale=x: %s %s (%s)", c[1], g and g:macs() or "-", g and g:params() or "-", tostring(msg))
+  end
   local g, msg = load("resnet50", "depth=152")
   check(g and g:name() == "resnet152" and g:macs() == 11513626624 and g:params() == 60192808,
         "depth=152: %s %s (%s)", g and g:macs() or "-", g and g:params() or "-", tostring(msg))
@@ -249,6 +275,12 @@ run("bad_arguments_are_errors", function()
     { "resnet34", "depth=18", "resnet34: unknown argument 'depth'" },
     { "squeezenet1_1", "version=1.0", "squeezenet1_1: unknown argument 'version'" },
     { "resnet101", "batch=0", "resnet101: batch" },
+    { "yolov5", "scale=q", "scale" },
+    { "yolov8", "scale=q", "scale" },
+    { "yolov5m", "scale=s", "yolov5m: unknown argument 'scale'" },
+    { "yolov8s", "name=x", "yolov8s: unknown argument 'name'" },
+    { "yolov5l", "act=gelu", "yolov5l: act" },
+    { "yolov8m", "size=100", "yolov8m: size" },
   }
   for _, c in ipairs(cases) do
     local g, msg = load(c[1], c[2])
