@@ -47,7 +47,7 @@ local npusim, args = ...
 args = args or {}
 for k in pairs(args) do
   if k ~= "batch" and k ~= "dtype" and k ~= "act" and k ~= "scale" and k ~= "name" then
-    error("yolov5: unknown argument '" .. tostring(k) .. "' (known: batch, dtype, act, scale, name)")
+    error(tostring(args.name or "yolov5") .. ": unknown argument '" .. tostring(k) .. "' (known: batch, dtype, act, scale, name)")
   end
 end
 local scales = { -- depth, width multiple; published params (summary), GFLOPs (README), tol

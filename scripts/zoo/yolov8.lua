@@ -45,7 +45,7 @@ local npusim, args = ...
 args = args or {}
 for k in pairs(args) do
   if k ~= "batch" and k ~= "dtype" and k ~= "size" and k ~= "scale" and k ~= "name" then
-    error("yolov8: unknown argument '" .. tostring(k) .. "' (known: batch, dtype, size, scale, name)")
+    error(tostring(args.name or "yolov8") .. ": unknown argument '" .. tostring(k) .. "' (known: batch, dtype, size, scale, name)")
   end
 end
 local scales = { -- depth, width, max_channels; published params (summary), GFLOPs (README)
