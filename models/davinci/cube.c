@@ -52,6 +52,17 @@ typedef struct gemm_plan {
                                        of channels are moved on and written to GM          */
 } gemm_plan;
 
+static int64_t lcm(int64_t a, int64_t b)
+{
+    int64_t x = a, y = b;
+    while (y > 0) {
+        int64_t r = x % y;
+        x = y;
+        y = r;
+    }
+    return x > 0 ? a / x * b : 0;
+}
+
 /* Input bytes in L1 for `rows` output pixels and a K chunk of `kc` (conv: raw input rows,
  * img2col happens in MTE1; gemm: rows × kc). */
 static int64_t a_bytes(const gemm_plan *P, int64_t rows, int64_t kc)
@@ -488,11 +499,21 @@ int npu_dvl_cube(lw *c, int li)
             P.K = P.taps * P.k0;
             P.N = npu_dvl_rup(P.k0, P.n0);
         } else {
-            P.groups = gr;
-            real_n = npu_dvl_cdiv(cg.k, gr);
-            P.cin_g = npu_dvl_rup(npu_dvl_cdiv(cg.c, gr), P.k0);
+            /* Grouped conv: TBE merges e neighbouring groups into one block-diagonal GEMM so
+             * that a merged group's channels fill whole C0 blocks — e = min(lcm(cin_g, C0) /
+             * cin_g, lcm(cout_g, 16) / cout_g, groups) (CANN conv2d's group "enlarge"; recalled,
+             * not in research/: assumption). ResNeXt's 4-channel groups: e = 4, 8 merged
+             * groups of K 16·taps, N 16 instead of 32 groups each padded 4x in K and N. The
+             * depthwise case above is the same rule with cin_g = cout_g = 1. */
+            int64_t cin_g = npu_dvl_cdiv(cg.c, gr), cout_g = npu_dvl_cdiv(cg.k, gr);
+            int64_t e = gr > 1 ? npu_dvl_min(npu_dvl_min(lcm(cin_g, P.k0) / cin_g,
+                                                         lcm(cout_g, 16) / cout_g), gr)
+                               : 1;
+            P.groups = npu_dvl_cdiv(gr, e);
+            real_n = cout_g * e;
+            P.cin_g = npu_dvl_rup(cin_g * e, P.k0);
             P.K = P.cin_g * P.taps;
-            P.N = npu_dvl_rup(npu_dvl_cdiv(cg.k, gr), P.n0);
+            P.N = npu_dvl_rup(cout_g * e, P.n0);
         }
         P.aipp = li == c->first_mac && s->aipp == NPU_DV_AIPP_CORE;
         if (P.aipp) {

@@ -714,6 +714,37 @@ TEST(unfused_activation_kernel)
     npu_graph_free(g);
 }
 
+/* A grouped conv merges neighbouring groups so that a merged group fills whole C0 blocks (TBE's
+ * group "enlarge"): ResNeXt's 32 groups of 4 channels (128 -> 128, 3x3) become 8 GEMMs of
+ * K = 16 * 9 = 144, N = 16 (e = lcm(4, 16) / 4 = 4), not 32 each padded from 4 to 16; groups
+ * of 16 channels stay as they are (e = 1). */
+TEST(grouped_conv_enlarge)
+{
+    npu_err err = {0};
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x128x28x28 fp16\n"
+                            "conv c1 data out=128 k=3 p=1 g=32\nconv c2 c1 out=128 k=3 p=1 g=8\n"
+                            "output c2\n");
+    npu_arch *a = npu_arch_open(ctx, "ascend310", &err);
+    CHECK(g && a);
+    if (!g || !a)
+        return;
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    if (npu_explain(ctx, a, g, "c1", &sb, &err) == 0)
+        CHECK_CONTAINS(sb.s, "K 144 N 16 (fractal 16x16x16), groups 8");
+    else
+        FAILF("explain: %s", err.msg);
+    npu_sb_free(&sb);
+    npu_sb_init(&sb);
+    if (npu_explain(ctx, a, g, "c2", &sb, &err) == 0)
+        CHECK_CONTAINS(sb.s, "K 144 N 16 (fractal 16x16x16), groups 8");
+    else
+        FAILF("explain: %s", err.msg);
+    npu_sb_free(&sb);
+    npu_arch_free(a);
+    npu_graph_free(g);
+}
+
 int main(void)
 {
     ctx = npu_ctx_new();
@@ -737,6 +768,7 @@ int main(void)
     RUN(a16w8_mixed_precision);
     RUN(batch_split_refetches_weights);
     RUN(unfused_activation_kernel);
+    RUN(grouped_conv_enlarge);
     npu_ctx_free(ctx);
     return TEST_REPORT();
 }
