@@ -102,6 +102,15 @@ static const npu_param_def davinci_params[] = {
     {.name = "ub_fusion", .type = NPU_P_BOOL, .def = 1, .min = 0, .max = 1, .unit = "",
      .doc = "fuse a residual add (+ its activation) into the epilogue of the conv producing one "
             "of its inputs, as ATC's conv+eltwise UB fusion does (one kernel instead of two)"},
+    {.name = "batch_split", .type = NPU_P_BOOL, .def = 1, .min = 0, .max = 1, .unit = "",
+     .doc = "a conv at batch N: the images go over the AI Cores first and each block loops over "
+            "its images with M = one image's pixels, re-fetching weights that are not L1-resident "
+            "per image (TBE conv2d tiling, block_dim = batch x n x m x group; assumption)"},
+    {.name = "fused_acts", .type = NPU_P_STR, .def_s = "relu,relu6,clip,leaky,prelu", .unit = "",
+     .doc = "activations ATC fuses into the epilogue of the Cube kernel that produces their input "
+            "(comma list of relu, relu6, clip, leaky, prelu, sigmoid, tanh, hardswish, "
+            "hardsigmoid, silu, gelu, mish, or 'all'); any other runs as a vector kernel of its "
+            "own (assumption, docs/models/davinci.md)"},
     {.name = "ts_launch_us", .type = NPU_P_FLOAT, .def = 19, .min = 0, .max = 1e6, .unit = "us",
      .doc = "Task Scheduler time to prepare one kernel, overlapped with the previous kernel "
             "(assumption, calibrated on the ModelZoo rows; research §4.1)"},
@@ -127,6 +136,39 @@ static const npu_param_def davinci_params[] = {
             "matrix row + bias + mean + scale)"},
     {.name = NULL},
 };
+
+/* fused_acts: a comma list of activation names (npu_act_parse) or "all" -> one bit each. */
+static int parse_acts(const char *s, uint32_t *mask, npu_err *err)
+{
+    *mask = 1u << NPU_ACT_NONE;
+    if (!s)
+        return 0;
+    if (!strcmp(s, "all")) {
+        *mask = (1u << NPU_ACT_COUNT) - 1;
+        return 0;
+    }
+    while (*s) {
+        const char *e = strchr(s, ',');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        char name[32];
+        npu_act a;
+        if (n > 0) {
+            if (n >= sizeof name)
+                n = sizeof name - 1;
+            memcpy(name, s, n);
+            name[n] = 0;
+            if (npu_act_parse(name, &a) != 0)
+                return npu_err_set(err, NPU_EINVAL,
+                                   "davinci: fused_acts: unknown activation '%s' (known: relu, "
+                                   "relu6, leaky, prelu, sigmoid, tanh, hardswish, hardsigmoid, "
+                                   "silu, gelu, clip, mish, or 'all')",
+                                   name);
+            *mask |= 1u << a;
+        }
+        s = e ? e + 1 : s + strlen(s);
+    }
+    return 0;
+}
 
 static int davinci_init(npu_model *m, npu_err *err)
 {
@@ -166,6 +208,9 @@ static int davinci_init(npu_model *m, npu_err *err)
     s->event_ids = (int)npu_model_int(m, "event_ids");
     s->double_buffer = npu_model_bool(m, "double_buffer");
     s->ub_fusion = npu_model_bool(m, "ub_fusion");
+    s->batch_split = npu_model_bool(m, "batch_split");
+    if (parse_acts(npu_model_str(m, "fused_acts"), &s->fused_acts, err))
+        return err->code;
     s->ts_launch_ns = npu_model_float(m, "ts_launch_us") * 1000.0;
     s->dvpp_ts_ns = npu_model_bool(m, "dvpp") ? npu_model_float(m, "dvpp_ts_us") * 1000.0 : 0;
     s->ts_sync_ns = npu_model_float(m, "ts_sync_us") * 1000.0;

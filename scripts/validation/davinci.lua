@@ -84,16 +84,20 @@ local calibration = {
                ["dram.efficiency"] = { lo = 0.5, hi = 1.0 } },
     archs = { "ascend310" },
     rows = { "ascend310.resnet18.bs1", "ascend310.resnet34.bs1", "ascend310.resnet152.bs1",
-             "ascend310.squeezenet1_1.bs1", "ascend310.resnet18.bs16", "ascend310.squeezenet1_1.bs16" },
+             "ascend310.squeezenet1_1.bs1", "ascend310.mobilenet_v3_large.bs1",
+             "ascend310.resnet18.bs4", "ascend310.resnet34.bs8",
+             "ascend310.resnet18.bs16", "ascend310.squeezenet1_1.bs16" },
     source = "None of the three is published (research/davinci.md §3, §4.1). ts_launch_us: 1 us (a " ..
              "doorbell on the dedicated TS CPU) to 100 us (more than the AI CPU's whole task switch); " ..
              "ts_sync_us: 0 to 50 us; dram.efficiency: the sustained share of the 51.2 GB/s peak of " ..
              "128-bit LPDDR4X-3200 (soc-facts §4), 0.5 to 1.0 (the peak itself). SqueezeNet at batch 1 " ..
              "is launch-bound (ts_launch_us), ResNet-34/152 at batch 1 pay the serial gap per kernel " ..
              "(ts_sync_us) and stream their weights (ResNet-152: 120 MB, dram.efficiency), batch 16 " ..
-             "is Cube- and DRAM-bound: together they separate the three. The batch 4/8/32 points, " ..
-             "ResNet-34/152 at batch 16 and MobileNetV3-Large are plain checks (cost of the fit; " ..
-             "MobileNetV3 and batch 4/8 lack a mechanism, docs/models/davinci.md)." },
+             "is Cube- and DRAM-bound, batch 4/8 read every weight once per AI Core (the batch split " ..
+             "over the cores): together they separate the three. MobileNetV3-Large at batch 1 is " ..
+             "launch-bound with its activation kernels. The other batch points are plain checks " ..
+             "(cost of the fit); MobileNetV3-Large at batch 16 lacks a mechanism " ..
+             "(docs/models/davinci.md)." },
   { name = "Ascend 310 DVPP tasks on the Task Scheduler (r0.2 family)",
     params = { dvpp_ts_us = { lo = 0, hi = 3000 } },
     archs = { "ascend310" },

@@ -127,6 +127,10 @@ has "--dtype w5a3 names the mixed choices" "$T/err" "w4a16"
 expect "run -a nv_small --dtype w4a8 -> 1" 1 run -a nv_small --dtype w4a8 "$T/tiny.npg"
 has "w4a8 on nvdla names the models with weight dtypes" "$T/err" "modelled by: rknpu, davinci"
 expect "run -a systolic --set wdtype=int4 -> 1" 1 run -a systolic --set wdtype=int4 "$T/tiny.npg"
+# the DaVinci Cube has no int4: int4 weights are refused by name, not run as int8 (issue #14)
+expect "run -a ascend310 --dtype w4a8 -> 1" 1 run -a ascend310 --dtype w4a8 "$T/tiny.npg"
+has "davinci int4 weights name the layer and the way out" "$T/err" "weights (int4): the DaVinci Cube has no int4"
+expect "run -a ss928_svp --set wdtype=int4 -> 1" 1 run -a ss928_svp --set wdtype=int4 "$T/tiny.npg"
 expect "run --set rows=8 -> 0" 0 run -a systolic --set rows=8 --set cols=8 -f json "$T/tiny.npg"
 has "--set reaches the params" "$T/out" '"rows": 8'
 

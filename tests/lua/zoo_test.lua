@@ -44,12 +44,39 @@ local exact = { -- name = { MACs, params }
   mobilenet_v1 = { 568740352, 4231976 },
   mobilenet_v2 = { 300774272, 3504872 },
   mobilenet_v3_large = { 216589760, 5483032 },
+  -- torchvision classifiers added for issue #14's blind set; parameters equal torchvision's
+  -- published counts, MACs counted layer by layer outside the simulator
+  resnext50_32x4d = { 4230479872, 25028904 },
+  resnext101_32x8d = { 16414015488, 88791336 },
+  wide_resnet50_2 = { 11398021120, 68883240 },
+  wide_resnet101_2 = { 22753050624, 126886696 },
+  vgg11 = { 7609090048, 132863336 },
+  vgg19 = { 19632062464, 143667240 },
+  densenet121 = { 2834161664, 7978856 },
+  efficientnet_b0 = { 385814752, 5288548 },
+  efficientnet_b1 = { 686802832, 7794184 },
+  efficientnet_b2 = { 1087529456, 9109994 },
+  efficientnet_b3 = { 1827141392, 12233232 },
+  regnet_x_400mf = { 413812608, 5495976 },
+  regnet_y_400mf = { 401842848, 4344144 },
+  mobilenet_v3_small = { 56510400, 2542856 },
+  shufflenet_v2_x1_0 = { 144907992, 2278604 },
   googlenet = { 1498376192, 6624904 },
   squeezenet = { 818924576, 1248424 },
   squeezenet1_0 = { 818924576, 1248424 },
   squeezenet1_1 = { 349151936, 1235496 },
+  -- the YOLO families (yolov5.lua, yolov8.lua: the yaml's layers scaled per model); parameters
+  -- equal Ultralytics' model summaries, MACs counted layer by layer outside the simulator
+  yolov5 = { 8216780800, 7235389 }, -- scale=s by default
+  yolov5n = { 2234060800, 1872157 },
   yolov5s = { 8216780800, 7235389 },
+  yolov5m = { 24436224000, 21190557 },
+  yolov5l = { 54496870400, 46563709 },
+  yolov8 = { 4371993600, 3157200 }, -- scale=n by default
   yolov8n = { 4371993600, 3157200 },
+  yolov8s = { 14301312000, 11166560 },
+  yolov8m = { 39468364800, 25902640 },
+  yolov8l = { 82574259200, 43691520 },
   transformer = { 46642577408, 494032768 },
   qwen2_0_5b_prefill = { 46642577408, 494032768 },
   qwen2_0_5b_decode = { 538044416, 494032768 },
@@ -109,9 +136,13 @@ run("output_shapes", function()
   local want = {
     lenet5 = "1x10", lenet_caffe = "1x10", alexnet = "1x1000", vgg16 = "1x1000", resnet50 = "1x1000",
     mobilenet_v1 = "1x1000", mobilenet_v2 = "1x1000", googlenet = "1x1000",
-    mobilenet_v3_large = "1x1000",
+    mobilenet_v3_large = "1x1000", mobilenet_v3_small = "1x1000", resnext50_32x4d = "1x1000",
+    wide_resnet50_2 = "1x1000", vgg11 = "1x1000", vgg19 = "1x1000", densenet121 = "1x1000",
+    efficientnet_b0 = "1x1000", efficientnet_b3 = "1x1000", regnet_x_400mf = "1x1000",
+    regnet_y_400mf = "1x1000", shufflenet_v2_x1_0 = "1x1000",
     squeezenet1_0 = "1x1000", squeezenet1_1 = "1x1000",
-    yolov5s = "1x25200x85", yolov8n = "1x84x8400", qwen2_0_5b_prefill = "1x1x151936",
+    yolov5s = "1x25200x85", yolov8n = "1x84x8400", yolov5n = "1x25200x85", yolov5m = "1x25200x85",
+    yolov5l = "1x25200x85", yolov8s = "1x84x8400", yolov8m = "1x84x8400", yolov8l = "1x84x8400", qwen2_0_5b_prefill = "1x1x151936",
   }
   for n, s in pairs(want) do
     local g, msg = load(n)
@@ -171,6 +202,49 @@ run("variant_arguments", function()
   end
   -- ResNet-152 (Table 1: 3, 8, 36, 3 bottlenecks): torchvision publishes 60,192,808 parameters
   -- and 11.51 GFLOPS (= GMAC); 11,513,626,624 MACs counted layer by layer as for the others
+  -- variants without a script of their own, counted outside the simulator; parameters equal
+  -- torchvision's (vgg13 133,047,848; densenet169 14,149,480; densenet201 20,013,928; regnet_x_800mf
+  -- 7,259,656; regnet_y_800mf 6,432,512; shufflenet_v2 x0_5 1,366,792, x1_5 3,503,624,
+  -- x2_0 7,393,996)
+  for _, c in ipairs({ { "vgg16", "depth=13", "vgg13", 11308466176, 133047848 },
+                       { "densenet121", "depth=169", "densenet169", 3359843328, 14149480 },
+                       { "densenet121", "depth=201", "densenet201", 4291365888, 20013928 },
+                       { "regnet_x_400mf", "variant=x_800mf", "regnet_x_800mf", 799699712, 7259656 },
+                       { "regnet_x_400mf", "variant=y_800mf", "regnet_y_800mf", 833856256, 6432512 },
+                       { "shufflenet_v2_x1_0", "width=0.5", "shufflenet_v2_x0_5", 40476448, 1366792 },
+                       { "shufflenet_v2_x1_0", "width=1.5", "shufflenet_v2_x1_5", 295759392, 3503624 },
+                       { "shufflenet_v2_x1_0", "width=2.0", "shufflenet_v2_x2_0", 583253464, 7393996 },
+                       { "resnet50", "groups=32,width_per_group=4", "resnet50", 4230479872, 25028904 } }) do
+    local g, msg = load(c[1], c[2])
+    check(g and g:name() == c[3] and g:macs() == c[4] and g:params() == c[5],
+          "%s %s: %s %s %s (%s)", c[1], c[2], g and g:name() or "-", g and g:macs() or "-",
+          g and g:params() or "-", tostring(msg))
+  end
+  -- the thin scripts build the same graph as their builder with the variant argument
+  for _, c in ipairs({ { "vgg16", "depth=19", "vgg19" }, { "efficientnet_b0", "variant=b2", "efficientnet_b2" },
+                       { "regnet_x_400mf", "variant=y_400mf", "regnet_y_400mf" },
+                       { "mobilenet_v3_large", "variant=small", "mobilenet_v3_small" } }) do
+    local g, msg = load(c[1], c[2])
+    local e = exact[c[3]]
+    check(g and g:name() == c[3] and g:macs() == e[1] and g:params() == e[2],
+          "%s %s: %s %s %s (%s)", c[1], c[2], g and g:name() or "-", g and g:macs() or "-",
+          g and g:params() or "-", tostring(msg))
+  end
+  -- the YOLO scripts build every scale under its own name; x has no script of its own
+  -- (Ultralytics' summaries: yolov5x 86,749,405 and yolov8x 68,229,648 parameters)
+  for _, c in ipairs({ { "yolov5", "scale=n", "yolov5n" }, { "yolov5", "scale=l", "yolov5l" },
+                       { "yolov8", "scale=m", "yolov8m" }, { "yolov8", "scale=s", "yolov8s" } }) do
+    local g, msg = load(c[1], c[2])
+    local e = exact[c[3]]
+    check(g and g:name() == c[3] and g:macs() == e[1] and g:params() == e[2],
+          "%s %s: %s %s %s (%s)", c[1], c[2], g and g:name() or "-", g and g:macs() or "-",
+          g and g:params() or "-", tostring(msg))
+  end
+  for _, c in ipairs({ { "yolov5", 102724096000, 86749405 }, { "yolov8", 128902169600, 68229648 } }) do
+    local g, msg = load(c[1], "scale=x")
+    check(g and g:name() == c[1] .. "x" and g:macs() == c[2] and g:params() == c[3],
+          "%s scale=x: %s %s (%s)", c[1], g and g:macs() or "-", g and g:params() or "-", tostring(msg))
+  end
   local g, msg = load("resnet50", "depth=152")
   check(g and g:name() == "resnet152" and g:macs() == 11513626624 and g:params() == 60192808,
         "depth=152: %s %s (%s)", g and g:macs() or "-", g and g:params() or "-", tostring(msg))
@@ -249,6 +323,24 @@ run("bad_arguments_are_errors", function()
     { "resnet34", "depth=18", "resnet34: unknown argument 'depth'" },
     { "squeezenet1_1", "version=1.0", "squeezenet1_1: unknown argument 'version'" },
     { "resnet101", "batch=0", "resnet101: batch" },
+    { "yolov5", "scale=q", "scale" },
+    { "vgg16", "depth=12", "depth" },
+    { "vgg19", "depth=11", "vgg19: unknown argument 'depth'" },
+    { "densenet121", "depth=100", "depth" },
+    { "efficientnet_b0", "variant=b9", "variant" },
+    { "efficientnet_b3", "x=1", "efficientnet_b3: unknown argument 'x'" },
+    { "efficientnet_b1", "variant=b0", "efficientnet_b1: unknown argument 'variant'" },
+    { "regnet_x_400mf", "variant=z", "variant" },
+    { "regnet_y_400mf", "batch=0", "regnet_y_400mf: batch" },
+    { "mobilenet_v3_small", "variant=large", "mobilenet_v3_small: unknown argument 'variant'" },
+    { "shufflenet_v2_x1_0", "width=3", "width" },
+    { "resnext50_32x4d", "groups=2", "resnext50_32x4d: unknown argument 'groups'" },
+    { "resnet50", "groups=0", "groups" },
+    { "yolov8", "scale=q", "scale" },
+    { "yolov5m", "scale=s", "yolov5m: unknown argument 'scale'" },
+    { "yolov8s", "name=x", "yolov8s: unknown argument 'name'" },
+    { "yolov5l", "act=gelu", "yolov5l: act" },
+    { "yolov8m", "size=100", "yolov8m: size" },
   }
   for _, c in ipairs(cases) do
     local g, msg = load(c[1], c[2])

@@ -643,6 +643,100 @@ TEST(l2_partial_residency)
     npu_graph_free(g);
 }
 
+/* batch_split (TBE conv2d: block_dim = batch x n x m x group): at batch 4 the images go over
+ * the two AI Cores and each block re-fetches weights that do not stay in L1 once per image. A
+ * 1x1 conv 1024 -> 1024 on 7x7 has 2 MiB of fp16 weights (L1 is 1 MiB); without L2 every
+ * image reads all of them from DDR (4 x 2 MiB), while the whole batch as one M split over N
+ * reads them once. */
+TEST(batch_split_refetches_weights)
+{
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 4x1024x7x7 fp16\n"
+                            "conv c data out=1024 k=1\noutput c\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    const char *on[] = {"l2_kb=0", "aipp=none", "batch_split=1", NULL};
+    const char *off[] = {"l2_kb=0", "aipp=none", "batch_split=0", NULL};
+    npu_result *a = run("ascend310", g, on), *b = run("ascend310", g, off);
+    CHECK(a && b);
+    if (a && b) {
+        double w = 1024.0 * 1024 * 2;
+        printf("  batch_split: %.0f B read, folded: %.0f B\n", (double)a->total.dram_rd_bytes,
+               (double)b->total.dram_rd_bytes);
+        CHECK((double)a->total.dram_rd_bytes >= 4 * w);
+        CHECK((double)b->total.dram_rd_bytes < 2 * w);
+        CHECK(a->total.cycles > b->total.cycles);
+    }
+    npu_result_free(a);
+    npu_result_free(b);
+    npu_graph_free(g);
+}
+
+/* fused_acts: an activation ATC does not fuse into the conv (hard-swish by default) is a
+ * vector kernel of its own that reads the conv's output back and writes it again: 2 x the
+ * tensor's bytes more traffic than with the activation in the conv's epilogue. An unknown
+ * name in the list is an error naming it. */
+TEST(unfused_activation_kernel)
+{
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x64x56x56 fp16\n"
+                            "conv c data out=64 k=1\nhardswish h c\noutput h\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    const char *own[] = {"aipp=none", NULL};
+    const char *all[] = {"aipp=none", "fused_acts=all", NULL};
+    npu_result *a = run("ascend310", g, own), *b = run("ascend310", g, all);
+    CHECK(a && b);
+    if (a && b) {
+        double ta = 0, tb = 0;
+        for (int i = 0; i < a->nlayers; i++)
+            ta += (double)(a->layers[i].dram_rd_bytes + a->layers[i].dram_wr_bytes +
+                           a->layers[i].sram_rd_bytes + a->layers[i].sram_wr_bytes);
+        for (int i = 0; i < b->nlayers; i++)
+            tb += (double)(b->layers[i].dram_rd_bytes + b->layers[i].dram_wr_bytes +
+                           b->layers[i].sram_rd_bytes + b->layers[i].sram_wr_bytes);
+        CHECK_NEAR(ta - tb, 2.0 * 64 * 56 * 56 * 2, 1024);
+        CHECK(a->total.time_us > b->total.time_us);
+    }
+    npu_result_free(a);
+    npu_result_free(b);
+    const char *bad[] = {"fused_acts=relu,swishy", NULL};
+    npu_err err = {0};
+    npu_arch *ar = npu_arch_open(ctx, "ascend310", &err);
+    CHECK(ar != NULL);
+    for (int i = 0; ar && bad[i]; i++)
+        npu_arch_set_kv(ar, bad[i], &err);
+    npu_result *r = ar ? npu_run(ctx, ar, g, NULL, &err) : NULL;
+    CHECK(r == NULL);
+    CHECK_CONTAINS(err.msg, "unknown activation 'swishy'");
+    npu_result_free(r);
+    npu_arch_free(ar);
+    npu_graph_free(g);
+}
+
+/* A grouped conv merges neighbouring groups so that a merged group fills whole C0 blocks (TBE's
+ * group "enlarge"): ResNeXt's 32 groups of 4 channels (128 -> 128, 3x3) become 8 GEMMs of
+ * K = 16 * 9 = 144, N = 16 (e = lcm(4, 16) / 4 = 4), not 32 each padded from 4 to 16; groups
+ * of 16 channels stay as they are (e = 1). */
+TEST(grouped_conv_enlarge)
+{
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x128x28x28 fp16\n"
+                            "conv c1 data out=128 k=3 p=1 g=32\nconv c2 c1 out=128 k=3 p=1 g=8\n"
+                            "output c2\n");
+    npu_err err = {0};
+    npu_arch *a = npu_arch_open(ctx, "ascend310", &err);
+    CHECK(g && a);
+    for (int i = 0; g && a && i < 2; i++) {
+        npu_strbuf sb;
+        npu_sb_init(&sb);
+        CHECK(npu_explain(ctx, a, g, i ? "c2" : "c1", &sb, &err) == 0);
+        CHECK_CONTAINS(sb.s ? sb.s : "", "K 144 N 16 (fractal 16x16x16), groups 8");
+        npu_sb_free(&sb);
+    }
+    npu_arch_free(a);
+    npu_graph_free(g);
+}
+
 int main(void)
 {
     ctx = npu_ctx_new();
@@ -664,6 +758,9 @@ int main(void)
     RUN(l2_partial_residency);
     RUN(int8_as_amct_deploys);
     RUN(a16w8_mixed_precision);
+    RUN(batch_split_refetches_weights);
+    RUN(unfused_activation_kernel);
+    RUN(grouped_conv_enlarge);
     npu_ctx_free(ctx);
     return TEST_REPORT();
 }
