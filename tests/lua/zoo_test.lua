@@ -88,6 +88,28 @@ local exact = { -- name = { MACs, params }
   -- 1,543,714,304 parameters (Hugging Face's count for the tied model)
   qwen2_5_1_5b_prefill = { 128 * 1310195712 + 28 * 2 * 128 * 128 * 12 * 128 + 233373696, 1543714304 },
   qwen2_5_1_5b_decode = { 1310195712 + 28 * 2 * 1025 * 12 * 128 + 233373696, 1543714304 },
+  -- transformer model= presets (config.json dimensions in transformer.lua), prefill of 128 tokens
+  -- and decode at kv=1024, counted outside the simulator; the parameters equal the published
+  -- totals (Llama-3.2-1B 1,235,814,400, Qwen2.5-7B 7,615,616,512, Llama-2-7B 6,738,415,616,
+  -- Phi-3-mini 3,821,079,552, Gemma-2B 2,506,172,416, ...)
+  qwen2_5_0_5b_prefill = { 46642577408, 494032768 },
+  qwen2_5_0_5b_decode = { 538044416, 494032768 },
+  qwen2_5_3b_prefill = { 357867192320, 3085938688 },
+  qwen2_5_3b_decode = { 3236839424, 3085938688 },
+  qwen2_5_7b_prefill = { 839070253056, 7615616512 },
+  qwen2_5_7b_decode = { 7276007424, 7615616512 },
+  llama3_2_1b_prefill = { 125890461696, 1235814400 },
+  llama3_2_1b_decode = { 1302921216, 1235814400 },
+  llama3_2_3b_prefill = { 363989827584, 3212749824 },
+  llama3_2_3b_decode = { 3388907520, 3212749824 },
+  llama2_7b_prefill = { 833354727424, 6738415616 },
+  llama2_7b_decode = { 6875774976, 6738415616 },
+  phi3_mini_prefill = { 467176194048, 3821079552 },
+  phi3_mini_decode = { 3923902464, 3821079552 },
+  gemma_2b_prefill = { 255403753472, 2506172416 },
+  gemma_2b_decode = { 2581667840, 2506172416 },
+  minicpm_2b_prefill = { 315862255872, 2724880896 },
+  minicpm_2b_decode = { 2913622272, 2724880896 },
 }
 
 local function output_shape(g, i)
@@ -274,6 +296,31 @@ run("qwen_decode_kv", function()
   end
 end)
 
+run("transformer_models", function()
+  -- model= and mode= on the transformer itself give the thin scripts' graphs; explicit
+  -- dimensions override the model's; Gemma's MLP gate is GELU, the others' SiLU
+  local g, msg = load("transformer", "model=llama3_2_1b,mode=decode,kv=1024")
+  check(g and g:name() == "llama3_2_1b_decode" and g:macs() == exact.llama3_2_1b_decode[1],
+        "model=llama3_2_1b,mode=decode: %s %s (%s)", g and g:name() or "-", g and g:macs() or "-", tostring(msg))
+  g, msg = load("llama3_2_1b_prefill", "tokens=16")
+  check(g and g:macs() == 16 * 16 * 60817408 + 16 * 2 * 16 * 16 * 2048 + 262668288,
+        "llama3_2_1b_prefill tokens=16: %s (%s)", g and g:macs() or "-", tostring(msg))
+  g, msg = load("transformer", "model=qwen2_5_3b,layers=2")
+  check(g and g:params() == 311164928 + 2048 + 2 * 77076992, "layers override: %s (%s)",
+        g and g:params() or "-", tostring(msg))
+  for _, c in ipairs({ { "gemma_2b_decode", "gelu" }, { "llama3_2_1b_decode", "silu" } }) do
+    local n = 0
+    g = load(c[1])
+    for _, l in ipairs(g and g:info() or {}) do
+      if l.op == "gemm" and l.act == c[2] then n = n + 1 end
+    end
+    check(n > 0, "%s: no gemm with a fused %s", c[1], c[2])
+  end
+  -- Qwen2.5-0.5B has Qwen2-0.5B's dimensions: the same graph under another name
+  local a, b2 = load("qwen2_5_0_5b_decode"), load("qwen2_0_5b_decode")
+  check(a and b2 and a:macs() == b2:macs() and a:params() == b2:params(), "qwen2.5-0.5b vs qwen2-0.5b")
+end)
+
 run("transformer_custom_dims", function()
   -- hidden 64, 2 layers, 4 heads of 16 sharing 2 KV heads, MLP 128, vocab 100, untied head,
   -- no QKV bias, 5 new tokens after 3 cached, logits for every position. By hand:
@@ -309,6 +356,12 @@ run("bad_arguments_are_errors", function()
     { "transformer", "hidden=63,heads=9,kv_heads=1", "even" },
     { "transformer", "logits=some", "logits" },
     { "transformer", "layers=0", "layers" },
+    { "transformer", "model=gpt5", "unknown model 'gpt5'" },
+    { "transformer", "mode=train", "mode" },
+    { "transformer", "mlp_act=relu", "mlp_act" },
+    { "llama3_2_1b_decode", "tokens=4", "llama3_2_1b_decode: unknown argument 'tokens'" },
+    { "phi3_mini_prefill", "kv=3", "phi3_mini_prefill: unknown argument 'kv'" },
+    { "gemma_2b_prefill", "tokens=0", "gemma_2b_prefill: tokens" },
     { "resnet50", "batch=0", "batch" },
     { "mobilenet_v2", "batch=abc", "batch" },
     { "alexnet", "batchh=2", "batchh" },
