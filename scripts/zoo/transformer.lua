@@ -37,19 +37,74 @@
 --          + R * V * H                                      -- LM head, R = 1 or T rows
 -- Arguments (defaults = Qwen2-0.5B, Qwen2 config.json): hidden=896 layers=24 heads=14
 -- kv_heads=2 head_dim=hidden/heads ffn=4864 vocab=151936 qkv_bias=1 tied=1 tokens=128 kv=0
--- logits=last|all dtype=fp16 name=transformer.
+-- logits=last|all dtype=fp16 name=transformer, and
+--   mlp_act=silu|gelu (default silu): the gate activation (Gemma's GeGLU uses GELU, tanh form);
+--   model=NAME: the dimensions of a published model from the table below (its config.json);
+--     explicit dimension arguments still override them;
+--   mode=prefill|decode: prefill = tokens=128 kv=0 by default, decode = tokens=1 kv=1024 by
+--     default (tokens= and kv= override); the graph is named <model>_<mode>.
 local npusim, args = ...
 args = args or {}
 local known = { hidden = 1, layers = 1, heads = 1, kv_heads = 1, head_dim = 1, ffn = 1, vocab = 1,
-                qkv_bias = 1, tied = 1, tokens = 1, kv = 1, logits = 1, dtype = 1, name = 1 }
+                qkv_bias = 1, tied = 1, tokens = 1, kv = 1, logits = 1, dtype = 1, name = 1,
+                mlp_act = 1, model = 1, mode = 1 }
 for k in pairs(args) do
   if not known[k] then error("transformer: unknown argument '" .. tostring(k) .. "'") end
 end
+
+-- Published models: the dimensions of each model's Hugging Face config.json (repository named
+-- in `src`): hidden_size, num_hidden_layers, num_attention_heads, num_key_value_heads,
+-- head_dim (when the config sets it apart from hidden/heads), intermediate_size, vocab_size,
+-- tie_word_embeddings, and the architecture's bias and activation choices. Totals derived from
+-- them are in docs/zoo.md and checked exactly by tests/lua/zoo_test.lua.
+local MODELS = {
+  qwen2_5_0_5b = { src = "Qwen/Qwen2.5-0.5B", hidden = 896, layers = 24, heads = 14, kv_heads = 2,
+                   ffn = 4864, vocab = 151936, qkv_bias = 1, tied = 1 },
+  qwen2_5_3b = { src = "Qwen/Qwen2.5-3B", hidden = 2048, layers = 36, heads = 16, kv_heads = 2,
+                 ffn = 11008, vocab = 151936, qkv_bias = 1, tied = 1 },
+  qwen2_5_7b = { src = "Qwen/Qwen2.5-7B", hidden = 3584, layers = 28, heads = 28, kv_heads = 4,
+                 ffn = 18944, vocab = 152064, qkv_bias = 1, tied = 0 },
+  llama3_2_1b = { src = "meta-llama/Llama-3.2-1B", hidden = 2048, layers = 16, heads = 32,
+                  kv_heads = 8, head_dim = 64, ffn = 8192, vocab = 128256, qkv_bias = 0, tied = 1 },
+  llama3_2_3b = { src = "meta-llama/Llama-3.2-3B", hidden = 3072, layers = 28, heads = 24,
+                  kv_heads = 8, head_dim = 128, ffn = 8192, vocab = 128256, qkv_bias = 0, tied = 1 },
+  llama2_7b = { src = "meta-llama/Llama-2-7b-hf", hidden = 4096, layers = 32, heads = 32,
+                kv_heads = 32, ffn = 11008, vocab = 32000, qkv_bias = 0, tied = 0 },
+  -- Phi-3 fuses q/k/v (qkv_proj) and gate/up (gate_up_proj) into one matrix each: the same
+  -- weights and MACs as the separate projections built here
+  phi3_mini = { src = "microsoft/Phi-3-mini-4k-instruct", hidden = 3072, layers = 32, heads = 32,
+                kv_heads = 32, ffn = 8192, vocab = 32064, qkv_bias = 0, tied = 0 },
+  -- Gemma: multi-query attention (1 KV head) of head_dim 256, GeGLU MLP (gelu_pytorch_tanh).
+  -- Its embeddings are multiplied by sqrt(hidden) before the first layer and its RMSNorm uses
+  -- (1 + w): both are weight transforms a deployment applies offline, not ops (the table is
+  -- stored pre-scaled and the tied LM head's 1/sqrt(hidden) goes into the final norm's weights),
+  -- as the 1/sqrt(d) attention scale is folded into W_q
+  gemma_2b = { src = "google/gemma-2b", hidden = 2048, layers = 18, heads = 8, kv_heads = 1,
+               head_dim = 256, ffn = 16384, vocab = 256000, qkv_bias = 0, tied = 1, mlp_act = "gelu" },
+  -- MiniCPM (a Llama block): its scale_emb 12, residual-branch scale scale_depth/sqrt(layers)
+  -- and logit scale hidden/dim_model_base are constants folded the same way (into the stored
+  -- table, o_proj/down_proj and the final norm's weights)
+  minicpm_2b = { src = "openbmb/MiniCPM-2B-sft-bf16", hidden = 2304, layers = 40, heads = 36,
+                 kv_heads = 36, ffn = 5760, vocab = 122753, qkv_bias = 0, tied = 1 },
+}
+local model = args.model and MODELS[args.model]
+if args.model and not model then
+  local names = {}
+  for n in pairs(MODELS) do names[#names + 1] = n end
+  table.sort(names)
+  error("transformer: unknown model '" .. tostring(args.model) .. "' (known: " .. table.concat(names, ", ") .. ")")
+end
+local mode = args.mode
+if mode ~= nil and mode ~= "prefill" and mode ~= "decode" then
+  error("transformer: mode must be prefill or decode, not '" .. tostring(mode) .. "'")
+end
+local me = args.name or (args.model and mode and (args.model .. "_" .. mode)) or "transformer"
 local function int(key, def)
   local v = args[key]
+  if v == nil and model then v = model[key] end
   if v == nil then return def end
   local i = math.tointeger(tonumber(v))
-  if not i or i < 0 then error(string.format("transformer: %s=%s is not a non-negative integer", key, tostring(v)), 2) end
+  if not i or i < 0 then error(string.format("%s: %s=%s is not a non-negative integer", me, key, tostring(v)), 2) end
   return i
 end
 local H = int("hidden", 896)
@@ -59,15 +114,20 @@ local kvh = int("kv_heads", 2)
 local d = int("head_dim", nh > 0 and H // nh or 0)
 local F = int("ffn", 4864)
 local V = int("vocab", 151936)
-local T = int("tokens", 128)
-local P = int("kv", 0)
+local T = int("tokens", mode == "decode" and 1 or 128)
+local P = int("kv", mode == "decode" and 1024 or 0)
 local qkv_bias = int("qkv_bias", 1) ~= 0
 local tied = int("tied", 1) ~= 0
 local logits = args.logits or "last"
 local dt = args.dtype or "fp16"
+local mlp_act = args.mlp_act or (model and model.mlp_act) or "silu"
+if mlp_act ~= "silu" and mlp_act ~= "gelu" then
+  error(me .. ": mlp_act must be silu or gelu, not '" .. tostring(mlp_act) .. "'")
+end
+
 for _, c in ipairs({ { "hidden", H }, { "layers", L }, { "heads", nh }, { "kv_heads", kvh },
                      { "head_dim", d }, { "ffn", F }, { "vocab", V }, { "tokens", T } }) do
-  if c[2] < 1 then error("transformer: " .. c[1] .. " must be at least 1") end
+  if c[2] < 1 then error(me .. ": " .. c[1] .. " must be at least 1") end
 end
 if nh % kvh ~= 0 then error(string.format("transformer: heads=%d is not a multiple of kv_heads=%d", nh, kvh)) end
 if d % 2 ~= 0 then
@@ -77,13 +137,13 @@ if d % 2 ~= 0 then
   error(string.format("transformer: head_dim = hidden/heads = %d/%d = %d must be even (RoPE " ..
     "rotates pairs): give heads= or head_dim=", H, nh, d))
 end
-if logits ~= "last" and logits ~= "all" then error("transformer: logits must be 'last' or 'all', got '" .. tostring(logits) .. "'") end
+if logits ~= "last" and logits ~= "all" then error(me .. ": logits must be 'last' or 'all', got '" .. tostring(logits) .. "'") end
 local grp, ctx, qd, kd = nh // kvh, P + T, nh * d, kvh * d
 
 -- What one run produces, for throughput in tokens (npusim.builder items/unit/prefill): a run
 -- processes T tokens; with an empty cache (kv=0) it is a prefill, whose time is the time to the
 -- first generated token; a decode step (T=1, kv=L) makes one token.
-local b = npusim.builder(args.name or "transformer",
+local b = npusim.builder(me,
                          { dtype = dt, items = T, unit = "token", prefill = P == 0 })
 local ids = b:add_input("ids", { 1, T }, "int64")
 local cos = b:add_input("rope.cos", { T, d })
@@ -141,7 +201,7 @@ for i = 0, L - 1 do
   o = b:gemm(o, { out = H, bias = 0, name = n .. ".o_proj" })
   h = b:add(h, o, { name = n .. ".residual1" })
   x = b:rmsnorm(h, { axis = 2, name = n .. ".post_attention_layernorm" })
-  local g = b:gemm(x, { out = F, bias = 0, act = "silu", name = n .. ".gate_proj" })
+  local g = b:gemm(x, { out = F, bias = 0, act = mlp_act, name = n .. ".gate_proj" })
   local u = b:gemm(x, { out = F, bias = 0, name = n .. ".up_proj" })
   local m = b:mul(g, u, { name = n .. ".gate_mul" })
   m = b:gemm(m, { out = H, bias = 0, name = n .. ".down_proj" })
@@ -168,4 +228,4 @@ local params = V * H + (tied and 0 or V * H) + H
                + L * (per_layer_w + (qkv_bias and (qd + 2 * kd) or 0) + 2 * H)
 local macs = T * L * per_layer_w + L * 2 * T * ctx * nh * d + R * V * H
 return b, { macs = macs, params = params, tol = 1e-9,
-            source = "first principles (2*params*tokens rule, Kaplan et al. 2020, plus attention and LM-head terms; see docs/zoo.md)" }
+            source = (model and (model.src .. " config.json dimensions; ") or "") .. "first principles (2*params*tokens rule, Kaplan et al. 2020, plus attention and LM-head terms; see docs/zoo.md)" }

@@ -126,7 +126,10 @@ lines "zoo argument error is one line" "$T/err" 1
 has "zoo argument error names the arguments" "$T/err" "head_dim = hidden/heads = 1024/14"
 expect "--zoo-args with a bad integer -> 1" 1 info --zoo-args layers=abc transformer
 lines "bad integer is one line" "$T/err" 1
-has "bad integer named" "$T/err" "transformer.lua:56: transformer: layers=abc is not"
+# (file and line of the argument's reader; the line number itself is the script's business)
+if grep -qE 'transformer\.lua:[0-9]+: transformer: layers=abc is not' "$T/err"; then
+    ok "bad integer named"
+else bad "bad integer named" "$(head -c 400 "$T/err")"; fi
 
 # no uninitialised read in a simulation (the engine's fresh transfer records had no version)
 if command -v valgrind >/dev/null 2>&1 && [ "${NPU_SANITIZED:-0}" != 1 ]; then

@@ -88,6 +88,28 @@ local exact = { -- name = { MACs, params }
   -- 1,543,714,304 parameters (Hugging Face's count for the tied model)
   qwen2_5_1_5b_prefill = { 128 * 1310195712 + 28 * 2 * 128 * 128 * 12 * 128 + 233373696, 1543714304 },
   qwen2_5_1_5b_decode = { 1310195712 + 28 * 2 * 1025 * 12 * 128 + 233373696, 1543714304 },
+  -- transformer model= presets (config.json dimensions in transformer.lua), prefill of 128 tokens
+  -- and decode at kv=1024, counted outside the simulator; the parameters equal the published
+  -- totals (Llama-3.2-1B 1,235,814,400, Qwen2.5-7B 7,615,616,512, Llama-2-7B 6,738,415,616,
+  -- Phi-3-mini 3,821,079,552, Gemma-2B 2,506,172,416, ...)
+  qwen2_5_0_5b_prefill = { 46642577408, 494032768 },
+  qwen2_5_0_5b_decode = { 538044416, 494032768 },
+  qwen2_5_3b_prefill = { 357867192320, 3085938688 },
+  qwen2_5_3b_decode = { 3236839424, 3085938688 },
+  qwen2_5_7b_prefill = { 839070253056, 7615616512 },
+  qwen2_5_7b_decode = { 7276007424, 7615616512 },
+  llama3_2_1b_prefill = { 125890461696, 1235814400 },
+  llama3_2_1b_decode = { 1302921216, 1235814400 },
+  llama3_2_3b_prefill = { 363989827584, 3212749824 },
+  llama3_2_3b_decode = { 3388907520, 3212749824 },
+  llama2_7b_prefill = { 833354727424, 6738415616 },
+  llama2_7b_decode = { 6875774976, 6738415616 },
+  phi3_mini_prefill = { 467176194048, 3821079552 },
+  phi3_mini_decode = { 3923902464, 3821079552 },
+  gemma_2b_prefill = { 255403753472, 2506172416 },
+  gemma_2b_decode = { 2581667840, 2506172416 },
+  minicpm_2b_prefill = { 315862255872, 2724880896 },
+  minicpm_2b_decode = { 2913622272, 2724880896 },
 }
 
 local function output_shape(g, i)
@@ -188,66 +210,53 @@ run("lenet5_c3_full", function()
 end)
 
 run("variant_arguments", function()
-  -- resnet18 depth=, resnet50 depth= and squeezenet1_0 version= build the networks that
-  -- resnet34, resnet101 and squeezenet1_1 are thin calls to, under the same graph name
+  -- SCRIPT with ARGS builds the graph NAME with exactly MACS and PARAMS (or exact[NAME])
+  local function builds(script, a, name, macs, params)
+    local e = exact[name] or {}
+    macs, params = macs or e[1], params or e[2]
+    local g, msg = load(script, a)
+    check(g and g:name() == name and g:macs() == macs and g:params() == params,
+          "%s %s: %s %s %s, expected %s %s %s (%s)", script, a, g and g:name() or "-",
+          g and g:macs() or "-", g and g:params() or "-", name, macs, params, tostring(msg))
+  end
+  -- resnet18 depth=, resnet50 depth=, squeezenet1_0 version=, vgg16 depth=, efficientnet_b0,
+  -- regnet_x_400mf and mobilenet_v3_large variant= build the networks that the thin scripts
+  -- call them for, under the same graph name
   for _, c in ipairs({ { "resnet18", "depth=34", "resnet34" }, { "resnet50", "depth=101", "resnet101" },
-                       { "squeezenet1_0", "version=1.1", "squeezenet1_1" } }) do
-    local g, msg = load(c[1], c[2])
-    local e = exact[c[3]]
-    check(g and g:name() == c[3] and g:macs() == e[1] and g:params() == e[2],
-          "%s %s: %s %s %s (%s)", c[1], c[2], g and g:name() or "-", g and g:macs() or "-",
-          g and g:params() or "-", tostring(msg))
-    -- the published figures stay with the script named after the network
-    check(npusim.zoo_info(c[1], c[2]) == nil, "%s %s: returns figures of another network", c[1], c[2])
-  end
-  -- ResNet-152 (Table 1: 3, 8, 36, 3 bottlenecks): torchvision publishes 60,192,808 parameters
-  -- and 11.51 GFLOPS (= GMAC); 11,513,626,624 MACs counted layer by layer as for the others
-  -- variants without a script of their own, counted outside the simulator; parameters equal
-  -- torchvision's (vgg13 133,047,848; densenet169 14,149,480; densenet201 20,013,928; regnet_x_800mf
-  -- 7,259,656; regnet_y_800mf 6,432,512; shufflenet_v2 x0_5 1,366,792, x1_5 3,503,624,
-  -- x2_0 7,393,996)
-  for _, c in ipairs({ { "vgg16", "depth=13", "vgg13", 11308466176, 133047848 },
-                       { "densenet121", "depth=169", "densenet169", 3359843328, 14149480 },
-                       { "densenet121", "depth=201", "densenet201", 4291365888, 20013928 },
-                       { "regnet_x_400mf", "variant=x_800mf", "regnet_x_800mf", 799699712, 7259656 },
-                       { "regnet_x_400mf", "variant=y_800mf", "regnet_y_800mf", 833856256, 6432512 },
-                       { "shufflenet_v2_x1_0", "width=0.5", "shufflenet_v2_x0_5", 40476448, 1366792 },
-                       { "shufflenet_v2_x1_0", "width=1.5", "shufflenet_v2_x1_5", 295759392, 3503624 },
-                       { "shufflenet_v2_x1_0", "width=2.0", "shufflenet_v2_x2_0", 583253464, 7393996 },
-                       { "resnet50", "groups=32,width_per_group=4", "resnet50", 4230479872, 25028904 } }) do
-    local g, msg = load(c[1], c[2])
-    check(g and g:name() == c[3] and g:macs() == c[4] and g:params() == c[5],
-          "%s %s: %s %s %s (%s)", c[1], c[2], g and g:name() or "-", g and g:macs() or "-",
-          g and g:params() or "-", tostring(msg))
-  end
-  -- the thin scripts build the same graph as their builder with the variant argument
-  for _, c in ipairs({ { "vgg16", "depth=19", "vgg19" }, { "efficientnet_b0", "variant=b2", "efficientnet_b2" },
+                       { "squeezenet1_0", "version=1.1", "squeezenet1_1" }, { "vgg16", "depth=19", "vgg19" },
+                       { "efficientnet_b0", "variant=b2", "efficientnet_b2" },
                        { "regnet_x_400mf", "variant=y_400mf", "regnet_y_400mf" },
                        { "mobilenet_v3_large", "variant=small", "mobilenet_v3_small" } }) do
-    local g, msg = load(c[1], c[2])
-    local e = exact[c[3]]
-    check(g and g:name() == c[3] and g:macs() == e[1] and g:params() == e[2],
-          "%s %s: %s %s %s (%s)", c[1], c[2], g and g:name() or "-", g and g:macs() or "-",
-          g and g:params() or "-", tostring(msg))
+    builds(c[1], c[2], c[3])
+    -- the published figures stay with the script named after the network (the builders that
+    -- return figures for every variant are checked through their thin scripts instead)
+    if c[1]:match("^resnet") or c[1]:match("^squeeze") or c[1] == "vgg16" then
+      check(npusim.zoo_info(c[1], c[2]) == nil, "%s %s: returns figures of another network", c[1], c[2])
+    end
   end
-  -- the YOLO scripts build every scale under its own name; x has no script of its own
-  -- (Ultralytics' summaries: yolov5x 86,749,405 and yolov8x 68,229,648 parameters)
-  for _, c in ipairs({ { "yolov5", "scale=n", "yolov5n" }, { "yolov5", "scale=l", "yolov5l" },
-                       { "yolov8", "scale=m", "yolov8m" }, { "yolov8", "scale=s", "yolov8s" } }) do
-    local g, msg = load(c[1], c[2])
-    local e = exact[c[3]]
-    check(g and g:name() == c[3] and g:macs() == e[1] and g:params() == e[2],
-          "%s %s: %s %s %s (%s)", c[1], c[2], g and g:name() or "-", g and g:macs() or "-",
-          g and g:params() or "-", tostring(msg))
-  end
-  for _, c in ipairs({ { "yolov5", 102724096000, 86749405 }, { "yolov8", 128902169600, 68229648 } }) do
-    local g, msg = load(c[1], "scale=x")
-    check(g and g:name() == c[1] .. "x" and g:macs() == c[2] and g:params() == c[3],
-          "%s scale=x: %s %s (%s)", c[1], g and g:macs() or "-", g and g:params() or "-", tostring(msg))
-  end
-  local g, msg = load("resnet50", "depth=152")
-  check(g and g:name() == "resnet152" and g:macs() == 11513626624 and g:params() == 60192808,
-        "depth=152: %s %s (%s)", g and g:macs() or "-", g and g:params() or "-", tostring(msg))
+  -- the YOLO scripts build every scale under its own name
+  builds("yolov5", "scale=n", "yolov5n")
+  builds("yolov5", "scale=l", "yolov5l")
+  builds("yolov8", "scale=m", "yolov8m")
+  builds("yolov8", "scale=s", "yolov8s")
+  -- variants without a script of their own, counted outside the simulator like the others.
+  -- ResNet-152 (Table 1: 3, 8, 36, 3 bottlenecks): torchvision publishes 60,192,808 parameters
+  -- and 11.51 GFLOPS (= GMAC). The other parameter counts equal the references' too: vgg13
+  -- 133,047,848; densenet169 14,149,480; densenet201 20,013,928; regnet_x_800mf 7,259,656;
+  -- regnet_y_800mf 6,432,512; shufflenet_v2 x0_5 1,366,792, x1_5 3,503,624, x2_0 7,393,996
+  -- (torchvision); yolov5x 86,749,405 and yolov8x 68,229,648 (Ultralytics' summaries)
+  builds("resnet50", "depth=152", "resnet152", 11513626624, 60192808)
+  builds("resnet50", "groups=32,width_per_group=4", "resnet50", 4230479872, 25028904)
+  builds("vgg16", "depth=13", "vgg13", 11308466176, 133047848)
+  builds("densenet121", "depth=169", "densenet169", 3359843328, 14149480)
+  builds("densenet121", "depth=201", "densenet201", 4291365888, 20013928)
+  builds("regnet_x_400mf", "variant=x_800mf", "regnet_x_800mf", 799699712, 7259656)
+  builds("regnet_x_400mf", "variant=y_800mf", "regnet_y_800mf", 833856256, 6432512)
+  builds("shufflenet_v2_x1_0", "width=0.5", "shufflenet_v2_x0_5", 40476448, 1366792)
+  builds("shufflenet_v2_x1_0", "width=1.5", "shufflenet_v2_x1_5", 295759392, 3503624)
+  builds("shufflenet_v2_x1_0", "width=2.0", "shufflenet_v2_x2_0", 583253464, 7393996)
+  builds("yolov5", "scale=x", "yolov5x", 102724096000, 86749405)
+  builds("yolov8", "scale=x", "yolov8x", 128902169600, 68229648)
 end)
 
 run("qwen_prefill_tokens", function()
@@ -272,6 +281,31 @@ run("qwen_decode_kv", function()
     check(g and g:macs() == want, "kv=%d: MACs %s, expected %d (%s)", kv, g and g:macs() or "-",
           want, tostring(msg))
   end
+end)
+
+run("transformer_models", function()
+  -- model= and mode= on the transformer itself give the thin scripts' graphs; explicit
+  -- dimensions override the model's; Gemma's MLP gate is GELU, the others' SiLU
+  local g, msg = load("transformer", "model=llama3_2_1b,mode=decode,kv=1024")
+  check(g and g:name() == "llama3_2_1b_decode" and g:macs() == exact.llama3_2_1b_decode[1],
+        "model=llama3_2_1b,mode=decode: %s %s (%s)", g and g:name() or "-", g and g:macs() or "-", tostring(msg))
+  g, msg = load("llama3_2_1b_prefill", "tokens=16")
+  check(g and g:macs() == 16 * 16 * 60817408 + 16 * 2 * 16 * 16 * 2048 + 262668288,
+        "llama3_2_1b_prefill tokens=16: %s (%s)", g and g:macs() or "-", tostring(msg))
+  g, msg = load("transformer", "model=qwen2_5_3b,layers=2")
+  check(g and g:params() == 311164928 + 2048 + 2 * 77076992, "layers override: %s (%s)",
+        g and g:params() or "-", tostring(msg))
+  for _, c in ipairs({ { "gemma_2b_decode", "gelu" }, { "llama3_2_1b_decode", "silu" } }) do
+    local n = 0
+    g = load(c[1])
+    for _, l in ipairs(g and g:info() or {}) do
+      if l.op == "gemm" and l.act == c[2] then n = n + 1 end
+    end
+    check(n > 0, "%s: no gemm with a fused %s", c[1], c[2])
+  end
+  -- Qwen2.5-0.5B has Qwen2-0.5B's dimensions: the same graph under another name
+  local a, b2 = load("qwen2_5_0_5b_decode"), load("qwen2_0_5b_decode")
+  check(a and b2 and a:macs() == b2:macs() and a:params() == b2:params(), "qwen2.5-0.5b vs qwen2-0.5b")
 end)
 
 run("transformer_custom_dims", function()
@@ -309,6 +343,12 @@ run("bad_arguments_are_errors", function()
     { "transformer", "hidden=63,heads=9,kv_heads=1", "even" },
     { "transformer", "logits=some", "logits" },
     { "transformer", "layers=0", "layers" },
+    { "transformer", "model=gpt5", "unknown model 'gpt5'" },
+    { "transformer", "mode=train", "mode" },
+    { "transformer", "mlp_act=relu", "mlp_act" },
+    { "llama3_2_1b_decode", "tokens=4", "llama3_2_1b_decode: unknown argument 'tokens'" },
+    { "phi3_mini_prefill", "kv=3", "phi3_mini_prefill: unknown argument 'kv'" },
+    { "gemma_2b_prefill", "tokens=0", "gemma_2b_prefill: tokens" },
     { "resnet50", "batch=0", "batch" },
     { "mobilenet_v2", "batch=abc", "batch" },
     { "alexnet", "batchh=2", "batchh" },

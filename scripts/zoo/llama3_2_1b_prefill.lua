@@ -1,0 +1,14 @@
+-- llama3_2_1b_prefill.lua — Llama-3.2-1B, prefill of N prompt tokens (argument tokens=N, default 128): the
+-- `transformer` network with model=llama3_2_1b (its config.json dimensions and their source are in
+-- transformer.lua's MODELS table; parameter and MAC totals in docs/zoo.md), an empty KV cache
+-- and logits for the last position only.
+-- Arguments: tokens=N (default 128), dtype= (default fp16), logits=last|all (default last).
+local npusim, args = ...
+local a = { model = "llama3_2_1b", mode = "prefill" }
+for k, v in pairs(args or {}) do
+  if k ~= "tokens" and k ~= "dtype" and k ~= "logits" then
+    error("llama3_2_1b_prefill: unknown argument '" .. tostring(k) .. "' (known: tokens, dtype, logits)")
+  end
+  a[k] = v
+end
+return npusim.zoo("transformer", a)
