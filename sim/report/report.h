@@ -27,11 +27,15 @@ void npu_rep_json_strn(npu_strbuf *sb, const char *s, size_t len);
 int npu_rep_utf8_len(const unsigned char *s, size_t avail);
 /* Appends a real as JSON (%.9g; NaN/inf → null). */
 void npu_rep_json_num(npu_strbuf *sb, double v);
+/* The same with `prec` significant digits (%.15g for parameters and clocks). */
+void npu_rep_json_nump(npu_strbuf *sb, double v, int prec);
 /* Appends s as one CSV field (quoted only when needed; bytes that are not UTF-8 become U+FFFD).
  * NULL → empty. The one CSV escaper of the CLI, Lua and the report. */
 void npu_rep_csv_str(npu_strbuf *sb, const char *s);
 /* Appends a real for CSV (%.9g; NaN/inf → empty field). */
 void npu_rep_csv_num(npu_strbuf *sb, double v);
+/* s, or "" for NULL. */
+static inline const char *npu_rep_nz(const char *s) { return s ? s : ""; }
 /* Display width of a UTF-8 string (code points; every one counts as one column). */
 int npu_rep_width(const char *s);
 
