@@ -54,7 +54,8 @@ enum {
     O_FORCE = 1 << 6,
     O_ZOO = 1 << 7,  /* --zoo-args and --batch: how GRAPH is loaded */
     O_PP = 1 << 8,   /* --preset-path (every command) */
-    O_PLOT = 1 << 9  /* --plot [layers:|roofline:]FILE.svg (repeatable) */
+    O_PLOT = 1 << 9, /* --plot [layers:|roofline:]FILE.svg (repeatable) */
+    O_SUM = 1 << 10  /* --summary op|engine|op,engine */
 };
 
 typedef struct cli {
@@ -78,6 +79,7 @@ typedef struct cli {
     /* --plot arguments (repeatable; checked before the simulation, written after it) */
     const char **plots;
     int nplots;
+    unsigned summary; /* --summary: NPU_REP_BY_* bits, 0 = the per-layer report */
     /* strings this file allocated (the "dtype=X" of --dtype), freed at exit */
     char **alloc;
     int nalloc;
@@ -279,7 +281,7 @@ static int report_result(const cli *o, npu_result *r, const npu_err *err)
     npu_strbuf sb;
     npu_sb_init(&sb);
     int rc;
-    if (npu_report_write(r, o->fmt, &sb))
+    if (o->summary ? npu_rep_summary(r, o->summary, o->fmt, &sb) : npu_report_write(r, o->fmt, &sb))
         rc = failf("%s: cannot format the result", o->pos[0]);
     else
         rc = emit_text(o, &sb);
@@ -796,7 +798,7 @@ static int cmd_help(const command *c, cli *o, npu_ctx *ctx);
     "model name for the model's defaults. Without -a: " DEFAULT_ARCH ".\n"
 
 static const command commands[] = {
-    {"run", cmd_run, O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT, 1, 1,
+    {"run", cmd_run, O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT | O_SUM, 1, 1,
      "npusim run [-a ARCH] [--set K=V]... [--dtype X] [-f table|csv|json] [-o FILE]\n"
      "           [--trace FILE[.gz]] [--plot [layers:|roofline:]FILE.svg]... [--force] GRAPH",
      "Simulates GRAPH on ARCH and prints one row per layer and the totals.\n" GRAPH_HELP ARCH_HELP
@@ -805,6 +807,7 @@ static const command commands[] = {
      "open it in https://ui.perfetto.dev. -o and --trace never overwrite without --force.\n"
      "--plot FILE.svg draws per-layer stacked bars (compute, memory stall, control stall,\n"
      "host); --plot roofline:FILE.svg the roofline of the layers (repeatable; docs/plots.md).\n"
+     "--summary op|engine|op,engine prints per-op-type / per-engine totals instead of layers.\n"
      "Example: npusim run -a systolic --set rows=64 -f csv resnet50\n"},
     {"compare", cmd_compare, O_ARCH | O_SET | O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
      "npusim compare -a ARCH1,ARCH2,... [--set K=V]... [-f table|csv|json] [-o FILE] GRAPH",
@@ -831,7 +834,7 @@ static const command commands[] = {
      "(zlib-compressed). See 'npusim disasm' and 'npusim exec'.\n" GRAPH_HELP ARCH_HELP},
     {"disasm", cmd_disasm, O_OUT | O_FORCE, 1, 1, "npusim disasm [-o FILE] PROGRAM.npuc",
      "Prints a saved program, one instruction (descriptor, task, fold) per line.\n"},
-    {"exec", cmd_exec, O_FMT | O_OUT | O_TRACE | O_FORCE | O_PLOT, 1, 1,
+    {"exec", cmd_exec, O_FMT | O_OUT | O_TRACE | O_FORCE | O_PLOT | O_SUM, 1, 1,
      "npusim exec [-f table|csv|json] [-o FILE] [--trace FILE] PROGRAM.npuc",
      "Simulates a saved program with the parameters it was compiled with.\n"},
     {"explain", cmd_explain, O_ARCH | O_SET | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 2, 2,
@@ -902,7 +905,7 @@ static void print_main_help(FILE *f)
 static void print_command_help(const command *c, FILE *f)
 {
     fprintf(f, "usage: %s\n\n%s", c->usage, c->help);
-    if (c->opts & (O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT)) {
+    if (c->opts & (O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT | O_SUM)) {
         fprintf(f, "\noptions:\n");
         if (c->opts & O_ARCH)
             fprintf(f, "  -a, --arch ARCH       preset or model name%s\n",
@@ -918,6 +921,8 @@ static void print_command_help(const command *c, FILE *f)
             fprintf(f, "  --trace FILE          Perfetto/Chrome trace (.json or .json.gz)\n");
         if (c->opts & O_PLOT)
             fprintf(f, "  --plot [KIND:]FILE    SVG chart: layers (default) or roofline\n");
+        if (c->opts & O_SUM)
+            fprintf(f, "  --summary BY          per op type and/or engine: op, engine, op,engine\n");
         if (c->opts & O_FORCE)
             fprintf(f, "  --force               overwrite existing output files\n");
         if (c->opts & O_ALLOW)
@@ -961,13 +966,15 @@ static const optdef optdefs[] = {
     {"--force", 0, O_FORCE, false},        {"--allow-unsupported", 0, O_ALLOW, false},
     {"--zoo-args", 0, O_ZOO, true},        {"--preset-path", 0, O_PP, true},
     {"--plot", 0, O_PLOT, true},           {"--batch", 0, O_ZOO, true},
+    {"--summary", 0, O_SUM, true},
 };
 #define NOPTS ((int)(sizeof optdefs / sizeof optdefs[0]))
 
 static const char *const opt_names[] = {"--arch",  "--set",   "--dtype",
                                         "--format", "--output", "--trace",
                                         "--force", "--allow-unsupported", "--zoo-args",
-                                        "--preset-path", "--help", "--plot", "--batch", NULL};
+                                        "--preset-path", "--help", "--plot", "--batch",
+                                        "--summary", NULL};
 
 /* Parses argv[i0..argc) for command c into o. Returns -1 on success, else an exit code. */
 static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, bool *help)
@@ -1081,6 +1088,11 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
             break;
         case O_PLOT:
             o->plots[o->nplots++] = val;
+            break;
+        case O_SUM:
+            if (npu_rep_summary_parse(val, &o->summary))
+                return usage_error(c->name, "--summary '%s': expected op, engine or op,engine",
+                                   val, NULL);
             break;
         }
     }

@@ -18,6 +18,7 @@
 
 #include "../core/ctx.h"
 #include "../core/result.h"
+#include "../npusim.h"
 
 /* Appends s as a JSON string literal (with the quotes). NULL → null. */
 void npu_rep_json_str(npu_strbuf *sb, const char *s);
@@ -63,5 +64,15 @@ typedef struct npu_rep_cmp {
 /* Fills c (free with npu_rep_cmp_free, also after a failure). NPU_EINVAL / NPU_ENOMEM. */
 int npu_rep_cmp_build(const npu_result *const *rs, int n, npu_rep_cmp *c);
 void npu_rep_cmp_free(npu_rep_cmp *c);
+
+/* Per-op-type and per-engine summaries of a result (summary.c): count, time (sum of the
+ * layers' share_cycles, so groups add up to the run), share, MACs, bytes, achieved GOPS and
+ * GB/s, util and stalls per group, as table, CSV or JSON (schema NPU_SUMMARY_SCHEMA). `by` is
+ * NPU_REP_BY_OP, NPU_REP_BY_ENGINE or both. NPU_EINVAL / NPU_ENOMEM. */
+#define NPU_SUMMARY_SCHEMA "npusim.summary/1"
+enum { NPU_REP_BY_OP = 1u, NPU_REP_BY_ENGINE = 2u };
+int npu_rep_summary(const npu_result *r, unsigned by, npu_format f, npu_strbuf *out);
+/* "op", "engine" or "op,engine" (either order) → *by. NPU_EINVAL for anything else. */
+int npu_rep_summary_parse(const char *s, unsigned *by);
 
 #endif
