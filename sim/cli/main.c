@@ -786,6 +786,38 @@ static int cmd_script(const command *c, cli *o, npu_ctx *ctx)
     return g_cancel ? EXIT_FAIL : EXIT_OK;
 }
 
+/* diff A.json B.json: two results written by `run -f json`, side by side (sim/report/diff.c). */
+static int cmd_diff(const command *c, cli *o, npu_ctx *ctx)
+{
+    (void)c;
+    (void)ctx;
+    if (check_new_file(o, o->out))
+        return EXIT_FAIL;
+    npu_result *r[2] = {NULL, NULL};
+    npu_err err = {0};
+    int rc = EXIT_OK;
+    for (int k = 0; k < 2 && rc == EXIT_OK; k++) {
+        char *text = NULL;
+        size_t len = 0;
+        if (npu_read_file(o->pos[k], &text, &len, &err) ||
+            npu_rep_result_read(text, len, o->pos[k], &r[k], &err))
+            rc = fail(&err);
+        free(text);
+    }
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    if (rc == EXIT_OK) {
+        if (npu_rep_diff(r[0], r[1], o->pos[0], o->pos[1], o->fmt, &sb))
+            rc = failf("%s: cannot format the difference", o->pos[0]);
+        else
+            rc = emit_text(o, &sb);
+    }
+    npu_sb_free(&sb);
+    npu_result_free(r[0]);
+    npu_result_free(r[1]);
+    return rc;
+}
+
 static int cmd_help(const command *c, cli *o, npu_ctx *ctx);
 
 /* ---- the command table ------------------------------------------------------------------------ */
@@ -814,6 +846,14 @@ static const command commands[] = {
      "Runs GRAPH on each architecture and prints, per layer (matched by name), the cycles of\n"
      "each and the fastest ('best', by time: cycles / clock), then total cycles, µs and\n"
      "inferences per second. --set applies to every architecture.\n" GRAPH_HELP},
+    {"diff", cmd_diff, O_FMT | O_OUT | O_FORCE, 2, 2,
+     "npusim diff [-f table|csv|json] [-o FILE] A.json B.json",
+     "Two results written by 'npusim run -f json' side by side: per layer (matched by name)\n"
+     "and in total, B - A and the relative change, then the layers that moved most. A layer's\n"
+     "time is its share of the run, so the layers' changes add up to the total's.\n"
+     "Example: npusim run -a rk3588 -f json -o a.json resnet18\n"
+     "         npusim run -a rk3588 --set dram.gbps=17 -f json -o b.json resnet18\n"
+     "         npusim diff a.json b.json\n"},
     {"info", cmd_info, O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
      "npusim info [-f table|csv|json] GRAPH",
      "Prints every layer of GRAPH after the standard passes (shape inference, BN folding,\n"
@@ -862,7 +902,7 @@ static const command *find_command(const char *name)
     return NULL;
 }
 
-static const char *const command_names[] = {"run",    "compare", "info",    "list",
+static const char *const command_names[] = {"run",    "compare", "diff", "info",    "list",
                                             "params", "compile", "disasm",  "exec",
                                             "explain", "convert", "script", "help", NULL};
 
@@ -874,6 +914,7 @@ static void print_main_help(FILE *f)
             "commands:\n"
             "  run      simulate a network on an architecture; per-layer table, CSV or JSON\n"
             "  compare  the same network on several architectures side by side\n"
+            "  diff     two run results (JSON) side by side, per layer and in total\n"
             "  info     layers, shapes, MACs and parameters of a network\n"
             "  list     built-in models, architectures (presets) and networks\n"
             "  params   every parameter of a model or preset\n"

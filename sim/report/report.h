@@ -75,4 +75,15 @@ int npu_rep_summary(const npu_result *r, unsigned by, npu_format f, npu_strbuf *
 /* "op", "engine" or "op,engine" (either order) → *by. NPU_EINVAL for anything else. */
 int npu_rep_summary_parse(const char *s, unsigned *by);
 
+/* `npusim diff` (diff.c). npu_rep_result_read reads back a run result written as JSON
+ * (npusim.result/1 or /2) from text[0..len); `file` names it in messages ("FILE:LINE:COL: what"
+ * for bad JSON, "FILE: layers[3].cycles: expected an integer, found a string" …). npu_rep_diff
+ * writes A and B side by side, per layer (matched by name) and in total, with relative
+ * changes and the layers that moved most, as table, CSV or JSON (NPU_DIFF_SCHEMA). */
+#define NPU_DIFF_SCHEMA "npusim.diff/1"
+int npu_rep_result_read(const char *text, size_t len, const char *file, npu_result **out,
+                        npu_err *err);
+int npu_rep_diff(const npu_result *a, const npu_result *b, const char *fa, const char *fb,
+                 npu_format f, npu_strbuf *out);
+
 #endif

@@ -53,4 +53,53 @@ expect "compile -> 0" 0 compile -a nv_small lenet5 -o "$T/l.npuc"
 expect "exec --summary -> 0" 0 exec --summary engine -f csv "$T/l.npuc"
 has "exec --summary csv" "$T/out" "engine,"
 
+# ---- diff ------------------------------------------------------------------------------------
+expect "run A -> 0" 0 run -a rk3588 -f json -o "$T/a.json" resnet18
+expect "run B (half the DRAM bandwidth) -> 0" 0 run -a rk3588 --set dram.gbps=8 -f json \
+    -o "$T/b.json" resnet18
+expect "diff csv -> 0" 0 diff -f csv "$T/a.json" "$T/b.json"
+cp "$T/out" "$T/d.csv"
+has "diff csv header" "$T/d.csv" "kind,name,op,a,b,delta,change"
+ca=$(grep -o '"total": {"cycles": [0-9]*' "$T/a.json" | grep -o '[0-9]*$')
+cb=$(grep -o '"total": {"cycles": [0-9]*' "$T/b.json" | grep -o '[0-9]*$')
+eq "diff: total cycles row is A, B, B-A" "$(grep '^total,cycles,' "$T/d.csv" | cut -d, -f4-6)" \
+    "$ca,$cb,$((cb - ca))"
+# shares partition a run: the layers' deltas add up to the change of the total time
+eq "diff: layer deltas add up to the total's" \
+    "$(awk -F, '$1 == "layer" { s += $6 } $1 == "total" && $2 == "time_us" { t = $6 }
+                END { d = s - t; if (d < 0) d = -d; print (d < 0.01) ? "yes" : s " vs " t }' "$T/d.csv")" yes
+expect "diff table -> 0" 0 diff "$T/a.json" "$T/b.json"
+has "diff table: moved most" "$T/out" "moved most (of a +"
+has "diff table: relative change" "$T/out" "change"
+expect "diff json -> 0" 0 diff -f json "$T/a.json" "$T/b.json"
+json_ok "diff json parses" "$T/out"
+has "diff json schema" "$T/out" '"schema": "npusim.diff/1"'
+has "diff json version" "$T/out" '"version": "'
+has "diff json moved" "$T/out" '"moved": ["'
+expect "diff of a file with itself -> 0" 0 diff "$T/a.json" "$T/a.json"
+has "diff: nothing moved" "$T/out" "no layer moved."
+sed 's/"name": "conv1"/"name": "stem"/' "$T/a.json" >"$T/r.json"
+expect "diff renamed layer -> 0" 0 diff -f csv "$T/a.json" "$T/r.json"
+has "diff: a layer only in A is gone" "$T/out" "layer,conv1,conv,"
+has "diff: a layer only in B is new" "$T/out" "layer,stem,conv,,"
+# bad files: one line naming the file and what is wrong, exit 1
+printf '{"schema": "npusim.result/2",\n "total": {"cycles": 1}, "layers": [}\n' >"$T/bad.json"
+expect "diff bad JSON -> 1" 1 diff "$T/a.json" "$T/bad.json"
+has "diff bad JSON: file:line:col" "$T/err" "bad.json:2:"
+expect "compare json -> 0" 0 compare -a rk3588,nv_small -f json -o "$T/c.json" lenet5
+expect "diff of a compare result -> 1" 1 diff "$T/c.json" "$T/a.json"
+has "diff: wrong schema named" "$T/err" 'c.json: schema "npusim.compare/1" is not a run result'
+sed 's/"schema": "npusim.result\/2"/"schema": "npusim.result\/7"/' "$T/a.json" >"$T/v.json"
+expect "diff of a newer schema -> 1" 1 diff "$T/v.json" "$T/a.json"
+has "diff: newer schema named" "$T/err" "v.json: schema \"npusim.result/7\""
+sed '0,/"cycles": [0-9]*/s//"cycles": "many"/' "$T/a.json" >"$T/w.json"
+expect "diff wrong field type -> 1" 1 diff "$T/a.json" "$T/w.json"
+has "diff: field named" "$T/err" "w.json: total.cycles: expected an integer, found a string"
+sed '0,/"name": "conv1", /s///' "$T/a.json" >"$T/n.json"
+expect "diff layer without a name -> 1" 1 diff "$T/a.json" "$T/n.json"
+has "diff: layer named" "$T/err" 'n.json: layers[0]: no "name"'
+expect "diff missing file -> 1" 1 diff "$T/a.json" "$T/none.json"
+has "diff: missing file named" "$T/err" "none.json"
+expect "diff one file -> 2" 2 diff "$T/a.json"
+
 finish
