@@ -23,12 +23,14 @@
  *     for `script` everything after FILE.lua goes to the script untouched.
  */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "../lua/lua.h"
 #include "../npusim.h"
@@ -55,7 +57,8 @@ enum {
     O_ZOO = 1 << 7,  /* --zoo-args and --batch: how GRAPH is loaded */
     O_PP = 1 << 8,   /* --preset-path (every command) */
     O_PLOT = 1 << 9, /* --plot [layers:|roofline:]FILE.svg (repeatable) */
-    O_SUM = 1 << 10  /* --summary op|engine|op,engine */
+    O_SUM = 1 << 10, /* --summary op|engine|op,engine */
+    O_VERB = 1 << 11 /* -q/--quiet, -v/--verbose (every command) */
 };
 
 typedef struct cli {
@@ -80,6 +83,8 @@ typedef struct cli {
     const char **plots;
     int nplots;
     unsigned summary; /* --summary: NPU_REP_BY_* bits, 0 = the per-layer report */
+    int verbosity;    /* -1 -q (a table shrinks to its result line), 0, 1 -v (stages on stderr) */
+    double t0;        /* -v: when the command started (seconds) */
     /* strings this file allocated (the "dtype=X" of --dtype), freed at exit */
     char **alloc;
     int nalloc;
@@ -127,6 +132,30 @@ static int failf(const char *fmt, const char *a)
     return EXIT_FAIL;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    if (timespec_get(&ts, TIME_UTC) != TIME_UTC)
+        return 0;
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* -v: one line on stderr, "npusim: [12.3 ms] what"; the time since the command started. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void note(const cli *o, const char *fmt, ...)
+{
+    if (o->verbosity < 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "npusim: [%.1f ms] ", 1e3 * (now_s() - o->t0));
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
 /* Writes the text to -o FILE (temp + rename, no overwrite without --force) or stdout. */
 static int emit_text(const cli *o, npu_strbuf *sb)
 {
@@ -139,6 +168,7 @@ static int emit_text(const cli *o, npu_strbuf *sb)
     if (o->out) {
         if (npu_write_file(o->out, s, sb->len, o->force, &err))
             return fail(&err);
+        note(o, "wrote %s (%zu bytes)", o->out, sb->len);
         return EXIT_OK;
     }
     if (fwrite(s, 1, sb->len, stdout) != sb->len || fflush(stdout) != 0) {
@@ -167,7 +197,10 @@ static npu_graph *load_graph(const cli *o, npu_ctx *ctx, const char *what, npu_e
     lo.allow_unsupported = o->allow_unsupported;
     lo.zoo_args = o->zoo_args;
     lo.batch = o->batch;
-    return npu_load_graph(ctx, what, &lo, err);
+    npu_graph *g = npu_load_graph(ctx, what, &lo, err);
+    if (g)
+        note(o, "graph %s loaded", what);
+    return g;
 }
 
 static npu_arch *open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err *err)
@@ -181,6 +214,8 @@ static npu_arch *open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err
             return NULL;
         }
     }
+    note(o, "architecture %s (model %s), %d --set", npu_arch_name(a), npu_arch_model(a),
+         o->nsets);
     return a;
 }
 
@@ -266,6 +301,7 @@ static int write_plots(const cli *o, const npu_result *r)
         npu_sb_free(&sb);
         if (st)
             return fail(&err);
+        note(o, "wrote chart %s", path);
     }
     return EXIT_OK;
 }
@@ -280,8 +316,15 @@ static int report_result(const cli *o, npu_result *r, const npu_err *err)
         return fail(err);
     npu_strbuf sb;
     npu_sb_init(&sb);
-    int rc;
-    if (o->summary ? npu_rep_summary(r, o->summary, o->fmt, &sb) : npu_report_write(r, o->fmt, &sb))
+    int rc = NPU_OK;
+    note(o, "simulated: %d layers, %lld cycles", r->nlayers, (long long)r->total.cycles);
+    if (o->verbosity < 0 && o->fmt == NPU_FMT_TABLE && !o->summary)
+        npu_rep_result_line(r, &sb); /* -q: the result line alone */
+    else if (o->summary)
+        rc = npu_rep_summary(r, o->summary, o->fmt, &sb);
+    else
+        rc = npu_report_write(r, o->fmt, &sb);
+    if (rc)
         rc = failf("%s: cannot format the result", o->pos[0]);
     else
         rc = emit_text(o, &sb);
@@ -934,6 +977,8 @@ static void print_main_help(FILE *f)
             "  --trace FILE          write a Perfetto trace (.json or .json.gz)\n"
             "  --force               overwrite existing output files\n"
             "  --preset-path DIR     also look for presets (NAME.lua) in DIR (repeatable)\n"
+            "  -q, --quiet           a run's table shrinks to its result line\n"
+            "  -v, --verbose         the stages (load, simulate, write) with times on stderr\n"
             "  --allow-unsupported   run unknown ONNX operators on the host CPU\n"
             "  --zoo-args K=V,...    arguments of a parameterised built-in network\n"
             "  --batch N             run N inputs at once (leading dim of every graph input)\n"
@@ -971,7 +1016,9 @@ static void print_command_help(const command *c, FILE *f)
         if (c->opts & O_ZOO)
             fprintf(f, "  --zoo-args K=V,...    arguments of a parameterised built-in network\n"
                        "  --batch N             N inputs per run (leading dim of the inputs)\n");
-        fprintf(f, "  --preset-path DIR     also look for presets in DIR\n");
+        fprintf(f, "  --preset-path DIR     also look for presets in DIR\n"
+                   "  -q, --quiet           run/exec: the result line alone (tables)\n"
+                   "  -v, --verbose         stages and times on stderr\n");
     }
 }
 
@@ -1007,7 +1054,8 @@ static const optdef optdefs[] = {
     {"--force", 0, O_FORCE, false},        {"--allow-unsupported", 0, O_ALLOW, false},
     {"--zoo-args", 0, O_ZOO, true},        {"--preset-path", 0, O_PP, true},
     {"--plot", 0, O_PLOT, true},           {"--batch", 0, O_ZOO, true},
-    {"--summary", 0, O_SUM, true},
+    {"--summary", 0, O_SUM, true},         {"--quiet", 'q', O_VERB, false},
+    {"--verbose", 'v', O_VERB, false},
 };
 #define NOPTS ((int)(sizeof optdefs / sizeof optdefs[0]))
 
@@ -1015,7 +1063,7 @@ static const char *const opt_names[] = {"--arch",  "--set",   "--dtype",
                                         "--format", "--output", "--trace",
                                         "--force", "--allow-unsupported", "--zoo-args",
                                         "--preset-path", "--help", "--plot", "--batch",
-                                        "--summary", NULL};
+                                        "--summary", "--quiet", "--verbose", NULL};
 
 /* Parses argv[i0..argc) for command c into o. Returns -1 on success, else an exit code. */
 static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, bool *help)
@@ -1054,7 +1102,8 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
                 d = &optdefs[k];
                 if (a[n] == '=')
                     val = a + n + 1;
-            } else if (optdefs[k].shrt && a[1] == optdefs[k].shrt && a[0] == '-' && a[1] != '-') {
+            } else if (optdefs[k].shrt && a[1] == optdefs[k].shrt && a[0] == '-' && a[1] != '-' &&
+                       (optdefs[k].arg || !a[2])) { /* -q, -v: no value glued on */
                 d = &optdefs[k];
                 if (a[2])
                     val = a + 2;
@@ -1065,7 +1114,7 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
             snprintf(key, sizeof key, "%.*s", (int)strcspn(a, "="), a);
             return usage_error(c->name, "unknown option '%s'", a, npu_did_you_mean(key, opt_names));
         }
-        if (!(c->opts & d->mask) && d->mask != O_PP) {
+        if (!(c->opts & d->mask) && d->mask != O_PP && d->mask != O_VERB) {
             char msg[128];
             snprintf(msg, sizeof msg, "option '%%s' does not apply to '%s'", c->name);
             return usage_error(c->name, msg, d->lng, NULL);
@@ -1130,6 +1179,13 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
         case O_PLOT:
             o->plots[o->nplots++] = val;
             break;
+        case O_VERB: {
+            int v = d->shrt == 'q' ? -1 : 1;
+            if (o->verbosity && o->verbosity != v)
+                return usage_error(c->name, "%s: -q and -v together", c->name, NULL);
+            o->verbosity = v;
+            break;
+        }
         case O_SUM:
             if (npu_rep_summary_parse(val, &o->summary))
                 return usage_error(c->name, "--summary '%s': expected op, engine or op,engine",
@@ -1185,6 +1241,7 @@ int main(int argc, char **argv)
 
     cli o;
     memset(&o, 0, sizeof o);
+    o.t0 = now_s();
     o.fmt = NPU_FMT_TABLE;
     o.sets = calloc((size_t)argc + 1, sizeof *o.sets);
     o.pp = calloc((size_t)argc + 1, sizeof *o.pp);

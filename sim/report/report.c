@@ -184,6 +184,34 @@ static double cyc_us(const npu_result *r, double cycles)
     return r->freq_mhz > 0 ? cycles / r->freq_mhz : NAN;
 }
 
+/* The one-line result under the table (and alone for `npusim run -q`). */
+void npu_rep_result_line(const npu_result *r, npu_strbuf *out)
+{
+    const npu_total_row *T = &r->total;
+    npu_sb_printf(out, "%lld cycles", (long long)T->cycles);
+    if (isfinite(T->time_us) && T->time_us > 0) {
+        /* throughput in what a run produces: images/s (N per run with a batch), tokens/s of
+         * an LLM prefill (and its time to the first token) or decode step, else inferences/s */
+        npu_sb_printf(out, " = %.1f µs, %.1f %ss/s", T->time_us, T->items_per_s,
+                      T->unit && *T->unit ? T->unit : "inference");
+        if (T->items > 1)
+            npu_sb_printf(out, " (%lld per run)", (long long)T->items);
+        if (r->prefill)
+            npu_sb_printf(out, ", %.4g ms to first token", T->first_token_ms);
+    }
+    if (isfinite(T->tops) && T->tops > 0) {
+        static const char *const suf[] = {"OPS", "kOPS", "MOPS", "GOPS", "TOPS", "POPS", NULL};
+        char ops[32];
+        npu_tab_scaled(ops, sizeof ops, T->tops * 1e12, suf, 1000.0, " "); /* 359 GOPS, 2.61 TOPS */
+        npu_sb_printf(out, ", %s effective", ops);
+    }
+    if (isfinite(T->util))
+        npu_sb_printf(out, ", MAC utilisation %.1f%%", 100.0 * T->util);
+    if (isfinite(T->dram_gbps))
+        npu_sb_printf(out, ", DRAM %.2f GB/s", T->dram_gbps);
+    npu_sb_putc(out, '\n');
+}
+
 static int report_table(const npu_result *r, npu_strbuf *out)
 {
     /* The dtype column is shown only when layers differ (mixed precision); otherwise the one
@@ -295,28 +323,8 @@ static int report_table(const npu_result *r, npu_strbuf *out)
     npu_tab_free_names(names, r->nlayers);
     if (rc)
         return rc;
-    npu_sb_printf(out, "\n%lld cycles", (long long)T->cycles);
-    if (isfinite(T->time_us) && T->time_us > 0) {
-        /* throughput in what a run produces: images/s (N per run with a batch), tokens/s of
-         * an LLM prefill (and its time to the first token) or decode step, else inferences/s */
-        npu_sb_printf(out, " = %.1f µs, %.1f %ss/s", T->time_us, T->items_per_s,
-                      T->unit && *T->unit ? T->unit : "inference");
-        if (T->items > 1)
-            npu_sb_printf(out, " (%lld per run)", (long long)T->items);
-        if (r->prefill)
-            npu_sb_printf(out, ", %.4g ms to first token", T->first_token_ms);
-    }
-    if (isfinite(T->tops) && T->tops > 0) {
-        static const char *const suf[] = {"OPS", "kOPS", "MOPS", "GOPS", "TOPS", "POPS", NULL};
-        char ops[32];
-        npu_tab_scaled(ops, sizeof ops, T->tops * 1e12, suf, 1000.0, " "); /* 359 GOPS, 2.61 TOPS */
-        npu_sb_printf(out, ", %s effective", ops);
-    }
-    if (isfinite(T->util))
-        npu_sb_printf(out, ", MAC utilisation %.1f%%", 100.0 * T->util);
-    if (isfinite(T->dram_gbps))
-        npu_sb_printf(out, ", DRAM %.2f GB/s", T->dram_gbps);
-    npu_sb_puts(out, "\n");
+    npu_sb_putc(out, '\n');
+    npu_rep_result_line(r, out);
     npu_sb_puts(out,
                 "cycles: layer start→end (layers may overlap); ideal: roofline bound; "
                 "util%: MACs/(cycles×peak);\nmem%/ctrl%: share of the layer's cycles its main "

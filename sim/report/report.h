@@ -65,6 +65,10 @@ typedef struct npu_rep_cmp {
 int npu_rep_cmp_build(const npu_result *const *rs, int n, npu_rep_cmp *c);
 void npu_rep_cmp_free(npu_rep_cmp *c);
 
+/* The one-line result of a run: "N cycles = T µs, R inferences/s, … effective, MAC utilisation
+ * U%, DRAM G GB/s" and a newline (the line under `npusim run`'s table; alone with -q). */
+void npu_rep_result_line(const npu_result *r, npu_strbuf *out);
+
 /* Per-op-type and per-engine summaries of a result (summary.c): count, time (sum of the
  * layers' share_cycles, so groups add up to the run), share, MACs, bytes, achieved GOPS and
  * GB/s, util and stalls per group, as table, CSV or JSON (schema NPU_SUMMARY_SCHEMA). `by` is

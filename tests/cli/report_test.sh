@@ -102,4 +102,22 @@ expect "diff missing file -> 1" 1 diff "$T/a.json" "$T/none.json"
 has "diff: missing file named" "$T/err" "none.json"
 expect "diff one file -> 2" 2 diff "$T/a.json"
 
+# ---- -q / -v ---------------------------------------------------------------------------------
+expect "run -> 0" 0 run -a rk3588 resnet18
+grep -E '^[0-9]+ cycles = ' "$T/out" >"$T/line"
+expect "run -q -> 0" 0 run -q -a rk3588 resnet18
+eq "run -q prints the result line alone" "$(cat "$T/out")" "$(cat "$T/line")"
+eq "run -q: nothing on stderr" "$(cat "$T/err")" ""
+expect "run -q -f csv -> 0" 0 run -q -f csv lenet5
+has "-q leaves CSV whole" "$T/out" "index,name,op,"
+expect "run -v -> 0" 0 run -v -a rk3588 -f csv -o "$T/v.csv" resnet18
+has "-v: graph stage" "$T/err" "graph resnet18 loaded"
+has "-v: architecture stage" "$T/err" "architecture rk3588 (model rknpu)"
+has "-v: simulated" "$T/err" "simulated: 32 layers"
+has "-v: wrote" "$T/err" "wrote $T/v.csv"
+eq "-v: stdout untouched" "$(cat "$T/out")" ""
+expect "--verbose on info -> 0" 0 info --verbose lenet5
+expect "-q -v together -> 2" 2 run -q -v lenet5
+expect "-vq glued -> 2" 2 run -vq lenet5
+
 finish
