@@ -4,9 +4,13 @@
  * - Text width is estimated, not measured (no font metrics without a font file): 0.6 em per
  *   character for the generic sans-serif at the sizes used, which over-estimates common fonts
  *   (DejaVu Sans averages ~0.55 em), so labels never overlap, they only leave some space.
- *   Long layer names are cut to 40 characters with an ellipsis; the hover title has all of it.
- * - The per-layer chart is horizontal (one 16-pixel row per layer): 200 layers are 3,200 pixels
- *   tall, which scrolls naturally, and names are read horizontally.
+ *   Layer names are drawn whole up to 64 characters; longer ones are cut in the middle (the
+ *   head and the tail that tells "blocks.3.attn.q_proj" from "blocks.4…" stay, and names that
+ *   would cut alike stay distinct, as in the tables); the hover title has all of it.
+ * - The per-layer chart is horizontal (one 16-pixel row per layer), in µs at the result's
+ *   clock. Beyond 150 layers it draws the 150 with the largest shares (in layer order) and
+ *   says in a last row how many were left out and what part of the run they are: a
+ *   1,000-layer chart 16,000 pixels tall is not read, and the CSV has every layer.
  * - Colours: the Okabe–Ito palette (readable with the common colour-vision deficiencies).
  * - Coordinates are printed with one decimal ("%.1f"): deterministic and small files.
  * - The heatmap colour scale runs from pale yellow (worst) to dark blue (best) through five
@@ -16,9 +20,13 @@
 #include "svg.h"
 
 #include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "tab.h"
 
 /* Okabe–Ito */
 static const char *const pal[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
@@ -30,7 +38,9 @@ static const char *const pal[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
 #define C_HOST "#999999"
 
 #define CHAR_W 0.6 /* em per character (estimate, see above) */
-#define NAME_MAX_CHARS 40
+#define NAME_MAX_CHARS 64   /* layer names up to this are drawn whole; longer: cut in the middle */
+#define OP_MAX_CHARS 14     /* the op column */
+#define LAYERS_MAX_ROWS 150 /* per-layer chart: at most this many bars (the largest shares) */
 
 /* ---- text -------------------------------------------------------------------------------- */
 /* Length of a valid UTF-8 sequence starting at s (1..4), or 0 if invalid (the report's
@@ -445,38 +455,107 @@ static void default_title(char *buf, size_t n, const npu_result *r, const char *
     snprintf(buf, n, "%s%s on %s", what, r->graph ? r->graph : "graph", r->arch ? r->arch : "?");
 }
 
+typedef struct lshare {
+    int64_t share;
+    int i;
+} lshare;
+
+static int lshare_cmp(const void *a, const void *b)
+{
+    const lshare *x = a, *y = b;
+    if (x->share != y->share)
+        return x->share > y->share ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* keep[i] = 1 for the layers the chart draws: all of them, or the LAYERS_MAX_ROWS with the
+ * largest shares (a 1,000-layer graph would be a 16,000-pixel chart nobody reads). Returns the
+ * number kept, or -1 when out of memory; *rest_share = the share of those left out. */
+static int pick_rows(const npu_result *r, char *keep, int64_t *rest_share)
+{
+    int n = r->nlayers;
+    *rest_share = 0;
+    if (n <= LAYERS_MAX_ROWS) {
+        memset(keep, 1, (size_t)n);
+        return n;
+    }
+    lshare *o = npu_malloc((size_t)n * sizeof *o);
+    if (!o)
+        return -1;
+    for (int i = 0; i < n; i++)
+        o[i] = (lshare){r->layers[i].share_cycles, i};
+    qsort(o, (size_t)n, sizeof *o, lshare_cmp);
+    memset(keep, 0, (size_t)n);
+    for (int k = 0; k < n; k++) {
+        if (k < LAYERS_MAX_ROWS)
+            keep[o[k].i] = 1;
+        else
+            *rest_share += o[k].share;
+    }
+    free(o);
+    return LAYERS_MAX_ROWS;
+}
+
 int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_err *err)
 {
     if (!r || r->nlayers <= 0 || !r->layers)
         return npu_err_set(err, NPU_EINVAL, "svg layers: the result has no layers");
     char tb[256], sub[256], buf[64], b2[160];
     if (!title) {
-        default_title(tb, sizeof tb, r, "Per-layer cycles: ");
+        default_title(tb, sizeof tb, r, "Per-layer time: ");
         title = tb;
     }
+    /* Time in µs at the result's clock (cycles when it has none): the unit of every other
+     * report; the hover titles keep the exact cycles. */
+    bool us = r->freq_mhz > 0 && isfinite(r->freq_mhz);
+    double tu = us ? 1.0 / r->freq_mhz : 1.0;
+    const char *unit = us ? "\xC2\xB5s" : "cycles";
     fmt_si(buf, sizeof buf, (double)r->total.cycles);
     double tus = isfinite(r->total.time_us) ? r->total.time_us : 0;
-    double fps = isfinite(r->total.fps) ? r->total.fps : 0;
-    double mhz = isfinite(r->freq_mhz) ? r->freq_mhz : 0;
-    snprintf(sub, sizeof sub,
-             "%d layers, %s cycles, %.1f us at %.0f MHz (%.1f fps); bar = the layer's share "
-             "of the run",
-             r->nlayers, buf, tus, mhz, fps);
+    double rate = isfinite(r->total.items_per_s) && r->total.items_per_s > 0
+                      ? r->total.items_per_s
+                      : isfinite(r->total.fps) ? r->total.fps : 0;
+    const char *what = r->total.unit && *r->total.unit ? r->total.unit : "inference";
+    if (us)
+        snprintf(sub, sizeof sub,
+                 "%d layers, %s cycles = %.1f \xC2\xB5s at %.0f MHz (%.1f %ss/s); bar = the "
+                 "layer's share of the run",
+                 r->nlayers, buf, tus, r->freq_mhz, rate, what);
+    else
+        snprintf(sub, sizeof sub, "%d layers, %s cycles; bar = the layer's share of the run",
+                 r->nlayers, buf);
 
-    int maxch = 4;
+    char *keep = npu_malloc((size_t)r->nlayers);
+    int64_t rest = 0;
+    int nrows = keep ? pick_rows(r, keep, &rest) : -1;
+    /* names in full up to NAME_MAX_CHARS; longer ones cut in the middle, kept distinct */
+    char **names = nrows < 0 ? NULL
+                             : npu_tab_short_mark(r->layers, sizeof *r->layers,
+                                                  offsetof(npu_layer_row, name), r->nlayers,
+                                                  NAME_MAX_CHARS, "\xE2\x80\xA6");
+    if (!names) {
+        free(keep);
+        return npu_err_set(err, NPU_ENOMEM, "svg: out of memory");
+    }
+    int maxch = 4, opch = 2;
     double maxc = 0;
     for (int i = 0; i < r->nlayers; i++) {
-        int c = nchars(r->layers[i].name, NAME_MAX_CHARS);
+        if (!keep[i])
+            continue;
+        int c = nchars(names[i], 1 << 20);
         maxch = c > maxch ? c : maxch;
+        c = nchars(r->layers[i].op, OP_MAX_CHARS);
+        opch = c > opch ? c : opch;
         if ((double)r->layers[i].share_cycles > maxc)
             maxc = (double)r->layers[i].share_cycles;
     }
     const double row = 16, font = 11;
-    const double opw = 8 * font * CHAR_W + 6; /* the op column, right of the names */
+    const double opw = opch * font * CHAR_W + 8; /* the op column, right of the names */
     double lab = maxch * font * CHAR_W + opw + 12;
     double x0 = lab + 10, pw = 640, x1 = x0 + pw;
-    double top = 110, y0 = top, y1 = y0 + row * r->nlayers;
-    double W = x1 + 90, H = y1 + 60;
+    int extra = nrows < r->nlayers; /* a last row naming the layers left out */
+    double top = 110, y0 = top, y1 = y0 + row * (nrows + extra);
+    double W = x1 + 110, H = y1 + 60;
     if (W < 760)
         W = 760;
 
@@ -490,7 +569,7 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
     lx = legend_item(out, lx, ly, C_HOST, "host (CPU/MCU)", 0);
 
     scale xs = {0};
-    lin_domain(&xs, 0, maxc > 0 ? maxc : 1, 8, 1);
+    lin_domain(&xs, 0, maxc > 0 ? maxc * tu : 1, 8, 1);
     xs.r0 = x0;
     xs.r1 = x1;
     /* ticks on top and bottom (long charts scroll) */
@@ -504,18 +583,26 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
         text(out, x, y0 - 6, "middle", NULL, buf, 0);
         text(out, x, y1 + 16, "middle", NULL, buf, 0);
     }
-    text(out, (x0 + x1) / 2, y1 + 34, "middle", NULL,
-         "cycles of the run charged to the layer (share_cycles, NPU core clock)", 0);
+    if (us)
+        snprintf(b2, sizeof b2,
+                 "time of the run charged to the layer, \xC2\xB5s (share_cycles at %.0f MHz)",
+                 r->freq_mhz);
+    else
+        snprintf(b2, sizeof b2, "cycles of the run charged to the layer (share_cycles)");
+    text(out, (x0 + x1) / 2, y1 + 34, "middle", NULL, b2, 0);
     npu_sb_puts(out, "</g>\n<g font-size=\"11\">\n");
+    int k_row = 0;
     for (int i = 0; i < r->nlayers; i++) {
+        if (!keep[i])
+            continue;
         const npu_layer_row *L = &r->layers[i];
-        double y = y0 + row * i;
-        if (i % 2)
+        double y = y0 + row * k_row;
+        if (k_row++ % 2)
             npu_sb_printf(out,
                           "<rect x=\"0\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\" "
                           "fill=\"#f4f4f4\"/>\n",
                           y, W, row);
-        /* label: name (op), cut; full text in the hover title */
+        /* label: name (op); the full text in the hover title */
         npu_sb_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"><title>",
                       lab - opw, y + row - 4);
         esc(out, L->name);
@@ -524,9 +611,9 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
         npu_sb_puts(out, " on ");
         esc(out, L->engine);
         npu_sb_puts(out, "</title>");
-        esc_n(out, L->name, NAME_MAX_CHARS);
+        esc(out, names[i]);
         npu_sb_puts(out, "</text>\n");
-        text(out, lab - opw + 5, y + row - 4, "start", "fill=\"#777777\"", L->op, 8);
+        text(out, lab - opw + 5, y + row - 4, "start", "fill=\"#777777\"", L->op, OP_MAX_CHARS);
 
         /* A cost chart: the bar is the layer's share of the run (share_cycles, additive: the
          * bars sum to the total), not its start→end window, which overlaps its neighbours'
@@ -564,7 +651,7 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
         for (int s = 0; s < 4; s++) {
             if (!(seg[s].v > 0) || !(k > 0))
                 continue;
-            double w = sc(&xs, seg[s].v * k) - x0;
+            double w = sc(&xs, seg[s].v * k * tu) - x0;
             npu_sb_printf(out,
                           "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
                           "fill=\"%s\"><title>",
@@ -574,13 +661,29 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
                           (long long)seg[s].v, cyc > 0 ? 100 * seg[s].v / cyc : 0.0);
             x += w;
         }
-        fmt_si(buf, sizeof buf, share);
-        snprintf(b2, sizeof b2, "%s %s", buf, L->bound && L->cycles > 0 ? L->bound : "");
+        if (us && share * tu >= 1000) /* 1380 µs, not "1.38k µs" */
+            snprintf(buf, sizeof buf, "%.0f", share * tu);
+        else
+            fmt_si(buf, sizeof buf, share * tu);
+        snprintf(b2, sizeof b2, "%s%s%s %s", buf, share > 0 && us ? " " : "",
+                 share > 0 && us ? unit : "", L->bound && L->cycles > 0 ? L->bound : "");
         text(out, x + 4, y + row - 4, "start", "fill=\"#333333\"", b2, 0);
+    }
+    if (extra) {
+        double y = y0 + row * nrows;
+        int left = r->nlayers - nrows;
+        snprintf(b2, sizeof b2,
+                 "\xE2\x80\xA6 %d more layers with smaller shares (%.1f%% of the run) are not "
+                 "drawn: the %d largest are; CSV/JSON have every layer",
+                 left, r->total.cycles > 0 ? 100.0 * (double)rest / (double)r->total.cycles : 0.0,
+                 nrows);
+        text(out, x0 + 4, y + row - 4, "start", "fill=\"#444444\" font-style=\"italic\"", b2, 0);
     }
     npu_sb_puts(out, "</g>\n");
     line(out, x0, y0, x0, y1, "stroke=\"#333333\"");
     doc_end(out);
+    npu_tab_free_names(names, r->nlayers);
+    free(keep);
     return finish(out, err);
 }
 
@@ -762,12 +865,68 @@ int npu_svg_result(const npu_result *r, npu_svg_kind kind, const char *title, np
 }
 
 /* ---- sweep curves ------------------------------------------------------------------------- */
-int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_strbuf *out,
+int npu_svg_auto_log(const double *v, int n)
+{
+    double *u = n > 0 && v ? npu_malloc((size_t)n * sizeof *u) : NULL;
+    if (!u)
+        return 0;
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        if (isnan(v[i]))
+            continue;
+        if (!(v[i] > 0) || !isfinite(v[i])) {
+            free(u);
+            return 0;
+        }
+        u[m++] = v[i];
+    }
+    qsort(u, (size_t)m, sizeof *u, cmp_dbl);
+    int k = 0; /* distinct values */
+    for (int i = 0; i < m; i++)
+        if (k == 0 || u[i] != u[k - 1])
+            u[k++] = u[i];
+    int r = 0;
+    if (k >= 2 && u[k - 1] >= 10 * u[0]) {
+        /* evenly spaced values (every gap within 1.5x of the others) stay linear */
+        double gmin = INFINITY, gmax = 0;
+        for (int i = 1; i < k; i++) {
+            gmin = fmin(gmin, u[i] - u[i - 1]);
+            gmax = fmax(gmax, u[i] - u[i - 1]);
+        }
+        r = k == 2 || gmax > 1.5 * gmin;
+    }
+    free(u);
+    return r;
+}
+
+/* The x (or y) values of every series, for npu_svg_auto_log. */
+static int auto_axis(const npu_svg_series *s, int ns, int want_y)
+{
+    size_t n = 0;
+    for (int k = 0; k < ns; k++)
+        n += s[k].n > 0 ? (size_t)s[k].n : 0;
+    double *v = npu_malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return 0;
+    size_t m = 0;
+    for (int k = 0; k < ns; k++)
+        for (int i = 0; i < s[k].n; i++) {
+            double x = s[k].x[i], y = s[k].y[i];
+            if (isfinite(x) && isfinite(y))
+                v[m++] = want_y ? y : x;
+        }
+    int r = npu_svg_auto_log(v, (int)m);
+    free(v);
+    return r;
+}
+
+int npu_svg_sweep(const npu_svg_axes *ax_in, const npu_svg_series *s, int ns, npu_strbuf *out,
                   npu_err *err)
 {
     static const npu_svg_axes none = {0};
-    if (!ax)
-        ax = &none;
+    if (!ax_in)
+        ax_in = &none;
+    npu_svg_axes axv = *ax_in, *ax = &axv;
     if (ns <= 0 || !s)
         return npu_err_set(err, NPU_EINVAL, "svg sweep: no series");
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
@@ -779,7 +938,7 @@ int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_s
             double x = s[k].x[i], y = s[k].y[i];
             if (!isfinite(x) || !isfinite(y))
                 continue;
-            if ((ax->logx && x <= 0) || (ax->logy && y <= 0))
+            if ((ax->logx > 0 && x <= 0) || (ax->logy > 0 && y <= 0))
                 return npu_err_set(err, NPU_EINVAL,
                                    "svg sweep: a logarithmic axis needs values > 0 (series %d, "
                                    "point %d: %g, %g)",
@@ -793,6 +952,10 @@ int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_s
     }
     if (!any)
         return npu_err_set(err, NPU_EINVAL, "svg sweep: no finite point to draw");
+    if (ax->logx == NPU_SVG_LOG_AUTO)
+        ax->logx = auto_axis(s, ns, 0);
+    if (ax->logy == NPU_SVG_LOG_AUTO)
+        ax->logy = auto_axis(s, ns, 1);
     scale xs, ys;
     if (ax->logx) {
         /* a little room around the data rather than whole decades (sweeps of 32..512 would

@@ -164,9 +164,9 @@ void npu_tab_cell(npu_tab *t, const char *fmt, ...)
 }
 
 /* s shortened to at most `max` columns into a new string: the first max-1-tail code points,
- * a '~' and the last `tail` ("long_layer_n~me" keeps both ends); s itself when it fits. NULL
- * when out of memory. */
-static char *shorten(const char *s, int max, int tail)
+ * the mark (one column: "~" in tables, "…" in charts) and the last `tail` ("long_layer_n~me"
+ * keeps both ends); s itself when it fits. NULL when out of memory. */
+static char *shorten(const char *s, int max, int tail, const char *mark)
 {
     if (npu_rep_width(s) <= max || max < 5)
         return npu_strdup(s);
@@ -181,12 +181,12 @@ static char *shorten(const char *s, int max, int tail)
         if (((unsigned char)*q & 0xC0) != 0x80)
             i++;
     }
-    size_t hn = (size_t)(p - s), tn = strlen(q);
-    char *r = npu_malloc(hn + tn + 2);
+    size_t hn = (size_t)(p - s), tn = strlen(q), mn = strlen(mark);
+    char *r = npu_malloc(hn + mn + tn + 1);
     if (r) {
         memcpy(r, s, hn);
-        r[hn] = '~';
-        memcpy(r + hn + 1, q, tn + 1);
+        memcpy(r + hn, mark, mn);
+        memcpy(r + hn + mn, q, tn + 1);
     }
     return r;
 }
@@ -198,7 +198,7 @@ void npu_tab_cell_str(npu_tab *t, const char *s, int max)
         npu_tab_cell(t, "-");
         return;
     }
-    char *c = shorten(s, max, (max - 1) / 3);
+    char *c = shorten(s, max, (max - 1) / 3, "~");
     if (!c) {
         t->oom = 1;
         return;
@@ -236,13 +236,13 @@ void npu_tab_free_names(char **sv, int n)
  * stay distinct (issue 11). Names that shorten alike keep a longer tail (the part that tells
  * "blocks.3.attn.q_proj" from "blocks.4...") until they differ; if no split of head and tail
  * separates them, the shortened name ends in "#i", its row. Returns n new strings or NULL. */
-static char **short_names(const char *const *names, int n, int max)
+static char **short_names(const char *const *names, int n, int max, const char *mark)
 {
     char **sv = npu_calloc((size_t)n + 1, sizeof *sv);
     sname *sn = npu_malloc(((size_t)n + 1) * sizeof *sn);
     int ok = sv && sn;
     for (int i = 0; ok && i < n; i++) {
-        ok = (sv[i] = shorten(name_or_dash(names[i]), max, (max - 1) / 3)) != NULL;
+        ok = (sv[i] = shorten(name_or_dash(names[i]), max, (max - 1) / 3, mark)) != NULL;
         sn[i] = (sname){sv[i], i};
     }
     if (ok && n > 1)
@@ -258,7 +258,7 @@ static char **short_names(const char *const *names, int n, int max)
             for (int i = a; ok && i < b; i++) {
                 int r = sn[i].row;
                 free(sv[r]);
-                ok = (sv[r] = shorten(name_or_dash(names[r]), max, tail)) != NULL;
+                ok = (sv[r] = shorten(name_or_dash(names[r]), max, tail, mark)) != NULL;
             }
             distinct = true;
             for (int i = a; ok && i < b && distinct; i++)
@@ -267,12 +267,12 @@ static char **short_names(const char *const *names, int n, int max)
                                strcmp(name_or_dash(names[sn[i].row]),
                                       name_or_dash(names[sn[j].row])) == 0;
         }
-        /* no split of head and tail separates them: "head~#ROW" does */
+        /* no split of head and tail separates them: "head~#ROW" does (the mark, then #ROW) */
         for (int i = a; ok && !distinct && i < b; i++) {
             int row = sn[i].row;
             char num[24];
             int k = snprintf(num, sizeof num, "#%d", row);
-            char *h = shorten(name_or_dash(names[row]), max - k, 0);
+            char *h = shorten(name_or_dash(names[row]), max - k, 0, mark);
             char *r = h ? npu_malloc(strlen(h) + (size_t)k + 1) : NULL;
             if (r)
                 snprintf(r, strlen(h) + (size_t)k + 1, "%s%s", h, num);
@@ -291,16 +291,22 @@ static char **short_names(const char *const *names, int n, int max)
 }
 
 /* short_names of the `const char *` member at offset `off` of n records of `stride` bytes. */
-char **npu_tab_short_col(const void *base, size_t stride, size_t off, int n, int max)
+char **npu_tab_short_mark(const void *base, size_t stride, size_t off, int n, int max,
+                          const char *mark)
 {
     const char **nm = npu_malloc(((size_t)n + 1) * sizeof *nm);
     if (!nm)
         return NULL;
     for (int i = 0; i < n; i++)
         memcpy(&nm[i], (const char *)base + (size_t)i * stride + off, sizeof nm[i]);
-    char **sv = short_names(nm, n, max);
+    char **sv = short_names(nm, n, max, mark);
     free(nm);
     return sv;
+}
+
+char **npu_tab_short_col(const void *base, size_t stride, size_t off, int n, int max)
+{
+    return npu_tab_short_mark(base, stride, off, n, max, "~");
 }
 
 static void pad(npu_strbuf *sb, int n)

@@ -42,6 +42,9 @@ int npu_tab_render(npu_tab *t, npu_strbuf *sb);
 /* The `const char *` member at offset off of n records of `stride` bytes, shortened to max
  * columns such that distinct names stay distinct; n new strings (npu_tab_free_names) or NULL. */
 char **npu_tab_short_col(const void *base, size_t stride, size_t off, int n, int max);
+/* The same with another cut mark than "~" (charts: "…"; one column wide). */
+char **npu_tab_short_mark(const void *base, size_t stride, size_t off, int n, int max,
+                          const char *mark);
 void npu_tab_free_names(char **sv, int n);
 /* Sanitizes the table text appended to sb from offset at (control bytes → '?'). */
 void npu_tab_sanitize_from(npu_strbuf *sb, size_t at);
