@@ -248,7 +248,8 @@ static npu_jval *list(jp *j, int depth, bool obj)
             free(keys);
             return v;
         }
-        jfail(j, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+        jfail(j, "%sexpected ',' or '%c'", j->p >= j->end ? "unexpected end of the text: " : "",
+              close);
         break;
     }
     free(items);

@@ -71,43 +71,85 @@ int npu_rep_utf8_len(const unsigned char *s, size_t avail)
     return n;
 }
 
+/* Writers append in blocks (issue 20: on 1,000-layer graphs the JSON writer took a large part of
+ * a run, a character at a time and vsnprintf twice per number): runs of bytes that need no
+ * escaping go in with one npu_sb_putn, numbers are formatted once into a local buffer. */
+
+/* Length of the run at p..end that JSON carries unchanged: printable ASCII other than '"' and
+ * '\\', and valid UTF-8 sequences. */
+static size_t json_plain_run(const unsigned char *p, const unsigned char *end)
+{
+    const unsigned char *q = p;
+    while (q < end) {
+        unsigned c = *q;
+        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+            q++;
+            continue;
+        }
+        if (c < 0x80)
+            break;
+        int n = npu_rep_utf8_len(q, (size_t)(end - q));
+        if (n == 0)
+            break;
+        q += n;
+    }
+    return (size_t)(q - p);
+}
+
 void npu_rep_json_strn(npu_strbuf *sb, const char *s, size_t len)
 {
     npu_sb_putc(sb, '"');
     const unsigned char *p = (const unsigned char *)s, *end = p + len;
     while (p < end) {
-        unsigned c = *p;
+        size_t run = json_plain_run(p, end);
+        if (run) {
+            npu_sb_putn(sb, (const char *)p, run);
+            p += run;
+            continue;
+        }
+        unsigned c = *p++;
         if (c == '"' || c == '\\') {
-            npu_sb_putc(sb, '\\');
-            npu_sb_putc(sb, (char)c);
-            p++;
+            char e[2] = {'\\', (char)c};
+            npu_sb_putn(sb, e, 2);
         } else if (c == '\n') {
-            npu_sb_puts(sb, "\\n");
-            p++;
+            npu_sb_putn(sb, "\\n", 2);
         } else if (c == '\t') {
-            npu_sb_puts(sb, "\\t");
-            p++;
+            npu_sb_putn(sb, "\\t", 2);
         } else if (c == '\r') {
-            npu_sb_puts(sb, "\\r");
-            p++;
+            npu_sb_putn(sb, "\\r", 2);
         } else if (c < 0x20 || c == 0x7F) {
-            npu_sb_printf(sb, "\\u%04x", c);
-            p++;
-        } else if (c < 0x80) {
-            npu_sb_putc(sb, (char)c);
-            p++;
-        } else {
-            int n = npu_rep_utf8_len(p, (size_t)(end - p));
-            if (n == 0) {
-                npu_sb_puts(sb, "\\ufffd");
-                p++;
-            } else {
-                npu_sb_putn(sb, (const char *)p, (size_t)n);
-                p += n;
-            }
+            char u[8];
+            int n = snprintf(u, sizeof u, "\\u%04x", c);
+            npu_sb_putn(sb, u, (size_t)n);
+        } else { /* a byte that is not UTF-8 */
+            npu_sb_putn(sb, "\\ufffd", 6);
         }
     }
     npu_sb_putc(sb, '"');
+}
+
+void npu_rep_int(npu_strbuf *sb, long long v)
+{
+    char b[24], *e = b + sizeof b, *q = e;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--q = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--q = '-';
+    npu_sb_putn(sb, q, (size_t)(e - q));
+}
+
+/* A finite real with `prec` significant digits ("%.*g"), formatted once; no "-0". */
+static void put_g(npu_strbuf *sb, double v, int prec)
+{
+    if (v == 0)
+        v = 0;
+    char b[40];
+    int n = snprintf(b, sizeof b, "%.*g", prec, v);
+    if (n > 0 && (size_t)n < sizeof b)
+        npu_sb_putn(sb, b, (size_t)n);
 }
 
 void npu_rep_json_str(npu_strbuf *sb, const char *s)
@@ -120,13 +162,10 @@ void npu_rep_json_str(npu_strbuf *sb, const char *s)
 
 void npu_rep_json_nump(npu_strbuf *sb, double v, int prec)
 {
-    if (!isfinite(v)) {
-        npu_sb_puts(sb, "null");
-        return;
-    }
-    if (v == 0) /* no "-0" */
-        v = 0;
-    npu_sb_printf(sb, "%.*g", prec, v);
+    if (!isfinite(v))
+        npu_sb_putn(sb, "null", 4);
+    else
+        put_g(sb, v, prec);
 }
 
 void npu_rep_json_num(npu_strbuf *sb, double v) { npu_rep_json_nump(sb, v, 9); }
@@ -144,16 +183,24 @@ void npu_rep_csv_str(npu_strbuf *sb, const char *s)
         npu_sb_putc(sb, '"');
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
     while (p < end) {
-        int l = npu_rep_utf8_len(p, (size_t)(end - p));
-        if (l == 0) { /* a byte that is not UTF-8: U+FFFD, as in JSON */
-            npu_sb_puts(sb, "\xEF\xBF\xBD");
-            p++;
-            continue;
+        /* a run of valid UTF-8 without '"' goes in as one block */
+        const unsigned char *q = p;
+        while (q < end && *q != '"') {
+            int l = *q < 0x80 ? 1 : npu_rep_utf8_len(q, (size_t)(end - q));
+            if (l == 0)
+                break;
+            q += l;
         }
-        if (*p == '"')
-            npu_sb_putc(sb, '"');
-        npu_sb_putn(sb, (const char *)p, (size_t)l);
-        p += l;
+        if (q > p) {
+            npu_sb_putn(sb, (const char *)p, (size_t)(q - p));
+            p = q;
+        } else if (*p == '"') {
+            npu_sb_putn(sb, "\"\"", 2);
+            p++;
+        } else { /* a byte that is not UTF-8: U+FFFD, as in JSON */
+            npu_sb_putn(sb, "\xEF\xBF\xBD", 3);
+            p++;
+        }
     }
     if (quote)
         npu_sb_putc(sb, '"');
@@ -161,11 +208,8 @@ void npu_rep_csv_str(npu_strbuf *sb, const char *s)
 
 void npu_rep_csv_num(npu_strbuf *sb, double v)
 {
-    if (!isfinite(v))
-        return;
-    if (v == 0)
-        v = 0;
-    npu_sb_printf(sb, "%.9g", v);
+    if (isfinite(v))
+        put_g(sb, v, 9);
 }
 
 int npu_rep_width(const char *s)
@@ -336,7 +380,7 @@ static void csv_field(npu_strbuf *sb, const void *row, const npu_field *f)
 {
     switch (f->type) {
     case NPU_FT_INT:
-        npu_sb_printf(sb, "%lld", (long long)npu_field_int(row, f));
+        npu_rep_int(sb, (long long)npu_field_int(row, f));
         break;
     case NPU_FT_FLOAT:
         npu_rep_csv_num(sb, npu_field_float(row, f));
@@ -353,7 +397,7 @@ static void json_field(npu_strbuf *sb, const void *row, const npu_field *f)
     npu_sb_puts(sb, ": ");
     switch (f->type) {
     case NPU_FT_INT:
-        npu_sb_printf(sb, "%lld", (long long)npu_field_int(row, f));
+        npu_rep_int(sb, (long long)npu_field_int(row, f));
         break;
     case NPU_FT_FLOAT:
         npu_rep_json_num(sb, npu_field_float(row, f));

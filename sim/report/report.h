@@ -26,6 +26,8 @@ void npu_rep_json_str(npu_strbuf *sb, const char *s);
 void npu_rep_json_strn(npu_strbuf *sb, const char *s, size_t len);
 /* Length of the valid UTF-8 sequence at s (1..4, at most avail), 0 if not valid UTF-8. */
 int npu_rep_utf8_len(const unsigned char *s, size_t avail);
+/* Appends an integer in decimal (JSON and CSV alike). */
+void npu_rep_int(npu_strbuf *sb, long long v);
 /* Appends a real as JSON (%.9g; NaN/inf → null). */
 void npu_rep_json_num(npu_strbuf *sb, double v);
 /* The same with `prec` significant digits (%.15g for parameters and clocks). */
