@@ -58,7 +58,8 @@ enum {
     O_PP = 1 << 8,   /* --preset-path (every command) */
     O_PLOT = 1 << 9, /* --plot [layers:|roofline:]FILE.svg (repeatable) */
     O_SUM = 1 << 10, /* --summary op|engine|op,engine */
-    O_VERB = 1 << 11 /* -q/--quiet, -v/--verbose (every command) */
+    O_VERB = 1 << 11, /* -q/--quiet, -v/--verbose (every command) */
+    O_SHP = 1 << 12   /* --shapes (run) */
 };
 
 typedef struct cli {
@@ -83,6 +84,7 @@ typedef struct cli {
     const char **plots;
     int nplots;
     unsigned summary; /* --summary: NPU_REP_BY_* bits, 0 = the per-layer report */
+    bool shapes;      /* --shapes: layer shapes in the per-layer CSV/JSON */
     int verbosity;    /* -1 -q (a table shrinks to its result line), 0, 1 -v (stages on stderr) */
     double t0;        /* -v: when the command started (seconds) */
     /* strings this file allocated (the "dtype=X" of --dtype), freed at exit */
@@ -347,6 +349,10 @@ static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
         return fail(&err);
     npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
     npu_result *r = npu_run(ctx, a, g, &ro, &err);
+    if (r && o->shapes && npu_rep_fill_shapes(r, g)) { /* --shapes: columns of the CSV/JSON */
+        npu_result_free(r);
+        return failf("%s", "out of memory");
+    }
     int rc = report_result(o, r, &err);
     npu_arch_free(a);
     npu_graph_free(g);
@@ -873,7 +879,7 @@ static int cmd_help(const command *c, cli *o, npu_ctx *ctx);
     "model name for the model's defaults. Without -a: " DEFAULT_ARCH ".\n"
 
 static const command commands[] = {
-    {"run", cmd_run, O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT | O_SUM, 1, 1,
+    {"run", cmd_run, O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT | O_SUM | O_SHP, 1, 1,
      "npusim run [-a ARCH] [--set K=V]... [--dtype X] [-f table|csv|json] [-o FILE]\n"
      "           [--trace FILE[.gz]] [--plot [layers:|roofline:]FILE.svg]... [--force] GRAPH",
      "Simulates GRAPH on ARCH and prints one row per layer and the totals.\n" GRAPH_HELP ARCH_HELP
@@ -883,6 +889,7 @@ static const command commands[] = {
      "--plot FILE.svg draws per-layer stacked bars (compute, memory stall, control stall,\n"
      "host); --plot roofline:FILE.svg the roofline of the layers (repeatable; docs/plots.md).\n"
      "--summary op|engine|op,engine prints per-op-type / per-engine totals instead of layers.\n"
+     "--shapes adds in_shape, out_shape, kernel and stride to each layer of the CSV/JSON.\n"
      "Example: npusim run -a systolic --set rows=64 -f csv resnet50\n"},
     {"compare", cmd_compare, O_ARCH | O_SET | O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
      "npusim compare -a ARCH1,ARCH2,... [--set K=V]... [-f table|csv|json] [-o FILE] GRAPH",
@@ -991,7 +998,7 @@ static void print_main_help(FILE *f)
 static void print_command_help(const command *c, FILE *f)
 {
     fprintf(f, "usage: %s\n\n%s", c->usage, c->help);
-    if (c->opts & (O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT | O_SUM)) {
+    if (c->opts & (O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT | O_SUM | O_SHP)) {
         fprintf(f, "\noptions:\n");
         if (c->opts & O_ARCH)
             fprintf(f, "  -a, --arch ARCH       preset or model name%s\n",
@@ -1009,6 +1016,8 @@ static void print_command_help(const command *c, FILE *f)
             fprintf(f, "  --plot [KIND:]FILE    SVG chart: layers (default) or roofline\n");
         if (c->opts & O_SUM)
             fprintf(f, "  --summary BY          per op type and/or engine: op, engine, op,engine\n");
+        if (c->opts & O_SHP)
+            fprintf(f, "  --shapes              layer shapes (in/out dims, kernel, stride) in CSV/JSON\n");
         if (c->opts & O_FORCE)
             fprintf(f, "  --force               overwrite existing output files\n");
         if (c->opts & O_ALLOW)
@@ -1055,7 +1064,7 @@ static const optdef optdefs[] = {
     {"--zoo-args", 0, O_ZOO, true},        {"--preset-path", 0, O_PP, true},
     {"--plot", 0, O_PLOT, true},           {"--batch", 0, O_ZOO, true},
     {"--summary", 0, O_SUM, true},         {"--quiet", 'q', O_VERB, false},
-    {"--verbose", 'v', O_VERB, false},
+    {"--verbose", 'v', O_VERB, false},     {"--shapes", 0, O_SHP, false},
 };
 #define NOPTS ((int)(sizeof optdefs / sizeof optdefs[0]))
 
@@ -1063,7 +1072,7 @@ static const char *const opt_names[] = {"--arch",  "--set",   "--dtype",
                                         "--format", "--output", "--trace",
                                         "--force", "--allow-unsupported", "--zoo-args",
                                         "--preset-path", "--help", "--plot", "--batch",
-                                        "--summary", "--quiet", "--verbose", NULL};
+                                        "--summary", "--quiet", "--verbose", "--shapes", NULL};
 
 /* Parses argv[i0..argc) for command c into o. Returns -1 on success, else an exit code. */
 static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, bool *help)
@@ -1178,6 +1187,9 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
             break;
         case O_PLOT:
             o->plots[o->nplots++] = val;
+            break;
+        case O_SHP:
+            o->shapes = true;
             break;
         case O_VERB: {
             int v = d->shrt == 'q' ? -1 : 1;

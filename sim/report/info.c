@@ -16,7 +16,7 @@
 
 /* ---- graph summary (npusim info) ------------------------------------------------------------ */
 
-static void shape_str(const npu_graph *g, int ti, char *buf, size_t n)
+void npu_rep_shape_str(const npu_graph *g, int ti, char *buf, size_t n)
 {
     if (ti < 0 || ti >= g->nt) {
         snprintf(buf, n, "?");
@@ -172,7 +172,7 @@ static int report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
             npu_tab_cell(&t, "%d", k++);
             npu_tab_cell(&t, "%s", names[i]);
             npu_tab_cell_str(&t, layer_op(l), 14);
-            shape_str(g, l->nout > 0 ? l->out[0] : -1, shape, sizeof shape);
+            npu_rep_shape_str(g, l->nout > 0 ? l->out[0] : -1, shape, sizeof shape);
             npu_tab_cell(&t, "%s", shape);
             npu_tab_cell(&t, "%s", npu_dtype_name(l->dtype));
             npu_tab_count(b1, sizeof b1, (double)l->macs);
@@ -199,7 +199,7 @@ static int report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
         npu_sb_puts(out, "\ninputs: ");
         for (int i = 0; i < g->ninputs; i++) {
             int ti = g->inputs[i];
-            shape_str(g, ti, shape, sizeof shape);
+            npu_rep_shape_str(g, ti, shape, sizeof shape);
             npu_sb_printf(out, "%s%s %s %s", i ? ", " : "",
                           ti >= 0 && ti < g->nt ? npu_rep_nz(g->t[ti].name) : "?", shape,
                           ti >= 0 && ti < g->nt ? npu_dtype_name(g->t[ti].dtype) : "?");
@@ -207,7 +207,7 @@ static int report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
         npu_sb_puts(out, "\noutputs: ");
         for (int i = 0; i < g->noutputs; i++) {
             int ti = g->outputs[i];
-            shape_str(g, ti, shape, sizeof shape);
+            npu_rep_shape_str(g, ti, shape, sizeof shape);
             npu_sb_printf(out, "%s%s %s", i ? ", " : "",
                           ti >= 0 && ti < g->nt ? npu_rep_nz(g->t[ti].name) : "?", shape);
         }
@@ -238,7 +238,7 @@ static int report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
             npu_rep_csv_str(out, layer_op(l));
             npu_sb_putc(out, ',');
             npu_rep_csv_str(out, npu_act_name(l->act));
-            shape_str(g, l->nout > 0 ? l->out[0] : -1, shape, sizeof shape);
+            npu_rep_shape_str(g, l->nout > 0 ? l->out[0] : -1, shape, sizeof shape);
             npu_sb_printf(out, ",%s,%s,%lld,%lld,", shape, npu_dtype_name(l->dtype),
                           (long long)l->macs, (long long)l->params);
             layer_notes(l, notes, sizeof notes);

@@ -12,7 +12,8 @@
  *   - JSON: {"schema":"npusim.result/2","arch","model","graph","freq_mhz","peak_macs",
  *     "dram_bytes_per_cycle","params":{...},"total":{...},"layers":[{...}]}; the three clock
  *     and peak figures are extra keys after "graph" (additive to the documented schema).
- *     Model extra columns appear inside each layer after the common fields.
+ *     Model extra columns appear inside each layer after the common fields; with
+ *     `run --shapes` (r->shapes) in_shape, out_shape, kernel, stride come first (additive).
  *   - Numbers: integers exactly, reals "%.9g" (parameters "%.15g", enough to give back the
  *     decimal a user typed); same result → same bytes.
  *   - Table: the columns a newcomer needs, human units (k/M/G counts, kB/MB/GB bytes with
@@ -415,6 +416,10 @@ static int report_csv(const npu_result *r, npu_strbuf *out)
             npu_sb_putc(out, ',');
         npu_rep_csv_str(out, npu_layer_fields[k].name);
     }
+    for (int k = 0; r->shapes && k < NPU_REP_SHAPE_COLS; k++) { /* run --shapes */
+        npu_sb_putc(out, ',');
+        npu_rep_csv_str(out, npu_rep_shape_names[k]);
+    }
     for (int j = 0; j < r->nextra; j++) {
         npu_sb_putc(out, ',');
         npu_rep_csv_str(out, r->extra_names ? r->extra_names[j] : NULL);
@@ -425,6 +430,10 @@ static int report_csv(const npu_result *r, npu_strbuf *out)
             if (k)
                 npu_sb_putc(out, ',');
             csv_field(out, &r->layers[i], &npu_layer_fields[k]);
+        }
+        for (int k = 0; r->shapes && k < NPU_REP_SHAPE_COLS; k++) {
+            npu_sb_putc(out, ',');
+            npu_rep_csv_str(out, r->shapes[(size_t)i * NPU_REP_SHAPE_COLS + (size_t)k]);
         }
         for (int j = 0; j < r->nextra; j++) {
             npu_sb_putc(out, ',');
@@ -499,6 +508,12 @@ static int report_json(const npu_result *r, npu_strbuf *out)
             if (k)
                 npu_sb_puts(out, ", ");
             json_field(out, &r->layers[i], &npu_layer_fields[k]);
+        }
+        for (int k = 0; r->shapes && k < NPU_REP_SHAPE_COLS; k++) {
+            npu_sb_puts(out, ", ");
+            npu_rep_json_str(out, npu_rep_shape_names[k]);
+            npu_sb_puts(out, ": ");
+            npu_rep_json_str(out, r->shapes[(size_t)i * NPU_REP_SHAPE_COLS + (size_t)k]);
         }
         for (int j = 0; j < r->nextra; j++) {
             npu_sb_puts(out, ", ");

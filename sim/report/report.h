@@ -71,6 +71,16 @@ void npu_rep_cmp_free(npu_rep_cmp *c);
  * U%, DRAM G GB/s" and a newline (the line under `npusim run`'s table; alone with -q). */
 void npu_rep_result_line(const npu_result *r, npu_strbuf *out);
 
+/* Tensor ti of g as "1x64x56x56" ("scalar", "?" when not inferred or not a tensor) into buf. */
+void npu_rep_shape_str(const npu_graph *g, int ti, char *buf, size_t n);
+/* Fills r->shapes (the columns NPU_REP_SHAPE_COLS of the per-layer CSV/JSON: in_shape,
+ * out_shape, kernel, stride) from the graph the run was made of, matching rows to layers by
+ * name (shapes.c). A row with no layer of that name in g (a layer the lowering inserted) keeps
+ * NULLs (JSON null, CSV empty). NPU_ENOMEM or NPU_OK. */
+enum { NPU_REP_SHAPE_COLS = 4 };
+extern const char *const npu_rep_shape_names[NPU_REP_SHAPE_COLS];
+int npu_rep_fill_shapes(npu_result *r, const npu_graph *g);
+
 /* Per-op-type and per-engine summaries of a result (summary.c): count, time (sum of the
  * layers' share_cycles, so groups add up to the run), share, MACs, bytes, achieved GOPS and
  * GB/s, util and stalls per group, as table, CSV or JSON (schema NPU_SUMMARY_SCHEMA). `by` is

@@ -53,6 +53,20 @@ expect "compile -> 0" 0 compile -a nv_small lenet5 -o "$T/l.npuc"
 expect "exec --summary -> 0" 0 exec --summary engine -f csv "$T/l.npuc"
 has "exec --summary csv" "$T/out" "engine,"
 
+# ---- --shapes --------------------------------------------------------------------------------
+expect "run --shapes csv -> 0" 0 run -a rk3588 --shapes -f csv resnet18
+has "--shapes: columns after the common fields" "$T/out" ",bound,in_shape,out_shape,kernel,stride,"
+has "--shapes: conv1 7x7/2 224 -> 112" "$T/out" ",conv1,conv,"
+eq "--shapes: conv1 row" "$(grep ',conv1,conv,' "$T/out" | cut -d, -f25-28)" "1x3x224x224,1x64x112x112,7x7,2x2"
+eq "--shapes: an add has two inputs" "$(grep ',layer1.0.add,' "$T/out" | cut -d, -f25-26)" \
+    "1x64x56x56;1x64x56x56,1x64x56x56"
+expect "run --shapes json -> 0" 0 run -a rk3588 --shapes -f json resnet18
+json_ok "--shapes json parses" "$T/out"
+has "--shapes json keys" "$T/out" '"in_shape": "1x3x224x224", "out_shape": "1x64x112x112", "kernel": "7x7", "stride": "2x2"'
+has "--shapes json: no kernel for a gemm" "$T/out" '"name": "fc", "op": "gemm"'
+expect "run without --shapes -> 0" 0 run -a rk3588 -f csv resnet18
+eq "no shapes by default" "$(grep -c in_shape "$T/out")" 0
+
 # ---- diff ------------------------------------------------------------------------------------
 expect "run A -> 0" 0 run -a rk3588 -f json -o "$T/a.json" resnet18
 expect "run B (half the DRAM bandwidth) -> 0" 0 run -a rk3588 --set dram.gbps=8 -f json \
