@@ -257,6 +257,22 @@ void npu_rep_result_line(const npu_result *r, npu_strbuf *out)
     npu_sb_putc(out, '\n');
 }
 
+/* The mem% ctrl% DRAM rd, DRAM wr and irq cells of a layer row or the totals row. */
+static void tab_stalls_bytes(npu_tab *t, double mem, double ctrl, double cycles, int64_t rd,
+                             int64_t wr, int64_t irq)
+{
+    char b[64];
+    npu_tab_pct(b, sizeof b, mem, cycles, 0);
+    npu_tab_cell(t, "%s", b);
+    npu_tab_pct(b, sizeof b, ctrl, cycles, 0);
+    npu_tab_cell(t, "%s", b);
+    npu_tab_bytes(b, sizeof b, (double)rd);
+    npu_tab_cell(t, "%s", b);
+    npu_tab_bytes(b, sizeof b, (double)wr);
+    npu_tab_cell(t, "%s", b);
+    npu_tab_cell(t, "%lld", (long long)irq);
+}
+
 static int report_table(const npu_result *r, npu_strbuf *out)
 {
     /* The dtype column is shown only when layers differ (mixed precision); otherwise the one
@@ -299,15 +315,8 @@ static int report_table(const npu_result *r, npu_strbuf *out)
             npu_tab_cell(&t, "%.1f", 100.0 * l->util);
         else
             npu_tab_cell(&t, "-");
-        npu_tab_pct(b, sizeof b, (double)l->mem_stall_cycles, (double)l->cycles, 0);
-        npu_tab_cell(&t, "%s", b);
-        npu_tab_pct(b, sizeof b, (double)l->ctrl_stall_cycles, (double)l->cycles, 0);
-        npu_tab_cell(&t, "%s", b);
-        npu_tab_bytes(b, sizeof b, (double)l->dram_rd_bytes);
-        npu_tab_cell(&t, "%s", b);
-        npu_tab_bytes(b, sizeof b, (double)l->dram_wr_bytes);
-        npu_tab_cell(&t, "%s", b);
-        npu_tab_cell(&t, "%lld", (long long)l->irq_count);
+        tab_stalls_bytes(&t, (double)l->mem_stall_cycles, (double)l->ctrl_stall_cycles,
+                         (double)l->cycles, l->dram_rd_bytes, l->dram_wr_bytes, l->irq_count);
         double hus = cyc_us(r, (double)l->host_cycles);
         if (isfinite(hus))
             npu_tab_cell(&t, "%.1f", hus);
@@ -341,15 +350,8 @@ static int report_table(const npu_result *r, npu_strbuf *out)
         npu_tab_cell(&t, "%.1f", 100.0 * T->util);
     else
         npu_tab_cell(&t, "-");
-    npu_tab_pct(b, sizeof b, mem_sum, layer_cycles, 0);
-    npu_tab_cell(&t, "%s", b);
-    npu_tab_pct(b, sizeof b, ctrl_sum, layer_cycles, 0);
-    npu_tab_cell(&t, "%s", b);
-    npu_tab_bytes(b, sizeof b, (double)T->dram_rd_bytes);
-    npu_tab_cell(&t, "%s", b);
-    npu_tab_bytes(b, sizeof b, (double)T->dram_wr_bytes);
-    npu_tab_cell(&t, "%s", b);
-    npu_tab_cell(&t, "%lld", (long long)T->irq_count);
+    tab_stalls_bytes(&t, mem_sum, ctrl_sum, layer_cycles, T->dram_rd_bytes, T->dram_wr_bytes,
+                     T->irq_count);
     if (isfinite(T->host_us))
         npu_tab_cell(&t, "%.1f", T->host_us);
     else
@@ -479,9 +481,13 @@ static void json_params(const npu_params *p, npu_strbuf *out)
     npu_sb_putc(out, '}');
 }
 
-static int report_json(const npu_result *r, npu_strbuf *out)
+void npu_rep_json_head(npu_strbuf *out, const char *schema, bool version, const npu_result *r)
 {
-    npu_sb_puts(out, "{\n  \"schema\": \"" NPU_RESULT_SCHEMA "\",\n  \"arch\": ");
+    npu_sb_puts(out, "{\n  \"schema\": ");
+    npu_rep_json_str(out, schema);
+    if (version)
+        npu_sb_puts(out, ",\n  \"version\": \"" NPUSIM_VERSION "\"");
+    npu_sb_puts(out, ",\n  \"arch\": ");
     npu_rep_json_str(out, r->arch);
     npu_sb_puts(out, ",\n  \"model\": ");
     npu_rep_json_str(out, r->model);
@@ -491,6 +497,11 @@ static int report_json(const npu_result *r, npu_strbuf *out)
     npu_rep_json_nump(out, r->freq_mhz, 15);
     npu_sb_puts(out, ",\n  \"peak_macs\": ");
     npu_rep_json_nump(out, r->peak_macs, 15);
+}
+
+static int report_json(const npu_result *r, npu_strbuf *out)
+{
+    npu_rep_json_head(out, NPU_RESULT_SCHEMA, false, r);
     npu_sb_puts(out, ",\n  \"dram_bytes_per_cycle\": ");
     npu_rep_json_nump(out, r->dram_bytes_per_cycle, 15);
     npu_sb_puts(out, ",\n  \"params\": ");

@@ -294,17 +294,7 @@ int npu_rep_summary(const npu_result *r, unsigned by, npu_format f, npu_strbuf *
             if (which[w])
                 rc = csv_one(r, w == 1, out);
     } else if (f == NPU_FMT_JSON) {
-        npu_sb_puts(out, "{\n  \"schema\": \"" NPU_SUMMARY_SCHEMA "\",\n  \"version\": \"" NPUSIM_VERSION
-                         "\",\n  \"arch\": ");
-        npu_rep_json_str(out, r->arch);
-        npu_sb_puts(out, ",\n  \"model\": ");
-        npu_rep_json_str(out, r->model);
-        npu_sb_puts(out, ",\n  \"graph\": ");
-        npu_rep_json_str(out, r->graph);
-        npu_sb_puts(out, ",\n  \"freq_mhz\": ");
-        npu_rep_json_nump(out, r->freq_mhz, 15);
-        npu_sb_puts(out, ",\n  \"peak_macs\": ");
-        npu_rep_json_nump(out, r->peak_macs, 15);
+        npu_rep_json_head(out, NPU_SUMMARY_SCHEMA, true, r);
         npu_sb_puts(out, ",\n  \"total\": ");
         grp T = total_of(r);
         json_group(out, r, &T);
