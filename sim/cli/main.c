@@ -23,12 +23,14 @@
  *     for `script` everything after FILE.lua goes to the script untouched.
  */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "../lua/lua.h"
 #include "../npusim_int.h"
@@ -54,7 +56,10 @@ enum {
     O_FORCE = 1 << 6,
     O_ZOO = 1 << 7,  /* --zoo-args and --batch: how GRAPH is loaded */
     O_PP = 1 << 8,   /* --preset-path (every command) */
-    O_PLOT = 1 << 9  /* --plot [layers:|roofline:]FILE.svg (repeatable) */
+    O_PLOT = 1 << 9, /* --plot [layers:|roofline:]FILE.svg (repeatable) */
+    O_SUM = 1 << 10, /* --summary op|engine|op,engine */
+    O_VERB = 1 << 11, /* -q/--quiet, -v/--verbose (every command) */
+    O_SHP = 1 << 12   /* --shapes (run) */
 };
 
 typedef struct cli {
@@ -78,6 +83,10 @@ typedef struct cli {
     /* --plot arguments (repeatable; checked before the simulation, written after it) */
     const char **plots;
     int nplots;
+    unsigned summary; /* --summary: NPU_REP_BY_* bits, 0 = the per-layer report */
+    bool shapes;      /* --shapes: layer shapes in the per-layer CSV/JSON */
+    int verbosity;    /* -1 -q (a table shrinks to its result line), 0, 1 -v (stages on stderr) */
+    double t0;        /* -v: when the command started (seconds) */
     /* strings this file allocated (the "dtype=X" of --dtype), freed at exit */
     char **alloc;
     int nalloc;
@@ -125,6 +134,30 @@ static int failf(const char *fmt, const char *a)
     return EXIT_FAIL;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    if (timespec_get(&ts, TIME_UTC) != TIME_UTC)
+        return 0;
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* -v: one line on stderr, "npusim: [12.3 ms] what"; the time since the command started. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void note(const cli *o, const char *fmt, ...)
+{
+    if (o->verbosity < 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "npusim: [%.1f ms] ", 1e3 * (now_s() - o->t0));
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
 /* Writes the text to -o FILE (temp + rename, no overwrite without --force) or stdout. */
 static int emit_text(const cli *o, npu_strbuf *sb)
 {
@@ -137,6 +170,7 @@ static int emit_text(const cli *o, npu_strbuf *sb)
     if (o->out) {
         if (npu_write_file(o->out, s, sb->len, o->force, &err))
             return fail(&err);
+        note(o, "wrote %s (%zu bytes)", o->out, sb->len);
         return EXIT_OK;
     }
     if (fwrite(s, 1, sb->len, stdout) != sb->len || fflush(stdout) != 0) {
@@ -165,7 +199,10 @@ static npu_graph *load_graph(const cli *o, npu_ctx *ctx, const char *what, npu_e
     lo.allow_unsupported = o->allow_unsupported;
     lo.zoo_args = o->zoo_args;
     lo.batch = o->batch;
-    return npu_load_graph(ctx, what, &lo, err);
+    npu_graph *g = npu_load_graph(ctx, what, &lo, err);
+    if (g)
+        note(o, "graph %s loaded", what);
+    return g;
 }
 
 static npu_arch *open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err *err)
@@ -179,6 +216,8 @@ static npu_arch *open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err
             return NULL;
         }
     }
+    note(o, "architecture %s (model %s), %d --set", npu_arch_name(a), npu_arch_model(a),
+         o->nsets);
     return a;
 }
 
@@ -264,6 +303,7 @@ static int write_plots(const cli *o, const npu_result *r)
         npu_sb_free(&sb);
         if (st)
             return fail(&err);
+        note(o, "wrote chart %s", path);
     }
     return EXIT_OK;
 }
@@ -278,8 +318,15 @@ static int report_result(const cli *o, npu_result *r, const npu_err *err)
         return fail(err);
     npu_strbuf sb;
     npu_sb_init(&sb);
-    int rc;
-    if (npu_report_write(r, o->fmt, &sb))
+    int rc = NPU_OK;
+    note(o, "simulated: %d layers, %lld cycles", r->nlayers, (long long)r->total.cycles);
+    if (o->verbosity < 0 && o->fmt == NPU_FMT_TABLE && !o->summary)
+        npu_rep_result_line(r, &sb); /* -q: the result line alone */
+    else if (o->summary)
+        rc = npu_rep_summary(r, o->summary, o->fmt, &sb);
+    else
+        rc = npu_report_write(r, o->fmt, &sb);
+    if (rc)
         rc = failf("%s: cannot format the result", o->pos[0]);
     else
         rc = emit_text(o, &sb);
@@ -302,6 +349,10 @@ static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
         return fail(&err);
     npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
     npu_result *r = npu_run(ctx, a, g, &ro, &err);
+    if (r && o->shapes && npu_rep_fill_shapes(r, g)) { /* --shapes: columns of the CSV/JSON */
+        npu_result_free(r);
+        return failf("%s", "out of memory");
+    }
     int rc = report_result(o, r, &err);
     npu_arch_free(a);
     npu_graph_free(g);
@@ -784,6 +835,38 @@ static int cmd_script(const command *c, cli *o, npu_ctx *ctx)
     return g_cancel ? EXIT_FAIL : EXIT_OK;
 }
 
+/* diff A.json B.json: two results written by `run -f json`, side by side (sim/report/diff.c). */
+static int cmd_diff(const command *c, cli *o, npu_ctx *ctx)
+{
+    (void)c;
+    (void)ctx;
+    if (check_new_file(o, o->out))
+        return EXIT_FAIL;
+    npu_result *r[2] = {NULL, NULL};
+    npu_err err = {0};
+    int rc = EXIT_OK;
+    for (int k = 0; k < 2 && rc == EXIT_OK; k++) {
+        char *text = NULL;
+        size_t len = 0;
+        if (npu_read_file(o->pos[k], &text, &len, &err) ||
+            npu_rep_result_read(text, len, o->pos[k], &r[k], &err))
+            rc = fail(&err);
+        free(text);
+    }
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    if (rc == EXIT_OK) {
+        if (npu_rep_diff(r[0], r[1], o->pos[0], o->pos[1], o->fmt, &sb))
+            rc = failf("%s: cannot format the difference", o->pos[0]);
+        else
+            rc = emit_text(o, &sb);
+    }
+    npu_sb_free(&sb);
+    npu_result_free(r[0]);
+    npu_result_free(r[1]);
+    return rc;
+}
+
 static int cmd_help(const command *c, cli *o, npu_ctx *ctx);
 
 /* ---- the command table ------------------------------------------------------------------------ */
@@ -796,7 +879,7 @@ static int cmd_help(const command *c, cli *o, npu_ctx *ctx);
     "model name for the model's defaults. Without -a: " DEFAULT_ARCH ".\n"
 
 static const command commands[] = {
-    {"run", cmd_run, O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT, 1, 1,
+    {"run", cmd_run, O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT | O_SUM | O_SHP, 1, 1,
      "npusim run [-a ARCH] [--set K=V]... [--dtype X] [-f table|csv|json] [-o FILE]\n"
      "           [--trace FILE[.gz]] [--plot [layers:|roofline:]FILE.svg]... [--force] GRAPH",
      "Simulates GRAPH on ARCH and prints one row per layer and the totals.\n" GRAPH_HELP ARCH_HELP
@@ -805,12 +888,22 @@ static const command commands[] = {
      "open it in https://ui.perfetto.dev. -o and --trace never overwrite without --force.\n"
      "--plot FILE.svg draws per-layer stacked bars (compute, memory stall, control stall,\n"
      "host); --plot roofline:FILE.svg the roofline of the layers (repeatable; docs/plots.md).\n"
+     "--summary op|engine|op,engine prints per-op-type / per-engine totals instead of layers.\n"
+     "--shapes adds in_shape, out_shape, kernel and stride to each layer of the CSV/JSON.\n"
      "Example: npusim run -a systolic --set rows=64 -f csv resnet50\n"},
     {"compare", cmd_compare, O_ARCH | O_SET | O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
      "npusim compare -a ARCH1,ARCH2,... [--set K=V]... [-f table|csv|json] [-o FILE] GRAPH",
      "Runs GRAPH on each architecture and prints, per layer (matched by name), the cycles of\n"
      "each and the fastest ('best', by time: cycles / clock), then total cycles, µs and\n"
      "inferences per second. --set applies to every architecture.\n" GRAPH_HELP},
+    {"diff", cmd_diff, O_FMT | O_OUT | O_FORCE, 2, 2,
+     "npusim diff [-f table|csv|json] [-o FILE] A.json B.json",
+     "Two results written by 'npusim run -f json' side by side: per layer (matched by name)\n"
+     "and in total, B - A and the relative change, then the layers that moved most. A layer's\n"
+     "time is its share of the run, so the layers' changes add up to the total's.\n"
+     "Example: npusim run -a rk3588 -f json -o a.json resnet18\n"
+     "         npusim run -a rk3588 --set dram.gbps=17 -f json -o b.json resnet18\n"
+     "         npusim diff a.json b.json\n"},
     {"info", cmd_info, O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
      "npusim info [-f table|csv|json] GRAPH",
      "Prints every layer of GRAPH after the standard passes (shape inference, BN folding,\n"
@@ -831,7 +924,7 @@ static const command commands[] = {
      "(zlib-compressed). See 'npusim disasm' and 'npusim exec'.\n" GRAPH_HELP ARCH_HELP},
     {"disasm", cmd_disasm, O_OUT | O_FORCE, 1, 1, "npusim disasm [-o FILE] PROGRAM.npuc",
      "Prints a saved program, one instruction (descriptor, task, fold) per line.\n"},
-    {"exec", cmd_exec, O_FMT | O_OUT | O_TRACE | O_FORCE | O_PLOT, 1, 1,
+    {"exec", cmd_exec, O_FMT | O_OUT | O_TRACE | O_FORCE | O_PLOT | O_SUM, 1, 1,
      "npusim exec [-f table|csv|json] [-o FILE] [--trace FILE] PROGRAM.npuc",
      "Simulates a saved program with the parameters it was compiled with.\n"},
     {"explain", cmd_explain, O_ARCH | O_SET | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 2, 2,
@@ -859,7 +952,7 @@ static const command *find_command(const char *name)
     return NULL;
 }
 
-static const char *const command_names[] = {"run",    "compare", "info",    "list",
+static const char *const command_names[] = {"run",    "compare", "diff", "info",    "list",
                                             "params", "compile", "disasm",  "exec",
                                             "explain", "convert", "script", "help", NULL};
 
@@ -871,6 +964,7 @@ static void print_main_help(FILE *f)
             "commands:\n"
             "  run      simulate a network on an architecture; per-layer table, CSV or JSON\n"
             "  compare  the same network on several architectures side by side\n"
+            "  diff     two run results (JSON) side by side, per layer and in total\n"
             "  info     layers, shapes, MACs and parameters of a network\n"
             "  list     built-in models, architectures (presets) and networks\n"
             "  params   every parameter of a model or preset\n"
@@ -890,6 +984,8 @@ static void print_main_help(FILE *f)
             "  --trace FILE          write a Perfetto trace (.json or .json.gz)\n"
             "  --force               overwrite existing output files\n"
             "  --preset-path DIR     also look for presets (NAME.lua) in DIR (repeatable)\n"
+            "  -q, --quiet           a run's table shrinks to its result line\n"
+            "  -v, --verbose         the stages (load, simulate, write) with times on stderr\n"
             "  --allow-unsupported   run unknown ONNX operators on the host CPU\n"
             "  --zoo-args K=V,...    arguments of a parameterised built-in network\n"
             "  --batch N             run N inputs at once (leading dim of every graph input)\n"
@@ -902,7 +998,7 @@ static void print_main_help(FILE *f)
 static void print_command_help(const command *c, FILE *f)
 {
     fprintf(f, "usage: %s\n\n%s", c->usage, c->help);
-    if (c->opts & (O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT)) {
+    if (c->opts & (O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT | O_SUM | O_SHP)) {
         fprintf(f, "\noptions:\n");
         if (c->opts & O_ARCH)
             fprintf(f, "  -a, --arch ARCH       preset or model name%s\n",
@@ -918,6 +1014,10 @@ static void print_command_help(const command *c, FILE *f)
             fprintf(f, "  --trace FILE          Perfetto/Chrome trace (.json or .json.gz)\n");
         if (c->opts & O_PLOT)
             fprintf(f, "  --plot [KIND:]FILE    SVG chart: layers (default) or roofline\n");
+        if (c->opts & O_SUM)
+            fprintf(f, "  --summary BY          per op type and/or engine: op, engine, op,engine\n");
+        if (c->opts & O_SHP)
+            fprintf(f, "  --shapes              layer shapes (in/out dims, kernel, stride) in CSV/JSON\n");
         if (c->opts & O_FORCE)
             fprintf(f, "  --force               overwrite existing output files\n");
         if (c->opts & O_ALLOW)
@@ -925,7 +1025,9 @@ static void print_command_help(const command *c, FILE *f)
         if (c->opts & O_ZOO)
             fprintf(f, "  --zoo-args K=V,...    arguments of a parameterised built-in network\n"
                        "  --batch N             N inputs per run (leading dim of the inputs)\n");
-        fprintf(f, "  --preset-path DIR     also look for presets in DIR\n");
+        fprintf(f, "  --preset-path DIR     also look for presets in DIR\n"
+                   "  -q, --quiet           run/exec: the result line alone (tables)\n"
+                   "  -v, --verbose         stages and times on stderr\n");
     }
 }
 
@@ -961,13 +1063,16 @@ static const optdef optdefs[] = {
     {"--force", 0, O_FORCE, false},        {"--allow-unsupported", 0, O_ALLOW, false},
     {"--zoo-args", 0, O_ZOO, true},        {"--preset-path", 0, O_PP, true},
     {"--plot", 0, O_PLOT, true},           {"--batch", 0, O_ZOO, true},
+    {"--summary", 0, O_SUM, true},         {"--quiet", 'q', O_VERB, false},
+    {"--verbose", 'v', O_VERB, false},     {"--shapes", 0, O_SHP, false},
 };
 #define NOPTS ((int)(sizeof optdefs / sizeof optdefs[0]))
 
 static const char *const opt_names[] = {"--arch",  "--set",   "--dtype",
                                         "--format", "--output", "--trace",
                                         "--force", "--allow-unsupported", "--zoo-args",
-                                        "--preset-path", "--help", "--plot", "--batch", NULL};
+                                        "--preset-path", "--help", "--plot", "--batch",
+                                        "--summary", "--quiet", "--verbose", "--shapes", NULL};
 
 /* Parses argv[i0..argc) for command c into o. Returns -1 on success, else an exit code. */
 static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, bool *help)
@@ -1006,7 +1111,8 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
                 d = &optdefs[k];
                 if (a[n] == '=')
                     val = a + n + 1;
-            } else if (optdefs[k].shrt && a[1] == optdefs[k].shrt && a[0] == '-' && a[1] != '-') {
+            } else if (optdefs[k].shrt && a[1] == optdefs[k].shrt && a[0] == '-' && a[1] != '-' &&
+                       (optdefs[k].arg || !a[2])) { /* -q, -v: no value glued on */
                 d = &optdefs[k];
                 if (a[2])
                     val = a + 2;
@@ -1017,7 +1123,7 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
             snprintf(key, sizeof key, "%.*s", (int)strcspn(a, "="), a);
             return usage_error(c->name, "unknown option '%s'", a, npu_did_you_mean(key, opt_names));
         }
-        if (!(c->opts & d->mask) && d->mask != O_PP) {
+        if (!(c->opts & d->mask) && d->mask != O_PP && d->mask != O_VERB) {
             char msg[128];
             snprintf(msg, sizeof msg, "option '%%s' does not apply to '%s'", c->name);
             return usage_error(c->name, msg, d->lng, NULL);
@@ -1082,6 +1188,21 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
         case O_PLOT:
             o->plots[o->nplots++] = val;
             break;
+        case O_SHP:
+            o->shapes = true;
+            break;
+        case O_VERB: {
+            int v = d->shrt == 'q' ? -1 : 1;
+            if (o->verbosity && o->verbosity != v)
+                return usage_error(c->name, "%s: -q and -v together", c->name, NULL);
+            o->verbosity = v;
+            break;
+        }
+        case O_SUM:
+            if (npu_rep_summary_parse(val, &o->summary))
+                return usage_error(c->name, "--summary '%s': expected op, engine or op,engine",
+                                   val, NULL);
+            break;
         }
     }
     if (*help)
@@ -1143,6 +1264,7 @@ int main(int argc, char **argv)
 
     cli o;
     memset(&o, 0, sizeof o);
+    o.t0 = now_s();
     o.fmt = NPU_FMT_TABLE;
     o.sets = calloc((size_t)argc + 1, sizeof *o.sets);
     o.pp = calloc((size_t)argc + 1, sizeof *o.pp);

@@ -115,6 +115,10 @@ typedef struct npu_result {
      * static strings, not owned); NULL for a result not made by a model run (built from Lua
      * tables): npu_result_on_host then knows the usual host names. */
     const char *const *host_engines;
+    /* Layer shapes, NULL unless asked for (`npusim run --shapes`; npu_rep_fill_shapes in
+     * sim/report): nlayers x 4 strings (in_shape, out_shape, kernel, stride; arena), reported
+     * after the common fields. */
+    const char **shapes;
     npu_arena arena;         /* strings */
 } npu_result;
 

@@ -14,10 +14,12 @@
 #ifndef NPU_REPORT_H
 #define NPU_REPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../core/ctx.h"
 #include "../core/result.h"
+#include "../npusim_int.h"
 
 /* Appends s as a JSON string literal (with the quotes). NULL → null. */
 void npu_rep_json_str(npu_strbuf *sb, const char *s);
@@ -25,13 +27,19 @@ void npu_rep_json_str(npu_strbuf *sb, const char *s);
 void npu_rep_json_strn(npu_strbuf *sb, const char *s, size_t len);
 /* Length of the valid UTF-8 sequence at s (1..4, at most avail), 0 if not valid UTF-8. */
 int npu_rep_utf8_len(const unsigned char *s, size_t avail);
+/* Appends an integer in decimal (JSON and CSV alike). */
+void npu_rep_int(npu_strbuf *sb, long long v);
 /* Appends a real as JSON (%.9g; NaN/inf → null). */
 void npu_rep_json_num(npu_strbuf *sb, double v);
+/* The same with `prec` significant digits (%.15g for parameters and clocks). */
+void npu_rep_json_nump(npu_strbuf *sb, double v, int prec);
 /* Appends s as one CSV field (quoted only when needed; bytes that are not UTF-8 become U+FFFD).
  * NULL → empty. The one CSV escaper of the CLI, Lua and the report. */
 void npu_rep_csv_str(npu_strbuf *sb, const char *s);
 /* Appends a real for CSV (%.9g; NaN/inf → empty field). */
 void npu_rep_csv_num(npu_strbuf *sb, double v);
+/* s, or "" for NULL. */
+static inline const char *npu_rep_nz(const char *s) { return s ? s : ""; }
 /* Display width of a UTF-8 string (code points; every one counts as one column). */
 int npu_rep_width(const char *s);
 
@@ -59,5 +67,44 @@ typedef struct npu_rep_cmp {
 /* Fills c (free with npu_rep_cmp_free, also after a failure). NPU_EINVAL / NPU_ENOMEM. */
 int npu_rep_cmp_build(const npu_result *const *rs, int n, npu_rep_cmp *c);
 void npu_rep_cmp_free(npu_rep_cmp *c);
+
+/* The head every JSON of one result starts with: {"schema": schema, ["version": NPUSIM_VERSION,]
+ * "arch", "model", "graph", "freq_mhz", "peak_macs" (no closing brace, no trailing comma). */
+void npu_rep_json_head(npu_strbuf *out, const char *schema, bool version, const npu_result *r);
+
+/* The one-line result of a run: "N cycles = T µs, R inferences/s, … effective, MAC utilisation
+ * U%, DRAM G GB/s" and a newline (the line under `npusim run`'s table; alone with -q). */
+void npu_rep_result_line(const npu_result *r, npu_strbuf *out);
+
+/* Tensor ti of g as "1x64x56x56" ("scalar", "?" when not inferred or not a tensor) into buf. */
+void npu_rep_shape_str(const npu_graph *g, int ti, char *buf, size_t n);
+/* Fills r->shapes (the columns NPU_REP_SHAPE_COLS of the per-layer CSV/JSON: in_shape,
+ * out_shape, kernel, stride) from the graph the run was made of, matching rows to layers by
+ * name (shapes.c). A row with no layer of that name in g (a layer the lowering inserted) keeps
+ * NULLs (JSON null, CSV empty). NPU_ENOMEM or NPU_OK. */
+enum { NPU_REP_SHAPE_COLS = 4 };
+extern const char *const npu_rep_shape_names[NPU_REP_SHAPE_COLS];
+int npu_rep_fill_shapes(npu_result *r, const npu_graph *g);
+
+/* Per-op-type and per-engine summaries of a result (summary.c): count, time (sum of the
+ * layers' share_cycles, so groups add up to the run), share, MACs, bytes, achieved GOPS and
+ * GB/s, util and stalls per group, as table, CSV or JSON (schema NPU_SUMMARY_SCHEMA). `by` is
+ * NPU_REP_BY_OP, NPU_REP_BY_ENGINE or both. NPU_EINVAL / NPU_ENOMEM. */
+#define NPU_SUMMARY_SCHEMA "npusim.summary/1"
+enum { NPU_REP_BY_OP = 1u, NPU_REP_BY_ENGINE = 2u };
+int npu_rep_summary(const npu_result *r, unsigned by, npu_format f, npu_strbuf *out);
+/* "op", "engine" or "op,engine" (either order) → *by. NPU_EINVAL for anything else. */
+int npu_rep_summary_parse(const char *s, unsigned *by);
+
+/* `npusim diff` (diff.c). npu_rep_result_read reads back a run result written as JSON
+ * (npusim.result/1 or /2) from text[0..len); `file` names it in messages ("FILE:LINE:COL: what"
+ * for bad JSON, "FILE: layers[3].cycles: expected an integer, found a string" …). npu_rep_diff
+ * writes A and B side by side, per layer (matched by name) and in total, with relative
+ * changes and the layers that moved most, as table, CSV or JSON (NPU_DIFF_SCHEMA). */
+#define NPU_DIFF_SCHEMA "npusim.diff/1"
+int npu_rep_result_read(const char *text, size_t len, const char *file, npu_result **out,
+                        npu_err *err);
+int npu_rep_diff(const npu_result *a, const npu_result *b, const char *fa, const char *fb,
+                 npu_format f, npu_strbuf *out);
 
 #endif

@@ -4,21 +4,30 @@
  * - Text width is estimated, not measured (no font metrics without a font file): 0.6 em per
  *   character for the generic sans-serif at the sizes used, which over-estimates common fonts
  *   (DejaVu Sans averages ~0.55 em), so labels never overlap, they only leave some space.
- *   Long layer names are cut to 40 characters with an ellipsis; the hover title has all of it.
- * - The per-layer chart is horizontal (one 16-pixel row per layer): 200 layers are 3,200 pixels
- *   tall, which scrolls naturally, and names are read horizontally.
+ *   Layer names are drawn whole up to 64 characters; longer ones are cut in the middle (the
+ *   head and the tail that tells "blocks.3.attn.q_proj" from "blocks.4…" stay, and names that
+ *   would cut alike stay distinct, as in the tables); the hover title has all of it.
+ * - The per-layer chart is horizontal (one 16-pixel row per layer), in µs at the result's
+ *   clock. Beyond 150 layers it draws the 150 with the largest shares (in layer order) and
+ *   says in a last row how many were left out and what part of the run they are: a
+ *   1,000-layer chart 16,000 pixels tall is not read, and the CSV has every layer.
  * - Colours: the Okabe–Ito palette (readable with the common colour-vision deficiencies).
  * - Coordinates are printed with one decimal ("%.1f"): deterministic and small files.
- * - The heatmap colour scale runs from pale yellow (worst) to dark blue (best) through five
+ * - The heatmap (svg_heat.c) colour scale runs from pale yellow (worst) to dark blue (best) through five
  *   fixed stops (viridis-like); value text is black or white by the cell's luminance.
  */
 #include "report.h"
 #include "svg.h"
 
 #include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "svg_int.h"
+#include "tab.h"
 
 /* Okabe–Ito */
 static const char *const pal[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
@@ -29,8 +38,9 @@ static const char *const pal[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
 #define C_CONTROL "#D55E00"
 #define C_HOST "#999999"
 
-#define CHAR_W 0.6 /* em per character (estimate, see above) */
-#define NAME_MAX_CHARS 40
+#define NAME_MAX_CHARS 64   /* layer names up to this are drawn whole; longer: cut in the middle */
+#define OP_MAX_CHARS 14     /* the op column */
+#define LAYERS_MAX_ROWS 150 /* per-layer chart: at most this many bars (the largest shares) */
 
 /* ---- text -------------------------------------------------------------------------------- */
 /* Length of a valid UTF-8 sequence starting at s (1..4), or 0 if invalid (the report's
@@ -46,7 +56,7 @@ static int utf8_len(const unsigned char *s)
 
 /* Appends at most maxch characters of s, escaped for XML text and attribute values; a cut string
  * ends with an ellipsis. maxch <= 0: no limit. */
-static void esc_n(npu_strbuf *sb, const char *str, int maxch)
+void npu_svgi_esc_n(npu_strbuf *sb, const char *str, int maxch)
 {
     const unsigned char *s = (const unsigned char *)(str ? str : "");
     int nch = 0;
@@ -83,7 +93,7 @@ static void esc_n(npu_strbuf *sb, const char *str, int maxch)
     }
 }
 
-static void esc(npu_strbuf *sb, const char *s) { esc_n(sb, s, 0); }
+void npu_svgi_esc(npu_strbuf *sb, const char *s) { npu_svgi_esc_n(sb, s, 0); }
 
 /* Characters of s (code points), capped at cap. */
 static int nchars(const char *str, int cap)
@@ -98,11 +108,11 @@ static int nchars(const char *str, int cap)
     return n;
 }
 
-static double text_w(const char *s, double font) { return nchars(s, 1 << 20) * font * CHAR_W; }
+double npu_svgi_text_w(const char *s, double font) { return nchars(s, 1 << 20) * font * NPU_SVG_CHAR_W; }
 
 /* A number for people: 3 significant digits with k/M/G/T suffixes ("1.25M", "512", "0.031");
  * integers below 10000 exactly ("2048"). */
-static void fmt_si(char *buf, size_t n, double v)
+void npu_svgi_fmt_si(char *buf, size_t n, double v)
 {
     static const char *const suf[] = {"", "k", "M", "G", "T", "P"};
     double a = fabs(v);
@@ -153,7 +163,7 @@ static void fmt_si(char *buf, size_t n, double v)
 }
 
 /* ---- document --------------------------------------------------------------------------- */
-static void doc_begin(npu_strbuf *sb, double w, double h, const char *title)
+void npu_svgi_doc_begin(npu_strbuf *sb, double w, double h, const char *title)
 {
     npu_sb_printf(sb,
                   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -161,15 +171,15 @@ static void doc_begin(npu_strbuf *sb, double w, double h, const char *title)
                   "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" "
                   "font-size=\"12\">\n<title>",
                   w, h, w, h);
-    esc(sb, title);
+    npu_svgi_esc(sb, title);
     npu_sb_printf(sb, "</title>\n<rect width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n", w,
                   h);
 }
 
-static void doc_end(npu_strbuf *sb) { npu_sb_puts(sb, "</svg>\n"); }
+void npu_svgi_doc_end(npu_strbuf *sb) { npu_sb_puts(sb, "</svg>\n"); }
 
 /* <text> with escaped content. anchor: "start" | "middle" | "end". */
-static void text(npu_strbuf *sb, double x, double y, const char *anchor, const char *extra,
+void npu_svgi_text(npu_strbuf *sb, double x, double y, const char *anchor, const char *extra,
                  const char *s, int maxch)
 {
     npu_sb_printf(sb, "<text x=\"%.1f\" y=\"%.1f\"", x, y);
@@ -178,7 +188,7 @@ static void text(npu_strbuf *sb, double x, double y, const char *anchor, const c
     if (extra && *extra)
         npu_sb_printf(sb, " %s", extra);
     npu_sb_putc(sb, '>');
-    esc_n(sb, s, maxch);
+    npu_svgi_esc_n(sb, s, maxch);
     npu_sb_puts(sb, "</text>\n");
 }
 
@@ -188,11 +198,11 @@ static void line(npu_strbuf *sb, double x1, double y1, double x2, double y2, con
                   y2, style);
 }
 
-static void title_block(npu_strbuf *sb, double x, double y, const char *title, const char *sub)
+void npu_svgi_title_block(npu_strbuf *sb, double x, double y, const char *title, const char *sub)
 {
-    text(sb, x, y, "start", "font-size=\"16\" font-weight=\"bold\"", title, 120);
+    npu_svgi_text(sb, x, y, "start", "font-size=\"16\" font-weight=\"bold\"", title, 120);
     if (sub && *sub)
-        text(sb, x, y + 18, "start", "fill=\"#444444\"", sub, 160);
+        npu_svgi_text(sb, x, y + 18, "start", "fill=\"#444444\"", sub, 160);
 }
 
 /* A legend entry (swatch + text) at x,y (baseline); returns the x after it. */
@@ -205,8 +215,8 @@ static double legend_item(npu_strbuf *sb, double x, double y, const char *color,
     else
         npu_sb_printf(sb, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"10\" fill=\"%s\"/>\n",
                       x, y - 9, color);
-    text(sb, x + 16, y, "start", NULL, lab, 60);
-    return x + 16 + text_w(lab, 12) + 18;
+    npu_svgi_text(sb, x + 16, y, "start", NULL, lab, 60);
+    return x + 16 + npu_svgi_text_w(lab, 12) + 18;
 }
 
 /* ---- scales ---------------------------------------------------------------------------- */
@@ -307,8 +317,8 @@ static void axes(npu_strbuf *sb, const scale *xs, const scale *ys, double x0, do
             continue;
         line(sb, x, y0, x, y1, "stroke=\"#e4e4e4\"");
         line(sb, x, y1, x, y1 + 5, "stroke=\"#333333\"");
-        fmt_si(buf, sizeof buf, t[i]);
-        text(sb, x, y1 + 18, "middle", NULL, buf, 0);
+        npu_svgi_fmt_si(buf, sizeof buf, t[i]);
+        npu_svgi_text(sb, x, y1 + 18, "middle", NULL, buf, 0);
     }
     n = ticks(ys, t, 64, 6);
     for (int i = 0; i < n; i++) {
@@ -317,20 +327,20 @@ static void axes(npu_strbuf *sb, const scale *xs, const scale *ys, double x0, do
             continue;
         line(sb, x0, y, x1, y, "stroke=\"#e4e4e4\"");
         line(sb, x0 - 5, y, x0, y, "stroke=\"#333333\"");
-        fmt_si(buf, sizeof buf, t[i]);
-        text(sb, x0 - 8, y + 4, "end", NULL, buf, 0);
+        npu_svgi_fmt_si(buf, sizeof buf, t[i]);
+        npu_svgi_text(sb, x0 - 8, y + 4, "end", NULL, buf, 0);
     }
     npu_sb_printf(sb,
                   "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
                   "stroke=\"#333333\"/>\n",
                   x0, y0, x1 - x0, y1 - y0);
     if (xlabel && *xlabel)
-        text(sb, (x0 + x1) / 2, y1 + 38, "middle", NULL, xlabel, 100);
+        npu_svgi_text(sb, (x0 + x1) / 2, y1 + 38, "middle", NULL, xlabel, 100);
     if (ylabel && *ylabel) {
         npu_sb_printf(sb, "<text transform=\"translate(%.1f,%.1f) rotate(-90)\" "
                           "text-anchor=\"middle\">",
                       x0 - 58, (y0 + y1) / 2);
-        esc_n(sb, ylabel, 80);
+        npu_svgi_esc_n(sb, ylabel, 80);
         npu_sb_puts(sb, "</text>\n");
     }
     npu_sb_puts(sb, "</g>\n");
@@ -380,12 +390,12 @@ static void axes_x(npu_strbuf *sb, const scale *xs, const scale *ys, double x0, 
         double x = sc(xs, v[i]);
         line(sb, x, y0, x, y1, "stroke=\"#e4e4e4\"");
         line(sb, x, y1, x, y1 + 5, "stroke=\"#333333\"");
-        fmt_si(buf, sizeof buf, v[i]);
-        text(sb, x, y1 + 18, "middle", NULL, buf, 0);
+        npu_svgi_fmt_si(buf, sizeof buf, v[i]);
+        npu_svgi_text(sb, x, y1 + 18, "middle", NULL, buf, 0);
     }
 }
 
-static int finish(npu_strbuf *out, npu_err *err)
+int npu_svgi_finish(npu_strbuf *out, npu_err *err)
 {
     if (out->oom)
         return npu_err_set(err, NPU_ENOMEM, "svg: out of memory");
@@ -445,43 +455,112 @@ static void default_title(char *buf, size_t n, const npu_result *r, const char *
     snprintf(buf, n, "%s%s on %s", what, r->graph ? r->graph : "graph", r->arch ? r->arch : "?");
 }
 
+typedef struct lshare {
+    int64_t share;
+    int i;
+} lshare;
+
+static int lshare_cmp(const void *a, const void *b)
+{
+    const lshare *x = a, *y = b;
+    if (x->share != y->share)
+        return x->share > y->share ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* keep[i] = 1 for the layers the chart draws: all of them, or the LAYERS_MAX_ROWS with the
+ * largest shares (a 1,000-layer graph would be a 16,000-pixel chart nobody reads). Returns the
+ * number kept, or -1 when out of memory; *rest_share = the share of those left out. */
+static int pick_rows(const npu_result *r, char *keep, int64_t *rest_share)
+{
+    int n = r->nlayers;
+    *rest_share = 0;
+    if (n <= LAYERS_MAX_ROWS) {
+        memset(keep, 1, (size_t)n);
+        return n;
+    }
+    lshare *o = npu_malloc((size_t)n * sizeof *o);
+    if (!o)
+        return -1;
+    for (int i = 0; i < n; i++)
+        o[i] = (lshare){r->layers[i].share_cycles, i};
+    qsort(o, (size_t)n, sizeof *o, lshare_cmp);
+    memset(keep, 0, (size_t)n);
+    for (int k = 0; k < n; k++) {
+        if (k < LAYERS_MAX_ROWS)
+            keep[o[k].i] = 1;
+        else
+            *rest_share += o[k].share;
+    }
+    free(o);
+    return LAYERS_MAX_ROWS;
+}
+
 int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_err *err)
 {
     if (!r || r->nlayers <= 0 || !r->layers)
         return npu_err_set(err, NPU_EINVAL, "svg layers: the result has no layers");
     char tb[256], sub[256], buf[64], b2[160];
     if (!title) {
-        default_title(tb, sizeof tb, r, "Per-layer cycles: ");
+        default_title(tb, sizeof tb, r, "Per-layer time: ");
         title = tb;
     }
-    fmt_si(buf, sizeof buf, (double)r->total.cycles);
+    /* Time in µs at the result's clock (cycles when it has none): the unit of every other
+     * report; the hover titles keep the exact cycles. */
+    bool us = r->freq_mhz > 0 && isfinite(r->freq_mhz);
+    double tu = us ? 1.0 / r->freq_mhz : 1.0;
+    const char *unit = us ? "\xC2\xB5s" : "cycles";
+    npu_svgi_fmt_si(buf, sizeof buf, (double)r->total.cycles);
     double tus = isfinite(r->total.time_us) ? r->total.time_us : 0;
-    double fps = isfinite(r->total.fps) ? r->total.fps : 0;
-    double mhz = isfinite(r->freq_mhz) ? r->freq_mhz : 0;
-    snprintf(sub, sizeof sub,
-             "%d layers, %s cycles, %.1f us at %.0f MHz (%.1f fps); bar = the layer's share "
-             "of the run",
-             r->nlayers, buf, tus, mhz, fps);
+    double rate = isfinite(r->total.items_per_s) && r->total.items_per_s > 0
+                      ? r->total.items_per_s
+                      : isfinite(r->total.fps) ? r->total.fps : 0;
+    const char *what = r->total.unit && *r->total.unit ? r->total.unit : "inference";
+    if (us)
+        snprintf(sub, sizeof sub,
+                 "%d layers, %s cycles = %.1f \xC2\xB5s at %.0f MHz (%.1f %ss/s); bar = the "
+                 "layer's share of the run",
+                 r->nlayers, buf, tus, r->freq_mhz, rate, what);
+    else
+        snprintf(sub, sizeof sub, "%d layers, %s cycles; bar = the layer's share of the run",
+                 r->nlayers, buf);
 
-    int maxch = 4;
+    char *keep = npu_malloc((size_t)r->nlayers);
+    int64_t rest = 0;
+    int nrows = keep ? pick_rows(r, keep, &rest) : -1;
+    /* names in full up to NAME_MAX_CHARS; longer ones cut in the middle, kept distinct */
+    char **names = nrows < 0 ? NULL
+                             : npu_tab_short_mark(r->layers, sizeof *r->layers,
+                                                  offsetof(npu_layer_row, name), r->nlayers,
+                                                  NAME_MAX_CHARS, "\xE2\x80\xA6");
+    if (!names) {
+        free(keep);
+        return npu_err_set(err, NPU_ENOMEM, "svg: out of memory");
+    }
+    int maxch = 4, opch = 2;
     double maxc = 0;
     for (int i = 0; i < r->nlayers; i++) {
-        int c = nchars(r->layers[i].name, NAME_MAX_CHARS);
+        if (!keep[i])
+            continue;
+        int c = nchars(names[i], 1 << 20);
         maxch = c > maxch ? c : maxch;
+        c = nchars(r->layers[i].op, OP_MAX_CHARS);
+        opch = c > opch ? c : opch;
         if ((double)r->layers[i].share_cycles > maxc)
             maxc = (double)r->layers[i].share_cycles;
     }
     const double row = 16, font = 11;
-    const double opw = 8 * font * CHAR_W + 6; /* the op column, right of the names */
-    double lab = maxch * font * CHAR_W + opw + 12;
+    const double opw = opch * font * NPU_SVG_CHAR_W + 8; /* the op column, right of the names */
+    double lab = maxch * font * NPU_SVG_CHAR_W + opw + 12;
     double x0 = lab + 10, pw = 640, x1 = x0 + pw;
-    double top = 110, y0 = top, y1 = y0 + row * r->nlayers;
-    double W = x1 + 90, H = y1 + 60;
+    int extra = nrows < r->nlayers; /* a last row naming the layers left out */
+    double top = 110, y0 = top, y1 = y0 + row * (nrows + extra);
+    double W = x1 + 110, H = y1 + 60;
     if (W < 760)
         W = 760;
 
-    doc_begin(out, W, H, title);
-    title_block(out, 12, 24, title, sub);
+    npu_svgi_doc_begin(out, W, H, title);
+    npu_svgi_title_block(out, 12, 24, title, sub);
     /* legend */
     double lx = 12, ly = 66;
     lx = legend_item(out, lx, ly, C_COMPUTE, "compute", 0);
@@ -490,7 +569,7 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
     lx = legend_item(out, lx, ly, C_HOST, "host (CPU/MCU)", 0);
 
     scale xs = {0};
-    lin_domain(&xs, 0, maxc > 0 ? maxc : 1, 8, 1);
+    lin_domain(&xs, 0, maxc > 0 ? maxc * tu : 1, 8, 1);
     xs.r0 = x0;
     xs.r1 = x1;
     /* ticks on top and bottom (long charts scroll) */
@@ -500,33 +579,41 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
     for (int i = 0; i < nt; i++) {
         double x = sc(&xs, t[i]);
         line(out, x, y0, x, y1, "stroke=\"#e4e4e4\"");
-        fmt_si(buf, sizeof buf, t[i]);
-        text(out, x, y0 - 6, "middle", NULL, buf, 0);
-        text(out, x, y1 + 16, "middle", NULL, buf, 0);
+        npu_svgi_fmt_si(buf, sizeof buf, t[i]);
+        npu_svgi_text(out, x, y0 - 6, "middle", NULL, buf, 0);
+        npu_svgi_text(out, x, y1 + 16, "middle", NULL, buf, 0);
     }
-    text(out, (x0 + x1) / 2, y1 + 34, "middle", NULL,
-         "cycles of the run charged to the layer (share_cycles, NPU core clock)", 0);
+    if (us)
+        snprintf(b2, sizeof b2,
+                 "time of the run charged to the layer, \xC2\xB5s (share_cycles at %.0f MHz)",
+                 r->freq_mhz);
+    else
+        snprintf(b2, sizeof b2, "cycles of the run charged to the layer (share_cycles)");
+    npu_svgi_text(out, (x0 + x1) / 2, y1 + 34, "middle", NULL, b2, 0);
     npu_sb_puts(out, "</g>\n<g font-size=\"11\">\n");
+    int k_row = 0;
     for (int i = 0; i < r->nlayers; i++) {
+        if (!keep[i])
+            continue;
         const npu_layer_row *L = &r->layers[i];
-        double y = y0 + row * i;
-        if (i % 2)
+        double y = y0 + row * k_row;
+        if (k_row++ % 2)
             npu_sb_printf(out,
                           "<rect x=\"0\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\" "
                           "fill=\"#f4f4f4\"/>\n",
                           y, W, row);
-        /* label: name (op), cut; full text in the hover title */
+        /* label: name (op); the full text in the hover title */
         npu_sb_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"><title>",
                       lab - opw, y + row - 4);
-        esc(out, L->name);
+        npu_svgi_esc(out, L->name);
         npu_sb_printf(out, " \xE2\x80\x94 #%lld ", (long long)L->index);
-        esc(out, L->op);
+        npu_svgi_esc(out, L->op);
         npu_sb_puts(out, " on ");
-        esc(out, L->engine);
+        npu_svgi_esc(out, L->engine);
         npu_sb_puts(out, "</title>");
-        esc_n(out, L->name, NAME_MAX_CHARS);
+        npu_svgi_esc(out, names[i]);
         npu_sb_puts(out, "</text>\n");
-        text(out, lab - opw + 5, y + row - 4, "start", "fill=\"#777777\"", L->op, 8);
+        npu_svgi_text(out, lab - opw + 5, y + row - 4, "start", "fill=\"#777777\"", L->op, OP_MAX_CHARS);
 
         /* A cost chart: the bar is the layer's share of the run (share_cycles, additive: the
          * bars sum to the total), not its start→end window, which overlaps its neighbours'
@@ -564,24 +651,40 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
         for (int s = 0; s < 4; s++) {
             if (!(seg[s].v > 0) || !(k > 0))
                 continue;
-            double w = sc(&xs, seg[s].v * k) - x0;
+            double w = sc(&xs, seg[s].v * k * tu) - x0;
             npu_sb_printf(out,
                           "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
                           "fill=\"%s\"><title>",
                           x, y + 2.5, w, row - 5, seg[s].c);
-            esc(out, L->name);
+            npu_svgi_esc(out, L->name);
             npu_sb_printf(out, ": %s %lld cycles (%.1f%%)</title></rect>\n", seg[s].what,
                           (long long)seg[s].v, cyc > 0 ? 100 * seg[s].v / cyc : 0.0);
             x += w;
         }
-        fmt_si(buf, sizeof buf, share);
-        snprintf(b2, sizeof b2, "%s %s", buf, L->bound && L->cycles > 0 ? L->bound : "");
-        text(out, x + 4, y + row - 4, "start", "fill=\"#333333\"", b2, 0);
+        if (us && share * tu >= 1000) /* 1380 µs, not "1.38k µs" */
+            snprintf(buf, sizeof buf, "%.0f", share * tu);
+        else
+            npu_svgi_fmt_si(buf, sizeof buf, share * tu);
+        snprintf(b2, sizeof b2, "%s%s%s %s", buf, share > 0 && us ? " " : "",
+                 share > 0 && us ? unit : "", L->bound && L->cycles > 0 ? L->bound : "");
+        npu_svgi_text(out, x + 4, y + row - 4, "start", "fill=\"#333333\"", b2, 0);
+    }
+    if (extra) {
+        double y = y0 + row * nrows;
+        int left = r->nlayers - nrows;
+        snprintf(b2, sizeof b2,
+                 "\xE2\x80\xA6 %d more layers with smaller shares (%.1f%% of the run) are not "
+                 "drawn: the %d largest are; CSV/JSON have every layer",
+                 left, r->total.cycles > 0 ? 100.0 * (double)rest / (double)r->total.cycles : 0.0,
+                 nrows);
+        npu_svgi_text(out, x0 + 4, y + row - 4, "start", "fill=\"#444444\" font-style=\"italic\"", b2, 0);
     }
     npu_sb_puts(out, "</g>\n");
     line(out, x0, y0, x0, y1, "stroke=\"#333333\"");
-    doc_end(out);
-    return finish(out, err);
+    npu_svgi_doc_end(out);
+    npu_tab_free_names(names, r->nlayers);
+    free(keep);
+    return npu_svgi_finish(out, err);
 }
 
 /* ---- roofline ------------------------------------------------------------------------------ */
@@ -652,8 +755,8 @@ int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, np
                  bw, ridge);
     else
         snprintf(sub, sizeof sub, "no peak or DRAM bandwidth in the result: roofs not drawn");
-    doc_begin(out, W, H, title);
-    title_block(out, 12, 24, title, sub);
+    npu_svgi_doc_begin(out, W, H, title);
+    npu_svgi_title_block(out, 12, 24, title, sub);
     if (r->freq_mhz > 0 && isfinite(r->freq_mhz))
         snprintf(b2, sizeof b2, "achieved MAC/cycle (x %.4g = GOPS)", 2 * r->freq_mhz / 1000);
     else
@@ -689,11 +792,11 @@ int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, np
         /* at the foot of the dashed ridge line, clear of the roofline */
         snprintf(b2, sizeof b2, "ridge %.3g MAC/B", ridge);
         int right = rx < x1 - 110;
-        text(out, rx + (right ? 5 : -5), y1 - 6, right ? "start" : "end",
+        npu_svgi_text(out, rx + (right ? 5 : -5), y1 - 6, right ? "start" : "end",
              "font-size=\"11\" fill=\"#222222\"", b2, 0);
         snprintf(b2, sizeof b2, "compute roof %.6g MAC/cycle", peak);
         /* above the roof when there is room under the frame, else below it */
-        text(out, x1 - 4, ry - 6 < y0 + 12 ? ry + 16 : ry - 6, "end",
+        npu_svgi_text(out, x1 - 4, ry - 6 < y0 + 12 ? ry + 16 : ry - 6, "end",
              "font-size=\"11\" fill=\"#222222\"", b2, 0);
         /* label the slope near its lower-left end, rotated along it */
         double xl = fmax(pow(10, xs.d0), pow(10, ys.d0) / bw) * 1.6;
@@ -704,7 +807,7 @@ int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, np
             npu_sb_printf(out, "<text transform=\"translate(%.1f,%.1f) rotate(%.1f)\" "
                                "font-size=\"11\" fill=\"#222222\">",
                           ax, ay - 6, ang);
-            esc(out, b2);
+            npu_svgi_esc(out, b2);
             npu_sb_puts(out, "</text>\n");
         }
     }
@@ -718,36 +821,36 @@ int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, np
         double ai = (double)L->macs / bytes, perf = (double)L->macs / (double)L->cycles;
         npu_sb_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\"><title>",
                       sc(&xs, ai), sc(&ys, perf), bound_color(L->bound));
-        esc(out, L->name);
-        fmt_si(buf, sizeof buf, (double)L->macs);
+        npu_svgi_esc(out, L->name);
+        npu_svgi_fmt_si(buf, sizeof buf, (double)L->macs);
         npu_sb_printf(out, " (%s): %.3g MAC/B, %.4g MAC/cycle, util %.1f%%, %s MAC, ",
                       L->op ? L->op : "", ai, perf, isfinite(L->util) ? 100 * L->util : 0.0, buf);
-        fmt_si(buf, sizeof buf, bytes);
+        npu_svgi_fmt_si(buf, sizeof buf, bytes);
         npu_sb_printf(out, "%s B DRAM, %lld cycles, %s-bound</title></circle>\n", buf,
                       (long long)L->cycles, L->bound ? L->bound : "?");
     }
     npu_sb_puts(out, "</g>\n");
     /* legend at the right */
     double lx = x1 + 20, ly = y0 + 14;
-    text(out, lx, ly, "start", "font-weight=\"bold\"", "layer bound", 0);
+    npu_svgi_text(out, lx, ly, "start", "font-weight=\"bold\"", "layer bound", 0);
     static const char *const bn[] = {"compute", "memory", "control", "host"};
     for (int b = 0; b < 4; b++)
         legend_item(out, lx, ly + 20 * (b + 1), bound_color(bn[b]), bn[b], 1);
     ly += 110;
     line(out, lx, ly - 4, lx + 12, ly - 4, "stroke=\"#222222\" stroke-width=\"2\"");
-    text(out, lx + 16, ly, "start", NULL, "roofline", 0);
+    npu_svgi_text(out, lx + 16, ly, "start", NULL, "roofline", 0);
     line(out, lx, ly + 16, lx + 12, ly + 16, "stroke=\"#777777\" stroke-dasharray=\"5,4\"");
-    text(out, lx + 16, ly + 20, "start", NULL, "ridge point", 0);
+    npu_svgi_text(out, lx + 16, ly + 20, "start", NULL, "ridge point", 0);
     snprintf(b2, sizeof b2, "%d of %d layers drawn", npts, r->nlayers);
-    text(out, lx, ly + 50, "start", "font-size=\"11\" fill=\"#444444\"", b2, 0);
+    npu_svgi_text(out, lx, ly + 50, "start", "font-size=\"11\" fill=\"#444444\"", b2, 0);
     if (skipped) {
-        text(out, lx, ly + 66, "start", "font-size=\"11\" fill=\"#444444\"",
+        npu_svgi_text(out, lx, ly + 66, "start", "font-size=\"11\" fill=\"#444444\"",
              "(others: no MACs or", 0);
-        text(out, lx, ly + 80, "start", "font-size=\"11\" fill=\"#444444\"",
+        npu_svgi_text(out, lx, ly + 80, "start", "font-size=\"11\" fill=\"#444444\"",
              "no DRAM traffic)", 0);
     }
-    doc_end(out);
-    return finish(out, err);
+    npu_svgi_doc_end(out);
+    return npu_svgi_finish(out, err);
 }
 
 int npu_svg_result(const npu_result *r, npu_svg_kind kind, const char *title, npu_strbuf *out,
@@ -762,12 +865,68 @@ int npu_svg_result(const npu_result *r, npu_svg_kind kind, const char *title, np
 }
 
 /* ---- sweep curves ------------------------------------------------------------------------- */
-int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_strbuf *out,
+int npu_svg_auto_log(const double *v, int n)
+{
+    double *u = n > 0 && v ? npu_malloc((size_t)n * sizeof *u) : NULL;
+    if (!u)
+        return 0;
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        if (isnan(v[i]))
+            continue;
+        if (!(v[i] > 0) || !isfinite(v[i])) {
+            free(u);
+            return 0;
+        }
+        u[m++] = v[i];
+    }
+    qsort(u, (size_t)m, sizeof *u, cmp_dbl);
+    int k = 0; /* distinct values */
+    for (int i = 0; i < m; i++)
+        if (k == 0 || u[i] != u[k - 1])
+            u[k++] = u[i];
+    int r = 0;
+    if (k >= 2 && u[k - 1] >= 10 * u[0]) {
+        /* evenly spaced values (every gap within 1.5x of the others) stay linear */
+        double gmin = INFINITY, gmax = 0;
+        for (int i = 1; i < k; i++) {
+            gmin = fmin(gmin, u[i] - u[i - 1]);
+            gmax = fmax(gmax, u[i] - u[i - 1]);
+        }
+        r = k == 2 || gmax > 1.5 * gmin;
+    }
+    free(u);
+    return r;
+}
+
+/* The x (or y) values of every series, for npu_svg_auto_log. */
+static int auto_axis(const npu_svg_series *s, int ns, int want_y)
+{
+    size_t n = 0;
+    for (int k = 0; k < ns; k++)
+        n += s[k].n > 0 ? (size_t)s[k].n : 0;
+    double *v = npu_malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return 0;
+    size_t m = 0;
+    for (int k = 0; k < ns; k++)
+        for (int i = 0; i < s[k].n; i++) {
+            double x = s[k].x[i], y = s[k].y[i];
+            if (isfinite(x) && isfinite(y))
+                v[m++] = want_y ? y : x;
+        }
+    int r = npu_svg_auto_log(v, (int)m);
+    free(v);
+    return r;
+}
+
+int npu_svg_sweep(const npu_svg_axes *ax_in, const npu_svg_series *s, int ns, npu_strbuf *out,
                   npu_err *err)
 {
     static const npu_svg_axes none = {0};
-    if (!ax)
-        ax = &none;
+    if (!ax_in)
+        ax_in = &none;
+    npu_svg_axes axv = *ax_in, *ax = &axv;
     if (ns <= 0 || !s)
         return npu_err_set(err, NPU_EINVAL, "svg sweep: no series");
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
@@ -779,7 +938,7 @@ int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_s
             double x = s[k].x[i], y = s[k].y[i];
             if (!isfinite(x) || !isfinite(y))
                 continue;
-            if ((ax->logx && x <= 0) || (ax->logy && y <= 0))
+            if ((ax->logx > 0 && x <= 0) || (ax->logy > 0 && y <= 0))
                 return npu_err_set(err, NPU_EINVAL,
                                    "svg sweep: a logarithmic axis needs values > 0 (series %d, "
                                    "point %d: %g, %g)",
@@ -793,6 +952,10 @@ int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_s
     }
     if (!any)
         return npu_err_set(err, NPU_EINVAL, "svg sweep: no finite point to draw");
+    if (ax->logx == NPU_SVG_LOG_AUTO)
+        ax->logx = auto_axis(s, ns, 0);
+    if (ax->logy == NPU_SVG_LOG_AUTO)
+        ax->logy = auto_axis(s, ns, 1);
     scale xs, ys;
     if (ax->logx) {
         /* a little room around the data rather than whole decades (sweeps of 32..512 would
@@ -816,19 +979,19 @@ int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_s
     double lw = 0;
     if (legend) {
         for (int k = 0; k < ns; k++)
-            lw = fmax(lw, text_w(s[k].name ? s[k].name : "", 12));
+            lw = fmax(lw, npu_svgi_text_w(s[k].name ? s[k].name : "", 12));
         if (ax->legend && *ax->legend)
-            lw = fmax(lw, text_w(ax->legend, 12) - 26);
+            lw = fmax(lw, npu_svgi_text_w(ax->legend, 12) - 26);
     }
-    lw = legend ? fmin(lw, 40 * 12 * CHAR_W) + 50 : 20;
+    lw = legend ? fmin(lw, 40 * 12 * NPU_SVG_CHAR_W) + 50 : 20;
     double x0 = 90, y0 = 70, x1 = x0 + 600, y1 = y0 + 400, W = x1 + lw, H = y1 + 60;
     xs.r0 = x0;
     xs.r1 = x1;
     ys.r0 = y1;
     ys.r1 = y0;
     const char *title = ax->title && *ax->title ? ax->title : "Sweep";
-    doc_begin(out, W, H, title);
-    title_block(out, 12, 24, title, NULL);
+    npu_svgi_doc_begin(out, W, H, title);
+    npu_svgi_title_block(out, 12, 24, title, NULL);
     axes_x(out, &xs, &ys, x0, y0, x1, y1, ax->xlabel, ax->ylabel, s, ns);
     char bx[48], by[48];
     for (int k = 0; k < ns; k++) {
@@ -861,24 +1024,24 @@ int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_s
                           sc(&xs, x), sc(&ys, y), col);
             if (s[k].name && *s[k].name) {
                 if (ax->legend && *ax->legend) {
-                    esc(out, ax->legend);
+                    npu_svgi_esc(out, ax->legend);
                     npu_sb_puts(out, " = ");
                 }
-                esc(out, s[k].name);
+                npu_svgi_esc(out, s[k].name);
                 npu_sb_puts(out, ": ");
             }
             snprintf(bx, sizeof bx, "%.6g", x);
             snprintf(by, sizeof by, "%.6g", y);
-            esc(out, ax->xlabel && *ax->xlabel ? ax->xlabel : "x");
+            npu_svgi_esc(out, ax->xlabel && *ax->xlabel ? ax->xlabel : "x");
             npu_sb_printf(out, " = %s, ", bx);
-            esc(out, ax->ylabel && *ax->ylabel ? ax->ylabel : "y");
+            npu_svgi_esc(out, ax->ylabel && *ax->ylabel ? ax->ylabel : "y");
             npu_sb_printf(out, " = %s</title></circle>\n", by);
         }
     }
     if (legend) {
         double lx = x1 + 16, ly = y0 + 10;
         if (ax->legend && *ax->legend) {
-            text(out, lx, ly, "start", "font-weight=\"bold\"", ax->legend, 40);
+            npu_svgi_text(out, lx, ly, "start", "font-weight=\"bold\"", ax->legend, 40);
             ly += 20;
         }
         for (int k = 0; k < ns; k++) {
@@ -889,187 +1052,9 @@ int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_s
             npu_sb_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                                "stroke=\"%s\" stroke-width=\"2\"%s/>\n",
                           lx, y - 4, lx + 20, y - 4, pal[k % NPAL], dash);
-            text(out, lx + 26, y, "start", NULL, s[k].name ? s[k].name : "", 40);
+            npu_svgi_text(out, lx + 26, y, "start", NULL, s[k].name ? s[k].name : "", 40);
         }
     }
-    doc_end(out);
-    return finish(out, err);
-}
-
-/* ---- heatmap ------------------------------------------------------------------------------- */
-/* Colour of t in [0, 1] (0 = worst, pale yellow; 1 = best, dark blue). */
-static void ramp(double t, int rgb[3])
-{
-    static const int stop[5][3] = {
-        {253, 231, 37}, {94, 201, 98}, {33, 145, 140}, {59, 82, 139}, {68, 1, 84}};
-    if (!(t >= 0))
-        t = 0;
-    if (t > 1)
-        t = 1;
-    double p = t * 4;
-    int i = (int)p;
-    if (i > 3)
-        i = 3;
-    double f = p - i;
-    for (int c = 0; c < 3; c++)
-        rgb[c] = (int)lround(stop[i][c] + f * (stop[i + 1][c] - stop[i][c]));
-}
-
-int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, unsigned flags, int nx,
-                    const char *const *xlabels, int ny, const char *const *ylabels,
-                    const double *z, npu_strbuf *out, npu_err *err)
-{
-    static const npu_svg_axes none = {0};
-    if (!ax)
-        ax = &none;
-    if (nx <= 0 || ny <= 0 || !z || !xlabels || !ylabels)
-        return npu_err_set(err, NPU_EINVAL, "svg heatmap: empty grid (%d x %d)", nx, ny);
-    if (nx > 400 || ny > 400)
-        return npu_err_set(err, NPU_EINVAL, "svg heatmap: %d x %d cells is too many to read "
-                                            "(at most 400 per axis)", nx, ny);
-    int higher_better = (flags & NPU_SVG_HIGHER_BETTER) != 0;
-    int per_row = (flags & NPU_SVG_BEST_PER_ROW) != 0;
-    double lo = INFINITY, hi = -INFINITY;
-    int best = -1;
-    for (int i = 0; i < nx * ny; i++) {
-        if (!isfinite(z[i]))
-            continue;
-        lo = fmin(lo, z[i]);
-        hi = fmax(hi, z[i]);
-        if (best < 0 || (higher_better ? z[i] > z[best] : z[i] < z[best]))
-            best = i;
-    }
-    int logc = best >= 0 && lo > 0 && hi > 100 * lo;
-    double ylw = 0, xlw = 0;
-    for (int j = 0; j < ny; j++)
-        ylw = fmax(ylw, text_w(ylabels[j], 12));
-    for (int i = 0; i < nx; i++)
-        xlw = fmax(xlw, text_w(xlabels[i], 12));
-    ylw = fmin(ylw, 30 * 12 * CHAR_W);
-    double cw = fmax(56, fmin(110, 640.0 / nx)), ch = 30;
-    if (xlw + 8 > cw && xlw + 8 <= 110)
-        cw = xlw + 8; /* widen the cells a little rather than rotate */
-    int rot = xlw + 6 > cw; /* rotate column labels that do not fit */
-    /* a label rotated by 45 degrees reaches 0.71 of its length down and to the left */
-    double rlen = 0.72 * fmin(xlw, 30 * 12 * CHAR_W);
-    double x0 = fmax(ylw + 80, rot ? rlen + 10 : 0), y0 = 70, x1 = x0 + cw * nx,
-           y1 = y0 + ch * ny;
-    double below = rot ? rlen + 30 : 24;
-    double W = x1 + 140, H = y1 + below + 40;
-    if (W < 520)
-        W = 520;
-    const char *title = ax->title && *ax->title ? ax->title : "Heatmap";
-    doc_begin(out, W, H, title);
-    char sub[160];
-    snprintf(sub, sizeof sub, "darker is better (%s)%s; the best cell %sis outlined",
-             higher_better ? "higher" : "lower", logc ? ", logarithmic colour scale" : "",
-             per_row ? "of each row " : "");
-    title_block(out, 12, 24, title, sub);
-    char buf[48];
-    for (int j = 0; j < ny; j++) {
-        for (int i = 0; i < nx; i++) {
-            double v = z[j * nx + i];
-            double x = x0 + cw * i, y = y0 + ch * j;
-            if (!isfinite(v)) {
-                npu_sb_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                                   "fill=\"#dddddd\" stroke=\"#ffffff\"/>\n",
-                              x, y, cw, ch);
-                text(out, x + cw / 2, y + ch / 2 + 4, "middle", "fill=\"#666666\"", "-", 0);
-                continue;
-            }
-            double t = hi > lo ? (v - lo) / (hi - lo) : 1;
-            if (logc)
-                t = (log(v) - log(lo)) / (log(hi) - log(lo));
-            if (!higher_better)
-                t = 1 - t;
-            int c[3];
-            ramp(t, c);
-            npu_sb_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                               "fill=\"#%02x%02x%02x\" stroke=\"#ffffff\"><title>",
-                          x, y, cw, ch, c[0], c[1], c[2]);
-            esc(out, ax->xlabel && *ax->xlabel ? ax->xlabel : "x");
-            npu_sb_puts(out, " = ");
-            esc(out, xlabels[i]);
-            npu_sb_puts(out, ", ");
-            esc(out, ax->ylabel && *ax->ylabel ? ax->ylabel : "y");
-            npu_sb_puts(out, " = ");
-            esc(out, ylabels[j]);
-            npu_sb_puts(out, ": ");
-            esc(out, zlabel && *zlabel ? zlabel : "value");
-            npu_sb_printf(out, " = %.6g</title></rect>\n", v);
-            double lum = 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
-            fmt_si(buf, sizeof buf, v);
-            text(out, x + cw / 2, y + ch / 2 + 4, "middle",
-                 lum < 128 ? "fill=\"#ffffff\"" : "fill=\"#000000\"", buf, 0);
-        }
-    }
-    for (int j = 0; j < ny; j++) {
-        int b = -1;
-        if (per_row) {
-            for (int i = 0; i < nx; i++) {
-                double v = z[j * nx + i];
-                if (isfinite(v) && (b < 0 || (higher_better ? v > z[b] : v < z[b])))
-                    b = j * nx + i;
-            }
-        } else if (best >= 0 && best / nx == j) {
-            b = best;
-        }
-        if (b >= 0)
-            npu_sb_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                               "fill=\"none\" stroke=\"#D55E00\" stroke-width=\"3\"/>\n",
-                          x0 + cw * (b % nx) + 1.5, y0 + ch * (b / nx) + 1.5, cw - 3, ch - 3);
-    }
-    /* axis labels */
-    for (int j = 0; j < ny; j++)
-        text(out, x0 - 8, y0 + ch * j + ch / 2 + 4, "end", NULL, ylabels[j], 30);
-    for (int i = 0; i < nx; i++) {
-        double x = x0 + cw * i + cw / 2;
-        if (rot) {
-            npu_sb_printf(out, "<text transform=\"translate(%.1f,%.1f) rotate(-45)\" "
-                               "text-anchor=\"end\">",
-                          x + 4, y1 + 12);
-            esc_n(out, xlabels[i], 30);
-            npu_sb_puts(out, "</text>\n");
-        } else {
-            text(out, x, y1 + 16, "middle", NULL, xlabels[i], 30);
-        }
-    }
-    if (ax->xlabel && *ax->xlabel)
-        text(out, (x0 + x1) / 2, y1 + below + 14, "middle", "font-weight=\"bold\"", ax->xlabel,
-             80);
-    if (ax->ylabel && *ax->ylabel) {
-        npu_sb_printf(out, "<text transform=\"translate(%.1f,%.1f) rotate(-90)\" "
-                           "text-anchor=\"middle\" font-weight=\"bold\">",
-                      x0 - ylw - 24, (y0 + y1) / 2);
-        esc_n(out, ax->ylabel, 60);
-        npu_sb_puts(out, "</text>\n");
-    }
-    /* colour bar: best at the top */
-    double bx = x1 + 30, bh = fmin(200, fmax(ch * ny, 100)), bw2 = 16;
-    for (int k = 0; k < 20; k++) {
-        int c[3];
-        ramp(1 - k / 19.0, c); /* the bar shows t from 1 (top) to 0 (bottom) */
-        npu_sb_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.2f\" "
-                           "fill=\"#%02x%02x%02x\"/>\n",
-                      bx, y0 + bh * k / 20, bw2, bh / 20 + 0.3, c[0], c[1], c[2]);
-    }
-    npu_sb_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
-                       "stroke=\"#333333\"/>\n",
-                  bx, y0, bw2, bh);
-    if (best >= 0) {
-        fmt_si(buf, sizeof buf, higher_better ? hi : lo);
-        text(out, bx + bw2 + 4, y0 + 10, "start", "font-size=\"11\"", buf, 0);
-        fmt_si(buf, sizeof buf, higher_better ? lo : hi);
-        text(out, bx + bw2 + 4, y0 + bh, "start", "font-size=\"11\"", buf, 0);
-        if (logc) {
-            fmt_si(buf, sizeof buf, sqrt(lo * hi)); /* the middle of a log scale */
-            text(out, bx + bw2 + 4, y0 + bh / 2 + 4, "start", "font-size=\"11\"", buf, 0);
-            text(out, bx, y0 + bh + 16, "start", "font-size=\"11\" fill=\"#444444\"",
-                 "(log scale)", 0);
-        }
-    }
-    text(out, bx, y0 - 8, "start", "font-size=\"11\" font-weight=\"bold\"",
-         zlabel && *zlabel ? zlabel : "value", 18);
-    doc_end(out);
-    return finish(out, err);
+    npu_svgi_doc_end(out);
+    return npu_svgi_finish(out, err);
 }

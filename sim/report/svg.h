@@ -62,7 +62,8 @@ int npu_svg_result(const npu_result *r, npu_svg_kind kind, const char *title, np
                    npu_err *err);
 
 /* Axes of the generic charts. Labels may be NULL. log: 1 = logarithmic (every value must be
- * > 0), 0 = linear. */
+ * > 0), 0 = linear, NPU_SVG_LOG_AUTO = as npu_svg_auto_log decides for the sweep's values. */
+#define NPU_SVG_LOG_AUTO (-1)
 typedef struct npu_svg_axes {
     const char *title;
     const char *xlabel;
@@ -81,6 +82,12 @@ typedef struct npu_svg_series {
 
 int npu_svg_sweep(const npu_svg_axes *ax, const npu_svg_series *s, int ns, npu_strbuf *out,
                   npu_err *err);
+
+/* Whether n values (NaN skipped) read better on a logarithmic axis: every value > 0, they span
+ * at least a decade (max >= 10 x min), and they are not evenly spaced (an arithmetic sweep
+ * 1, 2, ..., 10 stays linear; 16, 32, ..., 512 or 0.5 ... 64 GB/s go logarithmic). The one rule
+ * for the CLI's and the Lua plots' automatic axes. */
+int npu_svg_auto_log(const double *v, int n);
 
 /* Heatmap flags. */
 enum {

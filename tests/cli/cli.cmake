@@ -9,3 +9,9 @@ add_test(NAME cli_hostile COMMAND sh ${CMAKE_SOURCE_DIR}/tests/cli/hostile_test.
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(cli_hostile PROPERTIES LABELS fast
   ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPUSIM=$<TARGET_FILE:npusim>;NPU_SANITIZED=$<BOOL:${NPU_SANITIZE}>")
+
+# The report views beyond the per-layer report: --summary, diff, -q/-v (by "report").
+add_test(NAME cli_report COMMAND sh ${CMAKE_SOURCE_DIR}/tests/cli/report_test.sh
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(cli_report PROPERTIES LABELS fast
+  ENVIRONMENT "NPUSIM=$<TARGET_FILE:npusim>")

@@ -33,3 +33,14 @@ want=$(grep -oE '^[0-9]+ cycles = [0-9.]+ µs' "$T/cli")
 got=$(cat "$T/got")
 [ -n "$want" ] && [ "$got" = "$want" ] || fail "consumer says '$got', the CLI '$want'"
 echo "ok   consumer total = CLI total: $got"
+# The same consumer from a CMake project with find_package(npusim) (npusimConfig.cmake).
+mkdir -p "$T/fp" && cp "$S/tests/install/consumer.c" "$T/fp/"
+printf '%s\n' 'cmake_minimum_required(VERSION 3.20)' 'project(consumer LANGUAGES C)' \
+    'find_package(npusim 0.1 REQUIRED)' 'add_executable(consumer consumer.c)' \
+    'target_link_libraries(consumer PRIVATE npusim::npusim)' >"$T/fp/CMakeLists.txt"
+cmake -S "$T/fp" -B "$T/fp/build" -DCMAKE_PREFIX_PATH="$T/prefix" -DCMAKE_C_FLAGS="$san" \
+    >"$T/fp.log" 2>&1 && cmake --build "$T/fp/build" >>"$T/fp.log" 2>&1 ||
+    fail "find_package(npusim) consumer: $(grep -m3 -i error "$T/fp.log")"
+got=$("$T/fp/build/consumer" rk3588 resnet50 2>&1)
+[ "$got" = "$want" ] || fail "find_package consumer says '$got', the CLI '$want'"
+echo "ok   find_package(npusim) consumer total = CLI total: $got"

@@ -7,7 +7,7 @@ set(_d ${CMAKE_BINARY_DIR}/svg_cli)
 add_test(NAME svg_cli
   COMMAND sh -c "set -e; rm -rf \"$1\"; mkdir -p \"$1\"; cd \"$1\"
     \"$0\" run -a systolic lenet5 --plot a.svg --plot roofline:b.svg > /dev/null
-    grep -q 'Per-layer cycles: lenet5 on systolic' a.svg; tail -c 7 a.svg | grep -q '</svg>'
+    grep -q 'Per-layer time: lenet5 on systolic' a.svg; grep -q 'µs (share_cycles at 1000 MHz)' a.svg; tail -c 7 a.svg | grep -q '</svg>'
     grep -q 'ridge 100 MAC/B' b.svg
     if \"$0\" run -a systolic lenet5 --plot a.svg > out.txt 2> err.txt; then exit 1; fi
     grep -q 'a.svg: file exists' err.txt; test ! -s out.txt

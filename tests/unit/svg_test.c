@@ -80,7 +80,9 @@ static void check_doc(const char *s)
     CHECK_EQ_INT(count(s, "<g"), count(s, "</g>"));
     CHECK(!strstr(s, "<script"));
     CHECK(!strstr(s, "href"));
-    CHECK(!strstr(s, "nan") && !strstr(s, "inf"));
+    CHECK(!strstr(s, "nan"));
+    for (const char *p = strstr(s, "inf"); p; p = strstr(p + 1, "inf"))
+        CHECK(p[3] == 'e'); /* "inferences/s" is a word, "inf" a number that went wrong */
     for (const char *p = strchr(s, '&'); p; p = strchr(p + 1, '&'))
         CHECK(!strncmp(p, "&amp;", 5) || !strncmp(p, "&lt;", 4) || !strncmp(p, "&gt;", 4) ||
               !strncmp(p, "&quot;", 6) || !strncmp(p, "&#39;", 5));
@@ -120,11 +122,15 @@ TEST(layers_chart)
     CHECK_EQ_INT(npu_svg_layers(r, NULL, &b, &err), 0);
     CHECK(a.len == b.len && !memcmp(a.s, b.s, a.len)); /* deterministic */
     check_doc(a.s);
-    /* the hostile name and graph name escaped; the long one cut with an ellipsis */
+    /* the hostile name and graph name escaped; the long one (51 characters) drawn whole */
     CHECK_CONTAINS(a.s, "a&lt;b&amp;c&quot;d&#39;e");
     CHECK(!strstr(a.s, "a<b"));
     CHECK_CONTAINS(a.s, "net&lt;&amp;&quot;&gt;");
-    CHECK_CONTAINS(a.s, "a_very_long_layer_name_that_goes_on_and\xE2\x80\xA6<");
+    CHECK_CONTAINS(a.s, "</title>a_very_long_layer_name_that_goes_on_and_on_and_on_1</text>");
+    /* µs at the result's clock: the axis, the subtitle, the bar labels */
+    CHECK_CONTAINS(a.s, "time of the run charged to the layer, \xC2\xB5s (share_cycles at 1000 MHz)");
+    CHECK_CONTAINS(a.s, " \xC2\xB5s at 1000 MHz");
+    CHECK_CONTAINS(a.s, ">1.56 \xC2\xB5s compute<"); /* layer3: 1561 cycles */
     /* one label per layer, legend of the four parts */
     CHECK_EQ_INT(count(a.s, "text-anchor=\"end\"><title>"), 120);
     CHECK_CONTAINS(a.s, ">compute<");
@@ -143,6 +149,36 @@ TEST(layers_chart)
     save("layers.svg", &a);
     npu_sb_free(&a);
     npu_sb_free(&b);
+    npu_result_free(r);
+}
+
+/* Long charts are capped, long names cut in the middle and kept distinct (issue 15). */
+TEST(layers_long)
+{
+    npu_result *r = make_result(400);
+    /* two 90-character names that differ only at the end */
+    char n1[128], n2[128];
+    snprintf(n1, sizeof n1, "model.decoder.layers.%s.self_attn.q_proj.A", "0123456789012345678901234567890123456789");
+    snprintf(n2, sizeof n2, "model.decoder.layers.%s.self_attn.q_proj.B", "0123456789012345678901234567890123456789");
+    r->layers[7].name = n1;
+    r->layers[8].name = n2;
+    r->layers[7].share_cycles = r->layers[8].share_cycles = 100000; /* among the largest */
+    npu_strbuf a;
+    npu_sb_init(&a);
+    npu_err err = {0};
+    CHECK_EQ_INT(npu_svg_layers(r, NULL, &a, &err), 0);
+    check_doc(a.s);
+    /* 150 bars of 400, in layer order, and a row saying what was left out */
+    CHECK_EQ_INT(count(a.s, "text-anchor=\"end\"><title>"), 150);
+    CHECK_CONTAINS(a.s, "250 more layers with smaller shares");
+    CHECK_CONTAINS(a.s, "the 150 largest are; CSV/JSON have every layer");
+    /* cut in the middle with an ellipsis, the distinguishing tails kept */
+    CHECK_CONTAINS(a.s, "\xE2\x80\xA6");
+    CHECK(strstr(a.s, "q_proj.A</text>") != NULL);
+    CHECK(strstr(a.s, "q_proj.B</text>") != NULL);
+    CHECK(!strstr(a.s, "</title>model.decoder.layers.0123456789012345678901234567890123456789"));
+    save("layers_long.svg", &a);
+    npu_sb_free(&a);
     npu_result_free(r);
 }
 
@@ -212,6 +248,31 @@ TEST(sweep_chart)
     CHECK_CONTAINS(a.s, "font-weight=\"bold\">cbuf_kib</text>");
     CHECK_CONTAINS(a.s, "cbuf_kib = 256: MACs = 512, fps = 520</title>");
     check_doc(a.s);
+    npu_sb_free(&a);
+    /* the automatic axis: a decade or more, not evenly spaced → logarithmic */
+    double lin10[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, dec[] = {1, 10}, nar[] = {16, 32, 64, 128};
+    double gbps[] = {0.5, 1, 2, 4, 8, 16, 32, 64}, neg[] = {-1, 10, 100}, wnan[] = {1, NAN, 100};
+    CHECK_EQ_INT(npu_svg_auto_log(x, 5), 1);      /* 32 .. 512 */
+    CHECK_EQ_INT(npu_svg_auto_log(gbps, 8), 1);
+    CHECK_EQ_INT(npu_svg_auto_log(dec, 2), 1);
+    CHECK_EQ_INT(npu_svg_auto_log(wnan, 3), 1);
+    CHECK_EQ_INT(npu_svg_auto_log(lin10, 10), 0); /* evenly spaced */
+    CHECK_EQ_INT(npu_svg_auto_log(nar, 4), 0);    /* 8x: less than a decade */
+    CHECK_EQ_INT(npu_svg_auto_log(neg, 3), 0);
+    CHECK_EQ_INT(npu_svg_auto_log(NULL, 0), 0);
+    npu_svg_axes au = {"auto", "MACs", "fps", NPU_SVG_LOG_AUTO, NPU_SVG_LOG_AUTO, NULL};
+    npu_sb_init(&a);
+    CHECK_EQ_INT(npu_svg_sweep(&au, s, 2, &a, &err), 0);
+    check_doc(a.s);
+    CHECK_CONTAINS(a.s, ">32</text>"); /* log x: a tick at each swept value */
+    CHECK(!strstr(a.s, ">300</text>"));
+    npu_sb_free(&a);
+    double xl[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, yl[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    npu_svg_series sl = {"", 10, xl, yl};
+    npu_sb_init(&a);
+    CHECK_EQ_INT(npu_svg_sweep(&au, &sl, 1, &a, &err), 0);
+    CHECK(!strstr(a.s, ">3</text>")); /* linear: nice ticks 0, 2, 4 … */
+    CHECK_CONTAINS(a.s, ">4</text>");
     npu_sb_free(&a);
     /* errors */
     npu_sb_init(&a);
@@ -345,6 +406,7 @@ TEST(plot_arg_and_bad_input)
 int main(void)
 {
     RUN(layers_chart);
+    RUN(layers_long);
     RUN(roofline_chart);
     RUN(sweep_chart);
     RUN(heatmap_chart);
