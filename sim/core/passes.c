@@ -42,10 +42,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *gname(const npu_graph *g)
-{
-    return g->file && g->file[0] ? g->file : g->name;
-}
 
 /* Number of live layers reading each tensor (a layer reading it twice counts once), and
  * whether each tensor is a graph output. */
@@ -159,6 +155,7 @@ int npu_pass_fold_bn(npu_graph *g, npu_err *err)
 {
     if (!g)
         return npu_err_set(err, NPU_EINVAL, "no graph");
+    npu_graph_touch(g); /* the pass rewrites layers in place */
     rewrite w;
     int rc = rw_begin(g, &w, err);
     if (rc)
@@ -782,6 +779,7 @@ int npu_pass_fuse_patterns(npu_graph *g, npu_err *err)
 {
     if (!g)
         return npu_err_set(err, NPU_EINVAL, "no graph");
+    npu_graph_touch(g); /* the pass rewrites layers in place */
     pat p = {.g = g};
     int rc = rw_begin(g, &p.w, err);
     if (rc)
@@ -838,6 +836,7 @@ int npu_pass_fuse_act(npu_graph *g, npu_err *err)
 {
     if (!g)
         return npu_err_set(err, NPU_EINVAL, "no graph");
+    npu_graph_touch(g); /* the pass rewrites layers in place */
     rewrite w;
     int rc = rw_begin(g, &w, err);
     if (rc)
@@ -890,6 +889,7 @@ int npu_pass_views(npu_graph *g, npu_err *err)
 {
     if (!g)
         return npu_err_set(err, NPU_EINVAL, "no graph");
+    npu_graph_touch(g); /* the pass rewrites layers in place */
     for (int li = 0; li < g->nl; li++) {
         npu_layer *l = &g->l[li];
         /* host layers (src_op) are real work on the CPU, never views */
@@ -940,7 +940,7 @@ int npu_graph_compact(npu_graph *g, npu_err *err)
                 return npu_err_set(err, NPU_ESIM,
                                    "%s: %s '%s' reads '%s' whose producer was "
                                    "removed",
-                                   gname(g), npu_op_name(l->op), l->name, t->name);
+                                   npu_graph_label(g), npu_op_name(l->op), l->name, t->name);
             }
         }
     }
@@ -952,7 +952,7 @@ int npu_graph_compact(npu_graph *g, npu_err *err)
             free(tmap);
             free(lmap);
             return npu_err_set(err, NPU_ESIM, "%s: output '%s' is produced by a removed layer",
-                               gname(g), g->t[ti].name);
+                               npu_graph_label(g), g->t[ti].name);
         }
     }
     int nt = 0, nl = 0;
@@ -982,6 +982,8 @@ int npu_graph_compact(npu_graph *g, npu_err *err)
         g->inputs[i] = tmap[g->inputs[i]];
     for (int i = 0; i < g->noutputs; i++)
         g->outputs[i] = tmap[g->outputs[i]];
+    if (nt != g->nt || nl != g->nl)
+        npu_graph_touch(g); /* renumbered; with nothing dropped the maps are the identity */
     g->nt = nt;
     g->nl = nl;
     /* tensors were renumbered: drop the name index (graph.c rebuilds it on the next change) */
@@ -1036,10 +1038,11 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
     if (!g)
         return npu_err_set(err, NPU_EINVAL, "no graph");
     if ((unsigned)want >= NPU_DT_COUNT)
-        return npu_err_set(err, NPU_EINVAL, "%s: dtype policy: bad dtype %d", gname(g), (int)want);
-    int rc = npu_graph_infer(g, err);
+        return npu_err_set(err, NPU_EINVAL, "%s: dtype policy: bad dtype %d", npu_graph_label(g), (int)want);
+    int rc = npu_graph_infer(g, err); /* free on a clone of a prepared graph */
     if (rc)
         return rc;
+    npu_graph_touch(g);
     int n0 = g->nl, nt0 = g->nt;
     size_t csz = (size_t)nt0 * NPU_DT_COUNT;
     int *cache = malloc(sizeof(int) * (csz + 1));
@@ -1122,7 +1125,7 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
             rc = npu_err_set(err, NPU_EINVAL,
                              "%s: %s '%s': the dtype policy chose an invalid "
                              "dtype %d",
-                             gname(g), npu_op_name(l->op), l->name, (int)d);
+                             npu_graph_label(g), npu_op_name(l->op), l->name, (int)d);
             break;
         }
         for (int k = 0; k < g->l[li].nin && !rc; k++) {
@@ -1183,7 +1186,7 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
                                                                                  : NPU_OP_CAST;
             char name[512];
             if (conv_name(g, l->name, k, name, sizeof name)) {
-                rc = npu_err_set(err, NPU_EINVAL, "%s: cannot name a conversion for '%s'", gname(g),
+                rc = npu_err_set(err, NPU_EINVAL, "%s: cannot name a conversion for '%s'", npu_graph_label(g),
                                  l->name);
                 break;
             }
@@ -1239,7 +1242,7 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
         }
     }
     if (!rc && norder != g->nl)
-        rc = npu_err_set(err, NPU_ESIM, "%s: dtype pass lost track of layers", gname(g));
+        rc = npu_err_set(err, NPU_ESIM, "%s: dtype pass lost track of layers", npu_graph_label(g));
     if (!rc) {
         npu_layer *nl = malloc(sizeof *nl * ((size_t)g->nl + 1));
         int *map = malloc(sizeof(int) * ((size_t)g->nl + 1));
@@ -1275,6 +1278,7 @@ int npu_graph_prepare(npu_graph *g, npu_err *err)
 {
     if (!g)
         return npu_err_set(err, NPU_EINVAL, "no graph");
+    npu_graph_touch(g); /* front ends and builders write layer fields directly */
     if (g->noutputs == 0) {
         /* no output line: every live layer output nobody reads is an output */
         for (int li = 0; li < g->nl; li++) {
@@ -1335,7 +1339,8 @@ int npu_pass_weight_dtype(npu_graph *g, npu_dtype w, npu_err *err)
     if (!g)
         return npu_err_set(err, NPU_EINVAL, "no graph");
     if ((unsigned)w >= NPU_DT_COUNT)
-        return npu_err_set(err, NPU_EINVAL, "%s: weight dtype: bad dtype %d", gname(g), (int)w);
+        return npu_err_set(err, NPU_EINVAL, "%s: weight dtype: bad dtype %d", npu_graph_label(g), (int)w);
+    npu_graph_touch(g);
     for (int li = 0; li < g->nl; li++) {
         const npu_layer *l = &g->l[li];
         npu_opclass cls = npu_op_class(l->op);
