@@ -14,7 +14,6 @@
 
 #include "infer.h"
 
-
 /* ---- name tables ------------------------------------------------------------------------- */
 static const struct {
     const char *name;
@@ -233,29 +232,35 @@ static int add_leaf(npu_graph *g, const char *name, int ndim, const int64_t *dim
 {
     const char *what = kind == NPU_T_INPUT ? "input" : "const";
     if (!g || !name || !name[0])
-        return npu_err_set(err, NPU_EINVAL, "%s: %s without a name", g ? npu_graph_label(g) : "graph", what),
+        return npu_err_set(err, NPU_EINVAL, "%s: %s without a name",
+                           g ? npu_graph_label(g) : "graph", what),
                -1;
     if ((unsigned)dt >= NPU_DT_COUNT)
-        return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': bad dtype", npu_graph_label(g), what, name), -1;
+        return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': bad dtype", npu_graph_label(g), what,
+                           name),
+               -1;
     if (ndim < 0 || ndim > NPU_MAX_DIMS || (ndim > 0 && !dim))
-        return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': rank %d out of range 0..%d", npu_graph_label(g),
-                           what, name, ndim, NPU_MAX_DIMS),
+        return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': rank %d out of range 0..%d",
+                           npu_graph_label(g), what, name, ndim, NPU_MAX_DIMS),
                -1;
     int64_t elems = 1;
     for (int i = 0; i < ndim; i++) {
         if (dim[i] < 1 || dim[i] > NPU_DIM_MAX)
             return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': dim %d is %lld (must be 1..%lld)",
-                               npu_graph_label(g), what, name, i, (long long)dim[i], (long long)NPU_DIM_MAX),
+                               npu_graph_label(g), what, name, i, (long long)dim[i],
+                               (long long)NPU_DIM_MAX),
                    -1;
         if (elems > NPU_ELEM_MAX / dim[i])
-            return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': more than 2^48 elements", npu_graph_label(g),
-                               what, name),
+            return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': more than 2^48 elements",
+                               npu_graph_label(g), what, name),
                    -1;
         elems *= dim[i];
     }
     index_sync(g);
     if (npu_graph_find_tensor(g, name) >= 0)
-        return npu_err_set(err, NPU_EINVAL, "%s: duplicate tensor name '%s'", npu_graph_label(g), name), -1;
+        return npu_err_set(err, NPU_EINVAL, "%s: duplicate tensor name '%s'", npu_graph_label(g),
+                           name),
+               -1;
     const char *nm = npu_arena_strdup(&g->arena, name);
     int ti = nm ? new_tensor(g, nm, kind, dt) : -1;
     if (ti < 0)
@@ -304,9 +309,12 @@ int npu_graph_add_layer(npu_graph *g, npu_op op, const char *name, int nin,
                         const char *const *inputs, int nout, npu_err *err)
 {
     if (!g || !name || !name[0])
-        return npu_err_set(err, NPU_EINVAL, "%s: layer without a name", g ? npu_graph_label(g) : "graph"), -1;
+        return npu_err_set(err, NPU_EINVAL, "%s: layer without a name",
+                           g ? npu_graph_label(g) : "graph"),
+               -1;
     if ((unsigned)op >= NPU_OP_COUNT)
-        return npu_err_set(err, NPU_EINVAL, "%s: layer '%s': bad op %d", npu_graph_label(g), name, (int)op),
+        return npu_err_set(err, NPU_EINVAL, "%s: layer '%s': bad op %d", npu_graph_label(g), name,
+                           (int)op),
                -1;
     if (nin < 0 || (nin > 0 && !inputs) || nin > 4096)
         return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': bad input count %d", npu_graph_label(g),
@@ -318,7 +326,9 @@ int npu_graph_add_layer(npu_graph *g, npu_op op, const char *name, int nin,
                -1;
     index_sync(g);
     if (npu_graph_find_layer(g, name) >= 0)
-        return npu_err_set(err, NPU_EINVAL, "%s: duplicate layer name '%s'", npu_graph_label(g), name), -1;
+        return npu_err_set(err, NPU_EINVAL, "%s: duplicate layer name '%s'", npu_graph_label(g),
+                           name),
+               -1;
     const char *nm = npu_arena_strdup(&g->arena, name);
     if (!nm)
         return npu_err_set(err, NPU_ENOMEM, "out of memory"), -1;
@@ -328,8 +338,8 @@ int npu_graph_add_layer(npu_graph *g, npu_op op, const char *name, int nin,
         if (!onames[k])
             return npu_err_set(err, NPU_ENOMEM, "out of memory"), -1;
         if (npu_graph_find_tensor(g, onames[k]) >= 0)
-            return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': tensor '%s' already exists", npu_graph_label(g),
-                               npu_op_name(op), name, onames[k]),
+            return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': tensor '%s' already exists",
+                               npu_graph_label(g), npu_op_name(op), name, onames[k]),
                    -1;
     }
     int *in = nin ? npu_arena_alloc(&g->arena, sizeof(int) * (size_t)nin) : NULL;
@@ -339,8 +349,9 @@ int npu_graph_add_layer(npu_graph *g, npu_op op, const char *name, int nin,
     for (int i = 0; i < nin; i++) {
         in[i] = npu_graph_find_tensor(g, inputs[i]);
         if (in[i] < 0)
-            return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': unknown input tensor '%s'", npu_graph_label(g),
-                               npu_op_name(op), name, inputs[i] ? inputs[i] : "(null)"),
+            return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': unknown input tensor '%s'",
+                               npu_graph_label(g), npu_op_name(op), name,
+                               inputs[i] ? inputs[i] : "(null)"),
                    -1;
     }
     if (grow_int((void **)&g->l, &g->cl, g->nl + 1, sizeof *g->l))

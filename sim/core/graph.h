@@ -246,7 +246,7 @@ int npu_graph_set_batch(npu_graph *g, int64_t n, npu_err *err);
 int64_t npu_graph_macs(const npu_graph *g);
 int64_t npu_graph_params(const npu_graph *g);
 
-/* ---- passes (sim/core/passes.c) -------------------------------------------------------------
+/* ---- passes (sim/core/passes.c; the dtype policy in dtype.c) -------------------------------
  * Each keeps layer indices stable by marking removed layers NPU_LF_DEAD (consumers are rewired).
  * npu_graph_compact() drops dead layers and renumbers; call it once at the end. */
 /* Decomposed activations and norms (x·sigmoid(x), the Erf GELU chain, ReduceMean…Div ...)
