@@ -601,7 +601,7 @@ static int lower_other(lower_ctx *c, int li)
         h->h = (int32_t)(x->ndim > 2 ? x->dim[2] : 1);
         h->w = (int32_t)(x->ndim > 3 ? x->dim[3] : 1);
         h->batch = (int32_t)x->dim[0];
-        h->r = (int32_t)npu_layer_int(l, "size", 0, 5);
+        h->r = (int32_t)npu_layer_int_k(l, NPU_K_SIZE, 0, 5);
         h->elems = ie;
         /* its read DMA peaks at 8 B/cycle: 8 INT8 or 4 INT16/FP16 elements (research §2.2) */
         h->thr = (int32_t)npu_nvdla_min64(s->cdp_thr, 8 / h->bpe);
@@ -695,7 +695,7 @@ static bool concat_copies(const lower_ctx *c, const npu_layer *l, int k, int64_t
             (o->op == NPU_OP_CONCAT || o->op == NPU_OP_SPLIT || o->op == NPU_OP_SLICE))
             return true;
     }
-    int64_t ax = npu_layer_int(l, "axis", 0, 1);
+    int64_t ax = npu_layer_int_k(l, NPU_K_AXIS, 0, 1);
     if (ax < 0)
         ax += t->ndim;
     int64_t atom = npu_nvdla_min64(32, c->s->ac);
@@ -705,7 +705,7 @@ static bool concat_copies(const lower_ctx *c, const npu_layer *l, int k, int64_t
 /* Inputs of concat l that must be copied (see concat_copies). */
 static int concat_ncopy(const lower_ctx *c, const npu_layer *l)
 {
-    int ax = (int)npu_layer_int(l, "axis", 0, 1), n = 0;
+    int ax = (int)npu_layer_int_k(l, NPU_K_AXIS, 0, 1), n = 0;
     int64_t coff = 0;
     for (int k = 0; k < l->nin; k++) {
         int ti = l->in[k];
@@ -764,7 +764,7 @@ static int lower_concat(lower_ctx *c, int li)
     lower_view(c, li); /* aliased inputs: their producers produce the output */
     if (l->nout < 1 || l->out[0] < 0 || l->out[0] >= g->nt)
         return 0;
-    int ax = (int)npu_layer_int(l, "axis", 0, 1);
+    int ax = (int)npu_layer_int_k(l, NPU_K_AXIS, 0, 1);
     int64_t coff = 0, bytes = 0, elems = 0;
     int ncopy = 0;
     pend *p = NULL;
@@ -822,7 +822,7 @@ static int part_copies(const lower_ctx *c, const npu_layer *l, bool *cp)
     const npu_tensor *x = &g->t[l->in[0]];
     int64_t atom = npu_nvdla_min64(32, c->s->ac), bpe = bpe_of(x->dtype);
     if (l->op == NPU_OP_SPLIT) {
-        int ax = (int)npu_layer_int(l, "axis", 0, 0);
+        int ax = (int)npu_layer_int_k(l, NPU_K_AXIS, 0, 0);
         if (ax < 0)
             ax += x->ndim;
         int64_t off = 0;
@@ -837,8 +837,8 @@ static int part_copies(const lower_ctx *c, const npu_layer *l, bool *cp)
         return n;
     }
     /* slice: one output */
-    const npu_attr *st = npu_layer_attr(l, "starts"), *axs = npu_layer_attr(l, "axes");
-    const npu_attr *sp = npu_layer_attr(l, "steps");
+    const npu_attr *st = npu_layer_attr_k(l, NPU_K_STARTS), *axs = npu_layer_attr_k(l, NPU_K_AXES);
+    const npu_attr *sp = npu_layer_attr_k(l, NPU_K_STEPS);
     bool copy = false;
     for (int i = 0; sp && sp->type == NPU_ATTR_INTS && i < sp->n; i++)
         copy |= sp->i[i] != 1;

@@ -104,7 +104,7 @@ int npu_pass_dtype(npu_graph *g, npu_dtype want, npu_dtype_choose_fn choose, voi
             npu_rw_resolve_inputs(g, l, repl);
         npu_dtype to;
         if (!(l->flags & NPU_LF_DEAD) && cls == NPU_OPC_QUANT && l->nin >= 1 && l->nout == 1 &&
-            npu_dtype_parse(npu_layer_str(l, "to", ""), &to) == 0 && to == g->t[l->in[0]].dtype &&
+            npu_dtype_parse(npu_layer_str_k(l, NPU_K_TO, ""), &to) == 0 && to == g->t[l->in[0]].dtype &&
             !npu_graph_is_output(g, l->out[0])) {
             /* a conversion to the dtype its input already has: readers take the input */
             l->flags |= NPU_LF_DEAD;
@@ -327,7 +327,7 @@ int npu_dtype_parse_mixed(const char *s, npu_dtype *act, npu_dtype *weight)
 npu_dtype npu_layer_weight_dtype(const npu_graph *g, const npu_layer *l)
 {
     npu_dtype w;
-    if (npu_dtype_parse(npu_layer_str(l, "wdtype", ""), &w) == 0)
+    if (npu_dtype_parse(npu_layer_str_k(l, NPU_K_WDTYPE, ""), &w) == 0)
         return w;
     for (int k = 1; k < l->nin; k++)
         if (l->in[k] >= 0 && l->in[k] < g->nt && g->t[l->in[k]].kind == NPU_T_CONST &&

@@ -720,13 +720,13 @@ int npu_layer_conv_geom(const npu_graph *g, int li, npu_conv_geom *out)
         out->kw = (int)out->w;
         out->sh = out->sw = out->dh = out->dw = 1;
     } else {
-        out->kh = (int)npu_layer_int(l, "k", 0, 1);
-        out->kw = (int)npu_layer_int(l, "k", 1, 1);
-        out->sh = (int)npu_layer_int(l, "s", 0, 1);
-        out->sw = (int)npu_layer_int(l, "s", 1, 1);
-        out->dh = (int)npu_layer_int(l, "d", 0, 1);
-        out->dw = (int)npu_layer_int(l, "d", 1, 1);
-        const npu_attr *p = npu_layer_attr(l, "p");
+        out->kh = (int)npu_layer_int_k(l, NPU_K_K, 0, 1);
+        out->kw = (int)npu_layer_int_k(l, NPU_K_K, 1, 1);
+        out->sh = (int)npu_layer_int_k(l, NPU_K_S, 0, 1);
+        out->sw = (int)npu_layer_int_k(l, NPU_K_S, 1, 1);
+        out->dh = (int)npu_layer_int_k(l, NPU_K_D, 0, 1);
+        out->dw = (int)npu_layer_int_k(l, NPU_K_D, 1, 1);
+        const npu_attr *p = npu_layer_attr_k(l, NPU_K_P);
         if (p && p->n == 2) {
             out->pt = out->pb = (int)p->i[0];
             out->pl = out->pr = (int)p->i[1];
@@ -740,7 +740,7 @@ int npu_layer_conv_geom(const npu_graph *g, int li, npu_conv_geom *out)
         }
     }
     if (npu_op_class(l->op) == NPU_OPC_CONV) {
-        out->groups = (int)npu_layer_int(l, "g", 0, 1);
+        out->groups = (int)npu_layer_int_k(l, NPU_K_G, 0, 1);
         out->depthwise = out->groups == out->c && out->k == out->c && out->c > 1;
     } else {
         out->groups = (int)out->c; /* pooling works per channel */
@@ -763,14 +763,14 @@ int npu_layer_gemm_geom(const npu_graph *g, int li, npu_gemm_geom *out)
     if (l->op == NPU_OP_GEMM) {
         out->batch = 1;
         npu_shape_gemm_mk(x, &out->m, &out->k);
-        out->n = npu_layer_int(l, "out", 0, 1);
+        out->n = npu_layer_int_k(l, NPU_K_OUT, 0, 1);
         out->weights_const = true;
         return 0;
     }
     if (l->nin < 2)
         return NPU_EINVAL;
     const npu_tensor *b = &g->t[l->in[1]];
-    int tb = (int)npu_layer_int(l, "transb", 0, 0);
+    int tb = (int)npu_layer_int_k(l, NPU_K_TRANSB, 0, 0);
     out->k = x->ndim ? x->dim[x->ndim - 1] : 1;
     out->m = x->ndim >= 2 ? x->dim[x->ndim - 2] : 1;
     out->n = b->ndim >= 2 ? (tb ? b->dim[b->ndim - 2] : b->dim[b->ndim - 1]) : 1;

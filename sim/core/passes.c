@@ -317,8 +317,8 @@ static int m_clip(pat *p, int li)
 {
     npu_graph *g = p->g;
     const npu_layer *l = &g->l[li];
-    if (l->op != NPU_OP_CLIP || l->nin != 3 || npu_layer_attr(l, "min") ||
-        npu_layer_attr(l, "max"))
+    if (l->op != NPU_OP_CLIP || l->nin != 3 || npu_layer_attr_k(l, NPU_K_MIN) ||
+        npu_layer_attr_k(l, NPU_K_MAX))
         return 0;
     const npu_tensor *lo = &g->t[l->in[1]], *hi = &g->t[l->in[2]];
     if (lo->kind != NPU_T_CONST || hi->kind != NPU_T_CONST || !lo->has_value || !hi->has_value ||
@@ -347,7 +347,7 @@ static int clip3(const pat *p, int t, int parts[2])
     if (ci < 0 && (ci = prod(p, t, NPU_OP_CLIP)) >= 0) {
         /* (a clip with constant bounds as inputs became relu6 in m_clip already) */
         const npu_layer *c = &g->l[ci];
-        if (npu_layer_float(c, "min", -1) != 0 || npu_layer_float(c, "max", 0) != 6)
+        if (npu_layer_float_k(c, NPU_K_MIN, -1) != 0 || npu_layer_float_k(c, NPU_K_MAX, 0) != 6)
             ci = -1;
     }
     if (ci < 0 || g->l[ci].nin != 1)
@@ -390,8 +390,8 @@ static int m_hsig(pat *p, int li)
 
 static bool hsig_is_sixth(const npu_layer *h)
 {
-    return fabs(npu_layer_float(h, "alpha", 0.2) - 1.0 / 6.0) <= 1e-3 / 6.0 &&
-           fabs(npu_layer_float(h, "beta", 0.5) - 0.5) <= 0.5e-3;
+    return fabs(npu_layer_float_k(h, NPU_K_ALPHA, 0.2) - 1.0 / 6.0) <= 1e-3 / 6.0 &&
+           fabs(npu_layer_float_k(h, NPU_K_BETA, 0.5) - 0.5) <= 0.5e-3;
 }
 
 /* HardSwish: Mul(x, HardSigmoid(x)) with alpha 1/6 and beta 0.5 (ONNX HardSigmoid's defaults
@@ -474,17 +474,17 @@ static int m_tmatmul(pat *p, int li)
     if (ti < 0 || !inner(p, t, 1) || g->l[ti].nin != 1)
         return 0;
     const npu_layer *tl = &g->l[ti];
-    const npu_attr *pa = npu_layer_attr(tl, "perm");
+    const npu_attr *pa = npu_layer_attr_k(tl, NPU_K_PERM);
     int nd = g->t[t].ndim;
     if (!pa || pa->n != nd || nd < 2 || l->in[0] == t)
         return 0;
     for (int i = 0; i < nd; i++) {
         int64_t want = i == nd - 2 ? nd - 1 : i == nd - 1 ? nd - 2 : i;
-        if (npu_layer_int(tl, "perm", i, -1) != want)
+        if (npu_layer_int_k(tl, NPU_K_PERM, i, -1) != want)
             return 0;
     }
     int b = tl->in[0];
-    int64_t tb = npu_layer_int(l, "transb", 0, 0);
+    int64_t tb = npu_layer_int_k(l, NPU_K_TRANSB, 0, 0);
     kill(p, ti);
     g->l[li].in[1] = b;
     p->w.ncons[b]++;
@@ -622,10 +622,10 @@ static int mean_of(const pat *p, int m, int x)
         return -1;
     const npu_layer *l = &g->l[mi];
     int r = g->t[x].ndim;
-    if (strcmp(npu_layer_str(l, "kind", ""), "mean") || npu_layer_int(l, "keep", 0, 1) != 1 ||
+    if (strcmp(npu_layer_str_k(l, NPU_K_KIND, ""), "mean") || npu_layer_int_k(l, NPU_K_KEEP, 0, 1) != 1 ||
         r < 1)
         return -1;
-    const npu_attr *ax = npu_layer_attr(l, "axes");
+    const npu_attr *ax = npu_layer_attr_k(l, NPU_K_AXES);
     bool red[NPU_MAX_DIMS] = {0};
     for (int i = 0; i < r; i++)
         red[i] = !ax;
@@ -852,16 +852,16 @@ int npu_pass_fuse_act(npu_graph *g, npu_err *err)
             continue;
         double alpha = 0;
         if (act == NPU_ACT_LEAKY)
-            alpha = npu_layer_float(a, "alpha", 0.01);
+            alpha = npu_layer_float_k(a, NPU_K_ALPHA, 0.01);
         else if (act == NPU_ACT_HARDSIGMOID)
-            alpha = npu_layer_float(a, "alpha", 0.2);
+            alpha = npu_layer_float_k(a, NPU_K_ALPHA, 0.2);
         if (act == NPU_ACT_CLIP) {
-            const npu_attr *mn = npu_layer_attr(a, "min"), *mx = npu_layer_attr(a, "max");
-            if ((mn && npu_layer_attr(p, "min")) || (mx && npu_layer_attr(p, "max")))
+            const npu_attr *mn = npu_layer_attr_k(a, NPU_K_MIN), *mx = npu_layer_attr_k(a, NPU_K_MAX);
+            if ((mn && npu_layer_attr_k(p, NPU_K_MIN)) || (mx && npu_layer_attr_k(p, NPU_K_MAX)))
                 continue; /* the producer already uses these keys */
-            if (mn && npu_layer_set_float(g, pi, "min", npu_layer_float(a, "min", 0)))
+            if (mn && npu_layer_set_float(g, pi, "min", npu_layer_float_k(a, NPU_K_MIN, 0)))
                 rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
-            if (mx && npu_layer_set_float(g, pi, "max", npu_layer_float(a, "max", 0)))
+            if (mx && npu_layer_set_float(g, pi, "max", npu_layer_float_k(a, NPU_K_MAX, 0)))
                 rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
             a = &g->l[ai];
             p = &g->l[pi];
