@@ -937,13 +937,6 @@ static int r_lrn(npu_ictx *c, npu_shape *o)
 }
 
 /* ---- the rule of each class -------------------------------------------------------------- */
-static int r_same(npu_ictx *c, npu_shape *o) /* output shape = the first input's */
-{
-    (void)c;
-    (void)o;
-    return 0;
-}
-
 static int r_conv(npu_ictx *c, npu_shape *o)
 {
     return infer_window(c, o);
@@ -963,73 +956,40 @@ static int r_gemm_class(npu_ictx *c, npu_shape *o)
     return infer_matmul(c, o);
 }
 
-static int r_act(npu_ictx *c, npu_shape *o)
-{
-    switch (c->l->op) {
-    case NPU_OP_PRELU:
-        return r_prelu(c, o);
-    case NPU_OP_LEAKY:
-    case NPU_OP_HARDSIGMOID:
-    case NPU_OP_CLIP:
-        return r_act_bounds(c, o);
-    default:
-        return 0;
-    }
-}
+/* The classes whose ops differ in shape (activations, norms, data movement, views) run the
+ * rule of the op; an op without one keeps the input's shape (relu, identity ...). */
+static const npu_shape_rule op_rules[NPU_OP_COUNT] = {
+    [NPU_OP_PRELU] = r_prelu,
+    [NPU_OP_LEAKY] = r_act_bounds,
+    [NPU_OP_HARDSIGMOID] = r_act_bounds,
+    [NPU_OP_CLIP] = r_act_bounds,
+    [NPU_OP_BATCHNORM] = r_batchnorm,
+    [NPU_OP_LRN] = r_lrn,
+    [NPU_OP_SOFTMAX] = r_softmax_norm,
+    [NPU_OP_LAYERNORM] = r_softmax_norm,
+    [NPU_OP_RMSNORM] = r_softmax_norm,
+    [NPU_OP_CONCAT] = r_concat,
+    [NPU_OP_SPLIT] = r_split,
+    [NPU_OP_SLICE] = r_slice,
+    [NPU_OP_TRANSPOSE] = r_transpose,
+    [NPU_OP_RESIZE] = r_resize,
+    [NPU_OP_PAD] = r_pad,
+    [NPU_OP_GATHER] = r_gather,
+    [NPU_OP_RESHAPE] = r_reshape,
+    [NPU_OP_FLATTEN] = r_flatten,
+    [NPU_OP_SQUEEZE] = r_squeeze,
+    [NPU_OP_UNSQUEEZE] = r_unsqueeze,
+};
 
-static int r_norm(npu_ictx *c, npu_shape *o)
+static int r_by_op(npu_ictx *c, npu_shape *o)
 {
-    switch (c->l->op) {
-    case NPU_OP_BATCHNORM:
-        return r_batchnorm(c, o);
-    case NPU_OP_LRN:
-        return r_lrn(c, o);
-    default:
-        return r_softmax_norm(c, o);
-    }
-}
-
-static int r_data(npu_ictx *c, npu_shape *o)
-{
-    switch (c->l->op) {
-    case NPU_OP_CONCAT:
-        return r_concat(c, o);
-    case NPU_OP_SPLIT:
-        return r_split(c, o);
-    case NPU_OP_SLICE:
-        return r_slice(c, o);
-    case NPU_OP_TRANSPOSE:
-        return r_transpose(c, o);
-    case NPU_OP_RESIZE:
-        return r_resize(c, o);
-    case NPU_OP_PAD:
-        return r_pad(c, o);
-    case NPU_OP_GATHER:
-        return r_gather(c, o);
-    default:
-        return 0;
-    }
-}
-
-static int r_view(npu_ictx *c, npu_shape *o)
-{
-    switch (c->l->op) {
-    case NPU_OP_RESHAPE:
-        return r_reshape(c, o);
-    case NPU_OP_FLATTEN:
-        return r_flatten(c, o);
-    case NPU_OP_SQUEEZE:
-        return r_squeeze(c, o);
-    case NPU_OP_UNSQUEEZE:
-        return r_unsqueeze(c, o);
-    default: /* identity */
-        return 0;
-    }
+    npu_shape_rule r = op_rules[c->l->op];
+    return r ? r(c, o) : 0;
 }
 
 const npu_shape_rule npu_shape_rules[NPU_OPC_COUNT] = {
     [NPU_OPC_CONV] = r_conv,       [NPU_OPC_GEMM] = r_gemm_class, [NPU_OPC_POOL] = r_pool,
-    [NPU_OPC_ELTWISE] = r_eltwise, [NPU_OPC_ACT] = r_act,         [NPU_OPC_UNARY] = r_same,
-    [NPU_OPC_NORM] = r_norm,       [NPU_OPC_DATA] = r_data,       [NPU_OPC_VIEW] = r_view,
-    [NPU_OPC_QUANT] = r_same,      [NPU_OPC_REDUCE] = r_reduce,
+    [NPU_OPC_ELTWISE] = r_eltwise, [NPU_OPC_ACT] = r_by_op,       [NPU_OPC_UNARY] = r_by_op,
+    [NPU_OPC_NORM] = r_by_op,      [NPU_OPC_DATA] = r_by_op,      [NPU_OPC_VIEW] = r_by_op,
+    [NPU_OPC_QUANT] = r_by_op,     [NPU_OPC_REDUCE] = r_reduce,
 };
