@@ -15,7 +15,7 @@
  *       nv_small is 4 conv + 4 SDP + 2 PDP operations, research §4);
  *   LRN → CDP (local size 3/5/7/9, memory to memory, LUT; research §2.2), else the CPU;
  *   transpose → Rubik where present and one of its modes (NCHW↔NHWC split/merge, depth-to-space
- *       contract; see rubik_mode), else the CPU; convt's rearrangement → Rubik contract;
+ *       contract; see npu_nvdla_rubik_mode), else the CPU; convt's rearrangement → Rubik contract;
  *   views, concat, split/slice → no operation (the compiler places surfaces so that producers
  *       write into, and consumers read from, the right offsets), except the parts that cannot
  *       be placed so (see concat_copies, part_copies): BDMA groups of ≤ 20 transfers where the
@@ -32,36 +32,13 @@
  * to be enabled: fused_parent event OP_ENABLED); consumers[processor] = the first consumer op of
  * each processor type, event OP_COMPLETED (OP_ENABLED for the fused SDP).
  *
- * CBUF plan of a conv (programming guide working modes): the banks are split between data and
- * weights; every split from 1 to banks-1 weight banks is tried and the one moving the fewest
- * DRAM bytes wins (ties: fewer weight banks):
- *   input fits and weights fit           full input & weights: each byte fetched once;
- *   input fits, weights do not           full input, partial weights: the weights stream
- *                                        through in kernel-group chunks (two halves so that
- *                                        CDMA loads one while CMAC uses the other);
- *   input does not fit                   split-H: as many input lines per split as the data
- *                                        banks hold, max(R − stride, 0) lines fetched again at
- *                                        every split boundary; weights kept if they fit, else
- *                                        either re-fetched for every split or split in chunks
- *                                        with the input re-fetched for every chunk
- *                                        (whichever moves fewer bytes).
- * MAC work: atomics of Atomic-C × Atomic-K; channel tails (C not a multiple of Atomic-C) and
- * kernel tails leave MACs idle; a stripe (16–32 atomics on the same weights) cannot be shorter
- * than the weight load of the next one (wt_load_cycles), which is what makes batch-1 FC run at
- * 1/16; image-input mode for a first layer with ≤ 4 channels packs the pixels of a kernel row
- * and 1, 2 or 4 kernel lines (channel post-extension) into one atomic; Winograd (where the
- * configuration has it) for 3×3 stride-1 convs: 2.25× fewer atomics, weights × 16/9.
+ * The CBUF and MAC plan of a conv and the spreadsheet row are in plan.c.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nvdla.h"
-
-static int64_t cdiv(int64_t a, int64_t b) { return b > 0 ? (a + b - 1) / b : 0; }
-static int64_t rup(int64_t a, int64_t m) { return cdiv(a, m) * m; }
-static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
-static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 /* One pending record before the TASK headers are known. */
 typedef struct pend {
@@ -231,220 +208,6 @@ static void set_prod(lower_ctx *c, int ti, int op)
     c->tp[ti].ops[0] = op;
 }
 
-/* ---- the spreadsheet row (research §1.3) ------------------------------------------------------ */
-
-static void sheet_row(const npu_nvdla_state *s, int64_t C, int64_t H, int64_t W, int64_t K,
-                      int64_t R, int64_t S, int64_t sh, int64_t sw, bool padded, int64_t A,
-                      int64_t B, bool elwise, bool fc, int bytes, npu_nv_sheet *o)
-{
-    memset(o, 0, sizeof *o);
-    const double cb = (double)(s->banks * s->bank_bytes) / 1024.0; /* KB */
-    const int64_t mac = s->ac * s->ak;
-    const int64_t b = fc ? s->fc_batch : 1;
-    const bool wino = s->ss_winograd && R == 3 && S == 3;
-    int64_t cx = rup(C * sh * sw, 16);
-    int64_t hs = cdiv(H, sh), ws = cdiv(W, sw);
-    double X = (double)(cx * hs * ws * bytes) / 1024.0;
-    double Y = (double)(cx * min64(R, hs) * ws * bytes) / 1024.0;
-    double Z = (double)(A * B * rup(K, 16) * bytes) / 1024.0;
-    double wk = (double)(cx * cdiv(R, sh) * cdiv(S, sw) * bytes) / 1024.0;
-    double Wt = wk * (double)K * (wino ? 16.0 / 9.0 : 1.0);
-    double minWt = wk * 32.0 * (wino ? 16.0 / 9.0 : 1.0);
-    if (minWt > cb / 2)
-        minWt = cb / 2;
-    double traffic;
-    int64_t n;
-    if (X >= Wt) {
-        double room = cb - Y;
-        n = room > 0 ? (int64_t)ceil(Wt / room - 1e-12) : 1;
-        if (n < 1)
-            n = 1;
-        traffic = (double)n * X + Wt + Z;
-        o->weight_layer = 1;
-    } else {
-        double room = cb - minWt;
-        n = room > 0 ? (int64_t)ceil(X / room - 1e-12) : 1;
-        if (n < 1)
-            n = 1;
-        traffic = X + (double)n * Wt + Z;
-    }
-    if (elwise)
-        traffic += Z;
-    o->refetch = (int32_t)n;
-    o->elwise = elwise;
-    o->winograd = wino;
-    o->fc = fc;
-    o->dram_bytes = (int64_t)llround(traffic * 1024.0);
-    /* KB / (GB/s) · MHz = cycles with the sheet's ×1000 ≈ ×1024 approximation */
-    o->dram_cycles = (int64_t)ceil(traffic / s->dram_gbps * s->freq_mhz - 1e-6);
-    int64_t pq = fc ? 1
-                    : cdiv(padded ? H : H - R + 1, sh) * cdiv(padded ? W : W - S + 1, sw);
-    if (pq < 1)
-        pq = 1;
-    o->mac_num = cx * pq * rup(K * b, 128) * R * S * (wino ? 4 : 1);
-    o->mac_den = sh * sw * mac * b * (wino ? 9 : 1);
-}
-
-/* ---- conv planning ------------------------------------------------------------------------------ */
-
-typedef struct conv_in {
-    int64_t n, c, h, w, k, r, s, sh, sw, p, q, groups;
-    bool fc, image_ok, dil;
-    int bytes;
-} conv_in;
-
-static void plan_mac(const npu_nvdla_state *s, const conv_in *ci, npu_nv_hwl *h)
-{
-    int64_t ac = s->ac, ak = ci->bytes == 2 ? max64(1, s->ak / 2) : s->ak;
-    int64_t G = ci->groups, Cg = ci->c / G, Kg = ci->k / G;
-    int64_t pos = ci->p * ci->q * ci->n;
-    int64_t kgroups = cdiv(Kg, ak);
-    int64_t mode = ci->fc ? NPU_NV_CONV_FC : NPU_NV_CONV_DIRECT;
-    if (!ci->fc && ci->image_ok && G == 1 && Cg <= 4)
-        mode = NPU_NV_CONV_IMAGE;
-    else if (!ci->fc && s->winograd && ci->r == 3 && ci->s == 3 && ci->sh == 1 && ci->sw == 1 &&
-             G == 1 && !ci->dil)
-        mode = NPU_NV_CONV_WINOGRAD;
-    int64_t per_block_atoms, blocks, stripe_max = s->stripe_max;
-    h->ext = 1;
-    if (mode == NPU_NV_CONV_IMAGE) {
-        /* pixels of a kernel row (S·C bytes) and E kernel lines per atomic */
-        int64_t best = -1;
-        for (int64_t e = 1; e <= 4; e *= 2) {
-            int64_t a = cdiv(Cg * ci->s * e, ac) * cdiv(ci->r, e);
-            if (best < 0 || a < best) {
-                best = a;
-                h->ext = (int32_t)e;
-            }
-        }
-        per_block_atoms = best;
-        blocks = 1;
-        stripe_max = 64; /* image mode: stripe length fixed at 64 (IAS) */
-    } else if (mode == NPU_NV_CONV_WINOGRAD) {
-        pos = rup(ci->p, 4) * rup(ci->q, 4) * ci->n / 4; /* 2x2 output tiles of 4x4 inputs... */
-        per_block_atoms = cdiv(Cg, ac);                   /* ...16 products instead of 36 */
-        blocks = 16;                                      /* per 2x2 tile: 16 vs 36 → 2.25x */
-    } else {
-        per_block_atoms = cdiv(Cg, ac);
-        blocks = ci->r * ci->s;
-    }
-    /* FC batches beyond what the pipeline takes at once run one after the other */
-    int64_t nb = 1;
-    if (ci->fc && pos > s->max_batch) {
-        nb = cdiv(pos, s->max_batch);
-        pos = s->max_batch;
-    }
-    int64_t stripes = cdiv(pos, stripe_max);
-    int64_t per_pass = max64(pos, stripes * s->wt_load_cycles) * nb;
-    h->conv_mode = (uint8_t)mode;
-    h->stripes = (int32_t)min64(stripes, INT32_MAX);
-    h->stripe_len = (int32_t)min64(stripes ? cdiv(pos, stripes) : 0, INT32_MAX);
-    h->atomics = G * kgroups * per_block_atoms * blocks * pos * nb;
-    h->mac_cycles = G * kgroups * per_block_atoms * blocks * per_pass;
-}
-
-static void plan_cbuf(const npu_nvdla_state *s, const conv_in *ci, npu_nv_hwl *h)
-{
-    const int64_t B = s->banks, bank = s->bank_bytes;
-    int64_t G = ci->groups, Cg = ci->c / G;
-    /* occupancy from the real channel counts: the atomic padding of a surface is not counted,
-     * so that a wider atomic never makes the plan worse (a simplification, docs) */
-    int64_t line = ci->w * ci->c * ci->bytes;
-    int64_t hin = ci->h * ci->n;
-    int64_t in = line * hin;
-    double wexp = h->conv_mode == NPU_NV_CONV_WINOGRAD ? 16.0 / 9.0 : 1.0;
-    int64_t ak = ci->bytes == 2 ? max64(1, s->ak / 2) : s->ak;
-    int64_t wt = (int64_t)ceil((double)(ci->r * ci->s * Cg * ci->k * ci->bytes) * wexp);
-    int64_t kg = (int64_t)ceil((double)(ci->r * ci->s * Cg * min64(ak, ci->k) * ci->bytes) *
-                               wexp);
-    int64_t wt_dram = wt;
-    if (s->compress) {
-        wt_dram = (int64_t)ceil((double)wt * s->compress_ratio);
-        h->flags |= NPU_NV_HF_COMPRESSED;
-    }
-    int64_t overlap = max64(ci->r - ci->sh, 0);
-    int64_t best = -1;
-    for (int64_t wb = 1; wb < B; wb++) {
-        int64_t db = B - wb, dbytes = db * bank, wbytes = wb * bank;
-        int64_t mode, nsplit = 1, nk = 1, rd_d, rd_w;
-        /* A kernel group larger than the weight banks is streamed through them in parts (the
-         * plan does not refuse it: a wider Atomic-K must never make a layer infeasible). */
-        if (in <= dbytes) {
-            rd_d = in;
-            rd_w = wt_dram;
-            if (wt <= wbytes) {
-                mode = NPU_NV_CBUF_FULL;
-            } else {
-                mode = NPU_NV_CBUF_PARTIAL_WT;
-                nk = cdiv(wt, 2 * kg <= wbytes ? wbytes / 2 : wbytes);
-            }
-        } else {
-            int64_t rows = line > 0 ? dbytes / line : 0;
-            if (rows < ci->r)
-                continue; /* not even one output line fits: try more data banks */
-            int64_t po = (rows - ci->r) / ci->sh + 1;
-            nsplit = cdiv(ci->p * ci->n, po);
-            if (nsplit < 2)
-                nsplit = 2;
-            rd_d = in + (nsplit - 1) * overlap * line;
-            if (rd_d < in)
-                rd_d = in;
-            if (wt <= wbytes) {
-                mode = NPU_NV_CBUF_SPLIT_H;
-                rd_w = wt_dram;
-            } else {
-                int64_t kpass = cdiv(wt, 2 * kg <= wbytes ? wbytes / 2 : wbytes);
-                int64_t a = rd_d + nsplit * wt_dram;     /* weights again for every split */
-                int64_t nkc = cdiv(wt, wbytes);          /* or input again per weight chunk */
-                int64_t b2 = nkc * in + wt_dram;
-                if (a <= b2) {
-                    mode = NPU_NV_CBUF_SPLIT_H_WT;
-                    rd_w = nsplit * wt_dram;
-                    nk = kpass;
-                } else {
-                    mode = NPU_NV_CBUF_SPLIT_WT_D;
-                    rd_d = nkc * in;
-                    rd_w = wt_dram;
-                    nsplit = nkc;
-                    nk = 1;
-                }
-            }
-        }
-        int64_t tot = rd_d + rd_w;
-        if (best < 0 || tot < best) {
-            best = tot;
-            h->cbuf_mode = (uint8_t)mode;
-            h->data_banks = (uint8_t)min64(db, 255);
-            h->weight_banks = (uint8_t)min64(wb, 255);
-            h->nsplit = (int32_t)min64(nsplit, INT32_MAX);
-            h->nkpass = (int32_t)min64(nk, INT32_MAX);
-            h->overlap = mode == NPU_NV_CBUF_SPLIT_H || mode == NPU_NV_CBUF_SPLIT_H_WT
-                             ? (int32_t)overlap
-                             : 0;
-            h->rd_data = rd_d;
-            h->rd_wt = rd_w;
-        }
-    }
-    if (best < 0) {
-        /* Even one kernel group or one input line set does not fit (a huge kernel or a very
-         * wide line): the compiler would split in width as well. Model it as split-H with the
-         * weights re-fetched per split and the input lines of one split spread over all data
-         * banks. */
-        int64_t wb = min64(max64(cdiv(kg, bank), 1), B - 1), db = B - wb;
-        int64_t nsplit = max64(2, cdiv(in + ci->h * overlap * line, db * bank));
-        h->cbuf_mode = NPU_NV_CBUF_SPLIT_H_WT;
-        h->data_banks = (uint8_t)min64(db, 255);
-        h->weight_banks = (uint8_t)min64(wb, 255);
-        h->nsplit = (int32_t)min64(nsplit, INT32_MAX);
-        h->nkpass = (int32_t)max64(1, cdiv(wt, wb * bank));
-        h->overlap = (int32_t)overlap;
-        h->rd_data = in + (nsplit - 1) * overlap * line;
-        h->rd_wt = nsplit * wt_dram;
-    }
-    h->in_bytes = in;
-    h->wt_bytes = wt;
-}
-
 /* ---- layer lowering -------------------------------------------------------------------------- */
 
 static int nv_regs(const npu_nvdla_state *s, int proc)
@@ -462,7 +225,7 @@ static int nv_regs(const npu_nvdla_state *s, int proc)
 static void hwl_proc(const npu_nvdla_state *s, npu_nv_hwl *h, int proc)
 {
     h->common.op_type = (uint8_t)proc;
-    h->reg_writes = (uint16_t)min64(nv_regs(s, proc), 65535);
+    h->reg_writes = (uint16_t)npu_nvdla_min64(nv_regs(s, proc), 65535);
     h->nirq = proc == NPU_NV_CONV ? 3 : 1; /* CDMA_DAT, CDMA_WT, CACC; others their done */
 }
 
@@ -515,12 +278,13 @@ static void sheet_ab(const lower_ctx *c, int li, int64_t *A, int64_t *B, bool *e
     }
 }
 
-static int lower_mac(lower_ctx *c, int li)
+/* The conv (or gemm seen as a 1x1 conv) layer li as the planners see it; checks that NVDLA's
+ * registers can express it. */
+static int conv_input(const lower_ctx *c, int li, npu_nvdla_conv_in *out)
 {
     const npu_graph *g = c->g;
     const npu_layer *l = &g->l[li];
-    const npu_nvdla_state *s = c->s;
-    conv_in ci;
+    npu_nvdla_conv_in ci;
     memset(&ci, 0, sizeof ci);
     ci.bytes = bpe_of(l->dtype);
     int in_t = l->in[0];
@@ -567,6 +331,59 @@ static int lower_mac(lower_ctx *c, int li)
         return npu_err_set(c->err, NPU_EUNSUPPORTED, "%s:%d: %s '%s': dimensions beyond what "
                            "NVDLA's registers can express", g->file, l->line,
                            npu_op_name(l->op), l->name);
+    *out = ci;
+    return 0;
+}
+
+/* conv + SDP + PDP: the PDP takes the SDP's output (tensor out_t) on the fly and writes the
+ * pooled map; nothing of the conv's own output reaches memory. */
+static int lower_fused_pdp(lower_ctx *c, int pool_layer, int cvi, int sdi, int bytes, int out_t)
+{
+    const npu_graph *g = c->g;
+    const npu_nvdla_state *s = c->s;
+    const npu_layer *pl = &g->l[pool_layer];
+    pend *pd = new_op(c, c->map[pool_layer], NPU_NV_OP_HWL);
+    if (!pd)
+        return NPU_ENOMEM;
+    npu_nv_hwl *z = &pd->h;
+    int pdi = (int)(pd - c->ops);
+    hwl_proc(s, z, NPU_NV_PDP);
+    z->flags |= NPU_NV_HF_FUSED;
+    z->bpe = (uint8_t)bytes;
+    z->addrs = 1;
+    z->elems = telems(g, out_t);
+    z->thr = (int32_t)s->pdp_thr;
+    z->out_bytes = z->wr_out = tbytes(g, pl->out[0]);
+    if (in_sram(c, pl->out[0]))
+        z->flags |= NPU_NV_HF_OUT_SRAM;
+    npu_conv_geom pg;
+    if (!npu_layer_conv_geom(g, pool_layer, &pg)) {
+        z->c = (int32_t)pg.c, z->h = (int32_t)pg.h, z->w = (int32_t)pg.w;
+        z->r = pg.kh, z->s = pg.kw, z->sh = pg.sh, z->sw = pg.sw;
+        z->p = (int32_t)pg.ho, z->q = (int32_t)pg.wo;
+    }
+    z->common.fused_parent.index = (int16_t)sdi;
+    z->common.fused_parent.event = NPU_NV_EV_OP_ENABLED;
+    npu_nv_hwl *sq = &c->ops[sdi].h;
+    sq->common.dependency_count = 1;
+    sq->common.consumers[NPU_NV_PDP].index = (int16_t)pdi;
+    sq->common.consumers[NPU_NV_PDP].event = NPU_NV_EV_OP_ENABLED;
+    sq->wr_out = 0; /* nothing of the conv's own output reaches memory */
+    c->ops[cvi].h.wr_out = 0;
+    set_prod(c, pl->out[0], pdi);
+    return 0;
+}
+
+static int lower_mac(lower_ctx *c, int li)
+{
+    const npu_graph *g = c->g;
+    const npu_layer *l = &g->l[li];
+    const npu_nvdla_state *s = c->s;
+    npu_nvdla_conv_in ci;
+    int rc = conv_input(c, li, &ci);
+    if (rc)
+        return rc;
+    int in_t = l->in[0];
     /* the fused element-wise layer, if any */
     int ew_layer = -1, pool_layer = -1;
     {
@@ -588,10 +405,10 @@ static int lower_mac(lower_ctx *c, int li)
     h->c = (int32_t)ci.c, h->h = (int32_t)ci.h, h->w = (int32_t)ci.w, h->k = (int32_t)ci.k;
     h->r = (int32_t)ci.r, h->s = (int32_t)ci.s, h->sh = (int32_t)ci.sh, h->sw = (int32_t)ci.sw;
     h->p = (int32_t)ci.p, h->q = (int32_t)ci.q, h->groups = (int32_t)ci.groups;
-    h->batch = (int32_t)min64(ci.n, INT32_MAX);
+    h->batch = (int32_t)npu_nvdla_min64(ci.n, INT32_MAX);
     h->addrs = 3; /* input, weight, CBUF flush status */
-    plan_mac(s, &ci, h);
-    plan_cbuf(s, &ci, h);
+    npu_nvdla_plan_mac(s, &ci, h);
+    npu_nvdla_plan_cbuf(s, &ci, h);
     if (in_sram(c, in_t))
         h->flags |= NPU_NV_HF_IN_SRAM;
     add_deps(c, cv, in_t);
@@ -600,16 +417,14 @@ static int lower_mac(lower_ctx *c, int li)
         int64_t A = ci.p, Bq = ci.q;
         bool elw = false;
         sheet_ab(c, li, &A, &Bq, &elw);
-        const npu_conv_geom *dummy = NULL;
-        (void)dummy;
         bool padded = false;
         if (!ci.fc) {
             npu_conv_geom cg;
             if (!npu_layer_conv_geom(g, li, &cg))
                 padded = cg.pt + cg.pl + cg.pb + cg.pr > 0;
         }
-        sheet_row(s, ci.fc ? ci.c : ci.c, ci.h, ci.w, ci.k, ci.r, ci.s, ci.sh, ci.sw, padded, A,
-                  Bq, elw, ci.fc, ci.bytes, &cv->sh);
+        npu_nvdla_sheet_row(s, ci.c, ci.h, ci.w, ci.k, ci.r, ci.s, ci.sh, ci.sw, padded, A, Bq, elw,
+                            ci.fc, ci.bytes, &cv->sh);
         cv->has_sheet = true;
     }
     /* the fused SDP: bias/BN/activation (+ element-wise) on the fly */
@@ -628,7 +443,7 @@ static int lower_mac(lower_ctx *c, int li)
     q->elems = telems(g, out_t);
     q->out_bytes = tbytes(g, out_t);
     q->wr_out = q->out_bytes;
-    q->thr = (int32_t)min64(s->sdp_thr, s->cacc_thr);
+    q->thr = (int32_t)npu_nvdla_min64(s->sdp_thr, s->cacc_thr);
     q->common.fused_parent.index = (int16_t)cvi;
     q->common.fused_parent.event = NPU_NV_EV_OP_ENABLED;
     h->common.dependency_count = 1; /* + producers below */
@@ -661,39 +476,8 @@ static int lower_mac(lower_ctx *c, int li)
     set_prod(c, l->out[0], sdi);
     if (ew_layer >= 0)
         set_prod(c, g->l[ew_layer].out[0], sdi);
-    /* conv + SDP + PDP: the PDP takes the SDP's output on the fly and writes the pooled map */
-    if (pool_layer >= 0) {
-        const npu_layer *pl = &g->l[pool_layer];
-        pend *pd = new_op(c, c->map[pool_layer], NPU_NV_OP_HWL);
-        if (!pd)
-            return NPU_ENOMEM;
-        npu_nv_hwl *z = &pd->h;
-        int pdi = (int)(pd - c->ops);
-        hwl_proc(s, z, NPU_NV_PDP);
-        z->flags |= NPU_NV_HF_FUSED;
-        z->bpe = (uint8_t)ci.bytes;
-        z->addrs = 1;
-        z->elems = telems(g, out_t);
-        z->thr = (int32_t)s->pdp_thr;
-        z->out_bytes = z->wr_out = tbytes(g, pl->out[0]);
-        if (in_sram(c, pl->out[0]))
-            z->flags |= NPU_NV_HF_OUT_SRAM;
-        npu_conv_geom pg;
-        if (!npu_layer_conv_geom(g, pool_layer, &pg)) {
-            z->c = (int32_t)pg.c, z->h = (int32_t)pg.h, z->w = (int32_t)pg.w;
-            z->r = pg.kh, z->s = pg.kw, z->sh = pg.sh, z->sw = pg.sw;
-            z->p = (int32_t)pg.ho, z->q = (int32_t)pg.wo;
-        }
-        z->common.fused_parent.index = (int16_t)sdi;
-        z->common.fused_parent.event = NPU_NV_EV_OP_ENABLED;
-        npu_nv_hwl *sq = &c->ops[sdi].h;
-        sq->common.dependency_count = 1;
-        sq->common.consumers[NPU_NV_PDP].index = (int16_t)pdi;
-        sq->common.consumers[NPU_NV_PDP].event = NPU_NV_EV_OP_ENABLED;
-        sq->wr_out = 0; /* nothing of the conv's own output reaches memory */
-        c->ops[cvi].h.wr_out = 0;
-        set_prod(c, pl->out[0], pdi);
-    }
+    if (pool_layer >= 0 && (rc = lower_fused_pdp(c, pool_layer, cvi, sdi, ci.bytes, out_t)))
+        return rc;
     /* an activation the SDP cannot do without a LUT runs on the CPU afterwards */
     npu_act act = ew_layer >= 0 ? g->l[ew_layer].act : l->act;
     if (act_needs_lut(act) && !s->sdp_lut) {
@@ -709,7 +493,7 @@ static int lower_mac(lower_ctx *c, int li)
     } else if (act_needs_lut(act)) {
         c->ops[sdi].h.flags |= NPU_NV_HF_LUT;
         if (s->sdp_ew_thr > 0) /* the Y unit runs the LUT */
-            c->ops[sdi].h.thr = (int32_t)min64(c->ops[sdi].h.thr, s->sdp_ew_thr);
+            c->ops[sdi].h.thr = (int32_t)npu_nvdla_min64(c->ops[sdi].h.thr, s->sdp_ew_thr);
     }
     /* convt: Rubik contracts the R·S·K outputs into the upsampled map */
     if (l->op == NPU_OP_CONVT) {
@@ -732,49 +516,6 @@ static int lower_mac(lower_ctx *c, int li)
         }
     }
     return 0;
-}
-
-/* CDP runs LRN across channels with a local size of 3, 5, 7 or 9, memory to memory
- * (research §2.2), on an N×C×H×W cube; anything else goes to the CPU. */
-static bool cdp_legal(const npu_graph *g, const npu_layer *l)
-{
-    if (l->nin != 1 || l->in[0] < 0 || l->in[0] >= g->nt)
-        return false;
-    const npu_tensor *x = &g->t[l->in[0]];
-    int64_t size = npu_layer_int(l, "size", 0, -1);
-    return x->ndim >= 3 && x->ndim <= 4 && (size == 3 || size == 5 || size == 7 || size == 9);
-}
-
-/* The Rubik mode that performs transpose l, or -1 (the CPU does it). Rubik rewrites whole data
- * cubes, each dimension ≤ 8192 (research §2.2), in three modes:
- *   contract  the second pass of a deconvolution: channels (R·S·K) spread over the spatial
- *             grid, i.e. depth-to-space. The ONNX importer writes DepthToSpace as a rank-6
- *             transpose with perm 0,3,4,1,5,2 (DCR) or 0,1,4,2,5,3 (CRD): those are contracts;
- *   split     a packed feature cube (channels innermost) into per-channel planes: NHWC → NCHW,
- *             perm 0,3,1,2 on a rank-4 tensor;
- *   merge     planes back into a packed cube: NCHW → NHWC, perm 0,2,3,1.
- * Our reading of the modes; other permutations (H↔W swaps, the head transposes of attention,
- * space-to-depth) are not one of them and run on the CPU. */
-static int rubik_mode(const npu_graph *g, const npu_layer *l)
-{
-    if (l->op != NPU_OP_TRANSPOSE || l->nin < 1 || l->in[0] < 0 || l->in[0] >= g->nt)
-        return -1;
-    const npu_tensor *x = &g->t[l->in[0]];
-    for (int i = 0; i < x->ndim; i++)
-        if (x->dim[i] > 8192)
-            return -1;
-    const npu_attr *a = npu_layer_attr(l, "perm");
-    if (!a || a->type != NPU_ATTR_INTS || a->n != x->ndim)
-        return -1;
-    static const int64_t dcr[6] = {0, 3, 4, 1, 5, 2}, crd[6] = {0, 1, 4, 2, 5, 3};
-    static const int64_t spl[4] = {0, 3, 1, 2}, mrg[4] = {0, 2, 3, 1};
-    if (a->n == 6 && (!memcmp(a->i, dcr, sizeof dcr) || !memcmp(a->i, crd, sizeof crd)))
-        return NPU_NV_RUBIK_CONTRACT;
-    if (a->n == 4 && !memcmp(a->i, spl, sizeof spl))
-        return NPU_NV_RUBIK_SPLIT;
-    if (a->n == 4 && !memcmp(a->i, mrg, sizeof mrg))
-        return NPU_NV_RUBIK_MERGE;
-    return -1;
 }
 
 static int lower_other(lower_ctx *c, int li)
@@ -806,9 +547,9 @@ static int lower_other(lower_ctx *c, int li)
             proc = lut && !s->sdp_lut ? -1 : NPU_NV_SDP;
         } else if (cls == NPU_OPC_QUANT) {
             proc = NPU_NV_SDP; /* SDP convert */
-        } else if (l->op == NPU_OP_LRN && cdp_legal(g, l)) {
+        } else if (l->op == NPU_OP_LRN && npu_nvdla_cdp_legal(g, l)) {
             proc = NPU_NV_CDP;
-        } else if (s->rubik && rubik_mode(g, l) >= 0) {
+        } else if (s->rubik && npu_nvdla_rubik_mode(g, l) >= 0) {
             proc = NPU_NV_RUBIK;
         }
         if (proc == NPU_NV_SDP && act_needs_lut(l->act) && !s->sdp_lut)
@@ -848,7 +589,7 @@ static int lower_other(lower_ctx *c, int li)
         h->elems = oe > ie / (l->nin > 0 ? l->nin : 1) ? oe : ie;
         h->thr = (int32_t)s->sdp_thr;
         if ((lut || act_needs_lut(l->act)) && s->sdp_ew_thr > 0)
-            h->thr = (int32_t)min64(h->thr, s->sdp_ew_thr); /* the Y unit runs the LUT */
+            h->thr = (int32_t)npu_nvdla_min64(h->thr, s->sdp_ew_thr); /* the Y unit runs the LUT */
         if (is_ew(l->op))
             h->flags |= NPU_NV_HF_EW;
         break;
@@ -860,17 +601,17 @@ static int lower_other(lower_ctx *c, int li)
         h->h = (int32_t)(x->ndim > 2 ? x->dim[2] : 1);
         h->w = (int32_t)(x->ndim > 3 ? x->dim[3] : 1);
         h->batch = (int32_t)x->dim[0];
-        h->r = (int32_t)npu_layer_int(l, "size", 0, 5);
+        h->r = (int32_t)npu_layer_int_k(l, NPU_K_SIZE, 0, 5);
         h->elems = ie;
         /* its read DMA peaks at 8 B/cycle: 8 INT8 or 4 INT16/FP16 elements (research §2.2) */
-        h->thr = (int32_t)min64(s->cdp_thr, 8 / h->bpe);
+        h->thr = (int32_t)npu_nvdla_min64(s->cdp_thr, 8 / h->bpe);
         h->flags |= NPU_NV_HF_LUT;
         break;
     }
     default:
         h->elems = oe;
         h->thr = (int32_t)s->rubik_bytes;
-        h->conv_mode = (uint8_t)rubik_mode(g, l);
+        h->conv_mode = (uint8_t)npu_nvdla_rubik_mode(g, l);
         break;
     }
     /* memory placement: the op's reads come from SRAM only if all its inputs live there */
@@ -954,17 +695,17 @@ static bool concat_copies(const lower_ctx *c, const npu_layer *l, int k, int64_t
             (o->op == NPU_OP_CONCAT || o->op == NPU_OP_SPLIT || o->op == NPU_OP_SLICE))
             return true;
     }
-    int64_t ax = npu_layer_int(l, "axis", 0, 1);
+    int64_t ax = npu_layer_int_k(l, NPU_K_AXIS, 0, 1);
     if (ax < 0)
         ax += t->ndim;
-    int64_t atom = min64(32, c->s->ac);
+    int64_t atom = npu_nvdla_min64(32, c->s->ac);
     return t->ndim == 4 && ax == 1 && atom > 0 && (coff * bpe_of(t->dtype)) % atom != 0;
 }
 
 /* Inputs of concat l that must be copied (see concat_copies). */
 static int concat_ncopy(const lower_ctx *c, const npu_layer *l)
 {
-    int ax = (int)npu_layer_int(l, "axis", 0, 1), n = 0;
+    int ax = (int)npu_layer_int_k(l, NPU_K_AXIS, 0, 1), n = 0;
     int64_t coff = 0;
     for (int k = 0; k < l->nin; k++) {
         int ti = l->in[k];
@@ -994,7 +735,7 @@ static int bdma_add(lower_ctx *c, int li, pend **grp, int src_ti, int dst_ti, in
             return NPU_ENOMEM;
         hwl_proc(c->s, &p->h, NPU_NV_BDMA);
         p->h.bpe = (uint8_t)bpe_of(g->t[src_ti].dtype);
-        p->h.thr = (int32_t)max64(1, (int64_t)c->s->dbb_bytes);
+        p->h.thr = (int32_t)npu_nvdla_max64(1, (int64_t)c->s->dbb_bytes);
         /* DRAM<->SRAM or within one memory (research §2.2): where the surfaces live */
         p->h.flags = NPU_NV_HF_IN_SRAM;
         if (in_sram(c, dst_ti))
@@ -1023,7 +764,7 @@ static int lower_concat(lower_ctx *c, int li)
     lower_view(c, li); /* aliased inputs: their producers produce the output */
     if (l->nout < 1 || l->out[0] < 0 || l->out[0] >= g->nt)
         return 0;
-    int ax = (int)npu_layer_int(l, "axis", 0, 1);
+    int ax = (int)npu_layer_int_k(l, NPU_K_AXIS, 0, 1);
     int64_t coff = 0, bytes = 0, elems = 0;
     int ncopy = 0;
     pend *p = NULL;
@@ -1079,9 +820,9 @@ static int part_copies(const lower_ctx *c, const npu_layer *l, bool *cp)
     if (l->nin < 1 || l->in[0] < 0 || l->in[0] >= g->nt)
         return 0;
     const npu_tensor *x = &g->t[l->in[0]];
-    int64_t atom = min64(32, c->s->ac), bpe = bpe_of(x->dtype);
+    int64_t atom = npu_nvdla_min64(32, c->s->ac), bpe = bpe_of(x->dtype);
     if (l->op == NPU_OP_SPLIT) {
-        int ax = (int)npu_layer_int(l, "axis", 0, 0);
+        int ax = (int)npu_layer_int_k(l, NPU_K_AXIS, 0, 0);
         if (ax < 0)
             ax += x->ndim;
         int64_t off = 0;
@@ -1096,8 +837,8 @@ static int part_copies(const lower_ctx *c, const npu_layer *l, bool *cp)
         return n;
     }
     /* slice: one output */
-    const npu_attr *st = npu_layer_attr(l, "starts"), *axs = npu_layer_attr(l, "axes");
-    const npu_attr *sp = npu_layer_attr(l, "steps");
+    const npu_attr *st = npu_layer_attr_k(l, NPU_K_STARTS), *axs = npu_layer_attr_k(l, NPU_K_AXES);
+    const npu_attr *sp = npu_layer_attr_k(l, NPU_K_STEPS);
     bool copy = false;
     for (int i = 0; sp && sp->type == NPU_ATTR_INTS && i < sp->n; i++)
         copy |= sp->i[i] != 1;
@@ -1203,9 +944,9 @@ static void plan_fusion(lower_ctx *c)
             cg.sh > 16 || cg.sw > 16)
             continue;
         int64_t lines = 1;
-        while (lines < cdiv(cg.kh, cg.sh) && lines < 8)
+        while (lines < npu_nvdla_cdiv(cg.kh, cg.sh) && lines < 8)
             lines *= 2;
-        if (cg.w * lines * min64(cg.c, 32) * bpe_of(l->dtype) > 7 * 1024)
+        if (cg.w * lines * npu_nvdla_min64(cg.c, 32) * bpe_of(l->dtype) > 7 * 1024)
             continue; /* would need split-width: not fused here */
         c->fused_into[li] = pl;
     }
@@ -1240,9 +981,9 @@ static const char *engine_name(const lower_ctx *c, int li)
         return act_needs_lut(npu_op_act(l->op)) && !s->sdp_lut ? "cpu" : "SDP";
     if (cls == NPU_OPC_QUANT)
         return "SDP";
-    if (l->op == NPU_OP_LRN && cdp_legal(g, l))
+    if (l->op == NPU_OP_LRN && npu_nvdla_cdp_legal(g, l))
         return "CDP";
-    if (s->rubik && rubik_mode(g, l) >= 0)
+    if (s->rubik && npu_nvdla_rubik_mode(g, l) >= 0)
         return "RUBIK";
     return "cpu";
 }
@@ -1255,7 +996,8 @@ static int emit_all(lower_ctx *c)
         if (p->op != NPU_NV_OP_HWL)
             continue;
         npu_nv_hwl *h = &p->h;
-        h->common.dependency_count = (uint8_t)min64(h->common.dependency_count + h->ndeps, 255);
+        h->common.dependency_count =
+            (uint8_t)npu_nvdla_min64(h->common.dependency_count + h->ndeps, 255);
         for (int k = 0; k < h->ndeps; k++) {
             int pr = h->deps[k];
             npu_nv_consumer *cs = &c->ops[pr].h.common.consumers[h->common.op_type];
@@ -1427,89 +1169,4 @@ done:
     free(c.tp);
     free(c.ops);
     return rc;
-}
-
-/* ---- explain ---------------------------------------------------------------------------------- */
-
-int npu_nvdla_explain(const npu_model *m, const npu_program *p, int layer, npu_strbuf *out)
-{
-    (void)m;
-    int n = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        if (p->ins[i].layer != layer)
-            continue;
-        if (p->ins[i].op == NPU_NV_OP_HWL) {
-            const npu_nv_hwl *h = npu_nv_payload(p, i, NPU_NV_OP_HWL, sizeof *h);
-            if (!h)
-                return NPU_EFORMAT;
-            n++;
-            npu_sb_printf(out, "hardware op %d on %s (task %u): %u interrupt(s), %u CSB writes\n",
-                          (int)h->common.index, npu_nv_proc_name(h->common.op_type),
-                          (unsigned)h->task, (unsigned)h->nirq, (unsigned)h->reg_writes);
-            if (h->common.op_type == NPU_NV_CONV) {
-                npu_sb_printf(out, "  conv mode %s: input %dx%dx%d, %d kernels %dx%d, stride "
-                              "%d,%d, groups %d, output %dx%d, batch %d\n",
-                              npu_nv_conv_mode_name(h->conv_mode), h->c, h->h, h->w, h->k, h->r,
-                              h->s, h->sh, h->sw, h->groups, h->p, h->q, h->batch);
-                if (h->conv_mode == NPU_NV_CONV_IMAGE)
-                    npu_sb_printf(out, "  image input: channel post-extension %d line(s)\n",
-                                  h->ext);
-                npu_sb_printf(out, "  CBUF mode %s: %u data banks + %u weight banks; splits %d, "
-                              "weight passes %d, overlap %d line(s)\n",
-                              npu_nv_cbuf_mode_name(h->cbuf_mode), (unsigned)h->data_banks,
-                              (unsigned)h->weight_banks, h->nsplit, h->nkpass, h->overlap);
-                npu_sb_printf(out, "  input %lld B, weights %lld B; DRAM reads: data %lld B "
-                              "(x%.2f), weights %lld B (x%.2f)\n",
-                              (long long)h->in_bytes, (long long)h->wt_bytes,
-                              (long long)h->rd_data,
-                              h->in_bytes ? (double)h->rd_data / (double)h->in_bytes : 0.0,
-                              (long long)h->rd_wt,
-                              h->wt_bytes ? (double)h->rd_wt / (double)h->wt_bytes : 0.0);
-                npu_sb_printf(out, "  %d stripe(s) of ~%d atomics per block; %lld atomics, "
-                              "%lld CMAC cycles (stripe weight-load bound included)\n",
-                              h->stripes, h->stripe_len, (long long)h->atomics,
-                              (long long)h->mac_cycles);
-            } else {
-                npu_sb_printf(out, "  %s, %lld elements at %d per cycle; reads %lld B, "
-                              "writes %lld B%s\n",
-                              (h->flags & NPU_NV_HF_FUSED) ? "fed on the fly by CACC"
-                                                           : "from memory",
-                              (long long)h->elems, h->thr, (long long)(h->rd_data + h->rd_ew),
-                              (long long)h->wr_out,
-                              (h->flags & NPU_NV_HF_EW) ? " (element-wise operand read)" : "");
-                if (h->common.op_type == NPU_NV_CDP)
-                    npu_sb_printf(out, "  LRN across channels: local size %d, cube %dx%dx%d "
-                                  "(CxHxW), squares through the LUT\n", h->r, h->c, h->h, h->w);
-                else if (h->common.op_type == NPU_NV_BDMA)
-                    npu_sb_printf(out, "  BDMA group: %d transfer(s) (of 20 slots), one "
-                                  "interrupt for the group; moves %d B per cycle\n", h->nsplit,
-                                  h->thr);
-                else if (h->common.op_type == NPU_NV_RUBIK)
-                    npu_sb_printf(out, "  Rubik mode %s; moves %d B per cycle\n",
-                                  npu_nv_rubik_mode_name(h->conv_mode), h->thr);
-            }
-        } else if (p->ins[i].op == NPU_NV_OP_EMU) {
-            const npu_nv_emu *e = npu_nv_payload(p, i, NPU_NV_OP_EMU, sizeof *e);
-            if (!e)
-                return NPU_EFORMAT;
-            n++;
-            npu_sb_printf(out, "CPU (emulator task): %s, %lld elements, %lld MACs\n",
-                          e->op < NPU_OP_COUNT ? npu_op_name((npu_op)e->op) : "?",
-                          (long long)e->elems, (long long)e->macs);
-        } else if (p->ins[i].op == NPU_NV_OP_SHEET) {
-            const npu_nv_sheet *sh = npu_nv_payload(p, i, NPU_NV_OP_SHEET, sizeof *sh);
-            if (!sh || sh->mac_den <= 0)
-                return NPU_EFORMAT;
-            npu_sb_printf(out, "  spreadsheet: %.1f MAC cycles, %.3f KB DRAM = %lld cycles "
-                          "(%s layer, re-fetch x%d%s)\n",
-                          (double)sh->mac_num / (double)sh->mac_den,
-                          (double)sh->dram_bytes / 1024.0, (long long)sh->dram_cycles,
-                          sh->weight_layer ? "weight" : "data", sh->refetch,
-                          sh->elwise ? ", +elwise" : "");
-        }
-    }
-    if (!n)
-        npu_sb_puts(out, "no hardware operation: a view, or run by the SDP of the producing "
-                         "conv\n");
-    return 0;
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "ctx.h"
+#include "ops.h"
 
 #define NPU_MAX_DIMS 8
 #define NPU_ATTR_MAXN 16
@@ -51,147 +52,12 @@ int npu_dtype_parse(const char *s, npu_dtype *out);
 /* Bytes for `elems` elements (int4 rounds up to whole bytes). */
 int64_t npu_dtype_bytes(npu_dtype t, int64_t elems);
 
-/* ---- fused activations ------------------------------------------------------------------- */
-#define NPU_ACT_LIST(X)                  \
-    X(NPU_ACT_NONE, "none")              \
-    X(NPU_ACT_RELU, "relu")              \
-    X(NPU_ACT_RELU6, "relu6")            \
-    X(NPU_ACT_LEAKY, "leaky")            \
-    X(NPU_ACT_PRELU, "prelu")            \
-    X(NPU_ACT_SIGMOID, "sigmoid")        \
-    X(NPU_ACT_TANH, "tanh")              \
-    X(NPU_ACT_HARDSWISH, "hardswish")    \
-    X(NPU_ACT_HARDSIGMOID, "hardsigmoid")\
-    X(NPU_ACT_SILU, "silu")              \
-    X(NPU_ACT_GELU, "gelu")              \
-    X(NPU_ACT_CLIP, "clip")              \
-    X(NPU_ACT_MISH, "mish")
-
-typedef enum npu_act {
-#define NPU_X(e, s) e,
-    NPU_ACT_LIST(NPU_X)
-#undef NPU_X
-    NPU_ACT_COUNT
-} npu_act;
-const char *npu_act_name(npu_act a);
-int npu_act_parse(const char *s, npu_act *out);
-
-/* ---- operators ------------------------------------------------------------------------------
- * X(enum, npg spelling, class). The class groups ops for models and host cost tables.
- * Attributes (key=value in .npg; see docs/formats.md for the full table):
- *   conv/convt : out=K k=kh[,kw] s=sh[,sw] p=all | t,l,b,r  d=dh[,dw] g=groups bias=0|1
- *                convt: op=oh,ow (output padding)
- *   gemm       : out=N (weights K×N implicit; input flattened to M×K) bias=0|1
- *   matmul     : two activation inputs A[...,M,K] · B[...,K,N] (transb=1: B is [...,N,K])
- *   maxpool/avgpool : k= s= p= (as conv) ceil=0|1; gavgpool/gmaxpool: no attributes
- *   elementwise binary (add sub mul div max min pow): numpy broadcasting of two inputs
- *   activations (relu … clip): alpha= (leaky/elu slope), min=,max= (clip)
- *   batchnorm  : eps= (folded into the producing conv by npu_pass_fold_bn)
- *   concat     : axis=   split: axis= sizes=a,b,c (or n=parts)   slice: starts= ends= axes= steps=
- *   reshape    : shape=d0,d1,... (0 copies the input dim, -1 infers)   flatten: axis=
- *   transpose  : perm=   squeeze/unsqueeze: axes=
- *   resize     : scale=sh,sw | size=oh,ow  mode=nearest|linear
- *   pad        : p=t,l,b,r (spatial) or pads= (ONNX order, all axes)
- *   softmax/layernorm/rmsnorm : axis=  (layernorm/rmsnorm normalise the last dims from axis)
- *   quantize/dequantize : to=dtype
- *   reduce     : kind=mean|sum|max|min axes= keep=0|1
- *   gather     : axis= (input 0 data, input 1 indices); embedding lookups use gather with a
- *                const table
- *   cast       : to=dtype        identity: none
- *   erf softplus reciprocal : none (what exporters decompose GELU, Mish and RMSNorm into;
- *                npu_pass_fuse_patterns fuses them, an unfused one runs as a unary op)
- */
-#define NPU_OP_LIST(X)                                  \
-    X(NPU_OP_CONV, "conv", NPU_OPC_CONV)                \
-    X(NPU_OP_CONVT, "convt", NPU_OPC_CONV)              \
-    X(NPU_OP_GEMM, "gemm", NPU_OPC_GEMM)                \
-    X(NPU_OP_MATMUL, "matmul", NPU_OPC_GEMM)            \
-    X(NPU_OP_MAXPOOL, "maxpool", NPU_OPC_POOL)          \
-    X(NPU_OP_AVGPOOL, "avgpool", NPU_OPC_POOL)          \
-    X(NPU_OP_GAVGPOOL, "gavgpool", NPU_OPC_POOL)        \
-    X(NPU_OP_GMAXPOOL, "gmaxpool", NPU_OPC_POOL)        \
-    X(NPU_OP_ADD, "add", NPU_OPC_ELTWISE)               \
-    X(NPU_OP_SUB, "sub", NPU_OPC_ELTWISE)               \
-    X(NPU_OP_MUL, "mul", NPU_OPC_ELTWISE)               \
-    X(NPU_OP_DIV, "div", NPU_OPC_ELTWISE)               \
-    X(NPU_OP_MAX, "max", NPU_OPC_ELTWISE)               \
-    X(NPU_OP_MIN, "min", NPU_OPC_ELTWISE)               \
-    X(NPU_OP_POW, "pow", NPU_OPC_ELTWISE)               \
-    X(NPU_OP_RELU, "relu", NPU_OPC_ACT)                 \
-    X(NPU_OP_RELU6, "relu6", NPU_OPC_ACT)               \
-    X(NPU_OP_LEAKY, "leaky", NPU_OPC_ACT)               \
-    X(NPU_OP_PRELU, "prelu", NPU_OPC_ACT)               \
-    X(NPU_OP_SIGMOID, "sigmoid", NPU_OPC_ACT)           \
-    X(NPU_OP_TANH, "tanh", NPU_OPC_ACT)                 \
-    X(NPU_OP_HARDSWISH, "hardswish", NPU_OPC_ACT)       \
-    X(NPU_OP_HARDSIGMOID, "hardsigmoid", NPU_OPC_ACT)   \
-    X(NPU_OP_SILU, "silu", NPU_OPC_ACT)                 \
-    X(NPU_OP_GELU, "gelu", NPU_OPC_ACT)                 \
-    X(NPU_OP_CLIP, "clip", NPU_OPC_ACT)                 \
-    X(NPU_OP_EXP, "exp", NPU_OPC_UNARY)                 \
-    X(NPU_OP_SQRT, "sqrt", NPU_OPC_UNARY)               \
-    X(NPU_OP_ABS, "abs", NPU_OPC_UNARY)                 \
-    X(NPU_OP_NEG, "neg", NPU_OPC_UNARY)                 \
-    X(NPU_OP_BATCHNORM, "batchnorm", NPU_OPC_NORM)      \
-    X(NPU_OP_SOFTMAX, "softmax", NPU_OPC_NORM)          \
-    X(NPU_OP_LAYERNORM, "layernorm", NPU_OPC_NORM)      \
-    X(NPU_OP_RMSNORM, "rmsnorm", NPU_OPC_NORM)          \
-    X(NPU_OP_CONCAT, "concat", NPU_OPC_DATA)            \
-    X(NPU_OP_SPLIT, "split", NPU_OPC_DATA)              \
-    X(NPU_OP_SLICE, "slice", NPU_OPC_DATA)              \
-    X(NPU_OP_RESHAPE, "reshape", NPU_OPC_VIEW)          \
-    X(NPU_OP_FLATTEN, "flatten", NPU_OPC_VIEW)          \
-    X(NPU_OP_SQUEEZE, "squeeze", NPU_OPC_VIEW)          \
-    X(NPU_OP_UNSQUEEZE, "unsqueeze", NPU_OPC_VIEW)      \
-    X(NPU_OP_IDENTITY, "identity", NPU_OPC_VIEW)        \
-    X(NPU_OP_TRANSPOSE, "transpose", NPU_OPC_DATA)      \
-    X(NPU_OP_RESIZE, "resize", NPU_OPC_DATA)            \
-    X(NPU_OP_PAD, "pad", NPU_OPC_DATA)                  \
-    X(NPU_OP_GATHER, "gather", NPU_OPC_DATA)            \
-    X(NPU_OP_CAST, "cast", NPU_OPC_QUANT)               \
-    X(NPU_OP_QUANTIZE, "quantize", NPU_OPC_QUANT)       \
-    X(NPU_OP_DEQUANTIZE, "dequantize", NPU_OPC_QUANT)   \
-    X(NPU_OP_REDUCE, "reduce", NPU_OPC_REDUCE)          \
-    X(NPU_OP_LRN, "lrn", NPU_OPC_NORM)                  \
-    X(NPU_OP_ERF, "erf", NPU_OPC_UNARY)                 \
-    X(NPU_OP_SOFTPLUS, "softplus", NPU_OPC_UNARY)       \
-    X(NPU_OP_RECIPROCAL, "reciprocal", NPU_OPC_UNARY)   \
-    X(NPU_OP_MISH, "mish", NPU_OPC_ACT)
-
-typedef enum npu_op {
-#define NPU_X(e, s, c) e,
-    NPU_OP_LIST(NPU_X)
-#undef NPU_X
-    NPU_OP_COUNT
-} npu_op;
-
-typedef enum npu_opclass {
-    NPU_OPC_CONV,    /* convolutions (MAC array)                       */
-    NPU_OPC_GEMM,    /* fully connected / matmul (MAC array)           */
-    NPU_OPC_POOL,    /* pooling                                        */
-    NPU_OPC_ELTWISE, /* binary element-wise                            */
-    NPU_OPC_ACT,     /* activation functions                           */
-    NPU_OPC_UNARY,   /* other unary math                               */
-    NPU_OPC_NORM,    /* batchnorm, softmax, layernorm, rmsnorm, lrn    */
-    NPU_OPC_DATA,    /* data movement: concat/split/slice/transpose... */
-    NPU_OPC_VIEW,    /* no data movement (reshape/flatten/squeeze)     */
-    NPU_OPC_QUANT,   /* quantize/dequantize/cast                       */
-    NPU_OPC_REDUCE,  /* reductions                                     */
-    NPU_OPC_COUNT
-} npu_opclass;
-
-const char *npu_op_name(npu_op op);
-npu_opclass npu_op_class(npu_op op);
-const char *npu_opclass_name(npu_opclass c);
-int npu_op_parse(const char *s, npu_op *out); /* 0 ok, -1 unknown */
-/* For activation ops, the npu_act they fuse as (NPU_ACT_NONE for other ops). */
-npu_act npu_op_act(npu_op op);
-
 /* ---- attributes --------------------------------------------------------------------------- */
 typedef enum npu_attr_type { NPU_ATTR_INTS, NPU_ATTR_FLOAT, NPU_ATTR_STR } npu_attr_type;
 
 typedef struct npu_attr {
     const char *key;        /* arena-owned */
+    npu_attr_key id;        /* key interned (ops.h), NPU_K_NONE for a free-form key */
     npu_attr_type type;
     int n;                  /* INTS: number of values (1..NPU_ATTR_MAXN) */
     int64_t i[NPU_ATTR_MAXN];
@@ -280,6 +146,14 @@ typedef struct npu_graph {
      * the mutating functions; lookups on a graph whose index is stale scan linearly. */
     int *name_index;
     int name_index_cap, name_index_n;
+    /* Inference cache (private to graph.c/infer.c). `inferred`: shapes, dtypes, counts and
+     * the consumer lists below are those of the graph as it is; set by npu_graph_infer, cleared
+     * by every npu_graph_/npu_layer_ mutator and by each pass (npu_graph_touch). A clone keeps
+     * it, so a design point that runs the dtype policy on a copy of a prepared graph does not
+     * infer its shapes again. cons_off[ti]..cons_off[ti+1] index cons[]: the live layers that
+     * read tensor ti, in layer order (npu_graph_consumers reads them in O(1)). */
+    bool inferred;
+    int *cons_off, *cons;
 } npu_graph;
 
 /* ---- building ------------------------------------------------------------------------------ */
@@ -301,6 +175,8 @@ int npu_graph_add_layer(npu_graph *g, npu_op op, const char *name, int nin,
 int npu_graph_find_tensor(const npu_graph *g, const char *name); /* -1 if absent */
 int npu_graph_find_layer(const npu_graph *g, const char *name);  /* -1 if absent */
 int npu_graph_mark_output(npu_graph *g, const char *tensor, npu_err *err);
+/* The graph's file, or its name when it has none: what messages about it start with. */
+const char *npu_graph_label(const npu_graph *g);
 
 /* Attribute setters/getters on layer li. Setters replace an existing key. */
 int npu_layer_set_ints(npu_graph *g, int li, const char *key, int n, const int64_t *v);
@@ -313,13 +189,23 @@ const npu_attr *npu_layer_attr(const npu_layer *l, const char *key);
 int64_t npu_layer_int(const npu_layer *l, const char *key, int idx, int64_t def);
 double npu_layer_float(const npu_layer *l, const char *key, double def);
 const char *npu_layer_str(const npu_layer *l, const char *key, const char *def);
+/* The same by interned key (ops.h): no string compare. The shape rules, the passes and the
+ * front ends use these; a free-form key (NPU_K_NONE) is looked up by name only. */
+const npu_attr *npu_layer_attr_k(const npu_layer *l, npu_attr_key k);
+int64_t npu_layer_int_k(const npu_layer *l, npu_attr_key k, int idx, int64_t def);
+double npu_layer_float_k(const npu_layer *l, npu_attr_key k, double def);
+const char *npu_layer_str_k(const npu_layer *l, npu_attr_key k, const char *def);
 
 /* ---- shape inference and counting --------------------------------------------------------------
  * Infers every tensor's shape and dtype, every layer's macs/params, checks attributes.
  * Errors name the graph file, the layer's line and what is wrong ("net.npg:7: conv 'c2': kernel
  * 7 larger than padded input 5"). Absurd sizes (overflow of int64 products, dims <= 0) are
- * errors, never wrapped numbers. */
+ * errors, never wrapped numbers. Runs once per graph state: on a graph inferred since its last
+ * change (g->inferred) it returns 0 at once (sim/core/infer.c). */
 int npu_graph_infer(npu_graph *g, npu_err *err);
+/* Marks g changed: the next npu_graph_infer infers it again. Code that writes layer or tensor
+ * fields directly (not through the functions above) calls it; the mutators here do. */
+void npu_graph_touch(npu_graph *g);
 
 /* Geometry of conv / convt / pooling layers after inference (input NCHW). */
 typedef struct npu_conv_geom {
@@ -360,7 +246,7 @@ int npu_graph_set_batch(npu_graph *g, int64_t n, npu_err *err);
 int64_t npu_graph_macs(const npu_graph *g);
 int64_t npu_graph_params(const npu_graph *g);
 
-/* ---- passes (sim/core/passes.c) -------------------------------------------------------------
+/* ---- passes (sim/core/passes.c; the dtype policy in dtype.c) -------------------------------
  * Each keeps layer indices stable by marking removed layers NPU_LF_DEAD (consumers are rewired).
  * npu_graph_compact() drops dead layers and renumbers; call it once at the end. */
 /* Decomposed activations and norms (x·sigmoid(x), the Erf GELU chain, ReduceMean…Div ...)

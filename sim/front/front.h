@@ -37,6 +37,9 @@ npu_graph *npu_onnx_read_batch(const char *path, bool allow_unsupported, int64_t
  * operator of a reduce layer's kind= ("mean" → "ReduceMean"; NULL: unknown kind). */
 int npu_onnx_elem_type(npu_dtype dt);
 const char *npu_onnx_reduce_op(const char *kind);
+/* The ONNX operator the importer reads as IR op `op` one to one ("Add" for add, "MaxPool" for
+ * maxpool); NULL for an op only a decomposition writes. */
+const char *npu_onnx_op_type(npu_op op);
 
 /* SCALE-Sim v2/v3 topology CSV: conv (gemm=false) or GEMM "Layer Name, M, N, K," (gemm=true).
  * npu_scalesim_is_gemm() tells from the header line. Quirks follow peers.md §2.1 (header

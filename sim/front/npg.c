@@ -926,9 +926,9 @@ int npu_npg_write(const npu_graph *g, npu_strbuf *out)
         }
         if (l->flags & NPU_LF_DTYPE)
             npu_sb_printf(out, " dtype=%s", npu_dtype_name(l->dtype));
-        const npu_attr *sz = npu_layer_attr(l, "sizes");
+        const npu_attr *sz = npu_layer_attr_k(l, NPU_K_SIZES);
         int def = default_nout(l->op, sz && sz->type == NPU_ATTR_INTS ? sz->n : 0,
-                               npu_layer_int(l, "n", 0, 0));
+                               npu_layer_int_k(l, NPU_K_N, 0, 0));
         if (l->nout != def)
             npu_sb_printf(out, " outs=%d", l->nout);
         if (l->flags & NPU_LF_HOST)

@@ -299,7 +299,7 @@ static int write_act(ow *w, const npu_layer *src, npu_act act, bool fused, const
         node1(w, "Tanh", last, 1, &x, y, NULL);
         return 0;
     case NPU_ACT_LEAKY:
-        attr_float(&at, "alpha", fused ? alpha : npu_layer_float(src, "alpha", 0.01));
+        attr_float(&at, "alpha", fused ? alpha : npu_layer_float_k(src, NPU_K_ALPHA, 0.01));
         node1(w, "LeakyRelu", last, 1, &x, y, &at);
         return 0;
     case NPU_ACT_RELU6:
@@ -309,17 +309,17 @@ static int write_act(ow *w, const npu_layer *src, npu_act act, bool fused, const
             in[1] = scalar(w, nm(w, base, "min"), 0);
             in[2] = scalar(w, nm(w, base, "max"), 6);
         } else {
-            if (npu_layer_attr(src, "min"))
-                in[1] = scalar(w, nm(w, base, "min"), npu_layer_float(src, "min", 0));
-            if (npu_layer_attr(src, "max"))
-                in[2] = scalar(w, nm(w, base, "max"), npu_layer_float(src, "max", 0));
+            if (npu_layer_attr_k(src, NPU_K_MIN))
+                in[1] = scalar(w, nm(w, base, "min"), npu_layer_float_k(src, NPU_K_MIN, 0));
+            if (npu_layer_attr_k(src, NPU_K_MAX))
+                in[2] = scalar(w, nm(w, base, "max"), npu_layer_float_k(src, NPU_K_MAX, 0));
         }
         node1(w, "Clip", last, in[2][0] ? 3 : in[1][0] ? 2 : 1, in, y, NULL);
         return 0;
     }
     case NPU_ACT_HARDSIGMOID:
-        attr_float(&at, "alpha", fused ? alpha : npu_layer_float(src, "alpha", 0.2));
-        attr_float(&at, "beta", fused ? 0.5 : npu_layer_float(src, "beta", 0.5));
+        attr_float(&at, "alpha", fused ? alpha : npu_layer_float_k(src, NPU_K_ALPHA, 0.2));
+        attr_float(&at, "beta", fused ? 0.5 : npu_layer_float_k(src, NPU_K_BETA, 0.5));
         node1(w, "HardSigmoid", last, 1, &x, y, &at);
         return 0;
     case NPU_ACT_SILU:
@@ -378,8 +378,8 @@ static const npu_tensor *tin(const ow *w, const npu_layer *l, int k)
 static int write_norm(ow *w, const npu_layer *l, const char *x, const char *y)
 {
     const npu_tensor *t = tin(w, l, 0);
-    bool ln = l->op == NPU_OP_LAYERNORM, aff = npu_layer_int(l, "affine", 0, 1) != 0;
-    int64_t ax = npu_layer_int(l, "axis", 0, -1);
+    bool ln = l->op == NPU_OP_LAYERNORM, aff = npu_layer_int_k(l, NPU_K_AFFINE, 0, 1) != 0;
+    int64_t ax = npu_layer_int_k(l, NPU_K_AXIS, 0, -1);
     if (ax < 0)
         ax += t->ndim;
     if (ax < 0 || ax >= t->ndim)
@@ -409,7 +409,7 @@ static int write_norm(ow *w, const npu_layer *l, const char *x, const char *y)
     attr_ints(&at, "axes", axes, na);
     attr_int(&at, "keepdims", 1);
     node1(w, "ReduceMean", v, 1, &p, v, &at);
-    const char *i2[2] = {v, scalar(w, nm(w, base, "eps"), npu_layer_float(l, "eps", 1e-5))};
+    const char *i2[2] = {v, scalar(w, nm(w, base, "eps"), npu_layer_float_k(l, NPU_K_EPS, 1e-5))};
     node1(w, "Add", a, 2, i2, a, NULL);
     node1(w, "Sqrt", s, 1, &a, s, NULL);
     const char *i3[2] = {cen, s};
@@ -501,25 +501,25 @@ static int write_op(ow *w, int li, const char *y)
         int64_t d2[2] = {cg.dh, cg.dw};
         in[1] = lweight(w, l, "weight", xt->dtype, 4, wd);
         nin = 2;
-        if (npu_layer_int(l, "bias", 0, 0)) {
+        if (npu_layer_int_k(l, NPU_K_BIAS, 0, 0)) {
             int64_t kd = cg.k;
             in[nin++] = lweight(w, l, "bias", xt->dtype, 1, &kd);
         }
         attr_window(&at, &cg);
         attr_ints(&at, "dilations", d2, 2);
         attr_int(&at, "group", cg.groups);
-        if (l->op == NPU_OP_CONVT && npu_layer_attr(l, "op")) {
-            int64_t op2[2] = {npu_layer_int(l, "op", 0, 0), npu_layer_int(l, "op", 1, 0)};
+        if (l->op == NPU_OP_CONVT && npu_layer_attr_k(l, NPU_K_OP)) {
+            int64_t op2[2] = {npu_layer_int_k(l, NPU_K_OP, 0, 0), npu_layer_int_k(l, NPU_K_OP, 1, 0)};
             attr_ints(&at, "output_padding", op2, 2);
         }
-        node1(w, l->op == NPU_OP_CONV ? "Conv" : "ConvTranspose", l->name, nin, in, y, &at);
+        node1(w, npu_onnx_op_type(l->op), l->name, nin, in, y, &at);
         return 0;
     }
     case NPU_OP_GEMM: {
         npu_gemm_geom gg;
         if (npu_layer_gemm_geom(g, li, &gg))
             return fail(w, "no geometry (shapes not inferred)");
-        bool bias = npu_layer_int(l, "bias", 0, 0) != 0;
+        bool bias = npu_layer_int_k(l, NPU_K_BIAS, 0, 0) != 0;
         if (xt->ndim != 2) {
             /* ONNX's Gemm takes rank 2 only: nn.Linear on a rank-3 input, as torch.onnx
              * writes it — MatMul by a [K, N] weight, then Add of the [N] bias (the importer
@@ -546,7 +546,7 @@ static int write_op(ow *w, int li, const char *y)
         return 0;
     }
     case NPU_OP_MATMUL: {
-        if (!npu_layer_int(l, "transb", 0, 0)) {
+        if (!npu_layer_int_k(l, NPU_K_TRANSB, 0, 0)) {
             node1(w, "MatMul", l->name, 2, in, y, NULL);
             return 0;
         }
@@ -579,22 +579,20 @@ static int write_op(ow *w, int li, const char *y)
             return fail(w, "no geometry (shapes not inferred)");
         int64_t d2[2] = {cg.dh, cg.dw};
         attr_window(&at, &cg);
-        if (npu_layer_int(l, "ceil", 0, 0))
+        if (npu_layer_int_k(l, NPU_K_CEIL, 0, 0))
             attr_int(&at, "ceil_mode", 1);
         if (l->op == NPU_OP_MAXPOOL && (cg.dh != 1 || cg.dw != 1))
             attr_ints(&at, "dilations", d2, 2);
-        node1(w, l->op == NPU_OP_MAXPOOL ? "MaxPool" : "AveragePool", l->name, 1, in, y, &at);
+        node1(w, npu_onnx_op_type(l->op), l->name, 1, in, y, &at);
         return 0;
     }
     case NPU_OP_GAVGPOOL:
     case NPU_OP_GMAXPOOL:
-        node1(w, l->op == NPU_OP_GAVGPOOL ? "GlobalAveragePool" : "GlobalMaxPool", l->name, 1, in,
-              y, NULL);
+        node1(w, npu_onnx_op_type(l->op), l->name, 1, in, y, NULL);
         return 0;
     case NPU_OP_ADD: case NPU_OP_SUB: case NPU_OP_MUL: case NPU_OP_DIV: case NPU_OP_POW:
     case NPU_OP_MAX: case NPU_OP_MIN: {
-        static const char *const names[] = {"Add", "Sub", "Mul", "Div", "Max", "Min", "Pow"};
-        node1(w, names[l->op - NPU_OP_ADD], l->name, nin, ins, y, NULL);
+        node1(w, npu_onnx_op_type(l->op), l->name, nin, ins, y, NULL);
         return 0;
     }
     case NPU_OP_PRELU: {
@@ -603,7 +601,7 @@ static int write_op(ow *w, int li, const char *y)
             return 0;
         }
         /* per-channel slopes shaped [C, 1, 1] so that they broadcast over N, C, H, W */
-        int64_t sd[NPU_MAX_DIMS], cnt = npu_layer_int(l, "slopes", 0, 1);
+        int64_t sd[NPU_MAX_DIMS], cnt = npu_layer_int_k(l, NPU_K_SLOPES, 0, 1);
         int sn = xt->ndim >= 2 ? xt->ndim - 1 : 1;
         sd[0] = cnt;
         for (int i = 1; i < sn; i++)
@@ -617,13 +615,11 @@ static int write_op(ow *w, int li, const char *y)
     case NPU_OP_GELU: case NPU_OP_CLIP: case NPU_OP_MISH:
         return write_act(w, l, npu_op_act(l->op), false, l->name, l->name, x, y);
     case NPU_OP_EXP: case NPU_OP_SQRT: case NPU_OP_ABS: case NPU_OP_NEG: {
-        static const char *const names[] = {"Exp", "Sqrt", "Abs", "Neg"};
-        node1(w, names[l->op - NPU_OP_EXP], l->name, 1, in, y, NULL);
+        node1(w, npu_onnx_op_type(l->op), l->name, 1, in, y, NULL);
         return 0;
     }
     case NPU_OP_ERF: case NPU_OP_SOFTPLUS: case NPU_OP_RECIPROCAL: {
-        static const char *const names[] = {"Erf", "Softplus", "Reciprocal"};
-        node1(w, names[l->op - NPU_OP_ERF], l->name, 1, in, y, NULL);
+        node1(w, npu_onnx_op_type(l->op), l->name, 1, in, y, NULL);
         return 0;
     }
     case NPU_OP_BATCHNORM: {
@@ -631,12 +627,12 @@ static int write_op(ow *w, int li, const char *y)
         static const char *const parts[] = {"scale", "B", "mean", "var"};
         for (int k = 0; k < 4; k++)
             in[1 + k] = lweight(w, l, parts[k], xt->dtype, 1, &c);
-        attr_float(&at, "epsilon", npu_layer_float(l, "eps", 1e-5));
+        attr_float(&at, "epsilon", npu_layer_float_k(l, NPU_K_EPS, 1e-5));
         node1(w, "BatchNormalization", l->name, 5, in, y, &at);
         return 0;
     }
     case NPU_OP_SOFTMAX:
-        attr_int(&at, "axis", npu_layer_int(l, "axis", 0, -1));
+        attr_int(&at, "axis", npu_layer_int_k(l, NPU_K_AXIS, 0, -1));
         node1(w, "Softmax", l->name, 1, in, y, &at);
         return 0;
     case NPU_OP_LAYERNORM:
@@ -644,14 +640,14 @@ static int write_op(ow *w, int li, const char *y)
         npu_sb_free(&at);
         return write_norm(w, l, x, y);
     case NPU_OP_LRN:
-        attr_int(&at, "size", npu_layer_int(l, "size", 0, 1));
-        attr_float(&at, "alpha", npu_layer_float(l, "alpha", 1e-4));
-        attr_float(&at, "beta", npu_layer_float(l, "beta", 0.75));
-        attr_float(&at, "bias", npu_layer_float(l, "bias", 1.0));
+        attr_int(&at, "size", npu_layer_int_k(l, NPU_K_SIZE, 0, 1));
+        attr_float(&at, "alpha", npu_layer_float_k(l, NPU_K_ALPHA, 1e-4));
+        attr_float(&at, "beta", npu_layer_float_k(l, NPU_K_BETA, 0.75));
+        attr_float(&at, "bias", npu_layer_float_k(l, NPU_K_BIAS, 1.0));
         node1(w, "LRN", l->name, 1, in, y, &at);
         return 0;
     case NPU_OP_CONCAT:
-        attr_int(&at, "axis", npu_layer_int(l, "axis", 0, 1));
+        attr_int(&at, "axis", npu_layer_int_k(l, NPU_K_AXIS, 0, 1));
         node1(w, "Concat", l->name, nin, ins, y, &at);
         return 0;
     case NPU_OP_SPLIT: {
@@ -660,7 +656,7 @@ static int write_op(ow *w, int li, const char *y)
             return fail(w, "too many outputs");
         for (int k = 0; k < l->nout; k++)
             outs[k] = k ? g->t[l->out[k]].name : y;
-        attr_int(&at, "axis", npu_layer_int(l, "axis", 0, 0));
+        attr_int(&at, "axis", npu_layer_int_k(l, NPU_K_AXIS, 0, 0));
         n = ints_of(l, "sizes", v);
         if (n)
             in[nin++] = const_i64(w, nm(w, l->name, "split"), v, n);
@@ -673,7 +669,7 @@ static int write_op(ow *w, int li, const char *y)
             n = ints_of(l, keys[k], v);
             if (!n && k < 2)
                 return fail(w, "slice without starts= or ends=");
-            if (!n && k == 2 && npu_layer_attr(l, "steps")) { /* steps need axes: all of them */
+            if (!n && k == 2 && npu_layer_attr_k(l, NPU_K_STEPS)) { /* steps need axes: all of them */
                 n = ints_of(l, "starts", v);
                 for (int i = 0; i < n; i++)
                     v[i] = i;
@@ -690,7 +686,7 @@ static int write_op(ow *w, int li, const char *y)
         node1(w, "Reshape", l->name, 2, in, y, NULL);
         return 0;
     case NPU_OP_FLATTEN:
-        attr_int(&at, "axis", npu_layer_int(l, "axis", 0, 1));
+        attr_int(&at, "axis", npu_layer_int_k(l, NPU_K_AXIS, 0, 1));
         node1(w, "Flatten", l->name, 1, in, y, &at);
         return 0;
     case NPU_OP_SQUEEZE:
@@ -698,7 +694,7 @@ static int write_op(ow *w, int li, const char *y)
         n = ints_of(l, "axes", v);
         if (n)
             in[nin++] = const_i64(w, nm(w, l->name, "axes"), v, n);
-        node1(w, l->op == NPU_OP_SQUEEZE ? "Squeeze" : "Unsqueeze", l->name, nin, in, y, NULL);
+        node1(w, npu_onnx_op_type(l->op), l->name, nin, in, y, NULL);
         return 0;
     case NPU_OP_IDENTITY:
         node1(w, "Identity", l->name, nin, ins, y, NULL);
@@ -713,7 +709,7 @@ static int write_op(ow *w, int li, const char *y)
         const npu_tensor *o = &g->t[l->out[0]];
         in[1] = in[2] = "";
         in[3] = const_i64(w, nm(w, l->name, "sizes"), o->dim, o->ndim);
-        attr_str(&at, "mode", npu_layer_str(l, "mode", "nearest"));
+        attr_str(&at, "mode", npu_layer_str_k(l, NPU_K_MODE, "nearest"));
         node1(w, "Resize", l->name, 4, in, y, &at);
         return 0;
     }
@@ -721,9 +717,9 @@ static int write_op(ow *w, int li, const char *y)
         n = ints_of(l, "pads", v);
         if (!n) { /* p= is spatial t,l,b,r (1, 2 or 4 values) on the last two axes */
             int r = xt->ndim;
-            int64_t p4[4] = {npu_layer_int(l, "p", 0, 0), npu_layer_int(l, "p", 1, 0),
-                             npu_layer_int(l, "p", 2, 0), npu_layer_int(l, "p", 3, 0)};
-            const npu_attr *pa = npu_layer_attr(l, "p");
+            int64_t p4[4] = {npu_layer_int_k(l, NPU_K_P, 0, 0), npu_layer_int_k(l, NPU_K_P, 1, 0),
+                             npu_layer_int_k(l, NPU_K_P, 2, 0), npu_layer_int_k(l, NPU_K_P, 3, 0)};
+            const npu_attr *pa = npu_layer_attr_k(l, NPU_K_P);
             if (pa && pa->n == 2)
                 p4[2] = p4[0], p4[3] = p4[1];
             n = 2 * r;
@@ -733,15 +729,15 @@ static int write_op(ow *w, int li, const char *y)
         }
         in[1] = const_i64(w, nm(w, l->name, "pads"), v, n);
         nin = 2;
-        double val = npu_layer_float(l, "value", 0);
+        double val = npu_layer_float_k(l, NPU_K_VALUE, 0);
         if (val != 0)
             in[nin++] = scalar(w, nm(w, l->name, "value"), val);
-        attr_str(&at, "mode", npu_layer_str(l, "mode", "constant"));
+        attr_str(&at, "mode", npu_layer_str_k(l, NPU_K_MODE, "constant"));
         node1(w, "Pad", l->name, nin, in, y, &at);
         return 0;
     }
     case NPU_OP_GATHER:
-        attr_int(&at, "axis", npu_layer_int(l, "axis", 0, 0));
+        attr_int(&at, "axis", npu_layer_int_k(l, NPU_K_AXIS, 0, 0));
         node1(w, "Gather", l->name, 2, in, y, &at);
         return 0;
     case NPU_OP_CAST:
@@ -753,8 +749,8 @@ static int write_op(ow *w, int li, const char *y)
             node1(w, "Cast", l->name, 1, in, y, &at);
             return 0;
         }
-        if (npu_layer_attr(l, "axis"))
-            attr_int(&at, "axis", npu_layer_int(l, "axis", 0, 1));
+        if (npu_layer_attr_k(l, NPU_K_AXIS))
+            attr_int(&at, "axis", npu_layer_int_k(l, NPU_K_AXIS, 0, 1));
         bool q = l->op == NPU_OP_QUANTIZE;
         /* QuantizeLinear(x, fp32 scale, zero point of the target type);
          * DequantizeLinear(x, scale of the target float type, zero point of x's type) */
@@ -765,7 +761,7 @@ static int write_op(ow *w, int li, const char *y)
         return 0;
     }
     case NPU_OP_REDUCE: {
-        const char *op = npu_onnx_reduce_op(npu_layer_str(l, "kind", "mean"));
+        const char *op = npu_onnx_reduce_op(npu_layer_str_k(l, NPU_K_KIND, "mean"));
         if (!op)
             return fail(w, "unknown reduce kind");
         n = ints_of(l, "axes", v);
@@ -773,7 +769,7 @@ static int write_op(ow *w, int li, const char *y)
             in[nin++] = const_i64(w, nm(w, l->name, "axes"), v, n);
         else if (n)
             attr_ints(&at, "axes", v, n);
-        attr_int(&at, "keepdims", npu_layer_int(l, "keep", 0, 1));
+        attr_int(&at, "keepdims", npu_layer_int_k(l, NPU_K_KEEP, 0, 1));
         node1(w, op, l->name, nin, in, y, &at);
         return 0;
     }

@@ -80,6 +80,106 @@ TEST(tables)
     }
 }
 
+/* The op table (ops.c): one complete row per op, interned keys that round-trip. */
+TEST(op_table)
+{
+    for (int i = 0; i < NPU_OP_COUNT; i++) {
+        const npu_opinfo *o = npu_op_info((npu_op)i);
+        CHECK_STR(o->name, npu_op_name((npu_op)i));
+        CHECK_EQ_INT(o->cls, npu_op_class((npu_op)i));
+        CHECK(o->min_in >= 1 && o->min_in <= o->max_in && o->act_in >= 1);
+        CHECK(o->act_in <= o->max_in);
+        for (int k = 0; k < NPU_OP_MAXKEYS && o->keys[k]; k++)
+            CHECK(npu_op_takes((npu_op)i, (npu_attr_key)o->keys[k]));
+    }
+    CHECK_STR(npu_op_info((npu_op)NPU_OP_COUNT)->name, "?");
+    for (int k = 1; k < NPU_K_COUNT; k++)
+        CHECK_EQ_INT(npu_attr_key_of(npu_attr_key_name((npu_attr_key)k)), k);
+    CHECK_EQ_INT(npu_attr_key_of("out_shape"), NPU_K_NONE);
+    CHECK_EQ_INT(npu_attr_key_kind(NPU_K_EPS), NPU_AK_NUM);
+    CHECK(npu_op_takes(NPU_OP_CONVT, NPU_K_OP));
+    CHECK(!npu_op_takes(NPU_OP_CONV, NPU_K_OP));
+    CHECK(!npu_op_takes(NPU_OP_RELU, NPU_K_NONE));
+    char buf[64];
+    npu_op_keys_text(NPU_OP_LRN, buf, sizeof buf);
+    CHECK_STR(buf, "size alpha beta bias");
+    npu_op_keys_text(NPU_OP_RELU, buf, sizeof buf);
+    CHECK_STR(buf, "");
+    CHECK_EQ_INT(npu_op_info(NPU_OP_CONCAT)->max_in, 4096);
+    CHECK_EQ_INT(npu_op_info(NPU_OP_GATHER)->act_in, 2);
+}
+
+/* Attributes are interned when stored; the _k getters find them without a string compare. */
+TEST(interned_attrs)
+{
+    npu_err err = {0};
+    npu_graph *g = npu_graph_new("k");
+    int64_t d[4] = {1, 8, 8, 8};
+    npu_graph_add_input(g, "x", 4, d, NPU_DT_FP32, &err);
+    const char *in[] = {"x"};
+    int li = npu_graph_add_layer(g, NPU_OP_CONV, "c", 1, in, 1, &err);
+    CHECK_EQ_INT(npu_layer_set_int(g, li, "out", 4), 0);
+    CHECK_EQ_INT(npu_layer_set_int(g, li, "k", 3), 0);
+    CHECK_EQ_INT(npu_layer_set_str(g, li, "note", "free"), 0);
+    const npu_layer *l = &g->l[li];
+    CHECK_EQ_INT(npu_layer_attr(l, "k")->id, NPU_K_K);
+    CHECK_EQ_INT(npu_layer_attr(l, "note")->id, NPU_K_NONE);
+    CHECK_EQ_INT(npu_layer_int_k(l, NPU_K_K, 1, 0), 3);
+    CHECK_EQ_INT(npu_layer_int_k(l, NPU_K_S, 0, 1), 1);
+    CHECK(npu_layer_attr_k(l, NPU_K_NONE) == NULL);
+    CHECK_STR(npu_layer_str(l, "note", ""), "free");
+    npu_graph *c = npu_graph_clone(g); /* ids survive a copy */
+    CHECK_EQ_INT(npu_layer_attr(&c->l[li], "out")->id, NPU_K_OUT);
+    npu_graph_free(c);
+    npu_graph_free(g);
+}
+
+/* Inference runs once per graph state; a clone keeps it; every change asks for a new one; the
+ * consumer index answers as the scan over the layers does. */
+TEST(infer_cache)
+{
+    npu_err err = {0};
+    npu_graph *g = npu_graph_new("cache");
+    int64_t d[4] = {1, 8, 8, 8};
+    npu_graph_add_input(g, "x", 4, d, NPU_DT_FP32, &err);
+    const char *in1[] = {"x"}, *in2[] = {"a", "a"}, *in3[] = {"a", "x"};
+    int a = npu_graph_add_layer(g, NPU_OP_LEAKY, "a", 1, in1, 1, &err);
+    int b = npu_graph_add_layer(g, NPU_OP_ADD, "b", 2, in2, 1, &err); /* reads a twice */
+    int c = npu_graph_add_layer(g, NPU_OP_ADD, "c", 2, in3, 1, &err);
+    CHECK(!g->inferred);
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    CHECK(g->inferred);
+    int ta = g->l[a].out[0], tx = npu_graph_find_tensor(g, "x"), cons[4];
+    CHECK_EQ_INT(npu_graph_consumers(g, ta, cons, 4), 2);
+    CHECK_EQ_INT(cons[0], b);
+    CHECK_EQ_INT(cons[1], c);
+    CHECK_EQ_INT(npu_graph_consumers(g, tx, cons, 1), 2); /* count beyond max */
+    CHECK_EQ_INT(cons[0], a);
+    CHECK_EQ_INT(npu_graph_consumers(g, g->l[c].out[0], NULL, 0), 0);
+    /* a cached inference does not look at the layers: a direct write is not seen ... */
+    g->t[ta].ndim = 2;
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    CHECK_EQ_INT(g->t[ta].ndim, 2);
+    npu_graph *cl = npu_graph_clone(g);
+    CHECK(cl->inferred);
+    CHECK_EQ_INT(npu_graph_consumers(cl, ta, cons, 4), 2);
+    /* ... until the writer says so */
+    npu_graph_touch(g);
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    CHECK_EQ_INT(g->t[ta].ndim, 4);
+    /* mutators clear the flag; a dead layer leaves the index */
+    CHECK_EQ_INT(npu_layer_set_float(cl, a, "alpha", 0.1), 0);
+    CHECK(!cl->inferred);
+    cl->l[c].flags |= NPU_LF_DEAD;
+    npu_graph_touch(cl);
+    CHECK_EQ_INT(npu_graph_consumers(cl, ta, cons, 4), 1); /* the scan */
+    CHECK_EQ_INT(npu_graph_infer(cl, &err), 0);
+    CHECK_EQ_INT(npu_graph_consumers(cl, ta, cons, 4), 1); /* the index */
+    CHECK_EQ_INT(cons[0], b);
+    npu_graph_free(cl);
+    npu_graph_free(g);
+}
+
 TEST(building)
 {
     npu_err err = {0};
@@ -569,6 +669,9 @@ TEST(infer_errors)
 int main(void)
 {
     RUN(tables);
+    RUN(op_table);
+    RUN(interned_attrs);
+    RUN(infer_cache);
     RUN(building);
     RUN(conv_counts);
     RUN(resnet_block_counts);
