@@ -6,7 +6,8 @@
  *  - Time is uint64 ps. A clock converts cycles to ps as llround(cycles * 1e6 / MHz) once per
  *    job phase (so rounding error is below 0.5 ps per phase and never accumulates inside a
  *    phase). Transfer completions are rounded to the nearest ps as well.
- *  - Events live in one binary heap ordered by (time, sequence number). Work that takes no
+ *  - Events live in one binary heap ordered by (time, sequence number): job compute phases and
+ *    transfer starts (after the port latency). Work that takes no
  *    time (a job with no transfers and zero cycles) is done inline, never recursively across
  *    jobs: units to (re)start go on a "kick" list that the main loop drains before it pops
  *    the next event. Both orders are deterministic.
@@ -21,8 +22,10 @@
  *    transfer with run-length factor f = run/(run+half) moves f real bytes per unit of port
  *    capacity (peak·eff), and its requester's cap is converted likewise. Whenever a transfer
  *    joins or leaves a port, every active transfer's remaining bytes are advanced, rates are
- *    recomputed and changed completions re-timed; stale completion events are recognised by a
- *    per-transfer version number.
+ *    recomputed and changed completions re-timed. Completions are not heap events: each port
+ *    keeps its earliest one, and the main loop takes whichever comes first, the heap's top or
+ *    a port's completion. (Pushing an event per re-timing left ~85 % of a large LLM run's
+ *    events stale in the heap, and the heap's memory grew with them.)
  *  - Stall attribution: a job "waits" from the moment it is at the head of its unit's queue
  *    with a free slot until it starts. If it was blocked on a sync, the wait is charged to the
  *    kind of the unit that last signalled that sync; if the unit was idle with an empty queue
@@ -42,7 +45,7 @@
 #include "../../isa/program.h"
 #include "engine_int.h"
 
-enum { EV_COMPUTE = 0, EV_XFER_START, EV_XFER_DONE };
+enum { EV_COMPUTE = 0, EV_XFER_START };
 
 /* Simulated time is capped at 2^62 ps (53 days): anything later is an error, never a
  * wrapped number. */
@@ -54,7 +57,6 @@ typedef struct ev {
     uint64_t seq;
     int type;
     int id;
-    uint32_t ver;
 } ev;
 
 typedef struct clk {
@@ -104,6 +106,7 @@ typedef struct port {
     npu_time lat_ps;
     int *act;            /* active transfers sorted by cap ascending */
     int nact, cact;
+    int nxt;             /* the active transfer that completes first, -1 none */
     npu_time last;
     bool invalid;        /* the id-1 placeholder when there is no SRAM */
     uint64_t *lbytes;    /* per layer (+1), [2*l + write] */
@@ -115,7 +118,8 @@ typedef struct xrec {
     double rem;          /* remaining port-bytes (bus bytes / f) */
     double cap;          /* port-bytes per ps, INFINITY = none   */
     double rate;         /* port-bytes per ps, < 0 = not yet set */
-    uint32_t ver;
+    npu_time tdone;      /* completion at the current rate, and the sequence number   */
+    uint64_t tseq;       /* that orders it among events of the same time (see run())  */
     npu_time start;
     uint64_t bytes;      /* bus bytes */
     int next;
@@ -267,7 +271,7 @@ static bool ev_less(const ev *a, const ev *b)
     return a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
-static void heap_push(npu_engine *e, npu_time t, int type, int id, uint32_t ver)
+static void heap_push(npu_engine *e, npu_time t, int type, int id)
 {
     if (e->nh == e->ch) {
         size_t c = e->ch;
@@ -277,7 +281,7 @@ static void heap_push(npu_engine *e, npu_time t, int type, int id, uint32_t ver)
         }
         e->ch = c;
     }
-    ev v = {.t = t, .seq = e->seq++, .type = type, .id = id, .ver = ver};
+    ev v = {.t = t, .seq = e->seq++, .type = type, .id = id};
     size_t i = e->nh++;
     while (i > 0) {
         size_t par = (i - 1) / 2;
@@ -503,6 +507,7 @@ static int add_port(npu_engine *e, const npu_port_cfg *cfg, npu_err *err)
     P->cap = cfg->gbps * cfg->efficiency * 1e-3; /* GB/s = bytes/ns = 1e-3 bytes/ps */
     P->lat_ps = (npu_time)llround(cfg->latency_ns * 1e3);
     P->last = e->now;
+    P->nxt = -1;
     return e->np++;
 }
 
@@ -883,11 +888,16 @@ static void port_advance(npu_engine *e, port *P)
 }
 
 /* Max-min fair shares (water-filling) over the active transfers, sorted by cap ascending;
- * re-times the completion of every transfer whose rate changed. */
+ * re-times the completion of every transfer whose rate changed, and finds the port's next
+ * completion. A re-timing takes a fresh sequence number, exactly as pushing a new event did
+ * before the port kept one pending completion (so ties between equal times still break in
+ * the order the completions were last timed, and runs are unchanged), but nothing is pushed:
+ * the heap holds no stale completions. */
 static void port_recompute(npu_engine *e, port *P)
 {
     double left = P->cap;
     int n = P->nact;
+    int best = -1;
     for (int i = 0; i < n; i++) {
         xrec *X = &e->x[P->act[i]];
         double share = left / (double)(n - i);
@@ -897,15 +907,19 @@ static void port_recompute(npu_engine *e, port *P)
             left = 0;
         if (r != X->rate) {
             X->rate = r;
-            X->ver++;
             double d = r > 0 ? X->rem / r : (double)TIME_LIMIT;
             if (d >= (double)(TIME_LIMIT - e->now)) {
                 e->toverflow = true;
                 d = (double)(TIME_LIMIT - e->now);
             }
-            heap_push(e, e->now + (npu_time)llround(d), EV_XFER_DONE, P->act[i], X->ver);
+            X->tdone = e->now + (npu_time)llround(d);
+            X->tseq = e->seq++;
         }
+        if (best < 0 || X->tdone < e->x[best].tdone ||
+            (X->tdone == e->x[best].tdone && X->tseq < e->x[best].tseq))
+            best = P->act[i];
     }
+    P->nxt = best;
 }
 
 static void port_join(npu_engine *e, int xi)
@@ -1006,8 +1020,6 @@ static int issue(npu_engine *e, int jid, int which /* 0 reads, 1 writes, 2 all *
             e->xfree = e->x[xi].next;
         } else {
             xi = e->nxused++;
-            e->x[xi].ver = 0; /* a fresh record (realloc'd, uninitialised): version 0; freed
-                               * ones keep the version their release bumped */
         }
         xrec *X = &e->x[xi];
         X->job = jid;
@@ -1026,7 +1038,7 @@ static int issue(npu_engine *e, int jid, int which /* 0 reads, 1 writes, 2 all *
         if (e->p[xport].lat_ps == 0)
             port_join(e, xi);
         else
-            heap_push(e, e->now + e->p[xport].lat_ps, EV_XFER_START, xi, e->x[xi].ver);
+            heap_push(e, e->now + e->p[xport].lat_ps, EV_XFER_START, xi);
         if (e->now >= TIME_LIMIT - e->p[xport].lat_ps)
             e->toverflow = true;
     }
@@ -1070,7 +1082,7 @@ static void begin_compute(npu_engine *e, int jid)
     if (d == 0)
         compute_done(e, jid);
     else
-        heap_push(e, e->now + d, EV_COMPUTE, jid, 0);
+        heap_push(e, e->now + d, EV_COMPUTE, jid);
 }
 
 /* Removes job jid (whose predecessor in the FIFO is prev, -1 for the head) from unit u. */
@@ -1246,7 +1258,6 @@ static void xfer_done(npu_engine *e, int xi)
     record(e, -(X->port + 1), X->layer, X->start, e->now, e->jobs[jid].j.label, X->bytes);
     port_leave(e, xi);
     X = &e->x[xi];
-    X->ver++; /* invalidates any queued event for this record */
     X->next = e->xfree;
     e->xfree = xi;
     jrec *J = &e->jobs[jid];
@@ -1306,24 +1317,31 @@ int npu_engine_run(npu_engine *e, npu_err *err)
             try_start(e, kick_pop(e));
         if (e->oom || e->toverflow)
             break;
+        /* The next event: the heap's top or a port's next completion, whichever is first
+         * by (time, sequence number). Ports are few (DRAM, SRAM, an L2): a linear look. */
+        int xn = -1;
+        for (int q = 0; q < e->np; q++) {
+            int c = e->p[q].nxt;
+            if (c >= 0 && (xn < 0 || e->x[c].tdone < e->x[xn].tdone ||
+                           (e->x[c].tdone == e->x[xn].tdone && e->x[c].tseq < e->x[xn].tseq)))
+                xn = c;
+        }
+        if (xn >= 0 && (e->nh == 0 || e->x[xn].tdone < e->heap[0].t ||
+                        (e->x[xn].tdone == e->heap[0].t && e->x[xn].tseq < e->heap[0].seq))) {
+            if (e->x[xn].tdone > e->now)
+                e->now = e->x[xn].tdone;
+            xfer_done(e, xn);
+            continue;
+        }
         if (e->nh == 0)
             break;
         ev v = heap_pop(e);
         if (v.t > e->now)
             e->now = v.t;
-        switch (v.type) {
-        case EV_COMPUTE:
+        if (v.type == EV_COMPUTE)
             compute_done(e, v.id);
-            break;
-        case EV_XFER_START:
-            if (e->x[v.id].ver == v.ver)
-                port_join(e, v.id);
-            break;
-        case EV_XFER_DONE:
-            if (e->x[v.id].ver == v.ver && e->x[v.id].rate >= 0)
-                xfer_done(e, v.id);
-            break;
-        }
+        else
+            port_join(e, v.id);
     }
     e->in_run = false;
     if (e->oom)
