@@ -1,14 +1,14 @@
-/* engine.c — the discrete-event kernel: clocks, units, syncs, memory ports, stats, results
+/* engine.c — the discrete-event kernel: events, clocks, units, syncs, jobs and the run loop
  * (prefix npu_engine_). The contract is sim/engine/engine.h; docs/engine.md explains it for
- * a reader who has never seen an NPU.
+ * a reader who has never seen an NPU. The memory ports are in mem.c, the statistics → result
+ * step in stats.c, the state they share in state.h; the host model (host.c) uses none of it.
  *
  * Design choices (where the header is silent):
  *  - Time is uint64 ps. A clock converts cycles to ps as llround(cycles * 1e6 / MHz) once per
  *    job phase (so rounding error is below 0.5 ps per phase and never accumulates inside a
  *    phase). Transfer completions are rounded to the nearest ps as well.
  *  - Events live in one binary heap ordered by (time, sequence number): job compute phases and
- *    transfer starts (after the port latency). Work that takes no
- *    time (a job with no transfers and zero cycles) is done inline, never recursively across
+ *    transfer starts (after the port latency). Work that takes no time (a job with no transfers and zero cycles) is done inline, never recursively across
  *    jobs: units to (re)start go on a "kick" list that the main loop drains before it pops
  *    the next event. Both orders are deterministic.
  *  - Jobs, transfers and events come from growable pools with free lists (no malloc per job
@@ -17,15 +17,9 @@
  *    last activity (STREAM): that is the unit's "busy" (occupancy) time. The compute phase
  *    alone (cycles + extra_ps) is kept separately: it is what compute_cycles reports for the
  *    layer's main unit, so SEQ reads/writes inside a job count as memory stall.
- *  - Memory ports: a transfer is rounded up to whole bursts per run, waits the port latency
- *    once, then shares the port. Shares are max-min fair (water-filling) in "port time": a
- *    transfer with run-length factor f = run/(run+half) moves f real bytes per unit of port
- *    capacity (peak·eff), and its requester's cap is converted likewise. Whenever a transfer
- *    joins or leaves a port, every active transfer's remaining bytes are advanced, rates are
- *    recomputed and changed completions re-timed. Completions are not heap events: each port
- *    keeps its earliest one, and the main loop takes whichever comes first, the heap's top or
- *    a port's completion. (Pushing an event per re-timing left ~85 % of a large LLM run's
- *    events stale in the heap, and the heap's memory grew with them.)
+ *  - Memory ports (mem.c): transfers share a port max-min fairly; each port keeps its earliest
+ *    completion, and the main loop takes whichever comes first, the heap's top or a port's
+ *    completion, by (time, sequence number).
  *  - Stall attribution: a job "waits" from the moment it is at the head of its unit's queue
  *    with a free slot until it starts. If it was blocked on a sync, the wait is charged to the
  *    kind of the unit that last signalled that sync; if the unit was idle with an empty queue
@@ -42,187 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../isa/program.h"
-#include "engine_int.h"
-
-enum { EV_COMPUTE = 0, EV_XFER_START };
-
-/* Simulated time is capped at 2^62 ps (53 days): anything later is an error, never a
- * wrapped number. */
-#define TIME_LIMIT ((npu_time)1 << 62)
-enum { PH_QUEUED = 0, PH_READS, PH_COMPUTE, PH_WRITES, PH_STREAM };
-
-typedef struct ev {
-    npu_time t;
-    uint64_t seq;
-    int type;
-    int id;
-} ev;
-
-typedef struct clk {
-    char *name;
-    double mhz;
-    double ps_per_cycle;
-} clk;
-
-typedef struct jrec {
-    npu_job j;
-    int next;            /* FIFO link while queued; free-list link when free */
-    int pending;         /* outstanding transfers (+1 for compute in STREAM)  */
-    int blk;             /* sync it was last blocked on, -1                   */
-    int rel_kind;        /* release kind for "submitted to an idle unit", -1  */
-    uint8_t phase;
-    bool waiting;
-    npu_time wait_start, start, comp_start, isr_ps;
-} jrec;
-
-typedef struct unit {
-    char *name;
-    npu_unit_kind kind;
-    int clk;
-    int slots;
-    double cap;          /* bytes per ps, 0 = none */
-    int head, tail, queued, running;
-    int blocked_on;      /* sync it is registered on, -1 */
-    bool in_kick, irq_line;
-    bool ooo;            /* out-of-order start (the interrupt line)  */
-    npu_time idle_since;
-    npu_time busy_ps, comp_ps, wait_ps[4];
-    npu_time *lbusy;     /* per layer (+1 for "none") occupancy */
-    npu_time *lcomp;     /* per layer compute-phase time        */
-} unit;
-
-typedef struct sync {
-    char *name;          /* NULL: anonymous (host chains) */
-    int64_t v;
-    int *w;
-    int nw, cw;
-    int last_kind;       /* kind of the unit that signalled last, -1 none */
-} sync;
-
-typedef struct port {
-    npu_port_cfg cfg;
-    double cap;          /* peak·eff in bytes per ps */
-    npu_time lat_ps;
-    int *act;            /* active transfers sorted by cap ascending */
-    int nact, cact;
-    int nxt;             /* the active transfer that completes first, -1 none */
-    npu_time last;
-    bool invalid;        /* the id-1 placeholder when there is no SRAM */
-    uint64_t *lbytes;    /* per layer (+1), [2*l + write] */
-} port;
-
-typedef struct xrec {
-    int job, port, layer;
-    bool write;
-    double rem;          /* remaining port-bytes (bus bytes / f) */
-    double cap;          /* port-bytes per ps, INFINITY = none   */
-    double rate;         /* port-bytes per ps, < 0 = not yet set */
-    npu_time tdone;      /* completion at the current rate, and the sequence number   */
-    uint64_t tseq;       /* that orders it among events of the same time (see run())  */
-    npu_time start;
-    uint64_t bytes;      /* bus bytes */
-    int next;
-} xrec;
-
-typedef struct djob {
-    npu_job j;
-    npu_time isr_ps;
-    int next;            /* free list */
-} djob;
-
-typedef struct lstat {
-    npu_time start, end;
-    bool active;
-    /* end of the layer's last data work (a compute or DMA job, a port transfer); after it the
-     * layer is held open only by control (interrupts, host jobs): control stall */
-    npu_time data_end;
-    bool data_active;
-    int64_t onchip, irq;
-    npu_time irq_ps, host_ps;
-} lstat;
-
-typedef struct cwait {   /* a control-released wait of a unit for a layer */
-    int layer, unit;
-    npu_time start, end;
-} cwait;
-
-struct npu_engine {
-    int nl;
-    clk *c;
-    int nc, cc, core_clk;
-    bool core_set;
-    unit *u;
-    int nu, cu;
-    sync *s;
-    int ns, cs;
-    port *p;
-    int np, cp;
-    jrec *jobs;
-    int njcap, jfree, njused; /* njused: high-water mark, slots above it never used */
-    size_t job_budget;        /* bytes the job table may take (NPU_ENGINE_MAX_JOB_BYTES) */
-    xrec *x;
-    int nxcap, xfree, nxused;
-    ev *heap;
-    size_t nh, ch;
-    uint64_t seq;
-    int *kick;
-    int kick_head, kick_n, kick_cap;
-    npu_time now;
-    bool in_run;
-    bool host_ready;     /* the host's units exist: later clocks are the model's */
-    int cur_kind;        /* kind of the unit whose done() runs, -1 */
-    bool oom;
-    bool toverflow;      /* something would end after TIME_LIMIT */
-    lstat *ls;
-    cwait *cw;
-    size_t ncw, ccw;
-    double peak[NPU_DT_COUNT];
-    int *main_unit;
-    char **xnames;
-    int nextra, cextra;
-    double *extra;       /* nl × cextra */
-    struct djob *dj;     /* jobs to submit when another job ends (host chains) */
-    int ndj, cdj, djfree;
-    bool record;
-    npu_interval *iv;
-    size_t niv, civ;
-    npu_host_state host;
-};
+#include "state.h"
 
 /* ---- small helpers ------------------------------------------------------------------------ */
-
-/* Views (reshape, flatten, …) alias their input: their minimum DRAM traffic is zero. */
-static bool op_is_view(const char *op)
-{
-    static const struct {
-        const char *name;
-        int cls;
-    } ops[] = {
-#define NPU_X(e, s, c) {s, c},
-        NPU_OP_LIST(NPU_X)
-#undef NPU_X
-    };
-    for (size_t i = 0; op && i < sizeof ops / sizeof ops[0]; i++)
-        if (strcmp(ops[i].name, op) == 0)
-            return ops[i].cls == NPU_OPC_VIEW;
-    return false;
-}
-
-static const char *const dtype_names[] = {
-#define NPU_X(e, s, b, f) s,
-    NPU_DTYPE_LIST(NPU_X)
-#undef NPU_X
-};
-
-static int grow(void *pv, int *cap, int need, size_t elem)
-{
-    size_t c = (size_t)*cap;
-    if (npu_grow((void **)pv, &c, (size_t)need, elem) != 0)
-        return -1;
-    *cap = (int)c;
-    return 0;
-}
 
 static const char *sync_name(const npu_engine *e, int s, char *buf, size_t n)
 {
@@ -234,11 +50,9 @@ static const char *sync_name(const npu_engine *e, int s, char *buf, size_t n)
 
 static const char *job_label(const npu_job *j) { return j->label ? j->label : "(job)"; }
 
-static int layer_slot(const npu_engine *e, int layer) { return layer < 0 ? e->nl : layer; }
-
 static void layer_touch(npu_engine *e, int layer, npu_time t0, npu_time t1)
 {
-    lstat *l = &e->ls[layer_slot(e, layer)];
+    lstat *l = &e->ls[npu_eng_layer_slot(e, layer)];
     if (!l->active) {
         l->active = true;
         l->start = t0;
@@ -258,7 +72,7 @@ static void layer_data_touch(npu_engine *e, int layer, npu_unit_kind k, npu_time
 {
     if (k != NPU_UK_COMPUTE && k != NPU_UK_DMA)
         return;
-    lstat *l = &e->ls[layer_slot(e, layer)];
+    lstat *l = &e->ls[npu_eng_layer_slot(e, layer)];
     if (!l->data_active || t1 > l->data_end)
         l->data_end = t1;
     l->data_active = true;
@@ -317,8 +131,6 @@ static ev heap_pop(npu_engine *e)
 
 /* ---- construction -------------------------------------------------------------------------- */
 
-static int add_port(npu_engine *e, const npu_port_cfg *cfg, npu_err *err);
-
 npu_engine *npu_engine_new(const npu_params *p, int nlayers, npu_err *err)
 {
     if (nlayers < 0 || nlayers > 50000000) {
@@ -350,41 +162,10 @@ npu_engine *npu_engine_new(const npu_params *p, int nlayers, npu_err *err)
     for (int i = 0; i <= nlayers; i++)
         e->main_unit[i] = -1;
 
-    /* The DRAM port (id 0) and, with sram.kb > 0, the SRAM port (id 1). */
-#define PNUM(k, d) npu_engine_pnum(p, k)
-    npu_port_cfg dram = {.name = "dram",
-                         .gbps = PNUM("dram.gbps", 12.8),
-                         .latency_ns = PNUM("dram.latency_ns", 100),
-                         .efficiency = PNUM("dram.efficiency", 0.8),
-                         .burst_bytes = (uint32_t)PNUM("dram.burst_bytes", 64),
-                         .half_bytes = (uint32_t)PNUM("dram.half_bytes", 0),
-                         .is_sram = false};
-    if (add_port(e, &dram, err) < 0) {
+    if (npu_mem_init(e, p, err) != 0) {
         npu_engine_free(e);
         return NULL;
     }
-    if (PNUM("sram.kb", 0) <= 0) {
-        /* Keep id 1 for SRAM: a placeholder that no job may use. */
-        npu_port_cfg none = {.name = "(no sram)", .gbps = 1, .efficiency = 1};
-        if (add_port(e, &none, err) < 0) {
-            npu_engine_free(e);
-            return NULL;
-        }
-        e->p[NPU_PORT_SRAM].invalid = true;
-    } else {
-        npu_port_cfg sram = {.name = "sram",
-                             .gbps = PNUM("sram.gbps", 50),
-                             .latency_ns = PNUM("sram.latency_ns", 20),
-                             .efficiency = 1.0,
-                             .burst_bytes = 0,
-                             .half_bytes = 0,
-                             .is_sram = true};
-        if (add_port(e, &sram, err) < 0) {
-            npu_engine_free(e);
-            return NULL;
-        }
-    }
-#undef PNUM
     e->host.c = hc;
     if (npu_host_init(e, &e->host, err) != 0) {
         npu_engine_free(e);
@@ -434,14 +215,9 @@ void npu_engine_free(npu_engine *e)
     free(e);
 }
 
-bool npu_engine_has_sram(const npu_engine *e)
-{
-    return e->np > NPU_PORT_SRAM && !e->p[NPU_PORT_SRAM].invalid;
-}
-
 int npu_engine_clock(npu_engine *e, const char *name, double mhz)
 {
-    if (!(mhz > 0 && mhz < 1e7) || grow(&e->c, &e->cc, e->nc + 1, sizeof(clk)) != 0)
+    if (!(mhz > 0 && mhz < 1e7) || npu_eng_grow(&e->c, &e->cc, e->nc + 1, sizeof(clk)) != 0)
         return -1;
     char *nm = npu_strdup(name ? name : "clk");
     if (!nm)
@@ -476,53 +252,6 @@ npu_time npu_engine_cycles_ps(const npu_engine *e, int c, double cycles)
     return ps >= (double)TIME_LIMIT ? TIME_LIMIT : (npu_time)llround(ps);
 }
 
-static int add_port(npu_engine *e, const npu_port_cfg *cfg, npu_err *err)
-{
-    if (!cfg || !cfg->name || !cfg->name[0])
-        return npu_err_set(err, NPU_EINVAL, "engine: memory port without a name"), -1;
-    if (!(cfg->gbps > 0 && cfg->gbps < 1e6))
-        return npu_err_set(err, NPU_EINVAL, "engine: port '%s': bandwidth %g GB/s out of range (0, 1e6)",
-                           cfg->name, cfg->gbps), -1;
-    if (!(cfg->latency_ns >= 0 && cfg->latency_ns < 1e9))
-        return npu_err_set(err, NPU_EINVAL, "engine: port '%s': latency %g ns out of range [0, 1e9)",
-                           cfg->name, cfg->latency_ns), -1;
-    if (!(cfg->efficiency > 0 && cfg->efficiency <= 1))
-        return npu_err_set(err, NPU_EINVAL, "engine: port '%s': efficiency %g out of range (0, 1]",
-                           cfg->name, cfg->efficiency), -1;
-    for (int i = 0; i < e->np; i++)
-        if (strcmp(e->p[i].cfg.name, cfg->name) == 0)
-            return npu_err_set(err, NPU_EINVAL, "engine: memory port '%s' defined twice", cfg->name), -1;
-    if (grow(&e->p, &e->cp, e->np + 1, sizeof(port)) != 0)
-        return npu_err_set(err, NPU_ENOMEM, "engine: out of memory"), -1;
-    port *P = &e->p[e->np];
-    memset(P, 0, sizeof *P);
-    P->cfg = *cfg;
-    P->cfg.name = npu_strdup(cfg->name);
-    P->lbytes = npu_calloc(((size_t)e->nl + 1) * 2, sizeof(uint64_t));
-    if (!P->cfg.name || !P->lbytes) {
-        free((char *)P->cfg.name);
-        free(P->lbytes);
-        return npu_err_set(err, NPU_ENOMEM, "engine: out of memory"), -1;
-    }
-    P->cap = cfg->gbps * cfg->efficiency * 1e-3; /* GB/s = bytes/ns = 1e-3 bytes/ps */
-    P->lat_ps = (npu_time)llround(cfg->latency_ns * 1e3);
-    P->last = e->now;
-    P->nxt = -1;
-    return e->np++;
-}
-
-int npu_engine_port(npu_engine *e, const npu_port_cfg *cfg, npu_err *err)
-{
-    return add_port(e, cfg, err);
-}
-
-const npu_port_cfg *npu_engine_port_cfg(const npu_engine *e, int id)
-{
-    return (id >= 0 && id < e->np && !e->p[id].invalid) ? &e->p[id].cfg : NULL;
-}
-
-int npu_engine_nports(const npu_engine *e) { return e->np; }
-
 int npu_engine_unit(npu_engine *e, const char *name, npu_unit_kind kind, int c, int slots,
                     double dma_bytes_per_cycle)
 {
@@ -531,7 +260,7 @@ int npu_engine_unit(npu_engine *e, const char *name, npu_unit_kind kind, int c, 
         return -1;
     if (npu_engine_find_unit(e, name) >= 0)
         return -1;
-    if (grow(&e->u, &e->cu, e->nu + 1, sizeof(unit)) != 0)
+    if (npu_eng_grow(&e->u, &e->cu, e->nu + 1, sizeof(unit)) != 0)
         return -1;
     if (e->kick_cap < e->nu + 1) {
         /* The kick ring must keep its order when it grows: copy it out linearly. */
@@ -586,7 +315,7 @@ int npu_engine_find_unit(const npu_engine *e, const char *name)
 
 static int add_sync(npu_engine *e, const char *name, int64_t initial)
 {
-    if (grow(&e->s, &e->cs, e->ns + 1, sizeof(sync)) != 0)
+    if (npu_eng_grow(&e->s, &e->cs, e->ns + 1, sizeof(sync)) != 0)
         return -1;
     char *nm = NULL;
     if (name) {
@@ -848,7 +577,7 @@ int npu_engine_defer(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *
     if (id >= 0) {
         e->djfree = e->dj[id].next;
     } else {
-        if (grow(&e->dj, &e->cdj, e->ndj + 1, sizeof(djob)) != 0)
+        if (npu_eng_grow(&e->dj, &e->cdj, e->ndj + 1, sizeof(djob)) != 0)
             return npu_err_set(err, NPU_ENOMEM, "engine: out of memory"), -1;
         id = e->ndj++;
     }
@@ -869,101 +598,6 @@ void npu_engine_submit_deferred(npu_engine *e, void *ud, const npu_job *done_job
     /* Validated when deferred; only memory can fail now. */
     if (npu_engine_submit_isr(e, &j, isr, NULL) != 0)
         e->oom = true;
-}
-
-/* ---- memory ports ----------------------------------------------------------------------------- */
-
-static void port_advance(npu_engine *e, port *P)
-{
-    if (e->now > P->last) {
-        double dt = (double)(e->now - P->last);
-        for (int i = 0; i < P->nact; i++) {
-            xrec *X = &e->x[P->act[i]];
-            X->rem -= X->rate * dt;
-            if (X->rem < 0)
-                X->rem = 0;
-        }
-    }
-    P->last = e->now;
-}
-
-/* Max-min fair shares (water-filling) over the active transfers, sorted by cap ascending;
- * re-times the completion of every transfer whose rate changed, and finds the port's next
- * completion. A re-timing takes a fresh sequence number, exactly as pushing a new event did
- * before the port kept one pending completion (so ties between equal times still break in
- * the order the completions were last timed, and runs are unchanged), but nothing is pushed:
- * the heap holds no stale completions. */
-static void port_recompute(npu_engine *e, port *P)
-{
-    double left = P->cap;
-    int n = P->nact;
-    int best = -1;
-    for (int i = 0; i < n; i++) {
-        xrec *X = &e->x[P->act[i]];
-        double share = left / (double)(n - i);
-        double r = X->cap < share ? X->cap : share;
-        left -= r;
-        if (left < 0)
-            left = 0;
-        if (r != X->rate) {
-            X->rate = r;
-            double d = r > 0 ? X->rem / r : (double)TIME_LIMIT;
-            if (d >= (double)(TIME_LIMIT - e->now)) {
-                e->toverflow = true;
-                d = (double)(TIME_LIMIT - e->now);
-            }
-            X->tdone = e->now + (npu_time)llround(d);
-            X->tseq = e->seq++;
-        }
-        if (best < 0 || X->tdone < e->x[best].tdone ||
-            (X->tdone == e->x[best].tdone && X->tseq < e->x[best].tseq))
-            best = P->act[i];
-    }
-    P->nxt = best;
-}
-
-static void port_join(npu_engine *e, int xi)
-{
-    xrec *X = &e->x[xi];
-    port *P = &e->p[X->port];
-    port_advance(e, P);
-    if (grow(&P->act, &P->cact, P->nact + 1, sizeof(int)) != 0) {
-        e->oom = true;
-        return;
-    }
-    int i = P->nact;
-    while (i > 0 && e->x[P->act[i - 1]].cap > X->cap) {
-        P->act[i] = P->act[i - 1];
-        i--;
-    }
-    P->act[i] = xi;
-    P->nact++;
-    X->rate = -1;
-    port_recompute(e, P);
-}
-
-static void port_leave(npu_engine *e, int xi)
-{
-    xrec *X = &e->x[xi];
-    port *P = &e->p[X->port];
-    port_advance(e, P);
-    int k = 0;
-    for (int i = 0; i < P->nact; i++)
-        if (P->act[i] != xi)
-            P->act[k++] = P->act[i];
-    P->nact = k;
-    port_recompute(e, P);
-}
-
-/* Bytes on the bus: each run rounded up to whole bursts. */
-static uint64_t bus_bytes(uint64_t bytes, uint64_t run, uint64_t burst)
-{
-    if (burst <= 1)
-        return bytes;
-    uint64_t full = bytes / run, last = bytes % run;
-    uint64_t rr = (run + burst - 1) / burst * burst;
-    uint64_t lr = (last + burst - 1) / burst * burst;
-    return full * rr + lr;
 }
 
 static void record(npu_engine *e, int u, int layer, npu_time t0, npu_time t1, const char *label,
@@ -997,7 +631,7 @@ static int issue(npu_engine *e, int jid, int which /* 0 reads, 1 writes, 2 all *
             continue;
         const port *P = &e->p[xf->port];
         uint64_t run = (xf->run == 0 || xf->run > xf->bytes) ? xf->bytes : xf->run;
-        uint64_t bb = bus_bytes(xf->bytes, run, P->cfg.burst_bytes);
+        uint64_t bb = npu_mem_bus_bytes(xf->bytes, run, P->cfg.burst_bytes);
         double f = P->cfg.half_bytes ? (double)run / ((double)run + P->cfg.half_bytes) : 1.0;
         double ucap = e->u[j->unit].cap;
         int layer = j->layer;
@@ -1032,11 +666,11 @@ static int issue(npu_engine *e, int jid, int which /* 0 reads, 1 writes, 2 all *
         X->start = e->now;
         X->bytes = bb;
         X->next = -1;
-        e->p[xport].lbytes[2 * layer_slot(e, layer) + (wr ? 1 : 0)] += bb;
+        e->p[xport].lbytes[2 * npu_eng_layer_slot(e, layer) + (wr ? 1 : 0)] += bb;
         n++;
         e->jobs[jid].pending++;
         if (e->p[xport].lat_ps == 0)
-            port_join(e, xi);
+            npu_mem_join(e, xi);
         else
             heap_push(e, e->now + e->p[xport].lat_ps, EV_XFER_START, xi);
         if (e->now >= TIME_LIMIT - e->p[xport].lat_ps)
@@ -1055,7 +689,7 @@ static void compute_done(npu_engine *e, int jid)
     unit *U = &e->u[J->j.unit];
     npu_time d = e->now - J->comp_start;
     U->comp_ps += d;
-    U->lcomp[layer_slot(e, J->j.layer)] += d;
+    U->lcomp[npu_eng_layer_slot(e, J->j.layer)] += d;
     if (J->phase == PH_STREAM) {
         if (--J->pending == 0)
             finish(e, jid);
@@ -1158,7 +792,7 @@ static bool can_start(npu_engine *e, int u, int jid)
         for (int k = 0; U->ooo && !listed && k < S->nw; k++)
             listed = S->w[k] == u;
         if (!listed) {
-            if (grow(&S->w, &S->cw, S->nw + 1, sizeof(int)) != 0) {
+            if (npu_eng_grow(&S->w, &S->cw, S->nw + 1, sizeof(int)) != 0) {
                 e->oom = true;
                 return false;
             }
@@ -1210,7 +844,7 @@ static void finish(npu_engine *e, int jid)
     jrec *J = &e->jobs[jid];
     int u = J->j.unit;
     unit *U = &e->u[u];
-    int ls = layer_slot(e, J->j.layer);
+    int ls = npu_eng_layer_slot(e, J->j.layer);
     npu_time occ = e->now - J->start;
     U->busy_ps += occ;
     U->lbusy[ls] += occ;
@@ -1256,7 +890,7 @@ static void xfer_done(npu_engine *e, int xi)
     layer_touch(e, X->layer, X->start, e->now);
     layer_data_touch(e, X->layer, e->u[e->jobs[jid].j.unit].kind, e->now);
     record(e, -(X->port + 1), X->layer, X->start, e->now, e->jobs[jid].j.label, X->bytes);
-    port_leave(e, xi);
+    npu_mem_leave(e, xi);
     X = &e->x[xi];
     X->next = e->xfree;
     e->xfree = xi;
@@ -1341,7 +975,7 @@ int npu_engine_run(npu_engine *e, npu_err *err)
         if (v.type == EV_COMPUTE)
             compute_done(e, v.id);
         else
-            port_join(e, v.id);
+            npu_mem_join(e, v.id);
     }
     e->in_run = false;
     if (e->oom)
@@ -1358,264 +992,3 @@ int npu_engine_run(npu_engine *e, npu_err *err)
 }
 
 npu_time npu_engine_now(const npu_engine *e) { return e->now; }
-
-/* ---- stats and results ---------------------------------------------------------------------------- */
-
-void npu_engine_set_peak(npu_engine *e, npu_dtype dt, double macs_per_cycle)
-{
-    if ((int)dt >= 0 && dt < NPU_DT_COUNT && macs_per_cycle >= 0)
-        e->peak[dt] = macs_per_cycle;
-}
-
-void npu_engine_set_main_unit(npu_engine *e, int layer, int u)
-{
-    if (layer >= 0 && layer < e->nl && u >= -1 && u < e->nu)
-        e->main_unit[layer] = u;
-}
-
-int npu_engine_extra_col(npu_engine *e, const char *name)
-{
-    if (!name)
-        return -1;
-    for (int i = 0; i < e->nextra; i++)
-        if (strcmp(e->xnames[i], name) == 0)
-            return i;
-    if (e->nextra == e->cextra) {
-        int nc = e->cextra ? e->cextra * 2 : 4;
-        double *nx = npu_calloc(((size_t)e->nl + 1) * (size_t)nc, sizeof(double));
-        char **nn = npu_realloc(e->xnames, (size_t)nc * sizeof(char *));
-        if (!nx || !nn) {
-            free(nx);
-            if (nn)
-                e->xnames = nn;
-            return -1;
-        }
-        e->xnames = nn;
-        for (int l = 0; l <= e->nl; l++)
-            for (int c = 0; c < e->nextra; c++)
-                nx[(size_t)l * nc + c] = e->extra[(size_t)l * e->cextra + c];
-        free(e->extra);
-        e->extra = nx;
-        e->cextra = nc;
-    }
-    char *nm = npu_strdup(name);
-    if (!nm)
-        return -1;
-    e->xnames[e->nextra] = nm;
-    return e->nextra++;
-}
-
-void npu_engine_add_extra(npu_engine *e, int layer, int col, double v)
-{
-    if (layer >= 0 && layer < e->nl && col >= 0 && col < e->nextra)
-        e->extra[(size_t)layer * e->cextra + col] += v;
-}
-
-void npu_engine_record(npu_engine *e, bool on) { e->record = on; }
-
-const npu_interval *npu_engine_intervals(const npu_engine *e, size_t *n)
-{
-    if (n)
-        *n = e->niv;
-    return e->iv;
-}
-
-static int64_t ps_to_cycles(double ps, double pspc) { return (int64_t)llround(ps / pspc); }
-
-static int main_unit_of(const npu_engine *e, int l)
-{
-    if (e->main_unit[l] >= 0)
-        return e->main_unit[l];
-    int best = -1;
-    npu_time bv = 0;
-    for (int u = 0; u < e->nu; u++)
-        if (e->u[u].kind == NPU_UK_COMPUTE && e->u[u].lbusy[l] > bv) {
-            bv = e->u[u].lbusy[l];
-            best = u;
-        }
-    if (best >= 0)
-        return best;
-    for (int u = 0; u < e->nu; u++)
-        if (!e->u[u].irq_line && e->u[u].lbusy[l] > bv) {
-            bv = e->u[u].lbusy[l];
-            best = u;
-        }
-    return best;
-}
-
-npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, const npu_params *p,
-                              npu_err *err)
-{
-    if (prog && prog->nlayers != e->nl) {
-        npu_err_set(err, NPU_EINVAL, "engine: program has %d layers, the engine was built for %d",
-                    prog->nlayers, e->nl);
-        return NULL;
-    }
-    npu_result *r = npu_result_new();
-    if (!r) {
-        npu_err_set(err, NPU_ENOMEM, "engine: out of memory");
-        return NULL;
-    }
-    int *mus = NULL;
-    npu_time *cps = NULL;
-    int cc = e->core_clk >= 0 ? e->core_clk : (e->host.clk_cpu >= 0 ? e->host.clk_cpu : -1);
-    double mhz = cc >= 0 ? e->c[cc].mhz : 1000.0;
-    double pspc = 1e6 / mhz;
-    r->freq_mhz = mhz;
-    r->dram_bytes_per_cycle = e->p[NPU_PORT_DRAM].cap * pspc;
-    const char *arch = (prog && prog->arch) ? prog->arch : (p && p->arch) ? p->arch : "";
-    const char *model = (prog && prog->model) ? prog->model : (p && p->model) ? p->model : "";
-    r->arch = npu_arena_strdup(&r->arena, arch);
-    r->model = npu_arena_strdup(&r->arena, model);
-    r->graph = npu_arena_strdup(&r->arena, (prog && prog->graph) ? prog->graph : "");
-    if (prog && prog->batch > 0 && prog->items > 0 && prog->unit && prog->unit[0]) {
-        r->total.batch = prog->batch;
-        r->total.items = prog->items;
-        r->total.unit = npu_arena_strdup(&r->arena, prog->unit);
-        r->prefill = prog->prefill;
-    }
-    r->nlayers = e->nl;
-    r->layers = npu_arena_alloc(&r->arena, ((size_t)e->nl + 1) * sizeof(npu_layer_row));
-    if (p)
-        r->params = npu_params_clone(p);
-    if (!r->arch || !r->model || !r->graph || !r->layers || (p && !r->params) || !r->total.unit)
-        goto oom;
-
-    /* The run's dtype: the one carrying the most MACs. */
-    int64_t dmacs[NPU_DT_COUNT] = {0};
-    for (int l = 0; prog && l < e->nl; l++) {
-        int dt = prog->layers[l].dtype;
-        if (dt >= 0 && dt < NPU_DT_COUNT && prog->layers[l].macs > 0)
-            dmacs[dt] += prog->layers[l].macs;
-    }
-    int rdt = -1;
-    for (int d = 0; d < NPU_DT_COUNT; d++)
-        if (dmacs[d] > 0 && (rdt < 0 || dmacs[d] > dmacs[rdt]))
-            rdt = d;
-    r->peak_macs = rdt >= 0 ? e->peak[rdt] : 0;
-    for (int d = 0; r->peak_macs <= 0 && d < NPU_DT_COUNT; d++)
-        r->peak_macs = e->peak[d];
-
-    /* Main units, and their control-released waits clipped to each layer's window (one
-     * pass over the wait records). */
-    mus = npu_malloc(((size_t)e->nl + 1) * sizeof *mus);
-    cps = npu_calloc((size_t)e->nl + 1, sizeof *cps);
-    if (!mus || !cps)
-        goto oom;
-    for (int l = 0; l < e->nl; l++)
-        mus[l] = main_unit_of(e, l);
-    for (size_t k = 0; k < e->ncw; k++) {
-        const cwait *w = &e->cw[k];
-        if (w->layer < 0 || w->unit != mus[w->layer] || !e->ls[w->layer].active)
-            continue;
-        const lstat *L = &e->ls[w->layer];
-        npu_time a = w->start > L->start ? w->start : L->start;
-        npu_time b = w->end < L->end ? w->end : L->end;
-        if (b > a)
-            cps[w->layer] += b - a;
-    }
-    for (int l = 0; l < e->nl; l++) {
-        npu_layer_row *row = &r->layers[l];
-        const npu_prog_layer *pl = prog ? &prog->layers[l] : NULL;
-        const lstat *L = &e->ls[l];
-        char nb[32];
-        snprintf(nb, sizeof nb, "layer%d", l);
-        int mu = mus[l];
-        row->index = l;
-        row->name = npu_arena_strdup(&r->arena, pl && pl->name ? pl->name : nb);
-        row->op = npu_arena_strdup(&r->arena, pl && pl->op ? pl->op : "");
-        const char *eng = (pl && pl->engine && pl->engine[0]) ? pl->engine
-                          : mu >= 0                          ? e->u[mu].name
-                                                             : "";
-        row->engine = npu_arena_strdup(&r->arena, eng);
-        int dt = pl ? pl->dtype : -1;
-        row->dtype = npu_arena_strdup(&r->arena, (dt >= 0 && dt < NPU_DT_COUNT) ? dtype_names[dt] : "");
-        if (!row->name || !row->op || !row->engine || !row->dtype)
-            goto oom;
-        row->macs = pl ? pl->macs : 0;
-        if (L->active) {
-            row->start = ps_to_cycles((double)L->start, pspc);
-            row->end = ps_to_cycles((double)L->end, pspc);
-        }
-        row->cycles = row->end - row->start;
-        /* Main unit: compute phase time, and its control-released waits inside the window. */
-        int64_t comp = 0, ctrl = 0;
-        if (mu >= 0) {
-            comp = ps_to_cycles((double)e->u[mu].lcomp[l], pspc);
-            if (e->u[mu].kind == NPU_UK_DMA || e->u[mu].kind == NPU_UK_HOST)
-                comp = ps_to_cycles((double)e->u[mu].lbusy[l], pspc);
-            ctrl = ps_to_cycles((double)cps[l], pspc);
-            /* The wait reasons of the tail: once the layer's last data work is done, what
-             * keeps it open is the control path (an interrupt, the host's op-done handling, a
-             * host job of the layer); the main unit then waits on control, not on memory. A
-             * layer with no data work at all (a host op) keeps its busy time as compute. */
-            if (L->active && L->data_active && L->data_end < L->end &&
-                e->u[mu].kind != NPU_UK_HOST && e->u[mu].kind != NPU_UK_CTRL)
-                ctrl += ps_to_cycles((double)L->end, pspc) -
-                        ps_to_cycles((double)(L->data_end > L->start ? L->data_end : L->start),
-                                      pspc);
-        }
-        if (comp > row->cycles)
-            comp = row->cycles;
-        if (ctrl > row->cycles - comp)
-            ctrl = row->cycles - comp;
-        row->compute_cycles = comp;
-        row->ctrl_stall_cycles = ctrl;
-        row->mem_stall_cycles = row->cycles - comp - ctrl;
-        for (int q = 0; q < e->np; q++) {
-            uint64_t rd = e->p[q].lbytes[2 * l], wr = e->p[q].lbytes[2 * l + 1];
-            if (e->p[q].invalid)
-                continue;
-            if (e->p[q].cfg.is_sram) {
-                row->sram_rd_bytes += (int64_t)rd;
-                row->sram_wr_bytes += (int64_t)wr;
-            } else if (q == NPU_PORT_DRAM) {
-                row->dram_rd_bytes += (int64_t)rd;
-                row->dram_wr_bytes += (int64_t)wr;
-            } else {
-                row->onchip_bytes += (int64_t)(rd + wr);
-            }
-        }
-        row->onchip_bytes += L->onchip;
-        row->irq_count = L->irq;
-        row->irq_cycles = ps_to_cycles((double)L->irq_ps, pspc);
-        row->host_cycles = ps_to_cycles((double)L->host_ps, pspc);
-        double pk = (dt >= 0 && dt < NPU_DT_COUNT) ? e->peak[dt] : 0;
-        double ic = 0;
-        if (pk > 0 && row->macs > 0)
-            ic = (double)row->macs / pk;
-        if (pl && r->dram_bytes_per_cycle > 0 && !op_is_view(pl->op)) {
-            double b = (double)(pl->in_bytes + pl->out_bytes + pl->weight_bytes);
-            if (b / r->dram_bytes_per_cycle > ic)
-                ic = b / r->dram_bytes_per_cycle;
-        }
-        row->ideal_cycles = (int64_t)ceil(ic - 1e-9);
-        row->bound = "";
-    }
-    if (e->nextra > 0) {
-        r->nextra = e->nextra;
-        r->extra_names = npu_arena_alloc(&r->arena, (size_t)e->nextra * sizeof(char *));
-        r->extra = npu_arena_alloc(&r->arena, ((size_t)e->nl + 1) * (size_t)e->nextra * sizeof(double));
-        if (!r->extra_names || !r->extra)
-            goto oom;
-        for (int c = 0; c < e->nextra; c++) {
-            r->extra_names[c] = npu_arena_strdup(&r->arena, e->xnames[c]);
-            if (!r->extra_names[c])
-                goto oom;
-        }
-        for (int l = 0; l < e->nl; l++)
-            for (int c = 0; c < e->nextra; c++)
-                r->extra[(size_t)l * e->nextra + c] = e->extra[(size_t)l * e->cextra + c];
-    }
-    npu_result_finish(r);
-    free(mus);
-    free(cps);
-    return r;
-oom:
-    free(mus);
-    free(cps);
-    npu_result_free(r);
-    npu_err_set(err, NPU_ENOMEM, "engine: out of memory building the result");
-    return NULL;
-}
-

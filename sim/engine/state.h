@@ -1,0 +1,190 @@
+/* state.h — the engine's state, shared by the files of the kernel and by nothing else:
+ *   engine.c  events, clocks, units, syncs, jobs and the run loop;
+ *   mem.c     memory ports (water-filling) and the shared parameter table (dram.*, sram.*);
+ *   stats.c   per-layer statistics -> npu_result.
+ * The host model (host.c) sees only engine_int.h: it builds on the engine's public calls and
+ * a few internal ones, never on these structs.
+ */
+#ifndef NPU_ENGINE_STATE_H
+#define NPU_ENGINE_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine_int.h"
+
+enum { EV_COMPUTE = 0, EV_XFER_START };
+
+/* Simulated time is capped at 2^62 ps (53 days): anything later is an error, never a
+ * wrapped number. */
+#define TIME_LIMIT ((npu_time)1 << 62)
+enum { PH_QUEUED = 0, PH_READS, PH_COMPUTE, PH_WRITES, PH_STREAM };
+
+typedef struct ev {
+    npu_time t;
+    uint64_t seq;
+    int type;
+    int id;
+} ev;
+
+typedef struct clk {
+    char *name;
+    double mhz;
+    double ps_per_cycle;
+} clk;
+
+typedef struct jrec {
+    npu_job j;
+    int next;            /* FIFO link while queued; free-list link when free */
+    int pending;         /* outstanding transfers (+1 for compute in STREAM)  */
+    int blk;             /* sync it was last blocked on, -1                   */
+    int rel_kind;        /* release kind for "submitted to an idle unit", -1  */
+    uint8_t phase;
+    bool waiting;
+    npu_time wait_start, start, comp_start, isr_ps;
+} jrec;
+
+typedef struct unit {
+    char *name;
+    npu_unit_kind kind;
+    int clk;
+    int slots;
+    double cap;          /* bytes per ps, 0 = none */
+    int head, tail, queued, running;
+    int blocked_on;      /* sync it is registered on, -1 */
+    bool in_kick, irq_line;
+    bool ooo;            /* out-of-order start (the interrupt line)  */
+    npu_time idle_since;
+    npu_time busy_ps, comp_ps, wait_ps[4];
+    npu_time *lbusy;     /* per layer (+1 for "none") occupancy */
+    npu_time *lcomp;     /* per layer compute-phase time        */
+} unit;
+
+typedef struct sync {
+    char *name;          /* NULL: anonymous (host chains) */
+    int64_t v;
+    int *w;
+    int nw, cw;
+    int last_kind;       /* kind of the unit that signalled last, -1 none */
+} sync;
+
+typedef struct port {
+    npu_port_cfg cfg;
+    double cap;          /* peak·eff in bytes per ps */
+    npu_time lat_ps;
+    int *act;            /* active transfers sorted by cap ascending */
+    int nact, cact;
+    int nxt;             /* the active transfer that completes first, -1 none */
+    npu_time last;
+    bool invalid;        /* the id-1 placeholder when there is no SRAM */
+    uint64_t *lbytes;    /* per layer (+1), [2*l + write] */
+} port;
+
+typedef struct xrec {
+    int job, port, layer;
+    bool write;
+    double rem;          /* remaining port-bytes (bus bytes / f) */
+    double cap;          /* port-bytes per ps, INFINITY = none   */
+    double rate;         /* port-bytes per ps, < 0 = not yet set */
+    npu_time tdone;      /* completion at the current rate, and the sequence number   */
+    uint64_t tseq;       /* that orders it among events of the same time (see run())  */
+    npu_time start;
+    uint64_t bytes;      /* bus bytes */
+    int next;
+} xrec;
+
+typedef struct djob {
+    npu_job j;
+    npu_time isr_ps;
+    int next;            /* free list */
+} djob;
+
+typedef struct lstat {
+    npu_time start, end;
+    bool active;
+    /* end of the layer's last data work (a compute or DMA job, a port transfer); after it the
+     * layer is held open only by control (interrupts, host jobs): control stall */
+    npu_time data_end;
+    bool data_active;
+    int64_t onchip, irq;
+    npu_time irq_ps, host_ps;
+} lstat;
+
+typedef struct cwait {   /* a control-released wait of a unit for a layer */
+    int layer, unit;
+    npu_time start, end;
+} cwait;
+
+struct npu_engine {
+    int nl;
+    clk *c;
+    int nc, cc, core_clk;
+    bool core_set;
+    unit *u;
+    int nu, cu;
+    sync *s;
+    int ns, cs;
+    port *p;
+    int np, cp;
+    jrec *jobs;
+    int njcap, jfree, njused; /* njused: high-water mark, slots above it never used */
+    size_t job_budget;        /* bytes the job table may take (NPU_ENGINE_MAX_JOB_BYTES) */
+    xrec *x;
+    int nxcap, xfree, nxused;
+    ev *heap;
+    size_t nh, ch;
+    uint64_t seq;
+    int *kick;
+    int kick_head, kick_n, kick_cap;
+    npu_time now;
+    bool in_run;
+    bool host_ready;     /* the host's units exist: later clocks are the model's */
+    int cur_kind;        /* kind of the unit whose done() runs, -1 */
+    bool oom;
+    bool toverflow;      /* something would end after TIME_LIMIT */
+    lstat *ls;
+    cwait *cw;
+    size_t ncw, ccw;
+    double peak[NPU_DT_COUNT];
+    int *main_unit;
+    char **xnames;
+    int nextra, cextra;
+    double *extra;       /* nl × cextra */
+    struct djob *dj;     /* jobs to submit when another job ends (host chains) */
+    int ndj, cdj, djfree;
+    bool record;
+    npu_interval *iv;
+    size_t niv, civ;
+    npu_host_state host;
+};
+
+/* ---- helpers every file of the kernel uses ------------------------------------------------- */
+
+static inline int npu_eng_grow(void *pv, int *cap, int need, size_t elem)
+{
+    size_t c = (size_t)*cap;
+    if (npu_grow((void **)pv, &c, (size_t)need, elem) != 0)
+        return -1;
+    *cap = (int)c;
+    return 0;
+}
+
+/* Per-layer tables have one extra row for work of no layer (-1). */
+static inline int npu_eng_layer_slot(const npu_engine *e, int layer)
+{
+    return layer < 0 ? e->nl : layer;
+}
+
+/* ---- mem.c: memory ports ------------------------------------------------------------------- */
+/* Adds a port (checks the configuration). */
+int npu_mem_add_port(npu_engine *e, const npu_port_cfg *cfg, npu_err *err);
+/* The DRAM port (id NPU_PORT_DRAM) and the SRAM port or its placeholder (id NPU_PORT_SRAM),
+ * from dram.* / sram.* of p (table defaults when p is NULL). */
+int npu_mem_init(npu_engine *e, const npu_params *p, npu_err *err);
+/* Transfer xi starts sharing its port / leaves it: rates and completions are recomputed. */
+void npu_mem_join(npu_engine *e, int xi);
+void npu_mem_leave(npu_engine *e, int xi);
+/* Bytes on the bus: each run of `run` bytes rounded up to whole bursts. */
+uint64_t npu_mem_bus_bytes(uint64_t bytes, uint64_t run, uint64_t burst);
+
+#endif
