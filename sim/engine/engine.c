@@ -38,6 +38,8 @@
 
 #include "state.h"
 
+static void mark_dirty(npu_engine *e, int jid);
+
 /* ---- small helpers ------------------------------------------------------------------------ */
 
 static const char *sync_name(const npu_engine *e, int s, char *buf, size_t n)
@@ -184,6 +186,8 @@ void npu_engine_free(npu_engine *e)
     free(e->c);
     for (int i = 0; i < e->nu; i++) {
         free(e->u[i].name);
+        free(e->u[i].cand);
+        free(e->u[i].defer);
         free(e->u[i].lbusy);
         free(e->u[i].lcomp);
     }
@@ -191,6 +195,7 @@ void npu_engine_free(npu_engine *e)
     for (int i = 0; i < e->ns; i++) {
         free(e->s[i].name);
         free(e->s[i].w);
+        free(e->s[i].bj);
     }
     free(e->s);
     for (int i = 0; i < e->np; i++) {
@@ -344,10 +349,12 @@ const npu_host_state *npu_engine_host_cstate(const npu_engine *e) { return &e->h
 
 void npu_engine_mark_irq_line(npu_engine *e, int u)
 {
-    if (u >= 0 && u < e->nu) {
+    if (u >= 0 && u < e->nu && !e->u[u].ooo) {
         e->u[u].irq_line = true;
         e->u[u].ooo = true;
         e->u[u].slots = 0;
+        for (int jid = e->u[u].head; jid >= 0; jid = e->jobs[jid].next)
+            mark_dirty(e, jid); /* jobs queued before: all are to be checked */
     }
 }
 
@@ -402,6 +409,7 @@ static int job_alloc(npu_engine *e)
         e->jobs = nj;
         e->njcap = want;
     }
+    e->jobs[e->njused].bgen = 0;
     return e->njused++;
 }
 
@@ -538,6 +546,10 @@ int npu_engine_submit_isr(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_
     jrec *J = &e->jobs[id];
     J->j = *j;
     J->next = -1;
+    J->prev = -1;
+    J->qseq = e->qseq++;
+    J->bgen++;
+    J->dirty = false;
     J->pending = 0;
     J->blk = -1;
     J->rel_kind = -1;
@@ -557,8 +569,11 @@ int npu_engine_submit_isr(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_
         e->jobs[U->tail].next = id;
     else
         U->head = id;
+    J->prev = U->tail;
     U->tail = id;
     U->queued++;
+    if (U->ooo)
+        mark_dirty(e, id);
     kick(e, j->unit);
     return 0;
 }
@@ -719,19 +734,21 @@ static void begin_compute(npu_engine *e, int jid)
         heap_push(e, e->now + d, EV_COMPUTE, jid);
 }
 
-/* Removes job jid (whose predecessor in the FIFO is prev, -1 for the head) from unit u. */
-static void unlink_job(npu_engine *e, int u, int prev, int jid)
+/* Removes job jid from unit u's FIFO. */
+static void unlink_job(npu_engine *e, int u, int jid)
 {
     unit *U = &e->u[u];
-    int next = e->jobs[jid].next;
+    int next = e->jobs[jid].next, prev = e->jobs[jid].prev;
     if (prev < 0)
         U->head = next;
     else
         e->jobs[prev].next = next;
-    if (U->tail == jid)
+    if (next < 0)
         U->tail = prev;
+    else
+        e->jobs[next].prev = prev;
     U->queued--;
-    e->jobs[jid].next = -1;
+    e->jobs[jid].next = e->jobs[jid].prev = -1;
 }
 
 /* The job was unlinked and its sync counts taken: it starts now. */
@@ -773,6 +790,133 @@ static void start_job(npu_engine *e, int u, int jid)
     }
 }
 
+/* ---- out-of-order units (the interrupt line) -------------------------------------------------
+ * Such a unit starts every queued job whose syncs allow, in FIFO order, each time it is
+ * kicked. Checking every queued job at every kick is O(queue) per kick — O(L^2) for a network
+ * whose L interrupts are queued up front. Only a job whose check could now answer otherwise
+ * is checked: a new one, or a blocked one one of whose syncs changed since its last check (a
+ * job blocked at wait i on sync s stays blocked, on s, until s is signalled or one of its
+ * waits before i is taken from: values only grow by signals and shrink by takes). The jobs
+ * are checked in the order and in the pass a full FIFO walk would check them: a pass goes
+ * through the candidates by submission order; a job marked during the pass is checked in it
+ * when the walk would still reach it (behind the current job, and the current job was not
+ * the tail when the walk stepped on it), else in the next pass. A check with the same answer
+ * changes nothing (the job is already waiting, registered and charged to the same sync), so
+ * the starts, their order and every statistic are those of the full walk. */
+
+static void cand_push(npu_engine *e, unit *U, int jid)
+{
+    if (npu_eng_grow(&U->cand, &U->ccand, U->ncand + 1, sizeof(int)) != 0) {
+        e->oom = true;
+        return;
+    }
+    uint64_t q = e->jobs[jid].qseq;
+    int i = U->ncand++;
+    while (i > 0) {
+        int par = (i - 1) / 2;
+        if (e->jobs[U->cand[par]].qseq <= q)
+            break;
+        U->cand[i] = U->cand[par];
+        i = par;
+    }
+    U->cand[i] = jid;
+}
+
+static int cand_pop(npu_engine *e, unit *U)
+{
+    int top = U->cand[0];
+    int last = U->cand[--U->ncand];
+    uint64_t q = e->jobs[last].qseq;
+    int i = 0, n = U->ncand;
+    for (;;) {
+        int l = 2 * i + 1;
+        if (l >= n)
+            break;
+        int m = l;
+        if (l + 1 < n && e->jobs[U->cand[l + 1]].qseq < e->jobs[U->cand[l]].qseq)
+            m = l + 1;
+        if (e->jobs[U->cand[m]].qseq >= q)
+            break;
+        U->cand[i] = U->cand[m];
+        i = m;
+    }
+    if (n > 0)
+        U->cand[i] = last;
+    return top;
+}
+
+/* Job jid (queued on an out-of-order unit) must be checked again. */
+static void mark_dirty(npu_engine *e, int jid)
+{
+    jrec *J = &e->jobs[jid];
+    if (J->dirty)
+        return;
+    J->dirty = true;
+    unit *U = &e->u[J->j.unit];
+    if (U->scanning && (J->qseq < U->scan_pos || U->scan_tail)) {
+        if (npu_eng_grow(&U->defer, &U->cdefer, U->ndefer + 1, sizeof(int)) != 0) {
+            e->oom = true;
+            return;
+        }
+        U->defer[U->ndefer++] = jid;
+        return;
+    }
+    cand_push(e, U, jid);
+}
+
+/* Sync S was signalled or taken from: the blocked jobs watching it are checked again. */
+static void sync_changed(npu_engine *e, sync *S)
+{
+    int n = S->nbj;
+    S->nbj = 0;
+    for (int k = 0; k < n; k++) {
+        jrec *J = &e->jobs[S->bj[k].job];
+        if (J->bgen == S->bj[k].bgen && J->phase == PH_QUEUED)
+            mark_dirty(e, S->bj[k].job);
+    }
+}
+
+/* Job jid failed its check at wait i: it watches the syncs of waits 0..i. */
+static int watch(npu_engine *e, int jid, int i)
+{
+    jrec *J = &e->jobs[jid];
+    J->bgen++;
+    for (int k = 0; k <= i; k++) {
+        sync *S = &e->s[J->j.wait[k].sync];
+        if (npu_eng_grow(&S->bj, &S->cbj, S->nbj + 1, sizeof *S->bj) != 0) {
+            e->oom = true;
+            return -1;
+        }
+        S->bj[S->nbj++] = (struct sync_bj){.job = jid, .bgen = J->bgen};
+    }
+    return 0;
+}
+
+static bool can_start(npu_engine *e, int u, int jid);
+static void start_job(npu_engine *e, int u, int jid);
+
+static void try_start_ooo(npu_engine *e, int u)
+{
+    e->u[u].scanning = true;
+    while (e->u[u].ncand > 0 && !e->oom) {
+        unit *U = &e->u[u];
+        int jid = cand_pop(e, U);
+        jrec *J = &e->jobs[jid];
+        J->dirty = false;
+        U->scan_pos = J->qseq;
+        U->scan_tail = U->tail == jid;
+        if (can_start(e, u, jid)) {
+            unlink_job(e, u, jid);
+            start_job(e, u, jid);
+        }
+    }
+    unit *U = &e->u[u];
+    U->scanning = false;
+    for (int k = 0; k < U->ndefer; k++)
+        cand_push(e, U, U->defer[k]);
+    U->ndefer = 0;
+}
+
 /* Can job jid start now? If not, marks it waiting and registers unit u on the sync. */
 static bool can_start(npu_engine *e, int u, int jid)
 {
@@ -782,6 +926,8 @@ static bool can_start(npu_engine *e, int u, int jid)
         sync *S = &e->s[w->sync];
         if (S->v >= w->n)
             continue;
+        if (e->u[u].ooo && watch(e, jid, i) != 0)
+            return false;
         if (!J->waiting) {
             J->waiting = true;
             J->wait_start = e->now;
@@ -802,8 +948,14 @@ static bool can_start(npu_engine *e, int u, int jid)
         }
         return false;
     }
-    for (int i = 0; i < J->j.nwait; i++)
-        e->s[J->j.wait[i].sync].v -= J->j.wait[i].n;
+    if (e->u[u].ooo)
+        J->bgen++; /* its watch entries are stale: the job is no longer blocked */
+    for (int i = 0; i < J->j.nwait; i++) {
+        sync *S = &e->s[J->j.wait[i].sync];
+        S->v -= J->j.wait[i].n;
+        if (S->nbj > 0)
+            sync_changed(e, S);
+    }
     return true;
 }
 
@@ -812,17 +964,7 @@ static void try_start(npu_engine *e, int u)
     if (e->u[u].ooo) {
         /* Out of order (the interrupt line): every job whose syncs allow starts; a blocked
          * job does not hold back the ones behind it. Slots are unlimited. */
-        int prev = -1;
-        for (int jid = e->u[u].head; jid >= 0 && !e->oom;) {
-            int next = e->jobs[jid].next;
-            if (can_start(e, u, jid)) {
-                unlink_job(e, u, prev, jid);
-                start_job(e, u, jid);
-            } else {
-                prev = jid;
-            }
-            jid = next;
-        }
+        try_start_ooo(e, u);
         return;
     }
     for (;;) {
@@ -834,7 +976,7 @@ static void try_start(npu_engine *e, int u)
         int jid = U->head;
         if (!can_start(e, u, jid))
             return;
-        unlink_job(e, u, -1, jid);
+        unlink_job(e, u, jid);
         start_job(e, u, jid);
     }
 }
@@ -861,6 +1003,8 @@ static void finish(npu_engine *e, int jid)
         sync *S = &e->s[J->j.sig[i].sync];
         S->v += J->j.sig[i].n;
         S->last_kind = (int)U->kind;
+        if (S->nbj > 0)
+            sync_changed(e, S);
         for (int k = 0; k < S->nw; k++) {
             int w = S->w[k];
             if (e->u[w].blocked_on == J->j.sig[i].sync)

@@ -36,6 +36,11 @@ typedef struct clk {
 typedef struct jrec {
     npu_job j;
     int next;            /* FIFO link while queued; free-list link when free */
+    int prev;            /* FIFO link backwards while queued, -1 at the head  */
+    uint64_t qseq;       /* submission order (FIFO order of its unit)         */
+    uint32_t bgen;       /* bumped at every failed start check of an out-of-  */
+                         /* order unit's job and at its start (see sync.bj)   */
+    bool dirty;          /* in its out-of-order unit's candidate set          */
     int pending;         /* outstanding transfers (+1 for compute in STREAM)  */
     int blk;             /* sync it was last blocked on, -1                   */
     int rel_kind;        /* release kind for "submitted to an idle unit", -1  */
@@ -54,6 +59,13 @@ typedef struct unit {
     int blocked_on;      /* sync it is registered on, -1 */
     bool in_kick, irq_line;
     bool ooo;            /* out-of-order start (the interrupt line)  */
+    /* Out-of-order units only: the jobs whose start check may give another answer than last
+     * time (new ones, and blocked ones one of whose syncs changed), a min-heap by qseq; and
+     * those marked while a check pass runs but behind its position (next pass). */
+    int *cand, ncand, ccand;
+    int *defer, ndefer, cdefer;
+    bool scanning, scan_tail;
+    uint64_t scan_pos;
     npu_time idle_since;
     npu_time busy_ps, comp_ps, wait_ps[4];
     npu_time *lbusy;     /* per layer (+1 for "none") occupancy */
@@ -66,6 +78,14 @@ typedef struct sync {
     int *w;
     int nw, cw;
     int last_kind;       /* kind of the unit that signalled last, -1 none */
+    /* Blocked jobs of out-of-order units whose start check depends on this sync (it blocked
+     * them, or an earlier wait of theirs was met by it): when the sync changes, they are
+     * checked again. Entries are stale when the job's bgen moved on. */
+    struct sync_bj {
+        int job;
+        uint32_t bgen;
+    } *bj;
+    int nbj, cbj;
 } sync;
 
 typedef struct port {
@@ -127,6 +147,7 @@ struct npu_engine {
     port *p;
     int np, cp;
     jrec *jobs;
+    uint64_t qseq;            /* submissions so far */
     int njcap, jfree, njused; /* njused: high-water mark, slots above it never used */
     size_t job_budget;        /* bytes the job table may take (NPU_ENGINE_MAX_JOB_BYTES) */
     xrec *x;
