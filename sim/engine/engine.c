@@ -154,6 +154,8 @@ npu_engine *npu_engine_new(const npu_params *p, int nlayers, npu_err *err)
     e->xfree = -1;
     e->cur_kind = -1;
     e->djfree = -1;
+    for (size_t k = 0; k < sizeof e->cfree / sizeof e->cfree[0]; k++)
+        e->cfree[k] = -1;
     e->ls = npu_calloc((size_t)nlayers + 1, sizeof *e->ls);
     e->main_unit = npu_malloc(((size_t)nlayers + 1) * sizeof *e->main_unit);
     if (!e->ls || !e->main_unit) {
@@ -205,6 +207,7 @@ void npu_engine_free(npu_engine *e)
     }
     free(e->p);
     free(e->jobs);
+    free(e->cell);
     free(e->x);
     free(e->heap);
     free(e->kick);
@@ -385,6 +388,43 @@ static int kick_pop(npu_engine *e)
 
 void npu_engine_set_job_budget(npu_engine *e, size_t bytes) { e->job_budget = bytes; }
 
+/* k cells for a job's waits, signals and transfers: a freed run of k first, else fresh ones.
+ * Returns the first cell, -1 (none needed: k = 0, or out of memory: e->oom untouched, the
+ * caller checks k), -2 when the budget is spent. */
+static int cells_alloc(npu_engine *e, int k)
+{
+    if (k == 0)
+        return -1;
+    int c = e->cfree[k];
+    if (c >= 0) {
+        e->cfree[k] = (int)e->cell[c].s.n;
+        return c;
+    }
+    if (e->ncell + k > e->ccell) {
+        int want = e->ccell ? e->ccell * 2 : 1024;
+        while (want < e->ncell + k)
+            want *= 2;
+        if ((size_t)want * sizeof(cell) + (size_t)e->njcap * sizeof(jrec) > e->job_budget)
+            return -2;
+        cell *nc = npu_realloc(e->cell, (size_t)want * sizeof(cell));
+        if (!nc)
+            return -3;
+        e->cell = nc;
+        e->ccell = want;
+    }
+    c = e->ncell;
+    e->ncell += k;
+    return c;
+}
+
+static void cells_release(npu_engine *e, int c, int k)
+{
+    if (k == 0)
+        return;
+    e->cell[c].s.n = e->cfree[k]; /* the free list threads through the run's first cell */
+    e->cfree[k] = c;
+}
+
 static int job_alloc(npu_engine *e)
 {
     /* Freed slots first, then fresh ones from the high-water mark, in ascending order (the
@@ -398,8 +438,9 @@ static int job_alloc(npu_engine *e)
     }
     if (e->njused == e->njcap) {
         int want = e->njcap ? e->njcap * 2 : 256;
-        if ((size_t)want * sizeof(jrec) > e->job_budget) {
-            want = (int)(e->job_budget / sizeof(jrec));
+        size_t cells = (size_t)e->ccell * sizeof(cell);
+        if ((size_t)want * sizeof(jrec) + cells > e->job_budget) {
+            want = e->job_budget > cells ? (int)((e->job_budget - cells) / sizeof(jrec)) : 0;
             if (want <= e->njcap)
                 return -2; /* the budget is spent */
         }
@@ -413,8 +454,17 @@ static int job_alloc(npu_engine *e)
     return e->njused++;
 }
 
+/* A slot back to the free list, without cells. */
+static void job_release_bare(npu_engine *e, int id)
+{
+    e->jobs[id].next = e->jfree;
+    e->jfree = id;
+}
+
 static void job_release(npu_engine *e, int id)
 {
+    jrec *J = &e->jobs[id];
+    cells_release(e, J->ops, J->nwait + J->nsig + J->nxfer);
     e->jobs[id].next = e->jfree;
     e->jfree = id;
 }
@@ -527,7 +577,13 @@ int npu_engine_submit_isr(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_
     int rc = check_job(e, j, err);
     if (rc)
         return rc;
+    int k = j->nwait + j->nsig + j->nxfer;
     int id = job_alloc(e);
+    int ops = id >= 0 ? cells_alloc(e, k) : -1;
+    if (id >= 0 && k > 0 && ops < 0) {
+        job_release_bare(e, id);
+        id = ops == -2 ? -2 : -1;
+    }
     if (id == -2) {
         /* a figure for the user: the layers queued so far took the whole budget, so the run
          * needs about budget x layers / layers queued */
@@ -544,7 +600,28 @@ int npu_engine_submit_isr(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_
     if (id < 0)
         return npu_err_set(err, NPU_ENOMEM, "engine: out of memory (jobs)");
     jrec *J = &e->jobs[id];
-    J->j = *j;
+    J->unit = j->unit;
+    J->layer = j->layer;
+    J->label = j->label;
+    J->mode = (uint8_t)j->mode;
+    J->cycles = j->cycles;
+    J->extra_ps = j->extra_ps;
+    J->nwait = (uint8_t)j->nwait;
+    J->nsig = (uint8_t)j->nsig;
+    J->nxfer = (uint8_t)j->nxfer;
+    J->ops = ops;
+    for (int i = 0; i < j->nwait; i++)
+        e->cell[ops + i].s = j->wait[i];
+    for (int i = 0; i < j->nsig; i++)
+        e->cell[ops + j->nwait + i].s = j->sig[i];
+    for (int i = 0; i < j->nxfer; i++)
+        e->cell[ops + j->nwait + j->nsig + i].x =
+            (xcell){.bytes = j->xfer[i].bytes, .run = j->xfer[i].run,
+                    .port = (int16_t)j->xfer[i].port, .write = j->xfer[i].write};
+    J->onchip = j->onchip_bytes;
+    J->irq = j->irq;
+    J->done = j->done;
+    J->ud = j->ud;
     J->next = -1;
     J->prev = -1;
     J->qseq = e->qseq++;
@@ -636,10 +713,10 @@ static void record(npu_engine *e, int u, int layer, npu_time t0, npu_time t1, co
 static int issue(npu_engine *e, int jid, int which /* 0 reads, 1 writes, 2 all */)
 {
     int n = 0;
-    int nx = e->jobs[jid].j.nxfer;
+    int nx = e->jobs[jid].nxfer;
     for (int i = 0; i < nx; i++) {
-        const npu_job *j = &e->jobs[jid].j;
-        const npu_xfer *xf = &j->xfer[i];
+        const jrec *j = &e->jobs[jid];
+        const xcell *xf = npu_eng_xfer(e->cell, j, i);
         if (which != 2 && (int)xf->write != which)
             continue;
         if (xf->bytes == 0)
@@ -701,10 +778,10 @@ static void finish(npu_engine *e, int jid);
 static void compute_done(npu_engine *e, int jid)
 {
     jrec *J = &e->jobs[jid];
-    unit *U = &e->u[J->j.unit];
+    unit *U = &e->u[J->unit];
     npu_time d = e->now - J->comp_start;
     U->comp_ps += d;
-    U->lcomp[npu_eng_layer_slot(e, J->j.layer)] += d;
+    U->lcomp[npu_eng_layer_slot(e, J->layer)] += d;
     if (J->phase == PH_STREAM) {
         if (--J->pending == 0)
             finish(e, jid);
@@ -719,8 +796,8 @@ static void compute_done(npu_engine *e, int jid)
 static void begin_compute(npu_engine *e, int jid)
 {
     jrec *J = &e->jobs[jid];
-    const unit *U = &e->u[J->j.unit];
-    npu_time d = npu_engine_cycles_ps(e, U->clk, J->j.cycles) + J->j.extra_ps;
+    const unit *U = &e->u[J->unit];
+    npu_time d = npu_engine_cycles_ps(e, U->clk, J->cycles) + J->extra_ps;
     if (d >= TIME_LIMIT - e->now) {
         e->toverflow = true;
         d = TIME_LIMIT - e->now;
@@ -771,14 +848,14 @@ static void start_job(npu_engine *e, int u, int jid)
                     e->ccw = c;
             }
             if (e->ncw < e->ccw)
-                e->cw[e->ncw++] = (cwait){.layer = J->j.layer, .unit = u,
+                e->cw[e->ncw++] = (cwait){.layer = J->layer, .unit = u,
                                           .start = J->wait_start, .end = e->now};
         }
     }
     J->waiting = false;
-    layer_touch(e, J->j.layer, e->now, e->now);
+    layer_touch(e, J->layer, e->now, e->now);
     J->pending = 0;
-    if (J->j.mode == NPU_JOB_STREAM) {
+    if (J->mode == NPU_JOB_STREAM) {
         J->phase = PH_STREAM;
         J->pending = 1;
         issue(e, jid, 2);
@@ -852,7 +929,7 @@ static void mark_dirty(npu_engine *e, int jid)
     if (J->dirty)
         return;
     J->dirty = true;
-    unit *U = &e->u[J->j.unit];
+    unit *U = &e->u[J->unit];
     if (U->scanning && (J->qseq < U->scan_pos || U->scan_tail)) {
         if (npu_eng_grow(&U->defer, &U->cdefer, U->ndefer + 1, sizeof(int)) != 0) {
             e->oom = true;
@@ -882,7 +959,7 @@ static int watch(npu_engine *e, int jid, int i)
     jrec *J = &e->jobs[jid];
     J->bgen++;
     for (int k = 0; k <= i; k++) {
-        sync *S = &e->s[J->j.wait[k].sync];
+        sync *S = &e->s[npu_eng_wait(e->cell, J, k)->sync];
         if (npu_eng_grow(&S->bj, &S->cbj, S->nbj + 1, sizeof *S->bj) != 0) {
             e->oom = true;
             return -1;
@@ -921,8 +998,8 @@ static void try_start_ooo(npu_engine *e, int u)
 static bool can_start(npu_engine *e, int u, int jid)
 {
     jrec *J = &e->jobs[jid];
-    for (int i = 0; i < J->j.nwait; i++) {
-        const npu_syncop *w = &J->j.wait[i];
+    for (int i = 0; i < J->nwait; i++) {
+        const npu_syncop *w = npu_eng_wait(e->cell, J, i);
         sync *S = &e->s[w->sync];
         if (S->v >= w->n)
             continue;
@@ -950,9 +1027,9 @@ static bool can_start(npu_engine *e, int u, int jid)
     }
     if (e->u[u].ooo)
         J->bgen++; /* its watch entries are stale: the job is no longer blocked */
-    for (int i = 0; i < J->j.nwait; i++) {
-        sync *S = &e->s[J->j.wait[i].sync];
-        S->v -= J->j.wait[i].n;
+    for (int i = 0; i < J->nwait; i++) {
+        sync *S = &e->s[npu_eng_wait(e->cell, J, i)->sync];
+        S->v -= npu_eng_wait(e->cell, J, i)->n;
         if (S->nbj > 0)
             sync_changed(e, S);
     }
@@ -981,33 +1058,56 @@ static void try_start(npu_engine *e, int u)
     }
 }
 
+static void job_unpack(const npu_engine *e, const jrec *J, npu_job *j)
+{
+    npu_job_init(j, J->unit, J->layer, J->label);
+    j->mode = (npu_job_mode)J->mode;
+    j->cycles = J->cycles;
+    j->extra_ps = J->extra_ps;
+    j->nwait = J->nwait;
+    j->nsig = J->nsig;
+    j->nxfer = J->nxfer;
+    for (int i = 0; i < J->nwait; i++)
+        j->wait[i] = *npu_eng_wait(e->cell, J, i);
+    for (int i = 0; i < J->nsig; i++)
+        j->sig[i] = *npu_eng_sig(e->cell, J, i);
+    for (int i = 0; i < J->nxfer; i++) {
+        const xcell *x = npu_eng_xfer(e->cell, J, i);
+        j->xfer[i] = (npu_xfer){.port = x->port, .write = x->write, .bytes = x->bytes, .run = x->run};
+    }
+    j->onchip_bytes = J->onchip;
+    j->irq = J->irq;
+    j->done = J->done;
+    j->ud = J->ud;
+}
+
 static void finish(npu_engine *e, int jid)
 {
     jrec *J = &e->jobs[jid];
-    int u = J->j.unit;
+    int u = J->unit;
     unit *U = &e->u[u];
-    int ls = npu_eng_layer_slot(e, J->j.layer);
+    int ls = npu_eng_layer_slot(e, J->layer);
     npu_time occ = e->now - J->start;
     U->busy_ps += occ;
     U->lbusy[ls] += occ;
     lstat *L = &e->ls[ls];
     if (U->kind == NPU_UK_HOST && !U->irq_line)
         L->host_ps += occ;
-    L->irq += J->j.irq;
+    L->irq += J->irq;
     L->irq_ps += J->isr_ps;
-    L->onchip += J->j.onchip_bytes;
-    layer_touch(e, J->j.layer, J->start, e->now);
-    layer_data_touch(e, J->j.layer, U->kind, e->now);
-    record(e, u, J->j.layer, J->start, e->now, J->j.label, 0);
-    for (int i = 0; i < J->j.nsig; i++) {
-        sync *S = &e->s[J->j.sig[i].sync];
-        S->v += J->j.sig[i].n;
+    L->onchip += J->onchip;
+    layer_touch(e, J->layer, J->start, e->now);
+    layer_data_touch(e, J->layer, U->kind, e->now);
+    record(e, u, J->layer, J->start, e->now, J->label, 0);
+    for (int i = 0; i < J->nsig; i++) {
+        sync *S = &e->s[npu_eng_sig(e->cell, J, i)->sync];
+        S->v += npu_eng_sig(e->cell, J, i)->n;
         S->last_kind = (int)U->kind;
         if (S->nbj > 0)
             sync_changed(e, S);
         for (int k = 0; k < S->nw; k++) {
             int w = S->w[k];
-            if (e->u[w].blocked_on == J->j.sig[i].sync)
+            if (e->u[w].blocked_on == npu_eng_sig(e->cell, J, i)->sync)
                 e->u[w].blocked_on = -1;
             kick(e, w);
         }
@@ -1017,14 +1117,19 @@ static void finish(npu_engine *e, int jid)
     if (U->running == 0 && U->head < 0)
         U->idle_since = e->now;
     kick(e, u);
-    npu_job copy = J->j;
-    job_release(e, jid);
-    if (copy.done) {
-        int prev = e->cur_kind;
-        e->cur_kind = (int)e->u[u].kind;
-        copy.done(e, copy.ud, &copy);
-        e->cur_kind = prev;
+    if (!J->done) {
+        job_release(e, jid);
+        return;
     }
+    /* The callback gets the job as submitted (it may submit more jobs, which may reuse this
+     * slot and move the pools: a copy on the stack). */
+    npu_job copy;
+    job_unpack(e, J, &copy);
+    job_release(e, jid);
+    int prev = e->cur_kind;
+    e->cur_kind = (int)e->u[u].kind;
+    copy.done(e, copy.ud, &copy);
+    e->cur_kind = prev;
 }
 
 static void xfer_done(npu_engine *e, int xi)
@@ -1032,8 +1137,8 @@ static void xfer_done(npu_engine *e, int xi)
     xrec *X = &e->x[xi];
     int jid = X->job;
     layer_touch(e, X->layer, X->start, e->now);
-    layer_data_touch(e, X->layer, e->u[e->jobs[jid].j.unit].kind, e->now);
-    record(e, -(X->port + 1), X->layer, X->start, e->now, e->jobs[jid].j.label, X->bytes);
+    layer_data_touch(e, X->layer, e->u[e->jobs[jid].unit].kind, e->now);
+    record(e, -(X->port + 1), X->layer, X->start, e->now, e->jobs[jid].label, X->bytes);
     npu_mem_leave(e, xi);
     X = &e->x[xi];
     X->next = e->xfree;
@@ -1062,21 +1167,21 @@ static int deadlock(npu_engine *e, npu_err *err)
         const jrec *J = &e->jobs[U->head];
         int s = -1;
         int64_t need = 0;
-        for (int i = 0; i < J->j.nwait; i++)
-            if (e->s[J->j.wait[i].sync].v < J->j.wait[i].n) {
-                s = J->j.wait[i].sync;
-                need = J->j.wait[i].n;
+        for (int i = 0; i < J->nwait; i++)
+            if (e->s[npu_eng_wait(e->cell, J, i)->sync].v < npu_eng_wait(e->cell, J, i)->n) {
+                s = npu_eng_wait(e->cell, J, i)->sync;
+                need = npu_eng_wait(e->cell, J, i)->n;
                 break;
             }
         if (shown < 6) {
             char b[32];
             if (s >= 0)
                 npu_sb_printf(&sb, "%s unit '%s' job '%s' (layer %d) waits on sync '%s' (has %lld, needs %lld)",
-                              shown ? ";" : "", U->name, job_label(&J->j), J->j.layer,
+                              shown ? ";" : "", U->name, (J->label ? J->label : "(job)"), J->layer,
                               sync_name(e, s, b, sizeof b), (long long)e->s[s].v, (long long)need);
             else
                 npu_sb_printf(&sb, "%s unit '%s' job '%s' (layer %d) cannot start",
-                              shown ? ";" : "", U->name, job_label(&J->j), J->j.layer);
+                              shown ? ";" : "", U->name, (J->label ? J->label : "(job)"), J->layer);
         }
         shown++;
     }

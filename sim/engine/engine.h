@@ -53,10 +53,11 @@ typedef enum npu_unit_kind {
 /* Creates an engine from the parameters (dram.*, sram.*, host.*, mcu.*). It creates the port
  * "dram" (id NPU_PORT_DRAM) and, when sram.kb > 0, the port "sram" (id NPU_PORT_SRAM, else
  * that id is invalid), and the host units (see npu_host_*). `nlayers` sizes the stats. */
-/* Memory the queued jobs of one engine may take: 2 GiB (about 5.9 M jobs). Models queue a
- * program's jobs ahead of the run, so this grows with the work: resnet50 at batch 100 on the
- * default preset queues ~1 M jobs (~0.4 GB), and batch 10000 grew to 8.6 GB and on to the OOM
- * killer. Past the budget, submit fails with NPU_ENOMEM and a message giving the estimate
+/* Memory the queued jobs of one engine may take: 2 GiB (about 10 M jobs: a queued job takes a
+ * 136-byte record and 16 bytes per wait, signal and transfer). Models queue a program's jobs
+ * ahead of the run, so this grows with the work: resnet50 at batch 100 on the default preset
+ * queues ~1 M jobs, and batch 10000 (at the old 376 bytes a job) grew to 8.6 GB and on to the
+ * OOM killer. Past the budget, submit fails with NPU_ENOMEM and a message giving the estimate
  * for the whole run, before the simulation starts. */
 #define NPU_ENGINE_MAX_JOB_BYTES ((size_t)2 << 30)
 npu_engine *npu_engine_new(const npu_params *p, int nlayers, npu_err *err);

@@ -33,8 +33,24 @@ typedef struct clk {
     double ps_per_cycle;
 } clk;
 
+/* A queued or running job, compact (the npu_job it came from is ~330 bytes, mostly room for
+ * waits, signals and transfers it does not use): its waits, signals and transfers, in that
+ * order, are nwait + nsig + nxfer cells of e->cell starting at `ops`. A run touches every
+ * record at least three times (submit, start check, finish) across a working set of up to
+ * ~10^5 queued jobs: the record's size is most of the engine's cache misses. */
+typedef struct xcell {   /* a transfer in 16 bytes */
+    uint64_t bytes;
+    uint32_t run;
+    int16_t port;
+    bool write;
+} xcell;
+
+typedef union cell {
+    npu_syncop s;
+    xcell x;
+} cell;
+
 typedef struct jrec {
-    npu_job j;
     int next;            /* FIFO link while queued; free-list link when free */
     int prev;            /* FIFO link backwards while queued, -1 at the head  */
     uint64_t qseq;       /* submission order (FIFO order of its unit)         */
@@ -43,11 +59,35 @@ typedef struct jrec {
     bool dirty;          /* in its out-of-order unit's candidate set          */
     int pending;         /* outstanding transfers (+1 for compute in STREAM)  */
     int blk;             /* sync it was last blocked on, -1                   */
-    int rel_kind;        /* release kind for "submitted to an idle unit", -1  */
+    int8_t rel_kind;     /* release kind for "submitted to an idle unit", -1  */
     uint8_t phase;
     bool waiting;
+    uint8_t mode;        /* npu_job_mode                                      */
+    uint8_t nwait, nsig, nxfer;
+    int unit, layer;
+    int ops;             /* first cell, -1 when there are none                */
+    int irq;
+    double cycles;
+    npu_time extra_ps;
+    int64_t onchip;
+    const char *label;
+    npu_job_done_fn done;
+    void *ud;
     npu_time wait_start, start, comp_start, isr_ps;
 } jrec;
+
+static inline const npu_syncop *npu_eng_wait(const cell *c, const jrec *J, int i)
+{
+    return &c[J->ops + i].s;
+}
+static inline const npu_syncop *npu_eng_sig(const cell *c, const jrec *J, int i)
+{
+    return &c[J->ops + J->nwait + i].s;
+}
+static inline const xcell *npu_eng_xfer(const cell *c, const jrec *J, int i)
+{
+    return &c[J->ops + J->nwait + J->nsig + i].x;
+}
 
 typedef struct unit {
     char *name;
@@ -147,6 +187,9 @@ struct npu_engine {
     port *p;
     int np, cp;
     jrec *jobs;
+    cell *cell;               /* the jobs' waits, signals and transfers             */
+    int ncell, ccell;         /* high-water mark and capacity                       */
+    int cfree[3 * NPU_JOB_MAX_SYNC + 1]; /* freed runs of k cells (k = 1..12), -1 */
     uint64_t qseq;            /* submissions so far */
     int njcap, jfree, njused; /* njused: high-water mark, slots above it never used */
     size_t job_budget;        /* bytes the job table may take (NPU_ENGINE_MAX_JOB_BYTES) */
