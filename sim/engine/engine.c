@@ -1023,6 +1023,7 @@ static bool can_start(npu_engine *e, int u, int jid)
             if (!U->ooo)
                 U->blocked_on = w->sync;
         }
+        U->blocked_first = i == 0;
         return false;
     }
     if (e->u[u].ooo)
@@ -1049,6 +1050,11 @@ static void try_start(npu_engine *e, int u)
         if (U->head < 0 || e->oom)
             return;
         if (U->slots > 0 && U->running >= U->slots)
+            return;
+        /* The head failed on its first wait and that sync was not signalled since: its value
+         * has not grown, so the check would fail the same way, with no effect (it is already
+         * waiting, charged to that sync and registered on it). Saves reading a cold job. */
+        if (U->blocked_on >= 0 && U->blocked_first)
             return;
         int jid = U->head;
         if (!can_start(e, u, jid))

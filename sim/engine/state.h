@@ -97,6 +97,8 @@ typedef struct unit {
     double cap;          /* bytes per ps, 0 = none */
     int head, tail, queued, running;
     int blocked_on;      /* sync it is registered on, -1 */
+    bool blocked_first;  /* ... and its head failed on its first wait: until that sync is
+                            signalled (blocked_on = -1) a check would answer the same */
     bool in_kick, irq_line;
     bool ooo;            /* out-of-order start (the interrupt line)  */
     /* Out-of-order units only: the jobs whose start check may give another answer than last
