@@ -78,56 +78,54 @@ static double fit(const double *x, const double *y, int n)
     return d != 0 ? (n * sxy - sx * sy) / d : 0;
 }
 
-/* Median and least CPU ms per design point; fills layers and MACs of the run. */
-static int time_point(npu_ctx *ctx, const char *preset, const point *pt, int reps, double *ms,
-                      double *ms_min, int *layers, double *macs)
+/* A point, loaded: its graph and arch, the figures of its run, its times (ms per run). */
+typedef struct loaded {
+    npu_graph *g;
+    npu_arch *a;
+    int layers;
+    double macs;
+    double t[16];
+} loaded;
+
+static int load_point(npu_ctx *ctx, const char *preset, const point *pt, loaded *L)
 {
     npu_err err = {0};
     npu_load_opts lo = {.zoo_args = pt->zoo_args};
-    npu_graph *g = npu_load_graph(ctx, pt->net, &lo, &err);
-    npu_arch *a = g ? npu_arch_open(ctx, preset, &err) : NULL;
-    if (a && pt->set && npu_arch_set_kv(a, pt->set, &err) != 0) {
-        npu_arch_free(a);
-        a = NULL;
+    L->g = npu_load_graph(ctx, pt->net, &lo, &err);
+    L->a = L->g ? npu_arch_open(ctx, preset, &err) : NULL;
+    if (L->a && pt->set && npu_arch_set_kv(L->a, pt->set, &err) != 0) {
+        npu_arch_free(L->a);
+        L->a = NULL;
     }
-    if (!g || !a) {
-        fprintf(stderr, "scale_bench: %s\n", err.msg);
-        npu_graph_free(g);
-        return -1;
-    }
-    /* One warm-up point (pools and page faults of the first run), then points until each
-     * repeat has taken >= 0.2 s of CPU or 20 points. */
-    npu_result *r = npu_run(ctx, a, g, NULL, &err);
+    /* One warm-up point (pools and page faults of the first run). */
+    npu_result *r = L->a ? npu_run(ctx, L->a, L->g, NULL, &err) : NULL;
     if (!r) {
         fprintf(stderr, "scale_bench: %s\n", err.msg);
         return -1;
     }
-    *layers = r->nlayers;
-    *macs = (double)r->total.macs;
+    L->layers = r->nlayers;
+    L->macs = (double)r->total.macs;
     npu_result_free(r);
-    double t[16];
-    if (reps > 16)
-        reps = 16;
-    for (int k = 0; k < reps; k++) {
-        double t0 = now_s(), el = 0;
-        int n = 0;
-        do {
-            r = npu_run(ctx, a, g, NULL, &err);
-            if (!r) {
-                fprintf(stderr, "scale_bench: %s\n", err.msg);
-                return -1;
-            }
-            npu_result_free(r);
-            n++;
-            el = now_s() - t0;
-        } while (el < 0.2 && n < 20);
-        t[k] = el / n * 1e3;
-    }
-    qsort(t, (size_t)reps, sizeof t[0], cmp_d);
-    *ms = t[reps / 2];
-    *ms_min = t[0];
-    npu_arch_free(a);
-    npu_graph_free(g);
+    return 0;
+}
+
+/* CPU ms per design point: points until >= 0.2 s of CPU or 20 points. */
+static int time_once(npu_ctx *ctx, const loaded *L, double *ms)
+{
+    npu_err err = {0};
+    double t0 = now_s(), el = 0;
+    int n = 0;
+    do {
+        npu_result *r = npu_run(ctx, L->a, L->g, NULL, &err);
+        if (!r) {
+            fprintf(stderr, "scale_bench: %s\n", err.msg);
+            return -1;
+        }
+        npu_result_free(r);
+        n++;
+        el = now_s() - t0;
+    } while (el < 0.2 && n < 20);
+    *ms = el / n * 1e3;
     return 0;
 }
 
@@ -145,6 +143,8 @@ int main(int argc, char **argv)
     }
     if (reps < 1)
         reps = 1;
+    if (reps > 16)
+        reps = 16;
     npu_ctx *ctx = npu_ctx_new();
     int found = 0;
     for (size_t s = 0; s < sizeof all / sizeof all[0]; s++) {
@@ -154,23 +154,32 @@ int main(int argc, char **argv)
         found = 1;
         const char *pr = preset ? preset : S->preset;
         double x[8], y[8], y0[8], m[8];
-        printf("%s on %s (median of %d):\n", S->name, pr, reps);
-        int n = 0;
-        for (int i = 0; i < S->npts; i++) {
-            const point *pt = &S->pts[i];
-            int layers = 0;
-            double macs = 0, ms = 0, ms0 = 0;
-            if (time_point(ctx, pr, pt, reps, &ms, &ms0, &layers, &macs) != 0)
+        loaded L[8] = {{0}};
+        printf("%s on %s (median of %d, repeats interleaved over the points):\n", S->name, pr,
+               reps);
+        fflush(stdout);
+        int n = S->npts;
+        for (int i = 0; i < n; i++)
+            if (load_point(ctx, pr, &S->pts[i], &L[i]) != 0)
                 return 1;
-            x[n] = pt->x > 0 ? pt->x : layers;
-            y[n] = ms;
-            y0[n] = ms0;
-            m[n] = macs > 0 ? macs : 1;
+        /* Repeat k times each point in turn: a burst of load from other processes then
+         * spreads over the points instead of landing on one. */
+        for (int k = 0; k < reps; k++)
+            for (int i = 0; i < n; i++)
+                if (time_once(ctx, &L[i], &L[i].t[k]) != 0)
+                    return 1;
+        for (int i = 0; i < n; i++) {
+            const point *pt = &S->pts[i];
+            qsort(L[i].t, (size_t)reps, sizeof L[i].t[0], cmp_d);
+            x[i] = pt->x > 0 ? pt->x : L[i].layers;
+            y[i] = L[i].t[reps / 2];
+            y0[i] = L[i].t[0];
+            m[i] = L[i].macs > 0 ? L[i].macs : 1;
             printf("  %-18s %-11s %-8s %6s %-8.0f layers %-5d GMAC %-8.2f %9.3f ms (least %.3f)\n",
                    pt->net, pt->zoo_args ? pt->zoo_args : "", pt->set ? pt->set : "", S->xname,
-                   x[n], layers, macs * 1e-9, ms, ms0);
-            fflush(stdout);
-            n++;
+                   x[i], L[i].layers, L[i].macs * 1e-9, y[i], y0[i]);
+            npu_arch_free(L[i].a);
+            npu_graph_free(L[i].g);
         }
         printf("  exponent: time ~ %s^%.2f (least: ^%.2f)", S->xname, fit(x, y, n), fit(x, y0, n));
         if (fit(x, m, n) > 0.05)
