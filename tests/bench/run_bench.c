@@ -8,22 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_time.h"
 #include "npusim.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -44,9 +31,9 @@ int main(int argc, char **argv)
     }
     npu_ctx *ctx = npu_ctx_new();
     npu_err err = {0};
-    double t0 = now_s();
+    double t0 = bench_cpu_s();
     npu_graph *g = npu_load_graph(ctx, net, &lo, &err);
-    double t_load = now_s() - t0;
+    double t_load = bench_cpu_s() - t0;
     npu_arch *a = g ? npu_arch_open(ctx, arch, &err) : NULL;
     if (!g || !a) {
         fprintf(stderr, "run_bench: %s\n", err.msg);
@@ -56,7 +43,7 @@ int main(int argc, char **argv)
     int layers = 0;
     double per[99];
     for (int k = 0; k < reps; k++) {
-        t0 = now_s();
+        t0 = bench_cpu_s();
         for (int i = 0; i < iters; i++) {
             npu_result *r = npu_run(ctx, a, g, NULL, &err);
             if (!r) {
@@ -67,9 +54,9 @@ int main(int argc, char **argv)
             layers = r->nlayers;
             npu_result_free(r);
         }
-        per[k] = (now_s() - t0) / iters;
+        per[k] = (bench_cpu_s() - t0) / iters;
     }
-    qsort(per, (size_t)reps, sizeof per[0], cmp_d);
+    qsort(per, (size_t)reps, sizeof per[0], bench_cmp_d);
     printf("%s on %s: %d layers, %lld cycles; load+prepare %.2f ms once, %.3f ms per design "
            "point (%d points%s, CPU time)\n",
            argc > 2 ? argv[2] : net, arch, layers, (long long)cycles, t_load * 1e3,

@@ -16,22 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_time.h"
 #include "npusim.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 typedef struct point {
     const char *net, *zoo_args; /* graph and its zoo arguments */
@@ -113,7 +100,7 @@ static int load_point(npu_ctx *ctx, const char *preset, const point *pt, loaded 
 static int time_once(npu_ctx *ctx, const loaded *L, double *ms)
 {
     npu_err err = {0};
-    double t0 = now_s(), el = 0;
+    double t0 = bench_cpu_s(), el = 0;
     int n = 0;
     do {
         npu_result *r = npu_run(ctx, L->a, L->g, NULL, &err);
@@ -123,7 +110,7 @@ static int time_once(npu_ctx *ctx, const loaded *L, double *ms)
         }
         npu_result_free(r);
         n++;
-        el = now_s() - t0;
+        el = bench_cpu_s() - t0;
     } while (el < 0.2 && n < 20);
     *ms = el / n * 1e3;
     return 0;
@@ -170,7 +157,7 @@ int main(int argc, char **argv)
                     return 1;
         for (int i = 0; i < n; i++) {
             const point *pt = &S->pts[i];
-            qsort(L[i].t, (size_t)reps, sizeof L[i].t[0], cmp_d);
+            qsort(L[i].t, (size_t)reps, sizeof L[i].t[0], bench_cmp_d);
             x[i] = pt->x > 0 ? pt->x : L[i].layers;
             y[i] = L[i].t[reps / 2];
             y0[i] = L[i].t[0];
