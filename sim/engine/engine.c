@@ -206,8 +206,13 @@ void npu_engine_free(npu_engine *e)
         free(e->p[i].lbytes);
     }
     free(e->p);
-    free(e->jobs);
-    free(e->cell);
+    if (e->ctx) {
+        npu_ctx_stash(e->ctx, NPU_CTX_BUF_ENGINE_JOBS, e->jobs, (size_t)e->njcap * sizeof(jrec));
+        npu_ctx_stash(e->ctx, NPU_CTX_BUF_ENGINE_CELLS, e->cell, (size_t)e->ccell * sizeof(cell));
+    } else {
+        free(e->jobs);
+        free(e->cell);
+    }
     free(e->x);
     free(e->heap);
     free(e->kick);
@@ -386,7 +391,39 @@ static int kick_pop(npu_engine *e)
 
 /* ---- jobs ------------------------------------------------------------------------------------ */
 
-void npu_engine_set_job_budget(npu_engine *e, size_t bytes) { e->job_budget = bytes; }
+/* A recycled pool may be larger than the budget allows: only the allowed part is used (the
+ * budget is checked when a pool grows, so the capacities must be within it). */
+static void clamp_pools(npu_engine *e)
+{
+    size_t jb = e->job_budget / sizeof(jrec);
+    if ((size_t)e->njcap > jb)
+        e->njcap = (int)jb > e->njused ? (int)jb : e->njused;
+    size_t used = (size_t)e->njcap * sizeof(jrec);
+    size_t cb = e->job_budget > used ? (e->job_budget - used) / sizeof(cell) : 0;
+    if ((size_t)e->ccell > cb)
+        e->ccell = (int)cb > e->ncell ? (int)cb : e->ncell;
+}
+
+void npu_engine_set_job_budget(npu_engine *e, size_t bytes)
+{
+    e->job_budget = bytes;
+    clamp_pools(e);
+}
+
+void npu_engine_use_ctx(npu_engine *e, npu_ctx *ctx)
+{
+    if (!e || e->ctx || e->njcap > 0 || e->ccell > 0)
+        return; /* only before the first job */
+    e->ctx = ctx;
+    size_t cap = 0;
+    /* Stale contents: fresh slots are initialised as they are handed out (job_alloc,
+     * cells_alloc). */
+    e->jobs = npu_ctx_unstash(ctx, NPU_CTX_BUF_ENGINE_JOBS, &cap);
+    e->njcap = (int)(cap / sizeof(jrec) < (size_t)INT32_MAX / 2 ? cap / sizeof(jrec) : 0);
+    e->cell = npu_ctx_unstash(ctx, NPU_CTX_BUF_ENGINE_CELLS, &cap);
+    e->ccell = (int)(cap / sizeof(cell) < (size_t)INT32_MAX / 2 ? cap / sizeof(cell) : 0);
+    clamp_pools(e);
+}
 
 /* k cells for a job's waits, signals and transfers: a freed run of k first, else fresh ones.
  * Returns the first cell, -1 (none needed: k = 0, or out of memory: e->oom untouched, the

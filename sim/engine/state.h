@@ -189,6 +189,7 @@ struct npu_engine {
     port *p;
     int np, cp;
     jrec *jobs;
+    npu_ctx *ctx;             /* where the pools come from and go back (or NULL)   */
     cell *cell;               /* the jobs' waits, signals and transfers             */
     int ncell, ccell;         /* high-water mark and capacity                       */
     int cfree[3 * NPU_JOB_MAX_SYNC + 1]; /* freed runs of k cells (k = 1..12), -1 */

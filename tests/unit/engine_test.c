@@ -849,6 +849,45 @@ TEST(job_budget)
     npu_engine_free(e);
 }
 
+TEST(pools_from_ctx)
+{
+    /* An engine given a ctx takes the pools the previous engine left there and leaves its own:
+     * the same chain of 2000 jobs (each waits on the one before) ends at the same time with
+     * fresh and with recycled pools, and a budget smaller than a recycled pool still holds. */
+    npu_ctx *ctx = npu_ctx_new();
+    npu_time ends[3] = {0};
+    for (int round = 0; round < 3; round++) {
+        npu_engine *e = mkengine("10", "0", "1", "0", "0", 4, NULL);
+        npu_engine_use_ctx(e, ctx);
+        if (round == 2)
+            npu_engine_set_job_budget(e, 64 << 10);
+        int a = npu_engine_unit(e, "dmaA", NPU_UK_DMA, 0, 4, 0);
+        int s = npu_engine_sync(e, "chain", 1);
+        int rc = 0;
+        for (int k = 0; k < 2000 && !rc; k++) {
+            npu_job j = xjob(a, 1, k % 2 == 1, 1000, 0, &ends[round]);
+            npu_job_wait(&j, s, 1, NULL);
+            npu_job_signal(&j, s, 1, NULL);
+            rc = npu_engine_submit(e, &j, NULL);
+        }
+        if (round < 2) {
+            CHECK_EQ_INT(rc, 0);
+            CHECK_EQ_INT(npu_engine_run(e, NULL), 0);
+        } else {
+            CHECK_EQ_INT(rc, NPU_ENOMEM); /* the 64 KiB budget, not the recycled pool */
+        }
+        npu_engine_free(e);
+        size_t cap = 0;
+        void *pool = npu_ctx_unstash(ctx, NPU_CTX_BUF_ENGINE_JOBS, &cap);
+        CHECK(pool != NULL && cap > 0);
+        npu_ctx_stash(ctx, NPU_CTX_BUF_ENGINE_JOBS, pool, cap);
+    }
+    /* 2000 transfers of 1000 B at 10 GB/s, one after the other: 2000 x 100 ns. */
+    CHECK_EQ_INT(ends[0], 200000000);
+    CHECK_EQ_INT(ends[1], ends[0]);
+    npu_ctx_free(ctx);
+}
+
 int main(void)
 {
     RUN(lone_transfer_and_sharing);
@@ -869,5 +908,6 @@ int main(void)
     RUN(extra_columns_and_sram);
     RUN(random_programs);
     RUN(job_budget);
+    RUN(pools_from_ctx);
     return TEST_REPORT();
 }
