@@ -242,6 +242,10 @@ static inline int npu_eng_layer_slot(const npu_engine *e, int layer)
     return layer < 0 ? e->nl : layer;
 }
 
+/* ---- job.c ----------------------------------------------------------------------------------- */
+/* 0, or an error naming the job and its unit: bad ids, counts, layer, cycles, bytes. */
+int npu_eng_check_job(const npu_engine *e, const npu_job *j, npu_err *err);
+
 /* ---- mem.c: memory ports ------------------------------------------------------------------- */
 /* Adds a port (checks the configuration). */
 int npu_mem_add_port(npu_engine *e, const npu_port_cfg *cfg, npu_err *err);
