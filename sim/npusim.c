@@ -904,12 +904,13 @@ out:
 }
 
 /* Executes prog with the open model m; writes the trace if asked. */
-static npu_result *execute(npu_model *m, const npu_params *p, const npu_program *prog,
-                           const npu_run_opts *opts, npu_err *err)
+static npu_result *execute(npu_ctx *ctx, npu_model *m, const npu_params *p,
+                           const npu_program *prog, const npu_run_opts *opts, npu_err *err)
 {
     npu_engine *e = npu_engine_new(p, prog->nlayers, err);
     if (!e)
         return NULL;
+    npu_engine_use_ctx(e, ctx); /* the job pools of the last point (per thread) */
     npu_result *r = NULL;
     int trace = opts && opts->trace_path && *opts->trace_path;
     if (trace)
@@ -963,7 +964,7 @@ npu_result *npu_run(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const n
     npu_result *r = NULL;
     npu_program *prog = lower(ctx, &m, a, g, err);
     if (prog)
-        r = execute(&m, a->p, prog, opts, err);
+        r = execute(ctx, &m, a->p, prog, opts, err);
     prog_free_recycled(ctx, prog);
     npu_model_close(&m);
     if (!r)
@@ -1088,7 +1089,7 @@ npu_result *npu_exec(npu_ctx *ctx, const npu_program *prog, const npu_run_opts *
     npu_model m;
     npu_result *r = NULL;
     if (npu_model_open(&m, ops, p, err) == 0) {
-        r = execute(&m, p, prog, opts, err);
+        r = execute(ctx, &m, p, prog, opts, err);
         npu_model_close(&m);
     }
     npu_params_free(p);

@@ -108,7 +108,13 @@ int npu_ctx_cancelled(const npu_ctx *ctx);
  * back here and the next lowering starts from them. stash frees what the slot held (and frees
  * `buf` when ctx is NULL); unstash returns the buffer (its capacity in *cap) and empties the
  * slot, or NULL with *cap = 0. Contents are stale: the taker overwrites what it uses. */
-enum { NPU_CTX_BUF_PROG_INS, NPU_CTX_BUF_PROG_DATA, NPU_CTX_NBUF };
+enum {
+    NPU_CTX_BUF_PROG_INS,
+    NPU_CTX_BUF_PROG_DATA,
+    NPU_CTX_BUF_ENGINE_JOBS,  /* the engine's job records (npu_engine_use_ctx) */
+    NPU_CTX_BUF_ENGINE_CELLS, /* the engine's wait/signal/transfer cells     */
+    NPU_CTX_NBUF
+};
 void npu_ctx_stash(npu_ctx *ctx, int slot, void *buf, size_t cap);
 void *npu_ctx_unstash(npu_ctx *ctx, int slot, size_t *cap);
 

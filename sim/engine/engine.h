@@ -53,13 +53,20 @@ typedef enum npu_unit_kind {
 /* Creates an engine from the parameters (dram.*, sram.*, host.*, mcu.*). It creates the port
  * "dram" (id NPU_PORT_DRAM) and, when sram.kb > 0, the port "sram" (id NPU_PORT_SRAM, else
  * that id is invalid), and the host units (see npu_host_*). `nlayers` sizes the stats. */
-/* Memory the queued jobs of one engine may take: 2 GiB (about 5.9 M jobs). Models queue a
- * program's jobs ahead of the run, so this grows with the work: resnet50 at batch 100 on the
- * default preset queues ~1 M jobs (~0.4 GB), and batch 10000 grew to 8.6 GB and on to the OOM
- * killer. Past the budget, submit fails with NPU_ENOMEM and a message giving the estimate
+/* Memory the queued jobs of one engine may take: 2 GiB (about 10 M jobs: a queued job takes a
+ * 136-byte record and 16 bytes per wait, signal and transfer). Models queue a program's jobs
+ * ahead of the run, so this grows with the work: resnet50 at batch 100 on the default preset
+ * queues ~1 M jobs, and batch 10000 (at the old 376 bytes a job) grew to 8.6 GB and on to the
+ * OOM killer. Past the budget, submit fails with NPU_ENOMEM and a message giving the estimate
  * for the whole run, before the simulation starts. */
 #define NPU_ENGINE_MAX_JOB_BYTES ((size_t)2 << 30)
 npu_engine *npu_engine_new(const npu_params *p, int nlayers, npu_err *err);
+/* Pools from a context: the engine takes the job and cell arrays the last engine freed with
+ * the same ctx left there, and leaves its own in npu_engine_free (a ctx is per thread). Fresh
+ * pools cost a page fault per 4 KiB every design point, and how many malloc gives back to the
+ * system between points is luck (it moved nv_small ResNet-50 from 1.1 to 2.5 ms a point).
+ * Call right after npu_engine_new; without it the pools are the engine's own. */
+void npu_engine_use_ctx(npu_engine *e, npu_ctx *ctx);
 /* Another budget for the queued jobs (bytes; tests use a small one). */
 void npu_engine_set_job_budget(npu_engine *e, size_t bytes);
 void npu_engine_free(npu_engine *e);

@@ -1,4 +1,5 @@
-/* engine_int.h — what engine.c and host.c share inside sim/engine (not a public contract).
+/* engine_int.h — what the host model (host.c) needs of the engine beyond engine.h (not a public
+ * contract). The engine's own state is in state.h, which host.c does not see.
  *
  * The host model (host.c) builds on the engine's units, clocks and syncs; it needs three
  * things the public header does not offer: the resolved host configuration stored in the
@@ -35,7 +36,8 @@ int npu_host_resolve(const npu_params *p, npu_host_cfg *c, npu_err *err);
 /* Creates the host clocks and units in e (called once by npu_engine_new). */
 int npu_host_init(npu_engine *e, npu_host_state *h, npu_err *err);
 
-/* A parameter's number / text, or the table default when p is NULL or lacks the key. */
+/* A parameter's number / text, or the table default when p is NULL or lacks the key (mem.c,
+ * with the table). */
 double npu_engine_pnum(const npu_params *p, const char *key);
 const char *npu_engine_pstr(const npu_params *p, const char *key);
 

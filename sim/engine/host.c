@@ -1,5 +1,6 @@
 /* host.c — the host model: CPU cores, the interrupt line, an optional MCU, host profiles,
- * CPU fallback operators, and the engine's shared parameter table (prefix npu_host_).
+ * CPU fallback operators (prefix npu_host_). Its rows of the shared parameter table are in
+ * host_params.h (the table itself is in mem.c).
  *
  * What is modelled (DESIGN §3, engine.h):
  *   interrupt line (unit "irq", unlimited slots, irq_latency per interrupt)
@@ -30,69 +31,7 @@
 #include <string.h>
 
 #include "engine_int.h"
-
-/* ---- the shared parameter table --------------------------------------------------------------- */
-
-#define HOST_CPUS "none|cortex-a9-linux|cortex-a53-linux|cortex-a55-linux|cortex-a76-linux|riscv-baremetal"
-
-const npu_param_def npu_engine_param_defs[] = {
-    {"dram.gbps", NPU_P_FLOAT, 12.8, NULL, 0.01, 10000, NULL, "GB/s",
-     "DRAM peak bandwidth (default: LPDDR4-3200 x32 = 12.8 GB/s; assumption, presets set theirs)"},
-    {"dram.latency_ns", NPU_P_FLOAT, 100, NULL, 0, 100000, NULL, "ns",
-     "DRAM request-to-first-data latency seen by an accelerator port (assumption: ~100 ns loaded)"},
-    {"dram.efficiency", NPU_P_FLOAT, 0.8, NULL, 0.01, 1, NULL, "",
-     "sustained fraction of peak for long streams (assumption: 0.8, refresh + bank conflicts)"},
-    {"dram.burst_bytes", NPU_P_INT, 64, NULL, 0, 65536, NULL, "B",
-     "transfers are rounded up to whole bursts of this size per run (64 B: BL16 x32 LPDDR4 / AXI "
-     "line; 0 = no rounding)"},
-    {"dram.half_bytes", NPU_P_INT, 0, NULL, 0, 16777216, NULL, "B",
-     "contiguous run length reaching half the sustained rate: rate(run) = peak*eff*run/(run+half) "
-     "(0 = no run-length loss; assumption)"},
-    {"sram.kb", NPU_P_INT, 0, NULL, 0, 1048576, NULL, "KiB",
-     "on-chip system SRAM usable by the NPU; 0 = none (RK3588: 956 KiB, research/rknpu.md §1.5)"},
-    {"sram.gbps", NPU_P_FLOAT, 64, NULL, 0.01, 100000, NULL, "GB/s",
-     "system SRAM bandwidth (assumption; NVDLA hwarch: SRAM gives 2-4x DRAM bandwidth)"},
-    {"sram.latency_ns", NPU_P_FLOAT, 20, NULL, 0, 100000, NULL, "ns",
-     "system SRAM latency (assumption; NVDLA hwarch: 1/10-1/4 of DRAM latency)"},
-    {"host.cpu", NPU_P_ENUM, 0, "none", 0, 0, HOST_CPUS, "",
-     "host CPU profile: fills every host.* key not set explicitly (none = no control overhead)"},
-    {"host.cores", NPU_P_INT, 1, NULL, 1, 64, NULL, "",
-     "CPU cores modelled as units cpu0..cpuN-1 (fallback ops and driver work)"},
-    {"host.freq_mhz", NPU_P_FLOAT, 1000, NULL, 1, 10000, NULL, "MHz",
-     "CPU clock (profile: A9 666 from the ZYNQ-NVDLA system, A76 2352 as pinned on RK3588)"},
-    {"host.irq_latency_ns", NPU_P_FLOAT, 0, NULL, 0, 1e7, NULL, "ns",
-     "interrupt line to ISR entry (GIC + exception + kernel dispatch; assumption per profile)"},
-    {"host.isr_cycles", NPU_P_FLOAT, 0, NULL, 0, 1e9, NULL, "cycles",
-     "ISR body per interrupt, excluding register reads (assumption per profile)"},
-    {"host.reg_read_ns", NPU_P_FLOAT, 0, NULL, 0, 1e7, NULL, "ns",
-     "one uncached MMIO/CSB register read (round trip; assumption per profile)"},
-    {"host.reg_write_ns", NPU_P_FLOAT, 0, NULL, 0, 1e7, NULL, "ns",
-     "one MMIO/CSB register write incl. the barrier of writel() (assumption per profile)"},
-    {"host.wakeup_ns", NPU_P_FLOAT, 0, NULL, 0, 1e9, NULL, "ns",
-     "waking the driver thread after an interrupt (wake-up + context switch; NVDLA KMD does one "
-     "per IRQ, research/nvdla.md §3.4; value an assumption per profile)"},
-    {"host.submit_ns", NPU_P_FLOAT, 0, NULL, 0, 1e10, NULL, "ns",
-     "user-space runtime + ioctl cost of one submit (for models to charge; assumption)"},
-    {"host.gmacs", NPU_P_FLOAT, 15, NULL, 1e-4, 1e6, NULL, "GMAC/s",
-     "achieved MACs per second of one core on fallback conv/gemm (assumption per profile)"},
-    {"host.gelems", NPU_P_FLOAT, 3, NULL, 1e-4, 1e6, NULL, "Gelem/s",
-     "achieved simple element operations per second of one core (add/relu = 1; assumption)"},
-    {"host.gbps", NPU_P_FLOAT, 10.14, NULL, 1e-3, 1e5, NULL, "GB/s",
-     "one core's copy bandwidth, caps each CPU transfer (A76 memcpy 10.14 GB/s, whisper.cpp#89)"},
-    {"mcu.present", NPU_P_BOOL, 0, NULL, 0, 1, NULL, "",
-     "a companion microcontroller takes per-operation interrupts (headed NVDLA, Falcon)"},
-    {"mcu.freq_mhz", NPU_P_FLOAT, 200, NULL, 1, 10000, NULL, "MHz",
-     "MCU clock (assumption: PicoRV32/Cortex-M class)"},
-    {"mcu.irq_latency_ns", NPU_P_FLOAT, 100, NULL, 0, 1e7, NULL, "ns",
-     "MCU interrupt entry, bare metal (assumption: ~20 cycles)"},
-    {"mcu.isr_cycles", NPU_P_FLOAT, 150, NULL, 0, 1e9, NULL, "cycles",
-     "MCU ISR body per interrupt, no OS (assumption)"},
-    {"mcu.reg_read_ns", NPU_P_FLOAT, 20, NULL, 0, 1e7, NULL, "ns",
-     "MCU register read over the local CSB (assumption: a few cycles)"},
-    {"mcu.reg_write_ns", NPU_P_FLOAT, 10, NULL, 0, 1e7, NULL, "ns",
-     "MCU register write over the local CSB (assumption)"},
-    {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL},
-};
+#include "host_params.h"
 
 /* ---- host profiles ------------------------------------------------------------------------------
  * Every figure not quoted from research/ is an assumption reasoned in docs/engine.md. */
@@ -112,32 +51,6 @@ static const host_profile profiles[] = {
     {"riscv-baremetal", 100, 400, 200, 50, 30, 0, 0, 0.02, 0.01, 0.1},
 };
 #define NPROFILES ((int)(sizeof profiles / sizeof profiles[0]))
-
-static const npu_param_def *def_of(const char *key)
-{
-    for (const npu_param_def *d = npu_engine_param_defs; d->name; d++)
-        if (strcmp(d->name, key) == 0)
-            return d;
-    return NULL;
-}
-
-double npu_engine_pnum(const npu_params *p, const char *key)
-{
-    int i = p ? npu_params_find(p, key) : -1;
-    if (i >= 0)
-        return p->v[i].num;
-    const npu_param_def *d = def_of(key);
-    return d ? d->def : 0.0;
-}
-
-const char *npu_engine_pstr(const npu_params *p, const char *key)
-{
-    int i = p ? npu_params_find(p, key) : -1;
-    if (i >= 0 && p->v[i].str)
-        return p->v[i].str;
-    const npu_param_def *d = def_of(key);
-    return d && d->def_s ? d->def_s : "";
-}
 
 /* host.* keys filled from the profile: key and offset into host_profile. */
 typedef struct pkey {
@@ -168,7 +81,7 @@ static int find_profile(const char *name, npu_err *err)
     for (int i = 0; i < NPROFILES; i++)
         if (strcmp(profiles[i].name, name) == 0)
             return i;
-    return npu_err_set(err, NPU_EINVAL, "host.cpu: unknown profile '%s' (known: " HOST_CPUS ")",
+    return npu_err_set(err, NPU_EINVAL, "host.cpu: unknown profile '%s' (known: " NPU_HOST_CPUS ")",
                        name),
            -1;
 }

@@ -444,6 +444,47 @@ TEST(in_order_issue)
     npu_engine_free(e);
 }
 
+TEST(out_of_order_line)
+{
+    /* The interrupt line ("irq", out of order) starts every job whose syncs allow, in FIFO
+     * order among them. Jobs (0 cycles): A waits s0, B waits s1, C waits s0, D waits s0 and
+     * s1. The control unit signals, one per us: s1, s0, s0, s1, s0. B starts at 1 us (A and
+     * C blocked before it do not hold it back), A at 2 (before C in FIFO order, it takes the
+     * only count), C at 3, and D, which lacks s1 until 4 us and then s0 (A and C took both),
+     * at 5 us. */
+    npu_engine *e = mkengine("10", "0", "1", "0", "0", 1, NULL);
+    int line = npu_engine_find_unit(e, "irq");
+    int c = npu_engine_unit(e, "ctl", NPU_UK_CTRL, 0, 1, 0);
+    int s0 = npu_engine_sync(e, "s0", 0), s1 = npu_engine_sync(e, "s1", 0);
+    CHECK(line >= 0);
+    npu_time t[4] = {0};
+    int waits[4][2] = {{s0, -1}, {s1, -1}, {s0, -1}, {s0, s1}};
+    for (int k = 0; k < 4; k++) {
+        npu_job j;
+        npu_job_init(&j, line, 0, "line");
+        for (int w = 0; w < 2; w++)
+            if (waits[k][w] >= 0)
+                npu_job_wait(&j, waits[k][w], 1, NULL);
+        j.done = rec_end;
+        j.ud = &t[k];
+        CHECK_EQ_INT(npu_engine_submit(e, &j, NULL), 0);
+    }
+    int sigs[5] = {s1, s0, s0, s1, s0};
+    for (int k = 0; k < 5; k++) {
+        npu_job j;
+        npu_job_init(&j, c, 0, "ctl");
+        j.cycles = 1000;
+        npu_job_signal(&j, sigs[k], 1, NULL);
+        npu_engine_submit(e, &j, NULL);
+    }
+    CHECK_EQ_INT(npu_engine_run(e, NULL), 0);
+    CHECK_EQ_INT(t[0], 2000000);
+    CHECK_EQ_INT(t[1], 1000000);
+    CHECK_EQ_INT(t[2], 3000000);
+    CHECK_EQ_INT(t[3], 5000000);
+    npu_engine_free(e);
+}
+
 /* A small pipeline over several layers: DMA loads, compute, control unit gating each layer,
  * write-backs; used for determinism and the accounting identities. */
 static npu_result *pipeline(npu_program **progp, bool record, size_t *niv, npu_interval **ivs)
@@ -808,6 +849,45 @@ TEST(job_budget)
     npu_engine_free(e);
 }
 
+TEST(pools_from_ctx)
+{
+    /* An engine given a ctx takes the pools the previous engine left there and leaves its own:
+     * the same chain of 2000 jobs (each waits on the one before) ends at the same time with
+     * fresh and with recycled pools, and a budget smaller than a recycled pool still holds. */
+    npu_ctx *ctx = npu_ctx_new();
+    npu_time ends[3] = {0};
+    for (int round = 0; round < 3; round++) {
+        npu_engine *e = mkengine("10", "0", "1", "0", "0", 4, NULL);
+        npu_engine_use_ctx(e, ctx);
+        if (round == 2)
+            npu_engine_set_job_budget(e, 64 << 10);
+        int a = npu_engine_unit(e, "dmaA", NPU_UK_DMA, 0, 4, 0);
+        int s = npu_engine_sync(e, "chain", 1);
+        int rc = 0;
+        for (int k = 0; k < 2000 && !rc; k++) {
+            npu_job j = xjob(a, 1, k % 2 == 1, 1000, 0, &ends[round]);
+            npu_job_wait(&j, s, 1, NULL);
+            npu_job_signal(&j, s, 1, NULL);
+            rc = npu_engine_submit(e, &j, NULL);
+        }
+        if (round < 2) {
+            CHECK_EQ_INT(rc, 0);
+            CHECK_EQ_INT(npu_engine_run(e, NULL), 0);
+        } else {
+            CHECK_EQ_INT(rc, NPU_ENOMEM); /* the 64 KiB budget, not the recycled pool */
+        }
+        npu_engine_free(e);
+        size_t cap = 0;
+        void *pool = npu_ctx_unstash(ctx, NPU_CTX_BUF_ENGINE_JOBS, &cap);
+        CHECK(pool != NULL && cap > 0);
+        npu_ctx_stash(ctx, NPU_CTX_BUF_ENGINE_JOBS, pool, cap);
+    }
+    /* 2000 transfers of 1000 B at 10 GB/s, one after the other: 2000 x 100 ns. */
+    CHECK_EQ_INT(ends[0], 200000000);
+    CHECK_EQ_INT(ends[1], ends[0]);
+    npu_ctx_free(ctx);
+}
+
 int main(void)
 {
     RUN(lone_transfer_and_sharing);
@@ -822,10 +902,12 @@ int main(void)
     RUN(callback_submits_to_idle_unit);
     RUN(slots);
     RUN(in_order_issue);
+    RUN(out_of_order_line);
     RUN(determinism_and_identities);
     RUN(core_clock_and_rounding);
     RUN(extra_columns_and_sram);
     RUN(random_programs);
     RUN(job_budget);
+    RUN(pools_from_ctx);
     return TEST_REPORT();
 }

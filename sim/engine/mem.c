@@ -1,0 +1,253 @@
+/* mem.c — the engine's memory system: the DRAM and SRAM ports built from dram.* / sram.*,
+ * the shared parameter table, and how concurrent transfers share a port (prefix npu_mem_ for
+ * the kernel's internal calls, npu_engine_ for the public ones of engine.h).
+ *
+ * A transfer is rounded up to whole bursts per run, waits the port latency once (an event of
+ * engine.c), then shares the port. Shares are max-min fair (water-filling) in "port time": a
+ * transfer with run-length factor f = run/(run+half) moves f real bytes per unit of port
+ * capacity (peak·eff), and its requester's cap is converted likewise. Whenever a transfer
+ * joins or leaves a port, every active transfer's remaining bytes are advanced, rates are
+ * recomputed and changed completions re-timed. Completions are not heap events: each port
+ * keeps its earliest one (port.nxt), and the run loop takes whichever comes first, the heap's
+ * top or a port's completion. (Pushing an event per re-timing left ~85 % of a large LLM run's
+ * events stale in the heap.) The arithmetic is the order-dependent one of the first version
+ * (rates in sorted order, remaining bytes advanced at every change): the published runs are
+ * pinned to the bit, so any faster scheme must give the same doubles.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host_params.h"
+#include "state.h"
+
+/* ---- the shared parameter table ------------------------------------------------------------
+ * dram.* and sram.* here, host.* and mcu.* from host_params.h: every model gets them all. */
+const npu_param_def npu_engine_param_defs[] = {
+    {"dram.gbps", NPU_P_FLOAT, 12.8, NULL, 0.01, 10000, NULL, "GB/s",
+     "DRAM peak bandwidth (default: LPDDR4-3200 x32 = 12.8 GB/s; assumption, presets set theirs)"},
+    {"dram.latency_ns", NPU_P_FLOAT, 100, NULL, 0, 100000, NULL, "ns",
+     "DRAM request-to-first-data latency seen by an accelerator port (assumption: ~100 ns loaded)"},
+    {"dram.efficiency", NPU_P_FLOAT, 0.8, NULL, 0.01, 1, NULL, "",
+     "sustained fraction of peak for long streams (assumption: 0.8, refresh + bank conflicts)"},
+    {"dram.burst_bytes", NPU_P_INT, 64, NULL, 0, 65536, NULL, "B",
+     "transfers are rounded up to whole bursts of this size per run (64 B: BL16 x32 LPDDR4 / AXI "
+     "line; 0 = no rounding)"},
+    {"dram.half_bytes", NPU_P_INT, 0, NULL, 0, 16777216, NULL, "B",
+     "contiguous run length reaching half the sustained rate: rate(run) = peak*eff*run/(run+half) "
+     "(0 = no run-length loss; assumption)"},
+    {"sram.kb", NPU_P_INT, 0, NULL, 0, 1048576, NULL, "KiB",
+     "on-chip system SRAM usable by the NPU; 0 = none (RK3588: 956 KiB, research/rknpu.md §1.5)"},
+    {"sram.gbps", NPU_P_FLOAT, 64, NULL, 0.01, 100000, NULL, "GB/s",
+     "system SRAM bandwidth (assumption; NVDLA hwarch: SRAM gives 2-4x DRAM bandwidth)"},
+    {"sram.latency_ns", NPU_P_FLOAT, 20, NULL, 0, 100000, NULL, "ns",
+     "system SRAM latency (assumption; NVDLA hwarch: 1/10-1/4 of DRAM latency)"},
+    NPU_HOST_PARAM_ROWS
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static const npu_param_def *def_of(const char *key)
+{
+    for (const npu_param_def *d = npu_engine_param_defs; d->name; d++)
+        if (strcmp(d->name, key) == 0)
+            return d;
+    return NULL;
+}
+
+double npu_engine_pnum(const npu_params *p, const char *key)
+{
+    int i = p ? npu_params_find(p, key) : -1;
+    if (i >= 0)
+        return p->v[i].num;
+    const npu_param_def *d = def_of(key);
+    return d ? d->def : 0.0;
+}
+
+const char *npu_engine_pstr(const npu_params *p, const char *key)
+{
+    int i = p ? npu_params_find(p, key) : -1;
+    if (i >= 0 && p->v[i].str)
+        return p->v[i].str;
+    const npu_param_def *d = def_of(key);
+    return d && d->def_s ? d->def_s : "";
+}
+
+/* ---- the ports ------------------------------------------------------------------------------ */
+
+int npu_mem_init(npu_engine *e, const npu_params *p, npu_err *err)
+{
+    npu_port_cfg dram = {.name = "dram",
+                         .gbps = npu_engine_pnum(p, "dram.gbps"),
+                         .latency_ns = npu_engine_pnum(p, "dram.latency_ns"),
+                         .efficiency = npu_engine_pnum(p, "dram.efficiency"),
+                         .burst_bytes = (uint32_t)npu_engine_pnum(p, "dram.burst_bytes"),
+                         .half_bytes = (uint32_t)npu_engine_pnum(p, "dram.half_bytes"),
+                         .is_sram = false};
+    if (npu_mem_add_port(e, &dram, err) < 0)
+        return err ? err->code : NPU_EINVAL;
+    if (npu_engine_pnum(p, "sram.kb") <= 0) {
+        /* Keep id 1 for SRAM: a placeholder that no job may use. */
+        npu_port_cfg none = {.name = "(no sram)", .gbps = 1, .efficiency = 1};
+        if (npu_mem_add_port(e, &none, err) < 0)
+            return err ? err->code : NPU_EINVAL;
+        e->p[NPU_PORT_SRAM].invalid = true;
+        return 0;
+    }
+    npu_port_cfg sram = {.name = "sram",
+                         .gbps = npu_engine_pnum(p, "sram.gbps"),
+                         .latency_ns = npu_engine_pnum(p, "sram.latency_ns"),
+                         .efficiency = 1.0,
+                         .burst_bytes = 0,
+                         .half_bytes = 0,
+                         .is_sram = true};
+    if (npu_mem_add_port(e, &sram, err) < 0)
+        return err ? err->code : NPU_EINVAL;
+    return 0;
+}
+
+bool npu_engine_has_sram(const npu_engine *e)
+{
+    return e->np > NPU_PORT_SRAM && !e->p[NPU_PORT_SRAM].invalid;
+}
+
+int npu_mem_add_port(npu_engine *e, const npu_port_cfg *cfg, npu_err *err)
+{
+    if (!cfg || !cfg->name || !cfg->name[0])
+        return npu_err_set(err, NPU_EINVAL, "engine: memory port without a name"), -1;
+    if (!(cfg->gbps > 0 && cfg->gbps < 1e6))
+        return npu_err_set(err, NPU_EINVAL, "engine: port '%s': bandwidth %g GB/s out of range (0, 1e6)",
+                           cfg->name, cfg->gbps), -1;
+    if (!(cfg->latency_ns >= 0 && cfg->latency_ns < 1e9))
+        return npu_err_set(err, NPU_EINVAL, "engine: port '%s': latency %g ns out of range [0, 1e9)",
+                           cfg->name, cfg->latency_ns), -1;
+    if (!(cfg->efficiency > 0 && cfg->efficiency <= 1))
+        return npu_err_set(err, NPU_EINVAL, "engine: port '%s': efficiency %g out of range (0, 1]",
+                           cfg->name, cfg->efficiency), -1;
+    for (int i = 0; i < e->np; i++)
+        if (strcmp(e->p[i].cfg.name, cfg->name) == 0)
+            return npu_err_set(err, NPU_EINVAL, "engine: memory port '%s' defined twice", cfg->name), -1;
+    if (npu_eng_grow(&e->p, &e->cp, e->np + 1, sizeof(port)) != 0)
+        return npu_err_set(err, NPU_ENOMEM, "engine: out of memory"), -1;
+    port *P = &e->p[e->np];
+    memset(P, 0, sizeof *P);
+    P->cfg = *cfg;
+    P->cfg.name = npu_strdup(cfg->name);
+    P->lbytes = npu_calloc(((size_t)e->nl + 1) * 2, sizeof(uint64_t));
+    if (!P->cfg.name || !P->lbytes) {
+        free((char *)P->cfg.name);
+        free(P->lbytes);
+        return npu_err_set(err, NPU_ENOMEM, "engine: out of memory"), -1;
+    }
+    P->cap = cfg->gbps * cfg->efficiency * 1e-3; /* GB/s = bytes/ns = 1e-3 bytes/ps */
+    P->lat_ps = (npu_time)llround(cfg->latency_ns * 1e3);
+    P->last = e->now;
+    P->nxt = -1;
+    return e->np++;
+}
+
+int npu_engine_port(npu_engine *e, const npu_port_cfg *cfg, npu_err *err)
+{
+    return npu_mem_add_port(e, cfg, err);
+}
+
+const npu_port_cfg *npu_engine_port_cfg(const npu_engine *e, int id)
+{
+    return (id >= 0 && id < e->np && !e->p[id].invalid) ? &e->p[id].cfg : NULL;
+}
+
+int npu_engine_nports(const npu_engine *e) { return e->np; }
+
+/* ---- sharing a port ----------------------------------------------------------------------------- */
+
+static void port_advance(npu_engine *e, port *P)
+{
+    if (e->now > P->last) {
+        double dt = (double)(e->now - P->last);
+        for (int i = 0; i < P->nact; i++) {
+            xrec *X = &e->x[P->act[i]];
+            X->rem -= X->rate * dt;
+            if (X->rem < 0)
+                X->rem = 0;
+        }
+    }
+    P->last = e->now;
+}
+
+/* Max-min fair shares (water-filling) over the active transfers, sorted by cap ascending;
+ * re-times the completion of every transfer whose rate changed, and finds the port's next
+ * completion. A re-timing takes a fresh sequence number, exactly as pushing a new event did
+ * before the port kept one pending completion (so ties between equal times still break in
+ * the order the completions were last timed, and runs are unchanged), but nothing is pushed:
+ * the heap holds no stale completions. */
+static void port_recompute(npu_engine *e, port *P)
+{
+    double left = P->cap;
+    int n = P->nact;
+    int best = -1;
+    for (int i = 0; i < n; i++) {
+        xrec *X = &e->x[P->act[i]];
+        double share = left / (double)(n - i);
+        double r = X->cap < share ? X->cap : share;
+        left -= r;
+        if (left < 0)
+            left = 0;
+        if (r != X->rate) {
+            X->rate = r;
+            double d = r > 0 ? X->rem / r : (double)TIME_LIMIT;
+            if (d >= (double)(TIME_LIMIT - e->now)) {
+                e->toverflow = true;
+                d = (double)(TIME_LIMIT - e->now);
+            }
+            X->tdone = e->now + (npu_time)llround(d);
+            X->tseq = e->seq++;
+        }
+        if (best < 0 || X->tdone < e->x[best].tdone ||
+            (X->tdone == e->x[best].tdone && X->tseq < e->x[best].tseq))
+            best = P->act[i];
+    }
+    P->nxt = best;
+}
+
+void npu_mem_join(npu_engine *e, int xi)
+{
+    xrec *X = &e->x[xi];
+    port *P = &e->p[X->port];
+    port_advance(e, P);
+    if (npu_eng_grow(&P->act, &P->cact, P->nact + 1, sizeof(int)) != 0) {
+        e->oom = true;
+        return;
+    }
+    int i = P->nact;
+    while (i > 0 && e->x[P->act[i - 1]].cap > X->cap) {
+        P->act[i] = P->act[i - 1];
+        i--;
+    }
+    P->act[i] = xi;
+    P->nact++;
+    X->rate = -1;
+    port_recompute(e, P);
+}
+
+void npu_mem_leave(npu_engine *e, int xi)
+{
+    xrec *X = &e->x[xi];
+    port *P = &e->p[X->port];
+    port_advance(e, P);
+    int k = 0;
+    for (int i = 0; i < P->nact; i++)
+        if (P->act[i] != xi)
+            P->act[k++] = P->act[i];
+    P->nact = k;
+    port_recompute(e, P);
+}
+
+uint64_t npu_mem_bus_bytes(uint64_t bytes, uint64_t run, uint64_t burst)
+{
+    if (burst <= 1)
+        return bytes;
+    uint64_t full = bytes / run, last = bytes % run;
+    uint64_t rr = (run + burst - 1) / burst * burst;
+    uint64_t lr = (last + burst - 1) / burst * burst;
+    return full * rr + lr;
+}
