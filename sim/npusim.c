@@ -19,6 +19,7 @@
  *    exactly once before any reader sees them, so they are safe from many threads.
  */
 #include "npusim_int.h"
+#include "report/report.h" /* its declarations of the public report functions meet npusim.h's here */
 
 #include <ctype.h>
 #include <pthread.h>

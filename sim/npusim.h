@@ -24,9 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/base.h"
-
-#define NPUSIM_VERSION "0.1.0"
+#include "core/base.h" /* also NPUSIM_VERSION */
 
 /* ---- handles ------------------------------------------------------------------------------ */
 typedef struct npu_ctx npu_ctx;         /* errors, preset paths, cancel flag, scratch memory */
@@ -142,7 +140,9 @@ int npu_explain(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const char 
                 npu_strbuf *out, npu_err *err);
 
 /* ---- reports (sim/report) --------------------------------------------------------------------- */
-typedef enum npu_format { NPU_FMT_TABLE = 0, NPU_FMT_CSV, NPU_FMT_JSON } npu_format;
+/* npu_format (table, CSV, JSON) is in core/base.h. sim/report/report.h declares these four
+ * again for the report folder, which must not include this header (no folder cycle):
+ * sim/npusim.c includes both, so the compiler checks that the declarations agree. */
 int npu_format_parse(const char *s, npu_format *out);
 int npu_report_write(const npu_result *r, npu_format f, npu_strbuf *out);
 /* Side by side: one row per layer (matched by name), cycles per arch and a "best" column. */

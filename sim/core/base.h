@@ -12,6 +12,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* The library version (the project VERSION of CMakeLists.txt; results and JSON carry it). */
+#define NPUSIM_VERSION "0.1.0"
+
 /* Status codes. 0 is success; every failing function returns one of these and fills its
  * npu_err argument (when not NULL). */
 typedef enum npu_status {
@@ -25,6 +28,9 @@ typedef enum npu_status {
     NPU_EEXIST,       /* output file exists and --force was not given          */
     NPU_EINTR         /* interrupted (Ctrl-C during a sweep)                   */
 } npu_status;
+
+/* Output formats of the report writers (npusim.h and sim/report/report.h). */
+typedef enum npu_format { NPU_FMT_TABLE = 0, NPU_FMT_CSV, NPU_FMT_JSON } npu_format;
 
 #define NPU_ERR_MSG 1024
 

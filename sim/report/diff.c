@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../npusim_int.h"
 #include "jsonr.h"
 #include "tab.h"
 

@@ -6,7 +6,7 @@
  */
 #include <stddef.h>
 
-#include "../npusim_int.h"
+#include "report.h"
 
 int npu_format_parse(const char *s, npu_format *out)
 {

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../npusim_int.h"
 #include "tab.h"
 
 /* ---- graph summary (npusim info) ------------------------------------------------------------ */

@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../npusim_int.h"
 #include "tab.h"
 
 /* ---- primitives ------------------------------------------------------------------------------ */

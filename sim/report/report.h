@@ -1,7 +1,8 @@
 /* report.h — internal helpers of sim/report shared with traces/ (prefix npu_rep_).
  *
  * The public report functions (npu_report_write, npu_report_compare, npu_report_graph,
- * npu_format_parse) are declared in sim/npusim.h. What is here is the small set of
+ * npu_format_parse) are declared in sim/npusim.h for users and here for sim/report itself (a
+ * folder below the API must not include it). Beside them is the small set of
  * output primitives every writer needs so that CSV, JSON, tables and traces quote and format
  * values the same way, byte for byte, on every machine:
  *   - JSON strings: escaped per RFC 8259; invalid UTF-8 bytes become U+FFFD so the output is
@@ -18,8 +19,14 @@
 #include <stdint.h>
 
 #include "../core/ctx.h"
+#include "../core/graph.h"
 #include "../core/result.h"
-#include "../npusim_int.h"
+
+/* The public entry points (also in sim/npusim.h; sim/npusim.c sees both declarations). */
+int npu_format_parse(const char *s, npu_format *out);
+int npu_report_write(const npu_result *r, npu_format f, npu_strbuf *out);
+int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_strbuf *out);
+int npu_report_graph(const npu_graph *g, npu_format f, npu_strbuf *out);
 
 /* Appends s as a JSON string literal (with the quotes). NULL → null. */
 void npu_rep_json_str(npu_strbuf *sb, const char *s);

@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../npusim_int.h"
 #include "tab.h"
 
 typedef struct grp {
