@@ -34,6 +34,7 @@
 #include "../npusim_int.h"
 #include "../report/report.h"
 #include "../report/svg.h"
+#include "../front/scalesim_cfg.h"
 
 #define DEFAULT_ARCH "systolic"
 
@@ -168,9 +169,27 @@ static npu_graph *load_graph(const cli *o, npu_ctx *ctx, const char *what, npu_e
     return npu_load_graph(ctx, what, &lo, err);
 }
 
+/* A SCALE-Sim .cfg as the architecture: the systolic model with the file's settings
+ * (sim/front/scalesim_cfg.c), applied before --set so that --set still wins. */
+static npu_arch *open_scalesim_cfg(npu_ctx *ctx, const char *path, npu_err *err)
+{
+    npu_sscfg cfg;
+    if (npu_sscfg_read(path, &cfg, err))
+        return NULL;
+    npu_arch *a = npu_arch_open(ctx, "systolic", err);
+    for (int i = 0; a && i < cfg.nsets; i++)
+        if (npu_arch_set_kv(a, cfg.sets[i], err)) {
+            npu_err_prefix(err, "%s", path);
+            npu_arch_free(a);
+            a = NULL;
+        }
+    return a;
+}
+
 static npu_arch *open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err *err)
 {
-    npu_arch *a = npu_arch_open(ctx, name, err);
+    npu_arch *a = npu_sscfg_is_cfg(name) ? open_scalesim_cfg(ctx, name, err)
+                                         : npu_arch_open(ctx, name, err);
     if (!a)
         return NULL;
     for (int i = 0; i < o->nsets; i++) {

@@ -1,0 +1,59 @@
+#!/bin/sh
+# scalesim_test.sh — npusim as a drop-in for SCALE-Sim v2 (issue 21): a scale.cfg as -a, the
+# DP-row quirk under fidelity=scalesim, and the report files compared with SCALE-Sim's own
+# (tests/golden/scalesim/reports/<case>/, written by SCALE-Sim v2 itself).
+. tests/cli/lib.sh
+G=tests/golden/scalesim/reports
+
+# --- 1. scale.cfg as the architecture -----------------------------------------------------
+for df in os ws is; do
+    expect "cfg $df runs" 0 run -a $G/alexnet_32x32_$df/scale.cfg -f csv $G/alexnet.csv
+    # SCALE-Sim's Total Cycles, layer by layer
+    want=$(awk -F', *' 'NR > 1 { printf "%s ", $2 }' $G/alexnet_32x32_$df/COMPUTE_REPORT.csv)
+    got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "cycles") c = i }
+                   NR > 1 && $1 != "total" && $1 != "" { printf "%s ", $c }' "$T/out")
+    if [ "$want" = "$got" ]; then ok "cfg $df cycles = SCALE-Sim"; else
+        bad "cfg $df cycles = SCALE-Sim" "want $want got $got"; fi
+done
+expect "cfg --set wins" 0 params $G/alexnet_32x32_os/scale.cfg --set rows=8
+if grep -Eq '^rows +8 ' "$T/out" && grep -Eq '^fidelity +scalesim ' "$T/out"; then
+    ok "cfg rows from --set, fidelity from CALC"; else bad "cfg --set" "$(head -5 "$T/out")"; fi
+
+# errors name file:line and what
+cfgerr() { # NAME TEXT WANT
+    printf '%s\n' "$2" >"$T/bad.cfg"
+    expect "cfg error: $1" 1 run -a "$T/bad.cfg" $G/alexnet.csv
+    has "cfg error text: $1" "$T/err" "$3"
+}
+A='[architecture_presets]
+ArrayHeight: 8
+ArrayWidth: 8
+IfmapSramSzkB: 64
+FilterSramSzkB: 64
+OfmapSramSzkB: 64'
+cfgerr "unknown key" "$A
+Speed: 3" "bad.cfg:7: unknown key 'Speed'"
+cfgerr "dataflow" "$A
+Dataflow: xs" "bad.cfg:7: Dataflow 'xs' is not os, ws or is"
+cfgerr "missing dataflow" "$A" "has no Dataflow"
+cfgerr "sparsity" "$A
+Dataflow: ws
+[sparsity]
+SparsitySupport : true" "bad.cfg:9: SparsitySupport = True"
+cfgerr "ramulator" "$A
+Dataflow: ws
+[run_presets]
+UseRamulatorTrace: True" "bad.cfg:9: UseRamulatorTrace = True is not supported"
+cfgerr "user without bandwidth" "$A
+Dataflow: ws
+[run_presets]
+InterfaceBandwidth: USER" "bad.cfg:9: InterfaceBandwidth USER needs a Bandwidth"
+cfgerr "section" "[arch]" "bad.cfg:1: unknown section [arch]"
+cfgerr "zero height" "[architecture_presets]
+ArrayHeight: 0" "bad.cfg:2: ArrayHeight '0' is not an integer >= 1"
+printf '%s\nDataflow: ws\nBandwidth: 4, 8\n[run_presets]\nInterfaceBandwidth: USER\n' "$A" >"$T/user.cfg"
+expect "cfg USER" 0 params "$T/user.cfg"
+if grep -Eq '^dma_bytes +4 ' "$T/out" && grep -Eq '^fidelity +detailed ' "$T/out"; then
+    ok "cfg USER: first Bandwidth, detailed"; else bad "cfg USER" "$(cat "$T/out")"; fi
+
+finish
