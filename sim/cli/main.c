@@ -34,6 +34,7 @@
 #include "../npusim_int.h"
 #include "../report/report.h"
 #include "../report/svg.h"
+#include "../front/front.h"
 #include "../front/scalesim_cfg.h"
 
 #define DEFAULT_ARCH "systolic"
@@ -201,16 +202,51 @@ static npu_arch *open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err
     return a;
 }
 
+/* Whether GRAPH is a SCALE-Sim topology to be read as SCALE-Sim v2 reads it: a .csv run on
+ * the systolic model in fidelity=scalesim. Then a "DP" row is SCALE-Sim's Channels one-channel
+ * layers of Num Filter filters each, not a depthwise conv (sim/front/scalesim.c, issue 21). */
+static bool scalesim_v2_csv(const npu_arch *a, const char *path)
+{
+    size_t n = strlen(path);
+    if (n < 4 || strcmp(path + n - 4, ".csv") != 0 || strcmp(npu_arch_model(a), "systolic") != 0)
+        return false;
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    bool yes = npu_arch_get(a, "fidelity", &sb, NULL) == 0 && sb.s &&
+               strcmp(sb.s, "scalesim") == 0;
+    npu_sb_free(&sb);
+    return yes;
+}
+
+static npu_graph *load_scalesim_v2(const cli *o, const char *path, npu_err *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (npu_read_file(path, &text, &len, err))
+        return NULL;
+    npu_graph *g = npu_scalesim_read_ex(path, text, len, npu_scalesim_is_gemm(text, len),
+                                        NPU_SCALESIM_DP_EXPAND, err);
+    free(text);
+    if (g && ((o->batch > 0 && npu_graph_set_batch(g, o->batch, err)) ||
+              npu_graph_prepare(g, err))) {
+        npu_graph_free(g);
+        g = NULL;
+    }
+    return g;
+}
+
 /* GRAPH (o->pos[0]) and the -a architecture (default DEFAULT_ARCH) with the --set values, for
  * the commands that need both. NULL (nothing left open) on failure, reported from err. */
 static npu_graph *load_graph_arch(const cli *o, npu_ctx *ctx, npu_arch **a, npu_err *err)
 {
-    npu_graph *g = load_graph(o, ctx, o->pos[0], err);
-    if (!g)
-        return NULL;
     *a = open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, err);
-    if (!*a) {
-        npu_graph_free(g);
+    if (!*a)
+        return NULL;
+    npu_graph *g = scalesim_v2_csv(*a, o->pos[0]) ? load_scalesim_v2(o, o->pos[0], err)
+                                                   : load_graph(o, ctx, o->pos[0], err);
+    if (!g) {
+        npu_arch_free(*a);
+        *a = NULL;
         return NULL;
     }
     return g;

@@ -56,4 +56,33 @@ expect "cfg USER" 0 params "$T/user.cfg"
 if grep -Eq '^dma_bytes +4 ' "$T/out" && grep -Eq '^fidelity +detailed ' "$T/out"; then
     ok "cfg USER: first Bandwidth, detailed"; else bad "cfg USER" "$(cat "$T/out")"; fi
 
+# --- 2. DP rows: SCALE-Sim's reading in fidelity=scalesim, a depthwise conv otherwise --------
+cyc() { # LAYER : the cycles of LAYER in the csv run in $T/out
+    awk -F, -v l="$1" 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "cycles") c = i; if ($i == "macs") m = i } }
+                       $2 == l { print $c; exit }' "$T/out"
+}
+macs() {
+    awk -F, -v l="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "macs") m = i }
+                       $2 == l { print $m; exit }' "$T/out"
+}
+expect "DP is 8x16" 0 run -a $G/dp_8x16_is/scale.cfg -f csv $G/dp_8x16_is/topology.csv
+[ "$(cyc DPtest)" = 29784 ] && ok "DP is 8x16 = SCALE-Sim 8 x 3723" || bad "DP is" "$(cyc DPtest)"
+[ "$(cyc ConvA)" = 20411 ] && ok "ConvA is 8x16 = SCALE-Sim" || bad "ConvA is" "$(cyc ConvA)"
+expect "DP os 8x4" 0 run -a systolic --set fidelity=scalesim --set dataflow=os --set rows=8 \
+    --set cols=4 -f csv $G/dp_8x16_is/topology.csv
+[ "$(cyc DPtest)" = 29784 ] && ok "DP os 8x4 = SCALE-Sim" || bad "DP os" "$(cyc DPtest)"
+[ "$(macs DPtest)" = 451584 ] && ok "DP scalesim MACs 8 x 8 x 784 x 9" || bad "DP macs" "$(macs DPtest)"
+expect "DP detailed" 0 run -a $G/dp_8x16_is/scale.cfg --set fidelity=detailed -f csv \
+    $G/dp_8x16_is/topology.csv
+[ "$(macs DPtest)" = 56448 ] && ok "DP detailed: a depthwise conv (8 x 784 x 9)" ||
+    bad "DP detailed macs" "$(macs DPtest)"
+printf 'h\nDPm, 30, 30, 3, 3, 8, 16, 1,\n' >"$T/dpm.csv"
+expect "DP multiplier" 0 run -f csv "$T/dpm.csv"
+[ "$(macs DPm)" = 112896 ] && ok "DP num filter 16 on 8 channels: multiplier 2" ||
+    bad "DP multiplier macs" "$(macs DPm)"
+printf 'h\nDPx, 30, 30, 3, 3, 8, 3, 1,\n' >"$T/dpx.csv"
+expect "DP bad num filter" 1 run "$T/dpx.csv"
+has "DP bad num filter text" "$T/err" "dpx.csv:2:22: depthwise (DP) layer: num filter 3"
+expect "DP any num filter in scalesim" 0 run -a systolic --set fidelity=scalesim "$T/dpx.csv"
+
 finish
