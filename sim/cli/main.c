@@ -36,6 +36,7 @@
 #include "../report/svg.h"
 #include "../front/front.h"
 #include "../front/scalesim_cfg.h"
+#include "../../models/systolic/ssreport.h"
 
 #define DEFAULT_ARCH "systolic"
 
@@ -56,7 +57,8 @@ enum {
     O_FORCE = 1 << 6,
     O_ZOO = 1 << 7,  /* --zoo-args and --batch: how GRAPH is loaded */
     O_PP = 1 << 8,   /* --preset-path (every command) */
-    O_PLOT = 1 << 9  /* --plot [layers:|roofline:]FILE.svg (repeatable) */
+    O_PLOT = 1 << 9, /* --plot [layers:|roofline:]FILE.svg (repeatable) */
+    O_SSREP = 1 << 10 /* --scalesim-reports DIR (run on the systolic model) */
 };
 
 typedef struct cli {
@@ -67,6 +69,7 @@ typedef struct cli {
     bool fmt_given;
     const char *out;
     const char *trace;
+    const char *ssrep; /* --scalesim-reports DIR */
     bool allow_unsupported, force;
     const char *zoo_args;
     long long batch; /* --batch N, 0 = as the graph says */
@@ -345,6 +348,21 @@ static int report_result(const cli *o, npu_result *r, const npu_err *err)
     return rc;
 }
 
+/* --scalesim-reports DIR: SCALE-Sim v2's report files of the program the run simulates
+ * (models/systolic/ssreport.c). */
+static int write_ssrep(const cli *o, npu_ctx *ctx, const npu_arch *a, const npu_graph *g,
+                       npu_err *err)
+{
+    if (strcmp(npu_arch_model(a), "systolic") != 0)
+        return npu_err_set(err, NPU_EINVAL, "--scalesim-reports: SCALE-Sim's reports describe "
+                           "a systolic array; '%s' is a %s", o->arch ? o->arch : DEFAULT_ARCH,
+                           npu_arch_model(a));
+    npu_program *p = npu_compile(ctx, a, g, err);
+    int rc = p ? npu_ssrep_write(p, o->ssrep, o->force, err) : -1;
+    npu_program_free(p);
+    return rc;
+}
+
 static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
 {
     (void)c;
@@ -355,6 +373,11 @@ static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
     npu_graph *g = load_graph_arch(o, ctx, &a, &err);
     if (!g)
         return fail(&err);
+    if (o->ssrep && write_ssrep(o, ctx, a, g, &err)) {
+        npu_arch_free(a);
+        npu_graph_free(g);
+        return fail(&err);
+    }
     npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
     npu_result *r = npu_run(ctx, a, g, &ro, &err);
     int rc = report_result(o, r, &err);
@@ -851,13 +874,16 @@ static int cmd_help(const command *c, cli *o, npu_ctx *ctx);
     "model name for the model's defaults. Without -a: " DEFAULT_ARCH ".\n"
 
 static const command commands[] = {
-    {"run", cmd_run, O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT, 1, 1,
+    {"run", cmd_run, O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT | O_SSREP, 1, 1,
      "npusim run [-a ARCH] [--set K=V]... [--dtype X] [-f table|csv|json] [-o FILE]\n"
-     "           [--trace FILE[.gz]] [--plot [layers:|roofline:]FILE.svg]... [--force] GRAPH",
+     "           [--trace FILE[.gz]] [--plot [layers:|roofline:]FILE.svg]... [--force]\n"
+     "           [--scalesim-reports DIR] GRAPH",
      "Simulates GRAPH on ARCH and prints one row per layer and the totals.\n" GRAPH_HELP ARCH_HELP
      "--set K=V changes a parameter (see 'npusim params ARCH'); --dtype X is --set dtype=X.\n"
      "--trace writes a Chrome/Perfetto trace-event file (gzip-compressed when it ends in .gz);\n"
      "open it in https://ui.perfetto.dev. -o and --trace never overwrite without --force.\n"
+     "--scalesim-reports DIR writes SCALE-Sim v2's COMPUTE_REPORT.csv and BANDWIDTH_REPORT.csv\n"
+     "(systolic model; ARCH may be a SCALE-Sim scale.cfg; docs/scalesim.md).\n"
      "--plot FILE.svg draws per-layer stacked bars (compute, memory stall, control stall,\n"
      "host); --plot roofline:FILE.svg the roofline of the layers (repeatable; docs/plots.md).\n"
      "Example: npusim run -a systolic --set rows=64 -f csv resnet50\n"},
@@ -1016,13 +1042,15 @@ static const optdef optdefs[] = {
     {"--force", 0, O_FORCE, false},        {"--allow-unsupported", 0, O_ALLOW, false},
     {"--zoo-args", 0, O_ZOO, true},        {"--preset-path", 0, O_PP, true},
     {"--plot", 0, O_PLOT, true},           {"--batch", 0, O_ZOO, true},
+    {"--scalesim-reports", 0, O_SSREP, true},
 };
 #define NOPTS ((int)(sizeof optdefs / sizeof optdefs[0]))
 
 static const char *const opt_names[] = {"--arch",  "--set",   "--dtype",
                                         "--format", "--output", "--trace",
                                         "--force", "--allow-unsupported", "--zoo-args",
-                                        "--preset-path", "--help", "--plot", "--batch", NULL};
+                                        "--preset-path", "--help", "--plot", "--batch",
+                                        "--scalesim-reports", NULL};
 
 /* Parses argv[i0..argc) for command c into o. Returns -1 on success, else an exit code. */
 static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, bool *help)
@@ -1114,6 +1142,9 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
             break;
         case O_TRACE:
             o->trace = val;
+            break;
+        case O_SSREP:
+            o->ssrep = val;
             break;
         case O_FORCE:
             o->force = true;

@@ -85,4 +85,37 @@ expect "DP bad num filter" 1 run "$T/dpx.csv"
 has "DP bad num filter text" "$T/err" "dpx.csv:2:22: depthwise (DP) layer: num filter 3"
 expect "DP any num filter in scalesim" 0 run -a systolic --set fidelity=scalesim "$T/dpx.csv"
 
+# --- 3. SCALE-Sim's report files, column by column --------------------------------------------
+# cmpcols NAME OURS THEIRS COLS : same header line, same rows; the listed columns (1-based,
+# space separated) equal: integers exactly, floats to 1e-9 relative (SCALE-Sim averages over
+# folds in another order, so the last digits of a float differ)
+cmpcols() {
+    if ! [ -s "$2" ]; then bad "$1" "$2 missing"; return; fi
+    if [ "$(head -1 "$2")" != "$(head -1 "$3")" ]; then
+        bad "$1 header" "$(head -1 "$2")"; return; fi
+    msg=$(awk -F', *' -v cols="$4" 'NR == FNR { a[FNR] = $0; n = FNR; next }
+        { m = FNR; split(a[FNR], x, /, */); nc = split(cols, c, " ")
+          for (i = 1; i <= nc; i++) { u = x[c[i]] + 0; v = $c[i] + 0; d = u - v; if (d < 0) d = -d
+              t = v < 0 ? -v : v
+              if (d > 1e-9 * t || (index($c[i], ".") == 0 && x[c[i]] != $c[i]))
+                  printf "LayerID %d col %d: ours %s, SCALE-Sim %s\n", FNR - 2, c[i], x[c[i]], $c[i] } }
+        END { if (n != m) printf "%d rows, SCALE-Sim %d\n", n - 1, m - 1 }' "$2" "$3")
+    if [ -z "$msg" ]; then ok "$1"; else bad "$1" "$(echo "$msg" | head -3)"; fi
+}
+for c in alexnet_32x32_os alexnet_32x32_ws alexnet_32x32_is dp_8x16_is; do
+    topo=$G/alexnet.csv
+    [ -f $G/$c/topology.csv ] && topo=$G/$c/topology.csv
+    expect "reports $c" 0 run -a $G/$c/scale.cfg --scalesim-reports "$T/$c" $topo
+    cmpcols "COMPUTE_REPORT $c: all 6 columns" "$T/$c/COMPUTE_REPORT.csv" \
+        $G/$c/COMPUTE_REPORT.csv "1 2 3 4 5 6"
+    cmpcols "BANDWIDTH_REPORT $c: LayerID and SRAM columns" "$T/$c/BANDWIDTH_REPORT.csv" \
+        $G/$c/BANDWIDTH_REPORT.csv "1 2 3 4"
+done
+expect "reports never overwrite" 1 run -a $G/dp_8x16_is/scale.cfg --scalesim-reports \
+    "$T/dp_8x16_is" $G/dp_8x16_is/topology.csv
+has "reports never overwrite text" "$T/err" "file exists"
+expect "reports need the systolic model" 1 run -a nv_small --scalesim-reports "$T/nv" \
+    $G/dp_8x16_is/topology.csv
+has "reports need the systolic model text" "$T/err" "describe a systolic array"
+
 finish
