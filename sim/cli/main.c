@@ -34,9 +34,7 @@
 #include "../npusim_int.h"
 #include "../report/report.h"
 #include "../report/svg.h"
-#include "../front/front.h"
-#include "../front/scalesim_cfg.h"
-#include "../../models/systolic/ssreport.h"
+#include "scalesim_cli.h"
 
 #define DEFAULT_ARCH "systolic"
 
@@ -173,27 +171,9 @@ static npu_graph *load_graph(const cli *o, npu_ctx *ctx, const char *what, npu_e
     return npu_load_graph(ctx, what, &lo, err);
 }
 
-/* A SCALE-Sim .cfg as the architecture: the systolic model with the file's settings
- * (sim/front/scalesim_cfg.c), applied before --set so that --set still wins. */
-static npu_arch *open_scalesim_cfg(npu_ctx *ctx, const char *path, npu_err *err)
-{
-    npu_sscfg cfg;
-    if (npu_sscfg_read(path, &cfg, err))
-        return NULL;
-    npu_arch *a = npu_arch_open(ctx, "systolic", err);
-    for (int i = 0; a && i < cfg.nsets; i++)
-        if (npu_arch_set_kv(a, cfg.sets[i], err)) {
-            npu_err_prefix(err, "%s", path);
-            npu_arch_free(a);
-            a = NULL;
-        }
-    return a;
-}
-
 static npu_arch *open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err *err)
 {
-    npu_arch *a = npu_sscfg_is_cfg(name) ? open_scalesim_cfg(ctx, name, err)
-                                         : npu_arch_open(ctx, name, err);
+    npu_arch *a = npu_cli_arch_open(ctx, name, err); /* a preset, a model or a scale.cfg */
     if (!a)
         return NULL;
     for (int i = 0; i < o->nsets; i++) {
@@ -205,39 +185,6 @@ static npu_arch *open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err
     return a;
 }
 
-/* Whether GRAPH is a SCALE-Sim topology to be read as SCALE-Sim v2 reads it: a .csv run on
- * the systolic model in fidelity=scalesim. Then a "DP" row is SCALE-Sim's Channels one-channel
- * layers of Num Filter filters each, not a depthwise conv (sim/front/scalesim.c, issue 21). */
-static bool scalesim_v2_csv(const npu_arch *a, const char *path)
-{
-    size_t n = strlen(path);
-    if (n < 4 || strcmp(path + n - 4, ".csv") != 0 || strcmp(npu_arch_model(a), "systolic") != 0)
-        return false;
-    npu_strbuf sb;
-    npu_sb_init(&sb);
-    bool yes = npu_arch_get(a, "fidelity", &sb, NULL) == 0 && sb.s &&
-               strcmp(sb.s, "scalesim") == 0;
-    npu_sb_free(&sb);
-    return yes;
-}
-
-static npu_graph *load_scalesim_v2(const cli *o, const char *path, npu_err *err)
-{
-    char *text = NULL;
-    size_t len = 0;
-    if (npu_read_file(path, &text, &len, err))
-        return NULL;
-    npu_graph *g = npu_scalesim_read_ex(path, text, len, npu_scalesim_is_gemm(text, len),
-                                        NPU_SCALESIM_DP_EXPAND, err);
-    free(text);
-    if (g && ((o->batch > 0 && npu_graph_set_batch(g, o->batch, err)) ||
-              npu_graph_prepare(g, err))) {
-        npu_graph_free(g);
-        g = NULL;
-    }
-    return g;
-}
-
 /* GRAPH (o->pos[0]) and the -a architecture (default DEFAULT_ARCH) with the --set values, for
  * the commands that need both. NULL (nothing left open) on failure, reported from err. */
 static npu_graph *load_graph_arch(const cli *o, npu_ctx *ctx, npu_arch **a, npu_err *err)
@@ -245,8 +192,9 @@ static npu_graph *load_graph_arch(const cli *o, npu_ctx *ctx, npu_arch **a, npu_
     *a = open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, err);
     if (!*a)
         return NULL;
-    npu_graph *g = scalesim_v2_csv(*a, o->pos[0]) ? load_scalesim_v2(o, o->pos[0], err)
-                                                   : load_graph(o, ctx, o->pos[0], err);
+    npu_graph *g = npu_cli_scalesim_csv(*a, o->pos[0])
+                       ? npu_cli_load_scalesim(o->pos[0], o->batch, err)
+                       : load_graph(o, ctx, o->pos[0], err);
     if (!g) {
         npu_arch_free(*a);
         *a = NULL;
@@ -348,21 +296,6 @@ static int report_result(const cli *o, npu_result *r, const npu_err *err)
     return rc;
 }
 
-/* --scalesim-reports DIR: SCALE-Sim v2's report files of the program the run simulates
- * (models/systolic/ssreport.c). */
-static int write_ssrep(const cli *o, npu_ctx *ctx, const npu_arch *a, const npu_graph *g,
-                       npu_err *err)
-{
-    if (strcmp(npu_arch_model(a), "systolic") != 0)
-        return npu_err_set(err, NPU_EINVAL, "--scalesim-reports: SCALE-Sim's reports describe "
-                           "a systolic array; '%s' is a %s", o->arch ? o->arch : DEFAULT_ARCH,
-                           npu_arch_model(a));
-    npu_program *p = npu_compile(ctx, a, g, err);
-    int rc = p ? npu_ssrep_write(p, o->ssrep, o->force, err) : -1;
-    npu_program_free(p);
-    return rc;
-}
-
 static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
 {
     (void)c;
@@ -373,7 +306,7 @@ static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
     npu_graph *g = load_graph_arch(o, ctx, &a, &err);
     if (!g)
         return fail(&err);
-    if (o->ssrep && write_ssrep(o, ctx, a, g, &err)) {
+    if (o->ssrep && npu_cli_ssrep(ctx, a, g, o->ssrep, o->force, &err)) {
         npu_arch_free(a);
         npu_graph_free(g);
         return fail(&err);

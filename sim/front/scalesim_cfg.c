@@ -82,6 +82,19 @@ static bool cfg_bool(const char *v, bool *out)
     return false;
 }
 
+/* A v3 switch npusim does not model: False is accepted, True refused (why: the reason). */
+static int cfg_off(cfg_ctx *c, const char *key, const char *v, const char *why)
+{
+    bool b;
+    if (!cfg_bool(v, &b))
+        return npu_err_set(c->err, NPU_EINVAL, "%s:%d: %s '%s' is not True or False", c->file,
+                           c->line, key, v);
+    if (b)
+        return npu_err_set(c->err, NPU_EINVAL, "%s:%d: %s = True is not supported (%s)",
+                           c->file, c->line, key, why);
+    return 0;
+}
+
 enum { S_NONE, S_GENERAL, S_ARCH, S_RUN, S_NET, S_LAYOUT, S_SPARSITY };
 
 /* Seen-flags of the keys SCALE-Sim requires. */
@@ -98,7 +111,6 @@ typedef struct cfg_state {
 static int cfg_key(cfg_ctx *c, cfg_state *st, const char *key, const char *v)
 {
     long long x;
-    bool b;
 #define IS(k) npu_streq_nocase(key, k)
     switch (st->section) {
     case S_GENERAL:
@@ -164,46 +176,25 @@ static int cfg_key(cfg_ctx *c, cfg_state *st, const char *key, const char *v)
             st->mode_line = c->line;
             return 0;
         }
-        if (IS("UseRamulatorTrace")) {
-            if (!cfg_bool(v, &b))
-                return npu_err_set(c->err, NPU_EINVAL, "%s:%d: UseRamulatorTrace '%s' is not "
-                                   "True or False", c->file, c->line, v);
-            if (b)
-                return npu_err_set(c->err, NPU_EINVAL, "%s:%d: UseRamulatorTrace = True is not "
-                                   "supported (npusim times DRAM itself: fidelity=detailed and "
-                                   "the dram.* parameters)", c->file, c->line);
-            return 0;
-        }
+        if (IS("UseRamulatorTrace"))
+            return cfg_off(c, key, v, "npusim times DRAM itself: fidelity=detailed and the "
+                           "dram.* parameters");
         break;
     case S_NET:
         if (IS("TopologyCsvLoc") || IS("LayoutCsvLoc"))
             return 0; /* the topology is given on the command line */
         break;
     case S_LAYOUT:
-        if (IS("IfmapCustomLayout") || IS("FilterCustomLayout")) {
-            if (!cfg_bool(v, &b))
-                return npu_err_set(c->err, NPU_EINVAL, "%s:%d: %s '%s' is not True or False",
-                                   c->file, c->line, key, v);
-            if (b)
-                return npu_err_set(c->err, NPU_EINVAL, "%s:%d: %s = True (SCALE-Sim v3 custom "
-                                   "SRAM layout) is not supported", c->file, c->line, key);
-            return 0;
-        }
+        if (IS("IfmapCustomLayout") || IS("FilterCustomLayout"))
+            return cfg_off(c, key, v, "SCALE-Sim v3 custom SRAM layouts are not modelled");
         if (strncmp(key, "ifmap", 5) == 0 || strncmp(key, "filter", 6) == 0 ||
             strncmp(key, "Ifmap", 5) == 0 || strncmp(key, "Filter", 6) == 0)
             return cfg_int(c, key, v, 0, &x); /* bank geometry, used only by custom layouts */
         break;
     case S_SPARSITY:
-        if (IS("SparsitySupport")) {
-            if (!cfg_bool(v, &b))
-                return npu_err_set(c->err, NPU_EINVAL, "%s:%d: SparsitySupport '%s' is not "
-                                   "True or False", c->file, c->line, v);
-            if (b)
-                return npu_err_set(c->err, NPU_EINVAL, "%s:%d: SparsitySupport = True (SCALE-Sim "
-                                   "v3 N:M sparsity) is not supported yet; N:M layers are timed "
-                                   "dense", c->file, c->line);
-            return 0;
-        }
+        if (IS("SparsitySupport"))
+            return cfg_off(c, key, v, "SCALE-Sim v3 N:M sparsity is not modelled yet; N:M "
+                           "layers are timed dense");
         if (IS("SparseRep") || IS("OptimizedMapping") || IS("BlockSize") ||
             IS("RandomNumberGeneratorSeed"))
             return 0; /* only read when SparsitySupport is true */

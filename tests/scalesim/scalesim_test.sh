@@ -39,7 +39,7 @@ cfgerr "missing dataflow" "$A" "has no Dataflow"
 cfgerr "sparsity" "$A
 Dataflow: ws
 [sparsity]
-SparsitySupport : true" "bad.cfg:9: SparsitySupport = True"
+SparsitySupport : true" "bad.cfg:9: SparsitySupport = True is not supported"
 cfgerr "ramulator" "$A
 Dataflow: ws
 [run_presets]
@@ -116,6 +116,6 @@ expect "reports never overwrite" 1 run -a $G/dp_8x16_is/scale.cfg --scalesim-rep
 has "reports never overwrite text" "$T/err" "file exists"
 expect "reports need the systolic model" 1 run -a nv_small --scalesim-reports "$T/nv" \
     $G/dp_8x16_is/topology.csv
-has "reports need the systolic model text" "$T/err" "describe a systolic array"
+has "reports need the systolic model text" "$T/err" "describe a systolic array, not the nvdla model"
 
 finish
