@@ -192,9 +192,8 @@ static npu_graph *load_graph_arch(const cli *o, npu_ctx *ctx, npu_arch **a, npu_
     *a = open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, err);
     if (!*a)
         return NULL;
-    npu_graph *g = npu_cli_scalesim_csv(*a, o->pos[0])
-                       ? npu_cli_load_scalesim(o->pos[0], o->batch, err)
-                       : load_graph(o, ctx, o->pos[0], err);
+    npu_graph *g = npu_cli_ss_csv(*a, o->pos[0]) ? npu_cli_ss_load(o->pos[0], o->batch, err)
+                                                 : load_graph(o, ctx, o->pos[0], err);
     if (!g) {
         npu_arch_free(*a);
         *a = NULL;
@@ -306,13 +305,9 @@ static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
     npu_graph *g = load_graph_arch(o, ctx, &a, &err);
     if (!g)
         return fail(&err);
-    if (o->ssrep && npu_cli_ssrep(ctx, a, g, o->ssrep, o->force, &err)) {
-        npu_arch_free(a);
-        npu_graph_free(g);
-        return fail(&err);
-    }
     npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
-    npu_result *r = npu_run(ctx, a, g, &ro, &err);
+    npu_result *r = o->ssrep && npu_cli_ssrep(ctx, a, g, o->ssrep, o->force, &err)
+                        ? NULL : npu_run(ctx, a, g, &ro, &err); /* NULL: reported from err */
     int rc = report_result(o, r, &err);
     npu_arch_free(a);
     npu_graph_free(g);
@@ -815,8 +810,7 @@ static const command commands[] = {
      "--set K=V changes a parameter (see 'npusim params ARCH'); --dtype X is --set dtype=X.\n"
      "--trace writes a Chrome/Perfetto trace-event file (gzip-compressed when it ends in .gz);\n"
      "open it in https://ui.perfetto.dev. -o and --trace never overwrite without --force.\n"
-     "--scalesim-reports DIR writes SCALE-Sim v2's COMPUTE_REPORT.csv and BANDWIDTH_REPORT.csv\n"
-     "(systolic model; ARCH may be a SCALE-Sim scale.cfg; docs/scalesim.md).\n"
+     "--scalesim-reports DIR also writes SCALE-Sim's report files (docs/scalesim.md).\n"
      "--plot FILE.svg draws per-layer stacked bars (compute, memory stall, control stall,\n"
      "host); --plot roofline:FILE.svg the roofline of the layers (repeatable; docs/plots.md).\n"
      "Example: npusim run -a systolic --set rows=64 -f csv resnet50\n"},

@@ -25,7 +25,7 @@ npu_arch *npu_cli_arch_open(npu_ctx *ctx, const char *name, npu_err *err)
     return a;
 }
 
-bool npu_cli_scalesim_csv(const npu_arch *a, const char *path)
+bool npu_cli_ss_csv(const npu_arch *a, const char *path)
 {
     size_t n = strlen(path);
     if (n < 4 || strcmp(path + n - 4, ".csv") != 0 || strcmp(npu_arch_model(a), "systolic") != 0)
@@ -38,7 +38,7 @@ bool npu_cli_scalesim_csv(const npu_arch *a, const char *path)
     return yes;
 }
 
-npu_graph *npu_cli_load_scalesim(const char *path, int64_t batch, npu_err *err)
+npu_graph *npu_cli_ss_load(const char *path, int64_t batch, npu_err *err)
 {
     char *text = NULL;
     size_t len = 0;

@@ -14,9 +14,9 @@ npu_arch *npu_cli_arch_open(npu_ctx *ctx, const char *name, npu_err *err);
 /* Whether GRAPH `path` is a SCALE-Sim topology (.csv) to be read as SCALE-Sim v2 reads it: run
  * on the systolic model in fidelity=scalesim. A "DP" row is then SCALE-Sim's Channels
  * one-channel layers of Num Filter filters each, not a depthwise conv (front/scalesim.c). */
-bool npu_cli_scalesim_csv(const npu_arch *a, const char *path);
+bool npu_cli_ss_csv(const npu_arch *a, const char *path);
 /* Reads and prepares such a topology (batch > 0: npu_graph_set_batch). */
-npu_graph *npu_cli_load_scalesim(const char *path, int64_t batch, npu_err *err);
+npu_graph *npu_cli_ss_load(const char *path, int64_t batch, npu_err *err);
 
 /* --scalesim-reports DIR: SCALE-Sim v2's report files of the program the run simulates
  * (models/systolic/ssreport.c). */
