@@ -10,6 +10,7 @@
  *   npusim convert GRAPH -o NET.onnx|NET.npg
  *   npusim script  FILE.lua [ARGS]      (also: npusim FILE.lua [ARGS])
  *
+ * The listing commands (list, params) are in listing.c; what the files share is in cli.h.
  * Everything goes through the public API (sim/npusim.h) and npu_lua_run_file (sim/lua/lua.h);
  * this file only parses arguments, prints and maps errors to exit codes:
  *   0 ok; 1 bad input or failed simulation ("npusim: file:line: what" on stderr);
@@ -36,77 +37,12 @@
 #include "../npusim_int.h"
 #include "../report/report.h"
 #include "../report/svg.h"
-
-#define DEFAULT_ARCH "systolic"
-
-enum {
-    EXIT_OK = 0,
-    EXIT_FAIL = 1,
-    EXIT_USAGE = 2
-};
-
-/* Which options a command accepts. */
-enum {
-    O_ARCH = 1 << 0,
-    O_SET = 1 << 1,  /* --set and --dtype */
-    O_FMT = 1 << 2,
-    O_OUT = 1 << 3,
-    O_TRACE = 1 << 4,
-    O_ALLOW = 1 << 5,
-    O_FORCE = 1 << 6,
-    O_ZOO = 1 << 7,  /* --zoo-args and --batch: how GRAPH is loaded */
-    O_PP = 1 << 8,   /* --preset-path (every command) */
-    O_PLOT = 1 << 9, /* --plot [layers:|roofline:]FILE.svg (repeatable) */
-    O_SUM = 1 << 10, /* --summary op|engine|op,engine */
-    O_VERB = 1 << 11, /* -q/--quiet, -v/--verbose (every command) */
-    O_SHP = 1 << 12   /* --shapes (run) */
-};
-
-typedef struct cli {
-    const char *arch;
-    const char **sets;
-    int nsets;
-    npu_format fmt;
-    bool fmt_given;
-    const char *out;
-    const char *trace;
-    bool allow_unsupported, force;
-    const char *zoo_args;
-    long long batch; /* --batch N, 0 = as the graph says */
-    const char **pp;
-    int npp;
-    char **pos;
-    int npos;
-    /* script: arguments after FILE.lua, untouched */
-    int sargc;
-    char **sargv;
-    /* --plot arguments (repeatable; checked before the simulation, written after it) */
-    const char **plots;
-    int nplots;
-    unsigned summary; /* --summary: NPU_REP_BY_* bits, 0 = the per-layer report */
-    bool shapes;      /* --shapes: layer shapes in the per-layer CSV/JSON */
-    int verbosity;    /* -1 -q (a table shrinks to its result line), 0, 1 -v (stages on stderr) */
-    double t0;        /* -v: when the command started (seconds) */
-    /* strings this file allocated (the "dtype=X" of --dtype), freed at exit */
-    char **alloc;
-    int nalloc;
-} cli;
-
-typedef struct command command;
-typedef int (*cmd_fn)(const command *c, cli *o, npu_ctx *ctx);
-
-struct command {
-    const char *name;
-    cmd_fn run;
-    unsigned opts;
-    int minpos, maxpos; /* maxpos -1 = any */
-    const char *usage;
-    const char *help;
-};
+#include "cli.h"
+#include "scalesim_cli.h"
 
 /* ---- messages --------------------------------------------------------------------------------- */
 
-static int usage_error(const char *cmd, const char *fmt, const char *arg, const char *hint)
+int cli_usage_error(const char *cmd, const char *fmt, const char *arg, const char *hint)
 {
     fprintf(stderr, "npusim: ");
     fprintf(stderr, fmt, arg);
@@ -119,14 +55,14 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg, const 
     return EXIT_USAGE;
 }
 
-static int fail(const npu_err *err)
+int cli_fail(const npu_err *err)
 {
     const char *m = err && err->msg[0] ? err->msg : "failed";
     fprintf(stderr, "npusim: %s\n", m);
     return EXIT_FAIL;
 }
 
-static int failf(const char *fmt, const char *a)
+int cli_failf(const char *fmt, const char *a)
 {
     fprintf(stderr, "npusim: ");
     fprintf(stderr, fmt, a);
@@ -159,7 +95,7 @@ static void note(const cli *o, const char *fmt, ...)
 }
 
 /* Writes the text to -o FILE (temp + rename, no overwrite without --force) or stdout. */
-static int emit_text(const cli *o, npu_strbuf *sb)
+int cli_emit_text(const cli *o, npu_strbuf *sb)
 {
     if (sb->oom) {
         fprintf(stderr, "npusim: out of memory\n");
@@ -169,7 +105,7 @@ static int emit_text(const cli *o, npu_strbuf *sb)
     npu_err err = {0};
     if (o->out) {
         if (npu_write_file(o->out, s, sb->len, o->force, &err))
-            return fail(&err);
+            return cli_fail(&err);
         note(o, "wrote %s (%zu bytes)", o->out, sb->len);
         return EXIT_OK;
     }
@@ -181,13 +117,13 @@ static int emit_text(const cli *o, npu_strbuf *sb)
 }
 
 /* Refuses early when an output file exists and --force was not given. */
-static int check_new_file(const cli *o, const char *path)
+int cli_check_new_file(const cli *o, const char *path)
 {
     struct stat st;
     if (!path || o->force || strcmp(path, "-") == 0)
         return EXIT_OK;
     if (stat(path, &st) == 0)
-        return failf("%s: file exists (use --force to overwrite)", path);
+        return cli_failf("%s: file exists (use --force to overwrite)", path);
     return EXIT_OK;
 }
 
@@ -205,9 +141,9 @@ static npu_graph *load_graph(const cli *o, npu_ctx *ctx, const char *what, npu_e
     return g;
 }
 
-static npu_arch *open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err *err)
+npu_arch *cli_open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err *err)
 {
-    npu_arch *a = npu_arch_open(ctx, name, err);
+    npu_arch *a = npu_cli_arch_open(ctx, name, err); /* a preset, a model or a scale.cfg */
     if (!a)
         return NULL;
     for (int i = 0; i < o->nsets; i++) {
@@ -225,12 +161,14 @@ static npu_arch *open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err
  * the commands that need both. NULL (nothing left open) on failure, reported from err. */
 static npu_graph *load_graph_arch(const cli *o, npu_ctx *ctx, npu_arch **a, npu_err *err)
 {
-    npu_graph *g = load_graph(o, ctx, o->pos[0], err);
-    if (!g)
+    *a = cli_open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, err);
+    if (!*a)
         return NULL;
-    *a = open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, err);
-    if (!*a) {
-        npu_graph_free(g);
+    npu_graph *g = npu_cli_ss_csv(*a, o->pos[0]) ? npu_cli_ss_load(o->pos[0], o->batch, err)
+                                                 : load_graph(o, ctx, o->pos[0], err);
+    if (!g) {
+        npu_arch_free(*a);
+        *a = NULL;
         return NULL;
     }
     return g;
@@ -266,8 +204,8 @@ static int check_plots(const cli *o)
         const char *path;
         npu_err err = {0};
         if (npu_svg_plot_arg(o->plots[i], &k, &path, &err))
-            return fail(&err);
-        if (check_new_file(o, path))
+            return cli_fail(&err);
+        if (cli_check_new_file(o, path))
             return EXIT_FAIL;
         if (n < (int)(sizeof paths / sizeof *paths))
             paths[n++] = path;
@@ -276,11 +214,11 @@ static int check_plots(const cli *o)
         for (int j = i + 1; j < n; j++)
             if (same_output(paths[i], paths[j])) {
                 if (!paths[j] || strcmp(paths[j], "-") == 0) /* a chart or trace on stdout */
-                    return failf("-: stdout already carries %s; write this chart or trace "
+                    return cli_failf("-: stdout already carries %s; write this chart or trace "
                                  "to a file",
                                  i == 0 ? "the result (give it -o FILE to free stdout)"
                                         : "another chart or the trace");
-                return failf("%s: given as two outputs (each output needs its own file)",
+                return cli_failf("%s: given as two outputs (each output needs its own file)",
                              paths[j]);
             }
     return EXIT_OK;
@@ -302,7 +240,7 @@ static int write_plots(const cli *o, const npu_result *r)
             st = npu_write_file(path, sb.s ? sb.s : "", sb.len, o->force, &err);
         npu_sb_free(&sb);
         if (st)
-            return fail(&err);
+            return cli_fail(&err);
         note(o, "wrote chart %s", path);
     }
     return EXIT_OK;
@@ -315,7 +253,7 @@ static int write_plots(const cli *o, const npu_result *r)
 static int report_result(const cli *o, npu_result *r, const npu_err *err)
 {
     if (!r)
-        return fail(err);
+        return cli_fail(err);
     npu_strbuf sb;
     npu_sb_init(&sb);
     int rc = NPU_OK;
@@ -327,9 +265,9 @@ static int report_result(const cli *o, npu_result *r, const npu_err *err)
     else
         rc = npu_report_write(r, o->fmt, &sb);
     if (rc)
-        rc = failf("%s: cannot format the result", o->pos[0]);
+        rc = cli_failf("%s: cannot format the result", o->pos[0]);
     else
-        rc = emit_text(o, &sb);
+        rc = cli_emit_text(o, &sb);
     if (rc == EXIT_OK)
         rc = write_plots(o, r);
     npu_sb_free(&sb);
@@ -341,17 +279,18 @@ static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
 {
     (void)c;
     npu_err err = {0};
-    if (check_new_file(o, o->out) || check_new_file(o, o->trace) || check_plots(o))
+    if (cli_check_new_file(o, o->out) || cli_check_new_file(o, o->trace) || check_plots(o))
         return EXIT_FAIL;
     npu_arch *a;
     npu_graph *g = load_graph_arch(o, ctx, &a, &err);
     if (!g)
-        return fail(&err);
+        return cli_fail(&err);
     npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
-    npu_result *r = npu_run(ctx, a, g, &ro, &err);
+    npu_result *r = o->ssrep && npu_cli_ssrep(ctx, a, g, o->ssrep, o->force, &err)
+                        ? NULL : npu_run(ctx, a, g, &ro, &err); /* NULL: reported from err */
     if (r && o->shapes && npu_rep_fill_shapes(r, g)) { /* --shapes: columns of the CSV/JSON */
         npu_result_free(r);
-        return failf("%s", "out of memory");
+        return cli_failf("%s", "out of memory");
     }
     int rc = report_result(o, r, &err);
     npu_arch_free(a);
@@ -362,13 +301,13 @@ static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
 static int cmd_compare(const command *c, cli *o, npu_ctx *ctx)
 {
     if (!o->arch || !*o->arch)
-        return usage_error(c->name, "%s: -a A,B,... is required", c->name, NULL);
-    if (check_new_file(o, o->out))
+        return cli_usage_error(c->name, "%s: -a A,B,... is required", c->name, NULL);
+    if (cli_check_new_file(o, o->out))
         return EXIT_FAIL;
     /* split the comma list */
     char *list = npu_strdup(o->arch);
     if (!list)
-        return failf("%s", "out of memory");
+        return cli_failf("%s", "out of memory");
     int n = 1;
     for (char *p = list; *p; p++)
         n += *p == ',';
@@ -377,7 +316,7 @@ static int cmd_compare(const command *c, cli *o, npu_ctx *ctx)
     int rc = EXIT_OK;
     npu_graph *g = NULL;
     if (!names || !rs) {
-        rc = failf("%s", "out of memory");
+        rc = cli_failf("%s", "out of memory");
         goto done;
     }
     n = 0;
@@ -386,7 +325,7 @@ static int cmd_compare(const command *c, cli *o, npu_ctx *ctx)
         if (q)
             *q++ = 0;
         if (!*p) {
-            rc = usage_error(c->name, "%s: empty architecture name in -a", c->name, NULL);
+            rc = cli_usage_error(c->name, "%s: empty architecture name in -a", c->name, NULL);
             goto done;
         }
         names[n++] = p;
@@ -394,29 +333,29 @@ static int cmd_compare(const command *c, cli *o, npu_ctx *ctx)
     npu_err err = {0};
     g = load_graph(o, ctx, o->pos[0], &err);
     if (!g) {
-        rc = fail(&err);
+        rc = cli_fail(&err);
         goto done;
     }
     for (int k = 0; k < n; k++) {
-        npu_arch *a = open_arch(o, ctx, names[k], &err);
+        npu_arch *a = cli_open_arch(o, ctx, names[k], &err);
         if (!a) {
-            rc = fail(&err);
+            rc = cli_fail(&err);
             goto done;
         }
         rs[k] = npu_run(ctx, a, g, NULL, &err);
         npu_arch_free(a);
         if (!rs[k]) {
             npu_err_prefix(&err, "%s", names[k]);
-            rc = fail(&err);
+            rc = cli_fail(&err);
             goto done;
         }
     }
     npu_strbuf sb;
     npu_sb_init(&sb);
     if (npu_report_compare((const npu_result *const *)rs, n, o->fmt, &sb))
-        rc = failf("%s: cannot format the comparison", o->pos[0]);
+        rc = cli_failf("%s: cannot format the comparison", o->pos[0]);
     else
-        rc = emit_text(o, &sb);
+        rc = cli_emit_text(o, &sb);
     npu_sb_free(&sb);
 done:
     if (rs)
@@ -433,288 +372,38 @@ static int cmd_info(const command *c, cli *o, npu_ctx *ctx)
 {
     (void)c;
     npu_err err = {0};
-    if (check_new_file(o, o->out))
+    if (cli_check_new_file(o, o->out))
         return EXIT_FAIL;
     npu_graph *g = load_graph(o, ctx, o->pos[0], &err);
     if (!g)
-        return fail(&err);
+        return cli_fail(&err);
     npu_strbuf sb;
     npu_sb_init(&sb);
     int rc;
     if (npu_report_graph(g, o->fmt, &sb))
-        rc = failf("%s: cannot format the graph", o->pos[0]);
+        rc = cli_failf("%s: cannot format the graph", o->pos[0]);
     else
-        rc = emit_text(o, &sb);
+        rc = cli_emit_text(o, &sb);
     npu_sb_free(&sb);
     npu_graph_free(g);
-    return rc;
-}
-
-static int count_names(const char *const *v)
-{
-    int n = 0;
-    while (v && v[n])
-        n++;
-    return n;
-}
-
-static int cmd_list(const command *c, cli *o, npu_ctx *ctx)
-{
-    static const char *const what[] = {"models", "archs", "networks", "presets", NULL};
-    const char *sel = o->npos ? o->pos[0] : NULL;
-    if (sel) {
-        int ok = 0;
-        for (int i = 0; what[i]; i++)
-            ok |= strcmp(sel, what[i]) == 0;
-        if (!ok)
-            return usage_error(c->name, "list: unknown list '%s' (models, archs, networks)", sel,
-                               npu_did_you_mean(sel, what));
-        if (strcmp(sel, "presets") == 0)
-            sel = "archs";
-    }
-    bool json = o->fmt == NPU_FMT_JSON, csv = o->fmt == NPU_FMT_CSV;
-    /* `list KIND` as a table prints bare names, one per line, for scripts
-     * (`npusim compare -a $(npusim list archs | paste -sd, -) …`); `list` alone is the
-     * overview with one line of description each. */
-    bool bare = sel && !json && !csv;
-    if (check_new_file(o, o->out))
-        return EXIT_FAIL;
-    npu_strbuf sb;
-    npu_sb_init(&sb);
-    if (json)
-        npu_sb_puts(&sb, "{");
-    if (csv)
-        npu_sb_puts(&sb, "kind,name,model,doc\n");
-    int sections = 0;
-    if (!sel || strcmp(sel, "models") == 0) {
-        const char *const *m = npu_model_names();
-        int wname = 4;
-        for (int i = 0; m && m[i]; i++)
-            if ((int)strlen(m[i]) > wname)
-                wname = (int)strlen(m[i]);
-        if (json)
-            npu_sb_printf(&sb, "%s\"models\": [", sections ? ", " : "");
-        else if (!csv && !bare)
-            npu_sb_printf(&sb, "%smodels (%d):\n", sections ? "\n" : "", count_names(m));
-        for (int i = 0; m && m[i]; i++) {
-            const char *s = npu_model_summary(m[i]);
-            if (json) {
-                npu_sb_puts(&sb, i ? ", {\"name\": " : "{\"name\": ");
-                npu_rep_json_str(&sb, m[i]);
-                npu_sb_puts(&sb, ", \"summary\": ");
-                npu_rep_json_str(&sb, s);
-                npu_sb_putc(&sb, '}');
-            } else if (csv) {
-                npu_sb_puts(&sb, "model,");
-                npu_rep_csv_str(&sb, m[i]);
-                npu_sb_putc(&sb, ',');
-                npu_rep_csv_str(&sb, m[i]);
-                npu_sb_putc(&sb, ',');
-                npu_rep_csv_str(&sb, s);
-                npu_sb_putc(&sb, '\n');
-            } else if (bare)
-                npu_sb_printf(&sb, "%s\n", m[i]);
-            else
-                npu_sb_printf(&sb, "  %-*s  %s\n", wname, m[i], s ? s : "");
-        }
-        if (json)
-            npu_sb_puts(&sb, "]");
-        sections++;
-    }
-    if (!sel || strcmp(sel, "archs") == 0) {
-        const char *const *p = npu_preset_names();
-        if (json)
-            npu_sb_printf(&sb, "%s\"archs\": [", sections ? ", " : "");
-        else if (!csv && !bare)
-            npu_sb_printf(&sb, "%sarchs (%d presets; a bare model name also works):\n",
-                          sections ? "\n" : "", count_names(p));
-        int wname = 4;
-        for (int i = 0; p && p[i]; i++)
-            if ((int)strlen(p[i]) > wname)
-                wname = (int)strlen(p[i]);
-        for (int i = 0; p && p[i]; i++) {
-            if (bare) {
-                npu_sb_printf(&sb, "%s\n", p[i]);
-                continue;
-            }
-            npu_err err = {0};
-            npu_arch *a = npu_arch_open(ctx, p[i], &err);
-            const char *model = a ? npu_arch_model(a) : "?";
-            const npu_params *pp = a ? npu_arch_params(a) : NULL;
-            const char *doc = pp && pp->doc ? pp->doc : (a ? "" : err.msg);
-            if (json) {
-                npu_sb_puts(&sb, i ? ", {\"name\": " : "{\"name\": ");
-                npu_rep_json_str(&sb, p[i]);
-                npu_sb_puts(&sb, ", \"model\": ");
-                npu_rep_json_str(&sb, model ? model : "?");
-                npu_sb_puts(&sb, ", \"doc\": ");
-                npu_rep_json_str(&sb, doc);
-                npu_sb_putc(&sb, '}');
-            } else if (csv) {
-                npu_sb_puts(&sb, "arch,");
-                npu_rep_csv_str(&sb, p[i]);
-                npu_sb_putc(&sb, ',');
-                npu_rep_csv_str(&sb, model ? model : "?");
-                npu_sb_putc(&sb, ',');
-                npu_rep_csv_str(&sb, doc);
-                npu_sb_putc(&sb, '\n');
-            } else
-                npu_sb_printf(&sb, "  %-*s  %-9s %s\n", wname, p[i], model ? model : "?", doc);
-            npu_arch_free(a);
-        }
-        if (json)
-            npu_sb_puts(&sb, "]");
-        sections++;
-    }
-    if (!sel || strcmp(sel, "networks") == 0) {
-        const char *const *z = npu_zoo_names();
-        if (json)
-            npu_sb_printf(&sb, "%s\"networks\": [", sections ? ", " : "");
-        else if (!csv && !bare)
-            npu_sb_printf(&sb, "%snetworks (%d; use the name as GRAPH):\n", sections ? "\n" : "",
-                          count_names(z));
-        for (int i = 0; z && z[i]; i++) {
-            if (json) {
-                if (i)
-                    npu_sb_puts(&sb, ", ");
-                npu_rep_json_str(&sb, z[i]);
-            } else if (csv) {
-                npu_sb_puts(&sb, "network,");
-                npu_rep_csv_str(&sb, z[i]);
-                npu_sb_puts(&sb, ",,\n");
-            } else if (bare)
-                npu_sb_printf(&sb, "%s\n", z[i]);
-            else
-                npu_sb_printf(&sb, "  %s\n", z[i]);
-        }
-        if (json)
-            npu_sb_puts(&sb, "]");
-        sections++;
-    }
-    if (json)
-        npu_sb_puts(&sb, "}\n");
-    int rc = emit_text(o, &sb);
-    npu_sb_free(&sb);
-    return rc;
-}
-
-static const char *origin_name(npu_porigin o)
-{
-    return o == NPU_PO_PRESET ? "preset" : o == NPU_PO_SET ? "set" : "default";
-}
-
-/* params in CSV / JSON: one record per parameter (the table form is npu_arch_describe). */
-static void params_marshal(const npu_params *p, bool json, npu_strbuf *sb)
-{
-    npu_strbuf v;
-    npu_sb_init(&v);
-    if (json)
-    {
-        npu_sb_puts(sb, "{\"arch\": ");
-        npu_rep_json_str(sb, p->arch);
-        npu_sb_puts(sb, ", \"model\": ");
-        npu_rep_json_str(sb, p->model);
-        npu_sb_puts(sb, ", \"params\": [");
-    }
-    else
-        npu_sb_puts(sb, "name,type,value,default,min,max,choices,unit,origin,source,doc\n");
-    static const char *const tname[] = {"int", "float", "bool", "enum", "str"};
-    for (int i = 0; i < p->n; i++) {
-        const npu_param_def *d = p->def[i];
-        v.len = 0;
-        if (v.s)
-            v.s[0] = 0;
-        npu_params_format(p, i, &v);
-        char def[64] = "", mn[32] = "", mx[32] = "";
-        if (d->type == NPU_P_INT || d->type == NPU_P_FLOAT || d->type == NPU_P_BOOL)
-            snprintf(def, sizeof def, "%.15g", d->def);
-        if (d->type == NPU_P_BOOL)
-            snprintf(def, sizeof def, "%s", d->def != 0 ? "true" : "false");
-        if (d->type == NPU_P_INT || d->type == NPU_P_FLOAT) {
-            snprintf(mn, sizeof mn, "%.15g", d->min);
-            snprintf(mx, sizeof mx, "%.15g", d->max);
-        }
-        const char *defs = (d->type == NPU_P_ENUM || d->type == NPU_P_STR) ? d->def_s : def;
-        const char *fields[] = {d->name,
-                                (unsigned)d->type < 5 ? tname[d->type] : "?",
-                                v.s ? v.s : "",
-                                defs ? defs : "",
-                                mn,
-                                mx,
-                                d->choices ? d->choices : "",
-                                d->unit ? d->unit : "",
-                                origin_name(p->v[i].origin),
-                                p->v[i].source ? p->v[i].source : "",
-                                d->doc ? d->doc : ""};
-        static const char *const keys[] = {"name",    "type", "value", "default",
-                                           "min",     "max",  "choices", "unit",
-                                           "origin",  "source", "doc"};
-        if (json) {
-            npu_sb_puts(sb, i ? ",\n  {" : "\n  {");
-            for (int k = 0; k < 11; k++) {
-                npu_sb_printf(sb, "%s\"%s\": ", k ? ", " : "", keys[k]);
-                npu_rep_json_str(sb, fields[k]);
-            }
-            npu_sb_putc(sb, '}');
-        } else {
-            for (int k = 0; k < 11; k++) {
-                if (k)
-                    npu_sb_putc(sb, ',');
-                npu_rep_csv_str(sb, fields[k]);
-            }
-            npu_sb_putc(sb, '\n');
-        }
-    }
-    if (json)
-        npu_sb_puts(sb, "\n]}\n");
-    npu_sb_free(&v);
-}
-
-static int cmd_params(const command *c, cli *o, npu_ctx *ctx)
-{
-    (void)c;
-    npu_err err = {0};
-    if (check_new_file(o, o->out))
-        return EXIT_FAIL;
-    npu_arch *a = open_arch(o, ctx, o->pos[0], &err);
-    if (!a)
-        return fail(&err);
-    npu_strbuf sb;
-    npu_sb_init(&sb);
-    int rc = EXIT_OK;
-    if (o->fmt == NPU_FMT_TABLE) {
-        if (npu_arch_describe(a, &sb)) {
-            npu_err e2 = {0};
-            npu_err_set(&e2, NPU_EINVAL, "%s: cannot describe the parameters", o->pos[0]);
-            rc = fail(&e2);
-        }
-    } else {
-        const npu_params *p = npu_arch_params(a);
-        if (p)
-            params_marshal(p, o->fmt == NPU_FMT_JSON, &sb);
-    }
-    if (rc == EXIT_OK)
-        rc = emit_text(o, &sb);
-    npu_sb_free(&sb);
-    npu_arch_free(a);
     return rc;
 }
 
 static int cmd_compile(const command *c, cli *o, npu_ctx *ctx)
 {
     if (!o->out)
-        return usage_error(c->name, "%s: -o P.npuc is required", c->name, NULL);
-    if (check_new_file(o, o->out))
+        return cli_usage_error(c->name, "%s: -o P.npuc is required", c->name, NULL);
+    if (cli_check_new_file(o, o->out))
         return EXIT_FAIL;
     npu_err err = {0};
     npu_arch *a;
     npu_graph *g = load_graph_arch(o, ctx, &a, &err);
     if (!g)
-        return fail(&err);
+        return cli_fail(&err);
     int rc = EXIT_OK;
     npu_program *p = npu_compile(ctx, a, g, &err);
     if (!p || npu_program_save(p, o->out, o->force, &err))
-        rc = fail(&err);
+        rc = cli_fail(&err);
     npu_program_free(p);
     npu_arch_free(a);
     npu_graph_free(g);
@@ -725,14 +414,14 @@ static int cmd_disasm(const command *c, cli *o, npu_ctx *ctx)
 {
     (void)c;
     npu_err err = {0};
-    if (check_new_file(o, o->out))
+    if (cli_check_new_file(o, o->out))
         return EXIT_FAIL;
     npu_program *p = npu_program_load(ctx, o->pos[0], &err);
     if (!p)
-        return fail(&err);
+        return cli_fail(&err);
     npu_strbuf sb;
     npu_sb_init(&sb);
-    int rc = npu_disasm(ctx, p, &sb, &err) ? fail(&err) : emit_text(o, &sb);
+    int rc = npu_disasm(ctx, p, &sb, &err) ? cli_fail(&err) : cli_emit_text(o, &sb);
     npu_sb_free(&sb);
     npu_program_free(p);
     return rc;
@@ -742,13 +431,13 @@ static int cmd_exec(const command *c, cli *o, npu_ctx *ctx)
 {
     (void)c;
     npu_err err = {0};
-    if (check_new_file(o, o->out) || check_new_file(o, o->trace))
+    if (cli_check_new_file(o, o->out) || cli_check_new_file(o, o->trace))
         return EXIT_FAIL;
     if (check_plots(o))
         return EXIT_FAIL;
     npu_program *p = npu_program_load(ctx, o->pos[0], &err);
     if (!p)
-        return fail(&err);
+        return cli_fail(&err);
     npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
     npu_result *r = npu_exec(ctx, p, &ro, &err);
     int rc = report_result(o, r, &err);
@@ -760,15 +449,15 @@ static int cmd_explain(const command *c, cli *o, npu_ctx *ctx)
 {
     (void)c;
     npu_err err = {0};
-    if (check_new_file(o, o->out))
+    if (cli_check_new_file(o, o->out))
         return EXIT_FAIL;
     npu_arch *a;
     npu_graph *g = load_graph_arch(o, ctx, &a, &err);
     if (!g)
-        return fail(&err);
+        return cli_fail(&err);
     npu_strbuf sb;
     npu_sb_init(&sb);
-    int rc = npu_explain(ctx, a, g, o->pos[1], &sb, &err) ? fail(&err) : emit_text(o, &sb);
+    int rc = npu_explain(ctx, a, g, o->pos[1], &sb, &err) ? cli_fail(&err) : cli_emit_text(o, &sb);
     npu_sb_free(&sb);
     npu_arch_free(a);
     npu_graph_free(g);
@@ -783,28 +472,28 @@ static bool ends_with(const char *s, const char *suf);
 static int cmd_convert(const command *c, cli *o, npu_ctx *ctx)
 {
     if (!o->out)
-        return usage_error(c->name, "%s: -o NET.onnx or -o NET.npg is required", c->name, NULL);
+        return cli_usage_error(c->name, "%s: -o NET.onnx or -o NET.npg is required", c->name, NULL);
     bool onnx = ends_with(o->out, ".onnx");
     if (!onnx && !ends_with(o->out, ".npg") && strcmp(o->out, "-") != 0)
-        return usage_error(c->name, "%s: the output name must end in .onnx or .npg ('-': .npg "
+        return cli_usage_error(c->name, "%s: the output name must end in .onnx or .npg ('-': .npg "
                            "text on stdout)", o->out, NULL);
-    if (check_new_file(o, o->out))
+    if (cli_check_new_file(o, o->out))
         return EXIT_FAIL;
     npu_err err = {0};
     npu_graph *g = load_graph(o, ctx, o->pos[0], &err);
     if (!g)
-        return fail(&err);
+        return cli_fail(&err);
     int rc = EXIT_OK;
     if (onnx) {
         if (npu_graph_write_onnx(g, o->out, o->force, &err))
-            rc = fail(&err);
+            rc = cli_fail(&err);
     } else {
         npu_strbuf sb;
         npu_sb_init(&sb);
         if (npu_graph_write_npg(g, &sb))
-            rc = failf("%s: this graph cannot be written as .npg", o->pos[0]);
+            rc = cli_failf("%s: this graph cannot be written as .npg", o->pos[0]);
         else
-            rc = emit_text(o, &sb);
+            rc = cli_emit_text(o, &sb);
         npu_sb_free(&sb);
     }
     npu_graph_free(g);
@@ -831,7 +520,7 @@ static int cmd_script(const command *c, cli *o, npu_ctx *ctx)
     signal(SIGINT, old == SIG_ERR ? SIG_DFL : old);
     fflush(stdout);
     if (st)
-        return fail(&err);
+        return cli_fail(&err);
     return g_cancel ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -840,7 +529,7 @@ static int cmd_diff(const command *c, cli *o, npu_ctx *ctx)
 {
     (void)c;
     (void)ctx;
-    if (check_new_file(o, o->out))
+    if (cli_check_new_file(o, o->out))
         return EXIT_FAIL;
     npu_result *r[2] = {NULL, NULL};
     npu_err err = {0};
@@ -850,16 +539,16 @@ static int cmd_diff(const command *c, cli *o, npu_ctx *ctx)
         size_t len = 0;
         if (npu_read_file(o->pos[k], &text, &len, &err) ||
             npu_rep_result_read(text, len, o->pos[k], &r[k], &err))
-            rc = fail(&err);
+            rc = cli_fail(&err);
         free(text);
     }
     npu_strbuf sb;
     npu_sb_init(&sb);
     if (rc == EXIT_OK) {
         if (npu_rep_diff(r[0], r[1], o->pos[0], o->pos[1], o->fmt, &sb))
-            rc = failf("%s: cannot format the difference", o->pos[0]);
+            rc = cli_failf("%s: cannot format the difference", o->pos[0]);
         else
-            rc = emit_text(o, &sb);
+            rc = cli_emit_text(o, &sb);
     }
     npu_sb_free(&sb);
     npu_result_free(r[0]);
@@ -879,13 +568,18 @@ static int cmd_help(const command *c, cli *o, npu_ctx *ctx);
     "model name for the model's defaults. Without -a: " DEFAULT_ARCH ".\n"
 
 static const command commands[] = {
-    {"run", cmd_run, O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT | O_SUM | O_SHP, 1, 1,
+    {"run", cmd_run,
+     O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT | O_SUM | O_SHP |
+         O_SSREP,
+     1, 1,
      "npusim run [-a ARCH] [--set K=V]... [--dtype X] [-f table|csv|json] [-o FILE]\n"
-     "           [--trace FILE[.gz]] [--plot [layers:|roofline:]FILE.svg]... [--force] GRAPH",
+     "           [--trace FILE[.gz]] [--plot [layers:|roofline:]FILE.svg]... [--force]\n"
+     "           [--scalesim-reports DIR] GRAPH",
      "Simulates GRAPH on ARCH and prints one row per layer and the totals.\n" GRAPH_HELP ARCH_HELP
      "--set K=V changes a parameter (see 'npusim params ARCH'); --dtype X is --set dtype=X.\n"
      "--trace writes a Chrome/Perfetto trace-event file (gzip-compressed when it ends in .gz);\n"
      "open it in https://ui.perfetto.dev. -o and --trace never overwrite without --force.\n"
+     "--scalesim-reports DIR also writes SCALE-Sim's report files (docs/scalesim.md).\n"
      "--plot FILE.svg draws per-layer stacked bars (compute, memory stall, control stall,\n"
      "host); --plot roofline:FILE.svg the roofline of the layers (repeatable; docs/plots.md).\n"
      "--summary op|engine|op,engine prints per-op-type / per-engine totals instead of layers.\n"
@@ -909,12 +603,12 @@ static const command commands[] = {
      "Prints every layer of GRAPH after the standard passes (shape inference, BN folding,\n"
      "activation fusion, views): output shape, dtype, MACs, parameters, and the totals and an\n"
      "op histogram.\n" GRAPH_HELP},
-    {"list", cmd_list, O_FMT | O_OUT | O_FORCE, 0, 1,
+    {"list", cli_cmd_list, O_FMT | O_OUT | O_FORCE, 0, 1,
      "npusim list [-f table|csv|json] [models|archs|networks]",
      "Without an argument: the built-in models, architectures (presets) and networks, one line\n"
      "of description each. With one: just those names, one per line (for scripts). -f csv and\n"
      "-f json give the details in either case.\n"},
-    {"params", cmd_params, O_SET | O_FMT | O_OUT | O_FORCE, 1, 1,
+    {"params", cli_cmd_params, O_SET | O_FMT | O_OUT | O_FORCE, 1, 1,
      "npusim params [--set K=V]... [-f table|csv|json] MODEL|ARCH",
      "Prints every parameter of an architecture: value, default, range or choices, unit, where\n"
      "the value came from (default, preset, --set), its source and what it means.\n" ARCH_HELP},
@@ -1040,7 +734,7 @@ static int cmd_help(const command *c, cli *o, npu_ctx *ctx)
     }
     const command *t = find_command(o->pos[0]);
     if (!t)
-        return usage_error(NULL, "help: unknown command '%s'", o->pos[0],
+        return cli_usage_error(NULL, "help: unknown command '%s'", o->pos[0],
                            npu_did_you_mean(o->pos[0], command_names));
     (void)c;
     print_command_help(t, stdout);
@@ -1065,6 +759,7 @@ static const optdef optdefs[] = {
     {"--plot", 0, O_PLOT, true},           {"--batch", 0, O_ZOO, true},
     {"--summary", 0, O_SUM, true},         {"--quiet", 'q', O_VERB, false},
     {"--verbose", 'v', O_VERB, false},     {"--shapes", 0, O_SHP, false},
+    {"--scalesim-reports", 0, O_SSREP, true},
 };
 #define NOPTS ((int)(sizeof optdefs / sizeof optdefs[0]))
 
@@ -1072,7 +767,8 @@ static const char *const opt_names[] = {"--arch",  "--set",   "--dtype",
                                         "--format", "--output", "--trace",
                                         "--force", "--allow-unsupported", "--zoo-args",
                                         "--preset-path", "--help", "--plot", "--batch",
-                                        "--summary", "--quiet", "--verbose", "--shapes", NULL};
+                                        "--summary", "--quiet", "--verbose", "--shapes",
+                                        "--scalesim-reports", NULL};
 
 /* Parses argv[i0..argc) for command c into o. Returns -1 on success, else an exit code. */
 static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, bool *help)
@@ -1121,16 +817,16 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
         if (!d) {
             char key[64];
             snprintf(key, sizeof key, "%.*s", (int)strcspn(a, "="), a);
-            return usage_error(c->name, "unknown option '%s'", a, npu_did_you_mean(key, opt_names));
+            return cli_usage_error(c->name, "unknown option '%s'", a, npu_did_you_mean(key, opt_names));
         }
         if (!(c->opts & d->mask) && d->mask != O_PP && d->mask != O_VERB) {
             char msg[128];
             snprintf(msg, sizeof msg, "option '%%s' does not apply to '%s'", c->name);
-            return usage_error(c->name, msg, d->lng, NULL);
+            return cli_usage_error(c->name, msg, d->lng, NULL);
         }
         if (d->arg && !val) {
             if (i + 1 >= argc)
-                return usage_error(c->name, "option '%s' needs an argument", a, NULL);
+                return cli_usage_error(c->name, "option '%s' needs an argument", a, NULL);
             val = argv[++i];
         }
         switch (d->mask) {
@@ -1142,20 +838,20 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
                 size_t n = strlen(val) + 7;
                 char *kv = malloc(n);
                 if (!kv)
-                    return failf("%s", "out of memory");
+                    return cli_failf("%s", "out of memory");
                 snprintf(kv, n, "dtype=%s", val);
                 o->sets[o->nsets++] = kv;
                 o->alloc[o->nalloc++] = kv;
             } else {
                 if (!strchr(val, '='))
-                    return usage_error(c->name, "--set '%s': expected KEY=VALUE", val, NULL);
+                    return cli_usage_error(c->name, "--set '%s': expected KEY=VALUE", val, NULL);
                 o->sets[o->nsets++] = val;
             }
             break;
         case O_FMT:
             if (npu_format_parse(val, &o->fmt)) {
                 static const char *const fmts[] = {"table", "csv", "json", NULL};
-                return usage_error(c->name, "unknown format '%s' (table, csv, json)", val,
+                return cli_usage_error(c->name, "unknown format '%s' (table, csv, json)", val,
                                    npu_did_you_mean(val, fmts));
             }
             o->fmt_given = true;
@@ -1165,6 +861,9 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
             break;
         case O_TRACE:
             o->trace = val;
+            break;
+        case O_SSREP:
+            o->ssrep = val;
             break;
         case O_FORCE:
             o->force = true;
@@ -1177,7 +876,7 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
                 char *end;
                 o->batch = strtoll(val, &end, 10);
                 if (*val < '0' || *val > '9' || *end || o->batch < 1 || o->batch > INT32_MAX)
-                    return usage_error(c->name, "--batch '%s': expected a positive integer", val,
+                    return cli_usage_error(c->name, "--batch '%s': expected a positive integer", val,
                                        NULL);
             } else
                 o->zoo_args = val;
@@ -1194,13 +893,13 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
         case O_VERB: {
             int v = d->shrt == 'q' ? -1 : 1;
             if (o->verbosity && o->verbosity != v)
-                return usage_error(c->name, "%s: -q and -v together", c->name, NULL);
+                return cli_usage_error(c->name, "%s: -q and -v together", c->name, NULL);
             o->verbosity = v;
             break;
         }
         case O_SUM:
             if (npu_rep_summary_parse(val, &o->summary))
-                return usage_error(c->name, "--summary '%s': expected op, engine or op,engine",
+                return cli_usage_error(c->name, "--summary '%s': expected op, engine or op,engine",
                                    val, NULL);
             break;
         }
@@ -1213,7 +912,7 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
         return EXIT_USAGE;
     }
     if (c->maxpos >= 0 && o->npos > c->maxpos)
-        return usage_error(c->name, "unexpected argument '%s'", o->pos[c->maxpos], NULL);
+        return cli_usage_error(c->name, "unexpected argument '%s'", o->pos[c->maxpos], NULL);
     return -1;
 }
 
@@ -1257,8 +956,8 @@ int main(int argc, char **argv)
     }
     if (!c) {
         if (cmdname[0] == '-')
-            return usage_error(NULL, "expected a command before '%s'", cmdname, NULL);
-        return usage_error(NULL, "unknown command '%s'", cmdname,
+            return cli_usage_error(NULL, "expected a command before '%s'", cmdname, NULL);
+        return cli_usage_error(NULL, "unknown command '%s'", cmdname,
                            npu_did_you_mean(cmdname, command_names));
     }
 

@@ -48,6 +48,12 @@ const char *npu_onnx_op_type(npu_op op);
 bool npu_scalesim_is_gemm(const char *text, size_t len);
 npu_graph *npu_scalesim_read(const char *file, const char *text, size_t len, bool gemm,
                              npu_err *err);
+/* The same with flags: NPU_SCALESIM_DP_EXPAND reads a "DP" row as SCALE-Sim v2 does (Channels
+ * one-channel layers keeping all Num Filter filters: groups = C, out = C x Num Filter) instead
+ * of as a depthwise conv (scalesim.c's header has both readings). */
+enum { NPU_SCALESIM_DP_EXPAND = 1u << 0 };
+npu_graph *npu_scalesim_read_ex(const char *file, const char *text, size_t len, bool gemm,
+                                unsigned flags, npu_err *err);
 
 /* The same from a buffer already in memory (`name` is used in messages). The buffer must stay
  * valid during the call only; used by the fuzzer and by callers that hold the bytes. */

@@ -14,9 +14,17 @@
  *     when it contains ':' (v3); the ratio is checked (1 <= N <= M) and the layer is timed
  *     dense. It is not stored: the IR's attribute schema (sim/core/graph.c) has no sparsity
  *     key, and shape inference rejects unknown keys;
- *   - a layer whose name contains "DP" is depthwise: groups = channels, out = channels
- *     (SCALE-Sim runs it as `Channels` separate one-channel layers; the systolic model does the
- *     same from the groups attribute);
+ *   - a layer whose name contains "DP" is depthwise: groups = channels. Its Num Filter is read
+ *     in one of two ways (flags):
+ *       npusim (default): the filters of a depthwise layer, one or more per channel: Num Filter 1
+ *         (SCALE-Sim's convention) or = Channels is a plain depthwise conv (out = channels), a
+ *         multiple k·Channels a depthwise conv with channel multiplier k (out = Num Filter);
+ *         anything else is an error naming file:line:column;
+ *       NPU_SCALESIM_DP_EXPAND: SCALE-Sim v2's reading (topology_utils.py): the row becomes
+ *         `Channels` layers of Channels = 1 that each keep all Num Filter filters, i.e. a
+ *         grouped conv with groups = channels and out = channels · Num Filter ("DPtest, 30, 30,
+ *         3, 3, 8, 8, 1" is 8 layers of 8 filters: 8x the MACs of the depthwise conv);
+ *     the systolic model runs each group as one of SCALE-Sim's one-channel layers;
  *   - no padding: IFMAP dims are already padded. SCALE-Sim's output size is
  *     Ho = ceil((H - Fh + s)/s) = ceil((H - Fh)/s) + 1, one more than the usual
  *     floor((H - Fh)/s) + 1 when s does not divide H - Fh (AlexNet conv1: 55, not 54; the
@@ -234,7 +242,7 @@ static int ss_add_layer(npu_graph *g, ss_ctx *c, const ss_field *f0, npu_op op, 
     return li;
 }
 
-static int ss_add_conv(npu_graph *g, ss_ctx *c, const ss_field *f, int n)
+static int ss_add_conv(npu_graph *g, ss_ctx *c, const ss_field *f, int n, unsigned flags)
 {
     static const char *const what[] = {"IFMAP height", "IFMAP width", "filter height",
                                        "filter width", "channels",    "num filter",
@@ -277,6 +285,21 @@ static int ss_add_conv(npu_graph *g, ss_ctx *c, const ss_field *f, int n)
         return npu_err_set(c->err, NPU_EFORMAT, "%s:%d: IFMAP %lldx%lldx%lld is absurdly large",
                            c->file, c->line, (long long)h, (long long)w, (long long)ch);
     bool dw = ss_contains(&f[0], "DP");
+    int64_t out = nf;
+    if (dw && (flags & NPU_SCALESIM_DP_EXPAND)) {
+        if (ch * nf > SS_MAX_DIM)
+            return npu_err_set(c->err, NPU_EFORMAT, "%s:%d: channels x num filter of a DP "
+                               "layer is absurdly large", c->file, c->line);
+        out = ch * nf;
+    } else if (dw && nf == 1) {
+        out = ch;
+    } else if (dw && nf % ch) {
+        return npu_err_set(c->err, NPU_EFORMAT, "%s:%d:%d: depthwise (DP) layer: num filter %lld "
+                           "is neither 1 nor a multiple of channels %lld (SCALE-Sim would run "
+                           "%lld one-channel layers of %lld filters each: fidelity=scalesim does "
+                           "that)", c->file, c->line, f[6].col, (long long)nf, (long long)ch,
+                           (long long)ch, (long long)nf);
+    }
     int64_t dim[4] = {1, ch, h, w};
     int li = ss_add_layer(g, c, &f[0], NPU_OP_CONV, 4, dim);
     if (li < 0)
@@ -284,7 +307,7 @@ static int ss_add_conv(npu_graph *g, ss_ctx *c, const ss_field *f, int n)
     int64_t k[2] = {fh, fw}, s2[2] = {sh, sw};
     /* p = top, left, bottom, right: SCALE-Sim's ceil output size (see the header) */
     int64_t pad[4] = {0, 0, (sh - (h - fh) % sh) % sh, (sw - (w - fw) % sw) % sw};
-    int rc = npu_layer_set_int(g, li, "out", dw ? ch : nf);
+    int rc = npu_layer_set_int(g, li, "out", out);
     rc = rc ? rc : npu_layer_set_ints(g, li, "k", 2, k);
     rc = rc ? rc : npu_layer_set_ints(g, li, "s", 2, s2);
     rc = rc ? rc : npu_layer_set_ints(g, li, "p", 4, pad);
@@ -340,6 +363,12 @@ static void ss_graph_name(const char *file, char *buf, size_t cap)
 npu_graph *npu_scalesim_read(const char *file, const char *text, size_t len, bool gemm,
                              npu_err *err)
 {
+    return npu_scalesim_read_ex(file, text, len, gemm, 0, err);
+}
+
+npu_graph *npu_scalesim_read_ex(const char *file, const char *text, size_t len, bool gemm,
+                                unsigned flags, npu_err *err)
+{
     if (!file)
         file = "<scalesim>";
     if (!text) {
@@ -381,7 +410,7 @@ npu_graph *npu_scalesim_read(const char *file, const char *text, size_t len, boo
                 }
                 if (n > 1 && f[n - 1].n == 0)
                     n--; /* the trailing comma SCALE-Sim requires */
-                int rc = gemm ? ss_add_gemm(g, &c, f, n) : ss_add_conv(g, &c, f, n);
+                int rc = gemm ? ss_add_gemm(g, &c, f, n) : ss_add_conv(g, &c, f, n, flags);
                 if (rc)
                     goto fail;
                 layers++;

@@ -13,6 +13,7 @@
 #include "../../isa/systolic.h"
 #include "../../models/model.h"
 #include "../../models/systolic/systolic.h"
+#include "../../models/systolic/ssreport.h"
 #include "core/graph.h"
 #include "engine/engine.h"
 #include "front/front.h"
@@ -821,6 +822,23 @@ TEST(zoo_invariants)
     npu_ctx_free(ctx);
 }
 
+/* SCALE-Sim's reports print floats as Python's repr() does. */
+TEST(python_float_repr)
+{
+    static const struct {
+        double v;
+        const char *want;
+    } c[] = {{100.0, "100.0"},      {56.25, "56.25"},        {0.1, "0.1"},
+             {0.0, "0.0"},          {1e-05, "1e-05"},        {0.0001, "0.0001"},
+             {1.5e15, "1500000000000000.0"}, {1e16, "1e+16"},
+             {94.06481291118422, "94.06481291118422"}, {2.0 / 3.0, "0.6666666666666666"}};
+    char b[64];
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        npu_ssrep_pyfloat(c[i].v, b, sizeof b);
+        CHECK_STR(b, c[i].want);
+    }
+}
+
 int main(void)
 {
     RUN(formula);
@@ -842,5 +860,6 @@ int main(void)
     RUN(presets);
     RUN(public_api_reproduces_scalesim);
     RUN(zoo_invariants);
+    RUN(python_float_repr);
     return TEST_REPORT();
 }

@@ -1,0 +1,192 @@
+/* ssreport.c — SCALE-Sim v2's COMPUTE_REPORT.csv and BANDWIDTH_REPORT.csv from a lowered
+ * systolic program (prefix npu_ssrep_).
+ *
+ * One row per SCALE-Sim layer: every sub-problem of a LAYER record (a DP row read the SCALE-Sim
+ * way is `Channels` sub-problems, SCALE-Sim's one-channel layers), numbered from 0 as its
+ * LayerID. Columns and their meaning (research/peers.md §2.3; checked against the reports
+ * SCALE-Sim v2 wrote, tests/golden/scalesim/reports/, by tests/scalesim/scalesim_test.sh):
+ *   Total Cycles      F·(fold cycles) − 1 (npu_systolic_fold_cycles; F = row × column folds):
+ *                     SCALE-Sim's stall-free count, what fidelity=scalesim simulates
+ *   Stall Cycles      0 (CALC mode never stalls)
+ *   Overall Util %    100·M·N·K / (Total·R·C)
+ *   Mapping Eff. %    mean over folds of used rows·used columns / (R·C) = Sr·Sc / (F·R·C)
+ *   Compute Util %    mean over folds of used PEs·T / (R·C·c), c = the fold's cycles as
+ *                     SCALE-Sim counts them here: OS T+R+C−2; WS/IS its demand matrix after the
+ *                     skew, 2R+C+T−2 + (C−1) (measured on IS 8×16 and WS/IS 32×32; with R ≠ C
+ *                     the WS term is inferred from the IS one)
+ *   Avg SRAM BW       SCALE-Sim's SRAM accesses / Total Cycles, words per cycle, accesses:
+ *                       OS ifmap M·K·⌈Sc/C⌉, filter K·N·⌈Sr/R⌉, ofmap M·N + 2·Sc·⌈Sr/R⌉
+ *                       WS ifmap M·K·⌈Sc/C⌉, filter K·N,        ofmap M·N·⌈Sr/R⌉
+ *                       IS ifmap M·K,        filter K·N·⌈Sc/C⌉, ofmap M·N·⌈Sr/R⌉
+ *                     (the OS ofmap term: SCALE-Sim's OS demand matrix has two more rows of
+ *                     writes per fold; measured, not derived from its code)
+ *   Avg DRAM BW       NOT SCALE-Sim's: npusim's planned DRAM bytes of the layer (one byte per
+ *                     word, as SCALE-Sim) / Total Cycles. SCALE-Sim's figure comes from its
+ *                     prefetching scratchpad model (reads between a start and a stop cycle);
+ *                     npusim does not reproduce that model (docs/scalesim.md).
+ * Floats print as Python's repr(), as SCALE-Sim's do.
+ */
+#include "ssreport.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "systolic.h"
+
+void npu_ssrep_pyfloat(double v, char *buf, size_t cap)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    /* Python: no exponent between 1e-4 and 1e16, and a ".0" on whole numbers */
+    if (strchr(buf, 'e') && v != 0 && v >= 1e-4 && v < 1e16) {
+        char tmp[64];
+        for (int d = 0; d <= 20; d++) {
+            snprintf(tmp, sizeof tmp, "%.*f", d, v);
+            if (strtod(tmp, NULL) == v)
+                break;
+        }
+        snprintf(buf, cap, "%s", tmp);
+    }
+    if (!strpbrk(buf, ".eni"))
+        snprintf(buf + strlen(buf), cap - strlen(buf), ".0");
+}
+
+/* One SCALE-Sim layer (a sub-problem) of a LAYER record. */
+typedef struct ss_row {
+    int64_t total;
+    double util, mapping, compute;
+    int64_t sram_if, sram_fi, sram_of;
+    double dram_if, dram_fi, dram_of; /* words per sub-problem (npusim's plan) */
+} ss_row;
+
+static void ss_row_of(const npu_sys_layer *L, ss_row *r)
+{
+    int64_t R = L->rows, C = L->cols, rf = L->row_folds, cf = L->col_folds, F = rf * cf;
+    int64_t fold = npu_systolic_fold_cycles(L->dataflow, R, C, L->t);
+    r->total = F * fold - 1;
+    double pes = (double)R * (double)C;
+    r->util = 100.0 * (double)L->m * (double)L->n * (double)L->k / ((double)r->total * pes);
+    r->mapping = 100.0 * (double)L->sr * (double)L->sc / ((double)F * pes);
+    int64_t c = L->dataflow == NPU_SYS_DF_OS ? fold : fold + C - 1;
+    r->compute = r->mapping * (double)L->t / (double)c;
+    int64_t mk = L->m * L->k, kn = L->k * L->n, mn = L->m * L->n;
+    switch (L->dataflow) {
+    case NPU_SYS_DF_WS:
+        r->sram_if = mk * cf, r->sram_fi = kn, r->sram_of = mn * rf;
+        break;
+    case NPU_SYS_DF_IS:
+        r->sram_if = mk, r->sram_fi = kn * cf, r->sram_of = mn * rf;
+        break;
+    default:
+        r->sram_if = mk * cf, r->sram_fi = kn * rf, r->sram_of = mn + 2 * L->sc * rf;
+        break;
+    }
+    double ns = L->nsub > 0 ? (double)L->nsub : 1.0;
+    r->dram_if = (double)L->dram_ifmap_rd / ns;
+    r->dram_fi = (double)L->dram_filter_rd / ns;
+    r->dram_of = (double)L->dram_ofmap_wr / ns;
+}
+
+typedef void (*ss_emit)(const ss_row *r, npu_strbuf *out);
+
+static void put_f(npu_strbuf *out, double v)
+{
+    char b[64];
+    npu_ssrep_pyfloat(v, b, sizeof b);
+    npu_sb_printf(out, ", %s", b);
+}
+
+static void emit_compute(const ss_row *r, npu_strbuf *out)
+{
+    npu_sb_printf(out, ", %lld, 0", (long long)r->total);
+    put_f(out, r->util);
+    put_f(out, r->mapping);
+    put_f(out, r->compute);
+}
+
+static void emit_bandwidth(const ss_row *r, npu_strbuf *out)
+{
+    double t = (double)r->total;
+    put_f(out, (double)r->sram_if / t);
+    put_f(out, (double)r->sram_fi / t);
+    put_f(out, (double)r->sram_of / t);
+    put_f(out, r->dram_if / t);
+    put_f(out, r->dram_fi / t);
+    put_f(out, r->dram_of / t);
+}
+
+static int ss_write(const npu_program *p, const char *header, ss_emit emit, npu_strbuf *out,
+                    npu_err *err)
+{
+    if (!p || !p->model || strcmp(p->model, "systolic") != 0)
+        return npu_err_set(err, NPU_EINVAL, "SCALE-Sim reports need a program of the systolic "
+                           "model (this one is %s's)", p && p->model ? p->model : "no model");
+    npu_sb_puts(out, header);
+    int64_t id = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->ins[i].op != NPU_SYS_OP_LAYER)
+            continue;
+        const npu_sys_layer *L = npu_sys_payload(p, i, NPU_SYS_OP_LAYER, sizeof *L);
+        if (!L)
+            return npu_err_set(err, NPU_EFORMAT, "instruction %zu: bad LAYER record", i);
+        if (L->rows < 1 || L->cols < 1 || L->row_folds < 1 || L->col_folds < 1)
+            return npu_err_set(err, NPU_EFORMAT, "instruction %zu: empty LAYER record", i);
+        ss_row r;
+        ss_row_of(L, &r);
+        for (int64_t s = 0; s < (L->nsub > 0 ? L->nsub : 1); s++) {
+            npu_sb_printf(out, "%lld", (long long)id++);
+            emit(&r, out);
+            npu_sb_puts(out, ",\n");
+        }
+    }
+    return 0;
+}
+
+int npu_ssrep_compute(const npu_program *p, npu_strbuf *out, npu_err *err)
+{
+    return ss_write(p, "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency "
+                    "%, Compute Util %,\n", emit_compute, out, err);
+}
+
+int npu_ssrep_bandwidth(const npu_program *p, npu_strbuf *out, npu_err *err)
+{
+    return ss_write(p, "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg "
+                    "IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,\n", emit_bandwidth,
+                    out, err);
+}
+
+int npu_ssrep_write(const npu_program *p, const char *dir, bool force, npu_err *err)
+{
+    if (!dir || !*dir)
+        return npu_err_set(err, NPU_EINVAL, "--scalesim-reports: empty directory name");
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return npu_err_set(err, NPU_EIO, "%s: cannot create the directory: %s", dir,
+                           strerror(errno));
+    static const char *const names[] = {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv"};
+    int (*const make[])(const npu_program *, npu_strbuf *, npu_err *) = {npu_ssrep_compute,
+                                                                         npu_ssrep_bandwidth};
+    int rc = 0;
+    for (int f = 0; f < 2 && !rc; f++) {
+        npu_strbuf sb;
+        npu_sb_init(&sb);
+        size_t n = strlen(dir) + strlen(names[f]) + 2;
+        char *path = malloc(n);
+        if (!path)
+            rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
+        else {
+            snprintf(path, n, "%s/%s", dir, names[f]);
+            rc = make[f](p, &sb, err);
+            if (!rc)
+                rc = npu_write_file(path, sb.s ? sb.s : "", sb.len, force, err);
+        }
+        free(path);
+        npu_sb_free(&sb);
+    }
+    return rc;
+}

@@ -1,0 +1,26 @@
+/* ssreport.h — SCALE-Sim v2's report files from a lowered systolic program (prefix
+ * npu_ssrep_). Used by `npusim run --scalesim-reports DIR` (sim/cli/main.c); docs/scalesim.md.
+ */
+#ifndef NPU_MODELS_SYSTOLIC_SSREPORT_H
+#define NPU_MODELS_SYSTOLIC_SSREPORT_H
+
+#include <stdbool.h>
+
+#include "../../isa/program.h"
+#include "../../sim/core/ctx.h"
+
+/* The report texts of program p (lowered by the systolic model): one row per SCALE-Sim layer,
+ * i.e. per sub-problem of every MAC layer (a DP layer's groups are SCALE-Sim's one-channel
+ * layers). Vector and host layers have no row (SCALE-Sim has no such layers). */
+int npu_ssrep_compute(const npu_program *p, npu_strbuf *out, npu_err *err);
+int npu_ssrep_bandwidth(const npu_program *p, npu_strbuf *out, npu_err *err);
+
+/* Writes COMPUTE_REPORT.csv and BANDWIDTH_REPORT.csv into dir
+ * (created when missing; existing files only with force). */
+int npu_ssrep_write(const npu_program *p, const char *dir, bool force, npu_err *err);
+
+/* Python's repr() of a float (shortest text that reads back to the same double, "100.0" for
+ * whole numbers), the way SCALE-Sim's reports print. */
+void npu_ssrep_pyfloat(double v, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,121 @@
+#!/bin/sh
+# scalesim_test.sh — npusim as a drop-in for SCALE-Sim v2 (issue 21): a scale.cfg as -a, the
+# DP-row quirk under fidelity=scalesim, and the report files compared with SCALE-Sim's own
+# (tests/golden/scalesim/reports/<case>/, written by SCALE-Sim v2 itself).
+. tests/cli/lib.sh
+G=tests/golden/scalesim/reports
+
+# --- 1. scale.cfg as the architecture -----------------------------------------------------
+for df in os ws is; do
+    expect "cfg $df runs" 0 run -a $G/alexnet_32x32_$df/scale.cfg -f csv $G/alexnet.csv
+    # SCALE-Sim's Total Cycles, layer by layer
+    want=$(awk -F', *' 'NR > 1 { printf "%s ", $2 }' $G/alexnet_32x32_$df/COMPUTE_REPORT.csv)
+    got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "cycles") c = i }
+                   NR > 1 && $1 != "total" && $1 != "" { printf "%s ", $c }' "$T/out")
+    if [ "$want" = "$got" ]; then ok "cfg $df cycles = SCALE-Sim"; else
+        bad "cfg $df cycles = SCALE-Sim" "want $want got $got"; fi
+done
+expect "cfg --set wins" 0 params $G/alexnet_32x32_os/scale.cfg --set rows=8
+if grep -Eq '^rows +8 ' "$T/out" && grep -Eq '^fidelity +scalesim ' "$T/out"; then
+    ok "cfg rows from --set, fidelity from CALC"; else bad "cfg --set" "$(head -5 "$T/out")"; fi
+
+# errors name file:line and what
+cfgerr() { # NAME TEXT WANT
+    printf '%s\n' "$2" >"$T/bad.cfg"
+    expect "cfg error: $1" 1 run -a "$T/bad.cfg" $G/alexnet.csv
+    has "cfg error text: $1" "$T/err" "$3"
+}
+A='[architecture_presets]
+ArrayHeight: 8
+ArrayWidth: 8
+IfmapSramSzkB: 64
+FilterSramSzkB: 64
+OfmapSramSzkB: 64'
+cfgerr "unknown key" "$A
+Speed: 3" "bad.cfg:7: unknown key 'Speed'"
+cfgerr "dataflow" "$A
+Dataflow: xs" "bad.cfg:7: Dataflow 'xs' is not os, ws or is"
+cfgerr "missing dataflow" "$A" "has no Dataflow"
+cfgerr "sparsity" "$A
+Dataflow: ws
+[sparsity]
+SparsitySupport : true" "bad.cfg:9: SparsitySupport = True is not supported"
+cfgerr "ramulator" "$A
+Dataflow: ws
+[run_presets]
+UseRamulatorTrace: True" "bad.cfg:9: UseRamulatorTrace = True is not supported"
+cfgerr "user without bandwidth" "$A
+Dataflow: ws
+[run_presets]
+InterfaceBandwidth: USER" "bad.cfg:9: InterfaceBandwidth USER needs a Bandwidth"
+cfgerr "section" "[arch]" "bad.cfg:1: unknown section [arch]"
+cfgerr "zero height" "[architecture_presets]
+ArrayHeight: 0" "bad.cfg:2: ArrayHeight '0' is not an integer >= 1"
+printf '%s\nDataflow: ws\nBandwidth: 4, 8\n[run_presets]\nInterfaceBandwidth: USER\n' "$A" >"$T/user.cfg"
+expect "cfg USER" 0 params "$T/user.cfg"
+if grep -Eq '^dma_bytes +4 ' "$T/out" && grep -Eq '^fidelity +detailed ' "$T/out"; then
+    ok "cfg USER: first Bandwidth, detailed"; else bad "cfg USER" "$(cat "$T/out")"; fi
+
+# --- 2. DP rows: SCALE-Sim's reading in fidelity=scalesim, a depthwise conv otherwise --------
+cyc() { # LAYER : the cycles of LAYER in the csv run in $T/out
+    awk -F, -v l="$1" 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "cycles") c = i; if ($i == "macs") m = i } }
+                       $2 == l { print $c; exit }' "$T/out"
+}
+macs() {
+    awk -F, -v l="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "macs") m = i }
+                       $2 == l { print $m; exit }' "$T/out"
+}
+expect "DP is 8x16" 0 run -a $G/dp_8x16_is/scale.cfg -f csv $G/dp_8x16_is/topology.csv
+[ "$(cyc DPtest)" = 29784 ] && ok "DP is 8x16 = SCALE-Sim 8 x 3723" || bad "DP is" "$(cyc DPtest)"
+[ "$(cyc ConvA)" = 20411 ] && ok "ConvA is 8x16 = SCALE-Sim" || bad "ConvA is" "$(cyc ConvA)"
+expect "DP os 8x4" 0 run -a systolic --set fidelity=scalesim --set dataflow=os --set rows=8 \
+    --set cols=4 -f csv $G/dp_8x16_is/topology.csv
+[ "$(cyc DPtest)" = 29784 ] && ok "DP os 8x4 = SCALE-Sim" || bad "DP os" "$(cyc DPtest)"
+[ "$(macs DPtest)" = 451584 ] && ok "DP scalesim MACs 8 x 8 x 784 x 9" || bad "DP macs" "$(macs DPtest)"
+expect "DP detailed" 0 run -a $G/dp_8x16_is/scale.cfg --set fidelity=detailed -f csv \
+    $G/dp_8x16_is/topology.csv
+[ "$(macs DPtest)" = 56448 ] && ok "DP detailed: a depthwise conv (8 x 784 x 9)" ||
+    bad "DP detailed macs" "$(macs DPtest)"
+printf 'h\nDPm, 30, 30, 3, 3, 8, 16, 1,\n' >"$T/dpm.csv"
+expect "DP multiplier" 0 run -f csv "$T/dpm.csv"
+[ "$(macs DPm)" = 112896 ] && ok "DP num filter 16 on 8 channels: multiplier 2" ||
+    bad "DP multiplier macs" "$(macs DPm)"
+printf 'h\nDPx, 30, 30, 3, 3, 8, 3, 1,\n' >"$T/dpx.csv"
+expect "DP bad num filter" 1 run "$T/dpx.csv"
+has "DP bad num filter text" "$T/err" "dpx.csv:2:22: depthwise (DP) layer: num filter 3"
+expect "DP any num filter in scalesim" 0 run -a systolic --set fidelity=scalesim "$T/dpx.csv"
+
+# --- 3. SCALE-Sim's report files, column by column --------------------------------------------
+# cmpcols NAME OURS THEIRS COLS : same header line, same rows; the listed columns (1-based,
+# space separated) equal: integers exactly, floats to 1e-9 relative (SCALE-Sim averages over
+# folds in another order, so the last digits of a float differ)
+cmpcols() {
+    if ! [ -s "$2" ]; then bad "$1" "$2 missing"; return; fi
+    if [ "$(head -1 "$2")" != "$(head -1 "$3")" ]; then
+        bad "$1 header" "$(head -1 "$2")"; return; fi
+    msg=$(awk -F', *' -v cols="$4" 'NR == FNR { a[FNR] = $0; n = FNR; next }
+        { m = FNR; split(a[FNR], x, /, */); nc = split(cols, c, " ")
+          for (i = 1; i <= nc; i++) { u = x[c[i]] + 0; v = $c[i] + 0; d = u - v; if (d < 0) d = -d
+              t = v < 0 ? -v : v
+              if (d > 1e-9 * t || (index($c[i], ".") == 0 && x[c[i]] != $c[i]))
+                  printf "LayerID %d col %d: ours %s, SCALE-Sim %s\n", FNR - 2, c[i], x[c[i]], $c[i] } }
+        END { if (n != m) printf "%d rows, SCALE-Sim %d\n", n - 1, m - 1 }' "$2" "$3")
+    if [ -z "$msg" ]; then ok "$1"; else bad "$1" "$(echo "$msg" | head -3)"; fi
+}
+for c in alexnet_32x32_os alexnet_32x32_ws alexnet_32x32_is dp_8x16_is; do
+    topo=$G/alexnet.csv
+    [ -f $G/$c/topology.csv ] && topo=$G/$c/topology.csv
+    expect "reports $c" 0 run -a $G/$c/scale.cfg --scalesim-reports "$T/$c" $topo
+    cmpcols "COMPUTE_REPORT $c: all 6 columns" "$T/$c/COMPUTE_REPORT.csv" \
+        $G/$c/COMPUTE_REPORT.csv "1 2 3 4 5 6"
+    cmpcols "BANDWIDTH_REPORT $c: LayerID and SRAM columns" "$T/$c/BANDWIDTH_REPORT.csv" \
+        $G/$c/BANDWIDTH_REPORT.csv "1 2 3 4"
+done
+expect "reports never overwrite" 1 run -a $G/dp_8x16_is/scale.cfg --scalesim-reports \
+    "$T/dp_8x16_is" $G/dp_8x16_is/topology.csv
+has "reports never overwrite text" "$T/err" "file exists"
+expect "reports need the systolic model" 1 run -a nv_small --scalesim-reports "$T/nv" \
+    $G/dp_8x16_is/topology.csv
+has "reports need the systolic model text" "$T/err" "describe a systolic array, not the nvdla model"
+
+finish
