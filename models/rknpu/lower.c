@@ -429,12 +429,27 @@ static int geo_of(lw *c, int li, cgeo *G)
         G->wbytes = (int64_t)ceil((double)G->cp * G->kh * G->kw * G->web);
     } else {
         int64_t cg_ = G->c / G->groups, kgp = G->k / G->groups;
+        bool grouped = G->groups > 1;
+        /* grouped conv (assumption, docs/models/rknpu.md §2 "Grouped conv"): a kernel group
+         * reads the atoms of one group only, so each group is a conv of its input channels
+         * padded to C2 (TS152 §10: keep them 16-aligned) and its kernels padded to the kernel
+         * group — the MAC array sees pad(C/g) channels, not all g groups' channels. When the
+         * block-diagonal dense conv (zeros outside the groups: pad(C) x pad(K)) pads no more,
+         * the compiler runs that instead (few, narrow groups); on a tie it reads each input
+         * atom once, where the groups would each re-read the atom their channels sit in. */
+        int64_t dense = pad(G->c, G->c2) * pad(G->k, G->kg),
+                per_group = pad(max64(cg_, 1), G->c2) * pad(max64(kgp, 1), G->kg) * G->groups;
+        if (grouped && dense <= per_group) {
+            G->groups = 1;
+            cg_ = G->c;
+            kgp = G->k;
+        }
         G->cp = pad(max64(cg_, 1), G->c2) * G->groups;
         G->cfeat = G->cp;
         /* fewer input channels than one atom (an image input): Rockchip's profiler counts such
          * a conv at its real MACs (3->32 3x3 at MACs/1024, research §2.4 row 2), so the MAC
          * array is not charged the padding; the CBUF holds whole atoms, DRAM the raw image */
-        G->image = G->groups == 1 && cg_ < G->c2;
+        G->image = !grouped && cg_ < G->c2;
         if (G->image)
             G->cp = cg_;
         G->kp = pad(max64(kgp, 1), G->kg) * G->groups;
@@ -525,8 +540,9 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
         chunks_outer = (nk - 1) * feat_total < (ns - 1) * wchunk_total;
     int64_t outk_c2 = pad(kc, G->c2);
     int64_t macs_tot = 0;
-    double pm_part = (double)ny * G->wo * kn * (dw ? 1.0 : (double)G->cp) * G->kh * G->kw;
-    double pm_all = (double)G->ho * G->wo * G->kp * (dw ? 1.0 : (double)G->cp) * G->kh * G->kw;
+    double cin = dw ? 1.0 : (double)(G->cp / G->groups);
+    double pm_part = (double)ny * G->wo * kn * cin * G->kh * G->kw;
+    double pm_all = (double)G->ho * G->wo * G->kp * cin * G->kh * G->kw;
     int64_t part_macs = (int64_t)floor((double)G->macs * (pm_all > 0 ? pm_part / pm_all : 0));
     int64_t ntask = ns * nk, idx = 0;
     for (int64_t a = 0; a < (chunks_outer ? nk : ns); a++) {
@@ -554,7 +570,8 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
             t.nkchunks = (uint16_t)min64(nk, 65535);
             t.in_h = (int32_t)rows;
             t.in_w = (int32_t)min64(G->w, INT32_MAX);
-            t.in_c = (int32_t)min64(dw ? pad(kk, G->c2) : G->cp, INT32_MAX);
+            /* the channels one kernel group reads: its group's (all of them, ungrouped) */
+            t.in_c = (int32_t)min64(dw ? pad(kk, G->c2) : G->cp / G->groups, INT32_MAX);
             t.out_h = (int32_t)orows;
             t.out_w = (int32_t)min64(G->wo, INT32_MAX);
             t.out_k = (int32_t)min64(dw ? pad(kk, G->c2) : pad(kk, G->kg), INT32_MAX);

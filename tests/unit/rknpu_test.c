@@ -645,6 +645,42 @@ TEST(profiler_npu_cycles)
     npu_graph_free(g);
 }
 
+/* compute cycles of a one-conv graph: input `in` (CxHxW, int8), conv arguments `args` */
+static double conv_busy(const char *in, const char *args)
+{
+    char text[256];
+    snprintf(text, sizeof text, "npg 1\ngraph g\ninput data 1x%s int8\nconv c data %s\noutput c\n",
+             in, args);
+    return busy(text, NULL, 0);
+}
+
+/* Grouped conv (assumption, docs/models/rknpu.md §2): each group runs as a conv of its input
+ * channels padded to C2 = 16 and its kernels padded to the kernel group of 32; the compiler
+ * takes the block-diagonal dense conv instead when that pads no more. Until round 3 the MAC
+ * view multiplied every group's kernels by all groups' channels: ResNeXt's 32x4 3x3 at 56x56 took
+ * 14.5 M cycles (~1 MAC a cycle), 32 times this bound. */
+TEST(grouped_conv)
+{
+    /* 128 ch, 32 groups of 4: per group 16 ch x 32 kernels, 56x56x1024x16x9 / 1024 = 451584
+     * cycles; the dense form (128x128) pads the same and reads each atom once, so it is taken
+     * (the cycles of the dense conv); the real MACs / 1024 = 14112 would be 32x faster */
+    double g32 = conv_busy("128x56x56", "out=128 k=3 p=1 g=32");
+    double d128 = conv_busy("128x56x56", "out=128 k=3 p=1");
+    printf("  g=32 %.0f, dense %.0f cycles\n", g32, d128);
+    CHECK(g32 >= 451584 && g32 <= 1.25 * 451584);
+    CHECK(g32 <= 1.01 * d128); /* never slower than its block-diagonal dense form */
+    /* 8 groups of 32: no padding, the real MACs 28x28x256x32x9 / 1024 = 56448 */
+    double g8 = conv_busy("256x28x28", "out=256 k=3 p=1 g=8");
+    printf("  g=8 of 32 ch %.0f cycles\n", g8);
+    CHECK(g8 >= 56448 && g8 <= 1.25 * 56448);
+    /* 4 groups of 8 ch: per group 16 x 32 (2048 a pixel) pads more than dense 32 x 32 (1024):
+     * block-diagonal, the same cycles as the dense conv */
+    double g4 = conv_busy("32x28x28", "out=32 k=3 p=1 g=4");
+    double d32 = conv_busy("32x28x28", "out=32 k=3 p=1");
+    printf("  g=4 of 8 ch %.0f, dense %.0f cycles\n", g4, d32);
+    CHECK_NEAR(g4, d32, 0.01 * d32);
+}
+
 int main(void)
 {
     ctx = npu_ctx_new();
@@ -657,6 +693,7 @@ int main(void)
     RUN(corrupt_program_is_an_error);
     RUN(cpu_fallback_placement);
     RUN(profiler_npu_cycles);
+    RUN(grouped_conv);
     RUN(lut_stage);
     RUN(mixed_precision);
     RUN(rk3588_zoo_single_core);
