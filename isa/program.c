@@ -90,6 +90,19 @@ int64_t npu_prog_tensors_bytes(const npu_graph *g, const int *ts, int n, int kin
     return b;
 }
 
+int64_t npu_prog_layer_read_bytes(const npu_graph *g, const npu_layer *l)
+{
+    if (l->op == NPU_OP_GATHER && l->nin >= 2 && l->nout >= 1 && l->in[0] >= 0 &&
+        l->in[0] < g->nt && l->out[0] >= 0 && l->out[0] < g->nt) {
+        const npu_tensor *d = &g->t[l->in[0]];
+        int64_t de = npu_tensor_elems(d), db = npu_tensor_bytes(d);
+        int64_t oe = npu_tensor_elems(&g->t[l->out[0]]);
+        int64_t rows = de > 0 && oe > 0 ? (int64_t)((double)db * ((double)oe / (double)de)) : 0;
+        return (rows < db ? rows : db) + npu_prog_tensors_bytes(g, &l->in[1], 1, -1);
+    }
+    return npu_prog_tensors_bytes(g, l->in, l->nin, -1);
+}
+
 npu_prog_layer npu_prog_graph_layer(const npu_graph *g, int li, const char *engine)
 {
     const npu_layer *l = &g->l[li];

@@ -76,6 +76,11 @@ npu_prog_layer npu_prog_graph_layer(const npu_graph *g, int li, const char *engi
 /* Bytes of the tensors ts[0..n) that exist in g, only those of tensor kind `kind` (an
  * npu_tensor_kind) or all for kind < 0: the sums the layer records are made of. */
 int64_t npu_prog_tensors_bytes(const npu_graph *g, const int *ts, int n, int kind);
+/* Bytes layer l reads from memory when it runs: all its inputs, except that a gather reads
+ * only the rows it selects (as many table elements as it writes, in the table's dtype) and
+ * its indices, not the whole table: an embedding lookup of 128 tokens touches 128 rows of a
+ * 151936-row vocabulary. */
+int64_t npu_prog_layer_read_bytes(const npu_graph *g, const npu_layer *l);
 /* Appends an instruction with a copy of `payload` (len bytes); returns its index or -1. */
 long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer,
                    const void *payload, uint32_t len);

@@ -233,8 +233,8 @@ int npu_dvl_aicpu(lw *c, int li, bool hostpre)
         return npu_dvl_oom(c);
     npu_dv_ins d = {0};
     int64_t rd = 0, wr = 0, oe = 0;
-    for (int i = 0; i < l->nin; i++)
-        rd += npu_dvl_tbytes(g, l->in[i]);
+    /* a gather (the embedding lookup of an LLM, int64 token ids) reads only its rows */
+    rd = npu_prog_layer_read_bytes(g, l);
     for (int i = 0; i < l->nout; i++) {
         wr += npu_dvl_tbytes(g, l->out[i]);
         if (l->out[i] >= 0 && l->out[i] < g->nt)

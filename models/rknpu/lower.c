@@ -942,14 +942,10 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
         if (p == PL_CPU) {
             close_submit(&c);
             const npu_layer *L = l;
-            int64_t rd = npu_prog_tensors_bytes(g, L->in, L->nin, -1);
+            int64_t rd = npu_prog_layer_read_bytes(g, L); /* a gather: its rows only */
             int64_t wr = npu_prog_tensors_bytes(g, L->out, L->nout, -1);
-            int64_t el = max64(in_elems(g, L), out_elems(g, L));
-            if (L->op == NPU_OP_GATHER) { /* reads the gathered rows and the indices only */
-                int64_t idx = L->nin > 1 ? npu_prog_tensors_bytes(g, &L->in[1], 1, -1) : 0;
-                rd = wr + idx;
-                el = out_elems(g, L);
-            }
+            int64_t el = L->op == NPU_OP_GATHER ? out_elems(g, L)
+                                                : max64(in_elems(g, L), out_elems(g, L));
             rc = emit_cpu(&c, pl, NPU_RKN_CPU_OP, npu_op_class(L->op), L->op, L->macs, el, rd, wr);
             continue;
         }
