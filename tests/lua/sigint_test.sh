@@ -6,20 +6,20 @@
 #               waiting for the point in flight.
 # The sweep asks for progress on stderr (progress = true), so the test knows when the first
 # point is done and the second one is being simulated; a point takes about a second (an LLM
-# prefill of 1024 tokens), far longer than the 0.2 s between the two signals.
+# of 1024 tokens on ascend910), far longer than the 0.05 s between the two signals.
 . tests/cli/lib.sh
 
 cat >"$T/sweep.lua" <<'LUA'
 local g = assert(npusim.graph("qwen2_0_5b_prefill", { args = { tokens = 1024 } }))
 local gbps = {}
 for i = 1, 50 do gbps[i] = 10 + i end
-local rows, status = npusim.sweep{ arch = "rk3588", graph = g, vary = { ["dram.gbps"] = gbps },
+local rows, status = npusim.sweep{ arch = "ascend910", graph = g, vary = { ["dram.gbps"] = gbps },
                                    threads = 1, progress = true }
 print("after sweep", #rows, status)
 LUA
 
 # start SIGNALS...: runs the script in the background, waits for the first finished point,
-# sends the signals 0.2 s apart, and leaves the exit status in $rc.
+# sends the signals 0.05 s apart, and leaves the exit status in $rc.
 start() {
     "$NPUSIM" script "$T/sweep.lua" >"$T/out" 2>"$T/err" &
     pid=$!
@@ -29,11 +29,11 @@ start() {
         if [ $i -gt 3000 ] || ! kill -0 $pid 2>/dev/null; then
             break
         fi
-        sleep 0.1
+        sleep 0.02
     done
     for s in "$@"; do
         kill -INT $pid 2>/dev/null
-        sleep 0.2
+        sleep 0.05
     done
     wait $pid
     rc=$?
