@@ -275,7 +275,6 @@ int npu_lr_plot(lua_State *L)
         int names = lua_gettop(L);
         memset(cnt, 0, sizeof(int) * (size_t)ns);
         int *which = lp_alloc(L, sizeof(int) * (size_t)nrows);
-        int autolog = 1;
         for (int i = 1; i <= nrows; i++) {
             lua_rawgeti(L, 2, i);
             int row = lua_gettop(L);
@@ -304,8 +303,6 @@ int npu_lr_plot(lua_State *L)
             cnt[which[i - 1]]++;
             xs[i - 1] = x;
             ys[i - 1] = y;
-            if (!(x > 0))
-                autolog = 0;
             lua_pop(L, 1);
         }
         /* group by series (stable), then sort each group by x */
@@ -336,25 +333,9 @@ int npu_lr_plot(lua_State *L)
             }
             off += m;
         }
-        /* automatic log x: positive values spanning 100x, or 8x in geometric steps (each
-         * distinct value at least 1.5x the previous: 16, 32, 64 or 0.5 ... 64 GB/s) */
-        double lo = INFINITY, hi = 0;
-        for (int i = 0; i < nrows; i++) {
-            lo = fmin(lo, xs[i]);
-            hi = fmax(hi, xs[i]);
-        }
-        int geometric = autolog;
-        for (int i = 0; i < nrows && geometric; i++) {
-            double next = INFINITY; /* the next distinct value above xs[i] */
-            for (int j = 0; j < nrows; j++)
-                if (xs[j] > xs[i] && xs[j] < next)
-                    next = xs[j];
-            if (isfinite(next) && next < 1.5 * xs[i])
-                geometric = 0;
-        }
         lua_getfield(L, 1, "logx");
-        ax.logx = lua_isnil(L, -1) ? (autolog && (hi >= 100 * lo || (geometric && hi >= 8 * lo)))
-                                   : lua_toboolean(L, -1);
+        /* absent: the report's one rule for automatic axes (npu_svg_auto_log, as the CLI) */
+        ax.logx = lua_isnil(L, -1) ? NPU_SVG_LOG_AUTO : lua_toboolean(L, -1);
         lua_pop(L, 1);
         ax.logy = npu_script_opt_bool(L, 1, "logy", 0);
         lp_label(yb, sizeof yb, yk);
