@@ -2,13 +2,14 @@
 # quickstart.sh — everything a fresh Debian machine needs, in one command.
 #   bash scripts/quickstart.sh        install what is missing, build, run the main job: the
 #                                     shipped presets of every family side by side on ResNet-50
-#   bash scripts/quickstart.sh test   install what is missing, build (normal and ASan+UBSan),
-#                                     run the whole test suite on both builds, and the sweep
-#                                     tests under ThreadSanitizer (build-tsan/) where available
-#   FUZZ=1 bash scripts/quickstart.sh test
-#                                     the same, then (clang installed if missing) every libFuzzer
-#                                     target of tests/fuzz for FUZZ_SECONDS (default 30) each
-#                                     from its seed corpus under ASan+UBSan (docs/fuzzing.md)
+#   bash scripts/quickstart.sh test   install what is missing (clang too), build (normal and
+#                                     ASan+UBSan), run the whole test suite on both builds, the
+#                                     sweep tests under ThreadSanitizer (build-tsan/) where
+#                                     available, then every libFuzzer target of tests/fuzz for
+#                                     FUZZ_SECONDS (default 30) each from its seed corpus under
+#                                     ASan+UBSan (docs/fuzzing.md)
+#   FUZZ=0 bash scripts/quickstart.sh test
+#                                     the same without the fuzzing (and without clang)
 # Builds go to build/, build-asan/, build-tsan/ and build-fuzz/ beside this repository's sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,9 +21,10 @@ mode=${1:-demo}
 pkgs=(gcc libc6-dev make cmake liblua5.4-dev zlib1g-dev pkg-config)
 [ "$mode" = test ] && pkgs+=(python3 python3-onnx libonnx-testdata)
 # Fuzzing needs clang and its runtime (libFuzzer, sanitizers): about 40 MB to download, 230 MB
-# installed, a minute or two of CI time, so only when asked for. The corpora are replayed by
-# ctest on gcc in every test run anyway (ctest -R fuzz_).
-fuzz=${FUZZ:-0}
+# installed, and about four minutes of CI time (six targets, 30 s each, plus their build).
+# FUZZ=0 leaves it out; the corpora are replayed by ctest on gcc in every test run anyway
+# (ctest -R fuzz_).
+fuzz=${FUZZ:-1}
 if [ "$mode" = test ] && [ "$fuzz" != 0 ]; then
     pkgs+=(clang)
     if command -v clang >/dev/null 2>&1; then
