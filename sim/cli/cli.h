@@ -32,7 +32,8 @@ enum {
     O_SUM = 1 << 10, /* --summary op|engine|op,engine */
     O_VERB = 1 << 11, /* -q/--quiet, -v/--verbose (every command) */
     O_SHP = 1 << 12,  /* --shapes (run) */
-    O_SSREP = 1 << 13 /* --scalesim-reports DIR (run on the systolic model) */
+    O_SSREP = 1 << 13, /* --scalesim-reports DIR (run on the systolic model) */
+    O_SANDBOX = 1 << 14 /* --sandbox, --allow-path PATH, --budget N (script) */
 };
 
 typedef struct cli {
@@ -51,9 +52,13 @@ typedef struct cli {
     int npp;
     char **pos;
     int npos;
-    /* script: arguments after FILE.lua, untouched */
+    /* script: arguments after FILE.lua, untouched; the sandbox (--sandbox, --allow-path, --budget) */
     int sargc;
     char **sargv;
+    bool sandbox;
+    const char **allow; /* NULL-terminated */
+    int nallow;
+    long long budget;
     /* --plot arguments (repeatable; checked before the simulation, written after it) */
     const char **plots;
     int nplots;

@@ -512,11 +512,15 @@ static void on_sigint(int sig)
 
 static int cmd_script(const command *c, cli *o, npu_ctx *ctx)
 {
-    (void)c;
     npu_err err = {0};
+    if (!o->sandbox && (o->nallow || o->budget))
+        return cli_usage_error(c->name, "%s: --allow-path and --budget go with --sandbox", c->name,
+                               NULL);
     npu_ctx_set_cancel(ctx, &g_cancel);
     void (*old)(int) = signal(SIGINT, on_sigint);
-    int st = npu_lua_run_file(ctx, o->pos[0], o->sargc, o->sargv, &err);
+    const npu_lua_sandbox sb = {.allow = o->allow, .budget = o->budget};
+    int st = o->sandbox ? npu_lua_run_sandboxed(ctx, o->pos[0], o->sargc, o->sargv, &sb, &err)
+                        : npu_lua_run_file(ctx, o->pos[0], o->sargc, o->sargv, &err);
     signal(SIGINT, old == SIG_ERR ? SIG_DFL : old);
     fflush(stdout);
     if (st)
@@ -631,9 +635,15 @@ static const command commands[] = {
      "write: folded batchnorms as BatchNormalization, SiLU as x*Sigmoid(x) ...; weights as\n"
      "external data in NET.onnx.data, a zero-filled sparse file) or as .npg text. Open the\n"
      "ONNX file in Netron to see a built-in network. See docs/onnx.md.\n" GRAPH_HELP},
-    {"script", cmd_script, 0, 1, -1, "npusim script FILE.lua [ARGS...]   (or: npusim FILE.lua)",
+    {"script", cmd_script, O_SANDBOX, 1, -1,
+     "npusim script [--sandbox [--allow-path PATH]... [--budget N]] FILE.lua [ARGS...]\n"
+     "       (or: npusim FILE.lua [ARGS...])",
      "Runs a Lua script with the npusim module (see docs/lua.md); ARGS are in the global\n"
-     "table 'arg'. Ctrl-C stops a sweep after the points in flight.\n"},
+     "table 'arg'. Ctrl-C stops a sweep after the points in flight.\n"
+     "With --sandbox the script may open files only in its own directory and the paths given\n"
+     "with --allow-path (a directory allows what is under it), reads no environment variable,\n"
+     "and runs at most N Lua instructions (--budget, default 10^9; simulations in C are not\n"
+     "counted). Options go before FILE.lua: what follows it belongs to the script.\n"},
     {"help", cmd_help, 0, 0, 1, "npusim help [COMMAND]", "Prints help on a command.\n"},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
@@ -692,7 +702,8 @@ static void print_main_help(FILE *f)
 static void print_command_help(const command *c, FILE *f)
 {
     fprintf(f, "usage: %s\n\n%s", c->usage, c->help);
-    if (c->opts & (O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT | O_SUM | O_SHP)) {
+    if (c->opts & (O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT |
+                   O_SUM | O_SHP | O_SANDBOX)) {
         fprintf(f, "\noptions:\n");
         if (c->opts & O_ARCH)
             fprintf(f, "  -a, --arch ARCH       preset or model name%s\n",
@@ -714,6 +725,10 @@ static void print_command_help(const command *c, FILE *f)
             fprintf(f, "  --shapes              layer shapes (in/out dims, kernel, stride) in CSV/JSON\n");
         if (c->opts & O_FORCE)
             fprintf(f, "  --force               overwrite existing output files\n");
+        if (c->opts & O_SANDBOX)
+            fprintf(f, "  --sandbox             files only in the script's directory, no environment\n"
+                       "  --allow-path PATH     with --sandbox: PATH may be used too (repeatable)\n"
+                       "  --budget N            with --sandbox: at most N Lua instructions\n");
         if (c->opts & O_ALLOW)
             fprintf(f, "  --allow-unsupported   unknown ONNX ops run on the host CPU\n");
         if (c->opts & O_ZOO)
@@ -759,7 +774,8 @@ static const optdef optdefs[] = {
     {"--plot", 0, O_PLOT, true},           {"--batch", 0, O_ZOO, true},
     {"--summary", 0, O_SUM, true},         {"--quiet", 'q', O_VERB, false},
     {"--verbose", 'v', O_VERB, false},     {"--shapes", 0, O_SHP, false},
-    {"--scalesim-reports", 0, O_SSREP, true},
+    {"--scalesim-reports", 0, O_SSREP, true}, {"--sandbox", 0, O_SANDBOX, false},
+    {"--allow-path", 0, O_SANDBOX, true},    {"--budget", 0, O_SANDBOX, true},
 };
 #define NOPTS ((int)(sizeof optdefs / sizeof optdefs[0]))
 
@@ -768,7 +784,8 @@ static const char *const opt_names[] = {"--arch",  "--set",   "--dtype",
                                         "--force", "--allow-unsupported", "--zoo-args",
                                         "--preset-path", "--help", "--plot", "--batch",
                                         "--summary", "--quiet", "--verbose", "--shapes",
-                                        "--scalesim-reports", NULL};
+                                        "--scalesim-reports", "--sandbox", "--allow-path",
+                                        "--budget", NULL};
 
 /* Parses argv[i0..argc) for command c into o. Returns -1 on success, else an exit code. */
 static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, bool *help)
@@ -890,6 +907,19 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
         case O_SHP:
             o->shapes = true;
             break;
+        case O_SANDBOX:
+            if (strcmp(d->lng, "--sandbox") == 0) {
+                o->sandbox = true;
+            } else if (strcmp(d->lng, "--allow-path") == 0) {
+                o->allow[o->nallow++] = val;
+            } else {
+                char *end;
+                o->budget = strtoll(val, &end, 10);
+                if (*val < '0' || *val > '9' || *end || o->budget < 1)
+                    return cli_usage_error(c->name, "--budget '%s': expected a positive integer",
+                                           val, NULL);
+            }
+            break;
         case O_VERB: {
             int v = d->shrt == 'q' ? -1 : 1;
             if (o->verbosity && o->verbosity != v)
@@ -970,7 +1000,8 @@ int main(int argc, char **argv)
     o.plots = calloc((size_t)argc + 1, sizeof *o.plots);
     o.pos = calloc((size_t)argc + 1, sizeof *o.pos);
     o.alloc = calloc((size_t)argc + 1, sizeof *o.alloc);
-    if (!o.sets || !o.pp || !o.pos || !o.alloc || !o.plots) {
+    o.allow = calloc((size_t)argc + 1, sizeof *o.allow);
+    if (!o.sets || !o.pp || !o.pos || !o.alloc || !o.plots || !o.allow) {
         fprintf(stderr, "npusim: out of memory\n");
         return EXIT_FAIL;
     }
@@ -1004,5 +1035,6 @@ int main(int argc, char **argv)
     free(o.pp);
     free(o.plots);
     free(o.pos);
+    free(o.allow);
     return stdout_status(rc);
 }

@@ -104,7 +104,8 @@ int npu_lr_arch(lua_State *L)
         luaL_checktype(L, 2, LUA_TTABLE);
     lr_arch *box = npu_lr_new_arch(L);
     npu_err err = {0};
-    box->a = npu_arch_open(npu_script_ctx(L), name, &err);
+    if (npu_script_path_ok(L, name, 1, &err) == 0)
+        box->a = npu_arch_open(npu_script_ctx(L), name, &err);
     if (box->a && has_set)
         npu_lr_apply_set(L, 2, box->a, "arch", &err);
     if (!box->a || err.code) {
@@ -254,7 +255,8 @@ int npu_lr_params(lua_State *L)
     const char *name = luaL_checkstring(L, 1);
     lr_arch *box = npu_lr_new_arch(L); /* owns the arch: safe if a push raises */
     npu_err err = {0};
-    box->a = npu_arch_open(npu_script_ctx(L), name, &err);
+    if (npu_script_path_ok(L, name, 1, &err) == 0)
+        box->a = npu_arch_open(npu_script_ctx(L), name, &err);
     if (!box->a) {
         lua_pushnil(L);
         lua_pushstring(L, err.msg);

@@ -124,6 +124,8 @@ int npu_lr_write(lua_State *L, const char *path, npu_strbuf *sb, int force)
     npu_err err = {0};
     if (sb->oom)
         return luaL_error(L, "out of memory");
+    if (npu_script_path_ok(L, path, 0, &err) != 0)
+        return npu_lr_fail(L, &err);
     if (npu_write_file(path, sb->s ? sb->s : "", sb->len, force, &err) != 0)
         return npu_lr_fail(L, &err);
     lua_pushboolean(L, 1);
@@ -206,7 +208,7 @@ int npu_lr_read_csv(lua_State *L)
     char *data = NULL;
     size_t len = 0;
     npu_err err = {0};
-    if (npu_read_file(path, &data, &len, &err) != 0)
+    if (npu_script_path_ok(L, path, 0, &err) != 0 || npu_read_file(path, &data, &len, &err) != 0)
         return npu_lr_fail(L, &err);
     /* copy into Lua so that a raise cannot leak `data` */
     lua_pushlstring(L, data, len);

@@ -121,7 +121,8 @@ MAY_RAISE int npu_lr_resolve_arch(lua_State *L, int argn, int val, int set, npu_
     lr_arch *box;
     if (lua_type(L, val) == LUA_TSTRING) {
         box = npu_lr_new_arch(L);
-        box->a = npu_arch_open(npu_script_ctx(L), lua_tostring(L, val), err);
+        if (npu_script_path_ok(L, lua_tostring(L, val), 1, err) == 0)
+            box->a = npu_arch_open(npu_script_ctx(L), lua_tostring(L, val), err);
     } else if (luaL_testudata(L, val, NPU_LUA_ARCH)) {
         npu_arch *src = npu_lr_check_arch(L, val);
         box = npu_lr_new_arch(L);
@@ -149,7 +150,8 @@ MAY_RAISE const npu_graph *npu_lr_resolve_graph(lua_State *L, int argn, int val,
 {
     if (lua_type(L, val) == LUA_TSTRING) {
         npu_script_graph *box = npu_script_new_graph(L);
-        box->g = npu_load_graph(npu_script_ctx(L), lua_tostring(L, val), NULL, err);
+        if (npu_script_path_ok(L, lua_tostring(L, val), 1, err) == 0)
+            box->g = npu_load_graph(npu_script_ctx(L), lua_tostring(L, val), NULL, err);
         if (!box->g) {
             lua_pop(L, 1);
             return NULL;
@@ -211,6 +213,8 @@ static int l_run(lua_State *L)
     ro.trace_path = npu_script_opt_string(L, 1, "trace", NULL);
     ro.force = npu_script_opt_bool(L, 1, "force", 0);
     npu_err err = {0};
+    if (ro.trace_path && npu_script_path_ok(L, ro.trace_path, 0, &err) != 0)
+        return npu_lr_fail(L, &err);
     if (npu_lr_resolve_arch(L, 1, 2, set, &err) != 0)
         return npu_lr_fail(L, &err);
     npu_arch *a = npu_lr_check_arch(L, -1);

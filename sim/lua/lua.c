@@ -186,8 +186,10 @@ static int graph_outputs(lua_State *L)
     return push_tensor_list(L, g, g->noutputs, g->outputs);
 }
 
-/* The arguments of the graph writers: (g, path [, {force=true}]); returns force. */
-static int write_args(lua_State *L, const npu_graph **g, const char **path)
+/* The arguments of the graph writers: (g, path [, {force=true}]); sets *force. Returns 0, or
+ * a status in err when the path is outside the file sandbox. */
+static int write_args(lua_State *L, const npu_graph **g, const char **path, int *force,
+                      npu_err *err)
 {
     *g = npu_script_check_graph(L, 1);
     *path = luaL_checkstring(L, 2);
@@ -196,7 +198,8 @@ static int write_args(lua_State *L, const npu_graph **g, const char **path)
         static const char *const keys[] = {"force", NULL};
         npu_script_check_keys(L, 3, 3, keys);
     }
-    return npu_script_opt_bool(L, 3, "force", 0);
+    *force = npu_script_opt_bool(L, 3, "force", 0);
+    return npu_script_path_ok(L, *path, 0, err);
 }
 
 /* true, or nil + the message */
@@ -216,10 +219,12 @@ static int graph_write_npg(lua_State *L)
 {
     const npu_graph *g;
     const char *path;
-    int force = write_args(L, &g, &path);
+    int force;
+    npu_err err = {0};
+    if (write_args(L, &g, &path, &force, &err) != 0)
+        return write_result(L, err.code, &err);
     npu_strbuf sb;
     npu_sb_init(&sb);
-    npu_err err = {0};
     int st = npu_graph_write_npg(g, &sb);
     if (st == 0 && sb.oom)
         st = npu_err_set(&err, NPU_ENOMEM, "out of memory");
@@ -237,8 +242,10 @@ static int graph_write_onnx(lua_State *L)
 {
     const npu_graph *g;
     const char *path;
-    int force = write_args(L, &g, &path);
+    int force;
     npu_err err = {0};
+    if (write_args(L, &g, &path, &force, &err) != 0)
+        return write_result(L, err.code, &err);
     return write_result(L, npu_graph_write_onnx(g, path, force != 0, &err), &err);
 }
 
@@ -332,7 +339,8 @@ static int l_graph(lua_State *L)
     }
     npu_script_graph *box = npu_script_new_graph(L);
     npu_err err = {0};
-    box->g = npu_load_graph(npu_script_ctx(L), what, &o, &err);
+    if (npu_script_path_ok(L, what, 1, &err) == 0)
+        box->g = npu_load_graph(npu_script_ctx(L), what, &o, &err);
     if (!box->g) {
         lua_pushnil(L);
         lua_pushstring(L, err.msg[0] ? err.msg : "cannot load graph");
@@ -383,12 +391,19 @@ static int l_open_module(lua_State *L)
     return 0;
 }
 
-static lua_State *lua_open(npu_ctx *ctx, npu_err *err)
+#define HOOK_EVERY 100000 /* instructions between checks for Ctrl-C and the budget */
+
+/* The script's state; `roots` and `budget` are the sandbox's (NULL and 0: none). */
+static lua_State *lua_open(npu_ctx *ctx, const char *const *roots, long long budget,
+                           npu_err *err)
 {
     const npu_script_opts so = {.libs = NPU_SCRIPT_LIBS_FULL,
                                 .mem_limit = NPU_SCRIPT_MEM,
-                                .hook_every = 100000,
-                                .open = l_open_module};
+                                .hook_every = HOOK_EVERY,
+                                .max_hooks = (long)((budget + HOOK_EVERY - 1) / HOOK_EVERY),
+                                .what = roots ? "sandboxed script" : "script",
+                                .open = l_open_module,
+                                .roots = roots};
     return npu_script_open(ctx, &so, err);
 }
 
@@ -415,11 +430,10 @@ static int l_run_args(lua_State *L)
     return 0;
 }
 
-int npu_lua_run_file(npu_ctx *ctx, const char *path, int argc, char **argv, npu_err *err)
+static int run_file(npu_ctx *ctx, const char *path, int argc, char **argv,
+                    const char *const *roots, long long budget, npu_err *err)
 {
-    if (!path)
-        return npu_err_set(err, NPU_EINVAL, "no script given");
-    lua_State *L = lua_open(ctx, err);
+    lua_State *L = lua_open(ctx, roots, budget, err);
     if (!L)
         return err ? err->code : NPU_ENOMEM;
     run_job job = {path, argc < 0 ? 0 : argc, argv};
@@ -444,5 +458,43 @@ int npu_lua_run_file(npu_ctx *ctx, const char *path, int argc, char **argv, npu_
             code = err->code = NPU_EINTR;
     }
     npu_script_close(L);
+    return code;
+}
+
+int npu_lua_run_file(npu_ctx *ctx, const char *path, int argc, char **argv, npu_err *err)
+{
+    if (!path)
+        return npu_err_set(err, NPU_EINVAL, "no script given");
+    return run_file(ctx, path, argc, argv, NULL, 0, err);
+}
+
+int npu_lua_run_sandboxed(npu_ctx *ctx, const char *path, int argc, char **argv,
+                          const npu_lua_sandbox *sb, npu_err *err)
+{
+    if (!path)
+        return npu_err_set(err, NPU_EINVAL, "no script given");
+    if (strcmp(path, "-") == 0)
+        return npu_err_set(err, NPU_EINVAL, "--sandbox: the script must be a file (its "
+                                            "directory is what it may use), not stdin");
+    /* the roots: the script's directory, then the allowed paths */
+    int n = 0;
+    while (sb && sb->allow && sb->allow[n])
+        n++;
+    const char **roots = calloc((size_t)n + 2, sizeof *roots);
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == NULL ? npu_strdup(".") : slash == path ? npu_strdup("/")
+                                                               : npu_strndup(path, (size_t)(slash - path));
+    if (!roots || !dir) {
+        free(roots);
+        free(dir);
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    }
+    roots[0] = dir;
+    for (int i = 0; i < n; i++)
+        roots[i + 1] = sb->allow[i];
+    long long budget = sb && sb->budget > 0 ? sb->budget : NPU_LUA_BUDGET;
+    int code = run_file(ctx, path, argc, argv, roots, budget, err);
+    free(dir);
+    free(roots);
     return code;
 }

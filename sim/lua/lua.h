@@ -13,4 +13,16 @@
  * error message is "script.lua:42: message" with a traceback. */
 int npu_lua_run_file(npu_ctx *ctx, const char *path, int argc, char **argv, npu_err *err);
 
+/* `npusim script --sandbox`: the script may open files only inside its own directory and the
+ * paths in `allow` (NULL-terminated, may be NULL), reads no environment variable, and runs at
+ * most `budget` Lua VM instructions (0: NPU_LUA_BUDGET). Time spent inside npusim's own C
+ * functions (a simulation, a sweep) is not counted: those are bounded by their own limits. */
+#define NPU_LUA_BUDGET 1000000000LL
+typedef struct npu_lua_sandbox {
+    const char *const *allow;
+    long long budget;
+} npu_lua_sandbox;
+int npu_lua_run_sandboxed(npu_ctx *ctx, const char *path, int argc, char **argv,
+                          const npu_lua_sandbox *sb, npu_err *err);
+
 #endif

@@ -11,15 +11,22 @@
  *     state when its context is cancelled (Ctrl-C);
  *   - npu_script_pcall's message handler appends a traceback, so errors read
  *     "script.lua:42: message" followed by the call stack.
- * There is no global mutable state: the context and the counters live in the allocator's user
- * data.
+ *   - the file sandbox (`npusim script --sandbox`): with roots, every path the state opens —
+ *     io.open/lines/input/output, loadfile, dofile and each npusim function that reads or
+ *     writes a file (they call npu_script_path_ok) — must resolve inside one of them, and
+ *     os.getenv is removed (the environment may hold secrets).
+ * There is no global mutable state: the context, the counters and the roots live in the
+ * allocator's user data.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "script.h"
 
@@ -31,6 +38,7 @@ typedef struct sb_box {
     int hook_every;
     int cancel_handled; /* a sweep handled the cancellation: the hook lets the script go on */
     const char *what;
+    char **roots; /* the file sandbox: resolved directories/files, NULL-terminated; NULL: none */
 } sb_box;
 
 static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -77,6 +85,117 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
                    (lua_Integer)b->hook_every * (lua_Integer)b->max_hooks);
     if (b->ctx && !b->cancel_handled && npu_ctx_cancelled(b->ctx))
         luaL_error(L, "interrupted");
+}
+
+/* ---- the file sandbox ------------------------------------------------------------------------ */
+/* `path` as the kernel would open it (malloc'd): symbolic links followed; for a file that does
+ * not exist yet, its resolved directory plus the last component. NULL when that cannot be
+ * decided: a missing directory, or a link that leads nowhere (opening it for writing would
+ * create its target, wherever that is). */
+static char *sb_resolve(const char *path)
+{
+    char *r = realpath(path, NULL);
+    if (r || errno != ENOENT)
+        return r;
+    struct stat st;
+    if (lstat(path, &st) == 0) /* exists, yet does not resolve: a dangling link */
+        return NULL;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        return NULL;
+    char *dir = slash == NULL ? strdup(".") : slash == path ? strdup("/")
+                                                             : strndup(path, (size_t)(slash - path));
+    char *rd = dir ? realpath(dir, NULL) : NULL;
+    free(dir);
+    if (!rd)
+        return NULL;
+    size_t n = strlen(rd) + strlen(base) + 2;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s%s%s", rd, strcmp(rd, "/") == 0 ? "" : "/", base);
+    free(rd);
+    return out;
+}
+
+static int sb_under(const char *p, const char *root)
+{
+    size_t n = strlen(root);
+    if (strcmp(root, "/") == 0)
+        return 1;
+    return strncmp(p, root, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+int npu_script_path_ok(lua_State *L, const char *path, int name_or_path, npu_err *err)
+{
+    sb_box *b = sb_of(L);
+    if (!b->roots)
+        return 0;
+    struct stat st;
+    if (name_or_path && strchr(path, '/') == NULL && lstat(path, &st) != 0)
+        return 0; /* a built-in name, not a file */
+    char *r = sb_resolve(path);
+    int ok = 0;
+    for (char **p = b->roots; r && *p && !ok; p++)
+        ok = sb_under(r, *p);
+    free(r);
+    if (ok)
+        return 0;
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    for (char **p = b->roots; *p; p++)
+        npu_sb_printf(&sb, "%s%s", p == b->roots ? "" : ", ", *p);
+    npu_err_set(err, NPU_EINVAL,
+                "'%s' is outside the sandbox (it may use %s; give more with --allow-path PATH)", path,
+                sb.s ? sb.s : "nothing");
+    npu_sb_free(&sb);
+    return NPU_EINVAL;
+}
+
+/* io.open/io.lines/io.input/io.output with their file name checked first (a file handle
+ * argument passes). Upvalues: the original function; true when a refusal raises (lines,
+ * input, output) rather than returning fail, message (open). */
+static int sb_io_checked(lua_State *L)
+{
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        npu_err e = {0};
+        if (npu_script_path_ok(L, lua_tostring(L, 1), 0, &e) != 0) {
+            if (lua_toboolean(L, lua_upvalueindex(2)))
+                return luaL_error(L, "%s", e.msg);
+            luaL_pushfail(L);
+            lua_pushstring(L, e.msg);
+            return 2;
+        }
+    }
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static void sb_free_roots(char **roots)
+{
+    for (char **p = roots; p && *p; p++)
+        free(*p);
+    free(roots);
+}
+
+/* Resolves the roots once (so that a later change of directory moves nothing). */
+static int sb_set_roots(sb_box *b, const char *const *roots, npu_err *err)
+{
+    size_t n = 0;
+    while (roots[n])
+        n++;
+    b->roots = calloc(n + 1, sizeof *b->roots);
+    if (!b->roots)
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        b->roots[i] = realpath(roots[i], NULL);
+        if (!b->roots[i])
+            return npu_err_set(err, NPU_EIO, "sandbox: %s: %s", roots[i], strerror(errno));
+    }
+    return 0;
 }
 
 /* ---- errors ---------------------------------------------------------------------------------- */
@@ -175,6 +294,12 @@ static int sb_loadfile_text(lua_State *L)
 {
     const char *fname = luaL_optstring(L, 1, NULL);
     int envidx = !lua_isnone(L, 3) ? 3 : 0;
+    npu_err e = {0};
+    if (fname && npu_script_path_ok(L, fname, 0, &e) != 0) {
+        luaL_pushfail(L);
+        lua_pushstring(L, e.msg);
+        return 2;
+    }
     if (npu_script_load_file(L, fname) != LUA_OK) {
         luaL_pushfail(L);
         lua_insert(L, -2);
@@ -193,6 +318,9 @@ static int sb_dofile_text(lua_State *L)
 {
     const char *fname = luaL_optstring(L, 1, NULL);
     lua_settop(L, 1);
+    npu_err e = {0};
+    if (fname && npu_script_path_ok(L, fname, 0, &e) != 0)
+        return luaL_error(L, "%s", e.msg);
     if (npu_script_load_file(L, fname) != LUA_OK)
         return lua_error(L);
     lua_call(L, 0, LUA_MULTRET);
@@ -240,17 +368,27 @@ static void sb_libs(lua_State *L, npu_script_libs libs)
         luaL_requiref(L, l->name, l->func, 1);
         lua_pop(L, 1);
     }
-    /* io without popen */
+    /* io without popen; in the file sandbox, every function taking a file name checks it */
+    int boxed = sb_of(L)->roots != NULL;
     lua_getglobal(L, "io");
     lua_pushnil(L);
     lua_setfield(L, -2, "popen");
+    static const char *const io_named[] = {"open", "lines", "input", "output", NULL};
+    for (int i = 0; boxed && io_named[i]; i++) {
+        lua_getfield(L, -1, io_named[i]);
+        lua_pushboolean(L, i > 0);
+        lua_pushcclosure(L, sb_io_checked, 2);
+        lua_setfield(L, -2, io_named[i]);
+    }
     lua_pop(L, 1);
-    /* os reduced to clock/time/date/difftime/getenv */
+    /* os reduced to clock/time/date/difftime/getenv (not getenv in the file sandbox) */
     static const char *const os_keep[] = {"clock", "time", "date", "difftime", "getenv", NULL};
     lua_getglobal(L, "os");
     int old = lua_gettop(L);
     lua_newtable(L);
     for (int i = 0; os_keep[i]; i++) {
+        if (boxed && strcmp(os_keep[i], "getenv") == 0)
+            continue;
         lua_getfield(L, old, os_keep[i]);
         lua_setfield(L, -2, os_keep[i]);
     }
@@ -274,8 +412,14 @@ lua_State *npu_script_open(npu_ctx *ctx, const npu_script_opts *o, npu_err *err)
                     .max_hooks = o->max_hooks,
                     .hook_every = o->hook_every,
                     .what = o->what};
+    if (o->roots && sb_set_roots(box, o->roots, err) != 0) {
+        sb_free_roots(box->roots);
+        free(box);
+        return NULL;
+    }
     lua_State *L = lua_newstate(sb_alloc, box);
     if (!L) {
+        sb_free_roots(box->roots);
         free(box);
         npu_err_set(err, NPU_ENOMEM, "out of memory creating a Lua state");
         return NULL;
@@ -304,5 +448,6 @@ void npu_script_close(lua_State *L)
     void *ud = NULL;
     lua_getallocf(L, &ud);
     lua_close(L);
+    sb_free_roots(((sb_box *)ud)->roots);
     free(ud);
 }

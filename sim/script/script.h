@@ -48,6 +48,9 @@ typedef struct npu_script_opts {
     const char *what;    /* names the state in that message ("preset")                     */
     lua_CFunction open;  /* run in protected mode after the libraries (a module's opener);
                             NULL: none                                                     */
+    const char *const *roots; /* the file sandbox (--sandbox): NULL-terminated directories
+                            (or files) the state may read and write, resolved once at open;
+                            NULL: no restriction. With it, os.getenv is removed too.       */
 } npu_script_opts;
 
 /* Memory caps (bytes): scripts may hold sweep results; zoo builds are small; presets tiny. */
@@ -65,6 +68,12 @@ npu_ctx *npu_script_ctx(lua_State *L);
  * returned its finished rows): the hook no longer raises for it, so the script can write the
  * rows out. The program's next Ctrl-C is its own business (`npusim script` ends the process). */
 void npu_script_cancel_handled(lua_State *L);
+/* The file sandbox. 0 when the state may open `path` (always, without roots), else
+ * NPU_EINVAL with "'path' is outside the sandbox (...)". `path` is resolved as the kernel
+ * would open it: symbolic links followed, and for a file that does not exist yet its
+ * directory. With `name_or_path` the string may also be a built-in name (a zoo network, a
+ * preset): it is checked only when it contains '/' or names an existing file. */
+int npu_script_path_ok(lua_State *L, const char *path, int name_or_path, npu_err *err);
 /* lua_pcall with a message handler that appends a traceback (non-string error objects are
  * converted through __tostring). On error the message string is on the stack top. */
 int npu_script_pcall(lua_State *L, int nargs, int nresults);

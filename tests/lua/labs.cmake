@@ -6,7 +6,7 @@
 foreach(n 1 2 3 4 5)
   set(dir ${CMAKE_BINARY_DIR}/labs/lab${n})
   add_test(NAME lab${n}
-    COMMAND sh -c "rm -rf \"$2\" && mkdir -p \"$2\" && \"$1\" script scripts/labs/lab$0.lua resnet18 \"$2\" && \"$1\" script tests/lua/lab_check.lua $0 \"$2\""
+    COMMAND sh -c "rm -rf \"$2\" && mkdir -p \"$2\" && \"$1\" script --sandbox --allow-path \"$2\" scripts/labs/lab$0.lua resnet18 \"$2\" && \"$1\" script tests/lua/lab_check.lua $0 \"$2\""
             ${n} $<TARGET_FILE:npusim> ${dir}
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(lab${n} PROPERTIES LABELS fast
@@ -35,7 +35,7 @@ foreach(flip "2|rk3588.cores=7|no rows for design 'rk3588 1 core'"
   string(REGEX REPLACE "[^a-z0-9]+" "_" tag "${set}")
   set(dir ${CMAKE_BINARY_DIR}/labs/flip${n}_${tag})
   add_test(NAME lab${n}_premise_${tag}
-    COMMAND sh -c "rm -rf \"$2\" && mkdir -p \"$2\" && \"$1\" script scripts/labs/lab$0.lua resnet18 \"$2\" \"$3\" 2>/dev/null >/dev/null && ! \"$1\" script tests/lua/lab_check.lua $0 \"$2\" >\"$2/check.txt\" 2>&1 && grep -F \"$4\" \"$2/check.txt\""
+    COMMAND sh -c "rm -rf \"$2\" && mkdir -p \"$2\" && \"$1\" script --sandbox --allow-path \"$2\" scripts/labs/lab$0.lua resnet18 \"$2\" \"$3\" 2>/dev/null >/dev/null && ! \"$1\" script tests/lua/lab_check.lua $0 \"$2\" >\"$2/check.txt\" 2>&1 && grep -F \"$4\" \"$2/check.txt\""
             ${n} $<TARGET_FILE:npusim> ${dir} ${set} ${msg}
     WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
   set_tests_properties(lab${n}_premise_${tag} PROPERTIES LABELS fast)

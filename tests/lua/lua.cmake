@@ -29,3 +29,10 @@ add_test(NAME lua_sigint COMMAND sh ${CMAKE_SOURCE_DIR}/tests/lua/sigint_test.sh
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(lua_sigint PROPERTIES LABELS fast
   ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPUSIM=$<TARGET_FILE:npusim>")
+
+# `npusim script --sandbox`: files only in the script's directory and --allow-path, no
+# environment, an instruction budget (issue 16). The labs run under it too (labs.cmake).
+add_test(NAME lua_file_sandbox COMMAND sh ${CMAKE_SOURCE_DIR}/tests/lua/file_sandbox_test.sh
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(lua_file_sandbox PROPERTIES LABELS fast
+  ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPUSIM=$<TARGET_FILE:npusim>")
