@@ -86,7 +86,8 @@ static const npu_param_def nvdla_params[] = {
     {.name = "headed", .type = NPU_P_BOOL, .def = 0, .unit = "",
      .doc = "a microcontroller (mcu.*) takes the per-operation interrupts; the CPU one per task"},
     {.name = "driver", .type = NPU_P_ENUM, .def_s = "auto", .choices = "auto|linux|baremetal|none",
-     .unit = "", .doc = "KMD environment; auto: from host.cpu (…-linux, riscv-baremetal, none)"},
+     .unit = "",
+     .doc = "KMD environment; auto: the system of the host.cpu profile (Linux, bare metal, none)"},
     {.name = "regs_conv", .type = NPU_P_INT, .def = 120, .min = 0, .max = 100000, .unit = "writes",
      .doc = "CSB writes to program a conv op (RTL traces: 162 for conv+SDP minus 42 for SDP)"},
     {.name = "regs_sdp", .type = NPU_P_INT, .def = 42, .min = 0, .max = 100000, .unit = "writes",
@@ -181,10 +182,17 @@ static int nvdla_init(npu_model *m, npu_err *err)
         s->driver = NPU_NVDLA_DRV_BAREMETAL;
     else if (!strcmp(drv, "none"))
         s->driver = NPU_NVDLA_DRV_NONE;
-    else
-        s->driver = strstr(cpu, "linux") ? NPU_NVDLA_DRV_LINUX
-                    : !strcmp(cpu, "none") ? NPU_NVDLA_DRV_NONE
-                                           : NPU_NVDLA_DRV_BAREMETAL;
+    else /* auto: the system the host profile runs */
+        switch (npu_host_profile_os(cpu)) {
+        case NPU_HOST_OS_LINUX:
+            s->driver = NPU_NVDLA_DRV_LINUX;
+            break;
+        case NPU_HOST_OS_BAREMETAL:
+            s->driver = NPU_NVDLA_DRV_BAREMETAL;
+            break;
+        default:
+            s->driver = NPU_NVDLA_DRV_NONE;
+        }
     const char *where = m->params && m->params->arch ? m->params->arch : "nvdla";
     if (s->headed && !npu_model_bool(m, "mcu.present"))
         return npu_err_set(err, NPU_EINVAL, "%s: headed=true needs a microcontroller: set "

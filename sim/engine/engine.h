@@ -237,6 +237,12 @@ double npu_host_op_ns(const npu_engine *e, const npu_host_op *o);
 int npu_host_cpu_unit(const npu_engine *e, int cpu); /* unit id of CPU core cpu */
 int npu_host_mcu_unit(const npu_engine *e);          /* -1 when there is no MCU   */
 
+/* The system software a host profile runs, for a model whose driver path depends on it (the
+ * NVDLA KMD runs as a Linux driver with a thread woken per interrupt, or bare metal).
+ * An unknown name is NPU_HOST_OS_NONE (the profile itself is checked by npu_host_resolve). */
+typedef enum npu_host_os { NPU_HOST_OS_NONE, NPU_HOST_OS_LINUX, NPU_HOST_OS_BAREMETAL } npu_host_os;
+npu_host_os npu_host_profile_os(const char *cpu);
+
 /* Resolves the host profile: fills unset host.* keys from the host.cpu profile. Called by the
  * core after presets and --set were applied (so `npusim params` shows the effective values). */
 int npu_host_apply_profile(npu_params *p, npu_err *err);

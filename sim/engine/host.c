@@ -37,18 +37,19 @@
  * Every figure not quoted from research/ is an assumption reasoned in docs/engine.md. */
 typedef struct host_profile {
     const char *name;
+    npu_host_os os;
     double freq_mhz, irq_latency_ns, isr_cycles, reg_read_ns, reg_write_ns, wakeup_ns,
         submit_ns, gmacs, gelems, gbps;
 } host_profile;
 
 static const host_profile profiles[] = {
-    /* name               MHz    irq ns  isr cyc  rd ns  wr ns  wake ns  submit   GMAC/s Gel/s GB/s */
-    {"none", 1000, 0, 0, 0, 0, 0, 0, 15, 3, 10.14},
-    {"cortex-a9-linux", 666, 5000, 1500, 250, 150, 25000, 40000, 0.3, 0.15, 0.6},
-    {"cortex-a53-linux", 1200, 2500, 1500, 200, 80, 10000, 20000, 1.5, 0.6, 2.5},
-    {"cortex-a55-linux", 1800, 1500, 1500, 200, 60, 8000, 15000, 3, 1.0, 4},
-    {"cortex-a76-linux", 2352, 800, 1000, 250, 50, 4000, 8000, 15, 3, 10.14},
-    {"riscv-baremetal", 100, 400, 200, 50, 30, 0, 0, 0.02, 0.01, 0.1},
+    /* name               OS                  MHz   irq ns isr cyc rd ns wr ns wake ns submit GMAC/s Gel/s GB/s */
+    {"none", NPU_HOST_OS_NONE, 1000, 0, 0, 0, 0, 0, 0, 15, 3, 10.14},
+    {"cortex-a9-linux", NPU_HOST_OS_LINUX, 666, 5000, 1500, 250, 150, 25000, 40000, 0.3, 0.15, 0.6},
+    {"cortex-a53-linux", NPU_HOST_OS_LINUX, 1200, 2500, 1500, 200, 80, 10000, 20000, 1.5, 0.6, 2.5},
+    {"cortex-a55-linux", NPU_HOST_OS_LINUX, 1800, 1500, 1500, 200, 60, 8000, 15000, 3, 1.0, 4},
+    {"cortex-a76-linux", NPU_HOST_OS_LINUX, 2352, 800, 1000, 250, 50, 4000, 8000, 15, 3, 10.14},
+    {"riscv-baremetal", NPU_HOST_OS_BAREMETAL, 100, 400, 200, 50, 30, 0, 0, 0.02, 0.01, 0.1},
 };
 #define NPROFILES ((int)(sizeof profiles / sizeof profiles[0]))
 
@@ -139,6 +140,13 @@ int npu_host_resolve(const npu_params *p, npu_host_cfg *c, npu_err *err)
             return npu_err_set(err, NPU_EINVAL, "host: a host/mcu latency or cost is negative or absurd (%g)",
                                t[i]);
     return 0;
+}
+
+npu_host_os npu_host_profile_os(const char *cpu)
+{
+    npu_err err = {0};
+    int pi = cpu ? find_profile(cpu, &err) : -1;
+    return pi < 0 ? NPU_HOST_OS_NONE : profiles[pi].os;
 }
 
 int npu_host_apply_profile(npu_params *p, npu_err *err)
