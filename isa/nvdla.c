@@ -140,10 +140,8 @@ int npu_nv_disasm(const npu_program *p, size_t i, npu_strbuf *out)
         const npu_nv_emu *e = npu_nv_payload(p, i, NPU_NV_OP_EMU, sizeof *e);
         if (!e)
             break;
-        npu_sb_printf(out, "EMU cpu %s macs=%" PRId64 " elems=%" PRId64 " rd=%" PRId64
-                      " wr=%" PRId64,
-                      e->op < NPU_OP_COUNT ? npu_op_name((npu_op)e->op) : "?", e->macs, e->elems,
-                      e->rd_bytes, e->wr_bytes);
+        npu_sb_puts(out, "EMU cpu ");
+        npu_prog_host_text(out, e);
         return 0;
     }
     case NPU_NV_OP_SHEET: {
@@ -185,14 +183,8 @@ int npu_nv_check(const npu_program *p, const char *path, npu_err *err)
         case NPU_NV_OP_EMU: {
             const npu_nv_emu *e = pl = npu_nv_payload(p, i, NPU_NV_OP_EMU, sizeof *e);
             rec = "EMU";
-            if (!e)
-                break;
-            R("opclass", e->opclass, 0, NPU_OPC_COUNT - 1);
-            R("op", e->op, 0, NPU_OP_COUNT - 1);
-            R("macs", e->macs, 0, Q);
-            R("elems", e->elems, 0, Q);
-            R("rd_bytes", e->rd_bytes, 0, Q);
-            R("wr_bytes", e->wr_bytes, 0, Q);
+            if (e && (rc = npu_prog_host_check(e, path, i, rec, err)))
+                return rc;
             break;
         }
         case NPU_NV_OP_SHEET: {

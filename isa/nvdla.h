@@ -135,12 +135,9 @@ typedef struct npu_nv_task {
     uint32_t nops;            /* HWL (DLA) or EMU records that follow                 */
 } npu_nv_task;
 
-typedef struct npu_nv_emu {
-    uint16_t opclass;         /* npu_opclass                                           */
-    uint16_t op;              /* npu_op                                                */
-    uint32_t pad;
-    int64_t macs, elems, rd_bytes, wr_bytes;
-} npu_nv_emu;
+/* EMU: the shared host record of isa/program.h (what = NPU_PROG_HOST_OP; the same 40 bytes as
+ * before it was shared, when `what` and `pad0` were one zero padding word). */
+typedef npu_prog_host npu_nv_emu;
 
 /* Spreadsheet row (research §1.3). MAC cycles = mac_num / mac_den exactly; DRAM traffic in
  * units of 1/1024 KB (bytes), DRAM cycles already rounded up as the sheet does. */

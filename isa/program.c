@@ -24,6 +24,7 @@
  */
 #include "program.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,6 +160,29 @@ int npu_prog_not_a_record(const npu_program *p, size_t i, const char *path, cons
     return npu_err_set(err, NPU_EFORMAT, "%s: instruction %zu: opcode %u with %u payload bytes "
                        "is not %s record", path, i, (unsigned)p->ins[i].op,
                        (unsigned)p->ins[i].len, format);
+}
+
+int npu_prog_host_check(const npu_prog_host *h, const char *path, size_t i, const char *rec,
+                        npu_err *err)
+{
+    int rc;
+    NPU_PROG_RANGE("opclass", h->opclass, 0, NPU_OPC_COUNT - 1);
+    NPU_PROG_RANGE("op", h->op, 0, NPU_OP_COUNT - 1);
+    NPU_PROG_RANGE("what", h->what, NPU_PROG_HOST_OP, NPU_PROG_HOST_OUTPUT);
+    const int64_t qs[] = {h->macs, h->elems, h->rd_bytes, h->wr_bytes};
+    static const char *const qn[] = {"macs", "elems", "rd_bytes", "wr_bytes"};
+    NPU_PROG_RANGES(qn, qs, 0, NPU_PROG_MAX_QTY);
+    return 0;
+}
+
+void npu_prog_host_text(npu_strbuf *out, const npu_prog_host *h)
+{
+    const char *what = h->what == NPU_PROG_HOST_INPUT    ? "input-convert"
+                       : h->what == NPU_PROG_HOST_OUTPUT ? "output-convert"
+                       : h->op < NPU_OP_COUNT            ? npu_op_name((npu_op)h->op)
+                                                         : "?";
+    npu_sb_printf(out, "%s macs=%" PRId64 " elems=%" PRId64 " rd=%" PRId64 " wr=%" PRId64, what,
+                  h->macs, h->elems, h->rd_bytes, h->wr_bytes);
 }
 
 long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer, const void *payload,

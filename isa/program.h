@@ -124,6 +124,26 @@ int npu_prog_check_ranges(const char *path, size_t i, const char *rec, const cha
 int npu_prog_not_a_record(const npu_program *p, size_t i, const char *path, const char *format,
                           npu_err *err);
 
+/* ---- host work ----------------------------------------------------------------------------
+ * One operator a host processor runs — a CPU fallback operator, or the runtime converting the
+ * graph's input or output tensors — as every ISA records it, so that each model checks, prints
+ * and prices host work alike (the engine's npu_host_op_from turns it into a CPU job). The
+ * systolic ISA's HOST record predates it and also carries dependencies; it keeps its own
+ * layout so that saved programs stay readable. */
+enum { NPU_PROG_HOST_OP = 0, NPU_PROG_HOST_INPUT = 1, NPU_PROG_HOST_OUTPUT = 2 };
+typedef struct npu_prog_host {
+    uint16_t opclass, op; /* npu_opclass, npu_op                                    */
+    uint16_t what;        /* NPU_PROG_HOST_*                                        */
+    uint16_t pad0;
+    int64_t macs, elems, rd_bytes, wr_bytes;
+} npu_prog_host;
+/* Load-time check of a record's values (ranges, NPU_PROG_MAX_QTY); `rec` names the record. */
+int npu_prog_host_check(const npu_prog_host *h, const char *path, size_t i, const char *rec,
+                        npu_err *err);
+/* Its disassembly: "relu macs=0 elems=802816 rd=802816 wr=802816" ("input-convert",
+ * "output-convert" for the runtime's conversions). */
+void npu_prog_host_text(npu_strbuf *out, const npu_prog_host *h);
+
 /* Save (zlib) and load. load() validates everything; errors name the file. */
 int npu_prog_save(const npu_program *p, const char *path, int force, npu_err *err);
 npu_program *npu_prog_load(const char *path, npu_err *err);

@@ -587,18 +587,8 @@ static int submit_task(struct npu_nvdla_exec *x, int task)
     if (t->kind == NPU_NV_TASK_DLA)
         return submit_dla(x, task);
     /* EMU: one CPU operator in the runtime's thread */
-    const npu_nv_emu *em = npu_prog_payload(x->p, t->first);
     npu_host_op o;
-    memset(&o, 0, sizeof o);
-    o.layer = t->layer;
-    o.cpu = 0;
-    o.cls = (npu_opclass)em->opclass;
-    o.op = (npu_op)em->op;
-    o.macs = em->macs;
-    o.elems = em->elems;
-    o.rd_bytes = (uint64_t)em->rd_bytes;
-    o.wr_bytes = (uint64_t)em->wr_bytes;
-    o.wait.sync = -1;
+    npu_host_op_from(&o, npu_prog_payload(x->p, t->first), t->layer);
     o.sig = (npu_syncop){x->t_end[task], 1};
     if (npu_host_run_op(x->e, &o, xerr(x)))
         return x->failed = true, NPU_ESIM;

@@ -413,18 +413,11 @@ static int exec_host(sys_exec *x, size_t i)
                            "record", i);
     if (collect_deps(x, h->ndeps, h->deps, layer))
         return x->err->code;
+    /* the shared host record's fields (isa/program.h), in this ISA's older layout */
+    const npu_prog_host ph = {.opclass = h->opclass, .op = h->op, .macs = h->macs,
+                              .elems = h->elems, .rd_bytes = h->rd_bytes, .wr_bytes = h->wr_bytes};
     npu_host_op o;
-    memset(&o, 0, sizeof o);
-    o.layer = layer;
-    o.cpu = 0;
-    o.cls = (npu_opclass)h->opclass;
-    o.op = (npu_op)h->op;
-    o.macs = h->macs;
-    o.elems = h->elems;
-    o.rd_bytes = (uint64_t)h->rd_bytes;
-    o.wr_bytes = (uint64_t)h->wr_bytes;
-    o.wait.sync = -1;
-    o.sig.sync = -1;
+    npu_host_op_from(&o, &ph, layer);
     if (x->npend == 1) {
         o.wait.sync = x->done[x->pend[0]];
         o.wait.n = 1;

@@ -232,6 +232,10 @@ typedef struct npu_host_op {
     npu_syncop wait, sig;
 } npu_host_op;
 int npu_host_run_op(npu_engine *e, const npu_host_op *o, npu_err *err);
+/* The op a program's host record (isa/program.h) describes, for `layer` on CPU core 0, with
+ * no wait and no signal (sync -1): the caller adds those. */
+struct npu_prog_host;
+void npu_host_op_from(npu_host_op *o, const struct npu_prog_host *h, int layer);
 /* The time (ns) that op would take on the CPU, without memory contention (for explain). */
 double npu_host_op_ns(const npu_engine *e, const npu_host_op *o);
 int npu_host_cpu_unit(const npu_engine *e, int cpu); /* unit id of CPU core cpu */

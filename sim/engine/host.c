@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../isa/program.h"
 #include "engine_int.h"
 #include "host_params.h"
 
@@ -349,6 +350,20 @@ static int check_op(const npu_engine *e, const npu_host_op *o, npu_err *err)
         return npu_err_set(err, NPU_EINVAL, "host: fallback op '%s': negative or absurd MACs/elements",
                            op_names[o->op]);
     return 0;
+}
+
+void npu_host_op_from(npu_host_op *o, const struct npu_prog_host *h, int layer)
+{
+    memset(o, 0, sizeof *o);
+    o->layer = layer;
+    o->cls = (npu_opclass)h->opclass;
+    o->op = (npu_op)h->op;
+    o->macs = h->macs;
+    o->elems = h->elems;
+    o->rd_bytes = (uint64_t)h->rd_bytes;
+    o->wr_bytes = (uint64_t)h->wr_bytes;
+    o->wait.sync = -1;
+    o->sig.sync = -1;
 }
 
 double npu_host_op_ns(const npu_engine *e, const npu_host_op *o)
