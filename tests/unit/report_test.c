@@ -268,7 +268,7 @@ TEST(csv_header_is_the_field_list)
         npu_sb_init(&h);
         for (int k = 0; k < npu_layer_nfields; k++)
             npu_sb_printf(&h, "%s%s", k ? "," : "", npu_layer_fields[k].name);
-        npu_sb_puts(&h, ",folds\n");
+        npu_sb_puts(&h, ",in_shape,out_shape,kernel,stride,folds\n"); /* result/3 */
         CHECK(strncmp(csv, h.s, h.len) == 0);
         /* and the DESIGN §5 spelling, literally: the order is part of the contract */
         CHECK(strncmp(csv,
@@ -313,9 +313,9 @@ TEST(json_valid_and_deterministic)
         CHECK(json_valid(ja));
         CHECK_STR(ja, ja2);
         CHECK_STR(ja, jb);
-        CHECK(strncmp(ja, "{\n  \"schema\": \"npusim.result/2\",\n  \"arch\": \"sys\",\n"
+        CHECK(strncmp(ja, "{\n  \"schema\": \"npusim.result/3\",\n  \"arch\": \"sys\",\n"
                           "  \"model\": \"systolic\",\n  \"graph\": \"tiny\",",
-                      strlen("{\n  \"schema\": \"npusim.result/2\",\n  \"arch\": \"sys\",\n"
+                      strlen("{\n  \"schema\": \"npusim.result/3\",\n  \"arch\": \"sys\",\n"
                              "  \"model\": \"systolic\",\n  \"graph\": \"tiny\",")) == 0);
         /* key order: params, total, layers */
         const char *pp = strstr(ja, "\"params\":"), *pt = strstr(ja, "\"total\":"),
