@@ -742,6 +742,15 @@ static int params_text(const npu_params *p, npu_arena *arena, char **out, npu_er
     return *out ? 0 : npu_err_set(err, NPU_ENOMEM, "out of memory");
 }
 
+/* Appends ", item" ("item" to an empty list) to the string in buf[0..cap): the lists of the
+ * two dtype errors below (a full buffer cuts the text, never overruns). */
+static void comma_add(char *buf, size_t cap, const char *item)
+{
+    size_t o = strlen(buf);
+    if (o + 1 < cap)
+        snprintf(buf + o, cap - o, "%s%s", o ? ", " : "", item);
+}
+
 /* An explicit dtype the model cannot run its MAC layers in (dtype_for answers another one) is
  * an error that names what it would run and what it can run: never a silent fallback (issue
  * 11). The MAC layers decide, since element-wise work in another dtype is the ordinary mixed
@@ -762,18 +771,14 @@ static int check_dtype(npu_model *m, const npu_arch *a, const npu_graph *g, npu_
     static const npu_dtype cands[] = {NPU_DT_INT4, NPU_DT_INT8,  NPU_DT_UINT8, NPU_DT_INT16,
                                       NPU_DT_FP16, NPU_DT_BF16, NPU_DT_FP32};
     char list[128] = "";
-    size_t o = 0;
-    for (size_t k = 0; k < sizeof cands / sizeof cands[0] && o < sizeof list; k++)
-        if (npu_model_dtype_for(m, g, li, cands[k]) == cands[k]) {
-            int w = snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "",
-                             npu_dtype_name(cands[k]));
-            o += w > 0 ? (size_t)w : 0;
-        }
+    for (size_t k = 0; k < sizeof cands / sizeof cands[0]; k++)
+        if (npu_model_dtype_for(m, g, li, cands[k]) == cands[k])
+            comma_add(list, sizeof list, npu_dtype_name(cands[k]));
     return npu_err_set(err, NPU_EUNSUPPORTED,
                        "%s (model %s) cannot run dtype=%s (it would run %s instead); it runs %s "
                        "(or dtype=auto: the model's default)",
                        a->p->arch, a->ops->name, npu_dtype_name(want), npu_dtype_name(got),
-                       o ? list : "none of the requested types");
+                       *list ? list : "none of the requested types");
 }
 
 /* A new program whose instruction and payload arrays are the ones the ctx recycled from the
@@ -806,19 +811,15 @@ static void prog_free_recycled(npu_ctx *ctx, npu_program *p)
 static int mixed_error(const npu_arch *a, npu_dtype act, npu_dtype w, npu_err *err)
 {
     char list[128] = "";
-    size_t o = 0;
-    for (int i = 0; npu_builtin_models[i] && o < sizeof list; i++)
-        if (npu_builtin_models[i]->weight_dtype) {
-            int n = snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "",
-                             npu_builtin_models[i]->name);
-            o += n > 0 ? (size_t)n : 0;
-        }
+    for (int i = 0; npu_builtin_models[i]; i++)
+        if (npu_builtin_models[i]->weight_dtype)
+            comma_add(list, sizeof list, npu_builtin_models[i]->name);
     return npu_err_set(err, NPU_EUNSUPPORTED,
                        "%s (model %s) does not model %s weights with %s activations (it runs "
                        "weights in the activation dtype); mixed weight/activation precision "
                        "is modelled by: %s",
                        a->p->arch, a->ops->name, npu_dtype_name(w), npu_dtype_name(act),
-                       o ? list : "no model");
+                       *list ? list : "no model");
 }
 
 /* Lowers g for arch a with the open model m (ctx, may be NULL: recycled program arrays). */

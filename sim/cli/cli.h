@@ -63,7 +63,7 @@ typedef struct cli {
     const char **plots;
     int nplots;
     unsigned summary; /* --summary: NPU_REP_BY_* bits, 0 = the per-layer report */
-    bool shapes;      /* --shapes: layer shapes in the per-layer CSV/JSON */
+    bool shapes;      /* --shapes: accepted, the default since npusim.result/3 */
     int verbosity;    /* -1 -q (a table shrinks to its result line), 0, 1 -v (stages on stderr) */
     double t0;        /* -v: when the command started (seconds) */
     /* strings this file allocated (the "dtype=X" of --dtype), freed at exit */

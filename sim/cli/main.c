@@ -258,12 +258,7 @@ static int report_result(const cli *o, npu_result *r, const npu_err *err)
     npu_sb_init(&sb);
     int rc = NPU_OK;
     note(o, "simulated: %d layers, %lld cycles", r->nlayers, (long long)r->total.cycles);
-    if (o->verbosity < 0 && o->fmt == NPU_FMT_TABLE && !o->summary)
-        npu_rep_result_line(r, &sb); /* -q: the result line alone */
-    else if (o->summary)
-        rc = npu_rep_summary(r, o->summary, o->fmt, &sb);
-    else
-        rc = npu_report_write(r, o->fmt, &sb);
+    rc = npu_rep_result_out(r, o->fmt, o->summary, o->verbosity < 0, &sb);
     if (rc)
         rc = cli_failf("%s: cannot format the result", o->pos[0]);
     else
@@ -288,7 +283,7 @@ static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
     npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
     npu_result *r = o->ssrep && npu_cli_ssrep(ctx, a, g, o->ssrep, o->force, &err)
                         ? NULL : npu_run(ctx, a, g, &ro, &err); /* NULL: reported from err */
-    if (r && o->shapes && npu_rep_fill_shapes(r, g)) { /* --shapes: columns of the CSV/JSON */
+    if (r && npu_rep_fill_shapes(r, g)) { /* the shape columns of the CSV/JSON */
         npu_result_free(r);
         return cli_failf("%s", "out of memory");
     }
@@ -587,7 +582,8 @@ static const command commands[] = {
      "--plot FILE.svg draws per-layer stacked bars (compute, memory stall, control stall,\n"
      "host); --plot roofline:FILE.svg the roofline of the layers (repeatable; docs/plots.md).\n"
      "--summary op|engine|op,engine prints per-op-type / per-engine totals instead of layers.\n"
-     "--shapes adds in_shape, out_shape, kernel and stride to each layer of the CSV/JSON.\n"
+     "Each layer of the CSV/JSON has in_shape, out_shape, kernel and stride (--shapes, which\n"
+     "asked for them before they were always there, is still accepted and changes nothing).\n"
      "Example: npusim run -a systolic --set rows=64 -f csv resnet50\n"},
     {"compare", cmd_compare, O_ARCH | O_SET | O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
      "npusim compare -a ARCH1,ARCH2,... [--set K=V]... [-f table|csv|json] [-o FILE] GRAPH",
@@ -722,7 +718,7 @@ static void print_command_help(const command *c, FILE *f)
         if (c->opts & O_SUM)
             fprintf(f, "  --summary BY          per op type and/or engine: op, engine, op,engine\n");
         if (c->opts & O_SHP)
-            fprintf(f, "  --shapes              layer shapes (in/out dims, kernel, stride) in CSV/JSON\n");
+            fprintf(f, "  --shapes              (the default now) layer shapes in CSV/JSON\n");
         if (c->opts & O_FORCE)
             fprintf(f, "  --force               overwrite existing output files\n");
         if (c->opts & O_SANDBOX)

@@ -17,8 +17,9 @@ typedef double npu_f_FLOAT;
 typedef const char *npu_f_STR;
 
 /* The version of a result as JSON (CLI -f json, Lua results): /2 added the throughput fields
- * batch, items, unit, items_per_s and first_token_ms to the totals. */
-#define NPU_RESULT_SCHEMA "npusim.result/2"
+ * batch, items, unit, items_per_s and first_token_ms to the totals; /3 the layer shapes
+ * in_shape, out_shape, kernel and stride to every layer (null when unknown). */
+#define NPU_RESULT_SCHEMA "npusim.result/3"
 
 /* X(name, type INT|FLOAT|STR, unit, doc) */
 #define NPU_LAYER_FIELDS(X)                                                                   \
@@ -115,9 +116,10 @@ typedef struct npu_result {
      * static strings, not owned); NULL for a result not made by a model run (built from Lua
      * tables): npu_result_on_host then knows the usual host names. */
     const char *const *host_engines;
-    /* Layer shapes, NULL unless asked for (`npusim run --shapes`; npu_rep_fill_shapes in
-     * sim/report): nlayers x 4 strings (in_shape, out_shape, kernel, stride; arena), reported
-     * after the common fields. */
+    /* Layer shapes, filled from the graph by npu_rep_fill_shapes (sim/report) for a run of a
+     * graph; NULL for a result without one (`exec` of a saved program): nlayers x 4 strings
+     * (in_shape, out_shape, kernel, stride; arena; NULL where unknown), reported after the
+     * common fields, as null / empty cells when unknown. */
     const char **shapes;
     npu_arena arena;         /* strings */
 } npu_result;

@@ -7,7 +7,8 @@
  *   lua.c     the module table, npusim.Graph methods, graph/archs/models/clock, the script
  *             runner (npu_lua_run_file, lua.h)
  *   larch.c   npusim.arch / params, the npusim.Arch userdata, parameters as Lua values
- *   lrun.c    npusim.run / compare, results as tables, the registration of all npu_lr_ functions
+ *   lrun.c    npusim.run / compare / report / summary, results as tables, the registration of
+ *             all npu_lr_ functions
  *   lsweep.c  npusim.sweep (the thread pool; Ctrl-C through the context's cancel flag)
  *   lio.c     npusim.write_csv / read_csv / write_json
  *   lplot.c   npusim.plot (charts drawn by sim/report/svg.c)
@@ -54,10 +55,13 @@ MAY_RAISE void npu_lr_arch_open(lua_State *L);
 void npu_lr_set_total_fields(lua_State *L, const npu_total_row *t);
 /* Pushes the list of layer rows of r. */
 void npu_lr_push_layers(lua_State *L, const npu_result *r);
-/* A result owned by a userdata while it is being marshalled (pushes may raise). */
+/* A result owned by a userdata (the result table keeps it for npusim.report). */
 typedef struct lr_res {
     npu_result *r;
 } lr_res;
+/* The C result of the result table (layers: of the `layers` list of one) at idx when the table
+ * still holds exactly what the run returned; NULL for another table or a changed one. */
+MAY_RAISE const npu_result *npu_lr_result_of(lua_State *L, int idx, bool layers);
 MAY_RAISE lr_res *npu_lr_new_res(lua_State *L);
 int npu_lr_res_gc(lua_State *L);
 /* The arch value at index val (a name or an Arch): pushes an owned clone with the table at

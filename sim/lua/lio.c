@@ -1,7 +1,9 @@
 /* lio.c — npusim.write_csv / read_csv / write_json: tables to and from files (prefix npu_lr_;
- * lint.h). Strings are written by sim/report's CSV and JSON writers (npu_rep_csv_str,
- * npu_rep_json_strn); numbers keep Lua's round-trip form (not the reports' %.9g), so a value
- * written and read back is the same value. Files are replaced atomically (npu_write_file).
+ * lint.h). A result of npusim.run (or its `layers` list), unchanged, is written by sim/report
+ * (npu_report_write): the bytes `npusim run -f csv|json` writes. Other tables: strings by
+ * sim/report's CSV and JSON escapers (npu_rep_csv_str, npu_rep_json_strn); numbers keep Lua's
+ * round-trip form (not the reports' %.9g), so a value written and read back is the same value.
+ * Files are replaced atomically (npu_write_file).
  */
 #include <lauxlib.h>
 #include <lua.h>
@@ -132,6 +134,16 @@ int npu_lr_write(lua_State *L, const char *path, npu_strbuf *sb, int force)
     return 1;
 }
 
+/* Writes r as sim/report's format f (the CLI's bytes) to path. */
+static int write_report(lua_State *L, const char *path, const npu_result *r, npu_format f,
+                        int force)
+{
+    npu_strbuf *sb = npu_lr_new_sb(L);
+    if (npu_report_write(r, f, sb))
+        sb->oom = 1;
+    return npu_lr_write(L, path, sb, force);
+}
+
 /* npusim.write_csv(path, rows [, {force=, columns=}]) → true | nil, message */
 int npu_lr_write_csv(lua_State *L)
 {
@@ -146,6 +158,14 @@ int npu_lr_write_csv(lua_State *L)
     }
     lua_settop(L, 3);
     int force = npu_script_opt_bool(L, opts, "force", 0);
+    if (!opts || lua_getfield(L, opts, "columns") == LUA_TNIL) { /* a run's own CSV? */
+        const npu_result *r = npu_lr_result_of(L, 2, false);
+        if (!r)
+            r = npu_lr_result_of(L, 2, true);
+        if (r)
+            return write_report(L, path, r, NPU_FMT_CSV, force);
+    }
+    lua_settop(L, 3);
     int nrows = (int)luaL_len(L, 2);
     for (int r = 1; r <= nrows; r++) {
         if (lua_rawgeti(L, 2, r) != LUA_TTABLE)
@@ -433,13 +453,14 @@ int npu_lr_write_json(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
     luaL_checkany(L, 2);
-    int indent = 2, force = 0;
+    int indent = 2, force = 0, indent_set = 0;
     if (!lua_isnoneornil(L, 3)) {
         luaL_checktype(L, 3, LUA_TTABLE);
         static const char *const keys[] = {"force", "indent", NULL};
         npu_script_check_keys(L, 3, 3, keys);
         force = npu_script_opt_bool(L, 3, "force", 0);
         int t = lua_getfield(L, 3, "indent");
+        indent_set = t != LUA_TNIL;
         if (t == LUA_TBOOLEAN)
             indent = lua_toboolean(L, -1) ? 2 : 0;
         else if (t == LUA_TNUMBER) {
@@ -452,6 +473,9 @@ int npu_lr_write_json(lua_State *L)
         lua_pop(L, 1);
     }
     lua_settop(L, 3);
+    const npu_result *r = indent_set ? NULL : npu_lr_result_of(L, 2, false);
+    if (r)
+        return write_report(L, path, r, NPU_FMT_JSON, force);
     npu_strbuf *sb = npu_lr_new_sb(L);
     json_value(L, 2, sb, indent, 0);
     npu_sb_putc(sb, '\n');

@@ -1,8 +1,11 @@
-/* lrun.c — npusim.run and npusim.compare, results as tables, and the registration of every
- * function of this folder's files (prefix npu_lr_; lint.h).
+/* lrun.c — npusim.run, compare, report and summary, results as tables, and the registration
+ * of every function of this folder's files (prefix npu_lr_; lint.h).
  *
  * Results are plain tables whose field names are exactly those of sim/core/result.h (marshalled
- * from npu_layer_fields / npu_total_fields: INT fields as Lua integers, FLOAT as floats).
+ * from npu_layer_fields / npu_total_fields: INT fields as Lua integers, FLOAT as floats). Each
+ * keeps the C result it was made of (in its metatable, as its `layers` list does), so that
+ * report, summary, write_json and write_csv write it with sim/report's writers — the bytes of
+ * `npusim run` — as long as the table still says what the C result says (npu_lr_result_of).
  */
 #include <lauxlib.h>
 #include <lua.h>
@@ -51,6 +54,13 @@ void npu_lr_push_layers(lua_State *L, const npu_result *r)
             push_field(L, &r->layers[i], f);
             lua_setfield(L, -2, f->name);
         }
+        for (int k = 0; k < NPU_REP_SHAPE_COLS; k++) {
+            const char *s = npu_rep_shape(r, i, k);
+            if (s) {
+                lua_pushstring(L, s);
+                lua_setfield(L, -2, npu_rep_shape_names[k]);
+            }
+        }
         for (int e = 0; e < r->nextra && r->extra; e++) {
             lua_pushnumber(L, r->extra[(size_t)i * (size_t)r->nextra + (size_t)e]);
             lua_setfield(L, -2, r->extra_names[e]);
@@ -59,10 +69,16 @@ void npu_lr_push_layers(lua_State *L, const npu_result *r)
     }
 }
 
+/* The metatable keys under which a result table and its layers list keep their C result. */
+#define LR_KEY_RESULT "npusim.result"
+#define LR_KEY_LAYERS "npusim.layers"
+
 /* {schema=, arch=, model=, graph=, params={...}, total={...}, layers={...}}; schema is the
- * CLI's JSON version, so write_json of a result carries it too. */
-static void push_result(lua_State *L, const npu_result *r)
+ * CLI's JSON version. With box (a stack index of the lr_res owning r; 0: none) the table and its
+ * layers keep r (the box) in their metatables. */
+static void push_result(lua_State *L, const npu_result *r, int box)
 {
+    box = box ? lua_absindex(L, box) : 0;
     lua_createtable(L, 0, 7);
     lua_pushstring(L, NPU_RESULT_SCHEMA);
     lua_setfield(L, -2, "schema");
@@ -78,6 +94,12 @@ static void push_result(lua_State *L, const npu_result *r)
     npu_lr_set_total_fields(L, &r->total);
     lua_setfield(L, -2, "total");
     npu_lr_push_layers(L, r);
+    if (box) {
+        lua_createtable(L, 0, 1);
+        lua_pushvalue(L, box);
+        lua_setfield(L, -2, LR_KEY_LAYERS);
+        lua_setmetatable(L, -2);
+    }
     lua_setfield(L, -2, "layers");
     /* The roofline of the run (npusim.plot{kind = "roofline"} draws it): r.freq_mhz,
      * r.peak_macs and r.dram_bytes_per_cycle are readable through a metatable's __index, so
@@ -91,7 +113,72 @@ static void push_result(lua_State *L, const npu_result *r)
     lua_pushnumber(L, r->dram_bytes_per_cycle);
     lua_setfield(L, -2, "dram_bytes_per_cycle");
     lua_setfield(L, -2, "__index");
+    if (box) {
+        lua_pushvalue(L, box);
+        lua_setfield(L, -2, LR_KEY_RESULT);
+    }
     lua_setmetatable(L, -2);
+}
+
+/* Are the values at a and b equal, tables key by key (depth ≤ 4)? Numbers are equal when they
+ * are of the same subtype and value, or both NaN. */
+static int deep_eq(lua_State *L, int a, int b, int depth)
+{
+    a = lua_absindex(L, a);
+    b = lua_absindex(L, b);
+    int t = lua_type(L, a);
+    if (t != lua_type(L, b))
+        return 0;
+    if (t == LUA_TNUMBER) {
+        if (lua_isinteger(L, a) != lua_isinteger(L, b))
+            return 0;
+        double x = lua_tonumber(L, a), y = lua_tonumber(L, b);
+        return lua_rawequal(L, a, b) || (x != x && y != y);
+    }
+    if (t != LUA_TTABLE)
+        return lua_rawequal(L, a, b);
+    if (depth > 4 || !lua_checkstack(L, 8))
+        return 0;
+    size_t na = 0, nb = 0;
+    lua_pushnil(L);
+    while (lua_next(L, a)) {
+        na++;
+        lua_pushvalue(L, -2);
+        lua_rawget(L, b);
+        int eq = !lua_isnil(L, -1) && deep_eq(L, -2, -1, depth + 1);
+        lua_pop(L, 2);
+        if (!eq) {
+            lua_pop(L, 1);
+            return 0;
+        }
+    }
+    lua_pushnil(L);
+    while (lua_next(L, b)) {
+        nb++;
+        lua_pop(L, 1);
+    }
+    return na == nb;
+}
+
+const npu_result *npu_lr_result_of(lua_State *L, int idx, bool layers)
+{
+    idx = lua_absindex(L, idx);
+    if (!lua_istable(L, idx) || !lua_getmetatable(L, idx))
+        return NULL;
+    lua_getfield(L, -1, layers ? LR_KEY_LAYERS : LR_KEY_RESULT);
+    lr_res *box = luaL_testudata(L, -1, "npusim.Result*");
+    const npu_result *r = box ? box->r : NULL;
+    lua_pop(L, 2);
+    if (!r)
+        return NULL;
+    /* the table as it was made, compared with the table as it is now */
+    if (layers)
+        npu_lr_push_layers(L, r);
+    else
+        push_result(L, r, 0);
+    int same = deep_eq(L, idx, -1, 0);
+    lua_pop(L, 1);
+    return same ? r : NULL;
 }
 
 /* A result owned by a userdata while it is being marshalled (pushes may raise). */
@@ -225,9 +312,106 @@ static int l_run(lua_State *L)
     res->r = npu_run(npu_script_ctx(L), a, g, ro.trace_path ? &ro : NULL, &err);
     if (!res->r)
         return npu_lr_fail(L, &err);
-    push_result(L, res->r);
-    npu_result_free(res->r); /* now, not at the next collection */
-    res->r = NULL;
+    if (npu_rep_fill_shapes(res->r, g))
+        return luaL_error(L, "npusim.run: out of memory");
+    push_result(L, res->r, -1); /* keeps res->r for npusim.report */
+    return 1;
+}
+
+/* The result at argument 1 as sim/report sees it; raises when it is not an unchanged result. */
+static const npu_result *check_result(lua_State *L)
+{
+    const npu_result *r = npu_lr_result_of(L, 1, false);
+    if (!r)
+        luaL_argerror(L, 1, lua_istable(L, 1) && lua_getmetatable(L, 1)
+                                ? "a result of npusim.run expected as the run returned it "
+                                  "(this one was changed since: its report would not be a run)"
+                                : "a result of npusim.run or npusim.compare expected");
+    return r;
+}
+
+/* npusim.report(result, fmt [, {summary = "op"|"engine"|"op,engine", quiet = true}]) → the text
+ * `npusim run -f fmt [--summary ...] [-q]` writes for the same run (npu_rep_result_out). */
+static int l_report(lua_State *L)
+{
+    const npu_result *r = check_result(L);
+    npu_format f;
+    if (npu_format_parse(luaL_optstring(L, 2, "table"), &f))
+        return luaL_argerror(L, 2, lua_pushfstring(L, "format '%s' unknown (table, csv or json)",
+                                                   lua_tostring(L, 2)));
+    unsigned by = 0;
+    bool quiet = false;
+    if (!lua_isnoneornil(L, 3)) {
+        luaL_checktype(L, 3, LUA_TTABLE);
+        static const char *const keys[] = {"summary", "quiet", NULL};
+        npu_script_check_keys(L, 3, 3, keys);
+        const char *s = npu_script_opt_string(L, 3, "summary", NULL);
+        if (s && npu_rep_summary_parse(s, &by))
+            return luaL_argerror(L, 3, lua_pushfstring(L, "summary '%s': expected op, engine "
+                                                          "or op,engine", s));
+        quiet = npu_script_opt_bool(L, 3, "quiet", 0);
+    }
+    npu_strbuf *sb = npu_lr_new_sb(L);
+    if (npu_rep_result_out(r, f, by, quiet, sb) || sb->oom)
+        return luaL_error(L, "npusim.report: out of memory");
+    lua_pushlstring(L, sb->s ? sb->s : "", sb->len);
+    return 1;
+}
+
+/* Pushes the summary rows of r by `by` (0: the total row alone, as a table, not a list). */
+static void push_summary_rows(lua_State *L, const npu_result *r, unsigned by)
+{
+    /* the rows move into a Lua-owned buffer before anything that may raise */
+    npu_strbuf *sb = npu_lr_new_sb(L);
+    npu_rep_sum_row *m;
+    int n;
+    if (npu_rep_summary_rows(r, by, &m, &n) == NPU_OK) {
+        npu_sb_putn(sb, (const char *)m, (size_t)n * sizeof *m);
+        free(m);
+    }
+    if (!sb->s || sb->oom)
+        luaL_error(L, "npusim.summary: out of memory");
+    const npu_rep_sum_row *rows = (const npu_rep_sum_row *)(const void *)sb->s;
+    if (by)
+        lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) {
+        lua_createtable(L, 0, NPU_REP_SUM_NCOLS + 1);
+        lua_pushstring(L, rows[i].name);
+        lua_setfield(L, -2, "name");
+        for (int k = 0; k < NPU_REP_SUM_NCOLS; k++) {
+            if (rows[i].isint[k])
+                lua_pushinteger(L, (lua_Integer)rows[i].iv[k]);
+            else
+                lua_pushnumber(L, rows[i].dv[k]);
+            lua_setfield(L, -2, npu_rep_sum_cols[k]);
+        }
+        if (by)
+            lua_rawseti(L, -2, i + 1);
+    }
+    lua_remove(L, -2); /* the buffer */
+}
+
+/* npusim.summary(result [, "op"|"engine"|"op,engine"]) → {total = {...}, ops = {...},
+ * engines = {...}}: the groups of `npusim run --summary` as tables (the JSON's keys). */
+static int l_summary(lua_State *L)
+{
+    const npu_result *r = check_result(L);
+    const char *s = luaL_optstring(L, 2, "op");
+    unsigned by;
+    if (npu_rep_summary_parse(s, &by))
+        return luaL_argerror(L, 2, lua_pushfstring(L, "'%s': expected op, engine or op,engine",
+                                                   s));
+    lua_createtable(L, 0, 3);
+    push_summary_rows(L, r, 0);
+    lua_setfield(L, -2, "total");
+    if (by & NPU_REP_BY_OP) {
+        push_summary_rows(L, r, NPU_REP_BY_OP);
+        lua_setfield(L, -2, "ops");
+    }
+    if (by & NPU_REP_BY_ENGINE) {
+        push_summary_rows(L, r, NPU_REP_BY_ENGINE);
+        lua_setfield(L, -2, "engines");
+    }
     return 1;
 }
 
@@ -273,10 +457,12 @@ static int l_compare(lua_State *L)
         res->r = npu_run(npu_script_ctx(L), a, g, NULL, &err);
         if (!res->r)
             return npu_lr_fail(L, &err);
+        if (npu_rep_fill_shapes(res->r, g))
+            return luaL_error(L, "npusim.compare: out of memory");
         rs[i - 1] = res->r;
         lua_pushvalue(L, -1);
         lua_rawseti(L, boxes, i);
-        push_result(L, res->r);
+        push_result(L, res->r, -1);
         lua_rawseti(L, results, i);
         lua_settop(L, top);
     }
@@ -326,6 +512,8 @@ static const luaL_Reg lr_funcs[] = {{"arch", npu_lr_arch},
                                     {"params", npu_lr_params},
                                     {"run", l_run},
                                     {"compare", l_compare},
+                                    {"report", l_report},
+                                    {"summary", l_summary},
                                     {"sweep", npu_lr_sweep},
                                     {"write_csv", npu_lr_write_csv},
                                     {"write_json", npu_lr_write_json},

@@ -12,8 +12,8 @@
  *   - JSON: {"schema":"npusim.result/2","arch","model","graph","freq_mhz","peak_macs",
  *     "dram_bytes_per_cycle","params":{...},"total":{...},"layers":[{...}]}; the three clock
  *     and peak figures are extra keys after "graph" (additive to the documented schema).
- *     Model extra columns appear inside each layer after the common fields; with
- *     `run --shapes` (r->shapes) in_shape, out_shape, kernel, stride come first (additive).
+ *     Every layer has the common fields, then in_shape, out_shape, kernel, stride (result/3;
+ *     null / empty when r->shapes does not know them), then the model's extra columns.
  *   - Numbers: integers exactly, reals "%.9g" (parameters "%.15g", enough to give back the
  *     decimal a user typed); same result → same bytes.
  *   - Table: the columns a newcomer needs, human units (k/M/G counts, kB/MB/GB bytes with
@@ -417,7 +417,7 @@ static int report_csv(const npu_result *r, npu_strbuf *out)
             npu_sb_putc(out, ',');
         npu_rep_csv_str(out, npu_layer_fields[k].name);
     }
-    for (int k = 0; r->shapes && k < NPU_REP_SHAPE_COLS; k++) { /* run --shapes */
+    for (int k = 0; k < NPU_REP_SHAPE_COLS; k++) {
         npu_sb_putc(out, ',');
         npu_rep_csv_str(out, npu_rep_shape_names[k]);
     }
@@ -432,9 +432,9 @@ static int report_csv(const npu_result *r, npu_strbuf *out)
                 npu_sb_putc(out, ',');
             csv_field(out, &r->layers[i], &npu_layer_fields[k]);
         }
-        for (int k = 0; r->shapes && k < NPU_REP_SHAPE_COLS; k++) {
+        for (int k = 0; k < NPU_REP_SHAPE_COLS; k++) {
             npu_sb_putc(out, ',');
-            npu_rep_csv_str(out, r->shapes[(size_t)i * NPU_REP_SHAPE_COLS + (size_t)k]);
+            npu_rep_csv_str(out, npu_rep_shape(r, i, k));
         }
         for (int j = 0; j < r->nextra; j++) {
             npu_sb_putc(out, ',');
@@ -519,11 +519,11 @@ static int report_json(const npu_result *r, npu_strbuf *out)
                 npu_sb_puts(out, ", ");
             json_field(out, &r->layers[i], &npu_layer_fields[k]);
         }
-        for (int k = 0; r->shapes && k < NPU_REP_SHAPE_COLS; k++) {
+        for (int k = 0; k < NPU_REP_SHAPE_COLS; k++) {
             npu_sb_puts(out, ", ");
             npu_rep_json_str(out, npu_rep_shape_names[k]);
             npu_sb_puts(out, ": ");
-            npu_rep_json_str(out, r->shapes[(size_t)i * NPU_REP_SHAPE_COLS + (size_t)k]);
+            npu_rep_json_str(out, npu_rep_shape(r, i, k));
         }
         for (int j = 0; j < r->nextra; j++) {
             npu_sb_puts(out, ", ");
@@ -557,3 +557,17 @@ int npu_report_write(const npu_result *r, npu_format f, npu_strbuf *out)
     return NPU_EINVAL;
 }
 
+
+int npu_rep_result_out(const npu_result *r, npu_format f, unsigned by, bool quiet,
+                       npu_strbuf *out)
+{
+    if (by)
+        return npu_rep_summary(r, by, f, out);
+    if (quiet && f == NPU_FMT_TABLE) {
+        if (!r || !out)
+            return NPU_EINVAL;
+        npu_rep_result_line(r, out);
+        return out->oom ? NPU_ENOMEM : NPU_OK;
+    }
+    return npu_report_write(r, f, out);
+}

@@ -92,6 +92,11 @@ void npu_rep_shape_str(const npu_graph *g, int ti, char *buf, size_t n);
 enum { NPU_REP_SHAPE_COLS = 4 };
 extern const char *const npu_rep_shape_names[NPU_REP_SHAPE_COLS];
 int npu_rep_fill_shapes(npu_result *r, const npu_graph *g);
+/* Shape column k of layer i of r; NULL when unknown (no r->shapes, or none for that layer). */
+static inline const char *npu_rep_shape(const npu_result *r, int i, int k)
+{
+    return r->shapes ? r->shapes[(size_t)i * NPU_REP_SHAPE_COLS + (size_t)k] : NULL;
+}
 
 /* Per-op-type and per-engine summaries of a result (summary.c): count, time (sum of the
  * layers' share_cycles, so groups add up to the run), share, MACs, bytes, achieved GOPS and
@@ -100,8 +105,29 @@ int npu_rep_fill_shapes(npu_result *r, const npu_graph *g);
 #define NPU_SUMMARY_SCHEMA "npusim.summary/1"
 enum { NPU_REP_BY_OP = 1u, NPU_REP_BY_ENGINE = 2u };
 int npu_rep_summary(const npu_result *r, unsigned by, npu_format f, npu_strbuf *out);
+/* The summary as data (Lua npusim.summary): the groups of `by` (NPU_REP_BY_OP or
+ * NPU_REP_BY_ENGINE alone) in the report's order, or with by == 0 the one "total" row; each
+ * with the numeric columns npu_rep_sum_cols (the CSV header after by,name), integers in iv
+ * where isint, reals in dv otherwise. *rows is malloc'ed (free), name points into r.
+ * NPU_EINVAL / NPU_ENOMEM. */
+enum { NPU_REP_SUM_NCOLS = 15 };
+extern const char *const npu_rep_sum_cols[NPU_REP_SUM_NCOLS];
+typedef struct npu_rep_sum_row {
+    const char *name;
+    int64_t iv[NPU_REP_SUM_NCOLS];
+    double dv[NPU_REP_SUM_NCOLS];
+    unsigned char isint[NPU_REP_SUM_NCOLS];
+} npu_rep_sum_row;
+int npu_rep_summary_rows(const npu_result *r, unsigned by, npu_rep_sum_row **rows, int *n);
 /* "op", "engine" or "op,engine" (either order) → *by. NPU_EINVAL for anything else. */
 int npu_rep_summary_parse(const char *s, unsigned *by);
+
+/* A run's output as `npusim run`/`exec` write it and Lua npusim.report returns it: the summary
+ * tables of `by` (NPU_REP_BY_* bits, --summary) when by != 0, else with `quiet` (-q) and a
+ * table the result line alone, else the per-layer report (npu_report_write). One dispatcher
+ * for the CLI and Lua, so both write the same bytes for the same run. */
+int npu_rep_result_out(const npu_result *r, npu_format f, unsigned by, bool quiet,
+                       npu_strbuf *out);
 
 /* `npusim diff` (diff.c). npu_rep_result_read reads back a run result written as JSON
  * (npusim.result/1 or /2) from text[0..len); `file` names it in messages ("FILE:LINE:COL: what"

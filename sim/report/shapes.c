@@ -1,8 +1,7 @@
 /* shapes.c — layer shapes in a result (npu_rep_fill_shapes, report.h): the input and output
- * dims, kernel and stride the per-layer CSV/JSON carry with `npusim run --shapes`, as RKNN's
- * and msprof's per-op reports show them beside the time. Opt-in, additive columns/keys after
- * the common fields: a saved program (`exec`) does not carry its graph, so a result of it
- * cannot have them, and the default output stays the same bytes.
+ * dims, kernel and stride every per-layer CSV/JSON carries (schema npusim.result/3), as RKNN's
+ * and msprof's per-op reports show them beside the time, after the common fields. A saved
+ * program (`exec`) does not carry its graph, so a result of it has the columns empty (null).
  *
  * They are graph facts, not simulation facts: the rows are matched to the graph's layers by
  * name (a program's layer records carry the graph layer's name). Spelling: dims joined by 'x'

@@ -180,12 +180,12 @@ static int table_one(const npu_result *r, bool by_engine, npu_strbuf *out)
 /* ---- CSV and JSON --------------------------------------------------------------------------- */
 
 /* The numeric columns of a group, in CSV header / JSON key order. */
-static const char *const cols[] = {"count",         "share_cycles",  "time_us",
+const char *const npu_rep_sum_cols[NPU_REP_SUM_NCOLS] = {"count",         "share_cycles",  "time_us",
                                    "share",         "macs",          "dram_rd_bytes",
                                    "dram_wr_bytes", "sram_rd_bytes", "sram_wr_bytes",
                                    "tops",          "dram_gbps",     "util",
                                    "mem_stall_cycles", "ctrl_stall_cycles", "host_cycles"};
-enum { NCOLS = sizeof cols / sizeof cols[0] };
+enum { NCOLS = NPU_REP_SUM_NCOLS };
 
 /* Column k of G: integers in iv (returns 1), reals in dv (returns 0). */
 static int col_val(const npu_result *r, const grp *G, int k, int64_t *iv, double *dv)
@@ -235,7 +235,7 @@ static void json_group(npu_strbuf *out, const npu_result *r, const grp *G)
     for (int k = 0; k < NCOLS; k++) {
         int64_t iv;
         double dv;
-        npu_sb_printf(out, ", \"%s\": ", cols[k]);
+        npu_sb_printf(out, ", \"%s\": ", npu_rep_sum_cols[k]);
         if (col_val(r, G, k, &iv, &dv))
             npu_sb_printf(out, "%lld", (long long)iv);
         else
@@ -287,7 +287,7 @@ int npu_rep_summary(const npu_result *r, unsigned by, npu_format f, npu_strbuf *
     } else if (f == NPU_FMT_CSV) {
         npu_sb_puts(out, "by,name");
         for (int k = 0; k < NCOLS; k++)
-            npu_sb_printf(out, ",%s", cols[k]);
+            npu_sb_printf(out, ",%s", npu_rep_sum_cols[k]);
         npu_sb_putc(out, '\n');
         for (int w = 0; w < 2 && !rc; w++)
             if (which[w])
@@ -307,6 +307,30 @@ int npu_rep_summary(const npu_result *r, unsigned by, npu_format f, npu_strbuf *
     if (!rc && out->oom)
         rc = NPU_ENOMEM;
     return rc;
+}
+
+int npu_rep_summary_rows(const npu_result *r, unsigned by, npu_rep_sum_row **rows, int *n)
+{
+    *rows = NULL;
+    *n = 0;
+    if (!r || r->nlayers < 0 || (r->nlayers > 0 && !r->layers) ||
+        (by != 0 && by != NPU_REP_BY_OP && by != NPU_REP_BY_ENGINE))
+        return NPU_EINVAL;
+    int ng = 1;
+    grp T, *g = by ? group(r, by == NPU_REP_BY_ENGINE, &ng) : (T = total_of(r), &T);
+    npu_rep_sum_row *o = g ? npu_calloc((size_t)ng + 1, sizeof *o) : NULL;
+    for (int i = 0; o && i < ng; i++) {
+        o[i].name = g[i].name;
+        for (int k = 0; k < NCOLS; k++)
+            o[i].isint[k] = (unsigned char)col_val(r, &g[i], k, &o[i].iv[k], &o[i].dv[k]);
+    }
+    if (g != &T)
+        free(g);
+    if (!o)
+        return NPU_ENOMEM;
+    *rows = o;
+    *n = ng;
+    return NPU_OK;
 }
 
 int npu_rep_summary_parse(const char *s, unsigned *by)

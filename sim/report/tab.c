@@ -112,22 +112,20 @@ void npu_tab_hrule(npu_tab *t) { tab_newrow(t, 1); }
  * place; valid UTF-8 text is kept. CSV and JSON carry names unchanged (quoted/escaped). */
 static void sanitize_text(char *s, int keep_newline)
 {
-    unsigned char *p = (unsigned char *)s;
-    while (*p) {
+    unsigned char *p = (unsigned char *)s, *end = p + strlen(s);
+    while (p < end) {
         if (keep_newline && *p == '\n') {
             p++;
             continue;
         }
-        int n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
-                : (*p & 0xF8) == 0xF0 ? 4 : 0;
-        int ok = n > 0 && !(n == 2 && *p < 0xC2);
-        for (int k = 1; ok && k < n; k++)
-            ok = (p[k] & 0xC0) == 0x80;
-        if (ok && n == 1 && (*p < 0x20 || *p == 0x7F))
-            ok = 0;
-        if (ok && n == 2 && *p == 0xC2 && p[1] < 0xA0) /* U+0080..U+009F */
-            ok = 0;
-        if (!ok) {
+        /* UTF-8 validity is the report's one rule (npu_rep_utf8_len: no overlong forms, no
+         * surrogates, nothing past U+10FFFF), the rule by which CSV and JSON replace bytes */
+        int n = npu_rep_utf8_len(p, (size_t)(end - p));
+        if (n == 1 && (*p < 0x20 || *p == 0x7F))
+            n = 0;
+        if (n == 2 && *p == 0xC2 && p[1] < 0xA0) /* U+0080..U+009F */
+            n = 0;
+        if (n == 0) {
             *p++ = '?';
             continue;
         }

@@ -64,8 +64,23 @@ expect "run --shapes json -> 0" 0 run -a rk3588 --shapes -f json resnet18
 json_ok "--shapes json parses" "$T/out"
 has "--shapes json keys" "$T/out" '"in_shape": "1x3x224x224", "out_shape": "1x64x112x112", "kernel": "7x7", "stride": "2x2"'
 has "--shapes json: no kernel for a gemm" "$T/out" '"name": "fc", "op": "gemm"'
-expect "run without --shapes -> 0" 0 run -a rk3588 -f csv resnet18
-eq "no shapes by default" "$(grep -c in_shape "$T/out")" 0
+cp "$T/out" "$T/shapes.json"
+expect "run without --shapes -> 0" 0 run -a rk3588 -f json resnet18
+if cmp -s "$T/out" "$T/shapes.json"; then ok "shapes by default (result/3): --shapes changes nothing"
+else bad "shapes by default (result/3)" "$(diff "$T/out" "$T/shapes.json" | head -4)"; fi
+expect "exec csv -> 0" 0 exec -f csv "$T/l.npuc"
+eq "exec: shape columns empty (a program has no graph)" "$(sed -n 2p "$T/out" | cut -d, -f24-29)" "host,,,,,2"
+
+# ---- stall labels (issue 15's command) -------------------------------------------------------
+# nv_large without its MCU: layer1.0.add (896 B read) waits for the host CPU. That wait is
+# control/host stall and the bound says "host" — it was 98 % mem, 0 % ctrl, bound "memory".
+expect "run nv_large headless -> 0" 0 run -a nv_large --set headed=false -f csv resnet18
+row=$(grep ',layer1.0.add,' "$T/out")
+mem=$(echo "$row" | cut -d, -f14)
+ctrl=$(echo "$row" | cut -d, -f15)
+[ "$ctrl" -gt "$mem" ] && ok "host wait is control stall ($ctrl > $mem mem)" ||
+    bad "host wait is control stall" "mem $mem, ctrl $ctrl"
+eq "host wait: bound host" "$(echo "$row" | cut -d, -f24)" "host"
 
 # ---- diff ------------------------------------------------------------------------------------
 expect "run A -> 0" 0 run -a rk3588 -f json -o "$T/a.json" resnet18
@@ -103,7 +118,7 @@ has "diff bad JSON: file:line:col" "$T/err" "bad.json:2:"
 expect "compare json -> 0" 0 compare -a rk3588,nv_small -f json -o "$T/c.json" lenet5
 expect "diff of a compare result -> 1" 1 diff "$T/c.json" "$T/a.json"
 has "diff: wrong schema named" "$T/err" 'c.json: schema "npusim.compare/1" is not a run result'
-sed 's/"schema": "npusim.result\/2"/"schema": "npusim.result\/7"/' "$T/a.json" >"$T/v.json"
+sed 's/"schema": "npusim.result\/3"/"schema": "npusim.result\/7"/' "$T/a.json" >"$T/v.json"
 expect "diff of a newer schema -> 1" 1 diff "$T/v.json" "$T/a.json"
 has "diff: newer schema named" "$T/err" "v.json: schema \"npusim.result/7\""
 sed '0,/"cycles": [0-9]*/s//"cycles": "many"/' "$T/a.json" >"$T/w.json"

@@ -36,3 +36,10 @@ add_test(NAME lua_file_sandbox COMMAND sh ${CMAKE_SOURCE_DIR}/tests/lua/file_san
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(lua_file_sandbox PROPERTIES LABELS fast
   ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPUSIM=$<TARGET_FILE:npusim>")
+
+# The CLI and the Lua API write the same bytes for the same run: npusim.report in every format
+# (summaries, -q), write_json and write_csv of results, several archs and networks (issue 15).
+add_test(NAME lua_report_parity COMMAND sh ${CMAKE_SOURCE_DIR}/tests/lua/report_parity_test.sh
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(lua_report_parity PROPERTIES LABELS fast
+  ENVIRONMENT "NPUSIM=$<TARGET_FILE:npusim>")

@@ -41,7 +41,7 @@ local r, err = npusim.run { arch = "systolic", graph = g }
 T.ok(r, "run: " .. tostring(err))
 if not r then T.report() return end
 T.eq(keys_of(r), "arch,graph,layers,model,params,schema,total", "top-level keys")
-T.eq(r.schema, "npusim.result/2", "schema as in the CLI's JSON")
+T.eq(r.schema, "npusim.result/3", "schema as in the CLI's JSON")
 T.eq(r.model, "systolic", "model")
 T.eq(r.graph, "small", "graph name")
 T.eq(keys_of(r.total), sorted(TOTAL_FIELDS), "total field names = result.h")
@@ -272,4 +272,42 @@ T.eq(rl.total.unit, "token", "builder unit")
 T.eq(rl.total.items, 8, "builder items")
 T.ok(math.abs(rl.total.first_token_ms - rl.total.time_us / 1000) < 1e-12, "prefill: first token")
 T.raises("unit must be one word", function() npusim.builder("x", { unit = "two words" }) end)
+
+-- npusim.report / summary (issue 15): sim/report's writers on the run as it was made; the bytes
+-- against the CLI are compared by lua_report_parity
+local rr = assert(npusim.run { arch = "systolic", graph = "lenet5" })
+T.eq(rr.layers[1].kernel, "5x5", "layer shapes in r.layers (result/3)")
+T.eq(rr.layers[1].in_shape, "1x1x32x32", "in_shape")
+local txt = npusim.report(rr, "json")
+T.ok(txt:find('"schema": "npusim.result/3"', 1, true) ~= nil, "report json")
+T.eq(npusim.report(rr), npusim.report(rr, "table"), "table by default")
+T.ok(select(2, npusim.report(rr, "table", { quiet = true }):gsub("\n", "")) == 1, "quiet: one line")
+local sm = npusim.summary(rr, "op,engine")
+T.eq(sm.total.count, #rr.layers, "summary total counts the layers")
+T.eq(math.type(sm.total.macs), "integer", "summary integers")
+local tot = 0
+for _, g in ipairs(sm.ops) do tot = tot + g.share_cycles end
+T.eq(tot, rr.total.cycles, "op groups add up to the run")
+T.ok(#sm.engines >= 1 and sm.engines[1].name ~= nil, "engines listed")
+T.eq(npusim.summary(rr).engines, nil, "only the lists asked for")
+T.raises("expected op, engine or op,engine", function() npusim.summary(rr, "layer") end)
+T.raises("format 'xml' unknown", function() npusim.report(rr, "xml") end)
+T.raises("unknown key", function() npusim.report(rr, "csv", { sumary = "op" }) end)
+T.raises("a result of npusim.run", function() npusim.report({ layers = {} }) end)
+local changed = assert(npusim.run { arch = "systolic", graph = "lenet5" })
+changed.layers[2].cycles = 0
+T.raises("changed since", function() npusim.report(changed, "csv") end)
+local added = assert(npusim.run { arch = "systolic", graph = "lenet5" })
+added.note = "mine"
+T.raises("changed since", function() npusim.summary(added) end)
+-- a changed result is written by the generic writer (sorted keys), an unchanged one as the CLI
+T.eq(npusim.write_json(tmp .. ".r.json", changed, { force = true }), true, "write_json changed")
+local fj = assert(io.open(tmp .. ".r.json"))
+local first = fj:read("a")
+fj:close()
+T.ok(first:find('^{\n  "arch"') ~= nil, "changed result: generic JSON")
+T.eq(npusim.write_json(tmp .. ".r.json", rr, { force = true }), true, "write_json result")
+fj = assert(io.open(tmp .. ".r.json"))
+T.eq(fj:read("a"), txt, "write_json of a result = npusim.report json")
+fj:close()
 T.report()

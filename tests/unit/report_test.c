@@ -268,7 +268,7 @@ TEST(csv_header_is_the_field_list)
         npu_sb_init(&h);
         for (int k = 0; k < npu_layer_nfields; k++)
             npu_sb_printf(&h, "%s%s", k ? "," : "", npu_layer_fields[k].name);
-        npu_sb_puts(&h, ",folds\n");
+        npu_sb_puts(&h, ",in_shape,out_shape,kernel,stride,folds\n"); /* result/3 */
         CHECK(strncmp(csv, h.s, h.len) == 0);
         /* and the DESIGN §5 spelling, literally: the order is part of the contract */
         CHECK(strncmp(csv,
@@ -313,9 +313,9 @@ TEST(json_valid_and_deterministic)
         CHECK(json_valid(ja));
         CHECK_STR(ja, ja2);
         CHECK_STR(ja, jb);
-        CHECK(strncmp(ja, "{\n  \"schema\": \"npusim.result/2\",\n  \"arch\": \"sys\",\n"
+        CHECK(strncmp(ja, "{\n  \"schema\": \"npusim.result/3\",\n  \"arch\": \"sys\",\n"
                           "  \"model\": \"systolic\",\n  \"graph\": \"tiny\",",
-                      strlen("{\n  \"schema\": \"npusim.result/2\",\n  \"arch\": \"sys\",\n"
+                      strlen("{\n  \"schema\": \"npusim.result/3\",\n  \"arch\": \"sys\",\n"
                              "  \"model\": \"systolic\",\n  \"graph\": \"tiny\",")) == 0);
         /* key order: params, total, layers */
         const char *pp = strstr(ja, "\"params\":"), *pt = strstr(ja, "\"total\":"),
@@ -366,6 +366,39 @@ TEST(json_escapes_hostile_names)
     free(j);
     free(t);
     free(c);
+    npu_result_free(r);
+}
+
+/* The table's sanitizer and the CSV/JSON escapers judge UTF-8 by one rule (npu_rep_utf8_len):
+ * an overlong form, a surrogate and a code point past U+10FFFF are bytes that are not UTF-8 in
+ * both, replaced byte by byte ('?' in the table, U+FFFD in JSON); the table's own decoder
+ * passed the three through to the terminal. */
+TEST(table_and_json_agree_on_utf8)
+{
+    static const lspec odd[] = {
+        {"o\xe0\x80\xafk", "conv", "x", 10, 0, 10, 5, 0, 0, 0, 0, 0},     /* overlong '/' */
+        {"s\xed\xa0\x80g", "conv", "x", 10, 10, 20, 5, 0, 0, 0, 0, 0},    /* U+D800 */
+        {"b\xf4\x90\x80\x80" "d", "conv", "x", 10, 20, 30, 5, 0, 0, 0, 0, 0}, /* U+110000 */
+        {"e\xc3\xa9\xe2\x82\xacz", "conv", "x", 10, 30, 40, 5, 0, 0, 0, 0, 0}, /* é€ kept */
+    };
+    npu_result *r = make_result("sys", 1000, odd, 4, 0);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    char *t = report(r, NPU_FMT_TABLE), *j = report(r, NPU_FMT_JSON);
+    CHECK(t && j);
+    if (t && j) {
+        CHECK_CONTAINS(t, "o???k");
+        CHECK_CONTAINS(t, "s???g");
+        CHECK_CONTAINS(t, "b????d");
+        CHECK_CONTAINS(t, "e\xc3\xa9\xe2\x82\xacz");
+        CHECK_CONTAINS(j, "\"o\\ufffd\\ufffd\\ufffdk\"");
+        CHECK_CONTAINS(j, "\"s\\ufffd\\ufffd\\ufffdg\"");
+        CHECK_CONTAINS(j, "\"b\\ufffd\\ufffd\\ufffd\\ufffd" "d\"");
+        CHECK_CONTAINS(j, "\"e\xc3\xa9\xe2\x82\xacz\"");
+    }
+    free(t);
+    free(j);
     npu_result_free(r);
 }
 
@@ -723,6 +756,7 @@ int main(void)
     RUN(csv_header_is_the_field_list);
     RUN(json_valid_and_deterministic);
     RUN(json_escapes_hostile_names);
+    RUN(table_and_json_agree_on_utf8);
     RUN(table_has_totals);
     RUN(compare_matches_by_name);
     RUN(empty_result_and_bad_arguments);
