@@ -32,7 +32,9 @@ enum {
     O_SUM = 1 << 10, /* --summary op|engine|op,engine */
     O_VERB = 1 << 11, /* -q/--quiet, -v/--verbose (every command) */
     O_SHP = 1 << 12,  /* --shapes (run) */
-    O_SSREP = 1 << 13 /* --scalesim-reports DIR (run on the systolic model) */
+    O_SSREP = 1 << 13, /* --scalesim-reports DIR (run on the systolic model) */
+    O_SWEEP = 1 << 14, /* --shard K/N, --resume, --threads N (sweep) */
+    O_SPEC = 1 << 15   /* --spec FILE (merge) */
 };
 
 typedef struct cli {
@@ -61,6 +63,9 @@ typedef struct cli {
     bool shapes;      /* --shapes: layer shapes in the per-layer CSV/JSON */
     int verbosity;    /* -1 -q (a table shrinks to its result line), 0, 1 -v (stages on stderr) */
     double t0;        /* -v: when the command started (seconds) */
+    const char *shard, *spec; /* sweep --shard K/N; merge --spec FILE */
+    bool resume;              /* sweep --resume */
+    int threads;              /* sweep --threads N, 0 = one per CPU */
     /* strings this file allocated (the "dtype=X" of --dtype), freed at exit */
     char **alloc;
     int nalloc;

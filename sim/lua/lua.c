@@ -383,7 +383,7 @@ static int l_open_module(lua_State *L)
     return 0;
 }
 
-static lua_State *lua_open(npu_ctx *ctx, npu_err *err)
+lua_State *npu_lua_open(npu_ctx *ctx, npu_err *err)
 {
     const npu_script_opts so = {.libs = NPU_SCRIPT_LIBS_FULL,
                                 .mem_limit = NPU_SCRIPT_MEM,
@@ -419,7 +419,7 @@ int npu_lua_run_file(npu_ctx *ctx, const char *path, int argc, char **argv, npu_
 {
     if (!path)
         return npu_err_set(err, NPU_EINVAL, "no script given");
-    lua_State *L = lua_open(ctx, err);
+    lua_State *L = npu_lua_open(ctx, err);
     if (!L)
         return err ? err->code : NPU_ENOMEM;
     run_job job = {path, argc < 0 ? 0 : argc, argv};

@@ -13,4 +13,18 @@
  * error message is "script.lua:42: message" with a traceback. */
 int npu_lua_run_file(npu_ctx *ctx, const char *path, int argc, char **argv, npu_err *err);
 
+/* `npusim sweep SPEC` (parts == NULL) and `npusim merge` (docs/sweeps.md): the spec file runs
+ * in a script's state and goes to npusim.sweep / npusim.merge. Returns 0, NPU_EINTR when a
+ * sweep was interrupted through the context's cancel flag (its finished rows are written), or
+ * an error in err. */
+typedef struct npu_lua_sweep_args {
+    const char *spec;
+    const char *output; /* NULL: stdout */
+    const char *shard;  /* "K/N" or NULL */
+    int resume, force, threads; /* threads 0: one per CPU */
+    const char *const *parts;   /* merge: the part files */
+    int nparts;
+} npu_lua_sweep_args;
+int npu_lua_sweep(npu_ctx *ctx, const npu_lua_sweep_args *a, npu_err *err);
+
 #endif
