@@ -939,7 +939,16 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
             if (strcmp(d->lng, "--resume") == 0) {
                 o->resume = true;
             } else if (strcmp(d->lng, "--shard") == 0) {
-                o->shard = val; /* checked (K < N) by the sweep, with the spec */
+                int k = -1, n = -1, end = 0;
+                if (sscanf(val, "%d/%d%n", &k, &n, &end) != 2 || val[end] || k < 0 || n < 1 ||
+                    *val < '0' || *val > '9')
+                    return cli_usage_error(c->name, "--shard '%s': expected K/N, two integers "
+                                                    "(e.g. 0/8: the first of 8 shards)", val,
+                                           NULL);
+                if (k >= n)
+                    return cli_usage_error(c->name, "--shard '%s': K must be below N (shards "
+                                                    "are numbered 0 to N-1)", val, NULL);
+                o->shard = val; /* the sweep checks it again (npusim.sweep's shard=) */
             } else {
                 char *end;
                 long t = strtol(val, &end, 10);

@@ -9,8 +9,8 @@
  *
  * With `output`, rows are not Lua tables but CSV lines formatted by the workers; points run
  * in batches, and after a batch the whole file (the rows so far, in point order) is written
- * through npu_out (temporary + rename) when the last write is 2 s old, or 8 times its own
- * duration (so rewriting stays a small share of the time however big the file grows). A
+ * through npu_out (temporary + rename) when the last write is `write_every` seconds old
+ * (default 2), or 8 times its own duration (so rewriting stays a small share of the time however big the file grows). A
  * killed run loses the points since the last write, never the file. `shard = "K/N"` runs the
  * points p with p % N == K; `resume` first reads the rows already in `output` and skips them.
  *
@@ -41,7 +41,8 @@
 /* ---- sweep ---------------------------------------------------------------------------------------- */
 typedef struct lr_sweep {
     lr_study *st;
-    const int *todo; /* the points of this batch */
+    int *all;        /* the points to run (owned) */
+    const int *todo; /* the points of this batch (in all) */
     int ntodo, next;
     int keep_layers, rows; /* rows: Lua rows (tot, res) instead of CSV lines */
     npu_result **res;      /* per point when keep_layers */
@@ -181,10 +182,11 @@ static int sweep_gc(lua_State *L)
     free(s->res);
     free(s->tot);
     free(s->done);
-    free((void *)s->todo);
+    free(s->all);
     s->res = NULL;
     s->tot = NULL;
     s->done = NULL;
+    s->all = NULL;
     s->todo = NULL;
     return 0;
 }
@@ -219,7 +221,7 @@ static void lr_copy_fields(lua_State *L, int to, int from)
 
 /* npusim.sweep(spec [, opts]) — spec: a table or the path of a spec file {arch=, graph=,
  * vary={k={...}} | points={{...}}, set={}, metrics={}, threads=, progress=, keep_layers=,
- * output=, shard=, resume=, force=}; opts adds to / overrides it.
+ * output=, shard=, resume=, force=, write_every=}; opts adds to / overrides it.
  *   → rows [, "interrupted"] | (with output) number of rows in the file [, "interrupted"]
  *   | nil, message */
 int npu_lr_sweep(lua_State *L)
@@ -238,7 +240,8 @@ int npu_lr_sweep(lua_State *L)
     lua_settop(L, 1);
     static const char *const keys[] = {"arch",   "graph",  "vary",    "points",      "set",
                                        "metrics", "threads", "progress", "keep_layers",
-                                       "output", "shard",  "resume",  "force",       NULL};
+                                       "output", "shard",  "resume",  "force",       "write_every",
+                                       NULL};
     npu_script_check_keys(L, 1, 1, keys);
     int keep_layers = npu_script_opt_bool(L, 1, "keep_layers", 0);
     const char *output = npu_script_opt_string(L, 1, "output", NULL);
@@ -265,6 +268,15 @@ int npu_lr_sweep(lua_State *L)
     lua_pop(L, 1);
     if (progress < 0)
         progress = isatty(2);
+    double every = 2; /* seconds between two writes of the output file (at least) */
+    if (lua_getfield(L, 1, "write_every") != LUA_TNIL) {
+        int isnum = 0;
+        every = lua_tonumberx(L, -1, &isnum);
+        if (!isnum || !(every >= 0 && every <= 86400))
+            return luaL_argerror(L, 1, "field 'write_every' must be a number of seconds in "
+                                       "[0, 86400]");
+    }
+    lua_pop(L, 1);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     int threads = ncpu > 0 ? (int)(ncpu > 64 ? 64 : ncpu) : 1;
     if (lua_getfield(L, 1, "threads") != LUA_TNIL) {
@@ -307,8 +319,7 @@ int npu_lr_sweep(lua_State *L)
     s->st = st;
     s->rows = !output;
     s->keep_layers = keep_layers;
-    int *todo = calloc(un, sizeof *todo);
-    s->todo = todo;
+    int *todo = s->all = calloc(un, sizeof *todo);
     s->done = calloc(un, 1);
     s->tot = s->rows ? calloc(un, sizeof *s->tot) : NULL;
     s->res = keep_layers ? calloc(un, sizeof *s->res) : NULL;
@@ -335,7 +346,7 @@ int npu_lr_sweep(lua_State *L)
          off += batch) {
         lr_run_batch(s, todo + off, off + batch < ntodo ? batch : ntodo - off, threads);
         double now = lr_now();
-        if (to_file && off + batch < ntodo && now - written >= (cost * 8 > 2 ? cost * 8 : 2)) {
+        if (to_file && off + batch < ntodo && now - written >= (cost * 8 > every ? cost * 8 : every)) {
             if ((werr = npu_lr_study_write(st, output, 1, &err)) != 0)
                 break;
             written = lr_now();
