@@ -5,3 +5,8 @@ add_test(NAME sweep_shard COMMAND sh ${CMAKE_SOURCE_DIR}/tests/sweep/shard_test.
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(sweep_shard PROPERTIES LABELS fast SKIP_RETURN_CODE 77
   ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPUSIM=$<TARGET_FILE:npusim>")
+
+add_test(NAME sweep_slurm COMMAND sh ${CMAKE_SOURCE_DIR}/tests/sweep/slurm_test.sh
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(sweep_slurm PROPERTIES LABELS fast SKIP_RETURN_CODE 77 TIMEOUT 300
+  ENVIRONMENT "NPU_SOURCE_DIR=${CMAKE_SOURCE_DIR};NPUSIM=$<TARGET_FILE:npusim>")
