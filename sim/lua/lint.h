@@ -117,8 +117,11 @@ typedef struct lr_study {
 } lr_study;
 /* Reads the spec table at idx (keys checked by the caller). Pushes the study's userdata.
  * Returns the study, or NULL with err (a bad value: nothing pushed); raises on a wrong type.
- * unique: two points with the same id are an error (files; Lua rows may repeat a point). */
-MAY_RAISE lr_study *npu_lr_study_new(lua_State *L, int idx, int unique, npu_err *err);
+ * Only the points p of shard p % shard_n == shard_k are configured, checked and given an id
+ * (shard_n = 1: all). unique: two points with the same id are an error (files; Lua rows may
+ * repeat a point). */
+MAY_RAISE lr_study *npu_lr_study_new(lua_State *L, int idx, int unique, int shard_k,
+                                     int shard_n, npu_err *err);
 /* Point p's arch: a clone of its base with its settings (thread-safe). NULL + err. */
 npu_arch *npu_lr_study_arch(const lr_study *st, int p, npu_err *err);
 /* Point p's arch, graph and vary-point indices. */
@@ -128,8 +131,9 @@ void npu_lr_study_row(const lr_study *st, int p, const npu_total_row *t, npu_str
 /* Pushes point p's varied parameters as a table (its Lua values). */
 MAY_RAISE void npu_lr_study_push_params(lua_State *L, int study, int p);
 /* Reads a CSV file of this study's rows into st->line (file number fno for messages). Only
- * points with p % shard_n == shard_k are accepted (shard_n 0: any). Returns 0 or err naming
- * file and line (a foreign header or id, a duplicate, a truncated line). */
+ * the points that have an id are accepted (those of the study's shard, named in the message
+ * when shard_n > 1). Returns 0 or err naming file and line (a foreign header or id, a
+ * duplicate, a truncated line). */
 int npu_lr_study_read(lr_study *st, const char *path, int fno, int shard_k, int shard_n,
                       npu_err *err);
 /* Writes the header and every row present, in point order, to path (npu_out). */

@@ -289,7 +289,7 @@ int npu_lr_sweep(lua_State *L)
     lua_pop(L, 1);
 
     npu_err err = {0};
-    lr_study *st = npu_lr_study_new(L, 1, output || shard, &err);
+    lr_study *st = npu_lr_study_new(L, 1, output || shard, shard_k, shard_n, &err);
     if (!st)
         return npu_lr_fail(L, &err);
     int study = lua_gettop(L);
