@@ -11,9 +11,9 @@
  * order (name, then the raw value: the double's 8 bytes least significant first, or the string;
  * names and strings end with a NUL), then the 8 bytes of the FNV-1a/64 of the graph's .npg text —
  * written as 16 lowercase hex digits. Two points with the same id are the same design (a value
- * repeated in `vary`): the spec is refused. The id, not the row's position, is what resume
- * and merge match, so a row computed anywhere (another shard, another machine) is the row of
- * that point, and a row of another study is recognised as such.
+ * repeated in `vary`): a sweep that writes a file refuses the spec. The id, not the row's
+ * position, is what resume and merge match, so a row computed anywhere (another shard,
+ * another machine) is the row of that point, and a row of another study is recognised.
  *
  * Rows are CSV: id, arch, graph, the varied parameters (sorted by name, their values as the
  * spec wrote them), then the metrics (result.h's total fields, or the spec's `metrics`).
@@ -528,9 +528,9 @@ lr_study *npu_lr_study_new(lua_State *L, int idx, int unique, int shard_k, int s
         lua_remove(L, set);
 
     /* vary points as text, and the parameter columns (every name some point sets) */
-    size_t un = (size_t)st->n;
-    st->kvoff = calloc((size_t)st->nvp, sizeof *st->kvoff);
-    st->kvcount = calloc((size_t)st->nvp, sizeof *st->kvcount);
+    size_t un = st->n > 0 ? (size_t)st->n : 1, unv = st->nvp > 0 ? (size_t)st->nvp : 1;
+    st->kvoff = calloc(unv, sizeof *st->kvoff);
+    st->kvcount = calloc(unv, sizeof *st->kvcount);
     st->id = calloc(un, sizeof *st->id);
     st->line = calloc(un, sizeof *st->line);
     st->line_file = calloc(un, sizeof *st->line_file);

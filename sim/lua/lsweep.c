@@ -9,10 +9,11 @@
  *
  * With `output`, rows are not Lua tables but CSV lines formatted by the workers; points run
  * in batches, and after a batch the whole file (the rows so far, in point order) is written
- * through npu_out (temporary + rename) when the last write is `write_every` seconds old
- * (default 2), or 8 times its own duration (so rewriting stays a small share of the time however big the file grows). A
- * killed run loses the points since the last write, never the file. `shard = "K/N"` runs the
- * points p with p % N == K; `resume` first reads the rows already in `output` and skips them.
+ * through npu_out (temporary + rename) once the last write is both `write_every` seconds
+ * (default 2) and 8 times its own duration old, so rewriting stays a small share of the time
+ * however big the file grows. A killed run loses the points since the last write, never the
+ * file. `shard = "K/N"` runs the points p with p % N == K; `resume` first reads the rows
+ * already in `output` and skips them.
  *
  * Ctrl-C: the library installs no signal handler (a process-wide handler belongs to the
  * program, not to a library call). The program sets a cancel flag on the script's context
@@ -315,7 +316,7 @@ int npu_lr_sweep(lua_State *L)
     lua_pushcfunction(L, sweep_gc);
     lua_setfield(L, -2, "__gc");
     lua_setmetatable(L, sidx);
-    size_t un = (size_t)st->n;
+    size_t un = st->n > 0 ? (size_t)st->n : 1;
     s->st = st;
     s->rows = !output;
     s->keep_layers = keep_layers;
@@ -346,7 +347,8 @@ int npu_lr_sweep(lua_State *L)
          off += batch) {
         lr_run_batch(s, todo + off, off + batch < ntodo ? batch : ntodo - off, threads);
         double now = lr_now();
-        if (to_file && off + batch < ntodo && now - written >= (cost * 8 > every ? cost * 8 : every)) {
+        double wait = cost * 8 > every ? cost * 8 : every;
+        if (to_file && off + batch < ntodo && now - written >= wait) {
             if ((werr = npu_lr_study_write(st, output, 1, &err)) != 0)
                 break;
             written = lr_now();

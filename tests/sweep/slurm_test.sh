@@ -9,7 +9,7 @@
 src=$NPU_SOURCE_DIR
 skip() { echo "SKIP: $1"; exit 77; }
 
-for b in munged mungekey slurmctld slurmd sbatch squeue scontrol; do
+for b in munged mungekey slurmctld slurmd sbatch squeue scontrol sinfo; do
     command -v "$b" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin command -v "$b" >/dev/null 2>&1 ||
         skip "'$b' not found (Debian packages slurm-wlm and munge; see docs/sweeps.md)"
 done
