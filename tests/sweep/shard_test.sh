@@ -19,6 +19,7 @@ return {
 LUA
 spec=$T/study.lua
 expect "single-process run" 0 sweep "$spec" --threads 2 -o "$T/ref.csv"
+[ -s "$T/err" ] && bad "no progress on a file/pipe" "$(head -c 200 "$T/err")" || ok "no progress on a file/pipe"
 n=$(($(wc -l <"$T/ref.csv") - 1))
 [ "$n" -eq 400 ] && ok "400 rows" || bad "400 rows" "got $n"
 has "header" "$T/ref.csv" "id,arch,graph,cbuf_banks,dram.gbps,freq_mhz,sdp_throughput,cycles,time_us,fps,util,dram_rd_bytes"
