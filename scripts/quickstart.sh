@@ -17,9 +17,12 @@ mode=${1:-demo}
 
 # Debian packages: compiler and build tools, the two libraries of the core, python3 (JSON
 # checks in tests), ONNX's own test models (the ONNX importer is tested against them) and
-# python3-onnx (its checker validates every ONNX file npusim writes).
+# python3-onnx (its checker validates every ONNX file npusim writes); GNU parallel, slurm-wlm
+# and munge: the sharded-sweep recipes of scripts/cluster/ are tested on them (ctest -R
+# sweep_; Slurm and munge are ~13 MB installed, and the test starts its own daemons on free
+# ports in a temporary directory: ~20 s).
 pkgs=(gcc libc6-dev make cmake liblua5.4-dev zlib1g-dev pkg-config)
-[ "$mode" = test ] && pkgs+=(python3 python3-onnx libonnx-testdata)
+[ "$mode" = test ] && pkgs+=(python3 python3-onnx libonnx-testdata parallel slurm-wlm munge)
 # Fuzzing needs clang and its runtime (libFuzzer, sanitizers): about 40 MB to download, 230 MB
 # installed, and about four minutes of CI time (six targets, 30 s each, plus their build).
 # FUZZ=0 leaves it out; the corpora are replayed by ctest on gcc in every test run anyway

@@ -33,7 +33,9 @@ enum {
     O_VERB = 1 << 11, /* -q/--quiet, -v/--verbose (every command) */
     O_SHP = 1 << 12,  /* --shapes (run) */
     O_SSREP = 1 << 13, /* --scalesim-reports DIR (run on the systolic model) */
-    O_SANDBOX = 1 << 14 /* --sandbox, --allow-path PATH, --budget N (script) */
+    O_SANDBOX = 1 << 14, /* --sandbox, --allow-path PATH, --budget N (script) */
+    O_SWEEP = 1 << 15,   /* --shard K/N, --resume, --threads N (sweep) */
+    O_SPEC = 1 << 16     /* --spec FILE (merge) */
 };
 
 typedef struct cli {
@@ -66,6 +68,9 @@ typedef struct cli {
     bool shapes;      /* --shapes: accepted, the default since npusim.result/3 */
     int verbosity;    /* -1 -q (a table shrinks to its result line), 0, 1 -v (stages on stderr) */
     double t0;        /* -v: when the command started (seconds) */
+    const char *shard, *spec; /* sweep --shard K/N; merge --spec FILE */
+    bool resume;              /* sweep --resume */
+    int threads;              /* sweep --threads N, 0 = one per CPU */
     /* strings this file allocated (the "dtype=X" of --dtype), freed at exit */
     char **alloc;
     int nalloc;

@@ -9,6 +9,8 @@
  *   npusim explain -a ARCH GRAPH LAYER
  *   npusim convert GRAPH -o NET.onnx|NET.npg
  *   npusim script  FILE.lua [ARGS]      (also: npusim FILE.lua [ARGS])
+ *   npusim sweep   SPEC.lua [-o OUT.csv] [--shard K/N] [--resume] [--threads N]
+ *   npusim merge   --spec SPEC.lua PART.csv... -o OUT.csv
  *
  * The listing commands (list, params) are in listing.c; what the files share is in cli.h.
  * Everything goes through the public API (sim/npusim.h) and npu_lua_run_file (sim/lua/lua.h);
@@ -523,6 +525,45 @@ static int cmd_script(const command *c, cli *o, npu_ctx *ctx)
     return g_cancel ? EXIT_FAIL : EXIT_OK;
 }
 
+/* sweep SPEC / merge --spec SPEC PARTS: a sweep spec run or its parts merged (sim/lua/lstudy.c,
+ * docs/sweeps.md). Ctrl-C as in a script: the finished rows are written, exit 1. */
+static int cmd_sweep(const command *c, cli *o, npu_ctx *ctx)
+{
+    npu_lua_sweep_args a = {0};
+    a.output = o->out;
+    a.shard = o->shard;
+    a.resume = o->resume;
+    a.force = o->force;
+    a.threads = o->threads;
+    if (strcmp(c->name, "merge") == 0) {
+        if (!o->spec)
+            return cli_usage_error(c->name, "%s: give the study's spec with --spec FILE (merge "
+                                            "checks every point of it is there)", c->name, NULL);
+        if (!o->out)
+            return cli_usage_error(c->name, "%s: give the merged file with -o FILE", c->name,
+                                   NULL);
+        a.spec = o->spec;
+        a.parts = (const char *const *)o->pos;
+        a.nparts = o->npos;
+    } else {
+        a.spec = o->pos[0];
+    }
+    if (o->resume && !o->out)
+        return cli_usage_error(c->name, "%s: --resume continues the file given with -o", c->name,
+                               NULL);
+    npu_err err = {0};
+    npu_ctx_set_cancel(ctx, &g_cancel);
+    void (*old)(int) = signal(SIGINT, on_sigint);
+    int st = npu_lua_sweep(ctx, &a, &err);
+    signal(SIGINT, old == SIG_ERR ? SIG_DFL : old);
+    if (st == NPU_EINTR)
+        return cli_failf("%s: interrupted (the finished points are written; --resume goes on)",
+                         a.spec);
+    if (st)
+        return cli_fail(&err);
+    return EXIT_OK;
+}
+
 /* diff A.json B.json: two results written by `run -f json`, side by side (sim/report/diff.c). */
 static int cmd_diff(const command *c, cli *o, npu_ctx *ctx)
 {
@@ -640,6 +681,20 @@ static const command commands[] = {
      "with --allow-path (a directory allows what is under it), reads no environment variable,\n"
      "and runs at most N Lua instructions (--budget, default 10^9; simulations in C are not\n"
      "counted). Options go before FILE.lua: what follows it belongs to the script.\n"},
+    {"sweep", cmd_sweep, O_OUT | O_FORCE | O_SWEEP, 1, 1,
+     "npusim sweep SPEC.lua [-o OUT.csv] [--shard K/N] [--resume] [--threads N] [--force]",
+     "Runs the design points of a sweep spec (a Lua file returning {arch=, graph=, vary=,\n"
+     "set=, metrics=}; docs/sweeps.md) and writes one CSV row per point, in a fixed order,\n"
+     "each with a stable id. --shard K/N runs every N-th point (0 <= K < N), for clusters;\n"
+     "--resume skips the points already in OUT.csv. The file is rewritten whole (temporary +\n"
+     "rename) every few seconds, so a killed run loses only its last batch. Progress on a\n"
+     "terminal. Example: npusim sweep study.lua --shard 3/8 --threads 1 -o part-3.csv\n"},
+    {"merge", cmd_sweep, O_OUT | O_FORCE | O_SPEC, 1, -1,
+     "npusim merge --spec SPEC.lua PART.csv... -o OUT.csv [--force]",
+     "Merges the parts of a sharded sweep into the file one process would have written:\n"
+     "checks that every point of SPEC is there exactly once (naming the missing or repeated\n"
+     "ids) and that every row belongs to SPEC, then writes the rows in point order.\n"
+     "Example: npusim merge --spec study.lua part-*.csv -o study.csv\n"},
     {"help", cmd_help, 0, 0, 1, "npusim help [COMMAND]", "Prints help on a command.\n"},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
@@ -654,7 +709,8 @@ static const command *find_command(const char *name)
 
 static const char *const command_names[] = {"run",    "compare", "diff", "info",    "list",
                                             "params", "compile", "disasm",  "exec",
-                                            "explain", "convert", "script", "help", NULL};
+                                            "explain", "convert", "script", "sweep",
+                                            "merge", "help", NULL};
 
 static void print_main_help(FILE *f)
 {
@@ -673,7 +729,9 @@ static void print_main_help(FILE *f)
             "  exec     simulate a saved program\n"
             "  explain  how one layer is tiled and where its cycles go\n"
             "  convert  write a network as ONNX (weights as a sparse side file) or .npg\n"
-            "  script   run a Lua script (also: npusim FILE.lua)\n\n"
+            "  script   run a Lua script (also: npusim FILE.lua)\n"
+            "  sweep    run a sweep spec (design points) to CSV; shards, resume\n"
+            "  merge    merge the CSV parts of a sharded sweep\n\n"
             "options:\n"
             "  -a, --arch ARCH       preset or model name (default " DEFAULT_ARCH
             "); compare: A,B,...\n"
@@ -699,7 +757,7 @@ static void print_command_help(const command *c, FILE *f)
 {
     fprintf(f, "usage: %s\n\n%s", c->usage, c->help);
     if (c->opts & (O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT |
-                   O_SUM | O_SHP | O_SANDBOX)) {
+                   O_SUM | O_SHP | O_SANDBOX | O_SWEEP | O_SPEC)) {
         fprintf(f, "\noptions:\n");
         if (c->opts & O_ARCH)
             fprintf(f, "  -a, --arch ARCH       preset or model name%s\n",
@@ -719,6 +777,12 @@ static void print_command_help(const command *c, FILE *f)
             fprintf(f, "  --summary BY          per op type and/or engine: op, engine, op,engine\n");
         if (c->opts & O_SHP)
             fprintf(f, "  --shapes              (the default now) layer shapes in CSV/JSON\n");
+        if (c->opts & O_SWEEP)
+            fprintf(f, "  --shard K/N           only the points p with p %% N == K\n"
+                       "  --resume              skip the points already in -o FILE\n"
+                       "  --threads N           simulation threads (default: one per CPU)\n");
+        if (c->opts & O_SPEC)
+            fprintf(f, "  --spec FILE           the spec of the sweep the parts come from\n");
         if (c->opts & O_FORCE)
             fprintf(f, "  --force               overwrite existing output files\n");
         if (c->opts & O_SANDBOX)
@@ -772,6 +836,8 @@ static const optdef optdefs[] = {
     {"--verbose", 'v', O_VERB, false},     {"--shapes", 0, O_SHP, false},
     {"--scalesim-reports", 0, O_SSREP, true}, {"--sandbox", 0, O_SANDBOX, false},
     {"--allow-path", 0, O_SANDBOX, true},    {"--budget", 0, O_SANDBOX, true},
+    {"--shard", 0, O_SWEEP, true},         {"--resume", 0, O_SWEEP, false},
+    {"--threads", 0, O_SWEEP, true},       {"--spec", 0, O_SPEC, true},
 };
 #define NOPTS ((int)(sizeof optdefs / sizeof optdefs[0]))
 
@@ -781,7 +847,8 @@ static const char *const opt_names[] = {"--arch",  "--set",   "--dtype",
                                         "--preset-path", "--help", "--plot", "--batch",
                                         "--summary", "--quiet", "--verbose", "--shapes",
                                         "--scalesim-reports", "--sandbox", "--allow-path",
-                                        "--budget", NULL};
+                                        "--budget", "--shard", "--resume", "--threads",
+                                        "--spec", NULL};
 
 /* Parses argv[i0..argc) for command c into o. Returns -1 on success, else an exit code. */
 static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, bool *help)
@@ -877,6 +944,32 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
             break;
         case O_SSREP:
             o->ssrep = val;
+            break;
+        case O_SPEC:
+            o->spec = val;
+            break;
+        case O_SWEEP:
+            if (strcmp(d->lng, "--resume") == 0) {
+                o->resume = true;
+            } else if (strcmp(d->lng, "--shard") == 0) {
+                int k = -1, n = -1, end = 0;
+                if (sscanf(val, "%d/%d%n", &k, &n, &end) != 2 || val[end] || k < 0 || n < 1 ||
+                    *val < '0' || *val > '9')
+                    return cli_usage_error(c->name, "--shard '%s': expected K/N, two integers "
+                                                    "(e.g. 0/8: the first of 8 shards)", val,
+                                           NULL);
+                if (k >= n)
+                    return cli_usage_error(c->name, "--shard '%s': K must be below N (shards "
+                                                    "are numbered 0 to N-1)", val, NULL);
+                o->shard = val; /* the sweep checks it again (npusim.sweep's shard=) */
+            } else {
+                char *end;
+                long t = strtol(val, &end, 10);
+                if (*val < '0' || *val > '9' || *end || t < 1 || t > 256)
+                    return cli_usage_error(c->name, "--threads '%s': expected an integer in "
+                                                    "[1, 256]", val, NULL);
+                o->threads = (int)t;
+            }
             break;
         case O_FORCE:
             o->force = true;

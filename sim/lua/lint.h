@@ -10,6 +10,8 @@
  *   lrun.c    npusim.run / compare / report / summary, results as tables, the registration of
  *             all npu_lr_ functions
  *   lsweep.c  npusim.sweep (the thread pool; Ctrl-C through the context's cancel flag)
+ *   lstudy.c  a sweep's points as a study: the spec, point ids, the CSV rows, shards,
+ *             resume, npusim.merge, and the `npusim sweep` / `npusim merge` entry (lua.h)
  *   lio.c     npusim.write_csv / read_csv / write_json
  *   lplot.c   npusim.plot (charts drawn by sim/report/svg.c)
  *
@@ -25,6 +27,10 @@
 #include "../script/script.h"
 
 #define NPU_LUA_ARCH "npusim.Arch" /* metatable name */
+
+/* ---- lua.c ---------------------------------------------------------------------------------- */
+/* A script's state (the sandbox with the module); NULL + err. Close with npu_script_close. */
+lua_State *npu_lua_open(npu_ctx *ctx, npu_err *err);
 
 /* ---- larch.c -------------------------------------------------------------------------------- */
 /* Arch userdata: a Lua-owned box holding an npu_arch (freed by __gc). */
@@ -83,6 +89,63 @@ MAY_RAISE void npu_lr_open(lua_State *L);
 
 /* ---- lsweep.c ------------------------------------------------------------------------------- */
 int npu_lr_sweep(lua_State *L); /* npusim.sweep */
+
+/* ---- lstudy.c ------------------------------------------------------------------------------- */
+/* A study: the points of a sweep spec (arch list x graph list x vary points, in that order,
+ * the last fastest), their ids and their CSV rows (docs/sweeps.md). Built from the spec table
+ * by npu_lr_study_new, owned by a userdata (__gc) whose user value holds the Lua values it
+ * points into (arch boxes, graphs, the private copy of vary). Everything a worker thread reads
+ * (npu_lr_study_arch, npu_lr_study_line) is plain C and read-only once built. */
+typedef struct lr_study {
+    int narch, ngraph, nvp, n; /* n = narch * ngraph * nvp points */
+    const npu_arch **arch;     /* per arch: the preset with `set` applied */
+    const npu_graph **graph;
+    int arch_list, graph_list; /* given as lists (the Lua rows then name them) */
+    int nk;                    /* vary: the number of varied names (0: points mode) */
+    /* vary point v's settings: kvcount[v] pairs "key\0value\0" at kvbuf.s + kvoff[v] */
+    npu_strbuf kvbuf;
+    size_t *kvoff;
+    int *kvcount;
+    /* columns: id, arch, graph, the parameters (sorted), the metrics */
+    npu_strbuf pnames; /* parameter column names, "name\0" each */
+    int nparam;
+    int *metric; /* indices into npu_total_fields */
+    int nmetric;
+    npu_strbuf header; /* "id,arch,graph,...\n" */
+    uint64_t *id;      /* per point */
+    int *slot;         /* open-addressing table id -> point, -1 empty */
+    size_t nslot;
+    char **line;       /* per point: its CSV row with the newline (malloc'd), or NULL */
+    int *line_file, *line_no; /* where a row read from a file came from */
+    const char **files;
+} lr_study;
+/* Reads the spec table at idx (keys checked by the caller). Pushes the study's userdata.
+ * Returns the study, or NULL with err (a bad value: nothing pushed); raises on a wrong type.
+ * Only the points p of shard p % shard_n == shard_k are configured, checked and given an id
+ * (shard_n = 1: all). unique: two points with the same id are an error (files; Lua rows may
+ * repeat a point). */
+MAY_RAISE lr_study *npu_lr_study_new(lua_State *L, int idx, int unique, int shard_k,
+                                     int shard_n, npu_err *err);
+/* Point p's arch: a clone of its base with its settings (thread-safe). NULL + err. */
+npu_arch *npu_lr_study_arch(const lr_study *st, int p, npu_err *err);
+/* Point p's arch, graph and vary-point indices. */
+void npu_lr_study_split(const lr_study *st, int p, int *a, int *g, int *v);
+/* Appends point p's CSV row (with its totals t) to sb (thread-safe). */
+void npu_lr_study_row(const lr_study *st, int p, const npu_total_row *t, npu_strbuf *sb);
+/* Pushes point p's varied parameters as a table (its Lua values). */
+MAY_RAISE void npu_lr_study_push_params(lua_State *L, int study, int p);
+/* Reads a CSV file of this study's rows into st->line (file number fno for messages). Only
+ * the points that have an id are accepted (those of the study's shard, named in the message
+ * when shard_n > 1). Returns 0 or err naming file and line (a foreign header or id, a
+ * duplicate, a truncated line). */
+int npu_lr_study_read(lr_study *st, const char *path, int fno, int shard_k, int shard_n,
+                      npu_err *err);
+/* Writes the header and every row present, in point order, to path (npu_out). */
+int npu_lr_study_write(const lr_study *st, const char *path, int force, npu_err *err);
+/* Normalises npusim.sweep's and npusim.merge's spec argument at idx: a table, or the path of
+ * a spec file (run in this state; it returns the table). Replaces it with the table. */
+MAY_RAISE void npu_lr_spec_arg(lua_State *L, int idx);
+int npu_lr_merge(lua_State *L); /* npusim.merge */
 
 /* ---- lio.c ---------------------------------------------------------------------------------- */
 /* A strbuf owned by a userdata (pushed) while Lua code may raise. */

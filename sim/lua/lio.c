@@ -78,6 +78,19 @@ static MAY_RAISE void lr_columns(lua_State *L, int rows, int nrows, int opts)
         }
     }
     npu_script_sort_list(L, other, no);
+    /* a sweep row's point id comes first, as in the files of `npusim sweep` (lstudy.c) */
+    for (int i = 2; i <= no && !layer_rows; i++) {
+        lua_rawgeti(L, other, i);
+        if (strcmp(lua_tostring(L, -1), "id") == 0) {
+            for (int j = i; j > 1; j--) {
+                lua_rawgeti(L, other, j - 1);
+                lua_rawseti(L, other, j);
+            }
+            lua_rawseti(L, other, 1);
+            break;
+        }
+        lua_pop(L, 1);
+    }
     /* sweep/total rows: the other keys (varied parameters) first; layer rows: after the
      * result fields (model-specific extra columns) */
     for (int part = 0; part < 2; part++) {

@@ -407,6 +407,11 @@ static lua_State *lua_open(npu_ctx *ctx, const char *const *roots, long long bud
     return npu_script_open(ctx, &so, err);
 }
 
+lua_State *npu_lua_open(npu_ctx *ctx, npu_err *err)
+{
+    return lua_open(ctx, NULL, 0, err);
+}
+
 /* ---- scripts ---------------------------------------------------------------------------------- */
 typedef struct run_job {
     const char *path;

@@ -25,4 +25,18 @@ typedef struct npu_lua_sandbox {
 int npu_lua_run_sandboxed(npu_ctx *ctx, const char *path, int argc, char **argv,
                           const npu_lua_sandbox *sb, npu_err *err);
 
+/* `npusim sweep SPEC` (parts == NULL) and `npusim merge` (docs/sweeps.md): the spec file runs
+ * in a script's state and goes to npusim.sweep / npusim.merge. Returns 0, NPU_EINTR when a
+ * sweep was interrupted through the context's cancel flag (its finished rows are written), or
+ * an error in err. */
+typedef struct npu_lua_sweep_args {
+    const char *spec;
+    const char *output; /* NULL: stdout */
+    const char *shard;  /* "K/N" or NULL */
+    int resume, force, threads; /* threads 0: one per CPU */
+    const char *const *parts;   /* merge: the part files */
+    int nparts;
+} npu_lua_sweep_args;
+int npu_lua_sweep(npu_ctx *ctx, const npu_lua_sweep_args *a, npu_err *err);
+
 #endif

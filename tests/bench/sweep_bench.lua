@@ -1,5 +1,6 @@
--- sweep_bench.lua — design points per second of npusim.sweep with 1 and 2 threads.
--- Not a pass/fail test: it prints figures.
+-- sweep_bench.lua — design points per second of npusim.sweep with 1 and 2 threads, returning
+-- Lua rows, and with one thread writing a CSV file (`output`: what `npusim sweep SPEC -o F`
+-- does, ids and batch writes included; docs/sweeps.md). Not a pass/fail test: it prints figures.
 --   build/<dir>/npu_lua_run tests/bench/sweep_bench.lua [NETWORK] [POINTS] [ARCH]
 --   npusim script tests/bench/sweep_bench.lua [NETWORK] [POINTS] [ARCH]
 -- ARCH defaults to systolic, whose points vary the array size and dataflow: an 8x8 array has
@@ -41,15 +42,34 @@ for i = 0, npoints - 1 do
 end
 local sweep_arch = arch == "systolic32" and "systolic" or arch
 
-local base
+local base, rows1
 for _, threads in ipairs({ 1, 2 }) do
   local t0, c0 = npusim.clock(), os.clock()
   local rows = assert(npusim.sweep { arch = sweep_arch, graph = g, points = points,
     threads = threads, progress = false })
   local dt, cpu = npusim.clock() - t0, os.clock() - c0
   base = base or dt
+  rows1 = rows1 or rows
   -- wall time gives the speed-up; CPU time (all threads) shows the cost per point even on a
   -- loaded machine, where the wall-clock speed-up of 2 threads cannot show
   print(string.format("%s threads=%d: %d points in %.3f s wall = %.1f points/s (x%.2f); "
-    .. "%.1f ms CPU/point", arch, threads, #rows, dt, #rows / dt, base / dt, 1000 * cpu / #rows))
+    .. "%.2f ms CPU/point", arch, threads, #rows, dt, #rows / dt, base / dt, 1000 * cpu / #rows))
+end
+
+-- what a CSV of those rows costs on top (write_csv), for comparison with `output` below
+local c1 = os.clock()
+assert(npusim.write_csv("/dev/null", rows1, { force = true }))
+print(string.format("%s write_csv of the threads=1 rows: %.2f ms CPU/point", arch,
+  1000 * (os.clock() - c1) / #rows1))
+
+-- the same points written to a file (where the build has sweeps as files)
+-- /dev/null: the rows are formatted and written (in place: no rename), nothing is left behind
+local out = "/dev/null"
+local t0, c0 = npusim.clock(), os.clock()
+local ok, n = pcall(npusim.sweep, { arch = sweep_arch, graph = g, points = points, threads = 1,
+  progress = false, output = out, force = true })
+local dt, cpu = npusim.clock() - t0, os.clock() - c0
+if ok and n then
+  print(string.format("%s threads=1 to a file: %d points in %.3f s wall = %.1f points/s; "
+    .. "%.2f ms CPU/point", arch, n, dt, n / dt, 1000 * cpu / n))
 end

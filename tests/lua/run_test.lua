@@ -126,8 +126,8 @@ T.eq(s1[1].rows, 8, "row 1 rows")
 T.eq(s1[2].rows, 16, "rows is the fastest key")
 T.eq(s1[3].dataflow, "ws", "then dataflow")
 T.eq(s1[5].cols, 32, "cols is the slowest key")
-T.eq(keys_of(s1[1]), sorted({ "cols", "dataflow", "rows", table.unpack(TOTAL_FIELDS) }),
-  "row = varied params + total fields")
+T.eq(keys_of(s1[1]), sorted({ "cols", "dataflow", "id", "rows", table.unpack(TOTAL_FIELDS) }),
+  "row = varied params + the point's id + total fields")
 local same = true
 for i = 1, #s1 do
   for k, v in pairs(s1[i]) do
@@ -170,11 +170,12 @@ T.eq(npusim.write_csv(csv, s1, { force = true }), true, "write_csv")
 T.fails("exists", npusim.write_csv(csv, s1))
 local back, header = npusim.read_csv(csv)
 T.ok(back, "read_csv: " .. tostring(header))
-T.eq(header[1], "cols", "varied params first, sorted")
-T.eq(header[2], "dataflow", "header 2")
-T.eq(header[3], "rows", "header 3")
-T.eq(header[4], "cycles", "then total fields in result.h order")
-T.eq(#header, 3 + #TOTAL_FIELDS, "header width")
+T.eq(header[1], "id", "a sweep row's id first")
+T.eq(header[2], "cols", "then the varied params, sorted")
+T.eq(header[3], "dataflow", "header 3")
+T.eq(header[4], "rows", "header 4")
+T.eq(header[5], "cycles", "then total fields in result.h order")
+T.eq(#header, 4 + #TOTAL_FIELDS, "header width")
 T.eq(#back, #s1, "rows read back")
 local exact = true
 for i = 1, #s1 do
