@@ -98,7 +98,7 @@ static int64_t b_bytes(const gemm_plan *P, int64_t kc, int64_t n)
 
 /* Fills the L0/L1 plan of P for an m × n L0 tile and returns the estimated cycles of the
  * block's tile loop, or -1 when the tile does not fit. */
-static double eval_tile(lw *c, gemm_plan *P, int64_t m, int64_t n)
+static double eval_tile(lw *c, gemm_plan *P, int64_t m, int64_t n, int64_t kdiv)
 {
     const npu_davinci_state *s = c->s;
     int db = s->double_buffer ? 2 : 1;
@@ -119,6 +119,13 @@ static double eval_tile(lw *c, gemm_plan *P, int64_t m, int64_t n)
         kc = npu_dvl_max(npu_dvl_rup(kc / 2, kunit), kunit);
     if (db * (a_bytes(P, m, kc) + b_bytes(P, kc, n)) > l1)
         return -1;
+    /* a smaller chunk than fits (kdiv = 2, 4, …): more, shorter pipeline stages */
+    if (kdiv > 1) {
+        int64_t kd = npu_dvl_max(npu_dvl_rup(npu_dvl_cdiv(kc, kdiv), kunit), kunit);
+        if (kd >= kc)
+            return -1;
+        kc = kd;
+    }
     P->k_l1 = kc;
     if (P->k_l0 > kc)
         P->k_l0 = kc;
@@ -130,37 +137,50 @@ static double eval_tile(lw *c, gemm_plan *P, int64_t m, int64_t n)
     int64_t a1 = a_bytes(P, m, kc), b1 = b_bytes(P, kc, n);
     double gm;
     double loads;
+    /* batch_split: the block loops over its images; only resident weights stay for all */
+    double ipb = (double)npu_dvl_cdiv(npu_dvl_max(P->nimg, 1), npu_dvl_max(P->split_b, 1));
     P->a_res = P->b_res = P->n_outer = false;
     if (kc < P->K) {
-        gm = (double)a_tot * (double)nnt + (double)b_tot * (double)nmt;
-        loads = 2.0 * (double)nmt * (double)nnt * (double)npu_dvl_cdiv(P->K, kc);
+        /* depthwise chunks cut the taps: each chunk reads the same input rows again */
+        gm = ipb * ((double)a_tot * (double)nnt *
+                        (P->depthwise ? (double)npu_dvl_cdiv(P->K, kc) : 1.0) +
+                    (double)b_tot * (double)nmt);
+        loads = 2.0 * ipb * (double)nmt * (double)nnt * (double)npu_dvl_cdiv(P->K, kc);
     } else {
         P->b_res = nnt > 1 && b_tot + db * a1 <= l1;
         P->a_res = nmt > 1 && a_tot + db * b1 <= l1;
-        int64_t cost_m = a_tot + (P->b_res ? b_tot : b_tot * nmt);
-        int64_t cost_n = b_tot + (P->a_res ? a_tot : a_tot * nnt);
+        double cost_m = ipb * (double)a_tot +
+                        (P->b_res ? (double)b_tot : ipb * (double)b_tot * (double)nmt);
+        double cost_n = ipb * ((double)b_tot + (P->a_res ? (double)a_tot
+                                                          : (double)a_tot * (double)nnt));
         P->n_outer = cost_n < cost_m;
         if (P->n_outer)
             P->b_res = false;
         else
             P->a_res = false;
-        gm = (double)(P->n_outer ? cost_n : cost_m);
-        loads = (double)nmt * (double)nnt + (double)(P->n_outer ? nnt : nmt);
+        gm = P->n_outer ? cost_n : cost_m;
+        loads = ipb * ((double)nmt * (double)nnt + (double)(P->n_outer ? nnt : nmt));
     }
-    double ksteps = (double)nmt * (double)nnt * (double)npu_dvl_cdiv(P->K, P->k_l0);
+    double ksteps = ipb * (double)nmt * (double)nnt * (double)npu_dvl_cdiv(P->K, P->k_l0);
     double frac = (double)(m / P->m0) * (double)(P->k_l0 / P->k0) * (double)(n / P->n0);
     double cube = ksteps * (s->mmad_overhead + frac);
     double mte1 = ksteps * (2 * s->mte1_overhead + (double)(m * P->k_l0 * P->bpe) / s->l1_l0a +
                             (double)(P->k_l0 * n * P->bpe) / s->l1_l0b);
     double rate = s->ddr_rd < s->l2_rd || s->l2 <= 0 ? s->ddr_rd : s->l2_rd;
     double mte2 = gm / rate + loads * s->mte_gm_setup;
-    double tiles = (double)nmt * (double)nnt;
+    double tiles = ipb * (double)nmt * (double)nnt;
     double drain = tiles * (2 * s->vec_overhead + s->mte_gm_setup) +
-                   (double)(P->Mc * P->Nc * P->accb) / s->l0c_ub;
+                   ipb * (double)(P->Mc * P->Nc * P->accb) / s->l0c_ub;
     double est = cube > mte1 ? cube : mte1;
+    double lesser = mte2 < est ? mte2 : est;
     if (mte2 > est)
         est = mte2;
-    return est + drain / 4 + tiles * 20 * s->scalar_cycles;
+    /* pipeline fill: the L1 buffers are double-buffered per K chunk, so a loop of S stages
+     * (tiles × chunks) runs in about max(loads, compute) plus one stage of the other — the
+     * first load before the Cube starts, or the last chunk's compute after the loads end.
+     * With one stage (the whole K of one tile) nothing overlaps. */
+    double stages = tiles * (double)npu_dvl_cdiv(P->K, kc);
+    return est + lesser / stages + drain / 4 + tiles * 20 * s->scalar_cycles;
 }
 
 static int plan_gemm(lw *c, gemm_plan *P)
@@ -209,12 +229,18 @@ static int plan_gemm(lw *c, gemm_plan *P)
     gemm_plan bestp = *P;
     for (int64_t m = P->m0; m <= P->Mc; m = (m * 2 > P->Mc && m < P->Mc) ? P->Mc : m * 2) {
         for (int64_t n = P->n0; n <= P->Nc; n = (n * 2 > P->Nc && n < P->Nc) ? P->Nc : n * 2) {
-            gemm_plan T = *P;
-            double est = eval_tile(c, &T, m, n);
-            if (est >= 0 && (best < 0 || est < best * 0.999 ||
-                             (est <= best * 1.001 && m * n > bestp.m_l0 * bestp.n_l0))) {
-                best = est;
-                bestp = T;
+            for (int64_t kdiv = 1; kdiv <= 16; kdiv *= 2) {
+                gemm_plan T = *P;
+                double est = eval_tile(c, &T, m, n, kdiv);
+                if (est < 0)
+                    continue;
+                if (best < 0 || est < best * 0.999 ||
+                    (est <= best * 1.001 && (m * n > bestp.m_l0 * bestp.n_l0 ||
+                                             (m * n == bestp.m_l0 * bestp.n_l0 &&
+                                              T.k_l1 > bestp.k_l1)))) {
+                    best = est;
+                    bestp = T;
+                }
             }
             if (n == P->Nc)
                 break;

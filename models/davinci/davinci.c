@@ -95,6 +95,11 @@ static const npu_param_def davinci_params[] = {
      .unit = "cycles", .doc = "scalar cycles to compute and issue one instruction (assumption)"},
     {.name = "begin_cycles", .type = NPU_P_FLOAT, .def = 200, .min = 0, .max = 1e7,
      .unit = "cycles", .doc = "kernel prologue on a core: tiling arguments, addresses (assumption)"},
+    {.name = "mte2_inflight", .type = NPU_P_INT, .def = 2, .min = 1, .max = 16, .unit = "",
+     .doc = "GM copies MTE2 keeps in flight: started in order, each held until its last byte "
+            "arrives, the next may start meanwhile (assumption: a DMA with outstanding requests; "
+            "research §1.6/§6 — the A2 queue depth is 32 for MTE1/MMAD, MTE2's is unpublished; "
+            "1 = one copy at a time)"},
     {.name = "event_ids", .type = NPU_P_INT, .def = 4, .min = 2, .max = 8, .unit = "",
      .doc = "event ids per (src, dst) pipe pair (910/V100: 4; 310 undocumented; §2.2)"},
     {.name = "double_buffer", .type = NPU_P_BOOL, .def = 1, .min = 0, .max = 1, .unit = "",
@@ -206,6 +211,7 @@ static int davinci_init(npu_model *m, npu_err *err)
     s->scalar_cycles = npu_model_float(m, "scalar_cycles");
     s->begin_cycles = npu_model_float(m, "begin_cycles");
     s->event_ids = (int)npu_model_int(m, "event_ids");
+    s->mte2_inflight = (int)npu_model_int(m, "mte2_inflight");
     s->double_buffer = npu_model_bool(m, "double_buffer");
     s->ub_fusion = npu_model_bool(m, "ub_fusion");
     s->batch_split = npu_model_bool(m, "batch_split");

@@ -29,6 +29,7 @@ typedef struct npu_davinci_state {
     double mmad_overhead, vec_overhead, mte1_overhead, mte_gm_setup;
     double scalar_cycles, begin_cycles;
     int event_ids;
+    int mte2_inflight; /* GM copies in flight on MTE2 (started in order)             */
     bool double_buffer;
     bool ub_fusion;                 /* residual add fused into the producing conv         */
     bool batch_split;               /* conv batch over the cores, images looped per block  */

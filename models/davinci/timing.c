@@ -355,7 +355,10 @@ static int setup(dv_exec *x, const npu_program *p)
         for (int q = 0; q < NPU_DV_NPIPES; q++) {
             snprintf(nm, sizeof nm, "aic%d.%s", c, npu_dv_pipe_name(q));
             double cap = q == NPU_DV_PIPE_MTE2 ? rd : q == NPU_DV_PIPE_MTE3 ? wr : 0;
-            int u = npu_engine_unit(e, nm, kind[q], x->clk, 1, cap);
+            /* MTE2 keeps mte2_inflight copies in flight (started in order, so a flag wait
+             * still holds every later copy); the other pipes run one job at a time */
+            int slots = q == NPU_DV_PIPE_MTE2 ? s->mte2_inflight : 1;
+            int u = npu_engine_unit(e, nm, kind[q], x->clk, slots, cap);
             if (u < 0)
                 return npu_err_set(x->err, NPU_ENOMEM, "davinci: cannot create unit %s", nm);
             x->unit[c * NPU_DV_NPIPES + q] = u;

@@ -25,9 +25,9 @@ return {
     event_ids = 4,
     aipp = "core",
     dtype = "int8",
-    ts_launch_us = 38.54,
+    ts_launch_us = 38.62,
     ["dram.gbps"] = 29.9,
-    ["dram.efficiency"] = 0.3858,
+    ["dram.efficiency"] = 0.3847,
     ["host.cpu"] = "cortex-a55-linux",
     ["host.cores"] = 4,
     sources = {

@@ -28,7 +28,7 @@ return {
     dtype = "int8",
     ts_launch_us = 0.5,
     ["dram.gbps"] = 29.9,
-    ["dram.efficiency"] = 0.9119,
+    ["dram.efficiency"] = 0.808,
     ["host.cpu"] = "cortex-a55-linux",
     ["host.cores"] = 4,
     sources = {
