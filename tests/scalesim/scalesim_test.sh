@@ -108,8 +108,8 @@ for c in alexnet_32x32_os alexnet_32x32_ws alexnet_32x32_is dp_8x16_is; do
     expect "reports $c" 0 run -a $G/$c/scale.cfg --scalesim-reports "$T/$c" $topo
     cmpcols "COMPUTE_REPORT $c: all 6 columns" "$T/$c/COMPUTE_REPORT.csv" \
         $G/$c/COMPUTE_REPORT.csv "1 2 3 4 5 6"
-    cmpcols "BANDWIDTH_REPORT $c: LayerID and SRAM columns" "$T/$c/BANDWIDTH_REPORT.csv" \
-        $G/$c/BANDWIDTH_REPORT.csv "1 2 3 4"
+    cmpcols "BANDWIDTH_REPORT $c: LayerID, SRAM and OFMAP DRAM columns" \
+        "$T/$c/BANDWIDTH_REPORT.csv" $G/$c/BANDWIDTH_REPORT.csv "1 2 3 4 7"
 done
 expect "reports never overwrite" 1 run -a $G/dp_8x16_is/scale.cfg --scalesim-reports \
     "$T/dp_8x16_is" $G/dp_8x16_is/topology.csv
