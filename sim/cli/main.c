@@ -648,7 +648,7 @@ static const command *find_command(const char *name)
 
 static const char *const command_names[] = {"run",    "compare", "diff", "info",    "list",
                                             "params", "compile", "disasm",  "exec",
-                                            "explain", "convert", "script", "help", NULL};
+                                            "explain", "convert", "script", "help", "scalesim", NULL};
 
 static void print_main_help(FILE *f)
 {
@@ -667,7 +667,8 @@ static void print_main_help(FILE *f)
             "  exec     simulate a saved program\n"
             "  explain  how one layer is tiled and where its cycles go\n"
             "  convert  write a network as ONNX (weights as a sparse side file) or .npg\n"
-            "  script   run a Lua script (also: npusim FILE.lua)\n\n"
+            "  script   run a Lua script (also: npusim FILE.lua)\n"
+            "  scalesim SCALE-Sim's scale.py: -c CFG -t TOPO -p OUTDIR [-i conv|gemm]\n\n"
             "options:\n"
             "  -a, --arch ARCH       preset or model name (default " DEFAULT_ARCH
             "); compare: A,B,...\n"
@@ -731,6 +732,10 @@ static int cmd_help(const command *c, cli *o, npu_ctx *ctx)
     if (o->npos == 0) {
         print_main_help(stdout);
         return EXIT_OK;
+    }
+    if (strcmp(o->pos[0], "scalesim") == 0) {
+        char *h[] = {"--help"};
+        return npu_cli_scalesim(1, h);
     }
     const command *t = find_command(o->pos[0]);
     if (!t)
@@ -948,6 +953,8 @@ int main(int argc, char **argv)
         printf("npusim %s\n", NPUSIM_VERSION);
         return stdout_status(EXIT_OK);
     }
+    if (strcmp(cmdname, "scalesim") == 0) /* scale.py's own flags (scalesim_cli.c) */
+        return stdout_status(npu_cli_scalesim(argc - 2, argv + 2));
     const command *c = find_command(cmdname);
     int i0 = 2;
     if (!c && ends_with(cmdname, ".lua")) { /* npusim FILE.lua ARGS */
