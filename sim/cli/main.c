@@ -648,7 +648,8 @@ static const command *find_command(const char *name)
 
 static const char *const command_names[] = {"run",    "compare", "diff", "info",    "list",
                                             "params", "compile", "disasm",  "exec",
-                                            "explain", "convert", "script", "help", "scalesim", NULL};
+                                            "explain", "convert", "script", "help",
+                                            "scalesim", NULL};
 
 static void print_main_help(FILE *f)
 {

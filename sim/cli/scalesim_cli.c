@@ -56,6 +56,12 @@ static npu_graph *ss_load(const char *path, int64_t batch, int gemm, npu_err *er
     if (npu_read_file(path, &text, &len, err))
         return NULL;
     bool is_gemm = gemm < 0 ? npu_scalesim_is_gemm(text, len) : gemm == 1;
+    if (gemm == 0 && npu_scalesim_is_gemm(text, len)) { /* scale.py would fail on it too */
+        free(text);
+        npu_err_set(err, NPU_EINVAL, "%s: the header is a GEMM topology's (Layer, M, N, K): "
+                    "run with -i gemm", path);
+        return NULL;
+    }
     npu_graph *g = npu_scalesim_read_ex(path, text, len, is_gemm, NPU_SCALESIM_DP_EXPAND, err);
     free(text);
     if (g && ((batch > 0 && npu_graph_set_batch(g, batch, err)) || npu_graph_prepare(g, err))) {

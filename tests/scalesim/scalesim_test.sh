@@ -133,6 +133,9 @@ printf 'Layer, M, N, K,\nG1, 64, 48, 40,\n' >"$T/mnk.csv"
 expect "scalesim -i gemm" 0 scalesim -c $G/dp_8x16_is/scale.cfg -t "$T/mnk.csv" -p "$T/sg" -i gemm
 # IS 8x16: Sr = K = 40 (5 row folds), Sc = M = 64 (4 col folds), T = N = 48: 20 x 78 - 1
 has "scalesim -i gemm cycles" "$T/sg/dp_8x16_is/COMPUTE_REPORT.csv" "0, 1559, 0,"
+expect "scalesim GEMM file without -i gemm" 1 scalesim -c $G/dp_8x16_is/scale.cfg -t "$T/mnk.csv" \
+    -p "$T/sg2"
+has "scalesim GEMM file without -i gemm text" "$T/err" "run with -i gemm"
 expect "scalesim needs -p" 2 scalesim -c $G/dp_8x16_is/scale.cfg -t "$T/mnk.csv"
 has "scalesim needs -p text" "$T/err" "-p OUTDIR is required"
 expect "scalesim -i" 2 scalesim -c $G/dp_8x16_is/scale.cfg -t "$T/mnk.csv" -p "$T/sg" -i fc
