@@ -41,13 +41,6 @@ bool npu_cli_ss_csv(const npu_arch *a, const char *path)
     return yes;
 }
 
-static npu_graph *ss_load(const char *path, int64_t batch, int gemm, npu_err *err);
-
-npu_graph *npu_cli_ss_load(const char *path, int64_t batch, npu_err *err)
-{
-    return ss_load(path, batch, -1, err);
-}
-
 /* gemm: 1 GEMM (M, N, K), 0 conv, -1 told from the header line. */
 static npu_graph *ss_load(const char *path, int64_t batch, int gemm, npu_err *err)
 {
@@ -69,6 +62,11 @@ static npu_graph *ss_load(const char *path, int64_t batch, int gemm, npu_err *er
         g = NULL;
     }
     return g;
+}
+
+npu_graph *npu_cli_ss_load(const char *path, int64_t batch, npu_err *err)
+{
+    return ss_load(path, batch, -1, err);
 }
 
 int npu_cli_ssrep(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const char *dir,
