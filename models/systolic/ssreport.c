@@ -20,10 +20,13 @@
  *                       IS ifmap M·K,        filter K·N·⌈Sc/C⌉, ofmap M·N·⌈Sr/R⌉
  *                     (the OS ofmap term: SCALE-Sim's OS demand matrix has two more rows of
  *                     writes per fold; measured, not derived from its code)
- *   Avg DRAM BW       NOT SCALE-Sim's: npusim's planned DRAM bytes of the layer (one byte per
+ *   Avg OFMAP DRAM BW SCALE-Sim's: words its write buffer drained / (stop − start + 1), the
+ *                     first and last cycle of its drain trace (ssdram.c, exact)
+ *   Avg IFMAP/FILTER DRAM BW
+ *                     NOT SCALE-Sim's: npusim's planned DRAM bytes of the layer (one byte per
  *                     word, as SCALE-Sim) / Total Cycles. SCALE-Sim's figure comes from its
- *                     prefetching scratchpad model (reads between a start and a stop cycle);
- *                     npusim does not reproduce that model (docs/scalesim.md).
+ *                     prefetching read buffers (reads between a start and a stop cycle), which
+ *                     are not reproduced yet (docs/scalesim.md §4).
  * Floats print as Python's repr(), as SCALE-Sim's do.
  */
 #include "ssreport.h"
@@ -34,6 +37,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ssdram.h"
 #include "systolic.h"
 
 void npu_ssrep_pyfloat(double v, char *buf, size_t cap)
@@ -62,10 +66,11 @@ typedef struct ss_row {
     int64_t total;
     double util, mapping, compute;
     int64_t sram_if, sram_fi, sram_of;
-    double dram_if, dram_fi, dram_of; /* words per sub-problem (npusim's plan) */
+    double dram_if, dram_fi;  /* words per sub-problem (npusim's plan)                   */
+    double dram_of_bw;        /* SCALE-Sim's OFMAP DRAM bandwidth (ssdram.c)             */
 } ss_row;
 
-static void ss_row_of(const npu_sys_layer *L, ss_row *r)
+static int ss_row_of(const npu_sys_layer *L, bool dram, ss_row *r, npu_err *err)
 {
     int64_t R = L->rows, C = L->cols, rf = L->row_folds, cf = L->col_folds, F = rf * cf;
     int64_t fold = npu_systolic_fold_cycles(L->dataflow, R, C, L->t);
@@ -90,7 +95,11 @@ static void ss_row_of(const npu_sys_layer *L, ss_row *r)
     double ns = L->nsub > 0 ? (double)L->nsub : 1.0;
     r->dram_if = (double)L->dram_ifmap_rd / ns;
     r->dram_fi = (double)L->dram_filter_rd / ns;
-    r->dram_of = (double)L->dram_ofmap_wr / ns;
+    npu_ssdram_op of = {0, 0, 0};
+    if (dram && npu_ssdram_ofmap(L, C, &of, err)) /* CALC mode: drained at the array width */
+        return -1;
+    r->dram_of_bw = (double)of.words / (double)(of.stop - of.start + 1);
+    return 0;
 }
 
 typedef void (*ss_emit)(const ss_row *r, npu_strbuf *out);
@@ -118,11 +127,11 @@ static void emit_bandwidth(const ss_row *r, npu_strbuf *out)
     put_f(out, (double)r->sram_of / t);
     put_f(out, r->dram_if / t);
     put_f(out, r->dram_fi / t);
-    put_f(out, r->dram_of / t);
+    put_f(out, r->dram_of_bw);
 }
 
-static int ss_write(const npu_program *p, const char *header, ss_emit emit, npu_strbuf *out,
-                    npu_err *err)
+static int ss_write(const npu_program *p, const char *header, ss_emit emit, bool dram,
+                    npu_strbuf *out, npu_err *err)
 {
     if (!p || !p->model || strcmp(p->model, "systolic") != 0)
         return npu_err_set(err, NPU_EINVAL, "SCALE-Sim reports need a program of the systolic "
@@ -138,7 +147,10 @@ static int ss_write(const npu_program *p, const char *header, ss_emit emit, npu_
         if (L->rows < 1 || L->cols < 1 || L->row_folds < 1 || L->col_folds < 1)
             return npu_err_set(err, NPU_EFORMAT, "instruction %zu: empty LAYER record", i);
         ss_row r;
-        ss_row_of(L, &r);
+        if (ss_row_of(L, dram, &r, err)) {
+            npu_err_prefix(err, "SCALE-Sim report, LayerID %lld", (long long)id);
+            return -1;
+        }
         for (int64_t s = 0; s < (L->nsub > 0 ? L->nsub : 1); s++) {
             npu_sb_printf(out, "%lld", (long long)id++);
             emit(&r, out);
@@ -151,14 +163,14 @@ static int ss_write(const npu_program *p, const char *header, ss_emit emit, npu_
 int npu_ssrep_compute(const npu_program *p, npu_strbuf *out, npu_err *err)
 {
     return ss_write(p, "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency "
-                    "%, Compute Util %,\n", emit_compute, out, err);
+                    "%, Compute Util %,\n", emit_compute, false, out, err);
 }
 
 int npu_ssrep_bandwidth(const npu_program *p, npu_strbuf *out, npu_err *err)
 {
     return ss_write(p, "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg "
                     "IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,\n", emit_bandwidth,
-                    out, err);
+                    true, out, err);
 }
 
 int npu_ssrep_write(const npu_program *p, const char *dir, bool force, npu_err *err)

@@ -710,7 +710,7 @@ static const command *find_command(const char *name)
 static const char *const command_names[] = {"run",    "compare", "diff", "info",    "list",
                                             "params", "compile", "disasm",  "exec",
                                             "explain", "convert", "script", "sweep",
-                                            "merge", "help", NULL};
+                                            "merge", "help", "scalesim", NULL};
 
 static void print_main_help(FILE *f)
 {
@@ -731,7 +731,8 @@ static void print_main_help(FILE *f)
             "  convert  write a network as ONNX (weights as a sparse side file) or .npg\n"
             "  script   run a Lua script (also: npusim FILE.lua)\n"
             "  sweep    run a sweep spec (design points) to CSV; shards, resume\n"
-            "  merge    merge the CSV parts of a sharded sweep\n\n"
+            "  merge    merge the CSV parts of a sharded sweep\n"
+            "  scalesim SCALE-Sim's scale.py: -c CFG -t TOPO -p OUTDIR [-i conv|gemm]\n\n"
             "options:\n"
             "  -a, --arch ARCH       preset or model name (default " DEFAULT_ARCH
             "); compare: A,B,...\n"
@@ -806,6 +807,10 @@ static int cmd_help(const command *c, cli *o, npu_ctx *ctx)
     if (o->npos == 0) {
         print_main_help(stdout);
         return EXIT_OK;
+    }
+    if (strcmp(o->pos[0], "scalesim") == 0) {
+        char *h[] = {"--help"};
+        return npu_cli_scalesim(1, h);
     }
     const command *t = find_command(o->pos[0]);
     if (!t)
@@ -1067,6 +1072,8 @@ int main(int argc, char **argv)
         printf("npusim %s\n", NPUSIM_VERSION);
         return stdout_status(EXIT_OK);
     }
+    if (strcmp(cmdname, "scalesim") == 0) /* scale.py's own flags (scalesim_cli.c) */
+        return stdout_status(npu_cli_scalesim(argc - 2, argv + 2));
     const command *c = find_command(cmdname);
     int i0 = 2;
     if (!c && ends_with(cmdname, ".lua")) { /* npusim FILE.lua ARGS */

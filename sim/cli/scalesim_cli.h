@@ -23,4 +23,8 @@ npu_graph *npu_cli_ss_load(const char *path, int64_t batch, npu_err *err);
 int npu_cli_ssrep(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const char *dir,
                   bool force, npu_err *err);
 
+/* `npusim scalesim -c CFG -t TOPO -p OUTDIR [-i conv|gemm] [--force]`: scale.py's command line
+ * (argv after the command name); the exit status. */
+int npu_cli_scalesim(int argc, char **argv);
+
 #endif

@@ -108,8 +108,8 @@ for c in alexnet_32x32_os alexnet_32x32_ws alexnet_32x32_is dp_8x16_is; do
     expect "reports $c" 0 run -a $G/$c/scale.cfg --scalesim-reports "$T/$c" $topo
     cmpcols "COMPUTE_REPORT $c: all 6 columns" "$T/$c/COMPUTE_REPORT.csv" \
         $G/$c/COMPUTE_REPORT.csv "1 2 3 4 5 6"
-    cmpcols "BANDWIDTH_REPORT $c: LayerID and SRAM columns" "$T/$c/BANDWIDTH_REPORT.csv" \
-        $G/$c/BANDWIDTH_REPORT.csv "1 2 3 4"
+    cmpcols "BANDWIDTH_REPORT $c: LayerID, SRAM and OFMAP DRAM columns" \
+        "$T/$c/BANDWIDTH_REPORT.csv" $G/$c/BANDWIDTH_REPORT.csv "1 2 3 4 7"
 done
 expect "reports never overwrite" 1 run -a $G/dp_8x16_is/scale.cfg --scalesim-reports \
     "$T/dp_8x16_is" $G/dp_8x16_is/topology.csv
@@ -117,5 +117,37 @@ has "reports never overwrite text" "$T/err" "file exists"
 expect "reports need the systolic model" 1 run -a nv_small --scalesim-reports "$T/nv" \
     $G/dp_8x16_is/topology.csv
 has "reports need the systolic model text" "$T/err" "describe a systolic array, not the nvdla model"
+
+# --- 4. npusim scalesim: scale.py's command line, reports into OUTDIR/<run_name>/ -----------
+expect "scalesim command" 0 scalesim -c $G/alexnet_32x32_is/scale.cfg -t $G/alexnet.csv -p "$T/sp"
+cmpcols "scalesim command: COMPUTE_REPORT" "$T/sp/alexnet_32x32_is/COMPUTE_REPORT.csv" \
+    $G/alexnet_32x32_is/COMPUTE_REPORT.csv "1 2 3 4 5 6"
+cmpcols "scalesim command: BANDWIDTH_REPORT" "$T/sp/alexnet_32x32_is/BANDWIDTH_REPORT.csv" \
+    $G/alexnet_32x32_is/BANDWIDTH_REPORT.csv "1 2 3 4 7"
+expect "scalesim command keeps files" 1 scalesim -c $G/alexnet_32x32_is/scale.cfg \
+    -t $G/alexnet.csv -p "$T/sp"
+has "scalesim command keeps files text" "$T/err" "file exists"
+expect "scalesim command --force" 0 scalesim -c $G/alexnet_32x32_is/scale.cfg \
+    -t $G/alexnet.csv -p "$T/sp" --force
+printf 'Layer, M, N, K,\nG1, 64, 48, 40,\n' >"$T/mnk.csv"
+expect "scalesim -i gemm" 0 scalesim -c $G/dp_8x16_is/scale.cfg -t "$T/mnk.csv" -p "$T/sg" -i gemm
+# IS 8x16: Sr = K = 40 (5 row folds), Sc = M = 64 (4 col folds), T = N = 48: 20 x 78 - 1
+has "scalesim -i gemm cycles" "$T/sg/dp_8x16_is/COMPUTE_REPORT.csv" "0, 1559, 0,"
+expect "scalesim GEMM file without -i gemm" 1 scalesim -c $G/dp_8x16_is/scale.cfg -t "$T/mnk.csv" \
+    -p "$T/sg2"
+has "scalesim GEMM file without -i gemm text" "$T/err" "run with -i gemm"
+expect "scalesim needs -p" 2 scalesim -c $G/dp_8x16_is/scale.cfg -t "$T/mnk.csv"
+has "scalesim needs -p text" "$T/err" "-p OUTDIR is required"
+expect "scalesim -i" 2 scalesim -c $G/dp_8x16_is/scale.cfg -t "$T/mnk.csv" -p "$T/sg" -i fc
+has "scalesim -i text" "$T/err" "expected conv or gemm"
+expect "scalesim -l" 2 scalesim -l layout.csv
+has "scalesim -l text" "$T/err" "custom layouts are not supported"
+grep -v run_name $G/dp_8x16_is/scale.cfg >"$T/norun.cfg"
+expect "scalesim run_name" 1 scalesim -c "$T/norun.cfg" -t "$T/mnk.csv" -p "$T/sg"
+has "scalesim run_name text" "$T/err" "run_name '' is missing"
+sed 's/CALC/USER/' $G/dp_8x16_is/scale.cfg >"$T/user2.cfg"
+expect "scalesim USER" 1 scalesim -c "$T/user2.cfg" -t "$T/mnk.csv" -p "$T/sg"
+has "scalesim USER text" "$T/err" "stall model is not reproduced"
+expect "help scalesim" 0 help scalesim
 
 finish

@@ -13,6 +13,7 @@
 #include "../../isa/systolic.h"
 #include "../../models/model.h"
 #include "../../models/systolic/systolic.h"
+#include "../../models/systolic/ssdram.h"
 #include "../../models/systolic/ssreport.h"
 #include "core/graph.h"
 #include "engine/engine.h"
@@ -839,6 +840,119 @@ TEST(python_float_repr)
     }
 }
 
+/* SCALE-Sim's OFMAP write buffer (ssdram.c) against a word-by-word transcription of
+ * write_buffer.py (every word stored, then the drain test), on random layers and buffers: the
+ * batched model must give the same trace start, stop and word count. Plus the invariants:
+ * every result word is written (OS M·N, WS/IS M·N·row folds; the count also has the padding of
+ * lines closed inside a drain) and no drain starts before the first result. */
+typedef struct ref_wb {
+    int64_t bw, total, active, chunk, free_w, cur, drain_end, start, stop, words, ndrained;
+    int64_t *valid; /* valid words per closed line */
+    int64_t nlines, cap;
+    int any;
+} ref_wb;
+
+static void ref_close(ref_wb *b)
+{
+    if (!b->cur)
+        return;
+    if (b->nlines == b->cap) {
+        b->cap = b->cap ? 2 * b->cap : 64;
+        b->valid = realloc(b->valid, (size_t)b->cap * sizeof *b->valid);
+    }
+    b->valid[b->nlines++] = b->cur;
+    b->cur = 0;
+}
+
+static int64_t ref_drain(ref_wb *b, int64_t st)
+{
+    int64_t end = b->ndrained + b->chunk < b->nlines ? b->ndrained + b->chunk : b->nlines;
+    int64_t n = end - b->ndrained;
+    if (n <= 0)
+        return st;
+    int64_t w = n * b->bw - (b->bw - b->valid[end - 1]);
+    b->words += w;
+    b->free_w += w;
+    if (!b->any)
+        b->start = st;
+    b->any = 1;
+    b->stop = st + n - 1;
+    b->ndrained = end;
+    return st + n - 1;
+}
+
+static void ref_word(ref_wb *b, int64_t cyc)
+{
+    if (++b->cur == b->bw)
+        ref_close(b);
+    b->free_w--;
+    if (cyc < b->drain_end)
+        return;
+    if (b->free_w < b->active) {
+        ref_close(b);
+        b->drain_end = ref_drain(b, cyc);
+    }
+}
+
+static void ofmap_write_buffer_matches_reference(void)
+{
+    uint64_t x = 88172645463325252ull;
+    for (int it = 0; it < 300; it++) {
+        int64_t v[8];
+        for (int q = 0; q < 8; q++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            v[q] = (int64_t)(x % 1000);
+        }
+        npu_sys_layer L;
+        memset(&L, 0, sizeof L);
+        L.dataflow = (uint8_t)(v[0] % 3);
+        L.rows = (uint32_t)(1 + v[1] % 16);
+        L.cols = (uint32_t)(1 + v[2] % 16);
+        L.m = 1 + v[3] % 300, L.n = 1 + v[4] % 60, L.k = 1 + v[5] % 80;
+        npu_systolic_map(L.dataflow, L.m, L.n, L.k, &L.sr, &L.sc, &L.t);
+        L.row_folds = (L.sr + L.rows - 1) / L.rows;
+        L.col_folds = (L.sc + L.cols - 1) / L.cols;
+        L.ofmap_half = 16 + v[6] % 2000;
+        int64_t bw = v[7] % 4 == 0 ? 1 + v[7] % 37 : L.cols;
+        npu_ssdram_op got;
+        npu_err err = {0};
+        if (npu_ssdram_ofmap(&L, bw, &got, &err)) {
+            CHECK(err.code == NPU_EUNSUPPORTED); /* a stall: the reference must stall too */
+            continue;
+        }
+        ref_wb b;
+        memset(&b, 0, sizeof b);
+        b.bw = bw, b.total = 2 * L.ofmap_half, b.active = (b.total + 1) / 2;
+        b.chunk = (b.total - b.active + bw - 1) / bw, b.free_w = b.total;
+        int64_t R = L.rows, C = L.cols, fold = npu_systolic_fold_cycles(L.dataflow, R, C, L.t);
+        int os = L.dataflow == NPU_SYS_DF_OS, stalled = 0;
+        int64_t pre = os ? L.t - 1 : 2 * R - 1, base = 0, words = 0;
+        for (int64_t fc = 0; fc < L.col_folds; fc++)
+            for (int64_t fr = 0; fr < L.row_folds; fr++, base += fold) {
+                int64_t cu = L.sc - fc * C < C ? L.sc - fc * C : C;
+                int64_t ru = L.sr - fr * R < R ? L.sr - fr * R : R, nr = os ? ru : L.t;
+                for (int64_t cyc = 0; cyc < fold; cyc++)
+                    for (int64_t r = 0; r < nr; r++)
+                        for (int64_t j = 0; j < cu; j++)
+                            if (pre + r + j == cyc) {
+                                ref_word(&b, base + cyc);
+                                words++;
+                                stalled |= base + cyc < b.drain_end && b.free_w <= 0;
+                            }
+            }
+        CHECK(!stalled);
+        ref_close(&b);
+        int64_t st = base - 1;
+        while (b.ndrained < b.nlines)
+            st = ref_drain(&b, st) + 1;
+        CHECK(got.start == b.start && got.stop == b.stop && got.words == b.words);
+        CHECK(words == L.m * L.n * (os ? 1 : L.row_folds));
+        CHECK(got.words >= words); /* + the padding of lines closed inside a drain */
+        CHECK(got.start >= pre && got.stop >= got.start);
+        free(b.valid);
+    }
+}
+
 int main(void)
 {
     RUN(formula);
@@ -861,5 +975,6 @@ int main(void)
     RUN(public_api_reproduces_scalesim);
     RUN(zoo_invariants);
     RUN(python_float_repr);
+    RUN(ofmap_write_buffer_matches_reference);
     return TEST_REPORT();
 }

@@ -1,0 +1,167 @@
+/* ssdram.c — SCALE-Sim v2's OFMAP write buffer and DRAM drain (see ssdram.h).
+ *
+ * The mechanism (SCALE-Sim v2 memory/write_buffer.py, CALC mode; reproduced exactly on every
+ * report in tests/golden/scalesim/reports/):
+ *   - The buffer holds `total` words (OfmapSramSzkB·1024, one byte per word), split into an
+ *     active half (⌈total/2⌉) and a drain half. Every valid OFMAP write of the demand matrix
+ *     is packed into DRAM lines of `bw` words (a cache of lines, in write order).
+ *   - After each stored word: if a drain is still running (cycle < drain end) nothing happens
+ *     (a full buffer would stall: refused here); otherwise, once free space < the active
+ *     half, the partial line is closed (padded with −1) and one drain starts at this cycle:
+ *     the next ⌈drain/bw⌉ lines of the cache, one line per cycle. Its end cycle is that of its
+ *     last line; it frees lines·bw words minus the −1s of its LAST line only, so a padded line
+ *     inside a drain counts its padding as written words (SCALE-Sim's +bw−1 on every layer
+ *     that drains before its end).
+ *   - After the last demand row the partial line is closed and the rest of the cache drains
+ *     from the last cycle on (not after a drain still running), chunk after chunk.
+ *   DRAM OFMAP start/stop = cycles of the first/last line of the drain trace; writes = the
+ *   words the drains counted.
+ * OFMAP demand per fold (SCALE-Sim's systolic_compute_{os,ws,is}.py): `pre` empty rows (OS
+ * T−1, WS/IS 2R−1), then `nr` rows of `cu` valid writes (OS: the fold's used rows; WS/IS: T),
+ * skewed one cycle per array column; every fold lasts the full fold cycles.
+ */
+#include "ssdram.h"
+
+#include <stdlib.h>
+
+#include "systolic.h"
+
+typedef struct wbuf {
+    int64_t bw, total, active, chunk;   /* words; chunk: lines per drain                    */
+    int64_t free_words, cur;            /* free space; words in the open line              */
+    int64_t lines, drained;             /* lines closed so far; lines drained so far       */
+    int64_t *part_line, *part_valid;    /* closed lines that are not full (ascending)      */
+    size_t npart, cappart, part_next;   /* part_next: first partial line not yet drained   */
+    int64_t drain_end;                  /* cycle of the last line of the last drain         */
+    npu_ssdram_op op;
+    bool any;
+} wbuf;
+
+static int close_line(wbuf *b, npu_err *err)
+{
+    if (b->cur == 0)
+        return 0;
+    if (b->cur < b->bw) {
+        if (b->npart == b->cappart) {
+            size_t n = b->cappart ? 2 * b->cappart : 16;
+            int64_t *l = realloc(b->part_line, n * sizeof *l);
+            if (l)
+                b->part_line = l;
+            int64_t *v = l ? realloc(b->part_valid, n * sizeof *v) : NULL;
+            if (!v)
+                return npu_err_set(err, NPU_ENOMEM, "out of memory");
+            b->part_valid = v;
+            b->cappart = n;
+        }
+        b->part_line[b->npart] = b->lines;
+        b->part_valid[b->npart++] = b->cur;
+    }
+    b->lines++;
+    b->cur = 0;
+    return 0;
+}
+
+/* One drain of up to `chunk` lines from cycle `start`; returns its last line's cycle. */
+static int64_t drain(wbuf *b, int64_t start)
+{
+    int64_t end = b->drained + b->chunk;
+    if (end > b->lines)
+        end = b->lines;
+    int64_t n = end - b->drained;
+    if (n <= 0)
+        return start;
+    int64_t last_valid = b->bw;
+    while (b->part_next < b->npart && b->part_line[b->part_next] < end) {
+        if (b->part_line[b->part_next] == end - 1)
+            last_valid = b->part_valid[b->part_next];
+        b->part_next++;
+    }
+    int64_t words = n * b->bw - (b->bw - last_valid);
+    b->op.words += words;
+    b->free_words += words;
+    if (!b->any)
+        b->op.start = start;
+    b->any = true;
+    b->op.stop = start + n - 1;
+    b->drained = end;
+    return start + n - 1;
+}
+
+/* n valid writes in demand cycle `cyc`. */
+static int store(wbuf *b, int64_t cyc, int64_t n, npu_err *err)
+{
+    while (n > 0) {
+        int64_t k = n; /* words stored before something can happen */
+        if (cyc < b->drain_end) {
+            if (b->free_words - k < 1)
+                return npu_err_set(err, NPU_EUNSUPPORTED, "SCALE-Sim's OFMAP write buffer "
+                                   "would stall here (ofmap SRAM too small for its drain); "
+                                   "its stall model is not reproduced");
+        } else if (b->free_words - k < b->active) {
+            k = b->free_words - b->active + 1;
+            if (k < 1)
+                k = 1;
+        } else
+            k = n;
+        /* store k words */
+        int64_t room = b->bw - b->cur;
+        int64_t w = k;
+        if (w < room) {
+            b->cur += w;
+        } else {
+            w -= room;
+            b->lines += 1 + w / b->bw;
+            b->cur = w % b->bw;
+        }
+        b->free_words -= k;
+        n -= k;
+        if (cyc >= b->drain_end && b->free_words < b->active) {
+            if (close_line(b, err))
+                return -1;
+            b->drain_end = drain(b, cyc);
+        }
+    }
+    return 0;
+}
+
+int npu_ssdram_ofmap(const npu_sys_layer *L, int64_t bw, npu_ssdram_op *out, npu_err *err)
+{
+    wbuf b = {0};
+    int64_t R = L->rows, C = L->cols;
+    b.bw = bw;
+    b.total = 2 * L->ofmap_half;
+    b.active = (b.total + 1) / 2;
+    b.chunk = ((b.total - b.active) + bw - 1) / bw;
+    b.free_words = b.total;
+    if (bw < 1 || b.total < 2 || b.chunk < 1)
+        return npu_err_set(err, NPU_EINVAL, "SCALE-Sim OFMAP buffer: %lld words, bandwidth %lld",
+                           (long long)b.total, (long long)bw);
+    int64_t fold = npu_systolic_fold_cycles(L->dataflow, R, C, L->t);
+    bool os = L->dataflow == NPU_SYS_DF_OS;
+    int64_t pre = os ? L->t - 1 : 2 * R - 1;
+    int64_t base = 0;
+    int rc = 0;
+    for (int64_t fc = 0; fc < L->col_folds && !rc; fc++) {
+        int64_t cu = L->sc - fc * C < C ? L->sc - fc * C : C;
+        for (int64_t fr = 0; fr < L->row_folds && !rc; fr++, base += fold) {
+            int64_t ru = L->sr - fr * R < R ? L->sr - fr * R : R;
+            int64_t nr = os ? ru : L->t;
+            /* skewed rows: cycle pre+s holds the (r, j) with r + j = s */
+            for (int64_t s = 0; s < nr + cu - 1 && !rc; s++) {
+                int64_t hi = s < nr - 1 ? s : nr - 1, lo = s - cu + 1 > 0 ? s - cu + 1 : 0;
+                rc = store(&b, base + pre + s, hi - lo + 1, err);
+            }
+        }
+    }
+    if (!rc)
+        rc = close_line(&b, err);
+    if (!rc) {
+        int64_t st = base - 1; /* the last demand cycle */
+        while (b.drained < b.lines)
+            st = drain(&b, st) + 1;
+        *out = b.op;
+    }
+    free(b.part_line);
+    free(b.part_valid);
+    return rc;
+}
