@@ -32,7 +32,8 @@ enum {
     O_SUM = 1 << 10, /* --summary op|engine|op,engine */
     O_VERB = 1 << 11, /* -q/--quiet, -v/--verbose (every command) */
     O_SHP = 1 << 12,  /* --shapes (run) */
-    O_SSREP = 1 << 13 /* --scalesim-reports DIR (run on the systolic model) */
+    O_SSREP = 1 << 13, /* --scalesim-reports DIR (run on the systolic model) */
+    O_WL = 1 << 14     /* --workload NAME=GRAPH[:K=V]... (run; repeatable) */
 };
 
 typedef struct cli {
@@ -61,6 +62,8 @@ typedef struct cli {
     bool shapes;      /* --shapes: layer shapes in the per-layer CSV/JSON */
     int verbosity;    /* -1 -q (a table shrinks to its result line), 0, 1 -v (stages on stderr) */
     double t0;        /* -v: when the command started (seconds) */
+    const char **wls; /* --workload specs (repeatable) */
+    int nwls;
     /* strings this file allocated (the "dtype=X" of --dtype), freed at exit */
     char **alloc;
     int nalloc;
@@ -91,6 +94,10 @@ int cli_emit_text(const cli *o, npu_strbuf *sb);
 int cli_check_new_file(const cli *o, const char *path);
 /* A preset, model or scale.cfg by name, with the --set values applied. */
 npu_arch *cli_open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err *err);
+
+/* ---- workload_cli.c ------------------------------------------------------------------------- */
+/* npusim run --workload …: several workloads at once (docs/workloads.md). */
+int cli_run_workloads(cli *o, npu_ctx *ctx);
 
 /* ---- listing.c ------------------------------------------------------------------------------ */
 int cli_cmd_list(const command *c, cli *o, npu_ctx *ctx);   /* npusim list [WHAT]       */
