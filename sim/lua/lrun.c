@@ -94,6 +94,8 @@ static void push_result(lua_State *L, const npu_result *r)
     lua_setmetatable(L, -2);
 }
 
+void npu_lr_push_result(lua_State *L, const npu_result *r) { push_result(L, r); }
+
 /* A result owned by a userdata while it is being marshalled (pushes may raise). */
 int npu_lr_res_gc(lua_State *L)
 {
@@ -327,6 +329,7 @@ static const luaL_Reg lr_funcs[] = {{"arch", npu_lr_arch},
                                     {"write_json", npu_lr_write_json},
                                     {"read_csv", npu_lr_read_csv},
                                     {"plot", npu_lr_plot},
+                                    {"run_workloads", npu_lr_run_workloads},
                                     {NULL, NULL}};
 
 void npu_lr_open(lua_State *L)
