@@ -125,9 +125,10 @@ typedef struct npu_wl_run npu_wl_run;
 npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workload *w, int n,
                               const npu_run_opts *opts, npu_err *err);
 void npu_wl_run_free(npu_wl_run *r);
-/* Per workload: latency min/median/p99, throughput, deadline misses, bytes; then each one's
- * median frame as a per-layer report (table), or one JSON document (npusim.workloads/1). */
-int npu_report_workloads(const npu_wl_run *r, npu_format f, npu_strbuf *out);
+/* Per workload: latency min/median/p99, throughput, deadline misses, bytes; then (frames true)
+ * each one's median frame as a per-layer report (table), or one JSON document
+ * (npusim.workloads/1, always with the frames). */
+int npu_report_workloads(const npu_wl_run *r, npu_format f, bool frames, npu_strbuf *out);
 
 /* Results: the totals and the per-layer rows, by field name. The names (and units) are those
  * of the CSV columns and JSON keys (docs/cli.md "Result fields"): totals cycles, time_us, fps,

@@ -32,6 +32,7 @@
 #include "../models/model.h"
 #include "core/wlres.h"
 #include "engine/engine.h"
+#include "../traces/trace.h"
 
 /* Models whose execute marks its per-context units (npu_engine_unit_ctx or HOST units). */
 static const char *const multi_models[] = {"rknpu", NULL};
@@ -335,7 +336,39 @@ void npu_wl_run_free(npu_wl_run *r)
 
 /* ---- the run -------------------------------------------------------------------------------- */
 
-static int run_all(npu_ctx *ctx, const npu_arch *a, wrun *R, npu_err *err)
+/* The trace: the units and ports as for one run, and one track group of layer spans per
+ * workload (every frame's layers in it). */
+static int write_trace(wrun *R, int nl, const npu_run_opts *o, npu_err *err)
+{
+    int *grp = npu_malloc(((size_t)nl + 1) * sizeof *grp);
+    int *lay = npu_malloc(((size_t)nl + 1) * sizeof *lay);
+    const char **gname = npu_calloc((size_t)R->n, sizeof *gname);
+    const npu_program **progs = npu_calloc((size_t)R->n, sizeof *progs);
+    int rc = 0;
+    if (!grp || !lay || !gname || !progs)
+        rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
+    for (int i = 0, l = 0; !rc && i < R->n; i++) {
+        gname[i] = R->w[i].spec->name;
+        progs[i] = R->w[i].prog;
+        for (int k = 0; k < R->w[i].count; k++)
+            for (int j = 0; j < R->w[i].prog->nlayers; j++, l++) {
+                grp[l] = i;
+                lay[l] = j;
+            }
+    }
+    npu_trace_groups tg = {.nl = nl, .group = grp, .layer = lay, .ng = R->n, .gname = gname,
+                           .prog = progs};
+    if (!rc)
+        rc = npu_trace_write_groups(o->trace_path, R->e, &tg, o->force, err);
+    free(grp);
+    free(lay);
+    free(gname);
+    free(progs);
+    return rc;
+}
+
+static int run_all(npu_ctx *ctx, const npu_arch *a, wrun *R, const npu_run_opts *o,
+                   npu_err *err)
 {
     int64_t nl = 0;
     for (int i = 0; i < R->n; i++)
@@ -347,6 +380,8 @@ static int run_all(npu_ctx *ctx, const npu_arch *a, wrun *R, npu_err *err)
     if (!R->e)
         return err->code;
     npu_engine_use_ctx(R->e, ctx);
+    bool trace = o && o->trace_path && *o->trace_path;
+    npu_engine_record(R->e, trace);
     int base = 0;
     for (int i = 0; i < R->n; i++) {
         wl *W = &R->w[i];
@@ -401,7 +436,7 @@ static int run_all(npu_ctx *ctx, const npu_arch *a, wrun *R, npu_err *err)
             if (!R->w[i].f[k].ended)
                 return npu_err_set(err, NPU_ESIM, "workload %s: frame %d never ended",
                                    R->w[i].spec->name, k);
-    return 0;
+    return trace ? write_trace(R, (int)nl, o, err) : 0;
 }
 
 npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workload *w, int n,
@@ -413,11 +448,6 @@ npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workloa
     npu_err_clear(err);
     if (!a || !w || n < 1 || n > 64) {
         npu_err_set(err, NPU_EINVAL, "npu_run_workloads: give an architecture and 1-64 workloads");
-        return NULL;
-    }
-    if (opts && opts->trace_path && *opts->trace_path) {
-        npu_err_set(err, NPU_EUNSUPPORTED,
-                    "--trace with several workloads is not written yet (docs/workloads.md)");
         return NULL;
     }
     wrun R = {.n = n, .u_arr = -1};
@@ -437,7 +467,7 @@ npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workloa
         R.w[i].count = count;
     }
     if (!rc)
-        rc = run_all(ctx, a, &R, err);
+        rc = run_all(ctx, a, &R, opts, err);
     if (!rc) {
         out = npu_calloc(1, sizeof *out);
         npu_wl_stat *st = out ? npu_calloc((size_t)n, sizeof *st) : NULL;

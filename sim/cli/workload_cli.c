@@ -87,10 +87,10 @@ int cli_run_workloads(cli *o, npu_ctx *ctx)
 {
     if (o->nwls > MAX_WL)
         return cli_usage_error("run", "%s: at most 64 workloads", "--workload", NULL);
-    if (o->trace || o->nplots || o->summary || o->shapes || o->ssrep)
+    if (o->nplots || o->summary || o->shapes || o->ssrep)
         return cli_usage_error("run",
-                               "%s: --trace, --plot, --summary, --shapes and --scalesim-reports "
-                               "are for one graph",
+                               "%s: --plot, --summary, --shapes and --scalesim-reports are for "
+                               "one graph",
                                "--workload", NULL);
     wspec *ws = calloc((size_t)o->nwls, sizeof *ws);
     npu_workload *w = calloc((size_t)o->nwls, sizeof *w);
@@ -114,12 +114,13 @@ int cli_run_workloads(cli *o, npu_ctx *ctx)
     }
     if (rc < 0 && !(a = cli_open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, &err)))
         rc = cli_fail(&err);
-    if (rc < 0 && !(r = npu_run_workloads(ctx, a, w, o->nwls, NULL, &err)))
+    npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
+    if (rc < 0 && !(r = npu_run_workloads(ctx, a, w, o->nwls, &ro, &err)))
         rc = cli_fail(&err);
     if (rc < 0) {
         npu_strbuf sb;
         npu_sb_init(&sb);
-        rc = npu_report_workloads(r, o->fmt, &sb) ? cli_failf("%s", "out of memory")
+        rc = npu_report_workloads(r, o->fmt, o->verbosity >= 0, &sb) ? cli_failf("%s", "out of memory")
                                                   : cli_emit_text(o, &sb);
         npu_sb_free(&sb);
     }

@@ -44,6 +44,12 @@ static void num(lua_State *L, const char *k, double v)
     lua_setfield(L, -2, k);
 }
 
+static void integer(lua_State *L, const char *k, long long v)
+{
+    lua_pushinteger(L, (lua_Integer)v);
+    lua_setfield(L, -2, k);
+}
+
 static void str(lua_State *L, const char *k, const char *v)
 {
     lua_pushstring(L, v ? v : "");
@@ -58,10 +64,8 @@ static void push_stat(lua_State *L, const npu_wl_stat *s)
     str(L, "settings", s->sets);
     str(L, "after", s->after);
     num(L, "fps", s->fps);
-    lua_pushinteger(L, s->count);
-    lua_setfield(L, -2, "frames");
-    lua_pushinteger(L, s->median_frame);
-    lua_setfield(L, -2, "median_frame");
+    integer(L, "frames", s->count);
+    integer(L, "median_frame", s->median_frame);
     lua_createtable(L, 0, 5);
     num(L, "min", s->lat_min_us);
     num(L, "median", s->lat_med_us);
@@ -70,14 +74,10 @@ static void push_stat(lua_State *L, const npu_wl_stat *s)
     num(L, "mean", s->lat_mean_us);
     lua_setfield(L, -2, "latency_us");
     num(L, "throughput_fps", s->throughput_fps);
-    lua_pushinteger(L, s->misses);
-    lua_setfield(L, -2, "deadline_misses");
-    lua_pushinteger(L, (lua_Integer)s->dram_rd_bytes);
-    lua_setfield(L, -2, "dram_rd_bytes");
-    lua_pushinteger(L, (lua_Integer)s->dram_wr_bytes);
-    lua_setfield(L, -2, "dram_wr_bytes");
-    lua_pushinteger(L, (lua_Integer)s->sram_bytes);
-    lua_setfield(L, -2, "sram_bytes");
+    integer(L, "deadline_misses", s->misses);
+    integer(L, "dram_rd_bytes", s->dram_rd_bytes);
+    integer(L, "dram_wr_bytes", s->dram_wr_bytes);
+    integer(L, "sram_bytes", s->sram_bytes);
     npu_lr_push_result(L, s->frame);
     lua_setfield(L, -2, "frame");
 }
@@ -141,7 +141,7 @@ static int one(lua_State *L, wl_box *b, int i, npu_err *err)
 int npu_lr_run_workloads(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    static const char *const keys[] = {"arch", "set", "workloads", NULL};
+    static const char *const keys[] = {"arch", "set", "workloads", "trace", "force", NULL};
     npu_script_check_keys(L, 1, 1, keys);
     lua_settop(L, 1);
     lua_getfield(L, 1, "arch"); /* 2 */
@@ -171,7 +171,9 @@ int npu_lr_run_workloads(lua_State *L)
         if (one(L, b, i, &err))
             return npu_lr_fail(L, &err);
     }
-    b->r = npu_run_workloads(npu_script_ctx(L), a, b->w, n, NULL, &err);
+    npu_run_opts ro = {.trace_path = npu_script_opt_string(L, 1, "trace", NULL),
+                       .force = npu_script_opt_bool(L, 1, "force", 0)};
+    b->r = npu_run_workloads(npu_script_ctx(L), a, b->w, n, &ro, &err);
     if (!b->r)
         return npu_lr_fail(L, &err);
     const npu_wl_run *r = b->r;
@@ -179,10 +181,8 @@ int npu_lr_run_workloads(lua_State *L)
     str(L, "schema", NPU_WL_SCHEMA);
     str(L, "arch", r->arch);
     num(L, "time_us", r->time_us);
-    lua_pushinteger(L, (lua_Integer)r->dram_rd_bytes);
-    lua_setfield(L, -2, "dram_rd_bytes");
-    lua_pushinteger(L, (lua_Integer)r->dram_wr_bytes);
-    lua_setfield(L, -2, "dram_wr_bytes");
+    integer(L, "dram_rd_bytes", r->dram_rd_bytes);
+    integer(L, "dram_wr_bytes", r->dram_wr_bytes);
     lua_createtable(L, r->n, 0);
     for (int i = 0; i < r->n; i++) {
         push_stat(L, &r->w[i]);

@@ -27,7 +27,7 @@ static void arrivals(const npu_wl_stat *s, char *b, size_t n)
         snprintf(b, n, "back to back");
 }
 
-static int table(const npu_wl_run *r, npu_strbuf *out)
+static int table(const npu_wl_run *r, bool frames, npu_strbuf *out)
 {
     npu_tab t;
     npu_tab_init(&t, 12, head, "lllllrrrrrrr");
@@ -59,7 +59,7 @@ static int table(const npu_wl_run *r, npu_strbuf *out)
     int rc = npu_tab_render(&t, out);
     npu_tab_sanitize_from(out, at);
     npu_tab_free(&t);
-    for (int i = 0; !rc && i < r->n; i++) {
+    for (int i = 0; frames && !rc && i < r->n; i++) {
         const npu_wl_stat *s = &r->w[i];
         npu_sb_printf(out, "\n== %s: %s, median frame %d of %d (times from its start) ==\n",
                       s->name, s->graph, s->median_frame, s->count);
@@ -145,7 +145,7 @@ static int json(const npu_wl_run *r, npu_strbuf *out)
     return 0;
 }
 
-int npu_report_workloads(const npu_wl_run *r, npu_format f, npu_strbuf *out)
+int npu_report_workloads(const npu_wl_run *r, npu_format f, bool frames, npu_strbuf *out)
 {
     if (!r || !out)
         return NPU_EINVAL;
@@ -155,6 +155,6 @@ int npu_report_workloads(const npu_wl_run *r, npu_format f, npu_strbuf *out)
     else if (f == NPU_FMT_CSV)
         csv(r, out);
     else
-        rc = table(r, out);
+        rc = table(r, frames, out);
     return rc ? rc : out->oom ? NPU_ENOMEM : 0;
 }
