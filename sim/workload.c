@@ -373,8 +373,12 @@ static int run_all(npu_ctx *ctx, const npu_arch *a, wrun *R, const npu_run_opts 
     int64_t nl = 0;
     for (int i = 0; i < R->n; i++)
         nl += (int64_t)R->w[i].count * R->w[i].prog->nlayers;
-    if (nl > 50000000)
-        return npu_err_set(err, NPU_EINVAL, "workloads: %lld layer rows in all (counts too large)",
+    /* every frame has rows of its own, and every unit keeps two times per row: a million rows
+     * is some 300 MB on RK3588 (about 20 units) */
+    if (nl > 1000000)
+        return npu_err_set(err, NPU_EINVAL,
+                           "workloads: %lld layer rows in all (frames x layers; at most 1000000): "
+                           "lower count=",
                            (long long)nl);
     R->e = npu_engine_new(npu_arch_params(a), (int)nl, err);
     if (!R->e)

@@ -250,6 +250,9 @@ TEST(bad_specs)
                             {.name = "q", .graph = g, .count = 3, .after = "p"}};
     CHECK(!run(a, more, 2, &err));
     CHECK_CONTAINS(err.msg, "runs 2 frames");
+    npu_workload big = {.name = "x", .graph = g, .count = 100000}; /* 6.5 M rows */
+    CHECK(!run(a, &big, 1, &err));
+    CHECK_CONTAINS(err.msg, "lower count=");
     npu_workload nm = {.name = "a b", .graph = g};
     CHECK(!run(a, &nm, 1, &err));
     CHECK_CONTAINS(err.msg, "workload name");
