@@ -130,7 +130,6 @@ static bool shared_key(const char *k)
 static int prepare(npu_ctx *ctx, const npu_arch *a, wl *W, const npu_workload *s, npu_err *err)
 {
     W->spec = s;
-    W->after = -1;
     W->a = npu_arch_clone(a);
     if (!W->a)
         return npu_err_set(err, NPU_ENOMEM, "out of memory");
@@ -464,12 +463,8 @@ npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workloa
     for (int i = 0; i < n; i++)
         R.w[i].after = -1;
     int rc = link_workloads(&R, w, n, err);
-    for (int i = 0; !rc && i < n; i++) {
-        int after = R.w[i].after, count = R.w[i].count;
+    for (int i = 0; !rc && i < n; i++)
         rc = prepare(ctx, a, &R.w[i], &w[i], err);
-        R.w[i].after = after;
-        R.w[i].count = count;
-    }
     if (!rc)
         rc = run_all(ctx, a, &R, opts, err);
     if (!rc) {
