@@ -327,8 +327,9 @@ void npu_wl_run_free(npu_wl_run *r)
 {
     if (!r)
         return;
-    for (int i = 0; i < r->n; i++)
+    for (int i = 0; i < r->n && r->w; i++)
         npu_result_free(r->w[i].frame);
+    free(r->w);
     npu_arena_free(&r->arena);
     free(r);
 }
