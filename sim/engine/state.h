@@ -171,6 +171,7 @@ typedef struct wscope {
     npu_time end;
     npu_scope_done_fn done;
     void *ud;
+    double peak[NPU_DT_COUNT]; /* what the model set in it (its core mask's peak) */
 } wscope;
 
 typedef struct lstat {

@@ -39,8 +39,11 @@ static const char *const dtype_names[] = {
 
 void npu_engine_set_peak(npu_engine *e, npu_dtype dt, double macs_per_cycle)
 {
-    if ((int)dt >= 0 && dt < NPU_DT_COUNT && macs_per_cycle >= 0)
+    if ((int)dt >= 0 && dt < NPU_DT_COUNT && macs_per_cycle >= 0) {
         e->peak[dt] = macs_per_cycle;
+        if (e->cur_scope > 0) /* a workload's frame: its own (e.g. one core of three) */
+            e->sc[e->cur_scope].peak[dt] = macs_per_cycle;
+    }
 }
 
 void npu_engine_set_main_unit(npu_engine *e, int layer, int u)
@@ -126,7 +129,7 @@ static int main_unit_of(const npu_engine *e, int l)
 
 /* The result for engine layers base … base+nl-1 (prog's layers), times from t0. */
 static npu_result *result_of(npu_engine *e, const struct npu_program *prog, const npu_params *p,
-                             int base, int nl, npu_time t0, npu_err *err)
+                             int base, int nl, npu_time t0, const double *peak, npu_err *err)
 {
     npu_result *r = npu_result_new();
     if (!r) {
@@ -169,9 +172,9 @@ static npu_result *result_of(npu_engine *e, const struct npu_program *prog, cons
     for (int d = 0; d < NPU_DT_COUNT; d++)
         if (dmacs[d] > 0 && (rdt < 0 || dmacs[d] > dmacs[rdt]))
             rdt = d;
-    r->peak_macs = rdt >= 0 ? e->peak[rdt] : 0;
+    r->peak_macs = rdt >= 0 ? peak[rdt] : 0;
     for (int d = 0; r->peak_macs <= 0 && d < NPU_DT_COUNT; d++)
-        r->peak_macs = e->peak[d];
+        r->peak_macs = peak[d];
 
     /* Main units, and their control-released waits clipped to each layer's window (one
      * pass over the wait records). */
@@ -260,7 +263,7 @@ static npu_result *result_of(npu_engine *e, const struct npu_program *prog, cons
         row->irq_count = L->irq;
         row->irq_cycles = ps_to_cycles((double)L->irq_ps, pspc);
         row->host_cycles = ps_to_cycles((double)L->host_ps, pspc);
-        double pk = (dt >= 0 && dt < NPU_DT_COUNT) ? e->peak[dt] : 0;
+        double pk = (dt >= 0 && dt < NPU_DT_COUNT) ? peak[dt] : 0;
         double ic = 0;
         if (pk > 0 && row->macs > 0)
             ic = (double)row->macs / pk;
@@ -307,7 +310,7 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
                     prog->nlayers, e->nl);
         return NULL;
     }
-    return result_of(e, prog, p, 0, e->nl, 0, err);
+    return result_of(e, prog, p, 0, e->nl, 0, e->peak, err);
 }
 
 npu_result *npu_engine_result_scope(npu_engine *e, int scope, npu_time t0,
@@ -319,5 +322,5 @@ npu_result *npu_engine_result_scope(npu_engine *e, int scope, npu_time t0,
                     prog && prog->graph ? prog->graph : "?");
         return NULL;
     }
-    return result_of(e, prog, p, e->sc[scope].lbase, prog->nlayers, t0, err);
+    return result_of(e, prog, p, e->sc[scope].lbase, prog->nlayers, t0, e->sc[scope].peak, err);
 }

@@ -146,6 +146,32 @@ TEST(two_cores_share_dram) { two_cores(NULL, false); }
 TEST(two_cores_slow_dram) { two_cores("dram.gbps=8", false); }
 TEST(two_cores_ample_dram) { two_cores("dram.gbps=5000", true); }
 
+/* Each frame keeps the peak of its own core mask (util and ideal as in its single run). */
+TEST(peak_per_workload)
+{
+    npu_arch *a = arch("rk3588", NULL);
+    npu_graph *g1 = zoo("mobilenet_v2", 0), *g2 = zoo("resnet18", 0);
+    npu_result *s1 = a && g1 ? single(a, g1, "0_1") : NULL, *s2 = a && g2 ? single(a, g2, "2") : NULL;
+    const char *m01[] = {"core_mask=0_1"}, *m2[] = {"core_mask=2"};
+    npu_workload w[2] = {{.name = "a", .graph = g1, .sets = m01, .nsets = 1},
+                         {.name = "b", .graph = g2, .sets = m2, .nsets = 1}};
+    npu_err err;
+    npu_wl_run *r = s1 && s2 ? run(a, w, 2, &err) : NULL;
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_NEAR(r->w[0].frame->peak_macs, s1->peak_macs, 1e-9);
+        CHECK_NEAR(r->w[1].frame->peak_macs, s2->peak_macs, 1e-9);
+        CHECK(s1->peak_macs > s2->peak_macs); /* two cores against one */
+        CHECK_EQ_INT(r->w[0].frame->layers[0].ideal_cycles, s1->layers[0].ideal_cycles);
+    }
+    npu_wl_run_free(r);
+    npu_result_free(s1);
+    npu_result_free(s2);
+    npu_graph_free(g1);
+    npu_graph_free(g2);
+    npu_arch_free(a);
+}
+
 /* A 30 fps detector and a best-effort classifier on core 0: misses when a detector frame plus
  * a classifier frame no longer fit in a period, more the bigger the classifier's frames. */
 static int misses(npu_arch *a, npu_graph *det, int batch, int count)
@@ -272,6 +298,7 @@ int main(void)
     RUN(two_cores_share_dram);
     RUN(two_cores_slow_dram);
     RUN(two_cores_ample_dram);
+    RUN(peak_per_workload);
     RUN(periodic_deadline_misses);
     RUN(pipeline_after);
     RUN(bad_specs);
