@@ -109,6 +109,27 @@ typedef struct npu_run_opts {
 npu_result *npu_run(npu_ctx *ctx, const npu_arch *a, const npu_graph *g,
                     const npu_run_opts *opts, npu_err *err);
 
+/* Several workloads at once on one architecture (docs/workloads.md): each a graph with its own
+ * settings, arrivals and frame count, all on one engine so that they contend for the NPU's
+ * units, DRAM, SRAM, the CPU and its interrupts. */
+typedef struct npu_workload {
+    const char *name;          /* "det": unique, letters, digits, '_' or '-'                  */
+    const npu_graph *graph;
+    const char *const *sets;   /* its own "key=value" settings (model keys: core_mask, dtype …) */
+    int nsets;
+    int count;                 /* frames; 0 = 1, or the count of `after`                      */
+    double fps;                /* > 0: frame k arrives at k/fps s (deadline: the next one)    */
+    const char *after;         /* frame k starts when frame k of that workload has ended      */
+} npu_workload;
+typedef struct npu_wl_run npu_wl_run;
+npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workload *w, int n,
+                              const npu_run_opts *opts, npu_err *err);
+void npu_wl_run_free(npu_wl_run *r);
+/* Per workload: latency min/median/p99, throughput, deadline misses, bytes; then (frames true)
+ * each one's median frame as a per-layer report (table), or one JSON document
+ * (npusim.workloads/1, always with the frames). */
+int npu_report_workloads(const npu_wl_run *r, npu_format f, bool frames, npu_strbuf *out);
+
 /* Results: the totals and the per-layer rows, by field name. The names (and units) are those
  * of the CSV columns and JSON keys (docs/cli.md "Result fields"): totals cycles, time_us, fps,
  * macs, tops, util, dram_gbps, ...; layers name, op, engine, cycles, util, bound, ... */

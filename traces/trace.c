@@ -216,9 +216,35 @@ static int emit_inflight(sink *k, npu_strbuf *sb, const ev *evs, size_t m, int p
     return NPU_OK;
 }
 
-/* Builds the whole event list into sink k. Returns 0 or NPU_ENOMEM. */
-static int emit(sink *k, const npu_engine *e, const npu_program *prog)
+/* Where engine layer l comes from: one program (tg NULL), or a group's (workloads). */
+typedef struct lsrc {
+    const npu_program *prog;
+    const npu_trace_groups *tg;
+} lsrc;
+
+static const npu_prog_layer *layer_of(const lsrc *s, int l)
 {
+    if (l < 0)
+        return NULL;
+    if (!s->tg)
+        return s->prog && l < s->prog->nlayers ? &s->prog->layers[l] : NULL;
+    if (l >= s->tg->nl)
+        return NULL;
+    const npu_program *p = s->tg->prog[s->tg->group[l]];
+    int li = s->tg->layer[l];
+    return p && li >= 0 && li < p->nlayers ? &p->layers[li] : NULL;
+}
+
+static int group_of(const lsrc *s, int l)
+{
+    return s->tg && l >= 0 && l < s->tg->nl ? s->tg->group[l] : 0;
+}
+
+/* Builds the whole event list into sink k. Returns 0 or NPU_ENOMEM. */
+static int emit(sink *k, const npu_engine *e, const lsrc *src)
+{
+    const npu_program *prog = src->tg ? (src->tg->ng > 0 ? src->tg->prog[0] : NULL) : src->prog;
+    int ng = src->tg && src->tg->ng > 0 ? src->tg->ng : 1;
     size_t n = 0;
     const npu_interval *iv = npu_engine_intervals(e, &n);
     int nunits = npu_engine_nunits(e), nports = npu_engine_nports(e);
@@ -269,17 +295,16 @@ static int emit(sink *k, const npu_engine *e, const npu_program *prog)
 
     /* Layer spans (first start → last end of anything tagged with the layer) for process 3,
      * laid out in lanes too: layers overlap when a model pipelines them. */
-    int nl = prog && prog->nlayers > 0 ? prog->nlayers : 0;
+    int nl = src->tg ? src->tg->nl : prog && prog->nlayers > 0 ? prog->nlayers : 0;
     for (size_t i = 0; i < m; i++)
         if (evs[i].iv->layer >= nl)
             nl = evs[i].iv->layer + 1;
     npu_time *lspan = npu_calloc(2 * (size_t)nl + 1, sizeof *lspan);
     int *llane = npu_calloc((size_t)nl + 1, sizeof *llane);
     int *lorder = npu_calloc((size_t)nl + 1, sizeof *lorder);
-    track ltr;
-    memset(&ltr, 0, sizeof ltr);
+    track *ltrs = npu_calloc((size_t)ng, sizeof *ltrs); /* per group */
     int rc = NPU_ENOMEM;
-    if (!lspan || !llane || !lorder)
+    if (!lspan || !llane || !lorder || !ltrs)
         goto out;
     for (int l = 0; l < nl; l++)
         lspan[2 * l] = UINT64_MAX;
@@ -307,16 +332,17 @@ static int emit(sink *k, const npu_engine *e, const npu_program *prog)
     }
     for (int a = 0; a < nact; a++) {
         int l = lorder[a], ln = 0;
-        while (ln < ltr.nlanes && ltr.lane_end[ln] > lspan[2 * l])
+        track *lt = &ltrs[group_of(src, l)];
+        while (ln < lt->nlanes && lt->lane_end[ln] > lspan[2 * l])
             ln++;
-        if (ln == ltr.nlanes) {
-            if (ltr.nlanes < NPU_TRACE_LANES)
-                ltr.nlanes++;
+        if (ln == lt->nlanes) {
+            if (lt->nlanes < NPU_TRACE_LANES)
+                lt->nlanes++;
             else
                 ln = NPU_TRACE_LANES - 1;
         }
-        if (lspan[2 * l + 1] > ltr.lane_end[ln])
-            ltr.lane_end[ln] = lspan[2 * l + 1];
+        if (lspan[2 * l + 1] > lt->lane_end[ln])
+            lt->lane_end[ln] = lspan[2 * l + 1];
         llane[l] = ln;
     }
 
@@ -331,19 +357,26 @@ static int emit(sink *k, const npu_engine *e, const npu_program *prog)
     meta(&sb, &first, "process_sort_index", 1, 0, "sort_index", NULL, 1);
     meta(&sb, &first, "process_name", 2, 0, "name", "memory ports", 0);
     meta(&sb, &first, "process_sort_index", 2, 0, "sort_index", NULL, 2);
-    meta(&sb, &first, "process_name", 3, 0, "name", "layers", 0);
-    meta(&sb, &first, "process_sort_index", 3, 0, "sort_index", NULL, 0);
-    for (int ln = 0; ln < (ltr.nlanes ? ltr.nlanes : 1); ln++) {
-        char tname[32];
-        if (ln)
-            snprintf(tname, sizeof tname, "layers #%d", ln + 1);
-        else
-            snprintf(tname, sizeof tname, "layers");
-        meta(&sb, &first, "thread_name", 3, ln + 1, "name", tname, 0);
+    /* the layer spans: process 3 ("layers"), or 3 + g per group ("layers: det") */
+    for (int g = 0; g < ng; g++) {
+        char gn[300];
+        snprintf(gn, sizeof gn, src->tg ? "layers: %s" : "layers",
+                 src->tg && src->tg->gname[g] ? src->tg->gname[g] : "");
+        meta(&sb, &first, "process_name", 3 + g, 0, "name", gn, 0);
+        meta(&sb, &first, "process_sort_index", 3 + g, 0, "sort_index", NULL, src->tg ? g - ng : 0);
+        for (int ln = 0; ln < (ltrs[g].nlanes ? ltrs[g].nlanes : 1); ln++) {
+            char tname[32];
+            if (ln)
+                snprintf(tname, sizeof tname, "layers #%d", ln + 1);
+            else
+                snprintf(tname, sizeof tname, "layers");
+            meta(&sb, &first, "thread_name", 3 + g, ln + 1, "name", tname, 0);
+        }
     }
     for (int a = 0; a < nact; a++) {
         int l = lorder[a];
-        const char *lname = prog && l < prog->nlayers ? prog->layers[l].name : NULL;
+        const npu_prog_layer *pl = layer_of(src, l);
+        const char *lname = pl ? pl->name : NULL;
         char lbuf[32];
         if (!lname) {
             snprintf(lbuf, sizeof lbuf, "layer %d", l);
@@ -351,14 +384,14 @@ static int emit(sink *k, const npu_engine *e, const npu_program *prog)
         }
         npu_sb_puts(&sb, ",\n{\"ph\":\"X\",\"cat\":\"layer\",\"name\":");
         npu_rep_json_str(&sb, lname);
-        npu_sb_printf(&sb, ",\"pid\":3,\"tid\":%d,\"ts\":", llane[l] + 1);
+        npu_sb_printf(&sb, ",\"pid\":%d,\"tid\":%d,\"ts\":", 3 + group_of(src, l), llane[l] + 1);
         put_us(&sb, lspan[2 * l]);
         npu_sb_puts(&sb, ",\"dur\":");
         put_us(&sb, lspan[2 * l + 1] - lspan[2 * l]);
         npu_sb_printf(&sb, ",\"args\":{\"layer_index\":%d", l);
-        if (prog && l < prog->nlayers && prog->layers[l].op) {
+        if (pl && pl->op) {
             npu_sb_puts(&sb, ",\"op\":");
-            npu_rep_json_str(&sb, prog->layers[l].op);
+            npu_rep_json_str(&sb, pl->op);
         }
         npu_sb_puts(&sb, "}}");
         flush_sb(k, &sb, 0);
@@ -400,9 +433,8 @@ static int emit(sink *k, const npu_engine *e, const npu_program *prog)
         int local = is_port ? -v->unit - 1 : v->unit;
         int pid = is_port ? 2 : 1;
         int tid = local * NPU_TRACE_LANES + lane[i] + 1;
-        const char *lname = NULL;
-        if (prog && v->layer >= 0 && v->layer < prog->nlayers)
-            lname = prog->layers[v->layer].name;
+        const npu_prog_layer *pl = layer_of(src, v->layer);
+        const char *lname = pl ? pl->name : NULL;
         char lbuf[32];
         if (!lname && v->layer >= 0) {
             snprintf(lbuf, sizeof lbuf, "layer %d", v->layer);
@@ -440,7 +472,7 @@ static int emit(sink *k, const npu_engine *e, const npu_program *prog)
     npu_sb_puts(&sb, ",\"model\":");
     npu_rep_json_str(&sb, prog ? prog->model : NULL);
     npu_sb_puts(&sb, ",\"graph\":");
-    npu_rep_json_str(&sb, prog ? prog->graph : NULL);
+    npu_rep_json_str(&sb, src->tg ? "workloads" : prog ? prog->graph : NULL);
     npu_sb_puts(&sb, "}}\n");
     rc = sb.oom || rrc ? NPU_ENOMEM : NPU_OK;
     flush_sb(k, &sb, 1);
@@ -449,14 +481,15 @@ out:
     free(lspan);
     free(llane);
     free(lorder);
+    free(ltrs);
     free(evs);
     free(tr);
     free(lane);
     return rc;
 }
 
-int npu_trace_write(const char *path, const npu_engine *e, const npu_program *prog, bool force,
-                    npu_err *err)
+static int write_trace(const char *path, const npu_engine *e, const lsrc *src, bool force,
+                       npu_err *err)
 {
     if (!path || !*path)
         return npu_err_set(err, NPU_EINVAL, "trace: empty output path");
@@ -477,7 +510,7 @@ int npu_trace_write(const char *path, const npu_engine *e, const npu_program *pr
             return npu_err_set(err, NPU_ENOMEM, "%s: zlib initialisation failed", path);
         }
     }
-    rc = emit(&k, e, prog);
+    rc = emit(&k, e, src);
     if (!rc)
         sink_finish(&k);
     if (k.gz)
@@ -491,4 +524,23 @@ int npu_trace_write(const char *path, const npu_engine *e, const npu_program *pr
         return npu_err_set(err, rc, "%s: out of memory writing the trace", path);
     }
     return npu_out_close(&out, 1, err);
+}
+
+int npu_trace_write(const char *path, const npu_engine *e, const npu_program *prog, bool force,
+                    npu_err *err)
+{
+    lsrc src = {.prog = prog};
+    return write_trace(path, e, &src, force, err);
+}
+
+int npu_trace_write_groups(const char *path, const npu_engine *e, const npu_trace_groups *g,
+                           bool force, npu_err *err)
+{
+    if (!g || g->ng < 1 || g->nl < 0 || !g->group || !g->layer || !g->gname || !g->prog)
+        return npu_err_set(err, NPU_EINVAL, "trace: no workload groups");
+    for (int l = 0; l < g->nl; l++)
+        if (g->group[l] < 0 || g->group[l] >= g->ng)
+            return npu_err_set(err, NPU_EINVAL, "trace: layer %d in no group", l);
+    lsrc src = {.tg = g};
+    return write_trace(path, e, &src, force, err);
 }

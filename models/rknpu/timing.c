@@ -334,7 +334,7 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
     x.host_ready = npu_engine_sync(e, "host_ready", 0);
     x.npu_done = npu_engine_sync(e, "npu_done", 0);
     x.joined = npu_engine_sync(e, "job_done", 0);
-    x.u_join = npu_engine_unit(e, "npu_join", NPU_UK_CTRL, x.clk, 1, 0);
+    x.u_join = npu_engine_unit_ctx(e, "npu_join", NPU_UK_CTRL, x.clk, 1, 0); /* per context */
     if (x.joined < 0 || x.u_join < 0)
         return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory creating the job join");
     x.col_tasks = npu_engine_extra_col(e, "tasks");

@@ -35,7 +35,8 @@ enum {
     O_SSREP = 1 << 13, /* --scalesim-reports DIR (run on the systolic model) */
     O_SANDBOX = 1 << 14, /* --sandbox, --allow-path PATH, --budget N (script) */
     O_SWEEP = 1 << 15,   /* --shard K/N, --resume, --threads N (sweep) */
-    O_SPEC = 1 << 16     /* --spec FILE (merge) */
+    O_SPEC = 1 << 16,    /* --spec FILE (merge) */
+    O_WL = 1 << 17       /* --workload NAME=GRAPH[:K=V]... (run; repeatable) */
 };
 
 typedef struct cli {
@@ -71,6 +72,8 @@ typedef struct cli {
     const char *shard, *spec; /* sweep --shard K/N; merge --spec FILE */
     bool resume;              /* sweep --resume */
     int threads;              /* sweep --threads N, 0 = one per CPU */
+    const char **wls; /* --workload specs (repeatable) */
+    int nwls;
     /* strings this file allocated (the "dtype=X" of --dtype), freed at exit */
     char **alloc;
     int nalloc;
@@ -101,6 +104,10 @@ int cli_emit_text(const cli *o, npu_strbuf *sb);
 int cli_check_new_file(const cli *o, const char *path);
 /* A preset, model or scale.cfg by name, with the --set values applied. */
 npu_arch *cli_open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err *err);
+
+/* ---- workload_cli.c ------------------------------------------------------------------------- */
+/* npusim run --workload …: several workloads at once (docs/workloads.md). */
+int cli_run_workloads(cli *o, npu_ctx *ctx);
 
 /* ---- listing.c ------------------------------------------------------------------------------ */
 int cli_cmd_list(const command *c, cli *o, npu_ctx *ctx);   /* npusim list [WHAT]       */

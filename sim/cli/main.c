@@ -276,8 +276,14 @@ static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
 {
     (void)c;
     npu_err err = {0};
+    if (o->nwls > 0 && o->npos > 0)
+        return cli_usage_error(c->name, "%s: give GRAPH or --workload, not both", c->name, NULL);
+    if (o->nwls == 0 && o->npos == 0)
+        return cli_usage_error(c->name, "%s: missing GRAPH (or --workload)", c->name, NULL);
     if (cli_check_new_file(o, o->out) || cli_check_new_file(o, o->trace) || check_plots(o))
         return EXIT_FAIL;
+    if (o->nwls > 0)
+        return cli_run_workloads(o, ctx);
     npu_arch *a;
     npu_graph *g = load_graph_arch(o, ctx, &a, &err);
     if (!g)
@@ -610,11 +616,12 @@ static int cmd_help(const command *c, cli *o, npu_ctx *ctx);
 static const command commands[] = {
     {"run", cmd_run,
      O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT | O_SUM | O_SHP |
-         O_SSREP,
-     1, 1,
+         O_SSREP | O_WL,
+     0, 1,
      "npusim run [-a ARCH] [--set K=V]... [--dtype X] [-f table|csv|json] [-o FILE]\n"
      "           [--trace FILE[.gz]] [--plot [layers:|roofline:]FILE.svg]... [--force]\n"
-     "           [--scalesim-reports DIR] GRAPH",
+     "           [--scalesim-reports DIR] GRAPH\n"
+     "       npusim run [-a ARCH] [--set K=V]... [-f FMT] [-o FILE] --workload NAME=GRAPH[:K=V]...",
      "Simulates GRAPH on ARCH and prints one row per layer and the totals.\n" GRAPH_HELP ARCH_HELP
      "--set K=V changes a parameter (see 'npusim params ARCH'); --dtype X is --set dtype=X.\n"
      "--trace writes a Chrome/Perfetto trace-event file (gzip-compressed when it ends in .gz);\n"
@@ -625,6 +632,10 @@ static const command commands[] = {
      "--summary op|engine|op,engine prints per-op-type / per-engine totals instead of layers.\n"
      "Each layer of the CSV/JSON has in_shape, out_shape, kernel and stride (--shapes, which\n"
      "asked for them before they were always there, is still accepted and changes nothing).\n"
+     "--workload NAME=GRAPH[:K=V]... (repeatable) runs several graphs at once on one chip:\n"
+     "K is count=N (frames), fps=N (periodic arrivals, deadline misses), after=NAME (frame k\n"
+     "follows NAME's frame k) or a model setting (core_mask=1, dtype=fp16); per workload\n"
+     "latency min/median/p99, throughput and each median frame's layers (docs/workloads.md).\n"
      "Example: npusim run -a systolic --set rows=64 -f csv resnet50\n"},
     {"compare", cmd_compare, O_ARCH | O_SET | O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
      "npusim compare -a ARCH1,ARCH2,... [--set K=V]... [-f table|csv|json] [-o FILE] GRAPH",
@@ -843,6 +854,7 @@ static const optdef optdefs[] = {
     {"--allow-path", 0, O_SANDBOX, true},    {"--budget", 0, O_SANDBOX, true},
     {"--shard", 0, O_SWEEP, true},         {"--resume", 0, O_SWEEP, false},
     {"--threads", 0, O_SWEEP, true},       {"--spec", 0, O_SPEC, true},
+    {"--workload", 0, O_WL, true},
 };
 #define NOPTS ((int)(sizeof optdefs / sizeof optdefs[0]))
 
@@ -853,7 +865,7 @@ static const char *const opt_names[] = {"--arch",  "--set",   "--dtype",
                                         "--summary", "--quiet", "--verbose", "--shapes",
                                         "--scalesim-reports", "--sandbox", "--allow-path",
                                         "--budget", "--shard", "--resume", "--threads",
-                                        "--spec", NULL};
+                                        "--spec", "--workload", NULL};
 
 /* Parses argv[i0..argc) for command c into o. Returns -1 on success, else an exit code. */
 static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, bool *help)
@@ -1014,6 +1026,9 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
                                            val, NULL);
             }
             break;
+        case O_WL:
+            o->wls[o->nwls++] = val;
+            break;
         case O_VERB: {
             int v = d->shrt == 'q' ? -1 : 1;
             if (o->verbosity && o->verbosity != v)
@@ -1097,7 +1112,8 @@ int main(int argc, char **argv)
     o.pos = calloc((size_t)argc + 1, sizeof *o.pos);
     o.alloc = calloc((size_t)argc + 1, sizeof *o.alloc);
     o.allow = calloc((size_t)argc + 1, sizeof *o.allow);
-    if (!o.sets || !o.pp || !o.pos || !o.alloc || !o.plots || !o.allow) {
+    o.wls = calloc((size_t)argc + 1, sizeof *o.wls);
+    if (!o.sets || !o.pp || !o.pos || !o.alloc || !o.plots || !o.allow || !o.wls) {
         fprintf(stderr, "npusim: out of memory\n");
         return EXIT_FAIL;
     }
@@ -1132,5 +1148,6 @@ int main(int argc, char **argv)
     free(o.plots);
     free(o.pos);
     free(o.allow);
+    free(o.wls);
     return stdout_status(rc);
 }

@@ -42,14 +42,6 @@ static void mark_dirty(npu_engine *e, int jid);
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
-static const char *sync_name(const npu_engine *e, int s, char *buf, size_t n)
-{
-    if (e->s[s].name)
-        return e->s[s].name;
-    snprintf(buf, n, "#%d", s);
-    return buf;
-}
-
 static void layer_touch(npu_engine *e, int layer, npu_time t0, npu_time t1)
 {
     lstat *l = &e->ls[npu_eng_layer_slot(e, layer)];
@@ -223,6 +215,7 @@ void npu_engine_free(npu_engine *e)
     free(e->extra);
     free(e->iv);
     free(e->dj);
+    npu_eng_scope_free(e);
     free(e);
 }
 
@@ -230,6 +223,9 @@ int npu_engine_clock(npu_engine *e, const char *name, double mhz)
 {
     if (!(mhz > 0 && mhz < 1e7) || npu_eng_grow(&e->c, &e->cc, e->nc + 1, sizeof(clk)) != 0)
         return -1;
+    for (int i = 0; e->cur_scope > 0 && name && i < e->nc; i++)
+        if (strcmp(e->c[i].name, name) == 0 && e->c[i].mhz == mhz)
+            return i; /* a later workload's model asks for the clock the first one made */
     char *nm = npu_strdup(name ? name : "clk");
     if (!nm)
         return -1;
@@ -269,8 +265,11 @@ int npu_engine_unit(npu_engine *e, const char *name, npu_unit_kind kind, int c, 
     if (!name || !name[0] || c < 0 || c >= e->nc || slots < 0 || (int)kind < 0 ||
         kind > NPU_UK_HOST || !(dma_bytes_per_cycle >= 0 && dma_bytes_per_cycle < 1e9))
         return -1;
-    if (npu_engine_find_unit(e, name) >= 0)
-        return -1;
+    char nbuf[160];
+    name = npu_eng_scope_unit_name(e, name, kind, nbuf, sizeof nbuf);
+    int have = npu_engine_find_unit(e, name);
+    if (have >= 0) /* in a workload scope: the hardware every workload shares */
+        return e->cur_scope > 0 && e->u[have].kind == kind ? have : -1;
     if (npu_eng_grow(&e->u, &e->cu, e->nu + 1, sizeof(unit)) != 0)
         return -1;
     if (e->kick_cap < e->nu + 1) {
@@ -504,7 +503,8 @@ static void job_release(npu_engine *e, int id)
     e->jfree = id;
 }
 
-int npu_engine_submit_isr(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *err)
+/* Queues a job whose layer is an engine layer (the scope's offset applied). */
+static int submit_job(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *err)
 {
     int rc = npu_eng_check_job(e, j, err);
     if (rc)
@@ -566,6 +566,9 @@ int npu_engine_submit_isr(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_
     J->waiting = false;
     J->wait_start = J->start = J->comp_start = 0;
     J->isr_ps = isr_ps;
+    J->scope = (uint16_t)e->cur_scope;
+    if (e->cur_scope > 0)
+        e->sc[e->cur_scope].pending++;
     unit *U = &e->u[j->unit];
     if (e->in_run && U->head < 0 && U->running == 0 && e->now > U->idle_since &&
         e->cur_kind >= 0) {
@@ -587,6 +590,15 @@ int npu_engine_submit_isr(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_
     return 0;
 }
 
+int npu_engine_submit_isr(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *err)
+{
+    if (e->cur_scope <= 0 || j->layer < 0)
+        return submit_job(e, j, isr_ps, err);
+    npu_job sj = *j;
+    sj.layer = npu_eng_scoped_layer(e, j->layer);
+    return submit_job(e, &sj, isr_ps, err);
+}
+
 int npu_engine_submit(npu_engine *e, const npu_job *j, npu_err *err)
 {
     return npu_engine_submit_isr(e, j, 0, err);
@@ -606,6 +618,7 @@ int npu_engine_defer(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *
         id = e->ndj++;
     }
     e->dj[id] = (djob){.j = *j, .isr_ps = isr_ps, .next = -1};
+    e->dj[id].j.layer = npu_eng_scoped_layer(e, j->layer);
     return id;
 }
 
@@ -620,7 +633,7 @@ void npu_engine_submit_deferred(npu_engine *e, void *ud, const npu_job *done_job
     e->dj[id].next = e->djfree;
     e->djfree = id;
     /* Validated when deferred; only memory can fail now. */
-    if (npu_engine_submit_isr(e, &j, isr, NULL) != 0)
+    if (submit_job(e, &j, isr, NULL) != 0)
         e->oom = true;
 }
 
@@ -1055,8 +1068,11 @@ static void finish(npu_engine *e, int jid)
     if (U->running == 0 && U->head < 0)
         U->idle_since = e->now;
     kick(e, u);
+    int sc = J->scope;
     if (!J->done) {
         job_release(e, jid);
+        if (sc > 0)
+            npu_eng_scope_job_end(e, sc);
         return;
     }
     /* The callback gets the job as submitted (it may submit more jobs, which may reuse this
@@ -1064,10 +1080,14 @@ static void finish(npu_engine *e, int jid)
     npu_job copy;
     job_unpack(e, J, &copy);
     job_release(e, jid);
-    int prev = e->cur_kind;
+    int prev = e->cur_kind, prev_sc = e->cur_scope;
     e->cur_kind = (int)e->u[u].kind;
+    e->cur_scope = sc; /* what the callback submits belongs to the job's frame */
     copy.done(e, copy.ud, &copy);
     e->cur_kind = prev;
+    e->cur_scope = prev_sc;
+    if (sc > 0)
+        npu_eng_scope_job_end(e, sc);
 }
 
 static void xfer_done(npu_engine *e, int xi)
@@ -1091,44 +1111,6 @@ static void xfer_done(npu_engine *e, int xi)
 }
 
 /* ---- run ------------------------------------------------------------------------------------------ */
-
-static int deadlock(npu_engine *e, npu_err *err)
-{
-    npu_strbuf sb;
-    npu_sb_init(&sb);
-    npu_sb_printf(&sb, "engine: deadlock at %.3f us:", (double)e->now * 1e-6);
-    int shown = 0;
-    for (int u = 0; u < e->nu; u++) {
-        const unit *U = &e->u[u];
-        if (U->head < 0)
-            continue;
-        const jrec *J = &e->jobs[U->head];
-        int s = -1;
-        int64_t need = 0;
-        for (int i = 0; i < J->nwait; i++)
-            if (e->s[npu_eng_wait(e->cell, J, i)->sync].v < npu_eng_wait(e->cell, J, i)->n) {
-                s = npu_eng_wait(e->cell, J, i)->sync;
-                need = npu_eng_wait(e->cell, J, i)->n;
-                break;
-            }
-        if (shown < 6) {
-            char b[32];
-            if (s >= 0)
-                npu_sb_printf(&sb, "%s unit '%s' job '%s' (layer %d) waits on sync '%s' (has %lld, needs %lld)",
-                              shown ? ";" : "", U->name, (J->label ? J->label : "(job)"), J->layer,
-                              sync_name(e, s, b, sizeof b), (long long)e->s[s].v, (long long)need);
-            else
-                npu_sb_printf(&sb, "%s unit '%s' job '%s' (layer %d) cannot start",
-                              shown ? ";" : "", U->name, (J->label ? J->label : "(job)"), J->layer);
-        }
-        shown++;
-    }
-    if (shown > 6)
-        npu_sb_printf(&sb, "; and %d more blocked units", shown - 6);
-    int rc = npu_err_set(err, NPU_ESIM, "%s", sb.oom ? "engine: deadlock" : sb.s);
-    npu_sb_free(&sb);
-    return rc;
-}
 
 int npu_engine_run(npu_engine *e, npu_err *err)
 {
@@ -1174,7 +1156,7 @@ int npu_engine_run(npu_engine *e, npu_err *err)
                            (double)e->now * 1e-6);
     for (int u = 0; u < e->nu; u++)
         if (e->u[u].head >= 0)
-            return deadlock(e, err);
+            return npu_eng_deadlock(e, err);
     return 0;
 }
 

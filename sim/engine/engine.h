@@ -195,6 +195,39 @@ typedef struct npu_interval {
 void npu_engine_record(npu_engine *e, bool on);
 const npu_interval *npu_engine_intervals(const npu_engine *e, size_t *n);
 
+/* ---- workloads: several programs on one engine (scope.c; docs/workloads.md) ----------------
+ * One engine can run several programs at once — a detector and a classifier on two NPU cores —
+ * so that they contend for DRAM, SRAM, the CPU and its interrupts inside the simulation. Each
+ * run of one program (one frame of one workload) is a *scope*: the runner makes it, makes it
+ * current, calls the model's execute (at time 0 or later, from a done() callback: the frame
+ * arrives then) and closes it. While a scope is current:
+ *   - a layer id the model passes (submit, defer, host requests, extra columns, main unit) is
+ *     offset by the scope's layer_base: each frame has rows of its own;
+ *   - a unit of kind HOST, or one made with npu_engine_unit_ctx, is a *context* unit: it is
+ *     named "<name>@<workload>" and made once per workload (a runtime thread, a driver's job
+ *     bookkeeping); any other unit name that exists already returns that unit (hardware is
+ *     shared by every workload); a clock of an existing name and frequency returns that clock;
+ *   - syncs are new every time (a frame's semaphores are its own).
+ * Jobs carry their scope; a done() callback runs in the scope of its job. `done` is called once
+ * every job of a closed scope has ended. At most 65535 scopes. */
+typedef void (*npu_scope_done_fn)(npu_engine *e, void *ud, int scope);
+int npu_engine_scope_new(npu_engine *e, const char *workload, int layer_base,
+                         npu_scope_done_fn done, void *ud, npu_err *err);
+/* Makes `scope` current (0 = none) and returns the one that was. */
+int npu_engine_scope_set(npu_engine *e, int scope);
+/* The scope's execute is over: when it has no job left, it ends now (done is called). */
+void npu_engine_scope_close(npu_engine *e, int scope);
+/* When the scope's last job ended (valid once it ended). */
+npu_time npu_engine_scope_end(const npu_engine *e, int scope);
+/* A unit of the runtime context rather than of the hardware (see above); the same as
+ * npu_engine_unit outside a scope. */
+int npu_engine_unit_ctx(npu_engine *e, const char *name, npu_unit_kind kind, int clk, int slots,
+                        double dma_bytes_per_cycle);
+/* The result of one scope: rows for its program's layers, times from t0 (e.g. its release). */
+npu_result *npu_engine_result_scope(npu_engine *e, int scope, npu_time t0,
+                                    const struct npu_program *prog, const npu_params *p,
+                                    npu_err *err);
+
 /* ---- the host model (sim/engine/host.c) ----------------------------------------------------
  * CPU cores (host.cores units "cpu0"…, kind HOST, at host.freq_mhz), an interrupt line unit
  * ("irq", unlimited slots) and, when mcu.present, an MCU ("mcu") with its own clock and costs.

@@ -4,6 +4,7 @@
  * room is marked and refused at submit with a message naming its unit and layer, so a bug in
  * a model's program never silently loses a dependency. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "state.h"
@@ -111,4 +112,52 @@ int npu_eng_check_job(const npu_engine *e, const npu_job *j, npu_err *err)
         return npu_err_set(err, NPU_EINVAL, "engine: job '%s' on '%s': negative onchip bytes or irq",
                            lb, un);
     return 0;
+}
+
+/* ---- the deadlock message (engine.c's run ends with jobs blocked) ------------------------- */
+
+static const char *sync_name(const npu_engine *e, int s, char *buf, size_t n)
+{
+    if (e->s[s].name)
+        return e->s[s].name;
+    snprintf(buf, n, "#%d", s);
+    return buf;
+}
+
+int npu_eng_deadlock(npu_engine *e, npu_err *err)
+{
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    npu_sb_printf(&sb, "engine: deadlock at %.3f us:", (double)e->now * 1e-6);
+    int shown = 0;
+    for (int u = 0; u < e->nu; u++) {
+        const unit *U = &e->u[u];
+        if (U->head < 0)
+            continue;
+        const jrec *J = &e->jobs[U->head];
+        int s = -1;
+        int64_t need = 0;
+        for (int i = 0; i < J->nwait; i++)
+            if (e->s[npu_eng_wait(e->cell, J, i)->sync].v < npu_eng_wait(e->cell, J, i)->n) {
+                s = npu_eng_wait(e->cell, J, i)->sync;
+                need = npu_eng_wait(e->cell, J, i)->n;
+                break;
+            }
+        if (shown < 6) {
+            char b[32];
+            if (s >= 0)
+                npu_sb_printf(&sb, "%s unit '%s' job '%s' (layer %d) waits on sync '%s' (has %lld, needs %lld)",
+                              shown ? ";" : "", U->name, (J->label ? J->label : "(job)"), J->layer,
+                              sync_name(e, s, b, sizeof b), (long long)e->s[s].v, (long long)need);
+            else
+                npu_sb_printf(&sb, "%s unit '%s' job '%s' (layer %d) cannot start",
+                              shown ? ";" : "", U->name, (J->label ? J->label : "(job)"), J->layer);
+        }
+        shown++;
+    }
+    if (shown > 6)
+        npu_sb_printf(&sb, "; and %d more blocked units", shown - 6);
+    int rc = npu_err_set(err, NPU_ESIM, "%s", sb.oom ? "engine: deadlock" : sb.s);
+    npu_sb_free(&sb);
+    return rc;
 }

@@ -57,6 +57,7 @@ typedef struct jrec {
     uint32_t bgen;       /* bumped at every failed start check of an out-of-  */
                          /* order unit's job and at its start (see sync.bj)   */
     bool dirty;          /* in its out-of-order unit's candidate set          */
+    uint16_t scope;      /* the workload scope it was submitted in, 0 = none  */
     int pending;         /* outstanding transfers (+1 for compute in STREAM)  */
     int blk;             /* sync it was last blocked on, -1                   */
     int8_t rel_kind;     /* release kind for "submitted to an idle unit", -1  */
@@ -161,6 +162,18 @@ typedef struct djob {
     int next;            /* free list */
 } djob;
 
+/* A workload scope (scope.c): one run of one program among several on this engine. */
+typedef struct wscope {
+    char *wl;            /* the workload's name: suffix of its context units  */
+    int lbase;           /* its program's layer 0 is engine layer lbase       */
+    int64_t pending;     /* jobs submitted in it and not yet ended            */
+    bool closed, ended;  /* no more jobs from its execute; all of them ended  */
+    npu_time end;
+    npu_scope_done_fn done;
+    void *ud;
+    double peak[NPU_DT_COUNT]; /* what the model set in it (its core mask's peak) */
+} wscope;
+
 typedef struct lstat {
     npu_time start, end;
     bool active;
@@ -223,6 +236,10 @@ struct npu_engine {
     npu_interval *iv;
     size_t niv, civ;
     npu_host_state host;
+    wscope *sc;          /* scopes 1..nsc-1 (0 is "none"), see scope.c        */
+    int nsc, csc;
+    int cur_scope;       /* the current scope, 0 = none                       */
+    bool unit_ctx;       /* npu_engine_unit_ctx is making a unit             */
 };
 
 /* ---- helpers every file of the kernel uses ------------------------------------------------- */
@@ -245,6 +262,22 @@ static inline int npu_eng_layer_slot(const npu_engine *e, int layer)
 /* ---- job.c ----------------------------------------------------------------------------------- */
 /* 0, or an error naming the job and its unit: bad ids, counts, layer, cycles, bytes. */
 int npu_eng_check_job(const npu_engine *e, const npu_job *j, npu_err *err);
+
+/* The message for jobs left blocked at the end of a run (NPU_ESIM). */
+int npu_eng_deadlock(npu_engine *e, npu_err *err);
+
+/* ---- scope.c: workload scopes ---------------------------------------------------------------- */
+/* The engine layer of a model's layer in the current scope (layer < 0 stays). */
+static inline int npu_eng_scoped_layer(const npu_engine *e, int layer)
+{
+    return (e->cur_scope > 0 && layer >= 0) ? layer + e->sc[e->cur_scope].lbase : layer;
+}
+/* A job of scope sc ended (after its done() ran): the scope may have ended. */
+void npu_eng_scope_job_end(npu_engine *e, int sc);
+/* The name a unit made now gets ("name@workload" for a context unit in a scope), in buf. */
+const char *npu_eng_scope_unit_name(const npu_engine *e, const char *name, npu_unit_kind kind,
+                                    char *buf, size_t n);
+void npu_eng_scope_free(npu_engine *e);
 
 /* ---- mem.c: memory ports ------------------------------------------------------------------- */
 /* Adds a port (checks the configuration). */

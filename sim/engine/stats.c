@@ -39,12 +39,16 @@ static const char *const dtype_names[] = {
 
 void npu_engine_set_peak(npu_engine *e, npu_dtype dt, double macs_per_cycle)
 {
-    if ((int)dt >= 0 && dt < NPU_DT_COUNT && macs_per_cycle >= 0)
+    if ((int)dt >= 0 && dt < NPU_DT_COUNT && macs_per_cycle >= 0) {
         e->peak[dt] = macs_per_cycle;
+        if (e->cur_scope > 0) /* a workload's frame: its own (e.g. one core of three) */
+            e->sc[e->cur_scope].peak[dt] = macs_per_cycle;
+    }
 }
 
 void npu_engine_set_main_unit(npu_engine *e, int layer, int u)
 {
+    layer = npu_eng_scoped_layer(e, layer);
     if (layer >= 0 && layer < e->nl && u >= -1 && u < e->nu)
         e->main_unit[layer] = u;
 }
@@ -83,6 +87,7 @@ int npu_engine_extra_col(npu_engine *e, const char *name)
 
 void npu_engine_add_extra(npu_engine *e, int layer, int col, double v)
 {
+    layer = npu_eng_scoped_layer(e, layer);
     if (layer >= 0 && layer < e->nl && col >= 0 && col < e->nextra)
         e->extra[(size_t)layer * e->cextra + col] += v;
 }
@@ -97,6 +102,9 @@ const npu_interval *npu_engine_intervals(const npu_engine *e, size_t *n)
 }
 
 static int64_t ps_to_cycles(double ps, double pspc) { return (int64_t)llround(ps / pspc); }
+
+/* t − t0, or 0 before t0 (times of one frame from its release) */
+static npu_time since(npu_time t, npu_time t0) { return t > t0 ? t - t0 : 0; }
 
 static int main_unit_of(const npu_engine *e, int l)
 {
@@ -119,14 +127,10 @@ static int main_unit_of(const npu_engine *e, int l)
     return best;
 }
 
-npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, const npu_params *p,
-                              npu_err *err)
+/* The result for engine layers base … base+nl-1 (prog's layers), times from t0. */
+static npu_result *result_of(npu_engine *e, const struct npu_program *prog, const npu_params *p,
+                             int base, int nl, npu_time t0, const double *peak, npu_err *err)
 {
-    if (prog && prog->nlayers != e->nl) {
-        npu_err_set(err, NPU_EINVAL, "engine: program has %d layers, the engine was built for %d",
-                    prog->nlayers, e->nl);
-        return NULL;
-    }
     npu_result *r = npu_result_new();
     if (!r) {
         npu_err_set(err, NPU_ENOMEM, "engine: out of memory");
@@ -150,8 +154,8 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
         r->total.unit = npu_arena_strdup(&r->arena, prog->unit);
         r->prefill = prog->prefill;
     }
-    r->nlayers = e->nl;
-    r->layers = npu_arena_alloc(&r->arena, ((size_t)e->nl + 1) * sizeof(npu_layer_row));
+    r->nlayers = nl;
+    r->layers = npu_arena_alloc(&r->arena, ((size_t)nl + 1) * sizeof(npu_layer_row));
     if (p)
         r->params = npu_params_clone(p);
     if (!r->arch || !r->model || !r->graph || !r->layers || (p && !r->params) || !r->total.unit)
@@ -159,7 +163,7 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
 
     /* The run's dtype: the one carrying the most MACs. */
     int64_t dmacs[NPU_DT_COUNT] = {0};
-    for (int l = 0; prog && l < e->nl; l++) {
+    for (int l = 0; prog && l < nl; l++) {
         int dt = prog->layers[l].dtype;
         if (dt >= 0 && dt < NPU_DT_COUNT && prog->layers[l].macs > 0)
             dmacs[dt] += prog->layers[l].macs;
@@ -168,32 +172,34 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
     for (int d = 0; d < NPU_DT_COUNT; d++)
         if (dmacs[d] > 0 && (rdt < 0 || dmacs[d] > dmacs[rdt]))
             rdt = d;
-    r->peak_macs = rdt >= 0 ? e->peak[rdt] : 0;
+    r->peak_macs = rdt >= 0 ? peak[rdt] : 0;
     for (int d = 0; r->peak_macs <= 0 && d < NPU_DT_COUNT; d++)
-        r->peak_macs = e->peak[d];
+        r->peak_macs = peak[d];
 
     /* Main units, and their control-released waits clipped to each layer's window (one
      * pass over the wait records). */
-    mus = npu_malloc(((size_t)e->nl + 1) * sizeof *mus);
-    cps = npu_calloc((size_t)e->nl + 1, sizeof *cps);
+    mus = npu_malloc(((size_t)nl + 1) * sizeof *mus);
+    cps = npu_calloc((size_t)nl + 1, sizeof *cps);
     if (!mus || !cps)
         goto oom;
-    for (int l = 0; l < e->nl; l++)
-        mus[l] = main_unit_of(e, l);
+    for (int l = 0; l < nl; l++)
+        mus[l] = main_unit_of(e, base + l);
     for (size_t k = 0; k < e->ncw; k++) {
         const cwait *w = &e->cw[k];
-        if (w->layer < 0 || w->unit != mus[w->layer] || !e->ls[w->layer].active)
+        int wl = w->layer - base;
+        if (w->layer < 0 || wl < 0 || wl >= nl || w->unit != mus[wl] || !e->ls[w->layer].active)
             continue;
         const lstat *L = &e->ls[w->layer];
         npu_time a = w->start > L->start ? w->start : L->start;
         npu_time b = w->end < L->end ? w->end : L->end;
         if (b > a)
-            cps[w->layer] += b - a;
+            cps[wl] += b - a;
     }
-    for (int l = 0; l < e->nl; l++) {
+    for (int l = 0; l < nl; l++) {
         npu_layer_row *row = &r->layers[l];
         const npu_prog_layer *pl = prog ? &prog->layers[l] : NULL;
-        const lstat *L = &e->ls[l];
+        const int g = base + l; /* the engine's layer */
+        const lstat *L = &e->ls[g];
         char nb[32];
         snprintf(nb, sizeof nb, "layer%d", l);
         int mu = mus[l];
@@ -210,16 +216,16 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
             goto oom;
         row->macs = pl ? pl->macs : 0;
         if (L->active) {
-            row->start = ps_to_cycles((double)L->start, pspc);
-            row->end = ps_to_cycles((double)L->end, pspc);
+            row->start = ps_to_cycles((double)since(L->start, t0), pspc);
+            row->end = ps_to_cycles((double)since(L->end, t0), pspc);
         }
         row->cycles = row->end - row->start;
         /* Main unit: compute phase time, and its control-released waits inside the window. */
         int64_t comp = 0, ctrl = 0;
         if (mu >= 0) {
-            comp = ps_to_cycles((double)e->u[mu].lcomp[l], pspc);
+            comp = ps_to_cycles((double)e->u[mu].lcomp[g], pspc);
             if (e->u[mu].kind == NPU_UK_DMA || e->u[mu].kind == NPU_UK_HOST)
-                comp = ps_to_cycles((double)e->u[mu].lbusy[l], pspc);
+                comp = ps_to_cycles((double)e->u[mu].lbusy[g], pspc);
             ctrl = ps_to_cycles((double)cps[l], pspc);
             /* The wait reasons of the tail: once the layer's last data work is done, what
              * keeps it open is the control path (an interrupt, the host's op-done handling, a
@@ -227,8 +233,9 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
              * layer with no data work at all (a host op) keeps its busy time as compute. */
             if (L->active && L->data_active && L->data_end < L->end &&
                 e->u[mu].kind != NPU_UK_HOST && e->u[mu].kind != NPU_UK_CTRL)
-                ctrl += ps_to_cycles((double)L->end, pspc) -
-                        ps_to_cycles((double)(L->data_end > L->start ? L->data_end : L->start),
+                ctrl += ps_to_cycles((double)since(L->end, t0), pspc) -
+                        ps_to_cycles((double)since(L->data_end > L->start ? L->data_end : L->start,
+                                                   t0),
                                       pspc);
         }
         if (comp > row->cycles)
@@ -239,7 +246,7 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
         row->ctrl_stall_cycles = ctrl;
         row->mem_stall_cycles = row->cycles - comp - ctrl;
         for (int q = 0; q < e->np; q++) {
-            uint64_t rd = e->p[q].lbytes[2 * l], wr = e->p[q].lbytes[2 * l + 1];
+            uint64_t rd = e->p[q].lbytes[2 * g], wr = e->p[q].lbytes[2 * g + 1];
             if (e->p[q].invalid)
                 continue;
             if (e->p[q].cfg.is_sram) {
@@ -256,7 +263,7 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
         row->irq_count = L->irq;
         row->irq_cycles = ps_to_cycles((double)L->irq_ps, pspc);
         row->host_cycles = ps_to_cycles((double)L->host_ps, pspc);
-        double pk = (dt >= 0 && dt < NPU_DT_COUNT) ? e->peak[dt] : 0;
+        double pk = (dt >= 0 && dt < NPU_DT_COUNT) ? peak[dt] : 0;
         double ic = 0;
         if (pk > 0 && row->macs > 0)
             ic = (double)row->macs / pk;
@@ -271,7 +278,7 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
     if (e->nextra > 0) {
         r->nextra = e->nextra;
         r->extra_names = npu_arena_alloc(&r->arena, (size_t)e->nextra * sizeof(char *));
-        r->extra = npu_arena_alloc(&r->arena, ((size_t)e->nl + 1) * (size_t)e->nextra * sizeof(double));
+        r->extra = npu_arena_alloc(&r->arena, ((size_t)nl + 1) * (size_t)e->nextra * sizeof(double));
         if (!r->extra_names || !r->extra)
             goto oom;
         for (int c = 0; c < e->nextra; c++) {
@@ -279,9 +286,9 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
             if (!r->extra_names[c])
                 goto oom;
         }
-        for (int l = 0; l < e->nl; l++)
+        for (int l = 0; l < nl; l++)
             for (int c = 0; c < e->nextra; c++)
-                r->extra[(size_t)l * e->nextra + c] = e->extra[(size_t)l * e->cextra + c];
+                r->extra[(size_t)l * e->nextra + c] = e->extra[(size_t)(base + l) * e->cextra + c];
     }
     npu_result_finish(r);
     free(mus);
@@ -293,4 +300,27 @@ oom:
     npu_result_free(r);
     npu_err_set(err, NPU_ENOMEM, "engine: out of memory building the result");
     return NULL;
+}
+
+npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, const npu_params *p,
+                              npu_err *err)
+{
+    if (prog && prog->nlayers != e->nl) {
+        npu_err_set(err, NPU_EINVAL, "engine: program has %d layers, the engine was built for %d",
+                    prog->nlayers, e->nl);
+        return NULL;
+    }
+    return result_of(e, prog, p, 0, e->nl, 0, e->peak, err);
+}
+
+npu_result *npu_engine_result_scope(npu_engine *e, int scope, npu_time t0,
+                                    const struct npu_program *prog, const npu_params *p,
+                                    npu_err *err)
+{
+    if (scope <= 0 || scope >= e->nsc || !prog || e->sc[scope].lbase + prog->nlayers > e->nl) {
+        npu_err_set(err, NPU_EINVAL, "engine: no workload scope %d for program %s", scope,
+                    prog && prog->graph ? prog->graph : "?");
+        return NULL;
+    }
+    return result_of(e, prog, p, e->sc[scope].lbase, prog->nlayers, t0, e->sc[scope].peak, err);
 }

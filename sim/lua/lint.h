@@ -14,6 +14,7 @@
  *             resume, npusim.merge, and the `npusim sweep` / `npusim merge` entry (lua.h)
  *   lio.c     npusim.write_csv / read_csv / write_json
  *   lplot.c   npusim.plot (charts drawn by sim/report/svg.c)
+ *   lwl.c     npusim.run_workloads (several workloads at once, sim/workload.c)
  *
  * Functions marked MAY_RAISE can longjmp out through lua_error (script.h).
  */
@@ -59,6 +60,8 @@ MAY_RAISE void npu_lr_arch_open(lua_State *L);
 /* ---- lrun.c --------------------------------------------------------------------------------- */
 /* Sets the total fields (result.h order) in the table on the stack top. */
 void npu_lr_set_total_fields(lua_State *L, const npu_total_row *t);
+/* Pushes a result table (as npusim.run returns it). */
+MAY_RAISE void npu_lr_push_result(lua_State *L, const npu_result *r);
 /* Pushes the list of layer rows of r. */
 void npu_lr_push_layers(lua_State *L, const npu_result *r);
 /* A result owned by a userdata (the result table keeps it for npusim.report). */
@@ -86,6 +89,9 @@ MAY_RAISE void npu_lr_arch_graph_fields(lua_State *L);
 /* Registers npusim.Arch and sets run, compare, sweep, arch, params, write_csv, write_json,
  * read_csv, plot in the module table on the stack top. */
 MAY_RAISE void npu_lr_open(lua_State *L);
+
+/* ---- lwl.c ---------------------------------------------------------------------------------- */
+int npu_lr_run_workloads(lua_State *L); /* npusim.run_workloads (several workloads at once) */
 
 /* ---- lsweep.c ------------------------------------------------------------------------------- */
 int npu_lr_sweep(lua_State *L); /* npusim.sweep */

@@ -181,6 +181,8 @@ const npu_result *npu_lr_result_of(lua_State *L, int idx, bool layers)
     return same ? r : NULL;
 }
 
+void npu_lr_push_result(lua_State *L, const npu_result *r) { push_result(L, r, 0); }
+
 /* A result owned by a userdata while it is being marshalled (pushes may raise). */
 int npu_lr_res_gc(lua_State *L)
 {
@@ -520,6 +522,7 @@ static const luaL_Reg lr_funcs[] = {{"arch", npu_lr_arch},
                                     {"write_json", npu_lr_write_json},
                                     {"read_csv", npu_lr_read_csv},
                                     {"plot", npu_lr_plot},
+                                    {"run_workloads", npu_lr_run_workloads},
                                     {NULL, NULL}};
 
 void npu_lr_open(lua_State *L)

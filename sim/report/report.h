@@ -26,6 +26,8 @@
 int npu_format_parse(const char *s, npu_format *out);
 int npu_report_write(const npu_result *r, npu_format f, npu_strbuf *out);
 int npu_report_compare(const npu_result *const *rs, int n, npu_format f, npu_strbuf *out);
+typedef struct npu_wl_run npu_wl_run; /* core/wlres.h */
+int npu_report_workloads(const npu_wl_run *r, npu_format f, bool frames, npu_strbuf *out);
 int npu_report_graph(const npu_graph *g, npu_format f, npu_strbuf *out);
 
 /* Appends s as a JSON string literal (with the quotes). NULL → null. */

@@ -1,0 +1,137 @@
+/* workload_cli.c — `npusim run --workload NAME=GRAPH[:K=V]...` (several workloads at once on
+ * one chip; the run is sim/workload.c, the meaning docs/workloads.md).
+ *
+ * A spec is NAME=GRAPH followed by ':'-separated settings: count=N, fps=N, after=NAME, batch=N
+ * (the graph's batch), and any
+ * other K=V is the workload's own model setting (core_mask=1, dtype=fp16). GRAPH is a zoo name
+ * or a file (a path with ':' cannot be given here). --set applies to the chip (every workload).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define MAX_WL 64
+#define MAX_SETS 32
+
+typedef struct wspec {
+    char *text; /* the spec's copy, cut at '=' and ':' */
+    npu_workload w;
+    int batch; /* batch=N: how the graph is loaded */
+    const char *sets[MAX_SETS];
+} wspec;
+
+/* One K=V setting of a spec. -1 ok, else an exit code. */
+static int setting(wspec *s, char *kv, const char *spec)
+{
+    char *v = strchr(kv, '=');
+    if (!v || v == kv || !v[1])
+        return cli_usage_error("run", "--workload setting '%s': expected K=V", kv, NULL);
+    *v = 0;
+    const char *val = v + 1;
+    if (strcmp(kv, "count") == 0 || strcmp(kv, "fps") == 0 || strcmp(kv, "batch") == 0) {
+        char *end;
+        errno = 0;
+        double d = strtod(val, &end);
+        bool whole = kv[0] != 'f';
+        if (*end || errno || !(d > 0) || (whole && (d != (double)(int)d || d > 100000)))
+            return cli_usage_error("run", "--workload: '%s' needs a positive number", kv, NULL);
+        if (kv[0] == 'c')
+            s->w.count = (int)d;
+        else if (kv[0] == 'b')
+            s->batch = (int)d;
+        else
+            s->w.fps = d;
+    } else if (strcmp(kv, "after") == 0) {
+        s->w.after = val;
+    } else {
+        if (s->w.nsets >= MAX_SETS)
+            return cli_usage_error("run", "--workload '%s': too many settings", spec, NULL);
+        *v = '='; /* a model setting, K=V as given */
+        s->sets[s->w.nsets++] = kv;
+    }
+    return -1;
+}
+
+/* NAME=GRAPH[:K=V]... into s (strings in s->text). -1 ok, else an exit code. */
+static int parse_spec(const char *spec, wspec *s, const char **graph)
+{
+    s->text = npu_strdup(spec);
+    if (!s->text)
+        return cli_failf("%s", "out of memory");
+    s->w.sets = s->sets;
+    char *eq = strchr(s->text, '=');
+    if (!eq || eq == s->text || !eq[1] || eq[1] == ':')
+        return cli_usage_error("run", "--workload '%s': expected NAME=GRAPH[:K=V]...", spec, NULL);
+    *eq = 0;
+    s->w.name = s->text;
+    *graph = eq + 1;
+    char *p = strchr(eq + 1, ':');
+    while (p) {
+        *p++ = 0;
+        char *next = strchr(p, ':');
+        if (next)
+            *next = 0;
+        int rc = setting(s, p, spec);
+        if (rc >= 0)
+            return rc;
+        if (next)
+            *next = ':';
+        p = next;
+    }
+    return -1;
+}
+
+int cli_run_workloads(cli *o, npu_ctx *ctx)
+{
+    if (o->nwls > MAX_WL)
+        return cli_usage_error("run", "%s: at most 64 workloads", "--workload", NULL);
+    if (o->nplots || o->summary || o->shapes || o->ssrep)
+        return cli_usage_error("run",
+                               "%s: --plot, --summary, --shapes and --scalesim-reports are for "
+                               "one graph",
+                               "--workload", NULL);
+    wspec *ws = calloc((size_t)o->nwls, sizeof *ws);
+    npu_workload *w = calloc((size_t)o->nwls, sizeof *w);
+    npu_graph **gs = calloc((size_t)o->nwls, sizeof *gs);
+    npu_err err = {0};
+    npu_arch *a = NULL;
+    npu_wl_run *r = NULL;
+    int rc = -1;
+    if (!ws || !w || !gs)
+        rc = cli_failf("%s", "out of memory");
+    for (int i = 0; rc < 0 && i < o->nwls; i++) {
+        const char *graph = NULL;
+        rc = parse_spec(o->wls[i], &ws[i], &graph);
+        npu_load_opts lo = {.batch = ws[i].batch};
+        if (rc < 0 && !(gs[i] = npu_load_graph(ctx, graph, &lo, &err)))
+            rc = cli_fail(&err);
+        if (rc < 0) {
+            w[i] = ws[i].w;
+            w[i].graph = gs[i];
+        }
+    }
+    if (rc < 0 && !(a = cli_open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, &err)))
+        rc = cli_fail(&err);
+    npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
+    if (rc < 0 && !(r = npu_run_workloads(ctx, a, w, o->nwls, &ro, &err)))
+        rc = cli_fail(&err);
+    if (rc < 0) {
+        npu_strbuf sb;
+        npu_sb_init(&sb);
+        rc = npu_report_workloads(r, o->fmt, o->verbosity >= 0, &sb) ? cli_failf("%s", "out of memory")
+                                                  : cli_emit_text(o, &sb);
+        npu_sb_free(&sb);
+    }
+    npu_wl_run_free(r);
+    npu_arch_free(a);
+    for (int i = 0; i < o->nwls && ws && gs; i++) {
+        free(ws[i].text);
+        npu_graph_free(gs[i]);
+    }
+    free(ws);
+    free(w);
+    free(gs);
+    return rc;
+}

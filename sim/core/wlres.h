@@ -1,0 +1,36 @@
+/* wlres.h — the result of several workloads run at once (sim/workload.c fills it, sim/report
+ * writes it; docs/workloads.md). Plain data: one record per workload, each with the per-layer
+ * result of its median frame. */
+#ifndef NPU_WLRES_H
+#define NPU_WLRES_H
+
+#include <stdint.h>
+
+#include "result.h"
+
+#define NPU_WL_SCHEMA "npusim.workloads/1"
+
+typedef struct npu_wl_stat {
+    const char *name, *graph, *after; /* after: the workload whose frame k it follows, or ""   */
+    const char *sets;                 /* its own settings as given ("core_mask=0", or "")      */
+    int count;                        /* frames run                                            */
+    double fps;                       /* periodic arrivals per second, 0 = back to back        */
+    double lat_min_us, lat_med_us, lat_p99_us, lat_max_us, lat_mean_us; /* arrival → end     */
+    double throughput_fps;            /* count / (last end − first arrival)                    */
+    int misses;                       /* periodic: frames that ended after arrival + 1/fps     */
+    int64_t dram_rd_bytes, dram_wr_bytes, sram_bytes; /* all its frames                       */
+    double first_us, end_us;          /* first arrival, last end                               */
+    int median_frame;                 /* which frame `frame` is (0-based)                      */
+    npu_result *frame;                /* that frame's per-layer result (times from its start)  */
+} npu_wl_stat;
+
+struct npu_wl_run {
+    npu_arena arena;  /* the strings */
+    const char *arch;
+    int n;
+    npu_wl_stat *w;
+    double time_us;   /* the last frame's end */
+    int64_t dram_rd_bytes, dram_wr_bytes;
+};
+
+#endif

@@ -1,0 +1,160 @@
+/* wlrep.c — the report of several workloads run at once (npu_report_workloads; the run is
+ * sim/workload.c, the meaning docs/workloads.md).
+ *
+ * Table: one summary row per workload (graph, settings, frames, latency min / median / p99,
+ * throughput, deadline misses, DRAM bytes of all its frames), then each workload's median
+ * frame as the usual per-layer table. CSV: the summary rows. JSON: one document
+ * (NPU_WL_SCHEMA) with the summary of each workload and its median frame as a result object.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/wlres.h"
+#include "report.h"
+#include "tab.h"
+
+static const char *const head[] = {"workload", "graph", "settings", "arrivals", "frames",
+                                   "min us", "median us", "p99 us", "fps", "misses",
+                                   "DRAM rd", "DRAM wr"};
+
+static void arrivals(const npu_wl_stat *s, char *b, size_t n)
+{
+    if (s->fps > 0)
+        snprintf(b, n, "%g fps", s->fps);
+    else if (s->after && *s->after)
+        snprintf(b, n, "after %s", s->after);
+    else
+        snprintf(b, n, "back to back");
+}
+
+static int table(const npu_wl_run *r, bool frames, npu_strbuf *out)
+{
+    npu_tab t;
+    npu_tab_init(&t, 12, head, "lllllrrrrrrr");
+    for (int i = 0; i < r->n; i++) {
+        const npu_wl_stat *s = &r->w[i];
+        char a[96], rd[32], wr[32];
+        arrivals(s, a, sizeof a);
+        npu_tab_bytes(rd, sizeof rd, (double)s->dram_rd_bytes);
+        npu_tab_bytes(wr, sizeof wr, (double)s->dram_wr_bytes);
+        npu_tab_row(&t);
+        npu_tab_cell_str(&t, s->name, 24);
+        npu_tab_cell_str(&t, s->graph, 24);
+        npu_tab_cell_str(&t, s->sets, 32);
+        npu_tab_cell_str(&t, a, 24);
+        npu_tab_cell(&t, "%d", s->count);
+        npu_tab_cell(&t, "%.1f", s->lat_min_us);
+        npu_tab_cell(&t, "%.1f", s->lat_med_us);
+        npu_tab_cell(&t, "%.1f", s->lat_p99_us);
+        npu_tab_cell(&t, "%.1f", s->throughput_fps);
+        if (s->fps > 0)
+            npu_tab_cell(&t, "%d", s->misses);
+        else
+            npu_tab_cell_str(&t, "-", 1);
+        npu_tab_cell_str(&t, rd, 16);
+        npu_tab_cell_str(&t, wr, 16);
+    }
+    npu_sb_printf(out, "%s: %d workloads, %.1f us\n", r->arch, r->n, r->time_us);
+    size_t at = out->len;
+    int rc = npu_tab_render(&t, out);
+    npu_tab_sanitize_from(out, at);
+    npu_tab_free(&t);
+    for (int i = 0; frames && !rc && i < r->n; i++) {
+        const npu_wl_stat *s = &r->w[i];
+        npu_sb_printf(out, "\n== %s: %s, median frame %d of %d (times from its start) ==\n",
+                      s->name, s->graph, s->median_frame, s->count);
+        rc = npu_report_write(s->frame, NPU_FMT_TABLE, out);
+    }
+    return rc;
+}
+
+static void csv(const npu_wl_run *r, npu_strbuf *out)
+{
+    npu_sb_puts(out, "workload,graph,settings,fps,after,frames,lat_min_us,lat_median_us,"
+                     "lat_p99_us,lat_max_us,lat_mean_us,throughput_fps,deadline_misses,"
+                     "dram_rd_bytes,dram_wr_bytes,sram_bytes\n");
+    for (int i = 0; i < r->n; i++) {
+        const npu_wl_stat *s = &r->w[i];
+        npu_rep_csv_str(out, s->name);
+        npu_sb_puts(out, ",");
+        npu_rep_csv_str(out, s->graph);
+        npu_sb_puts(out, ",");
+        npu_rep_csv_str(out, s->sets);
+        npu_sb_puts(out, ",");
+        npu_rep_csv_num(out, s->fps);
+        npu_sb_puts(out, ",");
+        npu_rep_csv_str(out, s->after);
+        npu_sb_printf(out, ",%d", s->count);
+        const double v[] = {s->lat_min_us, s->lat_med_us, s->lat_p99_us, s->lat_max_us,
+                            s->lat_mean_us, s->throughput_fps};
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+            npu_sb_puts(out, ",");
+            npu_rep_csv_num(out, v[k]);
+        }
+        npu_sb_printf(out, ",%d,%lld,%lld,%lld\n", s->misses, (long long)s->dram_rd_bytes,
+                      (long long)s->dram_wr_bytes, (long long)s->sram_bytes);
+    }
+}
+
+static int json(const npu_wl_run *r, npu_strbuf *out)
+{
+    npu_sb_puts(out, "{\"schema\": ");
+    npu_rep_json_str(out, NPU_WL_SCHEMA);
+    npu_sb_puts(out, ", \"arch\": ");
+    npu_rep_json_str(out, r->arch);
+    npu_sb_puts(out, ", \"time_us\": ");
+    npu_rep_json_num(out, r->time_us);
+    npu_sb_printf(out, ", \"dram_rd_bytes\": %lld, \"dram_wr_bytes\": %lld, \"workloads\": [",
+                  (long long)r->dram_rd_bytes, (long long)r->dram_wr_bytes);
+    for (int i = 0; i < r->n; i++) {
+        const npu_wl_stat *s = &r->w[i];
+        npu_sb_puts(out, i ? ",\n{\"name\": " : "\n{\"name\": ");
+        npu_rep_json_str(out, s->name);
+        npu_sb_puts(out, ", \"graph\": ");
+        npu_rep_json_str(out, s->graph);
+        npu_sb_puts(out, ", \"settings\": ");
+        npu_rep_json_str(out, s->sets);
+        npu_sb_puts(out, ", \"after\": ");
+        npu_rep_json_str(out, s->after);
+        npu_sb_puts(out, ", \"fps\": ");
+        npu_rep_json_num(out, s->fps);
+        npu_sb_printf(out, ", \"frames\": %d, \"median_frame\": %d, \"latency_us\": {", s->count,
+                      s->median_frame);
+        const char *const k[] = {"min", "median", "p99", "max", "mean"};
+        const double v[] = {s->lat_min_us, s->lat_med_us, s->lat_p99_us, s->lat_max_us,
+                            s->lat_mean_us};
+        for (int j = 0; j < 5; j++) {
+            npu_sb_printf(out, "%s\"%s\": ", j ? ", " : "", k[j]);
+            npu_rep_json_num(out, v[j]);
+        }
+        npu_sb_puts(out, "}, \"throughput_fps\": ");
+        npu_rep_json_num(out, s->throughput_fps);
+        npu_sb_printf(out,
+                      ", \"deadline_misses\": %d, \"dram_rd_bytes\": %lld, \"dram_wr_bytes\": "
+                      "%lld, \"sram_bytes\": %lld, \"frame\": ",
+                      s->misses, (long long)s->dram_rd_bytes, (long long)s->dram_wr_bytes,
+                      (long long)s->sram_bytes);
+        int rc = npu_report_write(s->frame, NPU_FMT_JSON, out);
+        if (rc)
+            return rc;
+        while (out->len > 0 && out->s[out->len - 1] == '\n')
+            out->s[--out->len] = 0;
+        npu_sb_puts(out, "}");
+    }
+    npu_sb_puts(out, "\n]}\n");
+    return 0;
+}
+
+int npu_report_workloads(const npu_wl_run *r, npu_format f, bool frames, npu_strbuf *out)
+{
+    if (!r || !out)
+        return NPU_EINVAL;
+    int rc = 0;
+    if (f == NPU_FMT_JSON)
+        rc = json(r, out);
+    else if (f == NPU_FMT_CSV)
+        csv(r, out);
+    else
+        rc = table(r, frames, out);
+    return rc ? rc : out->oom ? NPU_ENOMEM : 0;
+}

@@ -1,0 +1,506 @@
+/* workload.c — several workloads at once on one engine (npu_run_workloads; docs/workloads.md).
+ *
+ * Each workload is a graph lowered once with the architecture plus its own settings (a core
+ * mask, a dtype), and run `count` times ("frames"). All frames of all workloads run on ONE
+ * engine: the model's execute is called once per frame, inside a workload scope of the engine
+ * (engine.h), at the moment the frame is released — so the frame's jobs join the shared units'
+ * queues then, behind whatever other workloads queued before, as a driver's job queue would
+ * take them. DRAM, SRAM, the CPU cores and the interrupt line are the engine's and so shared;
+ * a model's hardware units are shared by name; its context units (runtime thread, job
+ * bookkeeping) are per workload.
+ *
+ * A frame k of workload w is released when
+ *   - it has arrived: at time 0 (back to back), at k/fps (periodic), or when frame k of its
+ *     `after` workload ended (a pipeline);
+ *   - frame k-1 of w has ended (one context runs one frame at a time, as rknn_run does).
+ * Its latency is end − arrival; a periodic frame misses its deadline when it ends after the
+ * next arrival (arrival + 1/fps). Periodic arrivals are jobs on an "arrivals" timer unit.
+ *
+ * Choices: only models whose runtime bookkeeping is declared per context take part (rknpu
+ * now; the others would couple workloads through shared bookkeeping units, so they are refused
+ * rather than silently wrong). Per-workload settings may not touch the chip's shared groups
+ * (dram.*, sram.*, host.*, mcu.*) nor the model's sizes that the engine would share.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "npusim_int.h"
+
+#include "../isa/program.h"
+#include "../models/model.h"
+#include "core/wlres.h"
+#include "engine/engine.h"
+#include "../traces/trace.h"
+
+/* Models whose execute marks its per-context units (npu_engine_unit_ctx or HOST units). */
+static const char *const multi_models[] = {"rknpu", NULL};
+
+typedef struct frame {
+    struct wrun *R;
+    int w, k, scope;
+    bool arrived, released, ended;
+    npu_time t_arr, t_rel;
+} frame;
+
+typedef struct wl {
+    const npu_workload *spec;
+    npu_arch *a;
+    npu_model m;
+    bool open;
+    npu_program *prog;
+    int after;  /* index, -1 */
+    int count;
+    frame *f;   /* count frames */
+} wl;
+
+typedef struct wrun {
+    npu_engine *e;
+    wl *w;
+    int n;
+    int u_arr;   /* the arrivals timer unit, -1 until made */
+    npu_err err; /* the first error of a release inside the run */
+} wrun;
+
+static void try_release(wrun *R, int w, int k);
+
+static void frame_ended(npu_engine *e, void *ud, int scope)
+{
+    (void)scope;
+    frame *F = ud;
+    wrun *R = F->R;
+    F->ended = true;
+    npu_time t = npu_engine_scope_end(e, F->scope);
+    if (F->k + 1 < R->w[F->w].count)
+        try_release(R, F->w, F->k + 1);
+    for (int v = 0; v < R->n; v++)
+        if (R->w[v].after == F->w && F->k < R->w[v].count) {
+            frame *G = &R->w[v].f[F->k];
+            if (!G->arrived) {
+                G->arrived = true;
+                G->t_arr = t;
+            }
+            try_release(R, v, F->k);
+        }
+}
+
+static void frame_arrived(npu_engine *e, void *ud, const npu_job *j)
+{
+    (void)e;
+    (void)j;
+    frame *F = ud;
+    F->arrived = true;
+    try_release(F->R, F->w, F->k);
+}
+
+static void try_release(wrun *R, int w, int k)
+{
+    wl *W = &R->w[w];
+    frame *F = &W->f[k];
+    if (R->err.code || F->released || !F->arrived || (k > 0 && !W->f[k - 1].ended))
+        return;
+    if (W->after >= 0 && !R->w[W->after].f[k].ended)
+        return;
+    F->released = true;
+    F->t_rel = npu_engine_now(R->e);
+    if (W->spec->fps <= 0 && W->after < 0)
+        F->t_arr = F->t_rel; /* back to back: it arrives when it can start */
+    int prev = npu_engine_scope_set(R->e, F->scope);
+    int rc = npu_model_execute(&W->m, W->prog, R->e, &R->err);
+    npu_engine_scope_set(R->e, prev);
+    if (rc) {
+        npu_err_prefix(&R->err, "workload %s frame %d", W->spec->name, k);
+        return;
+    }
+    npu_engine_scope_close(R->e, F->scope); /* may end it at once (no jobs) */
+}
+
+/* ---- preparing the workloads ---------------------------------------------------------------- */
+
+static bool shared_key(const char *k)
+{
+    static const char *const pre[] = {"dram.", "sram.", "host.", "mcu.", NULL};
+    for (int i = 0; pre[i]; i++)
+        if (strncmp(k, pre[i], strlen(pre[i])) == 0)
+            return true;
+    return strcmp(k, "cores") == 0 || strcmp(k, "freq_mhz") == 0;
+}
+
+static int prepare(npu_ctx *ctx, const npu_arch *a, wl *W, const npu_workload *s, npu_err *err)
+{
+    W->spec = s;
+    W->a = npu_arch_clone(a);
+    if (!W->a)
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    for (int i = 0; i < s->nsets; i++) {
+        const char *kv = s->sets[i], *eq = strchr(kv, '=');
+        char key[128];
+        size_t kl = eq ? (size_t)(eq - kv) : strlen(kv);
+        snprintf(key, sizeof key, "%.*s", (int)(kl < sizeof key ? kl : sizeof key - 1), kv);
+        if (shared_key(key))
+            return npu_err_set(err, NPU_EINVAL,
+                               "workload %s: '%s' is the chip's, shared by every workload: set "
+                               "it for the run (--set), not per workload",
+                               s->name, key);
+        if (npu_arch_set_kv(W->a, kv, err)) {
+            npu_err_prefix(err, "workload %s", s->name);
+            return err->code;
+        }
+    }
+    const npu_model_ops *ops = npu_model_find(npu_arch_model(W->a), err);
+    if (!ops)
+        return err->code;
+    bool ok = false;
+    for (int i = 0; multi_models[i]; i++)
+        ok |= npu_streq_nocase(ops->name, multi_models[i]);
+    if (!ok)
+        return npu_err_set(err, NPU_EUNSUPPORTED,
+                           "several workloads at once are modelled for the rknpu model only "
+                           "(its runtime units are per context); %s (model %s) is not yet",
+                           npu_arch_name(a), ops->name);
+    W->prog = npu_compile(ctx, W->a, s->graph, err);
+    if (!W->prog) {
+        npu_err_prefix(err, "workload %s", s->name);
+        return err->code;
+    }
+    if (npu_model_open(&W->m, ops, npu_arch_params(W->a), err))
+        return err->code;
+    W->open = true;
+    return 0;
+}
+
+static bool good_name(const char *n)
+{
+    if (!n || !*n || strlen(n) > 64)
+        return false;
+    for (const char *p = n; *p; p++)
+        if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') || ('0' <= *p && *p <= '9') ||
+              *p == '_' || *p == '-'))
+            return false;
+    return true;
+}
+
+/* Names, `after` links (no cycle), counts. */
+static int link_workloads(wrun *R, const npu_workload *w, int n, npu_err *err)
+{
+    for (int i = 0; i < n; i++) {
+        if (!good_name(w[i].name))
+            return npu_err_set(err, NPU_EINVAL,
+                               "workload name '%s': use 1-64 letters, digits, '_' or '-'",
+                               w[i].name ? w[i].name : "");
+        if (!w[i].graph)
+            return npu_err_set(err, NPU_EINVAL, "workload %s: no graph", w[i].name);
+        if (w[i].count < 0 || w[i].count > 100000 || !(w[i].fps >= 0 && w[i].fps <= 1e6))
+            return npu_err_set(err, NPU_EINVAL,
+                               "workload %s: count must be 0..100000 and fps 0..1e6", w[i].name);
+        for (int j = 0; j < i; j++)
+            if (strcmp(w[i].name, w[j].name) == 0)
+                return npu_err_set(err, NPU_EINVAL, "workload %s named twice", w[i].name);
+    }
+    for (int i = 0; i < n; i++) {
+        if (!w[i].after || !*w[i].after)
+            continue;
+        for (int j = 0; j < n; j++)
+            if (strcmp(w[j].name, w[i].after) == 0)
+                R->w[i].after = j;
+        if (R->w[i].after < 0)
+            return npu_err_set(err, NPU_EINVAL, "workload %s: after=%s names no workload",
+                               w[i].name, w[i].after);
+        if (w[i].fps > 0)
+            return npu_err_set(err, NPU_EINVAL,
+                               "workload %s: fps= and after= both give its arrivals; choose one",
+                               w[i].name);
+    }
+    /* counts, following the chains (a cycle never ends) */
+    for (int i = 0; i < n; i++) {
+        int j = i, steps = 0;
+        while (R->w[j].after >= 0 && steps <= n) {
+            j = R->w[j].after;
+            steps++;
+        }
+        if (steps > n)
+            return npu_err_set(err, NPU_EINVAL, "workload %s: its after= chain is a cycle",
+                               w[i].name);
+    }
+    for (int pass = 0; pass < n; pass++)
+        for (int i = 0; i < n; i++) {
+            int a = R->w[i].after;
+            R->w[i].count = w[i].count > 0 ? w[i].count : a >= 0 ? R->w[a].count : 1;
+        }
+    for (int i = 0; i < n; i++) {
+        int a = R->w[i].after;
+        if (a >= 0 && R->w[i].count > R->w[a].count)
+            return npu_err_set(err, NPU_EINVAL,
+                               "workload %s: count=%d but %s (its after=) runs %d frames",
+                               w[i].name, R->w[i].count, w[a].name, R->w[a].count);
+    }
+    return 0;
+}
+
+/* ---- results -------------------------------------------------------------------------------- */
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int stat_of(wrun *R, int w, npu_wl_run *out, npu_err *err)
+{
+    wl *W = &R->w[w];
+    npu_wl_stat *S = &out->w[w];
+    int n = W->count;
+    double *lat = npu_malloc((size_t)n * sizeof *lat);
+    if (!lat)
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    double period = W->spec->fps > 0 ? 1e12 / W->spec->fps : 0;
+    double lsum = 0;
+    for (int k = 0; k < n; k++) {
+        const frame *F = &W->f[k];
+        double end = (double)npu_engine_scope_end(R->e, F->scope);
+        lat[k] = (end - (double)F->t_arr) * 1e-6;
+        lsum += lat[k];
+        if (period > 0 && end > (double)F->t_arr + period + 0.5)
+            S->misses++;
+        if (end * 1e-6 > S->end_us)
+            S->end_us = end * 1e-6;
+    }
+    S->first_us = (double)W->f[0].t_arr * 1e-6;
+    double *sorted = npu_malloc((size_t)n * sizeof *sorted);
+    if (!sorted) {
+        free(lat);
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    }
+    memcpy(sorted, lat, (size_t)n * sizeof *lat);
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_dbl);
+    S->lat_min_us = sorted[0];
+    S->lat_max_us = sorted[n - 1];
+    S->lat_med_us = sorted[(n - 1) / 2]; /* the lower median: a frame that ran */
+    int r99 = (int)ceil(0.99 * n) - 1;   /* nearest rank */
+    S->lat_p99_us = sorted[r99 < 0 ? 0 : r99];
+    S->lat_mean_us = lsum / n;
+    double span = S->end_us - S->first_us;
+    S->throughput_fps = span > 0 ? n / (span * 1e-6) : 0;
+    for (int k = n - 1; k >= 0; k--)
+        if (lat[k] == S->lat_med_us)
+            S->median_frame = k; /* the first frame of that latency */
+    free(sorted);
+    free(lat);
+    /* bytes of every frame, and the median frame's table */
+    for (int k = 0; k < n; k++) {
+        const frame *F = &W->f[k];
+        npu_result *fr = npu_engine_result_scope(R->e, F->scope, F->t_rel, W->prog,
+                                                 npu_arch_params(W->a), err);
+        if (!fr)
+            return err->code;
+        S->dram_rd_bytes += fr->total.dram_rd_bytes;
+        S->dram_wr_bytes += fr->total.dram_wr_bytes;
+        for (int l = 0; l < fr->nlayers; l++)
+            S->sram_bytes += fr->layers[l].sram_rd_bytes + fr->layers[l].sram_wr_bytes;
+        if (k == S->median_frame)
+            S->frame = fr;
+        else
+            npu_result_free(fr);
+    }
+    S->count = n;
+    S->fps = W->spec->fps;
+    S->name = npu_arena_strdup(&out->arena, W->spec->name);
+    S->graph = npu_arena_strdup(&out->arena, npu_graph_name(W->spec->graph));
+    S->after = npu_arena_strdup(&out->arena, W->after >= 0 ? R->w[W->after].spec->name : "");
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    for (int i = 0; i < W->spec->nsets; i++)
+        npu_sb_printf(&sb, "%s%s", i ? "," : "", W->spec->sets[i]);
+    S->sets = npu_arena_strdup(&out->arena, sb.s ? sb.s : "");
+    npu_sb_free(&sb);
+    if (!S->name || !S->graph || !S->after || !S->sets)
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    out->dram_rd_bytes += S->dram_rd_bytes;
+    out->dram_wr_bytes += S->dram_wr_bytes;
+    if (S->end_us > out->time_us)
+        out->time_us = S->end_us;
+    return 0;
+}
+
+void npu_wl_run_free(npu_wl_run *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->n && r->w; i++)
+        npu_result_free(r->w[i].frame);
+    free(r->w);
+    npu_arena_free(&r->arena);
+    free(r);
+}
+
+/* ---- the run -------------------------------------------------------------------------------- */
+
+/* The trace: the units and ports as for one run, and one track group of layer spans per
+ * workload (every frame's layers in it). */
+static int write_trace(wrun *R, int nl, const npu_run_opts *o, npu_err *err)
+{
+    int *grp = npu_malloc(((size_t)nl + 1) * sizeof *grp);
+    int *lay = npu_malloc(((size_t)nl + 1) * sizeof *lay);
+    const char **gname = npu_calloc((size_t)R->n, sizeof *gname);
+    const npu_program **progs = npu_calloc((size_t)R->n, sizeof *progs);
+    int rc = 0;
+    if (!grp || !lay || !gname || !progs)
+        rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
+    for (int i = 0, l = 0; !rc && i < R->n; i++) {
+        gname[i] = R->w[i].spec->name;
+        progs[i] = R->w[i].prog;
+        for (int k = 0; k < R->w[i].count; k++)
+            for (int j = 0; j < R->w[i].prog->nlayers; j++, l++) {
+                grp[l] = i;
+                lay[l] = j;
+            }
+    }
+    npu_trace_groups tg = {.nl = nl, .group = grp, .layer = lay, .ng = R->n, .gname = gname,
+                           .prog = progs};
+    if (!rc)
+        rc = npu_trace_write_groups(o->trace_path, R->e, &tg, o->force, err);
+    free(grp);
+    free(lay);
+    free(gname);
+    free(progs);
+    return rc;
+}
+
+static int run_all(npu_ctx *ctx, const npu_arch *a, wrun *R, const npu_run_opts *o,
+                   npu_err *err)
+{
+    int64_t nl = 0;
+    for (int i = 0; i < R->n; i++)
+        nl += (int64_t)R->w[i].count * R->w[i].prog->nlayers;
+    /* every frame has rows of its own, and every unit keeps two times per row: a million rows
+     * is some 300 MB on RK3588 (about 20 units) */
+    if (nl > 1000000)
+        return npu_err_set(err, NPU_EINVAL,
+                           "workloads: %lld layer rows in all (frames x layers; at most 1000000): "
+                           "lower count=",
+                           (long long)nl);
+    R->e = npu_engine_new(npu_arch_params(a), (int)nl, err);
+    if (!R->e)
+        return err->code;
+    npu_engine_use_ctx(R->e, ctx);
+    bool trace = o && o->trace_path && *o->trace_path;
+    npu_engine_record(R->e, trace);
+    int base = 0;
+    for (int i = 0; i < R->n; i++) {
+        wl *W = &R->w[i];
+        W->f = npu_calloc((size_t)W->count, sizeof *W->f);
+        if (!W->f)
+            return npu_err_set(err, NPU_ENOMEM, "out of memory");
+        for (int k = 0; k < W->count; k++) {
+            frame *F = &W->f[k];
+            *F = (frame){.R = R, .w = i, .k = k};
+            F->scope = npu_engine_scope_new(R->e, W->spec->name, base, frame_ended, F, err);
+            if (F->scope < 0)
+                return err->code;
+            base += W->prog->nlayers;
+            if (W->spec->fps > 0)
+                F->t_arr = (npu_time)llround(k * 1e12 / W->spec->fps);
+            else
+                F->arrived = W->after < 0; /* back to back: all are there; after=: later */
+        }
+    }
+    /* frame 0 of every workload that does not follow another arrives now */
+    for (int i = 0; i < R->n && !R->err.code; i++)
+        if (R->w[i].after < 0) {
+            R->w[i].f[0].arrived = true;
+            try_release(R, i, 0);
+        }
+    /* the periodic arrivals after 0: a timer (made after the models' clocks) */
+    R->u_arr = -1;
+    for (int i = 0; i < R->n && !R->err.code; i++) {
+        wl *W = &R->w[i];
+        for (int k = 1; W->spec->fps > 0 && k < W->count; k++) {
+            if (R->u_arr < 0) {
+                int c = npu_engine_clock(R->e, "arrivals", 1000);
+                R->u_arr = c < 0 ? -1 : npu_engine_unit(R->e, "arrivals", NPU_UK_CTRL, c, 0, 0);
+                if (R->u_arr < 0)
+                    return npu_err_set(err, NPU_ENOMEM, "out of memory (arrivals timer)");
+            }
+            npu_job j;
+            npu_job_init(&j, R->u_arr, -1, "arrival");
+            j.extra_ps = W->f[k].t_arr;
+            j.done = frame_arrived;
+            j.ud = &W->f[k];
+            if (npu_engine_submit(R->e, &j, err))
+                return err->code;
+        }
+    }
+    if (R->err.code || npu_engine_run(R->e, err))
+        return R->err.code ? (*err = R->err, err->code) : err->code;
+    if (R->err.code)
+        return *err = R->err, err->code;
+    for (int i = 0; i < R->n; i++)
+        for (int k = 0; k < R->w[i].count; k++)
+            if (!R->w[i].f[k].ended)
+                return npu_err_set(err, NPU_ESIM, "workload %s: frame %d never ended",
+                                   R->w[i].spec->name, k);
+    return trace ? write_trace(R, (int)nl, o, err) : 0;
+}
+
+npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workload *w, int n,
+                              const npu_run_opts *opts, npu_err *err)
+{
+    npu_err local = {0};
+    if (!err)
+        err = &local;
+    npu_err_clear(err);
+    if (!a || !w || n < 1 || n > 64) {
+        npu_err_set(err, NPU_EINVAL, "npu_run_workloads: give an architecture and 1-64 workloads");
+        return NULL;
+    }
+    wrun R = {.n = n, .u_arr = -1};
+    npu_wl_run *out = NULL;
+    R.w = npu_calloc((size_t)n, sizeof *R.w);
+    if (!R.w) {
+        npu_err_set(err, NPU_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        R.w[i].after = -1;
+    int rc = link_workloads(&R, w, n, err);
+    for (int i = 0; !rc && i < n; i++)
+        rc = prepare(ctx, a, &R.w[i], &w[i], err);
+    if (!rc)
+        rc = run_all(ctx, a, &R, opts, err);
+    if (!rc) {
+        out = npu_calloc(1, sizeof *out);
+        npu_wl_stat *st = out ? npu_calloc((size_t)n, sizeof *st) : NULL;
+        if (!st) {
+            free(out);
+            out = NULL;
+            rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
+        } else {
+            npu_arena_init(&out->arena);
+            out->w = st;
+            out->n = n;
+            out->arch = npu_arena_strdup(&out->arena, npu_arch_name(a));
+            for (int i = 0; !rc && i < n; i++)
+                rc = stat_of(&R, i, out, err);
+            if (rc) {
+                npu_wl_run_free(out);
+                out = NULL;
+            }
+        }
+    }
+    npu_engine_free(R.e);
+    for (int i = 0; i < n; i++) {
+        if (R.w[i].open)
+            npu_model_close(&R.w[i].m);
+        npu_program_free(R.w[i].prog);
+        npu_arch_free(R.w[i].a);
+        free(R.w[i].f);
+    }
+    free(R.w);
+    if (!out && ctx) {
+        npu_err *ce = npu_ctx_err(ctx);
+        if (ce != err)
+            *ce = *err;
+    }
+    return out;
+}

@@ -1,0 +1,32 @@
+-- workload_test.lua — npusim.run_workloads (several workloads at once; docs/workloads.md):
+-- the result's shape, a frame table as npusim.run gives it, recoverable errors and misuse.
+local fails = 0
+local function check(c, what)
+  if not c then fails = fails + 1; print("FAIL " .. what) else print("ok   " .. what) end
+end
+
+local r = assert(npusim.run_workloads{ arch = "rk3588", workloads = {
+  { name = "a", graph = "mobilenet_v2", set = { core_mask = 0 }, count = 2 },
+  { name = "b", graph = npusim.graph("resnet18"), set = { core_mask = "1" }, after = "a" } } })
+check(r.schema == "npusim.workloads/1", "schema")
+check(#r.workloads == 2 and r.workloads[1].name == "a" and r.workloads[2].after == "a", "workloads")
+check(r.workloads[2].frames == 2, "after= takes the producer's count")
+local single = npusim.run{ arch = "rk3588", graph = "mobilenet_v2" }
+local a = r.workloads[1]
+check(a.dram_rd_bytes == 2 * single.total.dram_rd_bytes, "bytes of every frame")
+check(#a.frame.layers == #single.layers and a.frame.total.cycles > 0, "median frame as a result")
+check(a.latency_us.min <= a.latency_us.median and a.latency_us.median <= a.latency_us.p99,
+      "latency order")
+check(r.time_us >= r.workloads[2].latency_us.max, "run time")
+
+local x, msg = npusim.run_workloads{ arch = "rk3588", workloads = {
+  { name = "x", graph = "resnet18", after = "nobody" } } }
+check(x == nil and msg:find("names no workload"), "recoverable error: " .. tostring(msg))
+x, msg = npusim.run_workloads{ arch = "ascend310", workloads = { { name = "x", graph = "resnet18" } } }
+check(x == nil and msg:find("rknpu model only"), "model refused: " .. tostring(msg))
+local ok, e = pcall(npusim.run_workloads, { arch = "rk3588", workloads = {} })
+check(not ok and tostring(e):find("1 to 64"), "empty list raises")
+ok, e = pcall(npusim.run_workloads, { arch = "rk3588", workloads = { { name = "x", graph = "resnet18", fps = -1 } } })
+check(not ok and tostring(e):find("fps"), "bad fps raises")
+if fails > 0 then error(fails .. " checks failed") end
+print("all passed")
