@@ -13,7 +13,13 @@ return {
     aipp = "none",
     ["dram.gbps"] = 1200,
     ["host.cores"] = 4,
+    ["energy.node_nm"] = 7,
+    ["energy.dram"] = "hbm2",
+    ["energy.buffer_count"] = 208,
     sources = {
+        ["energy.buffer_count"] = "derived: 32 cores x 1664 KB (L0A+L0B+L0C+L1+UB) / 256 KB",
+        ["energy.node_nm"] = "research/davinci.md §3: 7 nm+ EUV",
+        ["energy.dram"] = "research/davinci.md §2: 4 x HBM2 at 1.2 TB/s",
         cores = "research §1.7: npu-smi 'Aicore Count: 32'; HC31 32 cores",
         freq_mhz = "research §1.7: npu-smi 'Aicore Freq(MHZ): 1000'",
         l2_kb = "research §1.5: 32 MB (Linley Newsletter 2019-10-08, third party)",

@@ -112,6 +112,7 @@ typedef struct unit {
     npu_time busy_ps, comp_ps, wait_ps[4];
     npu_time *lbusy;     /* per layer (+1 for "none") occupancy */
     npu_time *lcomp;     /* per layer compute-phase time        */
+    int buf;             /* on-chip buffer its onchip bytes go through, -1 */
 } unit;
 
 typedef struct sync {
@@ -169,8 +170,16 @@ typedef struct lstat {
     npu_time data_end;
     bool data_active;
     int64_t onchip, irq;
+    int64_t regw;        /* host register writes */
     npu_time irq_ps, host_ps;
 } lstat;
+
+typedef struct obuf {   /* an on-chip buffer (npu_engine_buffer) */
+    char *name;
+    double kb;
+    int count;
+    int64_t *lbytes;     /* per layer (+1) */
+} obuf;
 
 typedef struct cwait {   /* a control-released wait of a unit for a layer */
     int layer, unit;
@@ -223,6 +232,8 @@ struct npu_engine {
     npu_interval *iv;
     size_t niv, civ;
     npu_host_state host;
+    obuf *buf;
+    int nbuf, cbuf;
 };
 
 /* ---- helpers every file of the kernel uses ------------------------------------------------- */
@@ -245,6 +256,9 @@ static inline int npu_eng_layer_slot(const npu_engine *e, int layer)
 /* ---- job.c ----------------------------------------------------------------------------------- */
 /* 0, or an error naming the job and its unit: bad ids, counts, layer, cycles, bytes. */
 int npu_eng_check_job(const npu_engine *e, const npu_job *j, npu_err *err);
+
+/* ---- energy.c: the on-chip buffers' records (npu_engine_buffer) ---------------------------- */
+void npu_eng_buffers_free(npu_engine *e);
 
 /* ---- mem.c: memory ports ------------------------------------------------------------------- */
 /* Adds a port (checks the configuration). */

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../../isa/program.h"
+#include "energy.h"
 #include "state.h"
 
 /* Views (reshape, flatten, …) alias their input: their minimum DRAM traffic is zero. The
@@ -268,6 +269,16 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
         row->ideal_cycles = (int64_t)ceil(ic - 1e-9);
         row->bound = "";
     }
+    /* the declared buffers' traffic as extra columns "<buffer>_bytes" */
+    for (int b = 0; b < e->nbuf; b++) {
+        char nm[64];
+        snprintf(nm, sizeof nm, "%s_bytes", e->buf[b].name);
+        int col = npu_engine_extra_col(e, nm);
+        if (col < 0)
+            goto oom;
+        for (int l = 0; l < e->nl; l++)
+            e->extra[(size_t)l * e->cextra + col] = (double)e->buf[b].lbytes[l];
+    }
     if (e->nextra > 0) {
         r->nextra = e->nextra;
         r->extra_names = npu_arena_alloc(&r->arena, (size_t)e->nextra * sizeof(char *));
@@ -283,6 +294,10 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
             for (int c = 0; c < e->nextra; c++)
                 r->extra[(size_t)l * e->nextra + c] = e->extra[(size_t)l * e->cextra + c];
     }
+    /* mus doubles as "ran on a host processor" per layer for the energy prices */
+    for (int l = 0; l < e->nl; l++)
+        mus[l] = mus[l] >= 0 && e->u[mus[l]].kind == NPU_UK_HOST;
+    npu_energy_price(e, r, p, mus);
     npu_result_finish(r);
     free(mus);
     free(cps);

@@ -27,7 +27,7 @@
 #include "jsonr.h"
 #include "tab.h"
 
-enum { MOVED_MAX = 5, SCHEMA_MAX = 2 };
+enum { MOVED_MAX = 5, SCHEMA_MAX = 3 };
 
 /* ---- reading a result back ------------------------------------------------------------------ */
 

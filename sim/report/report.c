@@ -9,7 +9,7 @@
  *   - CSV: one header line (the per-layer fields in order, then the model's extra columns),
  *     one row per layer, no totals row (a totals row would break "every row is a layer" for
  *     spreadsheet users); the totals are in JSON and in the table.
- *   - JSON: {"schema":"npusim.result/2","arch","model","graph","freq_mhz","peak_macs",
+ *   - JSON: {"schema":"npusim.result/3","arch","model","graph","freq_mhz","peak_macs",
  *     "dram_bytes_per_cycle","params":{...},"total":{...},"layers":[{...}]}; the three clock
  *     and peak figures are extra keys after "graph" (additive to the documented schema).
  *     Model extra columns appear inside each layer after the common fields; with
@@ -254,6 +254,17 @@ void npu_rep_result_line(const npu_result *r, npu_strbuf *out)
     if (isfinite(T->dram_gbps))
         npu_sb_printf(out, ", DRAM %.2f GB/s", T->dram_gbps);
     npu_sb_putc(out, '\n');
+    /* energy (docs/energy.md): per run, its split by action class, power and efficiency */
+    double E = T->energy_uj;
+    if (!(isfinite(E) && E > 0))
+        return;
+    npu_sb_printf(out, "energy %.4g mJ per run (MAC %.0f%%, buffers %.0f%%, DRAM %.0f%%, "
+                       "control %.0f%%, host %.0f%%, static %.0f%%), %.4g mW (NPU %.4g mW), "
+                       "%.4g %ss/J, %.3g TOPS/W, NPU area %.3g mm²\n",
+                  E * 1e-3, 100 * T->e_mac_uj / E, 100 * T->e_buf_uj / E, 100 * T->e_dram_uj / E,
+                  100 * T->e_ctrl_uj / E, 100 * T->e_host_uj / E, 100 * T->e_static_uj / E,
+                  T->power_mw, T->npu_power_mw, T->items_per_j,
+                  T->unit && *T->unit ? T->unit : "inference", T->tops_per_w, T->area_mm2);
 }
 
 /* The mem% ctrl% DRAM rd, DRAM wr and irq cells of a layer row or the totals row. */
