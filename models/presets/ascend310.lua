@@ -31,7 +31,9 @@ return {
     ["energy.dram"] = "lpddr4x",
     ["energy.buffer_kb"] = 256,
     ["energy.buffer_count"] = 13,
+    ["energy.other_mw"] = 8400,
     sources = {
+        ["energy.other_mw"] = "estimate: the Atlas 200 module draws 11 W typical at 22 TOPS (research/davinci.md §3 [HW n]; this preset runs the 22 TOPS clock); the simulated NPU + DRAM on ResNet-50 is ~2.6 W, the rest (8 A55, TS CPU, DVPP, PHYs, the module) is this constant",
         ["energy.buffer_kb"] = "research/davinci.md (HC31 slide h): L0C/UB 256 KB, L0A/L0B 64 KB, L1 1 MB per core; 256 KB as the typical array",
         ["energy.buffer_count"] = "derived: 2 cores x 1664 KB (L0A+L0B+L0C+L1+UB) / 256 KB",
         ["energy.node_nm"] = "research/davinci.md §3: TSMC 12 nm FFC (3P)",

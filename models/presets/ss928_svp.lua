@@ -33,7 +33,9 @@ return {
     ["host.cores"] = 4,
     ["energy.node_nm"] = 12,
     ["energy.dram"] = "lpddr4x",
+    ["energy.other_mw"] = 4400,
     sources = {
+        ["energy.other_mw"] = "estimate: 5.2 W typical at 4K30 + 4 TOPS for the whole SoC (research/soc-facts.md §1.1) minus the simulated NPU + DRAM (~0.8 W): ISP, video codec, A55 cores, PHYs",
         ["energy.node_nm"] = "research/soc-facts.md §1.1: 12 nm (product brief)",
         ["energy.dram"] = "research/soc-facts.md §1.3: 2 x 32-bit LPDDR4/4X",
         cores = "soc-facts §1.1: 'SVP_NNN（dpico 核）x1'",
