@@ -128,6 +128,12 @@ typedef struct npu_result {
     /* Energy (sim/engine/energy.c): static powers charged per layer by share_cycles in
      * npu_result_finish (NPU; idle host and rest of chip), and the NPU's area. */
     double npu_static_mw, other_static_mw, area_mm2;
+    /* Each unit of the engine over the whole run (JSON "units"; NULL for a result not made by
+     * a run): name, kind (compute, dma, ctrl, host) and busy time in µs (occupancy summed over
+     * its jobs, so a unit running several jobs at once can exceed the run's time). */
+    int nunits;
+    const char **unit_names, **unit_kinds;
+    double *unit_busy_us;
     npu_params *params;      /* owned copy of the parameters used (may be NULL) */
     npu_total_row total;
     int nlayers;

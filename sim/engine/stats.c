@@ -294,6 +294,21 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
             for (int c = 0; c < e->nextra; c++)
                 r->extra[(size_t)l * e->nextra + c] = e->extra[(size_t)l * e->cextra + c];
     }
+    /* every unit's busy time over the run (its idle time is the run's time minus it) */
+    static const char *const kinds[] = {"compute", "dma", "ctrl", "host"};
+    r->nunits = e->nu;
+    r->unit_names = npu_arena_alloc(&r->arena, ((size_t)e->nu + 1) * sizeof(char *));
+    r->unit_kinds = npu_arena_alloc(&r->arena, ((size_t)e->nu + 1) * sizeof(char *));
+    r->unit_busy_us = npu_arena_alloc(&r->arena, ((size_t)e->nu + 1) * sizeof(double));
+    if (!r->unit_names || !r->unit_kinds || !r->unit_busy_us)
+        goto oom;
+    for (int u = 0; u < e->nu; u++) {
+        r->unit_names[u] = npu_arena_strdup(&r->arena, e->u[u].name);
+        if (!r->unit_names[u])
+            goto oom;
+        r->unit_kinds[u] = e->u[u].irq_line ? "irq" : kinds[e->u[u].kind];
+        r->unit_busy_us[u] = (double)e->u[u].busy_ps * 1e-6;
+    }
     /* mus doubles as "ran on a host processor" per layer for the energy prices */
     for (int l = 0; l < e->nl; l++)
         mus[l] = mus[l] >= 0 && e->u[mus[l]].kind == NPU_UK_HOST;

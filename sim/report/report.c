@@ -10,7 +10,8 @@
  *     one row per layer, no totals row (a totals row would break "every row is a layer" for
  *     spreadsheet users); the totals are in JSON and in the table.
  *   - JSON: {"schema":"npusim.result/3","arch","model","graph","freq_mhz","peak_macs",
- *     "dram_bytes_per_cycle","params":{...},"total":{...},"layers":[{...}]}; the three clock
+ *     "dram_bytes_per_cycle","params":{...},"total":{...},"units":[{name,kind,busy_us,idle_us}],
+ *     "layers":[{...}]} ("units" since /3: each engine unit over the run); the three clock
  *     and peak figures are extra keys after "graph" (additive to the documented schema).
  *     Model extra columns appear inside each layer after the common fields; with
  *     `run --shapes` (r->shapes) in_shape, out_shape, kernel, stride come first (additive).
@@ -228,7 +229,7 @@ static double cyc_us(const npu_result *r, double cycles)
     return r->freq_mhz > 0 ? cycles / r->freq_mhz : NAN;
 }
 
-/* The one-line result under the table (and alone for `npusim run -q`). */
+/* The result line under the table (and alone for `npusim run -q`), then the energy line. */
 void npu_rep_result_line(const npu_result *r, npu_strbuf *out)
 {
     const npu_total_row *T = &r->total;
@@ -522,7 +523,20 @@ static int report_json(const npu_result *r, npu_strbuf *out)
             npu_sb_puts(out, ", ");
         json_field(out, &r->total, &npu_total_fields[k]);
     }
-    npu_sb_puts(out, "},\n  \"layers\": [");
+    npu_sb_puts(out, "},\n  \"units\": [");
+    for (int u = 0; u < r->nunits; u++) {
+        double busy = r->unit_busy_us[u], idle = r->total.time_us - busy;
+        npu_sb_puts(out, u ? ",\n    {\"name\": " : "\n    {\"name\": ");
+        npu_rep_json_str(out, r->unit_names[u]);
+        npu_sb_puts(out, ", \"kind\": ");
+        npu_rep_json_str(out, r->unit_kinds[u]);
+        npu_sb_puts(out, ", \"busy_us\": ");
+        npu_rep_json_num(out, busy);
+        npu_sb_puts(out, ", \"idle_us\": ");
+        npu_rep_json_num(out, idle > 0 ? idle : 0);
+        npu_sb_puts(out, "}");
+    }
+    npu_sb_puts(out, "],\n  \"layers\": [");
     for (int i = 0; i < r->nlayers; i++) {
         npu_sb_puts(out, i ? ",\n    {" : "\n    {");
         for (int k = 0; k < npu_layer_nfields; k++) {
