@@ -7,7 +7,8 @@
 -- (the format is fixed in docs/validation.md's preamble; see also docs/params.md). A row:
 --   { id = "rk3588.resnet50", family = "rknn_model_zoo v2.3.2",
 --     arch = "rk3588", graph = "resnet50", set = { cores = 1 }, args = "tokens=128",
---     metric = "fps" | "ms" | "us" | "cycles", layer = "Conv1" (optional: that layer's cycles),
+--     metric = "fps" | "ms" | "us" | "cycles" | any numeric total field ("npu_power_mw",
+--     "area_mm2", ...), layer = "Conv1" (optional: that layer's cycles),
 --     published = 110.1, tol = 0.15, source = "rknn_model_zoo v2.3.2 README" , note = "..." }
 -- `id` is unique across all files (calibration entries name rows by it); `family` is the
 -- measurement family (tool, runtime, method) and is shown as a column.
@@ -175,6 +176,7 @@ local function simulate(r, extra)
     elseif r.metric == "ms" then v = t.time_us / 1000
     elseif r.metric == "us" then v = t.time_us
     elseif r.metric == "cycles" then v = t.cycles
+    elseif type(t[r.metric]) == "number" then v = t[r.metric] -- any total: npu_power_mw, area_mm2
     else msg = "unknown metric " .. tostring(r.metric) end
   end
   cache[key] = { v, msg }
@@ -734,8 +736,9 @@ for _, l in ipairs({
   "are plain checks: nothing was fitted on them.",
   "",
   "To add a figure, add a row to the data file of its model: a unique `id`, the measurement",
-  "`family`, `arch`, `graph` (and `args`, `set`), `metric` (`fps`, `ms`, `us`, `cycles`, or `layer`",
-  "for one layer's cycles), `published`, `tol` and `source`. A calibration entry is `{ name,",
+  "`family`, `arch`, `graph` (and `args`, `set`), `metric` (`fps`, `ms`, `us`, `cycles`, any",
+  "numeric total such as `npu_power_mw` or `area_mm2`, or `layer` for one layer's cycles),",
+  "`published`, `tol` and `source`. A calibration entry is `{ name,",
   "params = { key = { lo =, hi = } }, archs (optional), rows = { ids }, source }` in the same",
   "file's `calibration` list; only real-valued parameters can be fitted. The fit (documented in",
   "scripts/validate.lua) works on a log scale when hi/lo > 10 and uses Levenberg-Marquardt",

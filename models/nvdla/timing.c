@@ -809,6 +809,10 @@ int npu_nvdla_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
     if (x->u_cdma < 0 || x->u_cmac < 0 || x->u_sdp < 0 || x->u_pdp < 0 || x->u_cdp < 0 ||
         x->u_rubik < 0 || x->u_bdma < 0 || x->u_rt < 0)
         return npu_err_set(err, NPU_ESIM, "nvdla: cannot create the units");
+    /* CBUF, for energy and area: CDMA writes it, CMAC (through CSC) reads it */
+    int cbuf = npu_engine_buffer(e, "cbuf", (double)s->bank_bytes / 1024.0, (int)s->banks);
+    npu_engine_unit_buffer(e, x->u_cdma, cbuf);
+    npu_engine_unit_buffer(e, x->u_cmac, cbuf);
     double peak = (double)(s->ac * s->ak);
     for (int dt = 0; dt < NPU_DT_COUNT; dt++)
         npu_engine_set_peak(e, (npu_dtype)dt,

@@ -23,7 +23,11 @@ return {
     ["dram.gbps"] = 12.8,
     ["host.cpu"] = "cortex-a55-linux",
     ["host.cores"] = 2,
+    ["energy.node_nm"] = 12,
+    ["energy.dram"] = "lpddr4",
     sources = {
+        ["energy.node_nm"] = "assumption: the node is not published; 12 nm as its SS928 sibling",
+        ["energy.dram"] = "research/soc-facts.md §2: DDR4 or LPDDR4 (LPDDR4 assumed)",
         cores = "research §0/§7.4: ES3796 Lite stub, 1 core (Hi3519AV200 AICoreNum 1 in cce_conf.py); assumption for DV500",
         freq_mhz = "research §3 note: 300 MHz in the ES3796 stub; 2048 MAC x 2 x 2 x 300 MHz = 2.46 TOPS int8 ~ quoted 2.5 TOPS (inference)",
         cube_n = "research §1.5/§7.4: Lite cube 16x16x8 (ES3796 stub); assumption for DV500",

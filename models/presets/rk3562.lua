@@ -23,7 +23,11 @@ return {
     ["host.cpu"] = "cortex-a53-linux",
     ["host.freq_mhz"] = 2000,
     ["host.cores"] = 4,
+    ["energy.node_nm"] = 22,
+    ["energy.dram"] = "lpddr4",
     sources = {
+        ["energy.node_nm"] = "assumption: 22 nm as commonly reported (no source in research/)",
+        ["energy.dram"] = "research/soc-facts.md §3.3: LPDDR4 assumed",
         lut_rate = "assumption: RK3588's 4 LUT outputs/cycle scaled with the array, as out_per_cycle",
         freq_mhz = "rknn_model_zoo scaling_frequency.sh: RK3562 NPU 1 GHz (research §1.1)",
         cores = "RK3562: one NPU core (research §1.1)",

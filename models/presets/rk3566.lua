@@ -22,7 +22,11 @@ return {
     ["dram.gbps"] = 8.448,
     ["host.cpu"] = "cortex-a55-linux",
     ["host.cores"] = 4,
+    ["energy.node_nm"] = 22,
+    ["energy.dram"] = "lpddr4",
     sources = {
+        ["energy.node_nm"] = "assumption: 22 nm as commonly reported (no source in research/)",
+        ["energy.dram"] = "research/soc-facts.md §3.2: DDR3/DDR4/LPDDR3/LPDDR4 (LPDDR4 assumed)",
         lut_rate = "assumption: RK3588's 4 LUT outputs/cycle scaled with the array (512/1024), as out_per_cycle",
         freq_mhz = "rknn_model_zoo scaling_frequency.sh: RK3566/68 NPU 1 GHz (research §1.1)",
         cores = "RK3566/RK3568: one NPU core (research §1.1)",

@@ -23,7 +23,11 @@ return {
     ["host.cpu"] = "cortex-a53-linux",
     ["host.freq_mhz"] = 1200,
     ["host.cores"] = 1,
+    ["energy.node_nm"] = 22,
+    ["energy.dram"] = "ddr3",
     sources = {
+        ["energy.node_nm"] = "assumption: the node is not published in research/",
+        ["energy.dram"] = "assumption: the RV1106 boards use DDR3L",
         lut_rate = "assumption: RK3588's 4 LUT outputs/cycle scaled with the array, as out_per_cycle",
         freq_mhz = "rknn_model_zoo scaling_frequency.sh: RV1106 NPU max 500 MHz (research §1.1)",
         cores = "RV1106: one NPU core",

@@ -30,7 +30,13 @@ return {
     ["dram.efficiency"] = 0.3847,
     ["host.cpu"] = "cortex-a55-linux",
     ["host.cores"] = 4,
+    ["energy.node_nm"] = 12,
+    ["energy.dram"] = "lpddr4x",
+    ["energy.other_mw"] = 4400,
     sources = {
+        ["energy.other_mw"] = "estimate: 5.2 W typical at 4K30 + 4 TOPS for the whole SoC (research/soc-facts.md §1.1) minus the simulated NPU + DRAM (~0.8 W): ISP, video codec, A55 cores, PHYs",
+        ["energy.node_nm"] = "research/soc-facts.md §1.1: 12 nm (product brief)",
+        ["energy.dram"] = "research/soc-facts.md §1.3: 2 x 32-bit LPDDR4/4X",
         cores = "soc-facts §1.1: 'NNN(dlite 核)x1' (openEuler hardware_features.rst)",
         freq_mhz = "assumption derived from TOPS: 4.8 TOPS INT8 (soc-facts §1.1) / (2 x 4096 INT8 MACs of a Lite cube) = 586 MHz; clock not published",
         cube_n = "assumption: 'dlite' read as DaVinci Lite, 16x16x8 as the ES3796 Lite stub (research/davinci.md §1.1, §1.5)",

@@ -31,7 +31,13 @@ return {
     ["dram.efficiency"] = 0.808,
     ["host.cpu"] = "cortex-a55-linux",
     ["host.cores"] = 4,
+    ["energy.node_nm"] = 12,
+    ["energy.dram"] = "lpddr4x",
+    ["energy.other_mw"] = 4400,
     sources = {
+        ["energy.other_mw"] = "estimate: 5.2 W typical at 4K30 + 4 TOPS for the whole SoC (research/soc-facts.md §1.1) minus the simulated NPU + DRAM (~0.8 W): ISP, video codec, A55 cores, PHYs",
+        ["energy.node_nm"] = "research/soc-facts.md §1.1: 12 nm (product brief)",
+        ["energy.dram"] = "research/soc-facts.md §1.3: 2 x 32-bit LPDDR4/4X",
         cores = "soc-facts §1.1: 'SVP_NNN（dpico 核）x1'",
         freq_mhz = "assumption derived from TOPS: 5.6 TOPS INT8 (soc-facts §1.1) / (2 x 4096 INT8 MACs) = 684 MHz; clock not published",
         cube_n = "assumption: a 16x16x8 (Lite) cube, 4096 INT8 MACs; the dpico array shape is not published (soc-facts §1.1). A 16x16x16 cube at 342 MHz gives the same TOPS but cannot reach the MobileNetV2 figure (depthwise waste, vector and launch costs in cycles)",

@@ -20,7 +20,11 @@ return {
     weight_buffers = 2,
     dma_bytes = 256,
     ["dram.gbps"] = 34,
+    ["energy.node_nm"] = 28,
+    ["energy.dram"] = "ddr3",
     sources = {
+        ["energy.node_nm"] = "assumption: 28 nm (Jouppi et al., ISCA 2017; not in research/)",
+        ["energy.dram"] = "assumption: DDR3 (Jouppi et al., ISCA 2017; not in research/)",
         rows = "Jouppi et al. ISCA 2017, §2: 256x256 MACs",
         cols = "Jouppi et al. ISCA 2017, §2: 256x256 MACs",
         dataflow = "Jouppi et al. ISCA 2017, §2: weights stay in the matrix unit, data flows through",

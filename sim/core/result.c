@@ -266,6 +266,36 @@ static const char *bound_of(const npu_result *r, const npu_layer_row *L)
     return b;
 }
 
+/* Energy: each layer's static share is the static power over its share_cycles, so the layers
+ * sum to the run's energy exactly as their shares sum to its time; the totals are sums. */
+static void finish_energy(npu_result *r, double mhz)
+{
+    npu_total_row *T = &r->total;
+    double st_mw = r->npu_static_mw + r->other_static_mw, npu_dyn = 0;
+    for (int i = 0; i < r->nlayers; i++) {
+        npu_layer_row *L = &r->layers[i];
+        L->e_static_uj = st_mw * 1e-3 * ((double)L->share_cycles / mhz); /* mW x us = nJ */
+        L->energy_uj = L->e_mac_uj + L->e_buf_uj + L->e_dram_uj + L->e_ctrl_uj + L->e_host_uj +
+                       L->e_static_uj;
+        T->e_mac_uj += L->e_mac_uj;
+        T->e_buf_uj += L->e_buf_uj;
+        T->e_dram_uj += L->e_dram_uj;
+        T->e_ctrl_uj += L->e_ctrl_uj;
+        T->e_host_uj += L->e_host_uj;
+        T->e_static_uj += L->e_static_uj;
+        T->energy_uj += L->energy_uj;
+        npu_dyn += L->e_mac_uj + L->e_buf_uj + L->e_ctrl_uj;
+    }
+    T->area_mm2 = r->area_mm2;
+    if (T->time_us <= 0)
+        return;
+    T->power_mw = T->energy_uj / T->time_us * 1e3;
+    T->npu_power_mw = npu_dyn / T->time_us * 1e3 + r->npu_static_mw;
+    T->items_per_j = T->energy_uj > 0 ? (double)T->items / (T->energy_uj * 1e-6) : 0.0;
+    double npu_uj = T->npu_power_mw * 1e-3 * T->time_us;
+    T->tops_per_w = npu_uj > 0 ? 2.0 * (double)T->macs / (npu_uj * 1e-6) / 1e12 : 0.0;
+}
+
 void npu_result_finish(npu_result *r)
 {
     if (!r)
@@ -295,6 +325,7 @@ void npu_result_finish(npu_result *r)
         T->irq_count += L->irq_count;
         irq_cyc += L->irq_cycles;
         host_cyc += L->host_cycles;
+        T->reg_writes += L->reg_writes;
     }
     if (compute_shares(r, total) != 0) {
         /* Out of memory: a coarse but still exact partition (everything to the last layer). */
@@ -317,4 +348,5 @@ void npu_result_finish(npu_result *r)
                        : 0.0;
     T->irq_us = (double)irq_cyc / mhz;
     T->host_us = (double)host_cyc / mhz;
+    finish_energy(r, mhz);
 }

@@ -18,7 +18,9 @@ typedef const char *npu_f_STR;
 
 /* The version of a result as JSON (CLI -f json, Lua results): /2 added the throughput fields
  * batch, items, unit, items_per_s and first_token_ms to the totals; /3 the layer shapes
- * in_shape, out_shape, kernel and stride to every layer (null when unknown). */
+ * in_shape, out_shape, kernel and stride to every layer (null when unknown), the action count
+ * reg_writes and the energy fields (e_*_uj, energy_uj per layer and in the totals; power_mw,
+ * npu_power_mw, items_per_j, tops_per_w, area_mm2 in the totals; docs/energy.md). */
 #define NPU_RESULT_SCHEMA "npusim.result/3"
 
 /* X(name, type INT|FLOAT|STR, unit, doc) */
@@ -46,7 +48,15 @@ typedef const char *npu_f_STR;
     X(irq_count, INT, "", "interrupts taken by the host or MCU for the layer")                \
     X(irq_cycles, INT, "cycles", "time handling those interrupts (NPU-core cycles)")          \
     X(host_cycles, INT, "cycles", "host/MCU busy time for the layer (NPU-core cycles)")       \
-    X(bound, STR, "", "compute | memory | control | host | none (0 cycles)")
+    X(bound, STR, "", "compute | memory | control | host | none (0 cycles)")               \
+    X(reg_writes, INT, "", "host register writes for the layer")                              \
+    X(e_mac_uj, FLOAT, "uJ", "energy of the NPU's MACs")                                      \
+    X(e_buf_uj, FLOAT, "uJ", "energy of on-chip buffer and SRAM traffic")                     \
+    X(e_dram_uj, FLOAT, "uJ", "energy of DRAM traffic (device + PHY)")                        \
+    X(e_ctrl_uj, FLOAT, "uJ", "register writes and interrupts, NPU side")                     \
+    X(e_host_uj, FLOAT, "uJ", "host CPU busy energy above idle")                               \
+    X(e_static_uj, FLOAT, "uJ", "static power x share_cycles (NPU, idle host, rest of chip)") \
+    X(energy_uj, FLOAT, "uJ", "sum of the e_* fields")
 
 #define NPU_TOTAL_FIELDS(X)                                                                 \
     X(cycles, INT, "cycles", "end of the last layer")                                       \
@@ -68,7 +78,20 @@ typedef const char *npu_f_STR;
     X(items, INT, "", "items one run produces (images = batch; tokens of a prefill/decode)") \
     X(unit, STR, "", "what an item is: image, token or inference")                          \
     X(items_per_s, FLOAT, "1/s", "items x fps: images/s, tokens/s")                         \
-    X(first_token_ms, FLOAT, "ms", "LLM prefill: time to the first token (= time); else 0")
+    X(first_token_ms, FLOAT, "ms", "LLM prefill: time to the first token (= time); else 0")  \
+    X(reg_writes, INT, "", "sum over layers")                                               \
+    X(e_mac_uj, FLOAT, "uJ", "sum over layers")                                             \
+    X(e_buf_uj, FLOAT, "uJ", "sum over layers")                                             \
+    X(e_dram_uj, FLOAT, "uJ", "sum over layers")                                            \
+    X(e_ctrl_uj, FLOAT, "uJ", "sum over layers")                                            \
+    X(e_host_uj, FLOAT, "uJ", "sum over layers")                                            \
+    X(e_static_uj, FLOAT, "uJ", "sum over layers")                                          \
+    X(energy_uj, FLOAT, "uJ", "energy of one run: sum over layers")                         \
+    X(power_mw, FLOAT, "mW", "average power: energy / time")                                \
+    X(npu_power_mw, FLOAT, "mW", "NPU alone (MAC, buffers, control, its static power)")     \
+    X(items_per_j, FLOAT, "1/J", "items per joule of the whole run (images/J, tokens/J)")   \
+    X(tops_per_w, FLOAT, "TOPS/W", "2 x MACs per joule of the NPU alone (effective)")        \
+    X(area_mm2, FLOAT, "mm2", "NPU silicon estimate: MACs, buffers, DMA (energy.area_*)")
 
 typedef struct npu_layer_row {
 #define NPU_X(n, t, u, d) npu_f_##t n;
@@ -103,6 +126,15 @@ typedef struct npu_result {
     double peak_macs;        /* peak MACs/cycle for the run's dtype */
     double dram_bytes_per_cycle;
     int prefill;             /* the run is an LLM prefill: first_token_ms = its time */
+    /* Energy (sim/engine/energy.c): static powers charged per layer by share_cycles in
+     * npu_result_finish (NPU; idle host and rest of chip), and the NPU's area. */
+    double npu_static_mw, other_static_mw, area_mm2;
+    /* Each unit of the engine over the whole run (JSON "units"; NULL for a result not made by
+     * a run): name, kind (compute, dma, ctrl, host) and busy time in µs (occupancy summed over
+     * its jobs, so a unit running several jobs at once can exceed the run's time). */
+    int nunits;
+    const char **unit_names, **unit_kinds;
+    double *unit_busy_us;
     npu_params *params;      /* owned copy of the parameters used (may be NULL) */
     npu_total_row total;
     int nlayers;

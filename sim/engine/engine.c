@@ -216,6 +216,7 @@ void npu_engine_free(npu_engine *e)
     free(e->iv);
     free(e->dj);
     npu_eng_scope_free(e);
+    npu_eng_buffers_free(e);
     free(e);
 }
 
@@ -302,6 +303,7 @@ int npu_engine_unit(npu_engine *e, const char *name, npu_unit_kind kind, int c, 
     U->cap = dma_bytes_per_cycle > 0 ? dma_bytes_per_cycle / e->c[c].ps_per_cycle : 0;
     U->head = U->tail = -1;
     U->blocked_on = -1;
+    U->buf = -1;
     U->idle_since = e->now;
     return e->nu++;
 }
@@ -1047,6 +1049,8 @@ static void finish(npu_engine *e, int jid)
     L->irq += J->irq;
     L->irq_ps += J->isr_ps;
     L->onchip += J->onchip;
+    if (U->buf >= 0)
+        e->buf[U->buf].lbytes[ls] += J->onchip;
     layer_touch(e, J->layer, J->start, e->now);
     layer_data_touch(e, J->layer, U->kind, e->now);
     record(e, u, J->layer, J->start, e->now, J->label, 0);

@@ -105,6 +105,14 @@ const char *npu_engine_unit_name(const npu_engine *e, int unit);
 int npu_engine_nunits(const npu_engine *e);
 int npu_engine_find_unit(const npu_engine *e, const char *name); /* -1 if absent */
 
+/* On-chip buffers, for energy and area (sim/engine/energy.c): a named buffer of `count`
+ * arrays of `kb` KiB each (one access sees one array: CBUF = 16 banks of 32 KiB). The
+ * onchip_bytes of every job of a unit given to the buffer are counted as that buffer's
+ * traffic, per layer. Returns the buffer id, or -1 (bad size, out of memory). A model that
+ * declares none has its on-chip traffic priced at energy.buffer_kb. */
+int npu_engine_buffer(npu_engine *e, const char *name, double kb, int count);
+void npu_engine_unit_buffer(npu_engine *e, int unit, int buf);
+
 /* Counting semaphores. */
 int npu_engine_sync(npu_engine *e, const char *name, int64_t initial);
 int64_t npu_engine_sync_value(const npu_engine *e, int sync);

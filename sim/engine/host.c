@@ -258,6 +258,7 @@ int npu_host_submit(npu_engine *e, const npu_host_req *r, npu_err *err)
         j.xfer[j.nxfer++] = (npu_xfer){.port = NPU_PORT_DRAM, .write = false,
                                        .bytes = r->desc_bytes, .run = 0};
     npu_time isr_ps = npu_engine_cycles_ps(e, clk, isr_cyc * r->irq) + ns_ps(rd_ns * r->reg_reads);
+    npu_engine_count_regs(e, r->layer, r->reg_writes);
     if (r->irq == 0) {
         /* No interrupt: driver work in program order on its core (e.g. a submit). */
         if (r->wait.sync >= 0 && r->wait.n > 0)

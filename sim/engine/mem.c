@@ -19,11 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "energy.h"
 #include "host_params.h"
 #include "state.h"
 
 /* ---- the shared parameter table ------------------------------------------------------------
- * dram.* and sram.* here, host.* and mcu.* from host_params.h: every model gets them all. */
+ * dram.* and sram.* here, host.* and mcu.* from host_params.h, energy.* from energy.h: every
+ * model gets them all. */
 const npu_param_def npu_engine_param_defs[] = {
     {"dram.gbps", NPU_P_FLOAT, 12.8, NULL, 0.01, 10000, NULL, "GB/s",
      "DRAM peak bandwidth (default: LPDDR4-3200 x32 = 12.8 GB/s; assumption, presets set theirs)"},
@@ -44,6 +46,7 @@ const npu_param_def npu_engine_param_defs[] = {
     {"sram.latency_ns", NPU_P_FLOAT, 20, NULL, 0, 100000, NULL, "ns",
      "system SRAM latency (assumption; NVDLA hwarch: 1/10-1/4 of DRAM latency)"},
     NPU_HOST_PARAM_ROWS
+    NPU_ENERGY_PARAM_ROWS
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL},
 };
 

@@ -113,6 +113,7 @@ typedef struct unit {
     npu_time busy_ps, comp_ps, wait_ps[4];
     npu_time *lbusy;     /* per layer (+1 for "none") occupancy */
     npu_time *lcomp;     /* per layer compute-phase time        */
+    int buf;             /* on-chip buffer its onchip bytes go through, -1 */
 } unit;
 
 typedef struct sync {
@@ -182,8 +183,16 @@ typedef struct lstat {
     npu_time data_end;
     bool data_active;
     int64_t onchip, irq;
+    int64_t regw;        /* host register writes */
     npu_time irq_ps, host_ps;
 } lstat;
+
+typedef struct obuf {   /* an on-chip buffer (npu_engine_buffer) */
+    char *name;
+    double kb;
+    int count;
+    int64_t *lbytes;     /* per layer (+1) */
+} obuf;
 
 typedef struct cwait {   /* a control-released wait of a unit for a layer */
     int layer, unit;
@@ -240,6 +249,8 @@ struct npu_engine {
     int nsc, csc;
     int cur_scope;       /* the current scope, 0 = none                       */
     bool unit_ctx;       /* npu_engine_unit_ctx is making a unit             */
+    obuf *buf;
+    int nbuf, cbuf;
 };
 
 /* ---- helpers every file of the kernel uses ------------------------------------------------- */
@@ -278,6 +289,8 @@ void npu_eng_scope_job_end(npu_engine *e, int sc);
 const char *npu_eng_scope_unit_name(const npu_engine *e, const char *name, npu_unit_kind kind,
                                     char *buf, size_t n);
 void npu_eng_scope_free(npu_engine *e);
+/* ---- energy.c: the on-chip buffers' records (npu_engine_buffer) ---------------------------- */
+void npu_eng_buffers_free(npu_engine *e);
 
 /* ---- mem.c: memory ports ------------------------------------------------------------------- */
 /* Adds a port (checks the configuration). */

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../../isa/program.h"
+#include "energy.h"
 #include "state.h"
 
 /* Views (reshape, flatten, …) alias their input: their minimum DRAM traffic is zero. The
@@ -275,6 +276,16 @@ static npu_result *result_of(npu_engine *e, const struct npu_program *prog, cons
         row->ideal_cycles = (int64_t)ceil(ic - 1e-9);
         row->bound = "";
     }
+    /* the declared buffers' traffic as extra columns "<buffer>_bytes" */
+    for (int b = 0; b < e->nbuf; b++) {
+        char nm[64];
+        snprintf(nm, sizeof nm, "%s_bytes", e->buf[b].name);
+        int col = npu_engine_extra_col(e, nm);
+        if (col < 0)
+            goto oom;
+        for (int l = 0; l < e->nl; l++)
+            e->extra[(size_t)l * e->cextra + col] = (double)e->buf[b].lbytes[l];
+    }
     if (e->nextra > 0) {
         r->nextra = e->nextra;
         r->extra_names = npu_arena_alloc(&r->arena, (size_t)e->nextra * sizeof(char *));
@@ -290,6 +301,25 @@ static npu_result *result_of(npu_engine *e, const struct npu_program *prog, cons
             for (int c = 0; c < e->nextra; c++)
                 r->extra[(size_t)l * e->nextra + c] = e->extra[(size_t)(base + l) * e->cextra + c];
     }
+    /* every unit's busy time over the run (its idle time is the run's time minus it) */
+    static const char *const kinds[] = {"compute", "dma", "ctrl", "host"};
+    r->nunits = e->nu;
+    r->unit_names = npu_arena_alloc(&r->arena, ((size_t)e->nu + 1) * sizeof(char *));
+    r->unit_kinds = npu_arena_alloc(&r->arena, ((size_t)e->nu + 1) * sizeof(char *));
+    r->unit_busy_us = npu_arena_alloc(&r->arena, ((size_t)e->nu + 1) * sizeof(double));
+    if (!r->unit_names || !r->unit_kinds || !r->unit_busy_us)
+        goto oom;
+    for (int u = 0; u < e->nu; u++) {
+        r->unit_names[u] = npu_arena_strdup(&r->arena, e->u[u].name);
+        if (!r->unit_names[u])
+            goto oom;
+        r->unit_kinds[u] = e->u[u].irq_line ? "irq" : kinds[e->u[u].kind];
+        r->unit_busy_us[u] = (double)e->u[u].busy_ps * 1e-6;
+    }
+    /* mus doubles as "ran on a host processor" per layer for the energy prices */
+    for (int l = 0; l < e->nl; l++)
+        mus[l] = mus[l] >= 0 && e->u[mus[l]].kind == NPU_UK_HOST;
+    npu_energy_price(e, r, p, mus);
     npu_result_finish(r);
     free(mus);
     free(cps);

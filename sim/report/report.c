@@ -9,8 +9,9 @@
  *   - CSV: one header line (the per-layer fields in order, then the model's extra columns),
  *     one row per layer, no totals row (a totals row would break "every row is a layer" for
  *     spreadsheet users); the totals are in JSON and in the table.
- *   - JSON: {"schema":"npusim.result/2","arch","model","graph","freq_mhz","peak_macs",
- *     "dram_bytes_per_cycle","params":{...},"total":{...},"layers":[{...}]}; the three clock
+ *   - JSON: {"schema":"npusim.result/3","arch","model","graph","freq_mhz","peak_macs",
+ *     "dram_bytes_per_cycle","params":{...},"total":{...},"units":[{name,kind,busy_us,idle_us}],
+ *     "layers":[{...}]} ("units" since /3: each engine unit over the run); the three clock
  *     and peak figures are extra keys after "graph" (additive to the documented schema).
  *     Every layer has the common fields, then in_shape, out_shape, kernel, stride (result/3;
  *     null / empty when r->shapes does not know them), then the model's extra columns.
@@ -228,7 +229,7 @@ static double cyc_us(const npu_result *r, double cycles)
     return r->freq_mhz > 0 ? cycles / r->freq_mhz : NAN;
 }
 
-/* The one-line result under the table (and alone for `npusim run -q`). */
+/* The result line under the table (and alone for `npusim run -q`), then the energy line. */
 void npu_rep_result_line(const npu_result *r, npu_strbuf *out)
 {
     const npu_total_row *T = &r->total;
@@ -254,6 +255,17 @@ void npu_rep_result_line(const npu_result *r, npu_strbuf *out)
     if (isfinite(T->dram_gbps))
         npu_sb_printf(out, ", DRAM %.2f GB/s", T->dram_gbps);
     npu_sb_putc(out, '\n');
+    /* energy (docs/energy.md): per run, its split by action class, power and efficiency */
+    double E = T->energy_uj;
+    if (!(isfinite(E) && E > 0))
+        return;
+    npu_sb_printf(out, "energy %.4g mJ per run (MAC %.0f%%, buffers %.0f%%, DRAM %.0f%%, "
+                       "control %.0f%%, host %.0f%%, static %.0f%%), %.4g mW (NPU %.4g mW), "
+                       "%.4g %ss/J, %.3g TOPS/W, NPU area %.3g mm²\n",
+                  E * 1e-3, 100 * T->e_mac_uj / E, 100 * T->e_buf_uj / E, 100 * T->e_dram_uj / E,
+                  100 * T->e_ctrl_uj / E, 100 * T->e_host_uj / E, 100 * T->e_static_uj / E,
+                  T->power_mw, T->npu_power_mw, T->items_per_j,
+                  T->unit && *T->unit ? T->unit : "inference", T->tops_per_w, T->area_mm2);
 }
 
 /* The mem% ctrl% DRAM rd, DRAM wr and irq cells of a layer row or the totals row. */
@@ -511,7 +523,20 @@ static int report_json(const npu_result *r, npu_strbuf *out)
             npu_sb_puts(out, ", ");
         json_field(out, &r->total, &npu_total_fields[k]);
     }
-    npu_sb_puts(out, "},\n  \"layers\": [");
+    npu_sb_puts(out, "},\n  \"units\": [");
+    for (int u = 0; u < r->nunits; u++) {
+        double busy = r->unit_busy_us[u], idle = r->total.time_us - busy;
+        npu_sb_puts(out, u ? ",\n    {\"name\": " : "\n    {\"name\": ");
+        npu_rep_json_str(out, r->unit_names[u]);
+        npu_sb_puts(out, ", \"kind\": ");
+        npu_rep_json_str(out, r->unit_kinds[u]);
+        npu_sb_puts(out, ", \"busy_us\": ");
+        npu_rep_json_num(out, busy);
+        npu_sb_puts(out, ", \"idle_us\": ");
+        npu_rep_json_num(out, idle > 0 ? idle : 0);
+        npu_sb_puts(out, "}");
+    }
+    npu_sb_puts(out, "],\n  \"layers\": [");
     for (int i = 0; i < r->nlayers; i++) {
         npu_sb_puts(out, i ? ",\n    {" : "\n    {");
         for (int k = 0; k < npu_layer_nfields; k++) {

@@ -55,10 +55,10 @@ has "exec --summary csv" "$T/out" "engine,"
 
 # ---- --shapes --------------------------------------------------------------------------------
 expect "run --shapes csv -> 0" 0 run -a rk3588 --shapes -f csv resnet18
-has "--shapes: columns after the common fields" "$T/out" ",bound,in_shape,out_shape,kernel,stride,"
+has "--shapes: columns after the common fields" "$T/out" ",energy_uj,in_shape,out_shape,kernel,stride,"
 has "--shapes: conv1 7x7/2 224 -> 112" "$T/out" ",conv1,conv,"
-eq "--shapes: conv1 row" "$(grep ',conv1,conv,' "$T/out" | cut -d, -f25-28)" "1x3x224x224,1x64x112x112,7x7,2x2"
-eq "--shapes: an add has two inputs" "$(grep ',layer1.0.add,' "$T/out" | cut -d, -f25-26)" \
+eq "--shapes: conv1 row" "$(grep ',conv1,conv,' "$T/out" | cut -d, -f33-36)" "1x3x224x224,1x64x112x112,7x7,2x2"
+eq "--shapes: an add has two inputs" "$(grep ',layer1.0.add,' "$T/out" | cut -d, -f33-34)" \
     "1x64x56x56;1x64x56x56,1x64x56x56"
 expect "run --shapes json -> 0" 0 run -a rk3588 --shapes -f json resnet18
 json_ok "--shapes json parses" "$T/out"
@@ -112,7 +112,7 @@ expect "diff renamed layer -> 0" 0 diff -f csv "$T/a.json" "$T/r.json"
 has "diff: a layer only in A is gone" "$T/out" "layer,conv1,conv,"
 has "diff: a layer only in B is new" "$T/out" "layer,stem,conv,,"
 # bad files: one line naming the file and what is wrong, exit 1
-printf '{"schema": "npusim.result/2",\n "total": {"cycles": 1}, "layers": [}\n' >"$T/bad.json"
+printf '{"schema": "npusim.result/3",\n "total": {"cycles": 1}, "layers": [}\n' >"$T/bad.json"
 expect "diff bad JSON -> 1" 1 diff "$T/a.json" "$T/bad.json"
 has "diff bad JSON: file:line:col" "$T/err" "bad.json:2:"
 expect "compare json -> 0" 0 compare -a rk3588,nv_small -f json -o "$T/c.json" lenet5
@@ -133,7 +133,7 @@ expect "diff one file -> 2" 2 diff "$T/a.json"
 
 # ---- -q / -v ---------------------------------------------------------------------------------
 expect "run -> 0" 0 run -a rk3588 resnet18
-grep -E '^[0-9]+ cycles = ' "$T/out" >"$T/line"
+grep -E '^([0-9]+ cycles = |energy )' "$T/out" >"$T/line"
 expect "run -q -> 0" 0 run -q -a rk3588 resnet18
 eq "run -q prints the result line alone" "$(cat "$T/out")" "$(cat "$T/line")"
 eq "run -q: nothing on stderr" "$(cat "$T/err")" ""

@@ -166,6 +166,29 @@ elseif n == 5 then
   svg("lab5_fps_relative.svg", "speed / speed at 64 GB/s")
   svg("lab5_memory_share.svg", "memory-bound layers")
   svg("lab5_memory_heatmap.svg", "nv_small")
+elseif n == 6 then
+  local s = csv("lab6_sweep.csv", { "design", "macs", "cbuf_kib", "time_us", "energy_uj",
+    "e_mac_uj", "e_buf_uj", "e_dram_uj", "e_static_uj", "npu_power_mw", "tops_per_w",
+    "area_mm2", "within_bound" }, 9)
+  local b = csv("lab6_best.csv", { "macs", "cbuf_kib", "time_us", "bound_us", "energy_uj",
+    "area_mm2" }, 1)[1]
+  -- the handout's premises: the best design is within the bound and no design within it uses
+  -- less energy; more MACs never slower at the same CBUF; the classes do not exceed the whole
+  for _, r in ipairs(s) do
+    check(r.e_mac_uj + r.e_buf_uj + r.e_dram_uj + r.e_static_uj <= r.energy_uj * (1 + 1e-9),
+      r.design .. " " .. r.cbuf_kib .. " KiB: classes exceed the energy")
+    if b and r.within_bound == 1 then
+      check(r.energy_uj >= b.energy_uj - 1e-9, "a design within the bound uses less energy")
+    end
+    for _, q in ipairs(s) do
+      if q.cbuf_kib == r.cbuf_kib and q.macs > r.macs then
+        check(q.time_us <= r.time_us * 1.001, q.design .. " slower than " .. r.design)
+      end
+    end
+  end
+  if b then check(b.time_us <= b.bound_us, "the best design is over the bound") end
+  svg("lab6_energy_latency.svg", "energy per inference", "2048 MACs")
+  svg("lab6_energy_heatmap.svg", "CBUF (KiB)")
 else
   error("no lab " .. tostring(n))
 end

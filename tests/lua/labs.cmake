@@ -3,7 +3,7 @@
 # every file it must write (columns, row counts, the invariants the handout relies on, SVG
 # titles). The labs need the nvdla model (nv_small, nv_large presets); rk3588 designs are
 # skipped with a note when the rknpu model is not built in or fails on the network.
-foreach(n 1 2 3 4 5)
+foreach(n 1 2 3 4 5 6)
   set(dir ${CMAKE_BINARY_DIR}/labs/lab${n})
   add_test(NAME lab${n}
     COMMAND sh -c "rm -rf \"$2\" && mkdir -p \"$2\" && \"$1\" script --sandbox --allow-path \"$2\" scripts/labs/lab$0.lua resnet18 \"$2\" && \"$1\" script tests/lua/lab_check.lua $0 \"$2\""

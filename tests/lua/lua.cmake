@@ -20,6 +20,7 @@ npu_lua_test(lua_run tests/lua/run_test.lua)
 set_tests_properties(lua_run PROPERTIES LABELS "fast;tsan")
 npu_lua_test(lua_builder_fuzz tests/lua/builder_fuzz_test.lua)
 npu_lua_test(lua_hostile tests/lua/hostile_test.lua)
+npu_lua_test(lua_energy tests/lua/energy_test.lua)
 
 # Speed, not pass/fail: build/<dir>/tests/npu_lua_run tests/bench/sweep_bench.lua
 

@@ -6,12 +6,18 @@ local T = dofile("tests/lua/check.lua")
 local LAYER_FIELDS = { "index", "name", "op", "engine", "dtype", "macs", "cycles", "start", "end",
   "share_cycles", "ideal_cycles", "util", "compute_cycles", "mem_stall_cycles",
   "ctrl_stall_cycles", "dram_rd_bytes", "dram_wr_bytes", "sram_rd_bytes", "sram_wr_bytes",
-  "onchip_bytes", "irq_count", "irq_cycles", "host_cycles", "bound" }
+  "onchip_bytes", "irq_count", "irq_cycles", "host_cycles", "bound", "reg_writes", "e_mac_uj",
+  "e_buf_uj", "e_dram_uj", "e_ctrl_uj", "e_host_uj", "e_static_uj", "energy_uj" }
 local TOTAL_FIELDS = { "cycles", "time_us", "fps", "macs", "tops", "util", "compute_cycles",
   "mem_stall_cycles", "ctrl_stall_cycles", "dram_rd_bytes", "dram_wr_bytes", "dram_gbps",
-  "irq_count", "irq_us", "host_us", "batch", "items", "unit", "items_per_s", "first_token_ms" }
+  "irq_count", "irq_us", "host_us", "batch", "items", "unit", "items_per_s", "first_token_ms",
+  "reg_writes", "e_mac_uj", "e_buf_uj", "e_dram_uj", "e_ctrl_uj", "e_host_uj", "e_static_uj",
+  "energy_uj", "power_mw", "npu_power_mw", "items_per_j", "tops_per_w", "area_mm2" }
 local FLOAT = { util = true, time_us = true, fps = true, tops = true, dram_gbps = true,
-  irq_us = true, host_us = true, items_per_s = true, first_token_ms = true }
+  irq_us = true, host_us = true, items_per_s = true, first_token_ms = true, e_mac_uj = true,
+  e_buf_uj = true, e_dram_uj = true, e_ctrl_uj = true, e_host_uj = true, e_static_uj = true,
+  energy_uj = true, power_mw = true, npu_power_mw = true, items_per_j = true, tops_per_w = true,
+  area_mm2 = true }
 local STRING = { unit = true }
 
 local function keys_of(t)

@@ -1,0 +1,62 @@
+-- energy_test.lua — energy is conserved on every preset (issue 17): per layer the classes sum to
+-- energy_uj, the layers sum to the total, dynamic + static = total, power = energy / time; and
+-- the prices follow their rules (process node, DRAM type, declared buffers).
+local T = dofile("tests/lua/check.lua")
+
+local CLASSES = { "e_mac_uj", "e_buf_uj", "e_dram_uj", "e_ctrl_uj", "e_host_uj", "e_static_uj" }
+local g = assert(npusim.graph("lenet_caffe"))
+
+local function rel(a, b) return math.abs(a - b) / math.max(math.abs(b), 1e-12) end
+
+local function conserved(arch, r)
+  local t, sum, cls = r.total, 0, {}
+  for _, c in ipairs(CLASSES) do cls[c] = 0 end
+  for _, l in ipairs(r.layers) do
+    local s = 0
+    for _, c in ipairs(CLASSES) do
+      T.ok(l[c] >= 0, arch .. " " .. l.name .. " " .. c .. " >= 0")
+      s = s + l[c]
+      cls[c] = cls[c] + l[c]
+    end
+    T.ok(rel(s, l.energy_uj) < 1e-9 or math.abs(s - l.energy_uj) < 1e-12,
+      arch .. " " .. l.name .. ": classes sum to energy_uj")
+    sum = sum + l.energy_uj
+  end
+  T.ok(t.energy_uj > 0, arch .. ": energy > 0")
+  T.ok(rel(sum, t.energy_uj) < 1e-9, arch .. ": layers sum to the total")
+  local dyn = 0
+  for _, c in ipairs(CLASSES) do
+    T.ok(rel(cls[c], t[c]) < 1e-9 or math.abs(t[c]) < 1e-12, arch .. ": " .. c .. " total")
+    if c ~= "e_static_uj" then dyn = dyn + t[c] end
+  end
+  T.ok(rel(dyn + t.e_static_uj, t.energy_uj) < 1e-9, arch .. ": dynamic + static = total")
+  T.ok(rel(t.power_mw, t.energy_uj / t.time_us * 1e3) < 1e-9, arch .. ": power = energy / time")
+  T.ok(t.npu_power_mw > 0 and t.npu_power_mw <= t.power_mw * (1 + 1e-9), arch .. ": NPU <= all")
+  T.ok(t.area_mm2 > 0, arch .. ": area > 0")
+  T.ok(rel(t.items_per_j, t.items / (t.energy_uj * 1e-6)) < 1e-9, arch .. ": items per joule")
+end
+
+for _, arch in ipairs(npusim.archs()) do
+  local r, err = npusim.run { arch = arch, graph = g }
+  T.ok(r ~= nil, arch .. ": " .. tostring(err))
+  if r then conserved(arch, r) end
+end
+
+-- the process-node rule: dynamic energy and static power linear in the node, area ^0.91
+local a = assert(npusim.run { arch = "nv_small", graph = g, set = { ["energy.node_nm"] = 16 } })
+local b = assert(npusim.run { arch = "nv_small", graph = g, set = { ["energy.node_nm"] = 8 } })
+T.near(b.total.e_mac_uj / a.total.e_mac_uj, 0.5, 1e-9, "MAC energy at 8 nm")
+T.near(b.total.npu_power_mw / a.total.npu_power_mw, 0.5, 1e-9, "NPU power at 8 nm")
+T.near(b.total.area_mm2 / a.total.area_mm2, 0.5 ^ 0.91, 1e-9, "area at 8 nm")
+T.eq(b.total.e_dram_uj, a.total.e_dram_uj, "DRAM energy does not scale with the node")
+-- the DRAM type: HBM2 3.9 pJ/bit against LPDDR4 6
+local h = assert(npusim.run { arch = "nv_small", graph = g, set = { ["energy.dram"] = "hbm2" } })
+T.near(h.total.e_dram_uj / a.total.e_dram_uj, 3.9 / 6.0, 1e-9, "HBM2 against LPDDR4")
+-- NVDLA declares its CBUF: the column counts the CDMA writes and CSC reads, within onchip_bytes
+local cb = 0
+for _, l in ipairs(a.layers) do
+  T.ok(l.cbuf_bytes ~= nil and l.cbuf_bytes <= l.onchip_bytes, l.name .. ": cbuf_bytes")
+  cb = cb + (l.cbuf_bytes or 0)
+end
+T.ok(cb > 0, "nv_small moves bytes through its CBUF")
+T.report()
