@@ -113,6 +113,8 @@ int npu_rkn_disasm(const npu_program *p, size_t i, npu_strbuf *out)
             npu_sb_puts(out, " in@sram");
         if (t->flags & NPU_RKN_TF_OUT_SRAM)
             npu_sb_puts(out, " out@sram");
+        if (t->flags & NPU_RKN_TF_WSTREAM)
+            npu_sb_puts(out, " wstream");
         if (t->bar_wait)
             npu_sb_printf(out, " barrier=%u", t->bar_wait);
         if (t->bar_sig_mask)

@@ -15,6 +15,9 @@ local llm13 = "rknn-llm benchmark.md v1.3.0 @878f9361fd3afa7e167b7079918918f78d2
 local perf = "rknn-toolkit2 1.6.0 eval_perf, RK3588 core 0 (perf_debug), yolov8n at 1920x1920, "
   .. "channyHuang/channyHuang.github.io _posts/linuxAndWin/"
   .. "2024-04-08-Push_Yolov8n_Pre-train_Model_To_rk3588_(2).md @8195d325"
+local y10 = "issue THU-MIG/yolov10#115 eval_perf (SDK 2.0.0b0, RK3588M at ~800 MHz; research §2.4 "
+  .. "'Newer runtime format')"
+local mc = "Martin Chang, Benchmarking RK3588 NPU matrix multiplication performance EP3 (research §2.3, MC)"
 local rk3588llm = { runtime = "rkllm", dtype = "int8", core_mask = "0_1_2" }
 local rk3576w8 = { runtime = "rkllm", dtype = "int8", core_mask = "0_1" }
 local rk3576w4 = { runtime = "rkllm", dtype = "w4a16", core_mask = "0_1" }
@@ -66,6 +69,44 @@ local rows = {
     layer = "model.6.m.0.cv1", metric = "cycles", published = 841000, tol = 0.15,
     source = perf .. " line 326: layer 25, Conv 64->64 3x3 at 120x120, 841 us",
     note = "841 us at 1 GHz; our model.6.m.0.cv1 (the first 64->64 3x3 after layer 22)" },
+  -- The yolov10 log's layers each carry perf_debug's fixed per-layer cost (Conv 117, 64->64 1x1
+  -- without activation: 178 us for 12,800 NPU cycles). A layer's time minus row 117's cancels it:
+  -- (Time - 178 us) x 800 MHz, compared with the same difference of the simulated layers.
+  { id = "rk3588m.yolov10.l118", family = "eval_perf SDK 2.0.0b0",
+    arch = "rk3588", graph = "scripts/validation/yolov10_layers.npg",
+    set = { core_mask = "0", io = "zerocopy", freq_mhz = 800 }, layer = "l118", base = "l117",
+    metric = "cycles", published = 99200, tol = 0.15,
+    source = y10 .. ": ID 118 ConvExSwish 256->128 1x1 at 40x40, 302 us, minus ID 117's 178 us",
+    note = "(302 - 178) us x 800 MHz" },
+  { id = "rk3588m.yolov10.l119", family = "eval_perf SDK 2.0.0b0",
+    arch = "rk3588", graph = "scripts/validation/yolov10_layers.npg",
+    set = { core_mask = "0", io = "zerocopy", freq_mhz = 800 }, layer = "l119", base = "l117",
+    metric = "cycles", published = 36800, tol = 0.15,
+    source = y10 .. ": ID 119 ConvExSwish depthwise 3x3 256 ch at 20x20, 224 us, minus ID 117's 178 us",
+    note = "(224 - 178) us x 800 MHz" },
+  { id = "rk3588m.yolov10.l120", family = "eval_perf SDK 2.0.0b0",
+    arch = "rk3588", graph = "scripts/validation/yolov10_layers.npg",
+    set = { core_mask = "0", io = "zerocopy", freq_mhz = 800 }, layer = "l120", base = "l117",
+    metric = "cycles", published = 89600, tol = 0.15,
+    source = y10 .. ": ID 120 ConvExSwish depthwise 3x3 128 ch at 40x40, 290 us, minus ID 117's 178 us",
+    note = "(290 - 178) us x 800 MHz" },
+  { id = "rk3588m.yolov10.l121", family = "eval_perf SDK 2.0.0b0",
+    arch = "rk3588", graph = "scripts/validation/yolov10_layers.npg",
+    set = { core_mask = "0", io = "zerocopy", freq_mhz = 800 }, layer = "l121", base = "l117",
+    metric = "cycles", published = 88800, tol = 0.15,
+    source = y10 .. ": ID 121 ConvExSwish 256->512 1x1 at 20x20, 289 us, minus ID 117's 178 us",
+    note = "(289 - 178) us x 800 MHz" },
+  { id = "rk3588.matmul_int8", family = "rknn_matmul API benchmark",
+    arch = "rk3588", graph = "scripts/validation/rk_matmul_128x1024x8192.npg",
+    set = { core_mask = "0", io = "zerocopy" }, metric = "ms", published = 1.193, tol = 0.15,
+    source = mc .. ": int8 peak ~1.8 TOPS around 128x1024x8192, one core, native layout",
+    note = "2 x 128 x 1024 x 8192 / 1.8 TOPS" },
+  { id = "rk3588.matmul_fp16", family = "rknn_matmul API benchmark",
+    arch = "rk3588", graph = "scripts/validation/rk_matmul_128x1024x8192.npg",
+    set = { core_mask = "0", io = "zerocopy", dtype = "fp16" }, metric = "ms", published = 2.386,
+    tol = 0.15,
+    source = mc .. ": fp16 ~900 GFLOPS at 128x1024x8192 in the native layout, one core",
+    note = "2 x 128 x 1024 x 8192 / 0.9 TFLOPS" },
   { id = "rk3588.mobilenet_v1.core0", family = "NOTES ch06 rknn_api_demo",
     arch = "rk3588", graph = "mobilenet_v1", set = { core_mask = "0" }, metric = "ms",
     published = 2.72, tol = 0.15, source = notes .. ", core0" },
@@ -131,7 +172,7 @@ local calibration = {
     archs = { "rk3588" },
     rows = { "rk3588.mobilenet_v2", "rk3588.resnet50", "rk3588.yolov5s_relu",
              "rk3588.qwen2_0_5b.decode", "rk3588.tinyllama_1_1b.decode",
-             "rk3588.qwen2_5_1_5b.decode" },
+             "rk3588.qwen2_5_1_5b.decode", "rk3588.matmul_int8", "rk3588.matmul_fp16" },
     source = "docs/models/rknpu.md §4. No figure exists for the register cost (assumption; " ..
              "1 to 1000 cycles an entry: sanity limits); task_cycles is not fitted (every task " ..
              "applies at least 14 entries, so these rows cannot tell a task's fixed cost from " ..
@@ -148,7 +189,8 @@ local calibration = {
     params = { lut_rate = { lo = 1, hi = 16 } },
     archs = { "rk3588" },
     rows = { "rk3588.yolov5s", "rk3588.yolov8n", "rk3588.yolov8n_1920.l22",
-             "rk3588.yolov8n_1920.l25" },
+             "rk3588.yolov8n_1920.l25", "rk3588m.yolov10.l118", "rk3588m.yolov10.l119",
+             "rk3588m.yolov10.l120", "rk3588m.yolov10.l121" },
     source = "docs/models/rknpu.md §3: outputs per cycle of the DPU's LUT stage (one pass for " ..
              "a sigmoid, two for SiLU = x*sigmoid(x)). NVDLA nv_full's SDP runs its LUT stage at " ..
              "4 elements/cycle (research nvdla §2.2, the preset value before the fit); 1 to 16 " ..
