@@ -367,6 +367,12 @@ static int geo_of(lw *c, int li, cgeo *G)
     G->dt = l->dtype;
     G->eb = ebytes(l->dtype);
     G->wdt = npu_layer_weight_dtype(g, l);
+    /* RKLLM's 4-bit weights stop at the output head: the projection that produces the graph's
+     * output (lm_head) keeps 8-bit weights (assumption derived from RK3576's w4a16 and w8a8
+     * decode rows, which then reach one DRAM rate; docs/models/rknpu.md §11) */
+    if (s->runtime == NPU_RKNPU_RT_RKLLM && G->wdt == NPU_DT_INT4 && l->nout > 0 &&
+        l->out[0] >= 0 && npu_graph_is_output(g, l->out[0]))
+        G->wdt = NPU_DT_INT8;
     G->wstream = c->place[li] == PL_GEMM;
     G->web = ebytes(G->wdt);
     G->c2 = c2_of(s, l->dtype);
