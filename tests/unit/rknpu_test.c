@@ -293,6 +293,22 @@ TEST(rkllm_placement)
     }
 }
 
+TEST(rkllm_int4_head_stays_8bit)
+{
+    /* w4a16 under RKLLM: the projections read int4 weights (half a byte), the output head
+     * (the projection producing the graph's output) 8-bit ones; under RKNN both are int4 */
+    const char *text = "npg 1\ngraph h\ninput x 1x256 fp16\ngemm a x out=256\n"
+                       "gemm head a out=1024\noutput head\n";
+    for (int llm = 0; llm < 2; llm++) {
+        const char *sets[] = {llm ? "runtime=rkllm" : "runtime=rknn", "dtype=w4a16",
+                              "core_mask=0", NULL};
+        npu_program *p = compile("rk3576", sets, text);
+        CHECK_EQ_INT(sum_layer(p, 0).wt, 256 * 256 / 2);
+        CHECK_EQ_INT(sum_layer(p, 1).wt, llm ? 1024 * 256 : 1024 * 256 / 2);
+        npu_program_free(p);
+    }
+}
+
 TEST(fusion_and_padding)
 {
     /* ConvAdd: the add runs in the conv's DPU EW stage (DPU_RDMA reads the other operand);
@@ -768,6 +784,7 @@ int main(void)
     RUN(layer_starts_with_its_own_work);
     RUN(by_k_bank_split);
     RUN(rkllm_placement);
+    RUN(rkllm_int4_head_stays_8bit);
     RUN(mobilenet_v1_core_masks);
     npu_ctx_free(ctx);
     return TEST_REPORT();
