@@ -18,6 +18,18 @@ local perf = "rknn-toolkit2 1.6.0 eval_perf, RK3588 core 0 (perf_debug), yolov8n
 local y10 = "issue THU-MIG/yolov10#115 eval_perf (SDK 2.0.0b0, RK3588M at ~800 MHz; research §2.4 "
   .. "'Newer runtime format')"
 local mc = "Martin Chang, Benchmarking RK3588 NPU matrix multiplication performance EP3 (research §2.3, MC)"
+-- The yolov10 log's layers each carry perf_debug's fixed per-layer cost (Conv 117, 64->64 1x1
+-- without activation: 178 us for 12,800 NPU cycles). A layer's time minus row 117's cancels it:
+-- (Time - 178 us) x 800 MHz, compared with the same difference of the simulated layers
+-- (scripts/validation/rknpu_profiler.npg names them r117..r121).
+local function y10row(n, what, us)
+  return { id = "rk3588m.yolov10.l" .. n, family = "eval_perf SDK 2.0.0b0",
+    arch = "rk3588", graph = "scripts/validation/rknpu_profiler.npg",
+    set = { core_mask = "0", io = "zerocopy", freq_mhz = 800 }, layer = "r" .. n, base = "r117",
+    metric = "cycles", published = (us - 178) * 800, tol = 0.15,
+    source = string.format("%s: ID %d %s, %d us, minus ID 117's 178 us", y10, n, what, us),
+    note = string.format("(%d - 178) us x 800 MHz", us) }
+end
 local rk3588llm = { runtime = "rkllm", dtype = "int8", core_mask = "0_1_2" }
 local rk3576w8 = { runtime = "rkllm", dtype = "int8", core_mask = "0_1" }
 local rk3576w4 = { runtime = "rkllm", dtype = "w4a16", core_mask = "0_1" }
@@ -69,33 +81,10 @@ local rows = {
     layer = "model.6.m.0.cv1", metric = "cycles", published = 841000, tol = 0.15,
     source = perf .. " line 326: layer 25, Conv 64->64 3x3 at 120x120, 841 us",
     note = "841 us at 1 GHz; our model.6.m.0.cv1 (the first 64->64 3x3 after layer 22)" },
-  -- The yolov10 log's layers each carry perf_debug's fixed per-layer cost (Conv 117, 64->64 1x1
-  -- without activation: 178 us for 12,800 NPU cycles). A layer's time minus row 117's cancels it:
-  -- (Time - 178 us) x 800 MHz, compared with the same difference of the simulated layers.
-  { id = "rk3588m.yolov10.l118", family = "eval_perf SDK 2.0.0b0",
-    arch = "rk3588", graph = "scripts/validation/rknpu_profiler.npg",
-    set = { core_mask = "0", io = "zerocopy", freq_mhz = 800 }, layer = "r118", base = "r117",
-    metric = "cycles", published = 99200, tol = 0.15,
-    source = y10 .. ": ID 118 ConvExSwish 256->128 1x1 at 40x40, 302 us, minus ID 117's 178 us",
-    note = "(302 - 178) us x 800 MHz" },
-  { id = "rk3588m.yolov10.l119", family = "eval_perf SDK 2.0.0b0",
-    arch = "rk3588", graph = "scripts/validation/rknpu_profiler.npg",
-    set = { core_mask = "0", io = "zerocopy", freq_mhz = 800 }, layer = "r119", base = "r117",
-    metric = "cycles", published = 36800, tol = 0.15,
-    source = y10 .. ": ID 119 ConvExSwish depthwise 3x3 256 ch at 20x20, 224 us, minus ID 117's 178 us",
-    note = "(224 - 178) us x 800 MHz" },
-  { id = "rk3588m.yolov10.l120", family = "eval_perf SDK 2.0.0b0",
-    arch = "rk3588", graph = "scripts/validation/rknpu_profiler.npg",
-    set = { core_mask = "0", io = "zerocopy", freq_mhz = 800 }, layer = "r120", base = "r117",
-    metric = "cycles", published = 89600, tol = 0.15,
-    source = y10 .. ": ID 120 ConvExSwish depthwise 3x3 128 ch at 40x40, 290 us, minus ID 117's 178 us",
-    note = "(290 - 178) us x 800 MHz" },
-  { id = "rk3588m.yolov10.l121", family = "eval_perf SDK 2.0.0b0",
-    arch = "rk3588", graph = "scripts/validation/rknpu_profiler.npg",
-    set = { core_mask = "0", io = "zerocopy", freq_mhz = 800 }, layer = "r121", base = "r117",
-    metric = "cycles", published = 88800, tol = 0.15,
-    source = y10 .. ": ID 121 ConvExSwish 256->512 1x1 at 20x20, 289 us, minus ID 117's 178 us",
-    note = "(289 - 178) us x 800 MHz" },
+  y10row(118, "ConvExSwish 256->128 1x1 at 40x40", 302),
+  y10row(119, "ConvExSwish depthwise 3x3 256 ch at 20x20", 224),
+  y10row(120, "ConvExSwish depthwise 3x3 128 ch at 40x40", 290),
+  y10row(121, "ConvExSwish 256->512 1x1 at 20x20", 289),
   { id = "rk3588.matmul_int8", family = "rknn_matmul API benchmark",
     arch = "rk3588", graph = "scripts/validation/rk_matmul_128x1024x8192.npg",
     set = { core_mask = "0", io = "zerocopy" }, metric = "ms", published = 1.193, tol = 0.15,
