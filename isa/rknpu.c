@@ -113,6 +113,8 @@ int npu_rkn_disasm(const npu_program *p, size_t i, npu_strbuf *out)
             npu_sb_puts(out, " in@sram");
         if (t->flags & NPU_RKN_TF_OUT_SRAM)
             npu_sb_puts(out, " out@sram");
+        if (t->flags & NPU_RKN_TF_WSTREAM)
+            npu_sb_puts(out, " wstream");
         if (t->bar_wait)
             npu_sb_printf(out, " barrier=%u", t->bar_wait);
         if (t->bar_sig_mask)
@@ -199,7 +201,7 @@ int npu_rkn_check(const npu_program *p, const char *path, npu_err *err)
             R("lut_passes", t->lut_passes, 0, 2);
             R("bar_sig_mask", t->bar_sig_mask, 0, (1 << NPU_RKN_MAX_CORES) - 1);
             R("bar_wait", t->bar_wait, 0, NPU_RKN_MAX_CORES);
-            R("flags (unknown bits, >> 10)", t->flags >> 10, 0, 0);
+            R("flags (unknown bits, >> 11)", t->flags >> 11, 0, 0);
             const int64_t dims[] = {t->in_h, t->in_w, t->in_c, t->out_h, t->out_w, t->out_k};
             static const char *const dn[] = {"in_h", "in_w", "in_c", "out_h", "out_w", "out_k"};
             NPU_PROG_RANGES(dn, dims, 0, D);

@@ -80,7 +80,9 @@ enum {
     NPU_RKN_TF_LUT = 1u << 6,          /* DPU LUT activation (sigmoid, silu …)             */
     NPU_RKN_TF_SUBMIT_LAST = 1u << 7,  /* last task of the job on this core: raises the IRQ */
     NPU_RKN_TF_FEAT_SRAM = 1u << 8,    /* the feature input lives in system SRAM          */
-    NPU_RKN_TF_OUT_SRAM = 1u << 9      /* the output is written to system SRAM            */
+    NPU_RKN_TF_OUT_SRAM = 1u << 9,     /* the output is written to system SRAM            */
+    NPU_RKN_TF_WSTREAM = 1u << 10      /* matmul weights (native [N/32,K/32,32,32] layout)
+                                          stream beside the compute, never preloaded       */
 };
 
 /* SUBMIT flags. */

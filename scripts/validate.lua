@@ -9,6 +9,8 @@
 --     arch = "rk3588", graph = "resnet50", set = { cores = 1 }, args = "tokens=128",
 --     metric = "fps" | "ms" | "us" | "cycles" | any numeric total field ("npu_power_mw",
 --     "area_mm2", ...), layer = "Conv1" (optional: that layer's cycles),
+--     base = "Conv0" (optional, with layer: that layer's cycles minus base's — a profiler
+--     whose every layer carries the same fixed overhead is compared as a difference),
 --     published = 110.1, tol = 0.15, source = "rknn_model_zoo v2.3.2 README" , note = "..." }
 -- `id` is unique across all files (calibration entries name rows by it); `family` is the
 -- measurement family (tool, runtime, method) and is shown as a column.
@@ -56,6 +58,9 @@ for i = 2, #arg do
     if type(r.arch) ~= "string" or type(r.graph) ~= "string" then bad(file, what, "needs arch and graph") end
     if type(r.published) ~= "number" or not (r.published > 0) then bad(file, what, "published must be a positive number") end
     if r.set ~= nil and type(r.set) ~= "table" then bad(file, what, "set must be a table") end
+    if r.base ~= nil and (type(r.base) ~= "string" or not r.layer) then
+      bad(file, what, "base names a layer and needs layer")
+    end
     r.file, r.index = file, n
     byid[r.id] = r
     rows[#rows + 1] = r
@@ -172,6 +177,13 @@ local function simulate(r, extra)
         if l.name == r.layer then v = l.cycles break end
       end
       if not v then msg = "no layer " .. r.layer end
+      if v and r.base then
+        local b
+        for _, l in ipairs(res.layers) do
+          if l.name == r.base then b = l.cycles break end
+        end
+        if b then v = v - b else v, msg = nil, "no layer " .. r.base end
+      end
     elseif r.metric == "fps" then v = t.fps
     elseif r.metric == "ms" then v = t.time_us / 1000
     elseif r.metric == "us" then v = t.time_us
@@ -534,7 +546,8 @@ local table_lines = {
 local n_ok, n_all, plain_errs, plain_fam, plain_fams = 0, 0, {}, {}, {}
 for _, r in ipairs(rows) do
   local sim, msg = simulate(r)
-  local metric = r.layer and ("cycles of " .. r.layer) or r.metric
+  local metric = r.layer and ("cycles of " .. r.layer .. (r.base and (" minus " .. r.base) or ""))
+    or r.metric
   local simtxt, errtxt, within = "failed: " .. tostring(msg), "", "no"
   if sim then
     local e = (sim - r.published) / r.published
@@ -737,7 +750,8 @@ for _, l in ipairs({
   "",
   "To add a figure, add a row to the data file of its model: a unique `id`, the measurement",
   "`family`, `arch`, `graph` (and `args`, `set`), `metric` (`fps`, `ms`, `us`, `cycles`, any",
-  "numeric total such as `npu_power_mw` or `area_mm2`, or `layer` for one layer's cycles),",
+  "numeric total such as `npu_power_mw` or `area_mm2`, or `layer` for one layer's cycles; with",
+  "`base`, minus another layer's: a profiler whose layers all carry one fixed overhead),",
   "`published`, `tol` and `source`. A calibration entry is `{ name,",
   "params = { key = { lo =, hi = } }, archs (optional), rows = { ids }, source }` in the same",
   "file's `calibration` list; only real-valued parameters can be fitted. The fit (documented in",

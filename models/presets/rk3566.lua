@@ -12,7 +12,7 @@ return {
     mac_int4 = 0,
     mac_tf32 = 0,
     out_per_cycle = 4,
-    lut_rate = 2.1,
+    lut_rate = 2.01,
     atom_bytes = 8,
     kgroup = 16,
     cbuf_banks = 8,
@@ -27,7 +27,7 @@ return {
     sources = {
         ["energy.node_nm"] = "assumption: 22 nm as commonly reported (no source in research/)",
         ["energy.dram"] = "research/soc-facts.md §3.2: DDR3/DDR4/LPDDR3/LPDDR4 (LPDDR4 assumed)",
-        lut_rate = "assumption: RK3588's 4 LUT outputs/cycle scaled with the array (512/1024), as out_per_cycle",
+        lut_rate = "assumption: the DPU (and its LUT stage) works on one feature atom a cycle; RK3566's atom is 8 B (C2(int8) = 8, API152 Table 4-6), half RK3588's 16, so half RK3588's calibrated 4.02",
         freq_mhz = "rknn_model_zoo scaling_frequency.sh: RK3566/68 NPU 1 GHz (research §1.1)",
         cores = "RK3566/RK3568: one NPU core (research §1.1)",
         mac_int8 = "derived: RK3568 datasheet 'up to 1 TOPS' = 512 MAC x 2 x 1 GHz; matmul B layout [N/16,K/32,16,32] suggests a 16x32 array (API152, research §1.1)",

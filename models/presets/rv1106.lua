@@ -12,7 +12,7 @@ return {
     mac_int4 = 1024,
     mac_tf32 = 0,
     out_per_cycle = 4,
-    lut_rate = 2.1,
+    lut_rate = 4.02,
     atom_bytes = 16,
     kgroup = 16,
     cbuf_banks = 8,
@@ -28,7 +28,7 @@ return {
     sources = {
         ["energy.node_nm"] = "assumption: the node is not published in research/",
         ["energy.dram"] = "assumption: the RV1106 boards use DDR3L",
-        lut_rate = "assumption: RK3588's 4 LUT outputs/cycle scaled with the array, as out_per_cycle",
+        lut_rate = "assumption: the DPU (and its LUT stage) works on one feature atom a cycle, and the atom is 16 B here (C2(int8) = 16, API152 Table 4-6) as on RK3588, so RK3588's calibrated 4.02 carries over; RK3566's 8-byte atom halves it",
         freq_mhz = "rknn_model_zoo scaling_frequency.sh: RV1106 NPU max 500 MHz (research §1.1)",
         cores = "RV1106: one NPU core",
         mac_int8 = "derived: 0.5 TOPS marketed = 512 MAC x 2 x 0.5 GHz (assumption on the marketing figure)",

@@ -334,6 +334,7 @@ typedef struct cgeo {
     bool in_sram, out_sram; /* feature input / output in system SRAM (use_sram) */
     int ppu_kh, ppu_kw;
     double ppu_ratio; /* pool output elems / conv output elems */
+    bool wstream; /* a matmul (gemm): its weights stream beside the compute (TF_WSTREAM)   */
 } cgeo;
 
 /* use_sram: an internal feature map (produced by a layer, not a graph output) lives in the
@@ -366,6 +367,13 @@ static int geo_of(lw *c, int li, cgeo *G)
     G->dt = l->dtype;
     G->eb = ebytes(l->dtype);
     G->wdt = npu_layer_weight_dtype(g, l);
+    /* RKLLM's 4-bit weights stop at the output head: the projection that produces the graph's
+     * output (lm_head) keeps 8-bit weights (assumption derived from RK3576's w4a16 and w8a8
+     * decode rows, which then reach one DRAM rate; docs/models/rknpu.md §11) */
+    if (s->runtime == NPU_RKNPU_RT_RKLLM && G->wdt == NPU_DT_INT4 && l->nout > 0 &&
+        l->out[0] >= 0 && npu_graph_is_output(g, l->out[0]))
+        G->wdt = NPU_DT_INT8;
+    G->wstream = c->place[li] == PL_GEMM;
     G->web = ebytes(G->wdt);
     G->c2 = c2_of(s, l->dtype);
     G->kg = kg_of(s, l->dtype);
@@ -630,6 +638,8 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
             }
             t.out_wr = ob;
             t.elems = oe;
+            if (G->wstream)
+                t.flags |= NPU_RKN_TF_WSTREAM;
             if (G->in_sram)
                 t.flags |= NPU_RKN_TF_FEAT_SRAM;
             if (G->out_sram)

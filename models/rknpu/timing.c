@@ -51,6 +51,7 @@ typedef struct rx {
     bool open;
     npu_rkn_submit sub;
     int last_layer;
+    int core_layer[NPU_RKN_MAX_CORES]; /* layer of each core's latest task (-1 none)   */
     uint16_t seen[NPU_RKN_MAX_CORES];
     int col_tasks, col_regs, col_cores, col_npu;
 } rx;
@@ -189,8 +190,13 @@ static int do_task(rx *x, size_t i)
                            i, c);
     bool pp = (x->sub.flags & NPU_RKN_SF_PINGPONG) != 0;
     /* the PC fetches the task's register list */
+    /* with ping-pong the first task of a layer is fetched while the previous layer's last
+     * task runs on the core: the fetch belongs to that layer's time, not this one's (a
+     * layer's cycles start with its own work, as the profiler's per-layer time does) */
+    int flayer = pp && !first && x->core_layer[c] >= 0 ? x->core_layer[c] : layer;
+    x->core_layer[c] = layer;
     npu_job f;
-    npu_job_init(&f, x->u_pc[c], layer, "regcmd fetch");
+    npu_job_init(&f, x->u_pc[c], flayer, "regcmd fetch");
     f.mode = NPU_JOB_SEQ;
     f.cycles = x->s->pc_cycles;
     if (npu_job_wait(&f, x->grp[c], pp ? 1 : 2, x->err) ||
@@ -201,8 +207,9 @@ static int do_task(rx *x, size_t i)
         return x->err->code;
     if (npu_engine_submit(x->e, &f, x->err))
         return x->err->code;
-    /* fresh weights are in the CBUF before the CSC starts (weight_preload) */
-    int64_t wpre = x->s->weight_preload ? t->wt_rd : 0;
+    /* fresh conv weights are in the CBUF before the CSC starts (weight_preload); a matmul's
+     * stream in beside the compute (TF_WSTREAM, docs/models/rknpu.md §3c) */
+    int64_t wpre = x->s->weight_preload && !(t->flags & NPU_RKN_TF_WSTREAM) ? t->wt_rd : 0;
     if (wpre > 0) {
         npu_job w;
         npu_job_init(&w, x->u_core[c], layer, "weight load");
@@ -298,6 +305,8 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
     x.err = err;
     x.s = s;
     x.p = p;
+    for (int c = 0; c < NPU_RKN_MAX_CORES; c++)
+        x.core_layer[c] = -1;
     x.submit_ns = npu_model_float(m, "host.submit_ns");
     x.reg_write_ns = npu_model_float(m, "host.reg_write_ns");
     x.wakeup_ns = npu_model_float(m, "host.wakeup_ns");

@@ -15,6 +15,21 @@ local llm13 = "rknn-llm benchmark.md v1.3.0 @878f9361fd3afa7e167b7079918918f78d2
 local perf = "rknn-toolkit2 1.6.0 eval_perf, RK3588 core 0 (perf_debug), yolov8n at 1920x1920, "
   .. "channyHuang/channyHuang.github.io _posts/linuxAndWin/"
   .. "2024-04-08-Push_Yolov8n_Pre-train_Model_To_rk3588_(2).md @8195d325"
+local y10 = "issue THU-MIG/yolov10#115 eval_perf (SDK 2.0.0b0, RK3588M at ~800 MHz; research §2.4 "
+  .. "'Newer runtime format')"
+local mc = "Martin Chang, Benchmarking RK3588 NPU matrix multiplication performance EP3 (research §2.3, MC)"
+-- The yolov10 log's layers each carry perf_debug's fixed per-layer cost (Conv 117, 64->64 1x1
+-- without activation: 178 us for 12,800 NPU cycles). A layer's time minus row 117's cancels it:
+-- (Time - 178 us) x 800 MHz, compared with the same difference of the simulated layers
+-- (scripts/validation/rknpu_profiler.npg names them r117..r121).
+local function y10row(n, what, us)
+  return { id = "rk3588m.yolov10.l" .. n, family = "eval_perf SDK 2.0.0b0",
+    arch = "rk3588", graph = "scripts/validation/rknpu_profiler.npg",
+    set = { core_mask = "0", io = "zerocopy", freq_mhz = 800 }, layer = "r" .. n, base = "r117",
+    metric = "cycles", published = (us - 178) * 800, tol = 0.15,
+    source = string.format("%s: ID %d %s, %d us, minus ID 117's 178 us", y10, n, what, us),
+    note = string.format("(%d - 178) us x 800 MHz", us) }
+end
 local rk3588llm = { runtime = "rkllm", dtype = "int8", core_mask = "0_1_2" }
 local rk3576w8 = { runtime = "rkllm", dtype = "int8", core_mask = "0_1" }
 local rk3576w4 = { runtime = "rkllm", dtype = "w4a16", core_mask = "0_1" }
@@ -66,6 +81,21 @@ local rows = {
     layer = "model.6.m.0.cv1", metric = "cycles", published = 841000, tol = 0.15,
     source = perf .. " line 326: layer 25, Conv 64->64 3x3 at 120x120, 841 us",
     note = "841 us at 1 GHz; our model.6.m.0.cv1 (the first 64->64 3x3 after layer 22)" },
+  y10row(118, "ConvExSwish 256->128 1x1 at 40x40", 302),
+  y10row(119, "ConvExSwish depthwise 3x3 256 ch at 20x20", 224),
+  y10row(120, "ConvExSwish depthwise 3x3 128 ch at 40x40", 290),
+  y10row(121, "ConvExSwish 256->512 1x1 at 20x20", 289),
+  { id = "rk3588.matmul_int8", family = "rknn_matmul API benchmark",
+    arch = "rk3588", graph = "scripts/validation/rk_matmul_128x1024x8192.npg",
+    set = { core_mask = "0", io = "zerocopy" }, metric = "ms", published = 1.193, tol = 0.15,
+    source = mc .. ": int8 peak ~1.8 TOPS around 128x1024x8192, one core, native layout",
+    note = "2 x 128 x 1024 x 8192 / 1.8 TOPS" },
+  { id = "rk3588.matmul_fp16", family = "rknn_matmul API benchmark",
+    arch = "rk3588", graph = "scripts/validation/rk_matmul_128x1024x8192.npg",
+    set = { core_mask = "0", io = "zerocopy", dtype = "fp16" }, metric = "ms", published = 2.386,
+    tol = 0.15,
+    source = mc .. ": fp16 ~900 GFLOPS at 128x1024x8192 in the native layout, one core",
+    note = "2 x 128 x 1024 x 8192 / 0.9 TFLOPS" },
   { id = "rk3588.mobilenet_v1.core0", family = "NOTES ch06 rknn_api_demo",
     arch = "rk3588", graph = "mobilenet_v1", set = { core_mask = "0" }, metric = "ms",
     published = 2.72, tol = 0.15, source = notes .. ", core0" },
@@ -131,7 +161,7 @@ local calibration = {
     archs = { "rk3588" },
     rows = { "rk3588.mobilenet_v2", "rk3588.resnet50", "rk3588.yolov5s_relu",
              "rk3588.qwen2_0_5b.decode", "rk3588.tinyllama_1_1b.decode",
-             "rk3588.qwen2_5_1_5b.decode" },
+             "rk3588.qwen2_5_1_5b.decode", "rk3588.matmul_int8", "rk3588.matmul_fp16" },
     source = "docs/models/rknpu.md §4. No figure exists for the register cost (assumption; " ..
              "1 to 1000 cycles an entry: sanity limits); task_cycles is not fitted (every task " ..
              "applies at least 14 entries, so these rows cannot tell a task's fixed cost from " ..
@@ -148,7 +178,8 @@ local calibration = {
     params = { lut_rate = { lo = 1, hi = 16 } },
     archs = { "rk3588" },
     rows = { "rk3588.yolov5s", "rk3588.yolov8n", "rk3588.yolov8n_1920.l22",
-             "rk3588.yolov8n_1920.l25" },
+             "rk3588.yolov8n_1920.l25", "rk3588m.yolov10.l118", "rk3588m.yolov10.l119",
+             "rk3588m.yolov10.l120", "rk3588m.yolov10.l121" },
     source = "docs/models/rknpu.md §3: outputs per cycle of the DPU's LUT stage (one pass for " ..
              "a sigmoid, two for SiLU = x*sigmoid(x)). NVDLA nv_full's SDP runs its LUT stage at " ..
              "4 elements/cycle (research nvdla §2.2, the preset value before the fit); 1 to 16 " ..
@@ -170,13 +201,15 @@ local calibration = {
     source = "models/presets/rk3562.lua: no published figure for this NPU's DMA (the preset " ..
              "scaled RK3566's by the DDR clock before this fit). 12.48 B/cycle is the whole DRAM " ..
              "peak at 1 GHz (32-bit at 3120 MT/s), 0.5 far below any port of the family." },
-  { name = "RK3576 per-core DMA rate",
-    params = { dma_bytes = { lo = 1, hi = 16.9 } },
+  { name = "RK3576 per-core DMA rate and sustained DRAM rate",
+    params = { dma_bytes = { lo = 1, hi = 16.9 }, ["dram.efficiency"] = { lo = 0.5, hi = 0.95 } },
     archs = { "rk3576" },
     rows = { "rk3576.mobilenet_v2", "rk3576.resnet50", "rk3576.qwen2_0_5b_w8a8.decode",
              "rk3576.qwen2_0_5b_w4a16.decode" },
     source = "models/presets/rk3576.lua: no published DMA figure. The decode rows stream the " ..
-             "weights (int8: 10.7 GB/s reached, int4: 8.0) from a 32-bit 16.9 GB/s DRAM; 16.9 " ..
-             "B/cycle is that whole peak at 1 GHz, 1 far below any port of the family." },
+             "weights (w8a8 0.49 GB a token, w4a16 0.31 GB with its 8-bit output head) from a " ..
+             "32-bit 16.9 GB/s DRAM: they pin the sustained fraction of that peak (0.5 to 0.95, " ..
+             "as RK3588's), the CNN rows the per-core port; 16.9 B/cycle is the whole peak at " ..
+             "1 GHz, 1 far below any port of the family." },
 }
 return { rows = rows, calibration = calibration }

@@ -293,6 +293,22 @@ TEST(rkllm_placement)
     }
 }
 
+TEST(rkllm_int4_head_stays_8bit)
+{
+    /* w4a16 under RKLLM: the projections read int4 weights (half a byte), the output head
+     * (the projection producing the graph's output) 8-bit ones; under RKNN both are int4 */
+    const char *text = "npg 1\ngraph h\ninput x 1x256 fp16\ngemm a x out=256\n"
+                       "gemm head a out=1024\noutput head\n";
+    for (int llm = 0; llm < 2; llm++) {
+        const char *sets[] = {llm ? "runtime=rkllm" : "runtime=rknn", "dtype=w4a16",
+                              "core_mask=0", NULL};
+        npu_program *p = compile("rk3576", sets, text);
+        CHECK_EQ_INT(sum_layer(p, 0).wt, 256 * 256 / 2);
+        CHECK_EQ_INT(sum_layer(p, 1).wt, llm ? 1024 * 256 : 1024 * 256 / 2);
+        npu_program_free(p);
+    }
+}
+
 TEST(fusion_and_padding)
 {
     /* ConvAdd: the add runs in the conv's DPU EW stage (DPU_RDMA reads the other operand);
@@ -390,6 +406,69 @@ TEST(weight_pass_minimum)
     CHECK_NEAR(busy_with(c56, "pass_cycles=147") - busy_with(c56, "pass_cycles=0"), 0, 1);
     const char *fc = "npg 1\ngraph p\ninput x 1x512 int8\ngemm y x out=512\noutput y\n";
     CHECK_NEAR(busy_with(fc, "pass_cycles=147") - busy_with(fc, "pass_cycles=0"), 0, 1);
+}
+
+TEST(matmul_weights_stream)
+{
+    /* a matmul's weights stream beside the compute (TF_WSTREAM): the rknn_matmul API runs
+     * 128x1024x8192 int8 at ~1.8 TOPS on one core (research §2.3, MC), i.e. its 8 MB of weights
+     * (780 k cycles at dma_bytes 10.75) cannot be loaded before each task computes. The same
+     * MACs as a 1x1 conv over 8x16 pixels keep weight_preload: slower by about that load. */
+    const char *mm = "npg 1\ngraph m\ninput a 128x1024 int8\ngemm y a out=8192\noutput y\n";
+    const char *cv = "npg 1\ngraph m\ninput a 1x1024x8x16 int8\nconv y a out=8192 k=1\n"
+                     "output y\n";
+    const char *one[] = {"core_mask=0", "io=zerocopy", NULL};
+    npu_program *p = compile("rk3588", one, mm);
+    int n = 0, streamed = 0;
+    for (size_t i = 0; p && i < p->n; i++) {
+        const npu_rkn_task *t = npu_rkn_payload(p, i, NPU_RKN_OP_TASK, sizeof *t);
+        n += t != NULL;
+        streamed += t && (t->flags & NPU_RKN_TF_WSTREAM);
+    }
+    CHECK(n > 1);
+    CHECK_EQ_INT(streamed, n);
+    npu_program_free(p);
+    p = compile("rk3588", one, cv);
+    for (size_t i = 0; p && i < p->n; i++) {
+        const npu_rkn_task *t = npu_rkn_payload(p, i, NPU_RKN_OP_TASK, sizeof *t);
+        CHECK(!t || !(t->flags & NPU_RKN_TF_WSTREAM));
+    }
+    npu_program_free(p);
+    npu_err err = {0};
+    npu_graph *gm = test_npg(mm), *gc = test_npg(cv);
+    npu_arch *a = arch("rk3588", one);
+    npu_result *rm = a && gm ? npu_run(ctx, a, gm, NULL, &err) : NULL;
+    npu_result *rc = a && gc ? npu_run(ctx, a, gc, NULL, &err) : NULL;
+    CHECK(rm && rc);
+    if (rm && rc) {
+        within("rknn_matmul 128x1024x8192 int8 ms", rm->total.time_us / 1000, 1.193, 0.15);
+        CHECK(rc->total.time_us - rm->total.time_us > 0.6 * 8.0 * 1024 * 1024 / 10.75 / 1000);
+    }
+    npu_result_free(rm);
+    npu_result_free(rc);
+    npu_arch_free(a);
+    npu_graph_free(gm);
+    npu_graph_free(gc);
+}
+
+TEST(layer_starts_with_its_own_work)
+{
+    /* with ping-pong, the first task of a layer is fetched while the previous layer runs; the
+     * fetch is that layer's time, so a layer's span starts where the previous one ends (a
+     * standalone sigmoid on the DPU, then a conv: the conv's cycles are its own) */
+    const char *text = "npg 1\ngraph s\ninput data 1x64x56x56 int8\nsigmoid y data\n"
+                       "conv c y out=64 k=3 p=1\nconv d c out=64 k=1\noutput d\n";
+    const char *one[] = {"core_mask=0", "io=zerocopy", NULL};
+    npu_err err = {0};
+    npu_graph *g = test_npg(text);
+    npu_arch *a = g ? arch("rk3588", one) : NULL;
+    npu_result *r = a ? npu_run(ctx, a, g, NULL, &err) : NULL;
+    CHECK(r && r->nlayers == 3);
+    if (r && r->nlayers == 3)
+        CHECK(r->layers[1].start >= r->layers[0].end);
+    npu_result_free(r);
+    npu_arch_free(a);
+    npu_graph_free(g);
 }
 
 TEST(mixed_precision)
@@ -701,8 +780,11 @@ int main(void)
     RUN(qwen2_decode_rkllm);
     RUN(qwen2_prefill_rkllm);
     RUN(weight_pass_minimum);
+    RUN(matmul_weights_stream);
+    RUN(layer_starts_with_its_own_work);
     RUN(by_k_bank_split);
     RUN(rkllm_placement);
+    RUN(rkllm_int4_head_stays_8bit);
     RUN(mobilenet_v1_core_masks);
     npu_ctx_free(ctx);
     return TEST_REPORT();
