@@ -127,12 +127,8 @@ int npu_rkn_disasm(const npu_program *p, size_t i, npu_strbuf *out)
         const npu_rkn_cpu *c = npu_rkn_payload(p, i, in->op, sizeof *c);
         if (!c)
             break;
-        const char *what = c->what == NPU_RKN_CPU_INPUT    ? "input-convert"
-                           : c->what == NPU_RKN_CPU_OUTPUT ? "output-convert"
-                           : c->op < NPU_OP_COUNT          ? npu_op_name((npu_op)c->op)
-                                                           : "?";
-        npu_sb_printf(out, "CPU %s macs=%" PRId64 " elems=%" PRId64 " rd=%" PRId64 " wr=%" PRId64,
-                      what, c->macs, c->elems, c->rd_bytes, c->wr_bytes);
+        npu_sb_puts(out, "CPU ");
+        npu_prog_host_text(out, c);
         return 0;
     }
     case NPU_RKN_OP_NOTE: {
@@ -218,15 +214,8 @@ int npu_rkn_check(const npu_program *p, const char *path, npu_err *err)
         case NPU_RKN_OP_CPU: {
             const npu_rkn_cpu *c = pl = npu_rkn_payload(p, i, NPU_RKN_OP_CPU, sizeof *c);
             rec = "CPU";
-            if (!c)
-                break;
-            R("opclass", c->opclass, 0, NPU_OPC_COUNT - 1);
-            R("op", c->op, 0, NPU_OP_COUNT - 1);
-            R("what", c->what, NPU_RKN_CPU_OP, NPU_RKN_CPU_OUTPUT);
-            R("macs", c->macs, 0, Q);
-            R("elems", c->elems, 0, Q);
-            R("rd_bytes", c->rd_bytes, 0, Q);
-            R("wr_bytes", c->wr_bytes, 0, Q);
+            if (c && (rc = npu_prog_host_check(c, path, i, rec, err)))
+                return rc;
             break;
         }
         case NPU_RKN_OP_NOTE: {

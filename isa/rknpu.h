@@ -136,14 +136,9 @@ typedef struct npu_rkn_task {
     int64_t cbuf_bytes;           /* bytes placed in the CBUF (counted as on-chip)        */
 } npu_rkn_task;
 
-typedef struct npu_rkn_cpu {
-    uint16_t opclass, op; /* npu_opclass, npu_op                                  */
-    uint16_t what;        /* 0 fallback op, 1 input conversion, 2 output conv.   */
-    uint16_t pad0;
-    int64_t macs, elems, rd_bytes, wr_bytes;
-} npu_rkn_cpu;
-
-enum { NPU_RKN_CPU_OP = 0, NPU_RKN_CPU_INPUT = 1, NPU_RKN_CPU_OUTPUT = 2 };
+/* CPU: the shared host record of isa/program.h (what: NPU_PROG_HOST_OP for a fallback
+ * operator, _INPUT/_OUTPUT for the runtime's tensor conversions). */
+typedef npu_prog_host npu_rkn_cpu;
 
 enum {
     NPU_RKN_NOTE_FUSED_EW = 1,  /* add/mul fused into the producing conv's DPU EW stage */

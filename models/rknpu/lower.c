@@ -854,10 +854,10 @@ static int io_convert(lw *c, bool input)
             bool fl = npu_dtype_is_float(t->dtype);
             int64_t wb =
                 (t->ndim == 4 && t->dim[1] * bits_of(t->dtype) / 8 < c->s->atom_bytes) ? b : nb;
-            if (emit_cpu(c, pl, NPU_RKN_CPU_INPUT, fl ? NPU_OPC_QUANT : NPU_OPC_DATA,
+            if (emit_cpu(c, pl, NPU_PROG_HOST_INPUT, fl ? NPU_OPC_QUANT : NPU_OPC_DATA,
                          fl ? NPU_OP_QUANTIZE : NPU_OP_TRANSPOSE, 0, e, b, wb))
                 return c->err->code;
-        } else if (emit_cpu(c, pl, NPU_RKN_CPU_OUTPUT, NPU_OPC_QUANT, NPU_OP_DEQUANTIZE, 0, e, nb,
+        } else if (emit_cpu(c, pl, NPU_PROG_HOST_OUTPUT, NPU_OPC_QUANT, NPU_OP_DEQUANTIZE, 0, e, nb,
                             e * 4)) {
             return c->err->code;
         }
@@ -956,7 +956,7 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
             int64_t wr = npu_prog_tensors_bytes(g, L->out, L->nout, -1);
             int64_t el = L->op == NPU_OP_GATHER ? out_elems(g, L)
                                                 : max64(in_elems(g, L), out_elems(g, L));
-            rc = emit_cpu(&c, pl, NPU_RKN_CPU_OP, npu_op_class(L->op), L->op, L->macs, el, rd, wr);
+            rc = emit_cpu(&c, pl, NPU_PROG_HOST_OP, npu_op_class(L->op), L->op, L->macs, el, rd, wr);
             continue;
         }
         unsigned mask = npu_rknpu_splittable(&c, li) ? s->core_mask : one;
@@ -1007,7 +1007,7 @@ int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err 
         if (!rc && npu_rknpu_host_act(s, l)) { /* the CPU applies the activation after the job */
             close_submit(&c);
             int64_t el = out_elems(g, l), b = npu_prog_tensors_bytes(g, l->out, l->nout, -1);
-            rc = emit_cpu(&c, pl, NPU_RKN_CPU_OP, NPU_OPC_ACT, act_op(l->act), 0, el, b, b);
+            rc = emit_cpu(&c, pl, NPU_PROG_HOST_OP, NPU_OPC_ACT, act_op(l->act), 0, el, b, b);
         }
     }
     if (rc)

@@ -283,17 +283,13 @@ static int do_cpu(rx *x, size_t i)
     if (close_submit(x, NULL))
         return x->err->code;
     npu_host_op o;
-    memset(&o, 0, sizeof o);
-    o.layer = x->p->ins[i].layer;
-    o.cpu = 0;
-    o.cls = (npu_opclass)c->opclass;
-    o.op = (npu_op)c->op;
-    o.macs = c->macs;
-    o.elems = c->elems;
-    /* compute time from the host model's throughput per op class; bytes through DRAM */
+    npu_host_op_from(&o, c, x->p->ins[i].layer);
+    /* compute time from the host model's throughput per op class; the bytes move as the
+     * runtime job's own DRAM transfers (rt_job), so they are left out of this estimate */
+    o.rd_bytes = o.wr_bytes = 0;
     double ns = npu_host_op_ns(x->e, &o);
-    return rt_job(x, o.layer, c->what == NPU_RKN_CPU_OP ? "cpu op" : "io convert", ns, -1, 0, -1, 0,
-                  c->rd_bytes, c->wr_bytes);
+    return rt_job(x, o.layer, c->what == NPU_PROG_HOST_OP ? "cpu op" : "io convert", ns, -1, 0,
+                  -1, 0, c->rd_bytes, c->wr_bytes);
 }
 
 int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err)

@@ -105,7 +105,7 @@ static double pj_byte(double pj64, double kb)
     return pj64 * sqrt((kb > 0 ? kb : 1.0) / 64.0);
 }
 
-void npu_energy_price(const npu_engine *e, npu_result *r, const npu_params *p,
+void npu_energy_price(const npu_engine *e, npu_result *r, const npu_params *p, int base,
                       const int *host_layer)
 {
     double node = pnum(p, "energy.node_nm");
@@ -133,9 +133,10 @@ void npu_energy_price(const npu_engine *e, npu_result *r, const npu_params *p,
     if (w_busy < 0)
         w_busy = 0;
 
-    for (int l = 0; l < e->nl; l++) {
+    for (int l = 0; l < r->nlayers; l++) {
         npu_layer_row *row = &r->layers[l];
-        const lstat *L = &e->ls[l];
+        const int g = base + l; /* the engine's layer */
+        const lstat *L = &e->ls[g];
         int dt = -1;
         for (int d = 0; d < NPU_DT_COUNT; d++)
             if (strcmp(row->dtype, npu_dtype_name((npu_dtype)d)) == 0)
@@ -148,15 +149,15 @@ void npu_energy_price(const npu_engine *e, npu_result *r, const npu_params *p,
         double buf = 0;
         int64_t left = L->onchip;
         for (int b = 0; b < e->nbuf; b++) {
-            buf += (double)e->buf[b].lbytes[l] * pj_byte(pj64, e->buf[b].kb);
-            left -= e->buf[b].lbytes[l];
+            buf += (double)e->buf[b].lbytes[g] * pj_byte(pj64, e->buf[b].kb);
+            left -= e->buf[b].lbytes[g];
         }
         buf += (double)(left > 0 ? left : 0) * pj_def;
         double dram_b = 0;
         for (int q = 0; q < e->np; q++) {
             if (e->p[q].invalid)
                 continue;
-            double b = (double)(e->p[q].lbytes[2 * l] + e->p[q].lbytes[2 * l + 1]);
+            double b = (double)(e->p[q].lbytes[2 * g] + e->p[q].lbytes[2 * g + 1]);
             if (q == NPU_PORT_DRAM)
                 dram_b += b;
             else

@@ -62,8 +62,10 @@ struct npu_result;
 struct npu_params;
 /* Prices the engine's counts for the rows of r (built by npu_engine_result, before
  * npu_result_finish): per layer e_mac/e_buf/e_dram/e_ctrl/e_host, and r's static powers and
- * area. host_layer[l] != 0 says layer l ran on a host processor (its MACs are host energy). */
+ * area. Row l is the engine's layer base + l (base > 0 for a workload's frame, whose layers
+ * sit after the other frames'); host_layer[l] != 0 says row l ran on a host processor (its MACs
+ * are host energy). */
 void npu_energy_price(const struct npu_engine *e, struct npu_result *r,
-                      const struct npu_params *p, const int *host_layer);
+                      const struct npu_params *p, int base, const int *host_layer);
 
 #endif

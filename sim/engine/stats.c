@@ -317,9 +317,9 @@ static npu_result *result_of(npu_engine *e, const struct npu_program *prog, cons
         r->unit_busy_us[u] = (double)e->u[u].busy_ps * 1e-6;
     }
     /* mus doubles as "ran on a host processor" per layer for the energy prices */
-    for (int l = 0; l < e->nl; l++)
+    for (int l = 0; l < nl; l++)
         mus[l] = mus[l] >= 0 && e->u[mus[l]].kind == NPU_UK_HOST;
-    npu_energy_price(e, r, p, mus);
+    npu_energy_price(e, r, p, base, mus);
     npu_result_finish(r);
     free(mus);
     free(cps);

@@ -229,7 +229,7 @@ static double cyc_us(const npu_result *r, double cycles)
     return r->freq_mhz > 0 ? cycles / r->freq_mhz : NAN;
 }
 
-/* The result line under the table (and alone for `npusim run -q`), then the energy line. */
+/* The result line under the table (and alone for `npusim run -q`). */
 void npu_rep_result_line(const npu_result *r, npu_strbuf *out)
 {
     const npu_total_row *T = &r->total;
@@ -255,7 +255,13 @@ void npu_rep_result_line(const npu_result *r, npu_strbuf *out)
     if (isfinite(T->dram_gbps))
         npu_sb_printf(out, ", DRAM %.2f GB/s", T->dram_gbps);
     npu_sb_putc(out, '\n');
-    /* energy (docs/energy.md): per run, its split by action class, power and efficiency */
+}
+
+/* The energy line under the result line (docs/energy.md): per run, its split by action class,
+ * power and efficiency; nothing when the run has no energy figures. */
+static void energy_line(const npu_result *r, npu_strbuf *out)
+{
+    const npu_total_row *T = &r->total;
     double E = T->energy_uj;
     if (!(isfinite(E) && E > 0))
         return;
@@ -383,6 +389,7 @@ static int report_table(const npu_result *r, npu_strbuf *out)
         return rc;
     npu_sb_putc(out, '\n');
     npu_rep_result_line(r, out);
+    energy_line(r, out);
     npu_sb_puts(out,
                 "cycles: layer start→end (layers may overlap); ideal: roofline bound; "
                 "util%: MACs/(cycles×peak);\nmem%/ctrl%: share of the layer's cycles its main "
