@@ -21,9 +21,13 @@ return {
     aipp = "cpu",
     dtype = "int8",
     ["dram.gbps"] = 12.8,
+    ["dram.capacity_mb"] = 1024,
+    ["dram.os_mb"] = 256,
     ["host.cpu"] = "cortex-a55-linux",
     ["host.cores"] = 2,
     sources = {
+        ["dram.capacity_mb"] = "assumption: soc-facts.md §5 gives only the controller maximum (4 GB, ddrtrn_capacity_adapt.c); 1 GB IPC boards assumed",
+        ["dram.os_mb"] = "assumption: Linux + the video pipeline MMZ ~256 MB",
         cores = "research §0/§7.4: ES3796 Lite stub, 1 core (Hi3519AV200 AICoreNum 1 in cce_conf.py); assumption for DV500",
         freq_mhz = "research §3 note: 300 MHz in the ES3796 stub; 2048 MAC x 2 x 2 x 300 MHz = 2.46 TOPS int8 ~ quoted 2.5 TOPS (inference)",
         cube_n = "research §1.5/§7.4: Lite cube 16x16x8 (ES3796 stub); assumption for DV500",

@@ -20,9 +20,13 @@ return {
     max_tasks = 4095,
     dma_bytes = 2.8,
     ["dram.gbps"] = 8.448,
+    ["dram.capacity_mb"] = 2048,
+    ["dram.os_mb"] = 384,
     ["host.cpu"] = "cortex-a55-linux",
     ["host.cores"] = 4,
     sources = {
+        ["dram.capacity_mb"] = "assumption: no board in soc-facts.md; 2 GB is the common RK3566/RK3568 SBC size",
+        ["dram.os_mb"] = "assumption: Linux userland ~384 MB",
         lut_rate = "assumption: RK3588's 4 LUT outputs/cycle scaled with the array (512/1024), as out_per_cycle",
         freq_mhz = "rknn_model_zoo scaling_frequency.sh: RK3566/68 NPU 1 GHz (research §1.1)",
         cores = "RK3566/RK3568: one NPU core (research §1.1)",

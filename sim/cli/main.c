@@ -258,6 +258,15 @@ static int report_result(const cli *o, npu_result *r, const npu_err *err)
     npu_sb_init(&sb);
     int rc = NPU_OK;
     note(o, "simulated: %d layers, %lld cycles", r->nlayers, (long long)r->total.cycles);
+    if (r->total.fits == 0) /* the footprint does not fit the preset's board: say so */
+        fprintf(stderr,
+                "npusim: warning: %s needs %.1f MiB (weights %.1f, internal %.1f, io %.1f, "
+                "tasks %.1f) but %s leaves %.1f MiB of DRAM to it (docs/deployment.md)\n",
+                r->graph, (double)r->total.footprint_bytes / 1048576.0,
+                (double)r->total.total_weight_size / 1048576.0,
+                (double)r->total.total_internal_size / 1048576.0,
+                (double)r->total.io_size / 1048576.0, (double)r->total.task_size / 1048576.0,
+                r->arch, (double)r->total.dram_usable_bytes / 1048576.0);
     if (o->verbosity < 0 && o->fmt == NPU_FMT_TABLE && !o->summary)
         npu_rep_result_line(r, &sb); /* -q: the result line alone */
     else if (o->summary)
@@ -374,13 +383,19 @@ static int cmd_info(const command *c, cli *o, npu_ctx *ctx)
     npu_err err = {0};
     if (cli_check_new_file(o, o->out))
         return EXIT_FAIL;
-    npu_graph *g = load_graph(o, ctx, o->pos[0], &err);
+    npu_arch *a = NULL;
+    npu_graph *g =
+        o->arch ? load_graph_arch(o, ctx, &a, &err) : load_graph(o, ctx, o->pos[0], &err);
     if (!g)
         return cli_fail(&err);
     npu_strbuf sb;
     npu_sb_init(&sb);
     int rc;
-    if (npu_report_graph(g, o->fmt, &sb))
+    if (a) { /* -a: the deployment footprint on that arch, without simulating */
+        rc = npu_footprint_report(ctx, a, g, o->fmt, &sb, &err) ? cli_fail(&err)
+                                                                : cli_emit_text(o, &sb);
+        npu_arch_free(a);
+    } else if (npu_report_graph(g, o->fmt, &sb))
         rc = cli_failf("%s: cannot format the graph", o->pos[0]);
     else
         rc = cli_emit_text(o, &sb);
@@ -598,11 +613,14 @@ static const command commands[] = {
      "Example: npusim run -a rk3588 -f json -o a.json resnet18\n"
      "         npusim run -a rk3588 --set dram.gbps=17 -f json -o b.json resnet18\n"
      "         npusim diff a.json b.json\n"},
-    {"info", cmd_info, O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
-     "npusim info [-f table|csv|json] GRAPH",
+    {"info", cmd_info, O_ARCH | O_SET | O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
+     "npusim info [-a ARCH [--set K=V]] [-f table|csv|json] GRAPH",
      "Prints every layer of GRAPH after the standard passes (shape inference, BN folding,\n"
      "activation fusion, views): output shape, dtype, MACs, parameters, and the totals and an\n"
-     "op histogram.\n" GRAPH_HELP},
+     "op histogram. With -a ARCH: the deployment footprint on ARCH instead, without\n"
+     "simulating: weights as stored, the internal arena after lifetime reuse, io, command\n"
+     "buffers, the peak, whether it fits the preset's DRAM, and the live set per layer\n"
+     "(docs/deployment.md).\n" GRAPH_HELP},
     {"list", cli_cmd_list, O_FMT | O_OUT | O_FORCE, 0, 1,
      "npusim list [-f table|csv|json] [models|archs|networks]",
      "Without an argument: the built-in models, architectures (presets) and networks, one line\n"

@@ -17,8 +17,10 @@ typedef double npu_f_FLOAT;
 typedef const char *npu_f_STR;
 
 /* The version of a result as JSON (CLI -f json, Lua results): /2 added the throughput fields
- * batch, items, unit, items_per_s and first_token_ms to the totals. */
-#define NPU_RESULT_SCHEMA "npusim.result/2"
+ * batch, items, unit, items_per_s and first_token_ms to the totals; /3 the deployment
+ * footprint (total_weight_size … fits; sim/core/footprint.h) to the totals and live_bytes to
+ * the layers. */
+#define NPU_RESULT_SCHEMA "npusim.result/3"
 
 /* X(name, type INT|FLOAT|STR, unit, doc) */
 #define NPU_LAYER_FIELDS(X)                                                                   \
@@ -45,7 +47,8 @@ typedef const char *npu_f_STR;
     X(irq_count, INT, "", "interrupts taken by the host or MCU for the layer")                \
     X(irq_cycles, INT, "cycles", "time handling those interrupts (NPU-core cycles)")          \
     X(host_cycles, INT, "cycles", "host/MCU busy time for the layer (NPU-core cycles)")       \
-    X(bound, STR, "", "compute | memory | control | host | none (0 cycles)")
+    X(bound, STR, "", "compute | memory | control | host | none (0 cycles)")                \
+    X(live_bytes, INT, "B", "intermediate tensors alive while the layer runs (footprint)")
 
 #define NPU_TOTAL_FIELDS(X)                                                                 \
     X(cycles, INT, "cycles", "end of the last layer")                                       \
@@ -67,7 +70,15 @@ typedef const char *npu_f_STR;
     X(items, INT, "", "items one run produces (images = batch; tokens of a prefill/decode)") \
     X(unit, STR, "", "what an item is: image, token or inference")                          \
     X(items_per_s, FLOAT, "1/s", "items x fps: images/s, tokens/s")                         \
-    X(first_token_ms, FLOAT, "ms", "LLM prefill: time to the first token (= time); else 0")
+    X(first_token_ms, FLOAT, "ms", "LLM prefill: time to the first token (= time); else 0") \
+    X(total_weight_size, INT, "B", "weights as the arch stores them (RKNN's name; ATC weight size)") \
+    X(total_internal_size, INT, "B", "intermediate arena after lifetime reuse (RKNN's name)") \
+    X(io_size, INT, "B", "graph inputs and outputs")                                         \
+    X(task_size, INT, "B", "command buffers (the lowered program)")                           \
+    X(memory_size, INT, "B", "ATC's memory size: internal + io")                              \
+    X(footprint_bytes, INT, "B", "peak DRAM held: weights + internal + io + tasks")          \
+    X(dram_usable_bytes, INT, "B", "DRAM the OS leaves (dram.capacity_mb - dram.os_mb); 0 unknown") \
+    X(fits, INT, "", "1 footprint <= usable DRAM, 0 it does not, -1 capacity unknown")
 
 typedef struct npu_layer_row {
 #define NPU_X(n, t, u, d) npu_f_##t n;

@@ -12,7 +12,7 @@
  *   - Relative change = (B − A) / A; none ("-", null) when A is 0.
  *   - "moved most": the 5 layers with the largest |B − A|, with their part of the total change.
  *   - Reading is strict where it matters and lenient where it does not: the schema must be a
- *     run result (npusim.result/1 or /2), "total" an object, "layers" an array of objects each
+ *     run result (npusim.result/1 to /3), "total" an object, "layers" an array of objects each
  *     with name, op, cycles and share_cycles; a field present with the wrong type is an error
  *     naming the file and the field (layers[3].cycles); other fields may be absent.
  */
@@ -27,7 +27,7 @@
 #include "jsonr.h"
 #include "tab.h"
 
-enum { MOVED_MAX = 5, SCHEMA_MAX = 2 };
+enum { MOVED_MAX = 5, SCHEMA_MAX = 3 };
 
 /* ---- reading a result back ------------------------------------------------------------------ */
 

@@ -9,7 +9,7 @@
  *   - CSV: one header line (the per-layer fields in order, then the model's extra columns),
  *     one row per layer, no totals row (a totals row would break "every row is a layer" for
  *     spreadsheet users); the totals are in JSON and in the table.
- *   - JSON: {"schema":"npusim.result/2","arch","model","graph","freq_mhz","peak_macs",
+ *   - JSON: {"schema":"npusim.result/3","arch","model","graph","freq_mhz","peak_macs",
  *     "dram_bytes_per_cycle","params":{...},"total":{...},"layers":[{...}]}; the three clock
  *     and peak figures are extra keys after "graph" (additive to the documented schema).
  *     Model extra columns appear inside each layer after the common fields; with

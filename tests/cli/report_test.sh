@@ -55,10 +55,10 @@ has "exec --summary csv" "$T/out" "engine,"
 
 # ---- --shapes --------------------------------------------------------------------------------
 expect "run --shapes csv -> 0" 0 run -a rk3588 --shapes -f csv resnet18
-has "--shapes: columns after the common fields" "$T/out" ",bound,in_shape,out_shape,kernel,stride,"
+has "--shapes: columns after the common fields" "$T/out" ",bound,live_bytes,in_shape,out_shape,kernel,stride,"
 has "--shapes: conv1 7x7/2 224 -> 112" "$T/out" ",conv1,conv,"
-eq "--shapes: conv1 row" "$(grep ',conv1,conv,' "$T/out" | cut -d, -f25-28)" "1x3x224x224,1x64x112x112,7x7,2x2"
-eq "--shapes: an add has two inputs" "$(grep ',layer1.0.add,' "$T/out" | cut -d, -f25-26)" \
+eq "--shapes: conv1 row" "$(grep ',conv1,conv,' "$T/out" | cut -d, -f26-29)" "1x3x224x224,1x64x112x112,7x7,2x2"
+eq "--shapes: an add has two inputs" "$(grep ',layer1.0.add,' "$T/out" | cut -d, -f26-27)" \
     "1x64x56x56;1x64x56x56,1x64x56x56"
 expect "run --shapes json -> 0" 0 run -a rk3588 --shapes -f json resnet18
 json_ok "--shapes json parses" "$T/out"
@@ -103,7 +103,7 @@ has "diff bad JSON: file:line:col" "$T/err" "bad.json:2:"
 expect "compare json -> 0" 0 compare -a rk3588,nv_small -f json -o "$T/c.json" lenet5
 expect "diff of a compare result -> 1" 1 diff "$T/c.json" "$T/a.json"
 has "diff: wrong schema named" "$T/err" 'c.json: schema "npusim.compare/1" is not a run result'
-sed 's/"schema": "npusim.result\/2"/"schema": "npusim.result\/7"/' "$T/a.json" >"$T/v.json"
+sed 's/"schema": "npusim.result\/3"/"schema": "npusim.result\/7"/' "$T/a.json" >"$T/v.json"
 expect "diff of a newer schema -> 1" 1 diff "$T/v.json" "$T/a.json"
 has "diff: newer schema named" "$T/err" "v.json: schema \"npusim.result/7\""
 sed '0,/"cycles": [0-9]*/s//"cycles": "many"/' "$T/a.json" >"$T/w.json"

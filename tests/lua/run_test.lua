@@ -6,10 +6,12 @@ local T = dofile("tests/lua/check.lua")
 local LAYER_FIELDS = { "index", "name", "op", "engine", "dtype", "macs", "cycles", "start", "end",
   "share_cycles", "ideal_cycles", "util", "compute_cycles", "mem_stall_cycles",
   "ctrl_stall_cycles", "dram_rd_bytes", "dram_wr_bytes", "sram_rd_bytes", "sram_wr_bytes",
-  "onchip_bytes", "irq_count", "irq_cycles", "host_cycles", "bound" }
+  "onchip_bytes", "irq_count", "irq_cycles", "host_cycles", "bound", "live_bytes" }
 local TOTAL_FIELDS = { "cycles", "time_us", "fps", "macs", "tops", "util", "compute_cycles",
   "mem_stall_cycles", "ctrl_stall_cycles", "dram_rd_bytes", "dram_wr_bytes", "dram_gbps",
-  "irq_count", "irq_us", "host_us", "batch", "items", "unit", "items_per_s", "first_token_ms" }
+  "irq_count", "irq_us", "host_us", "batch", "items", "unit", "items_per_s", "first_token_ms",
+  "total_weight_size", "total_internal_size", "io_size", "task_size", "memory_size",
+  "footprint_bytes", "dram_usable_bytes", "fits" }
 local FLOAT = { util = true, time_us = true, fps = true, tops = true, dram_gbps = true,
   irq_us = true, host_us = true, items_per_s = true, first_token_ms = true }
 local STRING = { unit = true }
@@ -41,7 +43,7 @@ local r, err = npusim.run { arch = "systolic", graph = g }
 T.ok(r, "run: " .. tostring(err))
 if not r then T.report() return end
 T.eq(keys_of(r), "arch,graph,layers,model,params,schema,total", "top-level keys")
-T.eq(r.schema, "npusim.result/2", "schema as in the CLI's JSON")
+T.eq(r.schema, "npusim.result/3", "schema as in the CLI's JSON")
 T.eq(r.model, "systolic", "model")
 T.eq(r.graph, "small", "graph name")
 T.eq(keys_of(r.total), sorted(TOTAL_FIELDS), "total field names = result.h")
