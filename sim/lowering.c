@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "front/aipp.h"
+#include "npusim_int.h"
+
 /* An explicit dtype the model cannot run its MAC layers in (dtype_for answers another one) is
  * an error that names what it would run and what it can run: never a silent fallback (issue
  * 11). The MAC layers decide, since element-wise work in another dtype is the ordinary mixed
@@ -95,4 +98,28 @@ void npu_deploy_to_result(const npu_fp *fp, const npu_graph *gc, const npu_param
     for (int li = 0, j = 0; li < gc->nl && j < r->nlayers; li++)
         if (!(gc->l[li].flags & NPU_LF_DEAD))
             r->layers[j++].live_bytes = fp->live[li];
+}
+
+int npu_arch_aipp(npu_arch *a, const npu_graph *g, const char *path, npu_err *err)
+{
+    const npu_params *p = npu_arch_params(a);
+    if (strcmp(npu_arch_model(a), "davinci") != 0)
+        return npu_err_set(err, NPU_EUNSUPPORTED,
+                           "%s: AIPP is ATC's (DaVinci: Ascend, SVP); %s runs model %s (RKNN "
+                           "folds mean/std into the first conv: docs/deployment.md)",
+                           path, npu_arch_name(a), npu_arch_model(a));
+    npu_aipp cfg;
+    npu_aipp_cost c;
+    if (npu_aipp_read(path, &cfg, err) ||
+        npu_aipp_cost_of(&cfg, g, npu_params_bool(p, "aipp_resize"), &c, err))
+        return err->code ? err->code : NPU_EINVAL;
+    int ai = npu_params_find(p, "aipp");
+    bool cpu = p->v[ai].origin == NPU_PO_SET && !strcmp(npu_params_str(p, "aipp"), "cpu");
+    char bpp[32], ops[32];
+    snprintf(bpp, sizeof bpp, "%.9g", c.src_bpp);
+    snprintf(ops, sizeof ops, "%.9g", c.cpu_ops);
+    if (npu_arch_set(a, "aipp", cpu ? "cpu" : "core", err) ||
+        npu_arch_set(a, "aipp_src_bpp", bpp, err) || npu_arch_set(a, "aipp_cpu_ops", ops, err))
+        return err->code;
+    return 0;
 }

@@ -19,6 +19,7 @@ return {
     l1_l0a_bpc = 512, l1_l0b_bpc = 256, l0c_ub_bpc = 512,
     event_ids = 4,
     aipp = "cpu",
+    aipp_resize = true,
     dtype = "int8",
     ["dram.gbps"] = 12.8,
     ["dram.capacity_mb"] = 1024,
@@ -26,6 +27,7 @@ return {
     ["host.cpu"] = "cortex-a55-linux",
     ["host.cores"] = 2,
     sources = {
+        aipp_resize = "assumption: research/davinci.md §5 gives resize to the SoCs newer than Ascend 310; this part is of the SD3403/V200 group (soc-facts.md §1)",
         ["dram.capacity_mb"] = "assumption: soc-facts.md §5 gives only the controller maximum (4 GB, ddrtrn_capacity_adapt.c); 1 GB IPC boards assumed",
         ["dram.os_mb"] = "assumption: Linux + the video pipeline MMZ ~256 MB",
         cores = "research §0/§7.4: ES3796 Lite stub, 1 core (Hi3519AV200 AICoreNum 1 in cce_conf.py); assumption for DV500",

@@ -25,6 +25,7 @@ return {
     l1_l0a_bpc = 512, l1_l0b_bpc = 256, l0c_ub_bpc = 512,
     event_ids = 4,
     aipp = "core",
+    aipp_resize = true,
     dtype = "int8",
     ts_launch_us = 0.5,
     ["dram.gbps"] = 29.9,
@@ -34,6 +35,7 @@ return {
     ["host.cpu"] = "cortex-a55-linux",
     ["host.cores"] = 4,
     sources = {
+        aipp_resize = "assumption: research/davinci.md §5 gives resize to the SoCs newer than Ascend 310; this part is of the SD3403/V200 group (soc-facts.md §1)",
         ["dram.capacity_mb"] = "soc-facts.md §5: SS928 HiEuler Pi 4 or 8 GB LPDDR4X; the 4 GB board assumed",
         ["dram.os_mb"] = "assumption: Linux + MMZ carve-outs of the other media blocks ~512 MB",
         cores = "soc-facts §1.1: 'SVP_NNN（dpico 核）x1'",

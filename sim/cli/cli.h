@@ -32,7 +32,8 @@ enum {
     O_SUM = 1 << 10, /* --summary op|engine|op,engine */
     O_VERB = 1 << 11, /* -q/--quiet, -v/--verbose (every command) */
     O_SHP = 1 << 12,  /* --shapes (run) */
-    O_SSREP = 1 << 13 /* --scalesim-reports DIR (run on the systolic model) */
+    O_SSREP = 1 << 13, /* --scalesim-reports DIR (run on the systolic model) */
+    O_AIPP = 1 << 14   /* --aipp FILE: ATC's aipp_op config (DaVinci presets) */
 };
 
 typedef struct cli {
@@ -44,6 +45,7 @@ typedef struct cli {
     const char *out;
     const char *trace;
     const char *ssrep; /* --scalesim-reports DIR */
+    const char *aipp;  /* --aipp FILE */
     bool allow_unsupported, force;
     const char *zoo_args;
     long long batch; /* --batch N, 0 = as the graph says */

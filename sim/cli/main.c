@@ -166,6 +166,10 @@ static npu_graph *load_graph_arch(const cli *o, npu_ctx *ctx, npu_arch **a, npu_
         return NULL;
     npu_graph *g = npu_cli_ss_csv(*a, o->pos[0]) ? npu_cli_ss_load(o->pos[0], o->batch, err)
                                                  : load_graph(o, ctx, o->pos[0], err);
+    if (g && o->aipp && npu_arch_aipp(*a, g, o->aipp, err)) {
+        npu_graph_free(g);
+        g = NULL;
+    }
     if (!g) {
         npu_arch_free(*a);
         *a = NULL;
@@ -379,10 +383,12 @@ done:
 
 static int cmd_info(const command *c, cli *o, npu_ctx *ctx)
 {
-    (void)c;
     npu_err err = {0};
     if (cli_check_new_file(o, o->out))
         return EXIT_FAIL;
+    if (o->aipp && !o->arch)
+        return cli_usage_error(c->name, "%s: --aipp needs -a ARCH (the footprint view)", c->name,
+                               NULL);
     npu_arch *a = NULL;
     npu_graph *g =
         o->arch ? load_graph_arch(o, ctx, &a, &err) : load_graph(o, ctx, o->pos[0], &err);
@@ -585,11 +591,11 @@ static int cmd_help(const command *c, cli *o, npu_ctx *ctx);
 static const command commands[] = {
     {"run", cmd_run,
      O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT | O_SUM | O_SHP |
-         O_SSREP,
+         O_SSREP | O_AIPP,
      1, 1,
      "npusim run [-a ARCH] [--set K=V]... [--dtype X] [-f table|csv|json] [-o FILE]\n"
      "           [--trace FILE[.gz]] [--plot [layers:|roofline:]FILE.svg]... [--force]\n"
-     "           [--scalesim-reports DIR] GRAPH",
+     "           [--scalesim-reports DIR] [--aipp FILE] GRAPH",
      "Simulates GRAPH on ARCH and prints one row per layer and the totals.\n" GRAPH_HELP ARCH_HELP
      "--set K=V changes a parameter (see 'npusim params ARCH'); --dtype X is --set dtype=X.\n"
      "--trace writes a Chrome/Perfetto trace-event file (gzip-compressed when it ends in .gz);\n"
@@ -613,8 +619,8 @@ static const command commands[] = {
      "Example: npusim run -a rk3588 -f json -o a.json resnet18\n"
      "         npusim run -a rk3588 --set dram.gbps=17 -f json -o b.json resnet18\n"
      "         npusim diff a.json b.json\n"},
-    {"info", cmd_info, O_ARCH | O_SET | O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
-     "npusim info [-a ARCH [--set K=V]] [-f table|csv|json] GRAPH",
+    {"info", cmd_info, O_ARCH | O_SET | O_AIPP | O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
+     "npusim info [-a ARCH [--set K=V] [--aipp FILE]] [-f table|csv|json] GRAPH",
      "Prints every layer of GRAPH after the standard passes (shape inference, BN folding,\n"
      "activation fusion, views): output shape, dtype, MACs, parameters, and the totals and an\n"
      "op histogram. With -a ARCH: the deployment footprint on ARCH instead, without\n"
@@ -630,7 +636,7 @@ static const command commands[] = {
      "npusim params [--set K=V]... [-f table|csv|json] MODEL|ARCH",
      "Prints every parameter of an architecture: value, default, range or choices, unit, where\n"
      "the value came from (default, preset, --set), its source and what it means.\n" ARCH_HELP},
-    {"compile", cmd_compile, O_ARCH | O_SET | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
+    {"compile", cmd_compile, O_ARCH | O_SET | O_AIPP | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
      "npusim compile [-a ARCH] [--set K=V]... GRAPH -o PROGRAM.npuc [--force]",
      "Lowers GRAPH for ARCH into the model's own command format and saves the program\n"
      "(zlib-compressed). See 'npusim disasm' and 'npusim exec'.\n" GRAPH_HELP ARCH_HELP},
@@ -639,7 +645,7 @@ static const command commands[] = {
     {"exec", cmd_exec, O_FMT | O_OUT | O_TRACE | O_FORCE | O_PLOT | O_SUM, 1, 1,
      "npusim exec [-f table|csv|json] [-o FILE] [--trace FILE] PROGRAM.npuc",
      "Simulates a saved program with the parameters it was compiled with.\n"},
-    {"explain", cmd_explain, O_ARCH | O_SET | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 2, 2,
+    {"explain", cmd_explain, O_ARCH | O_SET | O_AIPP | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 2, 2,
      "npusim explain [-a ARCH] [--set K=V]... GRAPH LAYER",
      "Shows how ARCH runs one layer (by name or index): tiling chosen, instructions, and where\n"
      "the cycles went.\n" GRAPH_HELP ARCH_HELP},
@@ -728,6 +734,8 @@ static void print_command_help(const command *c, FILE *f)
             fprintf(f, "  --plot [KIND:]FILE    SVG chart: layers (default) or roofline\n");
         if (c->opts & O_SUM)
             fprintf(f, "  --summary BY          per op type and/or engine: op, engine, op,engine\n");
+        if (c->opts & O_AIPP)
+            fprintf(f, "  --aipp FILE           ATC's static AIPP config (aipp_op {...}; DaVinci)\n");
         if (c->opts & O_SHP)
             fprintf(f, "  --shapes              layer shapes (in/out dims, kernel, stride) in CSV/JSON\n");
         if (c->opts & O_FORCE)
@@ -777,7 +785,7 @@ static const optdef optdefs[] = {
     {"--plot", 0, O_PLOT, true},           {"--batch", 0, O_ZOO, true},
     {"--summary", 0, O_SUM, true},         {"--quiet", 'q', O_VERB, false},
     {"--verbose", 'v', O_VERB, false},     {"--shapes", 0, O_SHP, false},
-    {"--scalesim-reports", 0, O_SSREP, true},
+    {"--scalesim-reports", 0, O_SSREP, true}, {"--aipp", 0, O_AIPP, true},
 };
 #define NOPTS ((int)(sizeof optdefs / sizeof optdefs[0]))
 
@@ -786,7 +794,7 @@ static const char *const opt_names[] = {"--arch",  "--set",   "--dtype",
                                         "--force", "--allow-unsupported", "--zoo-args",
                                         "--preset-path", "--help", "--plot", "--batch",
                                         "--summary", "--quiet", "--verbose", "--shapes",
-                                        "--scalesim-reports", NULL};
+                                        "--scalesim-reports", "--aipp", NULL};
 
 /* Parses argv[i0..argc) for command c into o. Returns -1 on success, else an exit code. */
 static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, bool *help)
@@ -882,6 +890,9 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
             break;
         case O_SSREP:
             o->ssrep = val;
+            break;
+        case O_AIPP:
+            o->aipp = val;
             break;
         case O_FORCE:
             o->force = true;
