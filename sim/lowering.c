@@ -1,6 +1,7 @@
 /* lowering.c — what the core checks and computes around a model's lower() (sim/lowering.h):
  * the dtype checks that refuse a silent fallback (issue 11) and the deployment footprint of the
- * lowered network (issue 22: sim/core/footprint.h, docs/deployment.md).
+ * lowered network and ATC's AIPP config applied to an arch (npu_arch_aipp of npusim.h) (issue
+ * 22: sim/core/footprint.h, sim/front/aipp.h, docs/deployment.md).
  */
 #include "lowering.h"
 

@@ -185,6 +185,41 @@ TEST(fits)
     npu_ctx_free(ctx);
 }
 
+/* The hand-derived checks of docs/deployment.md (docs/examples/tinycnn.npg), one per family. */
+TEST(docs_hand_derived)
+{
+    static const struct {
+        const char *arch, *want[4];
+    } cases[] = {
+        {"rk3588", {"\"total_weight_size\": 25512,", "\"total_internal_size\": 24576,",
+                    "\"io_size\": 3082,", "\"fits\": 1,"}},
+        {"ascend310", {"\"total_weight_size\": 48552,", "\"task_size\": 25224,",
+                       "\"live_peak\": 49152,", "\"fits\": 1,"}},
+        {"nv_small", {"\"total_weight_size\": 20042,", "\"total_internal_size\": 24576,",
+                      "\"internal_no_reuse\": 24640,", "\"fits\": -1,"}},
+        {"tpu_v1", {"\"total_weight_size\": 20042,", "\"total_internal_size\": 24576,",
+                    "\"io_size\": 3082,", "\"fits\": -1,"}},
+    };
+    npu_ctx *ctx = npu_ctx_new();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        npu_err err = {0};
+        npu_arch *a = npu_arch_open(ctx, cases[i].arch, &err);
+        npu_graph *g = a ? npu_load_graph(ctx, "docs/examples/tinycnn.npg", NULL, &err) : NULL;
+        npu_strbuf sb;
+        npu_sb_init(&sb);
+        if (!g || npu_footprint_report(ctx, a, g, NPU_FMT_JSON, &sb, &err))
+            FAILF("%s: %s", cases[i].arch, err.msg);
+        else
+            for (int k = 0; k < 4; k++)
+                if (!strstr(sb.s, cases[i].want[k]))
+                    FAILF("%s: no %s in %s", cases[i].arch, cases[i].want[k], sb.s);
+        npu_sb_free(&sb);
+        npu_graph_free(g);
+        npu_arch_free(a);
+    }
+    npu_ctx_free(ctx);
+}
+
 int main(void)
 {
     RUN(chain_reuses);
@@ -192,5 +227,6 @@ int main(void)
     RUN(layouts);
     RUN(zoo_invariant);
     RUN(fits);
+    RUN(docs_hand_derived);
     return TEST_REPORT();
 }
