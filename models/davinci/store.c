@@ -8,6 +8,7 @@
  */
 #include "davinci.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "../../sim/core/footprint.h"
@@ -20,9 +21,16 @@ int64_t npu_davinci_stored_weight(const npu_model *m, const npu_graph *g, int li
     return npu_fp_layout_weight(&dv_layout, g, li);
 }
 
+/* With AIPP on the AI Core the model's image input is the camera frame as AIPP reads it
+ * (aipp_src_bpp bytes per model pixel: YUV420SP 1.5, a crop window, ...), not the framework's
+ * tensor. */
 int64_t npu_davinci_stored_tensor(const npu_model *m, const npu_graph *g, int ti)
 {
-    (void)m;
+    const npu_davinci_state *s = m->state;
+    const npu_tensor *x = &g->t[ti];
+    if (s->aipp == NPU_DV_AIPP_CORE && x->kind == NPU_T_INPUT && x->ndim == 4 && g->ninputs &&
+        g->inputs[0] == ti)
+        return (int64_t)ceil((double)(x->dim[0] * x->dim[2] * x->dim[3]) * s->aipp_src_bpp);
     return npu_fp_layout_tensor(&dv_layout, g, ti);
 }
 
