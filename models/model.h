@@ -25,8 +25,9 @@
  * and a model newer than this core has members the core never reads. Appending a member means
  * a new version number here and a version check in its wrapper; never reorder.
  *   1  abi … default_dtype          2  array_keys, array_fill_grows, host_engines
- *   3  check                        4  weight_dtype */
-#define NPU_MODEL_ABI 4u
+ *   3  check                        4  weight_dtype
+ *   5  stored_weight_bytes, stored_tensor_bytes, store_align, stored_task_bytes */
+#define NPU_MODEL_ABI 5u
 #define NPU_MODEL_HAS(ops, version) ((ops)->abi >= (version))
 
 typedef struct npu_model_ops npu_model_ops;
@@ -105,11 +106,26 @@ struct npu_model_ops {
      * set by a mixed dtype such as w4a16 or a16w8). A model without it runs weights in the
      * activation dtype, so the core refuses a mixed dtype for it (issue 11: never silent). */
     bool weight_dtype;
+
+    /* The deployment footprint (sim/core/footprint.h): the bytes the arch's runtime stores of
+     * conv/gemm layer li's implied weights (its weight layout: channel padding, kernel groups,
+     * fractals; bias included) and of tensor ti (activation layout, e.g. NC1HWC2), and the
+     * alignment of its activation buffers (0: 64 B). NULL: dense bytes in the dtype. */
+    int64_t (*stored_weight_bytes)(const npu_model *m, const npu_graph *g, int li);
+    int64_t (*stored_tensor_bytes)(const npu_model *m, const npu_graph *g, int ti);
+    int64_t store_align;
+    /* The bytes of the command buffers the runtime keeps for program p (register command
+     * lists, task descriptors). NULL: the program's instructions and payloads as stored. */
+    int64_t (*stored_task_bytes)(const npu_model *m, const npu_program *p);
 };
 
 /* Members of later versions, read only when ops->abi has them (else their default). */
 const char *const *npu_model_array_keys(const npu_model_ops *ops, bool *fill_grows);
 bool npu_model_weight_dtype(const npu_model_ops *ops);
+/* The footprint hooks of an open model (version 5 members; NULL functions when absent). */
+struct npu_fp_hooks;
+void npu_model_fp_hooks(const npu_model *m, struct npu_fp_hooks *h);
+int64_t npu_model_task_bytes(const npu_model *m, const npu_program *p);
 
 /* The host engine names of a model (its host_engines, or the default {"cpu"}). */
 const char *const *npu_model_host_engines(const npu_model_ops *ops);

@@ -8,6 +8,8 @@
  */
 #include "model.h"
 
+#include "../sim/core/footprint.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +214,36 @@ const char *const *npu_model_array_keys(const npu_model_ops *ops, bool *fill_gro
 bool npu_model_weight_dtype(const npu_model_ops *ops)
 {
     return ops && NPU_MODEL_HAS(ops, 4) && ops->weight_dtype;
+}
+
+static int64_t fp_weight(const void *ud, const npu_graph *g, int li)
+{
+    const npu_model *m = ud;
+    return m->ops->stored_weight_bytes(m, g, li);
+}
+
+static int64_t fp_tensor(const void *ud, const npu_graph *g, int ti)
+{
+    const npu_model *m = ud;
+    return m->ops->stored_tensor_bytes(m, g, ti);
+}
+
+void npu_model_fp_hooks(const npu_model *m, npu_fp_hooks *h)
+{
+    memset(h, 0, sizeof *h);
+    h->ud = m;
+    if (!m->ops || !NPU_MODEL_HAS(m->ops, 5))
+        return;
+    h->weight_bytes = m->ops->stored_weight_bytes ? fp_weight : NULL;
+    h->tensor_bytes = m->ops->stored_tensor_bytes ? fp_tensor : NULL;
+    h->align = m->ops->store_align;
+}
+
+int64_t npu_model_task_bytes(const npu_model *m, const npu_program *p)
+{
+    if (m->ops && NPU_MODEL_HAS(m->ops, 5) && m->ops->stored_task_bytes)
+        return m->ops->stored_task_bytes(m, p);
+    return (int64_t)p->dlen + (int64_t)p->n * (int64_t)sizeof(npu_instr);
 }
 
 npu_dtype npu_model_default_dtype(const npu_model *m)

@@ -31,6 +31,7 @@
 #include "../isa/program.h"
 #include "../models/model.h"
 #include "../traces/trace.h"
+#include "lowering.h"
 #include "engine/engine.h"
 #include "front/front.h"
 #include "front/onnxw.h"
@@ -742,45 +743,6 @@ static int params_text(const npu_params *p, npu_arena *arena, char **out, npu_er
     return *out ? 0 : npu_err_set(err, NPU_ENOMEM, "out of memory");
 }
 
-/* Appends ", item" ("item" to an empty list) to the string in buf[0..cap): the lists of the
- * two dtype errors below (a full buffer cuts the text, never overruns). */
-static void comma_add(char *buf, size_t cap, const char *item)
-{
-    size_t o = strlen(buf);
-    if (o + 1 < cap)
-        snprintf(buf + o, cap - o, "%s%s", o ? ", " : "", item);
-}
-
-/* An explicit dtype the model cannot run its MAC layers in (dtype_for answers another one) is
- * an error that names what it would run and what it can run: never a silent fallback (issue
- * 11). The MAC layers decide, since element-wise work in another dtype is the ordinary mixed
- * precision of every NPU. A graph without conv/gemm layers has nothing to check. */
-static int check_dtype(npu_model *m, const npu_arch *a, const npu_graph *g, npu_dtype want,
-                       npu_err *err)
-{
-    int li = -1;
-    for (int i = 0; i < g->nl && li < 0; i++) {
-        npu_opclass c = npu_op_class(g->l[i].op);
-        if (!(g->l[i].flags & (NPU_LF_DEAD | NPU_LF_HOST)) &&
-            (c == NPU_OPC_CONV || c == NPU_OPC_GEMM))
-            li = i;
-    }
-    npu_dtype got = li >= 0 ? npu_model_dtype_for(m, g, li, want) : want;
-    if (got == want)
-        return 0;
-    static const npu_dtype cands[] = {NPU_DT_INT4, NPU_DT_INT8,  NPU_DT_UINT8, NPU_DT_INT16,
-                                      NPU_DT_FP16, NPU_DT_BF16, NPU_DT_FP32};
-    char list[128] = "";
-    for (size_t k = 0; k < sizeof cands / sizeof cands[0]; k++)
-        if (npu_model_dtype_for(m, g, li, cands[k]) == cands[k])
-            comma_add(list, sizeof list, npu_dtype_name(cands[k]));
-    return npu_err_set(err, NPU_EUNSUPPORTED,
-                       "%s (model %s) cannot run dtype=%s (it would run %s instead); it runs %s "
-                       "(or dtype=auto: the model's default)",
-                       a->p->arch, a->ops->name, npu_dtype_name(want), npu_dtype_name(got),
-                       *list ? list : "none of the requested types");
-}
-
 /* A new program whose instruction and payload arrays are the ones the ctx recycled from the
  * previous run (npu_ctx_stash): a point of a sweep reuses the pages of the one before. */
 static npu_program *prog_new_recycled(npu_ctx *ctx, const char *model, const char *arch,
@@ -806,25 +768,10 @@ static void prog_free_recycled(npu_ctx *ctx, npu_program *p)
     npu_prog_free(p);
 }
 
-/* A mixed weight/activation dtype on a model that runs weights in the activation dtype: an
- * error naming what it would run and the models that do model it (never a silent run). */
-static int mixed_error(const npu_arch *a, npu_dtype act, npu_dtype w, npu_err *err)
-{
-    char list[128] = "";
-    for (int i = 0; npu_builtin_models[i]; i++)
-        if (npu_builtin_models[i]->weight_dtype)
-            comma_add(list, sizeof list, npu_builtin_models[i]->name);
-    return npu_err_set(err, NPU_EUNSUPPORTED,
-                       "%s (model %s) does not model %s weights with %s activations (it runs "
-                       "weights in the activation dtype); mixed weight/activation precision "
-                       "is modelled by: %s",
-                       a->p->arch, a->ops->name, npu_dtype_name(w), npu_dtype_name(act),
-                       *list ? list : "no model");
-}
-
-/* Lowers g for arch a with the open model m (ctx, may be NULL: recycled program arrays). */
-static npu_program *lower(npu_ctx *ctx, npu_model *m, const npu_arch *a, const npu_graph *g,
-                          npu_err *err)
+/* Lowers g for arch a with the open model m (ctx, may be NULL: recycled program arrays). With
+ * fp, also computes the footprint; with keep, hands back the prepared graph (caller frees). */
+static npu_program *lower_fp(npu_ctx *ctx, npu_model *m, const npu_arch *a, const npu_graph *g,
+                          npu_fp *fp, npu_graph **keep, npu_err *err)
 {
     npu_graph *gc = npu_graph_clone(g);
     if (!gc) {
@@ -857,11 +804,11 @@ static npu_program *lower(npu_ctx *ctx, npu_model *m, const npu_arch *a, const n
         mixed = true;
     }
     if (mixed && wdt != want && !npu_model_weight_dtype(a->ops)) {
-        mixed_error(a, want, wdt, err);
+        npu_lower_mixed_error(a->ops, a->p->arch, want, wdt, err);
         goto out;
     }
     bool asked = strcmp(dts, "auto") != 0 || (ads && strcmp(ads, "auto") != 0);
-    if ((asked && check_dtype(m, a, gc, want, err)) ||
+    if ((asked && npu_lower_check_dtype(m, a->p->arch, gc, want, err)) ||
         npu_pass_dtype(gc, want, choose_dtype, m, err) ||
         (mixed && npu_pass_weight_dtype(gc, wdt, err)) || npu_graph_compact(gc, err) ||
         npu_graph_infer(gc, err))
@@ -900,9 +847,48 @@ static npu_program *lower(npu_ctx *ctx, npu_model *m, const npu_arch *a, const n
         npu_prog_free(prog);
         prog = NULL;
     }
+    if (prog && fp && npu_deploy_footprint(m, gc, prog, fp, err)) {
+        npu_prog_free(prog);
+        prog = NULL;
+    }
 out:
-    npu_graph_free(gc);
+    if (keep && prog)
+        *keep = gc;
+    else
+        npu_graph_free(gc);
     return prog;
+}
+
+int npu_footprint_report(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, npu_format f,
+                         npu_strbuf *out, npu_err *err)
+{
+    npu_err local = {0};
+    if (!err)
+        err = &local;
+    npu_err_clear(err);
+    npu_model m;
+    if (!a || !g)
+        return npu_err_set(err, NPU_EINVAL, "npu_footprint_report: no %s",
+                           a ? "graph" : "architecture");
+    if (npu_model_open(&m, a->ops, a->p, err))
+        return ctx_fail(ctx, err);
+    npu_fp fp;
+    npu_graph *gc = NULL;
+    npu_program *prog = lower_fp(NULL, &m, a, g, &fp, &gc, err);
+    int rc = prog ? 0 : -1;
+    if (prog) {
+        bool known;
+        int64_t usable = npu_deploy_usable(a->p, &known);
+        int fits = !known ? -1 : fp.total_bytes <= usable;
+        rc = npu_rep_footprint(gc, &fp, a->p->arch, usable, fits, f, out)
+                 ? npu_err_set(err, NPU_ENOMEM, "out of memory formatting the footprint")
+                 : 0;
+        npu_fp_free(&fp);
+    }
+    npu_prog_free(prog);
+    npu_graph_free(gc);
+    npu_model_close(&m);
+    return rc ? ctx_fail(ctx, err) : 0;
 }
 
 /* Executes prog with the open model m; writes the trace if asked. */
@@ -964,9 +950,16 @@ npu_result *npu_run(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const n
         return NULL;
     }
     npu_result *r = NULL;
-    npu_program *prog = lower(ctx, &m, a, g, err);
+    npu_fp fp;
+    npu_graph *gc = NULL;
+    npu_program *prog = lower_fp(ctx, &m, a, g, &fp, &gc, err);
     if (prog)
         r = execute(ctx, &m, a->p, prog, opts, err);
+    if (r)
+        npu_deploy_to_result(&fp, gc, a->p, r);
+    if (prog)
+        npu_fp_free(&fp);
+    npu_graph_free(gc);
     prog_free_recycled(ctx, prog);
     npu_model_close(&m);
     if (!r)
@@ -990,7 +983,7 @@ npu_program *npu_compile(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, np
         ctx_fail(ctx, err);
         return NULL;
     }
-    npu_program *prog = lower(NULL, &m, a, g, err);
+    npu_program *prog = lower_fp(NULL, &m, a, g, NULL, NULL, err);
     npu_model_close(&m);
     if (!prog)
         ctx_fail(ctx, err);
@@ -1158,7 +1151,7 @@ int npu_explain(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const char 
     npu_model m;
     if (npu_model_open(&m, a->ops, a->p, err))
         return ctx_fail(ctx, err);
-    npu_program *prog = lower(NULL, &m, a, g, err);
+    npu_program *prog = lower_fp(NULL, &m, a, g, NULL, NULL, err);
     int rc = prog ? 0 : (err->code ? err->code : NPU_ESIM);
     if (prog) {
         int li = -1;

@@ -159,6 +159,15 @@ int npu_disasm(npu_ctx *ctx, const npu_program *p, npu_strbuf *out, npu_err *err
 npu_result *npu_exec(npu_ctx *ctx, const npu_program *p, const npu_run_opts *opts, npu_err *err);
 int npu_explain(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const char *layer,
                 npu_strbuf *out, npu_err *err);
+/* The deployment footprint of g on a (weights as stored, the internal arena after lifetime
+ * reuse, io, command buffers, per layer the live set, fits-or-not) without simulating:
+ * `npusim info -a ARCH GRAPH`. docs/deployment.md. */
+int npu_footprint_report(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, npu_format f,
+                         npu_strbuf *out, npu_err *err);
+/* Applies ATC's static AIPP configuration (the aipp_op text of atc --insert_op_conf) in file
+ * `path` to a DaVinci arch for graph g: ATC's checks, then aipp=core (or cpu when set so),
+ * aipp_src_bpp and aipp_cpu_ops as the config costs them (sim/front/aipp.h). */
+int npu_arch_aipp(npu_arch *a, const npu_graph *g, const char *path, npu_err *err);
 
 /* ---- reports (sim/report) --------------------------------------------------------------------- */
 /* npu_format (table, CSV, JSON) is in core/base.h. sim/report/report.h declares these four

@@ -133,12 +133,15 @@ static const npu_param_def davinci_params[] = {
     {.name = "aipp", .type = NPU_P_ENUM, .def_s = "none", .choices = "none|core|cpu", .unit = "",
      .doc = "static AIPP: none, fused into the first conv's MTE2 load (core) or on the host CPU "
             "(research §5)"},
-    {.name = "aipp_src_bpp", .type = NPU_P_FLOAT, .def = 1.5, .min = 0.1, .max = 16,
+    {.name = "aipp_src_bpp", .type = NPU_P_FLOAT, .def = 1.5, .min = 0.01, .max = 1024,
      .unit = "B/pixel", .doc = "AIPP source bytes per pixel (YUV420SP_U8: 1.5; research §5)"},
     {.name = "aipp_cpu_ops", .type = NPU_P_FLOAT, .def = 8, .min = 0.1, .max = 1000,
      .unit = "ops/elem",
      .doc = "host element ops per output element for CSC + normalisation (assumption: 3x3 "
             "matrix row + bias + mean + scale)"},
+    {.name = "aipp_resize", .type = NPU_P_BOOL, .def = 0, .unit = "",
+     .doc = "the SoC's AIPP has a resize unit (--aipp with resize: true is refused without it; "
+            "not on Ascend 310: research §5)"},
     {.name = NULL},
 };
 
@@ -307,6 +310,10 @@ const npu_model_ops npu_model_davinci = {
     .dtype_for = davinci_dtype_for,
     .default_dtype = davinci_default_dtype,
     .array_keys = davinci_array_keys,
+    .stored_weight_bytes = npu_davinci_stored_weight,
+    .stored_tensor_bytes = npu_davinci_stored_tensor,
+    .store_align = 512,
+    .stored_task_bytes = npu_davinci_stored_task,
     .weight_dtype = true, /* A16W8: weights at their own width (lower.c) */
     .array_fill_grows = true, /* launches overlap: a bigger cube's padding can show (conformance.c) */
     .host_engines = davinci_host_engines,

@@ -56,4 +56,9 @@ int npu_davinci_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_e
 int npu_davinci_explain(const npu_model *m, const npu_program *p, int layer, npu_strbuf *out);
 void npu_davinci_exec_free(dv_exec *x);
 
+/* store.c: the footprint hooks (stored weight and tensor bytes) */
+int64_t npu_davinci_stored_weight(const npu_model *m, const npu_graph *g, int li);
+int64_t npu_davinci_stored_tensor(const npu_model *m, const npu_graph *g, int ti);
+int64_t npu_davinci_stored_task(const npu_model *m, const npu_program *p);
+
 #endif

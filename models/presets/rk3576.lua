@@ -20,6 +20,8 @@ return {
     max_tasks = 65535,
     ["dram.gbps"] = 16.9,
     ["dram.efficiency"] = 0.71,
+    ["dram.capacity_mb"] = 12288,
+    ["dram.os_mb"] = 512,
     ["sram.kb"] = 1024,
     ["host.cpu"] = "cortex-a76-linux",
     ["host.freq_mhz"] = 2200,
@@ -29,6 +31,8 @@ return {
     sources = {
         ["energy.node_nm"] = "assumption: 8 nm as commonly reported (no source in research/)",
         ["energy.dram"] = "research/soc-facts.md §3.1: 32-bit LPDDR4/4X/LPDDR5 (4X assumed)",
+        ["dram.capacity_mb"] = "soc-facts.md §5: Radxa ROCK 4D 12 GB LPDDR5 (one example board)",
+        ["dram.os_mb"] = "assumption: Linux userland ~512 MB",
         freq_mhz = "rknn-llm fix_freq_rk3576.sh: NPU 1 GHz as pinned for the vendor benchmarks (research §1.1); tfa's PVTPLL table stops at 950 MHz, its SCMI rate list reaches 1 GHz (soc-facts §3.1)",
         cores = "RK3576: 2 NPU cores (research §1.1)",
         mac_int8 = "assumption, decided by the figures: 1024 per core as RK3588. Rockchip publishes no per-core rate; 6 TOPS over 2 cores at 950 MHz (tfa PVTPLL table) or 1 GHz (fix_freq_rk3576.sh) is 1500-1580 MAC/cycle, no power of two (soc-facts §3.1). The zoo's single-core RK3576 resnet50 (99.0 fps) is below RK3588's (110.1): 2048 would make it faster than RK3588's core, 512 about 70 fps; 1024 fits. 6 TOPS is then most plausibly the int4 rate (2 x 2048 x 2 x 0.95-1 GHz = 7.8-8.2) rounded down, or a sparse figure: not published",

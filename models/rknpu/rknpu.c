@@ -690,5 +690,7 @@ const npu_model_ops npu_model_rknpu = {
     .dtype_for = rknpu_dtype_for,
     .default_dtype = rknpu_default_dtype,
     .array_keys = rknpu_array_keys,
+    .stored_weight_bytes = npu_rknpu_stored_weight,
+    .stored_tensor_bytes = npu_rknpu_stored_tensor,
     .weight_dtype = true,
 };

@@ -66,4 +66,8 @@ double npu_rknpu_task_npu_cycles(const npu_rknpu_state *s, const npu_rkn_task *t
 /* Is the task a conv on an image input (fewer input channels than one feature atom)? */
 bool npu_rknpu_task_image(const npu_rknpu_state *s, const npu_rkn_task *t);
 
+/* store.c: the footprint hooks (stored weight and tensor bytes) */
+int64_t npu_rknpu_stored_weight(const npu_model *m, const npu_graph *g, int li);
+int64_t npu_rknpu_stored_tensor(const npu_model *m, const npu_graph *g, int ti);
+
 #endif

@@ -36,7 +36,8 @@ enum {
     O_SANDBOX = 1 << 14, /* --sandbox, --allow-path PATH, --budget N (script) */
     O_SWEEP = 1 << 15,   /* --shard K/N, --resume, --threads N (sweep) */
     O_SPEC = 1 << 16,    /* --spec FILE (merge) */
-    O_WL = 1 << 17       /* --workload NAME=GRAPH[:K=V]... (run; repeatable) */
+    O_WL = 1 << 17,      /* --workload NAME=GRAPH[:K=V]... (run; repeatable) */
+    O_AIPP = 1 << 18     /* --aipp FILE: ATC's aipp_op config (DaVinci presets) */
 };
 
 typedef struct cli {
@@ -48,6 +49,7 @@ typedef struct cli {
     const char *out;
     const char *trace;
     const char *ssrep; /* --scalesim-reports DIR */
+    const char *aipp;  /* --aipp FILE */
     bool allow_unsupported, force;
     const char *zoo_args;
     long long batch; /* --batch N, 0 = as the graph says */

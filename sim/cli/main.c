@@ -168,6 +168,10 @@ static npu_graph *load_graph_arch(const cli *o, npu_ctx *ctx, npu_arch **a, npu_
         return NULL;
     npu_graph *g = npu_cli_ss_csv(*a, o->pos[0]) ? npu_cli_ss_load(o->pos[0], o->batch, err)
                                                  : load_graph(o, ctx, o->pos[0], err);
+    if (g && o->aipp && npu_arch_aipp(*a, g, o->aipp, err)) {
+        npu_graph_free(g);
+        g = NULL;
+    }
     if (!g) {
         npu_arch_free(*a);
         *a = NULL;
@@ -260,6 +264,15 @@ static int report_result(const cli *o, npu_result *r, const npu_err *err)
     npu_sb_init(&sb);
     int rc = NPU_OK;
     note(o, "simulated: %d layers, %lld cycles", r->nlayers, (long long)r->total.cycles);
+    if (r->total.fits == 0) /* the footprint does not fit the preset's board: say so */
+        fprintf(stderr,
+                "npusim: warning: %s needs %.1f MiB (weights %.1f, internal %.1f, io %.1f, "
+                "tasks %.1f) but %s leaves %.1f MiB of DRAM to it (docs/deployment.md)\n",
+                r->graph, (double)r->total.footprint_bytes / 1048576.0,
+                (double)r->total.total_weight_size / 1048576.0,
+                (double)r->total.total_internal_size / 1048576.0,
+                (double)r->total.io_size / 1048576.0, (double)r->total.task_size / 1048576.0,
+                r->arch, (double)r->total.dram_usable_bytes / 1048576.0);
     rc = npu_rep_result_out(r, o->fmt, o->summary, o->verbosity < 0, &sb);
     if (rc)
         rc = cli_failf("%s: cannot format the result", o->pos[0]);
@@ -373,17 +386,25 @@ done:
 
 static int cmd_info(const command *c, cli *o, npu_ctx *ctx)
 {
-    (void)c;
     npu_err err = {0};
     if (cli_check_new_file(o, o->out))
         return EXIT_FAIL;
-    npu_graph *g = load_graph(o, ctx, o->pos[0], &err);
+    if (o->aipp && !o->arch)
+        return cli_usage_error(c->name, "%s: --aipp needs -a ARCH (the footprint view)", c->name,
+                               NULL);
+    npu_arch *a = NULL;
+    npu_graph *g =
+        o->arch ? load_graph_arch(o, ctx, &a, &err) : load_graph(o, ctx, o->pos[0], &err);
     if (!g)
         return cli_fail(&err);
     npu_strbuf sb;
     npu_sb_init(&sb);
     int rc;
-    if (npu_report_graph(g, o->fmt, &sb))
+    if (a) { /* -a: the deployment footprint on that arch, without simulating */
+        rc = npu_footprint_report(ctx, a, g, o->fmt, &sb, &err) ? cli_fail(&err)
+                                                                : cli_emit_text(o, &sb);
+        npu_arch_free(a);
+    } else if (npu_report_graph(g, o->fmt, &sb))
         rc = cli_failf("%s: cannot format the graph", o->pos[0]);
     else
         rc = cli_emit_text(o, &sb);
@@ -616,11 +637,11 @@ static int cmd_help(const command *c, cli *o, npu_ctx *ctx);
 static const command commands[] = {
     {"run", cmd_run,
      O_ARCH | O_SET | O_FMT | O_OUT | O_TRACE | O_ALLOW | O_FORCE | O_ZOO | O_PLOT | O_SUM | O_SHP |
-         O_SSREP | O_WL,
+         O_SSREP | O_WL | O_AIPP,
      0, 1,
      "npusim run [-a ARCH] [--set K=V]... [--dtype X] [-f table|csv|json] [-o FILE]\n"
      "           [--trace FILE[.gz]] [--plot [layers:|roofline:]FILE.svg]... [--force]\n"
-     "           [--scalesim-reports DIR] GRAPH\n"
+     "           [--scalesim-reports DIR] [--aipp FILE] GRAPH\n"
      "       npusim run [-a ARCH] [--set K=V]... [-f FMT] [-o FILE] --workload NAME=GRAPH[:K=V]...",
      "Simulates GRAPH on ARCH and prints one row per layer and the totals.\n" GRAPH_HELP ARCH_HELP
      "--set K=V changes a parameter (see 'npusim params ARCH'); --dtype X is --set dtype=X.\n"
@@ -650,11 +671,14 @@ static const command commands[] = {
      "Example: npusim run -a rk3588 -f json -o a.json resnet18\n"
      "         npusim run -a rk3588 --set dram.gbps=17 -f json -o b.json resnet18\n"
      "         npusim diff a.json b.json\n"},
-    {"info", cmd_info, O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
-     "npusim info [-f table|csv|json] GRAPH",
+    {"info", cmd_info, O_ARCH | O_SET | O_AIPP | O_FMT | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
+     "npusim info [-a ARCH [--set K=V] [--aipp FILE]] [-f table|csv|json] GRAPH",
      "Prints every layer of GRAPH after the standard passes (shape inference, BN folding,\n"
      "activation fusion, views): output shape, dtype, MACs, parameters, and the totals and an\n"
-     "op histogram.\n" GRAPH_HELP},
+     "op histogram. With -a ARCH: the deployment footprint on ARCH instead, without\n"
+     "simulating: weights as stored, the internal arena after lifetime reuse, io, command\n"
+     "buffers, the peak, whether it fits the preset's DRAM, and the live set per layer\n"
+     "(docs/deployment.md).\n" GRAPH_HELP},
     {"list", cli_cmd_list, O_FMT | O_OUT | O_FORCE, 0, 1,
      "npusim list [-f table|csv|json] [models|archs|networks]",
      "Without an argument: the built-in models, architectures (presets) and networks, one line\n"
@@ -664,7 +688,7 @@ static const command commands[] = {
      "npusim params [--set K=V]... [-f table|csv|json] MODEL|ARCH",
      "Prints every parameter of an architecture: value, default, range or choices, unit, where\n"
      "the value came from (default, preset, --set), its source and what it means.\n" ARCH_HELP},
-    {"compile", cmd_compile, O_ARCH | O_SET | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
+    {"compile", cmd_compile, O_ARCH | O_SET | O_AIPP | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 1, 1,
      "npusim compile [-a ARCH] [--set K=V]... GRAPH -o PROGRAM.npuc [--force]",
      "Lowers GRAPH for ARCH into the model's own command format and saves the program\n"
      "(zlib-compressed). See 'npusim disasm' and 'npusim exec'.\n" GRAPH_HELP ARCH_HELP},
@@ -673,7 +697,7 @@ static const command commands[] = {
     {"exec", cmd_exec, O_FMT | O_OUT | O_TRACE | O_FORCE | O_PLOT | O_SUM, 1, 1,
      "npusim exec [-f table|csv|json] [-o FILE] [--trace FILE] PROGRAM.npuc",
      "Simulates a saved program with the parameters it was compiled with.\n"},
-    {"explain", cmd_explain, O_ARCH | O_SET | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 2, 2,
+    {"explain", cmd_explain, O_ARCH | O_SET | O_AIPP | O_OUT | O_ALLOW | O_FORCE | O_ZOO, 2, 2,
      "npusim explain [-a ARCH] [--set K=V]... GRAPH LAYER",
      "Shows how ARCH runs one layer (by name or index): tiling chosen, instructions, and where\n"
      "the cycles went.\n" GRAPH_HELP ARCH_HELP},
@@ -787,6 +811,8 @@ static void print_command_help(const command *c, FILE *f)
             fprintf(f, "  --plot [KIND:]FILE    SVG chart: layers (default) or roofline\n");
         if (c->opts & O_SUM)
             fprintf(f, "  --summary BY          per op type and/or engine: op, engine, op,engine\n");
+        if (c->opts & O_AIPP)
+            fprintf(f, "  --aipp FILE           ATC's static AIPP config (aipp_op {...}; DaVinci)\n");
         if (c->opts & O_SHP)
             fprintf(f, "  --shapes              (the default now) layer shapes in CSV/JSON\n");
         if (c->opts & O_SWEEP)
@@ -855,6 +881,7 @@ static const optdef optdefs[] = {
     {"--shard", 0, O_SWEEP, true},         {"--resume", 0, O_SWEEP, false},
     {"--threads", 0, O_SWEEP, true},       {"--spec", 0, O_SPEC, true},
     {"--workload", 0, O_WL, true},
+    {"--aipp", 0, O_AIPP, true},
 };
 #define NOPTS ((int)(sizeof optdefs / sizeof optdefs[0]))
 
@@ -865,7 +892,7 @@ static const char *const opt_names[] = {"--arch",  "--set",   "--dtype",
                                         "--summary", "--quiet", "--verbose", "--shapes",
                                         "--scalesim-reports", "--sandbox", "--allow-path",
                                         "--budget", "--shard", "--resume", "--threads",
-                                        "--spec", "--workload", NULL};
+                                        "--spec", "--workload", "--aipp", NULL};
 
 /* Parses argv[i0..argc) for command c into o. Returns -1 on success, else an exit code. */
 static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, bool *help)
@@ -987,6 +1014,9 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
                                                     "[1, 256]", val, NULL);
                 o->threads = (int)t;
             }
+            break;
+        case O_AIPP:
+            o->aipp = val;
             break;
         case O_FORCE:
             o->force = true;

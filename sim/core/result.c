@@ -47,6 +47,7 @@ npu_result *npu_result_new(void)
         npu_arena_init(&r->arena);
         r->total.batch = r->total.items = 1;
         r->total.unit = "inference";
+        r->total.fits = -1; /* no footprint measured (a saved program, a Lua table) */
     }
     return r;
 }
@@ -304,7 +305,13 @@ void npu_result_finish(npu_result *r)
     /* what a run produces is an input of the totals, not a sum: kept */
     int64_t batch = T->batch > 0 ? T->batch : 1, items = T->items > 0 ? T->items : batch;
     const char *unit = T->unit && T->unit[0] ? T->unit : "inference";
+    /* the deployment footprint is not derived from the layers: kept (from total_weight_size,
+     * the first of its fields, to the end of the row) */
+    enum { FP = offsetof(npu_total_row, total_weight_size) };
+    char fp[sizeof *T - FP];
+    memcpy(fp, (char *)T + FP, sizeof fp);
     memset(T, 0, sizeof *T);
+    memcpy((char *)T + FP, fp, sizeof fp);
     T->batch = batch;
     T->items = items;
     T->unit = unit;

@@ -20,7 +20,9 @@ typedef const char *npu_f_STR;
  * batch, items, unit, items_per_s and first_token_ms to the totals; /3 the layer shapes
  * in_shape, out_shape, kernel and stride to every layer (null when unknown), the action count
  * reg_writes and the energy fields (e_*_uj, energy_uj per layer and in the totals; power_mw,
- * npu_power_mw, items_per_j, tops_per_w, area_mm2 in the totals; docs/energy.md). */
+ * npu_power_mw, items_per_j, tops_per_w, area_mm2 in the totals; docs/energy.md), and the
+ * deployment footprint (total_weight_size … fits; sim/core/footprint.h) to the totals and
+ * live_bytes to the layers. */
 #define NPU_RESULT_SCHEMA "npusim.result/3"
 
 /* X(name, type INT|FLOAT|STR, unit, doc) */
@@ -56,7 +58,8 @@ typedef const char *npu_f_STR;
     X(e_ctrl_uj, FLOAT, "uJ", "register writes and interrupts, NPU side")                     \
     X(e_host_uj, FLOAT, "uJ", "host CPU busy energy above idle")                               \
     X(e_static_uj, FLOAT, "uJ", "static power x share_cycles (NPU, idle host, rest of chip)") \
-    X(energy_uj, FLOAT, "uJ", "sum of the e_* fields")
+    X(energy_uj, FLOAT, "uJ", "sum of the e_* fields")                        \
+    X(live_bytes, INT, "B", "intermediate tensors alive while the layer runs (footprint)")
 
 #define NPU_TOTAL_FIELDS(X)                                                                 \
     X(cycles, INT, "cycles", "end of the last layer")                                       \
@@ -91,7 +94,15 @@ typedef const char *npu_f_STR;
     X(npu_power_mw, FLOAT, "mW", "NPU alone (MAC, buffers, control, its static power)")     \
     X(items_per_j, FLOAT, "1/J", "items per joule of the whole run (images/J, tokens/J)")   \
     X(tops_per_w, FLOAT, "TOPS/W", "2 x MACs per joule of the NPU alone (effective)")        \
-    X(area_mm2, FLOAT, "mm2", "NPU silicon estimate: MACs, buffers, DMA (energy.area_*)")
+    X(area_mm2, FLOAT, "mm2", "NPU silicon estimate: MACs, buffers, DMA (energy.area_*)") \
+    X(total_weight_size, INT, "B", "weights as the arch stores them (RKNN's name; ATC weight size)") \
+    X(total_internal_size, INT, "B", "intermediate arena after lifetime reuse (RKNN's name)") \
+    X(io_size, INT, "B", "graph inputs and outputs")                                         \
+    X(task_size, INT, "B", "command buffers (the lowered program)")                           \
+    X(memory_size, INT, "B", "ATC's memory size: internal + io")                              \
+    X(footprint_bytes, INT, "B", "peak DRAM held: weights + internal + io + tasks")          \
+    X(dram_usable_bytes, INT, "B", "DRAM the OS leaves (dram.capacity_mb - dram.os_mb); 0 unknown") \
+    X(fits, INT, "", "1 footprint <= usable DRAM, 0 it does not, -1 capacity unknown")
 
 typedef struct npu_layer_row {
 #define NPU_X(n, t, u, d) npu_f_##t n;

@@ -39,6 +39,10 @@ const npu_param_def npu_engine_param_defs[] = {
     {"dram.half_bytes", NPU_P_INT, 0, NULL, 0, 16777216, NULL, "B",
      "contiguous run length reaching half the sustained rate: rate(run) = peak*eff*run/(run+half) "
      "(0 = no run-length loss; assumption)"},
+    {"dram.capacity_mb", NPU_P_INT, 0, NULL, 0, 1048576, NULL, "MiB",
+     "DRAM on the board the preset assumes (0 = unknown: no fits check); soc-facts.md §5"},
+    {"dram.os_mb", NPU_P_INT, 0, NULL, 0, 1048576, NULL, "MiB",
+     "DRAM the OS, other drivers and reserved carve-outs keep: the model gets capacity - os"},
     {"sram.kb", NPU_P_INT, 0, NULL, 0, 1048576, NULL, "KiB",
      "on-chip system SRAM usable by the NPU; 0 = none (RK3588: 956 KiB, research/rknpu.md §1.5)"},
     {"sram.gbps", NPU_P_FLOAT, 64, NULL, 0.01, 100000, NULL, "GB/s",

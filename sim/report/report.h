@@ -30,6 +30,12 @@ typedef struct npu_wl_run npu_wl_run; /* core/wlres.h */
 int npu_report_workloads(const npu_wl_run *r, npu_format f, bool frames, npu_strbuf *out);
 int npu_report_graph(const npu_graph *g, npu_format f, npu_strbuf *out);
 
+/* The deployment footprint fp of the prepared graph g on `arch` (footprint.c of this folder):
+ * usable = DRAM the OS leaves (0 unknown), fits 1/0/-1 as the result's total. */
+struct npu_fp;
+int npu_rep_footprint(const npu_graph *g, const struct npu_fp *fp, const char *arch,
+                      int64_t usable, int fits, npu_format f, npu_strbuf *out);
+
 /* Appends s as a JSON string literal (with the quotes). NULL → null. */
 void npu_rep_json_str(npu_strbuf *sb, const char *s);
 /* The same for len bytes at s (NUL bytes become \u0000): Lua strings. */

@@ -55,10 +55,10 @@ has "exec --summary csv" "$T/out" "engine,"
 
 # ---- --shapes --------------------------------------------------------------------------------
 expect "run --shapes csv -> 0" 0 run -a rk3588 --shapes -f csv resnet18
-has "--shapes: columns after the common fields" "$T/out" ",energy_uj,in_shape,out_shape,kernel,stride,"
+has "--shapes: columns after the common fields" "$T/out" ",energy_uj,live_bytes,in_shape,out_shape,kernel,stride,"
 has "--shapes: conv1 7x7/2 224 -> 112" "$T/out" ",conv1,conv,"
-eq "--shapes: conv1 row" "$(grep ',conv1,conv,' "$T/out" | cut -d, -f33-36)" "1x3x224x224,1x64x112x112,7x7,2x2"
-eq "--shapes: an add has two inputs" "$(grep ',layer1.0.add,' "$T/out" | cut -d, -f33-34)" \
+eq "--shapes: conv1 row" "$(grep ',conv1,conv,' "$T/out" | cut -d, -f34-37)" "1x3x224x224,1x64x112x112,7x7,2x2"
+eq "--shapes: an add has two inputs" "$(grep ',layer1.0.add,' "$T/out" | cut -d, -f34-35)" \
     "1x64x56x56;1x64x56x56,1x64x56x56"
 expect "run --shapes json -> 0" 0 run -a rk3588 --shapes -f json resnet18
 json_ok "--shapes json parses" "$T/out"
@@ -69,7 +69,7 @@ expect "run without --shapes -> 0" 0 run -a rk3588 -f json resnet18
 if cmp -s "$T/out" "$T/shapes.json"; then ok "shapes by default (result/3): --shapes changes nothing"
 else bad "shapes by default (result/3)" "$(diff "$T/out" "$T/shapes.json" | head -4)"; fi
 expect "exec csv -> 0" 0 exec -f csv "$T/l.npuc"
-eq "exec: shape columns empty (a program has no graph)" "$(sed -n 2p "$T/out" | cut -d, -f24,33-37)" "host,,,,,2"
+eq "exec: shape columns empty (a program has no graph)" "$(sed -n 2p "$T/out" | cut -d, -f24,34-38)" "host,,,,,2"
 
 # ---- stall labels (issue 15's command) -------------------------------------------------------
 # nv_large without its MCU: layer1.0.add (896 B read) waits for the host CPU. That wait is

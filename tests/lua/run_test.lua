@@ -7,12 +7,14 @@ local LAYER_FIELDS = { "index", "name", "op", "engine", "dtype", "macs", "cycles
   "share_cycles", "ideal_cycles", "util", "compute_cycles", "mem_stall_cycles",
   "ctrl_stall_cycles", "dram_rd_bytes", "dram_wr_bytes", "sram_rd_bytes", "sram_wr_bytes",
   "onchip_bytes", "irq_count", "irq_cycles", "host_cycles", "bound", "reg_writes", "e_mac_uj",
-  "e_buf_uj", "e_dram_uj", "e_ctrl_uj", "e_host_uj", "e_static_uj", "energy_uj" }
+  "e_buf_uj", "e_dram_uj", "e_ctrl_uj", "e_host_uj", "e_static_uj", "energy_uj", "live_bytes" }
 local TOTAL_FIELDS = { "cycles", "time_us", "fps", "macs", "tops", "util", "compute_cycles",
   "mem_stall_cycles", "ctrl_stall_cycles", "dram_rd_bytes", "dram_wr_bytes", "dram_gbps",
   "irq_count", "irq_us", "host_us", "batch", "items", "unit", "items_per_s", "first_token_ms",
   "reg_writes", "e_mac_uj", "e_buf_uj", "e_dram_uj", "e_ctrl_uj", "e_host_uj", "e_static_uj",
-  "energy_uj", "power_mw", "npu_power_mw", "items_per_j", "tops_per_w", "area_mm2" }
+  "energy_uj", "power_mw", "npu_power_mw", "items_per_j", "tops_per_w", "area_mm2",
+  "total_weight_size", "total_internal_size", "io_size", "task_size", "memory_size",
+  "footprint_bytes", "dram_usable_bytes", "fits" }
 local FLOAT = { util = true, time_us = true, fps = true, tops = true, dram_gbps = true,
   irq_us = true, host_us = true, items_per_s = true, first_token_ms = true, e_mac_uj = true,
   e_buf_uj = true, e_dram_uj = true, e_ctrl_uj = true, e_host_uj = true, e_static_uj = true,

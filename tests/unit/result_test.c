@@ -35,12 +35,12 @@ TEST(field_tables)
     for (const npu_field *f = npu_layer_fields; f->name; f++)
         n++;
     CHECK_EQ_INT(n, npu_layer_nfields);
-    CHECK_EQ_INT(n, 32);
+    CHECK_EQ_INT(n, 33);
     n = 0;
     for (const npu_field *f = npu_total_fields; f->name; f++)
         n++;
     CHECK_EQ_INT(n, npu_total_nfields);
-    CHECK_EQ_INT(n, 33);
+    CHECK_EQ_INT(n, 41);
     CHECK_STR(npu_total_fields[15].name, "batch");
     CHECK_STR(npu_total_fields[17].name, "unit");
     CHECK(npu_total_fields[17].type == NPU_FT_STR);
