@@ -296,7 +296,8 @@ static int report_compare(const npu_result *const *rs, int n, npu_format f, npu_
             npu_sb_putc(out, '\n');
         }
     } else if (f == NPU_FMT_JSON) {
-        npu_sb_puts(out, "{\n  \"schema\": \"npusim.compare/1\",\n  \"graph\": ");
+        npu_sb_puts(out, "{\n  \"schema\": \"npusim.compare/1\",\n  \"version\": \"" NPUSIM_VERSION
+                         "\",\n  \"graph\": ");
         npu_rep_json_str(out, rs[0]->graph);
         npu_sb_puts(out, ",\n  \"archs\": [");
         for (int k = 0; k < n; k++) {

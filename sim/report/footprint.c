@@ -45,7 +45,8 @@ int npu_rep_footprint(const npu_graph *g, const npu_fp *fp, const char *arch, in
     fp_item it[16];
     int n = items(fp, usable, it);
     if (f == NPU_FMT_JSON) {
-        npu_sb_puts(out, "{\"schema\": \"npusim.footprint/1\", \"arch\": ");
+        npu_sb_puts(out, "{\"schema\": \"npusim.footprint/1\", \"version\": \"" NPUSIM_VERSION
+                         "\", \"arch\": ");
         npu_rep_json_str(out, arch);
         npu_sb_puts(out, ", \"graph\": ");
         npu_rep_json_str(out, g->name);

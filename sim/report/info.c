@@ -245,7 +245,8 @@ static int report_graph(const npu_graph *g, npu_format f, npu_strbuf *out)
             npu_sb_putc(out, '\n');
         }
     } else if (f == NPU_FMT_JSON) {
-        npu_sb_puts(out, "{\n  \"schema\": \"npusim.graph/1\",\n  \"graph\": ");
+        npu_sb_puts(out, "{\n  \"schema\": \"npusim.graph/1\",\n  \"version\": \"" NPUSIM_VERSION
+                         "\",\n  \"graph\": ");
         npu_rep_json_str(out, g->name);
         npu_sb_puts(out, ",\n  \"inputs\": ");
         io_list_json(g, g->inputs, g->ninputs, out);

@@ -499,12 +499,11 @@ static void json_params(const npu_params *p, npu_strbuf *out)
     npu_sb_putc(out, '}');
 }
 
-void npu_rep_json_head(npu_strbuf *out, const char *schema, bool version, const npu_result *r)
+void npu_rep_json_head(npu_strbuf *out, const char *schema, const npu_result *r)
 {
     npu_sb_puts(out, "{\n  \"schema\": ");
     npu_rep_json_str(out, schema);
-    if (version)
-        npu_sb_puts(out, ",\n  \"version\": \"" NPUSIM_VERSION "\"");
+    npu_sb_puts(out, ",\n  \"version\": \"" NPUSIM_VERSION "\"");
     npu_sb_puts(out, ",\n  \"arch\": ");
     npu_rep_json_str(out, r->arch);
     npu_sb_puts(out, ",\n  \"model\": ");
@@ -519,7 +518,7 @@ void npu_rep_json_head(npu_strbuf *out, const char *schema, bool version, const 
 
 static int report_json(const npu_result *r, npu_strbuf *out)
 {
-    npu_rep_json_head(out, NPU_RESULT_SCHEMA, false, r);
+    npu_rep_json_head(out, NPU_RESULT_SCHEMA, r);
     npu_sb_puts(out, ",\n  \"dram_bytes_per_cycle\": ");
     npu_rep_json_nump(out, r->dram_bytes_per_cycle, 15);
     npu_sb_puts(out, ",\n  \"params\": ");

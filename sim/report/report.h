@@ -83,9 +83,9 @@ typedef struct npu_rep_cmp {
 int npu_rep_cmp_build(const npu_result *const *rs, int n, npu_rep_cmp *c);
 void npu_rep_cmp_free(npu_rep_cmp *c);
 
-/* The head every JSON of one result starts with: {"schema": schema, ["version": NPUSIM_VERSION,]
+/* The head every JSON of one result starts with: {"schema": schema, "version": NPUSIM_VERSION,
  * "arch", "model", "graph", "freq_mhz", "peak_macs" (no closing brace, no trailing comma). */
-void npu_rep_json_head(npu_strbuf *out, const char *schema, bool version, const npu_result *r);
+void npu_rep_json_head(npu_strbuf *out, const char *schema, const npu_result *r);
 
 /* The one-line result of a run: "N cycles = T µs, R inferences/s, … effective, MAC utilisation
  * U%, DRAM G GB/s" and a newline (the line under `npusim run`'s table; alone with -q). */

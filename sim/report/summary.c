@@ -293,7 +293,7 @@ int npu_rep_summary(const npu_result *r, unsigned by, npu_format f, npu_strbuf *
             if (which[w])
                 rc = csv_one(r, w == 1, out);
     } else if (f == NPU_FMT_JSON) {
-        npu_rep_json_head(out, NPU_SUMMARY_SCHEMA, true, r);
+        npu_rep_json_head(out, NPU_SUMMARY_SCHEMA, r);
         npu_sb_puts(out, ",\n  \"total\": ");
         grp T = total_of(r);
         json_group(out, r, &T);

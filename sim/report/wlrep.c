@@ -100,7 +100,7 @@ static int json(const npu_wl_run *r, npu_strbuf *out)
 {
     npu_sb_puts(out, "{\"schema\": ");
     npu_rep_json_str(out, NPU_WL_SCHEMA);
-    npu_sb_puts(out, ", \"arch\": ");
+    npu_sb_puts(out, ", \"version\": \"" NPUSIM_VERSION "\", \"arch\": ");
     npu_rep_json_str(out, r->arch);
     npu_sb_puts(out, ", \"time_us\": ");
     npu_rep_json_num(out, r->time_us);

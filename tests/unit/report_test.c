@@ -313,9 +313,9 @@ TEST(json_valid_and_deterministic)
         CHECK(json_valid(ja));
         CHECK_STR(ja, ja2);
         CHECK_STR(ja, jb);
-        CHECK(strncmp(ja, "{\n  \"schema\": \"npusim.result/3\",\n  \"arch\": \"sys\",\n"
+        CHECK(strncmp(ja, "{\n  \"schema\": \"npusim.result/3\",\n  \"version\": \"" NPUSIM_VERSION "\",\n  \"arch\": \"sys\",\n"
                           "  \"model\": \"systolic\",\n  \"graph\": \"tiny\",",
-                      strlen("{\n  \"schema\": \"npusim.result/3\",\n  \"arch\": \"sys\",\n"
+                      strlen("{\n  \"schema\": \"npusim.result/3\",\n  \"version\": \"" NPUSIM_VERSION "\",\n  \"arch\": \"sys\",\n"
                              "  \"model\": \"systolic\",\n  \"graph\": \"tiny\",")) == 0);
         /* key order: params, total, layers */
         const char *pp = strstr(ja, "\"params\":"), *pt = strstr(ja, "\"total\":"),
