@@ -544,6 +544,7 @@ struct npu_ctx {
     char **preset_paths; /* NULL-terminated */
     size_t npaths, cpaths;
     volatile int *cancel;
+    size_t job_budget;       /* npu_ctx_set_job_budget, 0 = the engine's default */
     void *buf[NPU_CTX_NBUF]; /* npu_ctx_stash */
     size_t bufcap[NPU_CTX_NBUF];
 };
@@ -606,3 +607,5 @@ const char *const *npu_ctx_preset_paths(const npu_ctx *ctx)
 
 void npu_ctx_set_cancel(npu_ctx *ctx, volatile int *flag) { ctx->cancel = flag; }
 int npu_ctx_cancelled(const npu_ctx *ctx) { return ctx->cancel && *ctx->cancel; }
+void npu_ctx_set_job_budget(npu_ctx *ctx, size_t bytes) { ctx->job_budget = bytes; }
+size_t npu_ctx_job_budget(const npu_ctx *ctx) { return ctx ? ctx->job_budget : 0; }

@@ -102,6 +102,11 @@ const char *const *npu_ctx_preset_paths(const npu_ctx *ctx); /* NULL-terminated 
 /* Cooperative cancellation (Ctrl-C in sweeps): a pointer to a flag owned by the caller. */
 void npu_ctx_set_cancel(npu_ctx *ctx, volatile int *flag);
 int npu_ctx_cancelled(const npu_ctx *ctx);
+/* Memory the queued jobs of one run may take, in bytes, for the runs of this context (0: the
+ * engine's default NPU_ENGINE_MAX_JOB_BYTES; a smaller budget only). A fuzzer sets a small one
+ * so that a hostile but valid program that would queue millions of jobs is refused at once. */
+void npu_ctx_set_job_budget(npu_ctx *ctx, size_t bytes);
+size_t npu_ctx_job_budget(const npu_ctx *ctx);
 /* Recycled buffers, one per slot (a ctx is per thread). A design point lowers a program of
  * megabytes (ResNet-50 on ascend310: 58 000 instructions, ~2.5 MB); allocating it fresh each
  * time faulted in new pages and cost half of the point's CPU time. npu_run hands the arrays

@@ -421,6 +421,9 @@ void npu_engine_use_ctx(npu_engine *e, npu_ctx *ctx)
     e->njcap = (int)(cap / sizeof(jrec) < (size_t)INT32_MAX / 2 ? cap / sizeof(jrec) : 0);
     e->cell = npu_ctx_unstash(ctx, NPU_CTX_BUF_ENGINE_CELLS, &cap);
     e->ccell = (int)(cap / sizeof(cell) < (size_t)INT32_MAX / 2 ? cap / sizeof(cell) : 0);
+    size_t b = npu_ctx_job_budget(ctx);
+    if (b > 0 && b < e->job_budget)
+        e->job_budget = b;
     clamp_pools(e);
 }
 

@@ -70,6 +70,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     npu_ctx *ctx = npu_ctx_new();
     if (ctx) {
+        /* 32 MiB of queued jobs (~150 000): a valid program that would queue millions (a TILE
+         * count of 5 M) is a quick refusal instead of a minute under the sanitizers; the
+         * limit itself is what hostile_test and engine_test check at full size */
+        npu_ctx_set_job_budget(ctx, (size_t)32 << 20);
         npu_strbuf sb;
         npu_sb_init(&sb);
         npu_err e2 = {0};
