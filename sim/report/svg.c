@@ -489,11 +489,15 @@ int npu_svgi_pick_rows(const double *v, int n, char *keep, double *rest)
     return NPU_SVGI_MAX_ROWS;
 }
 
-/* A per-layer chart's row label at baseline y: the (cut) name ending at x, the operator after
- * it; the hover title has the full name, index, operator and engine. */
-void npu_svgi_row_label(npu_strbuf *out, const npu_layer_row *L, const char *name, double x,
-                        double y)
+void npu_svgi_row_label(npu_strbuf *out, const npu_layer_row *L, const char *name, int k,
+                        double top, double row, double W, double x)
 {
+    double y = top + row - 4;
+    if (k % 2)
+        npu_sb_printf(out,
+                      "<rect x=\"0\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\" "
+                      "fill=\"#f4f4f4\"/>\n",
+                      top, W, row);
     npu_sb_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"><title>", x, y);
     npu_svgi_esc(out, L->name);
     npu_sb_printf(out, " \xE2\x80\x94 #%lld ", (long long)L->index);
@@ -610,12 +614,7 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
             continue;
         const npu_layer_row *L = &r->layers[i];
         double y = y0 + row * k_row;
-        if (k_row++ % 2)
-            npu_sb_printf(out,
-                          "<rect x=\"0\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\" "
-                          "fill=\"#f4f4f4\"/>\n",
-                          y, W, row);
-        npu_svgi_row_label(out, L, names[i], lab - opw, y + row - 4);
+        npu_svgi_row_label(out, L, names[i], k_row++, y, row, W, lab - opw);
         /* A cost chart: the bar is the layer's share of the run (share_cycles, additive: the
          * bars sum to the total), not its start→end window, which overlaps its neighbours'
          * in a pipelined run (that belongs on a timeline). The window's parts (compute,

@@ -146,12 +146,7 @@ int npu_svg_energy(const npu_result *r, const char *title, npu_strbuf *out, npu_
             continue;
         const npu_layer_row *L = &r->layers[i];
         double y = y0 + row * k_row;
-        if (k_row++ % 2)
-            npu_sb_printf(out,
-                          "<rect x=\"0\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\" "
-                          "fill=\"#f4f4f4\"/>\n",
-                          y, W, row);
-        npu_svgi_row_label(out, L, names[i], lab - opw, y + row - 4);
+        npu_svgi_row_label(out, L, names[i], k_row++, y, row, W, lab - opw);
         double sum = layer_energy(L, e), x = x0;
         for (int c = 0; c < NCLS; c++) {
             if (!(e[c] > 0))

@@ -33,10 +33,11 @@ void npu_svgi_line(npu_strbuf *sb, double x1, double y1, double x2, double y2, c
 /* A legend entry (swatch, or a circle when marker) at x,y (baseline); returns the x after it. */
 double npu_svgi_legend_item(npu_strbuf *sb, double x, double y, const char *color,
                             const char *lab, int marker);
-/* A per-layer chart's row label: the (cut) name ending at x, the operator after it, the full
- * name, index, operator and engine in the hover title. */
-void npu_svgi_row_label(npu_strbuf *out, const npu_layer_row *L, const char *name, double x,
-                        double y);
+/* Row k of a per-layer chart (top edge at `top`, height row, chart width W): a grey stripe on
+ * odd rows, the (cut) name ending at x, the operator after it; the hover title has the full
+ * name, index, operator and engine. */
+void npu_svgi_row_label(npu_strbuf *out, const npu_layer_row *L, const char *name, int k,
+                        double top, double row, double W, double x);
 /* keep[i] = 1 for the rows a per-layer chart draws: all n, or the NPU_SVGI_MAX_ROWS with the
  * largest v (ties: first in order). Returns the count kept (-1: out of memory); *rest = the sum
  * of v over the rows left out. */
