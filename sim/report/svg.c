@@ -41,7 +41,6 @@ const char *const npu_svgi_pal[NPU_SVGI_NPAL] = {"#0072B2", "#E69F00", "#009E73"
 #define C_CONTROL "#D55E00"
 #define C_HOST "#999999"
 
-
 /* ---- text -------------------------------------------------------------------------------- */
 /* Length of a valid UTF-8 sequence starting at s (1..4), or 0 if invalid (the report's
  * decoder; s is NUL-terminated and a NUL is never a continuation byte, so 4 bytes are safe to
@@ -220,7 +219,6 @@ double npu_svgi_legend_item(npu_strbuf *sb, double x, double y, const char *colo
 }
 
 /* ---- scales ---------------------------------------------------------------------------- */
-
 double npu_svgi_sc(const scale *s, double v)
 {
     double t = s->log ? log10(v) : v;
