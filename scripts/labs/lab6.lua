@@ -30,6 +30,7 @@ for _, r in ipairs(res) do
     tops_per_w = r.tops_per_w, area_mm2 = r.area_mm2,
     within_bound = r.time_us <= bound and 1 or 0 }
   row.design = string.format("%d MACs", row.macs)
+  row.point = string.format("%d MACs, %d KiB CBUF", row.macs, row.cbuf_kib)
   rows[#rows + 1] = row
   if row.within_bound == 1 and (not best or row.energy_uj < best.energy_uj) then best = row end
 end
@@ -43,6 +44,10 @@ C.plot(out, "lab6_energy_latency.svg", { kind = "sweep", data = rows, x = "time_
   y = "energy_uj", series = "design", xlabel = "latency (us)",
   ylabel = "energy per inference (uJ)",
   title = "Lab 6: " .. g:name() .. " energy vs latency (lines: CBUF 128 to 512 KiB)" })
+C.plot(out, "lab6_pareto.svg", { kind = "pareto", data = rows, x = "time_us", y = "energy_uj",
+  series = "design", label = "point", xlabel = "latency (us)",
+  ylabel = "energy per inference (uJ)",
+  title = "Lab 6: " .. g:name() .. " designs in latency x energy, Pareto front marked" })
 C.plot(out, "lab6_energy_heatmap.svg", { kind = "heatmap", data = rows, x = "cbuf_kib",
   y = "design", z = "energy_uj", better = "lower", xlabel = "CBUF (KiB)", ylabel = "MACs",
   title = "Lab 6: energy per inference (uJ)" })

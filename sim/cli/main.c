@@ -230,7 +230,7 @@ static int check_plots(const cli *o)
     return EXIT_OK;
 }
 
-/* Writes the --plot charts of a result (svg.h: per-layer stacked bars or roofline). */
+/* Writes the --plot charts of a result (svg.h: per-layer time or energy bars, roofline). */
 static int write_plots(const cli *o, const npu_result *r)
 {
     for (int i = 0; i < o->nplots; i++) {
@@ -640,7 +640,7 @@ static const command commands[] = {
          O_SSREP | O_WL | O_AIPP,
      0, 1,
      "npusim run [-a ARCH] [--set K=V]... [--dtype X] [-f table|csv|json] [-o FILE]\n"
-     "           [--trace FILE[.gz]] [--plot [layers:|roofline:]FILE.svg]... [--force]\n"
+     "           [--trace FILE[.gz]] [--plot [layers:|roofline:|energy:]FILE.svg]... [--force]\n"
      "           [--scalesim-reports DIR] [--aipp FILE] GRAPH\n"
      "       npusim run [-a ARCH] [--set K=V]... [-f FMT] [-o FILE] --workload NAME=GRAPH[:K=V]...",
      "Simulates GRAPH on ARCH and prints one row per layer and the totals.\n" GRAPH_HELP ARCH_HELP
@@ -649,7 +649,9 @@ static const command commands[] = {
      "open it in https://ui.perfetto.dev. -o and --trace never overwrite without --force.\n"
      "--scalesim-reports DIR also writes SCALE-Sim's report files (docs/scalesim.md).\n"
      "--plot FILE.svg draws per-layer stacked bars (compute, memory stall, control stall,\n"
-     "host); --plot roofline:FILE.svg the roofline of the layers (repeatable; docs/plots.md).\n"
+     "host); --plot roofline:FILE.svg the roofline of the layers; --plot energy:FILE.svg\n"
+     "per-layer stacked energy bars (MAC, buffers, DRAM, control, host, static; repeatable;\n"
+     "docs/plots.md).\n"
      "--summary op|engine|op,engine prints per-op-type / per-engine totals instead of layers.\n"
      "Each layer of the CSV/JSON has in_shape, out_shape, kernel and stride (--shapes, which\n"
      "asked for them before they were always there, is still accepted and changes nothing).\n"
@@ -808,7 +810,7 @@ static void print_command_help(const command *c, FILE *f)
         if (c->opts & O_TRACE)
             fprintf(f, "  --trace FILE          Perfetto/Chrome trace (.json or .json.gz)\n");
         if (c->opts & O_PLOT)
-            fprintf(f, "  --plot [KIND:]FILE    SVG chart: layers (default) or roofline\n");
+            fprintf(f, "  --plot [KIND:]FILE    SVG chart: layers (default), roofline or energy\n");
         if (c->opts & O_SUM)
             fprintf(f, "  --summary BY          per op type and/or engine: op, engine, op,engine\n");
         if (c->opts & O_AIPP)

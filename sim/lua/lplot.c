@@ -13,7 +13,7 @@
 
 /* ---- npusim.plot --------------------------------------------------------------------------- */
 /* npusim.plot{kind=, data=, path=, title=, force=, x=, y=, series=, z=, better=, logx=, logy=,
- * xlabel=, ylabel=} → true | nil, message. Charts are drawn by sim/report/svg.c:
+ * xlabel=, ylabel=, per_row=, label=} → true | nil, message. Charts are drawn by sim/report/svg.c:
  *   layers, roofline: data = a result table of npusim.run (for layers, a list of layer rows
  *                     is also accepted); the roofs need the result's peak_macs and
  *                     dram_bytes_per_cycle
@@ -25,6 +25,10 @@
  *            z = the field shown (default "fps"); better = "higher" | "lower" (default: higher
  *            for fps, tops, util, dram_gbps; lower otherwise); per_row = true outlines the
  *            best cell of each row (e.g. the best design for each layer)
+ *   energy:  data = a result (or its layer list): per-layer stacked energy bars
+ *   pareto:  data = rows; x, y = the two fields, lower better on both (default time_us and
+ *            energy_uj), series = one colour per value (optional), label = a field naming
+ *            each design in its hover title (optional); the Pareto front is marked
  * All C memory is owned by userdata while Lua calls may raise. */
 
 /* Field value of the table at idx as a double; NAN if absent or not a number. */
@@ -201,12 +205,98 @@ static void *lp_alloc(lua_State *L, size_t n)
     return lua_newuserdatauv(L, n ? n : 1, 0);
 }
 
+#define KINDS "layers, roofline, energy, sweep, heatmap or pareto"
+
+/* A numeric field of row i (at idx) for the axis `what`; raises naming it otherwise. */
+static MAY_RAISE double lp_need_num(lua_State *L, int idx, int i, const char *what,
+                                    const char *key)
+{
+    if (lua_getfield(L, idx, key) != LUA_TNUMBER)
+        luaL_argerror(L, 1, lua_pushfstring(L, "row %d: %s '%s' is %s, not a number", i, what,
+                                            key, luaL_typename(L, -1)));
+    double v = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+/* pareto: rows at 2 → npu_svg_pareto into sb. */
+static MAY_RAISE int lp_pareto(lua_State *L, int nrows, const char *title, npu_strbuf *sb,
+                               npu_err *err)
+{
+    const char *xk = npu_script_opt_string(L, 1, "x", "time_us");
+    const char *yk = npu_script_opt_string(L, 1, "y", "energy_uj");
+    const char *sk = npu_script_opt_string(L, 1, "series", NULL);
+    const char *lk = npu_script_opt_string(L, 1, "label", NULL);
+    const char *xlabel = npu_script_opt_string(L, 1, "xlabel", NULL);
+    const char *ylabel = npu_script_opt_string(L, 1, "ylabel", NULL);
+    int top = lua_gettop(L);
+    int ns = 1;
+    if (sk) {
+        lp_distinct(L, 2, nrows, sk, "series");
+        ns = (int)luaL_len(L, -1);
+    } else {
+        lua_newtable(L);
+    }
+    int slist = top + 1;
+    lua_newtable(L); /* strings kept alive while drawing */
+    int keep = top + 2;
+    npu_svg_design *d = lp_alloc(L, sizeof *d * (size_t)nrows);
+    const char **sn = lp_alloc(L, sizeof *sn * (size_t)ns);
+    for (int k = 0; k < ns; k++) {
+        sn[k] = NULL;
+        if (sk && lua_rawgeti(L, slist, k + 1) != LUA_TNIL) {
+            sn[k] = luaL_tolstring(L, -1, NULL);
+            lua_rawseti(L, keep, k + 1);
+        }
+        if (sk)
+            lua_pop(L, 1);
+    }
+    for (int i = 1; i <= nrows; i++) {
+        lua_rawgeti(L, 2, i);
+        int row = lua_gettop(L);
+        npu_svg_design *p = &d[i - 1];
+        p->x = lp_need_num(L, row, i, "x", xk);
+        p->y = lp_need_num(L, row, i, "y", yk);
+        p->series = 0;
+        p->label = NULL;
+        if (sk) {
+            lua_getfield(L, row, sk);
+            p->series = lp_find(L, slist, -1) - 1;
+            lua_pop(L, 1);
+        }
+        if (lk) {
+            int t = lua_getfield(L, row, lk);
+            if (t != LUA_TNIL) {
+                p->label = luaL_tolstring(L, -1, NULL);
+                lua_rawseti(L, keep, ns + i);
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    char tb[256], xb[160], yb[160];
+    lp_label(xb, sizeof xb, xk);
+    lp_label(yb, sizeof yb, yk);
+    snprintf(tb, sizeof tb, "%s vs %s: Pareto front", yk, xk);
+    npu_svg_axes ax = {0};
+    ax.title = title ? title : tb;
+    ax.xlabel = xlabel ? xlabel : xb;
+    ax.ylabel = ylabel ? ylabel : yb;
+    ax.legend = sk;
+    lua_getfield(L, 1, "logx");
+    ax.logx = lua_isnil(L, -1) ? NPU_SVG_LOG_AUTO : lua_toboolean(L, -1);
+    lua_getfield(L, 1, "logy");
+    ax.logy = lua_isnil(L, -1) ? NPU_SVG_LOG_AUTO : lua_toboolean(L, -1);
+    lua_pop(L, 2);
+    return npu_svg_pareto(&ax, d, nrows, sn, ns, sb, err);
+}
+
 int npu_lr_plot(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = {"kind", "data", "path", "title", "force", "x", "y",
                                        "series", "z", "better", "logx", "logy", "xlabel",
-                                       "ylabel", "per_row", NULL};
+                                       "ylabel", "per_row", "label", NULL};
     npu_script_check_keys(L, 1, 1, keys);
     lua_settop(L, 1);
     const char *kname = npu_script_opt_string(L, 1, "kind", NULL);
@@ -215,12 +305,12 @@ int npu_lr_plot(lua_State *L)
     int force = npu_script_opt_bool(L, 1, "force", 0);
     npu_svg_kind kind;
     if (!kname)
-        return luaL_argerror(L, 1, "field 'kind' missing (layers, roofline, sweep or heatmap)");
+        return luaL_argerror(L, 1, "field 'kind' missing (" KINDS ")");
     if (npu_svg_kind_parse(kname, &kind) != 0) {
-        static const char *const kinds[] = {"layers", "roofline", "sweep", "heatmap", NULL};
+        static const char *const kinds[] = {"layers", "roofline", "sweep", "heatmap",
+                                            "energy", "pareto", NULL};
         const char *dym = npu_did_you_mean(kname, kinds);
-        return luaL_argerror(L, 1, lua_pushfstring(L, "unknown kind '%s'%s%s%s (layers, "
-                                                      "roofline, sweep or heatmap)",
+        return luaL_argerror(L, 1, lua_pushfstring(L, "unknown kind '%s'%s%s%s (" KINDS ")",
                                                    kname, dym ? " (did you mean '" : "",
                                                    dym ? dym : "", dym ? "'?)" : ""));
     }
@@ -232,7 +322,7 @@ int npu_lr_plot(lua_State *L)
     npu_strbuf *sb = npu_lr_new_sb(L); /* 3 */
     npu_err err = {0};
     int rc;
-    if (kind == NPU_SVG_LAYERS || kind == NPU_SVG_ROOFLINE) {
+    if (kind == NPU_SVG_LAYERS || kind == NPU_SVG_ROOFLINE || kind == NPU_SVG_ENERGY) {
         npu_result *r = lp_result(L, 2);
         rc = npu_svg_result(r, kind, title, sb, &err);
         if (rc)
@@ -248,6 +338,11 @@ int npu_lr_plot(lua_State *L)
             return luaL_argerror(L, 1, lua_pushfstring(L, "data row %d is a %s, not a table", i,
                                                        luaL_typename(L, -1)));
         lua_pop(L, 1);
+    }
+    if (kind == NPU_SVG_PARETO) {
+        if (lp_pareto(L, nrows, title, sb, &err))
+            return npu_lr_fail(L, &err);
+        return npu_lr_write(L, path, sb, force);
     }
     const char *xk = npu_script_opt_string(L, 1, "x", NULL);
     const char *xlabel = npu_script_opt_string(L, 1, "xlabel", NULL);

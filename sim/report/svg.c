@@ -29,18 +29,17 @@
 #include "svg_int.h"
 #include "tab.h"
 
+typedef npu_svgi_scale scale;
+
 /* Okabe–Ito */
-static const char *const pal[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
+const char *const npu_svgi_pal[NPU_SVGI_NPAL] = {"#0072B2", "#E69F00", "#009E73", "#D55E00",
                                   "#CC79A7", "#56B4E9", "#F0E442", "#000000"};
-#define NPAL 8
+#define NPAL NPU_SVGI_NPAL
+#define pal npu_svgi_pal
 #define C_COMPUTE "#0072B2"
 #define C_MEMORY "#E69F00"
 #define C_CONTROL "#D55E00"
 #define C_HOST "#999999"
-
-#define NAME_MAX_CHARS 64   /* layer names up to this are drawn whole; longer: cut in the middle */
-#define OP_MAX_CHARS 14     /* the op column */
-#define LAYERS_MAX_ROWS 150 /* per-layer chart: at most this many bars (the largest shares) */
 
 /* ---- text -------------------------------------------------------------------------------- */
 /* Length of a valid UTF-8 sequence starting at s (1..4), or 0 if invalid (the report's
@@ -96,7 +95,7 @@ void npu_svgi_esc_n(npu_strbuf *sb, const char *str, int maxch)
 void npu_svgi_esc(npu_strbuf *sb, const char *s) { npu_svgi_esc_n(sb, s, 0); }
 
 /* Characters of s (code points), capped at cap. */
-static int nchars(const char *str, int cap)
+int npu_svgi_nchars(const char *str, int cap)
 {
     const unsigned char *s = (const unsigned char *)(str ? str : "");
     int n = 0;
@@ -108,7 +107,7 @@ static int nchars(const char *str, int cap)
     return n;
 }
 
-double npu_svgi_text_w(const char *s, double font) { return nchars(s, 1 << 20) * font * NPU_SVG_CHAR_W; }
+double npu_svgi_text_w(const char *s, double font) { return npu_svgi_nchars(s, 1 << 20) * font * NPU_SVG_CHAR_W; }
 
 /* A number for people: 3 significant digits with k/M/G/T suffixes ("1.25M", "512", "0.031");
  * integers below 10000 exactly ("2048"). */
@@ -192,7 +191,7 @@ void npu_svgi_text(npu_strbuf *sb, double x, double y, const char *anchor, const
     npu_sb_puts(sb, "</text>\n");
 }
 
-static void line(npu_strbuf *sb, double x1, double y1, double x2, double y2, const char *style)
+void npu_svgi_line(npu_strbuf *sb, double x1, double y1, double x2, double y2, const char *style)
 {
     npu_sb_printf(sb, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" %s/>\n", x1, y1, x2,
                   y2, style);
@@ -206,7 +205,7 @@ void npu_svgi_title_block(npu_strbuf *sb, double x, double y, const char *title,
 }
 
 /* A legend entry (swatch + text) at x,y (baseline); returns the x after it. */
-static double legend_item(npu_strbuf *sb, double x, double y, const char *color, const char *lab,
+double npu_svgi_legend_item(npu_strbuf *sb, double x, double y, const char *color, const char *lab,
                           int marker)
 {
     if (marker)
@@ -220,13 +219,7 @@ static double legend_item(npu_strbuf *sb, double x, double y, const char *color,
 }
 
 /* ---- scales ---------------------------------------------------------------------------- */
-typedef struct scale {
-    double d0, d1; /* domain (log10 of it when log) */
-    double r0, r1; /* range in pixels */
-    int log;
-} scale;
-
-static double sc(const scale *s, double v)
+double npu_svgi_sc(const scale *s, double v)
 {
     double t = s->log ? log10(v) : v;
     double den = s->d1 - s->d0;
@@ -246,7 +239,7 @@ static double nice_step(double span, int want)
 }
 
 /* Linear domain [lo, hi] widened to whole steps; lo=hi gets a unit around it. */
-static void lin_domain(scale *s, double lo, double hi, int want, int zero)
+void npu_svgi_lin_domain(scale *s, double lo, double hi, int want, int zero)
 {
     if (zero && lo > 0)
         lo = 0;
@@ -268,7 +261,7 @@ static void lin_domain(scale *s, double lo, double hi, int want, int zero)
 }
 
 /* Log domain: whole decades around [lo, hi] (lo > 0). */
-static void log_domain(scale *s, double lo, double hi)
+void npu_svgi_log_domain(scale *s, double lo, double hi)
 {
     s->d0 = floor(log10(lo) + 1e-9);
     s->d1 = ceil(log10(hi) - 1e-9);
@@ -279,7 +272,7 @@ static void log_domain(scale *s, double lo, double hi)
 
 /* Tick values of a scale into t[] (at most max); returns the count. Log scales tick each decade
  * (every 2nd/3rd when there are many) and, over at most two decades, also at 2 and 5. */
-static int ticks(const scale *s, double *t, int max, int want)
+int npu_svgi_ticks(const scale *s, double *t, int max, int want)
 {
     int n = 0;
     if (s->log) {
@@ -304,29 +297,29 @@ static int ticks(const scale *s, double *t, int max, int want)
 }
 
 /* Plot frame with grid, ticks and axis labels. Box: x0..x1, y0 (top)..y1 (bottom). */
-static void axes(npu_strbuf *sb, const scale *xs, const scale *ys, double x0, double y0, double x1,
+void npu_svgi_axes(npu_strbuf *sb, const scale *xs, const scale *ys, double x0, double y0, double x1,
                  double y1, const char *xlabel, const char *ylabel)
 {
     double t[64];
     char buf[48];
     npu_sb_puts(sb, "<g>\n");
-    int n = ticks(xs, t, 64, 8);
+    int n = npu_svgi_ticks(xs, t, 64, 8);
     for (int i = 0; i < n; i++) {
-        double x = sc(xs, t[i]);
+        double x = npu_svgi_sc(xs, t[i]);
         if (x < x0 - 0.5 || x > x1 + 0.5)
             continue;
-        line(sb, x, y0, x, y1, "stroke=\"#e4e4e4\"");
-        line(sb, x, y1, x, y1 + 5, "stroke=\"#333333\"");
+        npu_svgi_line(sb, x, y0, x, y1, "stroke=\"#e4e4e4\"");
+        npu_svgi_line(sb, x, y1, x, y1 + 5, "stroke=\"#333333\"");
         npu_svgi_fmt_si(buf, sizeof buf, t[i]);
         npu_svgi_text(sb, x, y1 + 18, "middle", NULL, buf, 0);
     }
-    n = ticks(ys, t, 64, 6);
+    n = npu_svgi_ticks(ys, t, 64, 6);
     for (int i = 0; i < n; i++) {
-        double y = sc(ys, t[i]);
+        double y = npu_svgi_sc(ys, t[i]);
         if (y < y0 - 0.5 || y > y1 + 0.5)
             continue;
-        line(sb, x0, y, x1, y, "stroke=\"#e4e4e4\"");
-        line(sb, x0 - 5, y, x0, y, "stroke=\"#333333\"");
+        npu_svgi_line(sb, x0, y, x1, y, "stroke=\"#e4e4e4\"");
+        npu_svgi_line(sb, x0 - 5, y, x0, y, "stroke=\"#333333\"");
         npu_svgi_fmt_si(buf, sizeof buf, t[i]);
         npu_svgi_text(sb, x0 - 8, y + 4, "end", NULL, buf, 0);
     }
@@ -353,7 +346,7 @@ static int cmp_dbl(const void *a, const void *b)
 }
 
 /* Sweep axes: on a logarithmic x axis with at most 12 distinct x values (powers of two, say),
- * the x ticks are the values themselves; otherwise as axes(). */
+ * the x ticks are the values themselves; otherwise as npu_svgi_axes(). */
 static void axes_x(npu_strbuf *sb, const scale *xs, const scale *ys, double x0, double y0,
                    double x1, double y1, const char *xlabel, const char *ylabel,
                    const npu_svg_series *s, int ns)
@@ -376,20 +369,20 @@ static void axes_x(npu_strbuf *sb, const scale *xs, const scale *ys, double x0, 
             }
         }
     if (!xs->log || many) {
-        axes(sb, xs, ys, x0, y0, x1, y1, xlabel, ylabel);
+        npu_svgi_axes(sb, xs, ys, x0, y0, x1, y1, xlabel, ylabel);
         return;
     }
     qsort(v, (size_t)nv, sizeof v[0], cmp_dbl);
     scale none = *xs;
-    none.d0 = none.d1 = 0; /* no automatic x ticks: sc() maps everything to the middle */
+    none.d0 = none.d1 = 0; /* no automatic x ticks: npu_svgi_sc() maps everything to the middle */
     none.log = 0;
     none.r0 = none.r1 = -1e9; /* off the plot, skipped */
-    axes(sb, &none, ys, x0, y0, x1, y1, xlabel, ylabel);
+    npu_svgi_axes(sb, &none, ys, x0, y0, x1, y1, xlabel, ylabel);
     char buf[48];
     for (int i = 0; i < nv; i++) {
-        double x = sc(xs, v[i]);
-        line(sb, x, y0, x, y1, "stroke=\"#e4e4e4\"");
-        line(sb, x, y1, x, y1 + 5, "stroke=\"#333333\"");
+        double x = npu_svgi_sc(xs, v[i]);
+        npu_svgi_line(sb, x, y0, x, y1, "stroke=\"#e4e4e4\"");
+        npu_svgi_line(sb, x, y1, x, y1 + 5, "stroke=\"#333333\"");
         npu_svgi_fmt_si(buf, sizeof buf, v[i]);
         npu_svgi_text(sb, x, y1 + 18, "middle", NULL, buf, 0);
     }
@@ -403,11 +396,13 @@ int npu_svgi_finish(npu_strbuf *out, npu_err *err)
 }
 
 /* ---- kinds -------------------------------------------------------------------------------- */
-static const char *const kind_names[] = {"layers", "roofline", "sweep", "heatmap"};
+static const char *const kind_names[] = {"layers", "roofline", "sweep",
+                                         "heatmap", "energy", "pareto"};
+#define NKINDS 6
 
 int npu_svg_kind_parse(const char *s, npu_svg_kind *k)
 {
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < NKINDS; i++)
         if (s && !strcmp(s, kind_names[i])) {
             *k = (npu_svg_kind)i;
             return 0;
@@ -417,7 +412,7 @@ int npu_svg_kind_parse(const char *s, npu_svg_kind *k)
 
 const char *npu_svg_kind_name(npu_svg_kind k)
 {
-    return (unsigned)k < 4 ? kind_names[k] : "?";
+    return (unsigned)k < NKINDS ? kind_names[k] : "?";
 }
 
 int npu_svg_plot_arg(const char *arg, npu_svg_kind *kind, const char **path, npu_err *err)
@@ -433,11 +428,11 @@ int npu_svg_plot_arg(const char *arg, npu_svg_kind *kind, const char **path, npu
             pre[n] = 0;
             npu_svg_kind k;
             if (npu_svg_kind_parse(pre, &k) == 0) {
-                if (k != NPU_SVG_LAYERS && k != NPU_SVG_ROOFLINE)
+                if (k != NPU_SVG_LAYERS && k != NPU_SVG_ROOFLINE && k != NPU_SVG_ENERGY)
                     return npu_err_set(err, NPU_EINVAL,
                                        "--plot %s: a '%s' chart needs sweep data (use "
-                                       "npusim.plot from a Lua script); from run: layers or "
-                                       "roofline",
+                                       "npusim.plot from a Lua script); from run: layers, "
+                                       "roofline or energy",
                                        arg, pre);
                 *kind = k;
                 *path = colon + 1;
@@ -445,37 +440,33 @@ int npu_svg_plot_arg(const char *arg, npu_svg_kind *kind, const char **path, npu
         }
     }
     if (!*path || !**path)
-        return npu_err_set(err, NPU_EINVAL, "--plot: missing file name (--plot [layers:|roofline:]FILE.svg)");
+        return npu_err_set(err, NPU_EINVAL, "--plot: missing file name (--plot [layers:|roofline:|energy:]FILE.svg)");
     return 0;
 }
 
 /* ---- per-layer stacked bars ------------------------------------------------------------- */
-static void default_title(char *buf, size_t n, const npu_result *r, const char *what)
+void npu_svgi_default_title(char *buf, size_t n, const npu_result *r, const char *what)
 {
     snprintf(buf, n, "%s%s on %s", what, r->graph ? r->graph : "graph", r->arch ? r->arch : "?");
 }
 
 typedef struct lshare {
-    int64_t share;
+    double v;
     int i;
 } lshare;
 
 static int lshare_cmp(const void *a, const void *b)
 {
     const lshare *x = a, *y = b;
-    if (x->share != y->share)
-        return x->share > y->share ? -1 : 1;
+    if (x->v != y->v)
+        return x->v > y->v ? -1 : 1;
     return (x->i > y->i) - (x->i < y->i);
 }
 
-/* keep[i] = 1 for the layers the chart draws: all of them, or the LAYERS_MAX_ROWS with the
- * largest shares (a 1,000-layer graph would be a 16,000-pixel chart nobody reads). Returns the
- * number kept, or -1 when out of memory; *rest_share = the share of those left out. */
-static int pick_rows(const npu_result *r, char *keep, int64_t *rest_share)
+int npu_svgi_pick_rows(const double *v, int n, char *keep, double *rest)
 {
-    int n = r->nlayers;
-    *rest_share = 0;
-    if (n <= LAYERS_MAX_ROWS) {
+    *rest = 0;
+    if (n <= NPU_SVGI_MAX_ROWS) {
         memset(keep, 1, (size_t)n);
         return n;
     }
@@ -483,17 +474,38 @@ static int pick_rows(const npu_result *r, char *keep, int64_t *rest_share)
     if (!o)
         return -1;
     for (int i = 0; i < n; i++)
-        o[i] = (lshare){r->layers[i].share_cycles, i};
+        o[i] = (lshare){isfinite(v[i]) ? v[i] : 0, i};
     qsort(o, (size_t)n, sizeof *o, lshare_cmp);
     memset(keep, 0, (size_t)n);
     for (int k = 0; k < n; k++) {
-        if (k < LAYERS_MAX_ROWS)
+        if (k < NPU_SVGI_MAX_ROWS)
             keep[o[k].i] = 1;
         else
-            *rest_share += o[k].share;
+            *rest += o[k].v;
     }
     free(o);
-    return LAYERS_MAX_ROWS;
+    return NPU_SVGI_MAX_ROWS;
+}
+
+void npu_svgi_row_label(npu_strbuf *out, const npu_layer_row *L, const char *name, int k,
+                        double top, double row, double W, double x)
+{
+    double y = top + row - 4;
+    if (k % 2)
+        npu_sb_printf(out,
+                      "<rect x=\"0\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\" "
+                      "fill=\"#f4f4f4\"/>\n",
+                      top, W, row);
+    npu_sb_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"><title>", x, y);
+    npu_svgi_esc(out, L->name);
+    npu_sb_printf(out, " \xE2\x80\x94 #%lld ", (long long)L->index);
+    npu_svgi_esc(out, L->op);
+    npu_sb_puts(out, " on ");
+    npu_svgi_esc(out, L->engine);
+    npu_sb_puts(out, "</title>");
+    npu_svgi_esc(out, name);
+    npu_sb_puts(out, "</text>\n");
+    npu_svgi_text(out, x + 5, y, "start", "fill=\"#777777\"", L->op, NPU_SVGI_OP_CHARS);
 }
 
 int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_err *err)
@@ -502,7 +514,7 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
         return npu_err_set(err, NPU_EINVAL, "svg layers: the result has no layers");
     char tb[256], sub[256], buf[64], b2[160];
     if (!title) {
-        default_title(tb, sizeof tb, r, "Per-layer time: ");
+        npu_svgi_default_title(tb, sizeof tb, r, "Per-layer time: ");
         title = tb;
     }
     /* Time in µs at the result's clock (cycles when it has none): the unit of every other
@@ -526,13 +538,16 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
                  r->nlayers, buf);
 
     char *keep = npu_malloc((size_t)r->nlayers);
-    int64_t rest = 0;
-    int nrows = keep ? pick_rows(r, keep, &rest) : -1;
-    /* names in full up to NAME_MAX_CHARS; longer ones cut in the middle, kept distinct */
+    double *sh = npu_malloc((size_t)r->nlayers * sizeof *sh), rest = 0;
+    for (int i = 0; sh && i < r->nlayers; i++)
+        sh[i] = (double)r->layers[i].share_cycles;
+    int nrows = keep && sh ? npu_svgi_pick_rows(sh, r->nlayers, keep, &rest) : -1;
+    free(sh);
+    /* names in full up to NPU_SVGI_NAME_CHARS; longer ones cut in the middle, kept distinct */
     char **names = nrows < 0 ? NULL
                              : npu_tab_short_mark(r->layers, sizeof *r->layers,
                                                   offsetof(npu_layer_row, name), r->nlayers,
-                                                  NAME_MAX_CHARS, "\xE2\x80\xA6");
+                                                  NPU_SVGI_NAME_CHARS, "\xE2\x80\xA6");
     if (!names) {
         free(keep);
         return npu_err_set(err, NPU_ENOMEM, "svg: out of memory");
@@ -542,9 +557,9 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
     for (int i = 0; i < r->nlayers; i++) {
         if (!keep[i])
             continue;
-        int c = nchars(names[i], 1 << 20);
+        int c = npu_svgi_nchars(names[i], 1 << 20);
         maxch = c > maxch ? c : maxch;
-        c = nchars(r->layers[i].op, OP_MAX_CHARS);
+        c = npu_svgi_nchars(r->layers[i].op, NPU_SVGI_OP_CHARS);
         opch = c > opch ? c : opch;
         if ((double)r->layers[i].share_cycles > maxc)
             maxc = (double)r->layers[i].share_cycles;
@@ -563,22 +578,22 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
     npu_svgi_title_block(out, 12, 24, title, sub);
     /* legend */
     double lx = 12, ly = 66;
-    lx = legend_item(out, lx, ly, C_COMPUTE, "compute", 0);
-    lx = legend_item(out, lx, ly, C_MEMORY, "memory stall", 0);
-    lx = legend_item(out, lx, ly, C_CONTROL, "control stall", 0);
-    lx = legend_item(out, lx, ly, C_HOST, "host (CPU/MCU)", 0);
+    lx = npu_svgi_legend_item(out, lx, ly, C_COMPUTE, "compute", 0);
+    lx = npu_svgi_legend_item(out, lx, ly, C_MEMORY, "memory stall", 0);
+    lx = npu_svgi_legend_item(out, lx, ly, C_CONTROL, "control stall", 0);
+    lx = npu_svgi_legend_item(out, lx, ly, C_HOST, "host (CPU/MCU)", 0);
 
     scale xs = {0};
-    lin_domain(&xs, 0, maxc > 0 ? maxc * tu : 1, 8, 1);
+    npu_svgi_lin_domain(&xs, 0, maxc > 0 ? maxc * tu : 1, 8, 1);
     xs.r0 = x0;
     xs.r1 = x1;
     /* ticks on top and bottom (long charts scroll) */
     double t[64];
-    int nt = ticks(&xs, t, 64, 8);
+    int nt = npu_svgi_ticks(&xs, t, 64, 8);
     npu_sb_puts(out, "<g font-size=\"11\">\n");
     for (int i = 0; i < nt; i++) {
-        double x = sc(&xs, t[i]);
-        line(out, x, y0, x, y1, "stroke=\"#e4e4e4\"");
+        double x = npu_svgi_sc(&xs, t[i]);
+        npu_svgi_line(out, x, y0, x, y1, "stroke=\"#e4e4e4\"");
         npu_svgi_fmt_si(buf, sizeof buf, t[i]);
         npu_svgi_text(out, x, y0 - 6, "middle", NULL, buf, 0);
         npu_svgi_text(out, x, y1 + 16, "middle", NULL, buf, 0);
@@ -597,24 +612,7 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
             continue;
         const npu_layer_row *L = &r->layers[i];
         double y = y0 + row * k_row;
-        if (k_row++ % 2)
-            npu_sb_printf(out,
-                          "<rect x=\"0\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\" "
-                          "fill=\"#f4f4f4\"/>\n",
-                          y, W, row);
-        /* label: name (op); the full text in the hover title */
-        npu_sb_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\"><title>",
-                      lab - opw, y + row - 4);
-        npu_svgi_esc(out, L->name);
-        npu_sb_printf(out, " \xE2\x80\x94 #%lld ", (long long)L->index);
-        npu_svgi_esc(out, L->op);
-        npu_sb_puts(out, " on ");
-        npu_svgi_esc(out, L->engine);
-        npu_sb_puts(out, "</title>");
-        npu_svgi_esc(out, names[i]);
-        npu_sb_puts(out, "</text>\n");
-        npu_svgi_text(out, lab - opw + 5, y + row - 4, "start", "fill=\"#777777\"", L->op, OP_MAX_CHARS);
-
+        npu_svgi_row_label(out, L, names[i], k_row++, y, row, W, lab - opw);
         /* A cost chart: the bar is the layer's share of the run (share_cycles, additive: the
          * bars sum to the total), not its start→end window, which overlaps its neighbours'
          * in a pipelined run (that belongs on a timeline). The window's parts (compute,
@@ -651,7 +649,7 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
         for (int s = 0; s < 4; s++) {
             if (!(seg[s].v > 0) || !(k > 0))
                 continue;
-            double w = sc(&xs, seg[s].v * k * tu) - x0;
+            double w = npu_svgi_sc(&xs, seg[s].v * k * tu) - x0;
             npu_sb_printf(out,
                           "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
                           "fill=\"%s\"><title>",
@@ -675,12 +673,12 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
         snprintf(b2, sizeof b2,
                  "\xE2\x80\xA6 %d more layers with smaller shares (%.1f%% of the run) are not "
                  "drawn: the %d largest are; CSV/JSON have every layer",
-                 left, r->total.cycles > 0 ? 100.0 * (double)rest / (double)r->total.cycles : 0.0,
+                 left, r->total.cycles > 0 ? 100.0 * rest / (double)r->total.cycles : 0.0,
                  nrows);
         npu_svgi_text(out, x0 + 4, y + row - 4, "start", "fill=\"#444444\" font-style=\"italic\"", b2, 0);
     }
     npu_sb_puts(out, "</g>\n");
-    line(out, x0, y0, x0, y1, "stroke=\"#333333\"");
+    npu_svgi_line(out, x0, y0, x0, y1, "stroke=\"#333333\"");
     npu_svgi_doc_end(out);
     npu_tab_free_names(names, r->nlayers);
     free(keep);
@@ -705,7 +703,7 @@ int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, np
         return npu_err_set(err, NPU_EINVAL, "svg roofline: the result has no layers");
     char tb[256], sub[256], buf[64], b2[160];
     if (!title) {
-        default_title(tb, sizeof tb, r, "Roofline: ");
+        npu_svgi_default_title(tb, sizeof tb, r, "Roofline: ");
         title = tb;
     }
     double peak = r->peak_macs, bw = r->dram_bytes_per_cycle;
@@ -738,8 +736,8 @@ int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, np
                            "svg roofline: no layer has MACs, cycles and DRAM traffic, and the "
                            "result has no peak MACs/DRAM bandwidth to draw");
     scale xs, ys;
-    log_domain(&xs, xlo / 1.5, xhi * 1.5);
-    log_domain(&ys, ylo / 1.5, yhi * 1.5);
+    npu_svgi_log_domain(&xs, xlo / 1.5, xhi * 1.5);
+    npu_svgi_log_domain(&ys, ylo / 1.5, yhi * 1.5);
     double x0 = 90, y0 = 96, x1 = x0 + 620, y1 = y0 + 440, W = x1 + 210, H = y1 + 64;
     xs.r0 = x0;
     xs.r1 = x1;
@@ -761,7 +759,7 @@ int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, np
         snprintf(b2, sizeof b2, "achieved MAC/cycle (x %.4g = GOPS)", 2 * r->freq_mhz / 1000);
     else
         snprintf(b2, sizeof b2, "achieved MAC/cycle");
-    axes(out, &xs, &ys, x0, y0, x1, y1, "arithmetic intensity (MAC per DRAM byte)", b2);
+    npu_svgi_axes(out, &xs, &ys, x0, y0, x1, y1, "arithmetic intensity (MAC per DRAM byte)", b2);
 
     npu_sb_printf(out, "<clipPath id=\"plot\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                        "height=\"%.1f\"/></clipPath>\n<g clip-path=\"url(#plot)\">\n",
@@ -773,19 +771,19 @@ int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, np
         npu_sb_printf(out,
                       "<polyline points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\" fill=\"none\" "
                       "stroke=\"#222222\" stroke-width=\"2\"/>\n",
-                      sc(&xs, xs0), sc(&ys, bw * xs0), sc(&xs, ridge), sc(&ys, peak),
-                      sc(&xs, xb), sc(&ys, peak));
+                      npu_svgi_sc(&xs, xs0), npu_svgi_sc(&ys, bw * xs0), npu_svgi_sc(&xs, ridge), npu_svgi_sc(&ys, peak),
+                      npu_svgi_sc(&xs, xb), npu_svgi_sc(&ys, peak));
         /* the slope continued past the ridge and the roof before it, dotted */
         npu_sb_printf(out,
                       "<polyline points=\"%.1f,%.1f %.1f,%.1f\" fill=\"none\" stroke=\"#999999\" "
                       "stroke-dasharray=\"3,3\"/>\n",
-                      sc(&xs, ridge), sc(&ys, peak), sc(&xs, xb), sc(&ys, bw * xb));
-        line(out, sc(&xs, ridge), sc(&ys, peak), sc(&xs, ridge), y1,
+                      npu_svgi_sc(&xs, ridge), npu_svgi_sc(&ys, peak), npu_svgi_sc(&xs, xb), npu_svgi_sc(&ys, bw * xb));
+        npu_svgi_line(out, npu_svgi_sc(&xs, ridge), npu_svgi_sc(&ys, peak), npu_svgi_sc(&xs, ridge), y1,
              "stroke=\"#777777\" stroke-dasharray=\"5,4\"");
     }
     npu_sb_puts(out, "</g>\n");
     if (have_roof) {
-        double rx = sc(&xs, ridge), ry = sc(&ys, peak);
+        double rx = npu_svgi_sc(&xs, ridge), ry = npu_svgi_sc(&ys, peak);
         npu_sb_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"none\" "
                            "stroke=\"#222222\" stroke-width=\"2\"/>\n",
                       rx, ry);
@@ -801,8 +799,8 @@ int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, np
         /* label the slope near its lower-left end, rotated along it */
         double xl = fmax(pow(10, xs.d0), pow(10, ys.d0) / bw) * 1.6;
         if (xl < ridge / 1.5) {
-            double ax = sc(&xs, xl), ay = sc(&ys, bw * xl);
-            double ang = atan2(sc(&ys, bw * xl * 10) - ay, sc(&xs, xl * 10) - ax) * 180 / 3.14159265358979323846;
+            double ax = npu_svgi_sc(&xs, xl), ay = npu_svgi_sc(&ys, bw * xl);
+            double ang = atan2(npu_svgi_sc(&ys, bw * xl * 10) - ay, npu_svgi_sc(&xs, xl * 10) - ax) * 180 / 3.14159265358979323846;
             snprintf(b2, sizeof b2, "DRAM %.4g B/cycle", bw);
             npu_sb_printf(out, "<text transform=\"translate(%.1f,%.1f) rotate(%.1f)\" "
                                "font-size=\"11\" fill=\"#222222\">",
@@ -820,7 +818,7 @@ int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, np
             continue;
         double ai = (double)L->macs / bytes, perf = (double)L->macs / (double)L->cycles;
         npu_sb_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\"><title>",
-                      sc(&xs, ai), sc(&ys, perf), bound_color(L->bound));
+                      npu_svgi_sc(&xs, ai), npu_svgi_sc(&ys, perf), bound_color(L->bound));
         npu_svgi_esc(out, L->name);
         npu_svgi_fmt_si(buf, sizeof buf, (double)L->macs);
         npu_sb_printf(out, " (%s): %.3g MAC/B, %.4g MAC/cycle, util %.1f%%, %s MAC, ",
@@ -835,11 +833,11 @@ int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, np
     npu_svgi_text(out, lx, ly, "start", "font-weight=\"bold\"", "layer bound", 0);
     static const char *const bn[] = {"compute", "memory", "control", "host"};
     for (int b = 0; b < 4; b++)
-        legend_item(out, lx, ly + 20 * (b + 1), bound_color(bn[b]), bn[b], 1);
+        npu_svgi_legend_item(out, lx, ly + 20 * (b + 1), bound_color(bn[b]), bn[b], 1);
     ly += 110;
-    line(out, lx, ly - 4, lx + 12, ly - 4, "stroke=\"#222222\" stroke-width=\"2\"");
+    npu_svgi_line(out, lx, ly - 4, lx + 12, ly - 4, "stroke=\"#222222\" stroke-width=\"2\"");
     npu_svgi_text(out, lx + 16, ly, "start", NULL, "roofline", 0);
-    line(out, lx, ly + 16, lx + 12, ly + 16, "stroke=\"#777777\" stroke-dasharray=\"5,4\"");
+    npu_svgi_line(out, lx, ly + 16, lx + 12, ly + 16, "stroke=\"#777777\" stroke-dasharray=\"5,4\"");
     npu_svgi_text(out, lx + 16, ly + 20, "start", NULL, "ridge point", 0);
     snprintf(b2, sizeof b2, "%d of %d layers drawn", npts, r->nlayers);
     npu_svgi_text(out, lx, ly + 50, "start", "font-size=\"11\" fill=\"#444444\"", b2, 0);
@@ -860,6 +858,8 @@ int npu_svg_result(const npu_result *r, npu_svg_kind kind, const char *title, np
         return npu_svg_layers(r, title, out, err);
     if (kind == NPU_SVG_ROOFLINE)
         return npu_svg_roofline(r, title, out, err);
+    if (kind == NPU_SVG_ENERGY)
+        return npu_svg_energy(r, title, out, err);
     return npu_err_set(err, NPU_EINVAL, "svg: a %s chart is not drawn from one result",
                        npu_svg_kind_name(kind));
 }
@@ -970,11 +970,11 @@ int npu_svg_sweep(const npu_svg_axes *ax_in, const npu_svg_series *s, int ns, np
         }
     }
     else
-        lin_domain(&xs, xlo, xhi, 8, 0);
+        npu_svgi_lin_domain(&xs, xlo, xhi, 8, 0);
     if (ax->logy)
-        log_domain(&ys, ylo, yhi);
+        npu_svgi_log_domain(&ys, ylo, yhi);
     else
-        lin_domain(&ys, ylo, yhi, 6, 1);
+        npu_svgi_lin_domain(&ys, ylo, yhi, 6, 1);
     int legend = ns > 1 || (s[0].name && *s[0].name);
     double lw = 0;
     if (legend) {
@@ -1011,7 +1011,7 @@ int npu_svg_sweep(const npu_svg_axes *ax_in, const npu_svg_series *s, int ns, np
                 npu_sb_printf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s "
                                    "points=\"",
                               col, dash);
-            npu_sb_printf(out, "%s%.1f,%.1f", open ? " " : "", sc(&xs, x), sc(&ys, y));
+            npu_sb_printf(out, "%s%.1f,%.1f", open ? " " : "", npu_svgi_sc(&xs, x), npu_svgi_sc(&ys, y));
             open = 1;
         }
         if (open)
@@ -1021,7 +1021,7 @@ int npu_svg_sweep(const npu_svg_axes *ax_in, const npu_svg_series *s, int ns, np
             if (!isfinite(x) || !isfinite(y))
                 continue;
             npu_sb_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>",
-                          sc(&xs, x), sc(&ys, y), col);
+                          npu_svgi_sc(&xs, x), npu_svgi_sc(&ys, y), col);
             if (s[k].name && *s[k].name) {
                 if (ax->legend && *ax->legend) {
                     npu_svgi_esc(out, ax->legend);

@@ -7,13 +7,15 @@
  * data (layer names, series names, titles) is XML-escaped; bytes that are not valid UTF-8 or are
  * control characters become '?'.
  *
- * Four kinds (docs/plots.md shows each):
+ * Six kinds (docs/plots.md shows each):
  *   layers    per-layer horizontal stacked bars of a result: compute, memory stall, control
  *             stall, host (the four split the layer's share_cycles; see npu_svg_layers)
  *   roofline  one point per layer (x = MACs per DRAM byte, y = MACs per cycle, log-log) under
  *             the preset's compute roof and DRAM slope, ridge point marked
  *   sweep     curves y(x), one per series (generic: any numbers)
  *   heatmap   a grid of values over two categorical axes with a colour scale
+ *   energy    per-layer horizontal stacked bars of a result's energy split (svg_energy.c)
+ *   pareto    designs as points in latency x energy, the Pareto front marked (svg_energy.c)
  *
  * Functions append to `out` and return 0, or an npu_status with err filled (empty data,
  * mismatched sizes, out of memory). They never print and never touch files.
@@ -28,17 +30,21 @@ typedef enum npu_svg_kind {
     NPU_SVG_LAYERS,
     NPU_SVG_ROOFLINE,
     NPU_SVG_SWEEP,
-    NPU_SVG_HEATMAP
+    NPU_SVG_HEATMAP,
+    NPU_SVG_ENERGY,
+    NPU_SVG_PARETO
 } npu_svg_kind;
 
-/* "layers" | "roofline" | "sweep" | "heatmap" → 0 and *k; -1 if unknown. */
+/* "layers" | "roofline" | "sweep" | "heatmap" | "energy" | "pareto" → 0 and *k; -1 if
+ * unknown. */
 int npu_svg_kind_parse(const char *s, npu_svg_kind *k);
 const char *npu_svg_kind_name(npu_svg_kind k);
 
-/* Parses a CLI plot argument "[KIND:]FILE": KIND is "layers" or "roofline" (default layers).
+/* Parses a CLI plot argument "[KIND:]FILE": KIND is "layers", "roofline" or "energy" (default
+ * layers).
  * The prefix is taken as a kind only when it is exactly one of those words, so any other path
  * (including one with a ':') is a file name. *path points into arg. Returns 0, or NPU_EINVAL
- * (empty file name; "sweep:"/"heatmap:" which need sweep data). */
+ * (empty file name; "sweep:"/"heatmap:"/"pareto:" which need sweep data). */
 int npu_svg_plot_arg(const char *arg, npu_svg_kind *kind, const char **path, npu_err *err);
 
 /* Per-layer stacked bars. Each bar partitions the layer's cycles (end - start):
@@ -57,7 +63,14 @@ int npu_svg_layers(const npu_result *r, const char *title, npu_strbuf *out, npu_
  * for the roofs (drawn when > 0). */
 int npu_svg_roofline(const npu_result *r, const char *title, npu_strbuf *out, npu_err *err);
 
-/* One of the two result charts by kind (NPU_SVG_LAYERS or NPU_SVG_ROOFLINE). */
+/* Per-layer stacked energy bars, µJ: each bar is the layer's six classes e_mac_uj, e_buf_uj,
+ * e_dram_uj, e_ctrl_uj, e_host_uj, e_static_uj (negative or non-finite parts count as 0), so
+ * the bars sum to the run's energy. Beyond 150 layers, the 150 with the most energy are drawn
+ * and a last row says what the rest are. NPU_EINVAL when no layer has energy (a preset without
+ * energy tables). title NULL → "Per-layer energy: <graph> on <arch>". */
+int npu_svg_energy(const npu_result *r, const char *title, npu_strbuf *out, npu_err *err);
+
+/* One of the result charts by kind (NPU_SVG_LAYERS, NPU_SVG_ROOFLINE or NPU_SVG_ENERGY). */
 int npu_svg_result(const npu_result *r, npu_svg_kind kind, const char *title, npu_strbuf *out,
                    npu_err *err);
 
@@ -102,5 +115,25 @@ enum {
 int npu_svg_heatmap(const npu_svg_axes *ax, const char *zlabel, unsigned flags, int nx,
                     const char *const *xlabels, int ny, const char *const *ylabels,
                     const double *z, npu_strbuf *out, npu_err *err);
+
+/* Pareto front of n points, lower x and lower y better: front[i] = 1 when no other point is
+ * at least as good on both and better on one (so equal points are all on the front); points
+ * with a non-finite coordinate are never on it. Returns the number on the front, -1 when out
+ * of memory. */
+int npu_svg_pareto_front(const double *x, const double *y, int n, char *front);
+
+/* One design of a Pareto chart: its coordinates, series index (0..ns-1) and hover label. */
+typedef struct npu_svg_design {
+    double x, y;
+    int series;
+    const char *label; /* NULL: "design <i+1>" */
+} npu_svg_design;
+
+/* Scatter of n designs (x = latency, y = energy, say: lower is better on both), coloured by
+ * series (snames[ns]: legend; ns <= 1 with no name: one colour, no series legend), the Pareto
+ * front (npu_svg_pareto_front) joined by a step line and outlined. ax->logx/logy as for
+ * npu_svg_sweep (NPU_SVG_LOG_AUTO allowed); ax->legend titles the series legend. */
+int npu_svg_pareto(const npu_svg_axes *ax, const npu_svg_design *d, int n,
+                   const char *const *snames, int ns, npu_strbuf *out, npu_err *err);
 
 #endif

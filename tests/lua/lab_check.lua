@@ -189,6 +189,24 @@ elseif n == 6 then
   if b then check(b.time_us <= b.bound_us, "the best design is over the bound") end
   svg("lab6_energy_latency.svg", "energy per inference", "2048 MACs")
   svg("lab6_energy_heatmap.svg", "CBUF (KiB)")
+  -- the Pareto chart marks exactly the designs no other beats on both latency and energy, and
+  -- the chosen design is one of them
+  local front = 0
+  for _, r in ipairs(s) do
+    local beaten = false
+    for _, q in ipairs(s) do
+      if q.time_us <= r.time_us and q.energy_uj <= r.energy_uj and
+         (q.time_us < r.time_us or q.energy_uj < r.energy_uj) then beaten = true end
+    end
+    if not beaten then front = front + 1 end
+  end
+  svg("lab6_pareto.svg", "Pareto front (" .. front .. ")", "2048 MACs")
+  local p = read("lab6_pareto.svg") or ""
+  check(select(2, p:gsub(", on the Pareto front</title>", "")) == front, "Pareto front marks")
+  if b then
+    check(p:find(string.format("%d MACs, %d KiB CBUF %%(design = %d MACs%%): [^<]*, on the Pareto front",
+      b.macs, b.cbuf_kib, b.macs)) ~= nil, "the chosen design is not on the Pareto front")
+  end
 else
   error("no lab " .. tostring(n))
 end

@@ -66,6 +66,25 @@ local nilv, m2 = npusim.plot { kind = "heatmap", data = rows, x = "rows", y = "r
                                path = dir .. "/dup.svg", force = true }
 ok(nilv == nil and m2:find("more than once", 1, true), "duplicate cells: " .. tostring(m2))
 
+-- energy charts (issue 17): per-layer energy bars of a run, the Pareto front of sweep rows
+do
+  local p = dir .. "/energy.svg"
+  ok(npusim.plot { kind = "energy", data = r, path = p, force = true }, "energy chart")
+  local svg = read(p) or ""
+  ok(select(2, svg:gsub("text%-anchor=\"end\"><title>", "")) == #r.layers,
+     "one bar group per layer")
+  local pr = { { time_us = 1, energy_uj = 5, d = "a" }, { time_us = 2, energy_uj = 3, d = "b" },
+               { time_us = 2, energy_uj = 4, d = "c" }, { time_us = 3, energy_uj = 1, d = "d" },
+               { time_us = 3, energy_uj = 1, d = "e" } }
+  p = dir .. "/pareto.svg"
+  ok(npusim.plot { kind = "pareto", data = pr, label = "d", path = p, force = true }, "pareto")
+  svg = read(p) or ""
+  ok(select(2, svg:gsub(", on the Pareto front</title>", "")) == 4, "a, b, d, e on the front")
+  ok(svg:find("c: time_us (us) = 2, energy_uj (uJ) = 4, dominated", 1, true), "c dominated")
+  raises(function() npusim.plot { kind = "pareto", data = { { time_us = 1 } }, path = "x.svg" } end,
+         "y 'energy_uj' is nil", "pareto without energy")
+end
+
 -- misuse
 raises(function() npusim.plot { kind = "heatmp", data = rows, path = "x.svg" } end,
        "did you mean 'heatmap'", "kind typo")

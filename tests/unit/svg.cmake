@@ -19,3 +19,17 @@ add_test(NAME svg_cli
   $<TARGET_FILE:npusim> ${_d}
   WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(svg_cli PROPERTIES LABELS fast)
+
+# `npusim run --plot energy:FILE.svg`: a well-formed SVG (parsed by python3's xml.etree) with
+# one labelled bar group per layer of the run's CSV whose segments sum to the layer's energy_uj;
+# `pareto:` needs sweep rows.
+set(_d ${CMAKE_BINARY_DIR}/svg_energy_cli)
+add_test(NAME svg_energy_cli
+  COMMAND sh -c "set -e; rm -rf \"$1\"; mkdir -p \"$1\"; cd \"$1\"
+    \"$0\" run -a systolic lenet5 --plot energy:e.svg -f csv -o run.csv
+    python3 \"$2\" e.svg run.csv
+    if \"$0\" run -a systolic lenet5 --plot pareto:p.svg 2> err.txt > /dev/null; then exit 1; fi
+    grep -q 'needs sweep data' err.txt; test ! -e p.svg"
+  $<TARGET_FILE:npusim> ${_d} ${CMAKE_SOURCE_DIR}/tests/unit/svg_energy_check.py
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(svg_energy_cli PROPERTIES LABELS fast)

@@ -323,6 +323,171 @@ TEST(heatmap_chart)
     npu_sb_free(&a);
 }
 
+/* Gives every layer of make_result an energy split (µJ): layer i has MAC 1 + i%3, buffers 0.5,
+ * DRAM i%4, control 0.1, host 2 on every 5th layer, static 1. */
+static void add_energy(npu_result *r)
+{
+    for (int i = 0; i < r->nlayers; i++) {
+        npu_layer_row *L = &r->layers[i];
+        L->e_mac_uj = 1 + i % 3;
+        L->e_buf_uj = 0.5;
+        L->e_dram_uj = i % 4;
+        L->e_ctrl_uj = 0.1;
+        L->e_host_uj = i % 5 == 4 ? 2 : 0;
+        L->e_static_uj = 1;
+        L->energy_uj = L->e_mac_uj + L->e_buf_uj + L->e_dram_uj + L->e_ctrl_uj + L->e_host_uj +
+                       L->e_static_uj;
+    }
+}
+
+/* Sum of the widths of the bar segments whose hover title starts with "<name>: " */
+static double bar_width(const char *s, const char *name)
+{
+    char key[96];
+    snprintf(key, sizeof key, "\"><title>%s: ", name);
+    double w = 0;
+    for (const char *p = strstr(s, key); p; p = strstr(p + 1, key)) {
+        const char *q = p;
+        while (q > s && strncmp(q, "width=\"", 7))
+            q--;
+        if (q - p < -80 || strncmp(q, "width=\"", 7) || !strstr(q, "height=\"11.0\" fill=") ||
+            strstr(q, "height=\"11.0\" fill=") > p)
+            continue; /* the value text, not a segment */
+        w += atof(q + 7);
+    }
+    return w;
+}
+
+TEST(energy_chart)
+{
+    npu_result *r = make_result(120);
+    add_energy(r);
+    npu_strbuf a, b;
+    npu_sb_init(&a);
+    npu_sb_init(&b);
+    npu_err err = {0};
+    CHECK_EQ_INT(npu_svg_energy(r, NULL, &a, &err), 0);
+    CHECK_EQ_INT(npu_svg_result(r, NPU_SVG_ENERGY, NULL, &b, &err), 0);
+    CHECK(a.len == b.len && !memcmp(a.s, b.s, a.len));
+    check_doc(a.s);
+    CHECK_CONTAINS(a.s, "Per-layer energy: net&lt;&amp;&quot;&gt; on test_arch");
+    CHECK_CONTAINS(a.s, "a&lt;b&amp;c&quot;d&#39;e");
+    CHECK_CONTAINS(a.s, "</title>a_very_long_layer_name_that_goes_on_and_on_and_on_1</text>");
+    /* one bar group (a label and a total) per layer; legend with the six classes */
+    CHECK_EQ_INT(count(a.s, "text-anchor=\"end\"><title>"), 120);
+    CHECK_EQ_INT(count(a.s, "% of the run</title>"), 120);
+    static const char *const cls[] = {">MAC ", ">buffers ", ">DRAM ", ">control ", ">host ",
+                                      ">static "};
+    for (int c = 0; c < 6; c++)
+        CHECK_CONTAINS(a.s, cls[c]);
+    /* layer3: MAC 1, buffers 0.5, DRAM 3, control 0.1, static 1 = 5.6 µJ; no host part */
+    CHECK_CONTAINS(a.s, "layer3: DRAM 3 \xC2\xB5J (53.6%)");
+    CHECK_CONTAINS(a.s, "layer3: 5.6 \xC2\xB5J, ");
+    CHECK_CONTAINS(a.s, ">5.60 \xC2\xB5J</text>");
+    CHECK(!strstr(a.s, "layer3: host"));
+    CHECK_CONTAINS(a.s, "layer4: host 2 \xC2\xB5J");
+    /* the segments of a bar sum to the layer's energy: every bar has the same pixels per µJ
+     * (scale 0..10 µJ over 640 px → 64 px/µJ; the largest, layer59: 3+0.5+3+0.1+2+1 = 9.6) */
+    const char *nm[] = {"layer3", "layer4", "layer5", "layer6", "layer7", "layer19"};
+    double tot[] = {5.6, 5.6, 5.6, 4.6, 6.6, 8.6};
+    for (int i = 0; i < 6; i++)
+        CHECK_NEAR(bar_width(a.s, nm[i]), 64 * tot[i], 0.02);
+    save("energy.svg", &a);
+    npu_sb_free(&a);
+    npu_sb_free(&b);
+    npu_result_free(r);
+
+    /* long charts: the 150 layers with the most energy, a last row for the rest */
+    r = make_result(400);
+    add_energy(r);
+    npu_sb_init(&a);
+    CHECK_EQ_INT(npu_svg_energy(r, NULL, &a, &err), 0);
+    check_doc(a.s);
+    CHECK_EQ_INT(count(a.s, "text-anchor=\"end\"><title>"), 150);
+    CHECK_CONTAINS(a.s, "250 more layers with less energy");
+    npu_sb_free(&a);
+    npu_result_free(r);
+
+    /* a result without energy is one clear error */
+    r = make_result(3);
+    npu_sb_init(&a);
+    CHECK_EQ_INT(npu_svg_energy(r, NULL, &a, &err), NPU_EINVAL);
+    CHECK_CONTAINS(err.msg, "no energy");
+    npu_sb_free(&a);
+    npu_result_free(r);
+}
+
+TEST(pareto_front)
+{
+    /* lower is better on both: (0.5,9) (1,5) (2,3) twice and (4,1) are on the front; (1,6) has
+     * the x of (1,5) and more y, (3,3) the y of (2,3) and more x, (5,1) the y of (4,1), (6,8)
+     * is beaten on both; NaN is never on it */
+    double x[] = {3, 1, 2, 0.5, 5, 2, 4, 1, NAN, 6};
+    double y[] = {3, 5, 3, 9, 1, 3, 1, 6, 0, 8};
+    const char want[] = {0, 1, 1, 1, 0, 1, 1, 0, 0, 0};
+    char f[10];
+    CHECK_EQ_INT(npu_svg_pareto_front(x, y, 10, f), 5);
+    for (int i = 0; i < 10; i++)
+        if (f[i] != want[i])
+            FAILF("point %d (%g, %g): front %d, want %d", i, x[i], y[i], f[i], want[i]);
+    /* one point is its own front; no finite point, no front */
+    CHECK_EQ_INT(npu_svg_pareto_front(x + 1, y + 1, 1, f), 1);
+    CHECK_EQ_INT(f[0], 1);
+    CHECK_EQ_INT(npu_svg_pareto_front(x + 8, y + 8, 1, f), 0);
+    CHECK_EQ_INT(f[0], 0);
+    /* equal x, the lower y wins alone; equal y, the lower x wins alone */
+    double ex[] = {2, 2, 1, 3}, ey[] = {4, 2, 7, 2};
+    CHECK_EQ_INT(npu_svg_pareto_front(ex, ey, 4, f), 2);
+    CHECK(f[1] && f[2] && !f[0] && !f[3]);
+
+    /* the chart: front outlined and joined, series coloured, hover labels */
+    npu_svg_design d[10];
+    for (int i = 0; i < 10; i++)
+        d[i] = (npu_svg_design){x[i], y[i], i % 2, i == 3 ? "tiny <design>" : NULL};
+    const char *sn[] = {"even", "odd"};
+    npu_svg_axes ax = {"Energy vs latency", "time_us (us)", "energy_uj (uJ)", 0, 0, "parity"};
+    npu_strbuf a, b;
+    npu_sb_init(&a);
+    npu_sb_init(&b);
+    npu_err err = {0};
+    CHECK_EQ_INT(npu_svg_pareto(&ax, d, 10, sn, 2, &a, &err), 0);
+    CHECK_EQ_INT(npu_svg_pareto(&ax, d, 10, sn, 2, &b, &err), 0);
+    CHECK(a.len == b.len && !memcmp(a.s, b.s, a.len));
+    check_doc(a.s);
+    CHECK_EQ_INT(count(a.s, ", on the Pareto front</title>"), 5);
+    CHECK_EQ_INT(count(a.s, ", dominated</title>"), 4); /* the NaN design is not drawn */
+    CHECK_CONTAINS(a.s, "9 designs, 5 on the Pareto front");
+    CHECK_CONTAINS(a.s, ">Pareto front (5)<");
+    CHECK_CONTAINS(a.s, "tiny &lt;design&gt; (parity = odd): time_us (us) = 0.5, energy_uj (uJ) = 9");
+    CHECK_CONTAINS(a.s, "design 2 (parity = odd): time_us (us) = 1, energy_uj (uJ) = 5, on the");
+    CHECK_CONTAINS(a.s, ">parity<");
+    CHECK_CONTAINS(a.s, ">even<");
+    /* the step line: 5 front points → 5 + 4 corners */
+    const char *pl = strstr(a.s, "<polyline fill=\"none\" stroke=\"#000000\"");
+    CHECK(pl != NULL);
+    if (pl) {
+        int np = 0;
+        for (const char *p = strstr(pl, "points=\"") + 8; *p != '"'; p++)
+            np += *p == ',';
+        CHECK_EQ_INT(np, 9);
+    }
+    save("pareto.svg", &a);
+    npu_sb_free(&a);
+    npu_sb_free(&b);
+    /* one design; a log axis with a value <= 0; nothing finite */
+    npu_sb_init(&a);
+    CHECK_EQ_INT(npu_svg_pareto(NULL, d + 1, 1, NULL, 0, &a, &err), 0);
+    CHECK_CONTAINS(a.s, "1 designs, 1 on the Pareto front");
+    npu_sb_free(&a);
+    npu_sb_init(&a);
+    d[0].y = 0;
+    ax.logy = 1;
+    CHECK_EQ_INT(npu_svg_pareto(&ax, d, 10, sn, 2, &a, &err), NPU_EINVAL);
+    CHECK_CONTAINS(err.msg, "logarithmic");
+    CHECK_EQ_INT(npu_svg_pareto(NULL, d + 8, 1, NULL, 0, &a, &err), NPU_EINVAL);
+    npu_sb_free(&a);
+}
+
 TEST(plot_arg_and_bad_input)
 {
     npu_svg_kind k;
@@ -339,6 +504,11 @@ TEST(plot_arg_and_bad_input)
     CHECK_EQ_INT(npu_svg_plot_arg("roofline:", &k, &p, &err), NPU_EINVAL);
     CHECK_EQ_INT(npu_svg_plot_arg("heatmap:h.svg", &k, &p, &err), NPU_EINVAL);
     CHECK_CONTAINS(err.msg, "needs sweep data");
+    CHECK_EQ_INT(npu_svg_plot_arg("energy:e.svg", &k, &p, &err), 0);
+    CHECK(k == NPU_SVG_ENERGY && !strcmp(p, "e.svg"));
+    CHECK_EQ_INT(npu_svg_plot_arg("pareto:p.svg", &k, &p, &err), NPU_EINVAL);
+    CHECK_EQ_INT(npu_svg_kind_parse("pareto", &k), 0);
+    CHECK(k == NPU_SVG_PARETO && !strcmp(npu_svg_kind_name(k), "pareto"));
     npu_strbuf a;
     npu_sb_init(&a);
     npu_result *r = npu_result_new();
@@ -410,6 +580,8 @@ int main(void)
     RUN(roofline_chart);
     RUN(sweep_chart);
     RUN(heatmap_chart);
+    RUN(energy_chart);
+    RUN(pareto_front);
     RUN(plot_arg_and_bad_input);
     return TEST_REPORT();
 }
