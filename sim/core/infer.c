@@ -176,6 +176,14 @@ static int check_attrs(npu_ictx *c)
                                       a->type == NPU_ATTR_STR ? a->s : "(not a name)");
             continue;
         }
+        /* nm=N,M (SCALE-Sim v3 structured sparsity, sim/front/scalesim.c): N of every M
+         * weights along the reduction are non-zero */
+        if (a->id == NPU_K_NM && (cls == NPU_OPC_CONV || cls == NPU_OPC_GEMM)) {
+            if (a->type != NPU_ATTR_INTS || a->n != 2 || a->i[0] < 1 || a->i[0] > a->i[1])
+                return npu_infer_lerr(c->g, l, c->err, "nm= must be two integers N,M with "
+                                      "1 <= N <= M");
+            continue;
+        }
         if (!l->src_op && !clip_key && !npu_op_takes(l->op, a->id))
             return unknown_attr(c, a);
         npu_attr_kind kind = npu_attr_key_kind(a->id);
