@@ -170,6 +170,9 @@ TEST(sparsity_attribute)
         CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
         const npu_attr *nm = npu_layer_attr_k(&g->l[0], NPU_K_NM);
         CHECK(fl ? nm != NULL : nm == NULL);
+        /* 6x6x4 outputs of K = 3*3*4 = 36 terms; 2:4 keeps K' = 18 */
+        CHECK_EQ_INT(g->l[0].macs, fl ? 144 * 18 : 144 * 36);
+        CHECK_EQ_INT(g->l[1].macs, 144 * 36);
         if (nm) {
             CHECK_EQ_INT(nm->n, 2);
             CHECK_EQ_INT(nm->i[0], 2);
