@@ -26,6 +26,13 @@
  *   fits a half, else streamed for every fold (re-fetch factor ⌈Sr/R⌉);
  * - partial sums stay in the ofmap SRAM when the block fits a half and are drained once by the
  *   ofmap DMA; otherwise every row fold writes them to DRAM and the next reads them back.
+ * N:M structured sparsity (layer attribute nm=N,M, SCALE-Sim v3's topology column): the filter
+ * is stored compressed along the reduction dimension, N of every M rows kept, so the operand
+ * matrices have K' = ⌊K/M⌋·N + min(N, K mod M) rows (the array reads the ifmap element each
+ * kept weight selects). Every count above then uses K': fewer row folds (OS: a shorter T).
+ * fidelity=detailed also moves the metadata: ⌈log2 M⌉ bits of in-block index per kept weight
+ * (assumption: SCALE-Sim v3's ellpack_block layout; docs/scalesim.md), added to the filter
+ * bytes of every tile; fidelity=scalesim counts the values only.
  * Conv ifmap bytes are the unique input bytes (H·W·C/g), shared out over the tiles in
  * proportion to the im2col elements they cover (an on-chip im2col/line buffer: each input byte
  * is fetched once per tile that needs it; halo overlap between tiles is ignored).
@@ -53,6 +60,7 @@ typedef struct sys_plan {
     bool may_cut;               /* detailed fidelity: T may be cut (SCALE-Sim never does)   */
     bool out_stream;            /* OS: a result tile larger than an ofmap half             */
     int64_t if_half, fl_half, of_half;
+    int64_t meta_bits;          /* N:M metadata bits per kept filter element (0: none)    */
 } sys_plan;
 
 static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -82,12 +90,18 @@ static int64_t ifmap_tile(const sys_plan *p, int64_t ri, int64_t cj, int64_t ts)
     }
 }
 
+/* Bytes of `elems` filter elements: the values plus their N:M metadata. */
+static int64_t fl_bytes(const sys_plan *p, int64_t elems)
+{
+    return elems * p->word + ceil_div(elems * p->meta_bits, 8);
+}
+
 static int64_t filter_tile(const sys_plan *p, int64_t ri, int64_t cj, int64_t ts)
 {
     switch (p->df) {
-    case NPU_SYS_DF_WS: return ri * cj * p->word;
-    case NPU_SYS_DF_IS: return ri * ts * p->word;
-    default: return p->k * cj * p->word;
+    case NPU_SYS_DF_WS: return fl_bytes(p, ri * cj);
+    case NPU_SYS_DF_IS: return fl_bytes(p, ri * ts);
+    default: return fl_bytes(p, p->k * cj);
     }
 }
 
@@ -118,14 +132,14 @@ static void sram_traffic(const sys_plan *p, int64_t ri, int64_t cj, int64_t ts, 
         break;
     }
     *ifr *= p->word;
-    *flr *= p->word;
+    *flr = fl_bytes(p, *flr);
     *ofw *= p->word;
 }
 
 static void plan_memory(sys_plan *p)
 {
     int64_t r0 = min64(p->R, p->sr), c0 = min64(p->C, p->sc);
-    int64_t fl_total = p->k * p->n * p->word;
+    int64_t fl_total = fl_bytes(p, p->k * p->n);
     switch (p->df) {
     case NPU_SYS_DF_WS: p->dep_if = DEP_I; p->dep_fl = DEP_IJ; break;
     case NPU_SYS_DF_IS: p->dep_if = DEP_IJ; p->dep_fl = DEP_I; break;
@@ -384,6 +398,14 @@ static int lower_mac(lower_ctx *c, int li, int32_t pl)
                            "(M %lld, N %lld, K %lld, x%lld)", g->file, l->line,
                            npu_op_name(l->op), l->name, (long long)p.m, (long long)p.n,
                            (long long)p.k, (long long)p.nsub);
+    const npu_attr *nm = npu_layer_attr_k(l, NPU_K_NM);
+    if (nm && nm->type == NPU_ATTR_INTS && nm->n == 2 && nm->i[0] >= 1 && nm->i[0] < nm->i[1]) {
+        int64_t n_ = nm->i[0], m_ = nm->i[1];
+        p.k = p.k / m_ * n_ + min64(n_, p.k % m_);
+        if (s->fidelity == NPU_SYSTOLIC_FID_DETAILED)
+            while (((int64_t)1 << p.meta_bits) < m_)
+                p.meta_bits++;
+    }
     npu_systolic_map(p.df, p.m, p.n, p.k, &p.sr, &p.sc, &p.t);
     p.nr = ceil_div(p.sr, p.R);
     p.nc = ceil_div(p.sc, p.C);
@@ -408,7 +430,7 @@ static int lower_mac(lower_ctx *c, int li, int32_t pl)
     L.sr = p.sr, L.sc = p.sc, L.t = p.t;
     L.row_folds = p.nr, L.col_folds = p.nc;
     L.ifmap_bytes = p.uif;
-    L.filter_bytes = p.k * p.n * p.word;
+    L.filter_bytes = fl_bytes(&p, p.k * p.n);
     L.ofmap_bytes = p.m * p.n * p.word;
     L.ifmap_half = p.if_half, L.filter_half = p.fl_half, L.ofmap_half = p.of_half;
     L.nseg = p.nseg;

@@ -166,8 +166,10 @@ static npu_graph *load_graph_arch(const cli *o, npu_ctx *ctx, npu_arch **a, npu_
     *a = cli_open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, err);
     if (!*a)
         return NULL;
-    npu_graph *g = npu_cli_ss_csv(*a, o->pos[0]) ? npu_cli_ss_load(o->pos[0], o->batch, err)
-                                                 : load_graph(o, ctx, o->pos[0], err);
+    const char *an = o->arch ? o->arch : DEFAULT_ARCH;
+    npu_graph *g = npu_cli_ss_csv(*a, an, o->pos[0])
+                       ? npu_cli_ss_load(*a, an, o->pos[0], o->batch, err)
+                       : load_graph(o, ctx, o->pos[0], err);
     if (g && o->aipp && npu_arch_aipp(*a, g, o->aipp, err)) {
         npu_graph_free(g);
         g = NULL;

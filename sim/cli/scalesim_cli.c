@@ -28,11 +28,8 @@ npu_arch *npu_cli_arch_open(npu_ctx *ctx, const char *name, npu_err *err)
     return a;
 }
 
-bool npu_cli_ss_csv(const npu_arch *a, const char *path)
+static bool ss_scalesim_fid(const npu_arch *a)
 {
-    size_t n = strlen(path);
-    if (n < 4 || strcmp(path + n - 4, ".csv") != 0 || strcmp(npu_arch_model(a), "systolic") != 0)
-        return false;
     npu_strbuf sb;
     npu_sb_init(&sb);
     bool yes = npu_arch_get(a, "fidelity", &sb, NULL) == 0 && sb.s &&
@@ -41,8 +38,18 @@ bool npu_cli_ss_csv(const npu_arch *a, const char *path)
     return yes;
 }
 
-/* gemm: 1 GEMM (M, N, K), 0 conv, -1 told from the header line. */
-static npu_graph *ss_load(const char *path, int64_t batch, int gemm, npu_err *err)
+bool npu_cli_ss_csv(const npu_arch *a, const char *arch, const char *path)
+{
+    size_t n = strlen(path);
+    if (n < 4 || strcmp(path + n - 4, ".csv") != 0 || strcmp(npu_arch_model(a), "systolic") != 0)
+        return false;
+    return ss_scalesim_fid(a) || npu_sscfg_is_cfg(arch);
+}
+
+/* gemm: 1 GEMM (M, N, K), 0 conv, -1 told from the header line; expand: SCALE-Sim's DP rows
+ * (fidelity=scalesim); sparse: v3 SparsitySupport. */
+static npu_graph *ss_load(const char *path, int64_t batch, int gemm, bool expand, bool sparse,
+                          npu_err *err)
 {
     char *text = NULL;
     size_t len = 0;
@@ -55,7 +62,8 @@ static npu_graph *ss_load(const char *path, int64_t batch, int gemm, npu_err *er
                     "run with -i gemm", path);
         return NULL;
     }
-    npu_graph *g = npu_scalesim_read_ex(path, text, len, is_gemm, NPU_SCALESIM_DP_EXPAND, err);
+    unsigned flags = (expand ? NPU_SCALESIM_DP_EXPAND : 0u) | (sparse ? NPU_SCALESIM_SPARSE : 0u);
+    npu_graph *g = npu_scalesim_read_ex(path, text, len, is_gemm, flags, err);
     free(text);
     if (g && ((batch > 0 && npu_graph_set_batch(g, batch, err)) || npu_graph_prepare(g, err))) {
         npu_graph_free(g);
@@ -64,9 +72,13 @@ static npu_graph *ss_load(const char *path, int64_t batch, int gemm, npu_err *er
     return g;
 }
 
-npu_graph *npu_cli_ss_load(const char *path, int64_t batch, npu_err *err)
+npu_graph *npu_cli_ss_load(const npu_arch *a, const char *arch, const char *path, int64_t batch,
+                           npu_err *err)
 {
-    return ss_load(path, batch, -1, err);
+    npu_sscfg cfg = {0};
+    if (npu_sscfg_is_cfg(arch) && npu_sscfg_read(arch, &cfg, err))
+        return NULL;
+    return ss_load(path, batch, -1, ss_scalesim_fid(a), cfg.sparse, err);
 }
 
 int npu_cli_ssrep(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const char *dir,
@@ -159,7 +171,7 @@ int npu_cli_scalesim(int argc, char **argv)
     int rc = 1;
     npu_ctx *ctx = npu_ctx_new();
     npu_arch *a = ctx ? npu_cli_arch_open(ctx, cfg, &err) : NULL;
-    npu_graph *g = a ? ss_load(topo, 0, strcmp(type, "gemm") == 0, &err) : NULL;
+    npu_graph *g = a ? ss_load(topo, 0, strcmp(type, "gemm") == 0, true, sc.sparse, &err) : NULL;
     size_t n = strlen(outdir) + strlen(sc.run_name) + 2;
     char *dir = g ? malloc(n) : NULL;
     if (!ctx || (g && !dir))

@@ -11,12 +11,15 @@
  * settings (sim/front/scalesim_cfg.c); --set is applied after either by the caller. */
 npu_arch *npu_cli_arch_open(npu_ctx *ctx, const char *name, npu_err *err);
 
-/* Whether GRAPH `path` is a SCALE-Sim topology (.csv) to be read as SCALE-Sim v2 reads it: run
- * on the systolic model in fidelity=scalesim. A "DP" row is then SCALE-Sim's Channels
- * one-channel layers of Num Filter filters each, not a depthwise conv (front/scalesim.c). */
-bool npu_cli_ss_csv(const npu_arch *a, const char *path);
+/* Whether GRAPH `path` is a SCALE-Sim topology (.csv) to be read by the CLI: run on the
+ * systolic model in fidelity=scalesim, or with -a ARCH a scale.cfg. In fidelity=scalesim a
+ * "DP" row is SCALE-Sim's Channels one-channel layers of Num Filter filters each, not a
+ * depthwise conv (front/scalesim.c); with a cfg whose [sparsity] SparsitySupport is True its
+ * N:M layers are sparse (nm=N,M). */
+bool npu_cli_ss_csv(const npu_arch *a, const char *arch, const char *path);
 /* Reads and prepares such a topology (batch > 0: npu_graph_set_batch). */
-npu_graph *npu_cli_ss_load(const char *path, int64_t batch, npu_err *err);
+npu_graph *npu_cli_ss_load(const npu_arch *a, const char *arch, const char *path, int64_t batch,
+                           npu_err *err);
 
 /* --scalesim-reports DIR: SCALE-Sim v2's report files of the program the run simulates
  * (models/systolic/ssreport.c). */

@@ -176,6 +176,14 @@ static int check_attrs(npu_ictx *c)
                                       a->type == NPU_ATTR_STR ? a->s : "(not a name)");
             continue;
         }
+        /* nm=N,M (SCALE-Sim v3 structured sparsity, sim/front/scalesim.c): N of every M
+         * weights along the reduction are non-zero */
+        if (a->id == NPU_K_NM && (l->op == NPU_OP_CONV || cls == NPU_OPC_GEMM)) {
+            if (a->type != NPU_ATTR_INTS || a->n != 2 || a->i[0] < 1 || a->i[0] > a->i[1])
+                return npu_infer_lerr(c->g, l, c->err, "nm= must be two integers N,M with "
+                                      "1 <= N <= M");
+            continue;
+        }
         if (!l->src_op && !clip_key && !npu_op_takes(l->op, a->id))
             return unknown_attr(c, a);
         npu_attr_kind kind = npu_attr_key_kind(a->id);
@@ -306,6 +314,15 @@ static int infer_layer(npu_graph *g, int li, bool *counted, npu_err *err)
             return rc;
     }
     l->macs = c->macs;
+    const npu_attr *nm = npu_layer_attr_k(l, NPU_K_NM);
+    if (nm && l->nout > 0 && l->macs > 0) {
+        /* N:M sparse weights: the MACs of the kept weights, K' = floor(K/M)·N + min(N, K mod M)
+         * of every output's K reduction terms (the systolic model's compressed filter rows) */
+        int64_t outs = npu_tensor_elems(&g->t[l->out[0]]);
+        int64_t k = outs > 0 ? l->macs / outs : 0, n_ = nm->i[0], m_ = nm->i[1];
+        if (k > 0 && l->macs % outs == 0)
+            l->macs = outs * (k / m_ * n_ + (k % m_ < n_ ? k % m_ : n_));
+    }
     l->params = c->params;
     if (cls == NPU_OPC_CONV || l->op == NPU_OP_GEMM) {
         if (npu_layer_int_k(l, NPU_K_BIAS, 0, 0) || (l->flags & NPU_LF_BN_FOLDED))

@@ -202,7 +202,8 @@ typedef enum npu_attr_kind {
     X(NPU_K_KIND, "kind", NPU_AK_STR)     \
     X(NPU_K_TO, "to", NPU_AK_STR)         \
     X(NPU_K_SCALE, "scale", NPU_AK_SCALE) \
-    X(NPU_K_WDTYPE, "wdtype", NPU_AK_FREE)
+    X(NPU_K_WDTYPE, "wdtype", NPU_AK_FREE)\
+    X(NPU_K_NM, "nm", NPU_AK_INTS)
 
 typedef enum npu_attr_key {
     NPU_K_NONE = 0, /* a key outside the list (free form, found by name) */

@@ -50,8 +50,10 @@ npu_graph *npu_scalesim_read(const char *file, const char *text, size_t len, boo
                              npu_err *err);
 /* The same with flags: NPU_SCALESIM_DP_EXPAND reads a "DP" row as SCALE-Sim v2 does (Channels
  * one-channel layers keeping all Num Filter filters: groups = C, out = C x Num Filter) instead
- * of as a depthwise conv (scalesim.c's header has both readings). */
-enum { NPU_SCALESIM_DP_EXPAND = 1u << 0 };
+ * of as a depthwise conv (scalesim.c's header has both readings).
+ * NPU_SCALESIM_SPARSE keeps a v3 N:M ratio with N < M as the layer attribute nm=N,M (v3's
+ * SparsitySupport = True); without it N:M layers are dense. */
+enum { NPU_SCALESIM_DP_EXPAND = 1u << 0, NPU_SCALESIM_SPARSE = 1u << 1 };
 npu_graph *npu_scalesim_read_ex(const char *file, const char *text, size_t len, bool gemm,
                                 unsigned flags, npu_err *err);
 

@@ -11,9 +11,10 @@
  *     else is an error naming file:line:column (SCALE-Sim crashes with a ValueError there);
  *   - values are trimmed and must be positive integers (SCALE-Sim int()s them);
  *   - a 9th conv value is the stride width when it is a number (v2) or an N:M sparsity ratio
- *     when it contains ':' (v3); the ratio is checked (1 <= N <= M) and the layer is timed
- *     dense. It is not stored: the IR's attribute schema (sim/core/graph.c) has no sparsity
- *     key, and shape inference rejects unknown keys;
+ *     when it contains ':' (v3; a GEMM's 5th value); the ratio is checked (1 <= N <= M). With
+ *     NPU_SCALESIM_SPARSE (v3's [sparsity] SparsitySupport = True) a ratio N < M is stored as
+ *     the layer attribute nm=N,M, which the systolic model times as compressed filter rows;
+ *     without it, and for N = M, the layer is dense (docs/scalesim.md says why);
  *   - a layer whose name contains "DP" is depthwise: groups = channels. Its Num Filter is read
  *     in one of two ways (flags):
  *       npusim (default): the filters of a depthwise layer, one or more per channel: Num Filter 1
@@ -169,8 +170,8 @@ static int ss_int(ss_ctx *c, const ss_field *f, const char *what, int64_t *out)
     return 0;
 }
 
-/* "N:M" with 1 <= N <= M. */
-static int ss_sparsity(ss_ctx *c, const ss_field *f, char *buf, size_t cap)
+/* "N:M" with 1 <= N <= M into nm[2]. */
+static int ss_sparsity(ss_ctx *c, const ss_field *f, int64_t *nm)
 {
     const char *colon = memchr(f->s, ':', f->n);
     int64_t nn = 0, mm = 0;
@@ -183,7 +184,18 @@ static int ss_sparsity(ss_ctx *c, const ss_field *f, char *buf, size_t cap)
                            "%s:%d:%d: sparsity '%.*s' is not of the form N:M with 1 <= N <= M",
                            c->file, c->line, f->col, (int)(f->n > 40 ? 40 : f->n), f->s);
     }
-    snprintf(buf, cap, "%lld:%lld", (long long)nn, (long long)mm);
+    nm[0] = nn;
+    nm[1] = mm;
+    return 0;
+}
+
+/* Stores nm=N,M on layer li when the reader keeps sparsity and the layer is sparse (N < M). */
+static int ss_set_nm(npu_graph *g, ss_ctx *c, int li, const int64_t *nm, unsigned flags)
+{
+    if (!(flags & NPU_SCALESIM_SPARSE) || nm[0] >= nm[1])
+        return 0;
+    if (npu_layer_set_ints(g, li, "nm", 2, nm))
+        return npu_err_set(c->err, NPU_ENOMEM, "%s:%d: out of memory", c->file, c->line);
     return 0;
 }
 
@@ -264,10 +276,10 @@ static int ss_add_conv(npu_graph *g, ss_ctx *c, const ss_field *f, int n, unsign
         if (ss_int(c, &f[i + 1], what[i], &v[i]))
             return c->err ? c->err->code : NPU_EFORMAT;
     int64_t h = v[0], w = v[1], fh = v[2], fw = v[3], ch = v[4], nf = v[5], sh = v[6], sw = sh;
-    char sparsity[48] = "";
+    int64_t nm[2] = {1, 1};
     if (n == 9) {
         if (memchr(f[8].s, ':', f[8].n)) {
-            if (ss_sparsity(c, &f[8], sparsity, sizeof sparsity))
+            if (ss_sparsity(c, &f[8], nm))
                 return NPU_EFORMAT;
         } else if (ss_int(c, &f[8], "stride width", &sw)) {
             return NPU_EFORMAT;
@@ -315,10 +327,10 @@ static int ss_add_conv(npu_graph *g, ss_ctx *c, const ss_field *f, int n, unsign
         rc = npu_layer_set_int(g, li, "g", ch);
     if (rc)
         return npu_err_set(c->err, NPU_ENOMEM, "%s:%d: out of memory", c->file, c->line);
-    return 0;
+    return ss_set_nm(g, c, li, nm, flags);
 }
 
-static int ss_add_gemm(npu_graph *g, ss_ctx *c, const ss_field *f, int n)
+static int ss_add_gemm(npu_graph *g, ss_ctx *c, const ss_field *f, int n, unsigned flags)
 {
     static const char *const what[] = {"M", "N", "K"};
     if (n < 4)
@@ -335,18 +347,17 @@ static int ss_add_gemm(npu_graph *g, ss_ctx *c, const ss_field *f, int n)
     for (int i = 0; i < 3; i++)
         if (ss_int(c, &f[i + 1], what[i], &v[i]))
             return NPU_EFORMAT;
-    char sparsity[48] = "";
-    if (n == 5 && ss_sparsity(c, &f[4], sparsity, sizeof sparsity))
+    int64_t nm[2] = {1, 1};
+    if (n == 5 && ss_sparsity(c, &f[4], nm))
         return NPU_EFORMAT;
     int64_t m = v[0], nn = v[1], kk = v[2];
     int64_t dim[2] = {m, kk};
     int li = ss_add_layer(g, c, &f[0], NPU_OP_GEMM, 2, dim);
     if (li < 0)
         return c->err ? c->err->code : NPU_EFORMAT;
-    int rc = npu_layer_set_int(g, li, "out", nn);
-    if (rc)
+    if (npu_layer_set_int(g, li, "out", nn))
         return npu_err_set(c->err, NPU_ENOMEM, "%s:%d: out of memory", c->file, c->line);
-    return 0;
+    return ss_set_nm(g, c, li, nm, flags);
 }
 
 /* Graph name: the file's base name without directory and extension. */
@@ -410,7 +421,7 @@ npu_graph *npu_scalesim_read_ex(const char *file, const char *text, size_t len, 
                 }
                 if (n > 1 && f[n - 1].n == 0)
                     n--; /* the trailing comma SCALE-Sim requires */
-                int rc = gemm ? ss_add_gemm(g, &c, f, n) : ss_add_conv(g, &c, f, n, flags);
+                int rc = gemm ? ss_add_gemm(g, &c, f, n, flags) : ss_add_conv(g, &c, f, n, flags);
                 if (rc)
                     goto fail;
                 layers++;

@@ -18,7 +18,12 @@
  *   Ifmap/Filter/OfmapOffset, MemoryBanks, Read/WriteRequestBuffer, TopologyCsvLoc, run_name:
  *                                   checked and accepted; they change addresses in traces or v3
  *                                   Ramulator/bank modelling only, none of SCALE-Sim's cycles.
- *   UseRamulatorTrace true, CustomLayout true, SparsitySupport true: refused (not modelled).
+ *   [sparsity] SparsitySupport    → sparse (the caller reads the topology with
+ *                                   NPU_SCALESIM_SPARSE: N:M layers get compressed filter rows)
+ *   SparseRep ellpack_block (the N:M layout), OptimizedMapping False, BlockSize,
+ *   RandomNumberGeneratorSeed: checked and accepted; another SparseRep or OptimizedMapping
+ *                                   True: refused (their timing is not known here).
+ *   UseRamulatorTrace true, CustomLayout true: refused (not modelled).
  */
 #include "scalesim_cfg.h"
 
@@ -105,6 +110,7 @@ typedef struct cfg_state {
     unsigned seen;
     char bw[32]; /* first Bandwidth value */
     bool user;
+    bool sparse;
     int mode_line;
 } cfg_state;
 
@@ -192,12 +198,25 @@ static int cfg_key(cfg_ctx *c, cfg_state *st, const char *key, const char *v)
             return cfg_int(c, key, v, 0, &x); /* bank geometry, used only by custom layouts */
         break;
     case S_SPARSITY:
-        if (IS("SparsitySupport"))
-            return cfg_off(c, key, v, "SCALE-Sim v3 N:M sparsity is not modelled yet; N:M "
-                           "layers are timed dense");
-        if (IS("SparseRep") || IS("OptimizedMapping") || IS("BlockSize") ||
-            IS("RandomNumberGeneratorSeed"))
-            return 0; /* only read when SparsitySupport is true */
+        if (IS("SparsitySupport")) {
+            if (!cfg_bool(v, &st->sparse))
+                return npu_err_set(c->err, NPU_EINVAL, "%s:%d: %s '%s' is not True or False",
+                                   c->file, c->line, key, v);
+            return 0;
+        }
+        if (IS("SparseRep")) {
+            if (!npu_streq_nocase(v, "ellpack_block"))
+                return npu_err_set(c->err, NPU_EINVAL, "%s:%d: SparseRep '%s' is not "
+                                   "supported (only ellpack_block, the N:M layout of the "
+                                   "topology's sparsity column, is modelled)", c->file,
+                                   c->line, v);
+            return 0;
+        }
+        if (IS("OptimizedMapping"))
+            return cfg_off(c, key, v, "its mapping is not known to npusim; N:M layers are "
+                           "timed with compressed filter rows on the plain mapping");
+        if (IS("BlockSize") || IS("RandomNumberGeneratorSeed"))
+            return cfg_int(c, key, v, 0, &x); /* the topology's N:M fixes the blocks */
         break;
     default:
         return npu_err_set(c->err, NPU_EINVAL, "%s:%d: '%s' outside a [section]", c->file,
@@ -288,6 +307,7 @@ int npu_sscfg_parse(const char *file, const char *text, size_t len, npu_sscfg *o
     }
     c.line = st.mode_line;
     out->user_bw = st.user;
+    out->sparse = st.sparse;
     int rc = cfg_add(&c, "weight_buffers", "1");
     if (!st.user)
         return rc ? rc : cfg_add(&c, "fidelity", "scalesim");

@@ -18,6 +18,7 @@
 typedef struct npu_sscfg {
     char run_name[128];                   /* [general] run_name ("" when absent)           */
     bool user_bw;                         /* InterfaceBandwidth USER (false: CALC)          */
+    bool sparse;                          /* [sparsity] SparsitySupport True (v3)           */
     int nsets;
     char sets[NPU_SSCFG_MAX_SETS][64];    /* "key=value" for the systolic model, in order   */
 } npu_sscfg;

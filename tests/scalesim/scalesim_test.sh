@@ -36,10 +36,19 @@ Speed: 3" "bad.cfg:7: unknown key 'Speed'"
 cfgerr "dataflow" "$A
 Dataflow: xs" "bad.cfg:7: Dataflow 'xs' is not os, ws or is"
 cfgerr "missing dataflow" "$A" "has no Dataflow"
-cfgerr "sparsity" "$A
+cfgerr "sparsity rep" "$A
 Dataflow: ws
 [sparsity]
-SparsitySupport : true" "bad.cfg:9: SparsitySupport = True is not supported"
+SparsitySupport : true
+SparseRep : csr" "bad.cfg:10: SparseRep 'csr' is not supported"
+cfgerr "sparsity mapping" "$A
+Dataflow: ws
+[sparsity]
+OptimizedMapping : True" "bad.cfg:9: OptimizedMapping = True is not supported"
+cfgerr "sparsity bool" "$A
+Dataflow: ws
+[sparsity]
+SparsitySupport : maybe" "bad.cfg:9: SparsitySupport 'maybe' is not True or False"
 cfgerr "ramulator" "$A
 Dataflow: ws
 [run_presets]
@@ -149,5 +158,42 @@ sed 's/CALC/USER/' $G/dp_8x16_is/scale.cfg >"$T/user2.cfg"
 expect "scalesim USER" 1 scalesim -c "$T/user2.cfg" -t "$T/mnk.csv" -p "$T/sg"
 has "scalesim USER text" "$T/err" "stall model is not reproduced"
 expect "help scalesim" 0 help scalesim
+
+# --- 6. v3 N:M sparsity: filter rows compressed along K (docs/scalesim.md) ----------------------
+# WS 32x32, K = 3*3*64 = 576 on the rows: 18 row folds dense and 4:4, 9 at 2:4 (K' = 288);
+# 2 column folds, T = 14*14 = 196, per fold 2*32 + 32 + 196 - 2 = 290 cycles.
+printf 'L, H, W, Fh, Fw, C, N, S, Sp,\nd, 16, 16, 3, 3, 64, 64, 1, 4:4,\ns, 16, 16, 3, 3, 64, 64, 1, 2:4,\nx, 16, 16, 3, 3, 64, 64, 1,\ns1, 16, 16, 3, 3, 64, 64, 1, 1:4,\n' >"$T/nm.csv"
+sed 's/Dataflow : os/Dataflow : ws/; s/run_name = .*/run_name = nm/' $G/alexnet_32x32_os/scale.cfg >"$T/nm0.cfg"
+printf '\n[sparsity]\nSparsitySupport : true\nSparseRep : ellpack_block\nOptimizedMapping : false\nBlockSize : 4\nRandomNumberGeneratorSeed : 40\n' | cat "$T/nm0.cfg" - >"$T/nm.cfg"
+expect "N:M scalesim" 0 scalesim -c "$T/nm.cfg" -t "$T/nm.csv" -p "$T/nm" --force
+# 4:4 = dense = 36 x 290 - 1; 2:4 = 18 x 290 - 1; 1:4 (K' = 144, 5 row folds) = 10 x 290 - 1
+nmc=$(awk -F', *' 'NR > 1 { printf "%s ", $2 }' "$T/nm/nm/COMPUTE_REPORT.csv")
+[ "$nmc" = "10439 5219 10439 2899 " ] && ok "N:M cycles: 2:4 = half the row folds, 4:4 = dense" ||
+    bad "N:M cycles" "$nmc"
+expect "N:M off" 0 scalesim -c "$T/nm0.cfg" -t "$T/nm.csv" -p "$T/nm0" --force
+nmc=$(awk -F', *' 'NR > 1 { printf "%s ", $2 }' "$T/nm0/nm/COMPUTE_REPORT.csv")
+[ "$nmc" = "10439 10439 10439 10439 " ] && ok "N:M without SparsitySupport: dense" ||
+    bad "N:M off" "$nmc"
+expect "N:M run -a cfg" 0 run -a "$T/nm.cfg" -f csv "$T/nm.csv"
+[ "$(cyc s)" = 5219 ] && ok "N:M run -a cfg = scalesim command" || bad "N:M run" "$(cyc s)"
+sed 's/CALC/USER/' "$T/nm.cfg" >"$T/nmu.cfg"
+# one layer per run (independent layers overlap in the detailed fidelity)
+head -2 "$T/nm.csv" >"$T/nmd.csv"
+sed -n '1p;3p' "$T/nm.csv" >"$T/nms.csv"
+expect "N:M detailed 4:4" 0 run -a "$T/nmu.cfg" -f csv "$T/nmd.csv"
+d=$(cyc d)
+expect "N:M detailed 2:4" 0 run -a "$T/nmu.cfg" -f csv "$T/nms.csv"
+s2=$(cyc s)
+[ -n "$d" ] && [ -n "$s2" ] && [ "$s2" -lt "$d" ] && ok "N:M detailed: 2:4 faster ($s2 < $d)" ||
+    bad "N:M detailed" "d=$d s=$s2"
+expect "N:M detailed explain" 0 explain -a "$T/nmu.cfg" "$T/nms.csv" s
+# filter K' x N = 288 x 64 values + 2 metadata bits each (M = 4): 18432 + 4608 bytes
+has "N:M detailed metadata bytes" "$T/out" "filter: 23040 B per sub-problem"
+printf 'h\nb, 8, 8, 3, 3, 1, 1, 1, 2:0,\n' >"$T/nmbad.csv"
+expect "N:M M=0" 1 scalesim -c "$T/nm.cfg" -t "$T/nmbad.csv" -p "$T/nmb" --force
+has "N:M M=0 text" "$T/err" "nmbad.csv:2:24: sparsity '2:0' is not of the form N:M"
+printf 'Layer, M, N, K,\ng, 64, 32, 256, 3:2,\n' >"$T/nmbad2.csv"
+expect "N:M N>M" 1 scalesim -c "$T/nm.cfg" -t "$T/nmbad2.csv" -p "$T/nmb" -i gemm --force
+has "N:M N>M text" "$T/err" "nmbad2.csv:2:16: sparsity '3:2' is not of the form N:M"
 
 finish

@@ -153,6 +153,50 @@ TEST(stride_width_v2_and_sparsity_v3)
     npu_graph_free(g);
 }
 
+/* NPU_SCALESIM_SPARSE keeps N < M as nm=N,M (the systolic model's compressed K); 4:4 and a
+ * read without the flag stay dense; shape inference checks nm= on any graph. */
+TEST(sparsity_attribute)
+{
+    const char *t = "h\n"
+                    "a, 8, 8, 3, 3, 4, 4, 1, 2:4,\n"
+                    "b, 8, 8, 3, 3, 4, 4, 1, 4:4,\n";
+    npu_err err = {0};
+    for (int fl = 0; fl < 2; fl++) {
+        npu_graph *g = npu_scalesim_read_ex("t.csv", t, strlen(t), false,
+                                            fl ? NPU_SCALESIM_SPARSE : 0u, &err);
+        CHECK(g != NULL);
+        if (!g)
+            return;
+        CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+        const npu_attr *nm = npu_layer_attr_k(&g->l[0], NPU_K_NM);
+        CHECK(fl ? nm != NULL : nm == NULL);
+        /* 6x6x4 outputs of K = 3*3*4 = 36 terms; 2:4 keeps K' = 18 */
+        CHECK_EQ_INT(g->l[0].macs, fl ? 144 * 18 : 144 * 36);
+        CHECK_EQ_INT(g->l[1].macs, 144 * 36);
+        if (nm) {
+            CHECK_EQ_INT(nm->n, 2);
+            CHECK_EQ_INT(nm->i[0], 2);
+            CHECK_EQ_INT(nm->i[1], 4);
+        }
+        CHECK(npu_layer_attr_k(&g->l[1], NPU_K_NM) == NULL);
+        if (fl) {
+            int64_t bad[2] = {3, 2};
+            CHECK_EQ_INT(npu_layer_set_ints(g, 0, "nm", 2, bad), 0);
+            CHECK(npu_graph_infer(g, &err) != 0);
+            CHECK(strstr(err.msg, "1 <= N <= M") != NULL);
+        }
+        npu_graph_free(g);
+    }
+    const char *gm = "Layer, M, N, K,\ng, 4, 8, 16, 1:2,\n";
+    npu_graph *g = npu_scalesim_read_ex("t.csv", gm, strlen(gm), true, NPU_SCALESIM_SPARSE, &err);
+    CHECK(g != NULL);
+    if (g) {
+        const npu_attr *nm = npu_layer_attr_k(&g->l[0], NPU_K_NM);
+        CHECK(nm != NULL && nm->i[0] == 1 && nm->i[1] == 2);
+        npu_graph_free(g);
+    }
+}
+
 TEST(depthwise_by_name)
 {
     const char *t = "h\n"
@@ -268,6 +312,8 @@ TEST(malformed_files)
     expect_err("h\nc, 8, 8, 3, 3, 1, 1, 1, 1, 7,\n", false, "at most 9");
     expect_err("h\nc, 8, 8, 3, 3, 1, 1, 1, 3:2,\n", false, "N:M");
     expect_err("h\nc, 8, 8, 3, 3, 1, 1, 1, a:b,\n", false, "N:M");
+    expect_err("h\nc, 8, 8, 3, 3, 1, 1, 1, 2:0,\n", false, "t.csv:2:24: sparsity '2:0'");
+    expect_err("h\nc, 8, 8, 3, 3, 1, 1, 1, 2:,\n", false, "N:M");
     /* GEMM rows */
     expect_err("Layer, M, N, K,\nfc, 12, 10,\n", true, "t.csv:2: GEMM row has 3 fields");
     expect_err("Layer, M, N, K,\nfc, 12, , 4,\n", true, "t.csv:2:8: empty N");
@@ -331,6 +377,7 @@ int main(void)
     RUN(alexnet_layers_and_shapes);
     RUN(quirks_trailing_comma_blank_lines_trim);
     RUN(stride_width_v2_and_sparsity_v3);
+    RUN(sparsity_attribute);
     RUN(depthwise_by_name);
     RUN(gemm_rows);
     RUN(shared_files_parse);
