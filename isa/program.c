@@ -185,15 +185,38 @@ void npu_prog_host_text(npu_strbuf *out, const npu_prog_host *h)
                   h->macs, h->elems, h->rd_bytes, h->wr_bytes);
 }
 
+/* Grows *pv to hold `need` elements by doubling, like npu_grow but without zeroing the new
+ * part: every instruction below n and every byte below dlen is written by npu_prog_emit
+ * (alignment padding included), and nothing reads beyond them. Zeroing each doubling of a
+ * 2048-token LLM program (hundreds of MiB) was a third of the point's time: memset plus the
+ * page faults of pages the program never reached. */
+static int grow_raw(void **pv, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2 / elem)
+            return -1;
+        nc *= 2;
+    }
+    void *q = npu_realloc(*pv, nc * elem);
+    if (!q)
+        return -1;
+    *pv = q;
+    *cap = nc;
+    return 0;
+}
+
 long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer, const void *payload,
                    uint32_t len)
 {
     size_t off = (p->dlen + 7) & ~(size_t)7;
     if (off + len > UINT32_MAX)
         return -1; /* offsets are 32-bit in the container */
-    if (npu_grow((void **)&p->ins, &p->cap, p->n + 1, sizeof *p->ins))
+    if (grow_raw((void **)&p->ins, &p->cap, p->n + 1, sizeof *p->ins))
         return -1;
-    if (off + len > 0 && npu_grow((void **)&p->data, &p->dcap, off + len, 1))
+    if (off + len > 0 && grow_raw((void **)&p->data, &p->dcap, off + len, 1))
         return -1;
     if (off > p->dlen)
         memset(p->data + p->dlen, 0, off - p->dlen);

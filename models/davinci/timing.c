@@ -314,26 +314,7 @@ static int setup(dv_exec *x, const npu_program *p)
     npu_engine *e = x->e;
     x->clk = npu_engine_clock(e, "aicore", s->freq_mhz);
     npu_engine_set_core_clock(e, x->clk);
-    int nc = s->cores;
-    /* a program lowered for more cores than configured names a core we do not have */
-    for (size_t i = 0; i < p->n; i++) {
-        const npu_instr *in = &p->ins[i];
-        if (in->op == NPU_DV_OP_KERNEL || in->op == 0 || in->op >= NPU_DV_OP_COUNT)
-            continue;
-        /* the core (first field of both payload structs) of a well-formed payload; what is
-         * malformed validate() reports */
-        size_t sz = payload_size(in->op);
-        if (in->len == sz && in->off <= p->dlen && sz <= p->dlen - in->off) {
-            int core = payload_core(p, in);
-            if (core >= nc)
-                nc = core + 1;
-        }
-    }
-    if (nc > 256)
-        return npu_err_set(x->err, NPU_EFORMAT, "davinci program: core index %d out of range",
-                           nc - 1);
-    x->ncores = nc;
-    x->nids = 8;
+    int nc = x->ncores; /* validate() found it */
     x->unit = npu_calloc((size_t)nc * NPU_DV_NPIPES, sizeof *x->unit);
     x->issue = npu_calloc((size_t)nc * NPU_DV_NPIPES, sizeof *x->issue);
     x->go = npu_calloc((size_t)nc, sizeof *x->go);
@@ -408,10 +389,27 @@ static int setup(dv_exec *x, const npu_program *p)
 
 static double cdivd(double a, double b) { return b > 0 ? ceil(a / b) : 0; }
 
-/* Checks the whole program before any job is submitted (a loaded .npuc may be corrupt): every
- * payload, layer, core, pipe and flag in range, instructions inside their kernel; counts the
- * ends of the last kernel. */
-static int validate(dv_exec *x)
+/* The core count grows to cover instruction i's core: a program lowered for more cores than
+ * configured names a core we do not have. Read from a well-formed payload (the core is the
+ * first field of both payload structs); what is malformed check_pass() reports. */
+static void scan_core(const npu_program *p, size_t i, int *nc)
+{
+    const npu_instr *in = &p->ins[i];
+    if (in->op == NPU_DV_OP_KERNEL || in->op == 0 || in->op >= NPU_DV_OP_COUNT)
+        return;
+    size_t sz = payload_size(in->op);
+    if (in->len == sz && in->off <= p->dlen && sz <= p->dlen - in->off) {
+        int core = payload_core(p, in);
+        if (core >= *nc)
+            *nc = core + 1;
+    }
+}
+
+/* One pass over the program: the core count (scan_core), the kernels (x->nk) and every check
+ * but a kernel's block_dim against the core count, which is known only at the end: *bad is
+ * set when a kernel may fail it (block_dim < 1 or above *maxbd's final comparison). On an
+ * error, *stop is the failing instruction. */
+static int check_pass(dv_exec *x, int *nc, int *maxbd, bool *bad, size_t *stop)
 {
     const npu_program *p = x->p;
     npu_err *err = x->err;
@@ -419,6 +417,8 @@ static int validate(dv_exec *x)
     int ends = 0;
     for (size_t i = 0; i < p->n; i++) {
         const npu_instr *in = &p->ins[i];
+        *stop = i;
+        scan_core(p, i, nc);
         if (in->layer < -1 || in->layer >= p->nlayers)
             return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu names "
                                "layer %d of %d", i, (int)in->layer, p->nlayers);
@@ -428,10 +428,11 @@ static int validate(dv_exec *x)
                 return npu_err_set(err, NPU_EFORMAT, "davinci program: instruction %zu: "
                                    "malformed kernel header", i);
             bool cpu = (k->flags & NPU_DV_KF_AICPU) != 0;
-            if (!cpu && (k->block_dim < 1 || (int)k->block_dim > x->ncores))
-                return npu_err_set(err, NPU_EFORMAT, "davinci program: kernel of layer %d "
-                                   "has block_dim %u for %d cores", (int)in->layer,
-                                   k->block_dim, x->ncores);
+            if (!cpu && k->block_dim < 1)
+                *bad = true;
+            if (!cpu && (int)k->block_dim > *maxbd)
+                *maxbd = (int)k->block_dim;
+            x->nk++;
             bd = cpu ? 0 : (int)k->block_dim;
             ends = cpu ? 1 : 0;
             x->final_layer = in->layer;
@@ -477,8 +478,43 @@ static int validate(dv_exec *x)
         if (in->op == NPU_DV_OP_END)
             ends++;
     }
+    *stop = p->n;
     x->final_ends = ends;
     return 0;
+}
+
+/* Checks the whole program before any job is submitted (a loaded .npuc may be corrupt): every
+ * payload, layer, core, pipe and flag in range, instructions inside their kernel, block_dim
+ * within the cores; sets the core count, counts the kernels and the ends of the last one. One
+ * pass (check_pass) over what may be hundreds of MiB; the block_dim errors, which need the
+ * core count of the whole program, are found after it, and the first error in program order
+ * is the one reported, as when the cores were counted in a pass of their own. */
+static int validate(dv_exec *x)
+{
+    const npu_program *p = x->p;
+    int nc = x->s->cores, maxbd = 0;
+    bool bad = false;
+    size_t stop = 0;
+    int rc = check_pass(x, &nc, &maxbd, &bad, &stop);
+    for (size_t j = stop + 1; rc && j < p->n; j++)
+        scan_core(p, j, &nc);
+    if (nc > 256)
+        return npu_err_set(x->err, NPU_EFORMAT, "davinci program: core index %d out of range",
+                           nc - 1);
+    x->ncores = nc;
+    if (!bad && maxbd <= nc)
+        return rc;
+    for (size_t i = 0; i < stop; i++) {
+        const npu_instr *in = &p->ins[i];
+        if (in->op != NPU_DV_OP_KERNEL)
+            continue;
+        const npu_dv_kernel *k = npu_dv_kernel_at(p, i);
+        if (k && !(k->flags & NPU_DV_KF_AICPU) && (k->block_dim < 1 || (int)k->block_dim > nc))
+            return npu_err_set(x->err, NPU_EFORMAT, "davinci program: kernel of layer %d "
+                               "has block_dim %u for %d cores", (int)in->layer, k->block_dim,
+                               nc);
+    }
+    return rc;
 }
 
 /* Submits the jobs of instruction i (the program was checked by validate()). */
@@ -780,20 +816,15 @@ int npu_davinci_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_e
     x->e = e;
     x->err = err;
     x->s = s;
-    if (setup(x, p))
+    x->p = p;
+    x->nids = 8;
+    if (validate(x) || setup(x, p))
         return fail(x);
-    int nk = 0;
-    for (size_t i = 0; i < p->n; i++)
-        nk += p->ins[i].op == NPU_DV_OP_KERNEL;
-    x->ks = npu_calloc((size_t)(nk > 0 ? nk : 1), sizeof *x->ks);
+    x->ks = npu_calloc((size_t)(x->nk > 0 ? x->nk : 1), sizeof *x->ks);
     if (!x->ks)
         return npu_err_set(err, NPU_ENOMEM, "davinci: out of memory");
-    x->p = p;
-    x->nk = nk;
     x->end_sync = x->kdone;
     x->last_layer = -1;
-    if (validate(x))
-        return fail(x);
     /* the end of the model: one interrupt, aclmdlExecute returns; waits for the ends of the
      * last kernel (counted by validate) on their own semaphore */
     if (x->final_ends > 0) {

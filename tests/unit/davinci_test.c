@@ -329,6 +329,32 @@ TEST(program_round_trip_and_corruption)
         CHECK_CONTAINS(e2.msg, "core");
         npu_result_free(bad);
         npu_program_free(q);
+        /* A kernel's block_dim is checked against the cores of the whole program after the
+         * one checking pass: the first error in program order is still the one reported. */
+        for (int pass = 0; pass < 3; pass++) {
+            q = npu_program_load(ctx, path, &err);
+            CHECK(q != NULL);
+            size_t k2 = 0;
+            for (size_t i = 0, nk = 0; q && i < q->n && !k2; i++)
+                if (q->ins[i].op == NPU_DV_OP_KERNEL && ++nk == 2)
+                    k2 = i;
+            CHECK(k2 > 1);
+            if (!q || k2 < 2) {
+                npu_program_free(q);
+                break;
+            }
+            ((npu_dv_kernel *)(void *)(q->data + q->ins[k2].off))->block_dim = 5;
+            if (pass == 1) /* a bad layer after the kernel: the kernel's error comes first */
+                q->ins[q->n - 1].layer = 1 << 20;
+            if (pass == 2) /* a bad layer before it: that one comes first */
+                q->ins[k2 - 1].layer = 1 << 20;
+            npu_err e3 = {0};
+            bad = npu_exec(ctx, q, NULL, &e3);
+            CHECK(bad == NULL);
+            CHECK_CONTAINS(e3.msg, pass < 2 ? "has block_dim 5 for 2 cores" : "names layer");
+            npu_result_free(bad);
+            npu_program_free(q);
+        }
         remove(path);
     } else {
         FAILF("save: %s", err.msg);
