@@ -379,7 +379,18 @@ static npu_params *params_for(const npu_model_ops *ops, npu_err *err)
     return npu_params_new(t, 3, err);
 }
 
-static npu_arch *arch_new(const npu_model_ops *ops, const char *name, const char *doc, npu_err *err)
+/* A card preset (one that sets `chips` or `link.*`, docs/workloads.md) has the card keys too;
+ * no other arch lists them, so their results are unchanged. */
+static bool preset_is_card(const npu_preset *pr)
+{
+    for (int i = 0; i < pr->n; i++)
+        if (strcmp(pr->kv[i].key, "chips") == 0 || strncmp(pr->kv[i].key, "link.", 5) == 0)
+            return true;
+    return false;
+}
+
+static npu_arch *arch_new(const npu_model_ops *ops, const char *name, const char *doc, bool card,
+                          npu_err *err)
 {
     npu_arch *a = npu_calloc(1, sizeof *a);
     if (!a) {
@@ -387,7 +398,13 @@ static npu_arch *arch_new(const npu_model_ops *ops, const char *name, const char
         return NULL;
     }
     a->ops = ops;
-    a->p = params_for(ops, err);
+    if (card) {
+        const npu_param_def *const t[] = {ops->params, npu_common_param_defs,
+                                          npu_engine_param_defs, npu_card_param_defs};
+        a->p = npu_params_new(t, 4, err);
+    } else {
+        a->p = params_for(ops, err);
+    }
     if (!a->p) {
         npu_err_prefix(err, "model %s", ops->name);
         free(a);
@@ -501,7 +518,10 @@ static npu_arch *arch_open(npu_ctx *ctx, const char *name, npu_err *err)
     const char *doc = NULL;
     for (int i = 0; i < n && !doc; i++)
         doc = chain[i]->doc;
-    a = arch_new(ops, n ? chain[0]->name : ops->name, doc ? doc : ops->summary, err);
+    bool card = false;
+    for (int i = 0; i < n; i++)
+        card |= preset_is_card(chain[i]);
+    a = arch_new(ops, n ? chain[0]->name : ops->name, doc ? doc : ops->summary, card, err);
     if (!a)
         goto fail;
     for (int i = n - 1; i >= 0; i--) {
