@@ -373,20 +373,12 @@ static void dir_of(const char *file, char *out, size_t n)
     out[l] = 0;
 }
 
-static npu_params *params_for(const npu_model_ops *ops, npu_err *err)
+/* A card preset (npu_preset_is_card) has the card keys too; no other arch lists them. */
+static npu_params *params_for(const npu_model_ops *ops, bool card, npu_err *err)
 {
-    const npu_param_def *const t[] = {ops->params, npu_common_param_defs, npu_engine_param_defs};
-    return npu_params_new(t, 3, err);
-}
-
-/* A card preset (one that sets `chips` or `link.*`, docs/workloads.md) has the card keys too;
- * no other arch lists them, so their results are unchanged. */
-static bool preset_is_card(const npu_preset *pr)
-{
-    for (int i = 0; i < pr->n; i++)
-        if (strcmp(pr->kv[i].key, "chips") == 0 || strncmp(pr->kv[i].key, "link.", 5) == 0)
-            return true;
-    return false;
+    const npu_param_def *const t[] = {ops->params, npu_common_param_defs, npu_engine_param_defs,
+                                      npu_card_param_defs};
+    return npu_params_new(t, card ? 4 : 3, err);
 }
 
 static npu_arch *arch_new(const npu_model_ops *ops, const char *name, const char *doc, bool card,
@@ -398,13 +390,7 @@ static npu_arch *arch_new(const npu_model_ops *ops, const char *name, const char
         return NULL;
     }
     a->ops = ops;
-    if (card) {
-        const npu_param_def *const t[] = {ops->params, npu_common_param_defs,
-                                          npu_engine_param_defs, npu_card_param_defs};
-        a->p = npu_params_new(t, 4, err);
-    } else {
-        a->p = params_for(ops, err);
-    }
+    a->p = params_for(ops, card, err);
     if (!a->p) {
         npu_err_prefix(err, "model %s", ops->name);
         free(a);
@@ -520,7 +506,7 @@ static npu_arch *arch_open(npu_ctx *ctx, const char *name, npu_err *err)
         doc = chain[i]->doc;
     bool card = false;
     for (int i = 0; i < n; i++)
-        card |= preset_is_card(chain[i]);
+        card |= npu_preset_is_card(chain[i]);
     a = arch_new(ops, n ? chain[0]->name : ops->name, doc ? doc : ops->summary, card, err);
     if (!a)
         goto fail;
@@ -1049,7 +1035,7 @@ static npu_params *program_params(const npu_program *prog, const npu_model_ops *
     *ops = npu_model_find(prog->model, err);
     if (!*ops)
         return NULL;
-    npu_params *p = params_for(*ops, err);
+    npu_params *p = params_for(*ops, false, err);
     if (!p)
         return NULL;
     p->arch = npu_arena_strdup(&p->arena, prog->arch);
