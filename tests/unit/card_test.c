@@ -38,6 +38,27 @@ static npu_graph *resnet50(void)
     return g;
 }
 
+/* The card (with up to two settings), the plain chip and ResNet-50 bs1. */
+typedef struct fx {
+    npu_arch *c, *p;
+    npu_graph *g;
+} fx;
+
+static bool fx_open(fx *f, const char *set1, const char *set2)
+{
+    f->c = arch("atlas300i", set1, set2);
+    f->p = arch("ascend310", NULL, NULL);
+    f->g = resnet50();
+    return f->c && f->p && f->g;
+}
+
+static void fx_close(fx *f)
+{
+    npu_graph_free(f->g);
+    npu_arch_free(f->c);
+    npu_arch_free(f->p);
+}
+
 static int64_t io_bytes(const npu_graph *g)
 {
     int64_t b = 0;
@@ -51,13 +72,14 @@ static int64_t io_bytes(const npu_graph *g)
 /* One chip, a link 10^5 GB/s fast with no latency: the frame is the plain run. */
 TEST(one_chip_is_plain_run)
 {
-    npu_arch *c = arch("atlas300i", "chips=1", "link.latency_us=0");
-    npu_arch *p = arch("ascend310", NULL, NULL);
-    npu_graph *g = resnet50();
+    fx F;
     npu_err err = {0};
-    CHECK(c && p && g && npu_arch_set_kv(c, "link.gbps=100000", &err) == 0);
-    if (!c || !p || !g)
+    bool ok = fx_open(&F, "chips=1", "link.latency_us=0");
+    CHECK(ok && npu_arch_set_kv(F.c, "link.gbps=100000", &err) == 0);
+    if (!ok)
         goto out;
+    npu_arch *c = F.c, *p = F.p;
+    const npu_graph *g = F.g;
     npu_result *r = npu_run(ctx, p, g, NULL, &err);
     npu_workload w = {.name = "s0", .graph = g};
     npu_wl_run *wr = npu_run_workloads(ctx, c, &w, 1, NULL, &err);
@@ -81,21 +103,21 @@ TEST(one_chip_is_plain_run)
     npu_result_free(r);
     npu_wl_run_free(wr);
 out:
-    npu_graph_free(g);
-    npu_arch_free(c);
-    npu_arch_free(p);
+    fx_close(&F);
 }
 
 /* Four ResNet-50 bs1 streams, one per chip, back to back: each chip runs as one alone but for
  * its frames' transfers over the shared link. */
 TEST(four_streams)
 {
-    npu_arch *c = arch("atlas300i", NULL, NULL), *p = arch("ascend310", NULL, NULL);
-    npu_graph *g = resnet50();
+    fx F;
     npu_err err = {0};
-    CHECK(c && p && g);
-    if (!c || !p || !g)
+    bool ok = fx_open(&F, NULL, NULL);
+    CHECK(ok);
+    if (!ok)
         goto out;
+    npu_arch *c = F.c, *p = F.p;
+    const npu_graph *g = F.g;
     npu_result *r = npu_run(ctx, p, g, NULL, &err);
     enum { N = 4, COUNT = 8 };
     npu_workload w[N];
@@ -133,19 +155,19 @@ TEST(four_streams)
     npu_result_free(r);
     npu_wl_run_free(wr);
 out:
-    npu_graph_free(g);
-    npu_arch_free(c);
-    npu_arch_free(p);
+    fx_close(&F);
 }
 
 TEST(bad_bindings)
 {
-    npu_arch *c = arch("atlas300i", NULL, NULL), *p = arch("ascend310", NULL, NULL);
-    npu_graph *g = resnet50();
+    fx F;
     npu_err err = {0};
-    CHECK(c && p && g);
-    if (!c || !p || !g)
+    bool ok = fx_open(&F, NULL, NULL);
+    CHECK(ok);
+    if (!ok)
         goto out;
+    npu_arch *c = F.c, *p = F.p;
+    const npu_graph *g = F.g;
     const char *c4[] = {"chip=4"}, *c0[] = {"chip=0"}, *ln[] = {"link.gbps=1"};
     npu_workload a = {.name = "x", .graph = g, .sets = c4, .nsets = 1};
     CHECK(!npu_run_workloads(ctx, c, &a, 1, NULL, &err));
@@ -162,9 +184,7 @@ TEST(bad_bindings)
     CHECK(npu_arch_set_kv(p, "chips=4", &err) != 0); /* a card key: card presets only */
     CHECK_CONTAINS(err.msg, "chips");
 out:
-    npu_graph_free(g);
-    npu_arch_free(c);
-    npu_arch_free(p);
+    fx_close(&F);
 }
 
 int main(void)
