@@ -16,9 +16,11 @@
  * Its latency is end − arrival; a periodic frame misses its deadline when it ends after the
  * next arrival (arrival + 1/fps). Periodic arrivals are jobs on an "arrivals" timer unit.
  *
- * Choices: only models whose runtime bookkeeping is declared per context take part (rknpu
- * now; the others would couple workloads through shared bookkeeping units, so they are refused
- * rather than silently wrong). Per-workload settings may not touch the chip's shared groups
+ * Choices: several workloads on one chip only for models whose runtime bookkeeping is declared
+ * per context (rknpu now; the others would couple workloads through shared bookkeeping units,
+ * so two of theirs on one chip are refused rather than silently wrong). A card preset (chips,
+ * link.*) binds each workload to a chip (its units and DRAM its own, engine.h) and moves each
+ * frame's input and output over the card's one host link port, before and after its run. Per-workload settings may not touch the chip's shared groups
  * (dram.*, sram.*, host.*, mcu.*) nor the model's sizes that the engine would share.
  */
 #include <math.h>
