@@ -373,13 +373,16 @@ static void dir_of(const char *file, char *out, size_t n)
     out[l] = 0;
 }
 
-static npu_params *params_for(const npu_model_ops *ops, npu_err *err)
+/* A card preset (npu_preset_is_card) has the card keys too; no other arch lists them. */
+static npu_params *params_for(const npu_model_ops *ops, bool card, npu_err *err)
 {
-    const npu_param_def *const t[] = {ops->params, npu_common_param_defs, npu_engine_param_defs};
-    return npu_params_new(t, 3, err);
+    const npu_param_def *const t[] = {ops->params, npu_common_param_defs, npu_engine_param_defs,
+                                      npu_card_param_defs};
+    return npu_params_new(t, card ? 4 : 3, err);
 }
 
-static npu_arch *arch_new(const npu_model_ops *ops, const char *name, const char *doc, npu_err *err)
+static npu_arch *arch_new(const npu_model_ops *ops, const char *name, const char *doc, bool card,
+                          npu_err *err)
 {
     npu_arch *a = npu_calloc(1, sizeof *a);
     if (!a) {
@@ -387,7 +390,7 @@ static npu_arch *arch_new(const npu_model_ops *ops, const char *name, const char
         return NULL;
     }
     a->ops = ops;
-    a->p = params_for(ops, err);
+    a->p = params_for(ops, card, err);
     if (!a->p) {
         npu_err_prefix(err, "model %s", ops->name);
         free(a);
@@ -501,7 +504,10 @@ static npu_arch *arch_open(npu_ctx *ctx, const char *name, npu_err *err)
     const char *doc = NULL;
     for (int i = 0; i < n && !doc; i++)
         doc = chain[i]->doc;
-    a = arch_new(ops, n ? chain[0]->name : ops->name, doc ? doc : ops->summary, err);
+    bool card = false;
+    for (int i = 0; i < n; i++)
+        card |= npu_preset_is_card(chain[i]);
+    a = arch_new(ops, n ? chain[0]->name : ops->name, doc ? doc : ops->summary, card, err);
     if (!a)
         goto fail;
     for (int i = n - 1; i >= 0; i--) {
@@ -1029,7 +1035,7 @@ static npu_params *program_params(const npu_program *prog, const npu_model_ops *
     *ops = npu_model_find(prog->model, err);
     if (!*ops)
         return NULL;
-    npu_params *p = params_for(*ops, err);
+    npu_params *p = params_for(*ops, false, err);
     if (!p)
         return NULL;
     p->arch = npu_arena_strdup(&p->arena, prog->arch);

@@ -16,4 +16,8 @@
 /* The parameter table of an architecture (read-only; lives as long as a). */
 const npu_params *npu_arch_params(const npu_arch *a);
 
+/* The keys of a multi-chip card preset (chips, link.*; sim/workload.c): only an arch whose
+ * presets set one of them has them (docs/workloads.md "Multi-chip cards"). */
+extern const npu_param_def npu_card_param_defs[];
+
 #endif

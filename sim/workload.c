@@ -16,9 +16,11 @@
  * Its latency is end − arrival; a periodic frame misses its deadline when it ends after the
  * next arrival (arrival + 1/fps). Periodic arrivals are jobs on an "arrivals" timer unit.
  *
- * Choices: only models whose runtime bookkeeping is declared per context take part (rknpu
- * now; the others would couple workloads through shared bookkeeping units, so they are refused
- * rather than silently wrong). Per-workload settings may not touch the chip's shared groups
+ * Choices: several workloads on one chip only for models whose runtime bookkeeping is declared
+ * per context (rknpu now; the others would couple workloads through shared bookkeeping units,
+ * so two of theirs on one chip are refused rather than silently wrong). A card preset (chips,
+ * link.*) binds each workload to a chip (its units and DRAM its own, engine.h) and moves each
+ * frame's input and output over the card's one host link port, before and after its run. Per-workload settings may not touch the chip's shared groups
  * (dram.*, sram.*, host.*, mcu.*) nor the model's sizes that the engine would share.
  */
 #include <math.h>
@@ -41,7 +43,7 @@ typedef struct frame {
     struct wrun *R;
     int w, k, scope;
     bool arrived, released, ended;
-    npu_time t_arr, t_rel;
+    npu_time t_arr, t_rel, t_exec, t_end; /* t_exec: its input is on the chip; t_end: output off */
 } frame;
 
 typedef struct wl {
@@ -52,6 +54,9 @@ typedef struct wl {
     npu_program *prog;
     int after;  /* index, -1 */
     int count;
+    int chip;   /* card chip (chip=K, else workload index mod chips) */
+    bool ctx_units; /* its model marks its per-context units (may share a chip) */
+    int64_t in_bytes, out_bytes; /* one frame's graph inputs / outputs (over the link) */
     frame *f;   /* count frames */
 } wl;
 
@@ -60,18 +65,29 @@ typedef struct wrun {
     wl *w;
     int n;
     int u_arr;   /* the arrivals timer unit, -1 until made */
+    int chips;   /* card presets: chips, else 1 */
+    int link;    /* the host link's port, -1 = none (not a card) */
+    int *u_link; /* per chip: the link DMA unit its frames' transfers queue on */
+    int *dram;   /* per chip: its DRAM port */
     npu_err err; /* the first error of a release inside the run */
 } wrun;
 
 static void try_release(wrun *R, int w, int k);
-
-static void frame_ended(npu_engine *e, void *ud, int scope)
+static void execute_frame(wrun *R, frame *F);
+static void input_moved(npu_engine *e, void *ud, const npu_job *j)
 {
-    (void)scope;
+    (void)e;
+    (void)j;
     frame *F = ud;
+    execute_frame(F->R, F);
+}
+
+/* A frame is over: its output is off the chip at t. What waited for it may go. */
+static void frame_done(frame *F, npu_time t)
+{
     wrun *R = F->R;
     F->ended = true;
-    npu_time t = npu_engine_scope_end(e, F->scope);
+    F->t_end = t;
     if (F->k + 1 < R->w[F->w].count)
         try_release(R, F->w, F->k + 1);
     for (int v = 0; v < R->n; v++)
@@ -83,6 +99,42 @@ static void frame_ended(npu_engine *e, void *ud, int scope)
             }
             try_release(R, v, F->k);
         }
+}
+
+static void output_moved(npu_engine *e, void *ud, const npu_job *j)
+{
+    (void)j;
+    frame_done(ud, npu_engine_now(e));
+}
+
+/* Queues one frame's input (host -> chip) or output (chip -> host) on its chip's link unit,
+ * outside any scope: the link is the card's, not the frame's model. */
+static int link_move(wrun *R, frame *F, bool in, void (*done)(npu_engine *, void *,
+                                                               const npu_job *))
+{
+    wl *W = &R->w[F->w];
+    int prev = npu_engine_scope_set(R->e, 0);
+    npu_job j;
+    npu_job_init(&j, R->u_link[W->chip], -1, in ? "link in" : "link out");
+    j.done = done;
+    j.ud = F;
+    int rc = npu_job_xfer(&j, R->link, in, in ? W->in_bytes : W->out_bytes, 0, &R->err);
+    if (!rc)
+        rc = npu_engine_submit(R->e, &j, &R->err);
+    npu_engine_scope_set(R->e, prev);
+    if (rc)
+        npu_err_prefix(&R->err, "workload %s frame %d (host link)", W->spec->name, F->k);
+    return rc;
+}
+
+static void frame_ended(npu_engine *e, void *ud, int scope)
+{
+    (void)scope;
+    frame *F = ud;
+    if (F->R->link >= 0)
+        link_move(F->R, F, false, output_moved);
+    else
+        frame_done(F, npu_engine_scope_end(e, F->scope));
 }
 
 static void frame_arrived(npu_engine *e, void *ud, const npu_job *j)
@@ -106,6 +158,20 @@ static void try_release(wrun *R, int w, int k)
     F->t_rel = npu_engine_now(R->e);
     if (W->spec->fps <= 0 && W->after < 0)
         F->t_arr = F->t_rel; /* back to back: it arrives when it can start */
+    if (R->link >= 0)
+        link_move(R, F, true, input_moved);
+    else
+        execute_frame(R, F);
+}
+
+/* The frame's input is on its chip: the model queues the frame's jobs now, in its scope. */
+static void execute_frame(wrun *R, frame *F)
+{
+    wl *W = &R->w[F->w];
+    int k = F->k;
+    if (R->err.code)
+        return;
+    F->t_exec = npu_engine_now(R->e);
     int prev = npu_engine_scope_set(R->e, F->scope);
     int rc = npu_model_execute(&W->m, W->prog, R->e, &R->err);
     npu_engine_scope_set(R->e, prev);
@@ -124,17 +190,42 @@ static bool shared_key(const char *k)
     for (int i = 0; pre[i]; i++)
         if (strncmp(k, pre[i], strlen(pre[i])) == 0)
             return true;
-    return strcmp(k, "cores") == 0 || strcmp(k, "freq_mhz") == 0;
+    return strcmp(k, "cores") == 0 || strcmp(k, "freq_mhz") == 0 || strcmp(k, "chips") == 0 ||
+           strncmp(k, "link.", 5) == 0;
 }
 
-static int prepare(npu_ctx *ctx, const npu_arch *a, wl *W, const npu_workload *s, npu_err *err)
+/* chip=K: the card chip the workload runs on (not a model key). */
+static int chip_of(const npu_workload *s, int idx, int chips, int *chip, npu_err *err)
+{
+    *chip = idx % chips;
+    for (int i = 0; i < s->nsets; i++) {
+        if (strncmp(s->sets[i], "chip=", 5) != 0)
+            continue;
+        char *end;
+        long k = strtol(s->sets[i] + 5, &end, 10);
+        if (end == s->sets[i] + 5 || *end || k < 0 || k >= chips)
+            return npu_err_set(err, NPU_EINVAL,
+                               "workload %s: '%s': %s has %d chip%s (chip=0..%d)", s->name,
+                               s->sets[i], chips > 1 ? "the card" : "the arch (not a card)",
+                               chips, chips > 1 ? "s" : "", chips - 1);
+        *chip = (int)k;
+    }
+    return 0;
+}
+
+static int prepare(npu_ctx *ctx, const npu_arch *a, wl *W, const npu_workload *s, int idx,
+                   int chips, npu_err *err)
 {
     W->spec = s;
+    if (chip_of(s, idx, chips, &W->chip, err))
+        return err->code;
     W->a = npu_arch_clone(a);
     if (!W->a)
         return npu_err_set(err, NPU_ENOMEM, "out of memory");
     for (int i = 0; i < s->nsets; i++) {
         const char *kv = s->sets[i], *eq = strchr(kv, '=');
+        if (strncmp(kv, "chip=", 5) == 0)
+            continue;
         char key[128];
         size_t kl = eq ? (size_t)(eq - kv) : strlen(kv);
         snprintf(key, sizeof key, "%.*s", (int)(kl < sizeof key ? kl : sizeof key - 1), kv);
@@ -151,14 +242,9 @@ static int prepare(npu_ctx *ctx, const npu_arch *a, wl *W, const npu_workload *s
     const npu_model_ops *ops = npu_model_find(npu_arch_model(W->a), err);
     if (!ops)
         return err->code;
-    bool ok = false;
+    W->ctx_units = false;
     for (int i = 0; multi_models[i]; i++)
-        ok |= npu_streq_nocase(ops->name, multi_models[i]);
-    if (!ok)
-        return npu_err_set(err, NPU_EUNSUPPORTED,
-                           "several workloads at once are modelled for the rknpu model only "
-                           "(its runtime units are per context); %s (model %s) is not yet",
-                           npu_arch_name(a), ops->name);
+        W->ctx_units |= npu_streq_nocase(ops->name, multi_models[i]);
     W->prog = npu_compile(ctx, W->a, s->graph, err);
     if (!W->prog) {
         npu_err_prefix(err, "workload %s", s->name);
@@ -258,7 +344,7 @@ static int stat_of(wrun *R, int w, npu_wl_run *out, npu_err *err)
     double lsum = 0;
     for (int k = 0; k < n; k++) {
         const frame *F = &W->f[k];
-        double end = (double)npu_engine_scope_end(R->e, F->scope);
+        double end = (double)F->t_end;
         lat[k] = (end - (double)F->t_arr) * 1e-6;
         lsum += lat[k];
         if (period > 0 && end > (double)F->t_arr + period + 0.5)
@@ -290,7 +376,7 @@ static int stat_of(wrun *R, int w, npu_wl_run *out, npu_err *err)
     /* bytes of every frame, and the median frame's table */
     for (int k = 0; k < n; k++) {
         const frame *F = &W->f[k];
-        npu_result *fr = npu_engine_result_scope(R->e, F->scope, F->t_rel, W->prog,
+        npu_result *fr = npu_engine_result_scope(R->e, F->scope, F->t_exec, W->prog,
                                                  npu_arch_params(W->a), err);
         if (!fr)
             return err->code;
@@ -304,6 +390,7 @@ static int stat_of(wrun *R, int w, npu_wl_run *out, npu_err *err)
             npu_result_free(fr);
     }
     S->count = n;
+    S->chip = W->chip;
     S->fps = W->spec->fps;
     S->name = npu_arena_strdup(&out->arena, W->spec->name);
     S->graph = npu_arena_strdup(&out->arena, npu_graph_name(W->spec->graph));
@@ -367,6 +454,67 @@ static int write_trace(wrun *R, int nl, const npu_run_opts *o, npu_err *err)
     return rc;
 }
 
+/* ---- multi-chip cards (docs/workloads.md "Multi-chip cards") ------------------------------ */
+
+const npu_param_def npu_card_param_defs[] = {
+    {"chips", NPU_P_INT, 1, NULL, 1, 64, NULL, "",
+     "card: NPU chips behind the host link, each with its own cores and DRAM (workload chip=K)"},
+    {"link.gbps", NPU_P_FLOAT, 15.75, NULL, 0.001, 1e5, NULL, "GB/s",
+     "card: the host link's payload rate, shared by every chip (PCIe 3.0 x16: 15.75)"},
+    {"link.latency_us", NPU_P_FLOAT, 2, NULL, 0, 1e6, NULL, "us",
+     "card: from a transfer's request to its first byte (DMA descriptor set-up, round trip)"},
+    {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL},
+};
+
+static int64_t tensors_bytes(const npu_graph *g, const int *t, int n)
+{
+    int64_t b = 0;
+    for (int i = 0; i < n; i++)
+        b += npu_tensor_bytes(&g->t[t[i]]);
+    return b;
+}
+
+/* A card: chip k > 0 gets a DRAM port of its own (port 0's figures), every chip a link DMA
+ * unit, and the card one link port they all share. Not a card: nothing. */
+static int card_setup(wrun *R, const npu_params *p, npu_err *err)
+{
+    R->link = -1;
+    if (npu_params_find(p, "link.gbps") < 0)
+        return 0;
+    R->dram = npu_calloc((size_t)R->chips, sizeof *R->dram);
+    R->u_link = npu_calloc((size_t)R->chips, sizeof *R->u_link);
+    if (!R->dram || !R->u_link)
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    npu_port_cfg link = {.name = "link",
+                         .gbps = npu_params_float(p, "link.gbps"),
+                         .latency_ns = npu_params_float(p, "link.latency_us") * 1e3,
+                         .efficiency = 1.0};
+    R->link = npu_engine_port(R->e, &link, err);
+    if (R->link < 0)
+        return err->code;
+    for (int c = 0; c < R->chips; c++) {
+        char nm[32];
+        npu_port_cfg d = *npu_engine_port_cfg(R->e, NPU_PORT_DRAM);
+        snprintf(nm, sizeof nm, "dram@chip%d", c);
+        d.name = nm;
+        d.is_dram = true;
+        R->dram[c] = c == 0 ? NPU_PORT_DRAM : npu_engine_port(R->e, &d, err);
+        if (R->dram[c] < 0)
+            return err->code;
+        /* the host's clock (clock 0): a link job has no cycles, only its transfer */
+        snprintf(nm, sizeof nm, "link@chip%d", c);
+        R->u_link[c] = npu_engine_unit(R->e, nm, NPU_UK_DMA, 0, 1, 0);
+        if (R->u_link[c] < 0)
+            return npu_err_set(err, NPU_ENOMEM, "out of memory (link unit)");
+    }
+    for (int i = 0; i < R->n; i++) {
+        const npu_graph *g = R->w[i].spec->graph;
+        R->w[i].in_bytes = tensors_bytes(g, g->inputs, g->ninputs);
+        R->w[i].out_bytes = tensors_bytes(g, g->outputs, g->noutputs);
+    }
+    return 0;
+}
+
 static int run_all(npu_ctx *ctx, const npu_arch *a, wrun *R, const npu_run_opts *o,
                    npu_err *err)
 {
@@ -384,6 +532,8 @@ static int run_all(npu_ctx *ctx, const npu_arch *a, wrun *R, const npu_run_opts 
     if (!R->e)
         return err->code;
     npu_engine_use_ctx(R->e, ctx);
+    if (card_setup(R, npu_arch_params(a), err))
+        return err->code;
     bool trace = o && o->trace_path && *o->trace_path;
     npu_engine_record(R->e, trace);
     int base = 0;
@@ -397,6 +547,8 @@ static int run_all(npu_ctx *ctx, const npu_arch *a, wrun *R, const npu_run_opts 
             *F = (frame){.R = R, .w = i, .k = k};
             F->scope = npu_engine_scope_new(R->e, W->spec->name, base, frame_ended, F, err);
             if (F->scope < 0)
+                return err->code;
+            if (W->chip > 0 && npu_engine_scope_chip(R->e, F->scope, W->chip, R->dram[W->chip], err))
                 return err->code;
             base += W->prog->nlayers;
             if (W->spec->fps > 0)
@@ -454,7 +606,7 @@ npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workloa
         npu_err_set(err, NPU_EINVAL, "npu_run_workloads: give an architecture and 1-64 workloads");
         return NULL;
     }
-    wrun R = {.n = n, .u_arr = -1};
+    wrun R = {.n = n, .u_arr = -1, .chips = 1, .link = -1};
     npu_wl_run *out = NULL;
     R.w = npu_calloc((size_t)n, sizeof *R.w);
     if (!R.w) {
@@ -464,8 +616,20 @@ npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workloa
     for (int i = 0; i < n; i++)
         R.w[i].after = -1;
     int rc = link_workloads(&R, w, n, err);
+    R.chips = npu_params_find(npu_arch_params(a), "chips") >= 0
+                  ? (int)npu_params_int(npu_arch_params(a), "chips") : 1;
     for (int i = 0; !rc && i < n; i++)
-        rc = prepare(ctx, a, &R.w[i], &w[i], err);
+        rc = prepare(ctx, a, &R.w[i], &w[i], i, R.chips, err);
+    for (int i = 0; !rc && i < n; i++)
+        for (int j = 0; !rc && j < n; j++)
+            if (j != i && R.w[j].chip == R.w[i].chip && !R.w[i].ctx_units)
+                rc = npu_err_set(err, NPU_EUNSUPPORTED,
+                                 "workloads %s and %s on one chip: several workloads on one chip "
+                                 "are modelled for the rknpu model only (its runtime units are "
+                                 "per context); %s (model %s) takes one workload per chip%s",
+                                 w[i].name, w[j].name, npu_arch_name(a),
+                                 npu_arch_model(R.w[i].a),
+                                 R.chips > 1 ? " (chip=K)" : "");
     if (!rc)
         rc = run_all(ctx, a, &R, opts, err);
     if (!rc) {
@@ -480,6 +644,8 @@ npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workloa
             out->w = st;
             out->n = n;
             out->arch = npu_arena_strdup(&out->arena, npu_arch_name(a));
+            out->chips = R.chips;
+            out->link_bytes = R.link >= 0 ? (int64_t)npu_engine_port_bytes(R.e, R.link) : 0;
             for (int i = 0; !rc && i < n; i++)
                 rc = stat_of(&R, i, out, err);
             if (rc) {
@@ -497,6 +663,8 @@ npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workloa
         free(R.w[i].f);
     }
     free(R.w);
+    free(R.dram);
+    free(R.u_link);
     if (!out && ctx) {
         npu_err *ce = npu_ctx_err(ctx);
         if (ce != err)

@@ -486,6 +486,14 @@ void npu_preset_free(npu_preset *pr)
     free(pr);
 }
 
+bool npu_preset_is_card(const npu_preset *pr)
+{
+    for (int i = 0; i < pr->n; i++)
+        if (strcmp(pr->kv[i].key, "chips") == 0 || strncmp(pr->kv[i].key, "link.", 5) == 0)
+            return true;
+    return false;
+}
+
 int npu_preset_apply(const npu_preset *pr, npu_params *p, npu_err *err)
 {
     for (int i = 0; i < pr->n; i++) {

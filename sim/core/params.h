@@ -104,6 +104,8 @@ void npu_preset_free(npu_preset *pr);
 /* Applies the preset's values to p (origin PRESET); errors name preset file and key with the
  * allowed values. Does not follow `base` (the caller resolves the chain). */
 int npu_preset_apply(const npu_preset *pr, npu_params *p, npu_err *err);
+/* A multi-chip card preset: it sets `chips` or a `link.*` key (docs/workloads.md). */
+bool npu_preset_is_card(const npu_preset *pr);
 
 /* Built-in presets compiled into the binary (generated from models/presets/ *.lua). */
 typedef struct npu_builtin_text {

@@ -21,6 +21,7 @@ typedef struct npu_wl_stat {
     int64_t dram_rd_bytes, dram_wr_bytes, sram_bytes; /* all its frames                       */
     double first_us, end_us;          /* first arrival, last end                               */
     int median_frame;                 /* which frame `frame` is (0-based)                      */
+    int chip;                         /* card chip it ran on (0 without a card)                */
     npu_result *frame;                /* that frame's per-layer result (times from its start)  */
 } npu_wl_stat;
 
@@ -31,6 +32,8 @@ struct npu_wl_run {
     npu_wl_stat *w;
     double time_us;   /* the last frame's end */
     int64_t dram_rd_bytes, dram_wr_bytes;
+    int chips;        /* card presets: chips on the card (else 1)                               */
+    int64_t link_bytes; /* bytes through the card's host link (frames' inputs + outputs)       */
 };
 
 #endif

@@ -158,7 +158,7 @@ void npu_energy_price(const npu_engine *e, npu_result *r, const npu_params *p, i
             if (e->p[q].invalid)
                 continue;
             double b = (double)(e->p[q].lbytes[2 * g] + e->p[q].lbytes[2 * g + 1]);
-            if (q == NPU_PORT_DRAM)
+            if (q == NPU_PORT_DRAM || e->p[q].cfg.is_dram) /* a card chip's DRAM too */
                 dram_b += b;
             else
                 buf += b * pj_port;

@@ -554,7 +554,7 @@ static int submit_job(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err 
     for (int i = 0; i < j->nxfer; i++)
         e->cell[ops + j->nwait + j->nsig + i].x =
             (xcell){.bytes = j->xfer[i].bytes, .run = j->xfer[i].run,
-                    .port = (int16_t)j->xfer[i].port, .write = j->xfer[i].write};
+                    .port = (int16_t)npu_eng_scope_port(e, j->xfer[i].port), .write = j->xfer[i].write};
     J->onchip = j->onchip_bytes;
     J->irq = j->irq;
     J->done = j->done;

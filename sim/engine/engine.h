@@ -91,10 +91,13 @@ typedef struct npu_port_cfg {
     uint32_t half_bytes;    /* contiguous run length reaching half of the sustained rate:   */
                             /* rate(run) = peak·eff·run/(run+half_bytes); 0 = no such loss   */
     bool is_sram;           /* counted as sram_* bytes in results (else dram_* if DRAM)     */
+    bool is_dram;           /* counted as dram_* bytes (another chip's DRAM; port 0 always) */
 } npu_port_cfg;
 int npu_engine_port(npu_engine *e, const npu_port_cfg *cfg, npu_err *err);
 const npu_port_cfg *npu_engine_port_cfg(const npu_engine *e, int port);
 int npu_engine_nports(const npu_engine *e);
+/* Bytes moved through a port so far (both directions, every layer and none). */
+uint64_t npu_engine_port_bytes(const npu_engine *e, int port);
 
 /* Units. slots: 1 = in-order server, N = up to N jobs at once (still started in FIFO order),
  * 0 = unlimited. dma_bytes_per_cycle (in the unit's clock) caps each of the unit's transfers;
@@ -227,6 +230,13 @@ int npu_engine_scope_set(npu_engine *e, int scope);
 void npu_engine_scope_close(npu_engine *e, int scope);
 /* When the scope's last job ended (valid once it ended). */
 npu_time npu_engine_scope_end(const npu_engine *e, int scope);
+/* Multi-chip cards (docs/workloads.md "multi-chip"): binds `scope` to chip `chip` (> 0) of a
+ * card whose DRAM is port `dram_port` (made with is_dram). While such a scope is current every
+ * unit and port name the model gives gets "@chip<chip>" (a chip's hardware is its own; a port
+ * of that name made by an earlier frame of the chip is returned), and transfers the model puts
+ * on NPU_PORT_DRAM go to `dram_port`. Chip 0 keeps the engine's own names and ports. The host
+ * (CPU cores, interrupt line) stays shared. */
+int npu_engine_scope_chip(npu_engine *e, int scope, int chip, int dram_port, npu_err *err);
 /* A unit of the runtime context rather than of the hardware (see above); the same as
  * npu_engine_unit outside a scope. */
 int npu_engine_unit_ctx(npu_engine *e, const char *name, npu_unit_kind kind, int clk, int slots,

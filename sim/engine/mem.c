@@ -155,7 +155,16 @@ int npu_mem_add_port(npu_engine *e, const npu_port_cfg *cfg, npu_err *err)
 
 int npu_engine_port(npu_engine *e, const npu_port_cfg *cfg, npu_err *err)
 {
-    return npu_mem_add_port(e, cfg, err);
+    if (e->cur_scope <= 0 || !cfg || !cfg->name)
+        return npu_mem_add_port(e, cfg, err);
+    /* in a workload scope: a port is hardware, made once (per card chip) */
+    char nbuf[160];
+    npu_port_cfg c = *cfg;
+    c.name = npu_eng_scope_unit_name(e, cfg->name, NPU_UK_DMA, nbuf, sizeof nbuf);
+    for (int q = 0; q < e->np; q++)
+        if (strcmp(e->p[q].cfg.name, c.name) == 0)
+            return q;
+    return npu_mem_add_port(e, &c, err);
 }
 
 const npu_port_cfg *npu_engine_port_cfg(const npu_engine *e, int id)
@@ -164,6 +173,14 @@ const npu_port_cfg *npu_engine_port_cfg(const npu_engine *e, int id)
 }
 
 int npu_engine_nports(const npu_engine *e) { return e->np; }
+
+uint64_t npu_engine_port_bytes(const npu_engine *e, int id)
+{
+    uint64_t b = 0;
+    for (int l = 0; id >= 0 && id < e->np && l <= e->nl; l++)
+        b += e->p[id].lbytes[2 * l] + e->p[id].lbytes[2 * l + 1];
+    return b;
+}
 
 /* ---- sharing a port ----------------------------------------------------------------------------- */
 

@@ -36,7 +36,8 @@ int npu_engine_scope_new(npu_engine *e, const char *workload, int layer_base,
         return npu_err_set(err, NPU_ENOMEM, "engine: out of memory"), -1;
     if (e->nsc == 1)
         e->sc[0] = (wscope){.wl = NULL};
-    e->sc[e->nsc] = (wscope){.wl = wl, .lbase = layer_base, .done = done, .ud = ud};
+    e->sc[e->nsc] = (wscope){.wl = wl, .lbase = layer_base, .done = done, .ud = ud,
+                              .dram = NPU_PORT_DRAM};
     return e->nsc++;
 }
 
@@ -82,10 +83,37 @@ void npu_eng_scope_job_end(npu_engine *e, int sc)
 const char *npu_eng_scope_unit_name(const npu_engine *e, const char *name, npu_unit_kind kind,
                                     char *buf, size_t n)
 {
-    if (e->cur_scope <= 0 || !(kind == NPU_UK_HOST || e->unit_ctx))
+    if (e->cur_scope <= 0)
         return name;
-    snprintf(buf, n, "%s@%s", name, e->sc[e->cur_scope].wl);
+    const wscope *S = &e->sc[e->cur_scope];
+    bool ctx = kind == NPU_UK_HOST || e->unit_ctx;
+    if (S->chip > 0 && ctx)
+        snprintf(buf, n, "%s@chip%d@%s", name, S->chip, S->wl);
+    else if (S->chip > 0)
+        snprintf(buf, n, "%s@chip%d", name, S->chip);
+    else if (ctx)
+        snprintf(buf, n, "%s@%s", name, S->wl);
+    else
+        return name;
     return buf;
+}
+
+int npu_engine_scope_chip(npu_engine *e, int scope, int chip, int dram_port, npu_err *err)
+{
+    if (scope <= 0 || scope >= e->nsc || chip < 0 || chip > 255 || dram_port < 0 ||
+        dram_port >= e->np || (chip > 0 && !e->p[dram_port].cfg.is_dram))
+        return npu_err_set(err, NPU_EINVAL, "engine: bad chip %d (DRAM port %d) for scope %d",
+                           chip, dram_port, scope);
+    e->sc[scope].chip = chip;
+    e->sc[scope].dram = chip > 0 ? dram_port : NPU_PORT_DRAM;
+    return 0;
+}
+
+int npu_eng_scope_port(const npu_engine *e, int p)
+{
+    if (e->cur_scope <= 0 || p != NPU_PORT_DRAM)
+        return p;
+    return e->sc[e->cur_scope].dram;
 }
 
 int npu_engine_unit_ctx(npu_engine *e, const char *name, npu_unit_kind kind, int clock, int slots,

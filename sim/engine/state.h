@@ -173,6 +173,8 @@ typedef struct wscope {
     npu_scope_done_fn done;
     void *ud;
     double peak[NPU_DT_COUNT]; /* what the model set in it (its core mask's peak) */
+    int chip;            /* card chip (npu_engine_scope_chip); 0 = the engine's own names */
+    int dram;            /* the chip's DRAM port (NPU_PORT_DRAM for chip 0)   */
 } wscope;
 
 typedef struct lstat {
@@ -286,6 +288,8 @@ static inline int npu_eng_scoped_layer(const npu_engine *e, int layer)
 /* A job of scope sc ended (after its done() ran): the scope may have ended. */
 void npu_eng_scope_job_end(npu_engine *e, int sc);
 /* The name a unit made now gets ("name@workload" for a context unit in a scope), in buf. */
+/* The port a transfer on `port` uses in the current scope (a card chip's own DRAM). */
+int npu_eng_scope_port(const npu_engine *e, int port);
 const char *npu_eng_scope_unit_name(const npu_engine *e, const char *name, npu_unit_kind kind,
                                     char *buf, size_t n);
 void npu_eng_scope_free(npu_engine *e);

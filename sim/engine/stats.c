@@ -253,7 +253,7 @@ static npu_result *result_of(npu_engine *e, const struct npu_program *prog, cons
             if (e->p[q].cfg.is_sram) {
                 row->sram_rd_bytes += (int64_t)rd;
                 row->sram_wr_bytes += (int64_t)wr;
-            } else if (q == NPU_PORT_DRAM) {
+            } else if (q == NPU_PORT_DRAM || e->p[q].cfg.is_dram) {
                 row->dram_rd_bytes += (int64_t)rd;
                 row->dram_wr_bytes += (int64_t)wr;
             } else {

@@ -54,7 +54,15 @@ static int table(const npu_wl_run *r, bool frames, npu_strbuf *out)
         npu_tab_cell_str(&t, rd, 16);
         npu_tab_cell_str(&t, wr, 16);
     }
-    npu_sb_printf(out, "%s: %d workloads, %.1f us\n", r->arch, r->n, r->time_us);
+    npu_sb_printf(out, "%s: %d workloads, %.1f us", r->arch, r->n, r->time_us);
+    if (r->chips > 1 || r->link_bytes > 0) { /* a card (docs/workloads.md "Multi-chip cards") */
+        char lb[32];
+        npu_tab_bytes(lb, sizeof lb, (double)r->link_bytes);
+        npu_sb_printf(out, ", %d chips, %s over the host link; chips:", r->chips, lb);
+        for (int i = 0; i < r->n; i++)
+            npu_sb_printf(out, " %s=%d", r->w[i].name, r->w[i].chip);
+    }
+    npu_sb_puts(out, "\n");
     size_t at = out->len;
     int rc = npu_tab_render(&t, out);
     npu_tab_sanitize_from(out, at);
@@ -104,8 +112,13 @@ static int json(const npu_wl_run *r, npu_strbuf *out)
     npu_rep_json_str(out, r->arch);
     npu_sb_puts(out, ", \"time_us\": ");
     npu_rep_json_num(out, r->time_us);
-    npu_sb_printf(out, ", \"dram_rd_bytes\": %lld, \"dram_wr_bytes\": %lld, \"workloads\": [",
+    npu_sb_printf(out, ", \"dram_rd_bytes\": %lld, \"dram_wr_bytes\": %lld",
                   (long long)r->dram_rd_bytes, (long long)r->dram_wr_bytes);
+    bool card = r->chips > 1 || r->link_bytes > 0; /* keys only a card run has */
+    if (card)
+        npu_sb_printf(out, ", \"chips\": %d, \"link_bytes\": %lld", r->chips,
+                      (long long)r->link_bytes);
+    npu_sb_puts(out, ", \"workloads\": [");
     for (int i = 0; i < r->n; i++) {
         const npu_wl_stat *s = &r->w[i];
         npu_sb_puts(out, i ? ",\n{\"name\": " : "\n{\"name\": ");
@@ -116,6 +129,8 @@ static int json(const npu_wl_run *r, npu_strbuf *out)
         npu_rep_json_str(out, s->sets);
         npu_sb_puts(out, ", \"after\": ");
         npu_rep_json_str(out, s->after);
+        if (card)
+            npu_sb_printf(out, ", \"chip\": %d", s->chip);
         npu_sb_puts(out, ", \"fps\": ");
         npu_rep_json_num(out, s->fps);
         npu_sb_printf(out, ", \"frames\": %d, \"median_frame\": %d, \"latency_us\": {", s->count,

@@ -28,5 +28,6 @@ expect "plot refused" 2 run -a rk3588 --plot "$T/p.svg" --workload d=mobilenet_v
 expect "unknown key" 1 run -a rk3588 --workload d=mobilenet_v2:nosuch=1
 grep -q "workload d" "$T/err" && ok "names the workload" || bad "names the workload" "$(cat "$T/err")"
 expect "chip key" 1 run -a rk3588 --workload d=mobilenet_v2:dram.gbps=5
-expect "other model" 1 run -a ascend310 --workload d=mobilenet_v2
+expect "other model" 1 run -a ascend310 --workload d=mobilenet_v2 --workload e=resnet18
+expect "card" 0 run -a atlas300i -q --workload d=mobilenet_v2 --workload e=resnet18:chip=2
 finish

@@ -22,7 +22,8 @@ check(r.time_us >= r.workloads[2].latency_us.max, "run time")
 local x, msg = npusim.run_workloads{ arch = "rk3588", workloads = {
   { name = "x", graph = "resnet18", after = "nobody" } } }
 check(x == nil and msg:find("names no workload"), "recoverable error: " .. tostring(msg))
-x, msg = npusim.run_workloads{ arch = "ascend310", workloads = { { name = "x", graph = "resnet18" } } }
+x, msg = npusim.run_workloads{ arch = "ascend310", workloads = { { name = "x", graph = "resnet18" },
+                                                                  { name = "y", graph = "resnet18" } } }
 check(x == nil and msg:find("rknpu model only"), "model refused: " .. tostring(msg))
 local ok, e = pcall(npusim.run_workloads, { arch = "rk3588", workloads = {} })
 check(not ok and tostring(e):find("1 to 64"), "empty list raises")

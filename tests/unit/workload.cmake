@@ -7,3 +7,5 @@ set_tests_properties(workload_cli PROPERTIES LABELS fast ENVIRONMENT "NPUSIM=$<T
 add_test(NAME workload_lua COMMAND $<TARGET_FILE:npusim> script tests/lua/workload_test.lua
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(workload_lua PROPERTIES LABELS fast)
+# A multi-chip card (atlas300i): chips, their own DRAM, the shared host link.
+npu_test(card_test ${CMAKE_SOURCE_DIR}/tests/unit/card_test.c LIBS npu_api)

@@ -282,8 +282,9 @@ TEST(bad_specs)
     npu_workload nm = {.name = "a b", .graph = g};
     CHECK(!run(a, &nm, 1, &err));
     CHECK_CONTAINS(err.msg, "workload name");
-    npu_workload dv = {.name = "x", .graph = g};
-    CHECK(!run(s, &dv, 1, &err));
+    /* davinci takes one workload per chip (its bookkeeping units are not per context) */
+    npu_workload dv[2] = {{.name = "x", .graph = g}, {.name = "y", .graph = g}};
+    CHECK(!run(s, dv, 2, &err));
     CHECK_CONTAINS(err.msg, "rknpu model only");
 out:
     npu_graph_free(g);

@@ -1,0 +1,198 @@
+/* card_test.c — a multi-chip card (atlas300i: 4 x Ascend 310 behind one PCIe link; docs/
+ * workloads.md "Multi-chip cards"): one chip with a near-infinite link is the plain ascend310
+ * run cycle for cycle; four ResNet-50 bs1 streams on four chips give ~4x one chip's throughput
+ * minus the link's cost; the bytes over the link are the frames' inputs and outputs; each chip's
+ * DRAM carries only its own frames; bad chip bindings are refused. */
+#include <stdlib.h>
+
+#include "../sim/core/wlres.h"
+#include "../sim/npusim_int.h"
+#include "test.h"
+
+static npu_ctx *ctx;
+
+static npu_arch *arch(const char *name, const char *set1, const char *set2)
+{
+    npu_err err = {0};
+    npu_arch *a = npu_arch_open(ctx, name, &err);
+    if (a && set1 && npu_arch_set_kv(a, set1, &err))
+        goto bad;
+    if (a && set2 && npu_arch_set_kv(a, set2, &err))
+        goto bad;
+    if (!a)
+        printf("  %s: %s\n", name, err.msg);
+    return a;
+bad:
+    printf("  %s: %s\n", name, err.msg);
+    npu_arch_free(a);
+    return NULL;
+}
+
+static npu_graph *resnet50(void)
+{
+    npu_load_opts o = {.batch = 1};
+    npu_err err = {0};
+    npu_graph *g = npu_load_graph(ctx, "resnet50", &o, &err);
+    if (!g)
+        printf("  resnet50: %s\n", err.msg);
+    return g;
+}
+
+/* The card (with up to two settings), the plain chip and ResNet-50 bs1. */
+typedef struct fx {
+    npu_arch *c, *p;
+    npu_graph *g;
+} fx;
+
+static bool fx_open(fx *f, const char *set1, const char *set2)
+{
+    f->c = arch("atlas300i", set1, set2);
+    f->p = arch("ascend310", NULL, NULL);
+    f->g = resnet50();
+    return f->c && f->p && f->g;
+}
+
+static void fx_close(fx *f)
+{
+    npu_graph_free(f->g);
+    npu_arch_free(f->c);
+    npu_arch_free(f->p);
+}
+
+static int64_t io_bytes(const npu_graph *g)
+{
+    int64_t b = 0;
+    for (int i = 0; i < g->ninputs; i++)
+        b += npu_tensor_bytes(&g->t[g->inputs[i]]);
+    for (int i = 0; i < g->noutputs; i++)
+        b += npu_tensor_bytes(&g->t[g->outputs[i]]);
+    return b;
+}
+
+/* One chip, a link 10^5 GB/s fast with no latency: the frame is the plain run. */
+TEST(one_chip_is_plain_run)
+{
+    fx F;
+    npu_err err = {0};
+    bool ok = fx_open(&F, "chips=1", "link.latency_us=0");
+    CHECK(ok && npu_arch_set_kv(F.c, "link.gbps=100000", &err) == 0);
+    if (!ok)
+        goto out;
+    npu_arch *c = F.c, *p = F.p;
+    const npu_graph *g = F.g;
+    npu_result *r = npu_run(ctx, p, g, NULL, &err);
+    npu_workload w = {.name = "s0", .graph = g};
+    npu_wl_run *wr = npu_run_workloads(ctx, c, &w, 1, NULL, &err);
+    CHECK(r && wr);
+    if (r && wr) {
+        const npu_result *f = wr->w[0].frame;
+        CHECK_EQ_INT(f->total.cycles, r->total.cycles);
+        CHECK_EQ_INT(f->nlayers, r->nlayers);
+        for (int l = 0; l < r->nlayers && l < f->nlayers; l++)
+            if (f->layers[l].cycles != r->layers[l].cycles) {
+                FAILF("layer %d: %lld vs %lld cycles", l, (long long)f->layers[l].cycles,
+                      (long long)r->layers[l].cycles);
+                break;
+            }
+        CHECK_EQ_INT(wr->w[0].dram_rd_bytes, r->total.dram_rd_bytes);
+        CHECK_EQ_INT(wr->w[0].dram_wr_bytes, r->total.dram_wr_bytes);
+        /* the two transfers take 2 x bytes / 10^5 GB/s: nanoseconds */
+        CHECK_NEAR(wr->w[0].lat_med_us, r->total.time_us, 0.01);
+        CHECK_EQ_INT(wr->link_bytes, io_bytes(g));
+    }
+    npu_result_free(r);
+    npu_wl_run_free(wr);
+out:
+    fx_close(&F);
+}
+
+/* Four ResNet-50 bs1 streams, one per chip, back to back: each chip runs as one alone but for
+ * its frames' transfers over the shared link. */
+TEST(four_streams)
+{
+    fx F;
+    npu_err err = {0};
+    bool ok = fx_open(&F, NULL, NULL);
+    CHECK(ok);
+    if (!ok)
+        goto out;
+    npu_arch *c = F.c, *p = F.p;
+    const npu_graph *g = F.g;
+    npu_result *r = npu_run(ctx, p, g, NULL, &err);
+    enum { N = 4, COUNT = 8 };
+    npu_workload w[N];
+    const char *nm[N] = {"s0", "s1", "s2", "s3"};
+    for (int i = 0; i < N; i++)
+        w[i] = (npu_workload){.name = nm[i], .graph = g, .count = COUNT};
+    npu_wl_run *wr = npu_run_workloads(ctx, c, w, N, NULL, &err);
+    CHECK(r && wr);
+    if (!r || !wr) {
+        printf("  %s\n", err.msg);
+        npu_result_free(r);
+        goto out;
+    }
+    CHECK_EQ_INT(wr->chips, 4);
+    const npu_params *pp = npu_arch_params(c);
+    double io = (double)io_bytes(g);
+    /* the link's cost per frame: input and output at the link's rate, each after its latency */
+    double link_us = io / (npu_params_float(pp, "link.gbps") * 1e3) +
+                     2 * npu_params_float(pp, "link.latency_us");
+    double one = 1e6 / r->total.time_us, card = 0;
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ_INT(wr->w[i].chip, i);
+        card += wr->w[i].throughput_fps;
+        /* each chip's DRAM carries its own frames only */
+        CHECK_EQ_INT(wr->w[i].dram_rd_bytes, COUNT * r->total.dram_rd_bytes);
+        CHECK_EQ_INT(wr->w[i].dram_wr_bytes, COUNT * r->total.dram_wr_bytes);
+    }
+    double expect = N * 1e6 / (r->total.time_us + link_us);
+    printf("  one chip %.1f fps; card %.1f fps (4x one = %.1f; minus the link: %.1f); link "
+           "%.1f us a frame\n", one, card, N * one, expect, link_us);
+    CHECK(card < N * one);
+    /* within 0.5 %: at time 0 the four first inputs share the link (a one-off queue) */
+    CHECK_NEAR(card / expect, 1.0, 0.005);
+    CHECK_EQ_INT(wr->link_bytes, (int64_t)(N * COUNT * io));
+    npu_result_free(r);
+    npu_wl_run_free(wr);
+out:
+    fx_close(&F);
+}
+
+TEST(bad_bindings)
+{
+    fx F;
+    npu_err err = {0};
+    bool ok = fx_open(&F, NULL, NULL);
+    CHECK(ok);
+    if (!ok)
+        goto out;
+    npu_arch *c = F.c, *p = F.p;
+    const npu_graph *g = F.g;
+    const char *c4[] = {"chip=4"}, *c0[] = {"chip=0"}, *ln[] = {"link.gbps=1"};
+    npu_workload a = {.name = "x", .graph = g, .sets = c4, .nsets = 1};
+    CHECK(!npu_run_workloads(ctx, c, &a, 1, NULL, &err));
+    CHECK_CONTAINS(err.msg, "chip=0..3");
+    npu_workload two[2] = {{.name = "x", .graph = g, .sets = c0, .nsets = 1},
+                           {.name = "y", .graph = g}};
+    two[1].sets = c0;
+    two[1].nsets = 1;
+    CHECK(!npu_run_workloads(ctx, c, two, 2, NULL, &err));
+    CHECK_CONTAINS(err.msg, "one workload per chip");
+    npu_workload l = {.name = "x", .graph = g, .sets = ln, .nsets = 1};
+    CHECK(!npu_run_workloads(ctx, c, &l, 1, NULL, &err));
+    CHECK_CONTAINS(err.msg, "shared by every workload");
+    CHECK(npu_arch_set_kv(p, "chips=4", &err) != 0); /* a card key: card presets only */
+    CHECK_CONTAINS(err.msg, "chips");
+out:
+    fx_close(&F);
+}
+
+int main(void)
+{
+    ctx = npu_ctx_new();
+    RUN(one_chip_is_plain_run);
+    RUN(four_streams);
+    RUN(bad_bindings);
+    npu_ctx_free(ctx);
+    return TEST_REPORT();
+}
