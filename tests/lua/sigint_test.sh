@@ -5,12 +5,13 @@
 #   two SIGINTs: the second ends the process at once (killed by SIGINT, status 130), without
 #               waiting for the point in flight.
 # The sweep asks for progress on stderr (progress = true), so the test knows when the first
-# point is done and the second one is being simulated; a point takes about a second (an LLM
-# of 1024 tokens on ascend910), far longer than the 0.05 s between the two signals.
+# point is done and the second one is being simulated; a point takes about 4 s (an LLM of 2048
+# tokens on ascend910; 10 s under ASan), far longer than the 0.05 s between the two signals,
+# even when a loaded CI machine stretches that gap (1024 tokens, ~1 s, was not always enough).
 . tests/cli/lib.sh
 
 cat >"$T/sweep.lua" <<'LUA'
-local g = assert(npusim.graph("qwen2_0_5b_prefill", { args = { tokens = 1024 } }))
+local g = assert(npusim.graph("qwen2_0_5b_prefill", { args = { tokens = 2048 } }))
 local gbps = {}
 for i = 1, 50 do gbps[i] = 10 + i end
 local rows, status = npusim.sweep{ arch = "ascend910", graph = g, vary = { ["dram.gbps"] = gbps },
