@@ -744,6 +744,9 @@ void npu_lr_spec_arg(lua_State *L, int idx)
         luaL_error(L, "sweep spec: expected a table or the path of a spec file, got %s",
                    luaL_typename(L, idx));
     const char *path = lua_tostring(L, idx);
+    npu_err e = {0};
+    if (npu_script_path_ok(L, path, 0, &e) != 0) /* the file sandbox (--sandbox) */
+        luaL_error(L, "%s", e.msg);
     if (npu_script_load_file(L, path) != LUA_OK)
         lua_error(L); /* the message names the file and line */
     lua_call(L, 0, 1);
@@ -778,6 +781,9 @@ int npu_lr_merge(lua_State *L)
         lua_pop(L, 1); /* still referenced by the table */
     }
     npu_err err = {0};
+    for (int i = 0; i <= nparts; i++) /* the file sandbox: the parts and the output */
+        if (npu_script_path_ok(L, i < nparts ? files[i] : out, 0, &err) != 0)
+            return npu_lr_fail(L, &err);
     lr_study *st = npu_lr_study_new(L, 1, 1, 0, 1, &err);
     if (!st)
         return npu_lr_fail(L, &err);

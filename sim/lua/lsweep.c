@@ -290,6 +290,8 @@ int npu_lr_sweep(lua_State *L)
     lua_pop(L, 1);
 
     npu_err err = {0};
+    if (output && strcmp(output, "-") != 0 && npu_script_path_ok(L, output, 0, &err) != 0)
+        return npu_lr_fail(L, &err); /* the file sandbox (--sandbox) */
     lr_study *st = npu_lr_study_new(L, 1, output || shard, shard_k, shard_n, &err);
     if (!st)
         return npu_lr_fail(L, &err);

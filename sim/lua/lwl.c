@@ -173,6 +173,8 @@ int npu_lr_run_workloads(lua_State *L)
     }
     npu_run_opts ro = {.trace_path = npu_script_opt_string(L, 1, "trace", NULL),
                        .force = npu_script_opt_bool(L, 1, "force", 0)};
+    if (ro.trace_path && npu_script_path_ok(L, ro.trace_path, 0, &err) != 0)
+        return npu_lr_fail(L, &err); /* the file sandbox (--sandbox) */
     b->r = npu_run_workloads(npu_script_ctx(L), a, b->w, n, &ro, &err);
     if (!b->r)
         return npu_lr_fail(L, &err);

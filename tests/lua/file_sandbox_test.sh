@@ -3,7 +3,8 @@
 # script opens files only in its own directory and the --allow-path ones (links are followed
 # before deciding), reads no environment variable, and stops after its instruction budget.
 # Every way a script names a file is tried: io.open/lines/input/output, loadfile, dofile,
-# npusim.graph, run{graph=, trace=}, arch, params, read_csv, write_csv/json, plot, write_npg.
+# npusim.graph, run{graph=, trace=}, arch, params, read_csv, write_csv/json, plot, write_npg,
+# sweep (spec file, output) and merge (parts, output).
 . tests/cli/lib.sh
 
 mkdir -p "$T/s/sub" "$T/outdir" "$T/other"
@@ -60,6 +61,13 @@ r("write_csv outside", function() return npusim.write_csv(T .. "/other/w.csv", {
 a("write_csv inside", function() return npusim.write_csv(T .. "/outdir/w.csv", {{x = 1}}) end)
 r("write_json outside", function() return npusim.write_json(T .. "/other/w.json", {x = 1}) end)
 r("plot outside", function() return npusim.plot{kind = "sweep", data = {{x = 1, y = 2}}, x = "x", y = "y", path = T .. "/other/p.svg"} end)
+local spec = { arch = "nv_small", graph = "lenet5", vary = { freq_mhz = { 500 } } }
+r("sweep spec file outside", function() return npusim.sweep(T .. "/other/x.lua") end)
+r("sweep output outside", function()
+  return npusim.sweep { arch = "nv_small", graph = "lenet5", vary = { freq_mhz = { 500 } },
+                        output = T .. "/other/s.csv" } end)
+r("merge part outside", function() return npusim.merge(spec, { T .. "/other/t.csv" }, T .. "/outdir/m.csv") end)
+r("merge output outside", function() return npusim.merge(spec, { T .. "/outdir/w.csv" }, T .. "/other/m.csv") end)
 local g = npusim.graph("lenet5")
 r("write_npg outside", function() return g:write_npg(T .. "/other/w.npg") end)
 r("write_onnx outside", function() return g:write_onnx(T .. "/other/w.onnx") end)
