@@ -29,6 +29,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -898,6 +899,19 @@ static const char *const opt_names[] = {"--arch",  "--set",   "--dtype",
                                         "--budget", "--shard", "--resume", "--threads",
                                         "--spec", "--workload", "--aipp", NULL};
 
+/* A whole number in [1, max] written with digits only (--batch, --threads, --budget): true and
+ * *out, or false. */
+static bool parse_count(const char *val, long long max, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(val, &end, 10);
+    if (*val < '0' || *val > '9' || *end || errno || v < 1 || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
 /* Parses argv[i0..argc) for command c into o. Returns -1 on success, else an exit code. */
 static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, bool *help)
 {
@@ -1011,9 +1025,8 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
                                                     "are numbered 0 to N-1)", val, NULL);
                 o->shard = val; /* the sweep checks it again (npusim.sweep's shard=) */
             } else {
-                char *end;
-                long t = strtol(val, &end, 10);
-                if (*val < '0' || *val > '9' || *end || t < 1 || t > 256)
+                long long t;
+                if (!parse_count(val, 256, &t))
                     return cli_usage_error(c->name, "--threads '%s': expected an integer in "
                                                     "[1, 256]", val, NULL);
                 o->threads = (int)t;
@@ -1030,9 +1043,7 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
             break;
         case O_ZOO:
             if (strcmp(d->lng, "--batch") == 0) {
-                char *end;
-                o->batch = strtoll(val, &end, 10);
-                if (*val < '0' || *val > '9' || *end || o->batch < 1 || o->batch > INT32_MAX)
+                if (!parse_count(val, INT32_MAX, &o->batch))
                     return cli_usage_error(c->name, "--batch '%s': expected a positive integer", val,
                                        NULL);
             } else
@@ -1052,12 +1063,9 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
                 o->sandbox = true;
             } else if (strcmp(d->lng, "--allow-path") == 0) {
                 o->allow[o->nallow++] = val;
-            } else {
-                char *end;
-                o->budget = strtoll(val, &end, 10);
-                if (*val < '0' || *val > '9' || *end || o->budget < 1)
-                    return cli_usage_error(c->name, "--budget '%s': expected a positive integer",
-                                           val, NULL);
+            } else if (!parse_count(val, LLONG_MAX, &o->budget)) {
+                return cli_usage_error(c->name, "--budget '%s': expected a positive integer", val,
+                                       NULL);
             }
             break;
         case O_WL:
