@@ -486,9 +486,7 @@ int npu_lua_run_sandboxed(npu_ctx *ctx, const char *path, int argc, char **argv,
     while (sb && sb->allow && sb->allow[n])
         n++;
     const char **roots = calloc((size_t)n + 2, sizeof *roots);
-    const char *slash = strrchr(path, '/');
-    char *dir = slash == NULL ? npu_strdup(".") : slash == path ? npu_strdup("/")
-                                                               : npu_strndup(path, (size_t)(slash - path));
+    char *dir = npu_script_dir_of(path);
     if (!roots || !dir) {
         free(roots);
         free(dir);

@@ -88,6 +88,13 @@ static void sb_hook(lua_State *L, lua_Debug *ar)
 }
 
 /* ---- the file sandbox ------------------------------------------------------------------------ */
+char *npu_script_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash == NULL ? strdup(".") : slash == path ? strdup("/")
+                                                       : strndup(path, (size_t)(slash - path));
+}
+
 /* `path` as the kernel would open it (malloc'd): symbolic links followed; for a file that does
  * not exist yet, its resolved directory plus the last component. NULL when that cannot be
  * decided: a missing directory, or a link that leads nowhere (opening it for writing would
@@ -104,8 +111,7 @@ static char *sb_resolve(const char *path)
     const char *base = slash ? slash + 1 : path;
     if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
         return NULL;
-    char *dir = slash == NULL ? strdup(".") : slash == path ? strdup("/")
-                                                             : strndup(path, (size_t)(slash - path));
+    char *dir = npu_script_dir_of(path);
     char *rd = dir ? realpath(dir, NULL) : NULL;
     free(dir);
     if (!rd)

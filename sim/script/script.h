@@ -74,6 +74,9 @@ void npu_script_cancel_handled(lua_State *L);
  * directory. With `name_or_path` the string may also be a built-in name (a zoo network, a
  * preset): it is checked only when it contains '/' or names an existing file. */
 int npu_script_path_ok(lua_State *L, const char *path, int name_or_path, npu_err *err);
+/* The directory part of a path, malloc'd: "." without a '/', "/" for a file at the root;
+ * NULL when out of memory. A sandboxed script's first root is its own. */
+char *npu_script_dir_of(const char *path);
 /* lua_pcall with a message handler that appends a traceback (non-string error objects are
  * converted through __tostring). On error the message string is on the stack top. */
 int npu_script_pcall(lua_State *L, int nargs, int nresults);
