@@ -704,7 +704,6 @@ static int issue(npu_engine *e, int jid, int which /* 0 reads, 1 writes, 2 all *
         X->write = wr;
         X->rem = (double)bb / f;
         X->cap = ucap > 0 ? ucap / f : INFINITY;
-        X->rate = -1;
         X->start = e->now;
         X->bytes = bb;
         X->next = -1;
@@ -1129,17 +1128,17 @@ int npu_engine_run(npu_engine *e, npu_err *err)
             break;
         /* The next event: the heap's top or a port's next completion, whichever is first
          * by (time, sequence number). Ports are few (DRAM, SRAM, an L2): a linear look. */
-        int xn = -1;
+        const port *Pn = NULL;
         for (int q = 0; q < e->np; q++) {
-            int c = e->p[q].nxt;
-            if (c >= 0 && (xn < 0 || e->x[c].tdone < e->x[xn].tdone ||
-                           (e->x[c].tdone == e->x[xn].tdone && e->x[c].tseq < e->x[xn].tseq)))
-                xn = c;
+            const port *P = &e->p[q];
+            if (P->nxt >= 0 && (!Pn || P->nt < Pn->nt || (P->nt == Pn->nt && P->nseq < Pn->nseq)))
+                Pn = P;
         }
-        if (xn >= 0 && (e->nh == 0 || e->x[xn].tdone < e->heap[0].t ||
-                        (e->x[xn].tdone == e->heap[0].t && e->x[xn].tseq < e->heap[0].seq))) {
-            if (e->x[xn].tdone > e->now)
-                e->now = e->x[xn].tdone;
+        if (Pn && (e->nh == 0 || Pn->nt < e->heap[0].t ||
+                   (Pn->nt == e->heap[0].t && Pn->nseq < e->heap[0].seq))) {
+            if (Pn->nt > e->now)
+                e->now = Pn->nt;
+            int xn = Pn->nxt;
             xfer_done(e, xn);
             continue;
         }

@@ -7,8 +7,9 @@
  * transfer with run-length factor f = run/(run+half) moves f real bytes per unit of port
  * capacity (peak·eff), and its requester's cap is converted likewise. Whenever a transfer
  * joins or leaves a port, every active transfer's remaining bytes are advanced, rates are
- * recomputed and changed completions re-timed. Completions are not heap events: each port
- * keeps its earliest one (port.nxt), and the run loop takes whichever comes first, the heap's
+ * recomputed and changed completions re-timed, in one pass over the port's compact array of
+ * active transfers (port.act). Completions are not heap events: each port keeps its earliest
+ * one (port.nxt, .nt, .nseq), and the run loop takes whichever comes first, the heap's
  * top or a port's completion. (Pushing an event per re-timing left ~85 % of a large LLM run's
  * events stale in the heap.) The arithmetic is the order-dependent one of the first version
  * (rates in sorted order, remaining bytes advanced at every change): the published runs are
@@ -184,86 +185,121 @@ uint64_t npu_engine_port_bytes(const npu_engine *e, int id)
 
 /* ---- sharing a port ----------------------------------------------------------------------------- */
 
-static void port_advance(npu_engine *e, port *P)
+/* llround for 0 <= d < 2^63, inline: below 2^53, d minus its integer part is exact, and from
+ * 2^52 on d is an integer; so ties go up (away from zero) as llround's do. */
+static inline npu_time round_ps(double d)
 {
-    if (e->now > P->last) {
-        double dt = (double)(e->now - P->last);
-        for (int i = 0; i < P->nact; i++) {
-            xrec *X = &e->x[P->act[i]];
-            X->rem -= X->rate * dt;
-            if (X->rem < 0)
-                X->rem = 0;
-        }
-    }
-    P->last = e->now;
+    npu_time t = (npu_time)d;
+    return d - (double)t >= 0.5 ? t + 1 : t;
 }
 
-/* Max-min fair shares (water-filling) over the active transfers, sorted by cap ascending;
- * re-times the completion of every transfer whose rate changed, and finds the port's next
- * completion. A re-timing takes a fresh sequence number, exactly as pushing a new event did
+/* One active transfer at position i of n after its remaining bytes were advanced: its share
+ * of what is left of the port (max-min fair, water-filling in cap order), re-timed when its
+ * rate changed. A re-timing takes a fresh sequence number, exactly as pushing a new event did
  * before the port kept one pending completion (so ties between equal times still break in
  * the order the completions were last timed, and runs are unchanged), but nothing is pushed:
- * the heap holds no stale completions. */
-static void port_recompute(npu_engine *e, port *P)
+ * the heap holds no stale completions. Keeps the earliest completion in *best. */
+static inline void share(npu_engine *e, pact *A, int i, int n, double *left, const pact **best)
 {
-    double left = P->cap;
-    int n = P->nact;
-    int best = -1;
-    for (int i = 0; i < n; i++) {
-        xrec *X = &e->x[P->act[i]];
-        double share = left / (double)(n - i);
-        double r = X->cap < share ? X->cap : share;
-        left -= r;
-        if (left < 0)
-            left = 0;
-        if (r != X->rate) {
-            X->rate = r;
-            double d = r > 0 ? X->rem / r : (double)TIME_LIMIT;
-            if (d >= (double)(TIME_LIMIT - e->now)) {
-                e->toverflow = true;
-                d = (double)(TIME_LIMIT - e->now);
-            }
-            X->tdone = e->now + (npu_time)llround(d);
-            X->tseq = e->seq++;
+    double sh = *left / (double)(n - i);
+    double r = A->cap < sh ? A->cap : sh;
+    *left -= r;
+    if (*left < 0)
+        *left = 0;
+    if (r != A->rate) {
+        A->rate = r;
+        double d = r > 0 ? A->rem / r : (double)TIME_LIMIT;
+        if (d >= (double)(TIME_LIMIT - e->now)) {
+            e->toverflow = true;
+            d = (double)(TIME_LIMIT - e->now);
         }
-        if (best < 0 || X->tdone < e->x[best].tdone ||
-            (X->tdone == e->x[best].tdone && X->tseq < e->x[best].tseq))
-            best = P->act[i];
+        A->tdone = e->now + round_ps(d);
+        A->tseq = e->seq++;
     }
-    P->nxt = best;
+    const pact *b = *best;
+    if (!b || A->tdone < b->tdone || (A->tdone == b->tdone && A->tseq < b->tseq))
+        *best = A;
 }
 
+/* Remaining bytes at the current rate until now (every change of the port advances every
+ * active transfer: the order of these subtractions is part of the pinned results). */
+static inline void advance(pact *A, double dt)
+{
+    if (dt > 0) {
+        A->rem -= A->rate * dt;
+        if (A->rem < 0)
+            A->rem = 0;
+    }
+}
+
+static void set_next(port *P, const pact *best)
+{
+    P->nxt = best ? best->xi : -1;
+    if (best) {
+        P->nt = best->tdone;
+        P->nseq = best->tseq;
+    }
+}
+
+/* Transfer xi joins its port: sorted in by cap (after the equal ones), then one pass advances
+ * the others, recomputes every share and finds the next completion. */
 void npu_mem_join(npu_engine *e, int xi)
 {
     xrec *X = &e->x[xi];
     port *P = &e->p[X->port];
-    port_advance(e, P);
-    if (npu_eng_grow(&P->act, &P->cact, P->nact + 1, sizeof(int)) != 0) {
+    if (npu_eng_grow(&P->act, &P->cact, P->nact + 1, sizeof(pact)) != 0) {
         e->oom = true;
         return;
     }
-    int i = P->nact;
-    while (i > 0 && e->x[P->act[i - 1]].cap > X->cap) {
-        P->act[i] = P->act[i - 1];
-        i--;
+    int lo = 0, hi = P->nact;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (P->act[mid].cap > X->cap)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
-    P->act[i] = xi;
-    P->nact++;
-    X->rate = -1;
-    port_recompute(e, P);
+    memmove(&P->act[lo + 1], &P->act[lo], (size_t)(P->nact - lo) * sizeof(pact));
+    P->act[lo] = (pact){.rem = X->rem, .cap = X->cap, .rate = -1, .xi = xi};
+    int n = ++P->nact;
+    double dt = e->now > P->last ? (double)(e->now - P->last) : 0;
+    P->last = e->now;
+    double left = P->cap;
+    const pact *best = NULL;
+    for (int i = 0; i < n; i++) {
+        pact *A = &P->act[i];
+        if (i != lo)
+            advance(A, dt);
+        share(e, A, i, n, &left, &best);
+    }
+    set_next(P, best);
 }
 
+/* Transfer xi leaves its port: one pass advances the others, closes the gap, recomputes every
+ * share and finds the next completion. */
 void npu_mem_leave(npu_engine *e, int xi)
 {
-    xrec *X = &e->x[xi];
-    port *P = &e->p[X->port];
-    port_advance(e, P);
-    int k = 0;
-    for (int i = 0; i < P->nact; i++)
-        if (P->act[i] != xi)
-            P->act[k++] = P->act[i];
-    P->nact = k;
-    port_recompute(e, P);
+    port *P = &e->p[e->x[xi].port];
+    int old = P->nact, n = old;
+    for (int k = 0; k < old; k++)
+        if (P->act[k].xi == xi)
+            n--;
+    double dt = e->now > P->last ? (double)(e->now - P->last) : 0;
+    P->last = e->now;
+    double left = P->cap;
+    const pact *best = NULL;
+    int i = 0;
+    for (int k = 0; k < old; k++) {
+        if (P->act[k].xi == xi)
+            continue;
+        pact *A = &P->act[i];
+        if (i != k)
+            *A = P->act[k];
+        advance(A, dt);
+        share(e, A, i++, n, &left, &best);
+    }
+    P->nact = n;
+    set_next(P, best);
 }
 
 uint64_t npu_mem_bus_bytes(uint64_t bytes, uint64_t run, uint64_t burst)

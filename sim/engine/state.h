@@ -132,13 +132,26 @@ typedef struct sync {
     int nbj, cbj;
 } sync;
 
+/* An active transfer on its port (mem.c): what the water-filling reads and writes, kept
+ * together so that a pass over a port's transfers walks one array. */
+typedef struct pact {
+    double rem;          /* remaining port-bytes (bus bytes / f) */
+    double cap;          /* port-bytes per ps, INFINITY = none   */
+    double rate;         /* port-bytes per ps, < 0 = not yet set */
+    npu_time tdone;      /* completion at the current rate, and the sequence number   */
+    uint64_t tseq;       /* that orders it among events of the same time (see run())  */
+    int xi;              /* the transfer (e->x) */
+} pact;
+
 typedef struct port {
     npu_port_cfg cfg;
     double cap;          /* peak·eff in bytes per ps */
     npu_time lat_ps;
-    int *act;            /* active transfers sorted by cap ascending */
+    pact *act;           /* active transfers sorted by cap ascending (stable) */
     int nact, cact;
-    int nxt;             /* the active transfer that completes first, -1 none */
+    int nxt;             /* the active transfer that completes first, -1 none, */
+    npu_time nt;         /* its completion time and sequence number            */
+    uint64_t nseq;
     npu_time last;
     bool invalid;        /* the id-1 placeholder when there is no SRAM */
     uint64_t *lbytes;    /* per layer (+1), [2*l + write] */
@@ -147,11 +160,8 @@ typedef struct port {
 typedef struct xrec {
     int job, port, layer;
     bool write;
-    double rem;          /* remaining port-bytes (bus bytes / f) */
-    double cap;          /* port-bytes per ps, INFINITY = none   */
-    double rate;         /* port-bytes per ps, < 0 = not yet set */
-    npu_time tdone;      /* completion at the current rate, and the sequence number   */
-    uint64_t tseq;       /* that orders it among events of the same time (see run())  */
+    double rem;          /* port-bytes to move and the cap (pact) it joins its port with */
+    double cap;
     npu_time start;
     uint64_t bytes;      /* bus bytes */
     int next;
