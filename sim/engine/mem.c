@@ -185,14 +185,6 @@ uint64_t npu_engine_port_bytes(const npu_engine *e, int id)
 
 /* ---- sharing a port ----------------------------------------------------------------------------- */
 
-/* llround for 0 <= d < 2^63, inline: below 2^53, d minus its integer part is exact, and from
- * 2^52 on d is an integer; so ties go up (away from zero) as llround's do. */
-static inline npu_time round_ps(double d)
-{
-    npu_time t = (npu_time)d;
-    return d - (double)t >= 0.5 ? t + 1 : t;
-}
-
 /* One active transfer at position i of n after its remaining bytes were advanced: its share
  * of what is left of the port (max-min fair, water-filling in cap order), re-timed when its
  * rate changed. A re-timing takes a fresh sequence number, exactly as pushing a new event did
@@ -213,7 +205,7 @@ static inline void share(npu_engine *e, pact *A, int i, int n, double *left, con
             e->toverflow = true;
             d = (double)(TIME_LIMIT - e->now);
         }
-        A->tdone = e->now + round_ps(d);
+        A->tdone = e->now + npu_eng_round_ps(d);
         A->tseq = e->seq++;
     }
     const pact *b = *best;
