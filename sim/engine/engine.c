@@ -72,9 +72,11 @@ static void layer_data_touch(npu_engine *e, int layer, npu_unit_kind k, npu_time
 
 /* ---- heap --------------------------------------------------------------------------------- */
 
-static bool ev_less(const ev *a, const ev *b)
+static inline bool ev_less(const ev *a, const ev *b)
 {
-    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+    /* without short-circuit: the comparisons of a pop are unpredictable, a branch per one was
+     * most of the run loop's own time */
+    return (a->t < b->t) | ((a->t == b->t) & (a->seq < b->seq));
 }
 
 static void heap_push(npu_engine *e, npu_time t, int type, int id)
@@ -99,25 +101,36 @@ static void heap_push(npu_engine *e, npu_time t, int type, int id)
     e->heap[i] = v;
 }
 
+/* Pops the least event. The hole at the top goes down to a leaf by the lesser child (a
+ * data-dependent choice made without a branch), then the last event goes up from there
+ * (rarely more than a step: it came from the bottom). The (time, sequence) order is total,
+ * so any correct heap pops the same events in the same order. */
 static ev heap_pop(npu_engine *e)
 {
     ev top = e->heap[0];
-    ev last = e->heap[--e->nh];
-    size_t i = 0, n = e->nh;
+    size_t n = --e->nh;
+    if (n == 0)
+        return top;
+    ev last = e->heap[n];
+    size_t i = 0;
     for (;;) {
         size_t l = 2 * i + 1;
         if (l >= n)
             break;
         size_t m = l;
-        if (l + 1 < n && ev_less(&e->heap[l + 1], &e->heap[l]))
-            m = l + 1;
-        if (!ev_less(&e->heap[m], &last))
-            break;
+        if (l + 1 < n)
+            m += ev_less(&e->heap[l + 1], &e->heap[l]);
         e->heap[i] = e->heap[m];
         i = m;
     }
-    if (n > 0)
-        e->heap[i] = last;
+    while (i > 0) {
+        size_t par = (i - 1) / 2;
+        if (!ev_less(&last, &e->heap[par]))
+            break;
+        e->heap[i] = e->heap[par];
+        i = par;
+    }
+    e->heap[i] = last;
     return top;
 }
 

@@ -58,6 +58,11 @@ int npu_job_xfer(npu_job *j, int p, bool write, int64_t bytes, uint32_t run, npu
     return 0;
 }
 
+static inline bool syncop_bad(const npu_engine *e, const npu_syncop *op)
+{
+    return (op->sync < 0) | (op->sync >= e->ns) | (op->n < 0) | (op->n > ((int64_t)1 << 53));
+}
+
 int npu_eng_check_job(const npu_engine *e, const npu_job *j, npu_err *err)
 {
     if (!j)
@@ -89,7 +94,14 @@ int npu_eng_check_job(const npu_engine *e, const npu_job *j, npu_err *err)
     if (j->nxfer < 0 || j->nxfer > NPU_JOB_MAX_XFER)
         return npu_err_set(err, NPU_EINVAL, "engine: job '%s' on '%s': %d transfers (at most %d)", lb,
                            un, j->nxfer, NPU_JOB_MAX_XFER);
-    for (int i = 0; i < j->nwait + j->nsig; i++) {
+    /* waits and signals in two plain loops with one flag, the messages only when it is set
+     * (a select between the two arrays inside one loop mispredicted on many jobs) */
+    bool bad = false;
+    for (int i = 0; i < j->nwait; i++)
+        bad |= syncop_bad(e, &j->wait[i]);
+    for (int i = 0; i < j->nsig; i++)
+        bad |= syncop_bad(e, &j->sig[i]);
+    for (int i = 0; bad && i < j->nwait + j->nsig; i++) {
         const npu_syncop *op = i < j->nwait ? &j->wait[i] : &j->sig[i - j->nwait];
         if (op->sync < 0 || op->sync >= e->ns)
             return npu_err_set(err, NPU_EINVAL, "engine: job '%s' on '%s': no sync with id %d", lb,
