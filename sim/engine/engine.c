@@ -79,6 +79,19 @@ static inline bool ev_less(const ev *a, const ev *b)
     return (a->t < b->t) | ((a->t == b->t) & (a->seq < b->seq));
 }
 
+/* Puts v at hole i of the heap or above it, moving greater parents down. */
+static void sift_up(npu_engine *e, size_t i, ev v)
+{
+    while (i > 0) {
+        size_t par = (i - 1) / 2;
+        if (!ev_less(&v, &e->heap[par]))
+            break;
+        e->heap[i] = e->heap[par];
+        i = par;
+    }
+    e->heap[i] = v;
+}
+
 static void heap_push(npu_engine *e, npu_time t, int type, int id)
 {
     if (e->nh == e->ch) {
@@ -89,16 +102,7 @@ static void heap_push(npu_engine *e, npu_time t, int type, int id)
         }
         e->ch = c;
     }
-    ev v = {.t = t, .seq = e->seq++, .type = type, .id = id};
-    size_t i = e->nh++;
-    while (i > 0) {
-        size_t par = (i - 1) / 2;
-        if (!ev_less(&v, &e->heap[par]))
-            break;
-        e->heap[i] = e->heap[par];
-        i = par;
-    }
-    e->heap[i] = v;
+    sift_up(e, e->nh++, (ev){.t = t, .seq = e->seq++, .type = type, .id = id});
 }
 
 /* Pops the least event. The hole at the top goes down to a leaf by the lesser child (a
@@ -123,14 +127,7 @@ static ev heap_pop(npu_engine *e)
         e->heap[i] = e->heap[m];
         i = m;
     }
-    while (i > 0) {
-        size_t par = (i - 1) / 2;
-        if (!ev_less(&last, &e->heap[par]))
-            break;
-        e->heap[i] = e->heap[par];
-        i = par;
-    }
-    e->heap[i] = last;
+    sift_up(e, i, last);
     return top;
 }
 
