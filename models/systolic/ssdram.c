@@ -165,3 +165,23 @@ int npu_ssdram_ofmap(const npu_sys_layer *L, int64_t bw, npu_ssdram_op *out, npu
     free(b.part_valid);
     return rc;
 }
+
+int npu_ssdram_read(int64_t distinct, int64_t sram_words, int64_t first, npu_ssdram_op *out,
+                    npu_err *err)
+{
+    int64_t set = sram_words / 100, active = 50;
+    if (set < 1 || distinct < 0)
+        return npu_err_set(err, NPU_EINVAL, "SCALE-Sim read buffer: %lld words of SRAM for "
+                           "%lld distinct words", (long long)sram_words, (long long)distinct);
+    int64_t sets = (distinct + set - 1) / set;
+    bool fits = sets <= active;
+    int64_t n = fits ? sets : active;
+    int64_t lines = (n * set + NPU_SSDRAM_READ_WIDTH - 1) / NPU_SSDRAM_READ_WIDTH;
+    int64_t end = fits ? 0 : first; /* the first fetch ends on the cycle before `end` */
+    out->start = end - lines;
+    if (!fits)
+        return 0;
+    out->stop = end - 1;
+    out->words = distinct;
+    return 1;
+}

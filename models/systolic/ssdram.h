@@ -20,4 +20,16 @@ typedef struct npu_ssdram_op {
  * where SCALE-Sim would stall on the write buffer (its stall is not reproduced). */
 int npu_ssdram_ofmap(const npu_sys_layer *L, int64_t bw, npu_ssdram_op *out, npu_err *err);
 
+/* SCALE-Sim v2's CALC-mode read buffer of the IFMAP or FILTER SRAM, as far as the reference
+ * reports pin it (docs/scalesim.md §4): the operand's `distinct` words are cut into sets of
+ * ⌊sram_words/100⌋ words, the first fetch loads min(50, sets) of them in lines of
+ * NPU_SSDRAM_READ_WIDTH words, one line per cycle, ending at cycle −1 when every set fits,
+ * else just before the operand's first demand cycle `first`. Fills out->start always; when
+ * the operand fits (returns 1) also out->stop (−1) and out->words (= distinct), which are
+ * then SCALE-Sim's; returns 0 when it does not fit (later fetches are not reproduced: the
+ * caller fills stop and words with its own estimate), −1 on bad sizes. */
+#define NPU_SSDRAM_READ_WIDTH 10
+int npu_ssdram_read(int64_t distinct, int64_t sram_words, int64_t first, npu_ssdram_op *out,
+                    npu_err *err);
+
 #endif

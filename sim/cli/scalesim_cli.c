@@ -88,7 +88,7 @@ int npu_cli_ssrep(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const cha
         return npu_err_set(err, NPU_EINVAL, "--scalesim-reports: SCALE-Sim's reports describe "
                            "a systolic array, not the %s model", npu_arch_model(a));
     npu_program *p = npu_compile(ctx, a, g, err);
-    int rc = p ? npu_ssrep_write(p, dir, force, err) : -1;
+    int rc = p ? npu_ssrep_write(p, g, dir, force, err) : -1;
     npu_program_free(p);
     return rc;
 }
