@@ -32,4 +32,14 @@ int npu_ssdram_ofmap(const npu_sys_layer *L, int64_t bw, npu_ssdram_op *out, npu
 int npu_ssdram_read(int64_t distinct, int64_t sram_words, int64_t first, npu_ssdram_op *out,
                     npu_err *err);
 
+/* SCALE-Sim v2's FILTER DRAM reads of one layer whose filter does not fit its read buffer
+ * (docs/scalesim.md §4; exact on every reference report): the filter's K·N words are a stream
+ * in the order the folds first demand them (column fold outer, row fold inner); the buffer
+ * holds a window of W = 50 sets of ⌊sram_words/100⌋ words of that stream, at first its start.
+ * A fold demands its slice of the stream in order (OS: its column fold's K·cu words; WS: its
+ * ru·cu block; IS: its row fold's ru·N words); a word outside the window is a miss: the window
+ * moves to start at that word, reaching W words further but not past the end of the current
+ * column fold's words (the whole filter in IS), and the words it did not hold are read. */
+int64_t npu_ssdram_filter_reads(const npu_sys_layer *L, int64_t sram_words);
+
 #endif

@@ -1,10 +1,11 @@
-/* ssreport.c — SCALE-Sim v2's COMPUTE_REPORT.csv and BANDWIDTH_REPORT.csv from a lowered
- * systolic program (prefix npu_ssrep_).
+/* ssreport.c — SCALE-Sim v2's COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and
+ * DETAILED_ACCESS_REPORT.csv from a lowered systolic program (prefix npu_ssrep_).
  *
  * One row per SCALE-Sim layer: every sub-problem of a LAYER record (a DP row read the SCALE-Sim
  * way is `Channels` sub-problems, SCALE-Sim's one-channel layers), numbered from 0 as its
- * LayerID. Columns and their meaning (research/peers.md §2.3; checked against the reports
- * SCALE-Sim v2 wrote, tests/golden/scalesim/reports/, by tests/scalesim/scalesim_test.sh):
+ * LayerID. Columns and their meaning (research/peers.md §2.3, docs/scalesim.md §4; checked
+ * against the reports SCALE-Sim v2 wrote, tests/golden/scalesim/reports/, by
+ * tests/scalesim/scalesim_test.sh):
  *   Total Cycles      F·(fold cycles) − 1 (npu_systolic_fold_cycles; F = row × column folds):
  *                     SCALE-Sim's stall-free count, what fidelity=scalesim simulates
  *   Stall Cycles      0 (CALC mode never stalls)
@@ -14,19 +15,17 @@
  *                     SCALE-Sim counts them here: OS T+R+C−2; WS/IS its demand matrix after the
  *                     skew, 2R+C+T−2 + (C−1) (measured on IS 8×16 and WS/IS 32×32; with R ≠ C
  *                     the WS term is inferred from the IS one)
- *   Avg SRAM BW       SCALE-Sim's SRAM accesses / Total Cycles, words per cycle, accesses:
- *                       OS ifmap M·K·⌈Sc/C⌉, filter K·N·⌈Sr/R⌉, ofmap M·N + 2·Sc·⌈Sr/R⌉
- *                       WS ifmap M·K·⌈Sc/C⌉, filter K·N,        ofmap M·N·⌈Sr/R⌉
- *                       IS ifmap M·K,        filter K·N·⌈Sc/C⌉, ofmap M·N·⌈Sr/R⌉
- *                     (the OS ofmap term: SCALE-Sim's OS demand matrix has two more rows of
- *                     writes per fold; measured, not derived from its code)
- *   Avg OFMAP DRAM BW SCALE-Sim's: words its write buffer drained / (stop − start + 1), the
- *                     first and last cycle of its drain trace (ssdram.c, exact)
- *   Avg IFMAP/FILTER DRAM BW
- *                     NOT SCALE-Sim's: npusim's planned DRAM bytes of the layer (one byte per
- *                     word, as SCALE-Sim) / Total Cycles. SCALE-Sim's figure comes from its
- *                     prefetching read buffers (reads between a start and a stop cycle), which
- *                     are not reproduced yet (docs/scalesim.md §4).
+ *   SRAM start/stop/count per operand: SCALE-Sim's demand matrices (ssdemand.c)
+ *   Avg SRAM BW       SRAM accesses / Total Cycles, words per cycle
+ *   DRAM OFMAP        SCALE-Sim's write buffer (ssdram.c, exact)
+ *   DRAM IFMAP/FILTER start: SCALE-Sim's first fetch (ssdram.c, exact); when the operand fits
+ *                     its read buffer also stop (−1) and reads (its distinct words), exact;
+ *                     FILTER reads also when it does not fit (ssdram.c, exact on every
+ *                     reference row). NOT SCALE-Sim's when the operand does not fit: the IFMAP
+ *                     reads (npusim's planned DRAM bytes of the sub-problem) and both stops
+ *                     (the operand's last SRAM demand): SCALE-Sim's placement of its later
+ *                     fetches is not reproduced.
+ *   Avg DRAM BW       reads (writes) / (stop − start + 1)
  * Floats print as Python's repr(), as SCALE-Sim's do.
  */
 #include "ssreport.h"
@@ -74,9 +73,8 @@ typedef struct ss_row {
 } ss_row;
 
 /* DRAM side of a read operand: SCALE-Sim's first fetch (ssdram.c); when the operand does not
- * fit its read buffer, npusim's own plan for the rest (words of the plan per sub-problem,
- * fetched until the operand's last demand). */
-static int ss_dram_rd(int64_t distinct, int64_t half, const ss_acc *sram, int64_t plan,
+ * fit its read buffer, `reads` and a stop at the operand's last SRAM demand. */
+static int ss_dram_rd(int64_t distinct, int64_t half, const ss_acc *sram, int64_t reads,
                       ss_acc *out, npu_err *err)
 {
     npu_ssdram_op op = {0, 0, 0};
@@ -84,7 +82,7 @@ static int ss_dram_rd(int64_t distinct, int64_t half, const ss_acc *sram, int64_
     if (rc < 0)
         return -1;
     if (rc == 0)
-        op.stop = sram->stop - 1, op.words = plan;
+        op.stop = sram->stop - 1, op.words = reads;
     *out = (ss_acc){op.start, op.stop, op.words};
     return 0;
 }
@@ -104,10 +102,10 @@ static int ss_row_of(const npu_sys_layer *L, const npu_ssdem_geom *g, bool dram,
     if (!dram)
         return 0;
     int64_t ns = L->nsub > 0 ? L->nsub : 1;
-    if (ss_dram_rd(npu_ssdem_ifmap_words(L, g), L->ifmap_half, &r->sram[SS_IF], L->dram_ifmap_rd / ns,
-                   &r->dram[SS_IF], err) ||
-        ss_dram_rd(L->filter_bytes, L->filter_half, &r->sram[SS_FI], L->dram_filter_rd / ns,
-                   &r->dram[SS_FI], err))
+    if (ss_dram_rd(npu_ssdem_ifmap_words(L, g), L->ifmap_half, &r->sram[SS_IF],
+                   L->dram_ifmap_rd / ns, &r->dram[SS_IF], err) ||
+        ss_dram_rd(L->k * L->n, L->filter_half, &r->sram[SS_FI],
+                   npu_ssdram_filter_reads(L, 2 * L->filter_half), &r->dram[SS_FI], err))
         return -1;
     npu_ssdram_op of = {0, 0, 0};
     if (npu_ssdram_ofmap(L, C, &of, err)) /* CALC mode: drained at the array width */
