@@ -165,3 +165,61 @@ int npu_ssdram_ofmap(const npu_sys_layer *L, int64_t bw, npu_ssdram_op *out, npu
     free(b.part_valid);
     return rc;
 }
+
+int npu_ssdram_read(int64_t distinct, int64_t sram_words, int64_t first, npu_ssdram_op *out,
+                    npu_err *err)
+{
+    int64_t set = sram_words / 100, active = 50;
+    if (set < 1 || distinct < 0)
+        return npu_err_set(err, NPU_EINVAL, "SCALE-Sim read buffer: %lld words of SRAM for "
+                           "%lld distinct words", (long long)sram_words, (long long)distinct);
+    int64_t sets = (distinct + set - 1) / set;
+    bool fits = sets <= active;
+    int64_t n = fits ? sets : active;
+    int64_t lines = (n * set + NPU_SSDRAM_READ_WIDTH - 1) / NPU_SSDRAM_READ_WIDTH;
+    int64_t end = fits ? 0 : first; /* the first fetch ends on the cycle before `end` */
+    out->start = end - lines;
+    if (!fits)
+        return 0;
+    out->stop = end - 1;
+    out->words = distinct;
+    return 1;
+}
+
+int64_t npu_ssdram_filter_reads(const npu_sys_layer *L, int64_t sram_words)
+{
+    int64_t R = L->rows, C = L->cols, K = L->k, N = L->n, n = K * N;
+    int64_t W = 50 * (sram_words / 100);
+    if (W < 1)
+        return n;
+    int64_t a = 0, b = W < n ? W : n, words = b; /* the window [a, b): first fetch */
+    for (int64_t fc = 0; fc < L->col_folds; fc++) {
+        int64_t cu = L->sc - fc * C < C ? L->sc - fc * C : C;
+        for (int64_t fr = 0; fr < L->row_folds; fr++) {
+            int64_t ru = L->sr - fr * R < R ? L->sr - fr * R : R;
+            int64_t s0, s1, end; /* the fold's slice; end: where a move of the window stops */
+            switch (L->dataflow) {
+            case NPU_SYS_DF_WS: /* Sr = K rows, Sc = N columns: blocks, column fold outer */
+                s0 = fc * C * K + fr * R * cu, s1 = s0 + ru * cu, end = fc * C * K + K * cu;
+                break;
+            case NPU_SYS_DF_IS: /* Sr = K rows: every column fold walks the whole filter */
+                s0 = fr * R * N, s1 = s0 + ru * N, end = n;
+                break;
+            default: /* OS: Sc = N columns, every row fold walks its column fold's K·cu */
+                s0 = fc * C * K, s1 = s0 + K * cu, end = s1;
+                break;
+            }
+            for (int64_t q = s0; q < s1;) {
+                if (q >= a && q < b) { /* hits up to the end of the window */
+                    q = b;
+                    continue;
+                }
+                int64_t na = q, nb = q + W < end ? q + W : end;
+                int64_t lo = na > a ? na : a, hi = nb < b ? nb : b;
+                words += (nb - na) - (hi > lo ? hi - lo : 0);
+                a = na, b = nb, q = nb;
+            }
+        }
+    }
+    return words;
+}

@@ -20,4 +20,26 @@ typedef struct npu_ssdram_op {
  * where SCALE-Sim would stall on the write buffer (its stall is not reproduced). */
 int npu_ssdram_ofmap(const npu_sys_layer *L, int64_t bw, npu_ssdram_op *out, npu_err *err);
 
+/* SCALE-Sim v2's CALC-mode read buffer of the IFMAP or FILTER SRAM, as far as the reference
+ * reports pin it (docs/scalesim.md §4): the operand's `distinct` words are cut into sets of
+ * ⌊sram_words/100⌋ words, the first fetch loads min(50, sets) of them in lines of
+ * NPU_SSDRAM_READ_WIDTH words, one line per cycle, ending at cycle −1 when every set fits,
+ * else just before the operand's first demand cycle `first`. Fills out->start always; when
+ * the operand fits (returns 1) also out->stop (−1) and out->words (= distinct), which are
+ * then SCALE-Sim's; returns 0 when it does not fit (later fetches are not reproduced: the
+ * caller fills stop and words with its own estimate), −1 on bad sizes. */
+#define NPU_SSDRAM_READ_WIDTH 10
+int npu_ssdram_read(int64_t distinct, int64_t sram_words, int64_t first, npu_ssdram_op *out,
+                    npu_err *err);
+
+/* SCALE-Sim v2's FILTER DRAM reads of one layer whose filter does not fit its read buffer
+ * (docs/scalesim.md §4; exact on every reference report): the filter's K·N words are a stream
+ * in the order the folds first demand them (column fold outer, row fold inner); the buffer
+ * holds a window of W = 50 sets of ⌊sram_words/100⌋ words of that stream, at first its start.
+ * A fold demands its slice of the stream in order (OS: its column fold's K·cu words; WS: its
+ * ru·cu block; IS: its row fold's ru·N words); a word outside the window is a miss: the window
+ * moves to start at that word, reaching W words further but not past the end of the current
+ * column fold's words (the whole filter in IS), and the words it did not hold are read. */
+int64_t npu_ssdram_filter_reads(const npu_sys_layer *L, int64_t sram_words);
+
 #endif

@@ -1,10 +1,11 @@
-/* ssreport.c — SCALE-Sim v2's COMPUTE_REPORT.csv and BANDWIDTH_REPORT.csv from a lowered
- * systolic program (prefix npu_ssrep_).
+/* ssreport.c — SCALE-Sim v2's COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and
+ * DETAILED_ACCESS_REPORT.csv from a lowered systolic program (prefix npu_ssrep_).
  *
  * One row per SCALE-Sim layer: every sub-problem of a LAYER record (a DP row read the SCALE-Sim
  * way is `Channels` sub-problems, SCALE-Sim's one-channel layers), numbered from 0 as its
- * LayerID. Columns and their meaning (research/peers.md §2.3; checked against the reports
- * SCALE-Sim v2 wrote, tests/golden/scalesim/reports/, by tests/scalesim/scalesim_test.sh):
+ * LayerID. Columns and their meaning (research/peers.md §2.3, docs/scalesim.md §4; checked
+ * against the reports SCALE-Sim v2 wrote, tests/golden/scalesim/reports/, by
+ * tests/scalesim/scalesim_test.sh):
  *   Total Cycles      F·(fold cycles) − 1 (npu_systolic_fold_cycles; F = row × column folds):
  *                     SCALE-Sim's stall-free count, what fidelity=scalesim simulates
  *   Stall Cycles      0 (CALC mode never stalls)
@@ -14,19 +15,17 @@
  *                     SCALE-Sim counts them here: OS T+R+C−2; WS/IS its demand matrix after the
  *                     skew, 2R+C+T−2 + (C−1) (measured on IS 8×16 and WS/IS 32×32; with R ≠ C
  *                     the WS term is inferred from the IS one)
- *   Avg SRAM BW       SCALE-Sim's SRAM accesses / Total Cycles, words per cycle, accesses:
- *                       OS ifmap M·K·⌈Sc/C⌉, filter K·N·⌈Sr/R⌉, ofmap M·N + 2·Sc·⌈Sr/R⌉
- *                       WS ifmap M·K·⌈Sc/C⌉, filter K·N,        ofmap M·N·⌈Sr/R⌉
- *                       IS ifmap M·K,        filter K·N·⌈Sc/C⌉, ofmap M·N·⌈Sr/R⌉
- *                     (the OS ofmap term: SCALE-Sim's OS demand matrix has two more rows of
- *                     writes per fold; measured, not derived from its code)
- *   Avg OFMAP DRAM BW SCALE-Sim's: words its write buffer drained / (stop − start + 1), the
- *                     first and last cycle of its drain trace (ssdram.c, exact)
- *   Avg IFMAP/FILTER DRAM BW
- *                     NOT SCALE-Sim's: npusim's planned DRAM bytes of the layer (one byte per
- *                     word, as SCALE-Sim) / Total Cycles. SCALE-Sim's figure comes from its
- *                     prefetching read buffers (reads between a start and a stop cycle), which
- *                     are not reproduced yet (docs/scalesim.md §4).
+ *   SRAM start/stop/count per operand: SCALE-Sim's demand matrices (ssdemand.c)
+ *   Avg SRAM BW       SRAM accesses / Total Cycles, words per cycle
+ *   DRAM OFMAP        SCALE-Sim's write buffer (ssdram.c, exact)
+ *   DRAM IFMAP/FILTER start: SCALE-Sim's first fetch (ssdram.c, exact); when the operand fits
+ *                     its read buffer also stop (−1) and reads (its distinct words), exact;
+ *                     FILTER reads also when it does not fit (ssdram.c, exact on every
+ *                     reference row). NOT SCALE-Sim's when the operand does not fit: the IFMAP
+ *                     reads (npusim's planned DRAM bytes of the sub-problem) and both stops
+ *                     (the operand's last SRAM demand): SCALE-Sim's placement of its later
+ *                     fetches is not reproduced.
+ *   Avg DRAM BW       reads (writes) / (stop − start + 1)
  * Floats print as Python's repr(), as SCALE-Sim's do.
  */
 #include "ssreport.h"
@@ -37,6 +36,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ssdemand.h"
 #include "ssdram.h"
 #include "systolic.h"
 
@@ -61,16 +61,34 @@ void npu_ssrep_pyfloat(double v, char *buf, size_t cap)
         snprintf(buf + strlen(buf), cap - strlen(buf), ".0");
 }
 
+typedef npu_ssdem_acc ss_acc;
+
+enum { SS_IF = NPU_SSDEM_IFMAP, SS_FI = NPU_SSDEM_FILTER, SS_OF = NPU_SSDEM_OFMAP };
+
 /* One SCALE-Sim layer (a sub-problem) of a LAYER record. */
 typedef struct ss_row {
     int64_t total;
     double util, mapping, compute;
-    int64_t sram_if, sram_fi, sram_of;
-    double dram_if, dram_fi;  /* words per sub-problem (npusim's plan)                   */
-    double dram_of_bw;        /* SCALE-Sim's OFMAP DRAM bandwidth (ssdram.c)             */
+    ss_acc sram[3], dram[3]; /* [SS_IF], [SS_FI], [SS_OF] */
 } ss_row;
 
-static int ss_row_of(const npu_sys_layer *L, bool dram, ss_row *r, npu_err *err)
+/* DRAM side of a read operand: SCALE-Sim's first fetch (ssdram.c); when the operand does not
+ * fit its read buffer, `reads` and a stop at the operand's last SRAM demand. */
+static int ss_dram_rd(int64_t distinct, int64_t half, const ss_acc *sram, int64_t reads,
+                      ss_acc *out, npu_err *err)
+{
+    npu_ssdram_op op = {0, 0, 0};
+    int rc = npu_ssdram_read(distinct, 2 * half, sram->start - 1, &op, err);
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        op.stop = sram->stop - 1, op.words = reads;
+    *out = (ss_acc){op.start, op.stop, op.words};
+    return 0;
+}
+
+static int ss_row_of(const npu_sys_layer *L, const npu_ssdem_geom *g, bool dram, ss_row *r,
+                     npu_err *err)
 {
     int64_t R = L->rows, C = L->cols, rf = L->row_folds, cf = L->col_folds, F = rf * cf;
     int64_t fold = npu_systolic_fold_cycles(L->dataflow, R, C, L->t);
@@ -80,25 +98,19 @@ static int ss_row_of(const npu_sys_layer *L, bool dram, ss_row *r, npu_err *err)
     r->mapping = 100.0 * (double)L->sr * (double)L->sc / ((double)F * pes);
     int64_t c = L->dataflow == NPU_SYS_DF_OS ? fold : fold + C - 1;
     r->compute = r->mapping * (double)L->t / (double)c;
-    int64_t mk = L->m * L->k, kn = L->k * L->n, mn = L->m * L->n;
-    switch (L->dataflow) {
-    case NPU_SYS_DF_WS:
-        r->sram_if = mk * cf, r->sram_fi = kn, r->sram_of = mn * rf;
-        break;
-    case NPU_SYS_DF_IS:
-        r->sram_if = mk, r->sram_fi = kn * cf, r->sram_of = mn * rf;
-        break;
-    default:
-        r->sram_if = mk * cf, r->sram_fi = kn * rf, r->sram_of = mn + 2 * L->sc * rf;
-        break;
-    }
-    double ns = L->nsub > 0 ? (double)L->nsub : 1.0;
-    r->dram_if = (double)L->dram_ifmap_rd / ns;
-    r->dram_fi = (double)L->dram_filter_rd / ns;
-    npu_ssdram_op of = {0, 0, 0};
-    if (dram && npu_ssdram_ofmap(L, C, &of, err)) /* CALC mode: drained at the array width */
+    npu_ssdem_sram(L, g, r->sram);
+    if (!dram)
+        return 0;
+    int64_t ns = L->nsub > 0 ? L->nsub : 1;
+    if (ss_dram_rd(npu_ssdem_ifmap_words(L, g), L->ifmap_half, &r->sram[SS_IF],
+                   L->dram_ifmap_rd / ns, &r->dram[SS_IF], err) ||
+        ss_dram_rd(L->k * L->n, L->filter_half, &r->sram[SS_FI],
+                   npu_ssdram_filter_reads(L, 2 * L->filter_half), &r->dram[SS_FI], err))
         return -1;
-    r->dram_of_bw = (double)of.words / (double)(of.stop - of.start + 1);
+    npu_ssdram_op of = {0, 0, 0};
+    if (npu_ssdram_ofmap(L, C, &of, err)) /* CALC mode: drained at the array width */
+        return -1;
+    r->dram[SS_OF] = (ss_acc){of.start, of.stop, of.words};
     return 0;
 }
 
@@ -121,16 +133,24 @@ static void emit_compute(const ss_row *r, npu_strbuf *out)
 
 static void emit_bandwidth(const ss_row *r, npu_strbuf *out)
 {
-    double t = (double)r->total;
-    put_f(out, (double)r->sram_if / t);
-    put_f(out, (double)r->sram_fi / t);
-    put_f(out, (double)r->sram_of / t);
-    put_f(out, r->dram_if / t);
-    put_f(out, r->dram_fi / t);
-    put_f(out, r->dram_of_bw);
+    for (int o = 0; o < 3; o++)
+        put_f(out, (double)r->sram[o].n / (double)r->total);
+    for (int o = 0; o < 3; o++)
+        put_f(out, (double)r->dram[o].n / (double)(r->dram[o].stop - r->dram[o].start + 1));
 }
 
-static int ss_write(const npu_program *p, const char *header, ss_emit emit, bool dram,
+static void emit_detailed(const ss_row *r, npu_strbuf *out)
+{
+    for (int d = 0; d < 2; d++)
+        for (int o = 0; o < 3; o++) {
+            const ss_acc *a = d ? &r->dram[o] : &r->sram[o];
+            put_f(out, (double)a->start);
+            put_f(out, (double)a->stop);
+            npu_sb_printf(out, ", %lld", (long long)a->n);
+        }
+}
+
+static int ss_write(const npu_program *p, const npu_graph *g, const char *header, ss_emit emit, bool dram,
                     npu_strbuf *out, npu_err *err)
 {
     if (!p || !p->model || strcmp(p->model, "systolic") != 0)
@@ -146,8 +166,13 @@ static int ss_write(const npu_program *p, const char *header, ss_emit emit, bool
             return npu_err_set(err, NPU_EFORMAT, "instruction %zu: bad LAYER record", i);
         if (L->rows < 1 || L->cols < 1 || L->row_folds < 1 || L->col_folds < 1)
             return npu_err_set(err, NPU_EFORMAT, "instruction %zu: empty LAYER record", i);
+        npu_ssdem_geom geo;
+        int li = p->ins[i].layer >= 0 && p->ins[i].layer < p->nlayers
+                     ? (g ? npu_graph_find_layer(g, p->layers[p->ins[i].layer].name) : -1)
+                     : -1;
+        npu_ssdem_geom_of(g, li, L, &geo);
         ss_row r;
-        if (ss_row_of(L, dram, &r, err)) {
+        if (ss_row_of(L, &geo, dram, &r, err)) {
             npu_err_prefix(err, "SCALE-Sim report, LayerID %lld", (long long)id);
             return -1;
         }
@@ -160,31 +185,46 @@ static int ss_write(const npu_program *p, const char *header, ss_emit emit, bool
     return 0;
 }
 
-int npu_ssrep_compute(const npu_program *p, npu_strbuf *out, npu_err *err)
+int npu_ssrep_compute(const npu_program *p, const npu_graph *g, npu_strbuf *out,
+                      npu_err *err)
 {
-    return ss_write(p, "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency "
+    return ss_write(p, g, "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency "
                     "%, Compute Util %,\n", emit_compute, false, out, err);
 }
 
-int npu_ssrep_bandwidth(const npu_program *p, npu_strbuf *out, npu_err *err)
+int npu_ssrep_bandwidth(const npu_program *p, const npu_graph *g, npu_strbuf *out,
+                        npu_err *err)
 {
-    return ss_write(p, "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg "
+    return ss_write(p, g, "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg "
                     "IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,\n", emit_bandwidth,
                     true, out, err);
 }
 
-int npu_ssrep_write(const npu_program *p, const char *dir, bool force, npu_err *err)
+int npu_ssrep_detailed(const npu_program *p, const npu_graph *g, npu_strbuf *out,
+                       npu_err *err)
+{
+    return ss_write(p, g, "LayerID, SRAM IFMAP Start Cycle, SRAM IFMAP Stop Cycle, SRAM IFMAP "
+                    "Reads, SRAM Filter Start Cycle, SRAM Filter Stop Cycle, SRAM Filter Reads, "
+                    "SRAM OFMAP Start Cycle, SRAM OFMAP Stop Cycle, SRAM OFMAP Writes, DRAM IFMAP "
+                    "Start Cycle, DRAM IFMAP Stop Cycle, DRAM IFMAP Reads, DRAM Filter Start "
+                    "Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, DRAM OFMAP Start Cycle, "
+                    "DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,\n", emit_detailed, true, out, err);
+}
+
+int npu_ssrep_write(const npu_program *p, const npu_graph *g, const char *dir, bool force,
+                    npu_err *err)
 {
     if (!dir || !*dir)
         return npu_err_set(err, NPU_EINVAL, "--scalesim-reports: empty directory name");
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return npu_err_set(err, NPU_EIO, "%s: cannot create the directory: %s", dir,
                            strerror(errno));
-    static const char *const names[] = {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv"};
-    int (*const make[])(const npu_program *, npu_strbuf *, npu_err *) = {npu_ssrep_compute,
-                                                                         npu_ssrep_bandwidth};
+    static const char *const names[] = {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv",
+                                        "DETAILED_ACCESS_REPORT.csv"};
+    int (*const make[])(const npu_program *, const npu_graph *, npu_strbuf *, npu_err *) = {
+        npu_ssrep_compute, npu_ssrep_bandwidth, npu_ssrep_detailed};
     int rc = 0;
-    for (int f = 0; f < 2 && !rc; f++) {
+    for (int f = 0; f < 3 && !rc; f++) {
         npu_strbuf sb;
         npu_sb_init(&sb);
         size_t n = strlen(dir) + strlen(names[f]) + 2;
@@ -193,7 +233,7 @@ int npu_ssrep_write(const npu_program *p, const char *dir, bool force, npu_err *
             rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
         else {
             snprintf(path, n, "%s/%s", dir, names[f]);
-            rc = make[f](p, &sb, err);
+            rc = make[f](p, g, &sb, err);
             if (!rc)
                 rc = npu_write_file(path, sb.s ? sb.s : "", sb.len, force, err);
         }

@@ -8,16 +8,20 @@
 
 #include "../../isa/program.h"
 #include "../../sim/core/ctx.h"
+#include "../../sim/core/graph.h"
 
 /* The report texts of program p (lowered by the systolic model): one row per SCALE-Sim layer,
  * i.e. per sub-problem of every MAC layer (a DP layer's groups are SCALE-Sim's one-channel
- * layers). Vector and host layers have no row (SCALE-Sim has no such layers). */
-int npu_ssrep_compute(const npu_program *p, npu_strbuf *out, npu_err *err);
-int npu_ssrep_bandwidth(const npu_program *p, npu_strbuf *out, npu_err *err);
+ * layers). Vector and host layers have no row (SCALE-Sim has no such layers). g: the graph p
+ * was lowered from (its conv geometry places the ifmap's out-of-bounds holes); NULL: none. */
+int npu_ssrep_compute(const npu_program *p, const npu_graph *g, npu_strbuf *out, npu_err *err);
+int npu_ssrep_bandwidth(const npu_program *p, const npu_graph *g, npu_strbuf *out, npu_err *err);
+int npu_ssrep_detailed(const npu_program *p, const npu_graph *g, npu_strbuf *out, npu_err *err);
 
-/* Writes COMPUTE_REPORT.csv and BANDWIDTH_REPORT.csv into dir
+/* Writes COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv into dir
  * (created when missing; existing files only with force). */
-int npu_ssrep_write(const npu_program *p, const char *dir, bool force, npu_err *err);
+int npu_ssrep_write(const npu_program *p, const npu_graph *g, const char *dir, bool force,
+                    npu_err *err);
 
 /* Python's repr() of a float (shortest text that reads back to the same double, "100.0" for
  * whole numbers), the way SCALE-Sim's reports print. */

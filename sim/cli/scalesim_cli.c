@@ -88,7 +88,7 @@ int npu_cli_ssrep(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const cha
         return npu_err_set(err, NPU_EINVAL, "--scalesim-reports: SCALE-Sim's reports describe "
                            "a systolic array, not the %s model", npu_arch_model(a));
     npu_program *p = npu_compile(ctx, a, g, err);
-    int rc = p ? npu_ssrep_write(p, dir, force, err) : -1;
+    int rc = p ? npu_ssrep_write(p, g, dir, force, err) : -1;
     npu_program_free(p);
     return rc;
 }
@@ -121,8 +121,9 @@ int npu_cli_scalesim(int argc, char **argv)
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             printf("usage: %s\n\n"
                    "SCALE-Sim v2's scale.py, same flags: simulates TOPOLOGY on the systolic array of\n"
-                   "CONFIG (InterfaceBandwidth CALC) and writes COMPUTE_REPORT.csv and\n"
-                   "BANDWIDTH_REPORT.csv into OUTDIR/<run_name>/ ([general] run_name of CONFIG).\n"
+                   "CONFIG (InterfaceBandwidth CALC) and writes COMPUTE_REPORT.csv,\n"
+                   "BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv into OUTDIR/<run_name>/\n"
+                   "([general] run_name of CONFIG).\n"
                    "-i gemm reads TOPOLOGY as 'Layer, M, N, K,' rows, -i conv (default) as conv rows.\n"
                    "Existing report files are kept unless --force. See docs/scalesim.md.\n",
                    ss_usage);

@@ -96,8 +96,9 @@ expect "DP any num filter in scalesim" 0 run -a systolic --set fidelity=scalesim
 
 # --- 3. SCALE-Sim's report files, column by column --------------------------------------------
 # cmpcols NAME OURS THEIRS COLS : same header line, same rows; the listed columns (1-based,
-# space separated) equal: integers exactly, floats to 1e-9 relative (SCALE-Sim averages over
-# folds in another order, so the last digits of a float differ)
+# space separated) equal: integers and whole floats (cycles: "3723.0") as text, other floats to
+# 1e-13 relative (SCALE-Sim averages Mapping Efficiency and Compute Util over folds, we use the
+# closed form: the last 1-2 of 16-17 digits differ, at most 1.2e-14 on these files)
 cmpcols() {
     if ! [ -s "$2" ]; then bad "$1" "$2 missing"; return; fi
     if [ "$(head -1 "$2")" != "$(head -1 "$3")" ]; then
@@ -106,19 +107,29 @@ cmpcols() {
         { m = FNR; split(a[FNR], x, /, */); nc = split(cols, c, " ")
           for (i = 1; i <= nc; i++) { u = x[c[i]] + 0; v = $c[i] + 0; d = u - v; if (d < 0) d = -d
               t = v < 0 ? -v : v
-              if (d > 1e-9 * t || (index($c[i], ".") == 0 && x[c[i]] != $c[i]))
+              exact = index($c[i], ".") == 0 || $c[i] ~ /\.0$/
+              if (d > 1e-13 * t || (exact && x[c[i]] != $c[i]))
                   printf "LayerID %d col %d: ours %s, SCALE-Sim %s\n", FNR - 2, c[i], x[c[i]], $c[i] } }
         END { if (n != m) printf "%d rows, SCALE-Sim %d\n", n - 1, m - 1 }' "$2" "$3")
     if [ -z "$msg" ]; then ok "$1"; else bad "$1" "$(echo "$msg" | head -3)"; fi
 }
+# Every column of the three files, LayerID included. On AlexNet the IFMAP and FILTER operands do
+# not fit their read buffer: the timing of SCALE-Sim's later fetches (DRAM IFMAP/FILTER Stop
+# Cycle, hence their Avg DRAM BW) and the IFMAP's re-reads are not reproduced there
+# (docs/scalesim.md §4); the DP case, whose operands fit, pins those columns too.
+ALL6="1 2 3 4 5 6"
+ALL19="1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19"
 for c in alexnet_32x32_os alexnet_32x32_ws alexnet_32x32_is dp_8x16_is; do
-    topo=$G/alexnet.csv
+    topo=$G/alexnet.csv bw=$ALL6 da=$ALL19
     [ -f $G/$c/topology.csv ] && topo=$G/$c/topology.csv
+    case $c in alexnet*) bw="1 2 3 4 7" da="1 2 3 4 5 6 7 8 9 10 11 14 16 17 18 19" ;; esac
     expect "reports $c" 0 run -a $G/$c/scale.cfg --scalesim-reports "$T/$c" $topo
-    cmpcols "COMPUTE_REPORT $c: all 6 columns" "$T/$c/COMPUTE_REPORT.csv" \
-        $G/$c/COMPUTE_REPORT.csv "1 2 3 4 5 6"
-    cmpcols "BANDWIDTH_REPORT $c: LayerID, SRAM and OFMAP DRAM columns" \
-        "$T/$c/BANDWIDTH_REPORT.csv" $G/$c/BANDWIDTH_REPORT.csv "1 2 3 4 7"
+    cmpcols "COMPUTE_REPORT $c: columns $ALL6" "$T/$c/COMPUTE_REPORT.csv" \
+        $G/$c/COMPUTE_REPORT.csv "$ALL6"
+    cmpcols "BANDWIDTH_REPORT $c: columns $bw" "$T/$c/BANDWIDTH_REPORT.csv" \
+        $G/$c/BANDWIDTH_REPORT.csv "$bw"
+    cmpcols "DETAILED_ACCESS_REPORT $c: columns $da" "$T/$c/DETAILED_ACCESS_REPORT.csv" \
+        $G/$c/DETAILED_ACCESS_REPORT.csv "$da"
 done
 expect "reports never overwrite" 1 run -a $G/dp_8x16_is/scale.cfg --scalesim-reports \
     "$T/dp_8x16_is" $G/dp_8x16_is/topology.csv
@@ -133,6 +144,9 @@ cmpcols "scalesim command: COMPUTE_REPORT" "$T/sp/alexnet_32x32_is/COMPUTE_REPOR
     $G/alexnet_32x32_is/COMPUTE_REPORT.csv "1 2 3 4 5 6"
 cmpcols "scalesim command: BANDWIDTH_REPORT" "$T/sp/alexnet_32x32_is/BANDWIDTH_REPORT.csv" \
     $G/alexnet_32x32_is/BANDWIDTH_REPORT.csv "1 2 3 4 7"
+cmpcols "scalesim command: DETAILED_ACCESS_REPORT" \
+    "$T/sp/alexnet_32x32_is/DETAILED_ACCESS_REPORT.csv" \
+    $G/alexnet_32x32_is/DETAILED_ACCESS_REPORT.csv "1 2 3 4 5 6 7 8 9 10 11 14 16 17 18 19"
 expect "scalesim command keeps files" 1 scalesim -c $G/alexnet_32x32_is/scale.cfg \
     -t $G/alexnet.csv -p "$T/sp"
 has "scalesim command keeps files text" "$T/err" "file exists"
