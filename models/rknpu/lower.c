@@ -365,8 +365,19 @@ static int geo_of(lw *c, int li, cgeo *G)
     const npu_rknpu_state *s = c->s;
     memset(G, 0, sizeof *G);
     G->dt = l->dtype;
-    G->eb = ebytes(l->dtype);
     G->wdt = npu_layer_weight_dtype(g, l);
+    /* rkllm_adtype=fp16 (RK3576): RKLLM's matmuls take fp16 activations whatever the weights'
+     * width, the weights widened as the CNA loads them (mac_pairs / the wider type's rate);
+     * the attention's second operand is an activation too. ASSUMPTION chosen by RK3576's
+     * equal w8a8 and w4a16 TTFT (docs/models/rknpu.md §12). */
+    if (s->runtime == NPU_RKNPU_RT_RKLLM && s->rkllm_a16 && c->place[li] == PL_GEMM &&
+        G->dt != NPU_DT_FP16) {
+        npu_gemm_geom gg;
+        if (npu_layer_gemm_geom(g, li, &gg) == 0 && !gg.weights_const)
+            G->wdt = NPU_DT_FP16;
+        G->dt = NPU_DT_FP16;
+    }
+    G->eb = ebytes(G->dt);
     /* RKLLM's 4-bit weights stop at the output head: the projection that produces the graph's
      * output (lm_head) keeps 8-bit weights (assumption derived from RK3576's w4a16 and w8a8
      * decode rows, which then reach one DRAM rate; docs/models/rknpu.md §11) */
@@ -375,8 +386,8 @@ static int geo_of(lw *c, int li, cgeo *G)
         G->wdt = NPU_DT_INT8;
     G->wstream = c->place[li] == PL_GEMM;
     G->web = ebytes(G->wdt);
-    G->c2 = c2_of(s, l->dtype);
-    G->kg = kg_of(s, l->dtype);
+    G->c2 = c2_of(s, G->dt);
+    G->kg = kg_of(s, G->dt);
     G->macs = l->macs;
     /* under runtime=rkllm the NPU runs the matmul only: its activation is CPU work
      * (npu_rknpu_host_act) */

@@ -258,6 +258,14 @@ static const npu_param_def rknpu_params[] = {
      .unit = "",
      .doc = "placement: rknn = RKNN toolkit operator support; rkllm = matmuls with weights on "
             "the NPU, everything else on the CPU (RKLLM, research §3)"},
+    {.name = "rkllm_adtype",
+     .type = NPU_P_ENUM,
+     .def_s = "graph",
+     .choices = "graph|fp16",
+     .unit = "",
+     .doc = "activations of RKLLM's NPU matmuls: graph = the run's dtype (RK3588's w8a8 runs "
+            "int8 x int8); fp16 = fp16 whatever the weights' width, the weights widened as the "
+            "CNA loads them, at the fp16 rate (RK3576: assumption, docs/models/rknpu.md §12)"},
     {.name = "io",
      .type = NPU_P_ENUM,
      .def_s = "normal",
@@ -618,6 +626,7 @@ static int rknpu_init(npu_model *m, npu_err *err)
         !strcmp(npu_model_str(m, "irq_mode"), "task") ? NPU_RKNPU_IRQ_TASK : NPU_RKNPU_IRQ_JOB;
     s->runtime =
         !strcmp(npu_model_str(m, "runtime"), "rkllm") ? NPU_RKNPU_RT_RKLLM : NPU_RKNPU_RT_RKNN;
+    s->rkllm_a16 = !strcmp(npu_model_str(m, "rkllm_adtype"), "fp16");
     s->zerocopy = !strcmp(npu_model_str(m, "io"), "zerocopy");
     s->pingpong = npu_model_bool(m, "pingpong");
     s->use_sram = npu_model_bool(m, "use_sram");

@@ -42,6 +42,7 @@ typedef struct npu_rknpu_state {
     int kick_writes;           /* MMIO writes of one core's kick                          */
     int irq_mode;              /* NPU_RKNPU_IRQ_*                                          */
     int runtime;               /* NPU_RKNPU_RT_*                                           */
+    bool rkllm_a16;            /* rkllm_adtype=fp16: RKLLM's matmuls take fp16 activations */
     bool zerocopy;             /* io=zerocopy                                              */
     bool pingpong;             /* PC ping-pong register groups                             */
     bool use_sram;             /* RKNN_INTERNAL_MEM_TYPE=sram                              */

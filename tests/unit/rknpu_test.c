@@ -111,6 +111,14 @@ TEST(qwen2_prefill_rkllm)
            run_us("rk3588", "qwen2_0_5b_prefill", "tokens=128", sets, NULL) / 1e3, 145.9, 0.20);
     within("rk3588 qwen2-0.5b w8a8 TTFT 64 tokens, ms",
            run_us("rk3588", "qwen2_0_5b_prefill", "tokens=64", sets, NULL) / 1e3, 79, 0.20);
+    /* RK3576 (v1.3.0): w8a8 and w4a16 TTFT equal on silicon; both run fp16 activations there
+     * (rkllm_adtype=fp16, docs/models/rknpu.md §12) */
+    const char *w8[] = {"runtime=rkllm", "dtype=w8a8", "core_mask=0_1", NULL},
+               *w4[] = {"runtime=rkllm", "dtype=w4a16", "core_mask=0_1", NULL};
+    within("rk3576 qwen2-0.5b w8a8 TTFT 128 tokens, ms",
+           run_us("rk3576", "qwen2_0_5b_prefill", "tokens=128", w8, NULL) / 1e3, 344.27, 0.10);
+    within("rk3576 qwen2-0.5b w4a16 TTFT 128 tokens, ms",
+           run_us("rk3576", "qwen2_0_5b_prefill", "tokens=128", w4, NULL) / 1e3, 342.37, 0.10);
 }
 
 TEST(mobilenet_v1_core_masks)
@@ -307,6 +315,24 @@ TEST(rkllm_int4_head_stays_8bit)
         CHECK_EQ_INT(sum_layer(p, 1).wt, llm ? 1024 * 256 : 1024 * 256 / 2);
         npu_program_free(p);
     }
+}
+
+TEST(rkllm_fp16_activations)
+{
+    /* rkllm_adtype=fp16 (rk3576): an RKLLM w8a8 matmul reads fp16 features (twice the int8
+     * bytes) and its int8 weights unchanged; graph (rk3588's) keeps int8 features */
+    const char *text = "npg 1\ngraph h\ninput x 128x256 int8\ngemm a x out=256\noutput a\n";
+    int64_t feat[2];
+    for (int a16 = 0; a16 < 2; a16++) {
+        const char *sets[] = {"runtime=rkllm", "dtype=w8a8", "core_mask=0",
+                              a16 ? "rkllm_adtype=fp16" : "rkllm_adtype=graph", NULL};
+        npu_program *p = compile("rk3576", sets, text);
+        sums s = sum_layer(p, 0);
+        CHECK_EQ_INT(s.wt, 256 * 256);
+        feat[a16] = s.feat;
+        npu_program_free(p);
+    }
+    CHECK_EQ_INT(feat[1], 2 * feat[0]);
 }
 
 TEST(fusion_and_padding)
@@ -785,6 +811,7 @@ int main(void)
     RUN(by_k_bank_split);
     RUN(rkllm_placement);
     RUN(rkllm_int4_head_stays_8bit);
+    RUN(rkllm_fp16_activations);
     RUN(mobilenet_v1_core_masks);
     npu_ctx_free(ctx);
     return TEST_REPORT();
