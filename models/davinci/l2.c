@@ -50,11 +50,11 @@ static int lru_touch(lru *s, int id, int64_t sz)
     }
     if (s->n == s->cap) {
         int nc = s->cap ? 2 * s->cap : 64;
-        int *ni = realloc(s->id, (size_t)nc * sizeof *ni);
+        int *ni = npu_realloc(s->id, (size_t)nc * sizeof *ni);
         if (!ni)
             return -1;
         s->id = ni;
-        int64_t *ns = realloc(s->sz, (size_t)nc * sizeof *ns);
+        int64_t *ns = npu_realloc(s->sz, (size_t)nc * sizeof *ns);
         if (!ns)
             return -1;
         s->sz = ns;
@@ -87,13 +87,6 @@ static void lru_trim(lru *s, int64_t cap)
     }
 }
 
-static int root_of(const npu_graph *g, int t)
-{
-    for (int guard = 0; t >= 0 && t < g->nt && g->t[t].view_of >= 0 && guard < 1000; guard++)
-        t = g->t[t].view_of;
-    return t;
-}
-
 #define L2_MAXOPS 24
 
 typedef struct {
@@ -121,7 +114,7 @@ static int record(lw *c, int li, int t, double h)
 {
     if (c->l2n == c->l2cap) {
         int nc = c->l2cap ? 2 * c->l2cap : 256;
-        npu_dvl_l2rd *nr = realloc(c->l2r, (size_t)nc * sizeof *nr);
+        npu_dvl_l2rd *nr = npu_realloc(c->l2r, (size_t)nc * sizeof *nr);
         if (!nr)
             return -1;
         c->l2r = nr;
@@ -181,7 +174,7 @@ int npu_dvl_l2_plan(lw *c, const uint8_t *kind)
         const npu_layer *l = &g->l[li];
         kops k = {0};
         for (int i = 0; i < l->nin; i++) {
-            int t = root_of(g, l->in[i]);
+            int t = npu_dvl_root(g, l->in[i]);
             kops_add(&k, t, npu_dvl_tbytes(g, t), true);
         }
         int64_t w = npu_dtype_bytes(npu_layer_weight_dtype(g, l), l->params);
@@ -195,7 +188,7 @@ int npu_dvl_l2_plan(lw *c, const uint8_t *kind)
         if (fa >= 0) {
             const npu_layer *a = &g->l[fa];
             int sc = a->in[0] == ot ? a->in[1] : a->in[0];
-            sc = root_of(g, sc);
+            sc = npu_dvl_root(g, sc);
             kops_add(&k, sc, npu_dvl_tbytes(g, sc), true);
             ot = a->nout > 0 ? a->out[0] : -1;
         }
@@ -237,7 +230,7 @@ int npu_dvl_l2_plan(lw *c, const uint8_t *kind)
  * tensor_l2 says so, or when nothing was recorded). */
 double npu_dvl_l2_hit(const lw *c, int t)
 {
-    t = root_of(c->g, t);
+    t = npu_dvl_root(c->g, t);
     int lo = 0, hi = c->l2n; /* records are in layer order: the first of layer gli */
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;

@@ -146,7 +146,7 @@ int npu_dvl_vbarrier(lw *c)
     return npu_dvl_em(c, NPU_DV_OP_BARRIER, NPU_DV_PIPE_V, &d);
 }
 
-static int root_tensor(const npu_graph *g, int t)
+int npu_dvl_root(const npu_graph *g, int t)
 {
     for (int guard = 0; t >= 0 && t < g->nt && g->t[t].view_of >= 0 && guard < 1000; guard++)
         t = g->t[t].view_of;
@@ -155,7 +155,7 @@ static int root_tensor(const npu_graph *g, int t)
 
 bool npu_dvl_tensor_l2(const lw *c, int t)
 {
-    t = root_tensor(c->g, t);
+    t = npu_dvl_root(c->g, t);
     return t >= 0 && t < c->g->nt && c->in_l2[t];
 }
 
@@ -168,7 +168,7 @@ bool npu_dvl_tensor_l2(const lw *c, int t)
  * activations outgrow the L2. */
 double npu_dvl_tensor_l2_part(const lw *c, int t)
 {
-    t = root_tensor(c->g, t);
+    t = npu_dvl_root(c->g, t);
     if (t < 0 || t >= c->g->nt || c->in_l2[t] || !c->on_core || !c->on_core[t] || c->s->l2 <= 0)
         return 0;
     if (c->s->l2_lru)

@@ -93,6 +93,7 @@ npu_dv_kernel *npu_dvl_kernel_at(lw *c, size_t idx);
 int npu_dvl_block_begin(lw *c, int core, bool cube);
 int npu_dvl_block_end(lw *c, bool cube);
 /* facts about tensors and ops (lower.c) */
+int npu_dvl_root(const npu_graph *g, int t); /* the tensor a view chain stands for */
 bool npu_dvl_tensor_l2(const lw *c, int t);
 double npu_dvl_tensor_l2_part(const lw *c, int t);
 bool npu_dvl_read_besides_quant(const npu_graph *g, int t);
