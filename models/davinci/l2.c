@@ -16,7 +16,8 @@
  * the L2 too (they evict activations) but are read once per run; their re-fetches inside a
  * kernel keep cube.c's rules. Graph inputs and AI CPU outputs never hit (the host writes them).
  * Off, the capacity rule of lower.c applies (a tensor <= L2/2 stays; a larger one keeps
- * (L2/2)/size of itself).
+ * (L2/2)/size of itself). The program's layer bytes (the engine's DRAM roofline) keep the
+ * capacity rule either way: they are set before this plan runs.
  */
 #include "lower.h"
 
