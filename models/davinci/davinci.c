@@ -111,6 +111,11 @@ static const npu_param_def davinci_params[] = {
      .doc = "a conv at batch N: the images go over the AI Cores first and each block loops over "
             "its images with M = one image's pixels, re-fetching weights that are not L1-resident "
             "per image (TBE conv2d tiling, block_dim = batch x n x m x group; assumption)"},
+    {.name = "l2_lru", .type = NPU_P_BOOL, .def = 0, .min = 0, .max = 1, .unit = "",
+     .doc = "L2 as an LRU cache over the kernels, a read hitting by its stack distance (an "
+            "experiment, off: it moves the batch-16 rows the wrong way, docs/models/davinci.md; "
+            "models/davinci/l2.c); off = the capacity rule (a tensor <= L2/2 stays, a larger one "
+            "keeps (L2/2)/size of itself)"},
     {.name = "fused_acts", .type = NPU_P_STR, .def_s = "relu,relu6,clip,leaky,prelu", .unit = "",
      .doc = "activations ATC fuses into the epilogue of the Cube kernel that produces their input "
             "(comma list of relu, relu6, clip, leaky, prelu, sigmoid, tanh, hardswish, "
@@ -218,6 +223,7 @@ static int davinci_init(npu_model *m, npu_err *err)
     s->double_buffer = npu_model_bool(m, "double_buffer");
     s->ub_fusion = npu_model_bool(m, "ub_fusion");
     s->batch_split = npu_model_bool(m, "batch_split");
+    s->l2_lru = npu_model_bool(m, "l2_lru");
     if (parse_acts(npu_model_str(m, "fused_acts"), &s->fused_acts, err))
         return err->code;
     s->ts_launch_ns = npu_model_float(m, "ts_launch_us") * 1000.0;

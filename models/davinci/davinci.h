@@ -33,6 +33,7 @@ typedef struct npu_davinci_state {
     bool double_buffer;
     bool ub_fusion;                 /* residual add fused into the producing conv         */
     bool batch_split;               /* conv batch over the cores, images looped per block  */
+    bool l2_lru;                    /* L2 hits by LRU stack distance (l2.c)                */
     uint32_t fused_acts;            /* bit per npu_act: fused into a Cube kernel's epilogue */
     double ts_launch_ns, aicpu_launch_ns;
     double dvpp_ts_ns;              /* TS time of concurrent DVPP tasks per inference      */

@@ -146,7 +146,7 @@ int npu_dvl_vbarrier(lw *c)
     return npu_dvl_em(c, NPU_DV_OP_BARRIER, NPU_DV_PIPE_V, &d);
 }
 
-static int root_tensor(const npu_graph *g, int t)
+int npu_dvl_root(const npu_graph *g, int t)
 {
     for (int guard = 0; t >= 0 && t < g->nt && g->t[t].view_of >= 0 && guard < 1000; guard++)
         t = g->t[t].view_of;
@@ -155,7 +155,7 @@ static int root_tensor(const npu_graph *g, int t)
 
 bool npu_dvl_tensor_l2(const lw *c, int t)
 {
-    t = root_tensor(c->g, t);
+    t = npu_dvl_root(c->g, t);
     return t >= 0 && t < c->g->nt && c->in_l2[t];
 }
 
@@ -168,9 +168,11 @@ bool npu_dvl_tensor_l2(const lw *c, int t)
  * activations outgrow the L2. */
 double npu_dvl_tensor_l2_part(const lw *c, int t)
 {
-    t = root_tensor(c->g, t);
+    t = npu_dvl_root(c->g, t);
     if (t < 0 || t >= c->g->nt || c->in_l2[t] || !c->on_core || !c->on_core[t] || c->s->l2 <= 0)
         return 0;
+    if (c->s->l2_lru)
+        return npu_dvl_l2_hit(c, t);
     int64_t b = npu_dvl_tbytes(c->g, t);
     return b > 0 ? npu_dvl_min(c->s->l2 / 2, b) / (double)b : 0;
 }
@@ -532,6 +534,7 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
     c.on_core = npu_calloc(nt, 1);
     int *map = npu_calloc(nl, sizeof *map);
     uint8_t *aipp_t = npu_calloc(nt, 1);
+    uint8_t *kind = npu_calloc(nl, 1); /* per layer: 0 no AI Core kernel, 1 Cube, 2 Vector */
     c.fuse_add = npu_calloc(nl, sizeof *c.fuse_add);
     uint8_t *fused = npu_calloc(nl, 1); /* run in another kernel: adds, dequants, quants */
     c.deq = npu_calloc(nl, sizeof *c.deq);
@@ -539,7 +542,7 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
     c.quant = npu_calloc(nl, sizeof *c.quant);
     int *kernel = npu_calloc(nl, sizeof *kernel);
     int rc = 0;
-    if (!c.in_l2 || !c.on_core || !map || !aipp_t || !c.fuse_add || !fused || !c.deq ||
+    if (!c.in_l2 || !c.on_core || !map || !aipp_t || !kind || !c.fuse_add || !fused || !c.deq ||
         !c.deq_src || !c.quant || !kernel) {
         rc = npu_dvl_oom(&c);
         goto done;
@@ -624,6 +627,7 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
         map[li] = pl;
         if (absorbed)
             map[li] = -2 - pl;
+        kind[li] = (uint8_t)(view || cpu ? 0 : cube ? 1 : 2);
         if ((!view && !cpu) || fused[li])
             for (int i = 0; i < l->nout; i++) {
                 int t = l->out[i];
@@ -633,11 +637,14 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
                     c.in_l2[t] = 1;
             }
     }
+    if (!rc && c.s->l2_lru)
+        rc = npu_dvl_l2_plan(&c, kind);
     for (int li = 0; li < g->nl && !rc; li++) {
         if (map[li] < 0)
             continue; /* dead, or absorbed into AIPP */
         const npu_layer *l = &g->l[li];
         c.layer = map[li];
+        c.gli = li;
         bool cpu = needs_aicpu(g, l);
         bool view = !cpu && ((l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW);
         if (view)
@@ -655,6 +662,8 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
 done:
     free(c.in_l2);
     free(c.on_core);
+    free(kind);
+    free(c.l2r);
     free(map);
     free(aipp_t);
     free(c.fuse_add);

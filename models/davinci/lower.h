@@ -15,6 +15,12 @@
  * each; ResNet-50 has ~7000 in all. */
 #define NPU_DV_MAX_STEPS 5e5
 
+/* One kernel's read of a tensor and the share of it that hits L2 (l2.c). */
+typedef struct {
+    int layer, t;
+    float h;
+} npu_dvl_l2rd;
+
 /* The lowering's state while one graph is turned into a program. */
 typedef struct lw {
     const npu_davinci_state *s;
@@ -22,10 +28,13 @@ typedef struct lw {
     npu_program *out;
     npu_err *err;
     int32_t layer;
+    int gli; /* graph layer being lowered */
     int core;
     int64_t ninstr;
     uint8_t *in_l2;   /* per tensor: lives in L2 */
     uint8_t *on_core; /* per tensor: written by an AI Core kernel (its lines pass through L2) */
+    npu_dvl_l2rd *l2r; /* the L2 hits of every kernel's reads, in layer order (l2.c) */
+    int l2n, l2cap;
     int first_mac;    /* graph layer index of the AIPP layer, -1 */
     int *fuse_add;    /* per layer: the residual add fused into this conv's epilogue, -1 */
     int *deq;         /* per Cube layer: the dequantize folded into its L0C -> UB move, -1 */
@@ -84,6 +93,7 @@ npu_dv_kernel *npu_dvl_kernel_at(lw *c, size_t idx);
 int npu_dvl_block_begin(lw *c, int core, bool cube);
 int npu_dvl_block_end(lw *c, bool cube);
 /* facts about tensors and ops (lower.c) */
+int npu_dvl_root(const npu_graph *g, int t); /* the tensor a view chain stands for */
 bool npu_dvl_tensor_l2(const lw *c, int t);
 double npu_dvl_tensor_l2_part(const lw *c, int t);
 bool npu_dvl_read_besides_quant(const npu_graph *g, int t);
@@ -100,5 +110,9 @@ static inline bool npu_dvl_act_fused(const lw *c, npu_act a)
     return a == NPU_ACT_NONE || (c->s->fused_acts >> (unsigned)a & 1u);
 }
 int npu_dvl_aicpu(lw *c, int li, bool hostpre);
+/* the L2 as an LRU cache (l2.c): kind per graph layer 0 = no AI Core kernel, 1 = Cube,
+ * 2 = Vector; sets in_l2 of the tensors every reader finds wholly in L2 */
+int npu_dvl_l2_plan(lw *c, const uint8_t *kind);
+double npu_dvl_l2_hit(const lw *c, int t);
 
 #endif

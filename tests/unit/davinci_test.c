@@ -669,6 +669,33 @@ TEST(l2_partial_residency)
     npu_graph_free(g);
 }
 
+/* l2_lru (an experiment, off by default: docs/models/davinci.md): the L2 as an LRU cache, a
+ * read hitting by its stack distance. c1's 1.6 MB output is read back by the add, which writes
+ * 1.6 MB of its own meanwhile: with a 2 MiB L2 the share that hits is
+ * (L2 - D - S) / O = (2097152 - 0 - 1605632) / 1605632 = 0.306 (the capacity rule: 0.653, the
+ * test above); with 8 MiB all of it. */
+TEST(l2_lru_stack_distance)
+{
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput data 1x64x112x112 fp16\n"
+                            "conv c1 data out=64 k=1\nadd r c1 c1\noutput r\n");
+    CHECK(g != NULL);
+    if (!g)
+        return;
+    const char *small[] = {"l2_kb=2048", "ub_fusion=0", "l2_lru=1", NULL};
+    const char *big[] = {"l2_kb=8192", "ub_fusion=0", "l2_lru=1", NULL};
+    npu_result *a = run("ascend310", g, small), *b = run("ascend310", g, big);
+    CHECK(a && b && a->nlayers == 2 && b->nlayers == 2);
+    if (a && b && a->nlayers == 2 && b->nlayers == 2) {
+        double l2 = (double)a->layers[1].sram_rd_bytes, dd = (double)a->layers[1].dram_rd_bytes;
+        CHECK_NEAR(l2 / (l2 + dd), (2097152.0 - 1605632.0) / 1605632.0, 0.01);
+        CHECK_EQ_INT(b->layers[1].dram_rd_bytes, 0);
+        CHECK(b->layers[1].sram_rd_bytes >= 2 * 1605632);
+    }
+    npu_result_free(a);
+    npu_result_free(b);
+    npu_graph_free(g);
+}
+
 /* batch_split (TBE conv2d: block_dim = batch x n x m x group): at batch 4 the images go over
  * the two AI Cores and each block re-fetches weights that do not stay in L1 once per image. A
  * 1x1 conv 1024 -> 1024 on 7x7 has 2 MiB of fp16 weights (L1 is 1 MiB); without L2 every
@@ -842,6 +869,7 @@ int main(void)
     RUN(launch_pipelining_and_dvpp);
     RUN(input_transdata);
     RUN(l2_partial_residency);
+    RUN(l2_lru_stack_distance);
     RUN(int8_as_amct_deploys);
     RUN(a16w8_mixed_precision);
     RUN(batch_split_refetches_weights);
