@@ -490,8 +490,12 @@ bool npu_rknpu_task_image(const npu_rknpu_state *s, const npu_rkn_task *t)
            (double)t->in_c * prec_bytes(t->precision) < (double)s->atom_bytes;
 }
 
-static double task_cycles(const npu_rknpu_state *s, const npu_rkn_task *t, bool lut_stage)
+/* The task's work per block (docs/models/rknpu.md §3c): what the CORE, the DPU's flying pass,
+ * the DPU passes that cannot fly and the PPU each take. */
+static void task_stages(const npu_rknpu_state *s, const npu_rkn_task *t, bool lut_stage,
+                        npu_rknpu_stages *st)
 {
+    memset(st, 0, sizeof *st);
     double eb = prec_bytes(t->precision);
     double rate = pair_rate(s, t->precision, t->wprecision);
     double scale = s->mac_int8 > 0 ? rate / s->mac_int8 : 1;
@@ -521,20 +525,14 @@ static double task_cycles(const npu_rknpu_state *s, const npu_rkn_task *t, bool 
          * MACs/rate (row 2: 3->32 3x3 s2 at 10584 cycles), no drain limit */
         if (npu_rknpu_task_image(s, t))
             drain = 0;
-        if (drain > c)
-            c = drain;
+        st->core = drain > c ? drain : c;
         if (lut_stage && t->lut_passes > 0) {
-            double lut = outs / s->lut_rate;
-            if (lut > c)
-                c = lut;
-            c += (t->lut_passes - 1) * lut;
+            st->dpu = outs / s->lut_rate;
+            st->dpu2 = (t->lut_passes - 1) * st->dpu;
         }
-        if (t->flags & NPU_RKN_TF_PPU) {
-            double pp = outs * eb / s->ppu_bytes;
-            if (pp > c)
-                c = pp;
-        }
-        return c;
+        if (t->flags & NPU_RKN_TF_PPU)
+            st->ppu = outs * eb / s->ppu_bytes;
+        return;
     }
     case NPU_RKN_K_DPU: {
         double c = (double)t->elems * eb / s->dpu_bytes;
@@ -545,13 +543,30 @@ static double task_cycles(const npu_rknpu_state *s, const npu_rkn_task *t, bool 
         else if (t->ppu_kh > 1)
             c *= t->ppu_kh; /* passes over the data (softmax/norm on channels) */
         double lut = lut_stage ? (double)t->elems * t->lut_passes / s->lut_rate : 0;
-        return lut > c ? lut : c;
+        st->dpu = lut > c ? lut : c;
+        return;
     }
     case NPU_RKN_K_PPU:
-        return (double)t->elems * eb / s->ppu_bytes;
+        st->ppu = (double)t->elems * eb / s->ppu_bytes;
+        return;
     default:
-        return 0;
+        return;
     }
+}
+
+/* The blocks' work as one figure: the CORE with the DPU's flying pass behind it, then the
+ * passes that cannot fly; a fused PPU consumes the DPU's output at its own rate. */
+static double task_cycles(const npu_rknpu_state *s, const npu_rkn_task *t, bool lut_stage)
+{
+    npu_rknpu_stages st;
+    task_stages(s, t, lut_stage, &st);
+    double c = (st.core > st.dpu ? st.core : st.dpu) + st.dpu2;
+    return st.ppu > c ? st.ppu : c;
+}
+
+void npu_rknpu_task_stages(const npu_rknpu_state *s, const npu_rkn_task *t, npu_rknpu_stages *st)
+{
+    task_stages(s, t, true, st);
 }
 
 double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t)

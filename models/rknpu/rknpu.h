@@ -59,6 +59,14 @@ int npu_rknpu_explain(const npu_model *m, const npu_program *p, int layer, npu_s
 
 /* MACs per cycle of one core for a dtype (0: the MAC array cannot run it). */
 double npu_rknpu_mac_rate(const npu_rknpu_state *s, npu_dtype dt);
+/* A task's work per block of its core, in core cycles (no memory; timing.c's units run them
+ * as a pipeline): the MAC array (or the CORE→DPU drain), the DPU's pass in flying mode (a
+ * LUT behind the conv, or the whole work of a DPU-alone task), the DPU passes that cannot fly
+ * (the multiply of x·g(x)), the PPU. */
+typedef struct npu_rknpu_stages {
+    double core, dpu, dpu2, ppu;
+} npu_rknpu_stages;
+void npu_rknpu_task_stages(const npu_rknpu_state *s, const npu_rkn_task *t, npu_rknpu_stages *st);
 /* Compute cycles of one task on its core (no memory): MAC array, CORE→DPU drain, DPU, PPU. */
 double npu_rknpu_task_compute(const npu_rknpu_state *s, const npu_rkn_task *t);
 /* The same without the LUT stage: what Rockchip's profiler prints as "NPU Cycles" (its

@@ -5,15 +5,18 @@
  *            one of two register groups (CTRL unit: the MAC array waiting on it is control
  *            stall). With ping-pong (submit flags 0x5) the next task's list is fetched while the
  *            current task runs; without (0x1) only after it has finished (TRM reg 0x0030).
- *   core<c>  CNA + CORE + DPU + PPU of the core as one pipeline (COMPUTE unit). A task first
- *            loads its fresh weights into the CBUF (weight_preload), then streams its feature
- *            and EW reads and its output writes while it computes (STREAM job); the core's AXI
- *            port moves at most dma_bytes per cycle each way, all cores and the CPU share DRAM;
- *            busy for max(compute, AXI time) + task_cycles + reg_cycles × regcmd entries.
+ *   setup    then the PC applies the list to the blocks (task_cycles + reg_cycles × entries,
+ *            a "setup" job on pc<c>) once the core's previous task has ended.
+ *   cna<c>, core<c>, dpu<c>, ppu<c>  the blocks (units.c): a task is a chain of stages — a
+ *            conv's fresh weights loaded into the CBUF (weight_preload), the CNA streaming its
+ *            reads, the MAC array, the DPU (LUT, write-back), a second DPU pass, a fused
+ *            pool's PPU — handed on part by part in flying mode; DPU-alone and PPU-alone tasks
+ *            are one stage. Each block's DMA moves at most dma_bytes per cycle each way; all
+ *            cores and the CPU share DRAM (docs/models/rknpu.md §3c).
  * Syncs per core: grp (free register groups, 2), rdy (fetched lists), bar (layer barrier of a
- * multi-core job). Shared: host_ready (the runtime thread may continue), kick, npu_done (a
- * core's last task finished), job_done (all cores of a job finished, counted in job order by
- * the npu_join unit).
+ * multi-core job), and units.c's (idle, and per block go / head / end). Shared: host_ready
+ * (the runtime thread may continue), kick, npu_done (a core's last task finished), job_done
+ * (all cores of a job finished, counted in job order by the npu_join unit).
  *
  * A job (SUBMIT): the RKNN runtime thread (unit "rknn_rt", a big core of its own; Linux routes
  * the NPU interrupts to cpu0) pays the ioctl (host.submit_ns) and kick_writes MMIO writes per
@@ -33,7 +36,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rknpu.h"
+#include "units.h"
 
 typedef struct rx {
     npu_engine *e;
@@ -41,7 +44,8 @@ typedef struct rx {
     const npu_rknpu_state *s;
     const npu_program *p;
     int clk;
-    int u_pc[NPU_RKN_MAX_CORES], u_core[NPU_RKN_MAX_CORES];
+    int u_pc[NPU_RKN_MAX_CORES];
+    npu_rknpu_units un[NPU_RKN_MAX_CORES]; /* CNA, CORE, DPU, PPU of each core */
     int grp[NPU_RKN_MAX_CORES], rdy[NPU_RKN_MAX_CORES], bar[NPU_RKN_MAX_CORES];
     int host_ready, kick[NPU_RKN_MAX_CORES], npu_done;
     int joined, u_join; /* a job's cores all done (in job order), the unit that counts them */
@@ -165,6 +169,91 @@ static int do_submit(rx *x, size_t i)
     return npu_engine_submit(x->e, &j, x->err);
 }
 
+static void add_stage(npu_rknpu_flow *f, int blk, const char *label, double cycles, bool full)
+{
+    npu_rknpu_stage *st = &f->st[f->nst++];
+    memset(st, 0, sizeof *st);
+    st->blk = blk;
+    st->label = label;
+    st->cycles = cycles;
+    st->full = full;
+}
+
+/* A task's stages on its core's blocks (docs/models/rknpu.md §3c). The AXI reads of a conv
+ * task (the CNA's features and streamed weights, DPU_RDMA's element-wise operand) share the
+ * core's read channel and are the CNA stage's; the output is written by the last stage (DPU,
+ * or the PPU after a fused pool); each moves at most dma_bytes per cycle each way (the
+ * profiler's DDR model, research §1.5), DRAM contention comes on top through the port. A
+ * DPU-alone or PPU-alone task (enable masks 0x18 / 0x60, research §1.2) is one stage that
+ * reads through its own RDMA. */
+static void task_flow(rx *x, const npu_rkn_task *t, int layer, npu_rknpu_flow *f)
+{
+    const npu_rknpu_state *s = x->s;
+    memset(f, 0, sizeof *f);
+    f->layer = layer;
+    f->onchip_bytes = t->cbuf_bytes;
+    /* feature maps in the system SRAM (use_sram) go through its port */
+    bool sram = npu_engine_has_sram(x->e);
+    int fs = sram && (t->flags & NPU_RKN_TF_FEAT_SRAM),
+        os = sram && (t->flags & NPU_RKN_TF_OUT_SRAM);
+    npu_rknpu_stages w;
+    npu_rknpu_task_stages(s, t, &w);
+    double dma = s->dma_bytes;
+    bool conv = t->kind == NPU_RKN_K_CONV || t->kind == NPU_RKN_K_DW || t->kind == NPU_RKN_K_DECONV;
+    const char *label = npu_rkn_kind_name(t->kind);
+    if (conv) {
+        /* fresh conv weights are in the CBUF before the CSC starts (weight_preload); a
+         * matmul's stream in beside the compute (TF_WSTREAM, §11) */
+        int64_t wpre = s->weight_preload && !(t->flags & NPU_RKN_TF_WSTREAM) ? t->wt_rd : 0;
+        if (wpre > 0) {
+            add_stage(f, NPU_RKNPU_CNA, "weight load", (double)wpre / dma, true);
+            f->st[0].rd[0] = wpre;
+        }
+        /* an image input (fewer channels than one atom) is fetched a pixel at a time and
+         * widened to an atom: its DMA costs an atom per pixel although DRAM sees only the raw
+         * bytes (the profiler models that layer at ~6 B/cycle against ~16, research §1.5) */
+        double feat = (double)t->feat_rd;
+        if (feat > 0 && npu_rknpu_task_image(s, t))
+            feat = (double)t->in_h * t->in_w * s->atom_bytes;
+        add_stage(f, NPU_RKNPU_CNA, label, (feat + (double)(t->wt_rd - wpre + t->ew_rd)) / dma,
+                  false);
+        npu_rknpu_stage *cna = &f->st[f->nst - 1];
+        cna->rd[0] = t->wt_rd - wpre + t->ew_rd + (fs ? 0 : t->feat_rd);
+        cna->rd[1] = fs ? t->feat_rd : 0;
+        add_stage(f, NPU_RKNPU_CORE, label, w.core, false);
+        bool ppu = (t->flags & NPU_RKN_TF_PPU) != 0;
+        if (w.dpu > 0 || (!ppu && w.dpu2 <= 0))
+            add_stage(f, NPU_RKNPU_DPU, label, w.dpu, false);
+        if (w.dpu2 > 0)
+            add_stage(f, NPU_RKNPU_DPU, "dpu pass 2", w.dpu2, true);
+        if (ppu)
+            add_stage(f, NPU_RKNPU_PPU, label, w.ppu, false);
+        /* handed on per output row of one kernel group (assumption, §3c) */
+        int64_t kg = s->kgroup > 0 ? (t->out_k + s->kgroup - 1) / s->kgroup : 1;
+        f->parts = (t->out_h > 1 ? t->out_h : 1) * (kg > 1 ? kg : 1);
+    } else {
+        bool pool = t->kind == NPU_RKN_K_PPU;
+        double rd = (double)(t->feat_rd + t->wt_rd + t->ew_rd);
+        double c = pool ? w.ppu : w.dpu;
+        add_stage(f, pool ? NPU_RKNPU_PPU : NPU_RKNPU_DPU, label, c > rd / dma ? c : rd / dma,
+                  false);
+        f->st[0].rd[0] = t->wt_rd + t->ew_rd + (fs ? 0 : t->feat_rd);
+        f->st[0].rd[1] = fs ? t->feat_rd : 0;
+        f->parts = 1;
+    }
+    npu_rknpu_stage *wr = &f->st[f->nst - 1];
+    wr->wr[os] = t->out_wr;
+    if ((double)t->out_wr / dma > wr->cycles)
+        wr->cycles = (double)t->out_wr / dma;
+    /* the task's end: its register group is free, the barrier of the next layer, the job */
+    f->endsig[f->nend++] = (npu_syncop){x->grp[t->core], 1};
+    for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
+        if ((t->bar_sig_mask >> k) & 1u)
+            f->endsig[f->nend++] = (npu_syncop){x->bar[k], 1};
+    if (t->flags & NPU_RKN_TF_SUBMIT_LAST)
+        f->endsig[f->nend++] = (npu_syncop){x->npu_done, 1};
+}
+
 static int do_task(rx *x, size_t i)
 {
     const npu_rkn_task *t = npu_rkn_payload(x->p, i, NPU_RKN_OP_TASK, sizeof *t);
@@ -207,58 +296,22 @@ static int do_task(rx *x, size_t i)
         return x->err->code;
     if (npu_engine_submit(x->e, &f, x->err))
         return x->err->code;
-    /* fresh conv weights are in the CBUF before the CSC starts (weight_preload); a matmul's
-     * stream in beside the compute (TF_WSTREAM, docs/models/rknpu.md §3c) */
-    int64_t wpre = x->s->weight_preload && !(t->flags & NPU_RKN_TF_WSTREAM) ? t->wt_rd : 0;
-    if (wpre > 0) {
-        npu_job w;
-        npu_job_init(&w, x->u_core[c], layer, "weight load");
-        w.mode = NPU_JOB_SEQ;
-        if (npu_job_wait(&w, x->rdy[c], 1, x->err) ||
-            npu_job_xfer(&w, NPU_PORT_DRAM, false, wpre, 0, x->err) ||
-            npu_job_signal(&w, x->rdy[c], 1, x->err))
-            return x->err->code;
-        if (npu_engine_submit(x->e, &w, x->err))
-            return x->err->code;
-    }
-    /* feature maps in the system SRAM (use_sram) go through its port */
-    bool sram = npu_engine_has_sram(x->e);
-    bool fs = sram && (t->flags & NPU_RKN_TF_FEAT_SRAM),
-         os = sram && (t->flags & NPU_RKN_TF_OUT_SRAM);
-    /* the blocks run it */
-    npu_job j;
-    npu_job_init(&j, x->u_core[c], layer, npu_rkn_kind_name(t->kind));
-    j.mode = NPU_JOB_STREAM;
-    /* the core's AXI port carries reads and writes together at dma_bytes per cycle (the
-     * profiler's DDR model, research §1.5); DRAM contention comes on top through the port */
-    double feat = (double)t->feat_rd;
-    /* an image input (fewer channels than one atom) is fetched a pixel at a time and widened
-     * to an atom: its DMA costs an atom per pixel although DRAM sees only the raw bytes (the
-     * profiler models that layer at ~6 B/cycle against ~16 for the others, research §1.5) */
-    if (feat > 0 && npu_rknpu_task_image(x->s, t))
-        feat = (double)t->in_h * t->in_w * x->s->atom_bytes;
-    double rdb = feat + (double)(t->wt_rd - wpre + t->ew_rd), wrb = (double)t->out_wr;
-    double axi = (rdb > wrb ? rdb : wrb) / x->s->dma_bytes;
-    double comp = npu_rknpu_task_compute(x->s, t);
-    j.cycles = (comp > axi ? comp : axi) + x->s->task_cycles + x->s->reg_cycles * t->regcfg_amount;
-    j.onchip_bytes = t->cbuf_bytes;
-    if (npu_job_wait(&j, x->rdy[c], 1, x->err) ||
-        npu_job_wait(&j, x->bar[c], t->bar_wait, x->err) ||
-        npu_job_xfer(&j, NPU_PORT_DRAM, false, t->wt_rd - wpre + t->ew_rd + (fs ? 0 : t->feat_rd),
-                     0, x->err) ||
-        npu_job_xfer(&j, NPU_PORT_DRAM, true, os ? 0 : t->out_wr, 0, x->err) ||
-        (fs && npu_job_xfer(&j, NPU_PORT_SRAM, false, t->feat_rd, 0, x->err)) ||
-        (os && npu_job_xfer(&j, NPU_PORT_SRAM, true, t->out_wr, 0, x->err)) ||
-        npu_job_signal(&j, x->grp[c], 1, x->err))
+    /* the PC applies the task's register list to the blocks (task_cycles + reg_cycles per
+     * entry) once the core's previous task has ended (and, in a multi-core job, the cores of
+     * the layer before have met); then the blocks start */
+    const npu_rknpu_units *u = &x->un[c];
+    npu_rknpu_flow fl;
+    task_flow(x, t, layer, &fl);
+    npu_job su;
+    npu_job_init(&su, x->u_pc[c], layer, "setup");
+    su.mode = NPU_JOB_SEQ;
+    su.cycles = x->s->task_cycles + x->s->reg_cycles * t->regcfg_amount;
+    if (npu_job_wait(&su, x->rdy[c], 1, x->err) || npu_job_wait(&su, u->idle, 1, x->err) ||
+        npu_job_wait(&su, x->bar[c], t->bar_wait, x->err) ||
+        npu_job_signal(&su, npu_rknpu_flow_go(u, &fl), 1, x->err) ||
+        npu_engine_submit(x->e, &su, x->err))
         return x->err->code;
-    for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
-        if ((t->bar_sig_mask >> k) & 1u)
-            if (npu_job_signal(&j, x->bar[k], 1, x->err))
-                return x->err->code;
-    bool last = (t->flags & NPU_RKN_TF_SUBMIT_LAST) != 0;
-    if (last && npu_job_signal(&j, x->npu_done, 1, x->err))
-        return x->err->code;
-    if (npu_engine_submit(x->e, &j, x->err))
+    if (npu_rknpu_flow_submit(x->e, u, &fl, x->err))
         return x->err->code;
     if (layer >= 0) {
         npu_engine_add_extra(x->e, layer, x->col_tasks, 1);
@@ -322,8 +375,8 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
         char n[32];
         snprintf(n, sizeof n, "pc%d", c);
         x.u_pc[c] = npu_engine_unit(e, n, NPU_UK_CTRL, x.clk, 1, 0);
-        snprintf(n, sizeof n, "core%d", c);
-        x.u_core[c] = npu_engine_unit(e, n, NPU_UK_COMPUTE, x.clk, 1, s->dma_bytes);
+        if (npu_rknpu_units_make(e, x.clk, c, s->dma_bytes, &x.un[c], err))
+            return err->code;
         snprintf(n, sizeof n, "grp%d", c);
         x.grp[c] = npu_engine_sync(e, n, 2);
         snprintf(n, sizeof n, "rdy%d", c);
@@ -332,7 +385,7 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
         x.bar[c] = npu_engine_sync(e, n, 0);
         snprintf(n, sizeof n, "kick%d", c);
         x.kick[c] = npu_engine_sync(e, n, 0); /* per core: a kick is for one core's PC */
-        if (x.u_pc[c] < 0 || x.u_core[c] < 0 || x.grp[c] < 0 || x.rdy[c] < 0 || x.bar[c] < 0 ||
+        if (x.u_pc[c] < 0 || x.grp[c] < 0 || x.rdy[c] < 0 || x.bar[c] < 0 ||
             x.kick[c] < 0)
             return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory creating core %d", c);
     }

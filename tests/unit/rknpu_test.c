@@ -750,6 +750,90 @@ TEST(profiler_npu_cycles)
     npu_graph_free(g);
 }
 
+/* Busy µs of unit `name` over a result's run (-1 if there is no such unit). */
+static double unit_us(const npu_result *r, const char *name)
+{
+    for (int u = 0; r && u < r->nunits; u++)
+        if (!strcmp(r->unit_names[u], name))
+            return r->unit_busy_us[u];
+    return -1;
+}
+
+/* A one-layer (or fused) graph on core 0 of rk3588 with `set` (NULL: none) added. */
+static npu_result *run_text(const char *text, const char *set)
+{
+    const char *sets[] = {"core_mask=0", "io=zerocopy", set, NULL};
+    npu_err err = {0};
+    npu_graph *g = test_npg(text);
+    npu_arch *a = g ? arch("rk3588", sets) : NULL;
+    npu_result *r = a ? npu_run(ctx, a, g, NULL, &err) : NULL;
+    if (a && !r)
+        FAILF("run: %s", err.msg);
+    npu_arch_free(a);
+    npu_graph_free(g);
+    return r;
+}
+
+/* The CNA, CORE, DPU and PPU of a core are units of their own (docs/models/rknpu.md §3c): a
+ * task's stages overlap part by part (flying mode), the slowest stage sets the time, and the
+ * others wait — each block shows its own busy time. */
+TEST(blocks_as_units)
+{
+    /* a plain conv (64->64 3x3 at 56x56, ReLU in the BS stage): the MAC array is busiest
+     * (115.6 M MACs / 1024 = 112896 cycles), the PPU idle */
+    npu_result *r = run_text("npg 1\ngraph u\ninput data 1x64x56x56 int8\n"
+                             "conv c data out=64 k=3 p=1 act=relu\noutput c\n",
+                             NULL);
+    double core = unit_us(r, "core0"), dpu = unit_us(r, "dpu0"), cna = unit_us(r, "cna0");
+    printf("  conv: cna %.1f core %.1f dpu %.1f ppu %.1f us, run %.1f us\n", cna, core, dpu,
+           unit_us(r, "ppu0"), r ? r->total.time_us : -1);
+    CHECK_NEAR(core, 112.9, 0.2);
+    CHECK(core > dpu && core > cna && unit_us(r, "ppu0") == 0);
+    CHECK(r && r->layers[0].compute_cycles == 112896); /* the layer's main unit is the CORE */
+    /* what the layer takes besides the CORE: setup, weight load, fetch, interrupt (~27 us) */
+    double rest = r ? r->layers[0].cycles / 1000.0 - core : 0;
+    npu_result_free(r);
+    /* a sigmoid behind a 1x1 conv: the DPU's LUT (200704 outputs / 4.02 a cycle = 49.9 us)
+     * outlasts the CORE's drain (200704 / 8 = 25.1 us); the CORE waits for it */
+    r = run_text("npg 1\ngraph u\ninput data 1x64x56x56 int8\n"
+                 "conv c data out=64 k=1 act=sigmoid\noutput c\n",
+                 NULL);
+    core = unit_us(r, "core0"), dpu = unit_us(r, "dpu0");
+    printf("  conv+sigmoid: core %.1f dpu %.1f us\n", core, dpu);
+    CHECK_NEAR(core, 25.1, 0.2);
+    CHECK_NEAR(dpu, 49.9, 0.3);
+    CHECK(r && r->layers[0].cycles > 1000 * dpu);
+    CHECK(r && fabs(r->layers[0].compute_cycles - 1000 * dpu) < 100); /* main unit: the DPU */
+    npu_result_free(r);
+    /* a fused 2x2 max pool with a slow PPU (1 B/cycle, 16 cycles an atom): the PPU reads the
+     * conv's 200704 outputs (200.7 us), the CORE needs 112.9 us; the task takes the PPU's
+     * time, longer than the CORE alone — the stages overlap, they do not add up (CORE + PPU
+     * would be 313.6 us): the plain conv's time with the PPU in the CORE's place, plus the
+     * pipeline's fill (a part each of CNA and CORE: 1.2 us) */
+    const char *pool = "npg 1\ngraph u\ninput data 1x64x56x56 int8\n"
+                       "conv c data out=64 k=3 p=1\nmaxpool m c k=2 s=2\noutput m\n";
+    r = run_text(pool, "ppu_bytes=1");
+    core = unit_us(r, "core0");
+    double ppu = unit_us(r, "ppu0");
+    printf("  conv+pool, slow PPU: core %.1f ppu %.1f us, layer %.1f us\n", core, ppu,
+           r ? r->layers[0].cycles / 1000.0 : -1);
+    CHECK(r && r->nlayers == 2 && r->layers[1].cycles == 0); /* fused: the pool has no task */
+    CHECK_NEAR(ppu, 200.7, 0.2);
+    CHECK(ppu > core && r && r->layers[0].cycles > 1000 * ppu);
+    CHECK(r && r->layers[0].cycles < 1000 * (ppu + rest + 2));
+    npu_result_free(r);
+    /* at the default PPU rate (one atom a cycle) the same pool hides behind the MAC array */
+    r = run_text(pool, NULL);
+    CHECK(r && unit_us(r, "ppu0") < unit_us(r, "core0"));
+    npu_result_free(r);
+    /* a pool alone is a PPU task (enable mask 0x60): the CNA and CORE stay idle */
+    r = run_text("npg 1\ngraph u\ninput data 1x64x56x56 int8\nmaxpool m data k=2 s=2\n"
+                 "output m\n",
+                 NULL);
+    CHECK(r && unit_us(r, "ppu0") > 0 && unit_us(r, "core0") == 0 && unit_us(r, "cna0") == 0);
+    npu_result_free(r);
+}
+
 /* compute cycles of a one-conv graph: input `in` (CxHxW, int8), conv arguments `args` */
 static double conv_busy(const char *in, const char *args)
 {
@@ -800,6 +884,7 @@ int main(void)
     RUN(profiler_npu_cycles);
     RUN(grouped_conv);
     RUN(lut_stage);
+    RUN(blocks_as_units);
     RUN(mixed_precision);
     RUN(rk3588_zoo_single_core);
     RUN(rk3566_zoo);
