@@ -16,7 +16,7 @@ return {
     kgroup = 16,
     cbuf_banks = 8,
     cbuf_bank_kb = 32,
-    dma_bytes = 6.45,
+    dma_bytes = 6.7,
     max_tasks = 65535,
     ["dram.gbps"] = 12.48,
     ["dram.capacity_mb"] = 2048,

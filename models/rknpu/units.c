@@ -73,6 +73,10 @@ static int stage_job(npu_engine *e, const npu_rknpu_units *u, const npu_rknpu_fl
             npu_job_xfer(j, port, true, piece(st->wr[m], f0, f1, burst), 0, err))
             return err->code;
     }
+    /* a later part of a stage continues the stream its first part opened: the port's request
+     * latency is paid once per stage, not once per part */
+    for (int k = 0; k < j->nxfer; k++)
+        j->xfer[k].cont = f0 > 0;
     if ((wait >= 0 && npu_job_wait(j, wait, 1, err)) ||
         (sig >= 0 && npu_job_signal(j, sig, 1, err)))
         return err->code;

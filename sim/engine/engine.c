@@ -564,7 +564,8 @@ static int submit_job(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err 
     for (int i = 0; i < j->nxfer; i++)
         e->cell[ops + j->nwait + j->nsig + i].x =
             (xcell){.bytes = j->xfer[i].bytes, .run = j->xfer[i].run,
-                    .port = (int16_t)npu_eng_scope_port(e, j->xfer[i].port), .write = j->xfer[i].write};
+                    .port = (int16_t)npu_eng_scope_port(e, j->xfer[i].port), .write = j->xfer[i].write,
+                    .cont = j->xfer[i].cont};
     J->onchip = j->onchip_bytes;
     J->irq = j->irq;
     J->done = j->done;
@@ -720,7 +721,7 @@ static int issue(npu_engine *e, int jid, int which /* 0 reads, 1 writes, 2 all *
         e->p[xport].lbytes[2 * npu_eng_layer_slot(e, layer) + (wr ? 1 : 0)] += bb;
         n++;
         e->jobs[jid].pending++;
-        if (e->p[xport].lat_ps == 0)
+        if (e->p[xport].lat_ps == 0 || xf->cont)
             npu_mem_join(e, xi);
         else
             heap_push(e, e->now + e->p[xport].lat_ps, EV_XFER_START, xi);

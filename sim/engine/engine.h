@@ -134,6 +134,8 @@ typedef struct npu_xfer {
     bool write;
     uint64_t bytes;
     uint32_t run;      /* contiguous bytes per access run (0 = one run of `bytes`) */
+    bool cont;         /* continues a stream the unit's previous job opened on this port: its
+                          requests are already in flight, so no new request latency */
 } npu_xfer;
 
 typedef struct npu_syncop {

@@ -43,6 +43,7 @@ typedef struct xcell {   /* a transfer in 16 bytes */
     uint32_t run;
     int16_t port;
     bool write;
+    bool cont; /* npu_xfer.cont */
 } xcell;
 
 typedef union cell {
