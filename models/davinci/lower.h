@@ -75,6 +75,21 @@ static inline int64_t npu_dvl_tbytes(const npu_graph *g, int t)
     return b > 0 ? b : 0;
 }
 
+/* bytes of tensor t as a kernel moves it in ATC's NC1HWC0 layout: a 4-D activation's channels
+ * padded to C0 (one fractal row: c0 elements of 2 bytes, twice as many of 1 byte), as the Cube
+ * kernels count them; other tensors as they are */
+static inline int64_t npu_dvl_tbytes_c0(const npu_graph *g, int t, int c0)
+{
+    int64_t b = npu_dvl_tbytes(g, t);
+    if (b == 0 || g->t[t].ndim != 4 || g->t[t].dim[1] <= 0)
+        return b;
+    int64_t el = npu_tensor_elems(&g->t[t]), ch = g->t[t].dim[1];
+    if (el <= 0 || b % el)
+        return b;
+    int64_t es = b / el, c = es == 1 ? 2 * (int64_t)c0 : c0;
+    return el / ch * ((ch + c - 1) / c * c) * es;
+}
+
 /* instruction emitters (lower.c) */
 int npu_dvl_em(lw *c, int op, int pipe, npu_dv_ins *d);
 int npu_dvl_setf(lw *c, int src, int dst, int id);

@@ -51,11 +51,11 @@ int npu_dvl_vector(lw *c, int li)
             continue;
         in_l2[nin] = npu_dvl_tensor_l2(c, t);
         in_part[nin] = npu_dvl_tensor_l2_part(c, t);
-        in_b[nin++] = npu_dvl_tbytes(g, t);
+        in_b[nin++] = npu_dvl_tbytes_c0(g, t, s->cube_k);
     }
     bool out_l2 = false;
     for (int i = 0; i < l->nout; i++) {
-        out_b += npu_dvl_tbytes(g, l->out[i]);
+        out_b += npu_dvl_tbytes_c0(g, l->out[i], s->cube_k);
         out_l2 |= npu_dvl_tensor_l2(c, l->out[i]);
     }
     /* a fused AscendQuant: the kernel writes the int8 copy too (instead of its fp16 output
@@ -65,7 +65,7 @@ int npu_dvl_vector(lw *c, int li)
         int qo = g->l[c->quant[li]].out[0];
         if (!(l->nout == 1 && npu_dvl_read_besides_quant(g, l->out[0])))
             out_b = 0;
-        out_b += npu_dvl_tbytes(g, qo);
+        out_b += npu_dvl_tbytes_c0(g, qo, s->cube_k);
         out_l2 |= npu_dvl_tensor_l2(c, qo);
     }
     /* Without AIPP the OM's input is the framework's tensor as exported — fp32 NCHW from ONNX,
@@ -97,7 +97,7 @@ int npu_dvl_act_kernel(lw *c, int li, int t, npu_act act)
     const npu_graph *g = c->g;
     vkern v = {.name = g->l[li].name, .op = NPU_OP_IDENTITY, .nin = 1};
     v.nseq = npu_dvl_vec_seq(NPU_OP_IDENTITY, act, v.seq, 24);
-    v.in_b[0] = v.out_b = npu_dvl_tbytes(g, t);
+    v.in_b[0] = v.out_b = npu_dvl_tbytes_c0(g, t, c->s->cube_k);
     v.in_l2[0] = v.out_l2 = npu_dvl_tensor_l2(c, t);
     v.in_part[0] = npu_dvl_tensor_l2_part(c, t);
     return vector_tiles(c, &v);
