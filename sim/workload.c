@@ -193,7 +193,7 @@ static bool shared_key(const char *k)
         if (strncmp(k, pre[i], strlen(pre[i])) == 0)
             return true;
     return strcmp(k, "cores") == 0 || strcmp(k, "freq_mhz") == 0 || strcmp(k, "chips") == 0 ||
-           strncmp(k, "link.", 5) == 0;
+           strncmp(k, "link.", 5) == 0 || strncmp(k, "card.", 5) == 0;
 }
 
 /* chip=K: the card chip the workload runs on (not a model key). */
@@ -533,6 +533,11 @@ const npu_param_def npu_card_param_defs[] = {
      "card: the host link's payload rate, shared by every chip (PCIe 3.0 x16: 15.75)"},
     {"link.latency_us", NPU_P_FLOAT, 2, NULL, 0, 1e6, NULL, "us",
      "card: from a transfer's request to its first byte (DMA descriptor set-up, round trip)"},
+    {"card.spread", NPU_P_ENUM, 0, "stream", 0, 0, "stream|batch|one", "",
+     "card: a plain run spreads the graph's frames over the chips: a stream per chip, the batch "
+     "split over the chips, or one chip only (docs/workloads.md)"},
+    {"card.frames", NPU_P_INT, 8, NULL, 1, 10000, NULL, "",
+     "card: frames each chip runs in a spread plain run (card.spread stream or batch)"},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -749,8 +754,7 @@ npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workloa
         npu_err_set(err, NPU_EINVAL, "npu_run_workloads: give an architecture and 1-64 workloads");
         return NULL;
     }
-    int chips = npu_params_find(npu_arch_params(a), "chips") >= 0
-                    ? (int)npu_params_int(npu_arch_params(a), "chips") : 1;
+    int chips = npu_arch_chips(a);
     npu_wl_plan plan;
     npu_wl_run *out = NULL;
     if (!npu_wl_plan_make(ctx, a, w, n, chips, &plan, err)) {

@@ -46,6 +46,9 @@ struct npu_wl_run {
     int64_t dram_rd_bytes, dram_wr_bytes;
     int chips;        /* card presets: chips on the card (else 1)                               */
     int64_t link_bytes; /* bytes through the card's host link (frames' inputs + outputs)       */
+    const char *spread; /* npu_run_card: "stream" or "batch" (static); NULL for workloads       */
+    const char *unit;   /* npu_run_card: what a frame's items are ("image")                     */
+    double card_items_s; /* npu_run_card: the card's items per second (sum over its chips)      */
     int npipes;
     npu_wl_pipe *pipes; /* the pipelined workloads, in the order given                        */
 };

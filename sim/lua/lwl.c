@@ -192,6 +192,10 @@ int npu_lr_run_workloads(lua_State *L)
     num(L, "time_us", r->time_us);
     integer(L, "dram_rd_bytes", r->dram_rd_bytes);
     integer(L, "dram_wr_bytes", r->dram_wr_bytes);
+    if (r->chips > 1 || r->link_bytes > 0) { /* a card, as in the JSON */
+        integer(L, "chips", r->chips);
+        integer(L, "link_bytes", r->link_bytes);
+    }
     lua_createtable(L, r->n, 0);
     for (int i = 0; i < r->n; i++) {
         push_stat(L, &r->w[i]);

@@ -110,6 +110,9 @@ static int table(const npu_wl_run *r, bool frames, npu_strbuf *out)
         for (int i = 0; i < r->n; i++)
             npu_sb_printf(out, " %s=%d", r->w[i].name, r->w[i].chip);
     }
+    if (r->spread) /* a plain run on a card (npu_run_card) */
+        npu_sb_printf(out, "\ncard: frames spread by %s over %d chips: %.1f %ss/s", r->spread,
+                      r->n, r->card_items_s, r->unit);
     npu_sb_puts(out, "\n");
     size_t at = out->len;
     int rc = npu_tab_render(&t, out);
@@ -212,6 +215,14 @@ static int json(const npu_wl_run *r, npu_strbuf *out)
     if (card)
         npu_sb_printf(out, ", \"chips\": %d, \"link_bytes\": %lld", r->chips,
                       (long long)r->link_bytes);
+    if (r->spread) {
+        npu_sb_puts(out, ", \"spread\": ");
+        npu_rep_json_str(out, r->spread);
+        npu_sb_puts(out, ", \"unit\": ");
+        npu_rep_json_str(out, r->unit);
+        npu_sb_puts(out, ", \"card_items_per_s\": ");
+        npu_rep_json_num(out, r->card_items_s);
+    }
     npu_sb_puts(out, ", \"workloads\": [");
     for (int i = 0; i < r->n; i++) {
         const npu_wl_stat *s = &r->w[i];
