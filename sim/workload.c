@@ -54,6 +54,7 @@ typedef struct wl {
     bool open;
     npu_program *prog;
     int after;  /* index, -1 */
+    int next, prev; /* a pipeline's next / previous stage (index), -1 */
     int count;
     int chip;   /* card chip (chip=K, else workload index mod chips) */
     bool ctx_units; /* its model marks its per-context units (may share a chip) */
@@ -156,7 +157,12 @@ static void try_release(wrun *R, int w, int k)
         return;
     if (W->after >= 0 && !R->w[W->after].f[k].ended)
         return;
+    /* a pipeline stage hands frame k-1 on before it takes frame k (one buffer per handoff) */
+    if (W->next >= 0 && k > 0 && !R->w[W->next].f[k - 1].released)
+        return;
     F->released = true;
+    if (W->prev >= 0 && k + 1 < R->w[W->prev].count)
+        try_release(R, W->prev, k + 1); /* its buffer is free again */
     F->t_rel = npu_engine_now(R->e);
     if (W->spec->fps <= 0 && W->after < 0)
         F->t_arr = F->t_rel; /* back to back: it arrives when it can start */
@@ -684,8 +690,12 @@ static npu_wl_run *run_plan(npu_ctx *ctx, const npu_arch *a, const npu_workload 
         npu_err_set(err, NPU_ENOMEM, "out of memory");
         return NULL;
     }
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         R.w[i].after = -1;
+        bool staged = plan->pipe[i] >= 0;
+        R.w[i].prev = staged && plan->stage[i] > 0 ? i - 1 : -1;
+        R.w[i].next = staged && i + 1 < n && plan->pipe[i + 1] == plan->pipe[i] ? i + 1 : -1;
+    }
     int rc = link_workloads(&R, w, n, err);
     for (int i = 0; !rc && i < n; i++)
         rc = prepare(ctx, a, &R.w[i], &w[i], i, R.chips, err);
