@@ -101,13 +101,16 @@ typedef struct cutter {
     double link_us_per_byte, link_lat_us; /* a card: a stage's transfers; else 0 */
 } cutter;
 
-/* Bytes entering (made before a, or graph inputs) and leaving (read at b or later, or graph
- * outputs) the layers [a, b). */
-static void seg_bytes(cutter *C, int a, int b, int64_t *in, int64_t *out)
+/* The tensors entering the layers [a, b) (made before a, or graph inputs; each once, marked
+ * with a new C->stamp tag) and leaving them (read at b or later, or graph outputs): their
+ * bytes, and their indices when ins/outs are given (room for every tensor). */
+static void crossing(cutter *C, int a, int b, int64_t *in, int64_t *out, int *ins, int *nin,
+                     int *outs, int *nout)
 {
     const npu_graph *g = C->g;
     C->tag++;
     *in = *out = 0;
+    int ni = 0, no = 0;
     for (int li = a; li < b; li++) {
         const npu_layer *l = &g->l[li];
         if (l->flags & NPU_LF_DEAD)
@@ -117,14 +120,28 @@ static void seg_bytes(cutter *C, int a, int b, int64_t *in, int64_t *out)
             if (g->t[t].kind != NPU_T_CONST && g->t[t].producer < a && C->stamp[t] != C->tag) {
                 C->stamp[t] = C->tag;
                 *in += npu_tensor_bytes(&g->t[t]);
+                if (ins)
+                    ins[ni++] = t;
             }
         }
         for (int k = 0; k < l->nout; k++) {
             int t = l->out[k];
-            if (C->last[t] >= b || npu_graph_is_output(g, t))
+            if (C->last[t] >= b || npu_graph_is_output(g, t)) {
                 *out += npu_tensor_bytes(&g->t[t]);
+                if (outs)
+                    outs[no++] = t;
+            }
         }
     }
+    if (nin)
+        *nin = ni;
+    if (nout)
+        *nout = no;
+}
+
+static void seg_bytes(cutter *C, int a, int b, int64_t *in, int64_t *out)
+{
+    crossing(C, a, b, in, out, NULL, NULL, NULL, NULL);
 }
 
 static double seg_cost(cutter *C, int a, int b)
@@ -188,26 +205,11 @@ static npu_graph *stage_graph(cutter *C, int a, int b, const char *name, npu_err
         npu_err_set(err, NPU_ENOMEM, "out of memory");
         goto fail;
     }
-    C->tag++;
-    for (int li = 0; li < g->nl; li++) {
-        if (li < a || li >= b) {
+    int64_t inb, outb;
+    crossing(C, a, b, &inb, &outb, ins, &nin, outs, &nout);
+    for (int li = 0; li < g->nl; li++)
+        if (li < a || li >= b)
             c->l[li].flags |= NPU_LF_DEAD;
-            continue;
-        }
-        const npu_layer *l = &g->l[li];
-        if (l->flags & NPU_LF_DEAD)
-            continue;
-        for (int k = 0; k < l->nin; k++) {
-            int t = l->in[k];
-            if (g->t[t].kind != NPU_T_CONST && g->t[t].producer < a && C->stamp[t] != C->tag) {
-                C->stamp[t] = C->tag;
-                ins[nin++] = t;
-            }
-        }
-        for (int k = 0; k < l->nout; k++)
-            if (C->last[l->out[k]] >= b || npu_graph_is_output(g, l->out[k]))
-                outs[nout++] = l->out[k];
-    }
     for (int i = 0; i < g->ninputs; i++)
         if (C->stamp[g->inputs[i]] != C->tag) /* a graph input an earlier stage took */
             c->t[g->inputs[i]].kind = NPU_T_CONST; /* unread: compact drops it */

@@ -31,6 +31,19 @@ static npu_arch *arch(const char *name)
     return a;
 }
 
+/* Runs body on the preset and the zoo graph (bs 1), both freed after. */
+static void with(const char *arch_name, const char *graph,
+                 void (*body)(npu_arch *a, const npu_graph *g))
+{
+    npu_arch *a = arch(arch_name);
+    npu_graph *g = zoo(graph);
+    CHECK(a && g);
+    if (a && g)
+        body(a, g);
+    npu_graph_free(g);
+    npu_arch_free(a);
+}
+
 static npu_wl_run *run(npu_arch *a, const npu_workload *w, int n, npu_err *err)
 {
     npu_err_clear(err);
@@ -41,14 +54,9 @@ static npu_wl_run *run(npu_arch *a, const npu_workload *w, int n, npu_err *err)
 }
 
 /* pipeline=1: one stage, the whole graph on core 0, is the plain run on core 0. */
-TEST(one_stage_is_plain_run)
+static void one_stage_is_plain_run_on(npu_arch *a, const npu_graph *g)
 {
-    npu_arch *a = arch("rk3588");
-    npu_graph *g = zoo("resnet18");
     npu_err err = {0};
-    CHECK(a && g);
-    if (!a || !g)
-        goto out;
     const char *p1[] = {"pipeline=1"};
     npu_workload w = {.name = "p", .graph = g, .sets = p1, .nsets = 1};
     npu_wl_run *r = run(a, &w, 1, &err);
@@ -64,20 +72,17 @@ TEST(one_stage_is_plain_run)
         CHECK_NEAR(r->w[0].frame->total.time_us, r->pipes[0].alone_us, 0.001);
     }
     npu_wl_run_free(r);
-out:
-    npu_graph_free(g);
-    npu_arch_free(a);
+}
+
+TEST(one_stage_is_plain_run)
+{
+    with("rk3588", "resnet18", one_stage_is_plain_run_on);
 }
 
 /* yolov5s cut in three over RK3588's cores, 8 frames. */
-TEST(three_cores)
+static void three_cores_on(npu_arch *a, const npu_graph *g)
 {
-    npu_arch *a = arch("rk3588");
-    npu_graph *g = zoo("yolov5s");
     npu_err err = {0};
-    CHECK(a && g);
-    if (!a || !g)
-        goto out;
     npu_result *one = npu_run(ctx, a, g, NULL, &err);
     const char *p3[] = {"pipeline=3"};
     enum { COUNT = 8 };
@@ -120,22 +125,19 @@ TEST(three_cores)
 free:
     npu_result_free(one);
     npu_wl_run_free(r);
-out:
-    npu_graph_free(g);
-    npu_arch_free(a);
+}
+
+TEST(three_cores)
+{
+    with("rk3588", "yolov5s", three_cores_on);
 }
 
 /* With io=zerocopy yolov5s's first stage is faster than its last: a back-to-back source would
  * run ahead and queue frames before the slow stage without the handoff rule (a stage takes
  * frame k only when the next stage has taken frame k-1): the latency stays near one frame's. */
-TEST(back_pressure)
+static void back_pressure_on(npu_arch *a, const npu_graph *g)
 {
-    npu_arch *a = arch("rk3588");
-    npu_graph *g = zoo("yolov5s");
     npu_err err = {0};
-    CHECK(a && g);
-    if (!a || !g)
-        goto out;
     const char *p3[] = {"pipeline=3", "io=zerocopy"};
     npu_workload w = {.name = "det", .graph = g, .sets = p3, .nsets = 2, .count = 12};
     npu_wl_run *r = run(a, &w, 1, &err);
@@ -149,9 +151,11 @@ TEST(back_pressure)
         CHECK(q->s.throughput_fps > 2.3 * 1e6 / q->alone_us);
     }
     npu_wl_run_free(r);
-out:
-    npu_graph_free(g);
-    npu_arch_free(a);
+}
+
+TEST(back_pressure)
+{
+    with("rk3588", "yolov5s", back_pressure_on);
 }
 
 /* Bytes a stage of layers [a, b) of g moves over the link: the tensors it reads that were made
@@ -182,21 +186,16 @@ static int64_t stage_link_bytes(const npu_graph *g, int a, int b)
 }
 
 /* ResNet-50 over the four chips of atlas300i: a stage per chip, its cut tensors over the link. */
-TEST(card_chips)
+static void card_chips_on(npu_arch *a, const npu_graph *g)
 {
-    npu_arch *a = arch("atlas300i");
-    npu_graph *g = zoo("resnet50");
     npu_err err = {0};
-    CHECK(a && g);
-    if (!a || !g)
-        goto out;
     const char *p4[] = {"pipeline=4"};
     enum { COUNT = 6 };
     npu_workload w = {.name = "r", .graph = g, .sets = p4, .nsets = 1, .count = COUNT};
     npu_wl_run *r = run(a, &w, 1, &err);
     CHECK(r);
     if (!r)
-        goto out;
+        return;
     const npu_wl_pipe *q = &r->pipes[0];
     CHECK_EQ_INT(r->n, 4);
     for (int s = 0; s < 4; s++)
@@ -218,19 +217,20 @@ TEST(card_chips)
     CHECK(q->s.throughput_fps > 1e6 / q->alone_us);
     CHECK(q->s.lat_med_us > q->alone_us);
     npu_wl_run_free(r);
-out:
-    npu_graph_free(g);
-    npu_arch_free(a);
 }
 
-TEST(after_and_errors)
+TEST(card_chips)
 {
-    npu_arch *a = arch("rk3588"), *d = arch("ascend310");
-    npu_graph *g = zoo("resnet18");
+    with("atlas300i", "resnet50", card_chips_on);
+}
+
+static void after_and_errors_on(npu_arch *a, const npu_graph *g)
+{
+    npu_arch *d = arch("ascend310");
     npu_err err = {0};
-    CHECK(a && d && g);
-    if (!a || !d || !g)
-        goto out;
+    CHECK(d);
+    if (!d)
+        return;
     const char *p2[] = {"pipeline=2"}, *c1[] = {"core_mask=2"};
     npu_workload two[2] = {{.name = "det", .graph = g, .sets = p2, .nsets = 1, .count = 2},
                            {.name = "cls", .graph = g, .sets = c1, .nsets = 1, .after = "det"}};
@@ -259,10 +259,12 @@ TEST(after_and_errors)
     w.nsets = 1;
     CHECK(!run(d, &w, 1, &err));
     CHECK_CONTAINS(err.msg, "has neither");
-out:
-    npu_graph_free(g);
-    npu_arch_free(a);
     npu_arch_free(d);
+}
+
+TEST(after_and_errors)
+{
+    with("rk3588", "resnet18", after_and_errors_on);
 }
 
 int main(void)
