@@ -12,7 +12,9 @@
  * A frame k of workload w is released when
  *   - it has arrived: at time 0 (back to back), at k/fps (periodic), or when frame k of its
  *     `after` workload ended (a pipeline);
- *   - frame k-1 of w has ended (one context runs one frame at a time, as rknn_run does).
+ *   - frame k-1 of w has ended (one context runs one frame at a time, as rknn_run does);
+ *   - w is a pipeline stage (sim/wlpipe.c) whose next stage has taken frame k-1 (one buffer
+ *     between two stages).
  * Its latency is end − arrival; a periodic frame misses its deadline when it ends after the
  * next arrival (arrival + 1/fps). Periodic arrivals are jobs on an "arrivals" timer unit.
  *
@@ -161,8 +163,6 @@ static void try_release(wrun *R, int w, int k)
     if (W->next >= 0 && k > 0 && !R->w[W->next].f[k - 1].released)
         return;
     F->released = true;
-    if (W->prev >= 0 && k + 1 < R->w[W->prev].count)
-        try_release(R, W->prev, k + 1); /* its buffer is free again */
     F->t_rel = npu_engine_now(R->e);
     if (W->spec->fps <= 0 && W->after < 0)
         F->t_arr = F->t_rel; /* back to back: it arrives when it can start */
@@ -170,6 +170,8 @@ static void try_release(wrun *R, int w, int k)
         link_move(R, F, true, input_moved);
     else
         execute_frame(R, F);
+    if (W->prev >= 0 && k + 1 < R->w[W->prev].count)
+        try_release(R, W->prev, k + 1); /* the handoff buffer is free again */
 }
 
 /* The frame's input is on its chip: the model queues the frame's jobs now, in its scope. */

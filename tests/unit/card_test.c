@@ -70,6 +70,14 @@ static int64_t io_bytes(const npu_graph *g)
     return b;
 }
 
+/* The link's cost per frame of g: input and output at the link's rate, each after its latency. */
+static double link_us(const npu_arch *c, const npu_graph *g)
+{
+    const npu_params *pp = npu_arch_params(c);
+    return (double)io_bytes(g) / (npu_params_float(pp, "link.gbps") * 1e3) +
+           2 * npu_params_float(pp, "link.latency_us");
+}
+
 /* One chip, a link 10^5 GB/s fast with no latency: the frame is the plain run. */
 TEST(one_chip_is_plain_run)
 {
@@ -133,11 +141,7 @@ TEST(four_streams)
         goto out;
     }
     CHECK_EQ_INT(wr->chips, 4);
-    const npu_params *pp = npu_arch_params(c);
-    double io = (double)io_bytes(g);
-    /* the link's cost per frame: input and output at the link's rate, each after its latency */
-    double link_us = io / (npu_params_float(pp, "link.gbps") * 1e3) +
-                     2 * npu_params_float(pp, "link.latency_us");
+    double io = (double)io_bytes(g), link = link_us(c, g);
     double one = 1e6 / r->total.time_us, card = 0;
     for (int i = 0; i < N; i++) {
         CHECK_EQ_INT(wr->w[i].chip, i);
@@ -146,9 +150,9 @@ TEST(four_streams)
         CHECK_EQ_INT(wr->w[i].dram_rd_bytes, COUNT * r->total.dram_rd_bytes);
         CHECK_EQ_INT(wr->w[i].dram_wr_bytes, COUNT * r->total.dram_wr_bytes);
     }
-    double expect = N * 1e6 / (r->total.time_us + link_us);
+    double expect = N * 1e6 / (r->total.time_us + link);
     printf("  one chip %.1f fps; card %.1f fps (4x one = %.1f; minus the link: %.1f); link "
-           "%.1f us a frame\n", one, card, N * one, expect, link_us);
+           "%.1f us a frame\n", one, card, N * one, expect, link);
     CHECK(card < N * one);
     /* within 0.5 %: at time 0 the four first inputs share the link (a one-off queue) */
     CHECK_NEAR(card / expect, 1.0, 0.005);
@@ -181,9 +185,7 @@ TEST(default_spread)
     CHECK(r && wr);
     if (r && wr) {
         const npu_params *pp = npu_arch_params(c);
-        double link_us = (double)io_bytes(g) / (npu_params_float(pp, "link.gbps") * 1e3) +
-                         2 * npu_params_float(pp, "link.latency_us");
-        double one = 1e6 / r->total.time_us, expect = 4 * 1e6 / (r->total.time_us + link_us);
+        double one = 1e6 / r->total.time_us, expect = 4 * 1e6 / (r->total.time_us + link_us(c, g));
         printf("  spread: %.1f images/s (4 x one chip %.1f, minus the link %.1f)\n",
                wr->card_items_s, 4 * one, expect);
         CHECK_EQ_INT(wr->n, 4);
