@@ -9,7 +9,8 @@
 typedef struct npu_wl_pstage {
     int src;          /* the workload as given (its index)                                 */
     int first, stages; /* its stages: plan.w[first .. first+stages-1]                       */
-    double alone_us;  /* the balance run: the whole graph alone on stage 0's core or chip  */
+    double alone_us;  /* the balance run: the whole graph alone on stage 0's core or chip
+                       * (on a card plus its input and output over the link)               */
     const char *cuts; /* the layers each stage after the first starts with, ','-separated   */
 } npu_wl_pstage;
 

@@ -33,7 +33,8 @@ typedef struct npu_wl_stat {
 typedef struct npu_wl_pipe {
     npu_wl_stat s;
     int stages, first;
-    double alone_us;                  /* the balance run: the whole graph alone on stage 0's place */
+    double alone_us;                  /* the balance run: the whole graph alone on stage 0's place
+                                       * (on a card with its input and output over the link) */
     const char *cuts;                 /* the layers stages 1.. start with, ','-separated    */
 } npu_wl_pipe;
 
