@@ -125,6 +125,14 @@ typedef struct npu_wl_run npu_wl_run;
 npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workload *w, int n,
                               const npu_run_opts *opts, npu_err *err);
 void npu_wl_run_free(npu_wl_run *r);
+/* Card presets (docs/workloads.md "Multi-chip cards"): chips on the card (1 for any other
+ * arch); whether a plain run spreads its frames over them (chips > 1, card.spread not "one");
+ * and that run: a workload per chip ("chip0", ...: a stream of card.frames frames each, or
+ * with card.spread=batch the graph's batch split over the chips). */
+int npu_arch_chips(const npu_arch *a);
+bool npu_arch_card_spread(const npu_arch *a);
+npu_wl_run *npu_run_card(npu_ctx *ctx, const npu_arch *a, const npu_graph *g,
+                         const npu_run_opts *opts, npu_err *err);
 /* Per workload: latency min/median/p99, throughput, deadline misses, bytes; then (frames true)
  * each one's median frame as a per-layer report (table), or one JSON document
  * (npusim.workloads/1, always with the frames). */

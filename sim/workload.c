@@ -12,7 +12,9 @@
  * A frame k of workload w is released when
  *   - it has arrived: at time 0 (back to back), at k/fps (periodic), or when frame k of its
  *     `after` workload ended (a pipeline);
- *   - frame k-1 of w has ended (one context runs one frame at a time, as rknn_run does).
+ *   - frame k-1 of w has ended (one context runs one frame at a time, as rknn_run does);
+ *   - w is a pipeline stage (sim/wlpipe.c) whose next stage has taken frame k-1 (one buffer
+ *     between two stages).
  * Its latency is end − arrival; a periodic frame misses its deadline when it ends after the
  * next arrival (arrival + 1/fps). Periodic arrivals are jobs on an "arrivals" timer unit.
  *
@@ -35,6 +37,7 @@
 #include "core/wlres.h"
 #include "engine/engine.h"
 #include "../traces/trace.h"
+#include "wlpipe.h"
 
 /* Models whose execute marks its per-context units (npu_engine_unit_ctx or HOST units). */
 static const char *const multi_models[] = {"rknpu", NULL};
@@ -53,6 +56,7 @@ typedef struct wl {
     bool open;
     npu_program *prog;
     int after;  /* index, -1 */
+    int next, prev; /* a pipeline's next / previous stage (index), -1 */
     int count;
     int chip;   /* card chip (chip=K, else workload index mod chips) */
     bool ctx_units; /* its model marks its per-context units (may share a chip) */
@@ -62,6 +66,7 @@ typedef struct wl {
 
 typedef struct wrun {
     npu_engine *e;
+    const npu_wl_plan *plan; /* pipelined workloads as their stages (wlpipe.h) */
     wl *w;
     int n;
     int u_arr;   /* the arrivals timer unit, -1 until made */
@@ -154,6 +159,9 @@ static void try_release(wrun *R, int w, int k)
         return;
     if (W->after >= 0 && !R->w[W->after].f[k].ended)
         return;
+    /* a pipeline stage hands frame k-1 on before it takes frame k (one buffer per handoff) */
+    if (W->next >= 0 && k > 0 && !R->w[W->next].f[k - 1].released)
+        return;
     F->released = true;
     F->t_rel = npu_engine_now(R->e);
     if (W->spec->fps <= 0 && W->after < 0)
@@ -162,6 +170,8 @@ static void try_release(wrun *R, int w, int k)
         link_move(R, F, true, input_moved);
     else
         execute_frame(R, F);
+    if (W->prev >= 0 && k + 1 < R->w[W->prev].count)
+        try_release(R, W->prev, k + 1); /* the handoff buffer is free again */
 }
 
 /* The frame's input is on its chip: the model queues the frame's jobs now, in its scope. */
@@ -191,7 +201,7 @@ static bool shared_key(const char *k)
         if (strncmp(k, pre[i], strlen(pre[i])) == 0)
             return true;
     return strcmp(k, "cores") == 0 || strcmp(k, "freq_mhz") == 0 || strcmp(k, "chips") == 0 ||
-           strncmp(k, "link.", 5) == 0;
+           strncmp(k, "link.", 5) == 0 || strncmp(k, "card.", 5) == 0;
 }
 
 /* chip=K: the card chip the workload runs on (not a model key). */
@@ -262,7 +272,7 @@ static bool good_name(const char *n)
         return false;
     for (const char *p = n; *p; p++)
         if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') || ('0' <= *p && *p <= '9') ||
-              *p == '_' || *p == '-'))
+              *p == '_' || *p == '-' || *p == '.'))
             return false;
     return true;
 }
@@ -273,7 +283,7 @@ static int link_workloads(wrun *R, const npu_workload *w, int n, npu_err *err)
     for (int i = 0; i < n; i++) {
         if (!good_name(w[i].name))
             return npu_err_set(err, NPU_EINVAL,
-                               "workload name '%s': use 1-64 letters, digits, '_' or '-'",
+                               "workload name '%s': use 1-64 letters, digits, '_', '-' or '.'",
                                w[i].name ? w[i].name : "");
         if (!w[i].graph)
             return npu_err_set(err, NPU_EINVAL, "workload %s: no graph", w[i].name);
@@ -332,27 +342,26 @@ static int cmp_dbl(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int stat_of(wrun *R, int w, npu_wl_run *out, npu_err *err)
+/* Latency (arrival a[k] -> end b[k] of frame k), throughput and deadline misses of n frames
+ * arriving at `fps` (0: not periodic) into S. */
+static int lat_of(npu_wl_stat *S, int n, const npu_time *a, const npu_time *b, double fps,
+                  npu_err *err)
 {
-    wl *W = &R->w[w];
-    npu_wl_stat *S = &out->w[w];
-    int n = W->count;
     double *lat = npu_malloc((size_t)n * sizeof *lat);
     if (!lat)
         return npu_err_set(err, NPU_ENOMEM, "out of memory");
-    double period = W->spec->fps > 0 ? 1e12 / W->spec->fps : 0;
+    double period = fps > 0 ? 1e12 / fps : 0;
     double lsum = 0;
     for (int k = 0; k < n; k++) {
-        const frame *F = &W->f[k];
-        double end = (double)F->t_end;
-        lat[k] = (end - (double)F->t_arr) * 1e-6;
+        double end = (double)b[k];
+        lat[k] = (end - (double)a[k]) * 1e-6;
         lsum += lat[k];
-        if (period > 0 && end > (double)F->t_arr + period + 0.5)
+        if (period > 0 && end > (double)a[k] + period + 0.5)
             S->misses++;
         if (end * 1e-6 > S->end_us)
             S->end_us = end * 1e-6;
     }
-    S->first_us = (double)W->f[0].t_arr * 1e-6;
+    S->first_us = (double)a[0] * 1e-6;
     double *sorted = npu_malloc((size_t)n * sizeof *sorted);
     if (!sorted) {
         free(lat);
@@ -373,9 +382,86 @@ static int stat_of(wrun *R, int w, npu_wl_run *out, npu_err *err)
             S->median_frame = k; /* the first frame of that latency */
     free(sorted);
     free(lat);
+    S->count = n;
+    S->fps = fps;
+    return 0;
+}
+
+/* The arrivals and ends of the frames of workload w (t[0..n) and t[n..2n)). */
+static npu_time *times_of(const wl *W, const wl *last, npu_err *err)
+{
+    int n = W->count;
+    npu_time *t = npu_malloc(2 * (size_t)n * sizeof *t);
+    if (!t)
+        return npu_err_set(err, NPU_ENOMEM, "out of memory"), NULL;
+    for (int k = 0; k < n; k++) {
+        t[k] = W->f[k].t_arr;
+        t[n + k] = last->f[k].t_end;
+    }
+    return t;
+}
+
+/* S's strings (in ar): the workload's name, graph, after and settings as given. */
+static int names_of(npu_wl_stat *S, const npu_workload *s, const char *after, npu_arena *ar)
+{
+    S->name = npu_arena_strdup(ar, s->name);
+    S->graph = npu_arena_strdup(ar, npu_graph_name(s->graph));
+    S->after = npu_arena_strdup(ar, after);
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    for (int i = 0; i < s->nsets; i++)
+        npu_sb_printf(&sb, "%s%s", i ? "," : "", s->sets[i]);
+    S->sets = npu_arena_strdup(ar, sb.s ? sb.s : "");
+    npu_sb_free(&sb);
+    return !S->name || !S->graph || !S->after || !S->sets;
+}
+
+/* A pipeline, end to end: stage 0's arrivals to the last stage's ends (its stages' stats are
+ * out->w[first ..]). */
+static int pipe_of(wrun *R, const npu_workload *given, int p, npu_wl_run *out, npu_err *err)
+{
+    const npu_wl_pstage *ps = &R->plan->p[p];
+    npu_wl_pipe *Q = &out->pipes[p];
+    const npu_workload *s = &given[ps->src];
+    wl *W = &R->w[ps->first], *L = &R->w[ps->first + ps->stages - 1];
+    npu_time *t = times_of(W, L, err);
+    if (!t || lat_of(&Q->s, W->count, t, t + W->count, W->spec->fps, err)) {
+        free(t);
+        return err->code;
+    }
+    free(t);
+    Q->stages = ps->stages;
+    Q->first = ps->first;
+    Q->alone_us = ps->alone_us;
+    Q->s.pipe = p;
+    Q->s.stage = -1;
+    for (int i = ps->first; i < ps->first + ps->stages; i++) {
+        Q->s.dram_rd_bytes += out->w[i].dram_rd_bytes;
+        Q->s.dram_wr_bytes += out->w[i].dram_wr_bytes;
+        Q->s.sram_bytes += out->w[i].sram_bytes;
+        Q->s.busy_us += out->w[i].busy_us;
+    }
+    Q->cuts = npu_arena_strdup(&out->arena, ps->cuts);
+    if (!Q->cuts || names_of(&Q->s, s, s->after ? s->after : "", &out->arena))
+        return npu_err_set(err, NPU_ENOMEM, "out of memory");
+    return 0;
+}
+
+static int stat_of(wrun *R, int w, npu_wl_run *out, npu_err *err)
+{
+    wl *W = &R->w[w];
+    npu_wl_stat *S = &out->w[w];
+    int n = W->count;
+    npu_time *t = times_of(W, W, err);
+    if (!t || lat_of(S, n, t, t + n, W->spec->fps, err)) {
+        free(t);
+        return err->code;
+    }
+    free(t);
     /* bytes of every frame, and the median frame's table */
     for (int k = 0; k < n; k++) {
         const frame *F = &W->f[k];
+        S->busy_us += (double)(npu_engine_scope_end(R->e, F->scope) - F->t_exec) * 1e-6;
         npu_result *fr = npu_engine_result_scope(R->e, F->scope, F->t_exec, W->prog,
                                                  npu_arch_params(W->a), err);
         if (!fr)
@@ -389,19 +475,10 @@ static int stat_of(wrun *R, int w, npu_wl_run *out, npu_err *err)
         else
             npu_result_free(fr);
     }
-    S->count = n;
     S->chip = W->chip;
-    S->fps = W->spec->fps;
-    S->name = npu_arena_strdup(&out->arena, W->spec->name);
-    S->graph = npu_arena_strdup(&out->arena, npu_graph_name(W->spec->graph));
-    S->after = npu_arena_strdup(&out->arena, W->after >= 0 ? R->w[W->after].spec->name : "");
-    npu_strbuf sb;
-    npu_sb_init(&sb);
-    for (int i = 0; i < W->spec->nsets; i++)
-        npu_sb_printf(&sb, "%s%s", i ? "," : "", W->spec->sets[i]);
-    S->sets = npu_arena_strdup(&out->arena, sb.s ? sb.s : "");
-    npu_sb_free(&sb);
-    if (!S->name || !S->graph || !S->after || !S->sets)
+    S->pipe = R->plan->pipe[w];
+    S->stage = R->plan->stage[w];
+    if (names_of(S, W->spec, W->after >= 0 ? R->w[W->after].spec->name : "", &out->arena))
         return npu_err_set(err, NPU_ENOMEM, "out of memory");
     out->dram_rd_bytes += S->dram_rd_bytes;
     out->dram_wr_bytes += S->dram_wr_bytes;
@@ -417,6 +494,7 @@ void npu_wl_run_free(npu_wl_run *r)
     for (int i = 0; i < r->n && r->w; i++)
         npu_result_free(r->w[i].frame);
     free(r->w);
+    free(r->pipes);
     npu_arena_free(&r->arena);
     free(r);
 }
@@ -463,6 +541,11 @@ const npu_param_def npu_card_param_defs[] = {
      "card: the host link's payload rate, shared by every chip (PCIe 3.0 x16: 15.75)"},
     {"link.latency_us", NPU_P_FLOAT, 2, NULL, 0, 1e6, NULL, "us",
      "card: from a transfer's request to its first byte (DMA descriptor set-up, round trip)"},
+    {"card.spread", NPU_P_ENUM, 0, "stream", 0, 0, "stream|batch|one", "",
+     "card: a plain run spreads the graph's frames over the chips: a stream per chip, the batch "
+     "split over the chips, or one chip only (docs/workloads.md)"},
+    {"card.frames", NPU_P_INT, 8, NULL, 1, 10000, NULL, "",
+     "card: frames each chip runs in a spread plain run (card.spread stream or batch)"},
     {NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL},
 };
 
@@ -595,29 +678,27 @@ static int run_all(npu_ctx *ctx, const npu_arch *a, wrun *R, const npu_run_opts 
     return trace ? write_trace(R, (int)nl, o, err) : 0;
 }
 
-npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workload *w, int n,
-                              const npu_run_opts *opts, npu_err *err)
+/* The plan's workloads (w[0..n), pipelines as their stages; `given`: as the caller gave them). */
+static npu_wl_run *run_plan(npu_ctx *ctx, const npu_arch *a, const npu_workload *given,
+                            const npu_wl_plan *plan, int chips, const npu_run_opts *opts,
+                            npu_err *err)
 {
-    npu_err local = {0};
-    if (!err)
-        err = &local;
-    npu_err_clear(err);
-    if (!a || !w || n < 1 || n > 64) {
-        npu_err_set(err, NPU_EINVAL, "npu_run_workloads: give an architecture and 1-64 workloads");
-        return NULL;
-    }
-    wrun R = {.n = n, .u_arr = -1, .chips = 1, .link = -1};
+    const npu_workload *w = plan->w;
+    int n = plan->n;
+    wrun R = {.n = n, .u_arr = -1, .chips = chips, .link = -1, .plan = plan};
     npu_wl_run *out = NULL;
     R.w = npu_calloc((size_t)n, sizeof *R.w);
     if (!R.w) {
         npu_err_set(err, NPU_ENOMEM, "out of memory");
         return NULL;
     }
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         R.w[i].after = -1;
+        bool staged = plan->pipe[i] >= 0;
+        R.w[i].prev = staged && plan->stage[i] > 0 ? i - 1 : -1;
+        R.w[i].next = staged && i + 1 < n && plan->pipe[i + 1] == plan->pipe[i] ? i + 1 : -1;
+    }
     int rc = link_workloads(&R, w, n, err);
-    R.chips = npu_params_find(npu_arch_params(a), "chips") >= 0
-                  ? (int)npu_params_int(npu_arch_params(a), "chips") : 1;
     for (int i = 0; !rc && i < n; i++)
         rc = prepare(ctx, a, &R.w[i], &w[i], i, R.chips, err);
     for (int i = 0; !rc && i < n; i++)
@@ -646,8 +727,14 @@ npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workloa
             out->arch = npu_arena_strdup(&out->arena, npu_arch_name(a));
             out->chips = R.chips;
             out->link_bytes = R.link >= 0 ? (int64_t)npu_engine_port_bytes(R.e, R.link) : 0;
+            out->pipes = npu_calloc((size_t)plan->np + 1, sizeof *out->pipes);
+            out->npipes = out->pipes ? plan->np : 0;
+            if (!out->pipes)
+                rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
             for (int i = 0; !rc && i < n; i++)
                 rc = stat_of(&R, i, out, err);
+            for (int p = 0; !rc && p < plan->np; p++)
+                rc = pipe_of(&R, given, p, out, err);
             if (rc) {
                 npu_wl_run_free(out);
                 out = NULL;
@@ -665,6 +752,27 @@ npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workloa
     free(R.w);
     free(R.dram);
     free(R.u_link);
+    return out;
+}
+
+npu_wl_run *npu_run_workloads(npu_ctx *ctx, const npu_arch *a, const npu_workload *w, int n,
+                              const npu_run_opts *opts, npu_err *err)
+{
+    npu_err local = {0};
+    if (!err)
+        err = &local;
+    npu_err_clear(err);
+    if (!a || !w || n < 1 || n > 64) {
+        npu_err_set(err, NPU_EINVAL, "npu_run_workloads: give an architecture and 1-64 workloads");
+        return NULL;
+    }
+    int chips = npu_arch_chips(a);
+    npu_wl_plan plan;
+    npu_wl_run *out = NULL;
+    if (!npu_wl_plan_make(ctx, a, w, n, chips, &plan, err)) {
+        out = run_plan(ctx, a, w, &plan, chips, opts, err);
+        npu_wl_plan_free(&plan);
+    }
     if (!out && ctx) {
         npu_err *ce = npu_ctx_err(ctx);
         if (ce != err)

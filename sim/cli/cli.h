@@ -110,6 +110,9 @@ npu_arch *cli_open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err *e
 /* ---- workload_cli.c ------------------------------------------------------------------------- */
 /* npusim run --workload …: several workloads at once (docs/workloads.md). */
 int cli_run_workloads(cli *o, npu_ctx *ctx);
+/* npusim run on a card preset that spreads its frames over its chips (npu_arch_card_spread);
+ * frees a and g. */
+int cli_run_card(cli *o, npu_ctx *ctx, npu_arch *a, npu_graph *g);
 
 /* ---- listing.c ------------------------------------------------------------------------------ */
 int cli_cmd_list(const command *c, cli *o, npu_ctx *ctx);   /* npusim list [WHAT]       */

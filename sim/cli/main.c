@@ -304,6 +304,8 @@ static int cmd_run(const command *c, cli *o, npu_ctx *ctx)
     npu_graph *g = load_graph_arch(o, ctx, &a, &err);
     if (!g)
         return cli_fail(&err);
+    if (npu_arch_card_spread(a)) /* a card: its frames over its chips (frees a and g) */
+        return cli_run_card(o, ctx, a, g);
     npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
     npu_result *r = o->ssrep && npu_cli_ssrep(ctx, a, g, o->ssrep, o->force, &err)
                         ? NULL : npu_run(ctx, a, g, &ro, &err); /* NULL: reported from err */

@@ -83,22 +83,57 @@ static int parse_spec(const char *spec, wspec *s, const char **graph)
     return -1;
 }
 
+/* The report of r (or the error), then r freed. */
+static int emit(cli *o, npu_wl_run *r, npu_err *err)
+{
+    int rc = -1;
+    if (!r)
+        return cli_fail(err);
+    npu_strbuf sb;
+    npu_sb_init(&sb);
+    rc = npu_report_workloads(r, o->fmt, o->verbosity >= 0, &sb) ? cli_failf("%s", "out of memory")
+                                                                  : cli_emit_text(o, &sb);
+    npu_sb_free(&sb);
+    npu_wl_run_free(r);
+    return rc;
+}
+
+/* Table only: --plot, --summary, ... are for one graph's one run. */
+static int one_run_only(const cli *o, const char *what, const char *hint)
+{
+    if (o->nplots || o->summary || o->shapes || o->ssrep)
+        return cli_usage_error("run",
+                               "%s: --plot, --summary, --shapes and --scalesim-reports are for "
+                               "one graph's one run",
+                               what, hint);
+    return -1;
+}
+
+int cli_run_card(cli *o, npu_ctx *ctx, npu_arch *a, npu_graph *g)
+{
+    int rc = one_run_only(o, "a card's run (frames spread over its chips)",
+                          "--set card.spread=one runs one chip");
+    npu_err err = {0};
+    npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
+    if (rc < 0)
+        rc = emit(o, npu_run_card(ctx, a, g, &ro, &err), &err);
+    npu_arch_free(a);
+    npu_graph_free(g);
+    return rc;
+}
+
 int cli_run_workloads(cli *o, npu_ctx *ctx)
 {
     if (o->nwls > MAX_WL)
         return cli_usage_error("run", "%s: at most 64 workloads", "--workload", NULL);
-    if (o->nplots || o->summary || o->shapes || o->ssrep)
-        return cli_usage_error("run",
-                               "%s: --plot, --summary, --shapes and --scalesim-reports are for "
-                               "one graph",
-                               "--workload", NULL);
+    int rc = one_run_only(o, "--workload", NULL);
+    if (rc >= 0)
+        return rc;
     wspec *ws = calloc((size_t)o->nwls, sizeof *ws);
     npu_workload *w = calloc((size_t)o->nwls, sizeof *w);
     npu_graph **gs = calloc((size_t)o->nwls, sizeof *gs);
     npu_err err = {0};
     npu_arch *a = NULL;
-    npu_wl_run *r = NULL;
-    int rc = -1;
     if (!ws || !w || !gs)
         rc = cli_failf("%s", "out of memory");
     for (int i = 0; rc < 0 && i < o->nwls; i++) {
@@ -115,16 +150,8 @@ int cli_run_workloads(cli *o, npu_ctx *ctx)
     if (rc < 0 && !(a = cli_open_arch(o, ctx, o->arch ? o->arch : DEFAULT_ARCH, &err)))
         rc = cli_fail(&err);
     npu_run_opts ro = {.trace_path = o->trace, .force = o->force};
-    if (rc < 0 && !(r = npu_run_workloads(ctx, a, w, o->nwls, &ro, &err)))
-        rc = cli_fail(&err);
-    if (rc < 0) {
-        npu_strbuf sb;
-        npu_sb_init(&sb);
-        rc = npu_report_workloads(r, o->fmt, o->verbosity >= 0, &sb) ? cli_failf("%s", "out of memory")
-                                                  : cli_emit_text(o, &sb);
-        npu_sb_free(&sb);
-    }
-    npu_wl_run_free(r);
+    if (rc < 0)
+        rc = emit(o, npu_run_workloads(ctx, a, w, o->nwls, &ro, &err), &err);
     npu_arch_free(a);
     for (int i = 0; i < o->nwls && ws && gs; i++) {
         free(ws[i].text);

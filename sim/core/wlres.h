@@ -23,7 +23,20 @@ typedef struct npu_wl_stat {
     int median_frame;                 /* which frame `frame` is (0-based)                      */
     int chip;                         /* card chip it ran on (0 without a card)                */
     npu_result *frame;                /* that frame's per-layer result (times from its start)  */
+    double busy_us;                   /* all its frames' runs (input on the chip → last job)  */
+    int pipe, stage;                  /* a pipeline stage: pipes[pipe], its stage; else -1     */
 } npu_wl_stat;
+
+/* A pipelined workload (pipeline=N, docs/workloads.md "Layer pipelining"): its N stages are
+ * workloads w[first .. first+stages-1]; `s` is end to end (stage 0's arrival → the last stage's
+ * end; s.frame is NULL, s.busy_us the stages' sum). */
+typedef struct npu_wl_pipe {
+    npu_wl_stat s;
+    int stages, first;
+    double alone_us;                  /* the balance run: the whole graph alone on stage 0's place
+                                       * (on a card with its input and output over the link) */
+    const char *cuts;                 /* the layers stages 1.. start with, ','-separated    */
+} npu_wl_pipe;
 
 struct npu_wl_run {
     npu_arena arena;  /* the strings */
@@ -34,6 +47,11 @@ struct npu_wl_run {
     int64_t dram_rd_bytes, dram_wr_bytes;
     int chips;        /* card presets: chips on the card (else 1)                               */
     int64_t link_bytes; /* bytes through the card's host link (frames' inputs + outputs)       */
+    const char *spread; /* npu_run_card: "stream" or "batch" (static); NULL for workloads       */
+    const char *unit;   /* npu_run_card: what a frame's items are ("image")                     */
+    double card_items_s; /* npu_run_card: the card's items per second (sum over its chips)      */
+    int npipes;
+    npu_wl_pipe *pipes; /* the pipelined workloads, in the order given                        */
 };
 
 #endif

@@ -56,16 +56,15 @@ static void str(lua_State *L, const char *k, const char *v)
     lua_setfield(L, -2, k);
 }
 
-static void push_stat(lua_State *L, const npu_wl_stat *s)
+/* The keys a workload and a pipeline (end to end) share. */
+static void push_common(lua_State *L, const npu_wl_stat *s)
 {
-    lua_createtable(L, 0, 14);
     str(L, "name", s->name);
     str(L, "graph", s->graph);
     str(L, "settings", s->sets);
     str(L, "after", s->after);
     num(L, "fps", s->fps);
     integer(L, "frames", s->count);
-    integer(L, "median_frame", s->median_frame);
     lua_createtable(L, 0, 5);
     num(L, "min", s->lat_min_us);
     num(L, "median", s->lat_med_us);
@@ -75,6 +74,14 @@ static void push_stat(lua_State *L, const npu_wl_stat *s)
     lua_setfield(L, -2, "latency_us");
     num(L, "throughput_fps", s->throughput_fps);
     integer(L, "deadline_misses", s->misses);
+    num(L, "busy_us", s->busy_us);
+}
+
+static void push_stat(lua_State *L, const npu_wl_stat *s)
+{
+    lua_createtable(L, 0, 16);
+    push_common(L, s);
+    integer(L, "median_frame", s->median_frame);
     integer(L, "dram_rd_bytes", s->dram_rd_bytes);
     integer(L, "dram_wr_bytes", s->dram_wr_bytes);
     integer(L, "sram_bytes", s->sram_bytes);
@@ -185,12 +192,34 @@ int npu_lr_run_workloads(lua_State *L)
     num(L, "time_us", r->time_us);
     integer(L, "dram_rd_bytes", r->dram_rd_bytes);
     integer(L, "dram_wr_bytes", r->dram_wr_bytes);
+    if (r->chips > 1 || r->link_bytes > 0) { /* a card, as in the JSON */
+        integer(L, "chips", r->chips);
+        integer(L, "link_bytes", r->link_bytes);
+    }
     lua_createtable(L, r->n, 0);
     for (int i = 0; i < r->n; i++) {
         push_stat(L, &r->w[i]);
         lua_rawseti(L, -2, i + 1);
     }
     lua_setfield(L, -2, "workloads");
+    if (r->npipes > 0) { /* pipeline=N (docs/workloads.md "Layer pipelining") */
+        lua_createtable(L, r->npipes, 0);
+        for (int p = 0; p < r->npipes; p++) {
+            const npu_wl_pipe *q = &r->pipes[p];
+            lua_createtable(L, 0, 14);
+            push_common(L, &q->s);
+            str(L, "cuts", q->cuts);
+            num(L, "alone_us", q->alone_us);
+            lua_createtable(L, q->stages, 0); /* the stages' names: keys of workloads[] */
+            for (int s = 0; s < q->stages; s++) {
+                lua_pushstring(L, r->w[q->first + s].name);
+                lua_rawseti(L, -2, s + 1);
+            }
+            lua_setfield(L, -2, "stages");
+            lua_rawseti(L, -2, p + 1);
+        }
+        lua_setfield(L, -2, "pipelines");
+    }
     npu_wl_run_free(b->r); /* now, not at the next collection */
     b->r = NULL;
     (void)box;

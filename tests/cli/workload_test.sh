@@ -30,4 +30,22 @@ grep -q "workload d" "$T/err" && ok "names the workload" || bad "names the workl
 expect "chip key" 1 run -a rk3588 --workload d=mobilenet_v2:dram.gbps=5
 expect "other model" 1 run -a ascend310 --workload d=mobilenet_v2 --workload e=resnet18
 expect "card" 0 run -a atlas300i -q --workload d=mobilenet_v2 --workload e=resnet18:chip=2
+# a plain run on a card spreads its frames: a stream per chip (docs/workloads.md)
+expect "card spread" 0 run -a atlas300i -q resnet18
+grep -q "^card: frames spread by stream over 4 chips" "$T/out" && grep -q "^chip3  *resnet18  *chip=3 .* 8 " "$T/out" &&
+    ok "a stream of 8 frames per chip" || bad "a stream of 8 frames per chip" "$(cat "$T/out")"
+expect "card one chip" 0 run -a atlas300i -q --set card.spread=one resnet18
+grep -q "images/s" "$T/out" && ! grep -q "^card:" "$T/out" && ok "card.spread=one: the plain run" ||
+    bad "card.spread=one: the plain run" "$(cat "$T/out")"
+expect "card plot refused" 2 run -a atlas300i --plot "$T/p2.svg" resnet18
+grep -q "card.spread=one" "$T/err" && ok "says how to plot one chip" || bad "says how to plot one chip" "$(cat "$T/err")"
+# layer pipelining: stages on the cores, the pipeline's summary
+expect "pipeline" 0 run -a rk3588 -q --workload p=resnet18:pipeline=3:count=4
+grep -q "^p.s2  *resnet18.s2  *core_mask=2  *after p.s1 " "$T/out" && grep -q "^p: cut before .*; stage busy: s0 " "$T/out" &&
+    ok "stages and their busy time" || bad "stages and their busy time" "$(cat "$T/out")"
+expect "pipeline json" 0 run -a rk3588 -f json --workload p=resnet18:pipeline=2:count=2
+grep -q '"pipelines": \[' "$T/out" && grep -q '"stages": \[{"workload": "p.s0", "busy_us": ' "$T/out" &&
+    ok "pipelines in json" || bad "pipelines in json"
+expect "card key per workload" 1 run -a atlas300i --workload d=resnet18:card.frames=2
+grep -q "shared by every workload" "$T/err" && ok "card.* is the card's" || bad "card.* is the card's" "$(cat "$T/err")"
 finish

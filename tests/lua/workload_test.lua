@@ -29,5 +29,19 @@ local ok, e = pcall(npusim.run_workloads, { arch = "rk3588", workloads = {} })
 check(not ok and tostring(e):find("1 to 64"), "empty list raises")
 ok, e = pcall(npusim.run_workloads, { arch = "rk3588", workloads = { { name = "x", graph = "resnet18", fps = -1 } } })
 check(not ok and tostring(e):find("fps"), "bad fps raises")
+-- layer pipelining (pipeline=N): the stages are workloads, the pipeline is summarised end to end
+local p = assert(npusim.run_workloads{ arch = "rk3588", workloads = {
+  { name = "p", graph = "resnet18", count = 3, set = { pipeline = 2 } } } })
+check(#p.workloads == 2 and p.workloads[2].name == "p.s1" and p.workloads[2].after == "p.s0",
+      "pipeline stages")
+local pp = p.pipelines and p.pipelines[1]
+check(pp and pp.name == "p" and #pp.stages == 2 and pp.stages[1] == "p.s0" and pp.frames == 3,
+      "pipelines[]")
+check(pp and pp.alone_us > 0 and pp.latency_us.median > pp.alone_us and
+      pp.throughput_fps > 1e6 / pp.alone_us and p.workloads[1].busy_us > 0, "the trade")
+check(r.pipelines == nil, "no pipelines key without pipeline=")
+local c = assert(npusim.run_workloads{ arch = "atlas300i", workloads = {
+  { name = "a", graph = "resnet18" } } })
+check(c.chips == 4 and c.link_bytes > 0, "card keys")
 if fails > 0 then error(fails .. " checks failed") end
 print("all passed")

@@ -2,7 +2,8 @@
  * workloads.md "Multi-chip cards"): one chip with a near-infinite link is the plain ascend310
  * run cycle for cycle; four ResNet-50 bs1 streams on four chips give ~4x one chip's throughput
  * minus the link's cost; the bytes over the link are the frames' inputs and outputs; each chip's
- * DRAM carries only its own frames; bad chip bindings are refused. */
+ * DRAM carries only its own frames; a plain run on the card spreads its frames over the chips
+ * (a stream per chip, or the batch split); bad chip bindings are refused. */
 #include <stdlib.h>
 
 #include "../sim/core/wlres.h"
@@ -69,6 +70,14 @@ static int64_t io_bytes(const npu_graph *g)
     return b;
 }
 
+/* The link's cost per frame of g: input and output at the link's rate, each after its latency. */
+static double link_us(const npu_arch *c, const npu_graph *g)
+{
+    const npu_params *pp = npu_arch_params(c);
+    return (double)io_bytes(g) / (npu_params_float(pp, "link.gbps") * 1e3) +
+           2 * npu_params_float(pp, "link.latency_us");
+}
+
 /* One chip, a link 10^5 GB/s fast with no latency: the frame is the plain run. */
 TEST(one_chip_is_plain_run)
 {
@@ -132,11 +141,7 @@ TEST(four_streams)
         goto out;
     }
     CHECK_EQ_INT(wr->chips, 4);
-    const npu_params *pp = npu_arch_params(c);
-    double io = (double)io_bytes(g);
-    /* the link's cost per frame: input and output at the link's rate, each after its latency */
-    double link_us = io / (npu_params_float(pp, "link.gbps") * 1e3) +
-                     2 * npu_params_float(pp, "link.latency_us");
+    double io = (double)io_bytes(g), link = link_us(c, g);
     double one = 1e6 / r->total.time_us, card = 0;
     for (int i = 0; i < N; i++) {
         CHECK_EQ_INT(wr->w[i].chip, i);
@@ -145,15 +150,74 @@ TEST(four_streams)
         CHECK_EQ_INT(wr->w[i].dram_rd_bytes, COUNT * r->total.dram_rd_bytes);
         CHECK_EQ_INT(wr->w[i].dram_wr_bytes, COUNT * r->total.dram_wr_bytes);
     }
-    double expect = N * 1e6 / (r->total.time_us + link_us);
+    double expect = N * 1e6 / (r->total.time_us + link);
     printf("  one chip %.1f fps; card %.1f fps (4x one = %.1f; minus the link: %.1f); link "
-           "%.1f us a frame\n", one, card, N * one, expect, link_us);
+           "%.1f us a frame\n", one, card, N * one, expect, link);
     CHECK(card < N * one);
     /* within 0.5 %: at time 0 the four first inputs share the link (a one-off queue) */
     CHECK_NEAR(card / expect, 1.0, 0.005);
     CHECK_EQ_INT(wr->link_bytes, (int64_t)(N * COUNT * io));
     npu_result_free(r);
     npu_wl_run_free(wr);
+out:
+    fx_close(&F);
+}
+
+/* A plain run on the card (npu_run_card, the CLI's `npusim run -a atlas300i resnet50`): by
+ * default a stream of card.frames frames per chip, the same ~4x one chip minus the link; with
+ * card.spread=batch the batch split over the chips; card.spread=one and non-cards do not spread. */
+TEST(default_spread)
+{
+    fx F;
+    npu_err err = {0};
+    bool ok = fx_open(&F, NULL, NULL);
+    CHECK(ok);
+    if (!ok)
+        goto out;
+    npu_arch *c = F.c, *p = F.p;
+    const npu_graph *g = F.g;
+    CHECK(npu_arch_card_spread(c) && npu_arch_chips(c) == 4);
+    CHECK(!npu_arch_card_spread(p) && npu_arch_chips(p) == 1);
+    CHECK(!npu_run_card(ctx, p, g, NULL, &err));
+    CHECK_CONTAINS(err.msg, "not a card");
+    npu_result *r = npu_run(ctx, p, g, NULL, &err);
+    npu_wl_run *wr = npu_run_card(ctx, c, g, NULL, &err);
+    CHECK(r && wr);
+    if (r && wr) {
+        const npu_params *pp = npu_arch_params(c);
+        double one = 1e6 / r->total.time_us, expect = 4 * 1e6 / (r->total.time_us + link_us(c, g));
+        printf("  spread: %.1f images/s (4 x one chip %.1f, minus the link %.1f)\n",
+               wr->card_items_s, 4 * one, expect);
+        CHECK_EQ_INT(wr->n, 4);
+        CHECK_STR(wr->spread, "stream");
+        CHECK_STR(wr->w[3].name, "chip3");
+        CHECK_EQ_INT(wr->w[3].chip, 3);
+        CHECK_EQ_INT(wr->w[0].count, npu_params_int(pp, "card.frames"));
+        CHECK(wr->card_items_s < 4 * one);
+        CHECK_NEAR(wr->card_items_s / expect, 1.0, 0.005);
+    }
+    npu_wl_run_free(wr);
+    /* batch 6 over 4 chips: 2, 2, 1, 1 images */
+    npu_graph *g6 = npu_graph_clone(g);
+    CHECK(g6 && npu_graph_set_batch(g6, 6, &err) == 0);
+    CHECK(npu_arch_set_kv(c, "card.spread=batch", &err) == 0);
+    CHECK(npu_arch_set_kv(c, "card.frames=1", &err) == 0);
+    wr = g6 ? npu_run_card(ctx, c, g6, NULL, &err) : NULL;
+    CHECK(wr);
+    if (wr && r) {
+        CHECK_STR(wr->spread, "batch");
+        const int64_t bs[4] = {2, 2, 1, 1};
+        for (int i = 0; i < 4 && i < wr->n; i++)
+            CHECK_EQ_INT(wr->w[i].frame->total.macs, bs[i] * r->total.macs);
+        /* one batch: its six images when the slowest part is done (the run's end) */
+        CHECK_NEAR(wr->card_items_s, 6e6 / wr->time_us, 1e-6);
+        CHECK(wr->time_us > wr->w[3].lat_max_us); /* a bs-1 part ends before a bs-2 one */
+    }
+    npu_wl_run_free(wr);
+    npu_graph_free(g6);
+    CHECK(npu_arch_set_kv(c, "card.spread=one", &err) == 0);
+    CHECK(!npu_arch_card_spread(c));
+    npu_result_free(r);
 out:
     fx_close(&F);
 }
@@ -192,6 +256,7 @@ int main(void)
     ctx = npu_ctx_new();
     RUN(one_chip_is_plain_run);
     RUN(four_streams);
+    RUN(default_spread);
     RUN(bad_bindings);
     npu_ctx_free(ctx);
     return TEST_REPORT();

@@ -9,3 +9,5 @@ add_test(NAME workload_lua COMMAND $<TARGET_FILE:npusim> script tests/lua/worklo
 set_tests_properties(workload_lua PROPERTIES LABELS fast)
 # A multi-chip card (atlas300i): chips, their own DRAM, the shared host link.
 npu_test(card_test ${CMAKE_SOURCE_DIR}/tests/unit/card_test.c LIBS npu_api)
+# Layer pipelining across cores or chips (pipeline=N: sim/wlpipe.c).
+npu_test(pipeline_test ${CMAKE_SOURCE_DIR}/tests/unit/pipeline_test.c LIBS npu_api)
