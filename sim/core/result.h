@@ -22,7 +22,8 @@ typedef const char *npu_f_STR;
  * reg_writes and the energy fields (e_*_uj, energy_uj per layer and in the totals; power_mw,
  * npu_power_mw, items_per_j, tops_per_w, area_mm2 in the totals; docs/energy.md), and the
  * deployment footprint (total_weight_size … fits; sim/core/footprint.h) to the totals and
- * live_bytes to the layers. */
+ * live_bytes to the layers; later, additively (same version: readers of /3 ignore keys they do not
+ * know), peak_power_mw and npu_peak_power_mw to the totals. */
 #define NPU_RESULT_SCHEMA "npusim.result/3"
 
 /* X(name, type INT|FLOAT|STR, unit, doc) */
@@ -102,7 +103,9 @@ typedef const char *npu_f_STR;
     X(memory_size, INT, "B", "ATC's memory size: internal + io")                              \
     X(footprint_bytes, INT, "B", "peak DRAM held: weights + internal + io + tasks")          \
     X(dram_usable_bytes, INT, "B", "DRAM the OS leaves (dram.capacity_mb - dram.os_mb); 0 unknown") \
-    X(fits, INT, "", "1 footprint <= usable DRAM, 0 it does not, -1 capacity unknown")
+    X(fits, INT, "", "1 footprint <= usable DRAM, 0 it does not, -1 capacity unknown")      \
+    X(peak_power_mw, FLOAT, "mW", "highest power in one layer's window (docs/energy.md)")    \
+    X(npu_peak_power_mw, FLOAT, "mW", "the same for the NPU alone (as npu_power_mw)")
 
 typedef struct npu_layer_row {
 #define NPU_X(n, t, u, d) npu_f_##t n;

@@ -34,6 +34,32 @@ local function conserved(arch, r)
   T.ok(t.npu_power_mw > 0 and t.npu_power_mw <= t.power_mw * (1 + 1e-9), arch .. ": NPU <= all")
   T.ok(t.area_mm2 > 0, arch .. ": area > 0")
   T.ok(rel(t.items_per_j, t.items / (t.energy_uj * 1e-6)) < 1e-9, arch .. ": items per joule")
+  -- peak power: the profile (each layer's dynamic energy spread over its [start, end), plus
+  -- static power), its highest value, recomputed here at every layer start (O(n^2)): the
+  -- profile only rises at a start
+  local static = t.power_mw - (t.energy_uj - t.e_static_uj) / t.time_us * 1e3
+  local npu_static = t.npu_power_mw - (t.e_mac_uj + t.e_buf_uj + t.e_ctrl_uj) / t.time_us * 1e3
+  local us = t.time_us / t.cycles
+  local pk, npk = 0, 0
+  for _, a in ipairs(r.layers) do
+    if a["end"] > a.start then
+      local s_all, s_npu = 0, 0
+      for _, b in ipairs(r.layers) do
+        if b.start <= a.start and a.start < b["end"] then
+          local d = (b["end"] - b.start) * us
+          local n = b.e_mac_uj + b.e_buf_uj + b.e_ctrl_uj
+          s_npu = s_npu + n / d * 1e3
+          s_all = s_all + (n + b.e_dram_uj + b.e_host_uj) / d * 1e3
+        end
+      end
+      pk, npk = math.max(pk, s_all), math.max(npk, s_npu)
+    end
+  end
+  T.near(t.peak_power_mw, math.max(pk + static, t.power_mw), 1e-9 * t.peak_power_mw, arch .. ": peak power")
+  T.near(t.npu_peak_power_mw, math.max(npk + npu_static, t.npu_power_mw),
+    1e-9 * t.npu_peak_power_mw,
+    arch .. ": NPU peak power")
+  T.ok(t.npu_peak_power_mw <= t.peak_power_mw * (1 + 1e-9), arch .. ": NPU peak <= all")
 end
 
 for _, arch in ipairs(npusim.archs()) do
