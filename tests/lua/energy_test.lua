@@ -85,4 +85,11 @@ for _, l in ipairs(a.layers) do
   cb = cb + (l.cbuf_bytes or 0)
 end
 T.ok(cb > 0, "nv_small moves bytes through its CBUF")
+-- an RKNPU submission's kick (kick_writes MMIO writes per core) is counted in reg_writes: twice
+-- the writes per kick add exactly one kick's worth per submission
+local k1 = assert(npusim.run { arch = "rk3588", graph = g, set = { kick_writes = 4 } })
+local k2 = assert(npusim.run { arch = "rk3588", graph = g, set = { kick_writes = 8 } })
+T.ok(k1.total.reg_writes > 0, "rk3588: register writes counted")
+T.eq(k2.total.reg_writes - k1.total.reg_writes, 4 * k1.total.irq_count,
+  "rk3588: 4 more writes per kick, one kick per submission (one interrupt each)")
 T.report()
