@@ -342,8 +342,6 @@ static void finish_energy(npu_result *r, double mhz)
         npu_dyn += L->e_mac_uj + L->e_buf_uj + L->e_ctrl_uj;
     }
     T->area_mm2 = r->area_mm2;
-    /* kept from the row like the footprint fields before it: always set */
-    T->peak_power_mw = T->npu_peak_power_mw = 0;
     if (T->time_us <= 0)
         return;
     T->power_mw = T->energy_uj / T->time_us * 1e3;

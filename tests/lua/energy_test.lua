@@ -85,6 +85,29 @@ for _, l in ipairs(a.layers) do
   cb = cb + (l.cbuf_bytes or 0)
 end
 T.ok(cb > 0, "nv_small moves bytes through its CBUF")
+-- the preset buffers (energy.buffers): RKNPU's CBUF and DaVinci's L1 and UB carry the traffic
+-- of the units they name, each priced at its array's size; L0A/L0B/L0C are area only
+local function col(r, name)
+  local n = 0
+  for _, l in ipairs(r.layers) do n = n + (l[name] or 0) end
+  return n
+end
+local rk = assert(npusim.run { arch = "rk3566", graph = g })
+T.ok(col(rk, "cbuf_bytes") > 0 and col(rk, "cbuf_bytes") == col(rk, "onchip_bytes"),
+  "rk3566: all on-chip traffic goes through the CBUF")
+local dv = assert(npusim.run { arch = "ascend310", graph = g })
+T.ok(col(dv, "l1_bytes") > 0 and col(dv, "ub_bytes") > 0, "ascend310: L1 and UB traffic")
+T.ok(col(dv, "l1_bytes") + col(dv, "ub_bytes") <= col(dv, "onchip_bytes"), "ascend310: within onchip")
+T.eq(dv.layers[1].l0a_bytes, nil, "ascend310: L0A is area only (no column)")
+-- one more CBUF bank of 32 KiB per core: area grows by exactly that SRAM at the node
+local rk9 = assert(npusim.run { arch = "rk3566", graph = g, set = { cbuf_banks = 9 } })
+local mm2_kib = 1.78 / 1024 * (22 / 16) ^ 0.91
+T.near(rk9.total.area_mm2 - rk.total.area_mm2, 32 * mm2_kib, 1e-9, "rk3566: area of one bank")
+-- a bad entry is one clear error
+for _, bad in ipairs { "cbuf=32*nope@core*", "cbuf=32@nounit*", "cbuf", "cbuf=0@core*", "=32@core*" } do
+  local r, err = npusim.run { arch = "rk3566", graph = g, set = { ["energy.buffers"] = bad } }
+  T.ok(r == nil and tostring(err):find("energy.buffers", 1, true), bad .. ": " .. tostring(err))
+end
 -- an RKNPU submission's kick (kick_writes MMIO writes per core) is counted in reg_writes: twice
 -- the writes per kick add exactly one kick's worth per submission
 local k1 = assert(npusim.run { arch = "rk3588", graph = g, set = { kick_writes = 4 } })
