@@ -167,14 +167,29 @@ static int spec_each(const npu_params *p, npu_err *err,
     return 0;
 }
 
-/* Does name match pattern ('*' = any run of characters)? */
+/* Does name match the n characters of pat ('*' = any run of characters)? Greedy with one
+ * backtrack point (the last '*'): linear in practice, never exponential. */
 static bool glob(const char *pat, size_t n, const char *name)
 {
-    if (n == 0)
-        return *name == 0;
-    if (*pat == '*')
-        return glob(pat + 1, n - 1, name) || (*name && glob(pat, n, name + 1));
-    return *name == *pat && glob(pat + 1, n - 1, name + 1);
+    size_t i = 0, star = (size_t)-1;
+    const char *mark = NULL;
+    while (*name) {
+        if (i < n && pat[i] == '*') {
+            star = i++;
+            mark = name;
+        } else if (i < n && pat[i] == *name) {
+            i++;
+            name++;
+        } else if (mark) {
+            i = star + 1;
+            name = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (i < n && pat[i] == '*')
+        i++;
+    return i == n;
 }
 
 static int bind_one(const bspec *b, void *ud, npu_err *err)
