@@ -9,6 +9,7 @@
 #include "model.h"
 
 #include "../sim/core/footprint.h"
+#include "../sim/engine/energy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,7 +134,8 @@ int npu_model_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
     int rc = m->ops->execute(m, p, e, err);
     if (rc && err && !err->code)
         npu_err_set(err, rc, "%s: execute failed", m->ops->name);
-    return rc;
+    /* the preset's buffers (energy.buffers) go to the units the model has just made */
+    return rc ? rc : npu_energy_bind(e, m->params, err);
 }
 
 int npu_model_check(const npu_model_ops *ops, const npu_program *p, const char *path, npu_err *err)

@@ -15,11 +15,9 @@ return {
     ["host.cores"] = 4,
     ["energy.node_nm"] = 7,
     ["energy.dram"] = "hbm2",
-    ["energy.buffer_count"] = 208,
     ["energy.other_mw"] = 335000,
     sources = {
         ["energy.other_mw"] = "estimate: 350 W published (research/davinci.md §3 [HW b]) against ~15 W simulated: the 16 nm edge-IP tables scaled to 7 nm do not describe a training die (HBM stacks, 16 TaiShan cores, 32 MB L2, IO die, high-voltage operation); this constant is everything they miss",
-        ["energy.buffer_count"] = "derived: 32 cores x 1664 KB (L0A+L0B+L0C+L1+UB) / 256 KB",
         ["energy.node_nm"] = "research/davinci.md §3: 7 nm+ EUV",
         ["energy.dram"] = "research/davinci.md §2: 4 x HBM2 at 1.2 TB/s",
         cores = "research §1.7: npu-smi 'Aicore Count: 32'; HC31 32 cores",

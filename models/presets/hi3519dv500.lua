@@ -28,7 +28,9 @@ return {
     ["host.cores"] = 2,
     ["energy.node_nm"] = 12,
     ["energy.dram"] = "lpddr4",
+    ["energy.buffers"] = "l0a=l0a_kb*cores, l0b=l0b_kb*cores, l0c=l0c_kb*cores, l1=l1_kb*cores@aic*.MTE1|aic*.MTE2, ub=4*ub_kb/4*cores@aic*.V",
     sources = {
+        ["energy.buffers"] = "estimate: the AI Core buffers at the sizes of this preset (l0a_kb ... ub_kb, sourced with those keys) per core. UB as 4 KiB banks (ubbankSize=4096, ubbankNum=64: the 310 platform values, research/davinci.md §1.3; assumed for the other DaVinci cores); L0A/L0B/L0C/L1 as one array each (banking not published: an upper bound on the energy per byte). Traffic: MTE1 (L1 to L0A/L0B) and AIPP image loads (MTE2) through L1, the vector pipe (MOV_L0C_UB, vector ops) through UB; the model moves no bytes for the Cube's L0 reads and L0C writes, so L0A/L0B/L0C are area only",
         ["energy.node_nm"] = "assumption: the node is not published; 12 nm as its SS928 sibling",
         ["energy.dram"] = "research/soc-facts.md §2: DDR4 or LPDDR4 (LPDDR4 assumed)",
         aipp_resize = "assumption: research/davinci.md §5 gives resize to the SoCs newer than Ascend 310; this part is of the SD3403/V200 group (soc-facts.md §1)",

@@ -36,8 +36,10 @@ return {
     ["host.cores"] = 4,
     ["energy.node_nm"] = 12,
     ["energy.dram"] = "lpddr4x",
+    ["energy.buffers"] = "l0a=l0a_kb*cores, l0b=l0b_kb*cores, l0c=l0c_kb*cores, l1=l1_kb*cores@aic*.MTE1|aic*.MTE2, ub=4*ub_kb/4*cores@aic*.V",
     ["energy.other_mw"] = 4400,
     sources = {
+        ["energy.buffers"] = "estimate: the AI Core buffers at the sizes of this preset (l0a_kb ... ub_kb, sourced with those keys) per core. UB as 4 KiB banks (ubbankSize=4096, ubbankNum=64: the 310 platform values, research/davinci.md §1.3; assumed for the other DaVinci cores); L0A/L0B/L0C/L1 as one array each (banking not published: an upper bound on the energy per byte). Traffic: MTE1 (L1 to L0A/L0B) and AIPP image loads (MTE2) through L1, the vector pipe (MOV_L0C_UB, vector ops) through UB; the model moves no bytes for the Cube's L0 reads and L0C writes, so L0A/L0B/L0C are area only",
         ["energy.other_mw"] = "estimate: 5.2 W typical at 4K30 + 4 TOPS for the whole SoC (research/soc-facts.md §1.1) minus the simulated NPU + DRAM (~0.8 W): ISP, video codec, A55 cores, PHYs",
         ["energy.node_nm"] = "research/soc-facts.md §1.1: 12 nm (product brief)",
         ["energy.dram"] = "research/soc-facts.md §1.3: 2 x 32-bit LPDDR4/4X",

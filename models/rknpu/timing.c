@@ -163,6 +163,7 @@ static int do_submit(rx *x, size_t i)
     j.mode = NPU_JOB_SEQ;
     double ns = x->submit_ns + x->reg_write_ns * s->kick_writes * s->ncores;
     j.extra_ps = ns > 0 ? (npu_time)(ns * 1e3 + 0.5) : 0;
+    npu_engine_count_regs(x->e, x->last_layer, (int64_t)s->kick_writes * s->ncores);
     for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
         if (((s->core_mask >> k) & 1u) && npu_job_signal(&j, x->kick[k], 1, x->err))
             return x->err->code;

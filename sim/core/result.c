@@ -268,7 +268,61 @@ static const char *bound_of(const npu_result *r, const npu_layer_row *L)
 }
 
 /* Energy: each layer's static share is the static power over its share_cycles, so the layers
- * sum to the run's energy exactly as their shares sum to its time; the totals are sums. */
+ * sum to the run's energy exactly as their shares sum to its time; the totals are sums.
+ * Peak power (peak_profile): the power profile spreads each layer's dynamic energy evenly over
+ * its own [start, end) and adds the static power; the peak is that profile's maximum, over the
+ * windows between consecutive layer starts and ends. Overlapping layers add up; every counted
+ * action takes engine time (MACs at the array's rate, bytes at a port's), so no window divides
+ * energy by a sliver. The profile's mean is the average power (layers of no duration aside),
+ * and the peak is never reported below it. */
+typedef struct pev {
+    int64_t t;
+    double all, npu; /* dynamic mW starting (+) or ending (-) at t */
+} pev;
+
+static int pev_cmp(const void *a, const void *b)
+{
+    const pev *x = a, *y = b;
+    return (x->t > y->t) - (x->t < y->t);
+}
+
+/* The highest dynamic power of the profile, all and NPU alone (mW); per-layer maxima when out
+ * of memory. */
+static void peak_profile(const npu_result *r, double mhz, double *all, double *npu)
+{
+    *all = *npu = 0;
+    pev *ev = malloc(sizeof *ev * 2 * (size_t)(r->nlayers > 0 ? r->nlayers : 1));
+    int n = 0;
+    for (int i = 0; i < r->nlayers; i++) {
+        const npu_layer_row *L = &r->layers[i];
+        if (L->end <= L->start)
+            continue;
+        double us = (double)(L->end - L->start) / mhz;
+        double p_npu = (L->e_mac_uj + L->e_buf_uj + L->e_ctrl_uj) / us * 1e3;
+        double p_all = p_npu + (L->e_dram_uj + L->e_host_uj) / us * 1e3;
+        if (!ev) {
+            *all = p_all > *all ? p_all : *all;
+            *npu = p_npu > *npu ? p_npu : *npu;
+            continue;
+        }
+        ev[n++] = (pev){L->start, p_all, p_npu};
+        ev[n++] = (pev){L->end, -p_all, -p_npu};
+    }
+    if (!ev)
+        return;
+    qsort(ev, (size_t)n, sizeof *ev, pev_cmp);
+    double a = 0, p = 0;
+    for (int i = 0; i < n; i++) {
+        a += ev[i].all;
+        p += ev[i].npu;
+        if (i + 1 < n && ev[i + 1].t == ev[i].t)
+            continue; /* every change at this instant first */
+        *all = a > *all ? a : *all;
+        *npu = p > *npu ? p : *npu;
+    }
+    free(ev);
+}
+
 static void finish_energy(npu_result *r, double mhz)
 {
     npu_total_row *T = &r->total;
@@ -292,6 +346,12 @@ static void finish_energy(npu_result *r, double mhz)
         return;
     T->power_mw = T->energy_uj / T->time_us * 1e3;
     T->npu_power_mw = npu_dyn / T->time_us * 1e3 + r->npu_static_mw;
+    double pk, npk;
+    peak_profile(r, mhz, &pk, &npk);
+    pk += r->npu_static_mw + r->other_static_mw;
+    npk += r->npu_static_mw;
+    T->peak_power_mw = pk > T->power_mw ? pk : T->power_mw;
+    T->npu_peak_power_mw = npk > T->npu_power_mw ? npk : T->npu_power_mw;
     T->items_per_j = T->energy_uj > 0 ? (double)T->items / (T->energy_uj * 1e-6) : 0.0;
     double npu_uj = T->npu_power_mw * 1e-3 * T->time_us;
     T->tops_per_w = npu_uj > 0 ? 2.0 * (double)T->macs / (npu_uj * 1e-6) / 1e12 : 0.0;

@@ -22,7 +22,9 @@ typedef const char *npu_f_STR;
  * reg_writes and the energy fields (e_*_uj, energy_uj per layer and in the totals; power_mw,
  * npu_power_mw, items_per_j, tops_per_w, area_mm2 in the totals; docs/energy.md), and the
  * deployment footprint (total_weight_size … fits; sim/core/footprint.h) to the totals and
- * live_bytes to the layers. */
+ * live_bytes to the layers; later, additively (same version: readers of /3 that look fields up
+ * by name are unaffected), peak_power_mw and npu_peak_power_mw after area_mm2 (the footprint
+ * fields stay the row's tail). */
 #define NPU_RESULT_SCHEMA "npusim.result/3"
 
 /* X(name, type INT|FLOAT|STR, unit, doc) */
@@ -95,6 +97,8 @@ typedef const char *npu_f_STR;
     X(items_per_j, FLOAT, "1/J", "items per joule of the whole run (images/J, tokens/J)")   \
     X(tops_per_w, FLOAT, "TOPS/W", "2 x MACs per joule of the NPU alone (effective)")        \
     X(area_mm2, FLOAT, "mm2", "NPU silicon estimate: MACs, buffers, DMA (energy.area_*)") \
+    X(peak_power_mw, FLOAT, "mW", "busiest stretch of the per-layer power profile (energy.md)") \
+    X(npu_peak_power_mw, FLOAT, "mW", "the same for the NPU alone (as npu_power_mw)")        \
     X(total_weight_size, INT, "B", "weights as the arch stores them (RKNN's name; ATC weight size)") \
     X(total_internal_size, INT, "B", "intermediate arena after lifetime reuse (RKNN's name)") \
     X(io_size, INT, "B", "graph inputs and outputs")                                         \

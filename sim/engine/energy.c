@@ -69,6 +69,174 @@ void npu_engine_count_regs(npu_engine *e, int layer, int64_t writes)
         e->ls[npu_eng_layer_slot(e, layer)].regw += writes;
 }
 
+/* ---- energy.buffers ------------------------------------------------------------------------- */
+
+/* One entry "NAME=KIB*COUNT*...@UNIT|UNIT" of energy.buffers: the first factor is the size of
+ * one array (the access energy's size), the others, each after '*' or '/', give the number of
+ * arrays (area): "ub=4*ub_kb/4*cores" is ub_kb/4 arrays of 4 KiB per core. */
+typedef struct bspec {
+    char name[32];
+    double kb, count;
+    const char *units; /* after '@', ulen chars; NULL: area only */
+    size_t ulen;
+} bspec;
+
+static const char *trim(const char *s, size_t *n)
+{
+    while (*n > 0 && (*s == ' ' || *s == '\t'))
+        s++, (*n)--;
+    while (*n > 0 && (s[*n - 1] == ' ' || s[*n - 1] == '\t'))
+        (*n)--;
+    return s;
+}
+
+/* A factor: a number, or the value of a numeric parameter of p. */
+static int factor(const char *s, size_t n, const npu_params *p, double *v, npu_err *err)
+{
+    char tok[64];
+    s = trim(s, &n);
+    if (n == 0 || n >= sizeof tok)
+        return npu_err_set(err, NPU_EINVAL, "energy.buffers: empty or too long factor '%.*s'",
+                           (int)n, s);
+    memcpy(tok, s, n);
+    tok[n] = 0;
+    char *end;
+    *v = strtod(tok, &end);
+    if (*end) {
+        int i = p ? npu_params_find(p, tok) : -1;
+        if (i < 0 || p->def[i]->type == NPU_P_STR || p->def[i]->type == NPU_P_ENUM)
+            return npu_err_set(err, NPU_EINVAL, "energy.buffers: '%s' is neither a number nor "
+                               "a numeric parameter", tok);
+        *v = p->v[i].num;
+    }
+    return 0;
+}
+
+static int spec_item(const char *s, size_t n, const npu_params *p, bspec *b, npu_err *err)
+{
+    s = trim(s, &n);
+    const char *eq = memchr(s, '=', n), *at = memchr(s, '@', n);
+    size_t nn = eq ? (size_t)(eq - s) : 0;
+    const char *nm = trim(s, &nn);
+    if (!eq || (at && at < eq) || nn == 0 || nn >= sizeof b->name)
+        return npu_err_set(err, NPU_EINVAL, "energy.buffers: '%.*s' is not "
+                           "NAME=KIB*COUNT...@UNIT|UNIT", (int)n, s);
+    memcpy(b->name, nm, nn);
+    b->name[nn] = 0;
+    const char *x = eq + 1, *xe = at ? at : s + n;
+    b->kb = 0;
+    b->count = 1;
+    char op = 0; /* the operator before this factor: none (the size), '*' or '/' */
+    while (x <= xe) {
+        const char *fe = x;
+        while (fe < xe && *fe != '*' && *fe != '/')
+            fe++;
+        double v = 0;
+        if (factor(x, (size_t)(fe - x), p, &v, err))
+            return err->code;
+        if (!op)
+            b->kb = v;
+        else
+            b->count = op == '*' ? b->count * v : v > 0 ? b->count / v : 0;
+        op = fe < xe ? *fe : 0;
+        x = fe + 1;
+    }
+    if (!(b->kb > 0 && b->kb < 1e9) || !(b->count >= 1 && b->count < 1e9) ||
+        b->count != floor(b->count))
+        return npu_err_set(err, NPU_EINVAL, "energy.buffers: '%s': %g KiB x %g arrays (size "
+                           "> 0, a whole count >= 1)", b->name, b->kb, b->count);
+    b->units = at ? at + 1 : NULL;
+    b->ulen = at ? (size_t)(s + n - at - 1) : 0;
+    return 0;
+}
+
+/* Calls fn on every entry of energy.buffers; stops at the first error. */
+static int spec_each(const npu_params *p, npu_err *err,
+                     int (*fn)(const bspec *b, void *ud, npu_err *err), void *ud)
+{
+    const char *s = npu_engine_pstr(p, "energy.buffers");
+    while (s && *s) {
+        size_t n = strcspn(s, ",");
+        size_t t = n;
+        trim(s, &t);
+        bspec b;
+        if (t > 0 && (spec_item(s, n, p, &b, err) || fn(&b, ud, err)))
+            return err->code;
+        s += n + (s[n] == ',');
+    }
+    return 0;
+}
+
+/* Does name match the n characters of pat ('*' = any run of characters)? Greedy with one
+ * backtrack point (the last '*'): linear in practice, never exponential. */
+static bool glob(const char *pat, size_t n, const char *name)
+{
+    size_t i = 0, star = (size_t)-1;
+    const char *mark = NULL;
+    while (*name) {
+        if (i < n && pat[i] == '*') {
+            star = i++;
+            mark = name;
+        } else if (i < n && pat[i] == *name) {
+            i++;
+            name++;
+        } else if (mark) {
+            i = star + 1;
+            name = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (i < n && pat[i] == '*')
+        i++;
+    return i == n;
+}
+
+static int bind_one(const bspec *b, void *ud, npu_err *err)
+{
+    npu_engine *e = ud;
+    if (!b->units)
+        return 0; /* area only */
+    int id = -1;
+    for (int i = 0; i < e->nbuf && id < 0; i++)
+        if (strcmp(e->buf[i].name, b->name) == 0)
+            id = i;
+    if (id < 0 && (id = npu_engine_buffer(e, b->name, b->kb, (int)b->count)) < 0)
+        return npu_err_set(err, NPU_ENOMEM, "energy.buffers: out of memory");
+    const char *u = b->units, *ue = b->units + b->ulen;
+    while (u < ue) {
+        const char *bar = memchr(u, '|', (size_t)(ue - u));
+        size_t n = (size_t)((bar ? bar : ue) - u);
+        const char *pat = trim(u, &n);
+        int hits = 0;
+        for (int k = 0; k < e->nu; k++)
+            if (e->u[k].name && glob(pat, n, e->u[k].name)) {
+                hits++;
+                if (e->u[k].buf < 0)
+                    e->u[k].buf = id;
+            }
+        if (hits == 0)
+            return npu_err_set(err, NPU_EINVAL, "energy.buffers: '%s': no unit matches '%.*s'",
+                               b->name, (int)n, pat);
+        u = bar ? bar + 1 : ue;
+    }
+    return 0;
+}
+
+int npu_energy_bind(npu_engine *e, const npu_params *p, npu_err *err)
+{
+    npu_err local = {0};
+    return spec_each(p, err ? err : &local, bind_one, e);
+}
+
+static int area_only_kb(const bspec *b, void *ud, npu_err *err)
+{
+    (void)err;
+    if (!b->units)
+        *(double *)ud += b->kb * b->count;
+    return 0;
+}
+
 /* ---- the tables ------------------------------------------------------------------------------ */
 
 /* MAC energy relative to int8, from the 45 nm figures of M. Horowitz, "Computing's energy
@@ -178,7 +346,9 @@ void npu_energy_price(const npu_engine *e, npu_result *r, const npu_params *p, i
     double kb = 0;
     for (int b = 0; b < e->nbuf; b++)
         kb += e->buf[b].kb * e->buf[b].count;
-    if (e->nbuf == 0)
+    npu_err ignored = {0}; /* checked by npu_energy_bind before the run */
+    spec_each(p, &ignored, area_only_kb, &kb);
+    if (kb == 0)
         kb = def_kb * pnum(p, "energy.buffer_count");
     double bpc = r->dram_bytes_per_cycle / (e->p[NPU_PORT_DRAM].cfg.efficiency > 0
                                                 ? e->p[NPU_PORT_DRAM].cfg.efficiency

@@ -30,6 +30,9 @@
      "size of one on-chip buffer for traffic a model does not attribute to a declared buffer"}, \
     {"energy.buffer_count", NPU_P_INT, 1, NULL, 0, 4096, NULL, "", \
      "how many such buffers (area only; models that declare their buffers ignore both keys)"}, \
+    {"energy.buffers", NPU_P_STR, 0, "", 0, 0, NULL, "", \
+     "on-chip buffers a model does not declare itself: NAME=KIB*COUNT...@UNIT|UNIT, ... " \
+     "(factors: numbers or parameter names, * or /; unit names may use *; docs/energy.md)"}, \
     {"energy.dram", NPU_P_ENUM, 0, "lpddr4", 0, 0, NPU_ENERGY_DRAMS, "", \
      "DRAM type for the energy per byte (device + PHY; assumption, docs/energy.md)"}, \
     {"energy.pj_reg_write", NPU_P_FLOAT, 10, NULL, 0, 1e6, NULL, "pJ", \
@@ -60,6 +63,12 @@
 struct npu_engine;
 struct npu_result;
 struct npu_params;
+struct npu_err;
+/* Declares the buffers of energy.buffers in e and gives each its units (those not yet given
+ * one), after a model created its units (npu_model_execute; again per workload frame: a
+ * buffer already declared is kept). Entries without units are area only (npu_energy_price).
+ * Returns 0, or an error naming the entry (bad syntax, unknown parameter, no unit matches). */
+int npu_energy_bind(struct npu_engine *e, const struct npu_params *p, struct npu_err *err);
 /* Prices the engine's counts for the rows of r (built by npu_engine_result, before
  * npu_result_finish): per layer e_mac/e_buf/e_dram/e_ctrl/e_host, and r's static powers and
  * area. Row l is the engine's layer base + l (base > 0 for a workload's frame, whose layers

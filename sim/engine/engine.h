@@ -115,6 +115,9 @@ int npu_engine_find_unit(const npu_engine *e, const char *name); /* -1 if absent
  * declares none has its on-chip traffic priced at energy.buffer_kb. */
 int npu_engine_buffer(npu_engine *e, const char *name, double kb, int count);
 void npu_engine_unit_buffer(npu_engine *e, int unit, int buf);
+/* Host register writes of a layer (-1 = none), for energy: counted where they are issued (the
+ * host model's requests; a model's own MMIO writes, e.g. an RKNPU kick). */
+void npu_engine_count_regs(npu_engine *e, int layer, int64_t writes);
 
 /* Counting semaphores. */
 int npu_engine_sync(npu_engine *e, const char *name, int64_t initial);

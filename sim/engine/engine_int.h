@@ -52,9 +52,6 @@ int npu_engine_submit_isr(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_
  * handle submits it when it ends (an ISR joins the CPU's queue when its interrupt arrives). */
 int npu_engine_defer(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *err);
 void npu_engine_submit_deferred(npu_engine *e, void *ud, const npu_job *done_job);
-/* Host register writes of a layer (-1 = none), for energy: counted when the host model
- * issues them. */
-void npu_engine_count_regs(npu_engine *e, int layer, int64_t writes);
 /* The interrupt line is a HOST unit whose time is latency, not host work. */
 void npu_engine_mark_irq_line(npu_engine *e, int unit); /* also: out-of-order start */
 

@@ -28,7 +28,9 @@
  *   energy:  data = a result (or its layer list): per-layer stacked energy bars
  *   pareto:  data = rows; x, y = the two fields, lower better on both (default time_us and
  *            energy_uj), series = one colour per value (optional), label = a field naming
- *            each design in its hover title (optional); the Pareto front is marked
+ *            each design in its hover title (optional); the Pareto front is marked;
+ *            bound = the largest acceptable x (a latency bound): a dashed line, and the design
+ *            of least y within it ringed
  * All C memory is owned by userdata while Lua calls may raise. */
 
 /* Field value of the table at idx as a double; NAN if absent or not a number. */
@@ -288,6 +290,14 @@ static MAY_RAISE int lp_pareto(lua_State *L, int nrows, const char *title, npu_s
     lua_getfield(L, 1, "logy");
     ax.logy = lua_isnil(L, -1) ? NPU_SVG_LOG_AUTO : lua_toboolean(L, -1);
     lua_pop(L, 2);
+    if (lua_getfield(L, 1, "bound") != LUA_TNIL) {
+        int ok = 0;
+        ax.xbound = lua_tonumberx(L, -1, &ok);
+        if (!ok || !(ax.xbound > 0) || !isfinite(ax.xbound))
+            return luaL_error(L, "plot pareto: bound must be a number > 0 (the largest "
+                                 "acceptable x)");
+    }
+    lua_pop(L, 1);
     return npu_svg_pareto(&ax, d, nrows, sn, ns, sb, err);
 }
 
@@ -296,7 +306,7 @@ int npu_lr_plot(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = {"kind", "data", "path", "title", "force", "x", "y",
                                        "series", "z", "better", "logx", "logy", "xlabel",
-                                       "ylabel", "per_row", "label", NULL};
+                                       "ylabel", "per_row", "label", "bound", NULL};
     npu_script_check_keys(L, 1, 1, keys);
     lua_settop(L, 1);
     const char *kname = npu_script_opt_string(L, 1, "kind", NULL);

@@ -267,10 +267,11 @@ static void energy_line(const npu_result *r, npu_strbuf *out)
         return;
     npu_sb_printf(out, "energy %.4g mJ per run (MAC %.0f%%, buffers %.0f%%, DRAM %.0f%%, "
                        "control %.0f%%, host %.0f%%, static %.0f%%), %.4g mW (NPU %.4g mW), "
-                       "%.4g %ss/J, %.3g TOPS/W, NPU area %.3g mm²\n",
+                       "peak %.4g mW (NPU %.4g mW), %.4g %ss/J, %.3g TOPS/W, NPU area %.3g mm²\n",
                   E * 1e-3, 100 * T->e_mac_uj / E, 100 * T->e_buf_uj / E, 100 * T->e_dram_uj / E,
                   100 * T->e_ctrl_uj / E, 100 * T->e_host_uj / E, 100 * T->e_static_uj / E,
-                  T->power_mw, T->npu_power_mw, T->items_per_j,
+                  T->power_mw, T->npu_power_mw, T->peak_power_mw, T->npu_peak_power_mw,
+                  T->items_per_j,
                   T->unit && *T->unit ? T->unit : "inference", T->tops_per_w, T->area_mm2);
 }
 

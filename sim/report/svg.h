@@ -83,6 +83,7 @@ typedef struct npu_svg_axes {
     const char *ylabel;
     int logx, logy;
     const char *legend; /* sweep: title of the legend (e.g. the series parameter); NULL: none */
+    double xbound;      /* pareto: the largest acceptable x (a latency bound); 0: none */
 } npu_svg_axes;
 
 /* One curve: n points (x[i], y[i]) drawn in the given order; a NaN y breaks the line. */
@@ -132,7 +133,10 @@ typedef struct npu_svg_design {
 /* Scatter of n designs (x = latency, y = energy, say: lower is better on both), coloured by
  * series (snames[ns]: legend; ns <= 1 with no name: one colour, no series legend), the Pareto
  * front (npu_svg_pareto_front) joined by a step line and outlined. ax->logx/logy as for
- * npu_svg_sweep (NPU_SVG_LOG_AUTO allowed); ax->legend titles the series legend. */
+ * npu_svg_sweep (NPU_SVG_LOG_AUTO allowed); ax->legend titles the series legend. With
+ * ax->xbound > 0 the bound is a dashed vertical line and the design of least y with x <= bound
+ * (always on the front: whatever dominated it would be within the bound too) is ringed and
+ * named; none within the bound is said in the subtitle. */
 int npu_svg_pareto(const npu_svg_axes *ax, const npu_svg_design *d, int n,
                    const char *const *snames, int ns, npu_strbuf *out, npu_err *err);
 

@@ -291,6 +291,17 @@ int npu_svg_pareto(const npu_svg_axes *ax_in, const npu_svg_design *d, int n,
         rc = npu_err_set(err, NPU_ENOMEM, "svg: out of memory");
         goto done;
     }
+    /* the best design within the bound: least y, then least x, then first */
+    double xb = ax->xbound > 0 && isfinite(ax->xbound) ? ax->xbound : 0;
+    int best = -1;
+    for (int i = 0; xb > 0 && i < n; i++)
+        if (!isnan(vx[i]) && vx[i] <= xb &&
+            (best < 0 || vy[i] < vy[best] || (vy[i] == vy[best] && vx[i] < vx[best])))
+            best = i;
+    if (xb > 0) { /* the bound inside the frame */
+        xlo = fmin(xlo, xb);
+        xhi = fmax(xhi, xb);
+    }
     scale xs, ys;
     pareto_scale(&xs, vx, n, ax->logx, xlo, xhi);
     pareto_scale(&ys, vy, n, ax->logy, ylo, yhi);
@@ -309,8 +320,9 @@ int npu_svg_pareto(const npu_svg_axes *ax_in, const npu_svg_design *d, int n,
     const char *yl = ax->ylabel && *ax->ylabel ? ax->ylabel : "y";
     char sub[200], b2[160];
     snprintf(sub, sizeof sub,
-             "%d designs, %d on the Pareto front (no other is lower on both axes)%s", npts, nf,
-             npts < n ? "; some without values are not drawn" : "");
+             "%d designs, %d on the Pareto front (no other is lower on both axes)%s%s", npts, nf,
+             npts < n ? "; some without values are not drawn" : "",
+             xb > 0 && best < 0 ? "; none within the bound" : "");
     npu_svgi_doc_begin(out, W, H, title);
     npu_svgi_title_block(out, 12, 24, title, sub);
     npu_svgi_axes(out, &xs, &ys, x0, y0, x1, y1, xl, yl);
@@ -365,6 +377,26 @@ int npu_svg_pareto(const npu_svg_axes *ax_in, const npu_svg_design *d, int n,
             npu_sb_printf(out, " = %.6g%s</title></circle>\n", vy[i],
                           pass ? ", on the Pareto front" : ", dominated");
         }
+    /* the bound and the best design within it */
+    if (xb > 0) {
+        double bx = npu_svgi_sc(&xs, xb);
+        npu_svgi_line(out, bx, y0, bx, y1, "stroke=\"#c0392b\" stroke-width=\"1.5\" "
+                                           "stroke-dasharray=\"6,4\"");
+        snprintf(b2, sizeof b2, "bound %.4g", xb);
+        npu_svgi_text(out, bx - 4, y0 + 14, "end", "fill=\"#c0392b\"", b2, 0);
+    }
+    if (best >= 0) {
+        double px = npu_svgi_sc(&xs, vx[best]), py = npu_svgi_sc(&ys, vy[best]);
+        npu_sb_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"10\" fill=\"none\" "
+                           "stroke=\"#c0392b\" stroke-width=\"2.5\"/>\n", px, py);
+        if (d[best].label)
+            snprintf(b2, sizeof b2, "best within the bound: %s", d[best].label);
+        else
+            snprintf(b2, sizeof b2, "best within the bound: design %d", best + 1);
+        bool left = px > (x0 + x1) / 2; /* the label on the roomier side */
+        npu_svgi_text(out, left ? px - 14 : px + 14, py - 12, left ? "end" : "start",
+                      "fill=\"#c0392b\"", b2, 0);
+    }
     /* legend */
     double lx = x1 + 16, ly = y0 + 10;
     npu_svgi_line(out, lx, ly - 4, lx + 20, ly - 4, "stroke=\"#000000\" stroke-width=\"1.5\"");
@@ -374,6 +406,16 @@ int npu_svg_pareto(const npu_svg_axes *ax_in, const npu_svg_design *d, int n,
     snprintf(b2, sizeof b2, "Pareto front (%d)", nf);
     npu_svgi_text(out, lx + 26, ly, "start", NULL, b2, 0);
     ly += 30;
+    if (xb > 0) {
+        npu_svgi_line(out, lx, ly - 4, lx + 20, ly - 4, "stroke=\"#c0392b\" stroke-width=\"1.5\" "
+                                                        "stroke-dasharray=\"6,4\"");
+        npu_svgi_text(out, lx + 26, ly, "start", NULL, "bound on x", 0);
+        ly += 22;
+        npu_sb_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" "
+                           "stroke=\"#c0392b\" stroke-width=\"2.5\"/>\n", lx + 10, ly - 4);
+        npu_svgi_text(out, lx + 26, ly, "start", NULL, "best within it", 0);
+        ly += 30;
+    }
     if (series) {
         if (ax->legend && *ax->legend) {
             npu_svgi_text(out, lx, ly, "start", "font-weight=\"bold\"", ax->legend, 40);

@@ -168,8 +168,8 @@ elseif n == 5 then
   svg("lab5_memory_heatmap.svg", "nv_small")
 elseif n == 6 then
   local s = csv("lab6_sweep.csv", { "design", "macs", "cbuf_kib", "time_us", "energy_uj",
-    "e_mac_uj", "e_buf_uj", "e_dram_uj", "e_static_uj", "npu_power_mw", "tops_per_w",
-    "area_mm2", "within_bound" }, 9)
+    "e_mac_uj", "e_buf_uj", "e_dram_uj", "e_static_uj", "npu_power_mw", "peak_power_mw",
+    "tops_per_w", "area_mm2", "within_bound" }, 9)
   local b = csv("lab6_best.csv", { "macs", "cbuf_kib", "time_us", "bound_us", "energy_uj",
     "area_mm2" }, 1)[1]
   -- the handout's premises: the best design is within the bound and no design within it uses
@@ -177,6 +177,8 @@ elseif n == 6 then
   for _, r in ipairs(s) do
     check(r.e_mac_uj + r.e_buf_uj + r.e_dram_uj + r.e_static_uj <= r.energy_uj * (1 + 1e-9),
       r.design .. " " .. r.cbuf_kib .. " KiB: classes exceed the energy")
+    check(r.peak_power_mw >= r.energy_uj / r.time_us * 1e3 * (1 - 1e-6),
+      r.design .. " " .. r.cbuf_kib .. " KiB: peak power below the average")
     if b and r.within_bound == 1 then
       check(r.energy_uj >= b.energy_uj - 1e-9, "a design within the bound uses less energy")
     end
@@ -206,6 +208,9 @@ elseif n == 6 then
   if b then
     check(p:find(string.format("%d MACs, %d KiB CBUF %%(design = %d MACs%%): [^<]*, on the Pareto front",
       b.macs, b.cbuf_kib, b.macs)) ~= nil, "the chosen design is not on the Pareto front")
+    check(p:find(string.format(">best within the bound: %d MACs, %d KiB CBUF<", b.macs, b.cbuf_kib),
+      1, true) ~= nil, "the chart rings the design the script chose")
+    check(p:find(string.format(">bound %.4g<", b.bound_us), 1, true) ~= nil, "the bound is drawn")
   end
 else
   error("no lab " .. tostring(n))

@@ -83,6 +83,13 @@ do
   ok(svg:find("c: time_us (us) = 2, energy_uj (uJ) = 4, dominated", 1, true), "c dominated")
   raises(function() npusim.plot { kind = "pareto", data = { { time_us = 1 } }, path = "x.svg" } end,
          "y 'energy_uj' is nil", "pareto without energy")
+  -- a latency bound of 2.5: b (2, 3) is the least energy within it
+  ok(npusim.plot { kind = "pareto", data = pr, label = "d", path = p, force = true, bound = 2.5 },
+     "pareto with a bound")
+  svg = read(p) or ""
+  ok(svg:find(">best within the bound: b<", 1, true), "b ringed")
+  raises(function() npusim.plot { kind = "pareto", data = pr, path = "x.svg", bound = -1 } end,
+         "bound must be a number > 0", "a bad bound")
 end
 
 -- misuse

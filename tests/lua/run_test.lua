@@ -13,13 +13,14 @@ local TOTAL_FIELDS = { "cycles", "time_us", "fps", "macs", "tops", "util", "comp
   "irq_count", "irq_us", "host_us", "batch", "items", "unit", "items_per_s", "first_token_ms",
   "reg_writes", "e_mac_uj", "e_buf_uj", "e_dram_uj", "e_ctrl_uj", "e_host_uj", "e_static_uj",
   "energy_uj", "power_mw", "npu_power_mw", "items_per_j", "tops_per_w", "area_mm2",
+  "peak_power_mw", "npu_peak_power_mw",
   "total_weight_size", "total_internal_size", "io_size", "task_size", "memory_size",
   "footprint_bytes", "dram_usable_bytes", "fits" }
 local FLOAT = { util = true, time_us = true, fps = true, tops = true, dram_gbps = true,
   irq_us = true, host_us = true, items_per_s = true, first_token_ms = true, e_mac_uj = true,
   e_buf_uj = true, e_dram_uj = true, e_ctrl_uj = true, e_host_uj = true, e_static_uj = true,
   energy_uj = true, power_mw = true, npu_power_mw = true, items_per_j = true, tops_per_w = true,
-  area_mm2 = true }
+  area_mm2 = true, peak_power_mw = true, npu_peak_power_mw = true }
 local STRING = { unit = true }
 
 local function keys_of(t)

@@ -40,7 +40,7 @@ TEST(field_tables)
     for (const npu_field *f = npu_total_fields; f->name; f++)
         n++;
     CHECK_EQ_INT(n, npu_total_nfields);
-    CHECK_EQ_INT(n, 41);
+    CHECK_EQ_INT(n, 43);
     CHECK_STR(npu_total_fields[15].name, "batch");
     CHECK_STR(npu_total_fields[17].name, "unit");
     CHECK(npu_total_fields[17].type == NPU_FT_STR);

@@ -228,7 +228,7 @@ TEST(sweep_chart)
     double x[] = {32, 64, 128, 256, 512};
     double y1[] = {100, 190, 350, 600, 700}, y2[] = {90, 170, NAN, 500, 520};
     npu_svg_series s[] = {{"cbuf_kb = 128", 5, x, y1}, {"cbuf_kb = <256>", 5, x, y2}};
-    npu_svg_axes ax = {"fps vs MACs", "MACs", "fps", 1, 0, NULL};
+    npu_svg_axes ax = {"fps vs MACs", "MACs", "fps", 1, 0, NULL, 0};
     npu_strbuf a;
     npu_sb_init(&a);
     npu_err err = {0};
@@ -260,7 +260,7 @@ TEST(sweep_chart)
     CHECK_EQ_INT(npu_svg_auto_log(nar, 4), 0);    /* 8x: less than a decade */
     CHECK_EQ_INT(npu_svg_auto_log(neg, 3), 0);
     CHECK_EQ_INT(npu_svg_auto_log(NULL, 0), 0);
-    npu_svg_axes au = {"auto", "MACs", "fps", NPU_SVG_LOG_AUTO, NPU_SVG_LOG_AUTO, NULL};
+    npu_svg_axes au = {"auto", "MACs", "fps", NPU_SVG_LOG_AUTO, NPU_SVG_LOG_AUTO, NULL, 0};
     npu_sb_init(&a);
     CHECK_EQ_INT(npu_svg_sweep(&au, s, 2, &a, &err), 0);
     check_doc(a.s);
@@ -292,7 +292,7 @@ TEST(heatmap_chart)
 {
     const char *xl[] = {"64", "256", "1024"}, *yl[] = {"128 KiB", "256 KiB"};
     double z[] = {10, 30, 50, 12, 35, NAN};
-    npu_svg_axes ax = {"fps", "MACs", "CBUF", 0, 0, NULL};
+    npu_svg_axes ax = {"fps", "MACs", "CBUF", 0, 0, NULL, 0};
     npu_strbuf a;
     npu_sb_init(&a);
     npu_err err = {0};
@@ -445,7 +445,7 @@ TEST(pareto_front)
     for (int i = 0; i < 10; i++)
         d[i] = (npu_svg_design){x[i], y[i], i % 2, i == 3 ? "tiny <design>" : NULL};
     const char *sn[] = {"even", "odd"};
-    npu_svg_axes ax = {"Energy vs latency", "time_us (us)", "energy_uj (uJ)", 0, 0, "parity"};
+    npu_svg_axes ax = {"Energy vs latency", "time_us (us)", "energy_uj (uJ)", 0, 0, "parity", 0};
     npu_strbuf a, b;
     npu_sb_init(&a);
     npu_sb_init(&b);
@@ -474,6 +474,24 @@ TEST(pareto_front)
     save("pareto.svg", &a);
     npu_sb_free(&a);
     npu_sb_free(&b);
+    /* a latency bound: x <= 2.5 leaves (1,5) (2,3) (0.5,9) (2,3) (1,6); the least y is 3, the
+     * first of the tie (design 3) is ringed; a bound below every x names none */
+    npu_sb_init(&a);
+    ax.xbound = 2.5;
+    CHECK_EQ_INT(npu_svg_pareto(&ax, d, 10, sn, 2, &a, &err), 0);
+    check_doc(a.s);
+    CHECK_CONTAINS(a.s, ">bound 2.5<");
+    CHECK_CONTAINS(a.s, "best within the bound: design 3<");
+    CHECK_EQ_INT(count(a.s, "r=\"10\" fill=\"none\" stroke=\"#c0392b\""), 1);
+    save("pareto_bound.svg", &a);
+    npu_sb_free(&a);
+    npu_sb_init(&a);
+    ax.xbound = 0.1;
+    CHECK_EQ_INT(npu_svg_pareto(&ax, d, 10, sn, 2, &a, &err), 0);
+    CHECK_CONTAINS(a.s, "; none within the bound");
+    CHECK(strstr(a.s, "within the bound: design") == NULL);
+    npu_sb_free(&a);
+    ax.xbound = 0;
     /* one design; a log axis with a value <= 0; nothing finite */
     npu_sb_init(&a);
     CHECK_EQ_INT(npu_svg_pareto(NULL, d + 1, 1, NULL, 0, &a, &err), 0);
