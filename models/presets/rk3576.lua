@@ -31,10 +31,10 @@ return {
     ["host.cores"] = 4,
     ["energy.node_nm"] = 8,
     ["energy.dram"] = "lpddr4x",
-    ["energy.buffers"] = "cbuf=cbuf_bank_kb*cbuf_banks*cores@core*",
+    ["energy.buffers"] = "cbuf=cbuf_bank_kb*cbuf_banks*cores@cna*|core*|dpu*|ppu*",
     ["energy.other_mw"] = 0,
     sources = {
-        ["energy.buffers"] = "estimate: the CBUF of each core as cbuf_banks arrays of cbuf_bank_kb (research/rknpu.md §1.1: 12 x 32 KiB on RK3588, Mesa rkt_ml.h); every task's CBUF traffic (core units). No other per-core buffer size is published (accumulator, DPU/PPU line buffers): not declared",
+        ["energy.buffers"] = "estimate: the CBUF of each core as cbuf_banks arrays of cbuf_bank_kb (research/rknpu.md §1.1: 12 x 32 KiB on RK3588, Mesa rkt_ml.h); every task's CBUF traffic (the cna, core, dpu and ppu units of each core). No other per-core buffer size is published (accumulator, DPU/PPU line buffers): not declared",
         ["energy.other_mw"] = "no source: research/rknpu.md and soc-facts.md give no NPU or chip power or TOPS/W figure for this SoC, so the rest of the chip is not counted (power_mw is NPU + DRAM + the driver's CPU time)",
         ["energy.node_nm"] = "assumption: 8 nm as commonly reported (no source in research/)",
         ["energy.dram"] = "research/soc-facts.md §3.1: 32-bit LPDDR4/4X/LPDDR5 (4X assumed)",

@@ -168,12 +168,14 @@ static int spec_each(const npu_params *p, npu_err *err,
 }
 
 /* Does name match the n characters of pat ('*' = any run of characters)? Greedy with one
- * backtrack point (the last '*'): linear in practice, never exponential. */
+ * backtrack point (the last '*'): linear in practice, never exponential. A unit's name ends at
+ * its first '@': what follows is the chip or workload it was made for (engine scopes), which a
+ * preset's pattern does not name, so every chip's and workload's units are bound alike. */
 static bool glob(const char *pat, size_t n, const char *name)
 {
     size_t i = 0, star = (size_t)-1;
     const char *mark = NULL;
-    while (*name) {
+    while (*name && *name != '@') {
         if (i < n && pat[i] == '*') {
             star = i++;
             mark = name;

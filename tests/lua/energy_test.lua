@@ -103,13 +103,14 @@ T.eq(dv.layers[1].l0a_bytes, nil, "ascend310: L0A is area only (no column)")
 local rk9 = assert(npusim.run { arch = "rk3566", graph = g, set = { cbuf_banks = 9 } })
 local mm2_kib = 1.78 / 1024 * (22 / 16) ^ 0.91
 T.near(rk9.total.area_mm2 - rk.total.area_mm2, 32 * mm2_kib, 1e-9, "rk3566: area of one bank")
--- unit patterns: '*' anywhere; the same CBUF named by an exact name and by two stars
+-- unit patterns: '*' anywhere; the same CBUF named by exact names and by patterns (a core's
+-- CNA, CORE, DPU and PPU units all move its CBUF traffic)
 local ex = assert(npusim.run { arch = "rk3566", graph = g,
-  set = { ["energy.buffers"] = "cbuf=cbuf_bank_kb*cbuf_banks*cores@core0" } })
+  set = { ["energy.buffers"] = "cbuf=cbuf_bank_kb*cbuf_banks*cores@cna0|core0|dpu0|ppu0" } })
 local st = assert(npusim.run { arch = "rk3566", graph = g,
-  set = { ["energy.buffers"] = "cbuf=cbuf_bank_kb*cbuf_banks*cores@*o*e0" } })
-T.eq(ex.total.e_buf_uj, rk.total.e_buf_uj, "rk3566: core0 by its name")
-T.eq(st.total.e_buf_uj, rk.total.e_buf_uj, "rk3566: core0 by a pattern")
+  set = { ["energy.buffers"] = "cbuf=cbuf_bank_kb*cbuf_banks*cores@*a0|*o*e0|d*0|pp*" } })
+T.eq(ex.total.e_buf_uj, rk.total.e_buf_uj, "rk3566: core 0's units by their names")
+T.eq(st.total.e_buf_uj, rk.total.e_buf_uj, "rk3566: core 0's units by patterns")
 -- a bad entry is one clear error
 for _, bad in ipairs { "cbuf=32*nope@core*", "cbuf=32@nounit*", "cbuf", "cbuf=0@core*", "=32@core*" } do
   local r, err = npusim.run { arch = "rk3566", graph = g, set = { ["energy.buffers"] = bad } }
