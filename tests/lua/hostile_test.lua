@@ -61,4 +61,14 @@ rows = npusim.sweep { arch = "systolic", graph = g, vary = { rows = { 16, 8.0, 8
   progress = false }
 T.eq(rows and #rows, 3, "sweep over mixed integer and float values")
 
+-- ---- second pass (h/fuzz): write_csv without an option table read its `force` from stack slot
+-- 0, a stale value above the stack top (SIGSEGV with these rows) ------------------------------
+T.ok(npusim.write_csv("-", { { a = 1 }, { b = print } }), "write_csv without options")
+T.ok(npusim.write_csv("-", { { a = print } }), "write_csv of a function value only")
+T.raises("row 2, column 'a': a table", npusim.write_csv, dir .. "_w3.csv", { { a = 1 }, { a = {} } })
+-- a NUL byte would cut the cell (or the header) short without a word: refused
+T.raises("column 'a': the string has a NUL byte", npusim.write_csv, dir .. "_w4.csv",
+  { { a = "x\0y" } })
+T.raises("without NUL bytes", npusim.write_csv, dir .. "_w5.csv", { { ["a\0b"] = 1 } })
+
 T.report()
