@@ -123,9 +123,11 @@ int cli_emit_text(const cli *o, npu_strbuf *sb)
 int cli_check_new_file(const cli *o, const char *path)
 {
     struct stat st;
-    if (!path || o->force || strcmp(path, "-") == 0)
+    if (!path || strcmp(path, "-") == 0 || stat(path, &st) != 0)
         return EXIT_OK;
-    if (stat(path, &st) == 0)
+    if (S_ISDIR(st.st_mode)) /* --force or not: not a file to replace */
+        return cli_failf("%s: is a directory", path);
+    if (!o->force)
         return cli_failf("%s: file exists (use --force to overwrite)", path);
     return EXIT_OK;
 }
