@@ -5,9 +5,10 @@
  * taken as the zoo takes it and run through the passes. The state has a 64 MiB memory cap and an
  * instruction budget, so a mutated `while true do end` is an error, not a timeout.
  * Bounded work per input: only a graph of at most FUZZ_LUA_PASS_LAYERS layers goes on to the
- * passes and the .npg round trip (npg_fuzz fuzzes those on graphs of any size). Running them on
- * the 1,000-layer LLMs the zoo seeds build (and on every mutation of them: 0.2 s each under ASan)
- * held the first version of this target to ~600 inputs/s.
+ * passes and the .npg round trip (npg_fuzz fuzzes those on graphs of any size), not the
+ * 1,000-layer LLMs the zoo seeds build (and every mutation of them rebuilds). What remains per
+ * input is the Lua state and the build itself: a few hundred inputs/s under ASan
+ * (docs/fuzzing.md).
  * Seeds: tests/fuzz/corpus/lua.
  */
 #include <stddef.h>
