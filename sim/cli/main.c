@@ -1174,11 +1174,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "npusim: out of memory\n");
                 rc = EXIT_FAIL;
             }
-            for (int i = 0; ctx && i < o.npp; i++)
-                if (npu_ctx_add_preset_path(ctx, o.pp[i])) {
-                    fprintf(stderr, "npusim: out of memory\n");
-                    rc = EXIT_FAIL;
-                }
+            for (int i = 0; ctx && i < o.npp && rc < 0; i++) {
+                struct stat pst; /* a misspelt directory would be skipped without a word */
+                if (stat(o.pp[i], &pst) != 0 || !S_ISDIR(pst.st_mode))
+                    rc = cli_failf("--preset-path %s: not a directory", o.pp[i]);
+                else if (npu_ctx_add_preset_path(ctx, o.pp[i]))
+                    rc = cli_failf("%s", "out of memory");
+            }
             if (rc < 0)
                 rc = c->run(c, &o, ctx);
         }

@@ -147,6 +147,10 @@ printf 'id,arch\n' >"$T/short.csv"
 expect "merge a part with a short header -> 1" 1 merge --spec "$T/spec.lua" -o "$T/m.csv" "$T/short.csv"
 has "short header: where it ends" "$T/err" "it ends after column 2, this study's goes on with 'graph'"
 
+# a --preset-path that is not a directory (misspelt) was skipped without a word
+expect "--preset-path to nothing -> 1" 1 run --preset-path "$T/no_such_dir" "$T/tiny.npg"
+has "missing preset directory named" "$T/err" "no_such_dir: not a directory"
+
 # no uninitialised read in a simulation (the engine's fresh transfer records had no version)
 if command -v valgrind >/dev/null 2>&1 && [ "${NPU_SANITIZED:-0}" != 1 ]; then
     $TO valgrind -q --error-exitcode=9 "$NPUSIM" run "$T/tiny.npg" >/dev/null 2>"$T/err"
