@@ -22,8 +22,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Bounded work per input: 1 MiB of queued jobs (every seed runs within 64 KiB). With 32 MiB (~150,000 jobs) mutated TILE counts made this target run at ~270
- * inputs/s, most of it in the engine's job queue. */
+/* Bounded work per input: 1 MiB of queued jobs (every seed runs within 64 KiB). With 32 MiB
+ * (~150,000 jobs), mutated TILE counts held this target to ~270 inputs/s, most of it in the
+ * engine's job queue. */
 #define FUZZ_NPUC_JOB_BYTES ((size_t)1 << 20)
 
 /* "NPUC", version 2, body bytes, zlib bytes, then the stream (isa/program.c). The stream is
