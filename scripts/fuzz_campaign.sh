@@ -42,7 +42,8 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd -P)
 case "$dir/" in
 "$repo"/*)
-    echo "fuzz_campaign: DIR $dir is inside the repository: the corpus grows to thousands of files" >&2
+    echo "fuzz_campaign: DIR $dir is inside the repository (the corpus grows to thousands" \
+        "of files)" >&2
     exit 2
     ;;
 esac
