@@ -123,9 +123,11 @@ int cli_emit_text(const cli *o, npu_strbuf *sb)
 int cli_check_new_file(const cli *o, const char *path)
 {
     struct stat st;
-    if (!path || o->force || strcmp(path, "-") == 0)
+    if (!path || strcmp(path, "-") == 0 || stat(path, &st) != 0)
         return EXIT_OK;
-    if (stat(path, &st) == 0)
+    if (S_ISDIR(st.st_mode)) /* --force or not: not a file to replace */
+        return cli_failf("%s: is a directory", path);
+    if (!o->force)
         return cli_failf("%s: file exists (use --force to overwrite)", path);
     return EXIT_OK;
 }
@@ -1174,11 +1176,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "npusim: out of memory\n");
                 rc = EXIT_FAIL;
             }
-            for (int i = 0; ctx && i < o.npp; i++)
-                if (npu_ctx_add_preset_path(ctx, o.pp[i])) {
-                    fprintf(stderr, "npusim: out of memory\n");
-                    rc = EXIT_FAIL;
-                }
+            for (int i = 0; ctx && i < o.npp && rc < 0; i++) {
+                struct stat pst; /* a misspelt directory would be skipped without a word */
+                if (stat(o.pp[i], &pst) != 0 || !S_ISDIR(pst.st_mode))
+                    rc = cli_failf("--preset-path %s: not a directory", o.pp[i]);
+                else if (npu_ctx_add_preset_path(ctx, o.pp[i]))
+                    rc = cli_failf("%s", "out of memory");
+            }
             if (rc < 0)
                 rc = c->run(c, &o, ctx);
         }

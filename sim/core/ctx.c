@@ -278,8 +278,12 @@ const char *npu_did_you_mean(const char *word, const char *const *cands)
     int bd = 3;
     size_t wl = strlen(word);
     for (; cands && *cands; cands++) {
+        int prefix = wl >= 3 && strncmp(*cands, word, wl) == 0;
+        size_t cl = strlen(*cands), diff = cl > wl ? cl - wl : wl - cl;
+        if (!prefix && diff >= (size_t)bd)
+            continue; /* the distance is at least the difference in length: cannot win */
         int d = npu_edit_distance(word, *cands);
-        if (wl >= 3 && strncmp(*cands, word, wl) == 0 && d > 1)
+        if (prefix && d > 1)
             d = 2; /* a prefix counts as close */
         if (d < bd) {
             bd = d;

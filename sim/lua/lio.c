@@ -170,7 +170,7 @@ int npu_lr_write_csv(lua_State *L)
         opts = 3;
     }
     lua_settop(L, 3);
-    int force = npu_script_opt_bool(L, opts, "force", 0);
+    int force = npu_script_opt_bool(L, 3, "force", 0); /* not opts: 0 is no stack index */
     if (!opts || lua_getfield(L, opts, "columns") == LUA_TNIL) { /* a run's own CSV? */
         const npu_result *r = npu_lr_result_of(L, 2, false);
         if (!r)
@@ -191,8 +191,9 @@ int npu_lr_write_csv(lua_State *L)
     int nc = (int)luaL_len(L, cols);
     npu_strbuf *sb = npu_lr_new_sb(L);
     for (int c = 1; c <= nc; c++) {
-        if (lua_rawgeti(L, cols, c) != LUA_TSTRING)
-            return luaL_error(L, "write_csv: column names must be strings");
+        size_t len;
+        if (lua_rawgeti(L, cols, c) != LUA_TSTRING || strlen(lua_tolstring(L, -1, &len)) != len)
+            return luaL_error(L, "write_csv: column names must be strings without NUL bytes");
         if (c > 1)
             npu_sb_putc(sb, ',');
         npu_rep_csv_str(sb, lua_tostring(L, -1));
@@ -210,7 +211,15 @@ int npu_lr_write_csv(lua_State *L)
             if (!lua_isnil(L, -1)) {
                 if (npu_script_scalar_text(L, -1, buf, sizeof buf) == 0) {
                     if (lua_type(L, -1) == LUA_TSTRING) {
-                        npu_rep_csv_str(sb, lua_tostring(L, -1)); /* not truncated */
+                        size_t len;
+                        const char *v = lua_tolstring(L, -1, &len);
+                        if (strlen(v) != len) { /* a C string would end there: refused */
+                            lua_rawgeti(L, cols, c);
+                            return luaL_error(L, "write_csv: row %d, column '%s': the string "
+                                                 "has a NUL byte",
+                                              r, lua_tostring(L, -1));
+                        }
+                        npu_rep_csv_str(sb, v); /* not truncated */
                     } else {
                         /* a float keeps a '.' so that it reads back as a float */
                         if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1) &&

@@ -609,6 +609,20 @@ static void header_diff(const char *got, size_t gl, const char *want, char *out,
             col++;
         i++;
     }
+    /* one header is a prefix of the other: the count differs, not a name */
+    int got_end = i == gl || got[i] == '\n', want_end = !want[i] || want[i] == '\n';
+    if (got_end && want[i] == ',') {
+        size_t ne = i + 1;
+        while (want[ne] && want[ne] != ',' && want[ne] != '\n')
+            ne++;
+        snprintf(out, on, "it ends after column %d, this study's goes on with '%.*s'", col,
+                 (int)(ne - i - 1), want + i + 1);
+        return;
+    }
+    if (want_end && i < gl && got[i] == ',') {
+        snprintf(out, on, "it has more columns than this study's %d", col);
+        return;
+    }
     size_t gs = i, ws = i;
     while (gs > 0 && got[gs - 1] != ',')
         gs--;

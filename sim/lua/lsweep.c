@@ -300,6 +300,11 @@ int npu_lr_sweep(lua_State *L)
     if (to_file) {
         struct stat sbuf;
         int exists = stat(output, &sbuf) == 0;
+        if (exists && S_ISDIR(sbuf.st_mode)) {
+            lua_pushnil(L);
+            lua_pushfstring(L, "%s: is a directory", output);
+            return 2;
+        }
         if (exists && resume) {
             if (npu_lr_study_read(st, output, 0, shard_k, shard_n, &err) != 0)
                 return npu_lr_fail(L, &err);

@@ -131,6 +131,26 @@ if grep -qE 'transformer\.lua:[0-9]+: transformer: layers=abc is not' "$T/err"; 
     ok "bad integer named"
 else bad "bad integer named" "$(head -c 400 "$T/err")"; fi
 
+# ---- second pass (h/fuzz, cases not in the audit) -------------------------------------------------
+# a directory given as an output is named as one, with or without --force (it said "file exists
+# (use --force to overwrite)", which --force then did not do)
+expect "-o a directory without --force -> 1" 1 run -o "$T" "$T/tiny.npg"
+has "directory output named as one" "$T/err" "is a directory"
+expect "--trace a directory -> 1" 1 run --trace "$T" "$T/tiny.npg"
+has "directory trace named as one" "$T/err" "is a directory"
+printf 'return { arch = "systolic", graph = "%s/tiny.npg", vary = { rows = { 8, 16 } } }\n' "$T" >"$T/spec.lua"
+expect "sweep -o a directory -> 1" 1 sweep "$T/spec.lua" -o "$T"
+has "sweep directory output named as one" "$T/err" "is a directory"
+# a part whose header is a prefix of the study's: the message said "column 2 is 'arch', this
+# study's is 'arch'"
+printf 'id,arch\n' >"$T/short.csv"
+expect "merge a part with a short header -> 1" 1 merge --spec "$T/spec.lua" -o "$T/m.csv" "$T/short.csv"
+has "short header: where it ends" "$T/err" "it ends after column 2, this study's goes on with 'graph'"
+
+# a --preset-path that is not a directory (misspelt) was skipped without a word
+expect "--preset-path to nothing -> 1" 1 run --preset-path "$T/no_such_dir" "$T/tiny.npg"
+has "missing preset directory named" "$T/err" "no_such_dir: not a directory"
+
 # no uninitialised read in a simulation (the engine's fresh transfer records had no version)
 if command -v valgrind >/dev/null 2>&1 && [ "${NPU_SANITIZED:-0}" != 1 ]; then
     $TO valgrind -q --error-exitcode=9 "$NPUSIM" run "$T/tiny.npg" >/dev/null 2>"$T/err"

@@ -61,4 +61,20 @@ rows = npusim.sweep { arch = "systolic", graph = g, vary = { rows = { 16, 8.0, 8
   progress = false }
 T.eq(rows and #rows, 3, "sweep over mixed integer and float values")
 
+-- ---- second pass (h/fuzz): write_csv without an option table read its `force` from stack slot
+-- 0, a stale value above the stack top (SIGSEGV with these rows) ------------------------------
+T.ok(npusim.write_csv("-", { { a = 1 }, { b = print } }), "write_csv without options")
+T.ok(npusim.write_csv("-", { { a = print } }), "write_csv of a function value only")
+T.raises("row 2, column 'a': a table", npusim.write_csv, dir .. "_w3.csv", { { a = 1 }, { a = {} } })
+-- a NUL byte would cut the cell (or the header) short without a word: refused
+T.raises("column 'a': the string has a NUL byte", npusim.write_csv, dir .. "_w4.csv",
+  { { a = "x\0y" } })
+T.raises("without NUL bytes", npusim.write_csv, dir .. "_w5.csv", { { ["a\0b"] = 1 } })
+-- a builder name with a NUL byte silently became its prefix ("r\0z" the layer "r", and
+-- "input\0junk" the tensor "input"): refused
+local bn = npusim.builder("nul", { input = { 1, 3, 8, 8 } })
+T.raises("layer name 'r...' has a NUL byte", bn.relu, bn, bn.input, { name = "r\0z" })
+T.raises("tensor name 'input...' has a NUL byte", bn.relu, bn, "input\0junk")
+T.raises("graph name 'x...' has a NUL byte", npusim.builder, "x\0y")
+
 T.report()
