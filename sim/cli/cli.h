@@ -104,6 +104,8 @@ int cli_failf(const char *fmt, const char *a);
 int cli_emit_text(const cli *o, npu_strbuf *sb);
 /* Refuses early when an output file exists and --force was not given. */
 int cli_check_new_file(const cli *o, const char *path);
+/* every --plot argument valid and no two outputs on one file (plots.c); an exit status */
+int cli_check_plots(const cli *o);
 /* A preset, model or scale.cfg by name, with the --set values applied. */
 npu_arch *cli_open_arch(const cli *o, npu_ctx *ctx, const char *name, npu_err *err);
 
