@@ -87,7 +87,7 @@ static inline int64_t npu_dvl_tbytes_c0(const npu_graph *g, int t, int c0)
     if (el <= 0 || b % el)
         return b;
     int64_t es = b / el, c = es == 1 ? 2 * (int64_t)c0 : c0;
-    return el / ch * ((ch + c - 1) / c * c) * es;
+    return el / ch * npu_dvl_rup(ch, c) * es;
 }
 
 /* instruction emitters (lower.c) */
