@@ -249,6 +249,10 @@ static void put_str(npu_strbuf *b, const char *s)
 
 int npu_prog_save(const npu_program *p, const char *path, int force, npu_err *err)
 {
+    if (p->windowed)
+        return npu_err_set(err, NPU_EINVAL,
+                           "%s: program %s was lowered in windows for one run (npu_run), not "
+                           "whole: compile it to save it", path, p->graph);
     npu_strbuf b;
     npu_sb_init(&b);
     put_str(&b, p->model);

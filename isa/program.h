@@ -57,6 +57,12 @@ typedef struct npu_program {
     int64_t batch, items;
     const char *unit;        /* arena */
     int prefill;
+    /* Set by the caller before lower() when the program is executed once, right after, and
+     * neither saved nor printed (npu_run): a model may then lower it in windows — lower()
+     * fills the layer table and execute() produces the instructions into ins/data a window at
+     * a time, reusing the arrays, so that a program of hundreds of MiB (a 2048-token LLM
+     * prefill on DaVinci) never exists whole. A model that does not ignores it. */
+    int windowed;
     npu_arena arena;
 } npu_program;
 

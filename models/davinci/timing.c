@@ -61,6 +61,13 @@ typedef struct kstat {
     double busy[NPU_DV_NPIPES];
 } kstat;
 
+/* Kernel records, in chunks that never move (jobs' callbacks point at them). */
+typedef struct kchunk {
+    struct kchunk *next;
+    int n;
+    kstat k[64];
+} kchunk;
+
 typedef struct pend {
     npu_job job;
     bool has;
@@ -82,10 +89,15 @@ struct dv_exec {
     pend *pj;     /* ncores × 6 */
     int u_ts, kdone, mdone, aicpu_go, aicpu_go2, l2port;
     int u_tsd, launched, dispatched; /* TS dispatch unit; launch -> dispatch handshakes */
-    kstat *ks;
-    int nks, nk;
+    kchunk *kc;            /* kernel records, newest chunk first                          */
+    int nks, nk;           /* kernels submitted; counted (a windowed program: so far)      */
     const npu_program *p;
     size_t pos;            /* next instruction to submit                                   */
+    npu_dv_lazy *lazy;     /* a windowed program's lowering (lower.c), NULL: whole program */
+    bool last_win;         /* windowed: the window in the program is the last one          */
+    size_t last_hdr;       /* the last kernel header check_pass() met                      */
+    int chk_bd, chk_ends;  /* check_pass(): current kernel's block_dim (-1 none, 0 AI CPU)
+                            * and ENDs so far, carried from one window to the next          */
     int prev_ends, last_layer, end_sync, final_ends, final_layer;
     kstat *K;              /* kernel being submitted                                       */
     bool aicpu;
@@ -103,7 +115,12 @@ void npu_davinci_exec_free(dv_exec *x)
     free(x->go);
     free(x->vfresh);
     free(x->pj);
-    free(x->ks);
+    while (x->kc) {
+        kchunk *n = x->kc->next;
+        free(x->kc);
+        x->kc = n;
+    }
+    npu_dv_lazy_free(x->lazy);
     free(x);
 }
 
@@ -235,10 +252,9 @@ static void ts_start_done(npu_engine *e, void *ud, const npu_job *j)
     kstat *k = ud;
     k->start = npu_engine_now(e);
     dv_exec *x = k->x;
-    if (x->pos < x->p->n && emit_segment(x) && x->err) {
-        /* only out of memory can fail here (validate() checked the program); the missing
-         * jobs leave the model_end wait unmet, so the run ends in an engine error */
-    }
+    /* out of memory, or the lowering of a window failing: the run stops with that error */
+    if ((x->pos < x->p->n || (x->lazy && !x->last_win)) && emit_segment(x))
+        npu_engine_fail(e, x->err);
 }
 
 static void end_done(npu_engine *e, void *ud, const npu_job *j)
@@ -405,17 +421,19 @@ static void scan_core(const npu_program *p, size_t i, int *nc)
     }
 }
 
-/* One pass over the program: the core count (scan_core), the kernels (x->nk) and every check
- * but a kernel's block_dim against the core count, which is known only at the end: *bad is
- * set when a kernel may fail it (block_dim < 1 or above *maxbd's final comparison). On an
- * error, *stop is the failing instruction. */
-static int check_pass(dv_exec *x, int *nc, int *maxbd, bool *bad, size_t *stop)
+/* One pass over instructions [from, n) of the program: the core count (scan_core), the kernels
+ * (x->nk, x->last_hdr) and every check but a kernel's block_dim against the core count, which is
+ * known only at the end: *bad is set when a kernel may fail it (block_dim < 1 or above *maxbd's
+ * final comparison). The kernel being checked carries over from the previous call (x->chk_bd,
+ * x->chk_ends: a windowed program is checked a window at a time). On an error, *stop is the
+ * failing instruction. */
+static int check_pass(dv_exec *x, size_t from, int *nc, int *maxbd, bool *bad, size_t *stop)
 {
     const npu_program *p = x->p;
     npu_err *err = x->err;
-    int bd = -1; /* -1: no kernel yet; 0: AI CPU kernel */
-    int ends = 0;
-    for (size_t i = 0; i < p->n; i++) {
+    int bd = x->chk_bd; /* -1: no kernel yet; 0: AI CPU kernel */
+    int ends = x->chk_ends;
+    for (size_t i = from; i < p->n; i++) {
         const npu_instr *in = &p->ins[i];
         *stop = i;
         scan_core(p, i, nc);
@@ -433,6 +451,7 @@ static int check_pass(dv_exec *x, int *nc, int *maxbd, bool *bad, size_t *stop)
             if (!cpu && (int)k->block_dim > *maxbd)
                 *maxbd = (int)k->block_dim;
             x->nk++;
+            x->last_hdr = i;
             bd = cpu ? 0 : (int)k->block_dim;
             ends = cpu ? 1 : 0;
             x->final_layer = in->layer;
@@ -480,6 +499,8 @@ static int check_pass(dv_exec *x, int *nc, int *maxbd, bool *bad, size_t *stop)
     }
     *stop = p->n;
     x->final_ends = ends;
+    x->chk_bd = bd;
+    x->chk_ends = ends;
     return 0;
 }
 
@@ -495,7 +516,7 @@ static int validate(dv_exec *x)
     int nc = x->s->cores, maxbd = 0;
     bool bad = false;
     size_t stop = 0;
-    int rc = check_pass(x, &nc, &maxbd, &bad, &stop);
+    int rc = check_pass(x, 0, &nc, &maxbd, &bad, &stop);
     for (size_t j = stop + 1; rc && j < p->n; j++)
         scan_core(p, j, &nc);
     if (nc > 256)
@@ -515,6 +536,23 @@ static int validate(dv_exec *x)
                                nc);
     }
     return rc;
+}
+
+/* The record of the kernel whose header is instruction i, and the semaphore its ends signal:
+ * model_end for the program's last kernel. */
+static kstat *kernel_next(dv_exec *x, size_t i)
+{
+    if (!x->kc || x->kc->n == (int)(sizeof x->kc->k / sizeof x->kc->k[0])) {
+        kchunk *c = npu_calloc(1, sizeof *c);
+        if (!c)
+            return NULL;
+        c->next = x->kc;
+        x->kc = c;
+    }
+    x->nks++;
+    bool last = x->lazy ? x->last_win && i == x->last_hdr : x->nks == x->nk;
+    x->end_sync = last ? x->mdone : x->kdone;
+    return &x->kc->k[x->kc->n++];
 }
 
 /* Submits the jobs of instruction i (the program was checked by validate()). */
@@ -542,8 +580,8 @@ static int emit_one(dv_exec *x, size_t i)
         if (x->nks >= x->nk) /* never: validate() counted the headers; a guard, not a path */
             return npu_err_set(err, NPU_ESIM, "davinci program: instruction %zu: kernel "
                                "header beyond the %d counted", i, x->nk);
-        x->K = &x->ks[x->nks++];
-        x->end_sync = x->nks == x->nk ? x->mdone : x->kdone;
+        if (!(x->K = kernel_next(x, i)))
+            return npu_err_set(err, NPU_ENOMEM, "davinci: out of memory");
         x->K->x = x;
         x->K->layer = layer;
         x->K->block_dim = (int)k->block_dim;
@@ -777,16 +815,51 @@ static int emit_one(dv_exec *x, size_t i)
     return 0;
 }
 
+/* Checks instructions [from, n) of a windowed program as validate() checks a whole one. The
+ * lowering made them for x->ncores cores (the preset's), so a core or block_dim beyond is a
+ * lowering bug, not a file to report on. */
+static int check_window(dv_exec *x, size_t from)
+{
+    int nc = x->ncores, maxbd = 0;
+    bool bad = false;
+    size_t stop = 0;
+    if (check_pass(x, from, &nc, &maxbd, &bad, &stop))
+        return fail(x);
+    if (nc > x->ncores || bad || maxbd > x->ncores)
+        return npu_err_set(x->err, NPU_ESIM, "davinci: the lowering made a kernel for more "
+                           "than the %d AI cores (model bug)", x->ncores);
+    return 0;
+}
+
+/* A windowed program: the next window, when the one in the program is used up. */
+static int next_window(dv_exec *x)
+{
+    size_t start = 0;
+    if (npu_dv_lazy_next(x->lazy, &start, &x->last_win))
+        return fail(x);
+    x->pos = start;
+    return check_window(x, start);
+}
+
 /* Submits one segment: from the current position up to (not including) the next kernel
  * header after the first kernel header. Called for the first segment by execute() and for each
  * next one when the TS starts a kernel (ts_start_done), so the engine holds the jobs of at
- * most two kernels at a time (finished jobs are recycled: memory stays small). */
+ * most two kernels at a time (finished jobs are recycled: memory stays small). A windowed
+ * program gets its next window when the segment reaches the end of one (a window is one or
+ * more whole kernels, so the look-ahead of s_job stays inside it). */
 static int emit_segment(dv_exec *x)
 {
     const npu_program *p = x->p;
-    size_t i = x->pos;
     bool seen = false;
-    for (; i < p->n; i++) {
+    for (;;) {
+        if (x->pos >= p->n) {
+            if (!x->lazy || x->last_win)
+                break;
+            if (next_window(x))
+                return fail(x);
+            continue;
+        }
+        size_t i = x->pos;
         if (p->ins[i].op == NPU_DV_OP_KERNEL) {
             if (seen)
                 break;
@@ -794,8 +867,8 @@ static int emit_segment(dv_exec *x)
         }
         if (emit_one(x, i))
             return fail(x);
+        x->pos = i + 1;
     }
-    x->pos = i;
     for (int q = 0; q < x->ncores * NPU_DV_NPIPES; q++)
         if (flush(x, &x->pj[q]))
             return fail(x);
@@ -818,11 +891,27 @@ int npu_davinci_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_e
     x->s = s;
     x->p = p;
     x->nids = 8;
-    if (validate(x) || setup(x, p))
+    x->chk_bd = -1;
+    if (p->windowed) {
+        /* lowered in windows (lower.c): what the program holds now is the tail, the kernels
+         * of its last layer, which tell the ends the model waits for; it runs last */
+        if (!s->lazy)
+            return npu_err_set(err, NPU_ESIM, "davinci: a program lowered in windows runs "
+                               "once, right after its lowering (model bug)");
+        x->lazy = s->lazy;
+        s->lazy = NULL;
+        x->ncores = s->cores;
+        if (check_window(x, 0))
+            return fail(x);
+        x->nk = 0;
+        x->chk_bd = -1;
+        x->chk_ends = 0;
+        x->pos = p->n;
+    } else if (validate(x)) {
         return fail(x);
-    x->ks = npu_calloc((size_t)(x->nk > 0 ? x->nk : 1), sizeof *x->ks);
-    if (!x->ks)
-        return npu_err_set(err, NPU_ENOMEM, "davinci: out of memory");
+    }
+    if (setup(x, p))
+        return fail(x);
     x->end_sync = x->kdone;
     x->last_layer = -1;
     /* the end of the model: one interrupt, aclmdlExecute returns; waits for the ends of the
