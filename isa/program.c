@@ -208,8 +208,8 @@ static int grow_raw(void **pv, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer, const void *payload,
-                   uint32_t len)
+long npu_prog_emit_grow(npu_program *p, uint16_t op, uint16_t unit, int32_t layer,
+                        const void *payload, uint32_t len)
 {
     size_t off = (p->dlen + 7) & ~(size_t)7;
     if (off + len > UINT32_MAX)

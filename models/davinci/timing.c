@@ -95,9 +95,7 @@ struct dv_exec {
     size_t pos;            /* next instruction to submit                                   */
     npu_dv_lazy *lazy;     /* a windowed program's lowering (lower.c), NULL: whole program */
     bool last_win;         /* windowed: the window in the program is the last one          */
-    size_t last_hdr;       /* the last kernel header check_pass() met                      */
-    int chk_bd, chk_ends;  /* check_pass(): current kernel's block_dim (-1 none, 0 AI CPU)
-                            * and ENDs so far, carried from one window to the next          */
+    size_t last_hdr;       /* windowed: the window's last kernel header (scan_window)      */
     int prev_ends, last_layer, end_sync, final_ends, final_layer;
     kstat *K;              /* kernel being submitted                                       */
     bool aicpu;
@@ -421,19 +419,17 @@ static void scan_core(const npu_program *p, size_t i, int *nc)
     }
 }
 
-/* One pass over instructions [from, n) of the program: the core count (scan_core), the kernels
- * (x->nk, x->last_hdr) and every check but a kernel's block_dim against the core count, which is
- * known only at the end: *bad is set when a kernel may fail it (block_dim < 1 or above *maxbd's
- * final comparison). The kernel being checked carries over from the previous call (x->chk_bd,
- * x->chk_ends: a windowed program is checked a window at a time). On an error, *stop is the
- * failing instruction. */
-static int check_pass(dv_exec *x, size_t from, int *nc, int *maxbd, bool *bad, size_t *stop)
+/* One pass over the program: the core count (scan_core), the kernels (x->nk) and every check
+ * but a kernel's block_dim against the core count, which is known only at the end: *bad is
+ * set when a kernel may fail it (block_dim < 1 or above *maxbd's final comparison). On an
+ * error, *stop is the failing instruction. */
+static int check_pass(dv_exec *x, int *nc, int *maxbd, bool *bad, size_t *stop)
 {
     const npu_program *p = x->p;
     npu_err *err = x->err;
-    int bd = x->chk_bd; /* -1: no kernel yet; 0: AI CPU kernel */
-    int ends = x->chk_ends;
-    for (size_t i = from; i < p->n; i++) {
+    int bd = -1; /* -1: no kernel yet; 0: AI CPU kernel */
+    int ends = 0;
+    for (size_t i = 0; i < p->n; i++) {
         const npu_instr *in = &p->ins[i];
         *stop = i;
         scan_core(p, i, nc);
@@ -451,7 +447,6 @@ static int check_pass(dv_exec *x, size_t from, int *nc, int *maxbd, bool *bad, s
             if (!cpu && (int)k->block_dim > *maxbd)
                 *maxbd = (int)k->block_dim;
             x->nk++;
-            x->last_hdr = i;
             bd = cpu ? 0 : (int)k->block_dim;
             ends = cpu ? 1 : 0;
             x->final_layer = in->layer;
@@ -499,8 +494,6 @@ static int check_pass(dv_exec *x, size_t from, int *nc, int *maxbd, bool *bad, s
     }
     *stop = p->n;
     x->final_ends = ends;
-    x->chk_bd = bd;
-    x->chk_ends = ends;
     return 0;
 }
 
@@ -516,7 +509,7 @@ static int validate(dv_exec *x)
     int nc = x->s->cores, maxbd = 0;
     bool bad = false;
     size_t stop = 0;
-    int rc = check_pass(x, 0, &nc, &maxbd, &bad, &stop);
+    int rc = check_pass(x, &nc, &maxbd, &bad, &stop);
     for (size_t j = stop + 1; rc && j < p->n; j++)
         scan_core(p, j, &nc);
     if (nc > 256)
@@ -815,19 +808,34 @@ static int emit_one(dv_exec *x, size_t i)
     return 0;
 }
 
-/* Checks instructions [from, n) of a windowed program as validate() checks a whole one. The
- * lowering made them for x->ncores cores (the preset's), so a core or block_dim beyond is a
- * lowering bug, not a file to report on. */
-static int check_window(dv_exec *x, size_t from)
+/* What the executor needs of window [from, n) of a windowed program: its kernels (x->nk,
+ * x->last_hdr), the ends of the last one and its layer (x->final_ends, x->final_layer: of the
+ * tail, the model's last kernel), each kernel's block_dim within the preset's cores. Not
+ * validate()'s checks: those are for a program read from a file (a .npuc may be corrupt);
+ * these instructions were written a moment ago by lower.c (npu_prog_emit keeps every payload
+ * in bounds), and emit_one's own checks (layer, core and pipe within the kernel, flags,
+ * opcode) still apply. Checking each instruction again was 12 % of a prefill point. */
+static int scan_window(dv_exec *x, size_t from)
 {
-    int nc = x->ncores, maxbd = 0;
-    bool bad = false;
-    size_t stop = 0;
-    if (check_pass(x, from, &nc, &maxbd, &bad, &stop))
-        return fail(x);
-    if (nc > x->ncores || bad || maxbd > x->ncores)
-        return npu_err_set(x->err, NPU_ESIM, "davinci: the lowering made a kernel for more "
-                           "than the %d AI cores (model bug)", x->ncores);
+    const npu_program *p = x->p;
+    for (size_t i = from; i < p->n; i++) {
+        const npu_instr *in = &p->ins[i];
+        if (in->op == NPU_DV_OP_END) {
+            x->final_ends++;
+            continue;
+        }
+        if (in->op != NPU_DV_OP_KERNEL)
+            continue;
+        const npu_dv_kernel *k = npu_dv_kernel_at(p, i);
+        bool cpu = k && (k->flags & NPU_DV_KF_AICPU);
+        if (!k || (!cpu && (k->block_dim < 1 || (int)k->block_dim > x->ncores)))
+            return npu_err_set(x->err, NPU_ESIM, "davinci: the lowering made a malformed "
+                               "kernel header for layer %d (model bug)", (int)in->layer);
+        x->nk++;
+        x->last_hdr = i;
+        x->final_layer = in->layer;
+        x->final_ends = cpu ? 1 : 0;
+    }
     return 0;
 }
 
@@ -838,7 +846,7 @@ static int next_window(dv_exec *x)
     if (npu_dv_lazy_next(x->lazy, &start, &x->last_win))
         return fail(x);
     x->pos = start;
-    return check_window(x, start);
+    return scan_window(x, start);
 }
 
 /* Submits one segment: from the current position up to (not including) the next kernel
@@ -891,7 +899,6 @@ int npu_davinci_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_e
     x->s = s;
     x->p = p;
     x->nids = 8;
-    x->chk_bd = -1;
     if (p->windowed) {
         /* lowered in windows (lower.c): what the program holds now is the tail, the kernels
          * of its last layer, which tell the ends the model waits for; it runs last */
@@ -901,11 +908,9 @@ int npu_davinci_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_e
         x->lazy = s->lazy;
         s->lazy = NULL;
         x->ncores = s->cores;
-        if (check_window(x, 0))
+        if (scan_window(x, 0))
             return fail(x);
         x->nk = 0;
-        x->chk_bd = -1;
-        x->chk_ends = 0;
         x->pos = p->n;
     } else if (validate(x)) {
         return fail(x);
