@@ -46,41 +46,45 @@
 
 #include "lower.h"
 
-int npu_dvl_em(lw *c, int op, int pipe, npu_dv_ins *d)
+/* Appends one instruction of the current layer and core with payload (pl, len). */
+static int emit(lw *c, int op, int pipe, const void *pl, uint32_t len)
 {
-    d->core = (uint16_t)c->core;
-    long r;
-    if (npu_dv_is_short((unsigned)op)) {
-        npu_dv_sync sy = {.core = d->core, .pipe2 = d->pipe2, .event = d->event, .pad = 0};
-        r = npu_prog_emit(c->out, (uint16_t)op, (uint16_t)pipe, c->layer, &sy, sizeof sy);
-    } else {
-        r = npu_prog_emit(c->out, (uint16_t)op, (uint16_t)pipe, c->layer, d, sizeof *d);
-    }
-    if (r < 0)
+    if (npu_prog_emit(c->out, (uint16_t)op, (uint16_t)pipe, c->layer, pl, len) < 0)
         return npu_dvl_oom(c);
     c->ninstr++;
     c->issued++;
     return 0;
 }
 
+/* A short (npu_dv_sync) instruction: a flag, barrier, BEGIN or END. */
+static int emit_sync(lw *c, int op, int pipe, int pipe2, int event)
+{
+    npu_dv_sync sy = {.core = (uint16_t)c->core, .pipe2 = (uint8_t)pipe2, .event = (uint8_t)event};
+    return emit(c, op, pipe, &sy, sizeof sy);
+}
+
+int npu_dvl_em(lw *c, int op, int pipe, npu_dv_ins *d)
+{
+    d->core = (uint16_t)c->core;
+    if (npu_dv_is_short((unsigned)op))
+        return emit_sync(c, op, pipe, d->pipe2, d->event);
+    return emit(c, op, pipe, d, sizeof *d);
+}
+
 int npu_dvl_setf(lw *c, int src, int dst, int id)
 {
-    npu_dv_ins d = {0};
-    d.pipe2 = (uint8_t)dst;
-    d.event = (uint8_t)id;
-    return npu_dvl_em(c, NPU_DV_OP_SET_FLAG, src, &d);
+    return emit_sync(c, NPU_DV_OP_SET_FLAG, src, dst, id);
 }
 
 int npu_dvl_waitf(lw *c, int src, int dst, int id)
 {
-    npu_dv_ins d = {0};
-    d.pipe2 = (uint8_t)src;
-    d.event = (uint8_t)id;
-    return npu_dvl_em(c, NPU_DV_OP_WAIT_FLAG, dst, &d);
+    return emit_sync(c, NPU_DV_OP_WAIT_FLAG, dst, src, id);
 }
 
 int npu_dvl_simple(lw *c, int op, int pipe)
 {
+    if (npu_dv_is_short((unsigned)op))
+        return emit_sync(c, op, pipe, 0, 0);
     npu_dv_ins d = {0};
     return npu_dvl_em(c, op, pipe, &d);
 }
@@ -141,9 +145,7 @@ int npu_dvl_vec(lw *c, int kind, int64_t bytes, unsigned buf)
  * back to back and only a barrier resolves a read-after-write; TBE/Ascend C insert it). */
 int npu_dvl_vbarrier(lw *c)
 {
-    npu_dv_ins d = {0};
-    d.pipe2 = NPU_DV_PIPE_V;
-    return npu_dvl_em(c, NPU_DV_OP_BARRIER, NPU_DV_PIPE_V, &d);
+    return emit_sync(c, NPU_DV_OP_BARRIER, NPU_DV_PIPE_V, NPU_DV_PIPE_V, 0);
 }
 
 int npu_dvl_root(const npu_graph *g, int t)
