@@ -64,8 +64,8 @@ void npu_davinci_exec_free(dv_exec *x);
  * execute(), which takes the npu_dv_lazy over and asks for one window at a time. */
 /* The next window: cuts the program back to the tail's instructions and appends the next
  * layer with instructions; *start is its first instruction. When no such layer is left, the
- * window is the tail itself (*start 0) and *last is set. */
-int npu_dv_lazy_next(npu_dv_lazy *z, size_t *start, bool *last);
+ * window is the tail itself (*start 0) and *last is set. Errors of the lowering go to err. */
+int npu_dv_lazy_next(npu_dv_lazy *z, size_t *start, bool *last, npu_err *err);
 void npu_dv_lazy_free(npu_dv_lazy *z);
 
 /* store.c: the footprint hooks (stored weight and tensor bytes) */

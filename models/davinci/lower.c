@@ -59,7 +59,8 @@ static int emit(lw *c, int op, int pipe, const void *pl, uint32_t len)
 /* A short (npu_dv_sync) instruction: a flag, barrier, BEGIN or END. */
 static int emit_sync(lw *c, int op, int pipe, int pipe2, int event)
 {
-    npu_dv_sync sy = {.core = (uint16_t)c->core, .pipe2 = (uint8_t)pipe2, .event = (uint8_t)event};
+    npu_dv_sync sy = {
+        .core = (uint16_t)c->core, .pipe2 = (uint8_t)pipe2, .event = (uint8_t)event};
     return emit(c, op, pipe, &sy, sizeof sy);
 }
 
@@ -709,10 +710,11 @@ void npu_dv_lazy_free(npu_dv_lazy *z)
     free(z);
 }
 
-int npu_dv_lazy_next(npu_dv_lazy *z, size_t *start, bool *last)
+int npu_dv_lazy_next(npu_dv_lazy *z, size_t *start, bool *last, npu_err *err)
 {
     lw *c = &z->c;
     npu_program *p = c->out;
+    c->err = err;
     p->n = z->tail_n;
     p->dlen = z->tail_dlen;
     *start = z->tail_n;

@@ -843,7 +843,7 @@ static int scan_window(dv_exec *x, size_t from)
 static int next_window(dv_exec *x)
 {
     size_t start = 0;
-    if (npu_dv_lazy_next(x->lazy, &start, &x->last_win))
+    if (npu_dv_lazy_next(x->lazy, &start, &x->last_win, x->err))
         return fail(x);
     x->pos = start;
     return scan_window(x, start);

@@ -350,7 +350,8 @@ TEST(windowed_equals_whole)
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         npu_err err = {0};
-        npu_graph *g = cases[k].npg ? test_npg(cases[k].npg) : npu_load_graph(ctx, "resnet18", NULL, &err);
+        npu_graph *g = cases[k].npg ? test_npg(cases[k].npg)
+                                    : npu_load_graph(ctx, "resnet18", NULL, &err);
         npu_arch *a = npu_arch_open(ctx, "ascend310", &err);
         for (int i = 0; a && cases[k].set[i]; i++)
             CHECK(npu_arch_set_kv(a, cases[k].set[i], &err) == 0);
