@@ -92,6 +92,7 @@ MAY_RAISE void npu_lr_open(lua_State *L);
 
 /* ---- lwl.c ---------------------------------------------------------------------------------- */
 int npu_lr_run_workloads(lua_State *L); /* npusim.run_workloads (several workloads at once) */
+int npu_lr_run_card(lua_State *L);      /* npusim.run_card (a card preset, frames over its chips) */
 
 /* ---- lsweep.c ------------------------------------------------------------------------------- */
 int npu_lr_sweep(lua_State *L); /* npusim.sweep */

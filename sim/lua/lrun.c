@@ -523,6 +523,7 @@ static const luaL_Reg lr_funcs[] = {{"arch", npu_lr_arch},
                                     {"read_csv", npu_lr_read_csv},
                                     {"plot", npu_lr_plot},
                                     {"run_workloads", npu_lr_run_workloads},
+                                    {"run_card", npu_lr_run_card},
                                     {NULL, NULL}};
 
 void npu_lr_open(lua_State *L)
