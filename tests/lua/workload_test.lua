@@ -56,6 +56,9 @@ check(s.schema == "npusim.workloads/1" and s.spread == "stream" and s.unit == "i
       #s.workloads == 4 and s.workloads[4].name == "chip3", "run_card: a stream per chip")
 check(s.card_items_per_s > 3 * chip.total.fps and s.card_items_per_s < 4 * chip.total.fps,
       "run_card: four chips less the link")
+local rows, serr = npusim.sweep{ arch = "atlas300i", graph = "resnet18", vary = { freq_mhz = { 600, 680 } } }
+check(rows == nil and serr:find("^sweep point 1 %(id %x+%): one result per run means one chip of a card"),
+      "a sweep on a card: its first point says why: " .. tostring(serr))
 local bad, msg = npusim.run_card{ arch = "ascend310", graph = "resnet18" }
 check(bad == nil and msg:find("not a card", 1, true), "run_card on one chip refused")
 if fails > 0 then error(fails .. " checks failed") end
