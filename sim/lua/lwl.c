@@ -249,22 +249,11 @@ static int push_run(lua_State *L, wl_box *b)
  * npusim.run_workloads with spread, unit and card_items_per_s | nil, message. */
 int npu_lr_run_card(lua_State *L)
 {
-    luaL_checktype(L, 1, LUA_TTABLE);
-    static const char *const keys[] = {"arch", "graph", "set", "trace", "force", NULL};
-    npu_script_check_keys(L, 1, 1, keys);
-    lua_settop(L, 1);
-    npu_lr_arch_graph_fields(L);
-    int set = npu_lr_opt_table(L, 1, "set");
+    npu_run_opts ro;
+    npu_arch *a;
+    const npu_graph *g;
     npu_err err = {0};
-    npu_run_opts ro = {.trace_path = npu_script_opt_string(L, 1, "trace", NULL),
-                       .force = npu_script_opt_bool(L, 1, "force", 0)};
-    if (ro.trace_path && npu_script_path_ok(L, ro.trace_path, 0, &err) != 0)
-        return npu_lr_fail(L, &err);
-    if (npu_lr_resolve_arch(L, 1, 2, set, &err) != 0)
-        return npu_lr_fail(L, &err);
-    npu_arch *a = npu_lr_check_arch(L, -1);
-    const npu_graph *g = npu_lr_resolve_graph(L, 1, 3, &err);
-    if (!g)
+    if (npu_lr_run_args(L, &ro, &a, &g, &err))
         return npu_lr_fail(L, &err);
     wl_box *b = new_box(L);
     b->r = npu_run_card(npu_script_ctx(L), a, g, &ro, &err);
