@@ -793,7 +793,8 @@ static void start_job(npu_engine *e, int u, int jid)
 {
     unit *U = &e->u[u];
     jrec *J = &e->jobs[jid];
-    U->running++;
+    if (U->running++ == 0) /* busy: time with a job on it, overlapping slots counted once */
+        U->busy_since = e->now;
     J->start = e->now;
     if (J->waiting && e->now > J->wait_start) {
         int kind = J->blk >= 0 ? e->s[J->blk].last_kind : J->rel_kind;
@@ -1054,7 +1055,6 @@ static void finish(npu_engine *e, int jid)
     unit *U = &e->u[u];
     int ls = npu_eng_layer_slot(e, J->layer);
     npu_time occ = e->now - J->start;
-    U->busy_ps += occ;
     U->lbusy[ls] += occ;
     lstat *L = &e->ls[ls];
     if (U->kind == NPU_UK_HOST && !U->irq_line)
@@ -1081,7 +1081,8 @@ static void finish(npu_engine *e, int jid)
         }
         S->nw = 0;
     }
-    U->running--;
+    if (--U->running == 0)
+        U->busy_ps += e->now - U->busy_since;
     if (U->running == 0 && U->head < 0)
         U->idle_since = e->now;
     kick(e, u);

@@ -257,6 +257,16 @@ void npu_rep_result_line(const npu_result *r, npu_strbuf *out)
     npu_sb_putc(out, '\n');
 }
 
+/* A power for people: "267.2 mW", "10.97 W" (not 1.097e+04 mW). */
+static const char *watts(char *b, size_t n, double mw)
+{
+    if (fabs(mw) >= 999.95)
+        snprintf(b, n, "%.4g W", mw * 1e-3);
+    else
+        snprintf(b, n, "%.4g mW", mw);
+    return b;
+}
+
 /* The energy line under the result line (docs/energy.md): per run, its split by action class,
  * power and efficiency; nothing when the run has no energy figures. */
 static void energy_line(const npu_result *r, npu_strbuf *out)
@@ -265,13 +275,15 @@ static void energy_line(const npu_result *r, npu_strbuf *out)
     double E = T->energy_uj;
     if (!(isfinite(E) && E > 0))
         return;
+    char p[4][32];
     npu_sb_printf(out, "energy %.4g mJ per run (MAC %.0f%%, buffers %.0f%%, DRAM %.0f%%, "
-                       "control %.0f%%, host %.0f%%, static %.0f%%), %.4g mW (NPU %.4g mW), "
-                       "peak %.4g mW (NPU %.4g mW), %.4g %ss/J, %.3g TOPS/W, NPU area %.3g mm²\n",
+                       "control %.0f%%, host %.0f%%, static %.0f%%), %s (NPU %s), "
+                       "peak %s (NPU %s), %.4g %ss/J, %.3g TOPS/W, NPU area %.3g mm²\n",
                   E * 1e-3, 100 * T->e_mac_uj / E, 100 * T->e_buf_uj / E, 100 * T->e_dram_uj / E,
                   100 * T->e_ctrl_uj / E, 100 * T->e_host_uj / E, 100 * T->e_static_uj / E,
-                  T->power_mw, T->npu_power_mw, T->peak_power_mw, T->npu_peak_power_mw,
-                  T->items_per_j,
+                  watts(p[0], sizeof p[0], T->power_mw), watts(p[1], sizeof p[1], T->npu_power_mw),
+                  watts(p[2], sizeof p[2], T->peak_power_mw),
+                  watts(p[3], sizeof p[3], T->npu_peak_power_mw), T->items_per_j,
                   T->unit && *T->unit ? T->unit : "inference", T->tops_per_w, T->area_mm2);
 }
 
