@@ -160,12 +160,19 @@ static int submit(dv_exec *x, const npu_job *j)
     return npu_engine_submit(x->e, j, x->err) ? fail(x) : 0;
 }
 
+/* Submits P's job. Its unit, syncs and port are ones the engine returned (setup and
+ * flag_sync check them), its counts are within the arrays (room is checked before each add),
+ * so the engine's check is skipped (npu_engine_submit_trusted) unless a quantity could fail it:
+ * cycles or on-chip bytes out of the engine's range take the checked way, which reports them. */
 static int flush(dv_exec *x, pend *P)
 {
     if (!P->has)
         return 0;
     P->has = false;
-    return submit(x, &P->job);
+    const npu_job *j = &P->job;
+    if (!(j->cycles >= 0 && j->cycles < 1e15) || j->onchip_bytes < 0)
+        return submit(x, j);
+    return npu_engine_submit_trusted(x->e, j, x->err) ? fail(x) : 0;
 }
 
 /* Starts a pending job as npu_job_init does, but writes only the members the engine reads
@@ -555,6 +562,16 @@ static int emit_flag(dv_exec *x, const npu_instr *in, const npu_dv_sync *y, int 
     return set ? do_set(x, c, q, f, in->layer) : do_wait(x, c, q, f);
 }
 
+/* Every sync setup() made exists (npu_engine_sync returns -1 when out of memory): the pending
+ * jobs name them and go to the engine unchecked (flush). */
+static int syncs_made(dv_exec *x)
+{
+    bool ok = x->kdone >= 0 && x->mdone >= 0;
+    for (int i = 0; ok && i < x->ncores * NPU_DV_NPIPES; i++)
+        ok = x->issue[i] >= 0 && x->go[i / NPU_DV_NPIPES] >= 0;
+    return ok ? 0 : npu_err_set(x->err, NPU_ENOMEM, "davinci: out of memory");
+}
+
 /* Submits the jobs of instruction i (the program was checked by validate()). */
 static int emit_one(dv_exec *x, size_t i)
 {
@@ -860,7 +877,7 @@ int npu_davinci_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_e
     x->s = s;
     x->p = p;
     x->nids = 8;
-    if (validate(x) || setup(x, p))
+    if (validate(x) || setup(x, p) || syncs_made(x))
         return fail(x);
     x->ks = npu_calloc((size_t)(x->nk > 0 ? x->nk : 1), sizeof *x->ks);
     if (!x->ks)
