@@ -572,22 +572,10 @@ static int syncs_made(dv_exec *x)
     return ok ? 0 : npu_err_set(x->err, NPU_ENOMEM, "davinci: out of memory");
 }
 
-/* Submits the jobs of instruction i (the program was checked by validate()). */
-static int emit_one(dv_exec *x, size_t i)
+/* Submits the jobs of instruction i (the program was checked by validate()): any opcode. */
+static int emit_any(dv_exec *x, size_t i)
 {
     const npu_program *p = x->p;
-    const npu_instr *fin = &p->ins[i];
-    if (fin->op == NPU_DV_OP_SET_FLAG || fin->op == NPU_DV_OP_WAIT_FLAG) {
-        /* the flags' way through the checks below, without the rest of them; anything
-         * out of range goes the long way, which reports it */
-        const npu_dv_sync *y = (const void *)(p->data + fin->off);
-        if (fin->layer >= -1 && fin->layer < p->nlayers && x->K && !x->aicpu &&
-            y->core < x->K->block_dim && fin->unit < NPU_DV_NPIPES) {
-            int rc = emit_flag(x, fin, y, y->core, fin->unit);
-            if (rc >= 0)
-                return rc ? fail(x) : 0;
-        }
-    }
     npu_engine *e = x->e;
     npu_err *err = x->err;
     const npu_davinci_state *s = x->s;
@@ -834,6 +822,25 @@ static int emit_one(dv_exec *x, size_t i)
     else if (in->op == NPU_DV_OP_LOAD_IMAGE)
         P->job.onchip_bytes = (int64_t)d->bytes;
     return 0;
+}
+
+/* Submits the jobs of instruction i. The flags take their own way through emit_any's
+ * checks, without the rest of them (nor the frame of a function that handles every opcode);
+ * anything out of range goes the long way, which reports it. */
+static inline int emit_one(dv_exec *x, size_t i)
+{
+    const npu_program *p = x->p;
+    const npu_instr *in = &p->ins[i];
+    if (in->op == NPU_DV_OP_SET_FLAG || in->op == NPU_DV_OP_WAIT_FLAG) {
+        const npu_dv_sync *y = (const void *)(p->data + in->off);
+        if (in->layer >= -1 && in->layer < p->nlayers && x->K && !x->aicpu &&
+            y->core < x->K->block_dim && in->unit < NPU_DV_NPIPES) {
+            int rc = emit_flag(x, in, y, y->core, in->unit);
+            if (rc >= 0)
+                return rc ? fail(x) : 0;
+        }
+    }
+    return emit_any(x, i);
 }
 
 /* Submits one segment: from the current position up to (not including) the next kernel
