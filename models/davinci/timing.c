@@ -552,7 +552,7 @@ static int validate(dv_exec *x)
 }
 
 /* SET_FLAG or WAIT_FLAG on core c, pipe q, short payload y (two thirds of a program's
- * instructions): what emit_one does for them once its checks have passed. */
+ * instructions), once emit_one has made emit_any's checks for them. */
 static int emit_flag(dv_exec *x, const npu_instr *in, const npu_dv_sync *y, int c, int q)
 {
     bool set = in->op == NPU_DV_OP_SET_FLAG;
