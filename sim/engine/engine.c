@@ -997,6 +997,25 @@ static bool can_start(npu_engine *e, int u, int jid)
     return true;
 }
 
+void npu_engine_on_empty(npu_engine *e, int u, npu_unit_empty_fn fn, void *ud)
+{
+    if (u >= 0 && u < e->nu && !e->u[u].ooo) {
+        e->u[u].refill = fn;
+        e->u[u].refill_ud = ud;
+    }
+}
+
+/* Unit u's FIFO is empty: its model may queue more (npu_engine_on_empty). What it queues on
+ * an idle unit waits from when that unit went idle (submit_job, with cur_kind set). */
+static void refill(npu_engine *e, int u)
+{
+    int prev = e->cur_kind;
+    e->cur_kind = (int)e->u[u].kind;
+    if (e->u[u].refill(e, e->u[u].refill_ud, u) != 0)
+        e->oom = true;
+    e->cur_kind = prev;
+}
+
 static void try_start(npu_engine *e, int u)
 {
     if (e->u[u].ooo) {
@@ -1007,6 +1026,9 @@ static void try_start(npu_engine *e, int u)
     }
     for (;;) {
         unit *U = &e->u[u];
+        if (U->head < 0 && U->refill && !e->oom && e->in_run)
+            refill(e, u);
+        U = &e->u[u];
         if (U->head < 0 || e->oom)
             return;
         if (U->slots > 0 && U->running >= U->slots)
