@@ -62,7 +62,8 @@ typedef struct npu_rknpu_exec {
     int core_layer[NPU_RKN_MAX_CORES]; /* layer of each core's latest task (-1 none)   */
     uint16_t seen[NPU_RKN_MAX_CORES];
     int col_tasks, col_regs, col_cores, col_npu;
-    npu_err cb_err; /* errors while a window is queued (the run then stops) */
+    npu_err cb_err;          /* errors while a window is queued (the run then stops) */
+    npu_rknpu_state *owner;  /* holds x (freed with the last window, or by the model) */
     /* windows: each core's tasks are queued from a cursor of its own (win_fill) */
     bool win;
     struct {
@@ -413,13 +414,29 @@ static int win_fill(rx *x, int c)
     return 0;
 }
 
+/* Once every core's tasks are queued the hooks go and x is freed. */
+static void win_end(rx *x)
+{
+    int n = x->s->cores < NPU_RKN_MAX_CORES ? x->s->cores : NPU_RKN_MAX_CORES;
+    for (int c = 0; c < n; c++)
+        if (x->cur[c].pos < x->p->n)
+            return;
+    for (int c = 0; c < n; c++)
+        npu_engine_on_empty(x->e, x->u_pc[c], NULL, NULL);
+    npu_rknpu_exec_free(x->owner);
+}
+
 static int win_cb(npu_engine *e, void *ud, int unit)
 {
     (void)e;
     rx *x = ud;
     for (int c = 0; c < x->s->cores && c < NPU_RKN_MAX_CORES; c++)
-        if (x->u_pc[c] == unit && x->cur[c].pos < x->p->n)
-            return win_fill(x, c);
+        if (x->u_pc[c] == unit && x->cur[c].pos < x->p->n) {
+            if (win_fill(x, c))
+                return x->err->code;
+            win_end(x);
+            return 0;
+        }
     return 0;
 }
 
@@ -431,6 +448,7 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
     if (!x)
         return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory");
     s->x = x;
+    x->owner = s;
     x->e = e;
     x->err = err;
     x->s = s;
@@ -531,5 +549,6 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
             return *err = x->cb_err, err->code;
         npu_engine_on_empty(e, x->u_pc[c], win_cb, x);
     }
+    win_end(x);
     return 0;
 }
