@@ -1005,17 +1005,6 @@ void npu_engine_on_empty(npu_engine *e, int u, npu_unit_empty_fn fn, void *ud)
     }
 }
 
-/* Unit u's FIFO is empty: its model may queue more (npu_engine_on_empty). What it queues on
- * an idle unit waits from when that unit went idle (submit_job, with cur_kind set). */
-static void refill(npu_engine *e, int u)
-{
-    int prev = e->cur_kind;
-    e->cur_kind = (int)e->u[u].kind;
-    if (e->u[u].refill(e, e->u[u].refill_ud, u) != 0)
-        e->oom = true;
-    e->cur_kind = prev;
-}
-
 static void try_start(npu_engine *e, int u)
 {
     if (e->u[u].ooo) {
@@ -1026,9 +1015,15 @@ static void try_start(npu_engine *e, int u)
     }
     for (;;) {
         unit *U = &e->u[u];
-        if (U->head < 0 && U->refill && !e->oom && e->in_run)
-            refill(e, u);
-        U = &e->u[u];
+        if (U->head < 0 && U->refill && !e->oom && e->in_run) {
+            /* its model may queue more (npu_engine_on_empty); with cur_kind set, what it queues
+             * on an idle unit waits from when that unit went idle (submit_job) */
+            int prev = e->cur_kind;
+            e->cur_kind = (int)U->kind;
+            e->oom |= U->refill(e, U->refill_ud, u) != 0;
+            e->cur_kind = prev;
+            U = &e->u[u];
+        }
         if (U->head < 0 || e->oom)
             return;
         if (U->slots > 0 && U->running >= U->slots)
