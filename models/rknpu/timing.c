@@ -373,12 +373,13 @@ static int do_cpu(rx *x, size_t i)
 }
 
 /* ---- windows ----------------------------------------------------------------------------------
- * An LLM prefill is ~150,000 tasks of ~10 jobs each; queued at once they took 264 MiB and a
- * third of the time in page faults. Outside a workload, execute() therefore queues the
- * runtime's jobs (submits, CPU operators, job ends: a few per submit) for the whole program
- * as before, and each core's tasks from a cursor of its own, WIN_TASKS at a time: the next
- * window when the core's PC has nothing queued (npu_engine_on_empty: at once when its last
- * queued job starts). The run is the same as with every job queued up front:
+ * A 2048-token LLM prefill is ~150,000 tasks of ~9 jobs each; queued at once they took
+ * 258 MiB and a third of the time went to page faults. Outside a workload, execute()
+ * therefore queues the runtime's jobs (submits, CPU operators, job ends: a few per submit)
+ * for the whole program as before, and each core's tasks from a cursor of its own,
+ * WIN_TASKS at a time: the next window when the core's PC has nothing queued
+ * (npu_engine_on_empty: at once when its last queued job starts). The run is the same as with
+ * every job queued up front:
  *   - a unit's jobs are queued in the same order (each unit takes the jobs of one core, or
  *     only runtime jobs), and only the PC's next job can be ready when it is queued (its
  *     fetch waits for a register group freed by tasks before it) — it is queued before the
@@ -462,8 +463,8 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
     double hmhz = npu_model_float(m, "host.freq_mhz");
     int hclk = npu_engine_clock(e, "rknn_rt", hmhz);
     x->u_rt = hclk < 0 ? -1
-                      : npu_engine_unit(e, "rknn_rt", NPU_UK_HOST, hclk, 1,
-                                        npu_model_float(m, "host.gbps") * 1e3 / hmhz);
+                       : npu_engine_unit(e, "rknn_rt", NPU_UK_HOST, hclk, 1,
+                                         npu_model_float(m, "host.gbps") * 1e3 / hmhz);
     if (x->u_rt < 0)
         return npu_err_set(err, NPU_ENOMEM, "rknpu: cannot create the runtime thread's unit");
     x->clk = npu_engine_clock(e, "npu", s->freq_mhz);
