@@ -674,7 +674,7 @@ int npu_systolic_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_
         if (groups > NPU_SYS_MAX_RUN_GROUPS) {
             rc = npu_err_set(err, NPU_EUNSUPPORTED, "systolic: this run simulates %" PRId64
                              " fold groups (array jobs), above the limit of %" PRId64 " (about "
-                             "2 minutes and 1.5 GB; docs/models/systolic.md): use a larger "
+                             "2 minutes; docs/models/systolic.md): use a larger "
                              "array, fewer channels or --set fidelity=scalesim (one job per "
                              "layer)", groups, NPU_SYS_MAX_RUN_GROUPS);
             goto out;
