@@ -116,6 +116,8 @@ typedef struct unit {
     npu_time *lbusy;     /* per layer (+1 for "none") occupancy */
     npu_time *lcomp;     /* per layer compute-phase time        */
     int buf;             /* on-chip buffer its onchip bytes go through, -1 */
+    npu_unit_empty_fn refill; /* called when its FIFO is found empty (npu_engine_on_empty) */
+    void *refill_ud;
 } unit;
 
 typedef struct sync {
