@@ -27,43 +27,55 @@ update=
 while [ $# -gt 0 ]; do
     case $1 in
     -r) [ $# -ge 2 ] || { echo "speed_table.sh: -r needs a number" >&2; exit 2; }
-        reps=$2; shift 2 ;;
+        reps=$2
+        shift 2 ;;
     -l) least=1; shift ;;
     -p) [ $# -ge 2 ] || { echo "speed_table.sh: -p needs a preset list" >&2; exit 2; }
-        presets=$2; shift 2 ;;
+        presets=$2
+        shift 2 ;;
     -u) [ $# -ge 2 ] || { echo "speed_table.sh: -u needs a file" >&2; exit 2; }
-        update=$2; shift 2 ;;
+        update=$2
+        shift 2 ;;
     *) echo "usage: scripts/speed_table.sh [-r REPS] [-l] [-p \"PRESET ...\"] [-u FILE]" >&2
        exit 2 ;;
     esac
 done
-case $reps in '' | *[!0-9]*) echo "speed_table.sh: -r wants a number from 1 to 99" >&2; exit 2 ;; esac
-[ "$reps" -ge 1 ] && [ "$reps" -le 99 ] || { echo "speed_table.sh: -r wants 1 to 99" >&2; exit 2; }
+die() {
+    echo "speed_table.sh: $*" >&2
+    exit 2
+}
+case $reps in '' | *[!0-9]*) die "-r wants a number from 1 to 99" ;; esac
+[ "$reps" -ge 1 ] && [ "$reps" -le 99 ] || die "-r wants a number from 1 to 99"
 for d in build-rel build; do
-    [ -z "${RUN_BENCH:-}" ] && [ -x "$here/$d/tests/run_bench" ] && RUN_BENCH=$here/$d/tests/run_bench
+    [ -z "${RUN_BENCH:-}" ] && [ -x "$here/$d/tests/run_bench" ] &&
+        RUN_BENCH=$here/$d/tests/run_bench
     [ -z "${NPUSIM:-}" ] && [ -x "$here/$d/npusim" ] && NPUSIM=$here/$d/npusim
 done
-[ -x "${RUN_BENCH:-}" ] || { echo "speed_table.sh: no run_bench (build first or set RUN_BENCH)" >&2; exit 2; }
-[ -x "${NPUSIM:-}" ] || { echo "speed_table.sh: no npusim (build first or set NPUSIM)" >&2; exit 2; }
+[ -x "${RUN_BENCH:-}" ] || die "no run_bench (build first or set RUN_BENCH)"
+[ -x "${NPUSIM:-}" ] || die "no npusim (build first or set NPUSIM)"
 if [ -n "$update" ]; then
-    grep -q '^<!-- speed_table:begin -->$' "$update" && grep -q '^<!-- speed_table:end -->$' "$update" ||
-        { echo "speed_table.sh: $update lacks the speed_table:begin/end marker lines" >&2; exit 2; }
+    grep -q '^<!-- speed_table:begin -->$' "$update" &&
+        grep -q '^<!-- speed_table:end -->$' "$update" ||
+        die "$update lacks the speed_table:begin/end marker lines"
 fi
-[ -n "$presets" ] || presets=$("$NPUSIM" list presets) ||
-    { echo "speed_table.sh: npusim list presets failed" >&2; exit 2; }
+[ -n "$presets" ] || presets=$("$NPUSIM" list presets) || die "npusim list presets failed"
 NETS="resnet50 mobilenet_v2 yolov5s qwen2_0_5b_prefill:tokens=128 qwen2_0_5b_decode:kv=1024"
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
 
 # ms with three significant figures, as the issue's table prints them
-fmt() { awk -v v="$1" 'BEGIN { if (v >= 100) printf "%.0f", v; else if (v >= 10) printf "%.1f", v;
-                               else if (v >= 1) printf "%.2f", v; else printf "%.3f", v }'; }
+fmt() {
+    awk -v v="$1" 'BEGIN { if (v >= 100) printf "%.0f", v; else if (v >= 10) printf "%.1f", v
+                           else if (v >= 1) printf "%.2f", v; else printf "%.3f", v }'
+}
 
 # cell PRESET NET: the figure, or "—"
 cell() {
-    one=$("$RUN_BENCH" "$1" "$2" 1 1 2>&1) || { echo "speed_table.sh: $1 $2: $one" >&2; echo "—"; return; }
+    one=$("$RUN_BENCH" "$1" "$2" 1 1 2>&1) ||
+        { echo "speed_table.sh: $1 $2: $one" >&2; echo "—"; return; }
     ms=$(echo "$one" | sed -n 's/.* \([0-9.]*\) ms per design point.*/\1/p')
-    iters=$(awk -v ms="$ms" 'BEGIN { n = ms > 0 ? int(100 / ms) : 50; print n < 1 ? 1 : (n > 50 ? 50 : n) }')
+    iters=$(awk -v ms="$ms" 'BEGIN { n = ms > 0 ? int(100 / ms) : 50
+                                     print n < 1 ? 1 : (n > 50 ? 50 : n) }')
     out=$("$RUN_BENCH" "$1" "$2" "$iters" "$reps" 2>&1) ||
         { echo "speed_table.sh: $1 $2: $out" >&2; echo "—"; return; }
     if [ "$least" = 1 ] && [ "$reps" -gt 1 ]; then
@@ -90,8 +102,10 @@ load0=$(loadavg)
 } >"$tmp"
 rev=$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)
 {
-    echo "ms of CPU per design point, $( [ "$least" = 1 ] && echo "least" || echo "median") of $reps repeats"
-    echo "(\`scripts/speed_table.sh\`, $(basename "$(dirname "$(dirname "$RUN_BENCH")")")/tests/run_bench, commit $rev,"
+    what=median
+    [ "$least" = 1 ] && what=least
+    echo "ms of CPU per design point, $what of $reps repeats (\`scripts/speed_table.sh\`,"
+    echo "$(basename "$(dirname "$(dirname "$RUN_BENCH")")")/tests/run_bench, commit $rev,"
     echo "$(date -u '+%Y-%m-%d %H:%M UTC'), load average $load0 before and $(loadavg) after)."
     echo
     cat "$tmp"
@@ -100,7 +114,13 @@ mv "$tmp.out" "$tmp"
 cat "$tmp"
 if [ -n "$update" ]; then
     awk -v tab="$tmp" '
-        /^<!-- speed_table:begin -->$/ { print; while ((getline l < tab) > 0) print l; skip = 1; next }
+        /^<!-- speed_table:begin -->$/ {
+            print
+            while ((getline l < tab) > 0)
+                print l
+            skip = 1
+            next
+        }
         /^<!-- speed_table:end -->$/ { skip = 0 }
         !skip { print }' "$update" >"$update.tmp" && mv "$update.tmp" "$update" ||
         { echo "speed_table.sh: could not update $update" >&2; exit 1; }

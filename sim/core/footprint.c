@@ -108,7 +108,8 @@ static int place(npu_fp *fp, int64_t align, npu_err *err)
     const npu_fp_buf **ov = malloc(sizeof *ov * ((size_t)nb + 1));
     const npu_fp_buf **alive = malloc(sizeof *alive * (nalive + 1));
     const npu_fp_buf **starts = malloc(sizeof *starts * ((size_t)nb + 1));
-    size_t *aoff = malloc(sizeof *aoff * ((size_t)nl + 1)), *an = calloc((size_t)nl + 1, sizeof *an);
+    size_t *aoff = malloc(sizeof *aoff * ((size_t)nl + 1));
+    size_t *an = calloc((size_t)nl + 1, sizeof *an);
     int *soff = calloc((size_t)nl + 2, sizeof *soff), *sn = calloc((size_t)nl + 1, sizeof *sn);
     int rc = 0;
     if (!ov || !alive || !starts || !aoff || !an || !soff || !sn) {

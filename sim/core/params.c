@@ -353,7 +353,8 @@ int npu_params_find(const npu_params *p, const char *key)
 {
     if (!p || !key || !p->hcap)
         return -1;
-    for (unsigned h = hname(key) & (unsigned)(p->hcap - 1);; h = (h + 1) & (unsigned)(p->hcap - 1)) {
+    unsigned mask = (unsigned)(p->hcap - 1);
+    for (unsigned h = hname(key) & mask;; h = (h + 1) & mask) {
         int i = p->hidx[h] - 1;
         if (i < 0)
             return -1;
