@@ -31,6 +31,7 @@ int main(int argc, char **argv)
         *colon = '\0';
         lo.zoo_args = colon + 1;
     }
+    npu_keep_freed_memory(); /* as the npusim CLI does */
     npu_ctx *ctx = npu_ctx_new();
     npu_err err = {0};
     double t0 = bench_cpu_s();
