@@ -35,15 +35,7 @@ void npu_rep_shape_str(const npu_graph *g, int ti, char *buf, size_t n)
     size_t len = 0;
     buf[0] = 0;
     for (int d = 0; d < t->ndim && d < NPU_MAX_DIMS && len < n; d++) {
-        char p[24], *e = p + sizeof p, *q = e;
-        long long v = (long long)t->dim[d];
-        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-        do {
-            *--q = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
-        if (v < 0)
-            *--q = '-';
+        char p[24], *e = p + sizeof p, *q = npu_rep_digits(e, (long long)t->dim[d]);
         if (d)
             *--q = 'x';
         size_t w = (size_t)(e - q), fit = w < n - len - 1 ? w : n - len - 1;

@@ -130,9 +130,9 @@ void npu_rep_json_strn(npu_strbuf *sb, const char *s, size_t len)
     npu_sb_putc(sb, '"');
 }
 
-void npu_rep_int(npu_strbuf *sb, long long v)
+char *npu_rep_digits(char *end, long long v)
 {
-    char b[24], *e = b + sizeof b, *q = e;
+    char *q = end;
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
     do {
         *--q = (char)('0' + u % 10);
@@ -140,6 +140,12 @@ void npu_rep_int(npu_strbuf *sb, long long v)
     } while (u);
     if (v < 0)
         *--q = '-';
+    return q;
+}
+
+void npu_rep_int(npu_strbuf *sb, long long v)
+{
+    char b[24], *e = b + sizeof b, *q = npu_rep_digits(e, v);
     npu_sb_putn(sb, q, (size_t)(e - q));
 }
 
