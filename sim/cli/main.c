@@ -1072,6 +1072,7 @@ static int stdout_status(int rc)
 
 int main(int argc, char **argv)
 {
+    npu_keep_freed_memory(); /* points of a sweep reuse the pages of the one before */
     if (argc < 2) {
         print_main_help(stderr);
         return EXIT_USAGE;
