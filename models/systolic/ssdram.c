@@ -223,3 +223,51 @@ int64_t npu_ssdram_filter_reads(const npu_sys_layer *L, int64_t sram_words)
     }
     return words;
 }
+
+typedef struct fifo {
+    uint8_t *in;     /* in[a]: word a is held      */
+    int64_t *ring;   /* held words, oldest at head */
+    int64_t cap, head, n, space, reads, last;
+} fifo;
+
+static int fifo_row(void *ctx, int64_t fc, int64_t fr, int64_t cycle, const int64_t *addr,
+                    int width)
+{
+    (void)fc, (void)fr;
+    fifo *f = ctx;
+    for (int i = 0; i < width; i++) {
+        int64_t a = addr[i];
+        if (a < 0 || a >= f->space || f->in[a])
+            continue;
+        if (f->n == f->cap) { /* the oldest word leaves */
+            f->in[f->ring[f->head]] = 0;
+            f->head = (f->head + 1) % f->cap;
+            f->n--;
+        }
+        f->ring[(f->head + f->n++) % f->cap] = a;
+        f->in[a] = 1;
+        f->reads++;
+        f->last = cycle;
+    }
+    return 0;
+}
+
+int npu_ssdram_ifmap(const npu_sys_layer *L, const npu_ssdem_geom *g, int64_t sram_words,
+                     int64_t first, npu_ssdram_op *out, npu_err *err)
+{
+    int rc = npu_ssdram_read(npu_ssdem_ifmap_words(L, g), sram_words, first, out, err);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    fifo f = {0};
+    f.cap = 50 * (sram_words / 100);
+    f.space = g->has ? g->h * g->w * g->c : L->m * L->k;
+    f.in = calloc((size_t)f.space, 1);
+    f.ring = malloc((size_t)f.cap * sizeof *f.ring);
+    if (f.in && f.ring && npu_ssdem_walk(L, g, NPU_SSDEM_IFMAP, fifo_row, &f) == 0)
+        out->stop = f.last, out->words = f.reads;
+    else
+        rc = npu_err_set(err, NPU_ENOMEM, "out of memory (SCALE-Sim ifmap read buffer)");
+    free(f.in);
+    free(f.ring);
+    return rc;
+}

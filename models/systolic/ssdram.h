@@ -8,6 +8,7 @@
 
 #include "../../isa/systolic.h"
 #include "../../sim/core/ctx.h"
+#include "ssdemand.h"
 
 /* One operand's DRAM trace summary: first and last trace line's cycle, words moved. */
 typedef struct npu_ssdram_op {
@@ -41,5 +42,15 @@ int npu_ssdram_read(int64_t distinct, int64_t sram_words, int64_t first, npu_ssd
  * moves to start at that word, reaching W words further but not past the end of the current
  * column fold's words (the whole filter in IS), and the words it did not hold are read. */
 int64_t npu_ssdram_filter_reads(const npu_sys_layer *L, int64_t sram_words);
+
+/* IFMAP DRAM of one sub-problem: the first fetch of npu_ssdram_read (first = the ifmap's first
+ * demand cycle); when the ifmap fits, SCALE-Sim's stop and reads. When it does not, npusim's
+ * approximation (docs/scalesim.md §4; SCALE-Sim's rule is not known): the read buffer's
+ * active half, 50 sets of ⌊sram_words/100⌋ words, kept as a first-in first-out buffer of
+ * words filled on demand — the first fetch holds the first words the array demands, every
+ * later demanded word not in it is read and replaces the oldest — walked over the demand
+ * (npu_ssdem_walk); reads = words read, stop = the demand cycle of the last one read. */
+int npu_ssdram_ifmap(const npu_sys_layer *L, const npu_ssdem_geom *g, int64_t sram_words,
+                     int64_t first, npu_ssdram_op *out, npu_err *err);
 
 #endif

@@ -101,10 +101,11 @@ static int ss_row_of(const npu_sys_layer *L, const npu_ssdem_geom *g, bool dram,
     npu_ssdem_sram(L, g, r->sram);
     if (!dram)
         return 0;
-    int64_t ns = L->nsub > 0 ? L->nsub : 1;
-    if (ss_dram_rd(npu_ssdem_ifmap_words(L, g), L->ifmap_half, &r->sram[SS_IF],
-                   L->dram_ifmap_rd / ns, &r->dram[SS_IF], err) ||
-        ss_dram_rd(L->k * L->n, L->filter_half, &r->sram[SS_FI],
+    npu_ssdram_op ifm = {0, 0, 0};
+    if (npu_ssdram_ifmap(L, g, 2 * L->ifmap_half, r->sram[SS_IF].start - 1, &ifm, err))
+        return -1;
+    r->dram[SS_IF] = (ss_acc){ifm.start, ifm.stop, ifm.words};
+    if (ss_dram_rd(L->k * L->n, L->filter_half, &r->sram[SS_FI],
                    npu_ssdram_filter_reads(L, 2 * L->filter_half), &r->dram[SS_FI], err))
         return -1;
     npu_ssdram_op of = {0, 0, 0};
@@ -150,13 +151,16 @@ static void emit_detailed(const ss_row *r, npu_strbuf *out)
         }
 }
 
-static int ss_write(const npu_program *p, const npu_graph *g, const char *header, ss_emit emit, bool dram,
-                    npu_strbuf *out, npu_err *err)
+/* The report texts of files [0, n): header[f] then one emit[f] row per SCALE-Sim layer into
+ * out[f]; each layer is simulated once for all n (the DRAM side only when `dram`). */
+static int ss_write(const npu_program *p, const npu_graph *g, int n, const char *const *header,
+                    const ss_emit *emit, bool dram, npu_strbuf *out, npu_err *err)
 {
     if (!p || !p->model || strcmp(p->model, "systolic") != 0)
         return npu_err_set(err, NPU_EINVAL, "SCALE-Sim reports need a program of the systolic "
                            "model (this one is %s's)", p && p->model ? p->model : "no model");
-    npu_sb_puts(out, header);
+    for (int f = 0; f < n; f++)
+        npu_sb_puts(&out[f], header[f]);
     int64_t id = 0;
     for (size_t i = 0; i < p->n; i++) {
         if (p->ins[i].op != NPU_SYS_OP_LAYER)
@@ -176,39 +180,44 @@ static int ss_write(const npu_program *p, const npu_graph *g, const char *header
             npu_err_prefix(err, "SCALE-Sim report, LayerID %lld", (long long)id);
             return -1;
         }
-        for (int64_t s = 0; s < (L->nsub > 0 ? L->nsub : 1); s++) {
-            npu_sb_printf(out, "%lld", (long long)id++);
-            emit(&r, out);
-            npu_sb_puts(out, ",\n");
-        }
+        for (int64_t s = 0; s < (L->nsub > 0 ? L->nsub : 1); s++, id++)
+            for (int f = 0; f < n; f++) {
+                npu_sb_printf(&out[f], "%lld", (long long)id);
+                emit[f](&r, &out[f]);
+                npu_sb_puts(&out[f], ",\n");
+            }
     }
     return 0;
 }
 
+static const char *const ss_headers[] = {
+    "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util "
+    "%,\n",
+    "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg IFMAP DRAM BW, Avg "
+    "FILTER DRAM BW, Avg OFMAP DRAM BW,\n",
+    "LayerID, SRAM IFMAP Start Cycle, SRAM IFMAP Stop Cycle, SRAM IFMAP Reads, SRAM Filter Start "
+    "Cycle, SRAM Filter Stop Cycle, SRAM Filter Reads, SRAM OFMAP Start Cycle, SRAM OFMAP Stop "
+    "Cycle, SRAM OFMAP Writes, DRAM IFMAP Start Cycle, DRAM IFMAP Stop Cycle, DRAM IFMAP Reads, "
+    "DRAM Filter Start Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, DRAM OFMAP Start Cycle, "
+    "DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,\n"};
+static const ss_emit ss_emits[] = {emit_compute, emit_bandwidth, emit_detailed};
+
 int npu_ssrep_compute(const npu_program *p, const npu_graph *g, npu_strbuf *out,
                       npu_err *err)
 {
-    return ss_write(p, g, "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency "
-                    "%, Compute Util %,\n", emit_compute, false, out, err);
+    return ss_write(p, g, 1, &ss_headers[0], &ss_emits[0], false, out, err);
 }
 
 int npu_ssrep_bandwidth(const npu_program *p, const npu_graph *g, npu_strbuf *out,
                         npu_err *err)
 {
-    return ss_write(p, g, "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg "
-                    "IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,\n", emit_bandwidth,
-                    true, out, err);
+    return ss_write(p, g, 1, &ss_headers[1], &ss_emits[1], true, out, err);
 }
 
 int npu_ssrep_detailed(const npu_program *p, const npu_graph *g, npu_strbuf *out,
                        npu_err *err)
 {
-    return ss_write(p, g, "LayerID, SRAM IFMAP Start Cycle, SRAM IFMAP Stop Cycle, SRAM IFMAP "
-                    "Reads, SRAM Filter Start Cycle, SRAM Filter Stop Cycle, SRAM Filter Reads, "
-                    "SRAM OFMAP Start Cycle, SRAM OFMAP Stop Cycle, SRAM OFMAP Writes, DRAM IFMAP "
-                    "Start Cycle, DRAM IFMAP Stop Cycle, DRAM IFMAP Reads, DRAM Filter Start "
-                    "Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, DRAM OFMAP Start Cycle, "
-                    "DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,\n", emit_detailed, true, out, err);
+    return ss_write(p, g, 1, &ss_headers[2], &ss_emits[2], true, out, err);
 }
 
 int npu_ssrep_write(const npu_program *p, const npu_graph *g, const char *dir, bool force,
@@ -221,24 +230,23 @@ int npu_ssrep_write(const npu_program *p, const npu_graph *g, const char *dir, b
                            strerror(errno));
     static const char *const names[] = {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv",
                                         "DETAILED_ACCESS_REPORT.csv"};
-    int (*const make[])(const npu_program *, const npu_graph *, npu_strbuf *, npu_err *) = {
-        npu_ssrep_compute, npu_ssrep_bandwidth, npu_ssrep_detailed};
-    int rc = 0;
+    npu_strbuf sb[3];
+    for (int f = 0; f < 3; f++)
+        npu_sb_init(&sb[f]);
+    int rc = ss_write(p, g, 3, ss_headers, ss_emits, true, sb, err);
     for (int f = 0; f < 3 && !rc; f++) {
-        npu_strbuf sb;
-        npu_sb_init(&sb);
         size_t n = strlen(dir) + strlen(names[f]) + 2;
         char *path = malloc(n);
         if (!path)
             rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
         else {
             snprintf(path, n, "%s/%s", dir, names[f]);
-            rc = make[f](p, g, &sb, err);
-            if (!rc)
-                rc = npu_write_file(path, sb.s ? sb.s : "", sb.len, force, err);
+            rc = sb[f].oom ? npu_err_set(err, NPU_ENOMEM, "out of memory")
+                           : npu_write_file(path, sb[f].s ? sb[f].s : "", sb[f].len, force, err);
         }
         free(path);
-        npu_sb_free(&sb);
     }
+    for (int f = 0; f < 3; f++)
+        npu_sb_free(&sb[f]);
     return rc;
 }
