@@ -72,21 +72,6 @@ typedef struct ss_row {
     ss_acc sram[3], dram[3]; /* [SS_IF], [SS_FI], [SS_OF] */
 } ss_row;
 
-/* DRAM side of a read operand: SCALE-Sim's first fetch (ssdram.c); when the operand does not
- * fit its read buffer, `reads` and a stop at the operand's last SRAM demand. */
-static int ss_dram_rd(int64_t distinct, int64_t half, const ss_acc *sram, int64_t reads,
-                      ss_acc *out, npu_err *err)
-{
-    npu_ssdram_op op = {0, 0, 0};
-    int rc = npu_ssdram_read(distinct, 2 * half, sram->start - 1, &op, err);
-    if (rc < 0)
-        return -1;
-    if (rc == 0)
-        op.stop = sram->stop - 1, op.words = reads;
-    *out = (ss_acc){op.start, op.stop, op.words};
-    return 0;
-}
-
 static int ss_row_of(const npu_sys_layer *L, const npu_ssdem_geom *g, bool dram, ss_row *r,
                      npu_err *err)
 {
@@ -101,13 +86,13 @@ static int ss_row_of(const npu_sys_layer *L, const npu_ssdem_geom *g, bool dram,
     npu_ssdem_sram(L, g, r->sram);
     if (!dram)
         return 0;
-    npu_ssdram_op ifm = {0, 0, 0};
-    if (npu_ssdram_ifmap(L, g, 2 * L->ifmap_half, r->sram[SS_IF].start - 1, &ifm, err))
+    npu_ssdram_op ifm = {0, 0, 0}, fil = {0, 0, 0};
+    if (npu_ssdram_ifmap(L, g, 2 * L->ifmap_half, r->sram[SS_IF].start - 1, NULL, NULL, &ifm,
+                         err) ||
+        npu_ssdram_filter(L, 2 * L->filter_half, r->sram[SS_FI].start - 1, &fil, err))
         return -1;
     r->dram[SS_IF] = (ss_acc){ifm.start, ifm.stop, ifm.words};
-    if (ss_dram_rd(L->k * L->n, L->filter_half, &r->sram[SS_FI],
-                   npu_ssdram_filter_reads(L, 2 * L->filter_half), &r->dram[SS_FI], err))
-        return -1;
+    r->dram[SS_FI] = (ss_acc){fil.start, fil.stop, fil.words};
     npu_ssdram_op of = {0, 0, 0};
     if (npu_ssdram_ofmap(L, C, &of, err)) /* CALC mode: drained at the array width */
         return -1;
