@@ -397,6 +397,9 @@ int npu_ssdram_ifmap(const npu_sys_layer *L, const npu_ssdem_geom *g, int64_t sr
     int rc = npu_ssdram_read(npu_ssdem_ifmap_words(L, g), sram_words, first, out, err);
     if (rc < 0 || (rc == 1 && !fn))
         return rc < 0 ? -1 : 0;
+    int64_t demand = L->m * L->k * (L->dataflow == NPU_SYS_DF_IS ? 1 : L->col_folds);
+    if (!fn && demand > NPU_SSDRAM_WALK_MAX)
+        return 2;
     fifo f = {0};
     f.cap = 50 * (sram_words / 100);
     f.space = g->has ? g->h * g->w * g->c : L->m * L->k;

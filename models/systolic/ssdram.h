@@ -88,6 +88,9 @@ void npu_ssdram_drains_free(npu_ssdram_drains *dr);
  * start (its last set −1 padded), then each demand cycle's missed words on that cycle; fn
  * returns nonzero to stop (then this returns -1; fn set err). */
 typedef int (*npu_ssdram_line_fn)(void *ctx, int64_t cycle, const int64_t *addr, int n);
+/* Without fn, a walk over more demanded words than this is not done (it would take seconds):
+ * npu_ssdram_ifmap returns 2 with only out->start set, and the caller estimates the rest. */
+#define NPU_SSDRAM_WALK_MAX ((int64_t)1 << 26)
 int npu_ssdram_ifmap(const npu_sys_layer *L, const npu_ssdem_geom *g, int64_t sram_words,
                      int64_t first, npu_ssdram_line_fn fn, void *ctx, npu_ssdram_op *out,
                      npu_err *err);

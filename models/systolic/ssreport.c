@@ -31,6 +31,7 @@
 #include "ssreport.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +49,7 @@ void npu_ssrep_pyfloat(double v, char *buf, size_t cap)
             break;
     }
     /* Python: no exponent between 1e-4 and 1e16, and a ".0" on whole numbers */
-    if (strchr(buf, 'e') && v != 0 && v >= 1e-4 && v < 1e16) {
+    if (strchr(buf, 'e') && v != 0 && fabs(v) >= 1e-4 && fabs(v) < 1e16) {
         char tmp[64];
         for (int d = 0; d <= 20; d++) {
             snprintf(tmp, sizeof tmp, "%.*f", d, v);
@@ -87,10 +88,13 @@ static int ss_row_of(const npu_sys_layer *L, const npu_ssdem_geom *g, bool dram,
     if (!dram)
         return 0;
     npu_ssdram_op ifm = {0, 0, 0}, fil = {0, 0, 0};
-    if (npu_ssdram_ifmap(L, g, 2 * L->ifmap_half, r->sram[SS_IF].start - 1, NULL, NULL, &ifm,
-                         err) ||
-        npu_ssdram_filter(L, 2 * L->filter_half, r->sram[SS_FI].start - 1, &fil, err))
+    int irc = npu_ssdram_ifmap(L, g, 2 * L->ifmap_half, r->sram[SS_IF].start - 1, NULL, NULL,
+                               &ifm, err);
+    if (irc < 0 || npu_ssdram_filter(L, 2 * L->filter_half, r->sram[SS_FI].start - 1, &fil, err))
         return -1;
+    if (irc == 2) /* too large to walk: npusim's planned DRAM bytes, the last demand */
+        ifm.words = L->dram_ifmap_rd / (L->nsub > 0 ? L->nsub : 1),
+        ifm.stop = r->sram[SS_IF].stop - 1;
     r->dram[SS_IF] = (ss_acc){ifm.start, ifm.stop, ifm.words};
     r->dram[SS_FI] = (ss_acc){fil.start, fil.stop, fil.words};
     npu_ssdram_op of = {0, 0, 0};
@@ -136,16 +140,12 @@ static void emit_detailed(const ss_row *r, npu_strbuf *out)
         }
 }
 
-/* The report texts of files [0, n): header[f] then one emit[f] row per SCALE-Sim layer into
- * out[f]; each layer is simulated once for all n (the DRAM side only when `dram`). */
-static int ss_write(const npu_program *p, const npu_graph *g, int n, const char *const *header,
-                    const ss_emit *emit, bool dram, npu_strbuf *out, npu_err *err)
+int npu_ssrep_each(const npu_program *p, const npu_graph *g, npu_ssrep_layer_fn fn, void *ctx,
+                   npu_err *err)
 {
     if (!p || !p->model || strcmp(p->model, "systolic") != 0)
         return npu_err_set(err, NPU_EINVAL, "SCALE-Sim reports need a program of the systolic "
                            "model (this one is %s's)", p && p->model ? p->model : "no model");
-    for (int f = 0; f < n; f++)
-        npu_sb_puts(&out[f], header[f]);
     int64_t id = 0;
     for (size_t i = 0; i < p->n; i++) {
         if (p->ins[i].op != NPU_SYS_OP_LAYER)
@@ -160,19 +160,48 @@ static int ss_write(const npu_program *p, const npu_graph *g, int n, const char 
                      ? (g ? npu_graph_find_layer(g, p->layers[p->ins[i].layer].name) : -1)
                      : -1;
         npu_ssdem_geom_of(g, li, L, &geo);
-        ss_row r;
-        if (ss_row_of(L, &geo, dram, &r, err)) {
-            npu_err_prefix(err, "SCALE-Sim report, LayerID %lld", (long long)id);
+        int64_t ns = L->nsub > 0 ? L->nsub : 1;
+        if (fn(ctx, L, &geo, id, ns, err)) {
+            npu_err_prefix(err, "SCALE-Sim LayerID %lld", (long long)id);
             return -1;
         }
-        for (int64_t s = 0; s < (L->nsub > 0 ? L->nsub : 1); s++, id++)
-            for (int f = 0; f < n; f++) {
-                npu_sb_printf(&out[f], "%lld", (long long)id);
-                emit[f](&r, &out[f]);
-                npu_sb_puts(&out[f], ",\n");
-            }
+        id += ns;
     }
     return 0;
+}
+
+/* The report texts of files [0, n): header[f] then one emit[f] row per SCALE-Sim layer into
+ * out[f]; each layer is simulated once for all n (the DRAM side only when `dram`). */
+typedef struct ss_files {
+    int n;
+    const ss_emit *emit;
+    bool dram;
+    npu_strbuf *out;
+} ss_files;
+
+static int ss_layer(void *ctx, const npu_sys_layer *L, const npu_ssdem_geom *geo, int64_t id,
+                    int64_t nsub, npu_err *err)
+{
+    ss_files *w = ctx;
+    ss_row r;
+    if (ss_row_of(L, geo, w->dram, &r, err))
+        return -1;
+    for (int64_t s = 0; s < nsub; s++)
+        for (int f = 0; f < w->n; f++) {
+            npu_sb_printf(&w->out[f], "%lld", (long long)(id + s));
+            w->emit[f](&r, &w->out[f]);
+            npu_sb_puts(&w->out[f], ",\n");
+        }
+    return 0;
+}
+
+static int ss_write(const npu_program *p, const npu_graph *g, int n, const char *const *header,
+                    const ss_emit *emit, bool dram, npu_strbuf *out, npu_err *err)
+{
+    for (int f = 0; f < n; f++)
+        npu_sb_puts(&out[f], header[f]);
+    ss_files w = {n, emit, dram, out};
+    return npu_ssrep_each(p, g, ss_layer, &w, err);
 }
 
 static const char *const ss_headers[] = {
