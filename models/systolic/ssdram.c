@@ -23,6 +23,7 @@
 #include "ssdram.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "systolic.h"
 
@@ -331,7 +332,41 @@ typedef struct fifo {
     void *ctx;
     int64_t first, lines, nfirst; /* first fetch: its first cycle, lines, words (in ring) */
     bool sent;        /* first fetch handed to fn */
+    /* Steady state (OS/WS without fn: every column fold demands the same ifmap words in the
+     * same order): the buffer at the start of column fold 1 is kept; if column fold 2 starts
+     * with the same buffer, every later column fold repeats column fold 1 exactly. */
+    bool steady_ok;
+    int64_t fc, *snap, snap_head, snap_n, reads1, last1, pass_cycles, col_folds;
 } fifo;
+
+static bool fifo_same(const fifo *f)
+{
+    if (f->n != f->snap_n)
+        return false;
+    for (int64_t i = 0; i < f->n; i++)
+        if (f->ring[(f->head + i) % f->cap] != f->snap[(f->snap_head + i) % f->cap])
+            return false;
+    return true;
+}
+
+/* At the first row of column fold fc: 1 keeps the buffer, 2 compares; returns 2 when the rest
+ * of the walk is known (reads and last filled in). */
+static int fifo_fold(fifo *f, int64_t fc)
+{
+    f->fc = fc;
+    if (fc == 1) {
+        memcpy(f->snap, f->ring, (size_t)f->cap * sizeof *f->ring);
+        f->snap_head = f->head, f->snap_n = f->n, f->reads1 = f->reads, f->last1 = -1;
+        return 0;
+    }
+    if (fc != 2 || !fifo_same(f))
+        return 0;
+    int64_t per = f->reads - f->reads1, more = f->col_folds - 2;
+    f->reads += more * per;
+    if (f->last1 >= 0) /* the last column fold's last read */
+        f->last = f->last1 + (f->col_folds - 2) * f->pass_cycles;
+    return 2;
+}
 
 /* Words w[0..n) as DRAM lines of NPU_SSDRAM_READ_WIDTH (−1 padded), `pad` more −1 words, line
  * i on cycle c0 + i·step. */
@@ -358,8 +393,10 @@ static int first_out(fifo *f)
 static int fifo_row(void *ctx, int64_t fc, int64_t fr, int64_t cycle, const int64_t *addr,
                     int width)
 {
-    (void)fc, (void)fr;
+    (void)fr;
     fifo *f = ctx;
+    if (f->steady_ok && fc != f->fc && fifo_fold(f, fc) == 2)
+        return 2;
     int64_t miss[256];
     int nm = 0;
     for (int i = 0; i < width; i++) {
@@ -379,6 +416,8 @@ static int fifo_row(void *ctx, int64_t fc, int64_t fr, int64_t cycle, const int6
             f->nfirst++;
         else {
             f->last = cycle;
+            if (f->fc == 1)
+                f->last1 = cycle;
             miss[nm++] = a;
             if (f->fn && nm == (int)(sizeof miss / sizeof miss[0])) {
                 if (lines_out(f, miss, nm, 0, cycle, 0))
@@ -407,7 +446,14 @@ int npu_ssdram_ifmap(const npu_sys_layer *L, const npu_ssdem_geom *g, int64_t sr
     f.lines = (rc == 1 ? -1 : first) - out->start + (rc == 1 ? 1 : 0);
     f.in = calloc((size_t)f.space, 1);
     f.ring = malloc((size_t)f.cap * sizeof *f.ring);
-    int wr = f.in && f.ring ? npu_ssdem_walk(L, g, NPU_SSDEM_IFMAP, fifo_row, &f) : -1;
+    f.steady_ok = !fn && L->dataflow != NPU_SYS_DF_IS && L->col_folds > 2;
+    f.snap = f.steady_ok ? malloc((size_t)f.cap * sizeof *f.snap) : NULL;
+    f.col_folds = L->col_folds;
+    f.pass_cycles = L->row_folds * npu_systolic_fold_cycles(L->dataflow, L->rows, L->cols, L->t);
+    int wr = f.in && f.ring && (f.snap || !f.steady_ok)
+                 ? npu_ssdem_walk(L, g, NPU_SSDEM_IFMAP, fifo_row, &f) : -1;
+    if (wr == 2) /* steady state: the walk stopped early with everything known */
+        wr = 0;
     if (wr == 0 && fn && !f.sent)
         wr = first_out(&f);
     if (wr < 0)
@@ -421,5 +467,6 @@ int npu_ssdram_ifmap(const npu_sys_layer *L, const npu_ssdem_geom *g, int64_t sr
     }
     free(f.in);
     free(f.ring);
+    free(f.snap);
     return rc;
 }
