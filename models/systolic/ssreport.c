@@ -22,9 +22,8 @@
  *                     its read buffer also stop (−1) and reads (its distinct words), exact;
  *                     FILTER reads also when it does not fit (ssdram.c, exact on every
  *                     reference row). NOT SCALE-Sim's when the operand does not fit: the IFMAP
- *                     reads (npusim's planned DRAM bytes of the sub-problem) and both stops
- *                     (the operand's last SRAM demand): SCALE-Sim's placement of its later
- *                     fetches is not reproduced.
+ *                     reads and stop (npusim's FIFO approximation of the read buffer,
+ *                     npu_ssdram_ifmap) and the FILTER stop (the last miss's cycle).
  *   Avg DRAM BW       reads (writes) / (stop − start + 1)
  * Floats print as Python's repr(), as SCALE-Sim's do.
  */
