@@ -300,12 +300,16 @@ int64_t npu_ssdram_filter_walk(const npu_sys_layer *L, int64_t sram_words, npu_s
     return words;
 }
 
+typedef struct last_miss {
+    const npu_sys_layer *L;
+    int64_t cycle;
+} last_miss;
+
 static int last_fetch(void *ctx, int64_t fc, int64_t fr, int64_t at, int64_t lo, int64_t hi)
 {
     (void)lo, (void)hi;
-    const npu_sys_layer **L = ctx;
-    int64_t c = npu_ssdram_filter_cycle(*L, fc, fr, at);
-    ((int64_t *)(L + 1))[0] = c;
+    last_miss *m = ctx;
+    m->cycle = npu_ssdram_filter_cycle(m->L, fc, fr, at);
     return 0;
 }
 
@@ -315,12 +319,9 @@ int npu_ssdram_filter(const npu_sys_layer *L, int64_t sram_words, int64_t first,
     int rc = npu_ssdram_read(L->k * L->n, sram_words, first, out, err);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
-    struct {
-        const npu_sys_layer *L;
-        int64_t last;
-    } c = {L, out->start};
-    out->words = npu_ssdram_filter_walk(L, sram_words, last_fetch, &c);
-    out->stop = c.last;
+    last_miss m = {L, out->start};
+    out->words = npu_ssdram_filter_walk(L, sram_words, last_fetch, &m);
+    out->stop = m.cycle;
     return 0;
 }
 
@@ -397,7 +398,7 @@ static int fifo_row(void *ctx, int64_t fc, int64_t fr, int64_t cycle, const int6
     fifo *f = ctx;
     if (f->steady_ok && fc != f->fc && fifo_fold(f, fc) == 2)
         return 2;
-    int64_t miss[256];
+    int64_t miss[250];
     int nm = 0;
     for (int i = 0; i < width; i++) {
         int64_t a = addr[i];
@@ -418,11 +419,13 @@ static int fifo_row(void *ctx, int64_t fc, int64_t fr, int64_t cycle, const int6
             f->last = cycle;
             if (f->fc == 1)
                 f->last1 = cycle;
-            miss[nm++] = a;
-            if (f->fn && nm == (int)(sizeof miss / sizeof miss[0])) {
-                if (lines_out(f, miss, nm, 0, cycle, 0))
-                    return 1;
-                nm = 0;
+            if (f->fn) { /* this cycle's misses, NPU_SSDRAM_READ_WIDTH to a line */
+                miss[nm++] = a;
+                if (nm == (int)(sizeof miss / sizeof miss[0])) {
+                    if (lines_out(f, miss, nm, 0, cycle, 0))
+                        return 1;
+                    nm = 0;
+                }
             }
         }
     }

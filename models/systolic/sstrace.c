@@ -261,9 +261,9 @@ static int tr_file(const tr_run *run, const npu_sys_layer *L, const npu_ssdem_ge
         free(ow.line);
         npu_ssdram_drains_free(&dr);
     }
-    if (rc && !err->msg[0])
-        npu_err_set(err, rc < 0 ? NPU_ENOMEM : NPU_EIO, "%s: %s", path,
-                    rc < 0 ? "out of memory" : "write failed");
+    if (rc && (f->failed || !err->msg[0]))
+        npu_err_set(err, f->failed ? NPU_EIO : NPU_ENOMEM, "%s: %s", path,
+                    f->failed ? "write failed" : "out of memory");
     int crc = gz_close(f, path, rc == 0, rc ? NULL : err);
     free(f);
     return rc ? -1 : crc;
