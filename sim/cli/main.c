@@ -728,7 +728,7 @@ static void print_main_help(FILE *f)
             "  script   run a Lua script (also: npusim FILE.lua)\n"
             "  sweep    run a sweep spec (design points) to CSV; shards, resume\n"
             "  merge    merge the CSV parts of a sharded sweep\n"
-            "  scalesim SCALE-Sim's scale.py: -c CFG -t TOPO -p OUTDIR [-i conv|gemm]\n\n"
+            "  scalesim SCALE-Sim's scale.py: -c CFG -t TOPO -p OUTDIR [-i conv|gemm] [--traces]\n\n"
             "options:\n"
             "  -a, --arch ARCH       preset or model name (default " DEFAULT_ARCH
             "); compare: A,B,...\n"
