@@ -171,9 +171,10 @@ const void *npu_sys_payload(const npu_program *p, size_t i, unsigned op, size_t 
 /* Fold groups (identical consecutive folds sharing one load, one array job, one drain) a
  * detailed run may simulate, estimated before it starts: 2^20, about 4 M engine jobs. Measured
  * on the 2-core build machine at ~120 us and ~1.5 kB per group (a 22,464-channel depthwise
- * SCALE-Sim row: 22,464 groups, 2.6 s, 35 MB; 224,640 channels: 27 s, 332 MB), the limit is
- * about 2 minutes and 1.5 GB, below the engine's 2 GiB of queued jobs. The largest zoo
- * network on a 4x4 array has 0.85 M folds. */
+ * SCALE-Sim row: 22,464 groups, 2.6 s, 35 MB; 224,640 channels: 27 s, 332 MB, with the whole
+ * program queued before the run), the limit is about 2 minutes; the jobs are now queued in
+ * windows (models/systolic/timing.c), so memory no longer grows with the groups. The largest
+ * zoo network on a 4x4 array has 0.85 M folds. */
 #define NPU_SYS_MAX_RUN_GROUPS ((int64_t)1 << 20)
 /* Load-time check of every payload value (npu_model_ops.check): opcodes and sizes, ranges,
  * fold indices and counts against the layer's fold grid, totals against NPU_SYS_MAX_FOLDS

@@ -943,18 +943,14 @@ npu_result *npu_run(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const n
     if (!err)
         err = &local;
     npu_err_clear(err);
-    if (!a || !g) {
+    if (!a || !g)
         npu_err_set(err, NPU_EINVAL, "npu_run: no %s", a ? "graph" : "architecture");
-        ctx_fail(ctx, err);
-        return NULL;
-    }
-    if (ctx && npu_ctx_cancelled(ctx)) {
+    else if (ctx && npu_ctx_cancelled(ctx))
         npu_err_set(err, NPU_EINTR, "interrupted");
-        ctx_fail(ctx, err);
-        return NULL;
-    }
+    else
+        npu_card_one_result(a, err); /* a card's plain run is npu_run_card */
     npu_model m;
-    if (npu_model_open(&m, a->ops, a->p, err)) {
+    if (err->code || npu_model_open(&m, a->ops, a->p, err)) {
         ctx_fail(ctx, err);
         return NULL;
     }

@@ -20,4 +20,8 @@ const npu_params *npu_arch_params(const npu_arch *a);
  * presets set one of them has them (docs/workloads.md "Multi-chip cards"). */
 extern const npu_param_def npu_card_param_defs[];
 
+/* 0 unless a is a card that spreads its frames; then an error (in err, also returned) saying
+ * that a run of one result would be one chip and what to use (sim/wlcard.c; npu_run calls it). */
+int npu_card_one_result(const npu_arch *a, npu_err *err);
+
 #endif

@@ -29,6 +29,19 @@ bool npu_arch_card_spread(const npu_arch *a)
                                            "one") != 0;
 }
 
+int npu_card_one_result(const npu_arch *a, npu_err *err)
+{
+    if (!npu_arch_card_spread(a))
+        return 0;
+    return npu_err_set(err, NPU_EINVAL,
+                       "one result per run means one chip of a card: %s spreads its frames over "
+                       "its %d chips (card.spread=%s); run one chip with card.spread=one or the "
+                       "chip's own preset, or the card with `npusim run`, Lua npusim.run_card, C "
+                       "npu_run_card",
+                       npu_arch_name(a), npu_arch_chips(a),
+                       npu_params_str(npu_arch_params(a), "card.spread"));
+}
+
 npu_wl_run *npu_run_card(npu_ctx *ctx, const npu_arch *a, const npu_graph *g,
                          const npu_run_opts *opts, npu_err *err)
 {

@@ -80,7 +80,7 @@ static npu_result *first_run(npu_ctx *ctx, const npu_arch *a, const npu_workload
     npu_arch *b = npu_arch_clone(a);
     if (!b)
         return npu_err_set(err, NPU_ENOMEM, "out of memory"), NULL;
-    int rc = card ? 0 : npu_arch_set_kv(b, "core_mask=0", err);
+    int rc = npu_arch_set_kv(b, card ? "card.spread=one" : "core_mask=0", err);
     for (int i = 0; !rc && i < w->nsets; i++)
         if (strncmp(w->sets[i], "pipeline=", 9) != 0)
             rc = npu_arch_set_kv(b, w->sets[i], err);

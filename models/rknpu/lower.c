@@ -274,6 +274,9 @@ static int emit_tasks(lw *c, int pl)
     }
     bool first_on[NPU_RKN_MAX_CORES] = {true, true, true};
     size_t nt = c->tv.n;
+    size_t last_on[NPU_RKN_MAX_CORES] = {0}; /* index of each core's last task (one pass) */
+    for (size_t i = 0; i < nt; i++)
+        last_on[c->tv.t[i].core] = i;
     for (size_t i = 0; i < nt; i++) {
         npu_rkn_task t = c->tv.t[i];
         int k = t.core;
@@ -292,11 +295,7 @@ static int emit_tasks(lw *c, int pl)
                 t.bar_wait = (uint8_t)nprev;
             first_on[k] = false;
         }
-        bool last = true;
-        for (size_t j = i + 1; j < nt; j++)
-            if (c->tv.t[j].core == k)
-                last = false;
-        if (last)
+        if (last_on[k] == i)
             t.flags |= NPU_RKN_TF_LAYER_LAST;
         set_regs(&t, (t.flags & NPU_RKN_TF_LAYER_FIRST) && t.slice == 0 && t.kchunk == 0);
         long ins = npu_prog_emit(c->out, NPU_RKN_OP_TASK, (uint16_t)k, pl, &t, sizeof t);

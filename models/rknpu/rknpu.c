@@ -697,6 +697,12 @@ static npu_dtype rknpu_default_dtype(const npu_model *m)
 static const char *const rknpu_array_keys[] = {"mac_int8", "mac_fp16", "mac_int4", "mac_tf32",
                                                NULL};
 
+static void rknpu_fini(npu_model *m)
+{
+    if (m && m->state)
+        npu_rknpu_exec_free(m->state);
+}
+
 const npu_model_ops npu_model_rknpu = {
     .abi = NPU_MODEL_ABI,
     .name = "rknpu",
@@ -710,7 +716,7 @@ const npu_model_ops npu_model_rknpu = {
     .disasm = rknpu_disasm,
     .check = npu_rkn_check,
     .explain = npu_rknpu_explain,
-    .fini = NULL,
+    .fini = rknpu_fini,
     .dtype_for = rknpu_dtype_for,
     .default_dtype = rknpu_default_dtype,
     .array_keys = rknpu_array_keys,

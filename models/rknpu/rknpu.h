@@ -51,10 +51,12 @@ typedef struct npu_rknpu_state {
     /* operator limits (OPLIST §3.2) */
     int conv_kmax, conv_smax, conv_pmax, conv_dmax, dw_kmax;
     int pool_kmax, pool_smax, pool_dimmax, transpose_max, matmul_kmax;
+    struct npu_rknpu_exec *x;  /* the replay of the last execute (timing.c: windows)        */
 } npu_rknpu_state;
 
 int npu_rknpu_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err);
 int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err);
+void npu_rknpu_exec_free(npu_rknpu_state *s);
 int npu_rknpu_explain(const npu_model *m, const npu_program *p, int layer, npu_strbuf *out);
 
 /* MACs per cycle of one core for a dtype (0: the MAC array cannot run it). */

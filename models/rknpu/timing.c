@@ -34,11 +34,15 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "units.h"
 
-typedef struct rx {
+/* Tasks per core queued at a time in windows (below). */
+enum { WIN_TASKS = 64 };
+
+typedef struct npu_rknpu_exec {
     npu_engine *e;
     npu_err *err;
     const npu_rknpu_state *s;
@@ -58,7 +62,21 @@ typedef struct rx {
     int core_layer[NPU_RKN_MAX_CORES]; /* layer of each core's latest task (-1 none)   */
     uint16_t seen[NPU_RKN_MAX_CORES];
     int col_tasks, col_regs, col_cores, col_npu;
+    npu_err cb_err;          /* errors while a window is queued (the run then stops) */
+    npu_rknpu_state *owner;  /* holds x (freed with the last window, or by the model) */
+    /* windows: each core's tasks are queued from a cursor of its own (win_fill) */
+    bool win;
+    struct {
+        size_t pos;     /* next instruction to look at                         */
+        bool pp, first; /* its submit ping-pongs; no task of it on the core yet */
+    } cur[NPU_RKN_MAX_CORES];
 } rx;
+
+void npu_rknpu_exec_free(npu_rknpu_state *s)
+{
+    free(s->x);
+    s->x = NULL;
+}
 
 /* A job on the runtime thread's core (FIFO: program order is its only dependency). */
 static int rt_job(rx *x, int layer, const char *label, double ns, int wait, int64_t wn, int sig,
@@ -255,6 +273,8 @@ static void task_flow(rx *x, const npu_rkn_task *t, int layer, npu_rknpu_flow *f
         f->endsig[f->nend++] = (npu_syncop){x->npu_done, 1};
 }
 
+static int emit_task(rx *x, const npu_rkn_task *t, int layer, bool first, bool pp);
+
 static int do_task(rx *x, size_t i)
 {
     const npu_rkn_task *t = npu_rkn_payload(x->p, i, NPU_RKN_OP_TASK, sizeof *t);
@@ -278,7 +298,22 @@ static int do_task(rx *x, size_t i)
                            "rknpu program: instruction %zu: more tasks on "
                            "core %d than the submit announces",
                            i, c);
-    bool pp = (x->sub.flags & NPU_RKN_SF_PINGPONG) != 0;
+    if (!x->win && emit_task(x, t, layer, first, (x->sub.flags & NPU_RKN_SF_PINGPONG) != 0))
+        return x->err->code;
+    if (layer >= 0) {
+        npu_engine_add_extra(x->e, layer, x->col_tasks, 1);
+        npu_engine_add_extra(x->e, layer, x->col_regs, t->regcfg_amount);
+        npu_engine_add_extra(x->e, layer, x->col_npu, npu_rknpu_task_npu_cycles(x->s, t));
+        if (t->flags & NPU_RKN_TF_LAYER_FIRST)
+            npu_engine_add_extra(x->e, layer, x->col_cores, 1);
+    }
+    return 0;
+}
+
+/* The jobs of a checked task: `first` on its core in its submit, `pp` its submit ping-pongs. */
+static int emit_task(rx *x, const npu_rkn_task *t, int layer, bool first, bool pp)
+{
+    int c = t->core;
     /* the PC fetches the task's register list */
     /* with ping-pong the first task of a layer is fetched while the previous layer's last
      * task runs on the core: the fetch belongs to that layer's time, not this one's (a
@@ -312,16 +347,7 @@ static int do_task(rx *x, size_t i)
         npu_job_signal(&su, npu_rknpu_flow_go(u, &fl), 1, x->err) ||
         npu_engine_submit(x->e, &su, x->err))
         return x->err->code;
-    if (npu_rknpu_flow_submit(x->e, u, &fl, x->err))
-        return x->err->code;
-    if (layer >= 0) {
-        npu_engine_add_extra(x->e, layer, x->col_tasks, 1);
-        npu_engine_add_extra(x->e, layer, x->col_regs, t->regcfg_amount);
-        npu_engine_add_extra(x->e, layer, x->col_npu, npu_rknpu_task_npu_cycles(x->s, t));
-        if (t->flags & NPU_RKN_TF_LAYER_FIRST)
-            npu_engine_add_extra(x->e, layer, x->col_cores, 1);
-    }
-    return 0;
+    return npu_rknpu_flow_submit(x->e, u, &fl, x->err);
 }
 
 static int do_cpu(rx *x, size_t i)
@@ -346,68 +372,146 @@ static int do_cpu(rx *x, size_t i)
                   -1, 0, c->rd_bytes, c->wr_bytes);
 }
 
+/* ---- windows ----------------------------------------------------------------------------------
+ * A 2048-token LLM prefill is ~150,000 tasks of ~9 jobs each; queued at once they took
+ * 258 MiB and a third of the time went to page faults. Outside a workload, execute()
+ * therefore queues the runtime's jobs (submits, CPU operators, job ends: a few per submit)
+ * for the whole program as before, and each core's tasks from a cursor of its own,
+ * WIN_TASKS at a time: the next window when the core's PC has nothing queued
+ * (npu_engine_on_empty: at once when its last queued job starts). The run is the same as with
+ * every job queued up front:
+ *   - a unit's jobs are queued in the same order (each unit takes the jobs of one core, or
+ *     only runtime jobs), and only the PC's next job can be ready when it is queued (its
+ *     fetch waits for a register group freed by tasks before it) — it is queued before the
+ *     PC could take it, so it is checked when it would have been;
+ *   - a block (CNA, CORE, DPU, PPU) that ran dry gets its next job from the window of that
+ *     job's task, whose first job on the block waits on a signal of the task's own setup or
+ *     stage before (go/head/end of that block: never ready when queued); it counts as
+ *     waiting since the block went idle, as the job at the head of its queue would have
+ *     (npu_engine_on_empty), and every sync here has one waiting unit, so the order units
+ *     register on a sync is the same;
+ *   - the per-layer columns are added up in pass 1 in program order (same rounding).
+ * Pass 1 checks the whole program first, so a bad one fails before the run as before. */
+static int win_fill(rx *x, int c)
+{
+    int n = 0;
+    while (x->cur[c].pos < x->p->n && n < WIN_TASKS) {
+        size_t i = x->cur[c].pos++;
+        const npu_instr *in = &x->p->ins[i];
+        if (in->op == NPU_RKN_OP_SUBMIT) {
+            const npu_rkn_submit *sb = npu_rkn_payload(x->p, i, NPU_RKN_OP_SUBMIT, sizeof *sb);
+            x->cur[c].pp = (sb->flags & NPU_RKN_SF_PINGPONG) != 0;
+            x->cur[c].first = true;
+        } else if (in->op == NPU_RKN_OP_TASK) {
+            const npu_rkn_task *t = npu_rkn_payload(x->p, i, NPU_RKN_OP_TASK, sizeof *t);
+            if (t->core != c)
+                continue;
+            if (emit_task(x, t, in->layer, x->cur[c].first, x->cur[c].pp))
+                return x->err->code;
+            x->cur[c].first = false;
+            n++;
+        }
+    }
+    return 0;
+}
+
+/* Once every core's tasks are queued the hooks go and x is freed. */
+static void win_end(rx *x)
+{
+    int n = x->s->cores < NPU_RKN_MAX_CORES ? x->s->cores : NPU_RKN_MAX_CORES;
+    for (int c = 0; c < n; c++)
+        if (x->cur[c].pos < x->p->n)
+            return;
+    for (int c = 0; c < n; c++)
+        npu_engine_on_empty(x->e, x->u_pc[c], NULL, NULL);
+    npu_rknpu_exec_free(x->owner);
+}
+
+static int win_cb(npu_engine *e, void *ud, int unit)
+{
+    (void)e;
+    rx *x = ud;
+    for (int c = 0; c < x->s->cores && c < NPU_RKN_MAX_CORES; c++)
+        if (x->u_pc[c] == unit && x->cur[c].pos < x->p->n) {
+            if (win_fill(x, c))
+                return x->err->code;
+            win_end(x);
+            return 0;
+        }
+    return 0;
+}
+
 int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err)
 {
-    const npu_rknpu_state *s = m->state;
-    rx x;
-    memset(&x, 0, sizeof x);
-    x.e = e;
-    x.err = err;
-    x.s = s;
-    x.p = p;
+    npu_rknpu_state *s = m->state;
+    npu_rknpu_exec_free(s);
+    rx *x = npu_calloc(1, sizeof *x);
+    if (!x)
+        return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory");
+    s->x = x;
+    x->owner = s;
+    x->e = e;
+    x->err = err;
+    x->s = s;
+    x->p = p;
     for (int c = 0; c < NPU_RKN_MAX_CORES; c++)
-        x.core_layer[c] = -1;
-    x.submit_ns = npu_model_float(m, "host.submit_ns");
-    x.reg_write_ns = npu_model_float(m, "host.reg_write_ns");
-    x.wakeup_ns = npu_model_float(m, "host.wakeup_ns");
+        x->core_layer[c] = -1;
+    x->submit_ns = npu_model_float(m, "host.submit_ns");
+    x->reg_write_ns = npu_model_float(m, "host.reg_write_ns");
+    x->wakeup_ns = npu_model_float(m, "host.wakeup_ns");
     /* the RKNN runtime thread: its own (big) CPU core, interrupts go to cpu0 (Linux default) */
     double hmhz = npu_model_float(m, "host.freq_mhz");
     int hclk = npu_engine_clock(e, "rknn_rt", hmhz);
-    x.u_rt = hclk < 0 ? -1
-                      : npu_engine_unit(e, "rknn_rt", NPU_UK_HOST, hclk, 1,
-                                        npu_model_float(m, "host.gbps") * 1e3 / hmhz);
-    if (x.u_rt < 0)
+    x->u_rt = hclk < 0 ? -1
+                       : npu_engine_unit(e, "rknn_rt", NPU_UK_HOST, hclk, 1,
+                                         npu_model_float(m, "host.gbps") * 1e3 / hmhz);
+    if (x->u_rt < 0)
         return npu_err_set(err, NPU_ENOMEM, "rknpu: cannot create the runtime thread's unit");
-    x.clk = npu_engine_clock(e, "npu", s->freq_mhz);
-    if (x.clk < 0)
+    x->clk = npu_engine_clock(e, "npu", s->freq_mhz);
+    if (x->clk < 0)
         return npu_err_set(err, NPU_ESIM, "rknpu: cannot create the NPU clock");
-    npu_engine_set_core_clock(e, x.clk);
+    npu_engine_set_core_clock(e, x->clk);
     for (int c = 0; c < s->cores && c < NPU_RKN_MAX_CORES; c++) {
         char n[32];
         snprintf(n, sizeof n, "pc%d", c);
-        x.u_pc[c] = npu_engine_unit(e, n, NPU_UK_CTRL, x.clk, 1, 0);
-        if (npu_rknpu_units_make(e, x.clk, c, s->dma_bytes, &x.un[c], err))
+        x->u_pc[c] = npu_engine_unit(e, n, NPU_UK_CTRL, x->clk, 1, 0);
+        if (npu_rknpu_units_make(e, x->clk, c, s->dma_bytes, &x->un[c], err))
             return err->code;
         snprintf(n, sizeof n, "grp%d", c);
-        x.grp[c] = npu_engine_sync(e, n, 2);
+        x->grp[c] = npu_engine_sync(e, n, 2);
         snprintf(n, sizeof n, "rdy%d", c);
-        x.rdy[c] = npu_engine_sync(e, n, 0);
+        x->rdy[c] = npu_engine_sync(e, n, 0);
         snprintf(n, sizeof n, "bar%d", c);
-        x.bar[c] = npu_engine_sync(e, n, 0);
+        x->bar[c] = npu_engine_sync(e, n, 0);
         snprintf(n, sizeof n, "kick%d", c);
-        x.kick[c] = npu_engine_sync(e, n, 0); /* per core: a kick is for one core's PC */
-        if (x.u_pc[c] < 0 || x.grp[c] < 0 || x.rdy[c] < 0 || x.bar[c] < 0 ||
-            x.kick[c] < 0)
+        x->kick[c] = npu_engine_sync(e, n, 0); /* per core: a kick is for one core's PC */
+        if (x->u_pc[c] < 0 || x->grp[c] < 0 || x->rdy[c] < 0 || x->bar[c] < 0 ||
+            x->kick[c] < 0)
             return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory creating core %d", c);
     }
-    x.host_ready = npu_engine_sync(e, "host_ready", 0);
-    x.npu_done = npu_engine_sync(e, "npu_done", 0);
-    x.joined = npu_engine_sync(e, "job_done", 0);
-    x.u_join = npu_engine_unit_ctx(e, "npu_join", NPU_UK_CTRL, x.clk, 1, 0); /* per context */
-    if (x.joined < 0 || x.u_join < 0)
+    x->host_ready = npu_engine_sync(e, "host_ready", 0);
+    x->npu_done = npu_engine_sync(e, "npu_done", 0);
+    x->joined = npu_engine_sync(e, "job_done", 0);
+    x->u_join = npu_engine_unit_ctx(e, "npu_join", NPU_UK_CTRL, x->clk, 1, 0); /* per context */
+    if (x->joined < 0 || x->u_join < 0)
         return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory creating the job join");
-    x.col_tasks = npu_engine_extra_col(e, "tasks");
-    x.col_regs = npu_engine_extra_col(e, "regcmds");
-    x.col_cores = npu_engine_extra_col(e, "cores");
-    x.col_npu = npu_engine_extra_col(e, "npu_cycles"); /* the profiler's "NPU Cycles" */
-    if (x.host_ready < 0 || x.npu_done < 0 || x.col_tasks < 0 || x.col_regs < 0 ||
-        x.col_cores < 0 || x.col_npu < 0)
+    x->col_tasks = npu_engine_extra_col(e, "tasks");
+    x->col_regs = npu_engine_extra_col(e, "regcmds");
+    x->col_cores = npu_engine_extra_col(e, "cores");
+    x->col_npu = npu_engine_extra_col(e, "npu_cycles"); /* the profiler's "NPU Cycles" */
+    if (x->host_ready < 0 || x->npu_done < 0 || x->col_tasks < 0 || x->col_regs < 0 ||
+        x->col_cores < 0 || x->col_npu < 0)
         return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory");
     for (int dt = 0; dt < NPU_DT_COUNT; dt++) {
         double r = npu_rknpu_mac_rate(s, (npu_dtype)dt);
         if (r > 0)
             npu_engine_set_peak(e, (npu_dtype)dt, r * s->ncores);
     }
+    /* Windows outside a workload (in one, frames share the cores' units in the order they are
+     * queued, and the whole frame is queued at once as before) */
+    int scope = npu_engine_scope_set(e, 0);
+    npu_engine_scope_set(e, scope);
+    x->win = scope == 0;
     for (size_t i = 0; i < p->n; i++) {
         const npu_instr *in = &p->ins[i];
         if (in->layer < -1 || in->layer >= p->nlayers)
@@ -417,13 +521,13 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
         int rc = 0;
         switch (in->op) {
         case NPU_RKN_OP_SUBMIT:
-            rc = do_submit(&x, i);
+            rc = do_submit(x, i);
             break;
         case NPU_RKN_OP_TASK:
-            rc = do_task(&x, i);
+            rc = do_task(x, i);
             break;
         case NPU_RKN_OP_CPU:
-            rc = do_cpu(&x, i);
+            rc = do_cpu(x, i);
             break;
         case NPU_RKN_OP_NOTE:
             if (!npu_rkn_payload(p, i, in->op, sizeof(npu_rkn_note)))
@@ -436,5 +540,16 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
         if (rc)
             return rc;
     }
-    return close_submit(&x, NULL);
+    if (close_submit(x, NULL))
+        return err->code;
+    if (!x->win)
+        return 0;
+    x->err = &x->cb_err; /* execute() returns before the windows are queued */
+    for (int c = 0; c < s->cores && c < NPU_RKN_MAX_CORES; c++) {
+        if (win_fill(x, c))
+            return *err = x->cb_err, err->code;
+        npu_engine_on_empty(e, x->u_pc[c], win_cb, x);
+    }
+    win_end(x);
+    return 0;
 }

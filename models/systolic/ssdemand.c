@@ -19,6 +19,8 @@
  */
 #include "ssdemand.h"
 
+#include <stdlib.h>
+
 #include "systolic.h"
 
 static bool in_bounds(const npu_ssdem_geom *g, int64_t pixel, int64_t k)
@@ -126,4 +128,118 @@ int64_t npu_ssdem_ifmap_words(const npu_sys_layer *L, const npu_ssdem_geom *g)
         return L->ifmap_bytes;
     int64_t ho = L->m / g->wo;
     return touched(g->h, g->kh, g->sh, ho) * touched(g->w, g->kw, g->sw, g->wo) * g->c;
+}
+
+int npu_ssdem_width(const npu_sys_layer *L, int op)
+{
+    bool rows = op == NPU_SSDEM_IFMAP ? L->dataflow != NPU_SYS_DF_IS
+                                      : op == NPU_SSDEM_FILTER && L->dataflow == NPU_SYS_DF_IS;
+    return (int)(rows ? L->rows : L->cols);
+}
+
+/* Ifmap addresses without a division per element: pixel m's window origin and output row,
+ * column (scaled by the stride), reduction index k's offset in the window and its row, column. */
+typedef struct im2col {
+    int64_t *pb, *pi, *pj; /* per pixel */
+    int64_t *kb, *ki, *kj; /* per k     */
+} im2col;
+
+static int im2col_init(im2col *x, const npu_sys_layer *L, const npu_ssdem_geom *g)
+{
+    *x = (im2col){0};
+    if (!g->has)
+        return 0;
+    int64_t *p = malloc((size_t)(3 * (L->m + L->k)) * sizeof *p);
+    if (!p)
+        return -1;
+    x->pb = p, x->pi = p + L->m, x->pj = p + 2 * L->m;
+    x->kb = p + 3 * L->m, x->ki = x->kb + L->k, x->kj = x->kb + 2 * L->k;
+    for (int64_t m = 0; m < L->m; m++) {
+        x->pi[m] = m / g->wo * g->sh, x->pj[m] = m % g->wo * g->sw;
+        x->pb[m] = (x->pi[m] * g->w + x->pj[m]) * g->c;
+    }
+    for (int64_t k = 0; k < L->k; k++) {
+        x->ki[k] = k / (g->kw * g->c), x->kj[k] = (k / g->c) % g->kw;
+        x->kb[k] = (x->ki[k] * g->w + x->kj[k]) * g->c + k % g->c;
+    }
+    return 0;
+}
+
+/* Address of element (a, b) of operand op: ifmap (pixel, k), filter (k, n), ofmap (pixel, n). */
+static int64_t elem(const npu_sys_layer *L, const npu_ssdem_geom *g, const im2col *x, int op,
+                    int64_t a, int64_t b)
+{
+    if (op != NPU_SSDEM_IFMAP || !g->has)
+        return a * (op == NPU_SSDEM_IFMAP ? L->k : L->n) + b;
+    return x->pi[a] + x->ki[b] < g->h && x->pj[a] + x->kj[b] < g->w ? x->pb[a] + x->kb[b] : -1;
+}
+
+int npu_ssdem_walk(const npu_sys_layer *L, const npu_ssdem_geom *g, int op, npu_ssdem_row_fn fn,
+                   void *ctx)
+{
+    int64_t R = L->rows, C = L->cols, T = L->t;
+    int64_t fold = npu_systolic_fold_cycles(L->dataflow, R, C, L->t);
+    int w = npu_ssdem_width(L, op);
+    int64_t *row = malloc((size_t)w * sizeof *row);
+    im2col x;
+    if (!row || (op == NPU_SSDEM_IFMAP && im2col_init(&x, L, g))) {
+        free(row);
+        return -1;
+    }
+    if (op != NPU_SSDEM_IFMAP)
+        x = (im2col){0};
+    int df = L->dataflow, rc = 0;
+    int64_t base = 0;
+    for (int64_t fc = 0; fc < L->col_folds && !rc; fc++) {
+        int64_t cu = L->sc - fc * C < C ? L->sc - fc * C : C;
+        for (int64_t fr = 0; fr < L->row_folds && !rc; fr++, base += fold) {
+            int64_t ru = L->sr - fr * R < R ? L->sr - fr * R : R;
+            bool pre = (op == NPU_SSDEM_FILTER && df == NPU_SYS_DF_WS) ||
+                       (op == NPU_SSDEM_IFMAP && df == NPU_SYS_DF_IS);
+            if (pre) { /* preloaded: array row r (k = fr·R + r) on cycle R−1−r, lane = column */
+                for (int64_t r = ru - 1; r >= 0 && !rc; r--) {
+                    for (int j = 0; j < w; j++) {
+                        int64_t k = fr * R + r, v = fc * C + j; /* v: n (WS) or pixel (IS) */
+                        row[j] = j >= cu ? -1 : df == NPU_SYS_DF_WS ? elem(L, g, &x, op, k, v)
+                                                                     : elem(L, g, &x, op, v, k);
+                    }
+                    rc = fn(ctx, fc, fr, base + R - 1 - r, row, w);
+                }
+                continue;
+            }
+            /* skewed: lane l on cycle first + s holds element t = s − l of the stream */
+            int64_t first, lanes, len = T;
+            if (op == NPU_SSDEM_OFMAP)
+                first = df == NPU_SYS_DF_OS ? T - 1 : 2 * R - 1, lanes = cu,
+                len = df == NPU_SYS_DF_OS ? ru : T;
+            else if (df == NPU_SYS_DF_OS)
+                first = 0, lanes = op == NPU_SSDEM_IFMAP ? ru : cu;
+            else
+                first = R, lanes = ru;
+            for (int64_t s = 0; s < len + lanes - 1 && !rc; s++) {
+                for (int l = 0; l < w; l++) {
+                    int64_t t = s - l, a, b;
+                    if (l >= lanes || t < 0 || t >= len) {
+                        row[l] = -1;
+                        continue;
+                    }
+                    if (op == NPU_SSDEM_OFMAP) /* (pixel, n) */
+                        a = df == NPU_SYS_DF_OS ? fr * R + t : df == NPU_SYS_DF_WS ? t : fc * C + l,
+                        b = df == NPU_SYS_DF_IS ? t : fc * C + l;
+                    else if (df == NPU_SYS_DF_OS) /* ifmap (pixel, k), filter (k, n) */
+                        a = op == NPU_SSDEM_IFMAP ? fr * R + l : t,
+                        b = op == NPU_SSDEM_IFMAP ? t : fc * C + l;
+                    else if (df == NPU_SYS_DF_WS) /* ifmap (pixel t, k) */
+                        a = t, b = fr * R + l;
+                    else /* IS filter (k, n = t) */
+                        a = fr * R + l, b = t;
+                    row[l] = elem(L, g, &x, op, a, b);
+                }
+                rc = fn(ctx, fc, fr, base + first + s, row, w);
+            }
+        }
+    }
+    free(row);
+    free(x.pb);
+    return rc;
 }

@@ -8,6 +8,7 @@
 
 #include "../../isa/systolic.h"
 #include "../../sim/core/ctx.h"
+#include "ssdemand.h"
 
 /* One operand's DRAM trace summary: first and last trace line's cycle, words moved. */
 typedef struct npu_ssdram_op {
@@ -41,5 +42,57 @@ int npu_ssdram_read(int64_t distinct, int64_t sram_words, int64_t first, npu_ssd
  * moves to start at that word, reaching W words further but not past the end of the current
  * column fold's words (the whole filter in IS), and the words it did not hold are read. */
 int64_t npu_ssdram_filter_reads(const npu_sys_layer *L, int64_t sram_words);
+
+/* The same walk, calling fn for every range [lo, hi) of stream positions a miss of fold
+ * (fc, fr) at offset `at` of the fold's slice reads (the first fetch not included); returns the
+ * words, or -1 when fn returned nonzero. The stream within a column fold (OS/WS) is k-major
+ * over its cu filters, in IS the whole filter k-major: npu_ssdram_filter_addr maps a position
+ * to the filter word (k·N + n). */
+typedef int (*npu_ssdram_fetch_fn)(void *ctx, int64_t fc, int64_t fr, int64_t at, int64_t lo,
+                                   int64_t hi);
+int64_t npu_ssdram_filter_walk(const npu_sys_layer *L, int64_t sram_words, npu_ssdram_fetch_fn fn,
+                               void *ctx);
+int64_t npu_ssdram_filter_addr(const npu_sys_layer *L, int64_t p);
+/* The demand cycle of the word at offset `at` of fold (fc, fr)'s slice of that stream. */
+int64_t npu_ssdram_filter_cycle(const npu_sys_layer *L, int64_t fc, int64_t fr, int64_t at);
+
+/* FILTER DRAM of one sub-problem: the first fetch of npu_ssdram_read (first = the filter's
+ * first demand cycle), then, when it does not fit, the reads of npu_ssdram_filter_reads
+ * (SCALE-Sim's) and as stop the demand cycle of the last miss (npusim's placement: every
+ * line of a fetch on the cycle of its miss; SCALE-Sim's is not known, docs/scalesim.md §4). */
+int npu_ssdram_filter(const npu_sys_layer *L, int64_t sram_words, int64_t first,
+                      npu_ssdram_op *out, npu_err *err);
+
+/* The OFMAP write buffer's drains (npu_ssdram_ofmap), for its DRAM trace: drain i moves lines
+ * d[3i+1] … d[3i+1] + d[3i+2] − 1 from cycle d[3i], one line per cycle; a line holds `bw` words
+ * of the OFMAP write stream (valid writes in demand order), except the partial lines pline[]
+ * (ascending), closed early with pvalid[] words. */
+typedef struct npu_ssdram_drains {
+    int64_t *d;
+    size_t nd, cap;
+    int64_t *pline, *pvalid;
+    size_t np;
+} npu_ssdram_drains;
+int npu_ssdram_ofmap_drains(const npu_sys_layer *L, int64_t bw, npu_ssdram_op *out,
+                            npu_ssdram_drains *dr, npu_err *err);
+void npu_ssdram_drains_free(npu_ssdram_drains *dr);
+
+/* IFMAP DRAM of one sub-problem: the first fetch of npu_ssdram_read (first = the ifmap's first
+ * demand cycle); when the ifmap fits, SCALE-Sim's stop and reads. When it does not, npusim's
+ * approximation (docs/scalesim.md §4; SCALE-Sim's rule is not known): the read buffer's
+ * active half, 50 sets of ⌊sram_words/100⌋ words, kept as a first-in first-out buffer of
+ * words filled on demand — the first fetch holds the first words the array demands, every
+ * later demanded word not in it is read and replaces the oldest — walked over the demand
+ * (npu_ssdem_walk); reads = words read, stop = the demand cycle of the last one read.
+ * fn (may be NULL): every DRAM line in order — the first fetch's one per cycle from its
+ * start (its last set −1 padded), then each demand cycle's missed words on that cycle; fn
+ * returns nonzero to stop (then this returns -1; fn set err). */
+typedef int (*npu_ssdram_line_fn)(void *ctx, int64_t cycle, const int64_t *addr, int n);
+/* Without fn, a walk over more demanded words than this is not done (it would take seconds):
+ * npu_ssdram_ifmap returns 2 with only out->start set, and the caller estimates the rest. */
+#define NPU_SSDRAM_WALK_MAX ((int64_t)1 << 26)
+int npu_ssdram_ifmap(const npu_sys_layer *L, const npu_ssdem_geom *g, int64_t sram_words,
+                     int64_t first, npu_ssdram_line_fn fn, void *ctx, npu_ssdram_op *out,
+                     npu_err *err);
 
 #endif

@@ -22,15 +22,15 @@
  *                     its read buffer also stop (−1) and reads (its distinct words), exact;
  *                     FILTER reads also when it does not fit (ssdram.c, exact on every
  *                     reference row). NOT SCALE-Sim's when the operand does not fit: the IFMAP
- *                     reads (npusim's planned DRAM bytes of the sub-problem) and both stops
- *                     (the operand's last SRAM demand): SCALE-Sim's placement of its later
- *                     fetches is not reproduced.
+ *                     reads and stop (npusim's FIFO approximation of the read buffer,
+ *                     npu_ssdram_ifmap) and the FILTER stop (the last miss's cycle).
  *   Avg DRAM BW       reads (writes) / (stop − start + 1)
  * Floats print as Python's repr(), as SCALE-Sim's do.
  */
 #include "ssreport.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +48,7 @@ void npu_ssrep_pyfloat(double v, char *buf, size_t cap)
             break;
     }
     /* Python: no exponent between 1e-4 and 1e16, and a ".0" on whole numbers */
-    if (strchr(buf, 'e') && v != 0 && v >= 1e-4 && v < 1e16) {
+    if (strchr(buf, 'e') && v != 0 && fabs(v) >= 1e-4 && fabs(v) < 1e16) {
         char tmp[64];
         for (int d = 0; d <= 20; d++) {
             snprintf(tmp, sizeof tmp, "%.*f", d, v);
@@ -72,21 +72,6 @@ typedef struct ss_row {
     ss_acc sram[3], dram[3]; /* [SS_IF], [SS_FI], [SS_OF] */
 } ss_row;
 
-/* DRAM side of a read operand: SCALE-Sim's first fetch (ssdram.c); when the operand does not
- * fit its read buffer, `reads` and a stop at the operand's last SRAM demand. */
-static int ss_dram_rd(int64_t distinct, int64_t half, const ss_acc *sram, int64_t reads,
-                      ss_acc *out, npu_err *err)
-{
-    npu_ssdram_op op = {0, 0, 0};
-    int rc = npu_ssdram_read(distinct, 2 * half, sram->start - 1, &op, err);
-    if (rc < 0)
-        return -1;
-    if (rc == 0)
-        op.stop = sram->stop - 1, op.words = reads;
-    *out = (ss_acc){op.start, op.stop, op.words};
-    return 0;
-}
-
 static int ss_row_of(const npu_sys_layer *L, const npu_ssdem_geom *g, bool dram, ss_row *r,
                      npu_err *err)
 {
@@ -101,12 +86,16 @@ static int ss_row_of(const npu_sys_layer *L, const npu_ssdem_geom *g, bool dram,
     npu_ssdem_sram(L, g, r->sram);
     if (!dram)
         return 0;
-    int64_t ns = L->nsub > 0 ? L->nsub : 1;
-    if (ss_dram_rd(npu_ssdem_ifmap_words(L, g), L->ifmap_half, &r->sram[SS_IF],
-                   L->dram_ifmap_rd / ns, &r->dram[SS_IF], err) ||
-        ss_dram_rd(L->k * L->n, L->filter_half, &r->sram[SS_FI],
-                   npu_ssdram_filter_reads(L, 2 * L->filter_half), &r->dram[SS_FI], err))
+    npu_ssdram_op ifm = {0, 0, 0}, fil = {0, 0, 0};
+    int irc = npu_ssdram_ifmap(L, g, 2 * L->ifmap_half, r->sram[SS_IF].start - 1, NULL, NULL,
+                               &ifm, err);
+    if (irc < 0 || npu_ssdram_filter(L, 2 * L->filter_half, r->sram[SS_FI].start - 1, &fil, err))
         return -1;
+    if (irc == 2) /* too large to walk: npusim's planned DRAM bytes, the last demand */
+        ifm.words = L->dram_ifmap_rd / (L->nsub > 0 ? L->nsub : 1),
+        ifm.stop = r->sram[SS_IF].stop - 1;
+    r->dram[SS_IF] = (ss_acc){ifm.start, ifm.stop, ifm.words};
+    r->dram[SS_FI] = (ss_acc){fil.start, fil.stop, fil.words};
     npu_ssdram_op of = {0, 0, 0};
     if (npu_ssdram_ofmap(L, C, &of, err)) /* CALC mode: drained at the array width */
         return -1;
@@ -150,13 +139,12 @@ static void emit_detailed(const ss_row *r, npu_strbuf *out)
         }
 }
 
-static int ss_write(const npu_program *p, const npu_graph *g, const char *header, ss_emit emit, bool dram,
-                    npu_strbuf *out, npu_err *err)
+int npu_ssrep_each(const npu_program *p, const npu_graph *g, npu_ssrep_layer_fn fn, void *ctx,
+                   npu_err *err)
 {
     if (!p || !p->model || strcmp(p->model, "systolic") != 0)
         return npu_err_set(err, NPU_EINVAL, "SCALE-Sim reports need a program of the systolic "
                            "model (this one is %s's)", p && p->model ? p->model : "no model");
-    npu_sb_puts(out, header);
     int64_t id = 0;
     for (size_t i = 0; i < p->n; i++) {
         if (p->ins[i].op != NPU_SYS_OP_LAYER)
@@ -171,44 +159,78 @@ static int ss_write(const npu_program *p, const npu_graph *g, const char *header
                      ? (g ? npu_graph_find_layer(g, p->layers[p->ins[i].layer].name) : -1)
                      : -1;
         npu_ssdem_geom_of(g, li, L, &geo);
-        ss_row r;
-        if (ss_row_of(L, &geo, dram, &r, err)) {
-            npu_err_prefix(err, "SCALE-Sim report, LayerID %lld", (long long)id);
+        int64_t ns = L->nsub > 0 ? L->nsub : 1;
+        if (fn(ctx, L, &geo, id, ns, err)) {
+            npu_err_prefix(err, "SCALE-Sim LayerID %lld", (long long)id);
             return -1;
         }
-        for (int64_t s = 0; s < (L->nsub > 0 ? L->nsub : 1); s++) {
-            npu_sb_printf(out, "%lld", (long long)id++);
-            emit(&r, out);
-            npu_sb_puts(out, ",\n");
-        }
+        id += ns;
     }
     return 0;
 }
 
+/* The report texts of files [0, n): header[f] then one emit[f] row per SCALE-Sim layer into
+ * out[f]; each layer is simulated once for all n (the DRAM side only when `dram`). */
+typedef struct ss_files {
+    int n;
+    const ss_emit *emit;
+    bool dram;
+    npu_strbuf *out;
+} ss_files;
+
+static int ss_layer(void *ctx, const npu_sys_layer *L, const npu_ssdem_geom *geo, int64_t id,
+                    int64_t nsub, npu_err *err)
+{
+    ss_files *w = ctx;
+    ss_row r;
+    if (ss_row_of(L, geo, w->dram, &r, err))
+        return -1;
+    for (int64_t s = 0; s < nsub; s++)
+        for (int f = 0; f < w->n; f++) {
+            npu_sb_printf(&w->out[f], "%lld", (long long)(id + s));
+            w->emit[f](&r, &w->out[f]);
+            npu_sb_puts(&w->out[f], ",\n");
+        }
+    return 0;
+}
+
+static int ss_write(const npu_program *p, const npu_graph *g, int n, const char *const *header,
+                    const ss_emit *emit, bool dram, npu_strbuf *out, npu_err *err)
+{
+    for (int f = 0; f < n; f++)
+        npu_sb_puts(&out[f], header[f]);
+    ss_files w = {n, emit, dram, out};
+    return npu_ssrep_each(p, g, ss_layer, &w, err);
+}
+
+static const char *const ss_headers[] = {
+    "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util "
+    "%,\n",
+    "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg IFMAP DRAM BW, Avg "
+    "FILTER DRAM BW, Avg OFMAP DRAM BW,\n",
+    "LayerID, SRAM IFMAP Start Cycle, SRAM IFMAP Stop Cycle, SRAM IFMAP Reads, SRAM Filter Start "
+    "Cycle, SRAM Filter Stop Cycle, SRAM Filter Reads, SRAM OFMAP Start Cycle, SRAM OFMAP Stop "
+    "Cycle, SRAM OFMAP Writes, DRAM IFMAP Start Cycle, DRAM IFMAP Stop Cycle, DRAM IFMAP Reads, "
+    "DRAM Filter Start Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, DRAM OFMAP Start Cycle, "
+    "DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,\n"};
+static const ss_emit ss_emits[] = {emit_compute, emit_bandwidth, emit_detailed};
+
 int npu_ssrep_compute(const npu_program *p, const npu_graph *g, npu_strbuf *out,
                       npu_err *err)
 {
-    return ss_write(p, g, "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency "
-                    "%, Compute Util %,\n", emit_compute, false, out, err);
+    return ss_write(p, g, 1, &ss_headers[0], &ss_emits[0], false, out, err);
 }
 
 int npu_ssrep_bandwidth(const npu_program *p, const npu_graph *g, npu_strbuf *out,
                         npu_err *err)
 {
-    return ss_write(p, g, "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg "
-                    "IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,\n", emit_bandwidth,
-                    true, out, err);
+    return ss_write(p, g, 1, &ss_headers[1], &ss_emits[1], true, out, err);
 }
 
 int npu_ssrep_detailed(const npu_program *p, const npu_graph *g, npu_strbuf *out,
                        npu_err *err)
 {
-    return ss_write(p, g, "LayerID, SRAM IFMAP Start Cycle, SRAM IFMAP Stop Cycle, SRAM IFMAP "
-                    "Reads, SRAM Filter Start Cycle, SRAM Filter Stop Cycle, SRAM Filter Reads, "
-                    "SRAM OFMAP Start Cycle, SRAM OFMAP Stop Cycle, SRAM OFMAP Writes, DRAM IFMAP "
-                    "Start Cycle, DRAM IFMAP Stop Cycle, DRAM IFMAP Reads, DRAM Filter Start "
-                    "Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, DRAM OFMAP Start Cycle, "
-                    "DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,\n", emit_detailed, true, out, err);
+    return ss_write(p, g, 1, &ss_headers[2], &ss_emits[2], true, out, err);
 }
 
 int npu_ssrep_write(const npu_program *p, const npu_graph *g, const char *dir, bool force,
@@ -221,24 +243,23 @@ int npu_ssrep_write(const npu_program *p, const npu_graph *g, const char *dir, b
                            strerror(errno));
     static const char *const names[] = {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv",
                                         "DETAILED_ACCESS_REPORT.csv"};
-    int (*const make[])(const npu_program *, const npu_graph *, npu_strbuf *, npu_err *) = {
-        npu_ssrep_compute, npu_ssrep_bandwidth, npu_ssrep_detailed};
-    int rc = 0;
+    npu_strbuf sb[3];
+    for (int f = 0; f < 3; f++)
+        npu_sb_init(&sb[f]);
+    int rc = ss_write(p, g, 3, ss_headers, ss_emits, true, sb, err);
     for (int f = 0; f < 3 && !rc; f++) {
-        npu_strbuf sb;
-        npu_sb_init(&sb);
         size_t n = strlen(dir) + strlen(names[f]) + 2;
         char *path = malloc(n);
         if (!path)
             rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
         else {
             snprintf(path, n, "%s/%s", dir, names[f]);
-            rc = make[f](p, g, &sb, err);
-            if (!rc)
-                rc = npu_write_file(path, sb.s ? sb.s : "", sb.len, force, err);
+            rc = sb[f].oom ? npu_err_set(err, NPU_ENOMEM, "out of memory")
+                           : npu_write_file(path, sb[f].s ? sb[f].s : "", sb[f].len, force, err);
         }
         free(path);
-        npu_sb_free(&sb);
     }
+    for (int f = 0; f < 3; f++)
+        npu_sb_free(&sb[f]);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include "../../isa/program.h"
 #include "../../sim/core/ctx.h"
 #include "../../sim/core/graph.h"
+#include "ssdemand.h"
 
 /* The report texts of program p (lowered by the systolic model): one row per SCALE-Sim layer,
  * i.e. per sub-problem of every MAC layer (a DP layer's groups are SCALE-Sim's one-channel
@@ -22,6 +23,15 @@ int npu_ssrep_detailed(const npu_program *p, const npu_graph *g, npu_strbuf *out
  * (created when missing; existing files only with force). */
 int npu_ssrep_write(const npu_program *p, const npu_graph *g, const char *dir, bool force,
                     npu_err *err);
+
+/* Calls fn for every LAYER record of program p (lowered by the systolic model) in order: its
+ * geometry (ssdemand.h), the LayerID of its first SCALE-Sim layer and how many (nsub) it
+ * stands for. fn returns nonzero after filling err; this returns -1 then (the message
+ * prefixed with the LayerID). */
+typedef int (*npu_ssrep_layer_fn)(void *ctx, const npu_sys_layer *L, const npu_ssdem_geom *geo,
+                                  int64_t id, int64_t nsub, npu_err *err);
+int npu_ssrep_each(const npu_program *p, const npu_graph *g, npu_ssrep_layer_fn fn, void *ctx,
+                   npu_err *err);
 
 /* Python's repr() of a float (shortest text that reads back to the same double, "100.0" for
  * whole numbers), the way SCALE-Sim's reports print. */

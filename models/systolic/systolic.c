@@ -123,6 +123,12 @@ static npu_dtype systolic_default_dtype(const npu_model *m)
 /* The MAC-array size parameters (conformance doubles them together). */
 static const char *const systolic_array_keys[] = {"rows", "cols", NULL};
 
+static void systolic_fini(npu_model *m)
+{
+    if (m && m->state)
+        npu_systolic_exec_free(m->state);
+}
+
 const npu_model_ops npu_model_systolic = {
     .abi = NPU_MODEL_ABI,
     .name = "systolic",
@@ -135,7 +141,7 @@ const npu_model_ops npu_model_systolic = {
     .execute = npu_systolic_execute,
     .disasm = systolic_disasm,
     .explain = npu_systolic_explain,
-    .fini = NULL,
+    .fini = systolic_fini,
     .dtype_for = NULL,
     .default_dtype = systolic_default_dtype,
     .array_keys = systolic_array_keys,

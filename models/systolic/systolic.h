@@ -23,10 +23,12 @@ typedef struct npu_systolic_state {
     double ofmap_dma_bytes;        /* ofmap drain width, bytes per core cycle           */
     int64_t vector_lanes;          /* vector unit elements per cycle                    */
     int weight_buffers;            /* weight register sets in the array (1 or 2)        */
+    struct sys_exec *x;            /* the replay of the last execute (timing.c: windows) */
 } npu_systolic_state;
 
 int npu_systolic_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err);
 int npu_systolic_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err);
+void npu_systolic_exec_free(npu_systolic_state *s);
 int npu_systolic_explain(const npu_model *m, const npu_program *p, int layer,
                          npu_strbuf *out);
 

@@ -45,6 +45,10 @@
 
 #include "systolic.h"
 
+/* Jobs queued at least per window (pass 2), and the units windows are kept for: array, wload,
+ * ifmap_dma, filter_dma, ofmap_dma, vector, sched and the host's cpu0 (CPU operators). */
+enum { WIN_JOBS = 256, NWIN_UNITS = 8 };
+
 typedef struct sys_exec {
     npu_engine *e;
     npu_err *err;
@@ -58,10 +62,54 @@ typedef struct sys_exec {
     int32_t *pend;        /* producers from WAIT records, for the next layer record */
     size_t npend, cpend;
     int col_folds, col_rif, col_rfl, col_crd, col_cwr;
+    /* windows (below): pass 0 = everything queued in one go (a workload frame); 1 = the
+     * program checked and the columns added, nothing queued; 2 = queued from the cursor */
+    int pass;
+    size_t pos;             /* the cursor: next instruction                              */
+    struct {                /* the MAC layer whose fold groups are being queued          */
+        bool on, gated, arr_in;
+        int layer;
+        const npu_sys_layer *L;
+        size_t a, b, i;     /* its FOLD records [a, b), the current one                */
+        int64_t sub, c;     /* sub-problem, folds of record i done                      */
+        bool first_fold;
+    } ml;
+    int unit[NWIN_UNITS];   /* the units jobs go to (array ... cpu0)                    */
+    bool used[NWIN_UNITS];  /* pass 1: the program queues a job on it                   */
+    int64_t sent[NWIN_UNITS], nsent; /* pass 2: jobs queued, per unit and in all       */
+    npu_err cb_err;         /* errors while a window is queued (the run then stops)      */
+    npu_systolic_state *owner; /* holds x (freed with the last window, or by the model)  */
 } sys_exec;
+
+void npu_systolic_exec_free(npu_systolic_state *s)
+{
+    sys_exec *x = s->x;
+    if (!x)
+        return;
+    free(x->done);
+    free(x->pend);
+    free(x);
+    s->x = NULL;
+}
+
+static int unit_slot(const sys_exec *x, int unit)
+{
+    for (int k = 0; k < NWIN_UNITS; k++)
+        if (x->unit[k] == unit)
+            return k;
+    return -1;
+}
 
 static int submit(sys_exec *x, const npu_job *j)
 {
+    int k = unit_slot(x, j->unit);
+    if (x->pass == 1) {
+        if (k >= 0)
+            x->used[k] = true;
+        return 0;
+    }
+    if (x->pass == 2 && k >= 0)
+        x->sent[k]++, x->nsent++;
     return npu_engine_submit(x->e, j, x->err);
 }
 
@@ -172,12 +220,11 @@ static int64_t planned_groups(const npu_program *p)
     return total;
 }
 
-static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, size_t a, size_t b)
+/* A MAC layer's gates; its fold groups follow, one per mac_group(). */
+static int mac_begin(sys_exec *x, int layer, const npu_sys_layer *L, size_t a, size_t b)
 {
     const npu_program *p = x->p;
-    const int df = L->dataflow;
-    const bool stat = df != NPU_SYS_DF_OS;
-    const bool st_if = df == NPU_SYS_DF_IS; /* the stationary operand is the ifmap */
+    const bool stat = L->dataflow != NPU_SYS_DF_OS;
     bool arr_in = false, fl_ld = false;
     for (size_t i = a; i < b; i++) {
         const npu_sys_fold *f = npu_prog_payload(p, i);
@@ -185,6 +232,13 @@ static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, siz
         if (!(L->flags & NPU_SYS_LF_CONST_B)) {
             arr_in |= f->filter_ld == NPU_SYS_LD_STREAM;
             fl_ld |= is_load(f->filter_ld);
+        }
+        if (x->pass == 1) { /* the units its fold groups will use */
+            x->used[0] = true;
+            x->used[1] |= stat;
+            x->used[2] |= is_load(f->ifmap_ld);
+            x->used[3] |= is_load(f->filter_ld);
+            x->used[4] |= (f->flags & NPU_SYS_FF_OFMAP_DRAIN) != 0;
         }
     }
     bool gated = x->npend > 0;
@@ -199,96 +253,122 @@ static int exec_mac_detailed(sys_exec *x, int layer, const npu_sys_layer *L, siz
                 return x->err->code;
         }
     }
+    x->ml.on = x->pass != 1; /* pass 1 checks records, it queues no fold group */
+    x->ml.gated = gated;
+    x->ml.arr_in = arr_in;
+    x->ml.layer = layer;
+    x->ml.L = L;
+    x->ml.a = x->ml.i = a;
+    x->ml.b = b;
+    x->ml.sub = x->ml.c = 0;
+    x->ml.first_fold = true;
+    return 0;
+}
+
+/* The next group of g identical folds of the MAC layer: one tile load per operand, one
+ * preload, one array job, one drain. */
+static int mac_group(sys_exec *x)
+{
+    const npu_program *p = x->p;
+    const npu_sys_layer *L = x->ml.L;
+    const int layer = x->ml.layer;
+    const int df = L->dataflow;
+    const bool stat = df != NPU_SYS_DF_OS;
+    const bool st_if = df == NPU_SYS_DF_IS; /* the stationary operand is the ifmap */
     const double R = (double)L->rows, C = (double)L->cols;
-    bool first_fold = true;
     const int64_t nr = L->row_folds;
-    for (int64_t sub = 0; sub < L->nsub; sub++) {
-        for (size_t i = a; i < b; i++) {
-            const npu_sys_fold *f = npu_prog_payload(p, i);
-            const int64_t lin0 = (f->col_fold * L->nseg + f->seg) * nr + f->row_fold;
-            for (int64_t c = 0; c < f->count;) {
-                /* a group of g identical folds: one tile load per operand, one preload, one
-                 * array job, one drain */
-                /* the first fold of a sub-problem goes alone, so the pipeline starts after
-                 * one tile, not after a whole half */
-                int64_t g = (i == a && c == 0) ? 1 : group_size(L, f, f->count - c);
-                double gd = (double)g;
-                bool last = sub == L->nsub - 1 && i == b - 1 && c + g == f->count;
-                bool first_chunk = lin0 + c == 0; /* fold (0,0): takes the resident half */
-                if (is_load(f->ifmap_ld) &&
-                    load(x, x->u_ifl, x->if_free, x->if_full, f->ifmap_ld, f->ifmap_bytes * g,
-                         first_chunk, layer, "ifmap"))
-                    return x->err->code;
-                if (is_load(f->filter_ld) &&
-                    load(x, x->u_fll, x->fl_free, x->fl_full, f->filter_ld, f->filter_bytes * g,
-                         first_chunk, layer, "filter"))
-                    return x->err->code;
-                if (stat) {
-                    /* shift the stationary tile into a free register set; with two sets the
-                     * preloads of the group's later folds hide behind its earlier folds */
-                    npu_job w;
-                    npu_job_init(&w, x->u_wload, layer, "preload");
-                    npu_job_wait(&w, st_if ? x->if_full : x->fl_full, 1, x->err);
-                    npu_job_wait(&w, x->wr_free, 1, x->err);
-                    w.cycles = R;
-                    npu_job_signal(&w, st_if ? x->if_free : x->fl_free, 1, x->err);
-                    npu_job_signal(&w, x->wr_full, 1, x->err);
-                    if (submit(x, &w))
-                        return x->err->code;
-                }
-                npu_job j;
-                npu_job_init(&j, x->u_array, layer, "fold");
-                j.cycles = gd * ((double)f->t + R + C - 2);
-                if (stat && x->s->weight_buffers < 2)
-                    j.cycles += (gd - 1) * R; /* later preloads of the group not hidden */
-                j.onchip_bytes = f->onchip_bytes * g;
-                if (stat)
-                    npu_job_wait(&j, x->wr_full, 1, x->err);
-                if (!st_if && is_load(f->ifmap_ld))
-                    npu_job_wait(&j, x->if_full, 1, x->err);
-                if (!(stat && !st_if) && is_load(f->filter_ld))
-                    npu_job_wait(&j, x->fl_full, 1, x->err);
-                if (f->flags & NPU_SYS_FF_OFMAP_OPEN)
-                    npu_job_wait(&j, x->of_free, 1, x->err);
-                if (gated && arr_in && first_fold)
-                    npu_job_wait(&j, x->go_arr, 1, x->err);
-                first_fold = false;
-                if (f->ifmap_ld == NPU_SYS_LD_STREAM)
-                    npu_job_xfer(&j, NPU_PORT_DRAM, false, f->ifmap_bytes * g, 0, x->err);
-                if (f->filter_ld == NPU_SYS_LD_STREAM)
-                    npu_job_xfer(&j, NPU_PORT_DRAM, false, f->filter_bytes * g, 0, x->err);
-                if (f->flags & NPU_SYS_FF_OFMAP_STREAM) {
-                    npu_job_xfer(&j, NPU_PORT_DRAM, false, f->ofmap_rd_bytes * g, 0, x->err);
-                    npu_job_xfer(&j, NPU_PORT_DRAM, true, f->ofmap_wr_bytes * g, 0, x->err);
-                }
-                if (j.nxfer)
-                    j.mode = NPU_JOB_STREAM;
-                if (stat)
-                    npu_job_signal(&j, x->wr_free, 1, x->err);
-                if (!st_if && (f->flags & NPU_SYS_FF_IFMAP_RELEASE))
-                    npu_job_signal(&j, x->if_free, 1, x->err);
-                if (!(stat && !st_if) && (f->flags & NPU_SYS_FF_FILTER_RELEASE))
-                    npu_job_signal(&j, x->fl_free, 1, x->err);
-                bool drain = (f->flags & NPU_SYS_FF_OFMAP_DRAIN) != 0;
-                if (drain)
-                    npu_job_signal(&j, x->of_full, 1, x->err);
-                if (last && !drain)
-                    npu_job_signal(&j, x->done[layer], L->consumers, x->err);
-                if (submit(x, &j))
-                    return x->err->code;
-                if (drain) {
-                    npu_job d;
-                    npu_job_init(&d, x->u_ofd, layer, "drain");
-                    npu_job_wait(&d, x->of_full, 1, x->err);
-                    npu_job_xfer(&d, NPU_PORT_DRAM, true, f->ofmap_wr_bytes * g, 0, x->err);
-                    npu_job_signal(&d, x->of_free, 1, x->err);
-                    if (last)
-                        npu_job_signal(&d, x->done[layer], L->consumers, x->err);
-                    if (submit(x, &d))
-                        return x->err->code;
-                }
-                c += g;
-            }
+    const size_t a = x->ml.a, b = x->ml.b, i = x->ml.i;
+    const int64_t sub = x->ml.sub, c = x->ml.c;
+    const bool gated = x->ml.gated, arr_in = x->ml.arr_in;
+    const npu_sys_fold *f = npu_prog_payload(p, i);
+    const int64_t lin0 = (f->col_fold * L->nseg + f->seg) * nr + f->row_fold;
+    /* the first fold of a sub-problem goes alone, so the pipeline starts after one tile, not
+     * after a whole half */
+    int64_t g = (i == a && c == 0) ? 1 : group_size(L, f, f->count - c);
+    double gd = (double)g;
+    bool last = sub == L->nsub - 1 && i == b - 1 && c + g == f->count;
+    bool first_chunk = lin0 + c == 0; /* fold (0,0): takes the resident half */
+    if (is_load(f->ifmap_ld) &&
+        load(x, x->u_ifl, x->if_free, x->if_full, f->ifmap_ld, f->ifmap_bytes * g, first_chunk,
+             layer, "ifmap"))
+        return x->err->code;
+    if (is_load(f->filter_ld) &&
+        load(x, x->u_fll, x->fl_free, x->fl_full, f->filter_ld, f->filter_bytes * g,
+             first_chunk, layer, "filter"))
+        return x->err->code;
+    if (stat) {
+        /* shift the stationary tile into a free register set; with two sets the preloads of
+         * the group's later folds hide behind its earlier folds */
+        npu_job w;
+        npu_job_init(&w, x->u_wload, layer, "preload");
+        npu_job_wait(&w, st_if ? x->if_full : x->fl_full, 1, x->err);
+        npu_job_wait(&w, x->wr_free, 1, x->err);
+        w.cycles = R;
+        npu_job_signal(&w, st_if ? x->if_free : x->fl_free, 1, x->err);
+        npu_job_signal(&w, x->wr_full, 1, x->err);
+        if (submit(x, &w))
+            return x->err->code;
+    }
+    npu_job j;
+    npu_job_init(&j, x->u_array, layer, "fold");
+    j.cycles = gd * ((double)f->t + R + C - 2);
+    if (stat && x->s->weight_buffers < 2)
+        j.cycles += (gd - 1) * R; /* later preloads of the group not hidden */
+    j.onchip_bytes = f->onchip_bytes * g;
+    if (stat)
+        npu_job_wait(&j, x->wr_full, 1, x->err);
+    if (!st_if && is_load(f->ifmap_ld))
+        npu_job_wait(&j, x->if_full, 1, x->err);
+    if (!(stat && !st_if) && is_load(f->filter_ld))
+        npu_job_wait(&j, x->fl_full, 1, x->err);
+    if (f->flags & NPU_SYS_FF_OFMAP_OPEN)
+        npu_job_wait(&j, x->of_free, 1, x->err);
+    if (gated && arr_in && x->ml.first_fold)
+        npu_job_wait(&j, x->go_arr, 1, x->err);
+    x->ml.first_fold = false;
+    if (f->ifmap_ld == NPU_SYS_LD_STREAM)
+        npu_job_xfer(&j, NPU_PORT_DRAM, false, f->ifmap_bytes * g, 0, x->err);
+    if (f->filter_ld == NPU_SYS_LD_STREAM)
+        npu_job_xfer(&j, NPU_PORT_DRAM, false, f->filter_bytes * g, 0, x->err);
+    if (f->flags & NPU_SYS_FF_OFMAP_STREAM) {
+        npu_job_xfer(&j, NPU_PORT_DRAM, false, f->ofmap_rd_bytes * g, 0, x->err);
+        npu_job_xfer(&j, NPU_PORT_DRAM, true, f->ofmap_wr_bytes * g, 0, x->err);
+    }
+    if (j.nxfer)
+        j.mode = NPU_JOB_STREAM;
+    if (stat)
+        npu_job_signal(&j, x->wr_free, 1, x->err);
+    if (!st_if && (f->flags & NPU_SYS_FF_IFMAP_RELEASE))
+        npu_job_signal(&j, x->if_free, 1, x->err);
+    if (!(stat && !st_if) && (f->flags & NPU_SYS_FF_FILTER_RELEASE))
+        npu_job_signal(&j, x->fl_free, 1, x->err);
+    bool drain = (f->flags & NPU_SYS_FF_OFMAP_DRAIN) != 0;
+    if (drain)
+        npu_job_signal(&j, x->of_full, 1, x->err);
+    if (last && !drain)
+        npu_job_signal(&j, x->done[layer], L->consumers, x->err);
+    if (submit(x, &j))
+        return x->err->code;
+    if (drain) {
+        npu_job d;
+        npu_job_init(&d, x->u_ofd, layer, "drain");
+        npu_job_wait(&d, x->of_full, 1, x->err);
+        npu_job_xfer(&d, NPU_PORT_DRAM, true, f->ofmap_wr_bytes * g, 0, x->err);
+        npu_job_signal(&d, x->of_free, 1, x->err);
+        if (last)
+            npu_job_signal(&d, x->done[layer], L->consumers, x->err);
+        if (submit(x, &d))
+            return x->err->code;
+    }
+    /* on to the next group: this record's later folds, the next record, the next
+     * sub-problem */
+    x->ml.c = c + g;
+    if (x->ml.c >= f->count) {
+        x->ml.c = 0;
+        if (++x->ml.i == b) {
+            x->ml.i = a;
+            if (++x->ml.sub == L->nsub)
+                x->ml.on = false;
         }
     }
     return 0;
@@ -311,10 +391,10 @@ static int exec_mac_scalesim(sys_exec *x, int layer, const npu_sys_layer *L)
     j.onchip_bytes = onchip;
     /* Not timed (SCALE-Sim CALC); the engine has no untimed DRAM transfer, so the planned
      * DRAM bytes are reported in the extra columns calc_dram_rd / calc_dram_wr. */
-    if (x->col_crd >= 0)
+    if (x->col_crd >= 0 && x->pass != 2)
         npu_engine_add_extra(x->e, layer, x->col_crd,
                              (double)(L->dram_ifmap_rd + L->dram_filter_rd + L->dram_ofmap_rd));
-    if (x->col_cwr >= 0)
+    if (x->col_cwr >= 0 && x->pass != 2)
         npu_engine_add_extra(x->e, layer, x->col_cwr, (double)L->dram_ofmap_wr);
     npu_job_signal(&j, x->done[layer], L->consumers, x->err);
     return submit(x, &j);
@@ -360,18 +440,18 @@ static int exec_layer(sys_exec *x, size_t *ip)
     if (collect_deps(x, L->ndeps, L->deps, layer))
         return x->err->code;
     npu_engine_set_main_unit(x->e, layer, x->u_array);
-    if (x->col_folds >= 0)
+    if (x->col_folds >= 0 && x->pass != 2)
         npu_engine_add_extra(x->e, layer, x->col_folds, (double)(folds * L->nsub));
-    if (x->col_rif >= 0 && L->ifmap_bytes > 0)
+    if (x->col_rif >= 0 && L->ifmap_bytes > 0 && x->pass != 2)
         npu_engine_add_extra(x->e, layer, x->col_rif,
                              (double)L->dram_ifmap_rd / (double)(L->ifmap_bytes * L->nsub));
-    if (x->col_rfl >= 0 && L->filter_bytes > 0)
+    if (x->col_rfl >= 0 && L->filter_bytes > 0 && x->pass != 2)
         npu_engine_add_extra(x->e, layer, x->col_rfl,
                              (double)L->dram_filter_rd / (double)(L->filter_bytes * L->nsub));
     *ip = b;
     if (x->s->fidelity == NPU_SYSTOLIC_FID_SCALESIM)
         return exec_mac_scalesim(x, layer, L);
-    return exec_mac_detailed(x, layer, L, i0 + 1, b);
+    return mac_begin(x, layer, L, i0 + 1, b);
 }
 
 static int exec_vector(sys_exec *x, size_t i)
@@ -432,61 +512,159 @@ static int exec_host(sys_exec *x, size_t i)
         o.sig.sync = x->done[layer];
         o.sig.n = h->consumers;
     }
+    int k = NWIN_UNITS - 1; /* cpu0 */
+    if (x->pass == 1)
+        return x->used[k] = true, 0;
+    if (x->pass == 2)
+        x->sent[k]++, x->nsent++;
     return npu_host_run_op(x->e, &o, x->err);
+}
+
+/* One step of the program: the next fold group of the MAC layer being queued, else the next
+ * instruction (a LAYER record opens its fold groups). */
+static int step(sys_exec *x)
+{
+    if (x->ml.on)
+        return mac_group(x);
+    const npu_program *p = x->p;
+    size_t i = x->pos;
+    const npu_instr *in = &p->ins[i];
+    npu_err *err = x->err;
+    int rc = 0;
+    if (in->layer < 0 || in->layer >= p->nlayers)
+        return npu_err_set(err, NPU_EFORMAT, "systolic program: instruction %zu names layer "
+                           "%" PRId32 " of %d", i, in->layer, p->nlayers);
+    switch (in->op) {
+    case NPU_SYS_OP_LAYER:
+        return exec_layer(x, &x->pos);
+    case NPU_SYS_OP_VECTOR:
+        rc = exec_vector(x, i);
+        break;
+    case NPU_SYS_OP_HOST:
+        rc = exec_host(x, i);
+        break;
+    case NPU_SYS_OP_WAIT: {
+        const npu_sys_wait *w = npu_sys_payload(p, i, NPU_SYS_OP_WAIT, sizeof *w);
+        if (!w || w->ndeps > NPU_SYS_MAX_DEPS)
+            rc = npu_err_set(err, NPU_EFORMAT, "systolic program: instruction %zu: bad WAIT "
+                             "record", i);
+        else
+            rc = collect_deps(x, (int)w->ndeps, w->deps, in->layer);
+        break;
+    }
+    case NPU_SYS_OP_FOLD:
+        rc = npu_err_set(err, NPU_EFORMAT, "systolic program: instruction %zu: FOLD without "
+                         "its LAYER record", i);
+        break;
+    default:
+        rc = npu_err_set(err, NPU_EFORMAT, "systolic program: instruction %zu: unknown opcode "
+                         "%u", i, (unsigned)in->op);
+        break;
+    }
+    x->pos++;
+    return rc;
+}
+
+/* ---- windows ------------------------------------------------------------------------------------
+ * A 2048-token LLM prefill is ~2 M jobs; queued before the run they took 380 MiB. Outside a
+ * workload, execute() checks the whole program first (pass 1: every error a bad program
+ * gives, the per-layer columns, which units it uses) and then queues jobs in program order
+ * from a cursor (pass 2): a first window that reaches a job of every unit the program uses,
+ * then, whenever one of those units is found with nothing queued (npu_engine_on_empty: at once
+ * when its last queued job starts), up to and including its next job and at least WIN_JOBS.
+ * So a unit with jobs left in the program always has one queued, a job queued later is never
+ * at the head of its unit's queue when queued — except the next job of the unit that ran dry,
+ * which is checked where it would have been — and every unit takes the same jobs in the same
+ * order at the same moments as with the whole program queued up front: the run is the same. */
+static int win_cb(npu_engine *e, void *ud, int unit);
+
+/* Queues from the cursor until unit slot k (-1: every used unit) has a job queued and at
+ * least WIN_JOBS were queued, or the program ends; at its end the hooks go and x is freed. */
+static int win_fill(sys_exec *x, int k)
+{
+    int64_t n0 = x->nsent, s0 = k >= 0 ? x->sent[k] : 0;
+    for (;;) {
+        bool more = x->pos < x->p->n || x->ml.on;
+        bool have = k >= 0 ? x->sent[k] > s0 : true;
+        for (int u = 0; k < 0 && u < NWIN_UNITS; u++)
+            have &= !x->used[u] || x->sent[u] > 0;
+        if (!more || (have && x->nsent - n0 >= WIN_JOBS))
+            break;
+        if (step(x))
+            return x->err->code;
+    }
+    bool end = x->pos >= x->p->n && !x->ml.on;
+    for (int u = 0; u < NWIN_UNITS; u++)
+        if (x->used[u] && x->unit[u] >= 0)
+            npu_engine_on_empty(x->e, x->unit[u], end ? NULL : win_cb, end ? NULL : x);
+    if (end)
+        npu_systolic_exec_free(x->owner);
+    return 0;
+}
+
+static int win_cb(npu_engine *e, void *ud, int unit)
+{
+    (void)e;
+    sys_exec *x = ud;
+    return win_fill(x, unit_slot(x, unit));
 }
 
 int npu_systolic_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err)
 {
-    const npu_systolic_state *s = m->state;
-    sys_exec x;
-    memset(&x, 0, sizeof x);
-    x.e = e;
-    x.err = err;
-    x.s = s;
-    x.p = p;
+    npu_systolic_state *s = m->state;
+    npu_systolic_exec_free(s);
+    sys_exec *x = npu_calloc(1, sizeof *x);
+    if (!x)
+        return npu_err_set(err, NPU_ENOMEM, "systolic: out of memory");
+    s->x = x;
+    x->owner = s;
+    x->e = e;
+    x->err = err;
+    x->s = s;
+    x->p = p;
     int rc = 0;
-    x.clk = npu_engine_clock(e, "core", s->freq_mhz);
-    if (x.clk < 0)
+    x->clk = npu_engine_clock(e, "core", s->freq_mhz);
+    if (x->clk < 0)
         return npu_err_set(err, NPU_ESIM, "systolic: cannot create the core clock");
-    npu_engine_set_core_clock(e, x.clk);
-    x.u_array = npu_engine_unit(e, "array", NPU_UK_COMPUTE, x.clk, 1, s->dma_bytes);
-    x.u_wload = npu_engine_unit(e, "wload", NPU_UK_DMA, x.clk, 1, 0);
-    x.u_ifl = npu_engine_unit(e, "ifmap_dma", NPU_UK_DMA, x.clk, 1, s->dma_bytes);
-    x.u_fll = npu_engine_unit(e, "filter_dma", NPU_UK_DMA, x.clk, 1, s->dma_bytes);
-    x.u_ofd = npu_engine_unit(e, "ofmap_dma", NPU_UK_DMA, x.clk, 1, s->ofmap_dma_bytes);
-    x.u_vec = npu_engine_unit(e, "vector", NPU_UK_COMPUTE, x.clk, 1,
+    npu_engine_set_core_clock(e, x->clk);
+    x->u_array = npu_engine_unit(e, "array", NPU_UK_COMPUTE, x->clk, 1, s->dma_bytes);
+    x->u_wload = npu_engine_unit(e, "wload", NPU_UK_DMA, x->clk, 1, 0);
+    x->u_ifl = npu_engine_unit(e, "ifmap_dma", NPU_UK_DMA, x->clk, 1, s->dma_bytes);
+    x->u_fll = npu_engine_unit(e, "filter_dma", NPU_UK_DMA, x->clk, 1, s->dma_bytes);
+    x->u_ofd = npu_engine_unit(e, "ofmap_dma", NPU_UK_DMA, x->clk, 1, s->ofmap_dma_bytes);
+    x->u_vec = npu_engine_unit(e, "vector", NPU_UK_COMPUTE, x->clk, 1,
                               (double)(s->vector_lanes * (s->word > 0 ? s->word : 2)));
-    x.u_sched = npu_engine_unit(e, "sched", NPU_UK_CTRL, x.clk, 0, 0);
-    if (x.u_array < 0 || x.u_wload < 0 || x.u_ifl < 0 || x.u_fll < 0 || x.u_ofd < 0 ||
-        x.u_vec < 0 || x.u_sched < 0)
+    x->u_sched = npu_engine_unit(e, "sched", NPU_UK_CTRL, x->clk, 0, 0);
+    if (x->u_array < 0 || x->u_wload < 0 || x->u_ifl < 0 || x->u_fll < 0 || x->u_ofd < 0 ||
+        x->u_vec < 0 || x->u_sched < 0)
         return npu_err_set(err, NPU_ESIM, "systolic: cannot create the units");
-    x.if_free = npu_engine_sync(e, "ifmap_free", 2);
-    x.if_full = npu_engine_sync(e, "ifmap_full", 0);
-    x.fl_free = npu_engine_sync(e, "filter_free", 2);
-    x.fl_full = npu_engine_sync(e, "filter_full", 0);
-    x.of_free = npu_engine_sync(e, "ofmap_free", 2);
-    x.of_full = npu_engine_sync(e, "ofmap_full", 0);
-    x.wr_free = npu_engine_sync(e, "wreg_free", s->weight_buffers);
-    x.wr_full = npu_engine_sync(e, "wreg_full", 0);
-    x.go_arr = npu_engine_sync(e, "array_go", 0);
-    x.go_fl = npu_engine_sync(e, "filter_go", 0);
-    x.host_go = npu_engine_sync(e, "host_go", 0);
-    x.col_crd = x.col_cwr = -1;
+    x->if_free = npu_engine_sync(e, "ifmap_free", 2);
+    x->if_full = npu_engine_sync(e, "ifmap_full", 0);
+    x->fl_free = npu_engine_sync(e, "filter_free", 2);
+    x->fl_full = npu_engine_sync(e, "filter_full", 0);
+    x->of_free = npu_engine_sync(e, "ofmap_free", 2);
+    x->of_full = npu_engine_sync(e, "ofmap_full", 0);
+    x->wr_free = npu_engine_sync(e, "wreg_free", s->weight_buffers);
+    x->wr_full = npu_engine_sync(e, "wreg_full", 0);
+    x->go_arr = npu_engine_sync(e, "array_go", 0);
+    x->go_fl = npu_engine_sync(e, "filter_go", 0);
+    x->host_go = npu_engine_sync(e, "host_go", 0);
+    x->col_crd = x->col_cwr = -1;
     if (s->fidelity == NPU_SYSTOLIC_FID_SCALESIM) {
-        x.col_crd = npu_engine_extra_col(e, "calc_dram_rd");
-        x.col_cwr = npu_engine_extra_col(e, "calc_dram_wr");
+        x->col_crd = npu_engine_extra_col(e, "calc_dram_rd");
+        x->col_cwr = npu_engine_extra_col(e, "calc_dram_wr");
     }
     for (int dt = 0; dt < NPU_DT_COUNT; dt++)
         npu_engine_set_peak(e, (npu_dtype)dt, (double)(s->rows * s->cols));
-    x.col_folds = npu_engine_extra_col(e, "folds");
-    x.col_rif = npu_engine_extra_col(e, "ifmap_refetch");
-    x.col_rfl = npu_engine_extra_col(e, "filter_refetch");
-    x.done = npu_calloc((size_t)(p->nlayers > 0 ? p->nlayers : 1), sizeof *x.done);
-    if (!x.done)
+    x->col_folds = npu_engine_extra_col(e, "folds");
+    x->col_rif = npu_engine_extra_col(e, "ifmap_refetch");
+    x->col_rfl = npu_engine_extra_col(e, "filter_refetch");
+    x->done = npu_calloc((size_t)(p->nlayers > 0 ? p->nlayers : 1), sizeof *x->done);
+    if (!x->done)
         return npu_err_set(err, NPU_ENOMEM, "systolic: out of memory");
     for (int l = 0; l < p->nlayers; l++) {
-        x.done[l] = npu_engine_sync(e, "layer_done", 0);
-        if (x.done[l] < 0) {
+        x->done[l] = npu_engine_sync(e, "layer_done", 0);
+        if (x->done[l] < 0) {
             rc = npu_err_set(err, NPU_ESIM, "systolic: cannot create syncs");
             goto out;
         }
@@ -496,51 +674,34 @@ int npu_systolic_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_
         if (groups > NPU_SYS_MAX_RUN_GROUPS) {
             rc = npu_err_set(err, NPU_EUNSUPPORTED, "systolic: this run simulates %" PRId64
                              " fold groups (array jobs), above the limit of %" PRId64 " (about "
-                             "2 minutes and 1.5 GB; docs/models/systolic.md): use a larger "
+                             "2 minutes; docs/models/systolic.md): use a larger "
                              "array, fewer channels or --set fidelity=scalesim (one job per "
                              "layer)", groups, NPU_SYS_MAX_RUN_GROUPS);
             goto out;
         }
     }
-    for (size_t i = 0; i < p->n && !rc;) {
-        const npu_instr *in = &p->ins[i];
-        if (in->layer < 0 || in->layer >= p->nlayers) {
-            rc = npu_err_set(err, NPU_EFORMAT, "systolic program: instruction %zu names layer "
-                             "%" PRId32 " of %d", i, in->layer, p->nlayers);
-            break;
-        }
-        switch (in->op) {
-        case NPU_SYS_OP_LAYER:
-            rc = exec_layer(&x, &i);
-            continue;
-        case NPU_SYS_OP_VECTOR:
-            rc = exec_vector(&x, i);
-            break;
-        case NPU_SYS_OP_HOST:
-            rc = exec_host(&x, i);
-            break;
-        case NPU_SYS_OP_WAIT: {
-            const npu_sys_wait *w = npu_sys_payload(p, i, NPU_SYS_OP_WAIT, sizeof *w);
-            if (!w || w->ndeps > NPU_SYS_MAX_DEPS)
-                rc = npu_err_set(err, NPU_EFORMAT, "systolic program: instruction %zu: bad "
-                                 "WAIT record", i);
-            else
-                rc = collect_deps(&x, (int)w->ndeps, w->deps, in->layer);
-            break;
-        }
-        case NPU_SYS_OP_FOLD:
-            rc = npu_err_set(err, NPU_EFORMAT, "systolic program: instruction %zu: FOLD "
-                             "without its LAYER record", i);
-            break;
-        default:
-            rc = npu_err_set(err, NPU_EFORMAT, "systolic program: instruction %zu: unknown "
-                             "opcode %u", i, (unsigned)in->op);
-            break;
-        }
-        i++;
+    int units[NWIN_UNITS] = {x->u_array, x->u_wload, x->u_ifl, x->u_fll,
+                             x->u_ofd,   x->u_vec,   x->u_sched, npu_host_cpu_unit(e, 0)};
+    memcpy(x->unit, units, sizeof units);
+    /* Windows outside a workload (a frame is queued whole, as before) */
+    int scope = npu_engine_scope_set(e, 0);
+    npu_engine_scope_set(e, scope);
+    x->pass = scope == 0 ? 1 : 0;
+    while (!rc && (x->pos < p->n || x->ml.on))
+        rc = step(x);
+    if (rc || x->pass == 0)
+        goto out;
+    /* pass 2: the first window reaches a job of every unit the program uses */
+    x->pass = 2;
+    x->pos = 0;
+    x->npend = 0;
+    x->err = &x->cb_err; /* execute() returns before the later windows are queued */
+    if (win_fill(x, -1)) {
+        *err = x->cb_err;
+        return err->code;
     }
+    return 0;
 out:
-    free(x.done);
-    free(x.pend);
+    npu_systolic_exec_free(s);
     return rc;
 }

@@ -728,7 +728,7 @@ static void print_main_help(FILE *f)
             "  script   run a Lua script (also: npusim FILE.lua)\n"
             "  sweep    run a sweep spec (design points) to CSV; shards, resume\n"
             "  merge    merge the CSV parts of a sharded sweep\n"
-            "  scalesim SCALE-Sim's scale.py: -c CFG -t TOPO -p OUTDIR [-i conv|gemm]\n\n"
+            "  scalesim SCALE-Sim's scale.py: -c CFG -t TOPO -p OUTDIR [-i conv|gemm] [--traces]\n\n"
             "options:\n"
             "  -a, --arch ARCH       preset or model name (default " DEFAULT_ARCH
             "); compare: A,B,...\n"
@@ -1072,6 +1072,7 @@ static int stdout_status(int rc)
 
 int main(int argc, char **argv)
 {
+    npu_keep_freed_memory(); /* points of a sweep reuse the pages of the one before */
     if (argc < 2) {
         print_main_help(stderr);
         return EXIT_USAGE;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../models/systolic/ssreport.h"
+#include "../../models/systolic/sstrace.h"
 #include "../front/front.h"
 #include "../front/scalesim_cfg.h"
 
@@ -81,22 +82,32 @@ npu_graph *npu_cli_ss_load(const npu_arch *a, const char *arch, const char *path
     return ss_load(path, batch, -1, ss_scalesim_fid(a), cfg.sparse, err);
 }
 
-int npu_cli_ssrep(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const char *dir,
-                  bool force, npu_err *err)
+/* The reports into dir and, when offset is not NULL, the traces (addresses + offset[]). */
+static int ss_outputs(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const char *dir,
+                      bool force, const int64_t *offset, npu_err *err)
 {
     if (strcmp(npu_arch_model(a), "systolic") != 0)
         return npu_err_set(err, NPU_EINVAL, "--scalesim-reports: SCALE-Sim's reports describe "
                            "a systolic array, not the %s model", npu_arch_model(a));
     npu_program *p = npu_compile(ctx, a, g, err);
     int rc = p ? npu_ssrep_write(p, g, dir, force, err) : -1;
+    if (!rc && offset)
+        rc = npu_sstrace_write(p, g, dir, offset, force, err);
     npu_program_free(p);
     return rc;
+}
+
+int npu_cli_ssrep(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const char *dir,
+                  bool force, npu_err *err)
+{
+    return ss_outputs(ctx, a, g, dir, force, NULL, err);
 }
 
 /* ---- npusim scalesim: scale.py's command line ------------------------------------------------ */
 
 static const char ss_usage[] =
-    "npusim scalesim -c CONFIG.cfg -t TOPOLOGY.csv -p OUTDIR [-i conv|gemm] [--force]";
+    "npusim scalesim -c CONFIG.cfg -t TOPOLOGY.csv -p OUTDIR [-i conv|gemm] [--traces] "
+    "[--force]";
 
 static int ss_usage_error(const char *what, const char *arg)
 {
@@ -115,7 +126,7 @@ static int ss_fail(const npu_err *err)
 int npu_cli_scalesim(int argc, char **argv)
 {
     const char *cfg = NULL, *topo = NULL, *outdir = NULL, *type = "conv";
-    bool force = false;
+    bool force = false, traces = false;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -125,12 +136,15 @@ int npu_cli_scalesim(int argc, char **argv)
                    "BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv into OUTDIR/<run_name>/\n"
                    "([general] run_name of CONFIG).\n"
                    "-i gemm reads TOPOLOGY as 'Layer, M, N, K,' rows, -i conv (default) as conv rows.\n"
+                   "--traces also writes SCALE-Sim's per-layer SRAM and DRAM address traces,\n"
+                   "gzip-compressed: OUTDIR/<run_name>/layer<N>/<OPERAND>_<SRAM|DRAM>_TRACE.csv.gz\n"
+                   "(refused when the SRAM traces would exceed 2^27 numbers).\n"
                    "Existing report files are kept unless --force. See docs/scalesim.md.\n",
                    ss_usage);
             return 0;
         }
-        if (strcmp(a, "--force") == 0) {
-            force = true;
+        if (strcmp(a, "--force") == 0 || strcmp(a, "--traces") == 0) {
+            *(strcmp(a, "--force") == 0 ? &force : &traces) = true;
             continue;
         }
         const char **dst = strcmp(a, "-c") == 0 ? &cfg : strcmp(a, "-t") == 0 ? &topo
@@ -138,7 +152,8 @@ int npu_cli_scalesim(int argc, char **argv)
         if (strcmp(a, "-l") == 0)
             return ss_usage_error("%s: SCALE-Sim v3's custom layouts are not supported", a);
         if (!dst)
-            return ss_usage_error("unknown argument '%s' (scale.py's flags: -c -t -p -i)", a);
+            return ss_usage_error("unknown argument '%s' (scale.py's flags: -c -t -p -i; "
+                                  "npusim's: --traces --force)", a);
         if (i + 1 >= argc)
             return ss_usage_error("%s needs a value", a);
         *dst = argv[++i];
@@ -184,10 +199,11 @@ int npu_cli_scalesim(int argc, char **argv)
                 strerror(errno));
     else {
         snprintf(dir, n, "%s/%s", outdir, sc.run_name);
-        if (npu_cli_ssrep(ctx, a, g, dir, force, &err))
+        if (ss_outputs(ctx, a, g, dir, force, traces ? sc.offset : NULL, &err))
             ss_fail(&err);
         else {
-            printf("npusim scalesim: %s on %s: reports in %s/\n", topo, cfg, dir);
+            printf("npusim scalesim: %s on %s: reports%s in %s/\n", topo, cfg,
+                   traces ? " and traces" : "", dir);
             rc = 0;
         }
     }

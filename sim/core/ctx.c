@@ -4,6 +4,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +103,16 @@ int npu_grow(void **pv, size_t *cap, size_t need, size_t elem)
     *pv = p;
     *cap = nc;
     return NPU_OK;
+}
+
+void npu_keep_freed_memory(void)
+{
+#if defined(__GLIBC__)
+    /* blocks up to 32 MiB come from the heap and are reused; up to 128 MiB of free heap top is
+     * kept (fixed values also turn glibc's adaptive thresholds off) */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
+#endif
 }
 
 char *npu_strndup(const char *s, size_t n)

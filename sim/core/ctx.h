@@ -28,6 +28,13 @@ void *npu_realloc(void *p, size_t n);
 int npu_grow(void **pv, size_t *cap, size_t need, size_t elem);
 char *npu_strdup(const char *s);
 char *npu_strndup(const char *s, size_t n);
+/* For a program's main() (the CLI, the benchmarks), not for the library: freed memory stays in
+ * the process instead of going back to the system (glibc: mallopt thresholds; nothing
+ * elsewhere). A design point frees what it allocated, and glibc's adaptive thresholds returned
+ * the heap's top to the system after each point of a large graph, so the next point faulted
+ * the same pages in again (issue 20: ~70 % of the page faults of an rk3588 Qwen2-0.5B prefill
+ * point, 18.6 -> 11.0 ms). Process-wide by nature, hence the program's choice. */
+void npu_keep_freed_memory(void);
 
 /* Arena: many small allocations freed at once (graph names, program payloads). */
 typedef struct npu_arena_blk npu_arena_blk;

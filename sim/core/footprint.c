@@ -61,33 +61,77 @@ static int by_size_desc(const void *a, const void *b)
     return x->first != y->first ? (x->first < y->first ? -1 : 1) : (x->t < y->t ? -1 : 1);
 }
 
-static int by_off(const void *a, const void *b)
-{
-    const npu_fp_buf *x = *(const npu_fp_buf *const *)a, *y = *(const npu_fp_buf *const *)b;
-    return x->off != y->off ? (x->off < y->off ? -1 : 1) : 0;
-}
-
 static bool overlap_life(const npu_fp_buf *a, const npu_fp_buf *b)
 {
     return a->first <= b->last && b->first <= a->last;
 }
 
 /* Greedy by size: each buffer, largest first, goes into the smallest gap between the placed
- * buffers it overlaps in time that holds it (best fit), else after the last of them. */
+ * buffers it overlaps in time that holds it (best fit), else after the last of them.
+ * The placed buffers a new one [first, last] overlaps are those alive at `first` and those
+ * starting in (first, last] (two disjoint sets), so the placed buffers are indexed twice: by
+ * each layer they are alive at (`alive`, CSR over nlive) and by their first layer (`starts`).
+ * A query then costs the buffers live at one layer plus those starting within the span, not a
+ * walk over every placed buffer (O(n²) over a 1,000-layer graph). The overlapping set is then
+ * ordered by offset, ties in placement order, as the stable sort of the former walk's list
+ * (placement order) ordered it, so every offset is the one the walk gave. */
+static int by_off(const void *a, const void *b)
+{
+    const npu_fp_buf *x = *(const npu_fp_buf *const *)a, *y = *(const npu_fp_buf *const *)b;
+    if (x->off != y->off)
+        return x->off < y->off ? -1 : 1;
+    return x < y ? -1 : x > y; /* placement order: the buffers are placed in array order */
+}
+
+static void sort_by_off(const npu_fp_buf **ov, int n)
+{
+    if (n > 32) {
+        qsort(ov, (size_t)n, sizeof *ov, by_off);
+        return;
+    }
+    for (int i = 1; i < n; i++) { /* insertion sort: a handful of buffers */
+        const npu_fp_buf *v = ov[i];
+        int j = i;
+        for (; j > 0 && by_off(&ov[j - 1], &v) > 0; j--)
+            ov[j] = ov[j - 1];
+        ov[j] = v;
+    }
+}
+
 static int place(npu_fp *fp, int64_t align, npu_err *err)
 {
     qsort(fp->buf, (size_t)fp->nbuf, sizeof *fp->buf, by_size_desc);
-    const npu_fp_buf **ov = npu_calloc((size_t)fp->nbuf + 1, sizeof *ov);
-    if (!ov)
-        return npu_err_set(err, NPU_ENOMEM, "out of memory placing tensors");
+    int nl = fp->nlayers, nb = fp->nbuf;
+    size_t nalive = 0;
+    for (int li = 0; li < nl; li++)
+        nalive += (size_t)fp->nlive[li];
+    const npu_fp_buf **ov = malloc(sizeof *ov * ((size_t)nb + 1));
+    const npu_fp_buf **alive = malloc(sizeof *alive * (nalive + 1));
+    const npu_fp_buf **starts = malloc(sizeof *starts * ((size_t)nb + 1));
+    size_t *aoff = malloc(sizeof *aoff * ((size_t)nl + 1));
+    size_t *an = calloc((size_t)nl + 1, sizeof *an);
+    int *soff = calloc((size_t)nl + 2, sizeof *soff), *sn = calloc((size_t)nl + 1, sizeof *sn);
+    int rc = 0;
+    if (!ov || !alive || !starts || !aoff || !an || !soff || !sn) {
+        rc = npu_err_set(err, NPU_ENOMEM, "out of memory placing tensors");
+        goto out;
+    }
+    for (int li = 0; li < nl; li++)
+        aoff[li] = li ? aoff[li - 1] + (size_t)fp->nlive[li - 1] : 0;
+    for (int i = 0; i < nb; i++)
+        soff[fp->buf[i].first + 1]++;
+    for (int li = 0; li < nl; li++)
+        soff[li + 1] += soff[li];
     int64_t arena = 0;
-    for (int i = 0; i < fp->nbuf; i++) {
+    for (int i = 0; i < nb; i++) {
         npu_fp_buf *b = &fp->buf[i];
         int n = 0;
-        for (int j = 0; j < i; j++)
-            if (overlap_life(&fp->buf[j], b))
-                ov[n++] = &fp->buf[j];
-        qsort(ov, (size_t)n, sizeof *ov, by_off);
+        for (size_t k = 0; k < an[b->first]; k++)
+            ov[n++] = alive[aoff[b->first] + k];
+        for (int li = b->first + 1; li <= b->last; li++)
+            for (int k = 0; k < sn[li]; k++)
+                ov[n++] = starts[soff[li] + k];
+        sort_by_off(ov, n);
         int64_t best = -1, best_gap = INT64_MAX, at = 0;
         for (int j = 0; j < n; j++) {
             int64_t gap = ov[j]->off - at;
@@ -102,10 +146,14 @@ static int place(npu_fp *fp, int64_t align, npu_err *err)
         b->off = best >= 0 ? best : at;
         if (b->off + b->size > arena)
             arena = b->off + b->size;
+        for (int li = b->first; li <= b->last; li++)
+            alive[aoff[li] + an[li]++] = b;
+        starts[soff[b->first] + sn[b->first]++] = b;
     }
-    free(ov);
     fp->internal_bytes = arena;
-    return 0;
+out:
+    free(ov), free(alive), free(starts), free(aoff), free(an), free(soff), free(sn);
+    return rc;
 }
 
 int npu_fp_compute(const npu_graph *g, const npu_fp_hooks *h, int64_t task_bytes, npu_fp *out,

@@ -215,6 +215,31 @@ static int check_value(const npu_param_def *d, const char *text, const char *whe
 }
 
 /* ---- tables ------------------------------------------------------------------------------- */
+/* The name index: FNV-1a, a power-of-two table at most half full. */
+static unsigned hname(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static int hcap_for(int n)
+{
+    int c = 16;
+    while (c < 2 * n + 2)
+        c *= 2;
+    return c;
+}
+
+static void hinsert(npu_params *p, int i)
+{
+    unsigned h = hname(p->def[i]->name) & (unsigned)(p->hcap - 1);
+    while (p->hidx[h])
+        h = (h + 1) & (unsigned)(p->hcap - 1);
+    p->hidx[h] = i + 1;
+}
+
 npu_params *npu_params_new(const npu_param_def *const *tables, int ntables, npu_err *err)
 {
     int n = 0;
@@ -227,18 +252,19 @@ npu_params *npu_params_new(const npu_param_def *const *tables, int ntables, npu_
     npu_arena_init(&p->arena);
     p->def = npu_calloc((size_t)(n ? n : 1), sizeof *p->def);
     p->v = npu_calloc((size_t)(n ? n : 1), sizeof *p->v);
-    if (!p->def || !p->v) {
+    p->hcap = hcap_for(n);
+    p->hidx = npu_calloc((size_t)p->hcap, sizeof *p->hidx);
+    if (!p->def || !p->v || !p->hidx) {
         npu_params_free(p);
         return npu_err_set(err, NPU_ENOMEM, "out of memory"), NULL;
     }
     for (int t = 0; t < ntables; t++) {
         for (const npu_param_def *d = tables[t]; d && d->name; d++) {
-            for (int i = 0; i < p->n; i++)
-                if (strcmp(p->def[i]->name, d->name) == 0) {
-                    npu_err_set(err, NPU_EINVAL, "parameter '%s' is declared twice", d->name);
-                    npu_params_free(p);
-                    return NULL;
-                }
+            if (npu_params_find(p, d->name) >= 0) {
+                npu_err_set(err, NPU_EINVAL, "parameter '%s' is declared twice", d->name);
+                npu_params_free(p);
+                return NULL;
+            }
             /* the default must pass its own checks */
             char dt[64];
             const char *text = dt;
@@ -257,6 +283,7 @@ npu_params *npu_params_new(const npu_param_def *const *tables, int ntables, npu_
             }
             int i = p->n++;
             p->def[i] = d;
+            hinsert(p, i);
             p->v[i].num = num;
             p->v[i].str = NULL;
             if (s) {
@@ -281,6 +308,7 @@ void npu_params_free(npu_params *p)
     npu_arena_free(&p->arena);
     free(p->def);
     free(p->v);
+    free(p->hidx);
     free(p);
 }
 
@@ -295,10 +323,13 @@ npu_params *npu_params_clone(const npu_params *src)
     size_t n = (size_t)(src->n ? src->n : 1);
     p->def = npu_calloc(n, sizeof *p->def);
     p->v = npu_calloc(n, sizeof *p->v);
-    if (!p->def || !p->v) {
+    p->hcap = src->hcap;
+    p->hidx = npu_malloc(sizeof *p->hidx * (size_t)src->hcap);
+    if (!p->def || !p->v || !p->hidx) {
         npu_params_free(p);
         return NULL;
     }
+    memcpy(p->hidx, src->hidx, sizeof *p->hidx * (size_t)src->hcap); /* the same definitions */
     p->n = src->n;
     for (int i = 0; i < src->n; i++) {
         p->def[i] = src->def[i];
@@ -320,12 +351,16 @@ oom:
 
 int npu_params_find(const npu_params *p, const char *key)
 {
-    if (!p || !key)
+    if (!p || !key || !p->hcap)
         return -1;
-    for (int i = 0; i < p->n; i++)
+    unsigned mask = (unsigned)(p->hcap - 1);
+    for (unsigned h = hname(key) & mask;; h = (h + 1) & mask) {
+        int i = p->hidx[h] - 1;
+        if (i < 0)
+            return -1;
         if (strcmp(p->def[i]->name, key) == 0)
             return i;
-    return -1;
+    }
 }
 
 static int unknown_key(const npu_params *p, const char *key, const char *where, npu_err *err)

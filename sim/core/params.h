@@ -51,6 +51,10 @@ typedef struct npu_params {
     const char *arch;          /* preset name or model name                      */
     const char *model;         /* model name                                     */
     const char *doc;           /* preset doc line                                */
+    /* Name index (private to params.c): open addressing, hcap slots holding index + 1 (0 =
+     * empty), so npu_params_find is one hash and a compare, not a strcmp per parameter. */
+    int *hidx;
+    int hcap;
 } npu_params;
 
 /* Tables are arrays terminated by an entry with name == NULL. Later tables may not repeat a

@@ -1,7 +1,8 @@
-/* engine.c — the discrete-event kernel: events, clocks, units, syncs, jobs and the run loop
- * (prefix npu_engine_). The contract is sim/engine/engine.h; docs/engine.md explains it for
- * a reader who has never seen an NPU. The memory ports are in mem.c, the statistics → result
- * step in stats.c, the state they share in state.h; the host model (host.c) uses none of it.
+/* engine.c — the discrete-event kernel: events, jobs and the run loop (prefix npu_engine_).
+ * The contract is sim/engine/engine.h; docs/engine.md explains it for a reader who has never
+ * seen an NPU. What a model declares (clocks, units, syncs) is in decl.c, the memory ports in
+ * mem.c, the statistics → result step in stats.c, the state they share in state.h; the host
+ * model (host.c) uses none of it.
  *
  * Design choices (where the header is silent):
  *  - Time is uint64 ps. A clock converts cycles to ps as llround(cycles * 1e6 / MHz) once per
@@ -230,140 +231,6 @@ void npu_engine_free(npu_engine *e)
     free(e);
 }
 
-int npu_engine_clock(npu_engine *e, const char *name, double mhz)
-{
-    if (!(mhz > 0 && mhz < 1e7) || npu_eng_grow(&e->c, &e->cc, e->nc + 1, sizeof(clk)) != 0)
-        return -1;
-    for (int i = 0; e->cur_scope > 0 && name && i < e->nc; i++)
-        if (strcmp(e->c[i].name, name) == 0 && e->c[i].mhz == mhz)
-            return i; /* a later workload's model asks for the clock the first one made */
-    char *nm = npu_strdup(name ? name : "clk");
-    if (!nm)
-        return -1;
-    int id = e->nc++;
-    e->c[id] = (clk){.name = nm, .mhz = mhz, .ps_per_cycle = 1e6 / mhz};
-    /* The first clock a model adds is the core clock; the host's own clocks (added while the
-     * engine is built, before any model code runs) never are, unless nothing else exists. */
-    if (!e->core_set && e->core_clk < 0 && e->host_ready)
-        e->core_clk = id;
-    return id;
-}
-
-void npu_engine_set_core_clock(npu_engine *e, int c)
-{
-    if (c >= 0 && c < e->nc) {
-        e->core_clk = c;
-        e->core_set = true;
-    }
-}
-
-double npu_engine_clock_mhz(const npu_engine *e, int c)
-{
-    return (c >= 0 && c < e->nc) ? e->c[c].mhz : 0.0;
-}
-
-npu_time npu_engine_cycles_ps(const npu_engine *e, int c, double cycles)
-{
-    if (c < 0 || c >= e->nc || !(cycles > 0))
-        return 0;
-    double ps = cycles * e->c[c].ps_per_cycle;
-    return ps >= (double)TIME_LIMIT ? TIME_LIMIT : npu_eng_round_ps(ps);
-}
-
-int npu_engine_unit(npu_engine *e, const char *name, npu_unit_kind kind, int c, int slots,
-                    double dma_bytes_per_cycle)
-{
-    if (!name || !name[0] || c < 0 || c >= e->nc || slots < 0 || (int)kind < 0 ||
-        kind > NPU_UK_HOST || !(dma_bytes_per_cycle >= 0 && dma_bytes_per_cycle < 1e9))
-        return -1;
-    char nbuf[160];
-    name = npu_eng_scope_unit_name(e, name, kind, nbuf, sizeof nbuf);
-    int have = npu_engine_find_unit(e, name);
-    if (have >= 0) /* in a workload scope: the hardware every workload shares */
-        return e->cur_scope > 0 && e->u[have].kind == kind ? have : -1;
-    if (npu_eng_grow(&e->u, &e->cu, e->nu + 1, sizeof(unit)) != 0)
-        return -1;
-    if (e->kick_cap < e->nu + 1) {
-        /* The kick ring must keep its order when it grows: copy it out linearly. */
-        int nc = e->kick_cap ? e->kick_cap * 2 : 16;
-        int *nk = npu_malloc((size_t)nc * sizeof(int));
-        if (!nk)
-            return -1;
-        for (int i = 0; i < e->kick_n; i++)
-            nk[i] = e->kick[(e->kick_head + i) % e->kick_cap];
-        free(e->kick);
-        e->kick = nk;
-        e->kick_cap = nc;
-        e->kick_head = 0;
-    }
-    unit *U = &e->u[e->nu];
-    memset(U, 0, sizeof *U);
-    U->name = npu_strdup(name);
-    U->lbusy = npu_calloc((size_t)e->nl + 1, sizeof(npu_time));
-    U->lcomp = npu_calloc((size_t)e->nl + 1, sizeof(npu_time));
-    if (!U->name || !U->lbusy || !U->lcomp) {
-        free(U->name);
-        free(U->lbusy);
-        free(U->lcomp);
-        return -1;
-    }
-    U->kind = kind;
-    U->clk = c;
-    U->slots = slots;
-    U->cap = dma_bytes_per_cycle > 0 ? dma_bytes_per_cycle / e->c[c].ps_per_cycle : 0;
-    U->head = U->tail = -1;
-    U->blocked_on = -1;
-    U->buf = -1;
-    U->idle_since = e->now;
-    return e->nu++;
-}
-
-const char *npu_engine_unit_name(const npu_engine *e, int u)
-{
-    return (u >= 0 && u < e->nu) ? e->u[u].name : "?";
-}
-
-int npu_engine_nunits(const npu_engine *e) { return e->nu; }
-
-int npu_engine_find_unit(const npu_engine *e, const char *name)
-{
-    if (!name)
-        return -1;
-    for (int i = 0; i < e->nu; i++)
-        if (strcmp(e->u[i].name, name) == 0)
-            return i;
-    return -1;
-}
-
-static int add_sync(npu_engine *e, const char *name, int64_t initial)
-{
-    if (npu_eng_grow(&e->s, &e->cs, e->ns + 1, sizeof(sync)) != 0)
-        return -1;
-    char *nm = NULL;
-    if (name) {
-        nm = npu_strdup(name);
-        if (!nm)
-            return -1;
-    }
-    e->s[e->ns] = (sync){.name = nm, .v = initial, .last_kind = -1};
-    return e->ns++;
-}
-
-int npu_engine_sync(npu_engine *e, const char *name, int64_t initial)
-{
-    return add_sync(e, name ? name : "sync", initial);
-}
-
-int npu_engine_sync_anon(npu_engine *e, int64_t initial) { return add_sync(e, NULL, initial); }
-
-int64_t npu_engine_sync_value(const npu_engine *e, int s)
-{
-    return (s >= 0 && s < e->ns) ? e->s[s].v : 0;
-}
-
-npu_host_state *npu_engine_host_state(npu_engine *e) { return &e->host; }
-const npu_host_state *npu_engine_host_cstate(const npu_engine *e) { return &e->host; }
-
 void npu_engine_mark_irq_line(npu_engine *e, int u)
 {
     if (u >= 0 && u < e->nu && !e->u[u].ooo) {
@@ -518,12 +385,9 @@ static void job_release(npu_engine *e, int id)
     e->jfree = id;
 }
 
-/* Queues a job whose layer is an engine layer (the scope's offset applied). */
-static int submit_job(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *err)
+/* Queues a checked job whose layer is an engine layer (the scope's offset applied). */
+static int queue_job(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *err)
 {
-    int rc = npu_eng_check_job(e, j, err);
-    if (rc)
-        return rc;
     int k = j->nwait + j->nsig + j->nxfer;
     int id = job_alloc(e);
     int ops = id >= 0 ? cells_alloc(e, k) : -1;
@@ -604,6 +468,25 @@ static int submit_job(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err 
         mark_dirty(e, id);
     kick(e, j->unit);
     return 0;
+}
+
+static int submit_job(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *err)
+{
+    int rc = npu_eng_check_job(e, j, err);
+    return rc ? rc : queue_job(e, j, isr_ps, err);
+}
+
+int npu_engine_submit_trusted(npu_engine *e, const npu_job *j, npu_err *err)
+{
+#ifndef NDEBUG
+    return npu_engine_submit(e, j, err); /* checked all the same where asserts are on */
+#else
+    if (e->cur_scope <= 0 || j->layer < 0)
+        return queue_job(e, j, 0, err);
+    npu_job sj = *j;
+    sj.layer = npu_eng_scoped_layer(e, j->layer);
+    return queue_job(e, &sj, 0, err);
+#endif
 }
 
 int npu_engine_submit_isr(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *err)
@@ -793,7 +676,8 @@ static void start_job(npu_engine *e, int u, int jid)
 {
     unit *U = &e->u[u];
     jrec *J = &e->jobs[jid];
-    U->running++;
+    if (U->running++ == 0) /* busy: time with a job on it, overlapping slots counted once */
+        U->busy_since = e->now;
     J->start = e->now;
     if (J->waiting && e->now > J->wait_start) {
         int kind = J->blk >= 0 ? e->s[J->blk].last_kind : J->rel_kind;
@@ -997,6 +881,14 @@ static bool can_start(npu_engine *e, int u, int jid)
     return true;
 }
 
+void npu_engine_on_empty(npu_engine *e, int u, npu_unit_empty_fn fn, void *ud)
+{
+    if (u >= 0 && u < e->nu && !e->u[u].ooo) {
+        e->u[u].refill = fn;
+        e->u[u].refill_ud = ud;
+    }
+}
+
 static void try_start(npu_engine *e, int u)
 {
     if (e->u[u].ooo) {
@@ -1007,6 +899,15 @@ static void try_start(npu_engine *e, int u)
     }
     for (;;) {
         unit *U = &e->u[u];
+        if (U->head < 0 && U->refill && !e->oom && e->in_run) {
+            /* its model may queue more (npu_engine_on_empty); with cur_kind set, what it queues
+             * on an idle unit waits from when that unit went idle (submit_job) */
+            int prev = e->cur_kind;
+            e->cur_kind = (int)U->kind;
+            e->oom |= U->refill(e, U->refill_ud, u) != 0;
+            e->cur_kind = prev;
+            U = &e->u[u];
+        }
         if (U->head < 0 || e->oom)
             return;
         if (U->slots > 0 && U->running >= U->slots)
@@ -1054,7 +955,6 @@ static void finish(npu_engine *e, int jid)
     unit *U = &e->u[u];
     int ls = npu_eng_layer_slot(e, J->layer);
     npu_time occ = e->now - J->start;
-    U->busy_ps += occ;
     U->lbusy[ls] += occ;
     lstat *L = &e->ls[ls];
     if (U->kind == NPU_UK_HOST && !U->irq_line)
@@ -1081,7 +981,8 @@ static void finish(npu_engine *e, int jid)
         }
         S->nw = 0;
     }
-    U->running--;
+    if (--U->running == 0)
+        U->busy_ps += e->now - U->busy_since;
     if (U->running == 0 && U->head < 0)
         U->idle_since = e->now;
     kick(e, u);

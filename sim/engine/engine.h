@@ -182,6 +182,22 @@ int npu_job_xfer(npu_job *j, int port, bool write, int64_t bytes, uint32_t run, 
 /* Appends a copy of *j to its unit's FIFO. Jobs may be submitted before run() or from done()
  * callbacks. Errors: bad unit/sync/port ids, too many syncs. */
 int npu_engine_submit(npu_engine *e, const npu_job *j, npu_err *err);
+/* npu_engine_submit without npu_eng_check_job's checks (~5 % of a DaVinci point): for jobs
+ * correct by construction — units, syncs and ports the engine returned, counts within the
+ * arrays, no overflow mark, cycles in [0, 1e15), other members as npu_job_init leaves them or
+ * in the ranges the check enforces. Builds without NDEBUG check them all the same. */
+int npu_engine_submit_trusted(npu_engine *e, const npu_job *j, npu_err *err);
+/* Jobs in windows: fn(e, ud, unit) is called when the in-order unit `unit` is found with an
+ * empty FIFO — at once when its last queued job starts — and may submit more jobs (to any
+ * unit; its own next job is then checked where it would have been had it been queued all
+ * along). A model that queues a unit's jobs ahead of need this way keeps only a window of
+ * them, and the run is the same as with everything queued up front provided no job it submits
+ * later could have started earlier on another unit (models/rknpu/timing.c says why its can't).
+ * What the hook submits to an idle unit waits from when that unit went idle, as if it had been
+ * queued (the kind of `unit` stands for what gave it work). fn returns nonzero on failure (out
+ * of memory): the run then stops with an error. NULL removes the hook. */
+typedef int (*npu_unit_empty_fn)(npu_engine *e, void *ud, int unit);
+void npu_engine_on_empty(npu_engine *e, int unit, npu_unit_empty_fn fn, void *ud);
 /* Runs until no event is left. If jobs remain blocked, returns NPU_ESIM with a message naming
  * each blocked unit and the sync it waits on (a deadlock in the model's program). */
 int npu_engine_run(npu_engine *e, npu_err *err);

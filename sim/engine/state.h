@@ -111,10 +111,13 @@ typedef struct unit {
     bool scanning, scan_tail;
     uint64_t scan_pos;
     npu_time idle_since;
-    npu_time busy_ps, comp_ps, wait_ps[4];
+    npu_time busy_ps, comp_ps, wait_ps[4]; /* busy_ps: time with >= 1 job running */
+    npu_time busy_since; /* when running last went 0 -> 1 */
     npu_time *lbusy;     /* per layer (+1 for "none") occupancy */
     npu_time *lcomp;     /* per layer compute-phase time        */
     int buf;             /* on-chip buffer its onchip bytes go through, -1 */
+    npu_unit_empty_fn refill; /* called when its FIFO is found empty (npu_engine_on_empty) */
+    void *refill_ud;
 } unit;
 
 typedef struct sync {

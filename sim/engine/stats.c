@@ -128,9 +128,11 @@ static int main_unit_of(const npu_engine *e, int l)
     return best;
 }
 
-/* The result for engine layers base … base+nl-1 (prog's layers), times from t0. */
+/* The result for engine layers base … base+nl-1 (prog's layers), times from t0; the units'
+ * busy times only for the whole run (a workload's frame is a part of the units' time). */
 static npu_result *result_of(npu_engine *e, const struct npu_program *prog, const npu_params *p,
-                             int base, int nl, npu_time t0, const double *peak, npu_err *err)
+                             int base, int nl, npu_time t0, const double *peak, bool units,
+                             npu_err *err)
 {
     npu_result *r = npu_result_new();
     if (!r) {
@@ -303,13 +305,13 @@ static npu_result *result_of(npu_engine *e, const struct npu_program *prog, cons
     }
     /* every unit's busy time over the run (its idle time is the run's time minus it) */
     static const char *const kinds[] = {"compute", "dma", "ctrl", "host"};
-    r->nunits = e->nu;
-    r->unit_names = npu_arena_alloc(&r->arena, ((size_t)e->nu + 1) * sizeof(char *));
-    r->unit_kinds = npu_arena_alloc(&r->arena, ((size_t)e->nu + 1) * sizeof(char *));
-    r->unit_busy_us = npu_arena_alloc(&r->arena, ((size_t)e->nu + 1) * sizeof(double));
+    r->nunits = units ? e->nu : 0;
+    r->unit_names = npu_arena_alloc(&r->arena, ((size_t)r->nunits + 1) * sizeof(char *));
+    r->unit_kinds = npu_arena_alloc(&r->arena, ((size_t)r->nunits + 1) * sizeof(char *));
+    r->unit_busy_us = npu_arena_alloc(&r->arena, ((size_t)r->nunits + 1) * sizeof(double));
     if (!r->unit_names || !r->unit_kinds || !r->unit_busy_us)
         goto oom;
-    for (int u = 0; u < e->nu; u++) {
+    for (int u = 0; u < r->nunits; u++) {
         r->unit_names[u] = npu_arena_strdup(&r->arena, e->u[u].name);
         if (!r->unit_names[u])
             goto oom;
@@ -340,7 +342,7 @@ npu_result *npu_engine_result(npu_engine *e, const struct npu_program *prog, con
                     prog->nlayers, e->nl);
         return NULL;
     }
-    return result_of(e, prog, p, 0, e->nl, 0, e->peak, err);
+    return result_of(e, prog, p, 0, e->nl, 0, e->peak, true, err);
 }
 
 npu_result *npu_engine_result_scope(npu_engine *e, int scope, npu_time t0,
@@ -352,5 +354,6 @@ npu_result *npu_engine_result_scope(npu_engine *e, int scope, npu_time t0,
                     prog && prog->graph ? prog->graph : "?");
         return NULL;
     }
-    return result_of(e, prog, p, e->sc[scope].lbase, prog->nlayers, t0, e->sc[scope].peak, err);
+    return result_of(e, prog, p, e->sc[scope].lbase, prog->nlayers, t0, e->sc[scope].peak, false,
+                     err);
 }

@@ -164,8 +164,13 @@ static int cfg_key(cfg_ctx *c, cfg_state *st, const char *key, const char *v)
             snprintf(st->bw, sizeof st->bw, "%lld", x);
             return 0;
         }
-        if (IS("IfmapOffset") || IS("FilterOffset") || IS("OfmapOffset"))
-            return cfg_int(c, key, v, 0, &x); /* trace addresses only */
+        if (IS("IfmapOffset") || IS("FilterOffset") || IS("OfmapOffset")) {
+            int o = IS("IfmapOffset") ? 0 : IS("FilterOffset") ? 1 : 2;
+            if (cfg_int(c, key, v, 0, &x))
+                return NPU_EINVAL;
+            c->out->offset[o] = x; /* trace addresses only */
+            return 0;
+        }
         if (IS("MemoryBanks") || IS("ReadRequestBuffer") || IS("WriteRequestBuffer"))
             return cfg_int(c, key, v, 1, &x); /* not read by v2; v3 Ramulator/banks only */
         break;
@@ -231,6 +236,7 @@ int npu_sscfg_parse(const char *file, const char *text, size_t len, npu_sscfg *o
                     npu_err *err)
 {
     memset(out, 0, sizeof *out);
+    out->offset[1] = 10000000, out->offset[2] = 20000000;
     cfg_ctx c = {file ? file : "<cfg>", 0, err, out};
     cfg_state st = {0};
     const char *p = text, *end = text + len;

@@ -19,6 +19,8 @@ typedef struct npu_sscfg {
     char run_name[128];                   /* [general] run_name ("" when absent)           */
     bool user_bw;                         /* InterfaceBandwidth USER (false: CALC)          */
     bool sparse;                          /* [sparsity] SparsitySupport True (v3)           */
+    int64_t offset[3];                    /* Ifmap/Filter/OfmapOffset (trace addresses only;
+                                             SCALE-Sim's defaults 0, 10^7, 2·10^7)          */
     int nsets;
     char sets[NPU_SSCFG_MAX_SETS][64];    /* "key=value" for the systolic model, in order   */
 } npu_sscfg;

@@ -86,12 +86,17 @@ int npu_lr_fail(lua_State *L, const npu_err *err);
 /* Leaves the options table at 1, its 'arch' at 2 and its 'graph' at 3; raises if either is
  * missing. Shared by run and sweep. */
 MAY_RAISE void npu_lr_arch_graph_fields(lua_State *L);
+/* The arguments {arch=, graph=, set=, trace=, force=} of npusim.run and npusim.run_card: the
+ * run options, the architecture (with set applied) and the graph; 0 or err's code. */
+MAY_RAISE int npu_lr_run_args(lua_State *L, npu_run_opts *ro, npu_arch **a, const npu_graph **g,
+                              npu_err *err);
 /* Registers npusim.Arch and sets run, compare, sweep, arch, params, write_csv, write_json,
  * read_csv, plot in the module table on the stack top. */
 MAY_RAISE void npu_lr_open(lua_State *L);
 
 /* ---- lwl.c ---------------------------------------------------------------------------------- */
 int npu_lr_run_workloads(lua_State *L); /* npusim.run_workloads (several workloads at once) */
+int npu_lr_run_card(lua_State *L);      /* npusim.run_card (a card preset, frames over its chips) */
 
 /* ---- lsweep.c ------------------------------------------------------------------------------- */
 int npu_lr_sweep(lua_State *L); /* npusim.sweep */

@@ -290,25 +290,34 @@ MAY_RAISE void npu_lr_arch_graph_fields(lua_State *L)
         luaL_argerror(L, 1, "field 'graph' missing");
 }
 
-/* npusim.run{arch=, graph=, set={}, trace=, force=} → result table | nil, message */
-static int l_run(lua_State *L)
+MAY_RAISE int npu_lr_run_args(lua_State *L, npu_run_opts *ro, npu_arch **a, const npu_graph **g,
+                               npu_err *err)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     static const char *const keys[] = {"arch", "graph", "set", "trace", "force", NULL};
     npu_script_check_keys(L, 1, 1, keys);
+    lua_settop(L, 1);
     npu_lr_arch_graph_fields(L);
     int set = npu_lr_opt_table(L, 1, "set");
-    npu_run_opts ro = {0};
-    ro.trace_path = npu_script_opt_string(L, 1, "trace", NULL);
-    ro.force = npu_script_opt_bool(L, 1, "force", 0);
+    *ro = (npu_run_opts){.trace_path = npu_script_opt_string(L, 1, "trace", NULL),
+                         .force = npu_script_opt_bool(L, 1, "force", 0)};
+    if (ro->trace_path && npu_script_path_ok(L, ro->trace_path, 0, err) != 0)
+        return err->code;
+    if (npu_lr_resolve_arch(L, 1, 2, set, err) != 0)
+        return err->code;
+    *a = npu_lr_check_arch(L, -1);
+    *g = npu_lr_resolve_graph(L, 1, 3, err);
+    return *g ? 0 : err->code;
+}
+
+/* npusim.run{arch=, graph=, set={}, trace=, force=} → result table | nil, message */
+static int l_run(lua_State *L)
+{
+    npu_run_opts ro;
+    npu_arch *a;
+    const npu_graph *g;
     npu_err err = {0};
-    if (ro.trace_path && npu_script_path_ok(L, ro.trace_path, 0, &err) != 0)
-        return npu_lr_fail(L, &err);
-    if (npu_lr_resolve_arch(L, 1, 2, set, &err) != 0)
-        return npu_lr_fail(L, &err);
-    npu_arch *a = npu_lr_check_arch(L, -1);
-    const npu_graph *g = npu_lr_resolve_graph(L, 1, 3, &err);
-    if (!g)
+    if (npu_lr_run_args(L, &ro, &a, &g, &err))
         return npu_lr_fail(L, &err);
     lr_res *res = npu_lr_new_res(L);
     res->r = npu_run(npu_script_ctx(L), a, g, ro.trace_path ? &ro : NULL, &err);
@@ -523,6 +532,7 @@ static const luaL_Reg lr_funcs[] = {{"arch", npu_lr_arch},
                                     {"read_csv", npu_lr_read_csv},
                                     {"plot", npu_lr_plot},
                                     {"run_workloads", npu_lr_run_workloads},
+                                    {"run_card", npu_lr_run_card},
                                     {NULL, NULL}};
 
 void npu_lr_open(lua_State *L)

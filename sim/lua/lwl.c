@@ -145,6 +145,21 @@ static int one(lua_State *L, wl_box *b, int i, npu_err *err)
 
 /* npusim.run_workloads{arch=, set={}, workloads={{name=, graph=, set=, count=, fps=, after=},
  * ...}} → result table | nil, message */
+/* A box on the stack that frees its run when collected (an error leaves nothing behind). */
+static wl_box *new_box(lua_State *L)
+{
+    wl_box *b = lua_newuserdatauv(L, sizeof *b, 0);
+    memset(b, 0, sizeof *b);
+    if (luaL_newmetatable(L, WL_BOX)) {
+        lua_pushcfunction(L, wl_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    return b;
+}
+
+static int push_run(lua_State *L, wl_box *b);
+
 int npu_lr_run_workloads(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -163,14 +178,7 @@ int npu_lr_run_workloads(lua_State *L)
     if (npu_lr_resolve_arch(L, 1, 2, set, &err) != 0)
         return npu_lr_fail(L, &err);
     npu_arch *a = npu_lr_check_arch(L, -1);
-    wl_box *b = lua_newuserdatauv(L, sizeof *b, 0);
-    memset(b, 0, sizeof *b);
-    if (luaL_newmetatable(L, WL_BOX)) {
-        lua_pushcfunction(L, wl_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_setmetatable(L, -2);
-    int box = lua_gettop(L);
+    wl_box *b = new_box(L);
     for (int i = 0; i < n; i++) {
         lua_rawgeti(L, wls, i + 1);
         if (!lua_istable(L, -1))
@@ -185,6 +193,12 @@ int npu_lr_run_workloads(lua_State *L)
     b->r = npu_run_workloads(npu_script_ctx(L), a, b->w, n, &ro, &err);
     if (!b->r)
         return npu_lr_fail(L, &err);
+    return push_run(L, b);
+}
+
+/* The result table of a workloads run (the CLI's JSON keys); frees the run. */
+static int push_run(lua_State *L, wl_box *b)
+{
     const npu_wl_run *r = b->r;
     lua_createtable(L, 0, 6);
     str(L, "schema", NPU_WL_SCHEMA);
@@ -195,6 +209,11 @@ int npu_lr_run_workloads(lua_State *L)
     if (r->chips > 1 || r->link_bytes > 0) { /* a card, as in the JSON */
         integer(L, "chips", r->chips);
         integer(L, "link_bytes", r->link_bytes);
+    }
+    if (r->spread) { /* a plain run on a card (npusim.run_card) */
+        str(L, "spread", r->spread);
+        str(L, "unit", r->unit);
+        num(L, "card_items_per_s", r->card_items_s);
     }
     lua_createtable(L, r->n, 0);
     for (int i = 0; i < r->n; i++) {
@@ -222,6 +241,23 @@ int npu_lr_run_workloads(lua_State *L)
     }
     npu_wl_run_free(b->r); /* now, not at the next collection */
     b->r = NULL;
-    (void)box;
     return 1;
+}
+
+/* npusim.run_card{arch=, graph=, set=, trace=, force=}: a plain run on a card preset, its
+ * frames spread over the chips (npu_run_card; `npusim run -a atlas300i GRAPH`) → the table of
+ * npusim.run_workloads with spread, unit and card_items_per_s | nil, message. */
+int npu_lr_run_card(lua_State *L)
+{
+    npu_run_opts ro;
+    npu_arch *a;
+    const npu_graph *g;
+    npu_err err = {0};
+    if (npu_lr_run_args(L, &ro, &a, &g, &err))
+        return npu_lr_fail(L, &err);
+    wl_box *b = new_box(L);
+    b->r = npu_run_card(npu_script_ctx(L), a, g, &ro, &err);
+    if (!b->r)
+        return npu_lr_fail(L, &err);
+    return push_run(L, b);
 }

@@ -23,6 +23,7 @@
  */
 #include "report.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -129,9 +130,9 @@ void npu_rep_json_strn(npu_strbuf *sb, const char *s, size_t len)
     npu_sb_putc(sb, '"');
 }
 
-void npu_rep_int(npu_strbuf *sb, long long v)
+char *npu_rep_digits(char *end, long long v)
 {
-    char b[24], *e = b + sizeof b, *q = e;
+    char *q = end;
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
     do {
         *--q = (char)('0' + u % 10);
@@ -139,16 +140,108 @@ void npu_rep_int(npu_strbuf *sb, long long v)
     } while (u);
     if (v < 0)
         *--q = '-';
+    return q;
+}
+
+void npu_rep_int(npu_strbuf *sb, long long v)
+{
+    char b[24], *e = b + sizeof b, *q = npu_rep_digits(e, v);
     npu_sb_putn(sb, q, (size_t)(e - q));
+}
+
+/* "%.9g" of a finite v without printf, or -1 where it could differ from printf (then the
+ * caller uses snprintf). The nine significant digits are round(|v| * 10^(8-X)) for the decimal
+ * exponent X, computed in long double: 10^k is exact there for k <= 27, so the product or
+ * quotient carries a relative error of at most 2^-64, under 1e-10 in absolute terms for a value
+ * below 1e9. Wherever that could matter — a fraction within 1e-6 of one half (a tie, which
+ * printf breaks on the exact binary value) or a value within 1 of 10^8 or 10^9 (the exponent
+ * may change) — and outside 1e-5 <= |v| < 1e15, printf decides. The JSON and CSV writers
+ * format tens of thousands of reals for a 1,000-layer graph; snprintf was ~900 instructions
+ * each (issue 20). report_test compares it with snprintf over millions of values. */
+static int fmt_g9(char *b, double v)
+{
+#if LDBL_MANT_DIG >= 64
+    static const long double p10[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
+                                      1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+                                      1e14L, 1e15L, 1e16L, 1e17L, 1e18L};
+    double a = fabs(v);
+    if (!(a >= 1e-5 && a < 1e15))
+        return -1;
+    int x = (int)floor(log10(a)); /* a first guess at the exponent, corrected below */
+    long double r = 0;
+    for (int tries = 0; tries < 3; tries++) {
+        int k = 8 - x;
+        if (k < -18 || k > 18)
+            return -1;
+        r = k >= 0 ? (long double)a * p10[k] : (long double)a / p10[-k];
+        if (r < 1e8L)
+            x--;
+        else if (r >= 1e9L)
+            x++;
+        else
+            break;
+    }
+    if (!(r >= 1e8L + 1 && r < 1e9L - 1))
+        return -1;
+    long double fl = floorl(r), fr = r - fl;
+    if (fabsl(fr - 0.5L) < 1e-6L)
+        return -1;
+    long n = (long)fl + (fr > 0.5L);
+    char d[9];
+    for (int i = 8; i >= 0; i--, n /= 10)
+        d[i] = (char)('0' + n % 10);
+    int nd = 9; /* significant digits without the trailing zeros */
+    while (nd > 1 && d[nd - 1] == '0')
+        nd--;
+    char *q = b;
+    if (v < 0)
+        *q++ = '-';
+    if (x >= 9 || x < -4) { /* d.ddde+XX */
+        *q++ = d[0];
+        if (nd > 1) {
+            *q++ = '.';
+            memcpy(q, d + 1, (size_t)nd - 1);
+            q += nd - 1;
+        }
+        *q++ = 'e';
+        *q++ = x < 0 ? '-' : '+';
+        int ax = x < 0 ? -x : x;
+        *q++ = (char)('0' + ax / 10);
+        *q++ = (char)('0' + ax % 10);
+    } else if (x >= 0) { /* ddd.ddd */
+        memcpy(q, d, (size_t)x + 1);
+        q += x + 1;
+        if (nd > x + 1) {
+            *q++ = '.';
+            memcpy(q, d + x + 1, (size_t)(nd - x - 1));
+            q += nd - x - 1;
+        }
+    } else { /* 0.000ddd */
+        *q++ = '0';
+        *q++ = '.';
+        for (int i = 0; i < -x - 1; i++)
+            *q++ = '0';
+        memcpy(q, d, (size_t)nd);
+        q += nd;
+    }
+    return (int)(q - b);
+#else
+    (void)b, (void)v;
+    return -1;
+#endif
 }
 
 /* A finite real with `prec` significant digits ("%.*g"), formatted once; no "-0". */
 static void put_g(npu_strbuf *sb, double v, int prec)
 {
-    if (v == 0)
-        v = 0;
+    if (v == 0) {
+        npu_sb_putn(sb, "0", 1);
+        return;
+    }
     char b[40];
-    int n = snprintf(b, sizeof b, "%.*g", prec, v);
+    int n = prec == 9 ? fmt_g9(b, v) : -1;
+    if (n < 0)
+        n = snprintf(b, sizeof b, "%.*g", prec, v);
     if (n > 0 && (size_t)n < sizeof b)
         npu_sb_putn(sb, b, (size_t)n);
 }
@@ -257,6 +350,16 @@ void npu_rep_result_line(const npu_result *r, npu_strbuf *out)
     npu_sb_putc(out, '\n');
 }
 
+/* A power for people: "267.2 mW", "10.97 W" (not 1.097e+04 mW). */
+static const char *watts(char *b, size_t n, double mw)
+{
+    if (fabs(mw) >= 999.95)
+        snprintf(b, n, "%.4g W", mw * 1e-3);
+    else
+        snprintf(b, n, "%.4g mW", mw);
+    return b;
+}
+
 /* The energy line under the result line (docs/energy.md): per run, its split by action class,
  * power and efficiency; nothing when the run has no energy figures. */
 static void energy_line(const npu_result *r, npu_strbuf *out)
@@ -265,13 +368,15 @@ static void energy_line(const npu_result *r, npu_strbuf *out)
     double E = T->energy_uj;
     if (!(isfinite(E) && E > 0))
         return;
+    char p[4][32];
     npu_sb_printf(out, "energy %.4g mJ per run (MAC %.0f%%, buffers %.0f%%, DRAM %.0f%%, "
-                       "control %.0f%%, host %.0f%%, static %.0f%%), %.4g mW (NPU %.4g mW), "
-                       "peak %.4g mW (NPU %.4g mW), %.4g %ss/J, %.3g TOPS/W, NPU area %.3g mm²\n",
+                       "control %.0f%%, host %.0f%%, static %.0f%%), %s (NPU %s), "
+                       "peak %s (NPU %s), %.4g %ss/J, %.3g TOPS/W, NPU area %.3g mm²\n",
                   E * 1e-3, 100 * T->e_mac_uj / E, 100 * T->e_buf_uj / E, 100 * T->e_dram_uj / E,
                   100 * T->e_ctrl_uj / E, 100 * T->e_host_uj / E, 100 * T->e_static_uj / E,
-                  T->power_mw, T->npu_power_mw, T->peak_power_mw, T->npu_peak_power_mw,
-                  T->items_per_j,
+                  watts(p[0], sizeof p[0], T->power_mw), watts(p[1], sizeof p[1], T->npu_power_mw),
+                  watts(p[2], sizeof p[2], T->peak_power_mw),
+                  watts(p[3], sizeof p[3], T->npu_peak_power_mw), T->items_per_j,
                   T->unit && *T->unit ? T->unit : "inference", T->tops_per_w, T->area_mm2);
 }
 

@@ -44,6 +44,9 @@ void npu_rep_json_strn(npu_strbuf *sb, const char *s, size_t len);
 int npu_rep_utf8_len(const unsigned char *s, size_t avail);
 /* Appends an integer in decimal (JSON and CSV alike). */
 void npu_rep_int(npu_strbuf *sb, long long v);
+/* The decimal digits of v (with '-') written backwards so that they end just before `end`
+ * (room for 20 bytes before it); returns where they start. */
+char *npu_rep_digits(char *end, long long v);
 /* Appends a real as JSON (%.9g; NaN/inf → null). */
 void npu_rep_json_num(npu_strbuf *sb, double v);
 /* The same with `prec` significant digits (%.15g for parameters and clocks). */

@@ -8,6 +8,8 @@
  *
  *   scale_bench [SERIES [PRESET]] [-r REPS]
  * SERIES: depth      nv_small (or PRESET), ResNet-18/34/50/101/152: x = layers
+ *         llmdepth   rk3588, a Qwen2-0.5B-wide transformer of 6..48 blocks, 16 tokens: x = layers
+ *                    (~130..2,000; what the footprint's placement was quadratic in)
  *         resolution rk3588, YOLOv8n at 160/320/480/640: x = input pixels
  *         tokens     ascend910, Qwen2-0.5B prefill of 128..2048 tokens: x = tokens
  *         cores      ascend910, ResNet-50 on 1..32 AI cores (same work): x = cores
@@ -37,6 +39,12 @@ static const series all[] = {
      {{"resnet18", NULL, NULL, 0}, {"resnet18", "depth=34", NULL, 0}, {"resnet50", NULL, NULL, 0},
       {"resnet50", "depth=101", NULL, 0}, {"resnet50", "depth=152", NULL, 0}},
      5},
+    {"llmdepth", "rk3588", "layers",
+     {{"transformer", "layers=6,tokens=16", NULL, 0},
+      {"transformer", "layers=12,tokens=16", NULL, 0},
+      {"transformer", "layers=24,tokens=16", NULL, 0},
+      {"transformer", "layers=48,tokens=16", NULL, 0}},
+     4},
     {"resolution", "rk3588", "pixels",
      {{"yolov8n", "size=160", NULL, 160 * 160}, {"yolov8n", "size=320", NULL, 320 * 320},
       {"yolov8n", "size=480", NULL, 480 * 480}, {"yolov8n", "size=640", NULL, 640 * 640}},
@@ -132,6 +140,7 @@ int main(int argc, char **argv)
         reps = 1;
     if (reps > 16)
         reps = 16;
+    npu_keep_freed_memory(); /* as the npusim CLI does */
     npu_ctx *ctx = npu_ctx_new();
     int found = 0;
     for (size_t s = 0; s < sizeof all / sizeof all[0]; s++) {
@@ -175,7 +184,8 @@ int main(int argc, char **argv)
     }
     npu_ctx_free(ctx);
     if (!found) {
-        fprintf(stderr, "scale_bench: unknown series '%s' (depth, resolution, tokens, cores, all)\n",
+        fprintf(stderr,
+                "scale_bench: unknown series '%s' (depth, llmdepth, resolution, tokens, cores, all)\n",
                 which);
         return 2;
     }

@@ -37,6 +37,8 @@ grep -q "^card: frames spread by stream over 4 chips" "$T/out" && grep -q "^chip
 expect "card one chip" 0 run -a atlas300i -q --set card.spread=one resnet18
 grep -q "images/s" "$T/out" && ! grep -q "^card:" "$T/out" && ok "card.spread=one: the plain run" ||
     bad "card.spread=one: the plain run" "$(cat "$T/out")"
+expect "card compare refused" 1 compare -a atlas300i,ascend310 resnet18
+grep -q "one chip of a card" "$T/err" && ok "says why compare refuses a card" || bad "says why compare refuses a card" "$(cat "$T/err")"
 expect "card plot refused" 2 run -a atlas300i --plot "$T/p2.svg" resnet18
 grep -q "card.spread=one" "$T/err" && ok "says how to plot one chip" || bad "says how to plot one chip" "$(cat "$T/err")"
 # layer pipelining: stages on the cores, the pipeline's summary

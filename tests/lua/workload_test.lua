@@ -43,5 +43,23 @@ check(r.pipelines == nil, "no pipelines key without pipeline=")
 local c = assert(npusim.run_workloads{ arch = "atlas300i", workloads = {
   { name = "a", graph = "resnet18" } } })
 check(c.chips == 4 and c.link_bytes > 0, "card keys")
+-- a plain run on a card: npusim.run would be one chip (refused, saying what to use), run_card
+-- spreads the frames as `npusim run -a atlas300i` does
+local none, why = npusim.run{ arch = "atlas300i", graph = "resnet18" }
+check(none == nil and why:find("one chip of a card", 1, true) and why:find("npusim.run_card", 1, true),
+      "npusim.run on a card refused: " .. tostring(why))
+local one = assert(npusim.run{ arch = "atlas300i", graph = "resnet18", set = { ["card.spread"] = "one" } })
+local chip = assert(npusim.run{ arch = "ascend310", graph = "resnet18" })
+check(one.total.cycles == chip.total.cycles, "card.spread=one is the chip's run")
+local s = assert(npusim.run_card{ arch = "atlas300i", graph = "resnet18" })
+check(s.schema == "npusim.workloads/1" and s.spread == "stream" and s.unit == "image" and
+      #s.workloads == 4 and s.workloads[4].name == "chip3", "run_card: a stream per chip")
+check(s.card_items_per_s > 3 * chip.total.fps and s.card_items_per_s < 4 * chip.total.fps,
+      "run_card: four chips less the link")
+local rows, serr = npusim.sweep{ arch = "atlas300i", graph = "resnet18", vary = { freq_mhz = { 600, 680 } } }
+check(rows == nil and serr:find("^sweep point 1 %(id %x+%): one result per run means one chip of a card"),
+      "a sweep on a card: its first point says why: " .. tostring(serr))
+local bad, msg = npusim.run_card{ arch = "ascend310", graph = "resnet18" }
+check(bad == nil and msg:find("not a card", 1, true), "run_card on one chip refused")
 if fails > 0 then error(fails .. " checks failed") end
 print("all passed")

@@ -199,6 +199,9 @@ static void check_arch(npu_ctx *ctx, const char *archname, const npu_graph *cons
         FAILF("open %s: %s", archname, err.msg);
         return;
     }
+    /* a card preset: its chip is what a run of one result checks (the card: card_test) */
+    if (npu_arch_card_spread(a) && npu_arch_set_kv(a, "card.spread=one", &err))
+        FAILF("%s: card.spread=one: %s", archname, err.msg);
     const char *model = npu_arch_model(a);
     const npu_model_ops *ops = npu_model_find(model, &err);
     bool grows = false;

@@ -232,8 +232,12 @@ TEST(double_buffer_runs_ahead)
     /* DMA loads 4 tiles of 1e4 B (1 us each at 10 GB/s) into a buffer with `slots` credits;
      * the compute unit spends 10 us per tile. With 2 credits tile 2's load waits for the
      * first compute to end: it ends at 1 + 10 + 1 = 12 us. With 1 credit tile 1 already waits
-     * for compute 0: load 1 ends at 12 us, load 2 at 23 us. */
-    for (int credits = 1; credits <= 2; credits++) {
+     * for compute 0: load 1 ends at 12 us, load 2 at 23 us. The same again with
+     * npu_engine_submit_trusted (credits 3, 4): it queues the jobs as npu_engine_submit. */
+    for (int ct = 1; ct <= 4; ct++) {
+        int credits = ct > 2 ? ct - 2 : ct;
+        int (*sub)(npu_engine *, const npu_job *, npu_err *) =
+            ct > 2 ? npu_engine_submit_trusted : npu_engine_submit;
         npu_engine *e = mkengine("10", "0", "1", "0", "0", 8, NULL);
         int dma = npu_engine_unit(e, "dma", NPU_UK_DMA, 0, 1, 0);
         int pe = npu_engine_unit(e, "pe", NPU_UK_COMPUTE, 0, 1, 0);
@@ -246,12 +250,12 @@ TEST(double_buffer_runs_ahead)
             l.wait[0] = (npu_syncop){fr, 1};
             l.nsig = 1;
             l.sig[0] = (npu_syncop){fu, 1};
-            CHECK_EQ_INT(npu_engine_submit(e, &l, NULL), 0);
+            CHECK_EQ_INT(sub(e, &l, NULL), 0);
             npu_job c = {.unit = pe, .layer = k, .cycles = 10000, .nwait = 1, .nsig = 1,
                          .done = rec_end, .ud = &ce[k]};
             c.wait[0] = (npu_syncop){fu, 1};
             c.sig[0] = (npu_syncop){fr, 1};
-            CHECK_EQ_INT(npu_engine_submit(e, &c, NULL), 0);
+            CHECK_EQ_INT(sub(e, &c, NULL), 0);
         }
         CHECK_EQ_INT(npu_engine_run(e, NULL), 0);
         if (credits == 2) {

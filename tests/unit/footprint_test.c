@@ -83,7 +83,48 @@ TEST(layouts)
     npu_graph_free(g);
 }
 
-/* Every zoo network on every model family: reuse never lets two live tensors overlap. */
+/* The placement as footprint.c first wrote it, a walk over every placed buffer per buffer:
+ * the indexed placement must give every buffer the same offset. Returns the buffers whose
+ * offset differs (fp->buf is in placement order). */
+static int ref_mismatches(const npu_fp *fp, int64_t align)
+{
+    int nb = fp->nbuf, bad = 0;
+    int64_t *off = malloc(sizeof *off * ((size_t)nb + 1));
+    int *ov = malloc(sizeof *ov * ((size_t)nb + 1));
+    if (!off || !ov) {
+        free(off), free(ov);
+        return -1;
+    }
+    for (int i = 0; i < nb; i++) {
+        const npu_fp_buf *b = &fp->buf[i];
+        int n = 0;
+        for (int j = 0; j < i; j++)
+            if (fp->buf[j].first <= b->last && b->first <= fp->buf[j].last) {
+                int k = n++; /* stable insertion by offset */
+                for (; k > 0 && off[ov[k - 1]] > off[j]; k--)
+                    ov[k] = ov[k - 1];
+                ov[k] = j;
+            }
+        int64_t best = -1, best_gap = INT64_MAX, at = 0;
+        for (int j = 0; j < n; j++) {
+            int64_t gap = off[ov[j]] - at;
+            if (gap >= b->size && gap < best_gap) {
+                best = at;
+                best_gap = gap;
+            }
+            int64_t end = npu_fp_round_up(off[ov[j]] + fp->buf[ov[j]].size, align);
+            if (end > at)
+                at = end;
+        }
+        off[i] = best >= 0 ? best : at;
+        bad += off[i] != b->off;
+    }
+    free(off), free(ov);
+    return bad;
+}
+
+/* Every zoo network on every model family: reuse never lets two live tensors overlap, and the
+ * indexed placement gives the offsets of the walk over all placed buffers. */
 TEST(zoo_invariant)
 {
     static const char *const archs[] = {"rk3588", "ascend310", "nv_small", "tpu_v1",
@@ -120,6 +161,9 @@ TEST(zoo_invariant)
                 FAILF("%s on %s: %s", *z, archs[ai], err.msg);
             else
                 checked++;
+            int bad = ref_mismatches(&fp, h.align > 0 ? h.align : 64);
+            if (bad != 0)
+                FAILF("%s on %s: %d offsets differ from the walk's", *z, archs[ai], bad);
             CHECK(fp.internal_bytes <= fp.internal_sum);
             npu_fp_free(&fp);
             npu_graph_free(g);

@@ -183,6 +183,8 @@ static int round_trip(const char *net, int narch, char **archs)
         for (int i = 0; i < n; i++) {
             const char *an = narch ? archs[i] : all[i];
             npu_arch *arch = npu_arch_open(ctx, an, &err);
+            if (arch && npu_arch_card_spread(arch)) /* a card: one chip (npu_run's rule) */
+                npu_arch_set_kv(arch, "card.spread=one", &err);
             npu_result *ra = arch ? npu_run(ctx, arch, a, NULL, &err) : NULL;
             npu_result *rb = ra ? npu_run(ctx, arch, b, NULL, &err) : NULL;
             if (!rb) {

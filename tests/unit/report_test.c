@@ -1,11 +1,12 @@
 /* report_test.c — sim/report: CSV header is exactly the field list, JSON is valid and
  * deterministic, the table has its totals, compare matches layers by name and picks the best
- * by time, graph info counts ops; traces/trace.c: a trace of a tiny engine run is valid JSON,
+ * by time, graph info counts ops, reals are printf's "%.9g"; traces/trace.c: a trace of a tiny engine run is valid JSON,
  * plain and gzip, and is never written over an existing file without force.
  *
  * Results are built by hand (npu_result_new, rows, npu_result_finish) as the engine would;
  * all strings live in the result's arena, as npu_engine_result does it.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <zlib.h>
 
 #include "npusim_int.h"
+#include "report/report.h"
 #include "test.h"
 #include "traces/trace.h" /* before engine.h: it declares struct npu_program */
 #include "engine/engine.h"
@@ -527,6 +529,82 @@ TEST(empty_result_and_bad_arguments)
     npu_result_free(r);
 }
 
+/* Reals in JSON and CSV are "%.9g" (no "-0"): the writers' own formatter (issue 20) must give
+ * printf's bytes for every value, so it is compared with snprintf over 100,000 values of
+ * each kind (~900,000 in all): random bit patterns over the whole range, decimals of 10 to 12
+ * significant digits (near-ties in the tenth digit), exact binary ties in the tenth digit,
+ * integers, ratios like cycles / MHz, powers of ten and their neighbours. */
+static uint64_t fx_rng(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static int fx_check(double v, const char *what)
+{
+    char want[64];
+    double w = v == 0 ? 0 : v;
+    snprintf(want, sizeof want, "%.9g", w);
+    npu_strbuf a, c;
+    npu_sb_init(&a);
+    npu_sb_init(&c);
+    npu_rep_json_num(&a, v);
+    npu_rep_csv_num(&c, v);
+    int bad = !a.s || strcmp(a.s, want) != 0 || !c.s || strcmp(c.s, want) != 0;
+    if (bad)
+        FAILF("%s: %.17g gave '%s' / '%s', printf '%s'", what, v, a.s ? a.s : "", c.s ? c.s : "",
+              want);
+    npu_sb_free(&a);
+    npu_sb_free(&c);
+    return bad;
+}
+
+TEST(reals_as_printf)
+{
+    uint64_t s = 0x9E3779B97F4A7C15ull;
+    int bad = 0;
+    for (int i = 0; i < 100000 && bad < 5; i++) {
+        uint64_t u = fx_rng(&s);
+        double v;
+        memcpy(&v, &u, sizeof v);
+        if (isfinite(v))
+            bad += fx_check(v, "bits");
+        /* the same mantissa at magnitudes where the writers see values */
+        u = (u & 0x800FFFFFFFFFFFFFull) | ((uint64_t)(1023 - 24 + (int)(fx_rng(&s) % 80)) << 52);
+        memcpy(&v, &u, sizeof v);
+        bad += fx_check(v, "scaled bits");
+    }
+    static const double p10[] = {1e-12, 1e-9, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 1e1,
+                                 1e2,   1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e12, 1e15};
+    for (int i = 0; i < 100000 && bad < 5; i++) {
+        int64_t m = (int64_t)(fx_rng(&s) % 1000000000000ull); /* up to 12 digits */
+        double sc = p10[fx_rng(&s) % (sizeof p10 / sizeof p10[0])];
+        bad += fx_check((double)m / sc, "decimal");
+        bad += fx_check(-(double)m * sc / 1e6, "decimal");
+        /* an exact binary tie in the tenth significant digit, at several scales */
+        double tie = (double)(100000000 + (int64_t)(fx_rng(&s) % 900000000)) + 0.5;
+        bad += fx_check(ldexp(tie, (int)(fx_rng(&s) % 40) - 20), "tie");
+        bad += fx_check(tie * 10, "tie x10");
+        /* cycles / MHz, bytes / time */
+        double cyc = (double)(fx_rng(&s) % 10000000000ull), mhz = 100 + (double)(fx_rng(&s) % 2000);
+        bad += fx_check(cyc / mhz, "cycles/MHz");
+        bad += fx_check(cyc / mhz * 1e-3, "ratio");
+        bad += fx_check((double)m, "integer");
+    }
+    for (int e = -12; e <= 16 && bad < 5; e++) {
+        double v = pow(10, e);
+        bad += fx_check(v, "power of ten");
+        bad += fx_check(nextafter(v, 0), "below a power of ten");
+        bad += fx_check(nextafter(v, INFINITY), "above a power of ten");
+        bad += fx_check(v * (1 - 5e-10), "rounds up to a power of ten");
+        bad += fx_check(v * (1 - 4e-10), "rounds up to a power of ten");
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(fx_check(-0.0, "minus zero") == 0);
+}
+
 TEST(format_parse)
 {
     npu_format f = NPU_FMT_TABLE;
@@ -760,6 +838,7 @@ int main(void)
     RUN(table_has_totals);
     RUN(compare_matches_by_name);
     RUN(empty_result_and_bad_arguments);
+    RUN(reals_as_printf);
     RUN(format_parse);
     RUN(graph_info);
     RUN(trace_json_and_gz);

@@ -19,6 +19,7 @@
 #include "npusim_int.h"
 #include "test.h"
 #include "test_graph.h"
+#include "unit/windows.h"
 
 static npu_ctx *ctx;
 
@@ -870,9 +871,18 @@ TEST(grouped_conv)
     CHECK_NEAR(g4, d32, 0.01 * d32);
 }
 
+
+/* ~160,000 jobs on rk3566 queued at once took ~24 MiB */
+TEST(jobs_in_windows)
+{
+    same_in_budget("rk3566", 1 << 20);
+    same_in_budget("rk3588", 1 << 20);
+}
+
 int main(void)
 {
     ctx = npu_ctx_new();
+    RUN(jobs_in_windows);
     RUN(cbuf_slices_by_hand);
     RUN(weight_chunks_by_hand);
     RUN(fusion_and_padding);

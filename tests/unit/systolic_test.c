@@ -21,6 +21,7 @@
 #include "npusim_int.h"
 #include "script/script.h"
 #include "test.h"
+#include "unit/windows.h"
 
 extern const npu_model_ops npu_model_systolic;
 
@@ -765,6 +766,14 @@ TEST(public_api_reproduces_scalesim)
     npu_ctx_free(ctx);
 }
 
+/* ~135,000 jobs on scalesim_default queued at once took ~20 MiB; the windows reach each
+ * unit's next job, which can be a layer away */
+TEST(jobs_in_windows)
+{
+    same_in_budget("scalesim_default", 4 << 20);
+    same_in_budget("tpu_v1", 4 << 20);
+}
+
 /* Invariants on real networks (the conformance rules of DESIGN §9): cycles >= MACs/peak,
  * MACs conserved, DRAM bytes >= weights read once, more DRAM bandwidth never slower,
  * deterministic. */
@@ -974,6 +983,7 @@ int main(void)
     RUN(presets);
     RUN(public_api_reproduces_scalesim);
     RUN(zoo_invariants);
+    RUN(jobs_in_windows);
     RUN(python_float_repr);
     RUN(ofmap_write_buffer_matches_reference);
     return TEST_REPORT();
