@@ -603,7 +603,8 @@ static int syncs_made(dv_exec *x)
     return ok ? 0 : npu_err_set(x->err, NPU_ENOMEM, "davinci: out of memory");
 }
 
-/* Submits the jobs of instruction i (the program was checked by validate()): any opcode. */
+/* Submits the jobs of instruction i (checked by validate(), or written by lower.c for a windowed
+ * program: scan_window): any opcode. */
 static int emit_any(dv_exec *x, size_t i)
 {
     const npu_program *p = x->p;
