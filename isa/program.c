@@ -208,8 +208,8 @@ static int grow_raw(void **pv, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer, const void *payload,
-                   uint32_t len)
+long npu_prog_emit_grow(npu_program *p, uint16_t op, uint16_t unit, int32_t layer,
+                        const void *payload, uint32_t len)
 {
     size_t off = (p->dlen + 7) & ~(size_t)7;
     if (off + len > UINT32_MAX)
@@ -249,6 +249,10 @@ static void put_str(npu_strbuf *b, const char *s)
 
 int npu_prog_save(const npu_program *p, const char *path, int force, npu_err *err)
 {
+    if (p->windowed)
+        return npu_err_set(err, NPU_EINVAL,
+                           "%s: program %s was lowered in windows for one run (npu_run), not "
+                           "whole: compile it to save it", path, p->graph);
     npu_strbuf b;
     npu_sb_init(&b);
     put_str(&b, p->model);

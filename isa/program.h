@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../sim/core/ctx.h"
 #include "../sim/core/graph.h"
@@ -57,6 +58,12 @@ typedef struct npu_program {
     int64_t batch, items;
     const char *unit;        /* arena */
     int prefill;
+    /* Set by the caller before lower() when the program is executed once, right after, and
+     * neither saved nor printed (npu_run): a model may then lower it in windows — lower()
+     * fills the layer table and execute() produces the instructions into ins/data a window at
+     * a time, reusing the arrays, so that a program of hundreds of MiB (a 2048-token LLM
+     * prefill on DaVinci) never exists whole. A model that does not ignores it. */
+    int windowed;
     npu_arena arena;
 } npu_program;
 
@@ -81,9 +88,24 @@ int64_t npu_prog_tensors_bytes(const npu_graph *g, const int *ts, int n, int kin
  * its indices, not the whole table: an embedding lookup of 128 tokens touches 128 rows of a
  * 151936-row vocabulary. */
 int64_t npu_prog_layer_read_bytes(const npu_graph *g, const npu_layer *l);
-/* Appends an instruction with a copy of `payload` (len bytes); returns its index or -1. */
-long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer,
-                   const void *payload, uint32_t len);
+/* Appends an instruction with a copy of `payload` (len bytes); returns its index or -1 (out of
+ * memory, or a payload offset beyond 32 bits). Inline while the arrays have room and the
+ * payload area is 8-byte aligned (a lowering emits millions: a 2048-token LLM prefill on
+ * DaVinci 8.4 M); npu_prog_emit_grow grows the arrays and pads. */
+long npu_prog_emit_grow(npu_program *p, uint16_t op, uint16_t unit, int32_t layer,
+                        const void *payload, uint32_t len);
+static inline long npu_prog_emit(npu_program *p, uint16_t op, uint16_t unit, int32_t layer,
+                                 const void *payload, uint32_t len)
+{
+    size_t end = p->dlen + len;
+    if (p->n >= p->cap || end > p->dcap || (p->dlen & 7u) || end > UINT32_MAX || !len)
+        return npu_prog_emit_grow(p, op, unit, layer, payload, len);
+    memcpy(p->data + p->dlen, payload, len);
+    p->ins[p->n] = (npu_instr){.op = op, .unit = unit, .layer = layer, .len = len,
+                               .off = (uint32_t)p->dlen};
+    p->dlen = end;
+    return (long)p->n++;
+}
 /* Payload of instruction i (aligned to 8 bytes). */
 static inline const void *npu_prog_payload(const npu_program *p, size_t i)
 {

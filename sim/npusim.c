@@ -775,9 +775,11 @@ static void prog_free_recycled(npu_ctx *ctx, npu_program *p)
 }
 
 /* Lowers g for arch a with the open model m (ctx, may be NULL: recycled program arrays). With
- * fp, also computes the footprint; with keep, hands back the prepared graph (caller frees). */
+ * fp, also computes the footprint; with keep, hands back the prepared graph (caller frees).
+ * windowed: the program is executed once, right after, and the model may lower it in windows
+ * (npu_program.windowed). */
 static npu_program *lower_fp(npu_ctx *ctx, npu_model *m, const npu_arch *a, const npu_graph *g,
-                          npu_fp *fp, npu_graph **keep, npu_err *err)
+                          npu_fp *fp, npu_graph **keep, bool windowed, npu_err *err)
 {
     npu_graph *gc = npu_graph_clone(g);
     if (!gc) {
@@ -829,6 +831,7 @@ static npu_program *lower_fp(npu_ctx *ctx, npu_model *m, const npu_arch *a, cons
     prog->batch = w.batch;
     prog->items = w.items;
     prog->prefill = w.prefill;
+    prog->windowed = windowed;
     prog->unit = npu_arena_strdup(&prog->arena, w.unit);
     if (!prog->unit) {
         npu_err_set(err, NPU_ENOMEM, "out of memory");
@@ -880,7 +883,7 @@ int npu_footprint_report(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, np
         return ctx_fail(ctx, err);
     npu_fp fp;
     npu_graph *gc = NULL;
-    npu_program *prog = lower_fp(NULL, &m, a, g, &fp, &gc, err);
+    npu_program *prog = lower_fp(NULL, &m, a, g, &fp, &gc, false, err);
     int rc = prog ? 0 : -1;
     if (prog) {
         bool known;
@@ -954,7 +957,7 @@ npu_result *npu_run(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const n
     npu_result *r = NULL;
     npu_fp fp;
     npu_graph *gc = NULL;
-    npu_program *prog = lower_fp(ctx, &m, a, g, &fp, &gc, err);
+    npu_program *prog = lower_fp(ctx, &m, a, g, &fp, &gc, true, err);
     if (prog)
         r = execute(ctx, &m, a->p, prog, opts, err);
     if (r)
@@ -985,7 +988,7 @@ npu_program *npu_compile(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, np
         ctx_fail(ctx, err);
         return NULL;
     }
-    npu_program *prog = lower_fp(NULL, &m, a, g, NULL, NULL, err);
+    npu_program *prog = lower_fp(NULL, &m, a, g, NULL, NULL, false, err);
     npu_model_close(&m);
     if (!prog)
         ctx_fail(ctx, err);
@@ -1153,7 +1156,7 @@ int npu_explain(npu_ctx *ctx, const npu_arch *a, const npu_graph *g, const char 
     npu_model m;
     if (npu_model_open(&m, a->ops, a->p, err))
         return ctx_fail(ctx, err);
-    npu_program *prog = lower_fp(NULL, &m, a, g, NULL, NULL, err);
+    npu_program *prog = lower_fp(NULL, &m, a, g, NULL, NULL, false, err);
     int rc = prog ? 0 : (err->code ? err->code : NPU_ESIM);
     if (prog) {
         int li = -1;

@@ -187,8 +187,10 @@ static int davinci_init(npu_model *m, npu_err *err)
 {
     npu_davinci_state *s = m->state;
     dv_exec *keep = s->exec;
+    npu_dv_lazy *lazy = s->lazy;
     memset(s, 0, sizeof *s);
     s->exec = keep;
+    s->lazy = lazy;
     s->cores = (int)npu_model_int(m, "cores");
     s->freq_mhz = npu_model_float(m, "freq_mhz");
     s->cube_m = (int)npu_model_int(m, "cube_m");
@@ -253,9 +255,11 @@ static int davinci_init(npu_model *m, npu_err *err)
 static void davinci_fini(npu_model *m)
 {
     npu_davinci_state *s = m->state;
-    if (s && s->exec) {
+    if (s) {
         npu_davinci_exec_free(s->exec);
         s->exec = NULL;
+        npu_dv_lazy_free(s->lazy);
+        s->lazy = NULL;
     }
 }
 

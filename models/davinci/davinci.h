@@ -10,6 +10,7 @@
 #include "../model.h"
 
 typedef struct dv_exec dv_exec; /* timing.c: execution state kept until the engine has run */
+typedef struct npu_dv_lazy npu_dv_lazy; /* lower.c: a windowed lowering (below)            */
 
 /* Derived constants, filled by init() from the parameters. Sizes in bytes, rates in bytes per
  * AI-core cycle. */
@@ -42,6 +43,7 @@ typedef struct npu_davinci_state {
     double aipp_src_bpp;            /* source bytes per pixel (YUV420SP 1.5)              */
     double aipp_cpu_ops;            /* CPU element ops per output element for CSC+norm    */
     dv_exec *exec;                  /* timing.c; freed by fini / next execute             */
+    npu_dv_lazy *lazy;              /* lower() of a windowed program -> execute()          */
 } npu_davinci_state;
 
 enum { NPU_DV_AIPP_NONE = 0, NPU_DV_AIPP_CORE = 1, NPU_DV_AIPP_CPU = 2 };
@@ -56,6 +58,15 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
 int npu_davinci_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err *err);
 int npu_davinci_explain(const npu_model *m, const npu_program *p, int layer, npu_strbuf *out);
 void npu_davinci_exec_free(dv_exec *x);
+
+/* A windowed program (npu_program.windowed, npu_run): lower() fills the layer table, lowers the
+ * last layer with instructions (the tail) into the program's arrays and leaves the rest to
+ * execute(), which takes the npu_dv_lazy over and asks for one window at a time. */
+/* The next window: cuts the program back to the tail's instructions and appends the next
+ * layer with instructions; *start is its first instruction. When no such layer is left, the
+ * window is the tail itself (*start 0) and *last is set. Errors of the lowering go to err. */
+int npu_dv_lazy_next(npu_dv_lazy *z, size_t *start, bool *last, npu_err *err);
+void npu_dv_lazy_free(npu_dv_lazy *z);
 
 /* store.c: the footprint hooks (stored weight and tensor bytes) */
 int64_t npu_davinci_stored_weight(const npu_model *m, const npu_graph *g, int li);

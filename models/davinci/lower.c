@@ -46,41 +46,46 @@
 
 #include "lower.h"
 
-int npu_dvl_em(lw *c, int op, int pipe, npu_dv_ins *d)
+/* Appends one instruction of the current layer and core with payload (pl, len). */
+static int emit(lw *c, int op, int pipe, const void *pl, uint32_t len)
 {
-    d->core = (uint16_t)c->core;
-    long r;
-    if (npu_dv_is_short((unsigned)op)) {
-        npu_dv_sync sy = {.core = d->core, .pipe2 = d->pipe2, .event = d->event, .pad = 0};
-        r = npu_prog_emit(c->out, (uint16_t)op, (uint16_t)pipe, c->layer, &sy, sizeof sy);
-    } else {
-        r = npu_prog_emit(c->out, (uint16_t)op, (uint16_t)pipe, c->layer, d, sizeof *d);
-    }
-    if (r < 0)
+    if (npu_prog_emit(c->out, (uint16_t)op, (uint16_t)pipe, c->layer, pl, len) < 0)
         return npu_dvl_oom(c);
     c->ninstr++;
     c->issued++;
     return 0;
 }
 
+/* A short (npu_dv_sync) instruction: a flag, barrier, BEGIN or END. */
+static int emit_sync(lw *c, int op, int pipe, int pipe2, int event)
+{
+    npu_dv_sync sy = {
+        .core = (uint16_t)c->core, .pipe2 = (uint8_t)pipe2, .event = (uint8_t)event};
+    return emit(c, op, pipe, &sy, sizeof sy);
+}
+
+int npu_dvl_em(lw *c, int op, int pipe, npu_dv_ins *d)
+{
+    d->core = (uint16_t)c->core;
+    if (npu_dv_is_short((unsigned)op))
+        return emit_sync(c, op, pipe, d->pipe2, d->event);
+    return emit(c, op, pipe, d, sizeof *d);
+}
+
 int npu_dvl_setf(lw *c, int src, int dst, int id)
 {
-    npu_dv_ins d = {0};
-    d.pipe2 = (uint8_t)dst;
-    d.event = (uint8_t)id;
-    return npu_dvl_em(c, NPU_DV_OP_SET_FLAG, src, &d);
+    return emit_sync(c, NPU_DV_OP_SET_FLAG, src, dst, id);
 }
 
 int npu_dvl_waitf(lw *c, int src, int dst, int id)
 {
-    npu_dv_ins d = {0};
-    d.pipe2 = (uint8_t)src;
-    d.event = (uint8_t)id;
-    return npu_dvl_em(c, NPU_DV_OP_WAIT_FLAG, dst, &d);
+    return emit_sync(c, NPU_DV_OP_WAIT_FLAG, dst, src, id);
 }
 
 int npu_dvl_simple(lw *c, int op, int pipe)
 {
+    if (npu_dv_is_short((unsigned)op))
+        return emit_sync(c, op, pipe, 0, 0);
     npu_dv_ins d = {0};
     return npu_dvl_em(c, op, pipe, &d);
 }
@@ -141,9 +146,7 @@ int npu_dvl_vec(lw *c, int kind, int64_t bytes, unsigned buf)
  * back to back and only a barrier resolves a read-after-write; TBE/Ascend C insert it). */
 int npu_dvl_vbarrier(lw *c)
 {
-    npu_dv_ins d = {0};
-    d.pipe2 = NPU_DV_PIPE_V;
-    return npu_dvl_em(c, NPU_DV_OP_BARRIER, NPU_DV_PIPE_V, &d);
+    return emit_sync(c, NPU_DV_OP_BARRIER, NPU_DV_PIPE_V, NPU_DV_PIPE_V, 0);
 }
 
 int npu_dvl_root(const npu_graph *g, int t)
@@ -519,12 +522,36 @@ static int quant_dst(const lw *c, int qi, const int *kernel)
     return k;
 }
 
-int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err)
+/* A layer that moves no data (reshape, flatten...): it emits nothing. */
+static bool is_view(const npu_graph *g, const npu_layer *l)
 {
-    reserve_program(out, (size_t)1 << 20, (size_t)1 << 26);
+    return !needs_aicpu(g, l) && ((l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW);
+}
+
+static void lw_free(lw *c)
+{
+    free(c->in_l2);
+    free(c->on_core);
+    free(c->kind);
+    free(c->l2r);
+    free(c->map);
+    free(c->aipp_t);
+    free(c->fuse_add);
+    free(c->deq);
+    free(c->deq_src);
+    free(c->quant);
+    free(c->kernel);
+    free(c->fused);
+}
+
+/* Everything decided before the first instruction: fusions, placement, the program's layer
+ * table, L2 residency. The arrays are *cc's (lw_free) whatever happens. */
+static int lw_prepare(lw *cc, const npu_davinci_state *s, const npu_graph *g, npu_program *out,
+                      npu_err *err)
+{
     lw c;
     memset(&c, 0, sizeof c);
-    c.s = m->state;
+    c.s = s;
     c.g = g;
     c.out = out;
     c.err = err;
@@ -532,15 +559,15 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
     size_t nt = (size_t)(g->nt > 0 ? g->nt : 1), nl = (size_t)(g->nl > 0 ? g->nl : 1);
     c.in_l2 = npu_calloc(nt, 1);
     c.on_core = npu_calloc(nt, 1);
-    int *map = npu_calloc(nl, sizeof *map);
-    uint8_t *aipp_t = npu_calloc(nt, 1);
-    uint8_t *kind = npu_calloc(nl, 1); /* per layer: 0 no AI Core kernel, 1 Cube, 2 Vector */
+    int *map = c.map = npu_calloc(nl, sizeof *map);
+    uint8_t *aipp_t = c.aipp_t = npu_calloc(nt, 1);
+    uint8_t *kind = c.kind = npu_calloc(nl, 1);
     c.fuse_add = npu_calloc(nl, sizeof *c.fuse_add);
-    uint8_t *fused = npu_calloc(nl, 1); /* run in another kernel: adds, dequants, quants */
+    uint8_t *fused = c.fused = npu_calloc(nl, 1);
     c.deq = npu_calloc(nl, sizeof *c.deq);
     c.deq_src = npu_calloc(nl, sizeof *c.deq_src);
     c.quant = npu_calloc(nl, sizeof *c.quant);
-    int *kernel = npu_calloc(nl, sizeof *kernel);
+    int *kernel = c.kernel = npu_calloc(nl, sizeof *kernel);
     int rc = 0;
     if (!c.in_l2 || !c.on_core || !map || !aipp_t || !kind || !c.fuse_add || !fused || !c.deq ||
         !c.deq_src || !c.quant || !kernel) {
@@ -588,7 +615,7 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
         }
         /* host layers (ONNX TopK ... kept as identity with src_op) go to the AI CPU first */
         bool cpu = needs_aicpu(g, l);
-        bool view = !cpu && ((l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW);
+        bool view = is_view(g, l);
         bool cube = !view && !cpu && is_cube(l);
         /* AIPP converts the u8 frame to fp16 itself: a cast/dequantize of a graph input is
          * absorbed into it (no kernel) */
@@ -639,39 +666,107 @@ int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_er
     }
     if (!rc && c.s->l2_lru)
         rc = npu_dvl_l2_plan(&c, kind);
-    for (int li = 0; li < g->nl && !rc; li++) {
-        if (map[li] < 0)
-            continue; /* dead, or absorbed into AIPP */
-        const npu_layer *l = &g->l[li];
-        c.layer = map[li];
-        c.gli = li;
-        bool cpu = needs_aicpu(g, l);
-        bool view = !cpu && ((l->flags & NPU_LF_VIEW) || npu_op_class(l->op) == NPU_OPC_VIEW);
-        if (view)
-            continue;
-        if (cpu)
-            rc = npu_dvl_aicpu(&c, li, false);
-        else if (is_cube(l)) {
-            if (li == c.first_mac && c.s->aipp == NPU_DV_AIPP_CPU)
-                rc = npu_dvl_aicpu(&c, li, true);
-            if (!rc)
-                rc = npu_dvl_cube(&c, li);
-        } else
-            rc = npu_dvl_vector(&c, li);
-    }
 done:
-    free(c.in_l2);
-    free(c.on_core);
-    free(kind);
-    free(c.l2r);
-    free(map);
-    free(aipp_t);
-    free(c.fuse_add);
-    free(c.deq);
-    free(c.deq_src);
-    free(c.quant);
-    free(kernel);
-    free(fused);
+    *cc = c;
+    return rc;
+}
+
+/* Whether graph layer li has instructions: not dead, absorbed into AIPP or a view. */
+static bool has_code(const lw *c, int li)
+{
+    return c->map[li] >= 0 && !is_view(c->g, &c->g->l[li]);
+}
+
+/* The kernels of graph layer li (has_code), appended to c->out. */
+static int lower_layer(lw *c, int li)
+{
+    const npu_layer *l = &c->g->l[li];
+    c->layer = c->map[li];
+    c->gli = li;
+    if (needs_aicpu(c->g, l))
+        return npu_dvl_aicpu(c, li, false);
+    if (!is_cube(l))
+        return npu_dvl_vector(c, li);
+    if (li == c->first_mac && c->s->aipp == NPU_DV_AIPP_CPU && npu_dvl_aicpu(c, li, true))
+        return c->err->code;
+    return npu_dvl_cube(c, li);
+}
+
+/* A windowed lowering (npu_program.windowed): lower() prepares and lowers the last layer with
+ * instructions (the tail), whose instructions stay at the front of the program's arrays; each
+ * window is then one more layer's instructions after them, and the last window is the tail. */
+struct npu_dv_lazy {
+    lw c;
+    int next;          /* next graph layer to lower                                  */
+    int tail;          /* the last graph layer with instructions, -1 none            */
+    size_t tail_n, tail_dlen;
+};
+
+void npu_dv_lazy_free(npu_dv_lazy *z)
+{
+    if (!z)
+        return;
+    lw_free(&z->c);
+    free(z);
+}
+
+int npu_dv_lazy_next(npu_dv_lazy *z, size_t *start, bool *last, npu_err *err)
+{
+    lw *c = &z->c;
+    npu_program *p = c->out;
+    c->err = err;
+    p->n = z->tail_n;
+    p->dlen = z->tail_dlen;
+    *start = z->tail_n;
+    *last = false;
+    for (; z->next < c->g->nl && z->next != z->tail; z->next++) {
+        if (!has_code(c, z->next))
+            continue;
+        int rc = lower_layer(c, z->next);
+        if (rc)
+            return rc;
+        if (p->n > *start) {
+            z->next++;
+            return 0;
+        }
+    }
+    z->next = c->g->nl;
+    *start = 0;
+    *last = true;
+    return 0;
+}
+
+int npu_davinci_lower(npu_model *m, const npu_graph *g, npu_program *out, npu_err *err)
+{
+    npu_davinci_state *s = m->state;
+    npu_dv_lazy_free(s->lazy);
+    s->lazy = NULL;
+    reserve_program(out, (size_t)1 << 20, (size_t)1 << 26);
+    npu_dv_lazy *z = npu_calloc(1, sizeof *z);
+    if (!z)
+        return npu_err_set(err, NPU_ENOMEM, "davinci: out of memory");
+    lw *c = &z->c;
+    int rc = lw_prepare(c, s, g, out, err);
+    if (!rc && out->windowed) {
+        z->tail = -1;
+        for (int li = g->nl - 1; li >= 0 && z->tail < 0; li--)
+            if (has_code(c, li))
+                z->tail = li;
+        if (z->tail < 0 || !(rc = lower_layer(c, z->tail))) {
+            z->tail_n = out->n;
+            z->tail_dlen = out->dlen;
+            s->lazy = z;
+            return 0;
+        }
+        /* the tail failed: lower in order, so that the error reported is the first layer's */
+        out->n = out->dlen = 0;
+        npu_err_clear(err);
+        rc = 0;
+    }
+    for (int li = 0; li < g->nl && !rc; li++)
+        if (has_code(c, li))
+            rc = lower_layer(c, li);
+    npu_dv_lazy_free(z);
     return rc;
 }
 

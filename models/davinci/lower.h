@@ -44,6 +44,12 @@ typedef struct lw {
     /* per-core flag slot counters */
     unsigned slot_op[2], slot_l0, slot_c, slot_ub;
     int issued; /* instructions since the last SCALAR */
+    /* per-layer decisions of the driver (lower.c) */
+    int *map;        /* graph layer -> program layer; -1 dead, -2 - pl absorbed */
+    uint8_t *aipp_t; /* per tensor: converted by AIPP */
+    uint8_t *kind;   /* per layer: 0 no AI Core kernel, 1 Cube, 2 Vector */
+    uint8_t *fused;  /* per layer: runs in another kernel (adds, dequants, quants) */
+    int *kernel;     /* per layer: the layer whose kernel writes its output, -1 */
 } lw;
 
 static inline int npu_dvl_oom(lw *c)

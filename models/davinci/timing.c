@@ -61,6 +61,13 @@ typedef struct kstat {
     double busy[NPU_DV_NPIPES];
 } kstat;
 
+/* Kernel records, in chunks that never move (jobs' callbacks point at them). */
+typedef struct kchunk {
+    struct kchunk *next;
+    int n;
+    kstat k[64];
+} kchunk;
+
 typedef struct pend {
     npu_job job;
     bool has;
@@ -82,10 +89,13 @@ struct dv_exec {
     pend *pj;     /* ncores × 6 */
     int u_ts, kdone, mdone, aicpu_go, aicpu_go2, l2port;
     int u_tsd, launched, dispatched; /* TS dispatch unit; launch -> dispatch handshakes */
-    kstat *ks;
-    int nks, nk;
+    kchunk *kc;            /* kernel records, newest chunk first                          */
+    int nks, nk;           /* kernels submitted; counted (a windowed program: so far)      */
     const npu_program *p;
     size_t pos;            /* next instruction to submit                                   */
+    npu_dv_lazy *lazy;     /* a windowed program's lowering (lower.c), NULL: whole program */
+    bool last_win;         /* windowed: the window in the program is the last one          */
+    size_t last_hdr;       /* windowed: the window's last kernel header (scan_window)      */
     int prev_ends, last_layer, end_sync, final_ends, final_layer;
     kstat *K;              /* kernel being submitted                                       */
     bool aicpu;
@@ -103,7 +113,12 @@ void npu_davinci_exec_free(dv_exec *x)
     free(x->go);
     free(x->vfresh);
     free(x->pj);
-    free(x->ks);
+    while (x->kc) {
+        kchunk *n = x->kc->next;
+        free(x->kc);
+        x->kc = n;
+    }
+    npu_dv_lazy_free(x->lazy);
     free(x);
 }
 
@@ -269,10 +284,9 @@ static void ts_start_done(npu_engine *e, void *ud, const npu_job *j)
     kstat *k = ud;
     k->start = npu_engine_now(e);
     dv_exec *x = k->x;
-    if (x->pos < x->p->n && emit_segment(x) && x->err) {
-        /* only out of memory can fail here (validate() checked the program); the missing
-         * jobs leave the model_end wait unmet, so the run ends in an engine error */
-    }
+    /* out of memory, or the lowering of a window failing: the run stops with that error */
+    if ((x->pos < x->p->n || (x->lazy && !x->last_win)) && emit_segment(x))
+        npu_engine_fail(e, x->err);
 }
 
 static void end_done(npu_engine *e, void *ud, const npu_job *j)
@@ -551,6 +565,23 @@ static int validate(dv_exec *x)
     return rc;
 }
 
+/* The record of the kernel whose header is instruction i, and the semaphore its ends signal:
+ * model_end for the program's last kernel. */
+static kstat *kernel_next(dv_exec *x, size_t i)
+{
+    if (!x->kc || x->kc->n == (int)(sizeof x->kc->k / sizeof x->kc->k[0])) {
+        kchunk *c = npu_calloc(1, sizeof *c);
+        if (!c)
+            return NULL;
+        c->next = x->kc;
+        x->kc = c;
+    }
+    x->nks++;
+    bool last = x->lazy ? x->last_win && i == x->last_hdr : x->nks == x->nk;
+    x->end_sync = last ? x->mdone : x->kdone;
+    return &x->kc->k[x->kc->n++];
+}
+
 /* SET_FLAG or WAIT_FLAG on core c, pipe q, short payload y (two thirds of a program's
  * instructions), once emit_one has made emit_any's checks for them. */
 static int emit_flag(dv_exec *x, const npu_instr *in, const npu_dv_sync *y, int c, int q)
@@ -572,7 +603,8 @@ static int syncs_made(dv_exec *x)
     return ok ? 0 : npu_err_set(x->err, NPU_ENOMEM, "davinci: out of memory");
 }
 
-/* Submits the jobs of instruction i (the program was checked by validate()): any opcode. */
+/* Submits the jobs of instruction i (checked by validate(), or written by lower.c for a windowed
+ * program: scan_window): any opcode. */
 static int emit_any(dv_exec *x, size_t i)
 {
     const npu_program *p = x->p;
@@ -597,8 +629,8 @@ static int emit_any(dv_exec *x, size_t i)
         if (x->nks >= x->nk) /* never: validate() counted the headers; a guard, not a path */
             return npu_err_set(err, NPU_ESIM, "davinci program: instruction %zu: kernel "
                                "header beyond the %d counted", i, x->nk);
-        x->K = &x->ks[x->nks++];
-        x->end_sync = x->nks == x->nk ? x->mdone : x->kdone;
+        if (!(x->K = kernel_next(x, i)))
+            return npu_err_set(err, NPU_ENOMEM, "davinci: out of memory");
         x->K->x = x;
         x->K->layer = layer;
         x->K->block_dim = (int)k->block_dim;
@@ -843,16 +875,66 @@ static inline int emit_one(dv_exec *x, size_t i)
     return emit_any(x, i);
 }
 
+/* What the executor needs of window [from, n) of a windowed program: its kernels (x->nk,
+ * x->last_hdr), the ends of the last one and its layer (x->final_ends, x->final_layer: of the
+ * tail, the model's last kernel), each kernel's block_dim within the preset's cores. Not
+ * validate()'s checks: those are for a program read from a file (a .npuc may be corrupt);
+ * these instructions were written a moment ago by lower.c (npu_prog_emit keeps every payload
+ * in bounds), and emit_one's own checks (layer, core and pipe within the kernel, flags,
+ * opcode) still apply. Checking each instruction again was 12 % of a prefill point. */
+static int scan_window(dv_exec *x, size_t from)
+{
+    const npu_program *p = x->p;
+    for (size_t i = from; i < p->n; i++) {
+        const npu_instr *in = &p->ins[i];
+        if (in->op == NPU_DV_OP_END) {
+            x->final_ends++;
+            continue;
+        }
+        if (in->op != NPU_DV_OP_KERNEL)
+            continue;
+        const npu_dv_kernel *k = npu_dv_kernel_at(p, i);
+        bool cpu = k && (k->flags & NPU_DV_KF_AICPU);
+        if (!k || (!cpu && (k->block_dim < 1 || (int)k->block_dim > x->ncores)))
+            return npu_err_set(x->err, NPU_ESIM, "davinci: the lowering made a malformed "
+                               "kernel header for layer %d (model bug)", (int)in->layer);
+        x->nk++;
+        x->last_hdr = i;
+        x->final_layer = in->layer;
+        x->final_ends = cpu ? 1 : 0;
+    }
+    return 0;
+}
+
+/* A windowed program: the next window, when the one in the program is used up. */
+static int next_window(dv_exec *x)
+{
+    size_t start = 0;
+    if (npu_dv_lazy_next(x->lazy, &start, &x->last_win, x->err))
+        return fail(x);
+    x->pos = start;
+    return scan_window(x, start);
+}
+
 /* Submits one segment: from the current position up to (not including) the next kernel
  * header after the first kernel header. Called for the first segment by execute() and for each
  * next one when the TS starts a kernel (ts_start_done), so the engine holds the jobs of at
- * most two kernels at a time (finished jobs are recycled: memory stays small). */
+ * most two kernels at a time (finished jobs are recycled: memory stays small). A windowed
+ * program gets its next window when the segment reaches the end of one (a window is one or
+ * more whole kernels, so the look-ahead of s_job stays inside it). */
 static int emit_segment(dv_exec *x)
 {
     const npu_program *p = x->p;
-    size_t i = x->pos;
     bool seen = false;
-    for (; i < p->n; i++) {
+    for (;;) {
+        if (x->pos >= p->n) {
+            if (!x->lazy || x->last_win)
+                break;
+            if (next_window(x))
+                return fail(x);
+            continue;
+        }
+        size_t i = x->pos;
         if (p->ins[i].op == NPU_DV_OP_KERNEL) {
             if (seen)
                 break;
@@ -860,8 +942,8 @@ static int emit_segment(dv_exec *x)
         }
         if (emit_one(x, i))
             return fail(x);
+        x->pos = i + 1;
     }
-    x->pos = i;
     for (int q = 0; q < x->ncores * NPU_DV_NPIPES; q++)
         if (flush(x, &x->pj[q]))
             return fail(x);
@@ -884,11 +966,24 @@ int npu_davinci_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_e
     x->s = s;
     x->p = p;
     x->nids = 8;
-    if (validate(x) || setup(x, p) || syncs_made(x))
+    if (p->windowed) {
+        /* lowered in windows (lower.c): what the program holds now is the tail, the kernels
+         * of its last layer, which tell the ends the model waits for; it runs last */
+        if (!s->lazy)
+            return npu_err_set(err, NPU_ESIM, "davinci: a program lowered in windows runs "
+                               "once, right after its lowering (model bug)");
+        x->lazy = s->lazy;
+        s->lazy = NULL;
+        x->ncores = s->cores;
+        if (scan_window(x, 0))
+            return fail(x);
+        x->nk = 0;
+        x->pos = p->n;
+    } else if (validate(x)) {
         return fail(x);
-    x->ks = npu_calloc((size_t)(x->nk > 0 ? x->nk : 1), sizeof *x->ks);
-    if (!x->ks)
-        return npu_err_set(err, NPU_ENOMEM, "davinci: out of memory");
+    }
+    if (setup(x, p) || syncs_made(x))
+        return fail(x);
     x->end_sync = x->kdone;
     x->last_layer = -1;
     /* the end of the model: one interrupt, aclmdlExecute returns; waits for the ends of the

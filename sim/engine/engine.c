@@ -1036,7 +1036,7 @@ int npu_engine_run(npu_engine *e, npu_err *err)
     for (;;) {
         while (e->kick_n > 0)
             try_start(e, kick_pop(e));
-        if (e->oom || e->toverflow)
+        if (e->oom || e->toverflow || e->fail.code)
             break;
         /* The next event: the heap's top or a port's next completion, whichever is first
          * by (time, sequence number). Ports are few (DRAM, SRAM, an L2): a linear look. */
@@ -1065,6 +1065,11 @@ int npu_engine_run(npu_engine *e, npu_err *err)
             npu_mem_join(e, v.id);
     }
     e->in_run = false;
+    if (e->fail.code) {
+        if (err)
+            *err = e->fail;
+        return e->fail.code;
+    }
     if (e->oom)
         return npu_err_set(err, NPU_ENOMEM, "engine: out of memory during the simulation");
     if (e->toverflow)
@@ -1076,6 +1081,16 @@ int npu_engine_run(npu_engine *e, npu_err *err)
         if (e->u[u].head >= 0)
             return npu_eng_deadlock(e, err);
     return 0;
+}
+
+void npu_engine_fail(npu_engine *e, const npu_err *why)
+{
+    if (e->fail.code)
+        return;
+    if (why && why->code)
+        e->fail = *why;
+    else
+        npu_err_set(&e->fail, NPU_ESIM, "engine: a model stopped the run (no reason given)");
 }
 
 npu_time npu_engine_now(const npu_engine *e) { return e->now; }

@@ -201,6 +201,10 @@ void npu_engine_on_empty(npu_engine *e, int unit, npu_unit_empty_fn fn, void *ud
 /* Runs until no event is left. If jobs remain blocked, returns NPU_ESIM with a message naming
  * each blocked unit and the sync it waits on (a deadlock in the model's program). */
 int npu_engine_run(npu_engine *e, npu_err *err);
+/* From a done() callback that cannot go on (a model producing its program during the run met
+ * an error in it): the run stops before the next event and npu_engine_run returns *why. The
+ * first failure is kept. */
+void npu_engine_fail(npu_engine *e, const npu_err *why);
 npu_time npu_engine_now(const npu_engine *e);
 
 /* ---- results ------------------------------------------------------------------------------ */

@@ -247,6 +247,7 @@ struct npu_engine {
     int cur_kind;        /* kind of the unit whose done() runs, -1 */
     bool oom;
     bool toverflow;      /* something would end after TIME_LIMIT */
+    npu_err fail;        /* npu_engine_fail: code 0 = none */
     lstat *ls;
     cwait *cw;
     size_t ncw, ccw;

@@ -290,6 +290,92 @@ TEST(bad_params)
     npu_arch_free(a);
 }
 
+/* npu_run lowers in windows while the engine runs (npu_program.windowed): a layer the lowering
+ * refuses in the middle of the network stops the run with the lowering's own error, as when
+ * the whole program was lowered first (npu_compile); the last layer, lowered first, failing
+ * as well still reports the first failing layer. */
+TEST(windowed_lowering_errors)
+{
+    static const char *const nets[] = {
+        /* the absurd gemm after two kernels, the first of which has started (the run is
+         * under way when the lowering reaches the gemm), and before one more */
+        "npg 1\ngraph t\ninput x 1x1000000 fp16\nrelu r x\nrelu r1 r\n"
+        "gemm fc r1 out=1000000\nsoftmax r2 fc axis=-1\noutput r2\n",
+        /* and again as the last layer */
+        "npg 1\ngraph t\ninput x 1x1000000 fp16\nrelu r x\nrelu r1 r\n"
+        "gemm fc r1 out=1000000\ngemm fc2 fc out=1000000\noutput fc2\n",
+    };
+    for (int k = 0; k < 2; k++) {
+        npu_err e1 = {0}, e2 = {0};
+        npu_graph *g = test_npg(nets[k]);
+        npu_arch *a = npu_arch_open(ctx, "ascend310", &e1);
+        CHECK(g && a);
+        if (!g || !a) {
+            npu_graph_free(g);
+            npu_arch_free(a);
+            return;
+        }
+        npu_result *r = npu_run(ctx, a, g, NULL, &e1);
+        npu_program *p = npu_compile(ctx, a, g, &e2);
+        CHECK(r == NULL && p == NULL);
+        CHECK_EQ_INT(e1.code, NPU_EINVAL);
+        CHECK_EQ_INT(e2.code, NPU_EINVAL);
+        CHECK_CONTAINS(e1.msg, "layer 'fc'");
+        CHECK_CONTAINS(e1.msg, "exceed");
+        CHECK(strcmp(e1.msg, e2.msg) == 0);
+        npu_result_free(r);
+        npu_program_free(p);
+        npu_graph_free(g);
+        npu_arch_free(a);
+    }
+}
+
+/* The windowed run (npu_run) gives the result of the whole program (npu_compile + npu_exec),
+ * layer by layer: the host AIPP op before the first kernel, a layer of two kernels (an
+ * activation ATC does not fuse) as the last one, AI CPU kernels first and last, a network
+ * of views only (no kernel at all). */
+TEST(windowed_equals_whole)
+{
+    static const struct {
+        const char *npg, *set[3];
+    } cases[] = {
+        {NULL, {"aipp=cpu", NULL}}, /* resnet18 */
+        {"npg 1\ngraph t\ninput data 1x16x8x8 fp16\nconv c1 data out=16 k=3 p=1 act=sigmoid\n"
+         "conv c2 c1 out=16 k=3 p=1 act=tanh\noutput c2\n",
+         {"fused_acts=relu", NULL}},
+        {"npg 1\ngraph t\nconst emb 4096x64 fp16\ninput ids 1x16 int64\ngather e emb ids\n"
+         "relu r e\ncast c r to=int64\noutput c\n",
+         {NULL}},
+        {"npg 1\ngraph t\ninput x 1x16x4x4 fp16\nflatten f x\noutput f\n", {NULL}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        npu_err err = {0};
+        npu_graph *g = cases[k].npg ? test_npg(cases[k].npg)
+                                    : npu_load_graph(ctx, "resnet18", NULL, &err);
+        npu_arch *a = npu_arch_open(ctx, "ascend310", &err);
+        for (int i = 0; a && cases[k].set[i]; i++)
+            CHECK(npu_arch_set_kv(a, cases[k].set[i], &err) == 0);
+        npu_result *w = g && a ? npu_run(ctx, a, g, NULL, &err) : NULL;
+        npu_program *p = g && a ? npu_compile(ctx, a, g, &err) : NULL;
+        npu_result *r = p ? npu_exec(ctx, p, NULL, &err) : NULL;
+        CHECK(w && r);
+        if (w && r) {
+            CHECK(w->total.cycles > 0 || !strcmp(w->layers[0].engine, "none"));
+            CHECK_EQ_INT(w->total.cycles, r->total.cycles);
+            CHECK_EQ_INT(w->nlayers, r->nlayers);
+            for (int l = 0; l < w->nlayers && l < r->nlayers; l++) {
+                CHECK_EQ_INT(w->layers[l].cycles, r->layers[l].cycles);
+                CHECK_EQ_INT(w->layers[l].dram_rd_bytes, r->layers[l].dram_rd_bytes);
+            }
+        }
+        npu_result_free(w);
+        npu_result_free(r);
+        npu_program_free(p);
+        npu_graph_free(g);
+        npu_arch_free(a);
+    }
+}
+
 /* A compiled program saved, loaded and executed gives the result of a direct run; a program
  * whose instruction names a core outside its kernel is one clear error. */
 TEST(program_round_trip_and_corruption)
@@ -861,6 +947,8 @@ int main(void)
     RUN(aicpu_fallback);
     RUN(aipp);
     RUN(bad_params);
+    RUN(windowed_lowering_errors);
+    RUN(windowed_equals_whole);
     RUN(program_round_trip_and_corruption);
     RUN(scalar_issue_and_columns);
     RUN(other_networks_run);
