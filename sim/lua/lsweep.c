@@ -371,9 +371,11 @@ int npu_lr_sweep(lua_State *L)
     if (output && !werr && (to_file || !s->failed))
         werr = npu_lr_study_write(st, output, to_file ? 1 : force, &err);
     if (s->failed) {
+        /* lua_pushfstring knows no %016llx: it raised "invalid option '%0'" instead */
+        char id[17];
+        snprintf(id, sizeof id, "%016llx", (unsigned long long)st->id[s->fail_point]);
         lua_pushnil(L);
-        lua_pushfstring(L, "sweep point %d (id %016llx): %s", s->fail_point + 1,
-                        (unsigned long long)st->id[s->fail_point], s->err.msg);
+        lua_pushfstring(L, "sweep point %d (id %s): %s", s->fail_point + 1, id, s->err.msg);
         return 2;
     }
     if (werr)

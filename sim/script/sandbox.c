@@ -165,7 +165,7 @@ static int sb_io_checked(lua_State *L)
 {
     if (lua_type(L, 1) == LUA_TSTRING) {
         npu_err e = {0};
-        if (npu_script_path_ok(L, lua_tostring(L, 1), 0, &e) != 0) {
+        if (npu_script_path_ok(L, npu_script_cstr(L, 1, "path"), 0, &e) != 0) {
             if (lua_toboolean(L, lua_upvalueindex(2)))
                 return luaL_error(L, "%s", e.msg);
             luaL_pushfail(L);
@@ -298,7 +298,7 @@ int npu_script_load_file(lua_State *L, const char *fname)
 /* loadfile([filename [, mode [, env]]]) — text only. */
 static int sb_loadfile_text(lua_State *L)
 {
-    const char *fname = luaL_optstring(L, 1, NULL);
+    const char *fname = lua_isnoneornil(L, 1) ? NULL : npu_script_check_cstr(L, 1, "path");
     int envidx = !lua_isnone(L, 3) ? 3 : 0;
     npu_err e = {0};
     if (fname && npu_script_path_ok(L, fname, 0, &e) != 0) {
@@ -322,7 +322,7 @@ static int sb_loadfile_text(lua_State *L)
 /* dofile([filename]) — text only. */
 static int sb_dofile_text(lua_State *L)
 {
-    const char *fname = luaL_optstring(L, 1, NULL);
+    const char *fname = lua_isnoneornil(L, 1) ? NULL : npu_script_check_cstr(L, 1, "path");
     lua_settop(L, 1);
     npu_err e = {0};
     if (fname && npu_script_path_ok(L, fname, 0, &e) != 0)

@@ -160,4 +160,30 @@ else
     echo "skip valgrind check (no valgrind, or a sanitizer build)"
 fi
 
+# ---- third pass (h/fuzz3) -------------------------------------------------------------------------
+# a conv with 10^8 output channels: refused while lowering, before a fold record is written (the
+# executor refused it only after lowering had written 6 M records: 24 s, 640 MB), naming the layer
+printf 'npg 1\ninput d 1x512x7x7 int8\nconv huge d out=100000000 k=3 p=1\noutput huge\n' >"$T/huge.npg"
+expect "10^8-channel conv refused -> 1" 1 run "$T/huge.npg"
+has "the refusal names the layer and the figure" "$T/err" \
+    "huge.npg:3: conv 'huge': this layer simulates 6250000 fold groups (array jobs), above the limit of 1048576"
+# at fidelity=scalesim (one job per layer) 10^9 channels still meant 62.5 M records, 6 GB
+sed 's/out=100000000/out=1000000000/' "$T/huge.npg" >"$T/huge9.npg"
+expect "10^9-channel conv at fidelity=scalesim refused -> 1" 1 run --set fidelity=scalesim "$T/huge9.npg"
+has "records limit named" "$T/err" "conv 'huge': this layer has 62500000 fold records, above the limit of 8388608"
+
+# a sweep spec is a Lua program: an endless loop in one is an error (it ran until Ctrl-C)
+printf 'while true do end\n' >"$T/loop.lua"
+expect "sweep spec with an endless loop -> 1" 1 sweep "$T/loop.lua"
+has "endless spec named" "$T/err" "loop.lua: sweep spec runs too long (more than 1000000000 instructions)"
+# a failing point and a spec of too many points: the messages were lost to a format lua_pushfstring
+# does not know ("invalid option '%0' to 'lua_pushfstring'")
+printf 'return { arch = "systolic", graph = "%s/huge.npg", vary = { rows = { 32 } } }\n' "$T" >"$T/fail.lua"
+expect "sweep with a failing point -> 1" 1 sweep "$T/fail.lua"
+has "the failing point's message" "$T/err" "sweep point 1 (id "
+has "the failing point's reason" "$T/err" "conv 'huge': this layer simulates"
+printf 'local r = {}\nfor i = 1, 1000 do r[i] = i end\nreturn { arch = { "systolic", "ascend310" }, graph = "%s/tiny.npg", vary = { rows = r, cols = r } }\n' "$T" >"$T/big.lua"
+expect "sweep spec of 2 M points -> 1" 1 sweep "$T/big.lua"
+has "points counted" "$T/err" "sweep spec: 2000000 points (archs x graphs x vary points), more than a million"
+
 finish
