@@ -186,4 +186,27 @@ printf 'local r = {}\nfor i = 1, 1000 do r[i] = i end\nreturn { arch = { "systol
 expect "sweep spec of 2 M points -> 1" 1 sweep "$T/big.lua"
 has "points counted" "$T/err" "sweep spec: 2000000 points (archs x graphs x vary points), more than a million"
 
+# a NUL byte in a preset key or value (a Lua string may hold one) cut it short without a word:
+# "rows\0x" set rows, "8\0junk" was 8, "systolic\0x" the model systolic
+mkdir "$T/pp"
+cat >"$T/pp/nulv.lua" <<'EOT'
+return { model = "systolic", name = "nulv", rows = "8\0junk" }
+EOT
+cat >"$T/pp/nulk.lua" <<'EOT'
+return { model = "systolic", name = "nulk", ["rows\0x"] = 8 }
+EOT
+cat >"$T/pp/nulm.lua" <<'EOT'
+return { model = "systolic\0x", name = "nulm" }
+EOT
+expect "preset value with a NUL byte -> 1" 1 run --preset-path "$T/pp" -a nulv "$T/tiny.npg"
+has "preset NUL value named" "$T/err" "nulv.lua: the value of 'rows' has a NUL byte"
+expect "preset key with a NUL byte -> 1" 1 run --preset-path "$T/pp" -a nulk "$T/tiny.npg"
+has "preset NUL key named" "$T/err" "nulk.lua: key 'rows...' has a NUL byte"
+expect "preset model with a NUL byte -> 1" 1 run --preset-path "$T/pp" -a nulm "$T/tiny.npg"
+has "preset NUL model named" "$T/err" "nulm.lua: the value of 'model' has a NUL byte"
+
+# a zoo argument given twice: the last one won without a word
+expect "--zoo-args with a key twice -> 1" 1 info --zoo-args batch=8,batch=1 lenet5
+has "the repeated key named" "$T/err" "zoo arguments: 'batch' given twice"
+
 finish
