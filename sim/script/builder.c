@@ -460,6 +460,9 @@ static int lb_op(lua_State *L)
             }
     }
 
+    if (b->g->nl >= npu_script_max_layers(L))
+        return luaL_error(L, "builder '%s': more than %d layers (the limit of a script's graph, "
+                             "docs/lua.md)", b->g->name, npu_script_max_layers(L));
     /* everything is checked: now change the graph (only out-of-memory can fail below) */
     npu_err err = {0};
     int li = npu_graph_add_layer(b->g, op, name, nin, inputs, nout, &err);

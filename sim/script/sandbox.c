@@ -37,6 +37,7 @@ typedef struct sb_box {
     long hooks, max_hooks;
     int hook_every;
     int cancel_handled; /* a sweep handled the cancellation: the hook lets the script go on */
+    int max_layers;
     const char *what;
     char **roots; /* the file sandbox: resolved directories/files, NULL-terminated; NULL: none */
 } sb_box;
@@ -69,6 +70,11 @@ static sb_box *sb_of(lua_State *L)
 npu_ctx *npu_script_ctx(lua_State *L)
 {
     return sb_of(L)->ctx;
+}
+
+int npu_script_max_layers(lua_State *L)
+{
+    return sb_of(L)->max_layers;
 }
 
 void npu_script_cancel_handled(lua_State *L)
@@ -417,6 +423,7 @@ lua_State *npu_script_open(npu_ctx *ctx, const npu_script_opts *o, npu_err *err)
                     .limit = o->mem_limit,
                     .max_hooks = o->max_hooks,
                     .hook_every = o->hook_every,
+                    .max_layers = o->max_layers > 0 ? o->max_layers : NPU_SCRIPT_MAX_LAYERS,
                     .what = o->what};
     if (o->roots && sb_set_roots(box, o->roots, err) != 0) {
         sb_free_roots(box->roots);

@@ -51,7 +51,15 @@ typedef struct npu_script_opts {
     const char *const *roots; /* the file sandbox (--sandbox): NULL-terminated directories
                             (or files) the state may read and write, resolved once at open;
                             NULL: no restriction. With it, os.getenv is removed too.       */
+    int max_layers;      /* layers one builder may hold; 0: NPU_SCRIPT_MAX_LAYERS           */
 } npu_script_opts;
+
+/* Layers a builder may hold by default: a graph lives in C memory, outside the state's memory
+ * cap, and `for i = 1, 1e9 do x = b:relu(x) end` grew it by ~470 bytes a layer until the OOM
+ * killer came. 2^18 is 150 times the largest zoo network (1,700 layers); ~120 MB, ~3 s. */
+#define NPU_SCRIPT_MAX_LAYERS (1 << 18)
+/* The state's layer limit for builders (npu_script_opts.max_layers). */
+int npu_script_max_layers(lua_State *L);
 
 /* Memory caps (bytes): scripts may hold sweep results; zoo builds are small; presets tiny. */
 #define NPU_SCRIPT_MEM ((size_t)1 << 30)

@@ -109,4 +109,12 @@ local f = io.open(dir .. "_n.json", "r")
 T.ok(f == nil, "nothing written at the cut name")
 if f then f:close() end
 
+-- a builder's graph is C memory outside the state's cap: a loop of b:relu grew it without bound
+-- (~470 bytes a layer) until the OOM killer came; now at most 2^18 layers
+local bg = npusim.builder("grow", { input = { 1, 8 } })
+local bx = bg.input
+T.raises("builder 'grow': more than 262144 layers", function()
+  for _ = 1, 300000 do bx = bg:relu(bx) end
+end)
+
 T.report()
