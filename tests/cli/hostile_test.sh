@@ -209,4 +209,14 @@ has "preset NUL model named" "$T/err" "nulm.lua: the value of 'model' has a NUL 
 expect "--zoo-args with a key twice -> 1" 1 info --zoo-args batch=8,batch=1 lenet5
 has "the repeated key named" "$T/err" "zoo arguments: 'batch' given twice"
 
+# a scale.cfg with a key or a section twice: SCALE-Sim's configparser refuses it, we took the
+# last value without a word
+printf '[architecture_presets]\nArrayHeight: 32\nArrayWidth: 32\nArrayWidth: 8\nIfmapSramSzkB: 64\nFilterSramSzkB: 64\nOfmapSramSzkB: 64\nDataflow: os\n' >"$T/dup.cfg"
+printf 'Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nL1, 8, 8, 3, 3, 4, 4, 1,\n' >"$T/topo.csv"
+expect "scale.cfg with a key twice -> 1" 1 run -a "$T/dup.cfg" "$T/topo.csv"
+has "repeated cfg key named" "$T/err" "dup.cfg:4: ArrayWidth given twice (first on line 3)"
+printf '[architecture_presets]\n[architecture_presets]\n' >"$T/sec.cfg"
+expect "scale.cfg with a section twice -> 1" 1 run -a "$T/sec.cfg" "$T/topo.csv"
+has "repeated cfg section named" "$T/err" "sec.cfg:2: section [architecture_presets] given twice"
+
 finish
