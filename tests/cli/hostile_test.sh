@@ -219,4 +219,10 @@ printf '[architecture_presets]\n[architecture_presets]\n' >"$T/sec.cfg"
 expect "scale.cfg with a section twice -> 1" 1 run -a "$T/sec.cfg" "$T/topo.csv"
 has "repeated cfg section named" "$T/err" "sec.cfg:2: section [architecture_presets] given twice"
 
+# an .npg saved with a UTF-8 byte-order mark: "missing header" for a first line that reads
+# 'npg 1' in every editor; now the message says why
+printf '\357\273\277npg 1\ninput d 1x8x8x8 int8\nrelu r d\noutput r\n' >"$T/bom.npg"
+expect ".npg with a byte-order mark -> 1" 1 info "$T/bom.npg"
+has "byte-order mark named" "$T/err" "starts with a UTF-8 byte-order mark"
+
 finish
