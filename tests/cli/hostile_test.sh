@@ -225,4 +225,12 @@ printf '\357\273\277npg 1\ninput d 1x8x8x8 int8\nrelu r d\noutput r\n' >"$T/bom.
 expect ".npg with a byte-order mark -> 1" 1 info "$T/bom.npg"
 has "byte-order mark named" "$T/err" "starts with a UTF-8 byte-order mark"
 
+# --plot: a misspelt chart kind became part of the file name ("rooflin:r.svg", the layer chart),
+# and "r.png" got SVG text; both refused before the run
+expect "--plot rooflin: -> 1" 1 run --plot "rooflin:$T/r.svg" "$T/tiny.npg"
+has "misspelt chart named" "$T/err" "unknown chart 'rooflin' (did you mean 'roofline'?)"
+expect "--plot r.png -> 1" 1 run --plot "$T/r.png" "$T/tiny.npg"
+has "png named" "$T/err" "the chart is SVG; name the file *.svg (there is no .png writer)"
+if [ ! -e "$T/r.png" ] && [ ! -e "$T/r.svg" ]; then ok "no chart written"; else bad "no chart written"; fi
+
 finish
