@@ -4,7 +4,8 @@
  * [sparsity], ReadRequestBuffer/WriteRequestBuffer/UseRamulatorTrace; research/peers.md §2.2).
  * configparser rules we follow: `[section]` headers (case-sensitive), `key: value` or
  * `key = value` (keys case-insensitive, values trimmed), whole-line comments starting with '#'
- * or ';', blank lines ignored. Mapping (docs/scalesim.md has the table):
+ * or ';', blank lines ignored, a key twice in a section or a section twice an error (strict
+ * mode, configparser's default). Mapping (docs/scalesim.md has the table):
  *   ArrayHeight/ArrayWidth        → rows, cols
  *   Ifmap/Filter/OfmapSramSzkB    → ifmap_kb, filter_kb, ofmap_kb (v1 spelling without "kB" too)
  *   Dataflow os|ws|is             → dataflow
