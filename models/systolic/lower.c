@@ -276,6 +276,7 @@ typedef struct lower_ctx {
     const npu_systolic_state *s;
     int *map;        /* graph layer → program layer (-1 dead) */
     uint32_t *cons;  /* consumers per program layer */
+    int64_t records, groups; /* fold records so far, and the fold groups they make */
 } lower_ctx;
 
 /* Distinct producer program layers of graph layer li. Returns the count (≤ cap). */
@@ -340,6 +341,28 @@ static bool is_mac(const npu_layer *l)
 {
     return l->op == NPU_OP_CONV || l->op == NPU_OP_CONVT || l->op == NPU_OP_GEMM ||
            l->op == NPU_OP_MATMUL;
+}
+
+/* The work estimate of issue 16, before a MAC layer's fold records are written: the program's
+ * records (memory, at any fidelity) and, for a detailed run, its fold groups (engine jobs; the
+ * executor checks a loaded program the same way). A conv with 10^8 output channels used to be
+ * refused by the executor only after lowering had written 6 M records (640 MB, 24 s). Adds the
+ * layer's figures to the program's; 0 or an error naming the layer. */
+static int check_work(lower_ctx *c, const npu_layer *l, int64_t recs, int64_t groups)
+{
+    char where[512];
+    snprintf(where, sizeof where, "%s:%d: %s '%s': %s", c->g->file, l->line, npu_op_name(l->op),
+             l->name, c->records ? "the program up to this layer" : "this layer");
+    c->records += recs;
+    c->groups = groups > INT64_MAX / 2 - c->groups ? INT64_MAX / 2 : c->groups + groups;
+    if (c->records > NPU_SYSTOLIC_MAX_RECORDS)
+        return npu_err_set(c->err, NPU_EUNSUPPORTED, "%s has %" PRId64 " fold records, above "
+                           "the limit of %" PRId64 " (about 840 MB of program; "
+                           "docs/models/systolic.md): use a larger array or fewer channels",
+                           where, c->records, NPU_SYSTOLIC_MAX_RECORDS);
+    if (c->s->fidelity != NPU_SYSTOLIC_FID_SCALESIM && c->groups > NPU_SYS_MAX_RUN_GROUPS)
+        return npu_systolic_too_many_groups(c->groups, where, c->err);
+    return 0;
 }
 
 static int lower_mac(lower_ctx *c, int li, int32_t pl)
@@ -448,15 +471,20 @@ static int lower_mac(lower_ctx *c, int li, int32_t pl)
     if (emit_deps(c, li, pl, L.deps, &L.ndeps))
         return c->err ? c->err->code : NPU_EINVAL;
 
-    /* First pass: totals for the LAYER record; second: emit the merged fold records. */
+    /* First pass: totals for the LAYER record, and the fold records and groups the layer will
+     * have, refused above the limits before a record is written; second: emit the records. */
     npu_sys_fold cur, f;
-    bool have = false;
+    int64_t recs = 0, groups = 0, nfold = p.nc * p.nseg * p.nr;
     for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1 &&
-            npu_prog_emit(c->out, NPU_SYS_OP_LAYER, NPU_SYS_UNIT_ARRAY, pl, &L, sizeof L) < 0)
-            return npu_err_set(c->err, NPU_ENOMEM, "systolic: out of memory");
-        for (int64_t fl = 0; fl < p.nc * p.nseg * p.nr; fl++) {
-            {
+        if (pass == 1) {
+            if (check_work(c, l, recs, groups))
+                return c->err ? c->err->code : NPU_EUNSUPPORTED;
+            if (npu_prog_emit(c->out, NPU_SYS_OP_LAYER, NPU_SYS_UNIT_ARRAY, pl, &L, sizeof L) < 0)
+                return npu_err_set(c->err, NPU_ENOMEM, "systolic: out of memory");
+        }
+        bool have = false;
+        for (int64_t fl = 0; fl <= nfold; fl++) {
+            if (fl < nfold) {
                 int64_t i = fl % p.nr, sg = (fl / p.nr) % p.nseg, j = fl / (p.nr * p.nseg);
                 fill_fold(&p, i, j, sg, &f);
                 if (pass == 0) {
@@ -469,23 +497,24 @@ static int lower_mac(lower_ctx *c, int li, int32_t pl)
                     L.sram_ifmap_rd += a * p.nsub;
                     L.sram_filter_rd += b * p.nsub;
                     L.sram_ofmap_wr += cc * p.nsub;
-                    continue;
                 }
                 if (have && fold_same(&cur, &f, p.nr, p.nseg)) {
                     cur.count++;
                     continue;
                 }
-                if (have && npu_prog_emit(c->out, NPU_SYS_OP_FOLD, NPU_SYS_UNIT_ARRAY, pl, &cur,
-                                          sizeof cur) < 0)
-                    return npu_err_set(c->err, NPU_ENOMEM, "systolic: out of memory");
-                cur = f;
-                have = true;
             }
+            if (have && pass == 0) { /* a record closes (the last one at fl == nfold) */
+                int64_t gr = npu_systolic_fold_groups(&L, &cur);
+                recs++;
+                groups = gr > INT64_MAX / 2 - groups ? INT64_MAX / 2 : groups + gr;
+            } else if (have && npu_prog_emit(c->out, NPU_SYS_OP_FOLD, NPU_SYS_UNIT_ARRAY, pl,
+                                             &cur, sizeof cur) < 0) {
+                return npu_err_set(c->err, NPU_ENOMEM, "systolic: out of memory");
+            }
+            cur = f;
+            have = true;
         }
     }
-    if (have && npu_prog_emit(c->out, NPU_SYS_OP_FOLD, NPU_SYS_UNIT_ARRAY, pl, &cur,
-                              sizeof cur) < 0)
-        return npu_err_set(c->err, NPU_ENOMEM, "systolic: out of memory");
     return 0;
 }
 

@@ -21,6 +21,7 @@
  */
 #include "systolic.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 static const npu_param_def systolic_params[] = {
@@ -76,6 +77,37 @@ void npu_systolic_map(int dataflow, int64_t m, int64_t n, int64_t k, int64_t *sr
     case NPU_SYS_DF_IS: *sr = k; *sc = m; *t = n; break;
     default: *sr = m; *sc = n; *t = k; break;
     }
+}
+
+static bool is_load(int ld) { return ld == NPU_SYS_LD_PREFETCH || ld == NPU_SYS_LD_RESIDENT; }
+
+int64_t npu_systolic_group_size(const npu_sys_layer *L, const npu_sys_fold *f, int64_t left)
+{
+    int64_t g = left;
+    if (is_load(f->ifmap_ld) && f->ifmap_bytes > 0 && L->ifmap_half / f->ifmap_bytes < g)
+        g = L->ifmap_half / f->ifmap_bytes;
+    if (is_load(f->filter_ld) && f->filter_bytes > 0 && L->filter_half / f->filter_bytes < g)
+        g = L->filter_half / f->filter_bytes;
+    if ((f->flags & NPU_SYS_FF_OFMAP_DRAIN) && f->ofmap_wr_bytes > 0 &&
+        L->ofmap_half / f->ofmap_wr_bytes < g)
+        g = L->ofmap_half / f->ofmap_wr_bytes;
+    return g < 1 ? 1 : g;
+}
+
+int64_t npu_systolic_fold_groups(const npu_sys_layer *L, const npu_sys_fold *f)
+{
+    int64_t k = npu_systolic_group_size(L, f, f->count); /* 1 .. count */
+    int64_t per_sub = 1 + (f->count - 1 + k - 1) / k;    /* a sub-problem's first fold alone */
+    return per_sub > INT64_MAX / 2 / L->nsub ? INT64_MAX / 2 : per_sub * L->nsub;
+}
+
+int npu_systolic_too_many_groups(int64_t groups, const char *where, npu_err *err)
+{
+    return npu_err_set(err, NPU_EUNSUPPORTED, "%s simulates %" PRId64 " fold groups (array "
+                       "jobs), above the limit of %" PRId64 " (about 2 minutes; "
+                       "docs/models/systolic.md): use a larger array, fewer channels or --set "
+                       "fidelity=scalesim (one job per layer)", where, groups,
+                       NPU_SYS_MAX_RUN_GROUPS);
 }
 
 static int systolic_init(npu_model *m, npu_err *err)

@@ -41,4 +41,18 @@ int64_t npu_systolic_fold_cycles(int dataflow, int64_t rows, int64_t cols, int64
 void npu_systolic_map(int dataflow, int64_t m, int64_t n, int64_t k, int64_t *sr, int64_t *sc,
                       int64_t *t);
 
+/* Fold groups (docs/models/systolic.md, "Work estimate before a run"): a loader fills an SRAM
+ * half with as many consecutive identical folds of record f as fit, so the group size is
+ * 1 .. left; fold_groups is what a detailed run submits for record f in all its sub-problems
+ * (each sub-problem's first fold alone), saturating. too_many_groups is the refusal above
+ * NPU_SYS_MAX_RUN_GROUPS, `where` ("systolic: this run", "net.npg:3: conv 'c': the program up
+ * to this layer") leading the message. The lowering estimates with them before it writes a
+ * layer's fold records, the executor before it submits a loaded program's jobs. */
+int64_t npu_systolic_group_size(const npu_sys_layer *L, const npu_sys_fold *f, int64_t left);
+int64_t npu_systolic_fold_groups(const npu_sys_layer *L, const npu_sys_fold *f);
+int npu_systolic_too_many_groups(int64_t groups, const char *where, npu_err *err);
+/* Fold records a lowered program may hold (about 100 bytes each: 2^23 is ~840 MB), checked
+ * before a layer's records are written. The records of zoo networks are far fewer. */
+#define NPU_SYSTOLIC_MAX_RECORDS ((int64_t)1 << 23)
+
 #endif

@@ -178,22 +178,6 @@ static int load(sys_exec *x, int unit, int free_s, int full_s, int ld, int64_t b
     return submit(x, &j);
 }
 
-/* How many consecutive identical folds share one SRAM half: a loader fills a half with as many
- * fold tiles as fit (one DMA transfer, one credit), so small tiles do not pay the DRAM latency
- * once each and the double buffer holds what it physically can. At least 1. */
-static int64_t group_size(const npu_sys_layer *L, const npu_sys_fold *f, int64_t left)
-{
-    int64_t g = left;
-    if (is_load(f->ifmap_ld) && f->ifmap_bytes > 0 && L->ifmap_half / f->ifmap_bytes < g)
-        g = L->ifmap_half / f->ifmap_bytes;
-    if (is_load(f->filter_ld) && f->filter_bytes > 0 && L->filter_half / f->filter_bytes < g)
-        g = L->filter_half / f->filter_bytes;
-    if ((f->flags & NPU_SYS_FF_OFMAP_DRAIN) && f->ofmap_wr_bytes > 0 &&
-        L->ofmap_half / f->ofmap_wr_bytes < g)
-        g = L->ofmap_half / f->ofmap_wr_bytes;
-    return g < 1 ? 1 : g;
-}
-
 /* Pre-run work estimate (issue 16): the fold groups exec_mac_detailed will submit, each an
  * array job plus up to four loads, preloads and drains, summed over the program (saturating).
  * Records that are not valid count nothing here; exec_layer reports them. */
@@ -213,9 +197,7 @@ static int64_t planned_groups(const npu_program *p)
                                     : NULL;
         if (!f || f->count < 1 || f->count > ((int64_t)1 << 40))
             continue;
-        int64_t k = group_size(L, f, f->count); /* 1 .. count */
-        int64_t per_sub = 1 + (f->count - 1 + k - 1) / k; /* a sub-problem's first fold alone */
-        total += per_sub > INT64_MAX / 2 / L->nsub ? INT64_MAX / 2 : per_sub * L->nsub;
+        total += npu_systolic_fold_groups(L, f);
     }
     return total;
 }
@@ -284,7 +266,7 @@ static int mac_group(sys_exec *x)
     const int64_t lin0 = (f->col_fold * L->nseg + f->seg) * nr + f->row_fold;
     /* the first fold of a sub-problem goes alone, so the pipeline starts after one tile, not
      * after a whole half */
-    int64_t g = (i == a && c == 0) ? 1 : group_size(L, f, f->count - c);
+    int64_t g = (i == a && c == 0) ? 1 : npu_systolic_group_size(L, f, f->count - c);
     double gd = (double)g;
     bool last = sub == L->nsub - 1 && i == b - 1 && c + g == f->count;
     bool first_chunk = lin0 + c == 0; /* fold (0,0): takes the resident half */
@@ -672,11 +654,7 @@ int npu_systolic_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_
     if (s->fidelity != NPU_SYSTOLIC_FID_SCALESIM) {
         int64_t groups = planned_groups(p);
         if (groups > NPU_SYS_MAX_RUN_GROUPS) {
-            rc = npu_err_set(err, NPU_EUNSUPPORTED, "systolic: this run simulates %" PRId64
-                             " fold groups (array jobs), above the limit of %" PRId64 " (about "
-                             "2 minutes; docs/models/systolic.md): use a larger "
-                             "array, fewer channels or --set fidelity=scalesim (one job per "
-                             "layer)", groups, NPU_SYS_MAX_RUN_GROUPS);
+            rc = npu_systolic_too_many_groups(groups, "systolic: this run", err);
             goto out;
         }
     }

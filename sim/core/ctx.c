@@ -562,6 +562,7 @@ struct npu_ctx {
     size_t npaths, cpaths;
     volatile int *cancel;
     size_t job_budget;       /* npu_ctx_set_job_budget, 0 = the engine's default */
+    int64_t job_limit;       /* npu_ctx_set_job_limit, 0 = none */
     void *buf[NPU_CTX_NBUF]; /* npu_ctx_stash */
     size_t bufcap[NPU_CTX_NBUF];
 };
@@ -626,3 +627,5 @@ void npu_ctx_set_cancel(npu_ctx *ctx, volatile int *flag) { ctx->cancel = flag; 
 int npu_ctx_cancelled(const npu_ctx *ctx) { return ctx->cancel && *ctx->cancel; }
 void npu_ctx_set_job_budget(npu_ctx *ctx, size_t bytes) { ctx->job_budget = bytes; }
 size_t npu_ctx_job_budget(const npu_ctx *ctx) { return ctx ? ctx->job_budget : 0; }
+void npu_ctx_set_job_limit(npu_ctx *ctx, int64_t jobs) { ctx->job_limit = jobs > 0 ? jobs : 0; }
+int64_t npu_ctx_job_limit(const npu_ctx *ctx) { return ctx ? ctx->job_limit : 0; }

@@ -114,6 +114,11 @@ int npu_ctx_cancelled(const npu_ctx *ctx);
  * so that a hostile but valid program that would queue millions of jobs is refused at once. */
 void npu_ctx_set_job_budget(npu_ctx *ctx, size_t bytes);
 size_t npu_ctx_job_budget(const npu_ctx *ctx);
+/* Jobs one run may submit in all, for the runs of this context (0: no limit, the default).
+ * The budget above bounds memory only, since models queue their jobs in windows; a fuzzer
+ * also bounds the work with this. */
+void npu_ctx_set_job_limit(npu_ctx *ctx, int64_t jobs);
+int64_t npu_ctx_job_limit(const npu_ctx *ctx);
 /* Recycled buffers, one per slot (a ctx is per thread). A design point lowers a program of
  * megabytes (ResNet-50 on ascend310: 58 000 instructions, ~2.5 MB); allocating it fresh each
  * time faulted in new pages and cost half of the point's CPU time. npu_run hands the arrays

@@ -301,6 +301,7 @@ void npu_engine_use_ctx(npu_engine *e, npu_ctx *ctx)
     size_t b = npu_ctx_job_budget(ctx);
     if (b > 0 && b < e->job_budget)
         e->job_budget = b;
+    e->job_limit = npu_ctx_job_limit(ctx);
     clamp_pools(e);
 }
 
@@ -388,6 +389,15 @@ static void job_release(npu_engine *e, int id)
 /* Queues a checked job whose layer is an engine layer (the scope's offset applied). */
 static int queue_job(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *err)
 {
+    if (e->job_limit > 0 && ++e->njobs_in > e->job_limit) {
+        npu_err lim = {0};
+        npu_err_set(&lim, NPU_EUNSUPPORTED, "engine: the run submits more than %lld jobs, the "
+                    "limit its context sets (npu_ctx_set_job_limit)", (long long)e->job_limit);
+        npu_engine_fail(e, &lim); /* also when a window hook queued it: the run ends with it */
+        if (err)
+            *err = lim;
+        return lim.code;
+    }
     int k = j->nwait + j->nsig + j->nxfer;
     int id = job_alloc(e);
     int ops = id >= 0 ? cells_alloc(e, k) : -1;

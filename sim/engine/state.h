@@ -234,6 +234,7 @@ struct npu_engine {
     uint64_t qseq;            /* submissions so far */
     int njcap, jfree, njused; /* njused: high-water mark, slots above it never used */
     size_t job_budget;        /* bytes the job table may take (NPU_ENGINE_MAX_JOB_BYTES) */
+    int64_t job_limit, njobs_in; /* jobs a run may submit in all (0: no limit), submitted */
     xrec *x;
     int nxcap, xfree, nxused;
     ev *heap;

@@ -615,7 +615,12 @@ npu_graph *npu_npg_read(const char *file, const char *text, size_t len, npu_err 
         }
         if (!header) {
             if (strcmp(kw, "npg") != 0) {
-                rc = rerr(&r, t[0].col, "missing header: the first line must be 'npg 1'");
+                /* an editor's UTF-8 byte-order mark is invisible: say so */
+                rc = rerr(&r, t[0].col, "missing header: the first line must be 'npg 1'%s",
+                          strncmp(kw, "\xEF\xBB\xBFnpg", 6) == 0
+                              ? " (the file starts with a UTF-8 byte-order mark: save it "
+                                "without one)"
+                              : "");
                 break;
             }
             if (r.nt != 2 || t[1].key || strcmp(t[1].s, "1") != 0) {

@@ -4,7 +4,8 @@
  * [sparsity], ReadRequestBuffer/WriteRequestBuffer/UseRamulatorTrace; research/peers.md §2.2).
  * configparser rules we follow: `[section]` headers (case-sensitive), `key: value` or
  * `key = value` (keys case-insensitive, values trimmed), whole-line comments starting with '#'
- * or ';', blank lines ignored. Mapping (docs/scalesim.md has the table):
+ * or ';', blank lines ignored, a key twice in a section or a section twice an error (strict
+ * mode, configparser's default). Mapping (docs/scalesim.md has the table):
  *   ArrayHeight/ArrayWidth        → rows, cols
  *   Ifmap/Filter/OfmapSramSzkB    → ifmap_kb, filter_kb, ofmap_kb (v1 spelling without "kB" too)
  *   Dataflow os|ws|is             → dataflow
@@ -112,6 +113,12 @@ typedef struct cfg_state {
     bool user;
     bool sparse;
     int mode_line;
+    unsigned sections; /* bit per section seen */
+    struct {
+        int section, line;
+        char key[48];
+    } keys[64]; /* the keys seen (configparser refuses a key twice in a section) */
+    int nkeys;
 } cfg_state;
 
 static int cfg_key(cfg_ctx *c, cfg_state *st, const char *key, const char *v)
@@ -278,6 +285,10 @@ int npu_sscfg_parse(const char *file, const char *text, size_t len, npu_sscfg *o
                 return npu_err_set(err, NPU_EINVAL, "%s:%d: unknown section [%s] (SCALE-Sim "
                                    "has general, architecture_presets, run_presets, "
                                    "network_presets, layout, sparsity)", c.file, c.line, s + 1);
+            if (st.sections & (1u << st.section)) /* configparser: DuplicateSectionError */
+                return npu_err_set(err, NPU_EINVAL, "%s:%d: section [%s] given twice", c.file,
+                                   c.line, s + 1);
+            st.sections |= 1u << st.section;
             continue;
         }
         char *sep = s + strcspn(s, ":=");
@@ -295,6 +306,16 @@ int npu_sscfg_parse(const char *file, const char *text, size_t len, npu_sscfg *o
             return npu_err_set(err, NPU_EFORMAT, "%s:%d: empty key", c.file, c.line);
         if (!*v)
             return npu_err_set(err, NPU_EFORMAT, "%s:%d: %s has no value", c.file, c.line, s);
+        /* configparser: DuplicateOptionError (we took the last one without a word) */
+        for (int i = 0; i < st.nkeys; i++)
+            if (st.keys[i].section == st.section && npu_streq_nocase(st.keys[i].key, s))
+                return npu_err_set(err, NPU_EINVAL, "%s:%d: %s given twice (first on line %d)",
+                                   c.file, c.line, s, st.keys[i].line);
+        if (st.nkeys < 64 && strlen(s) < sizeof st.keys[0].key) {
+            st.keys[st.nkeys].section = st.section;
+            st.keys[st.nkeys].line = c.line;
+            strcpy(st.keys[st.nkeys++].key, s);
+        }
         int rc = cfg_key(&c, &st, s, v);
         if (rc)
             return rc;

@@ -56,6 +56,10 @@ MAY_RAISE int npu_lr_sorted_keys(lua_State *L, int idx, const char *what)
         if (lua_type(L, -1) != LUA_TSTRING)
             luaL_error(L, "%s: parameter names must be strings, got %s", what,
                        luaL_typename(L, -1));
+        size_t kn;
+        const char *ks = lua_tolstring(L, -1, &kn);
+        if (strlen(ks) != kn)
+            luaL_error(L, "%s: parameter name '%s...' has a NUL byte", what, ks);
         lua_pushvalue(L, -1);
         lua_rawseti(L, keys, ++nk);
     }
@@ -71,9 +75,9 @@ MAY_RAISE const char *npu_lr_key_value(lua_State *L, int idx, int keys, int i, c
     lua_rawgeti(L, keys, i);
     const char *k = lua_tostring(L, -1);
     lua_getfield(L, idx, k);
-    if (npu_script_scalar_text(L, -1, v, vn) != 0)
-        luaL_error(L, "%s: value of '%s' must be a number, string or boolean, got %s", what,
-                   k, luaL_typename(L, -1));
+    int rc = npu_script_scalar_text(L, -1, v, vn);
+    if (rc != 0)
+        luaL_error(L, "%s: value of '%s' %s", what, k, npu_script_scalar_why(L, -1, rc, vn));
     return k;
 }
 
@@ -97,7 +101,7 @@ MAY_RAISE int npu_lr_apply_set(lua_State *L, int idx, npu_arch *a, const char *w
 /* npusim.arch(name [, set]) → Arch | nil, message */
 int npu_lr_arch(lua_State *L)
 {
-    const char *name = luaL_checkstring(L, 1);
+    const char *name = npu_script_check_cstr(L, 1, "arch");
     /* decided before the box is pushed: with one argument the box itself lands at index 2 */
     int has_set = !lua_isnoneornil(L, 2);
     if (has_set)
@@ -120,10 +124,13 @@ int npu_lr_arch(lua_State *L)
 static int arch_set(lua_State *L)
 {
     npu_arch *a = npu_lr_check_arch(L, 1);
-    const char *k = luaL_checkstring(L, 2);
+    const char *k = npu_script_check_cstr(L, 2, "parameter name");
     char v[256];
-    if (npu_script_scalar_text(L, 3, v, sizeof v) != 0)
+    int rc = npu_script_scalar_text(L, 3, v, sizeof v);
+    if (rc == -1)
         return luaL_typeerror(L, 3, "number, string or boolean");
+    if (rc != 0)
+        return luaL_argerror(L, 3, npu_script_scalar_why(L, 3, rc, sizeof v));
     npu_err err = {0};
     if (npu_arch_set(a, k, v, &err) != 0) {
         lua_pushnil(L);
@@ -252,7 +259,7 @@ int npu_lr_params(lua_State *L)
         push_param_list(L, npu_arch_params(npu_lr_check_arch(L, 1)));
         return 1;
     }
-    const char *name = luaL_checkstring(L, 1);
+    const char *name = npu_script_check_cstr(L, 1, "arch");
     lr_arch *box = npu_lr_new_arch(L); /* owns the arch: safe if a push raises */
     npu_err err = {0};
     if (npu_script_path_ok(L, name, 1, &err) == 0)

@@ -30,8 +30,10 @@
 #define NPU_LUA_ARCH "npusim.Arch" /* metatable name */
 
 /* ---- lua.c ---------------------------------------------------------------------------------- */
-/* A script's state (the sandbox with the module); NULL + err. Close with npu_script_close. */
-lua_State *npu_lua_open(npu_ctx *ctx, npu_err *err);
+/* A script's state (the sandbox with the module) that runs at most `budget` Lua instructions
+ * (0: no limit; the error then says "WHAT runs too long"); NULL + err. Close with
+ * npu_script_close. */
+lua_State *npu_lua_open(npu_ctx *ctx, long long budget, const char *what, npu_err *err);
 
 /* ---- larch.c -------------------------------------------------------------------------------- */
 /* Arch userdata: a Lua-owned box holding an npu_arch (freed by __gc). */

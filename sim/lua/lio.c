@@ -160,7 +160,7 @@ static int write_report(lua_State *L, const char *path, const npu_result *r, npu
 /* npusim.write_csv(path, rows [, {force=, columns=}]) → true | nil, message */
 int npu_lr_write_csv(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = npu_script_check_cstr(L, 1, "path");
     luaL_checktype(L, 2, LUA_TTABLE);
     int opts = 0;
     if (!lua_isnoneornil(L, 3)) {
@@ -208,31 +208,28 @@ int npu_lr_write_csv(lua_State *L)
             if (c > 1)
                 npu_sb_putc(sb, ',');
             char buf[256];
-            if (!lua_isnil(L, -1)) {
-                if (npu_script_scalar_text(L, -1, buf, sizeof buf) == 0) {
-                    if (lua_type(L, -1) == LUA_TSTRING) {
-                        size_t len;
-                        const char *v = lua_tolstring(L, -1, &len);
-                        if (strlen(v) != len) { /* a C string would end there: refused */
-                            lua_rawgeti(L, cols, c);
-                            return luaL_error(L, "write_csv: row %d, column '%s': the string "
-                                                 "has a NUL byte",
-                                              r, lua_tostring(L, -1));
-                        }
-                        npu_rep_csv_str(sb, v); /* not truncated */
-                    } else {
-                        /* a float keeps a '.' so that it reads back as a float */
-                        if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1) &&
-                            !strpbrk(buf, ".eEna"))
-                            strcat(buf, ".0");
-                        npu_rep_csv_str(sb, buf);
-                    }
-                } else {
+            if (lua_type(L, -1) == LUA_TSTRING) {
+                size_t len;
+                const char *v = lua_tolstring(L, -1, &len);
+                if (strlen(v) != len) { /* a C string would end there: refused */
+                    lua_rawgeti(L, cols, c);
+                    return luaL_error(L, "write_csv: row %d, column '%s': the string has a NUL "
+                                         "byte",
+                                      r, lua_tostring(L, -1));
+                }
+                npu_rep_csv_str(sb, v); /* not truncated */
+            } else if (!lua_isnil(L, -1)) {
+                if (npu_script_scalar_text(L, -1, buf, sizeof buf) != 0) {
                     lua_rawgeti(L, cols, c);
                     return luaL_error(L, "write_csv: row %d, column '%s': a %s is not a "
                                          "number, string or boolean",
                                       r, lua_tostring(L, -1), luaL_typename(L, -2));
                 }
+                /* a float keeps a '.' so that it reads back as a float */
+                if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1) &&
+                    !strpbrk(buf, ".eEna"))
+                    strcat(buf, ".0");
+                npu_rep_csv_str(sb, buf);
             }
             lua_pop(L, 1);
         }
@@ -246,7 +243,7 @@ int npu_lr_write_csv(lua_State *L)
  * integers); empty cells are absent from the row. */
 int npu_lr_read_csv(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = npu_script_check_cstr(L, 1, "path");
     char *data = NULL;
     size_t len = 0;
     npu_err err = {0};
@@ -473,7 +470,7 @@ static MAY_RAISE void json_value(lua_State *L, int idx, npu_strbuf *sb, int inde
 /* npusim.write_json(path, value [, {force=, indent=}]) → true | nil, message */
 int npu_lr_write_json(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = npu_script_check_cstr(L, 1, "path");
     luaL_checkany(L, 2);
     int indent = 2, force = 0, indent_set = 0;
     if (!lua_isnoneornil(L, 3)) {

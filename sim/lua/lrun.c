@@ -210,8 +210,9 @@ MAY_RAISE int npu_lr_resolve_arch(lua_State *L, int argn, int val, int set, npu_
     lr_arch *box;
     if (lua_type(L, val) == LUA_TSTRING) {
         box = npu_lr_new_arch(L);
-        if (npu_script_path_ok(L, lua_tostring(L, val), 1, err) == 0)
-            box->a = npu_arch_open(npu_script_ctx(L), lua_tostring(L, val), err);
+        const char *name = npu_script_cstr(L, val, "arch");
+        if (npu_script_path_ok(L, name, 1, err) == 0)
+            box->a = npu_arch_open(npu_script_ctx(L), name, err);
     } else if (luaL_testudata(L, val, NPU_LUA_ARCH)) {
         npu_arch *src = npu_lr_check_arch(L, val);
         box = npu_lr_new_arch(L);
@@ -239,8 +240,9 @@ MAY_RAISE const npu_graph *npu_lr_resolve_graph(lua_State *L, int argn, int val,
 {
     if (lua_type(L, val) == LUA_TSTRING) {
         npu_script_graph *box = npu_script_new_graph(L);
-        if (npu_script_path_ok(L, lua_tostring(L, val), 1, err) == 0)
-            box->g = npu_load_graph(npu_script_ctx(L), lua_tostring(L, val), NULL, err);
+        const char *name = npu_script_cstr(L, val, "graph");
+        if (npu_script_path_ok(L, name, 1, err) == 0)
+            box->g = npu_load_graph(npu_script_ctx(L), name, NULL, err);
         if (!box->g) {
             lua_pop(L, 1);
             return NULL;

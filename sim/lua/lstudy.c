@@ -496,8 +496,8 @@ lr_study *npu_lr_study_new(lua_State *L, int idx, int unique, int shard_k, int s
     lua_pop(L, 1);
     long long n = (long long)st->narch * st->ngraph * st->nvp;
     if (n > MAX_POINTS)
-        luaL_error(L, "sweep spec: %lld points (archs x graphs x vary points), more than a "
-                      "million", n);
+        luaL_error(L, "sweep spec: %I points (archs x graphs x vary points), more than a "
+                      "million", (lua_Integer)n);
     st->n = (int)n;
     st->arch = calloc((size_t)st->narch, sizeof *st->arch);
     st->graph = calloc((size_t)st->ngraph, sizeof *st->graph);
@@ -757,7 +757,7 @@ void npu_lr_spec_arg(lua_State *L, int idx)
     if (lua_type(L, idx) != LUA_TSTRING)
         luaL_error(L, "sweep spec: expected a table or the path of a spec file, got %s",
                    luaL_typename(L, idx));
-    const char *path = lua_tostring(L, idx);
+    const char *path = npu_script_cstr(L, idx, "sweep spec");
     npu_err e = {0};
     if (npu_script_path_ok(L, path, 0, &e) != 0) /* the file sandbox (--sandbox) */
         luaL_error(L, "%s", e.msg);
@@ -774,7 +774,7 @@ void npu_lr_spec_arg(lua_State *L, int idx)
 int npu_lr_merge(lua_State *L)
 {
     luaL_checktype(L, 2, LUA_TTABLE);
-    const char *out = luaL_checkstring(L, 3);
+    const char *out = npu_script_check_cstr(L, 3, "output");
     int force = 0;
     if (!lua_isnoneornil(L, 4)) {
         luaL_checktype(L, 4, LUA_TTABLE);
@@ -791,7 +791,7 @@ int npu_lr_merge(lua_State *L)
     for (int i = 0; i < nparts; i++) {
         if (lua_rawgeti(L, 2, i + 1) != LUA_TSTRING)
             return luaL_argerror(L, 2, "part files must be paths");
-        files[i] = lua_tostring(L, -1);
+        files[i] = npu_script_cstr(L, -1, "part file");
         lua_pop(L, 1); /* still referenced by the table */
     }
     npu_err err = {0};
@@ -883,7 +883,8 @@ static int l_cli(lua_State *L)
 
 int npu_lua_sweep(npu_ctx *ctx, const npu_lua_sweep_args *a, npu_err *err)
 {
-    lua_State *L = npu_lua_open(ctx, err);
+    /* a spec is a Lua program: `while true do end` in one is an error, not a hang */
+    lua_State *L = npu_lua_open(ctx, NPU_LUA_BUDGET, "sweep spec", err);
     if (!L)
         return err && err->code ? err->code : NPU_ENOMEM;
     cli_job job = {a, 0};
@@ -897,7 +898,7 @@ int npu_lua_sweep(npu_ctx *ctx, const npu_lua_sweep_args *a, npu_err *err)
         const char *m = lua_tostring(L, -1);
         if (m) {
             const char *tb = strstr(m, "\nstack traceback:");
-            int about_spec = strncmp(m, "sweep spec:", 11) == 0 ||
+            int about_spec = strncmp(m, "sweep spec", 10) == 0 || /* ": ...", " runs too long" */
                              strncmp(m, "sweep point", 11) == 0 ||
                              strncmp(m, "bad argument", 12) == 0 ||
                              strncmp(m, "shard '", 7) == 0;

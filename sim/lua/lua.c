@@ -192,7 +192,7 @@ static int write_args(lua_State *L, const npu_graph **g, const char **path, int 
                       npu_err *err)
 {
     *g = npu_script_check_graph(L, 1);
-    *path = luaL_checkstring(L, 2);
+    *path = npu_script_check_cstr(L, 2, "path");
     if (!lua_isnoneornil(L, 3)) {
         luaL_checktype(L, 3, LUA_TTABLE);
         static const char *const keys[] = {"force", NULL};
@@ -281,7 +281,7 @@ static int l_models(lua_State *L)
  * batch=N is --batch N (npu_load_opts.batch): the same for every source. */
 static int l_graph(lua_State *L)
 {
-    const char *what = luaL_checkstring(L, 1);
+    const char *what = npu_script_check_cstr(L, 1, "graph");
     npu_load_opts o = {0};
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
@@ -299,7 +299,7 @@ static int l_graph(lua_State *L)
         o.format = npu_script_opt_string(L, 2, "format", NULL);
         int t = lua_getfield(L, 2, "args");
         if (t == LUA_TSTRING) {
-            o.zoo_args = lua_tostring(L, -1);
+            o.zoo_args = npu_script_cstr(L, -1, "args");
         } else if (t == LUA_TTABLE) {
             /* {tokens=128} → "tokens=128" (keys sorted for a deterministic string) */
             int tab = lua_gettop(L);
@@ -395,21 +395,21 @@ static int l_open_module(lua_State *L)
 
 /* The script's state; `roots` and `budget` are the sandbox's (NULL and 0: none). */
 static lua_State *lua_open(npu_ctx *ctx, const char *const *roots, long long budget,
-                           npu_err *err)
+                           const char *what, npu_err *err)
 {
     const npu_script_opts so = {.libs = NPU_SCRIPT_LIBS_FULL,
                                 .mem_limit = NPU_SCRIPT_MEM,
                                 .hook_every = HOOK_EVERY,
                                 .max_hooks = (long)((budget + HOOK_EVERY - 1) / HOOK_EVERY),
-                                .what = roots ? "sandboxed script" : "script",
+                                .what = what,
                                 .open = l_open_module,
                                 .roots = roots};
     return npu_script_open(ctx, &so, err);
 }
 
-lua_State *npu_lua_open(npu_ctx *ctx, npu_err *err)
+lua_State *npu_lua_open(npu_ctx *ctx, long long budget, const char *what, npu_err *err)
 {
-    return lua_open(ctx, NULL, 0, err);
+    return lua_open(ctx, NULL, budget, what, err);
 }
 
 /* ---- scripts ---------------------------------------------------------------------------------- */
@@ -438,7 +438,7 @@ static int l_run_args(lua_State *L)
 static int run_file(npu_ctx *ctx, const char *path, int argc, char **argv,
                     const char *const *roots, long long budget, npu_err *err)
 {
-    lua_State *L = lua_open(ctx, roots, budget, err);
+    lua_State *L = lua_open(ctx, roots, budget, roots ? "sandboxed script" : "script", err);
     if (!L)
         return err ? err->code : NPU_ENOMEM;
     run_job job = {path, argc < 0 ? 0 : argc, argv};

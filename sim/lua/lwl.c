@@ -113,7 +113,7 @@ static int one(lua_State *L, wl_box *b, int i, npu_err *err)
     npu_script_check_keys(L, t, 1, keys);
     npu_workload *w = &b->w[i];
     lua_getfield(L, t, "name");
-    w->name = luaL_checkstring(L, -1);
+    w->name = npu_script_check_cstr(L, -1, "workload name");
     lua_getfield(L, t, "graph");
     if (lua_isnil(L, -1))
         return luaL_error(L, "npusim.run_workloads: workload %s: field 'graph' missing", w->name);

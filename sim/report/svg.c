@@ -436,11 +436,24 @@ int npu_svg_plot_arg(const char *arg, npu_svg_kind *kind, const char **path, npu
                                        arg, pre);
                 *kind = k;
                 *path = colon + 1;
+            } else {
+                /* "rooflin:r.svg" drew the layer chart into a file of that name */
+                static const char *const run_kinds[] = {"layers", "roofline", "energy", NULL};
+                const char *dym = npu_did_you_mean(pre, run_kinds);
+                if (dym)
+                    return npu_err_set(err, NPU_EINVAL, "--plot %s: unknown chart '%s' (did "
+                                       "you mean '%s'?)", arg, pre, dym);
             }
         }
     }
     if (!*path || !**path)
         return npu_err_set(err, NPU_EINVAL, "--plot: missing file name (--plot [layers:|roofline:|energy:]FILE.svg)");
+    /* the chart is SVG whatever the name: "r.png" got SVG text without a word */
+    const char *base = strrchr(*path, '/') ? strrchr(*path, '/') + 1 : *path;
+    const char *dot = strrchr(base, '.');
+    if (dot && dot != base && !npu_streq_nocase(dot, ".svg"))
+        return npu_err_set(err, NPU_EINVAL, "--plot %s: the chart is SVG; name the file "
+                           "*.svg (there is no %s writer)", arg, dot);
     return 0;
 }
 

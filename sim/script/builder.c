@@ -282,17 +282,6 @@ static int graph_gc(lua_State *L)
 }
 
 /* ---- the userdata ---------------------------------------------------------------------------- */
-/* The string at idx as a name (layer, tensor, graph): C code sees it up to its first NUL, so a
- * name with one would silently become another name ("r\0z" the layer "r"): refused. */
-static MAY_RAISE const char *lb_name(lua_State *L, int idx, const char *what)
-{
-    size_t n;
-    const char *s = luaL_checklstring(L, idx, &n);
-    if (strlen(s) != n)
-        luaL_error(L, "%s '%s...' has a NUL byte", what, s);
-    return s;
-}
-
 static npu_lb *lb_check(lua_State *L, int idx)
 {
     npu_lb *b = luaL_checkudata(L, idx, NPU_SCRIPT_BUILDER);
@@ -368,14 +357,14 @@ static int lb_op(lua_State *L)
     for (int i = 0; i < nin; i++) {
         if (lua_type(L, 2 + i) != LUA_TSTRING)
             return luaL_typeerror(L, 2 + i, "string (a tensor name)");
-        inputs[i] = lb_name(L, 2 + i, "tensor name");
+        inputs[i] = npu_script_check_cstr(L, 2 + i, "tensor name");
     }
     /* the name first, so that every later message can name the layer */
     const char *name = NULL;
     if (attrs) {
         int t = lua_getfield(L, attrs, "name");
         if (t == LUA_TSTRING)
-            name = lb_name(L, -1, "layer name");
+            name = npu_script_check_cstr(L, -1, "layer name");
         else if (t != LUA_TNIL)
             return luaL_error(L, "%s: attribute 'name' must be a string, got %s",
                               npu_op_name(op), luaL_typename(L, -1));
@@ -471,6 +460,9 @@ static int lb_op(lua_State *L)
             }
     }
 
+    if (b->g->nl >= npu_script_max_layers(L))
+        return luaL_error(L, "builder '%s': more than %d layers (the limit of a script's graph, "
+                             "docs/lua.md)", b->g->name, npu_script_max_layers(L));
     /* everything is checked: now change the graph (only out-of-memory can fail below) */
     npu_err err = {0};
     int li = npu_graph_add_layer(b->g, op, name, nin, inputs, nout, &err);
@@ -567,7 +559,7 @@ static MAY_RAISE npu_dtype lb_opt_dtype(lua_State *L, int idx, npu_dtype def)
 static int lb_tensor(lua_State *L, int is_const)
 {
     npu_lb *b = lb_check(L, 1);
-    const char *name = lb_name(L, 2, "tensor name");
+    const char *name = npu_script_check_cstr(L, 2, "tensor name");
     int64_t dim[NPU_MAX_DIMS];
     int nd = lb_dims(L, 3, 3, NULL, dim);
     int vi = is_const && lua_type(L, 4) == LUA_TNUMBER ? 4 : 5;
@@ -721,7 +713,7 @@ static int lb_string_call(lua_State *L)
  * unit = "token", prefill = true. */
 static int l_builder(lua_State *L)
 {
-    const char *name = lb_name(L, 1, "graph name");
+    const char *name = npu_script_check_cstr(L, 1, "graph name");
     lua_settop(L, 2); /* the userdata goes to 3, whether the options were given or not */
     if (!lua_isnil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);

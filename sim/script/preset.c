@@ -25,6 +25,13 @@ static int kv_cmp(const void *a, const void *b)
     return strcmp(((const npu_preset_kv *)a)->key, ((const npu_preset_kv *)b)->key);
 }
 
+static int has_nul(lua_State *L, int idx)
+{
+    size_t n;
+    const char *s = lua_tolstring(L, idx, &n);
+    return strlen(s) != n;
+}
+
 static const char *lua_type_of(lua_State *L, int idx)
 {
     return lua_typename(L, lua_type(L, idx));
@@ -58,6 +65,14 @@ static int preset_read_table(lua_State *L, npu_preset *pr, const char *file, npu
         }
         const char *key = lua_tostring(L, -2);
         int vt = lua_type(L, -1);
+        /* C sees a string up to its first NUL: "rows\0x" would set rows, "8\0x" be 8 */
+        if (has_nul(L, -2) || (vt == LUA_TSTRING && has_nul(L, -1))) {
+            npu_err_set(err, NPU_EFORMAT, "%s: %s '%s%s has a NUL byte", file,
+                        has_nul(L, -2) ? "key" : "the value of", key,
+                        has_nul(L, -2) ? "...'" : "'");
+            lua_pop(L, 2);
+            return NPU_EFORMAT;
+        }
         const char **meta = NULL;
         if (strcmp(key, "model") == 0)
             meta = &pr->model;

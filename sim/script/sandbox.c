@@ -37,6 +37,7 @@ typedef struct sb_box {
     long hooks, max_hooks;
     int hook_every;
     int cancel_handled; /* a sweep handled the cancellation: the hook lets the script go on */
+    int max_layers;
     const char *what;
     char **roots; /* the file sandbox: resolved directories/files, NULL-terminated; NULL: none */
 } sb_box;
@@ -69,6 +70,11 @@ static sb_box *sb_of(lua_State *L)
 npu_ctx *npu_script_ctx(lua_State *L)
 {
     return sb_of(L)->ctx;
+}
+
+int npu_script_max_layers(lua_State *L)
+{
+    return sb_of(L)->max_layers;
 }
 
 void npu_script_cancel_handled(lua_State *L)
@@ -165,7 +171,7 @@ static int sb_io_checked(lua_State *L)
 {
     if (lua_type(L, 1) == LUA_TSTRING) {
         npu_err e = {0};
-        if (npu_script_path_ok(L, lua_tostring(L, 1), 0, &e) != 0) {
+        if (npu_script_path_ok(L, npu_script_cstr(L, 1, "path"), 0, &e) != 0) {
             if (lua_toboolean(L, lua_upvalueindex(2)))
                 return luaL_error(L, "%s", e.msg);
             luaL_pushfail(L);
@@ -298,7 +304,7 @@ int npu_script_load_file(lua_State *L, const char *fname)
 /* loadfile([filename [, mode [, env]]]) — text only. */
 static int sb_loadfile_text(lua_State *L)
 {
-    const char *fname = luaL_optstring(L, 1, NULL);
+    const char *fname = lua_isnoneornil(L, 1) ? NULL : npu_script_check_cstr(L, 1, "path");
     int envidx = !lua_isnone(L, 3) ? 3 : 0;
     npu_err e = {0};
     if (fname && npu_script_path_ok(L, fname, 0, &e) != 0) {
@@ -322,7 +328,7 @@ static int sb_loadfile_text(lua_State *L)
 /* dofile([filename]) — text only. */
 static int sb_dofile_text(lua_State *L)
 {
-    const char *fname = luaL_optstring(L, 1, NULL);
+    const char *fname = lua_isnoneornil(L, 1) ? NULL : npu_script_check_cstr(L, 1, "path");
     lua_settop(L, 1);
     npu_err e = {0};
     if (fname && npu_script_path_ok(L, fname, 0, &e) != 0)
@@ -417,6 +423,7 @@ lua_State *npu_script_open(npu_ctx *ctx, const npu_script_opts *o, npu_err *err)
                     .limit = o->mem_limit,
                     .max_hooks = o->max_hooks,
                     .hook_every = o->hook_every,
+                    .max_layers = o->max_layers > 0 ? o->max_layers : NPU_SCRIPT_MAX_LAYERS,
                     .what = o->what};
     if (o->roots && sb_set_roots(box, o->roots, err) != 0) {
         sb_free_roots(box->roots);

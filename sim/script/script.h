@@ -51,7 +51,15 @@ typedef struct npu_script_opts {
     const char *const *roots; /* the file sandbox (--sandbox): NULL-terminated directories
                             (or files) the state may read and write, resolved once at open;
                             NULL: no restriction. With it, os.getenv is removed too.       */
+    int max_layers;      /* layers one builder may hold; 0: NPU_SCRIPT_MAX_LAYERS           */
 } npu_script_opts;
+
+/* Layers a builder may hold by default: a graph lives in C memory, outside the state's memory
+ * cap, and `for i = 1, 1e9 do x = b:relu(x) end` grew it by ~470 bytes a layer until the OOM
+ * killer came. 2^18 is 150 times the largest zoo network (1,700 layers); ~120 MB, ~3 s. */
+#define NPU_SCRIPT_MAX_LAYERS (1 << 18)
+/* The state's layer limit for builders (npu_script_opts.max_layers). */
+int npu_script_max_layers(lua_State *L);
 
 /* Memory caps (bytes): scripts may hold sweep results; zoo builds are small; presets tiny. */
 #define NPU_SCRIPT_MEM ((size_t)1 << 30)
@@ -95,9 +103,20 @@ MAY_RAISE void npu_script_check_keys(lua_State *L, int idx, int argn, const char
 MAY_RAISE int npu_script_opt_bool(lua_State *L, int idx, const char *key, int def);
 MAY_RAISE const char *npu_script_opt_string(lua_State *L, int idx, const char *key,
                                             const char *def);
-/* Pushes the value of the scalar at idx as parameter text ("64", "2.5", "true", "ws") into
- * buf; returns 0, or -1 if the value is not a number, string or boolean. */
+/* The string (or number) at idx as C text: a path, a name, a parameter. C sees a string up to
+ * its first NUL, so one with a NUL byte would silently become another ("out.csv\0x" the file
+ * "out.csv"): raises "WHAT 'prefix...' has a NUL byte". check_cstr: the same for argument
+ * `arg`, after luaL_checkstring. */
+MAY_RAISE const char *npu_script_cstr(lua_State *L, int idx, const char *what);
+MAY_RAISE const char *npu_script_check_cstr(lua_State *L, int arg, const char *what);
+/* Writes the value of the scalar at idx as parameter text ("64", "2.5", "true", "ws") into
+ * buf; returns 0, -1 if the value is not a number, string or boolean, -2 if it is a string
+ * with a NUL byte, -3 if a string of n bytes or more (never cut short without a word). */
 int npu_script_scalar_text(lua_State *L, int idx, char *buf, size_t n);
+/* What is wrong with the value at idx, for status rc of npu_script_scalar_text with the same
+ * n: "has a NUL byte", "is longer than 255 bytes", "must be a number, string or boolean, got
+ * table" (may push the text; it stays valid while it is on the stack). */
+const char *npu_script_scalar_why(lua_State *L, int idx, int rc, size_t n);
 /* Formats a double so that it reads back identically (shortest of %.15g/%.16g/%.17g). */
 void npu_script_fmt_double(double v, char *buf, size_t n);
 /* Sorts the list t[1..n] in place: all strings (byte order) or all numbers (by value); raises

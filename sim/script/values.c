@@ -64,6 +64,21 @@ int npu_script_opt_bool(lua_State *L, int idx, const char *key, int def)
     return v;
 }
 
+const char *npu_script_cstr(lua_State *L, int idx, const char *what)
+{
+    size_t n;
+    const char *s = lua_tolstring(L, idx, &n);
+    if (s && strlen(s) != n)
+        luaL_error(L, "%s '%s...' has a NUL byte", what, s);
+    return s;
+}
+
+const char *npu_script_check_cstr(lua_State *L, int arg, const char *what)
+{
+    luaL_checkstring(L, arg);
+    return npu_script_cstr(L, arg, what);
+}
+
 const char *npu_script_opt_string(lua_State *L, int idx, const char *key, const char *def)
 {
     if (lua_isnoneornil(L, idx))
@@ -71,7 +86,7 @@ const char *npu_script_opt_string(lua_State *L, int idx, const char *key, const 
     int t = lua_getfield(L, idx, key);
     const char *v = def;
     if (t == LUA_TSTRING)
-        v = lua_tostring(L, -1); /* the option table keeps the string alive */
+        v = npu_script_cstr(L, -1, key); /* the option table keeps the string alive */
     else if (t != LUA_TNIL)
         luaL_error(L, "option '%s' must be a string, got %s", key, luaL_typename(L, -1));
     lua_pop(L, 1);
@@ -170,10 +185,27 @@ int npu_script_scalar_text(lua_State *L, int idx, char *buf, size_t n)
     case LUA_TBOOLEAN:
         snprintf(buf, n, "%s", lua_toboolean(L, idx) ? "true" : "false");
         return 0;
-    case LUA_TSTRING:
-        snprintf(buf, n, "%s", lua_tostring(L, idx));
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        if (strlen(s) != len)
+            return -2;
+        if (len >= n)
+            return -3;
+        memcpy(buf, s, len + 1);
         return 0;
+    }
     default:
         return -1;
     }
+}
+
+const char *npu_script_scalar_why(lua_State *L, int idx, int rc, size_t n)
+{
+    if (rc == -2)
+        return "has a NUL byte";
+    if (rc == -3)
+        return lua_pushfstring(L, "is longer than %d bytes", (int)n - 1);
+    return lua_pushfstring(L, "must be a number, string or boolean, got %s",
+                           luaL_typename(L, idx));
 }

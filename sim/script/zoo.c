@@ -49,7 +49,8 @@ static void zoo_unknown(const char *name, npu_err *err)
     npu_sb_free(&sb);
 }
 
-/* Parses "k=v,k2=v2" into a table pushed on the stack (numbers converted). */
+/* Parses "k=v,k2=v2" into a table pushed on the stack (numbers converted); a key given twice
+ * is an error. */
 static void push_zoo_args(lua_State *L, const char *args)
 {
     lua_newtable(L);
@@ -65,6 +66,11 @@ static void push_zoo_args(lua_State *L, const char *args)
                 lua_pushlstring(L, p, len);
                 luaL_error(L, "zoo arguments: '%s' is not key=value", lua_tostring(L, -1));
             }
+            lua_pushlstring(L, p, (size_t)(eq - p));
+            if (lua_rawget(L, -2) != LUA_TNIL) /* "batch=8,...,batch=1": not the last silently */
+                luaL_error(L, "zoo arguments: '%s' given twice",
+                           lua_pushlstring(L, p, (size_t)(eq - p)));
+            lua_pop(L, 1);
             lua_pushlstring(L, p, (size_t)(eq - p));
             lua_pushlstring(L, eq + 1, len - (size_t)(eq - p) - 1);
             if (lua_stringtonumber(L, lua_tostring(L, -1)) != 0)

@@ -160,4 +160,77 @@ else
     echo "skip valgrind check (no valgrind, or a sanitizer build)"
 fi
 
+# ---- third pass (h/fuzz3) -------------------------------------------------------------------------
+# a conv with 10^8 output channels: refused while lowering, before a fold record is written (the
+# executor refused it only after lowering had written 6 M records: 24 s, 640 MB), naming the layer
+printf 'npg 1\ninput d 1x512x7x7 int8\nconv huge d out=100000000 k=3 p=1\noutput huge\n' >"$T/huge.npg"
+expect "10^8-channel conv refused -> 1" 1 run "$T/huge.npg"
+has "the refusal names the layer and the figure" "$T/err" \
+    "huge.npg:3: conv 'huge': this layer simulates 6250000 fold groups (array jobs), above the limit of 1048576"
+# at fidelity=scalesim (one job per layer) 10^9 channels still meant 62.5 M records, 6 GB
+sed 's/out=100000000/out=1000000000/' "$T/huge.npg" >"$T/huge9.npg"
+expect "10^9-channel conv at fidelity=scalesim refused -> 1" 1 run --set fidelity=scalesim "$T/huge9.npg"
+has "records limit named" "$T/err" "conv 'huge': this layer has 62500000 fold records, above the limit of 8388608"
+
+# a sweep spec is a Lua program: an endless loop in one is an error (it ran until Ctrl-C)
+printf 'while true do end\n' >"$T/loop.lua"
+expect "sweep spec with an endless loop -> 1" 1 sweep "$T/loop.lua"
+has "endless spec named" "$T/err" "loop.lua: sweep spec runs too long (more than 1000000000 instructions)"
+# a failing point and a spec of too many points: the messages were lost to a format lua_pushfstring
+# does not know ("invalid option '%0' to 'lua_pushfstring'")
+printf 'return { arch = "systolic", graph = "%s/huge.npg", vary = { rows = { 32 } } }\n' "$T" >"$T/fail.lua"
+expect "sweep with a failing point -> 1" 1 sweep "$T/fail.lua"
+has "the failing point's message" "$T/err" "sweep point 1 (id "
+has "the failing point's reason" "$T/err" "conv 'huge': this layer simulates"
+printf 'local r = {}\nfor i = 1, 1000 do r[i] = i end\nreturn { arch = { "systolic", "ascend310" }, graph = "%s/tiny.npg", vary = { rows = r, cols = r } }\n' "$T" >"$T/big.lua"
+expect "sweep spec of 2 M points -> 1" 1 sweep "$T/big.lua"
+has "points counted" "$T/err" "sweep spec: 2000000 points (archs x graphs x vary points), more than a million"
+
+# a NUL byte in a preset key or value (a Lua string may hold one) cut it short without a word:
+# "rows\0x" set rows, "8\0junk" was 8, "systolic\0x" the model systolic
+mkdir "$T/pp"
+cat >"$T/pp/nulv.lua" <<'EOT'
+return { model = "systolic", name = "nulv", rows = "8\0junk" }
+EOT
+cat >"$T/pp/nulk.lua" <<'EOT'
+return { model = "systolic", name = "nulk", ["rows\0x"] = 8 }
+EOT
+cat >"$T/pp/nulm.lua" <<'EOT'
+return { model = "systolic\0x", name = "nulm" }
+EOT
+expect "preset value with a NUL byte -> 1" 1 run --preset-path "$T/pp" -a nulv "$T/tiny.npg"
+has "preset NUL value named" "$T/err" "nulv.lua: the value of 'rows' has a NUL byte"
+expect "preset key with a NUL byte -> 1" 1 run --preset-path "$T/pp" -a nulk "$T/tiny.npg"
+has "preset NUL key named" "$T/err" "nulk.lua: key 'rows...' has a NUL byte"
+expect "preset model with a NUL byte -> 1" 1 run --preset-path "$T/pp" -a nulm "$T/tiny.npg"
+has "preset NUL model named" "$T/err" "nulm.lua: the value of 'model' has a NUL byte"
+
+# a zoo argument given twice: the last one won without a word
+expect "--zoo-args with a key twice -> 1" 1 info --zoo-args batch=8,batch=1 lenet5
+has "the repeated key named" "$T/err" "zoo arguments: 'batch' given twice"
+
+# a scale.cfg with a key or a section twice: SCALE-Sim's configparser refuses it, we took the
+# last value without a word
+printf '[architecture_presets]\nArrayHeight: 32\nArrayWidth: 32\nArrayWidth: 8\nIfmapSramSzkB: 64\nFilterSramSzkB: 64\nOfmapSramSzkB: 64\nDataflow: os\n' >"$T/dup.cfg"
+printf 'Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nL1, 8, 8, 3, 3, 4, 4, 1,\n' >"$T/topo.csv"
+expect "scale.cfg with a key twice -> 1" 1 run -a "$T/dup.cfg" "$T/topo.csv"
+has "repeated cfg key named" "$T/err" "dup.cfg:4: ArrayWidth given twice (first on line 3)"
+printf '[architecture_presets]\n[architecture_presets]\n' >"$T/sec.cfg"
+expect "scale.cfg with a section twice -> 1" 1 run -a "$T/sec.cfg" "$T/topo.csv"
+has "repeated cfg section named" "$T/err" "sec.cfg:2: section [architecture_presets] given twice"
+
+# an .npg saved with a UTF-8 byte-order mark: "missing header" for a first line that reads
+# 'npg 1' in every editor; now the message says why
+printf '\357\273\277npg 1\ninput d 1x8x8x8 int8\nrelu r d\noutput r\n' >"$T/bom.npg"
+expect ".npg with a byte-order mark -> 1" 1 info "$T/bom.npg"
+has "byte-order mark named" "$T/err" "starts with a UTF-8 byte-order mark"
+
+# --plot: a misspelt chart kind became part of the file name ("rooflin:r.svg", the layer chart),
+# and "r.png" got SVG text; both refused before the run
+expect "--plot rooflin: -> 1" 1 run --plot "rooflin:$T/r.svg" "$T/tiny.npg"
+has "misspelt chart named" "$T/err" "unknown chart 'rooflin' (did you mean 'roofline'?)"
+expect "--plot r.png -> 1" 1 run --plot "$T/r.png" "$T/tiny.npg"
+has "png named" "$T/err" "the chart is SVG; name the file *.svg (there is no .png writer)"
+if [ ! -e "$T/r.png" ] && [ ! -e "$T/r.svg" ]; then ok "no chart written"; else bad "no chart written"; fi
+
 finish

@@ -6,9 +6,10 @@
  * instruction budget, so a mutated `while true do end` is an error, not a timeout.
  * Bounded work per input: only a graph of at most FUZZ_LUA_PASS_LAYERS layers goes on to the
  * passes and the .npg round trip (npg_fuzz fuzzes those on graphs of any size), not the
- * 1,000-layer LLMs the zoo seeds build (and every mutation of them rebuilds). What remains per
- * input is the Lua state and the build itself: a few hundred inputs/s under ASan
- * (docs/fuzzing.md).
+ * 1,000-layer LLMs the zoo seeds build (and every mutation of them rebuilds); and a builder
+ * holds at most FUZZ_LUA_MAX_LAYERS layers (a mutated loop bound, `for j = 1, 2e79`, built
+ * layers until the instruction budget ran out: 100,000 of them, 1 to 7 s an input). What remains
+ * per input is the Lua state and the build itself (docs/fuzzing.md).
  * Seeds: tests/fuzz/corpus/lua.
  */
 #include <stddef.h>
@@ -25,6 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_LUA_HOOK_EVERY 10000
 #define FUZZ_LUA_BUDGET 200 /* x FUZZ_LUA_HOOK_EVERY instructions */
 #define FUZZ_LUA_PASS_LAYERS 64
+#define FUZZ_LUA_MAX_LAYERS 4096 /* the zoo seeds build at most 1,700 */
 
 /* The zoo module as the global `npusim` (what a zoo script is given). */
 static int open_zoo(lua_State *L)
@@ -43,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     npu_err err = {0};
     npu_script_opts o = {.libs = NPU_SCRIPT_LIBS_PURE, .mem_limit = FUZZ_LUA_MEM,
                          .hook_every = FUZZ_LUA_HOOK_EVERY, .max_hooks = FUZZ_LUA_BUDGET,
-                         .what = "fuzz.lua", .open = open_zoo};
+                         .what = "fuzz.lua", .open = open_zoo,
+                         .max_layers = FUZZ_LUA_MAX_LAYERS};
     lua_State *L = npu_script_open(ctx, &o, &err);
     if (!L) {
         npu_ctx_free(ctx);

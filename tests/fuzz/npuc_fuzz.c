@@ -26,6 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * (~150,000 jobs), mutated TILE counts held this target to ~270 inputs/s, most of it in the
  * engine's job queue. */
 #define FUZZ_NPUC_JOB_BYTES ((size_t)1 << 20)
+#define FUZZ_NPUC_JOBS 100000 /* every seed submits fewer than 1,000 */
 
 /* "NPUC", version 2, body bytes, zlib bytes, then the stream (isa/program.c). The stream is
  * written by hand in stored (uncompressed) blocks: deflate's own setup (compress2 clears a
@@ -94,6 +95,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
          * minute under the sanitizers; the limit itself is what hostile_test and engine_test
          * check at full size */
         npu_ctx_set_job_budget(ctx, FUZZ_NPUC_JOB_BYTES);
+        /* ... and the work: models queue their jobs in windows, so a budget of memory no
+         * longer bounds how many a run submits (a systolic program of 2^20 fold groups) */
+        npu_ctx_set_job_limit(ctx, FUZZ_NPUC_JOBS);
         npu_strbuf sb;
         npu_sb_init(&sb);
         npu_err e2 = {0};

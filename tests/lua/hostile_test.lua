@@ -77,4 +77,44 @@ T.raises("layer name 'r...' has a NUL byte", bn.relu, bn, bn.input, { name = "r\
 T.raises("tensor name 'input...' has a NUL byte", bn.relu, bn, "input\0junk")
 T.raises("graph name 'x...' has a NUL byte", npusim.builder, "x\0y")
 
+-- ---- third pass (h/fuzz3): a NUL byte in a parameter or a path cut it short without a word
+-- ("ws\0x" the dataflow "ws", "out.json\0.txt" the file "out.json"); a value over 255 bytes
+-- was cut at 255. All refused. -----------------------------------------------------------------
+T.raises("value of 'dataflow' has a NUL byte", npusim.arch, "systolic", { dataflow = "ws\0x" })
+T.raises("parameter name 'rows...' has a NUL byte", npusim.arch, "systolic",
+  { ["rows\0x"] = 8 })
+T.raises("value of 'dataflow' is longer than 255 bytes", npusim.arch, "systolic",
+  { dataflow = string.rep("w", 300) })
+local sa = npusim.arch("systolic")
+T.raises("has a NUL byte", sa.set, sa, "dataflow", "is\0x")
+T.raises("parameter name 'rows...' has a NUL byte", sa.set, sa, "rows\0x", 8)
+T.raises("arch 'systolic...' has a NUL byte", npusim.arch, "systolic\0x")
+T.raises("value of 'dataflow' has a NUL byte", npusim.run,
+  { arch = "systolic", graph = g, set = { dataflow = "os\0x" } })
+T.raises("arch 'systolic...' has a NUL byte", npusim.run, { arch = "systolic\0x", graph = g })
+T.raises("graph 'lenet5...' has a NUL byte", npusim.run, { arch = "systolic", graph = "lenet5\0x" })
+T.raises("graph 'lenet5...' has a NUL byte", npusim.graph, "lenet5\0x")
+T.raises("args 'batch=1...' has a NUL byte", npusim.graph, "lenet5", { args = "batch=1\0x" })
+T.raises("path '" .. dir .. "_n.json...' has a NUL byte", npusim.write_json,
+  dir .. "_n.json\0.txt", { a = 1 })
+T.raises("path '" .. dir .. "_n.csv...' has a NUL byte", npusim.write_csv,
+  dir .. "_n.csv\0.txt", { { a = 1 } })
+T.raises("path '" .. dir .. "_n.csv...' has a NUL byte", npusim.read_csv, dir .. "_n.csv\0x")
+T.raises("path '" .. dir .. "_n.npg...' has a NUL byte", g.write_npg, g, dir .. "_n.npg\0x")
+T.raises("output '" .. dir .. "_n.csv...' has a NUL byte", npusim.sweep,
+  { arch = "systolic", graph = g, vary = { rows = { 8 } }, progress = false },
+  { output = dir .. "_n.csv\0x" })
+T.raises("sweep spec '" .. dir .. "_s.lua...' has a NUL byte", npusim.sweep, dir .. "_s.lua\0x")
+local f = io.open(dir .. "_n.json", "r")
+T.ok(f == nil, "nothing written at the cut name")
+if f then f:close() end
+
+-- a builder's graph is C memory outside the state's cap: a loop of b:relu grew it without bound
+-- (~470 bytes a layer) until the OOM killer came; now at most 2^18 layers
+local bg = npusim.builder("grow", { input = { 1, 8 } })
+local bx = bg.input
+T.raises("builder 'grow': more than 262144 layers", function()
+  for _ = 1, 300000 do bx = bg:relu(bx) end
+end)
+
 T.report()

@@ -29,6 +29,13 @@ static void same_in_budget(const char *arch_name, size_t budget)
         printf("  %s: %lld cycles within a %zu KiB job budget\n", arch_name,
                (long long)r2->total.cycles, budget >> 10);
     }
+    /* the budget bounds memory, not work: a job limit does (npu_ctx_set_job_limit) */
+    npu_ctx_set_job_limit(small, 1000);
+    npu_err lim = {0};
+    npu_result *r3 = a ? npu_run(small, a, g, NULL, &lim) : NULL;
+    CHECK(!r3);
+    CHECK_CONTAINS(lim.msg, "more than 1000 jobs");
+    npu_result_free(r3);
     npu_result_free(r1);
     npu_result_free(r2);
     npu_arch_free(a);
