@@ -5,9 +5,11 @@
 #   two SIGINTs: the second ends the process at once (killed by SIGINT, status 130), without
 #               waiting for the point in flight.
 # The sweep asks for progress on stderr (progress = true), so the test knows when the first
-# point is done and the second one is being simulated; a point takes about 4 s (an LLM of 2048
-# tokens on ascend910; 10 s under ASan), far longer than the 0.05 s between the two signals,
-# even when a loaded CI machine stretches that gap (1024 tokens, ~1 s, was not always enough).
+# point is done and the second one is being simulated; a point takes about 2-4 s (an LLM of
+# 2048 tokens on ascend910; 10 s under ASan), far longer than the 0.5 s between the two
+# signals, even when a loaded CI machine stretches that gap (1024 tokens, ~1 s, was not always
+# enough). The gap is not shorter because two SIGINTs that arrive before the process is
+# scheduled are one pending signal (a loaded CI run merged two sent 0.05 s apart: exit 1).
 . tests/cli/lib.sh
 
 cat >"$T/sweep.lua" <<'LUA'
@@ -20,7 +22,7 @@ print("after sweep", #rows, status)
 LUA
 
 # start SIGNALS...: runs the script in the background, waits for the first finished point,
-# sends the signals 0.05 s apart, and leaves the exit status in $rc.
+# sends the signals 0.5 s apart, and leaves the exit status in $rc.
 start() {
     "$NPUSIM" script "$T/sweep.lua" >"$T/out" 2>"$T/err" &
     pid=$!
@@ -34,7 +36,7 @@ start() {
     done
     for s in "$@"; do
         kill -INT $pid 2>/dev/null
-        sleep 0.05
+        sleep 0.5
     done
     wait $pid
     rc=$?
