@@ -475,6 +475,7 @@ npu_program *npu_prog_load_mem(const char *path, const void *data, size_t flen, 
         }
         p->clayers = (int)nl;
     }
+    int64_t all_macs = 0;
     for (uint64_t i = 0; i < nl && !r.bad; i++) {
         npu_prog_layer *l = &p->layers[i];
         l->name = get_str(&r, &p->arena, "layer name");
@@ -485,8 +486,13 @@ npu_program *npu_prog_load_mem(const char *path, const void *data, size_t flen, 
         l->in_bytes = (int64_t)get_le(&r, 8, "layer");
         l->out_bytes = (int64_t)get_le(&r, 8, "layer");
         l->weight_bytes = (int64_t)get_le(&r, 8, "layer");
+        /* each figure in [0, 2^50] (a petabyte, 10^15 MACs: far above any real layer) and
+         * the layers' MACs in all below 2^60, so that the sums of a result cannot overflow */
+        const int64_t qmax = (int64_t)1 << 50;
         if (!r.bad && (dt >= NPU_DT_COUNT || l->macs < 0 || l->in_bytes < 0 || l->out_bytes < 0 ||
-                       l->weight_bytes < 0)) {
+                       l->weight_bytes < 0 || l->macs > qmax || l->in_bytes > qmax ||
+                       l->out_bytes > qmax || l->weight_bytes > qmax ||
+                       (all_macs += l->macs) > ((int64_t)1 << 60))) {
             r.bad = 1;
             r.what = "layer record";
         }
