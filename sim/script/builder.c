@@ -531,10 +531,11 @@ static MAY_RAISE int lb_dims(lua_State *L, int idx, int argn, const char *what, 
         lua_rawgeti(L, idx, i);
         int isnum = 0;
         lua_Integer v = lua_tointegerx(L, -1, &isnum);
-        if (!isnum || lua_type(L, -1) != LUA_TNUMBER)
+        bool ok = isnum && lua_type(L, -1) == LUA_TNUMBER;
+        lua_pop(L, 1); /* before the message is pushed: popping after it freed the message */
+        if (!ok)
             msg = lua_pushfstring(L, "dimension %d is not an integer", i);
         dim[i - 1] = (int64_t)v;
-        lua_pop(L, 1);
     }
     if (msg && argn)
         luaL_argerror(L, argn, msg);
