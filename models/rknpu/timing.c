@@ -45,7 +45,7 @@ enum { WIN_TASKS = 64 };
 typedef struct npu_rknpu_exec {
     npu_engine *e;
     npu_err *err;
-    const npu_rknpu_state *s;
+    npu_rknpu_state *s; /* also holds x (freed with the last window, or by the model) */
     const npu_program *p;
     int clk;
     int u_pc[NPU_RKN_MAX_CORES];
@@ -63,7 +63,6 @@ typedef struct npu_rknpu_exec {
     uint16_t seen[NPU_RKN_MAX_CORES];
     int col_tasks, col_regs, col_cores, col_npu;
     npu_err cb_err;          /* errors while a window is queued (the run then stops) */
-    npu_rknpu_state *owner;  /* holds x (freed with the last window, or by the model) */
     /* windows: each core's tasks are queued from a cursor of its own (win_fill) */
     bool win;
     struct {
@@ -424,7 +423,7 @@ static void win_end(rx *x)
             return;
     for (int c = 0; c < n; c++)
         npu_engine_on_empty(x->e, x->u_pc[c], NULL, NULL);
-    npu_rknpu_exec_free(x->owner);
+    npu_rknpu_exec_free(x->s);
 }
 
 static int win_cb(npu_engine *e, void *ud, int unit)
@@ -449,7 +448,6 @@ int npu_rknpu_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_err
     if (!x)
         return npu_err_set(err, NPU_ENOMEM, "rknpu: out of memory");
     s->x = x;
-    x->owner = s;
     x->e = e;
     x->err = err;
     x->s = s;

@@ -52,7 +52,7 @@ enum { WIN_JOBS = 256, NWIN_UNITS = 8 };
 typedef struct sys_exec {
     npu_engine *e;
     npu_err *err;
-    const npu_systolic_state *s;
+    npu_systolic_state *s; /* also holds x (freed with the last window, or by the model) */
     const npu_program *p;
     int clk;
     int u_array, u_wload, u_ifl, u_fll, u_ofd, u_vec, u_sched;
@@ -78,7 +78,6 @@ typedef struct sys_exec {
     bool used[NWIN_UNITS];  /* pass 1: the program queues a job on it                   */
     int64_t sent[NWIN_UNITS], nsent; /* pass 2: jobs queued, per unit and in all       */
     npu_err cb_err;         /* errors while a window is queued (the run then stops)      */
-    npu_systolic_state *owner; /* holds x (freed with the last window, or by the model)  */
 } sys_exec;
 
 void npu_systolic_exec_free(npu_systolic_state *s)
@@ -580,7 +579,7 @@ static int win_fill(sys_exec *x, int k)
         if (x->used[u] && x->unit[u] >= 0)
             npu_engine_on_empty(x->e, x->unit[u], end ? NULL : win_cb, end ? NULL : x);
     if (end)
-        npu_systolic_exec_free(x->owner);
+        npu_systolic_exec_free(x->s);
     return 0;
 }
 
@@ -599,7 +598,6 @@ int npu_systolic_execute(npu_model *m, const npu_program *p, npu_engine *e, npu_
     if (!x)
         return npu_err_set(err, NPU_ENOMEM, "systolic: out of memory");
     s->x = x;
-    x->owner = s;
     x->e = e;
     x->err = err;
     x->s = s;
