@@ -1,6 +1,7 @@
 -- yolov5.lua — the YOLOv5 family (Ultralytics YOLOv5, models/yolov5{n,s,m,l,x}.yaml of release
 -- v6.0 and later: one layer list scaled by a depth and a width multiple; 80 classes, 3 anchors per
--- scale) at 640x640, in the form rknn_model_zoo exports it (Detect convs, sigmoid, no box decoding).
+-- scale) at 640x640, in Ultralytics' export form (Detect convs, sigmoid, no box decoding) or, with
+-- head=rknn, in the form rknn_model_zoo converts and times (below).
 --
 -- Scales (yaml depth_multiple gd, width_multiple gw): n 0.33/0.25, s 0.33/0.50, m 0.67/0.75,
 -- l 1.00/1.00, x 1.33/1.25. Ultralytics' parse_model scales every module as
@@ -25,6 +26,12 @@
 --       through a sigmoid; the three scales are flattened to (1, 3*ny*nx, 85) and concatenated
 --       into the (1, 25200, 85) output of an exported model. The box decoding that follows
 --       (grid and anchor arithmetic, a few element-wise ops on 25200x4 values) is left out.
+--   Detect, head=rknn: rknn_model_zoo's yolov5 models come from airockchip/yolov5, whose
+--       README_rkopt says it "removes post_process from the model" (recalled, not in research/):
+--       per scale the 1x1 conv and a sigmoid, three outputs (1, 255, 80, 80), (1, 255, 40, 40),
+--       (1, 255, 20, 20); no reshape, permute or concat. (The zoo's C post-processing decodes
+--       x*2-0.5 etc. directly on the dequantized outputs, so the sigmoid is in the model.) The
+--       same convs: MACs and parameters are those of the default head.
 -- Layer names follow the yaml's module indices (model.0 ... model.24).
 --
 -- Published figures: the Ultralytics YOLOv5 README table (v6.0+) gives params (M) and GFLOPs at
@@ -41,13 +48,14 @@
 -- int8), batch= (default 1; MACs scale with it, parameters do not), act=silu|relu (default silu):
 -- the activation of every Conv block. rknn_model_zoo publishes yolov5s both ways (its "relu"
 -- model replaces SiLU by ReLU, nothing else); the pair isolates what the SiLU costs on an NPU.
+-- head=ultralytics|rknn (default ultralytics): the Detect head's export form (above).
 -- name= (default yolov5<scale>): the graph's name, which its errors also use; yolov5n.lua ...
 -- yolov5l.lua are this script with their scale and name.
 local npusim, args = ...
 args = args or {}
 for k in pairs(args) do
-  if k ~= "batch" and k ~= "dtype" and k ~= "act" and k ~= "scale" and k ~= "name" then
-    error(tostring(args.name or "yolov5") .. ": unknown argument '" .. tostring(k) .. "' (known: batch, dtype, act, scale, name)")
+  if k ~= "batch" and k ~= "dtype" and k ~= "act" and k ~= "scale" and k ~= "name" and k ~= "head" then
+    error(tostring(args.name or "yolov5") .. ": unknown argument '" .. tostring(k) .. "' (known: batch, dtype, act, scale, name, head)")
   end
 end
 local scales = { -- depth, width multiple; published params (summary), GFLOPs (README), tol
@@ -62,6 +70,10 @@ if not sc then error(me .. ": scale must be n, s, m, l or x, not '" .. tostring(
 local act = args.act or "silu"
 if act ~= "silu" and act ~= "relu" then
   error(me .. ": act must be silu or relu, not '" .. tostring(act) .. "'")
+end
+local head = args.head or "ultralytics"
+if head ~= "ultralytics" and head ~= "rknn" then
+  error(me .. ": head must be ultralytics or rknn, not '" .. tostring(head) .. "'")
 end
 local batch = math.tointeger(tonumber(args.batch or 1))
 if not batch or batch < 1 then error(me .. ": batch must be a positive integer") end
@@ -130,14 +142,21 @@ for i, src in ipairs({ x17, x20, x23 }) do
   local ny, nx = 640 // stride, 640 // stride
   local name = "model.24.m." .. (i - 1)
   local y = b:conv(src, { out = na * (nc + 5), k = 1, bias = 1, name = name })
-  -- leading 0 = "the input's batch" (as ONNX Reshape): the graph follows --batch
-  y = b:reshape(y, { shape = { 0, na, nc + 5, ny, nx }, name = name .. ".view" })
-  y = b:transpose(y, { perm = { 0, 1, 3, 4, 2 }, name = name .. ".permute" })
-  y = b:sigmoid(y, { name = name .. ".sigmoid" })
-  outs[i] = b:reshape(y, { shape = { 0, na * ny * nx, nc + 5 }, name = name .. ".flat" })
+  if head == "rknn" then -- airockchip/yolov5: conv + sigmoid, one output per scale
+    outs[i] = b:sigmoid(y, { name = name .. ".sigmoid" })
+  else
+    -- leading 0 = "the input's batch" (as ONNX Reshape): the graph follows --batch
+    y = b:reshape(y, { shape = { 0, na, nc + 5, ny, nx }, name = name .. ".view" })
+    y = b:transpose(y, { perm = { 0, 1, 3, 4, 2 }, name = name .. ".permute" })
+    y = b:sigmoid(y, { name = name .. ".sigmoid" })
+    outs[i] = b:reshape(y, { shape = { 0, na * ny * nx, nc + 5 }, name = name .. ".flat" })
+  end
 end
-local det = b:concat(outs[1], outs[2], outs[3], { axis = 1, name = "model.24.cat" })
-b:output(det)
+if head == "rknn" then
+  b:output(outs[1], outs[2], outs[3])
+else
+  b:output(b:concat(outs[1], outs[2], outs[3], { axis = 1, name = "model.24.cat" }))
+end
 return b, { macs = sc[4] / 2 * 1e9 * batch, params = sc[3], tol = sc[5],
             source = string.format("Ultralytics YOLOv5 v6.0+ README (YOLOv5%s %.1f GFLOPs = 2x MACs) "
                                    .. "and model summary (%d params)", scale, sc[4], sc[3]) }

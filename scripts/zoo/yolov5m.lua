@@ -1,10 +1,11 @@
 -- yolov5m.lua — YOLOv5m (Ultralytics YOLOv5 v6.0+, models/yolov5m.yaml) at 640x640: yolov5.lua
 -- with scale=m (layers, choices and published figures are described there).
--- Arguments: dtype= (default int8), batch= (default 1), act=silu|relu (default silu).
+-- Arguments: dtype= (default int8), batch= (default 1), act=silu|relu (default silu),
+-- head=ultralytics|rknn (default ultralytics).
 local npusim, args = ...
 local a = { scale = "m", name = "yolov5m" }
 for k, v in pairs(args or {}) do
-  if k == "scale" or k == "name" then error("yolov5m: unknown argument '" .. k .. "' (known: batch, dtype, act)") end
+  if k == "scale" or k == "name" then error("yolov5m: unknown argument '" .. k .. "' (known: batch, dtype, act, head)") end
   a[k] = v
 end
 return npusim.zoo("yolov5", a)

@@ -27,6 +27,13 @@
 -- distances; classes go through a sigmoid; both are concatenated to (1, 84, 8400) as in an
 -- exported model. Left out: dist2bbox (anchor-point and stride arithmetic on 4x8400 values),
 -- a handful of element-wise ops.
+-- head=rknn: the form rknn_model_zoo converts and times. Its yolov8 models come from
+-- airockchip/ultralytics_yolov8, whose RKOPT_README says the DFL moves to post-processing
+-- (recalled, not in research/): per scale three outputs, box (1, 64, h, w) = the raw cv2 conv,
+-- classes (1, 80, h, w) after the sigmoid, and a score sum (1, 1, h, w) = ReduceSum over the 80
+-- class channels then Clip(0, 1); nine outputs, no concat, split, DFL or flattening. The convs
+-- are the same, less the DFL's 1x1 conv: 16 parameters and 16 x 4 x 8400 = 537,600 MACs
+-- fewer (n: 3,157,184 params against the summary's 3,157,200; MACs 0.01 % lower).
 -- Layer names follow the yaml's module indices (model.0 ... model.22).
 --
 -- Published figures: Ultralytics YOLOv8 README model table (params in M, GFLOPs at 640, where
@@ -39,13 +46,14 @@
 -- Arguments: scale=n|s|m|l|x (default n), name= (default yolov8<scale>: the graph's name, which
 -- its errors also use), dtype= (default int8), batch= (default 1; MACs scale with it, parameters
 -- do not), size= (default 640; a multiple of 32: the square input side — MACs scale with size^2,
--- the published MAC figure is kept for 640 and scaled). yolov8n.lua ... are this script with
+-- the published MAC figure is kept for 640 and scaled), head=ultralytics|rknn (default
+-- ultralytics: the Detect head's export form, above). yolov8n.lua ... are this script with
 -- their scale and name.
 local npusim, args = ...
 args = args or {}
 for k in pairs(args) do
-  if k ~= "batch" and k ~= "dtype" and k ~= "size" and k ~= "scale" and k ~= "name" then
-    error(tostring(args.name or "yolov8") .. ": unknown argument '" .. tostring(k) .. "' (known: batch, dtype, size, scale, name)")
+  if k ~= "batch" and k ~= "dtype" and k ~= "size" and k ~= "scale" and k ~= "name" and k ~= "head" then
+    error(tostring(args.name or "yolov8") .. ": unknown argument '" .. tostring(k) .. "' (known: batch, dtype, size, scale, name, head)")
   end
 end
 local scales = { -- depth, width, max_channels; published params (summary), GFLOPs (README)
@@ -64,6 +72,10 @@ if not batch or batch < 1 then error(me .. ": batch must be a positive integer")
 local size = math.tointeger(tonumber(args.size or 640))
 if not size or size < 32 or size % 32 ~= 0 then
   error(me .. ": size must be a positive multiple of 32")
+end
+local head = args.head or "ultralytics"
+if head ~= "ultralytics" and head ~= "rknn" then
+  error(me .. ": head must be ultralytics or rknn, not '" .. tostring(head) .. "'")
 end
 local nc, reg_max = 80, 16
 local b = npusim.builder(me, { input = { batch, 3, size, size }, dtype = args.dtype or "int8" })
@@ -134,22 +146,29 @@ for i, src in ipairs({ x15, x18, x21 }) do
   local cl = conv(src, string.format("%s.cv3.%d.0", name, i - 1), c3, 3)
   cl = conv(cl, string.format("%s.cv3.%d.1", name, i - 1), c3, 3)
   cl = b:conv(cl, { out = nc, k = 1, bias = 1, name = string.format("%s.cv3.%d.2", name, i - 1) })
-  local y = b:concat(bx, cl, { axis = 1, name = string.format("%s.cat%d", name, i - 1) })
-  -- leading 0 in the reshapes = "the input's batch" (as ONNX Reshape): they follow --batch
-  flat[i] = b:reshape(y, { shape = { 0, 4 * reg_max + nc, ny * nx }, name = string.format("%s.view%d", name, i - 1) })
-  anchors = anchors + ny * nx
+  if head == "rknn" then -- airockchip/ultralytics_yolov8: box, classes, clipped score sum
+    cl = b:sigmoid(cl, { name = string.format("%s.cv3.%d.sigmoid", name, i - 1) })
+    local sum = b:reduce(cl, { kind = "sum", axes = { 1 }, name = string.format("%s.sum%d", name, i - 1) })
+    b:output(bx, cl, b:clip(sum, { min = 0, max = 1, name = string.format("%s.clip%d", name, i - 1) }))
+  else
+    local y = b:concat(bx, cl, { axis = 1, name = string.format("%s.cat%d", name, i - 1) })
+    -- leading 0 in the reshapes = "the input's batch" (as ONNX Reshape): they follow --batch
+    flat[i] = b:reshape(y, { shape = { 0, 4 * reg_max + nc, ny * nx }, name = string.format("%s.view%d", name, i - 1) })
+    anchors = anchors + ny * nx
+  end
 end
-local all = b:concat(flat[1], flat[2], flat[3], { axis = 2, name = "model.22.cat" })
-local box, cls = b:split(all, { axis = 1, sizes = { 4 * reg_max, nc }, name = "model.22.split" })
--- DFL: expected value of the 16-bin distribution of each box side
-box = b:reshape(box, { shape = { 0, 4, reg_max, anchors }, name = "model.22.dfl.view" })
-box = b:transpose(box, { perm = { 0, 2, 1, 3 }, name = "model.22.dfl.transpose" })
-box = b:softmax(box, { axis = 1, name = "model.22.dfl.softmax" })
-box = b:conv(box, { out = 1, k = 1, bias = 0, name = "model.22.dfl.conv" })
-box = b:reshape(box, { shape = { 0, 4, anchors }, name = "model.22.dfl.out" })
-cls = b:sigmoid(cls, { name = "model.22.sigmoid" })
-local out = b:concat(box, cls, { axis = 1, name = "model.22.out" })
-b:output(out)
+if head == "ultralytics" then
+  local all = b:concat(flat[1], flat[2], flat[3], { axis = 2, name = "model.22.cat" })
+  local box, cls = b:split(all, { axis = 1, sizes = { 4 * reg_max, nc }, name = "model.22.split" })
+  -- DFL: expected value of the 16-bin distribution of each box side
+  box = b:reshape(box, { shape = { 0, 4, reg_max, anchors }, name = "model.22.dfl.view" })
+  box = b:transpose(box, { perm = { 0, 2, 1, 3 }, name = "model.22.dfl.transpose" })
+  box = b:softmax(box, { axis = 1, name = "model.22.dfl.softmax" })
+  box = b:conv(box, { out = 1, k = 1, bias = 0, name = "model.22.dfl.conv" })
+  box = b:reshape(box, { shape = { 0, 4, anchors }, name = "model.22.dfl.out" })
+  cls = b:sigmoid(cls, { name = "model.22.sigmoid" })
+  b:output(b:concat(box, cls, { axis = 1, name = "model.22.out" }))
+end
 return b, { macs = sc[5] / 2 * 1e9 * batch * (size / 640) ^ 2, params = sc[4], tol = 0.01,
             source = string.format("Ultralytics YOLOv8 README (YOLOv8%s %.1f GFLOPs = 2x MACs) "
                                    .. "and model summary (%d params)", scale, sc[5], sc[4]) }

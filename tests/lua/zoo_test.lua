@@ -334,6 +334,30 @@ run("yolov5s_act", function()
   check(load("yolov5s", "act=gelu") == nil, "act=gelu should be refused")
 end)
 
+run("yolo_rknn_head", function()
+  -- head=rknn: the heads rknn_model_zoo converts (airockchip/yolov5: conv + sigmoid per scale;
+  -- airockchip/ultralytics_yolov8: box, sigmoid classes and their clipped sum per scale). YOLOv5:
+  -- the same convs and counts; YOLOv8: the DFL's 1x1 conv leaves (16 weights, 16 x 4 x 8400 MACs)
+  local g5, m5 = load("yolov5s", "head=rknn,act=relu")
+  check(g5 and g5:macs() == 8216780800 and g5:params() == 7235389, "yolov5s rknn: counts (%s)", tostring(m5))
+  local want5 = { "1x255x80x80", "1x255x40x40", "1x255x20x20" }
+  check(g5 and #g5:outputs() == 3, "yolov5s rknn: %d outputs", g5 and #g5:outputs() or -1)
+  for i, s in ipairs(want5) do
+    check(g5 and output_shape(g5, i) == s, "yolov5s rknn output %d: %s, expected %s", i, g5 and output_shape(g5, i) or "-", s)
+  end
+  local g8, m8 = load("yolov8m", "head=rknn")
+  check(g8 and g8:macs() == 39468364800 - 16 * 4 * 8400 and g8:params() == 25902640 - 16,
+        "yolov8m rknn: counts %s %s (%s)", g8 and g8:macs() or "-", g8 and g8:params() or "-", tostring(m8))
+  local want8 = { "1x64x80x80", "1x80x80x80", "1x1x80x80", "1x64x40x40", "1x80x40x40", "1x1x40x40",
+                  "1x64x20x20", "1x80x20x20", "1x1x20x20" }
+  check(g8 and #g8:outputs() == 9, "yolov8m rknn: %d outputs", g8 and #g8:outputs() or -1)
+  for i, s in ipairs(want8) do
+    check(g8 and output_shape(g8, i) == s, "yolov8m rknn output %d: %s, expected %s", i, g8 and output_shape(g8, i) or "-", s)
+  end
+  local u = load("yolov8n", "head=ultralytics")
+  check(u and output_shape(u) == "1x84x8400", "yolov8n head=ultralytics is the default form")
+end)
+
 run("bad_arguments_are_errors", function()
   local cases = {
     { "qwen2_0_5b_prefill", "tokenz=5", "tokenz" },
@@ -381,6 +405,8 @@ run("bad_arguments_are_errors", function()
     { "yolov8s", "name=x", "yolov8s: unknown argument 'name'" },
     { "yolov5l", "act=gelu", "yolov5l: act" },
     { "yolov8m", "size=100", "yolov8m: size" },
+    { "yolov5n", "head=onnx", "yolov5n: head" },
+    { "yolov8", "head=rknn2", "yolov8n: head" },
   }
   for _, c in ipairs(cases) do
     local g, msg = load(c[1], c[2])
