@@ -227,6 +227,17 @@ static int new_tensor(npu_graph *g, const char *name, npu_tensor_kind kind, npu_
     return g->nt++;
 }
 
+/* A name longer than NPU_NAME_MAX is refused; the message quotes its start only. */
+static bool name_too_long(const npu_graph *g, const char *what, const char *name, npu_err *err)
+{
+    size_t n = strlen(name);
+    if (n <= NPU_NAME_MAX)
+        return false;
+    npu_err_set(err, NPU_EINVAL, "%s: %s name of %zu bytes (at most %d): '%.40s...'",
+                npu_graph_label(g), what, n, NPU_NAME_MAX, name);
+    return true;
+}
+
 static int add_leaf(npu_graph *g, const char *name, int ndim, const int64_t *dim, npu_dtype dt,
                     npu_tensor_kind kind, npu_err *err)
 {
@@ -235,6 +246,8 @@ static int add_leaf(npu_graph *g, const char *name, int ndim, const int64_t *dim
         return npu_err_set(err, NPU_EINVAL, "%s: %s without a name",
                            g ? npu_graph_label(g) : "graph", what),
                -1;
+    if (name_too_long(g, what, name, err))
+        return -1;
     if ((unsigned)dt >= NPU_DT_COUNT)
         return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': bad dtype", npu_graph_label(g), what,
                            name),
@@ -312,6 +325,8 @@ int npu_graph_add_layer(npu_graph *g, npu_op op, const char *name, int nin,
         return npu_err_set(err, NPU_EINVAL, "%s: layer without a name",
                            g ? npu_graph_label(g) : "graph"),
                -1;
+    if (name_too_long(g, "layer", name, err))
+        return -1;
     if ((unsigned)op >= NPU_OP_COUNT)
         return npu_err_set(err, NPU_EINVAL, "%s: layer '%s': bad op %d", npu_graph_label(g), name,
                            (int)op),

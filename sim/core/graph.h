@@ -21,6 +21,10 @@
 #include "ops.h"
 
 #define NPU_MAX_DIMS 8
+/* Longest layer or tensor name, in bytes. Real models stay far below (ONNX exports: < 200); a
+ * script that builds names by concatenation in a loop would otherwise grow C memory
+ * quadratically outside the Lua memory cap (found by the lua_fuzz campaign: 3.7 GB). */
+#define NPU_NAME_MAX 1024
 #define NPU_ATTR_MAXN 16
 
 /* ---- data types ----------------------------------------------------------------------------

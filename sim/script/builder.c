@@ -373,6 +373,12 @@ static int lb_op(lua_State *L)
     }
     if (!name)
         name = lb_default_name(L, b, op); /* stays on the stack */
+    if (strlen(name) > NPU_NAME_MAX) { /* before the name is quoted in every message below */
+        char head[41];
+        snprintf(head, sizeof head, "%s", name); /* lua_pushfstring has no precision */
+        return luaL_error(L, "%s: layer name of %d bytes (at most %d): '%s...'",
+                          npu_op_name(op), (int)strlen(name), NPU_NAME_MAX, head);
+    }
     const char *what = lua_pushfstring(L, "%s '%s'", npu_op_name(op), name);
 
     lb_attr at[LB_MAX_ATTR];

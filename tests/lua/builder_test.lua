@@ -168,7 +168,6 @@ local r1 = npusim.graph("resnet50")
 T.eq(r2 and r2:macs(), r1 and 2 * r1:macs(), "args = { batch = 2 } doubles the MACs")
 local nets = npusim.networks()
 T.ok(#nets >= 1, "networks() lists the zoo")
-T.report()
 
 -- ---- constants with a value: the pattern pass fuses x·Relu6(x+3)/6 into the conv ----------
 do
@@ -183,3 +182,20 @@ do
   T.eq(hg:info()[1].act, "hardswish", "as act=hardswish")
   T.raises("number expected", function() hb:const("bad", { 1 }, "fp16", "six") end)
 end
+
+-- ---- names have a length limit: a loop that grows a name (lua_fuzz campaign) ------------
+-- Each layer named after its input's name plus a suffix: without the limit the builder's C
+-- copies of the names grew quadratically outside the Lua memory cap (3.7 GB, 51 s).
+do
+  local nb = npusim.builder("names", { input = { 1, 4 } })
+  local x, name = nb.input, "n"
+  T.raises("relu: layer name of 2047 bytes (at most 1024): 'nnxnnxxnnxnnxxxnnxnnxxnnxnnxxxxnnxnnxxnn...'", function()
+    for _ = 1, 20 do
+      name = name .. name .. "x"
+      x = nb:relu(x, { name = name })
+    end
+  end)
+  T.raises("input name of 2000 bytes", function() nb:input(string.rep("i", 2000), { 1 }) end)
+end
+
+T.report()
