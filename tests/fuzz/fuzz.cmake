@@ -55,3 +55,9 @@ foreach(t onnx npg scalesim npuc)
 endforeach()
 npu_fuzz(params SEEDS models/presets)
 npu_fuzz(lua SEEDS scripts/zoo)
+
+# scripts/fuzz_coverage.sh, the per-file coverage of the campaign corpora, is a campaign tool
+# (docs/fuzzing.md): the suite checks only that it refuses bad arguments, without building.
+add_test(NAME fuzz_coverage_args COMMAND sh ${CMAKE_SOURCE_DIR}/tests/fuzz/coverage_args_test.sh
+         ${CMAKE_SOURCE_DIR})
+set_tests_properties(fuzz_coverage_args PROPERTIES LABELS fast)
