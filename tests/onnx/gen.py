@@ -466,6 +466,27 @@ def norm_patterns():
                  [value_info("y", FLOAT, [1, 4, 16])], inits, opset=13)
 
 
+def shape_ops():
+    """DepthToSpace (DCR and CRD), SpaceToDepth, ConstantOfShape and Range (opset 13): the
+    rank-6 reshape + transpose of the first two, the constants the last two make at import."""
+    inits = [tensor("shape", INT64, [4], [1, 4, 8, 8]),
+             tensor("start", FLOAT, [], [0.0]), tensor("limit", FLOAT, [], [8.0]),
+             tensor("delta", FLOAT, [], [1.0])]
+    nodes = [
+        node("DepthToSpace", ["x"], ["d1"], "d2s_dcr", [attr_i("blocksize", 2)]),
+        node("SpaceToDepth", ["d1"], ["s1"], "s2d", [attr_i("blocksize", 2)]),
+        node("DepthToSpace", ["s1"], ["d2"], "d2s_crd",
+             [attr_i("blocksize", 2), attr_s("mode", "CRD")]),
+        node("ConstantOfShape", ["shape"], ["c"], "fill",
+             [attr_t("value", tensor("", FLOAT, [1], [0.5]))]),
+        node("Add", ["d2", "c"], ["a"], "add_fill"),
+        node("Range", ["start", "limit", "delta"], ["r"], "range"),
+        node("Add", ["a", "r"], ["y"], "add_range"),
+    ]
+    return model("shape_ops", nodes, [value_info("x", FLOAT, [1, 16, 4, 4])],
+                 [value_info("y", FLOAT, [1, 4, 8, 8])], inits, opset=13)
+
+
 MODELS = {
     "layernorm_decomposed": layernorm_decomposed,
     "legacy6": legacy6,
@@ -476,6 +497,7 @@ MODELS = {
     "fold_ops": fold_ops,
     "tiny_cnn": tiny_cnn, "reshape_chain": reshape_chain, "noparams": noparams,
     "unsupported": unsupported, "host": host, "qdq": qdq, "misc_ops": misc_ops,
+    "shape_ops": shape_ops,
 }
 
 

@@ -590,6 +590,34 @@ TEST(misc_ops)
     npu_graph_free(g);
 }
 
+TEST(shape_ops)
+{
+    npu_err err;
+    npu_graph *g = load("shape_ops.onnx", false, &err);
+    CHECK(g != NULL);
+    if (!g) {
+        printf("  %s\n", err.msg);
+        return;
+    }
+    /* each of DepthToSpace (DCR, CRD) and SpaceToDepth is reshape + transpose + reshape (the
+     * ONNX documentation's definition); ConstantOfShape and Range become constants */
+    CHECK_EQ_INT(g->nl, 11);
+    const int64_t dcr[] = {0, 3, 4, 1, 5, 2}, s2d[] = {0, 3, 5, 1, 2, 4}, crd[] = {0, 1, 4, 2, 5, 3};
+    const char *names[] = {"d2s_dcr", "s2d", "d2s_crd"};
+    const int64_t *perms[] = {dcr, s2d, crd};
+    for (int k = 0; k < 3; k++) {
+        const npu_layer *l = layer(g, names[k]);
+        CHECK(l && l->op == NPU_OP_TRANSPOSE);
+        for (int i = 0; l && i < 6; i++)
+            CHECK_EQ_INT(npu_layer_int(l, "perm", i, -1), perms[k][i]);
+    }
+    CHECK(tensor(g, "c") && tensor(g, "r"));
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    const int64_t y[] = {1, 4, 8, 8};
+    CHECK(shape_is(&g->t[g->outputs[0]], 4, y));
+    npu_graph_free(g);
+}
+
 TEST(error_messages)
 {
     npu_err err = {0};
@@ -753,6 +781,7 @@ TEST(malformed_never_crash)
     mangle("layernorm_decomposed.onnx");
     mangle("act_patterns.onnx");
     mangle("norm_patterns.onnx");
+    mangle("shape_ops.onnx");
 }
 
 static long max_rss_kb(void)
@@ -845,6 +874,7 @@ int main(void)
     RUN(host_layers);
     RUN(qdq_weights_stay_const);
     RUN(misc_ops);
+    RUN(shape_ops);
     RUN(error_messages);
     RUN(lrn_import);
     RUN(malformed_never_crash);
