@@ -487,6 +487,23 @@ def shape_ops():
                  [value_info("y", FLOAT, [1, 4, 8, 8])], inits, opset=13)
 
 
+def auto_pad():
+    """Conv and MaxPool with auto_pad (SAME_UPPER, SAME_LOWER, VALID) instead of pads: the
+    padding is derived from the input size, the odd pixel at the end (UPPER) or the start."""
+    inits = [tensor("w1", FLOAT, [4, 3, 3, 3]), tensor("w2", FLOAT, [4, 4, 3, 3])]
+    nodes = [
+        node("Conv", ["x", "w1"], ["c1"], "conv_upper",
+             [attr_ints("kernel_shape", [3, 3]), attr_ints("strides", [2, 2]),
+              attr_s("auto_pad", "SAME_UPPER")]),
+        node("MaxPool", ["c1"], ["p1"], "pool_lower",
+             [attr_ints("kernel_shape", [2, 2]), attr_s("auto_pad", "SAME_LOWER")]),
+        node("Conv", ["p1", "w2"], ["y"], "conv_valid",
+             [attr_ints("kernel_shape", [3, 3]), attr_s("auto_pad", "VALID")]),
+    ]
+    return model("auto_pad", nodes, [value_info("x", FLOAT, [1, 3, 8, 8])],
+                 [value_info("y", FLOAT, [1, 4, 2, 2])], inits, opset=13)
+
+
 MODELS = {
     "layernorm_decomposed": layernorm_decomposed,
     "legacy6": legacy6,
@@ -497,7 +514,7 @@ MODELS = {
     "fold_ops": fold_ops,
     "tiny_cnn": tiny_cnn, "reshape_chain": reshape_chain, "noparams": noparams,
     "unsupported": unsupported, "host": host, "qdq": qdq, "misc_ops": misc_ops,
-    "shape_ops": shape_ops,
+    "shape_ops": shape_ops, "auto_pad": auto_pad,
 }
 
 

@@ -618,6 +618,31 @@ TEST(shape_ops)
     npu_graph_free(g);
 }
 
+TEST(auto_pad)
+{
+    npu_err err;
+    npu_graph *g = load("auto_pad.onnx", false, &err);
+    CHECK(g != NULL);
+    if (!g) {
+        printf("  %s\n", err.msg);
+        return;
+    }
+    /* 8 wide, k3 s2 -> 4: one pixel of padding, at the end (SAME_UPPER); k2 s1 on 4 -> 4: one
+     * at the start (SAME_LOWER); VALID: none. p= is top, left, bottom, right. */
+    static const char *const names[] = {"conv_upper", "pool_lower", "conv_valid"};
+    static const int64_t pads[3][4] = {{0, 0, 1, 1}, {1, 1, 0, 0}, {0, 0, 0, 0}};
+    for (int k = 0; k < 3; k++) {
+        const npu_layer *l = layer(g, names[k]);
+        CHECK(l != NULL);
+        for (int i = 0; l && i < 4; i++)
+            CHECK_EQ_INT(npu_layer_int(l, "p", i, -1), pads[k][i]);
+    }
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    const int64_t y[] = {1, 4, 2, 2};
+    CHECK(shape_is(&g->t[g->outputs[0]], 4, y));
+    npu_graph_free(g);
+}
+
 TEST(error_messages)
 {
     npu_err err = {0};
@@ -782,6 +807,7 @@ TEST(malformed_never_crash)
     mangle("act_patterns.onnx");
     mangle("norm_patterns.onnx");
     mangle("shape_ops.onnx");
+    mangle("auto_pad.onnx");
 }
 
 static long max_rss_kb(void)
@@ -875,6 +901,7 @@ int main(void)
     RUN(qdq_weights_stay_const);
     RUN(misc_ops);
     RUN(shape_ops);
+    RUN(auto_pad);
     RUN(error_messages);
     RUN(lrn_import);
     RUN(malformed_never_crash);
