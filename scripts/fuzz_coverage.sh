@@ -17,6 +17,7 @@
 # region coverage of each target's corpus ("L / R", percent) and of all of them together.
 # Needs clang, llvm-profdata and llvm-cov (Debian: apt-get install clang llvm).
 set -euo pipefail
+here=$(pwd) # DIR and OUT are relative to where it is called from
 cd "$(dirname "$0")/.."
 repo=$(pwd -P)
 [ $# -le 2 ] || {
@@ -25,6 +26,8 @@ repo=$(pwd -P)
 }
 dir=${1:-$HOME/npusim-fuzz}
 out=${2:-/dev/stdout}
+[[ $dir == /* ]] || dir=$here/$dir
+[[ $out == /* ]] || out=$here/$out
 [ -d "$dir" ] || {
     echo "fuzz_coverage: DIR $dir is not a directory (the DIR of fuzz_campaign.sh)" >&2
     exit 2

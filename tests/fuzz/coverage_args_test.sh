@@ -27,6 +27,7 @@ expect "is not a directory" "$tmp/missing"
 expect "inside the repository" "$src/tests"
 expect "inside the repository" "$tmp/link-into-repo"
 expect "inside the repository" "$src"
+(cd "$src/tests" && expect "inside the repository" fuzz && exit $fail) || fail=1 # relative DIR
 expect "clang not found" "$tmp/campaign" # a good DIR gets as far as the tools
 [ $fail -eq 0 ] && echo "fuzz_coverage.sh: argument errors ok"
 exit $fail
