@@ -100,10 +100,12 @@ done >"$tmp/unlinked"
     # by folder (a folder's files together, its subtotal first), then by file
     awk '{ d = $2; sub(/\/[^\/]*$/, "", d); print d, $0 }' "$tmp/rows" "$tmp/unlinked" |
         LC_ALL=C sort -s -k1,1 -k3,3 | awk -v targets="${targets[*]} all" '
-        function pct(c, n) { return n == 0 ? "–" : (c > 0 && c < n / 100) ? "<1" : int(100 * c / n) }
+        function pct(c, n) {
+            return n == 0 ? "–" : (c > 0 && c < n / 100) ? "<1" : int(100 * c / n) }
         function row(name, k,   i) {
             printf "| %s | %d |", name, LN[k]
-            for (i = 1; i <= nt; i++) printf " %s / %s |", pct(L[k, t[i]], LN[k]), pct(R[k, t[i]], RN[k])
+            for (i = 1; i <= nt; i++)
+                printf " %s / %s |", pct(L[k, t[i]], LN[k]), pct(R[k, t[i]], RN[k])
             print "" }
         BEGIN {
             nt = split(targets, t)

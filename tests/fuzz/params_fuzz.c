@@ -1,4 +1,5 @@
-/* params_fuzz.c — libFuzzer target for parameter values and preset files (sim/core/params.c):
+/* params_fuzz.c — libFuzzer target for parameter values, preset files (sim/core/params.c) and
+ * AIPP configs (sim/front/aipp.c):
  *   - the input as a preset file (Lua text in an empty environment with an instruction budget);
  *     a preset that parses is applied to the defaults of the model it names;
  *   - every line of the input as a `--set key=value`, on one of four shipped presets (one per
@@ -16,6 +17,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,8 +61,10 @@ static void fuzz_aipp(const uint8_t *data, size_t size)
     static npu_graph *g; /* the model, read once (a harness cache, as above) */
     static const char model[] = "npg 1\ninput x 1x3x224x224 int8\nconv c x out=8 k=3\n";
     npu_err err = {0};
-    if (!g && !(g = npu_npg_read("aipp_model.npg", model, sizeof model - 1, &err)))
-        return;
+    if (!g && !(g = npu_npg_read("aipp_model.npg", model, sizeof model - 1, &err))) {
+        fprintf(stderr, "params_fuzz: the AIPP model: %s\n", err.msg); /* a harness bug */
+        abort();
+    }
     npu_aipp a;
     npu_aipp_cost c;
     if (npu_aipp_parse("fuzz.cfg", (const char *)data, size, &a, &err) ||

@@ -602,9 +602,8 @@ TEST(shape_ops)
     /* each of DepthToSpace (DCR, CRD) and SpaceToDepth is reshape + transpose + reshape (the
      * ONNX documentation's definition); ConstantOfShape and Range become constants */
     CHECK_EQ_INT(g->nl, 11);
-    const int64_t dcr[] = {0, 3, 4, 1, 5, 2}, s2d[] = {0, 3, 5, 1, 2, 4}, crd[] = {0, 1, 4, 2, 5, 3};
-    const char *names[] = {"d2s_dcr", "s2d", "d2s_crd"};
-    const int64_t *perms[] = {dcr, s2d, crd};
+    static const char *const names[] = {"d2s_dcr", "s2d", "d2s_crd"};
+    static const int64_t perms[3][6] = {{0, 3, 4, 1, 5, 2}, {0, 3, 5, 1, 2, 4}, {0, 1, 4, 2, 5, 3}};
     for (int k = 0; k < 3; k++) {
         const npu_layer *l = layer(g, names[k]);
         CHECK(l && l->op == NPU_OP_TRANSPOSE);
