@@ -1,4 +1,5 @@
-/* params_fuzz.c — libFuzzer target for parameter values and preset files (sim/core/params.c):
+/* params_fuzz.c — libFuzzer target for parameter values, preset files (sim/core/params.c) and
+ * AIPP configs (sim/front/aipp.c):
  *   - the input as a preset file (Lua text in an empty environment with an instruction budget);
  *     a preset that parses is applied to the defaults of the model it names;
  *   - every line of the input as a `--set key=value`, on one of four shipped presets (one per
@@ -9,13 +10,18 @@
  * version did) made this target run at ~100 inputs/s, with nothing reached by the 2nd unknown key
  * that the 1st did not reach. The `npusim params` listing (20 KB of text) is made only when a
  * line was accepted.
- * Seeds: tests/fuzz/corpus/params (shipped presets and --set lines).
+ *   - the input as ATC's aipp_op text (`--aipp FILE`, sim/front/aipp.c: it sets the davinci
+ *     parameters aipp_src_bpp and aipp_cpu_ops); a config that parses is priced on a 224x224
+ *     RGB model, with or without a resize unit (by the input's length).
+ * Seeds: tests/fuzz/corpus/params (shipped presets, --set lines, the AIPP configs of tests/aipp).
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "front/aipp.h"
 #include "fuzz.h"
 #include "npusim_int.h"
 #include "script/script.h"
@@ -50,8 +56,25 @@ static const npu_arch *cached_arch(const char *name)
     return NULL;
 }
 
+static void fuzz_aipp(const uint8_t *data, size_t size)
+{
+    static npu_graph *g; /* the model, read once (a harness cache, as above) */
+    static const char model[] = "npg 1\ninput x 1x3x224x224 int8\nconv c x out=8 k=3\n";
+    npu_err err = {0};
+    if (!g && !(g = npu_npg_read("aipp_model.npg", model, sizeof model - 1, &err))) {
+        fprintf(stderr, "params_fuzz: the AIPP model: %s\n", err.msg); /* a harness bug */
+        abort();
+    }
+    npu_aipp a;
+    npu_aipp_cost c;
+    if (npu_aipp_parse("fuzz.cfg", (const char *)data, size, &a, &err) ||
+        npu_aipp_cost_of(&a, g, size % 2, &c, &err))
+        fuzz_refused("params_fuzz aipp", &err);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    fuzz_aipp(data, size);
     static const char *const presets[] = {"nv_small", "rk3588", "ascend310", "tpu_v1"};
     npu_err err = {0};
     npu_preset *pr = npu_preset_parse("fuzz.lua", (const char *)data, size, &err);

@@ -466,6 +466,44 @@ def norm_patterns():
                  [value_info("y", FLOAT, [1, 4, 16])], inits, opset=13)
 
 
+def shape_ops():
+    """DepthToSpace (DCR and CRD), SpaceToDepth, ConstantOfShape and Range (opset 13): the
+    rank-6 reshape + transpose of the first two, the constants the last two make at import."""
+    inits = [tensor("shape", INT64, [4], [1, 4, 8, 8]),
+             tensor("start", FLOAT, [], [0.0]), tensor("limit", FLOAT, [], [8.0]),
+             tensor("delta", FLOAT, [], [1.0])]
+    nodes = [
+        node("DepthToSpace", ["x"], ["d1"], "d2s_dcr", [attr_i("blocksize", 2)]),
+        node("SpaceToDepth", ["d1"], ["s1"], "s2d", [attr_i("blocksize", 2)]),
+        node("DepthToSpace", ["s1"], ["d2"], "d2s_crd",
+             [attr_i("blocksize", 2), attr_s("mode", "CRD")]),
+        node("ConstantOfShape", ["shape"], ["c"], "fill",
+             [attr_t("value", tensor("", FLOAT, [1], [0.5]))]),
+        node("Add", ["d2", "c"], ["a"], "add_fill"),
+        node("Range", ["start", "limit", "delta"], ["r"], "range"),
+        node("Add", ["a", "r"], ["y"], "add_range"),
+    ]
+    return model("shape_ops", nodes, [value_info("x", FLOAT, [1, 16, 4, 4])],
+                 [value_info("y", FLOAT, [1, 4, 8, 8])], inits, opset=13)
+
+
+def auto_pad():
+    """Conv and MaxPool with auto_pad (SAME_UPPER, SAME_LOWER, VALID) instead of pads: the
+    padding is derived from the input size, the odd pixel at the end (UPPER) or the start."""
+    inits = [tensor("w1", FLOAT, [4, 3, 3, 3]), tensor("w2", FLOAT, [4, 4, 3, 3])]
+    nodes = [
+        node("Conv", ["x", "w1"], ["c1"], "conv_upper",
+             [attr_ints("kernel_shape", [3, 3]), attr_ints("strides", [2, 2]),
+              attr_s("auto_pad", "SAME_UPPER")]),
+        node("MaxPool", ["c1"], ["p1"], "pool_lower",
+             [attr_ints("kernel_shape", [2, 2]), attr_s("auto_pad", "SAME_LOWER")]),
+        node("Conv", ["p1", "w2"], ["y"], "conv_valid",
+             [attr_ints("kernel_shape", [3, 3]), attr_s("auto_pad", "VALID")]),
+    ]
+    return model("auto_pad", nodes, [value_info("x", FLOAT, [1, 3, 8, 8])],
+                 [value_info("y", FLOAT, [1, 4, 2, 2])], inits, opset=13)
+
+
 MODELS = {
     "layernorm_decomposed": layernorm_decomposed,
     "legacy6": legacy6,
@@ -476,6 +514,7 @@ MODELS = {
     "fold_ops": fold_ops,
     "tiny_cnn": tiny_cnn, "reshape_chain": reshape_chain, "noparams": noparams,
     "unsupported": unsupported, "host": host, "qdq": qdq, "misc_ops": misc_ops,
+    "shape_ops": shape_ops, "auto_pad": auto_pad,
 }
 
 

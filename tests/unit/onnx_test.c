@@ -590,6 +590,58 @@ TEST(misc_ops)
     npu_graph_free(g);
 }
 
+TEST(shape_ops)
+{
+    npu_err err;
+    npu_graph *g = load("shape_ops.onnx", false, &err);
+    CHECK(g != NULL);
+    if (!g) {
+        printf("  %s\n", err.msg);
+        return;
+    }
+    /* each of DepthToSpace (DCR, CRD) and SpaceToDepth is reshape + transpose + reshape (the
+     * ONNX documentation's definition); ConstantOfShape and Range become constants */
+    CHECK_EQ_INT(g->nl, 11);
+    static const char *const names[] = {"d2s_dcr", "s2d", "d2s_crd"};
+    static const int64_t perms[3][6] = {{0, 3, 4, 1, 5, 2}, {0, 3, 5, 1, 2, 4}, {0, 1, 4, 2, 5, 3}};
+    for (int k = 0; k < 3; k++) {
+        const npu_layer *l = layer(g, names[k]);
+        CHECK(l && l->op == NPU_OP_TRANSPOSE);
+        for (int i = 0; l && i < 6; i++)
+            CHECK_EQ_INT(npu_layer_int(l, "perm", i, -1), perms[k][i]);
+    }
+    CHECK(tensor(g, "c") && tensor(g, "r"));
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    const int64_t y[] = {1, 4, 8, 8};
+    CHECK(shape_is(&g->t[g->outputs[0]], 4, y));
+    npu_graph_free(g);
+}
+
+TEST(auto_pad)
+{
+    npu_err err;
+    npu_graph *g = load("auto_pad.onnx", false, &err);
+    CHECK(g != NULL);
+    if (!g) {
+        printf("  %s\n", err.msg);
+        return;
+    }
+    /* 8 wide, k3 s2 -> 4: one pixel of padding, at the end (SAME_UPPER); k2 s1 on 4 -> 4: one
+     * at the start (SAME_LOWER); VALID: none. p= is top, left, bottom, right. */
+    static const char *const names[] = {"conv_upper", "pool_lower", "conv_valid"};
+    static const int64_t pads[3][4] = {{0, 0, 1, 1}, {1, 1, 0, 0}, {0, 0, 0, 0}};
+    for (int k = 0; k < 3; k++) {
+        const npu_layer *l = layer(g, names[k]);
+        CHECK(l != NULL);
+        for (int i = 0; l && i < 4; i++)
+            CHECK_EQ_INT(npu_layer_int(l, "p", i, -1), pads[k][i]);
+    }
+    CHECK_EQ_INT(npu_graph_infer(g, &err), 0);
+    const int64_t y[] = {1, 4, 2, 2};
+    CHECK(shape_is(&g->t[g->outputs[0]], 4, y));
+    npu_graph_free(g);
+}
+
 TEST(error_messages)
 {
     npu_err err = {0};
@@ -753,6 +805,8 @@ TEST(malformed_never_crash)
     mangle("layernorm_decomposed.onnx");
     mangle("act_patterns.onnx");
     mangle("norm_patterns.onnx");
+    mangle("shape_ops.onnx");
+    mangle("auto_pad.onnx");
 }
 
 static long max_rss_kb(void)
@@ -845,6 +899,8 @@ int main(void)
     RUN(host_layers);
     RUN(qdq_weights_stay_const);
     RUN(misc_ops);
+    RUN(shape_ops);
+    RUN(auto_pad);
     RUN(error_messages);
     RUN(lrn_import);
     RUN(malformed_never_crash);
