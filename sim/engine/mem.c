@@ -193,8 +193,18 @@ uint64_t npu_engine_port_bytes(const npu_engine *e, int id)
  * the heap holds no stale completions. Keeps the earliest completion in *best. */
 static inline void share(npu_engine *e, pact *A, int i, int n, double *left, const pact **best)
 {
-    double sh = *left / (double)(n - i);
-    double r = A->cap < sh ? A->cap : sh;
+    double m = (double)(n - i), r;
+    /* The share is left / m and r = min(cap, share). Where cap·m is below left by more than
+     * the roundings of the two sides (t: cap·m·(1 + 2^-49), both normal), cap < fl(left / m)
+     * for certain and r = cap without the division: half of an ascend910 point's entries are
+     * capped, and the divisions are a chain through `left` (each waits for the one before). */
+    double t = A->cap * m * (1 + 0x1p-49);
+    if (t < *left && t > 0x1p-900) {
+        r = A->cap;
+    } else {
+        double sh = *left / m;
+        r = A->cap < sh ? A->cap : sh;
+    }
     *left -= r;
     if (*left < 0)
         *left = 0;
