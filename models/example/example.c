@@ -72,6 +72,7 @@ static int example_init(npu_model *m, npu_err *err)
 }
 
 static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+#define EXAMPLE_MAX_TILES ((int64_t)1 << 20) /* tiles of one layer (lower_array) */
 
 static bool on_array(const npu_layer *l)
 {
@@ -134,6 +135,15 @@ static int lower_array(const npu_example_state *s, const npu_graph *g, int li, i
     int64_t t = m * row <= s->ahalf ? m : s->ahalf / row;
     int64_t gt = t == m ? s->ahalf / (in_sub + out_sub) : 1;
     gt = gt < 1 ? 1 : gt > sub ? sub : gt;
+    /* The program holds a record per distinct tile, built before the run: refuse absurd sizes
+     * (run_fuzz: a conv of 10^8 output channels grew it past 2 GB) instead of lowering them.
+     * 2^20 tiles of one layer is far beyond any real network on this array. */
+    int64_t ng = cdiv(sub, gt), nr = cdiv(m, t);
+    if (ng > EXAMPLE_MAX_TILES / nr)
+        return npu_err_set(err, NPU_EUNSUPPORTED,
+                           "%s:%d: '%s': %" PRId64 " x %" PRId64
+                           " tiles exceed the simulator's limit of %lld",
+                           g->file, l->line, l->name, ng, nr, (long long)EXAMPLE_MAX_TILES);
     npu_example_tile cur = {0};
     for (int64_t g0 = 0; g0 < sub; g0 += gt) {
         int64_t gn = sub - g0 < gt ? sub - g0 : gt;
