@@ -69,6 +69,8 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
+#define RKN_MAX_PART_TASKS (1 << 18) /* tasks of one conv part (tile_part) */
+
 static int oom(lw *c)
 {
     return npu_err_set(c->err, NPU_ENOMEM, "rknpu: out of memory");
@@ -540,10 +542,13 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
     if (ro > ny)
         ro = ny;
     int64_t ns = cdiv(ny, ro);
-    if (ns > 1000000 || nk > 1000000)
+    /* the tasks of a part are built before the run: their product is what to bound (run_fuzz:
+     * 1 x 661,000 tasks of a conv of 10^9 channels, 6 s and 560 MB before the job limit) */
+    if (ns > 1000000 || nk > 1000000 || ns * nk > RKN_MAX_PART_TASKS)
         return npu_err_set(c->err, NPU_EUNSUPPORTED,
-                           "%s: a conv needs %" PRId64 " x %" PRId64 " tasks; absurd", c->g->file,
-                           ns, nk);
+                           "%s: a conv needs %" PRId64 " x %" PRId64 " tasks, more than the "
+                           "simulator's limit of %d; absurd",
+                           c->g->file, ns, nk, RKN_MAX_PART_TASKS);
     /* input bytes of a slice of `orows` output rows */
     int64_t feat_total = 0;
     for (int64_t si = 0; si < ns; si++) {
