@@ -69,7 +69,9 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-#define RKN_MAX_PART_TASKS (1 << 18) /* tasks of one conv part (tile_part) */
+/* Tasks of one layer, built before its run (tv_push; tile_part refuses a conv part above it
+ * with its figures). Every zoo network runs on every rknpu preset with 2^14. */
+#define RKN_MAX_LAYER_TASKS (1 << 16)
 
 static int oom(lw *c)
 {
@@ -227,6 +229,13 @@ static int open_submit(lw *c, unsigned mask, int pl, bool chained)
 
 static int tv_push(lw *c, const npu_rkn_task *t)
 {
+    /* the tasks of a layer are built before the run: bounded here, whatever the parts (run_fuzz:
+     * a batch of 4 of a conv of 10^8 channels, 4 parts of 66,000 tasks) */
+    if (c->tv.n >= RKN_MAX_LAYER_TASKS)
+        return npu_err_set(c->err, NPU_EUNSUPPORTED,
+                           "%s: a layer needs more than %d tasks, the "
+                           "simulator's limit; absurd",
+                           c->g->file, RKN_MAX_LAYER_TASKS);
     if (npu_grow((void **)&c->tv.t, &c->tv.cap, c->tv.n + 1, sizeof *c->tv.t))
         return oom(c);
     c->tv.t[c->tv.n++] = *t;
@@ -544,11 +553,11 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
     int64_t ns = cdiv(ny, ro);
     /* the tasks of a part are built before the run: their product is what to bound (run_fuzz:
      * 1 x 661,000 tasks of a conv of 10^9 channels, 6 s and 560 MB before the job limit) */
-    if (ns > 1000000 || nk > 1000000 || ns * nk > RKN_MAX_PART_TASKS)
+    if (ns > 1000000 || nk > 1000000 || ns * nk > RKN_MAX_LAYER_TASKS)
         return npu_err_set(c->err, NPU_EUNSUPPORTED,
                            "%s: a conv needs %" PRId64 " x %" PRId64 " tasks, more than the "
                            "simulator's limit of %d; absurd",
-                           c->g->file, ns, nk, RKN_MAX_PART_TASKS);
+                           c->g->file, ns, nk, RKN_MAX_LAYER_TASKS);
     /* input bytes of a slice of `orows` output rows */
     int64_t feat_total = 0;
     for (int64_t si = 0; si < ns; si++) {
