@@ -40,13 +40,31 @@ int npu_rknpu_flow_go(const npu_rknpu_units *u, const npu_rknpu_flow *f)
     return u->go[f->st[0].blk];
 }
 
+int npu_rknpu_submit(npu_engine *e, const npu_job *j, npu_err *err)
+{
+    return npu_job_in_range(j) ? npu_engine_submit_trusted(e, j, err)
+                               : npu_engine_submit(e, j, err);
+}
+
+/* llround(x) for x >= 0 without the libm call: below 2^53 x minus its integer part is exact,
+ * from 2^52 on x is an integer, so halves go up as llround's do */
+static inline int64_t round_nonneg(double x)
+{
+    if (!(x < 4e18))
+        return (int64_t)llround(x);
+    int64_t t = (int64_t)x;
+    return x - (double)t >= 0.5 ? t + 1 : t;
+}
+
 /* bytes of the fraction [f0, f1) of a transfer, cut at whole bursts of `burst` bytes: the
  * pieces add up to the transfer and the port's rounding to bursts adds nothing to them */
 static int64_t piece(int64_t bytes, double f0, double f1, int64_t burst)
 {
+    if (bytes <= 0) /* also what the rounding below gives for 0 */
+        return 0;
     int64_t b = burst > 0 ? burst : 1;
-    int64_t a = (int64_t)llround((double)bytes * f0 / (double)b) * b;
-    int64_t z = (int64_t)llround((double)bytes * f1 / (double)b) * b;
+    int64_t a = round_nonneg((double)bytes * f0 / (double)b) * b;
+    int64_t z = round_nonneg((double)bytes * f1 / (double)b) * b;
     if (f1 >= 1 || z > bytes)
         z = bytes;
     if (a > bytes)
@@ -95,14 +113,14 @@ static int end_task(npu_engine *e, const npu_rknpu_units *u, const npu_rknpu_flo
         all[n++] = f->endsig[k];
     for (int k = 0; k < n; k++) {
         if (j->nsig == NPU_JOB_MAX_SYNC) {
-            if (npu_engine_submit(e, j, err))
+            if (npu_rknpu_submit(e, j, err))
                 return err->code;
             npu_job_init(j, j->unit, f->layer, "task end");
         }
         if (npu_job_signal(j, all[k].sync, all[k].n, err))
             return err->code;
     }
-    return npu_engine_submit(e, j, err);
+    return npu_rknpu_submit(e, j, err);
 }
 
 int npu_rknpu_flow_submit(npu_engine *e, const npu_rknpu_units *u, const npu_rknpu_flow *f,
@@ -158,7 +176,7 @@ int npu_rknpu_flow_submit(npu_engine *e, const npu_rknpu_units *u, const npu_rkn
                 return err->code;
             if (last && k == njob - 1)
                 return end_task(e, u, f, &j, err);
-            if (npu_engine_submit(e, &j, err))
+            if (npu_rknpu_submit(e, &j, err))
                 return err->code;
         }
     }
