@@ -275,6 +275,9 @@ struct npu_engine {
 
 static inline int npu_eng_grow(void *pv, int *cap, int need, size_t elem)
 {
+    if (need <= *cap) /* the common case, without the call (a sync's waiter list, a port's
+                         active transfers: once per blocked check or join) */
+        return 0;
     size_t c = (size_t)*cap;
     if (npu_grow((void **)pv, &c, (size_t)need, elem) != 0)
         return -1;
