@@ -653,7 +653,7 @@ static void begin_compute(npu_engine *e, int jid)
 {
     jrec *J = &e->jobs[jid];
     const unit *U = &e->u[J->unit];
-    npu_time d = npu_engine_cycles_ps(e, U->clk, J->cycles) + J->extra_ps;
+    npu_time d = npu_eng_cycles_ps(e, U->clk, J->cycles) + J->extra_ps;
     if (d >= TIME_LIMIT - e->now) {
         e->toverflow = true;
         d = TIME_LIMIT - e->now;

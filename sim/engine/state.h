@@ -294,6 +294,15 @@ static inline npu_time npu_eng_round_ps(double d)
     return d - (double)t >= 0.5 ? t + 1 : t;
 }
 
+/* npu_engine_cycles_ps, inline for the engine's own use (once per job in begin_compute). */
+static inline npu_time npu_eng_cycles_ps(const npu_engine *e, int c, double cycles)
+{
+    if (c < 0 || c >= e->nc || !(cycles > 0))
+        return 0;
+    double ps = cycles * e->c[c].ps_per_cycle;
+    return ps >= (double)TIME_LIMIT ? TIME_LIMIT : npu_eng_round_ps(ps);
+}
+
 /* Per-layer tables have one extra row for work of no layer (-1). */
 static inline int npu_eng_layer_slot(const npu_engine *e, int layer)
 {
