@@ -18,25 +18,6 @@ static int job_full(npu_job *j, const char *what, npu_err *err)
                        j->label ? j->label : "?", j->layer, what);
 }
 
-/* Every member but the wait, signal and transfer arrays, which nothing reads beyond their
- * counts (npu_job_wait/_signal/_xfer fill them): zeroing the whole 376-byte job was ~3 % of
- * an RKNPU point, whose tasks are ~9 jobs each. */
-void npu_job_init(npu_job *j, int u, int layer, const char *label)
-{
-    j->unit = u;
-    j->layer = layer;
-    j->label = label;
-    j->mode = NPU_JOB_SEQ;
-    j->cycles = 0;
-    j->extra_ps = 0;
-    j->nwait = j->nsig = j->nxfer = 0;
-    j->onchip_bytes = 0;
-    j->irq = 0;
-    j->done = NULL;
-    j->ud = NULL;
-    j->overflow = false;
-}
-
 int npu_job_wait(npu_job *j, int sy, int64_t n, npu_err *err)
 {
     if (n <= 0)

@@ -808,8 +808,9 @@ TEST(random_programs)
     CHECK(dead > 20);
 }
 
-/* Job building: zero counts add nothing; a full job reports it and is refused at submit. */
-TEST(job_builders_refuse_overflow)
+/* Job building: zero counts add nothing; a full job reports it and is refused at submit;
+ * npu_job_init and npu_job_in_range. */
+TEST(job_builders)
 {
     npu_engine *e = mkengine("10", "0", "1", "1", "0", 1, NULL);
     if (!e)
@@ -829,21 +830,9 @@ TEST(job_builders_refuse_overflow)
     CHECK_EQ_INT(j.nwait, NPU_JOB_MAX_SYNC);
     CHECK_EQ_INT(npu_engine_submit(e, &j, &err), NPU_ESIM);
     CHECK_CONTAINS(err.msg, "bug in the model");
-    npu_engine_free(e);
-}
-
-/* npu_job_init over a job full of garbage gives the empty job; npu_job_in_range (the models'
- * test before npu_engine_submit_trusted) is false for every quantity the engine's check
- * refuses, and true for a job the check takes. */
-TEST(job_init_and_in_range)
-{
-    npu_engine *e = mkengine("10", "0", "1", "1", "0", 1, NULL);
-    if (!e)
-        return;
-    int u = npu_engine_unit(e, "u", NPU_UK_COMPUTE, 0, 1, 0);
-    int s = npu_engine_sync(e, "s", 100);
-    npu_err err = {0};
-    npu_job j;
+    /* npu_job_init over a job full of garbage gives the empty job; npu_job_in_range (the
+     * models' test before npu_engine_submit_trusted) is false for every quantity the engine's
+     * check refuses, and true for a job the check takes */
     memset(&j, 0xff, sizeof j);
     npu_job_init(&j, u, 0, "j");
     CHECK(j.mode == NPU_JOB_SEQ && j.cycles == 0 && j.extra_ps == 0 && !j.overflow);
@@ -938,8 +927,7 @@ TEST(pools_from_ctx)
 int main(void)
 {
     RUN(lone_transfer_and_sharing);
-    RUN(job_builders_refuse_overflow);
-    RUN(job_init_and_in_range);
+    RUN(job_builders);
     RUN(small_read_pays_latency);
     RUN(burst_rounding_and_run_length);
     RUN(requester_cap_water_filling);
