@@ -104,6 +104,10 @@ int cli_failf(const char *fmt, const char *a);
 int cli_emit_text(const cli *o, npu_strbuf *sb);
 /* Refuses early when an output file exists and --force was not given. */
 int cli_check_new_file(const cli *o, const char *path);
+/* Refuses an output that is (another name of) a file the command reads: GRAPH, -a FILE, --aipp,
+ * a sweep spec or part, diff's results (plots.c). --force would have replaced the input with
+ * its own result (`convert x.npg -o x.npg --force`). */
+int cli_check_not_input(const cli *o, const char *path);
 /* every --plot argument valid and no two outputs on one file (plots.c); an exit status */
 int cli_check_plots(const cli *o);
 /* A preset, model or scale.cfg by name, with the --set values applied. */

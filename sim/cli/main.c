@@ -127,6 +127,8 @@ int cli_check_new_file(const cli *o, const char *path)
         return EXIT_OK;
     if (S_ISDIR(st.st_mode)) /* --force or not: not a file to replace */
         return cli_failf("%s: is a directory", path);
+    if (cli_check_not_input(o, path))
+        return EXIT_FAIL;
     if (!o->force)
         return cli_failf("%s: file exists (use --force to overwrite)", path);
     return EXIT_OK;
@@ -537,6 +539,8 @@ static int cmd_sweep(const command *c, cli *o, npu_ctx *ctx)
     if (o->resume && !o->out)
         return cli_usage_error(c->name, "%s: --resume continues the file given with -o", c->name,
                                NULL);
+    if (cli_check_not_input(o, o->out))
+        return EXIT_FAIL;
     npu_err err = {0};
     npu_ctx_set_cancel(ctx, &g_cancel);
     void (*old)(int) = signal(SIGINT, on_sigint);

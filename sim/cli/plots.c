@@ -1,5 +1,5 @@
-/* plots.c — the checks of `npusim run/exec --plot` before a simulation starts: each chart
- * argument valid, and no two outputs (-o, --trace, --plot) naming the same file.
+/* plots.c — the checks of the outputs before a simulation starts: each --plot argument valid,
+ * no two outputs (-o, --trace, --plot) naming the same file, and no output naming an input.
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +18,49 @@ static bool same_output(const char *a, const char *b)
     struct stat sa, sb;
     return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
            sa.st_ino == sb.st_ino;
+}
+
+/* Whether len bytes of name (an input named on the command line) are the file st describes. */
+static bool is_that_file(const char *name, size_t len, const struct stat *st)
+{
+    char buf[4096];
+    struct stat si;
+    if (len == 0 || len >= sizeof buf)
+        return false;
+    memcpy(buf, name, len);
+    buf[len] = 0;
+    return stat(buf, &si) == 0 && si.st_dev == st->st_dev && si.st_ino == st->st_ino;
+}
+
+int cli_check_not_input(const cli *o, const char *path)
+{
+    struct stat st;
+    if (!path || strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return EXIT_OK;
+    const char *in = NULL;
+    for (int i = 0; !in && i < o->npos; i++) /* GRAPH, PROGRAM, SPEC, PART, A.json B.json */
+        if (is_that_file(o->pos[i], strlen(o->pos[i]), &st))
+            in = o->pos[i];
+    for (const char *a = o->arch; !in && a && *a;) { /* -a FILE (compare: a list, by commas) */
+        size_t n = strcspn(a, ",");
+        if (is_that_file(a, n, &st))
+            in = o->arch;
+        a += n + (a[n] == ',');
+    }
+    for (int i = 0; !in && i < o->nwls; i++) { /* --workload NAME=GRAPH[:K=V]... */
+        const char *g = strchr(o->wls[i], '=');
+        if (g && is_that_file(g + 1, strcspn(g + 1, ":"), &st))
+            in = o->wls[i];
+    }
+    if (!in && o->aipp && is_that_file(o->aipp, strlen(o->aipp), &st))
+        in = o->aipp;
+    if (!in && o->spec && is_that_file(o->spec, strlen(o->spec), &st))
+        in = o->spec;
+    if (!in)
+        return EXIT_OK;
+    fprintf(stderr, "npusim: %s: is also an input of this command (%s); write the output to "
+                    "another file\n", path, in);
+    return EXIT_FAIL;
 }
 
 /* Checks every --plot argument (syntax, existing file) before a simulation starts, and that

@@ -233,4 +233,34 @@ expect "--plot r.png -> 1" 1 run --plot "$T/r.png" "$T/tiny.npg"
 has "png named" "$T/err" "the chart is SVG; name the file *.svg (there is no .png writer)"
 if [ ! -e "$T/r.png" ] && [ ! -e "$T/r.svg" ]; then ok "no chart written"; else bad "no chart written"; fi
 
+# ---- fourth pass (h/hostile4) ---------------------------------------------------------------------
+# an output that is one of the command's inputs: --force replaced the input with its own result
+# (`convert x.npg -o x.npg --force` rewrote the graph; `run -o x.npg` put a table over it, `diff
+# a.json b.json -o a.json`, `merge -o PART`, `sweep SPEC -o SPEC` the same); refused, whatever the
+# spelling (./x, a symbolic link either way, a hard link), and nothing is written
+cp "$T/tiny.npg" "$T/self.npg"
+cksum <"$T/self.npg" >"$T/self.sum"
+unchanged() { # NAME: self.npg has its first bytes
+    if cksum <"$T/self.npg" | cmp -s - "$T/self.sum"; then ok "$1"; else bad "$1" "$(head -c 200 "$T/self.npg")"; fi
+}
+expect "convert x.npg -o x.npg --force -> 1" 1 convert "$T/self.npg" -o "$T/self.npg" --force
+has "self-output named" "$T/err" "self.npg: is also an input of this command"
+unchanged "convert left its input alone"
+expect "run -o ./GRAPH --force -> 1" 1 run -o "$T/./self.npg" --force "$T/self.npg"
+ln -s self.npg "$T/selflink.npg"
+ln "$T/self.npg" "$T/selfhard.npg"
+expect "compile to a symlink to GRAPH -> 1" 1 compile "$T/self.npg" -o "$T/selflink.npg" --force
+expect "--trace to GRAPH through a symlink -> 1" 1 run --trace "$T/self.npg" --force "$T/selflink.npg"
+expect "info -o a hard link of GRAPH -> 1" 1 info -o "$T/selfhard.npg" --force "$T/self.npg"
+unchanged "run, compile, info left their input alone"
+printf 'return { model = "systolic", name = "pa" }\n' >"$T/pa.lua"
+expect "compare -o one of its -a files -> 1" 1 compare -a "systolic,$T/pa.lua" -o "$T/pa.lua" --force "$T/tiny.npg"
+has "the -a list named" "$T/err" "pa.lua: is also an input of this command (systolic,"
+expect "sweep SPEC -o SPEC --force -> 1" 1 sweep "$T/spec.lua" -o "$T/spec.lua" --force
+"$NPUSIM" run -f json -o "$T/r.json" "$T/tiny.npg" 2>/dev/null
+expect "diff A B -o A --force -> 1" 1 diff "$T/r.json" "$T/r.json" -o "$T/r.json" --force
+has "spec still a spec" "$T/spec.lua" "return {"
+has "result still a result" "$T/r.json" "npusim.result/"
+expect "convert -o a file beside the input still works" 0 convert "$T/self.npg" -o "$T/self2.npg"
+
 finish
