@@ -263,4 +263,9 @@ has "spec still a spec" "$T/spec.lua" "return {"
 has "result still a result" "$T/r.json" "npusim.result/"
 expect "convert -o a file beside the input still works" 0 convert "$T/self.npg" -o "$T/self2.npg"
 
+# a SCALE-Sim GEMM row of 10^8 x 10^8 named its file twice ("g.csv:2: g.csv: input ...")
+printf 'Layer, M, N, K,\nG1, 100000000, 100000000, 100000000,\n' >"$T/g.csv"
+expect "GEMM row of 2^53 elements -> 1" 1 info "$T/g.csv"
+has "file named once" "$T/err" "npusim: $T/g.csv:2: input 'G1.ifmap': more than 2^48 elements"
+
 finish
