@@ -96,6 +96,9 @@ struct command {
 /* ---- main.c: messages and outputs ----------------------------------------------------------- */
 /* "npusim: <fmt with arg>" (+ " (did you mean 'hint'?)") and a pointer to --help; EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, const char *arg, const char *hint);
+/* "npusim: msg" on stderr, control characters as '?' (a name from a file must not drive the
+ * terminal through a message); every message of the command goes through here. */
+void cli_eprint(const char *msg);
 /* "npusim: <err's message>"; EXIT_FAIL. */
 int cli_fail(const npu_err *err);
 /* "npusim: <fmt with a>"; EXIT_FAIL. */

@@ -40,6 +40,7 @@
 #include "../npusim_int.h"
 #include "../report/report.h"
 #include "../report/svg.h"
+#include "../report/tab.h"
 #include "cli.h"
 #include "scalesim_cli.h"
 
@@ -58,18 +59,25 @@ int cli_usage_error(const char *cmd, const char *fmt, const char *arg, const cha
     return EXIT_USAGE;
 }
 
+void cli_eprint(const char *msg)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", msg);
+    npu_tab_sanitize_msg(buf);
+    fprintf(stderr, "npusim: %s\n", buf);
+}
+
 int cli_fail(const npu_err *err)
 {
-    const char *m = err && err->msg[0] ? err->msg : "failed";
-    fprintf(stderr, "npusim: %s\n", m);
+    cli_eprint(err && err->msg[0] ? err->msg : "failed");
     return EXIT_FAIL;
 }
 
 int cli_failf(const char *fmt, const char *a)
 {
-    fprintf(stderr, "npusim: ");
-    fprintf(stderr, fmt, a);
-    fputc('\n', stderr);
+    char buf[4096];
+    snprintf(buf, sizeof buf, fmt, a);
+    cli_eprint(buf);
     return EXIT_FAIL;
 }
 
@@ -223,15 +231,18 @@ static int report_result(const cli *o, npu_result *r, const npu_err *err)
     npu_sb_init(&sb);
     int rc = NPU_OK;
     note(o, "simulated: %d layers, %lld cycles", r->nlayers, (long long)r->total.cycles);
-    if (r->total.fits == 0) /* the footprint does not fit the preset's board: say so */
-        fprintf(stderr,
-                "npusim: warning: %s needs %.1f MiB (weights %.1f, internal %.1f, io %.1f, "
-                "tasks %.1f) but %s leaves %.1f MiB of DRAM to it (docs/deployment.md)\n",
+    if (r->total.fits == 0) { /* the footprint does not fit the preset's board: say so */
+        char w[1024];
+        snprintf(w, sizeof w,
+                "warning: %s needs %.1f MiB (weights %.1f, internal %.1f, io %.1f, "
+                "tasks %.1f) but %s leaves %.1f MiB of DRAM to it (docs/deployment.md)",
                 r->graph, (double)r->total.footprint_bytes / 1048576.0,
                 (double)r->total.total_weight_size / 1048576.0,
                 (double)r->total.total_internal_size / 1048576.0,
                 (double)r->total.io_size / 1048576.0, (double)r->total.task_size / 1048576.0,
                 r->arch, (double)r->total.dram_usable_bytes / 1048576.0);
+        cli_eprint(w);
+    }
     rc = npu_rep_result_out(r, o->fmt, o->summary, o->verbosity < 0, &sb);
     if (rc)
         rc = cli_failf("%s: cannot format the result", o->pos[0]);

@@ -58,8 +58,10 @@ int cli_check_not_input(const cli *o, const char *path)
         in = o->spec;
     if (!in)
         return EXIT_OK;
-    fprintf(stderr, "npusim: %s: is also an input of this command (%s); write the output to "
-                    "another file\n", path, in);
+    char m[4096];
+    snprintf(m, sizeof m, "%s: is also an input of this command (%s); write the output to "
+             "another file", path, in);
+    cli_eprint(m);
     return EXIT_FAIL;
 }
 

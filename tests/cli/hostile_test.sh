@@ -268,4 +268,16 @@ printf 'Layer, M, N, K,\nG1, 100000000, 100000000, 100000000,\n' >"$T/g.csv"
 expect "GEMM row of 2^53 elements -> 1" 1 info "$T/g.csv"
 has "file named once" "$T/err" "npusim: $T/g.csv:2: input 'G1.ifmap': more than 2^48 elements"
 
+# escape sequences in a name reached the terminal through error messages (tables were clean):
+# a duplicate layer name retitled the window, an unknown output tensor turned the text red
+printf 'npg 1\ninput d 1x8 fp32\nrelu "r\033]0;pwned\007" d\nrelu "r\033]0;pwned\007" d\n' >"$T/escdup.npg"
+expect "duplicate escaped name -> 1" 1 info "$T/escdup.npg"
+if grep -q "$ESC" "$T/err"; then bad "error message has no ESC byte" "$(od -c "$T/err" | head -5)"; else ok "error message has no ESC byte"; fi
+has "the name shown sanitized" "$T/err" "duplicate name 'r?]0;pwned?'"
+printf '[general]\nrun_name = r\033[2J/x\n' >"$T/escrun.cfg"
+sed -n '/^\[arch/,$p' "$T/dup.cfg" | grep -v 'ArrayWidth: 8' >>"$T/escrun.cfg"
+expect "scalesim with an escaped run_name -> 1" 1 scalesim -c "$T/escrun.cfg" -t "$T/topo.csv" -p "$T/ssout"
+if grep -q "$ESC" "$T/err"; then bad "scalesim message has no ESC byte" "$(od -c "$T/err" | head -5)"; else ok "scalesim message has no ESC byte"; fi
+has "run_name shown sanitized" "$T/err" "run_name 'r?[2J/x' is not a plain directory name"
+
 finish
