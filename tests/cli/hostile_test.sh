@@ -280,4 +280,39 @@ expect "scalesim with an escaped run_name -> 1" 1 scalesim -c "$T/escrun.cfg" -t
 if grep -q "$ESC" "$T/err"; then bad "scalesim message has no ESC byte" "$(od -c "$T/err" | head -5)"; else ok "scalesim message has no ESC byte"; fi
 has "run_name shown sanitized" "$T/err" "run_name 'r?[2J/x' is not a plain directory name"
 
+# ONNX: a constant weight whose shape disagrees with its input was counted by the input's shape
+# without a word: MatMul/Gemm by a [16, 4] weight of a [1, 8] input (K 8 vs 16), a Conv whose
+# weight has 4 input channels on an 8-channel input, kernel_shape 5x5 on a 3x3 weight
+PY=$(command -v python3 || true)
+if [ -n "$PY" ]; then
+    "$PY" - "$T" <<'EOP'
+import os, sys
+sys.path.insert(0, "tests/onnx")
+from gen import FLOAT, attr_i, attr_ints, model, node, tensor, value_info
+d = sys.argv[1]
+def save(name, nodes, dims, inits):
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(model("g", nodes, [value_info("x", FLOAT, dims)], [value_info("y", FLOAT, [])], inits))
+save("mm_k.onnx", [node("MatMul", ["x", "w"], ["y"])], [1, 8], [tensor("w", FLOAT, [16, 4])])
+save("gemm_k.onnx", [node("Gemm", ["x", "w"], ["y"], attrs=[attr_i("transB", 1)])], [1, 8],
+     [tensor("w", FLOAT, [4, 16])])
+save("conv_c.onnx", [node("Conv", ["x", "w"], ["y"])], [1, 8, 8, 8], [tensor("w", FLOAT, [8, 4, 3, 3])])
+save("conv_k.onnx", [node("Conv", ["x", "w"], ["y"], attrs=[attr_ints("kernel_shape", [5, 5])])],
+     [1, 8, 8, 8], [tensor("w", FLOAT, [8, 8, 3, 3])])
+save("conv_ok.onnx", [node("Conv", ["x", "w"], ["y"], attrs=[attr_i("group", 2)])], [1, 8, 8, 8],
+     [tensor("w", FLOAT, [8, 4, 3, 3])])
+EOP
+    expect "MatMul by a weight of another K -> 1" 1 info "$T/mm_k.onnx"
+    has "K mismatch named" "$T/err" "node 0 'y' (MatMul): input 'x' has 8 columns (K), weight 'w' expects 16"
+    expect "Gemm transB by a weight of another K -> 1" 1 info "$T/gemm_k.onnx"
+    has "Gemm K mismatch named" "$T/err" "input 'x' has 8 columns (K), weight 'w' expects 16"
+    expect "Conv weight of other input channels -> 1" 1 info "$T/conv_c.onnx"
+    has "channel mismatch named" "$T/err" "input 'x' has 8 channels, weight 'w' expects 4"
+    expect "Conv kernel_shape unlike its weight -> 1" 1 info "$T/conv_k.onnx"
+    has "kernel_shape mismatch named" "$T/err" "kernel_shape 5x5 differs from weight 'w' (3x3)"
+    expect "a grouped Conv whose weight agrees still reads" 0 info "$T/conv_ok.onnx"
+else
+    echo "skip ONNX weight-shape checks (no python3)"
+fi
+
 finish
