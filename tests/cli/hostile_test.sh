@@ -299,6 +299,7 @@ save("gemm_k.onnx", [node("Gemm", ["x", "w"], ["y"], attrs=[attr_i("transB", 1)]
 save("conv_c.onnx", [node("Conv", ["x", "w"], ["y"])], [1, 8, 8, 8], [tensor("w", FLOAT, [8, 4, 3, 3])])
 save("conv_k.onnx", [node("Conv", ["x", "w"], ["y"], attrs=[attr_ints("kernel_shape", [5, 5])])],
      [1, 8, 8, 8], [tensor("w", FLOAT, [8, 8, 3, 3])])
+save("raw_short.onnx", [node("MatMul", ["x", "w"], ["y"])], [1, 8], [tensor("w", FLOAT, [8, 4], [0] * 3)])
 save("conv_ok.onnx", [node("Conv", ["x", "w"], ["y"], attrs=[attr_i("group", 2)])], [1, 8, 8, 8],
      [tensor("w", FLOAT, [8, 4, 3, 3])])
 EOP
@@ -311,6 +312,9 @@ EOP
     expect "Conv kernel_shape unlike its weight -> 1" 1 info "$T/conv_k.onnx"
     has "kernel_shape mismatch named" "$T/err" "kernel_shape 5x5 differs from weight 'w' (3x3)"
     expect "a grouped Conv whose weight agrees still reads" 0 info "$T/conv_ok.onnx"
+    # a weight's raw_data of 12 bytes for 8x4 floats was taken (only its shape is used)
+    expect "a truncated weight -> 1" 1 info "$T/raw_short.onnx"
+    has "truncated weight named" "$T/err" "tensor 'w': raw_data has 12 bytes, expected 128"
 else
     echo "skip ONNX weight-shape checks (no python3)"
 fi
