@@ -319,4 +319,11 @@ else
     echo "skip ONNX weight-shape checks (no python3)"
 fi
 
+# a conv of 3e15 MACs on the RKNPU model: no work estimate, it grew past 1.8 GB in 24 s until
+# "out of memory" (under a 2 GB limit); now refused at once with the task count
+printf 'npg 1\ninput d 1x4096x4096x64 int8\nconv c d out=65536 k=7\noutput c\n' >"$T/bigconv.npg"
+expect "3e15-MAC conv on rk3588 refused -> 1" 1 run -a rk3588 "$T/bigconv.npg"
+has "the refusal names the layer and the count" "$T/err" \
+    "bigconv.npg:3: conv 'c': this layer needs 8376320 tasks, above the limit of 4194304"
+
 finish
