@@ -326,4 +326,8 @@ expect "3e15-MAC conv on rk3588 refused -> 1" 1 run -a rk3588 "$T/bigconv.npg"
 has "the refusal names the layer and the count" "$T/err" \
     "bigconv.npg:3: conv 'c': this layer needs 8376320 tasks, above the limit of 4194304"
 
+# --aipp read its config with fopen: a FIFO blocked for ever (every other input was refused)
+expect "--aipp a FIFO -> 1 (no hang)" 1 info -a ascend310 --aipp "$T/fifo" "$T/tiny.npg"
+has "FIFO aipp named" "$T/err" "fifo: not a regular file"
+
 finish
