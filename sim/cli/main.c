@@ -475,6 +475,12 @@ static int cmd_convert(const command *c, cli *o, npu_ctx *ctx)
                            "text on stdout)", o->out, NULL);
     if (cli_check_new_file(o, o->out))
         return EXIT_FAIL;
+    if (onnx) { /* its weight file beside it, OUT.data, must not be an input either */
+        char data[4096];
+        snprintf(data, sizeof data, "%s.data", o->out);
+        if (cli_check_not_input(o, data))
+            return EXIT_FAIL;
+    }
     npu_err err = {0};
     npu_graph *g = load_graph(o, ctx, o->pos[0], &err);
     if (!g)

@@ -1,14 +1,28 @@
 /* plots.c — the checks of the outputs before a simulation starts: each --plot argument valid,
  * no two outputs (-o, --trace, --plot) naming the same file, and no output naming an input.
  */
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "../report/svg.h"
 #include "cli.h"
 
-/* Whether two output paths name the same file: the same text, or the same existing file
- * (a second name, a link). NULL is the result on stdout, the same as "-". */
+/* The directory of path ("." when it names none) into dir; returns its last component. */
+static const char *split_dir(const char *path, char *dir, size_t n)
+{
+    const char *s = strrchr(path, '/');
+    if (!s)
+        snprintf(dir, n, ".");
+    else
+        snprintf(dir, n, "%.*s", s == path ? 1 : (int)(s - path), path);
+    return s ? s + 1 : path;
+}
+
+/* Whether two output paths name the same file: the same text, the same existing file (a second
+ * name, a link), or one new name in the same directory spelt two ways (./r.svg and r.svg: the
+ * second write failed, or replaced the first with --force, only after the simulation ran).
+ * NULL is the result on stdout, the same as "-". */
 static bool same_output(const char *a, const char *b)
 {
     a = a ? a : "-";
@@ -16,7 +30,13 @@ static bool same_output(const char *a, const char *b)
     if (strcmp(a, b) == 0)
         return true;
     struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+    int ea = stat(a, &sa), eb = stat(b, &sb);
+    if (ea == 0 || eb == 0)
+        return ea == 0 && eb == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char da[4096], db[4096];
+    const char *na = split_dir(a, da, sizeof da), *nb = split_dir(b, db, sizeof db);
+    return *na && strcmp(na, nb) == 0 && strcmp(a, "-") && strcmp(b, "-") &&
+           stat(da, &sa) == 0 && stat(db, &sb) == 0 && sa.st_dev == sb.st_dev &&
            sa.st_ino == sb.st_ino;
 }
 

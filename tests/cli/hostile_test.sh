@@ -330,4 +330,18 @@ has "the refusal names the layer and the count" "$T/err" \
 expect "--aipp a FIFO -> 1 (no hang)" 1 info -a ascend310 --aipp "$T/fifo" "$T/tiny.npg"
 has "FIFO aipp named" "$T/err" "fifo: not a regular file"
 
+# two new outputs spelt two ways (./x and x, a link to their directory): the second write failed
+# ("file exists") only after the simulation ran; refused before
+expect "-o ./s.svg --plot s.svg (new files) -> 1" 1 run -o "$T/./s.svg" --plot "$T/s.svg" "$T/tiny.npg"
+has "two spellings refused" "$T/err" "s.svg: given as two outputs"
+ln -s . "$T/here"
+expect "--trace through a link to its directory -> 1" 1 run -o "$T/s.json" -f json --trace "$T/here/s.json" "$T/tiny.npg"
+if [ ! -e "$T/s.svg" ] && [ ! -e "$T/s.json" ]; then ok "nothing written for two spellings"; else bad "nothing written for two spellings"; fi
+# convert -o NET.onnx also writes NET.onnx.data: it replaced an input of that name (an .npg text
+# file is read by its header whatever its extension)
+cp "$T/tiny.npg" "$T/q.onnx.data"
+expect "convert whose weight file is its input -> 1" 1 convert "$T/q.onnx.data" -o "$T/q.onnx" --force
+has "weight file named" "$T/err" "q.onnx.data: is also an input of this command"
+has "the input is still the graph" "$T/q.onnx.data" "conv   c1"
+
 finish
