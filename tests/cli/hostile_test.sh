@@ -344,4 +344,10 @@ expect "convert whose weight file is its input -> 1" 1 convert "$T/q.onnx.data" 
 has "weight file named" "$T/err" "q.onnx.data: is also an input of this command"
 has "the input is still the graph" "$T/q.onnx.data" "conv   c1"
 
+# a sandboxed script opening a FIFO in its own directory blocked inside fopen for ever (the
+# instruction budget does not run there); the sandbox's io refuses what is not a regular file
+printf 'local f, m = io.open("%s/fifo")\nprint(f, m)\n' "$T" >"$T/sbfifo.lua"
+expect "sandboxed io.open of a FIFO -> 0 (no hang)" 0 script --sandbox "$T/sbfifo.lua"
+has "the FIFO refused" "$T/out" "fifo' is not a regular file (the sandbox opens no FIFO or device)"
+
 finish
