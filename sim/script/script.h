@@ -25,6 +25,7 @@
 
 #include "../core/ctx.h"
 #include "../core/graph.h"
+#include "../core/infer.h"
 #include "../core/params.h"
 
 #define MAY_RAISE /* may call lua_error (longjmp) */
@@ -57,7 +58,7 @@ typedef struct npu_script_opts {
 /* Layers a builder may hold by default: a graph lives in C memory, outside the state's memory
  * cap, and `for i = 1, 1e9 do x = b:relu(x) end` grew it by ~470 bytes a layer until the OOM
  * killer came. 2^18 is 150 times the largest zoo network (1,700 layers); ~120 MB, ~3 s. */
-#define NPU_SCRIPT_MAX_LAYERS (1 << 18)
+#define NPU_SCRIPT_MAX_LAYERS NPU_GRAPH_MAX_LAYERS
 /* The state's layer limit for builders (npu_script_opts.max_layers). */
 int npu_script_max_layers(lua_State *L);
 

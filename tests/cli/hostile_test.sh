@@ -350,4 +350,12 @@ printf 'local f, m = io.open("%s/fifo")\nprint(f, m)\n' "$T" >"$T/sbfifo.lua"
 expect "sandboxed io.open of a FIFO -> 0 (no hang)" 0 script --sandbox "$T/sbfifo.lua"
 has "the FIFO refused" "$T/out" "fifo' is not a regular file (the sandbox opens no FIFO or device)"
 
+# a graph of 2 M layers (44 MB of .npg, under the 256 MiB read limit) took 1.7 GB and 30 s,
+# then its run failed for memory ("systolic: cannot create the units"); at most 2^18 layers
+awk 'BEGIN { print "npg 1"; print "input x 1x8 fp32"; p = "x"
+    for (i = 1; i <= 262145; i++) { print "relu r" i " " p; p = "r" i } }' >"$T/long.npg"
+expect "a graph of 2^18 + 1 layers -> 1" 1 info "$T/long.npg"
+has "the layer limit named" "$T/err" "long.npg:262147:6: relu 'r262145': more than 262144 layers, the most a graph may hold"
+rm -f "$T/long.npg"
+
 finish
