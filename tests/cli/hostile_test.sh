@@ -358,4 +358,8 @@ expect "a graph of 2^18 + 1 layers -> 1" 1 info "$T/long.npg"
 has "the layer limit named" "$T/err" "long.npg:262147:6: relu 'r262145': more than 262144 layers, the most a graph may hold"
 rm -f "$T/long.npg"
 
+# --batch 2 --zoo-args batch=4 ran at batch 2 without a word: contradictory, refused
+expect "--batch and --zoo-args batch= together -> 1" 1 info --batch 2 --zoo-args batch=4 lenet5
+has "the two batches named" "$T/err" "lenet5: --batch 2 and the zoo argument batch=4: give the batch once"
+
 finish
