@@ -234,17 +234,8 @@ npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *o
             ctx_fail(ctx, err);
             return NULL;
         }
-        for (const char *a = o.zoo_args; o.batch > 0 && a && *a;) { /* batch given twice */
-            size_t n = strcspn(a, ",");
-            if (n > 6 && strncmp(a, "batch=", 6) == 0) {
-                npu_err_set(err, NPU_EINVAL, "%s: --batch %lld and the zoo argument %.*s: give "
-                            "the batch once", what, (long long)o.batch, (int)n, a);
-                ctx_fail(ctx, err);
-                return NULL;
-            }
-            a += n + (a[n] == ',');
-        }
-        g = npu_script_zoo(ctx, canon, o.zoo_args, err);
+        g = npu_script_zoo_batch_twice(what, o.zoo_args, o.batch, err)
+                ? NULL : npu_script_zoo(ctx, canon, o.zoo_args, err);
     } else {
         npu_err_set(err, NPU_EINVAL,
                     "unknown graph format '%s' (npg, onnx, scalesim, scalesim-gemm, zoo)", fmt);

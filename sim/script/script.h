@@ -158,6 +158,9 @@ extern const npu_builtin_text npu_builtin_zoo[]; /* NULL-terminated, generated *
  * Returns an un-prepared graph (the caller runs npu_graph_prepare). Unknown name: error listing
  * the networks. */
 npu_graph *npu_script_zoo(npu_ctx *ctx, const char *name, const char *args, npu_err *err);
+/* NPU_EINVAL when a batch (> 0) is given besides the zoo argument batch= ("--batch 2 --zoo-args
+ * batch=4" ran at 2 without a word), else 0. */
+int npu_script_zoo_batch_twice(const char *what, const char *args, int64_t batch, npu_err *err);
 /* Sets zoo, zoo_info and networks (and builder, through npu_script_builder_open) in the table
  * on the stack top, and makes the state's zoo module. */
 MAY_RAISE void npu_script_zoo_open(lua_State *L);
