@@ -334,6 +334,7 @@ typedef struct cgeo {
     int ppu_kh, ppu_kw;
     double ppu_ratio; /* pool output elems / conv output elems */
     bool wstream; /* a matmul (gemm): its weights stream beside the compute (TF_WSTREAM)   */
+    int li;       /* the graph layer (messages) */
 } cgeo;
 
 /* use_sram: an internal feature map (produced by a layer, not a graph output) lives in the
@@ -544,6 +545,16 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
         return npu_err_set(c->err, NPU_EUNSUPPORTED,
                            "%s: a conv needs %" PRId64 " x %" PRId64 " tasks; absurd", c->g->file,
                            ns, nk);
+    if (ns * nk > NPU_RKN_MAX_PROG_TASKS - c->conv_tasks) {
+        const npu_layer *l = &c->g->l[G->li];
+        return npu_err_set(c->err, NPU_EUNSUPPORTED, "%s:%d: %s '%s': %s %" PRId64 " tasks, "
+                           "above the limit of %" PRId64 " (about 800 MB of program; "
+                           "docs/models/rknpu.md): use fewer channels, rows or tokens",
+                           c->g->file, l->line, npu_op_name(l->op), l->name,
+                           c->conv_tasks ? "the program up to this layer needs" : "this layer needs",
+                           c->conv_tasks + ns * nk, NPU_RKN_MAX_PROG_TASKS);
+    }
+    c->conv_tasks += ns * nk;
     /* input bytes of a slice of `orows` output rows */
     int64_t feat_total = 0;
     for (int64_t si = 0; si < ns; si++) {
@@ -671,6 +682,7 @@ static int lower_conv(lw *c, int li, unsigned mask)
     cgeo G;
     if (geo_of(c, li, &G))
         return c->err->code;
+    G.li = li;
     int cores[NPU_RKN_MAX_CORES], n = 0;
     for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
         if ((mask >> k) & 1u)
