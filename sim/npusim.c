@@ -234,7 +234,8 @@ npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *o
             ctx_fail(ctx, err);
             return NULL;
         }
-        g = npu_script_zoo(ctx, canon, o.zoo_args, err);
+        g = npu_script_zoo_batch_twice(what, o.zoo_args, o.batch, err)
+                ? NULL : npu_script_zoo(ctx, canon, o.zoo_args, err);
     } else {
         npu_err_set(err, NPU_EINVAL,
                     "unknown graph format '%s' (npg, onnx, scalesim, scalesim-gemm, zoo)", fmt);

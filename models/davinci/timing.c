@@ -190,26 +190,6 @@ static int flush(dv_exec *x, pend *P)
     return npu_engine_submit_trusted(x->e, j, x->err) ? fail(x) : 0;
 }
 
-/* Starts a pending job as npu_job_init does, but writes only the members the engine reads
- * whatever the counts (npu_job_init zeroes all ~380 bytes, most of them the wait, signal and
- * transfer arrays, whose used part the counts bound: a transfer is written whole when added).
- * A job per instruction made the memset a tenth of the emission. */
-static void job_start(npu_job *j, int u, int layer, const char *label)
-{
-    j->unit = u;
-    j->layer = layer;
-    j->label = label;
-    j->mode = NPU_JOB_SEQ;
-    j->cycles = 0;
-    j->extra_ps = 0;
-    j->nwait = j->nsig = j->nxfer = 0;
-    j->onchip_bytes = 0;
-    j->irq = 0;
-    j->done = NULL;
-    j->ud = NULL;
-    j->overflow = false;
-}
-
 /* A wait or a signal of count 1 on a job with room for it (the callers check the count
  * first; npu_job_wait/_signal are calls into the engine for what is one store here). */
 static inline void add_wait1(npu_job *j, int sync) { j->wait[j->nwait++] = (npu_syncop){sync, 1}; }
@@ -221,7 +201,7 @@ static int open_job(dv_exec *x, int c, int p, int layer, const char *label)
     pend *P = &x->pj[c * NPU_DV_NPIPES + p];
     if (flush(x, P))
         return fail(x);
-    job_start(&P->job, x->unit[c * NPU_DV_NPIPES + p], layer, label);
+    npu_job_init(&P->job, x->unit[c * NPU_DV_NPIPES + p], layer, label);
     if (P->need_issue > 0)
         P->job.wait[P->job.nwait++] =
             (npu_syncop){x->issue[c * NPU_DV_NPIPES + p], P->need_issue};
@@ -241,7 +221,7 @@ static int open_job(dv_exec *x, int c, int p, int layer, const char *label)
             hold.label = "wait_flag";
             if (submit(x, &hold))
                 return fail(x);
-            job_start(&P->job, x->unit[c * NPU_DV_NPIPES + p], layer, label);
+            npu_job_init(&P->job, x->unit[c * NPU_DV_NPIPES + p], layer, label);
             continue;
         }
         for (int i = 0; i < P->nw; i++)

@@ -233,9 +233,8 @@ static int tv_push(lw *c, const npu_rkn_task *t)
      * a batch of 4 of a conv of 10^8 channels, 4 parts of 66,000 tasks) */
     if (c->tv.n >= RKN_MAX_LAYER_TASKS)
         return npu_err_set(c->err, NPU_EUNSUPPORTED,
-                           "%s: a layer needs more than %d tasks, the "
-                           "simulator's limit; absurd",
-                           c->g->file, RKN_MAX_LAYER_TASKS);
+                           "%s: a layer needs more than %d tasks, the simulator's limit; "
+                           "absurd", c->g->file, RKN_MAX_LAYER_TASKS);
     if (npu_grow((void **)&c->tv.t, &c->tv.cap, c->tv.n + 1, sizeof *c->tv.t))
         return oom(c);
     c->tv.t[c->tv.n++] = *t;
@@ -345,6 +344,7 @@ typedef struct cgeo {
     int ppu_kh, ppu_kw;
     double ppu_ratio; /* pool output elems / conv output elems */
     bool wstream; /* a matmul (gemm): its weights stream beside the compute (TF_WSTREAM)   */
+    int li;       /* the graph layer (messages) */
 } cgeo;
 
 /* use_sram: an internal feature map (produced by a layer, not a graph output) lives in the
@@ -551,13 +551,28 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
     if (ro > ny)
         ro = ny;
     int64_t ns = cdiv(ny, ro);
-    /* the tasks of a part are built before the run: their product is what to bound (run_fuzz:
-     * 1 x 661,000 tasks of a conv of 10^9 channels, 6 s and 560 MB before the job limit) */
-    if (ns > 1000000 || nk > 1000000 || ns * nk > RKN_MAX_LAYER_TASKS)
+    const npu_layer *l = &c->g->l[G->li];
+    if (ns > 1000000 || nk > 1000000)
         return npu_err_set(c->err, NPU_EUNSUPPORTED,
-                           "%s: a conv needs %" PRId64 " x %" PRId64 " tasks, more than the "
-                           "simulator's limit of %d; absurd",
-                           c->g->file, ns, nk, RKN_MAX_LAYER_TASKS);
+                           "%s: a conv needs %" PRId64 " x %" PRId64 " tasks; absurd", c->g->file,
+                           ns, nk);
+    if (ns * nk > NPU_RKN_MAX_PROG_TASKS - c->conv_tasks) {
+        return npu_err_set(c->err, NPU_EUNSUPPORTED, "%s:%d: %s '%s': %s %" PRId64 " tasks, "
+                           "above the limit of %" PRId64 " (about 800 MB of program; "
+                           "docs/models/rknpu.md): use fewer channels, rows or tokens",
+                           c->g->file, l->line, npu_op_name(l->op), l->name,
+                           c->conv_tasks ? "the program up to this layer needs" : "this layer needs",
+                           c->conv_tasks + ns * nk, NPU_RKN_MAX_PROG_TASKS);
+    }
+    /* the tasks of a layer are built before its run, whatever the program's total (run_fuzz:
+     * 2 x 833,334 tasks of a conv of 10^9 channels, 6 s and 560 MB before the job limit) */
+    if (ns * nk > RKN_MAX_LAYER_TASKS)
+        return npu_err_set(c->err, NPU_EUNSUPPORTED,
+                           "%s:%d: %s '%s': %" PRId64 " x %" PRId64 " tasks, more than the "
+                           "simulator's limit of %d per layer; absurd",
+                           c->g->file, l->line, npu_op_name(l->op), l->name, ns, nk,
+                           RKN_MAX_LAYER_TASKS);
+    c->conv_tasks += ns * nk;
     /* input bytes of a slice of `orows` output rows */
     int64_t feat_total = 0;
     for (int64_t si = 0; si < ns; si++) {
@@ -685,6 +700,7 @@ static int lower_conv(lw *c, int li, unsigned mask)
     cgeo G;
     if (geo_of(c, li, &G))
         return c->err->code;
+    G.li = li;
     int cores[NPU_RKN_MAX_CORES], n = 0;
     for (int k = 0; k < NPU_RKN_MAX_CORES; k++)
         if ((mask >> k) & 1u)

@@ -24,6 +24,11 @@ typedef struct tvec {
     size_t n, cap;
 } tvec;
 
+/* The tasks of a program at most (issue 16): about 200 bytes each while it runs, so 800 MB; a
+ * 4096-token Llama-2-7B prefill on rk3588 needs 4.0 M, one conv of 10^12 MACs far more (it grew
+ * past 1.8 GB before the limit). Refused before the tasks are written, naming the layer. */
+#define NPU_RKN_MAX_PROG_TASKS ((int64_t)1 << 22)
+
 typedef struct lw {
     const npu_graph *g;
     npu_program *out;
@@ -44,6 +49,7 @@ typedef struct lw {
     long last_task[NPU_RKN_MAX_CORES]; /* instruction of the previous layer's last task */
     unsigned prev_cores;               /* cores the previous layer of the submit used  */
     long last_submit;
+    int64_t conv_tasks; /* conv/gemm tasks of the program so far (NPU_RKN_MAX_PROG_TASKS) */
 } lw;
 
 static inline int bits_of(npu_dtype dt)

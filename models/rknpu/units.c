@@ -40,13 +40,46 @@ int npu_rknpu_flow_go(const npu_rknpu_units *u, const npu_rknpu_flow *f)
     return u->go[f->st[0].blk];
 }
 
-/* bytes of the fraction [f0, f1) of a transfer, cut at whole bursts of `burst` bytes: the
- * pieces add up to the transfer and the port's rounding to bursts adds nothing to them */
-static int64_t piece(int64_t bytes, double f0, double f1, int64_t burst)
+int npu_rknpu_submit(npu_engine *e, const npu_job *j, npu_err *err)
 {
-    int64_t b = burst > 0 ? burst : 1;
-    int64_t a = (int64_t)llround((double)bytes * f0 / (double)b) * b;
-    int64_t z = (int64_t)llround((double)bytes * f1 / (double)b) * b;
+    return npu_job_in_range(j) ? npu_engine_submit_trusted(e, j, err)
+                               : npu_engine_submit(e, j, err);
+}
+
+/* llround(x) for x >= 0 without the libm call: below 2^53 x minus its integer part is exact,
+ * from 2^52 on x is an integer, so halves go up as llround's do */
+static inline int64_t round_nonneg(double x)
+{
+    if (!(x < 4e18))
+        return (int64_t)llround(x);
+    int64_t t = (int64_t)x;
+    return x - (double)t >= 0.5 ? t + 1 : t;
+}
+
+/* A port's burst for piece(): b bytes, and 1/b when b is a power of two, for then x * (1/b)
+ * is x / b to the bit (both scale x by 2^-k and round once), else 0 (piece divides). */
+typedef struct burst {
+    int64_t b;
+    double inv;
+} burst;
+
+static burst port_burst(npu_engine *e, int port)
+{
+    const npu_port_cfg *pc = npu_engine_port_cfg(e, port);
+    int64_t b = pc && pc->burst_bytes > 0 ? pc->burst_bytes : 1;
+    return (burst){b, (b & (b - 1)) == 0 ? 1.0 / (double)b : 0};
+}
+
+/* bytes of the fraction [f0, f1) of a transfer, cut at whole bursts: the pieces add up to the
+ * transfer and the port's rounding to bursts adds nothing to them */
+static int64_t piece(int64_t bytes, double f0, double f1, const burst *bu)
+{
+    if (bytes <= 0) /* also what the rounding below gives for 0 */
+        return 0;
+    int64_t b = bu->b;
+    double q0 = (double)bytes * f0, q1 = (double)bytes * f1;
+    int64_t a = round_nonneg(bu->inv > 0 ? q0 * bu->inv : q0 / (double)b) * b;
+    int64_t z = round_nonneg(bu->inv > 0 ? q1 * bu->inv : q1 / (double)b) * b;
     if (f1 >= 1 || z > bytes)
         z = bytes;
     if (a > bytes)
@@ -54,10 +87,10 @@ static int64_t piece(int64_t bytes, double f0, double f1, int64_t burst)
     return z - a;
 }
 
-/* One job of a stage: the fraction [f0, f1) of its work. */
-static int stage_job(npu_engine *e, const npu_rknpu_units *u, const npu_rknpu_flow *f,
-                     const npu_rknpu_stage *st, double f0, double f1, int wait, int sig,
-                     int64_t onchip, npu_job *j, npu_err *err)
+/* One job of a stage: the fraction [f0, f1) of its work; bu[m] the bursts of DRAM and SRAM. */
+static int stage_job(const npu_rknpu_units *u, const npu_rknpu_flow *f, const npu_rknpu_stage *st,
+                     const burst *bu, double f0, double f1, int wait, int sig, int64_t onchip,
+                     npu_job *j, npu_err *err)
 {
     npu_job_init(j, u->unit[st->blk], f->layer, st->label);
     j->mode = NPU_JOB_STREAM;
@@ -67,10 +100,8 @@ static int stage_job(npu_engine *e, const npu_rknpu_units *u, const npu_rknpu_fl
         int port = m ? NPU_PORT_SRAM : NPU_PORT_DRAM;
         if (!st->rd[m] && !st->wr[m])
             continue;
-        const npu_port_cfg *pc = npu_engine_port_cfg(e, port);
-        int64_t burst = pc ? pc->burst_bytes : 0;
-        if (npu_job_xfer(j, port, false, piece(st->rd[m], f0, f1, burst), 0, err) ||
-            npu_job_xfer(j, port, true, piece(st->wr[m], f0, f1, burst), 0, err))
+        if (npu_job_xfer(j, port, false, piece(st->rd[m], f0, f1, &bu[m]), 0, err) ||
+            npu_job_xfer(j, port, true, piece(st->wr[m], f0, f1, &bu[m]), 0, err))
             return err->code;
     }
     /* a later part of a stage continues the stream its first part opened: the port's request
@@ -95,14 +126,14 @@ static int end_task(npu_engine *e, const npu_rknpu_units *u, const npu_rknpu_flo
         all[n++] = f->endsig[k];
     for (int k = 0; k < n; k++) {
         if (j->nsig == NPU_JOB_MAX_SYNC) {
-            if (npu_engine_submit(e, j, err))
+            if (npu_rknpu_submit(e, j, err))
                 return err->code;
             npu_job_init(j, j->unit, f->layer, "task end");
         }
         if (npu_job_signal(j, all[k].sync, all[k].n, err))
             return err->code;
     }
-    return npu_engine_submit(e, j, err);
+    return npu_rknpu_submit(e, j, err);
 }
 
 int npu_rknpu_flow_submit(npu_engine *e, const npu_rknpu_units *u, const npu_rknpu_flow *f,
@@ -111,6 +142,7 @@ int npu_rknpu_flow_submit(npu_engine *e, const npu_rknpu_units *u, const npu_rkn
     if (f->nst < 1 || f->nst > NPU_RKNPU_MAX_STAGES)
         return npu_err_set(err, NPU_ESIM, "rknpu: a task of %d stages", f->nst);
     double g = f->parts > 1 ? (double)f->parts : 1;
+    burst bu[2] = {port_burst(e, NPU_PORT_DRAM), port_burst(e, NPU_PORT_SRAM)};
     for (int s = 0; s < f->nst; s++) {
         const npu_rknpu_stage *st = &f->st[s];
         bool link = s > 0 && st->blk != f->st[s - 1].blk; /* else the unit's FIFO orders it */
@@ -153,12 +185,12 @@ int npu_rknpu_flow_submit(npu_engine *e, const npu_rknpu_units *u, const npu_rkn
         }
         for (int k = 0; k < njob; k++) {
             npu_job j;
-            if (stage_job(e, u, f, st, from[k], to[k], waits[k], sigs[k],
+            if (stage_job(u, f, st, bu, from[k], to[k], waits[k], sigs[k],
                           s == 0 && k == 0 ? f->onchip_bytes : 0, &j, err))
                 return err->code;
             if (last && k == njob - 1)
                 return end_task(e, u, f, &j, err);
-            if (npu_engine_submit(e, &j, err))
+            if (npu_rknpu_submit(e, &j, err))
                 return err->code;
         }
     }

@@ -96,6 +96,9 @@ struct command {
 /* ---- main.c: messages and outputs ----------------------------------------------------------- */
 /* "npusim: <fmt with arg>" (+ " (did you mean 'hint'?)") and a pointer to --help; EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, const char *arg, const char *hint);
+/* "npusim: msg" on stderr, control characters as '?' (a name from a file must not drive the
+ * terminal through a message); every message of the command goes through here. */
+void cli_eprint(const char *msg);
 /* "npusim: <err's message>"; EXIT_FAIL. */
 int cli_fail(const npu_err *err);
 /* "npusim: <fmt with a>"; EXIT_FAIL. */
@@ -104,6 +107,10 @@ int cli_failf(const char *fmt, const char *a);
 int cli_emit_text(const cli *o, npu_strbuf *sb);
 /* Refuses early when an output file exists and --force was not given. */
 int cli_check_new_file(const cli *o, const char *path);
+/* Refuses an output that is (another name of) a file the command reads: GRAPH, -a FILE, --aipp,
+ * a sweep spec or part, diff's results (plots.c). --force would have replaced the input with
+ * its own result (`convert x.npg -o x.npg --force`). */
+int cli_check_not_input(const cli *o, const char *path);
 /* every --plot argument valid and no two outputs on one file (plots.c); an exit status */
 int cli_check_plots(const cli *o);
 /* A preset, model or scale.cfg by name, with the --set values applied. */

@@ -40,6 +40,7 @@
 #include "../npusim_int.h"
 #include "../report/report.h"
 #include "../report/svg.h"
+#include "../report/tab.h"
 #include "cli.h"
 #include "scalesim_cli.h"
 
@@ -58,18 +59,25 @@ int cli_usage_error(const char *cmd, const char *fmt, const char *arg, const cha
     return EXIT_USAGE;
 }
 
+void cli_eprint(const char *msg)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", msg);
+    npu_tab_sanitize_msg(buf);
+    fprintf(stderr, "npusim: %s\n", buf);
+}
+
 int cli_fail(const npu_err *err)
 {
-    const char *m = err && err->msg[0] ? err->msg : "failed";
-    fprintf(stderr, "npusim: %s\n", m);
+    cli_eprint(err && err->msg[0] ? err->msg : "failed");
     return EXIT_FAIL;
 }
 
 int cli_failf(const char *fmt, const char *a)
 {
-    fprintf(stderr, "npusim: ");
-    fprintf(stderr, fmt, a);
-    fputc('\n', stderr);
+    char buf[4096];
+    snprintf(buf, sizeof buf, fmt, a);
+    cli_eprint(buf);
     return EXIT_FAIL;
 }
 
@@ -127,6 +135,8 @@ int cli_check_new_file(const cli *o, const char *path)
         return EXIT_OK;
     if (S_ISDIR(st.st_mode)) /* --force or not: not a file to replace */
         return cli_failf("%s: is a directory", path);
+    if (cli_check_not_input(o, path))
+        return EXIT_FAIL;
     if (!o->force)
         return cli_failf("%s: file exists (use --force to overwrite)", path);
     return EXIT_OK;
@@ -221,15 +231,18 @@ static int report_result(const cli *o, npu_result *r, const npu_err *err)
     npu_sb_init(&sb);
     int rc = NPU_OK;
     note(o, "simulated: %d layers, %lld cycles", r->nlayers, (long long)r->total.cycles);
-    if (r->total.fits == 0) /* the footprint does not fit the preset's board: say so */
-        fprintf(stderr,
-                "npusim: warning: %s needs %.1f MiB (weights %.1f, internal %.1f, io %.1f, "
-                "tasks %.1f) but %s leaves %.1f MiB of DRAM to it (docs/deployment.md)\n",
+    if (r->total.fits == 0) { /* the footprint does not fit the preset's board: say so */
+        char w[1024];
+        snprintf(w, sizeof w,
+                "warning: %s needs %.1f MiB (weights %.1f, internal %.1f, io %.1f, "
+                "tasks %.1f) but %s leaves %.1f MiB of DRAM to it (docs/deployment.md)",
                 r->graph, (double)r->total.footprint_bytes / 1048576.0,
                 (double)r->total.total_weight_size / 1048576.0,
                 (double)r->total.total_internal_size / 1048576.0,
                 (double)r->total.io_size / 1048576.0, (double)r->total.task_size / 1048576.0,
                 r->arch, (double)r->total.dram_usable_bytes / 1048576.0);
+        cli_eprint(w);
+    }
     rc = npu_rep_result_out(r, o->fmt, o->summary, o->verbosity < 0, &sb);
     if (rc)
         rc = cli_failf("%s: cannot format the result", o->pos[0]);
@@ -462,6 +475,12 @@ static int cmd_convert(const command *c, cli *o, npu_ctx *ctx)
                            "text on stdout)", o->out, NULL);
     if (cli_check_new_file(o, o->out))
         return EXIT_FAIL;
+    if (onnx) { /* its weight file beside it, OUT.data, must not be an input either */
+        char data[4096];
+        snprintf(data, sizeof data, "%s.data", o->out);
+        if (cli_check_not_input(o, data))
+            return EXIT_FAIL;
+    }
     npu_err err = {0};
     npu_graph *g = load_graph(o, ctx, o->pos[0], &err);
     if (!g)
@@ -537,6 +556,8 @@ static int cmd_sweep(const command *c, cli *o, npu_ctx *ctx)
     if (o->resume && !o->out)
         return cli_usage_error(c->name, "%s: --resume continues the file given with -o", c->name,
                                NULL);
+    if (cli_check_not_input(o, o->out))
+        return EXIT_FAIL;
     npu_err err = {0};
     npu_ctx_set_cancel(ctx, &g_cancel);
     void (*old)(int) = signal(SIGINT, on_sigint);

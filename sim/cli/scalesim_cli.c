@@ -11,6 +11,7 @@
 #include "../../models/systolic/sstrace.h"
 #include "../front/front.h"
 #include "../front/scalesim_cfg.h"
+#include "cli.h"
 
 npu_arch *npu_cli_arch_open(npu_ctx *ctx, const char *name, npu_err *err)
 {
@@ -119,7 +120,7 @@ static int ss_usage_error(const char *what, const char *arg)
 
 static int ss_fail(const npu_err *err)
 {
-    fprintf(stderr, "npusim: %s\n", err->msg[0] ? err->msg : "error");
+    cli_eprint(err->msg[0] ? err->msg : "error");
     return 1;
 }
 
@@ -173,9 +174,11 @@ int npu_cli_scalesim(int argc, char **argv)
         return ss_fail(&err);
     if (!sc.run_name[0] || strchr(sc.run_name, '/') || strcmp(sc.run_name, ".") == 0 ||
         strcmp(sc.run_name, "..") == 0) {
-        fprintf(stderr, "npusim: %s: [general] run_name '%s' is %s (SCALE-Sim writes the "
-                "reports into OUTDIR/run_name/)\n", cfg, sc.run_name,
-                sc.run_name[0] ? "not a plain directory name" : "missing");
+        char m[1024];
+        snprintf(m, sizeof m, "%s: [general] run_name '%s' is %s (SCALE-Sim writes the "
+                 "reports into OUTDIR/run_name/)", cfg, sc.run_name,
+                 sc.run_name[0] ? "not a plain directory name" : "missing");
+        cli_eprint(m);
         return 1;
     }
     if (sc.user_bw) {

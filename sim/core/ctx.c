@@ -317,6 +317,9 @@ static void set_blocking(int fd)
 
 static int read_limit(npu_err *err, const char *path, size_t max)
 {
+    if (max < ((size_t)1 << 20)) /* a small format (an AIPP config): its limit in KiB */
+        return npu_err_set(err, NPU_EINVAL, "%s: larger than %zu KiB, the most npusim reads "
+                           "for this file", path, max >> 10);
     return npu_err_set(err, NPU_EINVAL, "%s: larger than %zu MiB, the most npusim reads", path,
                        max >> 20);
 }

@@ -339,6 +339,11 @@ int npu_graph_add_layer(npu_graph *g, npu_op op, const char *name, int nin,
         return npu_err_set(err, NPU_EINVAL, "%s: %s '%s': output count %d out of range 1..%d",
                            npu_graph_label(g), npu_op_name(op), name, nout, NPU_NOUT_MAX),
                -1;
+    if (g->nl >= NPU_GRAPH_MAX_LAYERS)
+        return npu_err_set(err, NPU_EUNSUPPORTED, "%s: %s '%s': more than %d layers, the most a "
+                           "graph may hold (docs/formats.md)", npu_graph_label(g),
+                           npu_op_name(op), name, NPU_GRAPH_MAX_LAYERS),
+               -1;
     index_sync(g);
     if (npu_graph_find_layer(g, name) >= 0)
         return npu_err_set(err, NPU_EINVAL, "%s: duplicate layer name '%s'", npu_graph_label(g),

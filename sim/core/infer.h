@@ -15,6 +15,9 @@
 #define NPU_DIM_MAX ((int64_t)INT32_MAX) /* largest dim                */
 #define NPU_ELEM_MAX ((int64_t)1 << 48)  /* most elements in a tensor  */
 #define NPU_NOUT_MAX 256                 /* most outputs of a layer    */
+/* most layers of a graph (= a script builder's): a 44 MB .npg of 2 M layers took 1.7 GB and
+ * 30 s before its run failed for memory; 2^18 runs in about 600 MB */
+#define NPU_GRAPH_MAX_LAYERS (1 << 18)
 
 typedef struct npu_shape {
     int ndim;

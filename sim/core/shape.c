@@ -396,7 +396,7 @@ static int r_gemm(npu_ictx *c, npu_shape *o)
     npu_err *err = c->err;
     const npu_tensor *x = c->x[0];
     int rc;
-    int64_t n, m, k, b;
+    int64_t n = 0, m = 0, k = 0, b = 0;
     if ((rc = get_int_attr(c, NPU_K_OUT, -1, 1, NPU_DIM_MAX, &n)))
         return rc;
     if (n < 0)
@@ -456,7 +456,7 @@ static int r_prelu(npu_ictx *c, npu_shape *o)
         if (c->x[1]->kind != NPU_T_CONST)
             return npu_infer_lerr(g, l, err, "slope input '%s' must be a constant", c->x[1]->name);
     } else {
-        int64_t ns;
+        int64_t ns = 0;
         if ((rc = get_int_attr(c, NPU_K_SLOPES, x->ndim >= 2 ? x->dim[1] : 1, 1, NPU_DIM_MAX, &ns)))
             return rc;
         c->params = ns;
@@ -481,7 +481,7 @@ static int r_softmax_norm(npu_ictx *c, npu_shape *o)
     npu_layer *l = c->l;
     const npu_tensor *x = c->x[0];
     int rc;
-    int ax;
+    int ax = 0;
     int64_t aff = 1;
     if ((rc = norm_axis(c, NPU_K_AXIS, npu_layer_int_k(l, NPU_K_AXIS, 0, -1), x->ndim, 0, &ax)))
         return rc;
@@ -504,7 +504,7 @@ static int r_concat(npu_ictx *c, npu_shape *o)
     const npu_tensor *x = c->x[0];
     int rc;
     char dbuf[160];
-    int ax;
+    int ax = 0;
     if ((rc = norm_axis(c, NPU_K_AXIS, npu_layer_int_k(l, NPU_K_AXIS, 0, 1), x->ndim, 0, &ax)))
         return rc;
     int64_t sum = 0;
@@ -536,7 +536,7 @@ static int r_split(npu_ictx *c, npu_shape *o)
     npu_err *err = c->err;
     const npu_tensor *x = c->x[0];
     int rc;
-    int ax;
+    int ax = 0;
     if ((rc = norm_axis(c, NPU_K_AXIS, npu_layer_int_k(l, NPU_K_AXIS, 0, 0), x->ndim, 0, &ax)))
         return rc;
     int64_t dim = x->dim[ax], part[NPU_NOUT_MAX];
@@ -598,7 +598,7 @@ static int r_slice(npu_ictx *c, npu_shape *o)
                               "starts=, ends=, axes= and steps= must have the same length");
     bool seen[NPU_MAX_DIMS] = {false};
     for (int i = 0; i < st->n; i++) {
-        int a;
+        int a = 0;
         if (ax) {
             if ((rc = norm_axis(c, NPU_K_AXES, ax->i[i], x->ndim, 0, &a)))
                 return rc;
@@ -842,7 +842,7 @@ static int r_gather(npu_ictx *c, npu_shape *o)
     const npu_tensor *x = c->x[0];
     int rc;
     const npu_tensor *ix = c->x[1];
-    int ax;
+    int ax = 0;
     if (npu_dtype_is_float(ix->dtype))
         return npu_infer_lerr(g, l, err, "indices '%s' must be an integer tensor, not %s", ix->name,
                               npu_dtype_name(ix->dtype));

@@ -40,10 +40,7 @@ double npu_engine_clock_mhz(const npu_engine *e, int c)
 
 npu_time npu_engine_cycles_ps(const npu_engine *e, int c, double cycles)
 {
-    if (c < 0 || c >= e->nc || !(cycles > 0))
-        return 0;
-    double ps = cycles * e->c[c].ps_per_cycle;
-    return ps >= (double)TIME_LIMIT ? TIME_LIMIT : npu_eng_round_ps(ps);
+    return npu_eng_cycles_ps(e, c, cycles);
 }
 
 int npu_engine_unit(npu_engine *e, const char *name, npu_unit_kind kind, int c, int slots,

@@ -250,8 +250,10 @@ static void kick(npu_engine *e, int u)
     if (U->in_kick)
         return;
     U->in_kick = true;
-    /* Ring of capacity nu: each unit is in it at most once. */
-    int pos = (e->kick_head + e->kick_n) % e->kick_cap;
+    /* Ring of capacity nu: each unit is in it at most once (head < cap, n < cap: no modulo) */
+    int pos = e->kick_head + e->kick_n;
+    if (pos >= e->kick_cap)
+        pos -= e->kick_cap;
     e->kick[pos] = u;
     e->kick_n++;
 }
@@ -259,7 +261,8 @@ static void kick(npu_engine *e, int u)
 static int kick_pop(npu_engine *e)
 {
     int u = e->kick[e->kick_head];
-    e->kick_head = (e->kick_head + 1) % e->kick_cap;
+    if (++e->kick_head == e->kick_cap)
+        e->kick_head = 0;
     e->kick_n--;
     e->u[u].in_kick = false;
     return u;
@@ -657,7 +660,7 @@ static void begin_compute(npu_engine *e, int jid)
 {
     jrec *J = &e->jobs[jid];
     const unit *U = &e->u[J->unit];
-    npu_time d = npu_engine_cycles_ps(e, U->clk, J->cycles) + J->extra_ps;
+    npu_time d = npu_eng_cycles_ps(e, U->clk, J->cycles) + J->extra_ps;
     if (d >= TIME_LIMIT - e->now) {
         e->toverflow = true;
         d = TIME_LIMIT - e->now;

@@ -5,7 +5,6 @@
  * a model's program never silently loses a dependency. */
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "state.h"
 
@@ -17,14 +16,6 @@ static int job_full(npu_job *j, const char *what, npu_err *err)
     j->overflow = true;
     return npu_err_set(err, NPU_ESIM, "engine: job '%s' (layer %d): no room for another %s",
                        j->label ? j->label : "?", j->layer, what);
-}
-
-void npu_job_init(npu_job *j, int u, int layer, const char *label)
-{
-    memset(j, 0, sizeof *j);
-    j->unit = u;
-    j->layer = layer;
-    j->label = label;
 }
 
 int npu_job_wait(npu_job *j, int sy, int64_t n, npu_err *err)

@@ -308,6 +308,8 @@ uint64_t npu_mem_bus_bytes(uint64_t bytes, uint64_t run, uint64_t burst)
 {
     if (burst <= 1)
         return bytes;
+    if (run >= bytes) /* one run (most transfers): the general case's result, one division */
+        return (bytes + burst - 1) / burst * burst;
     uint64_t full = bytes / run, last = bytes % run;
     uint64_t rr = (run + burst - 1) / burst * burst;
     uint64_t lr = (last + burst - 1) / burst * burst;

@@ -275,6 +275,9 @@ struct npu_engine {
 
 static inline int npu_eng_grow(void *pv, int *cap, int need, size_t elem)
 {
+    if (need <= *cap) /* the common case, without the call (a sync's waiter list, a port's
+                         active transfers: once per blocked check or join) */
+        return 0;
     size_t c = (size_t)*cap;
     if (npu_grow((void **)pv, &c, (size_t)need, elem) != 0)
         return -1;
@@ -289,6 +292,15 @@ static inline npu_time npu_eng_round_ps(double d)
 {
     npu_time t = (npu_time)d;
     return d - (double)t >= 0.5 ? t + 1 : t;
+}
+
+/* npu_engine_cycles_ps, inline for the engine's own use (once per job in begin_compute). */
+static inline npu_time npu_eng_cycles_ps(const npu_engine *e, int c, double cycles)
+{
+    if (c < 0 || c >= e->nc || !(cycles > 0))
+        return 0;
+    double ps = cycles * e->c[c].ps_per_cycle;
+    return ps >= (double)TIME_LIMIT ? TIME_LIMIT : npu_eng_round_ps(ps);
 }
 
 /* Per-layer tables have one extra row for work of no layer (-1). */

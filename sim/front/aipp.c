@@ -249,16 +249,14 @@ int npu_aipp_parse(const char *path, const char *text, size_t len, npu_aipp *a, 
 
 int npu_aipp_read(const char *path, npu_aipp *out, npu_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return npu_err_set(err, NPU_EIO, "%s: cannot open: %s", path, strerror(errno));
-    char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    int bad = ferror(f) || (n == sizeof buf && !feof(f));
-    fclose(f);
-    if (bad)
-        return npu_err_set(err, NPU_EIO, "%s: cannot read (or longer than 64 KiB)", path);
-    return npu_aipp_parse(path, buf, n, out, err);
+    /* through npu_read_file: a FIFO or a device is refused (a FIFO blocked here forever) */
+    char *buf = NULL;
+    size_t n = 0;
+    if (npu_read_file_max(path, 65536, &buf, &n, err))
+        return err ? err->code : NPU_EIO;
+    int rc = npu_aipp_parse(path, buf, n, out, err);
+    free(buf);
+    return rc;
 }
 
 /* line of field `name` (for messages), else the block's */

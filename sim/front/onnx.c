@@ -313,6 +313,9 @@ static int build(ox *x)
             return -1;
     }
     x->cur = -1;
+    if (onnx_check_dims(x))
+        return -1;
+    x->cur = -1;
     for (int i = 0; i < x->noutput; i++) {
         oval *v = onnx_val_find(x, x->outputs[i].name);
         if (!v || v->kind == VK_NONE)

@@ -673,7 +673,9 @@ int onnx_h_simple(ox *x, const onode *n, const opdef *od)
                 return -1;
             if (nd == 2) {
                 int li = onnx_emit1(x, n, NPU_OP_GEMM, 1, ins);
-                return li < 0 || onnx_set_int(x, li, "out", bd[1]) || onnx_set_int(x, li, "bias", 0)
+                return li < 0 || onnx_set_int(x, li, "out", bd[1]) ||
+                               onnx_set_int(x, li, "bias", 0) ||
+                               onnx_expect_dim(x, li, -1, bd[0], ins[1]->name)
                            ? -1
                            : 0;
             }

@@ -95,6 +95,15 @@ typedef struct oval {
                       Transpose), so that MatMul(A, Transpose(W)) reads W with transb=1 */
 } oval;
 
+/* A dimension a layer's first input must have, known from a constant weight only (the IR's gemm
+ * and conv take K and the input channels from the input): checked once all shapes are inferred. */
+typedef struct okcheck {
+    struct okcheck *next;
+    int li, node, axis; /* axis -1: the last */
+    int64_t want;
+    const char *wname; /* the weight */
+} okcheck;
+
 typedef struct ox {
     const char *file;
     npu_err *err;
@@ -120,6 +129,7 @@ typedef struct ox {
     const char **names; /* every IR tensor and layer name given out (hash set) */
     size_t nnames, cnames;
     int cur;         /* node being imported, -1 outside nodes */
+    okcheck *kc;     /* onnx_expect_dim */
 } ox;
 
 
@@ -197,6 +207,10 @@ int onnx_set_str(ox *x, int li, const char *key, const char *v);
 int onnx_int_list(ox *x, const onode *n, const char *aname, int input, int64_t *out, long max,
                     long *cnt, const char *what);
 npu_dtype onnx_npu_dt_or_fp32(int ot);
+/* Layer li's first input must have `want` at axis (-1 the last): weight wname says so. */
+int onnx_expect_dim(ox *x, int li, int axis, int64_t want, const char *wname);
+/* Those checks, once every node is imported (shapes inferred once). */
+int onnx_check_dims(ox *x);
 int onnx_h_conv(ox *x, const onode *n, bool transposed);
 int onnx_h_gemm(ox *x, const onode *n);
 int onnx_h_pool(ox *x, const onode *n, npu_op op);

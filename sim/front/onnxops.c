@@ -366,6 +366,36 @@ static bool is_const_like(const oval *v)
     return v->kind == VK_CONST || v->kind == VK_INPUT;
 }
 
+int onnx_expect_dim(ox *x, int li, int axis, int64_t want, const char *wname)
+{
+    okcheck *c = npu_arena_alloc(&x->a, sizeof *c);
+    if (!c)
+        return npu_err_set(x->err, NPU_ENOMEM, "%s: out of memory", x->file);
+    *c = (okcheck){x->kc, li, x->cur, axis, want, wname};
+    x->kc = c;
+    return 0;
+}
+
+int onnx_check_dims(ox *x)
+{
+    if (!x->kc)
+        return 0;
+    npu_err ie = {0}; /* a graph that does not infer yet is reported later, as before */
+    npu_graph_infer(x->g, &ie);
+    for (const okcheck *c = x->kc; c; c = c->next) {
+        const npu_tensor *t = &x->g->t[x->g->l[c->li].in[0]];
+        int ax = c->axis < 0 ? t->ndim - 1 : c->axis;
+        if (!t->shape_known || ax < 0 || ax >= t->ndim || t->dim[ax] == c->want)
+            continue;
+        x->cur = c->node;
+        return onnx_fmt_err(x, NPU_EINVAL, "input '%s' has %lld %s, weight '%s' expects %lld",
+                            t->name, (long long)t->dim[ax],
+                            c->axis < 0 ? "columns (K)" : "channels", c->wname,
+                            (long long)c->want);
+    }
+    return 0;
+}
+
 /* ---- one node ------------------------------------------------------------------------------ */
 int onnx_h_conv(ox *x, const onode *n, bool transposed)
 {
@@ -381,6 +411,10 @@ int onnx_h_conv(ox *x, const onode *n, bool transposed)
     k[1] = wd[1 + sp];
     if (window_attrs(x, n, sp, k, s, d, p))
         return -1;
+    if (k[0] != (sp == 2 ? wd[2] : 1) || k[1] != wd[1 + sp]) /* kernel_shape is the weight's */
+        return onnx_fmt_err(x, NPU_EINVAL, "kernel_shape %lldx%lld differs from weight '%s' "
+                            "(%lldx%lld)", (long long)k[0], (long long)k[1], W->name,
+                            (long long)(sp == 2 ? wd[2] : 1), (long long)wd[1 + sp]);
     int64_t g = onnx_aint(n, "group", 1);
     if (g < 1 || g > DIM_LIMIT)
         return onnx_fmt_err(x, NPU_EINVAL, "group %lld out of range", (long long)g);
@@ -441,7 +475,8 @@ int onnx_h_conv(ox *x, const onode *n, bool transposed)
     }
     int li = emit_window(x, n, transposed ? NPU_OP_CONVT : NPU_OP_CONV, sp, X);
     if (li < 0 || onnx_set_int(x, li, "out", out) || set_window(x, li, k, s, d, p, true) ||
-        onnx_set_int(x, li, "g", g) || onnx_set_int(x, li, "bias", B != NULL))
+        onnx_set_int(x, li, "g", g) || onnx_set_int(x, li, "bias", B != NULL) ||
+        onnx_expect_dim(x, li, 1, transposed ? wd[0] : wd[1] * g, W->name))
         return -1;
     if (transposed && (op[0] || op[1]) && onnx_set_ints(x, li, "op", 2, op))
         return -1;
@@ -483,7 +518,8 @@ int onnx_h_gemm(ox *x, const onode *n)
             return onnx_fmt_err(x, NPU_EINVAL, "B '%s' has %d dims, expected 2", B->name, nd);
         li = onnx_emit(x, n, NPU_OP_GEMM, c_add ? "gemm" : NULL, 1, &in, 1);
         if (li < 0 || onnx_set_int(x, li, "out", tb ? bd[0] : bd[1]) ||
-            onnx_set_int(x, li, "bias", c_bias))
+            onnx_set_int(x, li, "bias", c_bias) || onnx_expect_dim(x, li, -1, tb ? bd[1] : bd[0],
+                                                                   B->name))
             return -1;
     } else {
         oval *ins[2] = {in, B};

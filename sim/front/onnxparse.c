@@ -4,6 +4,7 @@
 #include "onnximp.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -184,6 +185,7 @@ static int parse_tensor(ox *x, const npu_pb_field *mf, otensor *t)
     t->name = "";
     t->msg = mf->data;
     t->len = mf->len;
+    long long rawlen = -1;
     while ((rc = npu_pb_next(&r, &f, &off)) > 0) {
         switch (f.num) {
         case 1: /* dims */
@@ -202,6 +204,9 @@ static int parse_tensor(ox *x, const npu_pb_field *mf, otensor *t)
             if (!(t->name = pstr(x, &f, "tensor name")))
                 return -1;
             break;
+        case 9: /* raw_data */
+            rawlen = f.wt == NPU_PB_LEN ? (long long)f.len : -1;
+            break;
         case 14:
             if (f.wt == NPU_PB_VARINT && f.v == 1)
                 t->external = true;
@@ -217,6 +222,29 @@ static int parse_tensor(ox *x, const npu_pb_field *mf, otensor *t)
             if (t->dim[i] < 0)
                 return onnx_fmt_err(x, NPU_EFORMAT, "tensor '%s': dimension %d is negative (%lld)",
                                     t->name, i, (long long)t->dim[i]);
+    /* raw_data of another size than dims x type (a truncated or padded weight): the file is
+     * damaged, even where only the weight's shape is used (checked when decoded, too) */
+    int w = onnx_ot_width(t->dt);
+    if (rawlen >= 0 && w > 0 && t->ndim >= 0 && !t->segmented) {
+        long long need = w;
+        bool zero = false, big = false;
+        for (int i = 0; i < t->ndim; i++) {
+            if (t->dim[i] == 0)
+                zero = true;
+            else if (big || need > LLONG_MAX / t->dim[i])
+                big = true; /* beyond 64 bits */
+            else
+                need *= t->dim[i];
+        }
+        if (zero)
+            need = 0, big = false;
+        if (big || need != rawlen) {
+            char nb[32];
+            snprintf(nb, sizeof nb, big ? "more than 2^63" : "%lld", need);
+            return onnx_fmt_err(x, NPU_EFORMAT, "tensor '%s': raw_data has %lld bytes, expected %s",
+                                t->name, rawlen, nb);
+        }
+    }
     return 0;
 }
 

@@ -249,8 +249,14 @@ static int ss_add_layer(npu_graph *g, ss_ctx *c, const ss_field *f0, npu_op op, 
         if (npu_graph_mark_output(g, name, c->err))
             li = -1;
     }
-    if (li < 0)
+    if (li < 0 && c->err) { /* the graph's messages start with its label (the file): once */
+        const char *lab = npu_graph_label(g);
+        size_t n = strlen(lab);
+        char *m = c->err->msg;
+        if (strncmp(m, lab, n) == 0 && strncmp(m + n, ": ", 2) == 0)
+            memmove(m, m + n + 2, strlen(m + n + 2) + 1);
         npu_err_prefix(c->err, "%s:%d", c->file, c->line);
+    }
     return li;
 }
 

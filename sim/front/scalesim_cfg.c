@@ -123,7 +123,7 @@ typedef struct cfg_state {
 
 static int cfg_key(cfg_ctx *c, cfg_state *st, const char *key, const char *v)
 {
-    long long x;
+    long long x = 0;
 #define IS(k) npu_streq_nocase(key, k)
     switch (st->section) {
     case S_GENERAL:

@@ -114,7 +114,7 @@ static void sanitize_text(char *s, int keep_newline)
 {
     unsigned char *p = (unsigned char *)s, *end = p + strlen(s);
     while (p < end) {
-        if (keep_newline && *p == '\n') {
+        if (keep_newline && (*p == '\n' || (keep_newline > 1 && *p == '\t'))) {
             p++;
             continue;
         }
@@ -132,6 +132,10 @@ static void sanitize_text(char *s, int keep_newline)
         p += n;
     }
 }
+
+/* A message for standard error, sanitized as above (newlines and tabs kept): an error naming a
+ * layer of a hostile file must not retitle the terminal either. */
+void npu_tab_sanitize_msg(char *s) { sanitize_text(s, 2); }
 
 /* The table text appended to sb from offset `at`, sanitized as above (newlines kept). */
 void npu_tab_sanitize_from(npu_strbuf *sb, size_t at)

@@ -48,5 +48,7 @@ char **npu_tab_short_mark(const void *base, size_t stride, size_t off, int n, in
 void npu_tab_free_names(char **sv, int n);
 /* Sanitizes the table text appended to sb from offset at (control bytes → '?'). */
 void npu_tab_sanitize_from(npu_strbuf *sb, size_t at);
+/* The same for a NUL-terminated message for stderr, in place (newlines and tabs kept). */
+void npu_tab_sanitize_msg(char *s);
 
 #endif

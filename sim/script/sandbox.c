@@ -171,7 +171,14 @@ static int sb_io_checked(lua_State *L)
 {
     if (lua_type(L, 1) == LUA_TSTRING) {
         npu_err e = {0};
-        if (npu_script_path_ok(L, npu_script_cstr(L, 1, "path"), 0, &e) != 0) {
+        const char *path = npu_script_cstr(L, 1, "path");
+        struct stat st;
+        /* a FIFO (or a device) blocked the script inside fopen, where no budget runs out */
+        if (npu_script_path_ok(L, path, 0, &e) == 0 && stat(path, &st) == 0 &&
+            !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+            npu_err_set(&e, NPU_EINVAL, "'%s' is not a regular file (the sandbox opens no FIFO "
+                        "or device)", path);
+        if (e.code) {
             if (lua_toboolean(L, lua_upvalueindex(2)))
                 return luaL_error(L, "%s", e.msg);
             luaL_pushfail(L);

@@ -25,6 +25,7 @@
 
 #include "../core/ctx.h"
 #include "../core/graph.h"
+#include "../core/infer.h"
 #include "../core/params.h"
 
 #define MAY_RAISE /* may call lua_error (longjmp) */
@@ -57,7 +58,7 @@ typedef struct npu_script_opts {
 /* Layers a builder may hold by default: a graph lives in C memory, outside the state's memory
  * cap, and `for i = 1, 1e9 do x = b:relu(x) end` grew it by ~470 bytes a layer until the OOM
  * killer came. 2^18 is 150 times the largest zoo network (1,700 layers); ~120 MB, ~3 s. */
-#define NPU_SCRIPT_MAX_LAYERS (1 << 18)
+#define NPU_SCRIPT_MAX_LAYERS NPU_GRAPH_MAX_LAYERS
 /* The state's layer limit for builders (npu_script_opts.max_layers). */
 int npu_script_max_layers(lua_State *L);
 
@@ -157,6 +158,9 @@ extern const npu_builtin_text npu_builtin_zoo[]; /* NULL-terminated, generated *
  * Returns an un-prepared graph (the caller runs npu_graph_prepare). Unknown name: error listing
  * the networks. */
 npu_graph *npu_script_zoo(npu_ctx *ctx, const char *name, const char *args, npu_err *err);
+/* NPU_EINVAL when a batch (> 0) is given besides the zoo argument batch= ("--batch 2 --zoo-args
+ * batch=4" ran at 2 without a word), else 0. */
+int npu_script_zoo_batch_twice(const char *what, const char *args, int64_t batch, npu_err *err);
 /* Sets zoo, zoo_info and networks (and builder, through npu_script_builder_open) in the table
  * on the stack top, and makes the state's zoo module. */
 MAY_RAISE void npu_script_zoo_open(lua_State *L);

@@ -49,6 +49,18 @@ static void zoo_unknown(const char *name, npu_err *err)
     npu_sb_free(&sb);
 }
 
+int npu_script_zoo_batch_twice(const char *what, const char *args, int64_t batch, npu_err *err)
+{
+    for (const char *a = args; batch > 0 && a && *a;) {
+        size_t n = strcspn(a, ",");
+        if (n > 6 && strncmp(a, "batch=", 6) == 0)
+            return npu_err_set(err, NPU_EINVAL, "%s: --batch %lld and the zoo argument %.*s: give "
+                               "the batch once", what, (long long)batch, (int)n, a);
+        a += n + (a[n] == ',');
+    }
+    return 0;
+}
+
 /* Parses "k=v,k2=v2" into a table pushed on the stack (numbers converted); a key given twice
  * is an error. */
 static void push_zoo_args(lua_State *L, const char *args)

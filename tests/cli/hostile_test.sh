@@ -233,4 +233,133 @@ expect "--plot r.png -> 1" 1 run --plot "$T/r.png" "$T/tiny.npg"
 has "png named" "$T/err" "the chart is SVG; name the file *.svg (there is no .png writer)"
 if [ ! -e "$T/r.png" ] && [ ! -e "$T/r.svg" ]; then ok "no chart written"; else bad "no chart written"; fi
 
+# ---- fourth pass (h/hostile4) ---------------------------------------------------------------------
+# an output that is one of the command's inputs: --force replaced the input with its own result
+# (`convert x.npg -o x.npg --force` rewrote the graph; `run -o x.npg` put a table over it, `diff
+# a.json b.json -o a.json`, `merge -o PART`, `sweep SPEC -o SPEC` the same); refused, whatever the
+# spelling (./x, a symbolic link either way, a hard link), and nothing is written
+cp "$T/tiny.npg" "$T/self.npg"
+cksum <"$T/self.npg" >"$T/self.sum"
+unchanged() { # NAME: self.npg has its first bytes
+    if cksum <"$T/self.npg" | cmp -s - "$T/self.sum"; then ok "$1"; else bad "$1" "$(head -c 200 "$T/self.npg")"; fi
+}
+expect "convert x.npg -o x.npg --force -> 1" 1 convert "$T/self.npg" -o "$T/self.npg" --force
+has "self-output named" "$T/err" "self.npg: is also an input of this command"
+unchanged "convert left its input alone"
+expect "run -o ./GRAPH --force -> 1" 1 run -o "$T/./self.npg" --force "$T/self.npg"
+ln -s self.npg "$T/selflink.npg"
+ln "$T/self.npg" "$T/selfhard.npg"
+expect "compile to a symlink to GRAPH -> 1" 1 compile "$T/self.npg" -o "$T/selflink.npg" --force
+expect "--trace to GRAPH through a symlink -> 1" 1 run --trace "$T/self.npg" --force "$T/selflink.npg"
+expect "info -o a hard link of GRAPH -> 1" 1 info -o "$T/selfhard.npg" --force "$T/self.npg"
+unchanged "run, compile, info left their input alone"
+printf 'return { model = "systolic", name = "pa" }\n' >"$T/pa.lua"
+expect "compare -o one of its -a files -> 1" 1 compare -a "systolic,$T/pa.lua" -o "$T/pa.lua" --force "$T/tiny.npg"
+has "the -a list named" "$T/err" "pa.lua: is also an input of this command (systolic,"
+expect "sweep SPEC -o SPEC --force -> 1" 1 sweep "$T/spec.lua" -o "$T/spec.lua" --force
+"$NPUSIM" run -f json -o "$T/r.json" "$T/tiny.npg" 2>/dev/null
+expect "diff A B -o A --force -> 1" 1 diff "$T/r.json" "$T/r.json" -o "$T/r.json" --force
+has "spec still a spec" "$T/spec.lua" "return {"
+has "result still a result" "$T/r.json" "npusim.result/"
+expect "convert -o a file beside the input still works" 0 convert "$T/self.npg" -o "$T/self2.npg"
+
+# a SCALE-Sim GEMM row of 10^8 x 10^8 named its file twice ("g.csv:2: g.csv: input ...")
+printf 'Layer, M, N, K,\nG1, 100000000, 100000000, 100000000,\n' >"$T/g.csv"
+expect "GEMM row of 2^53 elements -> 1" 1 info "$T/g.csv"
+has "file named once" "$T/err" "npusim: $T/g.csv:2: input 'G1.ifmap': more than 2^48 elements"
+
+# escape sequences in a name reached the terminal through error messages (tables were clean):
+# a duplicate layer name retitled the window, an unknown output tensor turned the text red
+printf 'npg 1\ninput d 1x8 fp32\nrelu "r\033]0;pwned\007" d\nrelu "r\033]0;pwned\007" d\n' >"$T/escdup.npg"
+expect "duplicate escaped name -> 1" 1 info "$T/escdup.npg"
+if grep -q "$ESC" "$T/err"; then bad "error message has no ESC byte" "$(od -c "$T/err" | head -5)"; else ok "error message has no ESC byte"; fi
+has "the name shown sanitized" "$T/err" "duplicate name 'r?]0;pwned?'"
+printf '[general]\nrun_name = r\033[2J/x\n' >"$T/escrun.cfg"
+sed -n '/^\[arch/,$p' "$T/dup.cfg" | grep -v 'ArrayWidth: 8' >>"$T/escrun.cfg"
+expect "scalesim with an escaped run_name -> 1" 1 scalesim -c "$T/escrun.cfg" -t "$T/topo.csv" -p "$T/ssout"
+if grep -q "$ESC" "$T/err"; then bad "scalesim message has no ESC byte" "$(od -c "$T/err" | head -5)"; else ok "scalesim message has no ESC byte"; fi
+has "run_name shown sanitized" "$T/err" "run_name 'r?[2J/x' is not a plain directory name"
+
+# ONNX: a constant weight whose shape disagrees with its input was counted by the input's shape
+# without a word: MatMul/Gemm by a [16, 4] weight of a [1, 8] input (K 8 vs 16), a Conv whose
+# weight has 4 input channels on an 8-channel input, kernel_shape 5x5 on a 3x3 weight
+PY=$(command -v python3 || true)
+if [ -n "$PY" ]; then
+    "$PY" - "$T" <<'EOP'
+import os, sys
+sys.path.insert(0, "tests/onnx")
+from gen import FLOAT, attr_i, attr_ints, model, node, tensor, value_info
+d = sys.argv[1]
+def save(name, nodes, dims, inits):
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(model("g", nodes, [value_info("x", FLOAT, dims)], [value_info("y", FLOAT, [])], inits))
+save("mm_k.onnx", [node("MatMul", ["x", "w"], ["y"])], [1, 8], [tensor("w", FLOAT, [16, 4])])
+save("gemm_k.onnx", [node("Gemm", ["x", "w"], ["y"], attrs=[attr_i("transB", 1)])], [1, 8],
+     [tensor("w", FLOAT, [4, 16])])
+save("conv_c.onnx", [node("Conv", ["x", "w"], ["y"])], [1, 8, 8, 8], [tensor("w", FLOAT, [8, 4, 3, 3])])
+save("conv_k.onnx", [node("Conv", ["x", "w"], ["y"], attrs=[attr_ints("kernel_shape", [5, 5])])],
+     [1, 8, 8, 8], [tensor("w", FLOAT, [8, 8, 3, 3])])
+save("raw_short.onnx", [node("MatMul", ["x", "w"], ["y"])], [1, 8], [tensor("w", FLOAT, [8, 4], [0] * 3)])
+save("conv_ok.onnx", [node("Conv", ["x", "w"], ["y"], attrs=[attr_i("group", 2)])], [1, 8, 8, 8],
+     [tensor("w", FLOAT, [8, 4, 3, 3])])
+EOP
+    expect "MatMul by a weight of another K -> 1" 1 info "$T/mm_k.onnx"
+    has "K mismatch named" "$T/err" "node 0 'y' (MatMul): input 'x' has 8 columns (K), weight 'w' expects 16"
+    expect "Gemm transB by a weight of another K -> 1" 1 info "$T/gemm_k.onnx"
+    has "Gemm K mismatch named" "$T/err" "input 'x' has 8 columns (K), weight 'w' expects 16"
+    expect "Conv weight of other input channels -> 1" 1 info "$T/conv_c.onnx"
+    has "channel mismatch named" "$T/err" "input 'x' has 8 channels, weight 'w' expects 4"
+    expect "Conv kernel_shape unlike its weight -> 1" 1 info "$T/conv_k.onnx"
+    has "kernel_shape mismatch named" "$T/err" "kernel_shape 5x5 differs from weight 'w' (3x3)"
+    expect "a grouped Conv whose weight agrees still reads" 0 info "$T/conv_ok.onnx"
+    # a weight's raw_data of 12 bytes for 8x4 floats was taken (only its shape is used)
+    expect "a truncated weight -> 1" 1 info "$T/raw_short.onnx"
+    has "truncated weight named" "$T/err" "tensor 'w': raw_data has 12 bytes, expected 128"
+else
+    echo "skip ONNX weight-shape checks (no python3)"
+fi
+
+# a conv of 3e15 MACs on the RKNPU model: no work estimate, it grew past 1.8 GB in 24 s until
+# "out of memory" (under a 2 GB limit); now refused at once with the task count
+printf 'npg 1\ninput d 1x4096x4096x64 int8\nconv c d out=65536 k=7\noutput c\n' >"$T/bigconv.npg"
+expect "3e15-MAC conv on rk3588 refused -> 1" 1 run -a rk3588 "$T/bigconv.npg"
+has "the refusal names the layer and the count" "$T/err" \
+    "bigconv.npg:3: conv 'c': this layer needs 8376320 tasks, above the limit of 4194304"
+
+# --aipp read its config with fopen: a FIFO blocked for ever (every other input was refused)
+expect "--aipp a FIFO -> 1 (no hang)" 1 info -a ascend310 --aipp "$T/fifo" "$T/tiny.npg"
+has "FIFO aipp named" "$T/err" "fifo: not a regular file"
+
+# two new outputs spelt two ways (./x and x, a link to their directory): the second write failed
+# ("file exists") only after the simulation ran; refused before
+expect "-o ./s.svg --plot s.svg (new files) -> 1" 1 run -o "$T/./s.svg" --plot "$T/s.svg" "$T/tiny.npg"
+has "two spellings refused" "$T/err" "s.svg: given as two outputs"
+ln -s . "$T/here"
+expect "--trace through a link to its directory -> 1" 1 run -o "$T/s.json" -f json --trace "$T/here/s.json" "$T/tiny.npg"
+if [ ! -e "$T/s.svg" ] && [ ! -e "$T/s.json" ]; then ok "nothing written for two spellings"; else bad "nothing written for two spellings"; fi
+# convert -o NET.onnx also writes NET.onnx.data: it replaced an input of that name (an .npg text
+# file is read by its header whatever its extension)
+cp "$T/tiny.npg" "$T/q.onnx.data"
+expect "convert whose weight file is its input -> 1" 1 convert "$T/q.onnx.data" -o "$T/q.onnx" --force
+has "weight file named" "$T/err" "q.onnx.data: is also an input of this command"
+has "the input is still the graph" "$T/q.onnx.data" "conv   c1"
+
+# a sandboxed script opening a FIFO in its own directory blocked inside fopen for ever (the
+# instruction budget does not run there); the sandbox's io refuses what is not a regular file
+printf 'local f, m = io.open("%s/fifo")\nprint(f, m)\n' "$T" >"$T/sbfifo.lua"
+expect "sandboxed io.open of a FIFO -> 0 (no hang)" 0 script --sandbox "$T/sbfifo.lua"
+has "the FIFO refused" "$T/out" "fifo' is not a regular file (the sandbox opens no FIFO or device)"
+
+# a graph of 2 M layers (44 MB of .npg, under the 256 MiB read limit) took 1.7 GB and 30 s,
+# then its run failed for memory ("systolic: cannot create the units"); at most 2^18 layers
+awk 'BEGIN { print "npg 1"; print "input x 1x8 fp32"; p = "x"
+    for (i = 1; i <= 262145; i++) { print "relu r" i " " p; p = "r" i } }' >"$T/long.npg"
+expect "a graph of 2^18 + 1 layers -> 1" 1 info "$T/long.npg"
+has "the layer limit named" "$T/err" "long.npg:262147:6: relu 'r262145': more than 262144 layers, the most a graph may hold"
+rm -f "$T/long.npg"
+
+# --batch 2 --zoo-args batch=4 ran at batch 2 without a word: contradictory, refused
+expect "--batch and --zoo-args batch= together -> 1" 1 info --batch 2 --zoo-args batch=4 lenet5
+has "the two batches named" "$T/err" "lenet5: --batch 2 and the zoo argument batch=4: give the batch once"
+
 finish

@@ -117,4 +117,15 @@ T.raises("builder 'grow': more than 262144 layers", function()
   for _ = 1, 300000 do bx = bg:relu(bx) end
 end)
 
+-- ---- fourth pass (h/hostile4): tables whose metamethods raise are read raw, never called; an
+-- error object that is a table or nil still reaches pcall (held; representative cases) ---------
+local bomb = setmetatable({}, { __index = function() error("index called") end,
+  __pairs = function() error("pairs called") end, __len = function() error("len called") end })
+T.ok(npusim.run { arch = "systolic", graph = g, set = bomb }, "run with a set table that raises")
+T.eq(#npusim.sweep { arch = "systolic", graph = g, vary = { rows = setmetatable({ 8 },
+  getmetatable(bomb)) }, progress = false }, 1, "sweep over a vary list that raises")
+T.ok(npusim.arch("systolic", bomb), "arch with a set table that raises")
+T.raises("index called", npusim.builder, "mm", bomb) -- an option table is read by key
+T.ok(not pcall(error, nil) and not pcall(error, {}), "error(nil) and error({}) reach pcall")
+
 T.report()

@@ -808,8 +808,9 @@ TEST(random_programs)
     CHECK(dead > 20);
 }
 
-/* Job building: zero counts add nothing; a full job reports it and is refused at submit. */
-TEST(job_builders_refuse_overflow)
+/* Job building: zero counts add nothing; a full job reports it and is refused at submit;
+ * npu_job_init and npu_job_in_range. */
+TEST(job_builders)
 {
     npu_engine *e = mkengine("10", "0", "1", "1", "0", 1, NULL);
     if (!e)
@@ -829,6 +830,37 @@ TEST(job_builders_refuse_overflow)
     CHECK_EQ_INT(j.nwait, NPU_JOB_MAX_SYNC);
     CHECK_EQ_INT(npu_engine_submit(e, &j, &err), NPU_ESIM);
     CHECK_CONTAINS(err.msg, "bug in the model");
+    /* npu_job_init over a job full of garbage gives the empty job; npu_job_in_range (the
+     * models' test before npu_engine_submit_trusted) is false for every quantity the engine's
+     * check refuses, and true for a job the check takes */
+    memset(&j, 0xff, sizeof j);
+    npu_job_init(&j, u, 0, "j");
+    CHECK(j.mode == NPU_JOB_SEQ && j.cycles == 0 && j.extra_ps == 0 && !j.overflow);
+    CHECK(j.nwait == 0 && j.nsig == 0 && j.nxfer == 0 && j.onchip_bytes == 0 && j.irq == 0);
+    CHECK(j.done == NULL && j.ud == NULL);
+    CHECK_EQ_INT(npu_job_wait(&j, s, 1, &err), 0);
+    CHECK_EQ_INT(npu_job_signal(&j, s, 1, &err), 0);
+    CHECK_EQ_INT(npu_job_xfer(&j, NPU_PORT_DRAM, true, 4096, 0, &err), 0);
+    CHECK(j.xfer[0].run == 0 && !j.xfer[0].cont);
+    j.cycles = 100;
+    CHECK(npu_job_in_range(&j));
+    npu_job bad[8];
+    for (int k = 0; k < 8; k++)
+        bad[k] = j;
+    bad[0].cycles = 1e15;
+    bad[1].cycles = NAN;
+    bad[2].extra_ps = (npu_time)2e18;
+    bad[3].wait[0].n = -1;
+    bad[4].sig[0].n = ((int64_t)1 << 53) + 1;
+    bad[5].xfer[0].bytes = ((uint64_t)1 << 50) + 1;
+    bad[6].onchip_bytes = -1;
+    bad[7].overflow = true;
+    for (int k = 0; k < 8; k++) {
+        CHECK(!npu_job_in_range(&bad[k]));
+        CHECK(npu_engine_submit(e, &bad[k], &err) != 0);
+    }
+    CHECK_EQ_INT(npu_engine_submit(e, &j, &err), 0);
+    CHECK_EQ_INT(npu_engine_run(e, &err), 0);
     npu_engine_free(e);
 }
 
@@ -895,7 +927,7 @@ TEST(pools_from_ctx)
 int main(void)
 {
     RUN(lone_transfer_and_sharing);
-    RUN(job_builders_refuse_overflow);
+    RUN(job_builders);
     RUN(small_read_pays_latency);
     RUN(burst_rounding_and_run_length);
     RUN(requester_cap_water_filling);
