@@ -143,7 +143,8 @@ static int lower_array(const npu_example_state *s, const npu_graph *g, int li, i
     /* ... and byte counts whose products below overflow (run_fuzz: an ONNX model's input of
      * 3e10 bytes per sub-problem times 3e8 rows) */
     if (in_sub > INT64_MAX / m || out_sub > INT64_MAX / m || w_all > INT64_MAX / gt)
-        return npu_err_set(err, NPU_EUNSUPPORTED, "%s:%d: '%s': %" PRId64 " B in and %" PRId64
+        return npu_err_set(err, NPU_EUNSUPPORTED,
+                           "%s:%d: '%s': %" PRId64 " B in and %" PRId64
                            " B out per sub-problem over %" PRId64 " rows: too large to simulate",
                            g->file, l->line, l->name, in_sub, out_sub, m);
     if (ng > EXAMPLE_MAX_TILES / nr)
