@@ -33,6 +33,7 @@
 #include "example.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,7 @@ static int example_init(npu_model *m, npu_err *err)
 }
 
 static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+#define EXAMPLE_MAX_TILES ((int64_t)1 << 20) /* tiles of one layer (lower_array) */
 
 static bool on_array(const npu_layer *l)
 {
@@ -134,6 +136,22 @@ static int lower_array(const npu_example_state *s, const npu_graph *g, int li, i
     int64_t t = m * row <= s->ahalf ? m : s->ahalf / row;
     int64_t gt = t == m ? s->ahalf / (in_sub + out_sub) : 1;
     gt = gt < 1 ? 1 : gt > sub ? sub : gt;
+    /* The program holds a record per distinct tile, built before the run: refuse absurd sizes
+     * (run_fuzz: a conv of 10^8 output channels grew it past 2 GB) instead of lowering them.
+     * 2^20 tiles of one layer is far beyond any real network on this array. */
+    int64_t ng = cdiv(sub, gt), nr = cdiv(m, t);
+    /* ... and byte counts whose products below overflow (run_fuzz: an ONNX model's input of
+     * 3e10 bytes per sub-problem times 3e8 rows) */
+    if (in_sub > INT64_MAX / m || out_sub > INT64_MAX / m || w_all > INT64_MAX / gt)
+        return npu_err_set(err, NPU_EUNSUPPORTED,
+                           "%s:%d: '%s': %" PRId64 " B in and %" PRId64
+                           " B out per sub-problem over %" PRId64 " rows: too large to simulate",
+                           g->file, l->line, l->name, in_sub, out_sub, m);
+    if (ng > EXAMPLE_MAX_TILES / nr)
+        return npu_err_set(err, NPU_EUNSUPPORTED,
+                           "%s:%d: '%s': %" PRId64 " x %" PRId64
+                           " tiles exceed the simulator's limit of %lld",
+                           g->file, l->line, l->name, ng, nr, (long long)EXAMPLE_MAX_TILES);
     npu_example_tile cur = {0};
     for (int64_t g0 = 0; g0 < sub; g0 += gt) {
         int64_t gn = sub - g0 < gt ? sub - g0 : gt;

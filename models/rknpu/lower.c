@@ -69,6 +69,10 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
+/* Tasks of one layer, built before its run (tv_push; tile_part refuses a conv part above it
+ * with its figures). Every zoo network runs on every rknpu preset with 2^14. */
+#define RKN_MAX_LAYER_TASKS (1 << 16)
+
 static int oom(lw *c)
 {
     return npu_err_set(c->err, NPU_ENOMEM, "rknpu: out of memory");
@@ -225,6 +229,12 @@ static int open_submit(lw *c, unsigned mask, int pl, bool chained)
 
 static int tv_push(lw *c, const npu_rkn_task *t)
 {
+    /* the tasks of a layer are built before the run: bounded here, whatever the parts (run_fuzz:
+     * a batch of 4 of a conv of 10^8 channels, 4 parts of 66,000 tasks) */
+    if (c->tv.n >= RKN_MAX_LAYER_TASKS)
+        return npu_err_set(c->err, NPU_EUNSUPPORTED,
+                           "%s: a layer needs more than %d tasks, the simulator's limit; "
+                           "absurd", c->g->file, RKN_MAX_LAYER_TASKS);
     if (npu_grow((void **)&c->tv.t, &c->tv.cap, c->tv.n + 1, sizeof *c->tv.t))
         return oom(c);
     c->tv.t[c->tv.n++] = *t;
@@ -541,12 +551,12 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
     if (ro > ny)
         ro = ny;
     int64_t ns = cdiv(ny, ro);
+    const npu_layer *l = &c->g->l[G->li];
     if (ns > 1000000 || nk > 1000000)
         return npu_err_set(c->err, NPU_EUNSUPPORTED,
                            "%s: a conv needs %" PRId64 " x %" PRId64 " tasks; absurd", c->g->file,
                            ns, nk);
     if (ns * nk > NPU_RKN_MAX_PROG_TASKS - c->conv_tasks) {
-        const npu_layer *l = &c->g->l[G->li];
         return npu_err_set(c->err, NPU_EUNSUPPORTED, "%s:%d: %s '%s': %s %" PRId64 " tasks, "
                            "above the limit of %" PRId64 " (about 800 MB of program; "
                            "docs/models/rknpu.md): use fewer channels, rows or tokens",
@@ -554,6 +564,14 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
                            c->conv_tasks ? "the program up to this layer needs" : "this layer needs",
                            c->conv_tasks + ns * nk, NPU_RKN_MAX_PROG_TASKS);
     }
+    /* the tasks of a layer are built before its run, whatever the program's total (run_fuzz:
+     * 2 x 833,334 tasks of a conv of 10^9 channels, 6 s and 560 MB before the job limit) */
+    if (ns * nk > RKN_MAX_LAYER_TASKS)
+        return npu_err_set(c->err, NPU_EUNSUPPORTED,
+                           "%s:%d: %s '%s': %" PRId64 " x %" PRId64 " tasks, more than the "
+                           "simulator's limit of %d per layer; absurd",
+                           c->g->file, l->line, npu_op_name(l->op), l->name, ns, nk,
+                           RKN_MAX_LAYER_TASKS);
     c->conv_tasks += ns * nk;
     /* input bytes of a slice of `orows` output rows */
     int64_t feat_total = 0;

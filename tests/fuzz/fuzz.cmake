@@ -1,6 +1,7 @@
 # Fuzz targets (owner: fuzz; how to run them and the last campaign: docs/fuzzing.md). One per
 # parser: onnx, npg, scalesim (CSV), npuc (load, check, disasm, exec), params (--set values and
-# preset files), lua (the builder API). Each target is tests/fuzz/<name>_fuzz.c with a seed
+# preset files), lua (the builder API); and run, what follows them: an accepted graph lowered
+# and run on one preset per model family. Each target is tests/fuzz/<name>_fuzz.c with a seed
 # corpus tests/fuzz/corpus/<name>/, a dictionary tests/fuzz/<name>.dict and, once a campaign
 # found something, its reproducers in tests/fuzz/crashes/<name>/.
 #
@@ -50,7 +51,7 @@ function(npu_fuzz name)
   set_tests_properties(fuzz_${name} PROPERTIES LABELS fast)
 endfunction()
 
-foreach(t onnx npg scalesim npuc)
+foreach(t onnx npg scalesim npuc run)
   npu_fuzz(${t})
 endforeach()
 npu_fuzz(params SEEDS models/presets)

@@ -92,10 +92,38 @@ TEST(damaged_program)
     npu_ctx_free(ctx);
 }
 
+/* A valid but huge layer (run_fuzz: a conv of 10^8 output channels, whose program grew past
+ * 2 GB before its run) is refused when it is lowered, with the figures; and the budget of
+ * queued jobs that stops a model queueing from a window hook (tpu_v1) says so, not "out of
+ * memory". */
+TEST(huge_layer_refused)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput x 1x3x224x224 int8\n"
+                            "conv c x out=100000000 k=3 p=1\noutput c\n");
+    npu_arch *a = npu_arch_open(ctx, "example_edge", &err);
+    npu_result *r = a && g ? npu_run(ctx, a, g, NULL, &err) : NULL;
+    CHECK(a && g && r == NULL);
+    CHECK_EQ_INT(err.code, NPU_EUNSUPPORTED);
+    CHECK_CONTAINS(err.msg, "1024 x 50176 tiles exceed the simulator's limit");
+    npu_arch_free(a);
+    npu_err_clear(&err);
+    a = npu_arch_open(ctx, "tpu_v1", &err);
+    npu_ctx_set_job_budget(ctx, (size_t)1 << 20);
+    r = a && g ? npu_run(ctx, a, g, NULL, &err) : NULL;
+    CHECK(a && r == NULL);
+    CHECK_CONTAINS(err.msg, "allowed for queued jobs");
+    npu_arch_free(a);
+    npu_graph_free(g);
+    npu_ctx_free(ctx);
+}
+
 int main(void)
 {
     RUN(gemm_folds);
     RUN(row_tiles_and_weight_reload);
     RUN(damaged_program);
+    RUN(huge_layer_refused);
     return TEST_REPORT();
 }

@@ -879,6 +879,23 @@ TEST(jobs_in_windows)
     same_in_budget("rk3588", 1 << 20);
 }
 
+/* A conv of 10^9 output channels: 833,334 channel chunks on rk3566, each below the old
+ * per-axis bound of 10^6, built before the run (run_fuzz: 6 s and 560 MB, 8x that under ASan,
+ * until the job limit). The tasks of a part are bounded as a product, at lowering. */
+TEST(huge_conv_refused_at_lowering)
+{
+    npu_err err = {0};
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput x 1x3x224x224 int8\n"
+                            "conv c x out=1000000000 k=3 p=1\noutput c\n");
+    npu_arch *a = npu_arch_open(ctx, "rk3566", &err);
+    npu_result *r = a && g ? npu_run(ctx, a, g, NULL, &err) : NULL;
+    CHECK(a && g && r == NULL);
+    CHECK_EQ_INT(err.code, NPU_EUNSUPPORTED);
+    CHECK_CONTAINS(err.msg, "2 x 833334 tasks, more than the simulator's limit");
+    npu_arch_free(a);
+    npu_graph_free(g);
+}
+
 int main(void)
 {
     ctx = npu_ctx_new();
@@ -908,6 +925,7 @@ int main(void)
     RUN(rkllm_int4_head_stays_8bit);
     RUN(rkllm_fp16_activations);
     RUN(mobilenet_v1_core_masks);
+    RUN(huge_conv_refused_at_lowering);
     npu_ctx_free(ctx);
     return TEST_REPORT();
 }
