@@ -329,7 +329,7 @@ static int emit_task(rx *x, const npu_rkn_task *t, int layer, bool first, bool p
         npu_job_signal(&f, x->rdy[c], 1, x->err) ||
         (!pp && npu_job_signal(&f, x->grp[c], 1, x->err)))
         return x->err->code;
-    if (npu_rknpu_submit(x->e, &f, x->err))
+    if (npu_engine_submit_in_range(x->e, &f, x->err))
         return x->err->code;
     /* the PC applies the task's register list to the blocks (task_cycles + reg_cycles per
      * entry) once the core's previous task has ended (and, in a multi-core job, the cores of
@@ -344,7 +344,7 @@ static int emit_task(rx *x, const npu_rkn_task *t, int layer, bool first, bool p
     if (npu_job_wait(&su, x->rdy[c], 1, x->err) || npu_job_wait(&su, u->idle, 1, x->err) ||
         npu_job_wait(&su, x->bar[c], t->bar_wait, x->err) ||
         npu_job_signal(&su, npu_rknpu_flow_go(u, &fl), 1, x->err) ||
-        npu_rknpu_submit(x->e, &su, x->err))
+        npu_engine_submit_in_range(x->e, &su, x->err))
         return x->err->code;
     return npu_rknpu_flow_submit(x->e, u, &fl, x->err);
 }

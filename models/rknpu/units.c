@@ -40,11 +40,6 @@ int npu_rknpu_flow_go(const npu_rknpu_units *u, const npu_rknpu_flow *f)
     return u->go[f->st[0].blk];
 }
 
-int npu_rknpu_submit(npu_engine *e, const npu_job *j, npu_err *err)
-{
-    return npu_job_in_range(j) ? npu_engine_submit_trusted(e, j, err)
-                               : npu_engine_submit(e, j, err);
-}
 
 /* llround(x) for x >= 0 without the libm call: below 2^53 x minus its integer part is exact,
  * from 2^52 on x is an integer, so halves go up as llround's do */
@@ -126,14 +121,14 @@ static int end_task(npu_engine *e, const npu_rknpu_units *u, const npu_rknpu_flo
         all[n++] = f->endsig[k];
     for (int k = 0; k < n; k++) {
         if (j->nsig == NPU_JOB_MAX_SYNC) {
-            if (npu_rknpu_submit(e, j, err))
+            if (npu_engine_submit_in_range(e, j, err))
                 return err->code;
             npu_job_init(j, j->unit, f->layer, "task end");
         }
         if (npu_job_signal(j, all[k].sync, all[k].n, err))
             return err->code;
     }
-    return npu_rknpu_submit(e, j, err);
+    return npu_engine_submit_in_range(e, j, err);
 }
 
 int npu_rknpu_flow_submit(npu_engine *e, const npu_rknpu_units *u, const npu_rknpu_flow *f,
@@ -190,7 +185,7 @@ int npu_rknpu_flow_submit(npu_engine *e, const npu_rknpu_units *u, const npu_rkn
                 return err->code;
             if (last && k == njob - 1)
                 return end_task(e, u, f, &j, err);
-            if (npu_rknpu_submit(e, &j, err))
+            if (npu_engine_submit_in_range(e, &j, err))
                 return err->code;
         }
     }

@@ -56,14 +56,11 @@ typedef struct npu_rknpu_flow {
 } npu_rknpu_flow;
 
 /* Submits the stages' jobs: the first waits for u->go[its block] (npu_rknpu_flow_go), the
- * task's last job signals u->idle and f->endsig. */
+ * task's last job signals u->idle and f->endsig. The units and syncs are the model's (made by
+ * npu_rknpu_units_make and execute(), each checked), so the jobs go through
+ * npu_engine_submit_in_range: the engine's check only for quantities a program made absurd. */
 int npu_rknpu_flow_submit(npu_engine *e, const npu_rknpu_units *u, const npu_rknpu_flow *f,
                           npu_err *err);
-/* Submits a job of the model's units and syncs (made by npu_rknpu_units_make and execute(),
- * each checked), of a layer pass 1 checked, built with npu_job_init/_wait/_signal/_xfer:
- * without the engine's check when its quantities are in range (npu_job_in_range), else
- * through the check, which reports what a program made absurd. */
-int npu_rknpu_submit(npu_engine *e, const npu_job *j, npu_err *err);
 /* The sync that starts the flow's first stage. */
 int npu_rknpu_flow_go(const npu_rknpu_units *u, const npu_rknpu_flow *f);
 

@@ -112,9 +112,7 @@ static int submit(sys_exec *x, const npu_job *j)
     /* units and syncs are the engine's (execute() checks them; the CPU unit may be -1), the
      * layers and the producers were checked: the engine's check only for what a program could
      * make absurd (npu_job_in_range) */
-    if (j->unit >= 0 && npu_job_in_range(j))
-        return npu_engine_submit_trusted(x->e, j, x->err);
-    return npu_engine_submit(x->e, j, x->err);
+    return npu_engine_submit_in_range(x->e, j, x->err);
 }
 
 /* Producers of the next layer record: the pending WAIT list plus the record's own deps. */

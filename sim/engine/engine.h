@@ -223,6 +223,14 @@ static inline bool npu_job_in_range(const npu_job *j)
         ok &= j->xfer[i].bytes <= ((uint64_t)1 << 50);
     return ok;
 }
+/* The submit of a model whose unit, sync and port ids are ones the engine returned: the trusted
+ * way when the job's quantities are in range (npu_job_in_range), else the checked way, which
+ * reports what is wrong (a unit of -1, the host's in some models, is always checked). */
+static inline int npu_engine_submit_in_range(npu_engine *e, const npu_job *j, npu_err *err)
+{
+    return j->unit >= 0 && npu_job_in_range(j) ? npu_engine_submit_trusted(e, j, err)
+                                                : npu_engine_submit(e, j, err);
+}
 /* Jobs in windows: fn(e, ud, unit) is called when the in-order unit `unit` is found with an
  * empty FIFO — at once when its last queued job starts — and may submit more jobs (to any
  * unit; its own next job is then checked where it would have been had it been queued all
