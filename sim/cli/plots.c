@@ -19,6 +19,11 @@ static const char *split_dir(const char *path, char *dir, size_t n)
     return s ? s + 1 : path;
 }
 
+static bool same_inode(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
 /* Whether two output paths name the same file: the same text, the same existing file (a second
  * name, a link), or one new name in the same directory spelt two ways (./r.svg and r.svg: the
  * second write failed, or replaced the first with --force, only after the simulation ran).
@@ -32,12 +37,11 @@ static bool same_output(const char *a, const char *b)
     struct stat sa, sb;
     int ea = stat(a, &sa), eb = stat(b, &sb);
     if (ea == 0 || eb == 0)
-        return ea == 0 && eb == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+        return ea == 0 && eb == 0 && same_inode(&sa, &sb);
     char da[4096], db[4096];
     const char *na = split_dir(a, da, sizeof da), *nb = split_dir(b, db, sizeof db);
     return *na && strcmp(na, nb) == 0 && strcmp(a, "-") && strcmp(b, "-") &&
-           stat(da, &sa) == 0 && stat(db, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
+           stat(da, &sa) == 0 && stat(db, &sb) == 0 && same_inode(&sa, &sb);
 }
 
 /* Whether len bytes of name (an input named on the command line) are the file st describes. */
@@ -49,7 +53,7 @@ static bool is_that_file(const char *name, size_t len, const struct stat *st)
         return false;
     memcpy(buf, name, len);
     buf[len] = 0;
-    return stat(buf, &si) == 0 && si.st_dev == st->st_dev && si.st_ino == st->st_ino;
+    return stat(buf, &si) == 0 && same_inode(&si, st);
 }
 
 int cli_check_not_input(const cli *o, const char *path)
