@@ -414,13 +414,16 @@ static int queue_job(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *
         int upto = j->layer >= 0 && j->layer < e->nl ? j->layer + 1 : e->nl;
         double need = (double)e->job_budget * (e->nl > 0 ? e->nl : 1) /
                       (upto > 0 ? upto : 1);
+        /* in the last layer the extrapolation says nothing more than the budget: "more than" */
+        int gib = need >= 1024.0 * 1024.0 * 1024.0;
         npu_err why = {0};
         npu_err_set(&why, NPU_ENOMEM,
                     "engine: the run needs more than the %.0f MiB allowed for queued jobs (%d "
-                    "jobs queued by layer %d of %d; about %.1f GiB for the whole run): make it "
+                    "jobs queued by layer %d of %d; %s %.1f %s for the whole run): make it "
                     "smaller (batch, tokens) or split it",
                     (double)e->job_budget / (1024.0 * 1024.0), e->njused, upto, e->nl,
-                    need / (1024.0 * 1024.0 * 1024.0));
+                    upto < e->nl ? "about" : "more than",
+                    need / (gib ? 1024.0 * 1024.0 * 1024.0 : 1024.0 * 1024.0), gib ? "GiB" : "MiB");
         /* as the job limit: when a window hook queued it, the run ends with this reason
          * (run_fuzz: it read "out of memory during the simulation") */
         npu_engine_fail(e, &why);

@@ -882,6 +882,7 @@ TEST(job_budget)
     CHECK(n > 100 && n < 1000); /* 64 KiB of job records, a few hundred bytes each */
     CHECK_CONTAINS(err.msg, "MiB allowed for queued jobs");
     CHECK_CONTAINS(err.msg, "queued by layer 2 of 4");
+    CHECK_CONTAINS(err.msg, "about 0.1 MiB for the whole run"); /* 64 KiB x 4 / 2, not "0.0 GiB" */
     npu_engine_free(e);
 }
 
