@@ -140,6 +140,16 @@ static const npu_param_def rknpu_params[] = {
             "fewer output pixels than this leaves the array idle for the rest (assumption: "
             "weight-stationary cells, JAS; fitted on ResNet-50/MobileNetV2/YOLO rows); FC mode "
             "(one output pixel) streams its weights and is exempt (TRM 0x1060)"},
+    {.name = "wload",
+     .type = NPU_P_FLOAT,
+     .def = 1,
+     .min = 0.05,
+     .max = 1,
+     .unit = "",
+     .doc = "rate of a conv task's weight load into the CBUF (before it computes) as a "
+            "fraction of dma_bytes: 1 = the port (RK3588, whose rows were fitted so); the "
+            "siblings without RK3588's weight compression fit ~0.5 (assumption, "
+            "docs/models/rknpu.md §15)"},
     {.name = "ppu_bytes",
      .type = NPU_P_FLOAT,
      .def = 16,
@@ -623,6 +633,7 @@ static int rknpu_init(npu_model *m, npu_err *err)
     s->dpu_bytes = npu_model_float(m, "dpu_bytes");
     s->lut_rate = npu_model_float(m, "lut_rate");
     s->pass_cycles = npu_model_float(m, "pass_cycles");
+    s->wload = npu_model_float(m, "wload");
     s->ppu_bytes = npu_model_float(m, "ppu_bytes");
     s->transpose_cpe = npu_model_float(m, "transpose_cpe");
     s->softmax_cpe = npu_model_float(m, "softmax_cpe");

@@ -27,6 +27,7 @@ typedef struct npu_rknpu_state {
     double dpu_bytes;          /* DPU element-wise bytes per cycle (flying mode)           */
     double lut_rate;           /* DPU LUT stage elements per cycle per pass                */
     double pass_cycles;        /* least cycles of one weight-stationary pass (conv mode)   */
+    double wload;              /* weight load into the CBUF: its rate / dma_bytes          */
     double ppu_bytes;          /* PPU input bytes per cycle                                */
     double transpose_cpe;      /* DPU cycles per element of a transpose                    */
     double softmax_cpe;        /* DPU cycles per element of a softmax not over channels    */

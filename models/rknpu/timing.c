@@ -224,7 +224,7 @@ static void task_flow(rx *x, const npu_rkn_task *t, int layer, npu_rknpu_flow *f
          * matmul's stream in beside the compute (TF_WSTREAM, §11) */
         int64_t wpre = s->weight_preload && !(t->flags & NPU_RKN_TF_WSTREAM) ? t->wt_rd : 0;
         if (wpre > 0) {
-            add_stage(f, NPU_RKNPU_CNA, "weight load", (double)wpre / dma, true);
+            add_stage(f, NPU_RKNPU_CNA, "weight load", (double)wpre / (dma * s->wload), true);
             f->st[0].rd[0] = wpre;
         }
         /* an image input (fewer channels than one atom) is fetched a pixel at a time and

@@ -221,5 +221,17 @@ local calibration = {
              "32-bit 16.9 GB/s DRAM: they pin the sustained fraction of that peak (0.5 to 0.95, " ..
              "as RK3588's), the CNN rows the per-core port; 16.9 B/cycle is the whole peak at " ..
              "1 GHz, 1 far below any port of the family." },
+  { name = "RKNPU conv weight-load rate",
+    params = { wload = { lo = 0.1, hi = 1 } },
+    archs = { "rk3566", "rk3562", "rk3576" },
+    rows = { "rk3566.mobilenet_v2", "rk3566.resnet50", "rk3562.mobilenet_v2", "rk3562.resnet50",
+             "rk3576.mobilenet_v2", "rk3576.resnet50" },
+    source = "docs/models/rknpu.md §15: the rate of a conv task's weight load into the CBUF " ..
+             "(before the task computes) as a fraction of the chip's dma_bytes, one value " ..
+             "for the three siblings (assumption; 0.1 to 1 = the port: sanity limits). " ..
+             "RK3588 keeps 1: its rows were fitted so, and its weight path is the one " ..
+             "published to differ (weight compression, research §1.5). The zoo pairs differ " ..
+             "most in weight bytes (ResNet-50 25.8 MB, MobileNetV2 3.6 MB), so with each " ..
+             "chip's DMA rate (entries above) they price the weight loads apart." },
 }
 return { rows = rows, calibration = calibration }

@@ -435,6 +435,34 @@ TEST(weight_pass_minimum)
     CHECK_NEAR(busy_with(fc, "pass_cycles=147") - busy_with(fc, "pass_cycles=0"), 0, 1);
 }
 
+/* Cycles of the last layer of `text` on rk3588 at dma_bytes 8 and `set`. */
+static double layer_cycles(const char *text, const char *set)
+{
+    const char *sets[] = {"dma_bytes=8", set, NULL};
+    npu_err err = {0};
+    npu_program *p = compile("rk3588", sets, text);
+    npu_result *r = p ? npu_exec(ctx, p, NULL, &err) : NULL;
+    if (p && !r)
+        FAILF("exec: %s", err.msg);
+    double c = r && r->nlayers > 0 ? (double)r->layers[r->nlayers - 1].cycles : -1;
+    npu_result_free(r);
+    npu_program_free(p);
+    return c;
+}
+
+TEST(weight_load_rate)
+{
+    /* 512->512 3x3 at 7x7: 2359296 B of weights loaded into the CBUF in chunks, each before
+     * its task computes. At wload = 0.5 the loads take twice their 2359296 / 8 = 294912
+     * cycles at the port rate, and nothing hides them; a matmul's streamed weights (FC mode,
+     * TF_WSTREAM) do not load first and keep the port rate (docs/models/rknpu.md §15). */
+    const char *c7 = "npg 1\ngraph w\ninput data 1x512x7x7 int8\nconv c data out=512 k=3 p=1\n"
+                     "output c\n";
+    CHECK_NEAR(layer_cycles(c7, "wload=0.5") - layer_cycles(c7, "wload=1"), 294912, 3000);
+    const char *fc = "npg 1\ngraph p\ninput x 1x4096 int8\ngemm y x out=4096\noutput y\n";
+    CHECK_NEAR(layer_cycles(fc, "wload=0.5") - layer_cycles(fc, "wload=1"), 0, 1);
+}
+
 TEST(matmul_weights_stream)
 {
     /* a matmul's weights stream beside the compute (TF_WSTREAM): the rknn_matmul API runs
@@ -918,6 +946,7 @@ int main(void)
     RUN(qwen2_decode_rkllm);
     RUN(qwen2_prefill_rkllm);
     RUN(weight_pass_minimum);
+    RUN(weight_load_rate);
     RUN(matmul_weights_stream);
     RUN(layer_starts_with_its_own_work);
     RUN(by_k_bank_split);
