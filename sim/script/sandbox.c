@@ -387,11 +387,16 @@ static void sb_libs(lua_State *L, npu_script_libs libs)
         luaL_requiref(L, l->name, l->func, 1);
         lua_pop(L, 1);
     }
-    /* io without popen; in the file sandbox, every function taking a file name checks it */
+    /* io without popen; in the file sandbox, every function taking a file name checks it, and
+     * tmpfile (a file in the system's temporary directory, outside every root) is removed */
     int boxed = sb_of(L)->roots != NULL;
     lua_getglobal(L, "io");
     lua_pushnil(L);
     lua_setfield(L, -2, "popen");
+    if (boxed) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, "tmpfile");
+    }
     static const char *const io_named[] = {"open", "lines", "input", "output", NULL};
     for (int i = 0; boxed && io_named[i]; i++) {
         lua_getfield(L, -1, io_named[i]);

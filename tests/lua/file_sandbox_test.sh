@@ -72,6 +72,7 @@ local g = npusim.graph("lenet5")
 r("write_npg outside", function() return g:write_npg(T .. "/other/w.npg") end)
 r("write_onnx outside", function() return g:write_onnx(T .. "/other/w.onnx") end)
 if os.getenv ~= nil then fails = fails + 1; print("FAIL os.getenv is there") else passes = passes + 1 end
+if io.tmpfile ~= nil then fails = fails + 1; print("FAIL io.tmpfile is there") else passes = passes + 1 end
 print(string.format("sandbox: %d passed, %d failed", passes, fails))
 LUA
 
