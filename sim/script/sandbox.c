@@ -274,6 +274,25 @@ static int sb_load_text(lua_State *L)
     return lua_gettop(L) - n;
 }
 
+/* table.move walks its index range in C, element by element, whether or not anything is there:
+ * table.move({}, 1, 1e12, 2) is one VM instruction and hours of C that neither the instruction
+ * budget nor the memory cap sees (found by h/luaapi). A range of more than NPU_SB_MOVE_MAX
+ * elements is refused; the rest goes to the original (upvalue 1), which checks the arguments. */
+#define NPU_SB_MOVE_MAX ((lua_Integer)1 << 24)
+static int sb_table_move(lua_State *L)
+{
+    lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
+    /* e - f cannot overflow under the original's own precondition; outside it, it refuses */
+    if (e >= f && (f > 0 || e < LUA_MAXINTEGER + f) && e - f >= NPU_SB_MOVE_MAX)
+        return luaL_error(L, "table.move of %I elements: at most %I in a script", e - f + 1,
+                          NPU_SB_MOVE_MAX);
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, 1);
+    return 1;
+}
+
 /* Through npu_read_file: a FIFO or a device is refused instead of read forever, the size is
  * capped, a read error is reported. Skips a UTF-8 BOM and a first line starting with '#' (kept
  * as an empty line, so line numbers stay right), as luaL_loadfilex does. */
@@ -373,6 +392,11 @@ static void sb_libs(lua_State *L, npu_script_libs libs)
         luaL_requiref(L, l->name, l->func, 1);
         lua_pop(L, 1);
     }
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "move");
+    lua_pushcclosure(L, sb_table_move, 1);
+    lua_setfield(L, -2, "move");
+    lua_pop(L, 1);
     /* text-only loaders */
     lua_getglobal(L, "load");
     lua_pushcclosure(L, sb_load_text, 1);

@@ -17,6 +17,12 @@ for _, f in ipairs({ "execute", "remove", "rename", "exit", "tmpname", "setlocal
   T.eq(os[f], nil, "os." .. f .. " is removed")
 end
 T.eq(io.popen, nil, "io.popen is removed")
+
+-- table.move walks its range in C, unseen by the instruction budget: a huge range is refused
+local moved = table.move({ 1, 2, 3 }, 1, 3, 2)
+T.eq(moved[4], 3, "table.move still moves")
+T.eq(#table.move({ 1, 2, 3 }, 1, 3, 1, {}), 3, "table.move into another table")
+T.raises("at most 16777216 in a script", table.move, {}, 1, 1e12, 2)
 T.eq(package, nil, "no package library")
 T.eq(require, nil, "no require")
 T.eq(debug, nil, "no debug library")
