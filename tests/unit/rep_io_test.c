@@ -132,6 +132,13 @@ TEST(json_reader_hostile)
     strcpy(big + 102, "]");
     CHECK_EQ_INT(parse(big, &err), NPU_EFORMAT);
     CHECK_CONTAINS(err.msg, "a number of 101 characters (npusim reads at most 63)");
+    /* a NUL byte after a number was read as part of it (strchr finds the terminator) */
+    npu_arena a;
+    npu_arena_init(&a);
+    npu_jval *v;
+    CHECK_EQ_INT(npu_jsonr_parse("[1\0]", 4, "t.json", &a, &v, &err), NPU_EFORMAT);
+    CHECK_CONTAINS(err.msg, "t.json:1:3: expected ',' or ']'");
+    npu_arena_free(&a);
     /* a UTF-8 byte-order mark, as an editor saves one (RFC 8259 lets a reader skip it) */
     CHECK_EQ_INT(parse("\xEF\xBB\xBF{\"a\": 1}", &err), 0);
 }
