@@ -634,8 +634,14 @@ static int run_all(npu_ctx *ctx, const npu_arch *a, wrun *R, const npu_run_opts 
             if (W->chip > 0 && npu_engine_scope_chip(R->e, F->scope, W->chip, R->dram[W->chip], err))
                 return err->code;
             base += W->prog->nlayers;
+            double t_arr = W->spec->fps > 0 ? k * 1e12 / W->spec->fps : 0;
+            if (t_arr > 1e18) /* the engine's limit: the message was "extra_ps too large" */
+                return npu_err_set(err, NPU_EINVAL,
+                                   "workload %s: at fps=%g frame %d arrives after %.3g s, later "
+                                   "than the 1e6 s a run may span (raise fps= or lower count=)",
+                                   W->spec->name, W->spec->fps, k, t_arr * 1e-12);
             if (W->spec->fps > 0)
-                F->t_arr = (npu_time)llround(k * 1e12 / W->spec->fps);
+                F->t_arr = (npu_time)llround(t_arr);
             else
                 F->arrived = W->after < 0; /* back to back: all are there; after=: later */
         }

@@ -976,10 +976,10 @@ static int parse_args(const command *c, int argc, char **argv, int i0, cli *o, b
             o->fmt_given = true;
             break;
         case O_OUT:
-            o->out = val;
-            break;
-        case O_TRACE:
-            o->trace = val;
+        case O_TRACE: /* "" was no trace at all, and "npusim: : cannot write" for -o */
+            if (!*val)
+                return cli_usage_error(c->name, "%s: an empty file name", d->lng, NULL);
+            *(d->mask == O_OUT ? &o->out : &o->trace) = val;
             break;
         case O_SSREP:
             o->ssrep = val;

@@ -30,6 +30,13 @@ static int setting(wspec *s, char *kv, const char *spec)
         return cli_usage_error("run", "--workload setting '%s': expected K=V", kv, NULL);
     *v = 0;
     const char *val = v + 1;
+    /* a setting given twice took the last without a word (--zoo-args refuses the same) */
+    bool twice = (strcmp(kv, "count") == 0 && s->w.count) || (strcmp(kv, "fps") == 0 && s->w.fps) ||
+                 (strcmp(kv, "batch") == 0 && s->batch) || (strcmp(kv, "after") == 0 && s->w.after);
+    for (int k = 0; k < s->w.nsets && !twice; k++)
+        twice = strncmp(s->sets[k], kv, (size_t)(v - kv)) == 0 && s->sets[k][v - kv] == '=';
+    if (twice)
+        return cli_usage_error("run", "--workload: '%s' given twice in one spec", kv, NULL);
     if (strcmp(kv, "count") == 0 || strcmp(kv, "fps") == 0 || strcmp(kv, "batch") == 0) {
         char *end;
         errno = 0;

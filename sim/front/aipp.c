@@ -97,19 +97,23 @@ static int next(lexer *x, npu_err *err)
         x->tok[0] = 0;
         return 0;
     }
-    if (strchr(":{}", *x->s)) {
+    if (*x->s && strchr(":{}", *x->s)) { /* a NUL byte is no token (strchr finds the end) */
         x->tok[0] = *x->s++;
         x->tok[1] = 0;
         return 0;
     }
-    while (x->s < x->end && (isalnum((unsigned char)*x->s) || strchr("_.+-", *x->s))) {
+    while (x->s < x->end && *x->s && (isalnum((unsigned char)*x->s) || strchr("_.+-", *x->s))) {
         if (n + 1 >= sizeof x->tok)
             return npu_err_set(err, NPU_EFORMAT, "%s:%d: token too long", x->path, x->line);
         x->tok[n++] = *x->s++;
     }
-    if (!n)
-        return npu_err_set(err, NPU_EFORMAT, "%s:%d: unexpected character '%c'", x->path, x->line,
-                           *x->s);
+    if (!n) {
+        unsigned char c = (unsigned char)*x->s;
+        return npu_err_set(err, NPU_EFORMAT,
+                           c > 0x20 && c < 0x7F ? "%s:%d: unexpected character '%c'"
+                                                : "%s:%d: unexpected byte 0x%02X",
+                           x->path, x->line, c);
+    }
     x->tok[n] = 0;
     return 0;
 }

@@ -19,18 +19,46 @@
 
 /* ---- compare ------------------------------------------------------------------------------- */
 
-/* Index of layer `name` in r, trying `hint` first (layers usually line up). */
-static int find_layer(const npu_result *r, const char *name, int hint)
+static int by_name(const void *x, const void *y)
+{
+    const npu_layer_row *a = *(const npu_layer_row *const *)x, *b = *(const npu_layer_row *const *)y;
+    int c = strcmp(a->name, b->name);
+    return c ? c : (a > b) - (a < b);
+}
+
+const npu_layer_row **npu_rep_name_index(const npu_result *r, int *n)
+{
+    const npu_layer_row **s = malloc(((size_t)r->nlayers + 1) * sizeof *s);
+    *n = 0;
+    if (!s)
+        return NULL;
+    for (int i = 0; i < r->nlayers; i++)
+        if (r->layers[i].name)
+            s[(*n)++] = &r->layers[i];
+    qsort(s, (size_t)*n, sizeof *s, by_name);
+    return s;
+}
+
+/* Index of the first layer `name` in r, trying `hint` first (layers usually line up), then in
+ * r's name index ix (n entries): a scan per layer made two 2^18-layer results whose order
+ * differs take more than 100 s. */
+static int find_layer(const npu_result *r, const npu_layer_row *const *ix, int n,
+                      const char *name, int hint)
 {
     if (!name)
         return -1;
     if (hint >= 0 && hint < r->nlayers && r->layers[hint].name &&
         strcmp(r->layers[hint].name, name) == 0)
-        return hint;
-    for (int i = 0; i < r->nlayers; i++)
-        if (r->layers[i].name && strcmp(r->layers[i].name, name) == 0)
-            return i;
-    return -1;
+        return hint; /* the first of its name unless a result repeats names (diff refuses) */
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (strcmp(ix[mid]->name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && strcmp(ix[lo]->name, name) == 0 ? (int)(ix[lo] - r->layers) : -1;
 }
 
 /* Time of a cycle count of result r in µs (or cycles when the clock is unknown). */
@@ -122,7 +150,16 @@ int npu_rep_cmp_build(const npu_result *const *rs, int n, npu_rep_cmp *c)
     c->lab = cmp_labels(rs, n);
     double *t = npu_calloc((size_t)n, sizeof(double));
     bool *has = npu_calloc((size_t)n, sizeof(bool));
-    if (!c->rows || !c->idx_ || !c->best || !c->lab || !t || !has) {
+    const npu_layer_row ***ix = npu_calloc((size_t)n, sizeof *ix);
+    int *nix = npu_calloc((size_t)n, sizeof *nix);
+    bool ok = c->rows && c->idx_ && c->best && c->lab && t && has && ix && nix;
+    for (int k = 0; ok && k < n; k++)
+        ok = (ix[k] = npu_rep_name_index(rs[k], &nix[k])) != NULL;
+    if (!ok) {
+        for (int k = 0; ix && k < n; k++)
+            free(ix[k]);
+        free(ix);
+        free(nix);
         free(t);
         free(has);
         return NPU_ENOMEM;
@@ -133,7 +170,7 @@ int npu_rep_cmp_build(const npu_result *const *rs, int n, npu_rep_cmp *c)
             int seen = 0;
             if (k > 0)
                 for (int j = 0; j < k && !seen; j++)
-                    seen = find_layer(rs[j], name, i) >= 0;
+                    seen = find_layer(rs[j], ix[j], nix[j], name, i) >= 0;
             if (seen)
                 continue;
             npu_rep_cmp_row *row = &c->rows[c->nrows];
@@ -141,7 +178,7 @@ int npu_rep_cmp_build(const npu_result *const *rs, int n, npu_rep_cmp *c)
             row->op = rs[k]->layers[i].op;
             row->idx = c->idx_ + c->nrows * (size_t)n;
             for (int j = 0; j < n; j++)
-                row->idx[j] = j < k ? -1 : (j == k ? i : find_layer(rs[j], name, i));
+                row->idx[j] = j < k ? -1 : (j == k ? i : find_layer(rs[j], ix[j], nix[j], name, i));
             c->nrows++;
         }
     }
@@ -162,6 +199,10 @@ int npu_rep_cmp_build(const npu_result *const *rs, int n, npu_rep_cmp *c)
         t[k] = cmp_time(rs[k], rs[k]->total.cycles);
     }
     c->tbest = n > 1 ? cmp_best(t, has, n, false) : 0;
+    for (int k = 0; k < n; k++)
+        free(ix[k]);
+    free(ix);
+    free(nix);
     free(t);
     free(has);
     return NPU_OK;

@@ -13,8 +13,9 @@
  *   - "moved most": the 5 layers with the largest |B − A|, with their part of the total change.
  *   - Reading is strict where it matters and lenient where it does not: the schema must be a
  *     run result (npusim.result/1 to /3), "total" an object, "layers" an array of objects each
- *     with name, op, cycles and share_cycles; a field present with the wrong type is an error
- *     naming the file and the field (layers[3].cycles); other fields may be absent.
+ *     with name, op, cycles and share_cycles, at most as many as a graph holds, no name twice;
+ *     a field present with the wrong type (a count that is not whole) is an error naming the
+ *     file and the field (layers[3].cycles); other fields may be absent.
  */
 #include "report.h"
 
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/infer.h"
 #include "jsonr.h"
 #include "tab.h"
 
@@ -39,7 +41,8 @@ static int read_field(const char *file, const char *where, const npu_field *f, c
     bool ok;
     switch (f->type) {
     case NPU_FT_INT:
-        ok = v->type == NPU_J_NUM && fabs(v->num) < 9.2e18;
+        /* a count: whole (2.5 cycles was cut to 2 without a word) and in int64 range */
+        ok = v->type == NPU_J_NUM && fabs(v->num) < 9.2e18 && v->num == floor(v->num);
         if (ok) {
             npu_f_INT x = (npu_f_INT)v->num;
             memcpy(p, &x, sizeof x);
@@ -63,12 +66,18 @@ static int read_field(const char *file, const char *where, const npu_field *f, c
         }
         break;
     }
-    if (!ok)
+    if (!ok) {
+        char found[40];
+        if (v->type == NPU_J_NUM)
+            snprintf(found, sizeof found, "%.17g", v->num);
+        else
+            snprintf(found, sizeof found, "%s", npu_jsonr_type_name(v->type));
         return npu_err_set(err, NPU_EFORMAT, "%s: %s.%s: expected %s, found %s", file, where,
                            f->name,
                            f->type == NPU_FT_STR ? "a string"
                                                  : f->type == NPU_FT_INT ? "an integer" : "a number",
-                           npu_jsonr_type_name(v->type));
+                           found);
+    }
     return NPU_OK;
 }
 
@@ -97,6 +106,24 @@ static const char *opt_str(const npu_jval *root, const char *key, npu_arena *a)
     return v && v->type == NPU_J_STR ? npu_arena_strdup(a, v->str) : NULL;
 }
 
+/* Layers are matched by name: a name twice (npusim never writes one) matched both rows of A to
+ * one row of B, and the layers' changes no longer added up to the total's. */
+static int unique_names(const char *file, const npu_result *r, npu_err *err)
+{
+    int n;
+    const npu_layer_row **s = npu_rep_name_index(r, &n);
+    if (!s)
+        return npu_err_set(err, NPU_ENOMEM, "%s: out of memory", file);
+    int rc = NPU_OK;
+    for (int i = 1; i < n && !rc; i++)
+        if (strcmp(s[i - 1]->name, s[i]->name) == 0)
+            rc = npu_err_set(err, NPU_EFORMAT, "%s: layers[%d] and layers[%d] are both named '%s'",
+                             file, (int)(s[i - 1] - r->layers), (int)(s[i] - r->layers),
+                             s[i]->name);
+    free(s);
+    return rc;
+}
+
 /* The run result in root (parsed from file) as a new npu_result. */
 static int build(const char *file, const npu_jval *root, npu_result *r, npu_err *err)
 {
@@ -115,8 +142,9 @@ static int build(const char *file, const npu_jval *root, npu_result *r, npu_err 
                            "%s: schema \"%s\" is not a run result (%sN; write one with "
                            "'npusim run -f json')", file, sc->str, pre);
     char *e;
-    long ver = strtol(sc->str + sizeof pre - 1, &e, 10);
-    if (*e || ver < 1 || ver > SCHEMA_MAX)
+    const char *vs = sc->str + sizeof pre - 1;
+    long ver = strtol(vs, &e, 10);
+    if (*vs < '0' || *vs > '9' || *e || ver < 1 || ver > SCHEMA_MAX)
         return npu_err_set(err, NPU_EFORMAT,
                            "%s: schema \"%s\": this npusim reads %s1 to %s%d", file, sc->str,
                            pre, pre, SCHEMA_MAX);
@@ -139,9 +167,9 @@ static int build(const char *file, const npu_jval *root, npu_result *r, npu_err 
     const npu_jval *ls = npu_jsonr_get(root, "layers");
     if (!ls || ls->type != NPU_J_ARR)
         return npu_err_set(err, NPU_EFORMAT, "%s: no \"layers\" array", file);
-    if (ls->n > 10000000)
-        return npu_err_set(err, NPU_EFORMAT, "%s: %zu layers is more than npusim reads", file,
-                           ls->n);
+    if (ls->n > NPU_GRAPH_MAX_LAYERS)
+        return npu_err_set(err, NPU_EFORMAT, "%s: %zu layers, more than a graph may hold (%d)",
+                           file, ls->n, NPU_GRAPH_MAX_LAYERS);
     r->nlayers = (int)ls->n;
     r->layers = npu_arena_alloc(&r->arena, (ls->n ? ls->n : 1) * sizeof *r->layers);
     if (!r->layers)
@@ -158,7 +186,7 @@ static int build(const char *file, const npu_jval *root, npu_result *r, npu_err 
             return npu_err_set(err, NPU_EFORMAT, "%s: %s.name: expected a string, found null",
                                file, where);
     }
-    return NPU_OK;
+    return unique_names(file, r, err);
 }
 
 int npu_rep_result_read(const char *text, size_t len, const char *file, npu_result **out,

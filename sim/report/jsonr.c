@@ -14,13 +14,15 @@
 
 #include "report.h"
 
-enum { MAX_DEPTH = 64 };
+/* MAX_VALUES bounds the tree (about 64 bytes a value): a 256 MiB file of "0," held 134 M */
+enum { MAX_DEPTH = 64, MAX_VALUES = 1 << 24 };
 
 typedef struct jp {
     const char *s, *p, *end, *file;
     npu_arena *a;
     npu_err *err;
     int rc;
+    size_t nvals;
 } jp;
 
 #if defined(__GNUC__)
@@ -63,6 +65,8 @@ static void ws(jp *j)
 
 static npu_jval *newval(jp *j, npu_jtype t)
 {
+    if (++j->nvals > MAX_VALUES)
+        return jfail(j, "more than %d values, the most npusim reads", MAX_VALUES);
     npu_jval *v = npu_arena_alloc(j->a, sizeof *v);
     if (!v)
         return oom(j);
@@ -158,6 +162,12 @@ static const char *str(jp *j)
             jfail(j, "bad escape in a string");
             return NULL;
         }
+        if (cp == 0) {
+            j->p -= 2;
+            npu_sb_free(&sb);
+            jfail(j, "\\u0000 (a NUL character) in a string: npusim's names and keys hold none");
+            return NULL;
+        }
         j->p += 4;
         if (cp >= 0xD800 && cp <= 0xDBFF && j->end - j->p >= 6 && j->p[0] == '\\' &&
             j->p[1] == 'u') {
@@ -180,6 +190,25 @@ static const char *str(jp *j)
 
 static npu_jval *value(jp *j, int depth);
 
+static int keycmp(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* A key twice in one object (keys[0..n) sorted here) fails at `at`: which one counts is
+ * undefined in JSON (RFC 8259 §4), and npusim would take the first without a word. */
+static bool dup_key(jp *j, const char **keys, size_t n, const char *at)
+{
+    qsort(keys, n, sizeof *keys, keycmp);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(keys[i - 1], keys[i]) == 0) {
+            j->p = at;
+            jfail(j, "key \"%s\" twice in this object", keys[i]);
+            return true;
+        }
+    return false;
+}
+
 /* An array or object at j->p (on '[' or '{'). */
 static npu_jval *list(jp *j, int depth, bool obj)
 {
@@ -188,6 +217,7 @@ static npu_jval *list(jp *j, int depth, bool obj)
         return NULL;
     if (depth >= MAX_DEPTH)
         return jfail(j, "nested deeper than %d", MAX_DEPTH);
+    const char *at = j->p;
     j->p++;
     npu_jval **items = NULL;
     const char **keys = NULL;
@@ -244,6 +274,8 @@ static npu_jval *list(jp *j, int depth, bool obj)
             memcpy(v->item, items, n * sizeof *items);
             if (obj)
                 memcpy(v->key, keys, n * sizeof *keys);
+            if (obj && dup_key(j, keys, n, at))
+                break;
             free(items);
             free(keys);
             return v;
@@ -291,14 +323,23 @@ static npu_jval *value(jp *j, int depth)
         const char *q = j->p;
         char buf[64];
         size_t n = 0;
-        while (q < j->end && n + 1 < sizeof buf && strchr("+-0123456789.eE", *q))
-            buf[n++] = *q++;
+        while (q < j->end && *q && strchr("+-0123456789.eE", *q)) {
+            if (n + 1 < sizeof buf)
+                buf[n] = *q;
+            n++;
+            q++;
+        }
+        if (n + 1 > sizeof buf)
+            return jfail(j, "a number of %zu characters (npusim reads at most %zu)", n,
+                         sizeof buf - 1);
         buf[n] = 0;
         char *e;
         errno = 0;
         double d = strtod(buf, &e);
         if (e == buf || *e)
             return jfail(j, "bad number '%s'", buf);
+        if (!isfinite(d))
+            return jfail(j, "number '%s' out of range", buf);
         j->p = q;
         npu_jval *v = newval(j, NPU_J_NUM);
         if (v)
@@ -314,6 +355,9 @@ int npu_jsonr_parse(const char *text, size_t len, const char *file, npu_arena *a
     jp j = {.s = text, .p = text, .end = text + len, .file = file ? file : "<json>", .a = a,
             .err = err};
     *out = NULL;
+    /* a UTF-8 byte-order mark, as editors save one: RFC 8259 §8.1 lets a reader ignore it */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        j.p += 3;
     npu_jval *v = value(&j, 0);
     if (v) {
         ws(&j);

@@ -1,7 +1,9 @@
 /* jsonr.h — a small JSON reader (prefix npu_jsonr_), internal to sim/report: what `npusim diff`
  * needs to read back the results npusim wrote. RFC 8259 values into a tree allocated in one
- * arena; depth limited to 64; \uXXXX escapes decoded to UTF-8 (an unpaired surrogate becomes
- * U+FFFD); numbers with strtod. A syntax error is NPU_EFORMAT with "FILE:LINE:COL: what".
+ * arena; depth limited to 64, values to 2^24; \uXXXX escapes decoded to UTF-8 (an unpaired
+ * surrogate becomes U+FFFD, \u0000 is refused); numbers with strtod (at most 63 characters,
+ * finite); a key twice in an object is refused; a leading UTF-8 byte-order mark is skipped.
+ * A syntax error is NPU_EFORMAT with "FILE:LINE:COL: what".
  */
 #ifndef NPU_JSONR_H
 #define NPU_JSONR_H
@@ -16,7 +18,7 @@ typedef struct npu_jval npu_jval;
 struct npu_jval {
     npu_jtype type;
     double num;      /* NUM, BOOL (0/1) */
-    const char *str; /* STR (NUL-terminated; an embedded \u0000 ends it) */
+    const char *str; /* STR (NUL-terminated; \u0000 is refused) */
     size_t n;        /* ARR, OBJ: number of items */
     npu_jval **item; /* ARR, OBJ: the items */
     const char **key; /* OBJ: the keys */

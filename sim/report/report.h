@@ -85,6 +85,9 @@ typedef struct npu_rep_cmp {
 /* Fills c (free with npu_rep_cmp_free, also after a failure). NPU_EINVAL / NPU_ENOMEM. */
 int npu_rep_cmp_build(const npu_result *const *rs, int n, npu_rep_cmp *c);
 void npu_rep_cmp_free(npu_rep_cmp *c);
+/* r's named layers sorted by name, a name's layers in index order (*n of them; free() it), or
+ * NULL when out of memory: what the matcher searches, and how diff finds a name given twice. */
+const npu_layer_row **npu_rep_name_index(const npu_result *r, int *n);
 
 /* The head every JSON of one result starts with: {"schema": schema, "version": NPUSIM_VERSION,
  * "arch", "model", "graph", "freq_mhz", "peak_macs" (no closing brace, no trailing comma). */

@@ -362,4 +362,56 @@ rm -f "$T/long.npg"
 expect "--batch and --zoo-args batch= together -> 1" 1 info --batch 2 --zoo-args batch=4 lenet5
 has "the two batches named" "$T/err" "lenet5: --batch 2 and the zoo argument batch=4: give the batch once"
 
+# ---- fifth pass: results read back by diff, AIPP NULs, workload specs ------------------------------
+printf 'npg 1\ninput d 1x8x16x16 int8\nconv c1 d out=16 k=3 p=1\nconv c2 c1 out=16 k=3 p=1\noutput c2\n' >"$T/two.npg"
+expect "a result for diff -> 0" 0 run -f json -o "$T/p5.json" "$T/two.npg"
+# \u0000 ended a string: the key "schema\u0000x" was read as "schema"
+sed 's/"schema"/"schema\\u0000x"/' "$T/p5.json" >"$T/h.json"
+expect "diff: \\u0000 in a key -> 1" 1 diff "$T/h.json" "$T/p5.json"
+has "the NUL escape named with its place" "$T/err" 'h.json:2:10: \u0000 (a NUL character) in a string'
+# a key twice: the first counted without a word ("layers": [] before the real ones: 0 layers)
+sed 's/"schema": /"layers": [], "schema": /' "$T/p5.json" >"$T/h.json"
+expect "diff: a key twice -> 1" 1 diff "$T/h.json" "$T/p5.json"
+has "the repeated key named" "$T/err" 'key "layers" twice in this object'
+# 1e999 was infinity: "inf MHz" and every time 0.0
+sed 's/"freq_mhz": 1000/"freq_mhz": 1e999/' "$T/p5.json" >"$T/h.json"
+expect "diff: a number out of range -> 1" 1 diff "$T/h.json" "$T/p5.json"
+has "the number named" "$T/err" "number '1e999' out of range"
+# two layers of one name: both rows of A matched B's one layer, and the changes no longer added up
+sed 's/"name": "c2"/"name": "c1"/' "$T/p5.json" >"$T/h.json"
+expect "diff: a layer name twice -> 1" 1 diff "$T/h.json" "$T/p5.json"
+has "both layers named" "$T/err" "h.json: layers[0] and layers[1] are both named 'c1'"
+# 2.5 cycles was cut to 2
+awk '!d && /"share_cycles"/ { sub(/"share_cycles": [0-9]+/, "\"share_cycles\": 2.5"); d = 1 } 1' "$T/p5.json" >"$T/h.json"
+expect "diff: a fractional cycle count -> 1" 1 diff "$T/h.json" "$T/p5.json"
+has "the count and its value named" "$T/err" "layers[0].share_cycles: expected an integer, found 2.5"
+sed 's|npusim.result/3|npusim.result/ 3|' "$T/p5.json" >"$T/h.json"
+expect "diff: a schema version with a space -> 1" 1 diff "$T/h.json" "$T/p5.json"
+# a byte-order mark (an editor's) is skipped, as RFC 8259 allows; a 101-digit number is named
+{ printf '\357\273\277'; cat "$T/p5.json"; } >"$T/h.json"
+expect "diff: a result with a byte-order mark -> 0" 0 diff "$T/h.json" "$T/p5.json"
+printf '1%0100d\n' 0 >"$T/h.json"
+expect "diff: a 101-digit number -> 1" 1 diff "$T/h.json" "$T/p5.json"
+has "its length named" "$T/err" "a number of 101 characters (npusim reads at most 63)"
+
+# a NUL byte in an AIPP config ended the file or a word (strchr finds the terminator): what came
+# after it, here a second aipp_op that is refused, was never read
+printf 'aipp_op {\n input_format : RGB888_U8\n}\n\000aipp_op { input_format : RGB888_U8 }\n' >"$T/nul.cfg"
+printf 'npg 1\ninput d 1x3x32x32 int8\nconv c d out=8 k=3 p=1\noutput c\n' >"$T/img.npg"
+expect "--aipp with a NUL byte -> 1" 1 info -a ascend310 --aipp "$T/nul.cfg" "$T/img.npg"
+has "the NUL byte named with its line" "$T/err" "nul.cfg:4: unexpected byte 0x00"
+
+# --workload: a setting twice took the last; an fps whose frames arrive after the engine's
+# horizon failed as "engine: job 'arrival' on 'arrivals': extra_ps too large"
+expect "--workload count= twice -> 2" 2 run -a rk3588 --workload "w=$T/two.npg:count=2:count=3"
+has "the repeated setting named" "$T/err" "'count' given twice in one spec"
+expect "--workload model setting twice -> 2" 2 run -a rk3588 --workload "w=$T/two.npg:core_mask=1:core_mask=2"
+expect "--workload fps=1e-300 -> 1" 1 run -a rk3588 --workload "w=$T/two.npg:fps=1e-300:count=3"
+has "the late frame named" "$T/err" "workload w: at fps=1e-300 frame 1 arrives after"
+
+# --trace "" ran without a trace and without a word; -o "" said "npusim: : cannot write"
+expect "--trace with an empty name -> 2" 2 run --trace "" "$T/tiny.npg"
+has "the empty name refused" "$T/err" "--trace: an empty file name"
+expect "-o with an empty name -> 2" 2 run -o "" "$T/tiny.npg"
+
 finish

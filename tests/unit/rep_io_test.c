@@ -2,7 +2,8 @@
  * after they started appending in blocks (issue 20), and the JSON reader of `npusim diff`
  * (jsonr.c, npu_rep_result_read): escapes byte for byte, integers at the edges, numbers
  * formatted once, errors with file:line:col, and a result written as JSON and read back
- * giving the same CSV. */
+ * giving the same CSV; hostile documents (issue 16, fifth pass) and the layer matcher on
+ * results whose layers are in another order. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -110,6 +111,72 @@ TEST(json_reader)
     CHECK_EQ_INT(parse("", &err), NPU_EFORMAT);
 }
 
+/* What the fifth hostile pass found the reader taking without a word. */
+TEST(json_reader_hostile)
+{
+    npu_err err = {0};
+    /* \u0000 cut a string at the NUL: "schema\u0000x" was the key "schema" */
+    CHECK_EQ_INT(parse("{\"schema\\u0000x\": 1}", &err), NPU_EFORMAT);
+    CHECK_CONTAINS(err.msg, "t.json:1:9: \\u0000 (a NUL character) in a string");
+    /* a key twice: the first counted, the second was ignored */
+    CHECK_EQ_INT(parse("{\"b\": 1, \"a\": [], \"c\": 2, \"a\": 3}", &err), NPU_EFORMAT);
+    CHECK_CONTAINS(err.msg, "t.json:1:1: key \"a\" twice in this object");
+    CHECK_EQ_INT(parse("{\"a\": {\"x\": 1, \"y\": 2}, \"b\": {\"x\": 1}}", &err), 0);
+    /* 1e999 was infinity (a clock of "inf MHz"); a 101-digit number failed as "text after" */
+    CHECK_EQ_INT(parse("[1e999]", &err), NPU_EFORMAT);
+    CHECK_CONTAINS(err.msg, "t.json:1:2: number '1e999' out of range");
+    CHECK_EQ_INT(parse("[-1e999]", &err), NPU_EFORMAT);
+    CHECK_EQ_INT(parse("[1e-999]", &err), 0); /* underflow to 0 is a value */
+    char big[160] = "[1";
+    memset(big + 2, '0', 100);
+    strcpy(big + 102, "]");
+    CHECK_EQ_INT(parse(big, &err), NPU_EFORMAT);
+    CHECK_CONTAINS(err.msg, "a number of 101 characters (npusim reads at most 63)");
+    /* a NUL byte after a number was read as part of it (strchr finds the terminator) */
+    npu_arena a;
+    npu_arena_init(&a);
+    npu_jval *v;
+    CHECK_EQ_INT(npu_jsonr_parse("[1\0]", 4, "t.json", &a, &v, &err), NPU_EFORMAT);
+    CHECK_CONTAINS(err.msg, "t.json:1:3: expected ',' or ']'");
+    npu_arena_free(&a);
+    /* a UTF-8 byte-order mark, as an editor saves one (RFC 8259 lets a reader skip it) */
+    CHECK_EQ_INT(parse("\xEF\xBB\xBF{\"a\": 1}", &err), 0);
+}
+
+static void fake_layers(npu_result *r, const char *const *names, int n)
+{
+    r->nlayers = n;
+    r->layers = npu_arena_alloc(&r->arena, (size_t)n * sizeof *r->layers);
+    for (int i = 0; i < n; i++) {
+        r->layers[i].name = names[i];
+        r->layers[i].op = "conv";
+        r->layers[i].cycles = 10 * (i + 1);
+    }
+}
+
+/* Layers found by name when they do not line up (a scan per layer took minutes on 2^18): each
+ * row holds the layer of that name in every result, and a name given twice matches its first. */
+TEST(match_out_of_order)
+{
+    static const char *const a[] = {"l0", "l1", "l2", "l3", "l4"};
+    static const char *const b[] = {"l4", "x", "l2", "l0", "l1", "l0"};
+    npu_result *ra = npu_result_new(), *rb = npu_result_new();
+    fake_layers(ra, a, 5);
+    fake_layers(rb, b, 6);
+    const npu_result *rs[] = {ra, rb};
+    npu_rep_cmp c;
+    CHECK_EQ_INT(npu_rep_cmp_build(rs, 2, &c), 0);
+    CHECK(c.nrows == 6);
+    static const int want_b[] = {3, 4, 2, -1, 0, 1}; /* l0..l4 in B, then x (A: -1) */
+    for (size_t r = 0; r < c.nrows && r < 6; r++) {
+        CHECK_EQ_INT(c.rows[r].idx[1], want_b[r]);
+        CHECK_EQ_INT(c.rows[r].idx[0], r < 5 ? (int)r : -1);
+    }
+    npu_rep_cmp_free(&c);
+    npu_result_free(ra);
+    npu_result_free(rb);
+}
+
 /* A hand-made result written as JSON and read back gives the same CSV, byte for byte. */
 TEST(result_round_trip)
 {
@@ -169,6 +236,8 @@ int main(void)
     RUN(csv_fields);
     RUN(numbers);
     RUN(json_reader);
+    RUN(json_reader_hostile);
+    RUN(match_out_of_order);
     RUN(result_round_trip);
     return TEST_REPORT();
 }
