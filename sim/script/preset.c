@@ -215,6 +215,7 @@ npu_preset *npu_preset_parse(const char *file, const char *text, size_t len, npu
                                 .mem_limit = NPU_SCRIPT_PRESET_MEM,
                                 .hook_every = PRESET_HOOK_EVERY,
                                 .max_hooks = PRESET_MAX_HOOKS,
+                                .alloc_limit = NPU_SCRIPT_PRESET_ALLOC,
                                 .what = "preset"};
     lua_State *L = pr->file ? npu_script_open(NULL, &so, err) : NULL;
     if (!L) {
@@ -227,7 +228,12 @@ npu_preset *npu_preset_parse(const char *file, const char *text, size_t len, npu
     int rc = lua_pcall(L, 1, 0, 0);
     if (rc != LUA_OK) {
         const char *m = lua_tostring(L, -1);
-        if (rc == LUA_ERRMEM)
+        if (rc == LUA_ERRMEM && npu_script_alloc_exceeded(L)) {
+            npu_script_error_to(L, rc, err);
+            if (err)
+                err->code = NPU_EFORMAT; /* as every other preset error */
+            npu_err_prefix(err, "%s", file);
+        } else if (rc == LUA_ERRMEM)
             npu_err_set(err, NPU_EFORMAT, "%s: preset needs more than %zu MiB of memory", file,
                         NPU_SCRIPT_PRESET_MEM >> 20);
         else

@@ -34,6 +34,8 @@
 typedef struct sb_box {
     npu_ctx *ctx;
     size_t used, limit;
+    size_t allocated, alloc_limit; /* bytes allocated in all (npu_script_opts.alloc_limit) */
+    int alloc_hit;                 /* an allocation failed on alloc_limit                   */
     long hooks, max_hooks;
     int hook_every;
     int cancel_handled; /* a sweep handled the cancellation: the hook lets the script go on */
@@ -54,9 +56,16 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     }
     if (nsize > osize && b->used + (nsize - osize) > b->limit)
         return NULL;
+    if (b->alloc_limit && nsize > osize && nsize - osize > b->alloc_limit - b->allocated) {
+        b->alloc_hit = 1;
+        return NULL;
+    }
     void *p = realloc(ptr, nsize);
-    if (p)
+    if (p) {
         b->used = b->used - osize + nsize;
+        if (nsize > osize)
+            b->allocated += nsize - osize;
+    }
     return p;
 }
 
@@ -75,6 +84,11 @@ npu_ctx *npu_script_ctx(lua_State *L)
 int npu_script_max_layers(lua_State *L)
 {
     return sb_of(L)->max_layers;
+}
+
+int npu_script_alloc_exceeded(lua_State *L)
+{
+    return sb_of(L)->alloc_hit;
 }
 
 void npu_script_cancel_handled(lua_State *L)
@@ -248,7 +262,13 @@ int npu_script_error_to(lua_State *L, int status, npu_err *err)
                : status == LUA_ERRSYNTAX ? NPU_EFORMAT
                : status == LUA_ERRFILE ? NPU_EIO
                                         : NPU_EINVAL;
-    npu_err_set(err, code, "%s", msg ? msg : "(error without message)");
+    sb_box *b = sb_of(L);
+    if (status == LUA_ERRMEM && b->alloc_hit)
+        npu_err_set(err, code, "%s allocated more than %zu MiB in all (building a string by "
+                    "repeated concatenation copies it every time: use table.concat)",
+                    b->what ? b->what : "script", b->alloc_limit >> 20);
+    else
+        npu_err_set(err, code, "%s", msg ? msg : "(error without message)");
     lua_pop(L, 1);
     return code;
 }
@@ -457,6 +477,7 @@ lua_State *npu_script_open(npu_ctx *ctx, const npu_script_opts *o, npu_err *err)
     }
     *box = (sb_box){.ctx = ctx,
                     .limit = o->mem_limit,
+                    .alloc_limit = o->alloc_limit,
                     .max_hooks = o->max_hooks,
                     .hook_every = o->hook_every,
                     .max_layers = o->max_layers > 0 ? o->max_layers : NPU_SCRIPT_MAX_LAYERS,

@@ -53,6 +53,10 @@ typedef struct npu_script_opts {
                             (or files) the state may read and write, resolved once at open;
                             NULL: no restriction. With it, os.getenv is removed too.       */
     int max_layers;      /* layers one builder may hold; 0: NPU_SCRIPT_MAX_LAYERS           */
+    size_t alloc_limit;  /* bytes allocated in all, freed or not; past it the allocation fails
+                            and the error says so. It bounds the C work of building strings
+                            (`s = s .. x` in a loop copies all of s each time), which the
+                            instruction count does not see. 0: no limit                     */
 } npu_script_opts;
 
 /* Layers a builder may hold by default: a graph lives in C memory, outside the state's memory
@@ -66,12 +70,19 @@ int npu_script_max_layers(lua_State *L);
 #define NPU_SCRIPT_MEM ((size_t)1 << 30)
 #define NPU_SCRIPT_ZOO_MEM ((size_t)256 << 20)
 #define NPU_SCRIPT_PRESET_MEM ((size_t)16 << 20)
+/* Bytes a preset may allocate in all (npu_script_opts.alloc_limit): the shipped ones allocate
+ * 10-25 kB; `s = s .. s` in a loop stays under the memory cap and the instruction budget and
+ * still copies terabytes. */
+#define NPU_SCRIPT_PRESET_ALLOC ((size_t)256 << 20)
 
 /* A new state; NULL + err on failure. `ctx` is borrowed (may be NULL; it must outlive the
  * state): with a hook, a cancelled ctx raises "interrupted" (the hook stays on, so a pcall
  * that catches it is interrupted again), as lua.c's laction does for Ctrl-C. */
 lua_State *npu_script_open(npu_ctx *ctx, const npu_script_opts *o, npu_err *err);
 void npu_script_close(lua_State *L);
+/* 1 when an allocation failed on npu_script_opts.alloc_limit (the state's memory error is then
+ * that, and npu_script_error_to says so) */
+int npu_script_alloc_exceeded(lua_State *L);
 npu_ctx *npu_script_ctx(lua_State *L);
 /* The context's cancellation was handled by the C code that saw it (a sweep stopped and
  * returned its finished rows): the hook no longer raises for it, so the script can write the

@@ -320,6 +320,11 @@ TEST(preset_errors)
     expect_fail("local t = {} local i = 0 while true do i = i + 1 t[i] = i .. 'xxxxxxxxxxxx' end",
                 "memory");
     expect_fail("local s = 'x' while true do s = s .. s end", "memory");
+    /* under the memory cap and the instruction budget, but 4 TB of copying: bounded by the
+     * bytes allocated in all (NPU_SCRIPT_PRESET_ALLOC) */
+    expect_fail("local s = 'x' for i = 1, 22 do s = s .. s end "
+                "for i = 1, 1e6 do local t = s .. i end return { model = 'x' }",
+                "preset allocated more than 256 MiB in all");
     expect_fail("\x1bLua", "");             /* bytecode refused */
     expect_fail("", "must return a table"); /* empty */
     expect_fail("local function f() return f() + 1 end return f()", "bad.lua");
