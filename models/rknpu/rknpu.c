@@ -214,9 +214,10 @@ static const npu_param_def rknpu_params[] = {
      .min = 0.01,
      .max = 1e6,
      .unit = "B/cycle",
-     .doc = "per-core AXI bytes per cycle each way (calibrated on RK3588's zoo CNNs and the RKLLM "
-            "decode rows, which stream 20.5-25.8 GB/s of weights on 3 cores: scripts/validation/"
-            "rknpu.lua; the profiler's ~16 B/cycle is reads+writes, research §1.5)"},
+     .doc = "per-core AXI bytes per cycle, each way or (dma_shared) for reads and writes "
+            "together (calibrated on RK3588's zoo CNNs and the RKLLM decode rows, which stream "
+            "20.5-25.8 GB/s of weights on 3 cores: scripts/validation/rknpu.lua; the "
+            "profiler's ~16 B/cycle is reads+writes, research §1.5)"},
     {.name = "dma_shared",
      .type = NPU_P_BOOL,
      .def = 0,

@@ -367,8 +367,8 @@ TEST(fusion_and_padding)
 
 /* The busy time (compute + per-task costs) of layer 0 of a small program on rk3588, with the
  * LUT rate and DMA rate the figures below are worked out for. */
-/* compute cycles of one layer (the last one when layer < 0) of `text` compiled for rk3588 */
-/* a layer's main-unit cycles (or, with span, its whole cycles); layer -1 = the last */
+/* one layer's main-unit (compute) cycles, or with span its whole cycles, of `text` compiled for
+ * rk3588 (layer < 0: the last one) */
 static double run_cycles(const char *text, const char *const *sets, int layer, bool span)
 {
     npu_err err = {0};
