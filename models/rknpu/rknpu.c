@@ -214,9 +214,21 @@ static const npu_param_def rknpu_params[] = {
      .min = 0.01,
      .max = 1e6,
      .unit = "B/cycle",
-     .doc = "per-core AXI bytes per cycle each way (calibrated on RK3588's zoo CNNs and the RKLLM "
-            "decode rows, which stream 20.5-25.8 GB/s of weights on 3 cores: scripts/validation/"
-            "rknpu.lua; the profiler's ~16 B/cycle is reads+writes, research §1.5)"},
+     .doc = "per-core AXI bytes per cycle, each way or (dma_shared) for reads and writes "
+            "together (calibrated on RK3588's zoo CNNs and the RKLLM decode rows, which stream "
+            "20.5-25.8 GB/s of weights on 3 cores: scripts/validation/rknpu.lua; the "
+            "profiler's ~16 B/cycle is reads+writes, research §1.5)"},
+    {.name = "dma_shared",
+     .type = NPU_P_BOOL,
+     .def = 0,
+     .min = 0,
+     .max = 1,
+     .unit = "",
+     .doc = "a core's reads and writes share one AXI budget of dma_bytes per cycle (true: a "
+            "task's port time is (reads + writes) / dma_bytes, as Rockchip's profiler models "
+            "DDR cycles = RW bytes / ~16 B, research §1.5; RK3588, fitted on its rows, "
+            "docs/models/rknpu.md §16) or dma_bytes each way (false: the siblings, whose "
+            "zoo pairs were fitted so)"},
     {.name = "task_cycles",
      .type = NPU_P_FLOAT,
      .def = 66,
@@ -657,6 +669,7 @@ static int rknpu_init(npu_model *m, npu_err *err)
     s->pingpong = npu_model_bool(m, "pingpong");
     s->use_sram = npu_model_bool(m, "use_sram");
     s->weight_preload = npu_model_bool(m, "weight_preload");
+    s->dma_shared = npu_model_bool(m, "dma_shared");
     s->sram_bytes = npu_model_int(m, "sram.kb") * 1024;
     s->conv_kmax = (int)npu_model_int(m, "conv_kmax");
     s->conv_smax = (int)npu_model_int(m, "conv_smax");

@@ -49,6 +49,7 @@ typedef struct npu_rknpu_state {
     bool use_sram;             /* RKNN_INTERNAL_MEM_TYPE=sram                              */
     int64_t sram_bytes;        /* sram.kb × 1024                                           */
     bool weight_preload;       /* a task's fresh weights are loaded before it computes     */
+    bool dma_shared;           /* reads and writes share one port budget (dma_bytes)     */
     /* operator limits (OPLIST §3.2) */
     int conv_kmax, conv_smax, conv_pmax, conv_dmax, dw_kmax;
     int pool_kmax, pool_smax, pool_dimmax, transpose_max, matmul_kmax;

@@ -200,8 +200,9 @@ static void add_stage(npu_rknpu_flow *f, int blk, const char *label, double cycl
 /* A task's stages on its core's blocks (docs/models/rknpu.md §3c). The AXI reads of a conv
  * task (the CNA's features and streamed weights, DPU_RDMA's element-wise operand) share the
  * core's read channel and are the CNA stage's; the output is written by the last stage (DPU,
- * or the PPU after a fused pool); each moves at most dma_bytes per cycle each way (the
- * profiler's DDR model, research §1.5), DRAM contention comes on top through the port. A
+ * or the PPU after a fused pool); each moves at most dma_bytes per cycle each way, or with
+ * dma_shared reads and writes together (the profiler's DDR model, research §1.5: the port
+ * stage then also carries the writes' time), DRAM contention comes on top through the port. A
  * DPU-alone or PPU-alone task (enable masks 0x18 / 0x60, research §1.2) is one stage that
  * reads through its own RDMA. */
 static void task_flow(rx *x, const npu_rkn_task *t, int layer, npu_rknpu_flow *f)
@@ -217,6 +218,9 @@ static void task_flow(rx *x, const npu_rkn_task *t, int layer, npu_rknpu_flow *f
     npu_rknpu_stages w;
     npu_rknpu_task_stages(s, t, &w);
     double dma = s->dma_bytes;
+    /* dma_shared (RK3588, §16): the output's writes take their share of the one port budget,
+     * charged on the stage that stands for the port (the CNA's, or a DPU/PPU-alone task's) */
+    double shared_wr = s->dma_shared ? (double)t->out_wr : 0;
     bool conv = t->kind == NPU_RKN_K_CONV || t->kind == NPU_RKN_K_DW || t->kind == NPU_RKN_K_DECONV;
     const char *label = npu_rkn_kind_name(t->kind);
     if (conv) {
@@ -233,8 +237,8 @@ static void task_flow(rx *x, const npu_rkn_task *t, int layer, npu_rknpu_flow *f
         double feat = (double)t->feat_rd;
         if (feat > 0 && npu_rknpu_task_image(s, t))
             feat = (double)t->in_h * t->in_w * s->atom_bytes;
-        add_stage(f, NPU_RKNPU_CNA, label, (feat + (double)(t->wt_rd - wpre + t->ew_rd)) / dma,
-                  false);
+        add_stage(f, NPU_RKNPU_CNA, label,
+                  (feat + (double)(t->wt_rd - wpre + t->ew_rd) + shared_wr) / dma, false);
         npu_rknpu_stage *cna = &f->st[f->nst - 1];
         cna->rd[0] = t->wt_rd - wpre + t->ew_rd + (fs ? 0 : t->feat_rd);
         cna->rd[1] = fs ? t->feat_rd : 0;
@@ -251,7 +255,7 @@ static void task_flow(rx *x, const npu_rkn_task *t, int layer, npu_rknpu_flow *f
         f->parts = (t->out_h > 1 ? t->out_h : 1) * (kg > 1 ? kg : 1);
     } else {
         bool pool = t->kind == NPU_RKN_K_PPU;
-        double rd = (double)(t->feat_rd + t->wt_rd + t->ew_rd);
+        double rd = (double)(t->feat_rd + t->wt_rd + t->ew_rd) + shared_wr;
         double c = pool ? w.ppu : w.dpu;
         add_stage(f, pool ? NPU_RKNPU_PPU : NPU_RKNPU_DPU, label, c > rd / dma ? c : rd / dma,
                   false);
