@@ -83,6 +83,7 @@ static double num_field(lua_State *L, int idx, const char *key, int *isint)
  * last layer's end and the sum of the layers' shares. */
 static void check_run(lua_State *L, int r)
 {
+    luaL_checkstack(L, 8, "check_run"); /* lua_call(..., LUA_MULTRET) left no spare slot */
     if (lua_getfield(L, r, "total") != LUA_TTABLE || lua_getfield(L, r, "layers") != LUA_TTABLE)
         fail("run", "a result without its total or layers table");
     int total = lua_gettop(L) - 1, layers = total + 1, isint;
