@@ -4,7 +4,7 @@
 #
 #   bash scripts/fuzz_campaign.sh TARGET [RUNS] [DIR]
 #
-# TARGET is onnx, npg, scalesim, npuc, params, lua or run; RUNS the executions to make (default
+# TARGET is onnx, npg, scalesim, npuc, params, lua, run or luaapi; RUNS the executions to make (default
 # 10000000); DIR (default $HOME/npusim-fuzz, never inside the repository) keeps, per target, the
 # corpus the campaign grows (DIR/TARGET/corpus: a second call continues from it), the log
 # (DIR/TARGET/log), the findings (DIR/TARGET/findings/crash-…, leak-…, timeout-…, oom-…,
@@ -24,11 +24,11 @@ t=${1:?usage: fuzz_campaign.sh TARGET [RUNS] [DIR]}
 runs=${2:-10000000}
 dir=${3:-$HOME/npusim-fuzz}
 case "$t" in
-onnx | npg | scalesim | npuc | run) seeds=() ;;
+onnx | npg | scalesim | npuc | run | luaapi) seeds=() ;;
 params) seeds=("$repo/models/presets") ;;
 lua) seeds=("$repo/scripts/zoo") ;;
 *)
-    echo "fuzz_campaign: unknown target '$t' (onnx, npg, scalesim, npuc, params, lua, run)" >&2
+    echo "fuzz_campaign: unknown target '$t' (onnx, npg, scalesim, npuc, params, lua, run, luaapi)" >&2
     exit 2
     ;;
 esac

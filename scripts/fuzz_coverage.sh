@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fuzz_coverage.sh — which source lines the corpora of the seven fuzz targets reach, per file,
+# fuzz_coverage.sh — which source lines the corpora of the eight fuzz targets reach, per file,
 # outside CI (docs/fuzzing.md, "Coverage per file").
 #
 #   bash scripts/fuzz_coverage.sh [DIR] [OUT]
@@ -45,7 +45,7 @@ for tool in clang llvm-profdata llvm-cov; do
         exit 2
     }
 done
-targets=(onnx npg scalesim npuc params lua run)
+targets=(onnx npg scalesim npuc params lua run luaapi)
 b=build-cov
 if [ ! -f $b/CMakeCache.txt ]; then
     cmake -S . -B $b -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang \

@@ -24,7 +24,7 @@ mode=${1:-demo}
 pkgs=(gcc libc6-dev make cmake liblua5.4-dev zlib1g-dev pkg-config)
 [ "$mode" = test ] && pkgs+=(python3 python3-onnx libonnx-testdata parallel slurm-wlm munge)
 # Fuzzing needs clang and its runtime (libFuzzer, sanitizers): about 40 MB to download, 230 MB
-# installed, and about five minutes of CI time (seven targets, 30 s each, plus their build).
+# installed, and about five minutes of CI time (eight targets, 30 s each, plus their build).
 # FUZZ=0 leaves it out; the corpora are replayed by ctest on gcc in every test run anyway
 # (ctest -R fuzz_).
 fuzz=${FUZZ:-1}
@@ -69,7 +69,7 @@ fuzz_all() {
         [ "$(id -u)" -ne 0 ] && sudo=sudo
         $sudo apt-get install -y -qq --no-install-recommends "libclang-rt-$v-dev" >/dev/null
     }
-    local targets=(onnx npg scalesim npuc params lua run)
+    local targets=(onnx npg scalesim npuc params lua run luaapi)
     cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPU_WERROR=ON \
         -DCMAKE_C_COMPILER=clang -DNPU_SANITIZE=ON -DNPU_FUZZ=ON >/dev/null
     cmake --build build-fuzz -j"$jobs" --target "${targets[@]/%/_fuzz}"

@@ -26,6 +26,7 @@
 
 #include "../npusim_int.h"
 #include "../script/script.h"
+#include "lua.h"
 
 #define NPU_LUA_ARCH "npusim.Arch" /* metatable name */
 
@@ -34,6 +35,18 @@
  * (0: no limit; the error then says "WHAT runs too long"); NULL + err. Close with
  * npu_script_close. */
 lua_State *npu_lua_open(npu_ctx *ctx, long long budget, const char *what, npu_err *err);
+
+/* The state's limits (npu_lua_open_limited, lua.h), NULL for a state without. */
+const npu_lua_limits *npu_lr_limits(lua_State *L);
+/* Charges n simulations to the state's max_runs: 0, or NPU_EINVAL in err (nothing charged). */
+int npu_lr_charge_runs(lua_State *L, long long n, npu_err *err);
+/* A graph the module loads by name or path (npusim.graph, a graph named in run, compare,
+ * sweep, run_workloads): npu_load_graph within the state's limits (a limited state builds zoo
+ * networks itself and refuses a graph of more than max_layers). Prepared; NULL + err. */
+MAY_RAISE npu_graph *npu_lr_load_graph(lua_State *L, const char *what, const npu_load_opts *o,
+                                       npu_err *err);
+#define LR_KEY_LIMITS "npusim.limits" /* registry: the lr_limits box of a limited state */
+#define LR_KEY_ZOO "npusim.lua.zoo"   /* registry: the module's own npusim.zoo */
 
 /* ---- larch.c -------------------------------------------------------------------------------- */
 /* Arch userdata: a Lua-owned box holding an npu_arch (freed by __gc). */

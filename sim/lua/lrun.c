@@ -242,7 +242,7 @@ MAY_RAISE const npu_graph *npu_lr_resolve_graph(lua_State *L, int argn, int val,
         npu_script_graph *box = npu_script_new_graph(L);
         const char *name = npu_script_cstr(L, val, "graph");
         if (npu_script_path_ok(L, name, 1, err) == 0)
-            box->g = npu_load_graph(npu_script_ctx(L), name, NULL, err);
+            box->g = npu_lr_load_graph(L, name, NULL, err);
         if (!box->g) {
             lua_pop(L, 1);
             return NULL;
@@ -320,6 +320,8 @@ static int l_run(lua_State *L)
     const npu_graph *g;
     npu_err err = {0};
     if (npu_lr_run_args(L, &ro, &a, &g, &err))
+        return npu_lr_fail(L, &err);
+    if (npu_lr_charge_runs(L, 1, &err))
         return npu_lr_fail(L, &err);
     lr_res *res = npu_lr_new_res(L);
     res->r = npu_run(npu_script_ctx(L), a, g, ro.trace_path ? &ro : NULL, &err);
@@ -451,6 +453,8 @@ static int l_compare(lua_State *L)
     if (n < 1)
         return luaL_argerror(L, 1, "field 'archs' is empty");
     npu_err err = {0};
+    if (npu_lr_charge_runs(L, n, &err))
+        return npu_lr_fail(L, &err);
     const npu_graph *g = npu_lr_resolve_graph(L, 1, gval, &err);
     if (!g)
         return npu_lr_fail(L, &err);

@@ -498,6 +498,12 @@ lr_study *npu_lr_study_new(lua_State *L, int idx, int unique, int shard_k, int s
     if (n > MAX_POINTS)
         luaL_error(L, "sweep spec: %I points (archs x graphs x vary points), more than a "
                       "million", (lua_Integer)n);
+    const npu_lua_limits *lim = npu_lr_limits(L);
+    if (lim && lim->max_points > 0 && n > lim->max_points)
+        luaL_error(L,
+                   "sweep spec: %I points (archs x graphs x vary points), more than this "
+                   "script's limit of %d",
+                   (lua_Integer)n, lim->max_points);
     st->n = (int)n;
     st->arch = calloc((size_t)st->narch, sizeof *st->arch);
     st->graph = calloc((size_t)st->ngraph, sizeof *st->graph);

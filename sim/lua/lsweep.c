@@ -85,6 +85,11 @@ static void *lr_worker(void *arg)
 {
     lr_sweep *s = arg;
     npu_ctx *ctx = npu_ctx_new(); /* per thread: npu_run records its errors in it */
+    /* the script's bounds on one run hold for every point */
+    if (ctx) {
+        npu_ctx_set_job_budget(ctx, npu_ctx_job_budget(s->main_ctx));
+        npu_ctx_set_job_limit(ctx, npu_ctx_job_limit(s->main_ctx));
+    }
     npu_strbuf sb;
     npu_sb_init(&sb);
     for (;;) {
@@ -288,6 +293,9 @@ int npu_lr_sweep(lua_State *L)
         threads = (int)t;
     }
     lua_pop(L, 1);
+    const npu_lua_limits *lim = npu_lr_limits(L);
+    if (lim && lim->max_threads > 0 && threads > lim->max_threads)
+        threads = lim->max_threads; /* the rows do not depend on it */
 
     npu_err err = {0};
     if (output && strcmp(output, "-") != 0 && npu_script_path_ok(L, output, 0, &err) != 0)
@@ -341,6 +349,8 @@ int npu_lr_sweep(lua_State *L)
         else
             todo[ntodo++] = p;
     }
+    if (npu_lr_charge_runs(L, ntodo, &err))
+        return npu_lr_fail(L, &err);
     s->main_ctx = npu_script_ctx(L);
     s->progress = progress;
     s->t0 = s->shown = lr_now();

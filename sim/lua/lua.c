@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "lint.h"
@@ -340,7 +341,7 @@ static int l_graph(lua_State *L)
     npu_script_graph *box = npu_script_new_graph(L);
     npu_err err = {0};
     if (npu_script_path_ok(L, what, 1, &err) == 0)
-        box->g = npu_load_graph(npu_script_ctx(L), what, &o, &err);
+        box->g = npu_lr_load_graph(L, what, &o, &err);
     if (!box->g) {
         lua_pushnil(L);
         lua_pushstring(L, err.msg[0] ? err.msg : "cannot load graph");
@@ -368,6 +369,8 @@ static int luaopen_npusim(lua_State *L)
     lua_pushliteral(L, NPUSIM_VERSION);
     lua_setfield(L, -2, "version");
     npu_script_zoo_open(L); /* builder, zoo, zoo_info, networks; the Graph metatable */
+    lua_getfield(L, -1, "zoo"); /* for npu_lr_load_graph, out of the script's reach */
+    lua_setfield(L, LUA_REGISTRYINDEX, LR_KEY_ZOO);
     /* the Graph box is sim/script's; the module gives it its methods */
     luaL_getmetatable(L, NPU_SCRIPT_GRAPH);
     lua_pushcfunction(L, graph_tostring);
@@ -393,23 +396,154 @@ static int l_open_module(lua_State *L)
 
 #define HOOK_EVERY 100000 /* instructions between checks for Ctrl-C and the budget */
 
-/* The script's state; `roots` and `budget` are the sandbox's (NULL and 0: none). */
-static lua_State *lua_open(npu_ctx *ctx, const char *const *roots, long long budget,
-                           const char *what, npu_err *err)
+/* The script's state; `roots`, `budget`, `mem` and `max_layers` are the sandbox's (NULL and
+ * 0: none, or the default). */
+static lua_State *lua_open(npu_ctx *ctx, const char *const *roots, long long budget, size_t mem,
+                           int max_layers, const char *what, npu_err *err)
 {
     const npu_script_opts so = {.libs = NPU_SCRIPT_LIBS_FULL,
-                                .mem_limit = NPU_SCRIPT_MEM,
+                                .mem_limit = mem ? mem : NPU_SCRIPT_MEM,
                                 .hook_every = HOOK_EVERY,
                                 .max_hooks = (long)((budget + HOOK_EVERY - 1) / HOOK_EVERY),
                                 .what = what,
                                 .open = l_open_module,
-                                .roots = roots};
+                                .roots = roots,
+                                .max_layers = max_layers};
     return npu_script_open(ctx, &so, err);
 }
 
 lua_State *npu_lua_open(npu_ctx *ctx, long long budget, const char *what, npu_err *err)
 {
-    return lua_open(ctx, NULL, budget, what, err);
+    return lua_open(ctx, NULL, budget, 0, 0, what, err);
+}
+
+/* ---- limits (npu_lua_open_limited) ---------------------------------------------------------- */
+typedef struct lr_limits {
+    npu_lua_limits l; /* roots NULL: the sandbox holds them */
+    long long runs;   /* simulations so far */
+} lr_limits;
+
+static int l_set_limits(lua_State *L)
+{
+    lr_limits *b = lua_newuserdatauv(L, sizeof *b, 0);
+    b->l = *(const npu_lua_limits *)lua_touserdata(L, 1);
+    b->l.roots = NULL;
+    b->runs = 0;
+    lua_setfield(L, LUA_REGISTRYINDEX, LR_KEY_LIMITS);
+    return 0;
+}
+
+lua_State *npu_lua_open_limited(npu_ctx *ctx, const npu_lua_limits *lim, const char *what,
+                                npu_err *err)
+{
+    if (!lim)
+        return npu_lua_open(ctx, 0, what, err);
+    lua_State *L = lua_open(ctx, lim->roots, lim->budget, lim->mem, lim->max_layers, what, err);
+    if (!L)
+        return NULL;
+    lua_pushcfunction(L, l_set_limits);
+    lua_pushlightuserdata(L, (void *)lim);
+    int st = npu_script_pcall(L, 1, 0);
+    if (st != LUA_OK) {
+        npu_script_error_to(L, st, err);
+        npu_script_close(L);
+        return NULL;
+    }
+    return L;
+}
+
+static lr_limits *limits_of(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, LR_KEY_LIMITS);
+    lr_limits *b = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return b;
+}
+
+const npu_lua_limits *npu_lr_limits(lua_State *L)
+{
+    lr_limits *b = limits_of(L);
+    return b ? &b->l : NULL;
+}
+
+int npu_lr_charge_runs(lua_State *L, long long n, npu_err *err)
+{
+    lr_limits *b = limits_of(L);
+    if (!b || b->l.max_runs <= 0)
+        return 0;
+    if (n > b->l.max_runs - b->runs)
+        return npu_err_set(err, NPU_EINVAL,
+                           "%lld more simulations would make %lld, more than "
+                           "this script's limit of %lld",
+                           n, b->runs + n, b->l.max_runs);
+    b->runs += n;
+    return 0;
+}
+
+/* Zoo network `name` (canonical) built in this state through its own npusim.zoo, so that the
+ * state's instruction budget and layer limit bound the build (npu_script_zoo's state has
+ * neither: `transformer` with layers=1000000 builds 2^18 layers there). Un-prepared, or NULL
+ * and err. */
+static MAY_RAISE npu_graph *zoo_in_state(lua_State *L, const char *name, const char *args,
+                                         npu_err *err)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, LR_KEY_ZOO);
+    lua_pushstring(L, name);
+    if (args)
+        lua_pushstring(L, args);
+    else
+        lua_pushnil(L);
+    npu_graph *g = NULL;
+    if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
+        npu_err_set(err, NPU_EINVAL, "%s",
+                    lua_isstring(L, -1) ? lua_tostring(L, -1) : "the zoo script failed");
+    } else if (npu_script_test_graph(L, -1) && npu_script_test_graph(L, -1)->g) {
+        if (!(g = npu_graph_clone(npu_script_test_graph(L, -1)->g)))
+            npu_err_set(err, NPU_ENOMEM, "out of memory");
+    } else if (npu_script_is_builder(L, -1)) {
+        g = npu_script_builder_graph(L, -1, err);
+    } else {
+        npu_err_set(err, NPU_EINVAL,
+                    "scripts/zoo/%s.lua: the script must return a builder or "
+                    "a graph, got %s",
+                    name, luaL_typename(L, -1));
+    }
+    lua_pop(L, 1);
+    return g;
+}
+
+MAY_RAISE npu_graph *npu_lr_load_graph(lua_State *L, const char *what, const npu_load_opts *o,
+                                       npu_err *err)
+{
+    const npu_lua_limits *lim = npu_lr_limits(L);
+    if (!lim || lim->max_layers <= 0)
+        return npu_load_graph(npu_script_ctx(L), what, o, err);
+    npu_load_opts lo = o ? *o : (npu_load_opts){0};
+    const char *canon = NULL;
+    struct stat st;
+    if (lo.format ? strcmp(lo.format, "zoo") == 0 : stat(what, &st) != 0) /* as npu_load_graph */
+        for (const char *const *z = npu_zoo_names(); z && *z && !canon; z++)
+            canon = npu_streq_nocase(*z, what) ? *z : NULL;
+    npu_graph *g;
+    if (!canon) {
+        g = npu_load_graph(npu_script_ctx(L), what, &lo, err);
+    } else {
+        g = npu_script_zoo_batch_twice(what, lo.zoo_args, lo.batch, err)
+                ? NULL
+                : zoo_in_state(L, canon, lo.zoo_args, err);
+        if (g && ((lo.batch > 0 && npu_graph_set_batch(g, lo.batch, err)) ||
+                  npu_graph_prepare(g, err))) {
+            npu_graph_free(g);
+            g = NULL;
+        }
+    }
+    if (g && g->nl > lim->max_layers) {
+        npu_err_set(err, NPU_EINVAL, "%s: %d layers, more than this script's limit of %d", what,
+                    g->nl, lim->max_layers);
+        npu_graph_free(g);
+        g = NULL;
+    }
+    return g;
 }
 
 /* ---- scripts ---------------------------------------------------------------------------------- */
@@ -438,7 +572,7 @@ static int l_run_args(lua_State *L)
 static int run_file(npu_ctx *ctx, const char *path, int argc, char **argv,
                     const char *const *roots, long long budget, npu_err *err)
 {
-    lua_State *L = lua_open(ctx, roots, budget, roots ? "sandboxed script" : "script", err);
+    lua_State *L = lua_open(ctx, roots, budget, 0, 0, roots ? "sandboxed script" : "script", err);
     if (!L)
         return err ? err->code : NPU_ENOMEM;
     run_job job = {path, argc < 0 ? 0 : argc, argv};

@@ -190,6 +190,11 @@ int npu_lr_run_workloads(lua_State *L)
                        .force = npu_script_opt_bool(L, 1, "force", 0)};
     if (ro.trace_path && npu_script_path_ok(L, ro.trace_path, 0, &err) != 0)
         return npu_lr_fail(L, &err); /* the file sandbox (--sandbox) */
+    int frames = 1; /* the most frames of one workload (0: its after's, so at most this) */
+    for (int i = 0; i < n; i++)
+        frames = b->w[i].count > frames ? b->w[i].count : frames;
+    if (npu_lr_charge_runs(L, (long long)n * frames, &err))
+        return npu_lr_fail(L, &err);
     b->r = npu_run_workloads(npu_script_ctx(L), a, b->w, n, &ro, &err);
     if (!b->r)
         return npu_lr_fail(L, &err);
@@ -254,6 +259,8 @@ int npu_lr_run_card(lua_State *L)
     const npu_graph *g;
     npu_err err = {0};
     if (npu_lr_run_args(L, &ro, &a, &g, &err))
+        return npu_lr_fail(L, &err);
+    if (npu_lr_charge_runs(L, 1, &err))
         return npu_lr_fail(L, &err);
     wl_box *b = new_box(L);
     b->r = npu_run_card(npu_script_ctx(L), a, g, &ro, &err);

@@ -1,9 +1,11 @@
 # Fuzz targets (owner: fuzz; how to run them and the last campaign: docs/fuzzing.md). One per
 # parser: onnx, npg, scalesim (CSV), npuc (load, check, disasm, exec), params (--set values and
-# preset files), lua (the builder API); and run, what follows them: an accepted graph lowered
-# and run on one preset per model family. Each target is tests/fuzz/<name>_fuzz.c with a seed
-# corpus tests/fuzz/corpus/<name>/, a dictionary tests/fuzz/<name>.dict and, once a campaign
-# found something, its reproducers in tests/fuzz/crashes/<name>/.
+# preset files), lua (the builder API); run, what follows them: an accepted graph lowered
+# and run on one preset per model family; and luaapi, the whole `npusim` Lua module (run,
+# sweep, compare, the writers) in the sandbox of `npusim script --sandbox`, within budgets.
+# Each target is tests/fuzz/<name>_fuzz.c with a seed corpus tests/fuzz/corpus/<name>/, a
+# dictionary tests/fuzz/<name>.dict and, once a campaign found something, its reproducers in
+# tests/fuzz/crashes/<name>/.
 #
 # Every build (gcc or clang, plain or ASan/UBSan): a target links tests/fuzz/replay.c as its
 # main() and ctest fuzz_<name> runs it once over its corpus and its reproducers, so that every
@@ -51,7 +53,7 @@ function(npu_fuzz name)
   set_tests_properties(fuzz_${name} PROPERTIES LABELS fast)
 endfunction()
 
-foreach(t onnx npg scalesim npuc run)
+foreach(t onnx npg scalesim npuc run luaapi)
   npu_fuzz(${t})
 endforeach()
 npu_fuzz(params SEEDS models/presets)

@@ -119,11 +119,35 @@ TEST(huge_layer_refused)
     npu_ctx_free(ctx);
 }
 
+/* Byte counts whose products would overflow int64 are refused at lowering with the figures
+ * (run_fuzz's third run: UBSan at in_sub * (r0 + tn) for an ONNX MatMul of 3e10 bytes per
+ * sub-problem, tests/fuzz/crashes/run/example_byte_overflow.onnx): here a gemm of 2^31 - 1
+ * rows of 16 int8, 34 GB of input, which the tile count alone would not refuse (one row
+ * needs 32 B of buffer). */
+TEST(byte_overflow_refused)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    npu_graph *g = test_npg("npg 1\ngraph t\ninput x 2147483647x16 int8\n"
+                            "gemm fc x out=16\noutput fc\n");
+    npu_arch *a = npu_arch_open(ctx, "example_edge", &err);
+    npu_result *r = a && g ? npu_run(ctx, a, g, NULL, &err) : NULL;
+    CHECK(a && g && r == NULL);
+    CHECK_EQ_INT(err.code, NPU_EUNSUPPORTED);
+    CHECK_CONTAINS(err.msg, "'fc': 34359738352 B in and 34359738352 B out per sub-problem over "
+                            "2147483647 rows: too large to simulate");
+    npu_result_free(r);
+    npu_arch_free(a);
+    npu_graph_free(g);
+    npu_ctx_free(ctx);
+}
+
 int main(void)
 {
     RUN(gemm_folds);
     RUN(row_tiles_and_weight_reload);
     RUN(damaged_program);
     RUN(huge_layer_refused);
+    RUN(byte_overflow_refused);
     return TEST_REPORT();
 }

@@ -1,0 +1,8 @@
+local b = npusim.builder("dw", { input = { 1, 8, 16, 16 } })
+local x = b:conv(b.input, { out = 8, k = 3, p = 1, g = 8, act = "relu6" })
+x = b:conv(x, { out = 16, k = 1 })
+x = b:gavgpool(x)
+b:output(b:gemm(b:flatten(x, { axis = 1 }), { out = 4 }))
+local g = b:build()
+print(g, g:macs(), g:params(), #g:info())
+print(npusim.report(assert(npusim.run { arch = "rk3588", graph = g }), "table", { summary = "op" }))

@@ -1,0 +1,5 @@
+print(npusim.graph("transformer", { args = { layers = 1, hidden = 64, heads = 2, ffn = 128, vocab = 100, tokens = 4 } }))
+print(npusim.graph("transformer", { args = "layers=100000" }))
+print(pcall(npusim.zoo_info, "resnet50"))
+local b = npusim.zoo("lenet5")
+print(b, npusim.graph("resnet50"))
