@@ -399,7 +399,7 @@ static int l_open_module(lua_State *L)
 /* The script's state; `roots`, `budget`, `mem` and `max_layers` are the sandbox's (NULL and
  * 0: none, or the default). */
 static lua_State *lua_open(npu_ctx *ctx, const char *const *roots, long long budget, size_t mem,
-                           int max_layers, const char *what, npu_err *err)
+                           size_t alloc, int max_layers, const char *what, npu_err *err)
 {
     const npu_script_opts so = {.libs = NPU_SCRIPT_LIBS_FULL,
                                 .mem_limit = mem ? mem : NPU_SCRIPT_MEM,
@@ -408,13 +408,14 @@ static lua_State *lua_open(npu_ctx *ctx, const char *const *roots, long long bud
                                 .what = what,
                                 .open = l_open_module,
                                 .roots = roots,
-                                .max_layers = max_layers};
+                                .max_layers = max_layers,
+                                .alloc_limit = alloc};
     return npu_script_open(ctx, &so, err);
 }
 
 lua_State *npu_lua_open(npu_ctx *ctx, long long budget, const char *what, npu_err *err)
 {
-    return lua_open(ctx, NULL, budget, 0, 0, what, err);
+    return lua_open(ctx, NULL, budget, 0, 0, 0, what, err);
 }
 
 /* ---- limits (npu_lua_open_limited) ---------------------------------------------------------- */
@@ -438,7 +439,8 @@ lua_State *npu_lua_open_limited(npu_ctx *ctx, const npu_lua_limits *lim, const c
 {
     if (!lim)
         return npu_lua_open(ctx, 0, what, err);
-    lua_State *L = lua_open(ctx, lim->roots, lim->budget, lim->mem, lim->max_layers, what, err);
+    lua_State *L = lua_open(ctx, lim->roots, lim->budget, lim->mem, lim->alloc, lim->max_layers,
+                            what, err);
     if (!L)
         return NULL;
     lua_pushcfunction(L, l_set_limits);
@@ -572,7 +574,8 @@ static int l_run_args(lua_State *L)
 static int run_file(npu_ctx *ctx, const char *path, int argc, char **argv,
                     const char *const *roots, long long budget, npu_err *err)
 {
-    lua_State *L = lua_open(ctx, roots, budget, 0, 0, roots ? "sandboxed script" : "script", err);
+    lua_State *L = lua_open(ctx, roots, budget, 0, 0, 0, roots ? "sandboxed script" : "script",
+                            err);
     if (!L)
         return err ? err->code : NPU_ENOMEM;
     run_job job = {path, argc < 0 ? 0 : argc, argv};

@@ -46,6 +46,8 @@ typedef struct npu_lua_limits {
     const char *const *roots; /* the file sandbox (NULL-terminated), NULL: none */
     long long budget;         /* Lua VM instructions, 0: none */
     size_t mem;               /* bytes of Lua values, 0: NPU_SCRIPT_MEM */
+    size_t alloc;             /* bytes allocated in all, freed or not (script.h's
+                                 alloc_limit: the C work of building strings), 0: none */
     int max_layers, max_points, max_threads;
     long long max_runs;
 } npu_lua_limits;

@@ -52,6 +52,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_API_MEM ((size_t)64 << 20)
+#define FUZZ_API_ALLOC ((size_t)256 << 20) /* bytes allocated in all: as lua_fuzz (its campaign's
+                                              out-of-memory: a string grown by concatenation) */
 #define FUZZ_API_BUDGET 2000000 /* Lua instructions, as lua_fuzz */
 #define FUZZ_API_LAYERS 64      /* as run_fuzz */
 #define FUZZ_API_RUNS 8
@@ -274,6 +276,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     npu_lua_limits lim = {.roots = roots,
                           .budget = FUZZ_API_BUDGET,
                           .mem = FUZZ_API_MEM,
+                          .alloc = FUZZ_API_ALLOC,
                           .max_layers = FUZZ_API_LAYERS,
                           .max_points = FUZZ_API_POINTS,
                           .max_threads = 1,
