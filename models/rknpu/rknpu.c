@@ -220,15 +220,15 @@ static const npu_param_def rknpu_params[] = {
             "profiler's ~16 B/cycle is reads+writes, research §1.5)"},
     {.name = "dma_shared",
      .type = NPU_P_BOOL,
-     .def = 0,
+     .def = 1,
      .min = 0,
      .max = 1,
      .unit = "",
      .doc = "a core's reads and writes share one AXI budget of dma_bytes per cycle (true: a "
             "task's port time is (reads + writes) / dma_bytes, as Rockchip's profiler models "
-            "DDR cycles = RW bytes / ~16 B, research §1.5; RK3588, fitted on its rows, "
-            "docs/models/rknpu.md §16) or dma_bytes each way (false: the siblings, whose "
-            "zoo pairs were fitted so)"},
+            "DDR cycles = RW bytes / ~16 B, research §1.5; assumption for the write side, "
+            "fitted on RK3588's rows and kept for the whole family, docs/models/rknpu.md §16) "
+            "or dma_bytes each way (false: the model before issue #13 round 8)"},
     {.name = "task_cycles",
      .type = NPU_P_FLOAT,
      .def = 66,
