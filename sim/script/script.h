@@ -169,6 +169,10 @@ extern const npu_builtin_text npu_builtin_zoo[]; /* NULL-terminated, generated *
  * Returns an un-prepared graph (the caller runs npu_graph_prepare). Unknown name: error listing
  * the networks. */
 npu_graph *npu_script_zoo(npu_ctx *ctx, const char *name, const char *args, npu_err *err);
+/* The same in a state opened with `so` (the fuzz target's instruction budget and layer limit;
+ * npu_script_zoo's state has neither: `transformer` with layers=1000000 builds 2^18 layers). */
+npu_graph *npu_script_zoo_opts(npu_ctx *ctx, const char *name, const char *args,
+                               const npu_script_opts *so, npu_err *err);
 /* NPU_EINVAL when a batch (> 0) is given besides the zoo argument batch= ("--batch 2 --zoo-args
  * batch=4" ran at 2 without a word), else 0. */
 int npu_script_zoo_batch_twice(const char *what, const char *args, int64_t batch, npu_err *err);

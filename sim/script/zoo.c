@@ -241,13 +241,19 @@ static int zoo_main(lua_State *L)
 
 npu_graph *npu_script_zoo(npu_ctx *ctx, const char *name, const char *args, npu_err *err)
 {
+    const npu_script_opts so = {.libs = NPU_SCRIPT_LIBS_PURE, .mem_limit = NPU_SCRIPT_ZOO_MEM};
+    return npu_script_zoo_opts(ctx, name, args, &so, err);
+}
+
+npu_graph *npu_script_zoo_opts(npu_ctx *ctx, const char *name, const char *args,
+                               const npu_script_opts *so, npu_err *err)
+{
     zoo_job job = {.z = zoo_find(name ? name : ""), .args = args};
     if (!job.z) {
         zoo_unknown(name ? name : "", err);
         return NULL;
     }
-    const npu_script_opts so = {.libs = NPU_SCRIPT_LIBS_PURE, .mem_limit = NPU_SCRIPT_ZOO_MEM};
-    lua_State *L = npu_script_open(ctx, &so, err);
+    lua_State *L = npu_script_open(ctx, so, err);
     if (!L)
         return NULL;
     lua_pushcfunction(L, zoo_main);

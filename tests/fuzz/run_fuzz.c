@@ -4,17 +4,21 @@
  * systolic model's scalesim fidelity in ss*.c), the footprint and the engine with the shapes a
  * user's .npg or .onnx brings, which the parser targets stop short of.
  *
- * The input is .npg text when it starts with "npg ", else an ONNX model (read with
- * allow_unsupported, as `npusim run --allow-unsupported`: unknown ops run on the host). Seeds:
- * tests/fuzz/corpus/run (small graphs of each op class, a few ONNX models of tests/onnx).
+ * The input is .npg text when it starts with "npg ", a zoo network when it starts with "zoo "
+ * (one line "zoo NAME ARGS [BATCH]", ARGS "-" for none: `npusim run --zoo-args ARGS --batch BATCH
+ * NAME`, see fuzz_zoo), else an ONNX model (read with allow_unsupported, as `npusim run
+ * --allow-unsupported`: unknown ops run on the host). Seeds: tests/fuzz/corpus/run (small graphs
+ * of each op class, a few ONNX models of tests/onnx, zoo lines).
  *
  * Rules on top of the sanitizers: a refusal carries a code and a message (fuzz_refused), and a
  * run that succeeds satisfies what holds by design of every result (check_result).
  *
- * Bounded work per input: graphs of at most FUZZ_RUN_LAYERS layers after the passes (as
+ * Bounded work per input: graphs of at most FUZZ_RUN_LAYERS layers as read (as
  * lua_fuzz bounds its passes), and per run a job budget and a job limit (as npuc_fuzz): a valid
  * but huge shape (a conv of 10^8 channels) is refused with a message at the limit instead of
- * running for minutes under the sanitizers.
+ * running for minutes under the sanitizers. A zoo network is built within lua_fuzz's instruction
+ * budget and layer limit (its arguments scale the build: layers=1000000), and BATCH is at most
+ * FUZZ_RUN_BATCH (the zoo argument batch= is left to the job limit, as any graph's shape).
  *
  * The one piece of state kept across inputs is the table of opened presets (archs[]): opening
  * a preset runs its Lua file (a Lua state each), which would cost more than most runs of a
@@ -29,12 +33,15 @@
 
 #include "fuzz.h"
 #include "npusim_int.h"
+#include "script/script.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_RUN_LAYERS 64
 #define FUZZ_RUN_JOB_BYTES ((size_t)1 << 20) /* as npuc_fuzz */
 #define FUZZ_RUN_JOBS 20000                  /* every seed runs with fewer than 5,000 */
+#define FUZZ_RUN_BATCH 64                    /* a zoo line's BATCH (--batch takes up to 2^31 - 1) */
+#define FUZZ_RUN_ZOO_LINE 512
 
 /* One preset per model family (rknpu twice: three cores and one), "key=value" settings. */
 static const struct {
@@ -92,6 +99,59 @@ static void check_result(const char *preset, const npu_result *r)
         fail(preset, "MACs in no time", (double)cycles);
 }
 
+/* The state a zoo network is built in: npu_script_zoo's (builder-only, its memory cap) with
+ * lua_fuzz's instruction budget (200 x 10,000), layer limit and bytes allocated in all. */
+static const npu_script_opts zoo_state = {.libs = NPU_SCRIPT_LIBS_PURE,
+                                          .mem_limit = NPU_SCRIPT_ZOO_MEM,
+                                          .hook_every = 10000,
+                                          .max_hooks = 200,
+                                          .what = "zoo",
+                                          .max_layers = 4096,
+                                          .alloc_limit = (size_t)256 << 20};
+
+/* A zoo line "zoo NAME ARGS [BATCH]" built as npu_load_graph builds `npusim run --zoo-args ARGS
+ * --batch BATCH NAME` (the zoo's own spelling of NAME, a batch given twice refused, the script
+ * run in a builder-only state), except that the state has lua_fuzz's instruction budget and
+ * layer limit. Un-prepared; *batch is what npu_graph_set_batch gets. *skip: not a zoo line of
+ * the target (no name, a bad BATCH, a line too long), nothing asked of the library. */
+static npu_graph *fuzz_zoo(npu_ctx *ctx, const uint8_t *data, size_t size, int64_t *batch,
+                           bool *skip, npu_err *err)
+{
+    char line[FUZZ_RUN_ZOO_LINE], *tok[3] = {0}, *save = NULL;
+    size_t n = 4;
+    while (n < size && data[n] != '\n' && data[n] != 0)
+        n++;
+    *skip = true;
+    if (n - 4 >= sizeof line || (n < size && data[n] == 0))
+        return NULL;
+    memcpy(line, data + 4, n - 4);
+    line[n - 4] = 0;
+    int nt = 0;
+    for (char *t = strtok_r(line, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save))
+        if (nt++ < 3)
+            tok[nt - 1] = t;
+    if (nt < 1 || nt > 3)
+        return NULL;
+    const char *args = nt > 1 && strcmp(tok[1], "-") != 0 ? tok[1] : NULL;
+    *batch = 0;
+    if (nt > 2) {
+        for (const char *d = tok[2]; *d; d++)
+            if (*d < '0' || *d > '9' || d - tok[2] > 3)
+                return NULL;
+        *batch = atoi(tok[2]);
+        if (*batch < 1 || *batch > FUZZ_RUN_BATCH)
+            return NULL;
+    }
+    *skip = false;
+    const char *name = tok[0];
+    for (const char *const *z = npu_zoo_names(); *z; z++)
+        if (npu_streq_nocase(*z, tok[0]))
+            name = *z;
+    if (npu_script_zoo_batch_twice(tok[0], args, *batch, err))
+        return NULL;
+    return npu_script_zoo_opts(ctx, name, args, &zoo_state, err);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static npu_arch *archs[NRUNS];
@@ -110,26 +170,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         npu_ctx_free(c);
     }
     npu_err err = {0};
+    npu_ctx *ctx = npu_ctx_new();
+    if (!ctx)
+        return 0;
     npu_graph *g;
+    int64_t batch = 0;
+    bool skip = false;
     if (size >= 4 && memcmp(data, "npg ", 4) == 0)
         g = npu_npg_read("fuzz.npg", (const char *)data, size, &err);
+    else if (size >= 4 && memcmp(data, "zoo ", 4) == 0)
+        g = fuzz_zoo(ctx, data, size, &batch, &skip, &err);
     else
         g = npu_onnx_read_mem("fuzz.onnx", data, size, true, &err);
-    if (!g) {
+    if (!g && !skip)
         fuzz_refused("run_fuzz", &err);
-        return 0;
-    }
-    if (g->nl > FUZZ_RUN_LAYERS) {
-        npu_graph_free(g);
-        return 0;
-    }
-    if (npu_graph_prepare(g, &err)) {
+    if (g && getenv("FUZZ_VERBOSE")) /* how far a seed gets */
+        fprintf(stderr, "run_fuzz: %d layers%s\n", g->nl,
+                g->nl > FUZZ_RUN_LAYERS ? ", not run" : "");
+    if (g && g->nl <= FUZZ_RUN_LAYERS &&
+        ((batch > 0 && npu_graph_set_batch(g, batch, &err)) || npu_graph_prepare(g, &err)))
         fuzz_refused("run_fuzz", &err);
-        npu_graph_free(g);
-        return 0;
-    }
-    npu_ctx *ctx = npu_ctx_new();
-    if (ctx) {
+    else if (g && g->nl <= FUZZ_RUN_LAYERS) {
         npu_ctx_set_job_budget(ctx, FUZZ_RUN_JOB_BYTES);
         npu_ctx_set_job_limit(ctx, FUZZ_RUN_JOBS);
         for (int i = 0; i < NRUNS; i++) {
@@ -141,8 +202,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fuzz_refused(runs[i].preset, &e);
             npu_result_free(r);
         }
-        npu_ctx_free(ctx);
     }
     npu_graph_free(g);
+    npu_ctx_free(ctx);
     return 0;
 }
