@@ -708,6 +708,9 @@ int npu_lr_study_read(lr_study *st, const char *path, int fno, int shard_k, int 
         got--;
     if (len == pos) {
         rc = npu_err_set(err, NPU_EINVAL, "%s: empty file (no header line)", path);
+    } else if (!nl && memchr(h, '\r', got)) {
+        rc = npu_err_set(err, NPU_EINVAL, "%s:1: lines end in CR alone (a format of old Macs): "
+                                          "save it with LF or CRLF line ends", path);
     } else if (!nl || got + 1 != hl || memcmp(h, st->header.s, got) != 0) {
         char d[256];
         header_diff(h, got, st->header.s, d, sizeof d);

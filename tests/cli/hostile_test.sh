@@ -449,6 +449,8 @@ if cmp -s "$T/mo.csv" "$T/mall.csv"; then ok "merge: CRLF part gives the single 
 { printf '\357\273\277'; cat "$T/mp1.csv"; } >"$T/mbom.csv"
 expect "merge: a part with a byte-order mark -> 0" 0 merge --spec "$T/ms.lua" --force -o "$T/mo.csv" "$T/mbom.csv" "$T/mp0.csv"
 if cmp -s "$T/mo.csv" "$T/mall.csv"; then ok "merge: BOM part gives the single run's bytes"; else bad "merge: BOM part gives the single run's bytes" "$(od -c "$T/mo.csv" | head -5)"; fi
+tr '\n' '\r' <"$T/mp1.csv" >"$T/mcronly.csv"
+merge_bad "a part with CR line ends" "$T/mcronly.csv" "mcronly.csv:1: lines end in CR alone"
 # a carriage return anywhere but before the end of line is still refused
 CR=$(printf '\r')
 sed "2s/,\\([^,]*\\),\\([^,]*\\)\$/,\\1$CR,\\2/" "$T/mp1.csv" >"$T/mcr.csv"
