@@ -26,6 +26,7 @@
 #include <lua.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -605,6 +606,49 @@ static int count_cells(const char *s, const char *e)
     return n;
 }
 
+/* The end of the cell that starts at s (quotes respected), at most e. */
+static const char *cell_end(const char *s, const char *e)
+{
+    int q = 0;
+    for (; s < e && (q || *s != ','); s++)
+        if (*s == '"')
+            q = !q;
+    return s;
+}
+
+/* Whether [s, e) is a value the writer (npu_lr_study_row) can give a metric of type t: an
+ * integer; a finite number, or "nan", "inf", "-inf" (npu_script_fmt_double's spellings of a
+ * non-finite result); any cell for a text field. Writes what is wrong into why. */
+static int metric_ok(npu_ftype t, const char *s, const char *e, const char **why)
+{
+    size_t n = (size_t)(e - s);
+    char buf[64];
+    if (t == NPU_FT_STR)
+        return 1;
+    if (n == 0 || n >= sizeof buf || strspn(s, "0123456789+-.eE") < n) {
+        if (t == NPU_FT_FLOAT && ((n == 3 && (!memcmp(s, "nan", 3) || !memcmp(s, "inf", 3))) ||
+                                  (n == 4 && !memcmp(s, "-inf", 4))))
+            return 1;
+        *why = n == 0 ? "empty" : t == NPU_FT_INT ? "not an integer" : "not a number";
+        return 0;
+    }
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    char *end;
+    errno = 0;
+    if (t == NPU_FT_INT) {
+        (void)strtoll(buf, &end, 10);
+        *why = errno ? "an integer out of range" : "not an integer";
+        return !errno && *end == 0 && end != buf;
+    }
+    double v = strtod(buf, &end);
+    *why = "not a number";
+    if (*end || end == buf)
+        return 0;
+    *why = "not a finite number (out of the range of a double)";
+    return isfinite(v) != 0;
+}
+
 /* The first differing column of two header lines, for the message. */
 static void header_diff(const char *got, size_t gl, const char *want, char *out, size_t on)
 {
@@ -653,17 +697,27 @@ int npu_lr_study_read(lr_study *st, const char *path, int fno, int shard_k, int 
     int rc = 0;
     npu_strbuf pre;
     npu_sb_init(&pre);
-    size_t hl = st->header.len;
-    const char *nl = memchr(data, '\n', len);
-    if (len == 0) {
+    /* what a spreadsheet adds is accepted (every cell is checked against the spec anyway): a
+     * UTF-8 byte-order mark, CRLF line ends; the rows are kept with LF */
+    size_t hl = st->header.len, pos = 0;
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3;
+    const char *h = data + pos, *nl = len > pos ? memchr(h, '\n', len - pos) : NULL;
+    size_t got = nl ? (size_t)(nl - h) : len - pos; /* the header line without its end */
+    if (nl && got > 0 && h[got - 1] == '\r')
+        got--;
+    if (len == pos) {
         rc = npu_err_set(err, NPU_EINVAL, "%s: empty file (no header line)", path);
-    } else if (!nl || (size_t)(nl - data) + 1 != hl || memcmp(data, st->header.s, hl) != 0) {
+    } else if (!nl && memchr(h, '\r', got)) {
+        rc = npu_err_set(err, NPU_EINVAL, "%s:1: lines end in CR alone (a format of old Macs): "
+                                          "save it with LF or CRLF line ends", path);
+    } else if (!nl || got + 1 != hl || memcmp(h, st->header.s, got) != 0) {
         char d[256];
-        header_diff(data, nl ? (size_t)(nl - data) + 1 : len, st->header.s, d, sizeof d);
+        header_diff(h, got, st->header.s, d, sizeof d);
         rc = npu_err_set(err, NPU_EINVAL, "%s:1: not this study's header (%s): a file of "
                                           "another spec?", path, d);
     }
-    size_t pos = rc ? len : hl;
+    pos = rc ? len : (size_t)(nl - data) + 1;
     int lineno = 1;
     while (pos < len && !rc) {
         lineno++;
@@ -675,6 +729,15 @@ int npu_lr_study_read(lr_study *st, const char *path, int fno, int shard_k, int 
             break;
         }
         pos = (size_t)(e - data) + 1;
+        size_t ll = (size_t)(e - s); /* the line without its end (LF or CRLF) */
+        if (ll > 0 && s[ll - 1] == '\r')
+            e = s + --ll;
+        const char *nul = memchr(s, 0, ll);
+        if (nul) {
+            rc = npu_err_set(err, NPU_EINVAL, "%s:%d:%d: a NUL byte in the row (a corrupted "
+                                              "file?)", path, lineno, count_cells(s, nul));
+            break;
+        }
         uint64_t id = 0;
         int hex = 0;
         while (hex < 16 && s + hex < e &&
@@ -721,6 +784,18 @@ int npu_lr_study_read(lr_study *st, const char *path, int fno, int shard_k, int 
                                               "edited row?)", path, lineno, cells, want);
             break;
         }
+        const char *c = s + pre.len + 1, *why = NULL;
+        for (int m = 0; m < st->nmetric && !rc; m++) {
+            const npu_field *f = &npu_total_fields[st->metric[m]];
+            const char *ce = cell_end(c, e);
+            if (!metric_ok(f->type, c, ce, &why))
+                rc = npu_err_set(err, NPU_EINVAL, "%s:%d:%d: metric '%s' is '%.*s', %s", path,
+                                 lineno, want - st->nmetric + m + 1, f->name,
+                                 (int)(ce - c < 40 ? ce - c : 40), c, why);
+            c = ce + 1;
+        }
+        if (rc)
+            break;
         if (st->line[p]) {
             rc = npu_err_set(err, NPU_EINVAL, "%s:%d: point %d (id %.16s) appears twice (also "
                                               "%s:%d)", path, lineno, p + 1, s,
@@ -731,7 +806,8 @@ int npu_lr_study_read(lr_study *st, const char *path, int fno, int shard_k, int 
             rc = npu_err_set(err, NPU_ENOMEM, "out of memory");
             break;
         }
-        memcpy(st->line[p], s, (size_t)(e - s) + 1);
+        memcpy(st->line[p], s, (size_t)(e - s));
+        st->line[p][e - s] = '\n';
         st->line[p][e - s + 1] = 0;
         st->line_file[p] = fno;
         st->line_no[p] = lineno;

@@ -414,4 +414,46 @@ expect "--trace with an empty name -> 2" 2 run --trace "" "$T/tiny.npg"
 has "the empty name refused" "$T/err" "--trace: an empty file name"
 expect "-o with an empty name -> 2" 2 run -o "" "$T/tiny.npg"
 
+
+# merge of sharded parts (issue 16): a NUL byte after the last cell was merged with exit 0 and
+# cut the row (and its end of line) at the NUL, gluing two rows; text or 1e999 in a metric cell
+# was merged as it was; a CRLF part or one with a byte-order mark was refused as "column 5 is
+# 'cycles?'" / "column 1 is 'id', this study's is 'id'". Now the first two are refused with
+# file:line:column and the output is left alone; CRLF and the mark are accepted (docs/sweeps.md §3)
+printf 'return { arch = "systolic", graph = "%s/tiny.npg", vary = { rows = { 8, 16, 32, 64 } }, metrics = { "cycles", "time_us" } }\n' "$T" >"$T/ms.lua"
+"$NPUSIM" sweep "$T/ms.lua" -o "$T/mall.csv" 2>"$T/err" &&
+    "$NPUSIM" sweep "$T/ms.lua" --shard 0/2 -o "$T/mp0.csv" 2>"$T/err" &&
+    "$NPUSIM" sweep "$T/ms.lua" --shard 1/2 -o "$T/mp1.csv" 2>"$T/err" || bad "merge parts made" "$(head -c 400 "$T/err")"
+merge_bad() { # NAME PART TEXT: merging p0 with PART fails with TEXT, the existing output kept
+    printf 'keep\n' >"$T/mo.csv"
+    expect "merge: $1 -> 1" 1 merge --spec "$T/ms.lua" --force -o "$T/mo.csv" "$T/mp0.csv" "$2"
+    has "merge: $1 named" "$T/err" "$3"
+    if [ "$(cat "$T/mo.csv")" = keep ]; then ok "merge: $1 leaves the output"; else bad "merge: $1 leaves the output" "$(head -c 200 "$T/mo.csv")"; fi
+}
+{ head -n 1 "$T/mp1.csv"; sed -n 2p "$T/mp1.csv" | tr -d '\n'; printf '\000junk\n'; sed -n '3,$p' "$T/mp1.csv"; } >"$T/mnul.csv"
+merge_bad "a NUL byte in a row" "$T/mnul.csv" "mnul.csv:2:6: a NUL byte in the row"
+sed '2s/,[^,]*,\([^,]*\)$/,abc,\1/' "$T/mp1.csv" >"$T/mtext.csv"
+merge_bad "text in an integer metric" "$T/mtext.csv" "mtext.csv:2:5: metric 'cycles' is 'abc', not an integer"
+sed '3s/,[^,]*$/,1e999/' "$T/mp1.csv" >"$T/mbig.csv"
+merge_bad "1e999 in a float metric" "$T/mbig.csv" "mbig.csv:3:6: metric 'time_us' is '1e999', not a finite number"
+sed '2s/,[^,]*$/,/' "$T/mp1.csv" >"$T/mempty.csv"
+merge_bad "an empty metric cell" "$T/mempty.csv" "mempty.csv:2:6: metric 'time_us' is '', empty"
+sed '2s/,[^,]*,\([^,]*\)$/,12.5,\1/' "$T/mp1.csv" >"$T/mfrac.csv"
+merge_bad "a fraction in an integer metric" "$T/mfrac.csv" "mfrac.csv:2:5: metric 'cycles' is '12.5', not an integer"
+# what the writer itself gives a non-finite float (npu_script_fmt_double) is a value
+sed '2s/,[^,]*$/,nan/' "$T/mp1.csv" >"$T/mnan.csv"
+expect "merge: nan in a float metric -> 0" 0 merge --spec "$T/ms.lua" --force -o "$T/mo.csv" "$T/mp0.csv" "$T/mnan.csv"
+awk '{ printf "%s\r\n", $0 }' "$T/mp1.csv" >"$T/mcrlf.csv"
+expect "merge: a part with CRLF line ends -> 0" 0 merge --spec "$T/ms.lua" --force -o "$T/mo.csv" "$T/mp0.csv" "$T/mcrlf.csv"
+if cmp -s "$T/mo.csv" "$T/mall.csv"; then ok "merge: CRLF part gives the single run's bytes"; else bad "merge: CRLF part gives the single run's bytes" "$(od -c "$T/mo.csv" | head -5)"; fi
+{ printf '\357\273\277'; cat "$T/mp1.csv"; } >"$T/mbom.csv"
+expect "merge: a part with a byte-order mark -> 0" 0 merge --spec "$T/ms.lua" --force -o "$T/mo.csv" "$T/mbom.csv" "$T/mp0.csv"
+if cmp -s "$T/mo.csv" "$T/mall.csv"; then ok "merge: BOM part gives the single run's bytes"; else bad "merge: BOM part gives the single run's bytes" "$(od -c "$T/mo.csv" | head -5)"; fi
+tr '\n' '\r' <"$T/mp1.csv" >"$T/mcronly.csv"
+merge_bad "a part with CR line ends" "$T/mcronly.csv" "mcronly.csv:1: lines end in CR alone"
+# a carriage return anywhere but before the end of line is still refused
+CR=$(printf '\r')
+sed "2s/,\\([^,]*\\),\\([^,]*\\)\$/,\\1$CR,\\2/" "$T/mp1.csv" >"$T/mcr.csv"
+merge_bad "a CR inside a row" "$T/mcr.csv" "mcr.csv:2:5: metric 'cycles' is"
+
 finish

@@ -1,11 +1,16 @@
 /* lua_api_test.c — the C side of sim/lua/lua.h: npu_lua_run_file (error messages as
  * "script.lua:N: message" with a traceback, status codes, non-string error objects, text-only
- * loading) and npu_script_zoo (unknown names list the networks, arguments, the graph it returns). */
+ * loading), npu_script_zoo (unknown names list the networks, arguments, the graph it returns)
+ * and npu_lua_open_limited (each limit's message, a script within all of them, a sweep whose
+ * points meet the context's job limit). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <lauxlib.h>
+#include <lua.h>
 
 #include "lua/lua.h"
 #include "script/script.h"
@@ -157,6 +162,126 @@ TEST(zoo_args)
     npu_ctx_free(ctx);
 }
 
+/* ---- npu_lua_open_limited ---------------------------------------------------------------- */
+/* Runs `code` in a state of npu_lua_open_limited(ctx, lim) as the luaapi fuzz target does
+ * (text only, npu_script_pcall); 0, or the status with the message in err. */
+static int run_limited(npu_ctx *ctx, const npu_lua_limits *lim, const char *code, npu_err *err)
+{
+    lua_State *L = npu_lua_open_limited(ctx, lim, "limited script", err);
+    if (!L)
+        return err->code ? err->code : NPU_ENOMEM;
+    int st = luaL_loadbufferx(L, code, strlen(code), "=limited.lua", "t");
+    if (st == LUA_OK)
+        st = npu_script_pcall(L, 0, 0);
+    int rc = st == LUA_OK ? 0 : npu_script_error_to(L, st, err);
+    npu_script_close(L);
+    return rc;
+}
+
+/* A limit of `lim` exceeded by `code`: it fails with `want` in the message. */
+static void limited_fails(const npu_lua_limits *lim, const char *code, const char *want)
+{
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    if (run_limited(ctx, lim, code, &err) == 0)
+        FAILF("ran within the limits: %s", code);
+    else
+        CHECK_CONTAINS(err.msg, want);
+    npu_ctx_free(ctx);
+}
+
+/* a tiny network, and a sweep of it over two array sizes (the points, by the varied rows) */
+#define TINY_NET                                                                                 \
+    "local b = npusim.builder('tiny', { input = { 1, 8, 16, 16 } })\n"                          \
+    "b:output(b:conv(b.input, { out = 16, k = 3, p = 1, act = 'relu' }))\n"                     \
+    "local g = b:build()\n"
+#define TINY_SWEEP(ROWS)                                                                         \
+    TINY_NET "assert(npusim.sweep({ arch = 'systolic', graph = g, vary = { rows = " ROWS     \
+             " }, metrics = { 'cycles' } }))\n"
+
+TEST(limited_each_limit_has_its_message)
+{
+    npu_lua_limits lim = {.budget = 100000};
+    limited_fails(&lim, "while true do end\n", "limited script runs too long (more than 100000 "
+                                               "instructions)");
+    lim = (npu_lua_limits){.mem = (size_t)4 << 20};
+    limited_fails(&lim, "local t = {}\nfor i = 1, 1e8 do t[i] = i end\n", "not enough memory");
+    lim = (npu_lua_limits){.alloc = (size_t)8 << 20};
+    limited_fails(&lim, "local s = ''\nfor i = 1, 1e6 do s = s .. 'xxxxxxxxxxxxxxxx' end\n",
+                  "limited script allocated more than 8 MiB in all (building a string by "
+                  "repeated concatenation");
+    lim = (npu_lua_limits){.max_layers = 4};
+    limited_fails(&lim,
+                  "local b = npusim.builder('deep', { input = { 1, 8, 8, 8 } })\n"
+                  "local x = b.input\nfor i = 1, 5 do x = b:relu(x) end\n",
+                  "builder 'deep': more than 4 layers");
+    /* a zoo network is built in the state, a file is loaded and then counted */
+    limited_fails(&lim, "assert(npusim.graph('lenet5'))\n", "builder 'lenet5': more than 4 layers");
+    char npg[512], code[1024];
+    script("deep.npg",
+           "npg 1\ninput d 1x8x8x8 int8\nrelu r1 d\nrelu r2 r1\nrelu r3 r2\nrelu r4 r3\n"
+           "relu r5 r4\noutput r5\n",
+           npg, sizeof npg);
+    snprintf(code, sizeof code, "assert(npusim.graph('%s'))\n", npg);
+    limited_fails(&lim, code, "deep.npg: 5 layers, more than this script's limit of 4");
+    lim = (npu_lua_limits){.max_points = 3};
+    limited_fails(&lim, TINY_SWEEP("{ 8, 16, 32, 64 }"),
+                  "sweep spec: 4 points (archs x graphs x vary points), more than this script's "
+                  "limit of 3");
+    lim = (npu_lua_limits){.max_runs = 2};
+    limited_fails(&lim,
+                  TINY_NET "assert(npusim.run { arch = 'systolic', graph = g })\nassert(npusim.run { arch = 'systolic', graph = g })\n"
+                           "assert(npusim.run { arch = 'systolic', graph = g })\n",
+                  "1 more simulations would make 3, more than this script's limit of 2");
+    limited_fails(&lim, TINY_SWEEP("{ 8, 16, 32 }"), "more than this script's limit of 2");
+    snprintf(code, sizeof code, "assert(npusim.write_csv('%s/../outside.csv', { { a = 1 } }))\n",
+             tmpdir);
+    const char *const roots[] = {tmpdir, NULL};
+    lim = (npu_lua_limits){.roots = roots};
+    limited_fails(&lim, code, "is outside the sandbox");
+}
+
+TEST(limited_within_all_limits_runs_and_sweeps)
+{
+    const char *const roots[] = {tmpdir, NULL};
+    npu_lua_limits lim = {.roots = roots, .budget = 2000000, .mem = (size_t)64 << 20,
+                          .alloc = (size_t)256 << 20, .max_layers = 64, .max_points = 2,
+                          .max_threads = 1, .max_runs = 3};
+    npu_ctx *ctx = npu_ctx_new();
+    npu_err err = {0};
+    /* a sweep asking for more threads than max_threads is not refused: it runs on one */
+    int rc = run_limited(ctx, &lim,
+                         TINY_NET "local r = assert(npusim.run { arch = 'systolic', graph = g })\n"
+                                  "assert(r.total.cycles > 0)\n"
+                                  "local rows = assert(npusim.sweep({ arch = 'systolic', graph = "
+                                  "g, vary = { rows = { 8, 16 } }, metrics = { 'cycles' }, "
+                                  "threads = 4 }))\n"
+                                  "assert(#rows == 2 and rows[1].rows == 8 and rows[2].rows == 16)\n"
+                                  "assert(rows[1].cycles > 0 and rows[2].cycles > 0)\n",
+                         &err);
+    CHECK_EQ_INT(rc, 0);
+    if (rc)
+        printf("  %s\n", err.msg);
+    npu_ctx_free(ctx);
+}
+
+TEST(limited_sweep_meets_the_job_limit)
+{
+    npu_lua_limits lim = {.budget = 2000000, .max_points = 8, .max_threads = 2, .max_runs = 8};
+    npu_ctx *ctx = npu_ctx_new();
+    npu_ctx_set_job_limit(ctx, 10);
+    npu_err err = {0};
+    int rc = run_limited(ctx, &lim,
+                         "local rows, msg = npusim.sweep({ arch = 'systolic', graph = 'lenet5', "
+                         "vary = { rows = { 8, 16 } }, metrics = { 'cycles' } })\n"
+                         "assert(rows == nil and msg)\nerror(msg, 0)\n",
+                         &err);
+    CHECK(rc != 0);
+    CHECK_CONTAINS(err.msg, "sweep point 1 (id ");
+    CHECK_CONTAINS(err.msg, "the run submits more than 10 jobs, the limit its context sets");
+    npu_ctx_free(ctx);
+}
+
 int main(void)
 {
     const char *t = getenv("TMPDIR");
@@ -174,8 +299,11 @@ int main(void)
     RUN(zoo_unknown_lists_networks);
     RUN(zoo_builds_every_network_unprepared);
     RUN(zoo_args);
+    RUN(limited_each_limit_has_its_message);
+    RUN(limited_within_all_limits_runs_and_sweeps);
+    RUN(limited_sweep_meets_the_job_limit);
     static const char *const files[] = {"err.lua", "obj.lua", "obj2.lua", "syn.lua",
-                                        "bin.lua", "ok.lua", "loop.lua", NULL};
+                                        "bin.lua", "ok.lua", "loop.lua", "deep.npg", NULL};
     for (int i = 0; files[i]; i++) {
         char p[512];
         snprintf(p, sizeof p, "%s/%s", tmpdir, files[i]);
