@@ -34,6 +34,10 @@ start() {
         fi
         sleep 0.02
     done
+    # the progress line is printed as point 1 ends, before the worker takes point 2: a signal
+    # in between stops the sweep with no point in flight, and the process may end before the
+    # second signal (seen under load: exit 1 instead of 130). Point 2 is in flight 0.3 s later.
+    sleep 0.3
     for s in "$@"; do
         kill -INT $pid 2>/dev/null
         sleep 0.5
