@@ -40,7 +40,7 @@ typedef struct lw {
     int *deq;         /* per Cube layer: the dequantize folded into its L0C -> UB move, -1 */
     int *deq_src;     /* per dequantize layer: the Cube layer it is folded into, -1 */
     int *quant;       /* per AI Core kernel layer: the quantize fused into its epilogue, -1 */
-    double jobs; /* a lower bound on the engine jobs of the kernels lowered so far */
+    double jobs;      /* lower bound on the engine jobs of the kernels so far (npu_dvl_jobs) */
     bool res_add;     /* the current kernel loads a residual into UB (V -> MTE2 free flags) */
     /* per-core flag slot counters */
     unsigned slot_op[2], slot_l0, slot_c, slot_ub;

@@ -564,8 +564,8 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
                            c->conv_tasks ? "the program up to this layer needs" : "this layer needs",
                            c->conv_tasks + ns * nk, NPU_RKN_MAX_PROG_TASKS);
     }
-    /* every task is at least one engine job (timing.c, emit_task: its register fetch): a job-limited run (issue 16)
-     * ends here rather than after building the tasks it will not be allowed to run */
+    /* every task is at least one engine job (timing.c, emit_task: its register fetch): a
+     * job-limited run (issue 16) ends here, not after building tasks it may not run */
     int64_t lim = c->out->job_limit;
     if (lim > 0 && c->conv_tasks + ns * nk > lim)
         return npu_err_set(c->err, NPU_EUNSUPPORTED,
