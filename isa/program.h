@@ -64,6 +64,10 @@ typedef struct npu_program {
      * a time, reusing the arrays, so that a program of hundreds of MiB (a 2048-token LLM
      * prefill on DaVinci) never exists whole. A model that does not ignores it. */
     int windowed;
+    /* Set by the caller before lower(): the jobs the run may submit (npu_ctx_set_job_limit; 0:
+     * no limit). A model that can count a lower bound on a layer's jobs before emitting them
+     * refuses the layer at lowering when the bound exceeds it (issue 16). */
+    int64_t job_limit;
     npu_arena arena;
 } npu_program;
 

@@ -759,6 +759,7 @@ static npu_program *prog_new_recycled(npu_ctx *ctx, const char *model, const cha
     if (p && ctx) {
         p->ins = npu_ctx_unstash(ctx, NPU_CTX_BUF_PROG_INS, &p->cap);
         p->data = npu_ctx_unstash(ctx, NPU_CTX_BUF_PROG_DATA, &p->dcap);
+        p->job_limit = npu_ctx_job_limit(ctx);
     }
     return p;
 }

@@ -592,6 +592,8 @@ int npu_dvl_cube(lw *c, int li)
                            "groups %lld) exceed the simulator's limit of %.0f",
                            l->name, steps, (long long)P.M, (long long)P.K, (long long)P.N,
                            (long long)P.groups, (double)NPU_DV_MAX_STEPS);
+    if (npu_dvl_jobs(c, l->name, steps, "cube steps"))
+        return c->err->code;
     npu_dv_kernel k;
     memset(&k, 0, sizeof k);
     k.flags = NPU_DV_KF_CUBE | (P.depthwise ? NPU_DV_KF_DEPTHWISE : 0) |

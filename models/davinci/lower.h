@@ -40,6 +40,7 @@ typedef struct lw {
     int *deq;         /* per Cube layer: the dequantize folded into its L0C -> UB move, -1 */
     int *deq_src;     /* per dequantize layer: the Cube layer it is folded into, -1 */
     int *quant;       /* per AI Core kernel layer: the quantize fused into its epilogue, -1 */
+    double jobs;      /* lower bound on the engine jobs of the kernels so far (npu_dvl_jobs) */
     bool res_add;     /* the current kernel loads a residual into UB (V -> MTE2 free flags) */
     /* per-core flag slot counters */
     unsigned slot_op[2], slot_l0, slot_c, slot_ub;
@@ -56,6 +57,11 @@ static inline int npu_dvl_oom(lw *c)
 {
     return npu_err_set(c->err, NPU_ENOMEM, "davinci: out of memory");
 }
+/* Adds a kernel's lower bound on engine jobs (`units` cube steps or UB tiles, each at least
+ * one job: see npu_dvl_jobs in lower.c) to c->jobs and refuses the layer when the program's
+ * total exceeds the run's job limit (npu_program.job_limit; issue 16): a job-limited run
+ * ends at lowering instead of building a program it will not be allowed to run. */
+int npu_dvl_jobs(lw *c, const char *layer, double units, const char *what);
 static inline int64_t npu_dvl_cdiv(int64_t a, int64_t b)
 {
     return b > 0 ? (a + b - 1) / b : 0;

@@ -132,6 +132,8 @@ static int vector_tiles(lw *c, const vkern *v)
                            "davinci: layer '%s': %lld UB tiles exceed the "
                            "simulator's limit",
                            v->name, (long long)ntiles);
+    if (npu_dvl_jobs(c, v->name, (double)ntiles, "UB tiles"))
+        return c->err->code;
     int64_t bd = npu_dvl_min(s->cores, ntiles);
     npu_dv_kernel k;
     memset(&k, 0, sizeof k);

@@ -362,6 +362,12 @@ static int check_work(lower_ctx *c, const npu_layer *l, int64_t recs, int64_t gr
                            where, c->records, NPU_SYSTOLIC_MAX_RECORDS);
     if (c->s->fidelity != NPU_SYSTOLIC_FID_SCALESIM && c->groups > NPU_SYS_MAX_RUN_GROUPS)
         return npu_systolic_too_many_groups(c->groups, where, c->err);
+    /* a fold group is one engine job: a job-limited run ends here, not at its first window */
+    int64_t lim = c->out->job_limit;
+    if (c->s->fidelity != NPU_SYSTOLIC_FID_SCALESIM && lim > 0 && c->groups > lim)
+        return npu_err_set(c->err, NPU_EUNSUPPORTED, "%s has %" PRId64 " fold groups (a job "
+                           "each): the run submits more than %" PRId64 " jobs, the limit its "
+                           "context sets (npu_ctx_set_job_limit)", where, c->groups, lim);
     return 0;
 }
 

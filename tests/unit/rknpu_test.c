@@ -20,6 +20,7 @@
 #include "test.h"
 #include "test_graph.h"
 #include "unit/windows.h"
+#include "unit/joblimit.h"
 
 static npu_ctx *ctx;
 
@@ -950,10 +951,17 @@ TEST(huge_conv_refused_at_lowering)
     npu_graph_free(g);
 }
 
+/* Issue 16: tasks bound the jobs of a layer before they are written. */
+static void job_limit_at_lowering(void)
+{
+    refused_at_lowering("rk3566");
+}
+
 int main(void)
 {
     ctx = npu_ctx_new();
     RUN(jobs_in_windows);
+    RUN(job_limit_at_lowering);
     RUN(cbuf_slices_by_hand);
     RUN(weight_chunks_by_hand);
     RUN(fusion_and_padding);

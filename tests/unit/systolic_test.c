@@ -19,9 +19,11 @@
 #include "engine/engine.h"
 #include "front/front.h"
 #include "npusim_int.h"
+#include "test_graph.h"
 #include "script/script.h"
 #include "test.h"
 #include "unit/windows.h"
+#include "unit/joblimit.h"
 
 extern const npu_model_ops npu_model_systolic;
 
@@ -962,9 +964,16 @@ static void ofmap_write_buffer_matches_reference(void)
     }
 }
 
+/* Issue 16: fold groups bound the jobs of a detailed run before its records are written. */
+static void job_limit_at_lowering(void)
+{
+    refused_at_lowering("tpu_v1");
+}
+
 int main(void)
 {
     RUN(formula);
+    RUN(job_limit_at_lowering);
     RUN(alexnet_conv1_ws_golden);
     RUN(alexnet_all_layers_all_dataflows);
     RUN(gemm_goldens);
