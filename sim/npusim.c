@@ -142,7 +142,7 @@ static npu_graph *read_text_graph(const char *path, int kind, npu_err *err)
 }
 
 /* The zoo's own spelling of `name` (matched ignoring case), or NULL. */
-static const char *zoo_name(const char *name)
+const char *npu_zoo_canonical(const char *name)
 {
     for (const npu_builtin_text *t = npu_builtin_zoo; t->name; t++)
         if (npu_streq_nocase(t->name, name))
@@ -211,7 +211,7 @@ npu_graph *npu_load_graph(npu_ctx *ctx, const char *what, const npu_load_opts *o
     else if (strcmp(fmt, "scalesim-auto") == 0)
         g = read_text_graph(what, 3, err);
     else if (strcmp(fmt, "zoo") == 0) {
-        const char *canon = zoo_name(what);
+        const char *canon = npu_zoo_canonical(what);
         struct stat st;
         if (!canon && stat(what, &st) == 0) { /* a FIFO, a device, a directory */
             npu_err_set(err, NPU_EIO, "%s: not a regular file", what);

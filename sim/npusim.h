@@ -79,6 +79,8 @@ int64_t npu_graph_params(const npu_graph *g); /* weights (parameter count)      
 
 /* Names of the built-in networks (zoo), NULL-terminated, static. */
 const char *const *npu_zoo_names(void);
+/* The zoo's own spelling of network `name` (case-insensitive), or NULL when it is none. */
+const char *npu_zoo_canonical(const char *name);
 
 /* ---- architectures -------------------------------------------------------------------------- */
 /* A preset name (built-in or in a --preset-path directory or a path to a .lua preset) or a bare

@@ -682,8 +682,7 @@ int npu_dvl_jobs(lw *c, const char *layer, double units, const char *what)
     if (c->out->job_limit > 0 && c->jobs > (double)c->out->job_limit)
         return npu_err_set(c->err, NPU_EUNSUPPORTED,
                            "davinci: layer '%s': the program up to it has at least %.4g jobs "
-                           "(%.4g %s in this layer): the run submits more than %lld jobs, the "
-                           "limit its context sets (npu_ctx_set_job_limit)",
+                           "(%.4g %s in this layer): " NPU_JOB_LIMIT_MSG,
                            layer, c->jobs, units, what, (long long)c->out->job_limit);
     return 0;
 }

@@ -570,10 +570,9 @@ static int tile_part(lw *c, const cgeo *G, int core, int64_t y0, int64_t y1, int
     if (lim > 0 && c->conv_tasks + ns * nk > lim)
         return npu_err_set(c->err, NPU_EUNSUPPORTED,
                            "%s:%d: %s '%s': the program up to this layer has %" PRId64 " tasks "
-                           "(a job each at least): the run submits more than %" PRId64 " jobs, the "
-                           "limit its context sets (npu_ctx_set_job_limit)",
+                           "(a job each at least): " NPU_JOB_LIMIT_MSG,
                            c->g->file, l->line, npu_op_name(l->op), l->name,
-                           c->conv_tasks + ns * nk, lim);
+                           c->conv_tasks + ns * nk, (long long)lim);
     /* the tasks of a layer are built before its run, whatever the program's total (run_fuzz:
      * 2 x 833,334 tasks of a conv of 10^9 channels, 6 s and 560 MB before the job limit) */
     if (ns * nk > RKN_MAX_LAYER_TASKS)

@@ -365,9 +365,9 @@ static int check_work(lower_ctx *c, const npu_layer *l, int64_t recs, int64_t gr
     /* a fold group is one engine job: a job-limited run ends here, not at its first window */
     int64_t lim = c->out->job_limit;
     if (c->s->fidelity != NPU_SYSTOLIC_FID_SCALESIM && lim > 0 && c->groups > lim)
-        return npu_err_set(c->err, NPU_EUNSUPPORTED, "%s has %" PRId64 " fold groups (a job "
-                           "each): the run submits more than %" PRId64 " jobs, the limit its "
-                           "context sets (npu_ctx_set_job_limit)", where, c->groups, lim);
+        return npu_err_set(c->err, NPU_EUNSUPPORTED,
+                           "%s has %" PRId64 " fold groups (a job each): " NPU_JOB_LIMIT_MSG,
+                           where, c->groups, (long long)lim);
     return 0;
 }
 

@@ -119,6 +119,10 @@ size_t npu_ctx_job_budget(const npu_ctx *ctx);
  * also bounds the work with this. */
 void npu_ctx_set_job_limit(npu_ctx *ctx, int64_t jobs);
 int64_t npu_ctx_job_limit(const npu_ctx *ctx);
+/* The words of a refusal on that limit, for the engine and for a model that refuses a layer at
+ * lowering (its jobs counted before they exist): one %lld, the limit as long long. */
+#define NPU_JOB_LIMIT_MSG                                                                          \
+    "the run submits more than %lld jobs, the limit its context sets (npu_ctx_set_job_limit)"
 /* Recycled buffers, one per slot (a ctx is per thread). A design point lowers a program of
  * megabytes (ResNet-50 on ascend310: 58 000 instructions, ~2.5 MB); allocating it fresh each
  * time faulted in new pages and cost half of the point's CPU time. npu_run hands the arrays

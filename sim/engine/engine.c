@@ -394,8 +394,8 @@ static int queue_job(npu_engine *e, const npu_job *j, npu_time isr_ps, npu_err *
 {
     if (e->job_limit > 0 && ++e->njobs_in > e->job_limit) {
         npu_err lim = {0};
-        npu_err_set(&lim, NPU_EUNSUPPORTED, "engine: the run submits more than %lld jobs, the "
-                    "limit its context sets (npu_ctx_set_job_limit)", (long long)e->job_limit);
+        npu_err_set(&lim, NPU_EUNSUPPORTED, "engine: " NPU_JOB_LIMIT_MSG,
+                    (long long)e->job_limit);
         npu_engine_fail(e, &lim); /* also when a window hook queued it: the run ends with it */
         if (err)
             *err = lim;

@@ -524,8 +524,7 @@ MAY_RAISE npu_graph *npu_lr_load_graph(lua_State *L, const char *what, const npu
     const char *canon = NULL;
     struct stat st;
     if (lo.format ? strcmp(lo.format, "zoo") == 0 : stat(what, &st) != 0) /* as npu_load_graph */
-        for (const char *const *z = npu_zoo_names(); z && *z && !canon; z++)
-            canon = npu_streq_nocase(*z, what) ? *z : NULL;
+        canon = npu_zoo_canonical(what);
     npu_graph *g;
     if (!canon) {
         g = npu_load_graph(npu_script_ctx(L), what, &lo, err);

@@ -143,10 +143,9 @@ static npu_graph *fuzz_zoo(npu_ctx *ctx, const uint8_t *data, size_t size, int64
             return NULL;
     }
     *skip = false;
-    const char *name = tok[0];
-    for (const char *const *z = npu_zoo_names(); *z; z++)
-        if (npu_streq_nocase(*z, tok[0]))
-            name = *z;
+    const char *name = npu_zoo_canonical(tok[0]);
+    if (!name)
+        name = tok[0];
     if (npu_script_zoo_batch_twice(tok[0], args, *batch, err))
         return NULL;
     return npu_script_zoo_opts(ctx, name, args, &zoo_state, err);
